@@ -1,0 +1,23 @@
+import type { Knex } from 'knex'
+import * as engine from './001_engine.js'
+
+/**
+ * Migrations are listed here rather than discovered on disk, so the same code runs from
+ * TypeScript sources (tests, tsx) and from the compiled `dist/` without a loader.
+ * Append new ones at the end; never edit one that has shipped.
+ */
+const migrations: Record<string, Knex.Migration> = {
+  '001_engine': engine,
+}
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  async getMigrations() {
+    return Object.keys(migrations)
+  },
+  getMigrationName(name) {
+    return name
+  },
+  async getMigration(name) {
+    return migrations[name]
+  },
+}

@@ -1,0 +1,45 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import type { Config } from './config.js'
+import type { Db } from './lib/db.js'
+import dbPlugin from './plugins/db.js'
+import errorsPlugin from './plugins/errors.js'
+import swaggerPlugin from './plugins/swagger.js'
+import healthRoutes from './health/routes.js'
+import engineModule from './engine/index.js'
+
+export interface BuildOptions {
+  config: Config
+  db: Db
+  /** Start background work (the timer poller). Tests that drive timers by hand turn it off. */
+  background?: boolean
+}
+
+/**
+ * Builds the application: external libraries first (one plugin each), then the domain
+ * services, then their routes. Listening is server.ts's job.
+ */
+export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: { level: opts.config.logLevel },
+    bodyLimit: 2 * 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    // Clients see an error body, never a hang, when the server is shutting down.
+    return503OnClosing: true,
+  })
+  app.decorate('config', opts.config)
+
+  await app.register(errorsPlugin)
+  await app.register(dbPlugin, { db: opts.db })
+  await app.register(swaggerPlugin)
+
+  await app.register(healthRoutes)
+  await app.register(engineModule, { background: opts.background ?? true })
+
+  return app
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config
+  }
+}

@@ -1,0 +1,33 @@
+/** Runtime configuration, read once from the environment. */
+export interface Config {
+  port: number
+  host: string
+  /** `postgres://…` for PostgreSQL; otherwise a SQLite file path (or `:memory:`). */
+  databaseUrl: string
+  /** Demo mode seeds a demo city on an empty database. On unless NODE_ENV=production. */
+  demo: boolean
+  /** How often the timer poller looks for due timers, in ms. */
+  timerPollMs: number
+  /** Identifies this node in timer claims (several nodes may share one PostgreSQL). */
+  nodeId: string
+  logLevel: string
+  /** Secret for signing session tokens; when unset one is generated and kept in the database. */
+  tokenSecret?: string
+  /** Serve the built web UI from ui/dist. */
+  serveUi: boolean
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const production = env.NODE_ENV === 'production'
+  return {
+    port: Number(env.PORT ?? 3000),
+    host: env.HOST ?? '0.0.0.0',
+    databaseUrl: env.DATABASE_URL ?? 'data/shuoshi.sqlite',
+    demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
+    timerPollMs: Number(env.TIMER_POLL_MS ?? 1000),
+    nodeId: env.NODE_ID ?? `node-${process.pid}`,
+    logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+    tokenSecret: env.TOKEN_SECRET,
+    serveUi: env.SERVE_UI !== '0',
+  }
+}

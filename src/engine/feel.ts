@@ -1,0 +1,74 @@
+import { evaluate, SyntaxError as FeelSyntaxError } from 'feelin'
+
+/**
+ * FEEL is the one expression language of Shuoshi diagrams. A Camunda 8 style leading `=`
+ * and a Camunda 7 style `${…}` (or `#{…}`) wrapper are accepted around the same FEEL body.
+ */
+const wrapped = /^\s*[$#]\{([\s\S]*)\}\s*$/
+const embedded = /[$#]\{([^}]*)\}/g
+
+/** The FEEL body of an attribute value, or null when the value is a plain literal. */
+export function expressionBody(text: string | undefined | null): string | null {
+  if (text == null) return null
+  const m = wrapped.exec(text)
+  if (m) return m[1].trim()
+  const t = text.trim()
+  if (t.startsWith('=')) return t.slice(1).trim()
+  return null
+}
+
+/** A condition body is FEEL whether or not it is wrapped. */
+export function conditionBody(text: string): string {
+  return expressionBody(text) ?? text.trim()
+}
+
+/** Every FEEL body found in a value: the whole value when wrapped, else each `${…}` inside it. */
+export function expressionBodies(text: string | undefined | null): string[] {
+  if (text == null) return []
+  const whole = expressionBody(text)
+  if (whole != null) return [whole]
+  return [...text.matchAll(embedded)].map((m) => m[1].trim())
+}
+
+/** Returns the parse error of a FEEL body, or null when it parses. */
+export function feelSyntaxError(body: string): string | null {
+  if (!body.trim()) return 'empty expression'
+  try {
+    evaluate(body, {})
+    return null
+  } catch (err) {
+    if (err instanceof FeelSyntaxError) return err.message
+    // A runtime failure on an empty context still means the text parsed.
+    return null
+  }
+}
+
+/** Evaluates a FEEL body; a FEEL null becomes undefined-safe null. */
+export function evalFeel(body: string, context: Record<string, unknown>): unknown {
+  return toPlain(evaluate(body, context).value)
+}
+
+/** FEEL temporal values become ISO strings, so they can be stored and compared as text. */
+export function toPlain(value: unknown): unknown {
+  if (value && typeof value === 'object') {
+    if (Array.isArray(value)) return value.map(toPlain)
+    // feelin's FeelDate, FeelTime, FeelDateTime and FeelDuration all carry `iso`.
+    const iso = (value as { iso?: unknown }).iso
+    if (typeof iso === 'string') return iso
+  }
+  return value
+}
+
+/**
+ * Resolves an attribute value: literal text stays as it is, a wrapped expression gives its
+ * FEEL value, and text with `${…}` inside gets each part replaced by its value.
+ */
+export function resolveValue(text: string, context: Record<string, unknown>): unknown {
+  const body = expressionBody(text)
+  if (body != null) return evalFeel(body, context)
+  if (!text.includes('{')) return text
+  return text.replace(embedded, (_, inner: string) => {
+    const v = evalFeel(inner.trim(), context)
+    return v == null ? '' : String(v)
+  })
+}

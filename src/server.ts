@@ -1,0 +1,29 @@
+import { loadConfig } from './config.js'
+import { openDb } from './lib/db.js'
+import { buildApp } from './app.js'
+
+/** Listens, and closes gracefully: in-flight requests finish, timers stop claiming, the DB closes. */
+async function main() {
+  const config = loadConfig()
+  const db = await openDb(config.databaseUrl)
+  const app = await buildApp({ config, db })
+  let closing = false
+  const close = async (signal: string) => {
+    if (closing) return
+    closing = true
+    app.log.info({ signal }, 'closing')
+    const force = setTimeout(() => process.exit(1), 10_000)
+    force.unref()
+    await app.close()
+    process.exit(0)
+  }
+  process.on('SIGTERM', () => void close('SIGTERM'))
+  process.on('SIGINT', () => void close('SIGINT'))
+  await app.listen({ port: config.port, host: config.host })
+  console.log(`说事 Shuoshi listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`)
+}
+
+main().catch((err) => {
+  console.error(err)
+  process.exit(1)
+})

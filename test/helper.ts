@@ -1,0 +1,45 @@
+import { randomUUID } from 'node:crypto'
+import type { Test } from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { buildApp } from '../src/app.js'
+import { loadConfig, type Config } from '../src/config.js'
+import { isPostgresUrl, openDb, type Db } from '../src/lib/db.js'
+
+/**
+ * The database the suite runs against: SQLite in memory by default, PostgreSQL when
+ * TEST_DATABASE_URL=postgres://… (each app then gets a schema of its own, dropped after).
+ */
+export const testDatabaseUrl = process.env.TEST_DATABASE_URL || ':memory:'
+export const onPostgres = isPostgresUrl(testDatabaseUrl)
+
+export async function openTestDb(t: Test): Promise<{ db: Db; url: string; schema?: string }> {
+  if (!onPostgres) {
+    const db = await openDb(':memory:')
+    return { db, url: ':memory:' }
+  }
+  const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`
+  const db = await openDb(testDatabaseUrl, { schema })
+  t.teardown(async () => {
+    const { default: knex } = await import('knex')
+    const admin = knex({ client: 'pg', connection: testDatabaseUrl, pool: { min: 0, max: 1 } })
+    await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
+    await admin.destroy()
+  })
+  return { db, url: testDatabaseUrl, schema }
+}
+
+export interface BuildTestOptions {
+  config?: Partial<Config>
+  /** Run the timer poller (off by default: tests fire timers through `app.timers.poll()`). */
+  background?: boolean
+}
+
+/** Builds an app over a fresh database for one test, closed when the test ends. */
+export async function build(t: Test, opts: BuildTestOptions = {}): Promise<FastifyInstance> {
+  const { db } = await openTestDb(t)
+  const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, ...opts.config }
+  const app = await buildApp({ config, db, background: opts.background ?? false })
+  await app.ready()
+  t.teardown(() => app.close())
+  return app
+}
