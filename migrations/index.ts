@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import * as engine from './001_engine.js'
+import * as cases from './003_cases.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -8,6 +9,7 @@ import * as engine from './001_engine.js'
  */
 const migrations: Record<string, Knex.Migration> = {
   '001_engine': engine,
+  '003_cases': cases,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
