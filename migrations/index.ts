@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import * as engine from './001_engine.js'
+import * as org from './002_org.js'
 import * as cases from './003_cases.js'
 
 /**
@@ -9,6 +10,7 @@ import * as cases from './003_cases.js'
  */
 const migrations: Record<string, Knex.Migration> = {
   '001_engine': engine,
+  '002_org': org,
   '003_cases': cases,
 }
 

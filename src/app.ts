@@ -4,7 +4,9 @@ import type { Db } from './lib/db.js'
 import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
 import swaggerPlugin from './plugins/swagger.js'
+import rateLimitPlugin from './plugins/rate-limit.js'
 import healthRoutes from './health/routes.js'
+import orgModule from './org/index.js'
 import engineModule from './engine/index.js'
 
 export interface BuildOptions {
@@ -31,8 +33,10 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin)
   await app.register(dbPlugin, { db: opts.db })
   await app.register(swaggerPlugin)
+  await app.register(rateLimitPlugin)
 
   await app.register(healthRoutes)
+  await app.register(orgModule)
   await app.register(engineModule, { background: opts.background ?? true })
 
   return app

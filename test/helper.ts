@@ -43,3 +43,10 @@ export async function build(t: Test, opts: BuildTestOptions = {}): Promise<Fasti
   t.teardown(() => app.close())
   return app
 }
+
+/** Logs in through the API and returns the headers that authenticate as that user. */
+export async function login(app: FastifyInstance, username: string, password = 'demo'): Promise<{ authorization: string }> {
+  const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })
+  if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`)
+  return { authorization: `Bearer ${res.json().token}` }
+}

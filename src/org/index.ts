@@ -1,0 +1,64 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { forbidden, unauthorized } from '../lib/errors.js'
+import { OrgService, type Actor, type Role } from './service.js'
+import { seedDemoOrg } from './seed.js'
+import orgRoutes from './routes.js'
+
+export { OrgService, regionPath, computeGroups, groupsMatch, ROLES } from './service.js'
+export type { Actor, Region, OrgUnit, UserView, NewUser, Role } from './service.js'
+
+export type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promise<void>
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    org: OrgService
+    /** preHandler: sets `request.actor` from the bearer token, or 401. */
+    authenticate: PreHandler
+    /** preHandler: authenticates if needed, then 403 unless the actor has one of `roles` (admin passes all). */
+    requireRole: (...roles: Role[]) => PreHandler
+  }
+  interface FastifyRequest {
+    /** Set by `app.authenticate`; only read it on routes that run it. */
+    actor: Actor
+  }
+}
+
+const INVALID_TOKEN = '登录已失效，请重新登录 / invalid or expired token'
+
+/** Organisation, identity and access: regions, units, users, login, and the auth preHandlers. */
+export default fp(
+  async function orgModule(app: FastifyInstance) {
+    const org = new OrgService(app.db, app.config)
+    app.decorate('org', org)
+    app.decorateRequest('actor', null as unknown as Actor)
+
+    const authenticate: PreHandler = async (request) => {
+      if (request.actor) return
+      const header = request.headers.authorization
+      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
+      if (!match) throw unauthorized()
+      const actor = await org.actorFromToken(match[1])
+      if (!actor) throw unauthorized(INVALID_TOKEN)
+      request.actor = actor
+    }
+    app.decorate('authenticate', authenticate)
+
+    app.decorate('requireRole', (...roles: Role[]): PreHandler => {
+      return async (request, reply) => {
+        await authenticate(request, reply)
+        const have = request.actor.roles
+        if (have.includes('admin') || roles.some((r) => have.includes(r))) return
+        throw forbidden(`需要以下角色之一 / requires one of the roles: ${roles.join(', ')}`)
+      }
+    })
+
+    // Seeded now, not on ready: modules registered after this one (process deploys checking
+    // that some user can receive each task) need the users. Nodes racing here on one
+    // PostgreSQL are fine: the seed inserts only what is absent.
+    if (app.config.demo && (await seedDemoOrg(app.db))) app.log.info('seeded the demo organisation')
+
+    await app.register(orgRoutes)
+  },
+  { name: 'org' },
+)

@@ -1,0 +1,250 @@
+import type { FastifyInstance } from 'fastify'
+import { HttpError, notFound, unauthorized } from '../lib/errors.js'
+import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
+
+const nullableString = { type: ['string', 'null'] } as const
+const stringList = { type: 'array', items: { type: 'string' } } as const
+const bearer = [{ bearer: [] }]
+
+export const actorSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    username: { type: 'string' },
+    displayName: { type: 'string' },
+    roles: stringList,
+    unitCode: nullableString,
+    regionCode: nullableString,
+    regionPath: { type: 'string' },
+    tenant: nullableString,
+    groups: stringList,
+  },
+} as const
+
+const publicRegionSchema = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    name: { type: 'string' },
+    nameEn: nullableString,
+    level: { type: 'string', enum: [...REGION_LEVELS] },
+    parentCode: nullableString,
+    hasChildren: { type: 'boolean' },
+  },
+} as const
+
+const regionSchema = {
+  type: 'object',
+  properties: {
+    ...publicRegionSchema.properties,
+    path: { type: 'string' },
+    tenant: nullableString,
+    children: { type: 'array', items: publicRegionSchema },
+  },
+} as const
+
+const unitSchema = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    name: { type: 'string' },
+    nameEn: nullableString,
+    kind: { type: 'string' },
+    level: { type: 'string' },
+    regionCode: { type: 'string' },
+    parentCode: nullableString,
+    duty: nullableString,
+  },
+} as const
+
+const userSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    username: { type: 'string' },
+    displayName: { type: 'string' },
+    roles: stringList,
+    unitCode: nullableString,
+    regionCode: nullableString,
+    tenant: nullableString,
+    groups: stringList,
+    active: { type: 'boolean' },
+    createdAt: { type: 'string' },
+  },
+} as const
+
+const code = { type: 'string', minLength: 1, maxLength: 64 } as const
+
+/** Failed logins per IP and username before that pair is refused for the rest of the minute. */
+const LOGIN_FAILURES_PER_MINUTE = 10
+
+export default async function orgRoutes(app: FastifyInstance) {
+  const org = app.org
+
+  // Only failures count: a hotline desk logging in again and again is not an attack, while
+  // guesses are; once the failures are used up the pair is refused even with the right
+  // password, so the limit is not a password oracle.
+  const loginFailures = app.createRateLimit({
+    max: LOGIN_FAILURES_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `${req.ip}|${String((req.body as { username?: string })?.username ?? '').toLowerCase()}`,
+  })
+
+  app.post<{ Body: { username: string; password: string } }>(
+    '/api/auth/login',
+    {
+      // Per IP, every attempt: bounds the scrypt work one client can ask for.
+      config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary: '登录 / log in',
+        body: {
+          type: 'object',
+          required: ['username', 'password'],
+          properties: { username: { type: 'string', minLength: 1, maxLength: 64 }, password: { type: 'string', minLength: 1, maxLength: 256 } },
+        },
+        response: { 200: { type: 'object', properties: { token: { type: 'string' }, user: actorSchema } } },
+      },
+    },
+    async (request, reply) => {
+      const seen = await loginFailures(request, { increment: false })
+      if (!seen.isAllowed && seen.remaining <= 0) {
+        reply.header('retry-after', seen.ttlInSeconds)
+        throw new HttpError(429, 'too_many_requests', `登录失败次数过多，请 ${seen.ttlInSeconds} 秒后再试 / too many failed logins, retry in ${seen.ttlInSeconds}s`)
+      }
+      const result = await org.login(request.body.username, request.body.password)
+      if (!result) {
+        await loginFailures(request)
+        throw unauthorized('用户名或密码错误 / invalid username or password')
+      }
+      return result
+    },
+  )
+
+  app.get(
+    '/api/me',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['auth'], summary: '当前用户 / the signed-in user', security: bearer, response: { 200: actorSchema } },
+    },
+    async (request) => request.actor,
+  )
+
+  /** Regions plus whether each has children, so a cascading picker knows where to stop. */
+  async function withChildFlag(regions: Region[]) {
+    if (regions.length === 0) return []
+    const rows = await app.db('regions')
+      .whereIn('parent_code', regions.map((r) => r.code))
+      .groupBy('parent_code')
+      .select('parent_code')
+    const parents = new Set(rows.map((r: { parent_code: string }) => r.parent_code))
+    return regions.map((r) => ({ ...r, hasChildren: parents.has(r.code) }))
+  }
+
+  app.get<{ Querystring: { parent?: string } }>(
+    '/api/public/regions',
+    {
+      schema: {
+        tags: ['public'],
+        summary: '下级区域 / children of a region (top level without parent)',
+        querystring: { type: 'object', properties: { parent: code } },
+        response: { 200: { type: 'array', items: publicRegionSchema } },
+      },
+    },
+    async (request, reply) => {
+      const parent = request.query.parent ?? null
+      if (parent !== null && !(await org.getRegion(parent))) throw notFound(`区域 ${parent}`)
+      reply.header('cache-control', 'public, max-age=300')
+      return withChildFlag(await org.regionChildren(parent))
+    },
+  )
+
+  app.get<{ Params: { code: string } }>(
+    '/api/org/regions/:code',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['org'],
+        summary: '区域 / a region with its children',
+        security: bearer,
+        params: { type: 'object', required: ['code'], properties: { code } },
+        response: { 200: regionSchema },
+      },
+    },
+    async (request) => {
+      const region = await org.getRegion(request.params.code)
+      if (!region) throw notFound(`区域 ${request.params.code}`)
+      return { ...region, children: await withChildFlag(await org.regionChildren(region.code)) }
+    },
+  )
+
+  app.get<{ Querystring: { region?: string; kind?: string; duty?: string } }>(
+    '/api/org/units',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['org'],
+        summary: '组织单位 / org units in a region subtree',
+        security: bearer,
+        querystring: { type: 'object', properties: { region: code, kind: code, duty: code } },
+        response: { 200: { type: 'array', items: unitSchema } },
+      },
+    },
+    async (request) => {
+      const { region, kind, duty } = request.query
+      if (region && !(await org.getRegion(region))) throw notFound(`区域 ${region}`)
+      return org.listUnits({ region, kind, duty })
+    },
+  )
+
+  app.get<{ Querystring: { unit?: string; role?: string } }>(
+    '/api/org/users',
+    {
+      preHandler: app.requireRole('county_admin'),
+      schema: {
+        tags: ['org'],
+        summary: '用户 / users (a county administrator sees their county)',
+        security: bearer,
+        querystring: { type: 'object', properties: { unit: code, role: { type: 'string', enum: [...ROLES] } } },
+        response: { 200: { type: 'array', items: userSchema } },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const tenant = actor.roles.includes('admin') ? null : actor.tenant
+      return org.listUsers({ tenant, unit: request.query.unit, role: request.query.role })
+    },
+  )
+
+  app.post<{ Body: NewUser }>(
+    '/api/org/users',
+    {
+      preHandler: app.requireRole('county_admin'),
+      schema: {
+        tags: ['org'],
+        summary: '创建用户 / create a user',
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['username', 'displayName', 'password', 'roles', 'unitCode'],
+          additionalProperties: false,
+          properties: {
+            username: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$' },
+            displayName: { type: 'string', minLength: 1, maxLength: 100 },
+            password: { type: 'string', minLength: 8, maxLength: 256 },
+            roles: { type: 'array', minItems: 1, maxItems: ROLES.length, items: { type: 'string', enum: [...ROLES] } },
+            unitCode: code,
+            regionCode: code,
+            groups: { type: 'array', maxItems: 50, items: { type: 'string', pattern: '^[^,:@=\\s]{1,64}$' } },
+            active: { type: 'boolean' },
+          },
+        },
+        response: { 201: userSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = await org.createUser(request.actor, request.body)
+      return reply.status(201).send(user)
+    },
+  )
+}

@@ -1,0 +1,398 @@
+import { randomBytes, randomUUID } from 'node:crypto'
+import type { Config } from '../config.js'
+import { nowIso, type Db, type Trx } from '../lib/db.js'
+import { conflict, forbidden, unprocessable } from '../lib/errors.js'
+import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
+import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
+
+export const ROLES = ['admin', 'county_admin', 'dispatcher', 'grid_worker', 'grid_leader', 'handler', 'leader', 'callback', 'supervisor'] as const
+export type Role = (typeof ROLES)[number]
+
+export const REGION_LEVELS = ['city', 'county', 'township', 'village', 'grid'] as const
+export type RegionLevel = (typeof REGION_LEVELS)[number]
+
+/** The authenticated user as every module sees it (docs/architecture.md, Identity). */
+export interface Actor {
+  id: string
+  username: string
+  displayName: string
+  roles: string[]
+  unitCode: string | null
+  regionCode: string | null
+  /** Materialised path of the user's region ('' when the user has none: sees nothing regional). */
+  regionPath: string
+  /** County code; null for city-level users. */
+  tenant: string | null
+  /** Candidate-group tokens this user receives tasks for. */
+  groups: string[]
+}
+
+export interface Region {
+  code: string
+  name: string
+  nameEn: string | null
+  level: RegionLevel
+  parentCode: string | null
+  path: string
+  tenant: string | null
+}
+
+export interface OrgUnit {
+  code: string
+  name: string
+  nameEn: string | null
+  kind: string
+  level: string
+  regionCode: string
+  parentCode: string | null
+  duty: string | null
+}
+
+/** A user record as administrators see it: never the password hash. */
+export interface UserView {
+  id: string
+  username: string
+  displayName: string
+  roles: string[]
+  unitCode: string | null
+  regionCode: string | null
+  tenant: string | null
+  /** Explicit plain groups only; the computed ones are on the actor. */
+  groups: string[]
+  active: boolean
+  createdAt: string
+}
+
+export interface NewUser {
+  username: string
+  displayName: string
+  password: string
+  roles: string[]
+  unitCode: string
+  /** Defaults to the unit's region. */
+  regionCode?: string
+  groups?: string[]
+  active?: boolean
+}
+
+type Row = Record<string, any>
+
+const parseList = (text: unknown): string[] => {
+  if (Array.isArray(text)) return text
+  try {
+    const v = JSON.parse(String(text ?? '[]'))
+    return Array.isArray(v) ? v.map(String) : []
+  } catch {
+    return []
+  }
+}
+
+/** The candidate-group tokens of a user (docs/architecture.md, Candidate groups). */
+export function computeGroups(roles: string[], unitCode: string | null, explicit: string[]): string[] {
+  const groups = new Set<string>()
+  for (const r of roles) groups.add(`role:${r}`)
+  if (unitCode) {
+    groups.add(`unit:${unitCode}`)
+    for (const r of roles) groups.add(`${r}@${unitCode}`)
+  }
+  for (const g of explicit) groups.add(g)
+  return [...groups]
+}
+
+/**
+ * Whether someone holding `groups` (of tenant `actorTenant`) receives a task offered to
+ * `tokens`. `role:<r>` tokens are tenant-scoped when `taskTenant` is a county: they reach
+ * that county's users and city-level users, not another county's. Unit-scoped and plain
+ * tokens name their receivers exactly and need no scoping.
+ */
+export function groupsMatch(groups: string[], actorTenant: string | null, tokens: string[], taskTenant?: string | null): boolean {
+  const mine = new Set(groups)
+  return tokens.some((t) => {
+    if (!mine.has(t)) return false
+    if (t.startsWith('role:') && taskTenant && actorTenant && actorTenant !== taskTenant) return false
+    return true
+  })
+}
+
+const regionView = (r: Row): Region => ({
+  code: r.code,
+  name: r.name,
+  nameEn: r.name_en ?? null,
+  level: r.level,
+  parentCode: r.parent_code ?? null,
+  path: r.path,
+  tenant: r.tenant || null,
+})
+
+const unitView = (u: Row): OrgUnit => ({
+  code: u.code,
+  name: u.name,
+  nameEn: u.name_en ?? null,
+  kind: u.kind,
+  level: u.level,
+  regionCode: u.region_code,
+  parentCode: u.parent_code ?? null,
+  duty: u.duty ?? null,
+})
+
+export const userView = (u: Row): UserView => ({
+  id: u.id,
+  username: u.username,
+  displayName: u.display_name,
+  roles: parseList(u.roles),
+  unitCode: u.unit_code ?? null,
+  regionCode: u.region_code ?? null,
+  tenant: u.tenant || null,
+  groups: parseList(u.groups),
+  active: Boolean(u.active),
+  createdAt: u.created_at,
+})
+
+/** `%"value"%` with LIKE's wildcards escaped, to find one element of a JSON text list. */
+function jsonListContains(q: any, column: string, value: string) {
+  const escaped = JSON.stringify(value).replace(/[\\%_]/g, (c) => '\\' + c)
+  return q.whereRaw(`?? like ? escape '\\'`, [column, `%${escaped}%`])
+}
+
+/** The materialised path of a region, or null when there is no such region. */
+export async function regionPath(db: Db | Trx, code: string): Promise<string | null> {
+  const row = await db('regions').where({ code }).first('path')
+  return row?.path ?? null
+}
+
+/** The county prefix '/city/county/' of a path inside a county, or null for the city itself. */
+function countyPrefix(path: string): string | null {
+  const parts = path.split('/').filter(Boolean)
+  return parts.length >= 2 ? `/${parts[0]}/${parts[1]}/` : null
+}
+
+export class OrgService {
+  private secret?: Promise<string>
+
+  constructor(
+    private readonly db: Db,
+    private readonly config: Config,
+  ) {}
+
+  // ── tokens ──────────────────────────────────────────────────────────────────
+
+  /**
+   * The signing secret: configured, or generated once and kept in `settings`. Insert-if-absent
+   * then read back, so nodes starting at the same moment all end up with the stored one.
+   */
+  tokenSecret(): Promise<string> {
+    if (this.config.tokenSecret) return Promise.resolve(this.config.tokenSecret)
+    this.secret ??= (async () => {
+      await this.db('settings')
+        .insert({ key: 'token_secret', value: randomBytes(32).toString('base64url') })
+        .onConflict('key')
+        .ignore()
+      const row = await this.db('settings').where({ key: 'token_secret' }).first('value')
+      return row.value as string
+    })().catch((err) => {
+      this.secret = undefined
+      throw err
+    })
+    return this.secret
+  }
+
+  async issueToken(userId: string, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): Promise<string> {
+    return signToken(await this.tokenSecret(), userId, lifetimeSeconds)
+  }
+
+  /** The actor a bearer token stands for, or null (bad signature, expired, unknown or inactive user). */
+  async actorFromToken(token: string): Promise<Actor | null> {
+    const payload = verifyToken(await this.tokenSecret(), token)
+    if (!payload) return null
+    const row = await this.userRowWithPath().where('users.id', payload.sub).first()
+    if (!row || !row.active) return null
+    return this.toActor(row)
+  }
+
+  /** Checks a password; the same null for an unknown user and a wrong password. */
+  async login(username: string, password: string): Promise<{ token: string; user: Actor } | null> {
+    const row = await this.userRowWithPath().where('users.username', username).first()
+    if (!row) {
+      await verifyPassword(password, await dummyHash())
+      return null
+    }
+    const ok = await verifyPassword(password, row.password_hash)
+    if (!ok || !row.active) return null
+    return { token: await this.issueToken(row.id), user: this.toActor(row) }
+  }
+
+  private userRowWithPath() {
+    return this.db('users')
+      .leftJoin('regions', 'regions.code', 'users.region_code')
+      .select('users.*', 'regions.path as region_path', 'regions.tenant as region_tenant')
+  }
+
+  private toActor(row: Row): Actor {
+    const roles = parseList(row.roles)
+    const unitCode = row.unit_code ?? null
+    return {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      roles,
+      unitCode,
+      regionCode: row.region_code ?? null,
+      regionPath: row.region_path ?? '',
+      tenant: (row.region_tenant ?? row.tenant) || null,
+      groups: computeGroups(roles, unitCode, parseList(row.groups)),
+    }
+  }
+
+  // ── regions and units ────────────────────────────────────────────────────────
+
+  async getRegion(code: string): Promise<Region | null> {
+    const row = await this.db('regions').where({ code }).first()
+    return row ? regionView(row) : null
+  }
+
+  /** Children of a region in display order; the top level when `parent` is null. */
+  async regionChildren(parent: string | null): Promise<Region[]> {
+    const q = this.db('regions').orderBy([{ column: 'sort' }, { column: 'code' }])
+    const rows = parent === null ? await q.whereNull('parent_code') : await q.where({ parent_code: parent })
+    return rows.map(regionView)
+  }
+
+  /** The `path LIKE prefix%` prefix of a region's subtree, or null for an unknown region. */
+  async regionSubtreePrefix(code: string): Promise<string | null> {
+    return regionPath(this.db, code)
+  }
+
+  /**
+   * The path prefix of what `actor` may see, or null for everything: administrators and
+   * city-level staff see all, a county administrator their county, everyone else their own
+   * region's subtree (a grid worker only their grid). '\u0000' (matches nothing) when the
+   * user has no region.
+   */
+  visibleRegionPrefix(actor: Actor): string | null {
+    if (actor.roles.includes('admin')) return null
+    if (!actor.regionPath) return '\u0000'
+    if (actor.tenant === null) return null
+    if (actor.roles.includes('county_admin')) return countyPrefix(actor.regionPath) ?? actor.regionPath
+    return actor.regionPath
+  }
+
+  canSeeRegion(actor: Actor, path: string): boolean {
+    const prefix = this.visibleRegionPrefix(actor)
+    return prefix === null || path.startsWith(prefix)
+  }
+
+  async getUnit(code: string): Promise<OrgUnit | null> {
+    const row = await this.db('org_units').where({ code }).first()
+    return row ? unitView(row) : null
+  }
+
+  /** Units located in a region's subtree (all when no region), optionally of one kind or duty. */
+  async listUnits(filter: { region?: string; kind?: string; duty?: string } = {}): Promise<OrgUnit[]> {
+    const q = this.db('org_units')
+      .join('regions', 'regions.code', 'org_units.region_code')
+      .select('org_units.*')
+      .orderBy([{ column: 'regions.path' }, { column: 'org_units.sort' }, { column: 'org_units.code' }])
+    if (filter.region) {
+      const prefix = await this.regionSubtreePrefix(filter.region)
+      if (prefix === null) return []
+      q.where('regions.path', 'like', `${prefix}%`)
+    }
+    if (filter.kind) q.where('org_units.kind', filter.kind)
+    if (filter.duty) q.where('org_units.duty', filter.duty)
+    return (await q).map(unitView)
+  }
+
+  // ── users ────────────────────────────────────────────────────────────────────
+
+  async userExists(username: string): Promise<boolean> {
+    return Boolean(await this.db('users').where({ username, active: true }).first('id'))
+  }
+
+  async getUser(username: string): Promise<UserView | null> {
+    const row = await this.db('users').where({ username }).first()
+    return row ? userView(row) : null
+  }
+
+  /** Users of a county ('' or null: everyone), filtered by unit and role. */
+  async listUsers(filter: { tenant?: string | null; unit?: string; role?: string } = {}): Promise<UserView[]> {
+    const q = this.db('users').orderBy('username')
+    if (filter.tenant) q.where({ tenant: filter.tenant })
+    if (filter.unit) q.where({ unit_code: filter.unit })
+    if (filter.role) jsonListContains(q, 'roles', filter.role)
+    return (await q).map(userView)
+  }
+
+  /**
+   * Creates a user on behalf of `by`: an administrator anywhere; a county administrator only
+   * inside their county and never another administrator of the whole system.
+   */
+  async createUser(by: Actor, input: NewUser): Promise<UserView> {
+    const isAdmin = by.roles.includes('admin')
+    const unit = await this.getUnit(input.unitCode)
+    if (!unit) throw unprocessable(`单位 ${input.unitCode} 不存在 / unknown unit`)
+    const regionCode = input.regionCode ?? unit.regionCode
+    const region = await this.getRegion(regionCode)
+    if (!region) throw unprocessable(`区域 ${regionCode} 不存在 / unknown region`)
+    if (!isAdmin) {
+      if (input.roles.includes('admin')) throw forbidden('县级管理员不能创建系统管理员 / a county administrator cannot create system administrators')
+      const unitRegion = await this.getRegion(unit.regionCode)
+      if (!by.tenant || region.tenant !== by.tenant || unitRegion?.tenant !== by.tenant) {
+        throw forbidden('只能在本县内创建用户 / users can only be created within your county')
+      }
+    }
+    const row = {
+      id: randomUUID(),
+      username: input.username,
+      display_name: input.displayName,
+      password_hash: await hashPassword(input.password),
+      roles: JSON.stringify([...new Set(input.roles)]),
+      unit_code: unit.code,
+      region_code: region.code,
+      tenant: region.tenant ?? '',
+      groups: JSON.stringify([...new Set(input.groups ?? [])]),
+      active: input.active ?? true,
+      created_at: nowIso(),
+    }
+    const inserted = await this.db('users').insert(row).onConflict('username').ignore().returning('id')
+    if (inserted.length === 0) throw conflict(`用户名 ${input.username} 已存在 / username already taken`)
+    return userView(row)
+  }
+
+  /**
+   * Users (active) who receive a task offered to these candidate-group tokens. With a county
+   * `tenant`, `role:` tokens reach only that county's and city-level users (see groupsMatch).
+   * Tokens that are still expressions (start with '=' or contain '${') match nobody.
+   */
+  async usersInGroups(tokens: string[], opts: { tenant?: string | null; limit?: number } = {}): Promise<UserView[]> {
+    const list = tokens.map((t) => t.trim()).filter((t) => t && !t.startsWith('=') && !t.includes('${') && !t.includes('#{'))
+    if (list.length === 0) return []
+    const q = this.db('users').where({ active: true })
+    q.where((w: any) => {
+      for (const token of list) {
+        w.orWhere((o: any) => {
+          if (token.startsWith('role:')) jsonListContains(o, 'roles', token.slice(5))
+          else if (token.startsWith('unit:')) o.where('unit_code', token.slice(5))
+          else if (token.includes('@')) {
+            const at = token.indexOf('@')
+            o.where('unit_code', token.slice(at + 1))
+            jsonListContains(o, 'roles', token.slice(0, at))
+          } else jsonListContains(o, 'groups', token)
+        })
+      }
+    })
+    q.orderBy('username')
+    const rows = await q
+    const out: UserView[] = []
+    for (const row of rows) {
+      const u = userView(row)
+      if (groupsMatch(computeGroups(u.roles, u.unitCode, u.groups), u.tenant, list, opts.tenant)) out.push(u)
+      if (opts.limit && out.length >= opts.limit) break
+    }
+    return out
+  }
+
+  /** True when some active user would receive a task offered to `token` (deploy validation). */
+  async groupExists(token: string): Promise<boolean> {
+    return (await this.usersInGroups([token], { limit: 1 })).length > 0
+  }
+}

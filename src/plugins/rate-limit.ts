@@ -1,0 +1,18 @@
+import fp from 'fastify-plugin'
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import { HttpError } from '../lib/errors.js'
+
+/**
+ * Request rate limits, opt-in per route (`config: { rateLimit: {...} }`) or through
+ * `app.createRateLimit(...)`: most staff routes sit behind a login and need none, while
+ * login and the citizen routes do. Counters live in this node's memory; a guess spread over
+ * several nodes is still bounded by nodes × limit.
+ */
+export default fp(async function rateLimitPlugin(app: FastifyInstance) {
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'too_many_requests', `请求过于频繁，请 ${context.after} 后再试 / too many requests, retry in ${context.after}`),
+  })
+})
