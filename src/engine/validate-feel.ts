@@ -1,0 +1,94 @@
+import { evaluate, isFunction, parseExpression } from 'feelin'
+import { feelSyntaxError } from './feel.js'
+
+/**
+ * Deploy-time checks of one FEEL body beyond "does it parse": every function it calls must be
+ * a FEEL built-in (JUEL `dateTime().plusWeeks(1)` and bean calls `svc.find(x)` parse as FEEL
+ * but name functions nobody provides), and bpmn-engine's `environment.services` (JavaScript
+ * functions) does not exist in Shuoshi's evaluation context.
+ */
+
+const builtinCache = new Map<string, boolean>()
+
+/** True when `name` (e.g. `sum`, `string length`) is a function FEEL (feelin) provides. */
+export function isFeelBuiltin(name: string): boolean {
+  const key = name.replace(/\s+/g, ' ').trim()
+  let known = builtinCache.get(key)
+  if (known === undefined) {
+    try {
+      known = isFunction(evaluate(key, {}).value)
+    } catch {
+      known = false
+    }
+    builtinCache.set(key, known)
+  }
+  return known
+}
+
+export interface FeelIssue {
+  zh: string
+  en: string
+}
+
+/** Returns what is wrong with a FEEL body, or null when it may be deployed. */
+export function feelIssue(body: string): FeelIssue | null {
+  const syntax = feelSyntaxError(body)
+  if (syntax) {
+    return {
+      zh: `表达式不是有效的 FEEL：${body}`,
+      en: `expression does not parse as FEEL: ${body} (${syntax})`,
+    }
+  }
+  let tree
+  try {
+    tree = parseExpression(body, {}, undefined)
+  } catch (err) {
+    return { zh: `表达式不是有效的 FEEL：${body}`, en: `expression does not parse as FEEL: ${body} (${(err as Error).message})` }
+  }
+  const unknown: Array<{ at: number; name: string }> = []
+  let services = false
+  const text = (from: number, to: number) => body.slice(from, to).replace(/\s+/g, ' ').trim()
+  tree.iterate({
+    enter(ref) {
+      if (ref.name === 'FunctionInvocation') {
+        const callee = ref.node.firstChild
+        if (!callee) return
+        if (callee.name === 'VariableName') {
+          const name = text(callee.from, callee.to)
+          if (!isFeelBuiltin(name)) unknown.push({ at: callee.to, name })
+        } else if (callee.name === 'PathExpression') {
+          const full = text(callee.from, callee.to)
+          const last = callee.lastChild
+          unknown.push({ at: callee.to, name: !full.includes('(') ? full : last ? `.${text(last.from, last.to)}` : full })
+        } else {
+          unknown.push({ at: callee.to, name: text(callee.from, callee.to) })
+        }
+      } else if (ref.name === 'PathExpression' && !services) {
+        const first = ref.node.firstChild
+        const last = ref.node.lastChild
+        if (
+          first?.name === 'VariableName' &&
+          text(first.from, first.to) === 'environment' &&
+          last?.name === 'PathName' &&
+          text(last.from, last.to) === 'services'
+        ) {
+          services = true
+        }
+      }
+    },
+  })
+  if (unknown.length) {
+    const names = [...new Set(unknown.sort((a, b) => a.at - b.at).map((u) => u.name))].join(', ')
+    return {
+      zh: `表达式调用了 FEEL 没有的函数 ${names}：${body}`,
+      en: `expression calls functions FEEL does not have (${names}): ${body}`,
+    }
+  }
+  if (services) {
+    return {
+      zh: `表达式引用了 environment.services（说事不提供 JavaScript 服务函数）：${body}`,
+      en: `expression refers to environment.services (Shuoshi provides no JavaScript service functions): ${body}`,
+    }
+  }
+  return null
+}

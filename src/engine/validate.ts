@@ -1,0 +1,590 @@
+import { createRequire } from 'node:module'
+import { BpmnModdle } from 'bpmn-moddle'
+import * as Elements from 'bpmn-elements'
+import serializer, { TypeResolver } from 'moddle-context-serializer'
+import { ISOInterval, getDate } from '@0dep/piso'
+import { conditionBody, expressionBodies } from './feel.js'
+import { feelIssue } from './validate-feel.js'
+import { lintDefinitions } from './validate-lint.js'
+
+/**
+ * Deploy-time validation of BPMN XML: everything that would make a diagram fail (or silently
+ * misbehave) at run time on bpmn-engine with Shuoshi's FEEL conventions is refused here,
+ * each problem naming the element. Pure: no database, no engine instance.
+ */
+
+export interface Problem {
+  elementId: string | null
+  message: string
+}
+export interface ValidateOptions {
+  handlers: ReadonlySet<string> // names of registered service-task handlers (camunda:topic)
+  knownProcessKey(key: string): boolean // for callActivity calledElement (literal) — also true for keys in this same file
+  canReceive?(receivers: { users: string[]; groups: string[] }): boolean // org lookup: false when none of the named literal users/groups exists
+}
+export interface ValidatedBpmn {
+  problems: Problem[]
+  definitions?: any /* bpmn-moddle root when it parsed */
+  processKey?: string
+  processName?: string
+}
+
+export const MAX_BPMN_BYTES = 1024 * 1024
+
+const require = createRequire(import.meta.url)
+const camundaSchema = require('camunda-bpmn-moddle/resources/camunda.json')
+
+const NS_BPMN = 'http://www.omg.org/spec/BPMN/20100524/MODEL'
+const NS_CAMUNDA = 'http://camunda.org/schema/1.0/bpmn'
+/** Namespaces whose unknown elements/attributes matter; any other extension namespace is ignored. */
+const OWN_NAMESPACES = new Set([
+  NS_BPMN,
+  'http://www.omg.org/spec/BPMN/20100524/DI',
+  'http://www.omg.org/spec/DD/20100524/DC',
+  'http://www.omg.org/spec/DD/20100524/DI',
+  NS_CAMUNDA,
+])
+
+/** Element types bpmn-engine (moddle-context-serializer + bpmn-elements) can resolve. */
+const RESOLVABLE = new Set([...Object.keys(Elements), 'Definitions', 'Error', 'DataObjectReference'])
+
+function msg(zh: string, en: string): string {
+  return `${zh} / ${en}`
+}
+
+export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<ValidatedBpmn> {
+  const problems: Problem[] = []
+  const seen = new Set<string>()
+  const add = (elementId: string | null | undefined, zh: string, en: string) => {
+    const p = { elementId: elementId ?? null, message: msg(zh, en) }
+    const key = `${p.elementId}\u0000${p.message}`
+    if (seen.has(key)) return
+    seen.add(key)
+    problems.push(p)
+  }
+
+  // 1. Refused before parsing.
+  if (typeof xml !== 'string' || !xml.trim()) {
+    add(null, 'BPMN 内容为空', 'the BPMN XML is empty')
+    return { problems }
+  }
+  if (Buffer.byteLength(xml, 'utf8') > MAX_BPMN_BYTES) {
+    add(null, 'BPMN 文件超过 1 MB', 'the BPMN XML is larger than 1 MB')
+  }
+  if (/<!DOCTYPE/i.test(xml)) {
+    add(null, '不允许 DOCTYPE 声明（外部实体）', 'a DOCTYPE declaration is not allowed (external entities)')
+  }
+  if (/<!ENTITY/i.test(xml)) {
+    add(null, '不允许 ENTITY 声明（外部实体）', 'an ENTITY declaration is not allowed (external entities)')
+  }
+  if (problems.length) return { problems }
+
+  let parsed: any
+  try {
+    parsed = await new BpmnModdle({ camunda: camundaSchema }).fromXML(xml)
+  } catch (err) {
+    const text = String((err as Error)?.message ?? err).replace(/\s+/g, ' ').trim()
+    add(null, `XML 无法解析：${text}`, `malformed XML: ${text}`)
+    return { problems }
+  }
+  const definitions = parsed.rootElement
+  const result: ValidatedBpmn = { problems, definitions }
+  if (!definitions || !definitions.$instanceOf?.('bpmn:Definitions')) {
+    add(null, '根元素不是 bpmn:definitions', 'the root element is not bpmn:definitions')
+    return result
+  }
+
+  // Moddle warnings.
+  const prefixes = namespacePrefixes(xml)
+  const nsOf = (qname: string) => {
+    const i = qname.indexOf(':')
+    return prefixes.get(i < 0 ? '' : qname.slice(0, i))
+  }
+  for (const w of parsed.warnings ?? []) {
+    const message = String(w.message ?? '')
+    let m: RegExpMatchArray | null
+    if ((m = /^unresolved reference <(.*)>/.exec(message))) {
+      const prop = String(w.property ?? '').replace(/^bpmn:/, '')
+      add(w.element?.id, `引用的元素 ${m[1]} 不存在（${prop}）`, `${prop} refers to a missing element <${m[1]}>`)
+    } else if ((m = /^unknown attribute <(.*)>/.exec(message))) {
+      if (nsOf(m[1]) === NS_CAMUNDA && !w.element?.$instanceOf?.('bpmn:Definitions')) {
+        add(w.element?.id, `未知的 Camunda 属性 ${m[1]}`, `unknown Camunda attribute ${m[1]}`)
+      }
+    } else if ((m = /^unparsable content <([^>\s]*)/.exec(message))) {
+      const nested = String(w.error?.message ?? '')
+      const dup = /duplicate ID <(.*)>/.exec(nested)
+      const tag = m[1].replace(/^\//, '')
+      if (dup) {
+        add(dup[1], `重复的元素 id ${dup[1]}`, `duplicate element id ${dup[1]}`)
+      } else if (/^unrecognized element/.test(nested) && !OWN_NAMESPACES.has(nsOf(tag) ?? '')) {
+        // an element of another extension namespace (zeebe:, signavio:, …): not ours to read
+      } else {
+        add(null, `无法解析的 BPMN 元素 <${tag}>：${nested}`, `unparsable BPMN element <${tag}>: ${nested}`)
+      }
+    } else if (/^unsupported document encoding/.test(message)) {
+      // the parser falls back to UTF-8; BPMN content is ASCII/UTF-8 in practice
+    } else {
+      add(w.element?.id, `BPMN 解析警告：${message}`, `BPMN parse warning: ${message}`)
+    }
+  }
+
+  const rootElements: any[] = definitions.rootElements ?? []
+
+  // bpmn:import
+  for (const imp of definitions.imports ?? []) {
+    const what = imp.location || imp.namespace || ''
+    add(null, `不支持 bpmn:import（${what}）`, `bpmn:import is not supported (${what})`)
+  }
+
+  // Types bpmn-engine cannot load, anywhere in the file (getDefinitions() throws on them).
+  const checkType = (el: any, ownerId?: string) => {
+    if (!el || typeof el.$type !== 'string') return
+    const local = el.$type.split(':').slice(1).join(':')
+    if (RESOLVABLE.has(local)) return
+    const id = el.id ?? ownerId
+    if (el.$type === 'bpmn:ComplexGateway') add(id, '不支持复杂网关', 'complex gateways are not supported')
+    else if (el.$instanceOf?.('bpmn:GlobalTask')) add(id, `不支持全局任务 ${el.$type}`, `global tasks (${el.$type}) are not supported`)
+    else add(id, `bpmn-engine 无法运行 ${el.$type} 类型的元素`, `bpmn-engine cannot run elements of type ${el.$type}`)
+  }
+  const walkTypes = (container: any) => {
+    for (const el of [...(container.flowElements ?? []), ...(container.artifacts ?? [])]) {
+      if (el.$type === 'bpmn:DataObjectReference') continue
+      checkType(el)
+      for (const ed of el.eventDefinitions ?? []) checkType(ed, el.id)
+      if (el.loopCharacteristics) checkType(el.loopCharacteristics, el.id)
+      if (el.flowElements || el.artifacts) walkTypes(el)
+    }
+  }
+  for (const root of rootElements) {
+    switch (root.$type) {
+      case 'bpmn:Collaboration':
+        for (const mf of root.messageFlows ?? []) checkType(mf)
+        break
+      case 'bpmn:Process':
+        walkTypes(root)
+        break
+      default:
+        checkType(root)
+    }
+  }
+
+  // 2. Exactly one executable process.
+  const executable = rootElements.filter((e) => e.$type === 'bpmn:Process' && e.isExecutable === true)
+  if (executable.length === 0) {
+    add(null, '没有可执行的流程（isExecutable="true"）', 'there is no executable process (isExecutable="true")')
+  } else {
+    result.processKey = executable[0].id
+    if (executable[0].name) result.processName = executable[0].name
+    for (const extra of executable.slice(1)) {
+      add(
+        extra.id,
+        `只能有一个可执行的流程，多余的流程 ${extra.id}`,
+        `only one executable process is allowed; ${extra.id} is an extra one`,
+      )
+    }
+  }
+  const ownKeys = new Set<string>(executable.map((p) => p.id))
+
+  // 3–6. The content of each executable process.
+  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet() }
+  for (const proc of executable) {
+    checkExtensions(proc, proc.id, ctx)
+    checkContainer(proc, ctx)
+    sweep(proc, proc.id, ctx)
+  }
+
+  // 7. Selected bpmnlint rules, reported for elements of the executable process(es) only.
+  try {
+    const executableSet = new Set(executable)
+    for (const r of await lintDefinitions(definitions)) {
+      const el = r.id ? parsed.elementsById?.[r.id] : undefined
+      if (!el || !insideAny(el, executableSet)) continue
+      add(r.id, r.zh, r.en)
+    }
+  } catch (err) {
+    add(null, `bpmnlint 检查失败：${(err as Error).message}`, `bpmnlint failed: ${(err as Error).message}`)
+  }
+
+  // Backstop: what bpmn-engine itself would throw on while loading the definitions.
+  if (problems.length === 0) {
+    try {
+      serializer(parsed, TypeResolver(Elements as any))
+    } catch (err) {
+      const text = (err as Error).message
+      add(null, `bpmn-engine 无法加载此定义：${text}`, `bpmn-engine cannot load these definitions: ${text}`)
+    }
+  }
+
+  return result
+}
+
+interface Ctx {
+  opts: ValidateOptions
+  add(elementId: string | null | undefined, zh: string, en: string): void
+  ownKeys: Set<string>
+  /** moddle objects already reported by a specific rule, so the final sweep does not repeat them */
+  reported: WeakSet<object>
+}
+
+function namespacePrefixes(xml: string): Map<string, string> {
+  const map = new Map<string, string>()
+  for (const m of xml.matchAll(/\sxmlns(?::([\w.-]+))?\s*=\s*(["'])(.*?)\2/g)) {
+    const prefix = m[1] ?? ''
+    if (!map.has(prefix)) map.set(prefix, m[3])
+  }
+  return map
+}
+
+function insideAny(el: any, set: Set<any>): boolean {
+  for (let cur = el; cur; cur = cur.$parent) if (set.has(cur)) return true
+  return false
+}
+
+function attr(el: any, name: string): string | undefined {
+  const v = el?.get ? el.get(name) : undefined
+  return typeof v === 'string' ? v : v == null ? undefined : String(v)
+}
+
+/** Checks every FEEL body of an attribute value (a literal without `${…}`/`=` has none). */
+function checkValue(value: string | undefined, id: string, what: string, ctx: Ctx) {
+  if (value == null) return
+  for (const body of expressionBodies(value)) checkFeel(body, id, what, ctx)
+}
+
+function checkFeel(body: string, id: string, what: string, ctx: Ctx) {
+  const issue = feelIssue(body)
+  if (issue) ctx.add(id, `${what}：${issue.zh}`, `${what}: ${issue.en}`)
+}
+
+function isFeelLanguage(language: string): boolean {
+  const l = language.trim().toLowerCase()
+  return l === 'feel' || l.includes('omg.org/spec/feel') || l.includes('omg.org/spec/dmn')
+}
+
+/** A bpmn:FormalExpression used as a condition (sequence flow, completion, conditional event, loop). */
+function checkCondition(expr: any, id: string, what: string, ctx: Ctx) {
+  if (!expr) return
+  ctx.reported.add(expr)
+  const language = attr(expr, 'language')
+  if (language && !isFeelLanguage(language)) {
+    ctx.add(id, `不支持脚本条件（language="${language}"）`, `${what}: script conditions are not supported (language="${language}")`)
+    return
+  }
+  if (attr(expr, 'camunda:resource')) {
+    ctx.add(id, `不支持外部脚本资源 camunda:resource`, `${what}: external script resources (camunda:resource) are not supported`)
+    return
+  }
+  checkFeel(conditionBody(String(expr.body ?? '')), id, what, ctx)
+}
+
+function checkContainer(container: any, ctx: Ctx) {
+  for (const el of container.flowElements ?? []) {
+    checkElement(el, ctx)
+    if (el.flowElements) checkContainer(el, ctx)
+  }
+}
+
+function checkElement(el: any, ctx: Ctx) {
+  const id: string = el.id
+  const { add, opts } = ctx
+  switch (el.$type) {
+    case 'bpmn:ScriptTask':
+      add(id, '不支持脚本任务', 'script tasks are not supported')
+      break
+    case 'bpmn:BusinessRuleTask':
+      add(id, '不支持业务规则任务（DMN）', 'business rule tasks (DMN) are not supported')
+      break
+    case 'bpmn:ServiceTask':
+    case 'bpmn:SendTask':
+      checkImplementation(el, id, true, ctx)
+      break
+    case 'bpmn:CallActivity': {
+      const called = attr(el, 'calledElement')?.trim()
+      if (!called) {
+        add(id, '调用活动缺少 calledElement', 'the call activity has no calledElement')
+      } else if (expressionBodies(called).length) {
+        checkValue(called, id, 'calledElement', ctx)
+      } else if (!ctx.ownKeys.has(called) && !opts.knownProcessKey(called)) {
+        add(id, `调用的流程 ${called} 不存在`, `calledElement "${called}" is not a known process key`)
+      }
+      break
+    }
+    case 'bpmn:UserTask':
+      checkUserTask(el, id, ctx)
+      break
+    case 'bpmn:SequenceFlow':
+      if (el.conditionExpression) checkCondition(el.conditionExpression, id, 'conditionExpression', ctx)
+      break
+  }
+
+  for (const ed of el.eventDefinitions ?? []) {
+    switch (ed.$type) {
+      case 'bpmn:TimerEventDefinition':
+        checkTimer(ed, id, ctx)
+        break
+      case 'bpmn:ConditionalEventDefinition':
+        if (!ed.condition) add(id, '条件事件缺少条件', 'the conditional event has no condition')
+        else checkCondition(ed.condition, id, 'condition', ctx)
+        break
+      case 'bpmn:MessageEventDefinition':
+        // Camunda 7 lets message throw events carry a service-task implementation.
+        checkImplementation(ed, id, false, ctx)
+        break
+    }
+  }
+
+  const loop = el.loopCharacteristics
+  if (loop?.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
+    const collection = attr(loop, 'camunda:collection')
+    if (collection != null) checkFeel(conditionBody(collection), id, 'camunda:collection', ctx)
+    if (loop.loopCardinality) checkCondition(loop.loopCardinality, id, 'loopCardinality', ctx)
+    if (loop.completionCondition) checkCondition(loop.completionCondition, id, 'completionCondition', ctx)
+    if (!collection && !loop.loopCardinality && !(loop.isSequential && loop.completionCondition)) {
+      add(
+        id,
+        '多实例缺少 loopCardinality 或 camunda:collection',
+        'the multi-instance activity has neither loopCardinality nor camunda:collection',
+      )
+    }
+  } else if (loop?.$type === 'bpmn:StandardLoopCharacteristics') {
+    if (loop.loopCondition) checkCondition(loop.loopCondition, id, 'loopCondition', ctx)
+  }
+
+  checkExtensions(el, id, ctx)
+}
+
+/** Service/send tasks (required) and message event definitions (optional). */
+function checkImplementation(el: any, id: string, required: boolean, ctx: Ctx) {
+  const { add, opts } = ctx
+  let implemented = false
+  const cls = attr(el, 'camunda:class')
+  if (cls) {
+    implemented = true
+    add(id, `不支持 Java 类 camunda:class="${cls}"`, `Java classes are not supported (camunda:class="${cls}")`)
+  }
+  const delegate = attr(el, 'camunda:delegateExpression')
+  if (delegate) {
+    implemented = true
+    add(
+      id,
+      `不支持 camunda:delegateExpression="${delegate}"`,
+      `delegate expressions (Java beans) are not supported (camunda:delegateExpression="${delegate}")`,
+    )
+  }
+  const type = attr(el, 'camunda:type')
+  if (type) {
+    implemented = true
+    const topic = attr(el, 'camunda:topic')?.trim()
+    if (type !== 'external') {
+      add(id, `不支持 camunda:type="${type}"`, `camunda:type="${type}" is not supported (only "external" with a registered topic)`)
+    } else if (!topic) {
+      add(id, '外部任务缺少 camunda:topic', 'the external task has no camunda:topic')
+    } else if (!opts.handlers.has(topic)) {
+      add(id, `没有注册名为 ${topic} 的处理程序`, `no handler is registered for camunda:topic "${topic}"`)
+    }
+  }
+  const expression = attr(el, 'camunda:expression')
+  if (expression != null) {
+    implemented = true
+    const bodies = expressionBodies(expression)
+    if (bodies.length === 0) checkFeel(conditionBody(expression), id, 'camunda:expression', ctx)
+    for (const body of bodies) checkFeel(body, id, 'camunda:expression', ctx)
+  }
+  for (const ext of el.extensionElements?.values ?? []) {
+    if (ext.$type === 'camunda:Connector') {
+      implemented = true
+      ctx.reported.add(ext)
+      add(id, '不支持 Camunda 连接器（camunda:connector）', 'Camunda connectors (camunda:connector) are not supported')
+    }
+  }
+  if (required && !implemented) {
+    add(
+      id,
+      '服务任务没有实现（需要 camunda:expression 或已注册的 camunda:topic）',
+      'the task has no implementation (needs camunda:expression, or camunda:type="external" with a registered camunda:topic)',
+    )
+  }
+}
+
+function checkUserTask(el: any, id: string, ctx: Ctx) {
+  for (const name of ['assignee', 'candidateUsers', 'candidateGroups', 'dueDate', 'followUpDate', 'priority']) {
+    checkValue(attr(el, `camunda:${name}`), id, `camunda:${name}`, ctx)
+  }
+  if (!ctx.opts.canReceive) return
+  const values = ['assignee', 'candidateUsers', 'candidateGroups'].map((n) => attr(el, `camunda:${n}`) ?? '')
+  if (values.some((v) => /[$#]\{/.test(v) || expressionBodies(v).length > 0)) return
+  const list = (v: string) =>
+    v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+  const users = [...list(values[0]), ...list(values[1])]
+  const groups = list(values[2])
+  if (users.length + groups.length === 0) return // the administrators' pool
+  if (!ctx.opts.canReceive({ users, groups })) {
+    ctx.add(
+      id,
+      `没有人能收到此任务（用户 ${users.join(', ') || '-'}；组 ${groups.join(', ') || '-'} 都不存在）`,
+      `nobody can ever receive this task (none of users [${users.join(', ')}] / groups [${groups.join(', ')}] exists)`,
+    )
+  }
+}
+
+function checkTimer(ed: any, id: string, ctx: Ctx) {
+  let any = false
+  for (const kind of ['timeDuration', 'timeDate', 'timeCycle'] as const) {
+    const expr = ed[kind]
+    if (!expr) continue
+    any = true
+    ctx.reported.add(expr)
+    const language = attr(expr, 'language')
+    if (language && !isFeelLanguage(language)) {
+      ctx.add(id, `不支持脚本定时器（language="${language}"）`, `${kind}: script timers are not supported (language="${language}")`)
+      continue
+    }
+    const value = String(expr.body ?? '').trim()
+    const bodies = expressionBodies(value)
+    if (bodies.length) {
+      for (const body of bodies) checkFeel(body, id, kind, ctx)
+      continue
+    }
+    if (!value) {
+      ctx.add(id, `定时器 ${kind} 为空`, `${kind} is empty`)
+      continue
+    }
+    const iso = isoProblem(kind, value)
+    if (iso) {
+      ctx.add(
+        id,
+        `定时器 ${kind} 不是 ISO-8601：${value}`,
+        `${kind} is not ISO-8601 (${kind === 'timeDate' ? 'a date-time such as 2030-01-01T09:00:00Z' : kind === 'timeCycle' ? 'e.g. R3/PT10S or R/P1D' : 'e.g. PT5M or P7D'}): ${value} (${iso})`,
+      )
+    }
+  }
+  if (!any) ctx.add(id, '定时器没有设置时间', 'the timer has no timeDuration, timeDate or timeCycle')
+}
+
+/** Null when `value` is a literal bpmn-elements' timer (piso) accepts for that kind. */
+export function isoProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', value: string): string | null {
+  try {
+    if (kind === 'timeDate') {
+      const d = getDate(value)
+      if (Number.isNaN(d.getTime())) return 'invalid date'
+    } else {
+      const parsed = new ISOInterval(value).parse()
+      if (kind === 'timeDuration' && (parsed.repeat !== undefined || !parsed.duration)) return 'not a duration'
+      if (kind === 'timeCycle' && !parsed.duration && !parsed.end) return 'not a cycle'
+    }
+    return null
+  } catch (err) {
+    return (err as Error).message
+  }
+}
+
+/** camunda:* extension elements of a flow element or the process. */
+function checkExtensions(el: any, id: string, ctx: Ctx) {
+  const { add } = ctx
+  for (const ext of el.extensionElements?.values ?? []) {
+    switch (ext.$type) {
+      case 'camunda:TaskListener':
+      case 'camunda:ExecutionListener': {
+        ctx.reported.add(ext)
+        if (ext.script) ctx.reported.add(ext.script)
+        const kind = ext.$type === 'camunda:TaskListener' ? 'taskListener' : 'executionListener'
+        const impl = ext.script
+          ? `script${ext.script.scriptFormat ? ` (${ext.script.scriptFormat})` : ''}`
+          : ext.class
+            ? `class="${ext.class}"`
+            : ext.delegateExpression
+              ? `delegateExpression="${ext.delegateExpression}"`
+              : ext.expression
+                ? `expression="${ext.expression}"`
+                : 'no implementation'
+        const on = ext.event ? `event="${ext.event}", ` : ''
+        add(id, `不支持 camunda:${kind}（${on}${impl}）`, `camunda:${kind} is not supported (${on}${impl})`)
+        break
+      }
+      case 'camunda:InputOutput':
+        for (const p of ext.inputParameters ?? []) checkParameter(p, id, 'camunda:inputParameter', ctx)
+        for (const p of ext.outputParameters ?? []) checkParameter(p, id, 'camunda:outputParameter', ctx)
+        break
+      case 'camunda:In':
+      case 'camunda:Out':
+        if (ext.sourceExpression) checkValue(ext.sourceExpression, id, `camunda:${ext.$type === 'camunda:In' ? 'in' : 'out'} sourceExpression`, ctx)
+        break
+      case 'camunda:Connector':
+        if (!ctx.reported.has(ext)) {
+          ctx.reported.add(ext)
+          add(id, '不支持 Camunda 连接器（camunda:connector）', 'Camunda connectors (camunda:connector) are not supported')
+        }
+        break
+    }
+  }
+}
+
+function checkParameter(p: any, id: string, what: string, ctx: Ctx) {
+  const label = `${what} ${p.name ?? ''}`.trim()
+  if (p.value != null) checkValue(String(p.value), id, label, ctx)
+  if (p.definition) checkParameterDefinition(p.definition, id, label, ctx)
+}
+
+function checkParameterDefinition(def: any, id: string, label: string, ctx: Ctx) {
+  switch (def.$type) {
+    case 'camunda:Script':
+      ctx.reported.add(def)
+      ctx.add(
+        id,
+        `${label}：不支持脚本（${def.scriptFormat ?? 'camunda:script'}）`,
+        `${label}: scripts are not supported (camunda:script${def.scriptFormat ? ` scriptFormat="${def.scriptFormat}"` : ''})`,
+      )
+      break
+    case 'camunda:List':
+      for (const item of def.items ?? []) {
+        if (item.$type === 'camunda:Value') checkValue(item.value, id, label, ctx)
+        else checkParameterDefinition(item, id, label, ctx)
+      }
+      break
+    case 'camunda:Map':
+      for (const e of def.entries ?? []) {
+        if (e.value != null) checkValue(String(e.value), id, label, ctx)
+        if (e.definition) checkParameterDefinition(e.definition, id, label, ctx)
+      }
+      break
+    case 'camunda:Value':
+      checkValue(def.value, id, label, ctx)
+      break
+  }
+}
+
+/**
+ * Last pass over everything an executable process contains: any script or script language
+ * not already reported by a specific rule (e.g. a camunda:script nested somewhere unusual,
+ * a FormalExpression with language="groovy", a scriptFormat attribute).
+ */
+function sweep(el: any, ownerId: string, ctx: Ctx, depth = 0) {
+  if (!el || typeof el !== 'object' || depth > 200) return
+  const id: string = typeof el.id === 'string' && el.$instanceOf?.('bpmn:BaseElement') ? el.id : ownerId
+  if (!ctx.reported.has(el)) {
+    if (el.$type === 'camunda:Script') {
+      ctx.reported.add(el)
+      ctx.add(id, `不支持脚本（${el.scriptFormat ?? 'camunda:script'}）`, `scripts are not supported (camunda:script${el.scriptFormat ? ` scriptFormat="${el.scriptFormat}"` : ''})`)
+    } else if (el.$type !== 'bpmn:ScriptTask' && el.$type !== 'bpmn:Process') {
+      const language = typeof el.language === 'string' ? el.language : undefined
+      const scriptFormat = typeof el.scriptFormat === 'string' ? el.scriptFormat : undefined
+      if (language && !isFeelLanguage(language)) {
+        ctx.reported.add(el)
+        ctx.add(id, `不支持脚本语言 language="${language}"`, `script languages are not supported (language="${language}")`)
+      } else if (scriptFormat) {
+        ctx.reported.add(el)
+        ctx.add(id, `不支持脚本（scriptFormat="${scriptFormat}"）`, `scripts are not supported (scriptFormat="${scriptFormat}")`)
+      }
+    }
+  }
+  const props: any[] = el.$descriptor?.properties ?? []
+  for (const p of props) {
+    if (p.isReference || p.isAttr) continue
+    const v = el.get ? el.get(p.ns?.name ?? p.name) : el[p.name]
+    if (Array.isArray(v)) for (const c of v) sweep(c, id, ctx, depth + 1)
+    else if (v && typeof v === 'object' && v.$type) sweep(v, id, ctx, depth + 1)
+  }
+}
