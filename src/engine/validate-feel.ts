@@ -1,4 +1,4 @@
-import { evaluate, isFunction, parseExpression } from 'feelin'
+import { evaluate, parseExpression } from 'feelin'
 import { feelSyntaxError } from './feel.js'
 
 /**
@@ -15,8 +15,11 @@ export function isFeelBuiltin(name: string): boolean {
   const key = name.replace(/\s+/g, ' ').trim()
   let known = builtinCache.get(key)
   if (known === undefined) {
+    // Invoking an unknown name warns NO_VARIABLE_FOUND / NO_FUNCTION_FOUND; a built-in called
+    // with no arguments at most warns about its arguments.
     try {
-      known = isFunction(evaluate(key, {}).value)
+      const { warnings } = evaluate(`${key}()`, {})
+      known = !warnings.some((w) => w.type === 'NO_VARIABLE_FOUND' || w.type === 'NO_FUNCTION_FOUND')
     } catch {
       known = false
     }
@@ -47,6 +50,7 @@ export function feelIssue(body: string): FeelIssue | null {
   }
   const unknown: Array<{ at: number; name: string }> = []
   let services = false
+  let doubled: string | null = null
   const text = (from: number, to: number) => body.slice(from, to).replace(/\s+/g, ' ').trim()
   tree.iterate({
     enter(ref) {
@@ -63,6 +67,12 @@ export function feelIssue(body: string): FeelIssue | null {
         } else {
           unknown.push({ at: callee.to, name: text(callee.from, callee.to) })
         }
+      } else if (ref.name === 'SimplePositiveUnaryTest' && !doubled) {
+        // `x == 1` parses in feelin as `x = (= 1)` and is always null: JUEL's `==` is not FEEL.
+        const prev = ref.node.prevSibling
+        if (ref.node.parent?.name === 'Comparison' && prev?.name === 'CompareOp') {
+          doubled = text(prev.from, ref.node.firstChild?.to ?? ref.to)
+        }
       } else if (ref.name === 'PathExpression' && !services) {
         const first = ref.node.firstChild
         const last = ref.node.lastChild
@@ -77,6 +87,12 @@ export function feelIssue(body: string): FeelIssue | null {
       }
     },
   })
+  if (doubled) {
+    return {
+      zh: `表达式不是有效的 FEEL（比较运算符 ${doubled} 不存在，FEEL 的相等用 =）：${body}`,
+      en: `expression does not parse as FEEL: ${body} (there is no comparison operator "${doubled}"; FEEL equality is "=")`,
+    }
+  }
   if (unknown.length) {
     const names = [...new Set(unknown.sort((a, b) => a.at - b.at).map((u) => u.name))].join(', ')
     return {

@@ -31,10 +31,13 @@ export interface LintReport {
 
 const require = createRequire(import.meta.url)
 
-let linter: { lint(definitions: unknown): Promise<Record<string, Array<{ id?: string; message: string; category: string }>>> } | null = null
+type Linter = { lint(definitions: unknown): Promise<Record<string, Array<{ id?: string; message: string; category: string }>>> }
 
-function getLinter() {
-  if (linter) return linter
+/**
+ * A new Linter for every run: the Linter caches rule instances, and some rules keep state
+ * between runs (no-duplicate-sequence-flows remembers every flow it has seen).
+ */
+function newLinter(): Linter {
   const { Linter } = require('bpmnlint')
   const cache: Record<string, unknown> = {}
   const rules: Record<string, string> = {}
@@ -42,7 +45,7 @@ function getLinter() {
     cache[`rule:bpmnlint/${name}`] = require(`bpmnlint/rules/${name}`)
     rules[name] = 'error'
   }
-  linter = new Linter({
+  return new Linter({
     config: { rules },
     resolver: {
       resolveRule: (pkg: string, name: string) => {
@@ -55,12 +58,12 @@ function getLinter() {
       },
     },
   })
-  return linter!
 }
 
 /** Runs the selected rules over a bpmn-moddle root and returns their errors. */
 export async function lintDefinitions(definitions: unknown): Promise<LintReport[]> {
-  const results = await getLinter().lint(definitions)
+  linkFlows(definitions)
+  const results = await newLinter().lint(definitions)
   const out: LintReport[] = []
   for (const [rule, reports] of Object.entries(results)) {
     for (const r of reports) {
@@ -74,4 +77,28 @@ export async function lintDefinitions(definitions: unknown): Promise<LintReport[
     }
   }
   return out
+}
+
+/**
+ * BPMN does not require <incoming>/<outgoing> on flow nodes (Camunda Modeler writes them, hand-written
+ * XML often does not), but bpmnlint reads connectivity from them: fill them in from the sequence flows.
+ */
+function linkFlows(definitions: any) {
+  const visit = (container: any) => {
+    for (const el of container.flowElements ?? []) {
+      if (el.$type === 'bpmn:SequenceFlow') {
+        const { sourceRef: s, targetRef: t } = el
+        if (s) {
+          s.outgoing ??= []
+          if (!s.outgoing.includes(el)) s.outgoing.push(el)
+        }
+        if (t) {
+          t.incoming ??= []
+          if (!t.incoming.includes(el)) t.incoming.push(el)
+        }
+      }
+      if (el.flowElements) visit(el)
+    }
+  }
+  for (const root of definitions?.rootElements ?? []) if (root.$type === 'bpmn:Process') visit(root)
 }

@@ -1,4 +1,7 @@
 import { createRequire } from 'node:module'
+// bpmn-moddle's export map hides its types from NodeNext resolution; src/types/modules.d.ts
+// declares them where present, and without it the import is simply untyped.
+// @ts-ignore TS7016
 import { BpmnModdle } from 'bpmn-moddle'
 import * as Elements from 'bpmn-elements'
 import serializer, { TypeResolver } from 'moddle-context-serializer'
@@ -95,6 +98,8 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   }
 
   // Moddle warnings.
+  let ownerMap: Map<object, string> | undefined
+  const owners = () => (ownerMap ??= flowOwners(definitions))
   const prefixes = namespacePrefixes(xml)
   const nsOf = (qname: string) => {
     const i = qname.indexOf(':')
@@ -105,7 +110,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     let m: RegExpMatchArray | null
     if ((m = /^unresolved reference <(.*)>/.exec(message))) {
       const prop = String(w.property ?? '').replace(/^bpmn:/, '')
-      add(w.element?.id, `引用的元素 ${m[1]} 不存在（${prop}）`, `${prop} refers to a missing element <${m[1]}>`)
+      add(ownerId(w.element, owners()), `引用的元素 ${m[1]} 不存在（${prop}）`, `${prop} refers to a missing element <${m[1]}>`)
     } else if ((m = /^unknown attribute <(.*)>/.exec(message))) {
       if (nsOf(m[1]) === NS_CAMUNDA && !w.element?.$instanceOf?.('bpmn:Definitions')) {
         add(w.element?.id, `未知的 Camunda 属性 ${m[1]}`, `unknown Camunda attribute ${m[1]}`)
@@ -233,6 +238,34 @@ function namespacePrefixes(xml: string): Map<string, string> {
     if (!map.has(prefix)) map.set(prefix, m[3])
   }
   return map
+}
+
+/** Event definitions, loop characteristics and expressions → the id of the flow element holding them. */
+function flowOwners(definitions: any): Map<object, string> {
+  const map = new Map<object, string>()
+  const walk = (container: any) => {
+    for (const el of container.flowElements ?? []) {
+      for (const part of [...(el.eventDefinitions ?? []), el.loopCharacteristics, el.conditionExpression]) {
+        if (part && typeof part === 'object') map.set(part, el.id)
+      }
+      if (el.flowElements) walk(el)
+    }
+  }
+  for (const root of definitions.rootElements ?? []) if (root.flowElements) walk(root)
+  return map
+}
+
+/** The id of the flow element (or, failing that, any element) a moddle object belongs to. */
+function ownerId(el: any, owners: Map<object, string>): string | null {
+  let fallback: string | null = null
+  for (let cur = el; cur; cur = cur.$parent) {
+    const owner = owners.get(cur)
+    if (owner) return owner
+    if (typeof cur.id !== 'string') continue
+    if (cur.$instanceOf?.('bpmn:FlowElement') || cur.$instanceOf?.('bpmn:RootElement')) return cur.id
+    fallback ??= cur.id
+  }
+  return fallback
 }
 
 function insideAny(el: any, set: Set<any>): boolean {
