@@ -332,6 +332,15 @@ t.test('script tasks and scripts anywhere are refused', async (t) => {
     'u',
     /taskListener.*script/,
   )
+  // a script nested where no specific rule looks (inside a connector) is still found
+  const nested = await problemsOf(
+    linear([
+      '<bpmn:serviceTask id="c"><bpmn:extensionElements><camunda:connector><camunda:connectorId>x</camunda:connectorId><camunda:inputOutput>' +
+        '<camunda:inputParameter name="a"><camunda:script scriptFormat="ruby">1</camunda:script></camunda:inputParameter></camunda:inputOutput></camunda:connector></bpmn:extensionElements></bpmn:serviceTask>',
+    ]),
+  )
+  t.ok(find(nested, 'c').some((m) => /connector/.test(m)))
+  t.ok(find(nested, 'c').some((m) => /ruby/.test(m)))
   const gw = defs(
     '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g" default="no"/>' +
       '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>' +
