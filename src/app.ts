@@ -8,6 +8,7 @@ import rateLimitPlugin from './plugins/rate-limit.js'
 import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
 import engineModule from './engine/index.js'
+import tasksModule from './tasks/index.js'
 
 export interface BuildOptions {
   config: Config
@@ -38,6 +39,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(orgModule)
   await app.register(engineModule, { background: opts.background ?? true })
+  await app.register(tasksModule)
 
   return app
 }

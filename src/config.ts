@@ -1,3 +1,6 @@
+import path from 'node:path'
+import { projectRoot } from './lib/paths.js'
+
 /** Runtime configuration, read once from the environment. */
 export interface Config {
   port: number
@@ -15,6 +18,8 @@ export interface Config {
   tokenSecret?: string
   /** Serve the built web UI from ui/dist. */
   serveUi: boolean
+  /** BPMN files deployed at start-up, and their forms under forms/. */
+  processesDir: string
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -29,5 +34,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
     tokenSecret: env.TOKEN_SECRET,
     serveUi: env.SERVE_UI !== '0',
+    processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
   }
 }

@@ -1,0 +1,152 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { badRequest, notFound } from '../lib/errors.js'
+import { prepareDefinition, type PreparedDefinition } from './model.js'
+import { validateBpmn, type Problem } from './validate.js'
+
+export interface DefinitionRow {
+  id: string
+  key: string
+  tenant: string
+  version: number
+  name: string | null
+  xml: string
+  xml_hash: string
+  deployed_at: string
+  deployed_by: string | null
+}
+
+export interface DefinitionView {
+  id: string
+  key: string
+  version: number
+  tenant: string | null
+  name: string | null
+  deployedAt: string
+  deployedBy: string | null
+}
+
+export function definitionView(row: DefinitionRow): DefinitionView {
+  return {
+    id: row.id,
+    key: row.key,
+    version: row.version,
+    tenant: row.tenant || null,
+    name: row.name,
+    deployedAt: row.deployed_at,
+    deployedBy: row.deployed_by,
+  }
+}
+
+export interface LoadedDefinition extends PreparedDefinition {
+  row: DefinitionRow
+}
+
+export interface DeployOptions {
+  tenant?: string | null
+  actor?: string | null
+  /** Handler names that service tasks may name (camunda:topic). */
+  handlers: ReadonlySet<string>
+  canReceive?: (receivers: { users: string[]; groups: string[] }) => boolean
+}
+
+/**
+ * Definition versions: immutable per (key, tenant); a county's version of a key wins for
+ * its cases, the city default ('' tenant) serves everyone else. Parsed definitions are
+ * cached per version id, so an engine step never parses XML.
+ */
+export class DefinitionStore {
+  private cache = new Map<string, Promise<LoadedDefinition>>()
+
+  constructor(private db: Db) {}
+
+  async deploy(xml: string, opts: DeployOptions): Promise<{ definition: DefinitionRow; created: boolean }> {
+    const tenant = opts.tenant ?? ''
+    const keysInDb = new Set<string>((await this.db('process_definitions').distinct('key')).map((r: { key: string }) => r.key))
+    const validated = await validateBpmn(xml, {
+      handlers: opts.handlers,
+      knownProcessKey: (key) => keysInDb.has(key),
+      canReceive: opts.canReceive,
+    })
+    if (validated.problems.length || !validated.processKey) {
+      throw badRequest(
+        `流程定义有 ${validated.problems.length} 个问题 / the definition has ${validated.problems.length} problem(s)`,
+        validated.problems.map((p: Problem) => ({ elementId: p.elementId, message: p.message })),
+      )
+    }
+    const key = validated.processKey
+    const hash = createHash('sha256').update(xml).digest('hex')
+    // Two deploys at once race for the next version number; the unique key decides, then retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction(async (trx) => {
+          const latest: DefinitionRow | undefined = await trx('process_definitions')
+            .where({ key, tenant })
+            .orderBy('version', 'desc')
+            .first()
+          if (latest && latest.xml_hash === hash) return { definition: latest, created: false }
+          const row: DefinitionRow = {
+            id: randomUUID(),
+            key,
+            tenant,
+            version: (latest?.version ?? 0) + 1,
+            name: validated.processName ?? null,
+            xml,
+            xml_hash: hash,
+            deployed_at: nowIso(),
+            deployed_by: opts.actor ?? null,
+          }
+          await trx('process_definitions').insert(row)
+          return { definition: row, created: true }
+        })
+      } catch (err) {
+        if (attempt < 3 && /unique|duplicate/i.test((err as Error).message)) continue
+        throw err
+      }
+    }
+  }
+
+  async list(filter: { key?: string; tenant?: string | null } = {}): Promise<DefinitionRow[]> {
+    const q = this.db('process_definitions')
+      .select('id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by')
+      .orderBy([{ column: 'key' }, { column: 'tenant' }, { column: 'version', order: 'desc' }])
+    if (filter.key) q.where({ key: filter.key })
+    if (filter.tenant !== undefined) q.where({ tenant: filter.tenant ?? '' })
+    return q
+  }
+
+  async get(id: string, trx: Db | Trx = this.db): Promise<DefinitionRow> {
+    const row = await trx('process_definitions').where({ id }).first()
+    if (!row) throw notFound(`流程定义 ${id} / process definition`)
+    return row
+  }
+
+  /** The version a new instance of `key` gets for `tenant`: the county's own, else the city's. */
+  async resolve(key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<DefinitionRow> {
+    const tenants = tenant ? [tenant, ''] : ['']
+    for (const t of tenants) {
+      const row = await trx('process_definitions').where({ key, tenant: t }).orderBy('version', 'desc').first()
+      if (row) return row
+    }
+    throw notFound(`流程 ${key} / process key`)
+  }
+
+  async hasKey(key: string, trx: Db | Trx = this.db): Promise<boolean> {
+    return !!(await trx('process_definitions').where({ key }).first('id'))
+  }
+
+  /** The parsed definition of a version, parsed once per process lifetime. */
+  load(id: string, trx: Db | Trx = this.db): Promise<LoadedDefinition> {
+    let p = this.cache.get(id)
+    if (!p) {
+      p = (async () => {
+        const row = await this.get(id, trx)
+        return { row, ...(await prepareDefinition(row.xml)) }
+      })()
+      this.cache.set(id, p)
+      p.catch(() => this.cache.delete(id))
+    }
+    return p
+  }
+}

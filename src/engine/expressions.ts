@@ -1,0 +1,44 @@
+import { expressionBody, evalFeel, resolveValue } from './feel.js'
+
+/** Keys bpmn-elements puts on a loop iteration's content that are not user data. */
+const internalContentKeys = new Set([
+  'id', 'type', 'name', 'executionId', 'parent', 'index', 'isMultiInstance', 'isRootScope', 'isSequential',
+  'loopCardinality', 'state', 'inbound', 'outbound', 'attachedTo', 'output', 'input', 'settings', 'isSubProcess',
+])
+
+/**
+ * The FEEL evaluation context for an engine message: process variables, the loop
+ * iteration's element variable, and `content` / `environment.variables` as bpmn-engine exposes them.
+ */
+export function feelContext(context: any): Record<string, unknown> {
+  const environment = context?.environment
+  const variables = environment?.variables ?? {}
+  const content = context?.content ?? {}
+  const ctx: Record<string, unknown> = { ...variables }
+  if (content.isMultiInstance) {
+    for (const [k, v] of Object.entries(content)) if (!internalContentKeys.has(k)) ctx[k] = v
+    ctx.loopCounter = content.index
+  }
+  ctx.content = content
+  ctx.environment = { variables, services: environment?.services }
+  return ctx
+}
+
+/** bpmn-engine's `expressions` option, evaluating FEEL instead of its property lookups. */
+export function feelExpressions() {
+  return {
+    resolveExpression(text: unknown, context: any) {
+      if (typeof text !== 'string') return text
+      if (expressionBody(text) == null && !/[$#]\{/.test(text)) return text
+      return resolveValue(text, feelContext(context))
+    },
+    isExpression(text: unknown) {
+      return typeof text === 'string' && expressionBody(text) != null
+    },
+    hasExpression(text: unknown) {
+      return typeof text === 'string' && (expressionBody(text) != null || /[$#]\{/.test(text))
+    },
+  }
+}
+
+export { evalFeel }

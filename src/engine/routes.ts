@@ -1,0 +1,230 @@
+import type { FastifyInstance } from 'fastify'
+import type { Actor } from '../org/index.js'
+import { forbidden, notFound } from '../lib/errors.js'
+import { definitionView } from './definitions.js'
+import type { InstanceRow } from './runtime.js'
+import { taskView } from '../tasks/service.js'
+import {
+  definitionSchema,
+  deployBody,
+  errorSchema,
+  historyItemSchema,
+  idParams,
+  instanceSchema,
+  keyParams,
+  listDefinitionsQuery,
+  messageBody,
+  signalBody,
+  startBody,
+} from './schemas.js'
+
+const bearer = [{ bearer: [] }]
+const isAdmin = (a: Actor) => a.roles.includes('admin')
+
+/** A county administrator acts only on their county's versions; administrators on any. */
+function tenantFor(actor: Actor, requested: string | null | undefined): string | null {
+  if (isAdmin(actor)) return requested ?? null
+  if (requested && requested !== actor.tenant) throw forbidden(`只能操作本县的流程版本 / you may only act on your county's versions (${actor.tenant})`)
+  if (!actor.tenant) throw forbidden()
+  return actor.tenant
+}
+
+export function historyView(h: any) {
+  return {
+    id: Number(h.id),
+    instanceId: h.instance_id,
+    caseId: h.case_id,
+    type: h.type,
+    elementId: h.element_id,
+    elementType: h.element_type,
+    name: h.name,
+    actor: h.actor,
+    at: h.at,
+    data: h.data ? JSON.parse(h.data) : null,
+  }
+}
+
+export default async function engineRoutes(app: FastifyInstance) {
+  const { definitions, runtime } = app.engine
+  const admins = app.requireRole('admin', 'county_admin')
+
+  async function instanceView(row: InstanceRow) {
+    const def = await definitions.get(row.definition_id)
+    const tasks = await app.db('tasks').where({ instance_id: row.id, status: 'open' }).orderBy('created_at')
+    const activities = row.activities ? (JSON.parse(row.activities) as { id: string; type: string; executionId: string }[]) : []
+    const loaded = await definitions.load(row.definition_id)
+    return {
+      id: row.id,
+      definition: { id: def.id, key: def.key, version: def.version, tenant: def.tenant || null, name: def.name },
+      state: row.status,
+      status: row.status,
+      caseId: row.case_id,
+      parentId: row.parent_id,
+      variables: JSON.parse(row.variables),
+      activeActivities: activities.map((a) => ({ ...a, name: loaded.elements.get(a.id)?.name ?? null })),
+      activeTasks: tasks.map((t: any) => taskView(t)),
+      startedAt: row.started_at,
+      endedAt: row.ended_at,
+      error: row.error,
+    }
+  }
+
+  async function visibleInstance(actor: Actor, id: string): Promise<InstanceRow> {
+    const row: InstanceRow | undefined = await app.db('process_instances').where({ id }).first()
+    if (!row || (!isAdmin(actor) && row.tenant !== (actor.tenant ?? ''))) throw notFound(`流程实例 ${id} / process instance`)
+    return row
+  }
+
+  app.get(
+    '/api/process-definitions',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-definitions'],
+        summary: '流程定义版本列表 / definition versions',
+        security: bearer,
+        querystring: listDefinitionsQuery,
+        response: { 200: { type: 'array', items: definitionSchema } },
+      },
+    },
+    async (request) => {
+      const { key, tenant } = request.query as { key?: string; tenant?: string }
+      const rows = await definitions.list({ key, ...(tenant !== undefined && { tenant: tenant || null }) })
+      // A county administrator sees the city defaults and their own county's versions.
+      const actor = request.actor
+      return rows.filter((r) => isAdmin(actor) || r.tenant === '' || r.tenant === actor.tenant).map((r) => definitionView(r as any))
+    },
+  )
+
+  app.post(
+    '/api/process-definitions',
+    {
+      preHandler: admins,
+      bodyLimit: 1_200_000,
+      schema: {
+        tags: ['process-definitions'],
+        summary: '部署流程定义 / deploy a BPMN definition (400 lists each problem with its element id)',
+        security: bearer,
+        body: deployBody,
+        response: { 200: definitionSchema, 201: definitionSchema, 400: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
+      const t = tenantFor(request.actor, tenant)
+      if (t) {
+        const region = await app.org.getRegion(t)
+        if (!region || region.level !== 'county') throw forbidden(`租户必须是县（区）代码 / tenant must be a county code: ${t}`)
+      }
+      const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.actor.username })
+      return reply.status(created ? 201 : 200).send(definitionView(definition))
+    },
+  )
+
+  app.get(
+    '/api/process-definitions/:id',
+    { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
+    async (request) => {
+      const row = await definitions.get((request.params as { id: string }).id)
+      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound('流程定义 / process definition')
+      return definitionView(row)
+    },
+  )
+
+  app.get(
+    '/api/process-definitions/:id/xml',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-definitions'],
+        summary: '流程定义的 BPMN XML / the BPMN XML of a version',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'object', properties: { ...definitionSchema.properties, xml: { type: 'string' } } } },
+      },
+    },
+    async (request) => {
+      const row = await definitions.get((request.params as { id: string }).id)
+      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound('流程定义 / process definition')
+      return { ...definitionView(row), xml: row.xml }
+    },
+  )
+
+  app.post(
+    '/api/process-definitions/key/:key/start',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-instances'],
+        summary: '启动流程实例 / start an instance of the latest version for the tenant',
+        security: bearer,
+        params: keyParams,
+        body: startBody,
+        response: { 201: instanceSchema },
+      },
+    },
+    async (request, reply) => {
+      const { key } = request.params as { key: string }
+      const body = (request.body ?? {}) as { variables?: Record<string, unknown>; tenant?: string | null; caseId?: string | null }
+      const tenant = tenantFor(request.actor, body.tenant)
+      const row = await runtime.start(key, { tenant, variables: body.variables ?? {}, caseId: body.caseId ?? null, actor: request.actor.username })
+      return reply.status(201).send(await instanceView(row))
+    },
+  )
+
+  app.get(
+    '/api/process-instances/:id',
+    { preHandler: admins, schema: { tags: ['process-instances'], security: bearer, params: idParams, response: { 200: instanceSchema } } },
+    async (request) => instanceView(await visibleInstance(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.get(
+    '/api/process-instances/:id/history',
+    {
+      preHandler: admins,
+      schema: { tags: ['process-instances'], summary: '实例历史 / instance history, in order', security: bearer, params: idParams, response: { 200: { type: 'array', items: historyItemSchema } } },
+    },
+    async (request) => {
+      const row = await visibleInstance(request.actor, (request.params as { id: string }).id)
+      const rows = await app.db('history').where({ instance_id: row.id }).orderBy('id')
+      return rows.map(historyView)
+    },
+  )
+
+  app.post(
+    '/api/messages',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-instances'],
+        summary: '投递消息 / correlate a message to a waiting instance',
+        security: bearer,
+        body: messageBody,
+        response: { 200: { type: 'object', properties: { instanceId: { type: 'string' } } } },
+      },
+    },
+    async (request) => {
+      const { name, instanceId, caseId, variables } = request.body as { name: string; instanceId?: string; caseId?: string; variables?: Record<string, unknown> }
+      const instance = await app.engine.correlateMessage(name, { instanceId, caseId, variables: variables ?? {}, actor: request.actor })
+      return { instanceId: instance.id }
+    },
+  )
+
+  app.post(
+    '/api/signals',
+    {
+      preHandler: app.requireRole('admin'),
+      schema: {
+        tags: ['process-instances'],
+        summary: '广播信号 / broadcast a signal to every waiting instance',
+        security: bearer,
+        body: signalBody,
+        response: { 200: { type: 'object', properties: { delivered: { type: 'integer' } } } },
+      },
+    },
+    async (request) => {
+      const { name, variables } = request.body as { name: string; variables?: Record<string, unknown> }
+      return { delivered: await app.engine.broadcastSignal(name, variables ?? {}, request.actor.username) }
+    },
+  )
+}

@@ -1,0 +1,756 @@
+import { randomUUID } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { Engine } from 'bpmn-engine'
+import * as Elements from 'bpmn-elements'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { conflict, HttpError, notFound, unprocessable } from '../lib/errors.js'
+import type { DefinitionStore, LoadedDefinition } from './definitions.js'
+import { feelContext, feelExpressions } from './expressions.js'
+import { evalFeel, resolveValue } from './feel.js'
+import type { ElementInfo } from './model.js'
+
+export interface InstanceRow {
+  id: string
+  definition_id: string
+  key: string
+  tenant: string
+  case_id: string | null
+  parent_id: string | null
+  parent_execution_id: string | null
+  parent_element_id: string | null
+  status: 'running' | 'completed' | 'failed'
+  state: string | null
+  variables: string
+  activities: string | null
+  revision: number
+  started_at: string
+  started_by: string | null
+  ended_at: string | null
+  error: string | null
+}
+
+export interface TaskRow {
+  id: string
+  instance_id: string
+  case_id: string | null
+  process_key: string
+  tenant: string
+  element_id: string
+  execution_id: string
+  name: string | null
+  assignee: string | null
+  candidate_users: string | null
+  candidate_groups: string | null
+  due_at: string | null
+  priority: number
+  form_key: string | null
+  status: 'open' | 'completed' | 'cancelled'
+  created_at: string
+  claimed_at: string | null
+  ended_at: string | null
+  completed_by: string | null
+  data: string | null
+}
+
+export interface TimerRow {
+  id: string
+  instance_id: string
+  element_id: string
+  execution_id: string
+  parent_execution_id: string | null
+  timer_type: string | null
+  value: string | null
+  due_at: string
+  status: 'pending' | 'fired' | 'cancelled' | 'failed'
+  claimed_by: string | null
+  claimed_until: string | null
+  attempts: number
+  error: string | null
+  created_at: string
+  fired_at: string | null
+}
+
+export interface HistoryInput {
+  instance_id: string | null
+  case_id: string | null
+  type: string
+  element_id?: string | null
+  element_type?: string | null
+  name?: string | null
+  actor?: string | null
+  at: string
+  data?: string | null
+}
+
+/** What one step changed, handed to step listeners inside the step's transaction. */
+export interface StepEffects {
+  trx: Trx
+  instance: InstanceRow
+  definition: LoadedDefinition
+  createdTasks: TaskRow[]
+  completedTasks: TaskRow[]
+  cancelledTasks: TaskRow[]
+  /** Element ids of activities that ended (completed normally) in this step. */
+  endedActivities: string[]
+  ended: boolean
+  variables: Record<string, unknown>
+  actor: string | null
+}
+
+export type StepListener = (effects: StepEffects) => Promise<void> | void
+
+export interface HandlerContext {
+  trx: Trx
+  instanceId: string
+  caseId: string | null
+  tenant: string | null
+  elementId: string
+  variables: Readonly<Record<string, unknown>>
+  inputs: Record<string, unknown>
+  actor: string | null
+}
+export type Handler = (ctx: HandlerContext) => Promise<Record<string, unknown> | void> | Record<string, unknown> | void
+
+/** Keys bpmn-elements leaves on the process environment's variables that are not data. */
+const engineKeys = new Set(['fields', 'content', 'properties'])
+const waitingTaskTypes = new Set(['bpmn:UserTask', 'bpmn:ManualTask'])
+const MAX_CALL_DEPTH = 16
+
+export function cleanVariables(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(vars ?? {})) if (!engineKeys.has(k) && typeof v !== 'function') out[k] = v
+  return out
+}
+
+function splitList(value: unknown): string[] {
+  if (value == null) return []
+  const list = Array.isArray(value) ? value : String(value).split(',')
+  return list.map((v) => String(v).trim()).filter(Boolean)
+}
+
+function toIso(value: unknown): string | null {
+  if (value == null || value === '') return null
+  if (value instanceof Date) return value.toISOString()
+  const s = String(value)
+  // An ISO duration counts from now: a deadline written as "P7D" is a week from creation.
+  if (/^P(?!$)/.test(s)) return String(evalFeel('now() + duration(d)', { d: s }))
+  const d = new Date(s)
+  if (Number.isNaN(d.getTime())) throw unprocessable(`无法解析日期 / not a date: ${s}`)
+  return d.toISOString()
+}
+
+/** Stops a still-running engine (its stop() never settles once the run has completed). */
+async function stopEngine(engine: Engine) {
+  if (engine.state === 'running') await engine.stop()
+}
+
+/** A silent logger: bpmn-engine's debug output is noise at our level. */
+function silentLogger() {
+  const noop = () => {}
+  return { debug: noop, error: noop, warn: noop }
+}
+
+interface StepRun {
+  /** Acts on the running execution (signal a task, fire a timer, deliver a message). */
+  act?: (ctx: StepContext) => void | Promise<void>
+  actor: string | null
+}
+
+/** Everything one engine step observed, in order, before it is written. */
+class StepContext {
+  readonly listener = new EventEmitter()
+  // Timers never run in-process: the poller fires them from the timers table.
+  readonly timers = new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
+  readonly pending = new Set<Promise<unknown>>()
+  engine!: Engine
+  execution: any
+  readonly createdTasks = new Map<string, TaskRow>()
+  readonly endedExecutions = new Set<string>()
+  readonly leftExecutions = new Set<string>()
+  readonly endedActivities: string[] = []
+  readonly timersArmed = new Map<string, TimerRow>()
+  readonly timersFired = new Set<string>()
+  readonly subscriptions: any[] = []
+  readonly calls: { elementId: string; executionId: string; calledElement: string }[] = []
+  readonly history: HistoryInput[] = []
+  /** Data submitted for a signalled task, applied when its activity ends. */
+  readonly taskOutputs = new Map<string, Record<string, unknown>>()
+  ended = false
+  error: Error | null = null
+
+  constructor(
+    readonly trx: Trx,
+    readonly instance: InstanceRow,
+    readonly def: LoadedDefinition,
+    readonly actor: string | null,
+  ) {}
+
+  event(type: string, api: any, data?: unknown) {
+    this.history.push({
+      instance_id: this.instance.id,
+      case_id: this.instance.case_id,
+      type,
+      element_id: api?.id ?? null,
+      element_type: api?.type ?? null,
+      name: api?.name ?? this.def.elements.get(api?.id)?.name ?? null,
+      actor: this.actor,
+      at: nowIso(),
+      data: data === undefined ? null : JSON.stringify(data),
+    })
+  }
+
+  track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p)
+    p.finally(() => this.pending.delete(p)).catch(() => undefined)
+    return p
+  }
+
+  async settle() {
+    while (this.pending.size) await Promise.allSettled([...this.pending])
+    await new Promise((r) => setImmediate(r))
+  }
+
+  variables(): Record<string, unknown> {
+    const proc = this.execution?.definitions?.[0]?.getProcesses?.()[0]
+    return proc?.environment?.variables ?? {}
+  }
+}
+
+/**
+ * The durable runtime. Every change is a "step": recover the instance's engine state,
+ * act, let the engine run to its next waits, then write state, tasks, timers,
+ * subscriptions and history in the caller's transaction. The instance row's revision
+ * makes concurrent steps on one instance fail (409) instead of overwriting each other.
+ */
+export class Runtime {
+  private handlers = new Map<string, Handler>()
+  private stepListeners: StepListener[] = []
+  private expressions = feelExpressions()
+
+  constructor(
+    private db: Db,
+    readonly definitions: DefinitionStore,
+  ) {}
+
+  registerHandler(name: string, handler: Handler) {
+    this.handlers.set(name, handler)
+  }
+
+  handlerNames(): ReadonlySet<string> {
+    return new Set(this.handlers.keys())
+  }
+
+  onStep(listener: StepListener) {
+    this.stepListeners.push(listener)
+  }
+
+  /** Runs `fn` in the caller's transaction, or a new one. */
+  private inTrx<T>(trx: Trx | undefined, fn: (trx: Trx) => Promise<T>): Promise<T> {
+    return trx ? fn(trx) : this.db.transaction(fn)
+  }
+
+  async start(
+    key: string,
+    opts: { tenant?: string | null; variables?: Record<string, unknown>; caseId?: string | null; actor?: string | null; trx?: Trx; definitionId?: string },
+  ): Promise<InstanceRow> {
+    return this.inTrx(opts.trx, async (trx) => {
+      const defRow = opts.definitionId ? await this.definitions.get(opts.definitionId, trx) : await this.definitions.resolve(key, opts.tenant, trx)
+      return this.startDefinition(trx, defRow.id, {
+        tenant: opts.tenant ?? defRow.tenant,
+        variables: opts.variables ?? {},
+        caseId: opts.caseId ?? null,
+        actor: opts.actor ?? null,
+      })
+    })
+  }
+
+  private async startDefinition(
+    trx: Trx,
+    definitionId: string,
+    opts: { tenant: string | null; variables: Record<string, unknown>; caseId: string | null; actor: string | null; parent?: { id: string; executionId: string; elementId: string }; depth?: number },
+  ): Promise<InstanceRow> {
+    const def = await this.definitions.load(definitionId, trx)
+    const instance: InstanceRow = {
+      id: randomUUID(),
+      definition_id: def.row.id,
+      key: def.row.key,
+      tenant: opts.tenant ?? '',
+      case_id: opts.caseId,
+      parent_id: opts.parent?.id ?? null,
+      parent_execution_id: opts.parent?.executionId ?? null,
+      parent_element_id: opts.parent?.elementId ?? null,
+      status: 'running',
+      state: null,
+      variables: JSON.stringify(opts.variables),
+      activities: null,
+      revision: 0,
+      started_at: nowIso(),
+      started_by: opts.actor,
+      ended_at: null,
+      error: null,
+    }
+    const ctx = new StepContext(trx, instance, def, opts.actor)
+    ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
+    const engine = this.newEngine(def, instance, ctx)
+    ctx.engine = engine
+    this.listen(ctx)
+    ctx.execution = await engine.execute({ listener: ctx.listener, variables: { ...opts.variables } })
+    await ctx.settle()
+    await this.persist(trx, ctx, { insert: true, depth: opts.depth ?? 0 })
+    return instance
+  }
+
+  /**
+   * Completes a waiting user task. The caller has already checked who may complete it and
+   * marked the task row (inside `trx`); this moves the engine on.
+   */
+  async completeTask(trx: Trx, task: TaskRow, data: Record<string, unknown>, actor: string | null): Promise<InstanceRow> {
+    const instance = await this.loadInstance(trx, task.instance_id)
+    return this.step(trx, instance, {
+      actor,
+      act: (ctx) => {
+        ctx.taskOutputs.set(task.execution_id, data)
+        ctx.execution.signal({ id: task.element_id, executionId: task.execution_id, ...data })
+        if (!ctx.endedExecutions.has(task.execution_id) && !ctx.error) {
+          throw conflict(`任务已不在等待 / the task is no longer waiting (${task.element_id})`)
+        }
+      },
+    })
+  }
+
+  /** Fires one due timer (called by the poller with the row it claimed). */
+  async fireTimer(trx: Trx, timer: TimerRow): Promise<boolean> {
+    const instance = await trx('process_instances').where({ id: timer.instance_id }).first()
+    if (!instance || instance.status !== 'running') {
+      await trx('timers').where({ id: timer.id }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+      return false
+    }
+    let fired = false
+    await this.step(trx, instance, {
+      actor: null,
+      act: (ctx) => {
+        // An expired timer already fired while the engine resumed; otherwise fire it now.
+        if (ctx.timersFired.has(timer.execution_id)) {
+          fired = true
+          return
+        }
+        const ref = (ctx.timers as any).executing.find((r: any) => r.owner?.executionId === timer.execution_id)
+        if (ref) {
+          ref.callback(...ref.args)
+          fired = true
+        }
+      },
+    })
+    if (!fired) await trx('timers').where({ id: timer.id, status: 'pending' }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+    return fired
+  }
+
+  /** Delivers a message (or a BPMN signal) to one waiting subscription of an instance. */
+  async deliver(
+    trx: Trx,
+    sub: { instance_id: string; ref_id: string; execution_id: string; kind: string; name: string },
+    variables: Record<string, unknown>,
+    actor: string | null,
+  ): Promise<InstanceRow> {
+    const instance = await this.loadInstance(trx, sub.instance_id)
+    return this.step(trx, instance, {
+      actor,
+      act: (ctx) => {
+        ctx.event(sub.kind === 'signal' ? 'signal_received' : 'message_received', { id: sub.ref_id }, { name: sub.name, variables })
+        Object.assign(ctx.variables(), variables)
+        ctx.execution.signal({ id: sub.ref_id, executionId: sub.execution_id })
+      },
+    })
+  }
+
+  /** Sets process variables of a running instance (without moving the flow). */
+  async setVariables(trx: Trx, instanceId: string, variables: Record<string, unknown>, actor: string | null): Promise<InstanceRow> {
+    const instance = await this.loadInstance(trx, instanceId)
+    return this.step(trx, instance, { actor, act: (ctx) => void Object.assign(ctx.variables(), variables) })
+  }
+
+  async loadInstance(trx: Db | Trx, id: string): Promise<InstanceRow> {
+    const row: InstanceRow | undefined = await trx('process_instances').where({ id }).first()
+    if (!row) throw notFound(`流程实例 ${id} / process instance`)
+    if (row.status !== 'running') throw conflict(`流程实例已结束 / the process instance has ended (${row.status})`)
+    return row
+  }
+
+  private async step(trx: Trx, instance: InstanceRow, run: StepRun, depth = 0): Promise<InstanceRow> {
+    const def = await this.definitions.load(instance.definition_id, trx)
+    const ctx = new StepContext(trx, instance, def, run.actor)
+    const engine = this.newEngine(def, instance, ctx)
+    ctx.engine = engine
+    this.listen(ctx)
+    engine.recover(JSON.parse(instance.state!))
+    ctx.execution = await engine.resume({ listener: ctx.listener })
+    await ctx.settle()
+    if (run.act) {
+      await run.act(ctx)
+      await ctx.settle()
+    }
+    await this.persist(trx, ctx, { insert: false, depth })
+    return instance
+  }
+
+  private newEngine(def: LoadedDefinition, instance: InstanceRow, ctx: StepContext): Engine {
+    const runtime = this
+    return new Engine({
+      name: instance.id,
+      sourceContext: def.sourceContext,
+      expressions: this.expressions,
+      timers: ctx.timers,
+      Logger: silentLogger,
+      extensions: {
+        shuoshi(activity: any) {
+          const info = def.elements.get(activity.id)
+          if (info && (info.topic || info.expression)) activity.behaviour.Service = runtime.serviceFor(info, ctx)
+          return undefined
+        },
+      },
+    } as any)
+  }
+
+  /** The Service of a service task: a FEEL `camunda:expression`, or a named handler. */
+  private serviceFor(info: ElementInfo, ctx: StepContext) {
+    const runtime = this
+    return function Service(activity: any) {
+      return {
+        execute(message: any, callback: (err: Error | null, output?: unknown) => void) {
+          const variables = activity.environment.variables
+          const fctx = feelContext({ environment: activity.environment, content: message.content })
+          try {
+            if (info.expression) {
+              const value = resolveValue(info.expression, fctx)
+              if (info.resultVariable) variables[info.resultVariable] = value
+              return callback(null, value)
+            }
+            const handler = runtime.handlers.get(info.topic!)
+            if (!handler) throw new Error(`no handler registered for topic ${info.topic}`)
+            const inputs: Record<string, unknown> = {}
+            for (const p of info.inputs ?? []) inputs[p.name] = p.value == null ? null : resolveValue(p.value, fctx)
+            const result = Promise.resolve(
+              handler({
+                trx: ctx.trx,
+                instanceId: ctx.instance.id,
+                caseId: ctx.instance.case_id,
+                tenant: ctx.instance.tenant || null,
+                elementId: info.id,
+                variables: cleanVariables(variables),
+                inputs,
+                actor: ctx.actor,
+              }),
+            )
+            ctx.track(
+              result.then(
+                (out) => {
+                  if (out && typeof out === 'object') Object.assign(variables, out)
+                  callback(null, out ?? null)
+                },
+                (err) => {
+                  ctx.error ??= err
+                  callback(err)
+                },
+              ),
+            )
+          } catch (err) {
+            ctx.error ??= err as Error
+            callback(err as Error)
+          }
+        },
+      }
+    }
+  }
+
+  private listen(ctx: StepContext) {
+    const l = ctx.listener
+    l.on('activity.start', (api: any) => {
+      if (api.content.isMultiInstance || api.type === 'bpmn:SequenceFlow') return
+      ctx.event('activity_start', api)
+    })
+    l.on('activity.wait', (api: any) => {
+      const content = api.content
+      if (waitingTaskTypes.has(api.type)) {
+        ctx.createdTasks.set(content.executionId, this.taskFromWait(ctx, api))
+      } else if (api.type === 'bpmn:CallActivity') {
+        const info = ctx.def.elements.get(api.id)
+        const called = info?.calledElement ? String(resolveValue(info.calledElement, feelContext({ environment: api.environment, content }))) : ''
+        ctx.calls.push({ elementId: api.id, executionId: content.executionId, calledElement: called })
+      }
+      const ref = content.message ?? content.signal
+      if (ref?.id) {
+        ctx.subscriptions.push({
+          id: randomUUID(),
+          instance_id: ctx.instance.id,
+          kind: content.signal ? 'signal' : 'message',
+          name: ref.name ?? ref.id,
+          ref_id: ref.id,
+          element_id: api.id,
+          execution_id: content.executionId,
+          case_id: ctx.instance.case_id,
+          created_at: nowIso(),
+        })
+      }
+    })
+    l.on('activity.timer', (api: any) => {
+      const c = api.content
+      ctx.timersArmed.set(c.executionId, {
+        id: randomUUID(),
+        instance_id: ctx.instance.id,
+        element_id: c.id,
+        execution_id: c.executionId,
+        parent_execution_id: c.parent?.executionId ?? null,
+        timer_type: c.timerType ?? null,
+        value: c.timerType ? String(c[c.timerType] ?? '') : null,
+        due_at: new Date(c.expireAt).toISOString(),
+        status: 'pending',
+        claimed_by: null,
+        claimed_until: null,
+        attempts: 0,
+        error: null,
+        created_at: nowIso(),
+        fired_at: null,
+      })
+    })
+    l.on('activity.timeout', (api: any) => {
+      if (api.content.state === 'cancel') return
+      ctx.timersFired.add(api.content.executionId)
+      ctx.event('timer_fired', api, { expireAt: api.content.expireAt, timerType: api.content.timerType })
+    })
+    l.on('activity.end', (api: any) => {
+      const c = api.content
+      ctx.endedExecutions.add(c.executionId)
+      const output = ctx.taskOutputs.get(c.executionId)
+      if (output) {
+        const vars = api.environment.variables
+        if (c.isMultiInstance) {
+          const listName = `${api.id}_results`
+          vars[listName] = [...((vars[listName] as unknown[]) ?? []), output]
+        } else {
+          Object.assign(vars, output)
+        }
+      }
+      if (c.isMultiInstance || api.type === 'bpmn:SequenceFlow') return
+      ctx.endedActivities.push(api.id)
+      ctx.event('activity_end', api)
+    })
+    l.on('activity.discard', (api: any) => {
+      ctx.leftExecutions.add(api.content.executionId)
+    })
+    l.on('activity.leave', (api: any) => {
+      ctx.leftExecutions.add(api.content.executionId)
+    })
+    l.on('process.end', () => {
+      ctx.ended = true
+    })
+    l.on('process.error', (api: any) => {
+      ctx.error ??= api.content?.error ?? new Error('process error')
+    })
+  }
+
+  private taskFromWait(ctx: StepContext, api: any): TaskRow {
+    const info = ctx.def.elements.get(api.id)
+    const fctx = feelContext({ environment: api.environment, content: api.content })
+    const val = (text?: string) => (text == null || text === '' ? null : resolveValue(text, fctx))
+    const assignee = val(info?.assignee)
+    const users = splitList(val(info?.candidateUsers))
+    let groups = splitList(val(info?.candidateGroups))
+    if (!assignee && !users.length && !groups.length) groups = ['role:admin']
+    const priority = Number(val(info?.priority) ?? 50)
+    return {
+      id: randomUUID(),
+      instance_id: ctx.instance.id,
+      case_id: ctx.instance.case_id,
+      process_key: ctx.def.row.key,
+      tenant: ctx.instance.tenant,
+      element_id: api.id,
+      execution_id: api.content.executionId,
+      name: info?.name ?? api.name ?? api.id,
+      assignee: assignee == null || assignee === '' ? null : String(assignee),
+      candidate_users: users.length ? users.join(',') : null,
+      candidate_groups: groups.length ? groups.join(',') : null,
+      due_at: toIso(val(info?.dueDate)),
+      priority: Number.isFinite(priority) ? priority : 50,
+      form_key: info?.formKey ?? null,
+      status: 'open',
+      created_at: nowIso(),
+      claimed_at: null,
+      ended_at: null,
+      completed_by: null,
+      data: null,
+    }
+  }
+
+  private async persist(trx: Trx, ctx: StepContext, opts: { insert: boolean; depth: number }) {
+    if (ctx.error) {
+      const err = ctx.error
+      await stopEngine(ctx.engine)
+      if (err instanceof HttpError) throw err
+      throw unprocessable(`流程执行失败 / process execution failed: ${err.message}`)
+    }
+    const instance = ctx.instance
+    const execution = ctx.execution
+    const now = nowIso()
+    const variables = cleanVariables(ctx.variables())
+    const before = JSON.parse(instance.variables) as Record<string, unknown>
+    for (const [k, v] of Object.entries(variables)) {
+      if (JSON.stringify(before[k]) !== JSON.stringify(v)) {
+        ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'variable_change', element_id: null, name: k, actor: ctx.actor, at: now, data: JSON.stringify({ name: k, from: before[k] ?? null, to: v }).slice(0, 4000) })
+      }
+    }
+    const ended = ctx.ended || execution.completed === true || ctx.engine.state === 'idle'
+    let state: string | null = null
+    let activities: { id: string; type: string; executionId: string }[] = []
+    if (!ended) {
+      const raw = await ctx.engine.getState()
+      for (const d of raw.definitions ?? []) delete d.source
+      state = JSON.stringify(raw)
+      activities = execution.getPostponed().filter((a: any) => a.type !== 'bpmn:SequenceFlow').map((a: any) => ({ id: a.id, type: a.type, executionId: a.executionId }))
+    }
+    await stopEngine(ctx.engine)
+
+    const row = {
+      status: ended ? 'completed' : 'running',
+      state,
+      variables: JSON.stringify(variables),
+      activities: JSON.stringify(activities),
+      ended_at: ended ? now : null,
+    }
+    if (opts.insert) {
+      await trx('process_instances').insert({ ...instance, ...row, revision: 1 })
+      instance.revision = 1
+    } else {
+      const n = await trx('process_instances')
+        .where({ id: instance.id, revision: instance.revision })
+        .update({ ...row, revision: instance.revision + 1 })
+      if (n !== 1) throw conflict('流程实例已被并发修改，请重试 / the process instance was changed concurrently; retry')
+      instance.revision += 1
+    }
+    Object.assign(instance, row)
+
+    // Tasks: created now, and those that ended (completed or cancelled) in this step.
+    const openCreated = [...ctx.createdTasks.values()].filter((t) => !ctx.leftExecutions.has(t.execution_id))
+    if (openCreated.length) {
+      await trx.batchInsert('tasks', openCreated as any[], 200)
+      const candidates = openCreated.flatMap((t) => [
+        ...splitList(t.candidate_users).map((value) => ({ task_id: t.id, kind: 'user', value })),
+        ...splitList(t.candidate_groups).map((value) => ({ task_id: t.id, kind: 'group', value })),
+      ])
+      if (candidates.length) await trx.batchInsert('task_candidates', candidates, 500)
+      for (const t of openCreated) {
+        ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'task_create', element_id: t.element_id, name: t.name, actor: ctx.actor, at: now, data: JSON.stringify({ taskId: t.id, assignee: t.assignee, candidateUsers: t.candidate_users, candidateGroups: t.candidate_groups, dueAt: t.due_at }) })
+      }
+    }
+    const completedTasks: TaskRow[] = []
+    const cancelledTasks: TaskRow[] = []
+    const left = [...ctx.leftExecutions]
+    if (left.length || ended) {
+      const open: TaskRow[] = await trx('tasks')
+        .where({ instance_id: instance.id })
+        .whereIn('status', ['open'])
+        .modify((q) => {
+          if (!ended) q.whereIn('execution_id', left)
+        })
+      for (const t of open) {
+        const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
+        if (completed) {
+          const data = ctx.taskOutputs.get(t.execution_id)!
+          await trx('tasks').where({ id: t.id }).update({ status: 'completed', ended_at: now, completed_by: ctx.actor, data: JSON.stringify(data) })
+          completedTasks.push({ ...t, status: 'completed', ended_at: now, completed_by: ctx.actor })
+          ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'task_complete', element_id: t.element_id, name: t.name, actor: ctx.actor, at: now, data: JSON.stringify({ taskId: t.id, data }) })
+        } else {
+          await trx('tasks').where({ id: t.id }).update({ status: 'cancelled', ended_at: now })
+          cancelledTasks.push({ ...t, status: 'cancelled', ended_at: now })
+          ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'task_cancel', element_id: t.element_id, name: t.name, actor: ctx.actor, at: now, data: JSON.stringify({ taskId: t.id }) })
+        }
+      }
+    }
+
+    // Timers: fired ones are marked, armed ones inserted, those whose event left are cancelled.
+    if (ctx.timersFired.size) {
+      await trx('timers')
+        .where({ instance_id: instance.id, status: 'pending' })
+        .whereIn('execution_id', [...ctx.timersFired])
+        .update({ status: 'fired', fired_at: now, claimed_by: null, claimed_until: null })
+    }
+    const armed = [...ctx.timersArmed.values()].filter(
+      (t) => !ctx.timersFired.has(t.execution_id) && !ctx.leftExecutions.has(t.parent_execution_id ?? '') && !ctx.leftExecutions.has(t.execution_id),
+    )
+    if (armed.length && !ended) {
+      // A re-armed timer (after recovery) keeps its row; only new executions are inserted.
+      const existing = new Set<string>(
+        (await trx('timers').where({ instance_id: instance.id, status: 'pending' }).whereIn('execution_id', armed.map((t) => t.execution_id)).select('execution_id')).map(
+          (r: { execution_id: string }) => r.execution_id,
+        ),
+      )
+      const fresh = armed.filter((t) => !existing.has(t.execution_id))
+      if (fresh.length) await trx.batchInsert('timers', fresh as any[], 200)
+    }
+    if (ended) {
+      await trx('timers').where({ instance_id: instance.id, status: 'pending' }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+      await trx('subscriptions').where({ instance_id: instance.id }).delete()
+    } else if (left.length) {
+      await trx('timers')
+        .where({ instance_id: instance.id, status: 'pending' })
+        .where((q) => q.whereIn('parent_execution_id', left).orWhereIn('execution_id', left))
+        .update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+      await trx('subscriptions').where({ instance_id: instance.id }).whereIn('execution_id', left).delete()
+    }
+    if (!ended) {
+      const subs = ctx.subscriptions.filter((s) => !ctx.leftExecutions.has(s.execution_id))
+      if (subs.length) await trx.batchInsert('subscriptions', subs, 200)
+    }
+
+    if (ended) ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'instance_end', element_id: instance.key, element_type: 'bpmn:Process', name: ctx.def.row.name, actor: ctx.actor, at: now, data: null })
+    if (ctx.history.length) await trx.batchInsert('history', ctx.history as any[], 200)
+
+    const effects: StepEffects = {
+      trx,
+      instance,
+      definition: ctx.def,
+      createdTasks: openCreated,
+      completedTasks,
+      cancelledTasks,
+      endedActivities: ctx.endedActivities,
+      ended,
+      variables,
+      actor: ctx.actor,
+    }
+    for (const l of this.stepListeners) await l(effects)
+
+    // Call activities: children start in the same transaction; a finished child resumes its parent.
+    if (opts.depth > MAX_CALL_DEPTH) throw unprocessable('调用活动嵌套过深 / call activities nested too deep')
+    if (!ended) {
+      for (const call of ctx.calls) {
+        if (ctx.leftExecutions.has(call.executionId)) continue
+        const childDef = await this.definitions.resolve(call.calledElement, instance.tenant || null, trx)
+        await this.startDefinition(trx, childDef.id, {
+          tenant: instance.tenant || null,
+          variables,
+          caseId: instance.case_id,
+          actor: ctx.actor,
+          parent: { id: instance.id, executionId: call.executionId, elementId: call.elementId },
+          depth: opts.depth + 1,
+        })
+      }
+    }
+    if (ended && instance.parent_id) {
+      const parent = await trx('process_instances').where({ id: instance.parent_id }).first()
+      if (parent?.status === 'running') {
+        await this.step(
+          trx,
+          parent,
+          {
+            actor: ctx.actor,
+            act: (pctx) => {
+              Object.assign(pctx.variables(), variables)
+              pctx.execution.signal({ id: instance.parent_element_id, executionId: instance.parent_execution_id })
+            },
+          },
+          opts.depth + 1,
+        )
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { FastifyBaseLogger } from 'fastify'
+import type { Db } from '../lib/db.js'
+import { isPostgres, nowIso } from '../lib/db.js'
+import type { Runtime, TimerRow } from './runtime.js'
+
+/** How long a node owns a claimed timer before another node may take it over. */
+const CLAIM_MS = 30_000
+const BATCH = 20
+const MAX_ATTEMPTS = 5
+
+/**
+ * Fires due timers from the `timers` table. Several nodes may poll one PostgreSQL: a claim
+ * takes rows with FOR UPDATE SKIP LOCKED and leases them; the firing step commits the
+ * timer's status with the engine state, so a timer fires exactly once even when a node
+ * dies mid-step (its lease runs out and another node fires it).
+ */
+export class TimerPoller {
+  private handle: NodeJS.Timeout | null = null
+  private running: Promise<unknown> | null = null
+  private stopped = true
+
+  constructor(
+    private db: Db,
+    private runtime: Runtime,
+    private nodeId: string,
+    private intervalMs: number,
+    private log: FastifyBaseLogger,
+  ) {}
+
+  start() {
+    this.stopped = false
+    const tick = async () => {
+      if (this.stopped) return
+      this.running = this.poll().catch((err) => this.log.error({ err }, 'timer poll failed'))
+      await this.running
+      this.running = null
+      if (!this.stopped) this.handle = setTimeout(tick, this.intervalMs)
+    }
+    this.handle = setTimeout(tick, 0)
+  }
+
+  /** Stops claiming; waits for the batch in hand to finish. */
+  async stop() {
+    this.stopped = true
+    if (this.handle) clearTimeout(this.handle)
+    await this.running
+  }
+
+  /** Claims the timers due now and fires them; returns how many fired. */
+  async poll(now = new Date()): Promise<number> {
+    let total = 0
+    for (;;) {
+      const claimed = await this.claim(now)
+      if (!claimed.length) return total
+      for (const timer of claimed) {
+        if (this.stopped && this.handle) break
+        try {
+          const fired = await this.db.transaction(async (trx) => {
+            // Re-read under the transaction: another node may have fired it since the claim.
+            const current: TimerRow | undefined = await trx('timers').where({ id: timer.id, status: 'pending', claimed_by: this.nodeId }).first()
+            if (!current) return false
+            return this.runtime.fireTimer(trx, current)
+          })
+          if (fired) total++
+        } catch (err) {
+          this.log.warn({ err, timer: timer.id }, 'timer firing failed')
+          const attempts = timer.attempts + 1
+          await this.db('timers')
+            .where({ id: timer.id, status: 'pending' })
+            .update(
+              attempts >= MAX_ATTEMPTS
+                ? { status: 'failed', error: String((err as Error).message).slice(0, 2000), attempts, claimed_by: null, claimed_until: null }
+                : { attempts, error: String((err as Error).message).slice(0, 2000), claimed_by: null, claimed_until: null },
+            )
+        }
+      }
+      if (claimed.length < BATCH) return total
+    }
+  }
+
+  private async claim(now: Date): Promise<TimerRow[]> {
+    const nowS = now.toISOString()
+    const until = new Date(now.getTime() + CLAIM_MS).toISOString()
+    return this.db.transaction(async (trx) => {
+      const q = trx('timers')
+        .where({ status: 'pending' })
+        .where('due_at', '<=', nowS)
+        .where((w) => w.whereNull('claimed_until').orWhere('claimed_until', '<', nowIso()))
+        .orderBy('due_at')
+        .limit(BATCH)
+        .select('*')
+      if (isPostgres(this.db)) q.forUpdate().skipLocked()
+      const rows: TimerRow[] = await q
+      if (!rows.length) return []
+      await trx('timers')
+        .whereIn('id', rows.map((r) => r.id))
+        .update({ claimed_by: this.nodeId, claimed_until: until })
+      return rows.map((r) => ({ ...r, claimed_by: this.nodeId, claimed_until: until }))
+    })
+  }
+}

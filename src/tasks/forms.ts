@@ -1,0 +1,100 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import { Ajv, type ValidateFunction } from 'ajv'
+
+/** A form-js schema (the subset our forms use). */
+export interface FormSchema {
+  id?: string
+  type: 'default'
+  components: FormComponent[]
+}
+export interface FormComponent {
+  key?: string
+  type: string
+  label?: string
+  validate?: { required?: boolean; min?: number; max?: number; minLength?: number; maxLength?: number; pattern?: string }
+  values?: { label: string; value: string | number | boolean }[]
+  components?: FormComponent[]
+}
+
+export interface Form {
+  name: string
+  schema: FormSchema
+  jsonSchema: Record<string, unknown>
+  validate: ValidateFunction
+}
+
+/** Form-js components become JSON Schema properties, so the server checks what the browser checked. */
+export function toJsonSchema(form: FormSchema): Record<string, unknown> {
+  const properties: Record<string, unknown> = {}
+  const required: string[] = []
+  const visit = (components: FormComponent[]) => {
+    for (const c of components) {
+      if (c.components) visit(c.components)
+      if (!c.key) continue
+      const v = c.validate ?? {}
+      let prop: Record<string, unknown>
+      switch (c.type) {
+        case 'number':
+          prop = { type: 'number', ...(v.min != null && { minimum: v.min }), ...(v.max != null && { maximum: v.max }) }
+          break
+        case 'checkbox':
+          prop = { type: 'boolean' }
+          break
+        case 'checklist':
+        case 'taglist':
+          prop = { type: 'array', items: c.values ? { enum: c.values.map((x) => x.value) } : {} }
+          break
+        case 'select':
+        case 'radio':
+          prop = c.values ? { enum: c.values.map((x) => x.value) } : {}
+          break
+        case 'datetime':
+          prop = { type: 'string', minLength: 1 }
+          break
+        default:
+          prop = {
+            type: 'string',
+            maxLength: v.maxLength ?? 10000,
+            ...(v.minLength != null && { minLength: v.minLength }),
+            ...(v.pattern && { pattern: v.pattern }),
+            ...(v.required && { minLength: Math.max(1, v.minLength ?? 1) }),
+          }
+      }
+      properties[c.key] = { ...prop, title: c.label }
+      if (v.required) required.push(c.key)
+    }
+  }
+  visit(form.components)
+  return { type: 'object', properties, required, additionalProperties: true }
+}
+
+/** Forms named by `camunda:formKey="shuoshi:<name>"`, loaded from processes/forms/<name>.form. */
+export class FormRegistry {
+  private forms = new Map<string, Form>()
+  private ajv = new Ajv({ allErrors: true, strict: false })
+
+  loadDirectory(dir: string) {
+    if (!fs.existsSync(dir)) return
+    for (const file of fs.readdirSync(dir)) {
+      if (!file.endsWith('.form')) continue
+      this.add(path.basename(file, '.form'), JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')))
+    }
+  }
+
+  add(name: string, schema: FormSchema) {
+    const jsonSchema = toJsonSchema(schema)
+    this.forms.set(name, { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) })
+  }
+
+  /** The form for a task's form key, or undefined when the key names no form of ours. */
+  forKey(formKey: string | null | undefined): Form | undefined {
+    if (!formKey) return undefined
+    const m = /^shuoshi:(.+)$/.exec(formKey)
+    return m ? this.forms.get(m[1]) : undefined
+  }
+
+  names(): string[] {
+    return [...this.forms.keys()]
+  }
+}

@@ -1,0 +1,69 @@
+import type { FastifyInstance } from 'fastify'
+import { taskView } from './service.js'
+import { completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
+
+const bearer = [{ bearer: [] }]
+const errorRef = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } }
+
+export default async function taskRoutes(app: FastifyInstance) {
+  const tasks = app.tasks
+
+  app.get(
+    '/api/tasks',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['tasks'],
+        summary: '任务列表 / list tasks (mine, my groups\', all I may see)',
+        security: bearer,
+        querystring: listQuery,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: taskSchema }, total: { type: 'integer' }, next: { type: ['string', 'null'] } } } },
+      },
+    },
+    async (request) => tasks.list(request.actor, request.query as any),
+  )
+
+  app.get(
+    '/api/tasks/:id',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['tasks'], summary: '任务详情（含表单与案件摘要）/ a task with its form and case summary', security: bearer, params: taskIdParams, response: { 200: taskSchema, 404: errorRef } },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const task = await tasks.get(request.actor, id)
+      const form = tasks.forms.forKey(task.form_key)
+      return {
+        ...taskView(task),
+        form: form ? { key: task.form_key, schema: form.schema, jsonSchema: form.jsonSchema } : null,
+        case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
+        actions: task.status === 'open' ? tasks.actionsFor(task) : [],
+      }
+    },
+  )
+
+  app.post(
+    '/api/tasks/:id/claim',
+    { preHandler: app.authenticate, schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } } },
+    async (request) => taskView(await tasks.claim(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.post(
+    '/api/tasks/:id/unclaim',
+    { preHandler: app.authenticate, schema: { tags: ['tasks'], summary: '退回签收 / unclaim', security: bearer, params: taskIdParams, response: { 200: taskSchema } } },
+    async (request) => taskView(await tasks.unclaim(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.post(
+    '/api/tasks/:id/complete',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['tasks'], summary: '办理完成 / complete with form data', security: bearer, params: taskIdParams, body: completeBody, response: { 200: taskSchema } },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const { data } = (request.body ?? {}) as { data?: Record<string, unknown> }
+      return taskView(await tasks.complete(request.actor, id, data ?? {}))
+    },
+  )
+}

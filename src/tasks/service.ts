@@ -1,0 +1,270 @@
+import type { Knex } from 'knex'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import type { Actor } from '../org/index.js'
+import type { Runtime, TaskRow } from '../engine/runtime.js'
+import type { FormRegistry } from './forms.js'
+
+export interface TaskView {
+  id: string
+  name: string | null
+  elementId: string
+  instanceId: string
+  caseId: string | null
+  processKey: string
+  tenant: string | null
+  assignee: string | null
+  candidateUsers: string[]
+  candidateGroups: string[]
+  dueAt: string | null
+  overdue: boolean
+  priority: number
+  formKey: string | null
+  status: string
+  createdAt: string
+  claimedAt: string | null
+  endedAt: string | null
+  completedBy: string | null
+  data?: Record<string, unknown> | null
+}
+
+const list = (s: string | null) => (s ? s.split(',') : [])
+
+export function taskView(t: TaskRow, now = nowIso()): TaskView {
+  return {
+    id: t.id,
+    name: t.name,
+    elementId: t.element_id,
+    instanceId: t.instance_id,
+    caseId: t.case_id,
+    processKey: t.process_key,
+    tenant: t.tenant || null,
+    assignee: t.assignee,
+    candidateUsers: list(t.candidate_users),
+    candidateGroups: list(t.candidate_groups),
+    dueAt: t.due_at,
+    overdue: t.status === 'open' && !!t.due_at && t.due_at < now,
+    priority: t.priority,
+    formKey: t.form_key,
+    status: t.status,
+    createdAt: t.created_at,
+    claimedAt: t.claimed_at,
+    endedAt: t.ended_at,
+    completedBy: t.completed_by,
+    ...(t.data != null && { data: JSON.parse(t.data) }),
+  }
+}
+
+export interface TaskQuery {
+  assigned?: 'me' | 'candidate' | 'all'
+  caseId?: string
+  instanceId?: string
+  overdue?: boolean
+  status?: 'open' | 'completed' | 'cancelled'
+  sort?: 'created' | 'due'
+  limit?: number
+  cursor?: string
+  offset?: number
+}
+
+const isAdmin = (a: Actor) => a.roles.includes('admin')
+
+/** Cursor = base64url of the last row's sort value and id (keyset paging, stable under inserts). */
+function encodeCursor(sortValue: string, id: string) {
+  return Buffer.from(JSON.stringify([sortValue, id])).toString('base64url')
+}
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return v as [string, string]
+  } catch {
+    /* fall through */
+  }
+  throw badRequest('cursor 无效 / invalid cursor')
+}
+
+/**
+ * Task rows: who sees them, claim / unclaim / complete. Completion hands the engine the
+ * submitted data in the same transaction that marks the task.
+ */
+export class TaskService {
+  private caseSummaryProvider: ((caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) | null = null
+  private actionProviders: ((task: TaskRow) => string[])[] = []
+
+  /** The cases module tells tasks how to summarise a case for a task page. */
+  setCaseSummaryProvider(fn: (caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) {
+    this.caseSummaryProvider = fn
+  }
+
+  /** Modules add the actions a task offers besides completing it (return, extension, …). */
+  addActionProvider(fn: (task: TaskRow) => string[]) {
+    this.actionProviders.push(fn)
+  }
+
+  async caseSummary(caseId: string, actor: Actor) {
+    return this.caseSummaryProvider ? this.caseSummaryProvider(caseId, actor) : null
+  }
+
+  actionsFor(task: TaskRow): string[] {
+    return ['complete', ...new Set(this.actionProviders.flatMap((p) => p(task)))]
+  }
+
+  constructor(
+    private db: Db,
+    private runtime: Runtime,
+    readonly forms: FormRegistry,
+  ) {}
+
+  /** Restricts a task query to what `actor` receives (mirrors org's groupsMatch in SQL). */
+  private candidateFilter(q: Knex.QueryBuilder, actor: Actor) {
+    const plain = actor.groups.filter((g) => !g.startsWith('role:'))
+    const roles = actor.groups.filter((g) => g.startsWith('role:'))
+    q.whereExists(function () {
+      this.select(1)
+        .from('task_candidates as c')
+        .whereRaw('c.task_id = tasks.id')
+        .where(function () {
+          this.where({ 'c.kind': 'user', 'c.value': actor.username })
+          if (plain.length) this.orWhere((w) => w.where('c.kind', 'group').whereIn('c.value', plain))
+          if (roles.length)
+            this.orWhere((w) => {
+              w.where('c.kind', 'group').whereIn('c.value', roles)
+              if (actor.tenant) w.whereIn('tasks.tenant', ['', actor.tenant])
+            })
+        })
+    })
+  }
+
+  /** Whether `actor` may see (and, when open, act on) a task. */
+  async canSee(actor: Actor, task: TaskRow, trx: Db | Trx = this.db): Promise<boolean> {
+    if (isAdmin(actor)) return true
+    if (task.assignee === actor.username || task.completed_by === actor.username) return true
+    const q = trx('tasks').where('tasks.id', task.id).first('tasks.id')
+    this.candidateFilter(q, actor)
+    return !!(await q)
+  }
+
+  private async isCandidate(actor: Actor, task: TaskRow, trx: Db | Trx): Promise<boolean> {
+    const q = trx('tasks').where('tasks.id', task.id).first('tasks.id')
+    this.candidateFilter(q, actor)
+    return !!(await q)
+  }
+
+  async list(actor: Actor, query: TaskQuery): Promise<{ items: TaskView[]; total: number; next: string | null }> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
+    const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
+    if (query.caseId) base.where('tasks.case_id', query.caseId)
+    if (query.instanceId) base.where('tasks.instance_id', query.instanceId)
+    const now = nowIso()
+    if (query.overdue === true) base.whereNotNull('tasks.due_at').where('tasks.due_at', '<', now)
+    if (query.overdue === false) base.where((w) => w.whereNull('tasks.due_at').orWhere('tasks.due_at', '>=', now))
+    const assigned = query.assigned ?? 'all'
+    if (assigned === 'me') base.where('tasks.assignee', actor.username)
+    else if (assigned === 'candidate') {
+      base.whereNull('tasks.assignee')
+      this.candidateFilter(base, actor)
+    } else if (!isAdmin(actor)) {
+      base.where((w) => {
+        w.where('tasks.assignee', actor.username).orWhere((c) => this.candidateFilter(c, actor))
+      })
+    }
+    const totalRow = await base.clone().count({ n: '*' }).first()
+    const sortCol = query.sort === 'due' ? 'tasks.due_at' : 'tasks.created_at'
+    const page = base.clone().select('tasks.*')
+    if (query.sort === 'due') {
+      // Tasks without a deadline sort last: compare on a value that is never a real time.
+      const expr = "COALESCE(tasks.due_at, '9999')"
+      if (query.cursor) {
+        const [v, id] = decodeCursor(query.cursor)
+        page.whereRaw(`(${expr} > ? OR (${expr} = ? AND tasks.id > ?))`, [v, v, id])
+      }
+      page.orderByRaw(`${expr} asc, tasks.id asc`)
+    } else {
+      if (query.cursor) {
+        const [v, id] = decodeCursor(query.cursor)
+        page.where((w) => w.where(sortCol, '>', v).orWhere((x) => x.where(sortCol, v).where('tasks.id', '>', id)))
+      }
+      page.orderBy([{ column: sortCol }, { column: 'tasks.id' }])
+    }
+    if (query.offset && !query.cursor) page.offset(query.offset)
+    const rows: TaskRow[] = await page.limit(limit + 1)
+    const more = rows.length > limit
+    const items = rows.slice(0, limit)
+    const last = items[items.length - 1]
+    const lastSort = last ? (query.sort === 'due' ? (last.due_at ?? '9999') : last.created_at) : ''
+    return {
+      items: items.map((t) => taskView(t, now)),
+      total: Number(totalRow?.n ?? 0),
+      next: more && last ? encodeCursor(lastSort, last.id) : null,
+    }
+  }
+
+  async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<TaskRow> {
+    const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
+    // Someone who may not see a task learns nothing of it, not even that it exists.
+    if (!task || !(await this.canSee(actor, task, trx))) throw notFound(`任务 ${id} / task`)
+    return task
+  }
+
+  async claim(actor: Actor, id: string): Promise<TaskRow> {
+    return this.db.transaction(async (trx) => {
+      const task = await this.get(actor, id, trx)
+      if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
+      if (task.assignee === actor.username) return task
+      if (task.assignee) throw conflict(`任务已被 ${task.assignee} 签收 / the task is already claimed by ${task.assignee}`)
+      if (!isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
+      const now = nowIso()
+      const n = await trx('tasks').where({ id, status: 'open' }).whereNull('assignee').update({ assignee: actor.username, claimed_at: now })
+      if (n !== 1) throw conflict('任务已被他人签收 / the task was claimed by someone else')
+      await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_claim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id }) })
+      return { ...task, assignee: actor.username, claimed_at: now }
+    })
+  }
+
+  async unclaim(actor: Actor, id: string): Promise<TaskRow> {
+    return this.db.transaction(async (trx) => {
+      const task = await this.get(actor, id, trx)
+      if (task.status !== 'open') throw conflict(`任务已结束 / the task is already ${task.status}`)
+      if (!task.assignee) return task
+      if (task.assignee !== actor.username && !isAdmin(actor)) throw conflict(`任务由 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+      const now = nowIso()
+      await trx('tasks').where({ id }).update({ assignee: null, claimed_at: null })
+      await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_unclaim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id, from: task.assignee }) })
+      return { ...task, assignee: null, claimed_at: null }
+    })
+  }
+
+  /** Checks the submitted data against the task's form; 400 names each field that is wrong. */
+  validateData(task: TaskRow, data: Record<string, unknown>) {
+    const form = this.forms.forKey(task.form_key)
+    if (!form) return
+    if (!form.validate(data)) {
+      throw badRequest(
+        '表单数据不合法 / the form data is invalid',
+        (form.validate.errors ?? []).map((e) => ({ field: e.instancePath.replace(/^\//, '') || (e.params as any)?.missingProperty || null, message: e.message })),
+      )
+    }
+  }
+
+  /**
+   * Completes a task: checks, then moves the engine on, all in one transaction.
+   * `trx` lets a caller (e.g. cases' return/escalate actions) add its own writes to the same step.
+   */
+  async complete(actor: Actor, id: string, data: Record<string, unknown>, opts: { trx?: Trx; skipForm?: boolean } = {}): Promise<TaskRow> {
+    const run = async (trx: Trx) => {
+      const task = await this.get(actor, id, trx)
+      if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
+      if (task.assignee && task.assignee !== actor.username && !isAdmin(actor)) {
+        throw conflict(`任务已被 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+      }
+      if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
+      if (!opts.skipForm) this.validateData(task, data)
+      await this.runtime.completeTask(trx, task, data, actor.username)
+      const after: TaskRow = await trx('tasks').where({ id }).first()
+      if (after.status !== 'completed') throw conflict('任务未能完成 / the task could not be completed')
+      return after
+    }
+    return opts.trx ? run(opts.trx) : this.db.transaction(run)
+  }
+}
