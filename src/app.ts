@@ -9,6 +9,7 @@ import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
 import engineModule from './engine/index.js'
 import tasksModule from './tasks/index.js'
+import staticUi from './plugins/static-ui.js'
 
 export interface BuildOptions {
   config: Config
@@ -40,6 +41,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(orgModule)
   await app.register(engineModule, { background: opts.background ?? true })
   await app.register(tasksModule)
+  if (opts.config.serveUi) await app.register(staticUi)
 
   return app
 }

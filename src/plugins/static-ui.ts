@@ -1,0 +1,45 @@
+import fs from 'node:fs'
+import path from 'node:path'
+import fp from 'fastify-plugin'
+import fastifyStatic from '@fastify/static'
+import type { FastifyInstance } from 'fastify'
+import { projectRoot } from '../lib/paths.js'
+
+export interface StaticUiOptions {
+  /** The built UI (default: UI_DIR or <project>/ui/dist, made by `node ui/build.mjs`). */
+  root?: string
+}
+
+/** Paths that are never the UI: unknown ones there stay JSON 404s. */
+const NOT_UI = /^\/(api|docs|health)(\/|$|\?)/
+
+/**
+ * Serves the web UI: files from ui/dist, and index.html for any other GET outside /api, /docs
+ * and /health (the SPA routes: /tasks/…, /cases/…, /track/…). Hashed chunks are cached for a
+ * year; entry files and index.html are revalidated on every load.
+ */
+export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOptions) {
+  const root = path.resolve(opts.root ?? process.env.UI_DIR ?? path.join(projectRoot(), 'ui', 'dist'))
+  if (!fs.existsSync(path.join(root, 'index.html'))) {
+    app.log.warn({ root }, 'web UI not built (run `node ui/build.mjs`); serving the API only')
+  }
+  await app.register(fastifyStatic, { root, serve: false, decorateReply: true })
+
+  app.get('/*', { schema: { hide: true } }, (request, reply) => {
+    const urlPath = decodeURIComponent(request.url.split('?')[0])
+    if (NOT_UI.test(urlPath)) return reply.callNotFound()
+    const rel = path.posix.normalize(urlPath).replace(/^\/+/, '')
+    const file = path.join(root, rel)
+    if (rel && !rel.includes('..') && file.startsWith(root + path.sep) && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+      const hashed = rel.startsWith('chunks/') || rel.startsWith('assets/')
+      return reply.sendFile(rel, hashed ? { maxAge: '365d', immutable: true } : { maxAge: 0 })
+    }
+    // A missing asset is a 404, not the app shell.
+    if (/\.(js|css|map|png|svg|ico|woff2?|ttf|eot|json|txt)$/.test(rel)) return reply.callNotFound()
+    if (!fs.existsSync(path.join(root, 'index.html'))) {
+      return reply.status(503).send({ error: 'ui_not_built', message: '界面尚未构建，请运行 node ui/build.mjs / UI not built: run node ui/build.mjs' })
+    }
+    reply.header('cache-control', 'no-cache')
+    return reply.sendFile('index.html', { cacheControl: false })
+  })
+})

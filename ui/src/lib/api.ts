@@ -1,0 +1,85 @@
+/** fetch wrapper for the Shuoshi HTTP API: JSON in and out, Bearer token, errors as ApiError. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: any[],
+  ) {
+    super(message)
+  }
+}
+
+export interface Actor {
+  id: string
+  username: string
+  displayName: string
+  roles: string[]
+  unitCode: string | null
+  regionCode: string | null
+  regionPath: string
+  tenant: string | null
+  groups: string[]
+}
+
+const TOKEN = 'shuoshi.token'
+const USER = 'shuoshi.user'
+export const session = {
+  get token() {
+    return localStorage.getItem(TOKEN)
+  },
+  get user(): Actor | null {
+    try {
+      return JSON.parse(localStorage.getItem(USER) ?? 'null')
+    } catch {
+      return null
+    }
+  },
+  set(token: string, user: Actor) {
+    localStorage.setItem(TOKEN, token)
+    localStorage.setItem(USER, JSON.stringify(user))
+  },
+  clear() {
+    localStorage.removeItem(TOKEN)
+    localStorage.removeItem(USER)
+  },
+  has(...roles: string[]) {
+    const u = this.user
+    return !!u && (u.roles.includes('admin') || roles.some((r) => u.roles.includes(r)))
+  },
+}
+
+let onUnauthorized: () => void = () => {}
+export function setUnauthorizedHandler(fn: () => void) {
+  onUnauthorized = fn
+}
+
+export async function api<T = any>(method: string, url: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const token = session.token
+  if (token && !url.startsWith('/api/public/')) headers.authorization = `Bearer ${token}`
+  const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
+  const text = await res.text()
+  let json: any = null
+  try {
+    json = text ? JSON.parse(text) : null
+  } catch {
+    json = null
+  }
+  if (!res.ok) {
+    if (res.status === 401 && !url.startsWith('/api/auth/')) onUnauthorized()
+    throw new ApiError(res.status, json?.error ?? 'http_' + res.status, json?.message ?? res.statusText, json?.details)
+  }
+  return json as T
+}
+export const get = <T = any>(url: string) => api<T>('GET', url)
+export const post = <T = any>(url: string, body?: unknown) => api<T>('POST', url, body ?? {})
+export const put = <T = any>(url: string, body?: unknown) => api<T>('PUT', url, body ?? {})
+
+export function qs(params: Record<string, unknown>) {
+  const u = new URLSearchParams()
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '') u.set(k, String(v))
+  const s = u.toString()
+  return s ? `?${s}` : ''
+}

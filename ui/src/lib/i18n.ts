@@ -1,0 +1,74 @@
+/** Chinese first; English through the switch in the header. Every string is written as t('中文', 'English'). */
+export type Lang = 'zh' | 'en'
+let lang: Lang = (localStorage.getItem('shuoshi.lang') as Lang) === 'en' ? 'en' : 'zh'
+document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
+
+export const getLang = () => lang
+export function setLang(l: Lang) {
+  lang = l
+  localStorage.setItem('shuoshi.lang', l)
+  document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en'
+}
+export function t(zh: string, en: string) {
+  return lang === 'zh' ? zh : en
+}
+/** Server messages are "中文 / English": show the half for the current language. */
+export function serverText(msg: string | undefined | null) {
+  if (!msg) return ''
+  const i = msg.indexOf(' / ')
+  if (i < 0) return msg
+  return lang === 'zh' ? msg.slice(0, i) : msg.slice(i + 3)
+}
+/** A name with an optional English variant (regions, units, categories). */
+export function named(o: { name?: string | null; nameEn?: string | null; label?: string | null; labelEn?: string | null } | null | undefined) {
+  if (!o) return ''
+  if (lang === 'en') return o.nameEn || o.labelEn || o.name || o.label || ''
+  return o.name || o.label || o.nameEn || ''
+}
+
+const pad = (n: number) => String(n).padStart(2, '0')
+export function fmtTime(iso: string | null | undefined) {
+  if (!iso) return '—'
+  const d = new Date(iso)
+  if (Number.isNaN(d.getTime())) return iso
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+}
+export function fmtPct(x: number | null | undefined) {
+  if (x === null || x === undefined || Number.isNaN(x)) return '—'
+  return `${(x * 100).toFixed(1)}%`
+}
+/** "3 天后" / "overdue 2 h" style relative deadline. */
+export function fmtDue(iso: string | null | undefined) {
+  if (!iso) return t('无期限', 'no deadline')
+  const ms = new Date(iso).getTime() - Date.now()
+  const abs = Math.abs(ms)
+  const h = Math.round(abs / 3_600_000)
+  const span = h >= 48 ? t(`${Math.round(h / 24)} 天`, `${Math.round(h / 24)} d`) : h >= 1 ? t(`${h} 小时`, `${h} h`) : t(`${Math.max(1, Math.round(abs / 60_000))} 分钟`, `${Math.max(1, Math.round(abs / 60_000))} min`)
+  return ms < 0 ? t(`已超期 ${span}`, `overdue ${span}`) : t(`剩余 ${span}`, `${span} left`)
+}
+
+export const STATUS: Record<string, [string, string]> = {
+  received: ['已受理', 'Received'],
+  dispatched: ['已派遣', 'Dispatched'],
+  in_progress: ['办理中', 'In progress'],
+  awaiting_evaluation: ['待评价', 'Awaiting evaluation'],
+  closed: ['已办结', 'Closed'],
+}
+export const PROCEDURE: Record<string, [string, string]> = {
+  ordinary: ['一般问题接单快速办', 'Ordinary'],
+  joint: ['跨部门联合协同办', 'Joint handling'],
+  escalation: ['超事权问题提级办', 'Escalation'],
+  one_case_one_plan: ['不合理诉求一事一策', 'One case, one plan'],
+}
+export const CHANNEL: Record<string, [string, string]> = {
+  hotline: ['热线电话', 'Hotline'],
+  walk_in: ['来访（说事室）', 'Walk-in'],
+  web: ['网站', 'Website'],
+  wechat: ['微信', 'WeChat'],
+  mini_program: ['小程序', 'Mini-program'],
+  app: ['手机应用', 'Mobile app'],
+  grid: ['网格员上报', 'Grid worker report'],
+  mailbox: ['书记信箱', 'Secretary mailbox'],
+  suggestion_box: ['说事箱', 'Suggestion box'],
+}
+export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : k ?? '—')

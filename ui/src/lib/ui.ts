@@ -1,0 +1,78 @@
+import { ApiError } from './api.js'
+import { h, type Child } from './dom.js'
+import { serverText, t } from './i18n.js'
+
+export function pageHead(title: string, ...extra: Child[]) {
+  document.title = `${title} · ${t('说事', 'Shuoshi')}`
+  return h('div', { class: 'page-head' }, h('h1', null, title), extra.length ? h('div', { class: 'page-actions' }, ...extra) : null)
+}
+
+export function errorText(err: unknown) {
+  if (err instanceof ApiError) {
+    const details = (err.details ?? [])
+      .map((d: any) => [d.elementId ?? d.path ?? d.field, serverText(d.message)].filter(Boolean).join(': '))
+      .filter(Boolean)
+    return [serverText(err.message), ...details].join('\n')
+  }
+  return err instanceof Error ? err.message : String(err)
+}
+
+export function errorBox(err: unknown) {
+  return h('div', { class: 'alert error', role: 'alert' }, errorText(err))
+}
+
+export function loading() {
+  return h('p', { class: 'muted loading' }, t('加载中…', 'Loading…'))
+}
+
+let toastTimer: number | undefined
+export function toast(text: string, kind: 'ok' | 'error' = 'ok') {
+  let el = document.getElementById('toast')
+  if (!el) {
+    el = h('div', { id: 'toast', role: 'status', 'aria-live': 'polite' })
+    document.body.appendChild(el)
+  }
+  el.className = `toast show ${kind}`
+  el.textContent = text
+  clearTimeout(toastTimer)
+  toastTimer = window.setTimeout(() => el!.classList.remove('show'), 3500)
+}
+
+export function badge(text: string, kind = '') {
+  return h('span', { class: `badge ${kind}` }, text)
+}
+
+/** A labelled form row. */
+export function field(label: string, control: HTMLElement, hint?: string, required = false) {
+  return h(
+    'label',
+    { class: 'field' },
+    h('span', { class: 'field-label' }, label, required ? h('b', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+    control,
+    hint ? h('small', { class: 'hint' }, hint) : null,
+  )
+}
+
+/** Disables a button while an async action runs; shows the error inline or as a toast. */
+export async function busy<T>(btn: HTMLButtonElement | null, fn: () => Promise<T>): Promise<T | undefined> {
+  if (btn) btn.disabled = true
+  try {
+    return await fn()
+  } catch (err) {
+    toast(errorText(err), 'error')
+    return undefined
+  } finally {
+    if (btn) btn.disabled = false
+  }
+}
+
+/** Loads a stylesheet once (bpmn-js styles are only needed on the diagram pages). */
+export function loadCss(href: string) {
+  if (document.querySelector(`link[data-css="${href}"]`)) return Promise.resolve()
+  return new Promise<void>((resolve) => {
+    const link = h('link', { rel: 'stylesheet', href, 'data-css': href })
+    link.addEventListener('load', () => resolve())
+    link.addEventListener('error', () => resolve())
+    document.head.appendChild(link)
+  })
+}

@@ -1,0 +1,111 @@
+/**
+ * Shuoshi web app: one small SPA bundle (plain TS + DOM). bpmn-js is loaded only by the
+ * modeler page (modeler.js) and the diagram pages (viewer.js), as separate chunks.
+ */
+import { session, setUnauthorizedHandler } from './lib/api.js'
+import { clear, h } from './lib/dom.js'
+import { getLang, setLang, t } from './lib/i18n.js'
+import { isPublic, navigate, onRender, render, route, startRouter } from './lib/router.js'
+import { errorBox } from './lib/ui.js'
+import { loginPage } from './pages/login.js'
+import { taskListPage } from './pages/tasks.js'
+import { taskPage } from './pages/task.js'
+import { processListPage } from './pages/processes.js'
+import { modelerPage, definitionPage } from './pages/modeler-page.js'
+import { casePage } from './pages/case.js'
+import { intakePage } from './pages/intake.js'
+import { submitPage } from './pages/submit.js'
+import { trackPage } from './pages/track.js'
+import { dashboardPage } from './pages/dashboard.js'
+import { routingRulesPage } from './pages/routing.js'
+import { casesPage } from './pages/cases.js'
+
+function homeFor() {
+  if (!session.user) return '/login'
+  if (session.has('county_admin')) return '/admin/processes'
+  if (session.has('leader', 'supervisor')) return '/dashboard'
+  return '/tasks'
+}
+
+route('/', () => navigate(homeFor(), true), { public: true })
+route('/login', loginPage, { public: true })
+route('/submit', submitPage, { public: true })
+route('/track', trackPage, { public: true })
+route('/track/:caseNo', trackPage, { public: true })
+route('/tasks', taskListPage)
+route('/tasks/:id', taskPage)
+route('/cases', casesPage)
+route('/cases/:id', casePage)
+route('/intake', intakePage)
+route('/dashboard', dashboardPage)
+route('/admin/processes', processListPage)
+route('/admin/modeler', modelerPage)
+route('/admin/definitions/:id', definitionPage)
+route('/admin/routing-rules', routingRulesPage)
+
+setUnauthorizedHandler(() => {
+  session.clear()
+  if (location.pathname !== '/login') navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true)
+})
+
+function navLinks() {
+  const u = session.user
+  if (!u) {
+    return [h('a', { href: '/submit' }, t('我要说事', 'Submit')), h('a', { href: '/track' }, t('进度查询', 'Track')), h('a', { href: '/login' }, t('工作人员登录', 'Staff login'))]
+  }
+  const links = [h('a', { href: '/tasks' }, t('待办任务', 'Tasks')), h('a', { href: '/cases' }, t('案件', 'Cases'))]
+  if (session.has('dispatcher', 'handler', 'callback', 'grid_worker')) links.push(h('a', { href: '/intake' }, t('登记案件', 'New case')))
+  if (session.has('leader', 'supervisor', 'county_admin')) links.push(h('a', { href: '/dashboard' }, t('数据看板', 'Dashboard')))
+  if (session.has('county_admin')) {
+    links.push(h('a', { href: '/admin/processes' }, t('流程管理', 'Processes')))
+    links.push(h('a', { href: '/admin/routing-rules' }, t('派单规则', 'Routing rules')))
+  }
+  return links
+}
+
+function layout(publicPage: boolean) {
+  const u = session.user
+  const langBtn = h(
+    'button',
+    { class: 'lang', type: 'button', 'data-testid': 'lang-switch', title: 'Language / 语言', onclick: () => (setLang(getLang() === 'zh' ? 'en' : 'zh'), void render()) },
+    getLang() === 'zh' ? 'EN' : '中文',
+  )
+  const userBox = u
+    ? h(
+        'span',
+        { class: 'user' },
+        h('span', { class: 'user-name' }, u.displayName || u.username),
+        h('button', { type: 'button', class: 'link', onclick: () => (session.clear(), navigate('/login')) }, t('退出', 'Log out')),
+      )
+    : null
+  const header = h(
+    'header',
+    { class: 'top' },
+    h('a', { class: 'brand', href: u ? '/' : '/submit' }, h('span', { class: 'logo' }, '说'), h('span', null, t('说事', 'Shuoshi'))),
+    h('nav', { class: 'nav' }, ...navLinks()),
+    h('div', { class: 'top-right' }, langBtn, userBox),
+  )
+  const main = h('main', { id: 'view', class: publicPage ? 'public' : '' })
+  clear(document.getElementById('app')!, header, main)
+  for (const a of header.querySelectorAll('nav a')) if (location.pathname.startsWith(a.getAttribute('href')!)) a.classList.add('active')
+}
+
+onRender(async (r, ctx) => {
+  if (r && !isPublic(r) && !session.token) {
+    navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true)
+    return
+  }
+  layout(isPublic(r) || !session.user)
+  ctx.view = document.getElementById('view')!
+  if (!r) {
+    ctx.view.append(h('div', { class: 'card' }, h('h1', null, t('页面不存在', 'Page not found')), h('a', { href: '/' }, t('返回首页', 'Home'))))
+    return
+  }
+  try {
+    await r.page(ctx)
+  } catch (err) {
+    if (ctx.alive()) ctx.view.append(errorBox(err))
+  }
+})
+
+startRouter()

@@ -1,0 +1,7 @@
+import { h } from '../lib/dom.js'
+import { t } from '../lib/i18n.js'
+import type { Ctx } from '../lib/router.js'
+
+export function dashboardPage(ctx: Ctx) {
+  ctx.view.append(h('p', null, t('建设中', 'Coming soon')))
+}

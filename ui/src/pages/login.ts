@@ -1,0 +1,44 @@
+import { post, session, type Actor } from '../lib/api.js'
+import { formValues, h } from '../lib/dom.js'
+import { t } from '../lib/i18n.js'
+import { navigate, type Ctx } from '../lib/router.js'
+import { errorText, field } from '../lib/ui.js'
+
+export function loginPage(ctx: Ctx) {
+  document.title = `${t('登录', 'Log in')} · ${t('说事', 'Shuoshi')}`
+  const msg = h('div', { class: 'alert error', role: 'alert', hidden: true })
+  const submit = h('button', { type: 'submit', class: 'primary block' }, t('登录', 'Log in'))
+  const form = h(
+    'form',
+    {
+      class: 'card narrow',
+      'data-testid': 'login-form',
+      onsubmit: async (e: Event) => {
+        e.preventDefault()
+        msg.hidden = true
+        submit.disabled = true
+        try {
+          const { username, password } = formValues(form)
+          const res = await post<{ token: string; user: Actor }>('/api/auth/login', { username: username.trim(), password })
+          session.set(res.token, res.user)
+          const next = ctx.query.get('next')
+          navigate(next && next.startsWith('/') && !next.startsWith('//') ? next : '/', true)
+        } catch (err) {
+          msg.textContent = errorText(err)
+          msg.hidden = false
+        } finally {
+          submit.disabled = false
+        }
+      },
+    },
+    h('h1', null, t('工作人员登录', 'Staff login')),
+    h('p', { class: 'muted' }, t('群众说事、干部解题', 'Citizens say it, officials solve it')),
+    field(t('用户名', 'Username'), h('input', { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'off', spellcheck: 'false' })),
+    field(t('密码', 'Password'), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
+    msg,
+    submit,
+    h('p', { class: 'muted small' }, t('群众请直接', 'Citizens: '), h('a', { href: '/submit' }, t('提交诉求', 'submit a petition')), ' · ', h('a', { href: '/track' }, t('查询进度', 'track a case'))),
+  )
+  ctx.view.append(form)
+  ;(form.querySelector('input[name=username]') as HTMLInputElement).focus()
+}

@@ -1,0 +1,224 @@
+import { ApiError, get, post, session } from '../lib/api.js'
+import { clear, h } from '../lib/dom.js'
+import { fmtTime, named, serverText, t } from '../lib/i18n.js'
+import type { Problem } from '../lib/problems.js'
+import { navigate, onLeave, type Ctx } from '../lib/router.js'
+import { badge, errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
+import { tenantLabel, type Definition } from './processes.js'
+
+const NEW_DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1" targetNamespace="http://shuoshi.local/bpmn">
+  <bpmn:process id="new_process" name="新流程" isExecutable="true">
+    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="handle" name="办理" camunda:candidateGroups="role:dispatcher"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle" />
+    <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d1"><bpmndi:BPMNPlane id="p1" bpmnElement="new_process">
+    <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="152" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="handle_di" bpmnElement="handle"><dc:Bounds x="250" y="80" width="100" height="80" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="412" y="102" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="188" y="120" /><di:waypoint x="250" y="120" /></bpmndi:BPMNEdge>
+    <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="350" y="120" /><di:waypoint x="412" y="120" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>`
+
+const ROLES: [string, string, string][] = [
+  ['dispatcher', '调度员（综治中心）', 'dispatcher (centre)'],
+  ['grid_worker', '网格员', 'grid worker'],
+  ['grid_leader', '网格长', 'grid leader'],
+  ['handler', '承办人（部门/股室）', 'handler (department)'],
+  ['leader', '领导（审批）', 'leader (approves)'],
+  ['callback', '回访员', 'callback staff'],
+  ['supervisor', '督办员', 'supervisor'],
+  ['county_admin', '县级管理员', 'county administrator'],
+  ['admin', '系统管理员', 'administrator'],
+]
+
+interface Unit {
+  code: string
+  name: string
+  nameEn?: string | null
+  kind: string
+  regionCode: string
+}
+
+/** /admin/modeler?from=<definition id>: edit (a copy of) a version and deploy it as a new one. */
+export async function modelerPage(ctx: Ctx) {
+  const from = ctx.query.get('from')
+  const user = session.user!
+  const isAdmin = user.roles.includes('admin')
+  ctx.view.classList.add('wide')
+  const status = h('div', { class: 'modeler-status', 'data-testid': 'modeler-status', role: 'status' })
+  const problemList = h('div', { class: 'problems', 'data-testid': 'problems' })
+  const tenantSel = h('select', { 'data-testid': 'deploy-tenant', 'aria-label': t('部署范围', 'Deploy for') })
+  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'deploy' }, t('部署', 'Deploy'))
+  const downloadBtn = h('button', { type: 'button' }, t('下载 XML', 'Download XML'))
+  const canvas = h('div', { class: 'canvas', 'data-testid': 'canvas' })
+  const props = h('div', { class: 'props', 'data-testid': 'properties' })
+  const picker = h('div', { class: 'card picker', 'data-testid': 'group-picker', hidden: true })
+  ctx.view.append(
+    pageHead(from ? t('编辑流程', 'Edit process') : t('新建流程', 'New process'), h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel), downloadBtn, deployBtn),
+    status,
+    problemList,
+    h('div', { class: 'modeler-layout' }, canvas, h('div', { class: 'side' }, picker, props)),
+  )
+
+  // Tenants: an administrator deploys the city default or any county's version; a county admin only theirs.
+  if (isAdmin) {
+    tenantSel.append(h('option', { value: '' }, t('市级默认（全市）', 'City default (everyone)')))
+    try {
+      const top = await get<any[]>('/api/public/regions')
+      const counties = (await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<any[]>(`/api/public/regions?parent=${r.code}`))))).flat()
+      for (const c of counties.filter((c) => c.level === 'county')) tenantSel.append(h('option', { value: c.code }, t(`县级版本：${named(c)}（${c.code}）`, `County version: ${named(c)} (${c.code})`)))
+    } catch {
+      /* the city default still works */
+    }
+  } else {
+    tenantSel.append(h('option', { value: user.tenant ?? '' }, t(`本县版本：${user.tenant}`, `County version: ${user.tenant}`)))
+    tenantSel.disabled = true
+  }
+
+  let xml = NEW_DIAGRAM
+  if (from) {
+    const def = await get<Definition & { xml: string }>(`/api/process-definitions/${encodeURIComponent(from)}/xml`)
+    xml = def.xml
+    status.append(h('span', { class: 'muted' }, t(`基于 ${def.key} v${def.version}（${tenantLabel(def.tenant)}）编辑；部署后生成新版本，原版本不变。`, `Editing a copy of ${def.key} v${def.version} (${tenantLabel(def.tenant)}); deploying makes a new version.`)))
+    if (!isAdmin || def.tenant) tenantSel.value = def.tenant ?? user.tenant ?? ''
+    if (!isAdmin) tenantSel.value = user.tenant ?? ''
+  }
+  await loadCss('/modeler.css')
+  const { createModeler } = await import('../modeler.js')
+  if (!ctx.alive()) return
+  const modeler = createModeler(canvas, props)
+  onLeave(() => modeler.destroy())
+  try {
+    await modeler.importXML(xml)
+  } catch (err) {
+    status.append(errorBox(err))
+  }
+
+  // Candidate groups from the real organisation: role, unit, or role in unit.
+  const units = await get<Unit[]>(`/api/org/units${!isAdmin && user.tenant ? `?region=${user.tenant}` : ''}`).catch(() => [] as Unit[])
+  const roleSel = h('select', { 'data-testid': 'pick-role' }, h('option', { value: '' }, t('（任意角色）', '(any role)')), ROLES.map(([r, zh, en]) => h('option', { value: r }, `${t(zh, en)} — ${r}`)))
+  const unitSel = h('select', { 'data-testid': 'pick-unit' }, h('option', { value: '' }, t('（任意单位）', '(any unit)')), units.map((u) => h('option', { value: u.code }, `${named(u)} — ${u.code}`)))
+  const token = () => (roleSel.value && unitSel.value ? `${roleSel.value}@${unitSel.value}` : roleSel.value ? `role:${roleSel.value}` : unitSel.value ? `unit:${unitSel.value}` : '')
+  const preview = h('code', { class: 'token' })
+  const chips = h('div', { class: 'chips', 'data-testid': 'group-chips' })
+  let selected: { id: string; type: string; candidateGroups: string[] } | null = null
+  const addBtn = h('button', { type: 'button', class: 'primary small', 'data-testid': 'add-group' }, t('添加为候选组', 'Add candidate group'))
+  const renderPicker = () => {
+    picker.hidden = !selected || selected.type !== 'bpmn:UserTask'
+    preview.textContent = token() || '—'
+    addBtn.disabled = !token()
+    clear(
+      chips,
+      selected?.candidateGroups.length
+        ? selected.candidateGroups.map((g) =>
+            h('span', { class: 'chip' }, g, h('button', { type: 'button', title: t('移除', 'Remove'), 'aria-label': t('移除', 'Remove'), onclick: () => modeler.setCandidateGroups(selected!.id, selected!.candidateGroups.filter((x) => x !== g)) }, '×')),
+          )
+        : h('span', { class: 'muted small' }, t('尚无候选组', 'no candidate groups yet')),
+    )
+  }
+  roleSel.onchange = unitSel.onchange = renderPicker
+  addBtn.onclick = () => {
+    if (!selected || !token()) return
+    modeler.setCandidateGroups(selected.id, [...new Set([...selected.candidateGroups, token()])])
+  }
+  picker.append(
+    h('h3', null, t('候选组（谁来办理）', 'Candidate groups (who receives it)')),
+    chips,
+    h('div', { class: 'picker-row' }, roleSel, unitSel),
+    h('div', { class: 'picker-row' }, preview, addBtn),
+    h('small', { class: 'hint' }, t('选角色 = 该角色所有人；选单位 = 该单位所有人；两者都选 = 该单位中的该角色。', 'Role = everyone with it; unit = everyone in it; both = that role in that unit.')),
+  )
+  modeler.onSelect((sel) => {
+    selected = sel
+    renderPicker()
+  })
+  renderPicker()
+
+  downloadBtn.onclick = async () => {
+    const out = await modeler.saveXML()
+    const a = h('a', { href: URL.createObjectURL(new Blob([out], { type: 'application/xml' })), download: 'process.bpmn' })
+    a.click()
+  }
+
+  deployBtn.onclick = async () => {
+    deployBtn.disabled = true
+    modeler.clearProblems()
+    clear(problemList)
+    clear(status, h('span', { class: 'muted' }, t('正在校验并部署…', 'Validating and deploying…')))
+    try {
+      const out = await modeler.saveXML()
+      const tenant = tenantSel.value || null
+      const res = await fetchDeploy(out, tenant)
+      if (!ctx.alive()) return
+      if (res.created) {
+        clear(status, h('div', { class: 'alert ok', 'data-testid': 'deploy-ok' }, t(`已部署 ${res.def.key} v${res.def.version}（${tenantLabel(res.def.tenant)}）`, `Deployed ${res.def.key} v${res.def.version} (${tenantLabel(res.def.tenant)})`), ' ', h('a', { href: '/admin/processes' }, t('返回流程列表', 'Back to processes'))))
+        toast(t('部署成功', 'Deployed'))
+      } else {
+        clear(status, h('div', { class: 'alert', 'data-testid': 'deploy-unchanged' }, t(`内容未变化，仍为 v${res.def.version}`, `Unchanged: still v${res.def.version}`)))
+      }
+    } catch (err) {
+      const details: Problem[] = err instanceof ApiError ? ((err.details ?? []) as Problem[]) : []
+      modeler.showProblems(details)
+      clear(status, h('div', { class: 'alert error', 'data-testid': 'deploy-error' }, t('未部署：', 'Not deployed: '), serverText(err instanceof ApiError ? err.message : errorText(err))))
+      clear(
+        problemList,
+        details.length
+          ? h(
+              'ul',
+              { class: 'problem-list' },
+              details.map((d) =>
+                h(
+                  'li',
+                  null,
+                  d.elementId ? h('button', { type: 'button', class: 'link', onclick: () => modeler.focus(d.elementId!) }, modeler.elementName(d.elementId) ? `${modeler.elementName(d.elementId)} (${d.elementId})` : d.elementId) : h('b', null, t('整个流程', 'Diagram')),
+                  '：',
+                  serverText(d.message),
+                ),
+              ),
+            )
+          : null,
+      )
+    } finally {
+      deployBtn.disabled = false
+    }
+  }
+}
+
+async function fetchDeploy(xml: string, tenant: string | null) {
+  // post() hides the status code; 201 = new version, 200 = unchanged XML.
+  const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${session.token}` }
+  const res = await fetch('/api/process-definitions', { method: 'POST', headers, body: JSON.stringify(tenant ? { xml, tenant } : { xml }) })
+  const json = await res.json().catch(() => ({}))
+  if (!res.ok) throw new ApiError(res.status, json.error ?? 'http', json.message ?? res.statusText, json.details)
+  return { created: res.status === 201, def: json as Definition }
+}
+
+/** /admin/definitions/:id: any version, read-only, in the viewer. */
+export async function definitionPage(ctx: Ctx) {
+  const id = ctx.params.id
+  ctx.view.classList.add('wide')
+  const info = h('div', null, loading())
+  const canvas = h('div', { class: 'canvas', 'data-testid': 'canvas' })
+  ctx.view.append(info, canvas)
+  const [def] = await Promise.all([get<Definition & { xml: string }>(`/api/process-definitions/${encodeURIComponent(id)}/xml`), loadCss('/viewer.css')])
+  const { createViewer } = await import('../viewer.js')
+  if (!ctx.alive()) return
+  clear(
+    info,
+    pageHead(
+      `${def.name ?? def.key} v${def.version}`,
+      badge(t('只读', 'read-only')),
+      h('a', { class: 'button primary', href: `/admin/modeler?from=${encodeURIComponent(def.id)}` }, t('基于此版本编辑', 'Edit as new version')),
+    ),
+    h('p', { class: 'muted' }, `${def.key} · ${tenantLabel(def.tenant)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${def.deployedBy ?? ''}`),
+  )
+  const viewer = createViewer(canvas)
+  onLeave(() => viewer.destroy())
+  await viewer.importXML(def.xml)
+  void navigate
+}

@@ -1,0 +1,47 @@
+/** Read-only bpmn-js viewer (case diagrams, older process versions). Loaded only by those pages. */
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer'
+import { DiagramProblems, type Problem } from './lib/problems.js'
+
+export interface Activity {
+  id: string
+  state: string
+}
+
+export interface ViewerHandle {
+  importXML(xml: string): Promise<void>
+  markActivities(activities: Activity[], label: (state: string) => string): void
+  showProblems(p: Problem[]): void
+  destroy(): void
+}
+
+export function createViewer(container: HTMLElement): ViewerHandle {
+  const viewer: any = new (NavigatedViewer as any)({ container })
+  const problems = new DiagramProblems(viewer)
+  return {
+    async importXML(xml) {
+      await viewer.importXML(xml)
+      viewer.get('canvas').zoom('fit-viewport', 'auto')
+    },
+    markActivities(activities, label) {
+      const canvas = viewer.get('canvas')
+      const overlays = viewer.get('overlays')
+      const registry = viewer.get('elementRegistry')
+      for (const a of activities) {
+        const el = registry.get(a.id)
+        if (!el) continue
+        const state = a.state === 'completed' || a.state === 'done' ? 'done' : a.state === 'overdue' ? 'overdue' : a.state === 'active' ? 'active' : a.state
+        canvas.addMarker(a.id, `state-${state}`)
+        if (!el.waypoints && state !== 'done') {
+          const b = document.createElement('span')
+          b.className = `state-badge ${state}`
+          b.textContent = label(state)
+          overlays.add(a.id, 'state', { position: { top: -12, right: 12 }, html: b })
+        }
+      }
+    },
+    showProblems: (p) => problems.show(p),
+    destroy() {
+      viewer.destroy()
+    },
+  }
+}
