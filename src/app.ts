@@ -9,6 +9,7 @@ import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
 import engineModule from './engine/index.js'
 import tasksModule from './tasks/index.js'
+import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
 
 export interface BuildOptions {
@@ -41,6 +42,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(orgModule)
   await app.register(engineModule, { background: opts.background ?? true })
   await app.register(tasksModule)
+  await app.register(casesModule)
   if (opts.config.serveUi) await app.register(staticUi)
 
   return app

@@ -1,0 +1,283 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import type { Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { unprocessable } from '../lib/errors.js'
+import type { HandlerContext } from '../engine/runtime.js'
+import type { CaseRow, CaseService } from './service.js'
+import { addDuration, ancestry, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
+
+/**
+ * The `case.*` service-task handlers the procedures call. Each runs inside the engine step's
+ * transaction, writes the case row and its events, and returns the variables it changes.
+ * Variables contract: see src/cases/README.md.
+ */
+
+const str = (v: unknown): string | null => (v == null || v === '' ? null : String(v))
+const tokens = (v: unknown): string[] =>
+  String(v ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+
+export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
+  const engine = app.engine
+
+  async function caseRow(ctx: HandlerContext): Promise<CaseRow> {
+    const id = ctx.caseId ?? str(ctx.variables.caseId)
+    const row = id ? await ctx.trx('cases').where({ id }).first() : null
+    if (!row) throw unprocessable('流程没有关联案件 / the process instance has no case')
+    return row
+  }
+  async function update(trx: Trx, id: string, values: Partial<CaseRow>) {
+    await trx('cases').where({ id }).update({ ...values, updated_at: nowIso() })
+  }
+  async function unit(trx: Trx, code: string | null): Promise<UnitRow> {
+    const u = code ? await trx('org_units').where({ code }).first() : null
+    if (!u) throw unprocessable(`单位 ${code ?? '-'} 不存在 / unknown unit`)
+    return u
+  }
+  const isDepartment = (u: UnitRow) => ['department', 'section', 'station'].includes(u.kind)
+  const event = (ctx: HandlerContext, row: CaseRow, type: string, opts: Parameters<CaseService['event']>[3] = {}) =>
+    cases.event(ctx.trx, row.id, type, { actor: ctx.actor, ...opts })
+
+  async function notify(trx: Trx, caseId: string, recipients: string[], kind: string, message: string) {
+    const now = nowIso()
+    const rows = [...new Set(recipients)].map((recipient) => ({ id: randomUUID(), recipient, case_id: caseId, kind, message, created_at: now, read_at: null }))
+    if (rows.length) await trx('notifications').insert(rows)
+  }
+
+  /** Assigns the owning unit: after intake by rule, after a dispatcher's choice, or on accepting an escalation. */
+  engine.registerHandler('case.assign', async (ctx) => {
+    const row = await caseRow(ctx)
+    const v = ctx.variables
+    const now = new Date()
+    if (ctx.inputs.mode === 'escalation') {
+      const target = await unit(ctx.trx, str(v.targetUnit) ?? str(v.escalateCentre))
+      const level = str(v.nextLevel) ?? row.level
+      const resolveDue = addDuration(now, String(v.resolveLimit ?? 'P7D'))
+      await update(ctx.trx, row.id, {
+        level,
+        owner_unit: target.code,
+        department: isDepartment(target) ? target.code : row.department,
+        resolve_due_at: resolveDue,
+        status: row.status === 'received' || row.status === 'dispatched' ? 'in_progress' : row.status,
+        dispatcher_group: str(v.escalateGroup),
+      })
+      await event(ctx, row, 'escalation_accepted', { from: row.level, to: level, message: `${level} 级综治中心已接收，转 ${target.name} 办理 / accepted at ${level} level, handled by ${target.code}`, public: true })
+      return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
+    }
+    const chosen = str(v.targetUnit)
+    const target = await unit(ctx.trx, chosen ?? str(v.ownerUnit))
+    const level = chosen ? target.level : (str(v.level) ?? target.level)
+    const out: Record<string, unknown> = { ownerUnit: target.code, level, handlerGroup: unitGroup(target), targetUnit: null, needsDispatch: false }
+    const values: Partial<CaseRow> = {
+      owner_unit: target.code,
+      level,
+      department: isDepartment(target) ? target.code : null,
+      status: row.status === 'received' ? 'dispatched' : row.status,
+    }
+    if (chosen) {
+      // Re-dispatched by a centre: the response limit runs from now.
+      const responseDue = addDuration(now, String(v.responseLimit ?? 'PT24H'))
+      values.response_due_at = row.responded_at ? row.response_due_at : responseDue
+      out.responseDue = responseDue
+      if (row.resolve_due_at && row.resolve_due_at < responseDue) {
+        out.resolveDue = addDuration(now, String(v.resolveLimit ?? 'P7D'))
+        values.resolve_due_at = out.resolveDue as string
+      }
+    }
+    await update(ctx.trx, row.id, values)
+    await event(ctx, row, 'dispatched', {
+      from: row.owner_unit && row.owner_unit !== target.code ? row.owner_unit : row.status,
+      to: 'dispatched',
+      message: `已派单至 ${target.name} / dispatched to ${target.code}`,
+      data: { unit: target.code, level, by: chosen ? 'dispatcher' : 'rule', note: v.dispatchNote ?? null },
+      public: true,
+    })
+    return out
+  })
+
+  engine.registerHandler('case.respond', async (ctx) => {
+    const row = await caseRow(ctx)
+    const now = nowIso()
+    await update(ctx.trx, row.id, { responded_at: row.responded_at ?? now, status: 'in_progress' })
+    const reply = str(ctx.variables.firstReply)
+    await event(ctx, row, 'signed_for', { from: row.status, to: 'in_progress', message: reply ? `已签收：${reply} / signed for` : '已签收，正在办理 / signed for, in progress', public: true })
+    return { signOutcome: null }
+  })
+
+  engine.registerHandler('case.return', async (ctx) => {
+    const row = await caseRow(ctx)
+    const reason = str(ctx.variables.returnReason) ?? str(ctx.variables.reason)
+    await update(ctx.trx, row.id, { status: 'received', owner_unit: null, department: null })
+    await event(ctx, row, 'returned', { from: row.owner_unit, to: null, message: `退单：${reason ?? '非本单位职责'} / returned as not its remit`, data: { unit: row.owner_unit, reason } })
+    await event(ctx, row, 'redispatching', { to: 'received', message: '正在重新派单 / being re-dispatched', public: true, actor: null })
+    return { needsDispatch: true, targetUnit: null, ownerUnit: null, outcome: null, signOutcome: null, returnReason: null }
+  })
+
+  engine.registerHandler('case.resolve', async (ctx) => {
+    const row = await caseRow(ctx)
+    const now = nowIso()
+    const result = str(ctx.variables.result)
+    await update(ctx.trx, row.id, { resolved_at: now, responded_at: row.responded_at ?? now, result })
+    await event(ctx, row, 'resolved', { message: result, data: { level: row.level, unit: row.owner_unit } })
+    return {}
+  })
+
+  engine.registerHandler('case.feedback', async (ctx) => {
+    const row = await caseRow(ctx)
+    await update(ctx.trx, row.id, { status: 'awaiting_evaluation' })
+    const result = str(ctx.variables.result)
+    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', message: `办理结果 / result: ${result ?? '已办结 / resolved'}`, public: true })
+    return {}
+  })
+
+  engine.registerHandler('case.evaluate', async (ctx) => {
+    const row = await caseRow(ctx)
+    const v = ctx.variables
+    const satisfaction = str(v.satisfaction)
+    const rounds = Number(v.handlingRounds ?? 0)
+    await update(ctx.trx, row.id, {
+      eval_resolved: v.resolved === true,
+      eval_satisfaction: satisfaction,
+      eval_comment: str(v.comment),
+      evaluated_at: nowIso(),
+      evaluated_by: ctx.actor,
+    })
+    await event(ctx, row, 'evaluated', {
+      to: satisfaction,
+      message: `评价：${satisfaction} / evaluated (${v.evaluationSource === 'callback' ? 'callback' : 'citizen'})`,
+      data: { resolved: v.resolved === true, satisfaction, source: v.evaluationSource ?? null },
+      public: true,
+    })
+    return { rehandle: satisfaction === 'dissatisfied' && rounds < 1 }
+  })
+
+  engine.registerHandler('case.rehandle', async (ctx) => {
+    const row = await caseRow(ctx)
+    const resolveDue = addDuration(new Date(), String(ctx.variables.resolveLimit ?? 'P7D'))
+    await update(ctx.trx, row.id, { status: 'in_progress', resolve_due_at: resolveDue, resolved_at: null })
+    await event(ctx, row, 'rehandle', { from: row.status, to: 'in_progress', message: '群众不满意，重新办理 / dissatisfied: handled again', public: true })
+    return { handlingRounds: Number(ctx.variables.handlingRounds ?? 0) + 1, resolveDue, rehandle: false, outcome: null }
+  })
+
+  engine.registerHandler('case.close', async (ctx) => {
+    const row = await caseRow(ctx)
+    const now = nowIso()
+    await update(ctx.trx, row.id, { status: 'closed', closed_at: now, resolved_level: row.level })
+    await event(ctx, row, 'closed', { from: row.status, to: 'closed', message: '已办结 / closed', data: { resolvedLevel: row.level }, public: true })
+    return {}
+  })
+
+  /** 督办: overdue sign-for or handling. Flags the case, records it, tells the unit and its supervisors. */
+  engine.registerHandler('case.supervise', async (ctx) => {
+    const row = await caseRow(ctx)
+    if (row.status === 'closed') return {}
+    const stage = str(ctx.inputs.stage) ?? 'resolve'
+    const due = stage === 'response' ? row.response_due_at : row.resolve_due_at
+    await update(ctx.trx, row.id, { overdue: true })
+    await ctx.trx('case_supervisions').insert({ id: randomUUID(), case_id: row.id, stage, unit: row.owner_unit, due_at: due, created_at: nowIso() })
+    const message = `督办：案件 ${row.case_no} ${stage === 'response' ? '签收' : '办理'}已超时（时限 ${due}）/ overdue ${stage === 'response' ? 'sign-for' : 'handling'} (due ${due})`
+    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.supervisorGroup)], 'supervision', message)
+    await event(ctx, row, 'supervision', { message, data: { stage, unit: row.owner_unit, due } })
+    return { overdue: true }
+  })
+
+  /** The leader's decision on an extension: approved moves resolveDue, the task's due date and its timer. */
+  engine.registerHandler('case.extend', async (ctx) => {
+    const row = await caseRow(ctx)
+    const v = ctx.variables
+    const task = str(ctx.inputs.task) ?? 'ut_handle'
+    const days = Number(v.extensionDays ?? 0)
+    if (v.extensionDecision !== 'approve' || !(days > 0)) {
+      await event(ctx, row, 'extension_refused', { message: `延期申请未获批准 / extension refused: ${str(v.extensionComment) ?? ''}`, data: { days } })
+      return { extensionDecision: null }
+    }
+    const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()
+    const resolveDue = addDuration(new Date(from), `P${Math.round(days)}D`)
+    await ctx.trx('tasks').where({ instance_id: ctx.instanceId, element_id: task, status: 'open' }).update({ due_at: resolveDue })
+    await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: `${task}_late`, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
+    await update(ctx.trx, row.id, { resolve_due_at: resolveDue })
+    await event(ctx, row, 'extension_approved', { from, to: resolveDue, message: `延期 ${days} 天已批准 / extension of ${days} days approved`, data: { days }, public: true })
+    return { resolveDue, extensionDecision: null }
+  })
+
+  /** Ends this procedure and starts another on the same case, keeping the case and its history. */
+  engine.registerHandler('case.switch', async (ctx) => {
+    const row = await caseRow(ctx)
+    const to = str(ctx.inputs.procedure)
+    if (!to || !(PROCEDURES as readonly string[]).includes(to)) throw unprocessable(`未知的办理程序 / unknown procedure ${to}`)
+    const from = row.procedure
+    const reason = str(ctx.variables.reason)
+    await event(ctx, row, 'procedure_switch', { from, to, message: `转为${to === 'escalation' ? '提级办' : to === 'joint' ? '联合办' : '一事一策'} / switched from ${from} to ${to}`, data: { reason }, public: true })
+    const variables = { ...ctx.variables, procedure: to, switchedFrom: from, switchReason: reason, outcome: null, atTop: false, decision: null }
+    await update(ctx.trx, row.id, { procedure: to })
+    const instance = await engine.start(to, { tenant: row.tenant || null, variables, caseId: row.id, actor: ctx.actor, trx: ctx.trx })
+    await ctx.trx('cases').where({ id: row.id }).update({ instance_id: instance.id })
+    return { switchedTo: to }
+  })
+
+  /** Finds the centre of the next level up that has a dispatcher; atTop when there is none. */
+  engine.registerHandler('case.escalate', async (ctx) => {
+    const row = await caseRow(ctx)
+    const v = ctx.variables
+    const current = Math.max(0, LEVELS.indexOf((row.level ?? 'grid') as any))
+    const asked = LEVELS.indexOf(str(v.escalateLevel) as any)
+    const start = Math.max(current + 1, asked)
+    const regions = await ancestry(ctx.trx, row.region_path)
+    const reason = str(v.reason) ?? str(v.escalateReason)
+    for (let i = start; i < LEVELS.length; i++) {
+      const level = LEVELS[i]
+      const region = regions.get(level)
+      if (!region) continue
+      const centre: UnitRow | undefined = await ctx.trx('org_units')
+        .where({ region_code: region.code })
+        .whereIn('kind', level === 'village' ? ['village_committee'] : ['centre'])
+        .first()
+      if (!centre) continue
+      const staffed = await ctx.trx('users').where({ unit_code: centre.code, active: true }).whereRaw("roles like ? escape '\\'", ['%"dispatcher"%']).first('id')
+      if (!staffed) continue
+      await event(ctx, row, 'escalation_requested', { from: row.level, to: level, message: `申请提级至${centre.name} / escalation requested to ${level} level`, data: { reason, centre: centre.code }, public: true })
+      return { atTop: false, nextLevel: level, escalateCentre: centre.code, escalateGroup: `dispatcher@${centre.code}`, escalateReason: reason, escalateLevel: null, decision: null, targetUnit: null }
+    }
+    await event(ctx, row, 'escalation_at_top', { from: row.level, message: '已是最高层级，退回原单位办理 / already at the top level: sent back', data: { reason } })
+    return { atTop: true, escalateReason: reason, escalateLevel: null }
+  })
+
+  engine.registerHandler('case.sendBack', async (ctx) => {
+    const row = await caseRow(ctx)
+    const comment = str(ctx.variables.reviewComment)
+    await event(ctx, row, 'escalation_sent_back', { to: row.level, message: `提级申请退回原级办理 / escalation sent back${comment ? `：${comment}` : ''}`, data: { atTop: ctx.variables.atTop === true }, public: true })
+    return { decision: null, outcome: null, atTop: false }
+  })
+
+  engine.registerHandler('case.joint', async (ctx) => {
+    const row = await caseRow(ctx)
+    const lead = await unit(ctx.trx, str(ctx.variables.leadUnit))
+    const codes = [...new Set(tokens(ctx.variables.coUnits))].filter((c) => c !== lead.code)
+    if (!codes.length) throw unprocessable('至少需要一个协办单位 / name at least one co-organiser')
+    for (const c of codes) await unit(ctx.trx, c)
+    await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
+    await event(ctx, row, 'joint_organised', { to: lead.code, message: `牵头单位 ${lead.name}，协办单位 ${codes.join('、')} / lead ${lead.code}, co-organisers ${codes.join(', ')}`, data: { lead: lead.code, coUnits: codes }, public: true })
+    return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
+  })
+
+  engine.registerHandler('case.plan', async (ctx) => {
+    const row = await caseRow(ctx)
+    const v = ctx.variables
+    await update(ctx.trx, row.id, { status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
+    await event(ctx, row, 'plan_approved', { message: '一事一策方案已批准 / plan approved', data: { measures: v.measures, responsible: v.responsible, milestones: v.milestones } })
+    await event(ctx, row, 'plan_in_force', { to: 'in_progress', message: '已制定专项解决方案，正在落实 / a plan for this case is being carried out', public: true, actor: null })
+    return {}
+  })
+
+  engine.registerHandler('case.followup', async (ctx) => {
+    const row = await caseRow(ctx)
+    if (row.status === 'closed') return {}
+    const message = `一事一策跟进：案件 ${row.case_no} 请报告方案执行进展 / follow-up: report progress on the plan`
+    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.leaderGroup)], 'followup', message)
+    await event(ctx, row, 'plan_followup', { message })
+    return {}
+  })
+}

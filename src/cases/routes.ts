@@ -1,0 +1,408 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { nowIso } from '../lib/db.js'
+import { conflict, forbidden, unprocessable } from '../lib/errors.js'
+import type { TaskRow } from '../engine/runtime.js'
+import { taskView } from '../tasks/service.js'
+import type { CaseService, IntakeInput } from './service.js'
+import { CITIZEN_ACTOR } from './service.js'
+import { isDuration, type CategoryRow, type RuleRow } from './routing.js'
+import {
+  caseListQuery,
+  caseSchema,
+  categorySchema,
+  errorRef,
+  evaluationBody,
+  extensionBody,
+  historyItemSchema,
+  idParams,
+  intakeBody,
+  publicEvaluationBody,
+  publicPetitionBody,
+  returnBody,
+  ruleSchema,
+  rulesPutBody,
+  trackParams,
+  trackSchema,
+} from './schemas.js'
+
+const bearer = [{ bearer: [] }]
+
+/** User tasks that may be sent back as not the unit's remit (退单). */
+export const RETURNABLE = new Set(['ut_signfor', 'ut_handle'])
+/** User tasks carrying the extension_request message boundary (延期). */
+export const EXTENSIBLE = new Set(['ut_handle', 'ut_lead'])
+
+const ruleView = (r: RuleRow) => ({
+  id: r.id,
+  tenant: r.tenant || null,
+  category: r.category,
+  region: r.region,
+  owner: r.owner,
+  level: r.level,
+  procedure: r.procedure,
+  responseLimit: r.response_limit,
+  resolveLimit: r.resolve_limit,
+  sort: r.sort,
+  updatedAt: r.updated_at,
+  updatedBy: r.updated_by,
+})
+
+export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+  const cases = opts.cases
+
+  // ── citizens (no login) ─────────────────────────────────────────────────────
+
+  app.get(
+    '/api/public/categories',
+    {
+      config: { rateLimit: { max: 300, timeWindow: '1 minute' } },
+      schema: { tags: ['public'], summary: '事项类别树 / the category tree', response: { 200: { type: 'array', items: categorySchema } } },
+    },
+    async (_request, reply) => {
+      const rows: CategoryRow[] = await app.db('categories').where({ active: true }).orderBy([{ column: 'sort' }, { column: 'code' }])
+      type Node = { code: string; name: string; nameEn: string | null; parentCode: string | null; children: Node[] }
+      const nodes = new Map<string, Node>(rows.map((r) => [r.code, { code: r.code, name: r.name, nameEn: r.name_en, parentCode: r.parent_code, children: [] }]))
+      const roots: Node[] = []
+      for (const n of nodes.values()) {
+        const parent = n.parentCode ? nodes.get(n.parentCode) : undefined
+        if (parent) parent.children.push(n)
+        else roots.push(n)
+      }
+      reply.header('cache-control', 'public, max-age=300')
+      return roots
+    },
+  )
+
+  app.post(
+    '/api/public/petitions',
+    {
+      bodyLimit: 16 * 1024,
+      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['public'],
+        summary: '群众提交诉求（无需登录，可匿名）/ submit a petition (no login, anonymous allowed)',
+        body: publicPetitionBody,
+        response: { 201: { type: 'object', properties: { caseNo: { type: 'string' }, trackingCode: { type: 'string' } } }, 422: errorRef },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as Omit<IntakeInput, 'channel'> & { channel?: string }
+      const row = await cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null })
+      return reply.status(201).send({ caseNo: row.case_no, trackingCode: row.tracking_code })
+    },
+  )
+
+  app.get(
+    '/api/public/track/:caseNo',
+    {
+      config: { rateLimit: { max: 30, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['public'],
+        summary: '查询办理进度（不含个人信息）/ track progress (no personal data)',
+        params: trackParams,
+        querystring: { type: 'object', properties: { code: { type: 'string', maxLength: 16 } } },
+        response: { 200: trackSchema, 404: errorRef },
+      },
+    },
+    async (request) => {
+      const { caseNo } = request.params as { caseNo: string }
+      return cases.track(caseNo, (request.query as { code?: string }).code)
+    },
+  )
+
+  app.post(
+    '/api/public/track/:caseNo/evaluation',
+    {
+      bodyLimit: 8 * 1024,
+      config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['public'],
+        summary: '群众评价 / the citizen evaluates the result',
+        params: trackParams,
+        body: publicEvaluationBody,
+        response: { 200: trackSchema, 404: errorRef, 409: errorRef },
+      },
+    },
+    async (request) => {
+      const { caseNo } = request.params as { caseNo: string }
+      const body = request.body as { code: string; resolved: boolean; satisfaction: string; comment?: string }
+      const row = await cases.byTrackingCode(caseNo, body.code)
+      await cases.evaluate(row, CITIZEN_ACTOR, body, 'citizen')
+      return cases.track(caseNo, body.code)
+    },
+  )
+
+  // ── staff ───────────────────────────────────────────────────────────────────
+
+  app.post(
+    '/api/cases',
+    {
+      preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler'),
+      bodyLimit: 64 * 1024,
+      schema: { tags: ['cases'], summary: '登记案件（任一渠道）/ register a case from any channel', security: bearer, body: intakeBody, response: { 201: caseSchema, 403: errorRef, 422: errorRef } },
+    },
+    async (request, reply) => {
+      const row = await cases.intake(request.body as IntakeInput, { actor: request.actor })
+      return reply.status(201).send(await cases.detail(request.actor, row.id))
+    },
+  )
+
+  app.get(
+    '/api/cases',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '案件列表 / list cases in scope',
+        security: bearer,
+        querystring: caseListQuery,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: caseSchema }, total: { type: 'integer' }, next: { type: ['string', 'null'] } } } },
+      },
+    },
+    async (request) => cases.list(request.actor, request.query as any),
+  )
+
+  app.get(
+    '/api/cases/:id',
+    { preHandler: app.authenticate, schema: { tags: ['cases'], summary: '案件详情 / a case with its active tasks', security: bearer, params: idParams, response: { 200: caseSchema, 404: errorRef } } },
+    async (request) => cases.detail(request.actor, (request.params as { id: string }).id),
+  )
+
+  app.get(
+    '/api/cases/:id/history',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['cases'], summary: '案件全过程记录 / ordered audit events', security: bearer, params: idParams, response: { 200: { type: 'array', items: historyItemSchema }, 404: errorRef } },
+    },
+    async (request) => cases.history(request.actor, (request.params as { id: string }).id),
+  )
+
+  app.get(
+    '/api/cases/:id/diagram',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '流程图与各环节状态 / the diagram and the state of each activity',
+        security: bearer,
+        params: idParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              key: { type: 'string' },
+              version: { type: 'integer' },
+              xml: { type: 'string' },
+              activities: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string', enum: ['completed', 'active', 'overdue', 'cancelled'] } } } },
+            },
+          },
+          404: errorRef,
+        },
+      },
+    },
+    async (request) => cases.diagram(request.actor, (request.params as { id: string }).id),
+  )
+
+  app.post(
+    '/api/cases/:id/evaluation',
+    {
+      preHandler: app.requireRole('callback'),
+      schema: { tags: ['cases'], summary: '回访员记录群众评价 / callback staff record the evaluation', security: bearer, params: idParams, body: evaluationBody, response: { 200: caseSchema, 404: errorRef, 409: errorRef } },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const row = await cases.visible(request.actor, id)
+      await cases.evaluate(row, request.actor, request.body as any, 'callback')
+      return cases.detail(request.actor, id)
+    },
+  )
+
+  // ── task actions: 退单 and 延期 ──────────────────────────────────────────────
+
+  /** The open task, if `actor` may act on it (assignee, or an unclaimed candidate). */
+  async function actionable(request: any, id: string, trx: any): Promise<TaskRow> {
+    const task = await app.tasks.get(request.actor, id, trx)
+    if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
+    const admin = request.actor.roles.includes('admin')
+    if (task.assignee && task.assignee !== request.actor.username && !admin) throw conflict(`任务已被 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+    return task
+  }
+
+  app.post(
+    '/api/tasks/:id/return',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['tasks'], summary: '退单（非本单位职责）/ return: not our remit', security: bearer, params: idParams, body: returnBody, response: { 200: { type: 'object', additionalProperties: true }, 404: errorRef, 409: errorRef, 422: errorRef } },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const { reason } = request.body as { reason: string }
+      const done = await app.db.transaction(async (trx) => {
+        const task = await actionable(request, id, trx)
+        if (!RETURNABLE.has(task.element_id)) throw unprocessable('此任务不能退单 / this task cannot be returned')
+        return app.tasks.complete(request.actor, id, { signOutcome: 'return', outcome: 'return', returnReason: reason }, { trx, skipForm: true })
+      })
+      return taskView(done)
+    },
+  )
+
+  app.post(
+    '/api/tasks/:id/extension',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['tasks'],
+        summary: '申请延期（由领导审批）/ ask for more time (decided by an approval task)',
+        security: bearer,
+        params: idParams,
+        body: extensionBody,
+        response: { 202: { type: 'object', properties: { taskId: { type: 'string' }, approvalTaskId: { type: ['string', 'null'] }, status: { type: 'string' } } }, 404: errorRef, 409: errorRef, 422: errorRef },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params as { id: string }
+      const { days, reason } = request.body as { days: number; reason: string }
+      const result = await app.db.transaction(async (trx) => {
+        const task = await actionable(request, id, trx)
+        if (!task.assignee && !request.actor.roles.includes('admin')) {
+          const candidates = await trx('task_candidates').where({ task_id: task.id })
+          const mine = candidates.some((c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)))
+          if (!mine) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
+        }
+        if (!EXTENSIBLE.has(task.element_id)) throw unprocessable('此任务不能申请延期 / this task cannot be extended')
+        const pending = await trx('tasks').where({ instance_id: task.instance_id, element_id: `${task.element_id}_ext_approve`, status: 'open' }).first('id')
+        if (pending) throw conflict('已有待审批的延期申请 / an extension request is already awaiting approval')
+        const sub = await trx('subscriptions').where({ instance_id: task.instance_id, kind: 'message', name: 'extension_request' }).first()
+        if (!sub) throw unprocessable('此任务不能申请延期 / this task cannot be extended')
+        await app.engine.correlateMessage('extension_request', {
+          instanceId: task.instance_id,
+          variables: { extensionDays: days, extensionReason: reason, extensionRequestedBy: request.actor.username, extensionTaskId: task.id, extensionDecision: null },
+          actor: request.actor,
+          trx,
+        })
+        if (task.case_id) await cases.event(trx, task.case_id, 'extension_requested', { actor: request.actor.username, message: `申请延期 ${days} 天：${reason} / extension of ${days} days requested`, data: { days, reason, taskId: task.id } })
+        const approval = await trx('tasks').where({ instance_id: task.instance_id, element_id: `${task.element_id}_ext_approve`, status: 'open' }).first('id')
+        return { taskId: task.id, approvalTaskId: approval?.id ?? null, status: 'requested' }
+      })
+      return reply.status(202).send(result)
+    },
+  )
+
+  // ── routing rules (data, not code) ──────────────────────────────────────────
+
+  app.get(
+    '/api/routing-rules',
+    {
+      preHandler: app.requireRole('county_admin'),
+      schema: {
+        tags: ['cases'],
+        summary: '分派规则（县级规则优先于市级）/ routing rules (a county’s own override the city’s)',
+        security: bearer,
+        querystring: { type: 'object', properties: { tenant: { type: 'string', maxLength: 64 } } },
+        response: { 200: { type: 'array', items: ruleSchema } },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const { tenant } = request.query as { tenant?: string }
+      const q = app.db('routing_rules').orderBy([{ column: 'tenant' }, { column: 'sort' }])
+      if (!actor.roles.includes('admin')) q.whereIn('tenant', ['', actor.tenant ?? ''])
+      else if (tenant !== undefined) q.whereIn('tenant', ['', tenant])
+      return (await q).map(ruleView)
+    },
+  )
+
+  app.put(
+    '/api/routing-rules',
+    {
+      preHandler: app.requireRole('county_admin'),
+      bodyLimit: 512 * 1024,
+      schema: {
+        tags: ['cases'],
+        summary: '替换某一级的分派规则 / replace the rule set of the city or of a county',
+        security: bearer,
+        body: rulesPutBody,
+        response: { 200: { type: 'array', items: ruleSchema }, 403: errorRef, 422: errorRef },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const body = request.body as { tenant?: string | null; rules: any[] }
+      const isAdmin = actor.roles.includes('admin')
+      const tenant = body.tenant ?? (isAdmin ? '' : (actor.tenant ?? ''))
+      if (!isAdmin && (!actor.tenant || tenant !== actor.tenant)) throw forbidden('县级管理员只能修改本县的规则 / a county administrator edits only their county’s rules')
+      if (tenant && !(await app.db('regions').where({ code: tenant, level: 'county' }).first('code'))) throw unprocessable(`县 ${tenant} 不存在 / unknown county`)
+      const problems: { index: number; field: string; message: string }[] = []
+      const countyPath = tenant ? (await app.db('regions').where({ code: tenant }).first('path')).path : null
+      for (const [index, r] of body.rules.entries()) {
+        if (r.category && !(await app.db('categories').where({ code: r.category }).first('code'))) problems.push({ index, field: 'category', message: '类别不存在 / unknown category' })
+        if (r.region) {
+          const reg = await app.db('regions').where({ code: r.region }).first('path')
+          if (!reg) problems.push({ index, field: 'region', message: '区域不存在 / unknown region' })
+          else if (countyPath && !reg.path.startsWith(countyPath)) problems.push({ index, field: 'region', message: '区域不在本县 / region outside the county' })
+        }
+        const owner = String(r.owner)
+        const token = /^@(grid|village|centre|(township|county|city):[a-z0-9_-]+)$/.test(owner)
+        if (!token && !(await app.db('org_units').where({ code: owner }).first('code'))) problems.push({ index, field: 'owner', message: '单位不存在 / unknown unit or token' })
+        for (const f of ['responseLimit', 'resolveLimit']) if (r[f] && !isDuration(r[f])) problems.push({ index, field: f, message: '不是 ISO-8601 时长 / not an ISO-8601 duration' })
+      }
+      if (problems.length) throw unprocessable('分派规则不合法 / invalid routing rules', problems)
+      const now = nowIso()
+      await app.db.transaction(async (trx) => {
+        await trx('routing_rules').where({ tenant }).delete()
+        const rows = body.rules.map((r, i) => ({
+          id: r.id && /^[0-9a-f-]{36}$/.test(r.id) ? r.id : randomUUID(),
+          tenant,
+          category: r.category ?? null,
+          region: r.region ?? null,
+          owner: r.owner,
+          level: r.level ?? null,
+          procedure: r.procedure ?? null,
+          response_limit: r.responseLimit ?? null,
+          resolve_limit: r.resolveLimit ?? null,
+          sort: i,
+          updated_at: now,
+          updated_by: actor.username,
+        }))
+        const seen = new Set<string>()
+        for (const row of rows) {
+          if (seen.has(row.id)) row.id = randomUUID()
+          seen.add(row.id)
+        }
+        for (let i = 0; i < rows.length; i += 100) await trx('routing_rules').insert(rows.slice(i, i + 100))
+      })
+      return (await app.db('routing_rules').where({ tenant }).orderBy('sort')).map(ruleView)
+    },
+  )
+
+  // ── notifications (督办 and follow-ups) ──────────────────────────────────────
+
+  app.get(
+    '/api/notifications',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '我的通知（督办、跟进）/ my notifications (supervision, follow-ups)',
+        security: bearer,
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } } },
+        response: {
+          200: {
+            type: 'array',
+            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const recipients = [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
+      const rows = await app.db('notifications')
+        .whereIn('recipient', recipients)
+        .orderBy('created_at', 'desc')
+        .limit((request.query as { limit?: number }).limit ?? 50)
+      return rows.map((n: any) => ({ id: n.id, caseId: n.case_id, kind: n.kind, message: n.message, recipient: n.recipient, createdAt: n.created_at }))
+    },
+  )
+}

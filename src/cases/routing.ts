@@ -1,0 +1,179 @@
+import type { Db, Trx } from '../lib/db.js'
+import { unprocessable } from '../lib/errors.js'
+
+/**
+ * Routing: which unit owns a case, at which level, by which procedure and with which
+ * deadlines — all read from `routing_rules` and `categories` (data administrators edit).
+ * A case no rule covers (or whose rule names a unit the region lacks) goes to the
+ * dispatcher of the centre where it arose.
+ */
+
+export const LEVELS = ['grid', 'village', 'township', 'county', 'city'] as const
+export type Level = (typeof LEVELS)[number]
+export const PROCEDURES = ['ordinary', 'joint', 'escalation', 'one_case_one_plan'] as const
+
+export interface RegionRow {
+  code: string
+  name: string
+  level: Level
+  path: string
+  tenant: string
+  parent_code: string | null
+}
+export interface UnitRow {
+  code: string
+  name: string
+  kind: string
+  level: string
+  region_code: string
+  duty: string | null
+}
+export interface CategoryRow {
+  code: string
+  parent_code: string | null
+  name: string
+  name_en: string | null
+  duty: string | null
+  default_level: string | null
+  procedure: string
+  limits: string
+  sort: number
+  active: boolean | number
+}
+export interface RuleRow {
+  id: string
+  tenant: string
+  category: string | null
+  region: string | null
+  owner: string
+  level: string | null
+  procedure: string | null
+  response_limit: string | null
+  resolve_limit: string | null
+  sort: number
+  updated_at: string
+  updated_by: string | null
+}
+
+/** The regions from the city down to `path`'s last code, keyed by level. */
+export async function ancestry(db: Db | Trx, path: string): Promise<Map<string, RegionRow>> {
+  const codes = path.split('/').filter(Boolean)
+  const rows: RegionRow[] = await db('regions').whereIn('code', codes)
+  const byLevel = new Map<string, RegionRow>()
+  for (const r of rows) byLevel.set(r.level, r)
+  return byLevel
+}
+
+/** The candidate-group token of the people who work a unit's cases. */
+export function unitGroup(unit: Pick<UnitRow, 'code' | 'kind'>): string {
+  return unit.kind === 'centre' ? `dispatcher@${unit.code}` : `unit:${unit.code}`
+}
+
+export interface Centres {
+  /** Centre units by level (township, county, city). */
+  byLevel: Map<string, UnitRow>
+  /** The nearest centre above (or at) the case's region: where a case without a rule goes. */
+  nearest: UnitRow
+}
+
+export async function centresFor(db: Db | Trx, regions: Map<string, RegionRow>): Promise<Centres> {
+  const codes = [...regions.values()].map((r) => r.code)
+  const units: UnitRow[] = await db('org_units').whereIn('region_code', codes).where({ kind: 'centre' })
+  const byLevel = new Map<string, UnitRow>()
+  for (const u of units) {
+    const region = [...regions.values()].find((r) => r.code === u.region_code)
+    if (region) byLevel.set(region.level, u)
+  }
+  const nearest = byLevel.get('township') ?? byLevel.get('county') ?? byLevel.get('city')
+  if (!nearest) throw unprocessable('该区域没有综治中心 / no governance centre covers this region')
+  return { byLevel, nearest }
+}
+
+/** Resolves a rule's owner token (`@grid`, `@county:land`, a unit code …) for a region. */
+export async function resolveOwner(db: Db | Trx, owner: string, regions: Map<string, RegionRow>): Promise<UnitRow | null> {
+  if (!owner.startsWith('@')) return (await db('org_units').where({ code: owner }).first()) ?? null
+  const [what, duty] = owner.slice(1).split(':')
+  if (what === 'grid' || what === 'village') {
+    const region = regions.get(what)
+    return region ? ((await db('org_units').where({ code: region.code }).first()) ?? null) : null
+  }
+  if (what === 'centre') {
+    const region = regions.get('township') ?? regions.get('county') ?? regions.get('city')
+    return region ? ((await db('org_units').where({ region_code: region.code, kind: 'centre' }).first()) ?? null) : null
+  }
+  if (what === 'township' || what === 'county' || what === 'city') {
+    const region = regions.get(what)
+    if (!region || !duty) return null
+    return (await db('org_units').where({ region_code: region.code, duty }).whereNot({ kind: 'centre' }).orderBy('sort').first()) ?? null
+  }
+  return null
+}
+
+const categoryMatches = (rule: string | null, code: string) => rule == null || rule === code || code.startsWith(rule + '.')
+
+/** The rule that applies: county overrides first, then the most specific category, then region. */
+export function pickRule(rules: RuleRow[], category: string, path: string, tenant: string): RuleRow | null {
+  let best: RuleRow | null = null
+  let bestScore = -1
+  for (const r of rules) {
+    if (r.tenant !== '' && r.tenant !== tenant) continue
+    if (!categoryMatches(r.category, category)) continue
+    if (r.region && !path.includes(`/${r.region}/`)) continue
+    const regionDepth = r.region ? path.slice(0, path.indexOf(`/${r.region}/`)).split('/').length : 0
+    const score = (r.tenant !== '' ? 1_000_000 : 0) + (r.category ? r.category.split('.').length : 0) * 1000 + regionDepth * 10 - Math.min(r.sort, 9) / 10
+    if (score > bestScore) {
+      best = r
+      bestScore = score
+    }
+  }
+  return best
+}
+
+export interface Route {
+  owner: UnitRow | null
+  level: string
+  procedure: string
+  responseLimit: string
+  resolveLimit: string
+  rule: RuleRow | null
+}
+
+export function limitsFor(category: CategoryRow, urgency: string): { response: string; resolve: string } {
+  const limits = JSON.parse(category.limits || '{}') as Record<string, { response: string; resolve: string }>
+  return limits[urgency] ?? limits.normal ?? { response: 'PT24H', resolve: 'P7D' }
+}
+
+export async function route(db: Db | Trx, input: { category: CategoryRow; path: string; tenant: string; urgency: string; regions: Map<string, RegionRow> }): Promise<Route> {
+  const rules: RuleRow[] = await db('routing_rules').whereIn('tenant', ['', input.tenant])
+  const rule = pickRule(rules, input.category.code, input.path, input.tenant)
+  const owner = rule ? await resolveOwner(db, rule.owner, input.regions) : null
+  const limits = limitsFor(input.category, input.urgency)
+  return {
+    owner,
+    level: rule?.level ?? (owner?.level as string | undefined) ?? input.category.default_level ?? 'township',
+    procedure: rule?.procedure ?? input.category.procedure ?? 'ordinary',
+    responseLimit: rule?.response_limit ?? limits.response,
+    resolveLimit: rule?.resolve_limit ?? limits.resolve,
+    rule,
+  }
+}
+
+/** `now + duration` as an ISO string (ISO-8601 durations: P7D, PT2H, P1DT12H). */
+export function addDuration(from: Date, duration: string): string {
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(duration)
+  if (!m || duration === 'P' || duration.endsWith('T')) throw unprocessable(`时限不是 ISO-8601 时长 / not an ISO-8601 duration: ${duration}`)
+  const d = new Date(from.getTime())
+  if (m[1]) d.setUTCFullYear(d.getUTCFullYear() + Number(m[1]))
+  if (m[2]) d.setUTCMonth(d.getUTCMonth() + Number(m[2]))
+  const ms = (Number(m[3] ?? 0) * 7 + Number(m[4] ?? 0)) * 86400e3 + Number(m[5] ?? 0) * 3600e3 + Number(m[6] ?? 0) * 60e3 + Number(m[7] ?? 0) * 1e3
+  return new Date(d.getTime() + ms).toISOString()
+}
+
+export function isDuration(s: string): boolean {
+  try {
+    addDuration(new Date(0), s)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,236 @@
+import { CHANNELS, PETITIONER_TYPES, STATUSES, URGENCIES } from './service.js'
+import { LEVELS, PROCEDURES } from './routing.js'
+
+const nullableString = { type: ['string', 'null'] } as const
+const nullableNumber = { type: ['number', 'null'] } as const
+
+export const errorRef = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } } as const
+
+export const petitionerIn = {
+  type: 'object',
+  required: ['type', 'anonymous'],
+  additionalProperties: false,
+  properties: {
+    type: { type: 'string', enum: [...PETITIONER_TYPES] },
+    name: { type: 'string', maxLength: 100 },
+    phone: { type: 'string', maxLength: 30, pattern: '^[0-9+\\-() ]*$' },
+    anonymous: { type: 'boolean' },
+  },
+} as const
+
+const petitionFields = {
+  title: { type: 'string', maxLength: 200 },
+  description: { type: 'string', minLength: 1, maxLength: 5000 },
+  category: { type: 'string', minLength: 1, maxLength: 64 },
+  regionCode: { type: 'string', minLength: 1, maxLength: 64 },
+  address: { type: 'string', maxLength: 300 },
+  lat: { type: 'number', minimum: -90, maximum: 90 },
+  lng: { type: 'number', minimum: -180, maximum: 180 },
+  urgency: { type: 'string', enum: [...URGENCIES] },
+  petitioner: petitionerIn,
+} as const
+
+export const publicPetitionBody = {
+  type: 'object',
+  required: ['description', 'category', 'regionCode', 'petitioner'],
+  additionalProperties: false,
+  properties: { ...petitionFields, channel: { type: 'string', enum: ['web', 'wechat', 'mini_program', 'app'] } },
+} as const
+
+export const intakeBody = {
+  type: 'object',
+  required: ['channel', 'description', 'category', 'regionCode', 'petitioner'],
+  additionalProperties: false,
+  properties: { ...petitionFields, channel: { type: 'string', enum: [...CHANNELS] } },
+} as const
+
+export const caseSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseNo: { type: 'string' },
+    channel: { type: 'string' },
+    petitioner: {
+      type: 'object',
+      properties: { type: { type: 'string' }, name: nullableString, phone: nullableString, anonymous: { type: 'boolean' } },
+    },
+    title: nullableString,
+    description: { type: 'string' },
+    category: { type: 'string' },
+    categoryName: nullableString,
+    regionCode: { type: 'string' },
+    address: nullableString,
+    lat: nullableNumber,
+    lng: nullableNumber,
+    urgency: { type: 'string' },
+    procedure: { type: 'string' },
+    status: { type: 'string', enum: [...STATUSES] },
+    level: nullableString,
+    resolvedLevel: nullableString,
+    ownerUnit: nullableString,
+    ownerUnitName: nullableString,
+    tenant: nullableString,
+    responseDueAt: nullableString,
+    resolveDueAt: nullableString,
+    respondedAt: nullableString,
+    resolvedAt: nullableString,
+    createdAt: { type: 'string' },
+    closedAt: nullableString,
+    overdue: { type: 'boolean' },
+    result: nullableString,
+    instanceId: nullableString,
+    evaluation: {
+      type: ['object', 'null'],
+      properties: { resolved: { type: ['boolean', 'null'] }, satisfaction: nullableString, comment: nullableString, evaluatedAt: nullableString },
+    },
+    activeTasks: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+} as const
+
+export const caseListQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: [...STATUSES] },
+    procedure: { type: 'string', enum: [...PROCEDURES] },
+    category: { type: 'string', maxLength: 64 },
+    region: { type: 'string', maxLength: 64 },
+    channel: { type: 'string', maxLength: 32 },
+    overdue: { type: 'boolean' },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    q: { type: 'string', maxLength: 200 },
+    limit: { type: 'integer', minimum: 1, maximum: 200 },
+    cursor: { type: 'string', maxLength: 500 },
+    offset: { type: 'integer', minimum: 0, maximum: 1000000 },
+  },
+} as const
+
+export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const
+
+export const evaluationBody = {
+  type: 'object',
+  required: ['resolved', 'satisfaction'],
+  additionalProperties: false,
+  properties: {
+    resolved: { type: 'boolean' },
+    satisfaction: { type: 'string', enum: ['satisfied', 'basically_satisfied', 'dissatisfied'] },
+    comment: { type: 'string', maxLength: 2000 },
+  },
+} as const
+
+export const publicEvaluationBody = {
+  ...evaluationBody,
+  required: ['code', 'resolved', 'satisfaction'],
+  properties: { ...evaluationBody.properties, code: { type: 'string', minLength: 1, maxLength: 16 } },
+} as const
+
+export const trackParams = { type: 'object', required: ['caseNo'], properties: { caseNo: { type: 'string', minLength: 1, maxLength: 40 } } } as const
+
+export const trackSchema = {
+  type: 'object',
+  properties: {
+    caseNo: { type: 'string' },
+    status: { type: 'string' },
+    statusName: { type: 'string' },
+    title: nullableString,
+    category: { type: 'string' },
+    categoryName: nullableString,
+    procedure: { type: 'string' },
+    createdAt: { type: 'string' },
+    responseDueAt: nullableString,
+    resolveDueAt: nullableString,
+    respondedAt: nullableString,
+    closedAt: nullableString,
+    awaitingEvaluation: { type: 'boolean' },
+    evaluation: { type: ['object', 'null'], properties: { resolved: { type: 'boolean' }, satisfaction: nullableString, evaluatedAt: nullableString } },
+    timeline: {
+      type: 'array',
+      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString } },
+    },
+  },
+} as const
+
+export const historyItemSchema = {
+  type: 'object',
+  properties: {
+    at: { type: 'string' },
+    source: { type: 'string', enum: ['engine', 'case'] },
+    type: { type: 'string' },
+    actor: nullableString,
+    instanceId: nullableString,
+    elementId: nullableString,
+    elementType: nullableString,
+    name: nullableString,
+    from: {},
+    to: {},
+    message: nullableString,
+    data: {},
+  },
+} as const
+
+export const categorySchema = {
+  type: 'object',
+  properties: {
+    code: { type: 'string' },
+    name: { type: 'string' },
+    nameEn: nullableString,
+    parentCode: nullableString,
+    children: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+} as const
+
+export const ruleIn = {
+  type: 'object',
+  required: ['owner'],
+  additionalProperties: false,
+  properties: {
+    id: { type: 'string', maxLength: 64 },
+    category: { type: ['string', 'null'], maxLength: 64 },
+    region: { type: ['string', 'null'], maxLength: 64 },
+    owner: { type: 'string', minLength: 1, maxLength: 64 },
+    level: { type: ['string', 'null'], enum: [...LEVELS, null] },
+    procedure: { type: ['string', 'null'], enum: [...PROCEDURES, null] },
+    responseLimit: { type: ['string', 'null'], maxLength: 32 },
+    resolveLimit: { type: ['string', 'null'], maxLength: 32 },
+  },
+} as const
+
+export const ruleSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    tenant: nullableString,
+    category: nullableString,
+    region: nullableString,
+    owner: { type: 'string' },
+    level: nullableString,
+    procedure: nullableString,
+    responseLimit: nullableString,
+    resolveLimit: nullableString,
+    sort: { type: 'integer' },
+    updatedAt: { type: 'string' },
+    updatedBy: nullableString,
+  },
+} as const
+
+export const rulesPutBody = {
+  type: 'object',
+  required: ['rules'],
+  additionalProperties: false,
+  properties: { tenant: { type: ['string', 'null'], maxLength: 64 }, rules: { type: 'array', maxItems: 2000, items: ruleIn } },
+} as const
+
+export const extensionBody = {
+  type: 'object',
+  required: ['days', 'reason'],
+  additionalProperties: false,
+  properties: { days: { type: 'integer', minimum: 1, maximum: 90 }, reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+} as const
+
+export const returnBody = {
+  type: 'object',
+  required: ['reason'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+} as const

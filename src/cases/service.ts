@@ -1,0 +1,577 @@
+import { randomUUID, timingSafeEqual } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
+import type { Actor } from '../org/index.js'
+import type { TaskRow } from '../engine/runtime.js'
+import { taskView } from '../tasks/service.js'
+import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
+import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
+
+export const CHANNELS = [
+  'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
+  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'other',
+] as const
+export const STATUSES = ['received', 'dispatched', 'in_progress', 'awaiting_evaluation', 'closed'] as const
+export const URGENCIES = ['normal', 'urgent', 'emergency'] as const
+export const PETITIONER_TYPES = ['person', 'legal_person', 'organisation'] as const
+
+export interface CaseRow {
+  id: string
+  case_no: string
+  tracking_code: string
+  channel: string
+  petitioner_type: string
+  petitioner_name: string | null
+  petitioner_phone: string | null
+  anonymous: boolean | number
+  title: string | null
+  description: string
+  category: string
+  region_code: string
+  region_path: string
+  tenant: string
+  address: string | null
+  lat: number | null
+  lng: number | null
+  urgency: string
+  procedure: string
+  status: string
+  level: string | null
+  resolved_level: string | null
+  owner_unit: string | null
+  department: string | null
+  response_due_at: string | null
+  resolve_due_at: string | null
+  responded_at: string | null
+  resolved_at: string | null
+  closed_at: string | null
+  overdue: boolean | number
+  created_at: string
+  updated_at: string
+  month: string
+  eval_resolved: boolean | number | null
+  eval_satisfaction: string | null
+  eval_comment: string | null
+  evaluated_at: string | null
+  evaluated_by: string | null
+  instance_id: string | null
+  created_by: string | null
+  result: string | null
+  dispatcher_group: string | null
+  revision: number
+}
+
+export interface IntakeInput {
+  channel: string
+  title?: string
+  description: string
+  category: string
+  regionCode: string
+  address?: string
+  lat?: number
+  lng?: number
+  urgency?: string
+  petitioner: { type: string; name?: string; phone?: string; anonymous: boolean }
+}
+
+/** The citizen-facing status names. */
+export const STATUS_NAMES: Record<string, string> = {
+  received: '已受理 / Received',
+  dispatched: '已派单 / Dispatched',
+  in_progress: '办理中 / In progress',
+  awaiting_evaluation: '待评价 / Awaiting evaluation',
+  closed: '已办结 / Closed',
+}
+
+/** Everyone who acts for the platform rather than as a logged-in user (citizens, timers). */
+export const CITIZEN_ACTOR: Actor = {
+  id: 'citizen',
+  username: 'citizen',
+  displayName: '群众 / Citizen',
+  roles: ['admin'],
+  unitCode: null,
+  regionCode: null,
+  regionPath: '',
+  tenant: null,
+  groups: ['role:admin'],
+}
+
+const REGION_SCOPED_ROLES = ['dispatcher', 'leader', 'supervisor', 'callback', 'county_admin', 'grid_worker', 'grid_leader']
+const PERSONAL_DATA_ROLES = ['admin', 'dispatcher', 'callback']
+const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true'
+
+function encodeCursor(a: string, b: string) {
+  return Buffer.from(JSON.stringify([a, b])).toString('base64url')
+}
+function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return v as [string, string]
+  } catch {
+    /* fall through */
+  }
+  throw badRequest('cursor 无效 / invalid cursor')
+}
+
+export interface CaseQuery {
+  status?: string
+  procedure?: string
+  category?: string
+  region?: string
+  channel?: string
+  overdue?: boolean
+  from?: string
+  to?: string
+  q?: string
+  limit?: number
+  cursor?: string
+  offset?: number
+}
+
+/** Intake, scoped reads, history, the diagram view and evaluations of cases. */
+export class CaseService {
+  constructor(private app: FastifyInstance) {}
+
+  private get db(): Db {
+    return this.app.db
+  }
+
+  // ── events ──────────────────────────────────────────────────────────────────
+
+  async event(
+    trx: Db | Trx,
+    caseId: string,
+    type: string,
+    opts: { actor?: string | null; from?: string | null; to?: string | null; message?: string | null; data?: unknown; public?: boolean } = {},
+  ) {
+    await trx('case_events').insert({
+      id: randomUUID(),
+      case_id: caseId,
+      type,
+      actor: opts.actor ?? null,
+      at: nowIso(),
+      from_value: opts.from ?? null,
+      to_value: opts.to ?? null,
+      message: opts.message ?? null,
+      data: opts.data === undefined ? null : JSON.stringify(opts.data),
+      public: opts.public ?? false,
+    })
+  }
+
+  // ── intake ──────────────────────────────────────────────────────────────────
+
+  async category(trx: Db | Trx, code: string): Promise<CategoryRow> {
+    const row: CategoryRow | undefined = await trx('categories').where({ code }).first()
+    if (!row || !bool(row.active)) throw unprocessable(`类别 ${code} 不存在 / unknown category`)
+    return row
+  }
+
+  /**
+   * Creates a case and starts its procedure: the case row, its number, the process instance
+   * and the first tasks commit in one transaction.
+   */
+  async intake(input: IntakeInput, opts: { actor: Actor | null }): Promise<CaseRow> {
+    const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
+    if (!region) throw unprocessable(`区域 ${input.regionCode} 不存在 / unknown region`)
+    if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
+      throw forbidden('不能在您的辖区以外登记案件 / you cannot register a case outside your area')
+    }
+    const anonymous = !!input.petitioner.anonymous
+    return this.db.transaction(async (trx) => {
+      const category = await this.category(trx, input.category)
+      const urgency = input.urgency ?? 'normal'
+      const regions = await ancestry(trx, region.path)
+      const centres = await centresFor(trx, regions)
+      const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
+      const now = new Date()
+      const nowS = now.toISOString()
+      const tenant = region.tenant ?? ''
+      const caseNo = await nextCaseNo(trx, tenant, now)
+      const id = randomUUID()
+      const responseDue = addDuration(now, r.responseLimit)
+      const resolveDue = addDuration(now, r.resolveLimit)
+      const row: CaseRow = {
+        id,
+        case_no: caseNo,
+        tracking_code: trackingCode(),
+        channel: input.channel,
+        petitioner_type: input.petitioner.type,
+        petitioner_name: anonymous ? null : (input.petitioner.name?.trim() || null),
+        petitioner_phone: anonymous ? null : (input.petitioner.phone?.trim() || null),
+        anonymous,
+        title: input.title?.trim() || input.description.trim().slice(0, 40),
+        description: input.description,
+        category: category.code,
+        region_code: region.code,
+        region_path: region.path,
+        tenant,
+        address: input.address ?? null,
+        lat: input.lat ?? null,
+        lng: input.lng ?? null,
+        urgency,
+        procedure: r.procedure,
+        status: 'received',
+        level: r.level,
+        resolved_level: null,
+        owner_unit: r.owner?.code ?? null,
+        department: null,
+        response_due_at: responseDue,
+        resolve_due_at: resolveDue,
+        responded_at: null,
+        resolved_at: null,
+        closed_at: null,
+        overdue: false,
+        created_at: nowS,
+        updated_at: nowS,
+        month: chinaDay(now).month,
+        eval_resolved: null,
+        eval_satisfaction: null,
+        eval_comment: null,
+        evaluated_at: null,
+        evaluated_by: null,
+        instance_id: null,
+        created_by: opts.actor?.username ?? null,
+        result: null,
+        dispatcher_group: `dispatcher@${centres.nearest.code}`,
+        revision: 0,
+      }
+      await trx('cases').insert(row)
+      await this.event(trx, id, 'received', {
+        actor: opts.actor?.username ?? null,
+        to: 'received',
+        message: `已受理（${input.channel}）/ received via ${input.channel}`,
+        data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null },
+        public: true,
+      })
+      const county = centres.byLevel.get('county')
+      const city = centres.byLevel.get('city')
+      const tokens = (role: string, units: (string | undefined)[]) => [...new Set(units.filter(Boolean).map((u) => `${role}@${u}`))].join(',')
+      const dispatcherGroup = `dispatcher@${centres.nearest.code}`
+      const grid = regions.get('grid') ?? regions.get('village')
+      const followUp = (await trx('settings').where({ key: 'cases.follow_up_cycle' }).first('value'))?.value ?? 'R/P7D'
+      const variables: Record<string, unknown> = {
+        caseId: id,
+        caseNo,
+        category: category.code,
+        regionCode: region.code,
+        urgency,
+        channel: input.channel,
+        procedure: r.procedure,
+        level: r.level,
+        ownerUnit: r.owner?.code ?? null,
+        handlerGroup: r.owner ? unitGroup(r.owner) : dispatcherGroup,
+        needsDispatch: !r.owner,
+        dispatcherGroup,
+        coordinatorGroup: dispatcherGroup,
+        leaderGroup: tokens('leader', [centres.nearest.code, county?.code, city?.code]),
+        callbackGroup: tokens('callback', [county?.code, city?.code]),
+        supervisorGroup: tokens('supervisor', [county?.code, city?.code]),
+        gridGroup: grid ? `unit:${grid.code}` : dispatcherGroup,
+        responseLimit: r.responseLimit,
+        resolveLimit: r.resolveLimit,
+        responseDue,
+        resolveDue,
+        followUpCycle: followUp,
+        handlingRounds: 0,
+      }
+      const instance = await this.app.engine.start(r.procedure, {
+        tenant: tenant || null,
+        variables,
+        caseId: id,
+        actor: opts.actor?.username ?? 'citizen',
+        trx,
+      })
+      await trx('cases').where({ id }).update({ instance_id: instance.id })
+      return (await trx('cases').where({ id }).first()) as CaseRow
+    })
+  }
+
+  // ── access ──────────────────────────────────────────────────────────────────
+
+  /** Restricts a cases query to what `actor` may see (region scope, or a task on the case). */
+  scope(q: Knex.QueryBuilder, actor: Actor) {
+    if (actor.roles.includes('admin')) return q
+    const regionScoped = actor.roles.some((r) => REGION_SCOPED_ROLES.includes(r))
+    const prefix = regionScoped ? this.app.org.visibleRegionPrefix(actor) : '\u0000'
+    if (prefix === null) return q
+    const involved = this.involvement(actor)
+    return q.where((w) => {
+      if (prefix !== '\u0000') w.where('cases.region_path', 'like', `${prefix}%`)
+      w.orWhereExists(involved)
+    })
+  }
+
+  /** A subquery: the actor has, had or is offered a task of the case. */
+  private involvement(actor: Actor) {
+    const groups = actor.groups.filter((g) => !g.startsWith('role:'))
+    return function (this: Knex.QueryBuilder) {
+      this.select(1)
+        .from('tasks as it')
+        .whereRaw('it.case_id = cases.id')
+        .where((w) => {
+          w.where('it.assignee', actor.username)
+            .orWhere('it.completed_by', actor.username)
+            .orWhereExists(function (this: Knex.QueryBuilder) {
+              this.select(1 as any)
+                .from('task_candidates as ic')
+                .whereRaw('ic.task_id = it.id')
+                .where((c) => {
+                  c.where({ 'ic.kind': 'user', 'ic.value': actor.username })
+                  if (groups.length) c.orWhere((g) => g.where('ic.kind', 'group').whereIn('ic.value', groups))
+                })
+            })
+        })
+    }
+  }
+
+  private async isInvolved(actor: Actor, caseId: string, trx: Db | Trx = this.db): Promise<boolean> {
+    const row = await trx('cases').where('cases.id', caseId).whereExists(this.involvement(actor)).first('cases.id')
+    return !!row
+  }
+
+  /** The case if `actor` may see it; otherwise 404 (never reveal that it exists). */
+  async visible(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<CaseRow> {
+    const q = trx('cases').where('cases.id', id).first('cases.*')
+    this.scope(q, actor)
+    const row = (await q) as CaseRow | undefined
+    if (!row) throw notFound(`案件 ${id} / case`)
+    return row
+  }
+
+  async seesPersonalData(actor: Actor, row: CaseRow, trx: Db | Trx = this.db): Promise<boolean> {
+    if (bool(row.anonymous)) return false
+    if (actor.roles.some((r) => PERSONAL_DATA_ROLES.includes(r))) return true
+    return this.isInvolved(actor, row.id, trx)
+  }
+
+  // ── views ───────────────────────────────────────────────────────────────────
+
+  view(row: CaseRow, personal: boolean, names?: { category?: string | null; ownerUnit?: string | null }) {
+    const anonymous = bool(row.anonymous)
+    const now = nowIso()
+    return {
+      id: row.id,
+      caseNo: row.case_no,
+      channel: row.channel,
+      petitioner: {
+        type: row.petitioner_type,
+        name: personal && !anonymous ? row.petitioner_name : null,
+        phone: personal && !anonymous ? row.petitioner_phone : null,
+        anonymous,
+      },
+      title: row.title,
+      description: row.description,
+      category: row.category,
+      categoryName: names?.category ?? null,
+      regionCode: row.region_code,
+      address: row.address,
+      lat: row.lat == null ? null : Number(row.lat),
+      lng: row.lng == null ? null : Number(row.lng),
+      urgency: row.urgency,
+      procedure: row.procedure,
+      status: row.status,
+      level: row.level,
+      resolvedLevel: row.resolved_level,
+      ownerUnit: row.owner_unit,
+      ownerUnitName: names?.ownerUnit ?? null,
+      tenant: row.tenant || null,
+      responseDueAt: row.response_due_at,
+      resolveDueAt: row.resolve_due_at,
+      respondedAt: row.responded_at,
+      resolvedAt: row.resolved_at,
+      createdAt: row.created_at,
+      closedAt: row.closed_at,
+      overdue: bool(row.overdue) || (!row.closed_at && !!row.resolve_due_at && row.resolve_due_at < now),
+      result: row.result,
+      instanceId: row.instance_id,
+      evaluation: row.evaluated_at
+        ? { resolved: row.eval_resolved == null ? null : bool(row.eval_resolved), satisfaction: row.eval_satisfaction, comment: row.eval_comment, evaluatedAt: row.evaluated_at }
+        : null,
+    }
+  }
+
+  private async names(rows: CaseRow[]) {
+    const cats = new Map<string, string>()
+    const units = new Map<string, string>()
+    const catCodes = [...new Set(rows.map((r) => r.category))]
+    const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
+    if (catCodes.length) for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en')) cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
+    if (unitCodes.length) for (const u of await this.db('org_units').whereIn('code', unitCodes).select('code', 'name')) units.set(u.code, u.name)
+    return (r: CaseRow) => ({ category: cats.get(r.category) ?? null, ownerUnit: r.owner_unit ? (units.get(r.owner_unit) ?? null) : null })
+  }
+
+  async detail(actor: Actor, id: string) {
+    const row = await this.visible(actor, id)
+    const personal = await this.seesPersonalData(actor, row)
+    const names = await this.names([row])
+    const tasks: TaskRow[] = await this.db('tasks').where({ case_id: id, status: 'open' }).orderBy('created_at')
+    return { ...this.view(row, personal, names(row)), activeTasks: tasks.map((t) => taskView(t)) }
+  }
+
+  async list(actor: Actor, query: CaseQuery) {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 200)
+    const base = this.db('cases')
+    this.scope(base, actor)
+    if (query.status) base.where('cases.status', query.status)
+    if (query.procedure) base.where('cases.procedure', query.procedure)
+    if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere('cases.category', 'like', `${query.category}.%`))
+    if (query.channel) base.where('cases.channel', query.channel)
+    if (query.region) {
+      const prefix = await this.app.org.regionSubtreePrefix(query.region)
+      base.where('cases.region_path', 'like', `${prefix ?? '\u0000'}%`)
+    }
+    const now = nowIso()
+    if (query.overdue === true) base.where((w) => w.where('cases.overdue', true).orWhere((x) => x.whereNull('cases.closed_at').where('cases.resolve_due_at', '<', now)))
+    if (query.overdue === false) base.where('cases.overdue', false).where((x) => x.whereNotNull('cases.closed_at').orWhere('cases.resolve_due_at', '>=', now))
+    if (query.from) base.where('cases.created_at', '>=', new Date(query.from).toISOString())
+    if (query.to) base.where('cases.created_at', '<', new Date(query.to).toISOString())
+    if (query.q) {
+      const like = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`
+      base.where((w) =>
+        w
+          .whereRaw("cases.title like ? escape '\\'", [like])
+          .orWhereRaw("cases.description like ? escape '\\'", [like])
+          .orWhereRaw("cases.case_no like ? escape '\\'", [like]),
+      )
+    }
+    const totalRow = await base.clone().count({ n: '*' }).first()
+    const page = base.clone().select('cases.*')
+    if (query.cursor) {
+      const [at, cid] = decodeCursor(query.cursor)
+      page.where((w) => w.where('cases.created_at', '<', at).orWhere((x) => x.where('cases.created_at', at).where('cases.id', '<', cid)))
+    } else if (query.offset) page.offset(query.offset)
+    page.orderBy([{ column: 'cases.created_at', order: 'desc' }, { column: 'cases.id', order: 'desc' }]).limit(limit + 1)
+    const rows: CaseRow[] = await page
+    const more = rows.length > limit
+    const items = rows.slice(0, limit)
+    const names = await this.names(items)
+    const personalAll = actor.roles.some((r) => PERSONAL_DATA_ROLES.includes(r))
+    const involvedIds = new Set<string>()
+    if (!personalAll && items.length) {
+      const inv = await this.db('cases').whereIn('cases.id', items.map((r) => r.id)).whereExists(this.involvement(actor)).select('cases.id')
+      for (const r of inv) involvedIds.add(r.id)
+    }
+    const last = items[items.length - 1]
+    return {
+      items: items.map((r) => this.view(r, !bool(r.anonymous) && (personalAll || involvedIds.has(r.id)), names(r))),
+      total: Number(totalRow?.n ?? 0),
+      next: more && last ? encodeCursor(last.created_at, last.id) : null,
+    }
+  }
+
+  /** Engine history of every instance of the case, and the case's own events, in order. */
+  async history(actor: Actor, id: string) {
+    const row = await this.visible(actor, id)
+    const engine = await this.db('history').where({ case_id: row.id }).orderBy('id')
+    const events = await this.db('case_events').where({ case_id: row.id }).orderBy([{ column: 'at' }, { column: 'id' }])
+    const items = [
+      ...engine.map((h: any, i: number) => {
+        const data = h.data ? JSON.parse(h.data) : null
+        return {
+          at: h.at as string,
+          seq: i,
+          source: 'engine',
+          type: h.type as string,
+          actor: h.actor ?? null,
+          instanceId: h.instance_id,
+          elementId: h.element_id ?? null,
+          elementType: h.element_type ?? null,
+          name: h.name ?? null,
+          from: h.type === 'variable_change' ? (data?.from ?? null) : null,
+          to: h.type === 'variable_change' ? (data?.to ?? null) : null,
+          message: null as string | null,
+          data,
+        }
+      }),
+      ...events.map((e: any, i: number) => ({
+        at: e.at as string,
+        seq: 1e9 + i,
+        source: 'case',
+        type: e.type as string,
+        actor: e.actor ?? null,
+        instanceId: null,
+        elementId: null,
+        elementType: null,
+        name: null,
+        from: e.from_value ?? null,
+        to: e.to_value ?? null,
+        message: e.message ?? null,
+        data: e.data ? JSON.parse(e.data) : null,
+      })),
+    ]
+    items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq))
+    return items.map(({ seq, ...rest }) => rest)
+  }
+
+  /** The current procedure's diagram and the state of each activity, for the viewer. */
+  async diagram(actor: Actor, id: string) {
+    const row = await this.visible(actor, id)
+    if (!row.instance_id) throw notFound('流程实例 / process instance')
+    const instance = await this.db('process_instances').where({ id: row.instance_id }).first()
+    const def = await this.db('process_definitions').where({ id: instance.definition_id }).first('xml', 'key', 'version')
+    const states = new Map<string, string>()
+    const hist = await this.db('history').where({ instance_id: instance.id }).whereIn('type', ['activity_end', 'task_cancel']).orderBy('id')
+    for (const h of hist) if (h.element_id && h.type === 'task_cancel' && !states.has(h.element_id)) states.set(h.element_id, 'cancelled')
+    for (const h of hist) if (h.element_id && h.type === 'activity_end') states.set(h.element_id, 'completed')
+    const now = nowIso()
+    for (const a of JSON.parse(instance.activities || '[]') as { id: string; type: string }[]) {
+      if (a.type !== 'bpmn:BoundaryEvent') states.set(a.id, 'active')
+    }
+    const open: TaskRow[] = await this.db('tasks').where({ instance_id: instance.id, status: 'open' })
+    for (const t of open) states.set(t.element_id, t.due_at && t.due_at < now ? 'overdue' : 'active')
+    return {
+      key: def.key,
+      version: def.version,
+      xml: def.xml,
+      activities: [...states.entries()].map(([eid, state]) => ({ id: eid, state })),
+    }
+  }
+
+  // ── citizens ────────────────────────────────────────────────────────────────
+
+  async byTrackingCode(caseNo: string, code: string | undefined): Promise<CaseRow> {
+    const row: CaseRow | undefined = await this.db('cases').where({ case_no: caseNo }).first()
+    const given = Buffer.from(String(code ?? '').toUpperCase())
+    const expected = Buffer.from(row?.tracking_code ?? 'no-such-case-code')
+    const ok = !!row && given.length === expected.length && timingSafeEqual(given, expected)
+    if (!ok) throw notFound(`案件 ${caseNo} / case`)
+    return row!
+  }
+
+  async track(caseNo: string, code: string | undefined) {
+    const row = await this.byTrackingCode(caseNo, code)
+    const events = await this.db('case_events').where({ case_id: row.id, public: true }).orderBy([{ column: 'at' }, { column: 'id' }])
+    const cat = await this.db('categories').where({ code: row.category }).first('name', 'name_en')
+    const evalTask = await this.db('tasks').where({ case_id: row.id, status: 'open', element_id: 'ut_evaluate' }).first('id')
+    return {
+      caseNo: row.case_no,
+      status: row.status,
+      statusName: STATUS_NAMES[row.status] ?? row.status,
+      title: row.title,
+      category: row.category,
+      categoryName: cat ? `${cat.name} / ${cat.name_en}` : null,
+      procedure: row.procedure,
+      createdAt: row.created_at,
+      responseDueAt: row.response_due_at,
+      resolveDueAt: row.resolve_due_at,
+      respondedAt: row.responded_at,
+      closedAt: row.closed_at,
+      awaitingEvaluation: !!evalTask,
+      evaluation: row.evaluated_at ? { resolved: bool(row.eval_resolved), satisfaction: row.eval_satisfaction, evaluatedAt: row.evaluated_at } : null,
+      timeline: events.map((e: any) => ({ at: e.at, type: e.type, status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null, message: e.message })),
+    }
+  }
+
+  /** Records the citizen's evaluation by completing the open evaluation task (409 when none). */
+  async evaluate(row: CaseRow, actor: Actor, input: { resolved: boolean; satisfaction: string; comment?: string }, source: 'citizen' | 'callback') {
+    return this.db.transaction(async (trx) => {
+      const task: TaskRow | undefined = await trx('tasks').where({ case_id: row.id, status: 'open', element_id: 'ut_evaluate' }).first()
+      if (!task) throw conflict('案件当前不在待评价状态 / the case is not awaiting an evaluation')
+      await this.app.tasks.complete(actor, task.id, { resolved: input.resolved, satisfaction: input.satisfaction, comment: input.comment ?? '', evaluationSource: source }, { trx })
+      return (await trx('cases').where({ id: row.id }).first()) as CaseRow
+    })
+  }
+}

@@ -1,0 +1,66 @@
+import type { FastifyInstance } from 'fastify'
+import { login } from '../helper.js'
+
+/** Helpers for the case tests: everything goes through HTTP as the demo users. */
+export type Headers = { authorization: string }
+
+const sessions = new WeakMap<FastifyInstance, Map<string, Headers>>()
+
+export async function as(app: FastifyInstance, username: string): Promise<Headers> {
+  let m = sessions.get(app)
+  if (!m) sessions.set(app, (m = new Map()))
+  let h = m.get(username)
+  if (!h) m.set(username, (h = await login(app, username)))
+  return h
+}
+
+export async function call(app: FastifyInstance, user: string | null, method: string, url: string, payload?: unknown) {
+  const headers = user ? await as(app, user) : {}
+  const res = await app.inject({ method: method as any, url, headers, ...(payload !== undefined && { payload: payload as any }) })
+  let body: any = null
+  try {
+    body = res.json()
+  } catch {
+    body = res.body
+  }
+  return { status: res.statusCode, body }
+}
+
+export async function petition(app: FastifyInstance, payload: Record<string, unknown>) {
+  const res = await call(app, null, 'POST', '/api/public/petitions', payload)
+  if (res.status !== 201) throw new Error(`petition failed: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body as { caseNo: string; trackingCode: string }
+}
+
+export async function caseByNo(app: FastifyInstance, caseNo: string) {
+  const list = await call(app, 'admin', 'GET', `/api/cases?q=${encodeURIComponent(caseNo)}`)
+  const item = list.body.items.find((c: any) => c.caseNo === caseNo)
+  if (!item) throw new Error(`no case ${caseNo}`)
+  return (await call(app, 'admin', 'GET', `/api/cases/${item.id}`)).body
+}
+
+/** The open task of a case at `elementId` (as admin sees it). */
+export async function openTask(app: FastifyInstance, caseId: string, elementId: string) {
+  const res = await call(app, 'admin', 'GET', `/api/tasks?caseId=${caseId}&assigned=all`)
+  return res.body.items.find((t: any) => t.elementId === elementId) ?? null
+}
+
+export async function complete(app: FastifyInstance, user: string, taskId: string, data: Record<string, unknown>) {
+  const res = await call(app, user, 'POST', `/api/tasks/${taskId}/complete`, { data })
+  if (res.status !== 200) throw new Error(`complete ${taskId} as ${user}: ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
+}
+
+/** Completes the open task at `elementId` as `user` (who must receive it). */
+export async function step(app: FastifyInstance, caseId: string, elementId: string, user: string, data: Record<string, unknown>) {
+  const task = await openTask(app, caseId, elementId)
+  if (!task) {
+    const c = await call(app, 'admin', 'GET', `/api/cases/${caseId}`)
+    throw new Error(`no open ${elementId}; active: ${JSON.stringify(c.body.activeTasks?.map((t: any) => t.elementId))}`)
+  }
+  return complete(app, user, task.id, data)
+}
+
+export async function getCase(app: FastifyInstance, id: string, user = 'admin') {
+  return (await call(app, user, 'GET', `/api/cases/${id}`)).body
+}
