@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import * as engine from './001_engine.js'
 import * as org from './002_org.js'
 import * as cases from './003_cases.js'
+import * as metrics from './005_metrics.js'
 import * as casesFlow from './004_cases_flow.js'
 
 /**
@@ -13,6 +14,7 @@ const migrations: Record<string, Knex.Migration> = {
   '001_engine': engine,
   '002_org': org,
   '003_cases': cases,
+  '005_metrics': metrics,
   '004_cases_flow': casesFlow,
 }
 

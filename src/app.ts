@@ -11,6 +11,7 @@ import engineModule from './engine/index.js'
 import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
+import metricsModule from './metrics/index.js'
 
 export interface BuildOptions {
   config: Config
@@ -44,6 +45,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(tasksModule)
   await app.register(casesModule)
   if (opts.config.serveUi) await app.register(staticUi)
+  await app.register(metricsModule)
 
   return app
 }

@@ -1,0 +1,124 @@
+import { GROUP_BY, PERIOD_PATTERN } from './service.js'
+
+const rate = { type: ['number', 'null'], minimum: 0, maximum: 1 }
+const count = { type: 'integer', minimum: 0 }
+
+/** The counts and rates of one set of cases (rates: numerator / denominator, null when it is 0). */
+export const rateBlockProperties = {
+  received: { ...count, description: '期内受理数 / cases received (created) in the period' },
+  responded: { ...count, description: '按时响应数 / responded_at set and ≤ response_due_at' },
+  responseRate: { ...rate, description: '响应率 / responded ÷ received' },
+  closed: { ...count, description: '办结数 / cases of the period now closed' },
+  closureRate: { ...rate, description: '办结率 / closed ÷ received' },
+  evaluated: { ...count, description: '已评价数 / cases with a citizen evaluation' },
+  resolved: { ...count, description: '评价为已解决数 / evaluations saying resolved' },
+  resolutionRate: { ...rate, description: '解决率 / resolved ÷ evaluated' },
+  satisfied: { ...count, description: '满意与基本满意数 / satisfied + basically satisfied' },
+  satisfactionRate: { ...rate, description: '满意率 / satisfied ÷ evaluated' },
+  onTime: { ...count, description: '按期办结数 / closed with closed_at ≤ resolve_due_at' },
+  onTimeRate: { ...rate, description: '按期办结率 / onTime ÷ closed' },
+  atOrBelowTownship: { ...count, description: '乡镇及以下解决数 / closed with resolved_level grid, village or township' },
+  atOrBelowTownshipRate: { ...rate, description: '乡镇及以下解决占比 / atOrBelowTownship ÷ closed' },
+} as const
+
+export const rateBlock = { type: 'object', properties: rateBlockProperties }
+
+const keyed = {
+  key: { type: ['string', 'null'], description: '分组键 / group key (month YYYY-MM, region code, department code, top-level category)' },
+  label: { type: 'string' },
+  labelEn: { type: ['string', 'null'] },
+}
+
+const regionRef = {
+  type: ['object', 'null'],
+  properties: { code: { type: 'string' }, name: { type: 'string' }, path: { type: 'string' } },
+}
+
+const period = {
+  type: 'string',
+  pattern: PERIOD_PATTERN,
+  description: 'YYYY-MM | YYYY-MM-DD | ISO date-time; dates are China time, `to` includes the whole month/day',
+}
+
+export const ratesQuery = {
+  type: 'object',
+  properties: {
+    from: period,
+    to: period,
+    region: { type: 'string', minLength: 1, maxLength: 100, description: '区域代码（含下级）/ region code (its subtree)' },
+    department: { type: 'string', minLength: 1, maxLength: 100, description: '部门（单位代码）/ department (org unit code)' },
+    category: { type: 'string', minLength: 1, maxLength: 100, description: '类别（含子类）/ category code (with its children)' },
+    groupBy: { type: 'string', enum: [...GROUP_BY] },
+  },
+}
+
+export const ratesResponse = {
+  type: 'object',
+  properties: {
+    groupBy: { type: ['string', 'null'] },
+    period: { type: 'object', properties: { from: { type: ['string', 'null'] }, to: { type: ['string', 'null'] } } },
+    region: regionRef,
+    department: { type: ['string', 'null'] },
+    category: { type: ['string', 'null'] },
+    overall: rateBlock,
+    groups: { type: 'array', items: { type: 'object', properties: { ...keyed, ...rateBlockProperties } } },
+  },
+}
+
+export const overviewQuery = {
+  type: 'object',
+  properties: {
+    month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (China time); default: this month' },
+    region: { type: 'string', minLength: 1, maxLength: 100 },
+  },
+}
+
+const countItem = { type: 'object', properties: { key: { type: 'string' }, count: count } }
+const ranked = {
+  type: 'array',
+  items: {
+    type: 'object',
+    properties: { rank: { type: 'integer' }, ...keyed, ...rateBlockProperties, score: { type: ['number', 'null'], description: '综合得分 / weighted mean of the available rates' } },
+  },
+}
+
+export const overviewResponse = {
+  type: 'object',
+  properties: {
+    month: { type: 'string' },
+    region: regionRef,
+    totals: {
+      type: 'object',
+      description: '本月 / this month: rates plus counts by status and channel',
+      properties: { month: { type: 'string' }, ...rateBlockProperties, byStatus: { type: 'array', items: countItem }, byChannel: { type: 'array', items: countItem } },
+    },
+    topCategories: { type: 'array', items: { type: 'object', properties: { ...keyed, count } } },
+    trend: { type: 'array', description: '近12个月 / the 12 months ending at `month`', items: { type: 'object', properties: { month: { type: 'string' }, ...rateBlockProperties } } },
+    townships: { ...ranked, description: '乡镇（街道）排名 / townships ranked by combined score this month' },
+    departments: { ...ranked, description: '部门排名 / departments ranked by combined score this month' },
+    scoreWeights: {
+      type: 'object',
+      properties: { responseRate: { type: 'number' }, closureRate: { type: 'number' }, onTimeRate: { type: 'number' }, satisfactionRate: { type: 'number' } },
+    },
+  },
+}
+
+export const definitionsSchema = {
+  type: 'object',
+  properties: {
+    closedStatuses: { type: 'array', items: { type: 'string' } },
+    satisfiedValues: { type: 'array', items: { type: 'string' } },
+    townshipOrBelowLevels: { type: 'array', items: { type: 'string' } },
+    noDeadlineIsOnTime: { type: 'boolean' },
+    utcOffsetMinutes: { type: 'integer', minimum: -840, maximum: 840 },
+    scoreWeights: {
+      type: 'object',
+      properties: {
+        responseRate: { type: 'number', minimum: 0 },
+        closureRate: { type: 'number', minimum: 0 },
+        onTimeRate: { type: 'number', minimum: 0 },
+        satisfactionRate: { type: 'number', minimum: 0 },
+      },
+    },
+  },
+}
