@@ -1,7 +1,83 @@
-import { h } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
-import type { Ctx } from '../lib/router.js'
+import { post } from '../lib/api.js'
+import { categoryPicker, regionCascade } from '../lib/cascade.js'
+import { clear, h } from '../lib/dom.js'
+import { CHANNEL, t } from '../lib/i18n.js'
+import { navigate, type Ctx } from '../lib/router.js'
+import { errorBox, field, pageHead, toast } from '../lib/ui.js'
 
-export function intakePage(ctx: Ctx) {
-  ctx.view.append(h('p', null, t('建设中', 'Coming soon')))
+const CHANNELS: [string, string, string][] = [
+  ['hotline', '热线电话', 'Hotline'],
+  ['12345', '12345 转办', '12345 hand-over'],
+  ['12315', '12315 转办', '12315 hand-over'],
+  ['walk_in', '来访（说事室/说事点）', 'Walk-in (talk room)'],
+  ['grid_report', '网格员上报', 'Grid worker report'],
+  ['suggestion_box', '说事箱', 'Suggestion box'],
+  ['secretary_mailbox', '书记信箱', 'Secretary mailbox'],
+  ['secretary_reception', '书记接待日', 'Secretary reception day'],
+  ['deputy_station', '代表联络站', "Deputies' station"],
+  ['wechat_group', '居民微信群', 'Residents’ WeChat group'],
+  ['visit', '干部走访', 'Official visit'],
+  ['letter', '来信', 'Letter'],
+  ['other', '其他', 'Other'],
+]
+void CHANNEL
+
+/** Hotline and walk-in staff register a case on the citizen's behalf (POST /api/cases). */
+export async function intakePage(ctx: Ctx) {
+  const cats = await categoryPicker('intake-category')
+  const region = regionCascade({ testid: 'intake-region' })
+  const channel = h('select', { name: 'channel', 'data-testid': 'channel' }, CHANNELS.map(([v, zh, en]) => h('option', { value: v }, t(zh, en))))
+  const urgency = h('select', { name: 'urgency' }, h('option', { value: 'normal' }, t('一般', 'Normal')), h('option', { value: 'urgent' }, t('紧急', 'Urgent')), h('option', { value: 'emergency' }, t('特急（危及生命财产）', 'Emergency (life or property)')))
+  const ptype = h('select', { name: 'ptype' }, h('option', { value: 'person' }, t('自然人', 'Person')), h('option', { value: 'legal_person' }, t('法人', 'Legal person')), h('option', { value: 'organisation' }, t('其他组织', 'Organisation')))
+  const anon = h('input', { type: 'checkbox' })
+  const name = h('input', { maxlength: 100 })
+  const phone = h('input', { type: 'tel', maxlength: 30, pattern: '[0-9+\\-() ]*' })
+  const title = h('input', { maxlength: 200 })
+  const description = h('textarea', { required: true, maxlength: 5000 })
+  const address = h('input', { maxlength: 300 })
+  const msg = h('div')
+  const submit = h('button', { type: 'submit', class: 'primary block' }, t('登记并派遣', 'Register'))
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      novalidate: true,
+      onsubmit: async (e: Event) => {
+        e.preventDefault()
+        clear(msg)
+        const problems = [!cats.value() && t('请选择类别', 'Choose a category'), !region.value() && t('请选择地区', 'Choose a region'), !description.value.trim() && t('请填写问题描述', 'Describe the matter'), phone.value && !phone.checkValidity() && t('电话格式不正确', 'Phone looks wrong')].filter(Boolean)
+        if (problems.length) return void msg.append(h('div', { class: 'alert error' }, problems.join('\n')))
+        submit.disabled = true
+        try {
+          const c = await post<{ id: string; caseNo: string }>('/api/cases', {
+            channel: channel.value,
+            urgency: urgency.value,
+            category: cats.value(),
+            regionCode: region.value(),
+            description: description.value.trim(),
+            ...(title.value.trim() && { title: title.value.trim() }),
+            ...(address.value.trim() && { address: address.value.trim() }),
+            petitioner: { type: ptype.value, anonymous: anon.checked, ...(!anon.checked && name.value.trim() && { name: name.value.trim() }), ...(!anon.checked && phone.value.trim() && { phone: phone.value.trim() }) },
+          })
+          toast(t(`已登记 ${c.caseNo}`, `Registered ${c.caseNo}`))
+          navigate(`/cases/${c.id}`)
+        } catch (err) {
+          msg.append(errorBox(err))
+        } finally {
+          submit.disabled = false
+        }
+      },
+    },
+    h('div', { class: 'row2' }, field(t('来源渠道', 'Channel'), channel, undefined, true), field(t('紧急程度', 'Urgency'), urgency)),
+    field(t('类别', 'Category'), cats.el, undefined, true),
+    field(t('地区', 'Region'), region.el, undefined, true),
+    field(t('详细地址', 'Address'), address),
+    field(t('标题', 'Title'), title),
+    field(t('问题描述', 'Description'), description, undefined, true),
+    h('fieldset', { class: 'group' }, h('legend', null, t('诉求人', 'Petitioner')), h('div', { class: 'row2' }, field(t('类型', 'Type'), ptype), h('label', { class: 'check' }, anon, t('匿名', 'Anonymous'))), h('div', { class: 'row2' }, field(t('姓名/名称', 'Name'), name), field(t('电话', 'Phone'), phone))),
+    msg,
+    submit,
+  )
+  ctx.view.append(pageHead(t('登记案件', 'Register a case')), form)
+  await region.ready
 }

@@ -1,7 +1,140 @@
-import { h } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
-import type { Ctx } from '../lib/router.js'
+import { get, put, qs, session } from '../lib/api.js'
+import { clear, h } from '../lib/dom.js'
+import { fmtTime, named, t } from '../lib/i18n.js'
+import { navigate, type Ctx } from '../lib/router.js'
+import { errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
 
-export function routingRulesPage(ctx: Ctx) {
-  ctx.view.append(h('p', null, t('建设中', 'Coming soon')))
+interface Rule {
+  id?: string
+  category: string | null
+  region: string | null
+  owner: string
+  level: string | null
+  procedure: string | null
+  responseLimit: string | null
+  resolveLimit: string | null
+  updatedAt?: string
+  updatedBy?: string | null
+}
+const LEVELS = ['', 'grid', 'village', 'township', 'county', 'city']
+const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], grid: ['网格', 'grid'], village: ['村', 'village'], township: ['乡镇', 'township'], county: ['县', 'county'], city: ['市', 'city'] }
+const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ordinary: ['一般', 'ordinary'], joint: ['联合', 'joint'], escalation: ['提级', 'escalation'], one_case_one_plan: ['一事一策', 'one plan'] }
+
+/** Routing rules per county (first match wins): category + region → owner, level, procedure, deadlines. */
+export async function routingRulesPage(ctx: Ctx) {
+  const user = session.user!
+  const isAdmin = user.roles.includes('admin')
+  const tenant = isAdmin ? (ctx.query.get('tenant') ?? '') : (user.tenant ?? '')
+  const tenantSel = h('select', { 'data-testid': 'rules-tenant', disabled: !isAdmin, onchange: (e: Event) => navigate(`/admin/routing-rules${qs({ tenant: (e.target as HTMLSelectElement).value })}`) }, h('option', { value: '' }, t('全市规则', 'City rules')))
+  if (!isAdmin) tenantSel.replaceChildren(h('option', { value: tenant }, t(`本县：${tenant}`, `County: ${tenant}`)))
+  const body = h('div', null, loading())
+  const saveBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'save-rules' }, t('保存', 'Save'))
+  const addBtn = h('button', { type: 'button' }, t('添加规则', 'Add rule'))
+  ctx.view.classList.add('wide')
+  ctx.view.append(
+    pageHead(t('派单规则', 'Routing rules'), h('label', { class: 'inline' }, t('范围', 'Scope'), ' ', tenantSel), addBtn, saveBtn),
+    h('p', { class: 'muted' }, t('自上而下，第一条匹配的规则生效。承办单位可写单位代码，或 @grid、@village、@centre、@township:职能、@county:职能、@city:职能。时限用 ISO-8601 时长（如 PT24H、P7D）。县级规则优先于全市规则。', 'Top to bottom, the first match wins. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty>. Limits are ISO-8601 durations (PT24H, P7D). County rules come before the city’s.')),
+    body,
+  )
+  if (isAdmin) {
+    get<any[]>('/api/public/regions')
+      .then(async (top) => {
+        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`))))).flat().filter((c) => c.level === 'county')
+        for (const c of counties) tenantSel.append(h('option', { value: c.code, selected: c.code === tenant }, t(`县级：${named(c)}`, `County: ${named(c)}`)))
+      })
+      .catch(() => {})
+  }
+  let rules: Rule[]
+  let inherited: Rule[] = []
+  const mineOnly = (all: Rule[]) => all.filter((r: any) => (r.tenant ?? '') === tenant)
+  try {
+    const r = await get<Rule[] | { items: Rule[] }>(`/api/routing-rules${qs({ tenant })}`)
+    const all = Array.isArray(r) ? r : r.items
+    rules = mineOnly(all)
+    // A county sees the city's rules beneath its own: they apply when none of its own match.
+    inherited = tenant ? all.filter((x: any) => (x.tenant ?? '') === '') : []
+  } catch (err) {
+    clear(body, errorBox(err))
+    return
+  }
+  if (!ctx.alive()) return
+  const tbody = h('tbody', { 'data-testid': 'rules' })
+  const text = (r: Rule, k: keyof Rule, ph = '') => h('input', { value: (r[k] as string) ?? '', placeholder: ph, oninput: (e: Event) => ((r as any)[k] = (e.target as HTMLInputElement).value.trim() || null) })
+  const choice = (r: Rule, k: 'level' | 'procedure', names: Record<string, [string, string]>) =>
+    h('select', { onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
+  const draw = () =>
+    clear(
+      tbody,
+      rules.map((r, i) =>
+        h(
+          'tr',
+          null,
+          h('td', null, String(i + 1)),
+          h('td', null, text(r, 'category', t('任意', 'any'))),
+          h('td', null, text(r, 'region', t('任意', 'any'))),
+          h('td', null, text(r, 'owner', '@township:civil')),
+          h('td', null, choice(r, 'level', LEVEL_NAMES)),
+          h('td', null, choice(r, 'procedure', PROCS)),
+          h('td', null, text(r, 'responseLimit', 'PT24H')),
+          h('td', null, text(r, 'resolveLimit', 'P7D')),
+          h(
+            'td',
+            { class: 'actions' },
+            h('button', { type: 'button', class: 'small', title: t('上移', 'Up'), disabled: i === 0, onclick: () => ([rules[i - 1], rules[i]] = [rules[i], rules[i - 1]], draw()) }, '↑'),
+            h('button', { type: 'button', class: 'small danger', title: t('删除', 'Delete'), onclick: () => (rules.splice(i, 1), draw()) }, '×'),
+          ),
+        ),
+      ),
+    )
+  draw()
+  addBtn.onclick = () => (rules.push({ category: null, region: null, owner: '', level: null, procedure: null, responseLimit: null, resolveLimit: null }), draw())
+  const msg = h('div')
+  saveBtn.onclick = async () => {
+    clear(msg)
+    saveBtn.disabled = true
+    try {
+      const payload = rules.map(({ updatedAt, updatedBy, ...r }) => (void updatedAt, void updatedBy, { ...r, ...(r.id ? {} : {}) }))
+      const out = await put<Rule[] | { items: Rule[] }>('/api/routing-rules', { tenant: tenant || null, rules: payload.map(({ tenant: _t, sort: _s, ...x }: any) => x) })
+      rules = mineOnly(Array.isArray(out) ? out : (out?.items ?? rules))
+      draw()
+      toast(t('已保存', 'Saved'))
+    } catch (err) {
+      msg.append(h('div', { class: 'alert error' }, errorText(err)))
+    } finally {
+      saveBtn.disabled = false
+    }
+  }
+  const last = rules.map((r) => r.updatedAt).filter(Boolean).sort().pop()
+  clear(
+    body,
+    msg,
+    h(
+      'div',
+      { class: 'table-wrap card' },
+      h(
+        'table',
+        { class: 'table' },
+        h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), ''].map((x) => h('th', null, x)))),
+        tbody,
+      ),
+    ),
+    last ? h('p', { class: 'muted small' }, t(`最近修改：${fmtTime(last)}`, `Last change: ${fmtTime(last)}`)) : null,
+    inherited.length
+      ? h(
+          'section',
+          { class: 'card' },
+          h('h2', null, t('全市规则（本县规则都不匹配时使用，只读）', 'City rules (used when none of the county’s match; read-only)')),
+          h(
+            'div',
+            { class: 'table-wrap' },
+            h(
+              'table',
+              { class: 'table' },
+              h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in')].map((x) => h('th', null, x)))),
+              h('tbody', null, inherited.map((r, i) => h('tr', null, [String(i + 1), r.category ?? '*', r.region ?? '*', r.owner, r.level ?? '', r.procedure ?? '', r.responseLimit ?? '', r.resolveLimit ?? ''].map((x) => h('td', null, x))))),
+            ),
+          ),
+        )
+      : null,
+  )
 }

@@ -1,7 +1,170 @@
-import { h } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
-import type { Ctx } from '../lib/router.js'
+import { ApiError, get, post, session } from '../lib/api.js'
+import { caseFacts } from '../lib/casecard.js'
+import { clear, h } from '../lib/dom.js'
+import { renderForm } from '../lib/form.js'
+import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
+import { navigate, type Ctx } from '../lib/router.js'
+import { badge, busy, errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
 
-export function taskPage(ctx: Ctx) {
-  ctx.view.append(h('p', null, t('建设中', 'Coming soon')))
+interface TaskDetail {
+  id: string
+  name: string | null
+  elementId: string
+  caseId: string | null
+  processKey: string
+  assignee: string | null
+  candidateGroups: string[]
+  dueAt: string | null
+  overdue: boolean
+  status: string
+  priority: number
+  createdAt: string
+  form: { key: string; schema: any } | null
+  case: Record<string, any> | null
+  actions: string[]
+  data?: Record<string, unknown> | null
+}
+
+/** The actions besides completing the form, with what each asks for. */
+const ACTIONS: Record<string, { zh: string; en: string; days?: boolean; hint: [string, string] }> = {
+  return: { zh: '退单', en: 'Send back', hint: ['不属于本单位职责，说明理由，由调度重新派遣', 'Not our remit: say why; the dispatcher re-sends it'] },
+  extension: { zh: '申请延期', en: 'Ask for more time', days: true, hint: ['延期需经审批', 'An approver decides'] },
+  escalate: { zh: '提级办理', en: 'Escalate', hint: ['超出本级事权，交上级综治中心', 'Beyond our authority: pass it up a level'] },
+  joint: { zh: '申请联合办理', en: 'Ask for joint handling', hint: ['需要多个部门协同', 'Needs several departments'] },
+  unreasonable: { zh: '不合理诉求（一事一策）', en: 'Unreasonable (one case, one plan)', hint: ['转入一事一策流程', 'Switch to the one-case-one-plan procedure'] },
+}
+
+export async function taskPage(ctx: Ctx) {
+  const task = await get<TaskDetail>(`/api/tasks/${encodeURIComponent(ctx.params.id)}`)
+  if (!ctx.alive()) return
+  const me = session.user!.username
+  const mine = task.assignee === me
+  const open = task.status === 'open'
+  const reload = () => navigate(location.pathname, true)
+
+  const claimBtn =
+    open && !task.assignee
+      ? h('button', { type: 'button', class: 'primary', 'data-testid': 'claim', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/claim`), toast(t('已签收', 'Claimed')), reload())) }, t('签收', 'Claim'))
+      : null
+  const unclaimBtn = open && mine ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/unclaim`), toast(t('已退回签收', 'Unclaimed')), navigate('/tasks'))) }, t('放弃签收', 'Unclaim')) : null
+
+  ctx.view.append(
+    pageHead(
+      task.name || task.elementId,
+      task.overdue ? badge(t('已超期', 'overdue'), 'bad') : null,
+      !open ? badge(task.status === 'completed' ? t('已完成', 'completed') : t('已取消', 'cancelled'), 'ok') : null,
+      claimBtn,
+      unclaimBtn,
+    ),
+    h(
+      'p',
+      { class: 'muted' },
+      `${task.processKey} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}（${fmtDue(task.dueAt)}）· `,
+      task.assignee ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`) : t(`候选：${task.candidateGroups.join('，') || '—'}`, `candidates: ${task.candidateGroups.join(', ') || '—'}`),
+    ),
+  )
+
+  const grid = h('div', { class: 'grid2' })
+  ctx.view.append(grid)
+  grid.append(
+    h(
+      'section',
+      { class: 'card', 'data-testid': 'case-summary' },
+      h('h2', null, t('案件摘要', 'Case summary')),
+      task.case ? caseFacts(task.case) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
+      task.caseId ? h('p', null, h('a', { href: `/cases/${task.caseId}` }, t('查看案件全程与流程图 →', 'Full case history and diagram →'))) : null,
+    ),
+  )
+
+  const formCard = h('section', { class: 'card' }, h('h2', null, t('办理', 'Handle')))
+  grid.append(formCard)
+  if (!open) {
+    formCard.append(h('p', { class: 'muted' }, t('任务已结束。', 'This task has ended.')), task.data ? h('pre', { class: 'small' }, JSON.stringify(task.data, null, 2)) : '')
+    return
+  }
+  const form = renderForm(task.form?.schema ?? { components: [] })
+  const msg = h('div')
+  const completeBtn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'complete' }, t('提交办理', 'Complete'))
+  const formEl = h(
+    'form',
+    {
+      novalidate: true,
+      onsubmit: async (e: Event) => {
+        e.preventDefault()
+        clear(msg)
+        const data = form.collect()
+        if (!data) return void msg.append(h('div', { class: 'alert error' }, t('请检查标红的字段', 'Check the fields marked in red')))
+        completeBtn.disabled = true
+        try {
+          if (!task.assignee) await post(`/api/tasks/${task.id}/claim`)
+          await post(`/api/tasks/${task.id}/complete`, { data })
+          toast(t('已提交', 'Completed'))
+          navigate('/tasks')
+        } catch (err) {
+          if (!(err instanceof ApiError && form.showServerErrors(err.details ?? []))) msg.append(errorBox(err))
+          else msg.append(h('div', { class: 'alert error' }, serverText(err.message)))
+        } finally {
+          completeBtn.disabled = false
+        }
+      },
+    },
+    form.el,
+    msg,
+    completeBtn,
+  )
+  formCard.append(
+    !task.assignee ? h('p', { class: 'alert' }, t('提交时将自动签收此任务。', 'Completing claims the task for you.')) : '',
+    task.assignee && !mine ? h('p', { class: 'alert error' }, t(`此任务已由 ${task.assignee} 签收。`, `Claimed by ${task.assignee}.`)) : '',
+    formEl,
+  )
+
+  const others = task.actions.filter((a) => a !== 'complete')
+  if (others.length) {
+    const panel = h('div')
+    formCard.append(
+      h('h3', { style: 'margin-top:16px' }, t('其他操作', 'Other actions')),
+      h(
+        'div',
+        { class: 'actions-bar', 'data-testid': 'task-actions' },
+        others.map((a) => h('button', { type: 'button', class: a === 'return' || a === 'unreasonable' ? 'danger' : '', 'data-action': a, onclick: () => clear(panel, actionForm(task, a)) }, ACTIONS[a] ? t(ACTIONS[a].zh, ACTIONS[a].en) : a)),
+      ),
+      panel,
+    )
+  }
+}
+
+function actionForm(task: TaskDetail, action: string) {
+  const spec = ACTIONS[action] ?? { zh: action, en: action, hint: ['', ''] as [string, string] }
+  const reason = h('textarea', { name: 'reason', required: true, maxlength: 2000 })
+  const days = h('input', { name: 'days', type: 'number', min: 1, max: 90, value: 3, required: true })
+  const msg = h('div')
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'card',
+      style: 'margin-top:10px',
+      onsubmit: async (e: Event) => {
+        e.preventDefault()
+        clear(msg)
+        if (!reason.value.trim()) return void msg.append(h('div', { class: 'alert error' }, t('请填写理由', 'Give a reason')))
+        const btn = form.querySelector('button[type=submit]') as HTMLButtonElement
+        btn.disabled = true
+        try {
+          await post(`/api/tasks/${task.id}/${action}`, { reason: reason.value.trim(), ...(spec.days && { days: Number(days.value) }) })
+          toast(t(`已${spec.zh}`, `${spec.en}: done`))
+          navigate('/tasks')
+        } catch (err) {
+          msg.append(h('div', { class: 'alert error' }, errorText(err)))
+          btn.disabled = false
+        }
+      },
+    },
+    h('h3', null, t(spec.zh, spec.en)),
+    spec.hint[0] ? h('p', { class: 'muted small' }, t(spec.hint[0], spec.hint[1])) : null,
+    spec.days ? field(t('延期天数', 'Extra days'), days, undefined, true) : null,
+    field(t('理由', 'Reason'), reason, undefined, true),
+    msg,
+    h('button', { type: 'submit', class: 'primary' }, t('确认', 'Confirm')),
+  )
+  return form
 }

@@ -1,7 +1,133 @@
-import { h } from '../lib/dom.js'
-import { t } from '../lib/i18n.js'
-import type { Ctx } from '../lib/router.js'
+import { get, post } from '../lib/api.js'
+import { clear, h } from '../lib/dom.js'
+import { fmtTime, named, t, tr, STATUS } from '../lib/i18n.js'
+import { navigate, type Ctx } from '../lib/router.js'
+import { timeline, type TimelineItem } from '../lib/timeline.js'
+import { errorBox, field, loading, toast } from '../lib/ui.js'
 
-export function trackPage(ctx: Ctx) {
-  ctx.view.append(h('p', null, t('建设中', 'Coming soon')))
+interface Tracked {
+  caseNo: string
+  status: string
+  title?: string | null
+  category?: string | { code: string; name: string; nameEn?: string } | null
+  categoryName?: string | null
+  region?: string | { name: string; nameEn?: string } | null
+  createdAt?: string
+  closedAt?: string | null
+  resolveDueAt?: string | null
+  result?: string | null
+  timeline?: TimelineItem[]
+  events?: TimelineItem[]
+  evaluation?: { resolved: boolean; satisfaction: string; comment?: string | null; at?: string } | null
+  canEvaluate?: boolean
+  awaitingEvaluation?: boolean
+  statusName?: string
+}
+
+const SATISFACTION: Record<string, [string, string]> = {
+  satisfied: ['满意', 'Satisfied'],
+  basically_satisfied: ['基本满意', 'Basically satisfied'],
+  dissatisfied: ['不满意', 'Dissatisfied'],
+}
+
+/** /track and /track/:caseNo?code=…: progress like a parcel, then the evaluation once a result is in. */
+export async function trackPage(ctx: Ctx) {
+  document.title = `${t('进度查询', 'Track')} · ${t('说事', 'Shuoshi')}`
+  const caseNo = ctx.params.caseNo ?? ''
+  const code = ctx.query.get('code') ?? ''
+  const caseInput = h('input', { name: 'caseNo', value: caseNo, required: true, autocapitalize: 'characters', 'data-testid': 'track-case-no' })
+  const codeInput = h('input', { name: 'code', value: code, required: true, autocapitalize: 'characters', 'data-testid': 'track-code' })
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      onsubmit: (e: Event) => {
+        e.preventDefault()
+        navigate(`/track/${encodeURIComponent(caseInput.value.trim())}?code=${encodeURIComponent(codeInput.value.trim())}`)
+      },
+    },
+    h('div', { class: 'row2' }, field(t('案件编号', 'Case number'), caseInput), field(t('查询码', 'Tracking code'), codeInput)),
+    h('button', { type: 'submit', class: 'primary block' }, t('查询', 'Track')),
+  )
+  const out = h('div')
+  ctx.view.append(h('div', { class: 'hero' }, h('h1', null, t('办理进度查询', 'Track your case')), h('p', null, t('像查快递一样查进度', 'Follow it like a parcel'))), caseNo && code ? '' : form, out)
+  if (!caseNo || !code) return
+  out.append(loading())
+  try {
+    const c = await get<Tracked>(`/api/public/track/${encodeURIComponent(caseNo)}?code=${encodeURIComponent(code)}`)
+    if (!ctx.alive()) return
+    const events = c.timeline ?? c.events ?? []
+    const category = typeof c.category === 'object' && c.category ? named(c.category) : (c.categoryName ?? c.category ?? '')
+    const region = typeof c.region === 'object' && c.region ? named(c.region) : (c.region ?? '')
+    clear(
+      out,
+      h(
+        'section',
+        { class: 'card', 'data-testid': 'track-result' },
+        h('div', { class: 'muted' }, t('案件编号', 'Case number'), ' ', h('b', null, c.caseNo)),
+        h('div', { class: 'status-big', 'data-testid': 'track-status', 'data-status': c.status }, tr(STATUS, c.status)),
+        c.title ? h('p', null, c.title) : null,
+        h(
+          'dl',
+          { class: 'kv' },
+          category ? [h('dt', null, t('类别', 'Category')), h('dd', null, String(category))] : null,
+          region ? [h('dt', null, t('地区', 'Region')), h('dd', null, String(region))] : null,
+          c.createdAt ? [h('dt', null, t('提交时间', 'Submitted')), h('dd', null, fmtTime(c.createdAt))] : null,
+          c.resolveDueAt && !c.closedAt ? [h('dt', null, t('承诺办结', 'Due by')), h('dd', null, fmtTime(c.resolveDueAt))] : null,
+          c.closedAt ? [h('dt', null, t('办结时间', 'Closed')), h('dd', null, fmtTime(c.closedAt))] : null,
+          c.result ? [h('dt', null, t('办理结果', 'Result')), h('dd', null, c.result)] : null,
+        ),
+      ),
+      h('section', { class: 'card' }, h('h2', null, t('办理进度', 'Progress')), events.length ? timeline(events, { showActor: false }) : h('p', { class: 'muted' }, t('暂无记录', 'Nothing yet'))),
+      c.evaluation
+        ? h(
+            'section',
+            { class: 'card', 'data-testid': 'evaluation-done' },
+            h('h2', null, t('您的评价', 'Your evaluation')),
+            h('p', null, c.evaluation.resolved ? t('问题已解决', 'Resolved') : t('问题未解决', 'Not resolved'), ' · ', tr(SATISFACTION, c.evaluation.satisfaction)),
+            c.evaluation.comment ? h('p', { class: 'muted' }, c.evaluation.comment) : null,
+          )
+        : (c.awaitingEvaluation ?? c.canEvaluate ?? c.status === 'awaiting_evaluation')
+          ? evaluationForm(c.caseNo, code)
+          : null,
+    )
+  } catch (err) {
+    clear(out, errorBox(err), form)
+  }
+}
+
+function evaluationForm(caseNo: string, code: string) {
+  const msg = h('div')
+  const radio = (name: string, value: string, label: string, checked = false) => h('label', null, h('input', { type: 'radio', name, value, checked, required: true }), h('span', null, label))
+  const form: HTMLFormElement = h(
+    'form',
+    {
+      class: 'card',
+      'data-testid': 'evaluation-form',
+      onsubmit: async (e: Event) => {
+        e.preventDefault()
+        clear(msg)
+        const fd = new FormData(form)
+        if (!fd.get('resolved') || !fd.get('satisfaction')) return void msg.append(h('div', { class: 'alert error' }, t('请选择是否解决和满意程度', 'Say whether it was resolved and how satisfied you are')))
+        const btn = form.querySelector('button[type=submit]') as HTMLButtonElement
+        btn.disabled = true
+        try {
+          const comment = String(fd.get('comment') ?? '').trim()
+          await post(`/api/public/track/${encodeURIComponent(caseNo)}/evaluation`, { code, resolved: fd.get('resolved') === 'yes', satisfaction: String(fd.get('satisfaction')), ...(comment && { comment }) })
+          toast(t('感谢您的评价', 'Thank you for your evaluation'))
+          navigate(location.pathname + location.search, true)
+        } catch (err) {
+          msg.append(errorBox(err))
+          btn.disabled = false
+        }
+      },
+    },
+    h('h2', null, t('请评价办理结果', 'Rate the result')),
+    field(t('问题解决了吗？', 'Was it resolved?'), h('div', { class: 'stars' }, radio('resolved', 'yes', t('已解决', 'Yes')), radio('resolved', 'no', t('未解决', 'No'))), undefined, true),
+    field(t('满意程度', 'Satisfaction'), h('div', { class: 'stars' }, Object.entries(SATISFACTION).map(([k, [zh, en]]) => radio('satisfaction', k, t(zh, en)))), undefined, true),
+    field(t('意见建议', 'Comment'), h('textarea', { name: 'comment', maxlength: 1000, placeholder: t('可不填', 'optional') })),
+    msg,
+    h('button', { type: 'submit', class: 'primary block', 'data-testid': 'evaluate' }, t('提交评价', 'Submit evaluation')),
+  )
+  return form
 }
