@@ -140,6 +140,15 @@ function toIso(value: unknown): string | null {
   return d.toISOString()
 }
 
+/**
+ * Sets variables where the flow reads them: the activity's own environment (a subprocess
+ * has a copy) and the process's, which is what is saved.
+ */
+function setVariables(ctx: StepContext, environment: any, values: Record<string, unknown>) {
+  if (environment?.variables) Object.assign(environment.variables, values)
+  Object.assign(ctx.variables(), values)
+}
+
 /** Stops a still-running engine (its stop() never settles once the run has completed). */
 async function stopEngine(engine: Engine) {
   if (engine.state === 'running') await engine.stop()
@@ -423,7 +432,7 @@ export class Runtime {
           try {
             if (info.expression) {
               const value = resolveValue(info.expression, fctx)
-              if (info.resultVariable) variables[info.resultVariable] = value
+              if (info.resultVariable) setVariables(ctx, activity.environment, { [info.resultVariable]: value })
               return callback(null, value)
             }
             const handler = runtime.handlers.get(info.topic!)
@@ -445,7 +454,7 @@ export class Runtime {
             ctx.track(
               result.then(
                 (out) => {
-                  if (out && typeof out === 'object') Object.assign(variables, out)
+                  if (out && typeof out === 'object') setVariables(ctx, activity.environment, out)
                   callback(null, out ?? null)
                 },
                 (err) => {
@@ -473,10 +482,6 @@ export class Runtime {
       const content = api.content
       if (waitingTaskTypes.has(api.type)) {
         ctx.createdTasks.set(content.executionId, this.taskFromWait(ctx, api))
-      } else if (api.type === 'bpmn:CallActivity') {
-        const info = ctx.def.elements.get(api.id)
-        const called = info?.calledElement ? String(resolveValue(info.calledElement, feelContext({ environment: api.environment, content }))) : ''
-        ctx.calls.push({ elementId: api.id, executionId: content.executionId, calledElement: called })
       }
       const ref = content.message ?? content.signal
       if (ref?.id) {
@@ -492,6 +497,11 @@ export class Runtime {
           created_at: nowIso(),
         })
       }
+    })
+    l.on('activity.call', (api: any) => {
+      const info = ctx.def.elements.get(api.id)
+      const called = info?.calledElement ? resolveValue(info.calledElement, feelContext({ environment: api.environment, content: api.content })) : api.content.calledElement
+      ctx.calls.push({ elementId: api.id, executionId: api.content.executionId, calledElement: String(called ?? '') })
     })
     l.on('activity.timer', (api: any) => {
       const c = api.content
@@ -518,19 +528,22 @@ export class Runtime {
       ctx.timersFired.add(api.content.executionId)
       ctx.event('timer_fired', api, { expireAt: api.content.expireAt, timerType: api.content.timerType })
     })
+    // A multi-instance iteration that took its signal ends without an activity.end of its own.
+    l.on('activity.consumed', (api: any) => {
+      const c = api.content
+      if (!c.isMultiInstance || !ctx.taskOutputs.has(c.executionId)) return
+      ctx.endedExecutions.add(c.executionId)
+      ctx.leftExecutions.add(c.executionId)
+      const listName = `${api.id}_results`
+      const vars = ctx.variables()
+      const list = [...((vars[listName] as unknown[]) ?? []), ctx.taskOutputs.get(c.executionId)]
+      setVariables(ctx, api.environment, { [listName]: list })
+    })
     l.on('activity.end', (api: any) => {
       const c = api.content
       ctx.endedExecutions.add(c.executionId)
       const output = ctx.taskOutputs.get(c.executionId)
-      if (output) {
-        const vars = api.environment.variables
-        if (c.isMultiInstance) {
-          const listName = `${api.id}_results`
-          vars[listName] = [...((vars[listName] as unknown[]) ?? []), output]
-        } else {
-          Object.assign(vars, output)
-        }
-      }
+      if (output && !c.isMultiInstance) setVariables(ctx, api.environment, output)
       if (c.isMultiInstance || api.type === 'bpmn:SequenceFlow') return
       ctx.endedActivities.push(api.id)
       ctx.event('activity_end', api)
@@ -629,8 +642,20 @@ export class Runtime {
     }
     Object.assign(instance, row)
 
+    // A resumed engine announces its existing waits again: rows already written are skipped.
+    const openRows: TaskRow[] = opts.insert ? [] : await trx('tasks').where({ instance_id: instance.id, status: 'open' })
+    const knownTasks = new Set(openRows.map((t) => t.execution_id))
+    const knownSubs = new Set<string>(
+      opts.insert || !ctx.subscriptions.length ? [] : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: any) => r.execution_id),
+    )
+    const knownCalls = new Set<string>(
+      opts.insert || !ctx.calls.length
+        ? []
+        : (await trx('process_instances').where({ parent_id: instance.id, status: 'running' }).select('parent_execution_id')).map((r: any) => r.parent_execution_id),
+    )
+
     // Tasks: created now, and those that ended (completed or cancelled) in this step.
-    const openCreated = [...ctx.createdTasks.values()].filter((t) => !ctx.leftExecutions.has(t.execution_id))
+    const openCreated = [...ctx.createdTasks.values()].filter((t) => !ctx.leftExecutions.has(t.execution_id) && !knownTasks.has(t.execution_id))
     if (openCreated.length) {
       await trx.batchInsert('tasks', openCreated as any[], 200)
       const candidates = openCreated.flatMap((t) => [
@@ -646,12 +671,9 @@ export class Runtime {
     const cancelledTasks: TaskRow[] = []
     const left = [...ctx.leftExecutions]
     if (left.length || ended) {
-      const open: TaskRow[] = await trx('tasks')
-        .where({ instance_id: instance.id })
-        .whereIn('status', ['open'])
-        .modify((q) => {
-          if (!ended) q.whereIn('execution_id', left)
-        })
+      // An execution that left takes its multi-instance iterations (`<id>_<n>`) with it.
+      const gone = (exec: string) => ended || left.some((l) => exec === l || exec.startsWith(`${l}_`))
+      const open = openRows.filter((t) => gone(t.execution_id))
       for (const t of open) {
         const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
         if (completed) {
@@ -698,7 +720,7 @@ export class Runtime {
       await trx('subscriptions').where({ instance_id: instance.id }).whereIn('execution_id', left).delete()
     }
     if (!ended) {
-      const subs = ctx.subscriptions.filter((s) => !ctx.leftExecutions.has(s.execution_id))
+      const subs = ctx.subscriptions.filter((s) => !ctx.leftExecutions.has(s.execution_id) && !knownSubs.has(s.execution_id))
       if (subs.length) await trx.batchInsert('subscriptions', subs, 200)
     }
 
@@ -723,7 +745,7 @@ export class Runtime {
     if (opts.depth > MAX_CALL_DEPTH) throw unprocessable('调用活动嵌套过深 / call activities nested too deep')
     if (!ended) {
       for (const call of ctx.calls) {
-        if (ctx.leftExecutions.has(call.executionId)) continue
+        if (ctx.leftExecutions.has(call.executionId) || knownCalls.has(call.executionId)) continue
         const childDef = await this.definitions.resolve(call.calledElement, instance.tenant || null, trx)
         await this.startDefinition(trx, childDef.id, {
           tenant: instance.tenant || null,

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, login } from '../helper.js'
-import { approval, process as bpmn, timed } from '../fixtures/bpmn.js'
+import { approval, noProcesses, process as bpmn, timed } from '../fixtures/bpmn.js'
 
 async function deploy(app: any, headers: any, xml: string, tenant?: string) {
   const res = await app.inject({ method: 'POST', url: '/api/process-definitions', headers, payload: { xml, ...(tenant && { tenant }) } })
@@ -8,7 +8,7 @@ async function deploy(app: any, headers: any, xml: string, tenant?: string) {
 }
 
 t.test('deploy, start, complete: FEEL conditions route the flow and outputs become variables', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { config: { processesDir: noProcesses } })
   const admin = await login(app, 'admin')
   const dep = await deploy(app, admin, approval())
   t.equal(dep.statusCode, 201, dep.body)
@@ -48,7 +48,7 @@ t.test('deploy, start, complete: FEEL conditions route the flow and outputs beco
 })
 
 t.test('the default flow is taken when the FEEL condition is false', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { config: { processesDir: noProcesses } })
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
   const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', level: 1 } } })).json()
@@ -61,7 +61,7 @@ t.test('the default flow is taken when the FEEL condition is false', async (t) =
 })
 
 t.test('claim rules: someone else\'s claimed task is a 409, a stranger gets 404/403', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { config: { processesDir: noProcesses } })
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
   const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', level: 1 } } })).json()
@@ -85,7 +85,7 @@ t.test('claim rules: someone else\'s claimed task is a 409, a stranger gets 404/
 })
 
 t.test('form data is validated against the task form', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { config: { processesDir: noProcesses } })
   app.tasks.forms.add('test-review', { type: 'default', components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }] })
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
@@ -101,7 +101,7 @@ t.test('form data is validated against the task form', async (t) => {
 })
 
 t.test('an interrupting boundary timer fires once through the poller and cancels the task', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { config: { processesDir: noProcesses } })
   const admin = await login(app, 'admin')
   t.equal((await deploy(app, admin, timed('timed', 'PT2S'))).statusCode, 201)
   const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/timed/start', headers: admin, payload: {} })).json()
@@ -119,7 +119,7 @@ t.test('an interrupting boundary timer fires once through the poller and cancels
 })
 
 t.test('a non-interrupting cycle timer repeats and leaves the task open; completing the task cancels it', async (t) => {
-  const app = await build(t)
+  const app = await build(t, { config: { processesDir: noProcesses } })
   const admin = await login(app, 'admin')
   const xml = bpmn(
     'remind',
