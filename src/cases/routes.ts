@@ -274,7 +274,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         const pending = await trx('tasks').where({ instance_id: task.instance_id, element_id: `${task.element_id}_ext_approve`, status: 'open' }).first('id')
         if (pending) throw conflict('已有待审批的延期申请 / an extension request is already awaiting approval')
         const sub = await trx('subscriptions').where({ instance_id: task.instance_id, kind: 'message', name: 'extension_request' }).first()
-        if (!sub) throw unprocessable('此任务不能申请延期 / this task cannot be extended')
+        // The boundary event catches one request per handling round (bpmn-engine does not re-arm it).
+        if (!sub) throw conflict('本轮办理已申请过延期 / an extension was already requested in this handling round')
         await app.engine.correlateMessage('extension_request', {
           instanceId: task.instance_id,
           variables: { extensionDays: days, extensionReason: reason, extensionRequestedBy: request.actor.username, extensionTaskId: task.id, extensionDecision: null },

@@ -513,7 +513,11 @@ export class CaseService {
     const instance = await this.db('process_instances').where({ id: row.instance_id }).first()
     const def = await this.db('process_definitions').where({ id: instance.definition_id }).first('xml', 'key', 'version')
     const states = new Map<string, string>()
-    const hist = await this.db('history').where({ instance_id: instance.id }).whereIn('type', ['activity_end', 'task_cancel']).orderBy('id')
+    const hist = await this.db('history').where({ instance_id: instance.id }).whereIn('type', ['activity_end', 'task_cancel', 'timer_fired']).orderBy('id')
+    // A task whose overdue boundary timer (`<task>_late`) fired after it was created is overdue,
+    // whatever the clock says (the poller may have been driven ahead of it).
+    const lateSince = new Map<string, string>()
+    for (const h of hist) if (h.type === 'timer_fired' && h.element_id?.endsWith('_late')) lateSince.set(h.element_id.slice(0, -5), h.at)
     for (const h of hist) if (h.element_id && h.type === 'task_cancel' && !states.has(h.element_id)) states.set(h.element_id, 'cancelled')
     for (const h of hist) if (h.element_id && h.type === 'activity_end') states.set(h.element_id, 'completed')
     const now = nowIso()
@@ -521,7 +525,10 @@ export class CaseService {
       if (a.type !== 'bpmn:BoundaryEvent') states.set(a.id, 'active')
     }
     const open: TaskRow[] = await this.db('tasks').where({ instance_id: instance.id, status: 'open' })
-    for (const t of open) states.set(t.element_id, t.due_at && t.due_at < now ? 'overdue' : 'active')
+    for (const t of open) {
+      const late = (t.due_at && t.due_at < now) || (lateSince.get(t.element_id) ?? '') >= t.created_at
+      states.set(t.element_id, late ? 'overdue' : 'active')
+    }
     return {
       key: def.key,
       version: def.version,
