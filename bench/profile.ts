@@ -1,0 +1,117 @@
+/**
+ * Profiles the durable path: runs start + complete through the service layer on a SQLite
+ * file DB under the V8 CPU profiler (node:inspector, in process) and prints where the time
+ * goes — self time grouped by package / source file, and the hottest functions.
+ * The .cpuprofile is written under bench/results/ (open it in Chrome DevTools or speedscope).
+ *
+ *   node --import tsx bench/profile.ts        (BENCH_PROFILE_N=400, BENCH_PROFILE_KEY=bench_simple)
+ */
+import fs from 'node:fs'
+import path from 'node:path'
+import { Session } from 'node:inspector/promises'
+import { performance } from 'node:perf_hooks'
+import { fileURLToPath, pathToFileURL } from 'node:url'
+import { buildBenchApp, emit, fmt, variants } from './lib.js'
+
+const N = Number(process.env.BENCH_PROFILE_N ?? 400)
+const KEY = process.env.BENCH_PROFILE_KEY ?? 'bench_simple'
+const here = path.dirname(fileURLToPath(import.meta.url))
+
+interface Node {
+  id: number
+  callFrame: { functionName: string; url: string; lineNumber: number }
+  hitCount?: number
+  children?: number[]
+}
+
+/** Which bucket a frame's self time belongs to. */
+function bucket(url: string, fn: string): string {
+  if (fn === '(garbage collector)') return 'GC'
+  if (fn === '(idle)' || fn === '(program)') return fn
+  if (!url) return `native: ${fn || '(anonymous)'}`
+  const u = url.replace(/^file:\/\//, '')
+  const nm = u.lastIndexOf('/node_modules/')
+  if (nm >= 0) {
+    const rest = u.slice(nm + '/node_modules/'.length).split('/')
+    return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
+  }
+  if (u.startsWith('node:')) return 'node internals'
+  const src = u.indexOf('/src/')
+  if (src >= 0) return u.slice(src + 1)
+  const b = u.indexOf('/bench/')
+  if (b >= 0) return u.slice(b + 1)
+  return u
+}
+
+export function summarise(profile: { nodes: Node[]; samples: number[]; timeDeltas: number[] }) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const selfUs = new Map<number, number>()
+  for (let i = 0; i < profile.samples.length; i++) selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  const buckets = new Map<string, number>()
+  const fns = new Map<string, number>()
+  let total = 0
+  for (const [id, us] of selfUs) {
+    const n = byId.get(id)!
+    const b = bucket(n.callFrame.url, n.callFrame.functionName)
+    if (b === '(idle)') continue
+    total += us
+    buckets.set(b, (buckets.get(b) ?? 0) + us)
+    const name = `${n.callFrame.functionName || '(anonymous)'}  ${b}:${n.callFrame.lineNumber + 1}`
+    fns.set(name, (fns.get(name) ?? 0) + us)
+  }
+  const top = (m: Map<string, number>, k: number) =>
+    [...m.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k)
+      .map(([name, us]) => ({ name, ms: us / 1000, share: us / total }))
+  return { totalMs: total / 1000, buckets: top(buckets, 20), functions: top(fns, 25) }
+}
+
+export async function run() {
+  const bench = await buildBenchApp()
+  const { app } = bench
+  const session = new Session()
+  session.connect()
+  try {
+    const v = variants.find((x) => x.key === KEY) ?? variants[0]
+    await app.engine.deploy(v.xml, { actor: 'admin' })
+    const actor = (await app.org.login('admin', 'demo'))!.user
+    const once = async () => {
+      const inst = await app.engine.start(v.key, { actor: 'admin' })
+      const task = await app.db('tasks').where({ instance_id: inst.id, status: 'open' }).first('id')
+      await app.tasks.complete(actor, task.id, {})
+    }
+    for (let i = 0; i < 100; i++) await once()
+    await session.post('Profiler.enable')
+    await session.post('Profiler.setSamplingInterval', { interval: 200 })
+    await session.post('Profiler.start')
+    const t0 = performance.now()
+    for (let i = 0; i < N; i++) await once()
+    const wallMs = performance.now() - t0
+    const { profile } = (await session.post('Profiler.stop')) as any
+    const file = path.join(here, 'results', `durable-${v.key}-${new Date().toISOString().replace(/[:.]/g, '-')}.cpuprofile`)
+    fs.mkdirSync(path.dirname(file), { recursive: true })
+    fs.writeFileSync(file, JSON.stringify(profile))
+    const s = summarise(profile)
+    return { key: v.key, n: N, wallMs, stepsPerSec: (2 * N) / (wallMs / 1000), cpuBusyShare: s.totalMs / wallMs, profileFile: path.relative(process.cwd(), file), ...s }
+  } finally {
+    session.disconnect()
+    await bench.close()
+  }
+}
+
+export function print(r: Awaited<ReturnType<typeof run>>) {
+  console.log(`durable path profile — ${r.n} instances of ${r.key} (2 steps each), ${fmt(r.stepsPerSec)} steps/s under the profiler`)
+  console.log(`  wall ${fmt(r.wallMs)} ms, main thread busy ${fmt(r.totalMs)} ms (${(r.cpuBusyShare * 100).toFixed(0)}%; the rest is waiting: SQLite thread pool, timers)`)
+  console.log('  self time by package / file:')
+  for (const b of r.buckets) console.log(`    ${(b.share * 100).toFixed(1).padStart(5)}%  ${fmt(b.ms).padStart(7)} ms  ${b.name}`)
+  console.log('  hottest functions (self):')
+  for (const f of r.functions) console.log(`    ${(f.share * 100).toFixed(1).padStart(5)}%  ${f.name}`)
+  console.log(`  profile: ${r.profileFile}`)
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const r = await run()
+  print(r)
+  emit('profile', { ...r, functions: r.functions.slice(0, 10) })
+}
