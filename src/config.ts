@@ -7,6 +7,8 @@ export interface Config {
   host: string
   /** `postgres://…` for PostgreSQL; otherwise a SQLite file path (or `:memory:`). */
   databaseUrl: string
+  /** PostgreSQL schema to use (several deployments or test runs can share one database). */
+  databaseSchema?: string
   /** Demo mode seeds a demo city on an empty database. On unless NODE_ENV=production. */
   demo: boolean
   /** How often the timer poller looks for due timers, in ms. */
@@ -28,6 +30,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: Number(env.PORT ?? 3000),
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? 'data/shuoshi.sqlite',
+    databaseSchema: env.DATABASE_SCHEMA || undefined,
     demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
     timerPollMs: Number(env.TIMER_POLL_MS ?? 1000),
     nodeId: env.NODE_ID ?? `node-${process.pid}`,

@@ -4,7 +4,7 @@ import { Engine } from 'bpmn-engine'
 import * as Elements from 'bpmn-elements'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { conflict, HttpError, notFound, unprocessable } from '../lib/errors.js'
+import { conflict, HttpError, notFound, RevisionConflict, unprocessable } from '../lib/errors.js'
 import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelContext, feelExpressions } from './expressions.js'
 import { evalFeel, resolveValue } from './feel.js'
@@ -637,7 +637,7 @@ export class Runtime {
       const n = await trx('process_instances')
         .where({ id: instance.id, revision: instance.revision })
         .update({ ...row, revision: instance.revision + 1 })
-      if (n !== 1) throw conflict('流程实例已被并发修改，请重试 / the process instance was changed concurrently; retry')
+      if (n !== 1) throw new RevisionConflict()
       instance.revision += 1
     }
     Object.assign(instance, row)

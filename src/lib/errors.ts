@@ -16,3 +16,10 @@ export const forbidden = (message = '无权执行此操作 / not allowed') => ne
 export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} 不存在 / not found`)
 export const conflict = (message: string, details?: unknown[]) => new HttpError(409, 'conflict', message, details)
 export const unprocessable = (message: string, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
+
+/** Another step changed the same process instance first; the whole request may be retried. */
+export class RevisionConflict extends HttpError {
+  constructor() {
+    super(409, 'conflict', '流程实例已被并发修改，请重试 / the process instance was changed concurrently; retry')
+  }
+}

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, notFound, RevisionConflict } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
 import type { FormRegistry } from './forms.js'
@@ -265,6 +265,15 @@ export class TaskService {
       if (after.status !== 'completed') throw conflict('任务未能完成 / the task could not be completed')
       return after
     }
-    return opts.trx ? run(opts.trx) : this.db.transaction(run)
+    if (opts.trx) return run(opts.trx)
+    // Two different tasks of one instance completed at once: the loser re-runs on the new
+    // state. The same task twice still ends in 409, because the retry sees it completed.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(run)
+      } catch (err) {
+        if (!(err instanceof RevisionConflict) || attempt >= 3) throw err
+      }
+    }
   }
 }
