@@ -6,11 +6,11 @@ export type Headers = { authorization: string }
 
 const sessions = new WeakMap<FastifyInstance, Map<string, Headers>>()
 
-export async function as(app: FastifyInstance, username: string): Promise<Headers> {
+export async function as(app: FastifyInstance, username: string, password = 'demo'): Promise<Headers> {
   let m = sessions.get(app)
   if (!m) sessions.set(app, (m = new Map()))
   let h = m.get(username)
-  if (!h) m.set(username, (h = await login(app, username)))
+  if (!h) m.set(username, (h = await login(app, username, password)))
   return h
 }
 
