@@ -7,7 +7,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { execFileSync } from 'node:child_process'
-import type { Browser, BrowserContext, Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { projectRoot } from '../../src/lib/paths.js'
 
@@ -49,11 +49,12 @@ export async function buildUiOnce(): Promise<string> {
 }
 
 export interface Session {
-  browser: Browser
   context: BrowserContext
   page: Page
   base: string
   errors: string[]
+  /** Declares one 4xx response the test provokes on purpose (the browser logs it as a console error). */
+  expectHttpError(status: number, url: string): void
   shot(name: string, page?: Page): Promise<string>
   close(): Promise<void>
 }
@@ -65,35 +66,49 @@ export async function openBrowser(app: FastifyInstance, opts: { viewport?: { wid
   if (!addr || typeof addr === 'string') throw new Error('app is not listening')
   const base = `http://127.0.0.1:${addr.port}`
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-chromium-'))
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_ARGS, `--user-data-dir=${userDataDir}`], headless: true })
-  const context = await browser.newContext({
+  // A fresh profile per run (launchPersistentContext is how playwright takes a user-data-dir).
+  const context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    args: CHROMIUM_ARGS,
+    headless: true,
     viewport: opts.viewport ?? { width: 1280, height: 860 },
     locale: 'zh-CN',
     ...(opts.mobile && { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }),
   })
   const errors: string[] = []
+  const expected: { status: number; url: string }[] = []
   const watch = (p: Page) => {
     p.on('console', (m) => {
-      if (m.type() === 'error') errors.push(`${p.url()}: ${m.text()}`)
+      if (m.type() !== 'error') return
+      // The browser logs every 4xx response; those a test provokes on purpose were declared.
+      const http = /Failed to load resource: the server responded with a status of (\d+)/.exec(m.text())
+      if (http) {
+        const i = expected.findIndex((e) => e.status === Number(http[1]) && m.location().url.includes(e.url))
+        if (i >= 0) return void expected.splice(i, 1)
+      }
+      errors.push(`${p.url()}: ${m.text()} ${m.location().url}`)
     })
     p.on('pageerror', (e) => errors.push(`${p.url()}: ${e.message}`))
   }
   context.on('page', watch)
-  const page = await context.newPage()
+  for (const p of context.pages()) watch(p)
+  const page = context.pages()[0] ?? (await context.newPage())
   fs.mkdirSync(SCREENSHOTS, { recursive: true })
   return {
-    browser,
     context,
     page,
     base,
     errors,
+    expectHttpError(status, url) {
+      expected.push({ status, url })
+    },
     async shot(name, p = page) {
       const file = path.join(SCREENSHOTS, `${name}.png`)
       await p.screenshot({ path: file, fullPage: true })
       return file
     },
     async close() {
-      await browser.close().catch(() => {})
+      await context.close().catch(() => {})
       fs.rmSync(userDataDir, { recursive: true, force: true })
     },
   }

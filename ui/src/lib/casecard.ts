@@ -1,5 +1,5 @@
 import { h } from './dom.js'
-import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, STATUS, t, tr } from './i18n.js'
+import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
 const LEVEL: Record<string, [string, string]> = { grid: ['网格', 'grid'], village: ['村（社区）', 'village'], township: ['乡镇（街道）', 'township'], county: ['县（区）', 'county'], city: ['市', 'city'] }
@@ -13,8 +13,9 @@ export function caseFacts(c: Record<string, any>, opts: { full?: boolean } = {})
     [t('案件编号', 'Case no.'), c.caseNo],
     [t('标题', 'Title'), c.title],
     [t('问题描述', 'Description'), c.description],
-    [t('类别', 'Category'), nameOf(c.categoryName ? { name: c.categoryName, nameEn: c.categoryNameEn } : c.category)],
-    [t('地区', 'Region'), nameOf(c.regionName ? { name: c.regionName, nameEn: c.regionNameEn } : c.region ?? c.regionCode)],
+    [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : nameOf(c.category)],
+    [t('地区', 'Region'), c.regionName ? serverText(c.regionName) : nameOf(c.region ?? c.regionCode)],
+    [t('承办单位', 'Owner'), c.ownerUnitName ? serverText(c.ownerUnitName) : c.ownerUnit],
     [t('地址', 'Address'), c.address],
     [t('来源渠道', 'Channel'), c.channel ? tr(CHANNEL, c.channel) : null],
     [t('紧急程度', 'Urgency'), c.urgency ? tr(URGENCY, c.urgency) : null],

@@ -70,5 +70,15 @@ export const CHANNEL: Record<string, [string, string]> = {
   grid: ['网格员上报', 'Grid worker report'],
   mailbox: ['书记信箱', 'Secretary mailbox'],
   suggestion_box: ['说事箱', 'Suggestion box'],
+  '12345': ['12345 热线', '12345 hotline'],
+  '12315': ['12315 热线', '12315 hotline'],
+  grid_report: ['网格员上报', 'Grid worker report'],
+  secretary_mailbox: ['书记信箱', 'Secretary mailbox'],
+  secretary_reception: ['书记接待日', 'Secretary reception day'],
+  deputy_station: ['代表联络站', "Deputies' station"],
+  wechat_group: ['居民微信群', "Residents' WeChat group"],
+  visit: ['干部走访', 'Official visit'],
+  letter: ['来信', 'Letter'],
+  other: ['其他', 'Other'],
 }
 export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : k ?? '—')

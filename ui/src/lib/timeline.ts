@@ -89,7 +89,9 @@ function headline(e: TimelineItem) {
 /** Newest first, the latest entry highlighted: "like tracking a parcel". */
 export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; showActor?: boolean } = {}) {
   const list = [...items]
-  if (opts.newestFirst !== false) list.reverse()
+  const newestFirst = opts.newestFirst !== false
+  if (newestFirst) list.reverse()
+  const latest = newestFirst ? 0 : list.length - 1
   return h(
     'ol',
     { class: 'timeline', 'data-testid': 'timeline' },
@@ -99,7 +101,7 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
       const who = opts.showActor !== false ? (e.actor ?? e.who ?? e.unit) : (e.unit ?? null)
       return h(
         'li',
-        { class: i === 0 ? 'latest' : '' },
+        { class: i === latest ? 'latest' : '' },
         h('div', { class: 'when' }, fmtTime(e.at ?? e.time)),
         h('div', { class: 'what' }, headline(e), e.name && e.name !== headline(e) ? h('span', { class: 'muted' }, ` · ${e.name}`) : null),
         fromTo ? h('div', { class: 'who' }, fromTo) : null,
