@@ -44,9 +44,11 @@ export function badge(text: string, kind = '') {
 
 /** A labelled form row. */
 export function field(label: string, control: HTMLElement, hint?: string, required = false) {
+  // A <label> only around a single control; groups (radios, cascades) get a div (no nested labels).
+  const single = /^(INPUT|SELECT|TEXTAREA)$/.test(control.tagName)
   return h(
-    'label',
-    { class: 'field' },
+    single ? 'label' : 'div',
+    { class: 'field', ...(!single && { role: 'group', 'aria-label': label }) },
     h('span', { class: 'field-label' }, label, required ? h('b', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
     control,
     hint ? h('small', { class: 'hint' }, hint) : null,
