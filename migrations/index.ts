@@ -2,8 +2,9 @@ import type { Knex } from 'knex'
 import * as engine from './001_engine.js'
 import * as org from './002_org.js'
 import * as cases from './003_cases.js'
-import * as metrics from './005_metrics.js'
 import * as casesFlow from './004_cases_flow.js'
+import * as metrics from './005_metrics.js'
+import * as metricsCover from './005_metrics_cover.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -14,8 +15,9 @@ const migrations: Record<string, Knex.Migration> = {
   '001_engine': engine,
   '002_org': org,
   '003_cases': cases,
-  '005_metrics': metrics,
   '004_cases_flow': casesFlow,
+  '005_metrics': metrics,
+  '005_metrics_cover': metricsCover,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

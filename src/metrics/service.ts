@@ -276,8 +276,11 @@ export class MetricsService {
     // Implied by the created_at bounds (month is created_at's CST month): lets the
     // (department|category|tenant, month) indexes narrow the scan.
     if (f.month) q.where('month', f.month)
-    if (f.monthFrom) q.where('month', '>=', f.monthFrom)
-    if (f.monthTo) q.where('month', '<=', f.monthTo)
+    if (f.monthFrom && f.monthFrom === f.monthTo) q.where('month', f.monthFrom)
+    else {
+      if (f.monthFrom) q.where('month', '>=', f.monthFrom)
+      if (f.monthTo) q.where('month', '<=', f.monthTo)
+    }
     if (f.prefix) {
       // A subtree is region_path LIKE 'prefix%'. SQLite's LIKE cannot use the index (it is
       // case-insensitive), so there the same set is written as the byte range [prefix, prefix'):

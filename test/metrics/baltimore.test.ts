@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { login } from '../helper.js'
 import { importBaltimore } from '../../src/metrics/import-baltimore.js'
 import { buildMetricsApp } from './fixtures.js'
@@ -95,7 +95,7 @@ function expectedFigures(rows: Record<string, string>[]) {
   return { overall, byMonth, byAgency, byDistrict }
 }
 
-const matches = (t: Tap.Test, got: any, want: Expected, what: string) => {
+const matches = (t: Test, got: any, want: Expected, what: string) => {
   t.same(
     { received: got.received, responded: got.responded, closed: got.closed, onTime: got.onTime },
     want,
