@@ -31,6 +31,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
     // Clients see an error body, never a hang, when the server is shutting down.
     return503OnClosing: true,
+    // Start-up seeds and deploys on an empty database (scrypt hashes, BPMN parsing): on a busy
+    // 2-core machine that can exceed Fastify's 10 s default.
+    pluginTimeout: 120_000,
   })
   app.decorate('config', opts.config)
 
