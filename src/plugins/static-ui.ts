@@ -15,8 +15,9 @@ const NOT_UI = /^\/(api|docs|health)(\/|$|\?)/
 
 /**
  * Serves the web UI: files from ui/dist, and index.html for any other GET outside /api, /docs
- * and /health (the SPA routes: /tasks/…, /cases/…, /track/…). Hashed chunks are cached for a
- * year; entry files and index.html are revalidated on every load.
+ * and /health (the SPA routes: /tasks/…, /cases/…, /track/…). Hashed chunks and the entry
+ * files index.html asks for as …?v=<build> are cached for a year; everything else (index.html,
+ * the lazily loaded modeler/viewer entries) is revalidated on every load.
  */
 export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOptions) {
   const root = path.resolve(opts.root ?? process.env.UI_DIR ?? path.join(projectRoot(), 'ui', 'dist'))
@@ -31,7 +32,8 @@ export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOp
     const rel = path.posix.normalize(urlPath).replace(/^\/+/, '')
     const file = path.join(root, rel)
     if (rel && !rel.includes('..') && file.startsWith(root + path.sep) && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
-      const hashed = rel.startsWith('chunks/') || rel.startsWith('assets/')
+      // Chunks and assets carry a content hash; entry files are requested as …?v=<build>.
+      const hashed = rel.startsWith('chunks/') || rel.startsWith('assets/') || /[?&]v=/.test(request.url)
       return reply.sendFile(rel, hashed ? { maxAge: '365d', immutable: true } : { maxAge: 0 })
     }
     // A missing asset is a 404, not the app shell.

@@ -136,6 +136,17 @@ export function renderForm(schema: { components?: FormComponent[] } | null | und
   }
 
   for (const c of schema?.components ?? []) add(root, c)
+  // A field's message goes away as soon as the person changes it.
+  const clearFor = (e: Event) => {
+    const wrap = (e.target as Element).closest?.('[data-field]')
+    const f = fields.find((x) => x.wrap === wrap)
+    if (f) {
+      f.err.textContent = ''
+      f.wrap.classList.remove('invalid-field')
+    }
+  }
+  root.addEventListener('input', clearFor)
+  root.addEventListener('change', clearFor)
 
   function check(c: FormComponent, value: unknown): string | null {
     const v = c.validate ?? {}

@@ -1,7 +1,7 @@
 import { get, post, session } from '../lib/api.js'
 import { caseFacts } from '../lib/casecard.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDue, fmtTime, t } from '../lib/i18n.js'
+import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
 import { badge, errorBox, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
@@ -33,7 +33,7 @@ export async function casePage(ctx: Ctx) {
         { class: 'card' },
         h('h2', null, t('当前任务', 'Open tasks')),
         tasks.length
-          ? h('ul', null, tasks.map((tk) => h('li', null, h('a', { href: `/tasks/${tk.id}` }, tk.name ?? tk.elementId), ' · ', tk.assignee ?? (tk.candidateGroups ?? []).join(', '), ' · ', h('span', { class: tk.overdue ? 'due over' : 'due' }, fmtDue(tk.dueAt)))))
+          ? h('ul', null, tasks.map((tk) => h('li', null, h('a', { href: `/tasks/${tk.id}` }, serverText(tk.name) || tk.elementId), ' · ', tk.assignee ?? (tk.candidateGroups ?? []).join(', '), ' · ', h('span', { class: tk.overdue ? 'due over' : 'due' }, fmtDue(tk.dueAt)))))
           : h('p', { class: 'muted' }, t('无', 'none')),
         h('h2', { style: 'margin-top:14px' }, t('评价', 'Evaluation')),
         evaluationBlock(c),

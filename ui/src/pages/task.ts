@@ -50,7 +50,7 @@ export async function taskPage(ctx: Ctx) {
 
   ctx.view.append(
     pageHead(
-      task.name || task.elementId,
+      serverText(task.name) || task.elementId,
       task.overdue ? badge(t('已超期', 'overdue'), 'bad') : null,
       !open ? badge(task.status === 'completed' ? t('已完成', 'completed') : t('已取消', 'cancelled'), 'ok') : null,
       claimBtn,

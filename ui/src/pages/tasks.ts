@@ -1,6 +1,6 @@
 import { get, post, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDue, fmtTime, t } from '../lib/i18n.js'
+import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -59,34 +59,39 @@ export async function taskListPage(ctx: Ctx) {
   const more = h('div', { class: 'more' })
   ctx.view.append(pageHead(t('待办任务', 'Tasks'), sortSel), tabs, list, more)
 
-  // Counts for every tab in parallel with the list (limit=1: only `total` is read).
-  for (const x of TABS) {
-    get<TaskList>(`/api/tasks${qs({ ...x.query, limit: 1 })}`)
-      .then((r) => (counts.get(x.key)!.textContent = String(r.total ?? r.items.length)))
-      .catch(() => (counts.get(x.key)!.textContent = '?'))
-  }
-
   let first = true
+  let shownTotal: number | null = null
   async function load(cursor?: string) {
     try {
       const r = await get<TaskList>(`/api/tasks${qs({ ...tab.query, sort, limit: 50, cursor })}`)
       if (!ctx.alive()) return
+      if (!cursor && r.total !== undefined) shownTotal = r.total
       if (first) clear(list)
       first = false
       if (r.items.length === 0 && !cursor) {
         list.append(h('p', { class: 'empty' }, tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', 'Nothing assigned to you. Claim work under “My groups’”.') : t('没有任务。', 'No tasks.')))
       }
-      for (const task of r.items) list.append(taskRow(task, () => void refresh()))
+      for (const task of r.items) list.append(taskRow(task))
       clear(more, r.next ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more')) : null)
     } catch (err) {
       clear(list, errorBox(err))
     }
   }
-  const refresh = () => navigate(location.pathname + location.search, true)
   await load()
+  // The other tabs' counts come after the rows (the list is what the person waits for; the
+  // current tab's count is the list's own total).
+  for (const x of TABS) {
+    if (x.key === tabKey && shownTotal !== null) {
+      counts.get(x.key)!.textContent = String(shownTotal)
+      continue
+    }
+    get<TaskList>(`/api/tasks${qs({ ...x.query, limit: 1 })}`)
+      .then((r) => (counts.get(x.key)!.textContent = String(r.total ?? r.items.length)))
+      .catch(() => (counts.get(x.key)!.textContent = '?'))
+  }
 }
 
-export function taskRow(task: TaskItem, onChange: () => void) {
+export function taskRow(task: TaskItem) {
   const me = session.user?.username
   const mine = task.assignee === me
   const claim = h(
@@ -110,7 +115,7 @@ export function taskRow(task: TaskItem, onChange: () => void) {
     h(
       'div',
       { class: 'task-main' },
-      h('a', { class: 'task-name', href: `/tasks/${task.id}` }, task.name || task.elementId),
+      h('a', { class: 'task-name', href: `/tasks/${task.id}` }, serverText(task.name) || task.elementId),
       h(
         'div',
         { class: 'task-meta' },
@@ -128,5 +133,4 @@ export function taskRow(task: TaskItem, onChange: () => void) {
       task.assignee ? h('span', { class: 'assignee' }, mine ? t('我已签收', 'mine') : task.assignee) : claim,
     ),
   )
-  void onChange
 }
