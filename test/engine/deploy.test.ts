@@ -1,0 +1,66 @@
+import t from 'tap'
+import { build, login } from '../helper.js'
+import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+
+const ok = `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u" camunda:assignee="grid01"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/>`
+
+/** Each construct the contract rejects, with the element the 400 must name. */
+const rejected: [string, string, string][] = [
+  ['script task', bpmn('p1', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="js"/><scriptTask id="js" scriptFormat="javascript"><script>1</script></scriptTask><sequenceFlow id="b" sourceRef="js" targetRef="e"/><endEvent id="e"/>`), 'js'],
+  ['javascript condition', bpmn('p2', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="c1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression" language="javascript">next(null, true)</conditionExpression></sequenceFlow><endEvent id="e"/>`), 'c1'],
+  ['unparseable FEEL', bpmn('p3', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="c1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression">\${level &gt;= }</conditionExpression></sequenceFlow><endEvent id="e"/>`), 'c1'],
+  ['nobody can receive', bpmn('p4', ok.replace('camunda:assignee="grid01"', 'camunda:candidateGroups="no-such-group"')), 'u'],
+  ['unknown calledElement', bpmn('p5', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="c"/><callActivity id="c" calledElement="nowhere"/><sequenceFlow id="b" sourceRef="c" targetRef="e"/><endEvent id="e"/>`), 'c'],
+  ['unknown handler', bpmn('p6', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="x"/><serviceTask id="x" camunda:type="external" camunda:topic="mystery"/><sequenceFlow id="b" sourceRef="x" targetRef="e"/><endEvent id="e"/>`), 'x'],
+  ['java class', bpmn('p7', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="x"/><serviceTask id="x" camunda:class="org.Foo"/><sequenceFlow id="b" sourceRef="x" targetRef="e"/><endEvent id="e"/>`), 'x'],
+]
+
+t.test('each rejected construct is a 400 naming its element', async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const admin = await login(app, 'admin')
+  for (const [what, xml, id] of rejected) {
+    const r = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml } })
+    t.equal(r.statusCode, 400, what)
+    t.equal(r.json().error, 'bad_request')
+    t.ok(r.json().details.some((d: any) => d.elementId === id), `${what}: names ${id} (${JSON.stringify(r.json().details)})`)
+  }
+  t.equal((await app.db('process_definitions')).length, 0, 'nothing was deployed')
+})
+
+t.test('malformed XML, external entities, empty and oversized bodies are refused cleanly', async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const admin = await login(app, 'admin')
+  const post = (payload: any) => app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload })
+  const malformed = await post({ xml: '<definitions><process' })
+  t.equal(malformed.statusCode, 400)
+  const xxe = await post({ xml: `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + bpmn('x', ok).replace('<?xml version="1.0" encoding="UTF-8"?>', '') })
+  t.equal(xxe.statusCode, 400)
+  t.notMatch(xxe.body, /root:/, 'the entity was never expanded')
+  t.equal((await post({ xml: '' })).statusCode, 400)
+  t.equal((await post({})).statusCode, 400)
+  t.equal((await post({ xml: ok, extra: 1 })).statusCode, 400, 'unknown properties are refused')
+  const huge = await post({ xml: 'x'.repeat(1_300_000) })
+  t.equal(huge.statusCode, 413)
+  t.equal(huge.json().error, 'payload_too_large')
+})
+
+t.test('who may deploy: staff 403; a county administrator only as their county', async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const grid = await login(app, 'grid01')
+  const xml = bpmn('mine', ok)
+  t.equal((await app.inject({ method: 'POST', url: '/api/process-definitions', headers: grid, payload: { xml } })).statusCode, 403)
+  t.equal((await app.inject({ method: 'POST', url: '/api/process-definitions', payload: { xml } })).statusCode, 401)
+  const county = await login(app, 'xianghe-admin')
+  const own = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml } })
+  t.equal(own.statusCode, 201)
+  t.equal(own.json().tenant, 'xianghe', 'a county administrator deploys their county\'s version')
+  const other = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml, tenant: 'guangyang' } })
+  t.equal(other.statusCode, 403)
+  const admin = await login(app, 'admin')
+  const bad = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml, tenant: 'no-such-county' } })
+  t.equal(bad.statusCode, 403)
+  const list = await app.inject({ method: 'GET', url: '/api/process-definitions', headers: county })
+  t.ok(list.json().every((d: any) => d.tenant === null || d.tenant === 'xianghe'))
+  const xmlRes = await app.inject({ method: 'GET', url: `/api/process-definitions/${own.json().id}/xml`, headers: county })
+  t.equal(xmlRes.json().xml, xml)
+})
