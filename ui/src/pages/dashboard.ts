@@ -83,8 +83,9 @@ export async function dashboardPage(ctx: Ctx) {
 
 /** An inline SVG line chart of the rates over months (no chart library). */
 function trendChart(trend: (Rates & { month: string })[]) {
-  const W = 720
-  const H = 240
+  // A narrower drawing on phones keeps the labels readable.
+  const W = window.innerWidth < 640 ? 400 : 720
+  const H = window.innerWidth < 640 ? 220 : 240
   const L = 40
   const R = 12
   const T = 12
@@ -105,7 +106,7 @@ function trendChart(trend: (Rates & { month: string })[]) {
     svg.append(el('text', { x: L - 6, y: y(g) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#6b6b70' }, `${g * 100}%`))
   }
   trend.forEach((p, i) => {
-    if (n <= 12 || i % 2 === 0) svg.append(el('text', { x: x(i), y: H - 10, 'text-anchor': 'middle', 'font-size': 11, fill: '#6b6b70' }, p.month.slice(2)))
+    if (W >= 720 || i % 2 === 0) svg.append(el('text', { x: x(i), y: H - 10, 'text-anchor': 'middle', 'font-size': 11, fill: '#6b6b70' }, p.month.slice(2)))
   })
   for (const [k, zh, en, color] of SERIES) {
     let d = ''
@@ -137,7 +138,7 @@ function ranking(title: string, rows: Overview['townships'], testid: string) {
           { class: 'table-wrap' },
           h(
             'table',
-            { class: 'table' },
+            { class: 'table rank' },
             h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, t('名称', 'Name')), h('th', { class: 'num' }, t('受理', 'Recv.')), h('th', { class: 'num' }, t('响应率', 'Resp.')), h('th', { class: 'num' }, t('办结率', 'Closure')), h('th', { class: 'num' }, t('满意率', 'Satisf.')), h('th', { class: 'num' }, t('得分', 'Score')))),
             h(
               'tbody',
