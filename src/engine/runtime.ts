@@ -149,6 +149,23 @@ function setVariables(ctx: StepContext, environment: any, values: Record<string,
   Object.assign(ctx.variables(), values)
 }
 
+/** Sets the expiry of each armed timer in a saved engine state to its due time in the table. */
+export function alignTimers(state: unknown, dueByExecution: Map<string, string>) {
+  const visit = (o: any) => {
+    if (!o || typeof o !== 'object') return
+    if (Array.isArray(o)) return o.forEach(visit)
+    if (typeof o.executionId === 'string' && 'expireAt' in o) {
+      const due = dueByExecution.get(o.executionId)
+      if (due && o.expireAt !== due) {
+        o.expireAt = due
+        if ('timeout' in o) o.timeout = Date.parse(due) - Date.now()
+      }
+    }
+    for (const k in o) visit(o[k])
+  }
+  visit(state)
+}
+
 /** Stops a still-running engine (its stop() never settles once the run has completed). */
 async function stopEngine(engine: Engine) {
   if (engine.state === 'running') await engine.stop()
@@ -404,7 +421,12 @@ export class Runtime {
     const engine = this.newEngine(def, instance, ctx)
     ctx.engine = engine
     this.listen(ctx)
-    engine.recover(JSON.parse(instance.state!))
+    const state = JSON.parse(instance.state!)
+    // The timers table is the truth about due times (a deadline may have been moved there,
+    // e.g. an approved extension): the recovered engine re-arms its timers from that.
+    const pending: { execution_id: string; due_at: string }[] = await trx('timers').where({ instance_id: instance.id, status: 'pending' }).select('execution_id', 'due_at')
+    if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
+    engine.recover(state)
     ctx.execution = await engine.resume({ listener: ctx.listener })
     await ctx.settle()
     if (run.act) {
