@@ -205,3 +205,27 @@ t.test('tenant overlay: a county version wins for its cases; running instances k
   await complete(old.activeTasks[0].id)
   t.equal((await get(old.id)).state, 'completed')
 })
+
+t.test('a timer whose due time is moved in the table fires at the new time, not the old one', async (t) => {
+  const { app, deploy, start, get, complete } = await setup(t)
+  await deploy(
+    bpmn(
+      'moved',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="work"/>
+       <userTask id="work" camunda:assignee="admin"/>
+       <boundaryEvent id="late" attachedToRef="work" cancelActivity="false"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>
+       <sequenceFlow id="b" sourceRef="late" targetRef="sup"/><userTask id="sup" camunda:assignee="admin"/><sequenceFlow id="c" sourceRef="sup" targetRef="e2"/><endEvent id="e2"/>
+       <sequenceFlow id="d" sourceRef="work" targetRef="other"/><userTask id="other" camunda:assignee="admin"/><sequenceFlow id="f" sourceRef="other" targetRef="e"/><endEvent id="e"/>`,
+    ),
+  )
+  const inst = await start('moved')
+  const newDue = new Date(Date.now() + 3 * 3600e3).toISOString()
+  await app.db('timers').where({ instance_id: inst.id, status: 'pending' }).update({ due_at: newDue })
+  t.equal(await app.engine.poller.poll(new Date(Date.now() + 2 * 3600e3)), 0, 'not at the old due time')
+  // Another step of the instance after the old due time must not fire it either.
+  await app.db.transaction((trx) => app.engine.runtime.setVariables(trx, inst.id, { touched: true }, 'admin'))
+  t.same(ids(await get(inst.id)), ['work'])
+  t.equal(await app.engine.poller.poll(new Date(Date.now() + 3 * 3600e3 + 1000)), 1, 'fires at the new due time')
+  t.same(ids(await get(inst.id)), ['sup', 'work'])
+  await complete((await get(inst.id)).activeTasks.find((x: any) => x.elementId === 'work').id)
+})
