@@ -143,9 +143,11 @@ export default async function engineRoutes(app: FastifyInstance) {
         response: { 200: { type: 'object', properties: { ...definitionSchema.properties, xml: { type: 'string' } } } },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const row = await definitions.get((request.params as { id: string }).id)
       if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound('流程定义 / process definition')
+      // A modeler or a download link may ask for the file itself.
+      if (/\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) return reply.type('application/xml; charset=utf-8').send(row.xml)
       return { ...definitionView(row), xml: row.xml }
     },
   )

@@ -63,4 +63,7 @@ t.test('who may deploy: staff 403; a county administrator only as their county',
   t.ok(list.json().every((d: any) => d.tenant === null || d.tenant === 'xianghe'))
   const xmlRes = await app.inject({ method: 'GET', url: `/api/process-definitions/${own.json().id}/xml`, headers: county })
   t.equal(xmlRes.json().xml, xml)
+  const raw = await app.inject({ method: 'GET', url: `/api/process-definitions/${own.json().id}/xml`, headers: { ...county, accept: 'application/xml' } })
+  t.match(raw.headers['content-type'], /application\/xml/)
+  t.equal(raw.body, xml)
 })
