@@ -338,8 +338,8 @@ export class Runtime {
   }
 
   /**
-   * Completes a waiting user task. The caller has already checked who may complete it and
-   * marked the task row (inside `trx`); this moves the engine on.
+   * Completes a waiting user task: the caller has checked who may complete it; this moves
+   * the engine on, and the step marks the task row completed with `data` (or 409s).
    */
   async completeTask(trx: Trx, task: TaskRow, data: Record<string, unknown>, actor: string | null): Promise<InstanceRow> {
     const instance = await this.loadInstance(trx, task.instance_id)
