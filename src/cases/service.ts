@@ -4,6 +4,7 @@ import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
+import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
@@ -103,18 +104,6 @@ const REGION_SCOPED_ROLES = ['dispatcher', 'leader', 'supervisor', 'callback', '
 const PERSONAL_DATA_ROLES = ['admin', 'dispatcher', 'callback']
 const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true'
 
-function encodeCursor(a: string, b: string) {
-  return Buffer.from(JSON.stringify([a, b])).toString('base64url')
-}
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return v as [string, string]
-  } catch {
-    /* fall through */
-  }
-  throw badRequest('cursor 无效 / invalid cursor')
-}
 
 export interface CaseQuery {
   status?: string

@@ -2,6 +2,7 @@ import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, notFound, RevisionConflict } from '../lib/errors.js'
+import { decodeCursor, encodeCursor } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
 import type { FormRegistry } from './forms.js'
@@ -70,19 +71,6 @@ export interface TaskQuery {
 
 const isAdmin = (a: Actor) => a.roles.includes('admin')
 
-/** Cursor = base64url of the last row's sort value and id (keyset paging, stable under inserts). */
-function encodeCursor(sortValue: string, id: string) {
-  return Buffer.from(JSON.stringify([sortValue, id])).toString('base64url')
-}
-function decodeCursor(cursor: string): [string, string] {
-  try {
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return v as [string, string]
-  } catch {
-    /* fall through */
-  }
-  throw badRequest('cursor 无效 / invalid cursor')
-}
 
 /**
  * Task rows: who sees them, claim / unclaim / complete. Completion hands the engine the

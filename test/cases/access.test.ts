@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step } from './util.js'
+import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 
 const NAME = '匿名张三'
 const PHONE = '13812345678'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import t from 'tap'
 import { createModdle } from '../../src/engine/model.js'
 import { build } from '../helper.js'
-import { call } from './util.js'
+import { call } from '../api.js'
 
 const dir = path.resolve(import.meta.dirname, '../../processes')
 const files = ['ordinary.bpmn', 'joint.bpmn', 'escalation.bpmn', 'one_case_one_plan.bpmn']

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step } from './util.js'
+import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 
 t.test('ordinary: public petition → rule dispatch → sign for → handle → feedback → citizen evaluation → closed', async (t) => {
   const app = await build(t)

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step } from './util.js'
+import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 
 t.test('escalation: accepted at the next level; escalated up to the city and sent back at the top', async (t) => {
   const app = await build(t)

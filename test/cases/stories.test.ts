@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { as, call, caseByNo, getCase, petition, step } from './util.js'
+import { as, call, caseByNo, getCase, petition, step } from '../api.js'
 
 /** The three stories of the source articles (shared/seeds), played through the API by the demo roles. */
 

@@ -7,7 +7,7 @@
 import t from 'tap'
 import { build } from '../helper.js'
 import { browserUnavailable, buildUiOnce, openBrowser, uiLogin } from './browser.js'
-import { call, caseByNo, petition, step } from './api.js'
+import { call, caseByNo, petition, step } from '../api.js'
 
 const why = browserUnavailable()
 if (why) t.skip(`browser tests skipped: ${why}`)

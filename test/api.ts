@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { login } from '../helper.js'
+import { login } from './helper.js'
 
-/** Helpers for the case tests: everything goes through HTTP as the demo users. */
+/** HTTP helpers for tests that act as the demo users (cases, browser set-up): everything goes through the API. */
 export type Headers = { authorization: string }
 
 const sessions = new WeakMap<FastifyInstance, Map<string, Headers>>()

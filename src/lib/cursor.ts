@@ -1,0 +1,16 @@
+import { badRequest } from './errors.js'
+
+/** Keyset paging cursor: base64url of the last row's sort value and id (stable under inserts). */
+export function encodeCursor(sortValue: string, id: string): string {
+  return Buffer.from(JSON.stringify([sortValue, id])).toString('base64url')
+}
+
+export function decodeCursor(cursor: string): [string, string] {
+  try {
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
+    if (Array.isArray(v) && v.length === 2 && typeof v[0] === 'string' && typeof v[1] === 'string') return v as [string, string]
+  } catch {
+    /* fall through */
+  }
+  throw badRequest('cursor 无效 / invalid cursor')
+}
