@@ -43,9 +43,9 @@ export interface BenchApp {
 }
 
 /** An app over a fresh SQLite FILE database in a temp dir (WAL, synchronous=NORMAL as in production). */
-export async function buildBenchApp(): Promise<BenchApp> {
+export async function buildBenchApp(opts: { processes?: boolean; file?: string } = {}): Promise<BenchApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-bench-'))
-  const file = path.join(dir, 'bench.sqlite')
+  const file = opts.file ?? path.join(dir, 'bench.sqlite')
   const db = await openDb(file)
   const config: Config = {
     ...loadConfig({ NODE_ENV: 'test' }),
@@ -53,7 +53,8 @@ export async function buildBenchApp(): Promise<BenchApp> {
     demo: true,
     logLevel: 'silent',
     serveUi: false,
-    processesDir: path.join(dir, 'no-processes'),
+    // The four procedures of processes/ when asked (the case benchmarks), none otherwise.
+    ...(!opts.processes && { processesDir: path.join(dir, 'no-processes') }),
   }
   const app = await buildApp({ config, db, background: false })
   await app.ready()

@@ -3,8 +3,8 @@
  * --expose-gc), prints their output and a summary table, and writes
  * bench/results/<timestamp>.json.
  *
- *   npm run bench                   (all)
- *   npm run bench -- engine         (only the named ones)
+ *   npm run bench                   (engine, memory)
+ *   npm run bench -- engine         (only the named ones; `profile` runs only when named)
  */
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
@@ -14,7 +14,9 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 /** Bench modules, in the order they run. Each prints its figures and one `BENCH_JSON {…}` line. */
-const MODULES = ['engine', 'memory']
+const MODULES = ['engine', 'memory', 'memory-100k', 'http', 'bigdata', 'replay-baltimore']
+/** Run only when named on the command line. */
+const ON_REQUEST = ['profile']
 
 function runModule(name: string): Promise<{ result: any; ms: number; code: number | null }> {
   return new Promise((resolve) => {
@@ -37,7 +39,7 @@ function runModule(name: string): Promise<{ result: any; ms: number; code: numbe
 }
 
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
-const modules = only.length ? MODULES.filter((m) => only.includes(m)) : MODULES
+const modules = only.length ? [...MODULES, ...ON_REQUEST].filter((m) => only.includes(m)) : MODULES
 const started = new Date()
 const results: Record<string, unknown> = {}
 const rows: [string, string][] = []
@@ -60,6 +62,31 @@ for (const m of modules) {
       rows.push([`[${v.variant}] durable HTTP`, `${Math.round(v.durableHttp.median)} steps/s`])
       rows.push([`[${v.variant}] ratio durable/raw`, v.ratio.toFixed(2)])
     }
+  }
+  if (m === 'profile') {
+    rows.push(['profile: durable ms per step (wall)', r.result.phaseMsPerStep.toFixed(2)])
+    for (const b of r.result.buckets.slice(0, 5)) rows.push([`profile: self time ${b.name}`, `${(b.share * 100).toFixed(1)}%`])
+  }
+  if (m === 'http') {
+    for (const c of r.result.configs) {
+      const best = (fs: any[]) => fs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a))
+      const bi = best(c.intake)
+      const bc = best(c.completion)
+      rows.push([`[${c.config}] intake best`, `${Math.round(bi.reqPerSec)} cases/s at c=${bi.connections} (p50 ${Math.round(bi.p50)} ms, p99 ${Math.round(bi.p99)} ms)`])
+      rows.push([`[${c.config}] intake at ${r.result.fixedRate} req/s`, `${Math.round(c.intakeFixed.reqPerSec)} /s served, p50 ${Math.round(c.intakeFixed.p50)} ms, p99 ${Math.round(c.intakeFixed.p99)} ms`])
+      rows.push([`[${c.config}] completion best`, `${Math.round(bc.reqPerSec)} tasks/s at c=${bc.connections} (p50 ${Math.round(bc.p50)} ms, p99 ${Math.round(bc.p99)} ms)`])
+      rows.push([`[${c.config}] completion at ${r.result.fixedRate} req/s`, `${Math.round(c.completionFixed.reqPerSec)} /s served, p50 ${Math.round(c.completionFixed.p50)} ms, p99 ${Math.round(c.completionFixed.p99)} ms`])
+    }
+  }
+  if (m === 'bigdata') {
+    for (const f of r.result.figures) rows.push([`[${r.result.sizes.cases} cases] ${f.name}`, `p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.target != null ? ` (target < ${f.target})` : ''}`])
+  }
+  if (m === 'memory-100k') {
+    for (const p of r.result.points) rows.push([`server RSS with ${p.waiting} waiting cases`, `${p.rssMb} MB`])
+  }
+  if (m === 'replay-baltimore') {
+    const x = r.result
+    rows.push(['Baltimore replay', `${x.submitted} submitted at ${x.speedup}× (${x.achievedSpeedup}× achieved), ${x.closed} closed, check ${x.ok ? 'OK' : 'FAILED'}`])
   }
   if (m === 'memory') {
     for (const p of r.result.points) rows.push([`RSS at ${p.waiting} waiting`, `${p.rssMb} MB (after GC ${p.rssAfterGcMb ?? '-'} MB, heap ${p.heapUsedAfterGcMb ?? '-'} MB)`])

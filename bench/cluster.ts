@@ -1,0 +1,188 @@
+/**
+ * Real server processes for the HTTP benchmarks: a fresh SQLite file in a temp dir, or a
+ * fresh schema in PostgreSQL (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/test),
+ * and one or more `src/server.ts` children on free ports of 127.0.0.1 sharing it (as the
+ * README's "Several nodes" section runs them). Also a direct knex handle on the same database
+ * for setting up and checking (never on the measured path).
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import fs from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
+import knex, { type Knex } from 'knex'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+export interface ServerNode {
+  name: string
+  base: string
+  port: number
+  child: ChildProcess
+  /** Resident set size of the server process in MB (from /proc), or null. */
+  rssMb(): number | null
+}
+
+export interface Cluster {
+  kind: 'sqlite' | 'pg'
+  nodes: ServerNode[]
+  env: Record<string, string>
+  /** knex on the same database (setup and checks only). */
+  db: Knex
+  addNode(extraEnv?: Record<string, string>): Promise<ServerNode>
+  close(): Promise<void>
+}
+
+export interface ClusterOptions {
+  kind: 'sqlite' | 'pg'
+  nodes?: number
+  /** An existing SQLite file to serve (not removed on close). */
+  sqliteFile?: string
+  env?: Record<string, string>
+  /** Extra node arguments for the servers (e.g. --cpu-prof). */
+  nodeArgs?: string[]
+}
+
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  let dir: string | null = null
+  let schema: string | null = null
+  const env: Record<string, string> = { TOKEN_SECRET: `bench-${randomUUID()}`, ...opts.env }
+  let db: Knex
+  if (opts.kind === 'pg') {
+    schema = `bench_${randomUUID().slice(0, 8)}`
+    env.DATABASE_URL = pgUrl
+    env.DATABASE_SCHEMA = schema
+    db = knex({ client: 'pg', connection: pgUrl, searchPath: [schema], pool: { min: 0, max: 4 } })
+  } else {
+    let file = opts.sqliteFile
+    if (!file) {
+      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-bench-http-'))
+      file = path.join(dir, 'bench.sqlite')
+    }
+    env.DATABASE_URL = file
+    db = knex({ client: 'sqlite3', connection: { filename: file }, useNullAsDefault: true, pool: { min: 1, max: 1 } })
+  }
+  const nodes: ServerNode[] = []
+  const cluster: Cluster = {
+    kind: opts.kind,
+    nodes,
+    env,
+    db,
+    async addNode(extraEnv = {}) {
+      const n = await startNode(`node-${String.fromCharCode(97 + nodes.length)}`, { ...env, ...extraEnv }, opts.nodeArgs ?? [])
+      nodes.push(n)
+      return n
+    },
+    async close() {
+      await Promise.all(nodes.map((n) => stopNode(n)))
+      await db.destroy().catch(() => undefined)
+      if (schema) {
+        const admin = knex({ client: 'pg', connection: pgUrl, pool: { min: 0, max: 1 } })
+        await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]).catch(() => undefined)
+        await admin.destroy()
+      }
+      if (dir) fs.rmSync(dir, { recursive: true, force: true })
+    },
+  }
+  try {
+    // The first node migrates, seeds and deploys; the others start on the prepared database.
+    for (let i = 0; i < (opts.nodes ?? 1); i++) await cluster.addNode()
+  } catch (err) {
+    await cluster.close()
+    throw err
+  }
+  return cluster
+}
+
+async function startNode(name: string, env: Record<string, string>, nodeArgs: string[]): Promise<ServerNode> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...process.env, NODE_ID: name, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVE_UI: '0', DEMO: '1', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let output = ''
+  child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)))
+  child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)))
+  child.once('exit', (code, signal) => {
+    if (!stopping.has(child)) console.error(`bench: server ${name} exited unexpectedly (${code ?? signal}): ${output.slice(-2000)}`)
+  })
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + 120_000
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server ${name} exited: ${output}`)
+    try {
+      const r = await fetch(`${base}/health`)
+      if (r.ok) {
+        return {
+          name,
+          base,
+          port,
+          child,
+          rssMb() {
+            try {
+              const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))
+              return m ? Math.round(Number(m[1]) / 1024) : null
+            } catch {
+              return null
+            }
+          },
+        }
+      }
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200)
+  }
+  child.kill('SIGKILL')
+  throw new Error(`server ${name} did not start: ${output}`)
+}
+
+const stopping = new WeakSet<ChildProcess>()
+
+export async function stopNode(n: ServerNode) {
+  stopping.add(n.child)
+  if (n.child.exitCode !== null || n.child.signalCode) return
+  const exited = new Promise((r) => n.child.once('exit', r))
+  n.child.kill('SIGTERM')
+  const t = setTimeout(() => n.child.kill('SIGKILL'), 15_000)
+  await exited
+  clearTimeout(t)
+}
+
+export async function api(base: string, method: string, url: string, token?: string, body?: unknown) {
+  const r = await fetch(base + url, {
+    method,
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  const text = await r.text()
+  let json: any = null
+  try {
+    json = JSON.parse(text)
+  } catch {
+    json = text
+  }
+  return { status: r.status, json }
+}
+
+export async function login(base: string, username: string, password = 'demo'): Promise<string> {
+  const r = await api(base, 'POST', '/api/auth/login', undefined, { username, password })
+  if (r.status !== 200) throw new Error(`login ${username}: ${r.status} ${JSON.stringify(r.json)}`)
+  return r.json.token
+}
