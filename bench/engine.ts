@@ -32,45 +32,61 @@ const silentLogger = () => {
 // As in the durable runtime: timers never run in-process (a due-time table fires them).
 const noTimers = () => new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
 
-/** (a1) Raw, in memory: one engine object per instance, execute → wait, signal → end. */
-async function rawInMemory(sourceContext: any, n: number): Promise<number> {
+/** Steps per second of wall time, and per second of process CPU time (all threads: the
+ * SQLite thread pool included) — the CPU figure is far less sensitive to other load. */
+export interface Rate {
+  wall: number
+  cpu: number
+}
+async function measure(steps: number, fn: () => Promise<void>): Promise<Rate> {
+  const c0 = process.cpuUsage()
   const t0 = performance.now()
-  for (let i = 0; i < n; i++) {
-    const engine = new Engine({ name: 'raw', sourceContext, timers: noTimers(), Logger: silentLogger } as any)
-    const listener = new EventEmitter()
-    const execution = await engine.execute({ listener }) // step 1: runs to the user task
-    if (!execution.getPostponed().some((a: any) => a.id === 'task')) throw new Error('raw: not waiting at task')
-    const end = engine.waitFor('end')
-    execution.signal({ id: 'task' }) // step 2: runs to the end
-    await end
-  }
-  return (n * STEPS_PER_INSTANCE) / ((performance.now() - t0) / 1000)
+  await fn()
+  const wallS = (performance.now() - t0) / 1000
+  const c = process.cpuUsage(c0)
+  return { wall: steps / wallS, cpu: steps / ((c.user + c.system) / 1e6) }
+}
+
+/** (a1) Raw, in memory: one engine object per instance, execute → wait, signal → end. */
+async function rawInMemory(sourceContext: any, n: number): Promise<Rate> {
+  return measure(n * STEPS_PER_INSTANCE, async () => {
+    for (let i = 0; i < n; i++) {
+      const engine = new Engine({ name: 'raw', sourceContext, timers: noTimers(), Logger: silentLogger } as any)
+      const listener = new EventEmitter()
+      const execution = await engine.execute({ listener }) // step 1: runs to the user task
+      if (!execution.getPostponed().some((a: any) => a.id === 'task')) throw new Error('raw: not waiting at task')
+      const end = engine.waitFor('end')
+      execution.signal({ id: 'task' }) // step 2: runs to the end
+      await end
+    }
+  })
 }
 
 /**
  * (a2) Raw save/recover cycle (notes/bpmn-engine.md): execute → getState (source stripped,
  * JSON text) → stop; a NEW engine recovers it → resume → signal → end. No database.
  */
-async function rawSaveRecover(sourceContext: any, n: number): Promise<{ rate: number; stateBytes: number }> {
+async function rawSaveRecover(sourceContext: any, n: number): Promise<{ rate: Rate; stateBytes: number }> {
   let stateBytes = 0
-  const t0 = performance.now()
-  for (let i = 0; i < n; i++) {
-    const e1 = new Engine({ name: 'raw', sourceContext, timers: noTimers(), Logger: silentLogger } as any)
-    await e1.execute({ listener: new EventEmitter() })
-    const raw: any = await e1.getState()
-    for (const d of raw.definitions ?? []) delete d.source
-    const text = JSON.stringify(raw)
-    stateBytes = text.length
-    await e1.stop()
+  const rate = await measure(n * STEPS_PER_INSTANCE, async () => {
+    for (let i = 0; i < n; i++) {
+      const e1 = new Engine({ name: 'raw', sourceContext, timers: noTimers(), Logger: silentLogger } as any)
+      await e1.execute({ listener: new EventEmitter() })
+      const raw: any = await e1.getState()
+      for (const d of raw.definitions ?? []) delete d.source
+      const text = JSON.stringify(raw)
+      stateBytes = text.length
+      await e1.stop()
 
-    const e2 = new Engine({ name: 'raw', sourceContext, timers: noTimers(), Logger: silentLogger } as any)
-    e2.recover(JSON.parse(text))
-    const execution = await e2.resume({ listener: new EventEmitter() })
-    const end = e2.waitFor('end')
-    execution.signal({ id: 'task' })
-    await end
-  }
-  return { rate: (n * STEPS_PER_INSTANCE) / ((performance.now() - t0) / 1000), stateBytes }
+      const e2 = new Engine({ name: 'raw', sourceContext, timers: noTimers(), Logger: silentLogger } as any)
+      e2.recover(JSON.parse(text))
+      const execution = await e2.resume({ listener: new EventEmitter() })
+      const end = e2.waitFor('end')
+      execution.signal({ id: 'task' })
+      await end
+    }
+  })
+  return { rate, stateBytes }
 }
 
 interface VariantResult {
@@ -83,6 +99,8 @@ interface VariantResult {
   ratio: number
   ratioVsSaveRecover: number
   httpRatio: number
+  /** The same figures per second of process CPU time (steps / CPU-seconds). */
+  cpu: { raw: Figure; rawSaveRecover: Figure; durableService: Figure; durableHttp: Figure; ratio: number }
 }
 
 export async function run(): Promise<{ definitionOfStep: string; reps: number; variants: VariantResult[] }> {
@@ -94,26 +112,26 @@ export async function run(): Promise<{ definitionOfStep: string; reps: number; v
     const headers = { authorization: `Bearer ${res.json().token}` }
 
     /** (b1) Durable through the service layer: each step in its own transaction. */
-    async function durableService(key: string, n: number): Promise<number> {
-      const t0 = performance.now()
-      for (let i = 0; i < n; i++) {
-        const inst = await app.engine.start(key, { actor: 'admin' }) // step 1 (one transaction)
-        const task = await app.db('tasks').where({ instance_id: inst.id, status: 'open' }).first('id')
-        await app.tasks.complete(actor, task.id, {}) // step 2 (one transaction)
-      }
-      return (n * STEPS_PER_INSTANCE) / ((performance.now() - t0) / 1000)
+    async function durableService(key: string, n: number): Promise<Rate> {
+      return measure(n * STEPS_PER_INSTANCE, async () => {
+        for (let i = 0; i < n; i++) {
+          const inst = await app.engine.start(key, { actor: 'admin' }) // step 1 (one transaction)
+          const task = await app.db('tasks').where({ instance_id: inst.id, status: 'open' }).first('id')
+          await app.tasks.complete(actor, task.id, {}) // step 2 (one transaction)
+        }
+      })
     }
     /** (b2) Durable through HTTP (app.inject: routing, auth, schema validation, serialisation). */
-    async function durableHttp(key: string, n: number): Promise<number> {
-      const t0 = performance.now()
-      for (let i = 0; i < n; i++) {
-        const s = await app.inject({ method: 'POST', url: `/api/process-definitions/key/${key}/start`, headers, payload: {} })
-        if (s.statusCode !== 201) throw new Error(`start ${s.statusCode} ${s.body}`)
-        const taskId = s.json().activeTasks[0].id
-        const c = await app.inject({ method: 'POST', url: `/api/tasks/${taskId}/complete`, headers, payload: { data: {} } })
-        if (c.statusCode !== 200) throw new Error(`complete ${c.statusCode} ${c.body}`)
-      }
-      return (n * STEPS_PER_INSTANCE) / ((performance.now() - t0) / 1000)
+    async function durableHttp(key: string, n: number): Promise<Rate> {
+      return measure(n * STEPS_PER_INSTANCE, async () => {
+        for (let i = 0; i < n; i++) {
+          const s = await app.inject({ method: 'POST', url: `/api/process-definitions/key/${key}/start`, headers, payload: {} })
+          if (s.statusCode !== 201) throw new Error(`start ${s.statusCode} ${s.body}`)
+          const taskId = s.json().activeTasks[0].id
+          const c = await app.inject({ method: 'POST', url: `/api/tasks/${taskId}/complete`, headers, payload: { data: {} } })
+          if (c.statusCode !== 200) throw new Error(`complete ${c.statusCode} ${c.body}`)
+        }
+      })
     }
 
     const results: VariantResult[] = []
@@ -125,10 +143,10 @@ export async function run(): Promise<{ definitionOfStep: string; reps: number; v
       await rawSaveRecover(sourceContext, 100)
       await durableService(v.key, 50)
       await durableHttp(v.key, 50)
-      const raw: number[] = []
-      const save: number[] = []
-      const svc: number[] = []
-      const http: number[] = []
+      const raw: Rate[] = []
+      const save: Rate[] = []
+      const svc: Rate[] = []
+      const http: Rate[] = []
       let stateBytes = 0
       // Interleaved repetitions, so drift from other load on the machine hits every figure alike.
       for (let r = 0; r < REPS; r++) {
@@ -139,10 +157,14 @@ export async function run(): Promise<{ definitionOfStep: string; reps: number; v
         svc.push(await durableService(v.key, N_DURABLE))
         http.push(await durableHttp(v.key, N_HTTP))
       }
-      const fr = figure(raw)
-      const fs = figure(save)
-      const fd = figure(svc)
-      const fh = figure(http)
+      const wall = (xs: Rate[]) => figure(xs.map((x) => x.wall))
+      const cpu = (xs: Rate[]) => figure(xs.map((x) => x.cpu))
+      const fr = wall(raw)
+      const fs = wall(save)
+      const fd = wall(svc)
+      const fh = wall(http)
+      const cr = cpu(raw)
+      const cd = cpu(svc)
       results.push({
         variant: v.name,
         stateBytes,
@@ -153,6 +175,7 @@ export async function run(): Promise<{ definitionOfStep: string; reps: number; v
         ratio: fd.median / fr.median,
         ratioVsSaveRecover: fd.median / fs.median,
         httpRatio: fh.median / fr.median,
+        cpu: { raw: cr, rawSaveRecover: cpu(save), durableService: cd, durableHttp: cpu(http), ratio: cd.median / cr.median },
       })
     }
     return { definitionOfStep, reps: REPS, variants: results }
@@ -175,6 +198,10 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
     console.log(`  durable HTTP (SQLite): ${fmt(v.durableHttp.median)} steps/s  ${pct(v.durableHttp.spread)}  (app.inject start + complete)`)
     console.log(`  ratio: ${v.ratio.toFixed(2)}  (durable service / raw in memory; target ≥ 0.5)`)
     console.log(`  ratio vs raw save/recover: ${v.ratioVsSaveRecover.toFixed(2)}   HTTP / raw: ${v.httpRatio.toFixed(2)}`)
+    const c = v.cpu
+    console.log(
+      `  per CPU-second (less load-sensitive): raw ${fmt(c.raw.median)}, save/recover ${fmt(c.rawSaveRecover.median)}, durable ${fmt(c.durableService.median)}, HTTP ${fmt(c.durableHttp.median)} steps/s → cpu ratio: ${c.ratio.toFixed(2)}`,
+    )
   }
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path'
 import { Session } from 'node:inspector/promises'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { Engine } from 'bpmn-engine'
 import { buildBenchApp, emit, fmt, variants } from './lib.js'
 
 const N = Number(process.env.BENCH_PROFILE_N ?? 400)
@@ -67,6 +68,62 @@ export function summarise(profile: { nodes: Node[]; samples: number[]; timeDelta
   return { totalMs: total / 1000, buckets: top(buckets, 20), functions: top(fns, 25) }
 }
 
+/**
+ * Wall-time breakdown of the durable step, by wrapping bpmn-engine's Engine methods and
+ * timing every SQL statement (knex query → query-response). What is left is the runtime's
+ * own work (listeners, variables diff, JSON, building rows), the engine's run after a
+ * signal, and the event loop.
+ */
+function phaseTimer() {
+  const totals = new Map<string, { ms: number; calls: number }>()
+  const add = (k: string, ms: number) => {
+    const t = totals.get(k) ?? { ms: 0, calls: 0 }
+    t.ms += ms
+    t.calls++
+    totals.set(k, t)
+  }
+  const proto = Engine.prototype as any
+  const originals: [string, any][] = []
+  for (const m of ['execute', 'recover', 'resume', 'getState', 'stop']) {
+    const orig = proto[m]
+    originals.push([m, orig])
+    proto[m] = function (this: any, ...args: any[]) {
+      const t0 = performance.now()
+      const r = orig.apply(this, args)
+      if (r && typeof r.then === 'function') return r.finally(() => add(`engine.${m}`, performance.now() - t0))
+      add(`engine.${m}`, performance.now() - t0)
+      return r
+    }
+  }
+  const parse = JSON.parse
+  const stringify = JSON.stringify
+  JSON.parse = function (text: string, reviver?: any) {
+    const t0 = performance.now()
+    try {
+      return parse(text, reviver)
+    } finally {
+      add('JSON.parse', performance.now() - t0)
+    }
+  } as typeof JSON.parse
+  JSON.stringify = function (...args: any[]) {
+    const t0 = performance.now()
+    try {
+      return (stringify as any)(...args)
+    } finally {
+      add('JSON.stringify', performance.now() - t0)
+    }
+  } as typeof JSON.stringify
+  return {
+    add,
+    totals,
+    restore() {
+      for (const [m, orig] of originals) proto[m] = orig
+      JSON.parse = parse
+      JSON.stringify = stringify
+    },
+  }
+}
+
 export async function run() {
   const bench = await buildBenchApp()
   const { app } = bench
@@ -82,6 +139,31 @@ export async function run() {
       await app.tasks.complete(actor, task.id, {})
     }
     for (let i = 0; i < 100; i++) await once()
+
+    // 1. Phase breakdown (wall time, no profiler attached).
+    const phases = phaseTimer()
+    const started = new Map<string, number>()
+    const onQuery = (q: any) => started.set(q.__knexQueryUid, performance.now())
+    const onResponse = (_r: unknown, q: any) => {
+      const t0 = started.get(q.__knexQueryUid)
+      if (t0 != null) {
+        started.delete(q.__knexQueryUid)
+        const verb = String(q.sql ?? '').trim().split(/\s+/)[0].toLowerCase()
+        phases.add(`sql ${verb}`, performance.now() - t0)
+      }
+    }
+    app.db.on('query', onQuery).on('query-response', onResponse)
+    const tp = performance.now()
+    for (let i = 0; i < N; i++) await once()
+    const phaseWall = performance.now() - tp
+    app.db.off('query', onQuery).off('query-response', onResponse)
+    phases.restore()
+    const steps = 2 * N
+    const breakdown = [...phases.totals.entries()]
+      .map(([name, t]) => ({ name, msPerStep: t.ms / steps, callsPerStep: t.calls / steps, share: t.ms / phaseWall }))
+      .sort((a, b) => b.msPerStep - a.msPerStep)
+
+    // 2. CPU profile.
     await session.post('Profiler.enable')
     await session.post('Profiler.setSamplingInterval', { interval: 200 })
     await session.post('Profiler.start')
@@ -93,7 +175,7 @@ export async function run() {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, JSON.stringify(profile))
     const s = summarise(profile)
-    return { key: v.key, n: N, wallMs, stepsPerSec: (2 * N) / (wallMs / 1000), cpuBusyShare: s.totalMs / wallMs, profileFile: path.relative(process.cwd(), file), ...s }
+    return { key: v.key, n: N, phaseMsPerStep: phaseWall / steps, breakdown, wallMs, stepsPerSec: (2 * N) / (wallMs / 1000), cpuBusyShare: s.totalMs / wallMs, profileFile: path.relative(process.cwd(), file), ...s }
   } finally {
     session.disconnect()
     await bench.close()
@@ -101,7 +183,10 @@ export async function run() {
 }
 
 export function print(r: Awaited<ReturnType<typeof run>>) {
-  console.log(`durable path profile — ${r.n} instances of ${r.key} (2 steps each), ${fmt(r.stepsPerSec)} steps/s under the profiler`)
+  console.log(`durable path profile — ${r.n} instances of ${r.key} (2 steps each)`)
+  console.log(`  wall-time breakdown: ${fmt(r.phaseMsPerStep, 2)} ms per step (nested phases overlap: engine.resume includes the JSON.parse of nothing, sql includes waiting for the thread pool)`)
+  for (const b of r.breakdown) console.log(`    ${fmt(b.msPerStep, 3).padStart(7)} ms/step  ${(b.share * 100).toFixed(1).padStart(5)}%  ${b.callsPerStep.toFixed(1).padStart(4)} calls/step  ${b.name}`)
+  console.log(`  CPU profile: ${fmt(r.stepsPerSec)} steps/s under the profiler`)
   console.log(`  wall ${fmt(r.wallMs)} ms, main thread busy ${fmt(r.totalMs)} ms (${(r.cpuBusyShare * 100).toFixed(0)}%; the rest is waiting: SQLite thread pool, timers)`)
   console.log('  self time by package / file:')
   for (const b of r.buckets) console.log(`    ${(b.share * 100).toFixed(1).padStart(5)}%  ${fmt(b.ms).padStart(7)} ms  ${b.name}`)
