@@ -25,8 +25,7 @@ import {
   trackParams,
   trackSchema,
 } from './schemas.js'
-
-const bearer = [{ bearer: [] }]
+import { bearer } from '../lib/schemas.js'
 
 /** User tasks that may be sent back as not the unit's remit (退单). */
 export const RETURNABLE = new Set(['ut_signfor', 'ut_handle'])

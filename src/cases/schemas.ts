@@ -1,10 +1,10 @@
 import { CHANNELS, PETITIONER_TYPES, STATUSES, URGENCIES } from './service.js'
 import { LEVELS, PROCEDURES } from './routing.js'
+import { nullableString } from '../lib/schemas.js'
 
-const nullableString = { type: ['string', 'null'] } as const
 const nullableNumber = { type: ['number', 'null'] } as const
 
-export const errorRef = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } } as const
+export { errorSchema as errorRef, idParams } from '../lib/schemas.js'
 
 export const petitionerIn = {
   type: 'object',
@@ -106,7 +106,6 @@ export const caseListQuery = {
   },
 } as const
 
-export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const
 
 export const evaluationBody = {
   type: 'object',

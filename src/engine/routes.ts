@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
 import { forbidden, notFound } from '../lib/errors.js'
+import { bearer } from '../lib/schemas.js'
 import { definitionView } from './definitions.js'
 import type { InstanceRow } from './runtime.js'
 import { taskView } from '../tasks/service.js'
@@ -18,7 +19,6 @@ import {
   startBody,
 } from './schemas.js'
 
-const bearer = [{ bearer: [] }]
 const isAdmin = (a: Actor) => a.roles.includes('admin')
 
 /** A county administrator acts only on their county's versions; administrators on any. */

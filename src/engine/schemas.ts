@@ -1,12 +1,5 @@
 /** JSON Schemas of the engine routes. */
-export const errorSchema = {
-  type: 'object',
-  properties: {
-    error: { type: 'string' },
-    message: { type: 'string' },
-    details: { type: 'array', items: { type: 'object', additionalProperties: true } },
-  },
-} as const
+export { errorSchema, idParams } from '../lib/schemas.js'
 
 export const definitionSchema = {
   type: 'object',
@@ -21,7 +14,6 @@ export const definitionSchema = {
   },
 } as const
 
-export const idParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const
 export const keyParams = { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 200 } } } as const
 
 export const listDefinitionsQuery = {

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { RatesQuery } from './service.js'
 import { definitionsSchema, overviewQuery, overviewResponse, ratesQuery, ratesResponse } from './schemas.js'
+import { bearer } from '../lib/schemas.js'
 
-const bearer = [{ bearer: [] }]
 const errorRef = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } }
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef }
 

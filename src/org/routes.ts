@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import { HttpError, notFound, unauthorized } from '../lib/errors.js'
 import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
+import { bearer, nullableString, stringList } from '../lib/schemas.js'
 
-const nullableString = { type: ['string', 'null'] } as const
-const stringList = { type: 'array', items: { type: 'string' } } as const
-const bearer = [{ bearer: [] }]
 
 export const actorSchema = {
   type: 'object',

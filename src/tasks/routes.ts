@@ -1,9 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { bearer, errorSchema as errorRef } from '../lib/schemas.js'
 import { taskView } from './service.js'
 import { completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
 
-const bearer = [{ bearer: [] }]
-const errorRef = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } }
 
 export default async function taskRoutes(app: FastifyInstance) {
   const tasks = app.tasks
