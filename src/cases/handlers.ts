@@ -175,17 +175,6 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     if (row.status === 'closed') return {}
     const stage = str(ctx.inputs.stage) ?? 'resolve'
-    const task = str(ctx.inputs.task)
-    if (task) {
-      // The poller claims a timer before firing it. An unclaimed pending row whose (extended)
-      // due time is still ahead means the engine fired its old expiry while resuming for some
-      // other step: that deadline was moved, so this is not an overdue.
-      const timer = await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: `${task}_late`, status: 'pending' }).first()
-      if (timer && !timer.claimed_by && timer.due_at > nowIso()) {
-        await event(ctx, row, 'supervision_skipped', { message: '期限已延长，不督办 / the deadline was extended: no supervision', data: { stage, due: timer.due_at } })
-        return {}
-      }
-    }
     const due = stage === 'response' ? row.response_due_at : row.resolve_due_at
     await update(ctx.trx, row.id, { overdue: true })
     await ctx.trx('case_supervisions').insert({ id: randomUUID(), case_id: row.id, stage, unit: row.owner_unit, due_at: due, created_at: nowIso() })

@@ -159,6 +159,8 @@ export function alignTimers(state: unknown, dueByExecution: Map<string, string>)
       if (due && o.expireAt !== due) {
         o.expireAt = due
         if ('timeout' in o) o.timeout = Date.parse(due) - Date.now()
+        // A recovered timer takes the earlier of expireAt and its re-parsed timeDate.
+        if (typeof o.timeDate === 'string') o.timeDate = due
       }
     }
     for (const k in o) visit(o[k])
