@@ -15,9 +15,10 @@ export function t(zh: string, en: string) {
 /** Server messages are "中文 / English": show the half for the current language. */
 export function serverText(msg: string | undefined | null) {
   if (!msg) return ''
-  const i = msg.indexOf(' / ')
-  if (i < 0) return msg
-  return lang === 'zh' ? msg.slice(0, i) : msg.slice(i + 3)
+  // After a full-width bracket the separator has no leading space: "已受理（web）/ received".
+  const m = /\s?\/ /.exec(msg)
+  if (!m) return msg
+  return lang === 'zh' ? msg.slice(0, m.index) : msg.slice(m.index + m[0].length)
 }
 /** A name with an optional English variant (regions, units, categories). */
 export function named(o: { name?: string | null; nameEn?: string | null; label?: string | null; labelEn?: string | null } | null | undefined) {

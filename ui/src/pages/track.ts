@@ -1,6 +1,6 @@
 import { get, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, named, t, tr, STATUS } from '../lib/i18n.js'
+import { fmtTime, named, serverText, t, tr, STATUS } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
 import { errorBox, field, loading, toast } from '../lib/ui.js'
@@ -57,7 +57,7 @@ export async function trackPage(ctx: Ctx) {
     const c = await get<Tracked>(`/api/public/track/${encodeURIComponent(caseNo)}?code=${encodeURIComponent(code)}`)
     if (!ctx.alive()) return
     const events = c.timeline ?? c.events ?? []
-    const category = typeof c.category === 'object' && c.category ? named(c.category) : (c.categoryName ?? c.category ?? '')
+    const category = typeof c.category === 'object' && c.category ? named(c.category) : serverText(c.categoryName ?? c.category ?? '')
     const region = typeof c.region === 'object' && c.region ? named(c.region) : (c.region ?? '')
     clear(
       out,
