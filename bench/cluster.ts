@@ -75,7 +75,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
       file = path.join(dir, 'bench.sqlite')
     }
     env.DATABASE_URL = file
-    db = knex({ client: 'sqlite3', connection: { filename: file }, useNullAsDefault: true, pool: { min: 1, max: 1 } })
+    db = knex({ client: 'better-sqlite3', connection: { filename: file }, useNullAsDefault: true, pool: { min: 1, max: 1 } })
   }
   const nodes: ServerNode[] = []
   const cluster: Cluster = {
