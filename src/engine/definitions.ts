@@ -123,10 +123,14 @@ export class DefinitionStore {
   }
 
   /** The version a new instance of `key` gets for `tenant`: the county's own, else the city's. */
-  async resolve(key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<DefinitionRow> {
+  async resolve(key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<Omit<DefinitionRow, 'xml'>> {
     const tenants = tenant ? [tenant, ''] : ['']
     for (const t of tenants) {
-      const row = await trx('process_definitions').where({ key, tenant: t }).orderBy('version', 'desc').first()
+      // Not the XML: a start needs only the version's id (its parsed form is cached).
+      const row = await trx('process_definitions')
+        .where({ key, tenant: t })
+        .orderBy('version', 'desc')
+        .first('id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by')
       if (row) return row
     }
     throw notFound(`流程 ${key} / process key`)
