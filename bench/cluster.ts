@@ -5,29 +5,15 @@
  * README's "Several nodes" section runs them). Also a direct knex handle on the same database
  * for setting up and checking (never on the measured path).
  */
-import { spawn, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
-import { fileURLToPath } from 'node:url'
 import knex, { type Knex } from 'knex'
+import { startServer } from '../test/server-process.js'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 export const pgUrl = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
 
 export interface ServerNode {
   name: string
@@ -110,47 +96,21 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
 }
 
 async function startNode(name: string, env: Record<string, string>, nodeArgs: string[]): Promise<ServerNode> {
-  const port = await freePort()
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { ...process.env, NODE_ID: name, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVE_UI: '0', DEMO: '1', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const p = await startServer({ name, env, nodeArgs, timeoutMs: 120_000 })
+  p.child.once('exit', (code, signal) => {
+    if (!stopping.has(p.child)) console.error(`bench: server ${name} exited unexpectedly (${code ?? signal}): ${p.output().slice(-2000)}`)
   })
-  let output = ''
-  child.stdout!.on('data', (d) => (output = (output + d).slice(-4000)))
-  child.stderr!.on('data', (d) => (output = (output + d).slice(-4000)))
-  child.once('exit', (code, signal) => {
-    if (!stopping.has(child)) console.error(`bench: server ${name} exited unexpectedly (${code ?? signal}): ${output.slice(-2000)}`)
-  })
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 120_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server ${name} exited: ${output}`)
-    try {
-      const r = await fetch(`${base}/health`)
-      if (r.ok) {
-        return {
-          name,
-          base,
-          port,
-          child,
-          rssMb() {
-            try {
-              const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${child.pid}/status`, 'utf8'))
-              return m ? Math.round(Number(m[1]) / 1024) : null
-            } catch {
-              return null
-            }
-          },
-        }
+  return {
+    ...p,
+    rssMb() {
+      try {
+        const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${p.child.pid}/status`, 'utf8'))
+        return m ? Math.round(Number(m[1]) / 1024) : null
+      } catch {
+        return null
       }
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(200)
+    },
   }
-  child.kill('SIGKILL')
-  throw new Error(`server ${name} did not start: ${output}`)
 }
 
 const stopping = new WeakSet<ChildProcess>()

@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process'
 import fs from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { randomUUID } from 'node:crypto'
@@ -8,57 +6,9 @@ import t from 'tap'
 import knex from 'knex'
 import { onPostgres, testDatabaseUrl } from '../helper.js'
 import { noProcesses, timed } from '../fixtures/bpmn.js'
+import { api, sleep, startServer } from '../server-process.js'
 
-const root = path.resolve(import.meta.dirname, '../..')
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-/** Starts the real server (src/server.ts) as a child process and waits until /health is ok. */
-async function startServer(env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', TIMER_POLL_MS: '200', LOG_LEVEL: 'warn', SERVE_UI: '0', PROCESSES_DIR: noProcesses, DEMO: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited: ${output}`)
-    try {
-      const r = await fetch(`${base}/health`)
-      if (r.ok) return { child, base }
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 200))
-  }
-  child.kill('SIGKILL')
-  throw new Error(`server did not start: ${output}`)
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-async function api(base: string, method: string, url: string, token?: string, body?: unknown) {
-  const r = await fetch(base + url, {
-    method,
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: r.status, json: await r.json().catch(() => null) }
-}
+const serve = (env: Record<string, string>) => startServer({ name: 'crash', env: { ...env, TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses } })
 
 t.test('kill -9 with a task and a 2 s boundary timer pending: after restart the timer fires exactly once and the task completes', async (t) => {
   const env: Record<string, string> = {}
@@ -78,7 +28,7 @@ t.test('kill -9 with a task and a 2 s boundary timer pending: after restart the 
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   }
 
-  let { child, base } = await startServer(env)
+  let { child, base } = await serve(env)
   t.teardown(() => void child.kill('SIGKILL'))
   const token = (await api(base, 'POST', '/api/auth/login', undefined, { username: 'admin', password: 'demo' })).json.token
   const dep = await api(base, 'POST', '/api/process-definitions', token, { xml: timed('crashy', 'PT2S', false) })
@@ -90,7 +40,7 @@ t.test('kill -9 with a task and a 2 s boundary timer pending: after restart the 
   await new Promise((r) => child.once('exit', r))
   await sleep(3000) // past the timer's due time while no server runs
 
-  ;({ child, base } = await startServer(env))
+  ;({ child, base } = await serve(env))
   const token2 = (await api(base, 'POST', '/api/auth/login', undefined, { username: 'admin', password: 'demo' })).json.token
   let fired = 0
   for (let i = 0; i < 50 && fired === 0; i++) {

@@ -5,80 +5,14 @@
  * gives one 200 and one 409, and a node killed with timers pending leaves them to the other.
  * PostgreSQL only: SQLite is one file for one process.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import net from 'node:net'
-import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import knex, { type Knex } from 'knex'
 import { onPostgres, testDatabaseUrl } from '../helper.js'
 import { noProcesses, timed } from '../fixtures/bpmn.js'
+import { api, sleep, startServer, type ServerProcess as Node } from '../server-process.js'
 
-const root = path.resolve(import.meta.dirname, '../..')
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-    srv.on('error', reject)
-  })
-}
-
-interface Node {
-  name: string
-  child: ChildProcess
-  base: string
-}
-
-async function startNode(name: string, env: Record<string, string>): Promise<Node> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...env,
-      NODE_ID: name,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      TIMER_POLL_MS: '200',
-      LOG_LEVEL: 'warn',
-      SERVE_UI: '0',
-      PROCESSES_DIR: noProcesses,
-      DEMO: '1',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let output = ''
-  child.stdout!.on('data', (d) => (output += d))
-  child.stderr!.on('data', (d) => (output += d))
-  const base = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + 60_000
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`node ${name} exited: ${output}`)
-    try {
-      const r = await fetch(`${base}/health`)
-      if (r.ok) return { name, child, base }
-    } catch {
-      /* not listening yet */
-    }
-    await sleep(200)
-  }
-  child.kill('SIGKILL')
-  throw new Error(`node ${name} did not start: ${output}`)
-}
-
-async function api(base: string, method: string, url: string, token?: string, body?: unknown) {
-  const r = await fetch(base + url, {
-    method,
-    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  })
-  return { status: r.status, json: await r.json().catch(() => null) }
-}
+const startNode = (name: string, env: Record<string, string>) => startServer({ name, env: { ...env, TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses } })
 
 /** timer_fired history rows per instance. */
 async function firedCounts(db: Knex, ids: string[]): Promise<Map<string, number>> {

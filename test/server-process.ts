@@ -1,0 +1,76 @@
+/**
+ * The real server (src/server.ts) as a child process on a free port of 127.0.0.1, for the
+ * tests and benchmarks that need a process to kill, restart or run beside another.
+ */
+import { spawn, type ChildProcess } from 'node:child_process'
+import net from 'node:net'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+    srv.on('error', reject)
+  })
+}
+
+export interface ServerProcess {
+  name: string
+  child: ChildProcess
+  base: string
+  port: number
+  /** The last few KB the process printed (for failure messages). */
+  output(): string
+}
+
+export interface StartOptions {
+  name: string
+  env: Record<string, string>
+  /** Extra node arguments (e.g. --cpu-prof). */
+  nodeArgs?: string[]
+  timeoutMs?: number
+}
+
+/** Starts a server and resolves once `/health` answers ok; demo mode, quiet, no UI. */
+export async function startServer(opts: StartOptions): Promise<ServerProcess> {
+  const port = await freePort()
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+    cwd: root,
+    env: { ...process.env, NODE_ID: opts.name, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVE_UI: '0', DEMO: '1', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let out = ''
+  child.stdout!.on('data', (d) => (out = (out + d).slice(-4000)))
+  child.stderr!.on('data', (d) => (out = (out + d).slice(-4000)))
+  const base = `http://127.0.0.1:${port}`
+  const deadline = Date.now() + (opts.timeoutMs ?? 60_000)
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server ${opts.name} exited: ${out}`)
+    try {
+      const r = await fetch(`${base}/health`)
+      if (r.ok) return { name: opts.name, child, base, port, output: () => out }
+    } catch {
+      /* not listening yet */
+    }
+    await sleep(200)
+  }
+  child.kill('SIGKILL')
+  throw new Error(`server ${opts.name} did not start: ${out}`)
+}
+
+/** One JSON request to a server process. */
+export async function api(base: string, method: string, url: string, token?: string, body?: unknown) {
+  const r = await fetch(base + url, {
+    method,
+    headers: { ...(token && { authorization: `Bearer ${token}` }), ...(body !== undefined && { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  })
+  return { status: r.status, json: (await r.json().catch(() => null)) as any }
+}
