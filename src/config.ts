@@ -22,6 +22,8 @@ export interface Config {
   serveUi: boolean
   /** BPMN files deployed at start-up, and their forms under forms/. */
   processesDir: string
+  /** Parked engines kept in memory for their instance's next step on this node (0: none). */
+  engineCacheSize: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -38,5 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.TOKEN_SECRET,
     serveUi: env.SERVE_UI !== '0',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
+    engineCacheSize: Number(env.ENGINE_CACHE_SIZE ?? 200),
   }
 }

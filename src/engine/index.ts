@@ -105,7 +105,7 @@ declare module 'fastify' {
 export default fp<{ background: boolean }>(
   async function engineModule(app: FastifyInstance, opts) {
     const definitions = new DefinitionStore(app.db)
-    const runtime = new Runtime(app.db, definitions)
+    const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize)
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
     app.decorate('engine', new EngineService(app, definitions, runtime, poller))
     await app.register(engineRoutes)

@@ -149,6 +149,27 @@ function setVariables(ctx: StepContext, environment: any, values: Record<string,
   Object.assign(ctx.variables(), values)
 }
 
+/**
+ * Runs engine work; what the engine throws (a failing service task surfaces from signal()
+ * or execute()) fails the step with a 422 in persist, while our own HTTP errors pass through.
+ */
+async function engineRun(ctx: StepContext, fn: () => unknown) {
+  try {
+    await fn()
+  } catch (err) {
+    if (err instanceof HttpError) throw err
+    ctx.error ??= err as Error
+  }
+}
+
+/** Fires the engine's armed timer of an execution, if it has one; true when it fired. */
+function fireArmed(ctx: StepContext, executionId: string): boolean {
+  const ref = (ctx.timers as any).executing.find((r: any) => r.owner?.executionId === executionId)
+  if (!ref) return false
+  ref.callback(...ref.args)
+  return true
+}
+
 /** Sets the expiry of each armed timer in a saved engine state to its due time in the table. */
 export function alignTimers(state: unknown, dueByExecution: Map<string, string>) {
   const visit = (o: any) => {
@@ -196,10 +217,19 @@ interface StepRun {
 }
 
 /** Everything one engine step observed, in order, before it is written. */
-class StepContext {
+/**
+ * A live engine with what is wired into it once: its listener, its timers and its services
+ * all act on `ctx`, the step now running, so a cached engine can serve the next step.
+ */
+class EngineHolder {
   readonly listener = new EventEmitter()
   // Timers never run in-process: the poller fires them from the timers table.
   readonly timers = new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
+  engine!: Engine
+  ctx!: StepContext
+}
+
+class StepContext {
   readonly pending = new Set<Promise<unknown>>()
   engine!: Engine
   execution: any
@@ -222,7 +252,14 @@ class StepContext {
     readonly instance: InstanceRow,
     readonly def: LoadedDefinition,
     readonly actor: string | null,
-  ) {}
+    readonly holder: EngineHolder,
+  ) {
+    holder.ctx = this
+  }
+
+  get timers() {
+    return this.holder.timers
+  }
 
   event(type: string, api: any, data?: unknown) {
     this.history.push({
@@ -263,12 +300,15 @@ class StepContext {
  */
 export class Runtime {
   private handlers = new Map<string, Handler>()
+  private live = new Map<string, { holder: EngineHolder; revision: number }>()
   private stepListeners: StepListener[] = []
   private expressions = feelExpressions()
 
   constructor(
     private db: Db,
     readonly definitions: DefinitionStore,
+    /** How many parked engines to keep in memory for their instance's next step (0: none). */
+    private liveLimit = 200,
   ) {}
 
   registerHandler(name: string, handler: Handler) {
@@ -328,12 +368,13 @@ export class Runtime {
       ended_at: null,
       error: null,
     }
-    const ctx = new StepContext(trx, instance, def, opts.actor)
+    const holder = this.newEngine(def, instance)
+    const ctx = new StepContext(trx, instance, def, opts.actor, holder)
     ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
-    const engine = this.newEngine(def, instance, ctx)
-    ctx.engine = engine
-    this.listen(ctx)
-    ctx.execution = await engine.execute({ listener: ctx.listener, variables: { ...opts.variables } })
+    ctx.engine = holder.engine
+    await engineRun(ctx, async () => {
+      ctx.execution = await holder.engine.execute({ listener: holder.listener, variables: { ...opts.variables } })
+    })
     await ctx.settle()
     await this.persist(trx, ctx, { insert: true, depth: opts.depth ?? 0 })
     return instance
@@ -375,11 +416,7 @@ export class Runtime {
           fired = true
           return
         }
-        const ref = (ctx.timers as any).executing.find((r: any) => r.owner?.executionId === timer.execution_id)
-        if (ref) {
-          ref.callback(...ref.args)
-          fired = true
-        }
+        fired = fireArmed(ctx, timer.execution_id)
       },
     })
     if (!fired) await trx('timers').where({ id: timer.id, status: 'pending' }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
@@ -419,50 +456,88 @@ export class Runtime {
 
   private async step(trx: Trx, instance: InstanceRow, run: StepRun, depth = 0): Promise<InstanceRow> {
     const def = await this.definitions.load(instance.definition_id, trx)
-    const ctx = new StepContext(trx, instance, def, run.actor)
-    const engine = this.newEngine(def, instance, ctx)
-    ctx.engine = engine
-    this.listen(ctx)
-    const state = JSON.parse(instance.state!)
     // The timers table is the truth about due times (a deadline may have been moved there,
-    // e.g. an approved extension): the recovered engine re-arms its timers from that.
+    // e.g. an approved extension).
     const pending: { execution_id: string; due_at: string }[] = await trx('timers').where({ instance_id: instance.id, status: 'pending' }).select('execution_id', 'due_at')
-    if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
-    engine.recover(state)
-    ctx.execution = await engine.resume({ listener: ctx.listener })
+    // A live engine from this node's last step of the instance serves only if nothing changed
+    // the instance since (same revision); it is taken out, and put back only after a commit.
+    const live = this.live.get(instance.id)
+    this.live.delete(instance.id)
+    let ctx: StepContext
+    if (live && live.revision === instance.revision && live.holder.engine.state === 'running') {
+      ctx = new StepContext(trx, instance, def, run.actor, live.holder)
+      ctx.engine = live.holder.engine
+      ctx.execution = live.holder.engine.execution
+      // As a resume would: what fell due while the engine sat in memory fires now.
+      const now = nowIso()
+      for (const p of pending) if (p.due_at <= now) fireArmed(ctx, p.execution_id)
+    } else {
+      const holder = this.newEngine(def, instance)
+      ctx = new StepContext(trx, instance, def, run.actor, holder)
+      ctx.engine = holder.engine
+      const state = JSON.parse(instance.state!)
+      if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
+      holder.engine.recover(state)
+      await engineRun(ctx, async () => {
+        ctx.execution = await holder.engine.resume({ listener: holder.listener })
+      })
+    }
     await ctx.settle()
-    if (run.act) {
-      await run.act(ctx)
+    if (run.act && !ctx.error) {
+      await engineRun(ctx, () => run.act!(ctx))
       await ctx.settle()
     }
     await this.persist(trx, ctx, { insert: false, depth })
     return instance
   }
 
-  private newEngine(def: LoadedDefinition, instance: InstanceRow, ctx: StepContext): Engine {
+  private newEngine(def: LoadedDefinition, instance: InstanceRow): EngineHolder {
     const runtime = this
-    return new Engine({
+    const holder = new EngineHolder()
+    holder.engine = new Engine({
       name: instance.id,
       sourceContext: def.sourceContext,
       expressions: this.expressions,
-      timers: ctx.timers,
+      timers: holder.timers,
       Logger: silentLogger,
       extensions: {
         shuoshi(activity: any) {
           const info = def.elements.get(activity.id)
-          if (info && (info.topic || info.expression)) activity.behaviour.Service = runtime.serviceFor(info, ctx)
+          if (info && (info.topic || info.expression)) activity.behaviour.Service = runtime.serviceFor(info, holder)
           return undefined
         },
       },
     } as any)
+    this.listen(holder)
+    return holder
+  }
+
+  /** Keeps a parked engine for the instance's next step on this node, once `trx` has committed. */
+  private remember(trx: Trx, instance: InstanceRow, holder: EngineHolder) {
+    const committed = (trx as any).executionPromise as Promise<unknown> | undefined
+    if (!committed || this.liveLimit <= 0) return
+    const revision = instance.revision
+    committed.then(
+      () => {
+        this.live.delete(instance.id)
+        this.live.set(instance.id, { holder, revision })
+        // Bounded: the oldest engines go first, so memory does not grow with waiting instances.
+        for (const id of this.live.keys()) {
+          if (this.live.size <= this.liveLimit) break
+          this.live.delete(id)
+        }
+      },
+      () => undefined,
+    )
   }
 
   /** The Service of a service task: a FEEL `camunda:expression`, or a named handler. */
-  private serviceFor(info: ElementInfo, ctx: StepContext) {
+  private serviceFor(info: ElementInfo, holder: EngineHolder) {
     const runtime = this
     return function Service(activity: any) {
       return {
         execute(message: any, callback: (err: Error | null, output?: unknown) => void) {
+          const ctx = holder.ctx
           const variables = activity.environment.variables
           const fctx = feelContext({ environment: activity.environment, content: message.content })
           try {
@@ -508,13 +583,15 @@ export class Runtime {
     }
   }
 
-  private listen(ctx: StepContext) {
-    const l = ctx.listener
+  private listen(holder: EngineHolder) {
+    const l = holder.listener
     l.on('activity.start', (api: any) => {
+      const ctx = holder.ctx
       if (api.content.isMultiInstance || api.type === 'bpmn:SequenceFlow') return
       ctx.event('activity_start', api)
     })
     l.on('activity.wait', (api: any) => {
+      const ctx = holder.ctx
       const content = api.content
       if (waitingTaskTypes.has(api.type)) {
         ctx.createdTasks.set(content.executionId, this.taskFromWait(ctx, api))
@@ -535,11 +612,13 @@ export class Runtime {
       }
     })
     l.on('activity.call', (api: any) => {
+      const ctx = holder.ctx
       const info = ctx.def.elements.get(api.id)
       const called = info?.calledElement ? resolveValue(info.calledElement, feelContext({ environment: api.environment, content: api.content })) : api.content.calledElement
       ctx.calls.push({ elementId: api.id, executionId: api.content.executionId, calledElement: String(called ?? '') })
     })
     l.on('activity.timer', (api: any) => {
+      const ctx = holder.ctx
       const c = api.content
       ctx.timersArmed.set(c.executionId, {
         id: randomUUID(),
@@ -560,12 +639,14 @@ export class Runtime {
       })
     })
     l.on('activity.timeout', (api: any) => {
+      const ctx = holder.ctx
       if (api.content.state === 'cancel') return
       ctx.timersFired.add(api.content.executionId)
       ctx.event('timer_fired', api, { expireAt: api.content.expireAt, timerType: api.content.timerType })
     })
     // A multi-instance iteration that took its signal ends without an activity.end of its own.
     l.on('activity.consumed', (api: any) => {
+      const ctx = holder.ctx
       const c = api.content
       if (!c.isMultiInstance || !ctx.taskOutputs.has(c.executionId)) return
       ctx.endedExecutions.add(c.executionId)
@@ -576,6 +657,7 @@ export class Runtime {
       setVariables(ctx, api.environment, { [listName]: list })
     })
     l.on('activity.end', (api: any) => {
+      const ctx = holder.ctx
       const c = api.content
       ctx.endedExecutions.add(c.executionId)
       const output = ctx.taskOutputs.get(c.executionId)
@@ -585,15 +667,19 @@ export class Runtime {
       ctx.event('activity_end', api)
     })
     l.on('activity.discard', (api: any) => {
+      const ctx = holder.ctx
       ctx.leftExecutions.add(api.content.executionId)
     })
     l.on('activity.leave', (api: any) => {
+      const ctx = holder.ctx
       ctx.leftExecutions.add(api.content.executionId)
     })
     l.on('process.end', () => {
+      const ctx = holder.ctx
       ctx.ended = true
     })
     l.on('process.error', (api: any) => {
+      const ctx = holder.ctx
       ctx.error ??= api.content?.error ?? new Error('process error')
     })
   }
@@ -778,6 +864,7 @@ export class Runtime {
       actor: ctx.actor,
     }
     for (const l of this.stepListeners) await l(effects)
+    if (!ended) this.remember(trx, instance, ctx.holder)
 
     // Call activities: children start in the same transaction; a finished child resumes its parent.
     if (opts.depth > MAX_CALL_DEPTH) throw unprocessable('调用活动嵌套过深 / call activities nested too deep')

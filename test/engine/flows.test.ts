@@ -2,8 +2,11 @@ import t from 'tap'
 import { build, login } from '../helper.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 
+// Every flow runs twice: with parked engines reused from memory, and recovered from the database each step.
+const engineCacheSize = Number(process.env.FLOWS_ENGINE_CACHE ?? 200)
+
 async function setup(t: any) {
-  const app = await build(t, { config: { processesDir: noProcesses } })
+  const app = await build(t, { config: { processesDir: noProcesses, engineCacheSize } })
   const admin = await login(app, 'admin')
   const deploy = async (xml: string, tenant?: string) => {
     const r = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml, ...(tenant && { tenant }) } })

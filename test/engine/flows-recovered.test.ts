@@ -1,0 +1,3 @@
+// The flow tests again with no engine kept in memory: every step recovers from the database.
+process.env.FLOWS_ENGINE_CACHE = '0'
+await import('./flows.test.js')
