@@ -40,6 +40,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.TOKEN_SECRET,
     serveUi: env.SERVE_UI !== '0',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
-    engineCacheSize: Number(env.ENGINE_CACHE_SIZE ?? 200),
+    engineCacheSize: Number(env.ENGINE_CACHE_SIZE ?? 16),
   }
 }

@@ -308,7 +308,7 @@ export class Runtime {
     private db: Db,
     readonly definitions: DefinitionStore,
     /** How many parked engines to keep in memory for their instance's next step (0: none). */
-    private liveLimit = 200,
+    private liveLimit = 16,
   ) {}
 
   registerHandler(name: string, handler: Handler) {
