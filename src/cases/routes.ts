@@ -6,7 +6,7 @@ import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
 import { CITIZEN_ACTOR } from './service.js'
-import { isDuration, type CategoryRow, type RuleRow } from './routing.js'
+import { isDuration, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
 import {
   caseListQuery,
   caseSchema,
@@ -351,20 +351,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const now = nowIso()
       await app.db.transaction(async (trx) => {
         await trx('routing_rules').where({ tenant }).delete()
-        const rows = body.rules.map((r, i) => ({
-          id: r.id && /^[0-9a-f-]{36}$/.test(r.id) ? r.id : randomUUID(),
-          tenant,
-          category: r.category ?? null,
-          region: r.region ?? null,
-          owner: r.owner,
-          level: r.level ?? null,
-          procedure: r.procedure ?? null,
-          response_limit: r.responseLimit ?? null,
-          resolve_limit: r.resolveLimit ?? null,
-          sort: i,
-          updated_at: now,
-          updated_by: actor.username,
-        }))
+        const rows = body.rules.map((r, i) => ruleRow(r as RuleInput, tenant, i, actor.username, now))
         const seen = new Set<string>()
         for (const row of rows) {
           if (seen.has(row.id)) row.id = randomUUID()

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { unprocessable } from '../lib/errors.js'
 
@@ -56,6 +57,36 @@ export interface RuleRow {
 }
 
 /** The regions from the city down to `path`'s last code, keyed by level. */
+/** A routing rule as administrators write it (PUT /api/routing-rules, the seed). */
+export interface RuleInput {
+  id?: string
+  category?: string | null
+  region?: string | null
+  owner: string
+  level?: string | null
+  procedure?: string | null
+  responseLimit?: string | null
+  resolveLimit?: string | null
+}
+
+/** The row a rule is stored as; `sort` keeps the order rules are tried in. */
+export function ruleRow(r: RuleInput, tenant: string, sort: number, by: string, now: string) {
+  return {
+    id: r.id && /^[0-9a-f-]{36}$/.test(r.id) ? r.id : randomUUID(),
+    tenant,
+    category: r.category ?? null,
+    region: r.region ?? null,
+    owner: r.owner,
+    level: r.level ?? null,
+    procedure: r.procedure ?? null,
+    response_limit: r.responseLimit ?? null,
+    resolve_limit: r.resolveLimit ?? null,
+    sort,
+    updated_at: now,
+    updated_by: by,
+  }
+}
+
 export async function ancestry(db: Db | Trx, path: string): Promise<Map<string, RegionRow>> {
   const codes = path.split('/').filter(Boolean)
   const rows: RegionRow[] = await db('regions').whereIn('code', codes)

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto'
 import { nowIso, type Db } from '../lib/db.js'
+import { ruleRow } from './routing.js'
 
 /**
  * The starting category tree and routing rules (demo mode, empty tables). Deadlines are
@@ -168,20 +168,7 @@ export async function seedCases(db: Db): Promise<boolean> {
     for (let i = 0; i < rows.length; i += 50) await trx('categories').insert(rows.slice(i, i + 50)).onConflict('code').ignore()
     if (!(await trx('routing_rules').first('id'))) {
       await trx('routing_rules').insert(
-        DEFAULT_RULES.map((r, i) => ({
-          id: randomUUID(),
-          tenant: '',
-          category: r.category,
-          region: null,
-          owner: r.owner,
-          level: r.level ?? null,
-          procedure: r.procedure ?? null,
-          response_limit: r.responseLimit ?? null,
-          resolve_limit: r.resolveLimit ?? null,
-          sort: i,
-          updated_at: now,
-          updated_by: 'system',
-        })),
+        DEFAULT_RULES.map((r, i) => ruleRow(r, '', i, 'system', now)),
       )
     }
   })
