@@ -3,7 +3,6 @@ import { HttpError, notFound, unauthorized } from '../lib/errors.js'
 import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
 import { bearer, nullableString, stringList } from '../lib/schemas.js'
 
-
 export const actorSchema = {
   type: 'object',
   properties: {
@@ -55,20 +54,11 @@ const unitSchema = {
   },
 } as const
 
+/** A user as administrators list them: the actor's fields (without the region path), plus status. */
+const { regionPath: _regionPath, ...actorFields } = actorSchema.properties
 const userSchema = {
   type: 'object',
-  properties: {
-    id: { type: 'string' },
-    username: { type: 'string' },
-    displayName: { type: 'string' },
-    roles: stringList,
-    unitCode: nullableString,
-    regionCode: nullableString,
-    tenant: nullableString,
-    groups: stringList,
-    active: { type: 'boolean' },
-    createdAt: { type: 'string' },
-  },
+  properties: { ...actorFields, active: { type: 'boolean' }, createdAt: { type: 'string' } },
 } as const
 
 const code = { type: 'string', minLength: 1, maxLength: 64 } as const
