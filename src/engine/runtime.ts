@@ -189,11 +189,6 @@ export function alignTimers(state: unknown, dueByExecution: Map<string, string>)
   visit(state)
 }
 
-/** Stops a still-running engine (its stop() never settles once the run has completed). */
-async function stopEngine(engine: Engine) {
-  if (engine.state === 'running') await engine.stop()
-}
-
 /**
  * Inserts rows in chunks in the step's transaction. Not knex's batchInsert: each call of that
  * waits a 1 ms timer and wraps itself in a savepoint (2 more statements) — on SQLite ~2 ms of
@@ -231,7 +226,6 @@ class EngineHolder {
 
 class StepContext {
   readonly pending = new Set<Promise<unknown>>()
-  engine!: Engine
   execution: any
   readonly createdTasks = new Map<string, TaskRow>()
   readonly endedExecutions = new Set<string>()
@@ -259,6 +253,10 @@ class StepContext {
 
   get timers() {
     return this.holder.timers
+  }
+
+  get engine() {
+    return this.holder.engine
   }
 
   event(type: string, api: any, data?: unknown) {
@@ -371,7 +369,6 @@ export class Runtime {
     const holder = this.newEngine(def, instance)
     const ctx = new StepContext(trx, instance, def, opts.actor, holder)
     ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
-    ctx.engine = holder.engine
     await engineRun(ctx, async () => {
       ctx.execution = await holder.engine.execute({ listener: holder.listener, variables: { ...opts.variables } })
     })
@@ -466,7 +463,6 @@ export class Runtime {
     let ctx: StepContext
     if (live && live.revision === instance.revision && live.holder.engine.state === 'running') {
       ctx = new StepContext(trx, instance, def, run.actor, live.holder)
-      ctx.engine = live.holder.engine
       ctx.execution = live.holder.engine.execution
       // As a resume would: what fell due while the engine sat in memory fires now.
       const now = nowIso()
@@ -474,7 +470,6 @@ export class Runtime {
     } else {
       const holder = this.newEngine(def, instance)
       ctx = new StepContext(trx, instance, def, run.actor, holder)
-      ctx.engine = holder.engine
       const state = JSON.parse(instance.state!)
       if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
       holder.engine.recover(state)
@@ -719,8 +714,8 @@ export class Runtime {
 
   private async persist(trx: Trx, ctx: StepContext, opts: { insert: boolean; depth: number }) {
     if (ctx.error) {
+      // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
       const err = ctx.error
-      await stopEngine(ctx.engine)
       if (err instanceof HttpError) throw err
       throw unprocessable(`流程执行失败 / process execution failed: ${err.message}`)
     }
