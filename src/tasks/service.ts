@@ -128,9 +128,7 @@ export class TaskService {
   async canSee(actor: Actor, task: TaskRow, trx: Db | Trx = this.db): Promise<boolean> {
     if (isAdmin(actor)) return true
     if (task.assignee === actor.username || task.completed_by === actor.username) return true
-    const q = trx('tasks').where('tasks.id', task.id).first('tasks.id')
-    this.candidateFilter(q, actor)
-    return !!(await q)
+    return this.isCandidate(actor, task, trx)
   }
 
   private async isCandidate(actor: Actor, task: TaskRow, trx: Db | Trx): Promise<boolean> {
