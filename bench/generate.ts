@@ -154,7 +154,7 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
           ended_at: isOpen ? null : closedAt,
           completed_by: isOpen ? null : 'bench',
         })
-        candRows.push({ task_id: taskId, kind: 'group', value: group })
+        candRows.push({ task_id: taskId, kind: 'group', value: group, open: isOpen })
         tasks++
         if (isOpen) openTasks++
       }

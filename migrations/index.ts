@@ -5,6 +5,8 @@ import * as cases from './003_cases.js'
 import * as casesFlow from './004_cases_flow.js'
 import * as metrics from './005_metrics.js'
 import * as metricsCover from './005_metrics_cover.js'
+import * as taskLists from './006_task_lists.js'
+import * as caseSearch from './007_case_search.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -18,6 +20,8 @@ const migrations: Record<string, Knex.Migration> = {
   '004_cases_flow': casesFlow,
   '005_metrics': metrics,
   '005_metrics_cover': metricsCover,
+  '006_task_lists': taskLists,
+  '007_case_search': caseSearch,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

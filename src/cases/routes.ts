@@ -25,7 +25,7 @@ import {
   trackParams,
   trackSchema,
 } from './schemas.js'
-import { bearer } from '../lib/schemas.js'
+import { bearer, pageSchema } from '../lib/schemas.js'
 
 /** User tasks that may be sent back as not the unit's remit (退单). */
 export const RETURNABLE = new Set(['ut_signfor', 'ut_handle'])
@@ -156,7 +156,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         summary: '案件列表 / list cases in scope',
         security: bearer,
         querystring: caseListQuery,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: caseSchema }, total: { type: 'integer' }, next: { type: ['string', 'null'] } } } },
+        response: { 200: pageSchema(caseSchema) },
       },
     },
     async (request) => cases.list(request.actor, request.query as any),

@@ -2,9 +2,9 @@ import { randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
-import { nowIso } from '../lib/db.js'
+import { countUpTo, nowIso, wherePrefix } from '../lib/db.js'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
@@ -100,6 +100,8 @@ export const CITIZEN_ACTOR: Actor = {
   groups: ['role:admin'],
 }
 
+/** A case number or its start: county prefix, China date, optional sequence (XH20261122-0042). */
+const CASE_NO = /^[A-Za-z]{2}\d{6,8}(-\d*)?$/
 const REGION_SCOPED_ROLES = ['dispatcher', 'leader', 'supervisor', 'callback', 'county_admin', 'grid_worker', 'grid_leader']
 const PERSONAL_DATA_ROLES = ['admin', 'dispatcher', 'callback']
 const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true'
@@ -288,7 +290,7 @@ export class CaseService {
     if (prefix === null) return q
     const involved = this.involvement(actor)
     return q.where((w) => {
-      if (prefix !== '\u0000') w.where('cases.region_path', 'like', `${prefix}%`)
+      if (prefix !== '\u0000') w.where((r) => wherePrefix(this.db, r, 'cases.region_path', prefix))
       w.orWhereExists(involved)
     })
   }
@@ -406,18 +408,21 @@ export class CaseService {
     this.scope(base, actor)
     if (query.status) base.where('cases.status', query.status)
     if (query.procedure) base.where('cases.procedure', query.procedure)
-    if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere('cases.category', 'like', `${query.category}.%`))
+    if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere((x) => wherePrefix(this.db, x, 'cases.category', `${query.category}.`)))
     if (query.channel) base.where('cases.channel', query.channel)
     if (query.region) {
       const prefix = await this.app.org.regionSubtreePrefix(query.region)
-      base.where('cases.region_path', 'like', `${prefix ?? '\u0000'}%`)
+      wherePrefix(this.db, base, 'cases.region_path', prefix ?? '\u0000')
     }
     const now = nowIso()
     if (query.overdue === true) base.where((w) => w.where('cases.overdue', true).orWhere((x) => x.whereNull('cases.closed_at').where('cases.resolve_due_at', '<', now)))
     if (query.overdue === false) base.where('cases.overdue', false).where((x) => x.whereNotNull('cases.closed_at').orWhere('cases.resolve_due_at', '>=', now))
     if (query.from) base.where('cases.created_at', '>=', new Date(query.from).toISOString())
     if (query.to) base.where('cases.created_at', '<', new Date(query.to).toISOString())
-    if (query.q) {
+    if (query.q && CASE_NO.test(query.q.trim())) {
+      // A case number (or its start, as read out on the phone): the unique index, not a scan.
+      wherePrefix(this.db, base, 'cases.case_no', query.q.trim().toUpperCase())
+    } else if (query.q) {
       const like = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`
       base.where((w) =>
         w
@@ -426,7 +431,8 @@ export class CaseService {
           .orWhereRaw("cases.case_no like ? escape '\\'", [like]),
       )
     }
-    const totalRow = await base.clone().count({ n: '*' }).first()
+    // The first page says how many match, exactly up to TOTAL_CAP; later pages need not.
+    const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
     const page = base.clone().select('cases.*')
     if (query.cursor) {
       const [at, cid] = decodeCursor(query.cursor)
@@ -446,7 +452,7 @@ export class CaseService {
     const last = items[items.length - 1]
     return {
       items: items.map((r) => this.view(r, !bool(r.anonymous) && (personalAll || involvedIds.has(r.id)), names(r))),
-      total: Number(totalRow?.n ?? 0),
+      ...totalFields(total, TOTAL_CAP),
       next: more && last ? encodeCursor(last.created_at, last.id) : null,
     }
   }

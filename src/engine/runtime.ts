@@ -792,6 +792,8 @@ export class Runtime {
       // An execution that left takes its multi-instance iterations (`<id>_<n>`) with it.
       const gone = (exec: string) => ended || left.some((l) => exec === l || exec.startsWith(`${l}_`))
       const open = openRows.filter((t) => gone(t.execution_id))
+      // Task lists start from open candidate rows; the rows stay (they grant case visibility).
+      if (open.length) await trx('task_candidates').whereIn('task_id', open.map((t) => t.id)).update({ open: false })
       for (const t of open) {
         const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
         if (completed) {

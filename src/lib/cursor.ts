@@ -14,3 +14,15 @@ export function decodeCursor(cursor: string): [string, string] {
   }
   throw badRequest('cursor 无效 / invalid cursor')
 }
+
+/** Lists count their matches exactly up to here; past it they say "more than this". */
+export const TOTAL_CAP = 1000
+
+/**
+ * The paging fields for a count from `countUpTo`: `total` when exact, `totalAtLeast` (cap + 1)
+ * when there are more, neither on a later page (null: not counted).
+ */
+export function totalFields(n: number | null, cap = TOTAL_CAP): { total?: number; totalAtLeast?: number } {
+  if (n === null) return {}
+  return n > cap ? { totalAtLeast: cap + 1 } : { total: n }
+}

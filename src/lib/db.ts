@@ -54,6 +54,10 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
     })
   }
   await db.migrate.latest({ migrationSource })
+  // SQLite plans from the statistics ANALYZE leaves; without them it picked a sort over every
+  // open task for "my unit" (1M cases: 35 ms instead of 9). optimize analyses only tables
+  // whose stats are missing or stale, with a row limit (3.4 s once on a 1M-case file, ms after).
+  if (!isPostgresUrl(url)) await db.raw('PRAGMA optimize=0x10002')
   return db
 }
 
@@ -64,4 +68,28 @@ export function isPostgres(db: Db): boolean {
 /** Current time as the fixed-width ISO string every timestamp column stores. */
 export function nowIso(): string {
   return new Date().toISOString()
+}
+
+/**
+ * `column LIKE 'prefix%'` in a form each database answers from a btree index. SQLite only
+ * uses an index for LIKE under case_sensitive_like, so it gets the equivalent half-open
+ * range (exact under its BINARY collation); PostgreSQL keeps LIKE and answers it from a
+ * text_pattern_ops index (migration 007), whatever the database's collation.
+ */
+export function wherePrefix(db: Db, q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
+  if (isPostgres(db)) return q.whereRaw(`?? like ? escape '\\'`, [column, prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%'])
+  if (!prefix) return q
+  const last = prefix.charCodeAt(prefix.length - 1)
+  return q.where(column, '>=', prefix).where(column, '<', prefix.slice(0, -1) + String.fromCharCode(last + 1))
+}
+
+/**
+ * How many rows a query matches, counted no further than `cap`: an exact total for a narrow
+ * filter, "more than cap" for a broad one, where counting a million rows would cost more
+ * than the page itself. Returns cap + 1 when there are more.
+ */
+export async function countUpTo(db: Db, q: Knex.QueryBuilder, cap: number): Promise<number> {
+  const inner = q.clone().clearSelect().clearOrder().select(db.raw('1')).limit(cap + 1)
+  const row = await db.count({ n: '*' }).from(inner.as('capped')).first()
+  return Number(row?.n ?? 0)
 }

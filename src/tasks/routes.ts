@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer, errorSchema as errorRef } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, pageSchema } from '../lib/schemas.js'
 import { taskView } from './service.js'
 import { completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
 
@@ -16,7 +16,7 @@ export default async function taskRoutes(app: FastifyInstance) {
         summary: '任务列表 / list tasks (mine, my groups\', all I may see)',
         security: bearer,
         querystring: listQuery,
-        response: { 200: { type: 'object', properties: { items: { type: 'array', items: taskSchema }, total: { type: 'integer' }, next: { type: ['string', 'null'] } } } },
+        response: { 200: pageSchema(taskSchema) },
       },
     },
     async (request) => tasks.list(request.actor, request.query as any),

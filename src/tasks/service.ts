@@ -1,8 +1,8 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
-import { nowIso } from '../lib/db.js'
+import { countUpTo, nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, notFound, RevisionConflict } from '../lib/errors.js'
-import { decodeCursor, encodeCursor } from '../lib/cursor.js'
+import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
 import type { FormRegistry } from './forms.js'
@@ -104,22 +104,27 @@ export class TaskService {
     readonly forms: FormRegistry,
   ) {}
 
-  /** Restricts a task query to what `actor` receives (mirrors org's groupsMatch in SQL). */
-  private candidateFilter(q: Knex.QueryBuilder, actor: Actor) {
+  /**
+   * Restricts a task query to what `actor` receives (mirrors org's groupsMatch in SQL).
+   * `openOnly`: a list of open tasks starts from the open candidate rows (an index), not from
+   * every task the actor's groups ever had.
+   */
+  private candidateFilter(q: Knex.QueryBuilder, actor: Actor, openOnly = false) {
     const plain = actor.groups.filter((g) => !g.startsWith('role:'))
     const roles = actor.groups.filter((g) => g.startsWith('role:'))
-    q.whereExists(function () {
-      this.select(1)
-        .from('task_candidates as c')
-        .whereRaw('c.task_id = tasks.id')
-        .where(function () {
-          this.where({ 'c.kind': 'user', 'c.value': actor.username })
-          if (plain.length) this.orWhere((w) => w.where('c.kind', 'group').whereIn('c.value', plain))
-          if (roles.length)
-            this.orWhere((w) => {
-              w.where('c.kind', 'group').whereIn('c.value', roles)
-              if (actor.tenant) w.whereIn('tasks.tenant', ['', actor.tenant])
-            })
+    const mine = (kind: string, values: string[]) =>
+      function (this: Knex.QueryBuilder) {
+        this.select('c.task_id').from('task_candidates as c')
+        if (openOnly) this.where('c.open', true)
+        this.where('c.kind', kind).whereIn('c.value', values)
+      }
+    q.where((w) => {
+      w.whereIn('tasks.id', mine('user', [actor.username]))
+      if (plain.length) w.orWhereIn('tasks.id', mine('group', plain))
+      if (roles.length)
+        w.orWhere((r) => {
+          r.whereIn('tasks.id', mine('group', roles))
+          if (actor.tenant) r.whereIn('tasks.tenant', ['', actor.tenant])
         })
     })
   }
@@ -137,7 +142,7 @@ export class TaskService {
     return !!(await q)
   }
 
-  async list(actor: Actor, query: TaskQuery): Promise<{ items: TaskView[]; total: number; next: string | null }> {
+  async list(actor: Actor, query: TaskQuery): Promise<{ items: TaskView[]; total?: number; totalAtLeast?: number; next: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
     const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
     if (query.caseId) base.where('tasks.case_id', query.caseId)
@@ -146,16 +151,17 @@ export class TaskService {
     if (query.overdue === true) base.whereNotNull('tasks.due_at').where('tasks.due_at', '<', now)
     if (query.overdue === false) base.where((w) => w.whereNull('tasks.due_at').orWhere('tasks.due_at', '>=', now))
     const assigned = query.assigned ?? 'all'
+    const openOnly = (query.status ?? 'open') === 'open'
     if (assigned === 'me') base.where('tasks.assignee', actor.username)
     else if (assigned === 'candidate') {
       base.whereNull('tasks.assignee')
-      this.candidateFilter(base, actor)
+      this.candidateFilter(base, actor, openOnly)
     } else if (!isAdmin(actor)) {
       base.where((w) => {
-        w.where('tasks.assignee', actor.username).orWhere((c) => this.candidateFilter(c, actor))
+        w.where('tasks.assignee', actor.username).orWhere((c) => this.candidateFilter(c, actor, openOnly))
       })
     }
-    const totalRow = await base.clone().count({ n: '*' }).first()
+    const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
     const sortCol = query.sort === 'due' ? 'tasks.due_at' : 'tasks.created_at'
     const page = base.clone().select('tasks.*')
     if (query.sort === 'due') {
@@ -181,7 +187,7 @@ export class TaskService {
     const lastSort = last ? (query.sort === 'due' ? (last.due_at ?? '9999') : last.created_at) : ''
     return {
       items: items.map((t) => taskView(t, now)),
-      total: Number(totalRow?.n ?? 0),
+      ...totalFields(total),
       next: more && last ? encodeCursor(lastSort, last.id) : null,
     }
   }

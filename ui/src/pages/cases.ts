@@ -20,12 +20,16 @@ export async function casesPage(ctx: Ctx) {
   const body = h('div', null, loading())
   ctx.view.append(pageHead(t('案件', 'Cases')), form, body)
   try {
-    const r = await get<{ items: any[]; total?: number }>(`/api/cases${qs({ status: q.get('status'), q: q.get('q'), overdue: q.get('overdue'), limit: 50 })}`)
+    const r = await get<{ items: any[]; total?: number; totalAtLeast?: number }>(`/api/cases${qs({ status: q.get('status'), q: q.get('q'), overdue: q.get('overdue'), limit: 50 })}`)
     if (!ctx.alive()) return
     if (!r.items.length) return void clear(body, h('p', { class: 'empty' }, t('没有案件', 'No cases')))
     clear(
       body,
-      r.total !== undefined ? h('p', { class: 'muted small' }, t(`共 ${r.total} 件`, `${r.total} cases`)) : null,
+      r.total !== undefined
+        ? h('p', { class: 'muted small' }, t(`共 ${r.total} 件`, `${r.total} cases`))
+        : r.totalAtLeast !== undefined
+          ? h('p', { class: 'muted small' }, t(`超过 ${r.totalAtLeast - 1} 件，请缩小筛选范围`, `more than ${r.totalAtLeast - 1} cases; narrow the filter`))
+          : null,
       h(
         'div',
         { class: 'table-wrap card' },

@@ -23,8 +23,12 @@ export interface TaskItem {
 interface TaskList {
   items: TaskItem[]
   total?: number
+  /** Past the server's counting cap: at least this many. */
+  totalAtLeast?: number
   next?: string | null
 }
+/** A tab's count: exact, or "1000+" past the server's counting cap. */
+const countText = (r: TaskList) => (r.total !== undefined ? String(r.total) : r.totalAtLeast !== undefined ? `${r.totalAtLeast - 1}+` : String(r.items.length))
 
 const TABS = [
   { key: 'me', zh: '我的任务', en: 'Mine', query: { assigned: 'me' } },
@@ -60,12 +64,12 @@ export async function taskListPage(ctx: Ctx) {
   ctx.view.append(pageHead(t('待办任务', 'Tasks'), sortSel), tabs, list, more)
 
   let first = true
-  let shownTotal: number | null = null
+  let shownTotal: string | null = null
   async function load(cursor?: string) {
     try {
       const r = await get<TaskList>(`/api/tasks${qs({ ...tab.query, sort, limit: 50, cursor })}`)
       if (!ctx.alive()) return
-      if (!cursor && r.total !== undefined) shownTotal = r.total
+      if (!cursor) shownTotal = countText(r)
       if (first) clear(list)
       first = false
       if (r.items.length === 0 && !cursor) {
@@ -82,11 +86,11 @@ export async function taskListPage(ctx: Ctx) {
   // current tab's count is the list's own total).
   for (const x of TABS) {
     if (x.key === tabKey && shownTotal !== null) {
-      counts.get(x.key)!.textContent = String(shownTotal)
+      counts.get(x.key)!.textContent = shownTotal
       continue
     }
     get<TaskList>(`/api/tasks${qs({ ...x.query, limit: 1 })}`)
-      .then((r) => (counts.get(x.key)!.textContent = String(r.total ?? r.items.length)))
+      .then((r) => (counts.get(x.key)!.textContent = countText(r)))
       .catch(() => (counts.get(x.key)!.textContent = '?'))
   }
 }
