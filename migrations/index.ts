@@ -7,6 +7,7 @@ import * as metrics from './005_metrics.js'
 import * as metricsCover from './005_metrics_cover.js'
 import * as taskLists from './006_task_lists.js'
 import * as caseSearch from './007_case_search.js'
+import * as caseText from './008_case_text.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -22,6 +23,7 @@ const migrations: Record<string, Knex.Migration> = {
   '005_metrics_cover': metricsCover,
   '006_task_lists': taskLists,
   '007_case_search': caseSearch,
+  '008_case_text': caseText,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -2,7 +2,8 @@ import { randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
-import { countUpTo, nowIso, wherePrefix } from '../lib/db.js'
+import { countUpTo, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
+import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
@@ -423,13 +424,7 @@ export class CaseService {
       // A case number (or its start, as read out on the phone): the unique index, not a scan.
       wherePrefix(this.db, base, 'cases.case_no', query.q.trim().toUpperCase())
     } else if (query.q) {
-      const like = `%${query.q.replace(/[\\%_]/g, (c) => '\\' + c)}%`
-      base.where((w) =>
-        w
-          .whereRaw("cases.title like ? escape '\\'", [like])
-          .orWhereRaw("cases.description like ? escape '\\'", [like])
-          .orWhereRaw("cases.case_no like ? escape '\\'", [like]),
-      )
+      this.textFilter(base, query.q)
     }
     // The first page says how many match, exactly up to TOTAL_CAP; later pages need not.
     const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
@@ -455,6 +450,24 @@ export class CaseService {
       ...totalFields(total, TOTAL_CAP),
       next: more && last ? encodeCursor(last.created_at, last.id) : null,
     }
+  }
+
+  /**
+   * `q` as a substring of title, description or case number, case-insensitive, answered by the
+   * trigram indexes of migration 008 from three characters on; shorter text scans.
+   */
+  private textFilter(q: Knex.QueryBuilder, text: string) {
+    const like = `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
+    if (isPostgres(this.db)) return q.whereRaw(`${CASE_TEXT_PG} ilike ? escape '\\'`, [like])
+    if ([...text].length >= 3) {
+      return q.whereRaw('cases.id in (select case_id from cases_text where cases_text match ?)', [`"${text.replace(/"/g, '""')}"`])
+    }
+    return q.where((w) =>
+      w
+        .whereRaw("cases.title like ? escape '\\'", [like])
+        .orWhereRaw("cases.description like ? escape '\\'", [like])
+        .orWhereRaw("cases.case_no like ? escape '\\'", [like]),
+    )
   }
 
   /** Engine history of every instance of the case, and the case's own events, in order. */
