@@ -1,6 +1,7 @@
 import t from 'tap'
 import { build } from '../helper.js'
 import { call, caseByNo, openTask, petition, step } from '../api.js'
+import { process } from '../fixtures/bpmn.js'
 
 // Regression: a unit's task list read every task its group had ever been offered (1M cases:
 // "my unit" p99 1.8 s). Candidate rows now carry `open`, cleared in the step that ends the task.
@@ -47,4 +48,30 @@ t.test('task lists sort by due date with undated tasks last, and page through ev
   t.equal(new Set(seen.map((x) => x.id)).size, seen.length, 'no task twice')
   const dues = seen.map((x) => x.dueAt ?? '9999')
   t.same(dues, [...dues].sort(), 'ordered by due date, undated last')
+})
+
+t.test('a role group reaches the city’s tasks and its own county’s, not another county’s', async (t) => {
+  const app = await build(t)
+  const xml = process('role_task', '<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="u"/><userTask id="u" name="调度 Dispatch" camunda:candidateGroups="role:dispatcher"/><sequenceFlow id="f2" sourceRef="u" targetRef="e"/><endEvent id="e"/>')
+  const ids: Record<string, string> = {}
+  for (const [who, tenant] of [['admin', ''], ['guangyang-admin', 'guangyang'], ['xianghe-admin', 'xianghe']] as const) {
+    t.equal((await call(app, who, 'POST', '/api/process-definitions', { xml, ...(tenant && { tenant }) })).status, 201)
+    const r = await call(app, who, 'POST', '/api/process-definitions/key/role_task/start', { ...(tenant && { tenant }) })
+    t.equal(r.status, 201, JSON.stringify(r.body))
+    ids[tenant || 'city'] = (await app.db('tasks').where({ instance_id: r.body.id }).first('id')).id
+  }
+  const listed = async (user: string, qs: string) => new Set((await call(app, user, 'GET', `/api/tasks?${qs}`)).body.items.map((x: any) => x.id))
+  for (const qs of ['assigned=candidate', 'assigned=all']) {
+    const gy = await listed('guangyang-dispatcher', qs)
+    t.ok(gy.has(ids.city) && gy.has(ids.guangyang), `${qs}: a county dispatcher gets the city’s and their county’s`)
+    t.notOk(gy.has(ids.xianghe), `${qs}: not another county’s`)
+    const city = await listed('dispatcher', qs)
+    t.ok(city.has(ids.city) && city.has(ids.guangyang) && city.has(ids.xianghe), `${qs}: the city dispatcher gets them all`)
+  }
+  t.equal((await call(app, 'guangyang-dispatcher', 'GET', `/api/tasks/${ids.xianghe}`)).status, 404)
+  // Claimed by one person, the task is theirs in "mine" and still in their "all".
+  t.equal((await call(app, 'guangyang-dispatcher', 'POST', `/api/tasks/${ids.guangyang}/claim`)).status, 200)
+  t.ok((await listed('guangyang-dispatcher', 'assigned=me')).has(ids.guangyang))
+  t.ok((await listed('guangyang-dispatcher', 'assigned=all')).has(ids.guangyang))
+  t.notOk((await listed('guangyang-dispatcher', 'assigned=candidate')).has(ids.guangyang), 'no longer up for claiming')
 })
