@@ -98,6 +98,7 @@ export async function run() {
       { name: 'case search: words, common (q)', user: 'dispatcher', url: `/api/cases?q=${encodeURIComponent('噪音、积水')}&limit=50`, target: 50 },
       { name: 'case search: two characters (q)', user: 'dispatcher', url: `/api/cases?q=${encodeURIComponent('井盖')}&limit=50`, target: 50 },
       { name: 'case search: county user (scoped)', user: 'xianghe-admin', url: '/api/cases?limit=50', target: 50 },
+      { name: 'case search: department officer (own)', user: 'env-officer', url: '/api/cases?limit=50', target: 50 },
       { name: 'rates: a month, a county', user: 'admin', url: '/api/metrics/rates?from=2026-03&to=2026-03&region=xianghe', target: 200 },
       { name: 'rates: a month, a county, by township', user: 'admin', url: '/api/metrics/rates?from=2026-03&to=2026-03&region=xianghe&groupBy=region', target: 200 },
       { name: 'rates: a year by month, city', user: 'admin', url: '/api/metrics/rates?from=2025-12&to=2026-11&groupBy=month', target: null },
