@@ -172,16 +172,21 @@ export class CaseService {
       throw forbidden('不能在您的辖区以外登记案件 / you cannot register a case outside your area')
     }
     const anonymous = !!input.petitioner.anonymous
+    const now = new Date()
+    const tenant = region.tenant ?? ''
+    // PostgreSQL: the number is drawn in a short transaction of its own. Drawn inside intake,
+    // the counter row stayed locked for the whole step, so every node's intakes of a county
+    // and day queued behind each other. A failed intake leaves a gap in the day's numbers.
+    // (SQLite has one writer anyway: there it stays in the intake and rolls back with it.)
+    const drawn = isPostgres(this.db) ? await this.db.transaction((t) => nextCaseNo(t, tenant, now)) : null
     return this.db.transaction(async (trx) => {
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
       const regions = await ancestry(trx, region.path)
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
-      const now = new Date()
       const nowS = now.toISOString()
-      const tenant = region.tenant ?? ''
-      const caseNo = await nextCaseNo(trx, tenant, now)
+      const caseNo = drawn ?? (await nextCaseNo(trx, tenant, now))
       const id = randomUUID()
       const responseDue = addDuration(now, r.responseLimit)
       const resolveDue = addDuration(now, r.resolveLimit)
