@@ -51,6 +51,33 @@ t.test('parallel gateway forks and joins', async (t) => {
   t.same(ids(await get(inst.id)), ['after'])
 })
 
+t.test('a branch not taken still reaches a parallel join downstream, through a task and its boundary event', async (t) => {
+  // bpmn-elements' discard wave is cut where nothing downstream acts on it (src/engine/model.ts);
+  // a parallel join does: it waits for every incoming flow to be taken or discarded.
+  const { deploy, start, get, complete } = await setup(t)
+  await deploy(
+    bpmn(
+      'dead_path',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="gw"/>
+       <exclusiveGateway id="gw" default="fb"/>
+       <sequenceFlow id="fa" sourceRef="gw" targetRef="t1"><conditionExpression xsi:type="tFormalExpression">=x = 1</conditionExpression></sequenceFlow>
+       <sequenceFlow id="fb" sourceRef="gw" targetRef="t2"/>
+       <userTask id="t1"/><userTask id="t2"/>
+       <boundaryEvent id="late" attachedToRef="t1" cancelActivity="false"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>
+       <sequenceFlow id="d1" sourceRef="t1" targetRef="join"/><sequenceFlow id="d2" sourceRef="t2" targetRef="join"/><sequenceFlow id="d3" sourceRef="late" targetRef="join"/>
+       <parallelGateway id="join"/><sequenceFlow id="f" sourceRef="join" targetRef="after"/><userTask id="after"/>
+       <sequenceFlow id="g" sourceRef="after" targetRef="end"/><endEvent id="end"/>`,
+    ),
+  )
+  const inst = await start('dead_path', { x: 2 })
+  t.same(ids(inst), ['t2'])
+  await complete(inst.activeTasks[0].id)
+  const now = await get(inst.id)
+  t.same(ids(now), ['after'], 'the join heard of the branch that was not taken')
+  await complete(now.activeTasks[0].id)
+  t.equal((await get(inst.id)).status, 'completed')
+})
+
 t.test('inclusive gateway takes every branch whose FEEL condition holds', async (t) => {
   const { deploy, start } = await setup(t)
   await deploy(
