@@ -1,4 +1,4 @@
-import { evaluate, SyntaxError as FeelSyntaxError } from 'feelin'
+import { evaluate, parseExpression, SyntaxError as FeelSyntaxError } from 'feelin'
 
 /**
  * FEEL is the one expression language of Shuoshi diagrams. A Camunda 8 style leading `=`
@@ -43,9 +43,64 @@ export function feelSyntaxError(body: string): string | null {
   }
 }
 
+const simpleName = /^[A-Za-z_][A-Za-z0-9_]*$/
+const keywords = new Set([
+  'true', 'false', 'null', 'not', 'and', 'or', 'between', 'in', 'instance', 'of', 'if', 'then', 'else', 'for', 'return',
+  'some', 'every', 'satisfies', 'function', 'external',
+])
+
+/**
+ * The names a FEEL body can read from its context (every identifier of its parse tree),
+ * or null when it does not parse on its own. Kept per body text: feelin parses the text
+ * on every evaluation, and the diagrams use a few dozen bodies.
+ */
+const namesByBody = new Map<string, Set<string> | null>()
+function namesOf(body: string): Set<string> | null {
+  let names = namesByBody.get(body)
+  if (names !== undefined) return names
+  try {
+    names = new Set<string>()
+    const found = names
+    parseExpression(body, {}, undefined).iterate({
+      enter(node) {
+        if (node.type.isError) throw new Error('parse error')
+        if (node.name === 'Identifier' || node.name === 'VariableName' || node.name === 'Name') found.add(body.slice(node.from, node.to))
+      },
+    })
+  } catch {
+    names = null
+  }
+  if (namesByBody.size > 5000) namesByBody.clear()
+  namesByBody.set(body, names)
+  return names
+}
+
+/**
+ * The part of a context a body can read. feelin copies (and converts) the whole context on
+ * every evaluation, the engine's message content and environment included: ~half the cost
+ * of evaluating `=handlerGroup` against a case's variables. Only when every key is a plain
+ * name; other keys (`a b`, `a-b`) take part in how feelin splits the text into names.
+ */
+function contextFor(body: string, context: Record<string, unknown>): Record<string, unknown> {
+  const names = namesOf(body)
+  if (!names) return context
+  const lean: Record<string, unknown> = {}
+  for (const key in context) {
+    if (!simpleName.test(key)) return context
+    if (names.has(key)) lean[key] = context[key]
+  }
+  return lean
+}
+
 /** Evaluates a FEEL body; a FEEL null becomes undefined-safe null. */
 export function evalFeel(body: string, context: Record<string, unknown>): unknown {
-  return toPlain(evaluate(body, context).value)
+  // A bare variable name holding text, a boolean, null or a finite number is its own value
+  // (what feelin returns for it, without parsing): `=handlerGroup`, `=responseDue`.
+  if (simpleName.test(body) && !keywords.has(body) && Object.hasOwn(context, body)) {
+    const v = context[body]
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v
+  }
+  return toPlain(evaluate(body, contextFor(body, context)).value)
 }
 
 /** FEEL temporal values become ISO strings, so they can be stored and compared as text. */
