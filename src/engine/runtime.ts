@@ -833,7 +833,9 @@ export class Runtime {
     if (ended) {
       await trx('timers').where({ instance_id: instance.id, status: 'pending' }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
       await trx('subscriptions').where({ instance_id: instance.id }).delete()
-    } else if (left.length) {
+    } else if (left.length && !opts.insert) {
+      // (A new instance has no rows of its own yet but those written above, which already
+      // leave out what left.)
       await trx('timers')
         .where({ instance_id: instance.id, status: 'pending' })
         .where((q) => q.whereIn('parent_execution_id', left).orWhereIn('execution_id', left))
