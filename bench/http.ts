@@ -36,7 +36,7 @@ export const intakeBody = JSON.stringify({
   regionCode: 'xh-anping-v01-g1',
   petitioner: { type: 'person', anonymous: true },
 })
-const completeBody = JSON.stringify({ data: { signOutcome: 'accept', firstReply: '已联系 (bench)' } })
+export const completeBody = JSON.stringify({ data: { signOutcome: 'accept', firstReply: '已联系 (bench)' } })
 
 export interface LoadFigure {
   label: string

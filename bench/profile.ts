@@ -5,6 +5,11 @@
  * The .cpuprofile is written under bench/results/ (open it in Chrome DevTools or speedscope).
  *
  *   node --import tsx bench/profile.ts        (BENCH_PROFILE_N=400, BENCH_PROFILE_KEY=bench_simple)
+ *
+ * BENCH_PROFILE_KEY=ordinary profiles what bench/http.ts loads, through the HTTP stack
+ * (`app.inject`): intake (POST /api/cases, the ordinary procedure started to ut_signfor) and
+ * completing the sign-for task of a case made 32 intakes earlier (POST /api/tasks/:id/complete,
+ * so the engine is recovered from the database as in the HTTP bench, not found parked).
  */
 import fs from 'node:fs'
 import path from 'node:path'
@@ -12,7 +17,9 @@ import { Session } from 'node:inspector/promises'
 import { performance } from 'node:perf_hooks'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Engine } from 'bpmn-engine'
+import type { FastifyInstance } from 'fastify'
 import { buildBenchApp, emit, fmt, variants } from './lib.js'
+import { completeBody, intakeBody } from './http.js'
 
 const N = Number(process.env.BENCH_PROFILE_N ?? 400)
 const KEY = process.env.BENCH_PROFILE_KEY ?? 'bench_simple'
@@ -124,21 +131,67 @@ function phaseTimer() {
   }
 }
 
+/** The two HTTP steps of bench/http.ts, in process: one intake, one completion of an older case. */
+async function ordinarySteps(app: FastifyInstance) {
+  const login = async (username: string) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
+  const dispatcher = await login('dispatcher')
+  const admin = await login('admin')
+  const post = async (url: string, token: string, payload: string, expect: number) => {
+    const r = await app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload })
+    if (r.statusCode !== expect) throw new Error(`${url}: ${r.statusCode} ${r.body}`)
+    return r.json()
+  }
+  const waiting: string[] = []
+  const cpu = { intake: 0, complete: 0, intakes: 0, completions: 0 }
+  const timed = async (kind: 'intake' | 'complete', fn: () => Promise<unknown>) => {
+    const c0 = process.cpuUsage()
+    await fn()
+    const c = process.cpuUsage(c0)
+    cpu[kind] += (c.user + c.system) / 1000
+    if (kind === 'intake') cpu.intakes++
+    else cpu.completions++
+  }
+  return {
+    cpu,
+    async once() {
+      await timed('intake', async () => {
+        const c = await post('/api/cases', dispatcher, intakeBody, 201)
+        waiting.push(c.activeTasks.find((t: any) => t.elementId === 'ut_signfor').id)
+      })
+      if (waiting.length > 32) {
+        const id = waiting.shift()!
+        await timed('complete', () => post(`/api/tasks/${id}/complete`, admin, completeBody, 200))
+      }
+    },
+  }
+}
+
 export async function run() {
-  const bench = await buildBenchApp()
+  const ordinary = KEY === 'ordinary'
+  const bench = await buildBenchApp({ processes: ordinary })
   const { app } = bench
   const session = new Session()
   session.connect()
   try {
-    const v = variants.find((x) => x.key === KEY) ?? variants[0]
-    await app.engine.deploy(v.xml, { actor: 'admin' })
-    const actor = (await app.org.login('admin', 'demo'))!.user
-    const once = async () => {
-      const inst = await app.engine.start(v.key, { actor: 'admin' })
-      const task = await app.db('tasks').where({ instance_id: inst.id, status: 'open' }).first('id')
-      await app.tasks.complete(actor, task.id, {})
+    const v = ordinary ? { key: 'ordinary' } : (variants.find((x) => x.key === KEY) ?? variants[0])
+    let once: () => Promise<void>
+    let cpu: { intake: number; complete: number; intakes: number; completions: number } | null = null
+    if (ordinary) {
+      const steps = await ordinarySteps(app)
+      once = steps.once
+      cpu = steps.cpu
+    } else {
+      const simple = v as (typeof variants)[number]
+      await app.engine.deploy(simple.xml, { actor: 'admin' })
+      const actor = (await app.org.login('admin', 'demo'))!.user
+      once = async () => {
+        const inst = await app.engine.start(simple.key, { actor: 'admin' })
+        const task = await app.db('tasks').where({ instance_id: inst.id, status: 'open' }).first('id')
+        await app.tasks.complete(actor, task.id, {})
+      }
     }
     for (let i = 0; i < 100; i++) await once()
+    if (cpu) Object.assign(cpu, { intake: 0, complete: 0, intakes: 0, completions: 0 })
 
     // 1. Phase breakdown (wall time, no profiler attached).
     const phases = phaseTimer()
@@ -175,7 +228,10 @@ export async function run() {
     fs.mkdirSync(path.dirname(file), { recursive: true })
     fs.writeFileSync(file, JSON.stringify(profile))
     const s = summarise(profile)
-    return { key: v.key, n: N, phaseMsPerStep: phaseWall / steps, breakdown, wallMs, stepsPerSec: (2 * N) / (wallMs / 1000), cpuBusyShare: s.totalMs / wallMs, profileFile: path.relative(process.cwd(), file), ...s }
+    // CPU of the process (all threads: GC helpers too) per intake and per completion, over
+    // both runs (the second under the profiler, which adds its own cost).
+    const cpuMs = cpu && { intake: cpu.intake / cpu.intakes, complete: cpu.complete / cpu.completions }
+    return { key: v.key, n: N, phaseMsPerStep: phaseWall / steps, breakdown, wallMs, stepsPerSec: (2 * N) / (wallMs / 1000), cpuBusyShare: s.totalMs / wallMs, cpuMs, profileFile: path.relative(process.cwd(), file), ...s }
   } finally {
     session.disconnect()
     await bench.close()
@@ -186,6 +242,7 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
   console.log(`durable path profile — ${r.n} instances of ${r.key} (2 steps each)`)
   console.log(`  wall-time breakdown: ${fmt(r.phaseMsPerStep, 2)} ms per step (nested phases overlap: engine.resume includes the JSON.parse of nothing, sql includes waiting for the thread pool)`)
   for (const b of r.breakdown) console.log(`    ${fmt(b.msPerStep, 3).padStart(7)} ms/step  ${(b.share * 100).toFixed(1).padStart(5)}%  ${b.callsPerStep.toFixed(1).padStart(4)} calls/step  ${b.name}`)
+  if (r.cpuMs) console.log(`  process CPU per step: intake ${fmt(r.cpuMs.intake, 1)} ms, completion ${fmt(r.cpuMs.complete, 1)} ms (both runs)`)
   console.log(`  CPU profile: ${fmt(r.stepsPerSec)} steps/s under the profiler`)
   console.log(`  wall ${fmt(r.wallMs)} ms, main thread busy ${fmt(r.totalMs)} ms (${(r.cpuBusyShare * 100).toFixed(0)}%; the rest is waiting: SQLite thread pool, timers)`)
   console.log('  self time by package / file:')
