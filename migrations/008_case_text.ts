@@ -21,7 +21,8 @@ export async function up(knex: Knex): Promise<void> {
   if (knex.client.config.client === 'pg') {
     if (!(await hasTrgm(knex))) {
       try {
-        await knex.raw('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public')
+        // In a savepoint: a failure must not abort the migration's transaction.
+        await knex.transaction((t) => t.raw('CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public'))
       } catch {
         // Another node created it at the same moment, or this role may not: checked below.
       }
