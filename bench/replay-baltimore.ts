@@ -8,9 +8,10 @@
  *  - intake by the city dispatcher (POST /api/cases, channel from MethodReceived, category
  *    from SRType as src/metrics/import-baltimore.ts maps it, region: a demo-city grid chosen
  *    by the request's neighbourhood, since live routing needs the demo city's units);
- *  - then, per case, its open tasks: ut_dispatch by the dispatcher (to the unit the rule would
- *    have picked), ut_signfor and ut_handle by the owning unit's handler (admin here, who
- *    receives every task), the evaluation by the callback clerk (POST /api/cases/:id/evaluation);
+ *  - then, per case, its open tasks: ut_dispatch (a case no routing rule covers) to the urban
+ *    bureau of the case's county, ut_signfor and ut_handle by the owning unit — all by admin, who
+ *    receives every task (the city dispatcher is not a candidate for a county centre's dispatch,
+ *    and gets 404 for it) — and the evaluation by the callback clerk;
  *  - at the end: every submitted request is exactly one case (its SRRecordID in the title),
  *    every case closed, no open task, no running instance, no pending timer, no failed timer.
  *
@@ -126,15 +127,18 @@ export async function run() {
           res = await api(base, 'POST', `/api/cases/${caseId}/evaluation`, callback, { resolved: true, satisfaction: 'satisfied', comment: 'replay' })
           if (res.status === 200) stats.evaluations++
         } else {
+          // A case nobody's rule covers waits for its nearest centre's dispatcher (the county's
+          // or a township's, not always the city's): admin receives every task, and sends it
+          // to the urban bureau of the case's own county.
           const data =
             task.elementId === 'ut_dispatch'
-              ? { targetUnit: 'xianghe-urban', dispatchNote: 'replay' }
+              ? { targetUnit: `${c.tenant ?? 'langfang'}-urban`, dispatchNote: 'replay' }
               : task.elementId === 'ut_signfor'
                 ? { signOutcome: 'accept', firstReply: 'replay' }
                 : task.elementId === 'ut_handle'
                   ? { outcome: 'resolved', result: 'replay: resolved' }
                   : {}
-          res = await api(base, 'POST', `/api/tasks/${task.id}/complete`, task.elementId === 'ut_dispatch' ? dispatcher : admin, { data })
+          res = await api(base, 'POST', `/api/tasks/${task.id}/complete`, admin, { data })
         }
         if (res.status === 200) {
           stats.completions++
