@@ -2,7 +2,7 @@ import { randomUUID, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
-import { countUpTo, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
+import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
@@ -486,7 +486,7 @@ export class CaseService {
    * trigram indexes of migration 008 from three characters on; shorter text scans.
    */
   private textFilter(q: Knex.QueryBuilder, text: string) {
-    const like = `%${text.replace(/[\\%_]/g, (c) => '\\' + c)}%`
+    const like = `%${escapeLike(text)}%`
     if (isPostgres(this.db)) return q.whereRaw(`${CASE_TEXT_PG} ilike ? escape '\\'`, [like])
     if ([...text].length >= 3) {
       return q.whereRaw('cases.id in (select case_id from cases_text where cases_text match ?)', [`"${text.replace(/"/g, '""')}"`])

@@ -111,6 +111,9 @@ export function nowIso(): string {
   return new Date().toISOString()
 }
 
+/** Text with LIKE's wildcards and escape character escaped, for `… LIKE ? ESCAPE '\\'`. */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' + c)
+
 /**
  * `column LIKE 'prefix%'` in a form each database answers from a btree index. SQLite only
  * uses an index for LIKE under case_sensitive_like, so it gets the equivalent half-open
@@ -118,7 +121,7 @@ export function nowIso(): string {
  * text_pattern_ops index (migration 007), whatever the database's collation.
  */
 export function wherePrefix(db: Db, q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
-  if (isPostgres(db)) return q.whereRaw(`?? like ? escape '\\'`, [column, prefix.replace(/[\\%_]/g, (c) => '\\' + c) + '%'])
+  if (isPostgres(db)) return q.whereRaw(`?? like ? escape '\\'`, [column, escapeLike(prefix) + '%'])
   if (!prefix) return q
   const last = prefix.charCodeAt(prefix.length - 1)
   return q.where(column, '>=', prefix).where(column, '<', prefix.slice(0, -1) + String.fromCharCode(last + 1))

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { isPostgres, type Db } from '../lib/db.js'
+import { isPostgres, wherePrefix, type Db } from '../lib/db.js'
 import { badRequest, forbidden } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import { DEFAULT_DEFINITIONS, mergeDefinitions, SETTINGS_KEY, type MetricDefinitions } from './definitions.js'
@@ -94,7 +94,6 @@ const addCounts = (a: Counts, b: Counts) => {
 }
 
 /** `x` with LIKE's wildcards escaped (used with `escape '\'`). */
-const escapeLike = (x: string) => x.replace(/[\\%_]/g, (c) => '\\' + c)
 
 // ── periods ─────────────────────────────────────────────────────────────────────
 
@@ -282,16 +281,13 @@ export class MetricsService {
       if (f.monthTo) q.where('month', '<=', f.monthTo)
     }
     if (f.prefix) {
-      // A subtree is region_path LIKE 'prefix%'. SQLite's LIKE cannot use the index (it is
-      // case-insensitive), so there the same set is written as the byte range [prefix, prefix'):
-      // every path ends with '/', and '0' is the character after '/'.
-      if (this.pg) q.whereRaw(`region_path LIKE ? ESCAPE '\\'`, [escapeLike(f.prefix) + '%'])
-      else q.where('region_path', '>=', f.prefix).where('region_path', '<', f.prefix.slice(0, -1) + '0')
+      // A subtree, in the form each database answers from an index.
+      wherePrefix(this.db, q, 'region_path', f.prefix)
     }
     if (f.department) q.where('department', f.department)
     if (f.category) {
       const c = f.category
-      q.where((w) => w.where('category', c).orWhereRaw(`category LIKE ? ESCAPE '\\'`, [escapeLike(c) + '.%']))
+      q.where((w) => w.where('category', c).orWhere((x) => wherePrefix(this.db, x, 'category', `${c}.`)))
     }
     return q
   }

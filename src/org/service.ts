@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
-import { nowIso, type Db, type Trx } from '../lib/db.js'
+import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
 import { conflict, forbidden, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
@@ -150,8 +150,7 @@ export const userView = (u: Row): UserView => ({
 
 /** `%"value"%` with LIKE's wildcards escaped, to find one element of a JSON text list. */
 function jsonListContains(q: any, column: string, value: string) {
-  const escaped = JSON.stringify(value).replace(/[\\%_]/g, (c) => '\\' + c)
-  return q.whereRaw(`?? like ? escape '\\'`, [column, `%${escaped}%`])
+  return q.whereRaw(`?? like ? escape '\\'`, [column, `%${escapeLike(JSON.stringify(value))}%`])
 }
 
 /** The materialised path of a region, or null when there is no such region. */
