@@ -56,7 +56,6 @@ export interface RuleRow {
   updated_by: string | null
 }
 
-/** The regions from the city down to `path`'s last code, keyed by level. */
 /** A routing rule as administrators write it (PUT /api/routing-rules, the seed). */
 export interface RuleInput {
   id?: string
@@ -87,6 +86,7 @@ export function ruleRow(r: RuleInput, tenant: string, sort: number, by: string, 
   }
 }
 
+/** The regions from the city down to `path`'s last code, keyed by level. */
 export async function ancestry(db: Db | Trx, path: string): Promise<Map<string, RegionRow>> {
   const codes = path.split('/').filter(Boolean)
   const rows: RegionRow[] = await db('regions').whereIn('code', codes)

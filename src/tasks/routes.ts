@@ -3,7 +3,6 @@ import { bearer, errorSchema as errorRef, pageSchema } from '../lib/schemas.js'
 import { taskView } from './service.js'
 import { completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
 
-
 export default async function taskRoutes(app: FastifyInstance) {
   const tasks = app.tasks
 
