@@ -4,153 +4,140 @@
  * deploys xianghe's own version; a xianghe case then follows the new flow while a guangyang
  * case keeps the city default.
  */
-import t from 'tap'
-import { build } from '../helper.js'
-import { browserUnavailable, buildUiOnce, openBrowser, uiLogin } from './browser.js'
+import { uiLogin } from './browser.js'
+import { browserTest } from './browser-test.js'
 import { call, caseByNo, petition, step } from '../api.js'
 
-const why = browserUnavailable()
-if (why) t.skip(`browser tests skipped: ${why}`)
-else
-  t.test('xianghe admin adds an approval step to the ordinary flow; only xianghe cases follow it', async (t) => {
-    await buildUiOnce()
-    const app = await build(t, { config: { serveUi: true } })
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const s = await openBrowser(app)
-    t.teardown(async () => {
-      if (!t.passing()) await s.shot('FAILED-modeler-county-flow').catch(() => {})
-      await s.close()
-    })
-    const { page, base } = s
-    page.setDefaultTimeout(10_000)
+browserTest('xianghe admin adds an approval step to the ordinary flow; only xianghe cases follow it', { name: 'modeler-county-flow' }, async (t, app, s) => {
+  const { page, base } = s
 
-    await uiLogin(page, base, 'xianghe-admin')
-    await page.waitForURL(/\/admin\/processes/)
-    const ordinary = page.locator('[data-testid=process-ordinary]')
-    await ordinary.waitFor()
-    t.match(await ordinary.textContent(), /市级默认/, 'the city default version is listed')
-    await s.shot('01-admin-process-list')
+  await uiLogin(page, base, 'xianghe-admin')
+  await page.waitForURL(/\/admin\/processes/)
+  const ordinary = page.locator('[data-testid=process-ordinary]')
+  await ordinary.waitFor()
+  t.match(await ordinary.textContent(), /市级默认/, 'the city default version is listed')
+  await s.shot('01-admin-process-list')
 
-    // Open the city default in the modeler (a county edits a copy; deploying makes its own version).
-    await ordinary.locator('[data-testid=version-row][data-tenant=""] [data-testid=edit-version]').first().click()
-    await page.waitForSelector('.djs-element[data-element-id="svc_resolve"]')
-    t.equal(await page.locator('[data-testid=deploy-tenant]').inputValue(), 'xianghe', 'a county admin deploys only for their county')
+  // Open the city default in the modeler (a county edits a copy; deploying makes its own version).
+  await ordinary.locator('[data-testid=version-row][data-tenant=""] [data-testid=edit-version]').first().click()
+  await page.waitForSelector('.djs-element[data-element-id="svc_resolve"]')
+  t.equal(await page.locator('[data-testid=deploy-tenant]').inputValue(), 'xianghe', 'a county admin deploys only for their county')
 
-    // Make room between the outcome gateway and "record result" with the space tool…
-    const gw = (await page.locator('.djs-shape[data-element-id="gw_outcome"]').boundingBox())!
-    const resolve = (await page.locator('.djs-shape[data-element-id="svc_resolve"]').boundingBox())!
-    const gapX = (gw.x + gw.width + resolve.x) / 2
-    const y = resolve.y + resolve.height / 2
-    const step100 = resolve.width * 1.6
-    await page.click('.djs-palette .entry.bpmn-icon-space-tool')
-    await page.mouse.move(gapX, y - 60)
-    await page.mouse.down()
-    await page.mouse.move(gapX + step100 / 2, y - 60, { steps: 5 })
-    await page.mouse.move(gapX + step100, y - 60, { steps: 5 })
-    await page.mouse.up()
+  // Make room between the outcome gateway and "record result" with the space tool…
+  const gw = (await page.locator('.djs-shape[data-element-id="gw_outcome"]').boundingBox())!
+  const resolve = (await page.locator('.djs-shape[data-element-id="svc_resolve"]').boundingBox())!
+  const gapX = (gw.x + gw.width + resolve.x) / 2
+  const y = resolve.y + resolve.height / 2
+  const step100 = resolve.width * 1.6
+  await page.click('.djs-palette .entry.bpmn-icon-space-tool')
+  await page.mouse.move(gapX, y - 60)
+  await page.mouse.down()
+  await page.mouse.move(gapX + step100 / 2, y - 60, { steps: 5 })
+  await page.mouse.move(gapX + step100, y - 60, { steps: 5 })
+  await page.mouse.up()
 
-    // …then drop a new task onto the "resolved" flow: bpmn-js splits the flow around it.
-    const flow = (await page.locator('.djs-connection[data-element-id="f_resolved"]').boundingBox())!
-    const before = await page.locator('.djs-shape').count()
-    await page.click('.djs-palette .entry.bpmn-icon-task')
-    await page.mouse.move(flow.x + flow.width / 2 - 20, flow.y + flow.height / 2, { steps: 4 })
-    await page.mouse.move(flow.x + flow.width / 2, flow.y + flow.height / 2, { steps: 4 })
-    await page.mouse.click(flow.x + flow.width / 2, flow.y + flow.height / 2)
-    t.equal(await page.locator('.djs-shape').count(), before + 1, 'a task was added')
-    // Direct editing opens on the new task: name it.
-    await page.waitForSelector('.djs-direct-editing-parent', { state: 'visible' })
-    await page.keyboard.type('领导审核')
-    await page.click('.djs-container svg', { position: { x: 10, y: 10 } })
-    const task = page.locator('.djs-shape', { hasText: '领导审核' })
-    await task.waitFor()
-    const newId = (await task.getAttribute('data-element-id'))!
-    /** Clicks an element until bpmn-js shows it selected (a click right after an edit can be swallowed). */
-    const select = async (id: string) => {
-      for (let i = 0; i < 5; i++) {
-        await page.locator(`.djs-shape[data-element-id="${id}"]`).click()
-        try {
-          await page.waitForSelector(`.djs-element.selected[data-element-id="${id}"]`, { timeout: 1000 })
-          return
-        } catch {
-          await page.waitForTimeout(200)
-        }
+  // …then drop a new task onto the "resolved" flow: bpmn-js splits the flow around it.
+  const flow = (await page.locator('.djs-connection[data-element-id="f_resolved"]').boundingBox())!
+  const before = await page.locator('.djs-shape').count()
+  await page.click('.djs-palette .entry.bpmn-icon-task')
+  await page.mouse.move(flow.x + flow.width / 2 - 20, flow.y + flow.height / 2, { steps: 4 })
+  await page.mouse.move(flow.x + flow.width / 2, flow.y + flow.height / 2, { steps: 4 })
+  await page.mouse.click(flow.x + flow.width / 2, flow.y + flow.height / 2)
+  t.equal(await page.locator('.djs-shape').count(), before + 1, 'a task was added')
+  // Direct editing opens on the new task: name it.
+  await page.waitForSelector('.djs-direct-editing-parent', { state: 'visible' })
+  await page.keyboard.type('领导审核')
+  await page.click('.djs-container svg', { position: { x: 10, y: 10 } })
+  const task = page.locator('.djs-shape', { hasText: '领导审核' })
+  await task.waitFor()
+  const newId = (await task.getAttribute('data-element-id'))!
+  /** Clicks an element until bpmn-js shows it selected (a click right after an edit can be swallowed). */
+  const select = async (id: string) => {
+    for (let i = 0; i < 5; i++) {
+      await page.locator(`.djs-shape[data-element-id="${id}"]`).click()
+      try {
+        await page.waitForSelector(`.djs-element.selected[data-element-id="${id}"]`, { timeout: 1000 })
+        return
+      } catch {
+        await page.waitForTimeout(200)
       }
-      throw new Error(`could not select ${id}`)
     }
+    throw new Error(`could not select ${id}`)
+  }
 
-    // Turn it into a user task through the context pad.
-    await select(newId)
-    await page.click('.djs-context-pad .entry[data-action="replace"]')
-    await page.click('.djs-popup [data-id="replace-with-user-task"]')
-    const userTask = page.locator('.djs-shape', { hasText: '领导审核' })
-    await userTask.waitFor()
-    const utId = (await userTask.getAttribute('data-element-id'))!
+  // Turn it into a user task through the context pad.
+  await select(newId)
+  await page.click('.djs-context-pad .entry[data-action="replace"]')
+  await page.click('.djs-popup [data-id="replace-with-user-task"]')
+  const userTask = page.locator('.djs-shape', { hasText: '领导审核' })
+  await userTask.waitFor()
+  const utId = (await userTask.getAttribute('data-element-id'))!
 
-    // The administrator first offers the step to a unit nobody works in (the county court):
-    // the server refuses the deployment and the problem shows on the element itself.
-    await page.waitForSelector('[data-testid=group-picker]:not([hidden])')
-    await page.selectOption('[data-testid=pick-unit]', 'xianghe-court')
-    await page.click('[data-testid=add-group]')
-    await page.waitForSelector('[data-testid=group-chips] .chip')
-    s.expectHttpError(400, '/api/process-definitions')
-    await page.click('[data-testid=deploy]')
-    await page.waitForSelector('[data-testid=deploy-error]')
-    const overlay = page.locator(`.problem-overlay[data-element-id="${utId}"]`)
-    await overlay.waitFor()
-    t.match(await overlay.textContent(), /xianghe-court|没有|nobody|无人/, 'the problem is drawn on the new user task')
-    t.equal(await page.locator(`.djs-element.has-problem[data-element-id="${utId}"]`).count(), 1, 'the element is marked')
-    await s.shot('02-modeler-validation-problem')
-    const defsBefore = await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary')
-    t.notOk(defsBefore.body.some((d: any) => d.tenant === 'xianghe'), 'nothing was deployed')
+  // The administrator first offers the step to a unit nobody works in (the county court):
+  // the server refuses the deployment and the problem shows on the element itself.
+  await page.waitForSelector('[data-testid=group-picker]:not([hidden])')
+  await page.selectOption('[data-testid=pick-unit]', 'xianghe-court')
+  await page.click('[data-testid=add-group]')
+  await page.waitForSelector('[data-testid=group-chips] .chip')
+  s.expectHttpError(400, '/api/process-definitions')
+  await page.click('[data-testid=deploy]')
+  await page.waitForSelector('[data-testid=deploy-error]')
+  const overlay = page.locator(`.problem-overlay[data-element-id="${utId}"]`)
+  await overlay.waitFor()
+  t.match(await overlay.textContent(), /xianghe-court|没有|nobody|无人/, 'the problem is drawn on the new user task')
+  t.equal(await page.locator(`.djs-element.has-problem[data-element-id="${utId}"]`).count(), 1, 'the element is marked')
+  await s.shot('02-modeler-validation-problem')
+  const defsBefore = await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary')
+  t.notOk(defsBefore.body.some((d: any) => d.tenant === 'xianghe'), 'nothing was deployed')
 
-    // Fix it: remove that group and give the step to the leaders instead.
-    await select(utId)
-    await page.click('[data-testid=group-chips] .chip button')
-    await page.waitForSelector('[data-testid=group-chips] .chip', { state: 'detached' })
-    await page.selectOption('[data-testid=pick-unit]', '')
-    await page.selectOption('[data-testid=pick-role]', 'leader')
-    await page.click('[data-testid=add-group]')
-    await page.waitForSelector('[data-testid=group-chips] .chip')
-    t.match(await page.locator('[data-testid=group-chips]').textContent(), /role:leader/)
-    await page.click('[data-testid=deploy]')
-    await page.waitForSelector('[data-testid=deploy-ok]')
-    t.equal(await page.locator('.problem-overlay').count(), 0, 'problems cleared')
-    await s.shot('03-modeler-deployed')
+  // Fix it: remove that group and give the step to the leaders instead.
+  await select(utId)
+  await page.click('[data-testid=group-chips] .chip button')
+  await page.waitForSelector('[data-testid=group-chips] .chip', { state: 'detached' })
+  await page.selectOption('[data-testid=pick-unit]', '')
+  await page.selectOption('[data-testid=pick-role]', 'leader')
+  await page.click('[data-testid=add-group]')
+  await page.waitForSelector('[data-testid=group-chips] .chip')
+  t.match(await page.locator('[data-testid=group-chips]').textContent(), /role:leader/)
+  await page.click('[data-testid=deploy]')
+  await page.waitForSelector('[data-testid=deploy-ok]')
+  t.equal(await page.locator('.problem-overlay').count(), 0, 'problems cleared')
+  await s.shot('03-modeler-deployed')
 
-    const defs = await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary')
-    const mine = defs.body.find((d: any) => d.tenant === 'xianghe')
-    t.ok(mine, 'xianghe has its own ordinary version')
-    t.equal(mine.deployedBy, 'xianghe-admin')
-    void newId
+  const defs = await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary')
+  const mine = defs.body.find((d: any) => d.tenant === 'xianghe')
+  t.ok(mine, 'xianghe has its own ordinary version')
+  t.equal(mine.deployedBy, 'xianghe-admin')
+  void newId
 
-    // A xianghe case goes through the new approval step…
-    const xh = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
-    const gy = await petition(app, { description: '小区门口垃圾无人清运', category: 'environment.garbage', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } })
-    const xc = await caseByNo(app, xh.caseNo)
-    const gc = await caseByNo(app, gy.caseNo)
-    for (const [c, user] of [
-      [xc, 'anping-v01'],
-      [gc, 'xinyuan-v01'],
-    ] as const) {
-      await step(app, c.id, 'ut_signfor', user, { signOutcome: 'accept', firstReply: '已联系' })
-      await step(app, c.id, 'ut_handle', user, { outcome: 'resolved', result: '已清运' })
-    }
-    const xAfter = (await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body
-    const gAfter = (await call(app, 'admin', 'GET', `/api/cases/${gc.id}`)).body
-    t.same(xAfter.activeTasks.map((x: any) => x.elementId), [utId], 'the xianghe case waits for the leader approval')
-    t.same(xAfter.activeTasks[0].candidateGroups, ['role:leader'])
-    t.equal(gAfter.status, 'awaiting_evaluation', 'the guangyang case follows the city default')
-    t.notOk(gAfter.activeTasks.some((x: any) => x.elementId === utId))
+  // A xianghe case goes through the new approval step…
+  const xh = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const gy = await petition(app, { description: '小区门口垃圾无人清运', category: 'environment.garbage', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const xc = await caseByNo(app, xh.caseNo)
+  const gc = await caseByNo(app, gy.caseNo)
+  for (const [c, user] of [
+    [xc, 'anping-v01'],
+    [gc, 'xinyuan-v01'],
+  ] as const) {
+    await step(app, c.id, 'ut_signfor', user, { signOutcome: 'accept', firstReply: '已联系' })
+    await step(app, c.id, 'ut_handle', user, { outcome: 'resolved', result: '已清运' })
+  }
+  const xAfter = (await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body
+  const gAfter = (await call(app, 'admin', 'GET', `/api/cases/${gc.id}`)).body
+  t.same(xAfter.activeTasks.map((x: any) => x.elementId), [utId], 'the xianghe case waits for the leader approval')
+  t.same(xAfter.activeTasks[0].candidateGroups, ['role:leader'])
+  t.equal(gAfter.status, 'awaiting_evaluation', 'the guangyang case follows the city default')
+  t.notOk(gAfter.activeTasks.some((x: any) => x.elementId === utId))
 
-    // The case page shows where the xianghe case stands on its own diagram.
-    await page.goto(`${base}/cases/${xc.id}`)
-    await page.waitForSelector(`.djs-element.state-active[data-element-id="${utId}"]`)
-    t.equal(await page.locator('.djs-element.state-done[data-element-id="ut_handle"]').count(), 1, 'handled step marked done')
-    await page.waitForSelector('[data-testid=timeline] li')
-    await s.shot('04-case-diagram-xianghe')
+  // The case page shows where the xianghe case stands on its own diagram.
+  await page.goto(`${base}/cases/${xc.id}`)
+  await page.waitForSelector(`.djs-element.state-active[data-element-id="${utId}"]`)
+  t.equal(await page.locator('.djs-element.state-done[data-element-id="ut_handle"]').count(), 1, 'handled step marked done')
+  await page.waitForSelector('[data-testid=timeline] li')
+  await s.shot('04-case-diagram-xianghe')
 
-    await step(app, xc.id, utId, 'xianghe-leader', {})
-    t.equal((await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body.status, 'awaiting_evaluation', 'after approval the xianghe case goes on')
+  await step(app, xc.id, utId, 'xianghe-leader', {})
+  t.equal((await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body.status, 'awaiting_evaluation', 'after approval the xianghe case goes on')
 
-    t.same(s.errors, [], 'no console errors')
-  })
+  t.same(s.errors, [], 'no console errors')
+})

@@ -1,0 +1,34 @@
+/**
+ * The frame of every browser test (kept apart from browser.ts, which bench/ui-tasklist.ts
+ * imports too: importing tap there would start a tap run inside the benchmark).
+ */
+import type { FastifyInstance } from 'fastify'
+import t, { type Test } from 'tap'
+import { build } from '../helper.js'
+import { browserUnavailable, buildUiOnce, openBrowser, type Session } from './browser.js'
+
+/**
+ * A tap test in Chromium against an app serving the built UI on a free port: the page waits
+ * up to 10 s, a failing test leaves a `FAILED-<name>` screenshot, and where no browser can
+ * run the test is skipped with the reason.
+ */
+export function browserTest(
+  title: string,
+  opts: { name: string; viewport?: { width: number; height: number }; mobile?: boolean },
+  fn: (t: Test, app: FastifyInstance, s: Session) => Promise<void>,
+) {
+  const why = browserUnavailable()
+  if (why) return t.skip(`browser tests skipped: ${why}`)
+  return t.test(title, async (t) => {
+    await buildUiOnce()
+    const app = await build(t, { config: { serveUi: true } })
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    const s = await openBrowser(app, opts)
+    t.teardown(async () => {
+      if (!t.passing()) await s.shot(`FAILED-${opts.name}`).catch(() => {})
+      await s.close()
+    })
+    s.page.setDefaultTimeout(10_000)
+    await fn(t, app, s)
+  })
+}
