@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Ajv, type ValidateFunction } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 
 /** A form-js schema (the subset our forms use). */
 export interface FormSchema {
@@ -66,7 +66,42 @@ export function toJsonSchema(form: FormSchema): Record<string, unknown> {
     }
   }
   visit(form.components)
-  return { type: 'object', properties, required, additionalProperties: true }
+  // Only what the form declares: a field it does not have would otherwise become a process
+  // variable (a handler moving its own deadline, or choosing who evaluates its work).
+  return { type: 'object', properties, required, additionalProperties: false }
+}
+
+/** A Camunda 7 generated form (`camunda:formData`) as the same kind of JSON Schema. */
+export function formFieldsSchema(fields: { id: string; type?: string; required?: boolean; values?: string[] }[]): Record<string, unknown> {
+  const properties: Record<string, unknown> = {}
+  const required: string[] = []
+  for (const f of fields) {
+    if (!f.id) continue
+    switch (f.type) {
+      case 'long':
+        properties[f.id] = { type: 'integer' }
+        break
+      case 'boolean':
+        properties[f.id] = { type: 'boolean' }
+        break
+      case 'enum':
+        properties[f.id] = { enum: f.values ?? [] }
+        break
+      default:
+        properties[f.id] = { type: 'string', maxLength: 10000 }
+    }
+    if (f.required) required.push(f.id)
+  }
+  return { type: 'object', properties, required, additionalProperties: false }
+}
+
+/** 400 details from ajv errors: each names the field that is wrong, unknown fields included. */
+export function formErrors(errors: ErrorObject[] | null | undefined): { field: string | null; message: string | undefined }[] {
+  return (errors ?? []).map((e) => {
+    const params = e.params as { missingProperty?: string; additionalProperty?: string }
+    if (e.keyword === 'additionalProperties') return { field: params.additionalProperty ?? null, message: '表单未声明此字段 / the form does not declare this field' }
+    return { field: e.instancePath.replace(/^\//, '') || params.missingProperty || null, message: e.message }
+  })
 }
 
 /** Forms named by `camunda:formKey="shuoshi:<name>"`, loaded from processes/forms/<name>.form. */
@@ -85,6 +120,11 @@ export class FormRegistry {
   add(name: string, schema: FormSchema) {
     const jsonSchema = toJsonSchema(schema)
     this.forms.set(name, { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) })
+  }
+
+  /** Compiles a JSON Schema with the registry's ajv (for forms declared in a diagram). */
+  compile(schema: Record<string, unknown>): ValidateFunction {
+    return this.ajv.compile(schema)
   }
 
   /** The form for a task's form key, or undefined when the key names no form of ours. */
