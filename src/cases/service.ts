@@ -88,18 +88,21 @@ export const STATUS_NAMES: Record<string, string> = {
   closed: '已办结 / Closed',
 }
 
-/** Everyone who acts for the platform rather than as a logged-in user (citizens, timers). */
-export const CITIZEN_ACTOR: Actor = {
+/**
+ * A citizen acting through a public route. No staff role and no group: it can do only what a
+ * public route grants it explicitly, for the one case whose tracking code it proved.
+ */
+export const CITIZEN_ACTOR: Actor = Object.freeze({
   id: 'citizen',
   username: 'citizen',
   displayName: '群众 / Citizen',
-  roles: ['admin'],
+  roles: Object.freeze(['citizen']) as unknown as string[],
   unitCode: null,
   regionCode: null,
   regionPath: '',
   tenant: null,
-  groups: ['role:admin'],
-}
+  groups: Object.freeze([]) as unknown as string[],
+})
 
 /** A case number or its start: county prefix, China date, optional sequence (XH20261122-0042). */
 const CASE_NO = /^[A-Za-z]{2}\d{6,8}(-\d*)?$/
@@ -614,7 +617,14 @@ export class CaseService {
     return this.db.transaction(async (trx) => {
       const task: TaskRow | undefined = await trx('tasks').where({ case_id: row.id, status: 'open', element_id: 'ut_evaluate' }).first()
       if (!task) throw conflict('案件当前不在待评价状态 / the case is not awaiting an evaluation')
-      await this.app.tasks.complete(actor, task.id, { resolved: input.resolved, satisfaction: input.satisfaction, comment: input.comment ?? '', evaluationSource: source }, { trx })
+      // The citizen proved the tracking code of this case, which grants this one task; callback
+      // staff are checked as the task's candidates like any other completion.
+      await this.app.tasks.complete(
+        actor,
+        task.id,
+        { resolved: input.resolved, satisfaction: input.satisfaction, comment: input.comment ?? '' },
+        { trx, platform: { evaluationSource: source }, authorised: source === 'citizen' },
+      )
       return (await trx('cases').where({ id: row.id }).first()) as CaseRow
     })
   }
