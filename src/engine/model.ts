@@ -24,7 +24,7 @@ export interface ElementInfo {
   calledElement?: string
   multiInstance?: boolean
   /** camunda:formData fields of a user task (Camunda 7's generated forms): what its data may hold. */
-  formFields?: { id: string; type?: string; required?: boolean; values?: string[] }[]
+  formFields?: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]
 }
 
 export interface PreparedDefinition {
@@ -175,9 +175,10 @@ function walk(container: any, out: Map<string, ElementInfo>) {
       multiInstance: !!loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics',
       formFields: formData?.fields?.map((f: any) => ({
         id: f.id,
+        label: f.label,
         type: f.type,
         required: (f.validation?.constraints ?? []).some((c: any) => c.name === 'required'),
-        values: f.type === 'enum' ? (f.values ?? []).map((v: any) => String(v.id)) : undefined,
+        values: f.type === 'enum' ? (f.values ?? []).map((v: any) => ({ id: String(v.id), name: v.name })) : undefined,
       })),
     }
     out.set(el.id, info)

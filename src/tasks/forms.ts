@@ -71,28 +71,24 @@ export function toJsonSchema(form: FormSchema): Record<string, unknown> {
   return { type: 'object', properties, required, additionalProperties: false }
 }
 
-/** A Camunda 7 generated form (`camunda:formData`) as the same kind of JSON Schema. */
-export function formFieldsSchema(fields: { id: string; type?: string; required?: boolean; values?: string[] }[]): Record<string, unknown> {
-  const properties: Record<string, unknown> = {}
-  const required: string[] = []
-  for (const f of fields) {
-    if (!f.id) continue
-    switch (f.type) {
-      case 'long':
-        properties[f.id] = { type: 'integer' }
-        break
-      case 'boolean':
-        properties[f.id] = { type: 'boolean' }
-        break
-      case 'enum':
-        properties[f.id] = { enum: f.values ?? [] }
-        break
-      default:
-        properties[f.id] = { type: 'string', maxLength: 10000 }
-    }
-    if (f.required) required.push(f.id)
+/**
+ * A Camunda 7 generated form (`camunda:formData` fields) as a form-js schema, so the browser
+ * renders it and the server checks it like any form of ours.
+ */
+export function formFromFields(fields: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]): FormSchema {
+  const type = (t?: string) => (t === 'long' ? 'number' : t === 'boolean' ? 'checkbox' : t === 'enum' ? 'select' : t === 'date' ? 'datetime' : 'textfield')
+  return {
+    type: 'default',
+    components: fields
+      .filter((f) => f.id)
+      .map((f) => ({
+        key: f.id,
+        type: type(f.type),
+        label: f.label ?? f.id,
+        ...(f.required && { validate: { required: true } }),
+        ...(f.type === 'enum' && { values: (f.values ?? []).map((v) => ({ label: v.name ?? v.id, value: v.id })) }),
+      })),
   }
-  return { type: 'object', properties, required, additionalProperties: false }
 }
 
 /** 400 details from ajv errors: each names the field that is wrong, unknown fields included. */
@@ -118,13 +114,13 @@ export class FormRegistry {
   }
 
   add(name: string, schema: FormSchema) {
-    const jsonSchema = toJsonSchema(schema)
-    this.forms.set(name, { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) })
+    this.forms.set(name, this.build(name, schema))
   }
 
-  /** Compiles a JSON Schema with the registry's ajv (for forms declared in a diagram). */
-  compile(schema: Record<string, unknown>): ValidateFunction {
-    return this.ajv.compile(schema)
+  /** A form with its JSON Schema compiled, not registered under a key (forms a diagram declares). */
+  build(name: string, schema: FormSchema): Form {
+    const jsonSchema = toJsonSchema(schema)
+    return { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) }
   }
 
   /** The form for a task's form key, or undefined when the key names no form of ours. */

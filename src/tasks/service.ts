@@ -5,8 +5,7 @@ import { badRequest, conflict, forbidden, notFound, RevisionConflict } from '../
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
-import type { ValidateFunction } from 'ajv'
-import { formErrors, formFieldsSchema, type FormRegistry } from './forms.js'
+import { formErrors, formFromFields, type Form, type FormRegistry } from './forms.js'
 
 export interface TaskView {
   id: string
@@ -81,7 +80,7 @@ export class TaskService {
   private caseSummaryProvider: ((caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) | null = null
   private actionProviders: ((task: TaskRow) => string[])[] = []
   private dataChecks: ((trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>)[] = []
-  private fieldValidators = new Map<string, ValidateFunction>()
+  private declaredForms = new Map<string, Form>()
 
   /** The cases module tells tasks how to summarise a case for a task page. */
   setCaseSummaryProvider(fn: (caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) {
@@ -241,22 +240,28 @@ export class TaskService {
    * variables, so nobody sets a variable through a task that its form does not offer.
    */
   async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db) {
-    const validate = this.forms.forKey(task.form_key)?.validate ?? (await this.declaredFields(task, trx))
+    const { validate } = await this.formFor(task, trx)
     if (!validate(data)) throw badRequest('表单数据不合法 / the form data is invalid', formErrors(validate.errors))
     for (const check of this.dataChecks) await check(trx, task, data)
   }
 
-  /** The validator of a task's diagram-declared fields, compiled once per definition version and element. */
-  private async declaredFields(task: TaskRow, trx: Db | Trx): Promise<ValidateFunction> {
+  /**
+   * The form a task declares: its `shuoshi:<name>` form, else one made from its diagram's
+   * `camunda:formData` fields (compiled once per definition version and element), else the
+   * empty form, which takes no data.
+   */
+  async formFor(task: TaskRow, trx: Db | Trx = this.db): Promise<Form> {
+    const own = this.forms.forKey(task.form_key)
+    if (own) return own
     const found = await this.runtime.taskElement(trx, task)
     const key = `${found?.definitionId}\u0000${task.element_id}`
-    let v = this.fieldValidators.get(key)
-    if (!v) {
-      v = this.forms.compile(formFieldsSchema(found?.element?.formFields ?? []))
-      if (this.fieldValidators.size > 1000) this.fieldValidators.clear()
-      this.fieldValidators.set(key, v)
+    let form = this.declaredForms.get(key)
+    if (!form) {
+      form = this.forms.build(task.form_key ?? task.element_id, formFromFields(found?.element?.formFields ?? []))
+      if (this.declaredForms.size > 1000) this.declaredForms.clear()
+      this.declaredForms.set(key, form)
     }
-    return v
+    return form
   }
 
   /**

@@ -82,6 +82,36 @@ t.test('task data', async (t) => {
     t.equal((await call(app, 'admin', 'POST', `/api/tasks/${inst.activeTasks[0].id}/complete`, { data: {} })).status, 200)
   })
 
+  t.test('a diagram\'s camunda:formData fields are the form of its task', async (t) => {
+    const xml = `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
+      <process id="fields" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/>
+      <userTask id="u" camunda:assignee="admin"><extensionElements><camunda:formData>
+        <camunda:formField id="pass" label="是否通过" type="boolean"><camunda:validation><camunda:constraint name="required"/></camunda:validation></camunda:formField>
+        <camunda:formField id="detail" label="说明" type="string"/>
+      </camunda:formData></extensionElements></userTask>
+      <sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/></process></definitions>`
+    t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml })).status, 201)
+    const inst = (await call(app, 'admin', 'POST', '/api/process-definitions/key/fields/start', {})).body
+    const task = (await call(app, 'admin', 'GET', `/api/tasks/${inst.activeTasks[0].id}`)).body
+    t.same(
+      task.form.schema.components.map((c: any) => [c.key, c.type, c.label]),
+      [
+        ['pass', 'checkbox', '是否通过'],
+        ['detail', 'textfield', '说明'],
+      ],
+      'the task page gets a form to render',
+    )
+    const wrongType = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { pass: 'yes' } })
+    t.equal(wrongType.status, 400)
+    const extra = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { pass: true, tenant: 'guangyang' } })
+    t.same(extra.body.details?.map((d: any) => d.field), ['tenant'])
+    const missing = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { detail: 'x' } })
+    t.same(missing.body.details?.map((d: any) => d.field), ['pass'], 'a required field is required')
+    t.equal((await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { pass: true, detail: '同意' } })).status, 200)
+    const done = (await call(app, 'admin', 'GET', `/api/process-instances/${inst.id}`)).body
+    t.same([done.state, done.variables.pass, done.variables.detail], ['completed', true, '同意'])
+  })
+
   t.test('a county diagram whose form field names a platform variable is refused at deploy', async (t) => {
     const xml = `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
       <process id="sneaky" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/>
