@@ -188,6 +188,10 @@ export class CaseService {
       const regions = await ancestry(trx, region.path)
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
+      // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
+      // centre's dispatcher decides instead, and the event says which unit the rule named.
+      const unstaffed = r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
+      if (unstaffed) r.owner = null
       const nowS = now.toISOString()
       const caseNo = drawn ?? (await nextCaseNo(trx, tenant, now))
       const id = randomUUID()
@@ -243,7 +247,7 @@ export class CaseService {
         actor: opts.actor?.username ?? null,
         to: 'received',
         message: `已受理（${input.channel}）/ received via ${input.channel}`,
-        data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null },
+        data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
         public: true,
       })
       const county = centres.byLevel.get('county')

@@ -206,6 +206,31 @@ t.test('dispatch targets', async (t) => {
     t.equal(r.body.details[0].field, 'targetUnit')
   })
 
+  t.test('a routing rule naming a unit with no staff left new cases waiting for nobody', async (t) => {
+    const p2 = await petition(app, { description: '整条街停电', category: 'utilities.power', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+    const c2 = await caseByNo(app, p2.caseNo)
+    t.equal(c2.ownerUnit, null, 'not owned by the unstaffed county power company')
+    t.same(
+      c2.activeTasks.map((x: any) => [x.elementId, x.candidateGroups]),
+      [['ut_dispatch', ['dispatcher@xh-anping-centre']]],
+      'the nearest centre dispatches it',
+    )
+    const hist = (await call(app, 'admin', 'GET', `/api/cases/${c2.id}/history`)).body
+    t.equal(hist.find((h: any) => h.type === 'received').data.unstaffedOwner, 'xianghe-power', 'the history says which unit the rule named')
+  })
+
+  t.test('a county administrator\'s routing rule sent the county\'s cases to another county', async (t) => {
+    const rules = (await call(app, 'xianghe-admin', 'GET', '/api/routing-rules')).body.filter((r: any) => r.tenant === 'xianghe')
+    const put = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { tenant: 'xianghe', rules: [...rules, { category: 'land', owner: 'guangyang-land', level: 'county' }] })
+    t.equal(put.status, 422)
+    t.same(
+      put.body.details.map((d: any) => d.field),
+      ['owner'],
+    )
+    const city = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { tenant: 'xianghe', rules: [...rules, { category: 'land', owner: 'langfang-land', level: 'city' }] })
+    t.equal(city.status, 200, 'a unit of the city above the county is allowed')
+  })
+
   t.test('a unit of the county with staff, and a city unit above it, are accepted', async (t) => {
     t.equal((await tryUnit('xianghe-urban')).status, 200)
     const now = await getCase(app, c.id)
