@@ -6,7 +6,7 @@ import caseRoutes, { EXTENSIBLE, RETURNABLE } from './routes.js'
 import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
-import { badRequest } from '../lib/errors.js'
+import { badRequest, conflict } from '../lib/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -26,10 +26,16 @@ export default fp(
     registerCaseHandlers(app, cases)
     app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES])
     // An instance started through the engine API may carry a case only if the caller sees the
-    // case and it belongs to the instance's tenant (handlers act on that case alone).
+    // case and it belongs to the instance's tenant (handlers act on that case alone) — and only
+    // when nothing carries it: a case is carried by one procedure at a time, and a closed case's
+    // record (what the rates count) is not reopened by a second instance's handlers.
     app.engine.setBusinessKeyCheck(async (caseId, tenant, actor) => {
       const row = await cases.visible(actor, caseId).catch(() => null)
-      return !!row && row.tenant === (tenant ?? '')
+      if (!row || row.tenant !== (tenant ?? '')) return false
+      if (row.status === 'closed') throw conflict('案件已办结 / the case is closed')
+      const carrier = row.instance_id ? await app.db('process_instances').where({ id: row.instance_id }).first('status') : null
+      if (carrier?.status === 'running') throw conflict('案件正由其办理程序办理 / the case is being carried by its procedure')
+      return true
     })
     if (app.config.demo && (await seedCases(app.db))) app.log.info('seeded case categories and routing rules')
 

@@ -176,6 +176,12 @@ t.test('engine API variables and scope', async (t) => {
     const now = await getCase(app, gy.id)
     t.not(now.status, 'closed')
     t.notOk(now.closedAt)
+    // Its own county's case, still carried by its procedure: closing it through a second
+    // instance would skip handling and evaluation and count as closed.
+    const xh = await newCase(app, xianghe)
+    const own = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/closer/start', { caseId: xh.id })
+    t.equal(own.status, 409, 'a case is carried by one procedure at a time')
+    t.equal((await getCase(app, xh.id)).status, 'dispatched')
   })
 })
 
