@@ -8,6 +8,7 @@ import * as metricsCover from './005_metrics_cover.js'
 import * as taskLists from './006_task_lists.js'
 import * as caseSearch from './007_case_search.js'
 import * as caseText from './008_case_text.js'
+import * as tokenRevocation from './011_token_revocation.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -24,6 +25,7 @@ const migrations: Record<string, Knex.Migration> = {
   '006_task_lists': taskLists,
   '007_case_search': caseSearch,
   '008_case_text': caseText,
+  '011_token_revocation': tokenRevocation,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
