@@ -108,13 +108,19 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         tags: ['public'],
         summary: '查询办理进度（不含个人信息）/ track progress (no personal data)',
         params: trackParams,
-        querystring: { type: 'object', properties: { code: { type: 'string', maxLength: 16 } } },
+        // The code in a header keeps it out of URLs (history, access logs, referrers); the
+        // query form is still answered for links handed out before.
+        headers: { type: 'object', properties: { 'x-tracking-code': { type: 'string', maxLength: 16 } } },
+        querystring: { type: 'object', properties: { code: { type: 'string', maxLength: 16, deprecated: true } } },
         response: { 200: trackSchema, 404: errorRef },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { caseNo } = request.params as { caseNo: string }
-      return cases.track(caseNo, (request.query as { code?: string }).code)
+      const code = (request.headers['x-tracking-code'] as string | undefined) ?? (request.query as { code?: string }).code
+      // What the code unlocks is not for shared caches.
+      reply.header('cache-control', 'no-store')
+      return cases.track(caseNo, code)
     },
   )
 
