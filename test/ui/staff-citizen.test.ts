@@ -113,6 +113,14 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     t.equal(await page.getAttribute('html', 'lang'), 'en')
     await s.shot('31-leader-dashboard-en')
     await page.click('[data-testid=lang-switch]')
+
+    // Logging out used to only forget the token in the browser; a copy of it kept working.
+    const token = await page.evaluate(() => localStorage.getItem('shuoshi.token'))
+    const [out] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')), page.click('.user button.link')])
+    t.equal(out.status(), 204, 'the log-out button revokes on the server')
+    await page.waitForURL(/\/login/)
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })
+    t.equal(me.statusCode, 401, 'the old token no longer works')
   })
 
   t.same(s.errors, [], 'no console errors')

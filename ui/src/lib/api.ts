@@ -43,6 +43,11 @@ export const session = {
     localStorage.removeItem(TOKEN)
     localStorage.removeItem(USER)
   },
+  /** Revokes the user's tokens on the server (a copied token stops working too), then forgets them here. */
+  logout() {
+    if (this.token) void api('POST', '/api/auth/logout').catch(() => {})
+    this.clear()
+  },
   has(...roles: string[]) {
     const u = this.user
     return !!u && (u.roles.includes('admin') || roles.some((r) => u.roles.includes(r)))
