@@ -10,6 +10,9 @@ import type { CaseRow, IntakeHooks } from './service.js'
  * transaction (IntakeHooks): they commit with the case or not at all. Two concurrent requests
  * with one key collide on the table's primary key; the second waits for the first there
  * (PostgreSQL blocks on the uncommitted row, SQLite has one writer) and then answers its case.
+ * On PostgreSQL such a duplicate has already drawn a case number (drawn before the intake's
+ * transaction, see CaseService.intake), which leaves a gap in the day's numbers like any failed
+ * intake; an ordinary retry is answered before the draw.
  *
  * Keys are scoped: `user:<id>` for staff, so one user's key never reaches another's case;
  * `public` for citizens, who have no identity. There the answer holds a tracking code, so a
