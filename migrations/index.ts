@@ -10,6 +10,7 @@ import * as caseSearch from './007_case_search.js'
 import * as caseText from './008_case_text.js'
 import * as idempotency from './010_idempotency.js'
 import * as tokenRevocation from './011_token_revocation.js'
+import * as metricsCoverFinished from './012_metrics_cover_finished.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -28,6 +29,7 @@ const migrations: Record<string, Knex.Migration> = {
   '008_case_text': caseText,
   '010_idempotency': idempotency,
   '011_token_revocation': tokenRevocation,
+  '012_metrics_cover_finished': metricsCoverFinished,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

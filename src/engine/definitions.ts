@@ -4,6 +4,7 @@ import { nowIso } from '../lib/db.js'
 import { badRequest, notFound } from '../lib/errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
+import { protectedFieldProblems } from './validate-variables.js'
 
 export interface DefinitionRow {
   id: string
@@ -49,6 +50,8 @@ export interface DeployOptions {
   /** Handler names that service tasks may name (camunda:topic). */
   handlers: ReadonlySet<string>
   canReceive?: (receivers: { users: string[]; groups: string[] }) => boolean
+  /** Variables no form field of the diagram may declare. */
+  isProtected?: (name: string) => boolean
 }
 
 /**
@@ -69,6 +72,7 @@ export class DefinitionStore {
       knownProcessKey: (key) => keysInDb.has(key),
       canReceive: opts.canReceive,
     })
+    if (opts.isProtected && validated.definitions) validated.problems.push(...protectedFieldProblems(validated.definitions, opts.isProtected))
     if (validated.problems.length || !validated.processKey) {
       throw badRequest(
         `流程定义有 ${validated.problems.length} 个问题 / the definition has ${validated.problems.length} problem(s)`,

@@ -23,6 +23,8 @@ export interface ElementInfo {
   inputs?: { name: string; value: string | null }[]
   calledElement?: string
   multiInstance?: boolean
+  /** camunda:formData fields of a user task (Camunda 7's generated forms): what its data may hold. */
+  formFields?: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]
 }
 
 export interface PreparedDefinition {
@@ -154,6 +156,7 @@ function walk(container: any, out: Map<string, ElementInfo>) {
     }
     const ext = (el.extensionElements?.values ?? []) as any[]
     const io = ext.find((v) => v.$type === 'camunda:InputOutput')
+    const formData = ext.find((v) => v.$type === 'camunda:FormData')
     const info: ElementInfo = {
       id: el.id,
       type: el.$type,
@@ -170,6 +173,13 @@ function walk(container: any, out: Map<string, ElementInfo>) {
       inputs: io?.inputParameters?.map((p: any) => ({ name: p.name, value: typeof p.value === 'string' ? p.value : null })),
       calledElement: el.calledElement,
       multiInstance: !!loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics',
+      formFields: formData?.fields?.map((f: any) => ({
+        id: f.id,
+        label: f.label,
+        type: f.type,
+        required: (f.validation?.constraints ?? []).some((c: any) => c.name === 'required'),
+        values: f.type === 'enum' ? (f.values ?? []).map((v: any) => ({ id: String(v.id), name: v.name })) : undefined,
+      })),
     }
     out.set(el.id, info)
     if (el.flowElements) walk(el, out)
