@@ -1,0 +1,317 @@
+import t from 'tap'
+
+import { build } from '../helper.js'
+import { call, openTask } from '../api.js'
+import { Check, Fixtures, PLATFORM_VARIABLES, openTasks, pick, runMatrix, task, tokensInside, variables, type County, type Expect, type Fixture, type Row } from './matrix.js'
+
+/**
+ * Issue 9's matrix, task routes: complete (sign-for, handling, dispatch, extension approval),
+ * claim, unclaim, return, extension. Two counties (Xianghe `xh`, Guangyang `gy`) and the city.
+ * Rules: only a candidate or the assignee (or the city administrator) acts on a task; another
+ * county's task is 404; data holds only the form's fields (400 naming the others); a dispatch
+ * goes to a staffed unit of the case's county or a centre above it (400 naming targetUnit).
+ */
+
+const FUTURE = '2099-01-01T00:00:00.000Z'
+
+t.test('task routes × roles of two counties and the city', async (t) => {
+  const app = await build(t)
+  const fx = new Fixtures()
+  const rows: Row[] = []
+
+  /** A refused request left the task open, unclaimed (or as it was) and the platform's variables as they were. */
+  const unchanged = (f: () => Fixture, assignee: string | null = null) => async (t: Check) => {
+    const task1 = await task(app, f().taskId)
+    t.equal(task1.status, 'open', 'the task is still open')
+    t.equal(task1.assignee, assignee, 'nobody new holds it')
+    t.same(pick(await variables(app, f().instanceId), PLATFORM_VARIABLES), pick(f().vars, PLATFORM_VARIABLES), 'platform variables unchanged')
+  }
+
+  /** After an allowed step: every open task of the case is offered inside the case's county (or the city). */
+  const staysInCounty = (f: () => Fixture, also?: (t: Check, open: any[]) => void | Promise<void>) => async (t: Check) => {
+    const open = await openTasks(app, f().caseId)
+    for (const o of open) t.ok(tokensInside(o.candidateGroups, f().county) || o.assignee, `${o.elementId} offered inside the county: ${o.candidateGroups}`)
+    const vars = await variables(app, f().instanceId)
+    for (const k of ['caseId', 'caseNo', 'tenant', 'regionCode', 'category', 'callbackGroup', 'supervisorGroup', 'leaderGroup', 'gridGroup'] as const) {
+      if (k in f().vars) t.same(vars[k], f().vars[k], `${k} unchanged`)
+    }
+    if (also) await also(t, open)
+  }
+
+  const completeRow = (who: string, f: () => Fixture, data: Record<string, unknown>, expect: Expect, what: string, more: Partial<Row> = {}): Row => ({
+    who,
+    route: 'POST /api/tasks/:id/complete',
+    what,
+    expect,
+    req: () => ({ method: 'POST', url: `/api/tasks/${f().taskId}/complete`, payload: { data } }),
+    ...(expect !== '2xx' && { effect: unchanged(f) }),
+    ...more,
+  })
+
+  // ── sign-for (签收) of a Xianghe case routed to the county environment bureau ──
+  const accept = { signOutcome: 'accept' }
+  for (const [who, expect, rule] of [
+    ['env-officer', '2xx', 2],
+    ['admin', '2xx', 1],
+    ['gy-urban-officer', 404, 1],
+    ['guangyang-admin', 404, 1],
+    ['gy-land-officer', 404, 1],
+    ['grid02', 404, 1],
+    ['xianghe-admin', 'deny', 2],
+    ['land-officer', 'deny', 2],
+    ['grid01', 'deny', 2],
+    ['dispatcher', 'deny', 2],
+    ['xianghe-leader', 'deny', 2],
+  ] as [string, Expect, number][]) {
+    const f = fx.need('xh', 'signfor')
+    rows.push(
+      completeRow(who, f, accept, expect, 'xh sign-for accept', {
+        rule,
+        ...(expect === '2xx' && {
+          effect: staysInCounty(f, async (t) => {
+            const vars = await variables(app, f().instanceId)
+            t.same(pick(vars, ['resolveDue', 'handlerGroup', 'ownerUnit']), pick(f().vars, ['resolveDue', 'handlerGroup', 'ownerUnit']), 'deadline and owner unchanged')
+          }),
+        }),
+      }),
+    )
+  }
+  // The same seen from Guangyang.
+  for (const [who, expect] of [
+    ['gy-urban-officer', '2xx'],
+    ['env-officer', 404],
+    ['xianghe-admin', 404],
+    ['grid01', 404],
+  ] as [string, Expect][]) {
+    const f = fx.need('gy', 'signfor')
+    rows.push(completeRow(who, f, accept, expect, 'gy sign-for accept', { rule: 1, ...(expect === '2xx' && { effect: staysInCounty(f) }) }))
+  }
+  // Undeclared fields: the issue's own examples, then any other.
+  for (const [field, value] of [
+    ['resolveDue', FUTURE],
+    ['responseDue', FUTURE],
+    ['handlerGroup', 'unit:guangyang-urban'],
+    ['tenant', 'guangyang'],
+    ['caseId', 'another'],
+    ['level', 'city'],
+    ['notOnTheForm', 1],
+  ] as [string, unknown][]) {
+    const f = fx.need('xh', 'signfor')
+    rows.push(completeRow('env-officer', f, { ...accept, [field]: value }, 400, `xh sign-for + ${field}`, { field, rule: 2, pending: 'rule 2, a task accepts only its form’s fields' }))
+  }
+  {
+    const f = fx.need('xh', 'signfor')
+    rows.push(completeRow('admin', f, { ...accept, resolveDue: FUTURE }, 400, 'xh sign-for + resolveDue (admin too)', { field: 'resolveDue', rule: 2, pending: 'rule 2, a task accepts only its form’s fields' }))
+  }
+
+  // ── handling (办理) ──
+  const resolved = { outcome: 'resolved', result: '已处理 / done' }
+  for (const [who, data, expect, field, what] of [
+    ['env-officer', resolved, '2xx', undefined, 'xh handle resolved'],
+    ['env-officer', { ...resolved, callbackGroup: 'unit:xianghe-environment' }, 400, 'callbackGroup', 'xh handle + callbackGroup'],
+    ['env-officer', { ...resolved, handlingRounds: 0 }, 400, 'handlingRounds', 'xh handle + handlingRounds'],
+    ['env-officer', { ...resolved, supervisorGroup: 'unit:xianghe-environment' }, 400, 'supervisorGroup', 'xh handle + supervisorGroup'],
+    ['gy-urban-officer', resolved, 404, undefined, 'xh handle resolved'],
+    ['guangyang-admin', resolved, 404, undefined, 'xh handle resolved'],
+    ['xianghe-callback', resolved, 'deny', undefined, 'xh handle resolved'],
+  ] as [string, Record<string, unknown>, Expect, string | undefined, string][]) {
+    const f = fx.need('xh', 'handle')
+    rows.push(
+      completeRow(who, f, data, expect, what, {
+        field,
+        rule: field ? 2 : 1,
+        ...(field && { pending: 'rule 2, a task accepts only its form’s fields' }),
+        ...(expect === '2xx' && {
+          effect: staysInCounty(f, (t, open) => {
+            const ev = open.find((o) => o.elementId === 'ut_evaluate')
+            t.ok(ev, 'awaiting the evaluation')
+            t.notOk(ev?.candidateGroups.includes(`unit:${'xianghe-environment'}`), 'the handling unit does not evaluate itself')
+          }),
+        }),
+      }),
+    )
+  }
+
+  // ── dispatch (派单): targets inside the case's county, staffed, or a centre above it ──
+  const signforOffered = (f: () => Fixture, unit: string) =>
+    staysInCounty(f, async (t, open) => {
+      const s = open.find((o) => o.elementId === 'ut_signfor')
+      t.ok(s, 'the sign-for task is open')
+      t.ok(s?.candidateGroups.some((g: string) => g.endsWith(unit)), `offered to ${unit}: ${s?.candidateGroups}`)
+    })
+  for (const [county, who, unit, expect, rule] of [
+    ['xh', 'anping-dispatcher', 'xianghe-land', '2xx', 6],
+    ['xh', 'anping-dispatcher', 'xh-shuyang-centre', '2xx', 6],
+    ['xh', 'anping-dispatcher', 'xianghe-centre', '2xx', 6],
+    ['xh', 'anping-dispatcher', 'langfang-centre', '2xx', 6],
+    ['xh', 'admin', 'xianghe-land', '2xx', 6],
+    ['xh', 'anping-dispatcher', 'guangyang-land', 400, 6],
+    ['xh', 'anping-dispatcher', 'gy-xinyuan-centre', 400, 6],
+    ['xh', 'anping-dispatcher', 'langfang-land', 400, 6],
+    ['xh', 'anping-dispatcher', 'xh-anping-agri', 400, 6],
+    ['xh', 'anping-dispatcher', 'no-such-unit', 400, 6],
+    ['xh', 'admin', 'guangyang-land', 400, 6],
+    ['xh', 'xinyuan-dispatcher', 'xianghe-land', 404, 1],
+    ['xh', 'guangyang-admin', 'xianghe-land', 404, 1],
+    ['xh', 'xianghe-dispatcher', 'xianghe-land', 'deny', 2],
+    ['xh', 'env-officer', 'xianghe-land', 'deny', 2],
+    ['gy', 'xinyuan-dispatcher', 'guangyang-land', '2xx', 6],
+    ['gy', 'xinyuan-dispatcher', 'xianghe-land', 400, 6],
+    ['gy', 'anping-dispatcher', 'guangyang-land', 404, 1],
+  ] as [County, string, string, Expect, number][]) {
+    const f = fx.need(county, 'dispatch')
+    rows.push(
+      completeRow(who, f, { targetUnit: unit }, expect, `${county} dispatch → ${unit}`, {
+        rule,
+        ...(expect === 400 && { field: 'targetUnit', pending: 'rule 6, dispatch targets' }),
+        ...(expect === '2xx' && { effect: signforOffered(f, unit) }),
+      }),
+    )
+  }
+  {
+    const f = fx.need('xh', 'dispatch')
+    rows.push(completeRow('anping-dispatcher', f, { targetUnit: 'xianghe-land', handlerGroup: 'unit:guangyang-land' }, 400, 'xh dispatch + handlerGroup', { field: 'handlerGroup', rule: 2, pending: 'rule 2, a task accepts only its form’s fields' }))
+  }
+
+  // ── claim / unclaim ──
+  const claimed = (f: () => Fixture, who: string | null) => async (t: Check) => t.equal((await task(app, f().taskId)).assignee, who, `assignee is ${who}`)
+  for (const [who, expect] of [
+    ['env-officer', '2xx'],
+    ['admin', '2xx'],
+    ['gy-urban-officer', 404],
+    ['guangyang-admin', 404],
+    ['xianghe-admin', 'deny'],
+    ['land-officer', 'deny'],
+    ['grid01', 'deny'],
+  ] as [string, Expect][]) {
+    const f = fx.need('xh', 'signfor')
+    rows.push({
+      who,
+      route: 'POST /api/tasks/:id/claim',
+      what: 'xh sign-for',
+      expect,
+      rule: expect === 404 ? 1 : 2,
+      req: () => ({ method: 'POST', url: `/api/tasks/${f().taskId}/claim` }),
+      effect: expect === '2xx' ? claimed(f, who) : unchanged(f),
+    })
+  }
+  const claimBy = (who: string) => async (f: Fixture) => {
+    const r = await call(app, who, 'POST', `/api/tasks/${f.taskId}/claim`)
+    if (r.status !== 200) throw new Error(`claim as ${who}: ${r.status}`)
+  }
+  for (const [who, expect] of [
+    ['env-officer', '2xx'],
+    ['admin', '2xx'],
+    ['gy-urban-officer', 404],
+    ['guangyang-admin', 404],
+    ['land-officer', 'deny'],
+  ] as [string, Expect][]) {
+    const f = fx.need('xh', 'signfor', claimBy('env-officer'))
+    rows.push({
+      who,
+      route: 'POST /api/tasks/:id/unclaim',
+      what: 'xh sign-for claimed by env-officer',
+      expect,
+      rule: expect === 404 ? 1 : 2,
+      req: () => ({ method: 'POST', url: `/api/tasks/${f().taskId}/unclaim` }),
+      effect: expect === '2xx' ? claimed(f, null) : unchanged(f, 'env-officer'),
+    })
+  }
+
+  // ── return (退单) ──
+  for (const [who, expect, stage] of [
+    ['env-officer', '2xx', 'signfor'],
+    ['admin', '2xx', 'signfor'],
+    ['gy-urban-officer', 404, 'signfor'],
+    ['guangyang-admin', 404, 'signfor'],
+    ['xianghe-admin', 'deny', 'signfor'],
+    ['grid01', 'deny', 'signfor'],
+    ['anping-dispatcher', 422, 'dispatch'],
+    ['xinyuan-dispatcher', 404, 'dispatch'],
+  ] as [string, Expect, 'signfor' | 'dispatch'][]) {
+    const f = fx.need('xh', stage)
+    rows.push({
+      who,
+      route: 'POST /api/tasks/:id/return',
+      what: `xh ${stage}`,
+      expect,
+      rule: expect === 404 ? 1 : 2,
+      req: () => ({ method: 'POST', url: `/api/tasks/${f().taskId}/return`, payload: { reason: '非本单位职责 / not ours' } }),
+      effect:
+        expect === '2xx'
+          ? staysInCounty(f, (t, open) => t.ok(open.some((o) => o.elementId === 'ut_dispatch'), 'back to the county’s dispatcher'))
+          : unchanged(f),
+    })
+  }
+
+  // ── extension (延期) request and its approval ──
+  for (const [who, expect, stage] of [
+    ['env-officer', '2xx', 'handle'],
+    ['admin', '2xx', 'handle'],
+    ['gy-urban-officer', 404, 'handle'],
+    ['guangyang-admin', 404, 'handle'],
+    ['land-officer', 'deny', 'handle'],
+    ['xianghe-admin', 'deny', 'handle'],
+    ['env-officer', 422, 'signfor'],
+  ] as [string, Expect, 'handle' | 'signfor'][]) {
+    const f = fx.need('xh', stage)
+    rows.push({
+      who,
+      route: 'POST /api/tasks/:id/extension',
+      what: `xh ${stage}`,
+      expect,
+      rule: expect === 404 ? 1 : 2,
+      req: () => ({ method: 'POST', url: `/api/tasks/${f().taskId}/extension`, payload: { days: 5, reason: '需要现场勘查 / survey needed' } }),
+      effect:
+        expect === '2xx'
+          ? staysInCounty(f, (t, open) => {
+              const a = open.find((o) => o.elementId === 'ut_handle_ext_approve')
+              t.ok(a, 'an approval task is open')
+              t.ok(a && tokensInside(a.candidateGroups, 'xh'), `approved inside the county or city: ${a?.candidateGroups}`)
+            })
+          : unchanged(f),
+    })
+  }
+  const extensionAsked = async (f: Fixture) => {
+    const r = await call(app, PLACE_HANDLER[f.county], 'POST', `/api/tasks/${f.taskId}/extension`, { days: 5, reason: '需要现场勘查 / survey needed' })
+    if (r.status !== 202) throw new Error(`extension: ${r.status} ${JSON.stringify(r.body)}`)
+  }
+  for (const [who, data, expect, field] of [
+    ['xianghe-leader', { extensionDecision: 'approve' }, '2xx', undefined],
+    ['guangyang-leader', { extensionDecision: 'approve' }, 404, undefined],
+    ['env-officer', { extensionDecision: 'approve' }, 'deny', undefined],
+    ['xianghe-leader', { extensionDecision: 'approve', resolveDue: FUTURE }, 400, 'resolveDue'],
+  ] as [string, Record<string, unknown>, Expect, string | undefined][]) {
+    const f = fx.need('xh', 'handle', extensionAsked)
+    rows.push({
+      who,
+      route: 'POST /api/tasks/:id/complete',
+      what: `xh extension approval${field ? ` + ${field}` : ''}`,
+      expect,
+      field,
+      rule: field ? 2 : expect === 404 ? 1 : 2,
+      ...(field && { pending: 'rule 2, a task accepts only its form’s fields' }),
+      req: async () => {
+        const a = await openTask(app, f().caseId, 'ut_handle_ext_approve')
+        return { method: 'POST', url: `/api/tasks/${a?.id ?? 'missing'}/complete`, payload: { data } }
+      },
+      effect: async (t) => {
+        const vars = await variables(app, f().instanceId)
+        const a = await openTask(app, f().caseId, 'ut_handle_ext_approve')
+        if (expect === '2xx') {
+          t.notOk(a, 'the approval is done')
+          t.ok(vars.resolveDue > f().vars.resolveDue && vars.resolveDue < FUTURE, 'the deadline moved by the approved days only')
+        } else {
+          t.ok(a, 'the approval is still open')
+          t.equal(vars.resolveDue, f().vars.resolveDue, 'the deadline did not move')
+        }
+      },
+    })
+  }
+
+  await fx.make(app)
+  await runMatrix(t, app, 'issue 9 authorisation matrix: task routes', rows)
+})
+
+const PLACE_HANDLER: Record<County, string> = { xh: 'env-officer', gy: 'gy-urban-officer' }
+
