@@ -1,5 +1,4 @@
 import t from 'tap'
-
 import { randomUUID } from 'node:crypto'
 import { build } from '../helper.js'
 import { call, openTask } from '../api.js'

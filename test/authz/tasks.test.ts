@@ -1,5 +1,4 @@
 import t from 'tap'
-
 import { build } from '../helper.js'
 import { call, openTask } from '../api.js'
 import { Check, Fixtures, PLATFORM_VARIABLES, openTasks, pick, runMatrix, task, tokensInside, variables, type County, type Expect, type Fixture, type Row } from './matrix.js'
