@@ -1,7 +1,7 @@
 import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { isDeepStrictEqual } from 'node:util'
-import { call, openTask, step } from '../api.js'
+import { call, openTask, signIn, step } from '../api.js'
 
 /**
  * The authorisation matrix of issue 9: rows of actor × request → expected status class, plus,
@@ -85,6 +85,8 @@ export function hasRoute(app: FastifyInstance, method: 'GET' | 'POST', url: stri
  * Rows never depend on each other: each that changes state acts on fixtures of its own.
  */
 export async function runMatrix(t: Test, app: FastifyInstance, title: string, rows: Row[]) {
+  const started = Date.now()
+  await signIn(app, [...new Set(rows.flatMap((r) => (r.who ? [r.who] : [])))])
   const lines: string[] = []
   const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length))
   for (const row of rows) {
@@ -119,7 +121,7 @@ export async function runMatrix(t: Test, app: FastifyInstance, title: string, ro
     lines.push(`${pad(row.who ?? '(citizen)', 22)} ${pad(row.route, 44)} ${pad(row.what, 48)} ${pad(String(row.expect), 5)} ${pad(got, 4)} ${pass ? 'ok' : todo ? 'todo' : 'FAIL'}${row.rule ? `  r${row.rule}` : ''}`)
   }
   t.comment(
-    [`${title}`, `${pad('actor', 22)} ${pad('route', 44)} ${pad('request', 48)} ${pad('want', 5)} ${pad('got', 4)} result`, ...lines].join('\n'),
+    [`${title} (${rows.length} rows, ${Date.now() - started} ms)`, `${pad('actor', 22)} ${pad('route', 44)} ${pad('request', 48)} ${pad('want', 5)} ${pad('got', 4)} result`, ...lines].join('\n'),
   )
 }
 
@@ -204,11 +206,29 @@ export class Fixtures {
     }
   }
 
-  async make(app: FastifyInstance) {
+  private sharedOnes = new Map<string, () => Fixture>()
+
+  /**
+   * One case per county and stage for rows that are refused today and by the rules: a refusal
+   * changes nothing (each such row checks that), so they need no case of their own. Rows that
+   * may change state — allowed ones, and those refused only once a pending rule is in — use `need`.
+   */
+  shared(county: County, stage: Stage, then?: { label: string; fn: (f: Fixture) => Promise<void> }): () => Fixture {
+    const key = `${county}/${stage}/${then?.label ?? ''}`
+    let f = this.sharedOnes.get(key)
+    if (!f) this.sharedOnes.set(key, (f = this.need(county, stage, then?.fn)))
+    return f
+  }
+
+  /** Returns how long it took (printed with the matrix: set-up is most of a file's time). */
+  async make(app: FastifyInstance): Promise<string> {
+    const started = Date.now()
+    await signIn(app, ['admin', 'dispatcher', ...Object.values(PLACE).flatMap((p) => [p.handler, p.dispatcher])])
     for (const w of this.wanted) {
       w.made = await caseAt(app, w.county, w.stage)
       if (w.then) await w.then(w.made)
     }
+    return `${this.wanted.length} fixture cases made in ${Date.now() - started} ms`
   }
 }
 
