@@ -92,6 +92,49 @@ t.test('engine routes × roles of two counties and the city', async (t) => {
     ...OTHER_ROLES.map((who) => deployRow(who, undefined, 403)),
   )
 
+  // ── definitions of one county: the other county neither reads nor starts them ──
+  let xhOnly = ''
+  for (const [who, expect] of [
+    ['xianghe-admin', '2xx'],
+    ['admin', '2xx'],
+    ['guangyang-admin', 404],
+    ['dispatcher', 403],
+    ['env-officer', 403],
+  ] as [string, Expect][]) {
+    for (const suffix of ['', '/xml']) {
+      rows.push({ who, route: `GET /api/process-definitions/:id${suffix}`, what: 'xh-only definition', expect, rule: 1, req: () => ({ method: 'GET', url: `/api/process-definitions/${xhOnly}${suffix}` }) })
+    }
+  }
+  for (const [who, expect] of [
+    ['guangyang-admin', '2xx'],
+    ['xianghe-admin', '2xx'],
+    ['dispatcher', 403],
+  ] as [string, Expect][]) {
+    rows.push({
+      who,
+      route: 'GET /api/process-definitions',
+      what: 'list',
+      expect,
+      rule: 1,
+      req: () => ({ method: 'GET', url: '/api/process-definitions' }),
+      effect: async (c, body) => {
+        if (expect !== '2xx') return
+        const tenants = new Set((body as any[]).map((d) => d.tenant))
+        const other = who === 'guangyang-admin' ? 'xianghe' : 'guangyang'
+        c.notOk(tenants.has(other), `no ${other} versions listed`)
+        if (who === 'xianghe-admin') c.ok((body as any[]).some((d) => d.id === xhOnly), 'its own county’s version is listed')
+      },
+    })
+  }
+  rows.push({
+    who: 'guangyang-admin',
+    route: 'POST /api/process-definitions/key/:key/start',
+    what: 'key deployed only for xianghe',
+    expect: 404,
+    rule: 1,
+    req: () => ({ method: 'POST', url: '/api/process-definitions/key/authz_xh_only/start', payload: {} }),
+  })
+
   // ── start ──
   const xCase = fx.need('xh', 'signfor')
   const gCase = fx.need('gy', 'signfor')
@@ -320,6 +363,9 @@ t.test('engine routes × roles of two counties and the city', async (t) => {
     req: () => ({ method: 'POST', url: `/api/process-instances/${gCase().instanceId}/cancel`, payload: { reason: 'authz matrix' } }),
   })
 
+  const xh = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: waiting('authz_xh_only', 'authz_xh_only') })
+  if (xh.status !== 201) throw new Error(`deploy authz_xh_only: ${xh.status} ${JSON.stringify(xh.body)}`)
+  xhOnly = xh.body.id
   t.comment(await fx.make(app))
   for (const s of starts) {
     // Subscriptions are ordered by their creation time (ms): keep the intended order strict.
