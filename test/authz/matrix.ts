@@ -7,6 +7,10 @@ import { call, openTask, signIn, step } from '../api.js'
  * The authorisation matrix of issue 9: rows of actor × request → expected status class, plus,
  * where a request is allowed (or refused), a check that its effect stayed inside the caller's
  * remit. Expectations come from the rules written down in the issue, not from today's answers.
+ *
+ * The files test/authz/*.test.ts each build one app and print their part of the matrix
+ * (`npx tap test/authz/*.test.ts`, then with TEST_DATABASE_URL for PostgreSQL). Rows whose rule
+ * is not enforced on main yet are tap todo; `AUTHZ_STRICT=1` makes them plain assertions.
  */
 
 /** `deny` is 403 or 404 where the rules only say "may not" (a role that may not see the task learns nothing of it). */
@@ -82,7 +86,8 @@ export function hasRoute(app: FastifyInstance, method: 'GET' | 'POST', url: stri
 
 /**
  * Runs the rows in order, one subtest each, and prints the matrix as a table at the end.
- * Rows never depend on each other: each that changes state acts on fixtures of its own.
+ * Rows do not depend on each other: a row that may change state acts on a case of its own;
+ * rows refused both today and by the rules share one (`Fixtures.shared`) and check it is unchanged.
  */
 export async function runMatrix(t: Test, app: FastifyInstance, title: string, rows: Row[]) {
   const started = Date.now()
