@@ -162,7 +162,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         (hooks) => cases.intake(request.body as IntakeInput, { actor: request.actor, hooks }),
       )
       if (done.replayed) reply.header('idempotent-replayed', 'true')
-      return reply.status(201).send(await cases.detail(request.actor, done.caseId))
+      return reply.status(201).send(await cases.receipt(request.actor, done.caseId))
     },
   )
 

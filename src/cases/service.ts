@@ -452,6 +452,20 @@ export class CaseService {
     return { ...this.view(row, personal, names(row)), activeTasks: tasks.map((t) => taskView(t)) }
   }
 
+  /**
+   * What staff who registered a case get back: the case as they see it, or, when their role
+   * does not let them follow it (a department handler sees only cases it has tasks on), the
+   * case as registered. A 404 there made the client think the intake failed and register the
+   * case again, while it had been saved.
+   */
+  async receipt(actor: Actor, id: string) {
+    const visible = await this.visible(actor, id).catch(() => null)
+    if (visible) return this.detail(actor, id)
+    const row: CaseRow = await this.db('cases').where({ id }).first()
+    const names = await this.names([row])
+    return { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }
+  }
+
   async list(actor: Actor, query: CaseQuery) {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 200)
     const base = this.db('cases')
