@@ -33,8 +33,7 @@ function shippedAction(s: Shipped) {
   return h(
     'p',
     { class: 'muted shipped', 'data-testid': `shipped-${s.key}` },
-    t(`随系统提供的版本（${s.file}）`, `Shipped version (${s.file})`),
-    ': ',
+    t(`随系统提供的版本（${s.file}）：`, `Shipped version (${s.file}): `),
     s.differsFromLatest ? badge(t('与市级最新版本不同', 'differs from the latest city version'), 'warn') : t('与市级最新版本相同', 'same as the latest city version'),
     ' ',
     h(
