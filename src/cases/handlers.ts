@@ -7,6 +7,7 @@ import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
+import { unitProblem } from './dispatch-targets.js'
 
 /**
  * The `case.*` service-task handlers the procedures call. Each runs inside the engine step's
@@ -24,10 +25,14 @@ const tokens = (v: unknown): string[] =>
 export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   const engine = app.engine
 
+  /**
+   * The case of the handler's own instance (its business key), never one named by a variable:
+   * a diagram started with `{caseId: <another county's case>}` must not reach that case.
+   */
   async function caseRow(ctx: HandlerContext): Promise<CaseRow> {
-    const id = ctx.caseId ?? str(ctx.variables.caseId)
-    const row = id ? await ctx.trx('cases').where({ id }).first() : null
+    const row = ctx.caseId ? await ctx.trx('cases').where({ id: ctx.caseId }).first() : null
     if (!row) throw unprocessable('流程没有关联案件 / the process instance has no case')
+    if (row.tenant !== (ctx.tenant ?? '')) throw unprocessable('流程与案件不属于同一县 / the process instance and its case belong to different counties')
     return row
   }
   async function update(trx: Trx, id: string, values: Partial<CaseRow>) {
@@ -37,6 +42,15 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const u = code ? await trx('org_units').where({ code }).first() : null
     if (!u) throw unprocessable(`单位 ${code ?? '-'} 不存在 / unknown unit`)
     return u
+  }
+  /**
+   * A unit a person chose (dispatcher, reviewer, coordinator): checked again here, whatever
+   * path the variable came by, since the task-data check guards only task forms.
+   */
+  async function chosenUnit(trx: Trx, row: CaseRow, code: string | null): Promise<UnitRow> {
+    const problem = code ? await unitProblem(trx, app.org, row, code) : null
+    if (problem) throw unprocessable(problem, [{ field: 'targetUnit', message: problem }])
+    return unit(trx, code)
   }
   const isDepartment = (u: UnitRow) => ['department', 'section', 'station'].includes(u.kind)
   const event = (ctx: HandlerContext, row: CaseRow, type: string, opts: Parameters<CaseService['event']>[3] = {}) =>
@@ -54,7 +68,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const v = ctx.variables
     const now = new Date()
     if (ctx.inputs.mode === 'escalation') {
-      const target = await unit(ctx.trx, str(v.targetUnit) ?? str(v.escalateCentre))
+      const target = str(v.targetUnit) ? await chosenUnit(ctx.trx, row, str(v.targetUnit)) : await unit(ctx.trx, str(v.escalateCentre))
       const level = str(v.nextLevel) ?? row.level
       const resolveDue = addDuration(now, String(v.resolveLimit ?? 'P7D'))
       await update(ctx.trx, row.id, {
@@ -69,7 +83,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
     }
     const chosen = str(v.targetUnit)
-    const target = await unit(ctx.trx, chosen ?? str(v.ownerUnit))
+    const target = chosen ? await chosenUnit(ctx.trx, row, chosen) : await unit(ctx.trx, str(v.ownerUnit))
     const level = chosen ? target.level : (str(v.level) ?? target.level)
     const out: Record<string, unknown> = { ownerUnit: target.code, level, handlerGroup: unitGroup(target), targetUnit: null, needsDispatch: false }
     const values: Partial<CaseRow> = {
@@ -263,10 +277,10 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
 
   engine.registerHandler('case.joint', async (ctx) => {
     const row = await caseRow(ctx)
-    const lead = await unit(ctx.trx, str(ctx.variables.leadUnit))
+    const lead = await chosenUnit(ctx.trx, row, str(ctx.variables.leadUnit))
     const codes = [...new Set(tokens(ctx.variables.coUnits))].filter((c) => c !== lead.code)
     if (!codes.length) throw unprocessable('至少需要一个协办单位 / name at least one co-organiser')
-    for (const c of codes) await unit(ctx.trx, c)
+    for (const c of codes) await chosenUnit(ctx.trx, row, c)
     await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
     await event(ctx, row, 'joint_organised', { to: lead.code, message: `牵头单位 ${lead.name}，协办单位 ${codes.join('、')} / lead ${lead.code}, co-organisers ${codes.join(', ')}`, data: { lead: lead.code, coUnits: codes }, public: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }

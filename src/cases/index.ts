@@ -5,6 +5,9 @@ import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
 import { seedCases } from './seed.js'
+import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
+import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
+import { badRequest, conflict } from '../lib/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -23,7 +26,37 @@ export default fp(
     // Handlers and the marker check first: the processes seeded on ready name the one and need the other.
     registerCaseHandlers(app, cases)
     app.engine.addDeployCheck(checkPlatformMarkers)
+    app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES])
+    // An instance started through the engine API may carry a case only if the caller sees the
+    // case and it belongs to the instance's tenant (handlers act on that case alone) — and only
+    // when nothing carries it: a case is carried by one procedure at a time, and a closed case's
+    // record (what the rates count) is not reopened by a second instance's handlers.
+    app.engine.setBusinessKeyCheck(async (caseId, tenant, actor) => {
+      const row = await cases.visible(actor, caseId).catch(() => null)
+      if (!row || row.tenant !== (tenant ?? '')) return false
+      if (row.status === 'closed') throw conflict('案件已办结 / the case is closed')
+      const carrier = row.instance_id ? await app.db('process_instances').where({ id: row.instance_id }).first('status') : null
+      if (carrier?.status === 'running') throw conflict('案件正由其办理程序办理 / the case is being carried by its procedure')
+      return true
+    })
     if (app.config.demo && (await seedCases(app.db))) app.log.info('seeded case categories and routing rules')
+
+    // A dispatch, an escalation review or a joint assignment names units: each must be able to
+    // take this case (its county, someone to sign for it). 400 naming the field, before the engine moves.
+    app.tasks.addDataCheck(async (trx, task, data) => {
+      const fields = UNIT_FIELDS.filter((f) => unitCodes(data[f]).length)
+      if (!fields.length || !task.case_id) return
+      const row = await trx('cases').where({ id: task.case_id }).first('region_path', 'tenant')
+      if (!row) return
+      const details: { field: string; message: string }[] = []
+      for (const field of fields) {
+        for (const code of unitCodes(data[field])) {
+          const problem = await unitProblem(trx, app.org, row, code)
+          if (problem) details.push({ field, message: problem })
+        }
+      }
+      if (details.length) throw badRequest('不能派往该单位 / the case cannot go to that unit', details)
+    })
 
     app.tasks.setCaseSummaryProvider(async (caseId, actor) => {
       try {

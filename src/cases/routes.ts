@@ -343,7 +343,12 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         }
         const owner = String(r.owner)
         const token = /^@(grid|village|centre|(township|county|city):[a-z0-9_-]+)$/.test(owner)
-        if (!token && !(await app.db('org_units').where({ code: owner }).first('code'))) problems.push({ index, field: 'owner', message: '单位不存在 / unknown unit or token' })
+        if (!token) {
+          const unit = await app.db('org_units as u').join('regions as g', 'g.code', 'u.region_code').where('u.code', owner).first('g.path')
+          if (!unit) problems.push({ index, field: 'owner', message: '单位不存在 / unknown unit or token' })
+          // A county's rules keep its cases in the county (or send them up to the city).
+          else if (countyPath && !unit.path.startsWith(countyPath) && !countyPath.startsWith(unit.path)) problems.push({ index, field: 'owner', message: '单位不在本县 / unit outside the county' })
+        }
         for (const f of ['responseLimit', 'resolveLimit']) if (r[f] && !isDuration(r[f])) problems.push({ index, field: f, message: '不是 ISO-8601 时长 / not an ISO-8601 duration' })
       }
       if (problems.length) throw unprocessable('分派规则不合法 / invalid routing rules', problems)

@@ -89,18 +89,21 @@ export const STATUS_NAMES: Record<string, string> = {
   closed: '已办结 / Closed',
 }
 
-/** Everyone who acts for the platform rather than as a logged-in user (citizens, timers). */
-export const CITIZEN_ACTOR: Actor = {
+/**
+ * A citizen acting through a public route. No staff role and no group: it can do only what a
+ * public route grants it explicitly, for the one case whose tracking code it proved.
+ */
+export const CITIZEN_ACTOR: Actor = Object.freeze({
   id: 'citizen',
   username: 'citizen',
   displayName: '群众 / Citizen',
-  roles: ['admin'],
+  roles: Object.freeze(['citizen']) as unknown as string[],
   unitCode: null,
   regionCode: null,
   regionPath: '',
   tenant: null,
-  groups: ['role:admin'],
-}
+  groups: Object.freeze([]) as unknown as string[],
+})
 
 /** A case number or its start: county prefix, China date, optional sequence (XH20261122-0042). */
 const CASE_NO = /^[A-Za-z]{2}\d{6,8}(-\d*)?$/
@@ -186,6 +189,10 @@ export class CaseService {
       const regions = await ancestry(trx, region.path)
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
+      // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
+      // centre's dispatcher decides instead, and the event says which unit the rule named.
+      const unstaffed = r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
+      if (unstaffed) r.owner = null
       const nowS = now.toISOString()
       const caseNo = drawn ?? (await nextCaseNo(trx, tenant, now))
       const id = randomUUID()
@@ -241,7 +248,7 @@ export class CaseService {
         actor: opts.actor?.username ?? null,
         to: 'received',
         message: `已受理（${input.channel}）/ received via ${input.channel}`,
-        data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null },
+        data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
         public: true,
       })
       const county = centres.byLevel.get('county')
@@ -616,7 +623,14 @@ export class CaseService {
     return this.db.transaction(async (trx) => {
       const task: TaskRow | undefined = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', trx))[0]
       if (!task) throw conflict('案件当前不在待评价状态 / the case is not awaiting an evaluation')
-      await this.app.tasks.complete(actor, task.id, { resolved: input.resolved, satisfaction: input.satisfaction, comment: input.comment ?? '', evaluationSource: source }, { trx })
+      // The citizen proved the tracking code of this case, which grants this one task; callback
+      // staff are checked as the task's candidates like any other completion.
+      await this.app.tasks.complete(
+        actor,
+        task.id,
+        { resolved: input.resolved, satisfaction: input.satisfaction, comment: input.comment ?? '' },
+        { trx, platform: { evaluationSource: source }, authorised: source === 'citizen' },
+      )
       return (await trx('cases').where({ id: row.id }).first()) as CaseRow
     })
   }

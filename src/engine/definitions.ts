@@ -4,6 +4,7 @@ import { nowIso } from '../lib/db.js'
 import { badRequest, notFound } from '../lib/errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
+import { protectedFieldProblems } from './validate-variables.js'
 
 export interface DefinitionRow {
   id: string
@@ -54,6 +55,8 @@ export interface DeployOptions {
   canReceive?: (receivers: { users: string[]; groups: string[] }) => boolean
   /** What other modules need of a definition (e.g. cases' platform markers), checked after validation. */
   checks?: ReadonlyArray<DeployCheck>
+  /** Variables no form field of the diagram may declare. */
+  isProtected?: (name: string) => boolean
 }
 
 /** A module's requirements on a definition: each problem names its element (null: the whole diagram). */
@@ -77,6 +80,7 @@ export class DefinitionStore {
       knownProcessKey: (key) => keysInDb.has(key),
       canReceive: opts.canReceive,
     })
+    if (opts.isProtected && validated.definitions) validated.problems.push(...protectedFieldProblems(validated.definitions, opts.isProtected))
     if (validated.problems.length || !validated.processKey) {
       throw badRequest(
         `流程定义有 ${validated.problems.length} 个问题 / the definition has ${validated.problems.length} problem(s)`,

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
-import { notFound } from '../lib/errors.js'
+import { badRequest, notFound } from '../lib/errors.js'
 import { computeGroups, type Actor } from '../org/index.js'
 import { DefinitionStore, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
@@ -11,6 +11,10 @@ import engineRoutes from './routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
+  /** Variables only the platform's own steps write (see `protectVariables`). */
+  private protectedNames = new Set<string>()
+  private businessKeyCheck: ((key: string, tenant: string | null, actor: Actor) => Promise<boolean>) | null = null
+
   constructor(
     private app: FastifyInstance,
     readonly definitions: DefinitionStore,
@@ -34,6 +38,7 @@ export class EngineService {
       actor: opts.actor,
       handlers: this.runtime.handlerNames(),
       checks: this.checks,
+      isProtected: (name) => this.protectedNames.has(name),
       canReceive: (r) => r.users.some((u) => users.has(u)) || r.groups.some((g) => groups.has(g)),
     })
   }
@@ -55,15 +60,57 @@ export class EngineService {
 
   start: Runtime['start'] = (key, opts) => this.runtime.start(key, opts)
 
-  /** Delivers message `name` to one waiting instance (narrowed by instance or case). */
+  /**
+   * Names variables that only the platform's own steps (intake, handlers) may write. The engine
+   * knows nothing of what they mean; a module that relies on them registers them here, and
+   * every variable that arrives from outside (start, message, signal, a diagram's form fields)
+   * is checked against them.
+   */
+  protectVariables(names: Iterable<string>) {
+    for (const n of names) this.protectedNames.add(n)
+  }
+
+  isProtected(name: string): boolean {
+    return this.protectedNames.has(name)
+  }
+
+  /**
+   * The module that owns business keys (cases) says whether an actor may bind a new instance
+   * to one; without such a module no request binds an instance to a key.
+   */
+  setBusinessKeyCheck(fn: (key: string, tenant: string | null, actor: Actor) => Promise<boolean>) {
+    this.businessKeyCheck = fn
+  }
+
+  async mayBindBusinessKey(key: string, tenant: string | null, actor: Actor): Promise<boolean> {
+    return this.businessKeyCheck ? this.businessKeyCheck(key, tenant, actor) : false
+  }
+
+  /** 400 naming each protected variable that `variables` (from a request) tries to set. */
+  checkExternalVariables(variables: Record<string, unknown> | null | undefined) {
+    const bad = Object.keys(variables ?? {}).filter((k) => this.protectedNames.has(k))
+    if (bad.length) {
+      throw badRequest(
+        `不能设置平台变量 / these variables are set by the platform only: ${bad.join(', ')}`,
+        bad.map((field) => ({ field: `variables.${field}`, message: 'platform variable' })),
+      )
+    }
+  }
+
+  /**
+   * Delivers message `name` to one waiting instance (narrowed by instance or case). `tenant`
+   * (a county code) restricts the candidates to that county's instances: a county
+   * administrator's message never reaches another county, with or without an instance id.
+   */
   async correlateMessage(
     name: string,
-    opts: { instanceId?: string; caseId?: string; variables?: Record<string, unknown>; actor?: Actor | null; trx?: Trx },
+    opts: { instanceId?: string; caseId?: string; tenant?: string; variables?: Record<string, unknown>; actor?: Actor | null; trx?: Trx },
   ): Promise<InstanceRow> {
     const run = async (trx: Trx) => {
-      const q = trx('subscriptions').where({ kind: 'message', name }).orderBy('created_at').first()
-      if (opts.instanceId) q.where({ instance_id: opts.instanceId })
-      if (opts.caseId) q.where({ case_id: opts.caseId })
+      const q = trx('subscriptions as s').where({ 's.kind': 'message', 's.name': name }).orderBy('s.created_at').first('s.*')
+      if (opts.instanceId) q.where({ 's.instance_id': opts.instanceId })
+      if (opts.caseId) q.where({ 's.case_id': opts.caseId })
+      if (opts.tenant !== undefined) q.join('process_instances as pi', 'pi.id', 's.instance_id').where('pi.tenant', opts.tenant)
       const sub = await q
       if (!sub) throw notFound(`等待消息 ${name} 的实例 / an instance waiting for message ${name}`)
       return this.runtime.deliver(trx, sub, opts.variables ?? {}, opts.actor?.username ?? null)

@@ -37,6 +37,8 @@ export interface ElementInfo {
   messageName?: string
   /** Targets of the element's outgoing sequence flows. */
   next: string[]
+  /** camunda:formData fields of a user task (Camunda 7's generated forms): what its data may hold. */
+  formFields?: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]
 }
 
 export interface PreparedDefinition {
@@ -185,6 +187,7 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
     }
     const eventDefinitions = (el.eventDefinitions ?? []) as any[]
     const message = eventDefinitions.find((ed) => ed.$type === 'bpmn:MessageEventDefinition')?.messageRef
+    const formData = ext.find((v) => v.$type === 'camunda:FormData')
     const info: ElementInfo = {
       id: el.id,
       type: el.$type,
@@ -207,6 +210,13 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
       eventKinds: eventDefinitions.length ? eventDefinitions.map((ed) => ed.$type.replace(/^bpmn:(.*)EventDefinition$/, '$1').toLowerCase()) : undefined,
       messageName: message ? (message.name ?? message.id) : undefined,
       next: [],
+      formFields: formData?.fields?.map((f: any) => ({
+        id: f.id,
+        label: f.label,
+        type: f.type,
+        required: (f.validation?.constraints ?? []).some((c: any) => c.name === 'required'),
+        values: f.type === 'enum' ? (f.values ?? []).map((v: any) => ({ id: String(v.id), name: v.name })) : undefined,
+      })),
     }
     out.set(el.id, info)
     if (el.flowElements) walkElements(el, out, flows)

@@ -219,6 +219,10 @@ export default async function engineRoutes(app: FastifyInstance) {
       const { key } = request.params as { key: string }
       const body = (request.body ?? {}) as { variables?: Record<string, unknown>; tenant?: string | null; caseId?: string | null }
       const tenant = tenantFor(request.actor, body.tenant)
+      app.engine.checkExternalVariables(body.variables)
+      // An instance acts on its business key's case (handlers read only that): the case must be
+      // one the caller may act on, in the tenant the instance runs for.
+      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.actor))) throw notFound(`案件 ${body.caseId} / case`)
       const row = await runtime.start(key, { tenant, variables: body.variables ?? {}, caseId: body.caseId ?? null, actor: request.actor.username })
       return reply.status(201).send(await instanceView(row))
     },
@@ -252,12 +256,16 @@ export default async function engineRoutes(app: FastifyInstance) {
         summary: '投递消息 / correlate a message to a waiting instance',
         security: bearer,
         body: messageBody,
-        response: { 200: { type: 'object', properties: { instanceId: { type: 'string' } } } },
+        response: { 200: { type: 'object', properties: { instanceId: { type: 'string' } } }, 400: errorSchema, 404: errorSchema },
       },
     },
     async (request) => {
       const { name, instanceId, caseId, variables } = request.body as { name: string; instanceId?: string; caseId?: string; variables?: Record<string, unknown> }
-      const instance = await app.engine.correlateMessage(name, { instanceId, caseId, variables: variables ?? {}, actor: request.actor })
+      app.engine.checkExternalVariables(variables)
+      const actor = request.actor
+      // A county administrator reaches only their county's instances; the city's administrators any.
+      const tenant = isAdmin(actor) ? undefined : (actor.tenant ?? '')
+      const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor })
       return { instanceId: instance.id }
     },
   )
@@ -276,6 +284,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { name, variables } = request.body as { name: string; variables?: Record<string, unknown> }
+      app.engine.checkExternalVariables(variables)
       return { delivered: await app.engine.broadcastSignal(name, variables ?? {}, request.actor.username) }
     },
   )

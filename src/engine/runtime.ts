@@ -444,6 +444,13 @@ export class Runtime {
     return this.step(trx, instance, { actor, act: (ctx) => void Object.assign(ctx.variables(), variables) })
   }
 
+  /** The definition's element a task waits at, with its declarations (form fields, …). */
+  async taskElement(trx: Db | Trx, task: Pick<TaskRow, 'instance_id' | 'element_id'>): Promise<{ definitionId: string; element: ElementInfo | undefined } | null> {
+    const row: { definition_id: string } | undefined = await trx('process_instances').where({ id: task.instance_id }).first('definition_id')
+    if (!row) return null
+    return { definitionId: row.definition_id, element: (await this.definitions.load(row.definition_id, trx)).elements.get(task.element_id) }
+  }
+
   async loadInstance(trx: Db | Trx, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await trx('process_instances').where({ id }).first()
     if (!row) throw notFound(`流程实例 ${id} / process instance`)

@@ -12,9 +12,20 @@ export interface MetricDefinitions {
   townshipOrBelowLevels: string[]
   /**
    * A case with no response deadline (`response_due_at` null) counts as responded in time once
-   * `responded_at` is set; likewise a closed case with no `resolve_due_at` counts as on time.
+   * `responded_at` is set.
    */
   noDeadlineIsOnTime: boolean
+  /**
+   * Which time the on-time rate judges: `finished`, when the handling unit reported its result
+   * (`resolved_at`; for a case closed without a result, e.g. a duplicate, its closure), or
+   * `closed`, when the case closed (after the citizen's evaluation, which the unit does not control).
+   */
+  onTimeBy: 'finished' | 'closed'
+  /**
+   * A closed case with no resolution deadline: `apart` (counted in `closedNoDeadline`, neither
+   * on time nor late, left out of the on-time denominator) or `onTime` (counted as on time).
+   */
+  closedWithoutDeadline: 'apart' | 'onTime'
   /** Offset of the reporting time zone from UTC, minutes (China Standard Time: 480). Used for from/to dates. */
   utcOffsetMinutes: number
   /** Weights of the combined score that ranks townships and departments on the dashboard. */
@@ -26,6 +37,8 @@ export const DEFAULT_DEFINITIONS: MetricDefinitions = {
   satisfiedValues: ['satisfied', 'basically_satisfied'],
   townshipOrBelowLevels: ['grid', 'village', 'township'],
   noDeadlineIsOnTime: true,
+  onTimeBy: 'finished',
+  closedWithoutDeadline: 'apart',
   utcOffsetMinutes: 480,
   scoreWeights: { responseRate: 0.25, closureRate: 0.25, onTimeRate: 0.2, satisfactionRate: 0.3 },
 }
@@ -43,6 +56,8 @@ export function mergeDefinitions(stored: unknown): MetricDefinitions {
   if (isStringList(s.satisfiedValues)) d.satisfiedValues = s.satisfiedValues
   if (isStringList(s.townshipOrBelowLevels)) d.townshipOrBelowLevels = s.townshipOrBelowLevels
   if (typeof s.noDeadlineIsOnTime === 'boolean') d.noDeadlineIsOnTime = s.noDeadlineIsOnTime
+  if (s.onTimeBy === 'finished' || s.onTimeBy === 'closed') d.onTimeBy = s.onTimeBy
+  if (s.closedWithoutDeadline === 'apart' || s.closedWithoutDeadline === 'onTime') d.closedWithoutDeadline = s.closedWithoutDeadline
   if (typeof s.utcOffsetMinutes === 'number' && Number.isInteger(s.utcOffsetMinutes) && Math.abs(s.utcOffsetMinutes) <= 14 * 60) {
     d.utcOffsetMinutes = s.utcOffsetMinutes
   }

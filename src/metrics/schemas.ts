@@ -15,9 +15,11 @@ export const rateBlockProperties = {
   resolutionRate: { ...rate, description: '解决率 / resolved ÷ evaluated' },
   satisfied: { ...count, description: '满意与基本满意数 / satisfied + basically satisfied' },
   satisfactionRate: { ...rate, description: '满意率 / satisfied ÷ evaluated' },
-  onTime: { ...count, description: '按期办结数 / closed with closed_at ≤ resolve_due_at' },
-  onTimeRate: { ...rate, description: '按期办结率 / onTime ÷ closed' },
-  atOrBelowTownship: { ...count, description: '乡镇及以下解决数 / closed with resolved_level grid, village or township' },
+  onTime: { ...count, description: '按期办结数 / closed, and the unit reported its result (resolved_at) by resolve_due_at (definitions: onTimeBy, closedWithoutDeadline)' },
+  onTimeBase: { ...count, description: '参与按期考核的办结数 / closed cases judged for timeliness: those with a deadline (all closed when closedWithoutDeadline is onTime)' },
+  closedNoDeadline: { ...count, description: '无办理时限的办结数 / closed cases without a resolution deadline, counted apart by default' },
+  onTimeRate: { ...rate, description: '按期办结率 / onTime ÷ onTimeBase' },
+  atOrBelowTownship: { ...count, description: '乡镇及以下解决数 / closed with resolved_level grid, village or township, unless the citizen said it was not resolved' },
   atOrBelowTownshipRate: { ...rate, description: '乡镇及以下解决占比 / atOrBelowTownship ÷ closed' },
 } as const
 
@@ -110,6 +112,8 @@ export const definitionsSchema = {
     satisfiedValues: { type: 'array', items: { type: 'string' } },
     townshipOrBelowLevels: { type: 'array', items: { type: 'string' } },
     noDeadlineIsOnTime: { type: 'boolean' },
+    onTimeBy: { type: 'string', enum: ['finished', 'closed'] },
+    closedWithoutDeadline: { type: 'string', enum: ['apart', 'onTime'] },
     utcOffsetMinutes: { type: 'integer', minimum: -840, maximum: 840 },
     scoreWeights: {
       type: 'object',

@@ -30,6 +30,10 @@ export interface RateBlock {
   satisfied: number
   satisfactionRate: number | null
   onTime: number
+  /** Closed cases judged for timeliness: the on-time rate's denominator. */
+  onTimeBase: number
+  /** Closed cases without a resolution deadline (apart from the on-time rate by default). */
+  closedNoDeadline: number
   onTimeRate: number | null
   atOrBelowTownship: number
   atOrBelowTownshipRate: number | null
@@ -59,7 +63,7 @@ export interface RatesResult {
 }
 
 type Row = Record<string, any>
-const COUNT_KEYS = ['received', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'atOrBelowTownship'] as const
+const COUNT_KEYS = ['received', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'onTimeBase', 'closedNoDeadline', 'atOrBelowTownship'] as const
 type Counts = Record<(typeof COUNT_KEYS)[number], number>
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d)
@@ -77,13 +81,15 @@ export function rateBlock(c: Counts): RateBlock {
     satisfied: c.satisfied,
     satisfactionRate: ratio(c.satisfied, c.evaluated),
     onTime: c.onTime,
-    onTimeRate: ratio(c.onTime, c.closed),
+    onTimeBase: c.onTimeBase,
+    closedNoDeadline: c.closedNoDeadline,
+    onTimeRate: ratio(c.onTime, c.onTimeBase),
     atOrBelowTownship: c.atOrBelowTownship,
     atOrBelowTownshipRate: ratio(c.atOrBelowTownship, c.closed),
   }
 }
 
-const zeroCounts = (): Counts => ({ received: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, atOrBelowTownship: 0 })
+const zeroCounts = (): Counts => ({ received: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, atOrBelowTownship: 0 })
 const countsOf = (row: Row): Counts => {
   const c = zeroCounts()
   for (const k of COUNT_KEYS) c[k] = Number(row[k] ?? 0)
@@ -237,14 +243,25 @@ export class MetricsService {
     // The second IN list needs its bindings after the ones above: build in order.
     const satList = inList(d.satisfiedValues)
     cols.push(`${sum(satList ? `${evaluated} AND eval_satisfaction IN ${satList}` : '1 = 0')} AS satisfied`)
+    const q = (name: string) => (this.pg ? `"${name}"` : name)
+    // The unit is judged by when it reported its result, not by when the citizen got round to
+    // evaluating (closed_at); a case closed without a result (a duplicate) finished at closure.
+    const finished = d.onTimeBy === 'finished' ? 'COALESCE(resolved_at, closed_at)' : 'closed_at'
+    const apart = d.closedWithoutDeadline === 'apart'
     const closed2 = inList(d.closedStatuses)!
-    const onTime = d.noDeadlineIsOnTime
-      ? `status IN ${closed2} AND closed_at IS NOT NULL AND (resolve_due_at IS NULL OR closed_at <= resolve_due_at)`
-      : `status IN ${closed2} AND closed_at IS NOT NULL AND resolve_due_at IS NOT NULL AND closed_at <= resolve_due_at`
-    cols.push(`${sum(onTime)} AS ${this.pg ? '"onTime"' : 'onTime'}`)
+    cols.push(
+      `${sum(`status IN ${closed2} AND ${finished} IS NOT NULL AND ${apart ? 'resolve_due_at IS NOT NULL AND ' : '(resolve_due_at IS NULL OR '}${finished} <= resolve_due_at${apart ? '' : ')'}`)} AS ${q('onTime')}`,
+    )
     const closed3 = inList(d.closedStatuses)!
+    cols.push(`${sum(`status IN ${closed3}${apart ? ' AND resolve_due_at IS NOT NULL' : ''}`)} AS ${q('onTimeBase')}`)
+    const closed4 = inList(d.closedStatuses)!
+    cols.push(`${sum(`status IN ${closed4} AND resolve_due_at IS NULL`)} AS ${q('closedNoDeadline')}`)
+    const closed5 = inList(d.closedStatuses)!
     const levels = inList(d.townshipOrBelowLevels)
-    cols.push(`${sum(levels ? `status IN ${closed3} AND resolved_level IN ${levels}` : '1 = 0')} AS ${this.pg ? '"atOrBelowTownship"' : 'atOrBelowTownship'}`)
+    // Resolved there: a closure the citizen said did not resolve the matter is not counted.
+    cols.push(
+      `${sum(levels ? `status IN ${closed5} AND resolved_level IN ${levels} AND (eval_resolved IS NULL OR eval_resolved ${this.pg ? '= true' : '<> 0'})` : '1 = 0')} AS ${q('atOrBelowTownship')}`,
+    )
     return { sql: cols.join(',\n  '), bindings }
   }
 

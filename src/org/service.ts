@@ -362,10 +362,11 @@ export class OrgService {
    * `tenant`, `role:` tokens reach only that county's and city-level users (see groupsMatch).
    * Tokens that are still expressions (start with '=' or contain '${') match nobody.
    */
-  async usersInGroups(tokens: string[], opts: { tenant?: string | null; limit?: number } = {}): Promise<UserView[]> {
+  async usersInGroups(tokens: string[], opts: { tenant?: string | null; limit?: number; db?: Db | Trx } = {}): Promise<UserView[]> {
     const list = tokens.map((t) => t.trim()).filter((t) => t && !t.startsWith('=') && !t.includes('${') && !t.includes('#{'))
     if (list.length === 0) return []
-    const q = this.db('users').where({ active: true })
+    // Inside a step's transaction, ask through it: SQLite has one connection.
+    const q = (opts.db ?? this.db)('users').where({ active: true })
     q.where((w: any) => {
       for (const token of list) {
         w.orWhere((o: any) => {

@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { Ajv, type ValidateFunction } from 'ajv'
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
 
 /** A form-js schema (the subset our forms use). */
 export interface FormSchema {
@@ -66,7 +66,38 @@ export function toJsonSchema(form: FormSchema): Record<string, unknown> {
     }
   }
   visit(form.components)
-  return { type: 'object', properties, required, additionalProperties: true }
+  // Only what the form declares: a field it does not have would otherwise become a process
+  // variable (a handler moving its own deadline, or choosing who evaluates its work).
+  return { type: 'object', properties, required, additionalProperties: false }
+}
+
+/**
+ * A Camunda 7 generated form (`camunda:formData` fields) as a form-js schema, so the browser
+ * renders it and the server checks it like any form of ours.
+ */
+export function formFromFields(fields: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]): FormSchema {
+  const type = (t?: string) => (t === 'long' ? 'number' : t === 'boolean' ? 'checkbox' : t === 'enum' ? 'select' : t === 'date' ? 'datetime' : 'textfield')
+  return {
+    type: 'default',
+    components: fields
+      .filter((f) => f.id)
+      .map((f) => ({
+        key: f.id,
+        type: type(f.type),
+        label: f.label ?? f.id,
+        ...(f.required && { validate: { required: true } }),
+        ...(f.type === 'enum' && { values: (f.values ?? []).map((v) => ({ label: v.name ?? v.id, value: v.id })) }),
+      })),
+  }
+}
+
+/** 400 details from ajv errors: each names the field that is wrong, unknown fields included. */
+export function formErrors(errors: ErrorObject[] | null | undefined): { field: string | null; message: string | undefined }[] {
+  return (errors ?? []).map((e) => {
+    const params = e.params as { missingProperty?: string; additionalProperty?: string }
+    if (e.keyword === 'additionalProperties') return { field: params.additionalProperty ?? null, message: '表单未声明此字段 / the form does not declare this field' }
+    return { field: e.instancePath.replace(/^\//, '') || params.missingProperty || null, message: e.message }
+  })
 }
 
 /** Forms named by `camunda:formKey="shuoshi:<name>"`, loaded from processes/forms/<name>.form. */
@@ -83,8 +114,13 @@ export class FormRegistry {
   }
 
   add(name: string, schema: FormSchema) {
+    this.forms.set(name, this.build(name, schema))
+  }
+
+  /** A form with its JSON Schema compiled, not registered under a key (forms a diagram declares). */
+  build(name: string, schema: FormSchema): Form {
     const jsonSchema = toJsonSchema(schema)
-    this.forms.set(name, { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) })
+    return { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) }
   }
 
   /** The form for a task's form key, or undefined when the key names no form of ours. */

@@ -30,10 +30,11 @@ export default async function taskRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params as { id: string }
       const task = await tasks.get(request.actor, id)
-      const form = tasks.forms.forKey(task.form_key)
+      const form = await tasks.formFor(task)
       return {
         ...taskView(task),
-        form: form ? { key: task.form_key, schema: form.schema, jsonSchema: form.jsonSchema } : null,
+        // The empty form (a task that takes no data) is no form to show.
+        form: form.schema.components.length ? { key: task.form_key, schema: form.schema, jsonSchema: form.jsonSchema } : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
         actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
       }

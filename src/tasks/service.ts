@@ -5,7 +5,7 @@ import { badRequest, conflict, forbidden, notFound, RevisionConflict } from '../
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
-import type { FormRegistry } from './forms.js'
+import { formErrors, formFromFields, type Form, type FormRegistry } from './forms.js'
 
 export interface TaskView {
   id: string
@@ -79,6 +79,8 @@ const isAdmin = (a: Actor) => a.roles.includes('admin')
 export class TaskService {
   private caseSummaryProvider: ((caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) | null = null
   private actionProviders: ((task: TaskRow) => string[] | Promise<string[]>)[] = []
+  private dataChecks: ((trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>)[] = []
+  private declaredForms = new Map<string, Form>()
 
   /** The cases module tells tasks how to summarise a case for a task page. */
   setCaseSummaryProvider(fn: (caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) {
@@ -192,6 +194,12 @@ export class TaskService {
     }
   }
 
+  private async row(id: string, trx: Db | Trx): Promise<TaskRow> {
+    const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
+    if (!task) throw notFound(`任务 ${id} / task`)
+    return task
+  }
+
   async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<TaskRow> {
     const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
     // Someone who may not see a task learns nothing of it, not even that it exists.
@@ -227,33 +235,79 @@ export class TaskService {
     })
   }
 
-  /** Checks the submitted data against the task's form; 400 names each field that is wrong. */
-  validateData(task: TaskRow, data: Record<string, unknown>) {
-    const form = this.forms.forKey(task.form_key)
-    if (!form) return
-    if (!form.validate(data)) {
-      throw badRequest(
-        '表单数据不合法 / the form data is invalid',
-        (form.validate.errors ?? []).map((e) => ({ field: e.instancePath.replace(/^\//, '') || (e.params as any)?.missingProperty || null, message: e.message })),
-      )
+  /**
+   * Checks the submitted data against what the task declares: its form (`shuoshi:<name>`), or
+   * its diagram's `camunda:formData` fields; a task that declares neither takes no data. 400
+   * names each field that is wrong or not declared. What passes is exactly what becomes process
+   * variables, so nobody sets a variable through a task that its form does not offer.
+   */
+  async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db) {
+    const { validate } = await this.formFor(task, trx)
+    if (!validate(data)) throw badRequest('表单数据不合法 / the form data is invalid', formErrors(validate.errors))
+    for (const check of this.dataChecks) await check(trx, task, data)
+  }
+
+  /**
+   * The form a task declares: its `shuoshi:<name>` form, else one made from its diagram's
+   * `camunda:formData` fields (compiled once per definition version and element), else the
+   * empty form, which takes no data.
+   */
+  async formFor(task: TaskRow, trx: Db | Trx = this.db): Promise<Form> {
+    const own = this.forms.forKey(task.form_key)
+    if (own) return own
+    const found = await this.runtime.taskElement(trx, task)
+    const key = `${found?.definitionId}\u0000${task.element_id}`
+    let form = this.declaredForms.get(key)
+    if (!form) {
+      form = this.forms.build(task.form_key ?? task.element_id, formFromFields(found?.element?.formFields ?? []))
+      if (this.declaredForms.size > 1000) this.declaredForms.clear()
+      this.declaredForms.set(key, form)
     }
+    return form
+  }
+
+  /**
+   * Modules check what a form's fields mean (a dispatch target in the case's county, …) before
+   * the engine moves on; a check throws a 400 naming the field.
+   */
+  addDataCheck(fn: (trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>) {
+    this.dataChecks.push(fn)
   }
 
   /**
    * Completes a task: checks, then moves the engine on, all in one transaction.
    * `trx` lets a caller (e.g. cases' return/escalate actions) add its own writes to the same step.
    */
-  async complete(actor: Actor, id: string, data: Record<string, unknown>, opts: { trx?: Trx; skipForm?: boolean } = {}): Promise<TaskRow> {
+  async complete(
+    actor: Actor,
+    id: string,
+    data: Record<string, unknown>,
+    opts: {
+      trx?: Trx
+      /** The platform's own step (return, …) sends data no form declares. */
+      skipForm?: boolean
+      /** Variables the platform's own step adds to what the person submitted (checked against the form). */
+      platform?: Record<string, unknown>
+      /**
+       * The calling route has already established that `actor` may complete exactly this task
+       * (the public evaluation route checked the tracking code), so no candidate check applies.
+       */
+      authorised?: boolean
+    } = {},
+  ): Promise<TaskRow> {
     const run = async (trx: Trx) => {
-      const task = await this.get(actor, id, trx)
+      const task = opts.authorised ? await this.row(id, trx) : await this.get(actor, id, trx)
       if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
-      if (task.assignee && task.assignee !== actor.username && !isAdmin(actor)) {
-        throw conflict(`任务已被 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+      if (!opts.authorised) {
+        if (task.assignee && task.assignee !== actor.username && !isAdmin(actor)) {
+          throw conflict(`任务已被 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+        }
+        if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
       }
-      if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
-      if (!opts.skipForm) this.validateData(task, data)
-      await this.runtime.completeTask(trx, task, data, actor.username)
-      return { ...task, status: 'completed', completed_by: actor.username, data: JSON.stringify(data), ended_at: nowIso() } as TaskRow
+      if (!opts.skipForm) await this.validateData(task, data, trx)
+      const output = opts.platform ? { ...data, ...opts.platform } : data
+      await this.runtime.completeTask(trx, task, output, actor.username)
+      return { ...task, status: 'completed', completed_by: actor.username, data: JSON.stringify(output), ended_at: nowIso() } as TaskRow
     }
     if (opts.trx) return run(opts.trx)
     // Two different tasks of one instance completed at once: the loser re-runs on the new

@@ -105,7 +105,7 @@ t.test('embedded subprocess and a FEEL service task with a result variable', asy
       `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="calc"/>
        <serviceTask id="calc" camunda:expression="=days * 24" camunda:resultVariable="hours"/>
        <sequenceFlow id="b" sourceRef="calc" targetRef="sp"/>
-       <subProcess id="sp"><startEvent id="ss"/><sequenceFlow id="sa" sourceRef="ss" targetRef="inner"/><userTask id="inner"/><sequenceFlow id="sb" sourceRef="inner" targetRef="se"/><endEvent id="se"/></subProcess>
+       <subProcess id="sp"><startEvent id="ss"/><sequenceFlow id="sa" sourceRef="ss" targetRef="inner"/><userTask id="inner"><extensionElements><camunda:formData><camunda:formField id="note" type="string"/></camunda:formData></extensionElements></userTask><sequenceFlow id="sb" sourceRef="inner" targetRef="se"/><endEvent id="se"/></subProcess>
        <sequenceFlow id="c" sourceRef="sp" targetRef="e"/><endEvent id="e"/>`,
     ),
   )
@@ -125,7 +125,7 @@ t.test('multi-instance user tasks: parallel over a collection, sequential by car
       'mi',
       `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="co"/>
        <userTask id="co" name="协办 Co-organise" camunda:candidateGroups="=&quot;handler@&quot; + unit">
-         <multiInstanceLoopCharacteristics camunda:collection="\${units}" camunda:elementVariable="unit"/>
+         <extensionElements><camunda:formData><camunda:formField id="part" type="string"/></camunda:formData></extensionElements><multiInstanceLoopCharacteristics camunda:collection="\${units}" camunda:elementVariable="unit"/>
        </userTask>
        <sequenceFlow id="b" sourceRef="co" targetRef="seq"/>
        <userTask id="seq" camunda:assignee="admin"><multiInstanceLoopCharacteristics isSequential="true"><loopCardinality>2</loopCardinality></multiInstanceLoopCharacteristics></userTask>
@@ -152,7 +152,7 @@ t.test('multi-instance user tasks: parallel over a collection, sequential by car
 t.test('call activity: the called key resolves with the tenant overlay; the child\'s variables come back', async (t) => {
   const { app, deploy, start, get, complete } = await setup(t)
   const child = (label: string) =>
-    bpmn('child', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="ct"/><userTask id="ct" name="${label}"/><sequenceFlow id="b" sourceRef="ct" targetRef="e"/><endEvent id="e"/>`)
+    bpmn('child', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="ct"/><userTask id="ct" name="${label}"><extensionElements><camunda:formData><camunda:formField id="fromChild" type="string"/></camunda:formData></extensionElements></userTask><sequenceFlow id="b" sourceRef="ct" targetRef="e"/><endEvent id="e"/>`)
   await deploy(child('city child'))
   await deploy(child('xianghe child'), 'xianghe')
   await deploy(

@@ -7,8 +7,15 @@ async function deploy(app: any, headers: any, xml: string, tenant?: string) {
   return res
 }
 
-t.test('deploy, start, complete: FEEL conditions route the flow and outputs become variables', async (t) => {
+/** The approval fixture's review task declares its one field, `score`, in a form of its own. */
+async function buildWithReviewForm(t: any) {
   const app = await build(t, { config: { processesDir: noProcesses } })
+  app.tasks.forms.add('test-review', { type: 'default', components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }] })
+  return app
+}
+
+t.test('deploy, start, complete: FEEL conditions route the flow and outputs become variables', async (t) => {
+  const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   const dep = await deploy(app, admin, approval())
   t.equal(dep.statusCode, 201, dep.body)
@@ -18,7 +25,7 @@ t.test('deploy, start, complete: FEEL conditions route the flow and outputs beco
   t.equal(again.statusCode, 200, 'unchanged XML is not a new version')
   t.equal(again.json().version, 1)
 
-  const start = await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', level: 3 } } })
+  const start = await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 3 } } })
   t.equal(start.statusCode, 201, start.body)
   const inst = start.json()
   t.equal(inst.state, 'running')
@@ -48,10 +55,10 @@ t.test('deploy, start, complete: FEEL conditions route the flow and outputs beco
 })
 
 t.test('the default flow is taken when the FEEL condition is false', async (t) => {
-  const app = await build(t, { config: { processesDir: noProcesses } })
+  const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', level: 1 } } })).json()
+  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 1 } } })).json()
   const grid = await login(app, 'grid01')
   const r = await app.inject({ method: 'POST', url: `/api/tasks/${inst.activeTasks[0].id}/complete`, headers: grid, payload: { data: { score: 2 } } })
   t.equal(r.statusCode, 200)
@@ -61,10 +68,10 @@ t.test('the default flow is taken when the FEEL condition is false', async (t) =
 })
 
 t.test('claim rules: someone else\'s claimed task is a 409, a stranger gets 404/403', async (t) => {
-  const app = await build(t, { config: { processesDir: noProcesses } })
+  const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', level: 1 } } })).json()
+  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 1 } } })).json()
   const grid = await login(app, 'grid01')
   await app.inject({ method: 'POST', url: `/api/tasks/${inst.activeTasks[0].id}/complete`, headers: grid, payload: { data: { score: 1 } } })
   const rework = (await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}`, headers: admin })).json().activeTasks[0]
@@ -85,11 +92,10 @@ t.test('claim rules: someone else\'s claimed task is a 409, a stranger gets 404/
 })
 
 t.test('form data is validated against the task form', async (t) => {
-  const app = await build(t, { config: { processesDir: noProcesses } })
-  app.tasks.forms.add('test-review', { type: 'default', components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }] })
+  const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', level: 1 } } })).json()
+  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 1 } } })).json()
   const grid = await login(app, 'grid01')
   const bad = await app.inject({ method: 'POST', url: `/api/tasks/${inst.activeTasks[0].id}/complete`, headers: grid, payload: { data: { score: 9 } } })
   t.equal(bad.statusCode, 400)
@@ -101,7 +107,7 @@ t.test('form data is validated against the task form', async (t) => {
 })
 
 t.test('an interrupting boundary timer fires once through the poller and cancels the task', async (t) => {
-  const app = await build(t, { config: { processesDir: noProcesses } })
+  const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   t.equal((await deploy(app, admin, timed('timed', 'PT2S'))).statusCode, 201)
   const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/timed/start', headers: admin, payload: {} })).json()
@@ -119,7 +125,7 @@ t.test('an interrupting boundary timer fires once through the poller and cancels
 })
 
 t.test('a non-interrupting cycle timer repeats and leaves the task open; completing the task cancels it', async (t) => {
-  const app = await build(t, { config: { processesDir: noProcesses } })
+  const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   const xml = bpmn(
     'remind',

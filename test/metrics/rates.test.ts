@@ -47,12 +47,13 @@ t.test('every rate: numerator and denominator', async (t) => {
   const res = await get(app, '/api/metrics/rates?from=2024-03&to=2024-03')
   t.equal(res.statusCode, 200, res.body)
   const o = res.json().overall
-  t.match(o, { received: 5, responded: 3, closed: 3, evaluated: 3, resolved: 2, satisfied: 2, onTime: 2, atOrBelowTownship: 2 })
+  // On time: A (closed 03-15, due 03-20); B late (03-25); D has no deadline: counted apart.
+  t.match(o, { received: 5, responded: 3, closed: 3, evaluated: 3, resolved: 2, satisfied: 2, onTime: 1, onTimeBase: 2, closedNoDeadline: 1, atOrBelowTownship: 2 })
   t.equal(o.responseRate, 3 / 5)
   t.equal(o.closureRate, 3 / 5)
   t.equal(o.resolutionRate, 2 / 3)
   t.equal(o.satisfactionRate, 2 / 3)
-  t.equal(o.onTimeRate, 2 / 3)
+  t.equal(o.onTimeRate, 1 / 2)
   t.equal(o.atOrBelowTownshipRate, 2 / 3)
   t.same(res.json().groups, [])
   t.equal(res.json().period.from, '2024-02-29T16:00:00.000Z', 'a month starts at midnight China time')
@@ -245,4 +246,52 @@ t.test('overview for the dashboard', async (t) => {
   const docs = await app.inject({ method: 'GET', url: '/docs/json' })
   t.ok(docs.json().paths['/api/metrics/overview'], 'documented in OpenAPI')
   t.ok(docs.json().paths['/api/metrics/rates'])
+})
+
+/**
+ * Issue 10, "the rates count what the unit did". Six cases closed in May 2024, deadline
+ * 05-20T00:00:00Z unless said otherwise:
+ *   F  result reported 4 s before the deadline, evaluated (closed) 1 s after it   county
+ *   G  result 05-21, closed 05-22: late either way                                 county
+ *   H  closed as a duplicate 05-18 without a result                                (no level)
+ *   I  closed without any deadline                                                 city
+ *   J  result 05-10, closed 05-11, the citizen said NOT resolved                   village
+ *   K  result 05-10, closed 05-11, not evaluated                                   township
+ */
+t.test('on time is judged when the unit finished; closures without a deadline and unresolved ones count apart', async (t) => {
+  const app = await build(t)
+  const due = '2024-05-20T00:00:00.000Z'
+  const created = '2024-05-05T02:00:00.000Z'
+  const closed = (over: Record<string, unknown>) => ({ created_at: created, status: 'closed', resolve_due_at: due, ...over })
+  await insertCases(app, [
+    closed({ resolved_at: '2024-05-19T23:59:56.000Z', closed_at: '2024-05-20T00:00:01.000Z', resolved_level: 'county', eval_resolved: true, eval_satisfaction: 'satisfied', evaluated_at: '2024-05-20T00:00:01.000Z' }),
+    closed({ resolved_at: '2024-05-21T00:00:00.000Z', closed_at: '2024-05-22T00:00:00.000Z', resolved_level: 'county' }),
+    closed({ closed_at: '2024-05-18T00:00:00.000Z' }),
+    closed({ resolve_due_at: null, resolved_at: '2024-05-30T00:00:00.000Z', closed_at: '2024-05-30T00:00:00.000Z', resolved_level: 'city' }),
+    closed({ resolved_at: '2024-05-10T00:00:00.000Z', closed_at: '2024-05-11T00:00:00.000Z', resolved_level: 'village', eval_resolved: false, eval_satisfaction: 'dissatisfied', evaluated_at: '2024-05-11T00:00:00.000Z' }),
+    closed({ resolved_at: '2024-05-10T00:00:00.000Z', closed_at: '2024-05-11T00:00:00.000Z', resolved_level: 'township' }),
+  ])
+  const overall = async () => (await get(app, '/api/metrics/rates?from=2024-05&to=2024-05')).json().overall
+  const put = async (payload: Record<string, unknown>) => {
+    const r = await app.inject({ method: 'PUT', url: '/api/metrics/definitions', headers: await login(app, 'admin'), payload })
+    t.equal(r.statusCode, 200, r.body)
+  }
+
+  let o = await overall()
+  // F, H, J, K on time; G late; I apart. At or below township: K only (J's citizen said not resolved).
+  t.match(o, { closed: 6, onTime: 4, onTimeBase: 5, closedNoDeadline: 1, atOrBelowTownship: 1 })
+  t.equal(o.onTimeRate, 4 / 5)
+  t.equal(o.atOrBelowTownshipRate, 1 / 6)
+
+  await put({ onTimeBy: 'closed' })
+  o = await overall()
+  t.match(o, { onTime: 3, onTimeBase: 5 }, 'judged by closure, F is late by a second')
+  t.equal(o.onTimeRate, 3 / 5)
+
+  await put({ onTimeBy: 'finished', closedWithoutDeadline: 'onTime' })
+  o = await overall()
+  t.match(o, { onTime: 5, onTimeBase: 6, closedNoDeadline: 1 }, 'as the first wave counted: I on time')
+  t.equal(o.onTimeRate, 5 / 6)
+  const defs = await app.inject({ method: 'GET', url: '/api/metrics/definitions', headers: await login(app, 'admin') })
+  t.match(defs.json(), { onTimeBy: 'finished', closedWithoutDeadline: 'onTime' })
 })

@@ -26,7 +26,7 @@ export interface RenderedForm {
   el: HTMLElement
   /** The values, or null after marking the invalid fields. */
   collect(): Record<string, unknown> | null
-  showServerErrors(details: { path?: string; message?: string; params?: any }[]): boolean
+  showServerErrors(details: { field?: string | null; path?: string; message?: string; params?: any }[]): boolean
 }
 
 function md(text: string) {
@@ -190,7 +190,8 @@ export function renderForm(schema: { components?: FormComponent[] } | null | und
     showServerErrors(details) {
       let shown = false
       for (const d of details) {
-        const key = (d.path ?? '').replace(/^\/?(data\/?)?/, '').split('/')[0] || d.params?.missingProperty
+        // The server names the field (`field`); ajv-shaped details carry a path instead.
+        const key = d.field ?? ((d.path ?? '').replace(/^\/?(data\/?)?/, '').split('/')[0] || d.params?.missingProperty)
         const f = fields.find((x) => x.c.key === key)
         if (f) {
           f.err.textContent = serverText(d.message ?? '')

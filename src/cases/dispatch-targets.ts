@@ -1,0 +1,44 @@
+import type { Db, Trx } from '../lib/db.js'
+import type { OrgService } from '../org/service.js'
+import type { CaseRow } from './service.js'
+import { unitGroup, type UnitRow } from './routing.js'
+
+/**
+ * Task fields that name the unit a case goes to (the variables `case.assign` and `case.joint`
+ * read). What a dispatcher, reviewer or coordinator types there is checked here before the
+ * engine moves, and again by the handler that acts on it.
+ */
+export const UNIT_FIELDS = ['targetUnit', 'leadUnit', 'coUnits'] as const
+
+export const unitCodes = (v: unknown): string[] =>
+  (Array.isArray(v) ? v : String(v ?? '').split(','))
+    .map((s) => String(s).trim())
+    .filter(Boolean)
+
+/**
+ * Why `code` cannot take `row`'s case, or null when it can. A case stays in its county: the
+ * target is a unit of the case's county (any township of it), or a unit of a region above the
+ * case (the city: where an escalation goes). And someone must be there to sign for it: at
+ * least one active member who receives the unit's tasks, or the case would wait for nobody.
+ */
+export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<CaseRow, 'region_path' | 'tenant'>, code: string): Promise<string | null> {
+  const unit: (UnitRow & { path: string }) | undefined = await trx('org_units as u')
+    .join('regions as r', 'r.code', 'u.region_code')
+    .where('u.code', code)
+    .first('u.*', 'r.path')
+  if (!unit) return `单位 ${code} 不存在 / unknown unit ${code}`
+  const county = countyPath(row.region_path, row.tenant)
+  const inCounty = unit.path.startsWith(county)
+  const above = row.region_path.startsWith(unit.path)
+  if (!inCounty && !above) return `${unit.name} 不在本案所属县（区）/ ${code} is outside the case's county`
+  const receivers = await org.usersInGroups([unitGroup(unit)], { tenant: row.tenant || null, limit: 1, db: trx })
+  if (!receivers.length) return `${unit.name} 没有可以签收的人员 / nobody in ${code} can receive the case`
+  return null
+}
+
+/** The path of the case's county (`/langfang/xianghe/`), or of the case's own region for a city case. */
+function countyPath(regionPath: string, tenant: string): string {
+  if (!tenant) return regionPath
+  const i = regionPath.indexOf(`/${tenant}/`)
+  return i < 0 ? regionPath : regionPath.slice(0, i + tenant.length + 2)
+}

@@ -1,0 +1,57 @@
+/**
+ * Process variables only the platform's own steps write (intake, the `case.*` handlers, the
+ * routes that act for a verified person). The rates that assess townships and departments are
+ * computed from what these drive, so nothing a person sends may set them: not task data (a form
+ * declaring one is refused), not the variables of `POST …/start`, `/api/messages` or
+ * `/api/signals`. Grouped by what they decide; see src/cases/README.md for each one's meaning.
+ */
+export const PLATFORM_VARIABLES: readonly string[] = [
+  // case identity and tenant
+  'caseId',
+  'caseNo',
+  'tenant',
+  'category',
+  'regionCode',
+  'channel',
+  'urgency',
+  'procedure',
+  'switchedFrom',
+  'switchedTo',
+  // routing: who owns the case, at which level
+  'level',
+  'ownerUnit',
+  'needsDispatch',
+  'nextLevel',
+  'escalateCentre',
+  'atTop',
+  // candidate groups: who receives each task
+  'handlerGroup',
+  'dispatcherGroup',
+  'coordinatorGroup',
+  'leaderGroup',
+  'callbackGroup',
+  'supervisorGroup',
+  'gridGroup',
+  'leadGroup',
+  'escalateGroup',
+  // deadlines and supervision
+  'responseLimit',
+  'resolveLimit',
+  'responseDue',
+  'resolveDue',
+  'followUpCycle',
+  'overdue',
+  // assessment: rounds of handling and where an evaluation came from
+  'handlingRounds',
+  'rehandle',
+  'evaluationSource',
+  // who asked for an extension, on which task (the approval acts on that task)
+  'extensionRequestedBy',
+  'extensionTaskId',
+]
+
+/**
+ * The citizen's answer. The evaluation form declares these (the platform's own step), but no
+ * start, message or signal may set them, and no diagram a county deploys may declare them.
+ */
+export const ASSESSMENT_VARIABLES: readonly string[] = ['satisfaction', 'resolved']
