@@ -8,6 +8,8 @@ import * as metricsCover from './005_metrics_cover.js'
 import * as taskLists from './006_task_lists.js'
 import * as caseSearch from './007_case_search.js'
 import * as caseText from './008_case_text.js'
+import * as idempotency from './010_idempotency.js'
+import * as tokenRevocation from './011_token_revocation.js'
 import * as metricsCoverFinished from './012_metrics_cover_finished.js'
 
 /**
@@ -25,6 +27,8 @@ const migrations: Record<string, Knex.Migration> = {
   '006_task_lists': taskLists,
   '007_case_search': caseSearch,
   '008_case_text': caseText,
+  '010_idempotency': idempotency,
+  '011_token_revocation': tokenRevocation,
   '012_metrics_cover_finished': metricsCoverFinished,
 }
 

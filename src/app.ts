@@ -5,6 +5,7 @@ import dbPlugin from './plugins/db.js'
 import errorsPlugin from './plugins/errors.js'
 import swaggerPlugin from './plugins/swagger.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
+import securityHeaders from './plugins/helmet.js'
 import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
 import engineModule from './engine/index.js'
@@ -38,6 +39,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   app.decorate('config', opts.config)
 
   await app.register(errorsPlugin)
+  await app.register(securityHeaders)
   await app.register(dbPlugin, { db: opts.db })
   await app.register(swaggerPlugin)
   await app.register(rateLimitPlugin)

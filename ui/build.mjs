@@ -5,6 +5,8 @@
 //   node ui/build.mjs            production build (minified)
 //   node ui/build.mjs --dev      unminified with inline source maps
 //   node ui/build.mjs --outdir=DIR
+// Source maps: none when NODE_ENV=production, else inline with --dev and linked .map files without
+// (a public map hands out the readable source; the server does not serve .map there either).
 import * as esbuild from 'esbuild'
 import fs from 'node:fs'
 import path from 'node:path'
@@ -14,7 +16,7 @@ const uiDir = path.dirname(fileURLToPath(import.meta.url))
 const rootDir = path.dirname(uiDir)
 
 /** Builds the UI into `outdir` (default ui/dist). Returns esbuild's metafile. */
-export async function buildUi({ outdir = path.join(uiDir, 'dist'), dev = false, logLevel = 'warning' } = {}) {
+export async function buildUi({ outdir = path.join(uiDir, 'dist'), dev = false, logLevel = 'warning', sourcemap = process.env.NODE_ENV === 'production' ? false : dev ? 'inline' : 'linked' } = {}) {
   const srcDir = path.join(uiDir, 'src')
   const entryPoints = [
     ...fs.readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => path.join(srcDir, f)),
@@ -32,7 +34,7 @@ export async function buildUi({ outdir = path.join(uiDir, 'dist'), dev = false, 
     platform: 'browser',
     target: ['es2022', 'chrome100', 'safari15', 'firefox100'],
     minify: !dev,
-    sourcemap: dev ? 'inline' : 'linked',
+    sourcemap,
     metafile: true,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

@@ -5,6 +5,7 @@ import { conflict, forbidden, unprocessable } from '../lib/errors.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
+import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
 import { isDuration, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
@@ -45,6 +46,7 @@ const ruleView = (r: RuleRow) => ({
 
 export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
   const cases = opts.cases
+  const keys = new IdempotencyStore(app.db)
 
   // ── citizens (no login) ─────────────────────────────────────────────────────
 
@@ -77,14 +79,20 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       schema: {
         tags: ['public'],
         summary: '群众提交诉求（无需登录，可匿名）/ submit a petition (no login, anonymous allowed)',
+        headers: idempotencyKeyHeader,
         body: publicPetitionBody,
         response: { 201: { type: 'object', properties: { caseNo: { type: 'string' }, trackingCode: { type: 'string' } } }, 422: errorRef },
       },
     },
     async (request, reply) => {
       const body = request.body as Omit<IntakeInput, 'channel'> & { channel?: string }
-      const row = await cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null })
-      return reply.status(201).send({ caseNo: row.case_no, trackingCode: row.tracking_code })
+      const done = await keys.run(
+        { scope: 'public', key: request.headers['idempotency-key'] as string | undefined, body },
+        (row) => ({ caseNo: row.case_no, trackingCode: row.tracking_code }),
+        (hooks) => cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null, hooks }),
+      )
+      if (done.replayed) reply.header('idempotent-replayed', 'true')
+      return reply.status(201).send(done.answer)
     },
   )
 
@@ -96,13 +104,19 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         tags: ['public'],
         summary: '查询办理进度（不含个人信息）/ track progress (no personal data)',
         params: trackParams,
-        querystring: { type: 'object', properties: { code: { type: 'string', maxLength: 16 } } },
+        // The code in a header keeps it out of URLs (history, access logs, referrers); the
+        // query form is still answered for links handed out before.
+        headers: { type: 'object', properties: { 'x-tracking-code': { type: 'string', maxLength: 16 } } },
+        querystring: { type: 'object', properties: { code: { type: 'string', maxLength: 16, deprecated: true } } },
         response: { 200: trackSchema, 404: errorRef },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { caseNo } = request.params as { caseNo: string }
-      return cases.track(caseNo, (request.query as { code?: string }).code)
+      const code = (request.headers['x-tracking-code'] as string | undefined) ?? (request.query as { code?: string }).code
+      // What the code unlocks is not for shared caches.
+      reply.header('cache-control', 'no-store')
+      return cases.track(caseNo, code)
     },
   )
 
@@ -135,11 +149,16 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     {
       preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler'),
       bodyLimit: 64 * 1024,
-      schema: { tags: ['cases'], summary: '登记案件（任一渠道）/ register a case from any channel', security: bearer, body: intakeBody, response: { 201: caseSchema, 403: errorRef, 422: errorRef } },
+      schema: { tags: ['cases'], summary: '登记案件（任一渠道）/ register a case from any channel', security: bearer, headers: idempotencyKeyHeader, body: intakeBody, response: { 201: caseSchema, 403: errorRef, 422: errorRef } },
     },
     async (request, reply) => {
-      const row = await cases.intake(request.body as IntakeInput, { actor: request.actor })
-      return reply.status(201).send(await cases.detail(request.actor, row.id))
+      const done = await keys.run(
+        { scope: `user:${request.actor.id}`, key: request.headers['idempotency-key'] as string | undefined, body: request.body },
+        (row) => ({ id: row.id, caseNo: row.case_no }),
+        (hooks) => cases.intake(request.body as IntakeInput, { actor: request.actor, hooks }),
+      )
+      if (done.replayed) reply.header('idempotent-replayed', 'true')
+      return reply.status(201).send(await cases.detail(request.actor, done.caseId))
     },
   )
 

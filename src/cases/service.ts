@@ -67,6 +67,16 @@ export interface CaseRow {
   revision: number
 }
 
+/**
+ * Work done inside the intake's transaction (the Idempotency-Key, src/cases/idempotency.ts):
+ * `claim` first, so a concurrent duplicate waits there before any other work; `record` last,
+ * so the key and the first answer commit with the case or not at all.
+ */
+export interface IntakeHooks {
+  claim(trx: Trx): Promise<void>
+  record(trx: Trx, row: CaseRow): Promise<void>
+}
+
 export interface IntakeInput {
   channel: string
   title?: string
@@ -169,7 +179,7 @@ export class CaseService {
    * Creates a case and starts its procedure: the case row, its number, the process instance
    * and the first tasks commit in one transaction.
    */
-  async intake(input: IntakeInput, opts: { actor: Actor | null }): Promise<CaseRow> {
+  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
     if (!region) throw unprocessable(`区域 ${input.regionCode} 不存在 / unknown region`)
     if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
@@ -184,6 +194,7 @@ export class CaseService {
     // (SQLite has one writer anyway: there it stays in the intake and rolls back with it.)
     const drawn = isPostgres(this.db) ? await this.db.transaction((t) => nextCaseNo(t, tenant, now)) : null
     return this.db.transaction(async (trx) => {
+      await opts.hooks?.claim(trx)
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
       const regions = await ancestry(trx, region.path)
@@ -290,7 +301,9 @@ export class CaseService {
         trx,
       })
       await trx('cases').where({ id }).update({ instance_id: instance.id })
-      return (await trx('cases').where({ id }).first()) as CaseRow
+      const created = (await trx('cases').where({ id }).first()) as CaseRow
+      await opts.hooks?.record(trx, created)
+      return created
     })
   }
 

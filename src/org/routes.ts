@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { HttpError, notFound, unauthorized } from '../lib/errors.js'
+import { forbidden, HttpError, notFound, unauthorized } from '../lib/errors.js'
 import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
 import { bearer, nullableString, stringList } from '../lib/schemas.js'
 
@@ -104,6 +104,57 @@ export default async function orgRoutes(app: FastifyInstance) {
       if (!result) {
         await loginFailures(request)
         throw unauthorized('用户名或密码错误 / invalid username or password')
+      }
+      return result
+    },
+  )
+
+  // Revokes every token of the user, not only the one presented: tokens are stateless, so the
+  // user's token_version is what can be taken back (a lost device is signed out too).
+  app.post(
+    '/api/auth/logout',
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['auth'], summary: '退出登录（作废该用户的全部令牌）/ log out (revokes all of the user\'s tokens)', security: bearer, response: { 204: { type: 'null' } } },
+    },
+    async (request, reply) => {
+      await org.revokeTokens(request.actor.id)
+      return reply.status(204).send()
+    },
+  )
+
+  // Wrong current passwords count like failed logins: a stolen token must not become a way to
+  // guess the password behind it.
+  const passwordFailures = app.createRateLimit({ max: LOGIN_FAILURES_PER_MINUTE, timeWindow: 60_000, keyGenerator: (req) => `${req.ip}|${req.actor?.id ?? ''}` })
+
+  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+    '/api/auth/password',
+    {
+      preHandler: app.authenticate,
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['auth'],
+        summary: '修改密码（作废旧令牌，返回新令牌）/ change the password (revokes old tokens, returns a new one)',
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['currentPassword', 'newPassword'],
+          additionalProperties: false,
+          properties: { currentPassword: { type: 'string', minLength: 1, maxLength: 256 }, newPassword: { type: 'string', minLength: 8, maxLength: 256 } },
+        },
+        response: { 200: { type: 'object', properties: { token: { type: 'string' }, user: actorSchema } } },
+      },
+    },
+    async (request, reply) => {
+      const seen = await passwordFailures(request, { increment: false })
+      if (!seen.isAllowed && seen.remaining <= 0) {
+        reply.header('retry-after', seen.ttlInSeconds)
+        throw new HttpError(429, 'too_many_requests', `密码错误次数过多，请 ${seen.ttlInSeconds} 秒后再试 / too many wrong passwords, retry in ${seen.ttlInSeconds}s`)
+      }
+      const result = await org.changePassword(request.actor.id, request.body.currentPassword, request.body.newPassword)
+      if (!result) {
+        await passwordFailures(request)
+        throw forbidden('当前密码错误 / the current password is wrong')
       }
       return result
     },

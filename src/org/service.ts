@@ -195,17 +195,46 @@ export class OrgService {
     return this.secret
   }
 
-  async issueToken(userId: string, lifetimeSeconds = TOKEN_LIFETIME_SECONDS): Promise<string> {
-    return signToken(await this.tokenSecret(), userId, lifetimeSeconds)
+  /** A token for the user's current token_version (revoked by the next logout or password change). */
+  async issueToken(userId: string, lifetimeSeconds = TOKEN_LIFETIME_SECONDS, version?: number): Promise<string> {
+    const ver = version ?? Number((await this.db('users').where({ id: userId }).first('token_version'))?.token_version ?? 0)
+    return signToken(await this.tokenSecret(), userId, lifetimeSeconds, Date.now(), ver)
   }
 
-  /** The actor a bearer token stands for, or null (bad signature, expired, unknown or inactive user). */
+  /**
+   * The actor a bearer token stands for, or null (not canonical, bad signature, expired,
+   * revoked, unknown or inactive user).
+   */
   async actorFromToken(token: string): Promise<Actor | null> {
     const payload = verifyToken(await this.tokenSecret(), token)
     if (!payload) return null
     const row = await this.userRowWithPath().where('users.id', payload.sub).first()
     if (!row || !row.active) return null
+    if ((payload.ver ?? 0) !== Number(row.token_version ?? 0)) return null
     return this.toActor(row)
+  }
+
+  /** Revokes every token the user holds (all devices): logout, password change. */
+  async revokeTokens(userId: string, trx: Db | Trx = this.db): Promise<void> {
+    await trx('users').where({ id: userId }).increment('token_version', 1)
+  }
+
+  /**
+   * Sets a new password after checking the current one; revokes every token of the user and
+   * returns a fresh one for the caller, so only the session that changed it stays signed in.
+   * Null when the current password is wrong.
+   */
+  async changePassword(userId: string, current: string, next: string): Promise<{ token: string; user: Actor } | null> {
+    const row = await this.db('users').where({ id: userId }).first('password_hash')
+    if (!row || !(await verifyPassword(current, row.password_hash))) return null
+    const hash = await hashPassword(next)
+    const version = await this.db.transaction(async (trx) => {
+      await trx('users').where({ id: userId }).update({ password_hash: hash })
+      await this.revokeTokens(userId, trx)
+      return Number((await trx('users').where({ id: userId }).first('token_version')).token_version)
+    })
+    const user = await this.userRowWithPath().where('users.id', userId).first()
+    return { token: await this.issueToken(userId, TOKEN_LIFETIME_SECONDS, version), user: this.toActor(user) }
   }
 
   /** Checks a password; the same null for an unknown user and a wrong password. */
@@ -217,7 +246,7 @@ export class OrgService {
     }
     const ok = await verifyPassword(password, row.password_hash)
     if (!ok || !row.active) return null
-    return { token: await this.issueToken(row.id), user: this.toActor(row) }
+    return { token: await this.issueToken(row.id, TOKEN_LIFETIME_SECONDS, Number(row.token_version ?? 0)), user: this.toActor(row) }
   }
 
   private userRowWithPath() {

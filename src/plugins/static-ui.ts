@@ -8,6 +8,12 @@ import { projectRoot } from '../lib/paths.js'
 export interface StaticUiOptions {
   /** The built UI (default: UI_DIR or <project>/ui/dist, made by `node ui/build.mjs`). */
   root?: string
+  /**
+   * Serve `.map` files (default: unless NODE_ENV=production). Production builds emit none
+   * (ui/build.mjs); this also keeps a map that a development build left in UI_DIR private,
+   * since a map hands out the readable source of every page.
+   */
+  sourceMaps?: boolean
 }
 
 /** Paths that are never the UI: unknown ones there stay JSON 404s. */
@@ -24,6 +30,7 @@ export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOp
   if (!fs.existsSync(path.join(root, 'index.html'))) {
     app.log.warn({ root }, 'web UI not built (run `node ui/build.mjs`); serving the API only')
   }
+  const sourceMaps = opts.sourceMaps ?? process.env.NODE_ENV !== 'production'
   await app.register(fastifyStatic, { root, serve: false, decorateReply: true })
 
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
@@ -31,6 +38,7 @@ export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOp
     if (NOT_UI.test(urlPath)) return reply.callNotFound()
     const rel = path.posix.normalize(urlPath).replace(/^\/+/, '')
     const file = path.join(root, rel)
+    if (!sourceMaps && rel.endsWith('.map')) return reply.callNotFound()
     if (rel && !rel.includes('..') && file.startsWith(root + path.sep) && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
       // Chunks and assets carry a content hash; entry files are requested as …?v=<build>.
       const hashed = rel.startsWith('chunks/') || rel.startsWith('assets/') || /[?&]v=/.test(request.url)

@@ -144,7 +144,7 @@ t.test('overdue supervision (督办): the timer flags, records and notifies with
   const admin = 'admin'
   const rules = (await call(app, admin, 'GET', '/api/routing-rules')).body
   const put = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', {
-    rules: [{ category: 'market.consumer', owner: '@county:market', level: 'county', responseLimit: 'PT1M', resolveLimit: 'PT5M' }],
+    rules: [{ category: 'market.consumer', owner: '@county:urban', level: 'county', responseLimit: 'PT1M', resolveLimit: 'PT5M' }],
   })
   t.equal(put.status, 200, JSON.stringify(put.body))
   t.equal(put.body[0].tenant, 'xianghe')

@@ -7,7 +7,7 @@ import { Runtime } from '../../src/engine/runtime.js'
 const xml = bpmn(
   'cached',
   `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="first"/>
-   <userTask id="first" camunda:assignee="admin"/><sequenceFlow id="b" sourceRef="first" targetRef="svc"/>
+   <userTask id="first" camunda:assignee="admin"><extensionElements><camunda:formData><camunda:formField id="try" type="long"/></camunda:formData></extensionElements></userTask><sequenceFlow id="b" sourceRef="first" targetRef="svc"/>
    <serviceTask id="svc" camunda:type="external" camunda:topic="flaky"/><sequenceFlow id="c" sourceRef="svc" targetRef="second"/>
    <userTask id="second" camunda:assignee="admin"/><sequenceFlow id="d" sourceRef="second" targetRef="e"/><endEvent id="e"/>`,
 )

@@ -6,7 +6,7 @@ const xml = bpmn(
   'race',
   `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="fork"/>
    <parallelGateway id="fork"/><sequenceFlow id="b" sourceRef="fork" targetRef="t1"/><sequenceFlow id="c" sourceRef="fork" targetRef="t2"/>
-   <userTask id="t1" camunda:candidateGroups="role:dispatcher"/><userTask id="t2" camunda:candidateGroups="role:dispatcher"/>
+   <userTask id="t1" camunda:candidateGroups="role:dispatcher"><extensionElements><camunda:formData><camunda:formField id="by" type="string"/></camunda:formData></extensionElements></userTask><userTask id="t2" camunda:candidateGroups="role:dispatcher"/>
    <sequenceFlow id="d" sourceRef="t1" targetRef="join"/><sequenceFlow id="e" sourceRef="t2" targetRef="join"/>
    <parallelGateway id="join"/><sequenceFlow id="f" sourceRef="join" targetRef="end"/><endEvent id="end"/>`,
 )

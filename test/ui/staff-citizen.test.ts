@@ -70,6 +70,7 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
 
     await page.click('[data-testid=track-link]')
     await page.waitForSelector('[data-testid=track-result]')
+    t.notOk(page.url().includes(code), 'the tracking code is not in the URL')
     t.equal(await page.getAttribute('[data-testid=track-status]', 'data-status'), 'dispatched')
     t.ok(await page.locator('[data-testid=timeline] li').count() >= 2, 'a timeline like a parcel')
     t.equal(await page.locator('[data-testid=evaluation-form]').count(), 0, 'no evaluation before a result')
@@ -80,6 +81,11 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept', firstReply: '已联系保洁' })
     await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '垃圾已清运，已安排每日巡查' })
 
+    // A link from before the header still opens the case, and the code leaves the address bar.
+    await page.evaluate(() => sessionStorage.clear())
+    await page.goto(`${base}/track/${caseNo}?code=${code}`)
+    await page.waitForSelector('[data-testid=evaluation-form]')
+    t.notOk(page.url().includes(code), 'an old ?code= link is cleaned from the URL')
     await page.reload()
     await page.waitForSelector('[data-testid=evaluation-form]')
     await page.click('[data-testid=evaluation-form] .stars label:has(input[name=resolved][value=yes])')
@@ -107,6 +113,14 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     t.equal(await page.getAttribute('html', 'lang'), 'en')
     await s.shot('31-leader-dashboard-en')
     await page.click('[data-testid=lang-switch]')
+
+    // Logging out used to only forget the token in the browser; a copy of it kept working.
+    const token = await page.evaluate(() => localStorage.getItem('shuoshi.token'))
+    const [out] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')), page.click('.user button.link')])
+    t.equal(out.status(), 204, 'the log-out button revokes on the server')
+    await page.waitForURL(/\/login/)
+    const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })
+    t.equal(me.statusCode, 401, 'the old token no longer works')
   })
 
   t.same(s.errors, [], 'no console errors')

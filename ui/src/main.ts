@@ -75,7 +75,7 @@ function layout(publicPage: boolean) {
         'span',
         { class: 'user' },
         h('span', { class: 'user-name' }, u.displayName || u.username),
-        h('button', { type: 'button', class: 'link', onclick: () => (session.clear(), navigate('/login')) }, t('退出', 'Log out')),
+        h('button', { type: 'button', class: 'link', onclick: () => (session.logout(), navigate('/login')) }, t('退出', 'Log out')),
       )
     : null
   const header = h(

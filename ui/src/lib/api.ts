@@ -43,6 +43,11 @@ export const session = {
     localStorage.removeItem(TOKEN)
     localStorage.removeItem(USER)
   },
+  /** Revokes the user's tokens on the server (a copied token stops working too), then forgets them here. */
+  logout() {
+    if (this.token) void api('POST', '/api/auth/logout').catch(() => {})
+    this.clear()
+  },
   has(...roles: string[]) {
     const u = this.user
     return !!u && (u.roles.includes('admin') || roles.some((r) => u.roles.includes(r)))
@@ -54,8 +59,8 @@ export function setUnauthorizedHandler(fn: () => void) {
   onUnauthorized = fn
 }
 
-export async function api<T = any>(method: string, url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' }
+export async function api<T = any>(method: string, url: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+  const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json' }
   if (body !== undefined) headers['content-type'] = 'application/json'
   const token = session.token
   if (token && !url.startsWith('/api/public/')) headers.authorization = `Bearer ${token}`
@@ -73,8 +78,8 @@ export async function api<T = any>(method: string, url: string, body?: unknown):
   }
   return json as T
 }
-export const get = <T = any>(url: string) => api<T>('GET', url)
-export const post = <T = any>(url: string, body?: unknown) => api<T>('POST', url, body ?? {})
+export const get = <T = any>(url: string, headers?: Record<string, string>) => api<T>('GET', url, undefined, headers)
+export const post = <T = any>(url: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', url, body ?? {}, headers)
 export const put = <T = any>(url: string, body?: unknown) => api<T>('PUT', url, body ?? {})
 
 export function qs(params: Record<string, unknown>) {

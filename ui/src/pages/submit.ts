@@ -4,6 +4,7 @@ import { clear, h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
 import type { Ctx } from '../lib/router.js'
 import { errorBox, field, toast } from '../lib/ui.js'
+import { rememberTrackingCode } from './track.js'
 
 /** Citizens (no login): say what the matter is, where, and how to reach them (or stay anonymous). */
 export async function submitPage(ctx: Ctx) {
@@ -18,6 +19,9 @@ export async function submitPage(ctx: Ctx) {
   anon.onchange = () => (contact.hidden = anon.checked)
   const description = h('textarea', { name: 'description', required: true, minlength: 5, maxlength: 4000, 'data-testid': 'description', placeholder: t('请说明发生了什么、持续多久、希望怎样解决', 'What happened, for how long, and what you would like done') })
   const submit = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'submit' }, t('提交', 'Submit'))
+  // One Idempotency-Key per distinct body: a retry after a lost answer (the phone went into a
+  // tunnel) gets the first case back instead of filing it twice; an edited form is a new request.
+  let attempt: { body: string; key: string } | null = null
   const form: HTMLFormElement = h(
     'form',
     {
@@ -44,7 +48,9 @@ export async function submitPage(ctx: Ctx) {
           const address = (form.elements.namedItem('address') as HTMLInputElement).value.trim()
           if (title) body.title = title
           if (address) body.address = address
-          const res = await post<{ caseNo: string; trackingCode: string }>('/api/public/petitions', body)
+          const json = JSON.stringify(body)
+          if (attempt?.body !== json) attempt = { body: json, key: idempotencyKey() }
+          const res = await post<{ caseNo: string; trackingCode: string }>('/api/public/petitions', body, { 'idempotency-key': attempt.key })
           clear(ctx.view, receipt(res.caseNo, res.trackingCode))
           window.scrollTo(0, 0)
         } catch (err) {
@@ -95,8 +101,16 @@ function copyButton(text: string, label: string) {
   )
 }
 
+/** 32 hex characters from getRandomValues (crypto.randomUUID needs HTTPS; a county LAN may not have it). */
+function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+}
+
 export function receipt(caseNo: string, code: string) {
-  const trackUrl = `/track/${encodeURIComponent(caseNo)}?code=${encodeURIComponent(code)}`
+  // The code never goes into a URL (history, logs, a shared link): the tracking page finds it
+  // in this tab's storage, or asks for it.
+  rememberTrackingCode(caseNo, code)
+  const trackUrl = `/track/${encodeURIComponent(caseNo)}`
   document.title = `${t('提交成功', 'Submitted')} ${caseNo}`
   return h(
     'section',
@@ -110,6 +124,6 @@ export function receipt(caseNo: string, code: string) {
     h('div', { class: 'big', 'data-testid': 'tracking-code' }, code),
     copyButton(code, t('复制查询码', 'Copy code')),
     h('p', { style: 'margin-top:16px' }, h('a', { class: 'button primary', href: trackUrl, 'data-testid': 'track-link' }, t('查看办理进度', 'See progress'))),
-    h('p', { class: 'muted small' }, t('也可收藏此链接：', 'Or bookmark: '), h('a', { href: trackUrl }, location.origin + trackUrl)),
+    h('p', { class: 'muted small' }, t('也可收藏此链接（查询时需输入查询码）：', 'Or bookmark (you will be asked for the code): '), h('a', { href: trackUrl }, location.origin + trackUrl)),
   )
 }

@@ -1,4 +1,4 @@
-import { get, post } from '../lib/api.js'
+import { ApiError, get, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, named, serverText, t, tr, STATUS } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
@@ -30,20 +30,60 @@ const SATISFACTION: Record<string, [string, string]> = {
   dissatisfied: ['不满意', 'Dissatisfied'],
 }
 
-/** /track and /track/:caseNo?code=…: progress like a parcel, then the evaluation once a result is in. */
+const CODE_KEY = (caseNo: string) => `shuoshi.track.${caseNo.toUpperCase()}`
+
+/**
+ * The tracking code is a password for the case: it travels in the X-Tracking-Code header and
+ * is kept in this tab's sessionStorage, never in a URL (where history, server logs, referrers
+ * and shared links would keep it). Storage can be refused (private mode): then the page asks.
+ */
+export function rememberTrackingCode(caseNo: string, code: string) {
+  try {
+    sessionStorage.setItem(CODE_KEY(caseNo), code)
+  } catch {
+    /* storage refused: the form asks for the code */
+  }
+}
+
+function storedTrackingCode(caseNo: string): string {
+  try {
+    return sessionStorage.getItem(CODE_KEY(caseNo)) ?? ''
+  } catch {
+    return ''
+  }
+}
+
+function forgetTrackingCode(caseNo: string) {
+  try {
+    sessionStorage.removeItem(CODE_KEY(caseNo))
+  } catch {
+    /* nothing stored */
+  }
+}
+
+/** /track and /track/:caseNo: progress like a parcel, then the evaluation once a result is in. */
 export async function trackPage(ctx: Ctx) {
   document.title = `${t('进度查询', 'Track')} · ${t('说事', 'Shuoshi')}`
   const caseNo = ctx.params.caseNo ?? ''
-  const code = ctx.query.get('code') ?? ''
+  // Links from before the header (…?code=X, bookmarks, SMS) still work once: the code moves
+  // to storage and out of the address bar and history entry.
+  const legacy = ctx.query.get('code')
+  if (legacy !== null) {
+    if (caseNo && legacy) rememberTrackingCode(caseNo, legacy.trim())
+    history.replaceState(null, '', location.pathname)
+  }
+  const code = caseNo ? storedTrackingCode(caseNo) : ''
   const caseInput = h('input', { name: 'caseNo', value: caseNo, required: true, autocapitalize: 'characters', 'data-testid': 'track-case-no' })
-  const codeInput = h('input', { name: 'code', value: code, required: true, autocapitalize: 'characters', 'data-testid': 'track-code' })
+  const codeInput = h('input', { name: 'code', value: code, required: true, autocapitalize: 'characters', autocomplete: 'off', 'data-testid': 'track-code' })
   const form = h(
     'form',
     {
       class: 'card',
       onsubmit: (e: Event) => {
         e.preventDefault()
-        navigate(`/track/${encodeURIComponent(caseInput.value.trim())}?code=${encodeURIComponent(codeInput.value.trim())}`)
+        const no = caseInput.value.trim()
+        rememberTrackingCode(no, codeInput.value.trim())
+        navigate(`/track/${encodeURIComponent(no)}`, no === caseNo)
       },
     },
     h('div', { class: 'row2' }, field(t('案件编号', 'Case number'), caseInput), field(t('查询码', 'Tracking code'), codeInput)),
@@ -54,7 +94,7 @@ export async function trackPage(ctx: Ctx) {
   if (!caseNo || !code) return
   out.append(loading())
   try {
-    const c = await get<Tracked>(`/api/public/track/${encodeURIComponent(caseNo)}?code=${encodeURIComponent(code)}`)
+    const c = await get<Tracked>(`/api/public/track/${encodeURIComponent(caseNo)}`, { 'x-tracking-code': code })
     if (!ctx.alive()) return
     const events = c.timeline ?? c.events ?? []
     const category = typeof c.category === 'object' && c.category ? named(c.category) : serverText(c.categoryName ?? c.category ?? '')
@@ -92,6 +132,8 @@ export async function trackPage(ctx: Ctx) {
           : null,
     )
   } catch (err) {
+    // A wrong code is not kept for the next visit.
+    if (err instanceof ApiError && err.status === 404) forgetTrackingCode(caseNo)
     clear(out, errorBox(err), form)
   }
 }
