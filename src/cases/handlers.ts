@@ -5,6 +5,7 @@ import { nowIso } from '../lib/db.js'
 import { unprocessable } from '../lib/errors.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
+import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
 import { unitProblem } from './dispatch-targets.js'
 
@@ -198,11 +199,19 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return { overdue: true }
   })
 
-  /** The leader's decision on an extension: approved moves resolveDue, the task's due date and its timer. */
+  /**
+   * The leader's decision on an extension: approved moves resolveDue, the task's due date and
+   * its deadline timer. Which task: the one whose extension boundary (shuoshi:extension) leads
+   * to this service task; its deadline is its shuoshi:deadline timer (src/cases/markers.ts).
+   */
   engine.registerHandler('case.extend', async (ctx) => {
     const row = await caseRow(ctx)
     const v = ctx.variables
-    const task = str(ctx.inputs.task) ?? 'ut_handle'
+    const model = await modelOfInstance(engine.definitions, ctx.instanceId, ctx.trx)
+    const task = model?.extensionFor.get(ctx.elementId)
+    // Deploy refuses a case.extend no extension boundary leads to; a version deployed before that check may still have one.
+    if (!task) throw unprocessable(`case.extend ${ctx.elementId} 不在延期申请之后 / case.extend does not follow an extension request`)
+    const timer = model!.deadlineTimer.get(task)
     const days = Number(v.extensionDays ?? 0)
     if (v.extensionDecision !== 'approve' || !(days > 0)) {
       await event(ctx, row, 'extension_refused', { message: `延期申请未获批准 / extension refused: ${str(v.extensionComment) ?? ''}`, data: { days } })
@@ -211,7 +220,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()
     const resolveDue = addDuration(new Date(from), `P${Math.round(days)}D`)
     await ctx.trx('tasks').where({ instance_id: ctx.instanceId, element_id: task, status: 'open' }).update({ due_at: resolveDue })
-    await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: `${task}_late`, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
+    if (timer) await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: timer, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
     await update(ctx.trx, row.id, { resolve_due_at: resolveDue })
     await event(ctx, row, 'extension_approved', { from, to: resolveDue, message: `延期 ${days} 天已批准 / extension of ${days} days approved`, data: { days }, public: true })
     return { resolveDue, extensionDecision: null }

@@ -2,7 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
 import { registerCaseHandlers } from './handlers.js'
-import caseRoutes, { EXTENSIBLE, RETURNABLE } from './routes.js'
+import caseRoutes from './routes.js'
+import { checkPlatformMarkers, taskActions } from './markers.js'
 import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
@@ -22,8 +23,9 @@ export default fp(
   async function casesModule(app: FastifyInstance) {
     const cases = new CaseService(app)
     app.decorate('cases', cases)
-    // Handlers first: the processes deployed on ready name them.
+    // Handlers and the marker check first: the processes seeded on ready name the one and need the other.
     registerCaseHandlers(app, cases)
+    app.engine.addDeployCheck(checkPlatformMarkers)
     app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES])
     // An instance started through the engine API may carry a case only if the caller sees the
     // case and it belongs to the instance's tenant (handlers act on that case alone) — and only
@@ -65,7 +67,10 @@ export default fp(
         return null
       }
     })
-    app.tasks.addActionProvider((task) => [...(RETURNABLE.has(task.element_id) ? ['return'] : []), ...(EXTENSIBLE.has(task.element_id) ? ['extension'] : [])])
+    app.tasks.addActionProvider(async (task) => {
+      const { returnable, extension } = await taskActions(app.engine.definitions, task, app.db)
+      return [...(returnable ? ['return'] : []), ...(extension ? ['extension'] : [])]
+    })
 
     await app.register(caseRoutes, { cases })
   },

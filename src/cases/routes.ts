@@ -7,6 +7,7 @@ import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
+import { taskActions } from './markers.js'
 import { isDuration, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
 import {
   caseListQuery,
@@ -27,11 +28,6 @@ import {
   trackSchema,
 } from './schemas.js'
 import { bearer, pageSchema } from '../lib/schemas.js'
-
-/** User tasks that may be sent back as not the unit's remit (退单). */
-export const RETURNABLE = new Set(['ut_signfor', 'ut_handle'])
-/** User tasks carrying the extension_request message boundary (延期). */
-export const EXTENSIBLE = new Set(['ut_handle', 'ut_lead'])
 
 const ruleView = (r: RuleRow) => ({
   id: r.id,
@@ -258,7 +254,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const { reason } = request.body as { reason: string }
       const done = await app.db.transaction(async (trx) => {
         const task = await actionable(request, id, trx)
-        if (!RETURNABLE.has(task.element_id)) throw unprocessable('此任务不能退单 / this task cannot be returned')
+        // The diagram says which tasks may be returned (shuoshi:return, src/cases/markers.ts).
+        if (!(await taskActions(app.engine.definitions, task, trx)).returnable) throw unprocessable('此任务不能退单 / this task cannot be returned')
         return app.tasks.complete(request.actor, id, { signOutcome: 'return', outcome: 'return', returnReason: reason }, { trx, skipForm: true })
       })
       return taskView(done)
@@ -288,20 +285,22 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
           const mine = candidates.some((c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)))
           if (!mine) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
         }
-        if (!EXTENSIBLE.has(task.element_id)) throw unprocessable('此任务不能申请延期 / this task cannot be extended')
-        const pending = await trx('tasks').where({ instance_id: task.instance_id, element_id: `${task.element_id}_ext_approve`, status: 'open' }).first('id')
-        if (pending) throw conflict('已有待审批的延期申请 / an extension request is already awaiting approval')
-        const sub = await trx('subscriptions').where({ instance_id: task.instance_id, kind: 'message', name: 'extension_request' }).first()
+        // The diagram's extension boundary (shuoshi:extension, src/cases/markers.ts) names the message and the approval.
+        const { extension } = await taskActions(app.engine.definitions, task, trx)
+        if (!extension) throw unprocessable('此任务不能申请延期 / this task cannot be extended')
+        const approvalTask = () => trx('tasks').where({ instance_id: task.instance_id, status: 'open' }).whereIn('element_id', extension.approvals).first('id')
+        if (await approvalTask()) throw conflict('已有待审批的延期申请 / an extension request is already awaiting approval')
+        const sub = await trx('subscriptions').where({ instance_id: task.instance_id, kind: 'message', element_id: extension.boundary }).first()
         // The boundary event catches one request per handling round (bpmn-engine does not re-arm it).
         if (!sub) throw conflict('本轮办理已申请过延期 / an extension was already requested in this handling round')
-        await app.engine.correlateMessage('extension_request', {
+        await app.engine.correlateMessage(extension.message, {
           instanceId: task.instance_id,
           variables: { extensionDays: days, extensionReason: reason, extensionRequestedBy: request.actor.username, extensionTaskId: task.id, extensionDecision: null },
           actor: request.actor,
           trx,
         })
         if (task.case_id) await cases.event(trx, task.case_id, 'extension_requested', { actor: request.actor.username, message: `申请延期 ${days} 天：${reason} / extension of ${days} days requested`, data: { days, reason, taskId: task.id } })
-        const approval = await trx('tasks').where({ instance_id: task.instance_id, element_id: `${task.element_id}_ext_approve`, status: 'open' }).first('id')
+        const approval = await approvalTask()
         return { taskId: task.id, approvalTaskId: approval?.id ?? null, status: 'requested' }
       })
       return reply.status(202).send(result)

@@ -11,6 +11,7 @@ import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
 import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
+import { openTasksWithRole, platformModel } from './markers.js'
 
 export const CHANNELS = [
   'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
@@ -585,10 +586,11 @@ export class CaseService {
     const def = await this.db('process_definitions').where({ id: instance.definition_id }).first('xml', 'key', 'version')
     const states = new Map<string, string>()
     const hist = await this.db('history').where({ instance_id: instance.id }).whereIn('type', ['activity_end', 'task_cancel', 'timer_fired']).orderBy('id')
-    // A task whose overdue boundary timer (`<task>_late`) fired after it was created is overdue,
+    // A task whose deadline timer (shuoshi:deadline) fired after it was created is overdue,
     // whatever the clock says (the poller may have been driven ahead of it).
+    const { deadlineOf } = platformModel(await this.app.engine.definitions.load(instance.definition_id))
     const lateSince = new Map<string, string>()
-    for (const h of hist) if (h.type === 'timer_fired' && h.element_id?.endsWith('_late')) lateSince.set(h.element_id.slice(0, -5), h.at)
+    for (const h of hist) if (h.type === 'timer_fired' && deadlineOf.has(h.element_id)) lateSince.set(deadlineOf.get(h.element_id)!, h.at)
     for (const h of hist) if (h.element_id && h.type === 'task_cancel' && !states.has(h.element_id)) states.set(h.element_id, 'cancelled')
     for (const h of hist) if (h.element_id && h.type === 'activity_end') states.set(h.element_id, 'completed')
     const now = nowIso()
@@ -623,7 +625,7 @@ export class CaseService {
     const row = await this.byTrackingCode(caseNo, code)
     const events = await this.db('case_events').where({ case_id: row.id, public: true }).orderBy([{ column: 'at' }, { column: 'id' }])
     const cat = await this.db('categories').where({ code: row.category }).first('name', 'name_en')
-    const evalTask = await this.db('tasks').where({ case_id: row.id, status: 'open', element_id: 'ut_evaluate' }).first('id')
+    const evalTask = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', this.db))[0]
     return {
       caseNo: row.case_no,
       status: row.status,
@@ -646,7 +648,7 @@ export class CaseService {
   /** Records the citizen's evaluation by completing the open evaluation task (409 when none). */
   async evaluate(row: CaseRow, actor: Actor, input: { resolved: boolean; satisfaction: string; comment?: string }, source: 'citizen' | 'callback') {
     return this.db.transaction(async (trx) => {
-      const task: TaskRow | undefined = await trx('tasks').where({ case_id: row.id, status: 'open', element_id: 'ut_evaluate' }).first()
+      const task: TaskRow | undefined = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', trx))[0]
       if (!task) throw conflict('案件当前不在待评价状态 / the case is not awaiting an evaluation')
       // The citizen proved the tracking code of this case, which grants this one task; callback
       // staff are checked as the task's candidates like any other completion.

@@ -40,6 +40,9 @@ export function definitionView(row: DefinitionRow): DefinitionView {
   }
 }
 
+/** How versions are compared: unchanged XML is not a new version. */
+export const xmlHash = (xml: string) => createHash('sha256').update(xml).digest('hex')
+
 export interface LoadedDefinition extends PreparedDefinition {
   row: DefinitionRow
 }
@@ -50,9 +53,14 @@ export interface DeployOptions {
   /** Handler names that service tasks may name (camunda:topic). */
   handlers: ReadonlySet<string>
   canReceive?: (receivers: { users: string[]; groups: string[] }) => boolean
+  /** What other modules need of a definition (e.g. cases' platform markers), checked after validation. */
+  checks?: ReadonlyArray<DeployCheck>
   /** Variables no form field of the diagram may declare. */
   isProtected?: (name: string) => boolean
 }
+
+/** A module's requirements on a definition: each problem names its element (null: the whole diagram). */
+export type DeployCheck = (definition: PreparedDefinition) => Problem[]
 
 /**
  * Definition versions: immutable per (key, tenant); a county's version of a key wins for
@@ -80,11 +88,22 @@ export class DefinitionStore {
       )
     }
     const key = validated.processKey
-    const hash = createHash('sha256').update(xml).digest('hex')
+    let prepared: PreparedDefinition | undefined
+    if (opts.checks?.length) {
+      const parsed = (prepared = await prepareDefinition(xml))
+      const problems = opts.checks.flatMap((check) => check(parsed))
+      if (problems.length) {
+        throw badRequest(
+          `流程定义缺少平台所需的内容（${problems.length} 处）/ the definition lacks what the platform needs (${problems.length} problem(s))`,
+          problems.map((p) => ({ elementId: p.elementId, message: p.message })),
+        )
+      }
+    }
+    const hash = xmlHash(xml)
     // Two deploys at once race for the next version number; the unique key decides, then retry.
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.db.transaction(async (trx) => {
+        const result = await this.db.transaction(async (trx) => {
           const latest: DefinitionRow | undefined = await trx('process_definitions')
             .where({ key, tenant })
             .orderBy('version', 'desc')
@@ -104,6 +123,9 @@ export class DefinitionStore {
           await trx('process_definitions').insert(row)
           return { definition: row, created: true }
         })
+        // The checks' parse (~0.1 s for the ordinary procedure) serves the version's first start too.
+        if (result.created && prepared) this.cache.set(result.definition.id, Promise.resolve({ row: result.definition, ...prepared }))
+        return result
       } catch (err) {
         if (attempt < 3 && /unique|duplicate/i.test((err as Error).message)) continue
         throw err
@@ -138,6 +160,14 @@ export class DefinitionStore {
       if (row) return row
     }
     throw notFound(`流程 ${key} / process key`)
+  }
+
+  /** The newest version of `key` for exactly `tenant` ('' or null: the city default), without its XML. */
+  async latest(key: string, tenant: string | null, trx: Db | Trx = this.db): Promise<Omit<DefinitionRow, 'xml'> | undefined> {
+    return trx('process_definitions')
+      .where({ key, tenant: tenant ?? '' })
+      .orderBy('version', 'desc')
+      .first('id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by')
   }
 
   async hasKey(key: string, trx: Db | Trx = this.db): Promise<boolean> {

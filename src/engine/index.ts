@@ -1,13 +1,12 @@
-import fs from 'node:fs'
-import path from 'node:path'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { badRequest, notFound } from '../lib/errors.js'
 import { computeGroups, type Actor } from '../org/index.js'
-import { DefinitionStore, type DefinitionRow } from './definitions.js'
+import { DefinitionStore, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
+import { readShipped, type ShippedFile } from './shipped.js'
 import engineRoutes from './routes.js'
 
 /** The engine as other modules use it. */
@@ -24,6 +23,11 @@ export class EngineService {
   ) {}
 
   registerHandler: Runtime['registerHandler'] = (name, fn) => this.runtime.registerHandler(name, fn)
+  private checks: DeployCheck[] = []
+  /** A module adds what it needs of every deployed definition (a failed check is a 400 naming what is missing). */
+  addDeployCheck(check: DeployCheck) {
+    this.checks.push(check)
+  }
   onStep: Runtime['onStep'] = (fn) => this.runtime.onStep(fn)
 
   /** Deploys XML as a new version of its key for `tenant` (unchanged XML is not a new version). */
@@ -33,6 +37,7 @@ export class EngineService {
       tenant: opts.tenant,
       actor: opts.actor,
       handlers: this.runtime.handlerNames(),
+      checks: this.checks,
       isProtected: (name) => this.protectedNames.has(name),
       canReceive: (r) => r.users.some((u) => users.has(u)) || r.groups.some((g) => groups.has(g)),
     })
@@ -128,14 +133,22 @@ export class EngineService {
     return n
   }
 
-  /** Deploys every BPMN file of a folder as the city default (idempotent). */
+  /** The shipped BPMN files (processes/): what an administrator may choose to deploy. */
+  shipped(): Promise<ShippedFile[]> {
+    return readShipped(this.app.config.processesDir)
+  }
+
+  /**
+   * Seeds the city default from each file of `dir` whose key has no version at all. Once any
+   * version of a key exists the database is the source of truth: an administrator's edit is
+   * never replaced by the file on a restart.
+   */
   async deployDirectory(dir: string): Promise<number> {
-    if (!fs.existsSync(dir)) return 0
     let created = 0
-    for (const file of fs.readdirSync(dir).sort()) {
-      if (!file.endsWith('.bpmn')) continue
-      const xml = fs.readFileSync(path.join(dir, file), 'utf8')
-      const r = await this.deploy(xml, { actor: 'system' })
+    for (const file of await readShipped(dir)) {
+      if (await this.definitions.hasKey(file.key)) continue
+      // Two nodes seeding at once deploy the same XML: the second finds it unchanged.
+      const r = await this.deploy(file.xml, { actor: 'system' })
       if (r.created) created++
     }
     return created
@@ -157,10 +170,11 @@ export default fp<{ background: boolean }>(
     app.decorate('engine', new EngineService(app, definitions, runtime, poller))
     await app.register(engineRoutes)
 
-    // Deploy processes/ once every module has registered its handlers, then start firing timers.
+    // Seed keys processes/ has and the database lacks, once every module has registered its
+    // handlers and deploy checks; then start firing timers.
     app.addHook('onReady', async () => {
       const n = await app.engine.deployDirectory(app.config.processesDir)
-      if (n) app.log.info({ deployed: n }, 'deployed process definitions')
+      if (n) app.log.info({ seeded: n }, 'seeded process definitions from the shipped files')
       if (opts.background) poller.start()
     })
     app.addHook('preClose', async () => {

@@ -23,6 +23,20 @@ export interface ElementInfo {
   inputs?: { name: string; value: string | null }[]
   calledElement?: string
   multiInstance?: boolean
+  /**
+   * `camunda:properties` (name → value): how a diagram tells the platform which element plays
+   * which part (`shuoshi:role`, …), so code never depends on element ids an administrator may rename.
+   */
+  properties: Record<string, string>
+  /** A boundary event's activity and whether it cancels it (BPMN's default: it does). */
+  attachedTo?: string
+  cancelActivity?: boolean
+  /** Event definition kinds, e.g. ['timer'] or ['message']. */
+  eventKinds?: string[]
+  /** The message name of a message event. */
+  messageName?: string
+  /** Targets of the element's outgoing sequence flows. */
+  next: string[]
   /** camunda:formData fields of a user task (Camunda 7's generated forms): what its data may hold. */
   formFields?: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]
 }
@@ -144,9 +158,20 @@ function wrapCondition(expr: any) {
 }
 
 function walk(container: any, out: Map<string, ElementInfo>) {
+  const flows: any[] = []
+  walkElements(container, out, flows)
+  // From sourceRef/targetRef, not <bpmn:outgoing>: hand-written diagrams often omit the latter.
+  for (const f of flows) {
+    const from = out.get(f.sourceRef?.id)
+    if (from && typeof f.targetRef?.id === 'string') from.next.push(f.targetRef.id)
+  }
+}
+
+function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[]) {
   for (const el of container.flowElements ?? []) {
     if (el.$type === 'bpmn:SequenceFlow') {
       wrapCondition(el.conditionExpression)
+      flows.push(el)
       continue
     }
     const loop = el.loopCharacteristics
@@ -156,6 +181,12 @@ function walk(container: any, out: Map<string, ElementInfo>) {
     }
     const ext = (el.extensionElements?.values ?? []) as any[]
     const io = ext.find((v) => v.$type === 'camunda:InputOutput')
+    const properties: Record<string, string> = {}
+    for (const group of ext.filter((v) => v.$type === 'camunda:Properties')) {
+      for (const p of group.values ?? []) if (typeof p.name === 'string') properties[p.name] = String(p.value ?? '')
+    }
+    const eventDefinitions = (el.eventDefinitions ?? []) as any[]
+    const message = eventDefinitions.find((ed) => ed.$type === 'bpmn:MessageEventDefinition')?.messageRef
     const formData = ext.find((v) => v.$type === 'camunda:FormData')
     const info: ElementInfo = {
       id: el.id,
@@ -173,6 +204,12 @@ function walk(container: any, out: Map<string, ElementInfo>) {
       inputs: io?.inputParameters?.map((p: any) => ({ name: p.name, value: typeof p.value === 'string' ? p.value : null })),
       calledElement: el.calledElement,
       multiInstance: !!loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics',
+      properties,
+      attachedTo: el.attachedToRef?.id,
+      cancelActivity: el.$type === 'bpmn:BoundaryEvent' ? el.cancelActivity !== false : undefined,
+      eventKinds: eventDefinitions.length ? eventDefinitions.map((ed) => ed.$type.replace(/^bpmn:(.*)EventDefinition$/, '$1').toLowerCase()) : undefined,
+      messageName: message ? (message.name ?? message.id) : undefined,
+      next: [],
       formFields: formData?.fields?.map((f: any) => ({
         id: f.id,
         label: f.label,
@@ -182,6 +219,6 @@ function walk(container: any, out: Map<string, ElementInfo>) {
       })),
     }
     out.set(el.id, info)
-    if (el.flowElements) walk(el, out)
+    if (el.flowElements) walkElements(el, out, flows)
   }
 }

@@ -3,6 +3,7 @@ import type { Actor } from '../org/index.js'
 import { forbidden, notFound } from '../lib/errors.js'
 import { bearer } from '../lib/schemas.js'
 import { definitionView } from './definitions.js'
+import { shippedDeployBody, shippedSchema } from './shipped.js'
 import type { InstanceRow } from './runtime.js'
 import { taskView } from '../tasks/service.js'
 import {
@@ -117,6 +118,55 @@ export default async function engineRoutes(app: FastifyInstance) {
         if (!region || region.level !== 'county') throw forbidden(`租户必须是县（区）代码 / tenant must be a county code: ${t}`)
       }
       const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.actor.username })
+      return reply.status(created ? 201 : 200).send(definitionView(definition))
+    },
+  )
+
+  app.get(
+    '/api/process-definitions/shipped',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-definitions'],
+        summary: '随系统提供的流程文件 / the shipped BPMN files (processes/) and whether each differs from the latest city version',
+        security: bearer,
+        response: { 200: { type: 'array', items: shippedSchema } },
+      },
+    },
+    async () => {
+      const out = []
+      for (const f of await app.engine.shipped()) {
+        const latest = await definitions.latest(f.key, null)
+        out.push({ key: f.key, name: f.name, file: f.file, latestCityVersion: latest?.version ?? null, differsFromLatest: latest?.xml_hash !== f.hash })
+      }
+      return out
+    },
+  )
+
+  app.post(
+    '/api/process-definitions/shipped/:key/deploy',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-definitions'],
+        summary: '部署随系统提供的版本 / deploy the shipped file of a key as a new version (city: administrator; county: its administrator)',
+        security: bearer,
+        params: keyParams,
+        body: shippedDeployBody,
+        response: { 200: definitionSchema, 201: definitionSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { key } = request.params as { key: string }
+      const { tenant } = (request.body ?? {}) as { tenant?: string | null }
+      const t = tenantFor(request.actor, tenant)
+      if (t) {
+        const region = await app.org.getRegion(t)
+        if (!region || region.level !== 'county') throw forbidden(`租户必须是县（区）代码 / tenant must be a county code: ${t}`)
+      }
+      const file = (await app.engine.shipped()).find((f) => f.key === key)
+      if (!file) throw notFound(`随系统提供的流程 ${key} / shipped process`)
+      const { definition, created } = await app.engine.deploy(file.xml, { tenant: t, actor: request.actor.username })
       return reply.status(created ? 201 : 200).send(definitionView(definition))
     },
   )

@@ -36,7 +36,7 @@ export default async function taskRoutes(app: FastifyInstance) {
         // The empty form (a task that takes no data) is no form to show.
         form: form.schema.components.length ? { key: task.form_key, schema: form.schema, jsonSchema: form.jsonSchema } : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
-        actions: task.status === 'open' ? tasks.actionsFor(task) : [],
+        actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
       }
     },
   )

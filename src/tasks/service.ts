@@ -78,7 +78,7 @@ const isAdmin = (a: Actor) => a.roles.includes('admin')
  */
 export class TaskService {
   private caseSummaryProvider: ((caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) | null = null
-  private actionProviders: ((task: TaskRow) => string[])[] = []
+  private actionProviders: ((task: TaskRow) => string[] | Promise<string[]>)[] = []
   private dataChecks: ((trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>)[] = []
   private declaredForms = new Map<string, Form>()
 
@@ -88,7 +88,7 @@ export class TaskService {
   }
 
   /** Modules add the actions a task offers besides completing it (return, extension, …). */
-  addActionProvider(fn: (task: TaskRow) => string[]) {
+  addActionProvider(fn: (task: TaskRow) => string[] | Promise<string[]>) {
     this.actionProviders.push(fn)
   }
 
@@ -96,8 +96,10 @@ export class TaskService {
     return this.caseSummaryProvider ? this.caseSummaryProvider(caseId, actor) : null
   }
 
-  actionsFor(task: TaskRow): string[] {
-    return ['complete', ...new Set(this.actionProviders.flatMap((p) => p(task)))]
+  async actionsFor(task: TaskRow): Promise<string[]> {
+    // Async: a provider may read the task's definition (cases reads its markers).
+    const lists = await Promise.all(this.actionProviders.map((p) => p(task)))
+    return ['complete', ...new Set(lists.flat())]
   }
 
   constructor(

@@ -1,8 +1,8 @@
-import { get, session } from '../lib/api.js'
+import { get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, t } from '../lib/i18n.js'
-import type { Ctx } from '../lib/router.js'
-import { badge, errorBox, loading, pageHead } from '../lib/ui.js'
+import { navigate, type Ctx } from '../lib/router.js'
+import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
 export interface Definition {
   id: string
@@ -12,6 +12,46 @@ export interface Definition {
   name: string | null
   deployedAt: string
   deployedBy: string | null
+}
+
+/** A BPMN file shipped with the server (processes/): seeds an empty database, then only on request. */
+interface Shipped {
+  key: string
+  name: string | null
+  file: string
+  latestCityVersion: number | null
+  differsFromLatest: boolean
+}
+
+/**
+ * The shipped version of a key, as a small action: an administrator deploys it as a new city
+ * version, a county administrator as their county's own.
+ */
+function shippedAction(s: Shipped) {
+  const county = !session.has('admin')
+  const label = county ? t('为本县部署随系统提供的版本', "Deploy the shipped version for my county") : t('部署随系统提供的版本', 'Deploy the shipped version')
+  return h(
+    'p',
+    { class: 'muted shipped', 'data-testid': `shipped-${s.key}` },
+    t(`随系统提供的版本（${s.file}）：`, `Shipped version (${s.file}): `),
+    s.differsFromLatest ? badge(t('与市级最新版本不同', 'differs from the latest city version'), 'warn') : t('与市级最新版本相同', 'same as the latest city version'),
+    ' ',
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'link',
+        'data-testid': 'deploy-shipped',
+        onclick: (e: Event) =>
+          busy(e.currentTarget as HTMLButtonElement, async () => {
+            const d = await post<Definition>(`/api/process-definitions/shipped/${encodeURIComponent(s.key)}/deploy`, {})
+            toast(t(`已部署 v${d.version}（${tenantLabel(d.tenant)}）`, `Deployed v${d.version} (${tenantLabel(d.tenant)})`))
+            navigate(location.pathname, true)
+          }),
+      },
+      label,
+    ),
+  )
 }
 
 export const tenantLabel = (tenant: string | null) => (tenant ? t(`县级版本：${tenant}`, `county: ${tenant}`) : t('市级默认', 'city default'))
@@ -30,8 +70,9 @@ export async function processListPage(ctx: Ctx) {
     body,
   )
   try {
-    const defs = await get<Definition[]>('/api/process-definitions')
+    const [defs, shipped] = await Promise.all([get<Definition[]>('/api/process-definitions'), get<Shipped[]>('/api/process-definitions/shipped')])
     if (!ctx.alive()) return
+    const shippedByKey = new Map(shipped.map((s) => [s.key, s]))
     const byKey = new Map<string, Definition[]>()
     for (const d of defs) byKey.set(d.key, [...(byKey.get(d.key) ?? []), d])
     if (byKey.size === 0) return void clear(body, h('p', { class: 'empty' }, t('还没有部署任何流程。', 'No process deployed yet.')))
@@ -49,6 +90,7 @@ export async function processListPage(ctx: Ctx) {
             'section',
             { class: 'card process', 'data-testid': `process-${key}` },
             h('h2', null, name ?? key, ' ', h('code', { class: 'muted' }, key)),
+            shippedByKey.has(key) ? shippedAction(shippedByKey.get(key)!) : null,
             h(
               'div',
               { class: 'table-wrap' },
