@@ -9,8 +9,7 @@ import { call, openTask, signIn, step } from '../api.js'
  * remit. Expectations come from the rules written down in the issue, not from today's answers.
  *
  * The files test/authz/*.test.ts each build one app and print their part of the matrix
- * (`npx tap test/authz/*.test.ts`, then with TEST_DATABASE_URL for PostgreSQL). Rows whose rule
- * is not enforced on main yet are tap todo; `AUTHZ_STRICT=1` makes them plain assertions.
+ * (`npx tap test/authz/*.test.ts`, then with TEST_DATABASE_URL for PostgreSQL).
  */
 
 /** `deny` is 403 or 404 where the rules only say "may not" (a role that may not see the task learns nothing of it). */
@@ -40,21 +39,9 @@ export interface Row {
   effect?: (t: Check, body: any) => Promise<unknown>
   /** Skip with this message (e.g. a route that does not exist yet). */
   skip?: string
-  /**
-   * The rule this row needs is not enforced on main yet (another branch implements it): the row
-   * runs as a tap `todo`, so it is reported but does not fail the suite. `AUTHZ_STRICT=1` runs
-   * every row as a plain assertion — for whoever implements the rules, and once they are merged
-   * these marks go.
-   */
-  pending?: string
 }
 
-export const STRICT = process.env.AUTHZ_STRICT === '1'
-
-/**
- * The assertions of one row, collected and then reported to tap in one go, so a row whose rule
- * is still pending can report them as `todo` (tap does not run a `todo` subtest at all).
- */
+/** The assertions of one row, collected and then reported to tap in one go (and summed up in the table). */
 export class Check {
   readonly results: { ok: boolean; msg: string }[] = []
   ok(v: unknown, msg: string) {
@@ -103,7 +90,6 @@ export async function runMatrix(t: Test, app: FastifyInstance, title: string, ro
     }
     let got = '-'
     let pass = false
-    const todo = row.pending && !STRICT ? `not enforced on main yet: ${row.pending}` : undefined
     await t.test(label, async (t) => {
       const c = new Check()
       try {
@@ -120,10 +106,10 @@ export async function runMatrix(t: Test, app: FastifyInstance, title: string, ro
       } catch (err) {
         c.ok(false, `the row ran: ${(err as Error).stack ?? err}`)
       }
-      for (const r of c.results) t.ok(r.ok, r.msg, todo ? { todo } : {})
+      for (const r of c.results) t.ok(r.ok, r.msg)
       pass = c.results.every((r) => r.ok)
     })
-    lines.push(`${pad(row.who ?? '(citizen)', 22)} ${pad(row.route, 44)} ${pad(row.what, 48)} ${pad(String(row.expect), 5)} ${pad(got, 4)} ${pass ? 'ok' : todo ? 'todo' : 'FAIL'}${row.rule ? `  r${row.rule}` : ''}`)
+    lines.push(`${pad(row.who ?? '(citizen)', 22)} ${pad(row.route, 44)} ${pad(row.what, 48)} ${pad(String(row.expect), 5)} ${pad(got, 4)} ${pass ? 'ok' : 'FAIL'}${row.rule ? `  r${row.rule}` : ''}`)
   }
   t.comment(
     [`${title} (${rows.length} rows, ${Date.now() - started} ms)`, `${pad('actor', 22)} ${pad('route', 44)} ${pad('request', 48)} ${pad('want', 5)} ${pad('got', 4)} result`, ...lines].join('\n'),
@@ -214,9 +200,8 @@ export class Fixtures {
   private sharedOnes = new Map<string, () => Fixture>()
 
   /**
-   * One case per county and stage for rows that are refused today and by the rules: a refusal
-   * changes nothing (each such row checks that), so they need no case of their own. Rows that
-   * may change state — allowed ones, and those refused only once a pending rule is in — use `need`.
+   * One case per county and stage for rows that are refused: a refusal changes nothing (each
+   * such row checks that), so they need no case of their own. Rows that may change state use `need`.
    */
   shared(county: County, stage: Stage, then?: { label: string; fn: (f: Fixture) => Promise<void> }): () => Fixture {
     const key = `${county}/${stage}/${then?.label ?? ''}`

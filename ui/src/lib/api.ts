@@ -88,3 +88,8 @@ export function qs(params: Record<string, unknown>) {
   const s = u.toString()
   return s ? `?${s}` : ''
 }
+
+/** 32 hex characters from getRandomValues (crypto.randomUUID needs HTTPS; a county LAN may not have it). */
+export function idempotencyKey(): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
+}

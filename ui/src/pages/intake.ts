@@ -1,4 +1,4 @@
-import { post } from '../lib/api.js'
+import { idempotencyKey, post } from '../lib/api.js'
 import { categoryPicker, regionCascade } from '../lib/cascade.js'
 import { clear, h } from '../lib/dom.js'
 import { CHANNEL, t } from '../lib/i18n.js'
@@ -37,6 +37,9 @@ export async function intakePage(ctx: Ctx) {
   const address = h('input', { maxlength: 300 })
   const msg = h('div')
   const submit = h('button', { type: 'submit', class: 'primary block' }, t('登记并派遣', 'Register'))
+  // As on the citizen's form: a retry after a lost answer gets the first case back; an edited
+  // form is a new registration.
+  let attempt: { body: string; key: string } | null = null
   const form = h(
     'form',
     {
@@ -49,7 +52,7 @@ export async function intakePage(ctx: Ctx) {
         if (problems.length) return void msg.append(h('div', { class: 'alert error' }, problems.join('\n')))
         submit.disabled = true
         try {
-          const c = await post<{ id: string; caseNo: string }>('/api/cases', {
+          const body = {
             channel: channel.value,
             urgency: urgency.value,
             category: cats.value(),
@@ -58,7 +61,10 @@ export async function intakePage(ctx: Ctx) {
             ...(title.value.trim() && { title: title.value.trim() }),
             ...(address.value.trim() && { address: address.value.trim() }),
             petitioner: { type: ptype.value, anonymous: anon.checked, ...(!anon.checked && name.value.trim() && { name: name.value.trim() }), ...(!anon.checked && phone.value.trim() && { phone: phone.value.trim() }) },
-          })
+          }
+          const json = JSON.stringify(body)
+          if (attempt?.body !== json) attempt = { body: json, key: idempotencyKey() }
+          const c = await post<{ id: string; caseNo: string }>('/api/cases', body, { 'idempotency-key': attempt.key })
           toast(t(`已登记 ${c.caseNo}`, `Registered ${c.caseNo}`))
           navigate(`/cases/${c.id}`)
         } catch (err) {

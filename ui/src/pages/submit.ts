@@ -1,4 +1,4 @@
-import { post } from '../lib/api.js'
+import { idempotencyKey, post } from '../lib/api.js'
 import { categoryPicker, regionCascade } from '../lib/cascade.js'
 import { clear, h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
@@ -99,11 +99,6 @@ function copyButton(text: string, label: string) {
     },
     label,
   )
-}
-
-/** 32 hex characters from getRandomValues (crypto.randomUUID needs HTTPS; a county LAN may not have it). */
-function idempotencyKey(): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('')
 }
 
 export function receipt(caseNo: string, code: string) {
