@@ -10,7 +10,7 @@ import * as caseSearch from './007_case_search.js'
 import * as caseText from './008_case_text.js'
 import * as idempotency from './010_idempotency.js'
 import * as tokenRevocation from './011_token_revocation.js'
-import * as metricsCoverFinished from './012_metrics_cover_finished.js'
+import * as evaluationExpiry from './012_evaluation_expiry.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -29,7 +29,7 @@ const migrations: Record<string, Knex.Migration> = {
   '008_case_text': caseText,
   '010_idempotency': idempotency,
   '011_token_revocation': tokenRevocation,
-  '012_metrics_cover_finished': metricsCoverFinished,
+  '012_evaluation_expiry': evaluationExpiry,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,7 +6,7 @@ import { unprocessable } from '../lib/errors.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
-import { addDuration, ancestry, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
+import { addDuration, ancestry, isDuration, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
 import { unitProblem } from './dispatch-targets.js'
 
 /**
@@ -140,11 +140,46 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return {}
   })
 
+  /**
+   * The citizen has the county's evaluation period to answer (settings
+   * `cases.evaluation_period.<county>`, else `cases.evaluation_period`, else P5D — Beijing's
+   * practice is a few days); the evaluation task's deadline and its expiry timer read `evaluationDue`.
+   */
+  async function evaluationPeriod(trx: Trx, tenant: string): Promise<string> {
+    const keys = [...(tenant ? [`cases.evaluation_period.${tenant}`] : []), 'cases.evaluation_period']
+    const rows: { key: string; value: string }[] = await trx('settings').whereIn('key', keys)
+    for (const k of keys) {
+      const v = rows.find((r) => r.key === k)?.value
+      if (v && isDuration(v)) return v
+    }
+    return 'P5D'
+  }
+
   engine.registerHandler('case.feedback', async (ctx) => {
     const row = await caseRow(ctx)
+    const evaluationDue = addDuration(new Date(), await evaluationPeriod(ctx.trx, row.tenant))
     await update(ctx.trx, row.id, { status: 'awaiting_evaluation' })
     const result = str(ctx.variables.result)
-    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', message: `办理结果 / result: ${result ?? '已办结 / resolved'}`, public: true })
+    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', message: `办理结果 / result: ${result ?? '已办结 / resolved'}`, data: { evaluationDue }, public: true })
+    return { evaluationDue }
+  })
+
+  /**
+   * The evaluation period ran out: the case closes as not evaluated. It counts as closed (the
+   * unit's result stands) and apart from the evaluated cases: neither satisfied nor dissatisfied.
+   */
+  engine.registerHandler('case.evaluationExpired', async (ctx) => {
+    const row = await caseRow(ctx)
+    if (row.status === 'closed') return {}
+    const now = nowIso()
+    await update(ctx.trx, row.id, { status: 'closed', closed_at: now, resolved_level: row.level, evaluation_expired_at: now })
+    await event(ctx, row, 'evaluation_expired', {
+      from: row.status,
+      to: 'closed',
+      message: '评价期已过，按未评价结案 / the evaluation period is over: closed as not evaluated',
+      data: { resolvedLevel: row.level },
+      public: true,
+    })
     return {}
   })
 

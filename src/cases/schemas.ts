@@ -83,6 +83,7 @@ export const caseSchema = {
       type: ['object', 'null'],
       properties: { resolved: { type: ['boolean', 'null'] }, satisfaction: nullableString, comment: nullableString, evaluatedAt: nullableString },
     },
+    evaluationExpiredAt: { ...nullableString, description: '评价期满未评价、按未评价结案的时间 / when the case closed as not evaluated' },
     activeTasks: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const

@@ -60,6 +60,8 @@ export interface CaseRow {
   eval_comment: string | null
   evaluated_at: string | null
   evaluated_by: string | null
+  /** Set when the evaluation period ran out and the case closed as not evaluated. */
+  evaluation_expired_at?: string | null
   instance_id: string | null
   created_by: string | null
   result: string | null
@@ -432,6 +434,7 @@ export class CaseService {
       evaluation: row.evaluated_at
         ? { resolved: row.eval_resolved == null ? null : bool(row.eval_resolved), satisfaction: row.eval_satisfaction, comment: row.eval_comment, evaluatedAt: row.evaluated_at }
         : null,
+      evaluationExpiredAt: row.evaluation_expired_at ?? null,
     }
   }
 

@@ -40,6 +40,7 @@ export const PLATFORM_VARIABLES: readonly string[] = [
   'responseDue',
   'resolveDue',
   'followUpCycle',
+  'evaluationDue',
   'overdue',
   // assessment: rounds of handling and where an evaluation came from
   'handlingRounds',

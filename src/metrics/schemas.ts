@@ -18,6 +18,7 @@ export const rateBlockProperties = {
   onTime: { ...count, description: '按期办结数 / closed, and the unit reported its result (resolved_at) by resolve_due_at (definitions: onTimeBy, closedWithoutDeadline)' },
   onTimeBase: { ...count, description: '参与按期考核的办结数 / closed cases judged for timeliness: those with a deadline (all closed when closedWithoutDeadline is onTime)' },
   closedNoDeadline: { ...count, description: '无办理时限的办结数 / closed cases without a resolution deadline, counted apart by default' },
+  notEvaluated: { ...count, description: '评价期满未评价数 / closed as not evaluated when the evaluation period ran out (neither satisfied nor dissatisfied: not in evaluated)' },
   onTimeRate: { ...rate, description: '按期办结率 / onTime ÷ onTimeBase' },
   atOrBelowTownship: { ...count, description: '乡镇及以下解决数 / closed with resolved_level grid, village or township, unless the citizen said it was not resolved' },
   atOrBelowTownshipRate: { ...rate, description: '乡镇及以下解决占比 / atOrBelowTownship ÷ closed' },

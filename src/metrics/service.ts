@@ -34,6 +34,8 @@ export interface RateBlock {
   onTimeBase: number
   /** Closed cases without a resolution deadline (apart from the on-time rate by default). */
   closedNoDeadline: number
+  /** Closed because the citizen did not evaluate within the evaluation period: not in `evaluated`. */
+  notEvaluated: number
   onTimeRate: number | null
   atOrBelowTownship: number
   atOrBelowTownshipRate: number | null
@@ -63,7 +65,7 @@ export interface RatesResult {
 }
 
 type Row = Record<string, any>
-const COUNT_KEYS = ['received', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'onTimeBase', 'closedNoDeadline', 'atOrBelowTownship'] as const
+const COUNT_KEYS = ['received', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'onTimeBase', 'closedNoDeadline', 'notEvaluated', 'atOrBelowTownship'] as const
 type Counts = Record<(typeof COUNT_KEYS)[number], number>
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d)
@@ -83,13 +85,14 @@ export function rateBlock(c: Counts): RateBlock {
     onTime: c.onTime,
     onTimeBase: c.onTimeBase,
     closedNoDeadline: c.closedNoDeadline,
+    notEvaluated: c.notEvaluated,
     onTimeRate: ratio(c.onTime, c.onTimeBase),
     atOrBelowTownship: c.atOrBelowTownship,
     atOrBelowTownshipRate: ratio(c.atOrBelowTownship, c.closed),
   }
 }
 
-const zeroCounts = (): Counts => ({ received: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, atOrBelowTownship: 0 })
+const zeroCounts = (): Counts => ({ received: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, notEvaluated: 0, atOrBelowTownship: 0 })
 const countsOf = (row: Row): Counts => {
   const c = zeroCounts()
   for (const k of COUNT_KEYS) c[k] = Number(row[k] ?? 0)
@@ -256,6 +259,7 @@ export class MetricsService {
     cols.push(`${sum(`status IN ${closed3}${apart ? ' AND resolve_due_at IS NOT NULL' : ''}`)} AS ${q('onTimeBase')}`)
     const closed4 = inList(d.closedStatuses)!
     cols.push(`${sum(`status IN ${closed4} AND resolve_due_at IS NULL`)} AS ${q('closedNoDeadline')}`)
+    cols.push(`${sum('evaluation_expired_at IS NOT NULL')} AS ${q('notEvaluated')}`)
     const closed5 = inList(d.closedStatuses)!
     const levels = inList(d.townshipOrBelowLevels)
     // Resolved there: a closure the citizen said did not resolve the matter is not counted.

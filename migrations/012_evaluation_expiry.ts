@@ -1,13 +1,14 @@
 import type { Knex } from 'knex'
 
 /**
- * The on-time rate now judges when the unit reported its result (`resolved_at`), so the
- * covering index of the monthly figures (005_metrics_cover) carries that column too; without
- * it a month's figures would leave the index-only scan for the table.
+ * Cases closed because the citizen's evaluation period ran out (`evaluation_expired_at`) count
+ * apart. The on-time rate now judges when the unit reported its result (`resolved_at`), so the
+ * covering index of the monthly figures (005_metrics_cover) carries both columns; without them
+ * a month's figures would leave the index-only scan for the table.
  */
 const COVERED = [
   'created_at', 'status', 'department', 'category', 'responded_at', 'response_due_at', 'closed_at',
-  'resolve_due_at', 'resolved_level', 'evaluated_at', 'eval_resolved', 'eval_satisfaction', 'resolved_at',
+  'resolve_due_at', 'resolved_level', 'evaluated_at', 'eval_resolved', 'eval_satisfaction', 'resolved_at', 'evaluation_expired_at',
 ]
 
 async function cover(knex: Knex, columns: string[]) {
@@ -20,9 +21,11 @@ async function cover(knex: Knex, columns: string[]) {
 }
 
 export async function up(knex: Knex): Promise<void> {
+  await knex.schema.alterTable('cases', (t) => t.string('evaluation_expired_at'))
   await cover(knex, COVERED)
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await cover(knex, COVERED.slice(0, -1))
+  await cover(knex, COVERED.slice(0, -2))
+  await knex.schema.alterTable('cases', (t) => t.dropColumn('evaluation_expired_at'))
 }
