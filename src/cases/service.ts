@@ -476,8 +476,10 @@ export class CaseService {
     if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere((x) => wherePrefix(this.db, x, 'cases.category', `${query.category}.`)))
     if (query.channel) base.where('cases.channel', query.channel)
     if (query.region) {
+      // An unknown region matches no case (an empty page, as an unknown status or category does).
       const prefix = await this.app.org.regionSubtreePrefix(query.region)
-      wherePrefix(this.db, base, 'cases.region_path', prefix ?? '\u0000')
+      if (prefix === null) base.whereRaw('1 = 0')
+      else wherePrefix(this.db, base, 'cases.region_path', prefix)
     }
     const now = nowIso()
     if (query.overdue === true) base.where((w) => w.where('cases.overdue', true).orWhere((x) => x.whereNull('cases.closed_at').where('cases.resolve_due_at', '<', now)))
