@@ -11,14 +11,19 @@ export const MAX_BODY_DEPTH = 64
 
 const NUL_MESSAGE = '请求含有空字符 (U+0000) / the request contains a NUL character (U+0000)'
 
-/** Where in a JSON value the first NUL (in a string or a key) or the first too-deep level is. */
-export function findBadValue(value: unknown, maxDepth = MAX_BODY_DEPTH): { path: string; problem: 'nul' | 'depth' } | null {
+/**
+ * Where in a JSON value the first NUL (in a string or a key), the first too-deep level or
+ * the first number that is not finite is.
+ */
+export function findBadValue(value: unknown, maxDepth = MAX_BODY_DEPTH): { path: string; problem: 'nul' | 'depth' | 'number' } | null {
   // Iterative, so that the check itself cannot overflow the stack on hostile nesting.
   const stack: Array<[unknown, string, number]> = [[value, '', 0]]
   while (stack.length) {
     const [v, path, depth] = stack.pop()!
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return { path: path || '/', problem: 'nul' }
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { path: path || '/', problem: 'number' }
     } else if (v !== null && typeof v === 'object') {
       if (depth >= maxDepth) return { path: path || '/', problem: 'depth' }
       for (const [k, child] of Object.entries(v)) {
@@ -59,8 +64,17 @@ export default fp(async function inputGuard(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined || request.body === null) return
     const bad = findBadValue(request.body)
-    if (!bad) return
-    if (bad.problem === 'nul') throw badRequest(NUL_MESSAGE, [{ path: `body${bad.path}` }])
-    throw badRequest(`请求体嵌套过深（最多 ${MAX_BODY_DEPTH} 层）/ request body nested deeper than ${MAX_BODY_DEPTH} levels`, [{ path: `body${bad.path}` }])
+    if (bad?.problem === 'nul') throw badRequest(NUL_MESSAGE, [{ path: `body${bad.path}` }])
+    if (bad?.problem === 'depth') throw badRequest(`请求体嵌套过深（最多 ${MAX_BODY_DEPTH} 层）/ request body nested deeper than ${MAX_BODY_DEPTH} levels`, [{ path: `body${bad.path}` }])
+  })
+
+  // ajv's type coercion turns the text "1e999" into Infinity and then skips minimum/maximum
+  // (?limit=1e999 passed `maximum: 200`; JSON.parse does the same to 1e999 in a body): after
+  // validation, no number a handler sees may be infinite.
+  app.addHook('preHandler', async (request) => {
+    for (const [part, value] of [['query', request.query], ['params', request.params], ['body', request.body]] as const) {
+      const bad = value === undefined || value === null ? null : findBadValue(value, Infinity)
+      if (bad?.problem === 'number') throw badRequest('数值超出范围 / number out of range', [{ path: `${part}${bad.path}` }])
+    }
   })
 })

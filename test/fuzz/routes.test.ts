@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { build, login, onPostgres } from '../helper.js'
 import { petition } from '../api.js'
-import { PoolRef, encodePart, hostileString, hostileValue, mutate, mutation, queryString, resolvePools, toJson, valueFor, type Mutation, type Schema } from './arbitraries.js'
+import { FREE_FORM, PoolRef, encodePart, formDataArbitrary, hostileString, hostileValue, mutate, mutation, queryString, resolvePools, toJson, valueFor, type Mutation, type Schema } from './arbitraries.js'
 
 /**
  * Property: no request, however hostile, gets an answer >= 500, and the server is healthy
@@ -180,6 +180,10 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
     const category = (await app.db('categories').where({ active: true }).orderBy('code').offset(i * 3).first('code'))?.code
     await petition(app, { description: `模糊测试 ${i}`, category, regionCode, petitioner: { type: 'person', name: '测试', phone: '13800000000', anonymous: false } }).catch(() => undefined)
   }
+
+  // Task data that follows the shipped forms, so completions get into the handlers.
+  const formsDir = path.join(app.config.processesDir, 'forms')
+  FREE_FORM.set('data', formDataArbitrary(fs.readdirSync(formsDir).filter((f) => f.endsWith('.form')).map((f) => JSON.parse(fs.readFileSync(path.join(formsDir, f), 'utf8')))))
 
   const routes = routesOf(app)
   t.ok(routes.length >= 40, `the OpenAPI document lists the routes (${routes.length})`)

@@ -160,3 +160,23 @@ t.test(`a metric definition list too long to bind is a 400 (${db})`, async (t) =
   t.equal((await call(app, 'admin', 'GET', '/api/metrics/rates')).status, 200, 'the rates still answer')
   t.same((await call(app, 'admin', 'GET', '/api/metrics/definitions')).body.closedStatuses, ['closed'], 'the definitions are unchanged')
 })
+
+t.test(`"1e999" is not a number within range: ajv coerced it to Infinity past maximum (${db})`, async (t) => {
+  const app = await build(t)
+  for (const url of ['/api/notifications?limit=1e999', '/api/cases?limit=1e999', '/api/tasks?limit=-1e999', '/api/cases?offset=1e999']) {
+    const res = await call(app, 'admin', 'GET', url)
+    isClientError(t, res, url)
+    t.same(res.body.details?.[0]?.path, `query/${url.includes('offset') ? 'offset' : 'limit'}`, `${url}: names the parameter`)
+  }
+  t.equal((await call(app, 'admin', 'GET', '/api/notifications?limit=1e2')).status, 200, 'an exponent within range still passes')
+
+  // A 90-day maximum let an extension of Infinity days through to the approval step.
+  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const c = await caseByNo(app, p.caseNo)
+  await step(app, c.id, 'ut_signfor', 'admin', { signOutcome: 'accept' })
+  const handle = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items.find((x: any) => x.elementId === 'ut_handle')
+  t.ok(handle, 'the handling task is open')
+  isClientError(t, await call(app, 'admin', 'POST', `/api/tasks/${handle.id}/extension`, { days: '1e999', reason: '需要更多时间' }), 'extension of 1e999 days')
+  const open = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items.map((x: any) => x.elementId)
+  t.same(open, ['ut_handle'], 'no approval task was created')
+})
