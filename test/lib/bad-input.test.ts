@@ -180,3 +180,17 @@ t.test(`"1e999" is not a number within range: ajv coerced it to Infinity past ma
   const open = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items.map((x: any) => x.elementId)
   t.same(open, ['ut_handle'], 'no approval task was created')
 })
+
+t.test(`a 300-character field name is a 400, not a varchar(255) overflow in the history (${db})`, async (t) => {
+  const app = await build(t)
+  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const c = await caseByNo(app, p.caseNo)
+  const sign = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items[0]
+  const res = await call(app, 'admin', 'POST', `/api/tasks/${sign.id}/complete`, { data: { signOutcome: 'accept', ['k'.repeat(300)]: 1 } })
+  isClientError(t, res, 'task data with a 300-character key')
+  t.match(res.body.message, /field name/)
+  const msg = await call(app, 'admin', 'POST', '/api/messages', { name: 'x', variables: { ['v'.repeat(129)]: 1 } })
+  isClientError(t, msg, 'message variables with a 129-character name')
+  t.equal((await call(app, 'admin', 'GET', `/api/tasks/${sign.id}`)).body.status, 'open', 'the task is still open')
+  t.equal((await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).status, 200, 'and the history answers')
+})
