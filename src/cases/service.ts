@@ -6,6 +6,7 @@ import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/d
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
+import { parseStoredJson } from '../lib/stored-json.js'
 import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
@@ -543,7 +544,7 @@ export class CaseService {
     const events = await this.db('case_events').where({ case_id: row.id }).orderBy([{ column: 'at' }, { column: 'id' }])
     const items = [
       ...engine.map((h: any, i: number) => {
-        const data = h.data ? JSON.parse(h.data) : null
+        const data = parseStoredJson(h.data) as Record<string, unknown> | null
         return {
           at: h.at as string,
           seq: i,
@@ -573,7 +574,7 @@ export class CaseService {
         from: e.from_value ?? null,
         to: e.to_value ?? null,
         message: e.message ?? null,
-        data: e.data ? JSON.parse(e.data) : null,
+        data: parseStoredJson(e.data),
       })),
     ]
     items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq))

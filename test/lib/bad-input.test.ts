@@ -194,3 +194,17 @@ t.test(`a 300-character field name is a 400, not a varchar(255) overflow in the 
   t.equal((await call(app, 'admin', 'GET', `/api/tasks/${sign.id}`)).body.status, 'open', 'the task is still open')
   t.equal((await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).status, 200, 'and the history answers')
 })
+
+t.test(`a history row cut into invalid JSON before the fix no longer breaks the case history (${db})`, async (t) => {
+  const app = await build(t)
+  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const c = await caseByNo(app, p.caseNo)
+  // What persist() wrote for a long reply before: the JSON text sliced at 4,000 characters.
+  const cut = JSON.stringify({ name: 'firstReply', from: null, to: '答'.repeat(4100) }).slice(0, 4000)
+  await app.db('history').insert({ instance_id: c.instanceId, case_id: c.id, type: 'variable_change', name: 'firstReply', actor: 'x', at: new Date().toISOString(), data: cut })
+  const hist = await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)
+  t.equal(hist.status, 200, 'the history answers')
+  const row = hist.body.find((h: any) => h.name === 'firstReply')
+  t.same(row.data, { unreadable: cut }, 'the cut entry is shown as the text it is')
+  t.ok(hist.body.some((h: any) => h.type === 'received'), 'the other entries are there')
+})
