@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './lib/db.js'
 import dbPlugin from './plugins/db.js'
-import errorsPlugin from './plugins/errors.js'
+import errorsPlugin, { frameworkError } from './plugins/errors.js'
 import inputGuard from './plugins/input-guard.js'
 import { parseableDateFormats } from './lib/schemas.js'
 import swaggerPlugin from './plugins/swagger.js'
@@ -35,6 +35,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
       onCreate: parseableDateFormats,
     },
+    frameworkErrors: frameworkError,
     // Clients see an error body, never a hang, when the server is shutting down.
     return503OnClosing: true,
     // Start-up seeds and deploys on an empty database (scrypt hashes, BPMN parsing): on a busy

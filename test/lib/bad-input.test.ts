@@ -208,3 +208,12 @@ t.test(`a history row cut into invalid JSON before the fix no longer breaks the 
   t.same(row.data, { unreadable: cut }, 'the cut entry is shown as the text it is')
   t.ok(hist.body.some((h: any) => h.type === 'received'), 'the other entries are there')
 })
+
+t.test(`an undecodable URL is a 400 in the API's error shape (${db})`, async (t) => {
+  const app = await build(t)
+  for (const url of ['/api/cases/%E0%A4%A', '/api/public/track/%', '/api/tasks/%C0%80/claim']) {
+    const res = await app.inject({ method: url.endsWith('claim') ? 'POST' : 'GET', url })
+    isClientError(t, { status: res.statusCode, body: res.json() }, url)
+    t.same(Object.keys(res.json()).sort(), ['error', 'message'], `${url}: { error, message }`)
+  }
+})
