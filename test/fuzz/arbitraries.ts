@@ -44,10 +44,15 @@ export const POOLED_NAMES: Record<string, string> = {
  */
 export const FREE_FORM = new Map<string, fc.Arbitrary<unknown>>()
 
-/** Task data for one of the forms in `dir` (form-js schemas): selects from their values, text, units. */
-export function formDataArbitrary(forms: Array<{ components: Array<{ key?: string; type: string; values?: Array<{ value: unknown }> }> }>): fc.Arbitrary<unknown> {
-  return fc.oneof(
-    ...forms.map((form) => {
+/** Task data for each form, by form name: the request picks the one its task's form asks for. */
+export class FormChoice {
+  constructor(readonly byForm: Record<string, unknown>) {}
+}
+
+/** Task data for the forms given (form-js schemas, by name): selects from their values, text, units. */
+export function formDataArbitrary(forms: Record<string, { components: Array<{ key?: string; type: string; values?: Array<{ value: unknown }> }> }>): fc.Arbitrary<unknown> {
+  return fc
+    .record(Object.fromEntries(Object.entries(forms).map(([name, form]) => {
       const record: Record<string, fc.Arbitrary<unknown>> = {}
       for (const c of form.components) {
         if (!c.key) continue
@@ -56,9 +61,9 @@ export function formDataArbitrary(forms: Array<{ components: Array<{ key?: strin
         else if (/unit/i.test(c.key)) record[c.key] = pooled('unit')
         else record[c.key] = fc.oneof(fc.string({ maxLength: 30 }), fc.integer({ min: 1, max: 4000 }).map((n) => '答'.repeat(n)))
       }
-      return fc.record(record, { requiredKeys: Object.keys(record).slice(0, 1) })
-    }),
-  )
+      return [name, fc.record(record, { requiredKeys: Object.keys(record).slice(0, 1) })]
+    })))
+    .map((byForm) => new FormChoice(byForm))
 }
 
 /** Strings that broke something somewhere once, or could. */
@@ -140,7 +145,8 @@ export const deepNesting: fc.Arbitrary<unknown> = fc.tuple(fc.integer({ min: 5, 
 /** JSON text of a generated value, DeepNest values spliced in as raw text. */
 export function toJson(value: unknown): string {
   const deep: DeepNest[] = []
-  const text = JSON.stringify(value, (_k, v) => (v instanceof DeepNest ? `\u0001deep${deep.push(v) - 1}\u0001` : v)) ?? 'null'
+  const text =
+    JSON.stringify(value, (_k, v) => (v instanceof DeepNest ? `\u0001deep${deep.push(v) - 1}\u0001` : v instanceof FormChoice ? Object.values(v.byForm)[0] : v)) ?? 'null'
   return text.replace(/"\\u0001deep(\d+)\\u0001"/g, (_m, i) => deep[Number(i)].text)
 }
 
@@ -255,7 +261,7 @@ export function resolvePools(value: unknown, pools: Record<string, unknown[]>): 
     const pool = pools[value.kind] ?? []
     return pool.length ? pool[value.index % pool.length] : `no-${value.kind}`
   }
-  if (value instanceof DeepNest) return value
+  if (value instanceof DeepNest || value instanceof FormChoice) return value
   if (Array.isArray(value)) return value.map((v) => resolvePools(v, pools))
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
@@ -276,7 +282,8 @@ export function encodePart(text: string): string {
 
 /** A query string from an object: arrays repeat the name, objects go as JSON text. */
 export function queryString(q: unknown): string {
-  if (q === null || typeof q !== 'object' || Array.isArray(q) || q instanceof DeepNest) return q === undefined ? '' : `q=${encodePart(toJson(q))}`
+  if (q === undefined || q === null) return ''
+  if (typeof q !== 'object' || Array.isArray(q) || q instanceof DeepNest) return `q=${encodePart(toJson(q))}`
   const parts: string[] = []
   for (const [k, v] of Object.entries(q)) {
     const values = Array.isArray(v) ? v : [v]

@@ -6,7 +6,7 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { build, login, onPostgres } from '../helper.js'
 import { petition } from '../api.js'
-import { FREE_FORM, PoolRef, encodePart, formDataArbitrary, hostileString, hostileValue, mutate, mutation, queryString, resolvePools, toJson, valueFor, type Mutation, type Schema } from './arbitraries.js'
+import { FREE_FORM, FormChoice, PoolRef, encodePart, formDataArbitrary, hostileString, hostileValue, mutate, mutation, queryString, resolvePools, toJson, valueFor, type Mutation, type Schema } from './arbitraries.js'
 
 /**
  * Property: no request, however hostile, gets an answer >= 500, and the server is healthy
@@ -98,9 +98,9 @@ function recipes(routes: Route[]): fc.Arbitrary<Recipe> {
       // 0..6: the demo users, 7: anonymous, 8: a broken token.
       user: fc.nat({ max: 8 }),
       params: fc.tuple(...r.pathParams.map(param)),
-      query: r.query ? fc.tuple(valueFor(r.query), mutations).map(([v, m]) => mutate(v, m)) : fc.option(fc.dictionary(fc.string({ maxLength: 8 }), hostileString, { maxKeys: 3 }), { freq: 4 }),
-      rawQuery: fc.option(fc.constantFrom('a=%ZZ', '%', '&&&=', 'x[]=1&x[]=2', 'q=%E0%A4%A', 'limit=1e999', 'limit=-1', 'offset=99999999999999', 'cursor=' + 'A'.repeat(400)), { freq: 8 }),
-      body: r.body ? fc.tuple(valueFor(r.body), mutations).map(([v, m]) => mutate(v, m)) : fc.option(hostileValue, { freq: 3 }),
+      query: r.query ? fc.tuple(valueFor(r.query), mutations).map(([v, m]) => mutate(v, m)) : sometimes(fc.dictionary(fc.string({ maxLength: 8 }), hostileString, { maxKeys: 3 }), 4),
+      rawQuery: sometimes(fc.constantFrom('a=%ZZ', '%', '&&&=', 'x[]=1&x[]=2', 'q=%E0%A4%A', 'limit=1e999', 'limit=-1', 'offset=99999999999999', 'cursor=' + 'A'.repeat(400)), 8),
+      body: r.body ? fc.tuple(valueFor(r.body), mutations).map(([v, m]) => mutate(v, m)) : sometimes(hostileValue, 3),
       headers: fc.record({
         'x-tracking-code': sometimes(fc.oneof(fc.nat().map((n) => new PoolRef('trackingCode', n)), hostileString), 3),
         'idempotency-key': sometimes(fc.oneof(fc.uuid(), hostileString), 3),
@@ -118,8 +118,8 @@ function recipes(routes: Route[]): fc.Arbitrary<Recipe> {
     user: fc.nat({ max: 8 }),
     params: fc.constant([]),
     query: fc.constant(undefined),
-    rawQuery: fc.option(fc.constantFrom('v=1', 'a=%00', '%'), { freq: 3 }),
-    body: fc.option(hostileValue, { freq: 3 }),
+    rawQuery: sometimes(fc.constantFrom('v=1', 'a=%00', '%'), 3),
+    body: sometimes(hostileValue, 3),
     headers: fc.constant({}),
     rawPath: fc.oneof(
       fc.constantFrom('/', '/x%00y', '/index.html', '/index.html/x', '/chunks/none.js', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/etc/passwd', '/x%E0%A4%A', '/%', '/%C0%80', '/api', '/api/nope', '/docs/json', '/health/x', '//', '/tasks/1', '/track/X'),
@@ -131,6 +131,9 @@ function recipes(routes: Route[]): fc.Arbitrary<Recipe> {
   return fc.oneof({ arbitrary: fc.oneof(...perRoute), weight: 12 }, { arbitrary: raw, weight: 1 })
 }
 
+/** The form each pooled task asks for. */
+const taskForms = new Map<string, string>()
+
 /** Live records the generated requests refer to, re-read as the fuzz creates more. */
 async function loadPools(app: FastifyInstance): Promise<Record<string, unknown[]>> {
   const col = async (table: string, column: string, order = column) => (await app.db(table).orderBy(order).limit(200).pluck(column)) as unknown[]
@@ -141,7 +144,11 @@ async function loadPools(app: FastifyInstance): Promise<Record<string, unknown[]
     caseNo: cases.map((c) => c.case_no),
     trackingCode: cases.map((c) => c.tracking_code),
     instanceId: (await col('process_instances', 'id', 'started_at')).concat(cases.map((c) => c.instance_id).filter(Boolean)),
-    taskId: await app.db('tasks').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(200).pluck('id'),
+    // Open tasks first: those are the ones a completion can move on.
+    taskId: (await app.db('tasks').orderByRaw("case when status = 'open' then 0 else 1 end").orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(200).select('id', 'form_key')).map((x) => {
+      taskForms.set(x.id, x.form_key)
+      return x.id
+    }),
     definitionId: defs.map((d) => d.id),
     processKey: [...new Set(defs.map((d) => d.key))],
     // A shipped diagram, sometimes bent: deploys that are unchanged, broken or new.
@@ -183,7 +190,8 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
 
   // Task data that follows the shipped forms, so completions get into the handlers.
   const formsDir = path.join(app.config.processesDir, 'forms')
-  FREE_FORM.set('data', formDataArbitrary(fs.readdirSync(formsDir).filter((f) => f.endsWith('.form')).map((f) => JSON.parse(fs.readFileSync(path.join(formsDir, f), 'utf8')))))
+  const forms = fs.readdirSync(formsDir).filter((f) => f.endsWith('.form'))
+  FREE_FORM.set('data', formDataArbitrary(Object.fromEntries(forms.map((f) => [`shuoshi:${path.basename(f, '.form')}`, JSON.parse(fs.readFileSync(path.join(formsDir, f), 'utf8'))]))))
 
   const routes = routesOf(app)
   t.ok(routes.length >= 40, `the OpenAPI document lists the routes (${routes.length})`)
@@ -191,6 +199,7 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
   let pools = await loadPools(app)
   const statuses = new Map<number, number>()
   const hit = new Set<string>()
+  const succeeded = new Set<string>()
   const failures: string[] = []
   const started = Date.now()
   for (const [n, r] of samples.entries()) {
@@ -204,11 +213,16 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
       method = route.method
       hit.add(`${method} ${route.path}`)
     }
-    const qs = [route?.query || r.query !== undefined ? queryString(resolvePools(r.query, pools)) : '', r.rawQuery ?? ''].filter(Boolean).join('&')
+    const qs = [queryString(resolvePools(r.query, pools)), r.rawQuery ?? ''].filter(Boolean).join('&')
     if (qs) url += `?${qs}`
     const headers: Record<string, string> = { ...tokens[r.user] }
     for (const [k, v] of Object.entries(resolvePools(r.headers, pools) as Record<string, unknown>)) if (v !== null) headers[k] = String(v)
-    const body = r.body === undefined || r.body === null || method === 'GET' || method === 'HEAD' ? undefined : resolvePools(r.body, pools)
+    const body = r.body === undefined || r.body === null || method === 'GET' || method === 'HEAD' ? undefined : (resolvePools(r.body, pools) as any)
+    if (body?.data instanceof FormChoice) {
+      // The data of the form the task asks for (a task that does not exist gets the first form's).
+      const taskId = url.split('/')[3]
+      body.data = body.data.byForm[taskForms.get(taskId) ?? ''] ?? Object.values(body.data.byForm)[0]
+    }
     let payload: string | undefined
     if (body !== undefined) {
       payload = typeof body === 'string' && headers['content-type'] && !headers['content-type'].startsWith('application/json') ? body : toJson(body)
@@ -224,13 +238,16 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
       continue
     }
     statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1)
+    if (route && res.statusCode < 300) succeeded.add(`${method} ${route.path}`)
     if (res.statusCode >= 500) {
       failures.push(`#${n} ${method} ${url.slice(0, 200)} as ${USERS[r.user] ?? (r.user === 7 ? 'anonymous' : 'bad token')} body ${String(payload).slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
     }
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   const counts = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, c]) => `${s}:${c}`).join(' ')
-  t.comment(`seed ${SEED}, ${samples.length} requests in ${seconds} s, ${hit.size}/${routes.length} routes hit; statuses ${counts}`)
+  t.comment(`seed ${SEED}, ${samples.length} requests in ${seconds} s, ${hit.size}/${routes.length} routes hit, ${succeeded.size} of them answered 2xx; statuses ${counts}`)
+  const neverOk = routes.map((r) => `${r.method} ${r.path}`).filter((k) => !succeeded.has(k))
+  if (neverOk.length) t.comment(`never answered 2xx: ${neverOk.join(', ')}`)
   t.equal(samples.length, RUNS, `${RUNS} requests generated`)
   t.ok(RUNS >= 2000 || process.env.FUZZ_RUNS, 'at least 2,000 requests per run')
   t.same(
