@@ -2,7 +2,9 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './lib/db.js'
 import dbPlugin from './plugins/db.js'
-import errorsPlugin from './plugins/errors.js'
+import errorsPlugin, { frameworkError } from './plugins/errors.js'
+import inputGuard from './plugins/input-guard.js'
+import { parseableDateFormats } from './lib/schemas.js'
 import swaggerPlugin from './plugins/swagger.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import securityHeaders from './plugins/helmet.js'
@@ -29,7 +31,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: opts.config.logLevel },
     bodyLimit: 2 * 1024 * 1024,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+      onCreate: parseableDateFormats,
+    },
+    frameworkErrors: frameworkError,
     // Clients see an error body, never a hang, when the server is shutting down.
     return503OnClosing: true,
     // Start-up seeds and deploys on an empty database (scrypt hashes, BPMN parsing): on a busy
@@ -40,6 +46,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin)
   await app.register(securityHeaders)
+  await app.register(inputGuard)
   await app.register(dbPlugin, { db: opts.db })
   await app.register(swaggerPlugin)
   await app.register(rateLimitPlugin)

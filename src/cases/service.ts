@@ -6,6 +6,7 @@ import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/d
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
+import { parseStoredJson } from '../lib/stored-json.js'
 import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
@@ -479,8 +480,10 @@ export class CaseService {
     if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere((x) => wherePrefix(this.db, x, 'cases.category', `${query.category}.`)))
     if (query.channel) base.where('cases.channel', query.channel)
     if (query.region) {
+      // An unknown region matches no case (an empty page, as an unknown status or category does).
       const prefix = await this.app.org.regionSubtreePrefix(query.region)
-      wherePrefix(this.db, base, 'cases.region_path', prefix ?? '\u0000')
+      if (prefix === null) base.whereRaw('1 = 0')
+      else wherePrefix(this.db, base, 'cases.region_path', prefix)
     }
     const now = nowIso()
     if (query.overdue === true) base.where((w) => w.where('cases.overdue', true).orWhere((x) => x.whereNull('cases.closed_at').where('cases.resolve_due_at', '<', now)))
@@ -544,7 +547,7 @@ export class CaseService {
     const events = await this.db('case_events').where({ case_id: row.id }).orderBy([{ column: 'at' }, { column: 'id' }])
     const items = [
       ...engine.map((h: any, i: number) => {
-        const data = h.data ? JSON.parse(h.data) : null
+        const data = parseStoredJson(h.data) as Record<string, unknown> | null
         return {
           at: h.at as string,
           seq: i,
@@ -574,7 +577,7 @@ export class CaseService {
         from: e.from_value ?? null,
         to: e.to_value ?? null,
         message: e.message ?? null,
-        data: e.data ? JSON.parse(e.data) : null,
+        data: parseStoredJson(e.data),
       })),
     ]
     items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq))

@@ -733,7 +733,10 @@ export class Runtime {
     const before = JSON.parse(instance.variables) as Record<string, unknown>
     for (const [k, v] of Object.entries(variables)) {
       if (JSON.stringify(before[k]) !== JSON.stringify(v)) {
-        ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'variable_change', element_id: null, name: k, actor: ctx.actor, at: now, data: JSON.stringify({ name: k, from: before[k] ?? null, to: v }).slice(0, 4000) })
+        // Stored whole (history.data is text): cutting the JSON text left invalid JSON that made
+        // the case history a 500 for good. Values are bounded by the forms and the body limit,
+        // and the instance's variables column holds the same values whole anyway.
+        ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'variable_change', element_id: null, name: k, actor: ctx.actor, at: now, data: JSON.stringify({ name: k, from: before[k] ?? null, to: v }) })
       }
     }
     const ended = ctx.ended || execution.completed === true || ctx.engine.state === 'idle'

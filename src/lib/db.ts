@@ -121,6 +121,9 @@ export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => '\\' 
  * text_pattern_ops index (migration 007), whatever the database's collation.
  */
 export function wherePrefix(db: Db, q: Knex.QueryBuilder, column: string, prefix: string): Knex.QueryBuilder {
+  // Callers pass '\u0000' as "matches nothing" (an unknown region, a user without one); no
+  // stored path or code contains it, and PostgreSQL refuses it in text (the query failed: 500).
+  if (prefix.includes('\u0000')) return q.whereRaw('1 = 0')
   if (isPostgres(db)) return q.whereRaw(`?? like ? escape '\\'`, [column, escapeLike(prefix) + '%'])
   if (!prefix) return q
   const last = prefix.charCodeAt(prefix.length - 1)

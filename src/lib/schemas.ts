@@ -29,3 +29,26 @@ export function pageSchema(items: object) {
     },
   } as const
 }
+
+/**
+ * Narrows ajv-formats' `date-time`, `iso-date-time` and `date` to what `Date` can parse: RFC 3339
+ * allows a leap second (`23:59:60`), which ajv accepts and `new Date` turns into Invalid Date,
+ * so `toISOString()` threw and a search by `from`/`to` answered 500. Every route's schema gets
+ * this through Fastify's `ajv.onCreate`, so a handler may parse any string that passed the format.
+ */
+export function parseableDateFormats(ajv: {
+  formats: Record<string, unknown>
+  addFormat(name: string, format: { type: 'string'; validate: (s: string) => boolean; compare?: (a: string, b: string) => number | undefined }): unknown
+}): void {
+  for (const name of ['date-time', 'iso-date-time', 'date']) {
+    const base = ajv.formats[name] as
+      | undefined
+      | RegExp
+      | ((s: string) => boolean)
+      | { validate: RegExp | ((s: string) => boolean); compare?: (a: string, b: string) => number | undefined }
+    if (!base) continue
+    const def = base instanceof RegExp || typeof base === 'function' ? { validate: base } : base
+    const check = def.validate instanceof RegExp ? (s: string) => (def.validate as RegExp).test(s) : def.validate
+    ajv.addFormat(name, { type: 'string', validate: (s) => check(s) && Number.isFinite(Date.parse(s)), ...('compare' in def && def.compare && { compare: def.compare }) })
+  }
+}

@@ -106,12 +106,18 @@ export const overviewResponse = {
   },
 }
 
+/**
+ * A list of status / satisfaction / level values. Each is bound once per use in the aggregate
+ * query: an unbounded list ran past the databases' limit on bound variables (500).
+ */
+const valueList = { type: 'array', maxItems: 32, items: { type: 'string', maxLength: 64 } } as const
+
 export const definitionsSchema = {
   type: 'object',
   properties: {
-    closedStatuses: { type: 'array', items: { type: 'string' } },
-    satisfiedValues: { type: 'array', items: { type: 'string' } },
-    townshipOrBelowLevels: { type: 'array', items: { type: 'string' } },
+    closedStatuses: valueList,
+    satisfiedValues: valueList,
+    townshipOrBelowLevels: valueList,
     noDeadlineIsOnTime: { type: 'boolean' },
     onTimeBy: { type: 'string', enum: ['finished', 'closed'] },
     closedWithoutDeadline: { type: 'string', enum: ['apart', 'onTime'] },

@@ -260,12 +260,13 @@ export class MetricsService {
     const closed4 = inList(d.closedStatuses)!
     cols.push(`${sum(`status IN ${closed4} AND resolve_due_at IS NULL`)} AS ${q('closedNoDeadline')}`)
     cols.push(`${sum('evaluation_expired_at IS NOT NULL')} AS ${q('notEvaluated')}`)
-    const closed5 = inList(d.closedStatuses)!
-    const levels = inList(d.townshipOrBelowLevels)
     // Resolved there: a closure the citizen said did not resolve the matter is not counted.
-    cols.push(
-      `${sum(levels ? `status IN ${closed5} AND resolved_level IN ${levels} AND (eval_resolved IS NULL OR eval_resolved ${this.pg ? '= true' : '<> 0'})` : '1 = 0')} AS ${q('atOrBelowTownship')}`,
-    )
+    // Both lists or neither: binding the statuses for a condition left out ('1 = 0', no
+    // levels) shifted every binding after them, and the query failed (500).
+    const atOrBelow = d.townshipOrBelowLevels.length
+      ? `status IN ${inList(d.closedStatuses)} AND resolved_level IN ${inList(d.townshipOrBelowLevels)} AND (eval_resolved IS NULL OR eval_resolved ${this.pg ? '= true' : '<> 0'})`
+      : '1 = 0'
+    cols.push(`${sum(atOrBelow)} AS ${q('atOrBelowTownship')}`)
     return { sql: cols.join(',\n  '), bindings }
   }
 

@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin'
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HttpError } from '../lib/errors.js'
 
 /** Every error leaves as `{ error, message, details? }`; bad input is never a 500. */
@@ -29,3 +29,13 @@ export default fp(async function errors(app: FastifyInstance) {
     reply.status(404).send({ error: 'not_found', message: `没有此路径 / no route ${request.method} ${request.url.split('?')[0]}` })
   })
 })
+
+/**
+ * Errors Fastify raises before routing (an undecodable path such as `/x%E0%A4%A`), given as
+ * the server option `frameworkErrors`: the same `{ error, message }` body as every other 400,
+ * where Fastify's default carried its own shape and an English-only message.
+ */
+export function frameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
+  return reply.status(status).send({ error: 'bad_request', message: `请求地址无效 / invalid request URL (${err.code})` })
+}

@@ -34,12 +34,15 @@ export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOp
   await app.register(fastifyStatic, { root, serve: false, decorateReply: true })
 
   app.get('/*', { schema: { hide: true } }, (request, reply) => {
-    const urlPath = decodeURIComponent(request.url.split('?')[0])
+    const urlPath = decodePath(request.url.split('?')[0])
+    // Undecodable escapes and control characters name no file of the build (and a NUL made
+    // fs.statSync throw: a 500).
+    if (urlPath === null || /[\u0000-\u001f\u007f]/.test(urlPath)) return reply.callNotFound()
     if (NOT_UI.test(urlPath)) return reply.callNotFound()
     const rel = path.posix.normalize(urlPath).replace(/^\/+/, '')
     const file = path.join(root, rel)
     if (!sourceMaps && rel.endsWith('.map')) return reply.callNotFound()
-    if (rel && !rel.includes('..') && file.startsWith(root + path.sep) && fs.statSync(file, { throwIfNoEntry: false })?.isFile()) {
+    if (rel && !rel.includes('..') && file.startsWith(root + path.sep) && isFile(file)) {
       // Chunks and assets carry a content hash; entry files are requested as …?v=<build>.
       const hashed = rel.startsWith('chunks/') || rel.startsWith('assets/') || /[?&]v=/.test(request.url)
       return reply.sendFile(rel, hashed ? { maxAge: '365d', immutable: true } : { maxAge: 0 })
@@ -53,3 +56,20 @@ export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOp
     return reply.sendFile('index.html', { cacheControl: false })
   })
 })
+
+function decodePath(p: string): string | null {
+  try {
+    return decodeURIComponent(p)
+  } catch {
+    return null
+  }
+}
+
+/** stat errors other than "no such file" (ENOTDIR under a file, ENAMETOOLONG) also mean "not a file here". */
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file, { throwIfNoEntry: false })?.isFile() ?? false
+  } catch {
+    return false
+  }
+}

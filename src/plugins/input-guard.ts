@@ -1,0 +1,107 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { badRequest } from '../lib/errors.js'
+
+/**
+ * How deep a JSON body may nest. No route takes more than a few levels; JSON.parse accepts
+ * any depth, but the recursive code after it (ajv, JSON.stringify of process variables,
+ * bpmn-engine's state copies) overflows the stack somewhere past ten thousand.
+ */
+export const MAX_BODY_DEPTH = 64
+
+/**
+ * How long a key of a JSON body may be. Keys become process variable and form field names,
+ * which the engine stores in varchar(255) columns on PostgreSQL (a 300-character key in task
+ * data failed the history insert: 500); no route has a field name near this long.
+ */
+export const MAX_KEY_LENGTH = 128
+
+const NUL_MESSAGE = '请求含有空字符 (U+0000) / the request contains a NUL character (U+0000)'
+const RANGE_MESSAGE = '数值超出范围 / number out of range'
+
+const BODY_PROBLEMS = {
+  nul: NUL_MESSAGE,
+  key: `字段名过长（最多 ${MAX_KEY_LENGTH} 个字符） / a field name is longer than ${MAX_KEY_LENGTH} characters`,
+  number: RANGE_MESSAGE,
+  depth: `请求体嵌套过深（最多 ${MAX_BODY_DEPTH} 层） / request body nested deeper than ${MAX_BODY_DEPTH} levels`,
+} as const
+
+/**
+ * Where in a JSON value the first NUL (in a string or a key), the first too-deep level, the
+ * first too-long key or the first number that is not finite is.
+ */
+export function findBadValue(value: unknown, maxDepth = MAX_BODY_DEPTH): { path: string; problem: keyof typeof BODY_PROBLEMS } | null {
+  // Iterative, so that the check itself cannot overflow the stack on hostile nesting.
+  const stack: Array<[unknown, string, number]> = [[value, '', 0]]
+  while (stack.length) {
+    const [v, path, depth] = stack.pop()!
+    if (typeof v === 'string') {
+      if (v.includes('\u0000')) return { path: path || '/', problem: 'nul' }
+    } else if (typeof v === 'number') {
+      if (!Number.isFinite(v)) return { path: path || '/', problem: 'number' }
+    } else if (v !== null && typeof v === 'object') {
+      if (depth >= maxDepth) return { path: path || '/', problem: 'depth' }
+      for (const [k, child] of Object.entries(v)) {
+        if (k.includes('\u0000')) return { path: `${path}/${k}`, problem: 'nul' }
+        if (k.length > MAX_KEY_LENGTH) return { path: `${path}/${k.slice(0, 20)}…`, problem: 'key' }
+        stack.push([child, `${path}/${k}`, depth + 1])
+      }
+    }
+  }
+  return null
+}
+
+/** Where the first infinite number is (after ajv's coercion; depth is bounded by then). */
+export function findInfinite(value: unknown, path = ''): { path: string } | null {
+  if (typeof value === 'number') return Number.isFinite(value) ? null : { path: path || '/' }
+  if (value === null || typeof value !== 'object') return null
+  for (const [k, child] of Object.entries(value)) {
+    const bad = findInfinite(child, `${path}/${k}`)
+    if (bad) return bad
+  }
+  return null
+}
+
+/**
+ * Refuses, with one 400, input no handler can store: a NUL character anywhere in the URL
+ * (path, params, query), a header or a JSON body. PostgreSQL text cannot hold U+0000 (every
+ * query carrying one failed with a 500), SQLite's full-text MATCH and the file system reject
+ * it too, and no legitimate petition, code or name contains it. Checking once here, before
+ * authentication and validation, covers every route including the ones added later and the
+ * not-found handler. Also refuses bodies nested deeper than MAX_BODY_DEPTH and keys longer
+ * than MAX_KEY_LENGTH.
+ */
+export default fp(async function inputGuard(app: FastifyInstance) {
+  app.addHook('onRequest', async (request) => {
+    // The raw URL carries the path, params and query still percent-encoded: a NUL there is
+    // either literal or %00 (fast-querystring and find-my-way decode %00 to U+0000).
+    if (request.url.includes('\u0000') || /%00/i.test(request.url)) {
+      throw badRequest(NUL_MESSAGE, [{ path: 'url' }])
+    }
+    // Node's HTTP parser refuses NUL in headers on a socket; injected requests and proxies
+    // that re-encode headers are checked here all the same.
+    for (const [name, value] of Object.entries(request.headers)) {
+      const values = Array.isArray(value) ? value : [value]
+      if (values.some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+        throw badRequest(NUL_MESSAGE, [{ path: `header ${name}` }])
+      }
+    }
+  })
+
+  // Bodies are parsed after onRequest; preValidation runs before the route's schema.
+  app.addHook('preValidation', async (request) => {
+    if (request.body === undefined || request.body === null) return
+    const bad = findBadValue(request.body)
+    if (bad) throw badRequest(BODY_PROBLEMS[bad.problem], [{ path: `body${bad.path}` }])
+  })
+
+  // ajv's type coercion turns the text "1e999" into Infinity and then skips minimum/maximum
+  // (?limit=1e999 passed `maximum: 200`; JSON.parse does the same to 1e999 in a body): after
+  // validation, no number a handler sees may be infinite.
+  app.addHook('preHandler', async (request) => {
+    for (const [part, value] of [['query', request.query], ['params', request.params], ['body', request.body]] as const) {
+      const bad = value === undefined || value === null ? null : findInfinite(value)
+      if (bad) throw badRequest(RANGE_MESSAGE, [{ path: `${part}${bad.path}` }])
+    }
+  })
+})
