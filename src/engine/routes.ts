@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
 import { forbidden, notFound } from '../lib/errors.js'
+import { parseStoredJson } from '../lib/stored-json.js'
 import { bearer } from '../lib/schemas.js'
 import { definitionView } from './definitions.js'
 import { shippedDeployBody, shippedSchema } from './shipped.js'
@@ -41,7 +42,7 @@ export function historyView(h: any) {
     name: h.name,
     actor: h.actor,
     at: h.at,
-    data: h.data ? JSON.parse(h.data) : null,
+    data: parseStoredJson(h.data),
   }
 }
 
