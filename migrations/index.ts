@@ -8,6 +8,7 @@ import * as metricsCover from './005_metrics_cover.js'
 import * as taskLists from './006_task_lists.js'
 import * as caseSearch from './007_case_search.js'
 import * as caseText from './008_case_text.js'
+import * as incidents from './009_incidents.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -24,6 +25,7 @@ const migrations: Record<string, Knex.Migration> = {
   '006_task_lists': taskLists,
   '007_case_search': caseSearch,
   '008_case_text': caseText,
+  '009_incidents': incidents,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -9,6 +9,7 @@ import { DefinitionStore, type DefinitionRow } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
 import engineRoutes from './routes.js'
+import incidentRoutes from './incidents-routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -109,6 +110,7 @@ export default fp<{ background: boolean }>(
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
     app.decorate('engine', new EngineService(app, definitions, runtime, poller))
     await app.register(engineRoutes)
+    await app.register(incidentRoutes)
 
     // Deploy processes/ once every module has registered its handlers, then start firing timers.
     app.addHook('onReady', async () => {
