@@ -282,6 +282,7 @@ class StepContext {
   error: Error | null = null
   /** What this step has used of STEP_LIMITS; `overBudget` once it went over. */
   private used = { activities: 0, tasks: 0, timers: 0 }
+  private readonly entries = new Map<string, number>()
   private readonly startedAt = Date.now()
   overBudget: StepLimitError | null = null
   /**
@@ -330,8 +331,12 @@ class StepContext {
     if (this.overBudget) throw this.overBudget
     let problem: LimitProblem | null = null
     if (type === 'activity.start') {
+      const entered = c.isMultiInstance || typeof c.id !== 'string' ? 0 : (this.entries.get(c.id) ?? 0) + 1
+      if (entered) this.entries.set(c.id, entered)
       if (++this.used.activities > STEP_LIMITS.activities) {
         problem = { zh: `一步内启动的活动超过 ${STEP_LIMITS.activities} 个`, en: `more than ${STEP_LIMITS.activities} activities started in one step` }
+      } else if (entered > STEP_LIMITS.reentries) {
+        problem = { zh: `流程在一步内循环（此活动已进入 ${entered} 次，未等待）`, en: `the flow loops within one step (entered ${entered} times without a wait)` }
       } else if (typeof c.loopCardinality === 'number') {
         problem = cardinalityProblem(c.loopCardinality)
       }

@@ -42,6 +42,13 @@ export const STEP_LIMITS = {
    * runaway loop is usually stopped earlier by `syncMs`.
    */
   activities: 2000,
+  /**
+   * Times one activity may start in one step (multi-instance iterations aside). A rework
+   * loop passes a user task, which waits, so a real flow enters an activity once or twice
+   * per step; a flow looping back without a wait runs for ever, and bpmn-engine slows with
+   * every round (its queues grow: a round costs several ms by the fifth), so it is stopped early.
+   */
+  reentries: 5,
   /** Tasks created in one step (a 50-way split of 50-wide multi-instance tasks is 2,500). */
   tasks: 500,
   /** Timers armed in one step. */
