@@ -331,8 +331,10 @@ class StepContext {
     if (this.overBudget) throw this.overBudget
     let problem: LimitProblem | null = null
     if (type === 'activity.start') {
-      const entered = c.isMultiInstance || typeof c.id !== 'string' ? 0 : (this.entries.get(c.id) ?? 0) + 1
-      if (entered) this.entries.set(c.id, entered)
+      // Per scope: each iteration of a multi-instance subprocess runs its children afresh.
+      const scoped = `${c.parent?.executionId ?? ''}/${c.id}`
+      const entered = c.isMultiInstance || typeof c.id !== 'string' ? 0 : (this.entries.get(scoped) ?? 0) + 1
+      if (entered) this.entries.set(scoped, entered)
       if (++this.used.activities > STEP_LIMITS.activities) {
         problem = { zh: `一步内启动的活动超过 ${STEP_LIMITS.activities} 个`, en: `more than ${STEP_LIMITS.activities} activities started in one step` }
       } else if (entered > STEP_LIMITS.reentries) {
