@@ -40,7 +40,7 @@ export const LIMITS = {
 export const STEP_LIMITS = {
   /**
    * Activities started in one step. The shipped procedures start under 30 per step; a
-   * runaway loop is usually stopped earlier by `syncMs`.
+   * runaway loop is stopped earlier by `reentries`.
    */
   activities: 2000,
   /**
