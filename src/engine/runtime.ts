@@ -482,11 +482,11 @@ export class Runtime {
     }
     const holder = this.newEngine(def, instance)
     const ctx = new StepContext(trx, instance, def, opts.actor, holder)
-    ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
-    await engineRun(ctx, async () => {
-      ctx.execution = await holder.engine.execute({ listener: holder.listener, variables: { ...opts.variables } })
-    })
     try {
+      ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
+      await engineRun(ctx, async () => {
+        ctx.execution = await holder.engine.execute({ listener: holder.listener, variables: { ...opts.variables } })
+      })
       await ctx.settle()
     } finally {
       ctx.finish()
@@ -578,24 +578,25 @@ export class Runtime {
     // the instance since (same revision); it is taken out, and put back only after a commit.
     const live = this.live.get(instance.id)
     this.live.delete(instance.id)
-    let ctx: StepContext
-    if (live && live.revision === instance.revision && live.holder.engine.state === 'running') {
-      ctx = new StepContext(trx, instance, def, run.actor, live.holder)
-      ctx.execution = live.holder.engine.execution
-      // As a resume would: what fell due while the engine sat in memory fires now.
-      const now = nowIso()
-      for (const p of pending) if (p.due_at <= now) fireArmed(ctx, p.execution_id)
-    } else {
-      const holder = this.newEngine(def, instance)
-      ctx = new StepContext(trx, instance, def, run.actor, holder)
-      const state = JSON.parse(instance.state!)
-      if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
-      holder.engine.recover(state)
-      await engineRun(ctx, async () => {
-        ctx.execution = await holder.engine.resume({ listener: holder.listener })
-      })
-    }
+    const reuse = live && live.revision === instance.revision && live.holder.engine.state === 'running'
+    const holder = reuse ? live.holder : this.newEngine(def, instance)
+    const ctx = new StepContext(trx, instance, def, run.actor, holder)
     try {
+      if (reuse) {
+        ctx.execution = holder.engine.execution
+        // As a resume would: what fell due while the engine sat in memory fires now.
+        const now = nowIso()
+        await engineRun(ctx, () => {
+          for (const p of pending) if (p.due_at <= now) fireArmed(ctx, p.execution_id)
+        })
+      } else {
+        const state = JSON.parse(instance.state!)
+        if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
+        holder.engine.recover(state)
+        await engineRun(ctx, async () => {
+          ctx.execution = await holder.engine.resume({ listener: holder.listener })
+        })
+      }
       await ctx.settle()
       if (run.act && !ctx.error) {
         await engineRun(ctx, () => run.act!(ctx))

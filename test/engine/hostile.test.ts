@@ -64,6 +64,9 @@ const loop = (key: string) =>
 const timer = (key: string, kind: string, value: string) =>
   linear(key, `<intermediateCatchEvent id="w"><timerEventDefinition><${kind}>${value}</${kind}></timerEventDefinition></intermediateCatchEvent>`)
 
+// Servers and several engines per test on a shared 2-core machine: well past tap's default.
+t.setTimeout(600_000)
+
 t.test('refused at deploy, each with a 400 naming the element', async (t) => {
   const app = await build(t, { config: { processesDir: noProcesses } })
   const refused = async (xml: string, element: string, re: RegExp, what: string) => {

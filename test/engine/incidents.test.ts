@@ -50,6 +50,9 @@ async function setup(t: any) {
   return { app, deploy, start }
 }
 
+// Servers and several engines per test on a shared 2-core machine: well past tap's default.
+t.setTimeout(600_000)
+
 t.test('a failing timer becomes an incident scoped to its county; the instance is failed and not retried by the poller', async (t) => {
   const { app, deploy, start } = await setup(t)
   await deploy('xianghe-admin', cycling('cyc_x'))
