@@ -154,7 +154,7 @@ t.test('a server running hostile diagrams in the background: /health stays fast,
     env.DATABASE_URL = path.join(dir, 'db.sqlite')
     t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   }
-  let server: ServerProcess = await startServer({ name: 'hostile', env })
+  let server: ServerProcess = await startServer({ name: 'hostile', env, timeoutMs: 180_000 })
   t.teardown(() => void server.child.kill('SIGKILL'))
   const login = async () => (await api(server.base, 'POST', '/api/auth/login', undefined, { username: 'xianghe-admin', password: 'demo' })).json.token as string
   let token = await login()
@@ -164,14 +164,6 @@ t.test('a server running hostile diagrams in the background: /health stays fast,
     ['huge_multi', multi('huge_multi', '=n', true), { n: 10_000_000 }, 'w'],
     ['endless_loop', loop('endless_loop'), {}, ''],
   ]
-  const ids: Record<string, string> = {}
-  for (const [key, xml, variables] of diagrams) {
-    t.equal((await api(server.base, 'POST', '/api/process-definitions', token, { xml })).status, 201, `deploy ${key}`)
-    const r = await api(server.base, 'POST', `/api/process-definitions/key/${key}/start`, token, { variables })
-    t.equal(r.status, 201, `start ${key}`)
-    ids[key] = r.json.id
-  }
-
   /** Polls /health every 50 ms for `ms`; the slowest answer. */
   const watchHealth = async (ms: number, until?: () => Promise<boolean>) => {
     let slowest = 0
@@ -186,6 +178,19 @@ t.test('a server running hostile diagrams in the background: /health stays fast,
     }
     return slowest
   }
+  // The machine is shared (other suites run beside this one): what /health takes with
+  // nothing of ours running is the baseline the bound is added to.
+  const baseline = await watchHealth(2000)
+  t.comment(`slowest /health with nothing running: ${baseline.toFixed(1)} ms`)
+
+  const ids: Record<string, string> = {}
+  for (const [key, xml, variables] of diagrams) {
+    t.equal((await api(server.base, 'POST', '/api/process-definitions', token, { xml })).status, 201, `deploy ${key}`)
+    const r = await api(server.base, 'POST', `/api/process-definitions/key/${key}/start`, token, { variables })
+    t.equal(r.status, 201, `start ${key}`)
+    ids[key] = r.json.id
+  }
+
   const openIncidents = async () => (await api(server.base, 'GET', '/api/incidents', token)).json.items as any[]
   const slowest = await watchHealth(20_000, async () => (await openIncidents()).length >= diagrams.length)
   const incidents = await openIncidents()
@@ -196,18 +201,18 @@ t.test('a server running hostile diagrams in the background: /health stays fast,
     const inst = (await api(server.base, 'GET', `/api/process-instances/${ids[key]}`, token)).json
     t.equal(inst.status, 'failed', `${key}: failed`)
   }
-  t.ok(slowest < 200, `/health answered within 200 ms while the diagrams ran (slowest ${slowest.toFixed(0)} ms)`)
+  t.ok(slowest < baseline + 200, `/health answered within 200 ms (over the baseline) while the diagrams ran (slowest ${slowest.toFixed(0)} ms, baseline ${baseline.toFixed(0)} ms)`)
   t.comment(`slowest /health while the hostile steps ran: ${slowest.toFixed(1)} ms`)
 
   // A restart on the same database: healthy, and the failures are not re-run.
   server.child.kill('SIGKILL')
   await new Promise((r) => server.child.once('exit', r))
   const t0 = Date.now()
-  server = await startServer({ name: 'hostile', env })
+  server = await startServer({ name: 'hostile', env, timeoutMs: 180_000 })
   t.comment(`restarted in ${Date.now() - t0} ms`)
   token = await login()
   const after = await watchHealth(3000)
-  t.ok(after < 200, `/health within 200 ms after the restart (slowest ${after.toFixed(0)} ms)`)
+  t.ok(after < baseline + 200, `/health within 200 ms (over the baseline) after the restart (slowest ${after.toFixed(0)} ms)`)
   const again = await openIncidents()
   t.same(
     again.map((i) => [i.id, i.attempts]).sort(),
