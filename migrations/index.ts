@@ -8,6 +8,7 @@ import * as metricsCover from './005_metrics_cover.js'
 import * as taskLists from './006_task_lists.js'
 import * as caseSearch from './007_case_search.js'
 import * as caseText from './008_case_text.js'
+import * as incidents from './009_incidents.js'
 import * as idempotency from './010_idempotency.js'
 import * as tokenRevocation from './011_token_revocation.js'
 import * as evaluationExpiry from './012_evaluation_expiry.js'
@@ -27,6 +28,7 @@ const migrations: Record<string, Knex.Migration> = {
   '006_task_lists': taskLists,
   '007_case_search': caseSearch,
   '008_case_text': caseText,
+  '009_incidents': incidents,
   '010_idempotency': idempotency,
   '011_token_revocation': tokenRevocation,
   '012_evaluation_expiry': evaluationExpiry,

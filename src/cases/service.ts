@@ -270,7 +270,7 @@ export class CaseService {
       const tokens = (role: string, units: (string | undefined)[]) => [...new Set(units.filter(Boolean).map((u) => `${role}@${u}`))].join(',')
       const dispatcherGroup = `dispatcher@${centres.nearest.code}`
       const grid = regions.get('grid') ?? regions.get('village')
-      const followUp = (await trx('settings').where({ key: 'cases.follow_up_cycle' }).first('value'))?.value ?? 'R/P7D'
+      const followUp = (await trx('settings').where({ key: 'cases.follow_up_cycle' }).first('value'))?.value ?? 'R52/P7D'
       const variables: Record<string, unknown> = {
         caseId: id,
         caseNo,

@@ -8,6 +8,7 @@ import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 import engineRoutes from './routes.js'
+import incidentRoutes from './incidents-routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -169,6 +170,7 @@ export default fp<{ background: boolean }>(
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
     app.decorate('engine', new EngineService(app, definitions, runtime, poller))
     await app.register(engineRoutes)
+    await app.register(incidentRoutes)
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.

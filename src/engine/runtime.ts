@@ -9,6 +9,7 @@ import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelContext, feelExpressions } from './expressions.js'
 import { evalFeel, resolveValue } from './feel.js'
 import type { ElementInfo } from './model.js'
+import { cardinalityProblem, LIMITS, STEP_LIMITS, timerLimitProblem, type LimitProblem } from './validate-limits.js'
 
 export interface InstanceRow {
   id: string
@@ -115,6 +116,8 @@ export type Handler = (ctx: HandlerContext) => Promise<Record<string, unknown> |
 /** Keys bpmn-elements leaves on the process environment's variables that are not data. */
 const engineKeys = new Set(['fields', 'content', 'properties'])
 const waitingTaskTypes = new Set(['bpmn:UserTask', 'bpmn:ManualTask'])
+/** How often a step's event-loop watch re-arms (see StepContext.lastTurn). */
+const TURN_MS = 10
 const MAX_CALL_DEPTH = 16
 
 export function cleanVariables(vars: Record<string, unknown>): Record<string, unknown> {
@@ -159,6 +162,31 @@ async function engineRun(ctx: StepContext, fn: () => unknown) {
   } catch (err) {
     if (err instanceof HttpError) throw err
     ctx.error ??= err as Error
+  }
+}
+
+/**
+ * The limit an armed timer breaks (its value may come from an expression, so deploy could
+ * not check it): the same rules as a literal, plus a due time within the sane date range.
+ */
+function runtimeTimerProblem(c: any): LimitProblem | null {
+  const kind = c.timerType as string | undefined
+  const value = kind ? c[kind] : undefined
+  const p = kind && typeof value === 'string' ? safeTimerProblem(kind, value) : null
+  if (p) return p
+  const expireAt = c.expireAt == null ? NaN : new Date(c.expireAt).getTime()
+  if (c.expireAt != null && (Number.isNaN(expireAt) || expireAt < LIMITS.dateMin || expireAt >= LIMITS.dateMax)) {
+    return { zh: `定时器到期时间 ${String(c.expireAt)} 超出 2000–2199 年的范围`, en: `the timer's due time ${String(c.expireAt)} is outside the years 2000–2199` }
+  }
+  return null
+}
+
+function safeTimerProblem(kind: string, value: string): LimitProblem | null {
+  if (kind !== 'timeDuration' && kind !== 'timeDate' && kind !== 'timeCycle') return null
+  try {
+    return value.trim() ? timerLimitProblem(kind, value.trim()) : null
+  } catch {
+    return null // not ISO-8601: bpmn-elements reports that itself
   }
 }
 
@@ -211,7 +239,19 @@ interface StepRun {
   actor: string | null
 }
 
-/** Everything one engine step observed, in order, before it is written. */
+/**
+ * A step that went over one of its budgets (STEP_LIMITS) or met an out-of-bounds value from
+ * an expression: it fails that instance only. `elementId` names where it happened.
+ */
+export class StepLimitError extends Error {
+  constructor(
+    readonly elementId: string | null,
+    problem: LimitProblem,
+  ) {
+    super(`${elementId ? `${elementId}: ` : ''}${problem.zh} / ${problem.en}`)
+  }
+}
+
 /**
  * A live engine with what is wired into it once: its listener, its timers and its services
  * all act on `ctx`, the step now running, so a cached engine can serve the next step.
@@ -240,6 +280,29 @@ class StepContext {
   readonly taskOutputs = new Map<string, Record<string, unknown>>()
   ended = false
   error: Error | null = null
+  /** What this step has used of STEP_LIMITS; `overBudget` once it went over. */
+  private used = { activities: 0, tasks: 0, timers: 0 }
+  private readonly entries = new Map<string, number>()
+  private readonly startedAt = Date.now()
+  overBudget: StepLimitError | null = null
+  /**
+   * When the event loop last got a turn during this step: a timer re-arms itself every
+   * few ms and cannot run while the engine holds the thread, so `Date.now() - lastTurn`
+   * is how long the current synchronous stretch has blocked everyone else (/health).
+   */
+  private lastTurn = Date.now()
+  private turnTimer: NodeJS.Timeout | null = setTimeout(() => this.turn(), TURN_MS).unref()
+
+  private turn() {
+    this.lastTurn = Date.now()
+    this.turnTimer = setTimeout(() => this.turn(), TURN_MS).unref()
+  }
+
+  /** The step is over (written or failed): stop watching the event loop. */
+  finish() {
+    if (this.turnTimer) clearTimeout(this.turnTimer)
+    this.turnTimer = null
+  }
 
   constructor(
     readonly trx: Trx,
@@ -253,6 +316,57 @@ class StepContext {
 
   get timers() {
     return this.holder.timers
+  }
+
+  /**
+   * Charges one activity event to the step's budget; throws when the step must stop.
+   * bpmn-engine runs synchronously inside smqp, and a runaway (a `R/PT0S` cycle, a flow
+   * looping back) never returns to us; the engine's own listener does not even hear it, as
+   * smqp queues events for a consumer still busy up the stack. So each activity's broker
+   * feeds this directly (see `newEngine`): the throw is not caught by smqp and unwinds the
+   * run to `engineRun`. Once over budget every further event throws too, in case something
+   * in between caught the first.
+   */
+  charge(type: string, c: any) {
+    if (this.overBudget) throw this.overBudget
+    let problem: LimitProblem | null = null
+    if (type === 'activity.start') {
+      // Per scope: each iteration of a multi-instance subprocess runs its children afresh.
+      const scoped = `${c.parent?.executionId ?? ''}/${c.id}`
+      const entered = c.isMultiInstance || typeof c.id !== 'string' ? 0 : (this.entries.get(scoped) ?? 0) + 1
+      if (entered) this.entries.set(scoped, entered)
+      if (++this.used.activities > STEP_LIMITS.activities) {
+        problem = { zh: `一步内启动的活动超过 ${STEP_LIMITS.activities} 个`, en: `more than ${STEP_LIMITS.activities} activities started in one step` }
+      } else if (entered > STEP_LIMITS.reentries) {
+        problem = { zh: `流程在一步内循环（此活动已进入 ${entered} 次，未等待）`, en: `the flow loops within one step (entered ${entered} times without a wait)` }
+      } else if (typeof c.loopCardinality === 'number') {
+        problem = cardinalityProblem(c.loopCardinality)
+      }
+    } else if (type === 'activity.wait' && waitingTaskTypes.has(c.type) && ++this.used.tasks > STEP_LIMITS.tasks) {
+      problem = { zh: `一步内创建的任务超过 ${STEP_LIMITS.tasks} 个`, en: `more than ${STEP_LIMITS.tasks} tasks created in one step` }
+    } else if (type === 'activity.timer') {
+      if (++this.used.timers > STEP_LIMITS.timers) {
+        problem = { zh: `一步内设置的定时器超过 ${STEP_LIMITS.timers} 个`, en: `more than ${STEP_LIMITS.timers} timers armed in one step` }
+      } else {
+        problem = runtimeTimerProblem(c)
+      }
+    }
+    if (!problem) {
+      const now = Date.now()
+      if (now - this.startedAt > STEP_LIMITS.ms) {
+        problem = { zh: `一步运行超过 ${STEP_LIMITS.ms / 1000} 秒`, en: `the step ran longer than ${STEP_LIMITS.ms / 1000} s` }
+      } else if (this.used.activities > STEP_LIMITS.syncAfter && this.turnTimer && now - this.lastTurn > STEP_LIMITS.syncMs + TURN_MS) {
+        problem = { zh: `一步连续占用 CPU 超过 ${STEP_LIMITS.syncMs} 毫秒`, en: `the step held the CPU for more than ${STEP_LIMITS.syncMs} ms without a break` }
+      }
+    }
+    if (problem) this.fail(c.id ?? null, problem)
+  }
+
+  /** Fails the step (see `charge`): records why, and throws to unwind the engine. */
+  fail(elementId: string | null, problem: LimitProblem): never {
+    this.overBudget = new StepLimitError(elementId, problem)
+    this.error ??= this.overBudget
+    throw this.overBudget
   }
 
   get engine() {
@@ -368,11 +482,15 @@ export class Runtime {
     }
     const holder = this.newEngine(def, instance)
     const ctx = new StepContext(trx, instance, def, opts.actor, holder)
-    ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
-    await engineRun(ctx, async () => {
-      ctx.execution = await holder.engine.execute({ listener: holder.listener, variables: { ...opts.variables } })
-    })
-    await ctx.settle()
+    try {
+      ctx.event('instance_start', { id: def.row.key, type: 'bpmn:Process', name: def.row.name }, { definitionId: def.row.id, version: def.row.version })
+      await engineRun(ctx, async () => {
+        ctx.execution = await holder.engine.execute({ listener: holder.listener, variables: { ...opts.variables } })
+      })
+      await ctx.settle()
+    } finally {
+      ctx.finish()
+    }
     await this.persist(trx, ctx, { insert: true, depth: opts.depth ?? 0 })
     return instance
   }
@@ -467,27 +585,32 @@ export class Runtime {
     // the instance since (same revision); it is taken out, and put back only after a commit.
     const live = this.live.get(instance.id)
     this.live.delete(instance.id)
-    let ctx: StepContext
-    if (live && live.revision === instance.revision && live.holder.engine.state === 'running') {
-      ctx = new StepContext(trx, instance, def, run.actor, live.holder)
-      ctx.execution = live.holder.engine.execution
-      // As a resume would: what fell due while the engine sat in memory fires now.
-      const now = nowIso()
-      for (const p of pending) if (p.due_at <= now) fireArmed(ctx, p.execution_id)
-    } else {
-      const holder = this.newEngine(def, instance)
-      ctx = new StepContext(trx, instance, def, run.actor, holder)
-      const state = JSON.parse(instance.state!)
-      if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
-      holder.engine.recover(state)
-      await engineRun(ctx, async () => {
-        ctx.execution = await holder.engine.resume({ listener: holder.listener })
-      })
-    }
-    await ctx.settle()
-    if (run.act && !ctx.error) {
-      await engineRun(ctx, () => run.act!(ctx))
+    const reuse = live && live.revision === instance.revision && live.holder.engine.state === 'running'
+    const holder = reuse ? live.holder : this.newEngine(def, instance)
+    const ctx = new StepContext(trx, instance, def, run.actor, holder)
+    try {
+      if (reuse) {
+        ctx.execution = holder.engine.execution
+        // As a resume would: what fell due while the engine sat in memory fires now.
+        const now = nowIso()
+        await engineRun(ctx, () => {
+          for (const p of pending) if (p.due_at <= now) fireArmed(ctx, p.execution_id)
+        })
+      } else {
+        const state = JSON.parse(instance.state!)
+        if (pending.length) alignTimers(state, new Map(pending.map((p) => [p.execution_id, p.due_at])))
+        holder.engine.recover(state)
+        await engineRun(ctx, async () => {
+          ctx.execution = await holder.engine.resume({ listener: holder.listener })
+        })
+      }
       await ctx.settle()
+      if (run.act && !ctx.error) {
+        await engineRun(ctx, () => run.act!(ctx))
+        await ctx.settle()
+      }
+    } finally {
+      ctx.finish()
     }
     await this.persist(trx, ctx, { insert: false, depth })
     return instance
@@ -506,12 +629,65 @@ export class Runtime {
         shuoshi(activity: any) {
           const info = def.elements.get(activity.id)
           if (info && (info.topic || info.expression)) activity.behaviour.Service = runtime.serviceFor(info, holder)
-          return undefined
+          return runtime.budget(activity, holder)
         },
       },
     } as any)
     this.listen(holder)
     return holder
+  }
+
+  /**
+   * Wires an activity into its step's budget (StepContext.charge): its broker's events are
+   * charged as they happen, and a timer's value is checked before bpmn-elements' parser
+   * sees it — piso's next-due-time search never ends for a zero period (`R/PT0S`), so an
+   * expression yielding one would hang the thread before any event is published. Likewise
+   * a multi-instance count from an expression is checked as the activity enters, before
+   * bpmn-elements starts iterating (10,000,000 iterations ran inside one call).
+   */
+  private budget(activity: any, holder: EngineHolder) {
+    const broker = activity.broker
+    if (!broker) return undefined
+    // A process or subprocess broker also carries its children's events: charge each once, where it happens.
+    const own = (routingKey: string, message: any) => {
+      if (message.content?.id === activity.id) holder.ctx?.charge(routingKey, message.content)
+    }
+    broker.subscribeTmp('event', 'activity.#', own, {
+      noAck: true,
+      consumerTag: '_shuoshi_budget',
+    })
+    for (const ed of activity.eventDefinitions ?? []) {
+      if (ed?.type !== 'bpmn:TimerEventDefinition' || typeof ed.parse !== 'function') continue
+      const parse = ed.parse
+      ed.parse = function guardedParse(this: unknown, timerType: string, value: unknown) {
+        const problem = typeof value === 'string' ? safeTimerProblem(timerType, value) : null
+        if (problem) holder.ctx.fail(activity.id, problem)
+        return parse.call(this, timerType, value)
+      }
+    }
+    const loop = activity.behaviour?.loopCharacteristics?.behaviour
+    if (!loop || (!loop.loopCardinality && !loop.collection)) return undefined
+    return {
+      activate(message: any) {
+        let n: number | undefined
+        try {
+          const env = activity.environment
+          if (loop.collection) {
+            const list = env.resolveExpression(loop.collection, message)
+            if (Array.isArray(list)) n = list.length
+          }
+          if (loop.loopCardinality) {
+            const value = Number(env.resolveExpression(loop.loopCardinality, message))
+            if (!Number.isNaN(value)) n = value
+          }
+        } catch {
+          return // bpmn-elements reports an expression that fails
+        }
+        const problem = n === undefined ? null : cardinalityProblem(n)
+        if (problem) holder.ctx.fail(activity.id, problem)
+      },
+      deactivate() {},
+    }
   }
 
   /** Keeps a parked engine for the instance's next step on this node, once `trx` has committed. */
@@ -724,7 +900,8 @@ export class Runtime {
       // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
       const err = ctx.error
       if (err instanceof HttpError) throw err
-      throw unprocessable(`流程执行失败 / process execution failed: ${err.message}`)
+      const details = err instanceof StepLimitError ? [{ elementId: err.elementId, message: err.message }] : undefined
+      throw unprocessable(`流程执行失败 / process execution failed: ${err.message}`, details)
     }
     const instance = ctx.instance
     const execution = ctx.execution

@@ -1,6 +1,8 @@
 import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
+import { HttpError } from '../lib/errors.js'
+import { recordTimerIncident } from './incidents.js'
 import type { Runtime, TimerRow } from './runtime.js'
 
 /** How long a node owns a claimed timer before another node may take it over. */
@@ -65,13 +67,16 @@ export class TimerPoller {
         } catch (err) {
           this.log.warn({ err, timer: timer.id }, 'timer firing failed')
           const attempts = timer.attempts + 1
-          await this.db('timers')
-            .where({ id: timer.id, status: 'pending' })
-            .update(
-              attempts >= MAX_ATTEMPTS
-                ? { status: 'failed', error: String((err as Error).message).slice(0, 2000), attempts, claimed_by: null, claimed_until: null }
-                : { attempts, error: String((err as Error).message).slice(0, 2000), claimed_by: null, claimed_until: null },
-            )
+          // An HTTP error is the step itself failing (an engine error, a budget, a missing
+          // called process): running it again fails again, so it becomes an incident at once.
+          // A conflict (another step moved the instance) or a database error is retried first.
+          if ((err instanceof HttpError && err.statusCode !== 409) || attempts >= MAX_ATTEMPTS) {
+            await recordTimerIncident(this.db, { ...timer, attempts }, err)
+          } else {
+            await this.db('timers')
+              .where({ id: timer.id, status: 'pending' })
+              .update({ attempts, error: String((err as Error).message).slice(0, 2000), claimed_by: null, claimed_until: null })
+          }
         }
       }
       if (claimed.length < BATCH) return total
@@ -86,6 +91,8 @@ export class TimerPoller {
         .where({ status: 'pending' })
         .where('due_at', '<=', nowS)
         .where((w) => w.whereNull('claimed_until').orWhere('claimed_until', '<', nowIso()))
+        // A failed instance waits for an administrator (an incident), not for the poller.
+        .whereNotExists((s) => s.select(1).from('process_instances').whereRaw('process_instances.id = timers.instance_id').where('process_instances.status', 'failed'))
         .orderBy('due_at')
         .limit(BATCH)
         .select('*')

@@ -9,6 +9,7 @@ import { ISOInterval, getDate } from '@0dep/piso'
 import { conditionBody, expressionBodies } from './feel.js'
 import { feelIssue } from './validate-feel.js'
 import { lintDefinitions } from './validate-lint.js'
+import { sizeProblems, timerLimitProblem } from './validate-limits.js'
 
 /**
  * Deploy-time validation of BPMN XML: everything that would make a diagram fail (or silently
@@ -193,6 +194,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   // 3–6. The content of each executable process.
   const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet() }
   for (const proc of executable) {
+    sizeProblems(proc, add)
     checkExtensions(proc, proc.id, ctx)
     checkContainer(proc, ctx)
     sweep(proc, proc.id, ctx)
@@ -490,9 +492,12 @@ function checkTimer(ed: any, id: string, ctx: Ctx) {
       ctx.add(
         id,
         `定时器 ${kind} 不是 ISO-8601：${value}`,
-        `${kind} is not ISO-8601 (${kind === 'timeDate' ? 'a date-time such as 2030-01-01T09:00:00Z' : kind === 'timeCycle' ? 'e.g. R3/PT10S or R/P1D' : 'e.g. PT5M or P7D'}): ${value} (${iso})`,
+        `${kind} is not ISO-8601 (${kind === 'timeDate' ? 'a date-time such as 2030-01-01T09:00:00Z' : kind === 'timeCycle' ? 'e.g. R3/PT10M or R52/P7D' : 'e.g. PT5M or P7D'}): ${value} (${iso})`,
       )
+      continue
     }
+    const limit = timerLimitProblem(kind, value)
+    if (limit) ctx.add(id, limit.zh, limit.en)
   }
   if (!any) ctx.add(id, '定时器没有设置时间', 'the timer has no timeDuration, timeDate or timeCycle')
 }

@@ -19,6 +19,7 @@ import { trackPage } from './pages/track.js'
 import { dashboardPage } from './pages/dashboard.js'
 import { routingRulesPage } from './pages/routing.js'
 import { casesPage } from './pages/cases.js'
+import { incidentsPage } from './pages/incidents.js'
 
 function homeFor() {
   if (!session.user) return '/login'
@@ -42,6 +43,7 @@ route('/admin/processes', processListPage)
 route('/admin/modeler', modelerPage)
 route('/admin/definitions/:id', definitionPage)
 route('/admin/routing-rules', routingRulesPage)
+route('/admin/incidents', incidentsPage)
 
 setUnauthorizedHandler(() => {
   session.clear()
@@ -59,6 +61,7 @@ function navLinks() {
   if (session.has('county_admin')) {
     links.push(h('a', { href: '/admin/processes' }, t('流程管理', 'Processes')))
     links.push(h('a', { href: '/admin/routing-rules' }, t('派单规则', 'Routing rules')))
+    links.push(h('a', { href: '/admin/incidents' }, t('流程事件', 'Incidents')))
   }
   return links
 }

@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify'
+import { bearer, errorSchema, idParams } from '../lib/schemas.js'
+import { Incidents, incidentView } from './incidents.js'
+
+const incidentSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    instanceId: { type: 'string' },
+    caseId: { type: ['string', 'null'] },
+    tenant: { type: ['string', 'null'] },
+    processKey: { type: 'string' },
+    kind: { type: 'string', enum: ['timer', 'step'] },
+    element: { type: ['string', 'null'] },
+    message: { type: 'string' },
+    time: { type: 'string' },
+    createdAt: { type: 'string' },
+    attempts: { type: 'integer' },
+    status: { type: 'string', enum: ['open', 'resolved'] },
+    resolvedAt: { type: ['string', 'null'] },
+    resolvedBy: { type: ['string', 'null'] },
+    resolution: { type: ['string', 'null'] },
+  },
+} as const
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    status: { type: 'string', enum: ['open', 'resolved', 'all'], default: 'open' },
+    instanceId: { type: 'string', minLength: 1, maxLength: 64 },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 },
+  },
+} as const
+
+const cancelBody = {
+  type: 'object',
+  required: ['reason'],
+  additionalProperties: false,
+  properties: { reason: { type: 'string', minLength: 1, maxLength: 2000, pattern: '\\S' } },
+} as const
+
+/** /api/incidents and instance cancellation (../shared/api.md), for administrators in their scope. */
+export default async function incidentRoutes(app: FastifyInstance) {
+  const incidents = new Incidents(app.db, app.engine.runtime)
+  const admins = app.requireRole('admin', 'county_admin')
+  const tags = ['incidents']
+
+  app.get(
+    '/api/incidents',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary: '失败的定时器与步骤 / failed timers and steps in the caller’s scope',
+        security: bearer,
+        querystring: listQuery,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: incidentSchema } } } },
+      },
+    },
+    async (request) => {
+      const q = request.query as { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }
+      return { items: (await incidents.list(request.actor, q)).map(incidentView) }
+    },
+  )
+
+  app.get(
+    '/api/incidents/:id',
+    { preHandler: admins, schema: { tags, security: bearer, params: idParams, response: { 200: incidentSchema, 404: errorSchema } } },
+    async (request) => incidentView(await incidents.get(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.post(
+    '/api/incidents/:id/retry',
+    {
+      preHandler: admins,
+      schema: {
+        tags,
+        summary: '重试失败的定时器或步骤 / re-run what failed; still `open` with the new message if it fails again',
+        security: bearer,
+        params: idParams,
+        response: { 200: incidentSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request) => incidentView(await incidents.retry(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.post(
+    '/api/process-instances/:id/cancel',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-instances'],
+        summary: '撤销流程实例 / end an instance: tasks, timers and subscriptions cancelled, incidents resolved',
+        security: bearer,
+        params: idParams,
+        body: cancelBody,
+        response: {
+          200: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, endedAt: { type: ['string', 'null'] }, error: { type: ['string', 'null'] } } },
+          404: errorSchema,
+          409: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { reason } = request.body as { reason: string }
+      const row = await incidents.cancelInstance(request.actor, (request.params as { id: string }).id, reason.trim())
+      return { id: row.id, status: row.status, endedAt: row.ended_at, error: row.error }
+    },
+  )
+}

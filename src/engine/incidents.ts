@@ -1,0 +1,237 @@
+import { randomUUID } from 'node:crypto'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { conflict, HttpError, notFound } from '../lib/errors.js'
+import type { Actor } from '../org/index.js'
+import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
+
+/**
+ * Incidents: what failed in the background (a due timer whose step threw or went over its
+ * budget) and waits for an administrator. Recording one parks its instance as 'failed'
+ * (status and `error`), so the poller skips the instance's timers instead of re-running the
+ * failure after every restart; retry re-runs what failed, cancel ends the instance.
+ */
+export interface IncidentRow {
+  id: string
+  instance_id: string
+  case_id: string | null
+  tenant: string
+  process_key: string
+  kind: 'timer' | 'step'
+  timer_id: string | null
+  element_id: string | null
+  message: string
+  status: 'open' | 'resolved'
+  attempts: number
+  created_at: string
+  updated_at: string
+  resolved_at: string | null
+  resolved_by: string | null
+  resolution: 'retried' | 'cancelled' | null
+}
+
+export function incidentView(r: IncidentRow) {
+  return {
+    id: r.id,
+    instanceId: r.instance_id,
+    caseId: r.case_id,
+    tenant: r.tenant || null,
+    processKey: r.process_key,
+    kind: r.kind,
+    element: r.element_id,
+    message: r.message,
+    time: r.updated_at,
+    createdAt: r.created_at,
+    attempts: r.attempts,
+    status: r.status,
+    resolvedAt: r.resolved_at,
+    resolvedBy: r.resolved_by,
+    resolution: r.resolution,
+  }
+}
+
+const MESSAGE_MAX = 2000
+
+/** The message and element of a failed step: a budget failure names its element in `details`. */
+export function describeFailure(err: unknown, fallbackElement: string | null): { message: string; elementId: string | null } {
+  const e = err as Error
+  const detail = err instanceof HttpError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
+  return { message: String(e?.message ?? err).slice(0, MESSAGE_MAX), elementId: detail?.elementId ?? fallbackElement }
+}
+
+/**
+ * Records a failed timer as an incident in a transaction of its own (the step's rolled
+ * back): the timer becomes 'failed', its instance 'failed' with the message, and an open
+ * incident of the same timer is updated rather than repeated.
+ */
+export async function recordTimerIncident(db: Db, timer: TimerRow, err: unknown): Promise<IncidentRow | null> {
+  const { message, elementId } = describeFailure(err, timer.element_id)
+  return db.transaction(async (trx) => {
+    await trx('timers').where({ id: timer.id }).update({ status: 'failed', error: message, attempts: timer.attempts, claimed_by: null, claimed_until: null })
+    const instance: InstanceRow | undefined = await trx('process_instances').where({ id: timer.instance_id }).first()
+    if (!instance) return null
+    return openIncident(trx, instance, { kind: 'timer', timerId: timer.id, elementId, message })
+  })
+}
+
+async function openIncident(trx: Trx, instance: InstanceRow, f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string }): Promise<IncidentRow> {
+  const now = nowIso()
+  const existing: IncidentRow | undefined = await trx('incidents')
+    .where({ instance_id: instance.id, status: 'open', kind: f.kind })
+    .where((q) => (f.timerId ? q.where({ timer_id: f.timerId }) : q.whereNull('timer_id')))
+    .first()
+  let row: IncidentRow
+  if (existing) {
+    row = { ...existing, message: f.message, element_id: f.elementId, attempts: existing.attempts + 1, updated_at: now }
+    await trx('incidents').where({ id: existing.id }).update({ message: row.message, element_id: row.element_id, attempts: row.attempts, updated_at: now })
+  } else {
+    row = {
+      id: randomUUID(),
+      instance_id: instance.id,
+      case_id: instance.case_id,
+      tenant: instance.tenant ?? '',
+      process_key: instance.key,
+      kind: f.kind,
+      timer_id: f.timerId,
+      element_id: f.elementId,
+      message: f.message,
+      status: 'open',
+      attempts: 1,
+      created_at: now,
+      updated_at: now,
+      resolved_at: null,
+      resolved_by: null,
+      resolution: null,
+    }
+    await trx('incidents').insert(row)
+  }
+  if (instance.status === 'running' || instance.status === 'failed') {
+    // A new revision: a parked engine of the old one must not serve the next step.
+    await trx('process_instances').where({ id: instance.id }).update({ status: 'failed', error: f.message, revision: instance.revision + 1 })
+  }
+  await trx('history').insert({
+    instance_id: instance.id,
+    case_id: instance.case_id,
+    type: 'incident',
+    element_id: f.elementId,
+    element_type: null,
+    name: null,
+    actor: null,
+    at: now,
+    data: JSON.stringify({ incidentId: row.id, kind: f.kind, message: f.message }),
+  })
+  return row
+}
+
+const isCity = (a: Actor) => a.roles.includes('admin')
+
+/** Incidents as an administrator sees them: the city all, a county administrator their county's. */
+export class Incidents {
+  constructor(
+    private db: Db,
+    private runtime: Runtime,
+  ) {}
+
+  private scoped(actor: Actor, q: any) {
+    if (isCity(actor)) return q
+    // A county administrator without a county sees nothing rather than the city's.
+    return q.where({ tenant: actor.tenant ?? '\u0000' })
+  }
+
+  async list(actor: Actor, opts: { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }): Promise<IncidentRow[]> {
+    const q = this.scoped(actor, this.db('incidents'))
+    if (opts.status !== 'all') q.where({ status: opts.status ?? 'open' })
+    if (opts.instanceId) q.where({ instance_id: opts.instanceId })
+    return q.orderBy('updated_at', 'desc').orderBy('id').limit(opts.limit ?? 100)
+  }
+
+  async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<IncidentRow> {
+    const row: IncidentRow | undefined = await this.scoped(actor, trx('incidents').where({ id })).first()
+    if (!row) throw notFound(`事件 ${id} / incident`)
+    return row
+  }
+
+  /**
+   * Re-runs what failed: a timer is re-armed and fired now, another step is re-run (the
+   * engine resumes, and what fell due fires). When it fails again the incident stays open
+   * with the new message, recorded after the attempt's transaction rolled back.
+   */
+  async retry(actor: Actor, id: string): Promise<IncidentRow> {
+    const incident = await this.get(actor, id)
+    if (incident.status !== 'open') throw conflict(`事件已处理 / the incident is already resolved (${incident.resolution})`)
+    let timer: TimerRow | undefined
+    let stepping = false
+    try {
+      await this.db.transaction(async (trx) => {
+        const current = await this.get(actor, id, trx)
+        if (current.status !== 'open') throw conflict('事件已处理 / the incident is already resolved')
+        const instance: InstanceRow | undefined = await trx('process_instances').where({ id: current.instance_id }).first()
+        if (!instance || (instance.status !== 'failed' && instance.status !== 'running')) {
+          throw conflict(`流程实例已结束 / the process instance has ended (${instance?.status ?? 'missing'})`)
+        }
+        await trx('process_instances').where({ id: instance.id }).update({ status: 'running', error: null })
+        if (current.timer_id) {
+          await trx('timers').where({ id: current.timer_id }).update({ status: 'pending', attempts: 0, error: null, claimed_by: null, claimed_until: null })
+          timer = await trx('timers').where({ id: current.timer_id }).first()
+        }
+        stepping = true
+        if (timer) await this.runtime.fireTimer(trx, timer)
+        else await this.runtime.setVariables(trx, instance.id, {}, actor.username)
+        await trx('incidents')
+          .where({ id })
+          .update({ status: 'resolved', resolution: 'retried', resolved_at: nowIso(), resolved_by: actor.username, updated_at: nowIso() })
+      })
+    } catch (err) {
+      if (!stepping) throw err
+      // The attempt rolled back: the timer and instance are as they were ('failed').
+      if (timer) await recordTimerIncident(this.db, { ...timer, attempts: incident.attempts + 1 }, err)
+      else await this.db.transaction(async (trx) => {
+        const instance: InstanceRow = await trx('process_instances').where({ id: incident.instance_id }).first()
+        const f = describeFailure(err, incident.element_id)
+        await openIncident(trx, instance, { kind: incident.kind, timerId: incident.timer_id, elementId: f.elementId, message: f.message })
+      })
+    }
+    return this.get(actor, id)
+  }
+
+  /**
+   * Ends an instance (and the instances it called) for good: open tasks cancelled, timers
+   * and subscriptions dropped, its incidents resolved, a history entry with the reason.
+   */
+  async cancelInstance(actor: Actor, instanceId: string, reason: string): Promise<InstanceRow> {
+    return this.db.transaction(async (trx) => {
+      const root: InstanceRow | undefined = await trx('process_instances').where({ id: instanceId }).first()
+      if (!root || (!isCity(actor) && root.tenant !== (actor.tenant ?? '\u0000'))) throw notFound(`流程实例 ${instanceId} / process instance`)
+      if (root.status !== 'running' && root.status !== 'failed') throw conflict(`流程实例已结束 / the process instance has ended (${root.status})`)
+      const now = nowIso()
+      const ids: string[] = []
+      for (let frontier = [root.id]; frontier.length && ids.length < 1000; ) {
+        ids.push(...frontier)
+        frontier = (await trx('process_instances').whereIn('parent_id', frontier).whereIn('status', ['running', 'failed']).select('id')).map((r: { id: string }) => r.id)
+      }
+      const all: InstanceRow[] = await trx('process_instances').whereIn('id', ids)
+      for (const inst of all) {
+        await trx('process_instances')
+          .where({ id: inst.id })
+          .update({ status: 'cancelled', ended_at: now, error: inst.id === root.id ? reason : `上级实例已撤销 / parent cancelled: ${reason}`, revision: inst.revision + 1 })
+      }
+      const tasks = await trx('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'instance_id', 'case_id', 'element_id', 'name')
+      if (tasks.length) {
+        await trx('task_candidates').whereIn('task_id', tasks.map((t: { id: string }) => t.id)).update({ open: false })
+        await trx('tasks').whereIn('id', tasks.map((t: { id: string }) => t.id)).update({ status: 'cancelled', ended_at: now })
+      }
+      await trx('timers').whereIn('instance_id', ids).whereIn('status', ['pending', 'failed']).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+      await trx('subscriptions').whereIn('instance_id', ids).delete()
+      await trx('incidents')
+        .whereIn('instance_id', ids)
+        .where({ status: 'open' })
+        .update({ status: 'resolved', resolution: 'cancelled', resolved_at: now, resolved_by: actor.username, updated_at: now })
+      const history = [
+        ...tasks.map((t: any) => ({ instance_id: t.instance_id, case_id: t.case_id, type: 'task_cancel', element_id: t.element_id, name: t.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: t.id }) })),
+        ...all.map((inst) => ({ instance_id: inst.id, case_id: inst.case_id, type: 'instance_cancel', element_id: inst.key, element_type: 'bpmn:Process', name: null, actor: actor.username, at: now, data: JSON.stringify({ reason }) })),
+      ]
+      for (let i = 0; i < history.length; i += 200) await trx('history').insert(history.slice(i, i + 200))
+      return (await trx('process_instances').where({ id: root.id }).first()) as InstanceRow
+    })
+  }
+}

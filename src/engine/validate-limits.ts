@@ -1,0 +1,174 @@
+import { ISOInterval, getDate, parseDuration } from '@0dep/piso'
+
+/**
+ * Size and time limits of a diagram: what a county administrator may deploy (checked at
+ * deploy, each problem naming its element) and what one engine step may do at run time
+ * (runtime.ts), so that no diagram can stop the server (issue 9: a `R/PT0S` boundary timer
+ * spun at 100 % CPU, a cardinality of 10,000,000 took 1.9 GB, a 3,000-branch split took
+ * 12.7 s to start). Pure: no database, no engine.
+ */
+export const LIMITS = {
+  /**
+   * Flow elements (activities, events, gateways, sequence flows, nested ones included) per
+   * process. The shipped procedures have 36–68; a hand-drawn diagram of a few hundred is
+   * already unreadable, and 500 still starts in milliseconds.
+   */
+  elements: 500,
+  /** Outgoing sequence flows of one flow node (a gateway, or a task forking implicitly). */
+  outgoing: 50,
+  /** Iterations of one multi-instance activity (literal at deploy, evaluated at run time). */
+  cardinality: 200,
+  /**
+   * Shortest period of a timer cycle: each firing is a step of its instance (a few ms), and
+   * with the repetitions bounded too, ten seconds keeps even thousands of cycling instances
+   * a small load. Camunda's own samples use 15 s reminders.
+   */
+  cycleMinMs: 10_000,
+  /** Most repetitions of a timer cycle; `R/…` (unbounded) is refused. A weekly follow-up for a year is R52. */
+  cycleMaxRepeat: 1000,
+  /** Longest timer duration (and cycle period): ten years is past any deadline a case has. */
+  durationMaxMs: 10 * 366 * 24 * 3600_000,
+  /**
+   * Timer dates lie within [2000, 2200): due times are compared as ISO text, which sorts
+   * right only for four-digit years (+275760-… sorts before 2026-… and fired at once).
+   */
+  dateMin: Date.UTC(2000, 0, 1),
+  dateMax: Date.UTC(2200, 0, 1),
+} as const
+
+/** What one engine step may do before it fails its instance (runtime.ts). */
+export const STEP_LIMITS = {
+  /**
+   * Activities started in one step. The shipped procedures start under 30 per step; a
+   * runaway loop is stopped earlier by `reentries`.
+   */
+  activities: 2000,
+  /**
+   * Times one activity may start in one step (multi-instance iterations aside). A rework
+   * loop passes a user task, which waits, so a real flow enters an activity once or twice
+   * per step; a flow looping back without a wait runs for ever, and bpmn-engine slows with
+   * every round (its queues grow: a round costs several ms by the fifth), so it is stopped early.
+   */
+  reentries: 5,
+  /** Tasks created in one step (a 50-way split of 50-wide multi-instance tasks is 2,500). */
+  tasks: 500,
+  /** Timers armed in one step. */
+  timers: 200,
+  /** Wall time of one step's engine work, handlers included. */
+  ms: 10_000,
+  /**
+   * Longest stretch one step may hold the thread (bpmn-engine runs synchronously): /health
+   * and every other request wait for it. A backstop behind the counts above, which stop the
+   * known runaways within tens of ms: a normal step's stretches are a few ms, but Camunda's
+   * 13-task sample, cold, on a machine at load 20 (2 cores), took 1.3 s: so it is generous.
+   */
+  syncMs: 3000,
+  /**
+   * …counted once a step has started this many activities: the first step after a restart
+   * runs cold (module loading, JIT) and may take longer for its first few; a runaway is
+   * past this count within milliseconds.
+   */
+  syncAfter: 20,
+} as const
+
+export interface LimitProblem {
+  zh: string
+  en: string
+}
+
+const DAY_MS = 24 * 3600_000
+const fmt = (ms: number) => (ms % DAY_MS === 0 ? `${ms / DAY_MS} d` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`)
+
+function dateProblem(d: Date | undefined, what: string): LimitProblem | null {
+  if (!d) return null
+  const t = d.getTime()
+  if (Number.isNaN(t) || t < LIMITS.dateMin || t >= LIMITS.dateMax) {
+    return { zh: `${what} 超出 2000–2199 年的范围`, en: `${what} is outside the years 2000–2199` }
+  }
+  return null
+}
+
+function durationMs(d: any, from: Date): number | null {
+  if (!d) return null
+  const ms = d.toMilliseconds(from)
+  return Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY
+}
+
+/**
+ * The limit a literal timer value (already valid ISO-8601 for its kind) breaks, or null.
+ * `from` is when the timer would be armed (now, at deploy: the check is of the value's size).
+ */
+export function timerLimitProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', value: string, from = new Date()): LimitProblem | null {
+  if (kind === 'timeDate') return dateProblem(getDate(value), `timeDate ${value}`)
+  if (kind === 'timeDuration') {
+    const ms = durationMs(parseDuration(value), from)
+    if (ms != null && ms > LIMITS.durationMaxMs) return { zh: `timeDuration ${value} 超过 10 年`, en: `timeDuration ${value} is longer than 10 years` }
+    return null
+  }
+  const parsed = new ISOInterval(value).parse()
+  const repeat: number | undefined = parsed.repeat
+  if (repeat === -1) {
+    return {
+      zh: `timeCycle ${value} 不限次数；请写明次数，如 R52/P7D（最多 ${LIMITS.cycleMaxRepeat} 次）`,
+      en: `timeCycle ${value} repeats without end; give a count, e.g. R52/P7D (at most ${LIMITS.cycleMaxRepeat})`,
+    }
+  }
+  if (repeat !== undefined && repeat > LIMITS.cycleMaxRepeat) {
+    return { zh: `timeCycle ${value} 重复超过 ${LIMITS.cycleMaxRepeat} 次`, en: `timeCycle ${value} repeats more than ${LIMITS.cycleMaxRepeat} times` }
+  }
+  const startAt = parsed.start?.toDate()
+  const endAt = parsed.end?.toDate()
+  const range = dateProblem(startAt, `timeCycle ${value}`) ?? dateProblem(endAt, `timeCycle ${value}`)
+  if (range) return range
+  let period = durationMs(parsed.duration, startAt ?? from)
+  if (period == null && startAt && endAt) period = endAt.getTime() - startAt.getTime()
+  // A cycle that fires once (R1, or no R at all) has no period to bound below.
+  if (period != null && (repeat === undefined || repeat > 1) && period < LIMITS.cycleMinMs) {
+    return {
+      zh: `timeCycle ${value} 的周期短于 ${fmt(LIMITS.cycleMinMs)}`,
+      en: `timeCycle ${value} has a period shorter than ${fmt(LIMITS.cycleMinMs)}`,
+    }
+  }
+  if (period != null && period > LIMITS.durationMaxMs) return { zh: `timeCycle ${value} 的周期超过 10 年`, en: `timeCycle ${value} has a period longer than 10 years` }
+  return null
+}
+
+/** A multi-instance cardinality (literal or evaluated) beyond the limit, or null. */
+export function cardinalityProblem(value: number): LimitProblem | null {
+  if (Number.isFinite(value) && value <= LIMITS.cardinality) return null
+  return {
+    zh: `多实例数量 ${value} 超过上限 ${LIMITS.cardinality}`,
+    en: `multi-instance cardinality ${value} is above the limit of ${LIMITS.cardinality}`,
+  }
+}
+
+/**
+ * Deploy-time size limits of one executable process: element count (reported on the
+ * process), outgoing flows per node and literal multi-instance cardinalities.
+ */
+export function sizeProblems(proc: any, add: (elementId: string, zh: string, en: string) => void) {
+  let count = 0
+  const walk = (container: any) => {
+    // By sourceRef: moddle fills a node's `outgoing` only when the XML repeats it.
+    const outgoing = new Map<string, number>()
+    for (const el of container.flowElements ?? []) {
+      count++
+      if (el.$type === 'bpmn:SequenceFlow' && el.sourceRef?.id) outgoing.set(el.sourceRef.id, (outgoing.get(el.sourceRef.id) ?? 0) + 1)
+      const body = el.loopCharacteristics?.loopCardinality?.body
+      // A literal, bare or wrapped (`10`, `=10`, `${10}`); other expressions are bounded at run time.
+      const literal = typeof body === 'string' ? /^\s*(?:=|[$#]\{)?\s*(\d+)\s*\}?\s*$/.exec(body) : null
+      if (literal) {
+        const p = cardinalityProblem(Number(literal[1]))
+        if (p) add(el.id, p.zh, p.en)
+      }
+      if (el.flowElements) walk(el)
+    }
+    for (const [id, n] of outgoing) {
+      if (n > LIMITS.outgoing) add(id, `有 ${n} 条出口连线，上限 ${LIMITS.outgoing}`, `has ${n} outgoing sequence flows; the limit is ${LIMITS.outgoing}`)
+    }
+  }
+  walk(proc)
+  if (count > LIMITS.elements) {
+    add(proc.id, `流程有 ${count} 个元素，上限 ${LIMITS.elements}`, `the process has ${count} flow elements; the limit is ${LIMITS.elements}`)
+  }
+}

