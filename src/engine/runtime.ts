@@ -227,6 +227,18 @@ async function insertRows(trx: Trx, table: string, rows: object[], chunkSize: nu
   for (let i = 0; i < rows.length; i += chunkSize) await trx(table).insert(rows.slice(i, i + chunkSize))
 }
 
+/**
+ * Who receives a task comes from expressions over variables: a value longer than the columns
+ * hold (255 characters; PostgreSQL refuses it) fails the step with a 422 naming the task
+ * rather than the database's error.
+ */
+function checkReceivers(t: TaskRow) {
+  const tooLong = [t.assignee, ...splitList(t.candidate_users), ...splitList(t.candidate_groups)].find((v) => v != null && v.length > 255)
+  if (tooLong) {
+    throw unprocessable(`任务的处理人或候选组超过 255 个字符 / a receiver of task ${t.element_id} is longer than 255 characters`, [{ elementId: t.element_id, message: 'receiver too long' }])
+  }
+}
+
 /** A silent logger: bpmn-engine's debug output is noise at our level. */
 function silentLogger() {
   const noop = () => {}
@@ -961,6 +973,7 @@ export class Runtime {
 
     // Tasks: created now, and those that ended (completed or cancelled) in this step.
     const openCreated = [...ctx.createdTasks.values()].filter((t) => !ctx.leftExecutions.has(t.execution_id) && !knownTasks.has(t.execution_id))
+    for (const t of openCreated) checkReceivers(t)
     if (openCreated.length) {
       await insertRows(trx, 'tasks', openCreated, 200)
       const candidates = openCreated.flatMap((t) => [

@@ -34,6 +34,11 @@ export const LIMITS = {
    */
   dateMin: Date.UTC(2000, 0, 1),
   dateMax: Date.UTC(2200, 0, 1),
+  /**
+   * Length of a process or element id: they are stored in columns of 255 characters
+   * (PostgreSQL refuses longer text, and a deploy that passed failed at the first start).
+   */
+  idLength: 255,
 } as const
 
 /** What one engine step may do before it fails its instance (runtime.ts). */
@@ -148,11 +153,18 @@ export function cardinalityProblem(value: number): LimitProblem | null {
  */
 export function sizeProblems(proc: any, add: (elementId: string, zh: string, en: string) => void) {
   let count = 0
+  const longId = (el: any) => {
+    if (typeof el.id === 'string' && el.id.length > LIMITS.idLength) {
+      add(el.id.slice(0, 40) + '…', `标识长度 ${el.id.length} 超过 ${LIMITS.idLength} 个字符`, `the id is ${el.id.length} characters long; the limit is ${LIMITS.idLength}`)
+    }
+  }
+  longId(proc)
   const walk = (container: any) => {
     // By sourceRef: moddle fills a node's `outgoing` only when the XML repeats it.
     const outgoing = new Map<string, number>()
     for (const el of container.flowElements ?? []) {
       count++
+      longId(el)
       if (el.$type === 'bpmn:SequenceFlow' && el.sourceRef?.id) outgoing.set(el.sourceRef.id, (outgoing.get(el.sourceRef.id) ?? 0) + 1)
       const body = el.loopCharacteristics?.loopCardinality?.body
       // A literal, bare or wrapped (`10`, `=10`, `${10}`); other expressions are bounded at run time.

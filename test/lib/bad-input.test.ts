@@ -217,3 +217,20 @@ t.test(`an undecodable URL is a 400 in the API's error shape (${db})`, async (t)
     t.same(Object.keys(res.json()).sort(), ['error', 'message'], `${url}: { error, message }`)
   }
 })
+
+t.test(`ids and receivers longer than the 255-character columns are a 4xx, not a PostgreSQL error (${db})`, async (t) => {
+  const app = await build(t)
+  const long = 'p'.repeat(300)
+  const doc = (processId: string, taskId: string, assignee: string) =>
+    `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
+      <process id="${processId}" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="${taskId}"/>
+      <userTask id="${taskId}" camunda:assignee="${assignee}"/><sequenceFlow id="b" sourceRef="${taskId}" targetRef="e"/><endEvent id="e"/></process></definitions>`
+  const byProcess = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: doc(long, 'u', 'admin') })
+  isClientError(t, byProcess, 'a 300-character process id')
+  t.match(byProcess.body.details[0].message, /255/)
+  isClientError(t, await call(app, 'admin', 'POST', '/api/process-definitions', { xml: doc('longtask', 'u'.repeat(300), 'admin') }), 'a 300-character task id')
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: doc('reviewer', 'u', '${reviewer}') })).status, 201)
+  const start = await call(app, 'admin', 'POST', '/api/process-definitions/key/reviewer/start', { variables: { reviewer: 'r'.repeat(300) } })
+  isClientError(t, start, 'an assignee of 300 characters from a variable', 422)
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions/key/reviewer/start', { variables: { reviewer: 'admin' } })).status, 201, 'an ordinary assignee still starts')
+})
