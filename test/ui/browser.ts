@@ -11,7 +11,8 @@ import type { BrowserContext, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { projectRoot } from '../../src/lib/paths.js'
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** The browser: `CHROME_PATH` (or `CHROMIUM_PATH`) for a contributor without Debian's package. */
+export const CHROMIUM = process.env.CHROME_PATH || process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const SCREENSHOTS = path.join(projectRoot(), 'test-output', 'screenshots')
 export const CHROMIUM_ARGS = [
   '--headless',
