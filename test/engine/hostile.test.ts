@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto'
 import t from 'tap'
 import knex from 'knex'
 import { build, onPostgres, testDatabaseUrl } from '../helper.js'
-import { call } from '../api.js'
+import { call, caseByNo, petition } from '../api.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 import { api, sleep, startServer, type ServerProcess } from '../server-process.js'
 
@@ -108,12 +108,17 @@ t.test('the shipped procedures deploy under the limits, and the default follow-u
   const app = await build(t)
   const defs = (await call(app, 'admin', 'GET', '/api/process-definitions')).body
   t.same([...new Set(defs.map((d: any) => d.key))].sort(), ['escalation', 'joint', 'one_case_one_plan', 'ordinary'])
-  // The plan's follow-up timer takes its cycle from the variable; its default must pass the run-time check.
-  const r = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: boundaryCycle('followup', '=followUpCycle') })
+  // The plan's follow-up timer takes its cycle from the platform variable followUpCycle, which
+  // intake sets from the default; that default must pass the run-time check.
+  const p = await petition(app, { description: '反复要求超标准补偿', category: 'land.contract', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const c = await caseByNo(app, p.caseNo)
+  const inst = (await call(app, 'admin', 'GET', `/api/process-instances/${c.instanceId}`)).body
+  t.equal(inst.variables.followUpCycle, 'R52/P7D', 'intake sets the bounded default')
+  const r = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: boundaryCycle('followup', '=cycle') })
   t.equal(r.status, 201)
-  const started = await call(app, 'admin', 'POST', '/api/process-definitions/key/followup/start', { variables: { followUpCycle: 'R52/P7D' } })
+  const started = await call(app, 'admin', 'POST', '/api/process-definitions/key/followup/start', { variables: { cycle: inst.variables.followUpCycle } })
   t.equal(started.status, 201, 'R52/P7D runs')
-  const unbounded = await call(app, 'admin', 'POST', '/api/process-definitions/key/followup/start', { variables: { followUpCycle: 'R/P7D' } })
+  const unbounded = await call(app, 'admin', 'POST', '/api/process-definitions/key/followup/start', { variables: { cycle: 'R/P7D' } })
   t.equal(unbounded.status, 422, 'the old default R/P7D is refused at run time')
   t.match(unbounded.body.details, [{ elementId: 'b' }])
 })
