@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto'
 import { build } from '../helper.js'
 import { call, openTask } from '../api.js'
 import { NS } from '../fixtures/bpmn.js'
-import { Check, Fixtures, hasRoute, instance, runMatrix, type Expect, type Row } from './matrix.js'
+import { Check, FUTURE, Fixtures, hasRoute, instance, runMatrix, type Expect, type Row } from './matrix.js'
 
 /**
  * Issue 9's matrix, engine routes: deploy, start, process instances, messages, signals and
@@ -27,7 +27,6 @@ const waiting = (key: string, message: string) => `<?xml version="1.0" encoding=
 </definitions>`
 
 const OTHER_ROLES = ['dispatcher', 'xianghe-dispatcher', 'anping-dispatcher', 'env-officer', 'gy-land-officer', 'grid01', 'grid-leader', 'leader', 'xianghe-leader', 'callback', 'xianghe-supervisor']
-const FUTURE = '2099-01-01T00:00:00.000Z'
 
 t.test('engine routes × roles of two counties and the city', async (t) => {
   const app = await build(t)

@@ -250,6 +250,28 @@ export const PLATFORM_VARIABLES = [
 
 export const pick = (vars: Record<string, any>, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => k in vars).map((k) => [k, vars[k]]))
 
+/** A date no deadline legitimately reaches: what a hostile request would set one to. */
+export const FUTURE = '2099-01-01T00:00:00.000Z'
+
+/** A refused request left the task open, unclaimed (or as it was) and the platform's variables as they were. */
+export const unchanged = (app: FastifyInstance, f: () => Fixture, assignee: string | null = null) => async (t: Check) => {
+  const task1 = await task(app, f().taskId)
+  t.equal(task1.status, 'open', 'the task is still open')
+  t.equal(task1.assignee, assignee, 'nobody new holds it')
+  t.same(pick(await variables(app, f().instanceId), PLATFORM_VARIABLES), pick(f().vars, PLATFORM_VARIABLES), 'platform variables unchanged')
+}
+
+/** After an allowed step: every open task of the case is offered inside the case's county (or the city). */
+export const staysInCounty = (app: FastifyInstance, f: () => Fixture, also?: (t: Check, open: any[]) => unknown) => async (t: Check) => {
+  const open = await openTasks(app, f().caseId)
+  for (const o of open) t.ok(tokensInside(o.candidateGroups, f().county) || o.assignee, `${o.elementId} offered inside the county: ${o.candidateGroups}`)
+  const vars = await variables(app, f().instanceId)
+  for (const k of ['caseId', 'caseNo', 'tenant', 'regionCode', 'category', 'callbackGroup', 'supervisorGroup', 'leaderGroup', 'gridGroup'] as const) {
+    if (k in f().vars) t.same(vars[k], f().vars[k], `${k} unchanged`)
+  }
+  if (also) await also(t, open)
+}
+
 /** Every group token names something of `county` or of the city (never the other county). */
 export function tokensInside(tokens: string[], county: County): boolean {
   const other = county === 'xh' ? /(guangyang|^gy-|[@:]gy-)/ : /(xianghe|^xh-|[@:]xh-)/

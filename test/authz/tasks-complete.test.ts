@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { Check, Fixtures, PLATFORM_VARIABLES, openTasks, pick, runMatrix, task, tokensInside, variables, type County, type Expect, type Fixture, type Row } from './matrix.js'
+import { Check, FUTURE, Fixtures, staysInCounty as staysIn, unchanged as unchangedIn, pick, runMatrix, variables, type County, type Expect, type Fixture, type Row } from './matrix.js'
 
 /**
  * Issue 9's matrix, completing tasks: sign-for, handling, dispatch. Two counties (Xianghe `xh`, Guangyang `gy`) and the city.
@@ -9,31 +9,14 @@ import { Check, Fixtures, PLATFORM_VARIABLES, openTasks, pick, runMatrix, task, 
  * goes to a staffed unit of the case's county or a centre above it (400 naming targetUnit).
  */
 
-const FUTURE = '2099-01-01T00:00:00.000Z'
 
 t.test('completing tasks × roles of two counties and the city', async (t) => {
   const app = await build(t)
   const fx = new Fixtures()
   const rows: Row[] = []
 
-  /** A refused request left the task open, unclaimed (or as it was) and the platform's variables as they were. */
-  const unchanged = (f: () => Fixture, assignee: string | null = null) => async (t: Check) => {
-    const task1 = await task(app, f().taskId)
-    t.equal(task1.status, 'open', 'the task is still open')
-    t.equal(task1.assignee, assignee, 'nobody new holds it')
-    t.same(pick(await variables(app, f().instanceId), PLATFORM_VARIABLES), pick(f().vars, PLATFORM_VARIABLES), 'platform variables unchanged')
-  }
-
-  /** After an allowed step: every open task of the case is offered inside the case's county (or the city). */
-  const staysInCounty = (f: () => Fixture, also?: (t: Check, open: any[]) => unknown) => async (t: Check) => {
-    const open = await openTasks(app, f().caseId)
-    for (const o of open) t.ok(tokensInside(o.candidateGroups, f().county) || o.assignee, `${o.elementId} offered inside the county: ${o.candidateGroups}`)
-    const vars = await variables(app, f().instanceId)
-    for (const k of ['caseId', 'caseNo', 'tenant', 'regionCode', 'category', 'callbackGroup', 'supervisorGroup', 'leaderGroup', 'gridGroup'] as const) {
-      if (k in f().vars) t.same(vars[k], f().vars[k], `${k} unchanged`)
-    }
-    if (also) await also(t, open)
-  }
+  const unchanged = (f: () => Fixture, assignee: string | null = null) => unchangedIn(app, f, assignee)
+  const staysInCounty = (f: () => Fixture, also?: (t: Check, open: any[]) => unknown) => staysIn(app, f, also)
 
   const completeRow = (who: string, f: () => Fixture, data: Record<string, unknown>, expect: Expect, what: string, more: Partial<Row> = {}): Row => ({
     who,
