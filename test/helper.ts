@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
@@ -49,4 +52,25 @@ export async function login(app: FastifyInstance, username: string, password = '
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })
   if (res.statusCode !== 200) throw new Error(`login ${username} failed: ${res.statusCode} ${res.body}`)
   return { authorization: `Bearer ${res.json().token}` }
+}
+
+/**
+ * The database environment of a real server process (test/server-process.ts) for one test:
+ * a SQLite file in a temporary folder, or a fresh schema of the PostgreSQL test database;
+ * removed when the test ends. Restarting a server with the same env finds the same data.
+ */
+export function serverDatabaseEnv(t: Test, name: string): { DATABASE_URL: string; DATABASE_SCHEMA?: string } {
+  if (onPostgres) {
+    const schema = `t_${name}_${randomUUID().slice(0, 8)}`
+    t.teardown(async () => {
+      const { default: knex } = await import('knex')
+      const db = knex({ client: 'pg', connection: testDatabaseUrl, pool: { min: 0, max: 1 } })
+      await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
+      await db.destroy()
+    })
+    return { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: schema }
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `shuoshi-${name}-`))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  return { DATABASE_URL: path.join(dir, 'db.sqlite') }
 }

@@ -1,32 +1,12 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import knex from 'knex'
-import { onPostgres, testDatabaseUrl } from '../helper.js'
+import { serverDatabaseEnv } from '../helper.js'
 import { noProcesses, timed } from '../fixtures/bpmn.js'
 import { api, sleep, startServer } from '../server-process.js'
 
 const serve = (env: Record<string, string>) => startServer({ name: 'crash', env: { ...env, TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses } })
 
 t.test('kill -9 with a task and a 2 s boundary timer pending: after restart the timer fires exactly once and the task completes', async (t) => {
-  const env: Record<string, string> = {}
-  let schema: string | undefined
-  if (onPostgres) {
-    schema = `t_crash_${randomUUID().slice(0, 8)}`
-    env.DATABASE_URL = testDatabaseUrl
-    env.DATABASE_SCHEMA = schema
-    t.teardown(async () => {
-      const db = knex({ client: 'pg', connection: testDatabaseUrl })
-      await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
-      await db.destroy()
-    })
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-crash-'))
-    env.DATABASE_URL = path.join(dir, 'db.sqlite')
-    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
-  }
+  const env: Record<string, string> = { ...serverDatabaseEnv(t, 'crash') }
 
   let { child, base } = await serve(env)
   t.teardown(() => void child.kill('SIGKILL'))

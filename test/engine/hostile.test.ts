@@ -1,10 +1,5 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import { randomUUID } from 'node:crypto'
 import t from 'tap'
-import knex from 'knex'
-import { build, onPostgres, testDatabaseUrl } from '../helper.js'
+import { build, serverDatabaseEnv } from '../helper.js'
 import { call, caseByNo, petition } from '../api.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 import { api, sleep, startServer, type ServerProcess } from '../server-process.js'
@@ -144,21 +139,7 @@ t.test('refused at run time when the size comes from a variable: that start fail
 })
 
 t.test('a server running hostile diagrams in the background: /health stays fast, incidents are recorded, a restart is healthy', async (t) => {
-  const env: Record<string, string> = { TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses }
-  if (onPostgres) {
-    const schema = `t_hostile_${randomUUID().slice(0, 8)}`
-    env.DATABASE_URL = testDatabaseUrl
-    env.DATABASE_SCHEMA = schema
-    t.teardown(async () => {
-      const db = knex({ client: 'pg', connection: testDatabaseUrl })
-      await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
-      await db.destroy()
-    })
-  } else {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-hostile-'))
-    env.DATABASE_URL = path.join(dir, 'db.sqlite')
-    t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
-  }
+  const env: Record<string, string> = { TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses, ...serverDatabaseEnv(t, 'hostile') }
   let server: ServerProcess = await startServer({ name: 'hostile', env, timeoutMs: 180_000 })
   t.teardown(() => void server.child.kill('SIGKILL'))
   const login = async () => (await api(server.base, 'POST', '/api/auth/login', undefined, { username: 'xianghe-admin', password: 'demo' })).json.token as string
