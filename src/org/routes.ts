@@ -1,4 +1,4 @@
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, HttpError, notFound, unauthorized } from '../lib/errors.js'
 import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
 import { bearer, nullableString, stringList } from '../lib/schemas.js'
@@ -66,6 +66,20 @@ const code = { type: 'string', minLength: 1, maxLength: 64 } as const
 /** Failed logins per IP and username before that pair is refused for the rest of the minute. */
 const LOGIN_FAILURES_PER_MINUTE = 10
 
+type FailureLimit = ReturnType<FastifyInstance['createRateLimit']>
+
+/**
+ * 429 with Retry-After once `limit`'s failures are used up, looked up without counting this
+ * request (only a failure counts, by the caller, after the check it guards).
+ */
+async function refuseWhileLimited(limit: FailureLimit, request: FastifyRequest, reply: FastifyReply, message: (seconds: number) => string) {
+  const seen = await limit(request, { increment: false })
+  if (!seen.isAllowed && seen.remaining <= 0) {
+    reply.header('retry-after', seen.ttlInSeconds)
+    throw new HttpError(429, 'too_many_requests', message(seen.ttlInSeconds))
+  }
+}
+
 export default async function orgRoutes(app: FastifyInstance) {
   const org = app.org
 
@@ -95,11 +109,7 @@ export default async function orgRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const seen = await loginFailures(request, { increment: false })
-      if (!seen.isAllowed && seen.remaining <= 0) {
-        reply.header('retry-after', seen.ttlInSeconds)
-        throw new HttpError(429, 'too_many_requests', `登录失败次数过多，请 ${seen.ttlInSeconds} 秒后再试 / too many failed logins, retry in ${seen.ttlInSeconds}s`)
-      }
+      await refuseWhileLimited(loginFailures, request, reply, (s) => `登录失败次数过多，请 ${s} 秒后再试 / too many failed logins, retry in ${s}s`)
       const result = await org.login(request.body.username, request.body.password)
       if (!result) {
         await loginFailures(request)
@@ -146,11 +156,7 @@ export default async function orgRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const seen = await passwordFailures(request, { increment: false })
-      if (!seen.isAllowed && seen.remaining <= 0) {
-        reply.header('retry-after', seen.ttlInSeconds)
-        throw new HttpError(429, 'too_many_requests', `密码错误次数过多，请 ${seen.ttlInSeconds} 秒后再试 / too many wrong passwords, retry in ${seen.ttlInSeconds}s`)
-      }
+      await refuseWhileLimited(passwordFailures, request, reply, (s) => `密码错误次数过多，请 ${s} 秒后再试 / too many wrong passwords, retry in ${s}s`)
       const result = await org.changePassword(request.actor.id, request.body.currentPassword, request.body.newPassword)
       if (!result) {
         await passwordFailures(request)
