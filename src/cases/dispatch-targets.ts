@@ -27,13 +27,19 @@ export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<Case
     .where('u.code', code)
     .first('u.*', 'r.path')
   if (!unit) return `单位 ${code} 不存在 / unknown unit ${code}`
-  const county = countyPath(row.region_path, row.tenant)
-  const inCounty = unit.path.startsWith(county)
-  const above = row.region_path.startsWith(unit.path)
-  if (!inCounty && !above) return `${unit.name} 不在本案所属县（区）/ ${code} is outside the case's county`
+  if (!servesCounty(unit.path, countyPath(row.region_path, row.tenant))) return `${unit.name} 不在本案所属县（区）/ ${code} is outside the case's county`
   const receivers = await org.usersInGroups([unitGroup(unit)], { tenant: row.tenant || null, limit: 1, db: trx })
   if (!receivers.length) return `${unit.name} 没有可以签收的人员 / nobody in ${code} can receive the case`
   return null
+}
+
+/**
+ * Whether a unit at `unitPath` may take a county's cases: a unit of the county (any township
+ * of it), or of a region above it (the city: where an escalation goes). Dispatch and a
+ * county's routing rules use the same reach.
+ */
+export function servesCounty(unitPath: string, countyPath: string): boolean {
+  return unitPath.startsWith(countyPath) || countyPath.startsWith(unitPath)
 }
 
 /** The path of the case's county (`/langfang/xianghe/`), or of the case's own region for a city case. */

@@ -8,6 +8,7 @@ import type { CaseService, IntakeInput } from './service.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
+import { servesCounty } from './dispatch-targets.js'
 import { isDuration, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
 import {
   caseListQuery,
@@ -366,7 +367,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
           const unit = await app.db('org_units as u').join('regions as g', 'g.code', 'u.region_code').where('u.code', owner).first('g.path')
           if (!unit) problems.push({ index, field: 'owner', message: '单位不存在 / unknown unit or token' })
           // A county's rules keep its cases in the county (or send them up to the city).
-          else if (countyPath && !unit.path.startsWith(countyPath) && !countyPath.startsWith(unit.path)) problems.push({ index, field: 'owner', message: '单位不在本县 / unit outside the county' })
+          else if (countyPath && !servesCounty(unit.path, countyPath)) problems.push({ index, field: 'owner', message: '单位不在本县 / unit outside the county' })
         }
         for (const f of ['responseLimit', 'resolveLimit']) if (r[f] && !isDuration(r[f])) problems.push({ index, field: f, message: '不是 ISO-8601 时长 / not an ISO-8601 duration' })
       }
