@@ -450,10 +450,14 @@ export class CaseService {
   }
 
   async detail(actor: Actor, id: string) {
-    const row = await this.visible(actor, id)
+    return this.detailOf(actor, await this.visible(actor, id))
+  }
+
+  /** The detail of a case already known to be visible to `actor`. */
+  private async detailOf(actor: Actor, row: CaseRow) {
     const personal = await this.seesPersonalData(actor, row)
     const names = await this.names([row])
-    const tasks: TaskRow[] = await this.db('tasks').where({ case_id: id, status: 'open' }).orderBy('created_at')
+    const tasks: TaskRow[] = await this.db('tasks').where({ case_id: row.id, status: 'open' }).orderBy('created_at')
     return { ...this.view(row, personal, names(row)), activeTasks: tasks.map((t) => taskView(t)) }
   }
 
@@ -465,7 +469,7 @@ export class CaseService {
    */
   async receipt(actor: Actor, id: string) {
     const visible = await this.visible(actor, id).catch(() => null)
-    if (visible) return this.detail(actor, id)
+    if (visible) return this.detailOf(actor, visible)
     const row: CaseRow = await this.db('cases').where({ id }).first()
     const names = await this.names([row])
     return { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }
