@@ -12,6 +12,7 @@ import * as incidents from './009_incidents.js'
 import * as idempotency from './010_idempotency.js'
 import * as tokenRevocation from './011_token_revocation.js'
 import * as evaluationExpiry from './012_evaluation_expiry.js'
+import * as assessment from './013_assessment.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -32,6 +33,7 @@ const migrations: Record<string, Knex.Migration> = {
   '010_idempotency': idempotency,
   '011_token_revocation': tokenRevocation,
   '012_evaluation_expiry': evaluationExpiry,
+  '013_assessment': assessment,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
