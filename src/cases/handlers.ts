@@ -194,16 +194,18 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   })
 
   /**
-   * The step the unit returned the case from, told by the marker role of the task just
-   * completed in this instance (sign-for or handling), so a rejected return goes back there.
-   * Without one (a diagram that returns from elsewhere) the case's own record decides.
+   * The step the unit returned the case from, told by the marker role of the task being
+   * completed (sign-for or handling), so a rejected return goes back there. The engine marks
+   * that task's row completed after the step, so here it is still the instance's open
+   * sign-for or handling task. Without one (a diagram that returns from elsewhere) the case's
+   * own record decides.
    */
   async function returnedStage(ctx: HandlerContext, row: CaseRow): Promise<'signFor' | 'handle'> {
-    const last = await ctx.trx('tasks').where({ instance_id: ctx.instanceId, status: 'completed' }).orderBy('ended_at', 'desc').first('element_id')
-    const model = last ? await modelOfInstance(engine.definitions, ctx.instanceId, ctx.trx) : null
-    const role = last ? model?.roles.get(last.element_id) : undefined
-    if (role === 'signFor') return 'signFor'
-    if (role === 'handle' || role === 'lead') return 'handle'
+    const open: { element_id: string }[] = await ctx.trx('tasks').where({ instance_id: ctx.instanceId, status: 'open' }).select('element_id')
+    const model = open.length ? await modelOfInstance(engine.definitions, ctx.instanceId, ctx.trx) : null
+    const roles = open.map((t) => model?.roles.get(t.element_id))
+    if (roles.includes('signFor')) return 'signFor'
+    if (roles.includes('handle') || roles.includes('lead')) return 'handle'
     return row.responded_at ? 'handle' : 'signFor'
   }
 
