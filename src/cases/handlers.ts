@@ -87,6 +87,12 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
     }
     const chosen = str(v.targetUnit)
+    // A version deployed before the return review has no gateway for a rejection and reaches
+    // here with it: refuse rather than dispatch what the dispatcher meant to send back.
+    if (v.returnDecision === 'reject') {
+      const m = '此流程版本不支持驳回退单：请管理员部署随附版本 / this procedure version cannot reject a return: deploy the shipped version'
+      throw unprocessable(m, [{ field: 'returnDecision', message: m }])
+    }
     const ret = await pendingReturn(ctx.trx, row.id)
     if (!chosen && (v.needsDispatch === true || ret)) {
       throw unprocessable('请填写承办单位 / name the owning unit', [{ field: 'targetUnit', message: '请填写承办单位 / name the owning unit' }])
