@@ -435,6 +435,21 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
   })
 
+  /**
+   * 加派: co-organisers added to a running joint case (POST /api/cases/:id/co-units delivers
+   * `addedCoUnits` to the lead's shuoshi:addCoUnits boundary). Checked again here, whatever path
+   * the variable came by: each must be able to take the case, and not be its lead.
+   */
+  engine.registerHandler('case.addCoUnits', async (ctx) => {
+    const row = await caseRow(ctx)
+    const codes = [...new Set(tokens(Array.isArray(ctx.variables.addedCoUnits) ? (ctx.variables.addedCoUnits as unknown[]).join(',') : ctx.variables.addedCoUnits))].filter((c) => c !== row.owner_unit)
+    if (!codes.length) throw unprocessable('至少需要一个新的协办单位 / name at least one new co-organiser', [{ field: 'units', message: '至少一个 / at least one' }])
+    for (const c of codes) await chosenUnit(ctx.trx, row, c)
+    const before = tokens(Array.isArray(ctx.variables.coUnits) ? (ctx.variables.coUnits as unknown[]).join(',') : ctx.variables.coUnits)
+    await event(ctx, row, 'co_units_added', { to: codes.join(','), message: `加派协办单位 ${codes.join('、')} / co-organisers added: ${codes.join(', ')}`, data: { units: codes }, public: true })
+    return { addedCoUnits: codes, coUnits: [...new Set([...before, ...codes])] }
+  })
+
   engine.registerHandler('case.plan', async (ctx) => {
     const row = await caseRow(ctx)
     const v = ctx.variables

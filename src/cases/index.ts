@@ -6,6 +6,7 @@ import caseRoutes from './routes.js'
 import returnRoutes, { returnView } from './returns.js'
 import exclusionRoutes from './exclusions.js'
 import supervisionOrderRoutes from './supervision-orders.js'
+import coUnitRoutes from './co-units.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
 import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
@@ -81,6 +82,7 @@ export default fp(
     await app.register(returnRoutes, { cases })
     await app.register(exclusionRoutes, { cases })
     await app.register(supervisionOrderRoutes, { cases })
+    await app.register(coUnitRoutes, { cases })
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

@@ -55,6 +55,8 @@ export const PLATFORM_VARIABLES: readonly string[] = [
   'returnedBy',
   'returnedReason',
   'returnStage',
+  // 加派: the co-organisers added to a running joint case (checked by the route and the handler)
+  'addedCoUnits',
 ]
 
 /**
