@@ -11,7 +11,7 @@ export const msg = (key: MessageKey, params?: Params): Msg => (params ? { key, p
  * A `details` item that carries a message: `message` (bilingual, for outside clients) beside
  * `key` + `params` for the UI. `extra` names the field, index or element it is about.
  */
-export function problem(m: Msg, extra: Record<string, unknown> = {}) {
+export function problem<E extends Record<string, unknown>>(m: Msg, extra: E = {} as E) {
   return { ...extra, message: bilingual(m.key, m.params), key: m.key, ...(m.params && { params: m.params }) }
 }
 
@@ -50,5 +50,35 @@ export const unprocessable = (message: Text, details?: unknown[]) => new HttpErr
 export class RevisionConflict extends HttpError {
   constructor() {
     super(409, 'conflict', msg('error.concurrent'))
+  }
+}
+
+/** A catalogue message per ajv keyword, the field path as a parameter (request bodies and task forms). */
+export function validationMsg(keyword: string, path: string, params: Record<string, unknown> = {}): Msg {
+  const field = String(params.missingProperty ?? params.additionalProperty ?? '') ? [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('/') : path || '/'
+  const limit = params.limit as number | undefined
+  switch (keyword) {
+    case 'required':
+    case 'additionalProperties':
+      return msg(`error.validation.${keyword}`, { field })
+    case 'type':
+      return msg('error.validation.type', { field, type: String(params.type ?? '') })
+    case 'format':
+      return msg('error.validation.format', { field, format: String(params.format ?? '') })
+    case 'minLength':
+    case 'maxLength':
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+    case 'minItems':
+    case 'maxItems':
+      return msg(`error.validation.${keyword}`, { field, limit })
+    case 'enum':
+    case 'const':
+    case 'pattern':
+      return msg(`error.validation.${keyword}`, { field })
+    default:
+      return msg('error.validation.other', { field })
   }
 }

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpError, msg, type Msg } from '../lib/errors.js'
+import { HttpError, msg, validationMsg, type Msg } from '../lib/errors.js'
 import { bilingual, type MessageKey } from '../messages/index.js'
 
 /** Every error leaves as `{ error, message, details? }`; bad input is never a 500. */
@@ -58,32 +58,3 @@ function body(error: string, m: Msg) {
   return { error, message: bilingual(m.key, m.params), key: m.key, params: m.params ?? {} }
 }
 
-/** A catalogue message per ajv keyword, the field path as a parameter (request bodies and task forms). */
-export function validationMsg(keyword: string, path: string, params: Record<string, unknown> = {}): Msg {
-  const field = String(params.missingProperty ?? params.additionalProperty ?? '') ? [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('/') : path || '/'
-  const limit = params.limit as number | undefined
-  switch (keyword) {
-    case 'required':
-    case 'additionalProperties':
-      return msg(`error.validation.${keyword}`, { field })
-    case 'type':
-      return msg('error.validation.type', { field, type: String(params.type ?? '') })
-    case 'format':
-      return msg('error.validation.format', { field, format: String(params.format ?? '') })
-    case 'minLength':
-    case 'maxLength':
-    case 'minimum':
-    case 'maximum':
-    case 'exclusiveMinimum':
-    case 'exclusiveMaximum':
-    case 'minItems':
-    case 'maxItems':
-      return msg(`error.validation.${keyword}`, { field, limit })
-    case 'enum':
-    case 'const':
-    case 'pattern':
-      return msg(`error.validation.${keyword}`, { field })
-    default:
-      return msg('error.validation.other', { field })
-  }
-}
