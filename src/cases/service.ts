@@ -4,7 +4,8 @@ import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
-import { conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
+import { conflict, forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
+import { eventMessage, publicEventData } from '../messages/index.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import type { Actor } from '../org/index.js'
@@ -174,7 +175,7 @@ export class CaseService {
 
   async category(trx: Db | Trx, code: string): Promise<CategoryRow> {
     const row: CategoryRow | undefined = await trx('categories').where({ code }).first()
-    if (!row || !bool(row.active)) throw unprocessable(`类别 ${code} 不存在 / unknown category`)
+    if (!row || !bool(row.active)) throw unprocessable(msg('error.case.unknownCategory', { category: code }))
     return row
   }
 
@@ -184,9 +185,9 @@ export class CaseService {
    */
   async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
-    if (!region) throw unprocessable(`区域 ${input.regionCode} 不存在 / unknown region`)
+    if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
-      throw forbidden('不能在您的辖区以外登记案件 / you cannot register a case outside your area')
+      throw forbidden(msg('error.case.outsideArea'))
     }
     const anonymous = !!input.petitioner.anonymous
     const now = new Date()
@@ -261,7 +262,7 @@ export class CaseService {
       await this.event(trx, id, 'received', {
         actor: opts.actor?.username ?? null,
         to: 'received',
-        message: `已受理（${input.channel}）/ received via ${input.channel}`,
+        message: eventMessage('received', { channel: input.channel }),
         data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
         public: true,
       })
@@ -382,7 +383,7 @@ export class CaseService {
     const q = trx('cases').where('cases.id', id).first('cases.*')
     this.scope(q, actor)
     const row = (await q) as CaseRow | undefined
-    if (!row) throw notFound(`案件 ${id} / case`)
+    if (!row) throw notFound(msg('error.case.notFound', { caseNo: id }))
     return row
   }
 
@@ -591,7 +592,7 @@ export class CaseService {
   /** The current procedure's diagram and the state of each activity, for the viewer. */
   async diagram(actor: Actor, id: string) {
     const row = await this.visible(actor, id)
-    if (!row.instance_id) throw notFound('流程实例 / process instance')
+    if (!row.instance_id) throw notFound(msg('error.engine.instanceNotFound', { id: row.id }))
     const instance = await this.db('process_instances').where({ id: row.instance_id }).first()
     const def = await this.db('process_definitions').where({ id: instance.definition_id }).first('xml', 'key', 'version')
     const states = new Map<string, string>()
@@ -627,7 +628,7 @@ export class CaseService {
     const given = Buffer.from(String(code ?? '').toUpperCase())
     const expected = Buffer.from(row?.tracking_code ?? 'no-such-case-code')
     const ok = !!row && given.length === expected.length && timingSafeEqual(given, expected)
-    if (!ok) throw notFound(`案件 ${caseNo} / case`)
+    if (!ok) throw notFound(msg('error.case.trackingNotFound', { caseNo }))
     return row!
   }
 
@@ -643,6 +644,7 @@ export class CaseService {
       title: row.title,
       category: row.category,
       categoryName: cat ? `${cat.name} / ${cat.name_en}` : null,
+      categoryNames: cat ? { name: cat.name, nameEn: cat.name_en ?? null } : null,
       procedure: row.procedure,
       createdAt: row.created_at,
       responseDueAt: row.response_due_at,
@@ -650,8 +652,17 @@ export class CaseService {
       respondedAt: row.responded_at,
       closedAt: row.closed_at,
       awaitingEvaluation: !!evalTask,
+      // The handler's result is the citizen's once it is reported back (feedback), verbatim.
+      result: row.status === 'awaiting_evaluation' || row.status === 'closed' ? row.result : null,
       evaluation: row.evaluated_at ? { resolved: bool(row.eval_resolved), satisfaction: row.eval_satisfaction, evaluatedAt: row.evaluated_at } : null,
-      timeline: events.map((e: any) => ({ at: e.at, type: e.type, status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null, message: e.message })),
+      timeline: events.map((e: any) => ({
+        at: e.at,
+        type: e.type,
+        status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null,
+        message: e.message,
+        // The sentence's parameters and the public text (EVENT_TEXT): the UI renders event.<type>.
+        data: publicEventData(e.type, parseStoredJson(e.data) as Record<string, unknown> | null),
+      })),
     }
   }
 
@@ -659,7 +670,7 @@ export class CaseService {
   async evaluate(row: CaseRow, actor: Actor, input: { resolved: boolean; satisfaction: string; comment?: string }, source: 'citizen' | 'callback') {
     return this.db.transaction(async (trx) => {
       const task: TaskRow | undefined = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', trx))[0]
-      if (!task) throw conflict('案件当前不在待评价状态 / the case is not awaiting an evaluation')
+      if (!task) throw conflict(msg('error.case.notAwaitingEvaluation'))
       // The citizen proved the tracking code of this case, which grants this one task; callback
       // staff are checked as the task's candidates like any other completion.
       await this.app.tasks.complete(
