@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../lib/db.js'
 import { msg, type Msg } from '../lib/errors.js'
+import { names } from '../messages/index.js'
 import type { OrgService } from '../org/service.js'
 import type { CaseRow } from './service.js'
 import { unitGroup, type UnitRow } from './routing.js'
@@ -28,9 +29,9 @@ export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<Case
     .where('u.code', code)
     .first('u.*', 'r.path')
   if (!unit) return msg('error.org.unknownUnit', { unit: code })
-  if (!servesCounty(unit.path, countyPath(row.region_path, row.tenant))) return msg('error.case.unitOutsideCounty', { unit: code, unitName: unit.name })
+  if (!servesCounty(unit.path, countyPath(row.region_path, row.tenant))) return msg('error.case.unitOutsideCounty', { unit: code, ...names('unit', unit) })
   const receivers = await org.usersInGroups([unitGroup(unit)], { tenant: row.tenant || null, limit: 1, db: trx })
-  if (!receivers.length) return msg('error.case.unitNobody', { unit: code, unitName: unit.name })
+  if (!receivers.length) return msg('error.case.unitNobody', { unit: code, ...names('unit', unit) })
   return null
 }
 

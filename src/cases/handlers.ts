@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
-import { bilingual, eventMessage, type EventType, type Params } from '../messages/index.js'
+import { bilingual, eventMessage, names, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
@@ -84,7 +84,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
         status: row.status === 'received' || row.status === 'dispatched' ? 'in_progress' : row.status,
         dispatcher_group: str(v.escalateGroup),
       })
-      await event(ctx, row, 'escalation_accepted', { from: row.level, to: level, data: { level, unit: target.code, unitName: target.name }, public: true })
+      await event(ctx, row, 'escalation_accepted', { from: row.level, to: level, data: { level, unit: target.code, ...names('unit', target) }, public: true })
       return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
     }
     const chosen = str(v.targetUnit)
@@ -111,7 +111,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await event(ctx, row, 'dispatched', {
       from: row.owner_unit && row.owner_unit !== target.code ? row.owner_unit : row.status,
       to: 'dispatched',
-      data: { unit: target.code, unitName: target.name, level, by: chosen ? 'dispatcher' : 'rule', note: str(v.dispatchNote) },
+      data: { unit: target.code, ...names('unit', target), level, by: chosen ? 'dispatcher' : 'rule', note: str(v.dispatchNote) },
       public: true,
     })
     return out
@@ -298,7 +298,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       if (!centre) continue
       const staffed = await ctx.trx('users').where({ unit_code: centre.code, active: true }).whereRaw("roles like ? escape '\\'", ['%"dispatcher"%']).first('id')
       if (!staffed) continue
-      await event(ctx, row, 'escalation_requested', { from: row.level, to: level, data: { reason, centre: centre.code, centreName: centre.name }, public: true })
+      await event(ctx, row, 'escalation_requested', { from: row.level, to: level, data: { reason, centre: centre.code, ...names('centre', centre) }, public: true })
       return { atTop: false, nextLevel: level, escalateCentre: centre.code, escalateGroup: `dispatcher@${centre.code}`, escalateReason: reason, escalateLevel: null, decision: null, targetUnit: null }
     }
     await event(ctx, row, 'escalation_at_top', { from: row.level, data: { reason } })
@@ -320,7 +320,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const coUnits: UnitRow[] = []
     for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c))
     await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
-    await event(ctx, row, 'joint_organised', { to: lead.code, data: { lead: lead.code, unitName: lead.name, coUnits: codes, coUnitNames: coUnits.map((u) => u.name) }, public: true })
+    await event(ctx, row, 'joint_organised', { to: lead.code, data: { lead: lead.code, ...names('unit', lead), coUnits: codes, coUnitNames: coUnits.map((u) => u.name), coUnitNamesEn: coUnits.map((u) => u.name_en || u.name) }, public: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
   })
 

@@ -24,6 +24,7 @@ export interface RegionRow {
 export interface UnitRow {
   code: string
   name: string
+  name_en?: string | null
   kind: string
   level: string
   region_code: string

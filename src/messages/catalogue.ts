@@ -6,6 +6,8 @@
  * which feeds it to i18next). `en` is typed by `zh`'s keys, so a key missing in either
  * language, or a key the server emits that is not here, fails the type check.
  *
+ * A name has a parameter per language (`unitName` in Chinese, `unitNameEn` in English; the
+ * server fills the English one with the Chinese name when a unit has none).
  * Parameters are values (codes, numbers, names), never a user's text: what a person wrote
  * (a result, a reason, a reply) travels beside the sentence and is shown verbatim.
  */
@@ -288,8 +290,8 @@ export const en: { readonly [K in MessageKey]: string } = {
   'error.case.notAwaitingEvaluation': 'the case is not awaiting an evaluation',
   'error.case.noCentre': 'no governance centre covers this region',
   'error.case.badDuration': 'not an ISO-8601 duration: {{value}}',
-  'error.case.unitNobody': 'nobody in {{unitName}} can receive the case',
-  'error.case.unitOutsideCounty': "{{unitName}} is outside the case's county",
+  'error.case.unitNobody': 'nobody in {{unitNameEn}} can receive the case',
+  'error.case.unitOutsideCounty': "{{unitNameEn}} is outside the case's county",
   'error.case.extendMisplaced': 'case.extend {{element}} does not follow an extension request',
   'error.case.unknownProcedure': 'unknown procedure {{procedure}}',
   'error.case.noCoUnit': 'name at least one co-organiser',
@@ -341,7 +343,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   'error.engine.incidentResolved': 'the incident is already resolved',
 
   'event.received': 'Received via $t(channel.{{channel}})',
-  'event.dispatched': 'Dispatched to {{unitName}}',
+  'event.dispatched': 'Dispatched to {{unitNameEn}}',
   'event.signed_for': 'Signed for, in progress',
   'event.returned': 'Returned as not its remit',
   'event.redispatching': 'Being re-dispatched',
@@ -356,11 +358,11 @@ export const en: { readonly [K in MessageKey]: string } = {
   'event.extension_refused': 'Extension refused',
   'event.extension_approved': 'Extension of {{days}} days approved',
   'event.procedure_switch': 'Switched to $t(procedure.{{procedure}})',
-  'event.escalation_requested': 'Escalation requested to {{centreName}}',
+  'event.escalation_requested': 'Escalation requested to {{centreNameEn}}',
   'event.escalation_at_top': 'Already at the top level: sent back',
-  'event.escalation_accepted': 'Accepted by the $t(level.{{level}}) centre, handled by {{unitName}}',
+  'event.escalation_accepted': 'Accepted by the $t(level.{{level}}) centre, handled by {{unitNameEn}}',
   'event.escalation_sent_back': 'Escalation sent back to the original level',
-  'event.joint_organised': 'Lead unit {{unitName}}, co-organisers {{coUnitNames}}',
+  'event.joint_organised': 'Lead unit {{unitNameEn}}, co-organisers {{coUnitNamesEn}}',
   'event.plan_approved': 'Plan approved',
   'event.plan_in_force': 'A plan for this case is being carried out',
   'event.plan_followup': 'Follow-up: report progress on the plan',
@@ -372,7 +374,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   'event.exclusion_reversed': 'Exclusion from assessment reversed',
   'event.supervision_order': 'Supervision order issued',
   'event.supervision_reply': 'Supervision order answered',
-  'event.co_units_added': 'Co-organisers added: {{coUnitNames}}',
+  'event.co_units_added': 'Co-organisers added: {{coUnitNamesEn}}',
   'event.duplicate_linked': 'Linked as a duplicate of case {{caseNo}}',
   'event.unknown': 'Record: {{type}}',
   'text.result': 'Result',

@@ -5,7 +5,7 @@
  * the subset of i18next the catalogue uses: `{{name}}` and `$t(other.key)` (nesting, resolved
  * after interpolation, as i18next does), so both sides read one catalogue the same way.
  */
-import { catalogue, zh, type MessageKey } from './catalogue.js'
+import { catalogue, en, zh, type MessageKey } from './catalogue.js'
 
 export { catalogue, zh, en, type MessageKey } from './catalogue.js'
 export type Lang = keyof typeof catalogue
@@ -18,9 +18,14 @@ export function isMessageKey(key: string): key is MessageKey {
   return Object.prototype.hasOwnProperty.call(zh, key)
 }
 
-/** The `{{name}}` parameters a template uses (the UI checks old events against them). */
+/** The `{{name}}` parameters a message uses in either language. */
 export function templateParams(key: MessageKey): string[] {
-  return [...zh[key].matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])
+  return [...new Set([...`${zh[key]} ${en[key]}`.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]))]
+}
+
+/** A unit's (region's) name parameters: `unitName` and `unitNameEn`, for `prefix` "unit". */
+export function names(prefix: string, u: { name: string; name_en?: string | null } | null | undefined): Params {
+  return u ? { [`${prefix}Name`]: u.name, [`${prefix}NameEn`]: u.name_en || u.name } : {}
 }
 
 function value(v: ParamValue, lang: Lang): string {

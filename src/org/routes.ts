@@ -237,7 +237,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { region, kind, duty } = request.query
-      if (region && !(await org.getRegion(region))) throw notFound(`区域 ${region}`)
+      if (region && !(await org.getRegion(region))) throw notFound(msg('error.org.unknownRegion', { region }))
       return org.listUnits({ region, kind, duty })
     },
   )
