@@ -21,6 +21,7 @@ import { routingRulesPage } from './pages/routing.js'
 import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
 import { homePage } from './pages/home.js'
+import { installValidityMessages } from './lib/validity.js'
 
 function homeFor() {
   if (!session.user) return '/'
@@ -113,4 +114,5 @@ onRender(async (r, ctx) => {
   }
 })
 
+installValidityMessages()
 startRouter()
