@@ -198,7 +198,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const parent = request.query.parent ?? null
-      if (parent !== null && !(await org.getRegion(parent))) throw notFound(`区域 ${parent}`)
+      if (parent !== null && !(await org.getRegion(parent))) throw notFound(msg('error.org.unknownRegion', { region: parent }))
       reply.header('cache-control', 'public, max-age=300')
       return withChildFlag(await org.regionChildren(parent))
     },
@@ -218,7 +218,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const region = await org.getRegion(request.params.code)
-      if (!region) throw notFound(`区域 ${request.params.code}`)
+      if (!region) throw notFound(msg('error.org.unknownRegion', { region: request.params.code }))
       return { ...region, children: await withChildFlag(await org.regionChildren(region.code)) }
     },
   )
