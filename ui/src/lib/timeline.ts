@@ -149,10 +149,12 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
         'li',
         { class: i === latest ? 'latest' : '' },
         h('div', { class: 'when' }, fmtTime(e.at ?? e.time)),
-        h('div', { class: 'what' }, headline(e), e.name && e.name !== headline(e) ? h('span', { class: 'muted' }, ` · ${e.name}`) : null),
+        // A case event's sentence is its headline; engine history keeps its label and element name.
+        sentence
+          ? h('div', { class: 'what' }, sentence)
+          : h('div', { class: 'what' }, headline(e), e.name && e.name !== headline(e) ? h('span', { class: 'muted' }, ` · ${e.name}`) : null),
         fromTo ? h('div', { class: 'who' }, fromTo) : null,
         who ? h('div', { class: 'who' }, who) : null,
-        sentence ? h('div', { class: 'sentence' }, sentence) : null,
         isCaseEvent ? verbatim(e.type ?? '', e.data) : null,
         detail ? h('div', null, String(detail)) : null,
       )
