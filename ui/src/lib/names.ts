@@ -31,7 +31,21 @@ export const DUTY: Record<string, [string, string]> = {
   petition: ['信访', 'letters and visits'],
 }
 
+export const ROLE: Record<string, [string, string]> = {
+  admin: ['系统管理员', 'administrator'],
+  county_admin: ['县级管理员', 'county administrator'],
+  dispatcher: ['调度员', 'dispatcher'],
+  handler: ['办理人员', 'handler'],
+  leader: ['领导', 'leader'],
+  supervisor: ['督办员', 'supervisor'],
+  callback: ['回访员', 'callback staff'],
+  grid_worker: ['网格员', 'grid worker'],
+  grid_leader: ['网格长', 'grid leader'],
+}
+
 export interface Names {
+  /** A candidate group (unit:CODE, role@CODE, role:ROLE) as a reader says it. */
+  group(token: string): string
   category(code: string | null | undefined): string
   region(code: string | null | undefined): string
   /** A unit code or a routing token (@grid, @county:land…). */
@@ -61,7 +75,18 @@ export async function loadNames(opts: { units?: boolean; regions?: string[] } = 
     const place = where === 'centre' ? t('本地综治中心', 'the local governance centre') : tr(LEVEL, where)
     return duty ? t(`${place}·${tr(DUTY, duty)}`, `${place} · ${tr(DUTY, duty)}`) : place
   }
+  const unitName = (code: string) => (units.has(code) ? named(units.get(code)) : code)
+  const group = (token: string) => {
+    const unit = /^unit:(.+)$/.exec(token)
+    if (unit) return unitName(unit[1])
+    const role = /^role:(\w+)$/.exec(token)
+    if (role) return tr(ROLE, role[1])
+    const at = /^(\w+)@(.+)$/.exec(token)
+    if (at) return t(`${unitName(at[2])}${tr(ROLE, at[1])}`, `${tr(ROLE, at[1])}, ${unitName(at[2])}`)
+    return token
+  }
   return {
+    group,
     category: (code) => (code && cats.has(code) ? named(cats.get(code)) : ''),
     region: (code) => (code && regions.has(code) ? named(regions.get(code)) : ''),
     owner,
