@@ -395,7 +395,7 @@ export class CaseService {
 
   // ── views ───────────────────────────────────────────────────────────────────
 
-  view(row: CaseRow, personal: boolean, names?: { category?: string | null; ownerUnit?: string | null }) {
+  view(row: CaseRow, personal: boolean, names?: { category?: string | null; ownerUnit?: string | null; ownerUnitEn?: string | null; region?: string | null; regionEn?: string | null }) {
     const anonymous = bool(row.anonymous)
     const now = nowIso()
     return {
@@ -413,6 +413,8 @@ export class CaseService {
       category: row.category,
       categoryName: names?.category ?? null,
       regionCode: row.region_code,
+      regionName: names?.region ?? null,
+      regionNameEn: names?.regionEn ?? null,
       address: row.address,
       lat: row.lat == null ? null : Number(row.lat),
       lng: row.lng == null ? null : Number(row.lng),
@@ -423,6 +425,7 @@ export class CaseService {
       resolvedLevel: row.resolved_level,
       ownerUnit: row.owner_unit,
       ownerUnitName: names?.ownerUnit ?? null,
+      ownerUnitNameEn: names?.ownerUnitEn ?? null,
       tenant: row.tenant || null,
       responseDueAt: row.response_due_at,
       resolveDueAt: row.resolve_due_at,
@@ -442,12 +445,20 @@ export class CaseService {
 
   private async names(rows: CaseRow[]) {
     const cats = new Map<string, string>()
-    const units = new Map<string, string>()
+    const units = new Map<string, { name: string; name_en: string | null }>()
+    const regions = new Map<string, { name: string; name_en: string | null }>()
     const catCodes = [...new Set(rows.map((r) => r.category))]
     const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
+    const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))]
     if (catCodes.length) for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en')) cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
-    if (unitCodes.length) for (const u of await this.db('org_units').whereIn('code', unitCodes).select('code', 'name')) units.set(u.code, u.name)
-    return (r: CaseRow) => ({ category: cats.get(r.category) ?? null, ownerUnit: r.owner_unit ? (units.get(r.owner_unit) ?? null) : null })
+    if (unitCodes.length) for (const u of await this.db('org_units').whereIn('code', unitCodes).select('code', 'name', 'name_en')) units.set(u.code, u)
+    // Places and units by name in both languages (the UI shows a code to nobody).
+    if (regionCodes.length) for (const g of await this.db('regions').whereIn('code', regionCodes).select('code', 'name', 'name_en')) regions.set(g.code, g)
+    return (r: CaseRow) => {
+      const u = r.owner_unit ? units.get(r.owner_unit) : undefined
+      const g = regions.get(r.region_code)
+      return { category: cats.get(r.category) ?? null, ownerUnit: u?.name ?? null, ownerUnitEn: u ? u.name_en || u.name : null, region: g?.name ?? null, regionEn: g ? g.name_en || g.name : null }
+    }
   }
 
   async detail(actor: Actor, id: string) {
