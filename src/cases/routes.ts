@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
 import { conflict, forbidden, msg, problem, unprocessable } from '../lib/errors.js'
-import { eventMessage, isMessageKey } from '../messages/index.js'
+import { eventMessage, isMessageKey, notificationText } from '../messages/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
@@ -402,7 +402,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, caseNo: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
+            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, caseNo: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, text: { type: ['string', 'null'] }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
           },
         },
       },
@@ -416,10 +416,12 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         .orderBy('n.created_at', 'desc')
         .limit((request.query as { limit?: number }).limit ?? 50)
         .select('n.*', 'c.case_no')
-      // The UI reads `notification.<kind>` with the case number (the table keeps no other parameter).
+      // The UI reads `notification.<kind>` with the case number (the table keeps no other
+      // parameter), then `text`: what a person wrote (a reason, an order, a reply), whole.
       return rows.map((n: any) => {
         const key = `notification.${n.kind}`
-        return { id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, key: isMessageKey(key) ? key : 'notification.unknown', params: { caseNo: n.case_no ?? '' }, recipient: n.recipient, createdAt: n.created_at }
+        const text = notificationText(n.kind, n.case_no ?? '', n.message)
+        return { id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, key: isMessageKey(key) ? key : 'notification.unknown', params: { caseNo: n.case_no ?? '' }, text, recipient: n.recipient, createdAt: n.created_at }
       })
     },
   )

@@ -67,6 +67,7 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   const note = notes.find((n: any) => n.kind === 'return_rejected' && n.caseId === c.id)
   t.ok(note, 'the unit is told')
   t.ok(note.message.includes('路灯由城管局负责维护，请签收办理'), 'with the reason, verbatim')
+  t.match(note, { key: 'notification.return_rejected', params: { caseNo: c.caseNo }, text: '路灯由城管局负责维护，请签收办理' }, 'as a key with the case number, the reason whole beside it')
   t.equal((await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${review.id}`)).body.case?.pendingReturn ?? null, null, 'no return is pending any more')
 
   // 4. The unit signs for it, then returns it while handling; the dispatcher rejects again → back to handling.
