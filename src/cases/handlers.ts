@@ -128,6 +128,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await update(ctx.trx, row.id, { status: 'received', owner_unit: null, department: null })
     await event(ctx, row, 'returned', { from: row.owner_unit, to: null, message: `退单：${reason ?? '非本单位职责'} / returned as not its remit`, data: { unit: row.owner_unit, reason } })
     await event(ctx, row, 'redispatching', { to: 'received', message: '正在重新派单 / being re-dispatched', public: true, actor: null })
+    // The dispatchers' bell: the reason is on the dispatch task's page (its context), not copied here.
+    await notify(ctx.trx, row.id, tokens(ctx.variables.dispatcherGroup), 'return', `案件 ${row.case_no} 已被退回，待重新派单 / case ${row.case_no} was returned and awaits dispatch`)
     return { needsDispatch: true, targetUnit: null, ownerUnit: null, outcome: null, signOutcome: null, returnReason: null }
   })
 

@@ -8,6 +8,8 @@ import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
 import { badRequest, conflict } from '../lib/errors.js'
+import { taskDetails, taskListFacts } from './task-context.js'
+import worklistRoutes from './worklist-routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -72,7 +74,11 @@ export default fp(
       return [...(returnable ? ['return'] : []), ...(extension ? ['extension'] : [])]
     })
 
+    app.tasks.setListFacts(taskListFacts(cases))
+    app.tasks.addDetailProvider(taskDetails(app, cases))
+
     await app.register(caseRoutes, { cases })
+    await app.register(worklistRoutes, { cases })
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

@@ -397,11 +397,11 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         tags: ['cases'],
         summary: '我的通知（督办、跟进）/ my notifications (supervision, follow-ups)',
         security: bearer,
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } } },
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, unread: { type: 'boolean' } } },
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
+            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, recipient: { type: 'string' }, createdAt: { type: 'string' }, readAt: { type: ['string', 'null'] } } },
           },
         },
       },
@@ -409,11 +409,12 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     async (request) => {
       const actor = request.actor
       const recipients = [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
-      const rows = await app.db('notifications')
-        .whereIn('recipient', recipients)
-        .orderBy('created_at', 'desc')
-        .limit((request.query as { limit?: number }).limit ?? 50)
-      return rows.map((n: any) => ({ id: n.id, caseId: n.case_id, kind: n.kind, message: n.message, recipient: n.recipient, createdAt: n.created_at }))
+      const { limit, unread } = request.query as { limit?: number; unread?: boolean }
+      const q = app.db('notifications').whereIn('recipient', recipients)
+      if (unread === true) q.whereNull('read_at')
+      if (unread === false) q.whereNotNull('read_at')
+      const rows = await q.orderBy('created_at', 'desc').limit(limit ?? 50)
+      return rows.map((n: any) => ({ id: n.id, caseId: n.case_id, kind: n.kind, message: n.message, recipient: n.recipient, createdAt: n.created_at, readAt: n.read_at ?? null }))
     },
   )
 }
