@@ -72,7 +72,8 @@ function regions() {
   return regionsP
 }
 
-export function filterBar(current: Filters, apply: (f: Filters) => void) {
+/** `extra`: a page's own controls (the case list's status and overdue), placed before the button. */
+export function filterBar(current: Filters, apply: (f: Filters) => void, extra: HTMLElement[] = []) {
   const text = h('input', { type: 'search', name: 'q', value: current.q ?? '', placeholder: t('编号、标题或描述', 'number, title or text'), 'aria-label': t('搜索', 'Search'), 'data-testid': 'filter-q' })
   const category = h('select', { name: 'category', 'aria-label': t('类别', 'Category'), 'data-testid': 'filter-category' }, h('option', { value: '' }, t('全部类别', 'Any category')))
   const region = h('select', { name: 'region', 'aria-label': t('区域', 'Region'), 'data-testid': 'filter-region' }, h('option', { value: '' }, t('全部区域', 'Anywhere')))
@@ -114,6 +115,7 @@ export function filterBar(current: Filters, apply: (f: Filters) => void) {
     procedure,
     channel,
     h('span', { class: 'dates' }, from, h('span', { 'aria-hidden': 'true' }, '–'), to),
+    ...extra,
     h('button', { type: 'submit', class: 'primary', 'data-testid': 'filter-apply' }, t('筛选', 'Filter')),
     Object.keys(current).length ? h('button', { type: 'button', onclick: () => apply({}) }, t('清除', 'Clear')) : null,
     saved,
