@@ -15,7 +15,7 @@ export default fp(
     const open311 = new Open311Service(app)
     await app.register(keyRoutes, { keys })
     // Not wrapped in fastify-plugin: its error format and form parser stay with its routes.
-    await app.register(georeportRoutes, { open311, keys })
+    await app.register(georeportRoutes, { prefix: '/open311/v2', open311, keys })
   },
   { name: 'open311', dependencies: ['cases', 'org'] },
 )

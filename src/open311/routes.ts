@@ -29,7 +29,6 @@ declare module 'fastify' {
 
 /** Requests per minute per address for reads without an api_key. */
 export const ANONYMOUS_RATE_LIMIT = 120
-const PREFIX = '/open311/v2'
 
 type Format = 'json' | 'xml'
 
@@ -67,13 +66,17 @@ function errorHandler(err: FastifyError | HttpError, request: FastifyRequest, re
 }
 
 /**
- * GeoReport v2 under /open311/v2 (src/open311/README.md). Encapsulated: the form parser, the
- * error format and the api_key hook apply to these routes only.
+ * GeoReport v2, registered under the prefix /open311/v2 (src/open311/README.md). Encapsulated:
+ * the form parser, the error format, the api_key hook and the rate limit apply to these routes only.
  */
 export default async function georeportRoutes(app: FastifyInstance, opts: { open311: Open311Service; keys: Open311Keys }) {
   const { open311, keys } = opts
   registerFormParser(app, 16 * 1024)
   app.setErrorHandler(errorHandler)
+  // A path under /open311/v2 that is no endpoint answers in the standard's format too.
+  app.setNotFoundHandler((request, reply) =>
+    errorHandler(new HttpError(404, 'not_found', `没有此路径 / no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  )
   app.decorateRequest('open311Client', null)
 
   // The key is checked wherever it is given (query or body), before the route's schema, so
@@ -101,7 +104,7 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   const tags = ['open311']
 
   app.get(
-    `${PREFIX}/services.:format`,
+    `/services.:format`,
     {
       schema: { tags, summary: '服务类型（类别树的末级）/ service list (the category tree’s leaves)', params: formatOnlyParams, querystring: readQuery, response: { 200: { type: 'array', items: serviceSchema }, ...errors } },
     },
@@ -115,7 +118,7 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   )
 
   app.get(
-    `${PREFIX}/services/:service_code.:format`,
+    `/services/:service_code.:format`,
     {
       schema: { tags, summary: '服务定义（属性）/ service definition (attributes)', params: serviceParams, querystring: readQuery, response: { 200: definitionSchema, ...errors } },
     },
@@ -127,7 +130,7 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   )
 
   app.post(
-    `${PREFIX}/requests.:format`,
+    `/requests.:format`,
     {
       bodyLimit: 16 * 1024,
       schema: {
@@ -149,7 +152,7 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   )
 
   app.get(
-    `${PREFIX}/requests.:format`,
+    `/requests.:format`,
     {
       schema: {
         tags,
@@ -168,7 +171,7 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   )
 
   app.get(
-    `${PREFIX}/requests/:service_request_id.:format`,
+    `/requests/:service_request_id.:format`,
     {
       schema: { tags, summary: '一个服务请求 / one service request', params: requestParams, querystring: readQuery, response: { 200: { type: 'array', items: requestSchema }, ...errors } },
     },
@@ -180,7 +183,7 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   )
 
   app.get(
-    `${PREFIX}/tokens/:token.:format`,
+    `/tokens/:token.:format`,
     {
       schema: { tags, summary: '由 token 查服务请求编号 / the service request id of a token', params: tokenParams, querystring: readQuery, response: { 200: tokenAnswerSchema, ...errors } },
     },

@@ -94,9 +94,10 @@ export class Open311Service {
 
   /**
    * `jurisdiction_id` is the code of a city or county region. Without one: the client's own
-   * jurisdiction, else the one top region (the city) when there is exactly one.
+   * jurisdiction, else the one top region (the city) when there is exactly one. A key bound to a
+   * jurisdiction submits to it alone (403 elsewhere).
    */
-  async jurisdiction(code: string | undefined, client?: Open311Client | null): Promise<Jurisdiction> {
+  async jurisdiction(code: string | undefined, client?: Open311Client | null, opts: { submitting?: boolean } = {}): Promise<Jurisdiction> {
     const wanted = code ?? client?.jurisdiction ?? undefined
     if (wanted === undefined) {
       const roots = await this.db('regions').whereNull('parent_code').orderBy('code').limit(2).select('code', 'path', 'level', 'name')
@@ -105,7 +106,8 @@ export class Open311Service {
     }
     const row = await this.db('regions').where({ code: wanted }).first('code', 'path', 'level', 'name')
     if (!row || !['city', 'county'].includes(row.level)) throw notFound(`管辖区 ${wanted} / jurisdiction_id`)
-    if (client?.jurisdiction && client.jurisdiction !== row.code) throw forbidden(`此 API 密钥只能用于 ${client.jurisdiction} / this api_key is for jurisdiction ${client.jurisdiction} only`)
+    // A key bound to a county files requests there only; reading is public anyway.
+    if (opts.submitting && client?.jurisdiction && client.jurisdiction !== row.code) throw forbidden(`此 API 密钥只能用于 ${client.jurisdiction} / this api_key is for jurisdiction ${client.jurisdiction} only`)
     return row
   }
 
@@ -217,7 +219,7 @@ export class Open311Service {
    * An `Idempotency-Key` works as on the citizens' form, per client key.
    */
   async submit(client: Open311Client, body: SubmitBody, idempotencyKey: string | undefined) {
-    const j = await this.jurisdiction(body.jurisdiction_id, client)
+    const j = await this.jurisdiction(body.jurisdiction_id, client, { submitting: true })
     const hasPoint = body.lat !== undefined || body.long !== undefined
     if (hasPoint && (body.lat === undefined || body.long === undefined)) throw badRequest('lat 与 long 须同时提供 / lat and long go together', [{ path: body.lat === undefined ? 'lat' : 'long' }])
     if (!hasPoint && !body.address_string?.trim() && !body.address_id?.trim()) {
