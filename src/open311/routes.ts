@@ -137,6 +137,8 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
         tags,
         summary: '提交服务请求（成为案件；可匿名；需 api_key）/ submit a service request (becomes a case; anonymous allowed; api_key required)',
         params: formatOnlyParams,
+        // Some clients put api_key and jurisdiction_id in the URL of the POST, as the swagger lists them.
+        querystring: readQuery,
         headers: idempotencyKeyHeader,
         body: submitBody,
         response: { 200: submitAnswerSchema, ...errors },
@@ -145,7 +147,9 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
     async (request, reply) => {
       const { format } = request.params as { format: Format }
       if (!request.open311Client) throw forbidden('需要 api_key / api_key is required')
-      const done = await open311.submit(request.open311Client, request.body as SubmitBody, request.headers['idempotency-key'] as string | undefined)
+      const body = request.body as SubmitBody
+      const { jurisdiction_id } = request.query as { jurisdiction_id?: string }
+      const done = await open311.submit(request.open311Client, { ...body, jurisdiction_id: body.jurisdiction_id ?? jurisdiction_id }, request.headers['idempotency-key'] as string | undefined)
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       return send(reply, format, 'service_requests', done.answer)
     },

@@ -269,6 +269,10 @@ t.test(`Idempotency-Key on the Open311 POST answers the first request again (${d
   // A JSON body is taken as well as a form.
   const json = await app.inject({ method: 'POST', url: `${V2}/requests.json`, payload: { api_key: 'demo', service_code: 'other', lat: 39.7, long: 117 } })
   t.equal(json.statusCode, 200, 'a JSON body')
+  // api_key and jurisdiction_id in the URL, as the swagger lists them for the POST.
+  const inUrl = await app.inject({ method: 'POST', url: `${V2}/requests.json?api_key=demo&jurisdiction_id=guangyang`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ service_code: 'other', address_string: '新源里' }) })
+  t.equal(inUrl.statusCode, 200, 'the key and jurisdiction in the query')
+  t.match(inUrl.json()[0].service_request_id, /^GY/, 'a Guangyang case')
 })
 
 t.test(`outside demo mode the key demo is refused (${db})`, async (t) => {
