@@ -17,7 +17,7 @@ import { openTasksWithRole, platformModel } from './markers.js'
 
 export const CHANNELS = [
   'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
-  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'other',
+  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'open311', 'other',
 ] as const
 export const STATUSES = ['received', 'dispatched', 'in_progress', 'awaiting_evaluation', 'closed'] as const
 export const URGENCIES = ['normal', 'urgent', 'emergency'] as const
