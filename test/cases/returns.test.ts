@@ -66,8 +66,11 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   const notes = (await call(app, 'urban-officer', 'GET', '/api/notifications')).body
   const note = notes.find((n: any) => n.kind === 'return_rejected' && n.caseId === c.id)
   t.ok(note, 'the unit is told')
-  t.ok(note.message.includes('路灯由城管局负责维护，请签收办理'), 'with the reason, verbatim')
-  t.match(note, { key: 'notification.return_rejected', params: { caseNo: c.caseNo }, text: '路灯由城管局负责维护，请签收办理' }, 'as a key with the case number, the reason whole beside it')
+  t.match(note, { key: 'notification.return_rejected', params: { caseNo: c.caseNo } }, 'a sentence the UI translates, naming the case')
+  // The reason is the dispatcher's own text: it is not put into the notice's sentence but read, whole, from the case's returns.
+  const own = (await call(app, 'urban-officer', 'GET', `/api/cases/${c.id}/returns`)).body
+  t.equal(note.text, '路灯由城管局负责维护，请签收办理', 'and after it, whole, as the notice’s text')
+  t.equal(own[0]?.decisionReason, '路灯由城管局负责维护，请签收办理', 'the unit reads the reason verbatim')
   t.equal((await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${review.id}`)).body.case?.pendingReturn ?? null, null, 'no return is pending any more')
 
   // 4. The unit signs for it, then returns it while handling; the dispatcher rejects again → back to handling.

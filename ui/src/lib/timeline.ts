@@ -121,7 +121,7 @@ export function eventSentence(e: TimelineItem): string | null {
 }
 
 /** A person's own words under an event, labelled, never cut or translated. */
-function verbatim(type: string, data: any) {
+export function verbatim(type: string, data: any) {
   const said = eventText(type, data)
   if (!said) return null
   const label = isKey(`text.${said.field}`) ? tk(`text.${said.field}` as 'text.result', {}) : said.field
