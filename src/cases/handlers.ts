@@ -8,6 +8,7 @@ import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, isDuration, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
 import { unitProblem } from './dispatch-targets.js'
+import { writeNotices } from '../notify/outbox.js'
 
 /**
  * The `case.*` service-task handlers the procedures call. Each runs inside the engine step's
@@ -110,6 +111,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       data: { unit: target.code, level, by: chosen ? 'dispatcher' : 'rule', note: v.dispatchNote ?? null },
       public: true,
     })
+    // 办结告知: the citizen is told once that the matter was accepted (its first dispatch or sign-for).
+    await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return out
   })
 
@@ -118,7 +121,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const now = nowIso()
     await update(ctx.trx, row.id, { responded_at: row.responded_at ?? now, status: 'in_progress' })
     const reply = str(ctx.variables.firstReply)
-    await event(ctx, row, 'signed_for', { from: row.status, to: 'in_progress', message: reply ? `已签收：${reply} / signed for` : '已签收，正在办理 / signed for, in progress', public: true })
+    await event(ctx, row, 'signed_for', { from: row.status, to: 'in_progress', message: reply ? `已签收：${reply} / signed for` : '已签收，正在办理 / signed for, in progress', data: { reply }, public: true })
+    await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return { signOutcome: null }
   })
 
@@ -160,7 +164,14 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const evaluationDue = addDuration(new Date(), await evaluationPeriod(ctx.trx, row.tenant))
     await update(ctx.trx, row.id, { status: 'awaiting_evaluation' })
     const result = str(ctx.variables.result)
-    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', message: `办理结果 / result: ${result ?? '已办结 / resolved'}`, data: { evaluationDue }, public: true })
+    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', message: `办理结果 / result: ${result ?? '已办结 / resolved'}`, data: { evaluationDue, result }, public: true })
+    // The result now; a reminder to evaluate a day before the period ends (half-way through a
+    // shorter period), written now so it cannot be lost, delivered when due and dropped by the
+    // worker if the citizen has evaluated by then.
+    await writeNotices(ctx.trx, row, 'result', { result, evaluationDue })
+    const left = new Date(evaluationDue).getTime() - Date.now()
+    const remindAt = new Date(new Date(evaluationDue).getTime() - Math.min(86400e3, left / 2)).toISOString()
+    await writeNotices(ctx.trx, row, 'evaluation_due', { evaluationDue }, { notBefore: remindAt })
     return { evaluationDue }
   })
 
@@ -318,6 +329,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     for (const c of codes) await chosenUnit(ctx.trx, row, c)
     await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
     await event(ctx, row, 'joint_organised', { to: lead.code, message: `牵头单位 ${lead.name}，协办单位 ${codes.join('、')} / lead ${lead.code}, co-organisers ${codes.join(', ')}`, data: { lead: lead.code, coUnits: codes }, public: true })
+    await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
   })
 

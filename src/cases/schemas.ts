@@ -144,9 +144,20 @@ export const trackSchema = {
     closedAt: nullableString,
     awaitingEvaluation: { type: 'boolean' },
     evaluation: { type: ['object', 'null'], properties: { resolved: { type: 'boolean' }, satisfaction: nullableString, evaluatedAt: nullableString } },
+    result: nullableString,
+    /** Set when the case was linked as a duplicate: it follows this main case. */
+    duplicateOf: { type: ['object', 'null'], properties: { caseNo: { type: 'string' } } },
     timeline: {
       type: 'array',
-      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString } },
+      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString, caseNo: { type: 'string' } } },
+    },
+    /** What the citizen was told (办结告知): message key + params, and the bilingual text. */
+    notices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { at: { type: 'string' }, kind: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, text: { type: 'string' }, delivered: { type: 'boolean' } },
+      },
     },
   },
 } as const

@@ -13,6 +13,7 @@ import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
 import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
 import { openTasksWithRole, platformModel } from './markers.js'
+import { noticesOfCase } from '../notify/outbox.js'
 
 export const CHANNELS = [
   'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
@@ -68,6 +69,12 @@ export interface CaseRow {
   result: string | null
   dispatcher_group: string | null
   revision: number
+  /** The main case this one was linked to as a duplicate (重复件); it then follows that case. */
+  duplicate_of?: string | null
+  excluded_at?: string | null
+  /** The recurring problem (共性问题) the case was placed in, and when it was placed. */
+  cluster_id?: string | null
+  clustered_at?: string | null
 }
 
 /**
@@ -631,27 +638,41 @@ export class CaseService {
     return row!
   }
 
+  /**
+   * The citizen's view. A case linked as a duplicate follows its main case: status, dates,
+   * result and evaluation are the main case's, and the timeline is its own events up to the
+   * link followed by the main case's public events (no personal data either way).
+   */
   async track(caseNo: string, code: string | undefined) {
     const row = await this.byTrackingCode(caseNo, code)
-    const events = await this.db('case_events').where({ case_id: row.id, public: true }).orderBy([{ column: 'at' }, { column: 'id' }])
-    const cat = await this.db('categories').where({ code: row.category }).first('name', 'name_en')
+    const main: CaseRow | null = row.duplicate_of ? ((await this.db('cases').where({ id: row.duplicate_of }).first()) ?? null) : null
+    const shown = main ?? row
+    const events = await this.db('case_events')
+      .whereIn('case_id', main ? [row.id, main.id] : [row.id])
+      .where({ public: true })
+      .orderBy([{ column: 'at' }, { column: 'id' }])
+    const cat = await this.db('categories').where({ code: shown.category }).first('name', 'name_en')
     const evalTask = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', this.db))[0]
+    const finished = shown.status === 'awaiting_evaluation' || shown.status === 'closed'
     return {
       caseNo: row.case_no,
-      status: row.status,
-      statusName: STATUS_NAMES[row.status] ?? row.status,
+      status: shown.status,
+      statusName: STATUS_NAMES[shown.status] ?? shown.status,
       title: row.title,
-      category: row.category,
+      category: shown.category,
       categoryName: cat ? `${cat.name} / ${cat.name_en}` : null,
-      procedure: row.procedure,
+      procedure: shown.procedure,
       createdAt: row.created_at,
-      responseDueAt: row.response_due_at,
-      resolveDueAt: row.resolve_due_at,
-      respondedAt: row.responded_at,
-      closedAt: row.closed_at,
+      responseDueAt: shown.response_due_at,
+      resolveDueAt: shown.resolve_due_at,
+      respondedAt: shown.responded_at,
+      closedAt: shown.closed_at,
       awaitingEvaluation: !!evalTask,
-      evaluation: row.evaluated_at ? { resolved: bool(row.eval_resolved), satisfaction: row.eval_satisfaction, evaluatedAt: row.evaluated_at } : null,
-      timeline: events.map((e: any) => ({ at: e.at, type: e.type, status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null, message: e.message })),
+      evaluation: shown.evaluated_at ? { resolved: bool(shown.eval_resolved), satisfaction: shown.eval_satisfaction, evaluatedAt: shown.evaluated_at } : null,
+      result: finished ? shown.result : null,
+      duplicateOf: main ? { caseNo: main.case_no } : null,
+      timeline: events.map((e: any) => ({ at: e.at, type: e.type, status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null, message: e.message, ...(main && { caseNo: e.case_id === main.id ? main.case_no : row.case_no }) })),
+      notices: await noticesOfCase(this.db, row.id),
     }
   }
 
