@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
+import { Duplicates } from './duplicates.js'
 import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
@@ -72,7 +73,7 @@ export default fp(
       return [...(returnable ? ['return'] : []), ...(extension ? ['extension'] : [])]
     })
 
-    await app.register(caseRoutes, { cases })
+    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases) })
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

@@ -5,6 +5,7 @@ import { conflict, forbidden, unprocessable } from '../lib/errors.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
+import type { Duplicates } from './duplicates.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
@@ -14,6 +15,8 @@ import {
   caseListQuery,
   caseSchema,
   categorySchema,
+  duplicateBody,
+  similarSchema,
   errorRef,
   evaluationBody,
   extensionBody,
@@ -45,8 +48,9 @@ const ruleView = (r: RuleRow) => ({
   updatedBy: r.updated_by,
 })
 
-export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService; duplicates: Duplicates }) {
   const cases = opts.cases
+  const duplicates = opts.duplicates
   const keys = new IdempotencyStore(app.db)
 
   // ── citizens (no login) ─────────────────────────────────────────────────────
@@ -150,7 +154,14 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     {
       preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler'),
       bodyLimit: 64 * 1024,
-      schema: { tags: ['cases'], summary: '登记案件（任一渠道）/ register a case from any channel', security: bearer, headers: idempotencyKeyHeader, body: intakeBody, response: { 201: caseSchema, 403: errorRef, 422: errorRef } },
+      schema: {
+        tags: ['cases'],
+        summary: '登记案件（任一渠道），附相似案件 / register a case from any channel, with similar cases',
+        security: bearer,
+        headers: idempotencyKeyHeader,
+        body: intakeBody,
+        response: { 201: { ...caseSchema, properties: { ...caseSchema.properties, similar: { type: 'array', items: similarSchema } } }, 403: errorRef, 422: errorRef },
+      },
     },
     async (request, reply) => {
       const done = await keys.run(
@@ -159,7 +170,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         (hooks) => cases.intake(request.body as IntakeInput, { actor: request.actor, hooks }),
       )
       if (done.replayed) reply.header('idempotent-replayed', 'true')
-      return reply.status(201).send(await cases.receipt(request.actor, done.caseId))
+      // 重复件: the open or recent cases this one may repeat, among those the registrar sees.
+      const row = await app.db('cases').where({ id: done.caseId }).first()
+      return reply.status(201).send({ ...(await cases.receipt(request.actor, done.caseId)), similar: await duplicates.similar(request.actor, row) })
     },
   )
 
@@ -217,6 +230,46 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => cases.diagram(request.actor, (request.params as { id: string }).id),
+  )
+
+  app.get(
+    '/api/cases/:id/similar',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '相似案件（可能的重复件）/ similar cases: possible duplicates',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: similarSchema } } }, 404: errorRef },
+      },
+    },
+    async (request) => {
+      const row = await cases.visible(request.actor, (request.params as { id: string }).id)
+      return { items: await duplicates.similar(request.actor, row) }
+    },
+  )
+
+  app.post(
+    '/api/cases/:id/duplicate-of',
+    {
+      preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler', 'leader', 'supervisor'),
+      bodyLimit: 8 * 1024,
+      schema: {
+        tags: ['cases'],
+        summary: '关联为重复件：本案程序结束，随主案件办理 / link as a duplicate: the case follows its main case',
+        security: bearer,
+        params: idParams,
+        body: duplicateBody,
+        response: { 200: caseSchema, 403: errorRef, 404: errorRef, 409: errorRef, 422: errorRef },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const body = request.body as { mainCaseId: string; note?: string }
+      await duplicates.link(request.actor, id, body.mainCaseId, body.note ?? null)
+      return cases.receipt(request.actor, id)
+    },
   )
 
   app.post(

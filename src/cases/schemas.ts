@@ -77,6 +77,10 @@ export const caseSchema = {
     createdAt: { type: 'string' },
     closedAt: nullableString,
     overdue: { type: 'boolean' },
+    /** The main case's id when this one was linked as a duplicate (重复件). */
+    duplicateOf: nullableString,
+    /** The recurring problem (共性问题) the case belongs to. */
+    clusterId: nullableString,
     result: nullableString,
     instanceId: nullableString,
     evaluation: {
@@ -244,4 +248,29 @@ export const returnBody = {
   required: ['reason'],
   additionalProperties: false,
   properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+} as const
+
+/** A similar case (src/cases/similar.ts): the parts of its score, each 0..1. */
+export const similarSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseNo: { type: 'string' },
+    title: nullableString,
+    status: { type: 'string' },
+    category: { type: 'string' },
+    regionCode: { type: 'string' },
+    createdAt: { type: 'string' },
+    score: { type: 'number' },
+    text: { type: 'number' },
+    place: { type: 'number' },
+    categoryMatch: { type: 'number' },
+  },
+} as const
+
+export const duplicateBody = {
+  type: 'object',
+  required: ['mainCaseId'],
+  additionalProperties: false,
+  properties: { mainCaseId: { type: 'string', minLength: 1, maxLength: 64 }, note: { type: 'string', maxLength: 1000 } },
 } as const

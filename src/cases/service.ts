@@ -443,6 +443,8 @@ export class CaseService {
         ? { resolved: row.eval_resolved == null ? null : bool(row.eval_resolved), satisfaction: row.eval_satisfaction, comment: row.eval_comment, evaluatedAt: row.evaluated_at }
         : null,
       evaluationExpiredAt: row.evaluation_expired_at ?? null,
+      duplicateOf: row.duplicate_of ?? null,
+      clusterId: row.cluster_id ?? null,
     }
   }
 

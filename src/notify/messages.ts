@@ -31,7 +31,9 @@ export function noticeText(kind: NoticeKind, p: NoticeParams): string {
     case 'accepted':
       return `您反映的问题 ${p.caseNo}${via} 已受理，正在办理。/ Your petition ${p.caseNo}${viaEn} has been accepted and is being handled.`
     case 'result':
-      return `您反映的问题 ${p.caseNo}${via} 已办理：${p.result ?? '已办结'}。请在 ${day(p.evaluationDue)} 前评价。/ Your petition ${p.caseNo}${viaEn} has been handled: ${p.result ?? 'resolved'}. Please evaluate it by ${day(p.evaluationDue)}.`
+      return p.evaluationDue
+        ? `您反映的问题 ${p.caseNo}${via} 已办理：${p.result ?? '已办结'}。请在 ${day(p.evaluationDue)} 前评价。/ Your petition ${p.caseNo}${viaEn} has been handled: ${p.result ?? 'resolved'}. Please evaluate it by ${day(p.evaluationDue)}.`
+        : `您反映的问题 ${p.caseNo}${via} 已办理：${p.result ?? '已办结'}。/ Your petition ${p.caseNo}${viaEn} has been handled: ${p.result ?? 'resolved'}.`
     case 'evaluation_due':
       return `请在 ${day(p.evaluationDue)} 前对 ${p.caseNo}${via} 的办理结果进行评价。/ Please evaluate the result of ${p.caseNo}${viaEn} by ${day(p.evaluationDue)}.`
     case 'duplicate_linked':

@@ -37,8 +37,9 @@ export interface NoticeRow {
  * Writes the notices of one case event into the outbox, in the caller's transaction (the
  * engine step's `ctx.trx`): the notice exists exactly when the event commits. The citizen of
  * every case linked to this one as a duplicate is told too (they follow this case).
- * `opts.once`: skip a citizen who already has a notice of this kind about this case
- * (acceptance is told once, whether by the first dispatch or the sign-for).
+ * `opts.once`: skip a citizen who already has a notice of this kind (acceptance is told once,
+ * whether by the first dispatch or the sign-for, and not again to a duplicate's citizen when
+ * the main case is signed for).
  * `opts.notBefore`: deliver no earlier than this (the evaluation reminder).
  */
 export async function writeNotices(
@@ -54,7 +55,7 @@ export async function writeNotices(
   const now = nowIso()
   const rows = []
   for (const r of recipients) {
-    if (opts.once && (await trx('citizen_notices').where({ case_id: r.id, about_case_id: about.id, kind }).first('id'))) continue
+    if (opts.once && (await trx('citizen_notices').where({ case_id: r.id, kind }).first('id'))) continue
     const p: NoticeParams = { ...params, caseNo: r.case_no, mainCaseNo: r.id === about.id ? null : about.case_no }
     rows.push({
       id: randomUUID(),
@@ -82,7 +83,7 @@ export async function writeNotice(trx: Db | Trx, to: NoticeCase, kind: NoticeKin
   await trx('citizen_notices').insert({
     id: randomUUID(),
     case_id: to.id,
-    about_case_id: to.id,
+    about_case_id: to.duplicate_of ?? to.id,
     tenant: to.tenant ?? null,
     kind,
     channel: to.channel,

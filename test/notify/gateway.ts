@@ -11,6 +11,10 @@ export interface Gateway {
   port: number
   mode: 'ok' | 'down' | 'hold'
   requests: { key: string; body: any }[]
+  /** Keys of the requests the gateway accepted (answered 200, or took and held). */
+  accepted: string[]
+  /** Delay before answering, to keep deliveries in flight (two nodes racing). */
+  delayMs: number
   /** Distinct keys received, and how many times each. */
   perKey(): Map<string, number>
   releaseHeld(): void
@@ -24,6 +28,8 @@ export async function startGateway(port = 0): Promise<Gateway> {
     port: 0,
     mode: 'ok',
     requests: [],
+    accepted: [],
+    delayMs: 0,
     perKey() {
       const m = new Map<string, number>()
       for (const r of gw.requests) m.set(r.key, (m.get(r.key) ?? 0) + 1)
@@ -42,10 +48,12 @@ export async function startGateway(port = 0): Promise<Gateway> {
     let body = ''
     req.on('data', (d) => (body += d))
     req.on('end', () => {
-      gw.requests.push({ key: String(req.headers['idempotency-key'] ?? ''), body: JSON.parse(body || 'null') })
+      const key = String(req.headers['idempotency-key'] ?? '')
+      gw.requests.push({ key, body: JSON.parse(body || 'null') })
       if (gw.mode === 'down') return void res.writeHead(503).end('down')
+      gw.accepted.push(key)
       if (gw.mode === 'hold') return void held.push(res)
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}')
+      setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}'), gw.delayMs)
     })
   })
   await new Promise<void>((r) => server.listen(port, '127.0.0.1', () => r()))
