@@ -55,8 +55,12 @@ export async function writeNotices(
   const now = nowIso()
   const rows = []
   for (const r of recipients) {
+    const duplicate = r.id !== about.id
+    // A duplicate's citizen has no evaluation of their own to give (their procedure ended at
+    // the link): they are told the result, not asked to evaluate it.
+    if (duplicate && kind === 'evaluation_due') continue
     if (opts.once && (await trx('citizen_notices').where({ case_id: r.id, kind }).first('id'))) continue
-    const p: NoticeParams = { ...params, caseNo: r.case_no, mainCaseNo: r.id === about.id ? null : about.case_no }
+    const p: NoticeParams = duplicate ? { ...params, evaluationDue: null, caseNo: r.case_no, mainCaseNo: about.case_no } : { ...params, caseNo: r.case_no, mainCaseNo: null }
     rows.push({
       id: randomUUID(),
       case_id: r.id,

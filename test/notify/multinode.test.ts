@@ -26,7 +26,7 @@ t.test('two nodes, one outbox: each notice sent once', { skip: onPostgres ? fals
   nodes.push(await startServer({ name: 'notify-b', env }))
   const [a, b] = nodes
   const token = (await api(a.base, 'POST', '/api/auth/login', undefined, { username: 'dispatcher', password: 'demo' })).json.token
-  const N = 24
+  const N = 12
   for (let i = 0; i < N; i++) {
     const r = await api((i % 2 ? a : b).base, 'POST', '/api/cases', token, {
       channel: 'hotline',
