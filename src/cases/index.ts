@@ -2,6 +2,8 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
 import { Duplicates } from './duplicates.js'
+import { Clusters } from './clusters.js'
+import clusterRoutes from './cluster-routes.js'
 import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
@@ -73,7 +75,9 @@ export default fp(
       return [...(returnable ? ['return'] : []), ...(extension ? ['extension'] : [])]
     })
 
-    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases) })
+    const clusters = new Clusters(app, cases)
+    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases), clusters })
+    await app.register(clusterRoutes, { clusters })
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

@@ -6,6 +6,7 @@ import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
 import type { Duplicates } from './duplicates.js'
+import type { Clusters } from './clusters.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
@@ -48,10 +49,21 @@ const ruleView = (r: RuleRow) => ({
   updatedBy: r.updated_by,
 })
 
-export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService; duplicates: Duplicates }) {
+export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService; duplicates: Duplicates; clusters: Clusters }) {
   const cases = opts.cases
   const duplicates = opts.duplicates
   const keys = new IdempotencyStore(app.db)
+  /**
+   * Places the new case (and any left over) in the recurring problems, after the intake has
+   * committed: a failure here must not fail the intake; the next run places what was left.
+   */
+  const placeNew = async () => {
+    try {
+      await opts.clusters.catchUp(50)
+    } catch (err) {
+      app.log.warn({ err }, 'placing cases in clusters failed; retried at the next intake or listing')
+    }
+  }
 
   // ── citizens (no login) ─────────────────────────────────────────────────────
 
@@ -96,6 +108,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         (row) => ({ caseNo: row.case_no, trackingCode: row.tracking_code }),
         (hooks) => cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null, hooks }),
       )
+      await placeNew()
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       return reply.status(201).send(done.answer)
     },
@@ -169,6 +182,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         (row) => ({ id: row.id, caseNo: row.case_no }),
         (hooks) => cases.intake(request.body as IntakeInput, { actor: request.actor, hooks }),
       )
+      await placeNew()
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       // 重复件: the open or recent cases this one may repeat, among those the registrar sees.
       const row = await app.db('cases').where({ id: done.caseId }).first()

@@ -189,7 +189,7 @@ export class CaseService {
    * Creates a case and starts its procedure: the case row, its number, the process instance
    * and the first tasks commit in one transaction.
    */
-  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks }): Promise<CaseRow> {
+  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
     if (!region) throw unprocessable(`区域 ${input.regionCode} 不存在 / unknown region`)
     if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
@@ -210,6 +210,8 @@ export class CaseService {
       const regions = await ancestry(trx, region.path)
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
+      // A root-cause case made of a recurring problem is handled jointly whatever the rule says.
+      if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
       // centre's dispatcher decides instead, and the event says which unit the rule named.
       const unstaffed = r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null

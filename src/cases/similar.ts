@@ -36,7 +36,7 @@ export interface Similarity {
 
 /** Weights of the three parts, and what counts as similar. Calibrated on bench/data/petitions.json. */
 export const WEIGHTS = { text: 0.6, place: 0.25, category: 0.15 }
-export const SUGGEST = { minScore: 0.5, minText: 0.2 }
+export const SUGGEST = { minScore: 0.4, minText: 0.05, minPlace: 0.7 }
 /** How far apart in time a re-report may be, and how long after closing a case is still "recent". */
 export const WINDOW_DAYS = 60
 export const CLOSED_RECENT_DAYS = 30
@@ -45,11 +45,29 @@ const MAX_CANDIDATES = 500
 // Whitespace, ASCII and CJK punctuation, full-width forms' punctuation: not content.
 const NOISE = /[\s\p{P}\p{S}]+/gu
 
-export function grams(text: string): Set<string> {
+function rawGrams(text: string): string[] {
   const chars = [...text.toLowerCase().replace(NOISE, '')]
-  const out = new Set<string>()
-  for (let i = 0; i + 1 < chars.length; i++) out.add(chars[i] + chars[i + 1])
-  if (chars.length === 1) out.add(chars[0])
+  const out: string[] = []
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1])
+  return out
+}
+
+/**
+ * The requests and complaints every petition ends with say nothing about which matter it is,
+ * and in short texts their bigrams outweighed the matter's own (a broken well cover and a dark
+ * street lamp, both "请尽快处理", came out similar). Their bigrams are left out.
+ */
+const BOILERPLATE = [
+  '请尽快处理', '尽快解决', '请帮忙解决', '请帮忙处理', '帮忙协调', '希望有关部门管一管', '请有关部门', '请相关部门', '相关部门',
+  '麻烦尽快派人来看看', '派人来看看', '谢谢', '盼复', '多次反映', '反映了好几次', '一直没人管', '没人管', '没有解决',
+  '请领导', '请政府', '希望政府', '严重影响', '影响生活', '很危险', '问题',
+]
+const STOP = new Set(BOILERPLATE.flatMap(rawGrams))
+
+export function grams(text: string): Set<string> {
+  const out = new Set(rawGrams(text).filter((g) => !STOP.has(g)))
+  const chars = [...text.replace(NOISE, '')]
+  if (chars.length === 1) out.add(chars[0].toLowerCase())
   return out
 }
 
@@ -118,7 +136,12 @@ export function similarity(a: Prepared, b: Prepared): Similarity {
   return { score: Math.round(score * 1000) / 1000, text: Math.round(text * 1000) / 1000, place, category }
 }
 
-export const isSuggested = (s: Similarity) => s.score >= SUGGEST.minScore && s.text >= SUGGEST.minText
+/**
+ * A duplicate is the same matter at the same place: the same village or grid, or within 500 m
+ * when both have coordinates (place ≥ minPlace). The same words elsewhere in the township are
+ * another matter (the labelled set has both kinds).
+ */
+export const isSuggested = (s: Similarity) => s.score >= SUGGEST.minScore && s.text >= SUGGEST.minText && s.place >= SUGGEST.minPlace
 
 /**
  * The candidates a case is compared with: its county's cases of the same township created within
