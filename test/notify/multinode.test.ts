@@ -22,8 +22,8 @@ t.test('two nodes, one outbox: each notice sent once', { skip: onPostgres ? fals
     await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
     await db.destroy()
   })
-  nodes.push(await startServer({ name: 'notify-a', env }))
-  nodes.push(await startServer({ name: 'notify-b', env }))
+  nodes.push(await startServer({ name: 'notify-a', env, timeoutMs: 240_000 }))
+  nodes.push(await startServer({ name: 'notify-b', env, timeoutMs: 240_000 }))
   const [a, b] = nodes
   const token = (await api(a.base, 'POST', '/api/auth/login', undefined, { username: 'dispatcher', password: 'demo' })).json.token
   const N = 12

@@ -33,7 +33,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   const gw = await startGateway()
   t.teardown(() => gw.close())
   const env = { ...serverDatabaseEnv(t, 'notify'), NOTIFY_WEBHOOK_URL: gw.url, NOTIFY_POLL_MS: '100', NOTIFY_LEASE_MS: '2000', NOTIFY_BACKOFF_MS: '300' }
-  let node = await startServer({ name: 'notify-node', env })
+  let node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   t.teardown(() => void node.child.kill('SIGKILL'))
   const token = async () => (await api(node.base, 'POST', '/api/auth/login', undefined, { username: 'dispatcher', password: 'demo' })).json.token
   const admin = async () => (await api(node.base, 'POST', '/api/auth/login', undefined, { username: 'admin', password: 'demo' })).json.token
@@ -49,7 +49,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   node.child.kill('SIGTERM')
   t.equal(await new Promise((r) => node.child.once('exit', r)), 0, 'graceful stop')
   gw.mode = 'ok'
-  node = await startServer({ name: 'notify-node', env })
+  node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   let adm = await admin()
   let box = await waitFor(() => outbox(adm), (b) => b.counts.sent === 3)
   t.same(box.counts, { sent: 3 }, 'all three delivered after the restart')
@@ -71,7 +71,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   gw.releaseHeld()
   const heldKey = gw.requests[gw.requests.length - 1].key
   gw.mode = 'ok'
-  node = await startServer({ name: 'notify-node', env })
+  node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   adm = await admin()
   box = await waitFor(() => outbox(adm), (b) => b.counts.sent === 4)
   t.same(box.counts, { sent: 4 }, 'the interrupted notice is delivered after the restart')
