@@ -676,7 +676,8 @@ export class CaseService {
       result: finished ? shown.result : null,
       duplicateOf: main ? { caseNo: main.case_no } : null,
       timeline: events.map((e: any) => ({ at: e.at, type: e.type, status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null, message: e.message, ...(main && { caseNo: e.case_id === main.id ? main.case_no : row.case_no }) })),
-      notices: await noticesOfCase(this.db, row.id),
+      // An undelivered evaluation reminder is moot once the case no longer awaits an evaluation.
+      notices: (await noticesOfCase(this.db, row.id)).filter((n) => n.kind !== 'evaluation_due' || n.delivered || shown.status === 'awaiting_evaluation'),
     }
   }
 
