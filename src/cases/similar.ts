@@ -155,21 +155,24 @@ export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string 
   const to = new Date(at + WINDOW_DAYS * 86400e3).toISOString()
   const closedSince = new Date(now.getTime() - CLOSED_RECENT_DAYS * 86400e3).toISOString()
   // The months of the window (China time, as `month` is stored): with the township's path range
-  // they let the (month, region_path, …) covering index (013) narrow the scan to the window.
-  // Without them SQLite walked the whole county's (tenant, month) entries: 2 s at 100k cases.
+  // they let the (month, region_path, …) covering index (013) narrow the scan to the township's
+  // window. Without them SQLite walked the whole county's entries: 2 s at 100k cases under load.
   const months: string[] = []
   for (let t = at - WINDOW_DAYS * 86400e3 + 8 * 3600e3; ; t += 86400e3 * 27) {
     const m = new Date(Math.min(t, at + WINDOW_DAYS * 86400e3 + 8 * 3600e3)).toISOString().slice(0, 7)
     if (!months.includes(m)) months.push(m)
     if (t >= at + WINDOW_DAYS * 86400e3 + 8 * 3600e3) break
   }
+  // No `tenant =`: the township path already fixes the county, and with it SQLite preferred the
+  // (tenant, month) index — every county row of the window — over the township's range.
   const q = db('cases')
     .whereIn('cases.month', months)
-    .where('cases.tenant', row.tenant)
     .where('cases.created_at', '>=', from)
     .where('cases.created_at', '<=', to)
     .whereNot('cases.id', row.id)
-    .whereNull('cases.duplicate_of')
+    // Written so no index is used for it: as `IS NULL` SQLite chose the duplicate_of index,
+    // i.e. every case (duplicates are few).
+    .whereRaw("coalesce(cases.duplicate_of, '') = ''")
     .where((w) => w.whereNot('cases.status', 'closed').orWhere('cases.closed_at', '>=', closedSince))
     .orderBy('cases.created_at', 'desc')
     .limit(MAX_CANDIDATES)
