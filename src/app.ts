@@ -15,6 +15,7 @@ import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
 import metricsModule from './metrics/index.js'
+import bulletinModule from './bulletin/index.js'
 
 export interface BuildOptions {
   config: Config
@@ -58,6 +59,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(casesModule)
   if (opts.config.serveUi) await app.register(staticUi)
   await app.register(metricsModule)
+  await app.register(bulletinModule)
 
   return app
 }

@@ -1,0 +1,154 @@
+import { parseExpression } from 'feelin'
+import { evalFeel, expressionBody, feelSyntaxError } from '../engine/feel.js'
+import { badRequest } from '../lib/errors.js'
+import { emptyFacts, FACT_NAMES, FEEL_NAMES, type Facts } from './facts.js'
+
+/** A scoring item in force for a county (the city's list with the county's overrides). */
+export interface ScoringItem {
+  code: string
+  name: string
+  nameEn: string | null
+  appliesTo: 'township' | 'department' | 'both'
+  /** Points per count; negative for a penalty. */
+  points: number
+  /** A named fact (facts.ts) or a FEEL expression `=…` over the facts. */
+  count: string
+  enabled: boolean
+  /** Where the item in force comes from: the city's list, or a county's override / addition. */
+  source: 'city' | 'county'
+}
+
+/** One row of a layer as stored and as PUT: a county's row may leave fields to the city's item. */
+export interface ItemInput {
+  code: string
+  name?: string | null
+  nameEn?: string | null
+  appliesTo?: 'township' | 'department' | 'both' | null
+  points?: number | null
+  count?: string | null
+  enabled?: boolean | null
+}
+
+export const APPLIES_TO = ['township', 'department', 'both'] as const
+export const CODE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,39}$'
+
+const itemError = (code: string, index: number, field: string, zh: string, en: string) =>
+  badRequest(`计分项 ${code}：${zh} / scoring item ${code}: ${en}`, [{ field: `items[${index}].${field}`, item: code, message: en }])
+
+/** The identifiers a FEEL body reads; null when it does not parse. */
+function namesIn(body: string): string[] | null {
+  const names: string[] = []
+  try {
+    parseExpression(body, {}, undefined).iterate({
+      enter(node) {
+        if (node.type.isError) throw new Error('parse error')
+        // A function's own name (`abs(…)`) is a VariableName under a FunctionInvocation.
+        if (node.name === 'VariableName' && node.node.parent?.name !== 'FunctionInvocation') names.push(body.slice(node.from, node.to))
+      },
+    })
+  } catch {
+    return null
+  }
+  return names
+}
+
+/**
+ * A count's problem, or null when it is a named fact or a FEEL expression that parses, reads
+ * only facts and attributes, and gives a number or a boolean on sample cases.
+ */
+export function countProblem(count: string): { zh: string; en: string } | null {
+  if (FACT_NAMES.has(count)) return null
+  const body = expressionBody(count)
+  if (body == null) return { zh: `未知的计数项“${count}”（FEEL 表达式请以 = 开头）`, en: `unknown fact "${count}" (write a FEEL expression as =…)` }
+  const syntax = feelSyntaxError(body)
+  if (syntax) return { zh: `表达式有误：${syntax}`, en: `the expression does not parse: ${syntax}` }
+  const names = namesIn(body)
+  if (!names) return { zh: '表达式有误', en: 'the expression does not parse' }
+  // An unknown name would read as null and silently count nothing: refuse it when saved.
+  const unknown = [...new Set(names.filter((n) => !FEEL_NAMES.has(n)))]
+  if (unknown.length) return { zh: `表达式引用了未知的计数项：${unknown.join('、')}`, en: `the expression reads unknown names: ${unknown.join(', ')}` }
+  for (const sample of sampleFacts()) {
+    let v: unknown
+    try {
+      v = evalFeel(body, sample)
+    } catch (err) {
+      return { zh: `表达式无法求值：${(err as Error).message}`, en: `the expression fails: ${(err as Error).message}` }
+    }
+    if (v !== null && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
+      return { zh: '表达式须得出数字或真假值', en: 'the expression must give a number or true/false' }
+    }
+  }
+  return null
+}
+
+function sampleFacts(): Facts[] {
+  const none = emptyFacts()
+  const all = emptyFacts() as Record<string, unknown>
+  for (const k of Object.keys(all)) all[k] = typeof all[k] === 'boolean' ? true : typeof all[k] === 'number' ? 2 : 'x'
+  return [none, all as Facts]
+}
+
+/** How many times an item counts for one case at one unit (0 when its expression gives null/false). */
+export function countOf(item: Pick<ScoringItem, 'count'>, facts: Facts): number {
+  if (FACT_NAMES.has(item.count)) return Number((facts as Record<string, unknown>)[item.count] ?? 0)
+  const body = expressionBody(item.count)
+  if (body == null) return 0
+  let v: unknown
+  try {
+    v = evalFeel(body, facts)
+  } catch {
+    return 0
+  }
+  if (v === true) return 1
+  if (typeof v === 'number' && Number.isFinite(v)) return v
+  return 0
+}
+
+/**
+ * Checks one layer before it is stored. The city's items must be complete; a county's row
+ * either overrides the city's item of its code (any subset of fields) or adds a complete item.
+ */
+export function validateLayer(items: ItemInput[], city: Map<string, ItemInput> | null): void {
+  const seen = new Set<string>()
+  items.forEach((it, i) => {
+    const code = it.code
+    if (!new RegExp(CODE_PATTERN).test(code)) throw itemError(code, i, 'code', '代码须以字母开头，仅含字母、数字、下划线', 'the code must start with a letter and hold letters, digits, _')
+    if (seen.has(code)) throw itemError(code, i, 'code', '代码重复', 'the code appears twice')
+    seen.add(code)
+    const complete = city === null || !city.has(code)
+    if (complete) {
+      if (!it.name || !it.name.trim()) throw itemError(code, i, 'name', '缺少名称', 'a name is required')
+      if (it.points == null) throw itemError(code, i, 'points', '缺少分值', 'points are required')
+      if (!it.count) throw itemError(code, i, 'count', '缺少计数项', 'a count is required')
+      if (!it.appliesTo) throw itemError(code, i, 'appliesTo', '缺少适用对象', 'appliesTo is required')
+    }
+    if (it.name != null && !it.name.trim()) throw itemError(code, i, 'name', '名称不能为空', 'the name is empty')
+    if (it.points != null && (!Number.isFinite(it.points) || Math.abs(it.points) > 1000)) {
+      throw itemError(code, i, 'points', '分值须在 -1000 到 1000 之间', 'points must lie between -1000 and 1000')
+    }
+    if (it.count != null) {
+      const p = countProblem(it.count)
+      if (p) throw itemError(code, i, 'count', p.zh, p.en)
+    }
+  })
+}
+
+/** The city's list with a county's overrides applied, in the city's order, additions last. */
+export function mergeLayers(city: ItemInput[], county: ItemInput[]): ScoringItem[] {
+  const over = new Map(county.map((c) => [c.code, c]))
+  const out: ScoringItem[] = []
+  const full = (base: ItemInput, o: ItemInput | undefined): ScoringItem => ({
+    code: base.code,
+    name: o?.name ?? base.name ?? base.code,
+    nameEn: o?.nameEn ?? base.nameEn ?? null,
+    appliesTo: (o?.appliesTo ?? base.appliesTo ?? 'both') as ScoringItem['appliesTo'],
+    points: Number(o?.points ?? base.points ?? 0),
+    count: o?.count ?? base.count ?? base.code,
+    enabled: (o?.enabled ?? base.enabled ?? true) !== false,
+    source: o ? 'county' : 'city',
+  })
+  for (const c of city) out.push(full(c, over.get(c.code)))
+  const cityCodes = new Set(city.map((c) => c.code))
+  for (const c of county) if (!cityCodes.has(c.code)) out.push({ ...full(c, undefined), source: 'county' })
+  return out
+}
