@@ -308,7 +308,7 @@ export class BulletinService {
     const unitCodes = [...new Set(events.map((e) => e.unit))]
     const unitInfo = new Map<string, { department: boolean; township: string | null }>()
     for (let i = 0; i < unitCodes.length; i += 500) {
-      const us = await this.db('org_units').leftJoin('regions', 'regions.code', 'org_units.region').whereIn('org_units.code', unitCodes.slice(i, i + 500)).select('org_units.code', 'org_units.kind', 'regions.path')
+      const us = await this.db('org_units').leftJoin('regions', 'regions.code', 'org_units.region_code').whereIn('org_units.code', unitCodes.slice(i, i + 500)).select('org_units.code', 'org_units.kind', 'regions.path')
       for (const u of us) unitInfo.set(u.code, { department: DEPARTMENT_KINDS.has(u.kind), township: u.path ? segment(u.path, 3) : null })
     }
     for (const e of events) {
