@@ -181,12 +181,10 @@ export class BulletinService {
 
   /** Region and scope as the metrics routes resolve them; the county whose items apply. */
   private async scope(actor: Actor, regionCode: string | undefined) {
-    const { region, prefix } = await this.metrics.resolveRegion(actor, regionCode)
-    let full: Bulletin['region'] = null
-    if (region) {
-      const r = await this.db('regions').where({ code: region.code }).first('name_en')
-      full = { ...region, nameEn: r?.name_en ?? null }
-    }
+    const { prefix } = await this.metrics.resolveRegion(actor, regionCode)
+    // Without a region a county's staff get their county: name it, as the export's title does.
+    const r = prefix ? await this.db('regions').where({ path: prefix }).first('code', 'name', 'name_en', 'path') : null
+    const full: Bulletin['region'] = r ? { code: r.code, name: r.name, nameEn: r.name_en ?? null, path: r.path } : null
     const county = prefix ? segment(prefix, 2) : null
     return { region: full, prefix, county }
   }
