@@ -2,19 +2,7 @@ import t from 'tap'
 import ExcelJS from 'exceljs'
 import { login } from '../helper.js'
 import { insertCases } from '../metrics/fixtures.js'
-import { buildMetricsApp as build, seedMarch } from './fixtures.js'
-
-/** A sheet as objects keyed by its header row (row 2; row 1 is the title). */
-export function sheetRows(ws: ExcelJS.Worksheet): Record<string, any>[] {
-  const header = (ws.getRow(2).values as any[]).slice(1).map(String)
-  const out: Record<string, any>[] = []
-  ws.eachRow((row, n) => {
-    if (n <= 2) return
-    const v = (row.values as any[]).slice(1)
-    out.push(Object.fromEntries(header.map((h, i) => [h, v[i] ?? null])))
-  })
-  return out
-}
+import { buildMetricsApp as build, seedMarch, sheetRows } from './fixtures.js'
 
 t.test('the xlsx, read back with exceljs, gives the bulletin’s numbers', async (t) => {
   const app = await build(t)

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import type ExcelJS from 'exceljs'
 import { insertCases } from '../metrics/fixtures.js'
 
 export { buildMetricsApp } from '../metrics/fixtures.js'
@@ -68,3 +69,16 @@ export async function seedMarch(app: FastifyInstance): Promise<Record<string, st
 }
 
 export const itemOf = (unit: { items: { code: string; count: number; points: number }[] }, code: string) => unit.items.find((i) => i.code === code)
+
+/** A sheet as objects keyed by its header row (row 2; row 1 is the title). */
+export function sheetRows(ws: ExcelJS.Worksheet): Record<string, any>[] {
+  const header = (ws.getRow(2).values as any[]).slice(1).map(String)
+  const out: Record<string, any>[] = []
+  ws.eachRow((row, n) => {
+    if (n <= 2) return
+    const v = (row.values as any[]).slice(1)
+    out.push(Object.fromEntries(header.map((h, i) => [h, v[i] ?? null])))
+  })
+  return out
+}
+
