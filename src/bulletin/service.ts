@@ -55,9 +55,9 @@ export interface CaseLine {
 }
 
 type Counts = Parameters<typeof rateBlock>[0]
-const zero = (): Counts => ({ received: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, notEvaluated: 0, atOrBelowTownship: 0 })
+/** Adds one case's counts (every key the metrics module reports) into a unit's. */
 const add = (a: Counts, b: Counts) => {
-  for (const k of Object.keys(a) as (keyof Counts)[]) a[k] += b[k]
+  for (const k of Object.keys(b) as (keyof Counts)[]) a[k] = (a[k] ?? 0) + b[k]
 }
 
 interface CaseInfo {
@@ -224,6 +224,7 @@ export class BulletinService {
     //    case's own metric counts: MetricsService's aggregate grouped by case id, so the rate
     //    formulas are the metrics module's, not a copy.
     const perCase = new Map((await this.metrics.aggregate({ month, prefix }, 'id')).map((r) => [r.key as string, r.counts]))
+    const zero = await this.zero()
     const rows: Record<string, any>[] = await this.metrics.applyFilters(
       this.db('cases').select(...caseCols, 'channel', 'urgency', 'procedure', 'level', 'resolved_level', 'duplicate_of', 'response_due_at', 'responded_at', 'resolve_due_at', 'resolved_at', 'closed_at', 'eval_satisfaction', 'eval_resolved'),
       { month, prefix },
@@ -233,7 +234,7 @@ export class BulletinService {
     const rehandled = new Set((await rehandledQ).map((r: any) => r.id))
     for (const r of rows) {
       const info = infoOf(r)
-      const m = perCase.get(r.id) ?? zero()
+      const m = perCase.get(r.id) ?? zero
       const f = emptyFacts()
       f.received = true
       f.category = r.category ?? null
@@ -326,6 +327,15 @@ export class BulletinService {
     return units
   }
 
+  /**
+   * The metrics module's counts of no case: every key its rate block needs, all 0 (an empty
+   * aggregate), so a unit without cases gets the same block shape without a copy of the keys.
+   */
+  private async zero(): Promise<Counts> {
+    const [row] = await this.metrics.aggregate({ month: '0000-00' }, null)
+    return row.counts
+  }
+
   async bulletin(actor: Actor, month: string, regionCode?: string, asOf = nowIso()): Promise<Bulletin> {
     this.checkMonth(month)
     const { region, prefix, county } = await this.scope(actor, regionCode)
@@ -339,7 +349,8 @@ export class BulletinService {
     if (prefix) wherePrefix(this.db, townQ, 'path', prefix)
     for (const t of await townQ) if (!units.has(`township:${t.code}`)) units.set(`township:${t.code}`, { kind: 'township', key: t.code, cases: new Map() })
 
-    const overallCounts = zero()
+    const zero = await this.zero()
+    const overallCounts = { ...zero }
     let overallReceived = 0
     let overallExcluded = 0
     const seen = new Set<string>()
@@ -347,7 +358,7 @@ export class BulletinService {
       [...units.values()]
         .filter((u) => u.kind === kind)
         .map((u) => {
-          const counts = zero()
+          const counts = { ...zero }
           let received = 0
           let excluded = 0
           const scores = active.filter((i) => i.appliesTo === 'both' || i.appliesTo === kind).map((i) => ({ item: i, count: 0 }))
@@ -355,12 +366,14 @@ export class BulletinService {
             if (s.home) {
               received++
               if (s.info.excluded) excluded++
-              else if (s.metric) add(counts, s.metric)
+              // Excluded cases too: the metrics module keeps them in `received` and out of
+              // every rate (its `exclusions: apply`), so the bulletin's rates are its rates.
+              if (s.metric) add(counts, s.metric)
               if (!seen.has(s.info.id)) {
                 seen.add(s.info.id)
                 overallReceived++
                 if (s.info.excluded) overallExcluded++
-                else if (s.metric) add(overallCounts, s.metric)
+                if (s.metric) add(overallCounts, s.metric)
               }
             }
             for (const sc of scores) sc.count += countOf(sc.item, s.facts)

@@ -77,7 +77,7 @@ t.test('publishing freezes a month; the public page serves only published snapsh
   t.match(p, { month: '2024-03', region: { code: 'xianghe', name: '香河县' } })
   t.same(p.townships.map((u: any) => [u.rank, u.code, u.name, u.points]), [[1, 'xh-shuyang', '淑阳镇', 3], [2, 'xh-jiangxintun', '蒋辛屯镇', 0], [3, 'xh-anping', '安平镇', -8]])
   t.equal(p.townships[2].rates.responseRate, 1 / 3)
-  t.equal(p.overall.received, 4, 'the assessed cases (D excluded), frozen before LATE')
+  t.equal(p.overall.received, 5, 'A–E, frozen before LATE')
   // No cases, no people: neither case numbers, titles, nor who published.
   const body = res.body
   for (const s of ['停水', '水压', '"caseNo"', 'xianghe-admin', '管理员', 'published_by', 'publishedBy']) t.notOk(body.includes(s), `no ${s}`)
