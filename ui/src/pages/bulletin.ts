@@ -204,7 +204,7 @@ export async function bulletinPage(ctx: Ctx) {
       table(t('部门排名', 'Departments'), 'department', b.departments),
       h(
         'p',
-        { class: 'muted small' },
+        { class: 'muted small no-print' },
         t('点击单位名称或计数可查看相关案件。', 'Click a unit or a count for the cases behind it.'),
       ),
     )
@@ -231,7 +231,12 @@ export async function scoringItemsPage(ctx: Ctx) {
     const data = await get<{ county: string | null; items: Item[]; city: any[]; overrides: any[]; facts: { code: string; name: string; nameEn: string }[] }>(`/api/scoring-items${qs({ county: county || undefined })}`)
     if (!ctx.alive()) return
     const editingCounty = !!data.county
-    const layer: any[] = editingCounty ? data.overrides : data.city
+    // A county sees every city item as a row (empty fields inherit; the placeholders show the
+    // city's values), then its own additions.
+    const cityCodes = new Set(data.city.map((c) => c.code))
+    const layer: any[] = editingCounty
+      ? [...data.city.map((c) => data.overrides.find((o) => o.code === c.code) ?? { code: c.code }), ...data.overrides.filter((o) => !cityCodes.has(o.code))]
+      : data.city
     const inForce = new Map(data.items.map((i) => [i.code, i]))
     const tbody = h('tbody')
     const row = (it: any) => {
@@ -242,14 +247,14 @@ export async function scoringItemsPage(ctx: Ctx) {
       const tr = h(
         'tr',
         { 'data-code': it.code },
-        h('td', null, input('code', it.code, { required: true, size: 14 })),
+        h('td', null, input('code', it.code, { required: true, size: 14, readonly: editingCounty && cityCodes.has(it.code) })),
         h('td', null, input('name', it.name, { size: 10 })),
         h('td', null, input('nameEn', it.nameEn, { size: 14 })),
         h('td', null, applies),
         h('td', null, input('points', it.points, { type: 'number', step: 'any', style: 'width:5em' })),
         h('td', null, input('count', it.count, { size: 28, list: 'facts' })),
         h('td', null, enabled),
-        h('td', null, h('button', { type: 'button', class: 'link', onclick: () => tr.remove() }, t('删除', 'Remove'))),
+        h('td', null, editingCounty && cityCodes.has(it.code) ? '' : h('button', { type: 'button', class: 'link', onclick: () => tr.remove() }, t('删除', 'Remove'))),
       )
       return tr
     }
@@ -269,6 +274,8 @@ export async function scoringItemsPage(ctx: Ctx) {
           if (v('enabled')) out.enabled = v('enabled') === 'true'
           return out
         })
+          // A county row that changes nothing is not an override.
+          .filter((it) => !editingCounty || !cityCodes.has(String(it.code)) || Object.keys(it).length > 1)
         try {
           await put(`/api/scoring-items${qs({ county: data.county ?? undefined })}`, { items })
           toast(t('已保存', 'Saved'))
