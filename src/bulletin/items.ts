@@ -88,20 +88,35 @@ function sampleFacts(): Facts[] {
   return [none, all as Facts]
 }
 
+/**
+ * Results of each FEEL count per combination of the values it reads. feelin parses the text
+ * on every evaluation (~1 ms); the facts of a month's cases fall into few combinations, so a
+ * bulletin of 20,000 cases evaluates each expression a few dozen times instead of 40,000.
+ */
+const feelMemo = new Map<string, { names: string[]; results: Map<string, number> }>()
+
 /** How many times an item counts for one case at one unit (0 when its expression gives null/false). */
 export function countOf(item: Pick<ScoringItem, 'count'>, facts: Facts): number {
   if (FACT_NAMES.has(item.count)) return Number((facts as Record<string, unknown>)[item.count] ?? 0)
   const body = expressionBody(item.count)
   if (body == null) return 0
+  let memo = feelMemo.get(body)
+  if (!memo) {
+    if (feelMemo.size > 500) feelMemo.clear()
+    feelMemo.set(body, (memo = { names: [...new Set(namesIn(body) ?? [])], results: new Map() }))
+  }
+  const key = JSON.stringify(memo.names.map((n) => (facts as Record<string, unknown>)[n] ?? null))
+  const known = memo.results.get(key)
+  if (known !== undefined) return known
   let v: unknown
   try {
     v = evalFeel(body, facts)
   } catch {
-    return 0
+    v = null
   }
-  if (v === true) return 1
-  if (typeof v === 'number' && Number.isFinite(v)) return v
-  return 0
+  const n = v === true ? 1 : typeof v === 'number' && Number.isFinite(v) ? v : 0
+  if (memo.results.size < 10_000) memo.results.set(key, n)
+  return n
 }
 
 /**

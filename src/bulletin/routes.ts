@@ -59,8 +59,8 @@ export default async function bulletinRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { month } = request.params as MonthParams
       const { region } = request.query as RegionQuery
-      const b = await bulletins.bulletin(request.actor, month, region)
-      const body = await bulletinWorkbook(b, await bulletins.penalties(request.actor, month, region, b))
+      const { bulletin: b, penalties } = await bulletins.withPenalties(request.actor, month, region)
+      const body = await bulletinWorkbook(b, penalties)
       const name = `bulletin-${month}${region ? `-${region}` : ''}.xlsx`
       reply
         .type(XLSX_TYPE)

@@ -76,7 +76,8 @@ interface CaseInfo {
 interface UnitWork {
   kind: UnitKind
   key: string
-  cases: Map<string, { info: CaseInfo; facts: Facts; home: boolean; metric?: Counts }>
+  /** `shared`: the facts object is the case's own, shared by its township and department rows (copied before a record is counted on one). */
+  cases: Map<string, { info: CaseInfo; facts: Facts; home: boolean; shared?: boolean; metric?: Counts }>
 }
 
 /** The n-th segment (1 = city, 2 = county, 3 = township) of a region path; null when absent. */
@@ -271,12 +272,7 @@ export class BulletinService {
       const town = segment(r.region_path, 3)
       if (town) homes.push(unit('township', town))
       if (r.department) homes.push(unit('department', r.department))
-      for (const u of homes) {
-        const s = slot(u, info)
-        s.home = true
-        s.metric = m
-        Object.assign(s.facts, f)
-      }
+      for (const u of homes) u.cases.set(info.id, { info, facts: f, home: true, shared: true, metric: m })
     }
 
     // 2. The month's records naming a unit: returns (by the month of the return) and
@@ -321,6 +317,10 @@ export class BulletinService {
       if (u?.township) targets.push(unit('township', u.township))
       for (const t of targets) {
         const s = slot(t, info)
+        if (s.shared) {
+          s.facts = { ...s.facts }
+          s.shared = false
+        }
         ;(s.facts[e.fact] as number) += 1
       }
     }
@@ -337,6 +337,16 @@ export class BulletinService {
   }
 
   async bulletin(actor: Actor, month: string, regionCode?: string, asOf = nowIso()): Promise<Bulletin> {
+    return (await this.compute(actor, month, regionCode, asOf)).bulletin
+  }
+
+  /** The bulletin and every penalised (unit, item, case) — the export — from one pass over the month. */
+  async withPenalties(actor: Actor, month: string, regionCode?: string, asOf = nowIso()) {
+    const { bulletin, units } = await this.compute(actor, month, regionCode, asOf)
+    return { bulletin, penalties: penaltiesOf(bulletin, units) }
+  }
+
+  private async compute(actor: Actor, month: string, regionCode: string | undefined, asOf: string): Promise<{ bulletin: Bulletin; units: Map<string, UnitWork> }> {
     this.checkMonth(month)
     const { region, prefix, county } = await this.scope(actor, regionCode)
     const items = await this.items(county)
@@ -383,7 +393,7 @@ export class BulletinService {
         })
     const townships = await this.ranked('region', rowsOf('township'))
     const departments = await this.ranked('department', rowsOf('department'))
-    return {
+    const bulletin: Bulletin = {
       month,
       region,
       county,
@@ -393,6 +403,7 @@ export class BulletinService {
       townships,
       departments,
     }
+    return { bulletin, units }
   }
 
   /** Labels, then rank by points (equal points share a rank), then cases received, then code. */
@@ -427,27 +438,6 @@ export class BulletinService {
     }
     out.sort((a, b) => a.caseNo.localeCompare(b.caseNo) || a.item.localeCompare(b.item))
     return { items: out }
-  }
-
-  /** Every penalised (unit, item, case) of the bulletin: the export's third sheet. */
-  async penalties(actor: Actor, month: string, regionCode: string | undefined, b: Bulletin): Promise<(CaseLine & { item: string; kind: UnitKind; unit: string })[]> {
-    const { prefix } = await this.scope(actor, regionCode)
-    const units = await this.work(month, prefix, b.asOf)
-    const penal = b.items.filter((i) => i.enabled && i.points < 0)
-    const out: (CaseLine & { item: string; kind: UnitKind; unit: string })[] = []
-    for (const u of units.values()) {
-      for (const s of u.cases.values()) {
-        for (const it of penal) {
-          if (it.appliesTo !== 'both' && it.appliesTo !== u.kind) continue
-          const count = countOf(it, s.facts)
-          if (!count) continue
-          const { id, caseNo, title, category, status, regionCode: rc, department } = s.info
-          out.push({ kind: u.kind, unit: u.key, item: it.code, caseId: id, caseNo, title, category, status, regionCode: rc, department, count, points: round(count * it.points) })
-        }
-      }
-    }
-    out.sort((a, b) => a.kind.localeCompare(b.kind) || a.unit.localeCompare(b.unit) || a.caseNo.localeCompare(b.caseNo) || a.item.localeCompare(b.item))
-    return out
   }
 
   // ── publishing (公示) ─────────────────────────────────────────────────────────
@@ -511,6 +501,27 @@ export class BulletinService {
 }
 
 const round = (x: number) => Math.round(x * 100) / 100
+
+export type PenaltyLine = CaseLine & { item: string; kind: UnitKind; unit: string }
+
+/** Every penalised (unit, item, case) of a bulletin: the export's third sheet. */
+function penaltiesOf(b: Bulletin, units: Map<string, UnitWork>): PenaltyLine[] {
+  const penal = b.items.filter((i) => i.enabled && i.points < 0)
+  const out: PenaltyLine[] = []
+  for (const u of units.values()) {
+    for (const s of u.cases.values()) {
+      for (const it of penal) {
+        if (it.appliesTo !== 'both' && it.appliesTo !== u.kind) continue
+        const count = countOf(it, s.facts)
+        if (!count) continue
+        const { id, caseNo, title, category, status, regionCode, department } = s.info
+        out.push({ kind: u.kind, unit: u.key, item: it.code, caseId: id, caseNo, title, category, status, regionCode, department, count, points: round(count * it.points) })
+      }
+    }
+  }
+  out.sort((a, b) => a.kind.localeCompare(b.kind) || a.unit.localeCompare(b.unit) || a.caseNo.localeCompare(b.caseNo) || a.item.localeCompare(b.item))
+  return out
+}
 
 /** The figures a public page shows: counts of cases and the rates, nothing that names a case. */
 function publicRates(r: RateBlock) {
