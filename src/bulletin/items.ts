@@ -35,13 +35,19 @@ export const CODE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,39}$'
 const itemError = (code: string, index: number, field: string, zh: string, en: string) =>
   badRequest(`计分项 ${code}：${zh} / scoring item ${code}: ${en}`, [{ field: `items[${index}].${field}`, item: code, message: en }])
 
-/** The identifiers a FEEL body reads; null when it does not parse. */
+/**
+ * Loops and function definitions are refused: a count is a test of one case's facts, and
+ * `for i in 1..100000000 return i` would hold the server when the bulletin is worked out.
+ */
+const REFUSED_NODES = new Set(['ForExpression', 'QuantifiedExpression', 'FunctionDefinition'])
+
+/** The identifiers a FEEL body reads; null when it does not parse or uses a refused construct. */
 function namesIn(body: string): string[] | null {
   const names: string[] = []
   try {
     parseExpression(body, {}, undefined).iterate({
       enter(node) {
-        if (node.type.isError) throw new Error('parse error')
+        if (node.type.isError || REFUSED_NODES.has(node.name)) throw new Error('parse error')
         // A function's own name (`abs(…)`) is a VariableName under a FunctionInvocation.
         if (node.name === 'VariableName' && node.node.parent?.name !== 'FunctionInvocation') names.push(body.slice(node.from, node.to))
       },
@@ -60,10 +66,11 @@ export function countProblem(count: string): { zh: string; en: string } | null {
   if (FACT_NAMES.has(count)) return null
   const body = expressionBody(count)
   if (body == null) return { zh: `未知的计数项“${count}”（FEEL 表达式请以 = 开头）`, en: `unknown fact "${count}" (write a FEEL expression as =…)` }
+  // The tree first: feelSyntaxError evaluates the text, which a loop must not reach.
+  const names = namesIn(body)
+  if (!names) return { zh: '表达式有误（不支持循环与函数定义）', en: 'the expression does not parse, or uses a loop or a function definition' }
   const syntax = feelSyntaxError(body)
   if (syntax) return { zh: `表达式有误：${syntax}`, en: `the expression does not parse: ${syntax}` }
-  const names = namesIn(body)
-  if (!names) return { zh: '表达式有误', en: 'the expression does not parse' }
   // An unknown name would read as null and silently count nothing: refuse it when saved.
   const unknown = [...new Set(names.filter((n) => !FEEL_NAMES.has(n)))]
   if (unknown.length) return { zh: `表达式引用了未知的计数项：${unknown.join('、')}`, en: `the expression reads unknown names: ${unknown.join(', ')}` }
