@@ -8,6 +8,7 @@ import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, isDuration, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
 import { unitProblem } from './dispatch-targets.js'
+import { cstMonth } from '../metrics/service.js'
 
 /**
  * The `case.*` service-task handlers the procedures call. Each runs inside the engine step's
@@ -62,6 +63,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     if (rows.length) await trx('notifications').insert(rows)
   }
 
+  /** The return awaiting the dispatcher's review on this case, if any. */
+  const pendingReturn = (trx: Trx, caseId: string) => trx('case_returns').where({ case_id: caseId, status: 'pending' }).orderBy('returned_at', 'desc').first()
+
   /** Assigns the owning unit: after intake by rule, after a dispatcher's choice, or on accepting an escalation. */
   engine.registerHandler('case.assign', async (ctx) => {
     const row = await caseRow(ctx)
@@ -83,9 +87,33 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
     }
     const chosen = str(v.targetUnit)
+    // A version deployed before the return review has no gateway for a rejection and reaches
+    // here with it: refuse rather than dispatch what the dispatcher meant to send back.
+    if (v.returnDecision === 'reject') {
+      const m = '此流程版本不支持驳回退单：请管理员部署随附版本 / this procedure version cannot reject a return: deploy the shipped version'
+      throw unprocessable(m, [{ field: 'returnDecision', message: m }])
+    }
+    const ret = await pendingReturn(ctx.trx, row.id)
+    if (!chosen && (v.needsDispatch === true || ret)) {
+      throw unprocessable('请填写承办单位 / name the owning unit', [{ field: 'targetUnit', message: '请填写承办单位 / name the owning unit' }])
+    }
+    if (ret && chosen === ret.unit) {
+      const m = '同一单位退回的案件不能再派给它：请驳回退单并说明理由 / the unit returned this case: reject the return with a reason to send it back'
+      throw unprocessable(m, [{ field: 'targetUnit', message: m }])
+    }
     const target = chosen ? await chosenUnit(ctx.trx, row, chosen) : await unit(ctx.trx, str(v.ownerUnit))
+    if (ret) {
+      // Dispatching elsewhere accepts the return: it was not that unit's remit.
+      await ctx.trx('case_returns').where({ id: ret.id }).update({ status: 'accepted', decided_by: ctx.actor, decided_at: nowIso(), decision_reason: str(v.returnDecisionReason) ?? str(v.dispatchNote) })
+      await event(ctx, row, 'return_accepted', {
+        from: ret.unit,
+        to: target.code,
+        message: `退单已同意，改派 ${target.name} / the return was accepted: dispatched to ${target.code}`,
+        data: { returnId: ret.id, unit: ret.unit, to: target.code, reason: str(v.returnDecisionReason) ?? str(v.dispatchNote), returnReason: ret.reason },
+      })
+    }
     const level = chosen ? target.level : (str(v.level) ?? target.level)
-    const out: Record<string, unknown> = { ownerUnit: target.code, level, handlerGroup: unitGroup(target), targetUnit: null, needsDispatch: false }
+    const out: Record<string, unknown> = { ownerUnit: target.code, level, handlerGroup: unitGroup(target), targetUnit: null, needsDispatch: false, returnDecision: null, returnDecisionReason: null }
     const values: Partial<CaseRow> = {
       owner_unit: target.code,
       level,
@@ -122,13 +150,99 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return { signOutcome: null }
   })
 
+  /**
+   * 退单: the unit gives the case back as not its remit. Each return is a `case_returns` row
+   * (the assessment counts returns and rejected returns per unit) awaiting the dispatcher's
+   * review at the dispatch task: accepted by dispatching it elsewhere (case.assign), or
+   * rejected with a reason (case.returnRejected), which sends it back to the step it was
+   * returned from.
+   */
   engine.registerHandler('case.return', async (ctx) => {
     const row = await caseRow(ctx)
     const reason = str(ctx.variables.returnReason) ?? str(ctx.variables.reason)
+    const now = nowIso()
+    const stage = await returnedStage(ctx, row)
+    const id = randomUUID()
+    await ctx.trx('case_returns').insert({
+      id,
+      case_id: row.id,
+      tenant: row.tenant,
+      unit: row.owner_unit ?? '',
+      month: cstMonth(now),
+      reason,
+      returned_by: ctx.actor,
+      returned_at: now,
+      status: 'pending',
+    })
     await update(ctx.trx, row.id, { status: 'received', owner_unit: null, department: null })
-    await event(ctx, row, 'returned', { from: row.owner_unit, to: null, message: `退单：${reason ?? '非本单位职责'} / returned as not its remit`, data: { unit: row.owner_unit, reason } })
+    await event(ctx, row, 'returned', {
+      from: row.owner_unit,
+      to: null,
+      message: `退单：${reason ?? '非本单位职责'} / returned as not its remit`,
+      data: { returnId: id, unit: row.owner_unit, reason, stage },
+    })
     await event(ctx, row, 'redispatching', { to: 'received', message: '正在重新派单 / being re-dispatched', public: true, actor: null })
-    return { needsDispatch: true, targetUnit: null, ownerUnit: null, outcome: null, signOutcome: null, returnReason: null }
+    return {
+      needsDispatch: true,
+      targetUnit: null,
+      ownerUnit: null,
+      outcome: null,
+      signOutcome: null,
+      returnReason: null,
+      returnDecision: null,
+      returnDecisionReason: null,
+      returnId: id,
+      returnedUnit: row.owner_unit,
+      returnedBy: ctx.actor,
+      returnedReason: reason,
+      returnStage: stage,
+    }
+  })
+
+  /**
+   * The step the unit returned the case from, told by the marker role of the task being
+   * completed (sign-for or handling), so a rejected return goes back there. The engine marks
+   * that task's row completed after the step, so here it is still the instance's open
+   * sign-for or handling task. Without one (a diagram that returns from elsewhere) the case's
+   * own record decides.
+   */
+  async function returnedStage(ctx: HandlerContext, row: CaseRow): Promise<'signFor' | 'handle'> {
+    const open: { element_id: string }[] = await ctx.trx('tasks').where({ instance_id: ctx.instanceId, status: 'open' }).select('element_id')
+    const model = open.length ? await modelOfInstance(engine.definitions, ctx.instanceId, ctx.trx) : null
+    const roles = open.map((t) => model?.roles.get(t.element_id))
+    if (roles.includes('signFor')) return 'signFor'
+    if (roles.includes('handle') || roles.includes('lead')) return 'handle'
+    return row.responded_at ? 'handle' : 'signFor'
+  }
+
+  /**
+   * The dispatcher rejected the return: the case goes back to the unit that returned it, with
+   * the reason, and the return counts as rejected (penalised in the assessment). The deadlines
+   * run on: the time spent on a wrong return is the unit's.
+   */
+  engine.registerHandler('case.returnRejected', async (ctx) => {
+    const row = await caseRow(ctx)
+    const ret = await pendingReturn(ctx.trx, row.id)
+    if (!ret) throw unprocessable('没有待审核的退单 / no return awaits review', [{ field: 'returnDecision', message: '没有待审核的退单 / no return awaits review' }])
+    const reason = str(ctx.variables.returnDecisionReason)
+    if (!reason || !reason.trim()) {
+      throw unprocessable('驳回退单须说明理由 / a rejected return needs a reason', [{ field: 'returnDecisionReason', message: '驳回退单须说明理由 / a rejected return needs a reason' }])
+    }
+    const back = await unit(ctx.trx, ret.unit)
+    const now = nowIso()
+    await ctx.trx('case_returns').where({ id: ret.id }).update({ status: 'rejected', decided_by: ctx.actor, decided_at: now, decision_reason: reason })
+    const status = row.responded_at ? 'in_progress' : 'dispatched'
+    await update(ctx.trx, row.id, { owner_unit: back.code, department: isDepartment(back) ? back.code : null, status })
+    await event(ctx, row, 'return_rejected', {
+      from: row.status,
+      to: back.code,
+      message: `退单被驳回，退回 ${back.name} 办理：${reason} / the return was rejected: back to ${back.code}`,
+      data: { returnId: ret.id, unit: back.code, reason, returnReason: ret.reason, returnedBy: ret.returned_by },
+    })
+    await event(ctx, row, 'dispatched', { to: status, message: `已交回 ${back.name} 办理 / back with ${back.code}`, data: { unit: back.code, by: 'return_rejected' }, public: true, actor: null })
+    const message = `退单被驳回：案件 ${row.case_no} 退回本单位办理。理由：${reason} / return rejected: case ${row.case_no} is back with your unit. Reason: ${reason}`
+    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', message)
+    return { ownerUnit: back.code, handlerGroup: unitGroup(back), needsDispatch: false, returnDecision: null, returnDecisionReason: null, targetUnit: null, outcome: null, signOutcome: null }
   })
 
   engine.registerHandler('case.resolve', async (ctx) => {
@@ -319,6 +433,21 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
     await event(ctx, row, 'joint_organised', { to: lead.code, message: `牵头单位 ${lead.name}，协办单位 ${codes.join('、')} / lead ${lead.code}, co-organisers ${codes.join(', ')}`, data: { lead: lead.code, coUnits: codes }, public: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
+  })
+
+  /**
+   * 加派: co-organisers added to a running joint case (POST /api/cases/:id/co-units delivers
+   * `addedCoUnits` to the lead's shuoshi:addCoUnits boundary). Checked again here, whatever path
+   * the variable came by: each must be able to take the case, and not be its lead.
+   */
+  engine.registerHandler('case.addCoUnits', async (ctx) => {
+    const row = await caseRow(ctx)
+    const codes = [...new Set(tokens(Array.isArray(ctx.variables.addedCoUnits) ? (ctx.variables.addedCoUnits as unknown[]).join(',') : ctx.variables.addedCoUnits))].filter((c) => c !== row.owner_unit)
+    if (!codes.length) throw unprocessable('至少需要一个新的协办单位 / name at least one new co-organiser', [{ field: 'units', message: '至少一个 / at least one' }])
+    for (const c of codes) await chosenUnit(ctx.trx, row, c)
+    const before = tokens(Array.isArray(ctx.variables.coUnits) ? (ctx.variables.coUnits as unknown[]).join(',') : ctx.variables.coUnits)
+    await event(ctx, row, 'co_units_added', { to: codes.join(','), message: `加派协办单位 ${codes.join('、')} / co-organisers added: ${codes.join(', ')}`, data: { units: codes }, public: true })
+    return { addedCoUnits: codes, coUnits: [...new Set([...before, ...codes])] }
   })
 
   engine.registerHandler('case.plan', async (ctx) => {

@@ -3,6 +3,10 @@ import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
 import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
+import returnRoutes, { returnView } from './returns.js'
+import exclusionRoutes from './exclusions.js'
+import supervisionOrderRoutes from './supervision-orders.js'
+import coUnitRoutes from './co-units.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
 import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
@@ -62,7 +66,9 @@ export default fp(
       try {
         const row = await cases.visible(actor, caseId)
         const personal = await cases.seesPersonalData(actor, row)
-        return cases.view(row, personal)
+        // The dispatch task after a return is its review: the dispatcher reads why here.
+        const pending = await app.db('case_returns').where({ case_id: row.id, status: 'pending' }).orderBy('returned_at', 'desc').first()
+        return { ...cases.view(row, personal), pendingReturn: pending ? returnView({ ...pending, case_no: row.case_no }) : null }
       } catch {
         return null
       }
@@ -73,6 +79,10 @@ export default fp(
     })
 
     await app.register(caseRoutes, { cases })
+    await app.register(returnRoutes, { cases })
+    await app.register(exclusionRoutes, { cases })
+    await app.register(supervisionOrderRoutes, { cases })
+    await app.register(coUnitRoutes, { cases })
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

@@ -19,8 +19,11 @@ import { PROCEDURES } from './routing.js'
  *   attached to accepts extension requests (POST /api/tasks/:id/extension delivers its message);
  *   the user task with role `extensionApproval` and the `case.extend` service task reached from
  *   it decide and apply the request.
+ * - `shuoshi:addCoUnits="request"` on a non-interrupting message boundary event: the task it is
+ *   attached to (a joint case's lead) accepts co-organisers added while it runs (加派,
+ *   POST /api/cases/:id/co-units delivers its message).
  */
-export const MARK = { role: 'shuoshi:role', return: 'shuoshi:return', deadline: 'shuoshi:deadline', extension: 'shuoshi:extension' } as const
+export const MARK = { role: 'shuoshi:role', return: 'shuoshi:return', deadline: 'shuoshi:deadline', extension: 'shuoshi:extension', addCoUnits: 'shuoshi:addCoUnits' } as const
 
 export const ROLES = [
   'dispatch',
@@ -67,6 +70,8 @@ export interface PlatformModel {
   extensions: Map<string, Extension>
   /** element (approval, apply, …) reached from an extension boundary → the extended task. */
   extensionFor: Map<string, string>
+  /** task id → its 加派 boundary (shuoshi:addCoUnits) and the boundary's message name. */
+  addCoUnits: Map<string, { task: string; boundary: string; message: string }>
 }
 
 const isUserTask = (e: ElementInfo | undefined) => e?.type === 'bpmn:UserTask'
@@ -110,7 +115,7 @@ function legacyProperties(def: PreparedDefinition): ((el: ElementInfo) => Record
 /** Reads the markers and reports each one that is misplaced; `problems` collects the reports. */
 function read(def: PreparedDefinition, problems: Problem[]): PlatformModel {
   const { elements } = def
-  const model: PlatformModel = { roles: new Map(), returnable: new Set(), deadlineOf: new Map(), deadlineTimer: new Map(), extensions: new Map(), extensionFor: new Map() }
+  const model: PlatformModel = { roles: new Map(), returnable: new Set(), deadlineOf: new Map(), deadlineTimer: new Map(), extensions: new Map(), extensionFor: new Map(), addCoUnits: new Map() }
   const add = (elementId: string | null, zh: string, en: string) => problems.push({ elementId, message: msg(zh, en) })
   const legacy = legacyProperties(def)
   for (const el of elements.values()) {
@@ -162,6 +167,19 @@ function read(def: PreparedDefinition, problems: Problem[]): PlatformModel {
           applies: after.filter((id) => elements.get(id)?.topic === 'case.extend'),
         })
         for (const id of after) model.extensionFor.set(id, task!)
+      }
+    }
+    const addCo = p[MARK.addCoUnits]
+    if (addCo !== undefined) {
+      const task = el.attachedTo
+      if (el.type !== 'bpmn:BoundaryEvent' || !el.eventKinds?.includes('message') || !el.messageName || !isUserTask(elements.get(task ?? ''))) {
+        add(el.id, `${MARK.addCoUnits} 只能用于附着在用户任务上的消息边界事件`, `${MARK.addCoUnits} belongs on a message boundary event attached to a user task`)
+      } else if (addCo !== 'request') {
+        add(el.id, `${MARK.addCoUnits} 的值应为 request`, `${MARK.addCoUnits} must be "request"`)
+      } else if (el.cancelActivity) {
+        add(el.id, '加派边界事件不能中断任务（cancelActivity="false"）', 'the add-co-organisers boundary must not interrupt its task (cancelActivity="false")')
+      } else {
+        model.addCoUnits.set(task!, { task: task!, boundary: el.id, message: el.messageName })
       }
     }
   }

@@ -84,6 +84,7 @@ export const caseSchema = {
       properties: { resolved: { type: ['boolean', 'null'] }, satisfaction: nullableString, comment: nullableString, evaluatedAt: nullableString },
     },
     evaluationExpiredAt: { ...nullableString, description: '评价期满未评价、按未评价结案的时间 / when the case closed as not evaluated' },
+    excludedAt: { ...nullableString, description: '剔单获批的时间（不计入考核，撤销后为 null）/ when an approved exclusion took the case out of the assessment (null once reversed)' },
     activeTasks: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const

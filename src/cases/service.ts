@@ -63,6 +63,8 @@ export interface CaseRow {
   evaluated_by: string | null
   /** Set when the evaluation period ran out and the case closed as not evaluated. */
   evaluation_expired_at?: string | null
+  /** Set while an approved exclusion (剔单) stands: the rates leave the case out when exclusions apply. */
+  excluded_at?: string | null
   instance_id: string | null
   created_by: string | null
   result: string | null
@@ -436,6 +438,7 @@ export class CaseService {
         ? { resolved: row.eval_resolved == null ? null : bool(row.eval_resolved), satisfaction: row.eval_satisfaction, comment: row.eval_comment, evaluatedAt: row.evaluated_at }
         : null,
       evaluationExpiredAt: row.evaluation_expired_at ?? null,
+      excludedAt: row.excluded_at ?? null,
     }
   }
 

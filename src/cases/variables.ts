@@ -49,6 +49,14 @@ export const PLATFORM_VARIABLES: readonly string[] = [
   // who asked for an extension, on which task (the approval acts on that task)
   'extensionRequestedBy',
   'extensionTaskId',
+  // the return (退单) awaiting the dispatcher's review: which row, by whom, from which step
+  'returnId',
+  'returnedUnit',
+  'returnedBy',
+  'returnedReason',
+  'returnStage',
+  // 加派: the co-organisers added to a running joint case (checked by the route and the handler)
+  'addedCoUnits',
 ]
 
 /**

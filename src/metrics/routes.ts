@@ -40,7 +40,7 @@ export default async function metricsRoutes(app: FastifyInstance) {
         response: { 200: overviewResponse, ...errors },
       },
     },
-    async (request) => metrics.overview(request.actor, request.query as { month?: string; region?: string }),
+    async (request) => metrics.overview(request.actor, request.query as Parameters<typeof metrics.overview>[1]),
   )
 
   app.get(

@@ -1,15 +1,17 @@
-import { GROUP_BY, PERIOD_PATTERN } from './service.js'
+import { EXCLUSIONS, GROUP_BY, PERIOD_PATTERN } from './service.js'
 
 const rate = { type: ['number', 'null'], minimum: 0, maximum: 1 }
 const count = { type: 'integer', minimum: 0 }
 
 /** The counts and rates of one set of cases (rates: numerator / denominator, null when it is 0). */
 export const rateBlockProperties = {
-  received: { ...count, description: '期内受理数 / cases received (created) in the period' },
+  received: { ...count, description: '期内受理数（含剔除件）/ cases received (created) in the period, excluded ones included' },
+  excluded: { ...count, description: '剔除件数 / received cases excluded from assessment (an approved 剔单 stands)' },
+  assessed: { ...count, description: '考核基数 / the cases the rates judge: received − excluded when exclusions apply, else received' },
   responded: { ...count, description: '按时响应数 / responded_at set and ≤ response_due_at' },
-  responseRate: { ...rate, description: '响应率 / responded ÷ received' },
+  responseRate: { ...rate, description: '响应率 / responded ÷ assessed' },
   closed: { ...count, description: '办结数 / cases of the period now closed' },
-  closureRate: { ...rate, description: '办结率 / closed ÷ received' },
+  closureRate: { ...rate, description: '办结率 / closed ÷ assessed' },
   evaluated: { ...count, description: '已评价数 / cases with a citizen evaluation' },
   resolved: { ...count, description: '评价为已解决数 / evaluations saying resolved' },
   resolutionRate: { ...rate, description: '解决率 / resolved ÷ evaluated' },
@@ -52,6 +54,7 @@ export const ratesQuery = {
     department: { type: 'string', minLength: 1, maxLength: 100, description: '部门（单位代码）/ department (org unit code)' },
     category: { type: 'string', minLength: 1, maxLength: 100, description: '类别（含子类）/ category code (with its children)' },
     groupBy: { type: 'string', enum: [...GROUP_BY] },
+    exclusions: { type: 'string', enum: [...EXCLUSIONS], default: 'apply', description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case' },
   },
 }
 
@@ -63,6 +66,7 @@ export const ratesResponse = {
     region: regionRef,
     department: { type: ['string', 'null'] },
     category: { type: ['string', 'null'] },
+    exclusions: { type: 'string' },
     overall: rateBlock,
     groups: { type: 'array', items: { type: 'object', properties: { ...keyed, ...rateBlockProperties } } },
   },
@@ -73,6 +77,7 @@ export const overviewQuery = {
   properties: {
     month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (China time); default: this month' },
     region: { type: 'string', minLength: 1, maxLength: 100 },
+    exclusions: { type: 'string', enum: [...EXCLUSIONS], default: 'apply', description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case' },
   },
 }
 
@@ -90,6 +95,7 @@ export const overviewResponse = {
   properties: {
     month: { type: 'string' },
     region: regionRef,
+    exclusions: { type: 'string' },
     totals: {
       type: 'object',
       description: '本月 / this month: rates plus counts by status and channel',

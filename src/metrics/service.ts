@@ -15,11 +15,24 @@ export interface RatesQuery {
   department?: string
   category?: string
   groupBy?: GroupBy
+  exclusions?: Exclusions
 }
+
+/**
+ * Whether approved exclusions (剔单, `cases.excluded_at`) apply: `apply` (default) leaves an
+ * excluded case in `received` but out of every rate's numerator and denominator; `ignore`
+ * counts it like any other case. `excluded` is reported either way.
+ */
+export const EXCLUSIONS = ['apply', 'ignore'] as const
+export type Exclusions = (typeof EXCLUSIONS)[number]
 
 /** Counts and the rates derived from them; a rate is null when its denominator is 0. */
 export interface RateBlock {
   received: number
+  /** Received cases excluded from assessment (an approved exclusion stands). */
+  excluded: number
+  /** The cases the rates judge: received less the excluded ones when exclusions apply, else received. */
+  assessed: number
   responded: number
   responseRate: number | null
   closed: number
@@ -60,12 +73,13 @@ export interface RatesResult {
   region: RegionRef | null
   department: string | null
   category: string | null
+  exclusions: Exclusions
   overall: RateBlock
   groups: Group[]
 }
 
 type Row = Record<string, any>
-const COUNT_KEYS = ['received', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'onTimeBase', 'closedNoDeadline', 'notEvaluated', 'atOrBelowTownship'] as const
+const COUNT_KEYS = ['received', 'excluded', 'assessed', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'onTimeBase', 'closedNoDeadline', 'notEvaluated', 'atOrBelowTownship'] as const
 type Counts = Record<(typeof COUNT_KEYS)[number], number>
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d)
@@ -73,10 +87,12 @@ const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d)
 export function rateBlock(c: Counts): RateBlock {
   return {
     received: c.received,
+    excluded: c.excluded,
+    assessed: c.assessed,
     responded: c.responded,
-    responseRate: ratio(c.responded, c.received),
+    responseRate: ratio(c.responded, c.assessed),
     closed: c.closed,
-    closureRate: ratio(c.closed, c.received),
+    closureRate: ratio(c.closed, c.assessed),
     evaluated: c.evaluated,
     resolved: c.resolved,
     resolutionRate: ratio(c.resolved, c.evaluated),
@@ -92,7 +108,7 @@ export function rateBlock(c: Counts): RateBlock {
   }
 }
 
-const zeroCounts = (): Counts => ({ received: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, notEvaluated: 0, atOrBelowTownship: 0 })
+const zeroCounts = (): Counts => ({ received: 0, excluded: 0, assessed: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, notEvaluated: 0, atOrBelowTownship: 0 })
 const countsOf = (row: Row): Counts => {
   const c = zeroCounts()
   for (const k of COUNT_KEYS) c[k] = Number(row[k] ?? 0)
@@ -181,6 +197,7 @@ export interface Filters {
   month?: string
   monthFrom?: string
   monthTo?: string
+  exclusions?: Exclusions
 }
 
 export class MetricsService {
@@ -221,7 +238,7 @@ export class MetricsService {
   // SQL building blocks ──────────────────────────────────────────────────────────
 
   /** SUM(CASE …) columns for every count, with their bindings. */
-  aggregateSql(): { sql: string; bindings: string[] } {
+  aggregateSql(exclusions: Exclusions = 'apply'): { sql: string; bindings: string[] } {
     const d = this.defs
     const bindings: string[] = []
     const inList = (values: string[]) => {
@@ -229,7 +246,10 @@ export class MetricsService {
       bindings.push(...values)
       return `(${values.map(() => '?').join(', ')})`
     }
-    const sum = (cond: string) => `SUM(CASE WHEN ${cond} THEN 1 ELSE 0 END)`
+    // An excluded case stays in `received` and leaves every other count (the rates' numerators
+    // and denominators) when exclusions apply.
+    const kept = exclusions === 'apply' ? 'excluded_at IS NULL AND ' : ''
+    const sum = (cond: string) => `SUM(CASE WHEN ${kept}${cond} THEN 1 ELSE 0 END)`
     const closedList = inList(d.closedStatuses)
     const closed = closedList ? `status IN ${closedList}` : '1 = 0'
     const evaluated = '(evaluated_at IS NOT NULL OR eval_resolved IS NOT NULL OR eval_satisfaction IS NOT NULL)'
@@ -238,6 +258,8 @@ export class MetricsService {
       : 'responded_at IS NOT NULL AND response_due_at IS NOT NULL AND responded_at <= response_due_at'
     const cols: string[] = [
       `COUNT(*) AS received`,
+      `SUM(CASE WHEN excluded_at IS NOT NULL THEN 1 ELSE 0 END) AS excluded`,
+      `${kept ? sum('1 = 1') : 'COUNT(*)'} AS assessed`,
       `${sum(responded)} AS responded`,
       `${sum(closed)} AS closed`,
       `${sum(evaluated)} AS evaluated`,
@@ -316,7 +338,7 @@ export class MetricsService {
 
   /** One aggregate query: counts per value of `keyExpr` (or one row when null). */
   async aggregate(f: Filters, keyExpr: string | null): Promise<{ key: string | null; counts: Counts }[]> {
-    const agg = this.aggregateSql()
+    const agg = this.aggregateSql(f.exclusions)
     const q = this.db('cases')
     if (keyExpr) q.select(this.db.raw(`${keyExpr} AS k,\n  ${agg.sql}`, agg.bindings)).groupByRaw('1')
     else q.select(this.db.raw(agg.sql, agg.bindings))
@@ -354,7 +376,8 @@ export class MetricsService {
 
   async rates(actor: Actor, query: RatesQuery): Promise<RatesResult> {
     const { region, prefix } = await this.resolveRegion(actor, query.region)
-    const f: Filters = { ...this.periodFilters(query.from, query.to), prefix, department: query.department, category: query.category }
+    const exclusions = query.exclusions ?? 'apply'
+    const f: Filters = { ...this.periodFilters(query.from, query.to), prefix, department: query.department, category: query.category, exclusions }
     const groupBy = query.groupBy ?? null
     let keyExpr: string | null = null
     const base = prefix ?? '/'
@@ -382,6 +405,7 @@ export class MetricsService {
       region,
       department: query.department ?? null,
       category: query.category ?? null,
+      exclusions,
       overall: rateBlock(overall),
       groups,
     }
@@ -449,7 +473,8 @@ export class MetricsService {
 
   // ── GET /api/metrics/overview ─────────────────────────────────────────────────
 
-  async overview(actor: Actor, query: { month?: string; region?: string }) {
+  async overview(actor: Actor, query: { month?: string; region?: string; exclusions?: Exclusions }) {
+    const exclusions = query.exclusions ?? 'apply'
     const { region, prefix } = await this.resolveRegion(actor, query.region)
     const month = query.month ?? cstMonth(Date.now())
     const [y, m] = month.split('-').map(Number)
@@ -480,7 +505,7 @@ export class MetricsService {
       .slice(0, 10)
 
     // 12-month trend
-    const trendRows = await this.aggregate({ monthFrom: months[0], monthTo: month, prefix }, 'month')
+    const trendRows = await this.aggregate({ monthFrom: months[0], monthTo: month, prefix, exclusions }, 'month')
     const byMonth = new Map(trendRows.map((r) => [r.key, r.counts]))
     const trend = months.map((mo) => ({ month: mo, ...rateBlock(byMonth.get(mo) ?? zeroCounts()) }))
 
@@ -503,7 +528,7 @@ export class MetricsService {
         .sort((a, b) => (b.score ?? -1) - (a.score ?? -1) || b.received - a.received || String(a.key).localeCompare(String(b.key)))
         .map((x, i) => ({ rank: i + 1, ...x }))
 
-    const townRows = (await this.aggregate({ month, prefix }, this.nthSegment(3))).filter((r) => r.key)
+    const townRows = (await this.aggregate({ month, prefix, exclusions }, this.nthSegment(3))).filter((r) => r.key)
     const townLabels = await this.labels('region', townRows.map((r) => r.key), '/')
     const townships = rank(
       townRows.map((r) => {
@@ -511,7 +536,7 @@ export class MetricsService {
         return { ...townLabels(r.key), ...b, score: score(b) }
       }),
     )
-    const deptRows = (await this.aggregate({ month, prefix }, 'department')).filter((r) => r.key)
+    const deptRows = (await this.aggregate({ month, prefix, exclusions }, 'department')).filter((r) => r.key)
     const deptLabels = await this.labels('department', deptRows.map((r) => r.key))
     const departments = rank(
       deptRows.map((r) => {
@@ -523,6 +548,7 @@ export class MetricsService {
     return {
       month,
       region,
+      exclusions,
       totals: { ...trend[trend.length - 1], byStatus: sorted(byStatus), byChannel: sorted(byChannel) },
       topCategories,
       trend,

@@ -238,11 +238,12 @@ t.test('dispatch targets', async (t) => {
   })
 
   t.test('a unit of the county with staff, and a city unit above it, are accepted', async (t) => {
-    t.equal((await tryUnit('xianghe-urban')).status, 200)
+    // Not back to xianghe-urban, which returned it: that is a rejected return (test/cases/returns.test.ts).
+    t.equal((await tryUnit('xianghe-water')).status, 200)
     const now = await getCase(app, c.id)
-    t.equal(now.ownerUnit, 'xianghe-urban')
-    t.same(now.activeTasks[0].candidateGroups, ['unit:xianghe-urban'])
-    t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${now.activeTasks[0].id}/return`, { reason: '属市级' })).status, 200)
+    t.equal(now.ownerUnit, 'xianghe-water')
+    t.same(now.activeTasks[0].candidateGroups, ['unit:xianghe-water'])
+    t.equal((await call(app, 'water-officer', 'POST', `/api/tasks/${now.activeTasks[0].id}/return`, { reason: '属市级' })).status, 200)
     const again = await openTask(app, c.id, 'ut_dispatch')
     const city = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${again.id}/complete`, { data: { targetUnit: 'langfang-land' } })
     t.equal(city.status, 200, JSON.stringify(city.body))

@@ -5,6 +5,7 @@ import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
 import { badge, errorBox, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
+import { disputesCard } from './case-disputes.js'
 
 const SATISFACTION: Record<string, [string, string]> = {
   satisfied: ['满意', 'Satisfied'],
@@ -39,6 +40,7 @@ export async function casePage(ctx: Ctx) {
         evaluationBlock(c),
       ),
     ),
+    disputesCard(c),
     h('section', { class: 'card' }, h('h2', null, t('流程图', 'Diagram')), h('div', { class: 'legend', style: 'margin-bottom:8px' }, ['done', 'active', 'overdue'].map((s) => h('span', { class: `state-badge ${s}` }, t(STATE_LABEL[s][0], STATE_LABEL[s][1])))), canvas),
     h('section', { class: 'card' }, h('h2', null, t('全程记录', 'Timeline')), hist),
   )

@@ -1,5 +1,6 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import { caseFacts } from '../lib/casecard.js'
+import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
 import { renderForm } from '../lib/form.js'
 import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
@@ -72,6 +73,7 @@ export async function taskPage(ctx: Ctx) {
       { class: 'card', 'data-testid': 'case-summary' },
       h('h2', null, t('案件摘要', 'Case summary')),
       task.case ? caseFacts(task.case) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
+      pendingReturnNotice(task.case?.pendingReturn),
       task.caseId ? h('p', null, h('a', { href: `/cases/${task.caseId}` }, t('查看案件全程与流程图 →', 'Full case history and diagram →'))) : null,
     ),
   )

@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify'
+import { badRequest, conflict, forbidden } from '../lib/errors.js'
+import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
+import type { CaseService } from './service.js'
+import { modelOfInstance } from './markers.js'
+import { unitProblem } from './dispatch-targets.js'
+
+/**
+ * 加派: a dispatcher whose region covers a joint case adds co-organisers while the lead works.
+ * The running instance's lead task carries a `shuoshi:addCoUnits` boundary; the units are
+ * checked here (the case's county, someone to receive the task) before its message is
+ * delivered, and again by `case.addCoUnits`: message variables are hostile, and `addedCoUnits`
+ * is a platform variable nobody else may send.
+ */
+export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+  const { cases } = opts
+
+  app.post(
+    '/api/cases/:id/co-units',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '加派协办单位（联合办理中）/ add co-organisers to a running joint case',
+        description: 'A dispatcher whose region covers the case. Each unit gets a co-organiser task in the running instance. 409 when the lead is not at work (or units were already added in this handling round: bpmn-engine does not re-arm the boundary).',
+        security: bearer,
+        params: idParams,
+        body: {
+          type: 'object',
+          required: ['units'],
+          additionalProperties: false,
+          properties: { units: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 64 } } },
+        },
+        response: {
+          200: { type: 'object', properties: { caseId: { type: 'string' }, units: { type: 'array', items: { type: 'string' } }, taskIds: { type: 'array', items: { type: 'string' } } } },
+          400: errorRef,
+          403: errorRef,
+          404: errorRef,
+          409: errorRef,
+        },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const { units } = request.body as { units: string[] }
+      return app.db.transaction(async (trx) => {
+        const row = await cases.visible(actor, (request.params as { id: string }).id, trx)
+        if (!actor.roles.includes('admin') && !(actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path))) {
+          throw forbidden('只有本辖区的调度员可以加派 / only a dispatcher whose region covers the case may add co-organisers')
+        }
+        const notRunning = () => conflict('案件不在联合办理的牵头办理阶段 / the case is not at a joint lead’s handling')
+        const inst = row.instance_id ? await trx('process_instances').where({ id: row.instance_id, status: 'running' }).first('id') : null
+        if (!inst) throw notRunning()
+        const model = await modelOfInstance(app.engine.definitions, inst.id, trx)
+        const open: { element_id: string }[] = await trx('tasks').where({ instance_id: inst.id, status: 'open' }).select('element_id')
+        const at = open.map((t) => model?.addCoUnits.get(t.element_id)).find(Boolean)
+        if (!at) throw notRunning()
+        const sub = await trx('subscriptions').where({ instance_id: inst.id, kind: 'message', element_id: at.boundary }).first('id')
+        if (!sub) throw conflict('本轮办理已加派过 / co-organisers were already added in this handling round')
+        const details: { field: string; message: string }[] = []
+        for (const code of units) {
+          const problem = code === row.owner_unit ? `${code} 是牵头单位 / ${code} is the lead` : await unitProblem(trx, app.org, row, code)
+          if (problem) details.push({ field: 'units', message: problem })
+        }
+        if (details.length) throw badRequest('不能加派该单位 / the case cannot go to that unit', details)
+        const before = new Set((await trx('tasks').where({ instance_id: inst.id, status: 'open' }).select('id')).map((t: { id: string }) => t.id))
+        await app.engine.correlateMessage(at.message, { instanceId: inst.id, variables: { addedCoUnits: units }, actor, trx })
+        const after: { id: string }[] = await trx('tasks').where({ instance_id: inst.id, status: 'open' }).select('id')
+        return { caseId: row.id, units, taskIds: after.map((t) => t.id).filter((id) => !before.has(id)) }
+      })
+    },
+  )
+}

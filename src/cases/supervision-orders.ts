@@ -1,0 +1,210 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import { nowIso } from '../lib/db.js'
+import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
+import type { CaseService } from './service.js'
+import { unitGroup, type UnitRow } from './routing.js'
+import { concernsActor } from './returns.js'
+
+/**
+ * 督办单: a supervisor (or leader) whose region covers a case orders the unit handling it to
+ * report, by a deadline. Stored in `case_supervisions` with `kind = 'manual'` beside the
+ * timers' automatic `overdue` rows; an order not replied by `reply_due_at` is overdue (computed
+ * when read: nothing fires).
+ */
+const orderSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseId: { type: 'string' },
+    caseNo: nullableString,
+    unit: nullableString,
+    unitName: nullableString,
+    message: { type: 'string' },
+    issuedBy: { type: 'string' },
+    createdAt: { type: 'string' },
+    replyDueAt: { type: 'string' },
+    status: { type: 'string', enum: ['open', 'replied', 'overdue'] },
+    /** Replied after the deadline (or not yet and past it). */
+    late: { type: 'boolean' },
+    repliedAt: nullableString,
+    repliedBy: nullableString,
+    reply: nullableString,
+  },
+} as const
+
+const view = (r: any, now = nowIso()) => ({
+  id: r.id,
+  caseId: r.case_id,
+  caseNo: r.case_no ?? null,
+  unit: r.unit,
+  unitName: r.unit_name ?? null,
+  message: r.message,
+  issuedBy: r.issued_by,
+  createdAt: r.created_at,
+  replyDueAt: r.reply_due_at,
+  status: r.replied_at ? 'replied' : r.reply_due_at < now ? 'overdue' : 'open',
+  late: r.replied_at ? r.replied_at > r.reply_due_at : r.reply_due_at < now,
+  repliedAt: r.replied_at,
+  repliedBy: r.replied_by,
+  reply: r.reply,
+})
+
+const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' })
+
+export default async function supervisionOrderRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+  const { cases } = opts
+  const orders = () =>
+    app
+      .db('case_supervisions as s')
+      .join('cases', 'cases.id', 's.case_id')
+      .leftJoin('org_units as u', 'u.code', 's.unit')
+      .where('s.kind', 'manual')
+      .select('s.*', 'cases.case_no', 'u.name as unit_name')
+
+  app.post(
+    '/api/cases/:id/supervision-orders',
+    {
+      preHandler: app.requireRole('supervisor', 'leader'),
+      schema: {
+        tags: ['cases'],
+        summary: '下发督办单 / issue a supervision order to the unit handling the case',
+        description: 'A supervisor or leader whose region covers the case (others: 404). The unit handling the case now is told (notification) and must reply by `replyDue`.',
+        security: bearer,
+        params: idParams,
+        body: { type: 'object', required: ['message', 'replyDue'], additionalProperties: false, properties: { message: text(4000), replyDue: { type: 'string', format: 'date-time' } } },
+        response: { 201: orderSchema, 400: errorRef, 403: errorRef, 404: errorRef, 409: errorRef },
+      },
+    },
+    async (request, reply) => {
+      const actor = request.actor
+      const body = request.body as { message: string; replyDue: string }
+      const replyDue = new Date(body.replyDue).toISOString()
+      const now = nowIso()
+      if (replyDue <= now) throw badRequest('答复期限须晚于现在 / the reply deadline must be in the future', [{ field: 'replyDue', message: '须晚于现在 / must be in the future' }])
+      const id = await app.db.transaction(async (trx) => {
+        const row = await cases.visible(actor, (request.params as { id: string }).id, trx)
+        if (!app.org.canSeeRegion(actor, row.region_path)) throw notFound(`案件 ${row.id} / case`)
+        if (row.status === 'closed') throw conflict('案件已办结 / the case is closed')
+        const unit: UnitRow | undefined = row.owner_unit ? await trx('org_units').where({ code: row.owner_unit }).first() : undefined
+        if (!unit) throw conflict('案件当前没有承办单位（等待派单）/ no unit handles the case now (awaiting dispatch)')
+        const order = {
+          id: randomUUID(),
+          case_id: row.id,
+          stage: 'manual',
+          kind: 'manual',
+          unit: unit.code,
+          due_at: null,
+          created_at: now,
+          issued_by: actor.username,
+          message: body.message,
+          reply_due_at: replyDue,
+        }
+        await trx('case_supervisions').insert(order)
+        await trx('notifications').insert({
+          id: randomUUID(),
+          recipient: unitGroup(unit),
+          case_id: row.id,
+          kind: 'supervision_order',
+          message: `督办单：案件 ${row.case_no}，请于 ${replyDue} 前答复。${body.message} / supervision order on case ${row.case_no}: reply by ${replyDue}`,
+          created_at: now,
+          read_at: null,
+        })
+        await cases.event(trx, row.id, 'supervision_order', {
+          actor: actor.username,
+          to: unit.code,
+          message: `下发督办单至 ${unit.name}，答复期限 ${replyDue}：${body.message} / supervision order to ${unit.code}, reply by ${replyDue}`,
+          data: { orderId: order.id, unit: unit.code, message: body.message, replyDue },
+        })
+        return order.id
+      })
+      return reply.status(201).send(view(await orders().where('s.id', id).first()))
+    },
+  )
+
+  app.post(
+    '/api/supervision-orders/:id/reply',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '答复督办单 / the unit replies to a supervision order',
+        description: 'A member of the unit the order is addressed to (others who see the case: 403; anyone else: 404). One reply per order (409).',
+        security: bearer,
+        params: idParams,
+        body: { type: 'object', required: ['reply'], additionalProperties: false, properties: { reply: text(4000) } },
+        response: { 200: orderSchema, 403: errorRef, 404: errorRef, 409: errorRef },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const id = (request.params as { id: string }).id
+      const { reply } = request.body as { reply: string }
+      await app.db.transaction(async (trx) => {
+        const order = await trx('case_supervisions').where({ id, kind: 'manual' }).first()
+        const mine = !!order && (order.unit === actor.unitCode || actor.roles.includes('admin'))
+        if (!order || (!mine && !(await cases.visible(actor, order.case_id, trx).catch(() => null)))) throw notFound(`督办单 ${id} / supervision order`)
+        if (!mine) throw forbidden('只有被督办单位可以答复 / only the unit the order is addressed to may reply')
+        const now = nowIso()
+        const n = await trx('case_supervisions').where({ id, replied_at: null }).update({ replied_at: now, replied_by: actor.username, reply })
+        if (!n) throw conflict('督办单已答复 / the order has been replied to')
+        await trx('notifications').insert({
+          id: randomUUID(),
+          recipient: order.issued_by,
+          case_id: order.case_id,
+          kind: 'supervision_reply',
+          message: `督办单已答复：${reply} / the supervision order was replied to`,
+          created_at: now,
+          read_at: null,
+        })
+        await cases.event(trx, order.case_id, 'supervision_reply', {
+          actor: actor.username,
+          from: order.unit,
+          message: `督办单答复：${reply} / reply to the supervision order`,
+          data: { orderId: id, unit: order.unit, reply, late: now > order.reply_due_at },
+        })
+      })
+      return view(await orders().where('s.id', id).first())
+    },
+  )
+
+  app.get(
+    '/api/supervision-orders',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '督办单（本辖区的，或发给本单位的）/ supervision orders: of cases in scope, or addressed to the caller’s unit',
+        security: bearer,
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            status: { type: 'string', enum: ['open', 'replied', 'overdue'] },
+            caseId: { type: 'string', maxLength: 64 },
+            unit: { type: 'string', maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
+        },
+        response: { 200: { type: 'array', items: orderSchema } },
+      },
+    },
+    async (request) => {
+      const q = request.query as { status?: string; caseId?: string; unit?: string; limit?: number }
+      const now = nowIso()
+      const rows = await orders()
+        .where(concernsActor(app.db, cases, request.actor, 's.case_id', 's.unit'))
+        .modify((b) => {
+          if (q.status === 'replied') b.whereNotNull('s.replied_at')
+          if (q.status === 'open') b.whereNull('s.replied_at').where('s.reply_due_at', '>=', now)
+          if (q.status === 'overdue') b.whereNull('s.replied_at').where('s.reply_due_at', '<', now)
+          if (q.caseId) b.where('s.case_id', q.caseId)
+          if (q.unit) b.where('s.unit', q.unit)
+        })
+        .orderBy('s.created_at', 'desc')
+        .limit(q.limit ?? 100)
+      return rows.map((r: any) => view(r, now))
+    },
+  )
+}
