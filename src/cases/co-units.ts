@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { badRequest, conflict, forbidden } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, problem as problemDetail } from '../lib/errors.js'
 import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
@@ -57,10 +57,13 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
         if (!at) throw notRunning()
         const sub = await trx('subscriptions').where({ instance_id: inst.id, kind: 'message', element_id: at.boundary }).first('id')
         if (!sub) throw conflict('本轮办理已加派过 / co-organisers were already added in this handling round')
-        const details: { field: string; message: string }[] = []
+        const details: unknown[] = []
         for (const code of units) {
-          const problem = code === row.owner_unit ? `${code} 是牵头单位 / ${code} is the lead` : await unitProblem(trx, app.org, row, code)
-          if (problem) details.push({ field: 'units', message: problem })
+          if (code === row.owner_unit) details.push({ field: 'units', message: `${code} 是牵头单位 / ${code} is the lead` })
+          else {
+            const m = await unitProblem(trx, app.org, row, code)
+            if (m) details.push(problemDetail(m, { field: 'units' }))
+          }
         }
         if (details.length) throw badRequest('不能加派该单位 / the case cannot go to that unit', details)
         const before = new Set((await trx('tasks').where({ instance_id: inst.id, status: 'open' }).select('id')).map((t: { id: string }) => t.id))

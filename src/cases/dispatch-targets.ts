@@ -1,4 +1,6 @@
 import type { Db, Trx } from '../lib/db.js'
+import { msg, type Msg } from '../lib/errors.js'
+import { names } from '../messages/index.js'
 import type { OrgService } from '../org/service.js'
 import type { CaseRow } from './service.js'
 import { unitGroup, type UnitRow } from './routing.js'
@@ -21,15 +23,15 @@ export const unitCodes = (v: unknown): string[] =>
  * case (the city: where an escalation goes). And someone must be there to sign for it: at
  * least one active member who receives the unit's tasks, or the case would wait for nobody.
  */
-export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<CaseRow, 'region_path' | 'tenant'>, code: string): Promise<string | null> {
+export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<CaseRow, 'region_path' | 'tenant'>, code: string): Promise<Msg | null> {
   const unit: (UnitRow & { path: string }) | undefined = await trx('org_units as u')
     .join('regions as r', 'r.code', 'u.region_code')
     .where('u.code', code)
     .first('u.*', 'r.path')
-  if (!unit) return `单位 ${code} 不存在 / unknown unit ${code}`
-  if (!servesCounty(unit.path, countyPath(row.region_path, row.tenant))) return `${unit.name} 不在本案所属县（区）/ ${code} is outside the case's county`
+  if (!unit) return msg('error.org.unknownUnit', { unit: code })
+  if (!servesCounty(unit.path, countyPath(row.region_path, row.tenant))) return msg('error.case.unitOutsideCounty', { unit: code, ...names('unit', unit) })
   const receivers = await org.usersInGroups([unitGroup(unit)], { tenant: row.tenant || null, limit: 1, db: trx })
-  if (!receivers.length) return `${unit.name} 没有可以签收的人员 / nobody in ${code} can receive the case`
+  if (!receivers.length) return msg('error.case.unitNobody', { unit: code, ...names('unit', unit) })
   return null
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { unprocessable } from '../lib/errors.js'
+import { msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
+import { bilingual, eventMessage, names, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
@@ -32,8 +33,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    */
   async function caseRow(ctx: HandlerContext): Promise<CaseRow> {
     const row = ctx.caseId ? await ctx.trx('cases').where({ id: ctx.caseId }).first() : null
-    if (!row) throw unprocessable('流程没有关联案件 / the process instance has no case')
-    if (row.tenant !== (ctx.tenant ?? '')) throw unprocessable('流程与案件不属于同一县 / the process instance and its case belong to different counties')
+    if (!row) throw unprocessable(msg('error.case.noCase'))
+    if (row.tenant !== (ctx.tenant ?? '')) throw unprocessable(msg('error.case.otherCounty'))
     return row
   }
   async function update(trx: Trx, id: string, values: Partial<CaseRow>) {
@@ -41,7 +42,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   }
   async function unit(trx: Trx, code: string | null): Promise<UnitRow> {
     const u = code ? await trx('org_units').where({ code }).first() : null
-    if (!u) throw unprocessable(`单位 ${code ?? '-'} 不存在 / unknown unit`)
+    if (!u) throw unprocessable(msg('error.org.unknownUnit', { unit: code ?? '-' }))
     return u
   }
   /**
@@ -50,12 +51,16 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    */
   async function chosenUnit(trx: Trx, row: CaseRow, code: string | null): Promise<UnitRow> {
     const problem = code ? await unitProblem(trx, app.org, row, code) : null
-    if (problem) throw unprocessable(problem, [{ field: 'targetUnit', message: problem }])
+    if (problem) throw unprocessable(problem, [problemDetail(problem, { field: 'targetUnit' })])
     return unit(trx, code)
   }
   const isDepartment = (u: UnitRow) => ['department', 'section', 'station'].includes(u.kind)
-  const event = (ctx: HandlerContext, row: CaseRow, type: string, opts: Parameters<CaseService['event']>[3] = {}) =>
-    cases.event(ctx.trx, row.id, type, { actor: ctx.actor, ...opts })
+  /**
+   * A case event: `type` names its sentence in the catalogue (event.<type>), `data` holds every
+   * value the sentence needs and the person's text verbatim; `message` is rendered from them.
+   */
+  const event = (ctx: HandlerContext, row: CaseRow, type: EventType, opts: Omit<NonNullable<Parameters<CaseService['event']>[3]>, 'message' | 'data'> & { data?: Params } = {}) =>
+    cases.event(ctx.trx, row.id, type, { actor: ctx.actor, ...opts, message: eventMessage(type, opts.data) })
 
   async function notify(trx: Trx, caseId: string, recipients: string[], kind: string, message: string) {
     const now = nowIso()
@@ -83,7 +88,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
         status: row.status === 'received' || row.status === 'dispatched' ? 'in_progress' : row.status,
         dispatcher_group: str(v.escalateGroup),
       })
-      await event(ctx, row, 'escalation_accepted', { from: row.level, to: level, message: `${level} 级综治中心已接收，转 ${target.name} 办理 / accepted at ${level} level, handled by ${target.code}`, public: true })
+      await event(ctx, row, 'escalation_accepted', { from: row.level, to: level, data: { level, unit: target.code, ...names('unit', target) }, public: true })
       return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
     }
     const chosen = str(v.targetUnit)
@@ -108,8 +113,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       await event(ctx, row, 'return_accepted', {
         from: ret.unit,
         to: target.code,
-        message: `退单已同意，改派 ${target.name} / the return was accepted: dispatched to ${target.code}`,
-        data: { returnId: ret.id, unit: ret.unit, to: target.code, reason: str(v.returnDecisionReason) ?? str(v.dispatchNote), returnReason: ret.reason },
+        data: { returnId: ret.id, unit: ret.unit, to: target.code, ...names('unit', target), reason: str(v.returnDecisionReason) ?? str(v.dispatchNote), returnReason: ret.reason },
       })
     }
     const level = chosen ? target.level : (str(v.level) ?? target.level)
@@ -134,8 +138,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await event(ctx, row, 'dispatched', {
       from: row.owner_unit && row.owner_unit !== target.code ? row.owner_unit : row.status,
       to: 'dispatched',
-      message: `已派单至 ${target.name} / dispatched to ${target.code}`,
-      data: { unit: target.code, level, by: chosen ? 'dispatcher' : 'rule', note: v.dispatchNote ?? null },
+      data: { unit: target.code, ...names('unit', target), level, by: chosen ? 'dispatcher' : 'rule', note: str(v.dispatchNote) },
       public: true,
     })
     return out
@@ -146,7 +149,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const now = nowIso()
     await update(ctx.trx, row.id, { responded_at: row.responded_at ?? now, status: 'in_progress' })
     const reply = str(ctx.variables.firstReply)
-    await event(ctx, row, 'signed_for', { from: row.status, to: 'in_progress', message: reply ? `已签收：${reply} / signed for` : '已签收，正在办理 / signed for, in progress', public: true })
+    await event(ctx, row, 'signed_for', { from: row.status, to: 'in_progress', data: { reply }, public: true })
     return { signOutcome: null }
   })
 
@@ -178,10 +181,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await event(ctx, row, 'returned', {
       from: row.owner_unit,
       to: null,
-      message: `退单：${reason ?? '非本单位职责'} / returned as not its remit`,
       data: { returnId: id, unit: row.owner_unit, reason, stage },
     })
-    await event(ctx, row, 'redispatching', { to: 'received', message: '正在重新派单 / being re-dispatched', public: true, actor: null })
+    await event(ctx, row, 'redispatching', { to: 'received', public: true, actor: null })
     return {
       needsDispatch: true,
       targetUnit: null,
@@ -236,12 +238,10 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await event(ctx, row, 'return_rejected', {
       from: row.status,
       to: back.code,
-      message: `退单被驳回，退回 ${back.name} 办理：${reason} / the return was rejected: back to ${back.code}`,
       data: { returnId: ret.id, unit: back.code, reason, returnReason: ret.reason, returnedBy: ret.returned_by },
     })
-    await event(ctx, row, 'dispatched', { to: status, message: `已交回 ${back.name} 办理 / back with ${back.code}`, data: { unit: back.code, by: 'return_rejected' }, public: true, actor: null })
-    const message = `退单被驳回：案件 ${row.case_no} 退回本单位办理。理由：${reason} / return rejected: case ${row.case_no} is back with your unit. Reason: ${reason}`
-    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', message)
+    await event(ctx, row, 'dispatched', { to: status, data: { unit: back.code, ...names('unit', back), by: 'return_rejected' }, public: true, actor: null })
+    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', bilingual('notification.return_rejected', { caseNo: row.case_no }))
     return { ownerUnit: back.code, handlerGroup: unitGroup(back), needsDispatch: false, returnDecision: null, returnDecisionReason: null, targetUnit: null, outcome: null, signOutcome: null }
   })
 
@@ -250,7 +250,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const now = nowIso()
     const result = str(ctx.variables.result)
     await update(ctx.trx, row.id, { resolved_at: now, responded_at: row.responded_at ?? now, result })
-    await event(ctx, row, 'resolved', { message: result, data: { level: row.level, unit: row.owner_unit } })
+    await event(ctx, row, 'resolved', { data: { level: row.level, unit: row.owner_unit, result } })
     return {}
   })
 
@@ -274,7 +274,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const evaluationDue = addDuration(new Date(), await evaluationPeriod(ctx.trx, row.tenant))
     await update(ctx.trx, row.id, { status: 'awaiting_evaluation' })
     const result = str(ctx.variables.result)
-    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', message: `办理结果 / result: ${result ?? '已办结 / resolved'}`, data: { evaluationDue }, public: true })
+    await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', data: { evaluationDue, result }, public: true })
     return { evaluationDue }
   })
 
@@ -290,7 +290,6 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await event(ctx, row, 'evaluation_expired', {
       from: row.status,
       to: 'closed',
-      message: '评价期已过，按未评价结案 / the evaluation period is over: closed as not evaluated',
       data: { resolvedLevel: row.level },
       public: true,
     })
@@ -311,8 +310,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     })
     await event(ctx, row, 'evaluated', {
       to: satisfaction,
-      message: `评价：${satisfaction} / evaluated (${v.evaluationSource === 'callback' ? 'callback' : 'citizen'})`,
-      data: { resolved: v.resolved === true, satisfaction, source: v.evaluationSource ?? null },
+      data: { resolved: v.resolved === true, satisfaction, source: str(v.evaluationSource) },
       public: true,
     })
     return { rehandle: satisfaction === 'dissatisfied' && rounds < 1 }
@@ -322,7 +320,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     const resolveDue = addDuration(new Date(), String(ctx.variables.resolveLimit ?? 'P7D'))
     await update(ctx.trx, row.id, { status: 'in_progress', resolve_due_at: resolveDue, resolved_at: null })
-    await event(ctx, row, 'rehandle', { from: row.status, to: 'in_progress', message: '群众不满意，重新办理 / dissatisfied: handled again', public: true })
+    await event(ctx, row, 'rehandle', { from: row.status, to: 'in_progress', public: true })
     return { handlingRounds: Number(ctx.variables.handlingRounds ?? 0) + 1, resolveDue, rehandle: false, outcome: null }
   })
 
@@ -330,7 +328,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     const now = nowIso()
     await update(ctx.trx, row.id, { status: 'closed', closed_at: now, resolved_level: row.level })
-    await event(ctx, row, 'closed', { from: row.status, to: 'closed', message: '已办结 / closed', data: { resolvedLevel: row.level }, public: true })
+    await event(ctx, row, 'closed', { from: row.status, to: 'closed', data: { resolvedLevel: row.level }, public: true })
     return {}
   })
 
@@ -342,9 +340,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const due = stage === 'response' ? row.response_due_at : row.resolve_due_at
     await update(ctx.trx, row.id, { overdue: true })
     await ctx.trx('case_supervisions').insert({ id: randomUUID(), case_id: row.id, stage, unit: row.owner_unit, due_at: due, created_at: nowIso() })
-    const message = `督办：案件 ${row.case_no} ${stage === 'response' ? '签收' : '办理'}已超时（时限 ${due}）/ overdue ${stage === 'response' ? 'sign-for' : 'handling'} (due ${due})`
+    const message = bilingual('notification.supervision', { caseNo: row.case_no })
     await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.supervisorGroup)], 'supervision', message)
-    await event(ctx, row, 'supervision', { message, data: { stage, unit: row.owner_unit, due } })
+    await event(ctx, row, 'supervision', { data: { stage, unit: row.owner_unit, due } })
     return { overdue: true }
   })
 
@@ -359,11 +357,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const model = await modelOfInstance(engine.definitions, ctx.instanceId, ctx.trx)
     const task = model?.extensionFor.get(ctx.elementId)
     // Deploy refuses a case.extend no extension boundary leads to; a version deployed before that check may still have one.
-    if (!task) throw unprocessable(`case.extend ${ctx.elementId} 不在延期申请之后 / case.extend does not follow an extension request`)
+    if (!task) throw unprocessable(msg('error.case.extendMisplaced', { element: ctx.elementId }))
     const timer = model!.deadlineTimer.get(task)
     const days = Number(v.extensionDays ?? 0)
     if (v.extensionDecision !== 'approve' || !(days > 0)) {
-      await event(ctx, row, 'extension_refused', { message: `延期申请未获批准 / extension refused: ${str(v.extensionComment) ?? ''}`, data: { days } })
+      await event(ctx, row, 'extension_refused', { data: { days, comment: str(v.extensionComment) } })
       return { extensionDecision: null }
     }
     const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()
@@ -371,7 +369,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await ctx.trx('tasks').where({ instance_id: ctx.instanceId, element_id: task, status: 'open' }).update({ due_at: resolveDue })
     if (timer) await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: timer, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
     await update(ctx.trx, row.id, { resolve_due_at: resolveDue })
-    await event(ctx, row, 'extension_approved', { from, to: resolveDue, message: `延期 ${days} 天已批准 / extension of ${days} days approved`, data: { days }, public: true })
+    await event(ctx, row, 'extension_approved', { from, to: resolveDue, data: { days }, public: true })
     return { resolveDue, extensionDecision: null }
   })
 
@@ -379,10 +377,10 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   engine.registerHandler('case.switch', async (ctx) => {
     const row = await caseRow(ctx)
     const to = str(ctx.inputs.procedure)
-    if (!to || !(PROCEDURES as readonly string[]).includes(to)) throw unprocessable(`未知的办理程序 / unknown procedure ${to}`)
+    if (!to || !(PROCEDURES as readonly string[]).includes(to)) throw unprocessable(msg('error.case.unknownProcedure', { procedure: to }))
     const from = row.procedure
     const reason = str(ctx.variables.reason)
-    await event(ctx, row, 'procedure_switch', { from, to, message: `转为${to === 'escalation' ? '提级办' : to === 'joint' ? '联合办' : '一事一策'} / switched from ${from} to ${to}`, data: { reason }, public: true })
+    await event(ctx, row, 'procedure_switch', { from, to, data: { reason, procedure: to }, public: true })
     const variables = { ...ctx.variables, procedure: to, switchedFrom: from, switchReason: reason, outcome: null, atTop: false, decision: null }
     await update(ctx.trx, row.id, { procedure: to })
     const instance = await engine.start(to, { tenant: row.tenant || null, variables, caseId: row.id, actor: ctx.actor, trx: ctx.trx })
@@ -410,17 +408,17 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       if (!centre) continue
       const staffed = await ctx.trx('users').where({ unit_code: centre.code, active: true }).whereRaw("roles like ? escape '\\'", ['%"dispatcher"%']).first('id')
       if (!staffed) continue
-      await event(ctx, row, 'escalation_requested', { from: row.level, to: level, message: `申请提级至${centre.name} / escalation requested to ${level} level`, data: { reason, centre: centre.code }, public: true })
+      await event(ctx, row, 'escalation_requested', { from: row.level, to: level, data: { reason, centre: centre.code, ...names('centre', centre) }, public: true })
       return { atTop: false, nextLevel: level, escalateCentre: centre.code, escalateGroup: `dispatcher@${centre.code}`, escalateReason: reason, escalateLevel: null, decision: null, targetUnit: null }
     }
-    await event(ctx, row, 'escalation_at_top', { from: row.level, message: '已是最高层级，退回原单位办理 / already at the top level: sent back', data: { reason } })
+    await event(ctx, row, 'escalation_at_top', { from: row.level, data: { reason } })
     return { atTop: true, escalateReason: reason, escalateLevel: null }
   })
 
   engine.registerHandler('case.sendBack', async (ctx) => {
     const row = await caseRow(ctx)
     const comment = str(ctx.variables.reviewComment)
-    await event(ctx, row, 'escalation_sent_back', { to: row.level, message: `提级申请退回原级办理 / escalation sent back${comment ? `：${comment}` : ''}`, data: { atTop: ctx.variables.atTop === true }, public: true })
+    await event(ctx, row, 'escalation_sent_back', { to: row.level, data: { atTop: ctx.variables.atTop === true, comment }, public: true })
     return { decision: null, outcome: null, atTop: false }
   })
 
@@ -428,10 +426,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     const lead = await chosenUnit(ctx.trx, row, str(ctx.variables.leadUnit))
     const codes = [...new Set(tokens(ctx.variables.coUnits))].filter((c) => c !== lead.code)
-    if (!codes.length) throw unprocessable('至少需要一个协办单位 / name at least one co-organiser')
-    for (const c of codes) await chosenUnit(ctx.trx, row, c)
+    if (!codes.length) throw unprocessable(msg('error.case.noCoUnit'))
+    const coUnits: UnitRow[] = []
+    for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c))
     await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
-    await event(ctx, row, 'joint_organised', { to: lead.code, message: `牵头单位 ${lead.name}，协办单位 ${codes.join('、')} / lead ${lead.code}, co-organisers ${codes.join(', ')}`, data: { lead: lead.code, coUnits: codes }, public: true })
+    await event(ctx, row, 'joint_organised', { to: lead.code, data: { lead: lead.code, ...names('unit', lead), coUnits: codes, coUnitNames: coUnits.map((u) => u.name), coUnitNamesEn: coUnits.map((u) => u.name_en || u.name) }, public: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
   })
 
@@ -444,9 +443,10 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     const codes = [...new Set(tokens(Array.isArray(ctx.variables.addedCoUnits) ? (ctx.variables.addedCoUnits as unknown[]).join(',') : ctx.variables.addedCoUnits))].filter((c) => c !== row.owner_unit)
     if (!codes.length) throw unprocessable('至少需要一个新的协办单位 / name at least one new co-organiser', [{ field: 'units', message: '至少一个 / at least one' }])
-    for (const c of codes) await chosenUnit(ctx.trx, row, c)
+    const added: UnitRow[] = []
+    for (const c of codes) added.push(await chosenUnit(ctx.trx, row, c))
     const before = tokens(Array.isArray(ctx.variables.coUnits) ? (ctx.variables.coUnits as unknown[]).join(',') : ctx.variables.coUnits)
-    await event(ctx, row, 'co_units_added', { to: codes.join(','), message: `加派协办单位 ${codes.join('、')} / co-organisers added: ${codes.join(', ')}`, data: { units: codes }, public: true })
+    await event(ctx, row, 'co_units_added', { to: codes.join(','), data: { units: codes, coUnitNames: added.map((u) => u.name), coUnitNamesEn: added.map((u) => u.name_en || u.name) }, public: true })
     return { addedCoUnits: codes, coUnits: [...new Set([...before, ...codes])] }
   })
 
@@ -454,17 +454,17 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     const v = ctx.variables
     await update(ctx.trx, row.id, { status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
-    await event(ctx, row, 'plan_approved', { message: '一事一策方案已批准 / plan approved', data: { measures: v.measures, responsible: v.responsible, milestones: v.milestones } })
-    await event(ctx, row, 'plan_in_force', { to: 'in_progress', message: '已制定专项解决方案，正在落实 / a plan for this case is being carried out', public: true, actor: null })
+    await event(ctx, row, 'plan_approved', { data: { measures: v.measures as Params[string], responsible: v.responsible as Params[string], milestones: v.milestones as Params[string] } })
+    await event(ctx, row, 'plan_in_force', { to: 'in_progress', public: true, actor: null })
     return {}
   })
 
   engine.registerHandler('case.followup', async (ctx) => {
     const row = await caseRow(ctx)
     if (row.status === 'closed') return {}
-    const message = `一事一策跟进：案件 ${row.case_no} 请报告方案执行进展 / follow-up: report progress on the plan`
+    const message = bilingual('notification.followup', { caseNo: row.case_no })
     await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.leaderGroup)], 'followup', message)
-    await event(ctx, row, 'plan_followup', { message })
+    await event(ctx, row, 'plan_followup', { data: { caseNo: row.case_no } })
     return {}
   })
 }

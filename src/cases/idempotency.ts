@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
-import { conflict, unprocessable } from '../lib/errors.js'
+import { conflict, msg, unprocessable } from '../lib/errors.js'
 import type { CaseRow, IntakeHooks } from './service.js'
 
 /**
@@ -108,14 +108,14 @@ export class IdempotencyStore {
     } catch (err) {
       if (!(err instanceof KeyTaken)) throw err
       const first = await this.find(scope, key)
-      if (!first) throw conflict('同一幂等键的请求正在处理，请稍后重试 / a request with this Idempotency-Key is in progress; retry shortly')
+      if (!first) throw conflict(msg('error.idempotency.inProgress'))
       return this.replay(first, hash)
     }
   }
 
   private replay<A>(row: KeyRow, hash: string): KeyedAnswer<A> {
     if (row.body_hash !== hash) {
-      throw unprocessable('该幂等键已用于内容不同的请求，请换一个新键 / this Idempotency-Key was used with a different request body; use a new key')
+      throw unprocessable(msg('error.idempotency.mismatch'))
     }
     return { caseId: row.case_id, answer: JSON.parse(row.answer) as A, replayed: true }
   }

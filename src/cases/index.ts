@@ -11,7 +11,7 @@ import { checkPlatformMarkers, taskActions } from './markers.js'
 import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
-import { badRequest, conflict } from '../lib/errors.js'
+import { badRequest, conflict, msg, problem } from '../lib/errors.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -38,9 +38,9 @@ export default fp(
     app.engine.setBusinessKeyCheck(async (caseId, tenant, actor) => {
       const row = await cases.visible(actor, caseId).catch(() => null)
       if (!row || row.tenant !== (tenant ?? '')) return false
-      if (row.status === 'closed') throw conflict('案件已办结 / the case is closed')
+      if (row.status === 'closed') throw conflict(msg('error.case.closed'))
       const carrier = row.instance_id ? await app.db('process_instances').where({ id: row.instance_id }).first('status') : null
-      if (carrier?.status === 'running') throw conflict('案件正由其办理程序办理 / the case is being carried by its procedure')
+      if (carrier?.status === 'running') throw conflict(msg('error.case.carried'))
       return true
     })
     if (app.config.demo && (await seedCases(app.db))) app.log.info('seeded case categories and routing rules')
@@ -52,14 +52,14 @@ export default fp(
       if (!fields.length || !task.case_id) return
       const row = await trx('cases').where({ id: task.case_id }).first('region_path', 'tenant')
       if (!row) return
-      const details: { field: string; message: string }[] = []
+      const details: ReturnType<typeof problem>[] = []
       for (const field of fields) {
         for (const code of unitCodes(data[field])) {
-          const problem = await unitProblem(trx, app.org, row, code)
-          if (problem) details.push({ field, message: problem })
+          const bad = await unitProblem(trx, app.org, row, code)
+          if (bad) details.push(problem(bad, { field }))
         }
       }
-      if (details.length) throw badRequest('不能派往该单位 / the case cannot go to that unit', details)
+      if (details.length) throw badRequest(msg('error.case.badTarget'), details)
     })
 
     app.tasks.setCaseSummaryProvider(async (caseId, actor) => {

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
-import { conflict, forbidden, unprocessable } from '../lib/errors.js'
+import { conflict, forbidden, msg, problem, unprocessable } from '../lib/errors.js'
+import { eventMessage, isMessageKey } from '../messages/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
@@ -238,9 +239,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
   /** The open task, if `actor` may act on it (assignee, or an unclaimed candidate). */
   async function actionable(request: any, id: string, trx: any): Promise<TaskRow> {
     const task = await app.tasks.get(request.actor, id, trx)
-    if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
+    if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
     const admin = request.actor.roles.includes('admin')
-    if (task.assignee && task.assignee !== request.actor.username && !admin) throw conflict(`任务已被 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+    if (task.assignee && task.assignee !== request.actor.username && !admin) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
     return task
   }
 
@@ -256,7 +257,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const done = await app.db.transaction(async (trx) => {
         const task = await actionable(request, id, trx)
         // The diagram says which tasks may be returned (shuoshi:return, src/cases/markers.ts).
-        if (!(await taskActions(app.engine.definitions, task, trx)).returnable) throw unprocessable('此任务不能退单 / this task cannot be returned')
+        if (!(await taskActions(app.engine.definitions, task, trx)).returnable) throw unprocessable(msg('error.case.notReturnable'))
         return app.tasks.complete(request.actor, id, { signOutcome: 'return', outcome: 'return', returnReason: reason }, { trx, skipForm: true })
       })
       return taskView(done)
@@ -284,23 +285,23 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         if (!task.assignee && !request.actor.roles.includes('admin')) {
           const candidates = await trx('task_candidates').where({ task_id: task.id })
           const mine = candidates.some((c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)))
-          if (!mine) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
+          if (!mine) throw forbidden(msg('error.task.notCandidate'))
         }
         // The diagram's extension boundary (shuoshi:extension, src/cases/markers.ts) names the message and the approval.
         const { extension } = await taskActions(app.engine.definitions, task, trx)
-        if (!extension) throw unprocessable('此任务不能申请延期 / this task cannot be extended')
+        if (!extension) throw unprocessable(msg('error.case.notExtendable'))
         const approvalTask = () => trx('tasks').where({ instance_id: task.instance_id, status: 'open' }).whereIn('element_id', extension.approvals).first('id')
-        if (await approvalTask()) throw conflict('已有待审批的延期申请 / an extension request is already awaiting approval')
+        if (await approvalTask()) throw conflict(msg('error.case.extensionPending'))
         const sub = await trx('subscriptions').where({ instance_id: task.instance_id, kind: 'message', element_id: extension.boundary }).first()
         // The boundary event catches one request per handling round (bpmn-engine does not re-arm it).
-        if (!sub) throw conflict('本轮办理已申请过延期 / an extension was already requested in this handling round')
+        if (!sub) throw conflict(msg('error.case.extensionUsed'))
         await app.engine.correlateMessage(extension.message, {
           instanceId: task.instance_id,
           variables: { extensionDays: days, extensionReason: reason, extensionRequestedBy: request.actor.username, extensionTaskId: task.id, extensionDecision: null },
           actor: request.actor,
           trx,
         })
-        if (task.case_id) await cases.event(trx, task.case_id, 'extension_requested', { actor: request.actor.username, message: `申请延期 ${days} 天：${reason} / extension of ${days} days requested`, data: { days, reason, taskId: task.id } })
+        if (task.case_id) await cases.event(trx, task.case_id, 'extension_requested', { actor: request.actor.username, message: eventMessage('extension_requested', { days, reason }), data: { days, reason, taskId: task.id } })
         const approval = await approvalTask()
         return { taskId: task.id, approvalTaskId: approval?.id ?? null, status: 'requested' }
       })
@@ -350,28 +351,28 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const body = request.body as { tenant?: string | null; rules: any[] }
       const isAdmin = actor.roles.includes('admin')
       const tenant = body.tenant ?? (isAdmin ? '' : (actor.tenant ?? ''))
-      if (!isAdmin && (!actor.tenant || tenant !== actor.tenant)) throw forbidden('县级管理员只能修改本县的规则 / a county administrator edits only their county’s rules')
-      if (tenant && !(await app.db('regions').where({ code: tenant, level: 'county' }).first('code'))) throw unprocessable(`县 ${tenant} 不存在 / unknown county`)
+      if (!isAdmin && (!actor.tenant || tenant !== actor.tenant)) throw forbidden(msg('error.rules.countyOnly'))
+      if (tenant && !(await app.db('regions').where({ code: tenant, level: 'county' }).first('code'))) throw unprocessable(msg('error.rules.unknownCounty', { county: tenant }))
       const problems: { index: number; field: string; message: string }[] = []
       const countyPath = tenant ? (await app.db('regions').where({ code: tenant }).first('path')).path : null
       for (const [index, r] of body.rules.entries()) {
-        if (r.category && !(await app.db('categories').where({ code: r.category }).first('code'))) problems.push({ index, field: 'category', message: '类别不存在 / unknown category' })
+        if (r.category && !(await app.db('categories').where({ code: r.category }).first('code'))) problems.push(problem(msg('error.rules.unknownCategory'), { index, field: 'category' }))
         if (r.region) {
           const reg = await app.db('regions').where({ code: r.region }).first('path')
-          if (!reg) problems.push({ index, field: 'region', message: '区域不存在 / unknown region' })
-          else if (countyPath && !reg.path.startsWith(countyPath)) problems.push({ index, field: 'region', message: '区域不在本县 / region outside the county' })
+          if (!reg) problems.push(problem(msg('error.rules.unknownRegion'), { index, field: 'region' }))
+          else if (countyPath && !reg.path.startsWith(countyPath)) problems.push(problem(msg('error.rules.regionOutside'), { index, field: 'region' }))
         }
         const owner = String(r.owner)
         const token = /^@(grid|village|centre|(township|county|city):[a-z0-9_-]+)$/.test(owner)
         if (!token) {
           const unit = await app.db('org_units as u').join('regions as g', 'g.code', 'u.region_code').where('u.code', owner).first('g.path')
-          if (!unit) problems.push({ index, field: 'owner', message: '单位不存在 / unknown unit or token' })
+          if (!unit) problems.push(problem(msg('error.rules.unknownUnit'), { index, field: 'owner' }))
           // A county's rules keep its cases in the county (or send them up to the city).
-          else if (countyPath && !servesCounty(unit.path, countyPath)) problems.push({ index, field: 'owner', message: '单位不在本县 / unit outside the county' })
+          else if (countyPath && !servesCounty(unit.path, countyPath)) problems.push(problem(msg('error.rules.unitOutside'), { index, field: 'owner' }))
         }
-        for (const f of ['responseLimit', 'resolveLimit']) if (r[f] && !isDuration(r[f])) problems.push({ index, field: f, message: '不是 ISO-8601 时长 / not an ISO-8601 duration' })
+        for (const f of ['responseLimit', 'resolveLimit']) if (r[f] && !isDuration(r[f])) problems.push(problem(msg('error.rules.badDuration'), { index, field: f }))
       }
-      if (problems.length) throw unprocessable('分派规则不合法 / invalid routing rules', problems)
+      if (problems.length) throw unprocessable(msg('error.rules.invalid'), problems)
       const now = nowIso()
       await app.db.transaction(async (trx) => {
         await trx('routing_rules').where({ tenant }).delete()
@@ -401,7 +402,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
+            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, caseNo: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
           },
         },
       },
@@ -409,11 +410,17 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     async (request) => {
       const actor = request.actor
       const recipients = [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
-      const rows = await app.db('notifications')
-        .whereIn('recipient', recipients)
-        .orderBy('created_at', 'desc')
+      const rows = await app.db('notifications as n')
+        .leftJoin('cases as c', 'c.id', 'n.case_id')
+        .whereIn('n.recipient', recipients)
+        .orderBy('n.created_at', 'desc')
         .limit((request.query as { limit?: number }).limit ?? 50)
-      return rows.map((n: any) => ({ id: n.id, caseId: n.case_id, kind: n.kind, message: n.message, recipient: n.recipient, createdAt: n.created_at }))
+        .select('n.*', 'c.case_no')
+      // The UI reads `notification.<kind>` with the case number (the table keeps no other parameter).
+      return rows.map((n: any) => {
+        const key = `notification.${n.kind}`
+        return { id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, key: isMessageKey(key) ? key : 'notification.unknown', params: { caseNo: n.case_no ?? '' }, recipient: n.recipient, createdAt: n.created_at }
+      })
     },
   )
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
-import { unprocessable } from '../lib/errors.js'
+import { msg, unprocessable } from '../lib/errors.js'
 
 /**
  * Routing: which unit owns a case, at which level, by which procedure and with which
@@ -24,6 +24,7 @@ export interface RegionRow {
 export interface UnitRow {
   code: string
   name: string
+  name_en?: string | null
   kind: string
   level: string
   region_code: string
@@ -116,7 +117,7 @@ export async function centresFor(db: Db | Trx, regions: Map<string, RegionRow>):
     if (region) byLevel.set(region.level, u)
   }
   const nearest = byLevel.get('township') ?? byLevel.get('county') ?? byLevel.get('city')
-  if (!nearest) throw unprocessable('该区域没有综治中心 / no governance centre covers this region')
+  if (!nearest) throw unprocessable(msg('error.case.noCentre'))
   return { byLevel, nearest }
 }
 
@@ -192,7 +193,7 @@ export async function route(db: Db | Trx, input: { category: CategoryRow; path: 
 /** `now + duration` as an ISO string (ISO-8601 durations: P7D, PT2H, P1DT12H). */
 export function addDuration(from: Date, duration: string): string {
   const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(duration)
-  if (!m || duration === 'P' || duration.endsWith('T')) throw unprocessable(`时限不是 ISO-8601 时长 / not an ISO-8601 duration: ${duration}`)
+  if (!m || duration === 'P' || duration.endsWith('T')) throw unprocessable(msg('error.case.badDuration', { value: duration }))
   const d = new Date(from.getTime())
   if (m[1]) d.setUTCFullYear(d.getUTCFullYear() + Number(m[1]))
   if (m[2]) d.setUTCMonth(d.getUTCMonth() + Number(m[2]))

@@ -69,6 +69,9 @@ export const caseSchema = {
     resolvedLevel: nullableString,
     ownerUnit: nullableString,
     ownerUnitName: nullableString,
+    ownerUnitNameEn: nullableString,
+    regionName: nullableString,
+    regionNameEn: nullableString,
     tenant: nullableString,
     responseDueAt: nullableString,
     resolveDueAt: nullableString,
@@ -137,7 +140,9 @@ export const trackSchema = {
     title: nullableString,
     category: { type: 'string' },
     categoryName: nullableString,
+    categoryNames: { type: ['object', 'null'], properties: { name: { type: 'string' }, nameEn: nullableString } },
     procedure: { type: 'string' },
+    result: { ...nullableString, description: '办理结果（反馈后，原文）/ the result as the handler wrote it, once reported back' },
     createdAt: { type: 'string' },
     responseDueAt: nullableString,
     resolveDueAt: nullableString,
@@ -147,7 +152,7 @@ export const trackSchema = {
     evaluation: { type: ['object', 'null'], properties: { resolved: { type: 'boolean' }, satisfaction: nullableString, evaluatedAt: nullableString } },
     timeline: {
       type: 'array',
-      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString } },
+      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString, data: { type: 'object', additionalProperties: true } } },
     },
   },
 } as const

@@ -4,7 +4,8 @@ import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
-import { conflict, forbidden, notFound, unprocessable } from '../lib/errors.js'
+import { conflict, forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
+import { eventMessage, publicEventData } from '../messages/index.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import type { Actor } from '../org/index.js'
@@ -176,7 +177,7 @@ export class CaseService {
 
   async category(trx: Db | Trx, code: string): Promise<CategoryRow> {
     const row: CategoryRow | undefined = await trx('categories').where({ code }).first()
-    if (!row || !bool(row.active)) throw unprocessable(`类别 ${code} 不存在 / unknown category`)
+    if (!row || !bool(row.active)) throw unprocessable(msg('error.case.unknownCategory', { category: code }))
     return row
   }
 
@@ -186,9 +187,9 @@ export class CaseService {
    */
   async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
-    if (!region) throw unprocessable(`区域 ${input.regionCode} 不存在 / unknown region`)
+    if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
-      throw forbidden('不能在您的辖区以外登记案件 / you cannot register a case outside your area')
+      throw forbidden(msg('error.case.outsideArea'))
     }
     const anonymous = !!input.petitioner.anonymous
     const now = new Date()
@@ -263,7 +264,7 @@ export class CaseService {
       await this.event(trx, id, 'received', {
         actor: opts.actor?.username ?? null,
         to: 'received',
-        message: `已受理（${input.channel}）/ received via ${input.channel}`,
+        message: eventMessage('received', { channel: input.channel }),
         data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
         public: true,
       })
@@ -384,7 +385,7 @@ export class CaseService {
     const q = trx('cases').where('cases.id', id).first('cases.*')
     this.scope(q, actor)
     const row = (await q) as CaseRow | undefined
-    if (!row) throw notFound(`案件 ${id} / case`)
+    if (!row) throw notFound(msg('error.case.notFound', { caseNo: id }))
     return row
   }
 
@@ -396,7 +397,7 @@ export class CaseService {
 
   // ── views ───────────────────────────────────────────────────────────────────
 
-  view(row: CaseRow, personal: boolean, names?: { category?: string | null; ownerUnit?: string | null }) {
+  view(row: CaseRow, personal: boolean, names?: { category?: string | null; ownerUnit?: string | null; ownerUnitEn?: string | null; region?: string | null; regionEn?: string | null }) {
     const anonymous = bool(row.anonymous)
     const now = nowIso()
     return {
@@ -414,6 +415,8 @@ export class CaseService {
       category: row.category,
       categoryName: names?.category ?? null,
       regionCode: row.region_code,
+      regionName: names?.region ?? null,
+      regionNameEn: names?.regionEn ?? null,
       address: row.address,
       lat: row.lat == null ? null : Number(row.lat),
       lng: row.lng == null ? null : Number(row.lng),
@@ -424,6 +427,7 @@ export class CaseService {
       resolvedLevel: row.resolved_level,
       ownerUnit: row.owner_unit,
       ownerUnitName: names?.ownerUnit ?? null,
+      ownerUnitNameEn: names?.ownerUnitEn ?? null,
       tenant: row.tenant || null,
       responseDueAt: row.response_due_at,
       resolveDueAt: row.resolve_due_at,
@@ -444,12 +448,20 @@ export class CaseService {
 
   private async names(rows: CaseRow[]) {
     const cats = new Map<string, string>()
-    const units = new Map<string, string>()
+    const units = new Map<string, { name: string; name_en: string | null }>()
+    const regions = new Map<string, { name: string; name_en: string | null }>()
     const catCodes = [...new Set(rows.map((r) => r.category))]
     const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
+    const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))]
     if (catCodes.length) for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en')) cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
-    if (unitCodes.length) for (const u of await this.db('org_units').whereIn('code', unitCodes).select('code', 'name')) units.set(u.code, u.name)
-    return (r: CaseRow) => ({ category: cats.get(r.category) ?? null, ownerUnit: r.owner_unit ? (units.get(r.owner_unit) ?? null) : null })
+    if (unitCodes.length) for (const u of await this.db('org_units').whereIn('code', unitCodes).select('code', 'name', 'name_en')) units.set(u.code, u)
+    // Places and units by name in both languages (the UI shows a code to nobody).
+    if (regionCodes.length) for (const g of await this.db('regions').whereIn('code', regionCodes).select('code', 'name', 'name_en')) regions.set(g.code, g)
+    return (r: CaseRow) => {
+      const u = r.owner_unit ? units.get(r.owner_unit) : undefined
+      const g = regions.get(r.region_code)
+      return { category: cats.get(r.category) ?? null, ownerUnit: u?.name ?? null, ownerUnitEn: u ? u.name_en || u.name : null, region: g?.name ?? null, regionEn: g ? g.name_en || g.name : null }
+    }
   }
 
   async detail(actor: Actor, id: string) {
@@ -594,7 +606,7 @@ export class CaseService {
   /** The current procedure's diagram and the state of each activity, for the viewer. */
   async diagram(actor: Actor, id: string) {
     const row = await this.visible(actor, id)
-    if (!row.instance_id) throw notFound('流程实例 / process instance')
+    if (!row.instance_id) throw notFound(msg('error.engine.instanceNotFound', { id: row.id }))
     const instance = await this.db('process_instances').where({ id: row.instance_id }).first()
     const def = await this.db('process_definitions').where({ id: instance.definition_id }).first('xml', 'key', 'version')
     const states = new Map<string, string>()
@@ -630,7 +642,7 @@ export class CaseService {
     const given = Buffer.from(String(code ?? '').toUpperCase())
     const expected = Buffer.from(row?.tracking_code ?? 'no-such-case-code')
     const ok = !!row && given.length === expected.length && timingSafeEqual(given, expected)
-    if (!ok) throw notFound(`案件 ${caseNo} / case`)
+    if (!ok) throw notFound(msg('error.case.trackingNotFound', { caseNo }))
     return row!
   }
 
@@ -646,6 +658,7 @@ export class CaseService {
       title: row.title,
       category: row.category,
       categoryName: cat ? `${cat.name} / ${cat.name_en}` : null,
+      categoryNames: cat ? { name: cat.name, nameEn: cat.name_en ?? null } : null,
       procedure: row.procedure,
       createdAt: row.created_at,
       responseDueAt: row.response_due_at,
@@ -653,8 +666,17 @@ export class CaseService {
       respondedAt: row.responded_at,
       closedAt: row.closed_at,
       awaitingEvaluation: !!evalTask,
+      // The handler's result is the citizen's once it is reported back (feedback), verbatim.
+      result: row.status === 'awaiting_evaluation' || row.status === 'closed' ? row.result : null,
       evaluation: row.evaluated_at ? { resolved: bool(row.eval_resolved), satisfaction: row.eval_satisfaction, evaluatedAt: row.evaluated_at } : null,
-      timeline: events.map((e: any) => ({ at: e.at, type: e.type, status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null, message: e.message })),
+      timeline: events.map((e: any) => ({
+        at: e.at,
+        type: e.type,
+        status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null,
+        message: e.message,
+        // The sentence's parameters and the public text (EVENT_TEXT): the UI renders event.<type>.
+        data: publicEventData(e.type, parseStoredJson(e.data) as Record<string, unknown> | null),
+      })),
     }
   }
 
@@ -662,7 +684,7 @@ export class CaseService {
   async evaluate(row: CaseRow, actor: Actor, input: { resolved: boolean; satisfaction: string; comment?: string }, source: 'citizen' | 'callback') {
     return this.db.transaction(async (trx) => {
       const task: TaskRow | undefined = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', trx))[0]
-      if (!task) throw conflict('案件当前不在待评价状态 / the case is not awaiting an evaluation')
+      if (!task) throw conflict(msg('error.case.notAwaitingEvaluation'))
       // The citizen proved the tracking code of this case, which grants this one task; callback
       // staff are checked as the task's candidates like any other completion.
       await this.app.tasks.complete(

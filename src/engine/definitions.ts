@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { badRequest, notFound } from '../lib/errors.js'
+import { badRequest, msg, notFound } from '../lib/errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
 import { protectedFieldProblems } from './validate-variables.js'
@@ -83,7 +83,7 @@ export class DefinitionStore {
     if (opts.isProtected && validated.definitions) validated.problems.push(...protectedFieldProblems(validated.definitions, opts.isProtected))
     if (validated.problems.length || !validated.processKey) {
       throw badRequest(
-        `流程定义有 ${validated.problems.length} 个问题 / the definition has ${validated.problems.length} problem(s)`,
+        msg('error.engine.definitionProblems', { count: validated.problems.length }),
         validated.problems.map((p: Problem) => ({ elementId: p.elementId, message: p.message })),
       )
     }
@@ -94,7 +94,7 @@ export class DefinitionStore {
       const problems = opts.checks.flatMap((check) => check(parsed))
       if (problems.length) {
         throw badRequest(
-          `流程定义缺少平台所需的内容（${problems.length} 处）/ the definition lacks what the platform needs (${problems.length} problem(s))`,
+          msg('error.engine.definitionLacks', { count: problems.length }),
           problems.map((p) => ({ elementId: p.elementId, message: p.message })),
         )
       }
@@ -144,7 +144,7 @@ export class DefinitionStore {
 
   async get(id: string, trx: Db | Trx = this.db): Promise<DefinitionRow> {
     const row = await trx('process_definitions').where({ id }).first()
-    if (!row) throw notFound(`流程定义 ${id} / process definition`)
+    if (!row) throw notFound(msg('error.engine.definitionNotFound', { id }))
     return row
   }
 
@@ -159,7 +159,7 @@ export class DefinitionStore {
         .first('id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by')
       if (row) return row
     }
-    throw notFound(`流程 ${key} / process key`)
+    throw notFound(msg('error.engine.processKeyNotFound', { key }))
   }
 
   /** The newest version of `key` for exactly `tenant` ('' or null: the city default), without its XML. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { conflict, HttpError, notFound } from '../lib/errors.js'
+import { conflict, HttpError, msg, notFound } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
 
@@ -147,7 +147,7 @@ export class Incidents {
 
   async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<IncidentRow> {
     const row: IncidentRow | undefined = await this.scoped(actor, trx('incidents').where({ id })).first()
-    if (!row) throw notFound(`事件 ${id} / incident`)
+    if (!row) throw notFound(msg('error.engine.incidentNotFound', { id }))
     return row
   }
 
@@ -158,16 +158,16 @@ export class Incidents {
    */
   async retry(actor: Actor, id: string): Promise<IncidentRow> {
     const incident = await this.get(actor, id)
-    if (incident.status !== 'open') throw conflict(`事件已处理 / the incident is already resolved (${incident.resolution})`)
+    if (incident.status !== 'open') throw conflict(msg('error.engine.incidentResolved'))
     let timer: TimerRow | undefined
     let stepping = false
     try {
       await this.db.transaction(async (trx) => {
         const current = await this.get(actor, id, trx)
-        if (current.status !== 'open') throw conflict('事件已处理 / the incident is already resolved')
+        if (current.status !== 'open') throw conflict(msg('error.engine.incidentResolved'))
         const instance: InstanceRow | undefined = await trx('process_instances').where({ id: current.instance_id }).first()
         if (!instance || (instance.status !== 'failed' && instance.status !== 'running')) {
-          throw conflict(`流程实例已结束 / the process instance has ended (${instance?.status ?? 'missing'})`)
+          throw conflict(msg('error.engine.instanceEnded', { status: instance?.status ?? 'missing' }))
         }
         await trx('process_instances').where({ id: instance.id }).update({ status: 'running', error: null })
         if (current.timer_id) {
@@ -201,8 +201,8 @@ export class Incidents {
   async cancelInstance(actor: Actor, instanceId: string, reason: string): Promise<InstanceRow> {
     return this.db.transaction(async (trx) => {
       const root: InstanceRow | undefined = await trx('process_instances').where({ id: instanceId }).first()
-      if (!root || (!isCity(actor) && root.tenant !== (actor.tenant ?? '\u0000'))) throw notFound(`流程实例 ${instanceId} / process instance`)
-      if (root.status !== 'running' && root.status !== 'failed') throw conflict(`流程实例已结束 / the process instance has ended (${root.status})`)
+      if (!root || (!isCity(actor) && root.tenant !== (actor.tenant ?? '\u0000'))) throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
+      if (root.status !== 'running' && root.status !== 'failed') throw conflict(msg('error.engine.instanceEnded', { status: root.status }))
       const now = nowIso()
       const ids: string[] = []
       for (let frontier = [root.id]; frontier.length && ids.length < 1000; ) {

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
-import { badRequest, notFound } from '../lib/errors.js'
+import { badRequest, msg, notFound } from '../lib/errors.js'
 import { computeGroups, type Actor } from '../org/index.js'
 import { DefinitionStore, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
@@ -92,7 +92,7 @@ export class EngineService {
     const bad = Object.keys(variables ?? {}).filter((k) => this.protectedNames.has(k))
     if (bad.length) {
       throw badRequest(
-        `不能设置平台变量 / these variables are set by the platform only: ${bad.join(', ')}`,
+        msg('error.engine.platformVariables', { names: bad.join(', ') }),
         bad.map((field) => ({ field: `variables.${field}`, message: 'platform variable' })),
       )
     }
@@ -113,7 +113,7 @@ export class EngineService {
       if (opts.caseId) q.where({ 's.case_id': opts.caseId })
       if (opts.tenant !== undefined) q.join('process_instances as pi', 'pi.id', 's.instance_id').where('pi.tenant', opts.tenant)
       const sub = await q
-      if (!sub) throw notFound(`等待消息 ${name} 的实例 / an instance waiting for message ${name}`)
+      if (!sub) throw notFound(msg('error.engine.noWaitingInstance', { name }))
       return this.runtime.deliver(trx, sub, opts.variables ?? {}, opts.actor?.username ?? null)
     }
     return opts.trx ? run(opts.trx) : this.app.db.transaction(run)

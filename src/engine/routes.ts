@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
-import { forbidden, notFound } from '../lib/errors.js'
+import { forbidden, msg, notFound } from '../lib/errors.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import { bearer } from '../lib/schemas.js'
 import { definitionView } from './definitions.js'
@@ -26,7 +26,7 @@ const isAdmin = (a: Actor) => a.roles.includes('admin')
 /** A county administrator acts only on their county's versions; administrators on any. */
 function tenantFor(actor: Actor, requested: string | null | undefined): string | null {
   if (isAdmin(actor)) return requested ?? null
-  if (requested && requested !== actor.tenant) throw forbidden(`只能操作本县的流程版本 / you may only act on your county's versions (${actor.tenant})`)
+  if (requested && requested !== actor.tenant) throw forbidden(msg('error.engine.countyOnly', { tenant: actor.tenant }))
   if (!actor.tenant) throw forbidden()
   return actor.tenant
 }
@@ -73,7 +73,7 @@ export default async function engineRoutes(app: FastifyInstance) {
 
   async function visibleInstance(actor: Actor, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await app.db('process_instances').where({ id }).first()
-    if (!row || (!isAdmin(actor) && row.tenant !== (actor.tenant ?? ''))) throw notFound(`流程实例 ${id} / process instance`)
+    if (!row || (!isAdmin(actor) && row.tenant !== (actor.tenant ?? ''))) throw notFound(msg('error.engine.instanceNotFound', { id }))
     return row
   }
 
@@ -116,7 +116,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       const t = tenantFor(request.actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
-        if (!region || region.level !== 'county') throw forbidden(`租户必须是县（区）代码 / tenant must be a county code: ${t}`)
+        if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       }
       const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.actor.username })
       return reply.status(created ? 201 : 200).send(definitionView(definition))
@@ -163,10 +163,10 @@ export default async function engineRoutes(app: FastifyInstance) {
       const t = tenantFor(request.actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
-        if (!region || region.level !== 'county') throw forbidden(`租户必须是县（区）代码 / tenant must be a county code: ${t}`)
+        if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       }
       const file = (await app.engine.shipped()).find((f) => f.key === key)
-      if (!file) throw notFound(`随系统提供的流程 ${key} / shipped process`)
+      if (!file) throw notFound(msg('error.engine.shippedNotFound', { key }))
       const { definition, created } = await app.engine.deploy(file.xml, { tenant: t, actor: request.actor.username })
       return reply.status(created ? 201 : 200).send(definitionView(definition))
     },
@@ -177,7 +177,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
       const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound('流程定义 / process definition')
+      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
       return definitionView(row)
     },
   )
@@ -196,7 +196,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound('流程定义 / process definition')
+      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
       // A modeler or a download link may ask for the file itself.
       if (/\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) return reply.type('application/xml; charset=utf-8').send(row.xml)
       return { ...definitionView(row), xml: row.xml }
@@ -223,7 +223,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       app.engine.checkExternalVariables(body.variables)
       // An instance acts on its business key's case (handlers read only that): the case must be
       // one the caller may act on, in the tenant the instance runs for.
-      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.actor))) throw notFound(`案件 ${body.caseId} / case`)
+      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.actor))) throw notFound(msg('error.case.notFound', { caseNo: body.caseId }))
       const row = await runtime.start(key, { tenant, variables: body.variables ?? {}, caseId: body.caseId ?? null, actor: request.actor.username })
       return reply.status(201).send(await instanceView(row))
     },

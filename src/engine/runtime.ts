@@ -4,7 +4,7 @@ import { Engine } from 'bpmn-engine'
 import * as Elements from 'bpmn-elements'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { conflict, HttpError, notFound, RevisionConflict, unprocessable } from '../lib/errors.js'
+import { conflict, HttpError, msg, notFound, RevisionConflict, unprocessable } from '../lib/errors.js'
 import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelContext, feelExpressions } from './expressions.js'
 import { evalFeel, resolveValue } from './feel.js'
@@ -139,7 +139,7 @@ function toIso(value: unknown): string | null {
   // An ISO duration counts from now: a deadline written as "P7D" is a week from creation.
   if (/^P(?!$)/.test(s)) return String(evalFeel('now() + duration(d)', { d: s }))
   const d = new Date(s)
-  if (Number.isNaN(d.getTime())) throw unprocessable(`无法解析日期 / not a date: ${s}`)
+  if (Number.isNaN(d.getTime())) throw unprocessable(msg('error.engine.notADate', { value: s }))
   return d.toISOString()
 }
 
@@ -235,7 +235,7 @@ async function insertRows(trx: Trx, table: string, rows: object[], chunkSize: nu
 function checkReceivers(t: TaskRow) {
   const tooLong = [t.assignee, ...splitList(t.candidate_users), ...splitList(t.candidate_groups)].find((v) => v != null && v.length > 255)
   if (tooLong) {
-    throw unprocessable(`任务的处理人或候选组超过 255 个字符 / a receiver of task ${t.element_id} is longer than 255 characters`, [{ elementId: t.element_id, message: 'receiver too long' }])
+    throw unprocessable(msg('error.engine.receiverTooLong', { element: t.element_id }), [{ elementId: t.element_id, message: 'receiver too long' }])
   }
 }
 
@@ -521,7 +521,7 @@ export class Runtime {
         // matches, so naming the element would complete every parallel iteration of it.
         ctx.execution.signal({ executionId: task.execution_id })
         if (!ctx.endedExecutions.has(task.execution_id) && !ctx.error) {
-          throw conflict(`任务已不在等待 / the task is no longer waiting (${task.element_id})`)
+          throw conflict(msg('error.task.notWaiting', { element: task.element_id }))
         }
       },
     })
@@ -583,8 +583,8 @@ export class Runtime {
 
   async loadInstance(trx: Db | Trx, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await trx('process_instances').where({ id }).first()
-    if (!row) throw notFound(`流程实例 ${id} / process instance`)
-    if (row.status !== 'running') throw conflict(`流程实例已结束 / the process instance has ended (${row.status})`)
+    if (!row) throw notFound(msg('error.engine.instanceNotFound', { id }))
+    if (row.status !== 'running') throw conflict(msg('error.engine.instanceEnded', { status: row.status }))
     return row
   }
 
@@ -913,7 +913,7 @@ export class Runtime {
       const err = ctx.error
       if (err instanceof HttpError) throw err
       const details = err instanceof StepLimitError ? [{ elementId: err.elementId, message: err.message }] : undefined
-      throw unprocessable(`流程执行失败 / process execution failed: ${err.message}`, details)
+      throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }), details)
     }
     const instance = ctx.instance
     const execution = ctx.execution
@@ -1066,7 +1066,7 @@ export class Runtime {
     if (!ended) this.remember(trx, instance, ctx.holder)
 
     // Call activities: children start in the same transaction; a finished child resumes its parent.
-    if (opts.depth > MAX_CALL_DEPTH) throw unprocessable('调用活动嵌套过深 / call activities nested too deep')
+    if (opts.depth > MAX_CALL_DEPTH) throw unprocessable(msg('error.engine.callDepth'))
     if (!ended) {
       for (const call of ctx.calls) {
         if (ctx.leftExecutions.has(call.executionId) || knownCalls.has(call.executionId)) continue

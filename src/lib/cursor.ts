@@ -1,4 +1,4 @@
-import { badRequest } from './errors.js'
+import { badRequest, msg } from './errors.js'
 
 /** Keyset paging cursor: base64url of the last row's sort value and id (stable under inserts). */
 export function encodeCursor(sortValue: string, id: string): string {
@@ -12,7 +12,7 @@ export function decodeCursor(cursor: string): [string, string] {
   } catch {
     /* fall through */
   }
-  throw badRequest('cursor 无效 / invalid cursor')
+  throw badRequest(msg('error.cursor'))
 }
 
 /** Lists count their matches exactly up to here; past it they say "more than this". */

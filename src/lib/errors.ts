@@ -1,25 +1,84 @@
-/** An error that becomes an HTTP response `{ error, message, details? }` (see ../shared/api.md). */
+import { bilingual, type MessageKey, type Params } from '../messages/index.js'
+
+/** A catalogue message: the UI translates `key` with `params`; the server renders `message` from it. */
+export interface Msg {
+  key: MessageKey
+  params?: Params
+}
+export const msg = (key: MessageKey, params?: Params): Msg => (params ? { key, params } : { key })
+
+/**
+ * A `details` item that carries a message: `message` (bilingual, for outside clients) beside
+ * `key` + `params` for the UI. `extra` names the field, index or element it is about.
+ */
+export function problem<E extends Record<string, unknown>>(m: Msg, extra: E = {} as E) {
+  return { ...extra, message: bilingual(m.key, m.params), key: m.key, ...(m.params && { params: m.params }) }
+}
+
+/**
+ * An error that becomes an HTTP response `{ error, message, key?, params?, details? }` (see
+ * ../shared/api.md). Give it a catalogue message (`msg(...)`); a plain string is still taken
+ * (answers without `key`, shown as written) for code not yet converted.
+ */
 export class HttpError extends Error {
+  readonly key?: MessageKey
+  readonly params?: Params
   constructor(
     readonly statusCode: number,
     readonly code: string,
-    message: string,
+    message: string | Msg,
     readonly details?: unknown[],
   ) {
-    super(message)
+    super(typeof message === 'string' ? message : bilingual(message.key, message.params))
+    if (typeof message !== 'string') {
+      this.key = message.key
+      this.params = message.params
+    }
   }
 }
 
-export const badRequest = (message: string, details?: unknown[]) => new HttpError(400, 'bad_request', message, details)
-export const unauthorized = (message = '需要登录 / authentication required') => new HttpError(401, 'unauthorized', message)
-export const forbidden = (message = '无权执行此操作 / not allowed') => new HttpError(403, 'forbidden', message)
-export const notFound = (what: string) => new HttpError(404, 'not_found', `${what} 不存在 / not found`)
-export const conflict = (message: string, details?: unknown[]) => new HttpError(409, 'conflict', message, details)
-export const unprocessable = (message: string, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
+type Text = string | Msg
+export const badRequest = (message: Text, details?: unknown[]) => new HttpError(400, 'bad_request', message, details)
+export const unauthorized = (message: Text = msg('error.unauthorized')) => new HttpError(401, 'unauthorized', message)
+export const forbidden = (message: Text = msg('error.forbidden')) => new HttpError(403, 'forbidden', message)
+/** `what` is the catalogue's "… not found" message; a plain string names the thing (older callers). */
+export const notFound = (what: Text) => new HttpError(404, 'not_found', typeof what === 'string' ? `${what} 不存在 / not found` : what)
+export const conflict = (message: Text, details?: unknown[]) => new HttpError(409, 'conflict', message, details)
+export const unprocessable = (message: Text, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
 
 /** Another step changed the same process instance first; the whole request may be retried. */
 export class RevisionConflict extends HttpError {
   constructor() {
-    super(409, 'conflict', '流程实例已被并发修改，请重试 / the process instance was changed concurrently; retry')
+    super(409, 'conflict', msg('error.concurrent'))
+  }
+}
+
+/** A catalogue message per ajv keyword, the field path as a parameter (request bodies and task forms). */
+export function validationMsg(keyword: string, path: string, params: Record<string, unknown> = {}): Msg {
+  const field = String(params.missingProperty ?? params.additionalProperty ?? '') ? [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('/') : path || '/'
+  const limit = params.limit as number | undefined
+  switch (keyword) {
+    case 'required':
+    case 'additionalProperties':
+      return msg(`error.validation.${keyword}`, { field })
+    case 'type':
+      return msg('error.validation.type', { field, type: String(params.type ?? '') })
+    case 'format':
+      return msg('error.validation.format', { field, format: String(params.format ?? '') })
+    case 'minLength':
+    case 'maxLength':
+    case 'minimum':
+    case 'maximum':
+    case 'exclusiveMinimum':
+    case 'exclusiveMaximum':
+    case 'minItems':
+    case 'maxItems':
+      return msg(`error.validation.${keyword}`, { field, limit })
+    case 'enum':
+    case 'const':
+    case 'pattern':
+      return msg(`error.validation.${keyword}`, { field })
+    default:
+      return msg('error.validation.other', { field })
   }
 }

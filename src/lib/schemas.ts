@@ -11,6 +11,8 @@ export const errorSchema = {
   properties: {
     error: { type: 'string' },
     message: { type: 'string' },
+    key: { type: 'string', description: '消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI' },
+    params: { type: 'object', additionalProperties: true },
     details: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const

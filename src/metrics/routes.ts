@@ -1,13 +1,63 @@
 import type { FastifyInstance } from 'fastify'
 import type { RatesQuery } from './service.js'
 import { definitionsSchema, overviewQuery, overviewResponse, ratesQuery, ratesResponse } from './schemas.js'
-import { bearer } from '../lib/schemas.js'
+import { bearer, errorSchema } from '../lib/schemas.js'
+import type { Actor } from '../org/service.js'
 
-const errorRef = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'array' } } }
+// The shared error body (with the message's key and params, which a narrower schema would strip).
+const errorRef = errorSchema
 const errors = { 400: errorRef, 401: errorRef, 403: errorRef }
+
+/** Reads the public figures with the whole city in scope; it can do nothing else. */
+const PUBLIC_READER: Actor = Object.freeze({
+  id: 'public',
+  username: 'public',
+  displayName: 'public',
+  roles: Object.freeze(['admin']) as unknown as string[],
+  unitCode: null,
+  regionCode: null,
+  regionPath: '',
+  tenant: null,
+  groups: Object.freeze([]) as unknown as string[],
+}) as Actor
+
+const PUBLIC_TTL_MS = 5 * 60_000
+const publicRatesSchema = {
+  type: 'object',
+  properties: {
+    period: { type: 'object', properties: { from: { type: ['string', 'null'] }, to: { type: ['string', 'null'] } } },
+    received: { type: 'integer' },
+    closed: { type: 'integer' },
+    responseRate: { type: ['number', 'null'] },
+    closureRate: { type: ['number', 'null'] },
+    resolutionRate: { type: ['number', 'null'] },
+    satisfactionRate: { type: ['number', 'null'] },
+  },
+} as const
 
 export default async function metricsRoutes(app: FastifyInstance) {
   const metrics = app.metrics
+
+  // The citizen's front page shows the city's three rates of the last twelve months: counts and
+  // rates only, nothing about a case. Computed at most every five minutes per node (a public
+  // page must not be a way to make the database aggregate on every hit).
+  let publicRates: { at: number; value: unknown } | null = null
+  app.get(
+    '/api/public/rates',
+    {
+      config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
+      schema: { tags: ['public'], summary: '全市近 12 个月三率（公开）/ the city\'s rates over the last 12 months (public)', response: { 200: publicRatesSchema } },
+    },
+    async () => {
+      if (publicRates && Date.now() - publicRates.at < PUBLIC_TTL_MS) return publicRates.value
+      const from = new Date(Date.now() - 365 * 86_400_000).toISOString()
+      const r = await metrics.rates(PUBLIC_READER, { from })
+      const o = r.overall
+      const value = { period: r.period, received: o.received, closed: o.closed, responseRate: o.responseRate, closureRate: o.closureRate, resolutionRate: o.resolutionRate, satisfactionRate: o.satisfactionRate }
+      publicRates = { at: Date.now(), value }
+      return value
+    },
+  )
 
   app.get(
     '/api/metrics/rates',

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex'
 import { isPostgres, wherePrefix, type Db } from '../lib/db.js'
-import { badRequest, forbidden } from '../lib/errors.js'
+import { badRequest, forbidden, msg } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import { DEFAULT_DEFINITIONS, mergeDefinitions, SETTINGS_KEY, type MetricDefinitions } from './definitions.js'
 import { CATEGORY_LABELS } from './labels.js'
@@ -133,7 +133,7 @@ export const PERIOD_PATTERN = PERIOD_RE.source
  */
 export function parseBound(text: string, which: 'from' | 'to', offsetMinutes: number): string {
   const m = PERIOD_RE.exec(text)
-  const bad = () => badRequest(`日期无效 / invalid ${which}: ${text}`)
+  const bad = () => badRequest(msg('error.metrics.badDate', { which, value: text }))
   if (!m) throw bad()
   const [, ys, mos, ds, hs, mis, ss, mss, zone] = m
   const y = Number(ys)
@@ -171,7 +171,7 @@ export function cstMonth(isoOrMs: string | number): string {
 
 // ── scope ───────────────────────────────────────────────────────────────────────
 
-const BELOW_COUNTY = '乡镇及以下人员无权查看统计 / staff below county level may not view metrics'
+const BELOW_COUNTY = msg('error.metrics.belowCounty')
 
 /**
  * The region-path prefix an actor's figures are limited to (null: everything). Administrators
@@ -352,8 +352,8 @@ export class MetricsService {
     const scope = metricsScope(actor)
     if (!code) return { scope, region: null, prefix: scope }
     const row = await this.db('regions').where({ code }).first('code', 'name', 'path')
-    if (!row) throw badRequest(`区域 ${code} 不存在 / unknown region`)
-    if (scope !== null && !row.path.startsWith(scope)) throw forbidden('无权查看该区域的统计 / this region is outside your scope')
+    if (!row) throw badRequest(msg('error.org.unknownRegion', { region: code }))
+    if (scope !== null && !row.path.startsWith(scope)) throw forbidden(msg('error.metrics.outsideScope'))
     return { scope, region: { code: row.code, name: row.name, path: row.path }, prefix: row.path }
   }
 
@@ -368,7 +368,7 @@ export class MetricsService {
       f.toIso = parseBound(to, 'to', off)
       f.monthTo = cstMonth(Date.parse(f.toIso) - 1)
     }
-    if (f.fromIso && f.toIso && f.fromIso >= f.toIso) throw badRequest('开始时间须早于结束时间 / from must be before to')
+    if (f.fromIso && f.toIso && f.fromIso >= f.toIso) throw badRequest(msg('error.metrics.fromAfterTo'))
     return f
   }
 
@@ -478,7 +478,7 @@ export class MetricsService {
     const { region, prefix } = await this.resolveRegion(actor, query.region)
     const month = query.month ?? cstMonth(Date.now())
     const [y, m] = month.split('-').map(Number)
-    if (!/^\d{4}-\d{2}$/.test(month) || m < 1 || m > 12) throw badRequest(`月份无效 / invalid month: ${month}`)
+    if (!/^\d{4}-\d{2}$/.test(month) || m < 1 || m > 12) throw badRequest(msg('error.metrics.badMonth', { month }))
     const months: string[] = []
     for (let i = 11; i >= 0; i--) months.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7))
 

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { forbidden, unauthorized } from '../lib/errors.js'
+import { forbidden, msg, unauthorized } from '../lib/errors.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
 import orgRoutes from './routes.js'
@@ -24,7 +24,7 @@ declare module 'fastify' {
   }
 }
 
-const INVALID_TOKEN = '登录已失效，请重新登录 / invalid or expired token'
+const INVALID_TOKEN = msg('error.auth.invalidToken')
 
 /** Organisation, identity and access: regions, units, users, login, and the auth preHandlers. */
 export default fp(
@@ -49,7 +49,7 @@ export default fp(
         await authenticate(request, reply)
         const have = request.actor.roles
         if (have.includes('admin') || roles.some((r) => have.includes(r))) return
-        throw forbidden(`需要以下角色之一 / requires one of the roles: ${roles.join(', ')}`)
+        throw forbidden(msg('error.auth.roles', { roles: roles.join(', ') }))
       }
     })
 

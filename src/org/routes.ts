@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { forbidden, HttpError, notFound, unauthorized } from '../lib/errors.js'
+import { forbidden, HttpError, msg, notFound, unauthorized, type Msg } from '../lib/errors.js'
 import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
 import { bearer, nullableString, stringList } from '../lib/schemas.js'
 
@@ -72,7 +72,7 @@ type FailureLimit = ReturnType<FastifyInstance['createRateLimit']>
  * 429 with Retry-After once `limit`'s failures are used up, looked up without counting this
  * request (only a failure counts, by the caller, after the check it guards).
  */
-async function refuseWhileLimited(limit: FailureLimit, request: FastifyRequest, reply: FastifyReply, message: (seconds: number) => string) {
+async function refuseWhileLimited(limit: FailureLimit, request: FastifyRequest, reply: FastifyReply, message: (seconds: number) => Msg) {
   const seen = await limit(request, { increment: false })
   if (!seen.isAllowed && seen.remaining <= 0) {
     reply.header('retry-after', seen.ttlInSeconds)
@@ -109,11 +109,11 @@ export default async function orgRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await refuseWhileLimited(loginFailures, request, reply, (s) => `登录失败次数过多，请 ${s} 秒后再试 / too many failed logins, retry in ${s}s`)
+      await refuseWhileLimited(loginFailures, request, reply, (s) => msg('error.auth.loginLimited', { seconds: s }))
       const result = await org.login(request.body.username, request.body.password)
       if (!result) {
         await loginFailures(request)
-        throw unauthorized('用户名或密码错误 / invalid username or password')
+        throw unauthorized(msg('error.auth.badLogin'))
       }
       return result
     },
@@ -156,11 +156,11 @@ export default async function orgRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      await refuseWhileLimited(passwordFailures, request, reply, (s) => `密码错误次数过多，请 ${s} 秒后再试 / too many wrong passwords, retry in ${s}s`)
+      await refuseWhileLimited(passwordFailures, request, reply, (s) => msg('error.auth.passwordLimited', { seconds: s }))
       const result = await org.changePassword(request.actor.id, request.body.currentPassword, request.body.newPassword)
       if (!result) {
         await passwordFailures(request)
-        throw forbidden('当前密码错误 / the current password is wrong')
+        throw forbidden(msg('error.auth.wrongPassword'))
       }
       return result
     },
@@ -198,7 +198,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const parent = request.query.parent ?? null
-      if (parent !== null && !(await org.getRegion(parent))) throw notFound(`区域 ${parent}`)
+      if (parent !== null && !(await org.getRegion(parent))) throw notFound(msg('error.org.unknownRegion', { region: parent }))
       reply.header('cache-control', 'public, max-age=300')
       return withChildFlag(await org.regionChildren(parent))
     },
@@ -218,7 +218,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const region = await org.getRegion(request.params.code)
-      if (!region) throw notFound(`区域 ${request.params.code}`)
+      if (!region) throw notFound(msg('error.org.unknownRegion', { region: request.params.code }))
       return { ...region, children: await withChildFlag(await org.regionChildren(region.code)) }
     },
   )
@@ -237,7 +237,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const { region, kind, duty } = request.query
-      if (region && !(await org.getRegion(region))) throw notFound(`区域 ${region}`)
+      if (region && !(await org.getRegion(region))) throw notFound(msg('error.org.unknownRegion', { region }))
       return org.listUnits({ region, kind, duty })
     },
   )

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
 import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
-import { conflict, forbidden, unprocessable } from '../lib/errors.js'
+import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
 
@@ -357,15 +357,15 @@ export class OrgService {
   async createUser(by: Actor, input: NewUser): Promise<UserView> {
     const isAdmin = by.roles.includes('admin')
     const unit = await this.getUnit(input.unitCode)
-    if (!unit) throw unprocessable(`单位 ${input.unitCode} 不存在 / unknown unit`)
+    if (!unit) throw unprocessable(msg('error.org.unknownUnit', { unit: input.unitCode }))
     const regionCode = input.regionCode ?? unit.regionCode
     const region = await this.getRegion(regionCode)
-    if (!region) throw unprocessable(`区域 ${regionCode} 不存在 / unknown region`)
+    if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: regionCode }))
     if (!isAdmin) {
-      if (input.roles.includes('admin')) throw forbidden('县级管理员不能创建系统管理员 / a county administrator cannot create system administrators')
+      if (input.roles.includes('admin')) throw forbidden(msg('error.org.countyAdminNoAdmin'))
       const unitRegion = await this.getRegion(unit.regionCode)
       if (!by.tenant || region.tenant !== by.tenant || unitRegion?.tenant !== by.tenant) {
-        throw forbidden('只能在本县内创建用户 / users can only be created within your county')
+        throw forbidden(msg('error.org.outsideCounty'))
       }
     }
     const row = {
@@ -382,7 +382,7 @@ export class OrgService {
       created_at: nowIso(),
     }
     const inserted = await this.db('users').insert(row).onConflict('username').ignore().returning('id')
-    if (inserted.length === 0) throw conflict(`用户名 ${input.username} 已存在 / username already taken`)
+    if (inserted.length === 0) throw conflict(msg('error.org.usernameTaken', { username: input.username }))
     return userView(row)
   }
 

@@ -1,32 +1,46 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpError } from '../lib/errors.js'
+import { HttpError, msg, validationMsg, type Msg } from '../lib/errors.js'
+import { bilingual, type MessageKey } from '../messages/index.js'
 
 /** Every error leaves as `{ error, message, details? }`; bad input is never a 500. */
 export default fp(async function errors(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
     if (err instanceof HttpError) {
-      return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...(err.details && { details: err.details }) })
+      return reply.status(err.statusCode).send({
+        error: err.code,
+        message: err.message,
+        ...(err.key && { key: err.key, params: err.params ?? {} }),
+        ...(err.details && { details: err.details }),
+      })
     }
     const fe = err as FastifyError
     if (fe.validation) {
+      const details = fe.validation.map((v) => {
+        const m = validationMsg(v.keyword, (v.instancePath || fe.validationContext || '').replace(/^\//, ''), v.params as Record<string, unknown>)
+        // ajv's own `params` stay for outside clients; the catalogue's are `messageParams`.
+        return { path: v.instancePath || fe.validationContext, message: v.message, params: v.params, key: m.key, messageParams: m.params }
+      })
       return reply.status(400).send({
         error: 'validation_failed',
         message: `请求不合法 / invalid request: ${fe.message}`,
-        details: fe.validation.map((v) => ({ path: v.instancePath || fe.validationContext, message: v.message, params: v.params })),
+        key: 'error.invalidRequest',
+        params: { detail: fe.message },
+        details,
       })
     }
     const status = fe.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const code =
         status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'too_many_requests' : 'bad_request'
-      return reply.status(status).send({ error: code, message: fe.message })
+      const key: MessageKey | null = status === 413 ? 'error.payloadTooLarge' : status === 415 ? 'error.unsupportedMediaType' : null
+      return reply.status(status).send({ error: code, message: fe.message, ...(key && { key, params: {} }) })
     }
     request.log.error({ err }, 'unhandled error')
-    return reply.status(500).send({ error: 'internal', message: '服务器内部错误 / internal error' })
+    return reply.status(500).send(body('internal', msg('error.internal')))
   })
   app.setNotFoundHandler((request, reply) => {
-    reply.status(404).send({ error: 'not_found', message: `没有此路径 / no route ${request.method} ${request.url.split('?')[0]}` })
+    reply.status(404).send(body('not_found', msg('error.noRoute', { method: request.method, path: request.url.split('?')[0] })))
   })
 })
 
@@ -37,5 +51,10 @@ export default fp(async function errors(app: FastifyInstance) {
  */
 export function frameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
-  return reply.status(status).send({ error: 'bad_request', message: `请求地址无效 / invalid request URL (${err.code})` })
+  return reply.status(status).send(body('bad_request', msg('error.badUrl', { code: err.code })))
 }
+
+function body(error: string, m: Msg) {
+  return { error, message: bilingual(m.key, m.params), key: m.key, params: m.params ?? {} }
+}
+

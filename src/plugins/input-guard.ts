@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { badRequest } from '../lib/errors.js'
+import { badRequest, msg } from '../lib/errors.js'
 
 /**
  * How deep a JSON body may nest. No route takes more than a few levels; JSON.parse accepts
@@ -16,14 +16,14 @@ export const MAX_BODY_DEPTH = 64
  */
 export const MAX_KEY_LENGTH = 128
 
-const NUL_MESSAGE = '请求含有空字符 (U+0000) / the request contains a NUL character (U+0000)'
-const RANGE_MESSAGE = '数值超出范围 / number out of range'
+const NUL_MESSAGE = msg('error.input.nul')
+const RANGE_MESSAGE = msg('error.input.range')
 
 const BODY_PROBLEMS = {
   nul: NUL_MESSAGE,
-  key: `字段名过长（最多 ${MAX_KEY_LENGTH} 个字符） / a field name is longer than ${MAX_KEY_LENGTH} characters`,
+  key: msg('error.input.keyLength', { max: MAX_KEY_LENGTH }),
   number: RANGE_MESSAGE,
-  depth: `请求体嵌套过深（最多 ${MAX_BODY_DEPTH} 层） / request body nested deeper than ${MAX_BODY_DEPTH} levels`,
+  depth: msg('error.input.depth', { max: MAX_BODY_DEPTH }),
 } as const
 
 /**

@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import rateLimit from '@fastify/rate-limit'
 import type { FastifyInstance } from 'fastify'
-import { HttpError } from '../lib/errors.js'
+import { HttpError, msg } from '../lib/errors.js'
 
 /**
  * Request rate limits, opt-in per route (`config: { rateLimit: {...} }`) or through
@@ -13,6 +13,6 @@ export default fp(async function rateLimitPlugin(app: FastifyInstance) {
   await app.register(rateLimit, {
     global: false,
     errorResponseBuilder: (_request, context) =>
-      new HttpError(429, 'too_many_requests', `请求过于频繁，请 ${context.after} 后再试 / too many requests, retry in ${context.after}`),
+      new HttpError(429, 'too_many_requests', msg('error.tooManyRequests', { after: context.after })),
   })
 })

@@ -1,6 +1,8 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
+import { msg, problem, validationMsg } from '../lib/errors.js'
+import type { Params } from '../messages/index.js'
 
 /** A form-js schema (the subset our forms use). */
 export interface FormSchema {
@@ -92,11 +94,13 @@ export function formFromFields(fields: { id: string; label?: string; type?: stri
 }
 
 /** 400 details from ajv errors: each names the field that is wrong, unknown fields included. */
-export function formErrors(errors: ErrorObject[] | null | undefined): { field: string | null; message: string | undefined }[] {
+export function formErrors(errors: ErrorObject[] | null | undefined): { field: string | null; message: string | undefined; key: string; params?: Params }[] {
   return (errors ?? []).map((e) => {
     const params = e.params as { missingProperty?: string; additionalProperty?: string }
-    if (e.keyword === 'additionalProperties') return { field: params.additionalProperty ?? null, message: '表单未声明此字段 / the form does not declare this field' }
-    return { field: e.instancePath.replace(/^\//, '') || params.missingProperty || null, message: e.message }
+    if (e.keyword === 'additionalProperties') return problem(msg('error.form.undeclared'), { field: params.additionalProperty ?? null })
+    const field = e.instancePath.replace(/^\//, '') || params.missingProperty || null
+    // `message` stays ajv's English text (clients read it); the UI reads the keyword's key.
+    return { ...problem(validationMsg(e.keyword, e.instancePath.replace(/^\//, ''), e.params as Record<string, unknown>), { field }), message: e.message }
   })
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { countUpTo, nowIso } from '../lib/db.js'
-import { badRequest, conflict, forbidden, notFound, RevisionConflict } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, notFound, RevisionConflict } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
@@ -196,27 +196,27 @@ export class TaskService {
 
   private async row(id: string, trx: Db | Trx): Promise<TaskRow> {
     const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
-    if (!task) throw notFound(`任务 ${id} / task`)
+    if (!task) throw notFound(msg('error.task.notFound', { id }))
     return task
   }
 
   async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<TaskRow> {
     const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
     // Someone who may not see a task learns nothing of it, not even that it exists.
-    if (!task || !(await this.canSee(actor, task, trx))) throw notFound(`任务 ${id} / task`)
+    if (!task || !(await this.canSee(actor, task, trx))) throw notFound(msg('error.task.notFound', { id }))
     return task
   }
 
   async claim(actor: Actor, id: string): Promise<TaskRow> {
     return this.db.transaction(async (trx) => {
       const task = await this.get(actor, id, trx)
-      if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
+      if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
       if (task.assignee === actor.username) return task
-      if (task.assignee) throw conflict(`任务已被 ${task.assignee} 签收 / the task is already claimed by ${task.assignee}`)
-      if (!isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
+      if (task.assignee) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
+      if (!isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       const now = nowIso()
       const n = await trx('tasks').where({ id, status: 'open' }).whereNull('assignee').update({ assignee: actor.username, claimed_at: now })
-      if (n !== 1) throw conflict('任务已被他人签收 / the task was claimed by someone else')
+      if (n !== 1) throw conflict(msg('error.task.claimedByOther'))
       await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_claim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id }) })
       return { ...task, assignee: actor.username, claimed_at: now }
     })
@@ -225,9 +225,9 @@ export class TaskService {
   async unclaim(actor: Actor, id: string): Promise<TaskRow> {
     return this.db.transaction(async (trx) => {
       const task = await this.get(actor, id, trx)
-      if (task.status !== 'open') throw conflict(`任务已结束 / the task is already ${task.status}`)
+      if (task.status !== 'open') throw conflict(msg('error.task.ended'))
       if (!task.assignee) return task
-      if (task.assignee !== actor.username && !isAdmin(actor)) throw conflict(`任务由 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+      if (task.assignee !== actor.username && !isAdmin(actor)) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
       const now = nowIso()
       await trx('tasks').where({ id }).update({ assignee: null, claimed_at: null })
       await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_unclaim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id, from: task.assignee }) })
@@ -243,7 +243,7 @@ export class TaskService {
    */
   async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db) {
     const { validate } = await this.formFor(task, trx)
-    if (!validate(data)) throw badRequest('表单数据不合法 / the form data is invalid', formErrors(validate.errors))
+    if (!validate(data)) throw badRequest(msg('error.form.invalid'), formErrors(validate.errors))
     for (const check of this.dataChecks) await check(trx, task, data)
   }
 
@@ -297,12 +297,12 @@ export class TaskService {
   ): Promise<TaskRow> {
     const run = async (trx: Trx) => {
       const task = opts.authorised ? await this.row(id, trx) : await this.get(actor, id, trx)
-      if (task.status !== 'open') throw conflict(`任务已${task.status === 'completed' ? '完成' : '取消'} / the task is already ${task.status}`)
+      if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
       if (!opts.authorised) {
         if (task.assignee && task.assignee !== actor.username && !isAdmin(actor)) {
-          throw conflict(`任务已被 ${task.assignee} 签收 / the task is claimed by ${task.assignee}`)
+          throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
         }
-        if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden('您不是此任务的候选人 / you are not a candidate for this task')
+        if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       }
       if (!opts.skipForm) await this.validateData(task, data, trx)
       const output = opts.platform ? { ...data, ...opts.platform } : data

@@ -214,7 +214,9 @@ t.test(`an undecodable URL is a 400 in the API's error shape (${db})`, async (t)
   for (const url of ['/api/cases/%E0%A4%A', '/api/public/track/%', '/api/tasks/%C0%80/claim']) {
     const res = await app.inject({ method: url.endsWith('claim') ? 'POST' : 'GET', url })
     isClientError(t, { status: res.statusCode, body: res.json() }, url)
-    t.same(Object.keys(res.json()).sort(), ['error', 'message'], `${url}: { error, message }`)
+    // `key` + `params` (the catalogue's message, translated by the UI) joined `error` and `message`.
+    t.same(Object.keys(res.json()).sort(), ['error', 'key', 'message', 'params'], `${url}: { error, message, key, params }`)
+    t.equal(res.json().key, 'error.badUrl')
   }
 })
 

@@ -20,16 +20,19 @@ import { dashboardPage } from './pages/dashboard.js'
 import { routingRulesPage } from './pages/routing.js'
 import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
+import { homePage } from './pages/home.js'
+import { installValidityMessages } from './lib/validity.js'
 import { bulletinPage, publicBulletinPage, scoringItemsPage } from './pages/bulletin.js'
 
 function homeFor() {
-  if (!session.user) return '/login'
+  if (!session.user) return '/'
   if (session.has('county_admin')) return '/admin/processes'
   if (session.has('leader', 'supervisor')) return '/dashboard'
   return '/tasks'
 }
 
-route('/', () => navigate(homeFor(), true), { public: true })
+// `/` is the citizen's page; signed-in staff go on to their work.
+route('/', (ctx) => (session.user ? navigate(homeFor(), true) : homePage(ctx)), { public: true })
 route('/login', loginPage, { public: true })
 route('/submit', submitPage, { public: true })
 route('/track', trackPage, { public: true })
@@ -89,7 +92,7 @@ function layout(publicPage: boolean) {
   const header = h(
     'header',
     { class: 'top' },
-    h('a', { class: 'brand', href: u ? '/' : '/submit' }, h('span', { class: 'logo' }, '说'), h('span', null, t('说事', 'Shuoshi'))),
+    h('a', { class: 'brand', href: '/' }, h('span', { class: 'logo' }, '说'), h('span', null, t('说事', 'Shuoshi'))),
     h('nav', { class: 'nav' }, ...navLinks()),
     h('div', { class: 'top-right' }, langBtn, userBox),
   )
@@ -116,4 +119,5 @@ onRender(async (r, ctx) => {
   }
 })
 
+installValidityMessages()
 startRouter()

@@ -8,6 +8,8 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatfor
 import CamundaBehaviors from 'camunda-bpmn-js-behaviors/lib/camunda-platform'
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json'
 import { DiagramProblems, type Problem } from './lib/problems.js'
+import { BPMN_ZH, translateModule } from './lib/bpmn-zh.js'
+import { getLang } from './lib/i18n.js'
 
 export interface ModelerHandle {
   importXML(xml: string): Promise<void>
@@ -26,7 +28,8 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
   const modeler: any = new (BpmnModeler as any)({
     container: canvas,
     propertiesPanel: { parent: properties },
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule, CamundaBehaviors],
+    // The palette, menus and properties panel speak the UI's language (bpmn.io's translate service).
+    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule, CamundaBehaviors, translateModule(getLang() === 'zh' ? BPMN_ZH : null)],
     moddleExtensions: { camunda: camundaModdle },
   })
   const problems = new DiagramProblems(modeler)

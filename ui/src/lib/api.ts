@@ -5,6 +5,9 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: any[],
+    /** The catalogue key and parameters of the message (src/messages); absent on older answers. */
+    readonly key?: string,
+    readonly params?: Record<string, unknown>,
   ) {
     super(message)
   }
@@ -74,7 +77,7 @@ export async function api<T = any>(method: string, url: string, body?: unknown, 
   }
   if (!res.ok) {
     if (res.status === 401 && !url.startsWith('/api/auth/')) onUnauthorized()
-    throw new ApiError(res.status, json?.error ?? 'http_' + res.status, json?.message ?? res.statusText, json?.details)
+    throw new ApiError(res.status, json?.error ?? 'http_' + res.status, json?.message ?? res.statusText, json?.details, json?.key, json?.params)
   }
   return json as T
 }

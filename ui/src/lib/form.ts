@@ -5,7 +5,7 @@
  * pattern), and shows the server's 400 details on the fields they name.
  */
 import { h } from './dom.js'
-import { serverText, t } from './i18n.js'
+import { messageText, serverText, t } from './i18n.js'
 
 export interface FormComponent {
   key?: string
@@ -26,7 +26,7 @@ export interface RenderedForm {
   el: HTMLElement
   /** The values, or null after marking the invalid fields. */
   collect(): Record<string, unknown> | null
-  showServerErrors(details: { field?: string | null; path?: string; message?: string; params?: any }[]): boolean
+  showServerErrors(details: { field?: string | null; path?: string; message?: string; params?: any; key?: string; messageParams?: Record<string, unknown> }[]): boolean
 }
 
 function md(text: string) {
@@ -194,7 +194,7 @@ export function renderForm(schema: { components?: FormComponent[] } | null | und
         const key = d.field ?? ((d.path ?? '').replace(/^\/?(data\/?)?/, '').split('/')[0] || d.params?.missingProperty)
         const f = fields.find((x) => x.c.key === key)
         if (f) {
-          f.err.textContent = serverText(d.message ?? '')
+          f.err.textContent = messageText({ key: d.key, params: d.messageParams ?? d.params, message: d.message ?? '' })
           f.wrap.classList.add('invalid-field')
           shown = true
         }

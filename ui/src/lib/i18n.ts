@@ -1,18 +1,71 @@
-/** Chinese first; English through the switch in the header. Every string is written as t('中文', 'English'). */
+/**
+ * Chinese first; English through the switch in the header. The UI's own strings are written as
+ * t('中文', 'English'); what the server says arrives as a catalogue key + parameters
+ * (src/messages/catalogue.ts, bundled here) and is translated with i18next by `tk`.
+ */
+import i18next from 'i18next'
+import { catalogue, zh as zhCatalogue, type MessageKey } from '../../../src/messages/catalogue.js'
+
 export type Lang = 'zh' | 'en'
 let lang: Lang = (localStorage.getItem('shuoshi.lang') as Lang) === 'en' ? 'en' : 'zh'
 document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
+
+// Keys are flat ("error.case.notFound"), values plain text put into text nodes (no HTML escaping).
+const i18n = i18next.createInstance()
+void i18n.init({
+  lng: lang === 'zh' ? 'zh-CN' : 'en',
+  fallbackLng: 'zh-CN',
+  resources: { 'zh-CN': { translation: catalogue['zh-CN'] }, en: { translation: catalogue.en } },
+  keySeparator: false,
+  nsSeparator: false,
+  interpolation: { escapeValue: false },
+  initAsync: false,
+  returnNull: false,
+})
 
 export const getLang = () => lang
 export function setLang(l: Lang) {
   lang = l
   localStorage.setItem('shuoshi.lang', l)
   document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en'
+  void i18n.changeLanguage(l === 'zh' ? 'zh-CN' : 'en')
 }
 export function t(zh: string, en: string) {
   return lang === 'zh' ? zh : en
 }
-/** Server messages are "中文 / English": show the half for the current language. */
+
+export function isKey(key: unknown): key is MessageKey {
+  return typeof key === 'string' && Object.prototype.hasOwnProperty.call(zhCatalogue, key)
+}
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/
+/** Parameters as a reader expects them: lists joined, instants as local times, durations by name. */
+function readable(params: Record<string, unknown> = {}) {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) out[k] = v.join(t('、', ', '))
+    else if (typeof v === 'string' && ISO_TIME.test(v)) out[k] = fmtTime(v)
+    else out[k] = v ?? ''
+  }
+  return out
+}
+/** A catalogue message in the chosen language. */
+export function tk(key: MessageKey, params?: Record<string, unknown>): string {
+  return i18n.t(key, readable(params)) as string
+}
+/** The `{{name}}` parameters of a catalogue entry. */
+export function keyParams(key: MessageKey): string[] {
+  return [...zhCatalogue[key].matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])
+}
+/** A server answer's text: its key when it has one, else the bilingual message split (older answers). */
+export function messageText(m: { key?: string | null; params?: Record<string, unknown> | null; message?: string | null }) {
+  if (isKey(m.key)) return tk(m.key, m.params ?? {})
+  return serverText(m.message)
+}
+
+/**
+ * Labels written "中文 / English" by an administrator (task names, form labels in a diagram):
+ * the half for the current language. Never for a person's text or a server message.
+ */
 export function serverText(msg: string | undefined | null) {
   if (!msg) return ''
   // After a full-width bracket the separator has no leading space: "已受理（web）/ received".
@@ -83,3 +136,30 @@ export const CHANNEL: Record<string, [string, string]> = {
   other: ['其他', 'Other'],
 }
 export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : k ?? '—')
+
+export const LEVEL: Record<string, [string, string]> = {
+  grid: ['网格', 'Grid'],
+  village: ['村（社区）', 'Village'],
+  township: ['乡镇（街道）', 'Township'],
+  county: ['县（区）', 'County'],
+  city: ['市', 'City'],
+}
+
+/** An ISO-8601 duration by name: P7D → 7 天 / 7 days, PT24H → 24 小时, P1DT12H → 1 天 12 小时. */
+export function fmtDuration(iso: string | null | undefined): string {
+  if (!iso) return '—'
+  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(iso)
+  if (!m) return iso
+  const parts: string[] = []
+  const units: [string | undefined, MessageKey][] = [
+    [m[1], 'duration.years'],
+    [m[2], 'duration.months'],
+    [m[3], 'duration.weeks'],
+    [m[4], 'duration.days'],
+    [m[5], 'duration.hours'],
+    [m[6], 'duration.minutes'],
+  ]
+  for (const [n, key] of units) if (n && Number(n) > 0) parts.push(tk(key, { count: Number(n) }))
+  if (m[7] && Number(m[7]) > 0) parts.push(t(`${m[7]} 秒`, `${m[7]} s`))
+  return parts.length ? parts.join(t(' ', ' ')) : iso
+}

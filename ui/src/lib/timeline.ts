@@ -1,5 +1,6 @@
 import { h } from './dom.js'
-import { fmtTime, serverText, t, tr, STATUS } from './i18n.js'
+import { fmtTime, isKey, keyParams, serverText, t, tk, tr, STATUS } from './i18n.js'
+import { EVENT_TEXT } from '../../../src/messages/index.js'
 
 /** Event names the UI knows; anything else shows the server's label or the raw type. */
 export const EVENT: Record<string, [string, string]> = {
@@ -74,6 +75,7 @@ export interface TimelineItem {
   from?: string | null
   to?: string | null
   status?: string
+  source?: string
   data?: any
 }
 
@@ -83,7 +85,47 @@ function headline(e: TimelineItem) {
   if (EVENT[type]) return tr(EVENT, type)
   if (e.title) return serverText(e.title)
   if (e.name) return e.name
-  return type
+  return humanType(type)
+}
+
+/** An event type nobody named yet (another branch's, a newer server's): its words, readable. */
+const humanType = (type: string) => type.replace(/[_.]+/g, ' ').trim()
+
+const TEXT_FIELDS = ['result', 'reply', 'reason', 'comment', 'note']
+/** The field of `data` holding what a person wrote for this event, and its text. */
+export function eventText(type: string, data: any): { field: string; text: string } | null {
+  if (!data || typeof data !== 'object') return null
+  const known = EVENT_TEXT[type]?.field
+  for (const field of known ? [known] : TEXT_FIELDS) {
+    const v = data[field]
+    if (typeof v === 'string' && v.trim()) return { field, text: v }
+  }
+  return null
+}
+
+/**
+ * The sentence of a case event in the chosen language: `event.<type>` with its data. An event
+ * written before the catalogue (its data lacks the sentence's values) shows its stored
+ * bilingual message; an unknown type a generic sentence naming it.
+ */
+export function eventSentence(e: TimelineItem): string | null {
+  const type = e.type ?? ''
+  const key = `event.${type}`
+  const data = e.data && typeof e.data === 'object' ? e.data : {}
+  if (isKey(key)) {
+    if (keyParams(key).every((p) => p in data)) return tk(key, data)
+    return e.message ? serverText(String(e.message)) : tk(key, data)
+  }
+  if (e.message && !eventText(type, data)) return serverText(String(e.message))
+  return tk('event.unknown', { type: EVENT[type] ? tr(EVENT, type) : humanType(type) })
+}
+
+/** A person's own words under an event, labelled, never cut or translated. */
+function verbatim(type: string, data: any) {
+  const said = eventText(type, data)
+  if (!said) return null
+  const label = isKey(`text.${said.field}`) ? tk(`text.${said.field}` as 'text.result', {}) : said.field
+  return h('div', { class: 'said', 'data-testid': `event-${said.field}` }, h('span', { class: 'muted' }, `${label}${t('：', ': ')}`), h('span', { class: 'verbatim' }, said.text))
 }
 
 /** Newest first, the latest entry highlighted: "like tracking a parcel". */
@@ -96,17 +138,25 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
     'ol',
     { class: 'timeline', 'data-testid': 'timeline' },
     list.map((e, i) => {
-      const detail = e.message ?? e.note ?? e.comment
+      // Case events (a type and data, or a stored message) read as a sentence plus the person's
+      // own text; engine history items keep their name and note.
+      const isCaseEvent = e.source !== 'engine' && (e.data !== undefined || e.message !== undefined)
+      const sentence = isCaseEvent ? eventSentence(e) : null
+      const detail = isCaseEvent ? null : (e.note ?? e.comment)
       const fromTo = e.from || e.to ? `${e.from ? tr(STATUS, e.from) : '—'} → ${e.to ? tr(STATUS, e.to) : '—'}` : ''
       const who = opts.showActor !== false ? (e.actor ?? e.who ?? e.unit) : (e.unit ?? null)
       return h(
         'li',
         { class: i === latest ? 'latest' : '' },
         h('div', { class: 'when' }, fmtTime(e.at ?? e.time)),
-        h('div', { class: 'what' }, headline(e), e.name && e.name !== headline(e) ? h('span', { class: 'muted' }, ` · ${e.name}`) : null),
+        // A case event's sentence is its headline; engine history keeps its label and element name.
+        sentence
+          ? h('div', { class: 'what' }, sentence)
+          : h('div', { class: 'what' }, headline(e), e.name && e.name !== headline(e) ? h('span', { class: 'muted' }, ` · ${e.name}`) : null),
         fromTo ? h('div', { class: 'who' }, fromTo) : null,
         who ? h('div', { class: 'who' }, who) : null,
-        detail ? h('div', null, serverText(String(detail))) : null,
+        isCaseEvent ? verbatim(e.type ?? '', e.data) : null,
+        detail ? h('div', null, String(detail)) : null,
       )
     }),
   )

@@ -1,6 +1,6 @@
 import { ApiError } from './api.js'
 import { h, type Child } from './dom.js'
-import { serverText, t } from './i18n.js'
+import { messageText, t } from './i18n.js'
 
 export function pageHead(title: string, ...extra: Child[]) {
   document.title = `${title} · ${t('说事', 'Shuoshi')}`
@@ -9,10 +9,16 @@ export function pageHead(title: string, ...extra: Child[]) {
 
 export function errorText(err: unknown) {
   if (err instanceof ApiError) {
+    // Validation details carry ajv's own `params`; the catalogue's are `messageParams` there.
     const details = (err.details ?? [])
-      .map((d: any) => [d.elementId ?? d.path ?? d.field, serverText(d.message)].filter(Boolean).join(': '))
+      .map((d: any) => {
+        // A validation sentence names its field; other details get the field, row or element in front.
+        if (typeof d.key === 'string' && d.key.startsWith('error.validation.')) return messageText({ key: d.key, params: d.messageParams ?? d.params })
+        const where = d.elementId ?? (typeof d.index === 'number' ? `#${d.index + 1} ${d.field ?? ''}`.trim() : (d.field ?? d.path))
+        return [where, messageText({ key: d.key, params: d.messageParams ?? d.params, message: d.message })].filter(Boolean).join(': ')
+      })
       .filter(Boolean)
-    return [serverText(err.message), ...details].join('\n')
+    return [messageText({ key: err.key, params: err.params, message: err.message }), ...details].join('\n')
   }
   return err instanceof Error ? err.message : String(err)
 }

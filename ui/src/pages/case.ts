@@ -4,6 +4,7 @@ import { clear, h } from '../lib/dom.js'
 import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
+import { loadNames } from '../lib/names.js'
 import { badge, errorBox, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 import { disputesCard } from './case-disputes.js'
 
@@ -17,7 +18,7 @@ const STATE_LABEL: Record<string, [string, string]> = { done: ['已完成', 'don
 /** A case: facts, deadlines, the diagram with done/active/overdue steps, the full timeline, evaluation. */
 export async function casePage(ctx: Ctx) {
   const id = ctx.params.id
-  const c = await get<Record<string, any>>(`/api/cases/${encodeURIComponent(id)}`)
+  const [c, names] = await Promise.all([get<Record<string, any>>(`/api/cases/${encodeURIComponent(id)}`), loadNames({ units: true })])
   if (!ctx.alive()) return
   ctx.view.classList.add('wide')
   const canvas = h('div', { class: 'canvas', 'data-testid': 'case-diagram' })
@@ -34,7 +35,7 @@ export async function casePage(ctx: Ctx) {
         { class: 'card' },
         h('h2', null, t('当前任务', 'Open tasks')),
         tasks.length
-          ? h('ul', null, tasks.map((tk) => h('li', null, h('a', { href: `/tasks/${tk.id}` }, serverText(tk.name) || tk.elementId), ' · ', tk.assignee ?? (tk.candidateGroups ?? []).join(', '), ' · ', h('span', { class: tk.overdue ? 'due over' : 'due' }, fmtDue(tk.dueAt)))))
+          ? h('ul', null, tasks.map((tk) => h('li', null, h('a', { href: `/tasks/${tk.id}` }, serverText(tk.name) || tk.elementId), ' · ', tk.assignee ?? (tk.candidateGroups ?? []).map(names.group).join(t('、', ', ')), ' · ', h('span', { class: tk.overdue ? 'due over' : 'due' }, fmtDue(tk.dueAt)))))
           : h('p', { class: 'muted' }, t('无', 'none')),
         h('h2', { style: 'margin-top:14px' }, t('评价', 'Evaluation')),
         evaluationBlock(c),

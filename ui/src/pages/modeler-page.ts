@@ -1,6 +1,6 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, named, serverText, t } from '../lib/i18n.js'
+import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import type { Problem } from '../lib/problems.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
@@ -164,7 +164,7 @@ export async function modelerPage(ctx: Ctx) {
     } catch (err) {
       const details: Problem[] = err instanceof ApiError ? ((err.details ?? []) as Problem[]) : []
       modeler.showProblems(details)
-      clear(status, h('div', { class: 'alert error', 'data-testid': 'deploy-error' }, t('未部署：', 'Not deployed: '), serverText(err instanceof ApiError ? err.message : errorText(err))))
+      clear(status, h('div', { class: 'alert error', 'data-testid': 'deploy-error' }, t('未部署：', 'Not deployed: '), err instanceof ApiError ? messageText(err) : errorText(err)))
       clear(
         problemList,
         details.length

@@ -1,6 +1,7 @@
 import { get, put, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, named, t } from '../lib/i18n.js'
+import { fmtDuration, fmtTime, named, t } from '../lib/i18n.js'
+import { loadNames } from '../lib/names.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -26,7 +27,11 @@ export async function routingRulesPage(ctx: Ctx) {
   const isAdmin = user.roles.includes('admin')
   const tenant = isAdmin ? (ctx.query.get('tenant') ?? '') : (user.tenant ?? '')
   const tenantSel = h('select', { 'data-testid': 'rules-tenant', disabled: !isAdmin, onchange: (e: Event) => navigate(`/admin/routing-rules${qs({ tenant: (e.target as HTMLSelectElement).value })}`) }, h('option', { value: '' }, t('全市规则', 'City rules')))
-  if (!isAdmin) tenantSel.replaceChildren(h('option', { value: tenant }, t(`本县：${tenant}`, `County: ${tenant}`)))
+  if (!isAdmin) {
+    const own = h('option', { value: tenant }, t('本县规则', 'County rules'))
+    tenantSel.replaceChildren(own)
+    get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).then((r) => (own.textContent = t(`本县：${named(r)}`, `County: ${named(r)}`)), () => {})
+  }
   const body = h('div', null, loading())
   const saveBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'save-rules' }, t('保存', 'Save'))
   const addBtn = h('button', { type: 'button' }, t('添加规则', 'Add rule'))
@@ -57,9 +62,25 @@ export async function routingRulesPage(ctx: Ctx) {
     clear(body, errorBox(err))
     return
   }
+  const names = await loadNames({ units: true, regions: [...rules, ...inherited].map((r) => r.region).filter((c): c is string => !!c) })
   if (!ctx.alive()) return
   const tbody = h('tbody', { 'data-testid': 'rules' })
-  const text = (r: Rule, k: keyof Rule, ph = '') => h('input', { value: (r[k] as string) ?? '', placeholder: ph, oninput: (e: Event) => ((r as any)[k] = (e.target as HTMLInputElement).value.trim() || null) })
+  // Each code is shown by name under its input (and updated as it is typed).
+  const nameOf = (k: keyof Rule, v: string | null) =>
+    !v ? '' : k === 'category' ? names.category(v) : k === 'region' ? names.region(v) : k === 'owner' ? names.owner(v) : k === 'responseLimit' || k === 'resolveLimit' ? fmtDuration(v) : ''
+  const text = (r: Rule, k: keyof Rule, ph = '') => {
+    const label = h('small', { class: 'muted code-name', 'data-testid': `name-${k}` }, nameOf(k, r[k] as string | null))
+    const input = h('input', {
+      value: (r[k] as string) ?? '',
+      placeholder: ph,
+      'aria-label': k,
+      oninput: (e: Event) => {
+        ;(r as any)[k] = (e.target as HTMLInputElement).value.trim() || null
+        label.textContent = nameOf(k, (r as any)[k])
+      },
+    })
+    return [input, label]
+  }
   const choice = (r: Rule, k: 'level' | 'procedure', names: Record<string, [string, string]>) =>
     h('select', { onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
   const draw = () =>
@@ -131,7 +152,26 @@ export async function routingRulesPage(ctx: Ctx) {
               'table',
               { class: 'table' },
               h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in')].map((x) => h('th', null, x)))),
-              h('tbody', null, inherited.map((r, i) => h('tr', null, [String(i + 1), r.category ?? '*', r.region ?? '*', r.owner, r.level ?? '', r.procedure ?? '', r.responseLimit ?? '', r.resolveLimit ?? ''].map((x) => h('td', null, x))))),
+              h(
+                'tbody',
+                null,
+                inherited.map((r, i) =>
+                  h(
+                    'tr',
+                    null,
+                    [
+                      [String(i + 1), ''],
+                      [r.category ? names.category(r.category) || r.category : t('任意', 'any'), r.category],
+                      [r.region ? names.region(r.region) || r.region : t('任意', 'any'), r.region],
+                      [names.owner(r.owner) || r.owner, r.owner],
+                      [r.level ? t(LEVEL_NAMES[r.level]?.[0] ?? r.level, LEVEL_NAMES[r.level]?.[1] ?? r.level) : '', r.level],
+                      [r.procedure ? t(PROCS[r.procedure]?.[0] ?? r.procedure, PROCS[r.procedure]?.[1] ?? r.procedure) : '', r.procedure],
+                      [r.responseLimit ? fmtDuration(r.responseLimit) : '', r.responseLimit],
+                      [r.resolveLimit ? fmtDuration(r.resolveLimit) : '', r.resolveLimit],
+                    ].map(([x, code]) => h('td', { title: code ?? '' }, x ?? '')),
+                  ),
+                ),
+              ),
             ),
           ),
         )

@@ -3,7 +3,7 @@ import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
 import { renderForm } from '../lib/form.js'
-import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
+import { fmtDue, fmtTime, messageText, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
 
@@ -104,7 +104,7 @@ export async function taskPage(ctx: Ctx) {
           navigate('/tasks')
         } catch (err) {
           if (!(err instanceof ApiError && form.showServerErrors(err.details ?? []))) msg.append(errorBox(err))
-          else msg.append(h('div', { class: 'alert error' }, serverText(err.message)))
+          else msg.append(h('div', { class: 'alert error' }, messageText(err)))
         } finally {
           completeBtn.disabled = false
         }

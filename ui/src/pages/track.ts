@@ -11,6 +11,7 @@ interface Tracked {
   title?: string | null
   category?: string | { code: string; name: string; nameEn?: string } | null
   categoryName?: string | null
+  categoryNames?: { name: string; nameEn?: string | null } | null
   region?: string | { name: string; nameEn?: string } | null
   createdAt?: string
   closedAt?: string | null
@@ -97,7 +98,7 @@ export async function trackPage(ctx: Ctx) {
     const c = await get<Tracked>(`/api/public/track/${encodeURIComponent(caseNo)}`, { 'x-tracking-code': code })
     if (!ctx.alive()) return
     const events = c.timeline ?? c.events ?? []
-    const category = typeof c.category === 'object' && c.category ? named(c.category) : serverText(c.categoryName ?? c.category ?? '')
+    const category = typeof c.category === 'object' && c.category ? named(c.category) : c.categoryNames ? named(c.categoryNames) : serverText(c.categoryName ?? c.category ?? '')
     const region = typeof c.region === 'object' && c.region ? named(c.region) : (c.region ?? '')
     clear(
       out,
@@ -115,7 +116,7 @@ export async function trackPage(ctx: Ctx) {
           c.createdAt ? [h('dt', null, t('提交时间', 'Submitted')), h('dd', null, fmtTime(c.createdAt))] : null,
           c.resolveDueAt && !c.closedAt ? [h('dt', null, t('承诺办结', 'Due by')), h('dd', null, fmtTime(c.resolveDueAt))] : null,
           c.closedAt ? [h('dt', null, t('办结时间', 'Closed')), h('dd', null, fmtTime(c.closedAt))] : null,
-          c.result ? [h('dt', null, t('办理结果', 'Result')), h('dd', null, c.result)] : null,
+          c.result ? [h('dt', null, t('办理结果', 'Result')), h('dd', { class: 'verbatim', 'data-testid': 'track-result-text' }, c.result)] : null,
         ),
       ),
       h('section', { class: 'card' }, h('h2', null, t('办理进度', 'Progress')), events.length ? timeline(events, { showActor: false }) : h('p', { class: 'muted' }, t('暂无记录', 'Nothing yet'))),

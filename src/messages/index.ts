@@ -1,0 +1,99 @@
+/**
+ * Rendering catalogue messages on the server. Answers carry `key` + `params` for the UI, which
+ * translates them with i18next (ui/src/lib/i18n.ts), and a bilingual `message` ("中文 / English")
+ * for outside clients (../shared/api.md), rendered here from the same templates. The syntax is
+ * the subset of i18next the catalogue uses: `{{name}}` and `$t(other.key)` (nesting, resolved
+ * after interpolation, as i18next does), so both sides read one catalogue the same way.
+ */
+import { catalogue, en, zh, type MessageKey } from './catalogue.js'
+
+export { catalogue, zh, en, type MessageKey } from './catalogue.js'
+export type Lang = keyof typeof catalogue
+export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[]
+export type Params = Record<string, ParamValue>
+
+const LIST_SEPARATOR: Record<Lang, string> = { 'zh-CN': '、', en: ', ' }
+
+export function isMessageKey(key: string): key is MessageKey {
+  return Object.prototype.hasOwnProperty.call(zh, key)
+}
+
+/** The `{{name}}` parameters a message uses in either language. */
+export function templateParams(key: MessageKey): string[] {
+  return [...new Set([...`${zh[key]} ${en[key]}`.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]))]
+}
+
+/** A unit's (region's) name parameters: `unitName` and `unitNameEn`, for `prefix` "unit". */
+export function names(prefix: string, u: { name: string; name_en?: string | null } | null | undefined): Params {
+  return u ? { [`${prefix}Name`]: u.name, [`${prefix}NameEn`]: u.name_en || u.name } : {}
+}
+
+function value(v: ParamValue, lang: Lang): string {
+  if (v === null || v === undefined) return ''
+  if (Array.isArray(v)) return v.join(LIST_SEPARATOR[lang])
+  return String(v)
+}
+
+export function render(lang: Lang, key: MessageKey, params: Params = {}): string {
+  const table = catalogue[lang] as Record<string, string>
+  const text = table[key].replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => value(params[name], lang))
+  return text.replace(/\$t\(([\w.-]+)\)/g, (_m, nested: string) => table[nested] ?? nested.slice(nested.lastIndexOf('.') + 1))
+}
+
+/** "中文 / English": the `message` every answer and case event keeps for outside clients. */
+export function bilingual(key: MessageKey, params?: Params): string {
+  return `${render('zh-CN', key, params)} / ${render('en', key, params)}`
+}
+
+/** Case event types the catalogue names (`event.<type>`); the UI falls back to `event.unknown` for others. */
+export type EventType = MessageKey extends infer K ? (K extends `event.${infer T}` ? T : never) : never
+
+/**
+ * The data field holding what a person wrote for an event (shown verbatim under the sentence,
+ * never inside it), and whether a citizen tracking the case sees it.
+ */
+export const EVENT_TEXT: Record<string, { field: string; public: boolean }> = {
+  signed_for: { field: 'reply', public: true },
+  feedback: { field: 'result', public: true },
+  resolved: { field: 'result', public: false },
+  escalation_sent_back: { field: 'comment', public: true },
+  returned: { field: 'reason', public: false },
+  extension_requested: { field: 'reason', public: false },
+  extension_refused: { field: 'comment', public: false },
+  procedure_switch: { field: 'reason', public: false },
+  escalation_requested: { field: 'reason', public: false },
+  escalation_at_top: { field: 'reason', public: false },
+  dispatched: { field: 'note', public: false },
+  evaluated: { field: 'comment', public: false },
+  return_rejected: { field: 'reason', public: false },
+  return_accepted: { field: 'reason', public: false },
+  exclusion_requested: { field: 'reason', public: false },
+  exclusion_approved: { field: 'reason', public: false },
+  exclusion_refused: { field: 'reason', public: false },
+  exclusion_reversed: { field: 'reason', public: false },
+  supervision_order: { field: 'note', public: false },
+  supervision_reply: { field: 'reply', public: false },
+}
+
+/**
+ * The bilingual `message` column of a case event (kept for API clients): the sentence in both
+ * languages, then the person's own text once, unchanged.
+ */
+export function eventMessage(type: EventType, data: Params = {}): string {
+  const text = EVENT_TEXT[type] ? data[EVENT_TEXT[type].field] : null
+  return bilingual(`event.${type}`, data) + (text ? `：${String(text)}` : '')
+}
+
+/**
+ * What a citizen may see of a public event's data: the parameters its sentence uses and its
+ * public text; nothing else (internal notes, unit codes, rule ids stay with staff).
+ */
+export function publicEventData(type: string, data: Record<string, unknown> | null): Params {
+  if (!data) return {}
+  const key = `event.${type}`
+  const names = isMessageKey(key) ? templateParams(key) : []
+  const text = EVENT_TEXT[type]?.public ? [EVENT_TEXT[type].field] : []
+  const out: Params = {}
+  for (const n of [...names, ...text]) if (n in data) out[n] = data[n] as Params[string]
+  return out
+}
