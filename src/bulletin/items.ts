@@ -1,6 +1,6 @@
 import { parseExpression } from 'feelin'
 import { evalFeel, expressionBody, feelSyntaxError } from '../engine/feel.js'
-import { badRequest } from '../lib/errors.js'
+import { badRequest, msg, problem } from '../lib/errors.js'
 import { emptyFacts, FACT_NAMES, FEEL_NAMES, type Facts } from './facts.js'
 
 /** A scoring item in force for a county (the city's list with the county's overrides). */
@@ -32,8 +32,11 @@ export interface ItemInput {
 export const APPLIES_TO = ['township', 'department', 'both'] as const
 export const CODE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,39}$'
 
-const itemError = (code: string, index: number, field: string, zh: string, en: string) =>
-  badRequest(`计分项 ${code}：${zh} / scoring item ${code}: ${en}`, [{ field: `items[${index}].${field}`, item: code, message: en }])
+type ItemProblem = { key: Parameters<typeof msg>[0]; params?: Record<string, string> }
+const itemError = (code: string, index: number, field: string, p: ItemProblem) => {
+  const m = msg(p.key, { code, ...p.params })
+  return badRequest(m, [problem(m, { field: `items[${index}].${field}`, item: code })])
+}
 
 /**
  * Loops and function definitions are refused: a count is a test of one case's facts, and
@@ -62,27 +65,27 @@ function namesIn(body: string): string[] | null {
  * A count's problem, or null when it is a named fact or a FEEL expression that parses, reads
  * only facts and attributes, and gives a number or a boolean on sample cases.
  */
-export function countProblem(count: string): { zh: string; en: string } | null {
+export function countProblem(count: string): ItemProblem | null {
   if (FACT_NAMES.has(count)) return null
   const body = expressionBody(count)
-  if (body == null) return { zh: `未知的计数项“${count}”（FEEL 表达式请以 = 开头）`, en: `unknown fact "${count}" (write a FEEL expression as =…)` }
+  if (body == null) return { key: 'error.bulletin.item.unknownFact', params: { fact: count } }
   // The tree first: feelSyntaxError evaluates the text, which a loop must not reach.
   const names = namesIn(body)
-  if (!names) return { zh: '表达式有误（不支持循环与函数定义）', en: 'the expression does not parse, or uses a loop or a function definition' }
+  if (!names) return { key: 'error.bulletin.item.feelRefused' }
   const syntax = feelSyntaxError(body)
-  if (syntax) return { zh: `表达式有误：${syntax}`, en: `the expression does not parse: ${syntax}` }
+  if (syntax) return { key: 'error.bulletin.item.feelSyntax', params: { error: syntax } }
   // An unknown name would read as null and silently count nothing: refuse it when saved.
   const unknown = [...new Set(names.filter((n) => !FEEL_NAMES.has(n)))]
-  if (unknown.length) return { zh: `表达式引用了未知的计数项：${unknown.join('、')}`, en: `the expression reads unknown names: ${unknown.join(', ')}` }
+  if (unknown.length) return { key: 'error.bulletin.item.feelUnknownNames', params: { names: unknown.join(', ') } }
   for (const sample of sampleFacts()) {
     let v: unknown
     try {
       v = evalFeel(body, sample)
     } catch (err) {
-      return { zh: `表达式无法求值：${(err as Error).message}`, en: `the expression fails: ${(err as Error).message}` }
+      return { key: 'error.bulletin.item.feelFails', params: { error: (err as Error).message } }
     }
     if (v !== null && typeof v !== 'boolean' && !(typeof v === 'number' && Number.isFinite(v))) {
-      return { zh: '表达式须得出数字或真假值', en: 'the expression must give a number or true/false' }
+      return { key: 'error.bulletin.item.feelType' }
     }
   }
   return null
@@ -134,23 +137,23 @@ export function validateLayer(items: ItemInput[], city: Map<string, ItemInput> |
   const seen = new Set<string>()
   items.forEach((it, i) => {
     const code = it.code
-    if (!new RegExp(CODE_PATTERN).test(code)) throw itemError(code, i, 'code', '代码须以字母开头，仅含字母、数字、下划线', 'the code must start with a letter and hold letters, digits, _')
-    if (seen.has(code)) throw itemError(code, i, 'code', '代码重复', 'the code appears twice')
+    if (!new RegExp(CODE_PATTERN).test(code)) throw itemError(code, i, 'code', { key: 'error.bulletin.item.codePattern' })
+    if (seen.has(code)) throw itemError(code, i, 'code', { key: 'error.bulletin.item.codeTwice' })
     seen.add(code)
     const complete = city === null || !city.has(code)
     if (complete) {
-      if (!it.name || !it.name.trim()) throw itemError(code, i, 'name', '缺少名称', 'a name is required')
-      if (it.points == null) throw itemError(code, i, 'points', '缺少分值', 'points are required')
-      if (!it.count) throw itemError(code, i, 'count', '缺少计数项', 'a count is required')
-      if (!it.appliesTo) throw itemError(code, i, 'appliesTo', '缺少适用对象', 'appliesTo is required')
+      if (!it.name || !it.name.trim()) throw itemError(code, i, 'name', { key: 'error.bulletin.item.nameRequired' })
+      if (it.points == null) throw itemError(code, i, 'points', { key: 'error.bulletin.item.pointsRequired' })
+      if (!it.count) throw itemError(code, i, 'count', { key: 'error.bulletin.item.countRequired' })
+      if (!it.appliesTo) throw itemError(code, i, 'appliesTo', { key: 'error.bulletin.item.appliesToRequired' })
     }
-    if (it.name != null && !it.name.trim()) throw itemError(code, i, 'name', '名称不能为空', 'the name is empty')
+    if (it.name != null && !it.name.trim()) throw itemError(code, i, 'name', { key: 'error.bulletin.item.nameEmpty' })
     if (it.points != null && (!Number.isFinite(it.points) || Math.abs(it.points) > 1000)) {
-      throw itemError(code, i, 'points', '分值须在 -1000 到 1000 之间', 'points must lie between -1000 and 1000')
+      throw itemError(code, i, 'points', { key: 'error.bulletin.item.pointsRange' })
     }
     if (it.count != null) {
       const p = countProblem(it.count)
-      if (p) throw itemError(code, i, 'count', p.zh, p.en)
+      if (p) throw itemError(code, i, 'count', p)
     }
   })
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { nowIso, wherePrefix, type Db } from '../lib/db.js'
-import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, notFound } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import { cstMonth, parseBound, rateBlock, type MetricsService, type RateBlock } from '../metrics/index.js'
 import { emptyFacts, type Facts } from './facts.js'
@@ -128,10 +128,10 @@ export class BulletinService {
   /** The county a caller may edit: admin any (or the city with none), county_admin only its own. */
   async editableCounty(actor: Actor, county: string | undefined): Promise<string | null> {
     const admin = actor.roles.includes('admin')
-    if (!admin && !actor.roles.includes('county_admin')) throw forbidden('只有管理员可以修改计分规则 / only administrators may edit the scoring items')
+    if (!admin && !actor.roles.includes('county_admin')) throw forbidden(msg('error.bulletin.editAdminOnly'))
     if (!admin) {
-      if (!actor.tenant) throw forbidden('没有所属县 / no county')
-      if (county && county !== actor.tenant) throw forbidden('只能修改本县的计分规则 / you may edit your own county only')
+      if (!actor.tenant) throw forbidden(msg('error.bulletin.noCounty'))
+      if (county && county !== actor.tenant) throw forbidden(msg('error.bulletin.countyOnly'))
       return actor.tenant
     }
     return county ? this.county(county) : null
@@ -140,7 +140,7 @@ export class BulletinService {
   /** A county code, checked (400 when it is not a county). */
   async county(code: string): Promise<string> {
     const r = await this.db('regions').where({ code }).first('level')
-    if (!r || r.level !== 'county') throw badRequest(`县 ${code} 不存在 / unknown county`)
+    if (!r || r.level !== 'county') throw badRequest(msg('error.rules.unknownCounty', { county: code }))
     return code
   }
 
@@ -177,7 +177,7 @@ export class BulletinService {
   // ── the bulletin ──────────────────────────────────────────────────────────────
 
   checkMonth(month: string) {
-    if (!MONTH_RE.test(month)) throw badRequest(`月份无效 / invalid month: ${month}`)
+    if (!MONTH_RE.test(month)) throw badRequest(msg('error.metrics.badMonth', { month }))
   }
 
   /** Region and scope as the metrics routes resolve them; the county whose items apply. */
@@ -424,7 +424,7 @@ export class BulletinService {
     const { prefix, county } = await this.scope(actor, q.region)
     const items = (await this.items(county)).filter((i) => i.enabled && (i.appliesTo === 'both' || i.appliesTo === q.kind))
     const chosen = q.item ? items.filter((i) => i.code === q.item) : items
-    if (q.item && !chosen.length) throw notFound(`计分项 ${q.item}`)
+    if (q.item && !chosen.length) throw notFound(msg('error.bulletin.itemNotFound', { code: q.item }))
     const units = await this.work(month, prefix, asOf)
     const u = units.get(`${q.kind}:${q.unit}`)
     const out: (CaseLine & { item: string })[] = []
@@ -449,14 +449,14 @@ export class BulletinService {
   async publish(actor: Actor, month: string, regionCode: string | undefined) {
     this.checkMonth(month)
     const admin = actor.roles.includes('admin')
-    if (!admin && !actor.roles.includes('county_admin')) throw forbidden('只有管理员可以发布通报 / only administrators may publish a bulletin')
+    if (!admin && !actor.roles.includes('county_admin')) throw forbidden(msg('error.bulletin.publishAdminOnly'))
     const code = regionCode ?? (admin ? undefined : actor.tenant ?? undefined)
-    if (!code) throw badRequest('请指定区域 / region is required')
+    if (!code) throw badRequest(msg('error.bulletin.regionRequired'))
     const reg = await this.db('regions').where({ code }).first('code', 'path', 'level')
-    if (!reg) throw badRequest(`区域 ${code} 不存在 / unknown region`)
-    if (reg.level !== 'county' && reg.level !== 'city') throw badRequest('只能按县或全市发布通报 / a bulletin is published for a county or the city')
-    if (!admin && segment(reg.path, 2) !== actor.tenant) throw forbidden('只能发布本县的通报 / you may publish your own county only')
-    if (month >= cstMonth(Date.now())) throw conflict(`${month} 尚未结束，不能发布 / the month is not over yet`)
+    if (!reg) throw badRequest(msg('error.bulletin.unknownRegion', { region: code }))
+    if (reg.level !== 'county' && reg.level !== 'city') throw badRequest(msg('error.bulletin.publishLevel'))
+    if (!admin && segment(reg.path, 2) !== actor.tenant) throw forbidden(msg('error.bulletin.publishCountyOnly'))
+    if (month >= cstMonth(Date.now())) throw conflict(msg('error.bulletin.monthNotOver', { month }))
     const b = await this.bulletin(actor, month, code)
     const row = {
       id: randomUUID(),
@@ -470,7 +470,7 @@ export class BulletinService {
     }
     // The unique (month, region_code) index settles two publishers racing.
     const inserted = await this.db('bulletin_publications').insert(row).onConflict(['month', 'region_code']).ignore().returning('id')
-    if (!inserted.length) throw conflict(`${month} 的通报已发布 / this month's bulletin is already published`)
+    if (!inserted.length) throw conflict(msg('error.bulletin.published', { month }))
     return { month, region: code, publishedAt: row.published_at, bulletin: b }
   }
 
