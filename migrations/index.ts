@@ -14,6 +14,7 @@ import * as tokenRevocation from './011_token_revocation.js'
 import * as evaluationExpiry from './012_evaluation_expiry.js'
 import * as assessment from './013_assessment.js'
 import * as bulletin from './014_bulletin.js'
+import * as open311 from './017_open311.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -36,6 +37,7 @@ const migrations: Record<string, Knex.Migration> = {
   '012_evaluation_expiry': evaluationExpiry,
   '013_assessment': assessment,
   '014_bulletin': bulletin,
+  '017_open311': open311,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -16,6 +16,7 @@ import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
 import metricsModule from './metrics/index.js'
 import bulletinModule from './bulletin/index.js'
+import open311Module from './open311/index.js'
 
 export interface BuildOptions {
   config: Config
@@ -60,6 +61,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   if (opts.config.serveUi) await app.register(staticUi)
   await app.register(metricsModule)
   await app.register(bulletinModule)
+  await app.register(open311Module)
 
   return app
 }

@@ -1,9 +1,10 @@
 import type { Db, Trx } from '../lib/db.js'
+import { wherePrefix } from '../lib/db.js'
 import { msg, type Msg } from '../lib/errors.js'
 import { names } from '../messages/index.js'
-import type { OrgService } from '../org/service.js'
+import { computeGroups, groupsMatch, type OrgService } from '../org/service.js'
 import type { CaseRow } from './service.js'
-import { unitGroup, type UnitRow } from './routing.js'
+import { ancestry, resolveOwner, route, unitGroup, type CategoryRow, type UnitRow } from './routing.js'
 
 /**
  * Task fields that name the unit a case goes to (the variables `case.assign` and `case.joint`
@@ -42,6 +43,85 @@ export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<Case
  */
 export function servesCounty(unitPath: string, countyPath: string): boolean {
   return unitPath.startsWith(countyPath) || countyPath.startsWith(unitPath)
+}
+
+export interface DispatchTarget {
+  code: string
+  name: string
+  nameEn: string | null
+  kind: string
+  level: string
+  regionCode: string
+  regionName: string
+  regionNameEn: string | null
+  /** What the routing rules would choose (or the case category's duty near the case). */
+  suggested: boolean
+}
+
+/**
+ * The units that can take `row`'s case — exactly those `unitProblem` accepts: of the case's
+ * county or a region above it, with an active member who receives the unit's tasks — the
+ * routing rule's suggestion first, then units on the case's own region path (nearest first),
+ * then the rest in the organisation's order. `q` matches the Chinese or English name or the
+ * code. One query for the units and one for their members, not one per unit.
+ */
+export async function dispatchTargets(
+  db: Db | Trx,
+  org: OrgService,
+  row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>,
+  opts: { q?: string; limit?: number } = {},
+): Promise<DispatchTarget[]> {
+  const county = countyPath(row.region_path, row.tenant)
+  const above = county
+    .split('/')
+    .filter(Boolean)
+    .map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}/`)
+  const units: (UnitRow & { path: string; name_en: string | null; region_name: string; region_name_en: string | null; sort: number })[] = await db('org_units as u')
+    .join('regions as r', 'r.code', 'u.region_code')
+    // servesCounty in SQL: the county's subtree, or a region the county lies in.
+    .where((w) => w.where((x) => wherePrefix(db as Db, x, 'r.path', county)).orWhereIn('r.path', above))
+    .orderBy([{ column: 'u.sort' }, { column: 'u.code' }])
+    .select('u.*', 'r.path', 'r.name as region_name', 'r.name_en as region_name_en')
+  const q = opts.q?.trim().toLowerCase()
+  const matching = q ? units.filter((u) => u.name.toLowerCase().includes(q) || (u.name_en ?? '').toLowerCase().includes(q) || u.code.toLowerCase().includes(q)) : units
+  if (!matching.length) return []
+  // Who would receive each unit's tasks: the same users and the same match unitProblem asks for.
+  const tenant = row.tenant || null
+  const receivers = await org.usersInGroups([...new Set(matching.map((u) => unitGroup(u)))], { tenant, db })
+  const held = receivers.map((u) => ({ groups: computeGroups(u.roles, u.unitCode, u.groups), tenant: u.tenant }))
+  const staffed = matching.filter((u) => held.some((r) => groupsMatch(r.groups, r.tenant, [unitGroup(u)], tenant)))
+  const suggestion = await suggestedUnit(db, row)
+  const depth = (u: { path: string }) => (row.region_path.startsWith(u.path) ? u.path.length : 0)
+  const ranked = staffed
+    .map((u, i) => ({ u, i, s: u.code === suggestion ? 1 : 0, d: depth(u) }))
+    .sort((a, b) => b.s - a.s || b.d - a.d || a.i - b.i)
+  return ranked.slice(0, opts.limit ?? 50).map(({ u, s }) => ({
+    code: u.code,
+    name: u.name,
+    nameEn: u.name_en ?? null,
+    kind: u.kind,
+    level: u.level,
+    regionCode: u.region_code,
+    regionName: u.region_name,
+    regionNameEn: u.region_name_en ?? null,
+    suggested: !!s,
+  }))
+}
+
+/**
+ * The unit the routing rules choose for the case; when no rule names one (the case came to a
+ * dispatcher for that reason), a unit of the category's duty in the case's township, else its
+ * county.
+ */
+async function suggestedUnit(db: Db | Trx, row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>): Promise<string | null> {
+  const category: CategoryRow | undefined = await db('categories').where({ code: row.category }).first()
+  if (!category) return null
+  const regions = await ancestry(db, row.region_path)
+  const r = await route(db, { category, path: row.region_path, tenant: row.tenant, urgency: row.urgency, regions })
+  if (r.owner) return r.owner.code
+  if (!category.duty) return null
+  const near = (await resolveOwner(db, `@township:${category.duty}`, regions)) ?? (await resolveOwner(db, `@county:${category.duty}`, regions))
+  return near?.code ?? null
 }
 
 /** The path of the case's county (`/langfang/xianghe/`), or of the case's own region for a city case. */

@@ -184,6 +184,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       data: { returnId: id, unit: row.owner_unit, reason, stage },
     })
     await event(ctx, row, 'redispatching', { to: 'received', public: true, actor: null })
+    // The dispatchers' bell: the reason is on the dispatch task's page (its context), not copied here.
+    await notify(ctx.trx, row.id, tokens(ctx.variables.dispatcherGroup), 'return', bilingual('notification.return', { caseNo: row.case_no }))
     return {
       needsDispatch: true,
       targetUnit: null,

@@ -12,6 +12,8 @@ import { seedCases } from './seed.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
 import { badRequest, conflict, msg, problem } from '../lib/errors.js'
+import { taskDetails, taskListFacts } from './task-context.js'
+import worklistRoutes from './worklist-routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -78,11 +80,15 @@ export default fp(
       return [...(returnable ? ['return'] : []), ...(extension ? ['extension'] : [])]
     })
 
+    app.tasks.setListFacts(taskListFacts(cases))
+    app.tasks.addDetailProvider(taskDetails(app, cases))
+
     await app.register(caseRoutes, { cases })
     await app.register(returnRoutes, { cases })
     await app.register(exclusionRoutes, { cases })
     await app.register(supervisionOrderRoutes, { cases })
     await app.register(coUnitRoutes, { cases })
+    await app.register(worklistRoutes, { cases })
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

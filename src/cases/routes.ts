@@ -398,11 +398,11 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         tags: ['cases'],
         summary: '我的通知（督办、跟进）/ my notifications (supervision, follow-ups)',
         security: bearer,
-        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 } } },
+        querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 200 }, unread: { type: 'boolean' } } },
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, caseNo: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, recipient: { type: 'string' }, createdAt: { type: 'string' } } },
+            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, caseNo: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, recipient: { type: 'string' }, createdAt: { type: 'string' }, readAt: { type: ['string', 'null'] } } },
           },
         },
       },
@@ -410,16 +410,17 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     async (request) => {
       const actor = request.actor
       const recipients = [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
-      const rows = await app.db('notifications as n')
+      const { limit, unread } = request.query as { limit?: number; unread?: boolean }
+      const q = app.db('notifications as n')
         .leftJoin('cases as c', 'c.id', 'n.case_id')
         .whereIn('n.recipient', recipients)
-        .orderBy('n.created_at', 'desc')
-        .limit((request.query as { limit?: number }).limit ?? 50)
-        .select('n.*', 'c.case_no')
+      if (unread === true) q.whereNull('n.read_at')
+      if (unread === false) q.whereNotNull('n.read_at')
+      const rows = await q.orderBy('n.created_at', 'desc').limit(limit ?? 50).select('n.*', 'c.case_no')
       // The UI reads `notification.<kind>` with the case number (the table keeps no other parameter).
       return rows.map((n: any) => {
         const key = `notification.${n.kind}`
-        return { id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, key: isMessageKey(key) ? key : 'notification.unknown', params: { caseNo: n.case_no ?? '' }, recipient: n.recipient, createdAt: n.created_at }
+        return { id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, key: isMessageKey(key) ? key : 'notification.unknown', params: { caseNo: n.case_no ?? '' }, recipient: n.recipient, createdAt: n.created_at, readAt: n.read_at ?? null }
       })
     },
   )

@@ -17,7 +17,7 @@ import { openTasksWithRole, platformModel } from './markers.js'
 
 export const CHANNELS = [
   'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
-  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'other',
+  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'open311', 'other',
 ] as const
 export const STATUSES = ['received', 'dispatched', 'in_progress', 'awaiting_evaluation', 'closed'] as const
 export const URGENCIES = ['normal', 'urgent', 'emergency'] as const
@@ -495,6 +495,18 @@ export class CaseService {
     const base = this.db('cases')
     this.scope(base, actor)
     if (query.status) base.where('cases.status', query.status)
+    await this.filter(base, query)
+    // The first page says how many match, exactly up to TOTAL_CAP; later pages need not.
+    const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
+    return this.listPage(actor, base, query, limit, total)
+  }
+
+  /**
+   * The case-list filters (procedure, category subtree, channel, region subtree, overdue,
+   * filing dates, text or case number) on a query that reads `cases` under that name: the
+   * case list and the task list (which joins each task's case) filter the same way.
+   */
+  async filter(base: Knex.QueryBuilder, query: Omit<CaseQuery, 'status' | 'limit' | 'cursor' | 'offset'>) {
     if (query.procedure) base.where('cases.procedure', query.procedure)
     if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere((x) => wherePrefix(this.db, x, 'cases.category', `${query.category}.`)))
     if (query.channel) base.where('cases.channel', query.channel)
@@ -515,8 +527,9 @@ export class CaseService {
     } else if (query.q) {
       this.textFilter(base, query.q)
     }
-    // The first page says how many match, exactly up to TOTAL_CAP; later pages need not.
-    const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
+  }
+
+  private async listPage(actor: Actor, base: Knex.QueryBuilder, query: CaseQuery, limit: number, total: number | null) {
     const page = base.clone().select('cases.*')
     if (query.cursor) {
       const [at, cid] = decodeCursor(query.cursor)

@@ -147,7 +147,10 @@ function buildOrg(): { regions: RegionSeed[]; units: UnitSeed[] } {
 export const DEMO_USERS: UserSeed[] = [
   { username: 'admin', displayName: '系统管理员', roles: ['admin'], unit: 'langfang-centre' },
   { username: 'xianghe-admin', displayName: '香河县管理员', roles: ['county_admin'], unit: 'xianghe-centre' },
-  { username: 'dispatcher', displayName: '市综治中心调度员 李娜', roles: ['dispatcher'], unit: 'langfang-centre' },
+  // The city desk also watches every county's and township's dispatch queue (groups filled in
+  // by seedDemoOrg): a case no rule routes waits for the centre nearest it, and the demo's
+  // own dispatcher would otherwise never see one (issue 12).
+  { username: 'dispatcher', displayName: '市综治中心调度员 李娜', roles: ['dispatcher'], unit: 'langfang-centre', groups: ['@centres'] },
   { username: 'grid01', displayName: '网格员 王强', roles: ['grid_worker'], unit: 'xh-anping-v01-g1' },
   { username: 'land-officer', displayName: '县自然资源和规划局 赵敏', roles: ['handler'], unit: 'xianghe-land' },
   { username: 'leader', displayName: '市综治中心主任 陈刚', roles: ['leader'], unit: 'langfang-centre', groups: ['management'] },
@@ -227,6 +230,7 @@ export async function seedDemoOrg(db: Db): Promise<boolean> {
   }
   const unitRegion = new Map(units.map((u) => [u.code, u.region]))
   const hashes = await Promise.all(DEMO_USERS.map((u) => demoHash(u.username)))
+  const centreQueues = units.filter((u) => u.kind === 'centre' && u.level !== 'city').map((u) => `dispatcher@${u.code}`)
   const now = nowIso()
 
   await db.transaction(async (trx) => {
@@ -277,7 +281,7 @@ export async function seedDemoOrg(db: Db): Promise<boolean> {
           unit_code: u.unit,
           region_code: region,
           tenant: tenants.get(region),
-          groups: JSON.stringify(u.groups ?? []),
+          groups: JSON.stringify((u.groups ?? []).flatMap((g) => (g === '@centres' ? centreQueues : [g]))),
           active: true,
           created_at: now,
         }

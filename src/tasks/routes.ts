@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { bearer, errorSchema as errorRef, pageSchema } from '../lib/schemas.js'
 import { taskView } from './service.js'
-import { completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
+import { claimManyBody, claimManyResponse, completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
 
 export default async function taskRoutes(app: FastifyInstance) {
   const tasks = app.tasks
@@ -37,6 +37,7 @@ export default async function taskRoutes(app: FastifyInstance) {
         form: form.schema.components.length ? { key: task.form_key, schema: form.schema, jsonSchema: form.jsonSchema } : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
         actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
+        ...(await tasks.detailsFor(task, request.actor)),
       }
     },
   )
@@ -45,6 +46,21 @@ export default async function taskRoutes(app: FastifyInstance) {
     '/api/tasks/:id/claim',
     { preHandler: app.authenticate, schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } } },
     async (request) => taskView(await tasks.claim(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.post(
+    '/api/tasks/claim',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['tasks'],
+        summary: '批量签收（逐条检查，互不影响）/ claim several tasks, each checked as a single claim',
+        security: bearer,
+        body: claimManyBody,
+        response: { 200: claimManyResponse },
+      },
+    },
+    async (request) => tasks.claimMany(request.actor, (request.body as { ids: string[] }).ids),
   )
 
   app.post(

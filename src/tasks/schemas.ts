@@ -25,6 +25,12 @@ export const taskSchema = {
     form: { type: ['object', 'null'], additionalProperties: true },
     case: { type: ['object', 'null'], additionalProperties: true },
     actions: { type: 'array', items: { type: 'string' } },
+    /** List rows: the case facts a dispatcher scans (cases module, one joined query). */
+    facts: { type: ['object', 'null'], additionalProperties: true },
+    /** Task page: the case facts and what earlier steps submitted that this step decides on. */
+    context: { type: ['object', 'null'], additionalProperties: true },
+    /** Task page: whether an extension may be asked for now (available, pending, spent). */
+    extension: { type: ['object', 'null'], additionalProperties: true },
   },
 } as const
 
@@ -43,6 +49,13 @@ export const listQuery = {
     instanceId: { type: 'string', maxLength: 64 },
     overdue: { type: 'boolean' },
     status: { type: 'string', enum: ['open', 'completed', 'cancelled'] },
+    q: { type: 'string', minLength: 1, maxLength: 200 },
+    category: { type: 'string', minLength: 1, maxLength: 64 },
+    region: { type: 'string', minLength: 1, maxLength: 64 },
+    procedure: { type: 'string', minLength: 1, maxLength: 64 },
+    channel: { type: 'string', minLength: 1, maxLength: 64 },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
     sort: { type: 'string', enum: ['created', 'due'] },
     limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
     cursor: { type: 'string', maxLength: 512 },
@@ -54,4 +67,24 @@ export const completeBody = {
   type: 'object',
   additionalProperties: false,
   properties: { data: { type: 'object', additionalProperties: true, default: {} } },
+} as const
+
+export const claimManyBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ids'],
+  properties: { ids: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', minLength: 1, maxLength: 64 } } },
+} as const
+
+export const claimManyResponse = {
+  type: 'object',
+  properties: {
+    results: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { id: { type: 'string' }, status: { type: 'integer' }, task: taskSchema, error: { type: 'string' }, message: { type: 'string' } },
+      },
+    },
+  },
 } as const

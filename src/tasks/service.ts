@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { countUpTo, nowIso } from '../lib/db.js'
-import { badRequest, conflict, forbidden, msg, notFound, RevisionConflict } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, HttpError, msg, notFound, RevisionConflict } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
@@ -59,6 +59,14 @@ export function taskView(t: TaskRow, now = nowIso()): TaskView {
 
 export interface TaskQuery {
   assigned?: 'me' | 'candidate' | 'all'
+  /** Filters on the task's case (the cases module answers them, see TaskListFacts). */
+  q?: string
+  category?: string
+  region?: string
+  procedure?: string
+  channel?: string
+  from?: string
+  to?: string
   caseId?: string
   instanceId?: string
   overdue?: boolean
@@ -71,6 +79,24 @@ export interface TaskQuery {
 
 const isAdmin = (a: Actor) => a.roles.includes('admin')
 
+/** The case filters of a task query (the rest are the task's own). */
+export const CASE_FILTERS = ['q', 'category', 'region', 'procedure', 'channel', 'from', 'to'] as const
+export type CaseFilters = Partial<Pick<TaskQuery, (typeof CASE_FILTERS)[number]>>
+
+/**
+ * What a task row shows of its case, supplied by the cases module (tasks know nothing of the
+ * case schema): joins the case onto a task query, filters by it, and reads the facts back,
+ * all in the list's one query rather than one per row.
+ */
+export interface TaskListFacts {
+  /** Restricts `q` (which reads `tasks`) to tasks whose case matches `filters`. */
+  filter(q: Knex.QueryBuilder, filters: CaseFilters): Promise<void>
+  /** Adds the fact columns to the page query; `joined` says `filter` already joined the case. */
+  select(q: Knex.QueryBuilder, joined: boolean): void
+  /** The facts of one row of that query (null for a task without a case). */
+  view(row: Record<string, unknown>, now: string): Record<string, unknown> | null
+}
+
 
 /**
  * Task rows: who sees them, claim / unclaim / complete. Completion hands the engine the
@@ -81,6 +107,23 @@ export class TaskService {
   private actionProviders: ((task: TaskRow) => string[] | Promise<string[]>)[] = []
   private dataChecks: ((trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>)[] = []
   private declaredForms = new Map<string, Form>()
+  private listFacts: TaskListFacts | null = null
+  private detailProviders: ((task: TaskRow, actor: Actor) => Promise<Record<string, unknown>>)[] = []
+
+  /** The cases module tells tasks how to join, filter and show a task's case in lists. */
+  setListFacts(facts: TaskListFacts) {
+    this.listFacts = facts
+  }
+
+  /** Modules add what a task page shows besides the task (its context, the extension state …). */
+  addDetailProvider(fn: (task: TaskRow, actor: Actor) => Promise<Record<string, unknown>>) {
+    this.detailProviders.push(fn)
+  }
+
+  async detailsFor(task: TaskRow, actor: Actor): Promise<Record<string, unknown>> {
+    const parts = await Promise.all(this.detailProviders.map((p) => p(task, actor)))
+    return Object.assign({}, ...parts)
+  }
 
   /** The cases module tells tasks how to summarise a case for a task page. */
   setCaseSummaryProvider(fn: (caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) {
@@ -146,9 +189,14 @@ export class TaskService {
     return !!(await q)
   }
 
-  async list(actor: Actor, query: TaskQuery): Promise<{ items: TaskView[]; total?: number; totalAtLeast?: number; next: string | null }> {
+  async list(actor: Actor, query: TaskQuery): Promise<{ items: (TaskView & { facts?: Record<string, unknown> | null })[]; total?: number; totalAtLeast?: number; next: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
     const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
+    const caseFilters: CaseFilters = {}
+    for (const k of CASE_FILTERS) if (query[k] !== undefined && query[k] !== '') caseFilters[k] = query[k]
+    const joined = !!this.listFacts && Object.keys(caseFilters).length > 0
+    if (joined) await this.listFacts!.filter(base, caseFilters)
+    else if (Object.keys(caseFilters).length) base.whereRaw('1 = 0')
     if (query.caseId) base.where('tasks.case_id', query.caseId)
     if (query.instanceId) base.where('tasks.instance_id', query.instanceId)
     const now = nowIso()
@@ -166,6 +214,7 @@ export class TaskService {
     const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
     const sortCol = query.sort === 'due' ? 'tasks.due_at' : 'tasks.created_at'
     const page = base.clone().select('tasks.*')
+    this.listFacts?.select(page, joined)
     if (query.sort === 'due') {
       // Tasks without a deadline sort last: compare on a value that is never a real time.
       const expr = "COALESCE(tasks.due_at, '9999')"
@@ -182,13 +231,13 @@ export class TaskService {
       page.orderBy([{ column: sortCol }, { column: 'tasks.id' }])
     }
     if (query.offset && !query.cursor) page.offset(query.offset)
-    const rows: TaskRow[] = await page.limit(limit + 1)
+    const rows: (TaskRow & Record<string, unknown>)[] = await page.limit(limit + 1)
     const more = rows.length > limit
     const items = rows.slice(0, limit)
     const last = items[items.length - 1]
     const lastSort = last ? (query.sort === 'due' ? (last.due_at ?? '9999') : last.created_at) : ''
     return {
-      items: items.map((t) => taskView(t, now)),
+      items: items.map((t) => (this.listFacts ? { ...taskView(t, now), facts: this.listFacts.view(t, now) } : taskView(t, now))),
       ...totalFields(total),
       next: more && last ? encodeCursor(lastSort, last.id) : null,
     }
@@ -220,6 +269,24 @@ export class TaskService {
       await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_claim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id }) })
       return { ...task, assignee: actor.username, claimed_at: now }
     })
+  }
+
+  /**
+   * Claims several tasks, each exactly as a single claim (its own transaction and checks), so
+   * one task taken by someone else does not undo the others. Per id: the claimed task or the
+   * status and message the single claim would have answered.
+   */
+  async claimMany(actor: Actor, ids: string[]) {
+    const results: { id: string; status: number; task?: TaskView; error?: string; message?: string }[] = []
+    for (const id of [...new Set(ids)]) {
+      try {
+        results.push({ id, status: 200, task: taskView(await this.claim(actor, id)) })
+      } catch (err) {
+        if (!(err instanceof HttpError) || err.statusCode >= 500) throw err
+        results.push({ id, status: err.statusCode, error: err.code, message: err.message })
+      }
+    }
+    return { results }
   }
 
   async unclaim(actor: Actor, id: string): Promise<TaskRow> {

@@ -6,7 +6,7 @@ import { Check, runMatrix, type Expect, type Row } from './matrix.js'
 /**
  * Issue 9's matrix, administration routes: routing rules (city administrators any tenant,
  * county administrators their county's overrides), metric definitions (city administrators)
- * and user creation (inside one's county).
+ * user creation (inside one's county) and Open311 client keys (city administrators).
  */
 
 
@@ -125,6 +125,56 @@ t.test('administration routes × roles of two counties and the city', async (t) 
     userRow('guangyang-admin', 'xianghe-land', ['handler'], 'deny'),
     userRow('xianghe-admin', 'xianghe-land', ['admin'], 403),
     ...['dispatcher', 'xianghe-dispatcher', 'leader', 'env-officer', 'grid01', 'callback'].map((who) => userRow(who, 'xianghe-land', ['handler'], 403)),
+  )
+
+  // ── Open311 API keys: city administrators only (a key may reach every county) ──
+  const keyIds = async () => ((await call(app, 'admin', 'GET', '/api/open311/keys')).body as any[]).map((k) => k.id).sort()
+  const standing = (await call(app, 'admin', 'POST', '/api/open311/keys', { name: 'authz standing key' })).body
+  const keyStands = async (c: Check) => {
+    const row = ((await call(app, 'admin', 'GET', '/api/open311/keys')).body as any[]).find((k) => k.id === standing.id)
+    c.equal(row?.revokedAt, null, 'the key is not revoked')
+  }
+  let keysBefore: string[] = []
+  const noKeyIssued = async (c: Check) => c.same(await keyIds(), keysBefore, 'no key was issued')
+  rows.push(
+    {
+      who: 'admin',
+      route: 'POST /api/open311/keys',
+      what: 'issue a key for a client',
+      expect: '2xx',
+      rule: 1,
+      req: async () => {
+        keysBefore = await keyIds()
+        return { method: 'POST', url: '/api/open311/keys', payload: { name: 'authz client', jurisdiction: 'xianghe' } }
+      },
+      effect: async (c, body) => c.same(await keyIds(), [...keysBefore, body.id].sort(), 'one key more'),
+    },
+    ...['xianghe-admin', 'dispatcher', 'leader', 'grid01'].map(
+      (who): Row => ({
+        who,
+        route: 'POST /api/open311/keys',
+        what: 'issue a key for a client',
+        expect: 403,
+        rule: 1,
+        req: async () => {
+          keysBefore = await keyIds()
+          return { method: 'POST', url: '/api/open311/keys', payload: { name: `authz ${who}` } }
+        },
+        effect: noKeyIssued,
+      }),
+    ),
+    ...['xianghe-admin', 'dispatcher'].map((who): Row => ({ who, route: 'GET /api/open311/keys', what: 'list the keys', expect: 403, rule: 1, req: () => ({ method: 'GET', url: '/api/open311/keys' }) })),
+    ...['xianghe-admin', 'guangyang-admin', 'dispatcher'].map(
+      (who): Row => ({
+        who,
+        route: 'POST /api/open311/keys/:id/revoke',
+        what: 'revoke a key',
+        expect: 403,
+        rule: 1,
+        req: () => ({ method: 'POST', url: `/api/open311/keys/${standing.id}/revoke` }),
+        effect: keyStands,
+      }),
+    ),
   )
 
   definitions = (await call(app, 'admin', 'GET', '/api/metrics/definitions')).body

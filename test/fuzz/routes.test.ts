@@ -65,6 +65,10 @@ function poolOfParam(routePath: string, name: string): string {
     if (routePath.startsWith('/api/process-instances')) return 'instanceId'
   }
   if (name === 'code') return 'region'
+  // Open311 GeoReport v2 (src/open311): services are categories, requests case numbers.
+  if (name === 'service_code') return 'category'
+  if (name === 'service_request_id') return 'caseNo'
+  if (name === 'token') return 'open311Token'
   if (name === 'caseNo') return 'caseNo'
   if (name === 'key') return 'processKey'
   return name
@@ -166,6 +170,8 @@ async function loadPools(app: FastifyInstance): Promise<Record<string, unknown[]
     password: ['demo', ''],
     tenant: ['xianghe', 'guangyang', '', null],
     messageName: ['citizenEvaluation', 'extensionRequest', 'x'],
+    format: ['json', 'xml'],
+    open311Token: await col('open311_requests', 'token'),
   }
 }
 

@@ -12,6 +12,12 @@ const db = onPostgres ? 'PostgreSQL' : 'SQLite'
 
 const isClientError = (t: Test, res: { status: number; body: any }, what: string, status = 400) => {
   t.equal(res.status, status, `${what}: ${status}`)
+  if (what.includes(' /open311/')) {
+    // Open311 routes answer in their standard's error format, [{code, description}] (src/open311/README.md).
+    t.equal(res.body?.[0]?.code, status, `${what}: the Open311 error code`)
+    t.match(res.body?.[0]?.description, / \/ /, `${what}: a 中文 / English description`)
+    return
+  }
   t.type(res.body?.error, 'string', `${what}: an error code`)
   t.match(res.body?.message, / \/ /, `${what}: a 中文 / English message`)
 }

@@ -5,6 +5,7 @@
 import { session, setUnauthorizedHandler } from './lib/api.js'
 import { clear, h } from './lib/dom.js'
 import { getLang, setLang, t } from './lib/i18n.js'
+import { bell } from './lib/bell.js'
 import { isPublic, navigate, onRender, render, route, startRouter } from './lib/router.js'
 import { errorBox } from './lib/ui.js'
 import { loginPage } from './pages/login.js'
@@ -94,7 +95,7 @@ function layout(publicPage: boolean) {
     { class: 'top' },
     h('a', { class: 'brand', href: '/' }, h('span', { class: 'logo' }, '说'), h('span', null, t('说事', 'Shuoshi'))),
     h('nav', { class: 'nav' }, ...navLinks()),
-    h('div', { class: 'top-right' }, langBtn, userBox),
+    h('div', { class: 'top-right' }, u ? bell() : null, langBtn, userBox),
   )
   const main = h('main', { id: 'view', class: publicPage ? 'public' : '' })
   clear(document.getElementById('app')!, header, main)

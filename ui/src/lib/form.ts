@@ -40,7 +40,10 @@ function md(text: string) {
   return out
 }
 
-export function renderForm(schema: { components?: FormComponent[] } | null | undefined, initial: Record<string, unknown> = {}): RenderedForm {
+/** A control a page puts in place of a field's default one (the unit picker for unit fields). */
+export type CustomField = (c: FormComponent, id: string) => { control: HTMLElement; get(): unknown; focus(): void; label?: string } | null
+
+export function renderForm(schema: { components?: FormComponent[] } | null | undefined, initial: Record<string, unknown> = {}, custom?: CustomField): RenderedForm {
   const root = h('div', { class: 'task-form', 'data-testid': 'task-form' })
   const fields: { c: FormComponent; get(): unknown; wrap: HTMLElement; err: HTMLElement; focus(): void }[] = []
 
@@ -55,7 +58,7 @@ export function renderForm(schema: { components?: FormComponent[] } | null | und
     if (c.type === 'spacer') return
     if (!c.key) return
     const required = !!c.validate?.required
-    const label = serverText(c.label ?? c.key)
+    let label = serverText(c.label ?? c.key)
     const init = initial[c.key] ?? c.defaultValue
     const id = `f-${c.key}`
     const err = h('div', { class: 'field-error', role: 'alert' })
@@ -63,7 +66,13 @@ export function renderForm(schema: { components?: FormComponent[] } | null | und
     let get: () => unknown
     let focus = () => control.focus()
     const v = c.validate ?? {}
-    switch (c.type) {
+    const own = custom?.(c, id)
+    if (own) {
+      control = own.control
+      get = own.get
+      focus = own.focus
+      if (own.label) label = own.label
+    } else switch (c.type) {
       case 'textarea': {
         const el = h('textarea', { id, name: c.key, value: init ?? '', maxlength: v.maxLength, minlength: v.minLength, readOnly: c.readonly, disabled: c.disabled })
         control = el

@@ -121,6 +121,7 @@ export const CHANNEL: Record<string, [string, string]> = {
   wechat: ['微信', 'WeChat'],
   mini_program: ['小程序', 'Mini-program'],
   app: ['手机应用', 'Mobile app'],
+  open311: ['Open311 客户端', 'Open311 client'],
   grid: ['网格员上报', 'Grid worker report'],
   mailbox: ['书记信箱', 'Secretary mailbox'],
   suggestion_box: ['说事箱', 'Suggestion box'],

@@ -1,27 +1,51 @@
 import { get, qs } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
+import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
 import { fmtDue, fmtTime, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
-import { badge, errorBox, loading, pageHead } from '../lib/ui.js'
+import { badge, busy, errorBox, loading, pageHead } from '../lib/ui.js'
 
+interface CasePage {
+  items: any[]
+  total?: number
+  totalAtLeast?: number
+  next?: string | null
+}
+
+/** The case list: every filter the API offers (the task list's bar plus status and overdue), paged by cursor. */
 export async function casesPage(ctx: Ctx) {
   const q = ctx.query
-  const status = h('select', { name: 'status' }, h('option', { value: '' }, t('全部状态', 'Any status')), Object.entries(STATUS).map(([k, [zh, en]]) => h('option', { value: k, selected: q.get('status') === k }, t(zh, en))))
-  const text = h('input', { name: 'q', type: 'search', value: q.get('q') ?? '', placeholder: t('编号、标题或描述', 'number, title or text') })
+  const filters = filtersOf(q)
+  const status = h('select', { name: 'status', 'aria-label': t('状态', 'Status') }, h('option', { value: '' }, t('全部状态', 'Any status')), Object.entries(STATUS).map(([k, [zh, en]]) => h('option', { value: k, selected: q.get('status') === k }, t(zh, en))))
   const overdue = h('input', { type: 'checkbox', name: 'overdue', checked: q.get('overdue') === 'true' })
-  const form = h(
-    'form',
-    { class: 'filters', onsubmit: (e: Event) => (e.preventDefault(), navigate(`/cases${qs({ status: status.value, q: text.value.trim(), overdue: overdue.checked ? 'true' : '' })}`)) },
-    status,
-    text,
-    h('label', { class: 'check' }, overdue, t('仅超期', 'overdue only')),
-    h('button', { type: 'submit' }, t('筛选', 'Filter')),
-  )
+  const apply = (f: Filters) => navigate(`/cases${qs({ ...f, status: status.value, overdue: overdue.checked ? 'true' : '' })}`)
+  const form = filterBar(filters, apply, [status, h('label', { class: 'check inline' }, overdue, t('仅超期', 'overdue only'))])
   const body = h('div', null, loading())
   ctx.view.append(pageHead(t('案件', 'Cases')), form, body)
-  try {
-    const r = await get<{ items: any[]; total?: number; totalAtLeast?: number }>(`/api/cases${qs({ status: q.get('status'), q: q.get('q'), overdue: q.get('overdue'), limit: 50 })}`)
+  const tbody = h('tbody')
+  const more = h('div', { class: 'more' })
+  const row = (c: any) =>
+    h(
+      'tr',
+      null,
+      h('td', null, h('a', { href: `/cases/${c.id}` }, c.caseNo)),
+      h('td', null, c.title ?? (c.description ?? '').slice(0, 30)),
+      h('td', null, c.categoryName ?? c.category),
+      h('td', null, tr(STATUS, c.status), c.overdue ? [' ', badge(t('超期', 'overdue'), 'bad')] : null),
+      h('td', null, tr(PROCEDURE, c.procedure)),
+      h('td', null, fmtTime(c.createdAt)),
+      h('td', null, c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt)),
+    )
+  async function load(cursor?: string) {
+    const r = await get<CasePage>(`/api/cases${qs({ ...apiFilters(filters), status: q.get('status'), overdue: q.get('overdue'), limit: 50, cursor })}`)
     if (!ctx.alive()) return
+    for (const c of r.items) tbody.append(row(c))
+    clear(more, r.next ? h('button', { type: 'button', 'data-testid': 'more', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more')) : null)
+    return r
+  }
+  try {
+    const r = await load()
+    if (!r) return
     if (!r.items.length) return void clear(body, h('p', { class: 'empty' }, t('没有案件', 'No cases')))
     clear(
       body,
@@ -37,25 +61,10 @@ export async function casesPage(ctx: Ctx) {
           'table',
           { class: 'table' },
           h('thead', null, h('tr', null, h('th', null, t('编号', 'No.')), h('th', null, t('标题', 'Title')), h('th', null, t('类别', 'Category')), h('th', null, t('状态', 'Status')), h('th', null, t('办理方式', 'Procedure')), h('th', null, t('受理', 'Received')), h('th', null, t('期限', 'Due')))),
-          h(
-            'tbody',
-            null,
-            r.items.map((c) =>
-              h(
-                'tr',
-                null,
-                h('td', null, h('a', { href: `/cases/${c.id}` }, c.caseNo)),
-                h('td', null, c.title ?? (c.description ?? '').slice(0, 30)),
-                h('td', null, c.categoryName ?? c.category),
-                h('td', null, tr(STATUS, c.status), c.overdue ? [' ', badge(t('超期', 'overdue'), 'bad')] : null),
-                h('td', null, tr(PROCEDURE, c.procedure)),
-                h('td', null, fmtTime(c.createdAt)),
-                h('td', null, c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt)),
-              ),
-            ),
-          ),
+          tbody,
         ),
       ),
+      more,
     )
   } catch (err) {
     clear(body, errorBox(err))

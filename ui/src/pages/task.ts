@@ -2,8 +2,10 @@ import { ApiError, get, post, session } from '../lib/api.js'
 import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
-import { renderForm } from '../lib/form.js'
+import { renderForm, type CustomField } from '../lib/form.js'
 import { fmtDue, fmtTime, messageText, serverText, t } from '../lib/i18n.js'
+import { unitPicker } from '../lib/unit-picker.js'
+import { contextCard, type TaskContext } from '../lib/task-context.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
 
@@ -24,6 +26,17 @@ interface TaskDetail {
   case: Record<string, any> | null
   actions: string[]
   data?: Record<string, unknown> | null
+  /** What earlier steps submitted that this step decides on (the server's `context`). */
+  context?: TaskContext | null
+  /** Whether more time may be asked for now: pending approval, or spent this round. */
+  extension?: { available: boolean; pending: boolean; spent: boolean } | null
+}
+
+/** Task-form fields that name units: a picker of the units that can take the case, not a typed code. */
+const UNIT_FIELDS: Record<string, [string, string, boolean]> = {
+  targetUnit: ['承办单位', 'Owning unit', false],
+  leadUnit: ['牵头单位', 'Lead unit', false],
+  coUnits: ['协办单位', 'Co-handling units', true],
 }
 
 /** The actions besides completing the form, with what each asks for. */
@@ -65,16 +78,22 @@ export async function taskPage(ctx: Ctx) {
     ),
   )
 
+  if (task.extension?.pending) ctx.view.append(h('p', { class: 'alert', 'data-testid': 'extension-pending' }, t('延期申请审批中', 'Extension pending approval')))
   const grid = h('div', { class: 'grid2' })
   ctx.view.append(grid)
   grid.append(
     h(
-      'section',
-      { class: 'card', 'data-testid': 'case-summary' },
-      h('h2', null, t('案件摘要', 'Case summary')),
-      task.case ? caseFacts(task.case) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
-      pendingReturnNotice(task.case?.pendingReturn),
-      task.caseId ? h('p', null, h('a', { href: `/cases/${task.caseId}` }, t('查看案件全程与流程图 →', 'Full case history and diagram →'))) : null,
+      'div',
+      null,
+      task.context ? contextCard(task.context) : null,
+      h(
+        'section',
+        { class: 'card', 'data-testid': 'case-summary' },
+        h('h2', null, t('案件摘要', 'Case summary')),
+        task.case ? caseFacts(task.case) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
+        pendingReturnNotice(task.case?.pendingReturn),
+        task.caseId ? h('p', null, h('a', { href: `/cases/${task.caseId}` }, t('查看案件全程与流程图 →', 'Full case history and diagram →'))) : null,
+      ),
     ),
   )
 
@@ -84,7 +103,15 @@ export async function taskPage(ctx: Ctx) {
     formCard.append(h('p', { class: 'muted' }, t('任务已结束。', 'This task has ended.')), task.data ? h('pre', { class: 'small' }, JSON.stringify(task.data, null, 2)) : '')
     return
   }
-  const form = renderForm(task.form?.schema ?? { components: [] })
+  const caseId = task.caseId
+  const pickers: CustomField = (c, id) => {
+    const spec = c.key ? UNIT_FIELDS[c.key] : undefined
+    if (!spec || !caseId) return null
+    const label = t(spec[0], spec[1])
+    const p = unitPicker({ caseId, id, label, multiple: spec[2] })
+    return { control: p.el, focus: p.focus, label, get: () => (spec[2] ? (p.value() as string[] | undefined)?.join(',') : p.value()) }
+  }
+  const form = renderForm(task.form?.schema ?? { components: [] }, {}, pickers)
   const msg = h('div')
   const completeBtn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'complete' }, t('提交办理', 'Complete'))
   const formEl = h(
@@ -128,7 +155,23 @@ export async function taskPage(ctx: Ctx) {
       h(
         'div',
         { class: 'actions-bar', 'data-testid': 'task-actions' },
-        others.map((a) => h('button', { type: 'button', class: a === 'return' || a === 'unreasonable' ? 'danger' : '', 'data-action': a, onclick: () => clear(panel, actionForm(task, a)) }, ACTIONS[a] ? t(ACTIONS[a].zh, ACTIONS[a].en) : a)),
+        others.map((a) => {
+          // The server refuses a second request (409); the button says so before a form is filled.
+          const blocked = a === 'extension' && task.extension && !task.extension.available
+          return h(
+            'button',
+            {
+              type: 'button',
+              class: a === 'return' || a === 'unreasonable' ? 'danger' : '',
+              'data-action': a,
+              disabled: !!blocked,
+              title: blocked ? (task.extension!.pending ? t('延期申请审批中', 'Extension pending approval') : t('本轮已申请过延期', 'Already extended this round')) : undefined,
+              onclick: () => clear(panel, actionForm(task, a)),
+            },
+            ACTIONS[a] ? t(ACTIONS[a].zh, ACTIONS[a].en) : a,
+            blocked ? h('small', null, task.extension!.pending ? t('（审批中）', ' (pending)') : t('（已用）', ' (used)')) : null,
+          )
+        }),
       ),
       panel,
     )

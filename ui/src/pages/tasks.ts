@@ -1,6 +1,7 @@
 import { get, post, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
+import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
+import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -19,6 +20,22 @@ export interface TaskItem {
   priority: number
   status: string
   createdAt: string
+  /** The case facts a row shows (null: a task of no case). */
+  facts?: {
+    caseNo: string
+    title: string | null
+    description: string | null
+    category: string
+    categoryName: string | null
+    categoryNameEn: string | null
+    regionCode: string
+    regionName: string | null
+    regionNameEn: string | null
+    address: string | null
+    procedure: string
+    channel: string
+    urgency: string
+  } | null
 }
 interface TaskList {
   items: TaskItem[]
@@ -41,7 +58,8 @@ export async function taskListPage(ctx: Ctx) {
   const tabKey = TABS.some((x) => x.key === ctx.query.get('tab')) ? ctx.query.get('tab')! : 'me'
   const sort = ctx.query.get('sort') === 'created' ? 'created' : 'due'
   const tab = TABS.find((x) => x.key === tabKey)!
-  const link = (tk: string, s: string) => `/tasks${qs({ tab: tk, sort: s })}`
+  const filters = filtersOf(ctx.query)
+  const link = (tk: string, s: string, f: Filters = filters) => `/tasks${qs({ tab: tk, sort: s, ...f })}`
 
   const counts = new Map<string, HTMLElement>()
   const tabs = h(
@@ -61,13 +79,37 @@ export async function taskListPage(ctx: Ctx) {
   )
   const list = h('div', { class: 'task-list', 'data-testid': 'task-list' }, loading())
   const more = h('div', { class: 'more' })
-  ctx.view.append(pageHead(t('待办任务', 'Tasks'), sortSel), tabs, list, more)
+  // Bulk claim: tick unclaimed rows, claim them in one request (each checked as a single claim).
+  const selected = new Set<string>()
+  const bulkBtn = h('button', { type: 'button', class: 'primary small', 'data-testid': 'bulk-claim', disabled: true, onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, bulkClaim) }, t('签收所选', 'Claim selected'))
+  const bulkBar = h('div', { class: 'bulk-bar', hidden: tabKey === 'me' }, bulkBtn)
+  const onSelect = (id: string, on: boolean) => {
+    if (on) selected.add(id)
+    else selected.delete(id)
+    bulkBtn.disabled = selected.size === 0
+    bulkBtn.textContent = selected.size ? t(`签收所选（${selected.size}）`, `Claim selected (${selected.size})`) : t('签收所选', 'Claim selected')
+  }
+  async function bulkClaim() {
+    const r = await post<{ results: { id: string; status: number; message?: string }[] }>('/api/tasks/claim', { ids: [...selected] })
+    const ok = r.results.filter((x) => x.status === 200).length
+    const failed = r.results.filter((x) => x.status !== 200)
+    toast(failed.length ? t(`已签收 ${ok} 件；${failed.length} 件未能签收：${serverText(failed[0].message)}`, `Claimed ${ok}; ${failed.length} not: ${serverText(failed[0].message)}`) : t(`已签收 ${ok} 件`, `Claimed ${ok}`), failed.length ? 'error' : 'ok')
+    navigate(link('me', sort), true)
+  }
+  ctx.view.append(
+    pageHead(t('待办任务', 'Tasks'), sortSel),
+    filterBar(filters, (f) => navigate(link(tabKey, sort, f))),
+    tabs,
+    bulkBar,
+    list,
+    more,
+  )
 
   let first = true
   let shownTotal: string | null = null
   async function load(cursor?: string) {
     try {
-      const r = await get<TaskList>(`/api/tasks${qs({ ...tab.query, sort, limit: 50, cursor })}`)
+      const r = await get<TaskList>(`/api/tasks${qs({ ...tab.query, ...apiFilters(filters), sort, limit: 50, cursor })}`)
       if (!ctx.alive()) return
       if (!cursor) shownTotal = countText(r)
       if (first) clear(list)
@@ -75,7 +117,7 @@ export async function taskListPage(ctx: Ctx) {
       if (r.items.length === 0 && !cursor) {
         list.append(h('p', { class: 'empty' }, tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', 'Nothing assigned to you. Claim work under “My groups’”.') : t('没有任务。', 'No tasks.')))
       }
-      for (const task of r.items) list.append(taskRow(task))
+      for (const task of r.items) list.append(taskRow(task, tabKey === 'me' ? undefined : onSelect))
       clear(more, r.next ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more')) : null)
     } catch (err) {
       clear(list, errorBox(err))
@@ -89,15 +131,16 @@ export async function taskListPage(ctx: Ctx) {
       counts.get(x.key)!.textContent = shownTotal
       continue
     }
-    get<TaskList>(`/api/tasks${qs({ ...x.query, limit: 1 })}`)
+    get<TaskList>(`/api/tasks${qs({ ...x.query, ...apiFilters(filters), limit: 1 })}`)
       .then((r) => (counts.get(x.key)!.textContent = countText(r)))
       .catch(() => (counts.get(x.key)!.textContent = '?'))
   }
 }
 
-export function taskRow(task: TaskItem) {
+export function taskRow(task: TaskItem, onSelect?: (id: string, on: boolean) => void) {
   const me = session.user?.username
   const mine = task.assignee === me
+  const f = task.facts
   const claim = h(
     'button',
     {
@@ -113,22 +156,37 @@ export function taskRow(task: TaskItem) {
     },
     t('签收', 'Claim'),
   )
+  const step = serverText(task.name) || task.elementId
+  const title = f ? f.title || f.description || f.caseNo : step
+  const pick =
+    onSelect && !task.assignee && task.status === 'open'
+      ? h('input', { type: 'checkbox', class: 'pick', 'data-testid': 'pick', 'aria-label': t(`选择 ${f?.caseNo ?? step}`, `Select ${f?.caseNo ?? step}`), onchange: (e: Event) => onSelect(task.id, (e.target as HTMLInputElement).checked) })
+      : null
   return h(
     'article',
-    { class: `task-row${task.overdue ? ' overdue' : ''}`, 'data-testid': 'task-row', 'data-task-id': task.id },
+    { class: `task-row${task.overdue ? ' overdue' : ''}`, 'data-testid': 'task-row', 'data-task-id': task.id, 'data-case-no': f?.caseNo ?? '' },
+    pick,
     h(
       'div',
       { class: 'task-main' },
-      h('a', { class: 'task-name', href: `/tasks/${task.id}` }, serverText(task.name) || task.elementId),
       h(
         'div',
-        { class: 'task-meta' },
-        h('span', null, task.processKey),
-        task.tenant ? h('span', null, task.tenant) : null,
-        task.caseId ? h('a', { href: `/cases/${task.caseId}` }, t('案件', 'case')) : null,
-        h('span', { title: fmtTime(task.createdAt) }, t('创建 ', 'created ') + fmtTime(task.createdAt)),
-        task.priority && task.priority !== 50 ? badge(t(`优先级 ${task.priority}`, `priority ${task.priority}`), task.priority > 50 ? 'warn' : '') : null,
+        { class: 'task-line' },
+        f ? h('span', { class: 'case-no' }, f.caseNo) : null,
+        h('span', { class: 'step' }, step),
+        f?.urgency && f.urgency !== 'normal' ? badge(f.urgency === 'emergency' ? t('紧急', 'emergency') : t('加急', 'urgent'), 'bad') : null,
       ),
+      h('a', { class: 'task-name', href: `/tasks/${task.id}` }, title),
+      f
+        ? h(
+            'div',
+            { class: 'task-meta' },
+            h('span', { class: 'cat' }, named({ name: f.categoryName, nameEn: f.categoryNameEn }) || f.category),
+            h('span', { class: 'place' }, [named({ name: f.regionName, nameEn: f.regionNameEn }), f.address].filter(Boolean).join(' · ')),
+            h('span', null, tr(PROCEDURE, f.procedure)),
+            h('span', null, tr(CHANNEL, f.channel)),
+          )
+        : h('div', { class: 'task-meta' }, h('span', null, task.processKey), h('span', { title: fmtTime(task.createdAt) }, t('创建 ', 'created ') + fmtTime(task.createdAt))),
     ),
     h(
       'div',

@@ -1,0 +1,138 @@
+import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
+import type { TaskRow } from '../engine/runtime.js'
+import type { Actor } from '../org/index.js'
+import type { CaseFilters, TaskListFacts } from '../tasks/service.js'
+import type { CaseService } from './service.js'
+import { modelOfInstance, taskActions } from './markers.js'
+
+const parse = (s: unknown) => {
+  if (typeof s !== 'string' || !s) return null
+  try {
+    return JSON.parse(s)
+  } catch {
+    return null
+  }
+}
+
+/**
+ * What a task row shows of its case (the task list, issue 12): number, title, category and
+ * region names, address, procedure, channel, read in the list's own query through three left
+ * joins on primary keys. Filters reuse the case list's (`CaseService.filter`), so a task list
+ * and a case list filtered alike agree.
+ */
+export function taskListFacts(cases: CaseService): TaskListFacts {
+  const join = (q: Knex.QueryBuilder, inner: boolean) => (inner ? q.join('cases', 'cases.id', 'tasks.case_id') : q.leftJoin('cases', 'cases.id', 'tasks.case_id'))
+  return {
+    async filter(q, filters: CaseFilters) {
+      join(q, true)
+      await cases.filter(q, filters)
+    },
+    select(q, joined) {
+      if (!joined) join(q, false)
+      q.leftJoin('categories as f_cat', 'f_cat.code', 'cases.category')
+        .leftJoin('regions as f_reg', 'f_reg.code', 'cases.region_code')
+        .select(
+          'cases.case_no as f_case_no',
+          'cases.title as f_title',
+          'cases.description as f_description',
+          'cases.category as f_category',
+          'f_cat.name as f_category_name',
+          'f_cat.name_en as f_category_name_en',
+          'cases.region_code as f_region',
+          'f_reg.name as f_region_name',
+          'f_reg.name_en as f_region_name_en',
+          'cases.address as f_address',
+          'cases.procedure as f_procedure',
+          'cases.channel as f_channel',
+          'cases.urgency as f_urgency',
+          'cases.status as f_status',
+          'cases.created_at as f_created_at',
+        )
+    },
+    view(r, now) {
+      if (r.f_case_no == null) return null
+      const due = r.due_at as string | null
+      return {
+        caseNo: r.f_case_no,
+        title: r.f_title ?? null,
+        // A case without a title is known by its description (the row clips it on screen).
+        description: r.f_title ? null : r.f_description,
+        category: r.f_category,
+        categoryName: r.f_category_name ?? null,
+        categoryNameEn: r.f_category_name_en ?? null,
+        regionCode: r.f_region,
+        regionName: r.f_region_name ?? null,
+        regionNameEn: r.f_region_name_en ?? null,
+        address: r.f_address ?? null,
+        procedure: r.f_procedure,
+        channel: r.f_channel,
+        urgency: r.f_urgency,
+        caseStatus: r.f_status,
+        filedAt: r.f_created_at,
+        // Minutes to the task's deadline at read time; negative once overdue.
+        dueInMinutes: due ? Math.round((Date.parse(due) - Date.parse(now)) / 60_000) : null,
+      }
+    },
+  }
+}
+
+/**
+ * What a task page shows besides the task: `context` — the steps of the case completed so far
+ * with what they submitted, the case's recent events, and `decidesOn`, what this step decides
+ * (an extension's days and reason for its approver, a return's reason for whoever dispatches
+ * again) — and, for a task that takes extension requests, whether one may be asked now.
+ * Built from the case's history, not from the form in front of the person, so a new
+ * diagram's steps (a return review …) get the same context.
+ */
+export function taskDetails(app: FastifyInstance, cases: CaseService) {
+  return async (task: TaskRow, actor: Actor): Promise<Record<string, unknown>> => {
+    const out: Record<string, unknown> = {}
+    if (task.status === 'open') out.extension = await extensionState(app, task)
+    if (!task.case_id) return out
+    const row = await cases.visible(actor, task.case_id).catch(() => null)
+    if (!row) return { ...out, context: null }
+    const [steps, events, model] = await Promise.all([
+      app.db('tasks').where({ case_id: row.id, status: 'completed' }).orderBy([{ column: 'ended_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(20),
+      app.db('case_events').where({ case_id: row.id }).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(30),
+      modelOfInstance(app.engine.definitions, task.instance_id, app.db),
+    ])
+    const ev = events.map((e: any) => ({ type: e.type, actor: e.actor, at: e.at, from: e.from_value, to: e.to_value, message: e.message, data: parse(e.data) }))
+    const decidesOn: Record<string, unknown>[] = []
+    const role = model?.roles.get(task.element_id)
+    if (role === 'extensionApproval') {
+      const req = ev.find((e) => e.type === 'extension_requested')
+      if (req) decidesOn.push({ kind: 'extension', days: req.data?.days ?? null, reason: req.data?.reason ?? null, by: req.actor, at: req.at })
+    }
+    // A return nobody has dispatched since: whoever routes the case next decides on its reason.
+    const lastReturn = ev.findIndex((e) => e.type === 'returned')
+    const lastDispatch = ev.findIndex((e) => e.type === 'dispatched')
+    if (lastReturn >= 0 && (lastDispatch < 0 || lastDispatch > lastReturn) && task.status === 'open') {
+      const r = ev[lastReturn]
+      decidesOn.push({ kind: 'return', reason: r.data?.reason ?? null, unit: r.data?.unit ?? r.from ?? null, by: r.actor, at: r.at })
+    }
+    return {
+      ...out,
+      context: {
+        decidesOn,
+        steps: steps
+          .filter((s: TaskRow) => s.id !== task.id)
+          .map((s: TaskRow) => ({ taskId: s.id, name: s.name, elementId: s.element_id, completedBy: s.completed_by, endedAt: s.ended_at, data: parse(s.data) })),
+        events: ev,
+      },
+    }
+  }
+}
+
+/**
+ * Whether the handler may ask for an extension now — the same three conditions as
+ * POST /api/tasks/:id/extension (a boundary that takes requests, no request awaiting
+ * approval, this round's request not spent) — so the page can say so before a form is filled.
+ */
+async function extensionState(app: FastifyInstance, task: TaskRow) {
+  const { extension } = await taskActions(app.engine.definitions, task, app.db)
+  if (!extension) return null
+  const pending = !!(await app.db('tasks').where({ instance_id: task.instance_id, status: 'open' }).whereIn('element_id', extension.approvals).first('id'))
+  const armed = !!(await app.db('subscriptions').where({ instance_id: task.instance_id, kind: 'message', element_id: extension.boundary }).first('id'))
+  return { available: !pending && armed, pending, spent: !pending && !armed }
+}

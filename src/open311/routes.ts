@@ -1,0 +1,200 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { forbidden, HttpError } from '../lib/errors.js'
+import { idempotencyKeyHeader } from '../cases/idempotency.js'
+import { registerFormParser } from './form.js'
+import type { Open311Client, Open311Keys } from './keys.js'
+import type { Open311Service, RequestsQuery, SubmitBody } from './service.js'
+import { xmlDocument, type XmlValue } from './xml.js'
+import {
+  definitionSchema,
+  errorsSchema,
+  formatOnlyParams,
+  readQuery,
+  requestParams,
+  requestSchema,
+  requestsQuery,
+  serviceParams,
+  serviceSchema,
+  submitAnswerSchema,
+  submitBody,
+  tokenAnswerSchema,
+  tokenParams,
+} from './schemas.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    open311Client: Open311Client | null
+  }
+}
+
+/** Requests per minute per address for reads without an api_key. */
+export const ANONYMOUS_RATE_LIMIT = 120
+
+type Format = 'json' | 'xml'
+
+function send(reply: FastifyReply, format: Format, root: string, value: XmlValue) {
+  if (format === 'xml') return reply.type('text/xml; charset=utf-8').send(xmlDocument(root, value))
+  return reply.send(value)
+}
+
+/** Which format an error answers in: the URL's suffix, read before (or without) routing's params. */
+const formatOf = (request: FastifyRequest): Format => (/\.xml$/i.test(request.url.split('?')[0] ?? '') ? 'xml' : 'json')
+
+/** The standard's error body, with the status and the bilingual message of every other route. */
+function errorHandler(err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) {
+  let status: number
+  let description: string
+  if (err instanceof HttpError) {
+    status = err.statusCode
+    const paths = (err.details ?? []).map((d) => (d as { path?: string }).path).filter(Boolean)
+    description = paths.length ? `${err.message} (${paths.join(', ')})` : err.message
+  } else if ((err as FastifyError).validation) {
+    status = 400
+    // Each problem names its field, an unexpected one included (ajv puts that name in params).
+    const said = (err as FastifyError).validation!.map((v) => {
+      const extra = (v.params as { additionalProperty?: string }).additionalProperty
+      return `${(err as FastifyError).validationContext ?? ''}${v.instancePath}${extra ? `/${extra}` : ''} ${v.message}`
+    })
+    description = `请求不合法 / invalid request: ${said.join('; ')}`
+  } else {
+    status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
+    description = status === 500 ? '服务器内部错误 / internal error' : `请求不合法 / invalid request: ${err.message}`
+    if (status === 500) request.log.error({ err }, 'unhandled error')
+  }
+  reply.status(status)
+  return send(reply, formatOf(request), 'errors', [{ code: status, description }])
+}
+
+/**
+ * GeoReport v2, registered under the prefix /open311/v2 (src/open311/README.md). Encapsulated:
+ * the form parser, the error format, the api_key hook and the rate limit apply to these routes only.
+ */
+export default async function georeportRoutes(app: FastifyInstance, opts: { open311: Open311Service; keys: Open311Keys }) {
+  const { open311, keys } = opts
+  registerFormParser(app, 16 * 1024)
+  app.setErrorHandler(errorHandler)
+  // A path under /open311/v2 that is no endpoint answers in the standard's format too.
+  app.setNotFoundHandler((request, reply) =>
+    errorHandler(new HttpError(404, 'not_found', `没有此路径 / no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+  )
+  app.decorateRequest('open311Client', null)
+
+  // The key is checked wherever it is given (query or body), before the route's schema, so
+  // the rate limit below can count per client. Reads need none; a wrong one is a 403 anyway.
+  app.addHook('preValidation', async (request) => {
+    const given = (request.body as { api_key?: unknown } | undefined)?.api_key ?? (request.query as { api_key?: unknown } | undefined)?.api_key
+    if (given === undefined) return
+    const client = typeof given === 'string' && given.length <= 200 ? await keys.resolve(given) : null
+    if (!client) throw forbidden('api_key 无效或已吊销 / api_key is invalid or revoked')
+    request.open311Client = client
+  })
+
+  // One budget per client key across every Open311 route (the key's own limit), else per
+  // address: one limiter, hence one counter store, for the whole plugin. (A `config.rateLimit`
+  // per route gets a store of its own per route, so a client would have had six budgets.)
+  app.addHook(
+    'preHandler',
+    app.rateLimit({
+      timeWindow: 60_000,
+      keyGenerator: (request: FastifyRequest) => (request.open311Client ? `open311-key:${request.open311Client.id}` : `open311-ip:${request.ip}`),
+      max: (request: FastifyRequest) => request.open311Client?.rateLimit ?? ANONYMOUS_RATE_LIMIT,
+    }),
+  )
+  const errors = { '4xx': errorsSchema }
+  const tags = ['open311']
+
+  app.get(
+    `/services.:format`,
+    {
+      schema: { tags, summary: '服务类型（类别树的末级）/ service list (the category tree’s leaves)', params: formatOnlyParams, querystring: readQuery, response: { 200: { type: 'array', items: serviceSchema }, ...errors } },
+    },
+    async (request, reply) => {
+      const { format } = request.params as { format: Format }
+      const { jurisdiction_id } = request.query as { jurisdiction_id?: string }
+      await open311.jurisdiction(jurisdiction_id, request.open311Client)
+      reply.header('cache-control', 'public, max-age=300')
+      return send(reply, format, 'services', await open311.services())
+    },
+  )
+
+  app.get(
+    `/services/:service_code.:format`,
+    {
+      schema: { tags, summary: '服务定义（属性）/ service definition (attributes)', params: serviceParams, querystring: readQuery, response: { 200: definitionSchema, ...errors } },
+    },
+    async (request, reply) => {
+      const { format, service_code } = request.params as { format: Format; service_code: string }
+      const j = await open311.jurisdiction((request.query as { jurisdiction_id?: string }).jurisdiction_id, request.open311Client)
+      return send(reply, format, 'service_definition', await open311.definition(j, service_code))
+    },
+  )
+
+  app.post(
+    `/requests.:format`,
+    {
+      bodyLimit: 16 * 1024,
+      schema: {
+        tags,
+        summary: '提交服务请求（成为案件；可匿名；需 api_key）/ submit a service request (becomes a case; anonymous allowed; api_key required)',
+        params: formatOnlyParams,
+        // Some clients put api_key and jurisdiction_id in the URL of the POST, as the swagger lists them.
+        querystring: readQuery,
+        headers: idempotencyKeyHeader,
+        body: submitBody,
+        response: { 200: submitAnswerSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { format } = request.params as { format: Format }
+      if (!request.open311Client) throw forbidden('需要 api_key / api_key is required')
+      const body = request.body as SubmitBody
+      const { jurisdiction_id } = request.query as { jurisdiction_id?: string }
+      const done = await open311.submit(request.open311Client, { ...body, jurisdiction_id: body.jurisdiction_id ?? jurisdiction_id }, request.headers['idempotency-key'] as string | undefined)
+      if (done.replayed) reply.header('idempotent-replayed', 'true')
+      return send(reply, format, 'service_requests', done.answer)
+    },
+  )
+
+  app.get(
+    `/requests.:format`,
+    {
+      schema: {
+        tags,
+        summary: '服务请求列表（默认最近 90 天，最多 1000 条）/ service requests (last 90 days by default, at most 1,000)',
+        params: formatOnlyParams,
+        querystring: requestsQuery,
+        response: { 200: { type: 'array', items: requestSchema }, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const { format } = request.params as { format: Format }
+      const query = request.query as RequestsQuery
+      const j = await open311.jurisdiction(query.jurisdiction_id, request.open311Client)
+      return send(reply, format, 'service_requests', await open311.requests(j, query))
+    },
+  )
+
+  app.get(
+    `/requests/:service_request_id.:format`,
+    {
+      schema: { tags, summary: '一个服务请求 / one service request', params: requestParams, querystring: readQuery, response: { 200: { type: 'array', items: requestSchema }, ...errors } },
+    },
+    async (request, reply) => {
+      const { format, service_request_id } = request.params as { format: Format; service_request_id: string }
+      const j = await open311.jurisdiction((request.query as { jurisdiction_id?: string }).jurisdiction_id, request.open311Client)
+      return send(reply, format, 'service_requests', await open311.request(j, service_request_id))
+    },
+  )
+
+  app.get(
+    `/tokens/:token.:format`,
+    {
+      schema: { tags, summary: '由 token 查服务请求编号 / the service request id of a token', params: tokenParams, querystring: readQuery, response: { 200: tokenAnswerSchema, ...errors } },
+    },
+    async (request, reply) => {
+      const { format, token } = request.params as { format: Format; token: string }
+      const j = await open311.jurisdiction((request.query as { jurisdiction_id?: string }).jurisdiction_id, request.open311Client)
+      return send(reply, format, 'service_requests', await open311.token(j, token))
+    },
+  )
+}

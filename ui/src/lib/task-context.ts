@@ -1,0 +1,75 @@
+/**
+ * A task page's context card: what this step decides on (an extension's days and reason, a
+ * return's reason) first and prominent, then the earlier steps and what they submitted.
+ * User-entered text is shown verbatim, never split or translated.
+ */
+import { h } from './dom.js'
+import { fmtTime, serverText, t } from './i18n.js'
+
+export interface TaskContext {
+  decidesOn: { kind: string; days?: number | null; reason?: string | null; unit?: string | null; by?: string | null; at?: string }[]
+  steps: { taskId: string; name: string | null; elementId: string; completedBy: string | null; endedAt: string | null; data: Record<string, unknown> | null }[]
+  events: { type: string; actor: string | null; at: string; message: string | null; data: any }[]
+}
+
+const value = (v: unknown) => (v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
+
+export function contextCard(ctx: TaskContext) {
+  const decides = ctx.decidesOn.map((d) => {
+    if (d.kind === 'extension') {
+      return h(
+        'div',
+        { class: 'decides', 'data-testid': 'decides-extension' },
+        h('h3', null, t('延期申请', 'Extension request')),
+        h('p', null, h('strong', { 'data-testid': 'extension-days' }, t(`申请延期 ${d.days ?? '—'} 天`, `${d.days ?? '—'} more days asked`))),
+        h('p', null, t('理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'extension-reason' }, d.reason ?? '—')),
+        h('p', { class: 'muted small' }, `${d.by ?? ''} · ${fmtTime(d.at)}`),
+      )
+    }
+    if (d.kind === 'return') {
+      return h(
+        'div',
+        { class: 'decides', 'data-testid': 'decides-return' },
+        h('h3', null, t('退单', 'Returned')),
+        h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'return-reason' }, d.reason ?? '—')),
+        h('p', { class: 'muted small' }, `${d.unit ?? ''} · ${d.by ?? ''} · ${fmtTime(d.at)}`),
+      )
+    }
+    return h('div', { class: 'decides' }, h('h3', null, d.kind), h('span', { class: 'user-text' }, d.reason ?? ''))
+  })
+  const steps = ctx.steps.length
+    ? h(
+        'details',
+        { class: 'steps' },
+        h('summary', null, t(`此前步骤（${ctx.steps.length}）`, `Earlier steps (${ctx.steps.length})`)),
+        h(
+          'ol',
+          { class: 'step-list' },
+          ctx.steps.map((s) =>
+            h(
+              'li',
+              null,
+              h('strong', null, serverText(s.name) || s.elementId),
+              h('span', { class: 'muted small' }, ` ${s.completedBy ?? ''} · ${fmtTime(s.endedAt)}`),
+              s.data && Object.keys(s.data).length
+                ? h(
+                    'dl',
+                    { class: 'step-data' },
+                    Object.entries(s.data).flatMap(([k, v]) => [h('dt', null, k), h('dd', { class: 'user-text' }, value(v))]),
+                  )
+                : null,
+            ),
+          ),
+        ),
+      )
+    : null
+  const events = ctx.events.length
+    ? h(
+        'details',
+        { class: 'steps' },
+        h('summary', null, t('最近动态', 'Recent events')),
+        h('ul', { class: 'step-list' }, ctx.events.slice(0, 10).map((e) => h('li', null, h('span', { class: 'muted small' }, `${fmtTime(e.at)} `), serverText(e.message) || e.type))),
+      )
+    : null
+  return h('section', { class: 'card task-context', 'data-testid': 'task-context' }, h('h2', null, t('办理依据', 'What this step decides on')), decides.length ? decides : h('p', { class: 'muted' }, t('无待决事项', 'Nothing submitted for this step')), steps, events)
+}
