@@ -15,6 +15,7 @@ import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
 import metricsModule from './metrics/index.js'
+import bulletinModule from './bulletin/index.js'
 import open311Module from './open311/index.js'
 import notifyModule from './notify/index.js'
 
@@ -60,6 +61,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(casesModule)
   if (opts.config.serveUi) await app.register(staticUi)
   await app.register(metricsModule)
+  await app.register(bulletinModule)
   await app.register(open311Module)
   await app.register(notifyModule, { background: opts.background ?? true })
 
