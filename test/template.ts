@@ -199,8 +199,9 @@ async function makePgTemplate(url: string, spec: TemplateSpec, schema: string): 
       if (extra.rows.length) {
         throw new Error(`test/template.ts cannot clone ${extra.rows.map((r: any) => `${r.relname} (${r.relkind})`).join(', ')}: teach cloneSchema`)
       }
+      // COMMENT takes no bind parameters; an ISO time needs no escaping.
+      await admin.raw(`COMMENT ON SCHEMA ?? IS 'shuoshi test template, built ${new Date().toISOString()}'`, [building])
       await admin.raw('ALTER SCHEMA ?? RENAME TO ??', [building, schema])
-      await admin.raw('COMMENT ON SCHEMA ?? IS ?', [schema, `shuoshi test template, built ${new Date().toISOString()}`])
       // Templates of other keys (earlier code, earlier days) from two days back are no one's.
       const old = await admin.raw(
         `SELECT nspname FROM pg_namespace WHERE nspname LIKE 'shuoshi\\_tpl\\_%' AND nspname <> ?
