@@ -150,6 +150,17 @@ async function makeSqliteTemplate(spec: TemplateSpec, file: string): Promise<Buf
   const tmp = `${file}.${process.pid}.${randomUUID().slice(0, 8)}`
   fs.writeFileSync(tmp, image!)
   fs.renameSync(tmp, file)
+  // Templates of other keys (earlier code, earlier days) untouched for two days are no one's;
+  // a younger one may belong to a run of other code (another checkout) going on now.
+  const dir = path.dirname(file)
+  for (const name of fs.readdirSync(dir)) {
+    if (!/^shuoshi-test-template-[0-9a-f]+\.sqlite$/.test(name) || path.join(dir, name) === file) continue
+    try {
+      if (Date.now() - fs.statSync(path.join(dir, name)).mtimeMs > 2 * 86400e3) fs.rmSync(path.join(dir, name), { force: true })
+    } catch {
+      // another process removed it first
+    }
+  }
   return image!
 }
 
