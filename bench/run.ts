@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 /** Bench modules, in the order they run. Each prints its figures and one `BENCH_JSON {…}` line. */
-const MODULES = ['engine', 'memory', 'memory-100k', 'http', 'bigdata', 'replay-baltimore']
+const MODULES = ['engine', 'memory', 'memory-100k', 'http', 'bigdata', 'replay-baltimore', 'duplicates']
 /** Run only when named on the command line. */
 const ON_REQUEST = ['profile']
 
@@ -87,6 +87,11 @@ for (const m of modules) {
   if (m === 'replay-baltimore') {
     const x = r.result
     rows.push(['Baltimore replay', `${x.submitted} submitted at ${x.speedup}× (${x.achievedSpeedup}× achieved), ${x.closed} closed, check ${x.ok ? 'OK' : 'FAILED'}`])
+  }
+  if (m === 'duplicates') {
+    const x = r.result
+    rows.push([`duplicates: precision / recall (${x.petitions} petitions)`, `${(x.chosen.precision * 100).toFixed(1)}% / ${(x.chosen.recall * 100).toFixed(1)}%`])
+    if (x.timing) rows.push([`duplicates: GET …/similar with ${x.timing.cases} cases`, `p50 ${x.timing.p50.toFixed(1)} ms, p99 ${x.timing.p99.toFixed(1)} ms`])
   }
   if (m === 'memory') {
     for (const p of r.result.points) rows.push([`RSS at ${p.waiting} waiting`, `${p.rssMb} MB (after GC ${p.rssAfterGcMb ?? '-'} MB, heap ${p.heapUsedAfterGcMb ?? '-'} MB)`])

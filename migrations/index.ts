@@ -13,6 +13,8 @@ import * as idempotency from './010_idempotency.js'
 import * as tokenRevocation from './011_token_revocation.js'
 import * as evaluationExpiry from './012_evaluation_expiry.js'
 import * as assessment from './013_assessment.js'
+import * as bulletin from './014_bulletin.js'
+import * as outboxDuplicates from './016_outbox_duplicates.js'
 import * as open311 from './017_open311.js'
 
 /**
@@ -35,6 +37,8 @@ const migrations: Record<string, Knex.Migration> = {
   '011_token_revocation': tokenRevocation,
   '012_evaluation_expiry': evaluationExpiry,
   '013_assessment': assessment,
+  '014_bulletin': bulletin,
+  '016_outbox_duplicates': outboxDuplicates,
   '017_open311': open311,
 }
 

@@ -15,13 +15,22 @@ import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
 import metricsModule from './metrics/index.js'
+import bulletinModule from './bulletin/index.js'
 import open311Module from './open311/index.js'
+import notifyModule from './notify/index.js'
+import type { SchemaCompilers } from './lib/schema-compilers.js'
 
 export interface BuildOptions {
   config: Config
   db: Db
   /** Start background work (the timer poller). Tests that drive timers by hand turn it off. */
   background?: boolean
+  /**
+   * Schema compilers shared with other apps of this process (`sharedSchemaCompilers()` of
+   * src/lib/schema-compilers.ts): the tests build an app per test and compile each route's
+   * schemas once instead of once per app. Unset, the app compiles its own, as a server does.
+   */
+  schemaCompilers?: SchemaCompilers
 }
 
 /**
@@ -37,6 +46,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       onCreate: parseableDateFormats,
     },
     frameworkErrors: frameworkError,
+    ...(opts.schemaCompilers && { schemaController: { compilersFactory: opts.schemaCompilers as any } }),
     // Clients see an error body, never a hang, when the server is shutting down.
     return503OnClosing: true,
     // Start-up seeds and deploys on an empty database (scrypt hashes, BPMN parsing): on a busy
@@ -59,7 +69,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(casesModule)
   if (opts.config.serveUi) await app.register(staticUi)
   await app.register(metricsModule)
+  await app.register(bulletinModule)
   await app.register(open311Module)
+  await app.register(notifyModule, { background: opts.background ?? true })
 
   return app
 }

@@ -24,6 +24,13 @@ export interface Config {
   processesDir: string
   /** Parked engines kept in memory for their instance's next step on this node (0: none). */
   engineCacheSize: number
+  /** Citizen notices (src/notify/): the webhook gateway's URL (settings `notify.webhook_url` wins). */
+  notifyWebhookUrl?: string
+  notifyPollMs: number
+  notifyLeaseMs: number
+  notifyMaxAttempts: number
+  notifyBackoffMs: number
+  notifyTimeoutMs: number
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -41,5 +48,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     serveUi: env.SERVE_UI !== '0',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
     engineCacheSize: Number(env.ENGINE_CACHE_SIZE ?? 16),
+    notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
+    notifyPollMs: Number(env.NOTIFY_POLL_MS ?? 1000),
+    notifyLeaseMs: Number(env.NOTIFY_LEASE_MS ?? 60_000),
+    notifyMaxAttempts: Number(env.NOTIFY_MAX_ATTEMPTS ?? 8),
+    notifyBackoffMs: Number(env.NOTIFY_BACKOFF_MS ?? 5000),
+    notifyTimeoutMs: Number(env.NOTIFY_TIMEOUT_MS ?? 10_000),
   }
 }

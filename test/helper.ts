@@ -7,6 +7,8 @@ import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { isPostgresUrl, openDb, type Db } from '../src/lib/db.js'
+import { sharedSchemaCompilers } from '../src/lib/schema-compilers.js'
+import { cloneSchema, pgTemplate, sqliteTemplate, templateSpec, type TemplateSpec } from './template.js'
 
 /**
  * The database the suite runs against: SQLite in memory by default, PostgreSQL when
@@ -15,21 +17,31 @@ import { isPostgresUrl, openDb, type Db } from '../src/lib/db.js'
 export const testDatabaseUrl = process.env.TEST_DATABASE_URL || ':memory:'
 export const onPostgres = isPostgresUrl(testDatabaseUrl)
 
-export async function openTestDb(t: Test): Promise<{ db: Db; url: string; schema?: string }> {
+/**
+ * A database of its own for one test: empty (then migrated), or, with `template`, a copy of the
+ * migrated, seeded template for that configuration (test/template.ts) — what a first start
+ * leaves, in milliseconds instead of a second.
+ */
+export async function openTestDb(t: Test, opts: { template?: TemplateSpec } = {}): Promise<{ db: Db; url: string; schema?: string }> {
   if (!onPostgres) {
-    const db = await openDb(':memory:')
+    const image = opts.template ? await sqliteTemplate(opts.template) : undefined
+    const db = await openDb(':memory:', { image })
     return { db, url: ':memory:' }
   }
   const schema = `t_${randomUUID().replace(/-/g, '').slice(0, 16)}`
-  const db = await openDb(testDatabaseUrl, { schema })
+  const { default: knex } = await import('knex')
+  const admin = knex({ client: 'pg', connection: testDatabaseUrl, pool: { min: 0, max: 1 } })
   t.teardown(async () => {
-    const { default: knex } = await import('knex')
-    const admin = knex({ client: 'pg', connection: testDatabaseUrl, pool: { min: 0, max: 1 } })
     await admin.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema])
     await admin.destroy()
   })
+  if (opts.template) await cloneSchema(admin, await pgTemplate(testDatabaseUrl, opts.template), schema)
+  const db = await openDb(testDatabaseUrl, { schema })
   return { db, url: testDatabaseUrl, schema }
 }
+
+/** One compile of each route schema per test process, not per test (see buildApp's option). */
+const schemaCompilers = sharedSchemaCompilers()
 
 export interface BuildTestOptions {
   config?: Partial<Config>
@@ -37,11 +49,15 @@ export interface BuildTestOptions {
   background?: boolean
 }
 
-/** Builds an app over a fresh database for one test, closed when the test ends. */
+/**
+ * Builds an app for one test over a database of its own, closed when the test ends. The database
+ * is a copy of the template for the app's configuration: the app starts as on any later start,
+ * finding migrations, seeds and shipped diagrams in place.
+ */
 export async function build(t: Test, opts: BuildTestOptions = {}): Promise<FastifyInstance> {
-  const { db } = await openTestDb(t)
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, ...opts.config }
-  const app = await buildApp({ config, db, background: opts.background ?? false })
+  const { db } = await openTestDb(t, { template: templateSpec(config) })
+  const app = await buildApp({ config, db, background: opts.background ?? false, schemaCompilers })
   await app.ready()
   t.teardown(() => app.close())
   return app

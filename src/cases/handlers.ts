@@ -10,6 +10,7 @@ import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, isDuration, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
 import { unitProblem } from './dispatch-targets.js'
 import { cstMonth } from '../metrics/service.js'
+import { writeNotices } from '../notify/outbox.js'
 
 /**
  * The `case.*` service-task handlers the procedures call. Each runs inside the engine step's
@@ -142,6 +143,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       data: { unit: target.code, ...names('unit', target), level, by: chosen ? 'dispatcher' : 'rule', note: str(v.dispatchNote) },
       public: true,
     })
+    // 办结告知: the citizen is told once that the matter was accepted (its first dispatch or sign-for).
+    await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return out
   })
 
@@ -151,6 +154,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await update(ctx.trx, row.id, { responded_at: row.responded_at ?? now, status: 'in_progress' })
     const reply = str(ctx.variables.firstReply)
     await event(ctx, row, 'signed_for', { from: row.status, to: 'in_progress', data: { reply }, public: true })
+    await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return { signOutcome: null }
   })
 
@@ -280,6 +284,13 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await update(ctx.trx, row.id, { status: 'awaiting_evaluation' })
     const result = str(ctx.variables.result)
     await event(ctx, row, 'feedback', { from: row.status, to: 'awaiting_evaluation', data: { evaluationDue, result }, public: true })
+    // The result now; a reminder to evaluate a day before the period ends (half-way through a
+    // shorter period), written now so it cannot be lost, delivered when due and dropped by the
+    // worker if the citizen has evaluated by then.
+    await writeNotices(ctx.trx, row, 'result', { result, evaluationDue })
+    const left = new Date(evaluationDue).getTime() - Date.now()
+    const remindAt = new Date(new Date(evaluationDue).getTime() - Math.min(86400e3, left / 2)).toISOString()
+    await writeNotices(ctx.trx, row, 'evaluation_due', { evaluationDue }, { notBefore: remindAt })
     return { evaluationDue }
   })
 
@@ -436,6 +447,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c))
     await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
     await event(ctx, row, 'joint_organised', { to: lead.code, data: { lead: lead.code, ...names('unit', lead), coUnits: codes, coUnitNames: coUnits.map((u) => u.name), coUnitNamesEn: coUnits.map((u) => u.name_en || u.name) }, public: true })
+    await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
   })
 

@@ -1,6 +1,9 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
+import { Duplicates } from './duplicates.js'
+import { Clusters } from './clusters.js'
+import clusterRoutes from './cluster-routes.js'
 import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
 import returnRoutes, { returnView } from './returns.js'
@@ -83,7 +86,9 @@ export default fp(
     app.tasks.setListFacts(taskListFacts(cases))
     app.tasks.addDetailProvider(taskDetails(app, cases))
 
-    await app.register(caseRoutes, { cases })
+    const clusters = new Clusters(app, cases)
+    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases), clusters })
+    await app.register(clusterRoutes, { clusters })
     await app.register(returnRoutes, { cases })
     await app.register(exclusionRoutes, { cases })
     await app.register(supervisionOrderRoutes, { cases })

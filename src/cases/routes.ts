@@ -7,6 +7,8 @@ import { notificationSchema, notificationView } from './worklist-routes.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
+import type { Duplicates } from './duplicates.js'
+import type { Clusters } from './clusters.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
@@ -16,6 +18,8 @@ import {
   caseListQuery,
   caseSchema,
   categorySchema,
+  duplicateBody,
+  similarSchema,
   errorRef,
   evaluationBody,
   extensionBody,
@@ -47,9 +51,21 @@ const ruleView = (r: RuleRow) => ({
   updatedBy: r.updated_by,
 })
 
-export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService; duplicates: Duplicates; clusters: Clusters }) {
   const cases = opts.cases
+  const duplicates = opts.duplicates
   const keys = new IdempotencyStore(app.db)
+  /**
+   * Places the new case (and any left over) in the recurring problems, after the intake has
+   * committed: a failure here must not fail the intake; the next run places what was left.
+   */
+  const placeNew = async () => {
+    try {
+      await opts.clusters.catchUp(50)
+    } catch (err) {
+      app.log.warn({ err }, 'placing cases in clusters failed; retried at the next intake or listing')
+    }
+  }
 
   // ── citizens (no login) ─────────────────────────────────────────────────────
 
@@ -94,6 +110,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         (row) => ({ caseNo: row.case_no, trackingCode: row.tracking_code }),
         (hooks) => cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null, hooks }),
       )
+      await placeNew()
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       return reply.status(201).send(done.answer)
     },
@@ -152,7 +169,14 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     {
       preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler'),
       bodyLimit: 64 * 1024,
-      schema: { tags: ['cases'], summary: '登记案件（任一渠道）/ register a case from any channel', security: bearer, headers: idempotencyKeyHeader, body: intakeBody, response: { 201: caseSchema, 403: errorRef, 422: errorRef } },
+      schema: {
+        tags: ['cases'],
+        summary: '登记案件（任一渠道），附相似案件 / register a case from any channel, with similar cases',
+        security: bearer,
+        headers: idempotencyKeyHeader,
+        body: intakeBody,
+        response: { 201: { ...caseSchema, properties: { ...caseSchema.properties, similar: { type: 'array', items: similarSchema } } }, 403: errorRef, 422: errorRef },
+      },
     },
     async (request, reply) => {
       const done = await keys.run(
@@ -160,8 +184,11 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         (row) => ({ id: row.id, caseNo: row.case_no }),
         (hooks) => cases.intake(request.body as IntakeInput, { actor: request.actor, hooks }),
       )
+      await placeNew()
       if (done.replayed) reply.header('idempotent-replayed', 'true')
-      return reply.status(201).send(await cases.receipt(request.actor, done.caseId))
+      // 重复件: the open or recent cases this one may repeat, among those the registrar sees.
+      const row = await app.db('cases').where({ id: done.caseId }).first()
+      return reply.status(201).send({ ...(await cases.receipt(request.actor, done.caseId)), similar: await duplicates.similar(request.actor, row) })
     },
   )
 
@@ -219,6 +246,46 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => cases.diagram(request.actor, (request.params as { id: string }).id),
+  )
+
+  app.get(
+    '/api/cases/:id/similar',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '相似案件（可能的重复件）/ similar cases: possible duplicates',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: similarSchema } } }, 404: errorRef },
+      },
+    },
+    async (request) => {
+      const row = await cases.visible(request.actor, (request.params as { id: string }).id)
+      return { items: await duplicates.similar(request.actor, row) }
+    },
+  )
+
+  app.post(
+    '/api/cases/:id/duplicate-of',
+    {
+      preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler', 'leader', 'supervisor'),
+      bodyLimit: 8 * 1024,
+      schema: {
+        tags: ['cases'],
+        summary: '关联为重复件：本案程序结束，随主案件办理 / link as a duplicate: the case follows its main case',
+        security: bearer,
+        params: idParams,
+        body: duplicateBody,
+        response: { 200: caseSchema, 403: errorRef, 404: errorRef, 409: errorRef, 422: errorRef },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const body = request.body as { mainCaseId: string; note?: string }
+      await duplicates.link(request.actor, id, body.mainCaseId, body.note ?? null)
+      return cases.receipt(request.actor, id)
+    },
   )
 
   app.post(

@@ -80,6 +80,10 @@ export const caseSchema = {
     createdAt: { type: 'string' },
     closedAt: nullableString,
     overdue: { type: 'boolean' },
+    /** The main case's id when this one was linked as a duplicate (重复件). */
+    duplicateOf: nullableString,
+    /** The recurring problem (共性问题) the case belongs to. */
+    clusterId: nullableString,
     result: nullableString,
     instanceId: nullableString,
     evaluation: {
@@ -150,9 +154,19 @@ export const trackSchema = {
     closedAt: nullableString,
     awaitingEvaluation: { type: 'boolean' },
     evaluation: { type: ['object', 'null'], properties: { resolved: { type: 'boolean' }, satisfaction: nullableString, evaluatedAt: nullableString } },
+    /** Set when the case was linked as a duplicate: it follows this main case. */
+    duplicateOf: { type: ['object', 'null'], properties: { caseNo: { type: 'string' } } },
     timeline: {
       type: 'array',
-      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString, data: { type: 'object', additionalProperties: true } } },
+      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString, data: { type: 'object', additionalProperties: true }, caseNo: { type: 'string' } } },
+    },
+    /** What the citizen was told (办结告知): message key + params, and the bilingual text. */
+    notices: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: { at: { type: 'string' }, kind: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, text: { type: 'string' }, delivered: { type: 'boolean' } },
+      },
     },
   },
 } as const
@@ -239,4 +253,29 @@ export const returnBody = {
   required: ['reason'],
   additionalProperties: false,
   properties: { reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+} as const
+
+/** A similar case (src/cases/similar.ts): the parts of its score, each 0..1. */
+export const similarSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    caseNo: { type: 'string' },
+    title: nullableString,
+    status: { type: 'string' },
+    category: { type: 'string' },
+    regionCode: { type: 'string' },
+    createdAt: { type: 'string' },
+    score: { type: 'number' },
+    text: { type: 'number' },
+    place: { type: 'number' },
+    categoryMatch: { type: 'number' },
+  },
+} as const
+
+export const duplicateBody = {
+  type: 'object',
+  required: ['mainCaseId'],
+  additionalProperties: false,
+  properties: { mainCaseId: { type: 'string', minLength: 1, maxLength: 64 }, note: { type: 'string', maxLength: 1000 } },
 } as const

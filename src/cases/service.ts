@@ -14,6 +14,7 @@ import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
 import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
 import { openTasksWithRole, platformModel } from './markers.js'
+import { noticesOfCase } from '../notify/outbox.js'
 
 export const CHANNELS = [
   'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
@@ -71,6 +72,11 @@ export interface CaseRow {
   result: string | null
   dispatcher_group: string | null
   revision: number
+  /** The main case this one was linked to as a duplicate (重复件); it then follows that case. */
+  duplicate_of?: string | null
+  /** The recurring problem (共性问题) the case was placed in, and when it was placed. */
+  cluster_id?: string | null
+  clustered_at?: string | null
 }
 
 /**
@@ -185,7 +191,7 @@ export class CaseService {
    * Creates a case and starts its procedure: the case row, its number, the process instance
    * and the first tasks commit in one transaction.
    */
-  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks }): Promise<CaseRow> {
+  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
@@ -206,6 +212,8 @@ export class CaseService {
       const regions = await ancestry(trx, region.path)
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
+      // A root-cause case made of a recurring problem is handled jointly whatever the rule says.
+      if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
       // centre's dispatcher decides instead, and the event says which unit the rule named.
       const unstaffed = r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
@@ -443,6 +451,8 @@ export class CaseService {
         : null,
       evaluationExpiredAt: row.evaluation_expired_at ?? null,
       excludedAt: row.excluded_at ?? null,
+      duplicateOf: row.duplicate_of ?? null,
+      clusterId: row.cluster_id ?? null,
     }
   }
 
@@ -659,29 +669,41 @@ export class CaseService {
     return row!
   }
 
+  /**
+   * The citizen's view. A case linked as a duplicate follows its main case: status, dates,
+   * result and evaluation are the main case's, and the timeline is its own events up to the
+   * link followed by the main case's public events (no personal data either way).
+   */
   async track(caseNo: string, code: string | undefined) {
     const row = await this.byTrackingCode(caseNo, code)
-    const events = await this.db('case_events').where({ case_id: row.id, public: true }).orderBy([{ column: 'at' }, { column: 'id' }])
-    const cat = await this.db('categories').where({ code: row.category }).first('name', 'name_en')
+    const main: CaseRow | null = row.duplicate_of ? ((await this.db('cases').where({ id: row.duplicate_of }).first()) ?? null) : null
+    const shown = main ?? row
+    const events = await this.db('case_events')
+      .whereIn('case_id', main ? [row.id, main.id] : [row.id])
+      .where({ public: true })
+      .orderBy([{ column: 'at' }, { column: 'id' }])
+    const cat = await this.db('categories').where({ code: shown.category }).first('name', 'name_en')
     const evalTask = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', this.db))[0]
+    const finished = shown.status === 'awaiting_evaluation' || shown.status === 'closed'
     return {
       caseNo: row.case_no,
-      status: row.status,
-      statusName: STATUS_NAMES[row.status] ?? row.status,
+      status: shown.status,
+      statusName: STATUS_NAMES[shown.status] ?? shown.status,
       title: row.title,
-      category: row.category,
+      category: shown.category,
       categoryName: cat ? `${cat.name} / ${cat.name_en}` : null,
       categoryNames: cat ? { name: cat.name, nameEn: cat.name_en ?? null } : null,
-      procedure: row.procedure,
+      procedure: shown.procedure,
       createdAt: row.created_at,
-      responseDueAt: row.response_due_at,
-      resolveDueAt: row.resolve_due_at,
-      respondedAt: row.responded_at,
-      closedAt: row.closed_at,
+      responseDueAt: shown.response_due_at,
+      resolveDueAt: shown.resolve_due_at,
+      respondedAt: shown.responded_at,
+      closedAt: shown.closed_at,
       awaitingEvaluation: !!evalTask,
+      evaluation: shown.evaluated_at ? { resolved: bool(shown.eval_resolved), satisfaction: shown.eval_satisfaction, evaluatedAt: shown.evaluated_at } : null,
       // The handler's result is the citizen's once it is reported back (feedback), verbatim.
-      result: row.status === 'awaiting_evaluation' || row.status === 'closed' ? row.result : null,
-      evaluation: row.evaluated_at ? { resolved: bool(row.eval_resolved), satisfaction: row.eval_satisfaction, evaluatedAt: row.evaluated_at } : null,
+      result: finished ? shown.result : null,
+      duplicateOf: main ? { caseNo: main.case_no } : null,
       timeline: events.map((e: any) => ({
         at: e.at,
         type: e.type,
@@ -689,7 +711,10 @@ export class CaseService {
         message: e.message,
         // The sentence's parameters and the public text (EVENT_TEXT): the UI renders event.<type>.
         data: publicEventData(e.type, parseStoredJson(e.data) as Record<string, unknown> | null),
+        ...(main && { caseNo: e.case_id === main.id ? main.case_no : row.case_no }),
       })),
+      // An undelivered evaluation reminder is moot once the case no longer awaits an evaluation.
+      notices: (await noticesOfCase(this.db, row.id)).filter((n) => n.kind !== 'evaluation_due' || n.delivered || shown.status === 'awaiting_evaluation'),
     }
   }
 

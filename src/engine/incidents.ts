@@ -203,35 +203,44 @@ export class Incidents {
       const root: InstanceRow | undefined = await trx('process_instances').where({ id: instanceId }).first()
       if (!root || (!isCity(actor) && root.tenant !== (actor.tenant ?? '\u0000'))) throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
       if (root.status !== 'running' && root.status !== 'failed') throw conflict(msg('error.engine.instanceEnded', { status: root.status }))
-      const now = nowIso()
-      const ids: string[] = []
-      for (let frontier = [root.id]; frontier.length && ids.length < 1000; ) {
-        ids.push(...frontier)
-        frontier = (await trx('process_instances').whereIn('parent_id', frontier).whereIn('status', ['running', 'failed']).select('id')).map((r: { id: string }) => r.id)
-      }
-      const all: InstanceRow[] = await trx('process_instances').whereIn('id', ids)
-      for (const inst of all) {
-        await trx('process_instances')
-          .where({ id: inst.id })
-          .update({ status: 'cancelled', ended_at: now, error: inst.id === root.id ? reason : `上级实例已撤销 / parent cancelled: ${reason}`, revision: inst.revision + 1 })
-      }
-      const tasks = await trx('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'instance_id', 'case_id', 'element_id', 'name')
-      if (tasks.length) {
-        await trx('task_candidates').whereIn('task_id', tasks.map((t: { id: string }) => t.id)).update({ open: false })
-        await trx('tasks').whereIn('id', tasks.map((t: { id: string }) => t.id)).update({ status: 'cancelled', ended_at: now })
-      }
-      await trx('timers').whereIn('instance_id', ids).whereIn('status', ['pending', 'failed']).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
-      await trx('subscriptions').whereIn('instance_id', ids).delete()
-      await trx('incidents')
-        .whereIn('instance_id', ids)
-        .where({ status: 'open' })
-        .update({ status: 'resolved', resolution: 'cancelled', resolved_at: now, resolved_by: actor.username, updated_at: now })
-      const history = [
-        ...tasks.map((t: any) => ({ instance_id: t.instance_id, case_id: t.case_id, type: 'task_cancel', element_id: t.element_id, name: t.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: t.id }) })),
-        ...all.map((inst) => ({ instance_id: inst.id, case_id: inst.case_id, type: 'instance_cancel', element_id: inst.key, element_type: 'bpmn:Process', name: null, actor: actor.username, at: now, data: JSON.stringify({ reason }) })),
-      ]
-      for (let i = 0; i < history.length; i += 200) await trx('history').insert(history.slice(i, i + 200))
-      return (await trx('process_instances').where({ id: root.id }).first()) as InstanceRow
+      return cancelInstanceTree(trx, root, reason, actor.username)
     })
   }
+}
+
+/**
+ * Cancels an instance and the instances it called, in the caller's transaction (a module that
+ * ends a procedure as part of its own change, e.g. linking a case as a duplicate, needs both
+ * to commit together). The caller has checked scope and that the instance is running or failed.
+ */
+export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: string, actorName: string): Promise<InstanceRow> {
+  const now = nowIso()
+  const ids: string[] = []
+  for (let frontier = [root.id]; frontier.length && ids.length < 1000; ) {
+    ids.push(...frontier)
+    frontier = (await trx('process_instances').whereIn('parent_id', frontier).whereIn('status', ['running', 'failed']).select('id')).map((r: { id: string }) => r.id)
+  }
+  const all: InstanceRow[] = await trx('process_instances').whereIn('id', ids)
+  for (const inst of all) {
+    await trx('process_instances')
+      .where({ id: inst.id })
+      .update({ status: 'cancelled', ended_at: now, error: inst.id === root.id ? reason : `上级实例已撤销 / parent cancelled: ${reason}`, revision: inst.revision + 1 })
+  }
+  const tasks = await trx('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'instance_id', 'case_id', 'element_id', 'name')
+  if (tasks.length) {
+    await trx('task_candidates').whereIn('task_id', tasks.map((t: { id: string }) => t.id)).update({ open: false })
+    await trx('tasks').whereIn('id', tasks.map((t: { id: string }) => t.id)).update({ status: 'cancelled', ended_at: now })
+  }
+  await trx('timers').whereIn('instance_id', ids).whereIn('status', ['pending', 'failed']).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+  await trx('subscriptions').whereIn('instance_id', ids).delete()
+  await trx('incidents')
+    .whereIn('instance_id', ids)
+    .where({ status: 'open' })
+    .update({ status: 'resolved', resolution: 'cancelled', resolved_at: now, resolved_by: actorName, updated_at: now })
+  const history = [
+    ...tasks.map((t: any) => ({ instance_id: t.instance_id, case_id: t.case_id, type: 'task_cancel', element_id: t.element_id, name: t.name, actor: actorName, at: now, data: JSON.stringify({ taskId: t.id }) })),
+    ...all.map((inst) => ({ instance_id: inst.id, case_id: inst.case_id, type: 'instance_cancel', element_id: inst.key, element_type: 'bpmn:Process', name: null, actor: actorName, at: now, data: JSON.stringify({ reason }) })),
+  ]
+  for (let i = 0; i < history.length; i += 200) await trx('history').insert(history.slice(i, i + 200))
+  return (await trx('process_instances').where({ id: root.id }).first()) as InstanceRow
 }

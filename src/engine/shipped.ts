@@ -16,8 +16,13 @@ export interface ShippedFile {
   hash: string
 }
 
-/** Reads every `*.bpmn` of `dir` in name order (a file may call a key of an earlier one). */
-export async function readShipped(dir: string): Promise<ShippedFile[]> {
+/**
+ * Reads every `*.bpmn` of `dir` in name order (a file may call a key of an earlier one).
+ * `skip` sees each file's XML hash before it is parsed and may leave the file out: a start
+ * passes the hashes already deployed, whose keys have a version by definition, and so spares
+ * parsing every shipped diagram on every start (~100 ms of CPU for the four).
+ */
+export async function readShipped(dir: string, opts: { skip?: (hashes: string[]) => Promise<Set<string>> } = {}): Promise<ShippedFile[]> {
   let names: string[]
   try {
     names = (await fs.readdir(dir)).filter((f) => f.endsWith('.bpmn')).sort()
@@ -25,14 +30,21 @@ export async function readShipped(dir: string): Promise<ShippedFile[]> {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return []
     throw err
   }
+  const files = await Promise.all(
+    names.map(async (file) => {
+      const xml = await fs.readFile(path.join(dir, file), 'utf8')
+      return { file, xml, hash: xmlHash(xml) }
+    }),
+  )
+  const skipped = opts.skip ? await opts.skip(files.map((f) => f.hash)) : new Set<string>()
   const out: ShippedFile[] = []
-  for (const file of names) {
-    const xml = await fs.readFile(path.join(dir, file), 'utf8')
+  for (const { file, xml, hash } of files) {
+    if (skipped.has(hash)) continue
     // Only the key and name: validation is the deploy's business.
     const { rootElement } = await createModdle().fromXML(xml)
     const proc = ((rootElement as any)?.rootElements ?? []).find((e: any) => e.$type === 'bpmn:Process' && e.isExecutable)
     if (!proc?.id) throw new Error(`${file}: no executable process`)
-    out.push({ file, key: proc.id, name: proc.name ?? null, xml, hash: xmlHash(xml) })
+    out.push({ file, key: proc.id, name: proc.name ?? null, xml, hash })
   }
   return out
 }

@@ -13,6 +13,12 @@ export function isPostgresUrl(url: string): boolean {
 export interface OpenDbOptions {
   /** PostgreSQL schema to use (tests give each app its own). Created when missing. */
   schema?: string
+  /**
+   * SQLite only, with url `:memory:`: start the in-memory database as a copy of this serialized
+   * image (better-sqlite3's `serialize()`), then migrate as usual. The tests open each test's
+   * database from a migrated, seeded template this way (test/template.ts).
+   */
+  image?: Buffer
 }
 
 /** Opens the database named by `url`, creates it if needed and brings it to the latest migration. */
@@ -39,12 +45,14 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
     })
     if (opts.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [opts.schema])
   } else {
+    if (opts.image && url !== ':memory:') throw new Error('openDb: an image opens only as :memory:')
     if (url !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true })
     db = knexFactory({
       // better-sqlite3 is synchronous: a statement costs tens of microseconds, where the async
       // sqlite3 driver pays a thread-pool round trip per statement (measured in README).
       client: 'better-sqlite3',
-      connection: { filename: url },
+      // better-sqlite3 opens a Buffer as an in-memory database holding that image.
+      connection: { filename: (opts.image ?? url) as string },
       useNullAsDefault: true,
       // One connection: SQLite serialises writers anyway, and one connection makes
       // every transaction see the last committed state without busy retries.

@@ -314,6 +314,9 @@ export class MetricsService {
   }
 
   applyFilters(q: Knex.QueryBuilder, f: Filters): Knex.QueryBuilder {
+    // A case linked as a duplicate (重复件) is the same matter as its main case: counted once,
+    // as the main case, in received and in every figure.
+    q.whereNull('duplicate_of')
     if (f.fromIso) q.where('created_at', '>=', f.fromIso)
     if (f.toIso) q.where('created_at', '<', f.toIso)
     // Implied by the created_at bounds (month is created_at's CST month): lets the

@@ -4,6 +4,7 @@ import { build } from '../helper.js'
 import { call, openTask } from '../api.js'
 import { NS } from '../fixtures/bpmn.js'
 import { Check, FUTURE, Fixtures, hasRoute, instance, runMatrix, type Expect, type Row } from './matrix.js'
+import { testClock } from '../clock.js'
 
 /**
  * Issue 9's matrix, engine routes: deploy, start, process instances, messages, signals and
@@ -366,9 +367,10 @@ t.test('engine routes × roles of two counties and the city', async (t) => {
   if (xh.status !== 201) throw new Error(`deploy authz_xh_only: ${xh.status} ${JSON.stringify(xh.body)}`)
   xhOnly = xh.body.id
   t.comment(await fx.make(app))
+  const clock = testClock(t)
   for (const s of starts) {
     // Subscriptions are ordered by their creation time (ms): keep the intended order strict.
-    await new Promise((r) => setTimeout(r, 3))
+    clock.advance(3)
     const r = await call(app, 'admin', 'POST', `/api/process-definitions/key/${s.key}/start`, { tenant: s.tenant })
     if (r.status !== 201) throw new Error(`start ${s.key}: ${r.status} ${JSON.stringify(r.body)}`)
     s.id = r.body.id

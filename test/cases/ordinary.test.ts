@@ -1,5 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
+import { testClock } from '../clock.js'
 import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 
 t.test('ordinary: public petition → rule dispatch → sign for → handle → feedback → citizen evaluation → closed', async (t) => {
@@ -199,6 +200,7 @@ t.test('dissatisfied: one more handling round, then closure even if dissatisfied
 })
 
 t.test('after an approved extension, the old expiry firing during another step is not supervised', async (t) => {
+  const clock = testClock(t)
   const app = await build(t)
   const put = await call(app, 'admin', 'PUT', '/api/routing-rules', { tenant: 'xianghe', rules: [{ category: 'urban.parking', owner: '@county:urban', resolveLimit: 'PT4S' }] })
   t.equal(put.status, 200)
@@ -208,7 +210,8 @@ t.test('after an approved extension, the old expiry firing during another step i
   const handle = await openTask(app, c.id, 'ut_handle')
   t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${handle.id}/extension`, { days: 1, reason: '需协调' })).status, 202)
   await step(app, c.id, 'ut_handle_ext_approve', 'xianghe-leader', { extensionDecision: 'approve' })
-  await new Promise((r) => setTimeout(r, Math.max(0, new Date(handle.dueAt).getTime() - Date.now()) + 300))
+  // Past the old expiry (PT4S) without waiting for it: the test clock moves the process's time.
+  clock.advance(Math.max(0, new Date(handle.dueAt).getTime() - Date.now()) + 300)
   await step(app, c.id, 'ut_handle', 'urban-officer', { outcome: 'resolved', result: '已劝离' })
   const types = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body.map((h: any) => h.type)
   t.notOk(types.includes('supervision'), 'no supervision for the moved deadline')

@@ -4,11 +4,11 @@ import { build, login } from '../helper.js'
 import { noProcesses } from '../fixtures/bpmn.js'
 
 /**
- * The published diagrams in ../shared/data/bpmn-samples either deploy and behave as their
+ * The published diagrams in test/fixtures/bpmn-samples (from ../shared/data/bpmn-samples) either deploy and behave as their
  * origin's own tests expect, or are refused with a 400 naming every unsupported element
  * (the element-by-element reasons are asserted in validate.test.ts).
  */
-const dir = new URL('../../../shared/data/bpmn-samples/', import.meta.url).pathname
+const dir = new URL('../fixtures/bpmn-samples/', import.meta.url).pathname
 const read = (f: string) => fs.readFileSync(dir + f, 'utf8')
 
 const refused: Record<string, string[]> = {

@@ -1,6 +1,6 @@
 /*
  * Deploy-time validation (src/engine/validate.ts) over the published samples in
- * /work/shared/data/bpmn-samples/ and over small inline diagrams, one per rule.
+ * test/fixtures/bpmn-samples/ (copied from ../shared/data/bpmn-samples) and over small inline diagrams, one per rule.
  *
  * Sample options: no handler registered (handlers = ∅), knownProcessKey = the executable
  * process keys of all samples (so calls between samples resolve), canReceive absent.
@@ -28,7 +28,7 @@ import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { validateBpmn, type ValidateOptions, type Problem } from '../../src/engine/validate.js'
 
-const SAMPLES = '/work/shared/data/bpmn-samples/'
+const SAMPLES = new URL('../fixtures/bpmn-samples/', import.meta.url).pathname
 
 const sampleKeys = new Set([
   'invoice',

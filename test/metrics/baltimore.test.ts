@@ -10,7 +10,7 @@ import { buildMetricsApp } from './fixtures.js'
  * figures computed here from the CSV with plain TypeScript, following only the documented
  * rules (src/metrics/README.md): its own CSV parser, its own US daylight-saving rule.
  */
-const CSV = path.resolve(import.meta.dirname, '../../../shared/data/baltimore-311/311_sample.csv')
+const CSV = path.resolve(import.meta.dirname, '../fixtures/baltimore-311/311_sample.csv')
 
 /** A small quoted-CSV reader, character by character. */
 function readCsv(text: string): Record<string, string>[] {

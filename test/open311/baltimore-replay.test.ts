@@ -18,7 +18,7 @@ import { problems } from './schemas.js'
 const db = onPostgres ? 'PostgreSQL' : 'SQLite'
 const N = 1000
 const CONCURRENCY = 4
-const CSV = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'data', 'baltimore-311', '311_sample.csv')
+const CSV = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'baltimore-311', '311_sample.csv')
 
 t.setTimeout(900_000)
 

@@ -23,6 +23,7 @@ import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
 import { homePage } from './pages/home.js'
 import { installValidityMessages } from './lib/validity.js'
+import { bulletinPage, publicBulletinPage, scoringItemsPage } from './pages/bulletin.js'
 
 function homeFor() {
   if (!session.user) return '/'
@@ -37,6 +38,7 @@ route('/login', loginPage, { public: true })
 route('/submit', submitPage, { public: true })
 route('/track', trackPage, { public: true })
 route('/track/:caseNo', trackPage, { public: true })
+route('/gongshi', publicBulletinPage, { public: true })
 route('/tasks', taskListPage)
 route('/tasks/:id', taskPage)
 route('/cases', casesPage)
@@ -48,6 +50,8 @@ route('/admin/modeler', modelerPage)
 route('/admin/definitions/:id', definitionPage)
 route('/admin/routing-rules', routingRulesPage)
 route('/admin/incidents', incidentsPage)
+route('/bulletin', bulletinPage)
+route('/admin/scoring-items', scoringItemsPage)
 
 setUnauthorizedHandler(() => {
   session.clear()
@@ -57,11 +61,12 @@ setUnauthorizedHandler(() => {
 function navLinks() {
   const u = session.user
   if (!u) {
-    return [h('a', { href: '/submit' }, t('我要说事', 'Submit')), h('a', { href: '/track' }, t('进度查询', 'Track')), h('a', { href: '/login' }, t('工作人员登录', 'Staff login'))]
+    return [h('a', { href: '/submit' }, t('我要说事', 'Submit')), h('a', { href: '/track' }, t('进度查询', 'Track')), h('a', { href: '/gongshi' }, t('通报公示', 'Bulletins')), h('a', { href: '/login' }, t('工作人员登录', 'Staff login'))]
   }
   const links = [h('a', { href: '/tasks' }, t('待办任务', 'Tasks')), h('a', { href: '/cases' }, t('案件', 'Cases'))]
   if (session.has('dispatcher', 'handler', 'callback', 'grid_worker')) links.push(h('a', { href: '/intake' }, t('登记案件', 'New case')))
   if (session.has('leader', 'supervisor', 'county_admin')) links.push(h('a', { href: '/dashboard' }, t('数据看板', 'Dashboard')))
+  if (session.has('leader', 'supervisor', 'county_admin')) links.push(h('a', { href: '/bulletin' }, t('一月一通报', 'Bulletin')))
   if (session.has('county_admin')) {
     links.push(h('a', { href: '/admin/processes' }, t('流程管理', 'Processes')))
     links.push(h('a', { href: '/admin/routing-rules' }, t('派单规则', 'Routing rules')))

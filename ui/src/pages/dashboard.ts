@@ -78,7 +78,66 @@ export async function dashboardPage(ctx: Ctx) {
     )
   } catch (err) {
     clear(body, errorBox(err))
+    return
   }
+  // 共性问题: only leaders and supervisors may list them; for anyone else the card stays away.
+  try {
+    const c = await get<{ items: Cluster[] }>(`/api/clusters${qs({ month, region })}`)
+    if (ctx.alive()) body.append(clusters(c.items))
+  } catch {
+    /* not a leader or supervisor */
+  }
+}
+
+interface Cluster {
+  id: string
+  label: string | null
+  categoryName: string | null
+  regionName: string | null
+  size: number
+  count: number
+  previousCount: number
+  trend: 'new' | 'rising' | 'steady' | 'falling'
+  rootCaseNo: string | null
+  candidate: boolean
+}
+
+const TRENDS: Record<Cluster['trend'], [string, string]> = { new: ['新出现', 'new'], rising: ['上升', 'rising'], steady: ['持平', 'steady'], falling: ['下降', 'falling'] }
+
+/** The month's recurring problems, largest first; the 每月一题 candidates marked. */
+function clusters(items: Cluster[]) {
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'clusters' },
+    h('h2', null, t('共性问题（每月一题候选）', 'Recurring problems (problem of the month candidates)')),
+    items.length === 0
+      ? h('p', { class: 'muted' }, t('本月暂无共性问题', 'No recurring problem this month'))
+      : h(
+          'div',
+          { class: 'table-wrap' },
+          h(
+            'table',
+            { class: 'table' },
+            h('thead', null, h('tr', null, h('th', null, t('问题', 'Problem')), h('th', null, t('区域', 'Area')), h('th', { class: 'num' }, t('本月', 'This month')), h('th', { class: 'num' }, t('上月', 'Last month')), h('th', null, t('趋势', 'Trend')), h('th', null, t('根源案件', 'Root case')))),
+            h(
+              'tbody',
+              null,
+              items.map((c) =>
+                h(
+                  'tr',
+                  { 'data-cluster': c.id },
+                  h('td', null, c.candidate ? h('strong', null, `★ ${c.label ?? ''}`) : (c.label ?? ''), c.categoryName ? h('div', { class: 'muted' }, c.categoryName) : null),
+                  h('td', null, c.regionName ?? ''),
+                  h('td', { class: 'num' }, String(c.count)),
+                  h('td', { class: 'num' }, String(c.previousCount)),
+                  h('td', null, t(...TRENDS[c.trend])),
+                  h('td', null, c.rootCaseNo ?? '—'),
+                ),
+              ),
+            ),
+          ),
+        ),
+  )
 }
 
 /** An inline SVG line chart of the rates over months (no chart library). */

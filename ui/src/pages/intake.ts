@@ -23,6 +23,58 @@ const CHANNELS: [string, string, string][] = [
 void CHANNEL
 
 /** Hotline and walk-in staff register a case on the citizen's behalf (POST /api/cases). */
+interface Similar {
+  id: string
+  caseNo: string
+  title: string | null
+  status: string
+  createdAt: string
+  score: number
+}
+
+function similarPanel(c: { id: string; caseNo: string }, items: Similar[]) {
+  const err = h('div')
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'similar' },
+    h('h2', null, t(`${c.caseNo} 可能与以下案件重复`, `${c.caseNo} may repeat these cases`)),
+    h(
+      'ul',
+      { class: 'plain' },
+      items.map((s) =>
+        h(
+          'li',
+          { 'data-similar': s.caseNo },
+          h('strong', null, s.caseNo),
+          ` ${s.title ?? ''} `,
+          h('span', { class: 'muted' }, `(${Math.round(s.score * 100)}%)`),
+          ' ',
+          h(
+            'button',
+            {
+              type: 'button',
+              class: 'btn',
+              'data-testid': 'link-duplicate',
+              onclick: async () => {
+                try {
+                  await post(`/api/cases/${c.id}/duplicate-of`, { mainCaseId: s.id })
+                  toast(t(`已并入 ${s.caseNo}`, `Linked to ${s.caseNo}`))
+                  navigate(`/cases/${c.id}`)
+                } catch (e) {
+                  clear(err, errorBox(e))
+                }
+              },
+            },
+            t('并入此案（重复件）', 'Link as its duplicate'),
+          ),
+        ),
+      ),
+    ),
+    err,
+    h('button', { type: 'button', class: 'btn', 'data-testid': 'not-duplicate', onclick: () => navigate(`/cases/${c.id}`) }, t('不是重复件，继续', 'Not a duplicate: continue')),
+  )
+}
+
 export async function intakePage(ctx: Ctx) {
   const cats = await categoryPicker('intake-category')
   const region = regionCascade({ testid: 'intake-region' })
@@ -64,9 +116,12 @@ export async function intakePage(ctx: Ctx) {
           }
           const json = JSON.stringify(body)
           if (attempt?.body !== json) attempt = { body: json, key: idempotencyKey() }
-          const c = await post<{ id: string; caseNo: string }>('/api/cases', body, { 'idempotency-key': attempt.key })
+          const c = await post<{ id: string; caseNo: string; similar?: Similar[] }>('/api/cases', body, { 'idempotency-key': attempt.key })
           toast(t(`已登记 ${c.caseNo}`, `Registered ${c.caseNo}`))
-          navigate(`/cases/${c.id}`)
+          // 重复件: the server suggests open or recent cases this one may repeat; the registrar
+          // may link it to one of them (the server checks scope and county again).
+          if (c.similar?.length) clear(msg, similarPanel(c, c.similar))
+          else navigate(`/cases/${c.id}`)
         } catch (err) {
           msg.append(errorBox(err))
         } finally {

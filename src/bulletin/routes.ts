@@ -1,0 +1,161 @@
+import type { FastifyInstance } from 'fastify'
+import { bearer } from '../lib/schemas.js'
+import { FACT_LABELS } from './facts.js'
+import type { ItemInput } from './items.js'
+import type { UnitKind } from './service.js'
+import { bulletinWorkbook, XLSX_TYPE } from './xlsx.js'
+import {
+  bulletinSchema,
+  casesQuery,
+  casesResponse,
+  errors,
+  itemsBody,
+  itemsQuery,
+  itemsResponse,
+  monthParams,
+  publicQuery,
+  publicResponse,
+  publishResponse,
+  regionQuery,
+} from './schemas.js'
+
+type MonthParams = { month: string }
+type RegionQuery = { region?: string }
+const facts = Object.entries(FACT_LABELS).map(([code, [name, nameEn]]) => ({ code, name, nameEn }))
+
+export default async function bulletinRoutes(app: FastifyInstance) {
+  const bulletins = app.bulletins
+
+  app.get(
+    '/api/bulletins/:month',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['bulletin'],
+        summary: '一月一通报 / the monthly bulletin: townships and departments ranked by points, every item, the rates',
+        description: 'Scoped as /api/metrics/rates: administrators and city staff everything, county staff their county (403 outside), below county 403.',
+        security: bearer,
+        params: monthParams,
+        querystring: regionQuery,
+        response: { 200: bulletinSchema, ...errors },
+      },
+    },
+    async (request) => bulletins.bulletin(request.actor, (request.params as MonthParams).month, (request.query as RegionQuery).region),
+  )
+
+  app.get(
+    '/api/bulletins/:month.xlsx',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['bulletin'],
+        summary: '导出通报（Excel）/ the bulletin as an xlsx workbook: 乡镇排名, 部门排名, 扣分案件',
+        security: bearer,
+        params: monthParams,
+        querystring: regionQuery,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { month } = request.params as MonthParams
+      const { region } = request.query as RegionQuery
+      const { bulletin: b, penalties } = await bulletins.withPenalties(request.actor, month, region)
+      const body = await bulletinWorkbook(b, penalties)
+      const name = `bulletin-${month}${region ? `-${region}` : ''}.xlsx`
+      reply
+        .type(XLSX_TYPE)
+        .header('content-disposition', `attachment; filename="${name}"; filename*=UTF-8''${encodeURIComponent(`一月一通报-${month}${b.region ? `-${b.region.name}` : ''}.xlsx`)}`)
+      return reply.send(body)
+    },
+  )
+
+  app.get(
+    '/api/bulletins/:month/cases',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['bulletin'],
+        summary: '通报明细 / the cases behind an item at one township or department (click-through)',
+        security: bearer,
+        params: monthParams,
+        querystring: casesQuery,
+        response: { 200: casesResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const q = request.query as { region?: string; kind: UnitKind; unit: string; item?: string }
+      return bulletins.cases(request.actor, (request.params as MonthParams).month, q)
+    },
+  )
+
+  app.post(
+    '/api/bulletins/:month/publish',
+    {
+      preHandler: app.requireRole('county_admin'),
+      schema: {
+        tags: ['bulletin'],
+        summary: '发布通报（公示）/ publish a finished month of a county (or the city): frozen, then served publicly',
+        security: bearer,
+        params: monthParams,
+        querystring: regionQuery,
+        response: { 201: publishResponse, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const out = await bulletins.publish(request.actor, (request.params as MonthParams).month, (request.query as RegionQuery).region)
+      return reply.code(201).send(out)
+    },
+  )
+
+  app.get(
+    '/api/public/bulletins',
+    {
+      schema: {
+        tags: ['bulletin'],
+        summary: '通报公示 / published bulletins: rates and points by county, township, department and month (no login, no personal data)',
+        querystring: publicQuery,
+        response: { 200: publicResponse, 400: errors[400] },
+      },
+    },
+    async (request) => bulletins.published(request.query as { county?: string; month?: string }),
+  )
+
+  app.get(
+    '/api/scoring-items',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['bulletin'],
+        summary: '计分规则 / the scoring items in force for the city or a county, with the layers behind them',
+        security: bearer,
+        querystring: itemsQuery,
+        response: { 200: itemsResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { county } = request.query as { county?: string }
+      const c = county ? await bulletins.county(county) : (request.actor.tenant ?? null)
+      return { ...(await bulletins.itemLayers(c)), facts }
+    },
+  )
+
+  app.put(
+    '/api/scoring-items',
+    {
+      preHandler: app.requireRole('county_admin'),
+      schema: {
+        tags: ['bulletin'],
+        summary: '修改计分规则 / replace the city list (admin) or a county’s overrides (its county_admin)',
+        description: 'Without county: the city list (administrators). With county (or as a county administrator): that county’s overrides — a row with a city code overrides those fields, enabled:false disables it, a new code adds an item. Each count is checked (400 names the item).',
+        security: bearer,
+        querystring: itemsQuery,
+        body: itemsBody,
+        response: { 200: itemsResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const county = await bulletins.editableCounty(request.actor, (request.query as { county?: string }).county)
+      return { ...(await bulletins.saveLayer(request.actor, county, (request.body as { items: ItemInput[] }).items)), facts }
+    },
+  )
+}

@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance } from 'fastify'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso, wherePrefix } from '../lib/db.js'
+import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import type { Actor } from '../org/index.js'
+import type { CaseRow, CaseService } from './service.js'
+import { chinaDay } from './numbering.js'
+import { isSuggested, prepare, similarity, townshipPath, type Comparable } from './similar.js'
+
+/** How far back a new report looks for the problem it repeats. */
+export const CLUSTER_WINDOW_DAYS = 30
+const MAX_NEIGHBOURS = 300
+/** How many of the month's largest clusters are put forward as 每月一题 candidates. */
+export const MONTHLY_CANDIDATES = 3
+
+interface ClusterRow {
+  id: string
+  tenant: string | null
+  region_path: string
+  region_code: string
+  category: string
+  label: string | null
+  size: number
+  first_at: string
+  last_at: string
+  root_case_id: string | null
+  root_created_by: string | null
+  created_at: string
+}
+
+type Placed = Comparable & { tenant: string; cluster_id: string | null; clustered_at: string | null; case_no: string }
+
+const COLUMNS = ['id', 'case_no', 'title', 'description', 'address', 'category', 'region_code', 'region_path', 'lat', 'lng', 'created_at', 'tenant', 'cluster_id', 'clustered_at']
+
+/**
+ * 共性问题: recurring problems. Clustering is incremental single-link: each case is placed once,
+ * in creation order, against the cases already placed in its township over the previous
+ * CLUSTER_WINDOW_DAYS (one range scan of the (region_path, created_at) index, at most
+ * MAX_NEIGHBOURS rows): it joins the cluster of its most similar neighbour, or starts one with
+ * it, when they are similar by the duplicate rule (src/cases/similar.ts). The cost per case does
+ * not grow with the table; nothing is ever re-clustered from scratch.
+ */
+export class Clusters {
+  constructor(
+    private app: FastifyInstance,
+    private cases: CaseService,
+  ) {}
+
+  private get db(): Db {
+    return this.app.db
+  }
+
+  /**
+   * Places up to `limit` cases not placed yet (oldest first, the last CLUSTER_WINDOW_DAYS only).
+   * Run after each intake and before each listing; safe on several nodes at once (each case is
+   * claimed by a conditional update).
+   */
+  async catchUp(limit = 200): Promise<number> {
+    const since = new Date(Date.now() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
+    const pending: Placed[] = await this.db('cases').whereNull('clustered_at').where('created_at', '>=', since).orderBy('created_at').limit(limit).select(COLUMNS)
+    let placed = 0
+    for (const c of pending) {
+      await this.db.transaction(async (trx) => {
+        const claimed = await trx('cases').where({ id: c.id }).whereNull('clustered_at').update({ clustered_at: nowIso() })
+        if (!claimed) return
+        await this.place(trx, c)
+        placed++
+      })
+    }
+    return placed
+  }
+
+  private async place(trx: Trx, c: Placed) {
+    const from = new Date(new Date(c.created_at).getTime() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
+    const q = trx('cases')
+      .where('tenant', c.tenant)
+      .where('created_at', '>=', from)
+      .where('created_at', '<=', c.created_at)
+      .whereNot('id', c.id)
+      .whereNotNull('clustered_at')
+      // A root-cause case is the answer to a cluster, not a report that could start one.
+      .whereNotExists((w) => w.select(1).from('case_clusters').whereRaw('case_clusters.root_case_id = cases.id'))
+      .orderBy('created_at', 'desc')
+      .limit(MAX_NEIGHBOURS)
+      .select(COLUMNS)
+    wherePrefix(this.db, q, 'region_path', townshipPath(c.region_path))
+    const neighbours: Placed[] = await q
+    const me = prepare(c)
+    let best: { n: Placed; score: number } | null = null
+    for (const n of neighbours) {
+      const s = similarity(me, prepare(n))
+      if (isSuggested(s) && (!best || s.score > best.score)) best = { n, score: s.score }
+    }
+    if (!best) return
+    let clusterId = best.n.cluster_id
+    if (!clusterId) {
+      clusterId = randomUUID()
+      const path = townshipPath(best.n.region_path)
+      await trx('case_clusters').insert({
+        id: clusterId,
+        tenant: c.tenant || null,
+        region_path: path,
+        region_code: path.split('/').filter(Boolean).pop(),
+        category: best.n.category,
+        label: best.n.title,
+        size: 1,
+        first_at: best.n.created_at,
+        last_at: best.n.created_at,
+        created_at: nowIso(),
+      })
+      // Another node may have put the neighbour in a cluster meanwhile: join that one instead.
+      const took = await trx('cases').where({ id: best.n.id }).whereNull('cluster_id').update({ cluster_id: clusterId })
+      if (!took) {
+        await trx('case_clusters').where({ id: clusterId }).delete()
+        clusterId = (await trx('cases').where({ id: best.n.id }).first('cluster_id')).cluster_id as string
+      }
+    }
+    await trx('cases').where({ id: c.id }).update({ cluster_id: clusterId })
+    const cl: ClusterRow = await trx('case_clusters').where({ id: clusterId }).first()
+    await trx('case_clusters')
+      .where({ id: clusterId })
+      .update({ size: Number(cl.size) + 1, last_at: c.created_at > cl.last_at ? c.created_at : cl.last_at })
+  }
+
+  /** The region prefix the actor asks for, within what they may see (403 outside, 400 unknown). */
+  private async prefixFor(actor: Actor, region?: string): Promise<string | null> {
+    const scope = this.app.org.visibleRegionPrefix(actor)
+    if (!region) return scope
+    const path = await this.app.org.regionSubtreePrefix(region)
+    if (path === null) throw badRequest(`区域 ${region} 不存在 / unknown region`)
+    if (scope !== null && !path.startsWith(scope)) throw forbidden('该区域不在您的辖区 / that region is outside your area')
+    return path
+  }
+
+  /**
+   * The month's recurring problems in scope: clusters with a report that month, largest first,
+   * with the previous month and a six-month trend; the largest MONTHLY_CANDIDATES of two or more
+   * reports are the 每月一题 candidates.
+   */
+  async list(actor: Actor, query: { month?: string; region?: string }) {
+    const month = query.month ?? chinaDay().month
+    const [y, m] = month.split('-').map(Number)
+    const months: string[] = []
+    for (let i = 5; i >= 0; i--) months.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7))
+    const prefix = await this.prefixFor(actor, query.region)
+    await this.catchUp(2000)
+    const q = this.db('cases').whereNotNull('cluster_id').whereIn('month', months).select('cluster_id', 'month').count({ n: '*' }).groupBy('cluster_id', 'month')
+    if (prefix !== null) wherePrefix(this.db, q, 'region_path', prefix)
+    const counts = new Map<string, Map<string, number>>()
+    for (const r of (await q) as { cluster_id: string; month: string; n: number | string }[]) {
+      if (!counts.has(r.cluster_id)) counts.set(r.cluster_id, new Map())
+      counts.get(r.cluster_id)!.set(r.month, Number(r.n))
+    }
+    const ids = [...counts].filter(([, byMonth]) => (byMonth.get(month) ?? 0) > 0).map(([id]) => id)
+    const rows: ClusterRow[] = ids.length ? await this.db('case_clusters').whereIn('id', ids) : []
+    const roots = new Map<string, string>()
+    const rootIds = rows.map((r) => r.root_case_id).filter((x): x is string => !!x)
+    if (rootIds.length) for (const r of await this.db('cases').whereIn('id', rootIds).select('id', 'case_no')) roots.set(r.id, r.case_no)
+    const cats = new Map<string, string>()
+    const catCodes = [...new Set(rows.map((r) => r.category))]
+    if (catCodes.length) for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en')) cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
+    const regions = new Map<string, string>()
+    const regionCodes = [...new Set(rows.map((r) => r.region_code))]
+    if (regionCodes.length) for (const r of await this.db('regions').whereIn('code', regionCodes).select('code', 'name')) regions.set(r.code, r.name)
+    const prev = months[months.length - 2]
+    const items = rows
+      .map((r) => {
+        const byMonth = counts.get(r.id)!
+        const count = byMonth.get(month) ?? 0
+        const previousCount = byMonth.get(prev) ?? 0
+        return {
+          id: r.id,
+          label: r.label,
+          category: r.category,
+          categoryName: cats.get(r.category) ?? null,
+          regionCode: r.region_code,
+          regionName: regions.get(r.region_code) ?? null,
+          size: Number(r.size),
+          count,
+          previousCount,
+          trend: previousCount === 0 ? 'new' : count > previousCount ? 'rising' : count < previousCount ? 'falling' : 'steady',
+          months: months.map((mm) => ({ month: mm, count: byMonth.get(mm) ?? 0 })),
+          firstAt: r.first_at,
+          lastAt: r.last_at,
+          rootCaseId: r.root_case_id,
+          rootCaseNo: r.root_case_id ? (roots.get(r.root_case_id) ?? null) : null,
+          candidate: false,
+        }
+      })
+      .sort((a, b) => b.count - a.count || b.size - a.size || (a.lastAt < b.lastAt ? 1 : -1))
+      .slice(0, 50)
+    items.filter((i) => i.count >= 2).slice(0, MONTHLY_CANDIDATES).forEach((i) => (i.candidate = true))
+    return { month, items }
+  }
+
+  /** A cluster the actor may see (its township within their scope), else 404. */
+  private async visibleCluster(actor: Actor, id: string): Promise<ClusterRow> {
+    const row: ClusterRow | undefined = await this.db('case_clusters').where({ id }).first()
+    const scope = this.app.org.visibleRegionPrefix(actor)
+    // A county-or-higher scope covers whole townships; a narrower one (a township's own staff) its own.
+    if (!row || (scope !== null && !row.region_path.startsWith(scope) && !scope.startsWith(row.region_path))) throw notFound(`共性问题 ${id} / cluster`)
+    return row
+  }
+
+  async members(actor: Actor, id: string) {
+    const cl = await this.visibleCluster(actor, id)
+    return this.db('cases').where({ cluster_id: cl.id }).orderBy('created_at').select('id', 'case_no', 'title', 'status', 'created_at', 'duplicate_of')
+  }
+
+  /**
+   * 举一反三: one root-cause case for the whole cluster, handled by the joint procedure, linked to
+   * every member (an event on each, the cluster's `root_case_id`), in the intake's transaction.
+   */
+  async rootCase(actor: Actor, id: string, body: { title?: string; description?: string; note?: string }): Promise<CaseRow> {
+    const cl = await this.visibleCluster(actor, id)
+    if (cl.root_case_id) throw conflict('该共性问题已立根源案件 / the cluster already has a root-cause case')
+    const members: { id: string; case_no: string }[] = await this.db('cases').where({ cluster_id: cl.id }).orderBy('created_at').select('id', 'case_no')
+    const title = body.title?.trim() || `共性问题：${cl.label ?? cl.category}`
+    const description =
+      body.description?.trim() ||
+      `共性问题（${members.length} 件）举一反三，根源治理：${cl.label ?? ''}。涉及案件 / recurring problem (${members.length} reports), handled at the root: ${members.map((m) => m.case_no).join('、')}`
+    return this.cases.intake(
+      {
+        channel: 'other',
+        title,
+        description,
+        category: cl.category,
+        regionCode: cl.region_code,
+        petitioner: { type: 'organisation', anonymous: true },
+      },
+      {
+        actor,
+        procedure: 'joint',
+        hooks: {
+          claim: async () => {},
+          record: async (trx, row) => {
+            const took = await trx('case_clusters').where({ id: cl.id }).whereNull('root_case_id').update({ root_case_id: row.id, root_created_by: actor.username })
+            if (!took) throw conflict('该共性问题已立根源案件 / the cluster already has a root-cause case')
+            // The root case is not one more report of the problem: never placed in a cluster.
+            await trx('cases').where({ id: row.id }).update({ clustered_at: nowIso() })
+            await this.cases.event(trx, row.id, 'cluster_root', {
+              actor: actor.username,
+              message: `共性问题根源案件，关联 ${members.length} 件 / root-cause case of ${members.length} reports`,
+              data: { clusterId: cl.id, members: members.map((m) => m.case_no), note: body.note ?? null },
+            })
+            for (const m of members) {
+              await this.cases.event(trx, m.id, 'root_case_linked', {
+                actor: actor.username,
+                message: `同类问题已立案根源治理（${row.case_no}）/ the recurring problem is handled at the root (${row.case_no})`,
+                data: { clusterId: cl.id, rootCaseId: row.id, rootCaseNo: row.case_no },
+                public: true,
+              })
+            }
+          },
+        },
+      },
+    )
+  }
+}

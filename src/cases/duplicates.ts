@@ -1,0 +1,107 @@
+import type { FastifyInstance } from 'fastify'
+import type { Db, Trx } from '../lib/db.js'
+import { isPostgres, nowIso } from '../lib/db.js'
+import { conflict, unprocessable } from '../lib/errors.js'
+import type { Actor } from '../org/index.js'
+import { cancelInstanceTree } from '../engine/incidents.js'
+import type { InstanceRow } from '../engine/runtime.js'
+import { writeNotice } from '../notify/outbox.js'
+import type { CaseRow, CaseService } from './service.js'
+import { CANDIDATE_COLUMNS, candidateQuery, rank } from './similar.js'
+
+export interface SimilarItem {
+  id: string
+  caseNo: string
+  title: string | null
+  status: string
+  category: string
+  regionCode: string
+  createdAt: string
+  score: number
+  text: number
+  place: number
+  categoryMatch: number
+}
+
+/**
+ * 重复件: suggests the open or recent cases a newly registered one may repeat, and links a case
+ * to its main case. A linked duplicate's own procedure ends; its citizen follows the main case
+ * (tracking, notices) and the rates count the matter once (src/metrics: `duplicate_of IS NULL`).
+ */
+export class Duplicates {
+  constructor(
+    private app: FastifyInstance,
+    private cases: CaseService,
+  ) {}
+
+  /** Similar cases `actor` may see, best first (src/cases/similar.ts says how). */
+  async similar(actor: Actor, row: CaseRow, db: Db | Trx = this.app.db): Promise<SimilarItem[]> {
+    const q = candidateQuery(db, row).select(CANDIDATE_COLUMNS)
+    this.cases.scope(q, actor)
+    const found = rank(row, await q)
+    return found.map(({ c, s }: { c: any; s: any }) => ({
+      id: c.id,
+      caseNo: c.case_no,
+      title: c.title,
+      status: c.status,
+      category: c.category,
+      regionCode: c.region_code,
+      createdAt: c.created_at,
+      score: s.score,
+      text: s.text,
+      place: s.place,
+      categoryMatch: s.category,
+    }))
+  }
+
+  /**
+   * Links `dupId` to `mainId`. Both must be visible to the actor (404), of one county, the main
+   * case not itself a duplicate and the duplicate not a main case of others (so links are one
+   * level deep: no chain, no cycle). One transaction: the duplicate's procedure is cancelled,
+   * the case closed as a duplicate, events on both, and its citizen told.
+   */
+  async link(actor: Actor, dupId: string, mainId: string, note: string | null): Promise<CaseRow> {
+    return this.app.db.transaction(async (trx) => {
+      const dup = await this.cases.visible(actor, dupId, trx)
+      const main = await this.cases.visible(actor, mainId, trx)
+      if (dup.id === main.id) throw unprocessable('不能把案件关联为自身的重复件 / a case cannot be a duplicate of itself', [{ field: 'mainCaseId', message: 'same case' }])
+      // A duplicate follows its main case within one county's assessment.
+      if (dup.tenant !== main.tenant) throw unprocessable('两案不属于同一县 / the cases belong to different counties', [{ field: 'mainCaseId', message: 'other county' }])
+      if (isPostgres(this.app.db)) await trx('cases').whereIn('id', [dup.id, main.id]).orderBy('id').forUpdate().select('id')
+      const fresh = async (id: string) => (await trx('cases').where({ id }).first()) as CaseRow
+      const [d, m] = [await fresh(dup.id), await fresh(main.id)]
+      if (m.duplicate_of) throw unprocessable(`${m.case_no} 本身是重复件，请关联到其主案件 / the main case is itself a duplicate: link to its main case`, [{ field: 'mainCaseId', message: 'is a duplicate' }])
+      if (d.duplicate_of) throw conflict(`${d.case_no} 已是重复件 / the case is already linked as a duplicate`)
+      if (await trx('cases').where({ duplicate_of: d.id }).first('id')) {
+        throw unprocessable(`${d.case_no} 已有关联的重复件，不能再作为重复件 / the case is the main case of other duplicates`, [{ field: 'id', message: 'has duplicates' }])
+      }
+      if (d.status === 'closed') throw conflict(`${d.case_no} 已办结 / the case is closed`)
+      const now = nowIso()
+      const reason = `重复件，并入 ${m.case_no} / duplicate of ${m.case_no}`
+      const instance: InstanceRow | undefined = d.instance_id ? await trx('process_instances').where({ id: d.instance_id }).first() : undefined
+      if (instance && (instance.status === 'running' || instance.status === 'failed')) await cancelInstanceTree(trx, instance, reason, actor.username)
+      await trx('cases').where({ id: d.id }).update({ duplicate_of: m.id, status: 'closed', closed_at: now, updated_at: now })
+      await this.cases.event(trx, d.id, 'duplicate_linked', {
+        actor: actor.username,
+        from: d.status,
+        to: 'closed',
+        message: `与 ${m.case_no} 为同一问题，合并办理 / the same matter as ${m.case_no}: handled together`,
+        data: { mainCaseId: m.id, mainCaseNo: m.case_no, note },
+        public: true,
+      })
+      await this.cases.event(trx, m.id, 'duplicate_added', {
+        actor: actor.username,
+        message: `重复件 ${d.case_no} 已并入 / duplicate ${d.case_no} linked`,
+        data: { duplicateCaseId: d.id, duplicateCaseNo: d.case_no, note },
+      })
+      const linked = { ...d, duplicate_of: m.id }
+      await writeNotice(trx, linked, 'duplicate_linked', { caseNo: d.case_no, mainCaseNo: m.case_no })
+      // Linked after the main case's result: the citizen is told that result now (later news
+      // about the main case reaches every duplicate's citizen through the outbox fan-out).
+      if (m.status === 'awaiting_evaluation' || m.status === 'closed') {
+        await writeNotice(trx, linked, 'result', { caseNo: d.case_no, mainCaseNo: m.case_no, result: m.result, evaluationDue: null })
+      }
+      return fresh(d.id)
+    })
+  }
+}

@@ -1,0 +1,196 @@
+import type { Knex } from 'knex'
+import type { Db, Trx } from '../lib/db.js'
+import { wherePrefix } from '../lib/db.js'
+
+/**
+ * Similar cases (重复件 and 共性问题): how alike two petitions are, from their text, their place
+ * and their category.
+ *
+ * Text: the Dice coefficient of the character bigram sets of title + description (+ address).
+ * Chinese petitions are short and full of place names, local words and typos that a segmenter's
+ * dictionary splits unpredictably (村口/路灯/不亮 vs 村口路/灯…); bigrams need no dictionary,
+ * match partial words the same way on both sides, cost microseconds, and the trigram indexes
+ * the search already uses (migration 008) work on the same idea. The labelled bench
+ * (bench/duplicates.ts) measures what they find.
+ */
+
+export interface Comparable {
+  id: string
+  title: string | null
+  description: string
+  address?: string | null
+  category: string
+  region_code: string
+  region_path: string
+  lat?: number | string | null
+  lng?: number | string | null
+  created_at: string
+}
+
+export interface Similarity {
+  score: number
+  text: number
+  place: number
+  category: number
+}
+
+/** Weights of the three parts, and what counts as similar. Calibrated on bench/data/petitions.json. */
+export const WEIGHTS = { text: 0.6, place: 0.25, category: 0.15 }
+export const SUGGEST = { minScore: 0.4, minText: 0.05, minPlace: 0.7 }
+/** How far apart in time a re-report may be, and how long after closing a case is still "recent". */
+export const WINDOW_DAYS = 60
+export const CLOSED_RECENT_DAYS = 30
+const MAX_CANDIDATES = 500
+
+// Whitespace, ASCII and CJK punctuation, full-width forms' punctuation: not content.
+const NOISE = /[\s\p{P}\p{S}]+/gu
+
+function rawGrams(text: string): string[] {
+  const chars = [...text.toLowerCase().replace(NOISE, '')]
+  const out: string[] = []
+  for (let i = 0; i + 1 < chars.length; i++) out.push(chars[i] + chars[i + 1])
+  return out
+}
+
+/**
+ * The requests and complaints every petition ends with say nothing about which matter it is,
+ * and in short texts their bigrams outweighed the matter's own (a broken well cover and a dark
+ * street lamp, both "请尽快处理", came out similar). Their bigrams are left out.
+ */
+const BOILERPLATE = [
+  '请尽快处理', '尽快解决', '请帮忙解决', '请帮忙处理', '帮忙协调', '希望有关部门管一管', '请有关部门', '请相关部门', '相关部门',
+  '麻烦尽快派人来看看', '派人来看看', '谢谢', '盼复', '多次反映', '反映了好几次', '一直没人管', '没人管', '没有解决',
+  '请领导', '请政府', '希望政府', '严重影响', '影响生活', '很危险', '问题',
+]
+const STOP = new Set(BOILERPLATE.flatMap(rawGrams))
+
+export function grams(text: string): Set<string> {
+  const out = new Set(rawGrams(text).filter((g) => !STOP.has(g)))
+  const chars = [...text.replace(NOISE, '')]
+  if (chars.length === 1) out.add(chars[0].toLowerCase())
+  return out
+}
+
+export function dice(a: Set<string>, b: Set<string>): number {
+  if (!a.size || !b.size) return 0
+  let common = 0
+  const [small, large] = a.size <= b.size ? [a, b] : [b, a]
+  for (const g of small) if (large.has(g)) common++
+  return (2 * common) / (a.size + b.size)
+}
+
+const textOf = (c: Comparable) => `${c.title ?? ''}${c.description}`
+
+/** Metres between two points (equirectangular: fine at a township's scale). */
+function metres(aLat: number, aLng: number, bLat: number, bLng: number): number {
+  const k = Math.PI / 180
+  const x = (bLng - aLng) * k * Math.cos(((aLat + bLat) / 2) * k)
+  const y = (bLat - aLat) * k
+  return Math.sqrt(x * x + y * y) * 6_371_000
+}
+
+/** The township subtree of a region path (`/city/county/township/`), or the path itself above it. */
+export function townshipPath(path: string): string {
+  const parts = path.split('/').filter(Boolean)
+  return parts.length <= 3 ? path : `/${parts.slice(0, 3).join('/')}/`
+}
+
+function placeScore(a: Comparable, b: Comparable, addrA: Set<string> | null, addrB: Set<string> | null): number {
+  let s = 0
+  if (a.region_code === b.region_code) s = 1
+  else {
+    const pa = a.region_path.split('/').filter(Boolean)
+    const pb = b.region_path.split('/').filter(Boolean)
+    let common = 0
+    while (common < pa.length && common < pb.length && pa[common] === pb[common]) common++
+    // Same village (4 levels shared) or the same township (3).
+    s = common >= 4 ? 0.7 : common >= 3 ? 0.4 : 0
+  }
+  if (a.lat != null && a.lng != null && b.lat != null && b.lng != null) {
+    const d = metres(Number(a.lat), Number(a.lng), Number(b.lat), Number(b.lng))
+    s = Math.max(s, d <= 150 ? 1 : d <= 500 ? 0.8 : d <= 1500 ? 0.5 : 0)
+  }
+  if (addrA && addrB && dice(addrA, addrB) >= 0.6) s = Math.max(s, 0.9)
+  return s
+}
+
+function categoryScore(a: string, b: string): number {
+  if (a === b) return 1
+  return a.split('.')[0] === b.split('.')[0] ? 0.5 : 0
+}
+
+/** A case with its bigrams computed once (a candidate is compared with one new case, a bench with many). */
+export interface Prepared {
+  c: Comparable
+  text: Set<string>
+  address: Set<string> | null
+}
+
+export const prepare = (c: Comparable): Prepared => ({ c, text: grams(textOf(c)), address: c.address ? grams(c.address) : null })
+
+export function similarity(a: Prepared, b: Prepared): Similarity {
+  const text = dice(a.text, b.text)
+  const place = placeScore(a.c, b.c, a.address, b.address)
+  const category = categoryScore(a.c.category, b.c.category)
+  const score = WEIGHTS.text * text + WEIGHTS.place * place + WEIGHTS.category * category
+  return { score: Math.round(score * 1000) / 1000, text: Math.round(text * 1000) / 1000, place, category }
+}
+
+/**
+ * A duplicate is the same matter at the same place: the same village or grid, or within 500 m
+ * when both have coordinates (place ≥ minPlace). The same words elsewhere in the township are
+ * another matter (the labelled set has both kinds).
+ */
+export const isSuggested = (s: Similarity) => s.score >= SUGGEST.minScore && s.text >= SUGGEST.minText && s.place >= SUGGEST.minPlace
+
+/**
+ * The candidates a case is compared with: its county's cases of the same township created within
+ * WINDOW_DAYS either side, open or closed within CLOSED_RECENT_DAYS, and not themselves
+ * duplicates (their main case is the one to link to). The newest MAX_CANDIDATES at most: one
+ * range scan of the (region_path, created_at) index whatever the table's size.
+ */
+export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string }, now = new Date()): Knex.QueryBuilder {
+  const at = new Date(row.created_at).getTime()
+  const from = new Date(at - WINDOW_DAYS * 86400e3).toISOString()
+  const to = new Date(at + WINDOW_DAYS * 86400e3).toISOString()
+  const closedSince = new Date(now.getTime() - CLOSED_RECENT_DAYS * 86400e3).toISOString()
+  // The months of the window (China time, as `month` is stored): with the township's path range
+  // they let the (month, region_path, …) covering index (013) narrow the scan to the township's
+  // window. Without them SQLite walked the whole county's entries: 2 s at 100k cases under load.
+  const months: string[] = []
+  for (let t = at - WINDOW_DAYS * 86400e3 + 8 * 3600e3; ; t += 86400e3 * 27) {
+    const m = new Date(Math.min(t, at + WINDOW_DAYS * 86400e3 + 8 * 3600e3)).toISOString().slice(0, 7)
+    if (!months.includes(m)) months.push(m)
+    if (t >= at + WINDOW_DAYS * 86400e3 + 8 * 3600e3) break
+  }
+  // No `tenant =`: the township path already fixes the county, and with it SQLite preferred the
+  // (tenant, month) index — every county row of the window — over the township's range.
+  const q = db('cases')
+    .whereIn('cases.month', months)
+    .where('cases.created_at', '>=', from)
+    .where('cases.created_at', '<=', to)
+    .whereNot('cases.id', row.id)
+    // Written so no index is used for it: as `IS NULL` SQLite chose the duplicate_of index,
+    // i.e. every case (duplicates are few).
+    .whereRaw("coalesce(cases.duplicate_of, '') = ''")
+    .where((w) => w.whereNot('cases.status', 'closed').orWhere('cases.closed_at', '>=', closedSince))
+    .orderBy('cases.created_at', 'desc')
+    .limit(MAX_CANDIDATES)
+  wherePrefix(db as Db, q, 'cases.region_path', townshipPath(row.region_path))
+  return q
+}
+
+export const CANDIDATE_COLUMNS = [
+  'cases.id', 'cases.case_no', 'cases.title', 'cases.description', 'cases.address', 'cases.category', 'cases.region_code',
+  'cases.region_path', 'cases.lat', 'cases.lng', 'cases.created_at', 'cases.status', 'cases.tenant', 'cases.cluster_id',
+]
+
+/** Ranks candidates against `row`: the suggested ones, best first. */
+export function rank<T extends Comparable>(row: Comparable, candidates: T[], limit = 5): { c: T; s: Similarity }[] {
+  const p = prepare(row)
+  return candidates
+    .map((c) => ({ c, s: similarity(p, prepare(c)) }))
+    .filter((x) => isSuggested(x.s))
+    .sort((a, b) => b.s.score - a.s.score || (a.c.created_at < b.c.created_at ? 1 : -1))
+    .slice(0, limit)
+}
