@@ -74,6 +74,9 @@ export const EVENT_TEXT: Record<string, { field: string; public: boolean }> = {
   // the order's text, kept under the name the order record and the API give it
   supervision_order: { field: 'message', public: false },
   supervision_reply: { field: 'reply', public: false },
+  duplicate_linked: { field: 'note', public: false },
+  duplicate_added: { field: 'note', public: false },
+  cluster_root: { field: 'note', public: false },
 }
 
 /**
