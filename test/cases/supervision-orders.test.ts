@@ -40,6 +40,8 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
   t.equal(note.recipient, 'unit:xianghe-urban')
   t.ok(note.message.includes(order.message), 'with the order’s text verbatim')
   t.match(note, { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message }, 'as a key with the case number, the order whole beside it')
+  const rung = (await call(app, 'urban-officer', 'GET', '/api/notifications/bell')).body.notifications.find((n: any) => n.id === note.id)
+  t.match(rung, { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message }, 'the bell answers the same')
   t.equal((await call(app, 'water-officer', 'GET', '/api/notifications')).body.filter((n: any) => n.kind === 'supervision_order').length, 0, 'another unit is not')
 
   // Lists in scope: the unit sees the orders addressed to it, the county's supervisor those of its cases, another county none
