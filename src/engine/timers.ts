@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
 import { HttpError } from '../lib/errors.js'
+import { PollLoop } from '../lib/poll-loop.js'
 import { recordTimerIncident } from './incidents.js'
 import type { Runtime, TimerRow } from './runtime.js'
 
@@ -17,35 +18,25 @@ const MAX_ATTEMPTS = 5
  * dies mid-step (its lease runs out and another node fires it).
  */
 export class TimerPoller {
-  private handle: NodeJS.Timeout | null = null
-  private running: Promise<unknown> | null = null
-  private stopped = true
+  private readonly loop: PollLoop
 
   constructor(
     private db: Db,
     private runtime: Runtime,
     private nodeId: string,
-    private intervalMs: number,
+    intervalMs: number,
     private log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.loop = new PollLoop(() => this.poll(), intervalMs, (err) => this.log.error({ err }, 'timer poll failed'))
+  }
 
   start() {
-    this.stopped = false
-    const tick = async () => {
-      if (this.stopped) return
-      this.running = this.poll().catch((err) => this.log.error({ err }, 'timer poll failed'))
-      await this.running
-      this.running = null
-      if (!this.stopped) this.handle = setTimeout(tick, this.intervalMs)
-    }
-    this.handle = setTimeout(tick, 0)
+    this.loop.start()
   }
 
   /** Stops claiming; waits for the batch in hand to finish. */
-  async stop() {
-    this.stopped = true
-    if (this.handle) clearTimeout(this.handle)
-    await this.running
+  stop() {
+    return this.loop.stop()
   }
 
   /** Claims the timers due now and fires them; returns how many fired. */
@@ -55,7 +46,7 @@ export class TimerPoller {
       const claimed = await this.claim(now)
       if (!claimed.length) return total
       for (const timer of claimed) {
-        if (this.stopped && this.handle) break
+        if (this.loop.stopping) break
         try {
           const fired = await this.db.transaction(async (trx) => {
             // Re-read under the transaction: another node may have fired it since the claim.

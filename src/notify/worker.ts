@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
 import { parseStoredJson } from '../lib/stored-json.js'
+import { PollLoop } from '../lib/poll-loop.js'
 import type { NoticeRow } from './outbox.js'
 import type { OutgoingNotice, Sender } from './senders.js'
 
@@ -35,34 +36,24 @@ const PHONE_CHANNELS = new Set([
  * id), which the gateway uses to drop the repeat. See src/notify/README.md, "Exactly once".
  */
 export class NotifyWorker {
-  private handle: NodeJS.Timeout | null = null
-  private running: Promise<unknown> | null = null
-  private stopped = true
+  private readonly loop: PollLoop
 
   constructor(
     private db: Db,
     private sender: (channel: string) => Sender,
     private opts: WorkerOptions,
     private log: FastifyBaseLogger,
-  ) {}
+  ) {
+    this.loop = new PollLoop(() => this.poll(), opts.pollMs, (err) => this.log.error({ err }, 'notice delivery failed'))
+  }
 
   start() {
-    this.stopped = false
-    const tick = async () => {
-      if (this.stopped) return
-      this.running = this.poll().catch((err) => this.log.error({ err }, 'notice delivery failed'))
-      await this.running
-      this.running = null
-      if (!this.stopped) this.handle = setTimeout(tick, this.opts.pollMs)
-    }
-    this.handle = setTimeout(tick, 0)
+    this.loop.start()
   }
 
   /** Stops claiming; waits for the notice in hand; hands the rest of the batch back at once. */
-  async stop() {
-    this.stopped = true
-    if (this.handle) clearTimeout(this.handle)
-    await this.running
+  stop() {
+    return this.loop.stop()
   }
 
   /** Claims the notices due at `now` and sends them; returns how many were delivered. */
@@ -73,7 +64,7 @@ export class NotifyWorker {
       const claimed = await this.claim(now)
       if (!claimed.length) return sent
       for (const n of claimed) {
-        if (this.stopped && this.handle) {
+        if (this.loop.stopping) {
           await this.release(claimed.filter((c) => c.status === 'pending'))
           return sent
         }
