@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso, wherePrefix } from '../lib/db.js'
-import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, notFound } from '../lib/errors.js'
+import { eventMessage } from '../messages/index.js'
 import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
 import { chinaDay } from './numbering.js'
@@ -128,8 +129,8 @@ export class Clusters {
     const scope = this.app.org.visibleRegionPrefix(actor)
     if (!region) return scope
     const path = await this.app.org.regionSubtreePrefix(region)
-    if (path === null) throw badRequest(`区域 ${region} 不存在 / unknown region`)
-    if (scope !== null && !path.startsWith(scope)) throw forbidden('该区域不在您的辖区 / that region is outside your area')
+    if (path === null) throw badRequest(msg('error.org.unknownRegion', { region }))
+    if (scope !== null && !path.startsWith(scope)) throw forbidden(msg('error.cluster.outsideArea'))
     return path
   }
 
@@ -199,7 +200,7 @@ export class Clusters {
     const row: ClusterRow | undefined = await this.db('case_clusters').where({ id }).first()
     const scope = this.app.org.visibleRegionPrefix(actor)
     // A county-or-higher scope covers whole townships; a narrower one (a township's own staff) its own.
-    if (!row || (scope !== null && !row.region_path.startsWith(scope) && !scope.startsWith(row.region_path))) throw notFound(`共性问题 ${id} / cluster`)
+    if (!row || (scope !== null && !row.region_path.startsWith(scope) && !scope.startsWith(row.region_path))) throw notFound(msg('error.cluster.notFound', { id }))
     return row
   }
 
@@ -214,7 +215,7 @@ export class Clusters {
    */
   async rootCase(actor: Actor, id: string, body: { title?: string; description?: string; note?: string }): Promise<CaseRow> {
     const cl = await this.visibleCluster(actor, id)
-    if (cl.root_case_id) throw conflict('该共性问题已立根源案件 / the cluster already has a root-cause case')
+    if (cl.root_case_id) throw conflict(msg('error.cluster.hasRoot'))
     const members: { id: string; case_no: string }[] = await this.db('cases').where({ cluster_id: cl.id }).orderBy('created_at').select('id', 'case_no')
     const title = body.title?.trim() || `共性问题：${cl.label ?? cl.category}`
     const description =
@@ -236,18 +237,15 @@ export class Clusters {
           claim: async () => {},
           record: async (trx, row) => {
             const took = await trx('case_clusters').where({ id: cl.id }).whereNull('root_case_id').update({ root_case_id: row.id, root_created_by: actor.username })
-            if (!took) throw conflict('该共性问题已立根源案件 / the cluster already has a root-cause case')
+            if (!took) throw conflict(msg('error.cluster.hasRoot'))
             // The root case is not one more report of the problem: never placed in a cluster.
             await trx('cases').where({ id: row.id }).update({ clustered_at: nowIso() })
-            await this.cases.event(trx, row.id, 'cluster_root', {
-              actor: actor.username,
-              message: `共性问题根源案件，关联 ${members.length} 件 / root-cause case of ${members.length} reports`,
-              data: { clusterId: cl.id, members: members.map((m) => m.case_no), note: body.note ?? null },
-            })
+            const data = { clusterId: cl.id, members: members.map((m) => m.case_no), count: members.length, note: body.note ?? null }
+            await this.cases.event(trx, row.id, 'cluster_root', { actor: actor.username, message: eventMessage('cluster_root', data), data })
             for (const m of members) {
               await this.cases.event(trx, m.id, 'root_case_linked', {
                 actor: actor.username,
-                message: `同类问题已立案根源治理（${row.case_no}）/ the recurring problem is handled at the root (${row.case_no})`,
+                message: eventMessage('root_case_linked', { rootCaseNo: row.case_no }),
                 data: { clusterId: cl.id, rootCaseId: row.id, rootCaseNo: row.case_no },
                 public: true,
               })

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { badRequest, conflict, forbidden, problem as problemDetail } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, problem as problemDetail } from '../lib/errors.js'
+import { names } from '../messages/index.js'
 import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
@@ -46,9 +47,9 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
       return app.db.transaction(async (trx) => {
         const row = await cases.visible(actor, (request.params as { id: string }).id, trx)
         if (!actor.roles.includes('admin') && !(actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path))) {
-          throw forbidden('只有本辖区的调度员可以加派 / only a dispatcher whose region covers the case may add co-organisers')
+          throw forbidden(msg('error.coUnits.notDispatcher'))
         }
-        const notRunning = () => conflict('案件不在联合办理的牵头办理阶段 / the case is not at a joint lead’s handling')
+        const notRunning = () => conflict(msg('error.coUnits.notRunning'))
         const inst = row.instance_id ? await trx('process_instances').where({ id: row.instance_id, status: 'running' }).first('id') : null
         if (!inst) throw notRunning()
         const model = await modelOfInstance(app.engine.definitions, inst.id, trx)
@@ -56,16 +57,19 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
         const at = open.map((t) => model?.addCoUnits.get(t.element_id)).find(Boolean)
         if (!at) throw notRunning()
         const sub = await trx('subscriptions').where({ instance_id: inst.id, kind: 'message', element_id: at.boundary }).first('id')
-        if (!sub) throw conflict('本轮办理已加派过 / co-organisers were already added in this handling round')
+        if (!sub) throw conflict(msg('error.coUnits.alreadyAdded'))
         const details: unknown[] = []
         for (const code of units) {
-          if (code === row.owner_unit) details.push({ field: 'units', message: `${code} 是牵头单位 / ${code} is the lead` })
+          if (code === row.owner_unit) {
+            const lead = await trx('org_units').where({ code }).first('name', 'name_en')
+            details.push(problemDetail(msg('error.coUnits.isLead', { unit: code, ...names('unit', lead ?? { name: code }) }), { field: 'units' }))
+          }
           else {
             const m = await unitProblem(trx, app.org, row, code)
             if (m) details.push(problemDetail(m, { field: 'units' }))
           }
         }
-        if (details.length) throw badRequest('不能加派该单位 / the case cannot go to that unit', details)
+        if (details.length) throw badRequest(msg('error.case.badTarget'), details)
         const before = new Set((await trx('tasks').where({ instance_id: inst.id, status: 'open' }).select('id')).map((t: { id: string }) => t.id))
         await app.engine.correlateMessage(at.message, { instanceId: inst.id, variables: { addedCoUnits: units }, actor, trx })
         const after: { id: string }[] = await trx('tasks').where({ instance_id: inst.id, status: 'open' }).select('id')

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Db, Trx } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
-import { conflict, unprocessable } from '../lib/errors.js'
+import { conflict, msg, problem, unprocessable } from '../lib/errors.js'
+import { eventMessage } from '../messages/index.js'
 import type { Actor } from '../org/index.js'
 import { cancelInstanceTree } from '../engine/incidents.js'
 import type { InstanceRow } from '../engine/runtime.js'
@@ -64,18 +65,18 @@ export class Duplicates {
     return this.app.db.transaction(async (trx) => {
       const dup = await this.cases.visible(actor, dupId, trx)
       const main = await this.cases.visible(actor, mainId, trx)
-      if (dup.id === main.id) throw unprocessable('不能把案件关联为自身的重复件 / a case cannot be a duplicate of itself', [{ field: 'mainCaseId', message: 'same case' }])
+      if (dup.id === main.id) throw unprocessable(msg('error.duplicate.self'), [problem(msg('error.duplicate.self'), { field: 'mainCaseId' })])
       // A duplicate follows its main case within one county's assessment.
-      if (dup.tenant !== main.tenant) throw unprocessable('两案不属于同一县 / the cases belong to different counties', [{ field: 'mainCaseId', message: 'other county' }])
+      if (dup.tenant !== main.tenant) throw unprocessable(msg('error.duplicate.otherCounty'), [problem(msg('error.duplicate.otherCounty'), { field: 'mainCaseId' })])
       if (isPostgres(this.app.db)) await trx('cases').whereIn('id', [dup.id, main.id]).orderBy('id').forUpdate().select('id')
       const fresh = async (id: string) => (await trx('cases').where({ id }).first()) as CaseRow
       const [d, m] = [await fresh(dup.id), await fresh(main.id)]
-      if (m.duplicate_of) throw unprocessable(`${m.case_no} 本身是重复件，请关联到其主案件 / the main case is itself a duplicate: link to its main case`, [{ field: 'mainCaseId', message: 'is a duplicate' }])
-      if (d.duplicate_of) throw conflict(`${d.case_no} 已是重复件 / the case is already linked as a duplicate`)
+      if (m.duplicate_of) throw unprocessable(msg('error.duplicate.mainIsDuplicate', { caseNo: m.case_no }), [problem(msg('error.duplicate.mainIsDuplicate', { caseNo: m.case_no }), { field: 'mainCaseId' })])
+      if (d.duplicate_of) throw conflict(msg('error.duplicate.already', { caseNo: d.case_no }))
       if (await trx('cases').where({ duplicate_of: d.id }).first('id')) {
-        throw unprocessable(`${d.case_no} 已有关联的重复件，不能再作为重复件 / the case is the main case of other duplicates`, [{ field: 'id', message: 'has duplicates' }])
+        throw unprocessable(msg('error.duplicate.hasDuplicates', { caseNo: d.case_no }), [problem(msg('error.duplicate.hasDuplicates', { caseNo: d.case_no }), { field: 'id' })])
       }
-      if (d.status === 'closed') throw conflict(`${d.case_no} 已办结 / the case is closed`)
+      if (d.status === 'closed') throw conflict(msg('error.duplicate.closed', { caseNo: d.case_no }))
       const now = nowIso()
       const reason = `重复件，并入 ${m.case_no} / duplicate of ${m.case_no}`
       const instance: InstanceRow | undefined = d.instance_id ? await trx('process_instances').where({ id: d.instance_id }).first() : undefined
@@ -85,13 +86,13 @@ export class Duplicates {
         actor: actor.username,
         from: d.status,
         to: 'closed',
-        message: `与 ${m.case_no} 为同一问题，合并办理 / the same matter as ${m.case_no}: handled together`,
+        message: eventMessage('duplicate_linked', { mainCaseNo: m.case_no, note }),
         data: { mainCaseId: m.id, mainCaseNo: m.case_no, note },
         public: true,
       })
       await this.cases.event(trx, m.id, 'duplicate_added', {
         actor: actor.username,
-        message: `重复件 ${d.case_no} 已并入 / duplicate ${d.case_no} linked`,
+        message: eventMessage('duplicate_added', { duplicateCaseNo: d.case_no, note }),
         data: { duplicateCaseId: d.id, duplicateCaseNo: d.case_no, note },
       })
       const linked = { ...d, duplicate_of: m.id }

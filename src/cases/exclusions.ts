@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/service.js'
 import { isPostgres, nowIso, type Trx } from '../lib/db.js'
-import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, notFound, problem } from '../lib/errors.js'
+import { eventMessage } from '../messages/index.js'
 import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
 import type { CaseRow, CaseService } from './service.js'
 import { concernsActor } from './returns.js'
@@ -15,13 +16,6 @@ import { concernsActor } from './returns.js'
  */
 export const REASON_CODES = ['duplicate', 'malicious', 'harassment', 'outside_remit', 'force_majeure'] as const
 
-const REASON_LABELS: Record<string, string> = {
-  duplicate: '重复件 / duplicate',
-  malicious: '恶意诉求 / malicious',
-  harassment: '反复骚扰 / repeated harassment',
-  outside_remit: '非政府职责范围 / outside any government remit',
-  force_majeure: '不可抗力 / force majeure',
-}
 
 const exclusionSchema = {
   type: 'object',
@@ -83,7 +77,7 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
   async function forSupervisor(actor: Actor, id: string, trx: Trx) {
     const ex = await trx('case_exclusions').where({ id }).first()
     const row = ex ? await cases.visible(actor, ex.case_id, trx).catch(() => null) : null
-    if (!ex || !row || !app.org.canSeeRegion(actor, row.region_path)) throw notFound(`剔单申请 ${id} / exclusion request`)
+    if (!ex || !row || !app.org.canSeeRegion(actor, row.region_path)) throw notFound(msg('error.exclusion.notFound', { id }))
     return { ex, row }
   }
 
@@ -118,9 +112,9 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         const row = await lockCase(trx, seen.id)
         const ownUnit = !!actor.unitCode && actor.unitCode === row.owner_unit
         const dispatcher = actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path)
-        if (!ownUnit && !dispatcher && !isAdmin(actor)) throw forbidden('只有承办单位或调度员可以申请剔单 / only the owning unit or a dispatcher may ask to exclude a case')
-        if (row.excluded_at) throw conflict('案件已剔除 / the case is already excluded')
-        if (await trx('case_exclusions').where({ case_id: row.id, status: 'pending' }).first('id')) throw conflict('已有待审核的剔单申请 / an exclusion request is already pending')
+        if (!ownUnit && !dispatcher && !isAdmin(actor)) throw forbidden(msg('error.exclusion.notAllowed'))
+        if (row.excluded_at) throw conflict(msg('error.exclusion.alreadyExcluded'))
+        if (await trx('case_exclusions').where({ case_id: row.id, status: 'pending' }).first('id')) throw conflict(msg('error.exclusion.pending'))
         const ex = {
           id: randomUUID(),
           case_id: row.id,
@@ -134,11 +128,9 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
           status: 'pending',
         }
         await trx('case_exclusions').insert(ex)
-        await cases.event(trx, row.id, 'exclusion_requested', {
-          actor: actor.username,
-          message: `申请剔单（${REASON_LABELS[body.reasonCode]}）：${body.reason} / asked to exclude the case from assessment`,
-          data: { exclusionId: ex.id, reasonCode: body.reasonCode, reason: body.reason, evidence: body.evidence ?? [], unit: actor.unitCode },
-        })
+        // The reason code names its label in the sentence; the reason itself follows it whole.
+        const data = { exclusionId: ex.id, reasonCode: body.reasonCode, reason: body.reason, evidence: body.evidence ?? [], unit: actor.unitCode }
+        await cases.event(trx, row.id, 'exclusion_requested', { actor: actor.username, message: eventMessage('exclusion_requested', data), data })
         return { ...ex, case_no: row.case_no }
       })
       return reply.status(201).send(view(created))
@@ -211,19 +203,17 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
       const done = await app.db.transaction(async (trx) => {
         const { ex } = await forSupervisor(actor, (request.params as { id: string }).id, trx)
         const row = await lockCase(trx, ex.case_id)
-        if (ex.requested_by === actor.username) throw forbidden('不能审核自己的剔单申请 / you cannot decide your own exclusion request')
+        if (ex.requested_by === actor.username) throw forbidden(msg('error.exclusion.ownRequest'))
         const trimmed = note?.trim() ? note : null
-        if (!approve && !trimmed) throw badRequest('不同意剔单须说明理由 / a refusal needs a note', [{ field: 'note', message: '必填 / required' }])
+        if (!approve && !trimmed) throw badRequest(msg('error.exclusion.refusalNote'), [problem(msg('error.validation.required', { field: 'note' }), { field: 'note' })])
         const now = nowIso()
         const status = approve ? 'approved' : 'refused'
         const n = await trx('case_exclusions').where({ id: ex.id, status: 'pending' }).update({ status, decided_by: actor.username, decided_at: now, decision_note: trimmed })
-        if (!n) throw conflict(`剔单申请已${ex.status === 'pending' ? '处理' : '是 ' + ex.status} / the request is no longer pending`)
+        if (!n) throw conflict(msg('error.exclusion.notPending'))
         if (approve) await trx('cases').where({ id: row.id }).update({ excluded_at: now, updated_at: now })
-        await cases.event(trx, row.id, approve ? 'exclusion_approved' : 'exclusion_refused', {
-          actor: actor.username,
-          message: approve ? `剔单已批准，本案不计入考核 / exclusion approved: the case leaves the assessment` : `剔单未获批准：${trimmed} / exclusion refused`,
-          data: { exclusionId: ex.id, reasonCode: ex.reason_code, note: trimmed, requestedBy: ex.requested_by },
-        })
+        const type = approve ? 'exclusion_approved' : 'exclusion_refused'
+        const data = { exclusionId: ex.id, reasonCode: ex.reason_code, note: trimmed, requestedBy: ex.requested_by }
+        await cases.event(trx, row.id, type, { actor: actor.username, message: eventMessage(type, data), data })
         return { ...(await trx('case_exclusions').where({ id: ex.id }).first()), case_no: row.case_no }
       })
       return view(done)
@@ -252,13 +242,10 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         const row = await lockCase(trx, ex.case_id)
         const now = nowIso()
         const n = await trx('case_exclusions').where({ id: ex.id, status: 'approved' }).update({ status: 'reversed', reversed_by: actor.username, reversed_at: now, reversal_note: note })
-        if (!n) throw conflict('只能撤销已批准的剔单 / only an approved exclusion can be reversed')
+        if (!n) throw conflict(msg('error.exclusion.notApproved'))
         await trx('cases').where({ id: row.id }).update({ excluded_at: null, updated_at: now })
-        await cases.event(trx, row.id, 'exclusion_reversed', {
-          actor: actor.username,
-          message: `剔单已撤销，本案重新计入考核：${note} / exclusion reversed: the case counts again`,
-          data: { exclusionId: ex.id, reasonCode: ex.reason_code, note },
-        })
+        const data = { exclusionId: ex.id, reasonCode: ex.reason_code, note }
+        await cases.event(trx, row.id, 'exclusion_reversed', { actor: actor.username, message: eventMessage('exclusion_reversed', data), data })
         return { ...(await trx('case_exclusions').where({ id: ex.id }).first()), case_no: row.case_no }
       })
       return view(done)

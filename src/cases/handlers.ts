@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
-import { bilingual, eventMessage, names, type EventType, type Params } from '../messages/index.js'
+import { bilingual, eventMessage, names, notificationMessage, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
@@ -96,16 +96,17 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     // A version deployed before the return review has no gateway for a rejection and reaches
     // here with it: refuse rather than dispatch what the dispatcher meant to send back.
     if (v.returnDecision === 'reject') {
-      const m = '此流程版本不支持驳回退单：请管理员部署随附版本 / this procedure version cannot reject a return: deploy the shipped version'
-      throw unprocessable(m, [{ field: 'returnDecision', message: m }])
+      const m = msg('error.return.oldVersion')
+      throw unprocessable(m, [problemDetail(m, { field: 'returnDecision' })])
     }
     const ret = await pendingReturn(ctx.trx, row.id)
     if (!chosen && (v.needsDispatch === true || ret)) {
-      throw unprocessable('请填写承办单位 / name the owning unit', [{ field: 'targetUnit', message: '请填写承办单位 / name the owning unit' }])
+      const m = msg('error.return.nameUnit')
+      throw unprocessable(m, [problemDetail(m, { field: 'targetUnit' })])
     }
     if (ret && chosen === ret.unit) {
-      const m = '同一单位退回的案件不能再派给它：请驳回退单并说明理由 / the unit returned this case: reject the return with a reason to send it back'
-      throw unprocessable(m, [{ field: 'targetUnit', message: m }])
+      const m = msg('error.return.sameUnit')
+      throw unprocessable(m, [problemDetail(m, { field: 'targetUnit' })])
     }
     const target = chosen ? await chosenUnit(ctx.trx, row, chosen) : await unit(ctx.trx, str(v.ownerUnit))
     if (ret) {
@@ -231,10 +232,10 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   engine.registerHandler('case.returnRejected', async (ctx) => {
     const row = await caseRow(ctx)
     const ret = await pendingReturn(ctx.trx, row.id)
-    if (!ret) throw unprocessable('没有待审核的退单 / no return awaits review', [{ field: 'returnDecision', message: '没有待审核的退单 / no return awaits review' }])
+    if (!ret) throw unprocessable(msg('error.return.nonePending'), [problemDetail(msg('error.return.nonePending'), { field: 'returnDecision' })])
     const reason = str(ctx.variables.returnDecisionReason)
     if (!reason || !reason.trim()) {
-      throw unprocessable('驳回退单须说明理由 / a rejected return needs a reason', [{ field: 'returnDecisionReason', message: '驳回退单须说明理由 / a rejected return needs a reason' }])
+      throw unprocessable(msg('error.return.reasonNeeded'), [problemDetail(msg('error.return.reasonNeeded'), { field: 'returnDecisionReason' })])
     }
     const back = await unit(ctx.trx, ret.unit)
     const now = nowIso()
@@ -247,7 +248,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       data: { returnId: ret.id, unit: back.code, reason, returnReason: ret.reason, returnedBy: ret.returned_by },
     })
     await event(ctx, row, 'dispatched', { to: status, data: { unit: back.code, ...names('unit', back), by: 'return_rejected' }, public: true, actor: null })
-    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', bilingual('notification.return_rejected', { caseNo: row.case_no }))
+    // The unit reads why, whole, after the sentence (notificationText gives it back to the API).
+    const message = notificationMessage('return_rejected', row.case_no, reason)
+    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', message)
     return { ownerUnit: back.code, handlerGroup: unitGroup(back), needsDispatch: false, returnDecision: null, returnDecisionReason: null, targetUnit: null, outcome: null, signOutcome: null }
   })
 
@@ -456,7 +459,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   engine.registerHandler('case.addCoUnits', async (ctx) => {
     const row = await caseRow(ctx)
     const codes = [...new Set(tokens(Array.isArray(ctx.variables.addedCoUnits) ? (ctx.variables.addedCoUnits as unknown[]).join(',') : ctx.variables.addedCoUnits))].filter((c) => c !== row.owner_unit)
-    if (!codes.length) throw unprocessable('至少需要一个新的协办单位 / name at least one new co-organiser', [{ field: 'units', message: '至少一个 / at least one' }])
+    if (!codes.length) throw unprocessable(msg('error.coUnits.noneNew'), [problemDetail(msg('error.coUnits.noneNew'), { field: 'units' })])
     const added: UnitRow[] = []
     for (const c of codes) added.push(await chosenUnit(ctx.trx, row, c))
     const before = tokens(Array.isArray(ctx.variables.coUnits) ? (ctx.variables.coUnits as unknown[]).join(',') : ctx.variables.coUnits)

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
 import { conflict, forbidden, msg, problem, unprocessable } from '../lib/errors.js'
-import { eventMessage, isMessageKey } from '../messages/index.js'
+import { eventMessage } from '../messages/index.js'
+import { notificationSchema, notificationView } from './worklist-routes.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
@@ -469,7 +470,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, caseId: { type: ['string', 'null'] }, caseNo: { type: ['string', 'null'] }, kind: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, recipient: { type: 'string' }, createdAt: { type: 'string' }, readAt: { type: ['string', 'null'] } } },
+            items: notificationSchema,
           },
         },
       },
@@ -484,11 +485,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       if (unread === true) q.whereNull('n.read_at')
       if (unread === false) q.whereNotNull('n.read_at')
       const rows = await q.orderBy('n.created_at', 'desc').limit(limit ?? 50).select('n.*', 'c.case_no')
-      // The UI reads `notification.<kind>` with the case number (the table keeps no other parameter).
-      return rows.map((n: any) => {
-        const key = `notification.${n.kind}`
-        return { id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, key: isMessageKey(key) ? key : 'notification.unknown', params: { caseNo: n.case_no ?? '' }, recipient: n.recipient, createdAt: n.created_at, readAt: n.read_at ?? null }
-      })
+      return rows.map(notificationView)
     },
   )
 }

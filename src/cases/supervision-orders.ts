@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
-import { badRequest, conflict, forbidden, notFound } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, notFound, problem } from '../lib/errors.js'
+import { eventMessage, names, notificationMessage } from '../messages/index.js'
 import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 import { unitGroup, type UnitRow } from './routing.js'
@@ -82,13 +83,15 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
       const body = request.body as { message: string; replyDue: string }
       const replyDue = new Date(body.replyDue).toISOString()
       const now = nowIso()
-      if (replyDue <= now) throw badRequest('答复期限须晚于现在 / the reply deadline must be in the future', [{ field: 'replyDue', message: '须晚于现在 / must be in the future' }])
+      if (replyDue <= now) throw badRequest(msg('error.supervisionOrder.dueInPast'), [problem(msg('error.supervisionOrder.dueInPast'), { field: 'replyDue' })])
       const id = await app.db.transaction(async (trx) => {
-        const row = await cases.visible(actor, (request.params as { id: string }).id, trx)
-        if (!app.org.canSeeRegion(actor, row.region_path)) throw notFound(`案件 ${row.id} / case`)
-        if (row.status === 'closed') throw conflict('案件已办结 / the case is closed')
+        const caseId = (request.params as { id: string }).id
+        const row = await cases.visible(actor, caseId, trx)
+        // Said as cases.visible says it: the case is not there for this caller.
+        if (!app.org.canSeeRegion(actor, row.region_path)) throw notFound(msg('error.case.notFound', { caseNo: caseId }))
+        if (row.status === 'closed') throw conflict(msg('error.case.closed'))
         const unit: UnitRow | undefined = row.owner_unit ? await trx('org_units').where({ code: row.owner_unit }).first() : undefined
-        if (!unit) throw conflict('案件当前没有承办单位（等待派单）/ no unit handles the case now (awaiting dispatch)')
+        if (!unit) throw conflict(msg('error.supervisionOrder.noUnit'))
         const order = {
           id: randomUUID(),
           case_id: row.id,
@@ -107,16 +110,12 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
           recipient: unitGroup(unit),
           case_id: row.id,
           kind: 'supervision_order',
-          message: `督办单：案件 ${row.case_no}，请于 ${replyDue} 前答复。${body.message} / supervision order on case ${row.case_no}: reply by ${replyDue}`,
+          message: notificationMessage('supervision_order', row.case_no, body.message),
           created_at: now,
           read_at: null,
         })
-        await cases.event(trx, row.id, 'supervision_order', {
-          actor: actor.username,
-          to: unit.code,
-          message: `下发督办单至 ${unit.name}，答复期限 ${replyDue}：${body.message} / supervision order to ${unit.code}, reply by ${replyDue}`,
-          data: { orderId: order.id, unit: unit.code, message: body.message, replyDue },
-        })
+        const data = { orderId: order.id, unit: unit.code, ...names('unit', unit), message: body.message, replyDue }
+        await cases.event(trx, row.id, 'supervision_order', { actor: actor.username, to: unit.code, message: eventMessage('supervision_order', data), data })
         return order.id
       })
       return reply.status(201).send(view(await orders().where('s.id', id).first()))
@@ -144,26 +143,23 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
       await app.db.transaction(async (trx) => {
         const order = await trx('case_supervisions').where({ id, kind: 'manual' }).first()
         const mine = !!order && (order.unit === actor.unitCode || actor.roles.includes('admin'))
-        if (!order || (!mine && !(await cases.visible(actor, order.case_id, trx).catch(() => null)))) throw notFound(`督办单 ${id} / supervision order`)
-        if (!mine) throw forbidden('只有被督办单位可以答复 / only the unit the order is addressed to may reply')
+        if (!order || (!mine && !(await cases.visible(actor, order.case_id, trx).catch(() => null)))) throw notFound(msg('error.supervisionOrder.notFound', { id }))
+        if (!mine) throw forbidden(msg('error.supervisionOrder.notAddressee'))
         const now = nowIso()
         const n = await trx('case_supervisions').where({ id, replied_at: null }).update({ replied_at: now, replied_by: actor.username, reply })
-        if (!n) throw conflict('督办单已答复 / the order has been replied to')
+        if (!n) throw conflict(msg('error.supervisionOrder.replied'))
+        const { case_no: caseNo } = await trx('cases').where({ id: order.case_id }).first('case_no')
         await trx('notifications').insert({
           id: randomUUID(),
           recipient: order.issued_by,
           case_id: order.case_id,
           kind: 'supervision_reply',
-          message: `督办单已答复：${reply} / the supervision order was replied to`,
+          message: notificationMessage('supervision_reply', caseNo, reply),
           created_at: now,
           read_at: null,
         })
-        await cases.event(trx, order.case_id, 'supervision_reply', {
-          actor: actor.username,
-          from: order.unit,
-          message: `督办单答复：${reply} / reply to the supervision order`,
-          data: { orderId: id, unit: order.unit, reply, late: now > order.reply_due_at },
-        })
+        const data = { orderId: id, unit: order.unit, reply, late: now > order.reply_due_at }
+        await cases.event(trx, order.case_id, 'supervision_reply', { actor: actor.username, from: order.unit, message: eventMessage('supervision_reply', data), data })
       })
       return view(await orders().where('s.id', id).first())
     },

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
-import { notFound } from '../lib/errors.js'
+import { msg, notFound } from '../lib/errors.js'
+import { isMessageKey, notificationText } from '../messages/index.js'
 import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
 import type { Actor } from '../org/index.js'
 import type { CaseService } from './service.js'
@@ -35,11 +36,37 @@ export const notificationSchema = {
     caseNo: { type: ['string', 'null'] },
     kind: { type: 'string' },
     message: { type: 'string' },
+    key: { type: 'string' },
+    params: { type: 'object', additionalProperties: true },
+    text: { type: ['string', 'null'] },
     recipient: { type: 'string' },
     createdAt: { type: 'string' },
     readAt: { type: ['string', 'null'] },
   },
 } as const
+
+/**
+ * A notification row (joined with its case's `case_no`) as every route answers it: the UI reads
+ * `notification.<kind>` with the case number (the table keeps no other parameter), then `text`,
+ * what a person wrote with it (a reason, an order, a reply), whole.
+ */
+export function notificationView(n: any) {
+  const key = `notification.${n.kind}`
+  const caseNo: string | null = n.case_no ?? null
+  return {
+    id: n.id,
+    caseId: n.case_id,
+    caseNo,
+    kind: n.kind,
+    message: n.message,
+    key: isMessageKey(key) ? key : 'notification.unknown',
+    params: { caseNo: caseNo ?? '' },
+    text: notificationText(n.kind, caseNo ?? '', n.message),
+    recipient: n.recipient,
+    createdAt: n.created_at,
+    readAt: n.read_at ?? null,
+  }
+}
 
 /**
  * The dispatcher's and handler's working day (issue 12): the units a case can go to, and the
@@ -130,7 +157,7 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
         .map((x) => ({ taskId: x.id, caseId: x.caseId, caseNo: ((x as any).facts?.caseNo as string) ?? null, name: x.name, dueAt: x.dueAt!, overdue: x.dueAt! < now }))
       return {
         unread: Number(countRow?.n ?? 0) + deadlines.length,
-        notifications: rows.map((n: any) => ({ id: n.id, caseId: n.case_id, caseNo: n.case_no ?? null, kind: n.kind, message: n.message, recipient: n.recipient, createdAt: n.created_at, readAt: n.read_at })),
+        notifications: rows.map(notificationView),
         deadlines,
       }
     },
@@ -152,12 +179,12 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       const { id } = request.params as { id: string }
       const recipients = notificationRecipients(request.actor)
       return app.db.transaction(async (trx) => {
-        const n = await trx('notifications').where({ id }).whereIn('recipient', recipients).first()
+        const n = await trx('notifications as n').leftJoin('cases as c', 'c.id', 'n.case_id').where('n.id', id).whereIn('n.recipient', recipients).first('n.*', 'c.case_no')
         // Someone else's notification: nothing to learn about it.
-        if (!n) throw notFound(`通知 ${id} / notification`)
+        if (!n) throw notFound(msg('error.notification.notFound', { id }))
         const readAt = n.read_at ?? nowIso()
         if (!n.read_at) await trx('notifications').where({ id }).whereNull('read_at').update({ read_at: readAt })
-        return { id: n.id, caseId: n.case_id, caseNo: null, kind: n.kind, message: n.message, recipient: n.recipient, createdAt: n.created_at, readAt }
+        return notificationView({ ...n, read_at: readAt })
       })
     },
   )

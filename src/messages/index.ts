@@ -68,11 +68,15 @@ export const EVENT_TEXT: Record<string, { field: string; public: boolean }> = {
   return_rejected: { field: 'reason', public: false },
   return_accepted: { field: 'reason', public: false },
   exclusion_requested: { field: 'reason', public: false },
-  exclusion_approved: { field: 'reason', public: false },
-  exclusion_refused: { field: 'reason', public: false },
-  exclusion_reversed: { field: 'reason', public: false },
-  supervision_order: { field: 'note', public: false },
+  exclusion_approved: { field: 'note', public: false },
+  exclusion_refused: { field: 'note', public: false },
+  exclusion_reversed: { field: 'note', public: false },
+  // the order's text, kept under the name the order record and the API give it
+  supervision_order: { field: 'message', public: false },
   supervision_reply: { field: 'reply', public: false },
+  duplicate_linked: { field: 'note', public: false },
+  duplicate_added: { field: 'note', public: false },
+  cluster_root: { field: 'note', public: false },
 }
 
 /**
@@ -82,6 +86,22 @@ export const EVENT_TEXT: Record<string, { field: string; public: boolean }> = {
 export function eventMessage(type: EventType, data: Params = {}): string {
   const text = EVENT_TEXT[type] ? data[EVENT_TEXT[type].field] : null
   return bilingual(`event.${type}`, data) + (text ? `：${String(text)}` : '')
+}
+
+/**
+ * The stored `message` of a notification: `notification.<kind>` with the case number in both
+ * languages, then what a person wrote (a reason, an order, a reply) once, whole. The table keeps
+ * no other parameter; `notificationText` gives the person's text back to the API.
+ */
+export function notificationMessage(kind: string, caseNo: string, text?: string | null): string {
+  const key = `notification.${kind}`
+  return bilingual(isMessageKey(key) ? key : 'notification.unknown', { caseNo }) + (text ? `：${text}` : '')
+}
+
+/** The person's text of a notification written by `notificationMessage`, or null (none, or an older row). */
+export function notificationText(kind: string, caseNo: string, message: string | null | undefined): string | null {
+  const prefix = notificationMessage(kind, caseNo) + '：'
+  return message && message.startsWith(prefix) ? message.slice(prefix.length) : null
 }
 
 /**

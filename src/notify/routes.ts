@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { conflict, notFound } from '../lib/errors.js'
+import { conflict, msg, notFound } from '../lib/errors.js'
 import { nowIso } from '../lib/db.js'
 import { bearer } from '../lib/schemas.js'
 import { errorRef, idParams } from '../cases/schemas.js'
@@ -84,7 +84,7 @@ export default async function notifyRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params as { id: string }
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
-      if (!row) throw notFound(`告知 ${id} / notice`)
+      if (!row) throw notFound(msg('error.notice.notFound', { id }))
       const log = await app.db('citizen_notice_attempts').where({ notice_id: id }).orderBy([{ column: 'at' }, { column: 'id' }])
       return { ...noticeView(row), log: log.map((a: any) => ({ at: a.at, node: a.node, ok: a.ok === true || a.ok === 1, statusCode: a.status_code == null ? null : Number(a.status_code), error: a.error })) }
     },
@@ -99,9 +99,9 @@ export default async function notifyRoutes(app: FastifyInstance) {
     async (request) => {
       const { id } = request.params as { id: string }
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
-      if (!row) throw notFound(`告知 ${id} / notice`)
+      if (!row) throw notFound(msg('error.notice.notFound', { id }))
       const n = await app.db('citizen_notices').where({ id, status: 'failed' }).update({ status: 'pending', attempts: 0, next_attempt_at: nowIso(), last_error: null })
-      if (!n) throw conflict(`告知状态为 ${row.status}，只能重发失败的告知 / only a failed notice can be retried`)
+      if (!n) throw conflict(msg('error.notice.notFailed', { status: row.status }))
       return noticeView(await app.db('citizen_notices').where({ id }).first())
     },
   )

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Db } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { notFound, unprocessable } from '../lib/errors.js'
+import { msg, notFound, unprocessable } from '../lib/errors.js'
 
 /** A client the request came from: an issued key, or the demo key. */
 export interface Open311Client {
@@ -60,7 +60,7 @@ export class Open311Keys {
   async issue(by: string, input: { name: string; jurisdiction?: string | null; rateLimit?: number }) {
     if (input.jurisdiction) {
       const region = await this.db('regions').where({ code: input.jurisdiction }).first('level')
-      if (!region || !['city', 'county'].includes(region.level)) throw unprocessable(`管辖区 ${input.jurisdiction} 不是市或县 / the jurisdiction is not a city or county region`)
+      if (!region || !['city', 'county'].includes(region.level)) throw unprocessable(msg('error.open311.badJurisdiction', { jurisdiction: input.jurisdiction }))
     }
     // 32 random bytes, base64url: 43 characters, no character a form or URL must escape.
     const apiKey = randomBytes(32).toString('base64url')
@@ -82,7 +82,7 @@ export class Open311Keys {
 
   async revoke(by: string, id: string) {
     const row: KeyRow | undefined = await this.db('open311_keys').where({ id }).first()
-    if (!row) throw notFound(`API 密钥 ${id} / API key`)
+    if (!row) throw notFound(msg('error.open311.keyNotFound', { id }))
     if (!row.revoked_at) await this.db('open311_keys').where({ id }).update({ revoked_at: nowIso(), revoked_by: by })
     return keyView((await this.db('open311_keys').where({ id }).first()) as KeyRow)
   }

@@ -83,7 +83,7 @@ export const claimManyResponse = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: { type: 'string' }, status: { type: 'integer' }, task: taskSchema, error: { type: 'string' }, message: { type: 'string' } },
+        properties: { id: { type: 'string' }, status: { type: 'integer' }, task: taskSchema, error: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } },
       },
     },
   },

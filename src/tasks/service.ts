@@ -4,6 +4,7 @@ import { countUpTo, nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, HttpError, msg, notFound, RevisionConflict } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
+import type { Params } from '../messages/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
 import { formErrors, formFromFields, type Form, type FormRegistry } from './forms.js'
 
@@ -277,13 +278,13 @@ export class TaskService {
    * status and message the single claim would have answered.
    */
   async claimMany(actor: Actor, ids: string[]) {
-    const results: { id: string; status: number; task?: TaskView; error?: string; message?: string }[] = []
+    const results: { id: string; status: number; task?: TaskView; error?: string; message?: string; key?: string; params?: Params }[] = []
     for (const id of [...new Set(ids)]) {
       try {
         results.push({ id, status: 200, task: taskView(await this.claim(actor, id)) })
       } catch (err) {
         if (!(err instanceof HttpError) || err.statusCode >= 500) throw err
-        results.push({ id, status: err.statusCode, error: err.code, message: err.message })
+        results.push({ id, status: err.statusCode, error: err.code, message: err.message, ...(err.key && { key: err.key, params: err.params ?? {} }) })
       }
     }
     return { results }

@@ -68,7 +68,8 @@ t.test('reports of one problem form a cluster; a supervisor makes it one root-ca
     t.same(link?.data, { clusterId: cl.id, rootCaseId: root.body.id, rootCaseNo: root.body.caseNo }, `${f.caseNo} is linked to the root case`)
   }
   const rootHist = (await call(app, 'admin', 'GET', `/api/cases/${root.body.id}/history`)).body
-  t.same(rootHist.find((h: any) => h.type === 'cluster_root').data, { clusterId: cl.id, members: filed.map((f) => f.caseNo), note: '每月一题' })
+  // `count` is the number event.cluster_root's sentence names.
+  t.same(rootHist.find((h: any) => h.type === 'cluster_root').data, { clusterId: cl.id, members: filed.map((f) => f.caseNo), count: filed.length, note: '每月一题' })
   // The citizen of a report sees that the problem is handled at the root.
   const tr = await app.inject({ method: 'GET', url: `/api/public/track/${filed[0].caseNo}`, headers: { 'x-tracking-code': filed[0].trackingCode } })
   t.ok(tr.json().timeline.some((e: any) => e.type === 'root_case_linked'))

@@ -50,5 +50,6 @@ t.test('a unit added while the lead works receives a co-organiser task in the ru
   const inst = await app.db('process_instances').where({ id: now.instanceId }).first('status')
   t.equal(inst.status, 'completed', 'the instance finished: no token left behind')
   const hist = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body
-  t.same(hist.find((h: any) => h.type === 'co_units_added')?.data, { units: ['xianghe-urban'] })
+  // The sentence (event.co_units_added) names the units in both languages beside their codes.
+  t.same(hist.find((h: any) => h.type === 'co_units_added')?.data, { units: ['xianghe-urban'], coUnitNames: ['香河县城市管理综合行政执法局'], coUnitNamesEn: ['Xianghe County Urban Management Bureau'] })
 })

@@ -105,6 +105,7 @@ t.test('linking is refused outside scope, across counties, onto a duplicate, and
   const cross = await post('dispatcher', g, a)
   t.equal(cross.status, 422, 'not across counties')
   t.match(cross.body.message, /不属于同一县/)
+  t.match(cross.body, { key: 'error.duplicate.otherCounty', details: [{ field: 'mainCaseId', key: 'error.duplicate.otherCounty' }] }, 'a catalogue key, on the answer and on its field')
   t.equal((await call(app, 'guangyang-dispatcher', 'GET', `/api/cases/${a}/similar`)).status, 404, 'similar is scoped like the case')
 
   t.equal((await post('grid01', d, a)).status, 200, 'the grid worker links within the grid')

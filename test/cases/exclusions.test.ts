@@ -94,6 +94,7 @@ t.test('request → approve → rates with/without exclusions → reversal resto
   const noNote = await call(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${rb.body.id}/decision`, { approve: false })
   t.equal(noNote.status, 400, 'a refusal needs a note')
   t.equal(noNote.body.details[0].field, 'note')
+  t.match(noNote.body, { key: 'error.exclusion.refusalNote', message: '不同意剔单须说明理由 / a refusal needs a note' })
   const refused = await call(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${rb.body.id}/decision`, { approve: false, note: '未找到重复件' })
   t.match(refused.body, { status: 'refused', decisionNote: '未找到重复件' })
   t.equal((await getCase(app, b.id)).excludedAt, null)
@@ -123,6 +124,8 @@ t.test('request → approve → rates with/without exclusions → reversal resto
     ],
   )
   t.same(hist[0].data, { exclusionId: req.body.id, reasonCode: 'malicious', reason: body.reason, evidence: body.evidence, unit: 'xianghe-urban' })
+  // The sentence names the reason code's label (exclusionReason.malicious); the reason follows whole.
+  t.equal(hist[0].message, `申请剔单（恶意诉求） / Asked to exclude the case from assessment (malicious)：${body.reason}`)
   t.equal(hist[1].data.note, '核实为恶意重复投诉')
   t.equal(hist[2].data.note, '复核：来电人反映的问题属实')
   const track = await call(app, null, 'GET', `/api/public/track/${pa.caseNo}?code=${pa.trackingCode}`)

@@ -69,6 +69,7 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   t.match(note, { key: 'notification.return_rejected', params: { caseNo: c.caseNo } }, 'a sentence the UI translates, naming the case')
   // The reason is the dispatcher's own text: it is not put into the notice's sentence but read, whole, from the case's returns.
   const own = (await call(app, 'urban-officer', 'GET', `/api/cases/${c.id}/returns`)).body
+  t.equal(note.text, '路灯由城管局负责维护，请签收办理', 'and after it, whole, as the notice’s text')
   t.equal(own[0]?.decisionReason, '路灯由城管局负责维护，请签收办理', 'the unit reads the reason verbatim')
   t.equal((await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${review.id}`)).body.case?.pendingReturn ?? null, null, 'no return is pending any more')
 

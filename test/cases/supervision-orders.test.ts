@@ -39,6 +39,9 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
   const note = notes.find((n: any) => n.caseId === c.id)
   t.equal(note.recipient, 'unit:xianghe-urban')
   t.ok(note.message.includes(order.message), 'with the order’s text verbatim')
+  t.match(note, { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message }, 'as a key with the case number, the order whole beside it')
+  const rung = (await call(app, 'urban-officer', 'GET', '/api/notifications/bell')).body.notifications.find((n: any) => n.id === note.id)
+  t.match(rung, { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message }, 'the bell answers the same')
   t.equal((await call(app, 'water-officer', 'GET', '/api/notifications')).body.filter((n: any) => n.kind === 'supervision_order').length, 0, 'another unit is not')
 
   // Lists in scope: the unit sees the orders addressed to it, the county's supervisor those of its cases, another county none
@@ -58,6 +61,7 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
   t.equal((await call(app, 'urban-officer', 'POST', replyUrl, { reply: '再答一次' })).status, 409, 'one reply per order')
   const back = (await call(app, 'xianghe-supervisor', 'GET', '/api/notifications')).body.find((n: any) => n.kind === 'supervision_reply')
   t.ok(back?.message.includes(answer.reply), 'the issuer is told of the reply')
+  t.match(back, { key: 'notification.supervision_reply', params: { caseNo: c.caseNo }, text: answer.reply })
 
   // Overdue: the second order's deadline passes unanswered. (The clock is moved on in the
   // stored row rather than waited for: what is being tested is how the deadline is read.)

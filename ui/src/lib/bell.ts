@@ -11,14 +11,8 @@ import { navigate } from './router.js'
 
 interface Bell {
   unread: number
-  notifications: { id: string; caseId: string | null; caseNo: string | null; kind: string; message: string; createdAt: string }[]
+  notifications: { id: string; caseId: string | null; caseNo: string | null; kind: string; message: string; key?: string; params?: Record<string, unknown>; text?: string | null; createdAt: string }[]
   deadlines: { taskId: string; caseId: string | null; caseNo: string | null; name: string | null; dueAt: string; overdue: boolean }[]
-}
-
-const KIND: Record<string, [string, string]> = {
-  supervision: ['督办', 'Supervision'],
-  return: ['退单', 'Returned'],
-  followup: ['跟进', 'Follow-up'],
 }
 
 export function bell() {
@@ -63,8 +57,13 @@ export function bell() {
       ),
       ...d.notifications.map((n) => {
         const href = n.caseId ? `/cases/${n.caseId}` : '/tasks'
-        const k = KIND[n.kind] ?? [n.kind, n.kind]
-        return h('li', null, h('a', { href, 'data-testid': 'bell-item', onclick: (e: Event) => (e.preventDefault(), void open(href, n.id)) }, h('strong', null, t(k[0], k[1])), ' ', messageText(n)))
+        // The catalogue sentence (notification.<kind>) names what it is and the case; what a
+        // person wrote with it follows whole.
+        return h(
+          'li',
+          null,
+          h('a', { href, 'data-testid': 'bell-item', onclick: (e: Event) => (e.preventDefault(), void open(href, n.id)) }, h('strong', null, messageText(n)), n.text ? h('span', { class: 'verbatim small' }, ` ${n.text}`) : null),
+        )
       }),
     ]
     panel.replaceChildren(

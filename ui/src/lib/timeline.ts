@@ -1,5 +1,5 @@
 import { h } from './dom.js'
-import { fmtTime, isKey, keyParams, serverText, t, tk, tr, STATUS } from './i18n.js'
+import { fmtTime, isKey, keyParams, serverText, t, tk, tr, LEVEL, STATUS } from './i18n.js'
 import { EVENT_TEXT } from '../../../src/messages/index.js'
 
 /** Event names the UI knows; anything else shows the server's label or the raw type. */
@@ -121,11 +121,24 @@ export function eventSentence(e: TimelineItem): string | null {
 }
 
 /** A person's own words under an event, labelled, never cut or translated. */
-function verbatim(type: string, data: any) {
+export function verbatim(type: string, data: any) {
   const said = eventText(type, data)
   if (!said) return null
   const label = isKey(`text.${said.field}`) ? tk(`text.${said.field}` as 'text.result', {}) : said.field
   return h('div', { class: 'said', 'data-testid': `event-${said.field}` }, h('span', { class: 'muted' }, `${label}${t('：', ': ')}`), h('span', { class: 'verbatim' }, said.text))
+}
+
+/** A status or level by name; null for anything else (a unit code, a list of codes). */
+const stateLabel = (v: string) => (STATUS[v] ? tr(STATUS, v) : LEVEL[v] ? tr(LEVEL, v) : null)
+/**
+ * "From → to" when both ends are statuses or levels. Events whose ends are unit codes (returns,
+ * supervision orders, co-organisers) name the units in their sentence already: no raw codes here.
+ */
+function stateChange(e: TimelineItem): string {
+  if (!e.from && !e.to) return ''
+  const from = e.from ? stateLabel(e.from) : '—'
+  const to = e.to ? stateLabel(e.to) : '—'
+  return from && to ? `${from} → ${to}` : ''
 }
 
 /** Newest first, the latest entry highlighted: "like tracking a parcel". */
@@ -143,7 +156,7 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
       const isCaseEvent = e.source !== 'engine' && (e.data !== undefined || e.message !== undefined)
       const sentence = isCaseEvent ? eventSentence(e) : null
       const detail = isCaseEvent ? null : (e.note ?? e.comment)
-      const fromTo = e.from || e.to ? `${e.from ? tr(STATUS, e.from) : '—'} → ${e.to ? tr(STATUS, e.to) : '—'}` : ''
+      const fromTo = stateChange(e)
       const who = opts.showActor !== false ? (e.actor ?? e.who ?? e.unit) : (e.unit ?? null)
       return h(
         'li',

@@ -1,6 +1,7 @@
 import { get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, t } from '../lib/i18n.js'
+import { fmtTime, isKey, t, tk } from '../lib/i18n.js'
+import type { Names } from '../lib/names.js'
 import { navigate } from '../lib/router.js'
 import { badge, errorBox, field, loading, toast } from '../lib/ui.js'
 
@@ -11,13 +12,12 @@ import { badge, errorBox, field, loading, toast } from '../lib/ui.js'
  * follow the same rules so nobody is offered what will be refused.
  */
 
-const REASONS: [string, string, string][] = [
-  ['duplicate', '重复件', 'Duplicate'],
-  ['malicious', '恶意诉求', 'Malicious'],
-  ['harassment', '反复骚扰', 'Repeated harassment'],
-  ['outside_remit', '非政府职责范围', 'Outside any government remit'],
-  ['force_majeure', '不可抗力', 'Force majeure'],
-]
+/** The exclusion reason codes the server takes (src/cases/exclusions.ts), named by the catalogue. */
+const REASONS = ['duplicate', 'malicious', 'harassment', 'outside_remit', 'force_majeure']
+const reasonLabel = (code: string) => {
+  const key = `exclusionReason.${code}`
+  return isKey(key) ? tk(key) : code
+}
 const STATUS: Record<string, [string, string, string]> = {
   pending: ['待审核', 'pending', 'warn'],
   accepted: ['已同意', 'accepted', ''],
@@ -31,21 +31,25 @@ const STATUS: Record<string, [string, string, string]> = {
 }
 const status = (s: string) => badge(t(STATUS[s]?.[0] ?? s, STATUS[s]?.[1] ?? s), STATUS[s]?.[2] ?? '')
 
+/** A unit by name in the chosen language; its code only when no name is known. */
+const unitOf = (names: Names | undefined, code: string | null | undefined) => (code ? names?.owner(code) || code : '—')
+
 /** What the dispatcher reads on the dispatch task after a return: who returned it and why. */
-export function pendingReturnNotice(r: Record<string, any> | null | undefined) {
+export function pendingReturnNotice(r: Record<string, any> | null | undefined, names?: Names) {
   if (!r) return null
   return h(
     'div',
     { class: 'card warn', 'data-testid': 'pending-return' },
     h('b', null, t('退单待审核', 'Return awaiting review')),
-    h('p', null, `${r.unit} · ${r.returnedBy ?? ''} · ${fmtTime(r.returnedAt)}`),
-    h('p', null, t('退单理由：', 'Reason: '), r.reason ?? '—'),
+    h('p', null, `${unitOf(names, r.unit)} · ${r.returnedBy ?? ''} · ${fmtTime(r.returnedAt)}`),
+    // The reason as the unit wrote it: whole, in its own element.
+    h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'verbatim' }, r.reason ?? '—')),
     h('p', { class: 'muted small' }, t('同意：填写新的承办单位；驳回：选择“驳回”并说明理由，案件退回原单位。', 'Accept: name another unit. Reject: choose “reject” and give a reason; the case goes back to the unit.')),
   )
 }
 
 /** The card on the case page; loads its three lists itself. */
-export function disputesCard(c: Record<string, any>) {
+export function disputesCard(c: Record<string, any>, names?: Names) {
   const body = h('div', null, loading())
   void (async () => {
     try {
@@ -55,7 +59,7 @@ export function disputesCard(c: Record<string, any>) {
         get<any[]>(`/api/cases/${id}/exclusions`),
         get<any[]>(`/api/supervision-orders?caseId=${id}`),
       ])
-      clear(body, returnsBlock(returns), exclusionsBlock(c, exclusions), ordersBlock(c, orders))
+      clear(body, returnsBlock(returns, names), exclusionsBlock(c, exclusions), ordersBlock(c, orders, names))
     } catch (err) {
       clear(body, errorBox(err))
     }
@@ -75,13 +79,30 @@ async function act(msg: HTMLElement, fn: () => Promise<unknown>, done: string) {
   }
 }
 
-function returnsBlock(rows: any[]) {
+/** What a person wrote, labelled, whole (never cut or translated). */
+const said = (label: string, text: string | null | undefined) =>
+  text ? h('div', { class: 'said' }, h('span', { class: 'muted' }, `${label}${t('：', ': ')}`), h('span', { class: 'verbatim' }, text)) : null
+
+function returnsBlock(rows: any[], names?: Names) {
   return h(
     'div',
     null,
     h('h3', null, t('退单', 'Returns')),
     rows.length
-      ? h('ul', null, rows.map((r) => h('li', null, status(r.status), ` ${r.unit} · ${fmtTime(r.returnedAt)} · ${r.reason ?? ''}`, r.decisionReason ? h('span', { class: 'muted' }, ` — ${r.decidedBy}: ${r.decisionReason}`) : null)))
+      ? h(
+          'ul',
+          null,
+          rows.map((r) =>
+            h(
+              'li',
+              null,
+              status(r.status),
+              ` ${unitOf(names, r.unit)} · ${r.returnedBy ?? ''} · ${fmtTime(r.returnedAt)}`,
+              said(tk('text.reason'), r.reason),
+              r.decisionReason ? said(`${r.decidedBy ?? ''} ${t('审核意见', 'review')}`, r.decisionReason) : null,
+            ),
+          ),
+        )
       : h('p', { class: 'muted' }, t('无', 'none')),
   )
 }
@@ -99,7 +120,17 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
         : supervisor && x.status === 'approved'
           ? [note, h('button', { type: 'button', onclick: () => act(msg, () => post(`/api/exclusions/${x.id}/reversal`, { note: note.value }), t('已撤销', 'Reversed')) }, t('撤销剔除', 'Reverse'))]
           : []
-    return h('li', null, status(x.status), ` ${REASONS.find((r) => r[0] === x.reasonCode)?.[1] ?? x.reasonCode} · ${x.requestedBy} · ${x.reason}`, x.evidence?.length ? h('span', { class: 'muted' }, ` [${x.evidence.join('; ')}]`) : null, x.decisionNote ? h('span', { class: 'muted' }, ` — ${x.decisionNote}`) : null, ...actions)
+    return h(
+      'li',
+      null,
+      status(x.status),
+      ` ${reasonLabel(x.reasonCode)} · ${x.requestedBy} · ${fmtTime(x.requestedAt)}`,
+      said(tk('text.reason'), x.reason),
+      x.evidence?.length ? h('div', { class: 'said' }, h('span', { class: 'muted' }, t('证据：', 'Evidence: ')), h('ul', null, x.evidence.map((e: string) => h('li', { class: 'verbatim' }, e)))) : null,
+      said(`${x.decidedBy ?? ''} ${t('审核意见', 'decision')}`, x.decisionNote),
+      said(`${x.reversedBy ?? ''} ${t('撤销理由', 'reversal')}`, x.reversalNote),
+      ...actions,
+    )
   })
   const mayAsk = !c.excludedAt && !rows.some((x) => x.status === 'pending') && (me?.unitCode === c.ownerUnit || session.has('dispatcher'))
   let form: HTMLElement | null = null
@@ -114,7 +145,7 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
           void act(msg, () => post(`/api/cases/${encodeURIComponent(c.id)}/exclusions`, { reasonCode: String(fd.get('reasonCode')), reason: String(fd.get('reason') ?? ''), ...(evidence.length && { evidence }) }), t('已提交剔单申请', 'Exclusion requested'))
         },
       },
-      field(t('剔单类型', 'Reason'), h('select', { name: 'reasonCode' }, REASONS.map(([v, zh, en]) => h('option', { value: v }, t(zh, en))))),
+      field(t('剔单类型', 'Reason'), h('select', { name: 'reasonCode' }, REASONS.map((v) => h('option', { value: v }, reasonLabel(v))))),
       field(t('说明', 'Explanation'), h('textarea', { name: 'reason', required: true, maxlength: 2000 }), undefined, true),
       field(t('证据（每行一项）', 'Evidence (one per line)'), h('textarea', { name: 'evidence', maxlength: 8000 })),
       h('button', { type: 'submit' }, t('申请剔单', 'Ask to exclude')),
@@ -124,7 +155,7 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
   return h('div', null, h('h3', null, t('剔单', 'Exclusions')), items.length ? h('ul', null, items) : h('p', { class: 'muted' }, t('无', 'none')), form, msg)
 }
 
-function ordersBlock(c: Record<string, any>, rows: any[]) {
+function ordersBlock(c: Record<string, any>, rows: any[], names?: Names) {
   const me = session.user
   const msg = h('div')
   const items = rows.map((o) => {
@@ -134,8 +165,9 @@ function ordersBlock(c: Record<string, any>, rows: any[]) {
       'li',
       null,
       status(o.status),
-      ` ${o.issuedBy} → ${o.unitName ?? o.unit} · ${t('期限', 'due')} ${fmtTime(o.replyDueAt)} · ${o.message}`,
-      o.reply ? h('div', { class: 'muted' }, `${o.repliedBy}: ${o.reply}`) : null,
+      ` ${o.issuedBy} → ${names?.owner(o.unit) || o.unitName || o.unit} · ${t('期限', 'due')} ${fmtTime(o.replyDueAt)}`,
+      said(tk('text.message'), o.message),
+      said(`${o.repliedBy ?? ''} ${tk('text.reply')}`, o.reply),
       mine ? [reply, h('button', { type: 'button', onclick: () => act(msg, () => post(`/api/supervision-orders/${o.id}/reply`, { reply: reply.value }), t('已答复', 'Replied')) }, t('答复', 'Reply'))] : null,
     )
   })

@@ -41,7 +41,7 @@ export async function casePage(ctx: Ctx) {
         evaluationBlock(c),
       ),
     ),
-    disputesCard(c),
+    disputesCard(c, names),
     h('section', { class: 'card' }, h('h2', null, t('流程图', 'Diagram')), h('div', { class: 'legend', style: 'margin-bottom:8px' }, ['done', 'active', 'overdue'].map((s) => h('span', { class: `state-badge ${s}` }, t(STATE_LABEL[s][0], STATE_LABEL[s][1])))), canvas),
     h('section', { class: 'card' }, h('h2', null, t('全程记录', 'Timeline')), hist),
   )

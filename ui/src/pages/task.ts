@@ -4,6 +4,7 @@ import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
 import { renderForm, type CustomField } from '../lib/form.js'
 import { fmtDue, fmtTime, messageText, serverText, t } from '../lib/i18n.js'
+import { loadNames } from '../lib/names.js'
 import { unitPicker } from '../lib/unit-picker.js'
 import { contextCard, type TaskContext } from '../lib/task-context.js'
 import { navigate, type Ctx } from '../lib/router.js'
@@ -50,6 +51,8 @@ const ACTIONS: Record<string, { zh: string; en: string; days?: boolean; hint: [s
 
 export async function taskPage(ctx: Ctx) {
   const task = await get<TaskDetail>(`/api/tasks/${encodeURIComponent(ctx.params.id)}`)
+  // A pending return names the unit that gave the case back.
+  const names = task.case?.pendingReturn ? await loadNames({ units: true }) : undefined
   if (!ctx.alive()) return
   const me = session.user!.username
   const mine = task.assignee === me
@@ -91,7 +94,7 @@ export async function taskPage(ctx: Ctx) {
         { class: 'card', 'data-testid': 'case-summary' },
         h('h2', null, t('案件摘要', 'Case summary')),
         task.case ? caseFacts(task.case) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
-        pendingReturnNotice(task.case?.pendingReturn),
+        pendingReturnNotice(task.case?.pendingReturn, names),
         task.caseId ? h('p', null, h('a', { href: `/cases/${task.caseId}` }, t('查看案件全程与流程图 →', 'Full case history and diagram →'))) : null,
       ),
     ),

@@ -1,7 +1,7 @@
 import { get, post, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
-import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
+import { CHANNEL, fmtDue, fmtTime, messageText, named, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -90,10 +90,11 @@ export async function taskListPage(ctx: Ctx) {
     bulkBtn.textContent = selected.size ? t(`签收所选（${selected.size}）`, `Claim selected (${selected.size})`) : t('签收所选', 'Claim selected')
   }
   async function bulkClaim() {
-    const r = await post<{ results: { id: string; status: number; message?: string }[] }>('/api/tasks/claim', { ids: [...selected] })
+    const r = await post<{ results: { id: string; status: number; message?: string; key?: string; params?: Record<string, unknown> }[] }>('/api/tasks/claim', { ids: [...selected] })
     const ok = r.results.filter((x) => x.status === 200).length
     const failed = r.results.filter((x) => x.status !== 200)
-    toast(failed.length ? t(`已签收 ${ok} 件；${failed.length} 件未能签收：${serverText(failed[0].message)}`, `Claimed ${ok}; ${failed.length} not: ${serverText(failed[0].message)}`) : t(`已签收 ${ok} 件`, `Claimed ${ok}`), failed.length ? 'error' : 'ok')
+    const why = failed.length ? messageText(failed[0]) : ''
+    toast(failed.length ? t(`已签收 ${ok} 件；${failed.length} 件未能签收：${why}`, `Claimed ${ok}; ${failed.length} not: ${why}`) : t(`已签收 ${ok} 件`, `Claimed ${ok}`), failed.length ? 'error' : 'ok')
     navigate(link('me', sort), true)
   }
   ctx.view.append(
