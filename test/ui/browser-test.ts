@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify'
 import t, { type Test } from 'tap'
-import { build } from '../helper.js'
+import { build, onPostgres } from '../helper.js'
 import { browserUnavailable, buildUiOnce, openBrowser, type Session } from './browser.js'
 
 /**
@@ -19,6 +19,12 @@ export function browserTest(
 ) {
   const why = browserUnavailable()
   if (why) return t.skip(`browser tests skipped: ${why}`)
+  // The pages do not depend on the database, and the API they drive is tested on both; running
+  // every browser test twice would cost CI two minutes of its twenty. BROWSER_TESTS_ON_POSTGRES=1
+  // runs them on PostgreSQL as well.
+  if (onPostgres && !process.env.BROWSER_TESTS_ON_POSTGRES) {
+    return t.skip('browser tests run on SQLite (set BROWSER_TESTS_ON_POSTGRES=1 to run them on PostgreSQL too)')
+  }
   return t.test(title, async (t) => {
     await buildUiOnce()
     const app = await build(t, { config: { serveUi: true } })
