@@ -16,6 +16,7 @@ import * as assessment from './013_assessment.js'
 import * as bulletin from './014_bulletin.js'
 import * as outboxDuplicates from './016_outbox_duplicates.js'
 import * as open311 from './017_open311.js'
+import * as resources from './018_resources.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -40,6 +41,7 @@ const migrations: Record<string, Knex.Migration> = {
   '014_bulletin': bulletin,
   '016_outbox_duplicates': outboxDuplicates,
   '017_open311': open311,
+  '018_resources': resources,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

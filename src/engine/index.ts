@@ -6,6 +6,7 @@ import { computeGroups, type Actor } from '../org/index.js'
 import { DefinitionStore, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
+import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 import engineRoutes from './routes.js'
 import incidentRoutes from './incidents-routes.js'
@@ -15,13 +16,17 @@ export class EngineService {
   /** Variables only the platform's own steps write (see `protectVariables`). */
   private protectedNames = new Set<string>()
   private businessKeyCheck: ((key: string, tenant: string | null, actor: Actor) => Promise<boolean>) | null = null
+  /** Deployed forms and decisions, versioned like definitions (src/engine/resources.ts). */
+  readonly resources: ResourceStore
 
   constructor(
     private app: FastifyInstance,
     readonly definitions: DefinitionStore,
     readonly runtime: Runtime,
     readonly poller: TimerPoller,
-  ) {}
+  ) {
+    this.resources = new ResourceStore(app.db)
+  }
 
   registerHandler: Runtime['registerHandler'] = (name, fn) => this.runtime.registerHandler(name, fn)
   private checks: DeployCheck[] = []

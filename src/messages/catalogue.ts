@@ -10,8 +10,13 @@
  * server fills the English one with the Chinese name when a unit has none).
  * Parameters are values (codes, numbers, names), never a user's text: what a person wrote
  * (a result, a reason, a reply) travels beside the sentence and is shown verbatim.
+ *
+ * Capabilities with many messages of their own keep them in `areas/<name>.ts` (a `zh` object and
+ * an `en` typed by it), composed below, so that parallel work does not edit one object side by side.
  */
-export const zh = {
+import * as resources from './areas/resources.js'
+
+const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
   'error.unauthorized': '需要登录',
   'error.forbidden': '无权执行此操作',
@@ -310,7 +315,7 @@ export const zh = {
 
 export type MessageKey = keyof typeof zh
 
-export const en: { readonly [K in MessageKey]: string } = {
+const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.unauthorized': 'authentication required',
   'error.forbidden': 'not allowed',
   'error.internal': 'internal error',
@@ -590,6 +595,17 @@ export const en: { readonly [K in MessageKey]: string } = {
   'channel.visit': 'an official visit',
   'channel.letter': 'a letter',
   'channel.other': 'another channel',
+}
+
+// One spread per area, in both languages.
+export const zh = {
+  ...coreZh,
+  ...resources.zh,
+} as const
+
+export const en: { readonly [K in MessageKey]: string } = {
+  ...coreEn,
+  ...resources.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -1,0 +1,156 @@
+import { createHash, randomUUID } from 'node:crypto'
+import type { Db, Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { badRequest, msg, notFound } from '../lib/errors.js'
+
+/**
+ * Deployed resources beside the BPMN definitions: form-js forms and DMN decisions
+ * (`resource_definitions`, migration 018). The same versioning rules as DefinitionStore: a
+ * version is immutable per (kind, key, tenant); unchanged source is not a new version; a
+ * county's newest version of a key wins for that county, the city's ('' tenant) serves the
+ * rest. What a kind accepts is its validator's business (registered by the module that owns
+ * the kind), so the store knows nothing of forms or decisions themselves.
+ */
+export type ResourceKind = 'form' | 'decision'
+export const RESOURCE_KINDS: readonly ResourceKind[] = ['form', 'decision']
+
+export interface ResourceRow {
+  id: string
+  kind: ResourceKind
+  key: string
+  tenant: string
+  version: number
+  name: string | null
+  source: string
+  source_hash: string
+  deployed_at: string
+  deployed_by: string | null
+}
+export type ResourceHead = Omit<ResourceRow, 'source'>
+
+export interface ResourceView {
+  id: string
+  kind: ResourceKind
+  key: string
+  version: number
+  tenant: string | null
+  name: string | null
+  deployedAt: string
+  deployedBy: string | null
+}
+
+export function resourceView(row: ResourceHead): ResourceView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    key: row.key,
+    version: row.version,
+    tenant: row.tenant || null,
+    name: row.name,
+    deployedAt: row.deployed_at,
+    deployedBy: row.deployed_by,
+  }
+}
+
+/**
+ * Checks a resource's source before it is stored and says what it is called. Throws a 4xx
+ * (`badRequest` with details naming what is wrong) for anything it will not accept; returns the
+ * key the source declares (a form's `id`, a decision's `id`) and a display name.
+ */
+export type ResourceValidator = (source: string, ctx: { tenant: string }) => Promise<{ key: string; name?: string | null }> | { key: string; name?: string | null }
+
+const HEAD = ['id', 'kind', 'key', 'tenant', 'version', 'name', 'source_hash', 'deployed_at', 'deployed_by'] as const
+const KEY = /^[A-Za-z_][A-Za-z0-9._-]{0,254}$/
+export const sourceHash = (source: string) => createHash('sha256').update(source).digest('hex')
+
+export class ResourceStore {
+  private validators = new Map<ResourceKind, ResourceValidator>()
+
+  constructor(private db: Db) {}
+
+  /** The module owning a kind says what it accepts; deploying a kind nobody registered is a 400. */
+  register(kind: ResourceKind, validator: ResourceValidator) {
+    this.validators.set(kind, validator)
+  }
+
+  has(kind: ResourceKind) {
+    return this.validators.has(kind)
+  }
+
+  /** Validates and stores `source` as the next version of its key for `tenant`, in `trx` when given. */
+  async deploy(
+    kind: ResourceKind,
+    source: string,
+    opts: { tenant?: string | null; actor?: string | null; trx?: Trx } = {},
+  ): Promise<{ resource: ResourceRow; created: boolean }> {
+    const validate = this.validators.get(kind)
+    if (!validate) throw badRequest(msg('error.resource.noValidator', { kind }))
+    const tenant = opts.tenant ?? ''
+    const { key, name } = await validate(source, { tenant })
+    if (!KEY.test(key)) throw badRequest(msg('error.resource.badKey', { key: key.slice(0, 300) }))
+    const hash = sourceHash(source)
+    const write = async (trx: Trx) => {
+      const latest: ResourceRow | undefined = await trx('resource_definitions').where({ kind, key, tenant }).orderBy('version', 'desc').first()
+      if (latest && latest.source_hash === hash) return { resource: latest, created: false }
+      const row: ResourceRow = {
+        id: randomUUID(),
+        kind,
+        key,
+        tenant,
+        version: (latest?.version ?? 0) + 1,
+        name: name ?? null,
+        source,
+        source_hash: hash,
+        deployed_at: nowIso(),
+        deployed_by: opts.actor ?? null,
+      }
+      await trx('resource_definitions').insert(row)
+      return { resource: row, created: true }
+    }
+    if (opts.trx) return write(opts.trx)
+    // Two deploys at once race for the next version number; the unique key decides, then retry.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction(write)
+      } catch (err) {
+        if (attempt < 3 && /unique|duplicate/i.test((err as Error).message)) continue
+        throw err
+      }
+    }
+  }
+
+  /** Version heads (no source), newest first per key; filtered by kind, key and exact tenant. */
+  async list(filter: { kind?: ResourceKind; key?: string; tenant?: string | null } = {}, trx: Db | Trx = this.db): Promise<ResourceHead[]> {
+    const q = trx('resource_definitions')
+      .select(...HEAD)
+      .orderBy([{ column: 'kind' }, { column: 'key' }, { column: 'tenant' }, { column: 'version', order: 'desc' }])
+    if (filter.kind) q.where({ kind: filter.kind })
+    if (filter.key) q.where({ key: filter.key })
+    if (filter.tenant !== undefined) q.where({ tenant: filter.tenant ?? '' })
+    return q
+  }
+
+  async get(id: string, trx: Db | Trx = this.db): Promise<ResourceRow> {
+    const row = await trx('resource_definitions').where({ id }).first()
+    if (!row) throw notFound(msg('error.resource.versionNotFound', { id }))
+    return row
+  }
+
+  /** The newest version of `key` for exactly `tenant` ('' or null: the city's), with its source. */
+  async latest(kind: ResourceKind, key: string, tenant: string | null, trx: Db | Trx = this.db): Promise<ResourceRow | undefined> {
+    return trx('resource_definitions').where({ kind, key, tenant: tenant ?? '' }).orderBy('version', 'desc').first()
+  }
+
+  /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */
+  async resolve(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceRow> {
+    for (const t of tenant ? [tenant, ''] : ['']) {
+      const row = await this.latest(kind, key, t, trx)
+      if (row) return row
+    }
+    throw notFound(msg('error.resource.notFound', { kind, key }))
+  }
+
+  async hasKey(kind: ResourceKind, key: string, trx: Db | Trx = this.db): Promise<boolean> {
+    return !!(await trx('resource_definitions').where({ kind, key }).first('id'))
+  }
+}
