@@ -10,6 +10,7 @@ import { execFileSync } from 'node:child_process'
 import type { BrowserContext, Page } from 'playwright-core'
 import type { FastifyInstance } from 'fastify'
 import { projectRoot } from '../../src/lib/paths.js'
+import { templateKey } from '../template.js'
 
 /** The browser: `CHROME_PATH` (or `CHROMIUM_PATH`) for a contributor without Debian's package. */
 export const CHROMIUM = process.env.CHROME_PATH || process.env.CHROMIUM_PATH || '/usr/bin/chromium'
@@ -38,12 +39,31 @@ export function browserUnavailable(): string | null {
 }
 
 let built: string | null = null
-/** Builds the UI once per test process into a private directory (parallel test files never share one). */
+/**
+ * The built UI for the browser tests, built once per content and shared by every test file and
+ * process: a production build costs several seconds of CPU, and each browser test file used to
+ * pay it. Keyed like the database template (test/template.ts) by a hash of what the bundle is
+ * made of; built into a private folder and renamed into place, so parallel files never see half
+ * a build (the loser of a race discards its own copy).
+ */
 export async function buildUiOnce(): Promise<string> {
   if (built) return built
-  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-ui-'))
-  const { buildUi } = await import(path.join(projectRoot(), 'ui', 'build.mjs'))
-  await buildUi({ outdir, dev: false })
+  const root = projectRoot()
+  const key = templateKey(
+    { demo: false, processesDir: path.join(root, 'ui', 'public') },
+    { codeDirs: [path.join(root, 'ui', 'src'), path.join(root, 'src', 'messages')], files: [path.join(root, 'ui', 'build.mjs'), path.join(root, 'package-lock.json')], day: 'ui' },
+  )
+  const outdir = path.join(os.tmpdir(), `shuoshi-ui-${key}`)
+  if (!fs.existsSync(path.join(outdir, 'index.html'))) {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-ui-build-'))
+    const { buildUi } = await import(path.join(root, 'ui', 'build.mjs'))
+    await buildUi({ outdir: tmp, dev: false })
+    try {
+      fs.renameSync(tmp, outdir)
+    } catch {
+      fs.rmSync(tmp, { recursive: true, force: true })
+    }
+  }
   process.env.UI_DIR = outdir
   built = outdir
   return outdir
