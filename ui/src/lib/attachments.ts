@@ -1,6 +1,6 @@
 import { ApiError, session } from './api.js'
 import { clear, h } from './dom.js'
-import { fmtTime, t } from './i18n.js'
+import { fmtTime, serverText, t } from './i18n.js'
 import { errorBox, toast } from './ui.js'
 
 /**
@@ -132,7 +132,7 @@ export function photoPicker(opts: { testid?: string; max?: number } = {}) {
   const el = h(
     'div',
     { class: 'photo-picker' },
-    h('div', { class: 'actions-bar' }, h('label', { class: 'button' }, camera, '📷 ', t('拍照', 'Take a photo')), h('label', { class: 'button' }, album, '🖼 ', t('从相册选择', 'Choose from album'))),
+    h('div', { class: 'actions-bar' }, h('label', { class: 'button' }, camera, t('拍照', 'Take a photo')), h('label', { class: 'button' }, album, t('从相册选择', 'Choose from album'))),
     note,
     previews,
   )
@@ -150,9 +150,9 @@ export function gallery(items: Attachment[], opts: { fileUrl: (id: string) => st
     'div',
     { class: 'gallery', 'data-testid': opts.testid },
     items.map((a, i) => {
-      const caption = h('figcaption', null, h('span', { class: 'badge' }, kindName(a.kind)), ' ', opts.staff ? (a.taskName ?? '') : '', opts.staff && a.uploadedBy ? ` ${a.uploadedBy.displayName}` : '', h('span', { class: 'muted small' }, ` ${fmtTime(a.createdAt)}`))
+      const caption = h('figcaption', null, h('span', { class: 'badge' }, kindName(a.kind)), ' ', opts.staff && a.taskName ? serverText(a.taskName) : '', opts.staff && a.uploadedBy ? ` ${a.uploadedBy.displayName}` : '', h('span', { class: 'muted small' }, ` ${fmtTime(a.createdAt)}`))
       const label = a.fileName ?? t(`照片 ${i + 1}`, `Photo ${i + 1}`)
-      const body: HTMLElement = a.image ? h('img', { alt: label, loading: 'lazy', 'data-testid': 'gallery-image' }) : h('button', { type: 'button', class: 'doc' }, '📄 ', label)
+      const body: HTMLElement = a.image ? h('img', { alt: label, loading: 'lazy', 'data-testid': 'gallery-image' }) : h('button', { type: 'button', class: 'doc' }, t('下载', 'Download'), ' ', label)
       if (a.image) {
         // Each picture is fetched with the credentials and shown from a blob: URL.
         blobUrl(opts.fileUrl(a.id), headers)
@@ -227,7 +227,18 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
       clear(box, errorBox(err))
     }
   }
-  const file = h('input', { type: 'file', multiple: true, accept: 'image/*,application/pdf,.docx,.xlsx', 'data-testid': 'attach-input', 'aria-label': t('选择文件', 'Choose files') })
+  // The native control says "Choose Files / No file chosen" in the browser's language: hidden
+  // behind a label of ours, with the choice said in the page's language.
+  const chosen = h('span', { class: 'small muted', 'aria-live': 'polite' }, t('未选择文件', 'No file chosen'))
+  const file = h('input', {
+    type: 'file',
+    multiple: true,
+    accept: 'image/*,application/pdf,.docx,.xlsx',
+    class: 'visually-hidden',
+    'data-testid': 'attach-input',
+    onchange: () => (chosen.textContent = file.files?.length ? t(`已选 ${file.files.length} 个文件`, `${file.files.length} file(s) chosen`) : t('未选择文件', 'No file chosen')),
+  })
+  const picker = h('div', { class: 'actions-bar' }, h('label', { class: 'button' }, file, t('选择照片或文件', 'Choose photos or files')), chosen)
   const kind = h(
     'select',
     { name: 'kind', 'data-testid': 'attach-kind', 'aria-label': t('附件类别', 'Kind of file') },
@@ -249,6 +260,7 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
           const fields: Record<string, string> = opts.taskId ? { taskId: opts.taskId, kind: kind.value, published: String(publish.checked) } : {}
           await uploadFiles(base, files, fields)
           file.value = ''
+          chosen.textContent = t('未选择文件', 'No file chosen')
           toast(t('已上传', 'Uploaded'))
           await load()
         } catch (err) {
@@ -272,7 +284,7 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
           'div',
           { class: 'upload-row' },
           h('p', { class: 'small muted' }, t('照片（JPEG/PNG/WebP）或文件（PDF/Word/Excel），每个不超过 10 MB；照片会去除拍摄位置等信息。', 'Photos (JPEG/PNG/WebP) or documents (PDF/Word/Excel), up to 10 MB each; photos lose their location and camera data.')),
-          file,
+          picker,
           opts.taskId ? h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('类别', 'Kind')), kind) : null,
           opts.taskId ? h('label', { class: 'check' }, publish, t('照片向群众公开', 'Show the photos to the citizen')) : null,
           send,
