@@ -18,6 +18,7 @@ import metricsModule from './metrics/index.js'
 import bulletinModule from './bulletin/index.js'
 import open311Module from './open311/index.js'
 import notifyModule from './notify/index.js'
+import filesModule from './files/index.js'
 import type { SchemaCompilers } from './lib/schema-compilers.js'
 
 export interface BuildOptions {
@@ -67,6 +68,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(engineModule, { background: opts.background ?? true })
   await app.register(tasksModule)
   await app.register(casesModule)
+  await app.register(filesModule)
   if (opts.config.serveUi) await app.register(staticUi)
   await app.register(metricsModule)
   await app.register(bulletinModule)

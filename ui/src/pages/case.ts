@@ -7,6 +7,7 @@ import { timeline, type TimelineItem } from '../lib/timeline.js'
 import { loadNames } from '../lib/names.js'
 import { badge, errorBox, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 import { disputesCard } from './case-disputes.js'
+import { caseFilesCard } from '../lib/attachments.js'
 
 const SATISFACTION: Record<string, [string, string]> = {
   satisfied: ['满意', 'Satisfied'],
@@ -42,6 +43,7 @@ export async function casePage(ctx: Ctx) {
       ),
     ),
     disputesCard(c, names),
+    caseFilesCard(c.id, { canUpload: c.status !== 'closed' && session.has('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler') }),
     h('section', { class: 'card' }, h('h2', null, t('流程图', 'Diagram')), h('div', { class: 'legend', style: 'margin-bottom:8px' }, ['done', 'active', 'overdue'].map((s) => h('span', { class: `state-badge ${s}` }, t(STATE_LABEL[s][0], STATE_LABEL[s][1])))), canvas),
     h('section', { class: 'card' }, h('h2', null, t('全程记录', 'Timeline')), hist),
   )

@@ -3,7 +3,8 @@ import { categoryPicker, regionCascade } from '../lib/cascade.js'
 import { clear, h } from '../lib/dom.js'
 import { CHANNEL, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
-import { errorBox, field, pageHead, toast } from '../lib/ui.js'
+import { errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
+import { photoPicker, uploadFiles } from '../lib/attachments.js'
 
 const CHANNELS: [string, string, string][] = [
   ['hotline', '热线电话', 'Hotline'],
@@ -86,6 +87,7 @@ export async function intakePage(ctx: Ctx) {
   const phone = h('input', { type: 'tel', maxlength: 30, pattern: '[0-9+\\-() ]*' })
   const title = h('input', { maxlength: 200 })
   const description = h('textarea', { required: true, maxlength: 5000 })
+  const photos = photoPicker({ testid: 'intake-photos' })
   const address = h('input', { maxlength: 300 })
   const msg = h('div')
   const submit = h('button', { type: 'submit', class: 'primary block' }, t('登记并派遣', 'Register'))
@@ -118,6 +120,16 @@ export async function intakePage(ctx: Ctx) {
           if (attempt?.body !== json) attempt = { body: json, key: idempotencyKey() }
           const c = await post<{ id: string; caseNo: string; similar?: Similar[] }>('/api/cases', body, { 'idempotency-key': attempt.key })
           toast(t(`已登记 ${c.caseNo}`, `Registered ${c.caseNo}`))
+          const files = photos.files()
+          if (files.length) {
+            try {
+              await uploadFiles(`/api/cases/${encodeURIComponent(c.id)}/attachments`, files)
+              photos.clear()
+            } catch (err) {
+              // the case stands; the files can be added again on its page
+              toast(errorText(err), 'error')
+            }
+          }
           // 重复件: the server suggests open or recent cases this one may repeat; the registrar
           // may link it to one of them (the server checks scope and county again).
           if (c.similar?.length) clear(msg, similarPanel(c, c.similar))
@@ -135,6 +147,7 @@ export async function intakePage(ctx: Ctx) {
     field(t('详细地址', 'Address'), address),
     field(t('标题', 'Title'), title),
     field(t('问题描述', 'Description'), description, undefined, true),
+    field(t('照片（可选）', 'Photos (optional)'), photos.el),
     h('fieldset', { class: 'group' }, h('legend', null, t('诉求人', 'Petitioner')), h('div', { class: 'row2' }, field(t('类型', 'Type'), ptype), h('label', { class: 'check' }, anon, t('匿名', 'Anonymous'))), h('div', { class: 'row2' }, field(t('姓名/名称', 'Name'), name), field(t('电话', 'Phone'), phone))),
     msg,
     submit,

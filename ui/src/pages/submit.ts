@@ -5,6 +5,7 @@ import { t } from '../lib/i18n.js'
 import type { Ctx } from '../lib/router.js'
 import { errorBox, field, toast } from '../lib/ui.js'
 import { rememberTrackingCode } from './track.js'
+import { photoPicker, uploadFiles } from '../lib/attachments.js'
 
 /** Citizens (no login): say what the matter is, where, and how to reach them (or stay anonymous). */
 export async function submitPage(ctx: Ctx) {
@@ -18,6 +19,7 @@ export async function submitPage(ctx: Ctx) {
   const contact = h('div', { class: 'row2' }, field(t('姓名', 'Name'), name), field(t('手机号', 'Phone'), phone))
   anon.onchange = () => (contact.hidden = anon.checked)
   const description = h('textarea', { name: 'description', required: true, minlength: 5, maxlength: 4000, 'data-testid': 'description', placeholder: t('请说明发生了什么、持续多久、希望怎样解决', 'What happened, for how long, and what you would like done') })
+  const photos = photoPicker({ testid: 'photos' })
   const submit = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'submit' }, t('提交', 'Submit'))
   // One Idempotency-Key per distinct body: a retry after a lost answer (the phone went into a
   // tunnel) gets the first case back instead of filing it twice; an edited form is a new request.
@@ -51,7 +53,18 @@ export async function submitPage(ctx: Ctx) {
           const json = JSON.stringify(body)
           if (attempt?.body !== json) attempt = { body: json, key: idempotencyKey() }
           const res = await post<{ caseNo: string; trackingCode: string }>('/api/public/petitions', body, { 'idempotency-key': attempt.key })
-          clear(ctx.view, receipt(res.caseNo, res.trackingCode))
+          // The petition stands once filed; the photos follow with its tracking code. A refused
+          // photo is said on the receipt, where the citizen can add it again from tracking.
+          let photoError: unknown = null
+          const files = photos.files()
+          if (files.length) {
+            try {
+              await uploadFiles(`/api/public/track/${encodeURIComponent(res.caseNo)}/attachments`, files, {}, { 'x-tracking-code': res.trackingCode })
+            } catch (err) {
+              photoError = err
+            }
+          }
+          clear(ctx.view, receipt(res.caseNo, res.trackingCode, files.length, photoError))
           window.scrollTo(0, 0)
         } catch (err) {
           msg.append(errorBox(err))
@@ -65,6 +78,7 @@ export async function submitPage(ctx: Ctx) {
     field(t('详细地址', 'Address'), h('input', { name: 'address', maxlength: 200, placeholder: t('如：某小区 3 号楼东侧', 'e.g. east of building 3') })),
     field(t('标题', 'Title'), h('input', { name: 'title', maxlength: 100, placeholder: t('一句话概括（可不填）', 'One line (optional)') })),
     field(t('问题描述', 'Description'), description, undefined, true),
+    field(t('照片（可选，最多 6 张）', 'Photos (optional, up to 6)'), photos.el),
     h('label', { class: 'check' }, anon, t('匿名反映（不留姓名和电话）', 'Stay anonymous (no name or phone)')),
     contact,
     msg,
@@ -101,7 +115,7 @@ function copyButton(text: string, label: string) {
   )
 }
 
-export function receipt(caseNo: string, code: string) {
+export function receipt(caseNo: string, code: string, photoCount = 0, photoError: unknown = null) {
   // The code never goes into a URL (history, logs, a shared link): the tracking page finds it
   // in this tab's storage, or asks for it.
   rememberTrackingCode(caseNo, code)
@@ -111,6 +125,7 @@ export function receipt(caseNo: string, code: string) {
     'section',
     { class: 'card receipt', 'data-testid': 'receipt' },
     h('h1', null, t('提交成功', 'Submitted')),
+    photoError ? errorBox(photoError) : photoCount ? h('p', { class: 'alert', 'data-testid': 'photos-sent' }, t(`已上传 ${photoCount} 张照片`, `${photoCount} photo(s) uploaded`)) : null,
     h('p', null, t('请保存以下信息（截图或抄下来），用来查询进度和评价：', 'Keep this (screenshot or write it down) to track and rate your case:')),
     h('div', { class: 'label' }, t('案件编号', 'Case number')),
     h('div', { class: 'big', 'data-testid': 'case-no' }, caseNo),

@@ -9,6 +9,7 @@ import { unitPicker } from '../lib/unit-picker.js'
 import { contextCard, type TaskContext } from '../lib/task-context.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
+import { caseFilesCard } from '../lib/attachments.js'
 
 interface TaskDetail {
   id: string
@@ -149,6 +150,10 @@ export async function taskPage(ctx: Ctx) {
     task.assignee && !mine ? h('p', { class: 'alert error' }, t(`此任务已由 ${task.assignee} 签收。`, `Claimed by ${task.assignee}.`)) : '',
     formEl,
   )
+
+  // A step that reports a result takes its before/after photos and documents here.
+  const reportsResult = (task.form?.schema?.components ?? []).some((c: any) => c.key === 'result')
+  if (caseId && reportsResult && (mine || !task.assignee)) ctx.view.append(caseFilesCard(caseId, { canUpload: true, taskId: task.id, title: ['办理照片与附件', 'Handling photos and files'] }))
 
   const others = task.actions.filter((a) => a !== 'complete')
   if (others.length) {

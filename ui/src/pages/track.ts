@@ -4,6 +4,7 @@ import { fmtTime, named, serverText, t, tr, STATUS } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
 import { errorBox, field, loading, toast } from '../lib/ui.js'
+import { gallery, photoPicker, uploadFiles, type Attachment } from '../lib/attachments.js'
 
 interface Tracked {
   caseNo: string
@@ -119,6 +120,7 @@ export async function trackPage(ctx: Ctx) {
           c.result ? [h('dt', null, t('办理结果', 'Result')), h('dd', { class: 'verbatim', 'data-testid': 'track-result-text' }, c.result)] : null,
         ),
       ),
+      photosCard(c.caseNo, code, c.status !== 'closed'),
       h('section', { class: 'card' }, h('h2', null, t('办理进度', 'Progress')), events.length ? timeline(events, { showActor: false }) : h('p', { class: 'muted' }, t('暂无记录', 'Nothing yet'))),
       c.evaluation
         ? h(
@@ -137,6 +139,47 @@ export async function trackPage(ctx: Ctx) {
     if (err instanceof ApiError && err.status === 404) forgetTrackingCode(caseNo)
     clear(out, errorBox(err), form)
   }
+}
+
+/** The citizen's own photos and those the handler published; more may be added until the case is closed. */
+function photosCard(caseNo: string, code: string, open: boolean) {
+  const base = `/api/public/track/${encodeURIComponent(caseNo)}/attachments`
+  const headers = { 'x-tracking-code': code }
+  const box = h('div', null, loading())
+  const msg = h('div')
+  const load = async () => {
+    try {
+      const { items } = await get<{ items: Attachment[] }>(base, headers)
+      clear(box, gallery(items, { fileUrl: (id) => `${base}/${encodeURIComponent(id)}`, headers, testid: 'track-photos' }))
+    } catch (err) {
+      clear(box, errorBox(err))
+    }
+  }
+  void load()
+  const picker = photoPicker({ testid: 'more-photos' })
+  const send = h(
+    'button',
+    {
+      type: 'button',
+      onclick: async () => {
+        clear(msg)
+        if (!picker.files().length) return
+        send.disabled = true
+        try {
+          await uploadFiles(base, picker.files(), {}, headers)
+          picker.clear()
+          toast(t('已上传', 'Uploaded'))
+          await load()
+        } catch (err) {
+          msg.append(errorBox(err))
+        } finally {
+          send.disabled = false
+        }
+      },
+    },
+    t('上传照片', 'Upload photos'),
+  )
+  return h('section', { class: 'card' }, h('h2', null, t('照片', 'Photos')), box, open ? h('details', null, h('summary', null, t('补充照片', 'Add photos')), picker.el, send, msg) : null)
 }
 
 function evaluationForm(caseNo: string, code: string) {
