@@ -6,7 +6,7 @@
  * approves. Screenshots of the task list at desktop and phone size, in both languages.
  */
 import type { Page } from 'playwright-core'
-import { uiLogin } from './browser.js'
+import { chooseOption, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
 import { call, openTask, petition } from '../api.js'
 
@@ -62,7 +62,7 @@ browserTest('a dispatcher finds and dispatches a case with the picker; the handl
   t.match(await page.textContent('[data-testid=bell-deadline]'), mine.caseNo)
   await s.shot('62-bell')
   await Promise.all([page.waitForURL(/\/tasks\/[^/?]+$/), page.click('[data-testid=bell-deadline]')])
-  await page.selectOption('select[name=signOutcome]', 'accept')
+  await chooseOption(page, 'signOutcome', '签收')
   await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
   const caseId = (await app.db('cases').where({ case_no: mine.caseNo }).first()).id
   const handle = await openTask(app, caseId, 'ut_handle')
@@ -86,7 +86,7 @@ browserTest('a dispatcher finds and dispatches a case with the picker; the handl
   t.match(await page.textContent('[data-testid=extension-days]'), /5 天/)
   t.equal(await page.textContent('[data-testid=extension-reason]'), '需要更换整条线路，等待供电公司配合', 'the reason, verbatim')
   await s.shot('64-approval-context')
-  await page.selectOption('select[name=extensionDecision]', 'approve')
+  await chooseOption(page, 'extensionDecision', '同意延期')
   await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
   const events = (await call(app, 'admin', 'GET', `/api/cases/${caseId}/history`)).body
   t.ok(JSON.stringify(events).includes('extension_approved'), 'approved')

@@ -88,7 +88,20 @@ export function createTaskForm(container: HTMLElement, schema: FormSchema, data:
     const validator = form.get('validator')
     const original = validator.validateFieldInstance.bind(validator)
     validator.validateFieldInstance = (instance: unknown, value: unknown) => (original(instance, value) as string[]).map(translateError)
-    // form-js has no label for its required mark; screen readers read the field's own required state.
+    // form-js names fields by generated ids only: each field's box gets `data-field=<key>` and
+    // its control `name=<key>`, what pages, tests and people's password managers go by. Run
+    // again after every change, since a condition can bring a field (a new node) into view.
+    const annotate = () => {
+      for (const f of form.get('formFieldRegistry').getAll() as { id: string; key?: string }[]) {
+        if (!f.key) continue
+        const control = container.querySelector(`#${CSS.escape(`fjs-form-${form._id}-${f.id}`)}`) as HTMLElement | null
+        if (!control) continue
+        if ('name' in control && !(control as HTMLInputElement).name) (control as HTMLInputElement).name = f.key
+        control.closest('.fjs-form-field')?.setAttribute('data-field', f.key)
+      }
+    }
+    annotate()
+    form.on('changed', () => requestAnimationFrame(annotate))
     const idOf = (key: string): string | undefined => form.get('formFieldRegistry').getAll().find((f: any) => f.key === key)?.id
     return {
       submit() {
