@@ -92,10 +92,10 @@ export const FORM_LIMITS = {
 const FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
 const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
 /** `shuoshi-<name>` ↔ `camunda:formKey="shuoshi:<name>"`. */
-export const FORM_ID = /^shuoshi-([A-Za-z_][A-Za-z0-9_]{0,63})$/
+export const FORM_ID = /^shuoshi-([A-Za-z_][A-Za-z0-9_-]{0,63})$/
 export const formIdFor = (name: string) => `shuoshi-${name}`
 export function formNameOf(formKey: string | null | undefined): string | null {
-  const m = /^shuoshi:([A-Za-z_][A-Za-z0-9_]{0,63})$/.exec(formKey ?? '')
+  const m = /^shuoshi:([A-Za-z_][A-Za-z0-9_-]{0,63})$/.exec(formKey ?? '')
   return m ? m[1] : null
 }
 
