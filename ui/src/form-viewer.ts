@@ -83,6 +83,7 @@ function translateError(message: string): string {
 }
 
 export function createTaskForm(container: HTMLElement, schema: FormSchema, data: Record<string, unknown> = {}): Promise<TaskFormHandle> {
+  container.style.setProperty('--select-placeholder', JSON.stringify(t('请选择', 'Select…')))
   const form: any = new (Form as any)({ container })
   return form.importSchema(localise(schema), data).then(() => {
     const validator = form.get('validator')
@@ -133,6 +134,3 @@ export function createTaskForm(container: HTMLElement, schema: FormSchema, data:
     } satisfies TaskFormHandle
   })
 }
-
-/** A form's "required" legend in the chosen language (form-js marks required fields with *). */
-export const requiredLegend = () => t('* 为必填项', '* required')
