@@ -156,6 +156,31 @@ t.test('task forms', async (t) => {
     t.equal((await call(app, 'admin', 'GET', '/api/forms')).body.length, before, 'nothing was stored')
   })
 
+  t.test("a county may reword the evaluation's answers, not change what they accept", async (t) => {
+    const evaluation = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../processes/forms/evaluation.form'), 'utf8'))
+    const edit = (fn: (c: any) => void) => {
+      const copy = structuredClone(evaluation)
+      fn(copy.components.find((c: any) => c.key === 'satisfaction'))
+      return JSON.stringify(copy)
+    }
+    const reworded = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: edit((c) => (c.label = '您对办理结果满意吗？ / Are you satisfied?')) })
+    t.equal(reworded.status, 201, 'a new label for a platform variable is fine')
+    // A fourth option would feed the satisfaction rate a value it does not count; a condition
+    // or dropping "required" would let the answer go missing.
+    for (const [what, source] of [
+      ['another option', edit((c) => c.values.push({ label: '非常满意', value: 'delighted' }))],
+      ['not required', edit((c) => (c.validate = { required: false }))],
+      ['a condition', edit((c) => (c.conditional = { hide: '=resolved' }))],
+    ] as const) {
+      const res = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })
+      t.equal(res.status, 400, what)
+      t.same(res.body.details.map((d: any) => [d.field, d.key]), [['satisfaction', 'error.forms.protectedKey']], what)
+    }
+    // The same field in another form is a platform variable like any other.
+    const elsewhere = await call(app, 'admin', 'POST', '/api/forms', { source: JSON.stringify({ ...handle, components: [...handle.components, evaluation.components.find((c: any) => c.key === 'satisfaction')] }) })
+    t.equal(elsewhere.status, 400, 'not on the handle form')
+  })
+
   t.test('the checks form-js makes: pattern, lengths, numbers, options, email', async (t) => {
     const probe = JSON.stringify({
       id: 'shuoshi-handle',
