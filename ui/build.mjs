@@ -24,7 +24,22 @@ export async function buildUi({ outdir = path.join(uiDir, 'dist'), dev = false, 
   ]
   fs.rmSync(outdir, { recursive: true, force: true })
   fs.mkdirSync(outdir, { recursive: true })
+  // form-js-editor pins preact <=10.15.1 (its own copy under its node_modules) and renders the
+  // viewer's components, which would otherwise bundle the top-level preact: two preacts, and the
+  // editor dies on its first hook ("reading 'context'"). Every form-js package gets the editor's
+  // copy, which satisfies the viewer's range too; bpmn-js's properties panel is not touched.
+  const formJsEditorDir = path.join(rootDir, 'node_modules', '@bpmn-io', 'form-js-editor')
+  const onePreactForFormJs = {
+    name: 'one-preact-for-form-js',
+    setup(build) {
+      build.onResolve({ filter: /^preact(\/.*)?$/ }, (args) => {
+        if (args.pluginData?.formJs || !/[\\/]@bpmn-io[\\/]form-js-/.test(args.importer)) return undefined
+        return build.resolve(args.path, { kind: args.kind, resolveDir: formJsEditorDir, pluginData: { formJs: true } })
+      })
+    },
+  }
   const result = await esbuild.build({
+    plugins: [onePreactForFormJs],
     absWorkingDir: rootDir,
     entryPoints,
     outdir,

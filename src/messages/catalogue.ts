@@ -16,6 +16,7 @@
  */
 import * as resources from './areas/resources.js'
 import * as files from './areas/files.js'
+import * as forms from './areas/forms.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -603,12 +604,14 @@ export const zh = {
   ...coreZh,
   ...resources.zh,
   ...files.zh,
+  ...forms.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
   ...coreEn,
   ...resources.en,
   ...files.en,
+  ...forms.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -1,76 +1,370 @@
-import fs from 'node:fs'
-import path from 'node:path'
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv'
-import { msg, problem, validationMsg } from '../lib/errors.js'
+import { evaluate, parseExpression } from 'feelin'
+import { badRequest, msg, problem, validationMsg, type Msg } from '../lib/errors.js'
 import type { Params } from '../messages/index.js'
 
-/** A form-js schema (the subset our forms use). */
+/**
+ * Task forms: form-js schemas, deployed as resources of kind 'form' (see ./form-store.ts), and
+ * the server's check of submitted data against them. The check follows what
+ * @bpmn-io/form-js-viewer does in the browser (its Validator and submit), so a form that the
+ * viewer accepts is accepted here and what the viewer refuses is refused here:
+ * - a field whose `conditional.hide` FEEL expression is true for the submitted data is hidden:
+ *   never required, and a value for it is refused (the viewer does not submit hidden fields);
+ * - `validate.required`: not null, not '', not [] — and for a checkbox, checked (form-js's
+ *   "required checkbox" is an "I confirm" box; a yes/no question is a radio or a plain checkbox,
+ *   which always answers true or false);
+ * - min/max (numbers), minLength/maxLength (trimmed text, as form-js measures), pattern
+ *   (unanchored, as form-js tests it), validationType email/phone (form-js's own patterns),
+ *   select/radio/checklist/taglist values from the declared options;
+ * - a field the form does not declare is refused: task data never writes a variable its form
+ *   does not offer.
+ * Written by hand rather than through JSON Schema because conditions depend on the data and
+ * form-js's rules (trimmed lengths, checkbox required) are not JSON Schema's.
+ */
 export interface FormSchema {
   id?: string
   type: 'default'
   components: FormComponent[]
+  [k: string]: unknown
 }
 export interface FormComponent {
+  id?: string
   key?: string
   type: string
   label?: string
-  validate?: { required?: boolean; min?: number; max?: number; minLength?: number; maxLength?: number; pattern?: string }
+  text?: string
+  subtype?: string
+  disabled?: boolean
+  conditional?: { hide?: string }
+  validate?: {
+    required?: boolean
+    min?: number
+    max?: number
+    minLength?: number
+    maxLength?: number
+    pattern?: string
+    validationType?: 'email' | 'phone'
+  }
   values?: { label: string; value: string | number | boolean }[]
   components?: FormComponent[]
+  [k: string]: unknown
+}
+
+export interface FieldProblem {
+  field: string | null
+  message: string
+  key: string
+  params?: Params
 }
 
 export interface Form {
+  /** The form's name (`shuoshi:<name>` → `<name>`), or the task's element for declared fields. */
   name: string
   schema: FormSchema
-  jsonSchema: Record<string, unknown>
-  validate: ValidateFunction
+  /** The deployed version this was compiled from (null: shipped-with-the-diagram fields). */
+  versionId: string | null
+  version: number | null
+  tenant: string | null
+  /** Problems with `data`, [] when it passes; `clean` is what becomes process variables. */
+  check(data: unknown): { problems: FieldProblem[]; clean: Record<string, unknown> }
 }
 
-/** Form-js components become JSON Schema properties, so the server checks what the browser checked. */
-export function toJsonSchema(form: FormSchema): Record<string, unknown> {
-  const properties: Record<string, unknown> = {}
-  const required: string[] = []
-  const visit = (components: FormComponent[]) => {
-    for (const c of components) {
-      if (c.components) visit(c.components)
-      if (!c.key) continue
-      const v = c.validate ?? {}
-      let prop: Record<string, unknown>
-      switch (c.type) {
-        case 'number':
-          prop = { type: 'number', ...(v.min != null && { minimum: v.min }), ...(v.max != null && { maximum: v.max }) }
-          break
-        case 'checkbox':
-          prop = { type: 'boolean' }
-          break
-        case 'checklist':
-        case 'taglist':
-          prop = { type: 'array', items: c.values ? { enum: c.values.map((x) => x.value) } : {} }
-          break
-        case 'select':
-        case 'radio':
-          prop = c.values ? { enum: c.values.map((x) => x.value) } : {}
-          break
-        case 'datetime':
-          prop = { type: 'string', minLength: 1 }
-          break
-        default:
-          prop = {
-            type: 'string',
-            maxLength: v.maxLength ?? 10000,
-            ...(v.minLength != null && { minLength: v.minLength }),
-            ...(v.pattern && { pattern: v.pattern }),
-            ...(v.required && { minLength: Math.max(1, v.minLength ?? 1) }),
-          }
+/** Components we render with form-js and check here; anything else is refused at deploy. */
+export const SUPPORTED_TYPES = new Set([
+  'text', 'textfield', 'textarea', 'number', 'select', 'radio', 'checkbox', 'checklist', 'taglist', 'datetime',
+  'group', 'separator', 'spacer',
+])
+const KEYED = new Set(['textfield', 'textarea', 'number', 'select', 'radio', 'checkbox', 'checklist', 'taglist', 'datetime'])
+const WITH_VALUES = new Set(['select', 'radio', 'checklist', 'taglist'])
+
+/** Bounds on a deployed form (a county administrator's upload is input like any other). */
+export const FORM_LIMITS = {
+  sourceBytes: 200_000,
+  components: 200,
+  depth: 4,
+  values: 200,
+  textChars: 10_000,
+  patternChars: 200,
+  conditionChars: 500,
+  /** Text fields without a maxLength of their own still take no more than this. */
+  defaultMaxLength: 10_000,
+} as const
+
+const FIELD_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/
+const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype'])
+/** `shuoshi-<name>` ↔ `camunda:formKey="shuoshi:<name>"`. */
+export const FORM_ID = /^shuoshi-([A-Za-z_][A-Za-z0-9_-]{0,63})$/
+export const formIdFor = (name: string) => `shuoshi-${name}`
+export function formNameOf(formKey: string | null | undefined): string | null {
+  const m = /^shuoshi:([A-Za-z_][A-Za-z0-9_-]{0,63})$/.exec(formKey ?? '')
+  return m ? m[1] : null
+}
+
+// form-js-viewer's own patterns (Validator.js), so both sides agree on what an email or a phone is.
+const EMAIL_PATTERN = /^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/
+// form-js checks an international number against its table of country codes; the shape is
+// what matters here (+ or 00, then digits), bounded like form-js's \d{4,20}.
+const PHONE_PATTERN = /^(\+|00)\d{6,24}$/
+
+/** The FEEL body of a form-js expression (`=…`); a form-js condition is always an expression. */
+const feelBody = (s: string) => (s.trim().startsWith('=') ? s.trim().slice(1) : s.trim())
+
+/**
+ * FEEL that could run long on submitted text: loops, quantifiers, and the regex functions (a
+ * county administrator's pattern applied to a citizen's text). A condition compares values.
+ */
+const SLOW_NODES = new Set(['ForExpression', 'QuantifiedExpression'])
+const SLOW_FUNCTIONS = new Set(['matches', 'replace', 'split'])
+
+function conditionProblem(expr: string): 'syntax' | 'slow' | null {
+  const body = feelBody(expr)
+  if (!body) return 'syntax'
+  let bad: 'syntax' | 'slow' | null = null
+  try {
+    parseExpression(body, {}, undefined).iterate({
+      enter(node) {
+        if (node.type.isError) bad = 'syntax'
+        else if (SLOW_NODES.has(node.name)) bad ??= 'slow'
+        else if (node.name === 'FunctionInvocation') {
+          const name = body.slice(node.from, node.to).split('(')[0].trim()
+          if (SLOW_FUNCTIONS.has(name)) bad ??= 'slow'
+        }
+      },
+    })
+  } catch {
+    return 'syntax'
+  }
+  return bad
+}
+
+/** A nested quantifier (`(a+)+`, `(\w*)*`): the classic exponential backtracking shape. */
+const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/
+
+function patternProblem(pattern: string): boolean {
+  if (pattern.length > FORM_LIMITS.patternChars || NESTED_QUANTIFIER.test(pattern)) return true
+  try {
+    new RegExp(pattern)
+    return false
+  } catch {
+    return true
+  }
+}
+
+type Detail = { field: string | null; message: string; key: string; params?: Params }
+const detail = (m: Msg, field: string | null): Detail => problem(m, { field }) as Detail
+
+/**
+ * Checks a form source before it is deployed; returns the schema and its key. Throws a 400
+ * whose details name each problem (`field`: the component's key or id, or null for the form).
+ */
+export function parseFormSource(
+  source: string,
+  isProtected: (name: string) => boolean,
+  /** The platform's own field of that form and key (its shipped file's), as `protectedSignature`. */
+  platformField: (formId: string, key: string) => string | undefined = () => undefined,
+): { schema: FormSchema; key: string; name: string } {
+  if (typeof source !== 'string' || Buffer.byteLength(source) > FORM_LIMITS.sourceBytes) {
+    throw badRequest(msg('error.forms.tooLarge', { limit: FORM_LIMITS.sourceBytes }))
+  }
+  let schema: FormSchema
+  try {
+    schema = JSON.parse(source)
+  } catch {
+    throw badRequest(msg('error.forms.badJson'))
+  }
+  if (!schema || typeof schema !== 'object' || Array.isArray(schema) || !Array.isArray(schema.components)) throw badRequest(msg('error.forms.notForm'))
+  if (typeof schema.id !== 'string' || !FORM_ID.test(schema.id)) throw badRequest(msg('error.forms.badId', { id: String(schema.id ?? '').slice(0, 80) }))
+  const problems: Detail[] = []
+  const seen = new Set<string>()
+  let count = 0
+  const str = (v: unknown, max: number) => v === undefined || (typeof v === 'string' && v.length <= max)
+  const num = (v: unknown) => v === undefined || (typeof v === 'number' && Number.isFinite(v))
+  const visit = (components: unknown, depth: number, hasCondition = false) => {
+    if (!Array.isArray(components)) return void problems.push(detail(msg('error.forms.notForm'), null))
+    if (depth > FORM_LIMITS.depth) return void problems.push(detail(msg('error.forms.tooDeep', { limit: FORM_LIMITS.depth }), null))
+    for (const c of components as FormComponent[]) {
+      if (++count > FORM_LIMITS.components) return void problems.push(detail(msg('error.forms.tooMany', { limit: FORM_LIMITS.components }), null))
+      if (!c || typeof c !== 'object' || Array.isArray(c) || typeof c.type !== 'string') {
+        problems.push(detail(msg('error.forms.notForm'), null))
+        continue
       }
-      properties[c.key] = { ...prop, title: c.label }
-      if (v.required) required.push(c.key)
+      const where = typeof c.key === 'string' ? c.key.slice(0, 64) : typeof c.id === 'string' ? c.id.slice(0, 64) : c.type.slice(0, 32)
+      if (!SUPPORTED_TYPES.has(c.type)) {
+        problems.push(detail(msg('error.forms.unsupported', { type: c.type.slice(0, 32) }), where))
+        continue
+      }
+      if (!str(c.label, 1000) || !str(c.text, FORM_LIMITS.textChars) || !str(c.description as unknown, 2000)) problems.push(detail(msg('error.forms.tooLong'), where))
+      if (c.conditional !== undefined) {
+        const hide = c.conditional?.hide
+        if (hide !== undefined && (typeof hide !== 'string' || hide.length > FORM_LIMITS.conditionChars)) problems.push(detail(msg('error.forms.badCondition'), where))
+        else if (typeof hide === 'string') {
+          const p = conditionProblem(hide)
+          if (p) problems.push(detail(msg(p === 'slow' ? 'error.forms.slowCondition' : 'error.forms.badCondition'), where))
+        }
+      }
+      // Options from variables or expressions would let the process decide what a field accepts
+      // at run time; our forms declare their options.
+      if ('valuesKey' in c || 'valuesExpression' in c) problems.push(detail(msg('error.forms.dynamicValues'), where))
+      if (c.type === 'group') {
+        if ('path' in c && c.path) problems.push(detail(msg('error.forms.groupPath'), where))
+        visit(c.components ?? [], depth + 1, hasCondition || !!c.conditional?.hide)
+        continue
+      }
+      if (!KEYED.has(c.type)) continue
+      if (typeof c.key !== 'string' || !FIELD_KEY.test(c.key) || RESERVED_KEYS.has(c.key)) {
+        problems.push(detail(msg('error.forms.badKey', { key: String(c.key ?? '').slice(0, 64) }), where))
+        continue
+      }
+      // A platform variable only where the shipped form has that very field (the evaluation's
+      // `resolved`/`satisfaction`): a version may reword its label, not what it accepts or when.
+      if (isProtected(c.key) && platformField(schema.id!, c.key) !== protectedSignature(c, hasCondition)) problems.push(detail(msg('error.forms.protectedKey', { key: c.key }), c.key))
+      if (seen.has(c.key)) problems.push(detail(msg('error.forms.duplicateKey', { key: c.key }), c.key))
+      seen.add(c.key)
+      const v = c.validate
+      if (v !== undefined) {
+        if (!v || typeof v !== 'object' || !num(v.min) || !num(v.max) || !num(v.minLength) || !num(v.maxLength)) problems.push(detail(msg('error.forms.badValidate'), c.key))
+        else {
+          if (v.pattern !== undefined && (typeof v.pattern !== 'string' || patternProblem(v.pattern))) problems.push(detail(msg('error.forms.badPattern'), c.key))
+          if (v.validationType !== undefined && v.validationType !== 'email' && v.validationType !== 'phone') problems.push(detail(msg('error.forms.badValidate'), c.key))
+          if (v.required !== undefined && typeof v.required !== 'boolean') problems.push(detail(msg('error.forms.badValidate'), c.key))
+        }
+      }
+      if (WITH_VALUES.has(c.type)) {
+        const values = c.values
+        if (!Array.isArray(values) || values.length === 0 || values.length > FORM_LIMITS.values) problems.push(detail(msg('error.forms.badValues', { limit: FORM_LIMITS.values }), c.key))
+        else if (values.some((o) => !o || typeof o !== 'object' || !['string', 'number', 'boolean'].includes(typeof o.value) || !str(o.label, 1000) || (typeof o.value === 'string' && o.value.length > 1000))) {
+          problems.push(detail(msg('error.forms.badValues', { limit: FORM_LIMITS.values }), c.key))
+        }
+      }
     }
   }
-  visit(form.components)
-  // Only what the form declares: a field it does not have would otherwise become a process
-  // variable (a handler moving its own deadline, or choosing who evaluates its work).
-  return { type: 'object', properties, required, additionalProperties: false }
+  visit(schema.components, 1)
+  if (problems.length) throw badRequest(msg('error.forms.invalid'), problems.slice(0, 50))
+  const name = FORM_ID.exec(schema.id)![1]
+  return { schema: { ...schema, type: 'default' }, key: schema.id, name }
+}
+
+interface Field {
+  c: FormComponent
+  key: string
+  /** This field's own condition and its groups' conditions (any true: hidden). */
+  hide: string[]
+}
+
+/** Whether a form-js condition hides its component for `data`; an error shows it (as form-js). */
+function hidden(expressions: string[], data: Record<string, unknown>): boolean {
+  for (const e of expressions) {
+    try {
+      const out = evaluate(feelBody(e), data) as unknown
+      const value = out && typeof out === 'object' && 'value' in out ? (out as { value: unknown }).value : out
+      if (value === true) return true
+    } catch {
+      // form-js shows a field whose condition does not evaluate
+    }
+  }
+  return false
+}
+
+const isEmpty = (v: unknown) => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0)
+const sameValue = (a: unknown, b: unknown) => a === b
+
+/** What a platform variable's field accepts and when: type, options, required, any condition. */
+export function protectedSignature(c: FormComponent, underCondition = false): string {
+  return JSON.stringify([c.type, (c.values ?? []).map((o) => o.value), c.validate?.required === true, underCondition || !!c.conditional?.hide, !!c.disabled])
+}
+
+/** Compiles a form: its keyed fields with their conditions, and the check of submitted data. */
+export function compileForm(name: string, schema: FormSchema, version: { id: string; version: number; tenant: string | null } | null = null): Form {
+  const fields: Field[] = []
+  const walk = (components: FormComponent[], hide: string[]) => {
+    for (const c of components) {
+      const own = typeof c.conditional?.hide === 'string' && c.conditional.hide.trim() ? [...hide, c.conditional.hide] : hide
+      if (c.type === 'group') walk(c.components ?? [], own)
+      // Disabled fields are not submitted by form-js: nothing to accept for them.
+      else if (KEYED.has(c.type) && typeof c.key === 'string' && !c.disabled) fields.push({ c, key: c.key, hide: own })
+    }
+  }
+  walk(schema.components ?? [], [])
+  const byKey = new Map(fields.map((f) => [f.key, f]))
+
+  function checkField(f: Field, value: unknown): Msg | null {
+    const { c, key } = f
+    const v = c.validate ?? {}
+    const required = v.required === true
+    if (c.type === 'checkbox') {
+      if (value !== undefined && value !== null && typeof value !== 'boolean') return validationMsg('type', key, { type: 'boolean' })
+      return required && value !== true ? msg('error.validation.required', { field: key }) : null
+    }
+    if (isEmpty(value)) return required ? msg('error.validation.required', { field: key }) : null
+    switch (c.type) {
+      case 'number': {
+        if (typeof value !== 'number' || !Number.isFinite(value)) return validationMsg('type', key, { type: 'number' })
+        if (v.min != null && value < v.min) return validationMsg('minimum', key, { limit: v.min })
+        if (v.max != null && value > v.max) return validationMsg('maximum', key, { limit: v.max })
+        return null
+      }
+      case 'select':
+      case 'radio':
+        return (c.values ?? []).some((o) => sameValue(o.value, value)) ? null : validationMsg('enum', key)
+      case 'checklist':
+      case 'taglist': {
+        if (!Array.isArray(value)) return validationMsg('type', key, { type: 'array' })
+        if (value.length > (c.values ?? []).length || new Set(value).size !== value.length) return validationMsg('enum', key)
+        return value.every((x) => (c.values ?? []).some((o) => sameValue(o.value, x))) ? null : validationMsg('enum', key)
+      }
+      case 'datetime': {
+        if (typeof value !== 'string' || value.length > 64) return validationMsg('type', key, { type: 'string' })
+        const ok = c.subtype === 'time' ? /^\d{2}:\d{2}(:\d{2})?([+-]\d{2}:?\d{2}|Z)?$/.test(value) : !Number.isNaN(Date.parse(value))
+        return ok ? null : validationMsg('format', key, { format: c.subtype ?? 'datetime' })
+      }
+      default: {
+        if (typeof value !== 'string') return validationMsg('type', key, { type: 'string' })
+        // form-js measures trimmed text; the server also caps what it stores.
+        const len = value.trim().length
+        if (value.length > FORM_LIMITS.defaultMaxLength) return validationMsg('maxLength', key, { limit: FORM_LIMITS.defaultMaxLength })
+        if (v.minLength != null && len < v.minLength) return validationMsg('minLength', key, { limit: v.minLength })
+        if (v.maxLength != null && len > v.maxLength) return validationMsg('maxLength', key, { limit: v.maxLength })
+        if (v.pattern && !new RegExp(v.pattern).test(value)) return validationMsg('pattern', key)
+        if (v.validationType === 'email' && !EMAIL_PATTERN.test(value)) return validationMsg('format', key, { format: 'email' })
+        if (v.validationType === 'phone' && !PHONE_PATTERN.test(value)) return validationMsg('format', key, { format: 'phone' })
+        return null
+      }
+    }
+  }
+
+  return {
+    name,
+    schema,
+    versionId: version?.id ?? null,
+    version: version?.version ?? null,
+    tenant: version?.tenant ?? null,
+    check(input) {
+      if (!input || typeof input !== 'object' || Array.isArray(input)) {
+        return { problems: [detail(validationMsg('type', 'data', { type: 'object' }), null)], clean: {} }
+      }
+      const data = input as Record<string, unknown>
+      const problems: Detail[] = []
+      const clean: Record<string, unknown> = {}
+      for (const k of Object.keys(data)) {
+        if (!byKey.has(k)) problems.push(detail(msg('error.form.undeclared'), k))
+      }
+      // Conditions read the declared fields only (missing ones as null, as form-js has them).
+      const context: Record<string, unknown> = {}
+      for (const f of fields) context[f.key] = Object.hasOwn(data, f.key) ? data[f.key] : null
+      for (const f of fields) {
+        const value = Object.hasOwn(data, f.key) ? data[f.key] : undefined
+        if (f.hide.length && hidden(f.hide, context)) {
+          // The viewer never submits a hidden field; an empty one (an older client) is ignored.
+          if (!isEmpty(value) && value !== false) problems.push(detail(msg('error.form.hidden'), f.key))
+          continue
+        }
+        const m = checkField(f, value)
+        if (m) problems.push(detail(m, f.key))
+        // form-js submits null for an empty select or number: not a value to store.
+        else if (value !== undefined && value !== null) clean[f.key] = value
+      }
+      return { problems, clean }
+    },
+  }
 }
 
 /**
@@ -87,54 +381,10 @@ export function formFromFields(fields: { id: string; label?: string; type?: stri
         key: f.id,
         type: type(f.type),
         label: f.label ?? f.id,
-        ...(f.required && { validate: { required: true } }),
+        // A Camunda boolean field answers yes or no; "required" there means answered, which a
+        // checkbox always is (form-js would read it as "must be ticked").
+        ...(f.required && f.type !== 'boolean' && { validate: { required: true } }),
         ...(f.type === 'enum' && { values: (f.values ?? []).map((v) => ({ label: v.name ?? v.id, value: v.id })) }),
       })),
-  }
-}
-
-/** 400 details from ajv errors: each names the field that is wrong, unknown fields included. */
-export function formErrors(errors: ErrorObject[] | null | undefined): { field: string | null; message: string | undefined; key: string; params?: Params }[] {
-  return (errors ?? []).map((e) => {
-    const params = e.params as { missingProperty?: string; additionalProperty?: string }
-    if (e.keyword === 'additionalProperties') return problem(msg('error.form.undeclared'), { field: params.additionalProperty ?? null })
-    const field = e.instancePath.replace(/^\//, '') || params.missingProperty || null
-    // `message` stays ajv's English text (clients read it); the UI reads the keyword's key.
-    return { ...problem(validationMsg(e.keyword, e.instancePath.replace(/^\//, ''), e.params as Record<string, unknown>), { field }), message: e.message }
-  })
-}
-
-/** Forms named by `camunda:formKey="shuoshi:<name>"`, loaded from processes/forms/<name>.form. */
-export class FormRegistry {
-  private forms = new Map<string, Form>()
-  private ajv = new Ajv({ allErrors: true, strict: false })
-
-  loadDirectory(dir: string) {
-    if (!fs.existsSync(dir)) return
-    for (const file of fs.readdirSync(dir)) {
-      if (!file.endsWith('.form')) continue
-      this.add(path.basename(file, '.form'), JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')))
-    }
-  }
-
-  add(name: string, schema: FormSchema) {
-    this.forms.set(name, this.build(name, schema))
-  }
-
-  /** A form with its JSON Schema compiled, not registered under a key (forms a diagram declares). */
-  build(name: string, schema: FormSchema): Form {
-    const jsonSchema = toJsonSchema(schema)
-    return { name, schema, jsonSchema, validate: this.ajv.compile(jsonSchema) }
-  }
-
-  /** The form for a task's form key, or undefined when the key names no form of ours. */
-  forKey(formKey: string | null | undefined): Form | undefined {
-    if (!formKey) return undefined
-    const m = /^shuoshi:(.+)$/.exec(formKey)
-    return m ? this.forms.get(m[1]) : undefined
-  }
-
-  names(): string[] {
-    return [...this.forms.keys()]
   }
 }

@@ -1,9 +1,10 @@
 import path from 'node:path'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import { FormRegistry } from './forms.js'
+import { FormStore } from './form-store.js'
 import { TaskService } from './service.js'
 import taskRoutes from './routes.js'
+import formRoutes from './form-routes.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -14,10 +15,17 @@ declare module 'fastify' {
 /** User tasks as rows: lists, claim, complete (with the task's form checked on the server). */
 export default fp(
   async function tasksModule(app: FastifyInstance) {
-    const forms = new FormRegistry()
-    forms.loadDirectory(path.join(app.config.processesDir, 'forms'))
+    // Protected names are read when a form is deployed, after every module has registered its own.
+    const shippedForms = path.join(app.config.processesDir, 'forms')
+    const forms = new FormStore(app.engine.resources, (name) => app.engine.isProtected(name), shippedForms)
     app.decorate('tasks', new TaskService(app.db, app.engine.runtime, forms))
     await app.register(taskRoutes)
+    await app.register(formRoutes)
+    // Forms the database has never had are seeded from processes/forms/ (files never overwrite).
+    app.addHook('onReady', async () => {
+      const n = await forms.seedDirectory()
+      if (n) app.log.info({ seeded: n }, 'seeded task forms from the shipped files')
+    })
   },
   { name: 'tasks', dependencies: ['engine', 'org'] },
 )

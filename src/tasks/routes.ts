@@ -34,7 +34,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       return {
         ...taskView(task),
         // The empty form (a task that takes no data) is no form to show.
-        form: form.schema.components.length ? { key: task.form_key, schema: form.schema, jsonSchema: form.jsonSchema } : null,
+        form: form.schema.components.length ? { key: task.form_key, schema: form.schema, versionId: form.versionId, version: form.version, tenant: form.tenant } : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
         actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
         ...(await tasks.detailsFor(task, request.actor)),

@@ -6,7 +6,8 @@ import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/curso
 import type { Actor } from '../org/index.js'
 import type { Params } from '../messages/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
-import { formErrors, formFromFields, type Form, type FormRegistry } from './forms.js'
+import { compileForm, formFromFields, type Form } from './forms.js'
+import type { FormStore } from './form-store.js'
 
 export interface TaskView {
   id: string
@@ -149,7 +150,7 @@ export class TaskService {
   constructor(
     private db: Db,
     private runtime: Runtime,
-    readonly forms: FormRegistry,
+    readonly forms: FormStore,
   ) {}
 
   /**
@@ -309,25 +310,28 @@ export class TaskService {
    * names each field that is wrong or not declared. What passes is exactly what becomes process
    * variables, so nobody sets a variable through a task that its form does not offer.
    */
-  async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db) {
-    const { validate } = await this.formFor(task, trx)
-    if (!validate(data)) throw badRequest(msg('error.form.invalid'), formErrors(validate.errors))
-    for (const check of this.dataChecks) await check(trx, task, data)
+  async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db): Promise<Record<string, unknown>> {
+    const form = await this.formFor(task, trx)
+    const { problems, clean } = form.check(data)
+    if (problems.length) throw badRequest(msg('error.form.invalid'), problems)
+    for (const check of this.dataChecks) await check(trx, task, clean)
+    return clean
   }
 
   /**
-   * The form a task declares: its `shuoshi:<name>` form, else one made from its diagram's
-   * `camunda:formData` fields (compiled once per definition version and element), else the
-   * empty form, which takes no data.
+   * The form a task declares: its `shuoshi:<name>` form, the newest version deployed for the
+   * task's tenant (county first, then the city's; see form-store.ts), else one made from its
+   * diagram's `camunda:formData` fields (compiled once per definition version and element),
+   * else the empty form, which takes no data.
    */
   async formFor(task: TaskRow, trx: Db | Trx = this.db): Promise<Form> {
-    const own = this.forms.forKey(task.form_key)
+    const own = await this.forms.forKey(task.form_key, task.tenant, trx)
     if (own) return own
     const found = await this.runtime.taskElement(trx, task)
     const key = `${found?.definitionId}\u0000${task.element_id}`
     let form = this.declaredForms.get(key)
     if (!form) {
-      form = this.forms.build(task.form_key ?? task.element_id, formFromFields(found?.element?.formFields ?? []))
+      form = compileForm(task.form_key ?? task.element_id, formFromFields(found?.element?.formFields ?? []))
       if (this.declaredForms.size > 1000) this.declaredForms.clear()
       this.declaredForms.set(key, form)
     }
@@ -372,8 +376,9 @@ export class TaskService {
         }
         if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       }
-      if (!opts.skipForm) await this.validateData(task, data, trx)
-      const output = opts.platform ? { ...data, ...opts.platform } : data
+      // What passes the form is what becomes variables (an empty select's null is dropped).
+      const checked = opts.skipForm ? data : await this.validateData(task, data, trx)
+      const output = opts.platform ? { ...checked, ...opts.platform } : checked
       await this.runtime.completeTask(trx, task, output, actor.username)
       return { ...task, status: 'completed', completed_by: actor.username, data: JSON.stringify(output), ended_at: nowIso() } as TaskRow
     }

@@ -10,7 +10,8 @@ async function deploy(app: any, headers: any, xml: string, tenant?: string) {
 /** The approval fixture's review task declares its one field, `score`, in a form of its own. */
 async function buildWithReviewForm(t: any) {
   const app = await build(t, { config: { processesDir: noProcesses } })
-  app.tasks.forms.add('test-review', { type: 'default', components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }] })
+  // Forms are deployed resources (src/tasks/form-store.ts): `shuoshi:test-review` names `shuoshi-test-review`.
+  await app.engine.resources.deploy('form', JSON.stringify({ id: 'shuoshi-test-review', type: 'default', components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }] }))
   return app
 }
 

@@ -150,3 +150,12 @@ export function chromiumVersion() {
     return 'unknown'
   }
 }
+
+/**
+ * Chooses an option of a form-js select (a drop-down list of its own, not a native <select>)
+ * in the field whose key is `key`, by the option's text, as a person clicks it.
+ */
+export async function chooseOption(page: Page, key: string, text: string) {
+  await page.click(`[data-field=${key}] .fjs-input-group`)
+  await page.locator('.fjs-dropdownlist-item', { hasText: text }).first().click()
+}

@@ -10,7 +10,7 @@
  */
 import type { Page } from 'playwright-core'
 import sharp from 'sharp'
-import { uiLogin } from './browser.js'
+import { chooseOption, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
 import { call, openTask, petition } from '../api.js'
 
@@ -126,7 +126,7 @@ browserTest('a full day: citizen with a photo → dispatch → sign for, extensi
   t.match(await page.textContent('[data-testid=bell-deadline]'), caseNo)
   await s.shot('78-bell')
   await Promise.all([page.waitForURL(/\/tasks\/[^/?]+$/), page.click('[data-testid=bell-deadline]')])
-  await page.selectOption('select[name=signOutcome]', 'accept')
+  await chooseOption(page, 'signOutcome', '签收')
   await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
   const handle = await openTask(app, caseId, 'ut_handle')
   await page.goto(`${base}/tasks/${handle.id}`)
@@ -149,7 +149,7 @@ browserTest('a full day: citizen with a photo → dispatch → sign for, extensi
   t.match(await page.textContent('[data-testid=extension-days]'), /5 天/)
   t.equal(await page.textContent('[data-testid=extension-reason]'), '需要更换整条线路，等待供电公司配合', 'the reason, verbatim')
   await s.shot('80-approval-context')
-  await page.selectOption('select[name=extensionDecision]', 'approve')
+  await chooseOption(page, 'extensionDecision', '同意延期')
   await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
   t.ok(JSON.stringify((await call(app, 'admin', 'GET', `/api/cases/${caseId}/history`)).body).includes('extension_approved'), 'approved')
   await logout(page)
@@ -169,7 +169,7 @@ browserTest('a full day: citizen with a photo → dispatch → sign for, extensi
   await page.waitForFunction(() => !!document.querySelector<HTMLImageElement>('[data-testid=task-files] img')?.naturalWidth)
   await s.shot('81-handle-with-photo-en')
   await switchLang(page, 'text=办理照片与附件')
-  await page.selectOption('select[name=outcome]', 'resolved')
+  await chooseOption(page, 'outcome', '已办结')
   await page.fill('textarea[name=result]', RESULT)
   await s.shot('81-handle-with-photo-zh')
   await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
@@ -193,8 +193,9 @@ browserTest('a full day: citizen with a photo → dispatch → sign for, extensi
   t.equal(await page.textContent('[data-testid=track-result-text]'), RESULT, 'the person\'s text is never translated')
   await s.shot('83-citizen-result-phone-en')
   await switchLang(page, 'text=请评价办理结果')
-  await page.click('[data-testid=evaluation-form] .stars label:has(input[name=resolved][value=yes])')
-  await page.click('[data-testid=evaluation-form] .stars label:has(input[name=satisfaction][value=satisfied])')
+  const evalForm = page.locator('[data-testid=evaluation-form]')
+  await evalForm.getByLabel('已解决', { exact: true }).check()
+  await evalForm.getByLabel('满意', { exact: true }).check()
   await page.fill('[data-testid=evaluation-form] textarea[name=comment]', '修得很快，谢谢')
   await page.click('[data-testid=evaluate]')
   await page.waitForSelector('[data-testid=evaluation-done]')

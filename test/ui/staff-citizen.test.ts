@@ -3,7 +3,7 @@
  * task list; a citizen submits a petition, tracks it and evaluates the result; a leader opens
  * the dashboard (and switches it to English).
  */
-import { uiLogin } from './browser.js'
+import { chooseOption, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
 import { call, caseByNo, petition, step } from '../api.js'
 
@@ -32,8 +32,8 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
 
     // The browser checks the form before anything is sent.
     await page.click('[data-testid=complete]')
-    t.match(await page.textContent('[data-field=signOutcome] .field-error'), /必填/, 'required outcome flagged in the browser')
-    await page.selectOption('[data-field=signOutcome] select', 'accept')
+    t.match(await page.textContent('[data-field=signOutcome] .fjs-form-field-error'), /必填/, 'required outcome flagged in the browser (form-js)')
+    await chooseOption(page, 'signOutcome', '签收')
     await page.fill('[data-field=firstReply] textarea', '已上门了解情况，明天协调双方')
     await s.shot('11-grid-task-form')
     await page.click('[data-testid=complete]')
@@ -88,8 +88,14 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     t.notOk(page.url().includes(code), 'an old ?code= link is cleaned from the URL')
     await page.reload()
     await page.waitForSelector('[data-testid=evaluation-form]')
-    await page.click('[data-testid=evaluation-form] .stars label:has(input[name=resolved][value=yes])')
-    await page.click('[data-testid=evaluation-form] .stars label:has(input[name=satisfaction][value=satisfied])')
+    // An empty submit says what is missing (it used to do nothing a phone showed).
+    await page.click('[data-testid=evaluate]')
+    await page.waitForSelector('[data-testid=evaluation-form] .fjs-form-field-error')
+    t.equal(await page.locator('[data-testid=evaluation-form] .fjs-form-field-error', { hasText: '必填' }).count(), 2, 'both questions marked required')
+    await s.shot('22-citizen-evaluation-empty')
+    const evalForm = page.locator('[data-testid=evaluation-form]')
+    await evalForm.getByLabel('已解决', { exact: true }).check()
+    await evalForm.getByLabel('满意', { exact: true }).check()
     await page.fill('[data-testid=evaluation-form] textarea[name=comment]', '处理很及时，谢谢')
     await s.shot('23-citizen-evaluation-form')
     await page.click('[data-testid=evaluate]')

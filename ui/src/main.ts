@@ -13,6 +13,7 @@ import { taskListPage } from './pages/tasks.js'
 import { taskPage } from './pages/task.js'
 import { processListPage } from './pages/processes.js'
 import { modelerPage, definitionPage } from './pages/modeler-page.js'
+import { formEditorPage, formListPage } from './pages/forms.js'
 import { casePage } from './pages/case.js'
 import { intakePage } from './pages/intake.js'
 import { submitPage } from './pages/submit.js'
@@ -48,6 +49,8 @@ route('/dashboard', dashboardPage)
 route('/admin/processes', processListPage)
 route('/admin/modeler', modelerPage)
 route('/admin/definitions/:id', definitionPage)
+route('/admin/forms', formListPage)
+route('/admin/forms/edit', formEditorPage)
 route('/admin/routing-rules', routingRulesPage)
 route('/admin/incidents', incidentsPage)
 route('/bulletin', bulletinPage)

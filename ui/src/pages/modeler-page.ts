@@ -59,7 +59,7 @@ export async function modelerPage(ctx: Ctx) {
   const props = h('div', { class: 'props', 'data-testid': 'properties' })
   const picker = h('div', { class: 'card picker', 'data-testid': 'group-picker', hidden: true })
   ctx.view.append(
-    pageHead(from ? t('编辑流程', 'Edit process') : t('新建流程', 'New process'), h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel), downloadBtn, deployBtn),
+    pageHead(from ? t('编辑流程', 'Edit process') : t('新建流程', 'New process'), h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel), h('a', { class: 'button', href: '/admin/forms' }, t('表单管理', 'Forms')), downloadBtn, deployBtn),
     status,
     problemList,
     h('div', { class: 'modeler-layout' }, canvas, h('div', { class: 'side' }, picker, props)),

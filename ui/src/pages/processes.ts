@@ -59,7 +59,11 @@ export const tenantLabel = (tenant: string | null) => (tenant ? t(`县级版本�
 export async function processListPage(ctx: Ctx) {
   const body = h('div', null, loading())
   ctx.view.append(
-    pageHead(t('流程管理', 'Processes'), h('a', { class: 'button primary', href: '/admin/modeler', 'data-testid': 'new-process' }, t('新建流程', 'New process'))),
+    pageHead(
+      t('流程管理', 'Processes'),
+      h('a', { class: 'button', href: '/admin/forms', 'data-testid': 'forms-link' }, t('表单管理', 'Forms')),
+      h('a', { class: 'button primary', href: '/admin/modeler', 'data-testid': 'new-process' }, t('新建流程', 'New process')),
+    ),
     h(
       'p',
       { class: 'muted' },

@@ -2,13 +2,12 @@ import { ApiError, get, post, session } from '../lib/api.js'
 import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
-import { renderForm, type CustomField } from '../lib/form.js'
 import { fmtDue, fmtTime, messageText, serverText, t } from '../lib/i18n.js'
 import { loadNames } from '../lib/names.js'
 import { unitPicker } from '../lib/unit-picker.js'
 import { contextCard, type TaskContext } from '../lib/task-context.js'
-import { navigate, type Ctx } from '../lib/router.js'
-import { badge, busy, errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
+import { navigate, onLeave, type Ctx } from '../lib/router.js'
+import { badge, busy, errorBox, errorText, field, loadCss, pageHead, toast } from '../lib/ui.js'
 import { caseFilesCard } from '../lib/attachments.js'
 
 interface TaskDetail {
@@ -108,14 +107,47 @@ export async function taskPage(ctx: Ctx) {
     return
   }
   const caseId = task.caseId
-  const pickers: CustomField = (c, id) => {
-    const spec = c.key ? UNIT_FIELDS[c.key] : undefined
-    if (!spec || !caseId) return null
-    const label = t(spec[0], spec[1])
-    const p = unitPicker({ caseId, id, label, multiple: spec[2] })
-    return { control: p.el, focus: p.focus, label, get: () => (spec[2] ? (p.value() as string[] | undefined)?.join(',') : p.value()) }
+  // Unit fields get the picker of units that can take the case (form-js would offer a text box
+  // for a code): they are taken out of the form-js schema and rendered after it.
+  const schema = task.form?.schema ?? { components: [] }
+  const unitKeys = new Set<string>()
+  const strip = (components: any[]): any[] =>
+    components.filter((c) => !(c.key && UNIT_FIELDS[c.key] && caseId && unitKeys.add(c.key))).map((c) => (Array.isArray(c.components) ? { ...c, components: strip(c.components) } : c))
+  const fjsSchema = { ...schema, components: strip(schema.components ?? []) }
+  const pickerBox = h('div', { class: 'unit-fields' })
+  const pickers = new Map<string, { get(): unknown; err: HTMLElement; wrap: HTMLElement; required: boolean }>()
+  const walkUnits = (components: any[]) => {
+    for (const c of components) {
+      if (Array.isArray(c.components)) walkUnits(c.components)
+      if (!c.key || !unitKeys.has(c.key)) continue
+      const spec = UNIT_FIELDS[c.key]
+      const label = t(spec[0], spec[1])
+      const p = unitPicker({ caseId: caseId!, id: `f-${c.key}`, label, multiple: spec[2] })
+      const err = h('div', { class: 'field-error', role: 'alert' })
+      const required = !!c.validate?.required
+      const wrap = h('div', { class: 'field', 'data-field': c.key }, h('label', { class: 'field-label', for: `f-${c.key}` }, label, required ? h('b', { class: 'req', 'aria-hidden': 'true' }, ' *') : null), p.el, err)
+      pickers.set(c.key, { get: () => (spec[2] ? (p.value() as string[] | undefined)?.join(',') : p.value()), err, wrap, required })
+      pickerBox.append(wrap)
+    }
   }
-  const form = renderForm(task.form?.schema ?? { components: [] }, {}, pickers)
+  walkUnits(schema.components ?? [])
+  const fjsBox = h('div', { class: 'task-form', 'data-testid': 'task-form' })
+  await loadCss('/form.css')
+  const { createTaskForm } = await import('../form-viewer.js')
+  if (!ctx.alive()) return
+  const form = await createTaskForm(fjsBox, fjsSchema)
+  onLeave(() => form.destroy())
+  const pickerErrors = (details: { field?: string | null; key?: string; params?: any; message?: string }[]) => {
+    let shown = false
+    for (const d of details) {
+      const p = d.field ? pickers.get(d.field) : undefined
+      if (!p) continue
+      p.err.textContent = messageText({ key: d.key, params: d.params, message: d.message ?? '' })
+      p.wrap.classList.add('invalid-field')
+      shown = true
+    }
+    return shown
+  }
   const msg = h('div')
   const completeBtn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'complete' }, t('提交办理', 'Complete'))
   const formEl = h(
@@ -125,23 +157,41 @@ export async function taskPage(ctx: Ctx) {
       onsubmit: async (e: Event) => {
         e.preventDefault()
         clear(msg)
-        const data = form.collect()
-        if (!data) return void msg.append(h('div', { class: 'alert error' }, t('请检查标红的字段', 'Check the fields marked in red')))
+        const data = form.submit()
+        let pickersOk = true
+        const units: Record<string, unknown> = {}
+        for (const [key, p] of pickers) {
+          const v = p.get()
+          p.err.textContent = ''
+          p.wrap.classList.remove('invalid-field')
+          if (v !== undefined && v !== '') units[key] = v
+          else if (p.required) {
+            p.err.textContent = t('必填', 'Required')
+            p.wrap.classList.add('invalid-field')
+            pickersOk = false
+          }
+        }
+        if (!data || !pickersOk) return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请检查标红的字段', 'Check the fields marked in red')))
         completeBtn.disabled = true
         try {
           if (!task.assignee) await post(`/api/tasks/${task.id}/claim`)
-          await post(`/api/tasks/${task.id}/complete`, { data })
+          await post(`/api/tasks/${task.id}/complete`, { data: { ...data, ...units } })
           toast(t('已提交', 'Completed'))
           navigate('/tasks')
         } catch (err) {
-          if (!(err instanceof ApiError && form.showServerErrors(err.details ?? []))) msg.append(errorBox(err))
-          else msg.append(h('div', { class: 'alert error' }, messageText(err)))
+          const details = err instanceof ApiError ? ((err.details ?? []) as any[]) : []
+          // Both run: some details belong to form-js fields, some to the unit pickers.
+          const onForm = form.showServerErrors(details)
+          const onPickers = pickerErrors(details)
+          if (!onForm && !onPickers) msg.append(errorBox(err))
+          else msg.append(h('div', { class: 'alert error', role: 'alert' }, messageText(err as ApiError)))
         } finally {
           completeBtn.disabled = false
         }
       },
     },
-    form.el,
+    fjsBox,
+    pickerBox,
     msg,
     completeBtn,
   )

@@ -3,7 +3,7 @@ import { clear, h } from '../lib/dom.js'
 import { fmtTime, named, serverText, t, tr, STATUS } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
-import { errorBox, field, loading, toast } from '../lib/ui.js'
+import { errorBox, field, loadCss, loading, toast } from '../lib/ui.js'
 import { gallery, photoPicker, uploadFiles, type Attachment } from '../lib/attachments.js'
 
 interface Tracked {
@@ -182,38 +182,55 @@ function photosCard(caseNo: string, code: string, open: boolean) {
   return h('section', { class: 'card' }, h('h2', null, t('照片', 'Photos')), box, open ? h('details', null, h('summary', null, t('补充照片', 'Add photos')), picker.el, send, msg) : null)
 }
 
+/**
+ * The citizen's evaluation, rendered by form-js like every task form: both questions are
+ * required and an empty submit marks them (a native `required` radio blocked the submit with
+ * no message a phone showed). The public route takes exactly these three answers.
+ */
+const EVALUATION_FORM = {
+  id: 'shuoshi-public-evaluation',
+  type: 'default',
+  components: [
+    { key: 'resolved', type: 'radio', label: '问题解决了吗？ / Was it resolved?', values: [{ label: '已解决 / Yes', value: 'yes' }, { label: '未解决 / No', value: 'no' }], validate: { required: true } },
+    { key: 'satisfaction', type: 'radio', label: '满意程度 / Satisfaction', values: Object.entries(SATISFACTION).map(([value, [zh, en]]) => ({ label: `${zh} / ${en}`, value })), validate: { required: true } },
+    { key: 'comment', type: 'textarea', label: '意见建议（可不填） / Comment (optional)', validate: { maxLength: 1000 } },
+  ],
+}
+
 function evaluationForm(caseNo: string, code: string) {
   const msg = h('div')
-  const radio = (name: string, value: string, label: string, checked = false) => h('label', null, h('input', { type: 'radio', name, value, checked, required: true }), h('span', null, label))
+  const box = h('div', { class: 'task-form' })
+  const btn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'evaluate' }, t('提交评价', 'Submit evaluation'))
+  const ready = loadCss('/form.css').then(() => import('../form-viewer.js')).then(({ createTaskForm }) => createTaskForm(box, EVALUATION_FORM))
   const form: HTMLFormElement = h(
     'form',
     {
       class: 'card',
+      novalidate: true,
       'data-testid': 'evaluation-form',
       onsubmit: async (e: Event) => {
         e.preventDefault()
         clear(msg)
-        const fd = new FormData(form)
-        if (!fd.get('resolved') || !fd.get('satisfaction')) return void msg.append(h('div', { class: 'alert error' }, t('请选择是否解决和满意程度', 'Say whether it was resolved and how satisfied you are')))
-        const btn = form.querySelector('button[type=submit]') as HTMLButtonElement
+        const fjs = await ready
+        const data = fjs.submit()
+        if (!data) return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请选择是否解决和满意程度', 'Say whether it was resolved and how satisfied you are')))
         btn.disabled = true
         try {
-          const comment = String(fd.get('comment') ?? '').trim()
-          await post(`/api/public/track/${encodeURIComponent(caseNo)}/evaluation`, { code, resolved: fd.get('resolved') === 'yes', satisfaction: String(fd.get('satisfaction')), ...(comment && { comment }) })
+          const comment = String(data.comment ?? '').trim()
+          await post(`/api/public/track/${encodeURIComponent(caseNo)}/evaluation`, { code, resolved: data.resolved === 'yes', satisfaction: String(data.satisfaction), ...(comment && { comment }) })
           toast(t('感谢您的评价', 'Thank you for your evaluation'))
           navigate(location.pathname + location.search, true)
         } catch (err) {
-          msg.append(errorBox(err))
+          if (!(err instanceof ApiError && fjs.showServerErrors(err.details ?? []))) msg.append(errorBox(err))
           btn.disabled = false
         }
       },
     },
     h('h2', null, t('请评价办理结果', 'Rate the result')),
-    field(t('问题解决了吗？', 'Was it resolved?'), h('div', { class: 'stars' }, radio('resolved', 'yes', t('已解决', 'Yes')), radio('resolved', 'no', t('未解决', 'No'))), undefined, true),
-    field(t('满意程度', 'Satisfaction'), h('div', { class: 'stars' }, Object.entries(SATISFACTION).map(([k, [zh, en]]) => radio('satisfaction', k, t(zh, en)))), undefined, true),
-    field(t('意见建议', 'Comment'), h('textarea', { name: 'comment', maxlength: 1000, placeholder: t('可不填', 'optional') })),
+    box,
     msg,
-    h('button', { type: 'submit', class: 'primary block', 'data-testid': 'evaluate' }, t('提交评价', 'Submit evaluation')),
+    btn,
   )
+  ready.catch((err) => msg.append(errorBox(err)))
   return form
 }
