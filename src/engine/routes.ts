@@ -6,6 +6,7 @@ import { bearer } from '../lib/schemas.js'
 import { definitionView } from './definitions.js'
 import { shippedDeployBody, shippedSchema } from './shipped.js'
 import type { InstanceRow } from './runtime.js'
+import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { taskView } from '../tasks/service.js'
 import {
   definitionSchema,
@@ -188,18 +189,31 @@ export default async function engineRoutes(app: FastifyInstance) {
       preHandler: admins,
       schema: {
         tags: ['process-definitions'],
-        summary: '流程定义的 BPMN XML / the BPMN XML of a version',
+        summary: '流程定义的 BPMN XML / the BPMN XML of a version: JSON by default; the .bpmn file itself with Accept: application/xml or ?download=1 (then as an attachment <key>-v<version>.bpmn)',
         security: bearer,
         params: idParams,
-        response: { 200: { type: 'object', properties: { ...definitionSchema.properties, xml: { type: 'string' } } } },
+        querystring: downloadQuery,
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: { type: 'object', properties: { ...definitionSchema.properties, xml: { type: 'string' } } } },
+              'application/xml': { schema: { type: 'string', description: 'BPMN 2.0 XML, byte for byte as deployed' } },
+            },
+          },
+          404: errorSchema,
+        },
       },
     },
     async (request, reply) => {
       const row = await definitions.get((request.params as { id: string }).id)
       if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      const download = wantsDownload(request.query)
       // A modeler or a download link may ask for the file itself.
-      if (/\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) return reply.type('application/xml; charset=utf-8').send(row.xml)
-      return { ...definitionView(row), xml: row.xml }
+      if (download || /\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) {
+        if (download) reply.header('content-disposition', attachment(`${row.key}-v${row.version}.bpmn`))
+        return reply.type('application/xml; charset=utf-8').send(row.xml)
+      }
+      return reply.type('application/json; charset=utf-8').send({ ...definitionView(row), xml: row.xml })
     },
   )
 
