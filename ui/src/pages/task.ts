@@ -10,7 +10,7 @@ import { contextCard, type TaskContext } from '../lib/task-context.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
 
-interface TaskDetail {
+export interface TaskDetail {
   id: string
   name: string | null
   elementId: string
@@ -23,7 +23,7 @@ interface TaskDetail {
   status: string
   priority: number
   createdAt: string
-  form: { key: string; schema: any } | null
+  form: { key: string | null; schema: any } | null
   case: Record<string, any> | null
   actions: string[]
   data?: Record<string, unknown> | null
