@@ -144,7 +144,7 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.goto(`${base}/admin/processes`)
   const xiangheRow = page.locator('[data-testid=process-ordinary] [data-testid=version-row][data-tenant="xianghe"]').first()
   const [file] = await Promise.all([page.waitForEvent('download'), xiangheRow.locator('[data-testid=download-version]').click()])
-  const ours = (await call(app, "admin", "GET", "/api/process-definitions?key=ordinary&tenant=xianghe")).body[0]
+  const ours = (await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary&tenant=xianghe')).body[0]
   t.equal(file.suggestedFilename(), `ordinary-v${ours.version}.bpmn`)
   const saved = await file.path()
   const { readFile } = await import('node:fs/promises')
