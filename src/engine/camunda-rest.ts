@@ -8,6 +8,7 @@ import { bearer } from '../lib/schemas.js'
 import { bilingual } from '../messages/index.js'
 import type { CheckedDefinition, DefinitionRow } from './definitions.js'
 import type { ResourceKind, ResourceRow } from './resources.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * Camunda 7's deployment REST, the part Camunda Modeler's "Deploy" button and Camunda's clients
@@ -296,8 +297,7 @@ export default async function camundaRest(app: FastifyInstance) {
    * since Camunda Modeler may keep a tenant from another connection.
    */
   async function bundleTenant(actor: Actor, requested: string | undefined): Promise<string | null> {
-    // TODO(policy): goes through src/org/policy.ts once it exists (issue 13).
-    if (!actor.roles.includes('admin')) {
+    if (!isSystemAdmin(actor)) {
       if (!actor.tenant) throw forbidden()
       return actor.tenant
     }

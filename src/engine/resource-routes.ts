@@ -4,6 +4,7 @@ import { msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { RESOURCE_KINDS, resourceView, type ResourceHead, type ResourceKind } from './resources.js'
+import { canSeeTenantVersion } from '../org/policy.js'
 
 /** What a resource's file is called and sent as: the extension and type Camunda Modeler opens. */
 export const RESOURCE_FILES: Record<ResourceKind, { ext: string; type: string }> = {
@@ -35,10 +36,8 @@ const listQuery = {
   },
 } as const
 
-// TODO(policy): goes through src/org/policy.ts once it exists (issue 13).
-const isAdmin = (a: Actor) => a.roles.includes('admin')
 /** A county administrator sees the city's versions and their own county's; administrators all. */
-const visible = (actor: Actor, row: { tenant: string }) => isAdmin(actor) || row.tenant === '' || row.tenant === actor.tenant
+const visible = (actor: Actor, row: { tenant: string }) => canSeeTenantVersion(actor, row.tenant)
 
 /**
  * Deployed forms and decisions (src/engine/resources.ts), kind-agnostic: their version heads and

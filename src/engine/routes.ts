@@ -21,16 +21,8 @@ import {
   signalBody,
   startBody,
 } from './schemas.js'
+import { canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from '../org/policy.js'
 
-const isAdmin = (a: Actor) => a.roles.includes('admin')
-
-/** A county administrator acts only on their county's versions; administrators on any. */
-function tenantFor(actor: Actor, requested: string | null | undefined): string | null {
-  if (isAdmin(actor)) return requested ?? null
-  if (requested && requested !== actor.tenant) throw forbidden(msg('error.engine.countyOnly', { tenant: actor.tenant }))
-  if (!actor.tenant) throw forbidden()
-  return actor.tenant
-}
 
 export function historyView(h: any) {
   return {
@@ -74,7 +66,7 @@ export default async function engineRoutes(app: FastifyInstance) {
 
   async function visibleInstance(actor: Actor, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await app.db('process_instances').where({ id }).first()
-    if (!row || (!isAdmin(actor) && row.tenant !== (actor.tenant ?? ''))) throw notFound(msg('error.engine.instanceNotFound', { id }))
+    if (!row || (tenantScope(actor) !== undefined && row.tenant !== tenantScope(actor))) throw notFound(msg('error.engine.instanceNotFound', { id }))
     return row
   }
 
@@ -95,7 +87,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       const rows = await definitions.list({ key, ...(tenant !== undefined && { tenant: tenant || null }) })
       // A county administrator sees the city defaults and their own county's versions.
       const actor = request.actor
-      return rows.filter((r) => isAdmin(actor) || r.tenant === '' || r.tenant === actor.tenant).map((r) => definitionView(r as any))
+      return rows.filter((r) => canSeeTenantVersion(actor, r.tenant)).map((r) => definitionView(r as any))
     },
   )
 
@@ -114,7 +106,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
-      const t = tenantFor(request.actor, tenant)
+      const t = deployTenant(request.actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
         if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
@@ -161,7 +153,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { key } = request.params as { key: string }
       const { tenant } = (request.body ?? {}) as { tenant?: string | null }
-      const t = tenantFor(request.actor, tenant)
+      const t = deployTenant(request.actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
         if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
@@ -178,7 +170,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
       const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      if (!canSeeTenantVersion(request.actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
       return definitionView(row)
     },
   )
@@ -206,7 +198,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      if (!canSeeTenantVersion(request.actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
       const download = wantsDownload(request.query)
       // A modeler or a download link may ask for the file itself.
       if (download || /\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) {
@@ -233,7 +225,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { key } = request.params as { key: string }
       const body = (request.body ?? {}) as { variables?: Record<string, unknown>; tenant?: string | null; caseId?: string | null }
-      const tenant = tenantFor(request.actor, body.tenant)
+      const tenant = deployTenant(request.actor, body.tenant)
       app.engine.checkExternalVariables(body.variables)
       // An instance acts on its business key's case (handlers read only that): the case must be
       // one the caller may act on, in the tenant the instance runs for.
@@ -279,7 +271,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       app.engine.checkExternalVariables(variables)
       const actor = request.actor
       // A county administrator reaches only their county's instances; the city's administrators any.
-      const tenant = isAdmin(actor) ? undefined : (actor.tenant ?? '')
+      const tenant = tenantScope(actor)
       const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor })
       return { instanceId: instance.id }
     },
