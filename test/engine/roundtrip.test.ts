@@ -124,6 +124,11 @@ t.test('round trips', async (t) => {
     const latin1 = await deploy(admin, [{ file: 'l.bpmn', content: Buffer.from([0x3c, 0xe9, 0x3e]) }])
     t.equal(latin1.statusCode, 400, 'not UTF-8')
     t.equal((await deploy(admin, [])).json().key, 'error.bundle.empty')
+    // Over 1 MB: multipart's own limit, answered as a 413 in Camunda's shape.
+    const big = await deploy(admin, [{ file: 'big.bpmn', content: Buffer.alloc(1_000_001, 0x20) }])
+    t.equal(big.statusCode, 413)
+    t.equal(big.json().type, 'InvalidRequestException')
+    t.equal(big.json().key, 'error.payloadTooLarge')
     t.same(await versions(), before, 'versions unchanged')
   })
 

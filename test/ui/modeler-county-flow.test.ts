@@ -171,6 +171,13 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.locator('[data-testid=bundle-result] [role=alert]').waitFor()
   t.match(await page.locator('[data-testid=bundle-result]').textContent(), /notes\.txt/)
   await s.shot('06-bundle-refused')
+  // The same page in English and at phone width (the file picker and the download links must fit).
+  await page.click('[data-testid=lang-switch]')
+  await page.locator('[data-testid=bundle] summary', { hasText: 'Deploy several files' }).waitFor()
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.$eval('[data-testid=bundle]', (el) => ((el as HTMLDetailsElement).open = true))
+  await s.shot('07-bundle-en-phone')
+  await page.click('[data-testid=lang-switch]')
   t.equal((await call(app, 'admin', 'GET', '/api/process-definitions?key=ui_bundle_three')).body.length, 0)
 
   t.same(s.errors, [], 'no console errors')
