@@ -1,4 +1,5 @@
 import path from 'node:path'
+import envSchemaLib from 'env-schema'
 import { projectRoot } from './lib/paths.js'
 
 /** Runtime configuration, read once from the environment. */
@@ -33,26 +34,94 @@ export interface Config {
   notifyTimeoutMs: number
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: 'integer', minimum, maximum }) as const
+const flag = { type: 'string', enum: ['0', '1', 'true', 'false'] } as const
+
+/**
+ * Every variable the server reads, checked at start with env-schema (ajv): a bad value stops the
+ * start with a message naming the variable, where `Number('abc')` used to give NaN and a
+ * server that misbehaved later (a NaN poll interval, a NaN page cache). The README's
+ * configuration table lists the same names.
+ */
+export const envSchema = {
+  type: 'object',
+  properties: {
+    NODE_ENV: { type: 'string', enum: ['production', 'development', 'test'] },
+    PORT: int(0, 65535),
+    HOST: { type: 'string', minLength: 1 },
+    DATABASE_URL: { type: 'string', minLength: 1 },
+    DATABASE_SCHEMA: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' },
+    DEMO: flag,
+    NODE_ID: { type: 'string', minLength: 1, maxLength: 100 },
+    TIMER_POLL_MS: int(10),
+    LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    TOKEN_SECRET: { type: 'string', minLength: 1 },
+    SERVE_UI: flag,
+    UI_DIR: { type: 'string', minLength: 1 },
+    PROCESSES_DIR: { type: 'string', minLength: 1 },
+    ENGINE_CACHE_SIZE: int(0, 100_000),
+    SQLITE_CACHE_MB: int(0, 1_000_000),
+    SQLITE_MMAP_MB: int(0, 1_000_000),
+    DB_POOL_MAX: int(1, 1000),
+    // Empty means "keep the server's": the one variable whose empty value says something.
+    PG_RANDOM_PAGE_COST: { type: 'string', pattern: '^(\\d+(\\.\\d+)?)?$' },
+    NOTIFY_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
+    NOTIFY_POLL_MS: int(10),
+    NOTIFY_LEASE_MS: int(1000),
+    NOTIFY_MAX_ATTEMPTS: int(1, 1000),
+    NOTIFY_BACKOFF_MS: int(0),
+    NOTIFY_TIMEOUT_MS: int(100),
+  },
+} as const
+
+/** A start stopped by a bad variable: `message` names each one and what it must be. */
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+type Env = Record<string, string | undefined>
+
+/** The environment checked against `envSchema`; numbers come back as numbers. */
+export function validateEnv(env: NodeJS.ProcessEnv): Env & Record<string, unknown> {
+  const data: Record<string, string> = {}
+  for (const name of Object.keys(envSchema.properties)) {
+    const v = env[name]
+    // An empty variable is an unset one (`PORT= npm start`), except where empty has a meaning.
+    if (v !== undefined && (v !== '' || name === 'PG_RANDOM_PAGE_COST')) data[name] = v
+  }
+  try {
+    return envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env & Record<string, unknown>
+  } catch (err) {
+    const errors = ((err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors ?? []).map((e) => {
+      const name = e.instancePath.replace(/^\//, '')
+      const allowed = Array.isArray(e.params?.allowedValues) ? `: ${(e.params!.allowedValues as string[]).join(', ')}` : ''
+      return `${name} ${e.message}${allowed} (is ${JSON.stringify(data[name])})`
+    })
+    throw new ConfigError(`Configuration not valid, the server does not start:\n  ${errors.length ? errors.join('\n  ') : (err as Error).message}`)
+  }
+}
+
+export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
+  const env = validateEnv(raw) as Record<string, any>
   const production = env.NODE_ENV === 'production'
   return {
-    port: Number(env.PORT ?? 3000),
+    port: env.PORT ?? 3000,
     host: env.HOST ?? '0.0.0.0',
     databaseUrl: env.DATABASE_URL ?? 'data/shuoshi.sqlite',
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
-    timerPollMs: Number(env.TIMER_POLL_MS ?? 1000),
+    timerPollMs: env.TIMER_POLL_MS ?? 1000,
     nodeId: env.NODE_ID ?? `node-${process.pid}`,
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
     tokenSecret: env.TOKEN_SECRET,
-    serveUi: env.SERVE_UI !== '0',
+    serveUi: env.SERVE_UI !== '0' && env.SERVE_UI !== 'false',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
-    engineCacheSize: Number(env.ENGINE_CACHE_SIZE ?? 16),
+    engineCacheSize: env.ENGINE_CACHE_SIZE ?? 16,
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
-    notifyPollMs: Number(env.NOTIFY_POLL_MS ?? 1000),
-    notifyLeaseMs: Number(env.NOTIFY_LEASE_MS ?? 60_000),
-    notifyMaxAttempts: Number(env.NOTIFY_MAX_ATTEMPTS ?? 8),
-    notifyBackoffMs: Number(env.NOTIFY_BACKOFF_MS ?? 5000),
-    notifyTimeoutMs: Number(env.NOTIFY_TIMEOUT_MS ?? 10_000),
+    notifyPollMs: env.NOTIFY_POLL_MS ?? 1000,
+    notifyLeaseMs: env.NOTIFY_LEASE_MS ?? 60_000,
+    notifyMaxAttempts: env.NOTIFY_MAX_ATTEMPTS ?? 8,
+    notifyBackoffMs: env.NOTIFY_BACKOFF_MS ?? 5000,
+    notifyTimeoutMs: env.NOTIFY_TIMEOUT_MS ?? 10_000,
   }
 }

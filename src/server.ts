@@ -1,4 +1,4 @@
-import { loadConfig } from './config.js'
+import { ConfigError, loadConfig } from './config.js'
 import { openDb } from './lib/db.js'
 import { buildApp } from './app.js'
 
@@ -24,6 +24,7 @@ async function main() {
 }
 
 main().catch((err) => {
-  console.error(err)
+  // A bad variable: the message names it; a stack trace would only bury it.
+  console.error(err instanceof ConfigError ? err.message : err)
   process.exit(1)
 })

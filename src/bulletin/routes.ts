@@ -53,7 +53,13 @@ export default async function bulletinRoutes(app: FastifyInstance) {
         security: bearer,
         params: monthParams,
         querystring: regionQuery,
-        response: errors,
+        response: {
+          ...errors,
+          200: {
+            description: 'xlsx workbook',
+            content: { 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': { schema: { type: 'string', format: 'binary' } } },
+          },
+        },
       },
     },
     async (request, reply) => {

@@ -5,6 +5,7 @@ import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { unitProblem } from './dispatch-targets.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * 加派: a dispatcher whose region covers a joint case adds co-organisers while the lead works.
@@ -46,7 +47,7 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
       const { units } = request.body as { units: string[] }
       return app.db.transaction(async (trx) => {
         const row = await cases.visible(actor, (request.params as { id: string }).id, trx)
-        if (!actor.roles.includes('admin') && !(actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path))) {
+        if (!isSystemAdmin(actor) && !(actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path))) {
           throw forbidden(msg('error.coUnits.notDispatcher'))
         }
         const notRunning = () => conflict(msg('error.coUnits.notRunning'))

@@ -7,6 +7,7 @@ import { eventMessage } from '../messages/index.js'
 import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
 import type { CaseRow, CaseService } from './service.js'
 import { concernsActor } from './returns.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * 剔单: a unit asks to exclude a case from assessment; a supervisor whose region covers the case
@@ -62,7 +63,6 @@ const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, p
 
 export default async function exclusionRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
   const { cases } = opts
-  const isAdmin = (a: Actor) => a.roles.includes('admin')
 
   /** Locks the case row for the check-then-write below (PostgreSQL; SQLite has one writer). */
   const lockCase = (trx: Trx, id: string) => {
@@ -112,7 +112,7 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         const row = await lockCase(trx, seen.id)
         const ownUnit = !!actor.unitCode && actor.unitCode === row.owner_unit
         const dispatcher = actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path)
-        if (!ownUnit && !dispatcher && !isAdmin(actor)) throw forbidden(msg('error.exclusion.notAllowed'))
+        if (!ownUnit && !dispatcher && !isSystemAdmin(actor)) throw forbidden(msg('error.exclusion.notAllowed'))
         if (row.excluded_at) throw conflict(msg('error.exclusion.alreadyExcluded'))
         if (await trx('case_exclusions').where({ case_id: row.id, status: 'pending' }).first('id')) throw conflict(msg('error.exclusion.pending'))
         const ex = {

@@ -35,6 +35,7 @@ import {
   trackSchema,
 } from './schemas.js'
 import { bearer, pageSchema } from '../lib/schemas.js'
+import { canAdministerTenant, isSystemAdmin } from '../org/policy.js'
 
 const ruleView = (r: RuleRow) => ({
   id: r.id,
@@ -308,7 +309,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
   async function actionable(request: any, id: string, trx: any): Promise<TaskRow> {
     const task = await app.tasks.get(request.actor, id, trx)
     if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
-    const admin = request.actor.roles.includes('admin')
+    const admin = isSystemAdmin(request.actor)
     if (task.assignee && task.assignee !== request.actor.username && !admin) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
     return task
   }
@@ -350,7 +351,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const { days, reason } = request.body as { days: number; reason: string }
       const result = await app.db.transaction(async (trx) => {
         const task = await actionable(request, id, trx)
-        if (!task.assignee && !request.actor.roles.includes('admin')) {
+        if (!task.assignee && !isSystemAdmin(request.actor)) {
           const candidates = await trx('task_candidates').where({ task_id: task.id })
           const mine = candidates.some((c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)))
           if (!mine) throw forbidden(msg('error.task.notCandidate'))
@@ -395,7 +396,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const actor = request.actor
       const { tenant } = request.query as { tenant?: string }
       const q = app.db('routing_rules').orderBy([{ column: 'tenant' }, { column: 'sort' }])
-      if (!actor.roles.includes('admin')) q.whereIn('tenant', ['', actor.tenant ?? ''])
+      if (!isSystemAdmin(actor)) q.whereIn('tenant', ['', actor.tenant ?? ''])
       else if (tenant !== undefined) q.whereIn('tenant', ['', tenant])
       return (await q).map(ruleView)
     },
@@ -417,9 +418,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     async (request) => {
       const actor = request.actor
       const body = request.body as { tenant?: string | null; rules: any[] }
-      const isAdmin = actor.roles.includes('admin')
+      const isAdmin = isSystemAdmin(actor)
       const tenant = body.tenant ?? (isAdmin ? '' : (actor.tenant ?? ''))
-      if (!isAdmin && (!actor.tenant || tenant !== actor.tenant)) throw forbidden(msg('error.rules.countyOnly'))
+      if (!canAdministerTenant(actor, tenant)) throw forbidden(msg('error.rules.countyOnly'))
       if (tenant && !(await app.db('regions').where({ code: tenant, level: 'county' }).first('code'))) throw unprocessable(msg('error.rules.unknownCounty', { county: tenant }))
       const problems: { index: number; field: string; message: string }[] = []
       const countyPath = tenant ? (await app.db('regions').where({ code: tenant }).first('path')).path : null

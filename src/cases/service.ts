@@ -15,6 +15,7 @@ import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
 import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 export const CHANNELS = [
   'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
@@ -194,7 +195,7 @@ export class CaseService {
   async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
-    if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
+    if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
       throw forbidden(msg('error.case.outsideArea'))
     }
     const anonymous = !!input.petitioner.anonymous
@@ -325,7 +326,7 @@ export class CaseService {
 
   /** Restricts a cases query to what `actor` may see (region scope, or a task on the case). */
   scope(q: Knex.QueryBuilder, actor: Actor) {
-    if (actor.roles.includes('admin')) return q
+    if (isSystemAdmin(actor)) return q
     const regionScoped = actor.roles.some((r) => REGION_SCOPED_ROLES.includes(r))
     const prefix = regionScoped ? this.app.org.visibleRegionPrefix(actor) : '\u0000'
     if (prefix === null) return q

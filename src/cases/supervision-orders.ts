@@ -7,6 +7,7 @@ import { bearer, errorSchema as errorRef, idParams, nullableString } from '../li
 import type { CaseService } from './service.js'
 import { unitGroup, type UnitRow } from './routing.js'
 import { concernsActor } from './returns.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * 督办单: a supervisor (or leader) whose region covers a case orders the unit handling it to
@@ -142,7 +143,7 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
       const { reply } = request.body as { reply: string }
       await app.db.transaction(async (trx) => {
         const order = await trx('case_supervisions').where({ id, kind: 'manual' }).first()
-        const mine = !!order && (order.unit === actor.unitCode || actor.roles.includes('admin'))
+        const mine = !!order && (order.unit === actor.unitCode || isSystemAdmin(actor))
         if (!order || (!mine && !(await cases.visible(actor, order.case_id, trx).catch(() => null)))) throw notFound(msg('error.supervisionOrder.notFound', { id }))
         if (!mine) throw forbidden(msg('error.supervisionOrder.notAddressee'))
         const now = nowIso()

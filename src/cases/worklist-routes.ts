@@ -6,6 +6,7 @@ import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
 import type { Actor } from '../org/index.js'
 import type { CaseService } from './service.js'
 import { dispatchTargets } from './dispatch-targets.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 /** A notification reaches its username and each plain group it names (a unit's inbox). */
 export const notificationRecipients = (actor: Actor) => [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
@@ -151,7 +152,7 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       // (an administrator's own only: "all" would be every task of the city).
       const now = nowIso()
       const soon = new Date(Date.now() + DEADLINE_NOTICE_MS).toISOString()
-      const tasks = await app.tasks.list(actor, { assigned: actor.roles.includes('admin') ? 'me' : 'all', sort: 'due', limit: 20 })
+      const tasks = await app.tasks.list(actor, { assigned: isSystemAdmin(actor) ? 'me' : 'all', sort: 'due', limit: 20 })
       const deadlines = tasks.items
         .filter((x) => x.dueAt && x.dueAt < soon)
         .map((x) => ({ taskId: x.id, caseId: x.caseId, caseNo: ((x as any).facts?.caseNo as string) ?? null, name: x.name, dueAt: x.dueAt!, overdue: x.dueAt! < now }))

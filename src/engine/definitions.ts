@@ -57,6 +57,17 @@ export interface DeployOptions {
   checks?: ReadonlyArray<DeployCheck>
   /** Variables no form field of the diagram may declare. */
   isProtected?: (name: string) => boolean
+  /** Process keys a call activity may name besides the deployed ones (the other files of a bundle). */
+  knownKeys?: ReadonlySet<string>
+}
+
+/** A definition that passed validation and every deploy check, ready to be stored. */
+export interface CheckedDefinition {
+  xml: string
+  key: string
+  name: string | null
+  tenant: string
+  prepared?: PreparedDefinition
 }
 
 /** A module's requirements on a definition: each problem names its element (null: the whole diagram). */
@@ -73,11 +84,21 @@ export class DefinitionStore {
   constructor(private db: Db) {}
 
   async deploy(xml: string, opts: DeployOptions): Promise<{ definition: DefinitionRow; created: boolean }> {
+    return this.store(await this.check(xml, opts), { actor: opts.actor })
+  }
+
+  /**
+   * Validates `xml` for `opts.tenant` without writing: a 400 naming each problem, else what
+   * `store` writes. Split from the write so a bundle (src/engine/camunda-rest.ts) validates
+   * every file before its one transaction opens: on SQLite that transaction holds the only
+   * connection, and bpmnlint's CPU should not run while it does.
+   */
+  async check(xml: string, opts: DeployOptions): Promise<CheckedDefinition> {
     const tenant = opts.tenant ?? ''
     const keysInDb = new Set<string>((await this.db('process_definitions').distinct('key')).map((r: { key: string }) => r.key))
     const validated = await validateBpmn(xml, {
       handlers: opts.handlers,
-      knownProcessKey: (key) => keysInDb.has(key),
+      knownProcessKey: (key) => keysInDb.has(key) || !!opts.knownKeys?.has(key),
       canReceive: opts.canReceive,
     })
     if (opts.isProtected && validated.definitions) validated.problems.push(...protectedFieldProblems(validated.definitions, opts.isProtected))
@@ -87,7 +108,6 @@ export class DefinitionStore {
         validated.problems.map((p: Problem) => ({ elementId: p.elementId, message: p.message })),
       )
     }
-    const key = validated.processKey
     let prepared: PreparedDefinition | undefined
     if (opts.checks?.length) {
       const parsed = (prepared = await prepareDefinition(xml))
@@ -99,33 +119,45 @@ export class DefinitionStore {
         )
       }
     }
+    return { xml, key: validated.processKey, name: validated.processName ?? null, tenant, prepared }
+  }
+
+  /**
+   * Writes a checked definition as the next version of its key (unchanged XML is not a new
+   * version). In `opts.trx` when given (the caller commits, and retries on a version race);
+   * otherwise in a transaction of its own, retried when two deploys race for a version number.
+   */
+  async store(checked: CheckedDefinition, opts: { actor?: string | null; trx?: Trx } = {}): Promise<{ definition: DefinitionRow; created: boolean }> {
+    const { xml, key, tenant, prepared } = checked
     const hash = xmlHash(xml)
+    const write = async (trx: Trx) => {
+      const latest: DefinitionRow | undefined = await trx('process_definitions').where({ key, tenant }).orderBy('version', 'desc').first()
+      if (latest && latest.xml_hash === hash) return { definition: latest, created: false }
+      const row: DefinitionRow = {
+        id: randomUUID(),
+        key,
+        tenant,
+        version: (latest?.version ?? 0) + 1,
+        name: checked.name,
+        xml,
+        xml_hash: hash,
+        deployed_at: nowIso(),
+        deployed_by: opts.actor ?? null,
+      }
+      await trx('process_definitions').insert(row)
+      return { definition: row, created: true }
+    }
+    const remember = (result: { definition: DefinitionRow; created: boolean }) => {
+      // The checks' parse (~0.1 s for the ordinary procedure) serves the version's first start too.
+      // (Under a caller's transaction that rolls back, the entry names an id nothing will ask for.)
+      if (result.created && prepared) this.cache.set(result.definition.id, Promise.resolve({ row: result.definition, ...prepared }))
+      return result
+    }
+    if (opts.trx) return remember(await write(opts.trx))
     // Two deploys at once race for the next version number; the unique key decides, then retry.
     for (let attempt = 0; ; attempt++) {
       try {
-        const result = await this.db.transaction(async (trx) => {
-          const latest: DefinitionRow | undefined = await trx('process_definitions')
-            .where({ key, tenant })
-            .orderBy('version', 'desc')
-            .first()
-          if (latest && latest.xml_hash === hash) return { definition: latest, created: false }
-          const row: DefinitionRow = {
-            id: randomUUID(),
-            key,
-            tenant,
-            version: (latest?.version ?? 0) + 1,
-            name: validated.processName ?? null,
-            xml,
-            xml_hash: hash,
-            deployed_at: nowIso(),
-            deployed_by: opts.actor ?? null,
-          }
-          await trx('process_definitions').insert(row)
-          return { definition: row, created: true }
-        })
-        // The checks' parse (~0.1 s for the ordinary procedure) serves the version's first start too.
-        if (result.created && prepared) this.cache.set(result.definition.id, Promise.resolve({ row: result.definition, ...prepared }))
-        return result
+        return remember(await this.db.transaction(write))
       } catch (err) {
         if (attempt < 3 && /unique|duplicate/i.test((err as Error).message)) continue
         throw err

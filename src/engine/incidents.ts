@@ -4,6 +4,7 @@ import { nowIso } from '../lib/db.js'
 import { conflict, HttpError, msg, notFound } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * Incidents: what failed in the background (a due timer whose step threw or went over its
@@ -123,7 +124,7 @@ async function openIncident(trx: Trx, instance: InstanceRow, f: { kind: Incident
   return row
 }
 
-const isCity = (a: Actor) => a.roles.includes('admin')
+const isCity = (a: Actor) => isSystemAdmin(a)
 
 /** Incidents as an administrator sees them: the city all, a county administrator their county's. */
 export class Incidents {

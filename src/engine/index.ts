@@ -3,13 +3,15 @@ import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { badRequest, msg, notFound } from '../lib/errors.js'
 import { computeGroups, type Actor } from '../org/index.js'
-import { DefinitionStore, type DefinitionRow, type DeployCheck } from './definitions.js'
+import { DefinitionStore, type CheckedDefinition, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
 import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 import engineRoutes from './routes.js'
 import incidentRoutes from './incidents-routes.js'
+import resourceRoutes from './resource-routes.js'
+import camundaRest from './camunda-rest.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -38,14 +40,23 @@ export class EngineService {
 
   /** Deploys XML as a new version of its key for `tenant` (unchanged XML is not a new version). */
   async deploy(xml: string, opts: { tenant?: string | null; actor?: string | null } = {}): Promise<{ definition: DefinitionRow; created: boolean }> {
+    return this.definitions.store(await this.checkDefinition(xml, opts), { actor: opts.actor })
+  }
+
+  /**
+   * Validates XML for `tenant` with every handler, deploy check and receiver known, without
+   * writing (`definitions.store(checked, { trx })` writes it). `knownKeys`: process keys a call
+   * activity may name besides the deployed ones (the other files of a bundle).
+   */
+  async checkDefinition(xml: string, opts: { tenant?: string | null; knownKeys?: ReadonlySet<string> } = {}): Promise<CheckedDefinition> {
     const { users, groups } = await this.receivers()
-    return this.definitions.deploy(xml, {
+    return this.definitions.check(xml, {
       tenant: opts.tenant,
-      actor: opts.actor,
       handlers: this.runtime.handlerNames(),
       checks: this.checks,
       isProtected: (name) => this.protectedNames.has(name),
       canReceive: (r) => r.users.some((u) => users.has(u)) || r.groups.some((g) => groups.has(g)),
+      knownKeys: opts.knownKeys,
     })
   }
 
@@ -179,6 +190,8 @@ export default fp<{ background: boolean }>(
     app.decorate('engine', new EngineService(app, definitions, runtime, poller))
     await app.register(engineRoutes)
     await app.register(incidentRoutes)
+    await app.register(resourceRoutes)
+    await app.register(camundaRest)
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.

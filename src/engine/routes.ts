@@ -6,6 +6,7 @@ import { bearer } from '../lib/schemas.js'
 import { definitionView } from './definitions.js'
 import { shippedDeployBody, shippedSchema } from './shipped.js'
 import type { InstanceRow } from './runtime.js'
+import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { taskView } from '../tasks/service.js'
 import {
   definitionSchema,
@@ -20,16 +21,8 @@ import {
   signalBody,
   startBody,
 } from './schemas.js'
+import { canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from '../org/policy.js'
 
-const isAdmin = (a: Actor) => a.roles.includes('admin')
-
-/** A county administrator acts only on their county's versions; administrators on any. */
-function tenantFor(actor: Actor, requested: string | null | undefined): string | null {
-  if (isAdmin(actor)) return requested ?? null
-  if (requested && requested !== actor.tenant) throw forbidden(msg('error.engine.countyOnly', { tenant: actor.tenant }))
-  if (!actor.tenant) throw forbidden()
-  return actor.tenant
-}
 
 export function historyView(h: any) {
   return {
@@ -73,7 +66,7 @@ export default async function engineRoutes(app: FastifyInstance) {
 
   async function visibleInstance(actor: Actor, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await app.db('process_instances').where({ id }).first()
-    if (!row || (!isAdmin(actor) && row.tenant !== (actor.tenant ?? ''))) throw notFound(msg('error.engine.instanceNotFound', { id }))
+    if (!row || (tenantScope(actor) !== undefined && row.tenant !== tenantScope(actor))) throw notFound(msg('error.engine.instanceNotFound', { id }))
     return row
   }
 
@@ -94,7 +87,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       const rows = await definitions.list({ key, ...(tenant !== undefined && { tenant: tenant || null }) })
       // A county administrator sees the city defaults and their own county's versions.
       const actor = request.actor
-      return rows.filter((r) => isAdmin(actor) || r.tenant === '' || r.tenant === actor.tenant).map((r) => definitionView(r as any))
+      return rows.filter((r) => canSeeTenantVersion(actor, r.tenant)).map((r) => definitionView(r as any))
     },
   )
 
@@ -113,7 +106,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
-      const t = tenantFor(request.actor, tenant)
+      const t = deployTenant(request.actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
         if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
@@ -160,7 +153,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { key } = request.params as { key: string }
       const { tenant } = (request.body ?? {}) as { tenant?: string | null }
-      const t = tenantFor(request.actor, tenant)
+      const t = deployTenant(request.actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
         if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
@@ -177,7 +170,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
       const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      if (!canSeeTenantVersion(request.actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
       return definitionView(row)
     },
   )
@@ -188,18 +181,31 @@ export default async function engineRoutes(app: FastifyInstance) {
       preHandler: admins,
       schema: {
         tags: ['process-definitions'],
-        summary: '流程定义的 BPMN XML / the BPMN XML of a version',
+        summary: '流程定义的 BPMN XML / the BPMN XML of a version: JSON by default; the .bpmn file itself with Accept: application/xml or ?download=1 (then as an attachment <key>-v<version>.bpmn)',
         security: bearer,
         params: idParams,
-        response: { 200: { type: 'object', properties: { ...definitionSchema.properties, xml: { type: 'string' } } } },
+        querystring: downloadQuery,
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: { type: 'object', properties: { ...definitionSchema.properties, xml: { type: 'string' } } } },
+              'application/xml': { schema: { type: 'string', description: 'BPMN 2.0 XML, byte for byte as deployed' } },
+            },
+          },
+          404: errorSchema,
+        },
       },
     },
     async (request, reply) => {
       const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      if (!canSeeTenantVersion(request.actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      const download = wantsDownload(request.query)
       // A modeler or a download link may ask for the file itself.
-      if (/\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) return reply.type('application/xml; charset=utf-8').send(row.xml)
-      return { ...definitionView(row), xml: row.xml }
+      if (download || /\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) {
+        if (download) reply.header('content-disposition', attachment(`${row.key}-v${row.version}.bpmn`))
+        return reply.type('application/xml; charset=utf-8').send(row.xml)
+      }
+      return reply.type('application/json; charset=utf-8').send({ ...definitionView(row), xml: row.xml })
     },
   )
 
@@ -219,7 +225,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { key } = request.params as { key: string }
       const body = (request.body ?? {}) as { variables?: Record<string, unknown>; tenant?: string | null; caseId?: string | null }
-      const tenant = tenantFor(request.actor, body.tenant)
+      const tenant = deployTenant(request.actor, body.tenant)
       app.engine.checkExternalVariables(body.variables)
       // An instance acts on its business key's case (handlers read only that): the case must be
       // one the caller may act on, in the tenant the instance runs for.
@@ -265,7 +271,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       app.engine.checkExternalVariables(variables)
       const actor = request.actor
       // A county administrator reaches only their county's instances; the city's administrators any.
-      const tenant = isAdmin(actor) ? undefined : (actor.tenant ?? '')
+      const tenant = tenantScope(actor)
       const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor })
       return { instanceId: instance.id }
     },

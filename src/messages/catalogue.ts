@@ -17,6 +17,7 @@
 import * as resources from './areas/resources.js'
 import * as files from './areas/files.js'
 import * as forms from './areas/forms.js'
+import * as roundtrip from './areas/roundtrip.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -605,6 +606,7 @@ export const zh = {
   ...resources.zh,
   ...files.zh,
   ...forms.zh,
+  ...roundtrip.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -612,6 +614,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...resources.en,
   ...files.en,
   ...forms.en,
+  ...roundtrip.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -4,6 +4,7 @@ import { badRequest, forbidden, msg } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import { DEFAULT_DEFINITIONS, mergeDefinitions, SETTINGS_KEY, type MetricDefinitions } from './definitions.js'
 import { CATEGORY_LABELS } from './labels.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 export const GROUP_BY = ['month', 'region', 'department', 'category'] as const
 export type GroupBy = (typeof GROUP_BY)[number]
@@ -179,7 +180,7 @@ const BELOW_COUNTY = msg('error.metrics.belowCounty')
  * (or without a region) is refused.
  */
 export function metricsScope(actor: Actor): string | null {
-  if (actor.roles.includes('admin')) return null
+  if (isSystemAdmin(actor)) return null
   const parts = actor.regionPath.split('/').filter(Boolean)
   if (parts.length === 1) return null
   if (parts.length === 2) return `/${parts[0]}/${parts[1]}/`

@@ -4,6 +4,7 @@ import { nowIso } from '../lib/db.js'
 import { bearer } from '../lib/schemas.js'
 import { errorRef, idParams } from '../cases/schemas.js'
 import { noticeView, type NoticeRow } from './outbox.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 const nullable = { type: ['string', 'null'] } as const
 export const noticeSchema = {
@@ -35,7 +36,7 @@ const attemptSchema = {
 
 /** The outbox as administrators see it: the city all of it, a county administrator their county's. */
 export default async function notifyRoutes(app: FastifyInstance) {
-  const scoped = (actor: any, q: any) => (actor.roles.includes('admin') ? q : q.where('tenant', actor.tenant ?? '\u0000'))
+  const scoped = (actor: any, q: any) => (isSystemAdmin(actor) ? q : q.where('tenant', actor.tenant ?? '\u0000'))
 
   app.get(
     '/api/notify/outbox',

@@ -4,6 +4,7 @@ import { forbidden, msg, unauthorized } from '../lib/errors.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
 import orgRoutes from './routes.js'
+import { isSystemAdmin } from './policy.js'
 
 export { OrgService, regionPath, computeGroups, groupsMatch, ROLES } from './service.js'
 export type { Actor, Region, OrgUnit, UserView, NewUser, Role } from './service.js'
@@ -48,7 +49,7 @@ export default fp(
       return async (request, reply) => {
         await authenticate(request, reply)
         const have = request.actor.roles
-        if (have.includes('admin') || roles.some((r) => have.includes(r))) return
+        if (isSystemAdmin(request.actor) || roles.some((r) => have.includes(r))) return
         throw forbidden(msg('error.auth.roles', { roles: roles.join(', ') }))
       }
     })

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, HttpError, msg, notFound, unauthorized, type Msg } from '../lib/errors.js'
 import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
 import { bearer, nullableString, stringList } from '../lib/schemas.js'
+import { isSystemAdmin } from './policy.js'
 
 export const actorSchema = {
   type: 'object',
@@ -256,7 +257,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const actor = request.actor
-      const tenant = actor.roles.includes('admin') ? null : actor.tenant
+      const tenant = isSystemAdmin(actor) ? null : actor.tenant
       return org.listUsers({ tenant, unit: request.query.unit, role: request.query.role })
     },
   )

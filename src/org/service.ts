@@ -4,6 +4,7 @@ import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
 import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
+import { isSystemAdmin } from './policy.js'
 
 export const ROLES = ['admin', 'county_admin', 'dispatcher', 'grid_worker', 'grid_leader', 'handler', 'leader', 'callback', 'supervisor'] as const
 export type Role = (typeof ROLES)[number]
@@ -297,7 +298,7 @@ export class OrgService {
    * user has no region.
    */
   visibleRegionPrefix(actor: Actor): string | null {
-    if (actor.roles.includes('admin')) return null
+    if (isSystemAdmin(actor)) return null
     if (!actor.regionPath) return '\u0000'
     if (actor.tenant === null) return null
     if (actor.roles.includes('county_admin')) return countyPrefix(actor.regionPath) ?? actor.regionPath
@@ -355,14 +356,14 @@ export class OrgService {
    * inside their county and never another administrator of the whole system.
    */
   async createUser(by: Actor, input: NewUser): Promise<UserView> {
-    const isAdmin = by.roles.includes('admin')
+    const isAdmin = isSystemAdmin(by)
     const unit = await this.getUnit(input.unitCode)
     if (!unit) throw unprocessable(msg('error.org.unknownUnit', { unit: input.unitCode }))
     const regionCode = input.regionCode ?? unit.regionCode
     const region = await this.getRegion(regionCode)
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: regionCode }))
     if (!isAdmin) {
-      if (input.roles.includes('admin')) throw forbidden(msg('error.org.countyAdminNoAdmin'))
+      if (isSystemAdmin(input)) throw forbidden(msg('error.org.countyAdminNoAdmin'))
       const unitRegion = await this.getRegion(unit.regionCode)
       if (!by.tenant || region.tenant !== by.tenant || unitRegion?.tenant !== by.tenant) {
         throw forbidden(msg('error.org.outsideCounty'))

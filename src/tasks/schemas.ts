@@ -22,15 +22,47 @@ export const taskSchema = {
     endedAt: { type: ['string', 'null'] },
     completedBy: { type: ['string', 'null'] },
     data: { type: ['object', 'null'], additionalProperties: true },
-    form: { type: ['object', 'null'], additionalProperties: true },
+    form: {
+      type: ['object', 'null'],
+      properties: {
+        key: { type: ['string', 'null'], description: '表单键（可无）/ the task\'s form key, null for a form declared in the diagram without one' },
+        schema: { type: 'object', additionalProperties: true, description: 'form-js schema' },
+        jsonSchema: { type: 'object', additionalProperties: true },
+      },
+    },
     case: { type: ['object', 'null'], additionalProperties: true },
     actions: { type: 'array', items: { type: 'string' } },
     /** List rows: the case facts a dispatcher scans (cases module, one joined query). */
-    facts: { type: ['object', 'null'], additionalProperties: true },
+    facts: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      properties: {
+        caseNo: { type: 'string' },
+        title: { type: ['string', 'null'] },
+        description: { type: ['string', 'null'] },
+        category: { type: 'string' },
+        categoryName: { type: ['string', 'null'] },
+        categoryNameEn: { type: ['string', 'null'] },
+        regionCode: { type: 'string' },
+        regionName: { type: ['string', 'null'] },
+        regionNameEn: { type: ['string', 'null'] },
+        address: { type: ['string', 'null'] },
+        procedure: { type: 'string' },
+        channel: { type: 'string' },
+        urgency: { type: 'string' },
+        caseStatus: { type: 'string' },
+        filedAt: { type: 'string' },
+        dueInMinutes: { type: ['integer', 'null'] },
+      },
+    },
     /** Task page: the case facts and what earlier steps submitted that this step decides on. */
     context: { type: ['object', 'null'], additionalProperties: true },
     /** Task page: whether an extension may be asked for now (available, pending, spent). */
-    extension: { type: ['object', 'null'], additionalProperties: true },
+    extension: {
+      type: ['object', 'null'],
+      additionalProperties: true,
+      properties: { available: { type: 'boolean' }, pending: { type: 'boolean' }, spent: { type: 'boolean' } },
+    },
   },
 } as const
 

@@ -8,6 +8,7 @@ import type { Params } from '../messages/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
 import { compileForm, formFromFields, type Form } from './forms.js'
 import type { FormStore } from './form-store.js'
+import { isSystemAdmin } from '../org/policy.js'
 
 export interface TaskView {
   id: string
@@ -79,7 +80,6 @@ export interface TaskQuery {
   offset?: number
 }
 
-const isAdmin = (a: Actor) => a.roles.includes('admin')
 
 /** The case filters of a task query (the rest are the task's own). */
 export const CASE_FILTERS = ['q', 'category', 'region', 'procedure', 'channel', 'from', 'to'] as const
@@ -180,7 +180,7 @@ export class TaskService {
 
   /** Whether `actor` may see (and, when open, act on) a task. */
   async canSee(actor: Actor, task: TaskRow, trx: Db | Trx = this.db): Promise<boolean> {
-    if (isAdmin(actor)) return true
+    if (isSystemAdmin(actor)) return true
     if (task.assignee === actor.username || task.completed_by === actor.username) return true
     return this.isCandidate(actor, task, trx)
   }
@@ -210,7 +210,7 @@ export class TaskService {
     else if (assigned === 'candidate') {
       base.whereNull('tasks.assignee')
       this.candidateFilter(base, actor, { openOnly })
-    } else if (!isAdmin(actor)) {
+    } else if (!isSystemAdmin(actor)) {
       this.candidateFilter(base, actor, { openOnly, assignee: true })
     }
     const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
@@ -264,7 +264,7 @@ export class TaskService {
       if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
       if (task.assignee === actor.username) return task
       if (task.assignee) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
-      if (!isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
+      if (!isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       const now = nowIso()
       const n = await trx('tasks').where({ id, status: 'open' }).whereNull('assignee').update({ assignee: actor.username, claimed_at: now })
       if (n !== 1) throw conflict(msg('error.task.claimedByOther'))
@@ -296,7 +296,7 @@ export class TaskService {
       const task = await this.get(actor, id, trx)
       if (task.status !== 'open') throw conflict(msg('error.task.ended'))
       if (!task.assignee) return task
-      if (task.assignee !== actor.username && !isAdmin(actor)) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
+      if (task.assignee !== actor.username && !isSystemAdmin(actor)) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
       const now = nowIso()
       await trx('tasks').where({ id }).update({ assignee: null, claimed_at: null })
       await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_unclaim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id, from: task.assignee }) })
@@ -371,10 +371,10 @@ export class TaskService {
       const task = opts.authorised ? await this.row(id, trx) : await this.get(actor, id, trx)
       if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
       if (!opts.authorised) {
-        if (task.assignee && task.assignee !== actor.username && !isAdmin(actor)) {
+        if (task.assignee && task.assignee !== actor.username && !isSystemAdmin(actor)) {
           throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
         }
-        if (!task.assignee && !isAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
+        if (!task.assignee && !isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       }
       // What passes the form is what becomes variables (an empty select's null is dropped).
       const checked = opts.skipForm ? data : await this.validateData(task, data, trx)

@@ -139,5 +139,46 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await step(app, xc.id, utId, 'xianghe-leader', {})
   t.equal((await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body.status, 'awaiting_evaluation', 'after approval the xianghe case goes on')
 
+  // Round trip (issue 14): the county's version downloads as the .bpmn Camunda Modeler opens, and
+  // two files deploy at once from the processes page.
+  await page.goto(`${base}/admin/processes`)
+  const xiangheRow = page.locator('[data-testid=process-ordinary] [data-testid=version-row][data-tenant="xianghe"]').first()
+  const [file] = await Promise.all([page.waitForEvent('download'), xiangheRow.locator('[data-testid=download-version]').click()])
+  const ours = (await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary&tenant=xianghe')).body[0]
+  t.equal(file.suggestedFilename(), `ordinary-v${ours.version}.bpmn`)
+  const saved = await file.path()
+  const { readFile } = await import('node:fs/promises')
+  t.equal(await readFile(saved!, 'utf8'), (await call(app, 'admin', 'GET', `/api/process-definitions/${ours.id}/xml`)).body.xml, 'the file is the deployed XML')
+  const small = (id: string) =>
+    `<?xml version="1.0" encoding="UTF-8"?><definitions id="d_${id}" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="http://x"><process id="${id}" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u" camunda:assignee="grid01"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/></process></definitions>`
+  await page.click('[data-testid=bundle] summary')
+  await page.setInputFiles('[data-testid=bundle-files]', [
+    { name: 'one.bpmn', mimeType: 'application/octet-stream', buffer: Buffer.from(small('ui_bundle_one')) },
+    { name: 'two.bpmn', mimeType: 'application/octet-stream', buffer: Buffer.from(small('ui_bundle_two')) },
+  ])
+  await page.click('[data-testid=bundle-deploy]')
+  await page.locator('[data-testid=process-ui_bundle_two]').waitFor()
+  t.equal(await page.locator('[data-testid=process-ui_bundle_one] [data-testid=version-row][data-tenant="xianghe"]').count(), 1, 'both landed in xianghe')
+  await s.shot('05-bundle-deployed')
+  // A bad bundle: the error names the file, and nothing is deployed.
+  await page.click('[data-testid=bundle] summary')
+  await page.setInputFiles('[data-testid=bundle-files]', [
+    { name: 'three.bpmn', mimeType: 'application/octet-stream', buffer: Buffer.from(small('ui_bundle_three')) },
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('x') },
+  ])
+  s.expectHttpError(400, '/engine-rest/deployment/create')
+  await page.click('[data-testid=bundle-deploy]')
+  await page.locator('[data-testid=bundle-result] [role=alert]').waitFor()
+  t.match(await page.locator('[data-testid=bundle-result]').textContent(), /notes\.txt/)
+  await s.shot('06-bundle-refused')
+  // The same page in English and at phone width (the file picker and the download links must fit).
+  await page.click('[data-testid=lang-switch]')
+  await page.locator('[data-testid=bundle] summary', { hasText: 'Deploy several files' }).waitFor()
+  await page.setViewportSize({ width: 390, height: 844 })
+  await page.$eval('[data-testid=bundle]', (el) => ((el as HTMLDetailsElement).open = true))
+  await s.shot('07-bundle-en-phone')
+  await page.click('[data-testid=lang-switch]')
+  t.equal((await call(app, 'admin', 'GET', '/api/process-definitions?key=ui_bundle_three')).body.length, 0)
+
   t.same(s.errors, [], 'no console errors')
 })

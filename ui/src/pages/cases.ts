@@ -5,7 +5,7 @@ import { fmtDue, fmtTime, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead } from '../lib/ui.js'
 
-interface CasePage {
+export interface CasePage {
   items: any[]
   total?: number
   totalAtLeast?: number

@@ -4,8 +4,11 @@ import { fmtPct, named, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, field, loading, pageHead } from '../lib/ui.js'
 
-type Rates = Record<string, number | null> & { received?: number; closed?: number }
-interface Overview {
+type RateName = 'responseRate' | 'resolutionRate' | 'satisfactionRate' | 'closureRate' | 'onTimeRate' | 'atOrBelowTownshipRate'
+type CountName = 'received' | 'closed' | 'responded' | 'resolved' | 'satisfied' | 'onTime' | 'atOrBelowTownship'
+// Named fields, not an index signature: the documented answer (ui/src/lib/api-types.ts) is checked against them.
+type Rates = { [K in RateName]?: number | null } & { [K in CountName]?: number }
+export interface Overview {
   month: string
   region: { code: string; name: string } | null
   totals: Rates & { byStatus?: { key: string; count: number }[]; byChannel?: { key: string; count: number }[] }
@@ -15,7 +18,7 @@ interface Overview {
   topCategories?: { key: string | null; label: string; labelEn?: string | null; count: number }[]
 }
 
-const KPIS: [string, string, string, string?][] = [
+const KPIS: [RateName, string, string, CountName?][] = [
   ['responseRate', '响应率', 'Response rate', 'responded'],
   ['resolutionRate', '解决率', 'Resolution rate', 'resolved'],
   ['satisfactionRate', '满意率', 'Satisfaction rate', 'satisfied'],
@@ -23,7 +26,7 @@ const KPIS: [string, string, string, string?][] = [
   ['onTimeRate', '按期办结率', 'On-time rate', 'onTime'],
   ['atOrBelowTownshipRate', '乡镇及以下解决占比', 'Resolved at township or below', 'atOrBelowTownship'],
 ]
-const SERIES: [string, string, string, string][] = [
+const SERIES: [RateName, string, string, string][] = [
   ['responseRate', '响应率', 'Response', '#1565c0'],
   ['resolutionRate', '解决率', 'Resolution', '#2e7d32'],
   ['satisfactionRate', '满意率', 'Satisfaction', '#b3261e'],
@@ -71,7 +74,7 @@ export async function dashboardPage(ctx: Ctx) {
         'div',
         { class: 'kpis', 'data-testid': 'kpis' },
         h('div', { class: 'kpi' }, h('div', { class: 'l' }, t('本月受理', 'Received this month')), h('div', { class: 'v' }, String(tot.received ?? 0)), h('div', { class: 'sub' }, t(`办结 ${tot.closed ?? 0}`, `closed ${tot.closed ?? 0}`))),
-        KPIS.map(([k, zh, en, num]) => h('div', { class: 'kpi', 'data-kpi': k }, h('div', { class: 'l' }, t(zh, en)), h('div', { class: 'v' }, fmtPct(tot[k] as number | null)), num ? h('div', { class: 'sub' }, `${tot[num] ?? 0}`) : null)),
+        KPIS.map(([k, zh, en, num]) => h('div', { class: 'kpi', 'data-kpi': k }, h('div', { class: 'l' }, t(zh, en)), h('div', { class: 'v' }, fmtPct(tot[k] ?? null)), num ? h('div', { class: 'sub' }, `${tot[num] ?? 0}`) : null)),
       ),
       h('section', { class: 'card chart' }, h('h2', null, t('近 12 个月趋势', 'Trend, last 12 months')), trendChart(o.trend), h('div', { class: 'legend' }, SERIES.map(([, zh, en, c]) => h('span', null, h('i', { style: `background:${c}` }), t(zh, en))))),
       h('div', { class: 'grid2' }, ranking(t('乡镇（街道）排名', 'Townships'), o.townships, 'rank-townships'), ranking(t('部门排名', 'Departments'), o.departments, 'rank-departments')),

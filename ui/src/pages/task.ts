@@ -10,7 +10,7 @@ import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, loadCss, pageHead, toast } from '../lib/ui.js'
 import { caseFilesCard } from '../lib/attachments.js'
 
-interface TaskDetail {
+export interface TaskDetail {
   id: string
   name: string | null
   elementId: string
@@ -23,7 +23,7 @@ interface TaskDetail {
   status: string
   priority: number
   createdAt: string
-  form: { key: string; schema: any } | null
+  form: { key: string | null; schema: any } | null
   case: Record<string, any> | null
   actions: string[]
   data?: Record<string, unknown> | null

@@ -37,7 +37,7 @@ export interface TaskItem {
     urgency: string
   } | null
 }
-interface TaskList {
+export interface TaskList {
   items: TaskItem[]
   total?: number
   /** Past the server's counting cap: at least this many. */

@@ -1,0 +1,114 @@
+import type { FastifyInstance } from 'fastify'
+import type { Actor } from '../org/index.js'
+import { msg, notFound } from '../lib/errors.js'
+import { bearer, errorSchema, idParams } from '../lib/schemas.js'
+import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
+import { RESOURCE_KINDS, resourceView, type ResourceHead, type ResourceKind } from './resources.js'
+import { canSeeTenantVersion } from '../org/policy.js'
+
+/** What a resource's file is called and sent as: the extension and type Camunda Modeler opens. */
+export const RESOURCE_FILES: Record<ResourceKind, { ext: string; type: string }> = {
+  form: { ext: '.form', type: 'application/json; charset=utf-8' },
+  decision: { ext: '.dmn', type: 'application/xml; charset=utf-8' },
+}
+
+export const resourceSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: [...RESOURCE_KINDS] },
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    tenant: { type: ['string', 'null'] },
+    name: { type: ['string', 'null'] },
+    deployedAt: { type: 'string' },
+    deployedBy: { type: ['string', 'null'] },
+  },
+} as const
+
+const listQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    kind: { type: 'string', enum: [...RESOURCE_KINDS] },
+    key: { type: 'string', maxLength: 255 },
+    tenant: { type: 'string', maxLength: 64, description: '"" 为市级 / "" for the city versions' },
+  },
+} as const
+
+/** A county administrator sees the city's versions and their own county's; administrators all. */
+const visible = (actor: Actor, row: { tenant: string }) => canSeeTenantVersion(actor, row.tenant)
+
+/**
+ * Deployed forms and decisions (src/engine/resources.ts), kind-agnostic: their version heads and
+ * each version's source as the file Camunda Modeler opens (.form JSON, .dmn XML), byte for byte
+ * as deployed. Deploying goes through the kinds' own routes or a bundle (camunda-rest.ts).
+ */
+export default async function resourceRoutes(app: FastifyInstance) {
+  const store = app.engine.resources
+  const admins = app.requireRole('admin', 'county_admin')
+
+  async function visibleRow(actor: Actor, id: string) {
+    const row = await store.get(id)
+    if (!visible(actor, row)) throw notFound(msg('error.resource.versionNotFound', { id }))
+    return row
+  }
+
+  app.get(
+    '/api/resources',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['resources'],
+        summary: '已部署的表单与决策表版本 / deployed form and decision versions (heads, newest first per key)',
+        security: bearer,
+        querystring: listQuery,
+        response: { 200: { type: 'array', items: resourceSchema } },
+      },
+    },
+    async (request) => {
+      const { kind, key, tenant } = request.query as { kind?: ResourceKind; key?: string; tenant?: string }
+      const rows: ResourceHead[] = await store.list({ kind, key, ...(tenant !== undefined && { tenant: tenant || null }) })
+      return rows.filter((r) => visible(request.actor, r)).map(resourceView)
+    },
+  )
+
+  app.get(
+    '/api/resources/:id',
+    {
+      preHandler: admins,
+      schema: { tags: ['resources'], summary: '一个版本 / one version (no source)', security: bearer, params: idParams, response: { 200: resourceSchema, 404: errorSchema } },
+    },
+    async (request) => resourceView(await visibleRow(request.actor, (request.params as { id: string }).id)),
+  )
+
+  app.get(
+    '/api/resources/:id/source',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['resources'],
+        summary: '版本的源文件 / the version as deployed: a form as application/json (.form), a decision as application/xml (.dmn); ?download=1 as an attachment <key>-v<version>.<ext>',
+        security: bearer,
+        params: idParams,
+        querystring: downloadQuery,
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: { type: 'object', additionalProperties: true, description: 'form-js schema (.form)' } },
+              'application/xml': { schema: { type: 'string', description: 'DMN 1.3 XML (.dmn)' } },
+            },
+          },
+          404: errorSchema,
+        },
+      },
+    },
+    async (request, reply) => {
+      const row = await visibleRow(request.actor, (request.params as { id: string }).id)
+      const file = RESOURCE_FILES[row.kind]
+      if (wantsDownload(request.query)) reply.header('content-disposition', attachment(`${row.key}-v${row.version}${file.ext}`))
+      // The stored text as is (a string with a JSON type is not re-serialized): what was deployed comes back.
+      return reply.type(file.type).send(row.source)
+    },
+  )
+}

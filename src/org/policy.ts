@@ -1,0 +1,53 @@
+import { forbidden, msg } from '../lib/errors.js'
+import type { Actor } from './service.js'
+
+/**
+ * Who may do what across tenants, in one place (issue 13): every "is this the city's
+ * administrator", "may this county administrator act on that county" goes through a named
+ * function here instead of `roles.includes('admin')` written out in each module. Role checks of
+ * the routes themselves stay `app.requireRole(...)` (which lets the administrator pass too);
+ * what a role may do inside a case (a unit's own task, a dispatcher's region) stays with the
+ * module that knows the case.
+ *
+ * Tenants: '' (or null) is the city's; a county code is that county's.
+ */
+
+/** The city's system administrator: every tenant, every unit, every task. */
+export function isSystemAdmin(actor: Pick<Actor, 'roles'>): boolean {
+  return actor.roles.includes('admin')
+}
+
+/** May `actor` change what belongs to `tenant` (deploy a version, edit its rules, its users)? */
+export function canAdministerTenant(actor: Actor, tenant: string | null | undefined): boolean {
+  if (isSystemAdmin(actor)) return true
+  return actor.roles.includes('county_admin') && !!actor.tenant && (tenant ?? '') === actor.tenant
+}
+
+/**
+ * May `actor` see a versioned thing of `tenant` (a definition, a form, a decision, a routing
+ * rule)? The city's versions serve everyone, so a county administrator sees those and their
+ * own county's; administrators all.
+ */
+export function canSeeTenantVersion(actor: Actor, tenant: string | null | undefined): boolean {
+  return isSystemAdmin(actor) || !tenant || tenant === actor.tenant
+}
+
+/**
+ * The one tenant whose rows `actor` may read or act on, or `undefined` for every tenant (the
+ * administrator). A user without a county gets '' (the city's rows only).
+ */
+export function tenantScope(actor: Actor): string | undefined {
+  return isSystemAdmin(actor) ? undefined : (actor.tenant ?? '')
+}
+
+/**
+ * The tenant a deploy by `actor` lands in when it asks for `requested`: an administrator gets what
+ * they ask (null: the city); a county administrator only their own county (asking for another
+ * is a 403).
+ */
+export function deployTenant(actor: Actor, requested: string | null | undefined): string | null {
+  if (isSystemAdmin(actor)) return requested ?? null
+  if (requested && requested !== actor.tenant) throw forbidden(msg('error.engine.countyOnly', { tenant: actor.tenant }))
+  if (!actor.tenant) throw forbidden()
+  return actor.tenant
+}

@@ -1,0 +1,51 @@
+import { spawnSync } from 'node:child_process'
+import t from 'tap'
+import { ConfigError, loadConfig } from '../../src/config.js'
+
+/** Configuration validated at start (issue 13): a bad variable stops the start, named. */
+t.test('bad values are refused, each named', async (t) => {
+  const refused = (env: Record<string, string>, name: RegExp) => {
+    t.throws(() => loadConfig(env), ConfigError)
+    try {
+      loadConfig(env)
+    } catch (err) {
+      t.match((err as Error).message, name, JSON.stringify(env))
+    }
+  }
+  refused({ PORT: 'abc' }, /PORT must be integer \(is "abc"\)/)
+  refused({ PORT: '70000' }, /PORT must be <= 65535/)
+  refused({ SQLITE_CACHE_MB: 'abc' }, /SQLITE_CACHE_MB must be integer/)
+  refused({ NODE_ENV: 'staging' }, /NODE_ENV must be equal to one of the allowed values: production, development, test \(is "staging"\)/)
+  refused({ TIMER_POLL_MS: '1.5' }, /TIMER_POLL_MS/)
+  refused({ LOG_LEVEL: 'loud' }, /LOG_LEVEL/)
+  refused({ DATABASE_SCHEMA: 'x; drop' }, /DATABASE_SCHEMA/)
+  refused({ PG_RANDOM_PAGE_COST: 'cheap' }, /PG_RANDOM_PAGE_COST/)
+  refused({ NOTIFY_WEBHOOK_URL: 'ftp://x' }, /NOTIFY_WEBHOOK_URL/)
+  // Two bad variables: both named in one message.
+  refused({ PORT: 'x', DB_POOL_MAX: '0' }, /PORT[\s\S]*DB_POOL_MAX|DB_POOL_MAX[\s\S]*PORT/)
+})
+
+t.test('good values and defaults come back typed', async (t) => {
+  const c = loadConfig({ NODE_ENV: 'production', PORT: '8080', SQLITE_CACHE_MB: '128', ENGINE_CACHE_SIZE: '0', DATABASE_SCHEMA: '', PG_RANDOM_PAGE_COST: '' })
+  t.equal(c.port, 8080)
+  t.equal(c.engineCacheSize, 0, 'zero is a value, not a default')
+  t.equal(c.demo, false, 'production: no demo')
+  t.equal(c.logLevel, 'info')
+  t.equal(c.databaseSchema, undefined, 'empty is unset')
+  const d = loadConfig({})
+  t.equal(d.port, 3000)
+  t.equal(d.timerPollMs, 1000)
+  t.equal(d.demo, true)
+  t.equal(d.serveUi, true)
+})
+
+t.test('a real start with a bad variable stops with the message, not a stack', async (t) => {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH, PORT: 'abc', DATABASE_URL: ':memory:' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  t.equal(r.status, 1)
+  t.match(r.stderr, /Configuration not valid[\s\S]*PORT must be integer \(is "abc"\)/)
+  t.notMatch(r.stderr, /at validateEnv/, 'no stack trace')
+})
