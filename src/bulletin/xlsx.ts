@@ -1,4 +1,4 @@
-import ExcelJS from 'exceljs'
+import type ExcelJSType from 'exceljs'
 import type { RateBlock } from '../metrics/index.js'
 import type { Bulletin, CaseLine, UnitKind, UnitRow } from './service.js'
 
@@ -21,6 +21,9 @@ const RATES: [keyof RateBlock, string][] = [
  * exceljs writes the real OOXML; a hand-made CSV would not open as a spreadsheet with sheets.
  */
 export async function bulletinWorkbook(b: Bulletin, penalties: (CaseLine & { item: string; kind: UnitKind; unit: string })[]): Promise<Buffer> {
+  // Loaded on the first export, not at start: exceljs costs ~0.35 s of CPU to import, paid by
+  // every server start and every test process although few ever export a workbook.
+  const ExcelJS: typeof ExcelJSType = (await import('exceljs')).default
   const wb = new ExcelJS.Workbook()
   wb.creator = 'Shuoshi 说事'
   wb.created = new Date(b.asOf)
