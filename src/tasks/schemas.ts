@@ -27,7 +27,9 @@ export const taskSchema = {
       properties: {
         key: { type: ['string', 'null'], description: '表单键（可无）/ the task\'s form key, null for a form declared in the diagram without one' },
         schema: { type: 'object', additionalProperties: true, description: 'form-js schema' },
-        jsonSchema: { type: 'object', additionalProperties: true },
+        versionId: { type: ['string', 'null'], description: '所用表单版本 / the deployed form version used (null: a form the diagram declares)' },
+        version: { type: ['integer', 'null'] },
+        tenant: { type: ['string', 'null'], description: '版本所属县（空为全市）/ the county whose version it is (null: the city\'s)' },
       },
     },
     case: { type: ['object', 'null'], additionalProperties: true },

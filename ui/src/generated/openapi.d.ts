@@ -1482,6 +1482,432 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/cases/{id}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 案件附件列表 / the files of a case */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                createdAt?: string;
+                                fileName?: string | null;
+                                height?: number | null;
+                                id?: string;
+                                image?: boolean;
+                                /** @enum {string} */
+                                kind?: "petition" | "intake" | "before" | "after" | "result";
+                                mediaType?: string;
+                                own?: boolean;
+                                published?: boolean;
+                                sha256?: string;
+                                size?: number;
+                                taskId?: string | null;
+                                taskName?: string | null;
+                                uploadedBy?: {
+                                    displayName?: string;
+                                    username?: string;
+                                } | null;
+                                width?: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 上传案件附件（登记时或办理任务中）/ attach photos or documents to a case (at intake or on a handling task)
+         * @description multipart/form-data: up to 6 parts named `file` (≤ 10 MB each; JPEG, PNG, WebP, PDF, DOCX, XLSX judged by content); fields before the files: `taskId` (a task on this case the caller holds: kind `before`|`after`|`result`), `kind`, `published` (`true`: images shown to the citizen)
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                createdAt?: string;
+                                fileName?: string | null;
+                                height?: number | null;
+                                id?: string;
+                                image?: boolean;
+                                /** @enum {string} */
+                                kind?: "petition" | "intake" | "before" | "after" | "result";
+                                mediaType?: string;
+                                own?: boolean;
+                                published?: boolean;
+                                sha256?: string;
+                                size?: number;
+                                taskId?: string | null;
+                                taskName?: string | null;
+                                uploadedBy?: {
+                                    displayName?: string;
+                                    username?: string;
+                                } | null;
+                                width?: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/cases/{id}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载附件 / one file (images inline, documents as downloads) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    attachmentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 向群众公开或撤回照片 / show a photo to the citizen, or withdraw it */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    attachmentId: string;
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        published: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            fileName?: string | null;
+                            height?: number | null;
+                            id?: string;
+                            image?: boolean;
+                            /** @enum {string} */
+                            kind?: "petition" | "intake" | "before" | "after" | "result";
+                            mediaType?: string;
+                            own?: boolean;
+                            published?: boolean;
+                            sha256?: string;
+                            size?: number;
+                            taskId?: string | null;
+                            taskName?: string | null;
+                            uploadedBy?: {
+                                displayName?: string;
+                                username?: string;
+                            } | null;
+                            width?: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/cases/{id}/co-units": {
         parameters: {
             query?: never;
@@ -3313,6 +3739,207 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/forms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 任务表单及其版本（每个范围最新在前）/ task forms and their versions, newest first per scope */
+        get: {
+            parameters: {
+                query?: {
+                    key?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            /** @description 流程中引用的 camunda:formKey（shuoshi:<名称>）/ the camunda:formKey naming it */
+                            formKey?: string;
+                            id?: string;
+                            /** @description 表单标识 shuoshi-<名称> / the form id, shuoshi-<name> */
+                            key?: string;
+                            name?: string | null;
+                            /** @description 县（区）代码；null 为全市默认 / county code, null for the city default */
+                            tenant?: string | null;
+                            version?: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 部署表单（form-js JSON；县级管理员只为本县部署）/ deploy a form (form-js JSON; a county administrator for their county only). 201 new version, 200 unchanged, 400 names each problem */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        source: string;
+                        tenant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            /** @description 流程中引用的 camunda:formKey（shuoshi:<名称>）/ the camunda:formKey naming it */
+                            formKey?: string;
+                            id?: string;
+                            /** @description 表单标识 shuoshi-<名称> / the form id, shuoshi-<name> */
+                            key?: string;
+                            name?: string | null;
+                            /** @description 县（区）代码；null 为全市默认 / county code, null for the city default */
+                            tenant?: string | null;
+                            version?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            /** @description 流程中引用的 camunda:formKey（shuoshi:<名称>）/ the camunda:formKey naming it */
+                            formKey?: string;
+                            id?: string;
+                            /** @description 表单标识 shuoshi-<名称> / the form id, shuoshi-<name> */
+                            key?: string;
+                            name?: string | null;
+                            /** @description 县（区）代码；null 为全市默认 / county code, null for the city default */
+                            tenant?: string | null;
+                            version?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/forms/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个表单版本及其 form-js 源 / one form version with its form-js source */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            /** @description 流程中引用的 camunda:formKey（shuoshi:<名称>）/ the camunda:formKey naming it */
+                            formKey?: string;
+                            id?: string;
+                            /** @description 表单标识 shuoshi-<名称> / the form id, shuoshi-<name> */
+                            key?: string;
+                            name?: string | null;
+                            source?: string;
+                            /** @description 县（区）代码；null 为全市默认 / county code, null for the city default */
+                            tenant?: string | null;
+                            version?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6382,6 +7009,309 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/public/track/{caseNo}/attachments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 群众可见的照片：本人上传的和已公开的 / the citizen's own photos and the published ones */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-tracking-code"?: string;
+                };
+                path: {
+                    caseNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                createdAt?: string;
+                                fileName?: string | null;
+                                height?: number | null;
+                                id?: string;
+                                image?: boolean;
+                                /** @enum {string} */
+                                kind?: "petition" | "intake" | "before" | "after" | "result";
+                                mediaType?: string;
+                                own?: boolean;
+                                published?: boolean;
+                                sha256?: string;
+                                size?: number;
+                                taskId?: string | null;
+                                taskName?: string | null;
+                                uploadedBy?: {
+                                    displayName?: string;
+                                    username?: string;
+                                } | null;
+                                width?: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 群众上传照片（凭查询码）/ the citizen adds photos (with the tracking code)
+         * @description multipart/form-data: up to 6 parts named `file` (≤ 10 MB each; JPEG, PNG, WebP, PDF, DOCX, XLSX judged by content); at most 6 of the citizen's own per case
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-tracking-code"?: string;
+                };
+                path: {
+                    caseNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                createdAt?: string;
+                                fileName?: string | null;
+                                height?: number | null;
+                                id?: string;
+                                image?: boolean;
+                                /** @enum {string} */
+                                kind?: "petition" | "intake" | "before" | "after" | "result";
+                                mediaType?: string;
+                                own?: boolean;
+                                published?: boolean;
+                                sha256?: string;
+                                size?: number;
+                                taskId?: string | null;
+                                taskName?: string | null;
+                                uploadedBy?: {
+                                    displayName?: string;
+                                    username?: string;
+                                } | null;
+                                width?: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/public/track/{caseNo}/attachments/{attachmentId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载群众可见的照片 / one of the files the citizen may see */
+        get: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "x-tracking-code"?: string;
+                };
+                path: {
+                    attachmentId: string;
+                    caseNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/public/track/{caseNo}/evaluation": {
         parameters: {
             query?: never;
@@ -7640,15 +8570,17 @@ export interface paths {
                                     [key: string]: unknown;
                                 }) | null;
                                 form?: {
-                                    jsonSchema?: {
-                                        [key: string]: unknown;
-                                    };
                                     /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                     key?: string | null;
                                     /** @description form-js schema */
                                     schema?: {
                                         [key: string]: unknown;
                                     };
+                                    /** @description 版本所属县（空为全市）/ the county whose version it is (null: the city's) */
+                                    tenant?: string | null;
+                                    version?: number | null;
+                                    /** @description 所用表单版本 / the deployed form version used (null: a form the diagram declares) */
+                                    versionId?: string | null;
                                 } | null;
                                 formKey?: string | null;
                                 id?: string;
@@ -7753,15 +8685,17 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
-                                jsonSchema?: {
-                                    [key: string]: unknown;
-                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
                                 schema?: {
                                     [key: string]: unknown;
                                 };
+                                /** @description 版本所属县（空为全市）/ the county whose version it is (null: the city's) */
+                                tenant?: string | null;
+                                version?: number | null;
+                                /** @description 所用表单版本 / the deployed form version used (null: a form the diagram declares) */
+                                versionId?: string | null;
                             } | null;
                             formKey?: string | null;
                             id?: string;
@@ -7882,15 +8816,17 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
-                                jsonSchema?: {
-                                    [key: string]: unknown;
-                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
                                 schema?: {
                                     [key: string]: unknown;
                                 };
+                                /** @description 版本所属县（空为全市）/ the county whose version it is (null: the city's) */
+                                tenant?: string | null;
+                                version?: number | null;
+                                /** @description 所用表单版本 / the deployed form version used (null: a form the diagram declares) */
+                                versionId?: string | null;
                             } | null;
                             formKey?: string | null;
                             id?: string;
@@ -7998,15 +8934,17 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
-                                jsonSchema?: {
-                                    [key: string]: unknown;
-                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
                                 schema?: {
                                     [key: string]: unknown;
                                 };
+                                /** @description 版本所属县（空为全市）/ the county whose version it is (null: the city's) */
+                                tenant?: string | null;
+                                version?: number | null;
+                                /** @description 所用表单版本 / the deployed form version used (null: a form the diagram declares) */
+                                versionId?: string | null;
                             } | null;
                             formKey?: string | null;
                             id?: string;
@@ -8320,15 +9258,17 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
-                                jsonSchema?: {
-                                    [key: string]: unknown;
-                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
                                 schema?: {
                                     [key: string]: unknown;
                                 };
+                                /** @description 版本所属县（空为全市）/ the county whose version it is (null: the city's) */
+                                tenant?: string | null;
+                                version?: number | null;
+                                /** @description 所用表单版本 / the deployed form version used (null: a form the diagram declares) */
+                                versionId?: string | null;
                             } | null;
                             formKey?: string | null;
                             id?: string;
@@ -8441,15 +9381,17 @@ export interface paths {
                                         [key: string]: unknown;
                                     }) | null;
                                     form?: {
-                                        jsonSchema?: {
-                                            [key: string]: unknown;
-                                        };
                                         /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                         key?: string | null;
                                         /** @description form-js schema */
                                         schema?: {
                                             [key: string]: unknown;
                                         };
+                                        /** @description 版本所属县（空为全市）/ the county whose version it is (null: the city's) */
+                                        tenant?: string | null;
+                                        version?: number | null;
+                                        /** @description 所用表单版本 / the deployed form version used (null: a form the diagram declares) */
+                                        versionId?: string | null;
                                     } | null;
                                     formKey?: string | null;
                                     id?: string;
