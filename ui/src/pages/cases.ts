@@ -56,7 +56,7 @@ export async function casesPage(ctx: Ctx) {
           : null,
       h(
         'div',
-        { class: 'table-wrap card' },
+        { class: 'table-wrap card', tabindex: 0, role: 'region', 'aria-label': t('案件', 'Cases') },
         h(
           'table',
           { class: 'table' },

@@ -93,11 +93,11 @@ export async function processListPage(ctx: Ctx) {
             shippedByKey.has(key) ? shippedAction(shippedByKey.get(key)!) : null,
             h(
               'div',
-              { class: 'table-wrap' },
+              { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': name ?? key },
               h(
                 'table',
                 { class: 'table' },
-                h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('适用范围', 'Tenant')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, ''))),
+                h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('适用范围', 'Tenant')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, h('span', { class: 'sr-only' }, t('操作', 'Actions'))))),
                 h(
                   'tbody',
                   null,

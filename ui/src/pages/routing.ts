@@ -68,12 +68,23 @@ export async function routingRulesPage(ctx: Ctx) {
   // Each code is shown by name under its input (and updated as it is typed).
   const nameOf = (k: keyof Rule, v: string | null) =>
     !v ? '' : k === 'category' ? names.category(v) : k === 'region' ? names.region(v) : k === 'owner' ? names.owner(v) : k === 'responseLimit' || k === 'resolveLimit' ? fmtDuration(v) : ''
+  // Controls in a table cell have no <label>: each is named after its column and row.
+  const COLUMN: Record<string, string> = {
+    category: t('类别', 'Category'),
+    region: t('地区', 'Region'),
+    owner: t('承办单位', 'Owner'),
+    level: t('层级', 'Level'),
+    procedure: t('办理方式', 'Procedure'),
+    responseLimit: t('响应时限', 'Respond in'),
+    resolveLimit: t('办结时限', 'Resolve in'),
+  }
+  const cellName = (r: Rule, k: string) => `${COLUMN[k] ?? k} #${rules.indexOf(r) + 1}`
   const text = (r: Rule, k: keyof Rule, ph = '') => {
     const label = h('small', { class: 'muted code-name', 'data-testid': `name-${k}` }, nameOf(k, r[k] as string | null))
     const input = h('input', {
       value: (r[k] as string) ?? '',
       placeholder: ph,
-      'aria-label': k,
+      'aria-label': cellName(r, k),
       oninput: (e: Event) => {
         ;(r as any)[k] = (e.target as HTMLInputElement).value.trim() || null
         label.textContent = nameOf(k, (r as any)[k])
@@ -82,7 +93,7 @@ export async function routingRulesPage(ctx: Ctx) {
     return [input, label]
   }
   const choice = (r: Rule, k: 'level' | 'procedure', names: Record<string, [string, string]>) =>
-    h('select', { onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
+    h('select', { 'aria-label': cellName(r, k), onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
   const draw = () =>
     clear(
       tbody,
@@ -135,7 +146,7 @@ export async function routingRulesPage(ctx: Ctx) {
       h(
         'table',
         { class: 'table' },
-        h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), ''].map((x) => h('th', null, x)))),
+        h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), h('span', { class: 'sr-only' }, t('操作', 'Actions'))].map((x) => h('th', null, x)))),
         tbody,
       ),
     ),
