@@ -1,4 +1,5 @@
 import { h } from './dom.js'
+import type { Names } from './names.js'
 import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
@@ -7,15 +8,18 @@ const LEVEL: Record<string, [string, string]> = { grid: ['网格', 'grid'], vill
 const nameOf = (v: any) => (v && typeof v === 'object' ? named(v) || v.code : v)
 
 /** The key facts of a case, for the task page and the case page. */
-export function caseFacts(c: Record<string, any>, opts: { full?: boolean } = {}) {
+/** `names` turns the codes of an answer that carries no names (a task's case) into names. */
+export function caseFacts(c: Record<string, any>, opts: { full?: boolean; names?: Names } = {}) {
+  const n = opts.names
+  const code = (v: unknown) => (typeof v === 'string' ? v : null)
   const p = c.petitioner ?? {}
   const rows: [string, unknown][] = [
     [t('案件编号', 'Case no.'), c.caseNo],
     [t('标题', 'Title'), c.title],
     [t('问题描述', 'Description'), c.description],
-    [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : nameOf(c.category)],
-    [t('地区', 'Region'), c.regionName ? named({ name: c.regionName, nameEn: c.regionNameEn }) : nameOf(c.region ?? c.regionCode)],
-    [t('承办单位', 'Owner'), c.ownerUnitName ? named({ name: c.ownerUnitName, nameEn: c.ownerUnitNameEn }) : c.ownerUnit],
+    [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : n?.category(code(c.category)) || nameOf(c.category)],
+    [t('地区', 'Region'), c.regionName ? named({ name: c.regionName, nameEn: c.regionNameEn }) : n?.region(code(c.region ?? c.regionCode)) || nameOf(c.region ?? c.regionCode)],
+    [t('承办单位', 'Owner'), c.ownerUnitName ? named({ name: c.ownerUnitName, nameEn: c.ownerUnitNameEn }) : n?.owner(code(c.ownerUnit)) || c.ownerUnit],
     [t('地址', 'Address'), c.address],
     [t('来源渠道', 'Channel'), c.channel ? tr(CHANNEL, c.channel) : null],
     [t('紧急程度', 'Urgency'), c.urgency ? tr(URGENCY, c.urgency) : null],

@@ -1,6 +1,6 @@
 import { get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, t } from '../lib/i18n.js'
+import { fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -89,7 +89,7 @@ export async function processListPage(ctx: Ctx) {
           return h(
             'section',
             { class: 'card process', 'data-testid': `process-${key}` },
-            h('h2', null, name ?? key, ' ', h('code', { class: 'muted' }, key)),
+            h('h2', null, name ? serverText(name) : key, ' ', h('code', { class: 'muted' }, key)),
             shippedByKey.has(key) ? shippedAction(shippedByKey.get(key)!) : null,
             h(
               'div',
