@@ -30,7 +30,7 @@ export async function casesPage(ctx: Ctx) {
       null,
       h('td', null, h('a', { href: `/cases/${c.id}` }, c.caseNo)),
       h('td', null, c.title ?? (c.description ?? '').slice(0, 30)),
-      h('td', null, c.categoryName ?? c.category),
+      h('td', null, c.categoryName ? serverText(c.categoryName) : c.category),
       h('td', null, tr(STATUS, c.status), c.overdue ? [' ', badge(t('超期', 'overdue'), 'bad')] : null),
       h('td', null, tr(PROCEDURE, c.procedure)),
       h('td', null, fmtTime(c.createdAt)),

@@ -145,7 +145,7 @@ export async function routingRulesPage(ctx: Ctx) {
       { class: 'table-wrap card' },
       h(
         'table',
-        { class: 'table' },
+        { class: 'table routing-rules' },
         h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), h('span', { class: 'sr-only' }, t('操作', 'Actions'))].map((x) => h('th', null, x)))),
         tbody,
       ),
