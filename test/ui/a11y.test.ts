@@ -113,7 +113,7 @@ async function runAxe(page: Page): Promise<Finding[]> {
 
 // 2 languages × 19 pages + the citizen's 6 at phone size: ~50 visits, past tap's 120 s per
 // file on a loaded machine.
-tap.setTimeout(300_000)
+tap.setTimeout(600_000)
 
 browserTest('axe-core on every page of the route table, both languages, citizen pages at phone size too', { name: 'a11y' }, async (t, app, s) => {
   const { page, base } = s
@@ -145,6 +145,7 @@ browserTest('axe-core on every page of the route table, both languages, citizen 
       if (!v) return void failures.push(`${r.pattern}: no id for ${key} (add one to this test)`)
       url = url.replace(key, encodeURIComponent(v))
     }
+    const started = Date.now()
     await page.setViewportSize(size === 'phone' ? PHONE : DESKTOP)
     await go(page, url)
     await settled(page, busy)
@@ -152,6 +153,7 @@ browserTest('axe-core on every page of the route table, both languages, citizen 
     const found = await runAxe(page)
     const name = `a11y-${(r.pattern.replace(/^\//, '').replace(/[/:]+/g, '-') || 'home')}-${lang}${size === 'phone' ? '-phone' : ''}`
     await s.shot(name)
+    t.comment(`${url} [${lang}, ${size}]: ${Date.now() - started} ms`)
     for (const v of found) {
       const line = `${url} [${lang}, ${size}] ${v.impact} ${v.id}: ${v.help}\n    ${v.nodes.join('\n    ')}`
       if (v.impact === 'serious' || v.impact === 'critical') failures.push(line)

@@ -1,9 +1,8 @@
 import { h } from './dom.js'
 import type { Names } from './names.js'
-import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
+import { CHANNEL, fmtDue, fmtTime, LEVEL, named, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
-const LEVEL: Record<string, [string, string]> = { grid: ['网格', 'grid'], village: ['村（社区）', 'village'], township: ['乡镇（街道）', 'township'], county: ['县（区）', 'county'], city: ['市', 'city'] }
 
 const nameOf = (v: any) => (v && typeof v === 'object' ? named(v) || v.code : v)
 

@@ -1,7 +1,7 @@
 import { get, qs } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
-import { fmtDue, fmtTime, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
+import { fmtDue, fmtTime, serverText, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead } from '../lib/ui.js'
 

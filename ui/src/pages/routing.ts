@@ -1,6 +1,6 @@
 import { get, put, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDuration, fmtTime, named, t } from '../lib/i18n.js'
+import { fmtDuration, fmtTime, LEVEL, named, PROCEDURE, t } from '../lib/i18n.js'
 import { loadNames } from '../lib/names.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
@@ -18,8 +18,9 @@ interface Rule {
   updatedBy?: string | null
 }
 const LEVELS = ['', 'grid', 'village', 'township', 'county', 'city']
-const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], grid: ['网格', 'grid'], village: ['村', 'village'], township: ['乡镇', 'township'], county: ['县', 'county'], city: ['市', 'city'] }
-const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ordinary: ['一般', 'ordinary'], joint: ['联合', 'joint'], escalation: ['提级', 'escalation'], one_case_one_plan: ['一事一策', 'one plan'] }
+// The catalogue's names (level.*, procedure.*), after a "default" choice.
+const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...LEVEL }
+const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...PROCEDURE }
 
 /** Routing rules per county (first match wins): category + region → owner, level, procedure, deadlines. */
 export async function routingRulesPage(ctx: Ctx) {
