@@ -1,6 +1,6 @@
 import { h } from './dom.js'
 import type { Names } from './names.js'
-import { CHANNEL, fmtDue, fmtTime, LEVEL, named, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
+import { CHANNEL, fmtDue, fmtTime, LEVEL, named, paren, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
 
@@ -26,8 +26,8 @@ export function caseFacts(c: Record<string, any>, opts: { full?: boolean; names?
     [t('状态', 'Status'), c.status ? tr(STATUS, c.status) : null],
     [t('办理层级', 'Level'), c.level ? tr(LEVEL, c.level) : null],
     [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'anonymous') : [p.name, p.phone].filter(Boolean).join(' · ') || null],
-    [t('响应时限', 'Respond by'), c.responseDueAt ? `${fmtTime(c.responseDueAt)}（${c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt)}）` : null],
-    [t('办结时限', 'Resolve by'), c.resolveDueAt ? `${fmtTime(c.resolveDueAt)}（${c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt)}）` : null],
+    [t('响应时限', 'Respond by'), c.responseDueAt ? `${fmtTime(c.responseDueAt)}${paren(c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt))}` : null],
+    [t('办结时限', 'Resolve by'), c.resolveDueAt ? `${fmtTime(c.resolveDueAt)}${paren(c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt))}` : null],
     [t('受理时间', 'Received'), c.createdAt ? fmtTime(c.createdAt) : null],
     [t('办结时间', 'Closed'), c.closedAt ? fmtTime(c.closedAt) : null],
   ]

@@ -3,8 +3,7 @@ import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
 import { renderForm, type CustomField } from '../lib/form.js'
-import { fmtDue, fmtTime, isKey, messageText, serverText, t, tk } from '../lib/i18n.js'
-import type { MessageKey } from '../../../src/messages/catalogue.js'
+import { fmtDue, fmtTime, messageText, paren, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
 import { loadNames } from '../lib/names.js'
 import { unitPicker } from '../lib/unit-picker.js'
 import { contextCard, type TaskContext } from '../lib/task-context.js'
@@ -78,7 +77,7 @@ export async function taskPage(ctx: Ctx) {
     h(
       'p',
       { class: 'muted' },
-      `${task.processKey && isKey(`procedure.${task.processKey}`) ? tk(`procedure.${task.processKey}` as MessageKey) : task.processKey} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}（${fmtDue(task.dueAt)}）· `,
+      `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${paren(fmtDue(task.dueAt))} · `,
       task.assignee ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`) : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
     ),
   )
