@@ -18,6 +18,7 @@ import * as outboxDuplicates from './016_outbox_duplicates.js'
 import * as open311 from './017_open311.js'
 import * as resources from './018_resources.js'
 import * as attachments from './020_attachments.js'
+import * as notificationReads from './022_notification_reads.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -44,6 +45,7 @@ const migrations: Record<string, Knex.Migration> = {
   '017_open311': open311,
   '018_resources': resources,
   '020_attachments': attachments,
+  '022_notification_reads': notificationReads,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

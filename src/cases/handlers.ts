@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
-import { bilingual, eventMessage, names, notificationMessage, type EventType, type Params } from '../messages/index.js'
+import { eventMessage, names, notificationMessage, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
@@ -63,9 +63,15 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   const event = (ctx: HandlerContext, row: CaseRow, type: EventType, opts: Omit<NonNullable<Parameters<CaseService['event']>[3]>, 'message' | 'data'> & { data?: Params } = {}) =>
     cases.event(ctx.trx, row.id, type, { actor: ctx.actor, ...opts, message: eventMessage(type, opts.data) })
 
-  async function notify(trx: Trx, caseId: string, recipients: string[], kind: string, message: string) {
+  /**
+   * A notification carries its sentence's parameters (`params`, migration 022: the case number and
+   * what the kind names) and a person's text after the sentence, whole; `message` is rendered from them.
+   */
+  async function notify(trx: Trx, caseId: string, recipients: string[], kind: string, params: Params & { caseNo: string }, text?: string | null) {
     const now = nowIso()
-    const rows = [...new Set(recipients)].map((recipient) => ({ id: randomUUID(), recipient, case_id: caseId, kind, message, created_at: now, read_at: null }))
+    const message = notificationMessage(kind, params, text)
+    const stored = JSON.stringify(params)
+    const rows = [...new Set(recipients)].map((recipient) => ({ id: randomUUID(), recipient, case_id: caseId, kind, message, params: stored, created_at: now, read_at: null }))
     if (rows.length) await trx('notifications').insert(rows)
   }
 
@@ -190,7 +196,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     })
     await event(ctx, row, 'redispatching', { to: 'received', public: true, actor: null })
     // The dispatchers' bell: the reason is on the dispatch task's page (its context), not copied here.
-    await notify(ctx.trx, row.id, tokens(ctx.variables.dispatcherGroup), 'return', bilingual('notification.return', { caseNo: row.case_no }))
+    const from = row.owner_unit ? await ctx.trx('org_units').where({ code: row.owner_unit }).first('name', 'name_en') : null
+    await notify(ctx.trx, row.id, tokens(ctx.variables.dispatcherGroup), 'return', { caseNo: row.case_no, stage, ...names('unit', from) })
     return {
       needsDispatch: true,
       targetUnit: null,
@@ -249,8 +256,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     })
     await event(ctx, row, 'dispatched', { to: status, data: { unit: back.code, ...names('unit', back), by: 'return_rejected' }, public: true, actor: null })
     // The unit reads why, whole, after the sentence (notificationText gives it back to the API).
-    const message = notificationMessage('return_rejected', row.case_no, reason)
-    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', message)
+    await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', { caseNo: row.case_no, ...names('unit', back) }, reason)
     return { ownerUnit: back.code, handlerGroup: unitGroup(back), needsDispatch: false, returnDecision: null, returnDecisionReason: null, targetUnit: null, outcome: null, signOutcome: null }
   })
 
@@ -356,8 +362,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const due = stage === 'response' ? row.response_due_at : row.resolve_due_at
     await update(ctx.trx, row.id, { overdue: true })
     await ctx.trx('case_supervisions').insert({ id: randomUUID(), case_id: row.id, stage, unit: row.owner_unit, due_at: due, created_at: nowIso() })
-    const message = bilingual('notification.supervision', { caseNo: row.case_no })
-    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.supervisorGroup)], 'supervision', message)
+    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.supervisorGroup)], 'supervision', { caseNo: row.case_no, stage, dueAt: due ?? null })
     await event(ctx, row, 'supervision', { data: { stage, unit: row.owner_unit, due } })
     return { overdue: true }
   })
@@ -479,8 +484,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   engine.registerHandler('case.followup', async (ctx) => {
     const row = await caseRow(ctx)
     if (row.status === 'closed') return {}
-    const message = bilingual('notification.followup', { caseNo: row.case_no })
-    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.leaderGroup)], 'followup', message)
+    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.leaderGroup)], 'followup', { caseNo: row.case_no })
     await event(ctx, row, 'plan_followup', { data: { caseNo: row.case_no } })
     return {}
   })

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
 import { conflict, forbidden, msg, problem, unprocessable } from '../lib/errors.js'
 import { eventMessage } from '../messages/index.js'
-import { notificationSchema, notificationView } from './worklist-routes.js'
+import { myNotifications, notificationColumns, notificationSchema, notificationView, unreadOnly } from './worklist-routes.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService, IntakeInput } from './service.js'
@@ -478,14 +478,12 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     },
     async (request) => {
       const actor = request.actor
-      const recipients = [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
       const { limit, unread } = request.query as { limit?: number; unread?: boolean }
-      const q = app.db('notifications as n')
-        .leftJoin('cases as c', 'c.id', 'n.case_id')
-        .whereIn('n.recipient', recipients)
-      if (unread === true) q.whereNull('n.read_at')
-      if (unread === false) q.whereNotNull('n.read_at')
-      const rows = await q.orderBy('n.created_at', 'desc').limit(limit ?? 50).select('n.*', 'c.case_no')
+      // Read or unread for me (a unit's notification is read per member since migration 022).
+      const q = myNotifications(app.db, actor)
+      if (unread === true) unreadOnly(q)
+      if (unread === false) q.where((w) => w.whereNotNull('r.read_at').orWhereNotNull('n.read_at'))
+      const rows = await q.orderBy('n.created_at', 'desc').limit(limit ?? 50).select(...notificationColumns)
       return rows.map(notificationView)
     },
   )

@@ -111,7 +111,8 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
           recipient: unitGroup(unit),
           case_id: row.id,
           kind: 'supervision_order',
-          message: notificationMessage('supervision_order', row.case_no, body.message),
+          message: notificationMessage('supervision_order', { caseNo: row.case_no }, body.message),
+          params: JSON.stringify({ caseNo: row.case_no, ...names('unit', unit), replyDue }),
           created_at: now,
           read_at: null,
         })
@@ -155,7 +156,8 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
           recipient: order.issued_by,
           case_id: order.case_id,
           kind: 'supervision_reply',
-          message: notificationMessage('supervision_reply', caseNo, reply),
+          message: notificationMessage('supervision_reply', { caseNo }, reply),
+          params: JSON.stringify({ caseNo }),
           created_at: now,
           read_at: null,
         })

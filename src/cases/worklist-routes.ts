@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
 import { nowIso } from '../lib/db.js'
 import { msg, notFound } from '../lib/errors.js'
-import { isMessageKey, notificationText } from '../messages/index.js'
+import { isMessageKey, notificationText, type Params } from '../messages/index.js'
+import { parseStoredJson } from '../lib/stored-json.js'
 import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
 import type { Actor } from '../org/index.js'
 import type { CaseService } from './service.js'
@@ -10,6 +12,22 @@ import { isSystemAdmin } from '../org/policy.js'
 
 /** A notification reaches its username and each plain group it names (a unit's inbox). */
 export const notificationRecipients = (actor: Actor) => [actor.username, ...actor.groups.filter((g) => !g.startsWith('role:'))]
+
+/**
+ * The notifications addressed to me (my username or a group of mine), each with my own read time
+ * as `my_read_at`: a unit's notification is read or unread per member (migration 022), and one
+ * read before per-person reads (`n.read_at`) stays read for everyone, as it was.
+ */
+export function myNotifications(db: Knex | Knex.Transaction, actor: Actor) {
+  return db('notifications as n')
+    .leftJoin('notification_reads as r', function () {
+      this.on('r.notification_id', '=', 'n.id').andOnVal('r.user_id', '=', actor.id)
+    })
+    .leftJoin('cases as c', 'c.id', 'n.case_id')
+    .whereIn('n.recipient', notificationRecipients(actor))
+}
+export const unreadOnly = (q: Knex.QueryBuilder) => q.whereNull('r.read_at').whereNull('n.read_at')
+export const notificationColumns = ['n.*', 'c.case_no', 'r.read_at as my_read_at'] as const
 
 /** Within this long of its deadline a task of mine shows in the bell. */
 const DEADLINE_NOTICE_MS = 24 * 3600_000
@@ -54,6 +72,8 @@ export const notificationSchema = {
 export function notificationView(n: any) {
   const key = `notification.${n.kind}`
   const caseNo: string | null = n.case_no ?? null
+  const stored = n.params ? parseStoredJson(n.params) : null
+  const params = (stored && typeof stored === 'object' && !Array.isArray(stored) ? stored : {}) as Params
   return {
     id: n.id,
     caseId: n.case_id,
@@ -61,11 +81,12 @@ export function notificationView(n: any) {
     kind: n.kind,
     message: n.message,
     key: isMessageKey(key) ? key : 'notification.unknown',
-    params: { caseNo: caseNo ?? '' },
-    text: notificationText(n.kind, caseNo ?? '', n.message),
+    params: { ...params, caseNo: caseNo ?? '' },
+    text: notificationText(n.kind, { ...params, caseNo: caseNo ?? '' }, n.message),
     recipient: n.recipient,
     createdAt: n.created_at,
-    readAt: n.read_at ?? null,
+    // Mine (per person since migration 022), or the unit's from before.
+    readAt: n.my_read_at ?? n.read_at ?? null,
   }
 }
 
@@ -137,16 +158,14 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
     },
     async (request) => {
       const actor = request.actor
-      const recipients = notificationRecipients(actor)
-      const unreadQ = app.db('notifications').whereIn('recipient', recipients).whereNull('read_at')
+      const unreadQ = unreadOnly(myNotifications(app.db, actor))
       const [countRow, rows] = await Promise.all([
         unreadQ.clone().count({ n: '*' }).first(),
         unreadQ
           .clone()
-          .leftJoin('cases', 'cases.id', 'notifications.case_id')
-          .orderBy([{ column: 'notifications.created_at', order: 'desc' }, { column: 'notifications.id', order: 'desc' }])
+          .orderBy([{ column: 'n.created_at', order: 'desc' }, { column: 'n.id', order: 'desc' }])
           .limit(20)
-          .select('notifications.*', 'cases.case_no'),
+          .select(...notificationColumns),
       ])
       // Deadlines are computed now, not stored: a task due within a day, mine or my groups'
       // (an administrator's own only: "all" would be every task of the city).
@@ -170,7 +189,7 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       preHandler: app.authenticate,
       schema: {
         tags: ['cases'],
-        summary: '标为已读（发给单位的通知对单位全体已读）/ mark read (a unit’s notification is read for the unit)',
+        summary: '标为已读（仅对本人；单位的其他成员仍为未读）/ mark read, for me only (the unit’s other members still see it unread)',
         security: bearer,
         params: idParams,
         response: { 200: notificationSchema, 404: errorRef },
@@ -178,14 +197,18 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
     },
     async (request) => {
       const { id } = request.params as { id: string }
-      const recipients = notificationRecipients(request.actor)
+      const actor = request.actor
       return app.db.transaction(async (trx) => {
-        const n = await trx('notifications as n').leftJoin('cases as c', 'c.id', 'n.case_id').where('n.id', id).whereIn('n.recipient', recipients).first('n.*', 'c.case_no')
+        const n = await myNotifications(trx, actor).where('n.id', id).first(...notificationColumns)
         // Someone else's notification: nothing to learn about it.
         if (!n) throw notFound(msg('error.notification.notFound', { id }))
-        const readAt = n.read_at ?? nowIso()
-        if (!n.read_at) await trx('notifications').where({ id }).whereNull('read_at').update({ read_at: readAt })
-        return notificationView({ ...n, read_at: readAt })
+        if (n.my_read_at || n.read_at) return notificationView(n)
+        // Read for me only: the other members of the unit still see it (a second click, or a
+        // concurrent one, finds the row and keeps the first time).
+        const readAt = nowIso()
+        await trx('notification_reads').insert({ notification_id: id, user_id: actor.id, read_at: readAt }).onConflict(['notification_id', 'user_id']).ignore()
+        const mine = await trx('notification_reads').where({ notification_id: id, user_id: actor.id }).first('read_at')
+        return notificationView({ ...n, my_read_at: mine?.read_at ?? readAt })
       })
     },
   )
@@ -202,8 +225,17 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       },
     },
     async (request) => {
-      const n = await app.db('notifications').whereIn('recipient', notificationRecipients(request.actor)).whereNull('read_at').update({ read_at: nowIso() })
-      return { read: Number(n) }
+      const actor = request.actor
+      return app.db.transaction(async (trx) => {
+        const ids: string[] = (await unreadOnly(myNotifications(trx, actor)).select('n.id')).map((r: { id: string }) => r.id)
+        const readAt = nowIso()
+        // In slices: one statement's bound parameters are limited (SQLite 32766, PostgreSQL 65535).
+        for (let i = 0; i < ids.length; i += 500) {
+          const rows = ids.slice(i, i + 500).map((notification_id) => ({ notification_id, user_id: actor.id, read_at: readAt }))
+          await trx('notification_reads').insert(rows).onConflict(['notification_id', 'user_id']).ignore()
+        }
+        return { read: ids.length }
+      })
     },
   )
 }

@@ -18,6 +18,7 @@ import * as resources from './areas/resources.js'
 import * as files from './areas/files.js'
 import * as forms from './areas/forms.js'
 import * as roundtrip from './areas/roundtrip.js'
+import * as a11y from './areas/a11y.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -607,6 +608,7 @@ export const zh = {
   ...files.zh,
   ...forms.zh,
   ...roundtrip.zh,
+  ...a11y.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -615,6 +617,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...files.en,
   ...forms.en,
   ...roundtrip.en,
+  ...a11y.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -89,18 +89,19 @@ export function eventMessage(type: EventType, data: Params = {}): string {
 }
 
 /**
- * The stored `message` of a notification: `notification.<kind>` with the case number in both
- * languages, then what a person wrote (a reason, an order, a reply) once, whole. The table keeps
- * no other parameter; `notificationText` gives the person's text back to the API.
+ * The stored `message` of a notification: `notification.<kind>` with its parameters (kept beside
+ * it in `notifications.params`: the case number and what the kind names) in both languages, then
+ * what a person wrote (a reason, an order, a reply) once, whole; `notificationText` gives the
+ * person's text back to the API.
  */
-export function notificationMessage(kind: string, caseNo: string, text?: string | null): string {
+export function notificationMessage(kind: string, params: Params & { caseNo: string }, text?: string | null): string {
   const key = `notification.${kind}`
-  return bilingual(isMessageKey(key) ? key : 'notification.unknown', { caseNo }) + (text ? `：${text}` : '')
+  return bilingual(isMessageKey(key) ? key : 'notification.unknown', params) + (text ? `：${text}` : '')
 }
 
-/** The person's text of a notification written by `notificationMessage`, or null (none, or an older row). */
-export function notificationText(kind: string, caseNo: string, message: string | null | undefined): string | null {
-  const prefix = notificationMessage(kind, caseNo) + '：'
+/** The person's text of a notification written by `notificationMessage` with these parameters, or null (none, or an older row). */
+export function notificationText(kind: string, params: Params & { caseNo: string }, message: string | null | undefined): string | null {
+  const prefix = notificationMessage(kind, params) + '：'
   return message && message.startsWith(prefix) ? message.slice(prefix.length) : null
 }
 

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { parseStoredJson } from '../lib/stored-json.js'
-import { NOTICE_KEYS, noticeText, type NoticeKind, type NoticeParams } from './messages.js'
+import { noticeMessage, type NoticeKind, type NoticeParams } from './messages.js'
+import { bilingual } from '../messages/index.js'
 
 /** The columns of a case the outbox reads. */
 export interface NoticeCase {
@@ -61,6 +62,7 @@ export async function writeNotices(
     if (duplicate && kind === 'evaluation_due') continue
     if (opts.once && (await trx('citizen_notices').where({ case_id: r.id, kind }).first('id'))) continue
     const p: NoticeParams = duplicate ? { ...params, evaluationDue: null, caseNo: r.case_no, mainCaseNo: about.case_no } : { ...params, caseNo: r.case_no, mainCaseNo: null }
+    const m = noticeMessage(kind, p)
     rows.push({
       id: randomUUID(),
       case_id: r.id,
@@ -68,9 +70,9 @@ export async function writeNotices(
       tenant: r.tenant ?? null,
       kind,
       channel: r.channel,
-      message_key: NOTICE_KEYS[kind],
-      params: JSON.stringify(p),
-      text: noticeText(kind, p),
+      message_key: m.key,
+      params: JSON.stringify(m.params),
+      text: bilingual(m.key, m.params),
       status: 'pending',
       attempts: 0,
       next_attempt_at: opts.notBefore && opts.notBefore > now ? opts.notBefore : now,
@@ -84,6 +86,7 @@ export async function writeNotices(
 /** One notice written to one case's citizen (the duplicate's own `duplicate_linked`). */
 export async function writeNotice(trx: Db | Trx, to: NoticeCase, kind: NoticeKind, params: NoticeParams) {
   const now = nowIso()
+  const m = noticeMessage(kind, params)
   await trx('citizen_notices').insert({
     id: randomUUID(),
     case_id: to.id,
@@ -91,9 +94,9 @@ export async function writeNotice(trx: Db | Trx, to: NoticeCase, kind: NoticeKin
     tenant: to.tenant ?? null,
     kind,
     channel: to.channel,
-    message_key: NOTICE_KEYS[kind],
-    params: JSON.stringify(params),
-    text: noticeText(kind, params),
+    message_key: m.key,
+    params: JSON.stringify(m.params),
+    text: bilingual(m.key, m.params),
     status: 'pending',
     attempts: 0,
     next_attempt_at: now,

@@ -74,10 +74,11 @@ t.test('the re-report is suggested; linking it makes its citizen follow the main
   // Notices of D's citizen: its own acceptance, the link, and the main case's result (fan-out).
   t.same(tr.notices.map((n: any) => n.kind), ['accepted', 'duplicate_linked', 'result'])
   // Told the result, not asked to evaluate it (their own procedure ended at the link).
-  t.same(tr.notices[2].params, { result: '已更换村口三盏路灯灯泡', evaluationDue: null, caseNo: pd.caseNo, mainCaseNo: pa.caseNo })
+  t.equal(tr.notices[2].key, 'notice.resultTogether', 'the catalogue sentence without a request to evaluate')
+  t.same(tr.notices[2].params, { result: '已更换村口三盏路灯灯泡', caseNo: pd.caseNo, mainCaseNo: pa.caseNo })
   t.equal(
     tr.notices[2].text,
-    `您反映的问题 ${pd.caseNo}（与 ${pa.caseNo} 合并办理） 已办理：已更换村口三盏路灯灯泡。/ Your petition ${pd.caseNo} (handled together with ${pa.caseNo}) has been handled: 已更换村口三盏路灯灯泡.`,
+    `您反映的问题 ${pd.caseNo}（与 ${pa.caseNo} 合并办理）已办理：已更换村口三盏路灯灯泡。 / Your petition ${pd.caseNo} (handled together with ${pa.caseNo}) has been handled: 已更换村口三盏路灯灯泡.`,
   )
   t.equal(await app.db('citizen_notices').where({ case_id: d, kind: 'evaluation_due' }).count({ n: '*' }).then((r: any) => Number(r[0].n)), 0, 'no evaluation reminder for the duplicate')
   // A's own citizen is told too, once.

@@ -49,9 +49,13 @@ t.test('notices are written in the transaction of their event: a failing step wr
   rows = await app.db('citizen_notices').where({ case_id: c.id }).orderBy('created_at')
   t.same(rows.map((r: any) => r.kind).sort(), ['accepted', 'evaluation_due', 'result'])
   const result = rows.find((r: any) => r.kind === 'result')
-  t.equal(result.message_key, 'notice.result')
-  t.equal(JSON.parse(result.params).result, '已清运垃圾', 'the unit’s result verbatim in the params')
-  t.match(result.text, /已清运垃圾.*\/ Your petition/)
+  // A result with an evaluation to give: the catalogue's sentence that asks for it (notice.resultEvaluate).
+  t.equal(result.message_key, 'notice.resultEvaluate')
+  const rp = JSON.parse(result.params)
+  t.equal(rp.result, '已清运垃圾', 'the unit’s result verbatim in the params')
+  t.match(rp.evaluateBy, /^\d{4}-\d{2}-\d{2}$/, 'the day to evaluate by, a parameter')
+  // The text a gateway sends is the catalogue's two sentences, rendered from key + params, with the result whole in each.
+  t.equal(result.text, `您反映的问题 ${c.caseNo} 已办理：已清运垃圾。请在 ${rp.evaluateBy} 前评价。 / Your petition ${c.caseNo} has been handled: 已清运垃圾. Please evaluate it by ${rp.evaluateBy}.`)
   const reminder = rows.find((r: any) => r.kind === 'evaluation_due')
   // Evaluation period P5D: the reminder is due one day before it ends, i.e. ~4 days from now.
   const ahead = new Date(reminder.next_attempt_at).getTime() - Date.now()

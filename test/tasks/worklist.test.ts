@@ -246,6 +246,17 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   t.equal(read.status, 200)
   t.ok(read.body.readAt)
   t.equal((await bell('anping-dispatcher')).unread, 0)
+  // Regression: one member's read marked a unit's notification read for the whole unit. Read
+  // state is per person (migration 022): the city desk, in the same inbox, still has it unread.
+  const other = await bell('dispatcher')
+  t.equal(other.unread, 1, 'read by anping-dispatcher, still unread for dispatcher')
+  t.equal(other.notifications[0].id, id)
+  t.equal(other.notifications[0].readAt, null)
+  t.same((await call(app, 'dispatcher', 'GET', '/api/notifications?unread=true')).body.map((n: any) => n.id), [id])
+  // The notification carries its parameters: the case number and the unit that gave it back
+  // (香河县水务局, the unit the case was dispatched to above), by name in both languages.
+  t.match(b1.notifications[0].params, { caseNo: a.caseNo, unitName: '香河县水务局', stage: String })
+  t.equal(b1.notifications[0].key, 'notification.return')
   const listed = (await call(app, 'anping-dispatcher', 'GET', '/api/notifications')).body
   t.equal(listed.length, 1, 'the list keeps read notifications')
   t.equal(listed[0].readAt, read.body.readAt)
@@ -258,4 +269,10 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   t.equal((await bell('anping-dispatcher')).unread, 1)
   t.same((await call(app, 'anping-dispatcher', 'POST', '/api/notifications/read-all')).body, { read: 1 })
   t.equal((await bell('anping-dispatcher')).unread, 0)
+  // Read-all is mine too: the city desk still has both returns unread, then reads one of them.
+  t.equal((await bell('dispatcher')).unread, 2)
+  t.equal((await call(app, 'dispatcher', 'POST', `/api/notifications/${id}/read`)).status, 200)
+  t.same((await call(app, 'dispatcher', 'POST', '/api/notifications/read-all')).body, { read: 1 })
+  t.equal((await bell('dispatcher')).unread, 0)
+  t.equal((await bell('anping-dispatcher')).unread, 0, 'and reading twice changes nothing for the other')
 })

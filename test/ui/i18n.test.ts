@@ -105,7 +105,7 @@ browserTest('Chinese throughout: the citizen page, tracking with a result contai
     const rows = (await page.textContent('[data-testid=rules]'))!
     t.match(rows, /邻里纠纷/, 'neighbour by name')
     t.match(rows, /网格/, '@grid by name')
-    t.match(rows, /县（区）·自然资源/, '@county:land by name')
+    t.match(rows, /县级·自然资源/, '@county:land by name (the catalogue\'s level.county)')
     await s.shot('i18n-20-routing-zh')
     await page.click('[data-testid=lang-switch]')
     await page.waitForSelector('[data-testid=rules]:has-text("Neighbour disputes")')

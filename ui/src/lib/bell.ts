@@ -18,11 +18,16 @@ interface Bell {
 export function bell() {
   const count = h('span', { class: 'bell-count', 'data-testid': 'bell-count', hidden: true }, '0')
   const panel = h('div', { class: 'bell-panel', id: 'bell-panel', hidden: true, role: 'region', 'aria-label': t('通知', 'Notifications') })
+  // The name is the button's text (hidden words around the visible count), not an aria-label:
+  // a name that leaves out the number one sees fails speech input (axe label-content-name-mismatch).
+  const unreadWords = h('span', { class: 'sr-only', hidden: true }, t(' 条未读', ' unread'))
   const btn = h(
     'button',
-    { type: 'button', class: 'bell', 'data-testid': 'bell', 'aria-expanded': 'false', 'aria-controls': 'bell-panel', 'aria-label': t('通知', 'Notifications') },
+    { type: 'button', class: 'bell', 'data-testid': 'bell', 'aria-expanded': 'false', 'aria-controls': 'bell-panel' },
     bellIcon(),
+    h('span', { class: 'sr-only' }, t('通知 ', 'Notifications ')),
     count,
+    unreadWords,
   )
   const root = h('div', { class: 'bell-wrap' }, btn, panel)
   let data: Bell | null = null
@@ -35,7 +40,7 @@ export function bell() {
     }
     count.textContent = data.unread > 99 ? '99+' : String(data.unread)
     count.hidden = data.unread === 0
-    btn.setAttribute('aria-label', t(`通知（${data.unread} 条未读）`, `Notifications (${data.unread} unread)`))
+    unreadWords.hidden = data.unread === 0
     if (!panel.hidden) render()
   }
   async function open(href: string, id?: string) {

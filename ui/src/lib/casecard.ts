@@ -1,21 +1,24 @@
 import { h } from './dom.js'
-import { CHANNEL, fmtDue, fmtTime, named, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
+import type { Names } from './names.js'
+import { CHANNEL, fmtDue, fmtTime, LEVEL, named, paren, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
-const LEVEL: Record<string, [string, string]> = { grid: ['网格', 'grid'], village: ['村（社区）', 'village'], township: ['乡镇（街道）', 'township'], county: ['县（区）', 'county'], city: ['市', 'city'] }
 
 const nameOf = (v: any) => (v && typeof v === 'object' ? named(v) || v.code : v)
 
 /** The key facts of a case, for the task page and the case page. */
-export function caseFacts(c: Record<string, any>, opts: { full?: boolean } = {}) {
+/** `names` turns the codes of an answer that carries no names (a task's case) into names. */
+export function caseFacts(c: Record<string, any>, opts: { full?: boolean; names?: Names } = {}) {
+  const n = opts.names
+  const code = (v: unknown) => (typeof v === 'string' ? v : null)
   const p = c.petitioner ?? {}
   const rows: [string, unknown][] = [
     [t('案件编号', 'Case no.'), c.caseNo],
     [t('标题', 'Title'), c.title],
     [t('问题描述', 'Description'), c.description],
-    [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : nameOf(c.category)],
-    [t('地区', 'Region'), c.regionName ? named({ name: c.regionName, nameEn: c.regionNameEn }) : nameOf(c.region ?? c.regionCode)],
-    [t('承办单位', 'Owner'), c.ownerUnitName ? named({ name: c.ownerUnitName, nameEn: c.ownerUnitNameEn }) : c.ownerUnit],
+    [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : n?.category(code(c.category)) || nameOf(c.category)],
+    [t('地区', 'Region'), c.regionName ? named({ name: c.regionName, nameEn: c.regionNameEn }) : n?.region(code(c.region ?? c.regionCode)) || nameOf(c.region ?? c.regionCode)],
+    [t('承办单位', 'Owner'), c.ownerUnitName ? named({ name: c.ownerUnitName, nameEn: c.ownerUnitNameEn }) : n?.owner(code(c.ownerUnit)) || c.ownerUnit],
     [t('地址', 'Address'), c.address],
     [t('来源渠道', 'Channel'), c.channel ? tr(CHANNEL, c.channel) : null],
     [t('紧急程度', 'Urgency'), c.urgency ? tr(URGENCY, c.urgency) : null],
@@ -23,8 +26,8 @@ export function caseFacts(c: Record<string, any>, opts: { full?: boolean } = {})
     [t('状态', 'Status'), c.status ? tr(STATUS, c.status) : null],
     [t('办理层级', 'Level'), c.level ? tr(LEVEL, c.level) : null],
     [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'anonymous') : [p.name, p.phone].filter(Boolean).join(' · ') || null],
-    [t('响应时限', 'Respond by'), c.responseDueAt ? `${fmtTime(c.responseDueAt)}（${c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt)}）` : null],
-    [t('办结时限', 'Resolve by'), c.resolveDueAt ? `${fmtTime(c.resolveDueAt)}（${c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt)}）` : null],
+    [t('响应时限', 'Respond by'), c.responseDueAt ? `${fmtTime(c.responseDueAt)}${paren(c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt))}` : null],
+    [t('办结时限', 'Resolve by'), c.resolveDueAt ? `${fmtTime(c.resolveDueAt)}${paren(c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt))}` : null],
     [t('受理时间', 'Received'), c.createdAt ? fmtTime(c.createdAt) : null],
     [t('办结时间', 'Closed'), c.closedAt ? fmtTime(c.closedAt) : null],
   ]

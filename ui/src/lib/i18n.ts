@@ -101,50 +101,31 @@ export function fmtDue(iso: string | null | undefined) {
   return ms < 0 ? t(`已超期 ${span}`, `overdue ${span}`) : t(`剩余 ${span}`, `${span} left`)
 }
 
-export const STATUS: Record<string, [string, string]> = {
-  received: ['已受理', 'Received'],
-  dispatched: ['已派遣', 'Dispatched'],
-  in_progress: ['办理中', 'In progress'],
-  awaiting_evaluation: ['待评价', 'Awaiting evaluation'],
-  closed: ['已办结', 'Closed'],
+/**
+ * The labels of a family of codes (`status.*`, `procedure.*`, `channel.*`, `level.*`), read from
+ * the catalogue: the UI keeps no copy that could drift from what the server says (it had, and the
+ * case page said 已派遣 where the timeline said 已派单). The catalogue's English names are
+ * written to sit in a sentence ("Received via the website"); as a label, a table cell or an
+ * option, they lose the article and start with a capital ("Website").
+ */
+function family(prefix: string): Record<string, [string, string]> {
+  const out: Record<string, [string, string]> = {}
+  const en = catalogue.en as Record<string, string>
+  for (const [key, zh] of Object.entries(zhCatalogue as Record<string, string>)) {
+    if (!key.startsWith(`${prefix}.`) || /\{\{|\$t\(/.test(zh)) continue
+    const name = en[key].replace(/^(the|an?) (?=\S)/i, '')
+    out[key.slice(prefix.length + 1)] = [zh, name.charAt(0).toUpperCase() + name.slice(1)]
+  }
+  return out
 }
-export const PROCEDURE: Record<string, [string, string]> = {
-  ordinary: ['一般问题接单快速办', 'Ordinary'],
-  joint: ['跨部门联合协同办', 'Joint handling'],
-  escalation: ['超事权问题提级办', 'Escalation'],
-  one_case_one_plan: ['不合理诉求一事一策', 'One case, one plan'],
-}
-export const CHANNEL: Record<string, [string, string]> = {
-  hotline: ['热线电话', 'Hotline'],
-  walk_in: ['来访（说事室）', 'Walk-in'],
-  web: ['网站', 'Website'],
-  wechat: ['微信', 'WeChat'],
-  mini_program: ['小程序', 'Mini-program'],
-  app: ['手机应用', 'Mobile app'],
-  open311: ['Open311 客户端', 'Open311 client'],
-  grid: ['网格员上报', 'Grid worker report'],
-  mailbox: ['书记信箱', 'Secretary mailbox'],
-  suggestion_box: ['说事箱', 'Suggestion box'],
-  '12345': ['12345 热线', '12345 hotline'],
-  '12315': ['12315 热线', '12315 hotline'],
-  grid_report: ['网格员上报', 'Grid worker report'],
-  secretary_mailbox: ['书记信箱', 'Secretary mailbox'],
-  secretary_reception: ['书记接待日', 'Secretary reception day'],
-  deputy_station: ['代表联络站', "Deputies' station"],
-  wechat_group: ['居民微信群', "Residents' WeChat group"],
-  visit: ['干部走访', 'Official visit'],
-  letter: ['来信', 'Letter'],
-  other: ['其他', 'Other'],
-}
+export const STATUS = family('status')
+export const PROCEDURE = family('procedure')
+export const CHANNEL = family('channel')
+export const LEVEL = family('level')
+/** A remark in brackets after a value: full-width in Chinese, " (…)" in English. */
+export const paren = (s: string) => (lang === 'zh' ? `（${s}）` : ` (${s})`)
 export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : k ?? '—')
 
-export const LEVEL: Record<string, [string, string]> = {
-  grid: ['网格', 'Grid'],
-  village: ['村（社区）', 'Village'],
-  township: ['乡镇（街道）', 'Township'],
-  county: ['县（区）', 'County'],
-  city: ['市', 'City'],
-}
 
 /** An ISO-8601 duration by name: P7D → 7 天 / 7 days, PT24H → 24 小时, P1DT12H → 1 天 12 小时. */
 export function fmtDuration(iso: string | null | undefined): string {

@@ -84,7 +84,7 @@ function headline(e: TimelineItem) {
   const type = e.type ?? e.event ?? e.status ?? ''
   if (EVENT[type]) return tr(EVENT, type)
   if (e.title) return serverText(e.title)
-  if (e.name) return e.name
+  if (e.name) return serverText(e.name)
   return humanType(type)
 }
 
@@ -165,7 +165,7 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
         // A case event's sentence is its headline; engine history keeps its label and element name.
         sentence
           ? h('div', { class: 'what' }, sentence)
-          : h('div', { class: 'what' }, headline(e), e.name && e.name !== headline(e) ? h('span', { class: 'muted' }, ` · ${e.name}`) : null),
+          : h('div', { class: 'what' }, headline(e), e.name && serverText(e.name) !== headline(e) ? h('span', { class: 'muted' }, ` · ${serverText(e.name)}`) : null),
         fromTo ? h('div', { class: 'who' }, fromTo) : null,
         who ? h('div', { class: 'who' }, who) : null,
         isCaseEvent ? verbatim(e.type ?? '', e.data) : null,

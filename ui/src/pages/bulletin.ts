@@ -142,7 +142,7 @@ export async function bulletinPage(ctx: Ctx) {
         h('h2', null, title),
         h(
           'div',
-          { class: 'table-wrap' },
+          { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },
           h(
             'table',
             { class: 'table bulletin' },
@@ -241,9 +241,12 @@ export async function scoringItemsPage(ctx: Ctx) {
     const tbody = h('tbody')
     const row = (it: any) => {
       const base = inForce.get(it.code)
-      const input = (name: string, value: unknown, attrs: Record<string, unknown> = {}) => h('input', { name, value: value == null ? '' : String(value), placeholder: base && editingCounty ? String((base as any)[name] ?? '') : '', ...attrs })
-      const applies = h('select', { name: 'appliesTo' }, h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : '—'), ['both', 'township', 'department'].map((v) => h('option', { value: v, selected: it.appliesTo === v }, v === 'both' ? t('乡镇和部门', 'both') : v === 'township' ? t('乡镇', 'townships') : t('部门', 'departments'))))
-      const enabled = h('select', { name: 'enabled' }, h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : t('启用', 'on')), h('option', { value: 'true', selected: it.enabled === true }, t('启用', 'on')), h('option', { value: 'false', selected: it.enabled === false }, t('停用', 'off')))
+      // Controls in a table cell have no <label>: each is named after its column and the item's code.
+      const cell = (col: string) => `${col} ${it.code ?? ''}`.trim()
+      const COL: Record<string, string> = { code: t('代码', 'Code'), name: t('名称', 'Name'), nameEn: t('英文名', 'English'), points: t('分值/件', 'Points each'), count: t('计数项或 =FEEL', 'Fact or =FEEL') }
+      const input = (name: string, value: unknown, attrs: Record<string, unknown> = {}) => h('input', { name, 'aria-label': cell(COL[name] ?? name), value: value == null ? '' : String(value), placeholder: base && editingCounty ? String((base as any)[name] ?? '') : '', ...attrs })
+      const applies = h('select', { name: 'appliesTo', 'aria-label': cell(t('适用', 'Applies to')) }, h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : '—'), ['both', 'township', 'department'].map((v) => h('option', { value: v, selected: it.appliesTo === v }, v === 'both' ? t('乡镇和部门', 'both') : v === 'township' ? t('乡镇', 'townships') : t('部门', 'departments'))))
+      const enabled = h('select', { name: 'enabled', 'aria-label': cell(t('状态', 'State')) }, h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : t('启用', 'on')), h('option', { value: 'true', selected: it.enabled === true }, t('启用', 'on')), h('option', { value: 'false', selected: it.enabled === false }, t('停用', 'off')))
       const tr = h(
         'tr',
         { 'data-code': it.code },
@@ -295,11 +298,11 @@ export async function scoringItemsPage(ctx: Ctx) {
       ),
       h(
         'div',
-        { class: 'table-wrap' },
+        { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('计分项', 'Scoring items') },
         h(
           'table',
           { class: 'table items-editor' },
-          h('thead', null, h('tr', null, [t('代码', 'Code'), t('名称', 'Name'), t('英文名', 'English'), t('适用', 'Applies to'), t('分值/件', 'Points each'), t('计数项或 =FEEL', 'Fact or =FEEL'), t('状态', 'State'), ''].map((x) => h('th', null, x)))),
+          h('thead', null, h('tr', null, [t('代码', 'Code'), t('名称', 'Name'), t('英文名', 'English'), t('适用', 'Applies to'), t('分值/件', 'Points each'), t('计数项或 =FEEL', 'Fact or =FEEL'), t('状态', 'State'), h('span', { class: 'sr-only' }, t('操作', 'Actions'))].map((x) => h('th', null, x)))),
           tbody,
         ),
       ),
@@ -337,7 +340,7 @@ export async function publicBulletinPage(ctx: Ctx) {
     const ranking = (title: string, rows: any[]) =>
       h(
         'div',
-        { class: 'table-wrap' },
+        { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },
         h(
           'table',
           { class: 'table bulletin' },

@@ -1,7 +1,7 @@
 import { get, qs } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
-import { fmtDue, fmtTime, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
+import { fmtDue, fmtTime, serverText, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead } from '../lib/ui.js'
 
@@ -30,7 +30,7 @@ export async function casesPage(ctx: Ctx) {
       null,
       h('td', null, h('a', { href: `/cases/${c.id}` }, c.caseNo)),
       h('td', null, c.title ?? (c.description ?? '').slice(0, 30)),
-      h('td', null, c.categoryName ?? c.category),
+      h('td', null, c.categoryName ? serverText(c.categoryName) : c.category),
       h('td', null, tr(STATUS, c.status), c.overdue ? [' ', badge(t('超期', 'overdue'), 'bad')] : null),
       h('td', null, tr(PROCEDURE, c.procedure)),
       h('td', null, fmtTime(c.createdAt)),
@@ -56,7 +56,7 @@ export async function casesPage(ctx: Ctx) {
           : null,
       h(
         'div',
-        { class: 'table-wrap card' },
+        { class: 'table-wrap card', tabindex: 0, role: 'region', 'aria-label': t('案件', 'Cases') },
         h(
           'table',
           { class: 'table' },

@@ -117,7 +117,7 @@ function clusters(items: Cluster[]) {
       ? h('p', { class: 'muted' }, t('本月暂无共性问题', 'No recurring problem this month'))
       : h(
           'div',
-          { class: 'table-wrap' },
+          { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('共性问题', 'Recurring problems') },
           h(
             'table',
             { class: 'table' },
@@ -197,7 +197,7 @@ function ranking(title: string, rows: Overview['townships'], testid: string) {
       ? h('p', { class: 'muted' }, t('暂无数据', 'No data yet'))
       : h(
           'div',
-          { class: 'table-wrap' },
+          { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },
           h(
             'table',
             { class: 'table rank' },

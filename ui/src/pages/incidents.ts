@@ -90,7 +90,7 @@ export async function incidentsPage(ctx: Ctx) {
       body,
       h(
         'div',
-        { class: 'table-wrap' },
+        { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('流程事件', 'Incidents') },
         h(
           'table',
           { class: 'table', 'data-testid': 'incidents' },

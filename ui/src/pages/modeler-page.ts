@@ -211,7 +211,7 @@ export async function definitionPage(ctx: Ctx) {
   clear(
     info,
     pageHead(
-      `${def.name ?? def.key} v${def.version}`,
+      `${def.name ? serverText(def.name) : def.key} v${def.version}`,
       badge(t('只读', 'read-only')),
       h('a', { class: 'button primary', href: `/admin/modeler?from=${encodeURIComponent(def.id)}` }, t('基于此版本编辑', 'Edit as new version')),
     ),

@@ -1,6 +1,6 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, t } from '../lib/i18n.js'
+import { fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -239,15 +239,15 @@ export async function processListPage(ctx: Ctx) {
           return h(
             'section',
             { class: 'card process', 'data-testid': `process-${key}` },
-            h('h2', null, name ?? key, ' ', h('code', { class: 'muted' }, key)),
+            h('h2', null, name ? serverText(name) : key, ' ', h('code', { class: 'muted' }, key)),
             shippedByKey.has(key) ? shippedAction(shippedByKey.get(key)!) : null,
             h(
               'div',
-              { class: 'table-wrap' },
+              { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': name ?? key },
               h(
                 'table',
                 { class: 'table' },
-                h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('适用范围', 'Tenant')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, ''))),
+                h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('适用范围', 'Tenant')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, h('span', { class: 'sr-only' }, t('操作', 'Actions'))))),
                 h(
                   'tbody',
                   null,

@@ -1,6 +1,6 @@
 import { get, put, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDuration, fmtTime, named, t } from '../lib/i18n.js'
+import { fmtDuration, fmtTime, LEVEL, named, PROCEDURE, t } from '../lib/i18n.js'
 import { loadNames } from '../lib/names.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
@@ -18,8 +18,9 @@ interface Rule {
   updatedBy?: string | null
 }
 const LEVELS = ['', 'grid', 'village', 'township', 'county', 'city']
-const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], grid: ['网格', 'grid'], village: ['村', 'village'], township: ['乡镇', 'township'], county: ['县', 'county'], city: ['市', 'city'] }
-const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ordinary: ['一般', 'ordinary'], joint: ['联合', 'joint'], escalation: ['提级', 'escalation'], one_case_one_plan: ['一事一策', 'one plan'] }
+// The catalogue's names (level.*, procedure.*), after a "default" choice.
+const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...LEVEL }
+const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...PROCEDURE }
 
 /** Routing rules per county (first match wins): category + region → owner, level, procedure, deadlines. */
 export async function routingRulesPage(ctx: Ctx) {
@@ -68,12 +69,23 @@ export async function routingRulesPage(ctx: Ctx) {
   // Each code is shown by name under its input (and updated as it is typed).
   const nameOf = (k: keyof Rule, v: string | null) =>
     !v ? '' : k === 'category' ? names.category(v) : k === 'region' ? names.region(v) : k === 'owner' ? names.owner(v) : k === 'responseLimit' || k === 'resolveLimit' ? fmtDuration(v) : ''
+  // Controls in a table cell have no <label>: each is named after its column and row.
+  const COLUMN: Record<string, string> = {
+    category: t('类别', 'Category'),
+    region: t('地区', 'Region'),
+    owner: t('承办单位', 'Owner'),
+    level: t('层级', 'Level'),
+    procedure: t('办理方式', 'Procedure'),
+    responseLimit: t('响应时限', 'Respond in'),
+    resolveLimit: t('办结时限', 'Resolve in'),
+  }
+  const cellName = (r: Rule, k: string) => `${COLUMN[k] ?? k} #${rules.indexOf(r) + 1}`
   const text = (r: Rule, k: keyof Rule, ph = '') => {
     const label = h('small', { class: 'muted code-name', 'data-testid': `name-${k}` }, nameOf(k, r[k] as string | null))
     const input = h('input', {
       value: (r[k] as string) ?? '',
       placeholder: ph,
-      'aria-label': k,
+      'aria-label': cellName(r, k),
       oninput: (e: Event) => {
         ;(r as any)[k] = (e.target as HTMLInputElement).value.trim() || null
         label.textContent = nameOf(k, (r as any)[k])
@@ -82,7 +94,7 @@ export async function routingRulesPage(ctx: Ctx) {
     return [input, label]
   }
   const choice = (r: Rule, k: 'level' | 'procedure', names: Record<string, [string, string]>) =>
-    h('select', { onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
+    h('select', { 'aria-label': cellName(r, k), onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
   const draw = () =>
     clear(
       tbody,
@@ -134,8 +146,8 @@ export async function routingRulesPage(ctx: Ctx) {
       { class: 'table-wrap card' },
       h(
         'table',
-        { class: 'table' },
-        h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), ''].map((x) => h('th', null, x)))),
+        { class: 'table routing-rules' },
+        h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), h('span', { class: 'sr-only' }, t('操作', 'Actions'))].map((x) => h('th', null, x)))),
         tbody,
       ),
     ),

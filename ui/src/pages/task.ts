@@ -2,7 +2,7 @@ import { ApiError, get, post, session } from '../lib/api.js'
 import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDue, fmtTime, messageText, serverText, t } from '../lib/i18n.js'
+import { fmtDue, fmtTime, messageText, paren, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
 import { loadNames } from '../lib/names.js'
 import { unitPicker } from '../lib/unit-picker.js'
 import { contextCard, type TaskContext } from '../lib/task-context.js'
@@ -51,8 +51,9 @@ const ACTIONS: Record<string, { zh: string; en: string; days?: boolean; hint: [s
 
 export async function taskPage(ctx: Ctx) {
   const task = await get<TaskDetail>(`/api/tasks/${encodeURIComponent(ctx.params.id)}`)
-  // A pending return names the unit that gave the case back.
-  const names = task.case?.pendingReturn ? await loadNames({ units: true }) : undefined
+  // The case facts, the candidates and a pending return are shown by name, not code.
+  const regionCode = task.case?.regionCode ?? (typeof task.case?.region === 'string' ? task.case.region : null)
+  const names = await loadNames({ units: true, regions: regionCode ? [regionCode] : [] })
   if (!ctx.alive()) return
   const me = session.user!.username
   const mine = task.assignee === me
@@ -76,8 +77,8 @@ export async function taskPage(ctx: Ctx) {
     h(
       'p',
       { class: 'muted' },
-      `${task.processKey} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}（${fmtDue(task.dueAt)}）· `,
-      task.assignee ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`) : t(`候选：${task.candidateGroups.join('，') || '—'}`, `candidates: ${task.candidateGroups.join(', ') || '—'}`),
+      `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${paren(fmtDue(task.dueAt))} · `,
+      task.assignee ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`) : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
     ),
   )
 
@@ -93,7 +94,7 @@ export async function taskPage(ctx: Ctx) {
         'section',
         { class: 'card', 'data-testid': 'case-summary' },
         h('h2', null, t('案件摘要', 'Case summary')),
-        task.case ? caseFacts(task.case) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
+        task.case ? caseFacts(task.case, { names }) : h('p', { class: 'muted' }, t('此任务不属于案件', 'Not part of a case')),
         pendingReturnNotice(task.case?.pendingReturn, names),
         task.caseId ? h('p', null, h('a', { href: `/cases/${task.caseId}` }, t('查看案件全程与流程图 →', 'Full case history and diagram →'))) : null,
       ),

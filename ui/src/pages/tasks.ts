@@ -116,7 +116,7 @@ export async function taskListPage(ctx: Ctx) {
       if (first) clear(list)
       first = false
       if (r.items.length === 0 && !cursor) {
-        list.append(h('p', { class: 'empty' }, tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', 'Nothing assigned to you. Claim work under “My groups’”.') : t('没有任务。', 'No tasks.')))
+        list.append(h('p', { class: 'empty' }, tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', "Nothing assigned to you. Claim work under “My groups'”.") : t('没有任务。', 'No tasks.')))
       }
       for (const task of r.items) list.append(taskRow(task, tabKey === 'me' ? undefined : onSelect))
       clear(more, r.next ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more')) : null)
