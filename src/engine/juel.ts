@@ -3,11 +3,12 @@
  * translated to FEEL so that Camunda 7 diagrams that carry only simple expressions run on
  * the one expression language Shuoshi evaluates (feelin).
  *
- * Hand-written because no library serves: the npm JUEL/EL packages (`juel`, `el-parser`,
- * `expression-language`) evaluate EL themselves in JavaScript, none emits another language,
- * and evaluating JUEL beside FEEL would give diagrams two sets of semantics for null, types
- * and functions. The grammar subset is small (EL 2.2 §1.7–1.10 operators on values), so a
- * recursive-descent parser of ~250 lines is cheaper to audit than an evaluator to sandbox.
+ * Hand-written because no library serves (npm checked on 2026-12-02: `juel` is an HTML
+ * template renderer, `expression-language` is Symfony's language and evaluates it, `el-parser`
+ * and `java-el` do not exist); none translates EL to another language, and evaluating JUEL
+ * beside FEEL would give diagrams two sets of semantics for null, types and functions. The
+ * subset is small (EL 2.2 §1.7–1.10 operators on values), so a recursive-descent parser of
+ * ~250 lines is cheaper to audit than an evaluator to sandbox.
  *
  * Rule for a `${…}` body (api.md accepts a FEEL body in that wrapper too): parse it as JUEL
  * first; when it is not JUEL (`=` equality, `if … then`, `in`, FEEL function calls, …) it
