@@ -17,6 +17,7 @@ import * as bulletin from './014_bulletin.js'
 import * as outboxDuplicates from './016_outbox_duplicates.js'
 import * as open311 from './017_open311.js'
 import * as resources from './018_resources.js'
+import * as externalTasks from './024_external_tasks.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -42,6 +43,7 @@ const migrations: Record<string, Knex.Migration> = {
   '016_outbox_duplicates': outboxDuplicates,
   '017_open311': open311,
   '018_resources': resources,
+  '024_external_tasks': externalTasks,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -10,6 +10,7 @@ import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 import engineRoutes from './routes.js'
 import incidentRoutes from './incidents-routes.js'
+import externalRoutes from './external-routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -179,6 +180,7 @@ export default fp<{ background: boolean }>(
     app.decorate('engine', new EngineService(app, definitions, runtime, poller))
     await app.register(engineRoutes)
     await app.register(incidentRoutes)
+    await app.register(externalRoutes)
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.
