@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
-import { badRequest, msg, notFound } from '../lib/errors.js'
+import { badRequest, msg, notFound, RevisionConflict } from '../lib/errors.js'
 import { bilingual } from '../messages/index.js'
 import type { InstanceRow, Runtime } from './runtime.js'
 
@@ -254,6 +254,21 @@ export class ExternalTasks {
     private checkVariables: (vars: Record<string, unknown>) => void,
   ) {}
 
+  /**
+   * Runs a state change in a transaction; when another step moved the same instance first
+   * (tasks of one multi-instance subprocess completed at once) the loser re-runs on the new
+   * state, as task completion does. The same task twice still fails: the re-run finds it ended.
+   */
+  private async inTransaction(fn: (trx: Trx) => Promise<void>) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.db.transaction(fn)
+      } catch (err) {
+        if (!(err instanceof RevisionConflict) || attempt >= 5) throw err
+      }
+    }
+  }
+
   private scoped(p: Principal, q: any) {
     return p.tenant == null ? q : q.where('external_tasks.tenant', p.tenant)
   }
@@ -342,7 +357,7 @@ export class ExternalTasks {
     const local = fromTyped(body.localVariables, 'localVariables')
     this.checkVariables(variables)
     this.checkVariables(local)
-    await this.db.transaction(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const row = await this.mine(p, id, body.workerId, trx)
       await trx('external_tasks').where({ id, status: 'open' }).update({ status: 'completed', ended_at: nowIso(), lock_expires_at: null })
       await this.runtime.resumeExternal(trx, row, { kind: 'complete', variables }, `worker:${p.name}`)
@@ -352,7 +367,7 @@ export class ExternalTasks {
   async bpmnError(p: Principal, id: string, body: { workerId: string; errorCode: string; errorMessage?: string; variables?: unknown }) {
     const variables = fromTyped(body.variables, 'variables')
     this.checkVariables(variables)
-    await this.db.transaction(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const row = await this.mine(p, id, body.workerId, trx)
       await trx('external_tasks')
         .where({ id, status: 'open' })
@@ -369,7 +384,7 @@ export class ExternalTasks {
   async failure(p: Principal, id: string, body: { workerId: string; errorMessage?: string; errorDetails?: string; retries?: number; retryTimeout?: number; variables?: unknown }) {
     const variables = fromTyped(body.variables, 'variables')
     this.checkVariables(variables)
-    await this.db.transaction(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const row = await this.mine(p, id, body.workerId, trx)
       const now = new Date()
       const retries = Math.max(0, body.retries ?? 0)
@@ -426,7 +441,7 @@ export class ExternalTasks {
   }
 
   async extendLock(p: Principal, id: string, body: { workerId: string; newDuration: number }) {
-    await this.db.transaction(async (trx) => {
+    await this.inTransaction(async (trx) => {
       const row = await this.mine(p, id, body.workerId, trx)
       const now = new Date()
       if (!row.lock_expires_at || row.lock_expires_at < now.toISOString()) throw badRequest(msg('error.externalTask.lockExpired', { id }))
