@@ -310,6 +310,8 @@ export class ExternalTasks {
         .where((w: any) => w.whereNull('external_tasks.lock_expires_at').orWhere('external_tasks.lock_expires_at', '<', nowS))
         .where((w: any) => w.whereNull('external_tasks.retries').orWhere('external_tasks.retries', '>', 0))
         .where((w: any) => w.whereNull('external_tasks.retry_at').orWhere('external_tasks.retry_at', '<=', nowS))
+        // A failed instance waits for an administrator (an incident), not for workers.
+        .whereNotExists((w: any) => w.select(1).from('process_instances').whereRaw('process_instances.id = external_tasks.instance_id').where('process_instances.status', 'failed'))
       if (req.usePriority) q.orderBy('external_tasks.priority', 'desc')
       q.orderBy('external_tasks.created_at').orderBy('external_tasks.id').limit(req.maxTasks).select('external_tasks.*')
       if (isPostgres(this.db)) q.forUpdate().skipLocked()
