@@ -13,6 +13,8 @@ export interface Config {
   demo: boolean
   /** How often the timer poller looks for due timers, in ms. */
   timerPollMs: number
+  /** The longest an external-task fetchAndLock long poll holds its request (asyncResponseTimeout is capped to it), ms. */
+  externalTaskMaxWaitMs: number
   /** Identifies this node in timer claims (several nodes may share one PostgreSQL). */
   nodeId: string
   logLevel: string
@@ -42,6 +44,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
     timerPollMs: Number(env.TIMER_POLL_MS ?? 1000),
+    externalTaskMaxWaitMs: Number(env.EXTERNAL_TASK_MAX_WAIT_MS ?? 60_000),
     nodeId: env.NODE_ID ?? `node-${process.pid}`,
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
     tokenSecret: env.TOKEN_SECRET,

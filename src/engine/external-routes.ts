@@ -42,7 +42,7 @@ const fetchBody = {
     workerId,
     maxTasks: { type: 'integer', minimum: 0, maximum: 100 },
     usePriority: { type: 'boolean' },
-    asyncResponseTimeout: { type: 'integer', minimum: 0, maximum: 1_800_000, description: '长轮询等待（毫秒，最多按 60 秒计）/ long polling (ms; waits at most 60 s)' },
+    asyncResponseTimeout: { type: 'integer', minimum: 0, maximum: 1_800_000, description: '长轮询等待（毫秒，最多按 EXTERNAL_TASK_MAX_WAIT_MS 计，默认 60 秒）/ long polling (ms; waits at most EXTERNAL_TASK_MAX_WAIT_MS, 60 s by default)' },
     topics: { type: 'array', maxItems: 50, items: topicSchema },
   },
 } as const
@@ -106,7 +106,7 @@ function camundaType(status: number): string {
 }
 
 export default async function externalRoutes(app: FastifyInstance) {
-  const tasks = new ExternalTasks(app.db, app.engine.runtime, (vars) => app.engine.checkExternalVariables(vars))
+  const tasks = new ExternalTasks(app.db, app.engine.runtime, (vars) => app.engine.checkExternalVariables(vars), app.config.externalTaskMaxWaitMs)
   const workers = new WorkerAccounts(app.db)
   const tags = ['external tasks']
   // Long-polling fetches end when the server closes instead of holding it open.

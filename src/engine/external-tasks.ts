@@ -238,8 +238,6 @@ export interface FetchRequest {
   topics: TopicRequest[]
 }
 
-/** The longest a fetch-and-lock waits for work (Camunda allows 30 min; a proxy rarely keeps a request that long). */
-export const MAX_ASYNC_RESPONSE_MS = 60_000
 const LONG_POLL_STEP_MS = 250
 const MESSAGE_MAX = 666 // Camunda's errorMessage column
 const DETAILS_MAX = 64 * 1024
@@ -252,6 +250,8 @@ export class ExternalTasks {
     private runtime: Runtime,
     /** 400 naming each protected variable (EngineService.checkExternalVariables). */
     private checkVariables: (vars: Record<string, unknown>) => void,
+    /** The longest a fetch-and-lock waits for work (Camunda allows 30 min; a proxy rarely keeps a request that long). */
+    private maxWaitMs = 60_000,
   ) {}
 
   /**
@@ -278,7 +278,7 @@ export class ExternalTasks {
    * asyncResponseTimeout (bounded) for one to appear; `isClosed` ends the wait early.
    */
   async fetchAndLock(p: Principal, req: FetchRequest, isClosed: () => boolean = () => false, now: () => Date = () => new Date()) {
-    const deadline = Date.now() + Math.min(req.asyncResponseTimeout ?? 0, MAX_ASYNC_RESPONSE_MS)
+    const deadline = Date.now() + Math.min(req.asyncResponseTimeout ?? 0, this.maxWaitMs)
     for (;;) {
       const locked = await this.lockSome(p, req, now())
       if (locked.length || Date.now() + LONG_POLL_STEP_MS > deadline || isClosed()) return locked

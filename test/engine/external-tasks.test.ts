@@ -313,6 +313,14 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
     t.equal(ignored.status, 422, 'a BPMN error no boundary event catches is refused, not swallowed')
     t.match(ignored.body.message, /NOBODY_CATCHES/)
   })
+
+  t.test('long polling is bounded by EXTERNAL_TASK_MAX_WAIT_MS (1 s in tests)', async (t) => {
+    const began = Date.now()
+    const r = await call(app, city, 'POST', '/engine-rest/external-task/fetchAndLock', { workerId: 'idle', maxTasks: 1, asyncResponseTimeout: 1_800_000, topics: [{ topicName: 'nothing-here', lockDuration: 1000 }] })
+    const took = Date.now() - began
+    t.same(r.body, [])
+    t.ok(took >= 700 && took < 15_000, `waited for work, then answered empty (${took} ms), not for 30 minutes`)
+  })
 })
 
 t.test('two nodes over one PostgreSQL schema never lock or complete one task twice', { skip: onPostgres ? false : 'PostgreSQL only: SQLite is one file for one process' }, async (t) => {
