@@ -278,6 +278,9 @@ export class ExternalTasks {
    * asyncResponseTimeout (bounded) for one to appear; `isClosed` ends the wait early.
    */
   async fetchAndLock(p: Principal, req: FetchRequest, isClosed: () => boolean = () => false, now: () => Date = () => new Date()) {
+    // Nothing asked for (no topic, no task): nothing to wait for. An empty topic list must
+    // not reach the query, where an empty OR group would match every topic.
+    if (!req.topics.length || req.maxTasks <= 0) return []
     const deadline = Date.now() + Math.min(req.asyncResponseTimeout ?? 0, this.maxWaitMs)
     for (;;) {
       const locked = await this.lockSome(p, req, now())

@@ -319,6 +319,8 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
     const r = await call(app, city, 'POST', '/engine-rest/external-task/fetchAndLock', { workerId: 'idle', maxTasks: 1, asyncResponseTimeout: 1_800_000, topics: [{ topicName: 'nothing-here', lockDuration: 1000 }] })
     const took = Date.now() - began
     t.same(r.body, [])
+    const none = await call(app, city, 'POST', '/engine-rest/external-task/fetchAndLock', { workerId: 'idle', maxTasks: 5, topics: [] })
+    t.same([none.status, none.body], [200, []], 'no topics: nothing, at once (not every topic)')
     t.ok(took >= 700 && took < 15_000, `waited for work, then answered empty (${took} ms), not for 30 minutes`)
   })
 })
