@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
 import { forbidden, HttpError, msg, unauthorized } from '../lib/errors.js'
+import { bilingual } from '../messages/index.js'
 import { ExternalTasks, WorkerAccounts, taskView, type FetchRequest, type Principal } from './external-tasks.js'
 
 /**
@@ -92,7 +93,7 @@ const listQuery = {
   },
 } as const
 
-const camundaError = { type: 'object', properties: { type: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } } } as const
+const camundaError = { type: 'object', properties: { type: { type: 'string' }, message: { type: 'string' }, error: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } } } as const
 const errors = { 400: camundaError, 401: camundaError, 403: camundaError, 404: camundaError, 409: camundaError, 422: camundaError }
 
 /** Camunda's exception type names by status, so a client's error handling reads them as it would Camunda's. */
@@ -119,11 +120,25 @@ export default async function externalRoutes(app: FastifyInstance) {
     rest.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
       const status = err instanceof HttpError ? err.statusCode : (err as FastifyError).validation ? 400 : ((err as FastifyError).statusCode ?? 500)
       if (status >= 500) request.log.error({ err }, 'unhandled error')
-      const message = status >= 500 ? 'internal error' : err.message
+      const validation = !(err instanceof HttpError) && (err as FastifyError).validation
+      // As the app's own handler words them (src/plugins/errors.ts), in both languages.
+      const m = err instanceof HttpError ? null : validation ? msg('error.invalidRequest', { detail: err.message }) : status >= 500 ? msg('error.internal') : null
+      const message = m ? bilingual(m.key, m.params) : err.message
       reply
         .status(status)
         .header('content-type', 'application/json')
-        .send(Buffer.from(JSON.stringify({ type: camundaType(status), message, ...(err instanceof HttpError && err.key && { key: err.key, params: err.params ?? {} }) })))
+        .send(
+          Buffer.from(
+            JSON.stringify({
+              type: camundaType(status),
+              message,
+              // The project's own error fields beside Camunda's (../shared/api.md): clients of either read theirs.
+              error: err instanceof HttpError ? err.code : validation ? 'validation_failed' : status >= 500 ? 'internal' : 'bad_request',
+              ...(err instanceof HttpError && err.key && { key: err.key, params: err.params ?? {} }),
+              ...(m && { key: m.key, params: m.params ?? {} }),
+            }),
+          ),
+        )
     })
 
     const principalOf = async (request: FastifyRequest): Promise<Principal> => {
