@@ -19,6 +19,7 @@ import * as open311 from './017_open311.js'
 import * as resources from './018_resources.js'
 import * as attachments from './020_attachments.js'
 import * as notificationReads from './022_notification_reads.js'
+import * as externalTasks from './024_external_tasks.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -46,6 +47,7 @@ const migrations: Record<string, Knex.Migration> = {
   '018_resources': resources,
   '020_attachments': attachments,
   '022_notification_reads': notificationReads,
+  '024_external_tasks': externalTasks,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -14,6 +14,8 @@ export interface Config {
   demo: boolean
   /** How often the timer poller looks for due timers, in ms. */
   timerPollMs: number
+  /** The longest an external-task fetchAndLock long poll holds its request (asyncResponseTimeout is capped to it), ms. */
+  externalTaskMaxWaitMs: number
   /** Identifies this node in timer claims (several nodes may share one PostgreSQL). */
   nodeId: string
   logLevel: string
@@ -54,6 +56,7 @@ export const envSchema = {
     DEMO: flag,
     NODE_ID: { type: 'string', minLength: 1, maxLength: 100 },
     TIMER_POLL_MS: int(10),
+    EXTERNAL_TASK_MAX_WAIT_MS: int(0, 600_000),
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     TOKEN_SECRET: { type: 'string', minLength: 1 },
     SERVE_UI: flag,
@@ -111,6 +114,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
     timerPollMs: env.TIMER_POLL_MS ?? 1000,
+    externalTaskMaxWaitMs: env.EXTERNAL_TASK_MAX_WAIT_MS ?? 60_000,
     nodeId: env.NODE_ID ?? `node-${process.pid}`,
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
     tokenSecret: env.TOKEN_SECRET,

@@ -55,7 +55,8 @@ export interface BuildTestOptions {
  * finding migrations, seeds and shipped diagrams in place.
  */
 export async function build(t: Test, opts: BuildTestOptions = {}): Promise<FastifyInstance> {
-  const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, ...opts.config }
+  // externalTaskMaxWaitMs: a fuzzed fetchAndLock must not hold its request for a minute.
+  const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, externalTaskMaxWaitMs: 1000, ...opts.config }
   const { db } = await openTestDb(t, { template: templateSpec(config) })
   const app = await buildApp({ config, db, background: opts.background ?? false, schemaCompilers })
   await app.ready()

@@ -15,6 +15,13 @@ export function feelContext(context: any): Record<string, unknown> {
   const variables = environment?.variables ?? {}
   const content = context?.content ?? {}
   const ctx: Record<string, unknown> = { ...variables }
+  // Inside a multi-instance subprocess: bpmn-elements puts the iteration's execute message on
+  // the subprocess's own environment (variables.content), its element variable among it, so
+  // the children's conditions can read it (`${score > 5}` in the loan-granting sample).
+  const scope = variables.content
+  if (scope?.isMultiInstance && scope !== content) {
+    for (const [k, v] of Object.entries(scope)) if (!internalContentKeys.has(k)) ctx[k] = v
+  }
   if (content.isMultiInstance) {
     for (const [k, v] of Object.entries(content)) if (!internalContentKeys.has(k)) ctx[k] = v
     ctx.loopCounter = content.index

@@ -1,8 +1,11 @@
 import { evaluate, parseExpression, SyntaxError as FeelSyntaxError } from 'feelin'
+import { wrappedFeel } from './juel.js'
 
 /**
  * FEEL is the one expression language of Shuoshi diagrams. A Camunda 8 style leading `=`
  * and a Camunda 7 style `${…}` (or `#{…}`) wrapper are accepted around the same FEEL body.
+ * A wrapped body that is simple JUEL (`${!approved}`, `#{score > 5}`, `${foo != 'bar'}`) is
+ * read as its FEEL translation (juel.ts), here, so deploy checks and the run agree.
  */
 const wrapped = /^\s*[$#]\{([\s\S]*)\}\s*$/
 const embedded = /[$#]\{([^}]*)\}/g
@@ -11,7 +14,11 @@ const embedded = /[$#]\{([^}]*)\}/g
 export function expressionBody(text: string | undefined | null): string | null {
   if (text == null) return null
   const m = wrapped.exec(text)
-  if (m) return m[1].trim()
+  if (m) {
+    const inner = m[1].trim()
+    // `${=…}` marks a body as FEEL already (model.ts wraps translated conditions so).
+    return inner.startsWith('=') ? inner.slice(1).trim() : wrappedFeel(inner)
+  }
   const t = text.trim()
   if (t.startsWith('=')) return t.slice(1).trim()
   return null
@@ -27,7 +34,7 @@ export function expressionBodies(text: string | undefined | null): string[] {
   if (text == null) return []
   const whole = expressionBody(text)
   if (whole != null) return [whole]
-  return [...text.matchAll(embedded)].map((m) => m[1].trim())
+  return [...text.matchAll(embedded)].map((m) => wrappedFeel(m[1].trim()))
 }
 
 /** Returns the parse error of a FEEL body, or null when it parses. */
@@ -123,7 +130,7 @@ export function resolveValue(text: string, context: Record<string, unknown>): un
   if (body != null) return evalFeel(body, context)
   if (!text.includes('{')) return text
   return text.replace(embedded, (_, inner: string) => {
-    const v = evalFeel(inner.trim(), context)
+    const v = evalFeel(wrappedFeel(inner.trim()), context)
     return v == null ? '' : String(v)
   })
 }

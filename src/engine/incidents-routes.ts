@@ -10,7 +10,7 @@ const incidentSchema = {
     caseId: { type: ['string', 'null'] },
     tenant: { type: ['string', 'null'] },
     processKey: { type: 'string' },
-    kind: { type: 'string', enum: ['timer', 'step'] },
+    kind: { type: 'string', enum: ['timer', 'step', 'external'] },
     element: { type: ['string', 'null'] },
     message: { type: 'string' },
     time: { type: 'string' },

@@ -18,7 +18,7 @@ export interface IncidentRow {
   case_id: string | null
   tenant: string
   process_key: string
-  kind: 'timer' | 'step'
+  kind: 'timer' | 'step' | 'external'
   timer_id: string | null
   element_id: string | null
   message: string
@@ -175,6 +175,8 @@ export class Incidents {
           await trx('timers').where({ id: current.timer_id }).update({ status: 'pending', attempts: 0, error: null, claimed_by: null, claimed_until: null })
           timer = await trx('timers').where({ id: current.timer_id }).first()
         }
+        // An external task out of retries is offered to workers again (one more attempt).
+        if (current.kind === 'external') await trx('external_tasks').where({ incident_id: id, status: 'open' }).update({ retries: 1, retry_at: null, incident_id: null })
         stepping = true
         if (timer) await this.runtime.fireTimer(trx, timer)
         else await this.runtime.setVariables(trx, instance.id, {}, actor.username)
@@ -234,6 +236,7 @@ export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: st
   }
   await trx('timers').whereIn('instance_id', ids).whereIn('status', ['pending', 'failed']).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
   await trx('subscriptions').whereIn('instance_id', ids).delete()
+  await trx('external_tasks').whereIn('instance_id', ids).where({ status: 'open' }).update({ status: 'cancelled', ended_at: now, worker_id: null, lock_owner: null, lock_expires_at: null })
   await trx('incidents')
     .whereIn('instance_id', ids)
     .where({ status: 'open' })

@@ -12,6 +12,7 @@ import engineRoutes from './routes.js'
 import incidentRoutes from './incidents-routes.js'
 import resourceRoutes from './resource-routes.js'
 import camundaRest from './camunda-rest.js'
+import externalRoutes from './external-routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -192,6 +193,7 @@ export default fp<{ background: boolean }>(
     await app.register(incidentRoutes)
     await app.register(resourceRoutes)
     await app.register(camundaRest)
+    await app.register(externalRoutes)
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.

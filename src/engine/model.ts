@@ -154,7 +154,8 @@ DeadEndSequenceFlow.prototype.discard = function discard(this: any) {
 function wrapCondition(expr: any) {
   if (!expr || typeof expr.body !== 'string' || expr.language) return
   const body = expressionBody(expr.body) ?? expr.body.trim()
-  expr.body = '${' + body + '}'
+  // `${=…}`: already FEEL, not to be read as JUEL a second time (feel.ts).
+  expr.body = '${=' + body + '}'
 }
 
 function walk(container: any, out: Map<string, ElementInfo>) {

@@ -9,6 +9,7 @@ import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelContext, feelExpressions } from './expressions.js'
 import { evalFeel, resolveValue } from './feel.js'
 import type { ElementInfo } from './model.js'
+import { persistExternalTasks, type ExternalCreated, type ExternalOutcome } from './external-tasks.js'
 import { cardinalityProblem, LIMITS, STEP_LIMITS, timerLimitProblem, type LimitProblem } from './validate-limits.js'
 
 export interface InstanceRow {
@@ -274,6 +275,8 @@ class EngineHolder {
   readonly timers = new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
   engine!: Engine
   ctx!: StepContext
+  /** External tasks waiting in this engine: the service callback of each, by execution id. */
+  readonly externalWaits = new Map<string, (err: Error | null, output?: Record<string, unknown>) => void>()
 }
 
 class StepContext {
@@ -290,6 +293,8 @@ class StepContext {
   readonly history: HistoryInput[] = []
   /** Data submitted for a signalled task, applied when its activity ends. */
   readonly taskOutputs = new Map<string, Record<string, unknown>>()
+  /** External tasks that started waiting in this step (or were announced again on resume). */
+  readonly externalCreated = new Map<string, ExternalCreated>()
   ended = false
   error: Error | null = null
   /** What this step has used of STEP_LIMITS; `overBudget` once it went over. */
@@ -527,6 +532,33 @@ export class Runtime {
     })
   }
 
+  /**
+   * Ends a waiting external task as a worker reported: completed with variables, or a BPMN
+   * error (which a boundary event must catch; otherwise a 422 and nothing changes). The
+   * caller has checked the lock and marked the row.
+   */
+  async resumeExternal(trx: Trx, task: { instance_id: string; execution_id: string; element_id: string }, outcome: ExternalOutcome, actor: string | null): Promise<InstanceRow> {
+    const instance = await this.loadInstance(trx, task.instance_id)
+    return this.step(trx, instance, {
+      actor,
+      act: (ctx) => {
+        const resume = ctx.holder.externalWaits.get(task.execution_id)
+        if (!resume) throw conflict(msg('error.externalTask.notWaiting', { element: task.element_id }))
+        ctx.holder.externalWaits.delete(task.execution_id)
+        if (outcome.kind === 'complete') {
+          resume(null, outcome.variables)
+        } else {
+          setVariables(ctx, null, outcome.variables)
+          resume(Object.assign(new Error(outcome.message || outcome.code), { code: outcome.code }))
+          if (ctx.error) throw unprocessable(msg('error.externalTask.uncaughtError', { code: outcome.code, element: task.element_id }))
+        }
+        if (!ctx.endedExecutions.has(task.execution_id) && !ctx.leftExecutions.has(task.execution_id) && !ctx.error) {
+          throw conflict(msg('error.externalTask.notWaiting', { element: task.element_id }))
+        }
+      },
+    })
+  }
+
   /** Fires one due timer (called by the poller with the row it claimed). */
   async fireTimer(trx: Trx, timer: TimerRow): Promise<boolean> {
     const instance = await trx('process_instances').where({ id: timer.instance_id }).first()
@@ -737,7 +769,24 @@ export class Runtime {
               return callback(null, value)
             }
             const handler = runtime.handlers.get(info.topic!)
-            if (!handler) throw new Error(`no handler registered for topic ${info.topic}`)
+            if (!handler) {
+              // No in-process handler: an external task. The activity waits for a worker; the
+              // callback is kept for the step that completes it (a resumed engine calls execute again).
+              const executionId: string = message.content.executionId
+              holder.externalWaits.set(executionId, (err, out) => {
+                if (!err && out) setVariables(holder.ctx, activity.environment, out)
+                callback(err, out ?? null)
+              })
+              // What the task's own scope adds to the process variables (a multi-instance
+              // iteration's element variable): a worker reads those too, as in Camunda.
+              const local: Record<string, unknown> = {}
+              const processVars = ctx.variables()
+              for (const [k, v] of Object.entries(cleanVariables(fctx))) {
+                if (k !== 'content' && k !== 'environment' && processVars[k] !== v) local[k] = v
+              }
+              ctx.externalCreated.set(executionId, { elementId: info.id, name: info.name ?? null, topic: info.topic!, local })
+              return
+            }
             const inputs: Record<string, unknown> = {}
             for (const p of info.inputs ?? []) inputs[p.name] = p.value == null ? null : resolveValue(p.value, fctx)
             const result = Promise.resolve(
@@ -1047,6 +1096,7 @@ export class Runtime {
       if (subs.length) await insertRows(trx, 'subscriptions', subs, 200)
     }
 
+    await persistExternalTasks(trx, { instance, definitionId: ctx.def.row.id, created: ctx.externalCreated, left, ended, insert: opts.insert, now })
     if (ended) ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'instance_end', element_id: instance.key, element_type: 'bpmn:Process', name: ctx.def.row.name, actor: ctx.actor, at: now, data: null })
     if (ctx.history.length) await insertRows(trx, 'history', ctx.history, 200)
 

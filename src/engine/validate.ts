@@ -8,6 +8,7 @@ import serializer, { TypeResolver } from 'moddle-context-serializer'
 import { ISOInterval, getDate } from '@0dep/piso'
 import { conditionBody, expressionBodies } from './feel.js'
 import { feelIssue } from './validate-feel.js'
+import { juelRefusals } from './juel.js'
 import { lintDefinitions } from './validate-lint.js'
 import { sizeProblems, timerLimitProblem } from './validate-limits.js'
 
@@ -231,6 +232,16 @@ interface Ctx {
   ownKeys: Set<string>
   /** moddle objects already reported by a specific rule, so the final sweep does not repeat them */
   reported: WeakSet<object>
+  /** `${…}` bodies refused as JUEL (juel.ts): not checked again as FEEL */
+  juelRefused?: Set<string>
+}
+
+/** Reports each `${…}` body of `text` that is JUEL beyond the supported subset. */
+function checkJuel(text: string | undefined | null, id: string, what: string, ctx: Ctx) {
+  for (const r of juelRefusals(text)) {
+    ;(ctx.juelRefused ??= new Set()).add(r.body)
+    ctx.add(id, `${what}：不支持的 JUEL 表达式 ${r.body}：${r.zh}`, `${what}: unsupported JUEL expression ${r.body}: ${r.en}`)
+  }
 }
 
 function namespacePrefixes(xml: string): Map<string, string> {
@@ -283,10 +294,12 @@ function attr(el: any, name: string): string | undefined {
 /** Checks every FEEL body of an attribute value (a literal without `${…}`/`=` has none). */
 function checkValue(value: string | undefined, id: string, what: string, ctx: Ctx) {
   if (value == null) return
+  checkJuel(value, id, what, ctx)
   for (const body of expressionBodies(value)) checkFeel(body, id, what, ctx)
 }
 
 function checkFeel(body: string, id: string, what: string, ctx: Ctx) {
+  if (ctx.juelRefused?.has(body)) return
   const issue = feelIssue(body)
   if (issue) ctx.add(id, `${what}：${issue.zh}`, `${what}: ${issue.en}`)
 }
@@ -309,6 +322,7 @@ function checkCondition(expr: any, id: string, what: string, ctx: Ctx) {
     ctx.add(id, `不支持外部脚本资源 camunda:resource`, `${what}: external script resources (camunda:resource) are not supported`)
     return
   }
+  checkJuel(String(expr.body ?? ''), id, what, ctx)
   checkFeel(conditionBody(String(expr.body ?? '')), id, what, ctx)
 }
 
@@ -371,7 +385,10 @@ function checkElement(el: any, ctx: Ctx) {
   const loop = el.loopCharacteristics
   if (loop?.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
     const collection = attr(loop, 'camunda:collection')
-    if (collection != null) checkFeel(conditionBody(collection), id, 'camunda:collection', ctx)
+    if (collection != null) {
+      checkJuel(collection, id, 'camunda:collection', ctx)
+      checkFeel(conditionBody(collection), id, 'camunda:collection', ctx)
+    }
     if (loop.loopCardinality) checkCondition(loop.loopCardinality, id, 'loopCardinality', ctx)
     if (loop.completionCondition) checkCondition(loop.completionCondition, id, 'completionCondition', ctx)
     if (!collection && !loop.loopCardinality && !(loop.isSequential && loop.completionCondition)) {
@@ -414,13 +431,16 @@ function checkImplementation(el: any, id: string, required: boolean, ctx: Ctx) {
       add(id, `不支持 camunda:type="${type}"`, `camunda:type="${type}" is not supported (only "external" with a registered topic)`)
     } else if (!topic) {
       add(id, '外部任务缺少 camunda:topic', 'the external task has no camunda:topic')
-    } else if (!opts.handlers.has(topic)) {
-      add(id, `没有注册名为 ${topic} 的处理程序`, `no handler is registered for camunda:topic "${topic}"`)
+    } else if (!opts.handlers.has(topic) && (topic.length > 255 || /[\u0000-\u001f]/.test(topic))) {
+      // A topic no in-process handler serves becomes an external task (external-tasks.ts),
+      // fetched by workers by this name: it must fit the column and be printable.
+      add(id, `外部任务主题 camunda:topic 过长或含控制字符`, `camunda:topic must be at most 255 printable characters`)
     }
   }
   const expression = attr(el, 'camunda:expression')
   if (expression != null) {
     implemented = true
+    checkJuel(expression, id, 'camunda:expression', ctx)
     const bodies = expressionBodies(expression)
     if (bodies.length === 0) checkFeel(conditionBody(expression), id, 'camunda:expression', ctx)
     for (const body of bodies) checkFeel(body, id, 'camunda:expression', ctx)
@@ -480,6 +500,7 @@ function checkTimer(ed: any, id: string, ctx: Ctx) {
     const value = String(expr.body ?? '').trim()
     const bodies = expressionBodies(value)
     if (bodies.length) {
+      checkJuel(value, id, kind, ctx)
       for (const body of bodies) checkFeel(body, id, kind, ctx)
       continue
     }

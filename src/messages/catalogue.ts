@@ -19,6 +19,7 @@ import * as files from './areas/files.js'
 import * as forms from './areas/forms.js'
 import * as roundtrip from './areas/roundtrip.js'
 import * as a11y from './areas/a11y.js'
+import * as camunda from './areas/camunda.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -609,6 +610,7 @@ export const zh = {
   ...forms.zh,
   ...roundtrip.zh,
   ...a11y.zh,
+  ...camunda.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -618,6 +620,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...forms.en,
   ...roundtrip.en,
   ...a11y.en,
+  ...camunda.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

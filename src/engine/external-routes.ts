@@ -1,0 +1,258 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { bearer, errorSchema, idParams } from '../lib/schemas.js'
+import { forbidden, HttpError, msg, unauthorized } from '../lib/errors.js'
+import { bilingual } from '../messages/index.js'
+import { ExternalTasks, WorkerAccounts, taskView, type FetchRequest, type Principal } from './external-tasks.js'
+
+/**
+ * The Camunda 7 external-task REST API under /engine-rest (a worker's base URL is
+ * `http://host:port/engine-rest`, as for Camunda), and worker accounts under /api.
+ * Errors here are Camunda's `{ type, message }` (with the catalogue's key and params beside),
+ * and JSON answers say exactly `application/json`: camunda-external-task-client-js parses a
+ * body only when the content type is that string.
+ */
+
+const DAY_MS = 24 * 60 * 60 * 1000
+const name255 = { type: 'string', minLength: 1, maxLength: 255 } as const
+const workerId = name255
+/** Typed values `{ name: { value, type, valueInfo } }`: checked one by one in fromTyped. */
+const typedVariables = { type: ['object', 'null'], maxProperties: 200, additionalProperties: { type: 'object' } } as const
+
+const topicSchema = {
+  type: 'object',
+  required: ['topicName', 'lockDuration'],
+  properties: {
+    topicName: name255,
+    lockDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS },
+    variables: { type: ['array', 'null'], maxItems: 200, items: { type: 'string', maxLength: 128 } },
+    localVariables: { type: 'boolean' },
+    businessKey: { type: 'string', maxLength: 64 },
+    processDefinitionId: { type: 'string', maxLength: 64 },
+    processDefinitionIdIn: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 64 } },
+    processDefinitionKey: name255,
+    processDefinitionKeyIn: { type: 'array', maxItems: 50, items: name255 },
+    tenantIdIn: { type: 'array', maxItems: 50, items: name255 },
+    withoutTenantId: { type: 'boolean' },
+  },
+} as const
+
+const fetchBody = {
+  type: 'object',
+  required: ['workerId', 'maxTasks', 'topics'],
+  properties: {
+    workerId,
+    maxTasks: { type: 'integer', minimum: 0, maximum: 100 },
+    usePriority: { type: 'boolean' },
+    asyncResponseTimeout: { type: 'integer', minimum: 0, maximum: 1_800_000, description: '长轮询等待（毫秒，最多按 EXTERNAL_TASK_MAX_WAIT_MS 计，默认 60 秒）/ long polling (ms; waits at most EXTERNAL_TASK_MAX_WAIT_MS, 60 s by default)' },
+    topics: { type: 'array', maxItems: 50, items: topicSchema },
+  },
+} as const
+
+const completeBody = {
+  type: 'object',
+  required: ['workerId'],
+  properties: { workerId, variables: typedVariables, localVariables: typedVariables },
+} as const
+
+const failureBody = {
+  type: 'object',
+  required: ['workerId'],
+  properties: {
+    workerId,
+    errorMessage: { type: ['string', 'null'], maxLength: 10_000 },
+    errorDetails: { type: ['string', 'null'], maxLength: 65_536 },
+    retries: { type: 'integer', minimum: 0, maximum: 1000 },
+    retryTimeout: { type: 'integer', minimum: 0, maximum: 30 * DAY_MS },
+    variables: typedVariables,
+    localVariables: typedVariables,
+  },
+} as const
+
+const bpmnErrorBody = {
+  type: 'object',
+  required: ['workerId', 'errorCode'],
+  properties: { workerId, errorCode: name255, errorMessage: { type: ['string', 'null'], maxLength: 10_000 }, variables: typedVariables },
+} as const
+
+const extendBody = { type: 'object', required: ['workerId', 'newDuration'], properties: { workerId, newDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS } } } as const
+const lockBody = { type: 'object', required: ['workerId', 'lockDuration'], properties: { workerId, lockDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS } } } as const
+
+const listQuery = {
+  type: 'object',
+  properties: {
+    topicName: name255,
+    workerId,
+    locked: { type: 'boolean' },
+    notLocked: { type: 'boolean' },
+    withRetriesLeft: { type: 'boolean' },
+    noRetriesLeft: { type: 'boolean' },
+    processInstanceId: { type: 'string', maxLength: 64 },
+    activityId: name255,
+    firstResult: { type: 'integer', minimum: 0, maximum: 100_000 },
+    maxResults: { type: 'integer', minimum: 1, maximum: 500 },
+  },
+} as const
+
+const camundaError = { type: 'object', properties: { type: { type: 'string' }, message: { type: 'string' }, error: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } } } as const
+const errors = { 400: camundaError, 401: camundaError, 403: camundaError, 404: camundaError, 409: camundaError, 422: camundaError }
+
+/** Camunda's exception type names by status, so a client's error handling reads them as it would Camunda's. */
+function camundaType(status: number): string {
+  if (status === 401) return 'AuthenticationException'
+  if (status === 403) return 'AuthorizationException'
+  if (status === 409) return 'OptimisticLockingException'
+  if (status === 422) return 'ProcessEngineException'
+  if (status === 404) return 'RestException'
+  return 'InvalidRequestException'
+}
+
+export default async function externalRoutes(app: FastifyInstance) {
+  const tasks = new ExternalTasks(app.db, app.engine.runtime, (vars) => app.engine.checkExternalVariables(vars), app.config.externalTaskMaxWaitMs)
+  const workers = new WorkerAccounts(app.db)
+  const tags = ['external tasks']
+  // Long-polling fetches end when the server closes instead of holding it open.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+
+  await app.register(async (rest) => {
+    rest.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+      const status = err instanceof HttpError ? err.statusCode : (err as FastifyError).validation ? 400 : ((err as FastifyError).statusCode ?? 500)
+      if (status >= 500) request.log.error({ err }, 'unhandled error')
+      const validation = !(err instanceof HttpError) && (err as FastifyError).validation
+      // As the app's own handler words them (src/plugins/errors.ts), in both languages.
+      const m = err instanceof HttpError ? null : validation ? msg('error.invalidRequest', { detail: err.message }) : status >= 500 ? msg('error.internal') : null
+      const message = m ? bilingual(m.key, m.params) : err.message
+      reply
+        .status(status)
+        .header('content-type', 'application/json')
+        .send(
+          Buffer.from(
+            JSON.stringify({
+              type: camundaType(status),
+              message,
+              // The project's own error fields beside Camunda's (../shared/api.md): clients of either read theirs.
+              error: err instanceof HttpError ? err.code : validation ? 'validation_failed' : status >= 500 ? 'internal' : 'bad_request',
+              ...(err instanceof HttpError && err.key && { key: err.key, params: err.params ?? {} }),
+              ...(m && { key: m.key, params: m.params ?? {} }),
+            }),
+          ),
+        )
+    })
+
+    const principalOf = async (request: FastifyRequest): Promise<Principal> => {
+      const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
+      if (!m) throw unauthorized()
+      const worker = await workers.resolve(m[1])
+      if (worker) return worker
+      const actor = await app.org.actorFromToken(m[1])
+      if (!actor) throw unauthorized(msg('error.auth.invalidToken'))
+      if (actor.roles.includes('admin')) return { id: `user:${actor.id}`, name: actor.username, tenant: null }
+      // A county administrator without a county sees nothing rather than the city's.
+      if (actor.roles.includes('county_admin')) return { id: `user:${actor.id}`, name: actor.username, tenant: actor.tenant ?? '\u0000' }
+      throw forbidden(msg('error.externalTask.forbidden'))
+    }
+    const principals = new WeakMap<FastifyRequest, Principal>()
+    const auth = async (request: FastifyRequest) => {
+      principals.set(request, await principalOf(request))
+    }
+    const who = (request: FastifyRequest) => principals.get(request)!
+    // A Buffer: for a string or an object Fastify 5 adds `; charset=utf-8` to the type.
+    const json = (reply: FastifyReply, body: unknown) => reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)))
+    const id = (request: FastifyRequest) => (request.params as { id: string }).id
+    const schema = (summary: string, extra: object) => ({ tags, summary, security: bearer, ...extra })
+
+    rest.post(
+      '/engine-rest/external-task/fetchAndLock',
+      { preHandler: auth, schema: schema('取得并锁定外部任务 / fetch and lock external tasks (Camunda 7)', { body: fetchBody, response: errors }) },
+      async (request, reply) => {
+        let closed = false
+        request.raw.once('close', () => (closed = true))
+        const locked = await tasks.fetchAndLock(who(request), request.body as FetchRequest, () => closed || closing)
+        return json(reply, locked)
+      },
+    )
+    rest.get(
+      '/engine-rest/external-task',
+      { preHandler: auth, schema: schema('外部任务列表 / external tasks (filtered)', { querystring: listQuery, response: errors }) },
+      async (request, reply) => json(reply, await tasks.list(who(request), request.query as any)),
+    )
+    rest.get(
+      '/engine-rest/external-task/count',
+      { preHandler: auth, schema: schema('外部任务数 / number of external tasks', { querystring: listQuery, response: errors }) },
+      async (request, reply) => json(reply, { count: (await tasks.list(who(request), { ...(request.query as any), firstResult: 0, maxResults: 100_000 })).length }),
+    )
+    rest.get(
+      '/engine-rest/external-task/:id',
+      { preHandler: auth, schema: schema('一个外部任务 / one external task', { params: idParams, response: errors }) },
+      async (request, reply) => json(reply, taskView(await tasks.get(who(request), id(request)))),
+    )
+    const action = (path: string, summary: string, body: object, fn: (p: Principal, id: string, body: any) => Promise<void>) =>
+      rest.post(path, { preHandler: auth, schema: schema(summary, { params: idParams, ...(body && { body }), response: { ...errors, 204: { type: 'null' } } }) }, async (request, reply) => {
+        await fn(who(request), id(request), request.body ?? {})
+        return reply.code(204).send()
+      })
+    action('/engine-rest/external-task/:id/complete', '完成外部任务 / complete', completeBody, (p, i, b) => tasks.complete(p, i, b))
+    action('/engine-rest/external-task/:id/failure', '报告失败（重试、事件单）/ report a failure (retries, incident)', failureBody, (p, i, b) => tasks.failure(p, i, b))
+    action('/engine-rest/external-task/:id/bpmnError', '抛出 BPMN 错误 / throw a BPMN error', bpmnErrorBody, (p, i, b) => tasks.bpmnError(p, i, b))
+    action('/engine-rest/external-task/:id/extendLock', '延长锁 / extend the lock', extendBody, (p, i, b) => tasks.extendLock(p, i, b))
+    action('/engine-rest/external-task/:id/lock', '锁定一个外部任务 / lock one external task', lockBody, (p, i, b) => tasks.lock(p, i, b))
+    action('/engine-rest/external-task/:id/unlock', '解锁 / unlock', null as any, (p, i) => tasks.unlock(p, i))
+  })
+
+  // ── worker accounts, for administrators (a county administrator: their county's) ──
+  const admins = app.requireRole('admin', 'county_admin')
+  const scopeOf = (request: FastifyRequest) => (request.actor.roles.includes('admin') ? null : (request.actor.tenant ?? '\u0000'))
+  const workerSchema = {
+    type: 'object',
+    properties: {
+      id: { type: 'string' },
+      name: { type: 'string' },
+      prefix: { type: 'string' },
+      tenant: { type: ['string', 'null'] },
+      createdAt: { type: 'string' },
+      createdBy: { type: 'string' },
+      revokedAt: { type: ['string', 'null'] },
+      revokedBy: { type: ['string', 'null'] },
+      token: { type: 'string', description: '只在签发时给出一次 / given once, when issued' },
+    },
+  } as const
+  const wtags = ['worker accounts']
+  app.get(
+    '/api/worker-accounts',
+    { preHandler: admins, schema: { tags: wtags, summary: '外部任务工作者账号 / worker accounts', security: bearer, response: { 200: { type: 'object', properties: { items: { type: 'array', items: workerSchema } } } } } },
+    async (request) => ({ items: await workers.list(scopeOf(request)) }),
+  )
+  app.post(
+    '/api/worker-accounts',
+    {
+      preHandler: admins,
+      schema: {
+        tags: wtags,
+        summary: '签发工作者账号（令牌只显示一次）/ issue a worker account (the token is shown once)',
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['name'],
+          additionalProperties: false,
+          properties: { name: { type: 'string', minLength: 1, maxLength: 200, pattern: '\\S' }, tenant: { type: ['string', 'null'], maxLength: 64 } },
+        },
+        response: { 201: workerSchema, 400: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body as { name: string; tenant?: string | null }
+      const scope = scopeOf(request)
+      // A county administrator issues for their own county only.
+      const tenant = scope ?? body.tenant ?? null
+      if (scope != null && body.tenant != null && body.tenant !== scope) throw forbidden()
+      return reply.code(201).send(await workers.issue(request.actor.username, { name: body.name, tenant }))
+    },
+  )
+  app.post(
+    '/api/worker-accounts/:id/revoke',
+    { preHandler: admins, schema: { tags: wtags, summary: '吊销工作者账号 / revoke a worker account', security: bearer, params: idParams, response: { 200: workerSchema, 404: errorSchema } } },
+    async (request) => workers.revoke(request.actor.username, (request.params as { id: string }).id, scopeOf(request)),
+  )
+}
