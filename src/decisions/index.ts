@@ -3,6 +3,7 @@ import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
 import { DecisionService } from './service.js'
 import decisionRoutes from './routes.js'
+import { businessRuleCheck, businessRuleHandler } from './business-rule.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +18,11 @@ declare module 'fastify' {
  */
 export default fp(
   async function decisionsModule(app: FastifyInstance) {
-    app.decorate('decisions', new DecisionService(app.db, app.engine.resources))
+    const decisions = new DecisionService(app.db, app.engine.resources)
+    app.decorate('decisions', decisions)
+    // Business rule tasks: run by the engine through this handler, checked at every deploy.
+    app.engine.runtime.setBusinessRuleHandler(businessRuleHandler(decisions))
+    app.engine.addDeployCheck(businessRuleCheck(app.db, decisions, (name) => app.engine.isProtected(name)))
     await app.register(decisionRoutes)
     // On ready: the modules registered later have added their checks and conversions by then.
     app.addHook('onReady', async () => {

@@ -60,7 +60,7 @@ export interface DeployOptions {
 }
 
 /** A module's requirements on a definition: each problem names its element (null: the whole diagram). */
-export type DeployCheck = (definition: PreparedDefinition) => Problem[]
+export type DeployCheck = (definition: PreparedDefinition) => Problem[] | Promise<Problem[]>
 
 /**
  * Definition versions: immutable per (key, tenant); a county's version of a key wins for
@@ -91,7 +91,7 @@ export class DefinitionStore {
     let prepared: PreparedDefinition | undefined
     if (opts.checks?.length) {
       const parsed = (prepared = await prepareDefinition(xml))
-      const problems = opts.checks.flatMap((check) => check(parsed))
+      const problems = (await Promise.all(opts.checks.map((check) => check(parsed)))).flat()
       if (problems.length) {
         throw badRequest(
           msg('error.engine.definitionLacks', { count: problems.length }),

@@ -435,6 +435,12 @@ export class Runtime {
     private liveLimit = 16,
   ) {}
 
+  /** Runs business rule tasks (camunda:decisionRef): set by the decisions module (business-rule.ts). */
+  private ruleTask: ((info: ElementInfo) => Handler) | null = null
+  setBusinessRuleHandler(fn: (info: ElementInfo) => Handler) {
+    this.ruleTask = fn
+  }
+
   registerHandler(name: string, handler: Handler) {
     this.handlers.set(name, handler)
   }
@@ -640,7 +646,7 @@ export class Runtime {
       extensions: {
         shuoshi(activity: any) {
           const info = def.elements.get(activity.id)
-          if (info && (info.topic || info.expression)) activity.behaviour.Service = runtime.serviceFor(info, holder)
+          if (info && (info.topic || info.expression || info.decisionRef)) activity.behaviour.Service = runtime.serviceFor(info, holder)
           return runtime.budget(activity, holder)
         },
       },
@@ -736,8 +742,8 @@ export class Runtime {
               if (info.resultVariable) setVariables(ctx, activity.environment, { [info.resultVariable]: value })
               return callback(null, value)
             }
-            const handler = runtime.handlers.get(info.topic!)
-            if (!handler) throw new Error(`no handler registered for topic ${info.topic}`)
+            const handler = info.decisionRef ? runtime.ruleTask?.(info) : runtime.handlers.get(info.topic!)
+            if (!handler) throw new Error(info.decisionRef ? `no decision runner for ${info.decisionRef}` : `no handler registered for topic ${info.topic}`)
             const inputs: Record<string, unknown> = {}
             for (const p of info.inputs ?? []) inputs[p.name] = p.value == null ? null : resolveValue(p.value, fctx)
             const result = Promise.resolve(

@@ -327,7 +327,8 @@ function checkElement(el: any, ctx: Ctx) {
       add(id, '不支持脚本任务', 'script tasks are not supported')
       break
     case 'bpmn:BusinessRuleTask':
-      add(id, '不支持业务规则任务（DMN）', 'business rule tasks (DMN) are not supported')
+      // A deployed DMN decision (camunda:decisionRef) is checked by business-rule.ts's deploy check.
+      if (!attr(el, 'camunda:decisionRef')?.trim()) add(id, '业务规则任务缺少 camunda:decisionRef（只支持 DMN 决策）', 'a business rule task needs camunda:decisionRef (only DMN decisions are supported)')
       break
     case 'bpmn:ServiceTask':
     case 'bpmn:SendTask':

@@ -1,9 +1,11 @@
 import t from 'tap'
 import { build } from '../helper.js'
+import { bilingual } from '../../src/messages/index.js'
 import { call, caseByNo, petition } from '../api.js'
 import { pickRule, type RuleRow } from '../../src/cases/routing.js'
 import { DEFAULT_RULES } from '../../src/cases/seed.js'
 import { convertRoutingRules, routingHit, rulesToDmn } from '../../src/cases/routing-decision.js'
+import { process as bpmn } from '../fixtures/bpmn.js'
 
 /**
  * Decision tables through the HTTP API: deploy, evaluate per hit policy (expected outputs worked
@@ -181,6 +183,54 @@ t.test('decision tables over HTTP', async (t) => {
       t.ok(Date.now() - started < 5000, `${what}: answered at once`)
     }
     t.equal((await deploy('x'.repeat(600 * 1024))).status, 413, 'a file over the body limit')
+  })
+
+  t.test('a business rule task evaluates a deployed decision inside a step', async (t) => {
+    // d_collect (COLLECT, rules r1–r4 above) and d_first are deployed by the first subtest.
+    const ruleTask = (id: string, attrs: string) =>
+      bpmn(id, `<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>
+  <businessRuleTask id="decide" ${attrs}/><sequenceFlow id="f2" sourceRef="decide" targetRef="wait"/>
+  <userTask id="wait" camunda:candidateGroups="role:dispatcher"/><sequenceFlow id="f3" sourceRef="wait" targetRef="e"/><endEvent id="e"/>`)
+    const run = async (id: string, attrs: string, variables: Record<string, unknown>) => {
+      const d = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: ruleTask(id, attrs) })
+      t.ok(d.status === 201, `${id} deploys: ${JSON.stringify(d.body)}`)
+      const s = await call(app, 'admin', 'POST', `/api/process-definitions/key/${id}/start`, { variables })
+      return s
+    }
+    const vars = (r: any) => r.body.variables
+    // age 65, member: d_first → r1 (10); d_collect → r1, r3, r4 → 10, 7, 0.
+    let r = await run('brt_entry', 'camunda:decisionRef="d_first" camunda:resultVariable="discount" camunda:mapDecisionResult="singleEntry"', { age: 65, member: true })
+    t.equal(r.status, 201)
+    t.equal(vars(r).discount, 10, 'singleEntry: the value')
+    t.same(r.body.activeTasks.map((x: any) => x.elementId), ['wait'], 'the step went on to the next task')
+    r = await run('brt_result', 'camunda:decisionRef="d_first" camunda:resultVariable="hit" camunda:mapDecisionResult="singleResult"', { age: 65, member: true })
+    t.same(vars(r).hit, { discount: 10 }, 'singleResult: the output context')
+    r = await run('brt_collect', 'camunda:decisionRef="d_collect" camunda:resultVariable="all" camunda:mapDecisionResult="collectEntries"', { age: 65, member: true })
+    t.same(vars(r).all, [10, 7, 0], 'collectEntries: the values')
+    r = await run('brt_list', 'camunda:decisionRef="d_collect" camunda:resultVariable="rows"', { age: 10, member: false })
+    t.same(vars(r).rows, [{ discount: 5 }, { discount: 0 }], 'resultList (the default): r2, r4')
+    const tooMany = await call(app, 'admin', 'POST', '/api/process-definitions/key/brt_entry/start', { variables: { age: 65, member: true, x: 1 } })
+    t.equal(tooMany.status, 201, 'one hit on FIRST is fine')
+    const d = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: ruleTask('brt_many', 'camunda:decisionRef="d_collect" camunda:resultVariable="v" camunda:mapDecisionResult="singleEntry"') })
+    t.equal(d.status, 201)
+    const many = await call(app, 'admin', 'POST', '/api/process-definitions/key/brt_many/start', { variables: { age: 65, member: true } })
+    t.equal(many.status, 422, 'three results do not fit singleEntry: a clear 422, nothing started')
+    t.equal(many.body.key, 'error.dmn.resultMapping')
+
+    for (const [what, attrs, key] of [
+      ['an unknown decision', 'camunda:decisionRef="no_such_table" camunda:resultVariable="v"', 'error.dmn.unknownRef'],
+      ['a platform variable as the result', 'camunda:decisionRef="d_first" camunda:resultVariable="handlerGroup"', 'error.dmn.protectedResult'],
+      ['an unknown mapping', 'camunda:decisionRef="d_first" camunda:resultVariable="v" camunda:mapDecisionResult="everything"', 'error.dmn.mapping'],
+      ['another tenant’s decision', 'camunda:decisionRef="d_first" camunda:decisionRefTenantId="guangyang"', 'error.dmn.refTenant'],
+    ]) {
+      const refused = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: ruleTask('brt_bad', attrs!) })
+      t.equal(refused.status, 400, what!)
+      const detail = refused.body.details?.find((x: any) => x.elementId === 'decide')
+      t.ok(detail, `${what}: names the element`)
+      t.equal(detail?.message, bilingual(key as any, { element: 'decide', ref: 'no_such_table', name: 'handlerGroup', mapping: 'everything' }))
+    }
+    const noRef = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: ruleTask('brt_noref', '') })
+    t.equal(noRef.status, 400, 'a business rule task without decisionRef is still refused')
   })
 
   t.test('routing is the shipped decision; a county overrides one rule', async (t) => {
