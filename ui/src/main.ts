@@ -19,6 +19,7 @@ import { submitPage } from './pages/submit.js'
 import { trackPage } from './pages/track.js'
 import { dashboardPage } from './pages/dashboard.js'
 import { routingRulesPage } from './pages/routing.js'
+import { decisionPage } from './pages/decision.js'
 import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
 import { homePage } from './pages/home.js'
@@ -49,6 +50,7 @@ route('/admin/processes', processListPage)
 route('/admin/modeler', modelerPage)
 route('/admin/definitions/:id', definitionPage)
 route('/admin/routing-rules', routingRulesPage)
+route('/admin/decision', decisionPage)
 route('/admin/incidents', incidentsPage)
 route('/bulletin', bulletinPage)
 route('/admin/scoring-items', scoringItemsPage)
