@@ -18,6 +18,8 @@ browserTest('a county administrator changes one routing rule in the decision tab
 
   await uiLogin(page, base, 'xianghe-admin')
   await page.goto(`${base}/admin/routing-rules`)
+  await page.waitForSelector('[data-testid=rules-decision-note]')
+  await s.shot('decision-00-rules-page-zh')
   await page.click('[data-testid=open-decision]')
   await page.waitForURL(/\/admin\/decision/)
   // The land rule's owner cell (rule and column ids of the shipped routing.dmn).

@@ -42,7 +42,7 @@ export async function routingRulesPage(ctx: Ctx) {
     h(
       'p',
       { class: 'alert', 'data-testid': 'rules-decision-note' },
-      t('派单按决策表“routing”进行。此列表是它的简易形式：保存后，这些规则成为本范围决策表的新版本（替换在决策表编辑器中做的修改）。', 'Routing follows the decision table “routing”. This list is its simple form: saving makes these rules the scope’s next decision version (replacing edits made in the decision table editor).'),
+      t('派单按“派单”决策表进行。此列表是它的简易形式：保存后，这些规则成为本范围决策表的新版本（替换在决策表编辑器中做的修改）。', 'Routing follows the routing decision table. This list is its simple form: saving makes these rules the scope’s next decision version (replacing edits made in the decision table editor).'),
       ' ',
       h('a', { href: `/admin/decision${qs({ key: 'routing', tenant: isAdmin ? tenant || undefined : undefined })}`, 'data-testid': 'open-decision' }, t('在决策表编辑器中编辑', 'Edit in the decision table editor')),
     ),
