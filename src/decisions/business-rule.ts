@@ -62,6 +62,7 @@ export function businessRuleCheck(db: Db, decisions: DecisionService, isProtecte
     for (const el of def.elements.values()) {
       if (el.type !== 'bpmn:BusinessRuleTask') continue
       const ref = el.decisionRef?.trim() ?? ''
+      // A key no version exists for is named by validate.ts, beside the diagram's other problems.
       if (!/^[A-Za-z_][A-Za-z0-9._-]{0,254}$/.test(ref)) add(el.id, msg('error.dmn.refLiteral', { element: el.id }))
       else if (!(await decisions.resources.hasKey('decision', ref, db))) add(el.id, msg('error.dmn.unknownRef', { element: el.id, ref }))
       if (el.mapDecisionResult && !(MAPPINGS as readonly string[]).includes(el.mapDecisionResult)) add(el.id, msg('error.dmn.mapping', { element: el.id, mapping: el.mapDecisionResult }))

@@ -75,9 +75,11 @@ export class DefinitionStore {
   async deploy(xml: string, opts: DeployOptions): Promise<{ definition: DefinitionRow; created: boolean }> {
     const tenant = opts.tenant ?? ''
     const keysInDb = new Set<string>((await this.db('process_definitions').distinct('key')).map((r: { key: string }) => r.key))
+    const decisionKeys = new Set<string>((await this.db('resource_definitions').where({ kind: 'decision' }).distinct('key')).map((r: { key: string }) => r.key))
     const validated = await validateBpmn(xml, {
       handlers: opts.handlers,
       knownProcessKey: (key) => keysInDb.has(key),
+      knownDecisionKey: (key) => decisionKeys.has(key),
       canReceive: opts.canReceive,
     })
     if (opts.isProtected && validated.definitions) validated.problems.push(...protectedFieldProblems(validated.definitions, opts.isProtected))

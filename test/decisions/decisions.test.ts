@@ -217,8 +217,10 @@ t.test('decision tables over HTTP', async (t) => {
     t.equal(many.status, 422, 'three results do not fit singleEntry: a clear 422, nothing started')
     t.equal(many.body.key, 'error.dmn.resultMapping')
 
+    const unknown = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: ruleTask('brt_bad', 'camunda:decisionRef="no_such_table" camunda:resultVariable="v"') })
+    t.equal(unknown.status, 400, 'an unknown decision')
+    t.match(unknown.body.details, [{ elementId: 'decide', message: /no_such_table/ }], 'named with the element, beside any other problem of the diagram')
     for (const [what, attrs, key] of [
-      ['an unknown decision', 'camunda:decisionRef="no_such_table" camunda:resultVariable="v"', 'error.dmn.unknownRef'],
       ['a platform variable as the result', 'camunda:decisionRef="d_first" camunda:resultVariable="handlerGroup"', 'error.dmn.protectedResult'],
       ['an unknown mapping', 'camunda:decisionRef="d_first" camunda:resultVariable="v" camunda:mapDecisionResult="everything"', 'error.dmn.mapping'],
       ['another tenant’s decision', 'camunda:decisionRef="d_first" camunda:decisionRefTenantId="guangyang"', 'error.dmn.refTenant'],
