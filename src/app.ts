@@ -10,6 +10,7 @@ import rateLimitPlugin from './plugins/rate-limit.js'
 import securityHeaders from './plugins/helmet.js'
 import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
+import decisionsModule from './decisions/index.js'
 import engineModule from './engine/index.js'
 import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
@@ -66,6 +67,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes)
   await app.register(orgModule)
   await app.register(engineModule, { background: opts.background ?? true })
+  await app.register(decisionsModule)
   await app.register(tasksModule)
   await app.register(casesModule)
   await app.register(filesModule)

@@ -1,4 +1,5 @@
 import type { Db, Trx } from '../lib/db.js'
+import type { DecisionService } from '../decisions/service.js'
 import { wherePrefix } from '../lib/db.js'
 import { msg, type Msg } from '../lib/errors.js'
 import { names } from '../messages/index.js'
@@ -69,7 +70,7 @@ export async function dispatchTargets(
   db: Db | Trx,
   org: OrgService,
   row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>,
-  opts: { q?: string; limit?: number } = {},
+  opts: { q?: string; limit?: number; decisions: DecisionService },
 ): Promise<DispatchTarget[]> {
   const county = countyPath(row.region_path, row.tenant)
   const above = county
@@ -90,7 +91,7 @@ export async function dispatchTargets(
   const receivers = await org.usersInGroups([...new Set(matching.map((u) => unitGroup(u)))], { tenant, db })
   const held = receivers.map((u) => ({ groups: computeGroups(u.roles, u.unitCode, u.groups), tenant: u.tenant }))
   const staffed = matching.filter((u) => held.some((r) => groupsMatch(r.groups, r.tenant, [unitGroup(u)], tenant)))
-  const suggestion = await suggestedUnit(db, row)
+  const suggestion = await suggestedUnit(db, row, opts.decisions)
   const depth = (u: { path: string }) => (row.region_path.startsWith(u.path) ? u.path.length : 0)
   const ranked = staffed
     .map((u, i) => ({ u, i, s: u.code === suggestion ? 1 : 0, d: depth(u) }))
@@ -113,11 +114,11 @@ export async function dispatchTargets(
  * dispatcher for that reason), a unit of the category's duty in the case's township, else its
  * county.
  */
-async function suggestedUnit(db: Db | Trx, row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>): Promise<string | null> {
+async function suggestedUnit(db: Db | Trx, row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>, decisions: DecisionService): Promise<string | null> {
   const category: CategoryRow | undefined = await db('categories').where({ code: row.category }).first()
   if (!category) return null
   const regions = await ancestry(db, row.region_path)
-  const r = await route(db, { category, path: row.region_path, tenant: row.tenant, urgency: row.urgency, regions })
+  const r = await route(db, { category, path: row.region_path, tenant: row.tenant, urgency: row.urgency, regions, decisions })
   if (r.owner) return r.owner.code
   if (!category.duty) return null
   const near = (await resolveOwner(db, `@township:${category.duty}`, regions)) ?? (await resolveOwner(db, `@county:${category.duty}`, regions))

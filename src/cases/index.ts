@@ -11,9 +11,10 @@ import exclusionRoutes from './exclusions.js'
 import supervisionOrderRoutes from './supervision-orders.js'
 import coUnitRoutes from './co-units.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
-import { seedCases } from './seed.js'
+import { DEFAULT_RULES, seedCases } from './seed.js'
+import { ROUTING_KEY, checkRoutingDecision, convertRoutingRules } from './routing-decision.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
-import { UNIT_FIELDS, unitCodes, unitProblem } from './dispatch-targets.js'
+import { UNIT_FIELDS, servesCounty, unitCodes, unitProblem } from './dispatch-targets.js'
 import { badRequest, conflict, msg, problem } from '../lib/errors.js'
 import { taskDetails, taskListFacts } from './task-context.js'
 import worklistRoutes from './worklist-routes.js'
@@ -49,6 +50,12 @@ export default fp(
       return true
     })
     if (app.config.demo && (await seedCases(app.db))) app.log.info('seeded case categories and routing rules')
+    // Routing is the `routing` decision: its deploys are checked against the organisation, and
+    // rules an administrator set before decisions existed become decision versions (once, before
+    // the shipped decisions seed on ready).
+    app.decisions.addCheck(ROUTING_KEY, (drg, ctx) => checkRoutingDecision(drg, ctx, servesCounty))
+    const converted = await convertRoutingRules(app.db, app.decisions, DEFAULT_RULES)
+    if (converted) app.log.info({ converted }, 'converted routing rules into routing decision versions')
 
     // A dispatch, an escalation review or a joint assignment names units: each must be able to
     // take this case (its county, someone to sign for it). 400 naming the field, before the engine moves.

@@ -1,3 +1,4 @@
+import { deployRules } from './routing-decision.js'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
@@ -452,6 +453,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
           seen.add(row.id)
         }
         for (let i = 0; i < rows.length; i += 100) await trx('routing_rules').insert(rows.slice(i, i + 100))
+        // Routing reads the `routing` decision: the rules become the scope's next version with them.
+        await deployRules(trx, app.decisions, tenant, rows, actor.username)
       })
       return (await app.db('routing_rules').where({ tenant }).orderBy('sort')).map(ruleView)
     },

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { msg, unprocessable } from '../lib/errors.js'
+import type { DecisionService } from '../decisions/service.js'
+import { routingHit, type RoutingHit } from './routing-decision.js'
 
 /**
  * Routing: which unit owns a case, at which level, by which procedure and with which
- * deadlines — all read from `routing_rules` and `categories` (data administrators edit).
+ * deadlines — read from the deployed `routing` decision (routing-decision.ts) and `categories`
+ * (data administrators edit). `pickRule` is the rule choice the decision tables replaced, kept
+ * as the reference the conversion of `routing_rules` rows is tested against.
  * A case no rule covers (or whose rule names a unit the region lacks) goes to the
  * dispatcher of the centre where it arose.
  */
@@ -167,7 +171,8 @@ export interface Route {
   procedure: string
   responseLimit: string
   resolveLimit: string
-  rule: RuleRow | null
+  /** The decision rule that matched (routing-decision.ts), or null when none did. */
+  rule: RoutingHit | null
 }
 
 export function limitsFor(category: CategoryRow, urgency: string): { response: string; resolve: string } {
@@ -175,17 +180,23 @@ export function limitsFor(category: CategoryRow, urgency: string): { response: s
   return limits[urgency] ?? limits.normal ?? { response: 'PT24H', resolve: 'P7D' }
 }
 
-export async function route(db: Db | Trx, input: { category: CategoryRow; path: string; tenant: string; urgency: string; regions: Map<string, RegionRow> }): Promise<Route> {
-  const rules: RuleRow[] = await db('routing_rules').whereIn('tenant', ['', input.tenant])
-  const rule = pickRule(rules, input.category.code, input.path, input.tenant)
+/**
+ * Routes a case by the `routing` decision (county's version, then the city's); what the rule
+ * leaves empty comes from the category (its level, procedure and limits per urgency).
+ */
+export async function route(
+  db: Db | Trx,
+  input: { category: CategoryRow; path: string; tenant: string; urgency: string; regions: Map<string, RegionRow>; decisions: DecisionService },
+): Promise<Route> {
+  const rule = await routingHit(db, input.decisions, { category: input.category.code, path: input.path, tenant: input.tenant, urgency: input.urgency })
   const owner = rule ? await resolveOwner(db, rule.owner, input.regions) : null
   const limits = limitsFor(input.category, input.urgency)
   return {
     owner,
     level: rule?.level ?? (owner?.level as string | undefined) ?? input.category.default_level ?? 'township',
     procedure: rule?.procedure ?? input.category.procedure ?? 'ordinary',
-    responseLimit: rule?.response_limit ?? limits.response,
-    resolveLimit: rule?.resolve_limit ?? limits.resolve,
+    responseLimit: rule?.responseLimit ?? limits.response,
+    resolveLimit: rule?.resolveLimit ?? limits.resolve,
     rule,
   }
 }

@@ -212,7 +212,7 @@ export class CaseService {
       const urgency = input.urgency ?? 'normal'
       const regions = await ancestry(trx, region.path)
       const centres = await centresFor(trx, regions)
-      const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions })
+      const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions, decisions: this.app.decisions })
       // A root-cause case made of a recurring problem is handled jointly whatever the rule says.
       if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
@@ -274,7 +274,7 @@ export class CaseService {
         actor: opts.actor?.username ?? null,
         to: 'received',
         message: eventMessage('received', { channel: input.channel }),
-        data: { channel: input.channel, category: category.code, rule: r.rule?.id ?? null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
+        data: { channel: input.channel, category: category.code, rule: r.rule ? r.rule.ruleId.replace(/^rule_(?=[0-9a-f-]{36}$)/, '') : null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
         public: true,
       })
       const county = centres.byLevel.get('county')

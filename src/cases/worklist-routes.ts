@@ -119,7 +119,7 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       const { q, limit } = request.query as { q?: string; limit?: number }
       // Outside the caller's scope the case does not exist (404), as everywhere else.
       const row = await cases.visible(request.actor, id)
-      return { items: await dispatchTargets(app.db, app.org, row, { q, limit }) }
+      return { items: await dispatchTargets(app.db, app.org, row, { q, limit, decisions: app.decisions }) }
     },
   )
 

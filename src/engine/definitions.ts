@@ -71,7 +71,7 @@ export interface CheckedDefinition {
 }
 
 /** A module's requirements on a definition: each problem names its element (null: the whole diagram). */
-export type DeployCheck = (definition: PreparedDefinition) => Problem[]
+export type DeployCheck = (definition: PreparedDefinition) => Problem[] | Promise<Problem[]>
 
 /**
  * Definition versions: immutable per (key, tenant); a county's version of a key wins for
@@ -96,9 +96,11 @@ export class DefinitionStore {
   async check(xml: string, opts: DeployOptions): Promise<CheckedDefinition> {
     const tenant = opts.tenant ?? ''
     const keysInDb = new Set<string>((await this.db('process_definitions').distinct('key')).map((r: { key: string }) => r.key))
+    const decisionKeys = new Set<string>((await this.db('resource_definitions').where({ kind: 'decision' }).distinct('key')).map((r: { key: string }) => r.key))
     const validated = await validateBpmn(xml, {
       handlers: opts.handlers,
       knownProcessKey: (key) => keysInDb.has(key) || !!opts.knownKeys?.has(key),
+      knownDecisionKey: (key) => decisionKeys.has(key),
       canReceive: opts.canReceive,
     })
     if (opts.isProtected && validated.definitions) validated.problems.push(...protectedFieldProblems(validated.definitions, opts.isProtected))
@@ -111,7 +113,7 @@ export class DefinitionStore {
     let prepared: PreparedDefinition | undefined
     if (opts.checks?.length) {
       const parsed = (prepared = await prepareDefinition(xml))
-      const problems = opts.checks.flatMap((check) => check(parsed))
+      const problems = (await Promise.all(opts.checks.map((check) => check(parsed)))).flat()
       if (problems.length) {
         throw badRequest(
           msg('error.engine.definitionLacks', { count: problems.length }),

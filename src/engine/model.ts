@@ -20,6 +20,10 @@ export interface ElementInfo {
   /** camunda:expression of a service task (FEEL). */
   expression?: string
   resultVariable?: string
+  /** A business rule task's DMN decision (business-rule.ts): key, result mapping, tenant. */
+  decisionRef?: string
+  mapDecisionResult?: string
+  decisionRefTenantId?: string
   inputs?: { name: string; value: string | null }[]
   calledElement?: string
   multiInstance?: boolean
@@ -202,6 +206,7 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
       topic: el.type === 'external' ? el.topic : undefined,
       expression: el.expression,
       resultVariable: el.resultVariable,
+      ...(el.$type === 'bpmn:BusinessRuleTask' && { decisionRef: el.decisionRef, mapDecisionResult: el.mapDecisionResult, decisionRefTenantId: el.decisionRefTenantId }),
       inputs: io?.inputParameters?.map((p: any) => ({ name: p.name, value: typeof p.value === 'string' ? p.value : null })),
       calledElement: el.calledElement,
       multiInstance: !!loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics',

@@ -57,7 +57,7 @@ export function resourceView(row: ResourceHead): ResourceView {
  * (`badRequest` with details naming what is wrong) for anything it will not accept; returns the
  * key the source declares (a form's `id`, a decision's `id`) and a display name.
  */
-export type ResourceValidator = (source: string, ctx: { tenant: string }) => Promise<{ key: string; name?: string | null }> | { key: string; name?: string | null }
+export type ResourceValidator = (source: string, ctx: { tenant: string; trx?: Trx }) => Promise<{ key: string; name?: string | null }> | { key: string; name?: string | null }
 
 const HEAD = ['id', 'kind', 'key', 'tenant', 'version', 'name', 'source_hash', 'deployed_at', 'deployed_by'] as const
 const KEY = /^[A-Za-z_][A-Za-z0-9._-]{0,254}$/
@@ -86,7 +86,7 @@ export class ResourceStore {
     const validate = this.validators.get(kind)
     if (!validate) throw badRequest(msg('error.resource.noValidator', { kind }))
     const tenant = opts.tenant ?? ''
-    const { key, name } = await validate(source, { tenant })
+    const { key, name } = await validate(source, { tenant, trx: opts.trx })
     if (!KEY.test(key)) throw badRequest(msg('error.resource.badKey', { key: key.slice(0, 300) }))
     const hash = sourceHash(source)
     const write = async (trx: Trx) => {

@@ -440,6 +440,12 @@ export class Runtime {
     private liveLimit = 16,
   ) {}
 
+  /** Runs business rule tasks (camunda:decisionRef): set by the decisions module (business-rule.ts). */
+  private ruleTask: ((info: ElementInfo) => Handler) | null = null
+  setBusinessRuleHandler(fn: (info: ElementInfo) => Handler) {
+    this.ruleTask = fn
+  }
+
   registerHandler(name: string, handler: Handler) {
     this.handlers.set(name, handler)
   }
@@ -672,7 +678,7 @@ export class Runtime {
       extensions: {
         shuoshi(activity: any) {
           const info = def.elements.get(activity.id)
-          if (info && (info.topic || info.expression)) activity.behaviour.Service = runtime.serviceFor(info, holder)
+          if (info && (info.topic || info.expression || info.decisionRef)) activity.behaviour.Service = runtime.serviceFor(info, holder)
           return runtime.budget(activity, holder)
         },
       },
@@ -768,7 +774,8 @@ export class Runtime {
               if (info.resultVariable) setVariables(ctx, activity.environment, { [info.resultVariable]: value })
               return callback(null, value)
             }
-            const handler = runtime.handlers.get(info.topic!)
+            const handler = info.decisionRef ? runtime.ruleTask?.(info) : runtime.handlers.get(info.topic!)
+            if (!handler && info.decisionRef) throw new Error(`no decision runner for ${info.decisionRef}`)
             if (!handler) {
               // No in-process handler: an external task. The activity waits for a worker; the
               // callback is kept for the step that completes it (a resumed engine calls execute again).

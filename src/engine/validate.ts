@@ -25,6 +25,7 @@ export interface Problem {
 export interface ValidateOptions {
   handlers: ReadonlySet<string> // names of registered service-task handlers (camunda:topic)
   knownProcessKey(key: string): boolean // for callActivity calledElement (literal) — also true for keys in this same file
+  knownDecisionKey?(key: string): boolean // for businessRuleTask camunda:decisionRef: a deployed decision (any scope)
   canReceive?(receivers: { users: string[]; groups: string[] }): boolean // org lookup: false when none of the named literal users/groups exists
 }
 export interface ValidatedBpmn {
@@ -340,9 +341,14 @@ function checkElement(el: any, ctx: Ctx) {
     case 'bpmn:ScriptTask':
       add(id, '不支持脚本任务', 'script tasks are not supported')
       break
-    case 'bpmn:BusinessRuleTask':
-      add(id, '不支持业务规则任务（DMN）', 'business rule tasks (DMN) are not supported')
+    case 'bpmn:BusinessRuleTask': {
+      // A deployed DMN decision; mapping, tenant and result variable: decisions/business-rule.ts's deploy check.
+      const ref = attr(el, 'camunda:decisionRef')?.trim()
+      if (!ref) add(id, '业务规则任务缺少 camunda:decisionRef（只支持 DMN 决策）', 'a business rule task needs camunda:decisionRef (only DMN decisions are supported)')
+      // Without a decision store to ask (validation on its own), no reference is known.
+      else if (expressionBodies(ref).length || !opts.knownDecisionKey?.(ref)) add(id, `引用的 DMN 决策 ${ref} 尚未部署`, `decisionRef "${ref}" is not a deployed DMN decision`)
       break
+    }
     case 'bpmn:ServiceTask':
     case 'bpmn:SendTask':
       checkImplementation(el, id, true, ctx)

@@ -20,6 +20,7 @@ import * as forms from './areas/forms.js'
 import * as roundtrip from './areas/roundtrip.js'
 import * as a11y from './areas/a11y.js'
 import * as camunda from './areas/camunda.js'
+import * as dmn from './areas/dmn.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -611,6 +612,7 @@ export const zh = {
   ...roundtrip.zh,
   ...a11y.zh,
   ...camunda.zh,
+  ...dmn.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -621,6 +623,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...roundtrip.en,
   ...a11y.en,
   ...camunda.en,
+  ...dmn.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -6,3 +6,12 @@ declare module 'bpmn-moddle' {
     toXML(element: any, options?: Record<string, unknown>): Promise<{ xml: string }>
   }
 }
+
+// dmn-moddle ships no type declarations.
+declare module 'dmn-moddle' {
+  export class DmnModdle {
+    constructor(packages?: Record<string, unknown>, options?: Record<string, unknown>)
+    fromXML(xml: string, typeName?: string): Promise<{ rootElement: any; warnings: any[]; references: any[]; elementsById: Record<string, any> }>
+    toXML(element: any, options?: Record<string, unknown>): Promise<{ xml: string }>
+  }
+}

@@ -12,7 +12,7 @@
  * | camunda-platform__CancelAcquiredJobTest…                 | accepted | R3/PT15S, R3/PT20S boundary timers |
  * | camunda-examples__invoicePayment                         | accepted | error/escalation boundaries whose refs exist (embedded: formKeys are not this module's business) |
  * | bpmn-engine__timers                                      | accepted | R3/PT10H, PT1M; timeDate `${environment.variables.catchDate}` and dueDate are FEEL paths; manualTask runs |
- * | camunda-platform__invoice.v2                             | refused  | approveInvoice (JUEL dateTime().plusWeeks().toDate(); 2 javascript taskListeners), prepareBankTransfer (dateTime()), assignApprover (DMN businessRuleTask), ServiceTask_1 (camunda:class); `${!clarified}`/`${!approved}` are simple JUEL, translated (juel.ts) |
+ * | camunda-platform__invoice.v2                             | refused  | approveInvoice (JUEL dateTime().plusWeeks().toDate(); 2 javascript taskListeners), prepareBankTransfer (dateTime()), assignApprover (businessRuleTask whose DMN decision invoice-assign-approver is not deployed), ServiceTask_1 (camunda:class); `${!clarified}`/`${!approved}` are simple JUEL, translated (juel.ts) |
  * | camunda-platform__reviewInvoice                          | refused  | reviewInvoice (dueDate dateTime().plusDays(2).toDate()); assignReviewer "demo" not checked without canReceive |
  * | camunda-examples__…-job-announcement                     | refused  | review, correct (bean-call assignees), mail (bean-call camunda:expression); `#{!approved}` is translated |
  * | camunda-examples__…-job-announcement-publication         | refused  | publish_announcement_website/_twitter/_facebook (bean calls); `#{!twitter}`, `#{!facebook}` are translated |

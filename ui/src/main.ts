@@ -20,6 +20,7 @@ import { submitPage } from './pages/submit.js'
 import { trackPage } from './pages/track.js'
 import { dashboardPage } from './pages/dashboard.js'
 import { routingRulesPage } from './pages/routing.js'
+import { decisionPage } from './pages/decision.js'
 import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
 import { homePage } from './pages/home.js'
@@ -52,6 +53,7 @@ route('/admin/definitions/:id', definitionPage)
 route('/admin/forms', formListPage)
 route('/admin/forms/edit', formEditorPage)
 route('/admin/routing-rules', routingRulesPage)
+route('/admin/decision', decisionPage)
 route('/admin/incidents', incidentsPage)
 route('/bulletin', bulletinPage)
 route('/admin/scoring-items', scoringItemsPage)

@@ -1,0 +1,189 @@
+import type { FastifyInstance } from 'fastify'
+import type { Actor } from '../org/index.js'
+import { forbidden, msg, notFound } from '../lib/errors.js'
+import { bearer, errorSchema, idParams } from '../lib/schemas.js'
+import { resourceView, type ResourceHead } from '../engine/resources.js'
+import { describe } from './dmn.js'
+
+const isAdmin = (a: Actor) => a.roles.includes('admin')
+
+const versionSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    tenant: { type: ['string', 'null'] },
+    name: { type: ['string', 'null'] },
+    deployedAt: { type: 'string' },
+    deployedBy: { type: ['string', 'null'] },
+  },
+} as const
+
+const detailSchema = {
+  type: 'object',
+  properties: {
+    ...versionSchema.properties,
+    xml: { type: 'string' },
+    decisions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+  },
+} as const
+
+const keyParams = { type: 'object', required: ['key'], properties: { key: { type: 'string', minLength: 1, maxLength: 255 } } } as const
+const tenantQuery = { type: 'object', properties: { tenant: { type: 'string', maxLength: 64 } } } as const
+
+/**
+ * Decisions: list, read, deploy (administrators for the city or any county; a county
+ * administrator for their county only) and evaluate with given inputs (testing a table).
+ */
+export default async function decisionRoutes(app: FastifyInstance) {
+  const admins = app.requireRole('county_admin')
+  const { decisions } = app
+
+  /** The scope a request acts on: a county administrator's own county, whatever they ask. */
+  async function scopeFor(actor: Actor, requested: string | null | undefined): Promise<string> {
+    let tenant: string
+    if (isAdmin(actor)) tenant = requested ?? ''
+    else {
+      if (!actor.tenant || (requested != null && requested !== actor.tenant)) throw forbidden(msg('error.dmn.countyOnly'))
+      tenant = actor.tenant
+    }
+    if (tenant) {
+      const region = await app.org.getRegion(tenant)
+      if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant }))
+    }
+    return tenant
+  }
+  const sees = (actor: Actor, tenant: string) => isAdmin(actor) || tenant === '' || tenant === actor.tenant
+
+  app.get(
+    '/api/decisions',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['decisions'],
+        summary: '已部署的决策版本（最新在前）/ deployed decision versions, newest first per key',
+        security: bearer,
+        querystring: { type: 'object', properties: { key: { type: 'string', maxLength: 255 }, tenant: { type: 'string', maxLength: 64 } } },
+        response: { 200: { type: 'array', items: versionSchema } },
+      },
+    },
+    async (request) => {
+      const { key, tenant } = request.query as { key?: string; tenant?: string }
+      const rows: ResourceHead[] = await decisions.resources.list({ kind: 'decision', key, ...(tenant !== undefined && { tenant }) })
+      return rows.filter((r) => sees(request.actor, r.tenant)).map(resourceView)
+    },
+  )
+
+  app.get(
+    '/api/decisions/:id',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['decisions'],
+        summary: '一个决策版本及其 DMN 文件 / one decision version with its DMN XML',
+        security: bearer,
+        params: idParams,
+        response: { 200: detailSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const { id } = request.params as { id: string }
+      const row = await decisions.resources.get(id)
+      if (row.kind !== 'decision' || !sees(request.actor, row.tenant)) throw notFound(msg('error.resource.versionNotFound', { id }))
+      return { ...resourceView(row), xml: row.source, decisions: describe(await decisions.load(row)) }
+    },
+  )
+
+  app.get(
+    '/api/decisions/key/:key',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['decisions'],
+        summary: '某县使用的版本（本县最新，否则全市最新）/ the version a county uses (its own newest, else the city’s)',
+        security: bearer,
+        params: keyParams,
+        querystring: tenantQuery,
+        response: { 200: detailSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const { key } = request.params as { key: string }
+      const { tenant } = request.query as { tenant?: string }
+      const scope = await scopeFor(request.actor, tenant)
+      const row = await decisions.resources.resolve('decision', key, scope)
+      return { ...resourceView(row), xml: row.source, decisions: describe(await decisions.load(row)) }
+    },
+  )
+
+  app.post(
+    '/api/decisions',
+    {
+      preHandler: admins,
+      bodyLimit: 600 * 1024,
+      schema: {
+        tags: ['decisions'],
+        summary: '部署 DMN 决策（新版本；县级管理员只能部署本县）/ deploy a DMN decision as a new version (400 names what is wrong)',
+        security: bearer,
+        body: {
+          type: 'object',
+          required: ['xml'],
+          additionalProperties: false,
+          properties: { xml: { type: 'string', minLength: 1 }, tenant: { type: ['string', 'null'], maxLength: 64 } },
+        },
+        response: { 200: versionSchema, 201: versionSchema, 400: errorSchema, 403: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
+      const scope = await scopeFor(request.actor, tenant)
+      const { resource, created } = await decisions.deploy(xml, { tenant: scope, actor: request.actor.username })
+      return reply.status(created ? 201 : 200).send(resourceView(resource))
+    },
+  )
+
+  app.post(
+    '/api/decisions/key/:key/evaluate',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['decisions'],
+        summary: '用给定输入对某县使用的版本求值（测试决策表）/ evaluate the version a county uses with given inputs (422 when the table fails, e.g. two hits on UNIQUE)',
+        security: bearer,
+        params: keyParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            tenant: { type: ['string', 'null'], maxLength: 64 },
+            decision: { type: 'string', maxLength: 255 },
+            variables: { type: 'object', additionalProperties: true, maxProperties: 200 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              result: {},
+              entries: { type: 'array', items: { type: 'object', additionalProperties: true } },
+              matchedRules: { type: 'array', items: { type: 'string' } },
+              version: { type: 'object', additionalProperties: true },
+            },
+          },
+          403: errorSchema,
+          404: errorSchema,
+          422: errorSchema,
+        },
+      },
+    },
+    async (request) => {
+      const { key } = request.params as { key: string }
+      const body = (request.body ?? {}) as { tenant?: string | null; decision?: string; variables?: Record<string, unknown> }
+      const scope = await scopeFor(request.actor, body.tenant)
+      const row = await decisions.resources.resolve('decision', key, scope)
+      return decisions.evaluateVersion(row, body.variables ?? {}, body.decision)
+    },
+  )
+}
