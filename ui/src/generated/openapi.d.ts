@@ -3396,6 +3396,429 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 已部署的决策版本（最新在前）/ deployed decision versions, newest first per key */
+        get: {
+            parameters: {
+                query?: {
+                    key?: string;
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            id?: string;
+                            key?: string;
+                            kind?: string;
+                            name?: string | null;
+                            tenant?: string | null;
+                            version?: number;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 部署 DMN 决策（新版本；县级管理员只能部署本县）/ deploy a DMN decision as a new version (400 names what is wrong) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        tenant?: string | null;
+                        xml: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            id?: string;
+                            key?: string;
+                            kind?: string;
+                            name?: string | null;
+                            tenant?: string | null;
+                            version?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            id?: string;
+                            key?: string;
+                            kind?: string;
+                            name?: string | null;
+                            tenant?: string | null;
+                            version?: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decisions/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个决策版本及其 DMN 文件 / one decision version with its DMN XML */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decisions?: {
+                                [key: string]: unknown;
+                            }[];
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            id?: string;
+                            key?: string;
+                            kind?: string;
+                            name?: string | null;
+                            tenant?: string | null;
+                            version?: number;
+                            xml?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decisions/key/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 某县使用的版本（本县最新，否则全市最新）/ the version a county uses (its own newest, else the city’s) */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decisions?: {
+                                [key: string]: unknown;
+                            }[];
+                            deployedAt?: string;
+                            deployedBy?: string | null;
+                            id?: string;
+                            key?: string;
+                            kind?: string;
+                            name?: string | null;
+                            tenant?: string | null;
+                            version?: number;
+                            xml?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/decisions/key/{key}/evaluate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 用给定输入对某县使用的版本求值（测试决策表）/ evaluate the version a county uses with given inputs (422 when the table fails, e.g. two hits on UNIQUE) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        decision?: string;
+                        tenant?: string | null;
+                        variables?: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries?: {
+                                [key: string]: unknown;
+                            }[];
+                            matchedRules?: string[];
+                            result?: unknown;
+                            version?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/exclusions": {
         parameters: {
             query?: never;
@@ -3982,7 +4405,7 @@ export interface paths {
                                 id?: string;
                                 instanceId?: string;
                                 /** @enum {string} */
-                                kind?: "timer" | "step";
+                                kind?: "timer" | "step" | "external";
                                 message?: string;
                                 processKey?: string;
                                 resolution?: string | null;
@@ -4038,7 +4461,7 @@ export interface paths {
                             id?: string;
                             instanceId?: string;
                             /** @enum {string} */
-                            kind?: "timer" | "step";
+                            kind?: "timer" | "step" | "external";
                             message?: string;
                             processKey?: string;
                             resolution?: string | null;
@@ -4116,7 +4539,7 @@ export interface paths {
                             id?: string;
                             instanceId?: string;
                             /** @enum {string} */
-                            kind?: "timer" | "step";
+                            kind?: "timer" | "step" | "external";
                             message?: string;
                             processKey?: string;
                             resolution?: string | null;
@@ -5064,7 +5487,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 标为已读（发给单位的通知对单位全体已读）/ mark read (a unit’s notification is read for the unit) */
+        /** 标为已读（仅对本人；单位的其他成员仍为未读）/ mark read, for me only (the unit’s other members still see it unread) */
         post: {
             parameters: {
                 query?: never;
@@ -9416,6 +9839,202 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/worker-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 外部任务工作者账号 / worker accounts */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                createdAt?: string;
+                                createdBy?: string;
+                                id?: string;
+                                name?: string;
+                                prefix?: string;
+                                revokedAt?: string | null;
+                                revokedBy?: string | null;
+                                tenant?: string | null;
+                                /** @description 只在签发时给出一次 / given once, when issued */
+                                token?: string;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 签发工作者账号（令牌只显示一次）/ issue a worker account (the token is shown once) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        tenant?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            createdBy?: string;
+                            id?: string;
+                            name?: string;
+                            prefix?: string;
+                            revokedAt?: string | null;
+                            revokedBy?: string | null;
+                            tenant?: string | null;
+                            /** @description 只在签发时给出一次 / given once, when issued */
+                            token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/worker-accounts/{id}/revoke": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 吊销工作者账号 / revoke a worker account */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            createdAt?: string;
+                            createdBy?: string;
+                            id?: string;
+                            name?: string;
+                            prefix?: string;
+                            revokedAt?: string | null;
+                            revokedBy?: string | null;
+                            tenant?: string | null;
+                            /** @description 只在签发时给出一次 / given once, when issued */
+                            token?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/engine-rest/deployment/create": {
         parameters: {
             query?: never;
@@ -9561,6 +10180,1450 @@ export interface paths {
                             problems?: {
                                 [key: string]: unknown;
                             }[];
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 外部任务列表 / external tasks (filtered) */
+        get: {
+            parameters: {
+                query?: {
+                    activityId?: string;
+                    firstResult?: number;
+                    locked?: boolean;
+                    maxResults?: number;
+                    noRetriesLeft?: boolean;
+                    notLocked?: boolean;
+                    processInstanceId?: string;
+                    topicName?: string;
+                    withRetriesLeft?: boolean;
+                    workerId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个外部任务 / one external task */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}/bpmnError": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 抛出 BPMN 错误 / throw a BPMN error */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        errorCode: string;
+                        errorMessage?: string | null;
+                        variables?: {
+                            [key: string]: Record<string, never>;
+                        } | null;
+                        workerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}/complete": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 完成外部任务 / complete */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        localVariables?: {
+                            [key: string]: Record<string, never>;
+                        } | null;
+                        variables?: {
+                            [key: string]: Record<string, never>;
+                        } | null;
+                        workerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}/extendLock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 延长锁 / extend the lock */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        newDuration: number;
+                        workerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}/failure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 报告失败（重试、事件单）/ report a failure (retries, incident) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        errorDetails?: string | null;
+                        errorMessage?: string | null;
+                        localVariables?: {
+                            [key: string]: Record<string, never>;
+                        } | null;
+                        retries?: number;
+                        retryTimeout?: number;
+                        variables?: {
+                            [key: string]: Record<string, never>;
+                        } | null;
+                        workerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}/lock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 锁定一个外部任务 / lock one external task */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        lockDuration: number;
+                        workerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/{id}/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 解锁 / unlock */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 外部任务数 / number of external tasks */
+        get: {
+            parameters: {
+                query?: {
+                    activityId?: string;
+                    firstResult?: number;
+                    locked?: boolean;
+                    maxResults?: number;
+                    noRetriesLeft?: boolean;
+                    notLocked?: boolean;
+                    processInstanceId?: string;
+                    topicName?: string;
+                    withRetriesLeft?: boolean;
+                    workerId?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/engine-rest/external-task/fetchAndLock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 取得并锁定外部任务 / fetch and lock external tasks (Camunda 7) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 长轮询等待（毫秒，最多按 EXTERNAL_TASK_MAX_WAIT_MS 计，默认 60 秒）/ long polling (ms; waits at most EXTERNAL_TASK_MAX_WAIT_MS, 60 s by default) */
+                        asyncResponseTimeout?: number;
+                        maxTasks: number;
+                        topics: {
+                            businessKey?: string;
+                            localVariables?: boolean;
+                            lockDuration: number;
+                            processDefinitionId?: string;
+                            processDefinitionIdIn?: string[];
+                            processDefinitionKey?: string;
+                            processDefinitionKeyIn?: string[];
+                            tenantIdIn?: string[];
+                            topicName: string;
+                            variables?: string[] | null;
+                            withoutTenantId?: boolean;
+                        }[];
+                        usePriority?: boolean;
+                        workerId: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                            type?: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: string;
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
                             type?: string;
                         };
                     };
