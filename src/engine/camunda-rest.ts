@@ -75,6 +75,7 @@ const camundaError = {
   properties: {
     type: { type: 'string' },
     message: { type: 'string' },
+    error: { type: 'string', description: '本系统的错误码 / this API\'s error code, beside Camunda\'s type' },
     key: { type: 'string' },
     params: { type: 'object', additionalProperties: true },
     file: { type: 'string' },
@@ -125,6 +126,8 @@ export default async function camundaRest(app: FastifyInstance) {
             : status >= 500
               ? { message: bilingual('error.internal'), key: 'error.internal', params: {} }
               : { message: err.message }
+    // The project's own error code beside Camunda's type (../shared/api.md), as the external-task routes answer.
+    Object.assign(base, { error: err instanceof HttpError ? err.code : (err as FastifyError).validation ? 'validation_failed' : status >= 500 ? 'internal' : status === 413 ? 'payload_too_large' : 'bad_request' })
     if (err instanceof BundleFileError) {
       const problems = [{ message: err.inner.message, key: err.inner.key, params: err.inner.params ?? {} }, ...((err.inner.details as object[]) ?? [])]
       const errors = ((err.inner.details as { elementId?: string | null; message: string }[]) ?? []).map((p) => ({

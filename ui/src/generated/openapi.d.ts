@@ -10102,6 +10102,8 @@ export interface paths {
                             details?: {
                                 [key: string]: unknown;
                             };
+                            /** @description 本系统的错误码 / this API's error code, beside Camunda's type */
+                            error?: string;
                             file?: string;
                             key?: string;
                             message?: string;
@@ -10125,6 +10127,8 @@ export interface paths {
                             details?: {
                                 [key: string]: unknown;
                             };
+                            /** @description 本系统的错误码 / this API's error code, beside Camunda's type */
+                            error?: string;
                             file?: string;
                             key?: string;
                             message?: string;
@@ -10148,6 +10152,8 @@ export interface paths {
                             details?: {
                                 [key: string]: unknown;
                             };
+                            /** @description 本系统的错误码 / this API's error code, beside Camunda's type */
+                            error?: string;
                             file?: string;
                             key?: string;
                             message?: string;
@@ -10171,6 +10177,8 @@ export interface paths {
                             details?: {
                                 [key: string]: unknown;
                             };
+                            /** @description 本系统的错误码 / this API's error code, beside Camunda's type */
+                            error?: string;
                             file?: string;
                             key?: string;
                             message?: string;
