@@ -179,11 +179,16 @@ export async function route(db: Db | Trx, input: { category: CategoryRow; path: 
   const rules: RuleRow[] = await db('routing_rules').whereIn('tenant', ['', input.tenant])
   const rule = pickRule(rules, input.category.code, input.path, input.tenant)
   const owner = rule ? await resolveOwner(db, rule.owner, input.regions) : null
-  const limits = limitsFor(input.category, input.urgency)
+  return routeWith(rule, owner, input.category, input.urgency)
+}
+
+/** The route given the rule that applies and its resolved owner (for callers that cache both). */
+export function routeWith(rule: RuleRow | null, owner: UnitRow | null, category: CategoryRow, urgency: string): Route {
+  const limits = limitsFor(category, urgency)
   return {
     owner,
-    level: rule?.level ?? (owner?.level as string | undefined) ?? input.category.default_level ?? 'township',
-    procedure: rule?.procedure ?? input.category.procedure ?? 'ordinary',
+    level: rule?.level ?? (owner?.level as string | undefined) ?? category.default_level ?? 'township',
+    procedure: rule?.procedure ?? category.procedure ?? 'ordinary',
     responseLimit: rule?.response_limit ?? limits.response,
     resolveLimit: rule?.resolve_limit ?? limits.resolve,
     rule,

@@ -191,14 +191,18 @@ export class CaseService {
    * Creates a case and starts its procedure: the case row, its number, the process instance
    * and the first tasks commit in one transaction.
    */
-  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string }): Promise<CaseRow> {
+  /**
+   * `receivedAt` (platform code only, never from a request): when the matter was received, for
+   * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
+   */
+  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string; receivedAt?: Date }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !opts.actor.roles.includes('admin') && !this.app.org.canSeeRegion(opts.actor, region.path)) {
       throw forbidden(msg('error.case.outsideArea'))
     }
     const anonymous = !!input.petitioner.anonymous
-    const now = new Date()
+    const now = opts.receivedAt ?? new Date()
     const tenant = region.tenant ?? ''
     // PostgreSQL: the number is drawn in a short transaction of its own. Drawn inside intake,
     // the counter row stayed locked for the whole step, so every node's intakes of a county
