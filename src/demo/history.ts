@@ -107,7 +107,7 @@ const TITLES: Record<string, string[]> = {
 const RESULTS = ['已现场核实并处理完毕', '已协调相关单位解决', '已督促责任方整改到位', '已向群众解释政策并妥善处理', '已安排人员维修完成']
 const RETURN_REASONS = ['不属于本单位职责范围', '事项属于上级部门管理', '地址不在本辖区']
 const EXCLUSION_REASONS: [string, string][] = [['duplicate', '同一诉求重复反映'], ['malicious', '恶意反复投诉'], ['outside_remit', '属于司法程序处理事项'], ['force_majeure', '暴雨导致无法按期处理']]
-const SATISFACTION = [['satisfied', 68], ['basically_satisfied', 22], ['dissatisfied', 10]] as const
+const SATISFACTION = [['satisfied', 64], ['basically_satisfied', 22], ['dissatisfied', 14]] as const
 
 interface Ref {
   regions: (RegionRow & { name: string })[]
@@ -332,7 +332,7 @@ export async function planHistory(db: Db, opts: { now?: Date; seed?: number; day
           ev('resolved', firstResolved, { actor: handler, data: { level: r.level, unit: owner.code, result } })
           ev('feedback', firstResolved + 1000, { actor: handler, from: 'in_progress', to: 'awaiting_evaluation', data: { evaluationDue: iso(firstResolved + 5 * DAY), result }, public: true })
           at = firstResolved + Math.floor(rand() * 2 * DAY) + 3_600_000
-          satisfaction = rand() < 0.6 ? 'basically_satisfied' : 'dissatisfied'
+          satisfaction = rand() < 0.5 ? 'basically_satisfied' : 'dissatisfied'
           yes = resolvedYes(satisfaction)
           ev('evaluated', at, { actor: by, to: satisfaction, data: { resolved: yes, satisfaction, source: by === 'citizen' ? 'citizen' : 'callback' }, public: true })
         }
