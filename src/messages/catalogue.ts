@@ -15,6 +15,7 @@
  * an `en` typed by it), composed below, so that parallel work does not edit one object side by side.
  */
 import * as resources from './areas/resources.js'
+import * as demo from './areas/demo.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -601,11 +602,13 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
 export const zh = {
   ...coreZh,
   ...resources.zh,
+  ...demo.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
   ...coreEn,
   ...resources.en,
+  ...demo.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const
