@@ -238,9 +238,8 @@ export default async function engineRoutes(app: FastifyInstance) {
     '/api/process-definitions/:id',
     { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
-      const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
-      return definitionView(row)
+      const row = await visibleDefinition(request.actor, (request.params as { id: string }).id)
+      return (await named([row]))[0]
     },
   )
 
@@ -257,11 +256,10 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const row = await definitions.get((request.params as { id: string }).id)
-      if (!isAdmin(request.actor) && row.tenant !== '' && row.tenant !== request.actor.tenant) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      const row = await visibleDefinition(request.actor, (request.params as { id: string }).id)
       // A modeler or a download link may ask for the file itself.
       if (/\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) return reply.type('application/xml; charset=utf-8').send(row.xml)
-      return { ...definitionView(row), xml: row.xml }
+      return { ...(await named([row]))[0], xml: row.xml }
     },
   )
 
