@@ -146,7 +146,8 @@ export async function modelerPage(ctx: Ctx) {
     h('h3', null, t('候选组（谁来办理）', 'Candidate groups (who receives it)')),
     chips,
     h('div', { class: 'picker-row' }, roleSel),
-    h('div', { class: 'picker-row' }, unitSearch, unitSel),
+    h('div', { class: 'picker-row' }, unitSearch),
+    h('div', { class: 'picker-row' }, unitSel),
     h('div', { class: 'picker-row' }, preview, addBtn),
     h('small', { class: 'hint' }, t('选角色 = 该角色所有人；选单位 = 该单位所有人；两者都选 = 该单位中的该角色。', 'Role = everyone with it; unit = everyone in it; both = that role in that unit.')),
   )
