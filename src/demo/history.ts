@@ -23,7 +23,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Db, Trx } from '../lib/db.js'
 import { eventMessage, names, type EventType, type Params } from '../messages/index.js'
-import { prefixFor } from '../cases/numbering.js'
+import { prefixFor, trackingCode } from '../cases/numbering.js'
 import { addDuration, ancestry, centresFor, pickRule, resolveOwner, routeWith, type CategoryRow, type RegionRow, type RuleRow, type UnitRow } from '../cases/routing.js'
 
 export const DEMO_SEED = 20261202
@@ -419,9 +419,6 @@ export async function planHistory(db: Db, opts: { now?: Date; seed?: number; day
   return { anchor: iso(anchor), cases }
 }
 
-/** No 0/O, 1/I/L (numbering.ts's alphabet), drawn from the seeded PRNG so reruns match. */
-const ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789'
-
 async function insertChunks(trx: Trx, table: string, rows: Record<string, unknown>[]) {
   if (!rows.length) return
   // One column set for every row (a multi-row INSERT names its columns once).
@@ -452,7 +449,6 @@ export interface HistoryResult {
 export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts: { seed?: number } = {}): Promise<HistoryResult | null> {
   const t0 = Date.now()
   const db = app.db
-  const rand = rng((opts.seed ?? DEMO_SEED) ^ 0x5eed)
   const closed = plan.cases.filter((c) => c.row)
   const wrote = await db.transaction(async (trx) => {
     if (await trx('cases').first('id')) return false
@@ -469,9 +465,8 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
       const key = prefixFor(c.row!.tenant) + iso(Date.parse(c.createdAt) + CST).slice(0, 10).replace(/-/g, '')
       const n = (counters.get(key) ?? 0) + 1
       counters.set(key, n)
-      let code = ''
-      for (let i = 0; i < 8; i++) code += ALPHABET[Math.floor(rand() * ALPHABET.length)]
-      cases.push({ ...c.row, id, case_no: `${key}-${String(n).padStart(4, '0')}`, tracking_code: code })
+      // A real random code, not the seed's: the seed is public, and a code is what opens a case's tracking page.
+      cases.push({ ...c.row, id, case_no: `${key}-${String(n).padStart(4, '0')}`, tracking_code: trackingCode() })
       for (const e of c.events!) events.push({ ...e, case_id: id })
       for (const r of c.returns!) returns.push({ ...r, case_id: id })
       for (const x of c.exclusions!) exclusions.push({ ...x, case_id: id })
