@@ -506,7 +506,6 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
     })
     open++
   }
-  app.log.info({ closed: closed.length, open, ms: Date.now() - t0 }, 'wrote the demo history')
   return { closed: closed.length, open, ms: Date.now() - t0 }
 }
 

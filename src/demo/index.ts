@@ -13,8 +13,15 @@ export default fp(
     app.addHook('onReady', async () => {
       if (await app.db('cases').first('id')) return
       if (await app.db('settings').where({ key: 'demo.history' }).first('key')) return
-      const plan = await planHistory(app.db)
-      await writeHistory(app, plan)
+      // Demo data never stops a server from starting: a failure is logged and the app serves on
+      // (the closed history commits as a whole; an open case that failed its intake is missing).
+      try {
+        const plan = await planHistory(app.db)
+        const done = await writeHistory(app, plan)
+        if (done) app.log.info(done, 'wrote the demo history')
+      } catch (err) {
+        app.log.error({ err }, 'the demo history could not be written')
+      }
     })
   },
   { name: 'demo', dependencies: ['engine', 'cases', 'org'] },
