@@ -140,7 +140,7 @@ function scopeHistory(tenant: string, versions: Definition[]) {
                 { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
                 h('td', null, `v${v.version}`, i === 0 ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
                 h('td', null, fmtTime(v.deployedAt)),
-                h('td', null, v.deployedByName ?? v.deployedBy ?? '—'),
+                h('td', null, v.deployedByName ?? (v.deployedBy === 'system' ? t('系统（随系统提供）', 'the system (shipped)') : (v.deployedBy ?? '—'))),
                 h(
                   'td',
                   { class: 'actions' },
