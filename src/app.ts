@@ -20,6 +20,7 @@ import bulletinModule from './bulletin/index.js'
 import open311Module from './open311/index.js'
 import notifyModule from './notify/index.js'
 import filesModule from './files/index.js'
+import demoModule from './demo/index.js'
 import type { SchemaCompilers } from './lib/schema-compilers.js'
 
 export interface BuildOptions {
@@ -76,6 +77,8 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(bulletinModule)
   await app.register(open311Module)
   await app.register(notifyModule, { background: opts.background ?? true })
+  // Last: its onReady runs after the engine's, which deploys the procedures its open cases start.
+  await app.register(demoModule)
 
   return app
 }

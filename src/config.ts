@@ -12,6 +12,12 @@ export interface Config {
   databaseSchema?: string
   /** Demo mode seeds a demo city on an empty database. On unless NODE_ENV=production. */
   demo: boolean
+  /**
+   * In demo mode, write a year of generated history (src/demo/history.ts) on the first start of
+   * an empty database. `DEMO_HISTORY=0` turns it off; off when NODE_ENV=test (tests assert exact
+   * counts on the template; one test turns it on).
+   */
+  demoHistory: boolean
   /** How often the timer poller looks for due timers, in ms. */
   timerPollMs: number
   /** The longest an external-task fetchAndLock long poll holds its request (asyncResponseTimeout is capped to it), ms. */
@@ -113,6 +119,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl: env.DATABASE_URL ?? 'data/shuoshi.sqlite',
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
+    demoHistory: env.DEMO_HISTORY !== undefined ? env.DEMO_HISTORY !== '0' && env.DEMO_HISTORY !== 'false' : env.NODE_ENV !== 'test',
     timerPollMs: env.TIMER_POLL_MS ?? 1000,
     externalTaskMaxWaitMs: env.EXTERNAL_TASK_MAX_WAIT_MS ?? 60_000,
     nodeId: env.NODE_ID ?? `node-${process.pid}`,

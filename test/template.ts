@@ -35,11 +35,13 @@ import { projectRoot } from '../src/lib/paths.js'
 /** What of the configuration shapes the database at start: only these select a template. */
 export interface TemplateSpec {
   demo: boolean
+  /** The demo's year of history (src/demo/): a template of its own, built once a day like the others. */
+  demoHistory?: boolean
   processesDir: string
 }
 
 export function templateSpec(config: Config): TemplateSpec {
-  return { demo: config.demo, processesDir: path.resolve(config.processesDir) }
+  return { demo: config.demo, demoHistory: config.demo && config.demoHistory, processesDir: path.resolve(config.processesDir) }
 }
 
 /** Every file under `dir` (sorted, relative names), for the hash; a missing folder is empty. */
@@ -84,6 +86,7 @@ export function templateKey(spec: TemplateSpec, inputs: KeyInputs = {}): string 
   add('kind', inputs.kind ?? 'sqlite')
   add('day', inputs.day ?? new Date().toISOString().slice(0, 10))
   add('demo', String(spec.demo))
+  if (spec.demoHistory) add('demoHistory', 'true')
   add('processesDir', spec.processesDir)
   for (const dir of [...codeDirs, spec.processesDir]) {
     for (const file of filesUnder(dir)) add(`${dir}:${path.relative(dir, file)}`, fs.readFileSync(file))
@@ -93,7 +96,7 @@ export function templateKey(spec: TemplateSpec, inputs: KeyInputs = {}): string 
 }
 
 function templateConfig(base: Config, spec: TemplateSpec): Config {
-  return { ...base, demo: spec.demo, processesDir: spec.processesDir, logLevel: 'silent', serveUi: false }
+  return { ...base, demo: spec.demo, demoHistory: !!spec.demoHistory, processesDir: spec.processesDir, logLevel: 'silent', serveUi: false }
 }
 
 /** Runs the production start on `db` (which it closes): migrations, seeds, shipped diagrams. */

@@ -28,6 +28,9 @@ export interface RoutingHit {
   tenant: string
 }
 
+/** The rule's id as a case event records it: a routing_rules row's own id for tables made from those rows. */
+export const ruleIdOf = (hit: RoutingHit | null): string | null => (hit ? hit.ruleId.replace(/^rule_(?=[0-9a-f-]{36}$)/, '') : null)
+
 const REGION_DEPTH: Record<string, number> = { city: 1, county: 2, township: 3, village: 4, grid: 5 }
 
 const xmlText = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')

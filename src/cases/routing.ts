@@ -190,11 +190,16 @@ export async function route(
 ): Promise<Route> {
   const rule = await routingHit(db, input.decisions, { category: input.category.code, path: input.path, tenant: input.tenant, urgency: input.urgency })
   const owner = rule ? await resolveOwner(db, rule.owner, input.regions) : null
-  const limits = limitsFor(input.category, input.urgency)
+  return routeWith(rule, owner, input.category, input.urgency)
+}
+
+/** The route given the rule that applies and its resolved owner (for callers that cache both). */
+export function routeWith(rule: RoutingHit | null, owner: UnitRow | null, category: CategoryRow, urgency: string): Route {
+  const limits = limitsFor(category, urgency)
   return {
     owner,
-    level: rule?.level ?? (owner?.level as string | undefined) ?? input.category.default_level ?? 'township',
-    procedure: rule?.procedure ?? input.category.procedure ?? 'ordinary',
+    level: rule?.level ?? (owner?.level as string | undefined) ?? category.default_level ?? 'township',
+    procedure: rule?.procedure ?? category.procedure ?? 'ordinary',
     responseLimit: rule?.responseLimit ?? limits.response,
     resolveLimit: rule?.resolveLimit ?? limits.resolve,
     rule,

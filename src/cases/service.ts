@@ -13,6 +13,7 @@ import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
 import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
+import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
 import { isSystemAdmin } from '../org/policy.js'
@@ -192,14 +193,18 @@ export class CaseService {
    * Creates a case and starts its procedure: the case row, its number, the process instance
    * and the first tasks commit in one transaction.
    */
-  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string }): Promise<CaseRow> {
+  /**
+   * `receivedAt` (platform code only, never from a request): when the matter was received, for
+   * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
+   */
+  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string; receivedAt?: Date }): Promise<CaseRow> {
     const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
       throw forbidden(msg('error.case.outsideArea'))
     }
     const anonymous = !!input.petitioner.anonymous
-    const now = new Date()
+    const now = opts.receivedAt ?? new Date()
     const tenant = region.tenant ?? ''
     // PostgreSQL: the number is drawn in a short transaction of its own. Drawn inside intake,
     // the counter row stayed locked for the whole step, so every node's intakes of a county
@@ -274,7 +279,7 @@ export class CaseService {
         actor: opts.actor?.username ?? null,
         to: 'received',
         message: eventMessage('received', { channel: input.channel }),
-        data: { channel: input.channel, category: category.code, rule: r.rule ? r.rule.ruleId.replace(/^rule_(?=[0-9a-f-]{36}$)/, '') : null, owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
+        data: { channel: input.channel, category: category.code, rule: ruleIdOf(r.rule), owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
         public: true,
       })
       const county = centres.byLevel.get('county')

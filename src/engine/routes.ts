@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
-import { forbidden, msg, notFound } from '../lib/errors.js'
+import { badRequest, forbidden, msg, notFound } from '../lib/errors.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import { bearer } from '../lib/schemas.js'
-import { definitionView } from './definitions.js'
+import { definitionView, type DefinitionRow } from './definitions.js'
+import { diffProcesses } from './diff.js'
 import { shippedDeployBody, shippedSchema } from './shipped.js'
 import type { InstanceRow } from './runtime.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
@@ -11,6 +12,8 @@ import { taskView } from '../tasks/service.js'
 import {
   definitionSchema,
   deployBody,
+  diffQuery,
+  diffSchema,
   errorSchema,
   historyItemSchema,
   idParams,
@@ -87,7 +90,66 @@ export default async function engineRoutes(app: FastifyInstance) {
       const rows = await definitions.list({ key, ...(tenant !== undefined && { tenant: tenant || null }) })
       // A county administrator sees the city defaults and their own county's versions.
       const actor = request.actor
-      return rows.filter((r) => canSeeTenantVersion(actor, r.tenant)).map((r) => definitionView(r as any))
+      return named(rows.filter((r) => canSeeTenantVersion(actor, r.tenant)) as DefinitionRow[])
+    },
+  )
+
+  /** Versions as the list shows them: who deployed each (display name) and the county's name. */
+  async function named(rows: Pick<DefinitionRow, 'id' | 'key' | 'tenant' | 'version' | 'name' | 'deployed_at' | 'deployed_by'>[]) {
+    const users = new Map<string, string>()
+    const regions = new Map<string, { name: string; name_en: string | null }>()
+    const usernames = [...new Set(rows.map((r) => r.deployed_by).filter((u): u is string => !!u))]
+    const tenants = [...new Set(rows.map((r) => r.tenant).filter((c) => !!c))]
+    for (let i = 0; i < usernames.length; i += 500) for (const u of await app.db('users').whereIn('username', usernames.slice(i, i + 500)).select('username', 'display_name')) users.set(u.username, u.display_name)
+    if (tenants.length) for (const r of await app.db('regions').whereIn('code', tenants).select('code', 'name', 'name_en')) regions.set(r.code, r)
+    return rows.map((r) => ({
+      ...definitionView(r as DefinitionRow),
+      deployedByName: r.deployed_by ? (users.get(r.deployed_by) ?? null) : null,
+      tenantName: r.tenant ? (regions.get(r.tenant)?.name ?? null) : null,
+      tenantNameEn: r.tenant ? (regions.get(r.tenant)?.name_en ?? null) : null,
+    }))
+  }
+
+  /** A version the actor may read: any for administrators; the city's and their county's for a county administrator. */
+  async function visibleDefinition(actor: Actor, id: string): Promise<DefinitionRow> {
+    const row = await definitions.get(id)
+    if (!canSeeTenantVersion(actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id }))
+    return row
+  }
+
+  app.get(
+    '/api/process-definitions/:id/diff',
+    {
+      preHandler: admins,
+      schema: {
+        tags: ['process-definitions'],
+        summary: '版本差异 / what changed between a version and the one before (or `against`)',
+        description:
+          '按 BPMN 语义比较（元素增删、改名，连线，表单、时限、候选组等），不比较布局。' +
+          ' A semantic diff of the BPMN (elements added, removed, renamed; flows; form keys, deadlines, candidate groups, …), layout ignored.' +
+          ' Default `against`: the previous version of the same scope; a county\'s first version is compared with the city version in force when it was deployed (none: `from` is null and everything is added).' +
+          ' A county administrator may compare the city\'s and their own county\'s versions only (404 otherwise).',
+        security: bearer,
+        params: idParams,
+        querystring: diffQuery,
+        response: { 200: diffSchema, 400: errorSchema, 404: errorSchema },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      const to = await visibleDefinition(actor, (request.params as { id: string }).id)
+      const against = (request.query as { against?: string }).against
+      let from: DefinitionRow | null = null
+      if (against) {
+        from = await visibleDefinition(actor, against)
+        if (from.key !== to.key) throw badRequest(msg('error.engine.diffOtherKey', { key: to.key, other: from.key }))
+      } else {
+        const prev = await app.db('process_definitions').where({ key: to.key, tenant: to.tenant }).where('version', '<', to.version).orderBy('version', 'desc').first('id')
+        const base = prev ?? (to.tenant ? await app.db('process_definitions').where({ key: to.key, tenant: '' }).where('deployed_at', '<=', to.deployed_at).orderBy('version', 'desc').first('id') : null)
+        if (base) from = await definitions.get(base.id)
+      }
+      const [toView, fromView] = await named(from ? [to, from] : [to])
+      return { from: from ? fromView : null, to: toView, ...(await diffProcesses(from?.xml ?? null, to.xml)) }
     },
   )
 
@@ -169,9 +231,8 @@ export default async function engineRoutes(app: FastifyInstance) {
     '/api/process-definitions/:id',
     { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
-      const row = await definitions.get((request.params as { id: string }).id)
-      if (!canSeeTenantVersion(request.actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
-      return definitionView(row)
+      const row = await visibleDefinition(request.actor, (request.params as { id: string }).id)
+      return (await named([row]))[0]
     },
   )
 
@@ -197,15 +258,14 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const row = await definitions.get((request.params as { id: string }).id)
-      if (!canSeeTenantVersion(request.actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id: row.id }))
+      const row = await visibleDefinition(request.actor, (request.params as { id: string }).id)
       const download = wantsDownload(request.query)
       // A modeler or a download link may ask for the file itself.
       if (download || /\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) {
         if (download) reply.header('content-disposition', attachment(`${row.key}-v${row.version}.bpmn`))
         return reply.type('application/xml; charset=utf-8').send(row.xml)
       }
-      return reply.type('application/json; charset=utf-8').send({ ...definitionView(row), xml: row.xml })
+      return reply.type('application/json; charset=utf-8').send({ ...(await named([row]))[0], xml: row.xml })
     },
   )
 

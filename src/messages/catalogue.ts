@@ -21,6 +21,7 @@ import * as roundtrip from './areas/roundtrip.js'
 import * as a11y from './areas/a11y.js'
 import * as camunda from './areas/camunda.js'
 import * as dmn from './areas/dmn.js'
+import * as demo from './areas/demo.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -613,6 +614,7 @@ export const zh = {
   ...a11y.zh,
   ...camunda.zh,
   ...dmn.zh,
+  ...demo.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -624,6 +626,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...a11y.en,
   ...camunda.en,
   ...dmn.en,
+  ...demo.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { RatesQuery } from './service.js'
-import { definitionsSchema, overviewQuery, overviewResponse, ratesQuery, ratesResponse } from './schemas.js'
+import { ageingQuery, ageingResponse, definitionsSchema, overviewQuery, overviewResponse, ratesQuery, ratesResponse } from './schemas.js'
 import { bearer, errorSchema } from '../lib/schemas.js'
 import type { Actor } from '../org/service.js'
 
@@ -91,6 +91,22 @@ export default async function metricsRoutes(app: FastifyInstance) {
       },
     },
     async (request) => metrics.overview(request.actor, request.query as Parameters<typeof metrics.overview>[1]),
+  )
+
+  app.get(
+    '/api/metrics/ageing',
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['metrics'],
+        summary: '超期账龄 / open cases by days past their handling deadline, now',
+        description: 'Scoped as /api/metrics/rates: administrators and city staff everything, county staff their county (403 outside), below county 403.',
+        security: bearer,
+        querystring: ageingQuery,
+        response: { 200: ageingResponse, ...errors },
+      },
+    },
+    async (request) => metrics.ageing(request.actor, request.query as { region?: string }),
   )
 
   app.get(

@@ -139,3 +139,28 @@ export const definitionsSchema = {
     },
   },
 }
+
+export const ageingQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { region: { type: 'string', minLength: 1, maxLength: 100 } },
+} as const
+
+export const ageingResponse = {
+  type: 'object',
+  properties: {
+    asOf: { type: 'string' },
+    region: { type: ['object', 'null'], properties: { code: { type: 'string' }, name: { type: 'string' }, path: { type: 'string' } } },
+    open: { type: 'integer' },
+    buckets: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          key: { type: 'string', enum: ['notDue', '0-1d', '1-3d', '3-7d', '7-30d', '30d+'], description: '超期天数段 / days past the handling deadline' },
+          count: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const

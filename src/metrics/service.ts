@@ -376,6 +376,50 @@ export class MetricsService {
     return f
   }
 
+  // ── GET /api/metrics/ageing ─────────────────────────────────────────────────────
+
+  /**
+   * Open cases by how long past their handling deadline (resolve_due_at) they are now: the
+   * leader's "who is stuck" chart. One aggregate over the open cases of the scope (duplicates
+   * count once, as everywhere); `notDue` are open and still within their deadline.
+   */
+  async ageing(actor: Actor, query: { region?: string; now?: Date }) {
+    const { region, prefix } = await this.resolveRegion(actor, query.region)
+    const now = query.now ?? new Date()
+    const ago = (days: number) => new Date(now.getTime() - days * 86_400_000).toISOString()
+    const edges = [now.toISOString(), ago(1), ago(3), ago(7), ago(30)]
+    const q = this.db('cases').whereNot('status', 'closed')
+    this.applyFilters(q, { prefix })
+    const row: Record<string, unknown> = await q
+      .select(
+        this.db.raw(
+          `COUNT(*) AS n,
+  SUM(CASE WHEN resolve_due_at IS NULL OR resolve_due_at >= ? THEN 1 ELSE 0 END) AS b_notdue,
+  SUM(CASE WHEN resolve_due_at < ? AND resolve_due_at >= ? THEN 1 ELSE 0 END) AS b0,
+  SUM(CASE WHEN resolve_due_at < ? AND resolve_due_at >= ? THEN 1 ELSE 0 END) AS b1,
+  SUM(CASE WHEN resolve_due_at < ? AND resolve_due_at >= ? THEN 1 ELSE 0 END) AS b3,
+  SUM(CASE WHEN resolve_due_at < ? AND resolve_due_at >= ? THEN 1 ELSE 0 END) AS b7,
+  SUM(CASE WHEN resolve_due_at < ? THEN 1 ELSE 0 END) AS b30`,
+          [edges[0], edges[0], edges[1], edges[1], edges[2], edges[2], edges[3], edges[3], edges[4], edges[4]],
+        ),
+      )
+      .first()
+    const n = (k: string) => Number(row?.[k] ?? 0)
+    return {
+      asOf: now.toISOString(),
+      region,
+      open: n('n'),
+      buckets: [
+        { key: 'notDue', count: n('b_notdue') },
+        { key: '0-1d', count: n('b0') },
+        { key: '1-3d', count: n('b1') },
+        { key: '3-7d', count: n('b3') },
+        { key: '7-30d', count: n('b7') },
+        { key: '30d+', count: n('b30') },
+      ],
+    }
+  }
+
   // ── GET /api/metrics/rates ──────────────────────────────────────────────────────
 
   async rates(actor: Actor, query: RatesQuery): Promise<RatesResult> {

@@ -3,6 +3,7 @@
  * imports too: importing tap there would start a tap run inside the benchmark).
  */
 import type { FastifyInstance } from 'fastify'
+import type { Config } from '../../src/config.js'
 import t, { type Test } from 'tap'
 import { build, onPostgres } from '../helper.js'
 import { browserUnavailable, buildUiOnce, openBrowser, type Session } from './browser.js'
@@ -10,11 +11,12 @@ import { browserUnavailable, buildUiOnce, openBrowser, type Session } from './br
 /**
  * A tap test in Chromium against an app serving the built UI on a free port: the page waits
  * up to 10 s, a failing test leaves a `FAILED-<name>` screenshot, and where no browser can
- * run the test is skipped with the reason.
+ * run the test is skipped with the reason. `config` starts the app otherwise (e.g. with the
+ * demo history: `{ demoHistory: true }`).
  */
 export function browserTest(
   title: string,
-  opts: { name: string; viewport?: { width: number; height: number }; mobile?: boolean },
+  opts: { name: string; viewport?: { width: number; height: number }; mobile?: boolean; config?: Partial<Config> },
   fn: (t: Test, app: FastifyInstance, s: Session) => Promise<void>,
 ) {
   const why = browserUnavailable()
@@ -27,7 +29,7 @@ export function browserTest(
   }
   return t.test(title, async (t) => {
     await buildUiOnce()
-    const app = await build(t, { config: { serveUi: true } })
+    const app = await build(t, { config: { ...opts.config, serveUi: true } })
     await app.listen({ port: 0, host: '127.0.0.1' })
     const s = await openBrowser(app, opts)
     t.teardown(async () => {

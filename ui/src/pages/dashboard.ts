@@ -1,4 +1,5 @@
 import { get, qs, session } from '../lib/api.js'
+import type { EChartsCoreOption } from 'echarts/core'
 import { clear, h } from '../lib/dom.js'
 import { fmtPct, named, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
@@ -26,13 +27,6 @@ const KPIS: [RateName, string, string, CountName?][] = [
   ['onTimeRate', '按期办结率', 'On-time rate', 'onTime'],
   ['atOrBelowTownshipRate', '乡镇及以下解决占比', 'Resolved at township or below', 'atOrBelowTownship'],
 ]
-const SERIES: [RateName, string, string, string][] = [
-  ['responseRate', '响应率', 'Response', '#1565c0'],
-  ['resolutionRate', '解决率', 'Resolution', '#2e7d32'],
-  ['satisfactionRate', '满意率', 'Satisfaction', '#b3261e'],
-  ['closureRate', '办结率', 'Closure', '#b26a00'],
-]
-
 function thisMonth() {
   const d = new Date()
   return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}`
@@ -68,6 +62,8 @@ export async function dashboardPage(ctx: Ctx) {
     const o = await get<Overview>(`/api/metrics/overview${qs({ month, region })}`)
     if (!ctx.alive()) return
     const tot = o.totals
+    const chartsBox = h('div', { class: 'charts', 'data-testid': 'charts' })
+    void drawCharts(ctx, chartsBox, o, month, region)
     clear(
       body,
       h(
@@ -76,7 +72,7 @@ export async function dashboardPage(ctx: Ctx) {
         h('div', { class: 'kpi' }, h('div', { class: 'l' }, t('本月受理', 'Received this month')), h('div', { class: 'v' }, String(tot.received ?? 0)), h('div', { class: 'sub' }, t(`办结 ${tot.closed ?? 0}`, `closed ${tot.closed ?? 0}`))),
         KPIS.map(([k, zh, en, num]) => h('div', { class: 'kpi', 'data-kpi': k }, h('div', { class: 'l' }, t(zh, en)), h('div', { class: 'v' }, fmtPct(tot[k] ?? null)), num ? h('div', { class: 'sub' }, `${tot[num] ?? 0}`) : null)),
       ),
-      h('section', { class: 'card chart' }, h('h2', null, t('近 12 个月趋势', 'Trend, last 12 months')), trendChart(o.trend), h('div', { class: 'legend' }, SERIES.map(([, zh, en, c]) => h('span', null, h('i', { style: `background:${c}` }), t(zh, en))))),
+      chartsBox,
       h('div', { class: 'grid2' }, ranking(t('乡镇（街道）排名', 'Townships'), o.townships, 'rank-townships'), ranking(t('部门排名', 'Departments'), o.departments, 'rank-departments')),
     )
   } catch (err) {
@@ -143,51 +139,6 @@ function clusters(items: Cluster[]) {
   )
 }
 
-/** An inline SVG line chart of the rates over months (no chart library). */
-function trendChart(trend: (Rates & { month: string })[]) {
-  // A narrower drawing on phones keeps the labels readable.
-  const W = window.innerWidth < 640 ? 400 : 720
-  const H = window.innerWidth < 640 ? 220 : 240
-  const L = 40
-  const R = 12
-  const T = 12
-  const B = 30
-  const n = Math.max(trend.length, 1)
-  const x = (i: number) => L + (n === 1 ? (W - L - R) / 2 : (i * (W - L - R)) / (n - 1))
-  const y = (v: number) => T + (1 - v) * (H - T - B)
-  const ns = 'http://www.w3.org/2000/svg'
-  const el = (tag: string, attrs: Record<string, string | number>, text?: string) => {
-    const e = document.createElementNS(ns, tag)
-    for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, String(v))
-    if (text) e.textContent = text
-    return e
-  }
-  const svg = el('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': t('趋势图', 'trend chart'), 'data-testid': 'trend' })
-  for (const g of [0, 0.25, 0.5, 0.75, 1]) {
-    svg.append(el('line', { x1: L, x2: W - R, y1: y(g), y2: y(g), stroke: '#e3e3e8' }))
-    svg.append(el('text', { x: L - 6, y: y(g) + 4, 'text-anchor': 'end', 'font-size': 11, fill: '#6b6b70' }, `${g * 100}%`))
-  }
-  trend.forEach((p, i) => {
-    if (W >= 720 || i % 2 === 0) svg.append(el('text', { x: x(i), y: H - 10, 'text-anchor': 'middle', 'font-size': 11, fill: '#6b6b70' }, p.month.slice(2)))
-  })
-  for (const [k, zh, en, color] of SERIES) {
-    let d = ''
-    trend.forEach((p, i) => {
-      const v = p[k]
-      if (v === null || v === undefined) return
-      d += `${d ? 'L' : 'M'}${x(i).toFixed(1)},${y(v as number).toFixed(1)}`
-      const dot = el('circle', { cx: x(i), cy: y(v as number), r: 3, fill: color })
-      dot.append(el('title', {}, `${p.month} ${t(zh, en)} ${fmtPct(v as number)}`))
-      svg.append(dot)
-    })
-    if (d) svg.append(el('path', { d, fill: 'none', stroke: color, 'stroke-width': 2 }))
-  }
-  if (!trend.some((p) => SERIES.some(([k]) => p[k] !== null && p[k] !== undefined))) {
-    svg.append(el('text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', fill: '#6b6b70', 'font-size': 14 }, t('暂无数据', 'No data yet')))
-  }
-  return svg
-}
-
 function ranking(title: string, rows: Overview['townships'], testid: string) {
   return h(
     'section',
@@ -222,4 +173,107 @@ function ranking(title: string, rows: Overview['townships'], testid: string) {
           ),
         ),
   )
+}
+
+interface RatesGroups {
+  groups: (Rates & { key: string | null; label: string; labelEn?: string | null })[]
+}
+const AGEING: Record<string, [string, string, string]> = {
+  notDue: ['未超期', 'within deadline', '#2e7d32'],
+  '0-1d': ['超期 1 天内', 'late < 1 day', '#f9a825'],
+  '1-3d': ['超期 1–3 天', 'late 1–3 days', '#ef6c00'],
+  '3-7d': ['超期 3–7 天', 'late 3–7 days', '#d84315'],
+  '7-30d': ['超期 7–30 天', 'late 7–30 days', '#b3261e'],
+  '30d+': ['超期 30 天以上', 'late > 30 days', '#6d1b15'],
+}
+
+/** The year ending at `month`: its first month, for the category and area charts. */
+function yearBefore(month: string) {
+  const [y, m] = month.split('-').map(Number)
+  const d = new Date(Date.UTC(y, m - 12, 1))
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`
+}
+
+/**
+ * The leader's charts (ECharts, loaded on this page only): volume and on-time by month, the
+ * three rates by month, the year by category and by area (a treemap: no map data ships with
+ * the app), and open cases by days overdue now.
+ */
+async function drawCharts(ctx: Ctx, box: HTMLElement, o: Overview, month: string, region: string) {
+  const card = (testid: string, title: string, wide = false) => {
+    const el = h('div', { class: 'echart', 'data-testid': testid, role: 'img', 'aria-label': title })
+    box.append(h('section', { class: `card chart${wide ? ' wide' : ''}` }, h('h2', null, title), el))
+    return el
+  }
+  const volume = card('chart-volume', t('近 12 个月受理、办结与按期办结', 'Received, closed and on time, last 12 months'), true)
+  const rates = card('chart-rates', t('近 12 个月三率', 'The three rates, last 12 months'), true)
+  const byCategory = card('chart-category', t('近 12 个月按类别', 'By category, last 12 months'))
+  const byRegion = card('chart-region', t('近 12 个月按区域', 'By area, last 12 months'))
+  const ageing = card('chart-ageing', t('在办案件超期情况（当前）', 'Open cases by days overdue (now)'), true)
+  let charts: typeof import('../lib/charts.js')
+  try {
+    charts = await import('../lib/charts.js')
+  } catch (err) {
+    box.replaceChildren(errorBox(err))
+    return
+  }
+  if (!ctx.alive()) return
+  const draw = (el: HTMLElement, option: EChartsCoreOption, empty: boolean) => {
+    if (empty) el.replaceWith(h('p', { class: 'muted empty-chart', 'data-testid': el.dataset.testid }, t('暂无数据', 'No data yet')))
+    else charts.mountChart(el, option)
+  }
+  const months = o.trend.map((p) => p.month)
+  const num = (k: CountName) => o.trend.map((p) => p[k] ?? 0)
+  const rate = (k: RateName) => o.trend.map((p) => p[k] ?? null)
+  const anyCase = o.trend.some((p) => (p.received ?? 0) > 0)
+  draw(
+    volume,
+    charts.monthsOption(months, [
+      { name: t('受理', 'Received'), type: 'bar', data: num('received') },
+      { name: t('办结', 'Closed'), type: 'bar', data: num('closed') },
+      { name: t('按期办结', 'Closed on time'), type: 'line', data: num('onTime') },
+    ]),
+    !anyCase,
+  )
+  draw(
+    rates,
+    charts.monthsOption(
+      months,
+      [
+        { name: t('响应率', 'Response'), type: 'line', data: rate('responseRate'), percent: true },
+        { name: t('解决率', 'Resolution'), type: 'line', data: rate('resolutionRate'), percent: true },
+        { name: t('满意率', 'Satisfaction'), type: 'line', data: rate('satisfactionRate'), percent: true },
+      ],
+      { rates: true, counts: false },
+    ),
+    !anyCase,
+  )
+  const period = { from: yearBefore(month), to: month }
+  const label = (g: { label: string; labelEn?: string | null }) => named({ name: g.label, nameEn: g.labelEn })
+  const [cats, areas, age] = await Promise.all([
+    get<RatesGroups>(`/api/metrics/rates${qs({ ...period, region, groupBy: 'category' })}`).catch(() => null),
+    regionTree(region, period).catch(() => null),
+    get<{ buckets: { key: string; count: number }[] }>(`/api/metrics/ageing${qs({ region })}`).catch(() => null),
+  ])
+  if (!ctx.alive()) return
+  const catItems = (cats?.groups ?? []).filter((g) => (g.received ?? 0) > 0).map((g) => ({ label: label(g), value: g.received ?? 0 }))
+  draw(byCategory, charts.barsOption(catItems.slice(0, 12), t('受理', 'Received')), catItems.length === 0)
+  draw(byRegion, charts.treemapOption(areas ?? [], t('受理', 'Received')), !areas?.length)
+  const ageItems = (age?.buckets ?? []).map((b) => ({ label: t(AGEING[b.key]?.[0] ?? b.key, AGEING[b.key]?.[1] ?? b.key), value: b.count, color: AGEING[b.key]?.[2] }))
+  draw(ageing, charts.barsOption(ageItems, t('在办', 'Open')), !ageItems.some((a) => a.value > 0))
+
+  /** Areas as a tree: the chosen area's (or the caller's scope's) children, and theirs, sized by cases received. */
+  async function regionTree(code: string, p: { from: string; to: string }) {
+    const groupsOf = async (r: string) => ((await get<RatesGroups>(`/api/metrics/rates${qs({ ...p, region: r, groupBy: 'region' })}`)).groups ?? []).filter((g) => (g.received ?? 0) > 0)
+    const root = code || session.user?.tenant || (await get<{ code: string }[]>('/api/public/regions'))[0]?.code
+    if (!root) return []
+    const top = await groupsOf(root)
+    return Promise.all(
+      top.map(async (g) => {
+        // A group keyed by the root itself holds the cases filed at that level: no children.
+        const children = g.key && g.key !== root ? (await groupsOf(g.key)).filter((c) => c.key !== g.key) : []
+        return { label: label(g), value: g.received ?? 0, children: children.map((c) => ({ label: label(c), value: c.received ?? 0 })) }
+      }),
+    )
+  }
 }

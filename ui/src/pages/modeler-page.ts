@@ -84,7 +84,7 @@ export async function modelerPage(ctx: Ctx) {
   if (from) {
     const def = await get<Definition & { xml: string }>(`/api/process-definitions/${encodeURIComponent(from)}/xml`)
     xml = def.xml
-    status.append(h('span', { class: 'muted' }, t(`基于 ${def.key} v${def.version}（${tenantLabel(def.tenant)}）编辑；部署后生成新版本，原版本不变。`, `Editing a copy of ${def.key} v${def.version} (${tenantLabel(def.tenant)}); deploying makes a new version.`)))
+    status.append(h('span', { class: 'muted' }, t(`基于 ${def.key} v${def.version}（${tenantLabel(def.tenant, def)}）编辑；部署后生成新版本，原版本不变。`, `Editing a copy of ${def.key} v${def.version} (${tenantLabel(def.tenant, def)}); deploying makes a new version.`)))
     if (!isAdmin || def.tenant) tenantSel.value = def.tenant ?? user.tenant ?? ''
     if (!isAdmin) tenantSel.value = user.tenant ?? ''
   }
@@ -122,6 +122,22 @@ export async function modelerPage(ctx: Ctx) {
     )
   }
   roleSel.onchange = unitSel.onchange = renderPicker
+  // Search by name (or code) over the county's or city's ~100 units: the list narrows to the
+  // matches and the first is chosen. A native select keeps keyboard and screen-reader use as is;
+  // unit-picker.ts's combobox reads a case's dispatch targets, which a diagram has none of.
+  const unitSearch = h('input', { type: 'search', 'data-testid': 'pick-unit-search', placeholder: t('搜索单位名称', 'Search units by name'), 'aria-label': t('搜索单位名称', 'Search units by name') })
+  unitSearch.oninput = () => {
+    const q = unitSearch.value.trim().toLowerCase()
+    let first: HTMLOptionElement | null = null
+    for (const o of Array.from(unitSel.options)) {
+      if (!o.value) continue
+      const hit = !q || (o.textContent ?? '').toLowerCase().includes(q)
+      o.hidden = !hit
+      if (hit && !first) first = o
+    }
+    if (q) unitSel.value = first?.value ?? ''
+    renderPicker()
+  }
   addBtn.onclick = () => {
     if (!selected || !token()) return
     modeler.setCandidateGroups(selected.id, [...new Set([...selected.candidateGroups, token()])])
@@ -129,7 +145,9 @@ export async function modelerPage(ctx: Ctx) {
   picker.append(
     h('h3', null, t('候选组（谁来办理）', 'Candidate groups (who receives it)')),
     chips,
-    h('div', { class: 'picker-row' }, roleSel, unitSel),
+    h('div', { class: 'picker-row' }, roleSel),
+    h('div', { class: 'picker-row' }, unitSearch),
+    h('div', { class: 'picker-row' }, unitSel),
     h('div', { class: 'picker-row' }, preview, addBtn),
     h('small', { class: 'hint' }, t('选角色 = 该角色所有人；选单位 = 该单位所有人；两者都选 = 该单位中的该角色。', 'Role = everyone with it; unit = everyone in it; both = that role in that unit.')),
   )
@@ -156,7 +174,7 @@ export async function modelerPage(ctx: Ctx) {
       const res = await fetchDeploy(out, tenant)
       if (!ctx.alive()) return
       if (res.created) {
-        clear(status, h('div', { class: 'alert ok', 'data-testid': 'deploy-ok' }, t(`已部署 ${res.def.key} v${res.def.version}（${tenantLabel(res.def.tenant)}）`, `Deployed ${res.def.key} v${res.def.version} (${tenantLabel(res.def.tenant)})`), ' ', h('a', { href: '/admin/processes' }, t('返回流程列表', 'Back to processes'))))
+        clear(status, h('div', { class: 'alert ok', 'data-testid': 'deploy-ok' }, t(`已部署 ${res.def.key} v${res.def.version}（${tenantLabel(res.def.tenant, res.def)}）`, `Deployed ${res.def.key} v${res.def.version} (${tenantLabel(res.def.tenant, res.def)})`), ' ', h('a', { href: '/admin/processes' }, t('返回流程列表', 'Back to processes'))))
         toast(t('部署成功', 'Deployed'))
       } else {
         clear(status, h('div', { class: 'alert', 'data-testid': 'deploy-unchanged' }, t(`内容未变化，仍为 v${res.def.version}`, `Unchanged: still v${res.def.version}`)))
@@ -215,7 +233,7 @@ export async function definitionPage(ctx: Ctx) {
       badge(t('只读', 'read-only')),
       h('a', { class: 'button primary', href: `/admin/modeler?from=${encodeURIComponent(def.id)}` }, t('基于此版本编辑', 'Edit as new version')),
     ),
-    h('p', { class: 'muted' }, `${def.key} · ${tenantLabel(def.tenant)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${def.deployedBy ?? ''}`),
+    h('p', { class: 'muted' }, `${def.key} · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${def.deployedByName ?? def.deployedBy ?? ''}`),
   )
   const viewer = createViewer(canvas)
   onLeave(() => viewer.destroy())

@@ -1,6 +1,6 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, serverText, t } from '../lib/i18n.js'
+import { fmtTime, named, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -12,6 +12,9 @@ export interface Definition {
   name: string | null
   deployedAt: string
   deployedBy: string | null
+  deployedByName?: string | null
+  tenantName?: string | null
+  tenantNameEn?: string | null
 }
 
 /** A BPMN file shipped with the server (processes/): seeds an empty database, then only on request. */
@@ -45,7 +48,7 @@ function shippedAction(s: Shipped) {
         onclick: (e: Event) =>
           busy(e.currentTarget as HTMLButtonElement, async () => {
             const d = await post<Definition>(`/api/process-definitions/shipped/${encodeURIComponent(s.key)}/deploy`, {})
-            toast(t(`已部署 v${d.version}（${tenantLabel(d.tenant)}）`, `Deployed v${d.version} (${tenantLabel(d.tenant)})`))
+            toast(t(`已部署 v${d.version}（${tenantLabel(d.tenant, d)}）`, `Deployed v${d.version} (${tenantLabel(d.tenant, d)})`))
             navigate(location.pathname, true)
           }),
       },
@@ -195,7 +198,9 @@ function resourceSection(resources: Resource[]) {
   )
 }
 
-export const tenantLabel = (tenant: string | null) => (tenant ? t(`县级版本：${tenant}`, `county: ${tenant}`) : t('市级默认', 'city default'))
+/** A version's scope by name: the city default, or the county's own (its name, never its code). */
+export const tenantLabel = (tenant: string | null, d?: Pick<Definition, 'tenantName' | 'tenantNameEn'>) =>
+  tenant ? t(`县级版本：${d?.tenantName ?? tenant}`, `county: ${d?.tenantNameEn ?? d?.tenantName ?? tenant}`) : t('市级默认', 'city default')
 
 export async function processListPage(ctx: Ctx) {
   const body = h('div', null, loading())
@@ -232,52 +237,147 @@ export async function processListPage(ctx: Ctx) {
         .sort(([a], [b]) => a.localeCompare(b))
         .map(([key, versions]) => {
           versions.sort((a, b) => (a.tenant ?? '').localeCompare(b.tenant ?? '') || b.version - a.version)
-          // The newest version per tenant is the one in force; older ones open read-only.
-          const latest = new Map<string, string>()
-          for (const v of versions) if (!latest.has(v.tenant ?? '')) latest.set(v.tenant ?? '', v.id)
           const name = versions.find((v) => v.name)?.name
+          // One history per scope: the city's versions, then each county's under its name.
+          const scopes = new Map<string, Definition[]>()
+          for (const v of versions) scopes.set(v.tenant ?? '', [...(scopes.get(v.tenant ?? '') ?? []), v])
           return h(
             'section',
             { class: 'card process', 'data-testid': `process-${key}` },
             h('h2', null, name ? serverText(name) : key, ' ', h('code', { class: 'muted' }, key)),
             shippedByKey.has(key) ? shippedAction(shippedByKey.get(key)!) : null,
-            h(
-              'div',
-              { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': name ?? key },
-              h(
-                'table',
-                { class: 'table' },
-                h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('适用范围', 'Tenant')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, h('span', { class: 'sr-only' }, t('操作', 'Actions'))))),
-                h(
-                  'tbody',
-                  null,
-                  versions.map((v) =>
-                    h(
-                      'tr',
-                      { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
-                      h('td', null, `v${v.version}`, latest.get(v.tenant ?? '') === v.id ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
-                      h('td', null, tenantLabel(v.tenant)),
-                      h('td', null, fmtTime(v.deployedAt)),
-                      h('td', null, v.deployedBy ?? '—'),
-                      h(
-                        'td',
-                        { class: 'actions' },
-                        h('a', { href: `/admin/definitions/${v.id}` }, t('查看', 'View')),
-                        ' ',
-                        h('a', { href: `/admin/modeler?from=${encodeURIComponent(v.id)}`, 'data-testid': 'edit-version' }, t('基于此版本编辑', 'Edit as new')),
-                        ' ',
-                        downloadButton(`/api/process-definitions/${encodeURIComponent(v.id)}/xml?download=1`, `${v.key}-v${v.version}.bpmn`, 'download-version'),
-                      ),
-                    ),
-                  ),
-                ),
-              ),
-            ),
+            [...scopes.entries()].map(([tenant, list]) => scopeHistory(tenant, list)),
           )
         }),
       resourceSection(resources),
     )
   } catch (err) {
     clear(body, errorBox(err))
+  }
+}
+
+/** One scope's versions, newest first, each with who deployed it, when, and what it changed. */
+function scopeHistory(tenant: string, versions: Definition[]) {
+  const title = tenant ? t(`${versions[0].tenantName ?? tenant}（县级版本）`, `${versions[0].tenantNameEn ?? versions[0].tenantName ?? tenant} (county versions)`) : t('市级默认版本', 'City default versions')
+  return h(
+    'div',
+    { class: 'scope', 'data-testid': 'scope', 'data-tenant': tenant },
+    h('h3', null, title),
+    h(
+      'div',
+      { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },
+      h(
+        'table',
+        { class: 'table' },
+        h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, h('span', { class: 'sr-only' }, t('操作', 'Actions'))))),
+        h(
+          'tbody',
+          null,
+          versions.map((v, i) => {
+            const diffRow = h('tr', { class: 'diff-row', hidden: true }, h('td', { colspan: 4 }))
+            const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'show-diff', 'aria-expanded': 'false' }, t('查看变更', 'What changed'))
+            toggle.onclick = () => {
+              const open = diffRow.hidden
+              diffRow.hidden = !open
+              toggle.setAttribute('aria-expanded', String(open))
+              if (open && !diffRow.dataset.loaded) {
+                diffRow.dataset.loaded = '1'
+                void loadDiff(v, diffRow.firstElementChild as HTMLElement)
+              }
+            }
+            return [
+              h(
+                'tr',
+                { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
+                h('td', null, `v${v.version}`, i === 0 ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
+                h('td', null, fmtTime(v.deployedAt)),
+                h('td', null, v.deployedByName ?? (v.deployedBy === 'system' ? t('系统（随系统提供）', 'the system (shipped)') : (v.deployedBy ?? '—'))),
+                h(
+                  'td',
+                  { class: 'actions' },
+                  toggle,
+                  ' ',
+                  h('a', { href: `/admin/definitions/${v.id}` }, t('查看', 'View')),
+                  ' ',
+                  h('a', { href: `/admin/modeler?from=${encodeURIComponent(v.id)}`, 'data-testid': 'edit-version' }, t('基于此版本编辑', 'Edit as new')),
+                  ' ',
+                  downloadButton(`/api/process-definitions/${encodeURIComponent(v.id)}/xml?download=1`, `${v.key}-v${v.version}.bpmn`, 'download-version'),
+                ),
+              ),
+              diffRow,
+            ]
+          }),
+        ),
+      ),
+    ),
+  )
+}
+
+interface Ref {
+  id: string
+  type: string
+  name: string | null
+}
+interface Change extends Ref {
+  field: string
+  from: string | null
+  to: string | null
+}
+interface Diff {
+  from: Definition | null
+  to: Definition
+  added: Ref[]
+  removed: Ref[]
+  renamed: (Ref & { from: string | null; to: string | null })[]
+  changed: Change[]
+  flows: {
+    added: { id: string; sourceName: string | null; targetName: string | null; source: string; target: string }[]
+    removed: { id: string; sourceName: string | null; targetName: string | null; source: string; target: string }[]
+    changed: (Change & { sourceName: string | null; targetName: string | null })[]
+  }
+}
+
+/** BPMN element kinds by name (what a county administrator calls them). */
+const TYPES: Record<string, [string, string]> = {
+  UserTask: ['人工任务', 'user task'], ServiceTask: ['服务任务', 'service task'], StartEvent: ['开始事件', 'start event'], EndEvent: ['结束事件', 'end event'],
+  BoundaryEvent: ['边界事件', 'boundary event'], ExclusiveGateway: ['排他网关', 'exclusive gateway'], ParallelGateway: ['并行网关', 'parallel gateway'],
+  InclusiveGateway: ['包容网关', 'inclusive gateway'], IntermediateCatchEvent: ['中间事件', 'intermediate event'], IntermediateThrowEvent: ['中间事件', 'intermediate event'],
+  CallActivity: ['调用活动', 'call activity'], SubProcess: ['子流程', 'sub-process'], SequenceFlow: ['连线', 'flow'],
+}
+const FIELDS: Record<string, [string, string]> = {
+  type: ['元素类型', 'element type'], assignee: ['办理人', 'assignee'], candidateGroups: ['候选组', 'candidate groups'], candidateUsers: ['候选人', 'candidate users'],
+  dueDate: ['办理时限', 'due date'], formKey: ['表单', 'form'], priority: ['优先级', 'priority'], topic: ['处理程序', 'handler'], expression: ['表达式', 'expression'],
+  calledElement: ['调用的流程', 'called procedure'], timer: ['定时', 'timer'], message: ['消息', 'message'], attachedTo: ['附着于', 'attached to'],
+  properties: ['平台属性', 'platform properties'], source: ['起点', 'from'], target: ['终点', 'to'], condition: ['条件', 'condition'],
+}
+const typeName = (type: string) => t(...(TYPES[type] ?? [type, type]))
+const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}“${r.name ?? r.id}”`
+const value = (v: string | null) => h('code', null, v ?? t('（无）', '(none)'))
+
+async function loadDiff(v: Definition, cell: HTMLElement) {
+  cell.replaceChildren(loading())
+  try {
+    const d = await get<Diff>(`/api/process-definitions/${encodeURIComponent(v.id)}/diff`)
+    const items: (Node | string)[] = []
+    const li = (...parts: (Node | string)[]) => items.push(h('li', null, ...parts))
+    for (const a of d.added) li(badge(t('新增', 'added'), 'ok'), ' ', elName(a))
+    for (const r of d.removed) li(badge(t('删除', 'removed'), 'warn'), ' ', elName(r))
+    for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' “', r.from ?? r.id, '” → “', r.to ?? r.id, '”')
+    for (const c of d.changed) li(badge(t('修改', 'changed'), ''), ' ', elName(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
+    const ends = (f: { sourceName: string | null; targetName: string | null; source?: string; target?: string }) => `“${f.sourceName ?? f.source ?? '?'}” → “${f.targetName ?? f.target ?? '?'}”`
+    for (const f of d.flows.added) li(badge(t('新增连线', 'flow added'), 'ok'), ' ', ends(f))
+    for (const f of d.flows.removed) li(badge(t('删除连线', 'flow removed'), 'warn'), ' ', ends(f))
+    for (const c of d.flows.changed) li(badge(t('连线修改', 'flow changed'), ''), ' ', ends(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
+    const against = d.from ? t(`与 ${tenantLabel(d.from.tenant, d.from)} v${d.from.version} 相比`, `Compared with ${tenantLabel(d.from.tenant, d.from)} v${d.from.version}`) : t('第一个版本：以下均为新增', 'The first version: everything is new')
+    cell.replaceChildren(
+      h(
+        'div',
+        { class: 'diff', 'data-testid': 'diff' },
+        h('p', { class: 'muted' }, against),
+        items.length ? h('ul', { class: 'diff-list' }, items) : h('p', null, t('与上一版本相比没有变化', 'No change from the version before')),
+      ),
+    )
+  } catch (err) {
+    cell.replaceChildren(errorBox(err))
   }
 }
