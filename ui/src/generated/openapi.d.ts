@@ -4735,6 +4735,123 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/metrics/ageing": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 超期账龄 / open cases by days past their handling deadline, now
+         * @description Scoped as /api/metrics/rates: administrators and city staff everything, county staff their county (403 outside), below county 403.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    region?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            asOf?: string;
+                            buckets?: {
+                                count?: number;
+                                /**
+                                 * @description 超期天数段 / days past the handling deadline
+                                 * @enum {string}
+                                 */
+                                key?: "notDue" | "0-1d" | "1-3d" | "3-7d" | "7-30d" | "30d+";
+                            }[];
+                            open?: number;
+                            region?: {
+                                code?: string;
+                                name?: string;
+                                path?: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/metrics/definitions": {
         parameters: {
             query?: never;
@@ -6357,10 +6474,15 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         }[];
                     };
@@ -6394,10 +6516,15 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         };
                     };
@@ -6411,10 +6538,15 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         };
                     };
@@ -6474,11 +6606,184 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/process-definitions/{id}/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * 版本差异 / what changed between a version and the one before (or `against`)
+         * @description 按 BPMN 语义比较（元素增删、改名，连线，表单、时限、候选组等），不比较布局。 A semantic diff of the BPMN (elements added, removed, renamed; flows; form keys, deadlines, candidate groups, …), layout ignored. Default `against`: the previous version of the same scope; a county's first version is compared with the city version in force when it was deployed (none: `from` is null and everything is added). A county administrator may compare the city's and their own county's versions only (404 otherwise).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 对比的版本 id（默认：同一范围的上一版本；县的第一个版本对比当时的市级版本）/ the version to compare with (default: the previous version of the same scope; a county's first version against the city version of its day) */
+                    against?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added?: {
+                                id?: string;
+                                name?: string | null;
+                                type?: string;
+                            }[];
+                            changed?: {
+                                field?: string;
+                                from?: string | null;
+                                id?: string;
+                                name?: string | null;
+                                to?: string | null;
+                                type?: string;
+                            }[];
+                            flows?: {
+                                added?: {
+                                    condition?: string | null;
+                                    id?: string;
+                                    name?: string | null;
+                                    source?: string;
+                                    sourceName?: string | null;
+                                    target?: string;
+                                    targetName?: string | null;
+                                }[];
+                                changed?: {
+                                    field?: string;
+                                    from?: string | null;
+                                    id?: string;
+                                    name?: string | null;
+                                    sourceName?: string | null;
+                                    targetName?: string | null;
+                                    to?: string | null;
+                                    type?: string;
+                                }[];
+                                removed?: {
+                                    condition?: string | null;
+                                    id?: string;
+                                    name?: string | null;
+                                    source?: string;
+                                    sourceName?: string | null;
+                                    target?: string;
+                                    targetName?: string | null;
+                                }[];
+                            };
+                            from?: {
+                                deployedAt?: string;
+                                deployedBy?: string | null;
+                                /** @description 部署人姓名 / the deployer's display name */
+                                deployedByName?: string | null;
+                                id?: string;
+                                key?: string;
+                                name?: string | null;
+                                tenant?: string | null;
+                                /** @description 县级版本的县名 / the county's name for a county version */
+                                tenantName?: string | null;
+                                tenantNameEn?: string | null;
+                                version?: number;
+                            } | null;
+                            removed?: {
+                                id?: string;
+                                name?: string | null;
+                                type?: string;
+                            }[];
+                            renamed?: {
+                                from?: string | null;
+                                id?: string;
+                                name?: string | null;
+                                to?: string | null;
+                                type?: string;
+                            }[];
+                            to?: {
+                                deployedAt?: string;
+                                deployedBy?: string | null;
+                                /** @description 部署人姓名 / the deployer's display name */
+                                deployedByName?: string | null;
+                                id?: string;
+                                key?: string;
+                                name?: string | null;
+                                tenant?: string | null;
+                                /** @description 县级版本的县名 / the county's name for a county version */
+                                tenantName?: string | null;
+                                tenantNameEn?: string | null;
+                                version?: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -6523,10 +6828,15 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                             xml?: string;
                         };
@@ -6717,10 +7027,15 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         };
                     };
@@ -6734,10 +7049,15 @@ export interface paths {
                         "application/json": {
                             deployedAt?: string;
                             deployedBy?: string | null;
+                            /** @description 部署人姓名 / the deployer's display name */
+                            deployedByName?: string | null;
                             id?: string;
                             key?: string;
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县级版本的县名 / the county's name for a county version */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         };
                     };
