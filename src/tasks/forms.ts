@@ -49,6 +49,9 @@ export interface FormComponent {
   [k: string]: unknown
 }
 
+/** A checkbox that must be answered (true or false), for Camunda 7's required boolean form fields. */
+const ANSWERED = 'shuoshi:answered'
+
 export interface FieldProblem {
   field: string | null
   message: string
@@ -292,6 +295,7 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
     const required = v.required === true
     if (c.type === 'checkbox') {
       if (value !== undefined && value !== null && typeof value !== 'boolean') return validationMsg('type', key, { type: 'boolean' })
+      if ((c.properties as Record<string, string> | undefined)?.[ANSWERED] === 'true' && typeof value !== 'boolean') return msg('error.validation.required', { field: key })
       return required && value !== true ? msg('error.validation.required', { field: key }) : null
     }
     if (isEmpty(value)) return required ? msg('error.validation.required', { field: key }) : null
@@ -381,9 +385,11 @@ export function formFromFields(fields: { id: string; label?: string; type?: stri
         key: f.id,
         type: type(f.type),
         label: f.label ?? f.id,
-        // A Camunda boolean field answers yes or no; "required" there means answered, which a
-        // checkbox always is (form-js would read it as "must be ticked").
+        // A Camunda boolean field answers yes or no: "required" there means answered (true or
+        // false), not form-js's "must be ticked". The browser's checkbox always answers; a client
+        // of the API that leaves it out has not (a custom property form-js carries through).
         ...(f.required && f.type !== 'boolean' && { validate: { required: true } }),
+        ...(f.required && f.type === 'boolean' && { properties: { [ANSWERED]: 'true' } }),
         ...(f.type === 'enum' && { values: (f.values ?? []).map((v) => ({ label: v.name ?? v.id, value: v.id })) }),
       })),
   }
