@@ -60,6 +60,7 @@ export const envSchema = {
     DATABASE_URL: { type: 'string', minLength: 1 },
     DATABASE_SCHEMA: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]{0,62}$' },
     DEMO: flag,
+    DEMO_HISTORY: flag,
     NODE_ID: { type: 'string', minLength: 1, maxLength: 100 },
     TIMER_POLL_MS: int(10),
     EXTERNAL_TASK_MAX_WAIT_MS: int(0, 600_000),
