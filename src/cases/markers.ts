@@ -1,7 +1,8 @@
 import type { Db, Trx } from '../lib/db.js'
 import type { PreparedDefinition, ElementInfo } from '../engine/model.js'
 import type { DefinitionStore } from '../engine/definitions.js'
-import type { Problem } from '../engine/validate.js'
+import { toProblem, type Problem } from '../engine/validate.js'
+import { msg, type Msg } from '../lib/errors.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { PROCEDURES } from './routing.js'
 
@@ -75,7 +76,6 @@ export interface PlatformModel {
 }
 
 const isUserTask = (e: ElementInfo | undefined) => e?.type === 'bpmn:UserTask'
-const msg = (zh: string, en: string) => `${zh} / ${en}`
 
 /** Everything reachable along sequence flows from `start` (not through boundary events). */
 function reachable(elements: Map<string, ElementInfo>, start: string): string[] {
@@ -116,31 +116,31 @@ function legacyProperties(def: PreparedDefinition): ((el: ElementInfo) => Record
 function read(def: PreparedDefinition, problems: Problem[]): PlatformModel {
   const { elements } = def
   const model: PlatformModel = { roles: new Map(), returnable: new Set(), deadlineOf: new Map(), deadlineTimer: new Map(), extensions: new Map(), extensionFor: new Map(), addCoUnits: new Map() }
-  const add = (elementId: string | null, zh: string, en: string) => problems.push({ elementId, message: msg(zh, en) })
+  const add = (elementId: string | null, m: Msg) => problems.push(toProblem(elementId, m))
   const legacy = legacyProperties(def)
   for (const el of elements.values()) {
     const p = legacy ? legacy(el) : el.properties
     const role = p[MARK.role]
     if (role !== undefined) {
-      if (!isUserTask(el)) add(el.id, `${MARK.role} 只能用于用户任务`, `${MARK.role} belongs on a user task`)
-      else if (!(ROLES as readonly string[]).includes(role)) add(el.id, `未知的 ${MARK.role}：${role}（可用：${ROLES.join('、')}）`, `unknown ${MARK.role} "${role}" (one of ${ROLES.join(', ')})`)
+      if (!isUserTask(el)) add(el.id, msg('deploy.marker.roleOnUserTask', { marker: MARK.role }))
+      else if (!(ROLES as readonly string[]).includes(role)) add(el.id, msg('deploy.marker.unknownRole', { marker: MARK.role, role, roles: ROLES }))
       else model.roles.set(el.id, role as Role)
     }
     const ret = p[MARK.return]
     if (ret !== undefined) {
-      if (!isUserTask(el)) add(el.id, `${MARK.return} 只能用于用户任务`, `${MARK.return} belongs on a user task`)
-      else if (ret !== 'true' && ret !== 'false') add(el.id, `${MARK.return} 的值应为 true 或 false`, `${MARK.return} must be "true" or "false"`)
+      if (!isUserTask(el)) add(el.id, msg('deploy.marker.returnOnUserTask', { marker: MARK.return }))
+      else if (ret !== 'true' && ret !== 'false') add(el.id, msg('deploy.marker.returnValue', { marker: MARK.return }))
       else if (ret === 'true') model.returnable.add(el.id)
     }
     const deadline = p[MARK.deadline]
     if (deadline !== undefined) {
       const task = el.attachedTo
       if (el.type !== 'bpmn:BoundaryEvent' || !el.eventKinds?.includes('timer') || !isUserTask(elements.get(task ?? ''))) {
-        add(el.id, `${MARK.deadline} 只能用于附着在用户任务上的定时边界事件`, `${MARK.deadline} belongs on a timer boundary event attached to a user task`)
+        add(el.id, msg('deploy.marker.deadlinePlace', { marker: MARK.deadline }))
       } else if (deadline !== 'true') {
-        add(el.id, `${MARK.deadline} 的值应为 true`, `${MARK.deadline} must be "true"`)
+        add(el.id, msg('deploy.marker.deadlineValue', { marker: MARK.deadline }))
       } else if (model.deadlineTimer.has(task!)) {
-        add(el.id, `任务 ${task} 已有时限定时器 ${model.deadlineTimer.get(task!)}`, `task ${task} already has the deadline timer ${model.deadlineTimer.get(task!)}`)
+        add(el.id, msg('deploy.marker.deadlineTwice', { task, timer: model.deadlineTimer.get(task!) }))
       } else {
         model.deadlineOf.set(el.id, task!)
         model.deadlineTimer.set(task!, el.id)
@@ -150,13 +150,13 @@ function read(def: PreparedDefinition, problems: Problem[]): PlatformModel {
     if (extension !== undefined) {
       const task = el.attachedTo
       if (el.type !== 'bpmn:BoundaryEvent' || !el.eventKinds?.includes('message') || !el.messageName || !isUserTask(elements.get(task ?? ''))) {
-        add(el.id, `${MARK.extension} 只能用于附着在用户任务上的消息边界事件`, `${MARK.extension} belongs on a message boundary event attached to a user task`)
+        add(el.id, msg('deploy.marker.messageBoundaryPlace', { marker: MARK.extension }))
       } else if (extension !== 'request') {
-        add(el.id, `${MARK.extension} 的值应为 request`, `${MARK.extension} must be "request"`)
+        add(el.id, msg('deploy.marker.requestValue', { marker: MARK.extension }))
       } else if (el.cancelActivity) {
-        add(el.id, '延期申请边界事件不能中断任务（cancelActivity="false"）', 'the extension boundary must not interrupt its task (cancelActivity="false")')
+        add(el.id, msg('deploy.marker.extensionInterrupting'))
       } else if (model.extensions.has(task!)) {
-        add(el.id, `任务 ${task} 已有延期申请边界事件`, `task ${task} already has an extension boundary`)
+        add(el.id, msg('deploy.marker.extensionTwice', { task }))
       } else {
         const after = reachable(elements, el.id)
         model.extensions.set(task!, {
@@ -173,11 +173,11 @@ function read(def: PreparedDefinition, problems: Problem[]): PlatformModel {
     if (addCo !== undefined) {
       const task = el.attachedTo
       if (el.type !== 'bpmn:BoundaryEvent' || !el.eventKinds?.includes('message') || !el.messageName || !isUserTask(elements.get(task ?? ''))) {
-        add(el.id, `${MARK.addCoUnits} 只能用于附着在用户任务上的消息边界事件`, `${MARK.addCoUnits} belongs on a message boundary event attached to a user task`)
+        add(el.id, msg('deploy.marker.messageBoundaryPlace', { marker: MARK.addCoUnits }))
       } else if (addCo !== 'request') {
-        add(el.id, `${MARK.addCoUnits} 的值应为 request`, `${MARK.addCoUnits} must be "request"`)
+        add(el.id, msg('deploy.marker.requestValue', { marker: MARK.addCoUnits }))
       } else if (el.cancelActivity) {
-        add(el.id, '加派边界事件不能中断任务（cancelActivity="false"）', 'the add-co-organisers boundary must not interrupt its task (cancelActivity="false")')
+        add(el.id, msg('deploy.marker.addCoUnitsInterrupting'))
       } else {
         model.addCoUnits.set(task!, { task: task!, boundary: el.id, message: el.messageName })
       }
@@ -201,19 +201,19 @@ export function platformModel(def: PreparedDefinition): PlatformModel {
  */
 export function checkPlatformMarkers(def: PreparedDefinition): Problem[] {
   const problems: Problem[] = []
-  const add = (elementId: string | null, zh: string, en: string) => problems.push({ elementId, message: msg(zh, en) })
+  const add = (elementId: string | null, m: Msg) => problems.push(toProblem(elementId, m))
   // A new version must say what it means: the legacy reading is for rows already stored.
   const model = read({ ...def, processKey: '' }, problems)
   for (const ext of model.extensions.values()) {
-    if (!ext.approvals.length) add(ext.boundary, `延期申请之后没有审批任务（${MARK.role}=extensionApproval）`, `no approval task (${MARK.role}=extensionApproval) follows the extension request`)
-    if (!ext.applies.length) add(ext.boundary, '延期申请之后没有 case.extend 服务任务', 'no case.extend service task follows the extension request')
+    if (!ext.approvals.length) add(ext.boundary, msg('deploy.marker.noApproval', { marker: MARK.role }))
+    if (!ext.applies.length) add(ext.boundary, msg('deploy.marker.noExtend'))
   }
   for (const el of def.elements.values()) {
     if (el.topic === 'case.extend' && !model.extensionFor.has(el.id)) {
-      add(el.id, `case.extend 必须位于延期申请边界事件（${MARK.extension}=request）之后`, `case.extend must follow an extension boundary (${MARK.extension}=request)`)
+      add(el.id, msg('deploy.marker.extendPlace', { marker: MARK.extension }))
     }
     if (model.roles.get(el.id) === 'extensionApproval' && !model.extensionFor.has(el.id)) {
-      add(el.id, `延期审批任务必须位于延期申请边界事件（${MARK.extension}=request）之后`, `an extension approval must follow an extension boundary (${MARK.extension}=request)`)
+      add(el.id, msg('deploy.marker.approvalPlace', { marker: MARK.extension }))
     }
   }
   const required = (PROCEDURES as readonly string[]).includes(def.processKey) ? REQUIRED[def.processKey] : undefined
@@ -222,12 +222,12 @@ export function checkPlatformMarkers(def: PreparedDefinition): Problem[] {
     for (const [id, role] of model.roles) byRole.set(role, [...(byRole.get(role) ?? []), id])
     for (const role of required.roles) {
       if (!byRole.has(role)) {
-        add(null, `办理程序 ${def.processKey} 缺少 ${MARK.role}=${role} 的用户任务`, `procedure ${def.processKey} needs a user task with ${MARK.role}=${role}`)
+        add(null, msg('deploy.marker.roleMissing', { procedure: def.processKey, marker: MARK.role, role }))
       }
     }
     for (const role of required.deadlines) {
       for (const id of byRole.get(role) ?? []) {
-        if (!model.deadlineTimer.has(id)) add(id, `${role} 任务缺少时限定时器（${MARK.deadline}=true）`, `the ${role} task needs a deadline timer boundary (${MARK.deadline}=true)`)
+        if (!model.deadlineTimer.has(id)) add(id, msg('deploy.marker.deadlineMissing', { role, marker: MARK.deadline }))
       }
     }
   }

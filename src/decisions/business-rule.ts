@@ -1,9 +1,8 @@
 import type { Db } from '../lib/db.js'
 import { msg, unprocessable } from '../lib/errors.js'
-import { bilingual } from '../messages/index.js'
 import type { Handler } from '../engine/runtime.js'
 import type { ElementInfo, PreparedDefinition } from '../engine/model.js'
-import type { Problem } from '../engine/validate.js'
+import { toProblem, type Problem } from '../engine/validate.js'
 import type { DecisionService } from './service.js'
 
 /**
@@ -58,7 +57,7 @@ export function businessRuleHandler(decisions: DecisionService): (info: ElementI
 export function businessRuleCheck(db: Db, decisions: DecisionService, isProtected: (name: string) => boolean) {
   return async (def: PreparedDefinition): Promise<Problem[]> => {
     const problems: Problem[] = []
-    const add = (elementId: string, m: ReturnType<typeof msg>) => problems.push({ elementId, message: bilingual(m.key, m.params) })
+    const add = (elementId: string, m: ReturnType<typeof msg>) => problems.push(toProblem(elementId, m))
     for (const el of def.elements.values()) {
       if (el.type !== 'bpmn:BusinessRuleTask') continue
       const ref = el.decisionRef?.trim() ?? ''

@@ -107,7 +107,7 @@ export class DefinitionStore {
     if (validated.problems.length || !validated.processKey) {
       throw badRequest(
         msg('error.engine.definitionProblems', { count: validated.problems.length }),
-        validated.problems.map((p: Problem) => ({ elementId: p.elementId, message: p.message })),
+        validated.problems.map((p: Problem) => ({ elementId: p.elementId, message: p.message, key: p.key, params: p.params })),
       )
     }
     let prepared: PreparedDefinition | undefined
@@ -117,7 +117,7 @@ export class DefinitionStore {
       if (problems.length) {
         throw badRequest(
           msg('error.engine.definitionLacks', { count: problems.length }),
-          problems.map((p) => ({ elementId: p.elementId, message: p.message })),
+          problems.map((p) => ({ elementId: p.elementId, message: p.message, key: p.key, params: p.params })),
         )
       }
     }

@@ -16,9 +16,13 @@
  * numeric index (`list[0]`: JUEL counts from 0, FEEL from 1), which is refused at deploy.
  */
 
+import type { MessageKey, Params } from '../messages/index.js'
+
+type JuelRefusalKey = Extract<MessageKey, `deploy.juel.${string}`>
+
 export type JuelResult =
   | { kind: 'feel'; feel: string }
-  | { kind: 'refused'; zh: string; en: string }
+  | { kind: 'refused'; key: JuelRefusalKey; params: Params }
   /** Not JUEL (or a call of an unqualified function): the body is read as FEEL. */
   | { kind: 'notJuel' }
 
@@ -32,12 +36,13 @@ const ENGINE_OBJECTS = new Set(['execution', 'task', 'externalTask', 'caseExecut
 const OPS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '?', ':', '+', '-', '*', '/', '%', '.', '[', ']', '(', ')', ',']
 
 class NotJuel extends Error {}
+/** Why a body is refused: a `deploy.juel.*` key; validate.ts adds `what` and `body`. */
 class Refused extends Error {
   constructor(
-    readonly zh: string,
-    readonly en: string,
+    readonly key: JuelRefusalKey,
+    readonly params: Params,
   ) {
-    super(en)
+    super(key)
   }
 }
 
@@ -229,7 +234,7 @@ class Parser {
     let path = ''
     if (t.t === 'num') {
       const n = Number(t.v)
-      if (!Number.isFinite(n) || /e/i.test(t.v)) throw new Refused(`数字 ${t.v} 超出范围`, `the number ${t.v} is out of range or uses an exponent`)
+      if (!Number.isFinite(n) || /e/i.test(t.v)) throw new Refused('deploy.juel.range', { number: t.v })
       out = { feel: t.v.startsWith('.') ? `0${t.v}` : t.v.endsWith('.') ? t.v.slice(0, -1) : t.v }
     } else if (t.t === 'str') {
       out = { feel: feelString(t.v) }
@@ -247,13 +252,13 @@ class Parser {
         this.next()
         const fn = this.peek()
         if (fn.t === 'id' && this.toks[this.i + 1]?.t === 'op' && this.toks[this.i + 1].v === '(') {
-          throw new Refused(`调用了 Java 函数 ${t.v}:${fn.v}()`, `it calls the Java function ${t.v}:${fn.v}()`)
+          throw new Refused('deploy.juel.javaFunction', { fn: `${t.v}:${fn.v}` })
         }
         this.i = save
       }
       if (this.isOp('(')) throw new NotJuel('function call') // a FEEL built-in, or refused as FEEL
       if (ENGINE_OBJECTS.has(t.v)) {
-        throw new Refused(`引用了 Camunda 引擎对象 ${t.v}（说事不提供）`, `it refers to the Camunda engine object "${t.v}" (Shuoshi has none)`)
+        throw new Refused('deploy.juel.engineObject', { name: t.v })
       }
       if (FEEL_RESERVED.has(t.v)) throw new NotJuel(`FEEL word ${t.v}`)
       out = { feel: t.v }
@@ -266,7 +271,7 @@ class Parser {
         this.next()
         const name = this.next()
         if (name.t !== 'id') throw new NotJuel('property name')
-        if (this.isOp('(')) throw new Refused(`调用了方法 ${path || '…'}.${name.v}()（不支持 Java 方法或 bean 调用）`, `it calls the method ${path || '…'}.${name.v}() (Java method and bean calls are not supported)`)
+        if (this.isOp('(')) throw new Refused('deploy.juel.method', { method: `${path || '…'}.${name.v}` })
         out = { feel: this.property(out.feel, name.v) }
         path = path && `${path}.${name.v}`
       } else if (this.isOp('[')) {
@@ -281,14 +286,11 @@ class Parser {
         }
         const text = this.src.slice(k.at).split(']')[0]
         if (k.t === 'num') {
-          throw new Refused(
-            `下标 [${text}] 有歧义（JUEL 从 0 数，FEEL 从 1 数），请写成 FEEL：=${path || '…'}[${Number(text) + 1}]`,
-            `the index [${text}] is ambiguous (JUEL counts from 0, FEEL from 1); write it as FEEL: =${path || '…'}[${Number(text) + 1}]`,
-          )
+          throw new Refused('deploy.juel.index', { index: text, feel: `=${path || '…'}[${Number(text) + 1}]` })
         }
-        throw new Refused(`不支持计算出的下标 [${text}]`, `a computed index [${text}] is not supported`)
+        throw new Refused('deploy.juel.computedIndex', { index: text })
       } else if (this.isOp('(')) {
-        throw new Refused(`调用了 ${path || '表达式的值'}（不支持 Java 方法或 bean 调用）`, `it calls ${path || 'a value'} (Java method and bean calls are not supported)`)
+        throw path ? new Refused('deploy.juel.call', { callee: path }) : new Refused('deploy.juel.callValue', {})
       } else {
         return out
       }
@@ -309,7 +311,7 @@ export function juelToFeel(body: string): JuelResult {
   try {
     r = { kind: 'feel', feel: stripOuter(new Parser(tokenize(body), body).parse().feel) }
   } catch (err) {
-    if (err instanceof Refused) r = { kind: 'refused', zh: err.zh, en: err.en }
+    if (err instanceof Refused) r = { kind: 'refused', key: err.key, params: err.params }
     else if (err instanceof NotJuel) r = { kind: 'notJuel' }
     else throw err
   }
@@ -351,15 +353,15 @@ const embeddedRe = /[$#]\{([^}]*)\}/g
  * outside the supported subset (a method or bean call, an engine object, an ambiguous index),
  * with the raw body (feel.ts evaluates a refused body as FEEL, which the deploy check then skips).
  */
-export function juelRefusals(text: string | undefined | null): { body: string; zh: string; en: string }[] {
+export function juelRefusals(text: string | undefined | null): { body: string; key: JuelRefusalKey; params: Params }[] {
   if (text == null) return []
   const whole = wrappedRe.exec(text)
   const bodies = whole ? [whole[1].trim()] : [...text.matchAll(embeddedRe)].map((m) => m[1].trim())
-  const out: { body: string; zh: string; en: string }[] = []
+  const out: { body: string; key: JuelRefusalKey; params: Params }[] = []
   for (const body of bodies) {
     if (body.startsWith('=')) continue
     const r = juelToFeel(body)
-    if (r.kind === 'refused') out.push({ body, zh: r.zh, en: r.en })
+    if (r.kind === 'refused') out.push({ body, key: r.key, params: r.params })
   }
   return out
 }

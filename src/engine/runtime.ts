@@ -11,6 +11,7 @@ import { evalFeel, resolveValue } from './feel.js'
 import type { ElementInfo } from './model.js'
 import { persistExternalTasks, type ExternalCreated, type ExternalOutcome } from './external-tasks.js'
 import { cardinalityProblem, LIMITS, STEP_LIMITS, timerLimitProblem, type LimitProblem } from './validate-limits.js'
+import { bilingual } from '../messages/index.js'
 
 export interface InstanceRow {
   id: string
@@ -177,7 +178,7 @@ function runtimeTimerProblem(c: any): LimitProblem | null {
   if (p) return p
   const expireAt = c.expireAt == null ? NaN : new Date(c.expireAt).getTime()
   if (c.expireAt != null && (Number.isNaN(expireAt) || expireAt < LIMITS.dateMin || expireAt >= LIMITS.dateMax)) {
-    return { zh: `定时器到期时间 ${String(c.expireAt)} 超出 2000–2199 年的范围`, en: `the timer's due time ${String(c.expireAt)} is outside the years 2000–2199` }
+    return msg('step.dueOutOfRange', { due: String(c.expireAt) })
   }
   return null
 }
@@ -261,7 +262,7 @@ export class StepLimitError extends Error {
     readonly elementId: string | null,
     problem: LimitProblem,
   ) {
-    super(`${elementId ? `${elementId}: ` : ''}${problem.zh} / ${problem.en}`)
+    super(`${elementId ? `${elementId}: ` : ''}${bilingual(problem.key, problem.params)}`)
   }
 }
 
@@ -353,17 +354,17 @@ class StepContext {
       const entered = c.isMultiInstance || typeof c.id !== 'string' ? 0 : (this.entries.get(scoped) ?? 0) + 1
       if (entered) this.entries.set(scoped, entered)
       if (++this.used.activities > STEP_LIMITS.activities) {
-        problem = { zh: `一步内启动的活动超过 ${STEP_LIMITS.activities} 个`, en: `more than ${STEP_LIMITS.activities} activities started in one step` }
+        problem = msg('step.activities', { max: STEP_LIMITS.activities })
       } else if (entered > STEP_LIMITS.reentries) {
-        problem = { zh: `流程在一步内循环（此活动已进入 ${entered} 次，未等待）`, en: `the flow loops within one step (entered ${entered} times without a wait)` }
+        problem = msg('step.loop', { count: entered })
       } else if (typeof c.loopCardinality === 'number') {
         problem = cardinalityProblem(c.loopCardinality)
       }
     } else if (type === 'activity.wait' && waitingTaskTypes.has(c.type) && ++this.used.tasks > STEP_LIMITS.tasks) {
-      problem = { zh: `一步内创建的任务超过 ${STEP_LIMITS.tasks} 个`, en: `more than ${STEP_LIMITS.tasks} tasks created in one step` }
+      problem = msg('step.tasks', { max: STEP_LIMITS.tasks })
     } else if (type === 'activity.timer') {
       if (++this.used.timers > STEP_LIMITS.timers) {
-        problem = { zh: `一步内设置的定时器超过 ${STEP_LIMITS.timers} 个`, en: `more than ${STEP_LIMITS.timers} timers armed in one step` }
+        problem = msg('step.timers', { max: STEP_LIMITS.timers })
       } else {
         problem = runtimeTimerProblem(c)
       }
@@ -371,9 +372,9 @@ class StepContext {
     if (!problem) {
       const now = Date.now()
       if (now - this.startedAt > STEP_LIMITS.ms) {
-        problem = { zh: `一步运行超过 ${STEP_LIMITS.ms / 1000} 秒`, en: `the step ran longer than ${STEP_LIMITS.ms / 1000} s` }
+        problem = msg('step.time', { seconds: STEP_LIMITS.ms / 1000 })
       } else if (this.used.activities > STEP_LIMITS.syncAfter && this.turnTimer && now - this.lastTurn > STEP_LIMITS.syncMs + TURN_MS) {
-        problem = { zh: `一步连续占用 CPU 超过 ${STEP_LIMITS.syncMs} 毫秒`, en: `the step held the CPU for more than ${STEP_LIMITS.syncMs} ms without a break` }
+        problem = msg('step.cpu', { ms: STEP_LIMITS.syncMs })
       }
     }
     if (problem) this.fail(c.id ?? null, problem)

@@ -1,5 +1,6 @@
 import { evaluate, parseExpression } from 'feelin'
 import { feelSyntaxError } from './feel.js'
+import { msg, type Msg } from '../lib/errors.js'
 
 /**
  * Deploy-time checks of one FEEL body beyond "does it parse": every function it calls must be
@@ -28,25 +29,20 @@ export function isFeelBuiltin(name: string): boolean {
   return known
 }
 
-export interface FeelIssue {
-  zh: string
-  en: string
-}
+/** A catalogue message (`deploy.feel.*`) with `body`; the caller adds `what` (where the body is). */
+export type FeelIssue = Msg
 
 /** Returns what is wrong with a FEEL body, or null when it may be deployed. */
 export function feelIssue(body: string): FeelIssue | null {
   const syntax = feelSyntaxError(body)
   if (syntax) {
-    return {
-      zh: `表达式不是有效的 FEEL：${body}`,
-      en: `expression does not parse as FEEL: ${body} (${syntax})`,
-    }
+    return msg('deploy.feel.syntax', { body, error: syntax })
   }
   let tree
   try {
     tree = parseExpression(body, {}, undefined)
   } catch (err) {
-    return { zh: `表达式不是有效的 FEEL：${body}`, en: `expression does not parse as FEEL: ${body} (${(err as Error).message})` }
+    return msg('deploy.feel.syntax', { body, error: (err as Error).message })
   }
   const unknown: Array<{ at: number; name: string }> = []
   let services = false
@@ -88,23 +84,14 @@ export function feelIssue(body: string): FeelIssue | null {
     },
   })
   if (doubled) {
-    return {
-      zh: `表达式不是有效的 FEEL（比较运算符 ${doubled} 不存在，FEEL 的相等用 =）：${body}`,
-      en: `expression does not parse as FEEL: ${body} (there is no comparison operator "${doubled}"; FEEL equality is "=")`,
-    }
+    return msg('deploy.feel.doubled', { body, op: doubled })
   }
   if (unknown.length) {
-    const names = [...new Set(unknown.sort((a, b) => a.at - b.at).map((u) => u.name))].join(', ')
-    return {
-      zh: `表达式调用了 FEEL 没有的函数 ${names}：${body}`,
-      en: `expression calls functions FEEL does not have (${names}): ${body}`,
-    }
+    const names = [...new Set(unknown.sort((a, b) => a.at - b.at).map((u) => u.name))]
+    return msg('deploy.feel.unknownFunctions', { body, names })
   }
   if (services) {
-    return {
-      zh: `表达式引用了 environment.services（说事不提供 JavaScript 服务函数）：${body}`,
-      en: `expression refers to environment.services (Shuoshi provides no JavaScript service functions): ${body}`,
-    }
+    return msg('deploy.feel.services', { body })
   }
   return null
 }

@@ -1,4 +1,5 @@
 import { ISOInterval, getDate, parseDuration } from '@0dep/piso'
+import { msg, type Msg } from '../lib/errors.js'
 
 /**
  * Size and time limits of a diagram: what a county administrator may deploy (checked at
@@ -76,10 +77,8 @@ export const STEP_LIMITS = {
   syncAfter: 20,
 } as const
 
-export interface LimitProblem {
-  zh: string
-  en: string
-}
+/** A `deploy.limit.*` catalogue message. */
+export type LimitProblem = Msg
 
 const DAY_MS = 24 * 3600_000
 const fmt = (ms: number) => (ms % DAY_MS === 0 ? `${ms / DAY_MS} d` : ms % 60_000 === 0 ? `${ms / 60_000} min` : `${ms / 1000} s`)
@@ -88,7 +87,7 @@ function dateProblem(d: Date | undefined, what: string): LimitProblem | null {
   if (!d) return null
   const t = d.getTime()
   if (Number.isNaN(t) || t < LIMITS.dateMin || t >= LIMITS.dateMax) {
-    return { zh: `${what} 超出 2000–2199 年的范围`, en: `${what} is outside the years 2000–2199` }
+    return msg('deploy.limit.dateRange', { what })
   }
   return null
 }
@@ -107,19 +106,16 @@ export function timerLimitProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle
   if (kind === 'timeDate') return dateProblem(getDate(value), `timeDate ${value}`)
   if (kind === 'timeDuration') {
     const ms = durationMs(parseDuration(value), from)
-    if (ms != null && ms > LIMITS.durationMaxMs) return { zh: `timeDuration ${value} 超过 10 年`, en: `timeDuration ${value} is longer than 10 years` }
+    if (ms != null && ms > LIMITS.durationMaxMs) return msg('deploy.limit.durationLong', { value })
     return null
   }
   const parsed = new ISOInterval(value).parse()
   const repeat: number | undefined = parsed.repeat
   if (repeat === -1) {
-    return {
-      zh: `timeCycle ${value} 不限次数；请写明次数，如 R52/P7D（最多 ${LIMITS.cycleMaxRepeat} 次）`,
-      en: `timeCycle ${value} repeats without end; give a count, e.g. R52/P7D (at most ${LIMITS.cycleMaxRepeat})`,
-    }
+    return msg('deploy.limit.cycleEndless', { value, max: LIMITS.cycleMaxRepeat })
   }
   if (repeat !== undefined && repeat > LIMITS.cycleMaxRepeat) {
-    return { zh: `timeCycle ${value} 重复超过 ${LIMITS.cycleMaxRepeat} 次`, en: `timeCycle ${value} repeats more than ${LIMITS.cycleMaxRepeat} times` }
+    return msg('deploy.limit.cycleRepeat', { value, max: LIMITS.cycleMaxRepeat })
   }
   const startAt = parsed.start?.toDate()
   const endAt = parsed.end?.toDate()
@@ -129,33 +125,27 @@ export function timerLimitProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle
   if (period == null && startAt && endAt) period = endAt.getTime() - startAt.getTime()
   // A cycle that fires once (R1, or no R at all) has no period to bound below.
   if (period != null && (repeat === undefined || repeat > 1) && period < LIMITS.cycleMinMs) {
-    return {
-      zh: `timeCycle ${value} 的周期短于 ${fmt(LIMITS.cycleMinMs)}`,
-      en: `timeCycle ${value} has a period shorter than ${fmt(LIMITS.cycleMinMs)}`,
-    }
+    return msg('deploy.limit.cyclePeriodShort', { value, min: fmt(LIMITS.cycleMinMs) })
   }
-  if (period != null && period > LIMITS.durationMaxMs) return { zh: `timeCycle ${value} 的周期超过 10 年`, en: `timeCycle ${value} has a period longer than 10 years` }
+  if (period != null && period > LIMITS.durationMaxMs) return msg('deploy.limit.cyclePeriodLong', { value })
   return null
 }
 
 /** A multi-instance cardinality (literal or evaluated) beyond the limit, or null. */
 export function cardinalityProblem(value: number): LimitProblem | null {
   if (Number.isFinite(value) && value <= LIMITS.cardinality) return null
-  return {
-    zh: `多实例数量 ${value} 超过上限 ${LIMITS.cardinality}`,
-    en: `multi-instance cardinality ${value} is above the limit of ${LIMITS.cardinality}`,
-  }
+  return msg('deploy.limit.cardinality', { value, max: LIMITS.cardinality })
 }
 
 /**
  * Deploy-time size limits of one executable process: element count (reported on the
  * process), outgoing flows per node and literal multi-instance cardinalities.
  */
-export function sizeProblems(proc: any, add: (elementId: string, zh: string, en: string) => void) {
+export function sizeProblems(proc: any, add: (elementId: string, m: Msg) => void) {
   let count = 0
   const longId = (el: any) => {
     if (typeof el.id === 'string' && el.id.length > LIMITS.idLength) {
-      add(el.id.slice(0, 40) + '…', `标识长度 ${el.id.length} 超过 ${LIMITS.idLength} 个字符`, `the id is ${el.id.length} characters long; the limit is ${LIMITS.idLength}`)
+      add(el.id.slice(0, 40) + '…', msg('deploy.limit.idLength', { length: el.id.length, max: LIMITS.idLength }))
     }
   }
   longId(proc)
@@ -171,16 +161,16 @@ export function sizeProblems(proc: any, add: (elementId: string, zh: string, en:
       const literal = typeof body === 'string' ? /^\s*(?:=|[$#]\{)?\s*(\d+)\s*\}?\s*$/.exec(body) : null
       if (literal) {
         const p = cardinalityProblem(Number(literal[1]))
-        if (p) add(el.id, p.zh, p.en)
+        if (p) add(el.id, p)
       }
       if (el.flowElements) walk(el)
     }
     for (const [id, n] of outgoing) {
-      if (n > LIMITS.outgoing) add(id, `有 ${n} 条出口连线，上限 ${LIMITS.outgoing}`, `has ${n} outgoing sequence flows; the limit is ${LIMITS.outgoing}`)
+      if (n > LIMITS.outgoing) add(id, msg('deploy.limit.outgoing', { count: n, max: LIMITS.outgoing }))
     }
   }
   walk(proc)
   if (count > LIMITS.elements) {
-    add(proc.id, `流程有 ${count} 个元素，上限 ${LIMITS.elements}`, `the process has ${count} flow elements; the limit is ${LIMITS.elements}`)
+    add(proc.id, msg('deploy.limit.elements', { count, max: LIMITS.elements }))
   }
 }

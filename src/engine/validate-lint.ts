@@ -1,4 +1,6 @@
 import { createRequire } from 'node:module'
+import { isMessageKey } from '../messages/index.js'
+import { msg, type Msg } from '../lib/errors.js'
 
 /**
  * The bpmnlint rules that point at a flow that cannot run as drawn. Style rules of bpmnlint's
@@ -9,24 +11,27 @@ import { createRequire } from 'node:module'
  * ad-hoc-sub-process, single-event-definition; no-inclusive-gateway (we run inclusive gateways);
  * no-complex-gateway (validate.ts refuses complex gateways itself, as bpmn-elements has none).
  */
-export const LINT_RULES: Record<string, string> = {
-  'no-disconnected': '元素没有连接到流程',
-  'start-event-required': '缺少开始事件',
-  'end-event-required': '缺少结束事件',
-  'no-duplicate-sequence-flows': '重复的顺序流',
-  'event-sub-process-typed-start-event': '事件子流程的开始事件必须有事件类型',
-  'single-blank-start-event': '只能有一个空白开始事件',
-  'sub-process-blank-start-event': '子流程的开始事件必须是空白事件',
-  'conditional-flows': '分支的顺序流缺少条件',
-  'event-based-gateway': '事件网关之后必须是捕获事件',
-  'link-event': '链接事件没有配对',
-}
+export const LINT_RULES = [
+  'no-disconnected',
+  'start-event-required',
+  'end-event-required',
+  'no-duplicate-sequence-flows',
+  'event-sub-process-typed-start-event',
+  'single-blank-start-event',
+  'sub-process-blank-start-event',
+  'conditional-flows',
+  'event-based-gateway',
+  'link-event',
+] as const
 
 export interface LintReport {
   rule: string
   id: string | undefined
-  zh: string
-  en: string
+  /**
+   * `lint.<rule>`, our own sentence for each rule we enable (the library's messages are English
+   * free text); `detail` keeps the library's text, shown by `lint.other` for a rule without one.
+   */
+  message: Msg
 }
 
 const require = createRequire(import.meta.url)
@@ -41,7 +46,7 @@ function newLinter(): Linter {
   const { Linter } = require('bpmnlint')
   const cache: Record<string, unknown> = {}
   const rules: Record<string, string> = {}
-  for (const name of Object.keys(LINT_RULES)) {
+  for (const name of LINT_RULES) {
     cache[`rule:bpmnlint/${name}`] = require(`bpmnlint/rules/${name}`)
     rules[name] = 'error'
   }
@@ -68,12 +73,9 @@ export async function lintDefinitions(definitions: unknown): Promise<LintReport[
   for (const [rule, reports] of Object.entries(results)) {
     for (const r of reports) {
       if (r.category !== 'error' && r.category !== 'rule-error') continue
-      out.push({
-        rule,
-        id: r.id,
-        zh: `${LINT_RULES[rule] ?? '流程结构错误'}（bpmnlint ${rule}）`,
-        en: `${r.message} (bpmnlint ${rule})`,
-      })
+      const key = `lint.${rule}`
+      const params = { rule, detail: r.message }
+      out.push({ rule, id: r.id, message: isMessageKey(key) ? msg(key, params) : msg('lint.other', params) })
     }
   }
   return out

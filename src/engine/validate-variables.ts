@@ -1,4 +1,5 @@
-import type { Problem } from './validate.js'
+import { toProblem, type Problem } from './validate.js'
+import { msg } from '../lib/errors.js'
 
 /**
  * Deploy-time check that no form a diagram declares (`camunda:formData` fields) writes a
@@ -14,7 +15,7 @@ export function protectedFieldProblems(definitions: any, isProtected: (name: str
         if (ext.$type !== 'camunda:FormData') continue
         for (const f of ext.fields ?? []) {
           if (typeof f.id === 'string' && isProtected(f.id)) {
-            problems.push({ elementId: el.id, message: `表单字段 ${f.id} 是平台变量，只能由平台设置 / form field ${f.id} is a platform variable, set by the platform only` })
+            problems.push(toProblem(el.id, msg('deploy.protectedField', { field: f.id })))
           }
         }
       }

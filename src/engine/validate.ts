@@ -11,6 +11,8 @@ import { feelIssue } from './validate-feel.js'
 import { juelRefusals } from './juel.js'
 import { lintDefinitions } from './validate-lint.js'
 import { sizeProblems, timerLimitProblem } from './validate-limits.js'
+import { msg, type Msg } from '../lib/errors.js'
+import { bilingual, type MessageKey, type Params } from '../messages/index.js'
 
 /**
  * Deploy-time validation of BPMN XML: everything that would make a diagram fail (or silently
@@ -18,9 +20,21 @@ import { sizeProblems, timerLimitProblem } from './validate-limits.js'
  * each problem naming the element. Pure: no database, no engine instance.
  */
 
+/**
+ * One problem: `key` + `params` for the UI (the modeler translates them into the chosen language),
+ * `message` the bilingual rendering outside clients read (../shared/api.md).
+ */
 export interface Problem {
   elementId: string | null
+  key: MessageKey
+  params: Params
   message: string
+}
+
+/** A problem of `elementId` from a catalogue message. */
+export function toProblem(elementId: string | null | undefined, m: Msg): Problem {
+  const params = m.params ?? {}
+  return { elementId: elementId ?? null, key: m.key, params, message: bilingual(m.key, params) }
 }
 export interface ValidateOptions {
   handlers: ReadonlySet<string> // names of registered service-task handlers (camunda:topic)
@@ -54,15 +68,11 @@ const OWN_NAMESPACES = new Set([
 /** Element types bpmn-engine (moddle-context-serializer + bpmn-elements) can resolve. */
 const RESOLVABLE = new Set([...Object.keys(Elements), 'Definitions', 'Error', 'DataObjectReference'])
 
-function msg(zh: string, en: string): string {
-  return `${zh} / ${en}`
-}
-
 export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<ValidatedBpmn> {
   const problems: Problem[] = []
   const seen = new Set<string>()
-  const add = (elementId: string | null | undefined, zh: string, en: string) => {
-    const p = { elementId: elementId ?? null, message: msg(zh, en) }
+  const add = (elementId: string | null | undefined, m: Msg) => {
+    const p = toProblem(elementId, m)
     const key = `${p.elementId}\u0000${p.message}`
     if (seen.has(key)) return
     seen.add(key)
@@ -71,17 +81,17 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
 
   // 1. Refused before parsing.
   if (typeof xml !== 'string' || !xml.trim()) {
-    add(null, 'BPMN 内容为空', 'the BPMN XML is empty')
+    add(null, msg('deploy.empty'))
     return { problems }
   }
   if (Buffer.byteLength(xml, 'utf8') > MAX_BPMN_BYTES) {
-    add(null, 'BPMN 文件超过 1 MB', 'the BPMN XML is larger than 1 MB')
+    add(null, msg('deploy.tooLarge'))
   }
   if (/<!DOCTYPE/i.test(xml)) {
-    add(null, '不允许 DOCTYPE 声明（外部实体）', 'a DOCTYPE declaration is not allowed (external entities)')
+    add(null, msg('deploy.doctype'))
   }
   if (/<!ENTITY/i.test(xml)) {
-    add(null, '不允许 ENTITY 声明（外部实体）', 'an ENTITY declaration is not allowed (external entities)')
+    add(null, msg('deploy.entity'))
   }
   if (problems.length) return { problems }
 
@@ -90,13 +100,13 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     parsed = await new BpmnModdle({ camunda: camundaSchema }).fromXML(xml)
   } catch (err) {
     const text = String((err as Error)?.message ?? err).replace(/\s+/g, ' ').trim()
-    add(null, `XML 无法解析：${text}`, `malformed XML: ${text}`)
+    add(null, msg('deploy.malformed', { error: text }))
     return { problems }
   }
   const definitions = parsed.rootElement
   const result: ValidatedBpmn = { problems, definitions }
   if (!definitions || !definitions.$instanceOf?.('bpmn:Definitions')) {
-    add(null, '根元素不是 bpmn:definitions', 'the root element is not bpmn:definitions')
+    add(null, msg('deploy.notDefinitions'))
     return result
   }
 
@@ -113,26 +123,26 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     let m: RegExpMatchArray | null
     if ((m = /^unresolved reference <(.*)>/.exec(message))) {
       const prop = String(w.property ?? '').replace(/^bpmn:/, '')
-      add(ownerId(w.element, owners()), `引用的元素 ${m[1]} 不存在（${prop}）`, `${prop} refers to a missing element <${m[1]}>`)
+      add(ownerId(w.element, owners()), msg('deploy.unresolvedRef', { ref: m[1], prop }))
     } else if ((m = /^unknown attribute <(.*)>/.exec(message))) {
       if (nsOf(m[1]) === NS_CAMUNDA && !w.element?.$instanceOf?.('bpmn:Definitions')) {
-        add(w.element?.id, `未知的 Camunda 属性 ${m[1]}`, `unknown Camunda attribute ${m[1]}`)
+        add(w.element?.id, msg('deploy.unknownCamundaAttr', { attr: m[1] }))
       }
     } else if ((m = /^unparsable content <([^>\s]*)/.exec(message))) {
       const nested = String(w.error?.message ?? '')
       const dup = /duplicate ID <(.*)>/.exec(nested)
       const tag = m[1].replace(/^\//, '')
       if (dup) {
-        add(dup[1], `重复的元素 id ${dup[1]}`, `duplicate element id ${dup[1]}`)
+        add(dup[1], msg('deploy.duplicateId', { id: dup[1] }))
       } else if (/^unrecognized element/.test(nested) && !OWN_NAMESPACES.has(nsOf(tag) ?? '')) {
         // an element of another extension namespace (zeebe:, signavio:, …): not ours to read
       } else {
-        add(null, `无法解析的 BPMN 元素 <${tag}>：${nested}`, `unparsable BPMN element <${tag}>: ${nested}`)
+        add(null, msg('deploy.unparsable', { tag, error: nested }))
       }
     } else if (/^unsupported document encoding/.test(message)) {
       // the parser falls back to UTF-8; BPMN content is ASCII/UTF-8 in practice
     } else {
-      add(w.element?.id, `BPMN 解析警告：${message}`, `BPMN parse warning: ${message}`)
+      add(w.element?.id, msg('deploy.parseWarning', { warning: message }))
     }
   }
 
@@ -141,7 +151,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   // bpmn:import
   for (const imp of definitions.imports ?? []) {
     const what = imp.location || imp.namespace || ''
-    add(null, `不支持 bpmn:import（${what}）`, `bpmn:import is not supported (${what})`)
+    add(null, msg('deploy.import', { what }))
   }
 
   // Types bpmn-engine cannot load, anywhere in the file (getDefinitions() throws on them).
@@ -150,9 +160,9 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     const local = el.$type.split(':').slice(1).join(':')
     if (RESOLVABLE.has(local)) return
     const id = el.id ?? ownerId
-    if (el.$type === 'bpmn:ComplexGateway') add(id, '不支持复杂网关', 'complex gateways are not supported')
-    else if (el.$instanceOf?.('bpmn:GlobalTask')) add(id, `不支持全局任务 ${el.$type}`, `global tasks (${el.$type}) are not supported`)
-    else add(id, `bpmn-engine 无法运行 ${el.$type} 类型的元素`, `bpmn-engine cannot run elements of type ${el.$type}`)
+    if (el.$type === 'bpmn:ComplexGateway') add(id, msg('deploy.complexGateway'))
+    else if (el.$instanceOf?.('bpmn:GlobalTask')) add(id, msg('deploy.globalTask', { type: el.$type }))
+    else add(id, msg('deploy.unrunnableType', { type: el.$type }))
   }
   const walkTypes = (container: any) => {
     for (const el of [...(container.flowElements ?? []), ...(container.artifacts ?? [])]) {
@@ -179,16 +189,12 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   // 2. Exactly one executable process.
   const executable = rootElements.filter((e) => e.$type === 'bpmn:Process' && e.isExecutable === true)
   if (executable.length === 0) {
-    add(null, '没有可执行的流程（isExecutable="true"）', 'there is no executable process (isExecutable="true")')
+    add(null, msg('deploy.noExecutable'))
   } else {
     result.processKey = executable[0].id
     if (executable[0].name) result.processName = executable[0].name
     for (const extra of executable.slice(1)) {
-      add(
-        extra.id,
-        `只能有一个可执行的流程，多余的流程 ${extra.id}`,
-        `only one executable process is allowed; ${extra.id} is an extra one`,
-      )
+      add(extra.id, msg('deploy.extraProcess', { id: extra.id }))
     }
   }
   const ownKeys = new Set<string>(executable.map((p) => p.id))
@@ -208,10 +214,10 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     for (const r of await lintDefinitions(definitions)) {
       const el = r.id ? parsed.elementsById?.[r.id] : undefined
       if (!el || !insideAny(el, executableSet)) continue
-      add(r.id, r.zh, r.en)
+      add(r.id, r.message)
     }
   } catch (err) {
-    add(null, `bpmnlint 检查失败：${(err as Error).message}`, `bpmnlint failed: ${(err as Error).message}`)
+    add(null, msg('deploy.lintFailed', { error: (err as Error).message }))
   }
 
   // Backstop: what bpmn-engine itself would throw on while loading the definitions.
@@ -220,7 +226,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
       serializer(parsed, TypeResolver(Elements as any))
     } catch (err) {
       const text = (err as Error).message
-      add(null, `bpmn-engine 无法加载此定义：${text}`, `bpmn-engine cannot load these definitions: ${text}`)
+      add(null, msg('deploy.engineLoad', { error: text }))
     }
   }
 
@@ -229,7 +235,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
 
 interface Ctx {
   opts: ValidateOptions
-  add(elementId: string | null | undefined, zh: string, en: string): void
+  add(elementId: string | null | undefined, m: Msg): void
   ownKeys: Set<string>
   /** moddle objects already reported by a specific rule, so the final sweep does not repeat them */
   reported: WeakSet<object>
@@ -241,7 +247,7 @@ interface Ctx {
 function checkJuel(text: string | undefined | null, id: string, what: string, ctx: Ctx) {
   for (const r of juelRefusals(text)) {
     ;(ctx.juelRefused ??= new Set()).add(r.body)
-    ctx.add(id, `${what}：不支持的 JUEL 表达式 ${r.body}：${r.zh}`, `${what}: unsupported JUEL expression ${r.body}: ${r.en}`)
+    ctx.add(id, msg(r.key, { ...r.params, what, body: r.body }))
   }
 }
 
@@ -302,7 +308,7 @@ function checkValue(value: string | undefined, id: string, what: string, ctx: Ct
 function checkFeel(body: string, id: string, what: string, ctx: Ctx) {
   if (ctx.juelRefused?.has(body)) return
   const issue = feelIssue(body)
-  if (issue) ctx.add(id, `${what}：${issue.zh}`, `${what}: ${issue.en}`)
+  if (issue) ctx.add(id, msg(issue.key, { ...issue.params, what }))
 }
 
 function isFeelLanguage(language: string): boolean {
@@ -316,11 +322,11 @@ function checkCondition(expr: any, id: string, what: string, ctx: Ctx) {
   ctx.reported.add(expr)
   const language = attr(expr, 'language')
   if (language && !isFeelLanguage(language)) {
-    ctx.add(id, `不支持脚本条件（language="${language}"）`, `${what}: script conditions are not supported (language="${language}")`)
+    ctx.add(id, msg('deploy.scriptCondition', { what, language }))
     return
   }
   if (attr(expr, 'camunda:resource')) {
-    ctx.add(id, `不支持外部脚本资源 camunda:resource`, `${what}: external script resources (camunda:resource) are not supported`)
+    ctx.add(id, msg('deploy.scriptResource', { what }))
     return
   }
   checkJuel(String(expr.body ?? ''), id, what, ctx)
@@ -339,14 +345,14 @@ function checkElement(el: any, ctx: Ctx) {
   const { add, opts } = ctx
   switch (el.$type) {
     case 'bpmn:ScriptTask':
-      add(id, '不支持脚本任务', 'script tasks are not supported')
+      add(id, msg('deploy.scriptTask'))
       break
     case 'bpmn:BusinessRuleTask': {
       // A deployed DMN decision; mapping, tenant and result variable: decisions/business-rule.ts's deploy check.
       const ref = attr(el, 'camunda:decisionRef')?.trim()
-      if (!ref) add(id, '业务规则任务缺少 camunda:decisionRef（只支持 DMN 决策）', 'a business rule task needs camunda:decisionRef (only DMN decisions are supported)')
+      if (!ref) add(id, msg('deploy.decisionRefMissing'))
       // Without a decision store to ask (validation on its own), no reference is known.
-      else if (expressionBodies(ref).length || !opts.knownDecisionKey?.(ref)) add(id, `引用的 DMN 决策 ${ref} 尚未部署`, `decisionRef "${ref}" is not a deployed DMN decision`)
+      else if (expressionBodies(ref).length || !opts.knownDecisionKey?.(ref)) add(id, msg('deploy.decisionUnknown', { ref }))
       break
     }
     case 'bpmn:ServiceTask':
@@ -356,11 +362,11 @@ function checkElement(el: any, ctx: Ctx) {
     case 'bpmn:CallActivity': {
       const called = attr(el, 'calledElement')?.trim()
       if (!called) {
-        add(id, '调用活动缺少 calledElement', 'the call activity has no calledElement')
+        add(id, msg('deploy.calledElementMissing'))
       } else if (expressionBodies(called).length) {
         checkValue(called, id, 'calledElement', ctx)
       } else if (!ctx.ownKeys.has(called) && !opts.knownProcessKey(called)) {
-        add(id, `调用的流程 ${called} 不存在`, `calledElement "${called}" is not a known process key`)
+        add(id, msg('deploy.calledUnknown', { called }))
       }
       break
     }
@@ -378,7 +384,7 @@ function checkElement(el: any, ctx: Ctx) {
         checkTimer(ed, id, ctx)
         break
       case 'bpmn:ConditionalEventDefinition':
-        if (!ed.condition) add(id, '条件事件缺少条件', 'the conditional event has no condition')
+        if (!ed.condition) add(id, msg('deploy.conditionalNoCondition'))
         else checkCondition(ed.condition, id, 'condition', ctx)
         break
       case 'bpmn:MessageEventDefinition':
@@ -398,11 +404,7 @@ function checkElement(el: any, ctx: Ctx) {
     if (loop.loopCardinality) checkCondition(loop.loopCardinality, id, 'loopCardinality', ctx)
     if (loop.completionCondition) checkCondition(loop.completionCondition, id, 'completionCondition', ctx)
     if (!collection && !loop.loopCardinality && !(loop.isSequential && loop.completionCondition)) {
-      add(
-        id,
-        '多实例缺少 loopCardinality 或 camunda:collection',
-        'the multi-instance activity has neither loopCardinality nor camunda:collection',
-      )
+      add(id, msg('deploy.multiInstanceNoCount'))
     }
   } else if (loop?.$type === 'bpmn:StandardLoopCharacteristics') {
     if (loop.loopCondition) checkCondition(loop.loopCondition, id, 'loopCondition', ctx)
@@ -418,29 +420,25 @@ function checkImplementation(el: any, id: string, required: boolean, ctx: Ctx) {
   const cls = attr(el, 'camunda:class')
   if (cls) {
     implemented = true
-    add(id, `不支持 Java 类 camunda:class="${cls}"`, `Java classes are not supported (camunda:class="${cls}")`)
+    add(id, msg('deploy.javaClass', { cls }))
   }
   const delegate = attr(el, 'camunda:delegateExpression')
   if (delegate) {
     implemented = true
-    add(
-      id,
-      `不支持 camunda:delegateExpression="${delegate}"`,
-      `delegate expressions (Java beans) are not supported (camunda:delegateExpression="${delegate}")`,
-    )
+    add(id, msg('deploy.delegate', { expression: delegate }))
   }
   const type = attr(el, 'camunda:type')
   if (type) {
     implemented = true
     const topic = attr(el, 'camunda:topic')?.trim()
     if (type !== 'external') {
-      add(id, `不支持 camunda:type="${type}"`, `camunda:type="${type}" is not supported (only "external" with a registered topic)`)
+      add(id, msg('deploy.taskType', { type }))
     } else if (!topic) {
-      add(id, '外部任务缺少 camunda:topic', 'the external task has no camunda:topic')
+      add(id, msg('deploy.externalNoTopic'))
     } else if (!opts.handlers.has(topic) && (topic.length > 255 || /[\u0000-\u001f]/.test(topic))) {
       // A topic no in-process handler serves becomes an external task (external-tasks.ts),
       // fetched by workers by this name: it must fit the column and be printable.
-      add(id, `外部任务主题 camunda:topic 过长或含控制字符`, `camunda:topic must be at most 255 printable characters`)
+      add(id, msg('deploy.topicInvalid'))
     }
   }
   const expression = attr(el, 'camunda:expression')
@@ -455,15 +453,11 @@ function checkImplementation(el: any, id: string, required: boolean, ctx: Ctx) {
     if (ext.$type === 'camunda:Connector') {
       implemented = true
       ctx.reported.add(ext)
-      add(id, '不支持 Camunda 连接器（camunda:connector）', 'Camunda connectors (camunda:connector) are not supported')
+      add(id, msg('deploy.connector'))
     }
   }
   if (required && !implemented) {
-    add(
-      id,
-      '服务任务没有实现（需要 camunda:expression 或已注册的 camunda:topic）',
-      'the task has no implementation (needs camunda:expression, or camunda:type="external" with a registered camunda:topic)',
-    )
+    add(id, msg('deploy.noImplementation'))
   }
 }
 
@@ -483,11 +477,8 @@ function checkUserTask(el: any, id: string, ctx: Ctx) {
   const groups = list(values[2])
   if (users.length + groups.length === 0) return // the administrators' pool
   if (!ctx.opts.canReceive({ users, groups })) {
-    ctx.add(
-      id,
-      `没有人能收到此任务（用户 ${users.join(', ') || '-'}；组 ${groups.join(', ') || '-'} 都不存在）`,
-      `nobody can ever receive this task (none of users [${users.join(', ')}] / groups [${groups.join(', ')}] exists)`,
-    )
+    // Lists, joined per language; '-' stands for none.
+    ctx.add(id, msg('deploy.nobodyReceives', { users: users.length ? users : '-', groups: groups.length ? groups : '-' }))
   }
 }
 
@@ -500,7 +491,7 @@ function checkTimer(ed: any, id: string, ctx: Ctx) {
     ctx.reported.add(expr)
     const language = attr(expr, 'language')
     if (language && !isFeelLanguage(language)) {
-      ctx.add(id, `不支持脚本定时器（language="${language}"）`, `${kind}: script timers are not supported (language="${language}")`)
+      ctx.add(id, msg('deploy.scriptTimer', { kind, language }))
       continue
     }
     const value = String(expr.body ?? '').trim()
@@ -511,22 +502,18 @@ function checkTimer(ed: any, id: string, ctx: Ctx) {
       continue
     }
     if (!value) {
-      ctx.add(id, `定时器 ${kind} 为空`, `${kind} is empty`)
+      ctx.add(id, msg('deploy.timerEmpty', { kind }))
       continue
     }
     const iso = isoProblem(kind, value)
     if (iso) {
-      ctx.add(
-        id,
-        `定时器 ${kind} 不是 ISO-8601：${value}`,
-        `${kind} is not ISO-8601 (${kind === 'timeDate' ? 'a date-time such as 2030-01-01T09:00:00Z' : kind === 'timeCycle' ? 'e.g. R3/PT10M or R52/P7D' : 'e.g. PT5M or P7D'}): ${value} (${iso})`,
-      )
+      ctx.add(id, msg(`deploy.timerNotIso.${kind}`, { value, error: iso }))
       continue
     }
     const limit = timerLimitProblem(kind, value)
-    if (limit) ctx.add(id, limit.zh, limit.en)
+    if (limit) ctx.add(id, limit)
   }
-  if (!any) ctx.add(id, '定时器没有设置时间', 'the timer has no timeDuration, timeDate or timeCycle')
+  if (!any) ctx.add(id, msg('deploy.timerMissing'))
 }
 
 /** Null when `value` is a literal bpmn-elements' timer (piso) accepts for that kind. */
@@ -556,6 +543,7 @@ function checkExtensions(el: any, id: string, ctx: Ctx) {
         ctx.reported.add(ext)
         if (ext.script) ctx.reported.add(ext.script)
         const kind = ext.$type === 'camunda:TaskListener' ? 'taskListener' : 'executionListener'
+        // Attribute syntax as written in the XML: the same in both languages.
         const impl = ext.script
           ? `script${ext.script.scriptFormat ? ` (${ext.script.scriptFormat})` : ''}`
           : ext.class
@@ -564,9 +552,9 @@ function checkExtensions(el: any, id: string, ctx: Ctx) {
               ? `delegateExpression="${ext.delegateExpression}"`
               : ext.expression
                 ? `expression="${ext.expression}"`
-                : 'no implementation'
+                : null
         const on = ext.event ? `event="${ext.event}", ` : ''
-        add(id, `不支持 camunda:${kind}（${on}${impl}）`, `camunda:${kind} is not supported (${on}${impl})`)
+        add(id, impl ? msg('deploy.listener', { kind, on, impl }) : msg('deploy.listenerEmpty', { kind, on }))
         break
       }
       case 'camunda:InputOutput':
@@ -580,7 +568,7 @@ function checkExtensions(el: any, id: string, ctx: Ctx) {
       case 'camunda:Connector':
         if (!ctx.reported.has(ext)) {
           ctx.reported.add(ext)
-          add(id, '不支持 Camunda 连接器（camunda:connector）', 'Camunda connectors (camunda:connector) are not supported')
+          add(id, msg('deploy.connector'))
         }
         break
     }
@@ -597,11 +585,7 @@ function checkParameterDefinition(def: any, id: string, label: string, ctx: Ctx)
   switch (def.$type) {
     case 'camunda:Script':
       ctx.reported.add(def)
-      ctx.add(
-        id,
-        `${label}：不支持脚本（${def.scriptFormat ?? 'camunda:script'}）`,
-        `${label}: scripts are not supported (camunda:script${def.scriptFormat ? ` scriptFormat="${def.scriptFormat}"` : ''})`,
-      )
+      ctx.add(id, msg('deploy.paramScript', { label, format: `camunda:script${def.scriptFormat ? ` scriptFormat="${def.scriptFormat}"` : ''}` }))
       break
     case 'camunda:List':
       for (const item of def.items ?? []) {
@@ -632,16 +616,16 @@ function sweep(el: any, ownerId: string, ctx: Ctx, depth = 0) {
   if (!ctx.reported.has(el)) {
     if (el.$type === 'camunda:Script') {
       ctx.reported.add(el)
-      ctx.add(id, `不支持脚本（${el.scriptFormat ?? 'camunda:script'}）`, `scripts are not supported (camunda:script${el.scriptFormat ? ` scriptFormat="${el.scriptFormat}"` : ''})`)
+      ctx.add(id, msg('deploy.script', { format: `camunda:script${el.scriptFormat ? ` scriptFormat="${el.scriptFormat}"` : ''}` }))
     } else if (el.$type !== 'bpmn:ScriptTask' && el.$type !== 'bpmn:Process') {
       const language = typeof el.language === 'string' ? el.language : undefined
       const scriptFormat = typeof el.scriptFormat === 'string' ? el.scriptFormat : undefined
       if (language && !isFeelLanguage(language)) {
         ctx.reported.add(el)
-        ctx.add(id, `不支持脚本语言 language="${language}"`, `script languages are not supported (language="${language}")`)
+        ctx.add(id, msg('deploy.scriptLanguage', { language }))
       } else if (scriptFormat) {
         ctx.reported.add(el)
-        ctx.add(id, `不支持脚本（scriptFormat="${scriptFormat}"）`, `scripts are not supported (scriptFormat="${scriptFormat}")`)
+        ctx.add(id, msg('deploy.scriptFormat', { format: scriptFormat }))
       }
     }
   }

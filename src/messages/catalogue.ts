@@ -22,6 +22,7 @@ import * as a11y from './areas/a11y.js'
 import * as camunda from './areas/camunda.js'
 import * as dmn from './areas/dmn.js'
 import * as demo from './areas/demo.js'
+import * as valmsg from './areas/valmsg.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -615,6 +616,7 @@ export const zh = {
   ...camunda.zh,
   ...dmn.zh,
   ...demo.zh,
+  ...valmsg.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -627,6 +629,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...camunda.en,
   ...dmn.en,
   ...demo.en,
+  ...valmsg.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

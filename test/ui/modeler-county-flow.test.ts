@@ -84,7 +84,11 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.waitForSelector('[data-testid=deploy-error]')
   const overlay = page.locator(`.problem-overlay[data-element-id="${utId}"]`)
   await overlay.waitFor()
-  t.match(await overlay.textContent(), /xianghe-court|没有|nobody|无人/, 'the problem is drawn on the new user task')
+  t.match(await overlay.textContent(), /没有人能收到此任务.*xianghe-court/, 'the problem is drawn on the new user task')
+  // In Chinese the sentence is Chinese only: rendered from its key, not the bilingual message.
+  const zhList = (await page.locator('[data-testid=problems]').textContent())!
+  t.match(zhList, /没有人能收到此任务（用户 -；组 .*xianghe-court.* 都不存在）/, 'the problem list shows the Chinese sentence')
+  t.notMatch(zhList + (await overlay.textContent()), /nobody|receive/, 'and no English beside it')
   t.equal(await page.locator(`.djs-element.has-problem[data-element-id="${utId}"]`).count(), 1, 'the element is marked')
   await s.shot('02-modeler-validation-problem')
   const defsBefore = await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary')
@@ -177,6 +181,25 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.setViewportSize({ width: 390, height: 844 })
   await page.$eval('[data-testid=bundle]', (el) => ((el as HTMLDetailsElement).open = true))
   await s.shot('07-bundle-en-phone')
+  // In English the modeler's problems are English sentences only: a task connected to nothing
+  // (bpmnlint no-disconnected, a key of our own) is refused in the chosen language.
+  await page.setViewportSize({ width: 1280, height: 860 })
+  await page.locator('[data-testid=process-ordinary] [data-testid=version-row][data-tenant="xianghe"] [data-testid=edit-version]').first().click()
+  await page.waitForSelector('.djs-element[data-element-id="svc_resolve"]')
+  const canvasBox = (await page.locator('.djs-container').boundingBox())!
+  const spot = { x: canvasBox.x + canvasBox.width - 140, y: canvasBox.y + canvasBox.height - 90 }
+  await page.click('.djs-palette .entry.bpmn-icon-task')
+  await page.mouse.move(spot.x - 20, spot.y, { steps: 4 })
+  await page.mouse.move(spot.x, spot.y, { steps: 4 })
+  await page.mouse.click(spot.x, spot.y)
+  await page.keyboard.press('Escape')
+  s.expectHttpError(400, '/api/process-definitions')
+  await page.click('[data-testid=deploy]')
+  await page.waitForSelector('[data-testid=deploy-error]')
+  const enList = (await page.locator('[data-testid=problems]').textContent())!
+  t.match(enList, /the element is not connected to the flow \(bpmnlint no-disconnected\)/, 'the problem list shows the English sentence')
+  t.notMatch(enList, /\p{Script=Han}/u, 'and no Chinese beside it')
+  await s.shot('08-modeler-problem-en')
   await page.click('[data-testid=lang-switch]')
   t.equal((await call(app, 'admin', 'GET', '/api/process-definitions?key=ui_bundle_three')).body.length, 0)
 

@@ -1,8 +1,10 @@
-/** Deploy problems ({elementId, message}) drawn on the diagram: a red marker plus a note on the element. */
-import { serverText } from './i18n.js'
+/** Deploy problems ({elementId, key, params, message}) drawn on the diagram: a red marker plus a note on the element. */
+import { messageText, t } from './i18n.js'
 
 export interface Problem {
   elementId?: string | null
+  key?: string | null
+  params?: Record<string, unknown> | null
   message: string
 }
 
@@ -18,7 +20,7 @@ export class DiagramProblems {
     const byElement = new Map<string, string[]>()
     for (const p of problems) {
       if (!p.elementId || !registry.get(p.elementId)) continue
-      byElement.set(p.elementId, [...(byElement.get(p.elementId) ?? []), serverText(p.message)])
+      byElement.set(p.elementId, [...(byElement.get(p.elementId) ?? []), messageText(p)])
     }
     for (const [id, msgs] of byElement) {
       const el = registry.get(id)
@@ -28,7 +30,7 @@ export class DiagramProblems {
       const note = document.createElement('div')
       note.className = 'problem-overlay'
       note.dataset.elementId = id
-      note.textContent = msgs.join('；')
+      note.textContent = msgs.join(t('；', '; '))
       const position = el.waypoints ? { top: -28, left: 0 } : { bottom: -6, left: 0 }
       overlays.add(id, 'problem', { position, html: note })
     }

@@ -194,8 +194,9 @@ export async function modelerPage(ctx: Ctx) {
                   'li',
                   null,
                   d.elementId ? h('button', { type: 'button', class: 'link', onclick: () => modeler.focus(d.elementId!) }, modeler.elementName(d.elementId) ? `${modeler.elementName(d.elementId)} (${d.elementId})` : d.elementId) : h('b', null, t('整个流程', 'Diagram')),
-                  '：',
-                  serverText(d.message),
+                  t('：', ': '),
+                  // key + params in the chosen language; the bilingual message only for older answers
+                  messageText(d),
                 ),
               ),
             )
