@@ -2,29 +2,15 @@ import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
 import { forbidden, msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
-import { resourceView, type ResourceHead } from '../engine/resources.js'
+import { resourceSchema, resourceView, type ResourceHead } from '../engine/resources.js'
 import { describe } from './dmn.js'
 
 const isAdmin = (a: Actor) => a.roles.includes('admin')
 
-const versionSchema = {
-  type: 'object',
-  properties: {
-    id: { type: 'string' },
-    kind: { type: 'string' },
-    key: { type: 'string' },
-    version: { type: 'integer' },
-    tenant: { type: ['string', 'null'] },
-    name: { type: ['string', 'null'] },
-    deployedAt: { type: 'string' },
-    deployedBy: { type: ['string', 'null'] },
-  },
-} as const
-
 const detailSchema = {
   type: 'object',
   properties: {
-    ...versionSchema.properties,
+    ...resourceSchema.properties,
     xml: { type: 'string' },
     decisions: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
@@ -66,7 +52,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
         summary: '已部署的决策版本（最新在前）/ deployed decision versions, newest first per key',
         security: bearer,
         querystring: { type: 'object', properties: { key: { type: 'string', maxLength: 255 }, tenant: { type: 'string', maxLength: 64 } } },
-        response: { 200: { type: 'array', items: versionSchema } },
+        response: { 200: { type: 'array', items: resourceSchema } },
       },
     },
     async (request) => {
@@ -133,7 +119,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
           additionalProperties: false,
           properties: { xml: { type: 'string', minLength: 1 }, tenant: { type: ['string', 'null'], maxLength: 64 } },
         },
-        response: { 200: versionSchema, 201: versionSchema, 400: errorSchema, 403: errorSchema },
+        response: { 200: resourceSchema, 201: resourceSchema, 400: errorSchema, 403: errorSchema },
       },
     },
     async (request, reply) => {

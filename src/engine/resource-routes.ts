@@ -3,7 +3,7 @@ import type { Actor } from '../org/index.js'
 import { msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
-import { RESOURCE_KINDS, resourceView, type ResourceHead, type ResourceKind } from './resources.js'
+import { RESOURCE_KINDS, resourceSchema, resourceView, type ResourceHead, type ResourceKind } from './resources.js'
 import { canSeeTenantVersion } from '../org/policy.js'
 
 /** What a resource's file is called and sent as: the extension and type Camunda Modeler opens. */
@@ -12,17 +12,13 @@ export const RESOURCE_FILES: Record<ResourceKind, { ext: string; type: string }>
   decision: { ext: '.dmn', type: 'application/xml; charset=utf-8' },
 }
 
-export const resourceSchema = {
-  type: 'object',
+/** A version as the list shows it: with its county's name, as GET /api/process-definitions does. */
+const namedResourceSchema = {
+  ...resourceSchema,
   properties: {
-    id: { type: 'string' },
-    kind: { type: 'string', enum: [...RESOURCE_KINDS] },
-    key: { type: 'string' },
-    version: { type: 'integer' },
-    tenant: { type: ['string', 'null'] },
-    name: { type: ['string', 'null'] },
-    deployedAt: { type: 'string' },
-    deployedBy: { type: ['string', 'null'] },
+    ...resourceSchema.properties,
+    tenantName: { type: ['string', 'null'], description: '县名 / the county\'s name (null for the city versions)' },
+    tenantNameEn: { type: ['string', 'null'] },
   },
 } as const
 
@@ -54,6 +50,18 @@ export default async function resourceRoutes(app: FastifyInstance) {
     return row
   }
 
+  /** The views of `rows` with their counties' names, in one query. */
+  async function named(rows: ResourceHead[]) {
+    const tenants = [...new Set(rows.map((r) => r.tenant).filter((c) => !!c))]
+    const regions = new Map<string, { name: string; name_en: string | null }>()
+    if (tenants.length) for (const r of await app.db('regions').whereIn('code', tenants).select('code', 'name', 'name_en')) regions.set(r.code, r)
+    return rows.map((r) => ({
+      ...resourceView(r),
+      tenantName: r.tenant ? (regions.get(r.tenant)?.name ?? null) : null,
+      tenantNameEn: r.tenant ? (regions.get(r.tenant)?.name_en ?? null) : null,
+    }))
+  }
+
   app.get(
     '/api/resources',
     {
@@ -63,13 +71,13 @@ export default async function resourceRoutes(app: FastifyInstance) {
         summary: '已部署的表单与决策表版本 / deployed form and decision versions (heads, newest first per key)',
         security: bearer,
         querystring: listQuery,
-        response: { 200: { type: 'array', items: resourceSchema } },
+        response: { 200: { type: 'array', items: namedResourceSchema } },
       },
     },
     async (request) => {
       const { kind, key, tenant } = request.query as { kind?: ResourceKind; key?: string; tenant?: string }
       const rows: ResourceHead[] = await store.list({ kind, key, ...(tenant !== undefined && { tenant: tenant || null }) })
-      return rows.filter((r) => visible(request.actor, r)).map(resourceView)
+      return named(rows.filter((r) => visible(request.actor, r)))
     },
   )
 
@@ -77,9 +85,9 @@ export default async function resourceRoutes(app: FastifyInstance) {
     '/api/resources/:id',
     {
       preHandler: admins,
-      schema: { tags: ['resources'], summary: '一个版本 / one version (no source)', security: bearer, params: idParams, response: { 200: resourceSchema, 404: errorSchema } },
+      schema: { tags: ['resources'], summary: '一个版本 / one version (no source)', security: bearer, params: idParams, response: { 200: namedResourceSchema, 404: errorSchema } },
     },
-    async (request) => resourceView(await visibleRow(request.actor, (request.params as { id: string }).id)),
+    async (request) => (await named([await visibleRow(request.actor, (request.params as { id: string }).id)]))[0],
   )
 
   app.get(

@@ -39,6 +39,21 @@ export interface ResourceView {
   deployedBy: string | null
 }
 
+/** The response schema of a ResourceView: one for every route that returns one (resources, decisions). */
+export const resourceSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    kind: { type: 'string', enum: [...RESOURCE_KINDS] },
+    key: { type: 'string' },
+    version: { type: 'integer' },
+    tenant: { type: ['string', 'null'] },
+    name: { type: ['string', 'null'] },
+    deployedAt: { type: 'string' },
+    deployedBy: { type: ['string', 'null'] },
+  },
+} as const
+
 export function resourceView(row: ResourceHead): ResourceView {
   return {
     id: row.id,

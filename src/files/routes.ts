@@ -95,25 +95,30 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
     return reply.send(a.bytes)
   }
 
+  /** What staff and the citizen both see of a file; who uploaded it, for which task and its name are each view's own. */
+  const fileView = (r: AttachmentRow) => ({
+    id: r.id,
+    kind: r.kind,
+    mediaType: r.media_type,
+    image: isImage(r.media_type),
+    size: Number(r.size),
+    sha256: r.sha256,
+    width: r.width,
+    height: r.height,
+    published: !!r.published,
+    createdAt: r.created_at,
+  })
+
   const staffView = async (rows: AttachmentRow[]) => {
     const users = await attachments.uploaders(rows)
     const taskIds = [...new Set(rows.map((r) => r.task_id).filter((x): x is string => !!x))]
     const tasks = taskIds.length ? await app.db('tasks').whereIn('id', taskIds).select('id', 'name') : []
     const taskNames = new Map(tasks.map((t: any) => [t.id, t.name]))
     return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
+      ...fileView(r),
       taskId: r.task_id,
       taskName: r.task_id ? (taskNames.get(r.task_id) ?? null) : null,
       fileName: r.file_name,
-      mediaType: r.media_type,
-      image: isImage(r.media_type),
-      size: Number(r.size),
-      sha256: r.sha256,
-      width: r.width,
-      height: r.height,
-      published: !!r.published,
-      createdAt: r.created_at,
       uploadedBy: r.uploaded_by ? (users.get(r.uploaded_by) ?? null) : null,
     }))
   }
@@ -123,18 +128,9 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
     rows
       .filter((r) => r.kind === 'petition' || !!r.published)
       .map((r) => ({
-        id: r.id,
-        kind: r.kind,
+        ...fileView(r),
         fileName: r.kind === 'petition' ? r.file_name : null,
-        mediaType: r.media_type,
-        image: isImage(r.media_type),
-        size: Number(r.size),
-        sha256: r.sha256,
-        width: r.width,
-        height: r.height,
-        published: !!r.published,
         own: r.kind === 'petition',
-        createdAt: r.created_at,
       }))
 
   // ── staff ───────────────────────────────────────────────────────────────────

@@ -172,6 +172,10 @@ t.test('round trips', async (t) => {
     t.same(list.json().map((x: any) => `${x.key}/${x.tenant}/v${x.version}`), ['shuoshi-rt/xianghe/v1'])
     const head = await app.inject({ method: 'GET', url: `/api/resources/${f.id}`, headers: county })
     t.match(head.json(), { id: f.id, kind: 'form', key: 'shuoshi-rt', tenant: 'xianghe', deployedBy: 'xianghe-admin' })
+    // The processes page showed the county as its code (县级版本：xianghe): the list and the
+    // head carry the county's name, as the seed names region xianghe.
+    t.match(list.json()[0], { tenantName: '香河县', tenantNameEn: 'Xianghe County' })
+    t.match(head.json(), { tenantName: '香河县', tenantNameEn: 'Xianghe County' })
     const src = await app.inject({ method: 'GET', url: `/api/resources/${f.id}/source?download=1`, headers: county })
     t.match(src.headers['content-type'], /^application\/json/)
     t.equal(src.headers['content-disposition'], 'attachment; filename="shuoshi-rt-v1.form"')
@@ -184,5 +188,10 @@ t.test('round trips', async (t) => {
     t.equal((await app.inject({ method: 'GET', url: `/api/resources/${f.id}`, headers: admin })).statusCode, 200)
     t.equal((await app.inject({ method: 'GET', url: '/api/resources', headers: await login(app, 'grid01') })).statusCode, 403)
     t.equal((await app.inject({ method: 'GET', url: '/api/resources/nope/source', headers: admin })).statusCode, 404)
+    // A city version (an administrator's deploy, no tenant) has no county to name.
+    const cityForm = form.replace('shuoshi-rt', 'shuoshi-rt-city')
+    t.equal((await deploy(admin, [{ file: 'rt-city.form', content: cityForm }])).statusCode, 200)
+    const city = (await app.inject({ method: 'GET', url: '/api/resources?kind=form&tenant=', headers: admin })).json()
+    t.match(city, [{ key: 'shuoshi-rt-city', tenant: null, tenantName: null, tenantNameEn: null }])
   })
 })

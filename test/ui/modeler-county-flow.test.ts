@@ -145,7 +145,14 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
 
   // Round trip (issue 14): the county's version downloads as the .bpmn Camunda Modeler opens, and
   // two files deploy at once from the processes page.
+  // A county form, so that the "Forms and decision tables" table has a county version: it showed
+  // the county's code (县级版本：xianghe); the seed names it 香河县 / Xianghe County.
+  const countyForm = JSON.stringify({ id: 'shuoshi-ui-county', type: 'default', components: [{ type: 'textfield', key: 'note', label: '备注 / Note' }] })
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: countyForm })).status, 201)
   await page.goto(`${base}/admin/processes`)
+  const formRow = page.locator('[data-testid=resource-row]', { hasText: 'shuoshi-ui-county' })
+  t.match(await formRow.textContent(), /县级版本：香河县/, 'the county by name')
+  t.notMatch(await formRow.textContent(), /xianghe/, 'not its code')
   const xiangheRow = page.locator('[data-testid=process-ordinary] [data-testid=version-row][data-tenant="xianghe"]').first()
   const [file] = await Promise.all([page.waitForEvent('download'), xiangheRow.locator('[data-testid=download-version]').click()])
   const ours = (await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary&tenant=xianghe')).body[0]
@@ -181,6 +188,7 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.setViewportSize({ width: 390, height: 844 })
   await page.$eval('[data-testid=bundle]', (el) => ((el as HTMLDetailsElement).open = true))
   await s.shot('07-bundle-en-phone')
+  t.match(await formRow.textContent(), /county: Xianghe County/, 'and in English')
   // In English the modeler's problems are English sentences only: a task connected to nothing
   // (bpmnlint no-disconnected, a key of our own) is refused in the chosen language.
   await page.setViewportSize({ width: 1280, height: 860 })

@@ -3427,7 +3427,8 @@ export interface paths {
                             deployedBy?: string | null;
                             id?: string;
                             key?: string;
-                            kind?: string;
+                            /** @enum {string} */
+                            kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
                             version?: number;
@@ -3465,7 +3466,8 @@ export interface paths {
                             deployedBy?: string | null;
                             id?: string;
                             key?: string;
-                            kind?: string;
+                            /** @enum {string} */
+                            kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
                             version?: number;
@@ -3483,7 +3485,8 @@ export interface paths {
                             deployedBy?: string | null;
                             id?: string;
                             key?: string;
-                            kind?: string;
+                            /** @enum {string} */
+                            kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
                             version?: number;
@@ -3571,7 +3574,8 @@ export interface paths {
                             deployedBy?: string | null;
                             id?: string;
                             key?: string;
-                            kind?: string;
+                            /** @enum {string} */
+                            kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
                             version?: number;
@@ -3644,7 +3648,8 @@ export interface paths {
                             deployedBy?: string | null;
                             id?: string;
                             key?: string;
-                            kind?: string;
+                            /** @enum {string} */
+                            kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
                             version?: number;
@@ -8228,6 +8233,9 @@ export interface paths {
                             kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县名 / the county's name (null for the city versions) */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         }[];
                     };
@@ -8276,6 +8284,9 @@ export interface paths {
                             kind?: "form" | "decision";
                             name?: string | null;
                             tenant?: string | null;
+                            /** @description 县名 / the county's name (null for the city versions) */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             version?: number;
                         };
                     };

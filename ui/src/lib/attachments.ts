@@ -1,5 +1,5 @@
 import { ApiError, session } from './api.js'
-import { clear, h } from './dom.js'
+import { clear, h, type Attrs } from './dom.js'
 import { fmtTime, serverText, t } from './i18n.js'
 import { errorBox, toast } from './ui.js'
 
@@ -56,6 +56,40 @@ async function fail(res: Response): Promise<never> {
 }
 
 /** Sends files (and fields, before them, as the server reads them) as multipart/form-data. */
+/**
+ * The button that sends chosen files, for staff and citizen alike: nothing chosen says so; while
+ * sending it is disabled (no double upload); then the picker is reset, "Uploaded" toasted and the
+ * list reloaded; a refusal (type, size, scope) shows in `msg` in the chosen language.
+ */
+export function uploadButton(
+  label: string,
+  attrs: Attrs,
+  msg: HTMLElement,
+  o: { files: () => File[]; upload: (files: File[]) => Promise<unknown>; reset: () => void; reload: () => Promise<void> },
+): HTMLButtonElement {
+  const send = h('button', {
+    ...attrs,
+    type: 'button',
+    onclick: async () => {
+      clear(msg)
+      const files = o.files()
+      if (!files.length) return void msg.append(h('div', { class: 'alert error' }, t('请先选择文件', 'Choose a file first')))
+      send.disabled = true
+      try {
+        await o.upload(files)
+        o.reset()
+        toast(t('已上传', 'Uploaded'))
+        await o.reload()
+      } catch (err) {
+        msg.append(errorBox(err))
+      } finally {
+        send.disabled = false
+      }
+    },
+  }, label)
+  return send
+}
+
 export async function uploadFiles(url: string, files: File[], fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Attachment[]> {
   const fd = new FormData()
   for (const [k, v] of Object.entries(fields)) fd.append(k, v)
@@ -245,33 +279,15 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
     (['before', 'after', 'result'] as const).map((k) => h('option', { value: k, selected: k === 'after' }, kindName(k))),
   )
   const publish = h('input', { type: 'checkbox', 'data-testid': 'attach-publish' })
-  const send = h(
-    'button',
-    {
-      type: 'button',
-      class: 'primary',
-      'data-testid': 'attach-upload',
-      onclick: async () => {
-        clear(msg)
-        const files = [...(file.files ?? [])]
-        if (!files.length) return void msg.append(h('div', { class: 'alert error' }, t('请先选择文件', 'Choose a file first')))
-        send.disabled = true
-        try {
-          const fields: Record<string, string> = opts.taskId ? { taskId: opts.taskId, kind: kind.value, published: String(publish.checked) } : {}
-          await uploadFiles(base, files, fields)
-          file.value = ''
-          chosen.textContent = t('未选择文件', 'No file chosen')
-          toast(t('已上传', 'Uploaded'))
-          await load()
-        } catch (err) {
-          msg.append(errorBox(err))
-        } finally {
-          send.disabled = false
-        }
-      },
+  const send = uploadButton(t('上传', 'Upload'), { class: 'primary', 'data-testid': 'attach-upload' }, msg, {
+    files: () => [...(file.files ?? [])],
+    upload: (files) => uploadFiles(base, files, opts.taskId ? { taskId: opts.taskId, kind: kind.value, published: String(publish.checked) } : {}),
+    reset: () => {
+      file.value = ''
+      chosen.textContent = t('未选择文件', 'No file chosen')
     },
-    t('上传', 'Upload'),
-  )
+    reload: load,
+  })
   void load()
   const title = opts.title ?? ['照片与附件', 'Photos and files']
   return h(

@@ -57,6 +57,16 @@ export const EVENT: Record<string, [string, string]> = {
   variable_change: ['变量变更', 'Variables changed'],
 }
 
+/**
+ * The platform's own actors (src/cases/service.ts CITIZEN_ACTOR, deploys by the seed) by name;
+ * a person's username is shown as recorded.
+ */
+export const ACTOR: Record<string, [string, string]> = {
+  citizen: ['群众', 'Citizen'],
+  system: ['系统', 'System'],
+}
+const actorName = (who: string) => (Object.hasOwn(ACTOR, who) ? tr(ACTOR, who) : who)
+
 export interface TimelineItem {
   at?: string
   time?: string
@@ -157,7 +167,8 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
       const sentence = isCaseEvent ? eventSentence(e) : null
       const detail = isCaseEvent ? null : (e.note ?? e.comment)
       const fromTo = stateChange(e)
-      const who = opts.showActor !== false ? (e.actor ?? e.who ?? e.unit) : (e.unit ?? null)
+      const by = opts.showActor !== false ? (e.actor ?? e.who ?? e.unit) : (e.unit ?? null)
+      const who = by ? actorName(by) : null
       return h(
         'li',
         { class: i === latest ? 'latest' : '' },

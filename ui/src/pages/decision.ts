@@ -31,10 +31,12 @@ export async function decisionPage(ctx: Ctx) {
     { 'data-testid': 'decision-tenant', 'aria-label': t('范围', 'Scope'), disabled: !isAdmin, onchange: (e: Event) => navigate(`/admin/decision${qs({ key, tenant: (e.target as HTMLSelectElement).value })}`) },
     h('option', { value: '' }, t('全市', 'City')),
   )
+  // The scope's county by name (the version line and the deploy message said its code).
+  const county = tenant ? get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).catch(() => null) : Promise.resolve(null)
   if (!isAdmin) {
     const own = h('option', { value: tenant }, t('本县', 'Own county'))
     tenantSel.replaceChildren(own)
-    get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).then((r) => (own.textContent = t(`本县：${named(r)}`, `County: ${named(r)}`)), () => {})
+    void county.then((r) => r && (own.textContent = t(`本县：${named(r)}`, `County: ${named(r)}`)))
   } else {
     get<any[]>('/api/public/regions')
       .then(async (top) => {
@@ -71,7 +73,9 @@ export async function decisionPage(ctx: Ctx) {
     clear(editorEl, errorBox(err))
     return
   }
-  const scopeLabel = (v: { tenant: string | null }) => (v.tenant ? t(`县级 ${v.tenant}`, `county ${v.tenant}`) : t('全市', 'city'))
+  const region = await county
+  const scopeLabel = (v: { tenant: string | null }) =>
+    !v.tenant ? t('全市', 'city') : region && v.tenant === tenant ? named(region) : t(`县级 ${v.tenant}`, `county ${v.tenant}`)
   const describe = (v: DecisionVersion) =>
     t(`当前使用：${v.name ?? v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${v.deployedBy}` : ''}）`, `In use: ${v.name ?? v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${v.deployedBy}` : ''})`)
   clear(status, h('span', { class: 'muted', 'data-testid': 'decision-version' }, describe(current)))

@@ -158,6 +158,8 @@ export interface Resource {
   key: string
   version: number
   tenant: string | null
+  tenantName?: string | null
+  tenantNameEn?: string | null
   name: string | null
   deployedAt: string
 }
@@ -187,7 +189,7 @@ function resourceSection(resources: Resource[]) {
               h('td', null, kindLabel(r.kind)),
               h('td', null, r.name ?? r.key, ' ', h('code', { class: 'muted' }, r.key)),
               h('td', null, `v${r.version}`),
-              h('td', null, tenantLabel(r.tenant)),
+              h('td', null, tenantLabel(r.tenant, r)),
               h('td', null, fmtTime(r.deployedAt)),
               h('td', { class: 'actions' }, downloadButton(`/api/resources/${encodeURIComponent(r.id)}/source?download=1`, `${r.key}-v${r.version}${ext(r.kind)}`, 'download-resource')),
             ),

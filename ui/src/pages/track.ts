@@ -4,7 +4,7 @@ import { fmtTime, named, serverText, t, tr, STATUS } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { timeline, type TimelineItem } from '../lib/timeline.js'
 import { errorBox, field, loadCss, loading, toast } from '../lib/ui.js'
-import { gallery, photoPicker, uploadFiles, type Attachment } from '../lib/attachments.js'
+import { gallery, photoPicker, uploadButton, uploadFiles, type Attachment } from '../lib/attachments.js'
 
 interface Tracked {
   caseNo: string
@@ -157,28 +157,12 @@ function photosCard(caseNo: string, code: string, open: boolean) {
   }
   void load()
   const picker = photoPicker({ testid: 'more-photos' })
-  const send = h(
-    'button',
-    {
-      type: 'button',
-      onclick: async () => {
-        clear(msg)
-        if (!picker.files().length) return
-        send.disabled = true
-        try {
-          await uploadFiles(base, picker.files(), {}, headers)
-          picker.clear()
-          toast(t('已上传', 'Uploaded'))
-          await load()
-        } catch (err) {
-          msg.append(errorBox(err))
-        } finally {
-          send.disabled = false
-        }
-      },
-    },
-    t('上传照片', 'Upload photos'),
-  )
+  const send = uploadButton(t('上传照片', 'Upload photos'), { 'data-testid': 'more-photos-upload' }, msg, {
+    files: () => picker.files(),
+    upload: (files) => uploadFiles(base, files, {}, headers),
+    reset: () => picker.clear(),
+    reload: load,
+  })
   return h('section', { class: 'card' }, h('h2', null, t('照片', 'Photos')), box, open ? h('details', null, h('summary', null, t('补充照片', 'Add photos')), picker.el, send, msg) : null)
 }
 
