@@ -10,17 +10,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number) {
-  return () => {
-    seed |= 0
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { rng } from '../src/lib/rng.js'
 
 const CHANNELS = ['hotline', '12345', 'wechat', 'mini_program', 'app', 'web', 'grid_report', 'walk_in', 'letter']
 const WORDS = ['垃圾', '噪音', '路灯', '积水', '占道', '违建', '停车', '供暖', '漏水', '物业', '树木', '井盖', '污水', '扰民', '施工']

@@ -27,22 +27,12 @@ import { prefixFor, trackingCode } from '../cases/numbering.js'
 import { addDuration, ancestry, centresFor, resolveOwner, routeWith, type CategoryRow, type RegionRow, type UnitRow } from '../cases/routing.js'
 import { routingHit, ruleIdOf, type RoutingHit } from '../cases/routing-decision.js'
 import type { DecisionService } from '../decisions/service.js'
+import { rng } from '../lib/rng.js'
 
 export const DEMO_SEED = 20261202
 export const DEMO_SOURCE = 'demo'
 const DAY = 86_400_000
 const CST = 8 * 3_600_000
-
-/** Deterministic PRNG (mulberry32), the one bench/generate.ts uses. */
-export function rng(seed: number): () => number {
-  return () => {
-    seed |= 0
-    seed = (seed + 0x6d2b79f5) | 0
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** Weighted choice: `[value, weight][]`. */
 function weighted<T>(rand: () => number, items: readonly (readonly [T, number])[]): T {
