@@ -38,7 +38,9 @@ try {
   // A noisy photo compresses like a real one: 4000×3000 (12 MP, a phone's), JPEG at quality 92.
   const noise = Buffer.alloc(4000 * 3000 * 3)
   for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24
-  const photo = await sharp(noise, { raw: { width: 4000, height: 3000, channels: 3 } }).jpeg({ quality: 92 }).toBuffer()
+  const photo = await sharp(noise, { raw: { width: 4000, height: 3000, channels: 3 } })
+    .jpeg({ quality: 92 })
+    .toBuffer()
   const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(8 * 1024 * 1024 - 9, 0x20)])
   const files = [
     { name: 'photo.jpg', bytes: photo },
@@ -51,7 +53,18 @@ try {
     let stored = 0
     for (let i = 0; i < RUNS; i++) {
       // a case per run: the per-case limits would stop a sixth file
-      const c = await app.inject({ method: 'POST', url: '/api/cases', headers: auth, payload: { channel: 'hotline', description: '附件基准测试', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } } })
+      const c = await app.inject({
+        method: 'POST',
+        url: '/api/cases',
+        headers: auth,
+        payload: {
+          channel: 'hotline',
+          description: '附件基准测试',
+          category: 'environment.garbage',
+          regionCode: 'xh-anping-v01-g1',
+          petitioner: { type: 'person', anonymous: true },
+        },
+      })
       const caseId = c.json().id
       const { payload, contentType } = await form(f.name, f.bytes)
       let t0 = performance.now()
@@ -66,7 +79,9 @@ try {
       if (got.rawPayload.length !== a.size) throw new Error('short download')
     }
     result[f.name] = { bytes: f.bytes.length, stored, uploadMs: median(up), downloadMs: median(down) }
-    console.log(`${f.name.padEnd(10)} ${fmt(f.bytes.length / 1024 / 1024, 1)} MB → stored ${fmt(stored / 1024 / 1024, 1)} MB   upload p50 ${fmt(median(up))} ms   download p50 ${fmt(median(down))} ms`)
+    console.log(
+      `${f.name.padEnd(10)} ${fmt(f.bytes.length / 1024 / 1024, 1)} MB → stored ${fmt(stored / 1024 / 1024, 1)} MB   upload p50 ${fmt(median(up))} ms   download p50 ${fmt(median(down))} ms`,
+    )
   }
   emit('attachments', result)
 } finally {

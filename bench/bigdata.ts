@@ -60,7 +60,14 @@ export async function run() {
     url = file
   }
   const db = await openDb(url, { schema: schema ?? undefined })
-  const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), databaseUrl: url, databaseSchema: schema ?? undefined, demo: true, logLevel: 'silent', serveUi: false }
+  const config: Config = {
+    ...loadConfig({ NODE_ENV: 'test' }),
+    databaseUrl: url,
+    databaseSchema: schema ?? undefined,
+    demo: true,
+    logLevel: 'silent',
+    serveUi: false,
+  }
   const app = await buildApp({ config, db, background: false })
   await app.ready()
   try {
@@ -90,7 +97,12 @@ export async function run() {
       { name: 'task list: my unit, overdue', user: 'anping-v01', url: '/api/tasks?assigned=candidate&overdue=true&limit=50', target: 20 },
       { name: 'case search: newest (admin)', user: 'admin', url: '/api/cases?limit=50', target: 50 },
       { name: 'case search: county + status', user: 'dispatcher', url: '/api/cases?region=xianghe&status=in_progress&limit=50', target: 50 },
-      { name: 'case search: township + month', user: 'dispatcher', url: '/api/cases?region=xh-anping&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&limit=50', target: 50 },
+      {
+        name: 'case search: township + month',
+        user: 'dispatcher',
+        url: '/api/cases?region=xh-anping&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z&limit=50',
+        target: 50,
+      },
       { name: 'case search: category subtree', user: 'dispatcher', url: '/api/cases?category=environment&limit=50', target: 50 },
       { name: 'case search: overdue', user: 'dispatcher', url: '/api/cases?overdue=true&limit=50', target: 50 },
       { name: 'case search: case number (q)', user: 'dispatcher', url: `/api/cases?q=${encodeURIComponent(someCaseNo)}&limit=50`, target: 50 },
@@ -100,7 +112,12 @@ export async function run() {
       { name: 'case search: county user (scoped)', user: 'xianghe-admin', url: '/api/cases?limit=50', target: 50 },
       { name: 'case search: department officer (own)', user: 'env-officer', url: '/api/cases?limit=50', target: 50 },
       { name: 'rates: a month, a county', user: 'admin', url: '/api/metrics/rates?from=2026-03&to=2026-03&region=xianghe', target: 200 },
-      { name: 'rates: a month, a county, by township', user: 'admin', url: '/api/metrics/rates?from=2026-03&to=2026-03&region=xianghe&groupBy=region', target: 200 },
+      {
+        name: 'rates: a month, a county, by township',
+        user: 'admin',
+        url: '/api/metrics/rates?from=2026-03&to=2026-03&region=xianghe&groupBy=region',
+        target: 200,
+      },
       { name: 'rates: a year by month, city', user: 'admin', url: '/api/metrics/rates?from=2025-12&to=2026-11&groupBy=month', target: null },
       { name: 'dashboard overview: a month', user: 'admin', url: '/api/metrics/overview?month=2026-03', target: null },
     ]

@@ -77,7 +77,8 @@ for (const minScore of [0.35, 0.4, 0.45, 0.5, 0.55]) {
   }
 }
 console.log(`sweep, same village or grid (place ≥ ${SUGGEST.minPlace}) — score ≥ / text ≥ : precision / recall:`)
-for (const row of sweep) console.log(`  ${row.minScore.toFixed(2)} / ${row.minText.toFixed(2)} : ${(row.precision * 100).toFixed(1)}% / ${(row.recall * 100).toFixed(1)}%`)
+for (const row of sweep)
+  console.log(`  ${row.minScore.toFixed(2)} / ${row.minText.toFixed(2)} : ${(row.precision * 100).toFixed(1)}% / ${(row.recall * 100).toFixed(1)}%`)
 
 // ── time per suggestion at 100k cases ──
 const N = Number(process.env.BENCH_DUP_N ?? 100_000)
@@ -105,7 +106,9 @@ if (N > 0) {
     times.sort((a, b) => a - b)
     const q = (f: number) => times[Math.min(times.length - 1, Math.floor(f * times.length))]
     timing = { cases: N, samples: times.length, p50: q(0.5), p99: q(0.99), mean: times.reduce((a, b) => a + b, 0) / times.length }
-    console.log(`time per suggestion with ${fmt(N)} cases (SQLite, GET /api/cases/:id/similar, ${times.length} requests): p50 ${timing.p50.toFixed(1)} ms, p99 ${timing.p99.toFixed(1)} ms, mean ${timing.mean.toFixed(1)} ms`)
+    console.log(
+      `time per suggestion with ${fmt(N)} cases (SQLite, GET /api/cases/:id/similar, ${times.length} requests): p50 ${timing.p50.toFixed(1)} ms, p99 ${timing.p99.toFixed(1)} ms, mean ${timing.mean.toFixed(1)} ms`,
+    )
   } finally {
     await bench.close()
   }

@@ -189,11 +189,15 @@ const definitionOfStep =
 
 export function print(r: Awaited<ReturnType<typeof run>>) {
   console.log(`engine benchmark — ${r.definitionOfStep}`)
-  console.log(`median of ${r.reps} interleaved runs; ± is half the (max-min) spread. durable = SQLite file DB (WAL, synchronous=NORMAL), one transaction per step.`)
+  console.log(
+    `median of ${r.reps} interleaved runs; ± is half the (max-min) spread. durable = SQLite file DB (WAL, synchronous=NORMAL), one transaction per step.`,
+  )
   for (const v of r.variants) {
     console.log(`\n[${v.variant}]  (engine state ${fmt(v.stateBytes)} B, source stripped)`)
     console.log(`  raw bpmn-engine: ${fmt(v.raw.median)} steps/s  ${pct(v.raw.spread)}  (in memory, one engine per instance, cached sourceContext)`)
-    console.log(`  raw save/recover: ${fmt(v.rawSaveRecover.median)} steps/s  ${pct(v.rawSaveRecover.spread)}  (getState→JSON→stop, new engine recover→resume→signal; no DB)`)
+    console.log(
+      `  raw save/recover: ${fmt(v.rawSaveRecover.median)} steps/s  ${pct(v.rawSaveRecover.spread)}  (getState→JSON→stop, new engine recover→resume→signal; no DB)`,
+    )
     console.log(`  durable (SQLite): ${fmt(v.durableService.median)} steps/s  ${pct(v.durableService.spread)}  (app.engine.start + app.tasks.complete)`)
     console.log(`  durable HTTP (SQLite): ${fmt(v.durableHttp.median)} steps/s  ${pct(v.durableHttp.spread)}  (app.inject start + complete)`)
     console.log(`  ratio: ${v.ratio.toFixed(2)}  (durable service / raw in memory; target ≥ 0.5)`)

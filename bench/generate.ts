@@ -44,7 +44,9 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
   const t0 = Date.now()
   const batch = opts.batch ?? 5000
   const have = Number((await db('cases').where({ source: 'bench' }).count({ n: '*' }).first())?.n ?? 0)
-  const regions: { code: string; path: string; level: string; tenant: string }[] = await db('regions').whereIn('level', ['grid', 'village', 'township']).select('code', 'path', 'level', 'tenant')
+  const regions: { code: string; path: string; level: string; tenant: string }[] = await db('regions')
+    .whereIn('level', ['grid', 'village', 'township'])
+    .select('code', 'path', 'level', 'tenant')
   const cats: string[] = await db('categories').whereNotNull('parent_code').pluck('code')
   const units: string[] = await db('org_units').where({ kind: 'department' }).pluck('code')
   const unitSet = new Set<string>(await db('org_units').pluck('code'))
@@ -56,7 +58,7 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
   let open = 0
   let tasks = 0
   let openTasks = 0
-  for (let done = have; done < target; ) {
+  for (let done = have; done < target;) {
     const n = Math.min(batch, target - done)
     const cases: Record<string, unknown>[] = []
     const taskRows: Record<string, unknown>[] = []
@@ -122,9 +124,14 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
       })
       const withTask = isOpen || rand() < 0.25
       if (withTask) {
-        const element = status === 'awaiting_evaluation' ? 'ut_evaluate' : status === 'in_progress' ? 'ut_handle' : status === 'received' ? 'ut_dispatch' : 'ut_signfor'
+        const element =
+          status === 'awaiting_evaluation' ? 'ut_evaluate' : status === 'in_progress' ? 'ut_handle' : status === 'received' ? 'ut_dispatch' : 'ut_signfor'
         const group =
-          element === 'ut_evaluate' ? `callback@${region.tenant ? region.tenant + '-centre' : 'langfang-centre'}` : element === 'ut_dispatch' ? `dispatcher@${region.tenant ? region.tenant + '-centre' : 'langfang-centre'}` : `unit:${ownerUnit}`
+          element === 'ut_evaluate'
+            ? `callback@${region.tenant ? region.tenant + '-centre' : 'langfang-centre'}`
+            : element === 'ut_dispatch'
+              ? `dispatcher@${region.tenant ? region.tenant + '-centre' : 'langfang-centre'}`
+              : `unit:${ownerUnit}`
         const taskId = randomUUID()
         taskRows.push({
           id: taskId,
@@ -156,7 +163,8 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
       await insertRows(db, 'task_candidates', candRows, trx)
     })
     done += n
-    if (opts.log && (done % 100_000 < batch || done === target)) opts.log(`  generated ${done.toLocaleString('en-US')} cases (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
+    if (opts.log && (done % 100_000 < batch || done === target))
+      opts.log(`  generated ${done.toLocaleString('en-US')} cases (${((Date.now() - t0) / 1000).toFixed(0)} s)`)
   }
   return { cases: target - have, openCases: open, tasks, openTasks, seconds: (Date.now() - t0) / 1000 }
 }

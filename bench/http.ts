@@ -140,15 +140,40 @@ export async function runConfig(config: string): Promise<ConfigResult> {
     const admin = await login(base, 'admin')
     // Warm-up: JIT, definition cache, connection pools on every node.
     for (const node of cluster.nodes) {
-      await runCannon({ url: node.base + '/api/cases', connections: 4, amount: 200, method: 'POST', body: intakeBody, headers: { authorization: `Bearer ${dispatcher}`, 'content-type': 'application/json' } } as any)
+      await runCannon({
+        url: node.base + '/api/cases',
+        connections: 4,
+        amount: 200,
+        method: 'POST',
+        body: intakeBody,
+        headers: { authorization: `Bearer ${dispatcher}`, 'content-type': 'application/json' },
+      } as any)
     }
     const warm = await openSignFor(cluster)
-    await load(cluster, 'warm-up completion', { connections: 4, token: admin, method: 'POST', paths: warm.map((id) => `/api/tasks/${id}/complete`), body: completeBody, amount: warm.length })
+    await load(cluster, 'warm-up completion', {
+      connections: 4,
+      token: admin,
+      method: 'POST',
+      paths: warm.map((id) => `/api/tasks/${id}/complete`),
+      body: completeBody,
+      amount: warm.length,
+    })
 
     const intake: LoadFigure[] = []
     for (let r = 0; r < REPS; r++)
-      for (const c of LEVELS) intake.push(await load(cluster, `intake c=${c}`, { connections: c, token: dispatcher, method: 'POST', path: '/api/cases', body: intakeBody, seconds: SECONDS }))
-    const intakeFixed = await load(cluster, `intake ${FIXED_RATE} req/s`, { connections: 16, rate: FIXED_RATE, token: dispatcher, method: 'POST', path: '/api/cases', body: intakeBody, seconds: SECONDS })
+      for (const c of LEVELS)
+        intake.push(
+          await load(cluster, `intake c=${c}`, { connections: c, token: dispatcher, method: 'POST', path: '/api/cases', body: intakeBody, seconds: SECONDS }),
+        )
+    const intakeFixed = await load(cluster, `intake ${FIXED_RATE} req/s`, {
+      connections: 16,
+      rate: FIXED_RATE,
+      token: dispatcher,
+      method: 'POST',
+      path: '/api/cases',
+      body: intakeBody,
+      seconds: SECONDS,
+    })
 
     // Completion: each run completes distinct open sign-for tasks (made above), a fixed amount
     // per run sized from the intake rate so a run lasts about SECONDS.
@@ -162,10 +187,20 @@ export async function runConfig(config: string): Promise<ConfigResult> {
     for (let r = 0; r < REPS; r++)
       for (const c of LEVELS) {
         const paths = take(perRun)
-        completion.push(await load(cluster, `complete c=${c}`, { connections: c, token: admin, method: 'POST', paths, body: completeBody, amount: paths.length }))
+        completion.push(
+          await load(cluster, `complete c=${c}`, { connections: c, token: admin, method: 'POST', paths, body: completeBody, amount: paths.length }),
+        )
       }
     const fixedPaths = take(Math.min(FIXED_RATE * SECONDS, ids.length - at, perRun * 2))
-    const completionFixed = await load(cluster, `complete ${FIXED_RATE} req/s`, { connections: 16, rate: FIXED_RATE, token: admin, method: 'POST', paths: fixedPaths, body: completeBody, amount: fixedPaths.length })
+    const completionFixed = await load(cluster, `complete ${FIXED_RATE} req/s`, {
+      connections: 16,
+      rate: FIXED_RATE,
+      token: admin,
+      method: 'POST',
+      paths: fixedPaths,
+      body: completeBody,
+      amount: fixedPaths.length,
+    })
 
     // Nothing lost or duplicated: every case has one instance; every completed sign-for has one
     // history completion and one ut_handle after it.
@@ -174,9 +209,7 @@ export async function runConfig(config: string): Promise<ConfigResult> {
     const check = {
       cases: await count(db('cases')),
       instances: await count(db('process_instances').where({ key: 'ordinary' })),
-      casesWithoutOneInstance: await count(
-        db('cases').whereNotExists(db('process_instances').whereRaw('process_instances.case_id = cases.id').select(1)),
-      ),
+      casesWithoutOneInstance: await count(db('cases').whereNotExists(db('process_instances').whereRaw('process_instances.case_id = cases.id').select(1))),
       signforTasks: await count(db('tasks').where({ element_id: 'ut_signfor' })),
       signforCompleted: await count(db('tasks').where({ element_id: 'ut_signfor', status: 'completed' })),
       signforCompletions: await count(db('history').where({ type: 'task_complete', element_id: 'ut_signfor' })),
@@ -208,9 +241,7 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
     const k = c.check
     const okCases = k.cases === k.instances && k.casesWithoutOneInstance === 0
     const okTasks = k.signforCompleted === k.signforCompletions && k.handleTasks === k.signforCompleted && k.signforTasks === k.cases
-    console.log(
-      `  ${c.config}: check ${okCases && okTasks ? 'OK' : 'MISMATCH'} — ${JSON.stringify(k)}; server RSS ${c.rssMb.join(', ')} MB`,
-    )
+    console.log(`  ${c.config}: check ${okCases && okTasks ? 'OK' : 'MISMATCH'} — ${JSON.stringify(k)}; server RSS ${c.rssMb.join(', ')} MB`)
   }
 }
 

@@ -38,7 +38,10 @@ export async function run() {
     for (const c of seeds) {
       const inst = await db('process_instances').where({ case_id: c.id }).first()
       const tasks = await db('tasks').where({ instance_id: inst.id })
-      const cands = await db('task_candidates').whereIn('task_id', tasks.map((t: any) => t.id))
+      const cands = await db('task_candidates').whereIn(
+        'task_id',
+        tasks.map((t: any) => t.id),
+      )
       const timers = await db('timers').where({ instance_id: inst.id })
       bundles.push({ c, inst, tasks, cands, timers })
     }
@@ -57,7 +60,14 @@ export async function run() {
             const caseNo = `MEM-${String(serial).padStart(7, '0')}`
             const swap = (s: string | null) => (s == null ? s : s.split(b.c.id).join(caseId).split(b.inst.id).join(instId).split(b.c.case_no).join(caseNo))
             rows.cases.push({ ...b.c, id: caseId, case_no: caseNo, instance_id: instId })
-            rows.process_instances.push({ ...b.inst, id: instId, case_id: caseId, state: swap(b.inst.state), variables: swap(b.inst.variables), activities: swap(b.inst.activities) })
+            rows.process_instances.push({
+              ...b.inst,
+              id: instId,
+              case_id: caseId,
+              state: swap(b.inst.state),
+              variables: swap(b.inst.variables),
+              activities: swap(b.inst.activities),
+            })
             const taskIds = new Map<string, string>()
             for (const t of b.tasks) {
               const id = randomUUID()
@@ -102,7 +112,9 @@ export async function run() {
 }
 
 export function print(r: Awaited<ReturnType<typeof run>>) {
-  console.log(`server memory with waiting cases — a real server (SQLite file); ${r.seed} cases by HTTP intake, the rest copies; ${r.work} completions + 40 lists at each size`)
+  console.log(
+    `server memory with waiting cases — a real server (SQLite file); ${r.seed} cases by HTTP intake, the rest copies; ${r.work} completions + 40 lists at each size`,
+  )
   console.log('  waiting cases   RSS before work   RSS after work')
   for (const p of r.points) console.log(`  ${fmt(p.waiting).padStart(13)}   ${String(p.rssBeforeWorkMb).padStart(12)} MB   ${String(p.rssMb).padStart(11)} MB`)
 }

@@ -92,8 +92,11 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
       `  ${String(p.waiting).padStart(7)}   ${String(p.rssMb).padStart(6)}   ${String(p.heapUsedMb).padStart(7)}   ${String(p.rssAfterGcMb ?? '-').padStart(12)}   ${String(p.heapUsedAfterGcMb ?? '-').padStart(13)}   ${p.startsPerSec == null ? '-' : fmt(p.startsPerSec)}`,
     )
   }
-  console.log(`  in the database: ${fmt(r.waitingRows)} running instances, ${fmt(r.openTasks)} open tasks; in memory: ${r.definitionCache} cached definition(s)`)
-  if (r.growthPerInstanceBytes != null) console.log(`  heap growth after GC per waiting instance: ${fmt(r.growthPerInstanceBytes)} B (≈0 means nothing is held per instance)`)
+  console.log(
+    `  in the database: ${fmt(r.waitingRows)} running instances, ${fmt(r.openTasks)} open tasks; in memory: ${r.definitionCache} cached definition(s)`,
+  )
+  if (r.growthPerInstanceBytes != null)
+    console.log(`  heap growth after GC per waiting instance: ${fmt(r.growthPerInstanceBytes)} B (≈0 means nothing is held per instance)`)
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

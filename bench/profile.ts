@@ -133,7 +133,8 @@ function phaseTimer() {
 
 /** The two HTTP steps of bench/http.ts, in process: one intake, one completion of an older case. */
 async function ordinarySteps(app: FastifyInstance) {
-  const login = async (username: string) => (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
+  const login = async (username: string) =>
+    (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
   const dispatcher = await login('dispatcher')
   const admin = await login('admin')
   const post = async (url: string, token: string, payload: string, expect: number) => {
@@ -201,7 +202,10 @@ export async function run() {
       const t0 = started.get(q.__knexQueryUid)
       if (t0 != null) {
         started.delete(q.__knexQueryUid)
-        const verb = String(q.sql ?? '').trim().split(/\s+/)[0].toLowerCase()
+        const verb = String(q.sql ?? '')
+          .trim()
+          .split(/\s+/)[0]
+          .toLowerCase()
         phases.add(`sql ${verb}`, performance.now() - t0)
       }
     }
@@ -231,7 +235,18 @@ export async function run() {
     // CPU of the process (all threads: GC helpers too) per intake and per completion, over
     // both runs (the second under the profiler, which adds its own cost).
     const cpuMs = cpu && { intake: cpu.intake / cpu.intakes, complete: cpu.complete / cpu.completions }
-    return { key: v.key, n: N, phaseMsPerStep: phaseWall / steps, breakdown, wallMs, stepsPerSec: (2 * N) / (wallMs / 1000), cpuBusyShare: s.totalMs / wallMs, cpuMs, profileFile: path.relative(process.cwd(), file), ...s }
+    return {
+      key: v.key,
+      n: N,
+      phaseMsPerStep: phaseWall / steps,
+      breakdown,
+      wallMs,
+      stepsPerSec: (2 * N) / (wallMs / 1000),
+      cpuBusyShare: s.totalMs / wallMs,
+      cpuMs,
+      profileFile: path.relative(process.cwd(), file),
+      ...s,
+    }
   } finally {
     session.disconnect()
     await bench.close()
@@ -240,11 +255,18 @@ export async function run() {
 
 export function print(r: Awaited<ReturnType<typeof run>>) {
   console.log(`durable path profile — ${r.n} instances of ${r.key} (2 steps each)`)
-  console.log(`  wall-time breakdown: ${fmt(r.phaseMsPerStep, 2)} ms per step (nested phases overlap: engine.resume includes the JSON.parse of nothing, sql includes waiting for the thread pool)`)
-  for (const b of r.breakdown) console.log(`    ${fmt(b.msPerStep, 3).padStart(7)} ms/step  ${(b.share * 100).toFixed(1).padStart(5)}%  ${b.callsPerStep.toFixed(1).padStart(4)} calls/step  ${b.name}`)
+  console.log(
+    `  wall-time breakdown: ${fmt(r.phaseMsPerStep, 2)} ms per step (nested phases overlap: engine.resume includes the JSON.parse of nothing, sql includes waiting for the thread pool)`,
+  )
+  for (const b of r.breakdown)
+    console.log(
+      `    ${fmt(b.msPerStep, 3).padStart(7)} ms/step  ${(b.share * 100).toFixed(1).padStart(5)}%  ${b.callsPerStep.toFixed(1).padStart(4)} calls/step  ${b.name}`,
+    )
   if (r.cpuMs) console.log(`  process CPU per step: intake ${fmt(r.cpuMs.intake, 1)} ms, completion ${fmt(r.cpuMs.complete, 1)} ms (both runs)`)
   console.log(`  CPU profile: ${fmt(r.stepsPerSec)} steps/s under the profiler`)
-  console.log(`  wall ${fmt(r.wallMs)} ms, main thread busy ${fmt(r.totalMs)} ms (${(r.cpuBusyShare * 100).toFixed(0)}%; the rest is waiting: SQLite thread pool, timers)`)
+  console.log(
+    `  wall ${fmt(r.wallMs)} ms, main thread busy ${fmt(r.totalMs)} ms (${(r.cpuBusyShare * 100).toFixed(0)}%; the rest is waiting: SQLite thread pool, timers)`,
+  )
   console.log('  self time by package / file:')
   for (const b of r.buckets) console.log(`    ${(b.share * 100).toFixed(1).padStart(5)}%  ${fmt(b.ms).padStart(7)} ms  ${b.name}`)
   console.log('  hottest functions (self):')

@@ -68,7 +68,15 @@ export async function run() {
     const categories = new Set<string>(await db('categories').pluck('code'))
     const hash = (s: string) => [...s].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7)
 
-    const stats = { submitted: 0, intakeFailed: 0, completions: 0, completionFailed: 0, evaluations: 0, byElement: {} as Record<string, number>, errors: [] as string[] }
+    const stats = {
+      submitted: 0,
+      intakeFailed: 0,
+      completions: 0,
+      completionFailed: 0,
+      evaluations: 0,
+      byElement: {} as Record<string, number>,
+      errors: [] as string[],
+    }
     const queue: { caseId: string; srId: string }[] = []
     const intakeLatency: number[] = []
     let intakeDone = false
@@ -182,10 +190,21 @@ export async function run() {
       pendingTimers: await count(db('timers').where({ status: 'pending' })),
       failedTimers: await count(db('timers').where({ status: 'failed' })),
       casesWithOneCompletedSignFor: await count(
-        db('cases').whereIn('id', db('tasks').where({ element_id: 'ut_signfor', status: 'completed' }).groupBy('case_id').havingRaw('count(*) = 1').select('case_id')),
+        db('cases').whereIn(
+          'id',
+          db('tasks').where({ element_id: 'ut_signfor', status: 'completed' }).groupBy('case_id').havingRaw('count(*) = 1').select('case_id'),
+        ),
       ),
     }
-    const ok = check.cases === check.requests && !check.missing && !check.duplicated && !check.notClosed && !check.openTasks && !check.runningInstances && !check.pendingTimers && !check.failedTimers
+    const ok =
+      check.cases === check.requests &&
+      !check.missing &&
+      !check.duplicated &&
+      !check.notClosed &&
+      !check.openTasks &&
+      !check.runningInstances &&
+      !check.pendingTimers &&
+      !check.failedTimers
     const s = [...intakeLatency].sort((a, b) => a - b)
     const sourceSpanDays = span / 86400_000
     const intakeSeconds = ((await intakeEnd) - t0) / 1000
@@ -221,7 +240,9 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
   console.log(
     `Baltimore replay — ${fmt(r.n)} requests (${r.from.slice(0, 10)} … ${r.to.slice(0, 10)}, ${r.sourceSpanDays.toFixed(1)} days) at ${fmt(r.speedup)}× (achieved ${fmt(r.achievedSpeedup)}×): intake ${r.intakeSeconds.toFixed(0)} s, all closed after ${r.totalSeconds.toFixed(0)} s`,
   )
-  console.log(`  ${r.submitted} taken in (p50 ${r.intakeP50} ms, p99 ${r.intakeP99} ms), ${r.completions} task completions ${JSON.stringify(r.byElement)}, ${fmt(r.stepsPerSec, 1)} requests that change state per s`)
+  console.log(
+    `  ${r.submitted} taken in (p50 ${r.intakeP50} ms, p99 ${r.intakeP99} ms), ${r.completions} task completions ${JSON.stringify(r.byElement)}, ${fmt(r.stepsPerSec, 1)} requests that change state per s`,
+  )
   console.log(`  check ${r.ok ? 'OK' : 'FAILED'}: ${JSON.stringify(r.check)}`)
   if (r.errors.length) console.log(`  errors: ${r.errors.join('\n          ')}`)
 }

@@ -21,7 +21,10 @@ const ON_REQUEST = ['profile']
 function runModule(name: string): Promise<{ result: any; ms: number; code: number | null }> {
   return new Promise((resolve) => {
     const t0 = Date.now()
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, `${name}.ts`)], { stdio: ['ignore', 'pipe', 'inherit'], env: process.env })
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(here, `${name}.ts`)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: process.env,
+    })
     let result: any = null
     let buf = ''
     child.stdout.on('data', (chunk: Buffer) => {
@@ -72,29 +75,52 @@ for (const m of modules) {
       const best = (fs: any[]) => fs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a))
       const bi = best(c.intake)
       const bc = best(c.completion)
-      rows.push([`[${c.config}] intake best`, `${Math.round(bi.reqPerSec)} cases/s at c=${bi.connections} (p50 ${Math.round(bi.p50)} ms, p99 ${Math.round(bi.p99)} ms)`])
-      rows.push([`[${c.config}] intake at ${r.result.fixedRate} req/s`, `${Math.round(c.intakeFixed.reqPerSec)} /s served, p50 ${Math.round(c.intakeFixed.p50)} ms, p99 ${Math.round(c.intakeFixed.p99)} ms`])
-      rows.push([`[${c.config}] completion best`, `${Math.round(bc.reqPerSec)} tasks/s at c=${bc.connections} (p50 ${Math.round(bc.p50)} ms, p99 ${Math.round(bc.p99)} ms)`])
-      rows.push([`[${c.config}] completion at ${r.result.fixedRate} req/s`, `${Math.round(c.completionFixed.reqPerSec)} /s served, p50 ${Math.round(c.completionFixed.p50)} ms, p99 ${Math.round(c.completionFixed.p99)} ms`])
+      rows.push([
+        `[${c.config}] intake best`,
+        `${Math.round(bi.reqPerSec)} cases/s at c=${bi.connections} (p50 ${Math.round(bi.p50)} ms, p99 ${Math.round(bi.p99)} ms)`,
+      ])
+      rows.push([
+        `[${c.config}] intake at ${r.result.fixedRate} req/s`,
+        `${Math.round(c.intakeFixed.reqPerSec)} /s served, p50 ${Math.round(c.intakeFixed.p50)} ms, p99 ${Math.round(c.intakeFixed.p99)} ms`,
+      ])
+      rows.push([
+        `[${c.config}] completion best`,
+        `${Math.round(bc.reqPerSec)} tasks/s at c=${bc.connections} (p50 ${Math.round(bc.p50)} ms, p99 ${Math.round(bc.p99)} ms)`,
+      ])
+      rows.push([
+        `[${c.config}] completion at ${r.result.fixedRate} req/s`,
+        `${Math.round(c.completionFixed.reqPerSec)} /s served, p50 ${Math.round(c.completionFixed.p50)} ms, p99 ${Math.round(c.completionFixed.p99)} ms`,
+      ])
     }
   }
   if (m === 'bigdata') {
-    for (const f of r.result.figures) rows.push([`[${r.result.sizes.cases} cases] ${f.name}`, `p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.target != null ? ` (target < ${f.target})` : ''}`])
+    for (const f of r.result.figures)
+      rows.push([
+        `[${r.result.sizes.cases} cases] ${f.name}`,
+        `p50 ${f.p50.toFixed(1)} ms, p99 ${f.p99.toFixed(1)} ms${f.target != null ? ` (target < ${f.target})` : ''}`,
+      ])
   }
   if (m === 'memory-100k') {
     for (const p of r.result.points) rows.push([`server RSS with ${p.waiting} waiting cases`, `${p.rssMb} MB`])
   }
   if (m === 'replay-baltimore') {
     const x = r.result
-    rows.push(['Baltimore replay', `${x.submitted} submitted at ${x.speedup}× (${x.achievedSpeedup}× achieved), ${x.closed} closed, check ${x.ok ? 'OK' : 'FAILED'}`])
+    rows.push([
+      'Baltimore replay',
+      `${x.submitted} submitted at ${x.speedup}× (${x.achievedSpeedup}× achieved), ${x.closed} closed, check ${x.ok ? 'OK' : 'FAILED'}`,
+    ])
   }
   if (m === 'duplicates') {
     const x = r.result
-    rows.push([`duplicates: precision / recall (${x.petitions} petitions)`, `${(x.chosen.precision * 100).toFixed(1)}% / ${(x.chosen.recall * 100).toFixed(1)}%`])
+    rows.push([
+      `duplicates: precision / recall (${x.petitions} petitions)`,
+      `${(x.chosen.precision * 100).toFixed(1)}% / ${(x.chosen.recall * 100).toFixed(1)}%`,
+    ])
     if (x.timing) rows.push([`duplicates: GET …/similar with ${x.timing.cases} cases`, `p50 ${x.timing.p50.toFixed(1)} ms, p99 ${x.timing.p99.toFixed(1)} ms`])
   }
   if (m === 'memory') {
-    for (const p of r.result.points) rows.push([`RSS at ${p.waiting} waiting`, `${p.rssMb} MB (after GC ${p.rssAfterGcMb ?? '-'} MB, heap ${p.heapUsedAfterGcMb ?? '-'} MB)`])
+    for (const p of r.result.points)
+      rows.push([`RSS at ${p.waiting} waiting`, `${p.rssMb} MB (after GC ${p.rssAfterGcMb ?? '-'} MB, heap ${p.heapUsedAfterGcMb ?? '-'} MB)`])
   }
 }
 

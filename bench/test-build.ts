@@ -19,7 +19,12 @@ const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLev
 function fakeTest() {
   const teardowns: Array<() => unknown> = []
   const t = { teardown: (fn: () => unknown) => teardowns.push(fn) } as unknown as Test
-  return { t, end: async () => { for (const fn of teardowns) await fn() } }
+  return {
+    t,
+    end: async () => {
+      for (const fn of teardowns) await fn()
+    },
+  }
 }
 
 async function time(label: string, once: (t: Test) => Promise<unknown>) {
@@ -41,7 +46,12 @@ async function time(label: string, once: (t: Test) => Promise<unknown>) {
   console.log(`${label}: n=${N} CPU median ${median(cpu)} ms (mean ${mean(cpu)}); wall median ${median(ms)} ms (mean ${mean(ms)})`)
 }
 
-console.log(`database: ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite :memory:'}; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `database: ${process.env.TEST_DATABASE_URL ? 'PostgreSQL' : 'SQLite :memory:'}; load ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
 // The template is made (or read) once, outside the timing: a test run pays that once per run.
 await build(fakeTest().t)
 await time('fresh database (migrate, seed, deploy)', async (t) => {
@@ -51,5 +61,10 @@ await time('fresh database (migrate, seed, deploy)', async (t) => {
   t.teardown(() => app.close())
 })
 await time('copy of the template', (t) => build(t))
-console.log(`template spec: ${JSON.stringify(templateSpec(config))}; load after ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`)
+console.log(
+  `template spec: ${JSON.stringify(templateSpec(config))}; load after ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`,
+)
 process.exit(0)

@@ -2,8 +2,18 @@ import type { Knex } from 'knex'
 
 /** Every column the rate aggregate reads (src/metrics/service.ts aggregateSql and filters). */
 const COVERED = [
-  'created_at', 'status', 'department', 'category', 'responded_at', 'response_due_at', 'closed_at',
-  'resolve_due_at', 'resolved_level', 'evaluated_at', 'eval_resolved', 'eval_satisfaction',
+  'created_at',
+  'status',
+  'department',
+  'category',
+  'responded_at',
+  'response_due_at',
+  'closed_at',
+  'resolve_due_at',
+  'resolved_level',
+  'evaluated_at',
+  'eval_resolved',
+  'eval_satisfaction',
 ]
 
 /**
@@ -15,9 +25,7 @@ const COVERED = [
  */
 export async function up(knex: Knex): Promise<void> {
   if (knex.client.config.client === 'pg') {
-    await knex.raw(
-      `CREATE INDEX IF NOT EXISTS cases_metrics_cover_index ON cases (month, region_path text_pattern_ops) INCLUDE (${COVERED.join(', ')})`,
-    )
+    await knex.raw(`CREATE INDEX IF NOT EXISTS cases_metrics_cover_index ON cases (month, region_path text_pattern_ops) INCLUDE (${COVERED.join(', ')})`)
   } else {
     await knex.raw(`CREATE INDEX IF NOT EXISTS cases_metrics_cover_index ON cases (month, region_path, ${COVERED.join(', ')})`)
   }

@@ -20,5 +20,6 @@ export async function up(knex: Knex): Promise<void> {
 export async function down(knex: Knex): Promise<void> {
   for (const i of ['tasks_assignee_case_index', 'tasks_completed_by_case_index']) await knex.raw(`DROP INDEX IF EXISTS ${i}`)
   if (knex.client.config.client !== 'pg') return
-  for (const i of ['cases_region_path_pattern_index', 'cases_category_pattern_index', 'cases_case_no_pattern_index']) await knex.raw(`DROP INDEX IF EXISTS ${i}`)
+  for (const i of ['cases_region_path_pattern_index', 'cases_category_pattern_index', 'cases_case_no_pattern_index'])
+    await knex.raw(`DROP INDEX IF EXISTS ${i}`)
 }

@@ -16,9 +16,22 @@ import type { Knex } from 'knex'
  * stay an index-only scan.
  */
 const COVERED = [
-  'created_at', 'status', 'department', 'category', 'responded_at', 'response_due_at', 'closed_at',
-  'resolve_due_at', 'resolved_level', 'evaluated_at', 'eval_resolved', 'eval_satisfaction', 'resolved_at', 'evaluation_expired_at',
-  'excluded_at', 'duplicate_of',
+  'created_at',
+  'status',
+  'department',
+  'category',
+  'responded_at',
+  'response_due_at',
+  'closed_at',
+  'resolve_due_at',
+  'resolved_level',
+  'evaluated_at',
+  'eval_resolved',
+  'eval_satisfaction',
+  'resolved_at',
+  'evaluation_expired_at',
+  'excluded_at',
+  'duplicate_of',
 ]
 
 async function cover(knex: Knex, columns: string[]) {

@@ -43,7 +43,17 @@ export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const port = await freePort()
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
     cwd: root,
-    env: { ...process.env, NODE_ID: opts.name, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVE_UI: '0', DEMO: '1', DEMO_HISTORY: '0', ...opts.env },
+    env: {
+      ...process.env,
+      NODE_ID: opts.name,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      SERVE_UI: '0',
+      DEMO: '1',
+      DEMO_HISTORY: '0',
+      ...opts.env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''

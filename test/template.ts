@@ -184,8 +184,7 @@ export function pgTemplate(url: string, spec: TemplateSpec, opts: { key?: string
   return done
 }
 
-const schemaExists = async (db: Db, schema: string) =>
-  (await db.raw('SELECT 1 FROM pg_namespace WHERE nspname = ?', [schema])).rows.length > 0
+const schemaExists = async (db: Db, schema: string) => (await db.raw('SELECT 1 FROM pg_namespace WHERE nspname = ?', [schema])).rows.length > 0
 
 async function makePgTemplate(url: string, spec: TemplateSpec, schema: string): Promise<string> {
   const admin = knexFactory({ client: 'pg', connection: url, pool: { min: 1, max: 1 } })

@@ -16,11 +16,22 @@ const uiDir = path.dirname(fileURLToPath(import.meta.url))
 const rootDir = path.dirname(uiDir)
 
 /** Builds the UI into `outdir` (default ui/dist). Returns esbuild's metafile. */
-export async function buildUi({ outdir = path.join(uiDir, 'dist'), dev = false, logLevel = 'warning', sourcemap = process.env.NODE_ENV === 'production' ? false : dev ? 'inline' : 'linked' } = {}) {
+export async function buildUi({
+  outdir = path.join(uiDir, 'dist'),
+  dev = false,
+  logLevel = 'warning',
+  sourcemap = process.env.NODE_ENV === 'production' ? false : dev ? 'inline' : 'linked',
+} = {}) {
   const srcDir = path.join(uiDir, 'src')
   const entryPoints = [
-    ...fs.readdirSync(srcDir).filter((f) => f.endsWith('.ts')).map((f) => path.join(srcDir, f)),
-    ...fs.readdirSync(path.join(srcDir, 'styles')).filter((f) => f.endsWith('.css')).map((f) => path.join(srcDir, 'styles', f)),
+    ...fs
+      .readdirSync(srcDir)
+      .filter((f) => f.endsWith('.ts'))
+      .map((f) => path.join(srcDir, f)),
+    ...fs
+      .readdirSync(path.join(srcDir, 'styles'))
+      .filter((f) => f.endsWith('.css'))
+      .map((f) => path.join(srcDir, 'styles', f)),
   ]
   fs.rmSync(outdir, { recursive: true, force: true })
   fs.mkdirSync(outdir, { recursive: true })

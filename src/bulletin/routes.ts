@@ -70,7 +70,10 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       const name = `bulletin-${month}${region ? `-${region}` : ''}.xlsx`
       reply
         .type(XLSX_TYPE)
-        .header('content-disposition', `attachment; filename="${name}"; filename*=UTF-8''${encodeURIComponent(`一月一通报-${month}${b.region ? `-${b.region.name}` : ''}.xlsx`)}`)
+        .header(
+          'content-disposition',
+          `attachment; filename="${name}"; filename*=UTF-8''${encodeURIComponent(`一月一通报-${month}${b.region ? `-${b.region.name}` : ''}.xlsx`)}`,
+        )
       return reply.send(body)
     },
   )
@@ -152,7 +155,8 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       schema: {
         tags: ['bulletin'],
         summary: '修改计分规则 / replace the city list (admin) or a county’s overrides (its county_admin)',
-        description: 'Without county: the city list (administrators). With county (or as a county administrator): that county’s overrides — a row with a city code overrides those fields, enabled:false disables it, a new code adds an item. Each count is checked (400 names the item).',
+        description:
+          'Without county: the city list (administrators). With county (or as a county administrator): that county’s overrides — a row with a city code overrides those fields, enabled:false disables it, a new code adds an item. Each count is checked (400 names the item).',
         security: bearer,
         querystring: itemsQuery,
         body: itemsBody,

@@ -17,9 +17,18 @@ export const casesQuery = {
   additionalProperties: false,
   properties: {
     region: regionParam,
-    kind: { type: 'string', enum: ['township', 'department'], description: '乡镇（区域代码）或部门（单位代码）/ township (region code) or department (unit code)' },
+    kind: {
+      type: 'string',
+      enum: ['township', 'department'],
+      description: '乡镇（区域代码）或部门（单位代码）/ township (region code) or department (unit code)',
+    },
     unit: { type: 'string', minLength: 1, maxLength: 100 },
-    item: { type: 'string', minLength: 1, maxLength: 40, description: '计分项代码；省略则列出所有计分的案件 / an item code; without it every case that scores' },
+    item: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 40,
+      description: '计分项代码；省略则列出所有计分的案件 / an item code; without it every case that scores',
+    },
   },
 }
 
@@ -40,7 +49,12 @@ const itemInput = { type: 'object', required: ['code'], additionalProperties: fa
 const itemOut = { type: 'object', properties: { ...itemProps, source: { type: 'string', enum: ['city', 'county'] } } }
 
 export const itemsQuery = { type: 'object', additionalProperties: false, properties: { county: { type: 'string', minLength: 1, maxLength: 100 } } }
-export const itemsBody = { type: 'object', required: ['items'], additionalProperties: false, properties: { items: { type: 'array', maxItems: 200, items: itemInput } } }
+export const itemsBody = {
+  type: 'object',
+  required: ['items'],
+  additionalProperties: false,
+  properties: { items: { type: 'array', maxItems: 200, items: itemInput } },
+}
 export const itemsResponse = {
   type: 'object',
   properties: {
@@ -72,7 +86,10 @@ export const bulletinSchema = {
   type: 'object',
   properties: {
     month: { type: 'string' },
-    region: { type: ['object', 'null'], properties: { code: { type: 'string' }, name: { type: 'string' }, nameEn: { type: ['string', 'null'] }, path: { type: 'string' } } },
+    region: {
+      type: ['object', 'null'],
+      properties: { code: { type: 'string' }, name: { type: 'string' }, nameEn: { type: ['string', 'null'] }, path: { type: 'string' } },
+    },
     county: { type: ['string', 'null'] },
     asOf: { type: 'string' },
     items: { type: 'array', items: itemOut },
@@ -124,7 +141,14 @@ const publicRates = {
 }
 const publicUnit = {
   type: 'object',
-  properties: { rank: { type: 'integer' }, code: { type: 'string' }, name: { type: 'string' }, nameEn: { type: ['string', 'null'] }, points: { type: 'number' }, rates: publicRates },
+  properties: {
+    rank: { type: 'integer' },
+    code: { type: 'string' },
+    name: { type: 'string' },
+    nameEn: { type: ['string', 'null'] },
+    points: { type: 'number' },
+    rates: publicRates,
+  },
 }
 export const publicQuery = {
   type: 'object',

@@ -102,7 +102,9 @@ export class BulletinService {
   // ── scoring items ─────────────────────────────────────────────────────────────
 
   private async layer(tenant: string): Promise<ItemInput[]> {
-    const rows = await this.db('scoring_items').where({ tenant }).orderBy([{ column: 'position' }, { column: 'code' }])
+    const rows = await this.db('scoring_items')
+      .where({ tenant })
+      .orderBy([{ column: 'position' }, { column: 'code' }])
     return rows.map((r) => ({
       code: r.code,
       name: r.name ?? null,
@@ -228,10 +230,29 @@ export class BulletinService {
     const perCase = new Map((await this.metrics.aggregate({ month, prefix }, 'id')).map((r) => [r.key as string, r.counts]))
     const zero = await this.zero()
     const rows: Record<string, any>[] = await this.metrics.applyFilters(
-      this.db('cases').select(...caseCols, 'channel', 'urgency', 'procedure', 'level', 'resolved_level', 'duplicate_of', 'response_due_at', 'responded_at', 'resolve_due_at', 'resolved_at', 'closed_at', 'eval_satisfaction', 'eval_resolved'),
+      this.db('cases').select(
+        ...caseCols,
+        'channel',
+        'urgency',
+        'procedure',
+        'level',
+        'resolved_level',
+        'duplicate_of',
+        'response_due_at',
+        'responded_at',
+        'resolve_due_at',
+        'resolved_at',
+        'closed_at',
+        'eval_satisfaction',
+        'eval_resolved',
+      ),
       { month, prefix },
     )
-    const rehandledQ = this.db('case_events').join('cases', 'cases.id', 'case_events.case_id').where('case_events.type', 'rehandle').where('cases.month', month).distinct('case_events.case_id as id')
+    const rehandledQ = this.db('case_events')
+      .join('cases', 'cases.id', 'case_events.case_id')
+      .where('case_events.type', 'rehandle')
+      .where('cases.month', month)
+      .distinct('case_events.case_id as id')
     if (prefix) wherePrefix(this.db, rehandledQ, 'cases.region_path', prefix)
     const rehandled = new Set((await rehandledQ).map((r: any) => r.id))
     for (const r of rows) {
@@ -279,8 +300,14 @@ export class BulletinService {
     // 2. The month's records naming a unit: returns (by the month of the return) and
     //    supervision (by the month it was issued). They count for the named unit, on cases of
     //    the region that are not excluded, whichever month the case was received in.
-    const events: { unit: string; fact: 'returned' | 'returnAccepted' | 'returnRejected' | 'supervisionOrder' | 'supervisionReplyLate' | 'overdueSupervision'; row: Record<string, any> }[] = []
-    const returnsQ = this.db('case_returns').join('cases', 'cases.id', 'case_returns.case_id').where('case_returns.month', month)
+    const events: {
+      unit: string
+      fact: 'returned' | 'returnAccepted' | 'returnRejected' | 'supervisionOrder' | 'supervisionReplyLate' | 'overdueSupervision'
+      row: Record<string, any>
+    }[] = []
+    const returnsQ = this.db('case_returns')
+      .join('cases', 'cases.id', 'case_returns.case_id')
+      .where('case_returns.month', month)
       .select(...caseCols.map((c) => `cases.${c}`), 'case_returns.unit as ev_unit', 'case_returns.status as ev_status')
     if (prefix) wherePrefix(this.db, returnsQ, 'cases.region_path', prefix)
     for (const r of await returnsQ) {
@@ -288,9 +315,18 @@ export class BulletinService {
       if (r.ev_status === 'accepted') events.push({ unit: r.ev_unit, fact: 'returnAccepted', row: r })
       if (r.ev_status === 'rejected') events.push({ unit: r.ev_unit, fact: 'returnRejected', row: r })
     }
-    const supQ = this.db('case_supervisions').join('cases', 'cases.id', 'case_supervisions.case_id')
-      .where('case_supervisions.created_at', '>=', monthFrom).where('case_supervisions.created_at', '<', monthTo).whereNotNull('case_supervisions.unit')
-      .select(...caseCols.map((c) => `cases.${c}`), 'case_supervisions.unit as ev_unit', 'case_supervisions.kind as ev_kind', 'case_supervisions.reply_due_at as ev_due', 'case_supervisions.replied_at as ev_replied')
+    const supQ = this.db('case_supervisions')
+      .join('cases', 'cases.id', 'case_supervisions.case_id')
+      .where('case_supervisions.created_at', '>=', monthFrom)
+      .where('case_supervisions.created_at', '<', monthTo)
+      .whereNotNull('case_supervisions.unit')
+      .select(
+        ...caseCols.map((c) => `cases.${c}`),
+        'case_supervisions.unit as ev_unit',
+        'case_supervisions.kind as ev_kind',
+        'case_supervisions.reply_due_at as ev_due',
+        'case_supervisions.replied_at as ev_replied',
+      )
     if (prefix) wherePrefix(this.db, supQ, 'cases.region_path', prefix)
     for (const r of await supQ) {
       if (r.ev_kind === 'manual') {
@@ -304,7 +340,10 @@ export class BulletinService {
     const unitCodes = [...new Set(events.map((e) => e.unit))]
     const unitInfo = new Map<string, { department: boolean; township: string | null }>()
     for (let i = 0; i < unitCodes.length; i += 500) {
-      const us = await this.db('org_units').leftJoin('regions', 'regions.code', 'org_units.region_code').whereIn('org_units.code', unitCodes.slice(i, i + 500)).select('org_units.code', 'org_units.kind', 'regions.path')
+      const us = await this.db('org_units')
+        .leftJoin('regions', 'regions.code', 'org_units.region_code')
+        .whereIn('org_units.code', unitCodes.slice(i, i + 500))
+        .select('org_units.code', 'org_units.kind', 'regions.path')
       for (const u of us) unitInfo.set(u.code, { department: DEPARTMENT_KINDS.has(u.kind), township: u.path ? segment(u.path, 3) : null })
     }
     for (const e of events) {
@@ -347,7 +386,12 @@ export class BulletinService {
     return { bulletin, penalties: penaltiesOf(bulletin, units) }
   }
 
-  private async compute(actor: Actor, month: string, regionCode: string | undefined, asOf: string): Promise<{ bulletin: Bulletin; units: Map<string, UnitWork> }> {
+  private async compute(
+    actor: Actor,
+    month: string,
+    regionCode: string | undefined,
+    asOf: string,
+  ): Promise<{ bulletin: Bulletin; units: Map<string, UnitWork> }> {
     this.checkMonth(month)
     const { region, prefix, county } = await this.scope(actor, regionCode)
     const items = await this.items(county)
@@ -390,7 +434,15 @@ export class BulletinService {
             for (const sc of scores) sc.count += countOf(sc.item, s.facts)
           }
           const itemScores = scores.map((sc) => ({ code: sc.item.code, count: sc.count, points: round(sc.count * sc.item.points) }))
-          return { kind, key: u.key, points: round(itemScores.reduce((a, b) => a + b.points, 0)), received, excluded, items: itemScores, rates: rateBlock(counts) }
+          return {
+            kind,
+            key: u.key,
+            points: round(itemScores.reduce((a, b) => a + b.points, 0)),
+            received,
+            excluded,
+            items: itemScores,
+            rates: rateBlock(counts),
+          }
         })
     const townships = await this.ranked('region', rowsOf('township'))
     const departments = await this.ranked('department', rowsOf('department'))
@@ -409,7 +461,11 @@ export class BulletinService {
 
   /** Labels, then rank by points (equal points share a rank), then cases received, then code. */
   private async ranked(kind: 'region' | 'department', rows: Omit<UnitRow, 'rank' | 'label' | 'labelEn'>[]): Promise<UnitRow[]> {
-    const labels = await this.metrics.labels(kind, rows.map((r) => r.key), '/')
+    const labels = await this.metrics.labels(
+      kind,
+      rows.map((r) => r.key),
+      '/',
+    )
     rows.sort((a, b) => b.points - a.points || b.received - a.received || a.key.localeCompare(b.key))
     let rank = 0
     return rows.map((r, i) => {
@@ -420,7 +476,12 @@ export class BulletinService {
   }
 
   /** The cases behind one item at one unit (the click-through), or behind every item with points. */
-  async cases(actor: Actor, month: string, q: { region?: string; kind: UnitKind; unit: string; item?: string }, asOf = nowIso()): Promise<{ items: (CaseLine & { item: string })[] }> {
+  async cases(
+    actor: Actor,
+    month: string,
+    q: { region?: string; kind: UnitKind; unit: string; item?: string },
+    asOf = nowIso(),
+  ): Promise<{ items: (CaseLine & { item: string })[] }> {
     this.checkMonth(month)
     const { prefix, county } = await this.scope(actor, q.region)
     const items = (await this.items(county)).filter((i) => i.enabled && (i.appliesTo === 'both' || i.appliesTo === q.kind))
@@ -451,7 +512,7 @@ export class BulletinService {
     this.checkMonth(month)
     const admin = isSystemAdmin(actor)
     if (!admin && !actor.roles.includes('county_admin')) throw forbidden(msg('error.bulletin.publishAdminOnly'))
-    const code = regionCode ?? (admin ? undefined : actor.tenant ?? undefined)
+    const code = regionCode ?? (admin ? undefined : (actor.tenant ?? undefined))
     if (!code) throw badRequest(msg('error.bulletin.regionRequired'))
     const reg = await this.db('regions').where({ code }).first('code', 'path', 'level')
     if (!reg) throw badRequest(msg('error.bulletin.unknownRegion', { region: code }))
@@ -477,7 +538,9 @@ export class BulletinService {
 
   /** Published bulletins, public view: rates and points by unit, no cases, no people. */
   async published(q: { county?: string; month?: string }) {
-    const query = this.db('bulletin_publications').orderBy([{ column: 'month', order: 'desc' }, { column: 'region_code' }]).limit(60)
+    const query = this.db('bulletin_publications')
+      .orderBy([{ column: 'month', order: 'desc' }, { column: 'region_code' }])
+      .limit(60)
     if (q.county) query.where({ region_code: q.county })
     if (q.month) {
       this.checkMonth(q.month)
@@ -516,7 +579,20 @@ function penaltiesOf(b: Bulletin, units: Map<string, UnitWork>): PenaltyLine[] {
         const count = countOf(it, s.facts)
         if (!count) continue
         const { id, caseNo, title, category, status, regionCode, department } = s.info
-        out.push({ kind: u.kind, unit: u.key, item: it.code, caseId: id, caseNo, title, category, status, regionCode, department, count, points: round(count * it.points) })
+        out.push({
+          kind: u.kind,
+          unit: u.key,
+          item: it.code,
+          caseId: id,
+          caseNo,
+          title,
+          category,
+          status,
+          regionCode,
+          department,
+          count,
+          points: round(count * it.points),
+        })
       }
     }
   }

@@ -59,7 +59,15 @@ export async function bulletinWorkbook(b: Bulletin, penalties: (CaseLine & { ite
   const unitName = new Map([...b.townships, ...b.departments].map((u) => [`${u.kind}:${u.key}`, u.label]))
   const itemName = new Map(items.map((i) => [i.code, i.name]))
   for (const p of penalties) {
-    ws.addRow([p.kind === 'township' ? '乡镇' : '部门', unitName.get(`${p.kind}:${p.unit}`) ?? p.unit, itemName.get(p.item) ?? p.item, p.caseNo, p.title ?? '', p.count, p.points])
+    ws.addRow([
+      p.kind === 'township' ? '乡镇' : '部门',
+      unitName.get(`${p.kind}:${p.unit}`) ?? p.unit,
+      itemName.get(p.item) ?? p.item,
+      p.caseNo,
+      p.title ?? '',
+      p.count,
+      p.points,
+    ])
   }
   ws.getColumn(5).width = 30
   return Buffer.from(await wb.xlsx.writeBuffer())

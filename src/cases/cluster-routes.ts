@@ -44,7 +44,11 @@ export default async function clusterRoutes(app: FastifyInstance, opts: { cluste
           additionalProperties: false,
           properties: { month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$' }, region: { type: 'string', minLength: 1, maxLength: 64 } },
         },
-        response: { 200: { type: 'object', properties: { month: { type: 'string' }, items: { type: 'array', items: clusterSchema } } }, 400: errorRef, 403: errorRef },
+        response: {
+          200: { type: 'object', properties: { month: { type: 'string' }, items: { type: 'array', items: clusterSchema } } },
+          400: errorRef,
+          403: errorRef,
+        },
       },
     },
     async (request) => clusters.list(request.actor, request.query as { month?: string; region?: string }),
@@ -62,7 +66,17 @@ export default async function clusterRoutes(app: FastifyInstance, opts: { cluste
         response: {
           200: {
             type: 'array',
-            items: { type: 'object', properties: { id: { type: 'string' }, caseNo: { type: 'string' }, title: nullable, status: { type: 'string' }, createdAt: { type: 'string' }, duplicateOf: nullable } },
+            items: {
+              type: 'object',
+              properties: {
+                id: { type: 'string' },
+                caseNo: { type: 'string' },
+                title: nullable,
+                status: { type: 'string' },
+                createdAt: { type: 'string' },
+                duplicateOf: nullable,
+              },
+            },
           },
           404: errorRef,
         },
@@ -92,7 +106,11 @@ export default async function clusterRoutes(app: FastifyInstance, opts: { cluste
         body: {
           type: 'object',
           additionalProperties: false,
-          properties: { title: { type: 'string', maxLength: 200 }, description: { type: 'string', maxLength: 5000 }, note: { type: 'string', maxLength: 1000 } },
+          properties: {
+            title: { type: 'string', maxLength: 200 },
+            description: { type: 'string', maxLength: 5000 },
+            note: { type: 'string', maxLength: 1000 },
+          },
         },
         response: { 201: caseSchema, 403: errorRef, 404: errorRef, 409: errorRef, 422: errorRef },
       },

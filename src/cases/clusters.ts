@@ -32,7 +32,22 @@ interface ClusterRow {
 
 type Placed = Comparable & { tenant: string; cluster_id: string | null; clustered_at: string | null; case_no: string }
 
-const COLUMNS = ['id', 'case_no', 'title', 'description', 'address', 'category', 'region_code', 'region_path', 'lat', 'lng', 'created_at', 'tenant', 'cluster_id', 'clustered_at']
+const COLUMNS = [
+  'id',
+  'case_no',
+  'title',
+  'description',
+  'address',
+  'category',
+  'region_code',
+  'region_path',
+  'lat',
+  'lng',
+  'created_at',
+  'tenant',
+  'cluster_id',
+  'clustered_at',
+]
 
 /**
  * 共性问题: recurring problems. Clustering is incremental single-link: each case is placed once,
@@ -59,7 +74,12 @@ export class Clusters {
    */
   async catchUp(limit = 200): Promise<number> {
     const since = new Date(Date.now() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
-    const pending: Placed[] = await this.db('cases').whereNull('clustered_at').where('created_at', '>=', since).orderBy('created_at').limit(limit).select(COLUMNS)
+    const pending: Placed[] = await this.db('cases')
+      .whereNull('clustered_at')
+      .where('created_at', '>=', since)
+      .orderBy('created_at')
+      .limit(limit)
+      .select(COLUMNS)
     let placed = 0
     for (const c of pending) {
       await this.db.transaction(async (trx) => {
@@ -146,7 +166,12 @@ export class Clusters {
     for (let i = 5; i >= 0; i--) months.push(new Date(Date.UTC(y, m - 1 - i, 1)).toISOString().slice(0, 7))
     const prefix = await this.prefixFor(actor, query.region)
     await this.catchUp(2000)
-    const q = this.db('cases').whereNotNull('cluster_id').whereIn('month', months).select('cluster_id', 'month').count({ n: '*' }).groupBy('cluster_id', 'month')
+    const q = this.db('cases')
+      .whereNotNull('cluster_id')
+      .whereIn('month', months)
+      .select('cluster_id', 'month')
+      .count({ n: '*' })
+      .groupBy('cluster_id', 'month')
     if (prefix !== null) wherePrefix(this.db, q, 'region_path', prefix)
     const counts = new Map<string, Map<string, number>>()
     for (const r of (await q) as { cluster_id: string; month: string; n: number | string }[]) {
@@ -160,7 +185,9 @@ export class Clusters {
     if (rootIds.length) for (const r of await this.db('cases').whereIn('id', rootIds).select('id', 'case_no')) roots.set(r.id, r.case_no)
     const cats = new Map<string, string>()
     const catCodes = [...new Set(rows.map((r) => r.category))]
-    if (catCodes.length) for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en')) cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
+    if (catCodes.length)
+      for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en'))
+        cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
     const regions = new Map<string, string>()
     const regionCodes = [...new Set(rows.map((r) => r.region_code))]
     if (regionCodes.length) for (const r of await this.db('regions').whereIn('code', regionCodes).select('code', 'name')) regions.set(r.code, r.name)
@@ -191,7 +218,10 @@ export class Clusters {
       })
       .sort((a, b) => b.count - a.count || b.size - a.size || (a.lastAt < b.lastAt ? 1 : -1))
       .slice(0, 50)
-    items.filter((i) => i.count >= 2).slice(0, MONTHLY_CANDIDATES).forEach((i) => (i.candidate = true))
+    items
+      .filter((i) => i.count >= 2)
+      .slice(0, MONTHLY_CANDIDATES)
+      .forEach((i) => (i.candidate = true))
     return { month, items }
   }
 
@@ -200,7 +230,8 @@ export class Clusters {
     const row: ClusterRow | undefined = await this.db('case_clusters').where({ id }).first()
     const scope = this.app.org.visibleRegionPrefix(actor)
     // A county-or-higher scope covers whole townships; a narrower one (a township's own staff) its own.
-    if (!row || (scope !== null && !row.region_path.startsWith(scope) && !scope.startsWith(row.region_path))) throw notFound(msg('error.cluster.notFound', { id }))
+    if (!row || (scope !== null && !row.region_path.startsWith(scope) && !scope.startsWith(row.region_path)))
+      throw notFound(msg('error.cluster.notFound', { id }))
     return row
   }
 
@@ -236,7 +267,10 @@ export class Clusters {
         hooks: {
           claim: async () => {},
           record: async (trx, row) => {
-            const took = await trx('case_clusters').where({ id: cl.id }).whereNull('root_case_id').update({ root_case_id: row.id, root_created_by: actor.username })
+            const took = await trx('case_clusters')
+              .where({ id: cl.id })
+              .whereNull('root_case_id')
+              .update({ root_case_id: row.id, root_created_by: actor.username })
             if (!took) throw conflict(msg('error.cluster.hasRoot'))
             // The root case is not one more report of the problem: never placed in a cluster.
             await trx('cases').where({ id: row.id }).update({ clustered_at: nowIso() })

@@ -24,7 +24,8 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
       schema: {
         tags: ['cases'],
         summary: '加派协办单位（联合办理中）/ add co-organisers to a running joint case',
-        description: 'A dispatcher whose region covers the case. Each unit gets a co-organiser task in the running instance. 409 when the lead is not at work (or units were already added in this handling round: bpmn-engine does not re-arm the boundary).',
+        description:
+          'A dispatcher whose region covers the case. Each unit gets a co-organiser task in the running instance. 409 when the lead is not at work (or units were already added in this handling round: bpmn-engine does not re-arm the boundary).',
         security: bearer,
         params: idParams,
         body: {
@@ -34,7 +35,14 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
           properties: { units: { type: 'array', minItems: 1, maxItems: 20, uniqueItems: true, items: { type: 'string', minLength: 1, maxLength: 64 } } },
         },
         response: {
-          200: { type: 'object', properties: { caseId: { type: 'string' }, units: { type: 'array', items: { type: 'string' } }, taskIds: { type: 'array', items: { type: 'string' } } } },
+          200: {
+            type: 'object',
+            properties: {
+              caseId: { type: 'string' },
+              units: { type: 'array', items: { type: 'string' } },
+              taskIds: { type: 'array', items: { type: 'string' } },
+            },
+          },
           400: errorRef,
           403: errorRef,
           404: errorRef,
@@ -64,8 +72,7 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
           if (code === row.owner_unit) {
             const lead = await trx('org_units').where({ code }).first('name', 'name_en')
             details.push(problemDetail(msg('error.coUnits.isLead', { unit: code, ...names('unit', lead ?? { name: code }) }), { field: 'units' }))
-          }
-          else {
+          } else {
             const m = await unitProblem(trx, app.org, row, code)
             if (m) details.push(problemDetail(m, { field: 'units' }))
           }

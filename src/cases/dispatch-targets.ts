@@ -14,10 +14,7 @@ import { ancestry, resolveOwner, route, unitGroup, type CategoryRow, type UnitRo
  */
 export const UNIT_FIELDS = ['targetUnit', 'leadUnit', 'coUnits'] as const
 
-export const unitCodes = (v: unknown): string[] =>
-  (Array.isArray(v) ? v : String(v ?? '').split(','))
-    .map((s) => String(s).trim())
-    .filter(Boolean)
+export const unitCodes = (v: unknown): string[] => (Array.isArray(v) ? v : String(v ?? '').split(',')).map((s) => String(s).trim()).filter(Boolean)
 
 /**
  * Why `code` cannot take `row`'s case, or null when it can. A case stays in its county: the
@@ -77,14 +74,18 @@ export async function dispatchTargets(
     .split('/')
     .filter(Boolean)
     .map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}/`)
-  const units: (UnitRow & { path: string; name_en: string | null; region_name: string; region_name_en: string | null; sort: number })[] = await db('org_units as u')
+  const units: (UnitRow & { path: string; name_en: string | null; region_name: string; region_name_en: string | null; sort: number })[] = await db(
+    'org_units as u',
+  )
     .join('regions as r', 'r.code', 'u.region_code')
     // servesCounty in SQL: the county's subtree, or a region the county lies in.
     .where((w) => w.where((x) => wherePrefix(db as Db, x, 'r.path', county)).orWhereIn('r.path', above))
     .orderBy([{ column: 'u.sort' }, { column: 'u.code' }])
     .select('u.*', 'r.path', 'r.name as region_name', 'r.name_en as region_name_en')
   const q = opts.q?.trim().toLowerCase()
-  const matching = q ? units.filter((u) => u.name.toLowerCase().includes(q) || (u.name_en ?? '').toLowerCase().includes(q) || u.code.toLowerCase().includes(q)) : units
+  const matching = q
+    ? units.filter((u) => u.name.toLowerCase().includes(q) || (u.name_en ?? '').toLowerCase().includes(q) || u.code.toLowerCase().includes(q))
+    : units
   if (!matching.length) return []
   // Who would receive each unit's tasks: the same users and the same match unitProblem asks for.
   const tenant = row.tenant || null
@@ -93,9 +94,7 @@ export async function dispatchTargets(
   const staffed = matching.filter((u) => held.some((r) => groupsMatch(r.groups, r.tenant, [unitGroup(u)], tenant)))
   const suggestion = await suggestedUnit(db, row, opts.decisions)
   const depth = (u: { path: string }) => (row.region_path.startsWith(u.path) ? u.path.length : 0)
-  const ranked = staffed
-    .map((u, i) => ({ u, i, s: u.code === suggestion ? 1 : 0, d: depth(u) }))
-    .sort((a, b) => b.s - a.s || b.d - a.d || a.i - b.i)
+  const ranked = staffed.map((u, i) => ({ u, i, s: u.code === suggestion ? 1 : 0, d: depth(u) })).sort((a, b) => b.s - a.s || b.d - a.d || a.i - b.i)
   return ranked.slice(0, opts.limit ?? 50).map(({ u, s }) => ({
     code: u.code,
     name: u.name,
@@ -114,7 +113,11 @@ export async function dispatchTargets(
  * dispatcher for that reason), a unit of the category's duty in the case's township, else its
  * county.
  */
-async function suggestedUnit(db: Db | Trx, row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>, decisions: DecisionService): Promise<string | null> {
+async function suggestedUnit(
+  db: Db | Trx,
+  row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>,
+  decisions: DecisionService,
+): Promise<string | null> {
   const category: CategoryRow | undefined = await db('categories').where({ code: row.category }).first()
   if (!category) return null
   const regions = await ancestry(db, row.region_path)

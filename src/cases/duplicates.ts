@@ -67,14 +67,20 @@ export class Duplicates {
       const main = await this.cases.visible(actor, mainId, trx)
       if (dup.id === main.id) throw unprocessable(msg('error.duplicate.self'), [problem(msg('error.duplicate.self'), { field: 'mainCaseId' })])
       // A duplicate follows its main case within one county's assessment.
-      if (dup.tenant !== main.tenant) throw unprocessable(msg('error.duplicate.otherCounty'), [problem(msg('error.duplicate.otherCounty'), { field: 'mainCaseId' })])
+      if (dup.tenant !== main.tenant)
+        throw unprocessable(msg('error.duplicate.otherCounty'), [problem(msg('error.duplicate.otherCounty'), { field: 'mainCaseId' })])
       if (isPostgres(this.app.db)) await trx('cases').whereIn('id', [dup.id, main.id]).orderBy('id').forUpdate().select('id')
       const fresh = async (id: string) => (await trx('cases').where({ id }).first()) as CaseRow
       const [d, m] = [await fresh(dup.id), await fresh(main.id)]
-      if (m.duplicate_of) throw unprocessable(msg('error.duplicate.mainIsDuplicate', { caseNo: m.case_no }), [problem(msg('error.duplicate.mainIsDuplicate', { caseNo: m.case_no }), { field: 'mainCaseId' })])
+      if (m.duplicate_of)
+        throw unprocessable(msg('error.duplicate.mainIsDuplicate', { caseNo: m.case_no }), [
+          problem(msg('error.duplicate.mainIsDuplicate', { caseNo: m.case_no }), { field: 'mainCaseId' }),
+        ])
       if (d.duplicate_of) throw conflict(msg('error.duplicate.already', { caseNo: d.case_no }))
       if (await trx('cases').where({ duplicate_of: d.id }).first('id')) {
-        throw unprocessable(msg('error.duplicate.hasDuplicates', { caseNo: d.case_no }), [problem(msg('error.duplicate.hasDuplicates', { caseNo: d.case_no }), { field: 'id' })])
+        throw unprocessable(msg('error.duplicate.hasDuplicates', { caseNo: d.case_no }), [
+          problem(msg('error.duplicate.hasDuplicates', { caseNo: d.case_no }), { field: 'id' }),
+        ])
       }
       if (d.status === 'closed') throw conflict(msg('error.duplicate.closed', { caseNo: d.case_no }))
       const now = nowIso()

@@ -17,7 +17,6 @@ import { isSystemAdmin } from '../org/policy.js'
  */
 export const REASON_CODES = ['duplicate', 'malicious', 'harassment', 'outside_remit', 'force_majeure'] as const
 
-
 const exclusionSchema = {
   type: 'object',
   properties: {
@@ -148,7 +147,11 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         querystring: {
           type: 'object',
           additionalProperties: false,
-          properties: { status: { type: 'string', enum: ['pending', 'approved', 'refused', 'reversed'] }, caseId: { type: 'string', maxLength: 64 }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+          properties: {
+            status: { type: 'string', enum: ['pending', 'approved', 'refused', 'reversed'] },
+            caseId: { type: 'string', maxLength: 64 },
+            limit: { type: 'integer', minimum: 1, maximum: 500 },
+          },
         },
         response: { 200: { type: 'array', items: exclusionSchema }, 403: errorRef },
       },
@@ -174,7 +177,13 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
     '/api/cases/:id/exclusions',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['cases'], summary: '本案的剔单申请 / the case’s exclusion requests', security: bearer, params: idParams, response: { 200: { type: 'array', items: exclusionSchema }, 404: errorRef } },
+      schema: {
+        tags: ['cases'],
+        summary: '本案的剔单申请 / the case’s exclusion requests',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'array', items: exclusionSchema }, 404: errorRef },
+      },
     },
     async (request) => {
       const row = await cases.visible(request.actor, (request.params as { id: string }).id)
@@ -193,7 +202,12 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         description: 'A supervisor whose region covers the case (others: 404); not the requester (403). A refusal needs a note.',
         security: bearer,
         params: idParams,
-        body: { type: 'object', required: ['approve'], additionalProperties: false, properties: { approve: { type: 'boolean' }, note: { type: 'string', maxLength: 2000 } } },
+        body: {
+          type: 'object',
+          required: ['approve'],
+          additionalProperties: false,
+          properties: { approve: { type: 'boolean' }, note: { type: 'string', maxLength: 2000 } },
+        },
         response: { 200: exclusionSchema, 400: errorRef, 403: errorRef, 404: errorRef, 409: errorRef },
       },
     },
@@ -205,10 +219,13 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         const row = await lockCase(trx, ex.case_id)
         if (ex.requested_by === actor.username) throw forbidden(msg('error.exclusion.ownRequest'))
         const trimmed = note?.trim() ? note : null
-        if (!approve && !trimmed) throw badRequest(msg('error.exclusion.refusalNote'), [problem(msg('error.validation.required', { field: 'note' }), { field: 'note' })])
+        if (!approve && !trimmed)
+          throw badRequest(msg('error.exclusion.refusalNote'), [problem(msg('error.validation.required', { field: 'note' }), { field: 'note' })])
         const now = nowIso()
         const status = approve ? 'approved' : 'refused'
-        const n = await trx('case_exclusions').where({ id: ex.id, status: 'pending' }).update({ status, decided_by: actor.username, decided_at: now, decision_note: trimmed })
+        const n = await trx('case_exclusions')
+          .where({ id: ex.id, status: 'pending' })
+          .update({ status, decided_by: actor.username, decided_at: now, decision_note: trimmed })
         if (!n) throw conflict(msg('error.exclusion.notPending'))
         if (approve) await trx('cases').where({ id: row.id }).update({ excluded_at: now, updated_at: now })
         const type = approve ? 'exclusion_approved' : 'exclusion_refused'
@@ -241,7 +258,9 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
         const { ex } = await forSupervisor(actor, (request.params as { id: string }).id, trx)
         const row = await lockCase(trx, ex.case_id)
         const now = nowIso()
-        const n = await trx('case_exclusions').where({ id: ex.id, status: 'approved' }).update({ status: 'reversed', reversed_by: actor.username, reversed_at: now, reversal_note: note })
+        const n = await trx('case_exclusions')
+          .where({ id: ex.id, status: 'approved' })
+          .update({ status: 'reversed', reversed_by: actor.username, reversed_at: now, reversal_note: note })
         if (!n) throw conflict(msg('error.exclusion.notApproved'))
         await trx('cases').where({ id: row.id }).update({ excluded_at: null, updated_at: now })
         const data = { exclusionId: ex.id, reasonCode: ex.reason_code, note }

@@ -39,7 +39,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return row
   }
   async function update(trx: Trx, id: string, values: Partial<CaseRow>) {
-    await trx('cases').where({ id }).update({ ...values, updated_at: nowIso() })
+    await trx('cases')
+      .where({ id })
+      .update({ ...values, updated_at: nowIso() })
   }
   async function unit(trx: Trx, code: string | null): Promise<UnitRow> {
     const u = code ? await trx('org_units').where({ code }).first() : null
@@ -60,8 +62,12 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    * A case event: `type` names its sentence in the catalogue (event.<type>), `data` holds every
    * value the sentence needs and the person's text verbatim; `message` is rendered from them.
    */
-  const event = (ctx: HandlerContext, row: CaseRow, type: EventType, opts: Omit<NonNullable<Parameters<CaseService['event']>[3]>, 'message' | 'data'> & { data?: Params } = {}) =>
-    cases.event(ctx.trx, row.id, type, { actor: ctx.actor, ...opts, message: eventMessage(type, opts.data) })
+  const event = (
+    ctx: HandlerContext,
+    row: CaseRow,
+    type: EventType,
+    opts: Omit<NonNullable<Parameters<CaseService['event']>[3]>, 'message' | 'data'> & { data?: Params } = {},
+  ) => cases.event(ctx.trx, row.id, type, { actor: ctx.actor, ...opts, message: eventMessage(type, opts.data) })
 
   /**
    * A notification carries its sentence's parameters (`params`, migration 022: the case number and
@@ -71,7 +77,16 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const now = nowIso()
     const message = notificationMessage(kind, params, text)
     const stored = JSON.stringify(params)
-    const rows = [...new Set(recipients)].map((recipient) => ({ id: randomUUID(), recipient, case_id: caseId, kind, message, params: stored, created_at: now, read_at: null }))
+    const rows = [...new Set(recipients)].map((recipient) => ({
+      id: randomUUID(),
+      recipient,
+      case_id: caseId,
+      kind,
+      message,
+      params: stored,
+      created_at: now,
+      read_at: null,
+    }))
     if (rows.length) await trx('notifications').insert(rows)
   }
 
@@ -96,7 +111,16 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
         dispatcher_group: str(v.escalateGroup),
       })
       await event(ctx, row, 'escalation_accepted', { from: row.level, to: level, data: { level, unit: target.code, ...names('unit', target) }, public: true })
-      return { level, ownerUnit: target.code, handlerGroup: unitGroup(target), dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup, resolveDue, targetUnit: null, decision: null, outcome: null }
+      return {
+        level,
+        ownerUnit: target.code,
+        handlerGroup: unitGroup(target),
+        dispatcherGroup: str(v.escalateGroup) ?? v.dispatcherGroup,
+        resolveDue,
+        targetUnit: null,
+        decision: null,
+        outcome: null,
+      }
     }
     const chosen = str(v.targetUnit)
     // A version deployed before the return review has no gateway for a rejection and reaches
@@ -117,15 +141,33 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const target = chosen ? await chosenUnit(ctx.trx, row, chosen) : await unit(ctx.trx, str(v.ownerUnit))
     if (ret) {
       // Dispatching elsewhere accepts the return: it was not that unit's remit.
-      await ctx.trx('case_returns').where({ id: ret.id }).update({ status: 'accepted', decided_by: ctx.actor, decided_at: nowIso(), decision_reason: str(v.returnDecisionReason) ?? str(v.dispatchNote) })
+      await ctx
+        .trx('case_returns')
+        .where({ id: ret.id })
+        .update({ status: 'accepted', decided_by: ctx.actor, decided_at: nowIso(), decision_reason: str(v.returnDecisionReason) ?? str(v.dispatchNote) })
       await event(ctx, row, 'return_accepted', {
         from: ret.unit,
         to: target.code,
-        data: { returnId: ret.id, unit: ret.unit, to: target.code, ...names('unit', target), reason: str(v.returnDecisionReason) ?? str(v.dispatchNote), returnReason: ret.reason },
+        data: {
+          returnId: ret.id,
+          unit: ret.unit,
+          to: target.code,
+          ...names('unit', target),
+          reason: str(v.returnDecisionReason) ?? str(v.dispatchNote),
+          returnReason: ret.reason,
+        },
       })
     }
     const level = chosen ? target.level : (str(v.level) ?? target.level)
-    const out: Record<string, unknown> = { ownerUnit: target.code, level, handlerGroup: unitGroup(target), targetUnit: null, needsDispatch: false, returnDecision: null, returnDecisionReason: null }
+    const out: Record<string, unknown> = {
+      ownerUnit: target.code,
+      level,
+      handlerGroup: unitGroup(target),
+      targetUnit: null,
+      needsDispatch: false,
+      returnDecision: null,
+      returnDecisionReason: null,
+    }
     const values: Partial<CaseRow> = {
       owner_unit: target.code,
       level,
@@ -257,7 +299,16 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     await event(ctx, row, 'dispatched', { to: status, data: { unit: back.code, ...names('unit', back), by: 'return_rejected' }, public: true, actor: null })
     // The unit reads why, whole, after the sentence (notificationText gives it back to the API).
     await notify(ctx.trx, row.id, [unitGroup(back)], 'return_rejected', { caseNo: row.case_no, ...names('unit', back) }, reason)
-    return { ownerUnit: back.code, handlerGroup: unitGroup(back), needsDispatch: false, returnDecision: null, returnDecisionReason: null, targetUnit: null, outcome: null, signOutcome: null }
+    return {
+      ownerUnit: back.code,
+      handlerGroup: unitGroup(back),
+      needsDispatch: false,
+      returnDecision: null,
+      returnDecisionReason: null,
+      targetUnit: null,
+      outcome: null,
+      signOutcome: null,
+    }
   })
 
   engine.registerHandler('case.resolve', async (ctx) => {
@@ -362,7 +413,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const due = stage === 'response' ? row.response_due_at : row.resolve_due_at
     await update(ctx.trx, row.id, { overdue: true })
     await ctx.trx('case_supervisions').insert({ id: randomUUID(), case_id: row.id, stage, unit: row.owner_unit, due_at: due, created_at: nowIso() })
-    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.supervisorGroup)], 'supervision', { caseNo: row.case_no, stage, dueAt: due ?? null })
+    await notify(ctx.trx, row.id, [...tokens(ctx.variables.handlerGroup), ...tokens(ctx.variables.supervisorGroup)], 'supervision', {
+      caseNo: row.case_no,
+      stage,
+      dueAt: due ?? null,
+    })
     await event(ctx, row, 'supervision', { data: { stage, unit: row.owner_unit, due } })
     return { overdue: true }
   })
@@ -388,7 +443,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()
     const resolveDue = addDuration(new Date(from), `P${Math.round(days)}D`)
     await ctx.trx('tasks').where({ instance_id: ctx.instanceId, element_id: task, status: 'open' }).update({ due_at: resolveDue })
-    if (timer) await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: timer, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
+    if (timer)
+      await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: timer, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
     await update(ctx.trx, row.id, { resolve_due_at: resolveDue })
     await event(ctx, row, 'extension_approved', { from, to: resolveDue, data: { days }, public: true })
     return { resolveDue, extensionDecision: null }
@@ -422,15 +478,34 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       const level = LEVELS[i]
       const region = regions.get(level)
       if (!region) continue
-      const centre: UnitRow | undefined = await ctx.trx('org_units')
+      const centre: UnitRow | undefined = await ctx
+        .trx('org_units')
         .where({ region_code: region.code })
         .whereIn('kind', level === 'village' ? ['village_committee'] : ['centre'])
         .first()
       if (!centre) continue
-      const staffed = await ctx.trx('users').where({ unit_code: centre.code, active: true }).whereRaw("roles like ? escape '\\'", ['%"dispatcher"%']).first('id')
+      const staffed = await ctx
+        .trx('users')
+        .where({ unit_code: centre.code, active: true })
+        .whereRaw("roles like ? escape '\\'", ['%"dispatcher"%'])
+        .first('id')
       if (!staffed) continue
-      await event(ctx, row, 'escalation_requested', { from: row.level, to: level, data: { reason, centre: centre.code, ...names('centre', centre) }, public: true })
-      return { atTop: false, nextLevel: level, escalateCentre: centre.code, escalateGroup: `dispatcher@${centre.code}`, escalateReason: reason, escalateLevel: null, decision: null, targetUnit: null }
+      await event(ctx, row, 'escalation_requested', {
+        from: row.level,
+        to: level,
+        data: { reason, centre: centre.code, ...names('centre', centre) },
+        public: true,
+      })
+      return {
+        atTop: false,
+        nextLevel: level,
+        escalateCentre: centre.code,
+        escalateGroup: `dispatcher@${centre.code}`,
+        escalateReason: reason,
+        escalateLevel: null,
+        decision: null,
+        targetUnit: null,
+      }
     }
     await event(ctx, row, 'escalation_at_top', { from: row.level, data: { reason } })
     return { atTop: true, escalateReason: reason, escalateLevel: null }
@@ -450,8 +525,23 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     if (!codes.length) throw unprocessable(msg('error.case.noCoUnit'))
     const coUnits: UnitRow[] = []
     for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c))
-    await update(ctx.trx, row.id, { owner_unit: lead.code, department: isDepartment(lead) ? lead.code : row.department, status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
-    await event(ctx, row, 'joint_organised', { to: lead.code, data: { lead: lead.code, ...names('unit', lead), coUnits: codes, coUnitNames: coUnits.map((u) => u.name), coUnitNamesEn: coUnits.map((u) => u.name_en || u.name) }, public: true })
+    await update(ctx.trx, row.id, {
+      owner_unit: lead.code,
+      department: isDepartment(lead) ? lead.code : row.department,
+      status: 'in_progress',
+      responded_at: row.responded_at ?? nowIso(),
+    })
+    await event(ctx, row, 'joint_organised', {
+      to: lead.code,
+      data: {
+        lead: lead.code,
+        ...names('unit', lead),
+        coUnits: codes,
+        coUnitNames: coUnits.map((u) => u.name),
+        coUnitNamesEn: coUnits.map((u) => u.name_en || u.name),
+      },
+      public: true,
+    })
     await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
     return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
   })
@@ -463,12 +553,18 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    */
   engine.registerHandler('case.addCoUnits', async (ctx) => {
     const row = await caseRow(ctx)
-    const codes = [...new Set(tokens(Array.isArray(ctx.variables.addedCoUnits) ? (ctx.variables.addedCoUnits as unknown[]).join(',') : ctx.variables.addedCoUnits))].filter((c) => c !== row.owner_unit)
+    const codes = [
+      ...new Set(tokens(Array.isArray(ctx.variables.addedCoUnits) ? (ctx.variables.addedCoUnits as unknown[]).join(',') : ctx.variables.addedCoUnits)),
+    ].filter((c) => c !== row.owner_unit)
     if (!codes.length) throw unprocessable(msg('error.coUnits.noneNew'), [problemDetail(msg('error.coUnits.noneNew'), { field: 'units' })])
     const added: UnitRow[] = []
     for (const c of codes) added.push(await chosenUnit(ctx.trx, row, c))
     const before = tokens(Array.isArray(ctx.variables.coUnits) ? (ctx.variables.coUnits as unknown[]).join(',') : ctx.variables.coUnits)
-    await event(ctx, row, 'co_units_added', { to: codes.join(','), data: { units: codes, coUnitNames: added.map((u) => u.name), coUnitNamesEn: added.map((u) => u.name_en || u.name) }, public: true })
+    await event(ctx, row, 'co_units_added', {
+      to: codes.join(','),
+      data: { units: codes, coUnitNames: added.map((u) => u.name), coUnitNamesEn: added.map((u) => u.name_en || u.name) },
+      public: true,
+    })
     return { addedCoUnits: codes, coUnits: [...new Set([...before, ...codes])] }
   })
 
@@ -476,7 +572,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const row = await caseRow(ctx)
     const v = ctx.variables
     await update(ctx.trx, row.id, { status: 'in_progress', responded_at: row.responded_at ?? nowIso() })
-    await event(ctx, row, 'plan_approved', { data: { measures: v.measures as Params[string], responsible: v.responsible as Params[string], milestones: v.milestones as Params[string] } })
+    await event(ctx, row, 'plan_approved', {
+      data: { measures: v.measures as Params[string], responsible: v.responsible as Params[string], milestones: v.milestones as Params[string] },
+    })
     await event(ctx, row, 'plan_in_force', { to: 'in_progress', public: true, actor: null })
     return {}
   })

@@ -101,7 +101,9 @@ export class IdempotencyStore {
       const row = await create({
         claim: (trx) => this.claim(trx, scope, key, hash),
         record: async (trx, created) => {
-          await trx('idempotency_keys').where({ scope, key }).update({ case_id: created.id, answer: JSON.stringify(answerOf(created)) })
+          await trx('idempotency_keys')
+            .where({ scope, key })
+            .update({ case_id: created.id, answer: JSON.stringify(answerOf(created)) })
         },
       })
       return { caseId: row.id, answer: answerOf(row), replayed: false }
@@ -150,6 +152,9 @@ export class IdempotencyStore {
     const now = this.now()
     if (now - this.lastSweep < SWEEP_EVERY_MS) return
     this.lastSweep = now
-    await this.db('idempotency_keys').where('expires_at', '<=', new Date(now).toISOString()).del().catch(() => {})
+    await this.db('idempotency_keys')
+      .where('expires_at', '<=', new Date(now).toISOString())
+      .del()
+      .catch(() => {})
   }
 }

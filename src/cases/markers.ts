@@ -24,7 +24,13 @@ import { PROCEDURES } from './routing.js'
  *   attached to (a joint case's lead) accepts co-organisers added while it runs (加派,
  *   POST /api/cases/:id/co-units delivers its message).
  */
-export const MARK = { role: 'shuoshi:role', return: 'shuoshi:return', deadline: 'shuoshi:deadline', extension: 'shuoshi:extension', addCoUnits: 'shuoshi:addCoUnits' } as const
+export const MARK = {
+  role: 'shuoshi:role',
+  return: 'shuoshi:return',
+  deadline: 'shuoshi:deadline',
+  extension: 'shuoshi:extension',
+  addCoUnits: 'shuoshi:addCoUnits',
+} as const
 
 export const ROLES = [
   'dispatch',
@@ -115,7 +121,15 @@ function legacyProperties(def: PreparedDefinition): ((el: ElementInfo) => Record
 /** Reads the markers and reports each one that is misplaced; `problems` collects the reports. */
 function read(def: PreparedDefinition, problems: Problem[]): PlatformModel {
   const { elements } = def
-  const model: PlatformModel = { roles: new Map(), returnable: new Set(), deadlineOf: new Map(), deadlineTimer: new Map(), extensions: new Map(), extensionFor: new Map(), addCoUnits: new Map() }
+  const model: PlatformModel = {
+    roles: new Map(),
+    returnable: new Set(),
+    deadlineOf: new Map(),
+    deadlineTimer: new Map(),
+    extensions: new Map(),
+    extensionFor: new Map(),
+    addCoUnits: new Map(),
+  }
   const add = (elementId: string | null, m: Msg) => problems.push(toProblem(elementId, m))
   const legacy = legacyProperties(def)
   for (const el of elements.values()) {

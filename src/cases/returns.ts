@@ -140,7 +140,14 @@ export default async function returnRoutes(app: FastifyInstance, opts: { cases: 
         .groupBy('r.unit', 'u.name')
         .select('r.unit', 'u.name as unit_name', app.db.raw('COUNT(*) AS n'), sum('pending'), sum('accepted'), sum('rejected'))
       return (rows as any[])
-        .map((r: any): { unit: string; unitName: string | null; returns: number; pending: number; accepted: number; rejected: number } => ({ unit: r.unit, unitName: r.unit_name ?? null, returns: Number(r.n), pending: Number(r.pending), accepted: Number(r.accepted), rejected: Number(r.rejected) }))
+        .map((r: any): { unit: string; unitName: string | null; returns: number; pending: number; accepted: number; rejected: number } => ({
+          unit: r.unit,
+          unitName: r.unit_name ?? null,
+          returns: Number(r.n),
+          pending: Number(r.pending),
+          accepted: Number(r.accepted),
+          rejected: Number(r.rejected),
+        }))
         .sort((a, b) => b.rejected - a.rejected || b.returns - a.returns || a.unit.localeCompare(b.unit))
     },
   )
@@ -149,7 +156,13 @@ export default async function returnRoutes(app: FastifyInstance, opts: { cases: 
     '/api/cases/:id/returns',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['cases'], summary: '本案的退单与审核 / the case’s returns and their review', security: bearer, params: idParams, response: { 200: { type: 'array', items: returnSchema }, 404: errorRef } },
+      schema: {
+        tags: ['cases'],
+        summary: '本案的退单与审核 / the case’s returns and their review',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'array', items: returnSchema }, 404: errorRef },
+      },
     },
     async (request) => {
       const row = await cases.visible(request.actor, (request.params as { id: string }).id)

@@ -78,7 +78,10 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       schema: { tags: ['public'], summary: '事项类别树 / the category tree', response: { 200: { type: 'array', items: categorySchema } } },
     },
     async (_request, reply) => {
-      const rows: CategoryRow[] = await app.db('categories').where({ active: true }).orderBy([{ column: 'sort' }, { column: 'code' }])
+      const rows: CategoryRow[] = await app
+        .db('categories')
+        .where({ active: true })
+        .orderBy([{ column: 'sort' }, { column: 'code' }])
       type Node = { code: string; name: string; nameEn: string | null; parentCode: string | null; children: Node[] }
       const nodes = new Map<string, Node>(rows.map((r) => [r.code, { code: r.code, name: r.name, nameEn: r.name_en, parentCode: r.parent_code, children: [] }]))
       const roots: Node[] = []
@@ -177,7 +180,11 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         security: bearer,
         headers: idempotencyKeyHeader,
         body: intakeBody,
-        response: { 201: { ...caseSchema, properties: { ...caseSchema.properties, similar: { type: 'array', items: similarSchema } } }, 403: errorRef, 422: errorRef },
+        response: {
+          201: { ...caseSchema, properties: { ...caseSchema.properties, similar: { type: 'array', items: similarSchema } } },
+          403: errorRef,
+          422: errorRef,
+        },
       },
     },
     async (request, reply) => {
@@ -211,7 +218,16 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
 
   app.get(
     '/api/cases/:id',
-    { preHandler: app.authenticate, schema: { tags: ['cases'], summary: '案件详情 / a case with its active tasks', security: bearer, params: idParams, response: { 200: caseSchema, 404: errorRef } } },
+    {
+      preHandler: app.authenticate,
+      schema: {
+        tags: ['cases'],
+        summary: '案件详情 / a case with its active tasks',
+        security: bearer,
+        params: idParams,
+        response: { 200: caseSchema, 404: errorRef },
+      },
+    },
     async (request) => cases.detail(request.actor, (request.params as { id: string }).id),
   )
 
@@ -219,7 +235,13 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     '/api/cases/:id/history',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['cases'], summary: '案件全过程记录 / ordered audit events', security: bearer, params: idParams, response: { 200: { type: 'array', items: historyItemSchema }, 404: errorRef } },
+      schema: {
+        tags: ['cases'],
+        summary: '案件全过程记录 / ordered audit events',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'array', items: historyItemSchema }, 404: errorRef },
+      },
     },
     async (request) => cases.history(request.actor, (request.params as { id: string }).id),
   )
@@ -240,7 +262,13 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
               key: { type: 'string' },
               version: { type: 'integer' },
               xml: { type: 'string' },
-              activities: { type: 'array', items: { type: 'object', properties: { id: { type: 'string' }, state: { type: 'string', enum: ['completed', 'active', 'overdue', 'cancelled'] } } } },
+              activities: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: { id: { type: 'string' }, state: { type: 'string', enum: ['completed', 'active', 'overdue', 'cancelled'] } },
+                },
+              },
             },
           },
           404: errorRef,
@@ -294,7 +322,14 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     '/api/cases/:id/evaluation',
     {
       preHandler: app.requireRole('callback'),
-      schema: { tags: ['cases'], summary: '回访员记录群众评价 / callback staff record the evaluation', security: bearer, params: idParams, body: evaluationBody, response: { 200: caseSchema, 404: errorRef, 409: errorRef } },
+      schema: {
+        tags: ['cases'],
+        summary: '回访员记录群众评价 / callback staff record the evaluation',
+        security: bearer,
+        params: idParams,
+        body: evaluationBody,
+        response: { 200: caseSchema, 404: errorRef, 409: errorRef },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string }
@@ -319,7 +354,14 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     '/api/tasks/:id/return',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['tasks'], summary: '退单（非本单位职责）/ return: not our remit', security: bearer, params: idParams, body: returnBody, response: { 200: { type: 'object', additionalProperties: true }, 404: errorRef, 409: errorRef, 422: errorRef } },
+      schema: {
+        tags: ['tasks'],
+        summary: '退单（非本单位职责）/ return: not our remit',
+        security: bearer,
+        params: idParams,
+        body: returnBody,
+        response: { 200: { type: 'object', additionalProperties: true }, 404: errorRef, 409: errorRef, 422: errorRef },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string }
@@ -344,7 +386,12 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         security: bearer,
         params: idParams,
         body: extensionBody,
-        response: { 202: { type: 'object', properties: { taskId: { type: 'string' }, approvalTaskId: { type: ['string', 'null'] }, status: { type: 'string' } } }, 404: errorRef, 409: errorRef, 422: errorRef },
+        response: {
+          202: { type: 'object', properties: { taskId: { type: 'string' }, approvalTaskId: { type: ['string', 'null'] }, status: { type: 'string' } } },
+          404: errorRef,
+          409: errorRef,
+          422: errorRef,
+        },
       },
     },
     async (request, reply) => {
@@ -354,7 +401,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         const task = await actionable(request, id, trx)
         if (!task.assignee && !isSystemAdmin(request.actor)) {
           const candidates = await trx('task_candidates').where({ task_id: task.id })
-          const mine = candidates.some((c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)))
+          const mine = candidates.some(
+            (c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)),
+          )
           if (!mine) throw forbidden(msg('error.task.notCandidate'))
         }
         // The diagram's extension boundary (shuoshi:extension, src/cases/markers.ts) names the message and the approval.
@@ -367,11 +416,22 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         if (!sub) throw conflict(msg('error.case.extensionUsed'))
         await app.engine.correlateMessage(extension.message, {
           instanceId: task.instance_id,
-          variables: { extensionDays: days, extensionReason: reason, extensionRequestedBy: request.actor.username, extensionTaskId: task.id, extensionDecision: null },
+          variables: {
+            extensionDays: days,
+            extensionReason: reason,
+            extensionRequestedBy: request.actor.username,
+            extensionTaskId: task.id,
+            extensionDecision: null,
+          },
           actor: request.actor,
           trx,
         })
-        if (task.case_id) await cases.event(trx, task.case_id, 'extension_requested', { actor: request.actor.username, message: eventMessage('extension_requested', { days, reason }), data: { days, reason, taskId: task.id } })
+        if (task.case_id)
+          await cases.event(trx, task.case_id, 'extension_requested', {
+            actor: request.actor.username,
+            message: eventMessage('extension_requested', { days, reason }),
+            data: { days, reason, taskId: task.id },
+          })
         const approval = await approvalTask()
         return { taskId: task.id, approvalTaskId: approval?.id ?? null, status: 'requested' }
       })
@@ -422,11 +482,13 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const isAdmin = isSystemAdmin(actor)
       const tenant = body.tenant ?? (isAdmin ? '' : (actor.tenant ?? ''))
       if (!canAdministerTenant(actor, tenant)) throw forbidden(msg('error.rules.countyOnly'))
-      if (tenant && !(await app.db('regions').where({ code: tenant, level: 'county' }).first('code'))) throw unprocessable(msg('error.rules.unknownCounty', { county: tenant }))
+      if (tenant && !(await app.db('regions').where({ code: tenant, level: 'county' }).first('code')))
+        throw unprocessable(msg('error.rules.unknownCounty', { county: tenant }))
       const problems: { index: number; field: string; message: string }[] = []
       const countyPath = tenant ? (await app.db('regions').where({ code: tenant }).first('path')).path : null
       for (const [index, r] of body.rules.entries()) {
-        if (r.category && !(await app.db('categories').where({ code: r.category }).first('code'))) problems.push(problem(msg('error.rules.unknownCategory'), { index, field: 'category' }))
+        if (r.category && !(await app.db('categories').where({ code: r.category }).first('code')))
+          problems.push(problem(msg('error.rules.unknownCategory'), { index, field: 'category' }))
         if (r.region) {
           const reg = await app.db('regions').where({ code: r.region }).first('path')
           if (!reg) problems.push(problem(msg('error.rules.unknownRegion'), { index, field: 'region' }))
@@ -440,7 +502,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
           // A county's rules keep its cases in the county (or send them up to the city).
           else if (countyPath && !servesCounty(unit.path, countyPath)) problems.push(problem(msg('error.rules.unitOutside'), { index, field: 'owner' }))
         }
-        for (const f of ['responseLimit', 'resolveLimit']) if (r[f] && !isDuration(r[f])) problems.push(problem(msg('error.rules.badDuration'), { index, field: f }))
+        for (const f of ['responseLimit', 'resolveLimit'])
+          if (r[f] && !isDuration(r[f])) problems.push(problem(msg('error.rules.badDuration'), { index, field: f }))
       }
       if (problems.length) throw unprocessable(msg('error.rules.invalid'), problems)
       const now = nowIso()
@@ -486,7 +549,10 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       const q = myNotifications(app.db, actor)
       if (unread === true) unreadOnly(q)
       if (unread === false) q.where((w) => w.whereNotNull('r.read_at').orWhereNotNull('n.read_at'))
-      const rows = await q.orderBy('n.created_at', 'desc').limit(limit ?? 50).select(...notificationColumns)
+      const rows = await q
+        .orderBy('n.created_at', 'desc')
+        .limit(limit ?? 50)
+        .select(...notificationColumns)
       return rows.map(notificationView)
     },
   )

@@ -47,20 +47,21 @@ export function rulesToDmn(
   opts: { regionLevels?: Map<string, string>; parents?: Set<string>; name?: string } = {},
 ): string {
   const depth = (r: RuleInput) => [r.category ? r.category.split('.').length : 0, r.region ? (REGION_DEPTH[opts.regionLevels?.get(r.region) ?? ''] ?? 1) : 0]
-  const ordered = rules
-    .map((r, i) => ({ r, i, d: depth(r) }))
-    .sort((a, b) => b.d[0] - a.d[0] || b.d[1] - a.d[1] || a.i - b.i)
+  const ordered = rules.map((r, i) => ({ r, i, d: depth(r) })).sort((a, b) => b.d[0] - a.d[0] || b.d[1] - a.d[1] || a.i - b.i)
   const ruleXml = ordered
     .map(({ r, i }) => {
       const id = r.id && /^[0-9a-f-]{36}$/.test(r.id) ? `rule_${r.id}` : `rule_${i + 1}`
       let category = '-'
       let group = '-'
       if (r.category && !r.category.includes('.')) group = feelString(r.category)
-      else if (r.category) category = opts.parents?.has(r.category) ? `${feelString(r.category)}, starts with(?, ${feelString(r.category + '.')})` : feelString(r.category)
+      else if (r.category)
+        category = opts.parents?.has(r.category) ? `${feelString(r.category)}, starts with(?, ${feelString(r.category + '.')})` : feelString(r.category)
       const region = r.region ? `list contains(?, ${feelString(r.region)})` : '-'
       const out = (v: string | null | undefined) => (v ? feelString(v) : '')
       const entries = [category, group, region, '-'].map((t) => `<inputEntry><text>${xmlText(t)}</text></inputEntry>`).join('')
-      const outputs = [r.owner, r.level, r.procedure, r.responseLimit, r.resolveLimit].map((v) => `<outputEntry><text>${xmlText(out(v))}</text></outputEntry>`).join('')
+      const outputs = [r.owner, r.level, r.procedure, r.responseLimit, r.resolveLimit]
+        .map((v) => `<outputEntry><text>${xmlText(out(v))}</text></outputEntry>`)
+        .join('')
       return `      <rule id="${id}">${entries}${outputs}</rule>`
     })
     .join('\n')
@@ -95,14 +96,26 @@ function hitOf(e: Evaluation, tenant: string): RoutingHit | null {
   const s = (v: unknown) => (typeof v === 'string' && v ? v : null)
   const owner = s(entry.owner)
   if (!owner) return null
-  return { ruleId: e.matchedRules[0], owner, level: s(entry.level), procedure: s(entry.procedure), responseLimit: s(entry.responseLimit), resolveLimit: s(entry.resolveLimit), tenant }
+  return {
+    ruleId: e.matchedRules[0],
+    owner,
+    level: s(entry.level),
+    procedure: s(entry.procedure),
+    responseLimit: s(entry.responseLimit),
+    resolveLimit: s(entry.resolveLimit),
+    tenant,
+  }
 }
 
 /**
  * The rule a case is routed by: the county's own newest version first, then the city's.
  * One small query for the version ids; the parsed tables are kept per version id.
  */
-export async function routingHit(db: Db | Trx, decisions: DecisionService, input: { category: string; path: string; tenant: string; urgency: string }): Promise<RoutingHit | null> {
+export async function routingHit(
+  db: Db | Trx,
+  decisions: DecisionService,
+  input: { category: string; path: string; tenant: string; urgency: string },
+): Promise<RoutingHit | null> {
   const heads: { id: string; tenant: string; version: number }[] = await db('resource_definitions')
     .where({ kind: 'decision', key: ROUTING_KEY })
     .whereIn('tenant', input.tenant ? [input.tenant, ''] : [''])
@@ -145,9 +158,12 @@ export async function checkRoutingDecision(drg: Drg, ctx: { tenant: string; db: 
         if (/^@(grid|village|centre|(township|county|city):[a-z0-9_-]+)$/.test(v)) continue
         const unit = await ctx.db('org_units as u').join('regions as g', 'g.code', 'u.region_code').where('u.code', v).first('g.path')
         if (!unit || (countyPath && !servesCounty(unit.path, countyPath))) add(msg('error.dmn.routingOwner', { rule: r.id, owner: v }), r.id, name)
-      } else if (name === 'level' && !(LEVELS as readonly string[]).includes(v)) add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
-      else if (name === 'procedure' && !(PROCEDURES as readonly string[]).includes(v)) add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
-      else if ((name === 'responseLimit' || name === 'resolveLimit') && !isDuration(v)) add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
+      } else if (name === 'level' && !(LEVELS as readonly string[]).includes(v))
+        add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
+      else if (name === 'procedure' && !(PROCEDURES as readonly string[]).includes(v))
+        add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
+      else if ((name === 'responseLimit' || name === 'resolveLimit') && !isDuration(v))
+        add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
     }
   }
   if (found.length) throw badRequest(found[0], details)
@@ -158,14 +174,38 @@ export async function deployRules(
   trx: Trx,
   decisions: DecisionService,
   tenant: string,
-  rows: { id: string; category: string | null; region: string | null; owner: string; level: string | null; procedure: string | null; response_limit: string | null; resolve_limit: string | null }[],
+  rows: {
+    id: string
+    category: string | null
+    region: string | null
+    owner: string
+    level: string | null
+    procedure: string | null
+    response_limit: string | null
+    resolve_limit: string | null
+  }[],
   actor: string,
 ) {
   const regionCodes = [...new Set(rows.map((r) => r.region).filter((r): r is string => !!r))]
-  const regionLevels = new Map<string, string>(regionCodes.length ? (await trx('regions').whereIn('code', regionCodes).select('code', 'level')).map((r: { code: string; level: string }) => [r.code, r.level]) : [])
-  const parents = new Set<string>((await trx('categories').whereNotNull('parent_code').distinct('parent_code')).map((r: { parent_code: string }) => r.parent_code))
+  const regionLevels = new Map<string, string>(
+    regionCodes.length
+      ? (await trx('regions').whereIn('code', regionCodes).select('code', 'level')).map((r: { code: string; level: string }) => [r.code, r.level])
+      : [],
+  )
+  const parents = new Set<string>(
+    (await trx('categories').whereNotNull('parent_code').distinct('parent_code')).map((r: { parent_code: string }) => r.parent_code),
+  )
   const xml = rulesToDmn(
-    rows.map((r) => ({ id: r.id, category: r.category, region: r.region, owner: r.owner, level: r.level, procedure: r.procedure, responseLimit: r.response_limit, resolveLimit: r.resolve_limit })),
+    rows.map((r) => ({
+      id: r.id,
+      category: r.category,
+      region: r.region,
+      owner: r.owner,
+      level: r.level,
+      procedure: r.procedure,
+      responseLimit: r.response_limit,
+      resolveLimit: r.resolve_limit,
+    })),
     { regionLevels, parents },
   )
   return decisions.deploy(xml, { tenant, actor, trx })
@@ -181,8 +221,15 @@ export async function convertRoutingRules(db: Db, decisions: DecisionService, se
   const rows: any[] = await db('routing_rules').orderBy([{ column: 'tenant' }, { column: 'sort' }])
   const byTenant = new Map<string, any[]>()
   for (const r of rows) byTenant.set(r.tenant, [...(byTenant.get(r.tenant) ?? []), r])
-  const norm = (r: { category?: string | null; region?: string | null; owner: string; level?: string | null; procedure?: string | null; responseLimit?: string | null; resolveLimit?: string | null }) =>
-    JSON.stringify([r.category ?? null, r.region ?? null, r.owner, r.level ?? null, r.procedure ?? null, r.responseLimit ?? null, r.resolveLimit ?? null])
+  const norm = (r: {
+    category?: string | null
+    region?: string | null
+    owner: string
+    level?: string | null
+    procedure?: string | null
+    responseLimit?: string | null
+    resolveLimit?: string | null
+  }) => JSON.stringify([r.category ?? null, r.region ?? null, r.owner, r.level ?? null, r.procedure ?? null, r.responseLimit ?? null, r.resolveLimit ?? null])
   const seed = seeded.map(norm).join('\n')
   let n = 0
   for (const [tenant, list] of byTenant) {

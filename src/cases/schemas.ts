@@ -91,7 +91,10 @@ export const caseSchema = {
       properties: { resolved: { type: ['boolean', 'null'] }, satisfaction: nullableString, comment: nullableString, evaluatedAt: nullableString },
     },
     evaluationExpiredAt: { ...nullableString, description: '评价期满未评价、按未评价结案的时间 / when the case closed as not evaluated' },
-    excludedAt: { ...nullableString, description: '剔单获批的时间（不计入考核，撤销后为 null）/ when an approved exclusion took the case out of the assessment (null once reversed)' },
+    excludedAt: {
+      ...nullableString,
+      description: '剔单获批的时间（不计入考核，撤销后为 null）/ when an approved exclusion took the case out of the assessment (null once reversed)',
+    },
     activeTasks: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
 } as const
@@ -114,7 +117,6 @@ export const caseListQuery = {
     offset: { type: 'integer', minimum: 0, maximum: 1000000 },
   },
 } as const
-
 
 export const evaluationBody = {
   type: 'object',
@@ -158,14 +160,31 @@ export const trackSchema = {
     duplicateOf: { type: ['object', 'null'], properties: { caseNo: { type: 'string' } } },
     timeline: {
       type: 'array',
-      items: { type: 'object', properties: { at: { type: 'string' }, type: { type: 'string' }, status: nullableString, message: nullableString, data: { type: 'object', additionalProperties: true }, caseNo: { type: 'string' } } },
+      items: {
+        type: 'object',
+        properties: {
+          at: { type: 'string' },
+          type: { type: 'string' },
+          status: nullableString,
+          message: nullableString,
+          data: { type: 'object', additionalProperties: true },
+          caseNo: { type: 'string' },
+        },
+      },
     },
     /** What the citizen was told (办结告知): message key + params, and the bilingual text. */
     notices: {
       type: 'array',
       items: {
         type: 'object',
-        properties: { at: { type: 'string' }, kind: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true }, text: { type: 'string' }, delivered: { type: 'boolean' } },
+        properties: {
+          at: { type: 'string' },
+          kind: { type: 'string' },
+          key: { type: 'string' },
+          params: { type: 'object', additionalProperties: true },
+          text: { type: 'string' },
+          delivered: { type: 'boolean' },
+        },
       },
     },
   },

@@ -29,7 +29,11 @@ interface CategorySeed {
 
 export const CATEGORY_TREE: CategorySeed[] = [
   {
-    code: 'environment', name: '环境卫生', nameEn: 'Environment and sanitation', duty: 'environment', level: 'county',
+    code: 'environment',
+    name: '环境卫生',
+    nameEn: 'Environment and sanitation',
+    duty: 'environment',
+    level: 'county',
     children: [
       { code: 'environment.garbage', name: '垃圾堆放', nameEn: 'Garbage dumping', duty: 'general', level: 'village' },
       { code: 'environment.pollution', name: '污染排放', nameEn: 'Pollution', duty: 'environment', level: 'county' },
@@ -37,14 +41,23 @@ export const CATEGORY_TREE: CategorySeed[] = [
     ],
   },
   {
-    code: 'roads', name: '道路交通', nameEn: 'Roads and traffic', duty: 'transport', level: 'county',
+    code: 'roads',
+    name: '道路交通',
+    nameEn: 'Roads and traffic',
+    duty: 'transport',
+    level: 'county',
     children: [
       { code: 'roads.damage', name: '道路破损', nameEn: 'Damaged road', duty: 'transport', level: 'county' },
       { code: 'roads.lighting', name: '路灯照明', nameEn: 'Street lighting', duty: 'urban', level: 'county' },
     ],
   },
   {
-    code: 'utilities', name: '水电气热', nameEn: 'Utilities (water, power, gas, heating)', duty: 'water', level: 'county', limits: UTILITIES,
+    code: 'utilities',
+    name: '水电气热',
+    nameEn: 'Utilities (water, power, gas, heating)',
+    duty: 'water',
+    level: 'county',
+    limits: UTILITIES,
     children: [
       { code: 'utilities.water', name: '供水', nameEn: 'Water supply', duty: 'water', limits: UTILITIES },
       { code: 'utilities.power', name: '供电', nameEn: 'Power supply', duty: 'power', limits: UTILITIES },
@@ -53,21 +66,34 @@ export const CATEGORY_TREE: CategorySeed[] = [
     ],
   },
   {
-    code: 'housing', name: '住房物业', nameEn: 'Housing and property management', duty: 'housing', level: 'county',
+    code: 'housing',
+    name: '住房物业',
+    nameEn: 'Housing and property management',
+    duty: 'housing',
+    level: 'county',
     children: [
       { code: 'housing.old_estate', name: '老旧小区改造', nameEn: 'Old estate renovation', duty: 'housing', limits: COMPLEX },
       { code: 'housing.property', name: '物业服务', nameEn: 'Property management service', duty: 'housing' },
     ],
   },
   {
-    code: 'land', name: '土地资源', nameEn: 'Land and resources', duty: 'land', level: 'county', limits: COMPLEX,
+    code: 'land',
+    name: '土地资源',
+    nameEn: 'Land and resources',
+    duty: 'land',
+    level: 'county',
+    limits: COMPLEX,
     children: [
       { code: 'land.use', name: '违法占地', nameEn: 'Illegal land use', duty: 'land', limits: COMPLEX },
       { code: 'land.contract', name: '土地承包', nameEn: 'Land contracting', duty: 'land', limits: COMPLEX },
     ],
   },
   {
-    code: 'neighbour', name: '邻里纠纷', nameEn: 'Neighbour disputes', duty: 'justice', level: 'grid',
+    code: 'neighbour',
+    name: '邻里纠纷',
+    nameEn: 'Neighbour disputes',
+    duty: 'justice',
+    level: 'grid',
     children: [
       { code: 'neighbour.land', name: '宅基地与土地纠纷', nameEn: 'Homestead and land disputes', duty: 'land', level: 'grid', limits: COMPLEX },
       { code: 'neighbour.building', name: '建房占道纠纷', nameEn: 'Building and right-of-way disputes', duty: 'planning', level: 'grid' },
@@ -75,7 +101,11 @@ export const CATEGORY_TREE: CategorySeed[] = [
     ],
   },
   {
-    code: 'safety', name: '公共安全', nameEn: 'Public safety', duty: 'safety', level: 'grid',
+    code: 'safety',
+    name: '公共安全',
+    nameEn: 'Public safety',
+    duty: 'safety',
+    level: 'grid',
     children: [
       { code: 'safety.falling', name: '高空坠物隐患', nameEn: 'Risk of falling objects', duty: 'safety', level: 'grid' },
       { code: 'safety.fire', name: '消防隐患', nameEn: 'Fire hazard', duty: 'emergency', level: 'county', limits: QUICK },
@@ -83,36 +113,62 @@ export const CATEGORY_TREE: CategorySeed[] = [
     ],
   },
   {
-    code: 'social', name: '社会救助', nameEn: 'Social assistance', duty: 'civil', level: 'township',
+    code: 'social',
+    name: '社会救助',
+    nameEn: 'Social assistance',
+    duty: 'civil',
+    level: 'township',
     children: [
       { code: 'social.subsistence', name: '低保救助', nameEn: 'Minimum living allowance', duty: 'civil' },
       { code: 'social.elderly', name: '养老服务', nameEn: 'Elderly care', duty: 'civil' },
     ],
   },
   {
-    code: 'market', name: '市场消费', nameEn: 'Market and consumer rights', duty: 'market', level: 'county',
+    code: 'market',
+    name: '市场消费',
+    nameEn: 'Market and consumer rights',
+    duty: 'market',
+    level: 'county',
     children: [
       { code: 'market.consumer', name: '消费维权', nameEn: 'Consumer complaints', duty: 'market' },
       { code: 'market.food', name: '食品安全', nameEn: 'Food safety', duty: 'market', limits: QUICK },
     ],
   },
   {
-    code: 'logistics', name: '快递物流', nameEn: 'Courier and logistics', duty: 'general', level: 'grid', limits: QUICK,
+    code: 'logistics',
+    name: '快递物流',
+    nameEn: 'Courier and logistics',
+    duty: 'general',
+    level: 'grid',
+    limits: QUICK,
     children: [{ code: 'logistics.parcel', name: '快递包裹', nameEn: 'Parcels', duty: 'general', level: 'grid', limits: QUICK }],
   },
   {
-    code: 'urban', name: '市容城管', nameEn: 'Urban management', duty: 'urban', level: 'county',
+    code: 'urban',
+    name: '市容城管',
+    nameEn: 'Urban management',
+    duty: 'urban',
+    level: 'county',
     children: [
       { code: 'urban.stall', name: '占道经营', nameEn: 'Street stalls', duty: 'urban' },
       { code: 'urban.parking', name: '乱停乱放', nameEn: 'Illegal parking', duty: 'urban' },
     ],
   },
   {
-    code: 'labour', name: '劳动社保', nameEn: 'Labour and social security', duty: 'hr', level: 'county',
+    code: 'labour',
+    name: '劳动社保',
+    nameEn: 'Labour and social security',
+    duty: 'hr',
+    level: 'county',
     children: [{ code: 'labour.wages', name: '拖欠工资', nameEn: 'Unpaid wages', duty: 'hr' }],
   },
   {
-    code: 'policy', name: '政策咨询', nameEn: 'Policy enquiries', duty: 'general', level: 'township', limits: QUICK,
+    code: 'policy',
+    name: '政策咨询',
+    nameEn: 'Policy enquiries',
+    duty: 'general',
+    level: 'township',
+    limits: QUICK,
     children: [{ code: 'policy.insurance', name: '保险理赔咨询', nameEn: 'Insurance claims', duty: 'general', level: 'township', limits: QUICK }],
   },
   { code: 'other', name: '其他', nameEn: 'Other', duty: 'general', level: 'township' },
@@ -165,11 +221,13 @@ export async function seedCases(db: Db): Promise<boolean> {
   visit(CATEGORY_TREE, null)
   const now = nowIso()
   await db.transaction(async (trx) => {
-    for (let i = 0; i < rows.length; i += 50) await trx('categories').insert(rows.slice(i, i + 50)).onConflict('code').ignore()
+    for (let i = 0; i < rows.length; i += 50)
+      await trx('categories')
+        .insert(rows.slice(i, i + 50))
+        .onConflict('code')
+        .ignore()
     if (!(await trx('routing_rules').first('id'))) {
-      await trx('routing_rules').insert(
-        DEFAULT_RULES.map((r, i) => ruleRow(r, '', i, 'system', now)),
-      )
+      await trx('routing_rules').insert(DEFAULT_RULES.map((r, i) => ruleRow(r, '', i, 'system', now)))
     }
   })
   return true

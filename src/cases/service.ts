@@ -19,8 +19,24 @@ import { noticesOfCase } from '../notify/outbox.js'
 import { isSystemAdmin } from '../org/policy.js'
 
 export const CHANNELS = [
-  'hotline', '12345', '12315', 'wechat', 'mini_program', 'app', 'web', 'suggestion_box', 'walk_in', 'grid_report',
-  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'open311', 'other',
+  'hotline',
+  '12345',
+  '12315',
+  'wechat',
+  'mini_program',
+  'app',
+  'web',
+  'suggestion_box',
+  'walk_in',
+  'grid_report',
+  'secretary_mailbox',
+  'secretary_reception',
+  'deputy_station',
+  'wechat_group',
+  'visit',
+  'letter',
+  'open311',
+  'other',
 ] as const
 export const STATUSES = ['received', 'dispatched', 'in_progress', 'awaiting_evaluation', 'closed'] as const
 export const URGENCIES = ['normal', 'urgent', 'emergency'] as const
@@ -135,7 +151,6 @@ const REGION_SCOPED_ROLES = ['dispatcher', 'leader', 'supervisor', 'callback', '
 const PERSONAL_DATA_ROLES = ['admin', 'dispatcher', 'callback']
 const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true'
 
-
 export interface CaseQuery {
   status?: string
   procedure?: string
@@ -222,7 +237,8 @@ export class CaseService {
       if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
       // centre's dispatcher decides instead, and the event says which unit the rule named.
-      const unstaffed = r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
+      const unstaffed =
+        r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
       if (unstaffed) r.owner = null
       const nowS = now.toISOString()
       const caseNo = drawn ?? (await nextCaseNo(trx, tenant, now))
@@ -235,8 +251,8 @@ export class CaseService {
         tracking_code: trackingCode(),
         channel: input.channel,
         petitioner_type: input.petitioner.type,
-        petitioner_name: anonymous ? null : (input.petitioner.name?.trim() || null),
-        petitioner_phone: anonymous ? null : (input.petitioner.phone?.trim() || null),
+        petitioner_name: anonymous ? null : input.petitioner.name?.trim() || null,
+        petitioner_phone: anonymous ? null : input.petitioner.phone?.trim() || null,
         anonymous,
         title: input.title?.trim() || input.description.trim().slice(0, 40),
         description: input.description,
@@ -279,7 +295,13 @@ export class CaseService {
         actor: opts.actor?.username ?? null,
         to: 'received',
         message: eventMessage('received', { channel: input.channel }),
-        data: { channel: input.channel, category: category.code, rule: ruleIdOf(r.rule), owner: r.owner?.code ?? null, ...(unstaffed && { unstaffedOwner: unstaffed }) },
+        data: {
+          channel: input.channel,
+          category: category.code,
+          rule: ruleIdOf(r.rule),
+          owner: r.owner?.code ?? null,
+          ...(unstaffed && { unstaffedOwner: unstaffed }),
+        },
         public: true,
       })
       const county = centres.byLevel.get('county')
@@ -411,7 +433,11 @@ export class CaseService {
 
   // ── views ───────────────────────────────────────────────────────────────────
 
-  view(row: CaseRow, personal: boolean, names?: { category?: string | null; ownerUnit?: string | null; ownerUnitEn?: string | null; region?: string | null; regionEn?: string | null }) {
+  view(
+    row: CaseRow,
+    personal: boolean,
+    names?: { category?: string | null; ownerUnit?: string | null; ownerUnitEn?: string | null; region?: string | null; regionEn?: string | null },
+  ) {
     const anonymous = bool(row.anonymous)
     const now = nowIso()
     return {
@@ -453,7 +479,12 @@ export class CaseService {
       result: row.result,
       instanceId: row.instance_id,
       evaluation: row.evaluated_at
-        ? { resolved: row.eval_resolved == null ? null : bool(row.eval_resolved), satisfaction: row.eval_satisfaction, comment: row.eval_comment, evaluatedAt: row.evaluated_at }
+        ? {
+            resolved: row.eval_resolved == null ? null : bool(row.eval_resolved),
+            satisfaction: row.eval_satisfaction,
+            comment: row.eval_comment,
+            evaluatedAt: row.evaluated_at,
+          }
         : null,
       evaluationExpiredAt: row.evaluation_expired_at ?? null,
       excludedAt: row.excluded_at ?? null,
@@ -469,14 +500,22 @@ export class CaseService {
     const catCodes = [...new Set(rows.map((r) => r.category))]
     const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
     const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))]
-    if (catCodes.length) for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en')) cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
+    if (catCodes.length)
+      for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en'))
+        cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
     if (unitCodes.length) for (const u of await this.db('org_units').whereIn('code', unitCodes).select('code', 'name', 'name_en')) units.set(u.code, u)
     // Places and units by name in both languages (the UI shows a code to nobody).
     if (regionCodes.length) for (const g of await this.db('regions').whereIn('code', regionCodes).select('code', 'name', 'name_en')) regions.set(g.code, g)
     return (r: CaseRow) => {
       const u = r.owner_unit ? units.get(r.owner_unit) : undefined
       const g = regions.get(r.region_code)
-      return { category: cats.get(r.category) ?? null, ownerUnit: u?.name ?? null, ownerUnitEn: u ? u.name_en || u.name : null, region: g?.name ?? null, regionEn: g ? g.name_en || g.name : null }
+      return {
+        category: cats.get(r.category) ?? null,
+        ownerUnit: u?.name ?? null,
+        ownerUnitEn: u ? u.name_en || u.name : null,
+        region: g?.name ?? null,
+        regionEn: g ? g.name_en || g.name : null,
+      }
     }
   }
 
@@ -524,7 +563,8 @@ export class CaseService {
    */
   async filter(base: Knex.QueryBuilder, query: Omit<CaseQuery, 'status' | 'limit' | 'cursor' | 'offset'>) {
     if (query.procedure) base.where('cases.procedure', query.procedure)
-    if (query.category) base.where((w) => w.where('cases.category', query.category!).orWhere((x) => wherePrefix(this.db, x, 'cases.category', `${query.category}.`)))
+    if (query.category)
+      base.where((w) => w.where('cases.category', query.category!).orWhere((x) => wherePrefix(this.db, x, 'cases.category', `${query.category}.`)))
     if (query.channel) base.where('cases.channel', query.channel)
     if (query.region) {
       // An unknown region matches no case (an empty page, as an unknown status or category does).
@@ -533,7 +573,8 @@ export class CaseService {
       else wherePrefix(this.db, base, 'cases.region_path', prefix)
     }
     const now = nowIso()
-    if (query.overdue === true) base.where((w) => w.where('cases.overdue', true).orWhere((x) => x.whereNull('cases.closed_at').where('cases.resolve_due_at', '<', now)))
+    if (query.overdue === true)
+      base.where((w) => w.where('cases.overdue', true).orWhere((x) => x.whereNull('cases.closed_at').where('cases.resolve_due_at', '<', now)))
     if (query.overdue === false) base.where('cases.overdue', false).where((x) => x.whereNotNull('cases.closed_at').orWhere('cases.resolve_due_at', '>=', now))
     if (query.from) base.where('cases.created_at', '>=', new Date(query.from).toISOString())
     if (query.to) base.where('cases.created_at', '<', new Date(query.to).toISOString())
@@ -551,7 +592,12 @@ export class CaseService {
       const [at, cid] = decodeCursor(query.cursor)
       page.where((w) => w.where('cases.created_at', '<', at).orWhere((x) => x.where('cases.created_at', at).where('cases.id', '<', cid)))
     } else if (query.offset) page.offset(query.offset)
-    page.orderBy([{ column: 'cases.created_at', order: 'desc' }, { column: 'cases.id', order: 'desc' }]).limit(limit + 1)
+    page
+      .orderBy([
+        { column: 'cases.created_at', order: 'desc' },
+        { column: 'cases.id', order: 'desc' },
+      ])
+      .limit(limit + 1)
     const rows: CaseRow[] = await page
     const more = rows.length > limit
     const items = rows.slice(0, limit)
@@ -559,7 +605,13 @@ export class CaseService {
     const personalAll = actor.roles.some((r) => PERSONAL_DATA_ROLES.includes(r))
     const involvedIds = new Set<string>()
     if (!personalAll && items.length) {
-      const inv = await this.db('cases').whereIn('cases.id', items.map((r) => r.id)).whereExists(this.involvedIn(actor)).select('cases.id')
+      const inv = await this.db('cases')
+        .whereIn(
+          'cases.id',
+          items.map((r) => r.id),
+        )
+        .whereExists(this.involvedIn(actor))
+        .select('cases.id')
       for (const r of inv) involvedIds.add(r.id)
     }
     const last = items[items.length - 1]
@@ -592,7 +644,9 @@ export class CaseService {
   async history(actor: Actor, id: string) {
     const row = await this.visible(actor, id)
     const engine = await this.db('history').where({ case_id: row.id }).orderBy('id')
-    const events = await this.db('case_events').where({ case_id: row.id }).orderBy([{ column: 'at' }, { column: 'id' }])
+    const events = await this.db('case_events')
+      .where({ case_id: row.id })
+      .orderBy([{ column: 'at' }, { column: 'id' }])
     const items = [
       ...engine.map((h: any, i: number) => {
         const data = parseStoredJson(h.data) as Record<string, unknown> | null

@@ -58,9 +58,31 @@ function rawGrams(text: string): string[] {
  * street lamp, both "请尽快处理", came out similar). Their bigrams are left out.
  */
 const BOILERPLATE = [
-  '请尽快处理', '尽快解决', '请帮忙解决', '请帮忙处理', '帮忙协调', '希望有关部门管一管', '请有关部门', '请相关部门', '相关部门',
-  '麻烦尽快派人来看看', '派人来看看', '谢谢', '盼复', '多次反映', '反映了好几次', '一直没人管', '没人管', '没有解决',
-  '请领导', '请政府', '希望政府', '严重影响', '影响生活', '很危险', '问题',
+  '请尽快处理',
+  '尽快解决',
+  '请帮忙解决',
+  '请帮忙处理',
+  '帮忙协调',
+  '希望有关部门管一管',
+  '请有关部门',
+  '请相关部门',
+  '相关部门',
+  '麻烦尽快派人来看看',
+  '派人来看看',
+  '谢谢',
+  '盼复',
+  '多次反映',
+  '反映了好几次',
+  '一直没人管',
+  '没人管',
+  '没有解决',
+  '请领导',
+  '请政府',
+  '希望政府',
+  '严重影响',
+  '影响生活',
+  '很危险',
+  '问题',
 ]
 const STOP = new Set(BOILERPLATE.flatMap(rawGrams))
 
@@ -181,8 +203,20 @@ export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string 
 }
 
 export const CANDIDATE_COLUMNS = [
-  'cases.id', 'cases.case_no', 'cases.title', 'cases.description', 'cases.address', 'cases.category', 'cases.region_code',
-  'cases.region_path', 'cases.lat', 'cases.lng', 'cases.created_at', 'cases.status', 'cases.tenant', 'cases.cluster_id',
+  'cases.id',
+  'cases.case_no',
+  'cases.title',
+  'cases.description',
+  'cases.address',
+  'cases.category',
+  'cases.region_code',
+  'cases.region_path',
+  'cases.lat',
+  'cases.lng',
+  'cases.created_at',
+  'cases.status',
+  'cases.tenant',
+  'cases.cluster_id',
 ]
 
 /** Ranks candidates against `row`: the suggested ones, best first. */

@@ -72,10 +72,16 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
       schema: {
         tags: ['cases'],
         summary: '下发督办单 / issue a supervision order to the unit handling the case',
-        description: 'A supervisor or leader whose region covers the case (others: 404). The unit handling the case now is told (notification) and must reply by `replyDue`.',
+        description:
+          'A supervisor or leader whose region covers the case (others: 404). The unit handling the case now is told (notification) and must reply by `replyDue`.',
         security: bearer,
         params: idParams,
-        body: { type: 'object', required: ['message', 'replyDue'], additionalProperties: false, properties: { message: text(4000), replyDue: { type: 'string', format: 'date-time' } } },
+        body: {
+          type: 'object',
+          required: ['message', 'replyDue'],
+          additionalProperties: false,
+          properties: { message: text(4000), replyDue: { type: 'string', format: 'date-time' } },
+        },
         response: { 201: orderSchema, 400: errorRef, 403: errorRef, 404: errorRef, 409: errorRef },
       },
     },
@@ -145,7 +151,8 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
       await app.db.transaction(async (trx) => {
         const order = await trx('case_supervisions').where({ id, kind: 'manual' }).first()
         const mine = !!order && (order.unit === actor.unitCode || isSystemAdmin(actor))
-        if (!order || (!mine && !(await cases.visible(actor, order.case_id, trx).catch(() => null)))) throw notFound(msg('error.supervisionOrder.notFound', { id }))
+        if (!order || (!mine && !(await cases.visible(actor, order.case_id, trx).catch(() => null))))
+          throw notFound(msg('error.supervisionOrder.notFound', { id }))
         if (!mine) throw forbidden(msg('error.supervisionOrder.notAddressee'))
         const now = nowIso()
         const n = await trx('case_supervisions').where({ id, replied_at: null }).update({ replied_at: now, replied_by: actor.username, reply })
@@ -162,7 +169,12 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
           read_at: null,
         })
         const data = { orderId: id, unit: order.unit, reply, late: now > order.reply_due_at }
-        await cases.event(trx, order.case_id, 'supervision_reply', { actor: actor.username, from: order.unit, message: eventMessage('supervision_reply', data), data })
+        await cases.event(trx, order.case_id, 'supervision_reply', {
+          actor: actor.username,
+          from: order.unit,
+          message: eventMessage('supervision_reply', data),
+          data,
+        })
       })
       return view(await orders().where('s.id', id).first())
     },

@@ -22,7 +22,8 @@ const parse = (s: unknown) => {
  * and a case list filtered alike agree.
  */
 export function taskListFacts(cases: CaseService): TaskListFacts {
-  const join = (q: Knex.QueryBuilder, inner: boolean) => (inner ? q.join('cases', 'cases.id', 'tasks.case_id') : q.leftJoin('cases', 'cases.id', 'tasks.case_id'))
+  const join = (q: Knex.QueryBuilder, inner: boolean) =>
+    inner ? q.join('cases', 'cases.id', 'tasks.case_id') : q.leftJoin('cases', 'cases.id', 'tasks.case_id')
   return {
     async filter(q, filters: CaseFilters) {
       join(q, true)
@@ -93,8 +94,22 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
     const row = await cases.visible(actor, task.case_id).catch(() => null)
     if (!row) return { ...out, context: null }
     const [steps, events, model] = await Promise.all([
-      app.db('tasks').where({ case_id: row.id, status: 'completed' }).orderBy([{ column: 'ended_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(20),
-      app.db('case_events').where({ case_id: row.id }).orderBy([{ column: 'at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(30),
+      app
+        .db('tasks')
+        .where({ case_id: row.id, status: 'completed' })
+        .orderBy([
+          { column: 'ended_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(20),
+      app
+        .db('case_events')
+        .where({ case_id: row.id })
+        .orderBy([
+          { column: 'at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(30),
       modelOfInstance(app.engine.definitions, task.instance_id, app.db),
     ])
     const ev = events.map((e: any) => ({ type: e.type, actor: e.actor, at: e.at, from: e.from_value, to: e.to_value, message: e.message, data: parse(e.data) }))
@@ -117,7 +132,14 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
         decidesOn,
         steps: steps
           .filter((s: TaskRow) => s.id !== task.id)
-          .map((s: TaskRow) => ({ taskId: s.id, name: s.name, elementId: s.element_id, completedBy: s.completed_by, endedAt: s.ended_at, data: parse(s.data) })),
+          .map((s: TaskRow) => ({
+            taskId: s.id,
+            name: s.name,
+            elementId: s.element_id,
+            completedBy: s.completed_by,
+            endedAt: s.ended_at,
+            data: parse(s.data),
+          })),
         events: ev,
       },
     }

@@ -163,7 +163,10 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
         unreadQ.clone().count({ n: '*' }).first(),
         unreadQ
           .clone()
-          .orderBy([{ column: 'n.created_at', order: 'desc' }, { column: 'n.id', order: 'desc' }])
+          .orderBy([
+            { column: 'n.created_at', order: 'desc' },
+            { column: 'n.id', order: 'desc' },
+          ])
           .limit(20)
           .select(...notificationColumns),
       ])
@@ -174,7 +177,14 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       const tasks = await app.tasks.list(actor, { assigned: isSystemAdmin(actor) ? 'me' : 'all', sort: 'due', limit: 20 })
       const deadlines = tasks.items
         .filter((x) => x.dueAt && x.dueAt < soon)
-        .map((x) => ({ taskId: x.id, caseId: x.caseId, caseNo: ((x as any).facts?.caseNo as string) ?? null, name: x.name, dueAt: x.dueAt!, overdue: x.dueAt! < now }))
+        .map((x) => ({
+          taskId: x.id,
+          caseId: x.caseId,
+          caseNo: ((x as any).facts?.caseNo as string) ?? null,
+          name: x.name,
+          dueAt: x.dueAt!,
+          overdue: x.dueAt! < now,
+        }))
       return {
         unread: Number(countRow?.n ?? 0) + deadlines.length,
         notifications: rows.map(notificationView),
@@ -199,7 +209,9 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       const { id } = request.params as { id: string }
       const actor = request.actor
       return app.db.transaction(async (trx) => {
-        const n = await myNotifications(trx, actor).where('n.id', id).first(...notificationColumns)
+        const n = await myNotifications(trx, actor)
+          .where('n.id', id)
+          .first(...notificationColumns)
         // Someone else's notification: nothing to learn about it.
         if (!n) throw notFound(msg('error.notification.notFound', { id }))
         if (n.my_read_at || n.read_at) return notificationView(n)

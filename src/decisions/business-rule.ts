@@ -64,7 +64,8 @@ export function businessRuleCheck(db: Db, decisions: DecisionService, isProtecte
       // A key no version exists for is named by validate.ts, beside the diagram's other problems.
       if (!/^[A-Za-z_][A-Za-z0-9._-]{0,254}$/.test(ref)) add(el.id, msg('error.dmn.refLiteral', { element: el.id }))
       else if (!(await decisions.resources.hasKey('decision', ref, db))) add(el.id, msg('error.dmn.unknownRef', { element: el.id, ref }))
-      if (el.mapDecisionResult && !(MAPPINGS as readonly string[]).includes(el.mapDecisionResult)) add(el.id, msg('error.dmn.mapping', { element: el.id, mapping: el.mapDecisionResult }))
+      if (el.mapDecisionResult && !(MAPPINGS as readonly string[]).includes(el.mapDecisionResult))
+        add(el.id, msg('error.dmn.mapping', { element: el.id, mapping: el.mapDecisionResult }))
       if (el.decisionRefTenantId) add(el.id, msg('error.dmn.refTenant', { element: el.id }))
       if (el.resultVariable && isProtected(el.resultVariable)) add(el.id, msg('error.dmn.protectedResult', { element: el.id, name: el.resultVariable }))
     }

@@ -259,7 +259,10 @@ export async function parseDmn(xml: string): Promise<Drg> {
   try {
     // DMN 1.2, 1.4 and 1.5 tables are 1.3's for what is run here; dmn-moddle reads 1.3 only
     // (the DMN TCK files are 1.5 today).
-    const r = await moddle().fromXML(xml.replace(/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/MODEL\//g, 'https://www.omg.org/spec/DMN/20191111/MODEL/'), 'dmn:Definitions')
+    const r = await moddle().fromXML(
+      xml.replace(/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/MODEL\//g, 'https://www.omg.org/spec/DMN/20191111/MODEL/'),
+      'dmn:Definitions',
+    )
     root = r.rootElement
   } catch (err) {
     throw new DmnError('error.dmn.parse', { error: String((err as Error).message).slice(0, 200) })
@@ -293,12 +296,14 @@ export async function parseDmn(xml: string): Promise<Drg> {
     const decision: Decision = { id, name, variable: el.variable?.name ?? name, requires, typeRef: el.variable?.typeRef ?? null }
     if (logic?.$type === 'dmn:DecisionTable') decision.table = compileTable(logic, id)
     else if (logic?.$type === 'dmn:LiteralExpression') {
-      if (logic.expressionLanguage && !/feel/i.test(logic.expressionLanguage)) throw new DmnError('error.dmn.unsupported', { element: id, what: logic.expressionLanguage })
+      if (logic.expressionLanguage && !/feel/i.test(logic.expressionLanguage))
+        throw new DmnError('error.dmn.unsupported', { element: id, what: logic.expressionLanguage })
       decision.literal = compileExpr(logic.text, id)
     } else throw new DmnError('error.dmn.unsupported', { element: id, what: logic?.$type?.replace('dmn:', '') ?? 'no decision logic' })
     decisions.set(id, decision)
   }
-  for (const d of decisions.values()) for (const r of d.requires) if (!decisions.has(r)) throw new DmnError('error.dmn.requirement', { element: d.id, required: r })
+  for (const d of decisions.values())
+    for (const r of d.requires) if (!decisions.has(r)) throw new DmnError('error.dmn.requirement', { element: d.id, required: r })
   // No cycles: a depth-first walk that meets a decision on its own path.
   const state = new Map<string, 1 | 2>()
   const visit = (id: string) => {
@@ -318,11 +323,13 @@ function compileTable(t: any, decisionId: string): Table {
   const hitPolicy = String(t.hitPolicy ?? 'UNIQUE') as HitPolicy
   if (!HIT_POLICIES.has(hitPolicy)) throw new DmnError('error.dmn.hitPolicy', { element: decisionId, policy: hitPolicy })
   const aggregation = t.aggregation ? String(t.aggregation) : null
-  if (aggregation && (hitPolicy !== 'COLLECT' || !AGGREGATIONS.has(aggregation))) throw new DmnError('error.dmn.hitPolicy', { element: decisionId, policy: `${hitPolicy} ${aggregation}` })
+  if (aggregation && (hitPolicy !== 'COLLECT' || !AGGREGATIONS.has(aggregation)))
+    throw new DmnError('error.dmn.hitPolicy', { element: decisionId, policy: `${hitPolicy} ${aggregation}` })
   const rawInputs: any[] = t.input ?? []
   const rawOutputs: any[] = t.output ?? []
   const rawRules: any[] = t.rule ?? []
-  if (rawInputs.length > DMN_LIMITS.columns || rawOutputs.length > DMN_LIMITS.columns) throw new DmnError('error.dmn.tooMany', { what: 'columns', max: DMN_LIMITS.columns })
+  if (rawInputs.length > DMN_LIMITS.columns || rawOutputs.length > DMN_LIMITS.columns)
+    throw new DmnError('error.dmn.tooMany', { what: 'columns', max: DMN_LIMITS.columns })
   if (rawRules.length > DMN_LIMITS.rules) throw new DmnError('error.dmn.tooMany', { what: 'rules', max: DMN_LIMITS.rules })
   if (!rawOutputs.length) throw new DmnError('error.dmn.entryCount', { element: decisionId })
   if (aggregation && rawOutputs.length > 1) throw new DmnError('error.dmn.aggregation', { element: decisionId })
@@ -348,7 +355,11 @@ function compileTable(t: any, decisionId: string): Table {
       label: o.label ?? null,
       name,
       typeRef: o.typeRef ?? null,
-      ...(values && { allowed: compileTest(values, `${where} outputValues`), allowedText: values, order: valuesList(values, `${where} outputValues`) ?? undefined }),
+      ...(values && {
+        allowed: compileTest(values, `${where} outputValues`),
+        allowedText: values,
+        order: valuesList(values, `${where} outputValues`) ?? undefined,
+      }),
       ...(o.defaultOutputEntry?.text && { defaultEntry: compileExpr(o.defaultOutputEntry.text, `${where} default`) }),
     }
   })
@@ -398,7 +409,8 @@ function evaluateTable(d: Decision, t: Table, ctx: Record<string, unknown>): Eva
   const values = t.inputs.map((c) => {
     const v = c.expr!(ctx)
     if (!typeOk(c.typeRef, v)) throw new DmnError('error.dmn.inputType', { element: `${d.id}/${c.label ?? c.name}`, type: c.typeRef ?? '' })
-    if (c.allowed && v != null && !c.allowed(v, ctx)) throw new DmnError('error.dmn.inputNotAllowed', { element: `${d.id}/${c.label ?? c.name}`, allowed: c.allowedText ?? '' })
+    if (c.allowed && v != null && !c.allowed(v, ctx))
+      throw new DmnError('error.dmn.inputNotAllowed', { element: `${d.id}/${c.label ?? c.name}`, allowed: c.allowedText ?? '' })
     return v
   })
   let matched = t.rules.filter((r) => r.tests.every((test, k) => test(values[k], ctx)))
@@ -409,7 +421,8 @@ function evaluateTable(d: Decision, t: Table, ctx: Record<string, unknown>): Eva
       const col = t.outputs[k]
       const v = e(ctx)
       if (!typeOk(col.typeRef, v)) throw new DmnError('error.dmn.inputType', { element: `${d.id}/${r.id}/${col.label ?? col.name}`, type: col.typeRef ?? '' })
-      if (col.allowed && v != null && !col.allowed(v, ctx)) throw new DmnError('error.dmn.outputNotAllowed', { element: `${d.id}/${r.id}`, allowed: col.allowedText ?? '' })
+      if (col.allowed && v != null && !col.allowed(v, ctx))
+        throw new DmnError('error.dmn.outputNotAllowed', { element: `${d.id}/${r.id}`, allowed: col.allowedText ?? '' })
       out[col.name] = v
     })
     return out

@@ -136,7 +136,8 @@ export default async function decisionRoutes(app: FastifyInstance) {
       preHandler: admins,
       schema: {
         tags: ['decisions'],
-        summary: '用给定输入对某县使用的版本求值（测试决策表）/ evaluate the version a county uses with given inputs (422 when the table fails, e.g. two hits on UNIQUE)',
+        summary:
+          '用给定输入对某县使用的版本求值（测试决策表）/ evaluate the version a county uses with given inputs (422 when the table fails, e.g. two hits on UNIQUE)',
         security: bearer,
         params: keyParams,
         body: {

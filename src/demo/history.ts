@@ -44,24 +44,50 @@ function weighted<T>(rand: () => number, items: readonly (readonly [T, number])[
 
 /** Channel mix of a county 12345 centre: the phone first, then WeChat and the grid's own reports. */
 const CHANNELS = [
-  ['hotline', 30], ['12345', 18], ['wechat', 12], ['mini_program', 10], ['grid_report', 10], ['app', 5], ['web', 5], ['walk_in', 4],
-  ['secretary_mailbox', 2], ['letter', 2], ['visit', 2],
+  ['hotline', 30],
+  ['12345', 18],
+  ['wechat', 12],
+  ['mini_program', 10],
+  ['grid_report', 10],
+  ['app', 5],
+  ['web', 5],
+  ['walk_in', 4],
+  ['secretary_mailbox', 2],
+  ['letter', 2],
+  ['visit', 2],
 ] as const
 
 /** Share of the year's cases per leaf category, and the months (1–12, China time) it peaks in. */
 const CATEGORIES: [string, number, number[]][] = [
-  ['environment.garbage', 10, [6, 7, 8]], ['environment.noise', 6, [5, 6, 7, 8]], ['environment.pollution', 3, [11, 12, 1]],
-  ['roads.damage', 6, [7, 8, 3]], ['roads.lighting', 4, [11, 12, 1]],
-  ['utilities.water', 6, [6, 7, 8]], ['utilities.power', 3, [7, 8]], ['utilities.gas', 2, [11, 12]], ['utilities.heating', 5, [11, 12, 1, 2]],
-  ['housing.property', 8, []], ['housing.old_estate', 2, [4, 5]],
-  ['land.use', 3, [3, 4]], ['land.contract', 2, [3, 10]],
-  ['neighbour.land', 3, [3, 4]], ['neighbour.building', 3, [4, 5]], ['neighbour.family', 2, [2]],
-  ['safety.falling', 2, [7, 8]], ['safety.fire', 2, [1, 2, 12]], ['safety.security', 3, []],
-  ['social.subsistence', 2, [1]], ['social.elderly', 2, []],
-  ['market.consumer', 4, [11, 6]], ['market.food', 2, [7, 8]],
+  ['environment.garbage', 10, [6, 7, 8]],
+  ['environment.noise', 6, [5, 6, 7, 8]],
+  ['environment.pollution', 3, [11, 12, 1]],
+  ['roads.damage', 6, [7, 8, 3]],
+  ['roads.lighting', 4, [11, 12, 1]],
+  ['utilities.water', 6, [6, 7, 8]],
+  ['utilities.power', 3, [7, 8]],
+  ['utilities.gas', 2, [11, 12]],
+  ['utilities.heating', 5, [11, 12, 1, 2]],
+  ['housing.property', 8, []],
+  ['housing.old_estate', 2, [4, 5]],
+  ['land.use', 3, [3, 4]],
+  ['land.contract', 2, [3, 10]],
+  ['neighbour.land', 3, [3, 4]],
+  ['neighbour.building', 3, [4, 5]],
+  ['neighbour.family', 2, [2]],
+  ['safety.falling', 2, [7, 8]],
+  ['safety.fire', 2, [1, 2, 12]],
+  ['safety.security', 3, []],
+  ['social.subsistence', 2, [1]],
+  ['social.elderly', 2, []],
+  ['market.consumer', 4, [11, 6]],
+  ['market.food', 2, [7, 8]],
   ['logistics.parcel', 3, [11, 12]],
-  ['urban.stall', 4, [5, 6, 7, 8]], ['urban.parking', 4, []],
-  ['labour.wages', 3, [12, 1, 2]], ['policy.insurance', 2, []], ['other', 2, []],
+  ['urban.stall', 4, [5, 6, 7, 8]],
+  ['urban.parking', 4, []],
+  ['labour.wages', 3, [12, 1, 2]],
+  ['policy.insurance', 2, []],
+  ['other', 2, []],
 ]
 
 /** What people write, per category: `{place}` becomes the village or community. */
@@ -98,8 +124,17 @@ const TITLES: Record<string, string[]> = {
 }
 const RESULTS = ['已现场核实并处理完毕', '已协调相关单位解决', '已督促责任方整改到位', '已向群众解释政策并妥善处理', '已安排人员维修完成']
 const RETURN_REASONS = ['不属于本单位职责范围', '事项属于上级部门管理', '地址不在本辖区']
-const EXCLUSION_REASONS: [string, string][] = [['duplicate', '同一诉求重复反映'], ['malicious', '恶意反复投诉'], ['outside_remit', '属于司法程序处理事项'], ['force_majeure', '暴雨导致无法按期处理']]
-const SATISFACTION = [['satisfied', 64], ['basically_satisfied', 22], ['dissatisfied', 14]] as const
+const EXCLUSION_REASONS: [string, string][] = [
+  ['duplicate', '同一诉求重复反映'],
+  ['malicious', '恶意反复投诉'],
+  ['outside_remit', '属于司法程序处理事项'],
+  ['force_majeure', '暴雨导致无法按期处理'],
+]
+const SATISFACTION = [
+  ['satisfied', 64],
+  ['basically_satisfied', 22],
+  ['dissatisfied', 14],
+] as const
 
 interface Ref {
   regions: (RegionRow & { name: string })[]
@@ -221,15 +256,32 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
     for (let i = 0; i < n; i++) {
       // Office hours mostly (08:00–20:00 China time).
       const createdMs = dayStart + Math.floor((8 + rand() * 12) * 3_600_000 + rand() * 60_000)
-      const [category] = weighted(rand, cats.map((c) => [c, c[1] * (c[2].includes(month) ? 2.5 : 1)] as const))
+      const [category] = weighted(
+        rand,
+        cats.map((c) => [c, c[1] * (c[2].includes(month) ? 2.5 : 1)] as const),
+      )
       const region = weighted(rand, places)
-      const urgency = weighted(rand, [['normal', 88], ['urgent', 10], ['emergency', 2]] as const)
+      const urgency = weighted(rand, [
+        ['normal', 88],
+        ['urgent', 10],
+        ['emergency', 2],
+      ] as const)
       const channel = weighted(rand, CHANNELS)
-      const village = region.level === 'grid' ? regionByCode.get(region.parent_code ?? '') ?? region : region
+      const village = region.level === 'grid' ? (regionByCode.get(region.parent_code ?? '') ?? region) : region
       const title = pick(TITLES[category] ?? TITLES.other).replace('{place}', village.name)
       const description = `${title}，希望有关部门尽快处理。`
       const age = (anchor - createdMs) / DAY
-      const plan: PlannedCase = { index: cases.length, createdAt: iso(createdMs), open: false, channel, category, regionCode: region.code, urgency, title, description }
+      const plan: PlannedCase = {
+        index: cases.length,
+        createdAt: iso(createdMs),
+        open: false,
+        channel,
+        category,
+        regionCode: region.code,
+        urgency,
+        title,
+        description,
+      }
       cases.push(plan)
 
       const cat = ref.categories.get(category)!
@@ -246,13 +298,30 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
       const tenant = region.tenant ?? ''
       const events: Record<string, any>[] = []
       const ev = (type: EventType, at: number, o: { actor?: string | null; from?: string | null; to?: string | null; data?: Params; public?: boolean } = {}) =>
-        events.push({ id: randomUUID(), case_id: '', type, actor: o.actor ?? null, at: iso(at), from_value: o.from ?? null, to_value: o.to ?? null, message: eventMessage(type, o.data ?? {}), data: o.data ? JSON.stringify(o.data) : null, public: o.public ?? false })
+        events.push({
+          id: randomUUID(),
+          case_id: '',
+          type,
+          actor: o.actor ?? null,
+          at: iso(at),
+          from_value: o.from ?? null,
+          to_value: o.to ?? null,
+          message: eventMessage(type, o.data ?? {}),
+          data: o.data ? JSON.stringify(o.data) : null,
+          public: o.public ?? false,
+        })
       const dispatcher = actorOf(r.centre.code)
       let t = createdMs
       ev('received', t, { to: 'received', data: { channel, category, rule: ruleIdOf(r.rule), owner: r.owner?.code ?? null }, public: true })
       let owner: UnitRow = r.owner ?? pick(countyUnits(tenant, cat.duty).length ? countyUnits(tenant, cat.duty) : [r.centre])
       t += Math.floor(rand() * Math.min(responseMs / 4, 2 * 3_600_000))
-      ev('dispatched', t, { actor: r.owner ? null : dispatcher, from: 'received', to: 'dispatched', data: { unit: owner.code, ...names('unit', owner), level: r.level, by: r.owner ? 'rule' : 'dispatcher', note: null }, public: true })
+      ev('dispatched', t, {
+        actor: r.owner ? null : dispatcher,
+        from: 'received',
+        to: 'dispatched',
+        data: { unit: owner.code, ...names('unit', owner), level: r.level, by: r.owner ? 'rule' : 'dispatcher', note: null },
+        public: true,
+      })
       const returns: Record<string, any>[] = []
       // 退单: ~5 % are given back as not the unit's remit; the dispatcher mostly agrees.
       if (rand() < 0.05) {
@@ -265,15 +334,44 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         ev('returned', t, { actor: by, from: owner.code, data: { returnId: id, unit: owner.code, reason, stage: 'signFor' } })
         ev('redispatching', t, { to: 'received', public: true })
         const decidedAt = t + Math.floor(rand() * 3 * 3_600_000)
-        returns.push({ id, case_id: '', tenant, unit: owner.code, month: cstMonth(t), reason, returned_by: by, returned_at: iso(t), status: rejected ? 'rejected' : 'accepted', decided_by: dispatcher, decided_at: iso(decidedAt), decision_reason: rejected ? '经核实属于该单位职责，请继续办理' : null })
+        returns.push({
+          id,
+          case_id: '',
+          tenant,
+          unit: owner.code,
+          month: cstMonth(t),
+          reason,
+          returned_by: by,
+          returned_at: iso(t),
+          status: rejected ? 'rejected' : 'accepted',
+          decided_by: dispatcher,
+          decided_at: iso(decidedAt),
+          decision_reason: rejected ? '经核实属于该单位职责，请继续办理' : null,
+        })
         t = decidedAt
         if (rejected) {
-          ev('return_rejected', t, { actor: dispatcher, from: 'received', to: owner.code, data: { returnId: id, unit: owner.code, reason: '经核实属于该单位职责，请继续办理', returnReason: reason, returnedBy: by } })
+          ev('return_rejected', t, {
+            actor: dispatcher,
+            from: 'received',
+            to: owner.code,
+            data: { returnId: id, unit: owner.code, reason: '经核实属于该单位职责，请继续办理', returnReason: reason, returnedBy: by },
+          })
           ev('dispatched', t, { to: 'dispatched', data: { unit: owner.code, ...names('unit', owner), by: 'return_rejected' }, public: true })
         } else {
           const to = pick(others)
-          ev('return_accepted', t, { actor: dispatcher, from: owner.code, to: to.code, data: { returnId: id, unit: owner.code, to: to.code, ...names('unit', to), reason: null, returnReason: reason } })
-          ev('dispatched', t, { actor: dispatcher, from: owner.code, to: 'dispatched', data: { unit: to.code, ...names('unit', to), level: to.level, by: 'dispatcher', note: null }, public: true })
+          ev('return_accepted', t, {
+            actor: dispatcher,
+            from: owner.code,
+            to: to.code,
+            data: { returnId: id, unit: owner.code, to: to.code, ...names('unit', to), reason: null, returnReason: reason },
+          })
+          ev('dispatched', t, {
+            actor: dispatcher,
+            from: owner.code,
+            to: 'dispatched',
+            data: { unit: to.code, ...names('unit', to), level: to.level, by: 'dispatcher', note: null },
+            public: true,
+          })
           owner = to
         }
       }
@@ -281,14 +379,38 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
       const responseDue = createdMs + responseMs
       let resolveDue = createdMs + resolveMs
       // Sign-for: 95 % within the response limit.
-      const respondedAt = Math.max(t + 60_000, rand() < 0.95 ? createdMs + Math.floor(responseMs * (0.1 + rand() * 0.8)) : responseDue + Math.floor(responseMs * (0.1 + rand())))
+      const respondedAt = Math.max(
+        t + 60_000,
+        rand() < 0.95 ? createdMs + Math.floor(responseMs * (0.1 + rand() * 0.8)) : responseDue + Math.floor(responseMs * (0.1 + rand())),
+      )
       ev('signed_for', respondedAt, { actor: handler, from: 'dispatched', to: 'in_progress', data: { reply: null }, public: true })
       const supervisions: Record<string, any>[] = []
-      if (respondedAt > responseDue) supervisions.push({ id: randomUUID(), case_id: '', stage: 'response', unit: owner.code, due_at: iso(responseDue), created_at: iso(responseDue + 60_000), kind: 'overdue' })
+      if (respondedAt > responseDue)
+        supervisions.push({
+          id: randomUUID(),
+          case_id: '',
+          stage: 'response',
+          unit: owner.code,
+          due_at: iso(responseDue),
+          created_at: iso(responseDue + 60_000),
+          kind: 'overdue',
+        })
       // Handling: ~88 % finish by the deadline, the rest up to twice the limit.
-      let resolvedAt = rand() < 0.88 ? respondedAt + Math.floor((resolveDue - respondedAt) * (0.2 + rand() * 0.75)) : resolveDue + Math.floor(resolveMs * (0.05 + rand() * 0.9))
+      let resolvedAt =
+        rand() < 0.88
+          ? respondedAt + Math.floor((resolveDue - respondedAt) * (0.2 + rand() * 0.75))
+          : resolveDue + Math.floor(resolveMs * (0.05 + rand() * 0.9))
       resolvedAt = Math.max(resolvedAt, respondedAt + 600_000)
-      if (resolvedAt > resolveDue) supervisions.push({ id: randomUUID(), case_id: '', stage: 'resolve', unit: owner.code, due_at: iso(resolveDue), created_at: iso(resolveDue + 60_000), kind: 'overdue' })
+      if (resolvedAt > resolveDue)
+        supervisions.push({
+          id: randomUUID(),
+          case_id: '',
+          stage: 'resolve',
+          unit: owner.code,
+          due_at: iso(resolveDue),
+          created_at: iso(resolveDue + 60_000),
+          kind: 'overdue',
+        })
       // 督办单: a supervisor's order on ~2 % of cases, answered in time mostly.
       if (rand() < 0.02) {
         const at = respondedAt + Math.floor((resolvedAt - respondedAt) * rand())
@@ -297,15 +419,40 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         const id = randomUUID()
         const message = '请加快办理进度，按时反馈'
         const issuer = tenant === 'xianghe' ? 'xianghe-supervisor' : 'supervisor'
-        supervisions.push({ id, case_id: '', stage: 'order', unit: owner.code, due_at: null, created_at: iso(at), kind: 'manual', issued_by: issuer, message, reply_due_at: iso(replyDue), replied_at: iso(replied), replied_by: handler, reply: '已加派人手，正在处理' })
+        supervisions.push({
+          id,
+          case_id: '',
+          stage: 'order',
+          unit: owner.code,
+          due_at: null,
+          created_at: iso(at),
+          kind: 'manual',
+          issued_by: issuer,
+          message,
+          reply_due_at: iso(replyDue),
+          replied_at: iso(replied),
+          replied_by: handler,
+          reply: '已加派人手，正在处理',
+        })
         const data = { orderId: id, unit: owner.code, ...names('unit', owner), message, replyDue: iso(replyDue) }
         ev('supervision_order', at, { actor: issuer, to: owner.code, data })
-        ev('supervision_reply', replied, { actor: handler, from: owner.code, data: { orderId: id, unit: owner.code, reply: '已加派人手，正在处理', late: replied > replyDue } })
+        ev('supervision_reply', replied, {
+          actor: handler,
+          from: owner.code,
+          data: { orderId: id, unit: owner.code, reply: '已加派人手，正在处理', late: replied > replyDue },
+        })
       }
-      for (const s of supervisions.filter((x) => x.kind === 'overdue')) ev('supervision', Date.parse(s.created_at), { data: { stage: s.stage, unit: owner.code, due: s.due_at } })
+      for (const s of supervisions.filter((x) => x.kind === 'overdue'))
+        ev('supervision', Date.parse(s.created_at), { data: { stage: s.stage, unit: owner.code, due: s.due_at } })
       let result = pick(RESULTS)
       ev('resolved', resolvedAt, { actor: handler, data: { level: r.level, unit: owner.code, result } })
-      ev('feedback', resolvedAt + 1000, { actor: handler, from: 'in_progress', to: 'awaiting_evaluation', data: { evaluationDue: iso(resolvedAt + 5 * DAY), result }, public: true })
+      ev('feedback', resolvedAt + 1000, {
+        actor: handler,
+        from: 'in_progress',
+        to: 'awaiting_evaluation',
+        data: { evaluationDue: iso(resolvedAt + 5 * DAY), result },
+        public: true,
+      })
       // Evaluation: most citizens answer within days; ~12 % never do and the period closes it.
       let closedAt: number
       let evaluation: { resolved: boolean; satisfaction: string; at: number; by: string | null } | null = null
@@ -317,7 +464,12 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         const by = rand() < 0.6 ? 'citizen' : tenant === 'xianghe' ? 'xianghe-callback' : 'callback'
         const resolvedYes = (s: string) => rand() < (s === 'satisfied' ? 0.98 : s === 'basically_satisfied' ? 0.85 : 0.3)
         let yes = resolvedYes(satisfaction)
-        ev('evaluated', at, { actor: by, to: satisfaction, data: { resolved: yes, satisfaction, source: by === 'citizen' ? 'citizen' : 'callback' }, public: true })
+        ev('evaluated', at, {
+          actor: by,
+          to: satisfaction,
+          data: { resolved: yes, satisfaction, source: by === 'citizen' ? 'citizen' : 'callback' },
+          public: true,
+        })
         if (satisfaction === 'dissatisfied') {
           // One round of re-handling (the procedure's rehandle branch), then the final word.
           ev('rehandle', at + 1000, { from: 'awaiting_evaluation', to: 'in_progress', public: true })
@@ -325,11 +477,22 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
           firstResolved = at + Math.floor(resolveMs * (0.2 + rand() * 0.6))
           result = pick(RESULTS)
           ev('resolved', firstResolved, { actor: handler, data: { level: r.level, unit: owner.code, result } })
-          ev('feedback', firstResolved + 1000, { actor: handler, from: 'in_progress', to: 'awaiting_evaluation', data: { evaluationDue: iso(firstResolved + 5 * DAY), result }, public: true })
+          ev('feedback', firstResolved + 1000, {
+            actor: handler,
+            from: 'in_progress',
+            to: 'awaiting_evaluation',
+            data: { evaluationDue: iso(firstResolved + 5 * DAY), result },
+            public: true,
+          })
           at = firstResolved + Math.floor(rand() * 2 * DAY) + 3_600_000
           satisfaction = rand() < 0.5 ? 'basically_satisfied' : 'dissatisfied'
           yes = resolvedYes(satisfaction)
-          ev('evaluated', at, { actor: by, to: satisfaction, data: { resolved: yes, satisfaction, source: by === 'citizen' ? 'citizen' : 'callback' }, public: true })
+          ev('evaluated', at, {
+            actor: by,
+            to: satisfaction,
+            data: { resolved: yes, satisfaction, source: by === 'citizen' ? 'citizen' : 'callback' },
+            public: true,
+          })
         }
         evaluation = { resolved: yes, satisfaction, at, by }
         closedAt = at + 1000
@@ -353,10 +516,27 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         const decAt = Math.min(reqAt + DAY, closedAt - 1000)
         const id = randomUUID()
         const supervisor = tenant === 'xianghe' ? 'xianghe-supervisor' : 'supervisor'
-        exclusions.push({ id, case_id: '', tenant, reason_code: code, reason, evidence: JSON.stringify([]), requested_by: handler ?? 'demo', requested_unit: owner.code, requested_at: iso(reqAt), status: 'approved', decided_by: supervisor, decided_at: iso(decAt), decision_note: '情况属实，同意剔除' })
+        exclusions.push({
+          id,
+          case_id: '',
+          tenant,
+          reason_code: code,
+          reason,
+          evidence: JSON.stringify([]),
+          requested_by: handler ?? 'demo',
+          requested_unit: owner.code,
+          requested_at: iso(reqAt),
+          status: 'approved',
+          decided_by: supervisor,
+          decided_at: iso(decAt),
+          decision_note: '情况属实，同意剔除',
+        })
         excludedAt = iso(decAt)
         ev('exclusion_requested', reqAt, { actor: handler, data: { exclusionId: id, reasonCode: code, reason, evidence: [], unit: owner.code } })
-        ev('exclusion_approved', decAt, { actor: supervisor, data: { exclusionId: id, reasonCode: code, note: '情况属实，同意剔除', requestedBy: handler ?? 'demo' } })
+        ev('exclusion_approved', decAt, {
+          actor: supervisor,
+          data: { exclusionId: id, reasonCode: code, note: '情况属实，同意剔除', requestedBy: handler ?? 'demo' },
+        })
       }
       events.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
       plan.events = events
@@ -454,7 +634,11 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
   const closed = plan.cases.filter((c) => c.row)
   const wrote = await db.transaction(async (trx) => {
     if (await trx('cases').first('id')) return false
-    const claimed = await trx('settings').insert({ key: 'demo.history', value: JSON.stringify({ seed: opts.seed ?? DEMO_SEED, anchor: plan.anchor }) }).onConflict('key').ignore().returning('key')
+    const claimed = await trx('settings')
+      .insert({ key: 'demo.history', value: JSON.stringify({ seed: opts.seed ?? DEMO_SEED, anchor: plan.anchor }) })
+      .onConflict('key')
+      .ignore()
+      .returning('key')
     if (!claimed.length) return false
     const counters = new Map<string, number>()
     const cases: Record<string, unknown>[] = []
@@ -464,7 +648,11 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
     const supervisions: Record<string, unknown>[] = []
     for (const c of closed) {
       const id = randomUUID()
-      const key = prefixFor(c.row!.tenant) + iso(Date.parse(c.createdAt) + CST).slice(0, 10).replace(/-/g, '')
+      const key =
+        prefixFor(c.row!.tenant) +
+        iso(Date.parse(c.createdAt) + CST)
+          .slice(0, 10)
+          .replace(/-/g, '')
       const n = (counters.get(key) ?? 0) + 1
       counters.set(key, n)
       // A real random code, not the seed's: the seed is public, and a code is what opens a case's tracking page.
@@ -480,7 +668,11 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
     await insertChunks(trx, 'case_exclusions', exclusions)
     await insertChunks(trx, 'case_supervisions', supervisions)
     // The day counters go on from the history's numbers: an open case drawn for the same day follows them.
-    await insertChunks(trx, 'case_counters', [...counters].map(([key, value]) => ({ key, value })))
+    await insertChunks(
+      trx,
+      'case_counters',
+      [...counters].map(([key, value]) => ({ key, value })),
+    )
     return true
   })
   if (!wrote) return null
@@ -488,7 +680,15 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
   for (const c of plan.cases.filter((x) => x.open)) {
     const receivedAt = new Date(c.createdAt)
     const row = await app.cases.intake(
-      { channel: c.channel, category: c.category, regionCode: c.regionCode, urgency: c.urgency, title: c.title, description: c.description, petitioner: { type: 'person', anonymous: true } },
+      {
+        channel: c.channel,
+        category: c.category,
+        regionCode: c.regionCode,
+        urgency: c.urgency,
+        title: c.title,
+        description: c.description,
+        petitioner: { type: 'person', anonymous: true },
+      },
       { actor: null, receivedAt },
     )
     // The engine's own rows of the intake step carry the clock's time: date them with the case.
@@ -497,10 +697,11 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
       await trx('tasks').where({ case_id: row.id }).update({ created_at: c.createdAt })
       await trx('history').where({ instance_id: row.instance_id }).update({ at: c.createdAt })
       await trx('process_instances').where({ id: row.instance_id }).update({ started_at: c.createdAt })
-      await trx('cases').where({ id: row.id }).update({ source: DEMO_SOURCE, external_id: String(c.index) })
+      await trx('cases')
+        .where({ id: row.id })
+        .update({ source: DEMO_SOURCE, external_id: String(c.index) })
     })
     open++
   }
   return { closed: closed.length, open, ms: Date.now() - t0 }
 }
-

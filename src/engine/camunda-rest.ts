@@ -64,7 +64,7 @@ const deploymentSchema = {
     deployedDecisionRequirementsDefinitions: { type: 'null' },
     deployedFormDefinitions: {
       type: ['object', 'null'],
-      description: '本系统的扩展：部署的表单 / this server\'s addition: the forms deployed',
+      description: "本系统的扩展：部署的表单 / this server's addition: the forms deployed",
       additionalProperties: { type: 'object', additionalProperties: true },
     },
   },
@@ -75,7 +75,7 @@ const camundaError = {
   properties: {
     type: { type: 'string' },
     message: { type: 'string' },
-    error: { type: 'string', description: '本系统的错误码 / this API\'s error code, beside Camunda\'s type' },
+    error: { type: 'string', description: "本系统的错误码 / this API's error code, beside Camunda's type" },
     key: { type: 'string' },
     params: { type: 'object', additionalProperties: true },
     file: { type: 'string' },
@@ -127,7 +127,18 @@ export default async function camundaRest(app: FastifyInstance) {
               ? { message: bilingual('error.internal'), key: 'error.internal', params: {} }
               : { message: err.message }
     // The project's own error code beside Camunda's type (../shared/api.md), as the external-task routes answer.
-    Object.assign(base, { error: err instanceof HttpError ? err.code : (err as FastifyError).validation ? 'validation_failed' : status >= 500 ? 'internal' : status === 413 ? 'payload_too_large' : 'bad_request' })
+    Object.assign(base, {
+      error:
+        err instanceof HttpError
+          ? err.code
+          : (err as FastifyError).validation
+            ? 'validation_failed'
+            : status >= 500
+              ? 'internal'
+              : status === 413
+                ? 'payload_too_large'
+                : 'bad_request',
+    })
     if (err instanceof BundleFileError) {
       const problems = [{ message: err.inner.message, key: err.inner.key, params: err.inner.params ?? {} }, ...((err.inner.details as object[]) ?? [])]
       const errors = ((err.inner.details as { elementId?: string | null; message: string }[]) ?? []).map((p) => ({
@@ -182,7 +193,8 @@ export default async function camundaRest(app: FastifyInstance) {
         const bytes = await part.toBuffer()
         // Camunda Modeler names each part after its file; the file name decides the kind.
         const name = (part.filename || part.fieldname || '').replace(/^.*[\\/]/, '')
-        if (!name || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name)) throw badRequest(msg('error.bundle.badName', { file: name.slice(0, 255).replace(/[\u0000-\u001f\u007f]/g, '?') }))
+        if (!name || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name))
+          throw badRequest(msg('error.bundle.badName', { file: name.slice(0, 255).replace(/[\u0000-\u001f\u007f]/g, '?') }))
         if (files.some((f) => f.name === name)) throw badRequest(msg('error.bundle.duplicateName', { file: name }))
         const kind = fileKind(name)
         if (!kind) throw badRequest(msg('error.bundle.unknownType', { file: name }))
@@ -273,8 +285,24 @@ export default async function camundaRest(app: FastifyInstance) {
           }
         } else if (r.resource) {
           const v = r.resource
-          const def = { id: v.id, key: v.key, name: v.name, version: v.version, resource: r.file.name, deploymentId: id, tenantId: v.tenant || null, versionTag: null }
-          if (v.kind === 'decision') decisionDefs[v.id] = { ...def, category: null, decisionRequirementsDefinitionId: null, decisionRequirementsDefinitionKey: null, historyTimeToLive: null }
+          const def = {
+            id: v.id,
+            key: v.key,
+            name: v.name,
+            version: v.version,
+            resource: r.file.name,
+            deploymentId: id,
+            tenantId: v.tenant || null,
+            versionTag: null,
+          }
+          if (v.kind === 'decision')
+            decisionDefs[v.id] = {
+              ...def,
+              category: null,
+              decisionRequirementsDefinitionId: null,
+              decisionRequirementsDefinitionKey: null,
+              historyTimeToLive: null,
+            }
           else formDefs[v.id] = def
         }
       }

@@ -8,7 +8,22 @@ import { createModdle } from './model.js'
 import { expressionBody } from './feel.js'
 
 /** The attributes compared per flow node; each change is reported with its field name. */
-export const DIFF_FIELDS = ['type', 'assignee', 'candidateGroups', 'candidateUsers', 'dueDate', 'formKey', 'priority', 'topic', 'expression', 'calledElement', 'timer', 'message', 'attachedTo', 'properties'] as const
+export const DIFF_FIELDS = [
+  'type',
+  'assignee',
+  'candidateGroups',
+  'candidateUsers',
+  'dueDate',
+  'formKey',
+  'priority',
+  'topic',
+  'expression',
+  'calledElement',
+  'timer',
+  'message',
+  'attachedTo',
+  'properties',
+] as const
 export type DiffField = (typeof DIFF_FIELDS)[number] | 'source' | 'target' | 'condition'
 
 interface NodeFacts {
@@ -84,7 +99,13 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
   const walk = (container: any) => {
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
-        flows.set(el.id, { id: el.id, name: text(el.name), source: el.sourceRef?.id ?? '', target: el.targetRef?.id ?? '', condition: exprText(el.conditionExpression) })
+        flows.set(el.id, {
+          id: el.id,
+          name: text(el.name),
+          source: el.sourceRef?.id ?? '',
+          target: el.targetRef?.id ?? '',
+          condition: exprText(el.conditionExpression),
+        })
         continue
       }
       const message = (el.eventDefinitions ?? []).find((d: any) => d.$type === 'bpmn:MessageEventDefinition')?.messageRef?.name
@@ -146,7 +167,17 @@ export async function diffProcesses(beforeXml: string | null, afterXml: string):
       continue
     }
     for (const field of ['source', 'target', 'condition'] as const) {
-      if (old[field] !== f[field]) out.flows.changed.push({ id, type: 'SequenceFlow', name: f.name, field, from: old[field], to: f[field], sourceName: nameOf(f.source), targetName: nameOf(f.target) })
+      if (old[field] !== f[field])
+        out.flows.changed.push({
+          id,
+          type: 'SequenceFlow',
+          name: f.name,
+          field,
+          from: old[field],
+          to: f[field],
+          sourceName: nameOf(f.source),
+          targetName: nameOf(f.target),
+        })
     }
   }
   for (const [id, f] of a.flows) if (!b.flows.has(id)) out.flows.removed.push(flowRef(f))

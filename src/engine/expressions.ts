@@ -2,8 +2,24 @@ import { expressionBody, evalFeel, resolveValue } from './feel.js'
 
 /** Keys bpmn-elements puts on a loop iteration's content that are not user data. */
 const internalContentKeys = new Set([
-  'id', 'type', 'name', 'executionId', 'parent', 'index', 'isMultiInstance', 'isRootScope', 'isSequential',
-  'loopCardinality', 'state', 'inbound', 'outbound', 'attachedTo', 'output', 'input', 'settings', 'isSubProcess',
+  'id',
+  'type',
+  'name',
+  'executionId',
+  'parent',
+  'index',
+  'isMultiInstance',
+  'isRootScope',
+  'isSequential',
+  'loopCardinality',
+  'state',
+  'inbound',
+  'outbound',
+  'attachedTo',
+  'output',
+  'input',
+  'settings',
+  'isSubProcess',
 ])
 
 /**

@@ -43,7 +43,13 @@ const fetchBody = {
     workerId,
     maxTasks: { type: 'integer', minimum: 0, maximum: 100 },
     usePriority: { type: 'boolean' },
-    asyncResponseTimeout: { type: 'integer', minimum: 0, maximum: 1_800_000, description: '长轮询等待（毫秒，最多按 EXTERNAL_TASK_MAX_WAIT_MS 计，默认 60 秒）/ long polling (ms; waits at most EXTERNAL_TASK_MAX_WAIT_MS, 60 s by default)' },
+    asyncResponseTimeout: {
+      type: 'integer',
+      minimum: 0,
+      maximum: 1_800_000,
+      description:
+        '长轮询等待（毫秒，最多按 EXTERNAL_TASK_MAX_WAIT_MS 计，默认 60 秒）/ long polling (ms; waits at most EXTERNAL_TASK_MAX_WAIT_MS, 60 s by default)',
+    },
     topics: { type: 'array', maxItems: 50, items: topicSchema },
   },
 } as const
@@ -74,8 +80,16 @@ const bpmnErrorBody = {
   properties: { workerId, errorCode: name255, errorMessage: { type: ['string', 'null'], maxLength: 10_000 }, variables: typedVariables },
 } as const
 
-const extendBody = { type: 'object', required: ['workerId', 'newDuration'], properties: { workerId, newDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS } } } as const
-const lockBody = { type: 'object', required: ['workerId', 'lockDuration'], properties: { workerId, lockDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS } } } as const
+const extendBody = {
+  type: 'object',
+  required: ['workerId', 'newDuration'],
+  properties: { workerId, newDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS } },
+} as const
+const lockBody = {
+  type: 'object',
+  required: ['workerId', 'lockDuration'],
+  properties: { workerId, lockDuration: { type: 'integer', minimum: 1, maximum: 7 * DAY_MS } },
+} as const
 
 const listQuery = {
   type: 'object',
@@ -93,7 +107,16 @@ const listQuery = {
   },
 } as const
 
-const camundaError = { type: 'object', properties: { type: { type: 'string' }, message: { type: 'string' }, error: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } } } as const
+const camundaError = {
+  type: 'object',
+  properties: {
+    type: { type: 'string' },
+    message: { type: 'string' },
+    error: { type: 'string' },
+    key: { type: 'string' },
+    params: { type: 'object', additionalProperties: true },
+  },
+} as const
 const errors = { 400: camundaError, 401: camundaError, 403: camundaError, 404: camundaError, 409: camundaError, 422: camundaError }
 
 /** Camunda's exception type names by status, so a client's error handling reads them as it would Camunda's. */
@@ -122,7 +145,8 @@ export default async function externalRoutes(app: FastifyInstance) {
       if (status >= 500) request.log.error({ err }, 'unhandled error')
       const validation = !(err instanceof HttpError) && (err as FastifyError).validation
       // As the app's own handler words them (src/plugins/errors.ts), in both languages.
-      const m = err instanceof HttpError ? null : validation ? msg('error.invalidRequest', { detail: err.message }) : status >= 500 ? msg('error.internal') : null
+      const m =
+        err instanceof HttpError ? null : validation ? msg('error.invalidRequest', { detail: err.message }) : status >= 500 ? msg('error.internal') : null
       const message = m ? bilingual(m.key, m.params) : err.message
       reply
         .status(status)
@@ -181,7 +205,8 @@ export default async function externalRoutes(app: FastifyInstance) {
     rest.get(
       '/engine-rest/external-task/count',
       { preHandler: auth, schema: schema('外部任务数 / number of external tasks', { querystring: listQuery, response: errors }) },
-      async (request, reply) => json(reply, { count: (await tasks.list(who(request), { ...(request.query as any), firstResult: 0, maxResults: 100_000 })).length }),
+      async (request, reply) =>
+        json(reply, { count: (await tasks.list(who(request), { ...(request.query as any), firstResult: 0, maxResults: 100_000 })).length }),
     )
     rest.get(
       '/engine-rest/external-task/:id',
@@ -189,12 +214,18 @@ export default async function externalRoutes(app: FastifyInstance) {
       async (request, reply) => json(reply, taskView(await tasks.get(who(request), id(request)))),
     )
     const action = (path: string, summary: string, body: object, fn: (p: Principal, id: string, body: any) => Promise<void>) =>
-      rest.post(path, { preHandler: auth, schema: schema(summary, { params: idParams, ...(body && { body }), response: { ...errors, 204: { type: 'null' } } }) }, async (request, reply) => {
-        await fn(who(request), id(request), request.body ?? {})
-        return reply.code(204).send()
-      })
+      rest.post(
+        path,
+        { preHandler: auth, schema: schema(summary, { params: idParams, ...(body && { body }), response: { ...errors, 204: { type: 'null' } } }) },
+        async (request, reply) => {
+          await fn(who(request), id(request), request.body ?? {})
+          return reply.code(204).send()
+        },
+      )
     action('/engine-rest/external-task/:id/complete', '完成外部任务 / complete', completeBody, (p, i, b) => tasks.complete(p, i, b))
-    action('/engine-rest/external-task/:id/failure', '报告失败（重试、事件单）/ report a failure (retries, incident)', failureBody, (p, i, b) => tasks.failure(p, i, b))
+    action('/engine-rest/external-task/:id/failure', '报告失败（重试、事件单）/ report a failure (retries, incident)', failureBody, (p, i, b) =>
+      tasks.failure(p, i, b),
+    )
     action('/engine-rest/external-task/:id/bpmnError', '抛出 BPMN 错误 / throw a BPMN error', bpmnErrorBody, (p, i, b) => tasks.bpmnError(p, i, b))
     action('/engine-rest/external-task/:id/extendLock', '延长锁 / extend the lock', extendBody, (p, i, b) => tasks.extendLock(p, i, b))
     action('/engine-rest/external-task/:id/lock', '锁定一个外部任务 / lock one external task', lockBody, (p, i, b) => tasks.lock(p, i, b))
@@ -221,7 +252,15 @@ export default async function externalRoutes(app: FastifyInstance) {
   const wtags = ['worker accounts']
   app.get(
     '/api/worker-accounts',
-    { preHandler: admins, schema: { tags: wtags, summary: '外部任务工作者账号 / worker accounts', security: bearer, response: { 200: { type: 'object', properties: { items: { type: 'array', items: workerSchema } } } } } },
+    {
+      preHandler: admins,
+      schema: {
+        tags: wtags,
+        summary: '外部任务工作者账号 / worker accounts',
+        security: bearer,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: workerSchema } } } },
+      },
+    },
     async (request) => ({ items: await workers.list(scopeOf(request)) }),
   )
   app.post(
@@ -252,7 +291,16 @@ export default async function externalRoutes(app: FastifyInstance) {
   )
   app.post(
     '/api/worker-accounts/:id/revoke',
-    { preHandler: admins, schema: { tags: wtags, summary: '吊销工作者账号 / revoke a worker account', security: bearer, params: idParams, response: { 200: workerSchema, 404: errorSchema } } },
+    {
+      preHandler: admins,
+      schema: {
+        tags: wtags,
+        summary: '吊销工作者账号 / revoke a worker account',
+        security: bearer,
+        params: idParams,
+        response: { 200: workerSchema, 404: errorSchema },
+      },
+    },
     async (request) => workers.revoke(request.actor.username, (request.params as { id: string }).id, scopeOf(request)),
   )
 }

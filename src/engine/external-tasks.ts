@@ -24,8 +24,7 @@ export interface ExternalCreated {
 }
 
 export type ExternalOutcome =
-  | { kind: 'complete'; variables: Record<string, unknown> }
-  | { kind: 'bpmnError'; code: string; message: string; variables: Record<string, unknown> }
+  { kind: 'complete'; variables: Record<string, unknown> } | { kind: 'bpmnError'; code: string; message: string; variables: Record<string, unknown> }
 
 export interface ExternalTaskRow {
   id: string
@@ -82,9 +81,15 @@ export async function persistExternalTasks(
   const known = new Set<string>(
     p.insert
       ? []
-      : (await trx('external_tasks').where({ instance_id: instance.id, status: 'open' }).whereIn('execution_id', waiting.map(([e]) => e)).select('execution_id')).map(
-          (r: { execution_id: string }) => r.execution_id,
-        ),
+      : (
+          await trx('external_tasks')
+            .where({ instance_id: instance.id, status: 'open' })
+            .whereIn(
+              'execution_id',
+              waiting.map(([e]) => e),
+            )
+            .select('execution_id')
+        ).map((r: { execution_id: string }) => r.execution_id),
   )
   const rows = waiting
     .filter(([exec]) => !known.has(exec))
@@ -314,7 +319,9 @@ export class ExternalTasks {
         .where((w: any) => w.whereNull('external_tasks.retries').orWhere('external_tasks.retries', '>', 0))
         .where((w: any) => w.whereNull('external_tasks.retry_at').orWhere('external_tasks.retry_at', '<=', nowS))
         // A failed instance waits for an administrator (an incident), not for workers.
-        .whereNotExists((w: any) => w.select(1).from('process_instances').whereRaw('process_instances.id = external_tasks.instance_id').where('process_instances.status', 'failed'))
+        .whereNotExists((w: any) =>
+          w.select(1).from('process_instances').whereRaw('process_instances.id = external_tasks.instance_id').where('process_instances.status', 'failed'),
+        )
       if (req.usePriority) q.orderBy('external_tasks.priority', 'desc')
       q.orderBy('external_tasks.created_at').orderBy('external_tasks.id').limit(req.maxTasks).select('external_tasks.*')
       if (isPostgres(this.db)) q.forUpdate().skipLocked()
@@ -328,7 +335,11 @@ export class ExternalTasks {
     })
     if (!rows.length) return []
     const instances = new Map<string, { variables: string; definition_version?: number }>(
-      (await this.db('process_instances').whereIn('id', [...new Set(rows.map((r) => r.instance_id))]).select('id', 'variables')).map((i: any) => [i.id, i]),
+      (
+        await this.db('process_instances')
+          .whereIn('id', [...new Set(rows.map((r) => r.instance_id))])
+          .select('id', 'variables')
+      ).map((i: any) => [i.id, i]),
     )
     return rows.map((r) => {
       const topic = byTopic.get(r.topic)!
@@ -386,7 +397,11 @@ export class ExternalTasks {
    * retries left an incident opens (GET /api/incidents); the instance keeps running, as in
    * Camunda, and the task is fetched again once an administrator retries the incident.
    */
-  async failure(p: Principal, id: string, body: { workerId: string; errorMessage?: string; errorDetails?: string; retries?: number; retryTimeout?: number; variables?: unknown }) {
+  async failure(
+    p: Principal,
+    id: string,
+    body: { workerId: string; errorMessage?: string; errorDetails?: string; retries?: number; retryTimeout?: number; variables?: unknown },
+  ) {
     const variables = fromTyped(body.variables, 'variables')
     this.checkVariables(variables)
     await this.inTransaction(async (trx) => {
@@ -450,7 +465,9 @@ export class ExternalTasks {
       const row = await this.mine(p, id, body.workerId, trx)
       const now = new Date()
       if (!row.lock_expires_at || row.lock_expires_at < now.toISOString()) throw badRequest(msg('error.externalTask.lockExpired', { id }))
-      await trx('external_tasks').where({ id }).update({ lock_expires_at: new Date(now.getTime() + body.newDuration).toISOString() })
+      await trx('external_tasks')
+        .where({ id })
+        .update({ lock_expires_at: new Date(now.getTime() + body.newDuration).toISOString() })
     })
   }
 
@@ -474,7 +491,21 @@ export class ExternalTasks {
     })
   }
 
-  async list(p: Principal, f: { topicName?: string; workerId?: string; locked?: boolean; notLocked?: boolean; withRetriesLeft?: boolean; noRetriesLeft?: boolean; processInstanceId?: string; activityId?: string; firstResult?: number; maxResults?: number }) {
+  async list(
+    p: Principal,
+    f: {
+      topicName?: string
+      workerId?: string
+      locked?: boolean
+      notLocked?: boolean
+      withRetriesLeft?: boolean
+      noRetriesLeft?: boolean
+      processInstanceId?: string
+      activityId?: string
+      firstResult?: number
+      maxResults?: number
+    },
+  ) {
     const nowS = nowIso()
     const q = this.scoped(p, this.db('external_tasks')).where('external_tasks.status', 'open')
     if (f.topicName) q.where('topic', f.topicName)
@@ -485,7 +516,11 @@ export class ExternalTasks {
     if (f.notLocked) q.where((w: any) => w.whereNull('lock_expires_at').orWhere('lock_expires_at', '<', nowS))
     if (f.withRetriesLeft) q.where((w: any) => w.whereNull('retries').orWhere('retries', '>', 0))
     if (f.noRetriesLeft) q.where('retries', 0)
-    const rows: ExternalTaskRow[] = await q.orderBy('created_at').orderBy('id').offset(f.firstResult ?? 0).limit(f.maxResults ?? 100)
+    const rows: ExternalTaskRow[] = await q
+      .orderBy('created_at')
+      .orderBy('id')
+      .offset(f.firstResult ?? 0)
+      .limit(f.maxResults ?? 100)
     return rows.map(taskView)
   }
 }
@@ -588,7 +623,10 @@ export class WorkerAccounts {
   /** The principal a worker token belongs to, or null (unknown, revoked, or not a worker token). */
   async resolve(token: string): Promise<Principal | null> {
     if (!token.startsWith('w_')) return null
-    const row: WorkerRow | undefined = await this.db('worker_accounts').where({ token_hash: tokenHash(token) }).whereNull('revoked_at').first()
+    const row: WorkerRow | undefined = await this.db('worker_accounts')
+      .where({ token_hash: tokenHash(token) })
+      .whereNull('revoked_at')
+      .first()
     return row ? { id: `worker:${row.id}`, name: row.name, tenant: row.tenant } : null
   }
 }

@@ -52,8 +52,26 @@ export function feelSyntaxError(body: string): string | null {
 
 const simpleName = /^[A-Za-z_][A-Za-z0-9_]*$/
 const keywords = new Set([
-  'true', 'false', 'null', 'not', 'and', 'or', 'between', 'in', 'instance', 'of', 'if', 'then', 'else', 'for', 'return',
-  'some', 'every', 'satisfies', 'function', 'external',
+  'true',
+  'false',
+  'null',
+  'not',
+  'and',
+  'or',
+  'between',
+  'in',
+  'instance',
+  'of',
+  'if',
+  'then',
+  'else',
+  'for',
+  'return',
+  'some',
+  'every',
+  'satisfies',
+  'function',
+  'external',
 ])
 
 /**

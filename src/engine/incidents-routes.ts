@@ -96,7 +96,10 @@ export default async function incidentRoutes(app: FastifyInstance) {
         params: idParams,
         body: cancelBody,
         response: {
-          200: { type: 'object', properties: { id: { type: 'string' }, status: { type: 'string' }, endedAt: { type: ['string', 'null'] }, error: { type: ['string', 'null'] } } },
+          200: {
+            type: 'object',
+            properties: { id: { type: 'string' }, status: { type: 'string' }, endedAt: { type: ['string', 'null'] }, error: { type: ['string', 'null'] } },
+          },
           404: errorSchema,
           409: errorSchema,
         },

@@ -75,7 +75,11 @@ export async function recordTimerIncident(db: Db, timer: TimerRow, err: unknown)
   })
 }
 
-async function openIncident(trx: Trx, instance: InstanceRow, f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string }): Promise<IncidentRow> {
+async function openIncident(
+  trx: Trx,
+  instance: InstanceRow,
+  f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string },
+): Promise<IncidentRow> {
   const now = nowIso()
   const existing: IncidentRow | undefined = await trx('incidents')
     .where({ instance_id: instance.id, status: 'open', kind: f.kind })
@@ -108,7 +112,9 @@ async function openIncident(trx: Trx, instance: InstanceRow, f: { kind: Incident
   }
   if (instance.status === 'running' || instance.status === 'failed') {
     // A new revision: a parked engine of the old one must not serve the next step.
-    await trx('process_instances').where({ id: instance.id }).update({ status: 'failed', error: f.message, revision: instance.revision + 1 })
+    await trx('process_instances')
+      .where({ id: instance.id })
+      .update({ status: 'failed', error: f.message, revision: instance.revision + 1 })
   }
   await trx('history').insert({
     instance_id: instance.id,
@@ -143,7 +149,10 @@ export class Incidents {
     const q = this.scoped(actor, this.db('incidents'))
     if (opts.status !== 'all') q.where({ status: opts.status ?? 'open' })
     if (opts.instanceId) q.where({ instance_id: opts.instanceId })
-    return q.orderBy('updated_at', 'desc').orderBy('id').limit(opts.limit ?? 100)
+    return q
+      .orderBy('updated_at', 'desc')
+      .orderBy('id')
+      .limit(opts.limit ?? 100)
   }
 
   async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<IncidentRow> {
@@ -176,7 +185,8 @@ export class Incidents {
           timer = await trx('timers').where({ id: current.timer_id }).first()
         }
         // An external task out of retries is offered to workers again (one more attempt).
-        if (current.kind === 'external') await trx('external_tasks').where({ incident_id: id, status: 'open' }).update({ retries: 1, retry_at: null, incident_id: null })
+        if (current.kind === 'external')
+          await trx('external_tasks').where({ incident_id: id, status: 'open' }).update({ retries: 1, retry_at: null, incident_id: null })
         stepping = true
         if (timer) await this.runtime.fireTimer(trx, timer)
         else await this.runtime.setVariables(trx, instance.id, {}, actor.username)
@@ -188,11 +198,12 @@ export class Incidents {
       if (!stepping) throw err
       // The attempt rolled back: the timer and instance are as they were ('failed').
       if (timer) await recordTimerIncident(this.db, { ...timer, attempts: incident.attempts + 1 }, err)
-      else await this.db.transaction(async (trx) => {
-        const instance: InstanceRow = await trx('process_instances').where({ id: incident.instance_id }).first()
-        const f = describeFailure(err, incident.element_id)
-        await openIncident(trx, instance, { kind: incident.kind, timerId: incident.timer_id, elementId: f.elementId, message: f.message })
-      })
+      else
+        await this.db.transaction(async (trx) => {
+          const instance: InstanceRow = await trx('process_instances').where({ id: incident.instance_id }).first()
+          const f = describeFailure(err, incident.element_id)
+          await openIncident(trx, instance, { kind: incident.kind, timerId: incident.timer_id, elementId: f.elementId, message: f.message })
+        })
     }
     return this.get(actor, id)
   }
@@ -219,31 +230,73 @@ export class Incidents {
 export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: string, actorName: string): Promise<InstanceRow> {
   const now = nowIso()
   const ids: string[] = []
-  for (let frontier = [root.id]; frontier.length && ids.length < 1000; ) {
+  for (let frontier = [root.id]; frontier.length && ids.length < 1000;) {
     ids.push(...frontier)
-    frontier = (await trx('process_instances').whereIn('parent_id', frontier).whereIn('status', ['running', 'failed']).select('id')).map((r: { id: string }) => r.id)
+    frontier = (await trx('process_instances').whereIn('parent_id', frontier).whereIn('status', ['running', 'failed']).select('id')).map(
+      (r: { id: string }) => r.id,
+    )
   }
   const all: InstanceRow[] = await trx('process_instances').whereIn('id', ids)
   for (const inst of all) {
     await trx('process_instances')
       .where({ id: inst.id })
-      .update({ status: 'cancelled', ended_at: now, error: inst.id === root.id ? reason : `上级实例已撤销 / parent cancelled: ${reason}`, revision: inst.revision + 1 })
+      .update({
+        status: 'cancelled',
+        ended_at: now,
+        error: inst.id === root.id ? reason : `上级实例已撤销 / parent cancelled: ${reason}`,
+        revision: inst.revision + 1,
+      })
   }
   const tasks = await trx('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'instance_id', 'case_id', 'element_id', 'name')
   if (tasks.length) {
-    await trx('task_candidates').whereIn('task_id', tasks.map((t: { id: string }) => t.id)).update({ open: false })
-    await trx('tasks').whereIn('id', tasks.map((t: { id: string }) => t.id)).update({ status: 'cancelled', ended_at: now })
+    await trx('task_candidates')
+      .whereIn(
+        'task_id',
+        tasks.map((t: { id: string }) => t.id),
+      )
+      .update({ open: false })
+    await trx('tasks')
+      .whereIn(
+        'id',
+        tasks.map((t: { id: string }) => t.id),
+      )
+      .update({ status: 'cancelled', ended_at: now })
   }
-  await trx('timers').whereIn('instance_id', ids).whereIn('status', ['pending', 'failed']).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+  await trx('timers')
+    .whereIn('instance_id', ids)
+    .whereIn('status', ['pending', 'failed'])
+    .update({ status: 'cancelled', claimed_by: null, claimed_until: null })
   await trx('subscriptions').whereIn('instance_id', ids).delete()
-  await trx('external_tasks').whereIn('instance_id', ids).where({ status: 'open' }).update({ status: 'cancelled', ended_at: now, worker_id: null, lock_owner: null, lock_expires_at: null })
+  await trx('external_tasks')
+    .whereIn('instance_id', ids)
+    .where({ status: 'open' })
+    .update({ status: 'cancelled', ended_at: now, worker_id: null, lock_owner: null, lock_expires_at: null })
   await trx('incidents')
     .whereIn('instance_id', ids)
     .where({ status: 'open' })
     .update({ status: 'resolved', resolution: 'cancelled', resolved_at: now, resolved_by: actorName, updated_at: now })
   const history = [
-    ...tasks.map((t: any) => ({ instance_id: t.instance_id, case_id: t.case_id, type: 'task_cancel', element_id: t.element_id, name: t.name, actor: actorName, at: now, data: JSON.stringify({ taskId: t.id }) })),
-    ...all.map((inst) => ({ instance_id: inst.id, case_id: inst.case_id, type: 'instance_cancel', element_id: inst.key, element_type: 'bpmn:Process', name: null, actor: actorName, at: now, data: JSON.stringify({ reason }) })),
+    ...tasks.map((t: any) => ({
+      instance_id: t.instance_id,
+      case_id: t.case_id,
+      type: 'task_cancel',
+      element_id: t.element_id,
+      name: t.name,
+      actor: actorName,
+      at: now,
+      data: JSON.stringify({ taskId: t.id }),
+    })),
+    ...all.map((inst) => ({
+      instance_id: inst.id,
+      case_id: inst.case_id,
+      type: 'instance_cancel',
+      element_id: inst.key,
+      element_type: 'bpmn:Process',
+      name: null,
+      actor: actorName,
+      at: now,
+      data: JSON.stringify({ reason }),
+    })),
   ]
   for (let i = 0; i < history.length; i += 200) await trx('history').insert(history.slice(i, i + 200))
   return (await trx('process_instances').where({ id: root.id }).first()) as InstanceRow

@@ -30,9 +30,42 @@ type Tok = { t: 'num' | 'str' | 'id' | 'op' | 'end'; v: string; at: number }
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'eq', 'ne', 'lt', 'gt', 'le', 'ge', 'empty', 'div', 'mod', 'true', 'false', 'null', 'instanceof'])
 /** FEEL words a JUEL identifier cannot be turned into as a bare name. */
-const FEEL_RESERVED = new Set(['if', 'then', 'else', 'for', 'return', 'in', 'some', 'every', 'satisfies', 'between', 'instance', 'of', 'function', 'external', 'and', 'or', 'true', 'false', 'null'])
+const FEEL_RESERVED = new Set([
+  'if',
+  'then',
+  'else',
+  'for',
+  'return',
+  'in',
+  'some',
+  'every',
+  'satisfies',
+  'between',
+  'instance',
+  'of',
+  'function',
+  'external',
+  'and',
+  'or',
+  'true',
+  'false',
+  'null',
+])
 /** Camunda 7's built-in objects: reading them means calling into the Java engine. */
-const ENGINE_OBJECTS = new Set(['execution', 'task', 'externalTask', 'caseExecution', 'variableScope', 'processEngine', 'processEngineServices', 'authenticatedUserId', 'connector', 'dateTime', 'currentUser', 'currentUserGroups'])
+const ENGINE_OBJECTS = new Set([
+  'execution',
+  'task',
+  'externalTask',
+  'caseExecution',
+  'variableScope',
+  'processEngine',
+  'processEngineServices',
+  'authenticatedUserId',
+  'connector',
+  'dateTime',
+  'currentUser',
+  'currentUserGroups',
+])
 const OPS = ['==', '!=', '<=', '>=', '&&', '||', '<', '>', '!', '?', ':', '+', '-', '*', '/', '%', '.', '[', ']', '(', ')', ',']
 
 class NotJuel extends Error {}

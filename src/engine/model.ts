@@ -206,7 +206,11 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
       topic: el.type === 'external' ? el.topic : undefined,
       expression: el.expression,
       resultVariable: el.resultVariable,
-      ...(el.$type === 'bpmn:BusinessRuleTask' && { decisionRef: el.decisionRef, mapDecisionResult: el.mapDecisionResult, decisionRefTenantId: el.decisionRefTenantId }),
+      ...(el.$type === 'bpmn:BusinessRuleTask' && {
+        decisionRef: el.decisionRef,
+        mapDecisionResult: el.mapDecisionResult,
+        decisionRefTenantId: el.decisionRefTenantId,
+      }),
       inputs: io?.inputParameters?.map((p: any) => ({ name: p.name, value: typeof p.value === 'string' ? p.value : null })),
       calledElement: el.calledElement,
       multiInstance: !!loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics',

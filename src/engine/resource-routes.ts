@@ -17,7 +17,7 @@ const namedResourceSchema = {
   ...resourceSchema,
   properties: {
     ...resourceSchema.properties,
-    tenantName: { type: ['string', 'null'], description: '县名 / the county\'s name (null for the city versions)' },
+    tenantName: { type: ['string', 'null'], description: "县名 / the county's name (null for the city versions)" },
     tenantNameEn: { type: ['string', 'null'] },
   },
 } as const
@@ -85,7 +85,13 @@ export default async function resourceRoutes(app: FastifyInstance) {
     '/api/resources/:id',
     {
       preHandler: admins,
-      schema: { tags: ['resources'], summary: '一个版本 / one version (no source)', security: bearer, params: idParams, response: { 200: namedResourceSchema, 404: errorSchema } },
+      schema: {
+        tags: ['resources'],
+        summary: '一个版本 / one version (no source)',
+        security: bearer,
+        params: idParams,
+        response: { 200: namedResourceSchema, 404: errorSchema },
+      },
     },
     async (request) => (await named([await visibleRow(request.actor, (request.params as { id: string }).id)]))[0],
   )
@@ -96,7 +102,8 @@ export default async function resourceRoutes(app: FastifyInstance) {
       preHandler: admins,
       schema: {
         tags: ['resources'],
-        summary: '版本的源文件 / the version as deployed: a form as application/json (.form), a decision as application/xml (.dmn); ?download=1 as an attachment <key>-v<version>.<ext>',
+        summary:
+          '版本的源文件 / the version as deployed: a form as application/json (.form), a decision as application/xml (.dmn); ?download=1 as an attachment <key>-v<version>.<ext>',
         security: bearer,
         params: idParams,
         querystring: downloadQuery,

@@ -72,7 +72,10 @@ export function resourceView(row: ResourceHead): ResourceView {
  * (`badRequest` with details naming what is wrong) for anything it will not accept; returns the
  * key the source declares (a form's `id`, a decision's `id`) and a display name.
  */
-export type ResourceValidator = (source: string, ctx: { tenant: string; trx?: Trx }) => Promise<{ key: string; name?: string | null }> | { key: string; name?: string | null }
+export type ResourceValidator = (
+  source: string,
+  ctx: { tenant: string; trx?: Trx },
+) => Promise<{ key: string; name?: string | null }> | { key: string; name?: string | null }
 
 const HEAD = ['id', 'kind', 'key', 'tenant', 'version', 'name', 'source_hash', 'deployed_at', 'deployed_by'] as const
 const KEY = /^[A-Za-z_][A-Za-z0-9._-]{0,254}$/
@@ -153,7 +156,10 @@ export class ResourceStore {
 
   /** The newest version of `key` for exactly `tenant` ('' or null: the city's), with its source. */
   async latest(kind: ResourceKind, key: string, tenant: string | null, trx: Db | Trx = this.db): Promise<ResourceRow | undefined> {
-    return trx('resource_definitions').where({ kind, key, tenant: tenant ?? '' }).orderBy('version', 'desc').first()
+    return trx('resource_definitions')
+      .where({ kind, key, tenant: tenant ?? '' })
+      .orderBy('version', 'desc')
+      .first()
   }
 
   /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */

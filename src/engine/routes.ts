@@ -26,7 +26,6 @@ import {
 } from './schemas.js'
 import { canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from '../org/policy.js'
 
-
 export function historyView(h: any) {
   return {
     id: Number(h.id),
@@ -100,7 +99,12 @@ export default async function engineRoutes(app: FastifyInstance) {
     const regions = new Map<string, { name: string; name_en: string | null }>()
     const usernames = [...new Set(rows.map((r) => r.deployed_by).filter((u): u is string => !!u))]
     const tenants = [...new Set(rows.map((r) => r.tenant).filter((c) => !!c))]
-    for (let i = 0; i < usernames.length; i += 500) for (const u of await app.db('users').whereIn('username', usernames.slice(i, i + 500)).select('username', 'display_name')) users.set(u.username, u.display_name)
+    for (let i = 0; i < usernames.length; i += 500)
+      for (const u of await app
+        .db('users')
+        .whereIn('username', usernames.slice(i, i + 500))
+        .select('username', 'display_name'))
+        users.set(u.username, u.display_name)
     if (tenants.length) for (const r of await app.db('regions').whereIn('code', tenants).select('code', 'name', 'name_en')) regions.set(r.code, r)
     return rows.map((r) => ({
       ...definitionView(r as DefinitionRow),
@@ -127,8 +131,8 @@ export default async function engineRoutes(app: FastifyInstance) {
         description:
           '按 BPMN 语义比较（元素增删、改名，连线，表单、时限、候选组等），不比较布局。' +
           ' A semantic diff of the BPMN (elements added, removed, renamed; flows; form keys, deadlines, candidate groups, …), layout ignored.' +
-          ' Default `against`: the previous version of the same scope; a county\'s first version is compared with the city version in force when it was deployed (none: `from` is null and everything is added).' +
-          ' A county administrator may compare the city\'s and their own county\'s versions only (404 otherwise).',
+          " Default `against`: the previous version of the same scope; a county's first version is compared with the city version in force when it was deployed (none: `from` is null and everything is added)." +
+          " A county administrator may compare the city's and their own county's versions only (404 otherwise).",
         security: bearer,
         params: idParams,
         querystring: diffQuery,
@@ -144,8 +148,22 @@ export default async function engineRoutes(app: FastifyInstance) {
         from = await visibleDefinition(actor, against)
         if (from.key !== to.key) throw badRequest(msg('error.engine.diffOtherKey', { key: to.key, other: from.key }))
       } else {
-        const prev = await app.db('process_definitions').where({ key: to.key, tenant: to.tenant }).where('version', '<', to.version).orderBy('version', 'desc').first('id')
-        const base = prev ?? (to.tenant ? await app.db('process_definitions').where({ key: to.key, tenant: '' }).where('deployed_at', '<=', to.deployed_at).orderBy('version', 'desc').first('id') : null)
+        const prev = await app
+          .db('process_definitions')
+          .where({ key: to.key, tenant: to.tenant })
+          .where('version', '<', to.version)
+          .orderBy('version', 'desc')
+          .first('id')
+        const base =
+          prev ??
+          (to.tenant
+            ? await app
+                .db('process_definitions')
+                .where({ key: to.key, tenant: '' })
+                .where('deployed_at', '<=', to.deployed_at)
+                .orderBy('version', 'desc')
+                .first('id')
+            : null)
         if (base) from = await definitions.get(base.id)
       }
       const [toView, fromView] = await named(from ? [to, from] : [to])
@@ -242,7 +260,8 @@ export default async function engineRoutes(app: FastifyInstance) {
       preHandler: admins,
       schema: {
         tags: ['process-definitions'],
-        summary: '流程定义的 BPMN XML / the BPMN XML of a version: JSON by default; the .bpmn file itself with Accept: application/xml or ?download=1 (then as an attachment <key>-v<version>.bpmn)',
+        summary:
+          '流程定义的 BPMN XML / the BPMN XML of a version: JSON by default; the .bpmn file itself with Accept: application/xml or ?download=1 (then as an attachment <key>-v<version>.bpmn)',
         security: bearer,
         params: idParams,
         querystring: downloadQuery,
@@ -289,7 +308,8 @@ export default async function engineRoutes(app: FastifyInstance) {
       app.engine.checkExternalVariables(body.variables)
       // An instance acts on its business key's case (handlers read only that): the case must be
       // one the caller may act on, in the tenant the instance runs for.
-      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.actor))) throw notFound(msg('error.case.notFound', { caseNo: body.caseId }))
+      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.actor)))
+        throw notFound(msg('error.case.notFound', { caseNo: body.caseId }))
       const row = await runtime.start(key, { tenant, variables: body.variables ?? {}, caseId: body.caseId ?? null, actor: request.actor.username })
       return reply.status(201).send(await instanceView(row))
     },
@@ -305,7 +325,13 @@ export default async function engineRoutes(app: FastifyInstance) {
     '/api/process-instances/:id/history',
     {
       preHandler: admins,
-      schema: { tags: ['process-instances'], summary: '实例历史 / instance history, in order', security: bearer, params: idParams, response: { 200: { type: 'array', items: historyItemSchema } } },
+      schema: {
+        tags: ['process-instances'],
+        summary: '实例历史 / instance history, in order',
+        security: bearer,
+        params: idParams,
+        response: { 200: { type: 'array', items: historyItemSchema } },
+      },
     },
     async (request) => {
       const row = await visibleInstance(request.actor, (request.params as { id: string }).id)
@@ -327,7 +353,12 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { name, instanceId, caseId, variables } = request.body as { name: string; instanceId?: string; caseId?: string; variables?: Record<string, unknown> }
+      const { name, instanceId, caseId, variables } = request.body as {
+        name: string
+        instanceId?: string
+        caseId?: string
+        variables?: Record<string, unknown>
+      }
       app.engine.checkExternalVariables(variables)
       const actor = request.actor
       // A county administrator reaches only their county's instances; the city's administrators any.

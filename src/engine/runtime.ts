@@ -482,7 +482,14 @@ export class Runtime {
   private async startDefinition(
     trx: Trx,
     definitionId: string,
-    opts: { tenant: string | null; variables: Record<string, unknown>; caseId: string | null; actor: string | null; parent?: { id: string; executionId: string; elementId: string }; depth?: number },
+    opts: {
+      tenant: string | null
+      variables: Record<string, unknown>
+      caseId: string | null
+      actor: string | null
+      parent?: { id: string; executionId: string; elementId: string }
+      depth?: number
+    },
   ): Promise<InstanceRow> {
     const def = await this.definitions.load(definitionId, trx)
     const instance: InstanceRow = {
@@ -544,7 +551,12 @@ export class Runtime {
    * error (which a boundary event must catch; otherwise a 422 and nothing changes). The
    * caller has checked the lock and marked the row.
    */
-  async resumeExternal(trx: Trx, task: { instance_id: string; execution_id: string; element_id: string }, outcome: ExternalOutcome, actor: string | null): Promise<InstanceRow> {
+  async resumeExternal(
+    trx: Trx,
+    task: { instance_id: string; execution_id: string; element_id: string },
+    outcome: ExternalOutcome,
+    actor: string | null,
+  ): Promise<InstanceRow> {
     const instance = await this.loadInstance(trx, task.instance_id)
     return this.step(trx, instance, {
       actor,
@@ -614,7 +626,10 @@ export class Runtime {
   }
 
   /** The definition's element a task waits at, with its declarations (form fields, …). */
-  async taskElement(trx: Db | Trx, task: Pick<TaskRow, 'instance_id' | 'element_id'>): Promise<{ definitionId: string; element: ElementInfo | undefined } | null> {
+  async taskElement(
+    trx: Db | Trx,
+    task: Pick<TaskRow, 'instance_id' | 'element_id'>,
+  ): Promise<{ definitionId: string; element: ElementInfo | undefined } | null> {
     const row: { definition_id: string } | undefined = await trx('process_instances').where({ id: task.instance_id }).first('definition_id')
     if (!row) return null
     return { definitionId: row.definition_id, element: (await this.definitions.load(row.definition_id, trx)).elements.get(task.element_id) }
@@ -631,7 +646,9 @@ export class Runtime {
     const def = await this.definitions.load(instance.definition_id, trx)
     // The timers table is the truth about due times (a deadline may have been moved there,
     // e.g. an approved extension).
-    const pending: { execution_id: string; due_at: string }[] = await trx('timers').where({ instance_id: instance.id, status: 'pending' }).select('execution_id', 'due_at')
+    const pending: { execution_id: string; due_at: string }[] = await trx('timers')
+      .where({ instance_id: instance.id, status: 'pending' })
+      .select('execution_id', 'due_at')
     // A live engine from this node's last step of the instance serves only if nothing changed
     // the instance since (same revision); it is taken out, and put back only after a commit.
     const live = this.live.get(instance.id)
@@ -861,7 +878,9 @@ export class Runtime {
     l.on('activity.call', (api: any) => {
       const ctx = holder.ctx
       const info = ctx.def.elements.get(api.id)
-      const called = info?.calledElement ? resolveValue(info.calledElement, feelContext({ environment: api.environment, content: api.content })) : api.content.calledElement
+      const called = info?.calledElement
+        ? resolveValue(info.calledElement, feelContext({ environment: api.environment, content: api.content }))
+        : api.content.calledElement
       ctx.calls.push({ elementId: api.id, executionId: api.content.executionId, calledElement: String(called ?? '') })
     })
     l.on('activity.timer', (api: any) => {
@@ -982,7 +1001,16 @@ export class Runtime {
         // Stored whole (history.data is text): cutting the JSON text left invalid JSON that made
         // the case history a 500 for good. Values are bounded by the forms and the body limit,
         // and the instance's variables column holds the same values whole anyway.
-        ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'variable_change', element_id: null, name: k, actor: ctx.actor, at: now, data: JSON.stringify({ name: k, from: before[k] ?? null, to: v }) })
+        ctx.history.push({
+          instance_id: instance.id,
+          case_id: instance.case_id,
+          type: 'variable_change',
+          element_id: null,
+          name: k,
+          actor: ctx.actor,
+          at: now,
+          data: JSON.stringify({ name: k, from: before[k] ?? null, to: v }),
+        })
       }
     }
     const ended = ctx.ended || execution.completed === true || ctx.engine.state === 'idle'
@@ -992,7 +1020,10 @@ export class Runtime {
       const raw = await ctx.engine.getState()
       for (const d of raw.definitions ?? []) delete d.source
       state = JSON.stringify(raw)
-      activities = execution.getPostponed().filter((a: any) => a.type !== 'bpmn:SequenceFlow').map((a: any) => ({ id: a.id, type: a.type, executionId: a.executionId }))
+      activities = execution
+        .getPostponed()
+        .filter((a: any) => a.type !== 'bpmn:SequenceFlow')
+        .map((a: any) => ({ id: a.id, type: a.type, executionId: a.executionId }))
     }
     // No stop(): timers never run in-process, so a parked engine holds nothing but memory,
     // and stopping it cost ~2 ms a step (measured in bench/engine.ts).
@@ -1020,12 +1051,16 @@ export class Runtime {
     const openRows: TaskRow[] = opts.insert ? [] : await trx('tasks').where({ instance_id: instance.id, status: 'open' })
     const knownTasks = new Set(openRows.map((t) => t.execution_id))
     const knownSubs = new Set<string>(
-      opts.insert || !ctx.subscriptions.length ? [] : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: any) => r.execution_id),
+      opts.insert || !ctx.subscriptions.length
+        ? []
+        : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: any) => r.execution_id),
     )
     const knownCalls = new Set<string>(
       opts.insert || !ctx.calls.length
         ? []
-        : (await trx('process_instances').where({ parent_id: instance.id, status: 'running' }).select('parent_execution_id')).map((r: any) => r.parent_execution_id),
+        : (await trx('process_instances').where({ parent_id: instance.id, status: 'running' }).select('parent_execution_id')).map(
+            (r: any) => r.parent_execution_id,
+          ),
     )
 
     // Tasks: created now, and those that ended (completed or cancelled) in this step.
@@ -1039,7 +1074,16 @@ export class Runtime {
       ])
       if (candidates.length) await insertRows(trx, 'task_candidates', candidates, 500)
       for (const t of openCreated) {
-        ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'task_create', element_id: t.element_id, name: t.name, actor: ctx.actor, at: now, data: JSON.stringify({ taskId: t.id, assignee: t.assignee, candidateUsers: t.candidate_users, candidateGroups: t.candidate_groups, dueAt: t.due_at }) })
+        ctx.history.push({
+          instance_id: instance.id,
+          case_id: instance.case_id,
+          type: 'task_create',
+          element_id: t.element_id,
+          name: t.name,
+          actor: ctx.actor,
+          at: now,
+          data: JSON.stringify({ taskId: t.id, assignee: t.assignee, candidateUsers: t.candidate_users, candidateGroups: t.candidate_groups, dueAt: t.due_at }),
+        })
       }
     }
     const completedTasks: TaskRow[] = []
@@ -1050,18 +1094,44 @@ export class Runtime {
       const gone = (exec: string) => ended || left.some((l) => exec === l || exec.startsWith(`${l}_`))
       const open = openRows.filter((t) => gone(t.execution_id))
       // Task lists start from open candidate rows; the rows stay (they grant case visibility).
-      if (open.length) await trx('task_candidates').whereIn('task_id', open.map((t) => t.id)).update({ open: false })
+      if (open.length)
+        await trx('task_candidates')
+          .whereIn(
+            'task_id',
+            open.map((t) => t.id),
+          )
+          .update({ open: false })
       for (const t of open) {
         const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
         if (completed) {
           const data = ctx.taskOutputs.get(t.execution_id)!
-          await trx('tasks').where({ id: t.id }).update({ status: 'completed', ended_at: now, completed_by: ctx.actor, data: JSON.stringify(data) })
+          await trx('tasks')
+            .where({ id: t.id })
+            .update({ status: 'completed', ended_at: now, completed_by: ctx.actor, data: JSON.stringify(data) })
           completedTasks.push({ ...t, status: 'completed', ended_at: now, completed_by: ctx.actor })
-          ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'task_complete', element_id: t.element_id, name: t.name, actor: ctx.actor, at: now, data: JSON.stringify({ taskId: t.id, data }) })
+          ctx.history.push({
+            instance_id: instance.id,
+            case_id: instance.case_id,
+            type: 'task_complete',
+            element_id: t.element_id,
+            name: t.name,
+            actor: ctx.actor,
+            at: now,
+            data: JSON.stringify({ taskId: t.id, data }),
+          })
         } else {
           await trx('tasks').where({ id: t.id }).update({ status: 'cancelled', ended_at: now })
           cancelledTasks.push({ ...t, status: 'cancelled', ended_at: now })
-          ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'task_cancel', element_id: t.element_id, name: t.name, actor: ctx.actor, at: now, data: JSON.stringify({ taskId: t.id }) })
+          ctx.history.push({
+            instance_id: instance.id,
+            case_id: instance.case_id,
+            type: 'task_cancel',
+            element_id: t.element_id,
+            name: t.name,
+            actor: ctx.actor,
+            at: now,
+            data: JSON.stringify({ taskId: t.id }),
+          })
         }
       }
     }
@@ -1080,9 +1150,17 @@ export class Runtime {
       // A re-armed timer (after recovery) keeps its row; only new executions are inserted
       // (a new instance has no rows yet: no need to look).
       const existing = new Set<string>(
-        opts.insert ? [] : (await trx('timers').where({ instance_id: instance.id, status: 'pending' }).whereIn('execution_id', armed.map((t) => t.execution_id)).select('execution_id')).map(
-          (r: { execution_id: string }) => r.execution_id,
-        ),
+        opts.insert
+          ? []
+          : (
+              await trx('timers')
+                .where({ instance_id: instance.id, status: 'pending' })
+                .whereIn(
+                  'execution_id',
+                  armed.map((t) => t.execution_id),
+                )
+                .select('execution_id')
+            ).map((r: { execution_id: string }) => r.execution_id),
       )
       const fresh = armed.filter((t) => !existing.has(t.execution_id))
       if (fresh.length) await insertRows(trx, 'timers', fresh, 200)
@@ -1105,7 +1183,18 @@ export class Runtime {
     }
 
     await persistExternalTasks(trx, { instance, definitionId: ctx.def.row.id, created: ctx.externalCreated, left, ended, insert: opts.insert, now })
-    if (ended) ctx.history.push({ instance_id: instance.id, case_id: instance.case_id, type: 'instance_end', element_id: instance.key, element_type: 'bpmn:Process', name: ctx.def.row.name, actor: ctx.actor, at: now, data: null })
+    if (ended)
+      ctx.history.push({
+        instance_id: instance.id,
+        case_id: instance.case_id,
+        type: 'instance_end',
+        element_id: instance.key,
+        element_type: 'bpmn:Process',
+        name: ctx.def.row.name,
+        actor: ctx.actor,
+        at: now,
+        data: null,
+      })
     if (ctx.history.length) await insertRows(trx, 'history', ctx.history, 200)
 
     const effects: StepEffects = {

@@ -12,8 +12,8 @@ export const definitionSchema = {
     deployedAt: { type: 'string' },
     deployedBy: { type: ['string', 'null'] },
     /** Names for the version list (the list and the diff fill them; other routes leave them out). */
-    deployedByName: { type: ['string', 'null'], description: '部署人姓名 / the deployer\'s display name' },
-    tenantName: { type: ['string', 'null'], description: '县级版本的县名 / the county\'s name for a county version' },
+    deployedByName: { type: ['string', 'null'], description: "部署人姓名 / the deployer's display name" },
+    tenantName: { type: ['string', 'null'], description: "县级版本的县名 / the county's name for a county version" },
     tenantNameEn: { type: ['string', 'null'] },
   },
 } as const
@@ -21,14 +21,27 @@ export const definitionSchema = {
 const elementRef = { id: { type: 'string' }, type: { type: 'string' }, name: { type: ['string', 'null'] } } as const
 const change = { ...elementRef, field: { type: 'string' }, from: { type: ['string', 'null'] }, to: { type: ['string', 'null'] } } as const
 const flowRef = {
-  id: { type: 'string' }, name: { type: ['string', 'null'] }, source: { type: 'string' }, target: { type: 'string' },
-  sourceName: { type: ['string', 'null'] }, targetName: { type: ['string', 'null'] }, condition: { type: ['string', 'null'] },
+  id: { type: 'string' },
+  name: { type: ['string', 'null'] },
+  source: { type: 'string' },
+  target: { type: 'string' },
+  sourceName: { type: ['string', 'null'] },
+  targetName: { type: ['string', 'null'] },
+  condition: { type: ['string', 'null'] },
 } as const
 
 export const diffQuery = {
   type: 'object',
   additionalProperties: false,
-  properties: { against: { type: 'string', minLength: 1, maxLength: 200, description: '对比的版本 id（默认：同一范围的上一版本；县的第一个版本对比当时的市级版本）/ the version to compare with (default: the previous version of the same scope; a county\'s first version against the city version of its day)' } },
+  properties: {
+    against: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 200,
+      description:
+        "对比的版本 id（默认：同一范围的上一版本；县的第一个版本对比当时的市级版本）/ the version to compare with (default: the previous version of the same scope; a county's first version against the city version of its day)",
+    },
+  },
 } as const
 
 export const diffSchema = {
@@ -45,7 +58,10 @@ export const diffSchema = {
       properties: {
         added: { type: 'array', items: { type: 'object', properties: flowRef } },
         removed: { type: 'array', items: { type: 'object', properties: flowRef } },
-        changed: { type: 'array', items: { type: 'object', properties: { ...change, sourceName: { type: ['string', 'null'] }, targetName: { type: ['string', 'null'] } } } },
+        changed: {
+          type: 'array',
+          items: { type: 'object', properties: { ...change, sourceName: { type: ['string', 'null'] }, targetName: { type: ['string', 'null'] } } },
+        },
       },
     },
   },
@@ -90,7 +106,13 @@ export const instanceSchema = {
     id: { type: 'string' },
     definition: {
       type: 'object',
-      properties: { id: { type: 'string' }, key: { type: 'string' }, version: { type: 'integer' }, tenant: { type: ['string', 'null'] }, name: { type: ['string', 'null'] } },
+      properties: {
+        id: { type: 'string' },
+        key: { type: 'string' },
+        version: { type: 'integer' },
+        tenant: { type: ['string', 'null'] },
+        name: { type: ['string', 'null'] },
+      },
     },
     state: { type: 'string' },
     status: { type: 'string' },

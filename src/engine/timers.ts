@@ -27,7 +27,11 @@ export class TimerPoller {
     intervalMs: number,
     private log: FastifyBaseLogger,
   ) {
-    this.loop = new PollLoop(() => this.poll(), intervalMs, (err) => this.log.error({ err }, 'timer poll failed'))
+    this.loop = new PollLoop(
+      () => this.poll(),
+      intervalMs,
+      (err) => this.log.error({ err }, 'timer poll failed'),
+    )
   }
 
   start() {
@@ -83,7 +87,9 @@ export class TimerPoller {
         .where('due_at', '<=', nowS)
         .where((w) => w.whereNull('claimed_until').orWhere('claimed_until', '<', nowIso()))
         // A failed instance waits for an administrator (an incident), not for the poller.
-        .whereNotExists((s) => s.select(1).from('process_instances').whereRaw('process_instances.id = timers.instance_id').where('process_instances.status', 'failed'))
+        .whereNotExists((s) =>
+          s.select(1).from('process_instances').whereRaw('process_instances.id = timers.instance_id').where('process_instances.status', 'failed'),
+        )
         .orderBy('due_at')
         .limit(BATCH)
         .select('*')
@@ -91,7 +97,10 @@ export class TimerPoller {
       const rows: TimerRow[] = await q
       if (!rows.length) return []
       await trx('timers')
-        .whereIn('id', rows.map((r) => r.id))
+        .whereIn(
+          'id',
+          rows.map((r) => r.id),
+        )
         .update({ claimed_by: this.nodeId, claimed_until: until })
       return rows.map((r) => ({ ...r, claimed_by: this.nodeId, claimed_until: until }))
     })

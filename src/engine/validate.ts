@@ -99,7 +99,9 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   try {
     parsed = await new BpmnModdle({ camunda: camundaSchema }).fromXML(xml)
   } catch (err) {
-    const text = String((err as Error)?.message ?? err).replace(/\s+/g, ' ').trim()
+    const text = String((err as Error)?.message ?? err)
+      .replace(/\s+/g, ' ')
+      .trim()
     add(null, msg('deploy.malformed', { error: text }))
     return { problems }
   }

@@ -63,13 +63,18 @@ export async function checkFile(bytes: Buffer, declaredName: string | undefined)
       const encoded =
         // libjpeg-turbo's default path, not mozjpeg: mozjpeg took 25 s of CPU for a 12 MP photo
         // on the loaded test machine (bench/attachments.ts), the default path a fraction of it.
-        mediaType === 'image/jpeg' ? img.jpeg({ quality: 85 }) : mediaType === 'image/png' ? img.png({ compressionLevel: 6 }) : img.webp({ quality: 85, effort: 2 })
+        mediaType === 'image/jpeg'
+          ? img.jpeg({ quality: 85 })
+          : mediaType === 'image/png'
+            ? img.png({ compressionLevel: 6 })
+            : img.webp({ quality: 85, effort: 2 })
       const { data, info } = await encoded.toBuffer({ resolveWithObject: true })
       out = data
       width = info.width
       height = info.height
     } catch (err) {
-      if (/pixel limit/i.test(String((err as Error).message))) throw new HttpError(413, 'payload_too_large', msg('error.attachment.tooManyPixels', { limit: FILE_LIMITS.maxPixels / 1_000_000 }))
+      if (/pixel limit/i.test(String((err as Error).message)))
+        throw new HttpError(413, 'payload_too_large', msg('error.attachment.tooManyPixels', { limit: FILE_LIMITS.maxPixels / 1_000_000 }))
       throw new HttpError(415, 'unsupported_media_type', msg('error.attachment.undecodable'))
     }
   }

@@ -28,9 +28,17 @@ const attachmentSchema = {
 } as const
 const listSchema = { type: 'object', properties: { items: { type: 'array', items: attachmentSchema } } } as const
 const caseParams = { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 } } } as const
-const fileParams = { type: 'object', required: ['id', 'attachmentId'], properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, attachmentId: { type: 'string', minLength: 1, maxLength: 64 } } } as const
+const fileParams = {
+  type: 'object',
+  required: ['id', 'attachmentId'],
+  properties: { id: { type: 'string', minLength: 1, maxLength: 64 }, attachmentId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const
 const trackParams = { type: 'object', required: ['caseNo'], properties: { caseNo: { type: 'string', minLength: 1, maxLength: 40 } } } as const
-const trackFileParams = { type: 'object', required: ['caseNo', 'attachmentId'], properties: { caseNo: { type: 'string', minLength: 1, maxLength: 40 }, attachmentId: { type: 'string', minLength: 1, maxLength: 64 } } } as const
+const trackFileParams = {
+  type: 'object',
+  required: ['caseNo', 'attachmentId'],
+  properties: { caseNo: { type: 'string', minLength: 1, maxLength: 40 }, attachmentId: { type: 'string', minLength: 1, maxLength: 64 } },
+} as const
 const trackHeaders = { type: 'object', properties: { 'x-tracking-code': { type: 'string', maxLength: 16 } } } as const
 const uploadDoc = `multipart/form-data: up to ${CASE_LIMITS.filesPerRequest} parts named \`file\` (≤ ${FILE_LIMITS.maxBytes / 1024 / 1024} MB each; JPEG, PNG, WebP, PDF, DOCX, XLSX judged by content)`
 
@@ -42,7 +50,15 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
   const { attachments, cases } = opts
   await app.register(multipart, {
     throwFileSizeLimit: true,
-    limits: { fileSize: FILE_LIMITS.maxBytes, files: CASE_LIMITS.filesPerRequest, fields: 8, fieldSize: 256, parts: CASE_LIMITS.filesPerRequest + 8, fieldNameSize: 32, headerPairs: 100 },
+    limits: {
+      fileSize: FILE_LIMITS.maxBytes,
+      files: CASE_LIMITS.filesPerRequest,
+      fields: 8,
+      fieldSize: 256,
+      parts: CASE_LIMITS.filesPerRequest + 8,
+      fieldNameSize: 32,
+      headerPairs: 100,
+    },
   })
 
   /**
@@ -50,7 +66,10 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
    * whose content is checked (and images re-encoded) as it arrives; the fields are checked by
    * `fieldsReady` before any byte is kept, so an unauthorised upload is not read into memory.
    */
-  async function readUpload(request: FastifyRequest, fieldsReady: (fields: Record<string, string>) => Promise<void>): Promise<{ files: CheckedFile[]; fields: Record<string, string> }> {
+  async function readUpload(
+    request: FastifyRequest,
+    fieldsReady: (fields: Record<string, string>) => Promise<void>,
+  ): Promise<{ files: CheckedFile[]; fields: Record<string, string> }> {
     if (!request.isMultipart()) throw new HttpError(415, 'unsupported_media_type', msg('error.attachment.notMultipart'))
     const fields: Record<string, string> = {}
     const files: CheckedFile[] = []
@@ -146,7 +165,16 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
         consumes: ['multipart/form-data'],
         security: bearer,
         params: caseParams,
-        response: { 201: listSchema, 400: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema, 413: errorSchema, 415: errorSchema, 422: errorSchema },
+        response: {
+          201: listSchema,
+          400: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+          409: errorSchema,
+          413: errorSchema,
+          415: errorSchema,
+          422: errorSchema,
+        },
       },
     },
     async (request, reply) => {
@@ -165,7 +193,13 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
     '/api/cases/:id/attachments',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['files'], summary: '案件附件列表 / the files of a case', security: bearer, params: caseParams, response: { 200: listSchema, 404: errorSchema } },
+      schema: {
+        tags: ['files'],
+        summary: '案件附件列表 / the files of a case',
+        security: bearer,
+        params: caseParams,
+        response: { 200: listSchema, 404: errorSchema },
+      },
     },
     async (request) => {
       const row = await cases.visible(request.actor, (request.params as { id: string }).id)
@@ -177,7 +211,13 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
     '/api/cases/:id/attachments/:attachmentId',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['files'], summary: '下载附件 / one file (images inline, documents as downloads)', security: bearer, params: fileParams, response: { 404: errorSchema } },
+      schema: {
+        tags: ['files'],
+        summary: '下载附件 / one file (images inline, documents as downloads)',
+        security: bearer,
+        params: fileParams,
+        response: { 404: errorSchema },
+      },
     },
     async (request, reply) => {
       const { id, attachmentId } = request.params as { id: string; attachmentId: string }
@@ -238,7 +278,13 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
     '/api/public/track/:caseNo/attachments',
     {
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
-      schema: { tags: ['public'], summary: '群众可见的照片：本人上传的和已公开的 / the citizen\'s own photos and the published ones', params: trackParams, headers: trackHeaders, response: { 200: listSchema, 404: errorSchema } },
+      schema: {
+        tags: ['public'],
+        summary: "群众可见的照片：本人上传的和已公开的 / the citizen's own photos and the published ones",
+        params: trackParams,
+        headers: trackHeaders,
+        response: { 200: listSchema, 404: errorSchema },
+      },
     },
     async (request, reply) => {
       const { caseNo } = request.params as { caseNo: string }
@@ -252,7 +298,13 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
     '/api/public/track/:caseNo/attachments/:attachmentId',
     {
       config: { rateLimit: { max: 120, timeWindow: '1 minute' } },
-      schema: { tags: ['public'], summary: '下载群众可见的照片 / one of the files the citizen may see', params: trackFileParams, headers: trackHeaders, response: { 404: errorSchema } },
+      schema: {
+        tags: ['public'],
+        summary: '下载群众可见的照片 / one of the files the citizen may see',
+        params: trackFileParams,
+        headers: trackHeaders,
+        response: { 404: errorSchema },
+      },
     },
     async (request, reply) => {
       const { caseNo, attachmentId } = request.params as { caseNo: string; attachmentId: string }
@@ -269,11 +321,15 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
 function uploadError(err: unknown): unknown {
   if (err instanceof HttpError) return err
   const code = (err as { code?: string }).code
-  if (code === 'FST_REQ_FILE_TOO_LARGE') return new HttpError(413, 'payload_too_large', msg('error.attachment.tooLarge', { limitMb: FILE_LIMITS.maxBytes / 1024 / 1024 }))
-  if (code === 'FST_FILES_LIMIT') return new HttpError(413, 'payload_too_large', msg('error.attachment.tooManyInRequest', { limit: CASE_LIMITS.filesPerRequest }))
-  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') return new HttpError(413, 'payload_too_large', msg('error.attachment.tooManyInRequest', { limit: CASE_LIMITS.filesPerRequest }))
+  if (code === 'FST_REQ_FILE_TOO_LARGE')
+    return new HttpError(413, 'payload_too_large', msg('error.attachment.tooLarge', { limitMb: FILE_LIMITS.maxBytes / 1024 / 1024 }))
+  if (code === 'FST_FILES_LIMIT')
+    return new HttpError(413, 'payload_too_large', msg('error.attachment.tooManyInRequest', { limit: CASE_LIMITS.filesPerRequest }))
+  if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT')
+    return new HttpError(413, 'payload_too_large', msg('error.attachment.tooManyInRequest', { limit: CASE_LIMITS.filesPerRequest }))
   if (code && code.startsWith('FST_')) return new HttpError(400, 'bad_request', msg('error.attachment.badForm'))
   // busboy's own parse errors (a malformed body) are the client's too.
-  if (err instanceof Error && /multipart|boundary|Unexpected end of form|Malformed/i.test(err.message)) return new HttpError(400, 'bad_request', msg('error.attachment.badForm'))
+  if (err instanceof Error && /multipart|boundary|Unexpected end of form|Malformed/i.test(err.message))
+    return new HttpError(400, 'bad_request', msg('error.attachment.badForm'))
   return err
 }

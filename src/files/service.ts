@@ -41,7 +41,21 @@ export interface AttachmentRow {
   created_at: string
 }
 
-const META = ['id', 'case_id', 'kind', 'task_id', 'uploaded_by', 'file_name', 'media_type', 'size', 'sha256', 'width', 'height', 'published', 'created_at'] as const
+const META = [
+  'id',
+  'case_id',
+  'kind',
+  'task_id',
+  'uploaded_by',
+  'file_name',
+  'media_type',
+  'size',
+  'sha256',
+  'width',
+  'height',
+  'published',
+  'created_at',
+] as const
 
 /** Photos and documents on cases: checks who may add, see and publish them; bytes and metadata in the database. */
 export class Attachments {
@@ -66,7 +80,11 @@ export class Attachments {
       const task: TaskRow | undefined = await this.db('tasks').where({ id: opts.taskId }).first()
       // Whoever may complete the task may attach to it (the rule of TaskService.complete):
       // its assignee, or, while nobody holds it, a candidate.
-      const mine = !!task && task.case_id === row.id && task.status === 'open' && (task.assignee ? task.assignee === actor.username : await this.app.tasks.canSee(actor, task))
+      const mine =
+        !!task &&
+        task.case_id === row.id &&
+        task.status === 'open' &&
+        (task.assignee ? task.assignee === actor.username : await this.app.tasks.canSee(actor, task))
       if (!mine) throw forbidden(msg('error.attachment.notYourTask'))
       const kind = (opts.kind ?? 'result') as Kind
       if (!TASK_KINDS.includes(kind)) throw unprocessable(msg('error.attachment.badKind'))
@@ -81,7 +99,11 @@ export class Attachments {
    * Stores checked files and their case event in one transaction. The limits are counted under
    * a lock of the case row on PostgreSQL, so two uploads at once cannot both take the last place.
    */
-  async add(row: CaseRow, files: CheckedFile[], opts: { kind: Kind; actor: Actor | null; task: TaskRow | null; published?: boolean }): Promise<AttachmentRow[]> {
+  async add(
+    row: CaseRow,
+    files: CheckedFile[],
+    opts: { kind: Kind; actor: Actor | null; task: TaskRow | null; published?: boolean },
+  ): Promise<AttachmentRow[]> {
     const published = !!opts.published && opts.kind !== 'petition'
     return this.db.transaction(async (trx) => {
       const lock = trx('cases').where({ id: row.id }).first('status')
@@ -93,7 +115,8 @@ export class Attachments {
       if (opts.kind === 'petition' && have.filter((a: { kind: string }) => a.kind === 'petition').length + files.length > CASE_LIMITS.maxCitizenFiles) {
         throw unprocessable(msg('error.attachment.tooMany', { limit: CASE_LIMITS.maxCitizenFiles }))
       }
-      if (bytes > CASE_LIMITS.maxBytes) throw new HttpError(413, 'payload_too_large', msg('error.attachment.caseFull', { limitMb: CASE_LIMITS.maxBytes / 1024 / 1024 }))
+      if (bytes > CASE_LIMITS.maxBytes)
+        throw new HttpError(413, 'payload_too_large', msg('error.attachment.caseFull', { limitMb: CASE_LIMITS.maxBytes / 1024 / 1024 }))
       const at = nowIso()
       const rows: AttachmentRow[] = files.map((f) => ({
         id: randomUUID(),
@@ -116,7 +139,12 @@ export class Attachments {
       }
       const data = { count: rows.length, kind: opts.kind }
       // The citizen's own upload is on their timeline; staff files reach it only when published.
-      await this.cases.event(trx, row.id, 'attachments_added', { actor: opts.actor?.username ?? null, message: eventMessage('attachments_added', data), data, public: opts.kind === 'petition' })
+      await this.cases.event(trx, row.id, 'attachments_added', {
+        actor: opts.actor?.username ?? null,
+        message: eventMessage('attachments_added', data),
+        data,
+        public: opts.kind === 'petition',
+      })
       const shown = rows.filter((r) => r.published).length
       if (shown) await this.published(trx, row.id, opts.actor, shown, true)
       return rows
@@ -129,7 +157,10 @@ export class Attachments {
   }
 
   async list(caseId: string): Promise<AttachmentRow[]> {
-    return this.db('case_attachments').where({ case_id: caseId }).orderBy([{ column: 'created_at' }, { column: 'id' }]).select(...META)
+    return this.db('case_attachments')
+      .where({ case_id: caseId })
+      .orderBy([{ column: 'created_at' }, { column: 'id' }])
+      .select(...META)
   }
 
   /** One file of the case, with its bytes; 404 when the case has no such file. */
@@ -146,7 +177,9 @@ export class Attachments {
   async setPublished(actor: Actor, caseId: string, id: string, on: boolean): Promise<AttachmentRow> {
     const row = await this.cases.visible(actor, caseId)
     return this.db.transaction(async (trx) => {
-      const a: AttachmentRow | undefined = await trx('case_attachments').where({ id, case_id: row.id }).first(...META)
+      const a: AttachmentRow | undefined = await trx('case_attachments')
+        .where({ id, case_id: row.id })
+        .first(...META)
       if (!a) throw notFound(msg('error.attachment.notFound'))
       if (a.uploaded_by !== actor.id && !actor.roles.some((r) => PUBLISH_ROLES.includes(r))) throw forbidden()
       if (a.kind === 'petition') throw unprocessable(msg('error.attachment.citizenOwn'))

@@ -144,7 +144,12 @@ export function wherePrefix(db: Db, q: Knex.QueryBuilder, column: string, prefix
  * than the page itself. Returns cap + 1 when there are more.
  */
 export async function countUpTo(db: Db, q: Knex.QueryBuilder, cap: number): Promise<number> {
-  const inner = q.clone().clearSelect().clearOrder().select(db.raw('1')).limit(cap + 1)
+  const inner = q
+    .clone()
+    .clearSelect()
+    .clearOrder()
+    .select(db.raw('1'))
+    .limit(cap + 1)
   const row = await db.count({ n: '*' }).from(inner.as('capped')).first()
   return Number(row?.n ?? 0)
 }

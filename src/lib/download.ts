@@ -13,7 +13,9 @@ export function attachment(filename: string): string {
 /** Query string of the routes that can answer a file: `?download=1` asks for an attachment. */
 export const downloadQuery = {
   type: 'object',
-  properties: { download: { type: 'string', enum: ['1', 'true', '0', 'false'], description: '1：作为文件下载 / 1: answer as an attachment (Content-Disposition)' } },
+  properties: {
+    download: { type: 'string', enum: ['1', 'true', '0', 'false'], description: '1：作为文件下载 / 1: answer as an attachment (Content-Disposition)' },
+  },
 } as const
 
 export const wantsDownload = (query: unknown) => ['1', 'true'].includes(String((query as { download?: string }).download))

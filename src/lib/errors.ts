@@ -55,7 +55,9 @@ export class RevisionConflict extends HttpError {
 
 /** A catalogue message per ajv keyword, the field path as a parameter (request bodies and task forms). */
 export function validationMsg(keyword: string, path: string, params: Record<string, unknown> = {}): Msg {
-  const field = String(params.missingProperty ?? params.additionalProperty ?? '') ? [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('/') : path || '/'
+  const field = String(params.missingProperty ?? params.additionalProperty ?? '')
+    ? [path, params.missingProperty ?? params.additionalProperty].filter(Boolean).join('/')
+    : path || '/'
   const limit = params.limit as number | undefined
   switch (keyword) {
     case 'required':

@@ -44,13 +44,14 @@ export function parseableDateFormats(ajv: {
 }): void {
   for (const name of ['date-time', 'iso-date-time', 'date']) {
     const base = ajv.formats[name] as
-      | undefined
-      | RegExp
-      | ((s: string) => boolean)
-      | { validate: RegExp | ((s: string) => boolean); compare?: (a: string, b: string) => number | undefined }
+      undefined | RegExp | ((s: string) => boolean) | { validate: RegExp | ((s: string) => boolean); compare?: (a: string, b: string) => number | undefined }
     if (!base) continue
     const def = base instanceof RegExp || typeof base === 'function' ? { validate: base } : base
     const check = def.validate instanceof RegExp ? (s: string) => (def.validate as RegExp).test(s) : def.validate
-    ajv.addFormat(name, { type: 'string', validate: (s) => check(s) && Number.isFinite(Date.parse(s)), ...('compare' in def && def.compare && { compare: def.compare }) })
+    ajv.addFormat(name, {
+      type: 'string',
+      validate: (s) => check(s) && Number.isFinite(Date.parse(s)),
+      ...('compare' in def && def.compare && { compare: def.compare }),
+    })
   }
 }

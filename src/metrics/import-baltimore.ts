@@ -215,8 +215,15 @@ const AGENCY_ZH: Record<string, string> = {
 export const departmentCode = (agency: string) => `bal-${slug(agency) || 'unknown'}`
 
 const POLICE_ZH: Record<string, string> = {
-  Northern: '北区', Southern: '南区', Eastern: '东区', Western: '西区', Central: '中区',
-  Northeastern: '东北区', Northwestern: '西北区', Southeastern: '东南区', Southwestern: '西南区',
+  Northern: '北区',
+  Southern: '南区',
+  Eastern: '东区',
+  Western: '西区',
+  Central: '中区',
+  Northeastern: '东北区',
+  Northwestern: '西北区',
+  Southeastern: '东南区',
+  Southwestern: '西南区',
 }
 
 export const countyCode = (policeDistrict: string) => `bal-${slug(policeDistrict)}`
@@ -342,17 +349,24 @@ export async function importBaltimore(db: Db, csvPath: string, opts: ImportOptio
   let inserted = 0
   await db.transaction(async (trx: Trx) => {
     for (let i = 0; i < sortedRegions.length; i += batchSize) {
-      await trx('regions').insert(sortedRegions.slice(i, i + batchSize)).onConflict('code').ignore()
+      await trx('regions')
+        .insert(sortedRegions.slice(i, i + batchSize))
+        .onConflict('code')
+        .ignore()
     }
-    await trx('org_units').insert([...departments.values()]).onConflict('code').ignore()
-    const present = new Set<string>(
-      (await trx('cases').where({ source: BALTIMORE_SOURCE }).select('external_id')).map((x: Row) => x.external_id as string),
-    )
+    await trx('org_units')
+      .insert([...departments.values()])
+      .onConflict('code')
+      .ignore()
+    const present = new Set<string>((await trx('cases').where({ source: BALTIMORE_SOURCE }).select('external_id')).map((x: Row) => x.external_id as string))
     const fresh = cases.filter((c) => !present.has(c.external_id))
     const before = present.size
     for (let i = 0; i < fresh.length; i += batchSize) {
       // A second import running at the same moment: the unique (source, external_id) index wins.
-      await trx('cases').insert(fresh.slice(i, i + batchSize)).onConflict(['source', 'external_id']).ignore()
+      await trx('cases')
+        .insert(fresh.slice(i, i + batchSize))
+        .onConflict(['source', 'external_id'])
+        .ignore()
     }
     const after = Number((await trx('cases').where({ source: BALTIMORE_SOURCE }).count({ n: '*' }))[0].n)
     inserted = after - before

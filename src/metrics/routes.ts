@@ -46,14 +46,26 @@ export default async function metricsRoutes(app: FastifyInstance) {
     '/api/public/rates',
     {
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
-      schema: { tags: ['public'], summary: '全市近 12 个月三率（公开）/ the city\'s rates over the last 12 months (public)', response: { 200: publicRatesSchema } },
+      schema: {
+        tags: ['public'],
+        summary: "全市近 12 个月三率（公开）/ the city's rates over the last 12 months (public)",
+        response: { 200: publicRatesSchema },
+      },
     },
     async () => {
       if (publicRates && Date.now() - publicRates.at < PUBLIC_TTL_MS) return publicRates.value
       const from = new Date(Date.now() - 365 * 86_400_000).toISOString()
       const r = await metrics.rates(PUBLIC_READER, { from })
       const o = r.overall
-      const value = { period: r.period, received: o.received, closed: o.closed, responseRate: o.responseRate, closureRate: o.closureRate, resolutionRate: o.resolutionRate, satisfactionRate: o.satisfactionRate }
+      const value = {
+        period: r.period,
+        received: o.received,
+        closed: o.closed,
+        responseRate: o.responseRate,
+        closureRate: o.closureRate,
+        resolutionRate: o.resolutionRate,
+        satisfactionRate: o.satisfactionRate,
+      }
       publicRates = { at: Date.now(), value }
       return value
     },

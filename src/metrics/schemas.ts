@@ -17,12 +17,24 @@ export const rateBlockProperties = {
   resolutionRate: { ...rate, description: '解决率 / resolved ÷ evaluated' },
   satisfied: { ...count, description: '满意与基本满意数 / satisfied + basically satisfied' },
   satisfactionRate: { ...rate, description: '满意率 / satisfied ÷ evaluated' },
-  onTime: { ...count, description: '按期办结数 / closed, and the unit reported its result (resolved_at) by resolve_due_at (definitions: onTimeBy, closedWithoutDeadline)' },
-  onTimeBase: { ...count, description: '参与按期考核的办结数 / closed cases judged for timeliness: those with a deadline (all closed when closedWithoutDeadline is onTime)' },
+  onTime: {
+    ...count,
+    description: '按期办结数 / closed, and the unit reported its result (resolved_at) by resolve_due_at (definitions: onTimeBy, closedWithoutDeadline)',
+  },
+  onTimeBase: {
+    ...count,
+    description: '参与按期考核的办结数 / closed cases judged for timeliness: those with a deadline (all closed when closedWithoutDeadline is onTime)',
+  },
   closedNoDeadline: { ...count, description: '无办理时限的办结数 / closed cases without a resolution deadline, counted apart by default' },
-  notEvaluated: { ...count, description: '评价期满未评价数 / closed as not evaluated when the evaluation period ran out (neither satisfied nor dissatisfied: not in evaluated)' },
+  notEvaluated: {
+    ...count,
+    description: '评价期满未评价数 / closed as not evaluated when the evaluation period ran out (neither satisfied nor dissatisfied: not in evaluated)',
+  },
   onTimeRate: { ...rate, description: '按期办结率 / onTime ÷ onTimeBase' },
-  atOrBelowTownship: { ...count, description: '乡镇及以下解决数 / closed with resolved_level grid, village or township, unless the citizen said it was not resolved' },
+  atOrBelowTownship: {
+    ...count,
+    description: '乡镇及以下解决数 / closed with resolved_level grid, village or township, unless the citizen said it was not resolved',
+  },
   atOrBelowTownshipRate: { ...rate, description: '乡镇及以下解决占比 / atOrBelowTownship ÷ closed' },
 } as const
 
@@ -54,7 +66,12 @@ export const ratesQuery = {
     department: { type: 'string', minLength: 1, maxLength: 100, description: '部门（单位代码）/ department (org unit code)' },
     category: { type: 'string', minLength: 1, maxLength: 100, description: '类别（含子类）/ category code (with its children)' },
     groupBy: { type: 'string', enum: [...GROUP_BY] },
-    exclusions: { type: 'string', enum: [...EXCLUSIONS], default: 'apply', description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case' },
+    exclusions: {
+      type: 'string',
+      enum: [...EXCLUSIONS],
+      default: 'apply',
+      description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case',
+    },
   },
 }
 
@@ -77,7 +94,12 @@ export const overviewQuery = {
   properties: {
     month: { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM (China time); default: this month' },
     region: { type: 'string', minLength: 1, maxLength: 100 },
-    exclusions: { type: 'string', enum: [...EXCLUSIONS], default: 'apply', description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case' },
+    exclusions: {
+      type: 'string',
+      enum: [...EXCLUSIONS],
+      default: 'apply',
+      description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case',
+    },
   },
 }
 
@@ -86,7 +108,12 @@ const ranked = {
   type: 'array',
   items: {
     type: 'object',
-    properties: { rank: { type: 'integer' }, ...keyed, ...rateBlockProperties, score: { type: ['number', 'null'], description: '综合得分 / weighted mean of the available rates' } },
+    properties: {
+      rank: { type: 'integer' },
+      ...keyed,
+      ...rateBlockProperties,
+      score: { type: ['number', 'null'], description: '综合得分 / weighted mean of the available rates' },
+    },
   },
 }
 
@@ -99,10 +126,19 @@ export const overviewResponse = {
     totals: {
       type: 'object',
       description: '本月 / this month: rates plus counts by status and channel',
-      properties: { month: { type: 'string' }, ...rateBlockProperties, byStatus: { type: 'array', items: countItem }, byChannel: { type: 'array', items: countItem } },
+      properties: {
+        month: { type: 'string' },
+        ...rateBlockProperties,
+        byStatus: { type: 'array', items: countItem },
+        byChannel: { type: 'array', items: countItem },
+      },
     },
     topCategories: { type: 'array', items: { type: 'object', properties: { ...keyed, count } } },
-    trend: { type: 'array', description: '近12个月 / the 12 months ending at `month`', items: { type: 'object', properties: { month: { type: 'string' }, ...rateBlockProperties } } },
+    trend: {
+      type: 'array',
+      description: '近12个月 / the 12 months ending at `month`',
+      items: { type: 'object', properties: { month: { type: 'string' }, ...rateBlockProperties } },
+    },
     townships: { ...ranked, description: '乡镇（街道）排名 / townships ranked by combined score this month' },
     departments: { ...ranked, description: '部门排名 / departments ranked by combined score this month' },
     scoreWeights: {

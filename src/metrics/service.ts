@@ -80,7 +80,21 @@ export interface RatesResult {
 }
 
 type Row = Record<string, any>
-const COUNT_KEYS = ['received', 'excluded', 'assessed', 'responded', 'closed', 'evaluated', 'resolved', 'satisfied', 'onTime', 'onTimeBase', 'closedNoDeadline', 'notEvaluated', 'atOrBelowTownship'] as const
+const COUNT_KEYS = [
+  'received',
+  'excluded',
+  'assessed',
+  'responded',
+  'closed',
+  'evaluated',
+  'resolved',
+  'satisfied',
+  'onTime',
+  'onTimeBase',
+  'closedNoDeadline',
+  'notEvaluated',
+  'atOrBelowTownship',
+] as const
 type Counts = Record<(typeof COUNT_KEYS)[number], number>
 
 const ratio = (n: number, d: number): number | null => (d === 0 ? null : n / d)
@@ -109,7 +123,21 @@ export function rateBlock(c: Counts): RateBlock {
   }
 }
 
-const zeroCounts = (): Counts => ({ received: 0, excluded: 0, assessed: 0, responded: 0, closed: 0, evaluated: 0, resolved: 0, satisfied: 0, onTime: 0, onTimeBase: 0, closedNoDeadline: 0, notEvaluated: 0, atOrBelowTownship: 0 })
+const zeroCounts = (): Counts => ({
+  received: 0,
+  excluded: 0,
+  assessed: 0,
+  responded: 0,
+  closed: 0,
+  evaluated: 0,
+  resolved: 0,
+  satisfied: 0,
+  onTime: 0,
+  onTimeBase: 0,
+  closedNoDeadline: 0,
+  notEvaluated: 0,
+  atOrBelowTownship: 0,
+})
 const countsOf = (row: Row): Counts => {
   const c = zeroCounts()
   for (const k of COUNT_KEYS) c[k] = Number(row[k] ?? 0)
@@ -439,7 +467,11 @@ export class MetricsService {
     for (const r of rows) addCounts(overall, r.counts)
     let groups: Group[] = []
     if (groupBy) {
-      const labels = await this.labels(groupBy, rows.map((r) => r.key), base)
+      const labels = await this.labels(
+        groupBy,
+        rows.map((r) => r.key),
+        base,
+      )
       groups = rows.map((r) => {
         const l = labels(r.key)
         return { key: l.key, label: l.label, labelEn: l.labelEn, ...rateBlock(r.counts) }
@@ -469,7 +501,9 @@ export class MetricsService {
     const names = new Map<string, { name: string; nameEn: string | null }>()
     const load = async (table: string, codes: string[]) => {
       for (let i = 0; i < codes.length; i += 500) {
-        const rows = await this.db(table).whereIn('code', codes.slice(i, i + 500)).select('code', 'name', 'name_en')
+        const rows = await this.db(table)
+          .whereIn('code', codes.slice(i, i + 500))
+          .select('code', 'name', 'name_en')
         for (const r of rows) names.set(r.code, { name: r.name, nameEn: r.name_en ?? null })
       }
     }
@@ -543,10 +577,16 @@ export class MetricsService {
 
     // top categories of the month (top-level)
     const catRows: Row[] = await this.applyFilters(
-      this.db('cases').select(this.db.raw(`${this.topCategory()} AS k`)).count({ n: '*' }).groupByRaw('1'),
+      this.db('cases')
+        .select(this.db.raw(`${this.topCategory()} AS k`))
+        .count({ n: '*' })
+        .groupByRaw('1'),
       { month, prefix },
     )
-    const catLabels = await this.labels('category', catRows.map((r) => r.k))
+    const catLabels = await this.labels(
+      'category',
+      catRows.map((r) => r.k),
+    )
     const topCategories = catRows
       .map((r) => ({ ...catLabels(r.k), count: Number(r.n) }))
       .sort((a, b) => b.count - a.count || String(a.key).localeCompare(String(b.key)))
@@ -577,7 +617,11 @@ export class MetricsService {
         .map((x, i) => ({ rank: i + 1, ...x }))
 
     const townRows = (await this.aggregate({ month, prefix, exclusions }, this.nthSegment(3))).filter((r) => r.key)
-    const townLabels = await this.labels('region', townRows.map((r) => r.key), '/')
+    const townLabels = await this.labels(
+      'region',
+      townRows.map((r) => r.key),
+      '/',
+    )
     const townships = rank(
       townRows.map((r) => {
         const b = rateBlock(r.counts)
@@ -585,7 +629,10 @@ export class MetricsService {
       }),
     )
     const deptRows = (await this.aggregate({ month, prefix, exclusions }, 'department')).filter((r) => r.key)
-    const deptLabels = await this.labels('department', deptRows.map((r) => r.key))
+    const deptLabels = await this.labels(
+      'department',
+      deptRows.map((r) => r.key),
+    )
     const departments = rank(
       deptRows.map((r) => {
         const b = rateBlock(r.counts)

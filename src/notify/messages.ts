@@ -29,7 +29,8 @@ export function noticeMessage(kind: NoticeKind, p: NoticeParams): { key: Message
     case 'result': {
       const evaluate = !together && !!p.evaluationDue
       const withEval: Params = evaluate ? { ...base, evaluationDue: p.evaluationDue, evaluateBy: day(p.evaluationDue) } : base
-      if (p.result) return { key: evaluate ? 'notice.resultEvaluate' : together ? 'notice.resultTogether' : 'notice.result', params: { ...withEval, result: p.result } }
+      if (p.result)
+        return { key: evaluate ? 'notice.resultEvaluate' : together ? 'notice.resultTogether' : 'notice.result', params: { ...withEval, result: p.result } }
       return { key: evaluate ? 'notice.doneEvaluate' : together ? 'notice.doneTogether' : 'notice.done', params: withEval }
     }
     case 'evaluation_due':

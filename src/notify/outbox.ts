@@ -61,7 +61,9 @@ export async function writeNotices(
     // the link): they are told the result, not asked to evaluate it.
     if (duplicate && kind === 'evaluation_due') continue
     if (opts.once && (await trx('citizen_notices').where({ case_id: r.id, kind }).first('id'))) continue
-    const p: NoticeParams = duplicate ? { ...params, evaluationDue: null, caseNo: r.case_no, mainCaseNo: about.case_no } : { ...params, caseNo: r.case_no, mainCaseNo: null }
+    const p: NoticeParams = duplicate
+      ? { ...params, evaluationDue: null, caseNo: r.case_no, mainCaseNo: about.case_no }
+      : { ...params, caseNo: r.case_no, mainCaseNo: null }
     const m = noticeMessage(kind, p)
     rows.push({
       id: randomUUID(),
@@ -113,8 +115,14 @@ export async function noticesOfCase(db: Db | Trx, caseId: string) {
     .whereNot('status', 'skipped')
     .where((w) => w.where('next_attempt_at', '<=', now).orWhereIn('status', ['sent', 'failed']).orWhere('attempts', '>', 0))
     .orderBy([{ column: 'created_at' }, { column: 'id' }])
-  return rows
-    .map((r) => ({ at: r.created_at, kind: r.kind, key: r.message_key, params: parseStoredJson(r.params), text: r.text, delivered: r.status === 'sent' }))
+  return rows.map((r) => ({
+    at: r.created_at,
+    kind: r.kind,
+    key: r.message_key,
+    params: parseStoredJson(r.params),
+    text: r.text,
+    delivered: r.status === 'sent',
+  }))
 }
 
 export const noticeView = (r: NoticeRow) => ({

@@ -55,7 +55,12 @@ export default async function notifyRoutes(app: FastifyInstance) {
             limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
           },
         },
-        response: { 200: { type: 'object', properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } }, items: { type: 'array', items: noticeSchema } } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: { counts: { type: 'object', additionalProperties: { type: 'integer' } }, items: { type: 'array', items: noticeSchema } },
+          },
+        },
       },
     },
     async (request) => {
@@ -63,9 +68,15 @@ export default async function notifyRoutes(app: FastifyInstance) {
       const q = scoped(request.actor, app.db('citizen_notices'))
       if (status !== 'all') q.where({ status })
       if (caseId) q.where({ case_id: caseId })
-      const rows: NoticeRow[] = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit)
+      const rows: NoticeRow[] = await q
+        .orderBy([
+          { column: 'created_at', order: 'desc' },
+          { column: 'id', order: 'desc' },
+        ])
+        .limit(limit)
       const counts: Record<string, number> = {}
-      for (const r of await scoped(request.actor, app.db('citizen_notices')).select('status').count({ n: '*' }).groupBy('status')) counts[r.status] = Number(r.n)
+      for (const r of await scoped(request.actor, app.db('citizen_notices')).select('status').count({ n: '*' }).groupBy('status'))
+        counts[r.status] = Number(r.n)
       return { counts, items: rows.map(noticeView) }
     },
   )
@@ -86,8 +97,20 @@ export default async function notifyRoutes(app: FastifyInstance) {
       const { id } = request.params as { id: string }
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
-      const log = await app.db('citizen_notice_attempts').where({ notice_id: id }).orderBy([{ column: 'at' }, { column: 'id' }])
-      return { ...noticeView(row), log: log.map((a: any) => ({ at: a.at, node: a.node, ok: a.ok === true || a.ok === 1, statusCode: a.status_code == null ? null : Number(a.status_code), error: a.error })) }
+      const log = await app
+        .db('citizen_notice_attempts')
+        .where({ notice_id: id })
+        .orderBy([{ column: 'at' }, { column: 'id' }])
+      return {
+        ...noticeView(row),
+        log: log.map((a: any) => ({
+          at: a.at,
+          node: a.node,
+          ok: a.ok === true || a.ok === 1,
+          statusCode: a.status_code == null ? null : Number(a.status_code),
+          error: a.error,
+        })),
+      }
     },
   )
 
@@ -95,13 +118,22 @@ export default async function notifyRoutes(app: FastifyInstance) {
     '/api/notify/outbox/:id/retry',
     {
       preHandler: app.requireRole('county_admin'),
-      schema: { tags: ['notify'], summary: '重新投递失败的告知 / send a failed notice again', security: bearer, params: idParams, response: { 200: noticeSchema, 404: errorRef, 409: errorRef } },
+      schema: {
+        tags: ['notify'],
+        summary: '重新投递失败的告知 / send a failed notice again',
+        security: bearer,
+        params: idParams,
+        response: { 200: noticeSchema, 404: errorRef, 409: errorRef },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string }
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
-      const n = await app.db('citizen_notices').where({ id, status: 'failed' }).update({ status: 'pending', attempts: 0, next_attempt_at: nowIso(), last_error: null })
+      const n = await app
+        .db('citizen_notices')
+        .where({ id, status: 'failed' })
+        .update({ status: 'pending', attempts: 0, next_attempt_at: nowIso(), last_error: null })
       if (!n) throw conflict(msg('error.notice.notFailed', { status: row.status }))
       return noticeView(await app.db('citizen_notices').where({ id }).first())
     },

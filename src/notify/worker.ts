@@ -22,8 +22,19 @@ export interface WorkerOptions {
 const BATCH = 20
 /** Channels whose citizen is answered by phone or SMS: only these get the phone number. */
 const PHONE_CHANNELS = new Set([
-  'hotline', '12345', '12315', 'walk_in', 'letter', 'visit', 'grid_report', 'suggestion_box',
-  'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'other',
+  'hotline',
+  '12345',
+  '12315',
+  'walk_in',
+  'letter',
+  'visit',
+  'grid_report',
+  'suggestion_box',
+  'secretary_mailbox',
+  'secretary_reception',
+  'deputy_station',
+  'wechat_group',
+  'other',
 ])
 
 /**
@@ -44,7 +55,11 @@ export class NotifyWorker {
     private opts: WorkerOptions,
     private log: FastifyBaseLogger,
   ) {
-    this.loop = new PollLoop(() => this.poll(), opts.pollMs, (err) => this.log.error({ err }, 'notice delivery failed'))
+    this.loop = new PollLoop(
+      () => this.poll(),
+      opts.pollMs,
+      (err) => this.log.error({ err }, 'notice delivery failed'),
+    )
   }
 
   start() {
@@ -92,14 +107,24 @@ export class NotifyWorker {
       const rows: NoticeRow[] = await q
       if (!rows.length) return []
       await trx('citizen_notices')
-        .whereIn('id', rows.map((r) => r.id))
+        .whereIn(
+          'id',
+          rows.map((r) => r.id),
+        )
         .update({ claimed_by: this.opts.nodeId, claimed_until: until })
       return rows
     })
   }
 
   private async release(rows: NoticeRow[]) {
-    if (rows.length) await this.db('citizen_notices').whereIn('id', rows.map((r) => r.id)).where({ claimed_by: this.opts.nodeId, status: 'pending' }).update({ claimed_by: null, claimed_until: null })
+    if (rows.length)
+      await this.db('citizen_notices')
+        .whereIn(
+          'id',
+          rows.map((r) => r.id),
+        )
+        .where({ claimed_by: this.opts.nodeId, status: 'pending' })
+        .update({ claimed_by: null, claimed_until: null })
   }
 
   private async deliver(n: NoticeRow, now: Date): Promise<boolean> {

@@ -11,7 +11,15 @@ export default async function keyRoutes(app: FastifyInstance, opts: { keys: Open
 
   app.get(
     '/api/open311/keys',
-    { preHandler: admin, schema: { tags: ['open311'], summary: 'Open311 客户端密钥 / Open311 client keys', security: bearer, response: { 200: { type: 'array', items: keySchema }, 403: errorRef } } },
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['open311'],
+        summary: 'Open311 客户端密钥 / Open311 client keys',
+        security: bearer,
+        response: { 200: { type: 'array', items: keySchema }, 403: errorRef },
+      },
+    },
     async () => keys.list(),
   )
 
@@ -20,14 +28,30 @@ export default async function keyRoutes(app: FastifyInstance, opts: { keys: Open
     {
       preHandler: admin,
       bodyLimit: 8 * 1024,
-      schema: { tags: ['open311'], summary: '为客户端签发密钥（只显示一次）/ issue a key for a client (shown once)', security: bearer, body: issueKeyBody, response: { 201: issuedKeySchema, 403: errorRef, 422: errorRef } },
+      schema: {
+        tags: ['open311'],
+        summary: '为客户端签发密钥（只显示一次）/ issue a key for a client (shown once)',
+        security: bearer,
+        body: issueKeyBody,
+        response: { 201: issuedKeySchema, 403: errorRef, 422: errorRef },
+      },
     },
-    async (request, reply) => reply.status(201).send(await keys.issue(request.actor.username, request.body as { name: string; jurisdiction?: string | null; rateLimit?: number })),
+    async (request, reply) =>
+      reply.status(201).send(await keys.issue(request.actor.username, request.body as { name: string; jurisdiction?: string | null; rateLimit?: number })),
   )
 
   app.post(
     '/api/open311/keys/:id/revoke',
-    { preHandler: admin, schema: { tags: ['open311'], summary: '吊销密钥 / revoke a key', security: bearer, params: idParams, response: { 200: keySchema, 403: errorRef, 404: errorRef } } },
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['open311'],
+        summary: '吊销密钥 / revoke a key',
+        security: bearer,
+        params: idParams,
+        response: { 200: keySchema, 403: errorRef, 404: errorRef },
+      },
+    },
     async (request) => keys.revoke(request.actor.username, (request.params as { id: string }).id),
   )
 }

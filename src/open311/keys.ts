@@ -90,7 +90,10 @@ export class Open311Keys {
   /** The client a key belongs to, or null for an unknown or revoked key. */
   async resolve(apiKey: string): Promise<Open311Client | null> {
     if (this.demo && apiKey === DEMO_KEY) return DEMO_CLIENT
-    const row: KeyRow | undefined = await this.db('open311_keys').where({ key_hash: hash(apiKey) }).whereNull('revoked_at').first()
+    const row: KeyRow | undefined = await this.db('open311_keys')
+      .where({ key_hash: hash(apiKey) })
+      .whereNull('revoked_at')
+      .first()
     return row ? { id: row.id, name: row.name, jurisdiction: row.jurisdiction, rateLimit: Number(row.rate_limit) } : null
   }
 }

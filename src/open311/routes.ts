@@ -106,7 +106,13 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   app.get(
     `/services.:format`,
     {
-      schema: { tags, summary: '服务类型（类别树的末级）/ service list (the category tree’s leaves)', params: formatOnlyParams, querystring: readQuery, response: { 200: { type: 'array', items: serviceSchema }, ...errors } },
+      schema: {
+        tags,
+        summary: '服务类型（类别树的末级）/ service list (the category tree’s leaves)',
+        params: formatOnlyParams,
+        querystring: readQuery,
+        response: { 200: { type: 'array', items: serviceSchema }, ...errors },
+      },
     },
     async (request, reply) => {
       const { format } = request.params as { format: Format }
@@ -120,7 +126,13 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   app.get(
     `/services/:service_code.:format`,
     {
-      schema: { tags, summary: '服务定义（属性）/ service definition (attributes)', params: serviceParams, querystring: readQuery, response: { 200: definitionSchema, ...errors } },
+      schema: {
+        tags,
+        summary: '服务定义（属性）/ service definition (attributes)',
+        params: serviceParams,
+        querystring: readQuery,
+        response: { 200: definitionSchema, ...errors },
+      },
     },
     async (request, reply) => {
       const { format, service_code } = request.params as { format: Format; service_code: string }
@@ -149,7 +161,11 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       if (!request.open311Client) throw forbidden('需要 api_key / api_key is required')
       const body = request.body as SubmitBody
       const { jurisdiction_id } = request.query as { jurisdiction_id?: string }
-      const done = await open311.submit(request.open311Client, { ...body, jurisdiction_id: body.jurisdiction_id ?? jurisdiction_id }, request.headers['idempotency-key'] as string | undefined)
+      const done = await open311.submit(
+        request.open311Client,
+        { ...body, jurisdiction_id: body.jurisdiction_id ?? jurisdiction_id },
+        request.headers['idempotency-key'] as string | undefined,
+      )
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       return send(reply, format, 'service_requests', done.answer)
     },
@@ -177,7 +193,13 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   app.get(
     `/requests/:service_request_id.:format`,
     {
-      schema: { tags, summary: '一个服务请求 / one service request', params: requestParams, querystring: readQuery, response: { 200: { type: 'array', items: requestSchema }, ...errors } },
+      schema: {
+        tags,
+        summary: '一个服务请求 / one service request',
+        params: requestParams,
+        querystring: readQuery,
+        response: { 200: { type: 'array', items: requestSchema }, ...errors },
+      },
     },
     async (request, reply) => {
       const { format, service_request_id } = request.params as { format: Format; service_request_id: string }
@@ -189,7 +211,13 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   app.get(
     `/tokens/:token.:format`,
     {
-      schema: { tags, summary: '由 token 查服务请求编号 / the service request id of a token', params: tokenParams, querystring: readQuery, response: { 200: tokenAnswerSchema, ...errors } },
+      schema: {
+        tags,
+        summary: '由 token 查服务请求编号 / the service request id of a token',
+        params: tokenParams,
+        querystring: readQuery,
+        response: { 200: tokenAnswerSchema, ...errors },
+      },
     },
     async (request, reply) => {
       const { format, token } = request.params as { format: Format; token: string }

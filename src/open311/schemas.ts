@@ -8,7 +8,12 @@ import { nullableString } from '../lib/schemas.js'
  */
 
 export const formatParam = { type: 'string', enum: ['json', 'xml'] } as const
-const apiKey = { type: 'string', minLength: 1, maxLength: 200, description: '客户端 API 密钥（演示模式接受 demo）/ the client’s API key (demo mode accepts demo)' } as const
+const apiKey = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 200,
+  description: '客户端 API 密钥（演示模式接受 demo）/ the client’s API key (demo mode accepts demo)',
+} as const
 const jurisdictionId = { type: 'string', minLength: 1, maxLength: 64, description: '市或县的区域代码 / a city or county region code' } as const
 
 export const formatOnlyParams = { type: 'object', required: ['format'], properties: { format: formatParam } } as const
@@ -39,7 +44,11 @@ export const requestsQuery = {
   properties: {
     jurisdiction_id: jurisdictionId,
     api_key: apiKey,
-    service_request_id: { type: 'string', maxLength: 20_000, description: '逗号分隔的案件编号；给出时忽略其他条件 / comma-separated case numbers; overrides every other filter' },
+    service_request_id: {
+      type: 'string',
+      maxLength: 20_000,
+      description: '逗号分隔的案件编号；给出时忽略其他条件 / comma-separated case numbers; overrides every other filter',
+    },
     service_code: { type: 'string', maxLength: 2_000, description: '逗号分隔 / comma-separated' },
     start_date: { type: 'string', format: 'date-time' },
     end_date: { type: 'string', format: 'date-time' },

@@ -74,7 +74,11 @@ type Attribute = {
 const URGENCY_NAMES: Record<string, string> = { normal: '一般 / Normal', urgent: '紧急 / Urgent', emergency: '特急 / Emergency' }
 const PETITIONER_NAMES: Record<string, string> = { person: '个人 / Person', legal_person: '法人 / Legal person', organisation: '组织 / Organisation' }
 const bilingual = (name: string, en: string | null) => (en ? `${name} / ${en}` : name)
-const list = (s: string | undefined) => (s ?? '').split(',').map((x) => x.trim()).filter(Boolean)
+const list = (s: string | undefined) =>
+  (s ?? '')
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
 
 /**
  * GeoReport v2 over cases: services are the category tree's leaves, a request is a case made
@@ -107,7 +111,8 @@ export class Open311Service {
     const row = await this.db('regions').where({ code: wanted }).first('code', 'path', 'level', 'name')
     if (!row || !['city', 'county'].includes(row.level)) throw notFound(`管辖区 ${wanted} / jurisdiction_id`)
     // A key bound to a county files requests there only; reading is public anyway.
-    if (opts.submitting && client?.jurisdiction && client.jurisdiction !== row.code) throw forbidden(`此 API 密钥只能用于 ${client.jurisdiction} / this api_key is for jurisdiction ${client.jurisdiction} only`)
+    if (opts.submitting && client?.jurisdiction && client.jurisdiction !== row.code)
+      throw forbidden(`此 API 密钥只能用于 ${client.jurisdiction} / this api_key is for jurisdiction ${client.jurisdiction} only`)
     return row
   }
 
@@ -115,7 +120,9 @@ export class Open311Service {
 
   /** Active categories that have no active children: what a request can be filed under. */
   private async leaves(): Promise<{ leaf: CategoryRow; parent: CategoryRow | null }[]> {
-    const rows: CategoryRow[] = await this.db('categories').where({ active: true }).orderBy([{ column: 'sort' }, { column: 'code' }])
+    const rows: CategoryRow[] = await this.db('categories')
+      .where({ active: true })
+      .orderBy([{ column: 'sort' }, { column: 'code' }])
     const byCode = new Map(rows.map((r) => [r.code, r]))
     const parents = new Set(rows.map((r) => r.parent_code).filter(Boolean))
     return rows.filter((r) => !parents.has(r.code)).map((leaf) => ({ leaf, parent: leaf.parent_code ? (byCode.get(leaf.parent_code) ?? null) : null }))
@@ -206,8 +213,10 @@ export class Open311Service {
       const def = defs.find((d) => d.code === code)
       if (!def) throw badRequest(`没有此属性 attribute[${code}] / unknown attribute`, [{ path: `attribute/${code}` }])
       if (Array.isArray(value)) throw badRequest(`属性 attribute[${code}] 只取一个值 / takes one value`, [{ path: `attribute/${code}` }])
-      if (def.values && !def.values.some((v) => v.key === value)) throw badRequest(`属性 attribute[${code}] 的值不在列表中 / not one of the listed values`, [{ path: `attribute/${code}` }])
-      if (code === 'title' && [...value].length > 200) throw badRequest('标题最多 200 个字符 / attribute[title] is longer than 200 characters', [{ path: 'attribute/title' }])
+      if (def.values && !def.values.some((v) => v.key === value))
+        throw badRequest(`属性 attribute[${code}] 的值不在列表中 / not one of the listed values`, [{ path: `attribute/${code}` }])
+      if (code === 'title' && [...value].length > 200)
+        throw badRequest('标题最多 200 个字符 / attribute[title] is longer than 200 characters', [{ path: 'attribute/title' }])
       if (value !== '') out[code] = value
     }
     return out
@@ -221,17 +230,20 @@ export class Open311Service {
   async submit(client: Open311Client, body: SubmitBody, idempotencyKey: string | undefined) {
     const j = await this.jurisdiction(body.jurisdiction_id, client, { submitting: true })
     const hasPoint = body.lat !== undefined || body.long !== undefined
-    if (hasPoint && (body.lat === undefined || body.long === undefined)) throw badRequest('lat 与 long 须同时提供 / lat and long go together', [{ path: body.lat === undefined ? 'lat' : 'long' }])
+    if (hasPoint && (body.lat === undefined || body.long === undefined))
+      throw badRequest('lat 与 long 须同时提供 / lat and long go together', [{ path: body.lat === undefined ? 'lat' : 'long' }])
     if (!hasPoint && !body.address_string?.trim() && !body.address_id?.trim()) {
       throw badRequest('请提供位置：lat/long、address_string 或 address_id / a location is required: lat/long, address_string or address_id', [{ path: 'lat' }])
     }
-    if (body.media_url && !/^https?:\/\//i.test(body.media_url)) throw badRequest('media_url 须为 http(s) 地址 / media_url must be an http(s) URL', [{ path: 'media_url' }])
+    if (body.media_url && !/^https?:\/\//i.test(body.media_url))
+      throw badRequest('media_url 须为 http(s) 地址 / media_url must be an http(s) URL', [{ path: 'media_url' }])
     const service = await this.service(body.service_code).catch(() => {
       throw badRequest(`服务 ${body.service_code} 不存在 / unknown service_code`, [{ path: 'service_code' }])
     })
     const attrs = await this.checkAttributes(j, body.attribute)
     const name = [body.first_name?.trim(), body.last_name?.trim()].filter(Boolean).join(' ')
-    if ([...name].length > 100) throw badRequest('姓名最多 100 个字符 / first_name and last_name together are longer than 100 characters', [{ path: 'last_name' }])
+    if ([...name].length > 100)
+      throw badRequest('姓名最多 100 个字符 / first_name and last_name together are longer than 100 characters', [{ path: 'last_name' }])
     const phone = body.phone?.trim() || undefined
     const anonymous = !name && !phone
     const input: IntakeInput = {
@@ -306,18 +318,23 @@ export class Open311Service {
     const ids = list(query.service_request_id)
     if (ids.length) {
       // The standard: a list of ids overrides every other argument.
-      if (ids.length > PAGE_LIMIT) throw badRequest(`最多 ${PAGE_LIMIT} 个 service_request_id / at most ${PAGE_LIMIT} service_request_id`, [{ path: 'service_request_id' }])
+      if (ids.length > PAGE_LIMIT)
+        throw badRequest(`最多 ${PAGE_LIMIT} 个 service_request_id / at most ${PAGE_LIMIT} service_request_id`, [{ path: 'service_request_id' }])
       q.whereIn('cases.case_no', ids)
     } else {
       const codes = list(query.service_code)
       if (codes.length) q.whereIn('cases.category', codes)
       const statuses = list(query.status)
-      for (const s of statuses) if (s !== 'open' && s !== 'closed') throw badRequest(`status 只能是 open 或 closed / status is open or closed: ${s}`, [{ path: 'status' }])
+      for (const s of statuses)
+        if (s !== 'open' && s !== 'closed') throw badRequest(`status 只能是 open 或 closed / status is open or closed: ${s}`, [{ path: 'status' }])
       if (statuses.length === 1) q.where('cases.status', statuses[0] === 'closed' ? '=' : '<>', 'closed')
       const { start, end } = window(query.start_date, query.end_date)
       q.where('cases.created_at', '>=', start).where('cases.created_at', '<=', end)
     }
-    q.orderBy([{ column: 'cases.created_at', order: 'desc' }, { column: 'cases.id', order: 'desc' }]).limit(PAGE_LIMIT)
+    q.orderBy([
+      { column: 'cases.created_at', order: 'desc' },
+      { column: 'cases.id', order: 'desc' },
+    ]).limit(PAGE_LIMIT)
     return this.views(await q)
   }
 
@@ -347,10 +364,22 @@ export class Open311Service {
     const catCodes = [...new Set(rows.map((r) => r.category))]
     const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
     const own = rows.filter((r) => r.channel === OPEN311_CHANNEL).map((r) => r.id)
-    for (let i = 0; i < catCodes.length; i += 500) for (const c of await this.db('categories').whereIn('code', catCodes.slice(i, i + 500)).select('code', 'name', 'name_en')) cats.set(c.code, bilingual(c.name, c.name_en))
-    for (let i = 0; i < unitCodes.length; i += 500) for (const u of await this.db('org_units').whereIn('code', unitCodes.slice(i, i + 500)).select('code', 'name')) units.set(u.code, u.name)
+    for (let i = 0; i < catCodes.length; i += 500)
+      for (const c of await this.db('categories')
+        .whereIn('code', catCodes.slice(i, i + 500))
+        .select('code', 'name', 'name_en'))
+        cats.set(c.code, bilingual(c.name, c.name_en))
+    for (let i = 0; i < unitCodes.length; i += 500)
+      for (const u of await this.db('org_units')
+        .whereIn('code', unitCodes.slice(i, i + 500))
+        .select('code', 'name'))
+        units.set(u.code, u.name)
     for (let i = 0; i < own.length; i += 500) {
-      const events = await this.db('case_events').whereIn('case_id', own.slice(i, i + 500)).where({ public: true }).orderBy([{ column: 'at' }, { column: 'id' }]).select('case_id', 'message')
+      const events = await this.db('case_events')
+        .whereIn('case_id', own.slice(i, i + 500))
+        .where({ public: true })
+        .orderBy([{ column: 'at' }, { column: 'id' }])
+        .select('case_id', 'message')
       for (const e of events) if (e.message) notes.set(e.case_id, e.message)
     }
     return rows.map((r) => {
@@ -386,7 +415,8 @@ export function window(startDate: string | undefined, endDate: string | undefine
   let end: number
   if (startMs !== undefined && endMs !== undefined) {
     if (endMs < startMs) throw badRequest('end_date 早于 start_date / end_date is before start_date', [{ path: 'end_date' }])
-    if (endMs - startMs > WINDOW_DAYS * DAY_MS) throw badRequest(`时间跨度不能超过 ${WINDOW_DAYS} 天 / start_date to end_date may span at most ${WINDOW_DAYS} days`, [{ path: 'end_date' }])
+    if (endMs - startMs > WINDOW_DAYS * DAY_MS)
+      throw badRequest(`时间跨度不能超过 ${WINDOW_DAYS} 天 / start_date to end_date may span at most ${WINDOW_DAYS} days`, [{ path: 'end_date' }])
     ;[start, end] = [startMs, endMs]
   } else if (startMs !== undefined) [start, end] = [startMs, startMs + WINDOW_DAYS * DAY_MS]
   else if (endMs !== undefined) [start, end] = [endMs - WINDOW_DAYS * DAY_MS, endMs]

@@ -29,7 +29,9 @@ function element(name: string, value: XmlValue, itemNames: Record<string, string
     return `<${name}>${value.map((v) => element(item, v, itemNames)).join('')}</${name}>`
   }
   if (typeof value === 'object') {
-    return `<${name}>${Object.entries(value).map(([k, v]) => element(k, v, itemNames)).join('')}</${name}>`
+    return `<${name}>${Object.entries(value)
+      .map(([k, v]) => element(k, v, itemNames))
+      .join('')}</${name}>`
   }
   return `<${name}>${escapeXml(String(value))}</${name}>`
 }

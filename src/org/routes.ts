@@ -126,7 +126,12 @@ export default async function orgRoutes(app: FastifyInstance) {
     '/api/auth/logout',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['auth'], summary: '退出登录（作废该用户的全部令牌）/ log out (revokes all of the user\'s tokens)', security: bearer, response: { 204: { type: 'null' } } },
+      schema: {
+        tags: ['auth'],
+        summary: "退出登录（作废该用户的全部令牌）/ log out (revokes all of the user's tokens)",
+        security: bearer,
+        response: { 204: { type: 'null' } },
+      },
     },
     async (request, reply) => {
       await org.revokeTokens(request.actor.id)
@@ -136,7 +141,11 @@ export default async function orgRoutes(app: FastifyInstance) {
 
   // Wrong current passwords count like failed logins: a stolen token must not become a way to
   // guess the password behind it.
-  const passwordFailures = app.createRateLimit({ max: LOGIN_FAILURES_PER_MINUTE, timeWindow: 60_000, keyGenerator: (req) => `${req.ip}|${req.actor?.id ?? ''}` })
+  const passwordFailures = app.createRateLimit({
+    max: LOGIN_FAILURES_PER_MINUTE,
+    timeWindow: 60_000,
+    keyGenerator: (req) => `${req.ip}|${req.actor?.id ?? ''}`,
+  })
 
   app.post<{ Body: { currentPassword: string; newPassword: string } }>(
     '/api/auth/password',
@@ -179,8 +188,12 @@ export default async function orgRoutes(app: FastifyInstance) {
   /** Regions plus whether each has children, so a cascading picker knows where to stop. */
   async function withChildFlag(regions: Region[]) {
     if (regions.length === 0) return []
-    const rows = await app.db('regions')
-      .whereIn('parent_code', regions.map((r) => r.code))
+    const rows = await app
+      .db('regions')
+      .whereIn(
+        'parent_code',
+        regions.map((r) => r.code),
+      )
       .groupBy('parent_code')
       .select('parent_code')
     const parents = new Set(rows.map((r: { parent_code: string }) => r.parent_code))

@@ -49,9 +49,36 @@ const TREE: Array<{
     name: '香河县',
     nameEn: 'Xianghe County',
     townships: [
-      { code: 'xh-anping', name: '安平镇', nameEn: 'Anping Town', short: 'anping', villages: [['安平村', 'Anping Village', 2], ['东马各庄村', 'Dongmagezhuang Village', 1]] },
-      { code: 'xh-shuyang', name: '淑阳镇', nameEn: 'Shuyang Town', short: 'shuyang', villages: [['城内社区', 'Chengnei Community', 2], ['北关村', 'Beiguan Village', 1]] },
-      { code: 'xh-jiangxintun', name: '蒋辛屯镇', nameEn: 'Jiangxintun Town', short: 'jiangxintun', villages: [['蒋辛屯村', 'Jiangxintun Village', 1], ['西王店村', 'Xiwangdian Village', 1]] },
+      {
+        code: 'xh-anping',
+        name: '安平镇',
+        nameEn: 'Anping Town',
+        short: 'anping',
+        villages: [
+          ['安平村', 'Anping Village', 2],
+          ['东马各庄村', 'Dongmagezhuang Village', 1],
+        ],
+      },
+      {
+        code: 'xh-shuyang',
+        name: '淑阳镇',
+        nameEn: 'Shuyang Town',
+        short: 'shuyang',
+        villages: [
+          ['城内社区', 'Chengnei Community', 2],
+          ['北关村', 'Beiguan Village', 1],
+        ],
+      },
+      {
+        code: 'xh-jiangxintun',
+        name: '蒋辛屯镇',
+        nameEn: 'Jiangxintun Town',
+        short: 'jiangxintun',
+        villages: [
+          ['蒋辛屯村', 'Jiangxintun Village', 1],
+          ['西王店村', 'Xiwangdian Village', 1],
+        ],
+      },
     ],
   },
   {
@@ -59,9 +86,36 @@ const TREE: Array<{
     name: '广阳区',
     nameEn: 'Guangyang District',
     townships: [
-      { code: 'gy-xinyuan', name: '新源街道', nameEn: 'Xinyuan Subdistrict', short: 'xinyuan', villages: [['新源里社区', 'Xinyuanli Community', 2], ['康庄道社区', 'Kangzhuangdao Community', 1]] },
-      { code: 'gy-jiefang', name: '解放道街道', nameEn: 'Jiefangdao Subdistrict', short: 'jiefang', villages: [['和平里社区', 'Hepingli Community', 1], ['花园里社区', 'Huayuanli Community', 1]] },
-      { code: 'gy-jiuzhou', name: '九州镇', nameEn: 'Jiuzhou Town', short: 'jiuzhou', villages: [['九州村', 'Jiuzhou Village', 1], ['大伍龙村', 'Dawulong Village', 1]] },
+      {
+        code: 'gy-xinyuan',
+        name: '新源街道',
+        nameEn: 'Xinyuan Subdistrict',
+        short: 'xinyuan',
+        villages: [
+          ['新源里社区', 'Xinyuanli Community', 2],
+          ['康庄道社区', 'Kangzhuangdao Community', 1],
+        ],
+      },
+      {
+        code: 'gy-jiefang',
+        name: '解放道街道',
+        nameEn: 'Jiefangdao Subdistrict',
+        short: 'jiefang',
+        villages: [
+          ['和平里社区', 'Hepingli Community', 1],
+          ['花园里社区', 'Huayuanli Community', 1],
+        ],
+      },
+      {
+        code: 'gy-jiuzhou',
+        name: '九州镇',
+        nameEn: 'Jiuzhou Town',
+        short: 'jiuzhou',
+        villages: [
+          ['九州村', 'Jiuzhou Village', 1],
+          ['大伍龙村', 'Dawulong Village', 1],
+        ],
+      },
     ],
   },
 ]
@@ -114,23 +168,68 @@ function buildOrg(): { regions: RegionSeed[]; units: UnitSeed[] } {
   for (const county of TREE) {
     regions.push({ code: county.code, name: county.name, nameEn: county.nameEn, level: 'county', parent: CITY })
     const centre = `${county.code}-centre`
-    units.push({ code: centre, name: `${county.name}综治中心`, nameEn: `${county.nameEn} Governance Centre`, kind: 'centre', level: 'county', region: county.code, parent: `${CITY}-centre`, duty: 'general' })
+    units.push({
+      code: centre,
+      name: `${county.name}综治中心`,
+      nameEn: `${county.nameEn} Governance Centre`,
+      kind: 'centre',
+      level: 'county',
+      region: county.code,
+      parent: `${CITY}-centre`,
+      duty: 'general',
+    })
     for (const [suffix, name, nameEn] of COUNTY_DEPARTMENTS) {
-      units.push({ code: `${county.code}-${suffix}`, name: `${county.name}${name}`, nameEn: `${county.nameEn} ${nameEn}`, kind: 'department', level: 'county', region: county.code, parent: centre, duty: suffix })
+      units.push({
+        code: `${county.code}-${suffix}`,
+        name: `${county.name}${name}`,
+        nameEn: `${county.nameEn} ${nameEn}`,
+        kind: 'department',
+        level: 'county',
+        region: county.code,
+        parent: centre,
+        duty: suffix,
+      })
     }
     for (const town of county.townships) {
       regions.push({ code: town.code, name: town.name, nameEn: town.nameEn, level: 'township', parent: county.code })
       const townCentre = `${town.code}-centre`
-      units.push({ code: townCentre, name: `${town.name}综治中心`, nameEn: `${town.nameEn} Governance Centre`, kind: 'centre', level: 'township', region: town.code, parent: centre, duty: 'general' })
+      units.push({
+        code: townCentre,
+        name: `${town.name}综治中心`,
+        nameEn: `${town.nameEn} Governance Centre`,
+        kind: 'centre',
+        level: 'township',
+        region: town.code,
+        parent: centre,
+        duty: 'general',
+      })
       for (const [suffix, name, nameEn, kind, duty] of TOWNSHIP_SECTIONS) {
-        units.push({ code: `${town.code}-${suffix}`, name: `${town.name.replace(/(镇|街道)$/, '')}${name}`, nameEn: `${town.nameEn} ${nameEn}`, kind, level: 'township', region: town.code, parent: townCentre, duty })
+        units.push({
+          code: `${town.code}-${suffix}`,
+          name: `${town.name.replace(/(镇|街道)$/, '')}${name}`,
+          nameEn: `${town.nameEn} ${nameEn}`,
+          kind,
+          level: 'township',
+          region: town.code,
+          parent: townCentre,
+          duty,
+        })
       }
       town.villages.forEach(([vName, vNameEn, grids], i) => {
         const vCode = `${town.code}-v${String(i + 1).padStart(2, '0')}`
         const community = vName.endsWith('社区')
         regions.push({ code: vCode, name: vName, nameEn: vNameEn, level: 'village', parent: town.code })
         // The unit serving a village or a grid carries the region's own code.
-        units.push({ code: vCode, name: `${vName}${community ? '居民委员会' : '村民委员会'}`, nameEn: `${vNameEn} Committee`, kind: 'village_committee', level: 'village', region: vCode, parent: townCentre, duty: 'general' })
+        units.push({
+          code: vCode,
+          name: `${vName}${community ? '居民委员会' : '村民委员会'}`,
+          nameEn: `${vNameEn} Committee`,
+          kind: 'village_committee',
+          level: 'village',
+          region: vCode,
+          parent: townCentre,
+          duty: 'general',
+        })
         for (let g = 1; g <= grids; g++) {
           const gCode = `${vCode}-g${g}`
           const gName = `${vName}第${'一二三四五'[g - 1]}网格`
@@ -214,7 +313,10 @@ function demoHash(username: string): Promise<string> {
 
 async function insertIgnore(trx: Trx, table: string, key: string, rows: Record<string, unknown>[]) {
   for (let i = 0; i < rows.length; i += 50) {
-    await trx(table).insert(rows.slice(i, i + 50)).onConflict(key).ignore()
+    await trx(table)
+      .insert(rows.slice(i, i + 50))
+      .onConflict(key)
+      .ignore()
   }
 }
 

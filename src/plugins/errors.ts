@@ -31,8 +31,7 @@ export default fp(async function errors(app: FastifyInstance) {
     }
     const status = fe.statusCode ?? 500
     if (status >= 400 && status < 500) {
-      const code =
-        status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'too_many_requests' : 'bad_request'
+      const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'too_many_requests' : 'bad_request'
       const key: MessageKey | null = status === 413 ? 'error.payloadTooLarge' : status === 415 ? 'error.unsupportedMediaType' : null
       return reply.status(status).send({ error: code, message: fe.message, ...(key && { key, params: {} }) })
     }
@@ -57,4 +56,3 @@ export function frameworkError(err: FastifyError, _request: FastifyRequest, repl
 function body(error: string, m: Msg) {
   return { error, message: bilingual(m.key, m.params), key: m.key, params: m.params ?? {} }
 }
-

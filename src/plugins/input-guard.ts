@@ -99,7 +99,11 @@ export default fp(async function inputGuard(app: FastifyInstance) {
   // (?limit=1e999 passed `maximum: 200`; JSON.parse does the same to 1e999 in a body): after
   // validation, no number a handler sees may be infinite.
   app.addHook('preHandler', async (request) => {
-    for (const [part, value] of [['query', request.query], ['params', request.params], ['body', request.body]] as const) {
+    for (const [part, value] of [
+      ['query', request.query],
+      ['params', request.params],
+      ['body', request.body],
+    ] as const) {
       const bad = value === undefined || value === null ? null : findInfinite(value)
       if (bad) throw badRequest(RANGE_MESSAGE, [{ path: `${part}${bad.path}` }])
     }

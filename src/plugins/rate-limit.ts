@@ -12,7 +12,6 @@ import { HttpError, msg } from '../lib/errors.js'
 export default fp(async function rateLimitPlugin(app: FastifyInstance) {
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) =>
-      new HttpError(429, 'too_many_requests', msg('error.tooManyRequests', { after: context.after })),
+    errorResponseBuilder: (_request, context) => new HttpError(429, 'too_many_requests', msg('error.tooManyRequests', { after: context.after })),
   })
 })

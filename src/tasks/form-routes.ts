@@ -83,7 +83,8 @@ export default async function formRoutes(app: FastifyInstance) {
       bodyLimit: FORM_LIMITS.sourceBytes * 2 + 4096,
       schema: {
         tags: ['forms'],
-        summary: '部署表单（form-js JSON；县级管理员只为本县部署）/ deploy a form (form-js JSON; a county administrator for their county only). 201 new version, 200 unchanged, 400 names each problem',
+        summary:
+          '部署表单（form-js JSON；县级管理员只为本县部署）/ deploy a form (form-js JSON; a county administrator for their county only). 201 new version, 200 unchanged, 400 names each problem',
         security: bearer,
         body: {
           type: 'object',

@@ -73,8 +73,19 @@ export interface Form {
 
 /** Components we render with form-js and check here; anything else is refused at deploy. */
 export const SUPPORTED_TYPES = new Set([
-  'text', 'textfield', 'textarea', 'number', 'select', 'radio', 'checkbox', 'checklist', 'taglist', 'datetime',
-  'group', 'separator', 'spacer',
+  'text',
+  'textfield',
+  'textarea',
+  'number',
+  'select',
+  'radio',
+  'checkbox',
+  'checklist',
+  'taglist',
+  'datetime',
+  'group',
+  'separator',
+  'spacer',
 ])
 const KEYED = new Set(['textfield', 'textarea', 'number', 'select', 'radio', 'checkbox', 'checklist', 'taglist', 'datetime'])
 const WITH_VALUES = new Set(['select', 'radio', 'checklist', 'taglist'])
@@ -195,10 +206,12 @@ export function parseFormSource(
         problems.push(detail(msg('error.forms.unsupported', { type: c.type.slice(0, 32) }), where))
         continue
       }
-      if (!str(c.label, 1000) || !str(c.text, FORM_LIMITS.textChars) || !str(c.description as unknown, 2000)) problems.push(detail(msg('error.forms.tooLong'), where))
+      if (!str(c.label, 1000) || !str(c.text, FORM_LIMITS.textChars) || !str(c.description as unknown, 2000))
+        problems.push(detail(msg('error.forms.tooLong'), where))
       if (c.conditional !== undefined) {
         const hide = c.conditional?.hide
-        if (hide !== undefined && (typeof hide !== 'string' || hide.length > FORM_LIMITS.conditionChars)) problems.push(detail(msg('error.forms.badCondition'), where))
+        if (hide !== undefined && (typeof hide !== 'string' || hide.length > FORM_LIMITS.conditionChars))
+          problems.push(detail(msg('error.forms.badCondition'), where))
         else if (typeof hide === 'string') {
           const p = conditionProblem(hide)
           if (p) problems.push(detail(msg(p === 'slow' ? 'error.forms.slowCondition' : 'error.forms.badCondition'), where))
@@ -219,22 +232,36 @@ export function parseFormSource(
       }
       // A platform variable only where the shipped form has that very field (the evaluation's
       // `resolved`/`satisfaction`): a version may reword its label, not what it accepts or when.
-      if (isProtected(c.key) && platformField(schema.id!, c.key) !== protectedSignature(c, hasCondition)) problems.push(detail(msg('error.forms.protectedKey', { key: c.key }), c.key))
+      if (isProtected(c.key) && platformField(schema.id!, c.key) !== protectedSignature(c, hasCondition))
+        problems.push(detail(msg('error.forms.protectedKey', { key: c.key }), c.key))
       if (seen.has(c.key)) problems.push(detail(msg('error.forms.duplicateKey', { key: c.key }), c.key))
       seen.add(c.key)
       const v = c.validate
       if (v !== undefined) {
-        if (!v || typeof v !== 'object' || !num(v.min) || !num(v.max) || !num(v.minLength) || !num(v.maxLength)) problems.push(detail(msg('error.forms.badValidate'), c.key))
+        if (!v || typeof v !== 'object' || !num(v.min) || !num(v.max) || !num(v.minLength) || !num(v.maxLength))
+          problems.push(detail(msg('error.forms.badValidate'), c.key))
         else {
-          if (v.pattern !== undefined && (typeof v.pattern !== 'string' || patternProblem(v.pattern))) problems.push(detail(msg('error.forms.badPattern'), c.key))
-          if (v.validationType !== undefined && v.validationType !== 'email' && v.validationType !== 'phone') problems.push(detail(msg('error.forms.badValidate'), c.key))
+          if (v.pattern !== undefined && (typeof v.pattern !== 'string' || patternProblem(v.pattern)))
+            problems.push(detail(msg('error.forms.badPattern'), c.key))
+          if (v.validationType !== undefined && v.validationType !== 'email' && v.validationType !== 'phone')
+            problems.push(detail(msg('error.forms.badValidate'), c.key))
           if (v.required !== undefined && typeof v.required !== 'boolean') problems.push(detail(msg('error.forms.badValidate'), c.key))
         }
       }
       if (WITH_VALUES.has(c.type)) {
         const values = c.values
-        if (!Array.isArray(values) || values.length === 0 || values.length > FORM_LIMITS.values) problems.push(detail(msg('error.forms.badValues', { limit: FORM_LIMITS.values }), c.key))
-        else if (values.some((o) => !o || typeof o !== 'object' || !['string', 'number', 'boolean'].includes(typeof o.value) || !str(o.label, 1000) || (typeof o.value === 'string' && o.value.length > 1000))) {
+        if (!Array.isArray(values) || values.length === 0 || values.length > FORM_LIMITS.values)
+          problems.push(detail(msg('error.forms.badValues', { limit: FORM_LIMITS.values }), c.key))
+        else if (
+          values.some(
+            (o) =>
+              !o ||
+              typeof o !== 'object' ||
+              !['string', 'number', 'boolean'].includes(typeof o.value) ||
+              !str(o.label, 1000) ||
+              (typeof o.value === 'string' && o.value.length > 1000),
+          )
+        ) {
           problems.push(detail(msg('error.forms.badValues', { limit: FORM_LIMITS.values }), c.key))
         }
       }
@@ -295,7 +322,8 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
     const required = v.required === true
     if (c.type === 'checkbox') {
       if (value !== undefined && value !== null && typeof value !== 'boolean') return validationMsg('type', key, { type: 'boolean' })
-      if ((c.properties as Record<string, string> | undefined)?.[ANSWERED] === 'true' && typeof value !== 'boolean') return msg('error.validation.required', { field: key })
+      if ((c.properties as Record<string, string> | undefined)?.[ANSWERED] === 'true' && typeof value !== 'boolean')
+        return msg('error.validation.required', { field: key })
       return required && value !== true ? msg('error.validation.required', { field: key }) : null
     }
     if (isEmpty(value)) return required ? msg('error.validation.required', { field: key }) : null
@@ -375,7 +403,9 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
  * A Camunda 7 generated form (`camunda:formData` fields) as a form-js schema, so the browser
  * renders it and the server checks it like any form of ours.
  */
-export function formFromFields(fields: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]): FormSchema {
+export function formFromFields(
+  fields: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[],
+): FormSchema {
   const type = (t?: string) => (t === 'long' ? 'number' : t === 'boolean' ? 'checkbox' : t === 'enum' ? 'select' : t === 'date' ? 'datetime' : 'textfield')
   return {
     type: 'default',

@@ -12,7 +12,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       preHandler: app.authenticate,
       schema: {
         tags: ['tasks'],
-        summary: '任务列表 / list tasks (mine, my groups\', all I may see)',
+        summary: "任务列表 / list tasks (mine, my groups', all I may see)",
         security: bearer,
         querystring: listQuery,
         response: { 200: pageSchema(taskSchema) },
@@ -25,7 +25,13 @@ export default async function taskRoutes(app: FastifyInstance) {
     '/api/tasks/:id',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['tasks'], summary: '任务详情（含表单与案件摘要）/ a task with its form and case summary', security: bearer, params: taskIdParams, response: { 200: taskSchema, 404: errorRef } },
+      schema: {
+        tags: ['tasks'],
+        summary: '任务详情（含表单与案件摘要）/ a task with its form and case summary',
+        security: bearer,
+        params: taskIdParams,
+        response: { 200: taskSchema, 404: errorRef },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string }
@@ -34,7 +40,9 @@ export default async function taskRoutes(app: FastifyInstance) {
       return {
         ...taskView(task),
         // The empty form (a task that takes no data) is no form to show.
-        form: form.schema.components.length ? { key: task.form_key, schema: form.schema, versionId: form.versionId, version: form.version, tenant: form.tenant } : null,
+        form: form.schema.components.length
+          ? { key: task.form_key, schema: form.schema, versionId: form.versionId, version: form.version, tenant: form.tenant }
+          : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
         actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
         ...(await tasks.detailsFor(task, request.actor)),
@@ -44,7 +52,10 @@ export default async function taskRoutes(app: FastifyInstance) {
 
   app.post(
     '/api/tasks/:id/claim',
-    { preHandler: app.authenticate, schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
+    },
     async (request) => taskView(await tasks.claim(request.actor, (request.params as { id: string }).id)),
   )
 
@@ -65,7 +76,10 @@ export default async function taskRoutes(app: FastifyInstance) {
 
   app.post(
     '/api/tasks/:id/unclaim',
-    { preHandler: app.authenticate, schema: { tags: ['tasks'], summary: '退回签收 / unclaim', security: bearer, params: taskIdParams, response: { 200: taskSchema } } },
+    {
+      preHandler: app.authenticate,
+      schema: { tags: ['tasks'], summary: '退回签收 / unclaim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
+    },
     async (request) => taskView(await tasks.unclaim(request.actor, (request.params as { id: string }).id)),
   )
 
@@ -73,7 +87,14 @@ export default async function taskRoutes(app: FastifyInstance) {
     '/api/tasks/:id/complete',
     {
       preHandler: app.authenticate,
-      schema: { tags: ['tasks'], summary: '办理完成 / complete with form data', security: bearer, params: taskIdParams, body: completeBody, response: { 200: taskSchema } },
+      schema: {
+        tags: ['tasks'],
+        summary: '办理完成 / complete with form data',
+        security: bearer,
+        params: taskIdParams,
+        body: completeBody,
+        response: { 200: taskSchema },
+      },
     },
     async (request) => {
       const { id } = request.params as { id: string }

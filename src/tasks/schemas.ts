@@ -25,11 +25,11 @@ export const taskSchema = {
     form: {
       type: ['object', 'null'],
       properties: {
-        key: { type: ['string', 'null'], description: '表单键（可无）/ the task\'s form key, null for a form declared in the diagram without one' },
+        key: { type: ['string', 'null'], description: "表单键（可无）/ the task's form key, null for a form declared in the diagram without one" },
         schema: { type: 'object', additionalProperties: true, description: 'form-js schema' },
         versionId: { type: ['string', 'null'], description: '所用表单版本 / the deployed form version used (null: a form the diagram declares)' },
         version: { type: ['integer', 'null'] },
-        tenant: { type: ['string', 'null'], description: '版本所属县（空为全市）/ the county whose version it is (null: the city\'s)' },
+        tenant: { type: ['string', 'null'], description: "版本所属县（空为全市）/ the county whose version it is (null: the city's)" },
       },
     },
     case: { type: ['object', 'null'], additionalProperties: true },
@@ -117,7 +117,15 @@ export const claimManyResponse = {
       type: 'array',
       items: {
         type: 'object',
-        properties: { id: { type: 'string' }, status: { type: 'integer' }, task: taskSchema, error: { type: 'string' }, message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } },
+        properties: {
+          id: { type: 'string' },
+          status: { type: 'integer' },
+          task: taskSchema,
+          error: { type: 'string' },
+          message: { type: 'string' },
+          key: { type: 'string' },
+          params: { type: 'object', additionalProperties: true },
+        },
       },
     },
   },

@@ -80,7 +80,6 @@ export interface TaskQuery {
   offset?: number
 }
 
-
 /** The case filters of a task query (the rest are the task's own). */
 export const CASE_FILTERS = ['q', 'category', 'region', 'procedure', 'channel', 'from', 'to'] as const
 export type CaseFilters = Partial<Pick<TaskQuery, (typeof CASE_FILTERS)[number]>>
@@ -98,7 +97,6 @@ export interface TaskListFacts {
   /** The facts of one row of that query (null for a task without a case). */
   view(row: Record<string, unknown>, now: string): Record<string, unknown> | null
 }
-
 
 /**
  * Task rows: who sees them, claim / unclaim / complete. Completion hands the engine the
@@ -191,7 +189,10 @@ export class TaskService {
     return !!(await q)
   }
 
-  async list(actor: Actor, query: TaskQuery): Promise<{ items: (TaskView & { facts?: Record<string, unknown> | null })[]; total?: number; totalAtLeast?: number; next: string | null }> {
+  async list(
+    actor: Actor,
+    query: TaskQuery,
+  ): Promise<{ items: (TaskView & { facts?: Record<string, unknown> | null })[]; total?: number; totalAtLeast?: number; next: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
     const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
     const caseFilters: CaseFilters = {}
@@ -268,7 +269,16 @@ export class TaskService {
       const now = nowIso()
       const n = await trx('tasks').where({ id, status: 'open' }).whereNull('assignee').update({ assignee: actor.username, claimed_at: now })
       if (n !== 1) throw conflict(msg('error.task.claimedByOther'))
-      await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_claim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id }) })
+      await trx('history').insert({
+        instance_id: task.instance_id,
+        case_id: task.case_id,
+        type: 'task_claim',
+        element_id: task.element_id,
+        name: task.name,
+        actor: actor.username,
+        at: now,
+        data: JSON.stringify({ taskId: id }),
+      })
       return { ...task, assignee: actor.username, claimed_at: now }
     })
   }
@@ -299,7 +309,16 @@ export class TaskService {
       if (task.assignee !== actor.username && !isSystemAdmin(actor)) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
       const now = nowIso()
       await trx('tasks').where({ id }).update({ assignee: null, claimed_at: null })
-      await trx('history').insert({ instance_id: task.instance_id, case_id: task.case_id, type: 'task_unclaim', element_id: task.element_id, name: task.name, actor: actor.username, at: now, data: JSON.stringify({ taskId: id, from: task.assignee }) })
+      await trx('history').insert({
+        instance_id: task.instance_id,
+        case_id: task.case_id,
+        type: 'task_unclaim',
+        element_id: task.element_id,
+        name: task.name,
+        actor: actor.username,
+        at: now,
+        data: JSON.stringify({ taskId: id, from: task.assignee }),
+      })
       return { ...task, assignee: null, claimed_at: null }
     })
   }

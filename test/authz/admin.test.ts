@@ -9,7 +9,6 @@ import { Check, runMatrix, type Expect, type Row } from './matrix.js'
  * user creation (inside one's county) and Open311 client keys (city administrators).
  */
 
-
 t.test('administration routes × roles of two counties and the city', async (t) => {
   const app = await build(t)
   const rows: Row[] = []
@@ -18,11 +17,21 @@ t.test('administration routes × roles of two counties and the city', async (t) 
   const rulesOf = async (tenant: string) =>
     ((await call(app, 'admin', 'GET', `/api/routing-rules?tenant=${tenant}`)).body as any[])
       .filter((r) => (r.tenant ?? '') === tenant)
-      .map((r) => ({ category: r.category, region: r.region, owner: r.owner, level: r.level, procedure: r.procedure, responseLimit: r.responseLimit, resolveLimit: r.resolveLimit }))
+      .map((r) => ({
+        category: r.category,
+        region: r.region,
+        owner: r.owner,
+        level: r.level,
+        procedure: r.procedure,
+        responseLimit: r.responseLimit,
+        resolveLimit: r.resolveLimit,
+      }))
   const before: Record<string, any[]> = {}
-  const untouched = (...tenants: string[]) => async (c: Check) => {
-    for (const tn of tenants) c.same(await rulesOf(tn), before[tn], `the ${tn || 'city'} rules are unchanged`)
-  }
+  const untouched =
+    (...tenants: string[]) =>
+    async (c: Check) => {
+      for (const tn of tenants) c.same(await rulesOf(tn), before[tn], `the ${tn || 'city'} rules are unchanged`)
+    }
   const xhRule = { category: 'other', region: 'xh-anping', owner: '@centre' }
   const gyRule = { category: 'other', region: 'gy-jiefang', owner: '@centre' }
   const rulesRow = (who: string, body: () => Record<string, unknown>, expect: Expect, what: string, effect?: Row['effect'], more: Partial<Row> = {}): Row => ({
@@ -40,10 +49,16 @@ t.test('administration routes × roles of two counties and the city', async (t) 
     ...more,
   })
   rows.push(
-    rulesRow('xianghe-admin', () => ({ rules: [xhRule] }), '2xx', 'own county', async (c, body) => {
-      c.ok(body.length === 1 && body.every((r: any) => r.tenant === 'xianghe'), 'the rule set written is Xianghe’s')
-      await untouched('', 'guangyang')(c)
-    }),
+    rulesRow(
+      'xianghe-admin',
+      () => ({ rules: [xhRule] }),
+      '2xx',
+      'own county',
+      async (c, body) => {
+        c.ok(body.length === 1 && body.every((r: any) => r.tenant === 'xianghe'), 'the rule set written is Xianghe’s')
+        await untouched('', 'guangyang')(c)
+      },
+    ),
     rulesRow('guangyang-admin', () => ({ tenant: 'guangyang', rules: [gyRule] }), '2xx', 'tenant=guangyang (own)', untouched('', 'xianghe')),
     rulesRow('admin', () => ({ tenant: 'guangyang', rules: [gyRule] }), '2xx', 'tenant=guangyang', untouched('', 'xianghe')),
     rulesRow('admin', () => ({ tenant: null, rules: before[''] }), '2xx', 'city rules as they are', untouched('', 'xianghe')),
@@ -51,7 +66,13 @@ t.test('administration routes × roles of two counties and the city', async (t) 
     rulesRow('xianghe-admin', () => ({ tenant: '', rules: [] }), 403, 'tenant=city', untouched('')),
     rulesRow('guangyang-admin', () => ({ tenant: 'xianghe', rules: [] }), 403, 'tenant=xianghe', untouched('xianghe')),
     rulesRow('xianghe-admin', () => ({ rules: [{ owner: '@centre', region: 'gy-xinyuan' }] }), 422, 'rule in a gy region', untouched('xianghe')),
-    rulesRow('xianghe-admin', () => ({ rules: [{ owner: 'guangyang-land', region: 'xh-anping', category: 'other' }] }), 422, 'owner = a gy unit', untouched('xianghe')),
+    rulesRow(
+      'xianghe-admin',
+      () => ({ rules: [{ owner: 'guangyang-land', region: 'xh-anping', category: 'other' }] }),
+      422,
+      'owner = a gy unit',
+      untouched('xianghe'),
+    ),
     ...['dispatcher', 'xianghe-dispatcher', 'leader', 'xianghe-leader', 'env-officer', 'grid01', 'supervisor', 'callback'].map((who) =>
       rulesRow(who, () => ({ rules: [xhRule] }), 403, 'own county', untouched('', 'xianghe', 'guangyang')),
     ),
@@ -74,27 +95,37 @@ t.test('administration routes × roles of two counties and the city', async (t) 
       effect: async (c, body) => {
         if (expect !== '2xx') return
         const tenants = [...new Set((body as any[]).map((r) => r.tenant))]
-        c.ok(tenants.every((tn) => tn === null || tn === mine), `only the city’s and ${mine}’s rules: ${tenants}`)
+        c.ok(
+          tenants.every((tn) => tn === null || tn === mine),
+          `only the city’s and ${mine}’s rules: ${tenants}`,
+        )
       },
     })
   }
 
   // ── metric definitions: city administrators change them ──
   let definitions: Record<string, unknown> = {}
-  const definitionsKept = async (c: Check) => c.same((await call(app, 'admin', 'GET', '/api/metrics/definitions')).body, definitions, 'the definitions are unchanged')
+  const definitionsKept = async (c: Check) =>
+    c.same((await call(app, 'admin', 'GET', '/api/metrics/definitions')).body, definitions, 'the definitions are unchanged')
   rows.push(
-    { who: 'admin', route: 'PUT /api/metrics/definitions', what: 'as they are', expect: '2xx', rule: 1, req: () => ({ method: 'PUT', url: '/api/metrics/definitions', payload: definitions }), effect: definitionsKept },
-    ...['xianghe-admin', 'guangyang-admin', 'dispatcher', 'leader', 'xianghe-leader', 'supervisor', 'env-officer', 'grid01'].map(
-      (who): Row => ({
-        who,
-        route: 'PUT /api/metrics/definitions',
-        what: 'satisfiedValues=[dissatisfied]',
-        expect: 403,
-        rule: 1,
-        req: () => ({ method: 'PUT', url: '/api/metrics/definitions', payload: { satisfiedValues: ['dissatisfied'] } }),
-        effect: definitionsKept,
-      }),
-    ),
+    {
+      who: 'admin',
+      route: 'PUT /api/metrics/definitions',
+      what: 'as they are',
+      expect: '2xx',
+      rule: 1,
+      req: () => ({ method: 'PUT', url: '/api/metrics/definitions', payload: definitions }),
+      effect: definitionsKept,
+    },
+    ...['xianghe-admin', 'guangyang-admin', 'dispatcher', 'leader', 'xianghe-leader', 'supervisor', 'env-officer', 'grid01'].map((who): Row => ({
+      who,
+      route: 'PUT /api/metrics/definitions',
+      what: 'satisfiedValues=[dissatisfied]',
+      expect: 403,
+      rule: 1,
+      req: () => ({ method: 'PUT', url: '/api/metrics/definitions', payload: { satisfiedValues: ['dissatisfied'] } }),
+      effect: definitionsKept,
+    })),
   )
 
   // ── users: created inside the creator's county ──
@@ -149,32 +180,35 @@ t.test('administration routes × roles of two counties and the city', async (t) 
       },
       effect: async (c, body) => c.same(await keyIds(), [...keysBefore, body.id].sort(), 'one key more'),
     },
-    ...['xianghe-admin', 'dispatcher', 'leader', 'grid01'].map(
-      (who): Row => ({
-        who,
-        route: 'POST /api/open311/keys',
-        what: 'issue a key for a client',
-        expect: 403,
-        rule: 1,
-        req: async () => {
-          keysBefore = await keyIds()
-          return { method: 'POST', url: '/api/open311/keys', payload: { name: `authz ${who}` } }
-        },
-        effect: noKeyIssued,
-      }),
-    ),
-    ...['xianghe-admin', 'dispatcher'].map((who): Row => ({ who, route: 'GET /api/open311/keys', what: 'list the keys', expect: 403, rule: 1, req: () => ({ method: 'GET', url: '/api/open311/keys' }) })),
-    ...['xianghe-admin', 'guangyang-admin', 'dispatcher'].map(
-      (who): Row => ({
-        who,
-        route: 'POST /api/open311/keys/:id/revoke',
-        what: 'revoke a key',
-        expect: 403,
-        rule: 1,
-        req: () => ({ method: 'POST', url: `/api/open311/keys/${standing.id}/revoke` }),
-        effect: keyStands,
-      }),
-    ),
+    ...['xianghe-admin', 'dispatcher', 'leader', 'grid01'].map((who): Row => ({
+      who,
+      route: 'POST /api/open311/keys',
+      what: 'issue a key for a client',
+      expect: 403,
+      rule: 1,
+      req: async () => {
+        keysBefore = await keyIds()
+        return { method: 'POST', url: '/api/open311/keys', payload: { name: `authz ${who}` } }
+      },
+      effect: noKeyIssued,
+    })),
+    ...['xianghe-admin', 'dispatcher'].map((who): Row => ({
+      who,
+      route: 'GET /api/open311/keys',
+      what: 'list the keys',
+      expect: 403,
+      rule: 1,
+      req: () => ({ method: 'GET', url: '/api/open311/keys' }),
+    })),
+    ...['xianghe-admin', 'guangyang-admin', 'dispatcher'].map((who): Row => ({
+      who,
+      route: 'POST /api/open311/keys/:id/revoke',
+      what: 'revoke a key',
+      expect: 403,
+      rule: 1,
+      req: () => ({ method: 'POST', url: `/api/open311/keys/${standing.id}/revoke` }),
+      effect: keyStands,
+    })),
   )
 
   definitions = (await call(app, 'admin', 'GET', '/api/metrics/definitions')).body

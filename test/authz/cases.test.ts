@@ -27,7 +27,11 @@ t.test('case routes × roles of two counties and the city', async (t) => {
       what: `intake in ${regionCode}`,
       expect,
       rule: 1,
-      req: () => ({ method: 'POST', url: '/api/cases', payload: { channel: 'walk_in', description, category: 'other', regionCode, petitioner: { type: 'person', anonymous: true } } }),
+      req: () => ({
+        method: 'POST',
+        url: '/api/cases',
+        payload: { channel: 'walk_in', description, category: 'other', regionCode, petitioner: { type: 'person', anonymous: true } },
+      }),
       effect: async (c, body) => {
         const found = (await call(app, 'admin', 'GET', `/api/cases?q=${word}`)).body.items
         if (expect !== '2xx') return c.equal(found.length, 0, 'no case was registered')

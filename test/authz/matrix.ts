@@ -109,10 +109,16 @@ export async function runMatrix(t: Test, app: FastifyInstance, title: string, ro
       for (const r of c.results) t.ok(r.ok, r.msg)
       pass = c.results.every((r) => r.ok)
     })
-    lines.push(`${pad(row.who ?? '(citizen)', 22)} ${pad(row.route, 44)} ${pad(row.what, 48)} ${pad(String(row.expect), 5)} ${pad(got, 4)} ${pass ? 'ok' : 'FAIL'}${row.rule ? `  r${row.rule}` : ''}`)
+    lines.push(
+      `${pad(row.who ?? '(citizen)', 22)} ${pad(row.route, 44)} ${pad(row.what, 48)} ${pad(String(row.expect), 5)} ${pad(got, 4)} ${pass ? 'ok' : 'FAIL'}${row.rule ? `  r${row.rule}` : ''}`,
+    )
   }
   t.comment(
-    [`${title} (${rows.length} rows, ${Date.now() - started} ms)`, `${pad('actor', 22)} ${pad('route', 44)} ${pad('request', 48)} ${pad('want', 5)} ${pad('got', 4)} result`, ...lines].join('\n'),
+    [
+      `${title} (${rows.length} rows, ${Date.now() - started} ms)`,
+      `${pad('actor', 22)} ${pad('route', 44)} ${pad('request', 48)} ${pad('want', 5)} ${pad('got', 4)} result`,
+      ...lines,
+    ].join('\n'),
   )
 }
 
@@ -244,8 +250,25 @@ export async function openTasks(app: FastifyInstance, caseId: string): Promise<a
 
 /** The platform-owned variables a user's data must never change (rule 3). */
 export const PLATFORM_VARIABLES = [
-  'caseId', 'caseNo', 'tenant', 'category', 'regionCode', 'level', 'ownerUnit', 'handlerGroup', 'dispatcherGroup', 'leaderGroup',
-  'callbackGroup', 'supervisorGroup', 'gridGroup', 'responseDue', 'resolveDue', 'responseLimit', 'resolveLimit', 'handlingRounds', 'procedure',
+  'caseId',
+  'caseNo',
+  'tenant',
+  'category',
+  'regionCode',
+  'level',
+  'ownerUnit',
+  'handlerGroup',
+  'dispatcherGroup',
+  'leaderGroup',
+  'callbackGroup',
+  'supervisorGroup',
+  'gridGroup',
+  'responseDue',
+  'resolveDue',
+  'responseLimit',
+  'resolveLimit',
+  'handlingRounds',
+  'procedure',
 ] as const
 
 export const pick = (vars: Record<string, any>, keys: readonly string[]) => Object.fromEntries(keys.filter((k) => k in vars).map((k) => [k, vars[k]]))
@@ -254,12 +277,14 @@ export const pick = (vars: Record<string, any>, keys: readonly string[]) => Obje
 export const FUTURE = '2099-01-01T00:00:00.000Z'
 
 /** A refused request left the task open, unclaimed (or as it was) and the platform's variables as they were. */
-export const unchanged = (app: FastifyInstance, f: () => Fixture, assignee: string | null = null) => async (t: Check) => {
-  const task1 = await task(app, f().taskId)
-  t.equal(task1.status, 'open', 'the task is still open')
-  t.equal(task1.assignee, assignee, 'nobody new holds it')
-  t.same(pick(await variables(app, f().instanceId), PLATFORM_VARIABLES), pick(f().vars, PLATFORM_VARIABLES), 'platform variables unchanged')
-}
+export const unchanged =
+  (app: FastifyInstance, f: () => Fixture, assignee: string | null = null) =>
+  async (t: Check) => {
+    const task1 = await task(app, f().taskId)
+    t.equal(task1.status, 'open', 'the task is still open')
+    t.equal(task1.assignee, assignee, 'nobody new holds it')
+    t.same(pick(await variables(app, f().instanceId), PLATFORM_VARIABLES), pick(f().vars, PLATFORM_VARIABLES), 'platform variables unchanged')
+  }
 
 /** After an allowed step: every open task of the case is offered inside the case's county (or the city). */
 export const staysInCounty = (app: FastifyInstance, f: () => Fixture, also?: (t: Check, open: any[]) => unknown) => async (t: Check) => {

@@ -1,7 +1,21 @@
 import t from 'tap'
 import { build } from '../helper.js'
 import { call, openTask } from '../api.js'
-import { Check, FUTURE, Fixtures, staysInCounty as staysIn, unchanged as unchangedIn, PLACE, runMatrix, task, tokensInside, variables, type Expect, type Fixture, type Row } from './matrix.js'
+import {
+  Check,
+  FUTURE,
+  Fixtures,
+  staysInCounty as staysIn,
+  unchanged as unchangedIn,
+  PLACE,
+  runMatrix,
+  task,
+  tokensInside,
+  variables,
+  type Expect,
+  type Fixture,
+  type Row,
+} from './matrix.js'
 
 /**
  * Issue 9's matrix, task actions: claim, unclaim, return (退单), extension (延期) and its approval. Two counties (Xianghe `xh`, Guangyang `gy`) and the city.
@@ -9,7 +23,6 @@ import { Check, FUTURE, Fixtures, staysInCounty as staysIn, unchanged as unchang
  * county's task is 404; data holds only the form's fields (400 naming the others); a dispatch
  * goes to a staffed unit of the case's county or a centre above it (400 naming targetUnit).
  */
-
 
 t.test('task actions × roles of two counties and the city', async (t) => {
   const app = await build(t)
@@ -85,7 +98,12 @@ t.test('task actions × roles of two counties and the city', async (t) => {
       req: () => ({ method: 'POST', url: `/api/tasks/${f().taskId}/return`, payload: { reason: '非本单位职责 / not ours' } }),
       effect:
         expect === '2xx'
-          ? staysInCounty(f, (t, open) => t.ok(open.some((o) => o.elementId === 'ut_dispatch'), 'back to the county’s dispatcher'))
+          ? staysInCounty(f, (t, open) =>
+              t.ok(
+                open.some((o) => o.elementId === 'ut_dispatch'),
+                'back to the county’s dispatcher',
+              ),
+            )
           : unchanged(f),
     })
   }
@@ -136,7 +154,7 @@ t.test('task actions × roles of two counties and the city', async (t) => {
       expect,
       field,
       rule: field ? 2 : expect === 404 ? 1 : 2,
-      ...(field && { }),
+      ...(field && {}),
       req: async () => {
         const a = await openTask(app, f().caseId, 'ut_handle_ext_approve')
         return { method: 'POST', url: `/api/tasks/${a?.id ?? 'missing'}/complete`, payload: { data } }
@@ -158,5 +176,3 @@ t.test('task actions × roles of two counties and the city', async (t) => {
   t.comment(await fx.make(app))
   await runMatrix(t, app, 'issue 9 authorisation matrix: task actions', rows)
 })
-
-

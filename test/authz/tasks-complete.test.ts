@@ -1,6 +1,19 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { Check, FUTURE, Fixtures, staysInCounty as staysIn, unchanged as unchangedIn, pick, runMatrix, variables, type County, type Expect, type Fixture, type Row } from './matrix.js'
+import {
+  Check,
+  FUTURE,
+  Fixtures,
+  staysInCounty as staysIn,
+  unchanged as unchangedIn,
+  pick,
+  runMatrix,
+  variables,
+  type County,
+  type Expect,
+  type Fixture,
+  type Row,
+} from './matrix.js'
 
 /**
  * Issue 9's matrix, completing tasks: sign-for, handling, dispatch. Two counties (Xianghe `xh`, Guangyang `gy`) and the city.
@@ -8,7 +21,6 @@ import { Check, FUTURE, Fixtures, staysInCounty as staysIn, unchanged as unchang
  * county's task is 404; data holds only the form's fields (400 naming the others); a dispatch
  * goes to a staffed unit of the case's county or a centre above it (400 naming targetUnit).
  */
-
 
 t.test('completing tasks × roles of two counties and the city', async (t) => {
   const app = await build(t)
@@ -50,7 +62,11 @@ t.test('completing tasks × roles of two counties and the city', async (t) => {
         ...(expect === '2xx' && {
           effect: staysInCounty(f, async (t) => {
             const vars = await variables(app, f().instanceId)
-            t.same(pick(vars, ['resolveDue', 'handlerGroup', 'ownerUnit']), pick(f().vars, ['resolveDue', 'handlerGroup', 'ownerUnit']), 'deadline and owner unchanged')
+            t.same(
+              pick(vars, ['resolveDue', 'handlerGroup', 'ownerUnit']),
+              pick(f().vars, ['resolveDue', 'handlerGroup', 'ownerUnit']),
+              'deadline and owner unchanged',
+            )
           }),
         }),
       }),
@@ -100,7 +116,7 @@ t.test('completing tasks × roles of two counties and the city', async (t) => {
       completeRow(who, f, data, expect, what, {
         field,
         rule: field ? 2 : 1,
-        ...(field && { }),
+        ...(field && {}),
         ...(expect === '2xx' && {
           effect: staysInCounty(f, (t, open) => {
             const ev = open.find((o) => o.elementId === 'ut_evaluate')
@@ -117,7 +133,10 @@ t.test('completing tasks × roles of two counties and the city', async (t) => {
     staysInCounty(f, async (t, open) => {
       const s = open.find((o) => o.elementId === 'ut_signfor')
       t.ok(s, 'the sign-for task is open')
-      t.ok(s?.candidateGroups.some((g: string) => g.endsWith(unit)), `offered to ${unit}: ${s?.candidateGroups}`)
+      t.ok(
+        s?.candidateGroups.some((g: string) => g.endsWith(unit)),
+        `offered to ${unit}: ${s?.candidateGroups}`,
+      )
     })
   for (const [county, who, unit, expect, rule] of [
     ['xh', 'anping-dispatcher', 'xianghe-land', '2xx', 6],
@@ -151,11 +170,14 @@ t.test('completing tasks × roles of two counties and the city', async (t) => {
   }
   {
     const f = fx.need('xh', 'dispatch')
-    rows.push(completeRow('anping-dispatcher', f, { targetUnit: 'xianghe-land', handlerGroup: 'unit:guangyang-land' }, 400, 'xh dispatch + handlerGroup', { field: 'handlerGroup', rule: 2 }))
+    rows.push(
+      completeRow('anping-dispatcher', f, { targetUnit: 'xianghe-land', handlerGroup: 'unit:guangyang-land' }, 400, 'xh dispatch + handlerGroup', {
+        field: 'handlerGroup',
+        rule: 2,
+      }),
+    )
   }
 
   t.comment(await fx.make(app))
   await runMatrix(t, app, 'issue 9 authorisation matrix: completing tasks', rows)
 })
-
-

@@ -14,12 +14,22 @@ t.test('the xlsx, read back with exceljs, gives the bulletin’s numbers', async
   t.match(res.headers['content-disposition'], /attachment; filename="bulletin-2024-03.xlsx"/)
   const wb = new ExcelJS.Workbook()
   await wb.xlsx.load(res.rawPayload as any)
-  t.same(wb.worksheets.map((w) => w.name), ['乡镇排名', '部门排名', '扣分案件'])
+  t.same(
+    wb.worksheets.map((w) => w.name),
+    ['乡镇排名', '部门排名', '扣分案件'],
+  )
 
   const towns = sheetRows(wb.getWorksheet('乡镇排名')!)
   t.match(String(wb.getWorksheet('乡镇排名')!.getRow(1).getCell(1).value), /香河县 2024年3月 一月一通报/)
   // Same figures as rules.test.ts, by hand: 淑阳镇 3, 蒋辛屯镇 0, 安平镇 −8.
-  t.same(towns.map((r) => [r['排名'], r['乡镇（街道）'], r['总分']]), [[1, '淑阳镇', 3], [2, '蒋辛屯镇', 0], [3, '安平镇', -8]])
+  t.same(
+    towns.map((r) => [r['排名'], r['乡镇（街道）'], r['总分']]),
+    [
+      [1, '淑阳镇', 3],
+      [2, '蒋辛屯镇', 0],
+      [3, '安平镇', -8],
+    ],
+  )
   const anping = towns[2]
   t.equal(anping['超期办理（件）'], 2)
   t.equal(anping['超期办理（分）'], -4)
@@ -30,7 +40,14 @@ t.test('the xlsx, read back with exceljs, gives the bulletin’s numbers', async
   t.equal(towns[1]['满意率'], null, 'a null rate is an empty cell')
 
   const depts = sheetRows(wb.getWorksheet('部门排名')!)
-  t.same(depts.map((r) => [r['排名'], r['代码'], r['总分']]), [[1, 'xh-anping-planning', -1], [2, 'xianghe-land', -5], [2, 'xianghe-water', -5]])
+  t.same(
+    depts.map((r) => [r['排名'], r['代码'], r['总分']]),
+    [
+      [1, 'xh-anping-planning', -1],
+      [2, 'xianghe-land', -5],
+      [2, 'xianghe-water', -5],
+    ],
+  )
   t.notOk('乡镇及以下解决（件）' in depts[0], 'a township item is not a department column')
   t.equal(depts[1]['退单被驳回（分）'], -1)
 
@@ -43,7 +60,13 @@ t.test('the xlsx, read back with exceljs, gives the bulletin’s numbers', async
   t.equal(sum('香河县水务局'), -8)
   t.equal(sum('安平规划建设办'), -1)
   t.ok(pen.every((r) => r['扣分'] < 0))
-  t.same(pen.filter((r) => r['单位'] === '安平镇' && r['案件编号'] === 'C').map((r) => r['计分项']).sort(), ['超时响应', '超期办理'].sort())
+  t.same(
+    pen
+      .filter((r) => r['单位'] === '安平镇' && r['案件编号'] === 'C')
+      .map((r) => r['计分项'])
+      .sort(),
+    ['超时响应', '超期办理'].sort(),
+  )
 })
 
 t.test('publishing freezes a month; the public page serves only published snapshots, without personal data', async (t) => {
@@ -55,9 +78,21 @@ t.test('publishing freezes a month; the public page serves only published snapsh
   t.same(res.json().items, [], 'nothing published: nothing public')
 
   const xa = await login(app, 'xianghe-admin')
-  t.equal((await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xianghe', headers: await login(app, 'guangyang-admin') })).statusCode, 403, 'another county')
-  t.equal((await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xianghe', headers: await login(app, 'xianghe-leader') })).statusCode, 403, 'not an administrator')
-  t.equal((await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xh-anping', headers: xa })).statusCode, 400, 'a township is not published alone')
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xianghe', headers: await login(app, 'guangyang-admin') })).statusCode,
+    403,
+    'another county',
+  )
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xianghe', headers: await login(app, 'xianghe-leader') })).statusCode,
+    403,
+    'not an administrator',
+  )
+  t.equal(
+    (await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xh-anping', headers: xa })).statusCode,
+    400,
+    'a township is not published alone',
+  )
   const thisMonth = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7)
   t.equal((await app.inject({ method: 'POST', url: `/api/bulletins/${thisMonth}/publish`, headers: xa })).statusCode, 409, 'a month not over')
 
@@ -67,7 +102,15 @@ t.test('publishing freezes a month; the public page serves only published snapsh
   t.equal((await app.inject({ method: 'POST', url: '/api/bulletins/2024-03/publish?region=xianghe', headers: xa })).statusCode, 409, 'published once')
 
   // A late change to the month: the live bulletin moves, the published one does not.
-  await insertCases(app, [{ case_no: 'LATE', region: 'xh-jiangxintun', department: 'xianghe-land', response_due_at: '2024-03-12T02:00:00.000Z', responded_at: '2024-03-11T00:00:00.000Z' }])
+  await insertCases(app, [
+    {
+      case_no: 'LATE',
+      region: 'xh-jiangxintun',
+      department: 'xianghe-land',
+      response_due_at: '2024-03-12T02:00:00.000Z',
+      responded_at: '2024-03-11T00:00:00.000Z',
+    },
+  ])
   const live = (await app.inject({ method: 'GET', url: '/api/bulletins/2024-03', headers: await login(app, 'xianghe-leader') })).json()
   t.equal(live.townships.find((u: any) => u.key === 'xh-jiangxintun').points, 1, 'live: the late case responded in time (+1)')
 
@@ -75,7 +118,14 @@ t.test('publishing freezes a month; the public page serves only published snapsh
   t.equal(res.statusCode, 200)
   const [p] = res.json().items
   t.match(p, { month: '2024-03', region: { code: 'xianghe', name: '香河县' } })
-  t.same(p.townships.map((u: any) => [u.rank, u.code, u.name, u.points]), [[1, 'xh-shuyang', '淑阳镇', 3], [2, 'xh-jiangxintun', '蒋辛屯镇', 0], [3, 'xh-anping', '安平镇', -8]])
+  t.same(
+    p.townships.map((u: any) => [u.rank, u.code, u.name, u.points]),
+    [
+      [1, 'xh-shuyang', '淑阳镇', 3],
+      [2, 'xh-jiangxintun', '蒋辛屯镇', 0],
+      [3, 'xh-anping', '安平镇', -8],
+    ],
+  )
   t.equal(p.townships[2].rates.responseRate, 1 / 3)
   t.equal(p.overall.received, 5, 'A–E, frozen before LATE')
   // No cases, no people: neither case numbers, titles, nor who published.

@@ -56,7 +56,14 @@ t.test('every default item, counted and scored by hand (March 2024, 香河县)',
   // 蒋辛屯镇 had nothing: listed with 0.
   const jxt = unitOf(b.townships, 'xh-jiangxintun')
   t.match(jxt, { points: 0, received: 0 })
-  t.same(b.townships.map((u: any) => [u.key, u.rank, u.points]), [['xh-shuyang', 1, 3], ['xh-jiangxintun', 2, 0], ['xh-anping', 3, -8]])
+  t.same(
+    b.townships.map((u: any) => [u.key, u.rank, u.points]),
+    [
+      ['xh-shuyang', 1, 3],
+      ['xh-jiangxintun', 2, 0],
+      ['xh-anping', 3, -8],
+    ],
+  )
 
   // Departments (no atOrBelowTownship item: it applies to townships).
   const water = unitOf(b.departments, 'xianghe-water')
@@ -73,7 +80,14 @@ t.test('every default item, counted and scored by hand (March 2024, 香河县)',
   const planning = unitOf(b.departments, 'xh-anping-planning')
   t.equal(planning.points, -1, 'the supervised township section, as a department')
   // Equal points share a rank; more cases received first.
-  t.same(b.departments.map((u: any) => [u.key, u.rank, u.points]), [['xh-anping-planning', 1, -1], ['xianghe-land', 2, -5], ['xianghe-water', 2, -5]])
+  t.same(
+    b.departments.map((u: any) => [u.key, u.rank, u.points]),
+    [
+      ['xh-anping-planning', 1, -1],
+      ['xianghe-land', 2, -5],
+      ['xianghe-water', 2, -5],
+    ],
+  )
 
   t.match(b.overall, { received: 5, excluded: 1 })
   t.match(b.overall.rates, { received: 5, excluded: 1, assessed: 4 })
@@ -84,14 +98,29 @@ t.test('click-through: the cases behind an item', async (t) => {
   await seedMarch(app)
   let res = await get(app, '/api/bulletins/2024-03/cases?kind=township&unit=xh-anping&item=resolvedOverdue')
   t.equal(res.statusCode, 200, res.body)
-  t.same(res.json().items.map((c: any) => [c.caseNo, c.count, c.points]), [['B', 1, -2], ['C', 1, -2]])
+  t.same(
+    res.json().items.map((c: any) => [c.caseNo, c.count, c.points]),
+    [
+      ['B', 1, -2],
+      ['C', 1, -2],
+    ],
+  )
   res = await get(app, '/api/bulletins/2024-03/cases?kind=department&unit=xianghe-land&item=returnRejected')
-  t.same(res.json().items.map((c: any) => [c.caseNo, c.points]), [['C', -1]])
+  t.same(
+    res.json().items.map((c: any) => [c.caseNo, c.points]),
+    [['C', -1]],
+  )
   // Every scoring line of 淑阳镇: E's three points; D's exclusion counts but scores 0.
   res = await get(app, '/api/bulletins/2024-03/cases?kind=township&unit=xh-shuyang')
   t.same(
     res.json().items.map((c: any) => [c.caseNo, c.item, c.points]),
-    [['D', 'excluded', 0], ['E', 'atOrBelowTownship', 1], ['E', 'closedOnTime', 1], ['E', 'notEvaluated', 0], ['E', 'respondedInTime', 1]],
+    [
+      ['D', 'excluded', 0],
+      ['E', 'atOrBelowTownship', 1],
+      ['E', 'closedOnTime', 1],
+      ['E', 'notEvaluated', 0],
+      ['E', 'respondedInTime', 1],
+    ],
   )
   t.equal((await get(app, '/api/bulletins/2024-03/cases?kind=township&unit=xh-anping&item=nope')).statusCode, 404)
   t.equal((await get(app, '/api/bulletins/2024-03/cases?kind=village&unit=xh-anping')).statusCode, 400)
@@ -103,12 +132,22 @@ t.test('a county override changes the points; the city and other counties keep t
   const xa = await login(app, 'xianghe-admin')
   // Overdue handling costs 香河县 5 a case; satisfied no longer scores there.
   let res = await app.inject({
-    method: 'PUT', url: '/api/scoring-items', headers: xa,
-    payload: { items: [{ code: 'resolvedOverdue', points: -5 }, { code: 'satisfied', enabled: false }] },
+    method: 'PUT',
+    url: '/api/scoring-items',
+    headers: xa,
+    payload: {
+      items: [
+        { code: 'resolvedOverdue', points: -5 },
+        { code: 'satisfied', enabled: false },
+      ],
+    },
   })
   t.equal(res.statusCode, 200, res.body)
   t.equal(res.json().county, 'xianghe')
-  t.match(res.json().items.find((i: any) => i.code === 'resolvedOverdue'), { points: -5, name: '超期办理', source: 'county' })
+  t.match(
+    res.json().items.find((i: any) => i.code === 'resolvedOverdue'),
+    { points: -5, name: '超期办理', source: 'county' },
+  )
   const b = (await get(app, '/api/bulletins/2024-03')).json()
   const anping = unitOf(b.townships, 'xh-anping')
   t.same(itemOf(anping, 'resolvedOverdue'), { code: 'resolvedOverdue', count: 2, points: -10 })
@@ -137,7 +176,14 @@ t.test('a new item added by PUT changes the bulletin without code', async (t) =>
   const current = (await app.inject({ method: 'GET', url: '/api/scoring-items', headers: admin })).json()
   t.equal(current.county, null)
   // An overdue land case costs a department one more point (FEEL over the facts).
-  const landOverdue = { code: 'landOverdue', name: '土地类超期', nameEn: 'Land case overdue', appliesTo: 'department', points: -1, count: '=resolvedOverdue and category = "land"' }
+  const landOverdue = {
+    code: 'landOverdue',
+    name: '土地类超期',
+    nameEn: 'Land case overdue',
+    appliesTo: 'department',
+    points: -1,
+    count: '=resolvedOverdue and category = "land"',
+  }
   let res = await app.inject({ method: 'PUT', url: '/api/scoring-items', headers: admin, payload: { items: [...current.city, landOverdue] } })
   t.equal(res.statusCode, 200, res.body)
   const b = (await get(app, '/api/bulletins/2024-03')).json()
@@ -148,7 +194,12 @@ t.test('a new item added by PUT changes the bulletin without code', async (t) =>
   t.notOk(itemOf(unitOf(b.townships, 'xh-anping'), 'landOverdue'), 'a department item is not in the township ranking')
 
   // A count can be a number too: each rejected return twice.
-  res = await app.inject({ method: 'PUT', url: '/api/scoring-items', headers: admin, payload: { items: [{ code: 'rej2', name: '驳回加倍', appliesTo: 'both', points: -1, count: '=returnRejected * 2' }] } })
+  res = await app.inject({
+    method: 'PUT',
+    url: '/api/scoring-items',
+    headers: admin,
+    payload: { items: [{ code: 'rej2', name: '驳回加倍', appliesTo: 'both', points: -1, count: '=returnRejected * 2' }] },
+  })
   t.equal(res.statusCode, 200, res.body)
   const b2 = (await get(app, '/api/bulletins/2024-03')).json()
   t.same(unitOf(b2.departments, 'xianghe-land').items, [{ code: 'rej2', count: 2, points: -2 }], 'the city list replaced by one item')
@@ -163,17 +214,40 @@ t.test('a new item added by PUT changes the bulletin without code', async (t) =>
     ['=count(for i in 1..100000000 return i) > 0', /rejBad/],
     ['=some x in [1, 2] satisfies x > returnRejected', /rejBad/],
   ] as const) {
-    res = await app.inject({ method: 'PUT', url: '/api/scoring-items', headers: admin, payload: { items: [{ code: 'rejBad', name: '坏', appliesTo: 'both', points: -1, count }] } })
+    res = await app.inject({
+      method: 'PUT',
+      url: '/api/scoring-items',
+      headers: admin,
+      payload: { items: [{ code: 'rejBad', name: '坏', appliesTo: 'both', points: -1, count }] },
+    })
     t.equal(res.statusCode, 400, count)
     t.match(res.json().message, why, count)
     t.match(res.json().details, [{ item: 'rejBad', field: 'items[0].count' }])
   }
-  res = await app.inject({ method: 'PUT', url: '/api/scoring-items', headers: admin, payload: { items: [{ code: 'x', name: 'x', appliesTo: 'both', points: 1, count: 'closed' }, { code: 'x', name: 'y', appliesTo: 'both', points: 1, count: 'closed' }] } })
+  res = await app.inject({
+    method: 'PUT',
+    url: '/api/scoring-items',
+    headers: admin,
+    payload: {
+      items: [
+        { code: 'x', name: 'x', appliesTo: 'both', points: 1, count: 'closed' },
+        { code: 'x', name: 'y', appliesTo: 'both', points: 1, count: 'closed' },
+      ],
+    },
+  })
   t.equal(res.statusCode, 400, 'a code twice')
-  res = await app.inject({ method: 'PUT', url: '/api/scoring-items', headers: admin, payload: { items: [{ code: 'x', name: 'x', appliesTo: 'both', points: 1e9, count: 'closed' }] } })
+  res = await app.inject({
+    method: 'PUT',
+    url: '/api/scoring-items',
+    headers: admin,
+    payload: { items: [{ code: 'x', name: 'x', appliesTo: 'both', points: 1e9, count: 'closed' }] },
+  })
   t.equal(res.statusCode, 400, 'points out of range')
   // Nothing was stored by the refused requests.
-  t.same((await app.inject({ method: 'GET', url: '/api/scoring-items', headers: admin })).json().city.map((i: any) => i.code), ['rej2'])
+  t.same(
+    (await app.inject({ method: 'GET', url: '/api/scoring-items', headers: admin })).json().city.map((i: any) => i.code),
+    ['rej2'],
+  )
 })
 
 t.test('scope as the metrics routes: 401, 403 below county and outside the county, 400 unknown', async (t) => {
@@ -194,5 +268,8 @@ t.test('scope as the metrics routes: 401, 403 below county and outside the count
   t.ok(gy.townships.every((u: any) => u.key.startsWith('gy-') && u.points === 0))
   // A township's own bulletin.
   const ap = (await get(app, '/api/bulletins/2024-03?region=xh-anping')).json()
-  t.same(ap.townships.map((u: any) => [u.key, u.points]), [['xh-anping', -8]])
+  t.same(
+    ap.townships.map((u: any) => [u.key, u.points]),
+    [['xh-anping', -8]],
+  )
 })

@@ -41,7 +41,12 @@ t.test('two months, two townships, two departments: the bulletin and its export 
   t.teardown(() => mock.timers.reset())
 
   const petition = async (region: string, category: string, description: string) => {
-    const p = await api(app, null, 'POST', '/api/public/petitions', { description, category, regionCode: region, petitioner: { type: 'person', anonymous: true } })
+    const p = await api(app, null, 'POST', '/api/public/petitions', {
+      description,
+      category,
+      regionCode: region,
+      petitioner: { type: 'person', anonymous: true },
+    })
     const list = await api(app, 'admin', 'GET', `/api/cases?q=${p.caseNo}`)
     return { ...p, id: list.items.find((c: any) => c.caseNo === p.caseNo).id as string }
   }
@@ -120,7 +125,11 @@ t.test('two months, two townships, two departments: the bulletin and its export 
   at('2024-03-15T02:00:00Z')
   const p5 = await petition('xh-anping-v01-g1', 'roads.lighting', '路灯不亮 P5（同 P1）')
   at('2024-03-15T04:00:00Z')
-  const ex = await api(app, 'urban-officer', 'POST', `/api/cases/${p5.id}/exclusions`, { reasonCode: 'duplicate', reason: `与 ${p1.caseNo} 为同一路灯`, evidence: [p1.caseNo] })
+  const ex = await api(app, 'urban-officer', 'POST', `/api/cases/${p5.id}/exclusions`, {
+    reasonCode: 'duplicate',
+    reason: `与 ${p1.caseNo} 为同一路灯`,
+    evidence: [p1.caseNo],
+  })
   at('2024-03-16T02:00:00Z')
   await api(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${ex.id}/decision`, { approve: true })
   t.ok((await app.db('cases').where({ id: p5.id }).first('excluded_at')).excluded_at, 'P5 is excluded')
@@ -137,7 +146,10 @@ t.test('two months, two townships, two departments: the bulletin and its export 
   at('2024-03-25T02:00:00Z')
   const p4 = await petition('xh-shuyang-v01-g1', 'housing.property', '外墙渗水 P4')
   at('2024-03-28T02:00:00Z')
-  const order4 = await api(app, 'xianghe-supervisor', 'POST', `/api/cases/${p4.id}/supervision-orders`, { message: '请尽快签收', replyDue: '2024-03-30T02:00:00Z' })
+  const order4 = await api(app, 'xianghe-supervisor', 'POST', `/api/cases/${p4.id}/supervision-orders`, {
+    message: '请尽快签收',
+    replyDue: '2024-03-30T02:00:00Z',
+  })
   at('2024-04-01T02:00:00Z')
   await api(app, 'housing-officer', 'POST', `/api/supervision-orders/${order4.id}/reply`, { reply: '人手不足，明日签收' })
   at('2024-04-02T02:00:00Z')
@@ -199,14 +211,23 @@ t.test('two months, two townships, two departments: the bulletin and its export 
   // ── The bulletins (in May) ─────────────────────────────────────────────────────────
   at('2024-05-06T02:00:00Z')
   const points = (b: any, list: 'townships' | 'departments') => Object.fromEntries(b[list].map((u: any) => [u.key, u.points]))
-  const item = (b: any, list: 'townships' | 'departments', key: string, code: string) => b[list].find((u: any) => u.key === key).items.find((i: any) => i.code === code)
+  const item = (b: any, list: 'townships' | 'departments', key: string, code: string) =>
+    b[list].find((u: any) => u.key === key).items.find((i: any) => i.code === code)
 
   const march = await api(app, 'xianghe-leader', 'GET', '/api/bulletins/2024-03')
   // 安平镇: P1 +3, P2 −8, P5 0 = −5. 淑阳镇: P3 +2, P4 −2 = 0. 蒋辛屯镇: nothing, 0.
   t.same(points(march, 'townships'), { 'xh-shuyang': 0, 'xh-jiangxintun': 0, 'xh-anping': -5 })
   // 城管局: P1 +3, P3's accepted return 0, P5 excluded 0 = 3. 住建局: P2 −9, P3 +2, P4 −5 = −12.
   t.same(points(march, 'departments'), { 'xianghe-urban': 3, 'xianghe-housing': -12 })
-  t.same(march.townships.map((u: any) => [u.key, u.rank]), [['xh-shuyang', 1], ['xh-jiangxintun', 1], ['xh-anping', 3]], '淑阳 ahead of 蒋辛屯 on cases received, sharing rank 1')
+  t.same(
+    march.townships.map((u: any) => [u.key, u.rank]),
+    [
+      ['xh-shuyang', 1],
+      ['xh-jiangxintun', 1],
+      ['xh-anping', 3],
+    ],
+    '淑阳 ahead of 蒋辛屯 on cases received, sharing rank 1',
+  )
   t.same(item(march, 'departments', 'xianghe-housing', 'returnRejected'), { code: 'returnRejected', count: 1, points: -1 })
   t.same(item(march, 'departments', 'xianghe-urban', 'returned'), { code: 'returned', count: 1, points: 0 })
   t.same(item(march, 'departments', 'xianghe-housing', 'supervisionReplyLate'), { code: 'supervisionReplyLate', count: 1, points: -2 })
@@ -219,7 +240,13 @@ t.test('two months, two townships, two departments: the bulletin and its export 
   const anpingM = march.townships.find((u: any) => u.key === 'xh-anping')
   t.match(anpingM, { received: 3, excluded: 1 })
   t.match(anpingM.rates, { received: 3, excluded: 1, assessed: 2, responseRate: 0.5, resolutionRate: 0.5, satisfactionRate: 0.5 })
-  t.match(march.townships.find((u: any) => u.key === 'xh-shuyang').rates, { received: 2, responseRate: 0.5, resolutionRate: 1, satisfactionRate: 1, notEvaluated: 1 })
+  t.match(march.townships.find((u: any) => u.key === 'xh-shuyang').rates, {
+    received: 2,
+    responseRate: 0.5,
+    resolutionRate: 1,
+    satisfactionRate: 1,
+    notEvaluated: 1,
+  })
 
   const april = await api(app, 'xianghe-leader', 'GET', '/api/bulletins/2024-04')
   // 安平镇: P6 +4, P8 +1 = 5. 淑阳镇: P7 −1. 城管局: P7 −1, order −1 = −2. 住建局: P8 −1.
@@ -228,14 +255,20 @@ t.test('two months, two townships, two departments: the bulletin and its export 
   t.same(item(april, 'departments', 'xianghe-housing', 'returnRejected'), { code: 'returnRejected', count: 2, points: -2 })
   t.same(item(april, 'townships', 'xh-anping', 'atOrBelowTownship'), { code: 'atOrBelowTownship', count: 1, points: 1 })
   t.same(item(april, 'departments', 'xianghe-urban', 'supervisionReplyLate'), { code: 'supervisionReplyLate', count: 0, points: 0 })
-  t.notOk(april.departments.some((u: any) => u.key === 'xh-anping-v01'), 'a village committee is not a department')
+  t.notOk(
+    april.departments.some((u: any) => u.key === 'xh-anping-v01'),
+    'a village committee is not a department',
+  )
 
   // The click-through behind 住建局's March penalties.
   const behind = await api(app, 'xianghe-leader', 'GET', '/api/bulletins/2024-03/cases?kind=department&unit=xianghe-housing&item=resolvedOverdue')
   t.same(behind.items.map((c: any) => c.caseNo).sort(), [p2.caseNo, p4.caseNo].sort())
 
   // The export gives the same points.
-  for (const [month, b] of [['2024-03', march], ['2024-04', april]] as const) {
+  for (const [month, b] of [
+    ['2024-03', march],
+    ['2024-04', april],
+  ] as const) {
     const res = await api(app, 'xianghe-leader', 'GET', `/api/bulletins/${month}.xlsx`)
     const wb = new ExcelJS.Workbook()
     await wb.xlsx.load(res.rawPayload)

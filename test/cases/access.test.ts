@@ -8,24 +8,65 @@ const PHONE = '13812345678'
 t.test('scope: each role sees only what it may; outside scope is 404, wrong role is 403', async (t) => {
   const app = await build(t)
   // A case in grid xh-anping-v01-g1 owned by the county environment bureau.
-  const p = await petition(app, { description: '工厂排污', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '钱', phone: '13500000000', anonymous: false } })
+  const p = await petition(app, {
+    description: '工厂排污',
+    category: 'environment.pollution',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '钱', phone: '13500000000', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   // A Guangyang case.
-  const g = await caseByNo(app, (await petition(app, { description: '占道经营', category: 'urban.stall', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } })).caseNo)
+  const g = await caseByNo(
+    app,
+    (
+      await petition(app, {
+        description: '占道经营',
+        category: 'urban.stall',
+        regionCode: 'gy-xinyuan-v01-g1',
+        petitioner: { type: 'person', anonymous: true },
+      })
+    ).caseNo,
+  )
 
   t.equal((await call(app, null, 'GET', `/api/cases/${c.id}`)).status, 401, 'no token')
   t.equal((await call(app, null, 'GET', '/api/cases')).status, 401)
 
   const sees = async (user: string, id: string) => (await call(app, user, 'GET', `/api/cases/${id}`)).status
-  for (const u of ['admin', 'dispatcher', 'leader', 'supervisor', 'callback', 'xianghe-admin', 'xianghe-dispatcher', 'anping-dispatcher', 'grid01', 'grid-leader', 'env-officer']) {
+  for (const u of [
+    'admin',
+    'dispatcher',
+    'leader',
+    'supervisor',
+    'callback',
+    'xianghe-admin',
+    'xianghe-dispatcher',
+    'anping-dispatcher',
+    'grid01',
+    'grid-leader',
+    'env-officer',
+  ]) {
     t.equal(await sees(u, c.id), 200, `${u} sees the Xianghe case`)
   }
-  for (const u of ['grid03', 'grid02', 'grid04', 'guangyang-admin', 'guangyang-dispatcher', 'land-officer', 'gy-land-officer', 'city-land-officer', 'shuyang-dispatcher', 'anping-safety']) {
+  for (const u of [
+    'grid03',
+    'grid02',
+    'grid04',
+    'guangyang-admin',
+    'guangyang-dispatcher',
+    'land-officer',
+    'gy-land-officer',
+    'city-land-officer',
+    'shuyang-dispatcher',
+    'anping-safety',
+  ]) {
     t.equal(await sees(u, c.id), 404, `${u} does not see the Xianghe case`)
     t.equal((await call(app, u, 'GET', `/api/cases/${c.id}/history`)).status, 404, `${u}: no history`)
     t.equal((await call(app, u, 'GET', `/api/cases/${c.id}/diagram`)).status, 404, `${u}: no diagram`)
     const list = (await call(app, u, 'GET', '/api/cases')).body
-    t.notOk(list.items.some((i: any) => i.id === c.id), `${u}: not in the list`)
+    t.notOk(
+      list.items.some((i: any) => i.id === c.id),
+      `${u}: not in the list`,
+    )
   }
   t.equal(await sees('xianghe-dispatcher', g.id), 404, 'a county does not see another county')
   t.equal(await sees('guangyang-admin', g.id), 200)
@@ -46,9 +87,21 @@ t.test('scope: each role sees only what it may; outside scope is 404, wrong role
   const sign = await openTask(app, c.id, 'ut_signfor')
   t.equal((await call(app, 'grid01', 'POST', `/api/tasks/${sign.id}/complete`, { data: { signOutcome: 'accept' } })).status, 404)
   t.equal((await call(app, 'land-officer', 'POST', `/api/tasks/${sign.id}/extension`, { days: 1, reason: 'x' })).status, 404)
-  t.equal((await call(app, 'env-officer', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: true, satisfaction: 'satisfied' })).status, 403, 'only callback staff record evaluations')
-  t.equal((await call(app, 'callback', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: true, satisfaction: 'satisfied' })).status, 409, 'not awaiting evaluation')
-  t.equal((await call(app, 'xianghe-callback', 'POST', `/api/cases/${g.id}/evaluation`, { resolved: true, satisfaction: 'satisfied' })).status, 404, 'another county’s case')
+  t.equal(
+    (await call(app, 'env-officer', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: true, satisfaction: 'satisfied' })).status,
+    403,
+    'only callback staff record evaluations',
+  )
+  t.equal(
+    (await call(app, 'callback', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: true, satisfaction: 'satisfied' })).status,
+    409,
+    'not awaiting evaluation',
+  )
+  t.equal(
+    (await call(app, 'xianghe-callback', 'POST', `/api/cases/${g.id}/evaluation`, { resolved: true, satisfaction: 'satisfied' })).status,
+    404,
+    'another county’s case',
+  )
   const intake = { channel: 'walk_in', description: 'x', category: 'other', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } }
   t.equal((await call(app, 'grid01', 'POST', '/api/cases', intake)).status, 403, 'a grid worker files only in their grid')
   t.equal((await call(app, 'leader', 'POST', '/api/cases', intake)).status, 403, 'leaders do not register cases')
@@ -56,9 +109,17 @@ t.test('scope: each role sees only what it may; outside scope is 404, wrong role
   t.equal((await call(app, 'grid02', 'POST', '/api/cases', { ...intake, category: 'nope' })).status, 422)
   t.equal((await call(app, 'grid02', 'POST', '/api/cases', { ...intake, channel: 'pigeon' })).status, 400)
   t.equal((await call(app, 'grid01', 'GET', '/api/routing-rules')).status, 403)
-  t.equal((await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { tenant: 'guangyang', rules: [] })).status, 403, 'a county admin edits only their county')
+  t.equal(
+    (await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { tenant: 'guangyang', rules: [] })).status,
+    403,
+    'a county admin edits only their county',
+  )
   t.equal((await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { rules: [{ owner: 'nope' }] })).status, 422)
-  t.equal((await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { rules: [{ owner: '@grid', region: 'gy-xinyuan' }] })).status, 422, 'a region outside the county')
+  t.equal(
+    (await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { rules: [{ owner: '@grid', region: 'gy-xinyuan' }] })).status,
+    422,
+    'a region outside the county',
+  )
   const cityRules = (await call(app, 'xianghe-admin', 'GET', '/api/routing-rules')).body
   t.ok(cityRules.every((r: any) => r.tenant === null || r.tenant === 'xianghe'))
 
@@ -82,7 +143,12 @@ t.test('scope: each role sees only what it may; outside scope is 404, wrong role
 
 t.test('anonymous petitions leak no name or phone anywhere', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '举报噪声', category: 'environment.noise', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: NAME, phone: PHONE, anonymous: true } })
+  const p = await petition(app, {
+    description: '举报噪声',
+    category: 'environment.noise',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: NAME, phone: PHONE, anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'env-officer', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'env-officer', { outcome: 'resolved', result: '已处理' })
@@ -111,7 +177,12 @@ t.test('anonymous petitions leak no name or phone anywhere', async (t) => {
 
 t.test('public routes: tracking never reveals, bad input is 400/404/422, size and rate limits', async (t) => {
   const app = await build(t)
-  const base = { description: '咨询', category: 'policy.insurance', regionCode: 'xh-anping', petitioner: { type: 'legal_person', name: '某公司', anonymous: false } }
+  const base = {
+    description: '咨询',
+    category: 'policy.insurance',
+    regionCode: 'xh-anping',
+    petitioner: { type: 'legal_person', name: '某公司', anonymous: false },
+  }
   const p = await petition(app, base)
   const c = await caseByNo(app, p.caseNo)
   t.same(c.activeTasks[0].candidateGroups, ['dispatcher@xh-anping-centre'], 'no rule covers it: the township centre dispatches')
@@ -122,7 +193,10 @@ t.test('public routes: tracking never reveals, bad input is 400/404/422, size an
   const ev = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode, resolved: true, satisfaction: 'satisfied' })
   t.equal(ev.status, 409, 'not awaiting evaluation')
   t.equal((await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: 'WRONG', resolved: true, satisfaction: 'satisfied' })).status, 404)
-  t.equal((await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode, resolved: true, satisfaction: 'meh' })).status, 400)
+  t.equal(
+    (await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode, resolved: true, satisfaction: 'meh' })).status,
+    400,
+  )
   t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, petitioner: { type: 'alien', anonymous: false } })).status, 400)
   t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, regionCode: 'atlantis' })).status, 422)
   t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, description: 'x'.repeat(20000) })).status, 413)

@@ -43,7 +43,15 @@ t.test('the procedures pass deploy validation and redeploying them is not a new 
   const docs = await app.inject({ method: 'GET', url: '/docs/json' })
   t.equal(docs.statusCode, 200)
   const paths = Object.keys(docs.json().paths)
-  for (const p of ['/api/public/petitions', '/api/public/track/{caseNo}', '/api/cases', '/api/cases/{id}/diagram', '/api/tasks/{id}/return', '/api/tasks/{id}/extension', '/api/routing-rules']) {
+  for (const p of [
+    '/api/public/petitions',
+    '/api/public/track/{caseNo}',
+    '/api/cases',
+    '/api/cases/{id}/diagram',
+    '/api/tasks/{id}/return',
+    '/api/tasks/{id}/extension',
+    '/api/routing-rules',
+  ]) {
     t.ok(paths.includes(p), `OpenAPI has ${p}`)
   }
 })

@@ -18,7 +18,13 @@ const reports = [
   { description: '村里有人往苗圃周边倾倒垃圾，已经反映好几次了还是没人管', regionCode: g2 },
 ].map((r) => ({ ...r, category: 'environment.garbage', petitioner: anon }))
 // Another matter in the same village, and the first report's words in another township.
-const lamp = { title: '村口路灯不亮', description: '安平村村口的路灯连续三个晚上都不亮，晚上走路很危险', category: 'roads.lighting', regionCode: g1, petitioner: anon }
+const lamp = {
+  title: '村口路灯不亮',
+  description: '安平村村口的路灯连续三个晚上都不亮，晚上走路很危险',
+  category: 'roads.lighting',
+  regionCode: g1,
+  petitioner: anon,
+}
 const elsewhere = { ...reports[0], regionCode: 'xh-shuyang-v01-g1' }
 
 t.test('reports of one problem form a cluster; a supervisor makes it one root-cause case linked to every report', async (t) => {
@@ -35,11 +41,24 @@ t.test('reports of one problem form a cluster; a supervisor makes it one root-ca
   // village): one cluster of four. The lamp is another matter, the Shuyang report another township.
   t.equal(list.body.items.length, 1)
   const cl = list.body.items[0]
-  t.match(cl, { size: 4, count: 4, previousCount: 0, trend: 'new', candidate: true, category: 'environment.garbage', regionCode: 'xh-anping', rootCaseId: null })
+  t.match(cl, {
+    size: 4,
+    count: 4,
+    previousCount: 0,
+    trend: 'new',
+    candidate: true,
+    category: 'environment.garbage',
+    regionCode: 'xh-anping',
+    rootCaseId: null,
+  })
   t.same(cl.months[cl.months.length - 1], { month, count: 4 })
   t.equal(cl.months.length, 6)
   const members = await call(app, 'leader', 'GET', `/api/clusters/${cl.id}/cases`)
-  t.same(members.body.map((m: any) => m.caseNo), filed.map((f) => f.caseNo), 'the four reports, oldest first')
+  t.same(
+    members.body.map((m: any) => m.caseNo),
+    filed.map((f) => f.caseNo),
+    'the four reports, oldest first',
+  )
 
   // Scope: leaders and supervisors in their area.
   t.equal((await call(app, 'grid01', 'GET', '/api/clusters')).status, 403, 'a grid worker may not list them')
@@ -69,11 +88,20 @@ t.test('reports of one problem form a cluster; a supervisor makes it one root-ca
   }
   const rootHist = (await call(app, 'admin', 'GET', `/api/cases/${root.body.id}/history`)).body
   // `count` is the number event.cluster_root's sentence names.
-  t.same(rootHist.find((h: any) => h.type === 'cluster_root').data, { clusterId: cl.id, members: filed.map((f) => f.caseNo), count: filed.length, note: '每月一题' })
+  t.same(rootHist.find((h: any) => h.type === 'cluster_root').data, {
+    clusterId: cl.id,
+    members: filed.map((f) => f.caseNo),
+    count: filed.length,
+    note: '每月一题',
+  })
   // The citizen of a report sees that the problem is handled at the root.
   const tr = await app.inject({ method: 'GET', url: `/api/public/track/${filed[0].caseNo}`, headers: { 'x-tracking-code': filed[0].trackingCode } })
   t.ok(tr.json().timeline.some((e: any) => e.type === 'root_case_linked'))
 
   const after = await call(app, 'leader', 'GET', `/api/clusters?month=${month}`)
-  t.match(after.body.items[0], { id: cl.id, count: 4, rootCaseId: root.body.id, rootCaseNo: root.body.caseNo }, 'the root case is not counted as one more report')
+  t.match(
+    after.body.items[0],
+    { id: cl.id, count: 4, rootCaseId: root.body.id, rootCaseNo: root.body.caseNo },
+    'the root case is not counted as one more report',
+  )
 })

@@ -6,7 +6,12 @@ import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 
 t.test('a unit added while the lead works receives a co-organiser task in the running instance, and the case finishes', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '小区排水与道路共同问题', category: 'housing.old_estate', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '小区排水与道路共同问题',
+    category: 'housing.old_estate',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'housing-officer', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'housing-officer', { outcome: 'joint', reason: '涉及水务' })
@@ -36,7 +41,10 @@ t.test('a unit added while the lead works receives a co-organiser task in the ru
   const task = now.activeTasks.find((x: any) => x.id === added.body.taskIds[0])
   t.equal(task.instanceId, lead.instanceId, 'in the running instance')
   t.same(task.candidateGroups, ['unit:xianghe-urban'], 'addressed to the added unit')
-  t.ok(now.activeTasks.some((x: any) => x.id === lead.id), 'the lead’s task keeps running')
+  t.ok(
+    now.activeTasks.some((x: any) => x.id === lead.id),
+    'the lead’s task keeps running',
+  )
   t.equal((await call(app, 'anping-dispatcher', 'POST', url, { units: ['xianghe-environment'] })).status, 409, 'once per handling round')
 
   // The added unit contributes; the lead answers; the citizen evaluates: closed.
@@ -51,5 +59,9 @@ t.test('a unit added while the lead works receives a co-organiser task in the ru
   t.equal(inst.status, 'completed', 'the instance finished: no token left behind')
   const hist = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body
   // The sentence (event.co_units_added) names the units in both languages beside their codes.
-  t.same(hist.find((h: any) => h.type === 'co_units_added')?.data, { units: ['xianghe-urban'], coUnitNames: ['香河县城市管理综合行政执法局'], coUnitNamesEn: ['Xianghe County Urban Management Bureau'] })
+  t.same(hist.find((h: any) => h.type === 'co_units_added')?.data, {
+    units: ['xianghe-urban'],
+    coUnitNames: ['香河县城市管理综合行政执法局'],
+    coUnitNamesEn: ['Xianghe County Urban Management Bureau'],
+  })
 })

@@ -9,10 +9,27 @@ import { call, getCase, petition, step } from '../api.js'
 
 const anon = { type: 'person', anonymous: true }
 // A: the original report. D: the same matter re-reported in other words (same grid, same category).
-const A = { title: '村口路灯不亮', description: '安平村村口的路灯连续三个晚上都不亮，晚上走路很危险', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: anon }
-const D = { description: '村口那几盏路灯坏了，好几个晚上不亮，走夜路危险，请尽快修', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: anon }
+const A = {
+  title: '村口路灯不亮',
+  description: '安平村村口的路灯连续三个晚上都不亮，晚上走路很危险',
+  category: 'roads.lighting',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: anon,
+}
+const D = {
+  description: '村口那几盏路灯坏了，好几个晚上不亮，走夜路危险，请尽快修',
+  category: 'roads.lighting',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: anon,
+}
 // B: a different matter in the same place. C: the same wording in another township.
-const B = { title: '村口垃圾堆放', description: '安平村村口垃圾堆了一周没人清运，气味很大', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: anon }
+const B = {
+  title: '村口垃圾堆放',
+  description: '安平村村口垃圾堆了一周没人清运，气味很大',
+  category: 'environment.garbage',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: anon,
+}
 const C = { ...A, regionCode: 'xh-shuyang-v01-g1' }
 
 const idOf = async (app: any, caseNo: string) => (await call(app, 'admin', 'GET', `/api/cases?q=${caseNo}`)).body.items[0].id
@@ -29,7 +46,11 @@ t.test('the re-report is suggested; linking it makes its citizen follow the main
 
   const sim = await call(app, 'dispatcher', 'GET', `/api/cases/${d}/similar`)
   t.equal(sim.status, 200)
-  t.same(sim.body.items.map((x: any) => x.caseNo), [pa.caseNo], 'only A: B is another matter in the same place, C the same words in another township')
+  t.same(
+    sim.body.items.map((x: any) => x.caseNo),
+    [pa.caseNo],
+    'only A: B is another matter in the same place, C the same words in another township',
+  )
   t.equal(sim.body.items[0].place, 1, 'same grid')
   t.equal(sim.body.items[0].categoryMatch, 1)
   t.ok(sim.body.items[0].text >= 0.2, `text similarity ${sim.body.items[0].text}`)
@@ -68,11 +89,17 @@ t.test('the re-report is suggested; linking it makes its citizen follow the main
   t.same(tr.duplicateOf, { caseNo: pa.caseNo })
   t.equal(tr.status, 'awaiting_evaluation', 'the main case’s status')
   t.equal(tr.result, '已更换村口三盏路灯灯泡')
-  t.ok(tr.timeline.some((e: any) => e.type === 'feedback' && e.caseNo === pa.caseNo), 'the main case’s feedback in the timeline')
+  t.ok(
+    tr.timeline.some((e: any) => e.type === 'feedback' && e.caseNo === pa.caseNo),
+    'the main case’s feedback in the timeline',
+  )
   t.ok(tr.timeline.some((e: any) => e.type === 'duplicate_linked' && e.caseNo === pd.caseNo))
   t.notOk(JSON.stringify(tr).includes(pa.trackingCode), 'never the main case’s code')
   // Notices of D's citizen: its own acceptance, the link, and the main case's result (fan-out).
-  t.same(tr.notices.map((n: any) => n.kind), ['accepted', 'duplicate_linked', 'result'])
+  t.same(
+    tr.notices.map((n: any) => n.kind),
+    ['accepted', 'duplicate_linked', 'result'],
+  )
   // Told the result, not asked to evaluate it (their own procedure ended at the link).
   t.equal(tr.notices[2].key, 'notice.resultTogether', 'the catalogue sentence without a request to evaluate')
   t.same(tr.notices[2].params, { result: '已更换村口三盏路灯灯泡', caseNo: pd.caseNo, mainCaseNo: pa.caseNo })
@@ -80,9 +107,20 @@ t.test('the re-report is suggested; linking it makes its citizen follow the main
     tr.notices[2].text,
     `您反映的问题 ${pd.caseNo}（与 ${pa.caseNo} 合并办理）已办理：已更换村口三盏路灯灯泡。 / Your petition ${pd.caseNo} (handled together with ${pa.caseNo}) has been handled: 已更换村口三盏路灯灯泡.`,
   )
-  t.equal(await app.db('citizen_notices').where({ case_id: d, kind: 'evaluation_due' }).count({ n: '*' }).then((r: any) => Number(r[0].n)), 0, 'no evaluation reminder for the duplicate')
+  t.equal(
+    await app
+      .db('citizen_notices')
+      .where({ case_id: d, kind: 'evaluation_due' })
+      .count({ n: '*' })
+      .then((r: any) => Number(r[0].n)),
+    0,
+    'no evaluation reminder for the duplicate',
+  )
   // A's own citizen is told too, once.
-  t.same((await track(app, pa)).notices.map((n: any) => n.kind), ['accepted', 'result'])
+  t.same(
+    (await track(app, pa)).notices.map((n: any) => n.kind),
+    ['accepted', 'result'],
+  )
   void b
   void c
 })
@@ -106,7 +144,11 @@ t.test('linking is refused outside scope, across counties, onto a duplicate, and
   const cross = await post('dispatcher', g, a)
   t.equal(cross.status, 422, 'not across counties')
   t.match(cross.body.message, /不属于同一县/)
-  t.match(cross.body, { key: 'error.duplicate.otherCounty', details: [{ field: 'mainCaseId', key: 'error.duplicate.otherCounty' }] }, 'a catalogue key, on the answer and on its field')
+  t.match(
+    cross.body,
+    { key: 'error.duplicate.otherCounty', details: [{ field: 'mainCaseId', key: 'error.duplicate.otherCounty' }] },
+    'a catalogue key, on the answer and on its field',
+  )
   t.equal((await call(app, 'guangyang-dispatcher', 'GET', `/api/cases/${a}/similar`)).status, 404, 'similar is scoped like the case')
 
   t.equal((await post('grid01', d, a)).status, 200, 'the grid worker links within the grid')

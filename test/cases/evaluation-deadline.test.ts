@@ -11,7 +11,12 @@ import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 const DAY = 86_400_000
 
 async function awaitingEvaluation(app: any) {
-  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '已清运垃圾' })
@@ -36,14 +41,17 @@ t.test('the evaluation period runs out: the case closes as not evaluated and cou
   t.ok(closed.closedAt)
   t.ok(closed.evaluationExpiredAt, 'closed as not evaluated')
   t.equal(closed.evaluation, null, 'no evaluation is made up')
-  t.equal(closed.resolvedLevel, 'village', 'the unit\'s result stands')
+  t.equal(closed.resolvedLevel, 'village', "the unit's result stands")
   t.same(closed.activeTasks, [])
   const late = await call(app, null, 'POST', `/api/public/track/${c.caseNo}/evaluation`, { code: c.trackingCode, resolved: true, satisfaction: 'satisfied' })
   t.equal(late.status, 409, 'an evaluation after the period is refused')
   const track = await call(app, null, 'GET', `/api/public/track/${c.caseNo}`)
   t.equal(track.status, 404, 'no code, no tracking')
   const tracked = (await app.inject({ method: 'GET', url: `/api/public/track/${c.caseNo}`, headers: { 'x-tracking-code': c.trackingCode } })).json()
-  t.ok(tracked.timeline.some((e: any) => e.type === 'evaluation_expired'), 'the citizen sees why it closed')
+  t.ok(
+    tracked.timeline.some((e: any) => e.type === 'evaluation_expired'),
+    'the citizen sees why it closed',
+  )
 
   const month = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 7)
   const rates = (await call(app, 'admin', 'GET', `/api/metrics/rates?from=${month}&to=${month}`)).body.overall

@@ -38,9 +38,29 @@ t.test('request → approve → rates with/without exclusions → reversal resto
   await step(app, b.id, 'ut_signfor', 'urban-officer', { signOutcome: 'accept' })
 
   const rates = async (exclusions?: string) =>
-    (await call(app, 'admin', 'GET', `/api/metrics/rates?region=xianghe&from=${chinaMonth()}&to=${chinaMonth()}${exclusions ? `&exclusions=${exclusions}` : ''}`)).body
+    (
+      await call(
+        app,
+        'admin',
+        'GET',
+        `/api/metrics/rates?region=xianghe&from=${chinaMonth()}&to=${chinaMonth()}${exclusions ? `&exclusions=${exclusions}` : ''}`,
+      )
+    ).body
   // Nothing excluded yet (by hand): received 3; responded A, B → 2/3; closed A → 1/3; evaluated A, satisfied → 1/1.
-  const all = { received: 3, excluded: 0, assessed: 3, responded: 2, responseRate: 2 / 3, closed: 1, closureRate: 1 / 3, evaluated: 1, satisfied: 1, satisfactionRate: 1, onTime: 1, onTimeBase: 1 }
+  const all = {
+    received: 3,
+    excluded: 0,
+    assessed: 3,
+    responded: 2,
+    responseRate: 2 / 3,
+    closed: 1,
+    closureRate: 1 / 3,
+    evaluated: 1,
+    satisfied: 1,
+    satisfactionRate: 1,
+    onTime: 1,
+    onTimeBase: 1,
+  }
   t.match((await rates()).overall, all, 'before any exclusion')
 
   // ── requests: who may ask ──
@@ -51,20 +71,39 @@ t.test('request → approve → rates with/without exclusions → reversal resto
   t.equal((await call(app, 'urban-officer', 'POST', `/api/cases/${a.id}/exclusions`, { reasonCode: 'malicious', reason: '   ' })).status, 400, 'a blank reason')
   const req = await call(app, 'urban-officer', 'POST', `/api/cases/${a.id}/exclusions`, body)
   t.equal(req.status, 201, JSON.stringify(req.body))
-  t.match(req.body, { caseId: a.id, reasonCode: 'malicious', reason: body.reason, evidence: body.evidence, status: 'pending', requestedBy: 'urban-officer', requestedUnit: 'xianghe-urban' })
+  t.match(req.body, {
+    caseId: a.id,
+    reasonCode: 'malicious',
+    reason: body.reason,
+    evidence: body.evidence,
+    status: 'pending',
+    requestedBy: 'urban-officer',
+    requestedUnit: 'xianghe-urban',
+  })
   t.equal((await call(app, 'urban-officer', 'POST', `/api/cases/${a.id}/exclusions`, body)).status, 409, 'one pending request per case')
   t.match((await rates()).overall, all, 'a pending request changes no figure')
 
   // ── the supervisors' queue, in scope ──
   const queue = (await call(app, 'xianghe-supervisor', 'GET', '/api/exclusions?status=pending')).body
-  t.same(queue.map((x: any) => x.id), [req.body.id])
+  t.same(
+    queue.map((x: any) => x.id),
+    [req.body.id],
+  )
   t.equal(queue[0].caseNo, pa.caseNo)
   t.same((await call(app, 'gy-supervisor', 'GET', '/api/exclusions?status=pending')).body, [], 'another county’s supervisor sees none')
   t.equal((await call(app, 'urban-officer', 'GET', '/api/exclusions')).status, 403, 'a department handler has no queue')
 
   // ── the decision ──
-  t.equal((await call(app, 'gy-supervisor', 'POST', `/api/exclusions/${req.body.id}/decision`, { approve: true })).status, 404, 'another county’s supervisor: 404')
-  t.equal((await call(app, 'xianghe-dispatcher', 'POST', `/api/exclusions/${req.body.id}/decision`, { approve: true })).status, 403, 'a dispatcher may not decide')
+  t.equal(
+    (await call(app, 'gy-supervisor', 'POST', `/api/exclusions/${req.body.id}/decision`, { approve: true })).status,
+    404,
+    'another county’s supervisor: 404',
+  )
+  t.equal(
+    (await call(app, 'xianghe-dispatcher', 'POST', `/api/exclusions/${req.body.id}/decision`, { approve: true })).status,
+    403,
+    'a dispatcher may not decide',
+  )
   const ok = await call(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${req.body.id}/decision`, { approve: true, note: '核实为恶意重复投诉' })
   t.equal(ok.status, 200, JSON.stringify(ok.body))
   t.match(ok.body, { status: 'approved', decidedBy: 'xianghe-supervisor', decisionNote: '核实为恶意重复投诉' })
@@ -75,7 +114,20 @@ t.test('request → approve → rates with/without exclusions → reversal resto
 
   // With exclusions (by hand): A leaves every rate but stays in received.
   //   received 3, excluded 1, assessed 2; responded B → 1/2; closed 0 → 0/2; evaluated 0 → rates null.
-  t.match((await rates()).overall, { received: 3, excluded: 1, assessed: 2, responded: 1, responseRate: 0.5, closed: 0, closureRate: 0, evaluated: 0, satisfactionRate: null, onTime: 0, onTimeBase: 0, onTimeRate: null })
+  t.match((await rates()).overall, {
+    received: 3,
+    excluded: 1,
+    assessed: 2,
+    responded: 1,
+    responseRate: 0.5,
+    closed: 0,
+    closureRate: 0,
+    evaluated: 0,
+    satisfactionRate: null,
+    onTime: 0,
+    onTimeBase: 0,
+    onTimeRate: null,
+  })
   t.equal((await rates()).exclusions, 'apply', 'applied by default')
   // Without: as before the exclusion, and `excluded` still says how many there are.
   const ignored = await rates('ignore')
@@ -98,10 +150,18 @@ t.test('request → approve → rates with/without exclusions → reversal resto
   const refused = await call(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${rb.body.id}/decision`, { approve: false, note: '未找到重复件' })
   t.match(refused.body, { status: 'refused', decisionNote: '未找到重复件' })
   t.equal((await getCase(app, b.id)).excludedAt, null)
-  t.equal((await call(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${rb.body.id}/reversal`, { note: 'x' })).status, 409, 'only an approved exclusion is reversed')
+  t.equal(
+    (await call(app, 'xianghe-supervisor', 'POST', `/api/exclusions/${rb.body.id}/reversal`, { note: 'x' })).status,
+    409,
+    'only an approved exclusion is reversed',
+  )
   const rc = await call(app, 'xh-disp-sup', 'POST', `/api/cases/${c.id}/exclusions`, { reasonCode: 'outside_remit', reason: '私人物业路灯' })
   t.equal(rc.status, 201, 'a dispatcher whose region covers the case may ask')
-  t.equal((await call(app, 'xh-disp-sup', 'POST', `/api/exclusions/${rc.body.id}/decision`, { approve: true })).status, 403, 'the requester cannot approve their own')
+  t.equal(
+    (await call(app, 'xh-disp-sup', 'POST', `/api/exclusions/${rc.body.id}/decision`, { approve: true })).status,
+    403,
+    'the requester cannot approve their own',
+  )
   t.match((await rates()).overall, { excluded: 1, assessed: 2 }, 'refused and pending requests change nothing')
 
   // ── reversal restores ──
@@ -130,5 +190,8 @@ t.test('request → approve → rates with/without exclusions → reversal resto
   t.equal(hist[2].data.note, '复核：来电人反映的问题属实')
   const track = await call(app, null, 'GET', `/api/public/track/${pa.caseNo}?code=${pa.trackingCode}`)
   t.notOk(JSON.stringify(track.body).includes(body.reason), 'the citizen’s timeline does not show the dispute')
-  t.same((await call(app, 'urban-officer', 'GET', `/api/cases/${a.id}/exclusions`)).body.map((x: any) => x.status), ['reversed'])
+  t.same(
+    (await call(app, 'urban-officer', 'GET', `/api/cases/${a.id}/exclusions`)).body.map((x: any) => x.status),
+    ['reversed'],
+  )
 })

@@ -63,7 +63,7 @@ test('the same key with a different body is refused with 422 and files nothing',
   t.equal(await caseCount(app), 1)
 
   const pub = await post(app, null, '/api/public/petitions', publicBody, key)
-  t.equal(pub.status, 201, 'the citizens\' keys are a scope of their own')
+  t.equal(pub.status, 201, "the citizens' keys are a scope of their own")
   const pubOther = await post(app, null, '/api/public/petitions', { ...publicBody, petitioner: { ...publicBody.petitioner, phone: '13800000001' } }, key)
   t.equal(pubOther.status, 422, 'a public key guessed with another body')
   t.notMatch(JSON.stringify(pubOther.body), pub.body.trackingCode, 'does not reveal the tracking code')
@@ -86,13 +86,21 @@ test('a public petition retried with its key answers the same case number and tr
 test('concurrent requests with one key create one case', async (t) => {
   const app = await build(t)
   const staff = await Promise.all(Array.from({ length: 5 }, () => post(app, 'dispatcher', '/api/cases', staffBody, 'concurrent-staff-key-000001')))
-  t.same(staff.map((r) => r.status), [201, 201, 201, 201, 201], JSON.stringify(staff.filter((r) => r.status !== 201).map((r) => r.body)))
+  t.same(
+    staff.map((r) => r.status),
+    [201, 201, 201, 201, 201],
+    JSON.stringify(staff.filter((r) => r.status !== 201).map((r) => r.body)),
+  )
   t.equal(new Set(staff.map((r) => r.body.id)).size, 1, 'every answer names the same case')
   t.equal(staff.filter((r) => !r.replayed).length, 1, 'one created it, the others were replays')
   t.equal(await caseCount(app), 1)
 
   const citizens = await Promise.all(Array.from({ length: 5 }, () => post(app, null, '/api/public/petitions', publicBody, 'concurrent-public-key-00001')))
-  t.same(citizens.map((r) => r.status), [201, 201, 201, 201, 201], JSON.stringify(citizens.filter((r) => r.status !== 201).map((r) => r.body)))
+  t.same(
+    citizens.map((r) => r.status),
+    [201, 201, 201, 201, 201],
+    JSON.stringify(citizens.filter((r) => r.status !== 201).map((r) => r.body)),
+  )
   t.equal(new Set(citizens.map((r) => r.body.trackingCode)).size, 1)
   t.equal(await caseCount(app), 2)
 })
@@ -114,13 +122,25 @@ test('a failed intake does not use up its key; an expired key is forgotten', asy
   const key = 'fails-first-then-works-0001'
   const bad = await post(app, 'dispatcher', '/api/cases', { ...staffBody, category: 'no.such.category' }, key)
   t.equal(bad.status, 422, 'unknown category')
-  t.equal(await app.db('idempotency_keys').where({ key }).count({ n: '*' }).first().then((r: any) => Number(r.n)), 0, 'the key rolled back with the intake')
+  t.equal(
+    await app
+      .db('idempotency_keys')
+      .where({ key })
+      .count({ n: '*' })
+      .first()
+      .then((r: any) => Number(r.n)),
+    0,
+    'the key rolled back with the intake',
+  )
   const good = await post(app, 'dispatcher', '/api/cases', staffBody, key)
   t.equal(good.status, 201)
   t.notOk(good.replayed, 'the corrected request is the first one for the key')
 
   // A day later (the key's expiry moved into the past) the key names nothing any more.
-  await app.db('idempotency_keys').where({ key }).update({ expires_at: new Date(Date.now() - 1000).toISOString() })
+  await app
+    .db('idempotency_keys')
+    .where({ key })
+    .update({ expires_at: new Date(Date.now() - 1000).toISOString() })
   const later = await post(app, 'dispatcher', '/api/cases', staffBody, key)
   t.equal(later.status, 201)
   t.notOk(later.replayed)

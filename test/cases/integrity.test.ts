@@ -9,8 +9,18 @@ import { CITIZEN_ACTOR } from '../../src/cases/service.js'
  * afterwards (deadlines, candidate groups, owner) against values read before the attempt.
  */
 
-const xianghe = { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '张凤霞', phone: '13800000000', anonymous: false } }
-const guangyang = { description: '小区路面塌陷', category: 'environment.garbage', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', name: '李秀英', phone: '13900000000', anonymous: false } }
+const xianghe = {
+  description: '楼下垃圾堆放一周无人清理',
+  category: 'environment.garbage',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: { type: 'person', name: '张凤霞', phone: '13800000000', anonymous: false },
+}
+const guangyang = {
+  description: '小区路面塌陷',
+  category: 'environment.garbage',
+  regionCode: 'gy-xinyuan-v01-g1',
+  petitioner: { type: 'person', name: '李秀英', phone: '13900000000', anonymous: false },
+}
 
 async function newCase(app: any, payload: Record<string, unknown>) {
   const p = await petition(app, payload)
@@ -31,7 +41,11 @@ t.test('task data', async (t) => {
   t.test('a handler moved its own deadline with resolveDue on sign-for', async (t) => {
     const r = await call(app, 'anping-v01', 'POST', `/api/tasks/${sign.id}/complete`, { data: { signOutcome: 'accept', resolveDue: '2099-01-01T00:00:00Z' } })
     t.equal(r.status, 400)
-    t.same(r.body.details.map((d: any) => d.field), ['resolveDue'], 'the 400 names the undeclared field')
+    t.same(
+      r.body.details.map((d: any) => d.field),
+      ['resolveDue'],
+      'the 400 names the undeclared field',
+    )
     const after = await instanceOf(app, c.id)
     t.equal(after.variables.resolveDue, before.variables.resolveDue, 'the deadline is unchanged')
     t.equal((await getCase(app, c.id)).resolveDueAt, c.resolveDueAt)
@@ -41,15 +55,23 @@ t.test('task data', async (t) => {
   t.test('sign-for with handlerGroup handed the case to another county', async (t) => {
     const r = await call(app, 'anping-v01', 'POST', `/api/tasks/${sign.id}/complete`, { data: { signOutcome: 'accept', handlerGroup: 'unit:guangyang-land' } })
     t.equal(r.status, 400)
-    t.same(r.body.details.map((d: any) => d.field), ['handlerGroup'])
+    t.same(
+      r.body.details.map((d: any) => d.field),
+      ['handlerGroup'],
+    )
   })
 
   t.test('handling with callbackGroup made the handling unit its own evaluator', async (t) => {
     await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept' })
     const handle = await openTask(app, c.id, 'ut_handle')
-    const r = await call(app, 'anping-v01', 'POST', `/api/tasks/${handle.id}/complete`, { data: { outcome: 'resolved', result: '已清运', callbackGroup: 'unit:xh-anping-v01' } })
+    const r = await call(app, 'anping-v01', 'POST', `/api/tasks/${handle.id}/complete`, {
+      data: { outcome: 'resolved', result: '已清运', callbackGroup: 'unit:xh-anping-v01' },
+    })
     t.equal(r.status, 400)
-    t.same(r.body.details.map((d: any) => d.field), ['callbackGroup'])
+    t.same(
+      r.body.details.map((d: any) => d.field),
+      ['callbackGroup'],
+    )
     await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '已清运' })
     const evaluation = await openTask(app, c.id, 'ut_evaluate')
     t.same(evaluation.candidateGroups, before.variables.callbackGroup.split(','), 'the evaluation goes to the callback staff chosen at intake')
@@ -78,11 +100,14 @@ t.test('task data', async (t) => {
     const inst = (await call(app, 'admin', 'POST', '/api/process-definitions/key/plain/start', {})).body
     const r = await call(app, 'admin', 'POST', `/api/tasks/${inst.activeTasks[0].id}/complete`, { data: { anything: 1 } })
     t.equal(r.status, 400)
-    t.same(r.body.details.map((d: any) => d.field), ['anything'])
+    t.same(
+      r.body.details.map((d: any) => d.field),
+      ['anything'],
+    )
     t.equal((await call(app, 'admin', 'POST', `/api/tasks/${inst.activeTasks[0].id}/complete`, { data: {} })).status, 200)
   })
 
-  t.test('a diagram\'s camunda:formData fields are the form of its task', async (t) => {
+  t.test("a diagram's camunda:formData fields are the form of its task", async (t) => {
     const xml = `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
       <process id="fields" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/>
       <userTask id="u" camunda:assignee="admin"><extensionElements><camunda:formData>
@@ -104,9 +129,16 @@ t.test('task data', async (t) => {
     const wrongType = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { pass: 'yes' } })
     t.equal(wrongType.status, 400)
     const extra = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { pass: true, tenant: 'guangyang' } })
-    t.same(extra.body.details?.map((d: any) => d.field), ['tenant'])
+    t.same(
+      extra.body.details?.map((d: any) => d.field),
+      ['tenant'],
+    )
     const missing = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { detail: 'x' } })
-    t.same(missing.body.details?.map((d: any) => d.field), ['pass'], 'a required field is required')
+    t.same(
+      missing.body.details?.map((d: any) => d.field),
+      ['pass'],
+      'a required field is required',
+    )
     t.equal((await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { pass: true, detail: '同意' } })).status, 200)
     const done = (await call(app, 'admin', 'GET', `/api/process-instances/${inst.id}`)).body
     t.same([done.state, done.variables.pass, done.variables.detail], ['completed', true, '同意'])
@@ -133,8 +165,12 @@ t.test('engine API variables and scope', async (t) => {
   const waiting = async () => app.db('subscriptions').where({ instance_id: gyInstance.id, name: 'extension_request' })
   t.equal((await waiting()).length, 1, 'the Guangyang case waits for an extension request')
 
-  t.test('a county administrator messaged another county\'s instance', async (t) => {
-    const byId = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', instanceId: gyInstance.id, variables: { extensionDays: 90 } })
+  t.test("a county administrator messaged another county's instance", async (t) => {
+    const byId = await call(app, 'xianghe-admin', 'POST', '/api/messages', {
+      name: 'extension_request',
+      instanceId: gyInstance.id,
+      variables: { extensionDays: 90 },
+    })
     t.equal(byId.status, 404)
     const byCase = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', caseId: gy.id })
     t.equal(byCase.status, 404)
@@ -142,20 +178,30 @@ t.test('engine API variables and scope', async (t) => {
     t.equal(any.status, 404, 'without an instance id the oldest waiting subscription of ANY county was taken')
     t.equal((await waiting()).length, 1, 'the Guangyang subscription is untouched')
     t.notOk(await openTask(app, gy.id, 'ut_handle_ext_approve'), 'no approval task was raised')
-    const own = await call(app, 'guangyang-admin', 'POST', '/api/messages', { name: 'extension_request', instanceId: gyInstance.id, variables: { extensionDays: 3 } })
-    t.equal(own.status, 200, 'the county\'s own administrator reaches it')
+    const own = await call(app, 'guangyang-admin', 'POST', '/api/messages', {
+      name: 'extension_request',
+      instanceId: gyInstance.id,
+      variables: { extensionDays: 3 },
+    })
+    t.equal(own.status, 200, "the county's own administrator reaches it")
   })
 
   t.test('platform variables in start, message and signal variables', async (t) => {
     const xml = `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" targetNamespace="t"><message id="M" name="poke"/>
       <process id="waiter" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="m"/><intermediateCatchEvent id="m"><messageEventDefinition messageRef="M"/></intermediateCatchEvent><sequenceFlow id="b" sourceRef="m" targetRef="e"/><endEvent id="e"/></process></definitions>`
     t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml, tenant: 'xianghe' })).status, 201)
-    const start = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/waiter/start', { variables: { note: 'x', caseId: gy.id, leaderGroup: 'unit:xianghe-centre' } })
+    const start = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/waiter/start', {
+      variables: { note: 'x', caseId: gy.id, leaderGroup: 'unit:xianghe-centre' },
+    })
     t.equal(start.status, 400)
     t.same(start.body.details.map((d: any) => d.field).sort(), ['variables.caseId', 'variables.leaderGroup'])
     const inst = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/waiter/start', { variables: { note: 'x' } })
     t.equal(inst.status, 201)
-    const msg = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'poke', instanceId: inst.body.id, variables: { resolveDue: '2099-01-01T00:00:00Z' } })
+    const msg = await call(app, 'xianghe-admin', 'POST', '/api/messages', {
+      name: 'poke',
+      instanceId: inst.body.id,
+      variables: { resolveDue: '2099-01-01T00:00:00Z' },
+    })
     t.equal(msg.status, 400)
     const sig = await call(app, 'admin', 'POST', '/api/signals', { name: 'any', variables: { satisfaction: 'satisfied' } })
     t.equal(sig.status, 400)
@@ -163,12 +209,12 @@ t.test('engine API variables and scope', async (t) => {
     t.equal(ok.status, 200)
   })
 
-  t.test('a county diagram with case.close started on another county\'s case closed it', async (t) => {
+  t.test("a county diagram with case.close started on another county's case closed it", async (t) => {
     const xml = `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
       <process id="closer" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="c"/><serviceTask id="c" camunda:type="external" camunda:topic="case.close"/><sequenceFlow id="b" sourceRef="c" targetRef="e"/><endEvent id="e"/></process></definitions>`
     t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml, tenant: 'xianghe' })).status, 201)
     const byKey = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/closer/start', { caseId: gy.id })
-    t.equal(byKey.status, 404, 'another county\'s case is not a business key a county administrator can bind')
+    t.equal(byKey.status, 404, "another county's case is not a business key a county administrator can bind")
     const byVariable = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/closer/start', { variables: { caseId: gy.id } })
     t.equal(byVariable.status, 400)
     const bare = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/closer/start', {})
@@ -187,7 +233,12 @@ t.test('engine API variables and scope', async (t) => {
 
 t.test('dispatch targets', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '路灯不亮', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '王建国', phone: '13700000000', anonymous: false } })
+  const p = await petition(app, {
+    description: '路灯不亮',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '王建国', phone: '13700000000', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   const sign = await openTask(app, c.id, 'ut_signfor')
   t.equal((await call(app, 'admin', 'POST', `/api/tasks/${sign.id}/return`, { reason: '非本单位职责' })).status, 200)
@@ -213,7 +264,12 @@ t.test('dispatch targets', async (t) => {
   })
 
   t.test('a routing rule naming a unit with no staff left new cases waiting for nobody', async (t) => {
-    const p2 = await petition(app, { description: '整条街停电', category: 'utilities.power', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+    const p2 = await petition(app, {
+      description: '整条街停电',
+      category: 'utilities.power',
+      regionCode: 'xh-anping-v01-g1',
+      petitioner: { type: 'person', anonymous: true },
+    })
     const c2 = await caseByNo(app, p2.caseNo)
     t.equal(c2.ownerUnit, null, 'not owned by the unstaffed county power company')
     t.same(
@@ -225,15 +281,21 @@ t.test('dispatch targets', async (t) => {
     t.equal(hist.find((h: any) => h.type === 'received').data.unstaffedOwner, 'xianghe-power', 'the history says which unit the rule named')
   })
 
-  t.test('a county administrator\'s routing rule sent the county\'s cases to another county', async (t) => {
+  t.test("a county administrator's routing rule sent the county's cases to another county", async (t) => {
     const rules = (await call(app, 'xianghe-admin', 'GET', '/api/routing-rules')).body.filter((r: any) => r.tenant === 'xianghe')
-    const put = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { tenant: 'xianghe', rules: [...rules, { category: 'land', owner: 'guangyang-land', level: 'county' }] })
+    const put = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', {
+      tenant: 'xianghe',
+      rules: [...rules, { category: 'land', owner: 'guangyang-land', level: 'county' }],
+    })
     t.equal(put.status, 422)
     t.same(
       put.body.details.map((d: any) => d.field),
       ['owner'],
     )
-    const city = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', { tenant: 'xianghe', rules: [...rules, { category: 'land', owner: 'langfang-land', level: 'city' }] })
+    const city = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', {
+      tenant: 'xianghe',
+      rules: [...rules, { category: 'land', owner: 'langfang-land', level: 'city' }],
+    })
     t.equal(city.status, 200, 'a unit of the city above the county is allowed')
   })
 

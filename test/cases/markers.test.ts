@@ -38,7 +38,12 @@ t.test('renamed element ids with the markers kept: return, extension, supervisio
   t.equal(dep.status, 201, JSON.stringify(dep.body))
 
   // Return (退单) from the renamed sign-for task, to the renamed dispatch task.
-  const p1 = await petition(app, { description: '路灯不亮', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p1 = await petition(app, {
+    description: '路灯不亮',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c1 = await caseByNo(app, p1.caseNo)
   t.equal(c1.activeTasks[0].elementId, 'accept_case', 'the case runs on the renamed version')
   const accept = await call(app, 'urban-officer', 'GET', `/api/tasks/${c1.activeTasks[0].id}`)
@@ -52,7 +57,12 @@ t.test('renamed element ids with the markers kept: return, extension, supervisio
   t.equal((await call(app, 'admin', 'POST', `/api/tasks/${back.activeTasks[0].id}/return`, { reason: 'x' })).status, 422)
 
   // Extension (延期) of the renamed handling task: approval and the moved deadline.
-  const p2 = await petition(app, { description: '楼道瓷砖脱落', category: 'housing.property', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p2 = await petition(app, {
+    description: '楼道瓷砖脱落',
+    category: 'housing.property',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c2 = await caseByNo(app, p2.caseNo)
   await step(app, c2.id, 'accept_case', 'housing-officer', { signOutcome: 'accept' })
   const work = await openTask(app, c2.id, 'work_case')
@@ -74,7 +84,10 @@ t.test('renamed element ids with the markers kept: return, extension, supervisio
   t.equal(await app.engine.poller.poll(new Date(new Date(moved.dueAt).getTime() + 60e3)), 1, 'the deadline fires once it passes')
   const late = await getCase(app, c2.id)
   t.equal(late.overdue, true)
-  t.same((await app.db('case_supervisions').where({ case_id: c2.id })).map((s: any) => s.stage), ['resolve'])
+  t.same(
+    (await app.db('case_supervisions').where({ case_id: c2.id })).map((s: any) => s.stage),
+    ['resolve'],
+  )
   const diagram = (await call(app, 'admin', 'GET', `/api/cases/${c2.id}/diagram`)).body
   t.equal(diagram.activities.find((a: any) => a.id === 'work_case')?.state, 'overdue')
 
@@ -120,7 +133,10 @@ t.test('a procedure that lost what the platform needs is refused with a 400 nami
     ],
     [
       'an extension boundary that interrupts its task',
-      ordinary.replace('<bpmn:boundaryEvent id="ut_handle_extension" name="延期申请 / Extension requested" cancelActivity="false"', '<bpmn:boundaryEvent id="ut_handle_extension" name="延期申请 / Extension requested" cancelActivity="true"'),
+      ordinary.replace(
+        '<bpmn:boundaryEvent id="ut_handle_extension" name="延期申请 / Extension requested" cancelActivity="false"',
+        '<bpmn:boundaryEvent id="ut_handle_extension" name="延期申请 / Extension requested" cancelActivity="true"',
+      ),
       (d) => d.some((p) => p.elementId === 'ut_handle_extension' && /interrupt/.test(p.message)),
     ],
   ]
@@ -133,17 +149,27 @@ t.test('a procedure that lost what the platform needs is refused with a 400 nami
       t.ok(names(r.body.details ?? []), `${what}: ${JSON.stringify(r.body.details)}`)
     }
   }
-  t.same((await app.db('process_definitions').where({ key: 'ordinary' })).map((r: any) => r.version), [1], 'nothing was deployed')
+  t.same(
+    (await app.db('process_definitions').where({ key: 'ordinary' })).map((r: any) => r.version),
+    [1],
+    'nothing was deployed',
+  )
 
   // A process that is not one of the four procedures needs no markers.
-  const plain = ordinary.replace('<bpmn:process id="ordinary"', '<bpmn:process id="ordinary_copy"').replace('bpmnElement="ordinary"', 'bpmnElement="ordinary_copy"').replace(/<camunda:property name="shuoshi:role" value="evaluation" \/>/, '')
+  const plain = ordinary
+    .replace('<bpmn:process id="ordinary"', '<bpmn:process id="ordinary_copy"')
+    .replace('bpmnElement="ordinary"', 'bpmnElement="ordinary_copy"')
+    .replace(/<camunda:property name="shuoshi:role" value="evaluation" \/>/, '')
   const other = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: plain })
   t.equal(other.status, 201, `another key lacking an evaluation task deploys: ${JSON.stringify(other.body)}`)
 })
 
 t.test('a version stored before markers existed keeps return, extension and evaluation (database of an earlier release)', async (t) => {
   const app = await build(t)
-  const unmarked = read('ordinary.bpmn').replace(/\s*<bpmn:extensionElements>\s*<camunda:properties>[\s\S]*?<\/camunda:properties>\s*<\/bpmn:extensionElements>/g, '')
+  const unmarked = read('ordinary.bpmn').replace(
+    /\s*<bpmn:extensionElements>\s*<camunda:properties>[\s\S]*?<\/camunda:properties>\s*<\/bpmn:extensionElements>/g,
+    '',
+  )
   t.notMatch(unmarked, /name="shuoshi:/)
   const refused = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: unmarked })
   t.equal(refused.status, 400, 'a new unmarked version is refused')
@@ -151,7 +177,12 @@ t.test('a version stored before markers existed keeps return, extension and eval
   const v1 = await app.db('process_definitions').where({ key: 'ordinary', tenant: '' }).first()
   await app.db('process_definitions').insert({ ...v1, id: 'legacy-ordinary', version: 2, xml: unmarked, xml_hash: 'legacy' })
 
-  const p = await petition(app, { description: '楼道瓷砖脱落', category: 'housing.property', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '楼道瓷砖脱落',
+    category: 'housing.property',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   t.equal((await app.db('process_instances').where({ id: c.instanceId }).first()).definition_id, 'legacy-ordinary')
   t.same((await call(app, 'housing-officer', 'GET', `/api/tasks/${c.activeTasks[0].id}`)).body.actions, ['complete', 'return'])

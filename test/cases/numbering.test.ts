@@ -6,7 +6,13 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { openDb, type Db } from '../../src/lib/db.js'
 import { login, onPostgres, openTestDb } from '../helper.js'
 
-const intake = (i: number) => ({ channel: 'hotline', description: `并发受理 ${i}`, category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+const intake = (i: number) => ({
+  channel: 'hotline',
+  description: `并发受理 ${i}`,
+  category: 'environment.pollution',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: { type: 'person', anonymous: true },
+})
 
 async function appOn(t: Test, db: Db, schema?: string): Promise<FastifyInstance> {
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, databaseSchema: schema }
@@ -24,14 +30,31 @@ t.test('case numbers taken at the same moment are all different and each case ha
   if (onPostgres) apps.push(await appOn(t, await openDb(url, { schema }), schema))
   const headers = await login(apps[0], 'dispatcher')
   const n = 12
-  const res = await Promise.all(Array.from({ length: n }, (_, i) => apps[i % apps.length].inject({ method: 'POST', url: '/api/cases', headers, payload: intake(i) })))
-  t.same(res.map((r) => r.statusCode), res.map(() => 201), 'every intake accepted')
+  const res = await Promise.all(
+    Array.from({ length: n }, (_, i) => apps[i % apps.length].inject({ method: 'POST', url: '/api/cases', headers, payload: intake(i) })),
+  )
+  t.same(
+    res.map((r) => r.statusCode),
+    res.map(() => 201),
+    'every intake accepted',
+  )
   const numbers = res.map((r) => r.json().caseNo as string)
   t.equal(new Set(numbers).size, n, 'no number twice')
   const seqs = numbers.map((x) => Number(x.split('-')[1])).sort((a, b) => a - b)
-  t.same(seqs, Array.from({ length: n }, (_, i) => seqs[0] + i), 'consecutive when nothing failed')
+  t.same(
+    seqs,
+    Array.from({ length: n }, (_, i) => seqs[0] + i),
+    'consecutive when nothing failed',
+  )
   const rows = await db('cases').whereIn('case_no', numbers).select('instance_id')
   t.equal(rows.length, n)
-  t.ok(rows.every((r: any) => !!r.instance_id), 'each with its process instance')
-  t.equal(Number((await db('tasks').where({ status: 'open' }).whereIn('case_id', db('cases').whereIn('case_no', numbers).select('id')).count({ n: '*' }).first())!.n), n, 'and its first task')
+  t.ok(
+    rows.every((r: any) => !!r.instance_id),
+    'each with its process instance',
+  )
+  t.equal(
+    Number((await db('tasks').where({ status: 'open' }).whereIn('case_id', db('cases').whereIn('case_no', numbers).select('id')).count({ n: '*' }).first())!.n),
+    n,
+    'and its first task',
+  )
 })

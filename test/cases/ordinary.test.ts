@@ -58,7 +58,12 @@ t.test('ordinary: public petition → rule dispatch → sign for → handle → 
 
 t.test('return (退单) goes to the dispatcher, who re-dispatches; sign-for can return too', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '路灯不亮', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '路灯不亮',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   t.equal(c.ownerUnit, 'xianghe-urban')
   const sign = await openTask(app, c.id, 'ut_signfor')
@@ -91,7 +96,12 @@ t.test('return (退单) goes to the dispatcher, who re-dispatches; sign-for can 
 
 t.test('extension (延期): approved moves the deadline, refused leaves it; a second request while one is pending is 409', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '楼道瓷砖脱落', category: 'housing.property', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '江先生', anonymous: false } })
+  const p = await petition(app, {
+    description: '楼道瓷砖脱落',
+    category: 'housing.property',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '江先生', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'housing-officer', { signOutcome: 'accept' })
   const handle = await openTask(app, c.id, 'ut_handle')
@@ -125,7 +135,12 @@ t.test('extension (延期): approved moves the deadline, refused leaves it; a se
 
 t.test('extension refused: the deadline stays', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '供水压力低', category: 'utilities.water', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '供水压力低',
+    category: 'utilities.water',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   t.equal(new Date(c.resolveDueAt).getTime() - new Date(c.createdAt).getTime(), 24 * 3600e3, 'utilities: 24 hours')
   await step(app, c.id, 'ut_signfor', 'water-officer', { signOutcome: 'accept' })
@@ -137,7 +152,11 @@ t.test('extension refused: the deadline stays', async (t) => {
   const types = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body.map((h: any) => h.type)
   t.ok(types.includes('extension_refused'))
   const sign = await app.db('tasks').where({ case_id: c.id, element_id: 'ut_signfor' }).first()
-  t.equal((await call(app, 'water-officer', 'POST', `/api/tasks/${sign.id}/extension`, { days: 2, reason: 'x' })).status, 409, 'a completed task cannot be extended')
+  t.equal(
+    (await call(app, 'water-officer', 'POST', `/api/tasks/${sign.id}/extension`, { days: 2, reason: 'x' })).status,
+    409,
+    'a completed task cannot be extended',
+  )
 })
 
 t.test('overdue supervision (督办): the timer flags, records and notifies without cancelling the work', async (t) => {
@@ -150,7 +169,12 @@ t.test('overdue supervision (督办): the timer flags, records and notifies with
   t.equal(put.status, 200, JSON.stringify(put.body))
   t.equal(put.body[0].tenant, 'xianghe')
   t.ok(rules.length > 5)
-  const p = await petition(app, { description: '买到过期食品', category: 'market.consumer', regionCode: 'xh-shuyang-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '买到过期食品',
+    category: 'market.consumer',
+    regionCode: 'xh-shuyang-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   t.equal(new Date(c.responseDueAt).getTime() - new Date(c.createdAt).getTime(), 60e3, 'the county rule set a one-minute response limit')
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 2 * 60e3)), 1, 'the sign-for timer fires')
@@ -161,11 +185,17 @@ t.test('overdue supervision (督办): the timer flags, records and notifies with
   t.equal(sup.length, 1)
   t.equal(sup[0].stage, 'response')
   const notes = (await call(app, 'xianghe-supervisor', 'GET', '/api/notifications')).body
-  t.ok(notes.some((n: any) => n.caseId === c.id && n.kind === 'supervision'), 'the county supervisor is told')
+  t.ok(
+    notes.some((n: any) => n.caseId === c.id && n.kind === 'supervision'),
+    'the county supervisor is told',
+  )
   const unitNotes = (await call(app, 'admin', 'GET', '/api/notifications')).body
   t.ok(Array.isArray(unitNotes))
   const overdueList = (await call(app, 'xianghe-dispatcher', 'GET', '/api/cases?overdue=true')).body
-  t.ok(overdueList.items.some((i: any) => i.id === c.id), 'listed as overdue')
+  t.ok(
+    overdueList.items.some((i: any) => i.id === c.id),
+    'listed as overdue',
+  )
   const diag = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/diagram`)).body
   t.match(diag.xml, /bpmndi:BPMNDiagram/)
   t.same(diag.activities.find((a: any) => a.id === 'ut_signfor').state, 'overdue')
@@ -180,7 +210,12 @@ t.test('overdue supervision (督办): the timer flags, records and notifies with
 
 t.test('dissatisfied: one more handling round, then closure even if dissatisfied again', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '噪声扰民', category: 'environment.noise', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '王', phone: '139', anonymous: false } })
+  const p = await petition(app, {
+    description: '噪声扰民',
+    category: 'environment.noise',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '王', phone: '139', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'env-officer', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'env-officer', { outcome: 'resolved', result: '已约谈' })
@@ -202,9 +237,17 @@ t.test('dissatisfied: one more handling round, then closure even if dissatisfied
 t.test('after an approved extension, the old expiry firing during another step is not supervised', async (t) => {
   const clock = testClock(t)
   const app = await build(t)
-  const put = await call(app, 'admin', 'PUT', '/api/routing-rules', { tenant: 'xianghe', rules: [{ category: 'urban.parking', owner: '@county:urban', resolveLimit: 'PT4S' }] })
+  const put = await call(app, 'admin', 'PUT', '/api/routing-rules', {
+    tenant: 'xianghe',
+    rules: [{ category: 'urban.parking', owner: '@county:urban', resolveLimit: 'PT4S' }],
+  })
   t.equal(put.status, 200)
-  const p = await petition(app, { description: '乱停车', category: 'urban.parking', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '乱停车',
+    category: 'urban.parking',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'urban-officer', { signOutcome: 'accept' })
   const handle = await openTask(app, c.id, 'ut_handle')

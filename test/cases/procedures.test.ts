@@ -4,7 +4,12 @@ import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 
 t.test('escalation: accepted at the next level; escalated up to the city and sent back at the top', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '村道被占用', category: 'neighbour.building', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '村道被占用',
+    category: 'neighbour.building',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   t.equal(c.level, 'grid')
   await step(app, c.id, 'ut_signfor', 'grid01', { signOutcome: 'accept' })
@@ -38,23 +43,34 @@ t.test('escalation: accepted at the next level; escalated up to the city and sen
   t.equal(now.resolvedLevel, 'city')
   const hist = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body
   const types = hist.map((h: any) => h.type)
-  for (const ty of ['procedure_switch', 'escalation_requested', 'escalation_sent_back', 'escalation_accepted', 'escalation_at_top']) t.ok(types.includes(ty), ty)
+  for (const ty of ['procedure_switch', 'escalation_requested', 'escalation_sent_back', 'escalation_accepted', 'escalation_at_top'])
+    t.ok(types.includes(ty), ty)
   const sw = hist.find((h: any) => h.type === 'procedure_switch')
   t.equal(sw.from, 'ordinary')
   t.equal(sw.to, 'escalation')
-  t.ok(hist.some((h: any) => h.source === 'engine' && h.instanceId !== hist.filter((x: any) => x.instanceId).at(-1).instanceId), 'history spans both instances')
+  t.ok(
+    hist.some((h: any) => h.source === 'engine' && h.instanceId !== hist.filter((x: any) => x.instanceId).at(-1).instanceId),
+    'history spans both instances',
+  )
 })
 
 t.test('joint: lead and co-organisers, parallel contributions, consultation meeting, closure', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '小区排水与道路共同问题', category: 'housing.old_estate', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '李', anonymous: false } })
+  const p = await petition(app, {
+    description: '小区排水与道路共同问题',
+    category: 'housing.old_estate',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '李', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'housing-officer', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'housing-officer', { outcome: 'joint', reason: '涉及水务、城管' })
   let now = await getCase(app, c.id)
   t.equal(now.procedure, 'joint')
   t.same(now.activeTasks[0].candidateGroups, ['dispatcher@xh-anping-centre'])
-  const bad = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${now.activeTasks[0].id}/complete`, { data: { leadUnit: 'xianghe-housing', coUnits: 'nope' } })
+  const bad = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${now.activeTasks[0].id}/complete`, {
+    data: { leadUnit: 'xianghe-housing', coUnits: 'nope' },
+  })
   t.equal(bad.status, 400, 'unknown co-organiser refused')
   t.equal(bad.body.details[0].field, 'coUnits')
   await step(app, c.id, 'ut_coordinate', 'anping-dispatcher', { leadUnit: 'xianghe-housing', coUnits: 'xianghe-water, xianghe-urban' })
@@ -82,7 +98,12 @@ t.test('joint: lead and co-organisers, parallel contributions, consultation meet
 
 t.test('one case one plan: consultation, plan rejected then approved, follow-ups every cycle, closure', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '反复要求超标准补偿', category: 'land.contract', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '赵', anonymous: false } })
+  const p = await petition(app, {
+    description: '反复要求超标准补偿',
+    category: 'land.contract',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '赵', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'land-officer', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'land-officer', { outcome: 'unreasonable', reason: '诉求超出政策标准，多次越级' })
@@ -102,7 +123,11 @@ t.test('one case one plan: consultation, plan rejected then approved, follow-ups
   t.equal((await getCase(app, c.id)).activeTasks[0].elementId, 'ut_execute', 'follow-ups do not end the execution')
   await step(app, c.id, 'ut_execute', 'land-officer', { result: '当事人接受帮扶方案' })
   const pending = await app.db('timers').where({ status: 'pending' }).whereIn('instance_id', [now.instanceId])
-  t.same(pending.map((x: any) => x.element_id), ['ut_evaluate_expired'], 'the cycle stops with the execution; only the evaluation period runs')
+  t.same(
+    pending.map((x: any) => x.element_id),
+    ['ut_evaluate_expired'],
+    'the cycle stops with the execution; only the evaluation period runs',
+  )
   await call(app, 'callback', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: true, satisfaction: 'basically_satisfied' })
   t.equal((await getCase(app, c.id)).status, 'closed')
   const types = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body.map((h: any) => h.type)

@@ -14,7 +14,12 @@ const chinaMonth = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice
 t.test('return → the dispatcher sees the reason → reject with a reason → back at the same unit; then accept → another unit; counts per unit', async (t) => {
   const app = await build(t)
   // Street lights in 安平 go to the county's urban management by rule (the demo routing rules).
-  const p = await petition(app, { description: '路灯不亮', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '路灯不亮',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   t.equal(c.ownerUnit, 'xianghe-urban')
   const sign = await openTask(app, c.id, 'ut_signfor')
@@ -35,7 +40,10 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   t.equal(task.body.case.pendingReturn.unit, 'xianghe-urban')
   t.equal(task.body.case.pendingReturn.returnedBy, 'urban-officer')
   t.equal(task.body.case.pendingReturn.status, 'pending')
-  t.ok(task.body.form.schema.components.some((x: any) => x.key === 'returnDecision'), 'the form offers the review')
+  t.ok(
+    task.body.form.schema.components.some((x: any) => x.key === 'returnDecision'),
+    'the form offers the review',
+  )
 
   // 2. A rejection needs a reason: 422, and nothing moved.
   const noReason = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, { data: { returnDecision: 'reject' } })
@@ -43,7 +51,9 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   t.equal(noReason.body.details[0].field, 'returnDecisionReason')
   t.equal((await openTask(app, c.id, 'ut_dispatch'))?.id, review.id, 'the review is still open')
   // Dispatching back to the unit that returned it is not an acceptance: 422 naming targetUnit.
-  const same = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, { data: { returnDecision: 'accept', targetUnit: 'xianghe-urban' } })
+  const same = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, {
+    data: { returnDecision: 'accept', targetUnit: 'xianghe-urban' },
+  })
   t.equal(same.status, 422)
   t.equal(same.body.details[0].field, 'targetUnit')
   // Accepting without naming a unit: 422 naming targetUnit.
@@ -62,7 +72,15 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   t.equal(now.activeTasks[0].dueAt, responseDue, 'the time spent on a wrong return is the unit’s')
   let rows = (await call(app, 'xianghe-supervisor', 'GET', `/api/returns?caseId=${c.id}`)).body
   t.equal(rows.length, 1)
-  t.match(rows[0], { unit: 'xianghe-urban', month: chinaMonth(), reason: '属于供电公司职责', returnedBy: 'urban-officer', status: 'rejected', decidedBy: 'anping-dispatcher', decisionReason: '路灯由城管局负责维护，请签收办理' })
+  t.match(rows[0], {
+    unit: 'xianghe-urban',
+    month: chinaMonth(),
+    reason: '属于供电公司职责',
+    returnedBy: 'urban-officer',
+    status: 'rejected',
+    decidedBy: 'anping-dispatcher',
+    decisionReason: '路灯由城管局负责维护，请签收办理',
+  })
   const notes = (await call(app, 'urban-officer', 'GET', '/api/notifications')).body
   const note = notes.find((n: any) => n.kind === 'return_rejected' && n.caseId === c.id)
   t.ok(note, 'the unit is told')
@@ -149,7 +167,9 @@ t.test('a rejection where no return is pending is refused (the first dispatch of
   const c = await caseByNo(app, p.caseNo)
   const dispatch = await openTask(app, c.id, 'ut_dispatch')
   if (!dispatch) return t.skip(`routed by rule to ${c.ownerUnit}: no first dispatch to test`)
-  const res = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, { data: { returnDecision: 'reject', returnDecisionReason: 'x' } })
+  const res = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, {
+    data: { returnDecision: 'reject', returnDecisionReason: 'x' },
+  })
   t.equal(res.status, 422)
   const empty = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, { data: {} })
   t.equal(empty.status, 422, 'a dispatch names a unit')
@@ -159,7 +179,12 @@ t.test('a rejection where no return is pending is refused (the first dispatch of
 
 t.test('escalation procedure: a return while handling, rejected, goes back to handling at the same unit', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '楼道瓷砖脱落', category: 'housing.property', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '楼道瓷砖脱落',
+    category: 'housing.property',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'housing-officer', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'housing-officer', { outcome: 'escalate', reason: '需县级协调' })
@@ -167,7 +192,11 @@ t.test('escalation procedure: a return while handling, rejected, goes back to ha
   t.equal(now.procedure, 'escalation')
   const review = now.activeTasks.find((x: any) => x.elementId === 'ut_review')
   t.ok(review, 'the next level reviews the escalation')
-  const DISPATCHERS: Record<string, string> = { 'dispatcher@langfang-centre': 'dispatcher', 'dispatcher@xianghe-centre': 'xianghe-dispatcher', 'dispatcher@xh-anping-centre': 'anping-dispatcher' }
+  const DISPATCHERS: Record<string, string> = {
+    'dispatcher@langfang-centre': 'dispatcher',
+    'dispatcher@xianghe-centre': 'xianghe-dispatcher',
+    'dispatcher@xh-anping-centre': 'anping-dispatcher',
+  }
   const reviewer = DISPATCHERS[review.candidateGroups[0]]
   await step(app, c.id, 'ut_review', reviewer, { decision: 'accept', targetUnit: 'xianghe-housing' })
   now = await getCase(app, c.id)
@@ -182,7 +211,10 @@ t.test('escalation procedure: a return while handling, rejected, goes back to ha
   now = await getCase(app, c.id)
   t.equal(now.ownerUnit, 'xianghe-housing')
   t.equal(now.status, 'in_progress')
-  t.same(now.activeTasks.map((x: any) => [x.elementId, x.candidateGroups]), [['ut_handle', ['unit:xianghe-housing']]])
+  t.same(
+    now.activeTasks.map((x: any) => [x.elementId, x.candidateGroups]),
+    [['ut_handle', ['unit:xianghe-housing']]],
+  )
   const rows = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/returns`)).body
   t.match(rows, [{ unit: 'xianghe-housing', status: 'rejected', reason: '不属住建', decisionReason: '物业维修属住建监管' }])
 })

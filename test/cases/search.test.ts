@@ -17,13 +17,25 @@ t.test('case search counts exactly up to the cap and says "at least" past it', a
   t.equal(all.totalAtLeast, TOTAL_CAP + 1)
   const next = (await call(app, 'admin', 'GET', `/api/cases?limit=50&cursor=${all.next}`)).body
   t.notOk('total' in next || 'totalAtLeast' in next, 'a later page is not counted again')
-  t.notOk(next.items.some((i: any) => all.items.some((j: any) => j.id === i.id)), 'and does not repeat the first')
+  t.notOk(
+    next.items.some((i: any) => all.items.some((j: any) => j.id === i.id)),
+    'and does not repeat the first',
+  )
 
   // Narrow filters are exact, and the range forms match what LIKE matched.
   const cat = (await app.db('cases').whereNotNull('category').first('category')).category as string
   const parent = cat.split('.')[0]
   const byCat = (await call(app, 'admin', 'GET', `/api/cases?category=${parent}&status=received`)).body
-  t.equal(byCat.total, await count(app.db('cases').where('status', 'received').where((w) => w.where('category', parent).orWhere('category', 'like', `${parent}.%`))), 'category subtree')
+  t.equal(
+    byCat.total,
+    await count(
+      app
+        .db('cases')
+        .where('status', 'received')
+        .where((w) => w.where('category', parent).orWhere('category', 'like', `${parent}.%`)),
+    ),
+    'category subtree',
+  )
   const region = await app.db('regions').where({ code: 'xh-anping' }).first('path')
   const byRegion = (await call(app, 'admin', 'GET', '/api/cases?region=xh-anping')).body
   t.equal(byRegion.total, await count(app.db('cases').where('region_path', 'like', `${region.path}%`)), 'region subtree')
@@ -36,7 +48,10 @@ t.test('a case number, whole or its start, is found through the index', async (t
   await generateCases(app.db, 300)
   const row = await app.db('cases').orderBy('case_no', 'desc').first('case_no', 'id')
   const one = (await call(app, 'dispatcher', 'GET', `/api/cases?q=${row.case_no}`)).body
-  t.same(one.items.map((i: any) => i.id), [row.id])
+  t.same(
+    one.items.map((i: any) => i.id),
+    [row.id],
+  )
   t.equal(one.total, 1)
   t.equal((await call(app, 'dispatcher', 'GET', `/api/cases?q=${row.case_no.toLowerCase()}`)).body.total, 1, 'read out in lower case')
   const day = row.case_no.split('-')[0]
@@ -52,7 +67,13 @@ t.test('a case number, whole or its start, is found through the index', async (t
 t.test('text search finds any part of title, description or number, in any case, however short', async (t) => {
   const app = await build(t)
   const file = async (description: string) => {
-    const r = await call(app, 'dispatcher', 'POST', '/api/cases', { channel: 'hotline', description, category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+    const r = await call(app, 'dispatcher', 'POST', '/api/cases', {
+      channel: 'hotline',
+      description,
+      category: 'environment.pollution',
+      regionCode: 'xh-anping-v01-g1',
+      petitioner: { type: 'person', anonymous: true },
+    })
     t.equal(r.status, 201, r.body?.message)
     return r.body
   }

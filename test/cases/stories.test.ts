@@ -7,7 +7,13 @@ import { as, call, caseByNo, getCase, petition, step } from '../api.js'
 t.test('a loose air-conditioner cover reported on WeChat, handled by the grid worker with the street safety station', async (t) => {
   const app = await build(t)
   // The street's safety station gets an account (administrators add staff as units join).
-  const user = await call(app, 'admin', 'POST', '/api/org/users', { username: 'xinyuan-safety', displayName: '新源街道安监站 韩亮', password: 'demo-password', roles: ['handler'], unitCode: 'gy-xinyuan-safety' })
+  const user = await call(app, 'admin', 'POST', '/api/org/users', {
+    username: 'xinyuan-safety',
+    displayName: '新源街道安监站 韩亮',
+    password: 'demo-password',
+    roles: ['handler'],
+    unitCode: 'gy-xinyuan-safety',
+  })
   t.equal(user.status, 201, JSON.stringify(user.body))
   await as(app, 'xinyuan-safety', 'demo-password')
 
@@ -31,15 +37,27 @@ t.test('a loose air-conditioner cover reported on WeChat, handled by the grid wo
   await step(app, c.id, 'ut_handle', 'grid02', { outcome: 'joint', reason: '全面巡查后上报网格长，需街道安监站拟定拆除方案', result: '' })
   const j = await getCase(app, c.id)
   t.equal(j.procedure, 'joint')
-  await step(app, c.id, 'ut_coordinate', 'xinyuan-dispatcher', { leadUnit: 'gy-xinyuan-v01-g1', coUnits: 'gy-xinyuan-safety', jointNote: '网格长与安监站沟通协调' })
+  await step(app, c.id, 'ut_coordinate', 'xinyuan-dispatcher', {
+    leadUnit: 'gy-xinyuan-v01-g1',
+    coUnits: 'gy-xinyuan-safety',
+    jointNote: '网格长与安监站沟通协调',
+  })
   await step(app, c.id, 'ut_cohandle', 'xinyuan-safety', { opinion: '拟定拆除处理方案，安排专业高空作业工人' })
   await step(app, c.id, 'ut_lead', 'grid02', { result: '专业高空作业工人已将存在隐患的空调外机罩集中拆除', meeting: 'no' })
 
   const tr = await call(app, null, 'GET', `/api/public/track/${p.caseNo}?code=${p.trackingCode}`)
   t.equal(tr.body.status, 'awaiting_evaluation')
-  t.ok(tr.body.timeline.some((e: any) => /集中拆除/.test(e.message ?? '')), 'the citizen sees the result')
+  t.ok(
+    tr.body.timeline.some((e: any) => /集中拆除/.test(e.message ?? '')),
+    'the citizen sees the result',
+  )
   t.notOk(JSON.stringify(tr.body).includes('13900000001'))
-  const ev = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode.toLowerCase(), resolved: true, satisfaction: 'satisfied', comment: '谢谢' })
+  const ev = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, {
+    code: p.trackingCode.toLowerCase(),
+    resolved: true,
+    satisfaction: 'satisfied',
+    comment: '谢谢',
+  })
   t.equal(ev.status, 200)
   const done = await getCase(app, c.id)
   t.equal(done.status, 'closed')
@@ -74,7 +92,11 @@ t.test('a land dispute between two village households, escalated to the township
   const seen = await getCase(app, c.id, 'land-officer')
   t.equal(seen.petitioner.name, '王某', 'the land officer handling it sees who to contact')
   await step(app, c.id, 'ut_handle', 'land-officer', { outcome: 'resolved', result: '联系网格员了解情况，入村讲法律、讲政策、讲道理，纠纷化解' })
-  const ev = await call(app, 'xianghe-callback', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: true, satisfaction: 'satisfied', comment: '两户均表示满意' })
+  const ev = await call(app, 'xianghe-callback', 'POST', `/api/cases/${c.id}/evaluation`, {
+    resolved: true,
+    satisfaction: 'satisfied',
+    comment: '两户均表示满意',
+  })
   t.equal(ev.status, 200, JSON.stringify(ev.body))
   t.equal(ev.body.status, 'closed')
   t.equal(ev.body.resolvedLevel, 'township', 'big matters stay in the township')
@@ -96,7 +118,10 @@ t.test('a courier parcel question answered within minutes', async (t) => {
   t.same(c.activeTasks[0].candidateGroups, ['unit:xh-shuyang-v01-g1'], 'dispatched to the community grid worker at once')
   t.ok(new Date(c.responseDueAt).getTime() - new Date(c.createdAt).getTime() <= 2 * 3600e3, 'a quick response limit')
   const mine = await call(app, 'grid04', 'GET', '/api/tasks?assigned=candidate')
-  t.ok(mine.body.items.some((x: any) => x.caseId === c.id), 'in the grid worker’s list')
+  t.ok(
+    mine.body.items.some((x: any) => x.caseId === c.id),
+    'in the grid worker’s list',
+  )
   await step(app, c.id, 'ut_signfor', 'grid04', { signOutcome: 'accept', firstReply: '已电话联系，正查看驿站监控' })
   await step(app, c.id, 'ut_handle', 'grid04', { outcome: 'resolved', result: '监控显示快递已被姐姐领取' })
   const ev = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode, resolved: true, satisfaction: 'satisfied' })

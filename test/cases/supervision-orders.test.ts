@@ -28,7 +28,17 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
 
   const issued = await call(app, 'xianghe-supervisor', 'POST', url, order)
   t.equal(issued.status, 201, JSON.stringify(issued.body))
-  t.match(issued.body, { caseId: c.id, caseNo: c.caseNo, unit: 'xianghe-urban', message: order.message, issuedBy: 'xianghe-supervisor', replyDueAt: order.replyDue, status: 'open', late: false, reply: null })
+  t.match(issued.body, {
+    caseId: c.id,
+    caseNo: c.caseNo,
+    unit: 'xianghe-urban',
+    message: order.message,
+    issuedBy: 'xianghe-supervisor',
+    replyDueAt: order.replyDue,
+    status: 'open',
+    late: false,
+    reply: null,
+  })
   // A leader may issue one too (on the second case).
   const second = await call(app, 'xianghe-leader', 'POST', `/api/cases/${d.id}/supervision-orders`, { message: '请说明未签收原因', replyDue: inDays(1) })
   t.equal(second.status, 201)
@@ -39,13 +49,24 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
   const note = notes.find((n: any) => n.caseId === c.id)
   t.equal(note.recipient, 'unit:xianghe-urban')
   t.ok(note.message.includes(order.message), 'with the order’s text verbatim')
-  t.match(note, { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message }, 'as a key with the case number, the order whole beside it')
+  t.match(
+    note,
+    { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message },
+    'as a key with the case number, the order whole beside it',
+  )
   const rung = (await call(app, 'urban-officer', 'GET', '/api/notifications/bell')).body.notifications.find((n: any) => n.id === note.id)
   t.match(rung, { key: 'notification.supervision_order', params: { caseNo: c.caseNo }, text: order.message }, 'the bell answers the same')
-  t.equal((await call(app, 'water-officer', 'GET', '/api/notifications')).body.filter((n: any) => n.kind === 'supervision_order').length, 0, 'another unit is not')
+  t.equal(
+    (await call(app, 'water-officer', 'GET', '/api/notifications')).body.filter((n: any) => n.kind === 'supervision_order').length,
+    0,
+    'another unit is not',
+  )
 
   // Lists in scope: the unit sees the orders addressed to it, the county's supervisor those of its cases, another county none
-  t.same((await call(app, 'urban-officer', 'GET', '/api/supervision-orders?status=open')).body.map((o: any) => o.id).sort(), [issued.body.id, second.body.id].sort())
+  t.same(
+    (await call(app, 'urban-officer', 'GET', '/api/supervision-orders?status=open')).body.map((o: any) => o.id).sort(),
+    [issued.body.id, second.body.id].sort(),
+  )
   t.equal((await call(app, 'xianghe-supervisor', 'GET', '/api/supervision-orders')).body.length, 2)
   t.same((await call(app, 'guangyang-leader', 'GET', '/api/supervision-orders')).body, [])
   t.same((await call(app, 'water-officer', 'GET', '/api/supervision-orders')).body, [])
@@ -65,10 +86,19 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
 
   // Overdue: the second order's deadline passes unanswered. (The clock is moved on in the
   // stored row rather than waited for: what is being tested is how the deadline is read.)
-  await app.db('case_supervisions').where({ id: second.body.id }).update({ reply_due_at: new Date(Date.now() - 60_000).toISOString() })
+  await app
+    .db('case_supervisions')
+    .where({ id: second.body.id })
+    .update({ reply_due_at: new Date(Date.now() - 60_000).toISOString() })
   const overdue = (await call(app, 'xianghe-supervisor', 'GET', '/api/supervision-orders?status=overdue')).body
-  t.same(overdue.map((o: any) => [o.id, o.status, o.late]), [[second.body.id, 'overdue', true]])
-  t.same((await call(app, 'xianghe-supervisor', 'GET', '/api/supervision-orders?status=replied')).body.map((o: any) => o.id), [issued.body.id])
+  t.same(
+    overdue.map((o: any) => [o.id, o.status, o.late]),
+    [[second.body.id, 'overdue', true]],
+  )
+  t.same(
+    (await call(app, 'xianghe-supervisor', 'GET', '/api/supervision-orders?status=replied')).body.map((o: any) => o.id),
+    [issued.body.id],
+  )
   t.same((await call(app, 'xianghe-supervisor', 'GET', '/api/supervision-orders?status=open')).body, [])
   // A late reply is still taken, and says it was late.
   const late = await call(app, 'urban-officer', 'POST', `/api/supervision-orders/${second.body.id}/reply`, { reply: '签收人员休假，已补签' })
@@ -89,7 +119,17 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
 
 t.test('no order while nobody handles the case (awaiting re-dispatch after a return)', async (t) => {
   const app = await build(t)
-  const c = await caseByNo(app, (await petition(app, { description: '路灯不亮', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })).caseNo)
+  const c = await caseByNo(
+    app,
+    (
+      await petition(app, {
+        description: '路灯不亮',
+        category: 'roads.lighting',
+        regionCode: 'xh-anping-v01-g1',
+        petitioner: { type: 'person', anonymous: true },
+      })
+    ).caseNo,
+  )
   const sign = await openTask(app, c.id, 'ut_signfor')
   t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${sign.id}/return`, { reason: '非本单位' })).status, 200)
   const res = await call(app, 'xianghe-supervisor', 'POST', `/api/cases/${c.id}/supervision-orders`, { message: '请说明', replyDue: inDays(1) })

@@ -4,7 +4,12 @@ import { petition } from '../api.js'
 
 test('the tracking code was only accepted in the URL: it is now read from X-Tracking-Code', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '路灯不亮已经三天', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '路灯不亮已经三天',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const url = `/api/public/track/${encodeURIComponent(p.caseNo)}`
   const wrong = p.trackingCode.startsWith('A') ? 'B' + p.trackingCode.slice(1) : 'A' + p.trackingCode.slice(1)
 

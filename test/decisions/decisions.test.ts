@@ -54,15 +54,24 @@ function oneRule(key: string, inputEntry: string, outputEntry = '"x"', extra = '
 
 t.test('decision tables over HTTP', async (t) => {
   const app = await build(t)
-  const deploy = (xml: string, user = 'admin', tenant?: string | null) => call(app, user, 'POST', '/api/decisions', { xml, ...(tenant !== undefined && { tenant }) })
+  const deploy = (xml: string, user = 'admin', tenant?: string | null) =>
+    call(app, user, 'POST', '/api/decisions', { xml, ...(tenant !== undefined && { tenant }) })
   const evaluate = (key: string, variables: Record<string, unknown>, user = 'admin', tenant?: string) =>
     call(app, user, 'POST', `/api/decisions/key/${key}/evaluate`, { variables, ...(tenant && { tenant }) })
 
   t.test('every hit policy, outputs worked out by hand', async (t) => {
     for (const [key, policy, agg] of [
-      ['d_unique', 'UNIQUE'], ['d_first', 'FIRST'], ['d_priority', 'PRIORITY'], ['d_any', 'ANY'], ['d_collect', 'COLLECT'],
-      ['d_sum', 'COLLECT', 'SUM'], ['d_min', 'COLLECT', 'MIN'], ['d_max', 'COLLECT', 'MAX'], ['d_count', 'COLLECT', 'COUNT'],
-      ['d_rule', 'RULE ORDER'], ['d_output', 'OUTPUT ORDER'],
+      ['d_unique', 'UNIQUE'],
+      ['d_first', 'FIRST'],
+      ['d_priority', 'PRIORITY'],
+      ['d_any', 'ANY'],
+      ['d_collect', 'COLLECT'],
+      ['d_sum', 'COLLECT', 'SUM'],
+      ['d_min', 'COLLECT', 'MIN'],
+      ['d_max', 'COLLECT', 'MAX'],
+      ['d_count', 'COLLECT', 'COUNT'],
+      ['d_rule', 'RULE ORDER'],
+      ['d_output', 'OUTPUT ORDER'],
     ]) {
       const r = await deploy(discount(key!, policy!, agg))
       t.equal(r.status, 201, `${key} deploys`)
@@ -73,7 +82,11 @@ t.test('decision tables over HTTP', async (t) => {
     }
     // 30, not a member: only r4 → 0. 65 and a member: r1, r3, r4. 10 and a member: r2, r3, r4.
     t.equal(await result('d_unique', 30, false), 0, 'UNIQUE, one hit (r4)')
-    t.match(await result('d_unique', 65, true), { status: 422, key: 'error.dmn.uniqueViolated', params: { rules: 'r1, r3, r4' } }, 'UNIQUE with three hits is a 422 naming them')
+    t.match(
+      await result('d_unique', 65, true),
+      { status: 422, key: 'error.dmn.uniqueViolated', params: { rules: 'r1, r3, r4' } },
+      'UNIQUE with three hits is a 422 naming them',
+    )
     t.equal(await result('d_first', 65, true), 10, 'FIRST: r1')
     t.equal(await result('d_first', 10, true), 5, 'FIRST: r2')
     t.equal(await result('d_priority', 10, true), 7, 'PRIORITY: 5, 7, 0 hit; 7 comes first in "10, 7, 5, 0"')
@@ -126,7 +139,13 @@ t.test('decision tables over HTTP', async (t) => {
     t.equal(again.body.version, 1)
     const got = await call(app, 'admin', 'GET', `/api/decisions/${r.body.id}`)
     t.equal(got.body.xml, xml)
-    t.same(got.body.decisions.map((d: any) => [d.id, d.kind]), [['fee', 'literal'], ['rate', 'table']])
+    t.same(
+      got.body.decisions.map((d: any) => [d.id, d.kind]),
+      [
+        ['fee', 'literal'],
+        ['rate', 'table'],
+      ],
+    )
   })
 
   t.test('scope: county administrators deploy and test for their county only', async (t) => {
@@ -144,7 +163,11 @@ t.test('decision tables over HTTP', async (t) => {
     t.equal((await evaluate('d_scope', { age: 65, member: false }, 'admin', 'guangyang')).body.result, 10, 'Guangyang the city’s')
     t.equal((await evaluate('d_scope', { age: 65, member: false }, 'xianghe-admin', 'guangyang')).status, 403)
     const list = (await call(app, 'guangyang-admin', 'GET', '/api/decisions?key=d_scope')).body
-    t.same(list.map((v: any) => v.tenant), [null], 'another county’s version is not listed to a county administrator')
+    t.same(
+      list.map((v: any) => v.tenant),
+      [null],
+      'another county’s version is not listed to a county administrator',
+    )
     t.equal((await call(app, 'guangyang-admin', 'GET', `/api/decisions/${own.body.id}`)).status, 404)
   })
 
@@ -171,7 +194,13 @@ t.test('decision tables over HTTP', async (t) => {
       ],
       [
         '2,001 rules',
-        oneRule('h13', '-').replace(/<rule id="r1">.*<\/rule>/, Array.from({ length: 2001 }, (_, i) => `<rule id="r${i}"><inputEntry><text>-</text></inputEntry><outputEntry><text>"x"</text></outputEntry></rule>`).join('')),
+        oneRule('h13', '-').replace(
+          /<rule id="r1">.*<\/rule>/,
+          Array.from(
+            { length: 2001 },
+            (_, i) => `<rule id="r${i}"><inputEntry><text>-</text></inputEntry><outputEntry><text>"x"</text></outputEntry></rule>`,
+          ).join(''),
+        ),
         'error.dmn.tooMany',
       ],
     ]
@@ -188,9 +217,12 @@ t.test('decision tables over HTTP', async (t) => {
   t.test('a business rule task evaluates a deployed decision inside a step', async (t) => {
     // d_collect (COLLECT, rules r1–r4 above) and d_first are deployed by the first subtest.
     const ruleTask = (id: string, attrs: string) =>
-      bpmn(id, `<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>
+      bpmn(
+        id,
+        `<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="decide"/>
   <businessRuleTask id="decide" ${attrs}/><sequenceFlow id="f2" sourceRef="decide" targetRef="wait"/>
-  <userTask id="wait" camunda:candidateGroups="role:dispatcher"/><sequenceFlow id="f3" sourceRef="wait" targetRef="e"/><endEvent id="e"/>`)
+  <userTask id="wait" camunda:candidateGroups="role:dispatcher"/><sequenceFlow id="f3" sourceRef="wait" targetRef="e"/><endEvent id="e"/>`,
+      )
     const run = async (id: string, attrs: string, variables: Record<string, unknown>) => {
       const d = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: ruleTask(id, attrs) })
       t.ok(d.status === 201, `${id} deploys: ${JSON.stringify(d.body)}`)
@@ -199,25 +231,42 @@ t.test('decision tables over HTTP', async (t) => {
     }
     const vars = (r: any) => r.body.variables
     // age 65, member: d_first → r1 (10); d_collect → r1, r3, r4 → 10, 7, 0.
-    let r = await run('brt_entry', 'camunda:decisionRef="d_first" camunda:resultVariable="discount" camunda:mapDecisionResult="singleEntry"', { age: 65, member: true })
+    let r = await run('brt_entry', 'camunda:decisionRef="d_first" camunda:resultVariable="discount" camunda:mapDecisionResult="singleEntry"', {
+      age: 65,
+      member: true,
+    })
     t.equal(r.status, 201)
     t.equal(vars(r).discount, 10, 'singleEntry: the value')
-    t.same(r.body.activeTasks.map((x: any) => x.elementId), ['wait'], 'the step went on to the next task')
-    r = await run('brt_result', 'camunda:decisionRef="d_first" camunda:resultVariable="hit" camunda:mapDecisionResult="singleResult"', { age: 65, member: true })
+    t.same(
+      r.body.activeTasks.map((x: any) => x.elementId),
+      ['wait'],
+      'the step went on to the next task',
+    )
+    r = await run('brt_result', 'camunda:decisionRef="d_first" camunda:resultVariable="hit" camunda:mapDecisionResult="singleResult"', {
+      age: 65,
+      member: true,
+    })
     t.same(vars(r).hit, { discount: 10 }, 'singleResult: the output context')
-    r = await run('brt_collect', 'camunda:decisionRef="d_collect" camunda:resultVariable="all" camunda:mapDecisionResult="collectEntries"', { age: 65, member: true })
+    r = await run('brt_collect', 'camunda:decisionRef="d_collect" camunda:resultVariable="all" camunda:mapDecisionResult="collectEntries"', {
+      age: 65,
+      member: true,
+    })
     t.same(vars(r).all, [10, 7, 0], 'collectEntries: the values')
     r = await run('brt_list', 'camunda:decisionRef="d_collect" camunda:resultVariable="rows"', { age: 10, member: false })
     t.same(vars(r).rows, [{ discount: 5 }, { discount: 0 }], 'resultList (the default): r2, r4')
     const tooMany = await call(app, 'admin', 'POST', '/api/process-definitions/key/brt_entry/start', { variables: { age: 65, member: true, x: 1 } })
     t.equal(tooMany.status, 201, 'one hit on FIRST is fine')
-    const d = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: ruleTask('brt_many', 'camunda:decisionRef="d_collect" camunda:resultVariable="v" camunda:mapDecisionResult="singleEntry"') })
+    const d = await call(app, 'admin', 'POST', '/api/process-definitions', {
+      xml: ruleTask('brt_many', 'camunda:decisionRef="d_collect" camunda:resultVariable="v" camunda:mapDecisionResult="singleEntry"'),
+    })
     t.equal(d.status, 201)
     const many = await call(app, 'admin', 'POST', '/api/process-definitions/key/brt_many/start', { variables: { age: 65, member: true } })
     t.equal(many.status, 422, 'three results do not fit singleEntry: a clear 422, nothing started')
     t.equal(many.body.key, 'error.dmn.resultMapping')
 
-    const unknown = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: ruleTask('brt_bad', 'camunda:decisionRef="no_such_table" camunda:resultVariable="v"') })
+    const unknown = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', {
+      xml: ruleTask('brt_bad', 'camunda:decisionRef="no_such_table" camunda:resultVariable="v"'),
+    })
     t.equal(unknown.status, 400, 'an unknown decision')
     t.match(unknown.body.details, [{ elementId: 'decide', message: /no_such_table/ }], 'named with the element, beside any other problem of the diagram')
     for (const [what, attrs, key] of [
@@ -237,7 +286,11 @@ t.test('decision tables over HTTP', async (t) => {
 
   t.test('routing is the shipped decision; a county overrides one rule', async (t) => {
     const versions = (await call(app, 'admin', 'GET', '/api/decisions?key=routing')).body
-    t.same(versions.map((v: any) => [v.tenant, v.version, v.deployedBy]), [[null, 1, 'system']], 'seeded from processes/decisions/routing.dmn')
+    t.same(
+      versions.map((v: any) => [v.tenant, v.version, v.deployedBy]),
+      [[null, 1, 'system']],
+      'seeded from processes/decisions/routing.dmn',
+    )
     const land = { description: '有人在耕地上建房', category: 'land.use', petitioner: { type: 'person', anonymous: true } }
     // The city's rule "land → @county:land" resolves to the case's county land bureau.
     const before = await caseByNo(app, (await petition(app, { ...land, regionCode: 'xh-anping-v01-g1' })).caseNo)
@@ -278,8 +331,19 @@ t.test('decision tables over HTTP', async (t) => {
     // A county's rules over the city's seed: a sub-category, a group, a region and a catch-all.
     const now = new Date().toISOString()
     const row = (over: Partial<RuleRow>, sort: number): RuleRow => ({
-      id: `00000000-0000-4000-8000-${String(sort).padStart(12, '0')}`, tenant: 'xianghe', category: null, region: null, owner: '@centre',
-      level: null, procedure: null, response_limit: null, resolve_limit: null, sort, updated_at: now, updated_by: 'test', ...over,
+      id: `00000000-0000-4000-8000-${String(sort).padStart(12, '0')}`,
+      tenant: 'xianghe',
+      category: null,
+      region: null,
+      owner: '@centre',
+      level: null,
+      procedure: null,
+      response_limit: null,
+      resolve_limit: null,
+      sort,
+      updated_at: now,
+      updated_by: 'test',
+      ...over,
     })
     const county: RuleRow[] = [
       row({ category: 'roads', owner: '@county:urban' }, 0),
@@ -295,7 +359,12 @@ t.test('decision tables over HTTP', async (t) => {
     t.equal(await convertRoutingRules(app.db, app.decisions, DEFAULT_RULES), 1, 'Xianghe’s rules become a version; the city’s seed is left to the shipped file')
     t.equal(await convertRoutingRules(app.db, app.decisions, DEFAULT_RULES), 0, 'once')
     const categories: string[] = (await app.db('categories').select('code')).map((c: { code: string }) => c.code)
-    const paths = ['/langfang/xianghe/xh-anping/xh-anping-v01/xh-anping-v01-g1/', '/langfang/xianghe/xh-anping/xh-anping-v02/xh-anping-v02-g1/', '/langfang/xianghe/xh-shuyang/xh-shuyang-v01/xh-shuyang-v01-g1/', '/langfang/guangyang/gy-xinyuan/gy-xinyuan-v01/gy-xinyuan-v01-g1/']
+    const paths = [
+      '/langfang/xianghe/xh-anping/xh-anping-v01/xh-anping-v01-g1/',
+      '/langfang/xianghe/xh-anping/xh-anping-v02/xh-anping-v02-g1/',
+      '/langfang/xianghe/xh-shuyang/xh-shuyang-v01/xh-shuyang-v01-g1/',
+      '/langfang/guangyang/gy-xinyuan/gy-xinyuan-v01/gy-xinyuan-v01-g1/',
+    ]
     let compared = 0
     for (const path of paths) {
       const tenant = path.split('/')[2]

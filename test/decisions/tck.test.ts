@@ -27,7 +27,13 @@ function parseXml(xml: string): Node {
   const root: Node = { name: '#root', attrs: {}, children: [], text: '' }
   const stack = [root]
   const re = /<!--[\s\S]*?-->|<\?[\s\S]*?\?>|<(\/?)([\w:.-]+)((?:\s+[\w:.-]+\s*=\s*"[^"]*")*)\s*(\/?)>|([^<]+)/g
-  const decode = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, '&')
+  const decode = (s: string) =>
+    s
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&apos;/g, "'")
+      .replace(/&amp;/g, '&')
   for (const m of xml.matchAll(re)) {
     if (m[5] !== undefined) {
       stack[stack.length - 1].text += decode(m[5])
@@ -78,7 +84,10 @@ const close = (a: unknown, b: unknown): boolean => {
   return a === b
 }
 
-const dirs = fs.readdirSync(DIR).filter((d) => fs.statSync(path.join(DIR, d)).isDirectory()).sort()
+const dirs = fs
+  .readdirSync(DIR)
+  .filter((d) => fs.statSync(path.join(DIR, d)).isDirectory())
+  .sort()
 let ran = 0
 
 for (const dir of dirs) {
@@ -88,8 +97,24 @@ for (const dir of dirs) {
   }
   t.test(dir, async (t) => {
     const files = fs.readdirSync(path.join(DIR, dir))
-    const dmn = fs.readFileSync(path.join(DIR, dir, files.find((f) => f.endsWith('.dmn'))!), 'utf8')
-    const cases = parseXml(fs.readFileSync(path.join(DIR, dir, files.find((f) => f.endsWith('-test-01.xml'))!), 'utf8'))
+    const dmn = fs.readFileSync(
+      path.join(
+        DIR,
+        dir,
+        files.find((f) => f.endsWith('.dmn'))!,
+      ),
+      'utf8',
+    )
+    const cases = parseXml(
+      fs.readFileSync(
+        path.join(
+          DIR,
+          dir,
+          files.find((f) => f.endsWith('-test-01.xml'))!,
+        ),
+        'utf8',
+      ),
+    )
     const drg = await parseDmn(dmn)
     const byName = new Map([...drg.decisions.values()].map((d) => [d.name, d.id]))
     for (const tc of child(cases, 'testCases')!.children.filter((c) => c.name === 'testCase')) {

@@ -74,7 +74,18 @@ t.test('a year of demo history', async (t) => {
   // Re-planned from the same seed and day: the same cases, whatever the run.
   const plan = await planHistory(app.db, app.decisions, { now: new Date(anchor), seed })
   const again = await planHistory(app.db, app.decisions, { now: new Date(anchor), seed })
-  const shape = (p: HistoryPlan) => p.cases.map((c) => [c.createdAt, c.open, c.category, c.regionCode, c.channel, c.urgency, c.row?.closed_at ?? null, c.row?.eval_satisfaction ?? null, c.events?.length ?? 0])
+  const shape = (p: HistoryPlan) =>
+    p.cases.map((c) => [
+      c.createdAt,
+      c.open,
+      c.category,
+      c.regionCode,
+      c.channel,
+      c.urgency,
+      c.row?.closed_at ?? null,
+      c.row?.eval_satisfaction ?? null,
+      c.events?.length ?? 0,
+    ])
   t.same(shape(again), shape(plan), 'same seed and day → same plan')
   const other = await planHistory(app.db, app.decisions, { now: new Date(anchor), seed: seed + 1 })
   t.not(JSON.stringify(shape(other)), JSON.stringify(shape(plan)), 'another seed → another history')
@@ -94,13 +105,33 @@ t.test('a year of demo history', async (t) => {
   for (const m of months) {
     const e = expected.get(m)!
     const g = groups.get(m)
-    const got = { received: g.received, excluded: g.excluded, responded: g.responded, closed: g.closed, onTime: g.onTime, onTimeBase: g.onTimeBase, evaluated: g.evaluated, resolved: g.resolved, satisfied: g.satisfied }
+    const got = {
+      received: g.received,
+      excluded: g.excluded,
+      responded: g.responded,
+      closed: g.closed,
+      onTime: g.onTime,
+      onTimeBase: g.onTimeBase,
+      evaluated: g.evaluated,
+      resolved: g.resolved,
+      satisfied: g.satisfied,
+    }
     t.same(got, e, `figures of ${m}`)
     const assessed = e.received - e.excluded
     t.equal(g.responseRate, e.responded / assessed, `response rate ${m}`)
     t.equal(g.satisfactionRate, e.evaluated ? e.satisfied / e.evaluated : null, `satisfaction rate ${m}`)
   }
-  const all = [...expected.values()].reduce((a, f) => ({ ...a, closed: a.closed + f.closed, onTime: a.onTime + f.onTime, satisfied: a.satisfied + f.satisfied, evaluated: a.evaluated + f.evaluated, excluded: a.excluded + f.excluded }), zero())
+  const all = [...expected.values()].reduce(
+    (a, f) => ({
+      ...a,
+      closed: a.closed + f.closed,
+      onTime: a.onTime + f.onTime,
+      satisfied: a.satisfied + f.satisfied,
+      evaluated: a.evaluated + f.evaluated,
+      excluded: a.excluded + f.excluded,
+    }),
+    zero(),
+  )
   // Plausible, not perfect: most on time, most satisfied, a few excluded.
   t.ok(all.onTime / all.closed > 0.75 && all.onTime / all.closed < 0.95, `on-time ${(all.onTime / all.closed).toFixed(3)}`)
   t.ok(all.satisfied / all.evaluated > 0.8 && all.satisfied / all.evaluated < 0.98, `satisfaction ${(all.satisfied / all.evaluated).toFixed(3)}`)
@@ -117,11 +148,26 @@ t.test('a year of demo history', async (t) => {
     const tasks = Number((await app.db('tasks').where({ case_id: r.id, status: 'open' }).count({ n: '*' }).first())!.n)
     if (inst?.status !== 'running' || tasks < 1) t.fail(`open case ${r.id} without a running instance or open task`)
   }
-  t.ok(Number((await app.db('cases').whereNot({ status: 'closed' }).where('resolve_due_at', '<', now).count({ n: '*' }).first())!.n) >= 1, 'some open cases are overdue now')
+  t.ok(
+    Number((await app.db('cases').whereNot({ status: 'closed' }).where('resolve_due_at', '<', now).count({ n: '*' }).first())!.n) >= 1,
+    'some open cases are overdue now',
+  )
 
   // Nothing that happened is dated after now.
   const latest = async (table: string, col: string) => (await app.db(table).max({ m: col }).first())?.m ?? ''
-  for (const [table, col] of [['cases', 'created_at'], ['cases', 'closed_at'], ['cases', 'responded_at'], ['cases', 'evaluated_at'], ['case_events', 'at'], ['case_returns', 'returned_at'], ['case_returns', 'decided_at'], ['case_supervisions', 'created_at'], ['case_supervisions', 'replied_at'], ['case_exclusions', 'decided_at'], ['tasks', 'created_at']]) {
+  for (const [table, col] of [
+    ['cases', 'created_at'],
+    ['cases', 'closed_at'],
+    ['cases', 'responded_at'],
+    ['cases', 'evaluated_at'],
+    ['case_events', 'at'],
+    ['case_returns', 'returned_at'],
+    ['case_returns', 'decided_at'],
+    ['case_supervisions', 'created_at'],
+    ['case_supervisions', 'replied_at'],
+    ['case_exclusions', 'decided_at'],
+    ['tasks', 'created_at'],
+  ]) {
     const m = await latest(table, col)
     t.ok(m <= now, `${table}.${col} ≤ now (${m})`)
   }

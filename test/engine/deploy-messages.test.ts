@@ -30,7 +30,8 @@ t.test('a deploy refused for several reasons answers each with key, params and a
     {
       key: 'deploy.nobodyReceives',
       params: { users: '-', groups: ['no-such-group'] },
-      message: '没有人能收到此任务（用户 -；组 no-such-group 都不存在） / nobody can ever receive this task (none of users [-] / groups [no-such-group] exists)',
+      message:
+        '没有人能收到此任务（用户 -；组 no-such-group 都不存在） / nobody can ever receive this task (none of users [-] / groups [no-such-group] exists)',
     },
     'the user task nobody can receive',
   )

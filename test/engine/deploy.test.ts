@@ -6,14 +6,56 @@ const ok = `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"
 
 /** Each construct the contract rejects, with the element the 400 must name. */
 const rejected: [string, string, string][] = [
-  ['script task', bpmn('p1', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="js"/><scriptTask id="js" scriptFormat="javascript"><script>1</script></scriptTask><sequenceFlow id="b" sourceRef="js" targetRef="e"/><endEvent id="e"/>`), 'js'],
-  ['javascript condition', bpmn('p2', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="c1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression" language="javascript">next(null, true)</conditionExpression></sequenceFlow><endEvent id="e"/>`), 'c1'],
-  ['unparseable FEEL', bpmn('p3', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="c1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression">\${level &gt;= }</conditionExpression></sequenceFlow><endEvent id="e"/>`), 'c1'],
+  [
+    'script task',
+    bpmn(
+      'p1',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="js"/><scriptTask id="js" scriptFormat="javascript"><script>1</script></scriptTask><sequenceFlow id="b" sourceRef="js" targetRef="e"/><endEvent id="e"/>`,
+    ),
+    'js',
+  ],
+  [
+    'javascript condition',
+    bpmn(
+      'p2',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="c1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression" language="javascript">next(null, true)</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+    ),
+    'c1',
+  ],
+  [
+    'unparseable FEEL',
+    bpmn(
+      'p3',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="g"/><exclusiveGateway id="g"/><sequenceFlow id="c1" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression">\${level &gt;= }</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+    ),
+    'c1',
+  ],
   ['nobody can receive', bpmn('p4', ok.replace('camunda:assignee="grid01"', 'camunda:candidateGroups="no-such-group"')), 'u'],
-  ['unknown calledElement', bpmn('p5', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="c"/><callActivity id="c" calledElement="nowhere"/><sequenceFlow id="b" sourceRef="c" targetRef="e"/><endEvent id="e"/>`), 'c'],
+  [
+    'unknown calledElement',
+    bpmn(
+      'p5',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="c"/><callActivity id="c" calledElement="nowhere"/><sequenceFlow id="b" sourceRef="c" targetRef="e"/><endEvent id="e"/>`,
+    ),
+    'c',
+  ],
   // (A topic no handler serves is no longer refused: it is an external task, src/engine/README.md.)
-  ['bean call', bpmn('p6', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="x"/><serviceTask id="x" camunda:expression="\${mailer.send(caseNo)}"/><sequenceFlow id="b" sourceRef="x" targetRef="e"/><endEvent id="e"/>`), 'x'],
-  ['java class', bpmn('p7', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="x"/><serviceTask id="x" camunda:class="org.Foo"/><sequenceFlow id="b" sourceRef="x" targetRef="e"/><endEvent id="e"/>`), 'x'],
+  [
+    'bean call',
+    bpmn(
+      'p6',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="x"/><serviceTask id="x" camunda:expression="\${mailer.send(caseNo)}"/><sequenceFlow id="b" sourceRef="x" targetRef="e"/><endEvent id="e"/>`,
+    ),
+    'x',
+  ],
+  [
+    'java class',
+    bpmn(
+      'p7',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="x"/><serviceTask id="x" camunda:class="org.Foo"/><sequenceFlow id="b" sourceRef="x" targetRef="e"/><endEvent id="e"/>`,
+    ),
+    'x',
+  ],
 ]
 
 t.test('each rejected construct is a 400 naming its element', async (t) => {
@@ -23,7 +65,10 @@ t.test('each rejected construct is a 400 naming its element', async (t) => {
     const r = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml } })
     t.equal(r.statusCode, 400, what)
     t.equal(r.json().error, 'bad_request')
-    t.ok(r.json().details.some((d: any) => d.elementId === id), `${what}: names ${id} (${JSON.stringify(r.json().details)})`)
+    t.ok(
+      r.json().details.some((d: any) => d.elementId === id),
+      `${what}: names ${id} (${JSON.stringify(r.json().details)})`,
+    )
   }
   t.equal((await app.db('process_definitions')).length, 0, 'nothing was deployed')
 })
@@ -34,7 +79,9 @@ t.test('malformed XML, external entities, empty and oversized bodies are refused
   const post = (payload: any) => app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload })
   const malformed = await post({ xml: '<definitions><process' })
   t.equal(malformed.statusCode, 400)
-  const xxe = await post({ xml: `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + bpmn('x', ok).replace('<?xml version="1.0" encoding="UTF-8"?>', '') })
+  const xxe = await post({
+    xml: `<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + bpmn('x', ok).replace('<?xml version="1.0" encoding="UTF-8"?>', ''),
+  })
   t.equal(xxe.statusCode, 400)
   t.notMatch(xxe.body, /root:/, 'the entity was never expanded')
   t.equal((await post({ xml: '' })).statusCode, 400)
@@ -54,7 +101,7 @@ t.test('who may deploy: staff 403; a county administrator only as their county',
   const county = await login(app, 'xianghe-admin')
   const own = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml } })
   t.equal(own.statusCode, 201)
-  t.equal(own.json().tenant, 'xianghe', 'a county administrator deploys their county\'s version')
+  t.equal(own.json().tenant, 'xianghe', "a county administrator deploys their county's version")
   const other = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml, tenant: 'guangyang' } })
   t.equal(other.statusCode, 403)
   const admin = await login(app, 'admin')

@@ -66,10 +66,13 @@ t.test('the diff of two versions, by scope', async (t) => {
   const r = await diff(county1.id, xianghe)
   t.equal(r.statusCode, 200, r.body)
   const d = r.json()
-  t.equal(d.from.id, city1.id, 'a county\'s first version is compared with the city version')
+  t.equal(d.from.id, city1.id, "a county's first version is compared with the city version")
   t.equal(d.to.tenantName, '香河县', 'the county by name')
   t.equal(d.to.deployedByName != null && d.to.deployedByName !== 'xianghe-admin', true, `deployer's display name (${d.to.deployedByName})`)
-  t.same(d.added.map((x: any) => x.id), ['check'])
+  t.same(
+    d.added.map((x: any) => x.id),
+    ['check'],
+  )
   t.same(d.removed.map((x: any) => x.id).sort(), ['old'])
   t.same(d.renamed, [{ id: 'sign', type: 'UserTask', name: '签收确认', from: '签收', to: '签收确认' }])
   const changes = d.changed.map((c: any) => `${c.id}.${c.field}: ${c.from} → ${c.to}`).sort()
@@ -87,8 +90,14 @@ t.test('the diff of two versions, by scope', async (t) => {
   // The county's v2 against its own v1 is the same change backwards.
   const back = (await diff(county2.id, xianghe)).json()
   t.equal(back.from.id, county1.id)
-  t.same(back.added.map((x: any) => x.id), ['old'])
-  t.same(back.removed.map((x: any) => x.id), ['check'])
+  t.same(
+    back.added.map((x: any) => x.id),
+    ['old'],
+  )
+  t.same(
+    back.removed.map((x: any) => x.id),
+    ['check'],
+  )
   // Identical XML: nothing changed.
   const same = (await diff(county2.id, admin, city1.id)).json()
   t.same([same.added, same.removed, same.renamed, same.changed, same.flows.added, same.flows.removed, same.flows.changed], [[], [], [], [], [], [], []])
@@ -114,5 +123,12 @@ t.test('the diff of two versions, by scope', async (t) => {
 
   // The list names the county and the deployer.
   const list = (await app.inject({ method: 'GET', url: '/api/process-definitions?key=proc', headers: xianghe })).json()
-  t.same(list.map((v: any) => [v.tenant, v.tenantName, v.version]).sort(), [[null, null, 1], ['xianghe', '香河县', 1], ['xianghe', '香河县', 2]].sort())
+  t.same(
+    list.map((v: any) => [v.tenant, v.tenantName, v.version]).sort(),
+    [
+      [null, null, 1],
+      ['xianghe', '香河县', 1],
+      ['xianghe', '香河县', 2],
+    ].sort(),
+  )
 })

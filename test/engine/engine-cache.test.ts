@@ -40,7 +40,10 @@ t.test('a failing service handler is a 422 that rolls the step back (was a 500),
   const ok = await app.inject({ method: 'POST', url: `/api/tasks/${first.id}/complete`, headers: admin, payload: { data: { try: 2 } } })
   t.equal(ok.statusCode, 200, ok.body)
   const after = (await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}`, headers: admin })).json()
-  t.same(after.activeTasks.map((x: any) => x.elementId), ['second'])
+  t.same(
+    after.activeTasks.map((x: any) => x.elementId),
+    ['second'],
+  )
   t.equal(after.variables.try, 2)
   t.equal((await app.db('history').where({ instance_id: inst.id, type: 'task_complete' })).length, 1)
 })
@@ -56,7 +59,7 @@ t.test('a step made elsewhere (another node) makes the kept engine stale: the ne
     await other.completeTask(trx, task, { by: 'node-b' }, 'admin')
   })
   // This node still holds the engine parked at `first`; the revision tells it that is stale.
-  const second = (await app.db('tasks').where({ instance_id: inst.id, element_id: 'second', status: 'open' }).first())
+  const second = await app.db('tasks').where({ instance_id: inst.id, element_id: 'second', status: 'open' }).first()
   t.ok(second, 'the other node moved the instance on')
   const done = await app.inject({ method: 'POST', url: `/api/tasks/${second.id}/complete`, headers: admin, payload: { data: {} } })
   t.equal(done.statusCode, 200, done.body)

@@ -126,7 +126,8 @@ t.test('camunda-external-task-client-js, unchanged, as the worker over HTTP', as
       out.setTyped('parcel', { type: 'json', value: { id: 'XH-0042', area: 120.5 } })
       await taskService.complete(task, out)
     } else if (mode === 'flaky') {
-      if (n === 1) await taskService.handleFailure(task, { errorMessage: 'registry down', errorDetails: 'ECONNREFUSED 10.0.0.9:443', retries: 2, retryTimeout: 0 })
+      if (n === 1)
+        await taskService.handleFailure(task, { errorMessage: 'registry down', errorDetails: 'ECONNREFUSED 10.0.0.9:443', retries: 2, retryTimeout: 0 })
       else {
         out.set('registered', false)
         await taskService.complete(task, out)
@@ -141,7 +142,10 @@ t.test('camunda-external-task-client-js, unchanged, as the worker over HTTP', as
   client.start()
   t.teardown(() => client.stop())
 
-  t.ok(await until(async () => (await instance(ok)).state === 'completed' && (await instance(flaky)).state === 'completed'), 'ok and flaky instances ran to their end')
+  t.ok(
+    await until(async () => (await instance(ok)).state === 'completed' && (await instance(flaky)).state === 'completed'),
+    'ok and flaky instances ran to their end',
+  )
   const okHist = (await call(app, admin, 'GET', `/api/process-instances/${ok}`)).body
   t.equal(okHist.variables.registered, true)
   t.equal(okHist.variables.owner, '张三')
@@ -149,7 +153,8 @@ t.test('camunda-external-task-client-js, unchanged, as the worker over HTTP', as
   t.equal(attempts.get(ok), 1)
   t.equal(attempts.get(flaky), 2, 'the failure was retried once, then succeeded')
   t.equal((await instance(flaky)).variables.registered, false)
-  const ends = async (id: string) => (await app.db('history').where({ instance_id: id, type: 'activity_end' }).select('element_id')).map((r: any) => r.element_id)
+  const ends = async (id: string) =>
+    (await app.db('history').where({ instance_id: id, type: 'activity_end' }).select('element_id')).map((r: any) => r.element_id)
   t.ok((await ends(ok)).includes('okEnd'), 'registered && !empty owner → okEnd')
   t.ok((await ends(flaky)).includes('noEnd'), 'registered=false → the default flow')
 
@@ -172,7 +177,10 @@ t.test('camunda-external-task-client-js, unchanged, as the worker over HTTP', as
   t.ok(await until(async () => (await instance(fail)).state === 'completed'), 'the worker fetched it again and completed it')
   t.equal(attempts.get(fail), (before ?? 0) + 1)
   t.same(errors, [], 'the client saw no error')
-  t.ok(seen.every((s) => s.topic === 'land-registry' && Object.keys(s.vars).join() === 'mode'), 'only the variables the subscription asked for were sent')
+  t.ok(
+    seen.every((s) => s.topic === 'land-registry' && Object.keys(s.vars).join() === 'mode'),
+    'only the variables the subscription asked for were sent',
+  )
   t.equal((await app.db('external_tasks').where({ status: 'open' })).length, 0, 'no external task left open')
 })
 
@@ -230,7 +238,11 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
   const xh = await start('registry_check', { mode: 'x' }, 'xianghe')
   const gy = await start('registry_check', { mode: 'g' }, 'guangyang')
   const fetch = (who: Headers, workerId: string, lockDuration = 60_000, extra: object = {}) =>
-    call(app, who, 'POST', '/engine-rest/external-task/fetchAndLock', { workerId, maxTasks: 10, topics: [{ topicName: 'land-registry', lockDuration, ...extra }] })
+    call(app, who, 'POST', '/engine-rest/external-task/fetchAndLock', {
+      workerId,
+      maxTasks: 10,
+      topics: [{ topicName: 'land-registry', lockDuration, ...extra }],
+    })
 
   t.test('authentication and roles', async (t) => {
     t.equal((await fetch({ authorization: 'Bearer nope' }, 'w')).status, 401)
@@ -249,20 +261,37 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
     const a = await fetch(xianghe, 'xh-1')
     t.equal(a.status, 200)
     t.equal(a.type, 'application/json', 'exactly application/json: the Camunda client parses nothing else')
-    t.same(a.body.map((x: any) => x.processInstanceId), [xh])
+    t.same(
+      a.body.map((x: any) => x.processInstanceId),
+      [xh],
+    )
     t.equal(a.body[0].tenantId, 'xianghe')
     t.same(a.body[0].variables, { mode: { value: 'x', type: 'String', valueInfo: {} } })
     const b = await fetch(guangyang, 'gy-1')
-    t.same(b.body.map((x: any) => x.processInstanceId), [gy])
+    t.same(
+      b.body.map((x: any) => x.processInstanceId),
+      [gy],
+    )
     const xhTask = a.body[0].id
     const gyTask = b.body[0].id
     t.equal((await call(app, xianghe, 'GET', `/engine-rest/external-task/${gyTask}`)).status, 404, 'not even by id')
-    t.equal((await call(app, xianghe, 'POST', `/engine-rest/external-task/${gyTask}/complete`, { workerId: 'gy-1' })).status, 404, 'nor complete it with the right worker id')
+    t.equal(
+      (await call(app, xianghe, 'POST', `/engine-rest/external-task/${gyTask}/complete`, { workerId: 'gy-1' })).status,
+      404,
+      'nor complete it with the right worker id',
+    )
     t.equal((await call(app, xianghe, 'POST', `/engine-rest/external-task/${gyTask}/unlock`)).status, 404)
     const xa = await login(app, 'xianghe-admin')
-    t.same((await call(app, xa, 'GET', '/engine-rest/external-task')).body.map((x: any) => x.id), [xhTask], 'a county administrator lists their county’s')
+    t.same(
+      (await call(app, xa, 'GET', '/engine-rest/external-task')).body.map((x: any) => x.id),
+      [xhTask],
+      'a county administrator lists their county’s',
+    )
     t.same((await call(app, city, 'GET', '/engine-rest/external-task')).body.map((x: any) => x.id).sort(), [xhTask, gyTask].sort(), 'a city worker sees both')
-    t.same((await call(app, xa, 'GET', '/api/worker-accounts')).body.items.map((w: any) => w.name), ['香河 12345 热线'])
+    t.same(
+      (await call(app, xa, 'GET', '/api/worker-accounts')).body.items.map((w: any) => w.name),
+      ['香河 12345 热线'],
+    )
     // Both locked now: unlock for the next subtest.
     t.equal((await call(app, xianghe, 'POST', `/engine-rest/external-task/${xhTask}/unlock`)).status, 204)
     t.equal((await call(app, guangyang, 'POST', `/engine-rest/external-task/${gyTask}/unlock`)).status, 204)
@@ -279,8 +308,16 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
     clock.advance(61_000)
     const again = await fetch(city, 'city-B', 60_000)
     t.same(again.body.map((x: any) => x.id).sort(), a.body.map((x: any) => x.id).sort(), 'expired locks returned both tasks to the pool')
-    t.equal((await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-A' })).status, 400, 'the first worker lost its lock')
-    t.equal((await call(app, xianghe, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-B' })).status, 400, 'the same worker id from another account is not the lock holder')
+    t.equal(
+      (await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-A' })).status,
+      400,
+      'the first worker lost its lock',
+    )
+    t.equal(
+      (await call(app, xianghe, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-B' })).status,
+      400,
+      'the same worker id from another account is not the lock holder',
+    )
     const ext = await call(app, city, 'POST', `/engine-rest/external-task/${task}/extendLock`, { workerId: 'city-B', newDuration: 120_000 })
     t.equal(ext.status, 204)
     const listed = (await call(app, city, 'GET', `/engine-rest/external-task?workerId=city-B&locked=true`)).body
@@ -290,7 +327,16 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
     // Hostile variables: a platform variable, a Java object, bad JSON, a bad name — all 400, nothing changes.
     for (const [variables, re] of [
       [{ tenant: { value: 'guangyang', type: 'String' } }, /tenant/],
-      [{ x: { value: 'rO0ABXNy', type: 'Object', valueInfo: { serializationDataFormat: 'application/x-java-serialized-object', objectTypeName: 'java.util.HashMap' } } }, /Object/],
+      [
+        {
+          x: {
+            value: 'rO0ABXNy',
+            type: 'Object',
+            valueInfo: { serializationDataFormat: 'application/x-java-serialized-object', objectTypeName: 'java.util.HashMap' },
+          },
+        },
+        /Object/,
+      ],
       [{ x: { value: '{bad', type: 'Json' } }, /JSON/],
       [{ 'a b': { value: 1, type: 'Integer' } }, /a b/],
       [{ x: { value: 1.5, type: 'Integer' } }, /integer/],
@@ -300,23 +346,37 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
       t.equal(r.status, 400, JSON.stringify(variables))
       t.match(r.body.message, re)
     }
-    const local = await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-B', localVariables: { caseNo: { value: 'X', type: 'String' } } })
+    const local = await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, {
+      workerId: 'city-B',
+      localVariables: { caseNo: { value: 'X', type: 'String' } },
+    })
     t.equal(local.status, 400, 'local variables are checked too')
     t.equal((await app.db('external_tasks').where({ id: task }).first()).status, 'open', 'still open after every refusal')
 
-    const done = await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-B', variables: { registered: { value: true, type: 'Boolean' }, owner: { value: '李四', type: 'String' } } })
+    const done = await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, {
+      workerId: 'city-B',
+      variables: { registered: { value: true, type: 'Boolean' }, owner: { value: '李四', type: 'String' } },
+    })
     t.equal(done.status, 204)
     t.equal((await call(app, city, 'POST', `/engine-rest/external-task/${task}/complete`, { workerId: 'city-B' })).status, 404, 'completed once only')
     const inst = (await call(app, admin, 'GET', `/api/process-instances/${xh}`)).body
     t.equal(inst.state, 'completed')
-    const ignored = await call(app, city, 'POST', `/engine-rest/external-task/${again.body.find((x: any) => x.id !== task).id}/bpmnError`, { workerId: 'city-B', errorCode: 'NOBODY_CATCHES' })
+    const ignored = await call(app, city, 'POST', `/engine-rest/external-task/${again.body.find((x: any) => x.id !== task).id}/bpmnError`, {
+      workerId: 'city-B',
+      errorCode: 'NOBODY_CATCHES',
+    })
     t.equal(ignored.status, 422, 'a BPMN error no boundary event catches is refused, not swallowed')
     t.match(ignored.body.message, /NOBODY_CATCHES/)
   })
 
   t.test('long polling is bounded by EXTERNAL_TASK_MAX_WAIT_MS (1 s in tests)', async (t) => {
     const began = Date.now()
-    const r = await call(app, city, 'POST', '/engine-rest/external-task/fetchAndLock', { workerId: 'idle', maxTasks: 1, asyncResponseTimeout: 1_800_000, topics: [{ topicName: 'nothing-here', lockDuration: 1000 }] })
+    const r = await call(app, city, 'POST', '/engine-rest/external-task/fetchAndLock', {
+      workerId: 'idle',
+      maxTasks: 1,
+      asyncResponseTimeout: 1_800_000,
+      topics: [{ topicName: 'nothing-here', lockDuration: 1000 }],
+    })
     const took = Date.now() - began
     t.same(r.body, [])
     const none = await call(app, city, 'POST', '/engine-rest/external-task/fetchAndLock', { workerId: 'idle', maxTasks: 5, topics: [] })
@@ -325,43 +385,52 @@ t.test('locks, ownership, tenant scoping and hostile variables over plain HTTP',
   })
 })
 
-t.test('two nodes over one PostgreSQL schema never lock or complete one task twice', { skip: onPostgres ? false : 'PostgreSQL only: SQLite is one file for one process' }, async (t) => {
-  const config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent' as const, serveUi: false, processesDir: noProcesses }
-  const { db, schema } = await openTestDb(t, { template: templateSpec(config) })
-  const a = await buildApp({ config: { ...config, nodeId: 'node-a' }, db, background: false })
-  const b = await buildApp({ config: { ...config, nodeId: 'node-b' }, db: await openDb(testDatabaseUrl, { schema }), background: false })
-  await a.ready()
-  await b.ready()
-  t.teardown(async () => {
-    await a.close()
-    await b.close()
-  })
-  const admin = await login(a, 'admin')
-  t.equal((await call(a, admin, 'POST', '/api/process-definitions', { xml: registry })).status, 201)
-  const N = 12
-  for (let i = 0; i < N; i++) t.equal((await call(b, admin, 'POST', '/api/process-definitions/key/registry_check/start', { variables: { i } })).status, 201)
-  const token = (await call(a, admin, 'POST', '/api/worker-accounts', { name: 'w', tenant: null })).body.token
-  const w = { authorization: `Bearer ${token}` }
-  const body = (workerId: string) => ({ workerId, maxTasks: N, topics: [{ topicName: 'land-registry', lockDuration: 60_000 }] })
-  // Both nodes fetch at the same moment, several times over: SKIP LOCKED splits the pool.
-  const fetched = await Promise.all([a, b, a, b].map((app, k) => call(app, w, 'POST', '/engine-rest/external-task/fetchAndLock', body(`w${k}`))))
-  const ids = fetched.flatMap((f) => f.body.map((x: any) => x.id))
-  t.equal(ids.length, N, `all ${N} tasks handed out`)
-  t.equal(new Set(ids).size, N, 'none handed out twice')
-  // The same task completed through both nodes at once (same worker, same lock): one 204.
-  let successes = 0
-  for (const [k, f] of fetched.entries()) {
-    for (const task of f.body) {
-      const results = await Promise.all([a, b].map((app) => call(app, w, 'POST', `/engine-rest/external-task/${task.id}/complete`, { workerId: `w${k}` })))
-      const codes = results.map((r) => r.status).sort()
-      t.equal(codes[0], 204, `${task.id}: one success`)
-      t.ok(codes[1] === 404 || codes[1] === 409, `${task.id}: the other is refused (${codes[1]})`)
-      successes += codes.filter((c) => c === 204).length
+t.test(
+  'two nodes over one PostgreSQL schema never lock or complete one task twice',
+  { skip: onPostgres ? false : 'PostgreSQL only: SQLite is one file for one process' },
+  async (t) => {
+    const config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent' as const, serveUi: false, processesDir: noProcesses }
+    const { db, schema } = await openTestDb(t, { template: templateSpec(config) })
+    const a = await buildApp({ config: { ...config, nodeId: 'node-a' }, db, background: false })
+    const b = await buildApp({ config: { ...config, nodeId: 'node-b' }, db: await openDb(testDatabaseUrl, { schema }), background: false })
+    await a.ready()
+    await b.ready()
+    t.teardown(async () => {
+      await a.close()
+      await b.close()
+    })
+    const admin = await login(a, 'admin')
+    t.equal((await call(a, admin, 'POST', '/api/process-definitions', { xml: registry })).status, 201)
+    const N = 12
+    for (let i = 0; i < N; i++) t.equal((await call(b, admin, 'POST', '/api/process-definitions/key/registry_check/start', { variables: { i } })).status, 201)
+    const token = (await call(a, admin, 'POST', '/api/worker-accounts', { name: 'w', tenant: null })).body.token
+    const w = { authorization: `Bearer ${token}` }
+    const body = (workerId: string) => ({ workerId, maxTasks: N, topics: [{ topicName: 'land-registry', lockDuration: 60_000 }] })
+    // Both nodes fetch at the same moment, several times over: SKIP LOCKED splits the pool.
+    const fetched = await Promise.all([a, b, a, b].map((app, k) => call(app, w, 'POST', '/engine-rest/external-task/fetchAndLock', body(`w${k}`))))
+    const ids = fetched.flatMap((f) => f.body.map((x: any) => x.id))
+    t.equal(ids.length, N, `all ${N} tasks handed out`)
+    t.equal(new Set(ids).size, N, 'none handed out twice')
+    // The same task completed through both nodes at once (same worker, same lock): one 204.
+    let successes = 0
+    for (const [k, f] of fetched.entries()) {
+      for (const task of f.body) {
+        const results = await Promise.all([a, b].map((app) => call(app, w, 'POST', `/engine-rest/external-task/${task.id}/complete`, { workerId: `w${k}` })))
+        const codes = results.map((r) => r.status).sort()
+        t.equal(codes[0], 204, `${task.id}: one success`)
+        t.ok(codes[1] === 404 || codes[1] === 409, `${task.id}: the other is refused (${codes[1]})`)
+        successes += codes.filter((c) => c === 204).length
+      }
     }
-  }
-  t.equal(successes, N)
-  const completed = await db('history').where({ type: 'activity_end', element_id: 'check' }).count({ n: '*' }).first()
-  t.equal(Number(completed!.n), N, 'each service task ended exactly once')
-  t.equal(Number((await db('process_instances').where({ status: 'completed' }).whereIn('id', db('external_tasks').select('instance_id')).count({ n: '*' }).first())!.n), N)
-  void randomUUID
-})
+    t.equal(successes, N)
+    const completed = await db('history').where({ type: 'activity_end', element_id: 'check' }).count({ n: '*' }).first()
+    t.equal(Number(completed!.n), N, 'each service task ended exactly once')
+    t.equal(
+      Number(
+        (await db('process_instances').where({ status: 'completed' }).whereIn('id', db('external_tasks').select('instance_id')).count({ n: '*' }).first())!.n,
+      ),
+      N,
+    )
+    void randomUUID
+  },
+)

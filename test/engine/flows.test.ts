@@ -14,7 +14,12 @@ async function setup(t: any) {
     return r.json()
   }
   const start = async (key: string, variables: Record<string, unknown> = {}, tenant?: string) => {
-    const r = await app.inject({ method: 'POST', url: `/api/process-definitions/key/${key}/start`, headers: admin, payload: { variables, ...(tenant && { tenant }) } })
+    const r = await app.inject({
+      method: 'POST',
+      url: `/api/process-definitions/key/${key}/start`,
+      headers: admin,
+      payload: { variables, ...(tenant && { tenant }) },
+    })
     if (r.statusCode !== 201) throw new Error(`start failed: ${r.body}`)
     return r.json()
   }
@@ -140,7 +145,7 @@ t.test('multi-instance user tasks: parallel over a collection, sequential by car
   t.equal(now.activeTasks.length, 1)
   await complete(now.activeTasks[0].id, { part: 'B' })
   now = await get(inst.id)
-  t.same(now.variables.co_results.map((r: any) => r.part).sort(), ['A', 'B'], 'each iteration\'s data is collected')
+  t.same(now.variables.co_results.map((r: any) => r.part).sort(), ['A', 'B'], "each iteration's data is collected")
   t.same(ids(now), ['seq'], 'sequential: one at a time')
   await complete(now.activeTasks[0].id)
   now = await get(inst.id)
@@ -149,14 +154,20 @@ t.test('multi-instance user tasks: parallel over a collection, sequential by car
   t.equal((await get(inst.id)).state, 'completed')
 })
 
-t.test('call activity: the called key resolves with the tenant overlay; the child\'s variables come back', async (t) => {
+t.test("call activity: the called key resolves with the tenant overlay; the child's variables come back", async (t) => {
   const { app, deploy, start, get, complete } = await setup(t)
   const child = (label: string) =>
-    bpmn('child', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="ct"/><userTask id="ct" name="${label}"><extensionElements><camunda:formData><camunda:formField id="fromChild" type="string"/></camunda:formData></extensionElements></userTask><sequenceFlow id="b" sourceRef="ct" targetRef="e"/><endEvent id="e"/>`)
+    bpmn(
+      'child',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="ct"/><userTask id="ct" name="${label}"><extensionElements><camunda:formData><camunda:formField id="fromChild" type="string"/></camunda:formData></extensionElements></userTask><sequenceFlow id="b" sourceRef="ct" targetRef="e"/><endEvent id="e"/>`,
+    )
   await deploy(child('city child'))
   await deploy(child('xianghe child'), 'xianghe')
   await deploy(
-    bpmn('parent', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="call"/><callActivity id="call" calledElement="child"/><sequenceFlow id="b" sourceRef="call" targetRef="last"/><userTask id="last"/><sequenceFlow id="c" sourceRef="last" targetRef="e"/><endEvent id="e"/>`),
+    bpmn(
+      'parent',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="call"/><callActivity id="call" calledElement="child"/><sequenceFlow id="b" sourceRef="call" targetRef="last"/><userTask id="last"/><sequenceFlow id="c" sourceRef="last" targetRef="e"/><endEvent id="e"/>`,
+    ),
   )
   const city = await start('parent', { x: 1 })
   const cityChild = await app.db('process_instances').where({ parent_id: city.id }).first()
@@ -165,7 +176,7 @@ t.test('call activity: the called key resolves with the tenant overlay; the chil
   const county = await start('parent', { x: 1 }, 'xianghe')
   const countyChild = await app.db('process_instances').where({ parent_id: county.id }).first()
   t.equal((await app.db('tasks').where({ instance_id: countyChild.id }).first()).name, 'xianghe child', 'the county version of the called key wins')
-  t.equal(JSON.parse(countyChild.variables).x, 1, 'the child starts with the caller\'s variables')
+  t.equal(JSON.parse(countyChild.variables).x, 1, "the child starts with the caller's variables")
   await complete(cityTask.id, { fromChild: 'yes' })
   const parent = await get(city.id)
   t.same(ids(parent), ['last'], 'the parent moved on when the child ended')
@@ -184,13 +195,24 @@ t.test('message and signal catch events are correlated through the API', async (
      <sequenceFlow id="c" sourceRef="sg" targetRef="e"/><endEvent id="e"/></process></definitions>`,
   )
   const inst = await start('waits')
-  t.same(inst.activeActivities.map((a: any) => a.id), ['m'])
+  t.same(
+    inst.activeActivities.map((a: any) => a.id),
+    ['m'],
+  )
   const none = await app.inject({ method: 'POST', url: '/api/messages', headers: admin, payload: { name: 'nobody-waits' } })
   t.equal(none.statusCode, 404)
-  const msg = await app.inject({ method: 'POST', url: '/api/messages', headers: admin, payload: { name: 'citizen-reply', instanceId: inst.id, variables: { reply: '已收到' } } })
+  const msg = await app.inject({
+    method: 'POST',
+    url: '/api/messages',
+    headers: admin,
+    payload: { name: 'citizen-reply', instanceId: inst.id, variables: { reply: '已收到' } },
+  })
   t.equal(msg.statusCode, 200, msg.body)
   let now = await get(inst.id)
-  t.same(now.activeActivities.map((a: any) => a.id), ['sg'])
+  t.same(
+    now.activeActivities.map((a: any) => a.id),
+    ['sg'],
+  )
   t.equal(now.variables.reply, '已收到')
   const sig = await app.inject({ method: 'POST', url: '/api/signals', headers: admin, payload: { name: 'storm-warning' } })
   t.equal(sig.json().delivered, 1)
@@ -201,7 +223,10 @@ t.test('message and signal catch events are correlated through the API', async (
 t.test('intermediate timer with a timeDate expression, and a timer start event', async (t) => {
   const { app, deploy, start, get } = await setup(t)
   await deploy(
-    bpmn('wait', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="tw"/><intermediateCatchEvent id="tw"><timerEventDefinition><timeDate>=catchDate</timeDate></timerEventDefinition></intermediateCatchEvent><sequenceFlow id="b" sourceRef="tw" targetRef="e"/><endEvent id="e"/>`),
+    bpmn(
+      'wait',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="tw"/><intermediateCatchEvent id="tw"><timerEventDefinition><timeDate>=catchDate</timeDate></timerEventDefinition></intermediateCatchEvent><sequenceFlow id="b" sourceRef="tw" targetRef="e"/><endEvent id="e"/>`,
+    ),
   )
   const due = new Date(Date.now() + 21 * 86400e3).toISOString()
   const inst = await start('wait', { catchDate: due })
@@ -211,7 +236,12 @@ t.test('intermediate timer with a timeDate expression, and a timer start event',
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 22 * 86400e3)), 1)
   t.equal((await get(inst.id)).state, 'completed')
 
-  await deploy(bpmn('tstart', `<startEvent id="s"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></startEvent><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/>`))
+  await deploy(
+    bpmn(
+      'tstart',
+      `<startEvent id="s"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></startEvent><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/>`,
+    ),
+  )
   const ts = await start('tstart')
   t.same(ts.activeTasks, [], 'waits at the timer start event')
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 3601e3)), 1)
@@ -220,7 +250,11 @@ t.test('intermediate timer with a timeDate expression, and a timer start event',
 
 t.test('tenant overlay: a county version wins for its cases; running instances keep their version', async (t) => {
   const { deploy, start, get, complete } = await setup(t)
-  const v = (name: string) => bpmn('overlay', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u" name="${name}"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/>`)
+  const v = (name: string) =>
+    bpmn(
+      'overlay',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u" name="${name}"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/>`,
+    )
   await deploy(v('city v1'))
   const old = await start('overlay', {}, 'xianghe')
   t.equal(old.activeTasks[0].name, 'city v1')

@@ -14,7 +14,10 @@ import { api, sleep, startServer, type ServerProcess } from '../server-process.j
 const task = (id: string, extra = '') => `<userTask id="${id}" camunda:candidateGroups="role:county_admin">${extra}</userTask>`
 /** start → `body` (elements with ids `first` … `last`) → end. */
 const linear = (key: string, body: string, first = 'w', last = 'w') =>
-  bpmn(key, `<startEvent id="s"/><sequenceFlow id="f_in" sourceRef="s" targetRef="${first}"/>${body}<sequenceFlow id="f_out" sourceRef="${last}" targetRef="e"/><endEvent id="e"/>`)
+  bpmn(
+    key,
+    `<startEvent id="s"/><sequenceFlow id="f_in" sourceRef="s" targetRef="${first}"/>${body}<sequenceFlow id="f_out" sourceRef="${last}" targetRef="e"/><endEvent id="e"/>`,
+  )
 const boundaryCycle = (key: string, cycle: string) =>
   linear(
     key,
@@ -68,7 +71,10 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
     const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
     t.equal(r.status, 400, what)
     const mine = (r.body.details ?? []).filter((d: any) => d.elementId === element)
-    t.ok(mine.some((d: any) => re.test(d.message)), `${what}: names ${element} (${JSON.stringify(r.body.details)})`)
+    t.ok(
+      mine.some((d: any) => re.test(d.message)),
+      `${what}: names ${element} (${JSON.stringify(r.body.details)})`,
+    )
   }
   await refused(boundaryCycle('h1', 'R/PT0S'), 'b', /without end/, 'a boundary timer R/PT0S')
   await refused(delayedCycle('h2', 'R/PT0S'), 'b', /without end/, 'the same behind a PT2S timer')
@@ -105,7 +111,12 @@ t.test('the shipped procedures deploy under the limits, and the default follow-u
   t.same([...new Set(defs.map((d: any) => d.key))].sort(), ['escalation', 'joint', 'one_case_one_plan', 'ordinary'])
   // The plan's follow-up timer takes its cycle from the platform variable followUpCycle, which
   // intake sets from the default; that default must pass the run-time check.
-  const p = await petition(app, { description: '反复要求超标准补偿', category: 'land.contract', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '反复要求超标准补偿',
+    category: 'land.contract',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   const inst = (await call(app, 'admin', 'GET', `/api/process-instances/${c.instanceId}`)).body
   t.equal(inst.variables.followUpCycle, 'R52/P7D', 'intake sets the bounded default')
@@ -191,7 +202,10 @@ t.test('a server running hostile diagrams in the background: /health stays fast,
   // (PostgreSQL) on this 2-core machine when lightly loaded, but 250-260 ms over the baseline
   // at load 9-20 (the first background steps of a fresh server run cold); before the budgets
   // the same diagrams held the thread for ever.
-  t.ok(slowest < baseline + 500, `/health answered within 500 ms (over the baseline) while the diagrams ran (slowest ${slowest.toFixed(0)} ms, baseline ${baseline.toFixed(0)} ms)`)
+  t.ok(
+    slowest < baseline + 500,
+    `/health answered within 500 ms (over the baseline) while the diagrams ran (slowest ${slowest.toFixed(0)} ms, baseline ${baseline.toFixed(0)} ms)`,
+  )
   t.comment(`slowest /health while the hostile steps ran: ${slowest.toFixed(1)} ms`)
 
   // A restart on the same database: healthy, and the failures are not re-run.
@@ -204,11 +218,7 @@ t.test('a server running hostile diagrams in the background: /health stays fast,
   const after = await watchHealth(3000)
   t.ok(after < baseline + 200, `/health within 200 ms (over the baseline) after the restart (slowest ${after.toFixed(0)} ms)`)
   const again = await openIncidents()
-  t.same(
-    again.map((i) => [i.id, i.attempts]).sort(),
-    incidents.map((i) => [i.id, i.attempts]).sort(),
-    'the same incidents, not attempted again',
-  )
+  t.same(again.map((i) => [i.id, i.attempts]).sort(), incidents.map((i) => [i.id, i.attempts]).sort(), 'the same incidents, not attempted again')
   const r = await api(server.base, 'POST', `/api/process-instances/${ids.endless_loop}/cancel`, token, { reason: '恶意流程 hostile diagram' })
   t.equal(r.status, 200, 'an administrator cancels it')
   t.equal((await openIncidents()).length, diagrams.length - 1)

@@ -32,7 +32,10 @@ const calling = (id: string) =>
   <callActivity id="call" calledElement="=child"/>
   <sequenceFlow id="f3" sourceRef="call" targetRef="e"/><endEvent id="e"/>`,
   )
-const child = bpmn('late_child', `<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="u"/><userTask id="u" camunda:candidateGroups="role:county_admin"/><sequenceFlow id="g" sourceRef="u" targetRef="e"/><endEvent id="e"/>`)
+const child = bpmn(
+  'late_child',
+  `<startEvent id="s"/><sequenceFlow id="f" sourceRef="s" targetRef="u"/><userTask id="u" camunda:candidateGroups="role:county_admin"/><sequenceFlow id="g" sourceRef="u" targetRef="e"/><endEvent id="e"/>`,
+)
 
 const later = () => new Date(Date.now() + 10_000)
 
@@ -73,9 +76,16 @@ t.test('a failing timer becomes an incident scoped to its county; the instance i
   t.type(x.time, 'string')
 
   const mine = await call(app, 'xianghe-admin', 'GET', '/api/incidents')
-  t.same(mine.body.items.map((i: any) => i.instanceId), [xi], 'a county administrator sees only their county')
+  t.same(
+    mine.body.items.map((i: any) => i.instanceId),
+    [xi],
+    'a county administrator sees only their county',
+  )
   const theirs = await call(app, 'guangyang-admin', 'GET', '/api/incidents')
-  t.same(theirs.body.items.map((i: any) => i.instanceId), [gi])
+  t.same(
+    theirs.body.items.map((i: any) => i.instanceId),
+    [gi],
+  )
   t.equal((await call(app, 'xianghe-admin', 'GET', `/api/incidents/${x.id}`)).status, 200)
   const cityIncident = all.body.items.find((i: any) => i.instanceId === ci)
   t.equal((await call(app, 'xianghe-admin', 'GET', `/api/incidents/${cityIncident.id}`)).status, 404, 'another scope reads as missing')
@@ -118,7 +128,11 @@ t.test('retry: fails again with the message kept open, then succeeds once the ca
   const inst = (await call(app, 'admin', 'GET', `/api/process-instances/${id}`)).body
   t.equal(inst.status, 'running', 'the instance runs again')
   t.equal(inst.error, null)
-  t.same(inst.activeActivities.map((a: any) => a.id), ['call'], 'past the timer, waiting in the call activity')
+  t.same(
+    inst.activeActivities.map((a: any) => a.id),
+    ['call'],
+    'past the timer, waiting in the call activity',
+  )
   t.equal((await call(app, 'xianghe-admin', 'POST', `/api/incidents/${incident.id}/retry`)).status, 409, 'a resolved incident is not retried')
   t.same((await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items, [], 'no open incidents left')
   t.equal((await call(app, 'xianghe-admin', 'GET', '/api/incidents?status=resolved')).body.items.length, 1)
@@ -151,9 +165,23 @@ t.test('cancel ends the instance: tasks, timers and subscriptions cancelled, inc
   t.equal(inst.status, 'cancelled')
   t.same(inst.activeTasks, [], 'its task is no longer open')
   const tasks = await app.db('tasks').where({ instance_id: fine })
-  t.same(tasks.map((x: any) => x.status), ['cancelled'])
+  t.same(
+    tasks.map((x: any) => x.status),
+    ['cancelled'],
+  )
   t.equal((await app.db('timers').where({ instance_id: fine, status: 'pending' })).length, 0, 'its cycle timer will not fire')
-  t.equal((await app.db('task_candidates').whereIn('task_id', tasks.map((x: any) => x.id)).where({ open: true })).length, 0)
+  t.equal(
+    (
+      await app
+        .db('task_candidates')
+        .whereIn(
+          'task_id',
+          tasks.map((x: any) => x.id),
+        )
+        .where({ open: true })
+    ).length,
+    0,
+  )
   const hist = (await call(app, 'admin', 'GET', `/api/process-instances/${fine}/history`)).body
   t.match(hist.at(-1), { type: 'instance_cancel', actor: 'xianghe-admin', data: { reason: '重复立案 duplicate' } })
   t.ok(hist.some((h: any) => h.type === 'task_cancel'))
@@ -161,7 +189,11 @@ t.test('cancel ends the instance: tasks, timers and subscriptions cancelled, inc
   t.same((await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items, [], 'the failed instance’s incident is resolved')
   const resolved = (await call(app, 'xianghe-admin', 'GET', '/api/incidents?status=resolved')).body.items
   t.match(resolved, [{ instanceId: failing, resolution: 'cancelled', resolvedBy: 'xianghe-admin' }])
-  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${fine}/cancel`, { reason: 'again' })).status, 409, 'an ended instance is not cancelled twice')
+  t.equal(
+    (await call(app, 'xianghe-admin', 'POST', `/api/process-instances/${fine}/cancel`, { reason: 'again' })).status,
+    409,
+    'an ended instance is not cancelled twice',
+  )
   t.equal((await call(app, 'admin', 'POST', `/api/process-instances/nope/cancel`, { reason: 'x' })).status, 404)
   t.equal((await call(app, 'admin', 'POST', `/api/process-instances/${city}/cancel`, { reason: 'x' })).status, 200, 'the city administrator cancels any')
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 5 * 3600_000)), 0, 'nothing of the cancelled instances fires')

@@ -25,7 +25,7 @@ t.test('the subset evaluates as JUEL would', async (t) => {
     ["${foo != 'bar'}", { foo: 'baz' }, true],
     ["${foo == 'bar'}", { foo: 'bar' }, true],
     ["${foo eq 'it\\'s'}", { foo: "it's" }, true], // \' is EL's escape of a quote inside single quotes
-    ["${foo ne \"x\"}", { foo: 'x' }, false],
+    ['${foo ne "x"}', { foo: 'x' }, false],
     ['${a && b}', { a: true, b: null }, false], // null && … is false in JUEL (FEEL alone would give null)
     ['${a and b or c}', { a: true, b: false, c: true }, true],
     ['${!(a && b)}', { a: true }, true],

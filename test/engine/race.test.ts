@@ -19,7 +19,9 @@ t.test('parallel completions of one task: exactly one wins, the rest get 409', a
   const task = inst.activeTasks.find((x: any) => x.elementId === 't1')
   const users = ['dispatcher', 'xianghe-dispatcher', 'guangyang-dispatcher', 'admin']
   const heads = await Promise.all(users.map((u) => login(app, u)))
-  const results = await Promise.all(heads.map((h) => app.inject({ method: 'POST', url: `/api/tasks/${task.id}/complete`, headers: h, payload: { data: { by: 'x' } } })))
+  const results = await Promise.all(
+    heads.map((h) => app.inject({ method: 'POST', url: `/api/tasks/${task.id}/complete`, headers: h, payload: { data: { by: 'x' } } })),
+  )
   const codes = results.map((r) => r.statusCode).sort()
   t.same(codes, [200, 409, 409, 409], `codes ${codes}`)
   const completes = await app.db('history').where({ instance_id: inst.id, type: 'task_complete', element_id: 't1' })
@@ -35,8 +37,13 @@ t.test('parallel completions of two different tasks of one instance both succeed
   await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml } })
   const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/race/start', headers: admin, payload: {} })).json()
   const d = await login(app, 'dispatcher')
-  const results = await Promise.all(inst.activeTasks.map((x: any) => app.inject({ method: 'POST', url: `/api/tasks/${x.id}/complete`, headers: d, payload: { data: {} } })))
-  t.same(results.map((r) => r.statusCode), [200, 200])
+  const results = await Promise.all(
+    inst.activeTasks.map((x: any) => app.inject({ method: 'POST', url: `/api/tasks/${x.id}/complete`, headers: d, payload: { data: {} } })),
+  )
+  t.same(
+    results.map((r) => r.statusCode),
+    [200, 200],
+  )
   const after = (await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}`, headers: admin })).json()
   t.equal(after.state, 'completed', 'the join saw both branches')
 })

@@ -35,7 +35,9 @@ t.test('round trips', async (t) => {
     return app.inject({ method: 'POST', url: '/engine-rest/deployment/create', headers: { ...headers, ...m.headers }, payload: m.payload })
   }
   const versions = async () =>
-    (await app.db('process_definitions').select('key', 'tenant', 'version').orderBy(['key', 'tenant', 'version'])).map((r: any) => `${r.key}/${r.tenant}/v${r.version}`)
+    (await app.db('process_definitions').select('key', 'tenant', 'version').orderBy(['key', 'tenant', 'version'])).map(
+      (r: any) => `${r.key}/${r.tenant}/v${r.version}`,
+    )
 
   t.test('the version probe answers without a token, as Camunda 7 does', async (t) => {
     const r = await app.inject({ method: 'GET', url: '/engine-rest/version' })
@@ -93,7 +95,10 @@ t.test('round trips', async (t) => {
   t.test('a bundle with one bad file deploys none of its files', async (t) => {
     const before = await versions()
     // Second file: a script task, refused by validation (before the transaction).
-    const bad = bpmn('bundle_bad', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="js"/><scriptTask id="js" scriptFormat="javascript"><script>1</script></scriptTask><sequenceFlow id="b" sourceRef="js" targetRef="e"/><endEvent id="e"/>`)
+    const bad = bpmn(
+      'bundle_bad',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="js"/><scriptTask id="js" scriptFormat="javascript"><script>1</script></scriptTask><sequenceFlow id="b" sourceRef="js" targetRef="e"/><endEvent id="e"/>`,
+    )
     const r = await deploy(admin, [
       { file: 'one.bpmn', content: bpmn('bundle_one', task('dispatcher')) },
       { file: 'bad.bpmn', content: bad },
@@ -103,7 +108,10 @@ t.test('round trips', async (t) => {
     t.equal(r.json().file, 'bad.bpmn')
     t.equal(r.json().key, 'error.bundle.file')
     t.match(r.json().message, /bad\.bpmn/)
-    t.ok(r.json().details['bad.bpmn'].errors.some((e: any) => e.mainElementId === 'js'), 'Camunda\'s details name the element')
+    t.ok(
+      r.json().details['bad.bpmn'].errors.some((e: any) => e.mainElementId === 'js'),
+      "Camunda's details name the element",
+    )
     // Third file refused inside the transaction, after the BPMN was written: rolled back too.
     const r2 = await deploy(admin, [
       { file: 'one.bpmn', content: bpmn('bundle_one', task('dispatcher')) },
@@ -133,21 +141,30 @@ t.test('round trips', async (t) => {
   })
 
   t.test("a county administrator's bundle lands in their county, whatever tenant-id says", async (t) => {
-    const r = await deploy(county, [{ name: 'tenant-id', value: 'guangyang' }, { file: 'c.bpmn', content: bpmn('bundle_county', task()) }])
+    const r = await deploy(county, [
+      { name: 'tenant-id', value: 'guangyang' },
+      { file: 'c.bpmn', content: bpmn('bundle_county', task()) },
+    ])
     t.equal(r.statusCode, 200, r.body)
     t.equal(r.json().tenantId, 'xianghe')
     const [d] = Object.values(r.json().deployedProcessDefinitions) as any[]
     t.equal(d.tenantId, 'xianghe')
     t.same(await app.db('process_definitions').where({ key: 'bundle_county' }).pluck('tenant'), ['xianghe'])
     // An administrator names a county; a region that is not one is refused.
-    const a = await deploy(admin, [{ name: 'tenant-id', value: 'guangyang' }, { file: 'c.bpmn', content: bpmn('bundle_county', task()) }])
+    const a = await deploy(admin, [
+      { name: 'tenant-id', value: 'guangyang' },
+      { file: 'c.bpmn', content: bpmn('bundle_county', task()) },
+    ])
     t.equal(a.json().tenantId, 'guangyang')
-    const bad = await deploy(admin, [{ name: 'tenant-id', value: 'atlantis' }, { file: 'c.bpmn', content: bpmn('bundle_county', task()) }])
+    const bad = await deploy(admin, [
+      { name: 'tenant-id', value: 'atlantis' },
+      { file: 'c.bpmn', content: bpmn('bundle_county', task()) },
+    ])
     t.equal(bad.statusCode, 403)
     t.equal(bad.json().type, 'AuthorizationException')
   })
 
-  t.test('only administrators deploy; errors in Camunda\'s shape', async (t) => {
+  t.test("only administrators deploy; errors in Camunda's shape", async (t) => {
     const parts: Part[] = [{ file: 'x.bpmn', content: bpmn('bundle_x', task()) }]
     const none = await deploy({}, parts)
     t.equal(none.statusCode, 401)
@@ -163,13 +180,21 @@ t.test('round trips', async (t) => {
   t.test('forms and decisions: list, head and source, county-scoped', async (t) => {
     // The tasks module's form validator (src/tasks/form-store.ts) judges it: a form-js schema
     // whose id is `shuoshi-<name>`.
-    const form = JSON.stringify({ id: 'shuoshi-rt', type: 'default', schemaVersion: 16, components: [{ type: 'textfield', key: 'note', label: '备注 / Note' }] }, null, 2) + '\n'
+    const form =
+      JSON.stringify(
+        { id: 'shuoshi-rt', type: 'default', schemaVersion: 16, components: [{ type: 'textfield', key: 'note', label: '备注 / Note' }] },
+        null,
+        2,
+      ) + '\n'
     const r = await deploy(county, [{ file: 'rt.form', content: form }])
     t.equal(r.statusCode, 200, r.body)
     const [f] = Object.values(r.json().deployedFormDefinitions) as any[]
     t.match(f, { key: 'shuoshi-rt', version: 1, tenantId: 'xianghe', resource: 'rt.form' })
     const list = await app.inject({ method: 'GET', url: '/api/resources?kind=form', headers: county })
-    t.same(list.json().map((x: any) => `${x.key}/${x.tenant}/v${x.version}`), ['shuoshi-rt/xianghe/v1'])
+    t.same(
+      list.json().map((x: any) => `${x.key}/${x.tenant}/v${x.version}`),
+      ['shuoshi-rt/xianghe/v1'],
+    )
     const head = await app.inject({ method: 'GET', url: `/api/resources/${f.id}`, headers: county })
     t.match(head.json(), { id: f.id, kind: 'form', key: 'shuoshi-rt', tenant: 'xianghe', deployedBy: 'xianghe-admin' })
     // The processes page showed the county as its code (县级版本：xianghe): the list and the

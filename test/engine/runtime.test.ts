@@ -11,7 +11,14 @@ async function deploy(app: any, headers: any, xml: string, tenant?: string) {
 async function buildWithReviewForm(t: any) {
   const app = await build(t, { config: { processesDir: noProcesses } })
   // Forms are deployed resources (src/tasks/form-store.ts): `shuoshi:test-review` names `shuoshi-test-review`.
-  await app.engine.resources.deploy('form', JSON.stringify({ id: 'shuoshi-test-review', type: 'default', components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }] }))
+  await app.engine.resources.deploy(
+    'form',
+    JSON.stringify({
+      id: 'shuoshi-test-review',
+      type: 'default',
+      components: [{ key: 'score', type: 'number', label: '评分', validate: { required: true, min: 0, max: 5 } }],
+    }),
+  )
   return app
 }
 
@@ -26,11 +33,19 @@ t.test('deploy, start, complete: FEEL conditions route the flow and outputs beco
   t.equal(again.statusCode, 200, 'unchanged XML is not a new version')
   t.equal(again.json().version, 1)
 
-  const start = await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 3 } } })
+  const start = await app.inject({
+    method: 'POST',
+    url: '/api/process-definitions/key/approval/start',
+    headers: admin,
+    payload: { variables: { reviewer: 'grid01', grade: 3 } },
+  })
   t.equal(start.statusCode, 201, start.body)
   const inst = start.json()
   t.equal(inst.state, 'running')
-  t.same(inst.activeActivities.map((a: any) => a.id), ['review'])
+  t.same(
+    inst.activeActivities.map((a: any) => a.id),
+    ['review'],
+  )
   t.equal(inst.activeTasks.length, 1)
   const task = inst.activeTasks[0]
   t.equal(task.assignee, 'grid01')
@@ -51,7 +66,8 @@ t.test('deploy, start, complete: FEEL conditions route the flow and outputs beco
 
   const hist = await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}/history`, headers: admin })
   const types = hist.json().map((h: any) => h.type)
-  for (const ty of ['instance_start', 'activity_start', 'task_create', 'task_complete', 'variable_change', 'activity_end', 'instance_end']) t.ok(types.includes(ty), `history has ${ty}`)
+  for (const ty of ['instance_start', 'activity_start', 'task_create', 'task_complete', 'variable_change', 'activity_end', 'instance_end'])
+    t.ok(types.includes(ty), `history has ${ty}`)
   t.equal(hist.json().find((h: any) => h.type === 'task_complete').actor, 'grid01')
 })
 
@@ -59,29 +75,49 @@ t.test('the default flow is taken when the FEEL condition is false', async (t) =
   const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 1 } } })).json()
+  const inst = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/process-definitions/key/approval/start',
+      headers: admin,
+      payload: { variables: { reviewer: 'grid01', grade: 1 } },
+    })
+  ).json()
   const grid = await login(app, 'grid01')
   const r = await app.inject({ method: 'POST', url: `/api/tasks/${inst.activeTasks[0].id}/complete`, headers: grid, payload: { data: { score: 2 } } })
   t.equal(r.statusCode, 200)
   const after = (await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}`, headers: admin })).json()
-  t.same(after.activeActivities.map((a: any) => a.id), ['rework'])
+  t.same(
+    after.activeActivities.map((a: any) => a.id),
+    ['rework'],
+  )
   t.same(after.activeTasks[0].candidateGroups, ['role:dispatcher'])
 })
 
-t.test('claim rules: someone else\'s claimed task is a 409, a stranger gets 404/403', async (t) => {
+t.test("claim rules: someone else's claimed task is a 409, a stranger gets 404/403", async (t) => {
   const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 1 } } })).json()
+  const inst = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/process-definitions/key/approval/start',
+      headers: admin,
+      payload: { variables: { reviewer: 'grid01', grade: 1 } },
+    })
+  ).json()
   const grid = await login(app, 'grid01')
   await app.inject({ method: 'POST', url: `/api/tasks/${inst.activeTasks[0].id}/complete`, headers: grid, payload: { data: { score: 1 } } })
   const rework = (await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}`, headers: admin })).json().activeTasks[0]
 
   const dispatcher = await login(app, 'dispatcher')
   const mine = await app.inject({ method: 'GET', url: '/api/tasks?assigned=candidate', headers: dispatcher })
-  t.ok(mine.json().items.some((x: any) => x.id === rework.id), 'the dispatcher sees the group task')
+  t.ok(
+    mine.json().items.some((x: any) => x.id === rework.id),
+    'the dispatcher sees the group task',
+  )
   const strangerView = await app.inject({ method: 'GET', url: `/api/tasks/${rework.id}`, headers: grid })
-  t.equal(strangerView.statusCode, 404, 'a grid worker does not see the dispatchers\' task')
+  t.equal(strangerView.statusCode, 404, "a grid worker does not see the dispatchers' task")
 
   const claim = await app.inject({ method: 'POST', url: `/api/tasks/${rework.id}/claim`, headers: dispatcher })
   t.equal(claim.statusCode, 200)
@@ -96,7 +132,14 @@ t.test('form data is validated against the task form', async (t) => {
   const app = await buildWithReviewForm(t)
   const admin = await login(app, 'admin')
   await deploy(app, admin, approval())
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/approval/start', headers: admin, payload: { variables: { reviewer: 'grid01', grade: 1 } } })).json()
+  const inst = (
+    await app.inject({
+      method: 'POST',
+      url: '/api/process-definitions/key/approval/start',
+      headers: admin,
+      payload: { variables: { reviewer: 'grid01', grade: 1 } },
+    })
+  ).json()
   const grid = await login(app, 'grid01')
   const bad = await app.inject({ method: 'POST', url: `/api/tasks/${inst.activeTasks[0].id}/complete`, headers: grid, payload: { data: { score: 9 } } })
   t.equal(bad.statusCode, 400)
@@ -119,7 +162,10 @@ t.test('an interrupting boundary timer fires once through the poller and cancels
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 3000)), 1, 'fires when due')
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 6000)), 0, 'and only once')
   const after = (await app.inject({ method: 'GET', url: `/api/process-instances/${inst.id}`, headers: admin })).json()
-  t.same(after.activeActivities.map((a: any) => a.id), ['supervise'])
+  t.same(
+    after.activeActivities.map((a: any) => a.id),
+    ['supervise'],
+  )
   const work = await app.db('tasks').where({ instance_id: inst.id, element_id: 'work' }).first()
   t.equal(work.status, 'cancelled')
   t.equal((await app.db('timers').where({ instance_id: inst.id }).first()).status, 'fired')

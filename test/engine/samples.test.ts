@@ -14,7 +14,11 @@ const read = (f: string) => fs.readFileSync(dir + f, 'utf8')
 const refused: Record<string, string[]> = {
   'bpmn-engine__issue-187.bpmn': ['Flow_0zubkyw', 'task_check', 'Activity_1dcslsv'],
   'bpmn-engine__signals.bpmn': ['getSpotPrice'],
-  'camunda-examples__camunda-testing-job-announcement-publication.bpmn': ['publish_announcement_website', 'publish_announcement_twitter', 'publish_announcement_facebook'],
+  'camunda-examples__camunda-testing-job-announcement-publication.bpmn': [
+    'publish_announcement_website',
+    'publish_announcement_twitter',
+    'publish_announcement_facebook',
+  ],
   'camunda-examples__camunda-testing-job-announcement.bpmn': ['mail', 'review', 'correct'],
   'camunda-examples__loan-granting.bpmn': ['StartEvent_1', 'Task_1lvjtd4'],
   'camunda-examples__process.bpmn': ['scriptTask', 'serviceTask'],
@@ -44,7 +48,10 @@ t.test('unsupported samples are refused with a 400 naming each unsupported eleme
     t.equal(r.statusCode, 400, file)
     const named = new Set(r.json().details.map((d: any) => d.elementId))
     for (const id of ids) t.ok(named.has(id), `${file} names ${id}`)
-    t.ok(r.json().details.every((d: any) => typeof d.message === 'string' && d.message.includes(' / ')), `${file}: messages in Chinese and English`)
+    t.ok(
+      r.json().details.every((d: any) => typeof d.message === 'string' && d.message.includes(' / ')),
+      `${file}: messages in Chinese and English`,
+    )
   }
 })
 
@@ -53,7 +60,7 @@ t.test('Camunda UserTaskTest complex scenario: 13 waiting user tasks, then runs 
   const r = await deploy(read('camunda-platform__UserTaskTest.testComplexScenarioWithSubprocessesAndParallelGateways.bpmn'))
   t.equal(r.statusCode, 201)
   const inst = await start(r.json().key)
-  t.equal(inst.activeTasks.length, 13, 'as Camunda\'s own test asserts')
+  t.equal(inst.activeTasks.length, 13, "as Camunda's own test asserts")
   let completed = 0
   for (let i = 0; i < 100; i++) {
     const now = await get(inst.id)
@@ -67,7 +74,15 @@ t.test('Camunda UserTaskTest complex scenario: 13 waiting user tasks, then runs 
   }
   t.equal((await get(inst.id)).state, 'completed')
   t.ok(completed >= 13, `completed ${completed} tasks`)
-  t.equal(await app.db('tasks').where({ instance_id: inst.id, status: 'open' }).count({ n: '*' }).first().then((x: any) => Number(x.n)), 0)
+  t.equal(
+    await app
+      .db('tasks')
+      .where({ instance_id: inst.id, status: 'open' })
+      .count({ n: '*' })
+      .first()
+      .then((x: any) => Number(x.n)),
+    0,
+  )
 })
 
 t.test('Camunda CancelAcquiredJobTest: the interrupting cycle timer ends the instance through the terminate end event', async (t) => {
@@ -112,7 +127,10 @@ t.test('MIWG C.9.1 document request: the emailService send task is an external t
   const r = await deploy(read('miwg__C.9.1.bpmn'))
   t.equal(r.statusCode, 201, 'deploys: its topic has no in-process handler, so it is served to workers')
   const inst = await start(r.json().key)
-  t.same(inst.activeActivities.map((a: any) => a.id), ['SendTask_RequestDocument'])
+  t.same(
+    inst.activeActivities.map((a: any) => a.id),
+    ['SendTask_RequestDocument'],
+  )
   const fetched = await app.inject({
     method: 'POST',
     url: '/engine-rest/external-task/fetchAndLock',
@@ -121,11 +139,22 @@ t.test('MIWG C.9.1 document request: the emailService send task is an external t
   })
   t.equal(fetched.statusCode, 200)
   const tasks = JSON.parse(fetched.body)
-  t.same(tasks.map((x: any) => [x.activityId, x.processInstanceId]), [['SendTask_RequestDocument', inst.id]])
-  const done = await app.inject({ method: 'POST', url: `/engine-rest/external-task/${tasks[0].id}/complete`, headers: admin, payload: { workerId: 'mail-gateway' } })
+  t.same(
+    tasks.map((x: any) => [x.activityId, x.processInstanceId]),
+    [['SendTask_RequestDocument', inst.id]],
+  )
+  const done = await app.inject({
+    method: 'POST',
+    url: `/engine-rest/external-task/${tasks[0].id}/complete`,
+    headers: admin,
+    payload: { workerId: 'mail-gateway' },
+  })
   t.equal(done.statusCode, 204)
   const waiting = await get(inst.id)
-  t.ok(waiting.activeActivities.some((a: any) => a.id === 'ReceiveTask_WaitForDocument'), 'waits for the answer, with its two boundary timers')
+  t.ok(
+    waiting.activeActivities.some((a: any) => a.id === 'ReceiveTask_WaitForDocument'),
+    'waits for the answer, with its two boundary timers',
+  )
   t.equal((await app.db('timers').where({ instance_id: inst.id, status: 'pending' })).length, 2)
   const m = await app.inject({ method: 'POST', url: '/api/messages', headers: admin, payload: { name: 'MESSAGE_documentReceived', instanceId: inst.id } })
   t.equal(m.statusCode, 200, m.body)

@@ -11,7 +11,9 @@ import { call } from '../api.js'
 
 browserTest('processes page: the shipped version, and deploying it for a county', { name: 'seed-shipped' }, async (t, app, s) => {
   const { page, base } = s
-  const edited = fs.readFileSync(path.join(projectRoot(), 'processes', 'ordinary.bpmn'), 'utf8').replace('name="办理 / Handle"', 'name="办理 / Handle (city edit)"')
+  const edited = fs
+    .readFileSync(path.join(projectRoot(), 'processes', 'ordinary.bpmn'), 'utf8')
+    .replace('name="办理 / Handle"', 'name="办理 / Handle (city edit)"')
   t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: edited })).status, 201)
 
   await uiLogin(page, base, 'xianghe-admin')

@@ -41,14 +41,18 @@ function durableDb(t: Test) {
     dir,
     async start(config: Partial<Config> = {}): Promise<FastifyInstance> {
       const db = onPostgres ? await openDb(testDatabaseUrl, { schema }) : await openDb(path.join(dir, 'shuoshi.sqlite'))
-      const app = await buildApp({ config: { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, ...config }, db, background: false })
+      const app = await buildApp({
+        config: { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, ...config },
+        db,
+        background: false,
+      })
       await app.ready()
       return app
     },
   }
 }
 
-t.test('restart: an administrator\'s edit of the ordinary procedure stays in force, and new cases run on it', async (t) => {
+t.test("restart: an administrator's edit of the ordinary procedure stays in force, and new cases run on it", async (t) => {
   const store = durableDb(t)
   const first = await store.start()
   const v1 = (await call(first, 'admin', 'GET', '/api/process-definitions?key=ordinary')).body
@@ -65,14 +69,21 @@ t.test('restart: an administrator\'s edit of the ordinary procedure stays in for
   fs.mkdirSync(release)
   for (const f of fs.readdirSync(shippedDir)) if (f.endsWith('.bpmn')) fs.copyFileSync(path.join(shippedDir, f), path.join(release, f))
   fs.symlinkSync(path.join(shippedDir, 'forms'), path.join(release, 'forms'))
-  fs.writeFileSync(path.join(release, 'zz_new.bpmn'), bpmn('zz_new', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="e"/><endEvent id="e"/>`))
+  fs.writeFileSync(
+    path.join(release, 'zz_new.bpmn'),
+    bpmn('zz_new', `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="e"/><endEvent id="e"/>`),
+  )
 
   const second = await store.start({ processesDir: release })
   t.teardown(() => second.close())
   const defs = (await call(second, 'admin', 'GET', '/api/process-definitions')).body
   const ordinary = defs.filter((d: any) => d.key === 'ordinary')
-  t.same(ordinary.map((d: any) => d.version), [2, 1], 'no version was added on restart')
-  t.equal(ordinary[0].deployedBy, 'admin', 'the latest is the administrator\'s')
+  t.same(
+    ordinary.map((d: any) => d.version),
+    [2, 1],
+    'no version was added on restart',
+  )
+  t.equal(ordinary[0].deployedBy, 'admin', "the latest is the administrator's")
   const xml = (await call(second, 'admin', 'GET', `/api/process-definitions/${ordinary[0].id}/xml`)).body.xml
   t.equal(xml, edited, 'the edit is the latest version')
   t.same(
@@ -82,7 +93,12 @@ t.test('restart: an administrator\'s edit of the ordinary procedure stays in for
   )
   for (const key of ['escalation', 'joint', 'one_case_one_plan']) t.equal(defs.filter((d: any) => d.key === key).length, 1, `${key}: still one version`)
 
-  const p = await petition(second, { description: '路灯不亮', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(second, {
+    description: '路灯不亮',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(second, p.caseNo)
   t.equal(c.activeTasks[0].name, '签收（已修改）/ Sign for (edited)', 'a new case runs on the edited version')
   const inst = await call(second, 'admin', 'GET', `/api/process-instances/${c.instanceId}`)
@@ -93,7 +109,10 @@ t.test('shipped versions: listed with whether they differ, deployed only by the 
   const store = durableDb(t)
   const app = await store.start()
   t.teardown(() => app.close())
-  const files = fs.readdirSync(shippedDir).filter((f) => f.endsWith('.bpmn')).sort()
+  const files = fs
+    .readdirSync(shippedDir)
+    .filter((f) => f.endsWith('.bpmn'))
+    .sort()
   t.same(files, ['escalation.bpmn', 'joint.bpmn', 'one_case_one_plan.bpmn', 'ordinary.bpmn'])
 
   const list = async (user = 'admin') => call(app, user, 'GET', '/api/process-definitions/shipped')
@@ -116,7 +135,10 @@ t.test('shipped versions: listed with whether they differ, deployed only by the 
   const edited = read('ordinary.bpmn').replace('name="办理 / Handle"', 'name="办理 / Handle (v2)"')
   t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: edited })).status, 201)
   shipped = await list()
-  t.same(shipped.body.find((s: any) => s.key === 'ordinary'), { key: 'ordinary', name: '一般问题接单快速办 / Ordinary handling', file: 'ordinary.bpmn', latestCityVersion: 2, differsFromLatest: true })
+  t.same(
+    shipped.body.find((s: any) => s.key === 'ordinary'),
+    { key: 'ordinary', name: '一般问题接单快速办 / Ordinary handling', file: 'ordinary.bpmn', latestCityVersion: 2, differsFromLatest: true },
+  )
 
   const deploy = (user: string, key: string, payload?: unknown) => call(app, user, 'POST', `/api/process-definitions/shipped/${key}/deploy`, payload)
   t.equal((await deploy('grid01', 'ordinary', {})).status, 403, 'staff may not')
@@ -131,7 +153,11 @@ t.test('shipped versions: listed with whether they differ, deployed only by the 
   const countyXml = (await app.db('process_definitions').where({ id: county.body.id }).first()).xml
   t.equal(sha(countyXml), sha(read('ordinary.bpmn')), 'the county version is the shipped file')
   const again = await deploy('xianghe-admin', 'ordinary', { tenant: null })
-  t.same([again.status, again.body.tenant, again.body.version], [200, 'xianghe', 1], 'a county administrator never replaces the city default: tenant null is their county, unchanged')
+  t.same(
+    [again.status, again.body.tenant, again.body.version],
+    [200, 'xianghe', 1],
+    'a county administrator never replaces the city default: tenant null is their county, unchanged',
+  )
 
   const city = await deploy('admin', 'ordinary', {})
   t.equal(city.status, 201)

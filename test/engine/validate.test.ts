@@ -134,7 +134,9 @@ const expected: Record<string, { key?: string; ids: string[]; messages?: Record<
 }
 
 t.test('every sample file has a decision', async (t) => {
-  const files = readdirSync(SAMPLES).filter((f) => f.endsWith('.bpmn')).sort()
+  const files = readdirSync(SAMPLES)
+    .filter((f) => f.endsWith('.bpmn'))
+    .sort()
   t.same(files, Object.keys(expected).sort())
 })
 
@@ -146,7 +148,11 @@ for (const [file, exp] of Object.entries(expected)) {
     t.ok(res.definitions, 'the moddle root is returned')
     for (const [id, patterns] of Object.entries(exp.messages ?? {})) {
       const msgs = find(res.problems, id === '(null)' ? null : id)
-      for (const re of patterns) t.ok(msgs.some((m) => re.test(m)), `${id}: ${re} in ${JSON.stringify(msgs)}`)
+      for (const re of patterns)
+        t.ok(
+          msgs.some((m) => re.test(m)),
+          `${id}: ${re} in ${JSON.stringify(msgs)}`,
+        )
     }
     for (const p of res.problems) t.match(p.message, / \/ [A-Za-z$]/, 'Chinese first, then English')
   })
@@ -223,7 +229,10 @@ type Assert = Pick<typeof t, 'ok'>
 async function refuses(t: Assert, xml: string, id: string | null, re: RegExp, o: Partial<ValidateOptions> = {}) {
   const problems = await problemsOf(xml, o)
   const msgs = find(problems, id)
-  t.ok(msgs.some((m) => re.test(m)), `${id} ${re} in ${JSON.stringify(problems)}`)
+  t.ok(
+    msgs.some((m) => re.test(m)),
+    `${id} ${re} in ${JSON.stringify(problems)}`,
+  )
   return problems
 }
 
@@ -380,7 +389,9 @@ t.test('service and send task implementations', async (t) => {
   await refuses(t, linear(['<bpmn:sendTask id="s"/>']), 's', /no implementation/)
   await refuses(
     t,
-    linear(['<bpmn:serviceTask id="s"><bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn:extensionElements></bpmn:serviceTask>']),
+    linear([
+      '<bpmn:serviceTask id="s"><bpmn:extensionElements><camunda:connector><camunda:connectorId>http-connector</camunda:connectorId></camunda:connector></bpmn:extensionElements></bpmn:serviceTask>',
+    ]),
     's',
     /connector/,
   )
@@ -399,7 +410,10 @@ t.test('service and send task implementations', async (t) => {
 })
 
 t.test('bpmn:import, global tasks, complex gateways and types bpmn-engine cannot load', async (t) => {
-  const imp = linear([]).replace('<bpmn:process', '<bpmn:import namespace="x" location="other.bpmn" importType="http://www.omg.org/spec/BPMN/20100524/MODEL"/><bpmn:process')
+  const imp = linear([]).replace(
+    '<bpmn:process',
+    '<bpmn:import namespace="x" location="other.bpmn" importType="http://www.omg.org/spec/BPMN/20100524/MODEL"/><bpmn:process',
+  )
   await refuses(t, imp, null, /bpmn:import.*other\.bpmn/)
   await refuses(t, linear([], { root: '<bpmn:globalUserTask id="g"/>' }), 'g', /GlobalUserTask/)
   await refuses(t, linear([], { root: '<bpmn:itemDefinition id="item"/>' }), 'item', /bpmn:ItemDefinition/)
@@ -414,7 +428,9 @@ t.test('bpmn:import, global tasks, complex gateways and types bpmn-engine cannot
 
 t.test('timers: ISO-8601 literals or FEEL', async (t) => {
   const timer = (kind: string, value: string) =>
-    linear([`<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:${kind} xsi:type="bpmn:tFormalExpression">${value}</bpmn:${kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>`])
+    linear([
+      `<bpmn:intermediateCatchEvent id="w"><bpmn:timerEventDefinition><bpmn:${kind} xsi:type="bpmn:tFormalExpression">${value}</bpmn:${kind}></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>`,
+    ])
   for (const [kind, value] of [
     ['timeDuration', 'PT5M'],
     ['timeDuration', 'P7D'],
@@ -454,12 +470,7 @@ t.test('missing message / signal / error references', async (t) => {
     'm',
     /missing element <nope>/,
   )
-  await refuses(
-    t,
-    linear(['<bpmn:intermediateThrowEvent id="s"><bpmn:signalEventDefinition signalRef="gone"/></bpmn:intermediateThrowEvent>']),
-    's',
-    /gone/,
-  )
+  await refuses(t, linear(['<bpmn:intermediateThrowEvent id="s"><bpmn:signalEventDefinition signalRef="gone"/></bpmn:intermediateThrowEvent>']), 's', /gone/)
   const ok = linear(['<bpmn:intermediateThrowEvent id="s"><bpmn:signalEventDefinition signalRef="sig"/></bpmn:intermediateThrowEvent>'], {
     root: '<bpmn:signal id="sig" name="Sig"/>',
   })
@@ -485,7 +496,9 @@ t.test('call activities', async (t) => {
   await refuses(t, linear(['<bpmn:callActivity id="c" calledElement="${kind &amp;&amp;}"/>']), 'c', /calledElement.*does not parse/)
   await refuses(
     t,
-    linear(['<bpmn:callActivity id="c" calledElement="child"><bpmn:extensionElements><camunda:in sourceExpression="${a &amp;&amp; b.c()}" target="x"/></bpmn:extensionElements></bpmn:callActivity>']),
+    linear([
+      '<bpmn:callActivity id="c" calledElement="child"><bpmn:extensionElements><camunda:in sourceExpression="${a &amp;&amp; b.c()}" target="x"/></bpmn:extensionElements></bpmn:callActivity>',
+    ]),
     'c',
     /sourceExpression/,
   )
@@ -499,9 +512,24 @@ t.test('expressions must parse as FEEL and call only FEEL functions', async (t) 
         `<bpmn:sequenceFlow id="yes" sourceRef="g" targetRef="e1"><bpmn:conditionExpression xsi:type="bpmn:tFormalExpression"${language}><![CDATA[${body}]]></bpmn:conditionExpression></bpmn:sequenceFlow>` +
         '<bpmn:sequenceFlow id="no" sourceRef="g" targetRef="e2"/></bpmn:process>',
     )
-  for (const ok of ['level >= 3', '${category = "land"}', '#{approved}', '=not(approved)', '${string length(name) > 3}', 'x != "bar"', '${content.output.break}',
+  for (const ok of [
+    'level >= 3',
+    '${category = "land"}',
+    '#{approved}',
+    '=not(approved)',
+    '${string length(name) > 3}',
+    'x != "bar"',
+    '${content.output.break}',
     // simple JUEL, translated to FEEL at deploy (juel.ts; evaluation is tested in juel.test.ts)
-    '${!approved}', '${a && b}', "${foo == 'bar'}", '${x == 1}', '#{score > 5}', "${foo != 'bar'}", '${empty list ? 0 : x div 2}', '${not a or b eq c}']) {
+    '${!approved}',
+    '${a && b}',
+    "${foo == 'bar'}",
+    '${x == 1}',
+    '#{score > 5}',
+    "${foo != 'bar'}",
+    '${empty list ? 0 : x div 2}',
+    '${not a or b eq c}',
+  ]) {
     t.same(await problemsOf(cond(ok)), [], ok)
   }
   t.same(await problemsOf(cond('level > 2', ' language="FEEL"')), [], 'language FEEL is FEEL')
@@ -526,15 +554,26 @@ t.test('expressions must parse as FEEL and call only FEEL functions', async (t) 
   await refuses(t, linear(['<bpmn:userTask id="u" camunda:followUpDate="${now() +}"/>']), 'u', /camunda:followUpDate/)
   await refuses(t, linear(['<bpmn:userTask id="u" camunda:priority="#{prio(x)}"/>']), 'u', /camunda:priority.*prio/)
   await refuses(t, linear(['<bpmn:userTask id="u" camunda:candidateGroups="handler@${unit.code()}"/>']), 'u', /candidateGroups/)
-  t.same(await problemsOf(linear(['<bpmn:userTask id="u" camunda:candidateGroups="=&quot;handler@&quot; + ownerUnit" camunda:dueDate="=now() + duration(&quot;P3D&quot;)"/>'])), [])
+  t.same(
+    await problemsOf(
+      linear(['<bpmn:userTask id="u" camunda:candidateGroups="=&quot;handler@&quot; + ownerUnit" camunda:dueDate="=now() + duration(&quot;P3D&quot;)"/>']),
+    ),
+    [],
+  )
   await refuses(
     t,
-    linear(['<bpmn:userTask id="u"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="a">${x.toUpperCase()}</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>']),
+    linear([
+      '<bpmn:userTask id="u"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="a">${x.toUpperCase()}</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>',
+    ]),
     'u',
     /inputParameter a.*toUpperCase/,
   )
   t.same(
-    await problemsOf(linear(['<bpmn:userTask id="u"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="a">plain text</camunda:inputParameter><camunda:inputParameter name="b">${upper case(x)}</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>'])),
+    await problemsOf(
+      linear([
+        '<bpmn:userTask id="u"><bpmn:extensionElements><camunda:inputOutput><camunda:inputParameter name="a">plain text</camunda:inputParameter><camunda:inputParameter name="b">${upper case(x)}</camunda:inputParameter></camunda:inputOutput></bpmn:extensionElements></bpmn:userTask>',
+      ]),
+    ),
     [],
   )
   await refuses(
@@ -545,29 +584,48 @@ t.test('expressions must parse as FEEL and call only FEEL functions', async (t) 
   )
   await refuses(
     t,
-    linear(['<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>${n &gt; 1 ? 2 :}</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>']),
+    linear([
+      '<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>${n &gt; 1 ? 2 :}</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>',
+    ]),
     'u',
     /loopCardinality/,
   )
   await refuses(
     t,
-    linear(['<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics camunda:collection="items"><bpmn:completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.6 &amp;&amp;}</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>']),
+    linear([
+      '<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics camunda:collection="items"><bpmn:completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.6 &amp;&amp;}</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>',
+    ]),
     'u',
     /completionCondition/,
   )
   t.same(
-    await problemsOf(linear(['<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics isSequential="true" camunda:collection="${items}"><bpmn:loopCardinality>5</bpmn:loopCardinality><bpmn:completionCondition>${done}</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>'])),
+    await problemsOf(
+      linear([
+        '<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics isSequential="true" camunda:collection="${items}"><bpmn:loopCardinality>5</bpmn:loopCardinality><bpmn:completionCondition>${done}</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>',
+      ]),
+    ),
     [],
   )
   t.same(
-    await problemsOf(linear(['<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics camunda:collection="items"><bpmn:loopCardinality>${n &gt; 1 ? 2 : 3}</bpmn:loopCardinality><bpmn:completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.6 &amp;&amp; x}</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>'])),
+    await problemsOf(
+      linear([
+        '<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics camunda:collection="items"><bpmn:loopCardinality>${n &gt; 1 ? 2 : 3}</bpmn:loopCardinality><bpmn:completionCondition>${nrOfCompletedInstances/nrOfInstances &gt;= 0.6 &amp;&amp; x}</bpmn:completionCondition></bpmn:multiInstanceLoopCharacteristics></bpmn:userTask>',
+      ]),
+    ),
     [],
     'the same in simple JUEL is translated',
   )
-  await refuses(t, linear(['<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>']), 'u', /neither loopCardinality nor camunda:collection/)
   await refuses(
     t,
-    linear(['<bpmn:intermediateCatchEvent id="c"><bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression">${a == }</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>']),
+    linear(['<bpmn:userTask id="u"><bpmn:multiInstanceLoopCharacteristics/></bpmn:userTask>']),
+    'u',
+    /neither loopCardinality nor camunda:collection/,
+  )
+  await refuses(
+    t,
+    linear([
+      '<bpmn:intermediateCatchEvent id="c"><bpmn:conditionalEventDefinition><bpmn:condition xsi:type="bpmn:tFormalExpression">${a == }</bpmn:condition></bpmn:conditionalEventDefinition></bpmn:intermediateCatchEvent>',
+    ]),
     'c',
     /condition.*does not parse/,
   )
@@ -620,19 +678,31 @@ t.test('moddle warnings: unparsable BPMN is refused, other namespaces ignored', 
     ),
     [],
   )
-  await refuses(t, linear(['<bpmn:userTask id="u"/>'], { extra: '<bpmn:sequenceFlow id="dangling" sourceRef="u" targetRef="missing"/>' }), 'dangling', /missing element <missing>/)
+  await refuses(
+    t,
+    linear(['<bpmn:userTask id="u"/>'], { extra: '<bpmn:sequenceFlow id="dangling" sourceRef="u" targetRef="missing"/>' }),
+    'dangling',
+    /missing element <missing>/,
+  )
 })
 
 t.test('selected bpmnlint rules, for the executable process only', async (t) => {
   const disconnected = linear(['<bpmn:userTask id="u"/>'], { extra: '<bpmn:task id="lonely"/>' })
   await refuses(t, disconnected, 'lonely', /no-disconnected/)
-  const noEnd = defs('<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:task id="t"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/></bpmn:process>')
+  const noEnd = defs(
+    '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:task id="t"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="t"/></bpmn:process>',
+  )
   await refuses(t, noEnd, 'p', /end-event-required/)
-  const noStart = defs('<bpmn:process id="p" isExecutable="true"><bpmn:task id="t"/><bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f" sourceRef="t" targetRef="e"/></bpmn:process>')
+  const noStart = defs(
+    '<bpmn:process id="p" isExecutable="true"><bpmn:task id="t"/><bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f" sourceRef="t" targetRef="e"/></bpmn:process>',
+  )
   await refuses(t, noStart, 'p', /start-event-required/)
   const dup = linear(['<bpmn:task id="t"/>'], { extra: '<bpmn:sequenceFlow id="again" sourceRef="start" targetRef="t"/>' })
   const problems = await problemsOf(dup)
-  t.ok(problems.some((p) => /no-duplicate-sequence-flows/.test(p.message)), JSON.stringify(problems))
+  t.ok(
+    problems.some((p) => /no-duplicate-sequence-flows/.test(p.message)),
+    JSON.stringify(problems),
+  )
   const missingCondition = defs(
     '<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:exclusiveGateway id="g"/>' +
       '<bpmn:endEvent id="e1"/><bpmn:endEvent id="e2"/><bpmn:sequenceFlow id="f0" sourceRef="s" targetRef="g"/>' +

@@ -23,7 +23,13 @@ async function form(fields: Record<string, string>, files: Array<{ name: string;
   return { payload: Buffer.from(await req.arrayBuffer()), contentType: req.headers.get('content-type')! }
 }
 
-async function upload(app: FastifyInstance, url: string, headers: Record<string, string>, fields: Record<string, string>, files: Array<{ name: string; bytes: Buffer; type?: string }>) {
+async function upload(
+  app: FastifyInstance,
+  url: string,
+  headers: Record<string, string>,
+  fields: Record<string, string>,
+  files: Array<{ name: string; bytes: Buffer; type?: string }>,
+) {
   const { payload, contentType } = await form(fields, files)
   const res = await app.inject({ method: 'POST', url, headers: { ...headers, 'content-type': contentType }, payload })
   return { status: res.statusCode, body: res.json() }
@@ -33,13 +39,21 @@ async function upload(app: FastifyInstance, url: string, headers: Record<string,
 const gpsJpeg = () =>
   sharp({ create: { width: 64, height: 48, channels: 3, background: '#c33' } })
     .jpeg()
-    .withExif({ IFD0: { Make: 'TestPhone' }, IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '39/1 45/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '116/1 59/1 0/1' } })
+    .withExif({
+      IFD0: { Make: 'TestPhone' },
+      IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '39/1 45/1 0/1', GPSLongitudeRef: 'E', GPSLongitude: '116/1 59/1 0/1' },
+    })
     .toBuffer()
-const png = (w: number, h: number, colour = '#2a6') => sharp({ create: { width: w, height: h, channels: 3, background: colour } }).png().toBuffer()
+const png = (w: number, h: number, colour = '#2a6') =>
+  sharp({ create: { width: w, height: h, channels: 3, background: colour } })
+    .png()
+    .toBuffer()
 // The GPS IFD pointer tag (0x8825) in either byte order: present means the file carries a position.
 const hasGpsTag = (b: Buffer) => b.includes(Buffer.from([0x88, 0x25])) || b.includes(Buffer.from([0x25, 0x88]))
 // A minimal PDF: file-type knows it by its "%PDF-" signature; documents are kept byte for byte.
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n')
+const PDF = Buffer.from(
+  '%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n2 0 obj <</Type /Pages /Kids [] /Count 0>> endobj\ntrailer <</Root 1 0 R>>\n%%EOF\n',
+)
 
 const PETITION = {
   title: '路灯不亮',
@@ -49,7 +63,7 @@ const PETITION = {
   petitioner: { type: 'person', anonymous: true },
 }
 
-t.test('attachments: content checks, EXIF, scope, the citizen\'s view', async (t) => {
+t.test("attachments: content checks, EXIF, scope, the citizen's view", async (t) => {
   const app = await build(t)
   const p = await petition(app, PETITION)
   const c = await caseByNo(app, p.caseNo)
@@ -85,7 +99,7 @@ t.test('attachments: content checks, EXIF, scope, the citizen\'s view', async (t
     t.equal(bytes.length, a.size)
     t.equal(createHash('sha256').update(bytes).digest('hex'), a.sha256, 'the bytes served are the bytes listed')
     const meta = await sharp(bytes).metadata()
-    t.same([meta.format, meta.width, meta.height], ['jpeg', 64, 48], 'decoded: the original\'s dimensions')
+    t.same([meta.format, meta.width, meta.height], ['jpeg', 64, 48], "decoded: the original's dimensions")
     t.equal(meta.exif, undefined, 'no EXIF left')
     t.notOk(hasGpsTag(bytes) || bytes.includes(Buffer.from('TestPhone')), 'neither the position nor the camera')
 
@@ -96,11 +110,15 @@ t.test('attachments: content checks, EXIF, scope, the citizen\'s view', async (t
   })
 
   t.test('a text file named .jpg is refused by its content', async (t) => {
-    const res = await upload(app, `/api/public/track/${p.caseNo}/attachments`, code, {}, [{ name: 'photo.jpg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), type: 'image/jpeg' }])
+    const res = await upload(app, `/api/public/track/${p.caseNo}/attachments`, code, {}, [
+      { name: 'photo.jpg', bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'), type: 'image/jpeg' },
+    ])
     t.equal(res.status, 415)
     t.equal(res.body.key, 'error.attachment.type')
     // a JPEG signature followed by garbage: sniffed as JPEG, but it does not decode
-    const fake = await upload(app, `/api/public/track/${p.caseNo}/attachments`, code, {}, [{ name: 'x.jpg', bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]) }])
+    const fake = await upload(app, `/api/public/track/${p.caseNo}/attachments`, code, {}, [
+      { name: 'x.jpg', bytes: Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(200, 7)]) },
+    ])
     t.equal(fake.status, 415)
     t.equal(fake.body.key, 'error.attachment.undecodable')
     const json = await app.inject({ method: 'POST', url: `/api/public/track/${p.caseNo}/attachments`, headers: code, payload: { file: 'x' } })
@@ -130,18 +148,30 @@ t.test('attachments: content checks, EXIF, scope, the citizen\'s view', async (t
     t.equal(res.body.key, 'error.attachment.tooLarge')
     // the citizen has 2 of their 6; five more would be 7
     const five = await Promise.all([1, 2, 3, 4, 5].map((i) => png(8 + i, 8)))
-    const many = await upload(app, `/api/public/track/${p.caseNo}/attachments`, code, {}, five.map((b, i) => ({ name: `${i}.png`, bytes: b })))
+    const many = await upload(
+      app,
+      `/api/public/track/${p.caseNo}/attachments`,
+      code,
+      {},
+      five.map((b, i) => ({ name: `${i}.png`, bytes: b })),
+    )
     t.equal(many.status, 422)
     t.same(many.body.params, { limit: 6 })
     // seven in one request: over the per-request limit of 6
-    const seven = await upload(app, `/api/cases/${c.id}/attachments`, await as(app, 'dispatcher'), {}, [...five, ...five.slice(0, 2)].map((b, i) => ({ name: `${i}.png`, bytes: b })))
+    const seven = await upload(
+      app,
+      `/api/cases/${c.id}/attachments`,
+      await as(app, 'dispatcher'),
+      {},
+      [...five, ...five.slice(0, 2)].map((b, i) => ({ name: `${i}.png`, bytes: b })),
+    )
     t.equal(seven.status, 413)
     t.equal(seven.body.key, 'error.attachment.tooManyInRequest')
     const list = await call(app, 'admin', 'GET', `/api/cases/${c.id}/attachments`)
     t.equal(list.body.items.length, 3, 'nothing of the refused uploads was kept')
   })
 
-  t.test('another county\'s staff and a wrong code see nothing', async (t) => {
+  t.test("another county's staff and a wrong code see nothing", async (t) => {
     // guangyang users do not see a Xianghe case: 404 as for a case that does not exist
     for (const user of ['guangyang-dispatcher', 'gy-land-officer']) {
       t.equal((await call(app, user, 'GET', `/api/cases/${c.id}/attachments`)).status, 404, `${user}: list`)
@@ -151,34 +181,49 @@ t.test('attachments: content checks, EXIF, scope, the citizen\'s view', async (t
     }
     const wrong = await call(app, null, 'GET', `/api/public/track/${p.caseNo}/attachments`)
     t.equal(wrong.status, 404, 'no code')
-    const other = await app.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}/attachments/${citizenJpegId}`, headers: { 'x-tracking-code': 'ABCDEFGH' } })
+    const other = await app.inject({
+      method: 'GET',
+      url: `/api/public/track/${p.caseNo}/attachments/${citizenJpegId}`,
+      headers: { 'x-tracking-code': 'ABCDEFGH' },
+    })
     t.equal(other.statusCode, 404, 'a wrong code')
   })
 
-  t.test('handling photos: on the handler\'s task; the citizen sees their own and the published ones', async (t) => {
+  t.test("handling photos: on the handler's task; the citizen sees their own and the published ones", async (t) => {
     await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept', firstReply: '马上去看' })
     const handle = await openTask(app, c.id, 'ut_handle')
     const before = await png(40, 30, '#555')
     const after = await png(40, 30, '#ee5')
     // someone who is not the task's receiver cannot put photos on it
-    const notMine = await upload(app, `/api/cases/${c.id}/attachments`, await as(app, 'grid01'), { taskId: handle.id, kind: 'after' }, [{ name: 'a.png', bytes: after }])
+    const notMine = await upload(app, `/api/cases/${c.id}/attachments`, await as(app, 'grid01'), { taskId: handle.id, kind: 'after' }, [
+      { name: 'a.png', bytes: after },
+    ])
     t.equal(notMine.status, 403)
     t.equal(notMine.body.key, 'error.attachment.notYourTask')
     const h = await as(app, 'anping-v01')
     const b = await upload(app, `/api/cases/${c.id}/attachments`, h, { taskId: handle.id, kind: 'before' }, [{ name: 'before.png', bytes: before }])
-    const a = await upload(app, `/api/cases/${c.id}/attachments`, h, { taskId: handle.id, kind: 'after', published: 'true' }, [{ name: 'after.png', bytes: after }])
+    const a = await upload(app, `/api/cases/${c.id}/attachments`, h, { taskId: handle.id, kind: 'after', published: 'true' }, [
+      { name: 'after.png', bytes: after },
+    ])
     t.equal(b.status, 201)
     t.equal(a.status, 201)
     t.match(a.body.items[0], { kind: 'after', published: true, taskId: handle.id })
     const pub = await call(app, null, 'GET', `/api/public/track/${p.caseNo}/attachments?code=x`)
-    t.equal(pub.status, 404, 'the code is the header\'s, as tracking')
+    t.equal(pub.status, 404, "the code is the header's, as tracking")
     const seen = await app.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}/attachments`, headers: code })
     const items = seen.json().items
     // own: the JPEG and the PNG; published: the after photo; not: the before photo and the PDF
-    t.same(items.map((i: any) => [i.kind, i.own, i.published]), [['petition', true, false], ['petition', true, false], ['after', false, true]])
-    t.equal(items[2].fileName, null, 'a staff file\'s name stays with staff')
+    t.same(
+      items.map((i: any) => [i.kind, i.own, i.published]),
+      [
+        ['petition', true, false],
+        ['petition', true, false],
+        ['after', false, true],
+      ],
+    )
+    t.equal(items[2].fileName, null, "a staff file's name stays with staff")
     const hidden = await app.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}/attachments/${b.body.items[0].id}`, headers: code })
-    t.equal(hidden.statusCode, 404, 'an unpublished handling photo is not the citizen\'s')
+    t.equal(hidden.statusCode, 404, "an unpublished handling photo is not the citizen's")
     const shown = await app.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}/attachments/${a.body.items[0].id}`, headers: code })
     t.equal(shown.statusCode, 200)
     t.equal(shown.headers['content-type'], 'image/png')
@@ -200,23 +245,27 @@ t.test('attachments: content checks, EXIF, scope, the citizen\'s view', async (t
   })
 })
 
-t.test('two app instances over one PostgreSQL schema see the same file', { skip: onPostgres ? false : 'PostgreSQL only: two nodes need a shared server database' }, async (t) => {
-  const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false }
-  const { db, url, schema } = await openTestDb(t, { template: templateSpec(config) })
-  const a = await buildApp({ config, db, background: false })
-  await a.ready()
-  const b = await buildApp({ config, db: await openDb(url, { schema }), background: false })
-  await b.ready()
-  t.teardown(async () => {
-    await a.close()
-    await b.close()
-  })
-  const p = await petition(a, PETITION)
-  const photo = await gpsJpeg()
-  const up = await upload(a, `/api/public/track/${p.caseNo}/attachments`, { 'x-tracking-code': p.trackingCode }, {}, [{ name: 'p.jpg', bytes: photo }])
-  t.equal(up.status, 201)
-  const id = up.body.items[0].id
-  const got = await b.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}/attachments/${id}`, headers: { 'x-tracking-code': p.trackingCode } })
-  t.equal(got.statusCode, 200, 'node b serves what node a stored')
-  t.equal(createHash('sha256').update(got.rawPayload).digest('hex'), up.body.items[0].sha256)
-})
+t.test(
+  'two app instances over one PostgreSQL schema see the same file',
+  { skip: onPostgres ? false : 'PostgreSQL only: two nodes need a shared server database' },
+  async (t) => {
+    const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false }
+    const { db, url, schema } = await openTestDb(t, { template: templateSpec(config) })
+    const a = await buildApp({ config, db, background: false })
+    await a.ready()
+    const b = await buildApp({ config, db: await openDb(url, { schema }), background: false })
+    await b.ready()
+    t.teardown(async () => {
+      await a.close()
+      await b.close()
+    })
+    const p = await petition(a, PETITION)
+    const photo = await gpsJpeg()
+    const up = await upload(a, `/api/public/track/${p.caseNo}/attachments`, { 'x-tracking-code': p.trackingCode }, {}, [{ name: 'p.jpg', bytes: photo }])
+    t.equal(up.status, 201)
+    const id = up.body.items[0].id
+    const got = await b.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}/attachments/${id}`, headers: { 'x-tracking-code': p.trackingCode } })
+    t.equal(got.statusCode, 200, 'node b serves what node a stored')
+    t.equal(createHash('sha256').update(got.rawPayload).digest('hex'), up.body.items[0].sha256)
+  },
+)

@@ -50,19 +50,29 @@ export class FormChoice {
 }
 
 /** Task data for the forms given (form-js schemas, by name): selects from their values, text, units. */
-export function formDataArbitrary(forms: Record<string, { components: Array<{ key?: string; type: string; values?: Array<{ value: unknown }> }> }>): fc.Arbitrary<unknown> {
+export function formDataArbitrary(
+  forms: Record<string, { components: Array<{ key?: string; type: string; values?: Array<{ value: unknown }> }> }>,
+): fc.Arbitrary<unknown> {
   return fc
-    .record(Object.fromEntries(Object.entries(forms).map(([name, form]) => {
-      const record: Record<string, fc.Arbitrary<unknown>> = {}
-      for (const c of form.components) {
-        if (!c.key) continue
-        if (c.values?.length) record[c.key] = fc.constantFrom(...c.values.map((v) => v.value))
-        else if (c.type === 'checkbox') record[c.key] = fc.boolean()
-        else if (/unit/i.test(c.key)) record[c.key] = pooled('unit')
-        else record[c.key] = fc.oneof(fc.string({ maxLength: 30 }), fc.integer({ min: 1, max: 4000 }).map((n) => '答'.repeat(n)))
-      }
-      return [name, fc.record(record, { requiredKeys: Object.keys(record).slice(0, 1) })]
-    })))
+    .record(
+      Object.fromEntries(
+        Object.entries(forms).map(([name, form]) => {
+          const record: Record<string, fc.Arbitrary<unknown>> = {}
+          for (const c of form.components) {
+            if (!c.key) continue
+            if (c.values?.length) record[c.key] = fc.constantFrom(...c.values.map((v) => v.value))
+            else if (c.type === 'checkbox') record[c.key] = fc.boolean()
+            else if (/unit/i.test(c.key)) record[c.key] = pooled('unit')
+            else
+              record[c.key] = fc.oneof(
+                fc.string({ maxLength: 30 }),
+                fc.integer({ min: 1, max: 4000 }).map((n) => '答'.repeat(n)),
+              )
+          }
+          return [name, fc.record(record, { requiredKeys: Object.keys(record).slice(0, 1) })]
+        }),
+      ),
+    )
     .map((byForm) => new FormChoice(byForm))
 }
 
@@ -146,7 +156,9 @@ export const deepNesting: fc.Arbitrary<unknown> = fc.tuple(fc.integer({ min: 5, 
 export function toJson(value: unknown): string {
   const deep: DeepNest[] = []
   const text =
-    JSON.stringify(value, (_k, v) => (v instanceof DeepNest ? `\u0001deep${deep.push(v) - 1}\u0001` : v instanceof FormChoice ? Object.values(v.byForm)[0] : v)) ?? 'null'
+    JSON.stringify(value, (_k, v) =>
+      v instanceof DeepNest ? `\u0001deep${deep.push(v) - 1}\u0001` : v instanceof FormChoice ? Object.values(v.byForm)[0] : v,
+    ) ?? 'null'
   return text.replace(/"\\u0001deep(\d+)\\u0001"/g, (_m, i) => deep[Number(i)].text)
 }
 
@@ -180,7 +192,8 @@ function baseValueFor(schema: Schema, name: string, depth: number): fc.Arbitrary
       const min = schema.minLength ?? 0
       const max = Math.min(schema.maxLength ?? 60, 60)
       let plain: fc.Arbitrary<string> = fc.string({ minLength: min, maxLength: Math.max(min, max) })
-      if (schema.format === 'date-time') plain = fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString())
+      if (schema.format === 'date-time')
+        plain = fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString())
       else if (schema.pattern) {
         try {
           plain = fc.stringMatching(new RegExp(schema.pattern)).filter((s) => s.length <= (schema.maxLength ?? Infinity) && s.length >= min)
@@ -203,7 +216,10 @@ function baseValueFor(schema: Schema, name: string, depth: number): fc.Arbitrary
       const keys = Object.keys(props)
       if (!keys.length) {
         // Free-form objects (process variables, task data): small JSON, some keys the forms know.
-        const key = fc.oneof(fc.constantFrom('signOutcome', 'result', 'reply', 'comment', 'resolved', 'satisfaction', 'days', 'reason', 'unit', 'level', 'caseId', 'resolveDue'), fc.string({ maxLength: 12 }))
+        const key = fc.oneof(
+          fc.constantFrom('signOutcome', 'result', 'reply', 'comment', 'resolved', 'satisfaction', 'days', 'reason', 'unit', 'level', 'caseId', 'resolveDue'),
+          fc.string({ maxLength: 12 }),
+        )
         const free = depth > 3 ? fc.constant({}) : fc.dictionary(key, fc.jsonValue({ maxDepth: 2 }), { maxKeys: 5 })
         const known = FREE_FORM.get(name)
         return known ? fc.oneof({ arbitrary: known, weight: 3 }, { arbitrary: free, weight: 1 }) : free
@@ -265,7 +281,8 @@ export function resolvePools(value: unknown, pools: Record<string, unknown[]>): 
   if (Array.isArray(value)) return value.map((v) => resolvePools(v, pools))
   if (value !== null && typeof value === 'object') {
     const out: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(value)) Object.defineProperty(out, k, { value: resolvePools(v, pools), enumerable: true, configurable: true, writable: true })
+    for (const [k, v] of Object.entries(value))
+      Object.defineProperty(out, k, { value: resolvePools(v, pools), enumerable: true, configurable: true, writable: true })
     return out
   }
   return value

@@ -6,7 +6,23 @@ import fc from 'fast-check'
 import type { FastifyInstance } from 'fastify'
 import { build, login, onPostgres } from '../helper.js'
 import { petition } from '../api.js'
-import { FREE_FORM, FormChoice, PoolRef, encodePart, formDataArbitrary, hostileString, hostileValue, mutate, mutation, queryString, resolvePools, toJson, valueFor, type Mutation, type Schema } from './arbitraries.js'
+import {
+  FREE_FORM,
+  FormChoice,
+  PoolRef,
+  encodePart,
+  formDataArbitrary,
+  hostileString,
+  hostileValue,
+  mutate,
+  mutation,
+  queryString,
+  resolvePools,
+  toJson,
+  valueFor,
+  type Mutation,
+  type Schema,
+} from './arbitraries.js'
 
 /**
  * Property: no request, however hostile, gets an answer >= 500, and the server is healthy
@@ -47,7 +63,11 @@ function routesOf(app: FastifyInstance): Route[] {
         path: p,
         pathParams: params.filter((x) => x.in === 'path').map((x) => ({ name: x.name, schema: x.schema })),
         query: queryParams.length
-          ? { type: 'object', properties: Object.fromEntries(queryParams.map((x) => [x.name, x.schema])), required: queryParams.filter((x) => x.required).map((x) => x.name) }
+          ? {
+              type: 'object',
+              properties: Object.fromEntries(queryParams.map((x) => [x.name, x.schema])),
+              required: queryParams.filter((x) => x.required).map((x) => x.name),
+            }
           : null,
         body: op.requestBody?.content?.['application/json']?.schema ?? null,
       })
@@ -100,18 +120,36 @@ const user = fc.oneof({ arbitrary: fc.constant(0), weight: 4 }, { arbitrary: fc.
 function recipes(routes: Route[]): fc.Arbitrary<Recipe> {
   const perRoute = routes.map((r, i) => {
     const param = (p: { name: string; schema: Schema }) =>
-      fc.oneof({ arbitrary: fc.nat().map((n) => new PoolRef(poolOfParam(r.path, p.name), n)), weight: 6 }, { arbitrary: hostileString, weight: 2 }, { arbitrary: valueFor(p.schema), weight: 1 })
-    const mutations = fc.oneof({ arbitrary: fc.constant([] as Mutation[]), weight: 1 }, { arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }), weight: 1 })
+      fc.oneof(
+        { arbitrary: fc.nat().map((n) => new PoolRef(poolOfParam(r.path, p.name), n)), weight: 6 },
+        { arbitrary: hostileString, weight: 2 },
+        { arbitrary: valueFor(p.schema), weight: 1 },
+      )
+    const mutations = fc.oneof(
+      { arbitrary: fc.constant([] as Mutation[]), weight: 1 },
+      { arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }), weight: 1 },
+    )
     return fc.record({
       kind: fc.constant('route' as const),
       route: fc.constant(i),
       user,
       params: fc.tuple(...r.pathParams.map(param)),
-      query: r.query ? fc.tuple(valueFor(r.query), mutations).map(([v, m]) => mutate(v, m)) : sometimes(fc.dictionary(fc.string({ maxLength: 8 }), hostileString, { maxKeys: 3 }), 4),
-      rawQuery: sometimes(fc.constantFrom('a=%ZZ', '%', '&&&=', 'x[]=1&x[]=2', 'q=%E0%A4%A', 'limit=1e999', 'limit=-1', 'offset=99999999999999', 'cursor=' + 'A'.repeat(400)), 8),
+      query: r.query
+        ? fc.tuple(valueFor(r.query), mutations).map(([v, m]) => mutate(v, m))
+        : sometimes(fc.dictionary(fc.string({ maxLength: 8 }), hostileString, { maxKeys: 3 }), 4),
+      rawQuery: sometimes(
+        fc.constantFrom('a=%ZZ', '%', '&&&=', 'x[]=1&x[]=2', 'q=%E0%A4%A', 'limit=1e999', 'limit=-1', 'offset=99999999999999', 'cursor=' + 'A'.repeat(400)),
+        8,
+      ),
       body: r.body ? fc.tuple(valueFor(r.body), mutations).map(([v, m]) => mutate(v, m)) : sometimes(hostileValue, 3),
       headers: fc.record({
-        'x-tracking-code': sometimes(fc.oneof(fc.nat().map((n) => new PoolRef('trackingCode', n)), hostileString), 3),
+        'x-tracking-code': sometimes(
+          fc.oneof(
+            fc.nat().map((n) => new PoolRef('trackingCode', n)),
+            hostileString,
+          ),
+          3,
+        ),
         'idempotency-key': sometimes(fc.oneof(fc.uuid(), hostileString), 3),
         'content-type': sometimes(fc.constantFrom('text/plain', 'application/xml', 'application/json; charset=latin1', 'multipart/form-data', 'a\u0000b'), 12),
         accept: sometimes(fc.constantFrom('application/xml', '*/*', 'text/html', '\u0000'), 12),
@@ -131,7 +169,25 @@ function recipes(routes: Route[]): fc.Arbitrary<Recipe> {
     body: sometimes(hostileValue, 3),
     headers: fc.constant({}),
     rawPath: fc.oneof(
-      fc.constantFrom('/', '/x%00y', '/index.html', '/index.html/x', '/chunks/none.js', '/..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/etc/passwd', '/x%E0%A4%A', '/%', '/%C0%80', '/api', '/api/nope', '/docs/json', '/health/x', '//', '/tasks/1', '/track/X'),
+      fc.constantFrom(
+        '/',
+        '/x%00y',
+        '/index.html',
+        '/index.html/x',
+        '/chunks/none.js',
+        '/..%2f..%2fpackage.json',
+        '/%2e%2e/%2e%2e/etc/passwd',
+        '/x%E0%A4%A',
+        '/%',
+        '/%C0%80',
+        '/api',
+        '/api/nope',
+        '/docs/json',
+        '/health/x',
+        '//',
+        '/tasks/1',
+        '/track/X',
+      ),
       fc.string({ unit: 'binary', maxLength: 30 }).map((s) => '/' + encodePart(s)),
       fc.integer({ min: 300, max: 5000 }).map((n) => '/' + 'a'.repeat(n)),
     ),
@@ -147,14 +203,24 @@ const taskForms = new Map<string, string>()
 async function loadPools(app: FastifyInstance): Promise<Record<string, unknown[]>> {
   const col = async (table: string, column: string, order = column) => (await app.db(table).orderBy(order).limit(200).pluck(column)) as unknown[]
   const cases = await app.db('cases').orderBy('case_no').limit(200).select('id', 'case_no', 'tracking_code', 'instance_id')
-  const defs = await app.db('process_definitions').orderBy([{ column: 'key' }, { column: 'version' }]).select('id', 'key', 'xml')
+  const defs = await app
+    .db('process_definitions')
+    .orderBy([{ column: 'key' }, { column: 'version' }])
+    .select('id', 'key', 'xml')
   return {
     caseId: cases.map((c) => c.id),
     caseNo: cases.map((c) => c.case_no),
     trackingCode: cases.map((c) => c.tracking_code),
     instanceId: (await col('process_instances', 'id', 'started_at')).concat(cases.map((c) => c.instance_id).filter(Boolean)),
     // Open tasks first: those are the ones a completion can move on.
-    taskId: (await app.db('tasks').orderByRaw("case when status = 'open' then 0 else 1 end").orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]).limit(200).select('id', 'form_key')).map((x) => {
+    taskId: (
+      await app
+        .db('tasks')
+        .orderByRaw("case when status = 'open' then 0 else 1 end")
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }])
+        .limit(200)
+        .select('id', 'form_key')
+    ).map((x) => {
       taskForms.set(x.id, x.form_key)
       return x.id
     }),
@@ -196,14 +262,31 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
   // A few cases, so ids, case numbers, tracking codes and open tasks exist to be named.
   const regions = ['xh-anping-v01-g1', 'xh-anping', 'gy-wanzhuang']
   for (const [i, regionCode] of regions.entries()) {
-    const category = (await app.db('categories').where({ active: true }).orderBy('code').offset(i * 3).first('code'))?.code
-    await petition(app, { description: `模糊测试 ${i}`, category, regionCode, petitioner: { type: 'person', name: '测试', phone: '13800000000', anonymous: false } }).catch(() => undefined)
+    const category = (
+      await app
+        .db('categories')
+        .where({ active: true })
+        .orderBy('code')
+        .offset(i * 3)
+        .first('code')
+    )?.code
+    await petition(app, {
+      description: `模糊测试 ${i}`,
+      category,
+      regionCode,
+      petitioner: { type: 'person', name: '测试', phone: '13800000000', anonymous: false },
+    }).catch(() => undefined)
   }
 
   // Task data that follows the shipped forms, so completions get into the handlers.
   const formsDir = path.join(app.config.processesDir, 'forms')
   const forms = fs.readdirSync(formsDir).filter((f) => f.endsWith('.form'))
-  FREE_FORM.set('data', formDataArbitrary(Object.fromEntries(forms.map((f) => [`shuoshi:${path.basename(f, '.form')}`, JSON.parse(fs.readFileSync(path.join(formsDir, f), 'utf8'))]))))
+  FREE_FORM.set(
+    'data',
+    formDataArbitrary(
+      Object.fromEntries(forms.map((f) => [`shuoshi:${path.basename(f, '.form')}`, JSON.parse(fs.readFileSync(path.join(formsDir, f), 'utf8'))])),
+    ),
+  )
 
   const routes = routesOf(app)
   t.ok(routes.length >= 40, `the OpenAPI document lists the routes (${routes.length})`)
@@ -259,12 +342,19 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
       tokens[r.user] = await login(app, user, passwords.get(user) ?? 'demo').catch(() => tokens[r.user])
     }
     if (res.statusCode >= 500) {
-      failures.push(`#${n} ${method} ${url.slice(0, 200)} as ${USERS[r.user] ?? (r.user === 7 ? 'anonymous' : 'bad token')} body ${String(payload).slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 200)}`)
+      failures.push(
+        `#${n} ${method} ${url.slice(0, 200)} as ${USERS[r.user] ?? (r.user === 7 ? 'anonymous' : 'bad token')} body ${String(payload).slice(0, 300)} -> ${res.statusCode} ${res.body.slice(0, 200)}`,
+      )
     }
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
-  const counts = [...statuses.entries()].sort(([a], [b]) => a - b).map(([s, c]) => `${s}:${c}`).join(' ')
-  t.comment(`seed ${SEED}, ${samples.length} requests in ${seconds} s, ${hit.size}/${routes.length} routes hit, ${succeeded.size} of them answered 2xx; statuses ${counts}`)
+  const counts = [...statuses.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([s, c]) => `${s}:${c}`)
+    .join(' ')
+  t.comment(
+    `seed ${SEED}, ${samples.length} requests in ${seconds} s, ${hit.size}/${routes.length} routes hit, ${succeeded.size} of them answered 2xx; statuses ${counts}`,
+  )
   const neverOk = routes.map((r) => `${r.method} ${r.path}`).filter((k) => !succeeded.has(k))
   if (neverOk.length) t.comment(`never answered 2xx: ${neverOk.join(', ')}`)
   t.equal(samples.length, RUNS, `${RUNS} requests generated`)
@@ -275,7 +365,10 @@ t.test(`fuzz: ${RUNS} generated requests over every route (${onPostgres ? 'Postg
     'every route was requested',
   )
   t.same(failures, [], `no answer >= 500 (seed ${SEED})`)
-  t.ok([...statuses.keys()].some((s) => s >= 200 && s < 300), 'some requests got through')
+  t.ok(
+    [...statuses.keys()].some((s) => s >= 200 && s < 300),
+    'some requests got through',
+  )
 
   const health = await app.inject({ method: 'GET', url: '/health' })
   t.equal(health.statusCode, 200, '/health answers 200 afterwards')

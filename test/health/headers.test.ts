@@ -79,6 +79,10 @@ t.test('a production build of the UI emits no source maps', async (t) => {
   await withEnv({ NODE_ENV: 'production' }, () => buildUi({ outdir }))
   const files = fs.readdirSync(outdir, { recursive: true }).map(String)
   t.ok(files.includes('main.js'), 'the bundle was built')
-  t.same(files.filter((f) => f.endsWith('.map')), [], 'no .map files')
+  t.same(
+    files.filter((f) => f.endsWith('.map')),
+    [],
+    'no .map files',
+  )
   t.notMatch(fs.readFileSync(path.join(outdir, 'main.js'), 'utf8'), /sourceMappingURL/, 'no map named in the bundle')
 })

@@ -37,12 +37,21 @@ t.test(`a leap second in from/to is a 400, not an Invalid Date (${db})`, async (
     isClientError(t, res, q)
     t.equal(res.body.error, 'validation_failed', `${q}: named as a validation failure`)
   }
-  t.equal((await call(app, 'admin', 'GET', '/api/cases?from=2026-01-01T23:59:59Z&to=2026-12-31T00:00:00%2B08:00')).status, 200, 'ordinary date-times still pass')
+  t.equal(
+    (await call(app, 'admin', 'GET', '/api/cases?from=2026-01-01T23:59:59Z&to=2026-12-31T00:00:00%2B08:00')).status,
+    200,
+    'ordinary date-times still pass',
+  )
 })
 
 t.test(`an unknown region filter lists no case instead of a database error (${db})`, async (t) => {
   const app = await build(t)
-  await petition(app, { description: '路灯不亮', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  await petition(app, {
+    description: '路灯不亮',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const all = await call(app, 'admin', 'GET', '/api/cases')
   t.equal(all.body.total, 1, 'there is a case to (not) find')
   for (const user of ['admin', 'xianghe-admin', 'dispatcher']) {
@@ -77,12 +86,25 @@ t.test(`a NUL anywhere in a request is one clear 400 on every route (${db})`, as
   t.ok(routes >= 40, `${routes} routes`)
 
   // Public routes: a citizen's petition, and the tracking code header.
-  const pet = await call(app, null, 'POST', '/api/public/petitions', { description: '井盖\u0000丢失', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const pet = await call(app, null, 'POST', '/api/public/petitions', {
+    description: '井盖\u0000丢失',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   isClientError(t, pet, 'petition with a NUL in its description')
   t.same(pet.body.details, [{ path: 'body/description' }], 'the details name the field')
   const track = await app.inject({ method: 'GET', url: '/api/public/track/XH20260101-0001', headers: { 'x-tracking-code': 'AB\u0000CD' } })
   t.equal(track.statusCode, 400, 'a NUL in the tracking code header')
-  t.equal(await app.db('cases').count({ n: '*' }).first().then((r: any) => Number(r.n)), 0, 'nothing was stored')
+  t.equal(
+    await app
+      .db('cases')
+      .count({ n: '*' })
+      .first()
+      .then((r: any) => Number(r.n)),
+    0,
+    'nothing was stored',
+  )
 })
 
 t.test(`request bodies nested past ${MAX_BODY_DEPTH} levels are a 400, not a stack overflow (${db})`, async (t) => {
@@ -127,7 +149,12 @@ t.test(`static file paths with NUL, bad escapes or no file behind them are 4xx (
 
 t.test(`a 3,999-character first reply keeps the case history readable (${db})`, async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '张三', phone: '13800000000', anonymous: false } })
+  const p = await petition(app, {
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '张三', phone: '13800000000', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   // Within the form's 4,000, with quotes and backslashes that grow when JSON-encoded.
   const reply = ('已联系物业"\\' + '答'.repeat(93)).repeat(40).slice(0, 3999)
@@ -147,7 +174,12 @@ t.test(`a 3,999-character first reply keeps the case history readable (${db})`, 
 
 t.test(`metric definitions with an empty value list keep the rates answering (${db})`, async (t) => {
   const app = await build(t)
-  await petition(app, { description: '路灯不亮', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  await petition(app, {
+    description: '路灯不亮',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   for (const change of [{ townshipOrBelowLevels: [] }, { satisfiedValues: [] }, { satisfiedValues: [], townshipOrBelowLevels: [] }]) {
     const put = await call(app, 'admin', 'PUT', '/api/metrics/definitions', change)
     t.equal(put.status, 200, `PUT ${JSON.stringify(change)}`)
@@ -177,7 +209,12 @@ t.test(`"1e999" is not a number within range: ajv coerced it to Infinity past ma
   t.equal((await call(app, 'admin', 'GET', '/api/notifications?limit=1e2')).status, 200, 'an exponent within range still passes')
 
   // A 90-day maximum let an extension of Infinity days through to the approval step.
-  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'admin', { signOutcome: 'accept' })
   const handle = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items.find((x: any) => x.elementId === 'ut_handle')
@@ -189,7 +226,12 @@ t.test(`"1e999" is not a number within range: ajv coerced it to Infinity past ma
 
 t.test(`a 300-character field name is a 400, not a varchar(255) overflow in the history (${db})`, async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   const sign = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items[0]
   const res = await call(app, 'admin', 'POST', `/api/tasks/${sign.id}/complete`, { data: { signOutcome: 'accept', ['k'.repeat(300)]: 1 } })
@@ -203,16 +245,26 @@ t.test(`a 300-character field name is a 400, not a varchar(255) overflow in the 
 
 t.test(`a history row cut into invalid JSON before the fix no longer breaks the case history (${db})`, async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   // What persist() wrote for a long reply before: the JSON text sliced at 4,000 characters.
   const cut = JSON.stringify({ name: 'firstReply', from: null, to: '答'.repeat(4100) }).slice(0, 4000)
-  await app.db('history').insert({ instance_id: c.instanceId, case_id: c.id, type: 'variable_change', name: 'firstReply', actor: 'x', at: new Date().toISOString(), data: cut })
+  await app
+    .db('history')
+    .insert({ instance_id: c.instanceId, case_id: c.id, type: 'variable_change', name: 'firstReply', actor: 'x', at: new Date().toISOString(), data: cut })
   const hist = await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)
   t.equal(hist.status, 200, 'the history answers')
   const row = hist.body.find((h: any) => h.name === 'firstReply')
   t.same(row.data, { unreadable: cut }, 'the cut entry is shown as the text it is')
-  t.ok(hist.body.some((h: any) => h.type === 'received'), 'the other entries are there')
+  t.ok(
+    hist.body.some((h: any) => h.type === 'received'),
+    'the other entries are there',
+  )
 })
 
 t.test(`an undecodable URL is a 400 in the API's error shape (${db})`, async (t) => {
@@ -240,5 +292,9 @@ t.test(`ids and receivers longer than the 255-character columns are a 4xx, not a
   t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: doc('reviewer', 'u', '${reviewer}') })).status, 201)
   const start = await call(app, 'admin', 'POST', '/api/process-definitions/key/reviewer/start', { variables: { reviewer: 'r'.repeat(300) } })
   isClientError(t, start, 'an assignee of 300 characters from a variable', 422)
-  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions/key/reviewer/start', { variables: { reviewer: 'admin' } })).status, 201, 'an ordinary assignee still starts')
+  t.equal(
+    (await call(app, 'admin', 'POST', '/api/process-definitions/key/reviewer/start', { variables: { reviewer: 'admin' } })).status,
+    201,
+    'an ordinary assignee still starts',
+  )
 })

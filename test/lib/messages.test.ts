@@ -12,7 +12,9 @@ import { projectRoot } from '../../src/lib/paths.js'
  */
 
 const srcFiles = (dir: string): string[] =>
-  fs.readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? srcFiles(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []))
+  fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((d) => (d.isDirectory() ? srcFiles(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []))
 /**
  * Open311 GeoReport v2 (src/open311/ but its key administration, keys*.ts): its errors answer
  * outside clients in the standard's own format, `[{code, description}]`, where `description` is
@@ -33,7 +35,11 @@ t.test('every catalogue key is in both languages with the same parameters', asyn
   }
   // `$t(prefix.{{x}})` nests a label: the prefix must name labels in the catalogue.
   for (const [key, text] of [...Object.entries(zh), ...Object.entries(en)]) {
-    for (const m of text.matchAll(/\$t\(([\w.]+)\.\{\{/g)) t.ok(Object.keys(zh).some((k) => k.startsWith(`${m[1]}.`)), `${key}: labels ${m[1]}.* exist`)
+    for (const m of text.matchAll(/\$t\(([\w.]+)\.\{\{/g))
+      t.ok(
+        Object.keys(zh).some((k) => k.startsWith(`${m[1]}.`)),
+        `${key}: labels ${m[1]}.* exist`,
+      )
   }
 })
 
@@ -46,17 +52,46 @@ t.test('every key the server emits is in the catalogue', async (t) => {
       calls++
       t.ok(isMessageKey(m[1]), `${path.basename(f)}: ${m[1]}`)
     }
-    for (const m of text.matchAll(/\b(?:event|this\.event|cases\.event)\((?:ctx|trx), (?:row|id|row\.id|task\.case_id), '(\w+)'/g)) t.ok(isMessageKey(`event.${m[1]}`), `${path.basename(f)}: event ${m[1]}`)
-    for (const m of text.matchAll(/\bnotify\([^)]*?'(\w+)', message\)/g)) t.ok(isMessageKey(`notification.${m[1]}`), `${path.basename(f)}: notification ${m[1]}`)
+    for (const m of text.matchAll(/\b(?:event|this\.event|cases\.event)\((?:ctx|trx), (?:row|id|row\.id|task\.case_id), '(\w+)'/g))
+      t.ok(isMessageKey(`event.${m[1]}`), `${path.basename(f)}: event ${m[1]}`)
+    for (const m of text.matchAll(/\bnotify\([^)]*?'(\w+)', message\)/g))
+      t.ok(isMessageKey(`notification.${m[1]}`), `${path.basename(f)}: notification ${m[1]}`)
     const thrown = [...text.matchAll(/\b(?:badRequest|conflict|forbidden|unprocessable|notFound|unauthorized)\(\s*['`][^'`]*\p{Script=Han}/gu)]
     t.equal(thrown.length, 0, `${path.relative(projectRoot(), f)}: no error thrown as a bare bilingual string`)
   }
   t.ok(calls > 80, `the server's messages are catalogue keys (${calls} msg() calls)`)
-  for (const kw of ['required', 'type', 'enum', 'minLength', 'maxLength', 'minimum', 'maximum', 'pattern', 'format', 'additionalProperties', 'minItems', 'maxItems', 'const', 'exclusiveMinimum', 'exclusiveMaximum']) {
+  for (const kw of [
+    'required',
+    'type',
+    'enum',
+    'minLength',
+    'maxLength',
+    'minimum',
+    'maximum',
+    'pattern',
+    'format',
+    'additionalProperties',
+    'minItems',
+    'maxItems',
+    'const',
+    'exclusiveMinimum',
+    'exclusiveMaximum',
+  ]) {
     t.ok(isMessageKey(`error.validation.${kw}`), `ajv keyword ${kw}`)
   }
   // Event types other branches add, named now so they read well when they land.
-  for (const type of ['return_rejected', 'return_accepted', 'exclusion_requested', 'exclusion_approved', 'exclusion_refused', 'exclusion_reversed', 'supervision_order', 'supervision_reply', 'co_units_added', 'duplicate_linked']) {
+  for (const type of [
+    'return_rejected',
+    'return_accepted',
+    'exclusion_requested',
+    'exclusion_approved',
+    'exclusion_refused',
+    'exclusion_reversed',
+    'supervision_order',
+    'supervision_reply',
+    'co_units_added',
+    'duplicate_linked',
+  ]) {
     t.ok(isMessageKey(`event.${type}`), `event.${type}`)
   }
 })
@@ -65,7 +100,10 @@ t.test('rendering: parameters, nested labels, lists', async (t) => {
   // Worked out by hand from the catalogue entries.
   t.equal(render('zh-CN', 'event.received', { channel: 'web' }), '已受理（网站）')
   t.equal(render('en', 'event.received', { channel: 'web' }), 'Received via the website')
-  t.equal(render('zh-CN', 'event.escalation_accepted', { level: 'city', unitName: '廊坊市综治中心', unitNameEn: 'Langfang Governance Centre' }), '市级综治中心已接收，转 廊坊市综治中心 办理')
+  t.equal(
+    render('zh-CN', 'event.escalation_accepted', { level: 'city', unitName: '廊坊市综治中心', unitNameEn: 'Langfang Governance Centre' }),
+    '市级综治中心已接收，转 廊坊市综治中心 办理',
+  )
   t.equal(render('en', 'event.joint_organised', { unitNameEn: 'A', coUnitNamesEn: ['B', 'C'] }), 'Lead unit A, co-organisers B, C')
   t.equal(render('zh-CN', 'event.joint_organised', { unitName: '甲', coUnitNames: ['乙', '丙'] }), '牵头单位 甲，协办单位 乙、丙')
   t.equal(bilingual('error.case.closed'), '案件已办结 / the case is closed')
@@ -79,7 +117,11 @@ t.test('error answers carry key and params beside error and message', async (t) 
   t.equal(wrong.body.error, 'not_found')
   t.equal(wrong.body.key, 'error.case.trackingNotFound')
   t.same(wrong.body.params, { caseNo: 'XH20260101-0001' })
-  t.match(wrong.body.message, /^没有找到案件 XH20260101-0001.* \/ No case XH20260101-0001 with this tracking code/, 'a whole sentence in each language, not just the case number')
+  t.match(
+    wrong.body.message,
+    /^没有找到案件 XH20260101-0001.* \/ No case XH20260101-0001 with this tracking code/,
+    'a whole sentence in each language, not just the case number',
+  )
 
   const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: 'nope' } })
   t.equal(login.statusCode, 401)
@@ -100,9 +142,17 @@ t.test('error answers carry key and params beside error and message', async (t) 
   t.match(noRoute.body, { error: 'not_found', key: 'error.noRoute', params: { method: 'GET', path: '/api/nowhere' } })
 
   const task = await call(app, 'admin', 'GET', '/api/tasks/no-such-task')
-  t.match(task.body, { error: 'not_found', key: 'error.task.notFound', params: { id: 'no-such-task' }, message: '任务 no-such-task 不存在 / task no-such-task not found' })
+  t.match(task.body, {
+    error: 'not_found',
+    key: 'error.task.notFound',
+    params: { id: 'no-such-task' },
+    message: '任务 no-such-task 不存在 / task no-such-task not found',
+  })
 
-  const rules = await call(app, 'admin', 'PUT', '/api/routing-rules', { tenant: null, rules: [{ category: 'no.such', owner: '@grid', resolveLimit: '7 days' }] })
+  const rules = await call(app, 'admin', 'PUT', '/api/routing-rules', {
+    tenant: null,
+    rules: [{ category: 'no.such', owner: '@grid', resolveLimit: '7 days' }],
+  })
   t.equal(rules.status, 422)
   t.equal(rules.body.key, 'error.rules.invalid')
   t.same(
@@ -139,7 +189,7 @@ t.test('a result text containing " / " reaches the tracking route intact', async
   t.ok(feedback.message.endsWith(`：${result}`), 'and its bilingual message ends with it, whole')
   t.same(Object.keys(feedback.data).sort(), ['result'], 'no internal data (evaluation deadline) beside it')
   const signed = body.timeline.find((e: any) => e.type === 'signed_for')
-  t.same(signed.data, { reply }, "the first reply is public, as the old message made it")
+  t.same(signed.data, { reply }, 'the first reply is public, as the old message made it')
   const received = body.timeline.find((e: any) => e.type === 'received')
   t.same(received.data, { channel: 'web' }, 'received: only the parameters its sentence uses (no rule id, owner)')
   t.equal(received.message, '已受理（网站） / Received via the website')
@@ -162,9 +212,25 @@ t.test('notifications carry their kind as a key with the case number', async (t)
   const rows = await call(app, 'grid02', 'GET', '/api/notifications')
   t.equal(rows.status, 200)
   // None yet on a fresh database; the shape is checked on a row made through the handler.
-  const p = await petition(app, { channel: 'web', description: '楼上空调外机罩松动。', category: 'safety.falling', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    channel: 'web',
+    description: '楼上空调外机罩松动。',
+    category: 'safety.falling',
+    regionCode: 'gy-xinyuan-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
-  await app.db('notifications').insert({ id: 'n-test', recipient: 'grid02', case_id: c.id, kind: 'supervision', message: bilingual('notification.supervision', { caseNo: p.caseNo }), created_at: new Date().toISOString(), read_at: null })
+  await app
+    .db('notifications')
+    .insert({
+      id: 'n-test',
+      recipient: 'grid02',
+      case_id: c.id,
+      kind: 'supervision',
+      message: bilingual('notification.supervision', { caseNo: p.caseNo }),
+      created_at: new Date().toISOString(),
+      read_at: null,
+    })
   const after = await call(app, 'grid02', 'GET', '/api/notifications')
   const n = after.body.find((x: any) => x.id === 'n-test')
   t.match(n, { kind: 'supervision', key: 'notification.supervision', params: { caseNo: p.caseNo }, caseNo: p.caseNo })
@@ -173,7 +239,13 @@ t.test('notifications carry their kind as a key with the case number', async (t)
 
 t.test('public rates for the citizen page: counts and rates only', async (t) => {
   const app = await build(t)
-  await petition(app, { channel: 'web', description: '路面坑洼积水严重。', category: 'roads.damage', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  await petition(app, {
+    channel: 'web',
+    description: '路面坑洼积水严重。',
+    category: 'roads.damage',
+    regionCode: 'gy-xinyuan-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const r = await call(app, null, 'GET', '/api/public/rates')
   t.equal(r.status, 200)
   t.equal(r.body.received, 1, 'the one case received this year')

@@ -20,14 +20,14 @@ function readCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]
     if (inQuotes) {
-      if (ch === '"' && text[i + 1] === '"') (cur += '"'), i++
+      if (ch === '"' && text[i + 1] === '"') ((cur += '"'), i++)
       else if (ch === '"') inQuotes = false
       else cur += ch
       continue
     }
     if (ch === '"') inQuotes = true
-    else if (ch === ',') lines[lines.length - 1].push(cur), (cur = '')
-    else if (ch === '\n') lines[lines.length - 1].push(cur.replace(/\r$/, '')), (cur = ''), lines.push([])
+    else if (ch === ',') (lines[lines.length - 1].push(cur), (cur = ''))
+    else if (ch === '\n') (lines[lines.length - 1].push(cur.replace(/\r$/, '')), (cur = ''), lines.push([]))
     else cur += ch
   }
   if (cur) lines[lines.length - 1].push(cur)
@@ -101,11 +101,7 @@ function expectedFigures(rows: Record<string, string>[]) {
 }
 
 const matches = (t: Test, got: any, want: Expected, what: string) => {
-  t.same(
-    { received: got.received, responded: got.responded, closed: got.closed, onTime: got.onTime, onTimeBase: got.onTimeBase },
-    want,
-    `${what}: counts`,
-  )
+  t.same({ received: got.received, responded: got.responded, closed: got.closed, onTime: got.onTime, onTimeBase: got.onTimeBase }, want, `${what}: counts`)
   t.equal(got.responseRate, want.responded / want.received, `${what}: response rate`)
   t.equal(got.closureRate, want.closed / want.received, `${what}: closure rate`)
   t.equal(got.onTimeRate, want.onTimeBase ? want.onTime / want.onTimeBase : null, `${what}: on-time rate`)

@@ -18,22 +18,47 @@ const due = '2024-03-12T02:00:00.000Z'
 async function seed(app: any) {
   await insertCases(app, [
     {
-      region: 'xh-anping', category: 'utilities.water', department: 'xianghe-water', channel: 'hotline',
-      response_due_at: due, responded_at: '2024-03-10T03:00:00.000Z', resolve_due_at: '2024-03-20T00:00:00.000Z',
-      status: 'closed', closed_at: '2024-03-15T00:00:00.000Z', resolved_level: 'village',
-      eval_resolved: true, eval_satisfaction: 'satisfied', evaluated_at: '2024-03-16T00:00:00.000Z',
+      region: 'xh-anping',
+      category: 'utilities.water',
+      department: 'xianghe-water',
+      channel: 'hotline',
+      response_due_at: due,
+      responded_at: '2024-03-10T03:00:00.000Z',
+      resolve_due_at: '2024-03-20T00:00:00.000Z',
+      status: 'closed',
+      closed_at: '2024-03-15T00:00:00.000Z',
+      resolved_level: 'village',
+      eval_resolved: true,
+      eval_satisfaction: 'satisfied',
+      evaluated_at: '2024-03-16T00:00:00.000Z',
     },
     {
-      region: 'xh-anping', category: 'utilities.power', department: 'xianghe-power', channel: 'wechat',
-      response_due_at: due, responded_at: '2024-03-13T00:00:00.000Z', resolve_due_at: '2024-03-20T00:00:00.000Z',
-      status: 'closed', closed_at: '2024-03-25T00:00:00.000Z', resolved_level: 'county',
-      eval_resolved: false, eval_satisfaction: 'basically_satisfied', evaluated_at: '2024-03-26T00:00:00.000Z',
+      region: 'xh-anping',
+      category: 'utilities.power',
+      department: 'xianghe-power',
+      channel: 'wechat',
+      response_due_at: due,
+      responded_at: '2024-03-13T00:00:00.000Z',
+      resolve_due_at: '2024-03-20T00:00:00.000Z',
+      status: 'closed',
+      closed_at: '2024-03-25T00:00:00.000Z',
+      resolved_level: 'county',
+      eval_resolved: false,
+      eval_satisfaction: 'basically_satisfied',
+      evaluated_at: '2024-03-26T00:00:00.000Z',
     },
     { region: 'xh-shuyang', category: 'land', department: 'xianghe-land', response_due_at: due },
     {
-      region: 'xianghe', category: 'land', department: 'xianghe-land',
-      responded_at: '2024-03-11T00:00:00.000Z', status: 'closed', closed_at: '2024-03-12T00:00:00.000Z', resolved_level: 'township',
-      eval_resolved: true, eval_satisfaction: 'dissatisfied', evaluated_at: '2024-03-13T00:00:00.000Z',
+      region: 'xianghe',
+      category: 'land',
+      department: 'xianghe-land',
+      responded_at: '2024-03-11T00:00:00.000Z',
+      status: 'closed',
+      closed_at: '2024-03-12T00:00:00.000Z',
+      resolved_level: 'township',
+      eval_resolved: true,
+      eval_satisfaction: 'dissatisfied',
+      evaluated_at: '2024-03-13T00:00:00.000Z',
     },
     { region: 'gy-xinyuan', category: 'urban', department: null, response_due_at: due, responded_at: M, status: 'in_progress' },
   ])
@@ -48,7 +73,18 @@ t.test('every rate: numerator and denominator', async (t) => {
   t.equal(res.statusCode, 200, res.body)
   const o = res.json().overall
   // On time: A (closed 03-15, due 03-20); B late (03-25); D has no deadline: counted apart.
-  t.match(o, { received: 5, responded: 3, closed: 3, evaluated: 3, resolved: 2, satisfied: 2, onTime: 1, onTimeBase: 2, closedNoDeadline: 1, atOrBelowTownship: 2 })
+  t.match(o, {
+    received: 5,
+    responded: 3,
+    closed: 3,
+    evaluated: 3,
+    resolved: 2,
+    satisfied: 2,
+    onTime: 1,
+    onTimeBase: 2,
+    closedNoDeadline: 1,
+    atOrBelowTownship: 2,
+  })
   t.equal(o.responseRate, 3 / 5)
   t.equal(o.closureRate, 3 / 5)
   t.equal(o.resolutionRate, 2 / 3)
@@ -87,12 +123,22 @@ t.test('groupBy month, with the month boundary in China time', async (t) => {
   const res = await get(app, '/api/metrics/rates?groupBy=month')
   t.equal(res.statusCode, 200)
   const g = res.json().groups
-  t.same(g.map((x: any) => [x.key, x.received]), [['2024-01', 1], ['2024-02', 1], ['2024-03', 6]])
+  t.same(
+    g.map((x: any) => [x.key, x.received]),
+    [
+      ['2024-01', 1],
+      ['2024-02', 1],
+      ['2024-03', 6],
+    ],
+  )
   t.equal(g[0].closureRate, 1)
   t.equal(g[0].label, '2024-01')
   t.equal(res.json().overall.received, 8, 'overall is the sum of the groups')
   const feb = await get(app, '/api/metrics/rates?from=2024-02-01&to=2024-02-29&groupBy=month')
-  t.same(feb.json().groups.map((x: any) => [x.key, x.received]), [['2024-02', 1]])
+  t.same(
+    feb.json().groups.map((x: any) => [x.key, x.received]),
+    [['2024-02', 1]],
+  )
   const instant = await get(app, '/api/metrics/rates?from=2024-02-29T16:00:00Z&to=2024-02-29T16:00:00Z')
   t.equal(instant.json().overall.received, 1, 'a date-time `to` is inclusive')
 })
@@ -102,13 +148,26 @@ t.test('groupBy region: counties at city level, children of the chosen region be
   await seed(app)
   let res = await get(app, '/api/metrics/rates?groupBy=region&region=langfang')
   t.equal(res.statusCode, 200, res.body)
-  t.same(res.json().groups.map((g: any) => [g.key, g.received]), [['xianghe', 4], ['guangyang', 1]])
+  t.same(
+    res.json().groups.map((g: any) => [g.key, g.received]),
+    [
+      ['xianghe', 4],
+      ['guangyang', 1],
+    ],
+  )
   t.equal(res.json().groups[0].label, '香河县')
   t.same(res.json().region, { code: 'langfang', name: res.json().region.name, path: '/langfang/' })
 
   res = await get(app, '/api/metrics/rates?groupBy=region&region=xianghe')
   const groups = res.json().groups
-  t.same(groups.map((g: any) => [g.key, g.received]), [['xh-anping', 2], ['xh-shuyang', 1], ['xianghe', 1]])
+  t.same(
+    groups.map((g: any) => [g.key, g.received]),
+    [
+      ['xh-anping', 2],
+      ['xh-shuyang', 1],
+      ['xianghe', 1],
+    ],
+  )
   const self = groups.find((g: any) => g.key === 'xianghe')
   t.match(self.label, /（本级）$/, 'cases at the chosen region itself are their own group')
   t.equal(groups[0].closureRate, 1)
@@ -116,7 +175,13 @@ t.test('groupBy region: counties at city level, children of the chosen region be
 
   // no region: a county user's groups are the county's townships
   res = await get(app, '/api/metrics/rates?groupBy=region', 'xianghe-admin')
-  t.same(res.json().groups.map((g: any) => g.key).sort(), ['xh-anping', 'xh-shuyang', 'xianghe'].sort())
+  t.same(
+    res
+      .json()
+      .groups.map((g: any) => g.key)
+      .sort(),
+    ['xh-anping', 'xh-shuyang', 'xianghe'].sort(),
+  )
 })
 
 t.test('groupBy department and category', async (t) => {
@@ -140,7 +205,10 @@ t.test('groupBy department and category', async (t) => {
 t.test('filters: region subtree, department, category, dates', async (t) => {
   const app = await build(t)
   await seed(app)
-  await insertCases(app, [{ region: 'xh-anping-v01-g1', category: 'utilitiesx' }, { region: 'xh-anping-v01', category: 'utilities' }])
+  await insertCases(app, [
+    { region: 'xh-anping-v01-g1', category: 'utilitiesx' },
+    { region: 'xh-anping-v01', category: 'utilities' },
+  ])
   let res = await get(app, '/api/metrics/rates?region=xh-anping')
   t.equal(res.json().overall.received, 4, 'the township and its villages and grids')
   res = await get(app, '/api/metrics/rates?region=xianghe')
@@ -209,7 +277,12 @@ t.test('definitions are configuration', async (t) => {
   const app = await build(t)
   await seed(app)
   const admin = await login(app, 'admin')
-  let res = await app.inject({ method: 'PUT', url: '/api/metrics/definitions', headers: admin, payload: { satisfiedValues: ['satisfied'], noDeadlineIsOnTime: false } })
+  let res = await app.inject({
+    method: 'PUT',
+    url: '/api/metrics/definitions',
+    headers: admin,
+    payload: { satisfiedValues: ['satisfied'], noDeadlineIsOnTime: false },
+  })
   t.equal(res.statusCode, 200, res.body)
   res = await get(app, '/api/metrics/rates?from=2024-03&to=2024-03')
   t.match(res.json().overall, { satisfied: 1, responded: 2, onTime: 1 })
@@ -227,9 +300,23 @@ t.test('overview for the dashboard', async (t) => {
   const o = res.json()
   t.equal(o.month, '2024-03')
   t.equal(o.totals.received, 5)
-  t.same(o.totals.byStatus, [{ key: 'closed', count: 3 }, { key: 'in_progress', count: 1 }, { key: 'received', count: 1 }])
-  t.same(o.totals.byChannel, [{ key: 'hotline', count: 4 }, { key: 'wechat', count: 1 }])
-  t.same(o.topCategories.map((c: any) => [c.key, c.count]), [['land', 2], ['utilities', 2], ['urban', 1]])
+  t.same(o.totals.byStatus, [
+    { key: 'closed', count: 3 },
+    { key: 'in_progress', count: 1 },
+    { key: 'received', count: 1 },
+  ])
+  t.same(o.totals.byChannel, [
+    { key: 'hotline', count: 4 },
+    { key: 'wechat', count: 1 },
+  ])
+  t.same(
+    o.topCategories.map((c: any) => [c.key, c.count]),
+    [
+      ['land', 2],
+      ['utilities', 2],
+      ['urban', 1],
+    ],
+  )
   t.equal(o.trend.length, 12)
   t.equal(o.trend[0].month, '2023-04')
   t.equal(o.trend[11].month, '2024-03')
@@ -237,12 +324,21 @@ t.test('overview for the dashboard', async (t) => {
   t.equal(o.trend[10].received, 0)
   t.equal(o.trend[10].responseRate, null)
   t.same(o.townships.map((x: any) => x.key).sort(), ['gy-xinyuan', 'xh-anping', 'xh-shuyang'])
-  t.same(o.townships.map((x: any) => x.rank), [1, 2, 3])
+  t.same(
+    o.townships.map((x: any) => x.rank),
+    [1, 2, 3],
+  )
   t.ok(o.townships[0].score >= o.townships[1].score)
   t.ok(o.departments.length >= 3)
   const county = await get(app, '/api/metrics/overview?month=2024-03', 'xianghe-admin')
   t.equal(county.json().totals.received, 4)
-  t.same(county.json().townships.map((x: any) => x.key).sort(), ['xh-anping', 'xh-shuyang'])
+  t.same(
+    county
+      .json()
+      .townships.map((x: any) => x.key)
+      .sort(),
+    ['xh-anping', 'xh-shuyang'],
+  )
   const docs = await app.inject({ method: 'GET', url: '/docs/json' })
   t.ok(docs.json().paths['/api/metrics/overview'], 'documented in OpenAPI')
   t.ok(docs.json().paths['/api/metrics/rates'])
@@ -264,11 +360,25 @@ t.test('on time is judged when the unit finished; closures without a deadline an
   const created = '2024-05-05T02:00:00.000Z'
   const closed = (over: Record<string, unknown>) => ({ created_at: created, status: 'closed', resolve_due_at: due, ...over })
   await insertCases(app, [
-    closed({ resolved_at: '2024-05-19T23:59:56.000Z', closed_at: '2024-05-20T00:00:01.000Z', resolved_level: 'county', eval_resolved: true, eval_satisfaction: 'satisfied', evaluated_at: '2024-05-20T00:00:01.000Z' }),
+    closed({
+      resolved_at: '2024-05-19T23:59:56.000Z',
+      closed_at: '2024-05-20T00:00:01.000Z',
+      resolved_level: 'county',
+      eval_resolved: true,
+      eval_satisfaction: 'satisfied',
+      evaluated_at: '2024-05-20T00:00:01.000Z',
+    }),
     closed({ resolved_at: '2024-05-21T00:00:00.000Z', closed_at: '2024-05-22T00:00:00.000Z', resolved_level: 'county' }),
     closed({ closed_at: '2024-05-18T00:00:00.000Z' }),
     closed({ resolve_due_at: null, resolved_at: '2024-05-30T00:00:00.000Z', closed_at: '2024-05-30T00:00:00.000Z', resolved_level: 'city' }),
-    closed({ resolved_at: '2024-05-10T00:00:00.000Z', closed_at: '2024-05-11T00:00:00.000Z', resolved_level: 'village', eval_resolved: false, eval_satisfaction: 'dissatisfied', evaluated_at: '2024-05-11T00:00:00.000Z' }),
+    closed({
+      resolved_at: '2024-05-10T00:00:00.000Z',
+      closed_at: '2024-05-11T00:00:00.000Z',
+      resolved_level: 'village',
+      eval_resolved: false,
+      eval_satisfaction: 'dissatisfied',
+      evaluated_at: '2024-05-11T00:00:00.000Z',
+    }),
     closed({ resolved_at: '2024-05-10T00:00:00.000Z', closed_at: '2024-05-11T00:00:00.000Z', resolved_level: 'township' }),
   ])
   const overall = async () => (await get(app, '/api/metrics/rates?from=2024-05&to=2024-05')).json().overall

@@ -38,11 +38,12 @@ export async function startGateway(port = 0): Promise<Gateway> {
     releaseHeld() {
       for (const res of held.splice(0)) res.writeHead(200).end('{}')
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const res of held.splice(0)) res.destroy()
-      server.closeAllConnections()
-      server.close(() => resolve())
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const res of held.splice(0)) res.destroy()
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
   const server = http.createServer((req, res) => {
     let body = ''

@@ -18,7 +18,9 @@ const garbage = {
   petitioner: { type: 'person', anonymous: true },
 }
 const track = (app: any, p: { caseNo: string; trackingCode: string }) =>
-  app.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}`, headers: { 'x-tracking-code': p.trackingCode } }).then((r: any) => ({ status: r.statusCode, body: r.json() }))
+  app
+    .inject({ method: 'GET', url: `/api/public/track/${p.caseNo}`, headers: { 'x-tracking-code': p.trackingCode } })
+    .then((r: any) => ({ status: r.statusCode, body: r.json() }))
 
 t.test('notices are written in the transaction of their event: a failing step writes none', async (t) => {
   const app = await build(t)
@@ -32,7 +34,11 @@ t.test('notices are written in the transaction of their event: a failing step wr
   const c = await caseByNo(app, p.caseNo)
   // The rule dispatched the case at intake (case.assign): one acceptance notice, already there.
   let rows = await app.db('citizen_notices').where({ case_id: c.id }).orderBy('created_at')
-  t.same(rows.map((r: any) => r.kind), ['accepted'], 'intake wrote the acceptance with its dispatch')
+  t.same(
+    rows.map((r: any) => r.kind),
+    ['accepted'],
+    'intake wrote the acceptance with its dispatch',
+  )
   await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept' })
   rows = await app.db('citizen_notices').where({ case_id: c.id })
   t.equal(rows.length, 1, 'the sign-for does not tell the citizen a second time')
@@ -55,7 +61,10 @@ t.test('notices are written in the transaction of their event: a failing step wr
   t.equal(rp.result, '已清运垃圾', 'the unit’s result verbatim in the params')
   t.match(rp.evaluateBy, /^\d{4}-\d{2}-\d{2}$/, 'the day to evaluate by, a parameter')
   // The text a gateway sends is the catalogue's two sentences, rendered from key + params, with the result whole in each.
-  t.equal(result.text, `您反映的问题 ${c.caseNo} 已办理：已清运垃圾。请在 ${rp.evaluateBy} 前评价。 / Your petition ${c.caseNo} has been handled: 已清运垃圾. Please evaluate it by ${rp.evaluateBy}.`)
+  t.equal(
+    result.text,
+    `您反映的问题 ${c.caseNo} 已办理：已清运垃圾。请在 ${rp.evaluateBy} 前评价。 / Your petition ${c.caseNo} has been handled: 已清运垃圾. Please evaluate it by ${rp.evaluateBy}.`,
+  )
   const reminder = rows.find((r: any) => r.kind === 'evaluation_due')
   // Evaluation period P5D: the reminder is due one day before it ends, i.e. ~4 days from now.
   const ahead = new Date(reminder.next_attempt_at).getTime() - Date.now()
@@ -69,12 +78,18 @@ t.test('the tracking page shows an anonymous web petitioner what they were told'
   let tr = await track(app, p)
   t.equal(tr.status, 200)
   t.equal(tr.body.notices.length, 1)
-  t.same({ kind: tr.body.notices[0].kind, key: tr.body.notices[0].key, caseNo: tr.body.notices[0].params.caseNo, delivered: tr.body.notices[0].delivered }, { kind: 'accepted', key: 'notice.accepted', caseNo: p.caseNo, delivered: false })
+  t.same(
+    { kind: tr.body.notices[0].kind, key: tr.body.notices[0].key, caseNo: tr.body.notices[0].params.caseNo, delivered: tr.body.notices[0].delivered },
+    { kind: 'accepted', key: 'notice.accepted', caseNo: p.caseNo, delivered: false },
+  )
   await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept' })
   await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '已清运垃圾' })
   tr = await track(app, p)
   // The reminder is not due for days: the page shows acceptance and result only.
-  t.same(tr.body.notices.map((n: any) => n.kind), ['accepted', 'result'])
+  t.same(
+    tr.body.notices.map((n: any) => n.kind),
+    ['accepted', 'result'],
+  )
   t.equal(tr.body.notices[1].params.result, '已清运垃圾')
   t.equal(tr.body.result, '已清运垃圾')
   const wrong = await app.inject({ method: 'GET', url: `/api/public/track/${p.caseNo}`, headers: { 'x-tracking-code': 'WRONG234' } })
@@ -115,7 +130,11 @@ t.test('a gateway that is down, then refusing connections, then up: delivery res
   const delivered = gw.requests.slice(-2).map((r) => r.body)
   const toA = delivered.find((d) => d.caseNo === a.caseNo)
   const toB = delivered.find((d) => d.caseNo === b.caseNo)
-  t.same({ channel: toA.channel, key: toA.messageKey, contact: toA.contact }, { channel: 'web', key: 'notice.accepted', contact: undefined }, 'a web petitioner is answered on the web: no phone sent')
+  t.same(
+    { channel: toA.channel, key: toA.messageKey, contact: toA.contact },
+    { channel: 'web', key: 'notice.accepted', contact: undefined },
+    'a web petitioner is answered on the web: no phone sent',
+  )
   t.equal(toB.channel, 'wechat')
   t.notOk('contact' in toB, 'nor for WeChat')
 
@@ -126,7 +145,15 @@ t.test('a gateway that is down, then refusing connections, then up: delivery res
   const one = await call(app, 'admin', 'GET', `/api/notify/outbox/${list.body.items[0].id}`)
   t.equal(one.body.status, 'sent')
   t.equal(one.body.attempts, 3)
-  t.same(one.body.log.map((l: any) => [l.ok, l.statusCode]), [[false, 503], [false, null], [true, 200]], 'the log: 503, refused, delivered')
+  t.same(
+    one.body.log.map((l: any) => [l.ok, l.statusCode]),
+    [
+      [false, 503],
+      [false, null],
+      [true, 200],
+    ],
+    'the log: 503, refused, delivered',
+  )
   t.match(one.body.log[1].error, /ECONNREFUSED|fetch failed/)
   t.equal((await call(app, 'grid01', 'GET', '/api/notify/outbox')).status, 403, 'a grid worker may not read the outbox')
   t.equal((await call(app, 'xianghe-admin', 'GET', '/api/notify/outbox')).body.items.length, 2, 'the county administrator sees its county’s')
@@ -136,7 +163,11 @@ t.test('a phone-channel petitioner’s notice carries the phone; attempts used u
   const gw = await startGateway()
   t.teardown(() => gw.close())
   const app = await build(t, { config: { notifyWebhookUrl: gw.url, notifyBackoffMs: 1000, notifyMaxAttempts: 2 } })
-  const res = await call(app, 'dispatcher', 'POST', '/api/cases', { ...garbage, channel: 'hotline', petitioner: { type: 'person', name: '王五', phone: '13700000000', anonymous: false } })
+  const res = await call(app, 'dispatcher', 'POST', '/api/cases', {
+    ...garbage,
+    channel: 'hotline',
+    petitioner: { type: 'person', name: '王五', phone: '13700000000', anonymous: false },
+  })
   t.equal(res.status, 201)
   gw.mode = 'down'
   const t0 = Date.now()

@@ -43,20 +43,30 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   //    hands them on; once the gateway is up each is accepted exactly once.
   gw.mode = 'down'
   let tok = await token()
-  for (let i = 0; i < 3; i++) t.equal((await api(node.base, 'POST', '/api/cases', tok, { ...intake, description: `${intake.description}（第${i + 1}盏）` })).status, 201)
+  for (let i = 0; i < 3; i++)
+    t.equal((await api(node.base, 'POST', '/api/cases', tok, { ...intake, description: `${intake.description}（第${i + 1}盏）` })).status, 201)
   // Every one of them tried (and refused) at least once before the stop.
-  await waitFor(async () => gw.perKey().size, (n) => n >= 3)
+  await waitFor(
+    async () => gw.perKey().size,
+    (n) => n >= 3,
+  )
   node.child.kill('SIGTERM')
   t.equal(await new Promise((r) => node.child.once('exit', r)), 0, 'graceful stop')
   gw.mode = 'ok'
   node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   let adm = await admin()
-  let box = await waitFor(() => outbox(adm), (b) => b.counts.sent === 3)
+  let box = await waitFor(
+    () => outbox(adm),
+    (b) => b.counts.sent === 3,
+  )
   t.same(box.counts, { sent: 3 }, 'all three delivered after the restart')
   await sleep(800) // several more polls
   t.same([...new Set(gw.accepted)].length, 3)
   t.equal(gw.accepted.length, 3, 'each accepted by the gateway once')
-  t.ok(box.items.every((n: any) => n.attempts >= 2), 'each failed at least once before (logged attempts)')
+  t.ok(
+    box.items.every((n: any) => n.attempts >= 2),
+    'each failed at least once before (logged attempts)',
+  )
 
   // 2. kill -9 after the gateway took a notice but before the node recorded it: after the
   //    lease (2 s) the restarted node sends it again, with the same Idempotency-Key.
@@ -65,7 +75,10 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   tok = await token()
   const held = await api(node.base, 'POST', '/api/cases', tok, { ...intake, description: '桥头路灯不亮' })
   t.equal(held.status, 201)
-  await waitFor(async () => gw.requests.length, (n) => n > before)
+  await waitFor(
+    async () => gw.requests.length,
+    (n) => n > before,
+  )
   node.child.kill('SIGKILL')
   await new Promise((r) => node.child.once('exit', r))
   gw.releaseHeld()
@@ -73,14 +86,25 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   gw.mode = 'ok'
   node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   adm = await admin()
-  box = await waitFor(() => outbox(adm), (b) => b.counts.sent === 4)
+  box = await waitFor(
+    () => outbox(adm),
+    (b) => b.counts.sent === 4,
+  )
   t.same(box.counts, { sent: 4 }, 'the interrupted notice is delivered after the restart')
   const item = box.items.find((n: any) => n.id === heldKey)
   t.ok(item, 'the Idempotency-Key is the notice id')
   t.equal(gw.perKey().get(heldKey), 2, 'sent twice: once before the crash, once after')
-  t.equal(new Set(gw.requests.filter((r) => r.key === heldKey).map((r) => JSON.stringify(r.body))).size, 1, 'both requests identical, same key: the gateway drops the second')
+  t.equal(
+    new Set(gw.requests.filter((r) => r.key === heldKey).map((r) => JSON.stringify(r.body))).size,
+    1,
+    'both requests identical, same key: the gateway drops the second',
+  )
   const log = (await api(node.base, 'GET', `/api/notify/outbox/${heldKey}`, adm)).json.log
-  t.same(log.map((l: any) => l.ok), [true], 'the outbox records one delivery (the crashed attempt left no row)')
+  t.same(
+    log.map((l: any) => l.ok),
+    [true],
+    'the outbox records one delivery (the crashed attempt left no row)',
+  )
   t.equal(gw.requests.find((r) => r.key === heldKey)!.body.contact, '13600000000', 'a hotline citizen: the phone goes to the SMS gateway')
 
   t.equal(new Set(gw.accepted).size, 4, 'four distinct notices in all')

@@ -16,10 +16,19 @@ const V2 = '/open311/v2'
 t.setTimeout(600_000)
 
 const form = (fields: Record<string, string | number | undefined>) =>
-  new URLSearchParams(Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString()
+  new URLSearchParams(
+    Object.entries(fields)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, String(v)]),
+  ).toString()
 
 async function post(app: FastifyInstance, format: 'json' | 'xml', fields: Record<string, string | number | undefined>, headers: Record<string, string> = {}) {
-  return app.inject({ method: 'POST', url: `${V2}/requests.${format}`, headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers }, payload: form(fields) })
+  return app.inject({
+    method: 'POST',
+    url: `${V2}/requests.${format}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+    payload: form(fields),
+  })
 }
 
 /** GET in both formats: the JSON answer, after checking the XML answer says the same. */
@@ -63,16 +72,25 @@ t.test(`every endpoint answers schema-valid JSON and XML, and a request becomes 
   t.notOk(codes.includes('environment'), 'a category with children is not')
   t.ok(codes.includes('other'), 'a top category without children is')
   const pollution = services.body.find((s: any) => s.service_code === 'environment.pollution')
-  t.same([pollution.service_name, pollution.group, pollution.metadata, pollution.type], ['污染排放 / Pollution', '环境卫生 / Environment and sanitation', true, 'realtime'])
+  t.same(
+    [pollution.service_name, pollution.group, pollution.metadata, pollution.type],
+    ['污染排放 / Pollution', '环境卫生 / Environment and sanitation', true, 'realtime'],
+  )
 
   // A service definition: the form's fields, the region list of the jurisdiction.
   const def = await both(t, app, `${V2}/services/environment.pollution`, '?jurisdiction_id=xianghe')
   t.equal(def.root, 'service_definition')
   t.equal(problems('serviceDefinition', def.body), null, 'the definition validates against service-definition.json')
-  t.same(def.body.attributes.map((a: any) => a.code), ['region', 'title', 'urgency', 'petitioner_type'])
+  t.same(
+    def.body.attributes.map((a: any) => a.code),
+    ['region', 'title', 'urgency', 'petitioner_type'],
+  )
   const regions = def.body.attributes[0].values.map((v: any) => v.key)
   t.ok(regions.includes('xh-anping-v01-g1'), 'a Xianghe grid is offered')
-  t.notOk(regions.some((r: string) => r.startsWith('gy-')), 'no Guangyang region is')
+  t.notOk(
+    regions.some((r: string) => r.startsWith('gy-')),
+    'no Guangyang region is',
+  )
   t.notOk(regions.includes('xianghe'), 'nor the jurisdiction itself (the default)')
 
   // POST, form-encoded as the standard has it, with a name: a case like the citizens' form makes.
@@ -87,12 +105,26 @@ t.test(`every endpoint answers schema-valid JSON and XML, and a request becomes 
   const c = (await call(app, 'admin', 'GET', `/api/cases/${listed[0].id}`)).body
   t.same(
     [c.channel, c.category, c.regionCode, c.urgency, c.address, c.lat, c.lng, c.description, c.petitioner],
-    ['open311', 'environment.pollution', 'xh-anping-v01-g1', 'urgent', '安平镇安平村东口', 39.7631, 117.0063, '河边工厂夜里排放黑烟', { type: 'person', name: '雷 李', phone: '13800000011', anonymous: false }],
+    [
+      'open311',
+      'environment.pollution',
+      'xh-anping-v01-g1',
+      'urgent',
+      '安平镇安平村东口',
+      39.7631,
+      117.0063,
+      '河边工厂夜里排放黑烟',
+      { type: 'person', name: '雷 李', phone: '13800000011', anonymous: false },
+    ],
     'the case holds what was sent, the petitioner as the form stores one',
   )
   // Routed by the Xianghe rule for pollution in a grid (test/authz/matrix.ts PLACE.xh.routed).
   t.equal(c.ownerUnit, 'xianghe-environment', 'routed as any intake')
-  t.same(c.activeTasks.map((x: any) => x.elementId), ['ut_signfor'], 'its procedure started')
+  t.same(
+    c.activeTasks.map((x: any) => x.elementId),
+    ['ut_signfor'],
+    'its procedure started',
+  )
   const tracked = await app.inject({ method: 'GET', url: `/api/public/track/${id}`, headers: { 'x-tracking-code': code } })
   t.equal(tracked.statusCode, 200, 'the tracking code in the answer opens the citizen’s tracking page')
 
@@ -104,19 +136,51 @@ t.test(`every endpoint answers schema-valid JSON and XML, and a request becomes 
   t.equal(problems('submitted', anonXml.value), null, 'the XML answer validates against RequestResponse')
   const anonId = anonXml.value[0].service_request_id
   const anonCase = (await call(app, 'admin', 'GET', `/api/cases?q=${anonId}`)).body.items[0]
-  t.same([anonCase.petitioner.anonymous, anonCase.petitioner.name, anonCase.regionCode, anonCase.description], [true, null, 'xianghe', '路灯照明 / Street lighting'], 'anonymous, at the jurisdiction, the service’s name as description')
+  t.same(
+    [anonCase.petitioner.anonymous, anonCase.petitioner.name, anonCase.regionCode, anonCase.description],
+    [true, null, 'xianghe', '路灯照明 / Street lighting'],
+    'anonymous, at the jurisdiction, the service’s name as description',
+  )
 
   // Reads: the list, one request, a token.
   const all = await both(t, app, `${V2}/requests`, '?jurisdiction_id=xianghe')
   t.equal(all.root, 'service_requests')
   t.equal(problems('requests', all.body), null, 'the list validates against requests.json')
-  t.same(all.body.map((r: any) => r.service_request_id), [anonId, id], 'both requests, newest first')
+  t.same(
+    all.body.map((r: any) => r.service_request_id),
+    [anonId, id],
+    'both requests, newest first',
+  )
   const one = await both(t, app, `${V2}/requests/${id}`, '?jurisdiction_id=xianghe')
   t.equal(problems('requests', one.body), null, 'one request validates against requests.json')
   const r = one.body[0]
   t.same(
-    [r.status, r.service_code, r.service_name, r.description, r.agency_responsible, r.address, r.lat, r.long, r.media_url, r.expected_datetime, r.requested_datetime],
-    ['open', 'environment.pollution', '污染排放 / Pollution', '河边工厂夜里排放黑烟', '香河县生态环境分局', '安平镇安平村东口', 39.7631, 117.0063, POLLUTION.media_url, c.resolveDueAt, c.createdAt],
+    [
+      r.status,
+      r.service_code,
+      r.service_name,
+      r.description,
+      r.agency_responsible,
+      r.address,
+      r.lat,
+      r.long,
+      r.media_url,
+      r.expected_datetime,
+      r.requested_datetime,
+    ],
+    [
+      'open',
+      'environment.pollution',
+      '污染排放 / Pollution',
+      '河边工厂夜里排放黑烟',
+      '香河县生态环境分局',
+      '安平镇安平村东口',
+      39.7631,
+      117.0063,
+      POLLUTION.media_url,
+      c.resolveDueAt,
+      c.createdAt,
+    ],
   )
   const timeline = tracked.json().timeline
   t.equal(r.status_notes, timeline[timeline.length - 1].message, 'status_notes: the latest public event (here the dispatch)')
@@ -151,28 +215,103 @@ t.test(`errors are the standard's [{code, description}] in both formats (${db})`
     await errorCase(`${f}: POST with an unknown api_key`, await post(app, f, { api_key: 'nope', service_code: 'other', address_string: 'x' }), 403, f)
     t.match(await errorCase(`${f}: POST without a location`, await post(app, f, { api_key: 'demo', service_code: 'other' }), 400, f), /location/)
     t.match(await errorCase(`${f}: POST with lat only`, await post(app, f, { api_key: 'demo', service_code: 'other', lat: 39.7 }), 400, f), /long/)
-    t.match(await errorCase(`${f}: POST an unknown service`, await post(app, f, { api_key: 'demo', service_code: 'nope', address_string: 'x' }), 400, f), /service_code/)
-    t.match(await errorCase(`${f}: POST a category with children`, await post(app, f, { api_key: 'demo', service_code: 'environment', address_string: 'x' }), 400, f), /service_code/)
-    t.match(await errorCase(`${f}: POST an unknown attribute`, await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', 'attribute[colour]': 'red' }), 400, f), /colour/)
-    t.match(await errorCase(`${f}: POST a region of another county`, await post(app, f, { api_key: 'demo', jurisdiction_id: 'xianghe', service_code: 'other', address_string: 'x', 'attribute[region]': 'gy-xinyuan' }), 400, f), /region/)
-    t.match(await errorCase(`${f}: POST a javascript: media_url`, await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', media_url: 'javascript:alert(1)' }), 400, f), /media_url/)
-    t.match(await errorCase(`${f}: POST an unknown field`, await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', colour: 'red' }), 400, f), /colour/)
+    t.match(
+      await errorCase(`${f}: POST an unknown service`, await post(app, f, { api_key: 'demo', service_code: 'nope', address_string: 'x' }), 400, f),
+      /service_code/,
+    )
+    t.match(
+      await errorCase(`${f}: POST a category with children`, await post(app, f, { api_key: 'demo', service_code: 'environment', address_string: 'x' }), 400, f),
+      /service_code/,
+    )
+    t.match(
+      await errorCase(
+        `${f}: POST an unknown attribute`,
+        await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', 'attribute[colour]': 'red' }),
+        400,
+        f,
+      ),
+      /colour/,
+    )
+    t.match(
+      await errorCase(
+        `${f}: POST a region of another county`,
+        await post(app, f, { api_key: 'demo', jurisdiction_id: 'xianghe', service_code: 'other', address_string: 'x', 'attribute[region]': 'gy-xinyuan' }),
+        400,
+        f,
+      ),
+      /region/,
+    )
+    t.match(
+      await errorCase(
+        `${f}: POST a javascript: media_url`,
+        await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', media_url: 'javascript:alert(1)' }),
+        400,
+        f,
+      ),
+      /media_url/,
+    )
+    t.match(
+      await errorCase(
+        `${f}: POST an unknown field`,
+        await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', colour: 'red' }),
+        400,
+        f,
+      ),
+      /colour/,
+    )
     t.match(await errorCase(`${f}: POST lat 91`, await post(app, f, { api_key: 'demo', service_code: 'other', lat: 91, long: 0 }), 400, f), /lat/)
-    await errorCase(`${f}: POST to an unknown jurisdiction`, await post(app, f, { api_key: 'demo', jurisdiction_id: 'atlantis', service_code: 'other', address_string: 'x' }), 404, f)
-    await errorCase(`${f}: POST to a township as jurisdiction`, await post(app, f, { api_key: 'demo', jurisdiction_id: 'xh-anping', service_code: 'other', address_string: 'x' }), 404, f)
+    await errorCase(
+      `${f}: POST to an unknown jurisdiction`,
+      await post(app, f, { api_key: 'demo', jurisdiction_id: 'atlantis', service_code: 'other', address_string: 'x' }),
+      404,
+      f,
+    )
+    await errorCase(
+      `${f}: POST to a township as jurisdiction`,
+      await post(app, f, { api_key: 'demo', jurisdiction_id: 'xh-anping', service_code: 'other', address_string: 'x' }),
+      404,
+      f,
+    )
     await errorCase(`${f}: an unknown service definition`, await app.inject({ method: 'GET', url: `${V2}/services/nope.${f}` }), 404, f)
     await errorCase(`${f}: an unknown request`, await app.inject({ method: 'GET', url: `${V2}/requests/XH20260101-0001.${f}` }), 404, f)
     await errorCase(`${f}: an unknown token`, await app.inject({ method: 'GET', url: `${V2}/tokens/nope.${f}` }), 404, f)
     await errorCase(`${f}: an unknown jurisdiction`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?jurisdiction_id=atlantis` }), 404, f)
-    t.match(await errorCase(`${f}: a window of 91 days`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?start_date=2026-01-01T00:00:00Z&end_date=2026-04-02T00:00:00Z` }), 400, f), /90/)
-    t.match(await errorCase(`${f}: an end before the start`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z` }), 400, f), /end_date/)
-    t.match(await errorCase(`${f}: a status that is not open or closed`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?status=pending` }), 400, f), /status/)
+    t.match(
+      await errorCase(
+        `${f}: a window of 91 days`,
+        await app.inject({ method: 'GET', url: `${V2}/requests.${f}?start_date=2026-01-01T00:00:00Z&end_date=2026-04-02T00:00:00Z` }),
+        400,
+        f,
+      ),
+      /90/,
+    )
+    t.match(
+      await errorCase(
+        `${f}: an end before the start`,
+        await app.inject({ method: 'GET', url: `${V2}/requests.${f}?start_date=2026-02-01T00:00:00Z&end_date=2026-01-01T00:00:00Z` }),
+        400,
+        f,
+      ),
+      /end_date/,
+    )
+    t.match(
+      await errorCase(`${f}: a status that is not open or closed`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?status=pending` }), 400, f),
+      /status/,
+    )
     await errorCase(`${f}: a date that is not a date`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?start_date=yesterday` }), 400, f)
     await errorCase(`${f}: a NUL in the query`, await app.inject({ method: 'GET', url: `${V2}/requests.${f}?service_code=a%00b` }), 400, f)
   }
   await errorCase('a format the standard has not', await app.inject({ method: 'GET', url: `${V2}/services.html` }), 400, 'json')
   await errorCase('a path that is no endpoint', await app.inject({ method: 'GET', url: `${V2}/discovery.xml` }), 404, 'xml')
-  t.equal(await app.db('cases').count({ n: '*' }).first().then((r: any) => Number(r.n)), 0, 'no refused request made a case')
+  t.equal(
+    await app
+      .db('cases')
+      .count({ n: '*' })
+      .first()
+      .then((r: any) => Number(r.n)),
+    0,
+    'no refused request made a case',
+  )
 })
 
 t.test(`what reads show: a jurisdiction's cases, public fields only, the standard's filters (${db})`, async (t) => {
@@ -180,7 +319,14 @@ t.test(`what reads show: a jurisdiction's cases, public fields only, the standar
   const mine = (await post(app, 'json', POLLUTION)).json()[0].service_request_id
   // Staff intake from the hotline: listed without its text or place; a family conflict not at all.
   const staff = async (category: string, regionCode: string) => {
-    const res = await call(app, 'dispatcher', 'POST', '/api/cases', { channel: 'hotline', description: `热线反映：王五家 13900000000 ${category}`, category, regionCode, address: '王五家', petitioner: { type: 'person', name: '王五', phone: '13900000000', anonymous: false } })
+    const res = await call(app, 'dispatcher', 'POST', '/api/cases', {
+      channel: 'hotline',
+      description: `热线反映：王五家 13900000000 ${category}`,
+      category,
+      regionCode,
+      address: '王五家',
+      petitioner: { type: 'person', name: '王五', phone: '13900000000', anonymous: false },
+    })
     t.equal(res.status, 201, `staff intake ${category}`)
     return res.body.caseNo as string
   }
@@ -189,9 +335,17 @@ t.test(`what reads show: a jurisdiction's cases, public fields only, the standar
   const guangyang = await staff('urban.stall', 'gy-xinyuan-v01-g1')
 
   const list = (await both(t, app, `${V2}/requests`, '?jurisdiction_id=xianghe')).body
-  t.same(list.map((r: any) => r.service_request_id).sort(), [hotline, mine].sort(), 'Xianghe lists its Open311 request and the hotline case; not the family conflict, not Guangyang’s')
+  t.same(
+    list.map((r: any) => r.service_request_id).sort(),
+    [hotline, mine].sort(),
+    'Xianghe lists its Open311 request and the hotline case; not the family conflict, not Guangyang’s',
+  )
   const h = list.find((r: any) => r.service_request_id === hotline)
-  t.same([h.description, h.address, h.lat, h.long, h.media_url, h.status_notes], [null, null, null, null, null, '已受理 / Received'], 'a case from another channel: no text, no place, the status name as notes')
+  t.same(
+    [h.description, h.address, h.lat, h.long, h.media_url, h.status_notes],
+    [null, null, null, null, null, '已受理 / Received'],
+    'a case from another channel: no text, no place, the status name as notes',
+  )
   t.notOk(JSON.stringify(list).includes('王五') || JSON.stringify(list).includes('13900000000'), 'nothing of the hotline caller')
   await both(t, app, `${V2}/requests/${family}`, '?jurisdiction_id=xianghe', 404)
   t.equal((await both(t, app, `${V2}/requests/${guangyang}`, '?jurisdiction_id=guangyang')).body.length, 1, 'Guangyang’s case in Guangyang')
@@ -210,7 +364,11 @@ t.test(`what reads show: a jurisdiction's cases, public fields only, the standar
   const start = new Date(Date.now() - 101 * 86_400_000).toISOString()
   t.same(await ids(`start_date=${encodeURIComponent(start)}`), [hotline], 'start_date alone: 90 days from it')
   t.same(await ids(`end_date=${encodeURIComponent(new Date(Date.now() - 99 * 86_400_000).toISOString())}`), [hotline], 'end_date alone: 90 days up to it')
-  t.same(await ids(`service_request_id=${hotline},${mine},${family}&service_code=other&status=closed`), [hotline, mine].sort(), 'service_request_id overrides the other filters (and not the visibility)')
+  t.same(
+    await ids(`service_request_id=${hotline},${mine},${family}&service_code=other&status=closed`),
+    [hotline, mine].sort(),
+    'service_request_id overrides the other filters (and not the visibility)',
+  )
 })
 
 t.test(`API keys: issued and revoked by an administrator, hashed, per jurisdiction and rate (${db})`, async (t) => {
@@ -227,7 +385,10 @@ t.test(`API keys: issued and revoked by an administrator, hashed, per jurisdicti
   t.not(stored.key_hash, key, 'stored hashed')
   t.notOk(JSON.stringify(stored).includes(key), 'the key is nowhere in its row')
   const listed = (await call(app, 'admin', 'GET', '/api/open311/keys')).body
-  t.same(listed.map((k: any) => [k.name, k.prefix, k.jurisdiction, k.rateLimit, k.revokedAt]), [['香河随手拍 App', key.slice(0, 8), 'xianghe', 4, null]])
+  t.same(
+    listed.map((k: any) => [k.name, k.prefix, k.jurisdiction, k.rateLimit, k.revokedAt]),
+    [['香河随手拍 App', key.slice(0, 8), 'xianghe', 4, null]],
+  )
   t.notOk(JSON.stringify(listed).includes(key), 'the list does not show the key')
 
   const ok = await post(app, 'json', { api_key: key, service_code: 'other', address_string: '蒋辛屯村' })
@@ -236,7 +397,11 @@ t.test(`API keys: issued and revoked by an administrator, hashed, per jurisdicti
   t.equal((await app.db('open311_requests').first('key_id')).key_id, issued.body.id, 'the request records its client')
   const other = await post(app, 'json', { api_key: key, jurisdiction_id: 'guangyang', service_code: 'other', address_string: 'x' })
   t.equal(other.statusCode, 403, 'not into another county')
-  t.equal((await app.inject({ method: 'GET', url: `${V2}/requests.json?jurisdiction_id=guangyang&api_key=${key}` })).statusCode, 200, 'while reading another county is public')
+  t.equal(
+    (await app.inject({ method: 'GET', url: `${V2}/requests.json?jurisdiction_id=guangyang&api_key=${key}` })).statusCode,
+    200,
+    'while reading another county is public',
+  )
   // The key's limit is 4 a minute: the two POSTs and the read above count, this is the fourth.
   const fourth = await app.inject({ method: 'GET', url: `${V2}/services.json?api_key=${key}` })
   t.equal(fourth.statusCode, 200, 'the fourth request is within the limit')
@@ -251,7 +416,15 @@ t.test(`API keys: issued and revoked by an administrator, hashed, per jurisdicti
   t.equal((await call(app, 'admin', 'POST', '/api/open311/keys/nope/revoke')).status, 404)
   const after = await post(app, 'json', { api_key: key, service_code: 'other', address_string: 'x' })
   t.equal(after.statusCode, 403, 'a revoked key is refused')
-  t.equal(await app.db('cases').count({ n: '*' }).first().then((r: any) => Number(r.n)), 1, 'one case in all')
+  t.equal(
+    await app
+      .db('cases')
+      .count({ n: '*' })
+      .first()
+      .then((r: any) => Number(r.n)),
+    1,
+    'one case in all',
+  )
 })
 
 t.test(`Idempotency-Key on the Open311 POST answers the first request again (${db})`, async (t) => {
@@ -265,12 +438,25 @@ t.test(`Idempotency-Key on the Open311 POST answers the first request again (${d
   const changed = await post(app, 'json', { ...POLLUTION, description: '另一件事' }, headers)
   t.equal(changed.statusCode, 422, 'the key with another body')
   t.equal(changed.json()[0].code, 422)
-  t.equal(await app.db('cases').count({ n: '*' }).first().then((r: any) => Number(r.n)), 1, 'one case')
+  t.equal(
+    await app
+      .db('cases')
+      .count({ n: '*' })
+      .first()
+      .then((r: any) => Number(r.n)),
+    1,
+    'one case',
+  )
   // A JSON body is taken as well as a form.
   const json = await app.inject({ method: 'POST', url: `${V2}/requests.json`, payload: { api_key: 'demo', service_code: 'other', lat: 39.7, long: 117 } })
   t.equal(json.statusCode, 200, 'a JSON body')
   // api_key and jurisdiction_id in the URL, as the swagger lists them for the POST.
-  const inUrl = await app.inject({ method: 'POST', url: `${V2}/requests.json?api_key=demo&jurisdiction_id=guangyang`, headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: form({ service_code: 'other', address_string: '新源里' }) })
+  const inUrl = await app.inject({
+    method: 'POST',
+    url: `${V2}/requests.json?api_key=demo&jurisdiction_id=guangyang`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: form({ service_code: 'other', address_string: '新源里' }),
+  })
   t.equal(inUrl.statusCode, 200, 'the key and jurisdiction in the query')
   t.match(inUrl.json()[0].service_request_id, /^GY/, 'a Guangyang case')
 })

@@ -35,7 +35,11 @@ export const validators: Record<string, ValidateFunction> = {
   /** GET tokens: swagger `definitions.TokenResponse`, as a list (the wiki's JSON example is one). */
   token: ajv.compile(arrayOf(object(swagger.definitions.TokenResponse))),
   /** The error format of the GeoReport v2 wiki: `[{code, description}]`. */
-  errors: ajv.compile({ type: 'array', minItems: 1, items: { type: 'object', required: ['code', 'description'], properties: { code: { type: 'integer' }, description: { type: 'string', minLength: 1 } } } }),
+  errors: ajv.compile({
+    type: 'array',
+    minItems: 1,
+    items: { type: 'object', required: ['code', 'description'], properties: { code: { type: 'integer' }, description: { type: 'string', minLength: 1 } } },
+  }),
 }
 
 export function problems(name: keyof typeof validators, value: unknown): string | null {

@@ -30,7 +30,10 @@ t.test('the OpenAPI document serves a generated client', async (t) => {
     const problems: string[] = []
     for (const c of calls) {
       const where = `${c.method} ${c.path} (${c.file}:${c.line})`
-      const p = matchPath(docPaths.filter((d) => doc.paths[d][c.method.toLowerCase()]), c.path)
+      const p = matchPath(
+        docPaths.filter((d) => doc.paths[d][c.method.toLowerCase()]),
+        c.path,
+      )
       const op = p && doc.paths[p][c.method.toLowerCase()]
       if (!op) {
         problems.push(`${where}: not in the document`)

@@ -66,7 +66,8 @@ export function uiCalls(root: string): UiCall[] {
           if (m && ts.isStringLiteral(m.initializer)) method = m.initializer.text.toUpperCase()
         }
         const p = url && pathOf(url)
-        if (method && p) out.push({ method, path: p, file: path.relative(process.cwd(), file), line: sf.getLineAndCharacterOfPosition(node.getStart()).line + 1 })
+        if (method && p)
+          out.push({ method, path: p, file: path.relative(process.cwd(), file), line: sf.getLineAndCharacterOfPosition(node.getStart()).line + 1 })
       }
       ts.forEachChild(node, visit)
     }

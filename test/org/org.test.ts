@@ -12,15 +12,30 @@ test('public regions: navigate the tree without logging in', async (t) => {
   t.same(top.json(), [{ code: 'langfang', name: '廊坊市', nameEn: 'Langfang', level: 'city', parentCode: null, hasChildren: true }])
 
   const counties = (await app.inject({ method: 'GET', url: '/api/public/regions?parent=langfang' })).json()
-  t.same(counties.map((r: any) => r.code), ['xianghe', 'guangyang'])
-  t.same(counties.map((r: any) => r.name), ['香河县', '广阳区'])
+  t.same(
+    counties.map((r: any) => r.code),
+    ['xianghe', 'guangyang'],
+  )
+  t.same(
+    counties.map((r: any) => r.name),
+    ['香河县', '广阳区'],
+  )
 
   const towns = (await app.inject({ method: 'GET', url: '/api/public/regions?parent=xianghe' })).json()
   t.ok(towns.some((r: any) => r.code === 'xh-anping' && r.name === '安平镇' && r.level === 'township'))
   const villages = (await app.inject({ method: 'GET', url: '/api/public/regions?parent=xh-anping' })).json()
-  t.same(villages.map((r: any) => r.code), ['xh-anping-v01', 'xh-anping-v02'])
+  t.same(
+    villages.map((r: any) => r.code),
+    ['xh-anping-v01', 'xh-anping-v02'],
+  )
   const grids = (await app.inject({ method: 'GET', url: '/api/public/regions?parent=xh-anping-v01' })).json()
-  t.same(grids.map((r: any) => [r.code, r.level, r.hasChildren]), [['xh-anping-v01-g1', 'grid', false], ['xh-anping-v01-g2', 'grid', false]])
+  t.same(
+    grids.map((r: any) => [r.code, r.level, r.hasChildren]),
+    [
+      ['xh-anping-v01-g1', 'grid', false],
+      ['xh-anping-v01-g2', 'grid', false],
+    ],
+  )
   const leaf = await app.inject({ method: 'GET', url: '/api/public/regions?parent=xh-anping-v01-g1' })
   t.same(leaf.json(), [])
 
@@ -72,11 +87,17 @@ test('users list: administrators only, a county administrator sees their county'
   t.equal(county.statusCode, 200)
   const users = county.json()
   t.ok(users.length > 5)
-  t.ok(users.every((u: any) => u.tenant === 'xianghe'), 'only xianghe users')
+  t.ok(
+    users.every((u: any) => u.tenant === 'xianghe'),
+    'only xianghe users',
+  )
   t.ok(users.some((u: any) => u.username === 'grid01'))
 
   const handlers = (await app.inject({ method: 'GET', url: '/api/org/users?role=handler&unit=xianghe-land', headers: await login(app, 'admin') })).json()
-  t.same(handlers.map((u: any) => u.username), ['land-officer'])
+  t.same(
+    handlers.map((u: any) => u.username),
+    ['land-officer'],
+  )
 })
 
 test('creating users', async (t) => {
@@ -93,7 +114,12 @@ test('creating users', async (t) => {
   t.ok(me.json().groups.includes('handler@xianghe-environment'))
 
   t.equal((await app.inject({ method: 'POST', url: '/api/org/users', headers: admin, payload: body })).statusCode, 409, 'duplicate username')
-  const elsewhere = await app.inject({ method: 'POST', url: '/api/org/users', headers: countyAdmin, payload: { ...body, username: 'gy-x', unitCode: 'guangyang-land' } })
+  const elsewhere = await app.inject({
+    method: 'POST',
+    url: '/api/org/users',
+    headers: countyAdmin,
+    payload: { ...body, username: 'gy-x', unitCode: 'guangyang-land' },
+  })
   t.equal(elsewhere.statusCode, 403, 'county admin cannot create outside the county')
   const escalate = await app.inject({ method: 'POST', url: '/api/org/users', headers: countyAdmin, payload: { ...body, username: 'boss', roles: ['admin'] } })
   t.equal(escalate.statusCode, 403, 'county admin cannot create system admins')
@@ -103,9 +129,19 @@ test('creating users', async (t) => {
   t.equal(badRole.statusCode, 400)
   const shortPw = await app.inject({ method: 'POST', url: '/api/org/users', headers: admin, payload: { ...body, username: 'x4', password: 'short' } })
   t.equal(shortPw.statusCode, 400)
-  const byDispatcher = await app.inject({ method: 'POST', url: '/api/org/users', headers: await login(app, 'dispatcher'), payload: { ...body, username: 'x5' } })
+  const byDispatcher = await app.inject({
+    method: 'POST',
+    url: '/api/org/users',
+    headers: await login(app, 'dispatcher'),
+    payload: { ...body, username: 'x5' },
+  })
   t.equal(byDispatcher.statusCode, 403)
-  const plainGroups = await app.inject({ method: 'POST', url: '/api/org/users', headers: admin, payload: { ...body, username: 'acct2', groups: ['accounting'] } })
+  const plainGroups = await app.inject({
+    method: 'POST',
+    url: '/api/org/users',
+    headers: admin,
+    payload: { ...body, username: 'acct2', groups: ['accounting'] },
+  })
   t.equal(plainGroups.statusCode, 201)
   t.same(plainGroups.json().groups, ['accounting'])
 
@@ -118,10 +154,30 @@ test('service helpers: groups, region visibility', async (t) => {
   const org = app.org
   t.ok(await org.userExists('grid01'))
   t.notOk(await org.userExists('ghost'))
-  for (const token of ['role:dispatcher', 'unit:xianghe-land', 'handler@xianghe-land', 'grid_worker@xh-anping-v01-g1', 'accounting', 'management', 'role:admin', 'role:supervisor', 'role:callback', 'role:grid_leader', 'role:county_admin']) {
+  for (const token of [
+    'role:dispatcher',
+    'unit:xianghe-land',
+    'handler@xianghe-land',
+    'grid_worker@xh-anping-v01-g1',
+    'accounting',
+    'management',
+    'role:admin',
+    'role:supervisor',
+    'role:callback',
+    'role:grid_leader',
+    'role:county_admin',
+  ]) {
     t.ok(await org.groupExists(token), token)
   }
-  for (const token of ['role:emperor', 'unit:nowhere', 'leader@xianghe-land', 'sales', 'grid_Worker@xh-anping-v01-g1', 'gridXworker@xh-anping-v01-g1', '="handler@" + ownerUnit']) {
+  for (const token of [
+    'role:emperor',
+    'unit:nowhere',
+    'leader@xianghe-land',
+    'sales',
+    'grid_Worker@xh-anping-v01-g1',
+    'gridXworker@xh-anping-v01-g1',
+    '="handler@" + ownerUnit',
+  ]) {
     t.notOk(await org.groupExists(token), token)
   }
   const land = await org.usersInGroups(['handler@xianghe-land', 'unit:guangyang-land'])

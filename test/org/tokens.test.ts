@@ -66,7 +66,12 @@ test('a password change revokes the old tokens and the old password', async (t) 
   t.not(elsewhere, old)
   const auth = { authorization: `Bearer ${old}` }
 
-  const wrong = await app.inject({ method: 'POST', url: '/api/auth/password', headers: auth, payload: { currentPassword: 'not-demo', newPassword: 'a-new-secret' } })
+  const wrong = await app.inject({
+    method: 'POST',
+    url: '/api/auth/password',
+    headers: auth,
+    payload: { currentPassword: 'not-demo', newPassword: 'a-new-secret' },
+  })
   t.equal(wrong.statusCode, 403, 'the current password is checked')
   t.match(wrong.json().message, /current password/)
   t.equal(await me(app, old), 200, 'a refused change revokes nothing')

@@ -41,7 +41,7 @@ t.test('task forms', async (t) => {
     t.equal((await call(app, 'grid01', 'GET', '/api/forms')).status, 403, 'a handler does not manage forms')
   })
 
-  t.test('a county override: the county\'s tasks use its version, other counties keep the city\'s', async (t) => {
+  t.test("a county override: the county's tasks use its version, other counties keep the city's", async (t) => {
     const city = await call(app, 'admin', 'POST', '/api/forms', { source: withField('cityNote', '市级备注 / City note') })
     t.equal(city.status, 201)
     t.match(city.body, { key: 'shuoshi-handle', version: 2, tenant: null })
@@ -53,7 +53,11 @@ t.test('task forms', async (t) => {
     t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: handleSource, tenant: 'guangyang' })).status, 403, 'not for another county')
     t.equal((await call(app, 'guangyang-admin', 'GET', `/api/forms/${county.body.id}`)).status, 404, "another county's version is not there for them")
     const gyList = (await call(app, 'guangyang-admin', 'GET', '/api/forms?key=shuoshi-handle')).body
-    t.same(gyList.map((f: any) => f.tenant), [null, null], 'guangyang sees the two city versions only')
+    t.same(
+      gyList.map((f: any) => f.tenant),
+      [null, null],
+      'guangyang sees the two city versions only',
+    )
 
     const xh = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
     const xhForm = (await call(app, 'grid01', 'GET', `/api/tasks/${xh.task.id}`)).body.form
@@ -62,17 +66,32 @@ t.test('task forms', async (t) => {
     t.ok(keys.includes('siteCheck') && !keys.includes('cityNote'), 'the county version wins for a Xianghe task')
     const missing = await call(app, 'grid01', 'POST', `/api/tasks/${xh.task.id}/complete`, { data: { outcome: 'resolved', result: '已修复' } })
     t.equal(missing.status, 400)
-    t.same(missing.body.details.map((d: any) => [d.field, d.key]), [['siteCheck', 'error.validation.required']])
-    const city400 = await call(app, 'grid01', 'POST', `/api/tasks/${xh.task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', siteCheck: '已核实', cityNote: 'x' } })
-    t.same(city400.body.details.map((d: any) => [d.field, d.key]), [['cityNote', 'error.form.undeclared']], "the city's field is not on Xianghe's form")
-    t.equal((await call(app, 'grid01', 'POST', `/api/tasks/${xh.task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', siteCheck: '已核实' } })).status, 200)
+    t.same(
+      missing.body.details.map((d: any) => [d.field, d.key]),
+      [['siteCheck', 'error.validation.required']],
+    )
+    const city400 = await call(app, 'grid01', 'POST', `/api/tasks/${xh.task.id}/complete`, {
+      data: { outcome: 'resolved', result: '已修复', siteCheck: '已核实', cityNote: 'x' },
+    })
+    t.same(
+      city400.body.details.map((d: any) => [d.field, d.key]),
+      [['cityNote', 'error.form.undeclared']],
+      "the city's field is not on Xianghe's form",
+    )
+    t.equal(
+      (await call(app, 'grid01', 'POST', `/api/tasks/${xh.task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', siteCheck: '已核实' } })).status,
+      200,
+    )
     t.equal((await getCase(app, xh.c.id)).status, 'awaiting_evaluation')
 
     const gy = await atHandle(app, 'gy-xinyuan-v01-g1', 'admin')
     const gyForm = (await call(app, 'admin', 'GET', `/api/tasks/${gy.task.id}`)).body.form
     t.match(gyForm, { tenant: null, version: 2, versionId: city.body.id }, "Guangyang has no version of its own: the city's newest")
     t.ok(gyForm.schema.components.some((c: any) => c.key === 'cityNote'))
-    t.equal((await call(app, 'admin', 'POST', `/api/tasks/${gy.task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', cityNote: '好' } })).status, 200)
+    t.equal(
+      (await call(app, 'admin', 'POST', `/api/tasks/${gy.task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', cityNote: '好' } })).status,
+      200,
+    )
   })
 
   t.test('escalation without the reason its label requires is refused (conditional required)', async (t) => {
@@ -82,7 +101,10 @@ t.test('task forms', async (t) => {
     const { task } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
     const bare = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'escalate' } })
     t.equal(bare.status, 400, 'the reason shows for an escalation and is required there')
-    t.same(bare.body.details.map((d: any) => [d.field, d.key]), [['reason', 'error.validation.required']])
+    t.same(
+      bare.body.details.map((d: any) => [d.field, d.key]),
+      [['reason', 'error.validation.required']],
+    )
     const blank = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'escalate', reason: '' } })
     t.equal(blank.status, 400, 'an empty reason is no reason')
   })
@@ -90,11 +112,19 @@ t.test('task forms', async (t) => {
   t.test('conditional hide on the server: a hidden field is neither required nor accepted', async (t) => {
     const { task, c } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
     // escalateLevel shows only for outcome = "escalate"; reason only for return/escalate/joint/unreasonable.
-    const level = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', escalateLevel: 'city' } })
+    const level = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
+      data: { outcome: 'resolved', result: '已修复', escalateLevel: 'city' },
+    })
     t.equal(level.status, 400)
-    t.same(level.body.details.map((d: any) => [d.field, d.key]), [['escalateLevel', 'error.form.hidden']])
+    t.same(
+      level.body.details.map((d: any) => [d.field, d.key]),
+      [['escalateLevel', 'error.form.hidden']],
+    )
     const reason = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '已修复', reason: '顺便' } })
-    t.same(reason.body.details.map((d: any) => [d.field, d.key]), [['reason', 'error.form.hidden']])
+    t.same(
+      reason.body.details.map((d: any) => [d.field, d.key]),
+      [['reason', 'error.form.hidden']],
+    )
     // What form-js submits for a resolved outcome: hidden fields absent, an empty select as null.
     const ok = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '已修复' } })
     t.equal(ok.status, 200, 'the hidden required reason is not required')
@@ -107,7 +137,9 @@ t.test('task forms', async (t) => {
     const evalTask = await openTask(app, c.id, 'ut_evaluate')
     const form = (await call(app, 'callback', 'GET', `/api/tasks/${evalTask.id}`)).body.form
     t.notOk(form.schema.components.find((x: any) => x.key === 'resolved').validate?.required, 'not a required checkbox: form-js would demand a tick')
-    const res = await call(app, 'callback', 'POST', `/api/tasks/${evalTask.id}/complete`, { data: { resolved: false, satisfaction: 'dissatisfied', comment: '' } })
+    const res = await call(app, 'callback', 'POST', `/api/tasks/${evalTask.id}/complete`, {
+      data: { resolved: false, satisfaction: 'dissatisfied', comment: '' },
+    })
     t.equal(res.status, 200)
     const after = await getCase(app, c.id)
     t.match(after.evaluation, { resolved: false, satisfaction: 'dissatisfied' }, 'recorded as not resolved')
@@ -124,7 +156,11 @@ t.test('task forms', async (t) => {
     const fields = res.body.details.map((d: any) => d.params?.missingProperty).join(' ')
     t.match(fields, /resolved/)
     t.match(fields, /satisfaction/)
-    const ok = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode, resolved: false, satisfaction: 'basically_satisfied' })
+    const ok = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, {
+      code: p.trackingCode,
+      resolved: false,
+      satisfaction: 'basically_satisfied',
+    })
     t.equal(ok.status, 200, 'and "not resolved" goes through for the citizen too')
   })
 
@@ -136,7 +172,11 @@ t.test('task forms', async (t) => {
       ['bad JSON', '{"id": "shuoshi-x", "components": [', /error\.forms\.badJson/],
       ['not a form', JSON.stringify({ id: 'shuoshi-x', type: 'default' }), /error\.forms\.notForm/],
       ['huge', form([{ type: 'text', text: 'x'.repeat(250_000) }]), /error\.forms\.tooLarge/],
-      ['deep', form([[1, 2, 3, 4, 5].reduce((inner: any) => ({ type: 'group', components: [inner] }), { key: 'a', type: 'textfield' })]), /error\.forms\.tooDeep/],
+      [
+        'deep',
+        form([[1, 2, 3, 4, 5].reduce((inner: any) => ({ type: 'group', components: [inner] }), { key: 'a', type: 'textfield' })]),
+        /error\.forms\.tooDeep/,
+      ],
       ['too many', form(Array.from({ length: 250 }, (_, i) => ({ key: `f${i}`, type: 'textfield' }))), /error\.forms\.tooMany/],
       ['protected key', form([{ key: 'handlerGroup', type: 'textfield', label: 'x' }]), /error\.forms\.protectedKey/],
       ['prototype key', form([{ key: '__proto__', type: 'textfield' }]), /error\.forms\.badKey/],
@@ -144,7 +184,11 @@ t.test('task forms', async (t) => {
       ['unsupported', form([{ key: 'f', type: 'filepicker' }]), /error\.forms\.unsupported/],
       ['bad id', form([], 'handle'), /error\.forms\.badId/],
       ['bad condition', form([{ key: 'f', type: 'textfield', conditional: { hide: '=(((' } }]), /error\.forms\.badCondition/],
-      ['looping condition', form([{ key: 'f', type: 'textfield', conditional: { hide: '=count(for i in 1..100000000 return i) > 0' } }]), /error\.forms\.slowCondition/],
+      [
+        'looping condition',
+        form([{ key: 'f', type: 'textfield', conditional: { hide: '=count(for i in 1..100000000 return i) > 0' } }]),
+        /error\.forms\.slowCondition/,
+      ],
       ['catastrophic pattern', form([{ key: 'f', type: 'textfield', validate: { pattern: '^(a+)+$' } }]), /error\.forms\.badPattern/],
       ['dynamic options', form([{ key: 'f', type: 'select', valuesKey: 'handlerGroup' }]), /error\.forms\.dynamicValues/],
     ]
@@ -174,10 +218,16 @@ t.test('task forms', async (t) => {
     ] as const) {
       const res = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })
       t.equal(res.status, 400, what)
-      t.same(res.body.details.map((d: any) => [d.field, d.key]), [['satisfaction', 'error.forms.protectedKey']], what)
+      t.same(
+        res.body.details.map((d: any) => [d.field, d.key]),
+        [['satisfaction', 'error.forms.protectedKey']],
+        what,
+      )
     }
     // The same field in another form is a platform variable like any other.
-    const elsewhere = await call(app, 'admin', 'POST', '/api/forms', { source: JSON.stringify({ ...handle, components: [...handle.components, evaluation.components.find((c: any) => c.key === 'satisfaction')] }) })
+    const elsewhere = await call(app, 'admin', 'POST', '/api/forms', {
+      source: JSON.stringify({ ...handle, components: [...handle.components, evaluation.components.find((c: any) => c.key === 'satisfaction')] }),
+    })
     t.equal(elsewhere.status, 400, 'not on the handle form')
   })
 
@@ -195,21 +245,22 @@ t.test('task forms', async (t) => {
     })
     t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: probe })).status, 201)
     const { task } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
-    const bad = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'done', result: 7, plate: 'ab12', people: 12, mail: 'nobody', ok: false, extra: 1 } })
+    const bad = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
+      data: { outcome: 'done', result: 7, plate: 'ab12', people: 12, mail: 'nobody', ok: false, extra: 1 },
+    })
     t.equal(bad.status, 400)
-    t.same(
-      bad.body.details.map((d: any) => [d.field, d.key]).sort(),
-      [
-        ['extra', 'error.form.undeclared'],
-        ['mail', 'error.validation.format'],
-        ['ok', 'error.validation.required'], // form-js: a required checkbox must be ticked
-        ['outcome', 'error.validation.enum'],
-        ['people', 'error.validation.maximum'],
-        ['plate', 'error.validation.minLength'],
-        ['result', 'error.validation.type'],
-      ],
-    )
-    const good = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '好', plate: 'AB123', people: 3, mail: 'a@b.cn', ok: true, escalateLevel: null } })
+    t.same(bad.body.details.map((d: any) => [d.field, d.key]).sort(), [
+      ['extra', 'error.form.undeclared'],
+      ['mail', 'error.validation.format'],
+      ['ok', 'error.validation.required'], // form-js: a required checkbox must be ticked
+      ['outcome', 'error.validation.enum'],
+      ['people', 'error.validation.maximum'],
+      ['plate', 'error.validation.minLength'],
+      ['result', 'error.validation.type'],
+    ])
+    const good = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
+      data: { outcome: 'resolved', result: '好', plate: 'AB123', people: 3, mail: 'a@b.cn', ok: true, escalateLevel: null },
+    })
     t.equal(good.status, 200, 'null for a hidden select (what form-js leaves) is no value')
   })
 })

@@ -7,28 +7,48 @@ import { process } from '../fixtures/bpmn.js'
 // "my unit" p99 1.8 s). Candidate rows now carry `open`, cleared in the step that ends the task.
 t.test('a finished task leaves its unit’s open list but keeps its candidates’ access', async (t) => {
   const app = await build(t)
-  const p = await petition(app, { description: '工厂排污', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '工厂排污',
+    category: 'environment.pollution',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   const sign = await openTask(app, c.id, 'ut_signfor')
   const rows = () => app.db('task_candidates').where({ task_id: sign.id }).select('value', 'open')
   t.ok((await rows()).length > 0 && (await rows()).every((r: any) => !!r.open), 'offered: its candidate rows are open')
 
   const mine = async (qs = '') => (await call(app, 'env-officer', 'GET', `/api/tasks?assigned=candidate${qs}`)).body
-  t.ok((await mine()).items.some((x: any) => x.id === sign.id), 'in the unit’s open list')
+  t.ok(
+    (await mine()).items.some((x: any) => x.id === sign.id),
+    'in the unit’s open list',
+  )
   t.equal((await mine()).total, (await mine()).items.length, 'a short list is counted exactly')
 
   await step(app, c.id, 'ut_signfor', 'env-officer', { signOutcome: 'accept' })
-  t.ok((await rows()).every((r: any) => !r.open), 'ended in the same step: rows closed, not deleted')
-  t.notOk((await mine()).items.some((x: any) => x.id === sign.id), 'gone from the open list')
+  t.ok(
+    (await rows()).every((r: any) => !r.open),
+    'ended in the same step: rows closed, not deleted',
+  )
+  t.notOk(
+    (await mine()).items.some((x: any) => x.id === sign.id),
+    'gone from the open list',
+  )
   const done = (await call(app, 'env-officer', 'GET', '/api/tasks?status=completed&assigned=candidate')).body
-  t.ok(done.items.some((x: any) => x.id === sign.id), 'still listed among completed tasks for its candidates')
+  t.ok(
+    done.items.some((x: any) => x.id === sign.id),
+    'still listed among completed tasks for its candidates',
+  )
   t.equal((await call(app, 'env-officer', 'GET', `/api/tasks/${sign.id}`)).status, 200, 'and still readable')
   t.equal((await call(app, 'env-officer', 'GET', `/api/cases/${c.id}`)).status, 200, 'the case stays visible to the unit')
   t.equal((await call(app, 'grid03', 'GET', `/api/tasks/${sign.id}`)).status, 404, 'others still learn nothing')
 
   const handle = await openTask(app, c.id, 'ut_handle')
   t.ok(handle, 'the next task is offered')
-  t.ok((await app.db('task_candidates').where({ task_id: handle.id })).every((r: any) => !!r.open), 'with open candidate rows')
+  t.ok(
+    (await app.db('task_candidates').where({ task_id: handle.id })).every((r: any) => !!r.open),
+    'with open candidate rows',
+  )
 })
 
 t.test('task lists sort by due date with undated tasks last, and page through every open task once', async (t) => {
@@ -40,7 +60,17 @@ t.test('task lists sort by due date with undated tasks last, and page through ev
   let cursor: string | null = null
   do {
     const r: any = (await call(app, 'admin', 'GET', `/api/tasks?assigned=all&sort=due&limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body
-    if (!cursor) t.equal(r.total, await app.db('tasks').where({ status: 'open' }).count({ n: '*' }).first().then((x: any) => Number(x.n)), 'first page: exact total')
+    if (!cursor)
+      t.equal(
+        r.total,
+        await app
+          .db('tasks')
+          .where({ status: 'open' })
+          .count({ n: '*' })
+          .first()
+          .then((x: any) => Number(x.n)),
+        'first page: exact total',
+      )
     else t.notOk('total' in r || 'totalAtLeast' in r, 'later pages are not counted again')
     seen.push(...r.items)
     cursor = r.next
@@ -52,9 +82,16 @@ t.test('task lists sort by due date with undated tasks last, and page through ev
 
 t.test('a role group reaches the city’s tasks and its own county’s, not another county’s', async (t) => {
   const app = await build(t)
-  const xml = process('role_task', '<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="u"/><userTask id="u" name="调度 Dispatch" camunda:candidateGroups="role:dispatcher"/><sequenceFlow id="f2" sourceRef="u" targetRef="e"/><endEvent id="e"/>')
+  const xml = process(
+    'role_task',
+    '<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="u"/><userTask id="u" name="调度 Dispatch" camunda:candidateGroups="role:dispatcher"/><sequenceFlow id="f2" sourceRef="u" targetRef="e"/><endEvent id="e"/>',
+  )
   const ids: Record<string, string> = {}
-  for (const [who, tenant] of [['admin', ''], ['guangyang-admin', 'guangyang'], ['xianghe-admin', 'xianghe']] as const) {
+  for (const [who, tenant] of [
+    ['admin', ''],
+    ['guangyang-admin', 'guangyang'],
+    ['xianghe-admin', 'xianghe'],
+  ] as const) {
     t.equal((await call(app, who, 'POST', '/api/process-definitions', { xml, ...(tenant && { tenant }) })).status, 201)
     const r = await call(app, who, 'POST', '/api/process-definitions/key/role_task/start', { ...(tenant && { tenant }) })
     t.equal(r.status, 201, JSON.stringify(r.body))

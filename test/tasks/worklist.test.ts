@@ -18,8 +18,19 @@ async function threeCases(app: any) {
     if (r.status !== 201) throw new Error(JSON.stringify(r.body))
     return r.body
   }
-  const a = await filed({ channel: 'hotline', title: '东门路灯不亮', description: '小区东门排水管道旁路灯连续三晚不亮', category: 'other', regionCode: 'xh-anping-v01-g1', address: '安平村东门', petitioner: anon })
-  const b = await caseByNo(app, (await petition(app, { description: '咨询医保报销流程', category: 'policy.insurance', regionCode: 'xh-shuyang-v01-g1', petitioner: anon })).caseNo)
+  const a = await filed({
+    channel: 'hotline',
+    title: '东门路灯不亮',
+    description: '小区东门排水管道旁路灯连续三晚不亮',
+    category: 'other',
+    regionCode: 'xh-anping-v01-g1',
+    address: '安平村东门',
+    petitioner: anon,
+  })
+  const b = await caseByNo(
+    app,
+    (await petition(app, { description: '咨询医保报销流程', category: 'policy.insurance', regionCode: 'xh-shuyang-v01-g1', petitioner: anon })).caseNo,
+  )
   const c = await filed({ channel: 'hotline', description: '楼道堆放杂物', category: 'other', regionCode: 'gy-xinyuan-v01-g1', petitioner: anon })
   const task = async (x: any) => (await openTask(app, x.id, 'ut_dispatch')).id as string
   return { a, b, c, ta: await task(a), tb: await task(b), tc: await task(c) }
@@ -100,7 +111,12 @@ t.test('task list pages through a filtered list once each, with a stable order',
     let cursor: string | null = null
     let pages = 0
     do {
-      const r: any = await call(app, 'dispatcher', 'GET', `/api/tasks?assigned=candidate&category=other&region=langfang&sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`)
+      const r: any = await call(
+        app,
+        'dispatcher',
+        'GET',
+        `/api/tasks?assigned=candidate&category=other&region=langfang&sort=${sort}&limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+      )
       t.equal(r.status, 200)
       if (!cursor) t.equal(r.body.total, 2, 'A and C match; counted on the first page')
       seen.push(...r.body.items.map((x: any) => x.id))
@@ -165,13 +181,28 @@ t.test('dispatch targets are exactly the units the server accepts, the rule’s 
   t.ok(listed.has('xianghe-water') && listed.has('xh-anping-civil') && listed.has('langfang-land'), 'its county’s staffed units and the city’s')
   t.notOk(listed.has('guangyang-land'), 'not another county’s')
   t.notOk(listed.has('xianghe-gas'), 'not a unit nobody works in (xianghe-gas has no staff)')
-  t.notOk(r.body.items.some((u: any) => u.suggested), 'no rule and no unit of the duty "general": no suggestion')
+  t.notOk(
+    r.body.items.some((u: any) => u.suggested),
+    'no rule and no unit of the duty "general": no suggestion',
+  )
   t.equal(r.body.items[0].code, 'xh-anping-v01-g1', 'nearest first: the case’s own grid')
 
   const search = await call(app, 'dispatcher', 'GET', `/api/cases/${a.id}/dispatch-targets?q=${encodeURIComponent('水务')}`)
-  t.same(search.body.items.map((u: any) => u.code), ['xianghe-water'], 'found by part of its Chinese name')
-  t.same((await call(app, 'dispatcher', 'GET', `/api/cases/${a.id}/dispatch-targets?q=WATER`)).body.items.map((u: any) => u.code), ['xianghe-water'], 'or its English name')
-  t.same((await call(app, 'dispatcher', 'GET', `/api/cases/${a.id}/dispatch-targets?q=${encodeURIComponent('燃气')}`)).body.items, [], 'an unstaffed unit is not found')
+  t.same(
+    search.body.items.map((u: any) => u.code),
+    ['xianghe-water'],
+    'found by part of its Chinese name',
+  )
+  t.same(
+    (await call(app, 'dispatcher', 'GET', `/api/cases/${a.id}/dispatch-targets?q=WATER`)).body.items.map((u: any) => u.code),
+    ['xianghe-water'],
+    'or its English name',
+  )
+  t.same(
+    (await call(app, 'dispatcher', 'GET', `/api/cases/${a.id}/dispatch-targets?q=${encodeURIComponent('燃气')}`)).body.items,
+    [],
+    'an unstaffed unit is not found',
+  )
 
   // The server agrees: an unlisted unit is refused, a listed one completes.
   const refused = await call(app, 'dispatcher', 'POST', `/api/tasks/${ta}/complete`, { data: { targetUnit: 'xianghe-gas' } })
@@ -181,7 +212,10 @@ t.test('dispatch targets are exactly the units the server accepts, the rule’s 
   t.equal((await call(app, 'admin', 'GET', `/api/cases/${a.id}`)).body.ownerUnit, 'xianghe-water')
 
   // A case a rule routes: its owner comes first, marked.
-  const p = await caseByNo(app, (await petition(app, { description: '工厂排污', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: anon })).caseNo)
+  const p = await caseByNo(
+    app,
+    (await petition(app, { description: '工厂排污', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: anon })).caseNo,
+  )
   const ruled = (await call(app, 'xianghe-dispatcher', 'GET', `/api/cases/${p.id}/dispatch-targets`)).body.items
   t.match(ruled[0], { code: 'xianghe-environment', suggested: true, name: '香河县生态环境分局', regionName: '香河县' })
   t.equal(ruled.filter((u: any) => u.suggested).length, 1)
@@ -194,7 +228,10 @@ t.test('dispatch targets are exactly the units the server accepts, the rule’s 
 
 t.test('the approver sees the extension’s days and reason; the handler sees it pending, then spent', async (t) => {
   const app = await build(t)
-  const p = await caseByNo(app, (await petition(app, { description: '工厂排污', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: anon })).caseNo)
+  const p = await caseByNo(
+    app,
+    (await petition(app, { description: '工厂排污', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: anon })).caseNo,
+  )
   await step(app, p.id, 'ut_signfor', 'env-officer', { signOutcome: 'accept' })
   const handle = await openTask(app, p.id, 'ut_handle')
   const view = async (user: string, id: string) => (await call(app, user, 'GET', `/api/tasks/${id}`)).body
@@ -208,7 +245,11 @@ t.test('the approver sees the extension’s days and reason; the handler sees it
 
   const approval = await view('anping-leader', ext.body.approvalTaskId)
   t.equal(approval.elementId, 'ut_handle_ext_approve')
-  t.same(approval.context.decidesOn, [{ kind: 'extension', days: 5, reason: '需要第三方检测报告 / lab report', by: 'env-officer', at: approval.context.decidesOn[0].at }], 'days and reason, the text verbatim')
+  t.same(
+    approval.context.decidesOn,
+    [{ kind: 'extension', days: 5, reason: '需要第三方检测报告 / lab report', by: 'env-officer', at: approval.context.decidesOn[0].at }],
+    'days and reason, the text verbatim',
+  )
   t.equal(approval.case.caseNo, p.caseNo, 'and the case facts')
   t.equal((await call(app, 'anping-leader', 'POST', `/api/tasks/${ext.body.approvalTaskId}/complete`, { data: { extensionDecision: 'approve' } })).status, 200)
   t.same((await view('env-officer', handle.id)).extension, { available: false, pending: false, spent: true }, 'spent for this round')
@@ -226,7 +267,10 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   // Sign-for is due within 24 h (response limit PT24H): the handler's bell shows it now.
   const sign = await openTask(app, a.id, 'ut_signfor')
   const handlerBell = await bell('water-officer')
-  t.same(handlerBell.deadlines.map((d: any) => [d.taskId, d.caseNo, d.overdue]), [[sign.id, a.caseNo, false]])
+  t.same(
+    handlerBell.deadlines.map((d: any) => [d.taskId, d.caseNo, d.overdue]),
+    [[sign.id, a.caseNo, false]],
+  )
   t.equal(handlerBell.unread, 1)
 
   t.equal((await call(app, 'water-officer', 'POST', `/api/tasks/${sign.id}/return`, { reason: '不属于水务职责，应由城管处理' })).status, 200)
@@ -252,7 +296,10 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   t.equal(other.unread, 1, 'read by anping-dispatcher, still unread for dispatcher')
   t.equal(other.notifications[0].id, id)
   t.equal(other.notifications[0].readAt, null)
-  t.same((await call(app, 'dispatcher', 'GET', '/api/notifications?unread=true')).body.map((n: any) => n.id), [id])
+  t.same(
+    (await call(app, 'dispatcher', 'GET', '/api/notifications?unread=true')).body.map((n: any) => n.id),
+    [id],
+  )
   // The notification carries its parameters: the case number and the unit that gave it back
   // (香河县水务局, the unit the case was dispatched to above), by name in both languages.
   t.match(b1.notifications[0].params, { caseNo: a.caseNo, unitName: '香河县水务局', stage: String })

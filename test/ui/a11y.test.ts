@@ -63,7 +63,10 @@ async function signInAs(app: FastifyInstance, page: Page, username: string | nul
   if (!username) return page.evaluate(() => (localStorage.removeItem('shuoshi.token'), localStorage.removeItem('shuoshi.user')))
   let sess = tokens.get(username)
   if (!sess) tokens.set(username, (sess = (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json()))
-  await page.evaluate(([tk, u]) => (localStorage.setItem('shuoshi.token', tk), localStorage.setItem('shuoshi.user', JSON.stringify(u))), [sess.token, sess.user] as const)
+  await page.evaluate(([tk, u]) => (localStorage.setItem('shuoshi.token', tk), localStorage.setItem('shuoshi.user', JSON.stringify(u))), [
+    sess.token,
+    sess.user,
+  ] as const)
 }
 
 /**
@@ -86,7 +89,9 @@ async function settled(page: Page, busy: () => number) {
     await page.waitForTimeout(50)
     quiet = busy() > 0 ? 0 : quiet + 1
   }
-  await page.waitForFunction(() => !document.querySelector('.loading') && !document.body.textContent?.includes('加载中…') && !document.body.textContent?.includes('Loading…'))
+  await page.waitForFunction(
+    () => !document.querySelector('.loading') && !document.body.textContent?.includes('加载中…') && !document.body.textContent?.includes('Loading…'),
+  )
 }
 
 /** Goes to `url` inside the app, as its own links do (the router listens for popstate). */
@@ -106,7 +111,12 @@ async function runAxe(page: Page): Promise<Finding[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source)
   const res = await page.evaluate(async () => {
     const r = await (window as any).axe.run(document, { resultTypes: ['violations'] })
-    return r.violations.map((v: any) => ({ id: v.id, impact: v.impact ?? 'minor', help: v.help, nodes: v.nodes.slice(0, 5).map((n: any) => `${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1, 3).join(' ')}`) }))
+    return r.violations.map((v: any) => ({
+      id: v.id,
+      impact: v.impact ?? 'minor',
+      help: v.help,
+      nodes: v.nodes.slice(0, 5).map((n: any) => `${n.target.join(' ')} — ${n.failureSummary?.split('\n').slice(1, 3).join(' ')}`),
+    }))
   })
   return res
 }
@@ -121,7 +131,12 @@ browserTest('axe-core on every page of the route table, both languages, citizen 
   t.ok(routes.length >= 15, `the route table was read (${routes.length} routes)`)
 
   // Ids for the pages that need one, made through the API.
-  const p = await petition(app, { description: '村口路灯坏了一周，晚上看不清路', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '李桂兰', phone: '13900000001', anonymous: false } })
+  const p = await petition(app, {
+    description: '村口路灯坏了一周，晚上看不清路',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', name: '李桂兰', phone: '13900000001', anonymous: false },
+  })
   const c = await caseByNo(app, p.caseNo)
   const taskList = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&assigned=all`)).body.items
   // The task's own unit signs for it (the routing rule chose it): one of its members looks at it.
@@ -151,7 +166,7 @@ browserTest('axe-core on every page of the route table, both languages, citizen 
     await settled(page, busy)
     t.notMatch(await page.textContent('#view'), /页面不存在|Page not found/, `${r.pattern} is a page`)
     const found = await runAxe(page)
-    const name = `a11y-${(r.pattern.replace(/^\//, '').replace(/[/:]+/g, '-') || 'home')}-${lang}${size === 'phone' ? '-phone' : ''}`
+    const name = `a11y-${r.pattern.replace(/^\//, '').replace(/[/:]+/g, '-') || 'home'}-${lang}${size === 'phone' ? '-phone' : ''}`
     await s.shot(name)
     t.comment(`${url} [${lang}, ${size}]: ${Date.now() - started} ms`)
     for (const v of found) {

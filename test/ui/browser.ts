@@ -51,7 +51,11 @@ export async function buildUiOnce(): Promise<string> {
   const root = projectRoot()
   const key = templateKey(
     { demo: false, processesDir: path.join(root, 'ui', 'public') },
-    { codeDirs: [path.join(root, 'ui', 'src'), path.join(root, 'src', 'messages')], files: [path.join(root, 'ui', 'build.mjs'), path.join(root, 'package-lock.json')], day: 'ui' },
+    {
+      codeDirs: [path.join(root, 'ui', 'src'), path.join(root, 'src', 'messages')],
+      files: [path.join(root, 'ui', 'build.mjs'), path.join(root, 'package-lock.json')],
+      day: 'ui',
+    },
   )
   const outdir = path.join(os.tmpdir(), `shuoshi-ui-${key}`)
   if (!fs.existsSync(path.join(outdir, 'index.html'))) {

@@ -11,7 +11,13 @@ import { generateCases } from '../../bench/generate.js'
 browserTest('a dispatcher searches more than a thousand cases', { name: 'case-search', viewport: { width: 1280, height: 900 } }, async (t, app, s) => {
   const { page, base } = s
   await generateCases(app.db, 1200)
-  const filed = await call(app, 'dispatcher', 'POST', '/api/cases', { channel: 'hotline', description: '小区东门排水管道堵塞，污水外溢', category: 'environment.pollution', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const filed = await call(app, 'dispatcher', 'POST', '/api/cases', {
+    channel: 'hotline',
+    description: '小区东门排水管道堵塞，污水外溢',
+    category: 'environment.pollution',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   t.equal(filed.status, 201)
 
   await uiLogin(page, base, 'dispatcher')

@@ -10,11 +10,14 @@ const anon = { type: 'person', anonymous: true }
 
 browserTest('duplicates and recurring problems in the browser', { name: 'duplicates', viewport: { width: 1280, height: 900 } }, async (t, app, s) => {
   const { page, base } = s
-  const lamp = await petition(app, { title: '村口路灯不亮', description: '安平村村口的路灯连续三个晚上都不亮，晚上走路很危险', category: 'roads.lighting', regionCode: 'xh-anping-v01-g1', petitioner: anon })
-  const nursery = [
-    '我家苗圃周边长期被人倾倒大量生活垃圾，多次反映没人管，担心起火',
-    '村西苗圃旁边又有人倒生活垃圾，越堆越多，希望尽快清理',
-  ]
+  const lamp = await petition(app, {
+    title: '村口路灯不亮',
+    description: '安平村村口的路灯连续三个晚上都不亮，晚上走路很危险',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: anon,
+  })
+  const nursery = ['我家苗圃周边长期被人倾倒大量生活垃圾，多次反映没人管，担心起火', '村西苗圃旁边又有人倒生活垃圾，越堆越多，希望尽快清理']
   for (const d of nursery) await petition(app, { description: d, category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: anon })
 
   await t.test('the registrar sees the suggested duplicate and links it', async (t) => {
@@ -54,8 +57,14 @@ browserTest('duplicates and recurring problems in the browser', { name: 'duplica
     // duplicate linked above (a duplicate is one more report of its problem).
     const rows = await card.locator('tr[data-cluster]').allTextContents()
     t.equal(rows.length, 2)
-    t.ok(rows.some((r) => /苗圃/.test(r)), 'the nursery dumping is a recurring problem')
-    t.ok(rows.some((r) => /路灯/.test(r)), 'and the dark lamp')
+    t.ok(
+      rows.some((r) => /苗圃/.test(r)),
+      'the nursery dumping is a recurring problem',
+    )
+    t.ok(
+      rows.some((r) => /路灯/.test(r)),
+      'and the dark lamp',
+    )
     await s.shot('41-dashboard-clusters')
   })
 })

@@ -77,7 +77,12 @@ browserTest('an administrator adds a required field in the form editor; a Xiangh
   await page.click('[data-testid=lang-switch]')
 
   // ── a Xianghe handler meets it ───────────────────────────────────────────────────────────
-  const p = await petition(app, { description: '村道被占用', category: 'neighbour.building', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const p = await petition(app, {
+    description: '村道被占用',
+    category: 'neighbour.building',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const c = await caseByNo(app, p.caseNo)
   await step(app, c.id, 'ut_signfor', 'grid01', { signOutcome: 'accept' })
   const task = await openTask(app, c.id, 'ut_handle')

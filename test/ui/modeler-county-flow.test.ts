@@ -92,7 +92,10 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   t.equal(await page.locator(`.djs-element.has-problem[data-element-id="${utId}"]`).count(), 1, 'the element is marked')
   await s.shot('02-modeler-validation-problem')
   const defsBefore = await call(app, 'admin', 'GET', '/api/process-definitions?key=ordinary')
-  t.notOk(defsBefore.body.some((d: any) => d.tenant === 'xianghe'), 'nothing was deployed')
+  t.notOk(
+    defsBefore.body.some((d: any) => d.tenant === 'xianghe'),
+    'nothing was deployed',
+  )
 
   // Fix it: remove that group and give the step to the leaders instead.
   await select(utId)
@@ -115,8 +118,18 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   void newId
 
   // A xianghe case goes through the new approval step…
-  const xh = await petition(app, { description: '楼下垃圾堆放一周无人清理', category: 'environment.garbage', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
-  const gy = await petition(app, { description: '小区门口垃圾无人清运', category: 'environment.garbage', regionCode: 'gy-xinyuan-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const xh = await petition(app, {
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const gy = await petition(app, {
+    description: '小区门口垃圾无人清运',
+    category: 'environment.garbage',
+    regionCode: 'gy-xinyuan-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
   const xc = await caseByNo(app, xh.caseNo)
   const gc = await caseByNo(app, gy.caseNo)
   for (const [c, user] of [
@@ -128,7 +141,11 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   }
   const xAfter = (await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body
   const gAfter = (await call(app, 'admin', 'GET', `/api/cases/${gc.id}`)).body
-  t.same(xAfter.activeTasks.map((x: any) => x.elementId), [utId], 'the xianghe case waits for the leader approval')
+  t.same(
+    xAfter.activeTasks.map((x: any) => x.elementId),
+    [utId],
+    'the xianghe case waits for the leader approval',
+  )
   t.same(xAfter.activeTasks[0].candidateGroups, ['role:leader'])
   t.equal(gAfter.status, 'awaiting_evaluation', 'the guangyang case follows the city default')
   t.notOk(gAfter.activeTasks.some((x: any) => x.elementId === utId))

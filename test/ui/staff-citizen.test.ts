@@ -11,7 +11,12 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
   const { page, base } = s
 
   await t.test('a grid worker claims and completes a task from the task list', async (t) => {
-    const p = await petition(app, { description: '邻居装修噪音，协调无果', category: 'neighbour', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', name: '李桂兰', phone: '13900000001', anonymous: false } })
+    const p = await petition(app, {
+      description: '邻居装修噪音，协调无果',
+      category: 'neighbour',
+      regionCode: 'xh-anping-v01-g1',
+      petitioner: { type: 'person', name: '李桂兰', phone: '13900000001', anonymous: false },
+    })
     const c = await caseByNo(app, p.caseNo)
 
     await uiLogin(page, base, 'grid01')
@@ -42,7 +47,10 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     const after = (await call(app, 'admin', 'GET', `/api/cases/${c.id}`)).body
     t.equal(after.status, 'in_progress', 'signing for moved the case on')
     const done = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${c.id}&status=completed`)).body.items
-    t.ok(done.some((x: any) => x.elementId === 'ut_signfor' && x.completedBy === 'grid01'), 'completed by grid01')
+    t.ok(
+      done.some((x: any) => x.elementId === 'ut_signfor' && x.completedBy === 'grid01'),
+      'completed by grid01',
+    )
     await page.waitForSelector('[data-testid=count-group]:not(:text("…"))')
     await s.shot('12-grid-task-list-after')
   })
@@ -72,7 +80,7 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     await page.waitForSelector('[data-testid=track-result]')
     t.notOk(page.url().includes(code), 'the tracking code is not in the URL')
     t.equal(await page.getAttribute('[data-testid=track-status]', 'data-status'), 'dispatched')
-    t.ok(await page.locator('[data-testid=timeline] li').count() >= 2, 'a timeline like a parcel')
+    t.ok((await page.locator('[data-testid=timeline] li').count()) >= 2, 'a timeline like a parcel')
     t.equal(await page.locator('[data-testid=evaluation-form]').count(), 0, 'no evaluation before a result')
     await s.shot('22-citizen-tracking')
 

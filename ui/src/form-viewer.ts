@@ -103,13 +103,19 @@ export function createTaskForm(container: HTMLElement, schema: FormSchema, data:
     }
     annotate()
     form.on('changed', () => requestAnimationFrame(annotate))
-    const idOf = (key: string): string | undefined => form.get('formFieldRegistry').getAll().find((f: any) => f.key === key)?.id
+    const idOf = (key: string): string | undefined =>
+      form
+        .get('formFieldRegistry')
+        .getAll()
+        .find((f: any) => f.key === key)?.id
     return {
       submit() {
         const { data, errors } = form.submit()
         if (Object.keys(errors).length) {
           // Bring the first field with a problem into view, as a person expects after "submit".
-          const first = container.querySelector('.fjs-has-errors input, .fjs-has-errors textarea, .fjs-has-errors select, .fjs-has-errors [tabindex]') as HTMLElement | null
+          const first = container.querySelector(
+            '.fjs-has-errors input, .fjs-has-errors textarea, .fjs-has-errors select, .fjs-has-errors [tabindex]',
+          ) as HTMLElement | null
           first?.focus()
           return null
         }

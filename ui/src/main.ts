@@ -66,7 +66,12 @@ setUnauthorizedHandler(() => {
 function navLinks() {
   const u = session.user
   if (!u) {
-    return [h('a', { href: '/submit' }, t('我要说事', 'Submit')), h('a', { href: '/track' }, t('进度查询', 'Track')), h('a', { href: '/gongshi' }, t('通报公示', 'Bulletins')), h('a', { href: '/login' }, t('工作人员登录', 'Staff login'))]
+    return [
+      h('a', { href: '/submit' }, t('我要说事', 'Submit')),
+      h('a', { href: '/track' }, t('进度查询', 'Track')),
+      h('a', { href: '/gongshi' }, t('通报公示', 'Bulletins')),
+      h('a', { href: '/login' }, t('工作人员登录', 'Staff login')),
+    ]
   }
   const links = [h('a', { href: '/tasks' }, t('待办任务', 'Tasks')), h('a', { href: '/cases' }, t('案件', 'Cases'))]
   if (session.has('dispatcher', 'handler', 'callback', 'grid_worker')) links.push(h('a', { href: '/intake' }, t('登记案件', 'New case')))
@@ -84,7 +89,13 @@ function layout(publicPage: boolean) {
   const u = session.user
   const langBtn = h(
     'button',
-    { class: 'lang', type: 'button', 'data-testid': 'lang-switch', title: 'Language / 语言', onclick: () => (setLang(getLang() === 'zh' ? 'en' : 'zh'), void render()) },
+    {
+      class: 'lang',
+      type: 'button',
+      'data-testid': 'lang-switch',
+      title: 'Language / 语言',
+      onclick: () => (setLang(getLang() === 'zh' ? 'en' : 'zh'), void render()),
+    },
     getLang() === 'zh' ? 'EN' : '中文',
   )
   const userBox = u

@@ -29,7 +29,13 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
     container: canvas,
     propertiesPanel: { parent: properties },
     // The palette, menus and properties panel speak the UI's language (bpmn.io's translate service).
-    additionalModules: [BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule, CamundaBehaviors, translateModule(getLang() === 'zh' ? BPMN_ZH : null)],
+    additionalModules: [
+      BpmnPropertiesPanelModule,
+      BpmnPropertiesProviderModule,
+      CamundaPlatformPropertiesProviderModule,
+      CamundaBehaviors,
+      translateModule(getLang() === 'zh' ? BPMN_ZH : null),
+    ],
     moddleExtensions: { camunda: camundaModdle },
   })
   const problems = new DiagramProblems(modeler)
@@ -39,7 +45,16 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
     if (!el) return null
     const bo = el.businessObject
     const raw = bo.get ? bo.get('camunda:candidateGroups') : undefined
-    return { id: el.id, type: bo.$type, candidateGroups: raw ? String(raw).split(',').map((s: string) => s.trim()).filter(Boolean) : [] }
+    return {
+      id: el.id,
+      type: bo.$type,
+      candidateGroups: raw
+        ? String(raw)
+            .split(',')
+            .map((s: string) => s.trim())
+            .filter(Boolean)
+        : [],
+    }
   }
 
   return {

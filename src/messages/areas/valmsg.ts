@@ -140,7 +140,8 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'deploy.juel.javaFunction': '{{what}}: unsupported JUEL expression {{body}}: it calls the Java function {{fn}}()',
   'deploy.juel.engineObject': '{{what}}: unsupported JUEL expression {{body}}: it refers to the Camunda engine object "{{name}}" (Shuoshi has none)',
   'deploy.juel.method': '{{what}}: unsupported JUEL expression {{body}}: it calls the method {{method}}() (Java method and bean calls are not supported)',
-  'deploy.juel.index': '{{what}}: unsupported JUEL expression {{body}}: the index [{{index}}] is ambiguous (JUEL counts from 0, FEEL from 1); write it as FEEL: {{feel}}',
+  'deploy.juel.index':
+    '{{what}}: unsupported JUEL expression {{body}}: the index [{{index}}] is ambiguous (JUEL counts from 0, FEEL from 1); write it as FEEL: {{feel}}',
   'deploy.juel.computedIndex': '{{what}}: unsupported JUEL expression {{body}}: a computed index [{{index}}] is not supported',
   'deploy.juel.call': '{{what}}: unsupported JUEL expression {{body}}: it calls {{callee}} (Java method and bean calls are not supported)',
   'deploy.juel.callValue': '{{what}}: unsupported JUEL expression {{body}}: it calls a value (Java method and bean calls are not supported)',

@@ -67,30 +67,39 @@ export function uploadButton(
   msg: HTMLElement,
   o: { files: () => File[]; upload: (files: File[]) => Promise<unknown>; reset: () => void; reload: () => Promise<void> },
 ): HTMLButtonElement {
-  const send = h('button', {
-    ...attrs,
-    type: 'button',
-    onclick: async () => {
-      clear(msg)
-      const files = o.files()
-      if (!files.length) return void msg.append(h('div', { class: 'alert error' }, t('请先选择文件', 'Choose a file first')))
-      send.disabled = true
-      try {
-        await o.upload(files)
-        o.reset()
-        toast(t('已上传', 'Uploaded'))
-        await o.reload()
-      } catch (err) {
-        msg.append(errorBox(err))
-      } finally {
-        send.disabled = false
-      }
+  const send = h(
+    'button',
+    {
+      ...attrs,
+      type: 'button',
+      onclick: async () => {
+        clear(msg)
+        const files = o.files()
+        if (!files.length) return void msg.append(h('div', { class: 'alert error' }, t('请先选择文件', 'Choose a file first')))
+        send.disabled = true
+        try {
+          await o.upload(files)
+          o.reset()
+          toast(t('已上传', 'Uploaded'))
+          await o.reload()
+        } catch (err) {
+          msg.append(errorBox(err))
+        } finally {
+          send.disabled = false
+        }
+      },
     },
-  }, label)
+    label,
+  )
   return send
 }
 
-export async function uploadFiles(url: string, files: File[], fields: Record<string, string> = {}, headers: Record<string, string> = {}): Promise<Attachment[]> {
+export async function uploadFiles(
+  url: string,
+  files: File[],
+  fields: Record<string, string> = {},
+  headers: Record<string, string> = {},
+): Promise<Attachment[]> {
   const fd = new FormData()
   for (const [k, v] of Object.entries(fields)) fd.append(k, v)
   for (const f of files) fd.append('file', f, f.name)
@@ -166,7 +175,12 @@ export function photoPicker(opts: { testid?: string; max?: number } = {}) {
   const el = h(
     'div',
     { class: 'photo-picker' },
-    h('div', { class: 'actions-bar' }, h('label', { class: 'button' }, camera, t('拍照', 'Take a photo')), h('label', { class: 'button' }, album, t('从相册选择', 'Choose from album'))),
+    h(
+      'div',
+      { class: 'actions-bar' },
+      h('label', { class: 'button' }, camera, t('拍照', 'Take a photo')),
+      h('label', { class: 'button' }, album, t('从相册选择', 'Choose from album')),
+    ),
     note,
     previews,
   )
@@ -177,16 +191,35 @@ export function photoPicker(opts: { testid?: string; max?: number } = {}) {
  * A gallery of a case's files. `fileUrl(id)` is where the bytes are, `headers` prove who asks.
  * With `onPublish`, each staff photo gets a "show the citizen" switch.
  */
-export function gallery(items: Attachment[], opts: { fileUrl: (id: string) => string; headers?: Record<string, string>; onPublish?: (a: Attachment, on: boolean) => Promise<void>; testid?: string; staff?: boolean }) {
+export function gallery(
+  items: Attachment[],
+  opts: {
+    fileUrl: (id: string) => string
+    headers?: Record<string, string>
+    onPublish?: (a: Attachment, on: boolean) => Promise<void>
+    testid?: string
+    staff?: boolean
+  },
+) {
   const headers = opts.headers ?? {}
   if (!items.length) return h('p', { class: 'muted', 'data-testid': opts.testid }, t('暂无照片或附件', 'No photos or files'))
   return h(
     'div',
     { class: 'gallery', 'data-testid': opts.testid },
     items.map((a, i) => {
-      const caption = h('figcaption', null, h('span', { class: 'badge' }, kindName(a.kind)), ' ', opts.staff && a.taskName ? serverText(a.taskName) : '', opts.staff && a.uploadedBy ? ` ${a.uploadedBy.displayName}` : '', h('span', { class: 'muted small' }, ` ${fmtTime(a.createdAt)}`))
+      const caption = h(
+        'figcaption',
+        null,
+        h('span', { class: 'badge' }, kindName(a.kind)),
+        ' ',
+        opts.staff && a.taskName ? serverText(a.taskName) : '',
+        opts.staff && a.uploadedBy ? ` ${a.uploadedBy.displayName}` : '',
+        h('span', { class: 'muted small' }, ` ${fmtTime(a.createdAt)}`),
+      )
       const label = a.fileName ?? t(`照片 ${i + 1}`, `Photo ${i + 1}`)
-      const body: HTMLElement = a.image ? h('img', { alt: label, loading: 'lazy', 'data-testid': 'gallery-image' }) : h('button', { type: 'button', class: 'doc' }, t('下载', 'Download'), ' ', label)
+      const body: HTMLElement = a.image
+        ? h('img', { alt: label, loading: 'lazy', 'data-testid': 'gallery-image' })
+        : h('button', { type: 'button', class: 'doc' }, t('下载', 'Download'), ' ', label)
       if (a.image) {
         // Each picture is fetched with the credentials and shown from a blob: URL.
         blobUrl(opts.fileUrl(a.id), headers)
@@ -252,7 +285,11 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
           staff: true,
           testid: opts.taskId ? 'task-files' : 'case-files',
           onPublish: async (a, on) => {
-            const res = await fetch(`${base}/${encodeURIComponent(a.id)}`, { method: 'PATCH', headers: authHeaders(base, { 'content-type': 'application/json', accept: 'application/json' }), body: JSON.stringify({ published: on }) })
+            const res = await fetch(`${base}/${encodeURIComponent(a.id)}`, {
+              method: 'PATCH',
+              headers: authHeaders(base, { 'content-type': 'application/json', accept: 'application/json' }),
+              body: JSON.stringify({ published: on }),
+            })
             if (!res.ok) await fail(res)
           },
         }),
@@ -270,7 +307,10 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
     accept: 'image/*,application/pdf,.docx,.xlsx',
     class: 'visually-hidden',
     'data-testid': 'attach-input',
-    onchange: () => (chosen.textContent = file.files?.length ? t(`已选 ${file.files.length} 个文件`, `${file.files.length} file(s) chosen`) : t('未选择文件', 'No file chosen')),
+    onchange: () =>
+      (chosen.textContent = file.files?.length
+        ? t(`已选 ${file.files.length} 个文件`, `${file.files.length} file(s) chosen`)
+        : t('未选择文件', 'No file chosen')),
   })
   const picker = h('div', { class: 'actions-bar' }, h('label', { class: 'button' }, file, t('选择照片或文件', 'Choose photos or files')), chosen)
   const kind = h(
@@ -299,7 +339,14 @@ export function caseFilesCard(caseId: string, opts: { canUpload: boolean; taskId
       ? h(
           'div',
           { class: 'upload-row' },
-          h('p', { class: 'small muted' }, t('照片（JPEG/PNG/WebP）或文件（PDF/Word/Excel），每个不超过 10 MB；照片会去除拍摄位置等信息。', 'Photos (JPEG/PNG/WebP) or documents (PDF/Word/Excel), up to 10 MB each; photos lose their location and camera data.')),
+          h(
+            'p',
+            { class: 'small muted' },
+            t(
+              '照片（JPEG/PNG/WebP）或文件（PDF/Word/Excel），每个不超过 10 MB；照片会去除拍摄位置等信息。',
+              'Photos (JPEG/PNG/WebP) or documents (PDF/Word/Excel), up to 10 MB each; photos lose their location and camera data.',
+            ),
+          ),
           picker,
           opts.taskId ? h('label', { class: 'field' }, h('span', { class: 'field-label' }, t('类别', 'Kind')), kind) : null,
           opts.taskId ? h('label', { class: 'check' }, publish, t('照片向群众公开', 'Show the photos to the citizen')) : null,

@@ -11,7 +11,17 @@ import { navigate } from './router.js'
 
 interface Bell {
   unread: number
-  notifications: { id: string; caseId: string | null; caseNo: string | null; kind: string; message: string; key?: string; params?: Record<string, unknown>; text?: string | null; createdAt: string }[]
+  notifications: {
+    id: string
+    caseId: string | null
+    caseNo: string | null
+    kind: string
+    message: string
+    key?: string
+    params?: Record<string, unknown>
+    text?: string | null
+    createdAt: string
+  }[]
   deadlines: { taskId: string; caseId: string | null; caseNo: string | null; name: string | null; dueAt: string; overdue: boolean }[]
 }
 
@@ -57,7 +67,16 @@ export function bell() {
         h(
           'li',
           { class: x.overdue ? 'over' : '' },
-          h('a', { href: `/tasks/${x.taskId}`, 'data-testid': 'bell-deadline', onclick: (e: Event) => (e.preventDefault(), void open(`/tasks/${x.taskId}`)) }, h('strong', null, x.overdue ? t('已超期', 'Overdue') : t('即将到期', 'Due soon')), ' ', x.caseNo ?? '', ' ', serverText(x.name), h('span', { class: 'muted small' }, ` ${fmtDue(x.dueAt)}`)),
+          h(
+            'a',
+            { href: `/tasks/${x.taskId}`, 'data-testid': 'bell-deadline', onclick: (e: Event) => (e.preventDefault(), void open(`/tasks/${x.taskId}`)) },
+            h('strong', null, x.overdue ? t('已超期', 'Overdue') : t('即将到期', 'Due soon')),
+            ' ',
+            x.caseNo ?? '',
+            ' ',
+            serverText(x.name),
+            h('span', { class: 'muted small' }, ` ${fmtDue(x.dueAt)}`),
+          ),
         ),
       ),
       ...d.notifications.map((n) => {
@@ -67,12 +86,28 @@ export function bell() {
         return h(
           'li',
           null,
-          h('a', { href, 'data-testid': 'bell-item', onclick: (e: Event) => (e.preventDefault(), void open(href, n.id)) }, h('strong', null, messageText(n)), n.text ? h('span', { class: 'verbatim small' }, ` ${n.text}`) : null),
+          h(
+            'a',
+            { href, 'data-testid': 'bell-item', onclick: (e: Event) => (e.preventDefault(), void open(href, n.id)) },
+            h('strong', null, messageText(n)),
+            n.text ? h('span', { class: 'verbatim small' }, ` ${n.text}`) : null,
+          ),
         )
       }),
     ]
     panel.replaceChildren(
-      h('div', { class: 'bell-head' }, h('strong', null, t('通知', 'Notifications')), d.notifications.length ? h('button', { type: 'button', class: 'link', onclick: async () => (await post('/api/notifications/read-all').catch(() => {}), void refresh()) }, t('全部已读', 'Mark all read')) : null),
+      h(
+        'div',
+        { class: 'bell-head' },
+        h('strong', null, t('通知', 'Notifications')),
+        d.notifications.length
+          ? h(
+              'button',
+              { type: 'button', class: 'link', onclick: async () => (await post('/api/notifications/read-all').catch(() => {}), void refresh()) },
+              t('全部已读', 'Mark all read'),
+            )
+          : null,
+      ),
       items.length ? h('ul', { class: 'bell-list' }, items) : h('p', { class: 'muted' }, t('没有新通知', 'Nothing new')),
     )
   }
@@ -113,7 +148,10 @@ function bellIcon() {
   svg.setAttribute('height', '20')
   svg.setAttribute('aria-hidden', 'true')
   const path = document.createElementNS(ns, 'path')
-  path.setAttribute('d', 'M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z')
+  path.setAttribute(
+    'd',
+    'M12 22a2.5 2.5 0 0 0 2.45-2h-4.9A2.5 2.5 0 0 0 12 22Zm7-6V11a7 7 0 0 0-5.5-6.84V3a1.5 1.5 0 0 0-3 0v1.16A7 7 0 0 0 5 11v5l-2 2v1h18v-1l-2-2Z',
+  )
   path.setAttribute('fill', 'currentColor')
   svg.append(path)
   return svg

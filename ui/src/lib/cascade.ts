@@ -83,11 +83,19 @@ export async function categoryPicker(testid = 'category') {
     tree = []
     for (const c of byCode.values()) (c.parentCode && byCode.get(c.parentCode) ? byCode.get(c.parentCode)!.children : tree).push(c)
   }
-  const top = h('select', { 'data-testid': `${testid}-top`, required: true, 'aria-label': t('类别', 'Category') }, h('option', { value: '' }, t('请选择类别', 'Choose a category')), tree.map((c) => h('option', { value: c.code }, named(c))))
+  const top = h(
+    'select',
+    { 'data-testid': `${testid}-top`, required: true, 'aria-label': t('类别', 'Category') },
+    h('option', { value: '' }, t('请选择类别', 'Choose a category')),
+    tree.map((c) => h('option', { value: c.code }, named(c))),
+  )
   const sub = h('select', { 'data-testid': `${testid}-sub`, hidden: true, 'aria-label': t('子类别', 'Sub-category') })
   top.onchange = () => {
     const node = tree.find((c) => c.code === top.value)
-    sub.replaceChildren(h('option', { value: '' }, t('（不细分）', '(general)')), ...(node?.children ?? []).map((c) => h('option', { value: c.code }, named(c))))
+    sub.replaceChildren(
+      h('option', { value: '' }, t('（不细分）', '(general)')),
+      ...(node?.children ?? []).map((c) => h('option', { value: c.code }, named(c))),
+    )
     sub.hidden = !node?.children?.length
   }
   return { el: h('div', { class: 'cascade' }, top, sub), value: () => sub.value || top.value }

@@ -17,7 +17,10 @@ export function caseFacts(c: Record<string, any>, opts: { full?: boolean; names?
     [t('标题', 'Title'), c.title],
     [t('问题描述', 'Description'), c.description],
     [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : n?.category(code(c.category)) || nameOf(c.category)],
-    [t('地区', 'Region'), c.regionName ? named({ name: c.regionName, nameEn: c.regionNameEn }) : n?.region(code(c.region ?? c.regionCode)) || nameOf(c.region ?? c.regionCode)],
+    [
+      t('地区', 'Region'),
+      c.regionName ? named({ name: c.regionName, nameEn: c.regionNameEn }) : n?.region(code(c.region ?? c.regionCode)) || nameOf(c.region ?? c.regionCode),
+    ],
     [t('承办单位', 'Owner'), c.ownerUnitName ? named({ name: c.ownerUnitName, nameEn: c.ownerUnitNameEn }) : n?.owner(code(c.ownerUnit)) || c.ownerUnit],
     [t('地址', 'Address'), c.address],
     [t('来源渠道', 'Channel'), c.channel ? tr(CHANNEL, c.channel) : null],
@@ -26,7 +29,10 @@ export function caseFacts(c: Record<string, any>, opts: { full?: boolean; names?
     [t('状态', 'Status'), c.status ? tr(STATUS, c.status) : null],
     [t('办理层级', 'Level'), c.level ? tr(LEVEL, c.level) : null],
     [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'anonymous') : [p.name, p.phone].filter(Boolean).join(' · ') || null],
-    [t('响应时限', 'Respond by'), c.responseDueAt ? `${fmtTime(c.responseDueAt)}${paren(c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt))}` : null],
+    [
+      t('响应时限', 'Respond by'),
+      c.responseDueAt ? `${fmtTime(c.responseDueAt)}${paren(c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt))}` : null,
+    ],
     [t('办结时限', 'Resolve by'), c.resolveDueAt ? `${fmtTime(c.resolveDueAt)}${paren(c.closedAt ? t('已办结', 'closed') : fmtDue(c.resolveDueAt))}` : null],
     [t('受理时间', 'Received'), c.createdAt ? fmtTime(c.createdAt) : null],
     [t('办结时间', 'Closed'), c.closedAt ? fmtTime(c.closedAt) : null],

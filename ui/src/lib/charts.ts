@@ -47,7 +47,14 @@ export function monthsOption(months: string[], series: Series[], opts: { rates?:
   const small = narrow()
   const yAxis: object[] = []
   if (opts.counts !== false) yAxis.push({ type: 'value', minInterval: 1, axisLabel: { fontSize: 11 } })
-  if (opts.rates) yAxis.push({ type: 'value', min: 0, max: 1, axisLabel: { fontSize: 11, formatter: (v: number) => `${Math.round(v * 100)}%` }, splitLine: { show: opts.counts === false } })
+  if (opts.rates)
+    yAxis.push({
+      type: 'value',
+      min: 0,
+      max: 1,
+      axisLabel: { fontSize: 11, formatter: (v: number) => `${Math.round(v * 100)}%` },
+      splitLine: { show: opts.counts === false },
+    })
   return {
     tooltip: {
       trigger: 'axis',
@@ -77,13 +84,25 @@ export function barsOption(items: { label: string; value: number; color?: string
     grid: { left: 8, right: 24, top: 8, bottom: 8, containLabel: true },
     xAxis: { type: 'value', minInterval: 1, axisLabel: { fontSize: 11 } },
     yAxis: { type: 'category', data: rows.map((r) => r.label), axisLabel: { fontSize: 11, width: narrow() ? 90 : 140, overflow: 'truncate' } },
-    series: [{ name, type: 'bar', data: rows.map((r) => (r.color ? { value: r.value, itemStyle: { color: r.color } } : r.value)), barMaxWidth: 18, label: { show: true, position: 'right', fontSize: 11 } }],
+    series: [
+      {
+        name,
+        type: 'bar',
+        data: rows.map((r) => (r.color ? { value: r.value, itemStyle: { color: r.color } } : r.value)),
+        barMaxWidth: 18,
+        label: { show: true, position: 'right', fontSize: 11 },
+      },
+    ],
   }
 }
 
 /** A treemap of areas: each box's size is its count; the label names it with the count. */
 export function treemapOption(items: { label: string; value: number; children?: { label: string; value: number }[] }[], name: string): EChartsCoreOption {
-  const node = (i: { label: string; value: number; children?: { label: string; value: number }[] }): object => ({ name: i.label, value: i.value, ...(i.children?.length && { children: i.children.map(node) }) })
+  const node = (i: { label: string; value: number; children?: { label: string; value: number }[] }): object => ({
+    name: i.label,
+    value: i.value,
+    ...(i.children?.length && { children: i.children.map(node) }),
+  })
   return {
     tooltip: { formatter: (p: { name: string; value: number }) => `${p.name}: ${p.value}` },
     series: [
@@ -100,7 +119,10 @@ export function treemapOption(items: { label: string; value: number; children?: 
         bottom: 4,
         label: { show: true, formatter: '{b}\n{c}', fontSize: 12 },
         upperLabel: { show: true, height: 20, fontSize: 12 },
-        levels: [{ itemStyle: { borderColor: '#fff', borderWidth: 2, gapWidth: 2 } }, { itemStyle: { borderColor: '#fff', borderWidth: 1, gapWidth: 1 }, colorSaturation: [0.35, 0.6] }],
+        levels: [
+          { itemStyle: { borderColor: '#fff', borderWidth: 2, gapWidth: 2 } },
+          { itemStyle: { borderColor: '#fff', borderWidth: 1, gapWidth: 1 }, colorSaturation: [0.35, 0.6] },
+        ],
       },
     ],
   }

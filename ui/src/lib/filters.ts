@@ -74,9 +74,24 @@ function regions() {
 
 /** `extra`: a page's own controls (the case list's status and overdue), placed before the button. */
 export function filterBar(current: Filters, apply: (f: Filters) => void, extra: HTMLElement[] = []) {
-  const text = h('input', { type: 'search', name: 'q', value: current.q ?? '', placeholder: t('编号、标题或描述', 'number, title or text'), 'aria-label': t('搜索', 'Search'), 'data-testid': 'filter-q' })
-  const category = h('select', { name: 'category', 'aria-label': t('类别', 'Category'), 'data-testid': 'filter-category' }, h('option', { value: '' }, t('全部类别', 'Any category')))
-  const region = h('select', { name: 'region', 'aria-label': t('区域', 'Region'), 'data-testid': 'filter-region' }, h('option', { value: '' }, t('全部区域', 'Anywhere')))
+  const text = h('input', {
+    type: 'search',
+    name: 'q',
+    value: current.q ?? '',
+    placeholder: t('编号、标题或描述', 'number, title or text'),
+    'aria-label': t('搜索', 'Search'),
+    'data-testid': 'filter-q',
+  })
+  const category = h(
+    'select',
+    { name: 'category', 'aria-label': t('类别', 'Category'), 'data-testid': 'filter-category' },
+    h('option', { value: '' }, t('全部类别', 'Any category')),
+  )
+  const region = h(
+    'select',
+    { name: 'region', 'aria-label': t('区域', 'Region'), 'data-testid': 'filter-region' },
+    h('option', { value: '' }, t('全部区域', 'Anywhere')),
+  )
   const procedure = h(
     'select',
     { name: 'procedure', 'aria-label': t('办理方式', 'Procedure'), 'data-testid': 'filter-procedure' },
@@ -101,7 +116,15 @@ export function filterBar(current: Filters, apply: (f: Filters) => void, extra: 
     for (const r of list) region.append(h('option', { value: r.code, selected: current.region === r.code }, r.label))
   })
   const read = (): Filters => {
-    const f: Filters = { q: text.value.trim(), category: category.value, region: region.value, procedure: procedure.value, channel: channel.value, from: from.value, to: to.value }
+    const f: Filters = {
+      q: text.value.trim(),
+      category: category.value,
+      region: region.value,
+      procedure: procedure.value,
+      channel: channel.value,
+      from: from.value,
+      to: to.value,
+    }
     for (const k of FILTER_KEYS) if (!f[k]) delete f[k]
     return f
   }

@@ -97,7 +97,12 @@ export function fmtDue(iso: string | null | undefined) {
   const ms = new Date(iso).getTime() - Date.now()
   const abs = Math.abs(ms)
   const h = Math.round(abs / 3_600_000)
-  const span = h >= 48 ? t(`${Math.round(h / 24)} 天`, `${Math.round(h / 24)} d`) : h >= 1 ? t(`${h} 小时`, `${h} h`) : t(`${Math.max(1, Math.round(abs / 60_000))} 分钟`, `${Math.max(1, Math.round(abs / 60_000))} min`)
+  const span =
+    h >= 48
+      ? t(`${Math.round(h / 24)} 天`, `${Math.round(h / 24)} d`)
+      : h >= 1
+        ? t(`${h} 小时`, `${h} h`)
+        : t(`${Math.max(1, Math.round(abs / 60_000))} 分钟`, `${Math.max(1, Math.round(abs / 60_000))} min`)
   return ms < 0 ? t(`已超期 ${span}`, `overdue ${span}`) : t(`剩余 ${span}`, `${span} left`)
 }
 
@@ -124,8 +129,7 @@ export const CHANNEL = family('channel')
 export const LEVEL = family('level')
 /** A remark in brackets after a value: full-width in Chinese, " (…)" in English. */
 export const paren = (s: string) => (lang === 'zh' ? `（${s}）` : ` (${s})`)
-export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : k ?? '—')
-
+export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : (k ?? '—'))
 
 /** An ISO-8601 duration by name: P7D → 7 天 / 7 days, PT24H → 24 小时, P1DT12H → 1 天 12 小时. */
 export function fmtDuration(iso: string | null | undefined): string {

@@ -64,8 +64,18 @@ export async function loadNames(opts: { units?: boolean; regions?: string[] } = 
   }
   await Promise.all([
     get<any[]>('/api/public/categories').then(walk, () => {}),
-    opts.units ? get<Named[]>('/api/org/units').then((us) => us.forEach((u) => units.set(u.code, u)), () => {}) : null,
-    ...[...new Set(opts.regions ?? [])].map((code) => get<Named>(`/api/org/regions/${encodeURIComponent(code)}`).then((r) => regions.set(code, r), () => {})),
+    opts.units
+      ? get<Named[]>('/api/org/units').then(
+          (us) => us.forEach((u) => units.set(u.code, u)),
+          () => {},
+        )
+      : null,
+    ...[...new Set(opts.regions ?? [])].map((code) =>
+      get<Named>(`/api/org/regions/${encodeURIComponent(code)}`).then(
+        (r) => regions.set(code, r),
+        () => {},
+      ),
+    ),
   ])
   const owner = (code: string | null | undefined) => {
     if (!code) return ''

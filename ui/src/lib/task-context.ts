@@ -70,8 +70,29 @@ export function contextCard(ctx: TaskContext) {
         { class: 'steps' },
         h('summary', null, t('最近动态', 'Recent events')),
         // A case event reads as its catalogue sentence, what a person wrote whole beneath it.
-        h('ul', { class: 'step-list' }, ctx.events.slice(0, 10).map((e) => h('li', null, h('span', { class: 'muted small' }, `${fmtTime(e.at)} `), eventSentence({ ...e, message: e.message ?? undefined }), verbatim(e.type, e.data)))),
+        h(
+          'ul',
+          { class: 'step-list' },
+          ctx.events
+            .slice(0, 10)
+            .map((e) =>
+              h(
+                'li',
+                null,
+                h('span', { class: 'muted small' }, `${fmtTime(e.at)} `),
+                eventSentence({ ...e, message: e.message ?? undefined }),
+                verbatim(e.type, e.data),
+              ),
+            ),
+        ),
       )
     : null
-  return h('section', { class: 'card task-context', 'data-testid': 'task-context' }, h('h2', null, t('办理依据', 'What this step decides on')), decides.length ? decides : h('p', { class: 'muted' }, t('无待决事项', 'Nothing submitted for this step')), steps, events)
+  return h(
+    'section',
+    { class: 'card task-context', 'data-testid': 'task-context' },
+    h('h2', null, t('办理依据', 'What this step decides on')),
+    decides.length ? decides : h('p', { class: 'muted' }, t('无待决事项', 'Nothing submitted for this step')),
+    steps,
+    events,
+  )
 }

@@ -135,7 +135,12 @@ export function verbatim(type: string, data: any) {
   const said = eventText(type, data)
   if (!said) return null
   const label = isKey(`text.${said.field}`) ? tk(`text.${said.field}` as 'text.result', {}) : said.field
-  return h('div', { class: 'said', 'data-testid': `event-${said.field}` }, h('span', { class: 'muted' }, `${label}${t('：', ': ')}`), h('span', { class: 'verbatim' }, said.text))
+  return h(
+    'div',
+    { class: 'said', 'data-testid': `event-${said.field}` },
+    h('span', { class: 'muted' }, `${label}${t('：', ': ')}`),
+    h('span', { class: 'verbatim' }, said.text),
+  )
 }
 
 /** A status or level by name; null for anything else (a unit code, a list of codes). */
@@ -176,7 +181,12 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
         // A case event's sentence is its headline; engine history keeps its label and element name.
         sentence
           ? h('div', { class: 'what' }, sentence)
-          : h('div', { class: 'what' }, headline(e), e.name && serverText(e.name) !== headline(e) ? h('span', { class: 'muted' }, ` · ${serverText(e.name)}`) : null),
+          : h(
+              'div',
+              { class: 'what' },
+              headline(e),
+              e.name && serverText(e.name) !== headline(e) ? h('span', { class: 'muted' }, ` · ${serverText(e.name)}`) : null,
+            ),
         fromTo ? h('div', { class: 'who' }, fromTo) : null,
         who ? h('div', { class: 'who' }, who) : null,
         isCaseEvent ? verbatim(e.type ?? '', e.data) : null,

@@ -77,7 +77,7 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
     input.value = ''
     if (!opts.multiple) input.hidden = true
     root.dispatchEvent(new Event('change', { bubbles: true }))
-    ;(opts.multiple ? input : (chips.querySelector('button') as HTMLElement | null) ?? input).focus()
+    ;(opts.multiple ? input : ((chips.querySelector('button') as HTMLElement | null) ?? input)).focus()
   }
   function close() {
     list.hidden = true
@@ -109,13 +109,26 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
         ? options.map((u, i) =>
             h(
               'li',
-              { id: `${listId}-${i}`, role: 'option', 'aria-selected': 'false', 'data-code': u.code, class: u.suggested ? 'suggested' : '', onmousedown: (e: Event) => (e.preventDefault(), pick(u)) },
+              {
+                id: `${listId}-${i}`,
+                role: 'option',
+                'aria-selected': 'false',
+                'data-code': u.code,
+                class: u.suggested ? 'suggested' : '',
+                onmousedown: (e: Event) => (e.preventDefault(), pick(u)),
+              },
               h('span', { class: 'unit-name' }, optionText(u)),
               u.suggested ? h('span', { class: 'badge ok' }, t('规则建议', 'suggested')) : null,
               h('small', { class: 'muted' }, named({ name: u.regionName, nameEn: u.regionNameEn })),
             ),
           )
-        : [h('li', { class: 'muted', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false' }, t('没有可以承办的单位', 'No unit that can take the case'))]),
+        : [
+            h(
+              'li',
+              { class: 'muted', role: 'option', 'aria-disabled': 'true', 'aria-selected': 'false' },
+              t('没有可以承办的单位', 'No unit that can take the case'),
+            ),
+          ]),
     )
     list.hidden = false
     input.setAttribute('aria-expanded', 'true')
@@ -149,7 +162,8 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
     }
   })
   // A value the form was opened with (a re-opened draft): shown by its code until searched.
-  for (const code of opts.initial ?? []) picked.push({ code, name: code, nameEn: code, kind: '', level: '', regionCode: '', regionName: '', regionNameEn: null, suggested: false })
+  for (const code of opts.initial ?? [])
+    picked.push({ code, name: code, nameEn: code, kind: '', level: '', regionCode: '', regionName: '', regionNameEn: null, suggested: false })
   renderChips()
   if (!opts.multiple && picked.length) input.hidden = true
 

@@ -14,9 +14,16 @@ export function validityMessage(el: Control): string {
     if (el instanceof HTMLInputElement && (el.type === 'radio' || el.type === 'checkbox')) return t('请勾选此项。', 'Please tick this.')
     return t('请填写此项。', 'Please fill this in.')
   }
-  if (v.typeMismatch) return el instanceof HTMLInputElement && el.type === 'email' ? t('请填写有效的电子邮件地址。', 'Please enter an email address.') : t('格式不正确。', 'This is not in the right form.')
+  if (v.typeMismatch)
+    return el instanceof HTMLInputElement && el.type === 'email'
+      ? t('请填写有效的电子邮件地址。', 'Please enter an email address.')
+      : t('格式不正确。', 'This is not in the right form.')
   if (v.patternMismatch) return t('格式不正确。', 'This is not in the right form.')
-  if (v.tooShort) return t(`至少 ${el.getAttribute('minlength')} 个字符（现有 ${el.value.length} 个）。`, `At least ${el.getAttribute('minlength')} characters (now ${el.value.length}).`)
+  if (v.tooShort)
+    return t(
+      `至少 ${el.getAttribute('minlength')} 个字符（现有 ${el.value.length} 个）。`,
+      `At least ${el.getAttribute('minlength')} characters (now ${el.value.length}).`,
+    )
   if (v.tooLong) return t(`最多 ${el.getAttribute('maxlength')} 个字符。`, `At most ${el.getAttribute('maxlength')} characters.`)
   if (v.rangeUnderflow) return t(`不能小于 ${el.getAttribute('min')}。`, `Must be at least ${el.getAttribute('min')}.`)
   if (v.rangeOverflow) return t(`不能大于 ${el.getAttribute('max')}。`, `Must be at most ${el.getAttribute('max')}.`)

@@ -10,10 +10,46 @@ import { busy, errorBox, errorText, field, loadCss, loading, pageHead, toast } f
  * scoring-items editor and the public 公示 page. API: src/bulletin/README.md.
  */
 
-interface Item { code: string; name: string; nameEn: string | null; appliesTo: string; points: number; count: string; enabled: boolean; source?: string }
-interface Rates { received: number; responseRate: number | null; resolutionRate: number | null; satisfactionRate: number | null; closureRate?: number | null; onTimeRate?: number | null }
-interface UnitRow { rank: number; kind: 'township' | 'department'; key: string; label: string; labelEn: string | null; points: number; received: number; excluded: number; items: { code: string; count: number; points: number }[]; rates: Rates }
-interface Bulletin { month: string; region: { code: string; name: string; nameEn: string | null } | null; county: string | null; asOf: string; items: Item[]; overall: { received: number; excluded: number; rates: Rates }; townships: UnitRow[]; departments: UnitRow[] }
+interface Item {
+  code: string
+  name: string
+  nameEn: string | null
+  appliesTo: string
+  points: number
+  count: string
+  enabled: boolean
+  source?: string
+}
+interface Rates {
+  received: number
+  responseRate: number | null
+  resolutionRate: number | null
+  satisfactionRate: number | null
+  closureRate?: number | null
+  onTimeRate?: number | null
+}
+interface UnitRow {
+  rank: number
+  kind: 'township' | 'department'
+  key: string
+  label: string
+  labelEn: string | null
+  points: number
+  received: number
+  excluded: number
+  items: { code: string; count: number; points: number }[]
+  rates: Rates
+}
+interface Bulletin {
+  month: string
+  region: { code: string; name: string; nameEn: string | null } | null
+  county: string | null
+  asOf: string
+  items: Item[]
+  overall: { received: number; excluded: number; rates: Rates }
+  townships: UnitRow[]
+  departments: UnitRow[]
+}
 
 const RATES: [keyof Rates, string, string][] = [
   ['responseRate', '响应率', 'Response'],
@@ -35,11 +71,14 @@ const signed = (n: number) => (n > 0 ? `+${n}` : String(n))
 async function countyOptions(select: HTMLSelectElement, selected: string, withTownships: boolean) {
   try {
     const top = await get<any[]>('/api/public/regions')
-    const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`))))).flat().filter((c) => c.level === 'county')
+    const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+      .flat()
+      .filter((c) => c.level === 'county')
     for (const c of counties) {
       select.append(h('option', { value: c.code, selected: c.code === selected }, named(c)))
       if (!withTownships) continue
-      for (const tw of await get<any[]>(`/api/public/regions?parent=${c.code}`)) select.append(h('option', { value: tw.code, selected: tw.code === selected }, `　${named(tw)}`))
+      for (const tw of await get<any[]>(`/api/public/regions?parent=${c.code}`))
+        select.append(h('option', { value: tw.code, selected: tw.code === selected }, `　${named(tw)}`))
     }
     select.value = selected
   } catch {
@@ -118,12 +157,32 @@ export async function bulletinPage(ctx: Ctx) {
             ? h(
                 'table',
                 { class: 'table' },
-                h('thead', null, h('tr', null, h('th', null, t('案件编号', 'Case')), h('th', null, t('标题', 'Title')), h('th', null, t('计分项', 'Item')), h('th', { class: 'num' }, t('次数', 'Count')), h('th', { class: 'num' }, t('得分', 'Points')))),
+                h(
+                  'thead',
+                  null,
+                  h(
+                    'tr',
+                    null,
+                    h('th', null, t('案件编号', 'Case')),
+                    h('th', null, t('标题', 'Title')),
+                    h('th', null, t('计分项', 'Item')),
+                    h('th', { class: 'num' }, t('次数', 'Count')),
+                    h('th', { class: 'num' }, t('得分', 'Points')),
+                  ),
+                ),
                 h(
                   'tbody',
                   null,
                   list.items.map((c) =>
-                    h('tr', null, h('td', null, h('a', { href: `/cases/${c.caseId}` }, c.caseNo)), h('td', null, c.title ?? '—'), h('td', null, names.get(c.item) ?? c.item), h('td', { class: 'num' }, String(c.count)), h('td', { class: `num ${c.points < 0 ? 'neg' : ''}` }, signed(c.points))),
+                    h(
+                      'tr',
+                      null,
+                      h('td', null, h('a', { href: `/cases/${c.caseId}` }, c.caseNo)),
+                      h('td', null, c.title ?? '—'),
+                      h('td', null, names.get(c.item) ?? c.item),
+                      h('td', { class: 'num' }, String(c.count)),
+                      h('td', { class: `num ${c.points < 0 ? 'neg' : ''}` }, signed(c.points)),
+                    ),
                   ),
                 ),
               )
@@ -156,7 +215,14 @@ export async function bulletinPage(ctx: Ctx) {
                 h('th', null, kind === 'township' ? t('乡镇（街道）', 'Township') : t('部门', 'Department')),
                 h('th', { class: 'num' }, t('总分', 'Points')),
                 h('th', { class: 'num' }, t('受理', 'Received')),
-                items.map((i) => h('th', { class: 'num item', title: i.count }, named({ name: i.name, nameEn: i.nameEn }), h('small', null, `${signed(i.points)}/${t('件', 'each')}`))),
+                items.map((i) =>
+                  h(
+                    'th',
+                    { class: 'num item', title: i.count },
+                    named({ name: i.name, nameEn: i.nameEn }),
+                    h('small', null, `${signed(i.points)}/${t('件', 'each')}`),
+                  ),
+                ),
                 RATES.map(([, zh, en]) => h('th', { class: 'num' }, t(zh, en))),
               ),
             ),
@@ -177,7 +243,14 @@ export async function bulletinPage(ctx: Ctx) {
                     return h(
                       'td',
                       { class: `num ${s.points < 0 ? 'neg' : ''}`, 'data-item': i.code },
-                      s.count ? h('button', { type: 'button', class: 'link', title: t('查看案件', 'Show the cases'), onclick: () => showCases(u, i) }, `${s.count}`, h('small', null, ` ${signed(s.points)}`)) : '·',
+                      s.count
+                        ? h(
+                            'button',
+                            { type: 'button', class: 'link', title: t('查看案件', 'Show the cases'), onclick: () => showCases(u, i) },
+                            `${s.count}`,
+                            h('small', null, ` ${signed(s.points)}`),
+                          )
+                        : '·',
                     )
                   }),
                   RATES.map(([k]) => h('td', { class: 'num' }, fmtPct(u.rates[k] as number | null))),
@@ -202,11 +275,7 @@ export async function bulletinPage(ctx: Ctx) {
       ),
       table(t('乡镇（街道）排名', 'Townships'), 'township', b.townships),
       table(t('部门排名', 'Departments'), 'department', b.departments),
-      h(
-        'p',
-        { class: 'muted small no-print' },
-        t('点击单位名称或计数可查看相关案件。', 'Click a unit or a count for the cases behind it.'),
-      ),
+      h('p', { class: 'muted small no-print' }, t('点击单位名称或计数可查看相关案件。', 'Click a unit or a count for the cases behind it.')),
     )
   } catch (err) {
     clear(body, errorBox(err))
@@ -217,7 +286,7 @@ export async function bulletinPage(ctx: Ctx) {
 export async function scoringItemsPage(ctx: Ctx) {
   await loadCss('/bulletin.css')
   const admin = !!session.user?.roles.includes('admin')
-  const county = admin ? ctx.query.get('county') ?? '' : session.user?.tenant ?? ''
+  const county = admin ? (ctx.query.get('county') ?? '') : (session.user?.tenant ?? '')
   const countySel = h('select', { 'data-testid': 'items-county' }, h('option', { value: '' }, t('全市计分项', 'City list')))
   if (admin) {
     countySel.onchange = () => navigate(`/admin/scoring-items${qs({ county: countySel.value })}`)
@@ -228,7 +297,9 @@ export async function scoringItemsPage(ctx: Ctx) {
   if (admin) ctx.view.append(h('div', { class: 'filters' }, field(t('范围', 'Layer'), countySel)))
   ctx.view.append(body)
   try {
-    const data = await get<{ county: string | null; items: Item[]; city: any[]; overrides: any[]; facts: { code: string; name: string; nameEn: string }[] }>(`/api/scoring-items${qs({ county: county || undefined })}`)
+    const data = await get<{ county: string | null; items: Item[]; city: any[]; overrides: any[]; facts: { code: string; name: string; nameEn: string }[] }>(
+      `/api/scoring-items${qs({ county: county || undefined })}`,
+    )
     if (!ctx.alive()) return
     const editingCounty = !!data.county
     // A county sees every city item as a row (empty fields inherit; the placeholders show the
@@ -243,10 +314,40 @@ export async function scoringItemsPage(ctx: Ctx) {
       const base = inForce.get(it.code)
       // Controls in a table cell have no <label>: each is named after its column and the item's code.
       const cell = (col: string) => `${col} ${it.code ?? ''}`.trim()
-      const COL: Record<string, string> = { code: t('代码', 'Code'), name: t('名称', 'Name'), nameEn: t('英文名', 'English'), points: t('分值/件', 'Points each'), count: t('计数项或 =FEEL', 'Fact or =FEEL') }
-      const input = (name: string, value: unknown, attrs: Record<string, unknown> = {}) => h('input', { name, 'aria-label': cell(COL[name] ?? name), value: value == null ? '' : String(value), placeholder: base && editingCounty ? String((base as any)[name] ?? '') : '', ...attrs })
-      const applies = h('select', { name: 'appliesTo', 'aria-label': cell(t('适用', 'Applies to')) }, h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : '—'), ['both', 'township', 'department'].map((v) => h('option', { value: v, selected: it.appliesTo === v }, v === 'both' ? t('乡镇和部门', 'both') : v === 'township' ? t('乡镇', 'townships') : t('部门', 'departments'))))
-      const enabled = h('select', { name: 'enabled', 'aria-label': cell(t('状态', 'State')) }, h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : t('启用', 'on')), h('option', { value: 'true', selected: it.enabled === true }, t('启用', 'on')), h('option', { value: 'false', selected: it.enabled === false }, t('停用', 'off')))
+      const COL: Record<string, string> = {
+        code: t('代码', 'Code'),
+        name: t('名称', 'Name'),
+        nameEn: t('英文名', 'English'),
+        points: t('分值/件', 'Points each'),
+        count: t('计数项或 =FEEL', 'Fact or =FEEL'),
+      }
+      const input = (name: string, value: unknown, attrs: Record<string, unknown> = {}) =>
+        h('input', {
+          name,
+          'aria-label': cell(COL[name] ?? name),
+          value: value == null ? '' : String(value),
+          placeholder: base && editingCounty ? String((base as any)[name] ?? '') : '',
+          ...attrs,
+        })
+      const applies = h(
+        'select',
+        { name: 'appliesTo', 'aria-label': cell(t('适用', 'Applies to')) },
+        h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : '—'),
+        ['both', 'township', 'department'].map((v) =>
+          h(
+            'option',
+            { value: v, selected: it.appliesTo === v },
+            v === 'both' ? t('乡镇和部门', 'both') : v === 'township' ? t('乡镇', 'townships') : t('部门', 'departments'),
+          ),
+        ),
+      )
+      const enabled = h(
+        'select',
+        { name: 'enabled', 'aria-label': cell(t('状态', 'State')) },
+        h('option', { value: '' }, editingCounty ? t('（沿用）', '(inherit)') : t('启用', 'on')),
+        h('option', { value: 'true', selected: it.enabled === true }, t('启用', 'on')),
+        h('option', { value: 'false', selected: it.enabled === false }, t('停用', 'off')),
+      )
       const tr = h(
         'tr',
         { 'data-code': it.code },
@@ -257,7 +358,11 @@ export async function scoringItemsPage(ctx: Ctx) {
         h('td', null, input('points', it.points, { type: 'number', step: 'any', style: 'width:5em' })),
         h('td', null, input('count', it.count, { size: 28, list: 'facts' })),
         h('td', null, enabled),
-        h('td', null, editingCounty && cityCodes.has(it.code) ? '' : h('button', { type: 'button', class: 'link', onclick: () => tr.remove() }, t('删除', 'Remove'))),
+        h(
+          'td',
+          null,
+          editingCounty && cityCodes.has(it.code) ? '' : h('button', { type: 'button', class: 'link', onclick: () => tr.remove() }, t('删除', 'Remove')),
+        ),
       )
       return tr
     }
@@ -269,14 +374,15 @@ export async function scoringItemsPage(ctx: Ctx) {
     saveBtn.onclick = () =>
       busy(saveBtn, async () => {
         clear(msg)
-        const items = [...tbody.querySelectorAll('tr')].map((tr) => {
-          const v = (n: string) => (tr.querySelector(`[name="${n}"]`) as HTMLInputElement | HTMLSelectElement).value.trim()
-          const out: Record<string, unknown> = { code: v('code') }
-          for (const k of ['name', 'nameEn', 'appliesTo', 'count']) if (v(k)) out[k] = v(k)
-          if (v('points') !== '') out.points = Number(v('points'))
-          if (v('enabled')) out.enabled = v('enabled') === 'true'
-          return out
-        })
+        const items = [...tbody.querySelectorAll('tr')]
+          .map((tr) => {
+            const v = (n: string) => (tr.querySelector(`[name="${n}"]`) as HTMLInputElement | HTMLSelectElement).value.trim()
+            const out: Record<string, unknown> = { code: v('code') }
+            for (const k of ['name', 'nameEn', 'appliesTo', 'count']) if (v(k)) out[k] = v(k)
+            if (v('points') !== '') out.points = Number(v('points'))
+            if (v('enabled')) out.enabled = v('enabled') === 'true'
+            return out
+          })
           // A county row that changes nothing is not an override.
           .filter((it) => !editingCounty || !cityCodes.has(String(it.code)) || Object.keys(it).length > 1)
         try {
@@ -293,7 +399,10 @@ export async function scoringItemsPage(ctx: Ctx) {
         'p',
         { class: 'muted' },
         editingCounty
-          ? t('本县的覆盖：填写的字段替换全市同代码的计分项，留空则沿用；停用即不计分；新代码为本县新增的计分项（须填写完整）。', 'County overrides: a filled field replaces the city item of the same code, an empty one inherits; off disables it; a new code adds a county item (complete).')
+          ? t(
+              '本县的覆盖：填写的字段替换全市同代码的计分项，留空则沿用；停用即不计分；新代码为本县新增的计分项（须填写完整）。',
+              'County overrides: a filled field replaces the city item of the same code, an empty one inherits; off disables it; a new code adds a county item (complete).',
+            )
           : t('全市计分项。各县可在此基础上覆盖分值、停用或新增。', 'The city list; counties may override, disable or add.'),
       ),
       h(
@@ -302,17 +411,62 @@ export async function scoringItemsPage(ctx: Ctx) {
         h(
           'table',
           { class: 'table items-editor' },
-          h('thead', null, h('tr', null, [t('代码', 'Code'), t('名称', 'Name'), t('英文名', 'English'), t('适用', 'Applies to'), t('分值/件', 'Points each'), t('计数项或 =FEEL', 'Fact or =FEEL'), t('状态', 'State'), h('span', { class: 'sr-only' }, t('操作', 'Actions'))].map((x) => h('th', null, x)))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              [
+                t('代码', 'Code'),
+                t('名称', 'Name'),
+                t('英文名', 'English'),
+                t('适用', 'Applies to'),
+                t('分值/件', 'Points each'),
+                t('计数项或 =FEEL', 'Fact or =FEEL'),
+                t('状态', 'State'),
+                h('span', { class: 'sr-only' }, t('操作', 'Actions')),
+              ].map((x) => h('th', null, x)),
+            ),
+          ),
           tbody,
         ),
       ),
-      h('datalist', { id: 'facts' }, data.facts.map((f) => h('option', { value: f.code }, named(f)))),
+      h(
+        'datalist',
+        { id: 'facts' },
+        data.facts.map((f) => h('option', { value: f.code }, named(f))),
+      ),
       h('div', { class: 'page-actions' }, addBtn, saveBtn),
       msg,
       editingCounty
-        ? h('section', { class: 'card' }, h('h2', null, t('本县生效的计分项', 'In force in the county')), h('ul', null, data.items.map((i) => h('li', { class: i.enabled ? '' : 'muted' }, `${named({ name: i.name, nameEn: i.nameEn })}（${i.code}）${signed(i.points)} · ${i.count}${i.source === 'county' ? t(' · 本县', ' · county') : ''}${i.enabled ? '' : t(' · 停用', ' · off')}`))))
+        ? h(
+            'section',
+            { class: 'card' },
+            h('h2', null, t('本县生效的计分项', 'In force in the county')),
+            h(
+              'ul',
+              null,
+              data.items.map((i) =>
+                h(
+                  'li',
+                  { class: i.enabled ? '' : 'muted' },
+                  `${named({ name: i.name, nameEn: i.nameEn })}（${i.code}）${signed(i.points)} · ${i.count}${i.source === 'county' ? t(' · 本县', ' · county') : ''}${i.enabled ? '' : t(' · 停用', ' · off')}`,
+                ),
+              ),
+            ),
+          )
         : null,
-      h('section', { class: 'card' }, h('h2', null, t('可用的计数项', 'Facts')), h('ul', { class: 'facts' }, data.facts.map((f) => h('li', null, h('code', null, f.code), ` ${named(f)}`)))),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', null, t('可用的计数项', 'Facts')),
+        h(
+          'ul',
+          { class: 'facts' },
+          data.facts.map((f) => h('li', null, h('code', null, f.code), ` ${named(f)}`)),
+        ),
+      ),
     )
   } catch (err) {
     clear(body, h('div', { class: 'alert error' }, errorText(err)))
@@ -329,7 +483,11 @@ export async function publicBulletinPage(ctx: Ctx) {
   countySel.onchange = monthInput.onchange = () => navigate(`/gongshi${qs({ county: countySel.value, month: monthInput.value })}`)
   void countyOptions(countySel, county, false)
   const body = h('div', null, loading())
-  ctx.view.append(pageHead(t('通报公示', 'Published bulletins')), h('div', { class: 'filters no-print' }, field(t('县（区）', 'County'), countySel), field(t('月份', 'Month'), monthInput)), body)
+  ctx.view.append(
+    pageHead(t('通报公示', 'Published bulletins')),
+    h('div', { class: 'filters no-print' }, field(t('县（区）', 'County'), countySel), field(t('月份', 'Month'), monthInput)),
+    body,
+  )
   try {
     const data = await get<{ items: any[] }>(`/api/public/bulletins${qs({ county, month })}`)
     if (!ctx.alive()) return
@@ -344,8 +502,34 @@ export async function publicBulletinPage(ctx: Ctx) {
         h(
           'table',
           { class: 'table bulletin' },
-          h('thead', null, h('tr', null, h('th', null, t('排名', 'Rank')), h('th', null, title), h('th', { class: 'num' }, t('得分', 'Points')), h('th', { class: 'num' }, t('受理', 'Received')), RATES.map(([, zh, en]) => h('th', { class: 'num' }, t(zh, en))))),
-          h('tbody', null, rows.map((u) => h('tr', null, h('td', null, String(u.rank)), h('td', null, named(u)), h('td', { class: `num ${u.points < 0 ? 'neg' : ''}` }, signed(u.points)), h('td', { class: 'num' }, String(u.rates.received)), RATES.map(([k]) => h('td', { class: 'num' }, fmtPct(u.rates[k])))))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('排名', 'Rank')),
+              h('th', null, title),
+              h('th', { class: 'num' }, t('得分', 'Points')),
+              h('th', { class: 'num' }, t('受理', 'Received')),
+              RATES.map(([, zh, en]) => h('th', { class: 'num' }, t(zh, en))),
+            ),
+          ),
+          h(
+            'tbody',
+            null,
+            rows.map((u) =>
+              h(
+                'tr',
+                null,
+                h('td', null, String(u.rank)),
+                h('td', null, named(u)),
+                h('td', { class: `num ${u.points < 0 ? 'neg' : ''}` }, signed(u.points)),
+                h('td', { class: 'num' }, String(u.rates.received)),
+                RATES.map(([k]) => h('td', { class: 'num' }, fmtPct(u.rates[k]))),
+              ),
+            ),
+          ),
         ),
       )
     clear(
@@ -355,7 +539,13 @@ export async function publicBulletinPage(ctx: Ctx) {
           'section',
           { class: 'card', 'data-testid': 'publication' },
           h('h2', null, `${named(p.region)} ${monthLabel(p.month)}`),
-          h('p', { class: 'muted' }, t(`发布于 ${new Date(p.publishedAt).toLocaleDateString('zh-CN')}`, `Published ${new Date(p.publishedAt).toLocaleDateString()}`), ' · ', RATES.map(([k, zh, en]) => `${t(zh, en)} ${fmtPct(p.overall[k])}　`)),
+          h(
+            'p',
+            { class: 'muted' },
+            t(`发布于 ${new Date(p.publishedAt).toLocaleDateString('zh-CN')}`, `Published ${new Date(p.publishedAt).toLocaleDateString()}`),
+            ' · ',
+            RATES.map(([k, zh, en]) => `${t(zh, en)} ${fmtPct(p.overall[k])}　`),
+          ),
           ranking(t('乡镇（街道）', 'Township'), p.townships),
           p.departments.length ? ranking(t('部门', 'Department'), p.departments) : null,
         ),

@@ -44,7 +44,14 @@ export function pendingReturnNotice(r: Record<string, any> | null | undefined, n
     h('p', null, `${unitOf(names, r.unit)} · ${r.returnedBy ?? ''} · ${fmtTime(r.returnedAt)}`),
     // The reason as the unit wrote it: whole, in its own element.
     h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'verbatim' }, r.reason ?? '—')),
-    h('p', { class: 'muted small' }, t('同意：填写新的承办单位；驳回：选择“驳回”并说明理由，案件退回原单位。', 'Accept: name another unit. Reject: choose “reject” and give a reason; the case goes back to the unit.')),
+    h(
+      'p',
+      { class: 'muted small' },
+      t(
+        '同意：填写新的承办单位；驳回：选择“驳回”并说明理由，案件退回原单位。',
+        'Accept: name another unit. Reject: choose “reject” and give a reason; the case goes back to the unit.',
+      ),
+    ),
   )
 }
 
@@ -64,7 +71,13 @@ export function disputesCard(c: Record<string, any>, names?: Names) {
       clear(body, errorBox(err))
     }
   })()
-  return h('section', { class: 'card', 'data-testid': 'case-disputes' }, h('h2', null, t('考核争议', 'Assessment disputes')), c.excludedAt ? h('p', null, badge(t('已剔除，不计入考核', 'Excluded from assessment'), 'warn')) : null, body)
+  return h(
+    'section',
+    { class: 'card', 'data-testid': 'case-disputes' },
+    h('h2', null, t('考核争议', 'Assessment disputes')),
+    c.excludedAt ? h('p', null, badge(t('已剔除，不计入考核', 'Excluded from assessment'), 'warn')) : null,
+    body,
+  )
 }
 
 const reload = () => navigate(location.pathname, true)
@@ -113,12 +126,24 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
   const supervisor = session.has('supervisor')
   const items = rows.map((x) => {
     const note = h('input', { maxlength: 2000, placeholder: t('意见', 'note') })
-    const decide = (approve: boolean) => act(msg, () => post(`/api/exclusions/${x.id}/decision`, { approve, ...(note.value.trim() && { note: note.value }) }), t('已审核', 'Decided'))
+    const decide = (approve: boolean) =>
+      act(msg, () => post(`/api/exclusions/${x.id}/decision`, { approve, ...(note.value.trim() && { note: note.value }) }), t('已审核', 'Decided'))
     const actions =
       supervisor && x.requestedBy !== me?.username && x.status === 'pending'
-        ? [note, h('button', { type: 'button', onclick: () => decide(true) }, t('批准', 'Approve')), h('button', { type: 'button', onclick: () => decide(false) }, t('不批准', 'Refuse'))]
+        ? [
+            note,
+            h('button', { type: 'button', onclick: () => decide(true) }, t('批准', 'Approve')),
+            h('button', { type: 'button', onclick: () => decide(false) }, t('不批准', 'Refuse')),
+          ]
         : supervisor && x.status === 'approved'
-          ? [note, h('button', { type: 'button', onclick: () => act(msg, () => post(`/api/exclusions/${x.id}/reversal`, { note: note.value }), t('已撤销', 'Reversed')) }, t('撤销剔除', 'Reverse'))]
+          ? [
+              note,
+              h(
+                'button',
+                { type: 'button', onclick: () => act(msg, () => post(`/api/exclusions/${x.id}/reversal`, { note: note.value }), t('已撤销', 'Reversed')) },
+                t('撤销剔除', 'Reverse'),
+              ),
+            ]
           : []
     return h(
       'li',
@@ -126,7 +151,18 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
       status(x.status),
       ` ${reasonLabel(x.reasonCode)} · ${x.requestedBy} · ${fmtTime(x.requestedAt)}`,
       said(tk('text.reason'), x.reason),
-      x.evidence?.length ? h('div', { class: 'said' }, h('span', { class: 'muted' }, t('证据：', 'Evidence: ')), h('ul', null, x.evidence.map((e: string) => h('li', { class: 'verbatim' }, e)))) : null,
+      x.evidence?.length
+        ? h(
+            'div',
+            { class: 'said' },
+            h('span', { class: 'muted' }, t('证据：', 'Evidence: ')),
+            h(
+              'ul',
+              null,
+              x.evidence.map((e: string) => h('li', { class: 'verbatim' }, e)),
+            ),
+          )
+        : null,
       said(`${x.decidedBy ?? ''} ${t('审核意见', 'decision')}`, x.decisionNote),
       said(`${x.reversedBy ?? ''} ${t('撤销理由', 'reversal')}`, x.reversalNote),
       ...actions,
@@ -141,11 +177,30 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
         onsubmit: (ev: Event) => {
           ev.preventDefault()
           const fd = new FormData(f)
-          const evidence = String(fd.get('evidence') ?? '').split('\n').map((s) => s.trim()).filter(Boolean)
-          void act(msg, () => post(`/api/cases/${encodeURIComponent(c.id)}/exclusions`, { reasonCode: String(fd.get('reasonCode')), reason: String(fd.get('reason') ?? ''), ...(evidence.length && { evidence }) }), t('已提交剔单申请', 'Exclusion requested'))
+          const evidence = String(fd.get('evidence') ?? '')
+            .split('\n')
+            .map((s) => s.trim())
+            .filter(Boolean)
+          void act(
+            msg,
+            () =>
+              post(`/api/cases/${encodeURIComponent(c.id)}/exclusions`, {
+                reasonCode: String(fd.get('reasonCode')),
+                reason: String(fd.get('reason') ?? ''),
+                ...(evidence.length && { evidence }),
+              }),
+            t('已提交剔单申请', 'Exclusion requested'),
+          )
         },
       },
-      field(t('剔单类型', 'Reason'), h('select', { name: 'reasonCode' }, REASONS.map((v) => h('option', { value: v }, reasonLabel(v))))),
+      field(
+        t('剔单类型', 'Reason'),
+        h(
+          'select',
+          { name: 'reasonCode' },
+          REASONS.map((v) => h('option', { value: v }, reasonLabel(v))),
+        ),
+      ),
       field(t('说明', 'Explanation'), h('textarea', { name: 'reason', required: true, maxlength: 2000 }), undefined, true),
       field(t('证据（每行一项）', 'Evidence (one per line)'), h('textarea', { name: 'evidence', maxlength: 8000 })),
       h('button', { type: 'submit' }, t('申请剔单', 'Ask to exclude')),
@@ -168,7 +223,16 @@ function ordersBlock(c: Record<string, any>, rows: any[], names?: Names) {
       ` ${o.issuedBy} → ${names?.owner(o.unit) || o.unitName || o.unit} · ${t('期限', 'due')} ${fmtTime(o.replyDueAt)}`,
       said(tk('text.message'), o.message),
       said(`${o.repliedBy ?? ''} ${tk('text.reply')}`, o.reply),
-      mine ? [reply, h('button', { type: 'button', onclick: () => act(msg, () => post(`/api/supervision-orders/${o.id}/reply`, { reply: reply.value }), t('已答复', 'Replied')) }, t('答复', 'Reply'))] : null,
+      mine
+        ? [
+            reply,
+            h(
+              'button',
+              { type: 'button', onclick: () => act(msg, () => post(`/api/supervision-orders/${o.id}/reply`, { reply: reply.value }), t('已答复', 'Replied')) },
+              t('答复', 'Reply'),
+            ),
+          ]
+        : null,
     )
   })
   let form: HTMLElement | null = null
@@ -180,7 +244,15 @@ function ordersBlock(c: Record<string, any>, rows: any[], names?: Names) {
           ev.preventDefault()
           const fd = new FormData(f)
           const due = new Date(String(fd.get('replyDue')))
-          void act(msg, () => post(`/api/cases/${encodeURIComponent(c.id)}/supervision-orders`, { message: String(fd.get('message') ?? ''), replyDue: Number.isNaN(due.getTime()) ? String(fd.get('replyDue')) : due.toISOString() }), t('已下发督办单', 'Order issued'))
+          void act(
+            msg,
+            () =>
+              post(`/api/cases/${encodeURIComponent(c.id)}/supervision-orders`, {
+                message: String(fd.get('message') ?? ''),
+                replyDue: Number.isNaN(due.getTime()) ? String(fd.get('replyDue')) : due.toISOString(),
+              }),
+            t('已下发督办单', 'Order issued'),
+          )
         },
       },
       field(t('督办要求', 'Order'), h('textarea', { name: 'message', required: true, maxlength: 4000 }), undefined, true),
@@ -189,5 +261,12 @@ function ordersBlock(c: Record<string, any>, rows: any[], names?: Names) {
     )
     form = f
   }
-  return h('div', null, h('h3', null, t('督办单', 'Supervision orders')), items.length ? h('ul', null, items) : h('p', { class: 'muted' }, t('无', 'none')), form, msg)
+  return h(
+    'div',
+    null,
+    h('h3', null, t('督办单', 'Supervision orders')),
+    items.length ? h('ul', null, items) : h('p', { class: 'muted' }, t('无', 'none')),
+    form,
+    msg,
+  )
 }

@@ -16,7 +16,12 @@ export interface CasePage {
 export async function casesPage(ctx: Ctx) {
   const q = ctx.query
   const filters = filtersOf(q)
-  const status = h('select', { name: 'status', 'aria-label': t('状态', 'Status') }, h('option', { value: '' }, t('全部状态', 'Any status')), Object.entries(STATUS).map(([k, [zh, en]]) => h('option', { value: k, selected: q.get('status') === k }, t(zh, en))))
+  const status = h(
+    'select',
+    { name: 'status', 'aria-label': t('状态', 'Status') },
+    h('option', { value: '' }, t('全部状态', 'Any status')),
+    Object.entries(STATUS).map(([k, [zh, en]]) => h('option', { value: k, selected: q.get('status') === k }, t(zh, en))),
+  )
   const overdue = h('input', { type: 'checkbox', name: 'overdue', checked: q.get('overdue') === 'true' })
   const apply = (f: Filters) => navigate(`/cases${qs({ ...f, status: status.value, overdue: overdue.checked ? 'true' : '' })}`)
   const form = filterBar(filters, apply, [status, h('label', { class: 'check inline' }, overdue, t('仅超期', 'overdue only'))])
@@ -40,7 +45,16 @@ export async function casesPage(ctx: Ctx) {
     const r = await get<CasePage>(`/api/cases${qs({ ...apiFilters(filters), status: q.get('status'), overdue: q.get('overdue'), limit: 50, cursor })}`)
     if (!ctx.alive()) return
     for (const c of r.items) tbody.append(row(c))
-    clear(more, r.next ? h('button', { type: 'button', 'data-testid': 'more', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more')) : null)
+    clear(
+      more,
+      r.next
+        ? h(
+            'button',
+            { type: 'button', 'data-testid': 'more', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) },
+            t('加载更多', 'Load more'),
+          )
+        : null,
+    )
     return r
   }
   try {
@@ -60,7 +74,21 @@ export async function casesPage(ctx: Ctx) {
         h(
           'table',
           { class: 'table' },
-          h('thead', null, h('tr', null, h('th', null, t('编号', 'No.')), h('th', null, t('标题', 'Title')), h('th', null, t('类别', 'Category')), h('th', null, t('状态', 'Status')), h('th', null, t('办理方式', 'Procedure')), h('th', null, t('受理', 'Received')), h('th', null, t('期限', 'Due')))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('编号', 'No.')),
+              h('th', null, t('标题', 'Title')),
+              h('th', null, t('类别', 'Category')),
+              h('th', null, t('状态', 'Status')),
+              h('th', null, t('办理方式', 'Procedure')),
+              h('th', null, t('受理', 'Received')),
+              h('th', null, t('期限', 'Due')),
+            ),
+          ),
           tbody,
         ),
       ),

@@ -40,13 +40,19 @@ export async function dashboardPage(ctx: Ctx) {
   const go = () => navigate(`/dashboard${qs({ month: monthInput.value, region: regionSel.value })}`)
   monthInput.onchange = regionSel.onchange = go
   const body = h('div', null, loading())
-  ctx.view.append(pageHead(t('数据看板', 'Dashboard')), h('div', { class: 'filters' }, field(t('月份', 'Month'), monthInput), field(t('区域', 'Region'), regionSel)), body)
+  ctx.view.append(
+    pageHead(t('数据看板', 'Dashboard')),
+    h('div', { class: 'filters' }, field(t('月份', 'Month'), monthInput), field(t('区域', 'Region'), regionSel)),
+    body,
+  )
 
   // Region choices: counties and their townships (two levels are what leaders compare).
   void (async () => {
     try {
       const top = await get<any[]>('/api/public/regions')
-      const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`))))).flat().filter((c) => c.level === 'county')
+      const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+        .flat()
+        .filter((c) => c.level === 'county')
       for (const c of counties) {
         regionSel.append(h('option', { value: c.code, selected: c.code === region }, named(c)))
         const towns = await get<any[]>(`/api/public/regions?parent=${c.code}`)
@@ -69,11 +75,30 @@ export async function dashboardPage(ctx: Ctx) {
       h(
         'div',
         { class: 'kpis', 'data-testid': 'kpis' },
-        h('div', { class: 'kpi' }, h('div', { class: 'l' }, t('本月受理', 'Received this month')), h('div', { class: 'v' }, String(tot.received ?? 0)), h('div', { class: 'sub' }, t(`办结 ${tot.closed ?? 0}`, `closed ${tot.closed ?? 0}`))),
-        KPIS.map(([k, zh, en, num]) => h('div', { class: 'kpi', 'data-kpi': k }, h('div', { class: 'l' }, t(zh, en)), h('div', { class: 'v' }, fmtPct(tot[k] ?? null)), num ? h('div', { class: 'sub' }, `${tot[num] ?? 0}`) : null)),
+        h(
+          'div',
+          { class: 'kpi' },
+          h('div', { class: 'l' }, t('本月受理', 'Received this month')),
+          h('div', { class: 'v' }, String(tot.received ?? 0)),
+          h('div', { class: 'sub' }, t(`办结 ${tot.closed ?? 0}`, `closed ${tot.closed ?? 0}`)),
+        ),
+        KPIS.map(([k, zh, en, num]) =>
+          h(
+            'div',
+            { class: 'kpi', 'data-kpi': k },
+            h('div', { class: 'l' }, t(zh, en)),
+            h('div', { class: 'v' }, fmtPct(tot[k] ?? null)),
+            num ? h('div', { class: 'sub' }, `${tot[num] ?? 0}`) : null,
+          ),
+        ),
       ),
       chartsBox,
-      h('div', { class: 'grid2' }, ranking(t('乡镇（街道）排名', 'Townships'), o.townships, 'rank-townships'), ranking(t('部门排名', 'Departments'), o.departments, 'rank-departments')),
+      h(
+        'div',
+        { class: 'grid2' },
+        ranking(t('乡镇（街道）排名', 'Townships'), o.townships, 'rank-townships'),
+        ranking(t('部门排名', 'Departments'), o.departments, 'rank-departments'),
+      ),
     )
   } catch (err) {
     clear(body, errorBox(err))
@@ -101,7 +126,12 @@ interface Cluster {
   candidate: boolean
 }
 
-const TRENDS: Record<Cluster['trend'], [string, string]> = { new: ['新出现', 'new'], rising: ['上升', 'rising'], steady: ['持平', 'steady'], falling: ['下降', 'falling'] }
+const TRENDS: Record<Cluster['trend'], [string, string]> = {
+  new: ['新出现', 'new'],
+  rising: ['上升', 'rising'],
+  steady: ['持平', 'steady'],
+  falling: ['下降', 'falling'],
+}
 
 /** The month's recurring problems, largest first; the 每月一题 candidates marked. */
 function clusters(items: Cluster[]) {
@@ -117,7 +147,20 @@ function clusters(items: Cluster[]) {
           h(
             'table',
             { class: 'table' },
-            h('thead', null, h('tr', null, h('th', null, t('问题', 'Problem')), h('th', null, t('区域', 'Area')), h('th', { class: 'num' }, t('本月', 'This month')), h('th', { class: 'num' }, t('上月', 'Last month')), h('th', null, t('趋势', 'Trend')), h('th', null, t('根源案件', 'Root case')))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', null, t('问题', 'Problem')),
+                h('th', null, t('区域', 'Area')),
+                h('th', { class: 'num' }, t('本月', 'This month')),
+                h('th', { class: 'num' }, t('上月', 'Last month')),
+                h('th', null, t('趋势', 'Trend')),
+                h('th', null, t('根源案件', 'Root case')),
+              ),
+            ),
             h(
               'tbody',
               null,
@@ -125,7 +168,12 @@ function clusters(items: Cluster[]) {
                 h(
                   'tr',
                   { 'data-cluster': c.id },
-                  h('td', null, c.candidate ? h('strong', null, `★ ${c.label ?? ''}`) : (c.label ?? ''), c.categoryName ? h('div', { class: 'muted' }, c.categoryName) : null),
+                  h(
+                    'td',
+                    null,
+                    c.candidate ? h('strong', null, `★ ${c.label ?? ''}`) : (c.label ?? ''),
+                    c.categoryName ? h('div', { class: 'muted' }, c.categoryName) : null,
+                  ),
                   h('td', null, c.regionName ?? ''),
                   h('td', { class: 'num' }, String(c.count)),
                   h('td', { class: 'num' }, String(c.previousCount)),
@@ -152,7 +200,21 @@ function ranking(title: string, rows: Overview['townships'], testid: string) {
           h(
             'table',
             { class: 'table rank' },
-            h('thead', null, h('tr', null, h('th', null, '#'), h('th', null, t('名称', 'Name')), h('th', { class: 'num' }, t('受理', 'Recv.')), h('th', { class: 'num' }, t('响应率', 'Resp.')), h('th', { class: 'num' }, t('办结率', 'Closure')), h('th', { class: 'num' }, t('满意率', 'Satisf.')), h('th', { class: 'num' }, t('得分', 'Score')))),
+            h(
+              'thead',
+              null,
+              h(
+                'tr',
+                null,
+                h('th', null, '#'),
+                h('th', null, t('名称', 'Name')),
+                h('th', { class: 'num' }, t('受理', 'Recv.')),
+                h('th', { class: 'num' }, t('响应率', 'Resp.')),
+                h('th', { class: 'num' }, t('办结率', 'Closure')),
+                h('th', { class: 'num' }, t('满意率', 'Satisf.')),
+                h('th', { class: 'num' }, t('得分', 'Score')),
+              ),
+            ),
             h(
               'tbody',
               null,
@@ -259,12 +321,17 @@ async function drawCharts(ctx: Ctx, box: HTMLElement, o: Overview, month: string
   const catItems = (cats?.groups ?? []).filter((g) => (g.received ?? 0) > 0).map((g) => ({ label: label(g), value: g.received ?? 0 }))
   draw(byCategory, charts.barsOption(catItems.slice(0, 12), t('受理', 'Received')), catItems.length === 0)
   draw(byRegion, charts.treemapOption(areas ?? [], t('受理', 'Received')), !areas?.length)
-  const ageItems = (age?.buckets ?? []).map((b) => ({ label: t(AGEING[b.key]?.[0] ?? b.key, AGEING[b.key]?.[1] ?? b.key), value: b.count, color: AGEING[b.key]?.[2] }))
+  const ageItems = (age?.buckets ?? []).map((b) => ({
+    label: t(AGEING[b.key]?.[0] ?? b.key, AGEING[b.key]?.[1] ?? b.key),
+    value: b.count,
+    color: AGEING[b.key]?.[2],
+  }))
   draw(ageing, charts.barsOption(ageItems, t('在办', 'Open')), !ageItems.some((a) => a.value > 0))
 
   /** Areas as a tree: the chosen area's (or the caller's scope's) children, and theirs, sized by cases received. */
   async function regionTree(code: string, p: { from: string; to: string }) {
-    const groupsOf = async (r: string) => ((await get<RatesGroups>(`/api/metrics/rates${qs({ ...p, region: r, groupBy: 'region' })}`)).groups ?? []).filter((g) => (g.received ?? 0) > 0)
+    const groupsOf = async (r: string) =>
+      ((await get<RatesGroups>(`/api/metrics/rates${qs({ ...p, region: r, groupBy: 'region' })}`)).groups ?? []).filter((g) => (g.received ?? 0) > 0)
     const root = code || session.user?.tenant || (await get<{ code: string }[]>('/api/public/regions'))[0]?.code
     if (!root) return []
     const top = await groupsOf(root)

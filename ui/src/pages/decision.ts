@@ -28,11 +28,18 @@ export async function decisionPage(ctx: Ctx) {
   ctx.view.classList.add('wide')
   const tenantSel = h(
     'select',
-    { 'data-testid': 'decision-tenant', 'aria-label': t('范围', 'Scope'), disabled: !isAdmin, onchange: (e: Event) => navigate(`/admin/decision${qs({ key, tenant: (e.target as HTMLSelectElement).value })}`) },
+    {
+      'data-testid': 'decision-tenant',
+      'aria-label': t('范围', 'Scope'),
+      disabled: !isAdmin,
+      onchange: (e: Event) => navigate(`/admin/decision${qs({ key, tenant: (e.target as HTMLSelectElement).value })}`),
+    },
     h('option', { value: '' }, t('全市', 'City')),
   )
   // The scope's county by name (the version line and the deploy message said its code).
-  const county = tenant ? get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).catch(() => null) : Promise.resolve(null)
+  const county = tenant
+    ? get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).catch(() => null)
+    : Promise.resolve(null)
   if (!isAdmin) {
     const own = h('option', { value: tenant }, t('本县', 'Own county'))
     tenantSel.replaceChildren(own)
@@ -40,7 +47,9 @@ export async function decisionPage(ctx: Ctx) {
   } else {
     get<any[]>('/api/public/regions')
       .then(async (top) => {
-        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`))))).flat().filter((c) => c.level === 'county')
+        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+          .flat()
+          .filter((c) => c.level === 'county')
         for (const c of counties) tenantSel.append(h('option', { value: c.code, selected: c.code === tenant }, t(`县级：${named(c)}`, `County: ${named(c)}`)))
       })
       .catch(() => {})
@@ -77,7 +86,10 @@ export async function decisionPage(ctx: Ctx) {
   const scopeLabel = (v: { tenant: string | null }) =>
     !v.tenant ? t('全市', 'city') : region && v.tenant === tenant ? named(region) : t(`县级 ${v.tenant}`, `county ${v.tenant}`)
   const describe = (v: DecisionVersion) =>
-    t(`当前使用：${v.name ?? v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${v.deployedBy}` : ''}）`, `In use: ${v.name ?? v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${v.deployedBy}` : ''})`)
+    t(
+      `当前使用：${v.name ?? v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${v.deployedBy}` : ''}）`,
+      `In use: ${v.name ?? v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${v.deployedBy}` : ''})`,
+    )
   clear(status, h('span', { class: 'muted', 'data-testid': 'decision-version' }, describe(current)))
 
   await loadCss('/dmn.css')
@@ -99,11 +111,23 @@ export async function decisionPage(ctx: Ctx) {
       const res = await post<DecisionVersion>('/api/decisions', { xml, tenant: isAdmin ? tenant || null : undefined })
       clear(
         status,
-        h('div', { class: 'alert ok', 'data-testid': 'decision-deployed' }, t(`已部署 ${res.key} v${res.version}（${scopeLabel(res)}）`, `Deployed ${res.key} v${res.version} (${scopeLabel(res)})`)),
+        h(
+          'div',
+          { class: 'alert ok', 'data-testid': 'decision-deployed' },
+          t(`已部署 ${res.key} v${res.version}（${scopeLabel(res)}）`, `Deployed ${res.key} v${res.version} (${scopeLabel(res)})`),
+        ),
       )
       toast(t('部署成功', 'Deployed'))
     } catch (err) {
-      clear(status, h('div', { class: 'alert error', 'data-testid': 'decision-error' }, t('未部署：', 'Not deployed: '), err instanceof ApiError ? messageText(err) : errorText(err)))
+      clear(
+        status,
+        h(
+          'div',
+          { class: 'alert error', 'data-testid': 'decision-error' },
+          t('未部署：', 'Not deployed: '),
+          err instanceof ApiError ? messageText(err) : errorText(err),
+        ),
+      )
     } finally {
       deployBtn.disabled = false
     }

@@ -27,7 +27,9 @@ interface Region {
 async function counties(): Promise<Region[]> {
   try {
     const top = await get<Region[]>('/api/public/regions')
-    const all = (await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<Region[]>(`/api/public/regions?parent=${encodeURIComponent(r.code)}`))))).flat()
+    const all = (
+      await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<Region[]>(`/api/public/regions?parent=${encodeURIComponent(r.code)}`))))
+    ).flat()
     return all.filter((c) => c.level === 'county')
   } catch {
     return []
@@ -49,8 +51,14 @@ export async function formListPage(ctx: Ctx) {
       'p',
       { class: 'muted' },
       session.has('admin')
-        ? t('流程中的任务表单。每个县可有自己的版本，优先用于该县的任务；其余地区使用市级默认版本。', "The forms of the procedures' tasks. A county's own version wins for its tasks; the city default serves everyone else.")
-        : t('您可以基于市级版本或本县版本编辑，并为本县部署新版本；市级默认版本只读。', "Edit the city's or your county's version and deploy a new version for your county; the city default is read-only."),
+        ? t(
+            '流程中的任务表单。每个县可有自己的版本，优先用于该县的任务；其余地区使用市级默认版本。',
+            "The forms of the procedures' tasks. A county's own version wins for its tasks; the city default serves everyone else.",
+          )
+        : t(
+            '您可以基于市级版本或本县版本编辑，并为本县部署新版本；市级默认版本只读。',
+            "Edit the city's or your county's version and deploy a new version for your county; the city default is read-only.",
+          ),
     ),
     body,
   )
@@ -61,7 +69,19 @@ export async function formListPage(ctx: Ctx) {
   const table = h(
     'table',
     { class: 'table', 'data-testid': 'form-list' },
-    h('thead', null, h('tr', null, h('th', null, t('表单', 'Form')), h('th', null, t('范围', 'Scope')), h('th', null, t('版本', 'Version')), h('th', null, t('部署', 'Deployed')), h('th', null, ''))),
+    h(
+      'thead',
+      null,
+      h(
+        'tr',
+        null,
+        h('th', null, t('表单', 'Form')),
+        h('th', null, t('范围', 'Scope')),
+        h('th', null, t('版本', 'Version')),
+        h('th', null, t('部署', 'Deployed')),
+        h('th', null, ''),
+      ),
+    ),
     h(
       'tbody',
       null,
@@ -74,9 +94,22 @@ export async function formListPage(ctx: Ctx) {
             { 'data-form': v.key, 'data-tenant': v.tenant ?? '' },
             h('td', null, i === 0 ? serverText(v.name) || v.key : ''),
             h('td', null, scopeLabel(v.tenant, regions)),
-            h('td', null, `v${v.version}`, h('span', { class: 'muted small' }, t(`（共 ${versions.filter((w) => w.tenant === v.tenant).length} 个）`, ` (of ${versions.filter((w) => w.tenant === v.tenant).length})`))),
+            h(
+              'td',
+              null,
+              `v${v.version}`,
+              h(
+                'span',
+                { class: 'muted small' },
+                t(`（共 ${versions.filter((w) => w.tenant === v.tenant).length} 个）`, ` (of ${versions.filter((w) => w.tenant === v.tenant).length})`),
+              ),
+            ),
             h('td', { class: 'small' }, fmtTime(v.deployedAt), v.deployedBy ? ` · ${v.deployedBy}` : ''),
-            h('td', null, h('a', { class: 'button small', href: `/admin/forms/edit?from=${encodeURIComponent(v.id)}`, 'data-testid': 'edit-form' }, t('编辑', 'Edit'))),
+            h(
+              'td',
+              null,
+              h('a', { class: 'button small', href: `/admin/forms/edit?from=${encodeURIComponent(v.id)}`, 'data-testid': 'edit-form' }, t('编辑', 'Edit')),
+            ),
           ),
         )
       }),
@@ -98,7 +131,12 @@ export async function formEditorPage(ctx: Ctx) {
   const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'form-deploy' }, t('部署', 'Deploy'))
   const host = h('div', { class: 'form-editor-host', 'data-testid': 'form-editor' })
   ctx.view.append(
-    pageHead(t('编辑表单', 'Edit form'), h('a', { class: 'button', href: '/admin/forms' }, t('← 表单管理', '← Forms')), h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel), deployBtn),
+    pageHead(
+      t('编辑表单', 'Edit form'),
+      h('a', { class: 'button', href: '/admin/forms' }, t('← 表单管理', '← Forms')),
+      h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel),
+      deployBtn,
+    ),
     status,
     problems,
     host,
@@ -152,7 +190,15 @@ export async function formEditorPage(ctx: Ctx) {
           h(
             'ul',
             null,
-            err.details.map((d: any) => h('li', null, d.field ? h('code', null, d.field) : null, d.field ? ' ' : null, messageText({ key: d.key, params: d.params, message: d.message ?? '' }))),
+            err.details.map((d: any) =>
+              h(
+                'li',
+                null,
+                d.field ? h('code', null, d.field) : null,
+                d.field ? ' ' : null,
+                messageText({ key: d.key, params: d.params, message: d.message ?? '' }),
+              ),
+            ),
           ),
         )
       } else problems.append(errorBox(err))

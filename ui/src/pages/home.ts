@@ -18,10 +18,22 @@ interface PublicRates {
  */
 export async function homePage(ctx: Ctx) {
   document.title = `${t('说事', 'Shuoshi')} · ${t('群众说事、干部解题', 'Citizens say it, officials solve it')}`
-  const trackCase = h('input', { name: 'caseNo', required: true, autocapitalize: 'characters', 'data-testid': 'home-track-case-no', 'aria-label': t('案件编号', 'Case number'), placeholder: t('案件编号', 'Case number') })
+  const trackCase = h('input', {
+    name: 'caseNo',
+    required: true,
+    autocapitalize: 'characters',
+    'data-testid': 'home-track-case-no',
+    'aria-label': t('案件编号', 'Case number'),
+    placeholder: t('案件编号', 'Case number'),
+  })
   const rates = h('div', { class: 'rates', 'data-testid': 'public-rates' }, h('p', { class: 'muted' }, t('加载中…', 'Loading…')))
   ctx.view.append(
-    h('div', { class: 'hero' }, h('h1', null, t('群众说事 · 干部解题', 'Tell us, and it gets solved')), h('p', null, t('有事您就说，件件有回音。', 'Every matter gets an answer.'))),
+    h(
+      'div',
+      { class: 'hero' },
+      h('h1', null, t('群众说事 · 干部解题', 'Tell us, and it gets solved')),
+      h('p', null, t('有事您就说，件件有回音。', 'Every matter gets an answer.')),
+    ),
     h(
       'div',
       { class: 'home-grid' },
@@ -29,7 +41,11 @@ export async function homePage(ctx: Ctx) {
         'section',
         { class: 'card' },
         h('h2', null, t('我要说事', 'Tell us about it')),
-        h('p', { class: 'muted' }, t('反映问题、提出诉求，可匿名，手机也能提交。', 'Report a problem or make a request, anonymously if you like, from your phone too.')),
+        h(
+          'p',
+          { class: 'muted' },
+          t('反映问题、提出诉求，可匿名，手机也能提交。', 'Report a problem or make a request, anonymously if you like, from your phone too.'),
+        ),
         h('a', { class: 'button primary block', href: '/submit', 'data-testid': 'home-submit' }, t('开始填写', 'Start')),
       ),
       h(
@@ -57,7 +73,8 @@ export async function homePage(ctx: Ctx) {
   try {
     const r = await get<PublicRates>('/api/public/rates')
     if (!ctx.alive()) return
-    const stat = (label: string, value: string) => h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label))
+    const stat = (label: string, value: string) =>
+      h('div', { class: 'stat' }, h('div', { class: 'stat-value' }, value), h('div', { class: 'stat-label' }, label))
     rates.replaceChildren(
       stat(t('受理', 'Received'), String(r.received)),
       stat(t('响应率', 'Response rate'), fmtPct(r.responseRate)),

@@ -28,10 +28,18 @@ interface Incident {
 export async function incidentsPage(ctx: Ctx) {
   const status = new URLSearchParams(location.search).get('status') === 'resolved' ? 'resolved' : 'open'
   const body = h('div', null, loading())
-  const tab = (value: string, label: string) => h('a', { href: `/admin/incidents${value === 'open' ? '' : `?status=${value}`}`, class: value === status ? 'button primary' : 'button' }, label)
+  const tab = (value: string, label: string) =>
+    h('a', { href: `/admin/incidents${value === 'open' ? '' : `?status=${value}`}`, class: value === status ? 'button primary' : 'button' }, label)
   ctx.view.append(
     pageHead(t('流程事件', 'Incidents'), tab('open', t('待处理', 'Open')), ' ', tab('resolved', t('已处理', 'Resolved'))),
-    h('p', { class: 'muted' }, t('失败的定时器或步骤会停住其流程实例，直到重试成功或撤销。', 'A failed timer or step holds its process instance until a retry succeeds or the instance is cancelled.')),
+    h(
+      'p',
+      { class: 'muted' },
+      t(
+        '失败的定时器或步骤会停住其流程实例，直到重试成功或撤销。',
+        'A failed timer or step holds its process instance until a retry succeeds or the instance is cancelled.',
+      ),
+    ),
     body,
   )
   const reload = () => {
@@ -83,7 +91,12 @@ export async function incidentsPage(ctx: Ctx) {
         h('td', null, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, t('案件', 'Case')) : '—'),
         h('td', null, h('code', null, i.element ?? '—'), ' ', badge(i.kind === 'timer' ? t('定时器', 'timer') : t('步骤', 'step'))),
         h('td', { class: 'message' }, i.message, i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
-        h('td', { class: 'actions' }, i.status === 'open' ? [retry, ' ', cancel] : badge(i.resolution === 'cancelled' ? t('已撤销', 'cancelled') : t('已重试', 'retried'), 'ok'), i.resolvedBy ? ` ${i.resolvedBy}` : ''),
+        h(
+          'td',
+          { class: 'actions' },
+          i.status === 'open' ? [retry, ' ', cancel] : badge(i.resolution === 'cancelled' ? t('已撤销', 'cancelled') : t('已重试', 'retried'), 'ok'),
+          i.resolvedBy ? ` ${i.resolvedBy}` : '',
+        ),
       )
     }
     clear(
@@ -94,7 +107,20 @@ export async function incidentsPage(ctx: Ctx) {
         h(
           'table',
           { class: 'table', 'data-testid': 'incidents' },
-          h('thead', null, h('tr', null, h('th', null, t('时间', 'Time')), h('th', null, t('流程', 'Process')), h('th', null, t('案件', 'Case')), h('th', null, t('元素', 'Element')), h('th', null, t('原因', 'Message')), h('th', null, ''))),
+          h(
+            'thead',
+            null,
+            h(
+              'tr',
+              null,
+              h('th', null, t('时间', 'Time')),
+              h('th', null, t('流程', 'Process')),
+              h('th', null, t('案件', 'Case')),
+              h('th', null, t('元素', 'Element')),
+              h('th', null, t('原因', 'Message')),
+              h('th', null, ''),
+            ),
+          ),
           h('tbody', null, items.map(row)),
         ),
       ),

@@ -7,7 +7,21 @@ import { errorBox, errorText, field, pageHead, toast } from '../lib/ui.js'
 import { photoPicker, uploadFiles } from '../lib/attachments.js'
 
 /** The channels staff register by hand (the others arrive through their own intake), named by the catalogue. */
-const CHANNELS = ['hotline', '12345', '12315', 'walk_in', 'grid_report', 'suggestion_box', 'secretary_mailbox', 'secretary_reception', 'deputy_station', 'wechat_group', 'visit', 'letter', 'other']
+const CHANNELS = [
+  'hotline',
+  '12345',
+  '12315',
+  'walk_in',
+  'grid_report',
+  'suggestion_box',
+  'secretary_mailbox',
+  'secretary_reception',
+  'deputy_station',
+  'wechat_group',
+  'visit',
+  'letter',
+  'other',
+]
 
 /** Hotline and walk-in staff register a case on the citizen's behalf (POST /api/cases). */
 interface Similar {
@@ -58,16 +72,36 @@ function similarPanel(c: { id: string; caseNo: string }, items: Similar[]) {
       ),
     ),
     err,
-    h('button', { type: 'button', class: 'btn', 'data-testid': 'not-duplicate', onclick: () => navigate(`/cases/${c.id}`) }, t('不是重复件，继续', 'Not a duplicate: continue')),
+    h(
+      'button',
+      { type: 'button', class: 'btn', 'data-testid': 'not-duplicate', onclick: () => navigate(`/cases/${c.id}`) },
+      t('不是重复件，继续', 'Not a duplicate: continue'),
+    ),
   )
 }
 
 export async function intakePage(ctx: Ctx) {
   const cats = await categoryPicker('intake-category')
   const region = regionCascade({ testid: 'intake-region' })
-  const channel = h('select', { name: 'channel', 'data-testid': 'channel' }, CHANNELS.map((v) => h('option', { value: v }, tr(CHANNEL, v))))
-  const urgency = h('select', { name: 'urgency' }, h('option', { value: 'normal' }, t('一般', 'Normal')), h('option', { value: 'urgent' }, t('紧急', 'Urgent')), h('option', { value: 'emergency' }, t('特急（危及生命财产）', 'Emergency (life or property)')))
-  const ptype = h('select', { name: 'ptype' }, h('option', { value: 'person' }, t('自然人', 'Person')), h('option', { value: 'legal_person' }, t('法人', 'Legal person')), h('option', { value: 'organisation' }, t('其他组织', 'Organisation')))
+  const channel = h(
+    'select',
+    { name: 'channel', 'data-testid': 'channel' },
+    CHANNELS.map((v) => h('option', { value: v }, tr(CHANNEL, v))),
+  )
+  const urgency = h(
+    'select',
+    { name: 'urgency' },
+    h('option', { value: 'normal' }, t('一般', 'Normal')),
+    h('option', { value: 'urgent' }, t('紧急', 'Urgent')),
+    h('option', { value: 'emergency' }, t('特急（危及生命财产）', 'Emergency (life or property)')),
+  )
+  const ptype = h(
+    'select',
+    { name: 'ptype' },
+    h('option', { value: 'person' }, t('自然人', 'Person')),
+    h('option', { value: 'legal_person' }, t('法人', 'Legal person')),
+    h('option', { value: 'organisation' }, t('其他组织', 'Organisation')),
+  )
   const anon = h('input', { type: 'checkbox' })
   const name = h('input', { maxlength: 100 })
   const phone = h('input', { type: 'tel', maxlength: 30, pattern: '[0-9+\\-() ]*' })
@@ -88,7 +122,12 @@ export async function intakePage(ctx: Ctx) {
       onsubmit: async (e: Event) => {
         e.preventDefault()
         clear(msg)
-        const problems = [!cats.value() && t('请选择类别', 'Choose a category'), !region.value() && t('请选择地区', 'Choose a region'), !description.value.trim() && t('请填写问题描述', 'Describe the matter'), phone.value && !phone.checkValidity() && t('电话格式不正确', 'Phone looks wrong')].filter(Boolean)
+        const problems = [
+          !cats.value() && t('请选择类别', 'Choose a category'),
+          !region.value() && t('请选择地区', 'Choose a region'),
+          !description.value.trim() && t('请填写问题描述', 'Describe the matter'),
+          phone.value && !phone.checkValidity() && t('电话格式不正确', 'Phone looks wrong'),
+        ].filter(Boolean)
         if (problems.length) return void msg.append(h('div', { class: 'alert error' }, problems.join('\n')))
         submit.disabled = true
         try {
@@ -100,7 +139,12 @@ export async function intakePage(ctx: Ctx) {
             description: description.value.trim(),
             ...(title.value.trim() && { title: title.value.trim() }),
             ...(address.value.trim() && { address: address.value.trim() }),
-            petitioner: { type: ptype.value, anonymous: anon.checked, ...(!anon.checked && name.value.trim() && { name: name.value.trim() }), ...(!anon.checked && phone.value.trim() && { phone: phone.value.trim() }) },
+            petitioner: {
+              type: ptype.value,
+              anonymous: anon.checked,
+              ...(!anon.checked && name.value.trim() && { name: name.value.trim() }),
+              ...(!anon.checked && phone.value.trim() && { phone: phone.value.trim() }),
+            },
           }
           const json = JSON.stringify(body)
           if (attempt?.body !== json) attempt = { body: json, key: idempotencyKey() }
@@ -134,7 +178,13 @@ export async function intakePage(ctx: Ctx) {
     field(t('标题', 'Title'), title),
     field(t('问题描述', 'Description'), description, undefined, true),
     field(t('照片（可选）', 'Photos (optional)'), photos.el),
-    h('fieldset', { class: 'group' }, h('legend', null, t('诉求人', 'Petitioner')), h('div', { class: 'row2' }, field(t('类型', 'Type'), ptype), h('label', { class: 'check' }, anon, t('匿名', 'Anonymous'))), h('div', { class: 'row2' }, field(t('姓名/名称', 'Name'), name), field(t('电话', 'Phone'), phone))),
+    h(
+      'fieldset',
+      { class: 'group' },
+      h('legend', null, t('诉求人', 'Petitioner')),
+      h('div', { class: 'row2' }, field(t('类型', 'Type'), ptype), h('label', { class: 'check' }, anon, t('匿名', 'Anonymous'))),
+      h('div', { class: 'row2' }, field(t('姓名/名称', 'Name'), name), field(t('电话', 'Phone'), phone)),
+    ),
     msg,
     submit,
   )

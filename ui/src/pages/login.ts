@@ -37,7 +37,14 @@ export function loginPage(ctx: Ctx) {
     field(t('密码', 'Password'), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
     msg,
     submit,
-    h('p', { class: 'muted small' }, t('群众请直接', 'Citizens: '), h('a', { href: '/submit' }, t('提交诉求', 'submit a petition')), ' · ', h('a', { href: '/track' }, t('查询进度', 'track a case'))),
+    h(
+      'p',
+      { class: 'muted small' },
+      t('群众请直接', 'Citizens: '),
+      h('a', { href: '/submit' }, t('提交诉求', 'submit a petition')),
+      ' · ',
+      h('a', { href: '/track' }, t('查询进度', 'track a case')),
+    ),
   )
   ctx.view.append(form)
   ;(form.querySelector('input[name=username]') as HTMLInputElement).focus()

@@ -59,7 +59,13 @@ export async function modelerPage(ctx: Ctx) {
   const props = h('div', { class: 'props', 'data-testid': 'properties' })
   const picker = h('div', { class: 'card picker', 'data-testid': 'group-picker', hidden: true })
   ctx.view.append(
-    pageHead(from ? t('编辑流程', 'Edit process') : t('新建流程', 'New process'), h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel), h('a', { class: 'button', href: '/admin/forms' }, t('表单管理', 'Forms')), downloadBtn, deployBtn),
+    pageHead(
+      from ? t('编辑流程', 'Edit process') : t('新建流程', 'New process'),
+      h('label', { class: 'inline' }, t('部署为', 'Deploy as'), ' ', tenantSel),
+      h('a', { class: 'button', href: '/admin/forms' }, t('表单管理', 'Forms')),
+      downloadBtn,
+      deployBtn,
+    ),
     status,
     problemList,
     h('div', { class: 'modeler-layout' }, canvas, h('div', { class: 'side' }, picker, props)),
@@ -71,7 +77,8 @@ export async function modelerPage(ctx: Ctx) {
     try {
       const top = await get<any[]>('/api/public/regions')
       const counties = (await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<any[]>(`/api/public/regions?parent=${r.code}`))))).flat()
-      for (const c of counties.filter((c) => c.level === 'county')) tenantSel.append(h('option', { value: c.code }, t(`县级版本：${named(c)}（${c.code}）`, `County version: ${named(c)} (${c.code})`)))
+      for (const c of counties.filter((c) => c.level === 'county'))
+        tenantSel.append(h('option', { value: c.code }, t(`县级版本：${named(c)}（${c.code}）`, `County version: ${named(c)} (${c.code})`)))
     } catch {
       /* the city default still works */
     }
@@ -84,7 +91,16 @@ export async function modelerPage(ctx: Ctx) {
   if (from) {
     const def = await get<Definition & { xml: string }>(`/api/process-definitions/${encodeURIComponent(from)}/xml`)
     xml = def.xml
-    status.append(h('span', { class: 'muted' }, t(`基于 ${def.key} v${def.version}（${tenantLabel(def.tenant, def)}）编辑；部署后生成新版本，原版本不变。`, `Editing a copy of ${def.key} v${def.version} (${tenantLabel(def.tenant, def)}); deploying makes a new version.`)))
+    status.append(
+      h(
+        'span',
+        { class: 'muted' },
+        t(
+          `基于 ${def.key} v${def.version}（${tenantLabel(def.tenant, def)}）编辑；部署后生成新版本，原版本不变。`,
+          `Editing a copy of ${def.key} v${def.version} (${tenantLabel(def.tenant, def)}); deploying makes a new version.`,
+        ),
+      ),
+    )
     if (!isAdmin || def.tenant) tenantSel.value = def.tenant ?? user.tenant ?? ''
     if (!isAdmin) tenantSel.value = user.tenant ?? ''
   }
@@ -101,9 +117,26 @@ export async function modelerPage(ctx: Ctx) {
 
   // Candidate groups from the real organisation: role, unit, or role in unit.
   const units = await get<Unit[]>(`/api/org/units${!isAdmin && user.tenant ? `?region=${user.tenant}` : ''}`).catch(() => [] as Unit[])
-  const roleSel = h('select', { 'data-testid': 'pick-role' }, h('option', { value: '' }, t('（任意角色）', '(any role)')), ROLES.map(([r, zh, en]) => h('option', { value: r }, `${t(zh, en)} — ${r}`)))
-  const unitSel = h('select', { 'data-testid': 'pick-unit' }, h('option', { value: '' }, t('（任意单位）', '(any unit)')), units.map((u) => h('option', { value: u.code }, `${named(u)} — ${u.code}`)))
-  const token = () => (roleSel.value && unitSel.value ? `${roleSel.value}@${unitSel.value}` : roleSel.value ? `role:${roleSel.value}` : unitSel.value ? `unit:${unitSel.value}` : '')
+  const roleSel = h(
+    'select',
+    { 'data-testid': 'pick-role' },
+    h('option', { value: '' }, t('（任意角色）', '(any role)')),
+    ROLES.map(([r, zh, en]) => h('option', { value: r }, `${t(zh, en)} — ${r}`)),
+  )
+  const unitSel = h(
+    'select',
+    { 'data-testid': 'pick-unit' },
+    h('option', { value: '' }, t('（任意单位）', '(any unit)')),
+    units.map((u) => h('option', { value: u.code }, `${named(u)} — ${u.code}`)),
+  )
+  const token = () =>
+    roleSel.value && unitSel.value
+      ? `${roleSel.value}@${unitSel.value}`
+      : roleSel.value
+        ? `role:${roleSel.value}`
+        : unitSel.value
+          ? `unit:${unitSel.value}`
+          : ''
   const preview = h('code', { class: 'token' })
   const chips = h('div', { class: 'chips', 'data-testid': 'group-chips' })
   let selected: { id: string; type: string; candidateGroups: string[] } | null = null
@@ -116,7 +149,25 @@ export async function modelerPage(ctx: Ctx) {
       chips,
       selected?.candidateGroups.length
         ? selected.candidateGroups.map((g) =>
-            h('span', { class: 'chip' }, g, h('button', { type: 'button', title: t('移除', 'Remove'), 'aria-label': t('移除', 'Remove'), onclick: () => modeler.setCandidateGroups(selected!.id, selected!.candidateGroups.filter((x) => x !== g)) }, '×')),
+            h(
+              'span',
+              { class: 'chip' },
+              g,
+              h(
+                'button',
+                {
+                  type: 'button',
+                  title: t('移除', 'Remove'),
+                  'aria-label': t('移除', 'Remove'),
+                  onclick: () =>
+                    modeler.setCandidateGroups(
+                      selected!.id,
+                      selected!.candidateGroups.filter((x) => x !== g),
+                    ),
+                },
+                '×',
+              ),
+            ),
           )
         : h('span', { class: 'muted small' }, t('尚无候选组', 'no candidate groups yet')),
     )
@@ -125,7 +176,12 @@ export async function modelerPage(ctx: Ctx) {
   // Search by name (or code) over the county's or city's ~100 units: the list narrows to the
   // matches and the first is chosen. A native select keeps keyboard and screen-reader use as is;
   // unit-picker.ts's combobox reads a case's dispatch targets, which a diagram has none of.
-  const unitSearch = h('input', { type: 'search', 'data-testid': 'pick-unit-search', placeholder: t('搜索单位名称', 'Search units by name'), 'aria-label': t('搜索单位名称', 'Search units by name') })
+  const unitSearch = h('input', {
+    type: 'search',
+    'data-testid': 'pick-unit-search',
+    placeholder: t('搜索单位名称', 'Search units by name'),
+    'aria-label': t('搜索单位名称', 'Search units by name'),
+  })
   unitSearch.oninput = () => {
     const q = unitSearch.value.trim().toLowerCase()
     let first: HTMLOptionElement | null = null
@@ -149,7 +205,14 @@ export async function modelerPage(ctx: Ctx) {
     h('div', { class: 'picker-row' }, unitSearch),
     h('div', { class: 'picker-row' }, unitSel),
     h('div', { class: 'picker-row' }, preview, addBtn),
-    h('small', { class: 'hint' }, t('选角色 = 该角色所有人；选单位 = 该单位所有人；两者都选 = 该单位中的该角色。', 'Role = everyone with it; unit = everyone in it; both = that role in that unit.')),
+    h(
+      'small',
+      { class: 'hint' },
+      t(
+        '选角色 = 该角色所有人；选单位 = 该单位所有人；两者都选 = 该单位中的该角色。',
+        'Role = everyone with it; unit = everyone in it; both = that role in that unit.',
+      ),
+    ),
   )
   modeler.onSelect((sel) => {
     selected = sel
@@ -174,15 +237,38 @@ export async function modelerPage(ctx: Ctx) {
       const res = await fetchDeploy(out, tenant)
       if (!ctx.alive()) return
       if (res.created) {
-        clear(status, h('div', { class: 'alert ok', 'data-testid': 'deploy-ok' }, t(`已部署 ${res.def.key} v${res.def.version}（${tenantLabel(res.def.tenant, res.def)}）`, `Deployed ${res.def.key} v${res.def.version} (${tenantLabel(res.def.tenant, res.def)})`), ' ', h('a', { href: '/admin/processes' }, t('返回流程列表', 'Back to processes'))))
+        clear(
+          status,
+          h(
+            'div',
+            { class: 'alert ok', 'data-testid': 'deploy-ok' },
+            t(
+              `已部署 ${res.def.key} v${res.def.version}（${tenantLabel(res.def.tenant, res.def)}）`,
+              `Deployed ${res.def.key} v${res.def.version} (${tenantLabel(res.def.tenant, res.def)})`,
+            ),
+            ' ',
+            h('a', { href: '/admin/processes' }, t('返回流程列表', 'Back to processes')),
+          ),
+        )
         toast(t('部署成功', 'Deployed'))
       } else {
-        clear(status, h('div', { class: 'alert', 'data-testid': 'deploy-unchanged' }, t(`内容未变化，仍为 v${res.def.version}`, `Unchanged: still v${res.def.version}`)))
+        clear(
+          status,
+          h('div', { class: 'alert', 'data-testid': 'deploy-unchanged' }, t(`内容未变化，仍为 v${res.def.version}`, `Unchanged: still v${res.def.version}`)),
+        )
       }
     } catch (err) {
       const details: Problem[] = err instanceof ApiError ? ((err.details ?? []) as Problem[]) : []
       modeler.showProblems(details)
-      clear(status, h('div', { class: 'alert error', 'data-testid': 'deploy-error' }, t('未部署：', 'Not deployed: '), err instanceof ApiError ? messageText(err) : errorText(err)))
+      clear(
+        status,
+        h(
+          'div',
+          { class: 'alert error', 'data-testid': 'deploy-error' },
+          t('未部署：', 'Not deployed: '),
+          err instanceof ApiError ? messageText(err) : errorText(err),
+        ),
+      )
       clear(
         problemList,
         details.length
@@ -193,7 +279,13 @@ export async function modelerPage(ctx: Ctx) {
                 h(
                   'li',
                   null,
-                  d.elementId ? h('button', { type: 'button', class: 'link', onclick: () => modeler.focus(d.elementId!) }, modeler.elementName(d.elementId) ? `${modeler.elementName(d.elementId)} (${d.elementId})` : d.elementId) : h('b', null, t('整个流程', 'Diagram')),
+                  d.elementId
+                    ? h(
+                        'button',
+                        { type: 'button', class: 'link', onclick: () => modeler.focus(d.elementId!) },
+                        modeler.elementName(d.elementId) ? `${modeler.elementName(d.elementId)} (${d.elementId})` : d.elementId,
+                      )
+                    : h('b', null, t('整个流程', 'Diagram')),
                   t('：', ': '),
                   // key + params in the chosen language; the bilingual message only for older answers
                   messageText(d),
@@ -234,7 +326,11 @@ export async function definitionPage(ctx: Ctx) {
       badge(t('只读', 'read-only')),
       h('a', { class: 'button primary', href: `/admin/modeler?from=${encodeURIComponent(def.id)}` }, t('基于此版本编辑', 'Edit as new version')),
     ),
-    h('p', { class: 'muted' }, `${def.key} · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${def.deployedByName ?? def.deployedBy ?? ''}`),
+    h(
+      'p',
+      { class: 'muted' },
+      `${def.key} · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${def.deployedByName ?? def.deployedBy ?? ''}`,
+    ),
   )
   const viewer = createViewer(canvas)
   onLeave(() => viewer.destroy())

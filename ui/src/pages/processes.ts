@@ -32,12 +32,14 @@ export interface Shipped {
  */
 function shippedAction(s: Shipped) {
   const county = !session.has('admin')
-  const label = county ? t('为本县部署随系统提供的版本', "Deploy the shipped version for my county") : t('部署随系统提供的版本', 'Deploy the shipped version')
+  const label = county ? t('为本县部署随系统提供的版本', 'Deploy the shipped version for my county') : t('部署随系统提供的版本', 'Deploy the shipped version')
   return h(
     'p',
     { class: 'muted shipped', 'data-testid': `shipped-${s.key}` },
     t(`随系统提供的版本（${s.file}）：`, `Shipped version (${s.file}): `),
-    s.differsFromLatest ? badge(t('与市级最新版本不同', 'differs from the latest city version'), 'warn') : t('与市级最新版本相同', 'same as the latest city version'),
+    s.differsFromLatest
+      ? badge(t('与市级最新版本不同', 'differs from the latest city version'), 'warn')
+      : t('与市级最新版本相同', 'same as the latest city version'),
     ' ',
     h(
       'button',
@@ -98,7 +100,13 @@ interface Deployment {
  * Camunda Modeler's "Deploy" button uses. A county administrator's files land in their county.
  */
 function bundleUpload() {
-  const input = h('input', { type: 'file', multiple: true, accept: '.bpmn,.xml,.dmn,.form', 'data-testid': 'bundle-files', 'aria-label': t('选择文件', 'Choose files') }) as HTMLInputElement
+  const input = h('input', {
+    type: 'file',
+    multiple: true,
+    accept: '.bpmn,.xml,.dmn,.form',
+    'data-testid': 'bundle-files',
+    'aria-label': t('选择文件', 'Choose files'),
+  }) as HTMLInputElement
   const result = h('div', { 'data-testid': 'bundle-result' })
   const button = h(
     'button',
@@ -111,20 +119,32 @@ function bundleUpload() {
           const files = [...(input.files ?? [])]
           if (!files.length) return void clear(result, h('p', { class: 'alert error', role: 'alert' }, t('请先选择文件。', 'Choose the files first.')))
           const form = new FormData()
-          form.append('deployment-name', files.map((f) => f.name).join(', ').slice(0, 200))
+          form.append(
+            'deployment-name',
+            files
+              .map((f) => f.name)
+              .join(', ')
+              .slice(0, 200),
+          )
           form.append('deployment-source', 'Shuoshi')
           for (const f of files) form.append(f.name, f, f.name)
           const res = await fetch('/engine-rest/deployment/create', { method: 'POST', headers: { authorization: `Bearer ${session.token ?? ''}` }, body: form })
           const json = await res.json().catch(() => null)
           if (!res.ok) {
             // Camunda's error shape; `problems` carries the file's own problems in this API's form.
-            return void clear(result, errorBox(new ApiError(res.status, json?.type ?? 'http_' + res.status, json?.message ?? res.statusText, json?.problems, json?.key, json?.params)))
+            return void clear(
+              result,
+              errorBox(new ApiError(res.status, json?.type ?? 'http_' + res.status, json?.message ?? res.statusText, json?.problems, json?.key, json?.params)),
+            )
           }
           const d = json as Deployment
           const deployed = [d.deployedProcessDefinitions, d.deployedDecisionDefinitions, d.deployedFormDefinitions].flatMap((m) => Object.values(m ?? {}))
           toast(
             deployed.length
-              ? t(`已部署：${deployed.map((x) => `${x.key} v${x.version}`).join('、')}`, `Deployed: ${deployed.map((x) => `${x.key} v${x.version}`).join(', ')}`)
+              ? t(
+                  `已部署：${deployed.map((x) => `${x.key} v${x.version}`).join('、')}`,
+                  `Deployed: ${deployed.map((x) => `${x.key} v${x.version}`).join(', ')}`,
+                )
               : t('文件均未改变，没有新版本。', 'Nothing changed: no new version.'),
           )
           navigate(location.pathname, true)
@@ -178,7 +198,20 @@ function resourceSection(resources: Resource[]) {
       h(
         'table',
         { class: 'table' },
-        h('thead', null, h('tr', null, h('th', null, t('类型', 'Kind')), h('th', null, t('名称', 'Name')), h('th', null, t('版本', 'Version')), h('th', null, t('适用范围', 'Tenant')), h('th', null, t('部署时间', 'Deployed')), h('th', null, ''))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('类型', 'Kind')),
+            h('th', null, t('名称', 'Name')),
+            h('th', null, t('版本', 'Version')),
+            h('th', null, t('适用范围', 'Tenant')),
+            h('th', null, t('部署时间', 'Deployed')),
+            h('th', null, ''),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -191,7 +224,11 @@ function resourceSection(resources: Resource[]) {
               h('td', null, `v${r.version}`),
               h('td', null, tenantLabel(r.tenant, r)),
               h('td', null, fmtTime(r.deployedAt)),
-              h('td', { class: 'actions' }, downloadButton(`/api/resources/${encodeURIComponent(r.id)}/source?download=1`, `${r.key}-v${r.version}${ext(r.kind)}`, 'download-resource')),
+              h(
+                'td',
+                { class: 'actions' },
+                downloadButton(`/api/resources/${encodeURIComponent(r.id)}/source?download=1`, `${r.key}-v${r.version}${ext(r.kind)}`, 'download-resource'),
+              ),
             ),
           ),
         ),
@@ -216,8 +253,14 @@ export async function processListPage(ctx: Ctx) {
       'p',
       { class: 'muted' },
       session.has('admin')
-        ? t('每个流程按“县”分版本：县级版本优先用于该县的案件，其余地区使用市级默认版本。', "Each county's own version of a key wins for its cases; the city default serves everyone else.")
-        : t(`您可以为本县（${session.user?.tenant}）部署自己的版本；市级默认版本只读。`, `You may deploy your county's (${session.user?.tenant}) own versions; city defaults are read-only.`),
+        ? t(
+            '每个流程按“县”分版本：县级版本优先用于该县的案件，其余地区使用市级默认版本。',
+            "Each county's own version of a key wins for its cases; the city default serves everyone else.",
+          )
+        : t(
+            `您可以为本县（${session.user?.tenant}）部署自己的版本；市级默认版本只读。`,
+            `You may deploy your county's (${session.user?.tenant}) own versions; city defaults are read-only.`,
+          ),
     ),
     bundleUpload(),
     body,
@@ -260,7 +303,9 @@ export async function processListPage(ctx: Ctx) {
 
 /** One scope's versions, newest first, each with who deployed it, when, and what it changed. */
 function scopeHistory(tenant: string, versions: Definition[]) {
-  const title = tenant ? t(`${versions[0].tenantName ?? tenant}（县级版本）`, `${versions[0].tenantNameEn ?? versions[0].tenantName ?? tenant} (county versions)`) : t('市级默认版本', 'City default versions')
+  const title = tenant
+    ? t(`${versions[0].tenantName ?? tenant}（县级版本）`, `${versions[0].tenantNameEn ?? versions[0].tenantName ?? tenant} (county versions)`)
+    : t('市级默认版本', 'City default versions')
   return h(
     'div',
     { class: 'scope', 'data-testid': 'scope', 'data-tenant': tenant },
@@ -271,7 +316,18 @@ function scopeHistory(tenant: string, versions: Definition[]) {
       h(
         'table',
         { class: 'table' },
-        h('thead', null, h('tr', null, h('th', null, t('版本', 'Version')), h('th', null, t('部署时间', 'Deployed')), h('th', null, t('部署人', 'By')), h('th', null, h('span', { class: 'sr-only' }, t('操作', 'Actions'))))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            h('th', null, t('版本', 'Version')),
+            h('th', null, t('部署时间', 'Deployed')),
+            h('th', null, t('部署人', 'By')),
+            h('th', null, h('span', { class: 'sr-only' }, t('操作', 'Actions'))),
+          ),
+        ),
         h(
           'tbody',
           null,
@@ -341,16 +397,38 @@ interface Diff {
 
 /** BPMN element kinds by name (what a county administrator calls them). */
 const TYPES: Record<string, [string, string]> = {
-  UserTask: ['人工任务', 'user task'], ServiceTask: ['服务任务', 'service task'], StartEvent: ['开始事件', 'start event'], EndEvent: ['结束事件', 'end event'],
-  BoundaryEvent: ['边界事件', 'boundary event'], ExclusiveGateway: ['排他网关', 'exclusive gateway'], ParallelGateway: ['并行网关', 'parallel gateway'],
-  InclusiveGateway: ['包容网关', 'inclusive gateway'], IntermediateCatchEvent: ['中间事件', 'intermediate event'], IntermediateThrowEvent: ['中间事件', 'intermediate event'],
-  CallActivity: ['调用活动', 'call activity'], SubProcess: ['子流程', 'sub-process'], SequenceFlow: ['连线', 'flow'],
+  UserTask: ['人工任务', 'user task'],
+  ServiceTask: ['服务任务', 'service task'],
+  StartEvent: ['开始事件', 'start event'],
+  EndEvent: ['结束事件', 'end event'],
+  BoundaryEvent: ['边界事件', 'boundary event'],
+  ExclusiveGateway: ['排他网关', 'exclusive gateway'],
+  ParallelGateway: ['并行网关', 'parallel gateway'],
+  InclusiveGateway: ['包容网关', 'inclusive gateway'],
+  IntermediateCatchEvent: ['中间事件', 'intermediate event'],
+  IntermediateThrowEvent: ['中间事件', 'intermediate event'],
+  CallActivity: ['调用活动', 'call activity'],
+  SubProcess: ['子流程', 'sub-process'],
+  SequenceFlow: ['连线', 'flow'],
 }
 const FIELDS: Record<string, [string, string]> = {
-  type: ['元素类型', 'element type'], assignee: ['办理人', 'assignee'], candidateGroups: ['候选组', 'candidate groups'], candidateUsers: ['候选人', 'candidate users'],
-  dueDate: ['办理时限', 'due date'], formKey: ['表单', 'form'], priority: ['优先级', 'priority'], topic: ['处理程序', 'handler'], expression: ['表达式', 'expression'],
-  calledElement: ['调用的流程', 'called procedure'], timer: ['定时', 'timer'], message: ['消息', 'message'], attachedTo: ['附着于', 'attached to'],
-  properties: ['平台属性', 'platform properties'], source: ['起点', 'from'], target: ['终点', 'to'], condition: ['条件', 'condition'],
+  type: ['元素类型', 'element type'],
+  assignee: ['办理人', 'assignee'],
+  candidateGroups: ['候选组', 'candidate groups'],
+  candidateUsers: ['候选人', 'candidate users'],
+  dueDate: ['办理时限', 'due date'],
+  formKey: ['表单', 'form'],
+  priority: ['优先级', 'priority'],
+  topic: ['处理程序', 'handler'],
+  expression: ['表达式', 'expression'],
+  calledElement: ['调用的流程', 'called procedure'],
+  timer: ['定时', 'timer'],
+  message: ['消息', 'message'],
+  attachedTo: ['附着于', 'attached to'],
+  properties: ['平台属性', 'platform properties'],
+  source: ['起点', 'from'],
+  target: ['终点', 'to'],
+  condition: ['条件', 'condition'],
 }
 const typeName = (type: string) => t(...(TYPES[type] ?? [type, type]))
 const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}“${r.name ?? r.id}”`
@@ -365,12 +443,17 @@ async function loadDiff(v: Definition, cell: HTMLElement) {
     for (const a of d.added) li(badge(t('新增', 'added'), 'ok'), ' ', elName(a))
     for (const r of d.removed) li(badge(t('删除', 'removed'), 'warn'), ' ', elName(r))
     for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' “', r.from ?? r.id, '” → “', r.to ?? r.id, '”')
-    for (const c of d.changed) li(badge(t('修改', 'changed'), ''), ' ', elName(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
-    const ends = (f: { sourceName: string | null; targetName: string | null; source?: string; target?: string }) => `“${f.sourceName ?? f.source ?? '?'}” → “${f.targetName ?? f.target ?? '?'}”`
+    for (const c of d.changed)
+      li(badge(t('修改', 'changed'), ''), ' ', elName(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
+    const ends = (f: { sourceName: string | null; targetName: string | null; source?: string; target?: string }) =>
+      `“${f.sourceName ?? f.source ?? '?'}” → “${f.targetName ?? f.target ?? '?'}”`
     for (const f of d.flows.added) li(badge(t('新增连线', 'flow added'), 'ok'), ' ', ends(f))
     for (const f of d.flows.removed) li(badge(t('删除连线', 'flow removed'), 'warn'), ' ', ends(f))
-    for (const c of d.flows.changed) li(badge(t('连线修改', 'flow changed'), ''), ' ', ends(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
-    const against = d.from ? t(`与 ${tenantLabel(d.from.tenant, d.from)} v${d.from.version} 相比`, `Compared with ${tenantLabel(d.from.tenant, d.from)} v${d.from.version}`) : t('第一个版本：以下均为新增', 'The first version: everything is new')
+    for (const c of d.flows.changed)
+      li(badge(t('连线修改', 'flow changed'), ''), ' ', ends(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
+    const against = d.from
+      ? t(`与 ${tenantLabel(d.from.tenant, d.from)} v${d.from.version} 相比`, `Compared with ${tenantLabel(d.from.tenant, d.from)} v${d.from.version}`)
+      : t('第一个版本：以下均为新增', 'The first version: everything is new')
     cell.replaceChildren(
       h(
         'div',

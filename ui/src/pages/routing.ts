@@ -27,11 +27,22 @@ export async function routingRulesPage(ctx: Ctx) {
   const user = session.user!
   const isAdmin = user.roles.includes('admin')
   const tenant = isAdmin ? (ctx.query.get('tenant') ?? '') : (user.tenant ?? '')
-  const tenantSel = h('select', { 'data-testid': 'rules-tenant', disabled: !isAdmin, onchange: (e: Event) => navigate(`/admin/routing-rules${qs({ tenant: (e.target as HTMLSelectElement).value })}`) }, h('option', { value: '' }, t('全市规则', 'City rules')))
+  const tenantSel = h(
+    'select',
+    {
+      'data-testid': 'rules-tenant',
+      disabled: !isAdmin,
+      onchange: (e: Event) => navigate(`/admin/routing-rules${qs({ tenant: (e.target as HTMLSelectElement).value })}`),
+    },
+    h('option', { value: '' }, t('全市规则', 'City rules')),
+  )
   if (!isAdmin) {
     const own = h('option', { value: tenant }, t('本县规则', 'County rules'))
     tenantSel.replaceChildren(own)
-    get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).then((r) => (own.textContent = t(`本县：${named(r)}`, `County: ${named(r)}`)), () => {})
+    get<{ name: string; nameEn?: string | null }>(`/api/org/regions/${encodeURIComponent(tenant)}`).then(
+      (r) => (own.textContent = t(`本县：${named(r)}`, `County: ${named(r)}`)),
+      () => {},
+    )
   }
   const body = h('div', null, loading())
   const saveBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'save-rules' }, t('保存', 'Save'))
@@ -39,20 +50,36 @@ export async function routingRulesPage(ctx: Ctx) {
   ctx.view.classList.add('wide')
   ctx.view.append(
     pageHead(t('派单规则', 'Routing rules'), h('label', { class: 'inline' }, t('范围', 'Scope'), ' ', tenantSel), addBtn, saveBtn),
-    h('p', { class: 'muted' }, t('自上而下，第一条匹配的规则生效。承办单位可写单位代码，或 @grid、@village、@centre、@township:职能、@county:职能、@city:职能。时限用 ISO-8601 时长（如 PT24H、P7D）。县级规则优先于全市规则。', 'Top to bottom, the first match wins. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty>. Limits are ISO-8601 durations (PT24H, P7D). County rules come before the city’s.')),
+    h(
+      'p',
+      { class: 'muted' },
+      t(
+        '自上而下，第一条匹配的规则生效。承办单位可写单位代码，或 @grid、@village、@centre、@township:职能、@county:职能、@city:职能。时限用 ISO-8601 时长（如 PT24H、P7D）。县级规则优先于全市规则。',
+        'Top to bottom, the first match wins. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty>. Limits are ISO-8601 durations (PT24H, P7D). County rules come before the city’s.',
+      ),
+    ),
     h(
       'p',
       { class: 'alert', 'data-testid': 'rules-decision-note' },
-      t('派单按“派单”决策表进行。此列表是它的简易形式：保存后，这些规则成为本范围决策表的新版本（替换在决策表编辑器中做的修改）。', 'Routing follows the routing decision table. This list is its simple form: saving makes these rules the scope’s next decision version (replacing edits made in the decision table editor).'),
+      t(
+        '派单按“派单”决策表进行。此列表是它的简易形式：保存后，这些规则成为本范围决策表的新版本（替换在决策表编辑器中做的修改）。',
+        'Routing follows the routing decision table. This list is its simple form: saving makes these rules the scope’s next decision version (replacing edits made in the decision table editor).',
+      ),
       ' ',
-      h('a', { href: `/admin/decision${qs({ key: 'routing', tenant: isAdmin ? tenant || undefined : undefined })}`, 'data-testid': 'open-decision' }, t('在决策表编辑器中编辑', 'Edit in the decision table editor')),
+      h(
+        'a',
+        { href: `/admin/decision${qs({ key: 'routing', tenant: isAdmin ? tenant || undefined : undefined })}`, 'data-testid': 'open-decision' },
+        t('在决策表编辑器中编辑', 'Edit in the decision table editor'),
+      ),
     ),
     body,
   )
   if (isAdmin) {
     get<any[]>('/api/public/regions')
       .then(async (top) => {
-        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`))))).flat().filter((c) => c.level === 'county')
+        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+          .flat()
+          .filter((c) => c.level === 'county')
         for (const c of counties) tenantSel.append(h('option', { value: c.code, selected: c.code === tenant }, t(`县级：${named(c)}`, `County: ${named(c)}`)))
       })
       .catch(() => {})
@@ -75,7 +102,17 @@ export async function routingRulesPage(ctx: Ctx) {
   const tbody = h('tbody', { 'data-testid': 'rules' })
   // Each code is shown by name under its input (and updated as it is typed).
   const nameOf = (k: keyof Rule, v: string | null) =>
-    !v ? '' : k === 'category' ? names.category(v) : k === 'region' ? names.region(v) : k === 'owner' ? names.owner(v) : k === 'responseLimit' || k === 'resolveLimit' ? fmtDuration(v) : ''
+    !v
+      ? ''
+      : k === 'category'
+        ? names.category(v)
+        : k === 'region'
+          ? names.region(v)
+          : k === 'owner'
+            ? names.owner(v)
+            : k === 'responseLimit' || k === 'resolveLimit'
+              ? fmtDuration(v)
+              : ''
   // Controls in a table cell have no <label>: each is named after its column and row.
   const COLUMN: Record<string, string> = {
     category: t('类别', 'Category'),
@@ -101,7 +138,11 @@ export async function routingRulesPage(ctx: Ctx) {
     return [input, label]
   }
   const choice = (r: Rule, k: 'level' | 'procedure', names: Record<string, [string, string]>) =>
-    h('select', { 'aria-label': cellName(r, k), onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) }, Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))))
+    h(
+      'select',
+      { 'aria-label': cellName(r, k), onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) },
+      Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))),
+    )
   const draw = () =>
     clear(
       tbody,
@@ -120,21 +161,37 @@ export async function routingRulesPage(ctx: Ctx) {
           h(
             'td',
             { class: 'actions' },
-            h('button', { type: 'button', class: 'small', title: t('上移', 'Up'), disabled: i === 0, onclick: () => ([rules[i - 1], rules[i]] = [rules[i], rules[i - 1]], draw()) }, '↑'),
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'small',
+                title: t('上移', 'Up'),
+                disabled: i === 0,
+                onclick: () => (([rules[i - 1], rules[i]] = [rules[i], rules[i - 1]]), draw()),
+              },
+              '↑',
+            ),
             h('button', { type: 'button', class: 'small danger', title: t('删除', 'Delete'), onclick: () => (rules.splice(i, 1), draw()) }, '×'),
           ),
         ),
       ),
     )
   draw()
-  addBtn.onclick = () => (rules.push({ category: null, region: null, owner: '', level: null, procedure: null, responseLimit: null, resolveLimit: null }), draw())
+  addBtn.onclick = () => (
+    rules.push({ category: null, region: null, owner: '', level: null, procedure: null, responseLimit: null, resolveLimit: null }),
+    draw()
+  )
   const msg = h('div')
   saveBtn.onclick = async () => {
     clear(msg)
     saveBtn.disabled = true
     try {
       const payload = rules.map(({ updatedAt, updatedBy, ...r }) => (void updatedAt, void updatedBy, { ...r, ...(r.id ? {} : {}) }))
-      const out = await put<Rule[] | { items: Rule[] }>('/api/routing-rules', { tenant: tenant || null, rules: payload.map(({ tenant: _t, sort: _s, ...x }: any) => x) })
+      const out = await put<Rule[] | { items: Rule[] }>('/api/routing-rules', {
+        tenant: tenant || null,
+        rules: payload.map(({ tenant: _t, sort: _s, ...x }: any) => x),
+      })
       rules = mineOnly(Array.isArray(out) ? out : (out?.items ?? rules))
       draw()
       toast(t('已保存', 'Saved'))
@@ -144,7 +201,11 @@ export async function routingRulesPage(ctx: Ctx) {
       saveBtn.disabled = false
     }
   }
-  const last = rules.map((r) => r.updatedAt).filter(Boolean).sort().pop()
+  const last = rules
+    .map((r) => r.updatedAt)
+    .filter(Boolean)
+    .sort()
+    .pop()
   clear(
     body,
     msg,
@@ -154,7 +215,25 @@ export async function routingRulesPage(ctx: Ctx) {
       h(
         'table',
         { class: 'table routing-rules' },
-        h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in'), h('span', { class: 'sr-only' }, t('操作', 'Actions'))].map((x) => h('th', null, x)))),
+        h(
+          'thead',
+          null,
+          h(
+            'tr',
+            null,
+            [
+              '#',
+              t('类别', 'Category'),
+              t('地区', 'Region'),
+              t('承办单位', 'Owner'),
+              t('层级', 'Level'),
+              t('办理方式', 'Procedure'),
+              t('响应时限', 'Respond in'),
+              t('办结时限', 'Resolve in'),
+              h('span', { class: 'sr-only' }, t('操作', 'Actions')),
+            ].map((x) => h('th', null, x)),
+          ),
+        ),
         tbody,
       ),
     ),
@@ -170,7 +249,24 @@ export async function routingRulesPage(ctx: Ctx) {
             h(
               'table',
               { class: 'table' },
-              h('thead', null, h('tr', null, ['#', t('类别', 'Category'), t('地区', 'Region'), t('承办单位', 'Owner'), t('层级', 'Level'), t('办理方式', 'Procedure'), t('响应时限', 'Respond in'), t('办结时限', 'Resolve in')].map((x) => h('th', null, x)))),
+              h(
+                'thead',
+                null,
+                h(
+                  'tr',
+                  null,
+                  [
+                    '#',
+                    t('类别', 'Category'),
+                    t('地区', 'Region'),
+                    t('承办单位', 'Owner'),
+                    t('层级', 'Level'),
+                    t('办理方式', 'Procedure'),
+                    t('响应时限', 'Respond in'),
+                    t('办结时限', 'Resolve in'),
+                  ].map((x) => h('th', null, x)),
+                ),
+              ),
               h(
                 'tbody',
                 null,

@@ -15,10 +15,25 @@ export async function submitPage(ctx: Ctx) {
   const msg = h('div')
   const anon = h('input', { type: 'checkbox', name: 'anonymous', 'data-testid': 'anonymous' })
   const name = h('input', { name: 'name', autocomplete: 'name', maxlength: 50 })
-  const phone = h('input', { name: 'phone', type: 'tel', autocomplete: 'tel', inputmode: 'tel', pattern: '[0-9+\\- ]{5,20}', maxlength: 20, placeholder: t('便于工作人员联系您', 'so staff can reach you') })
+  const phone = h('input', {
+    name: 'phone',
+    type: 'tel',
+    autocomplete: 'tel',
+    inputmode: 'tel',
+    pattern: '[0-9+\\- ]{5,20}',
+    maxlength: 20,
+    placeholder: t('便于工作人员联系您', 'so staff can reach you'),
+  })
   const contact = h('div', { class: 'row2' }, field(t('姓名', 'Name'), name), field(t('手机号', 'Phone'), phone))
   anon.onchange = () => (contact.hidden = anon.checked)
-  const description = h('textarea', { name: 'description', required: true, minlength: 5, maxlength: 4000, 'data-testid': 'description', placeholder: t('请说明发生了什么、持续多久、希望怎样解决', 'What happened, for how long, and what you would like done') })
+  const description = h('textarea', {
+    name: 'description',
+    required: true,
+    minlength: 5,
+    maxlength: 4000,
+    'data-testid': 'description',
+    placeholder: t('请说明发生了什么、持续多久、希望怎样解决', 'What happened, for how long, and what you would like done'),
+  })
   const photos = photoPicker({ testid: 'photos' })
   const submit = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'submit' }, t('提交', 'Submit'))
   // One Idempotency-Key per distinct body: a retry after a lost answer (the phone went into a
@@ -44,7 +59,14 @@ export async function submitPage(ctx: Ctx) {
             description: description.value.trim(),
             category: cats.value(),
             regionCode: region.value(),
-            petitioner: anon.checked ? { type: 'person', anonymous: true } : { type: 'person', anonymous: false, ...(name.value.trim() && { name: name.value.trim() }), ...(phone.value.trim() && { phone: phone.value.trim() }) },
+            petitioner: anon.checked
+              ? { type: 'person', anonymous: true }
+              : {
+                  type: 'person',
+                  anonymous: false,
+                  ...(name.value.trim() && { name: name.value.trim() }),
+                  ...(phone.value.trim() && { phone: phone.value.trim() }),
+                },
           }
           const title = (form.elements.namedItem('title') as HTMLInputElement).value.trim()
           const address = (form.elements.namedItem('address') as HTMLInputElement).value.trim()
@@ -85,7 +107,16 @@ export async function submitPage(ctx: Ctx) {
     submit,
   )
   ctx.view.append(
-    h('div', { class: 'hero' }, h('h1', null, t('群众说事 · 我要说事', 'Tell us about it')), h('p', null, t('有事您就说，件件有回音。提交后凭案件编号和查询码随时查进度。', 'Every matter gets an answer. Keep your case number and tracking code to follow it.'))),
+    h(
+      'div',
+      { class: 'hero' },
+      h('h1', null, t('群众说事 · 我要说事', 'Tell us about it')),
+      h(
+        'p',
+        null,
+        t('有事您就说，件件有回音。提交后凭案件编号和查询码随时查进度。', 'Every matter gets an answer. Keep your case number and tracking code to follow it.'),
+      ),
+    ),
     form,
     h('p', { class: 'muted small' }, t('已提交过？', 'Submitted before? '), h('a', { href: '/track' }, t('查询办理进度', 'Track your case'))),
   )
@@ -125,7 +156,11 @@ export function receipt(caseNo: string, code: string, photoCount = 0, photoError
     'section',
     { class: 'card receipt', 'data-testid': 'receipt' },
     h('h1', null, t('提交成功', 'Submitted')),
-    photoError ? errorBox(photoError) : photoCount ? h('p', { class: 'alert', 'data-testid': 'photos-sent' }, t(`已上传 ${photoCount} 张照片`, `${photoCount} photo(s) uploaded`)) : null,
+    photoError
+      ? errorBox(photoError)
+      : photoCount
+        ? h('p', { class: 'alert', 'data-testid': 'photos-sent' }, t(`已上传 ${photoCount} 张照片`, `${photoCount} photo(s) uploaded`))
+        : null,
     h('p', null, t('请保存以下信息（截图或抄下来），用来查询进度和评价：', 'Keep this (screenshot or write it down) to track and rate your case:')),
     h('div', { class: 'label' }, t('案件编号', 'Case number')),
     h('div', { class: 'big', 'data-testid': 'case-no' }, caseNo),
@@ -134,6 +169,11 @@ export function receipt(caseNo: string, code: string, photoCount = 0, photoError
     h('div', { class: 'big', 'data-testid': 'tracking-code' }, code),
     copyButton(code, t('复制查询码', 'Copy code')),
     h('p', { style: 'margin-top:16px' }, h('a', { class: 'button primary', href: trackUrl, 'data-testid': 'track-link' }, t('查看办理进度', 'See progress'))),
-    h('p', { class: 'muted small' }, t('也可收藏此链接（查询时需输入查询码）：', 'Or bookmark (you will be asked for the code): '), h('a', { href: trackUrl }, location.origin + trackUrl)),
+    h(
+      'p',
+      { class: 'muted small' },
+      t('也可收藏此链接（查询时需输入查询码）：', 'Or bookmark (you will be asked for the code): '),
+      h('a', { href: trackUrl }, location.origin + trackUrl),
+    ),
   )
 }

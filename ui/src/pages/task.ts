@@ -46,7 +46,11 @@ const ACTIONS: Record<string, { zh: string; en: string; days?: boolean; hint: [s
   extension: { zh: '申请延期', en: 'Ask for more time', days: true, hint: ['延期需经审批', 'An approver decides'] },
   escalate: { zh: '提级办理', en: 'Escalate', hint: ['超出本级事权，交上级综治中心', 'Beyond our authority: pass it up a level'] },
   joint: { zh: '申请联合办理', en: 'Ask for joint handling', hint: ['需要多个部门协同', 'Needs several departments'] },
-  unreasonable: { zh: '不合理诉求（一事一策）', en: 'Unreasonable (one case, one plan)', hint: ['转入一事一策流程', 'Switch to the one-case-one-plan procedure'] },
+  unreasonable: {
+    zh: '不合理诉求（一事一策）',
+    en: 'Unreasonable (one case, one plan)',
+    hint: ['转入一事一策流程', 'Switch to the one-case-one-plan procedure'],
+  },
 }
 
 export async function taskPage(ctx: Ctx) {
@@ -62,9 +66,33 @@ export async function taskPage(ctx: Ctx) {
 
   const claimBtn =
     open && !task.assignee
-      ? h('button', { type: 'button', class: 'primary', 'data-testid': 'claim', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/claim`), toast(t('已签收', 'Claimed')), reload())) }, t('签收', 'Claim'))
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'primary',
+            'data-testid': 'claim',
+            onclick: (e: Event) =>
+              busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/claim`), toast(t('已签收', 'Claimed')), reload())),
+          },
+          t('签收', 'Claim'),
+        )
       : null
-  const unclaimBtn = open && mine ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/unclaim`), toast(t('已退回签收', 'Unclaimed')), navigate('/tasks'))) }, t('放弃签收', 'Unclaim')) : null
+  const unclaimBtn =
+    open && mine
+      ? h(
+          'button',
+          {
+            type: 'button',
+            onclick: (e: Event) =>
+              busy(
+                e.currentTarget as HTMLButtonElement,
+                async () => (await post(`/api/tasks/${task.id}/unclaim`), toast(t('已退回签收', 'Unclaimed')), navigate('/tasks')),
+              ),
+          },
+          t('放弃签收', 'Unclaim'),
+        )
+      : null
 
   ctx.view.append(
     pageHead(
@@ -78,11 +106,14 @@ export async function taskPage(ctx: Ctx) {
       'p',
       { class: 'muted' },
       `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${paren(fmtDue(task.dueAt))} · `,
-      task.assignee ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`) : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
+      task.assignee
+        ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`)
+        : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
     ),
   )
 
-  if (task.extension?.pending) ctx.view.append(h('p', { class: 'alert', 'data-testid': 'extension-pending' }, t('延期申请审批中', 'Extension pending approval')))
+  if (task.extension?.pending)
+    ctx.view.append(h('p', { class: 'alert', 'data-testid': 'extension-pending' }, t('延期申请审批中', 'Extension pending approval')))
   const grid = h('div', { class: 'grid2' })
   ctx.view.append(grid)
   grid.append(
@@ -104,7 +135,10 @@ export async function taskPage(ctx: Ctx) {
   const formCard = h('section', { class: 'card' }, h('h2', null, t('办理', 'Handle')))
   grid.append(formCard)
   if (!open) {
-    formCard.append(h('p', { class: 'muted' }, t('任务已结束。', 'This task has ended.')), task.data ? h('pre', { class: 'small' }, JSON.stringify(task.data, null, 2)) : '')
+    formCard.append(
+      h('p', { class: 'muted' }, t('任务已结束。', 'This task has ended.')),
+      task.data ? h('pre', { class: 'small' }, JSON.stringify(task.data, null, 2)) : '',
+    )
     return
   }
   const caseId = task.caseId
@@ -113,7 +147,9 @@ export async function taskPage(ctx: Ctx) {
   const schema = task.form?.schema ?? { components: [] }
   const unitKeys = new Set<string>()
   const strip = (components: any[]): any[] =>
-    components.filter((c) => !(c.key && UNIT_FIELDS[c.key] && caseId && unitKeys.add(c.key))).map((c) => (Array.isArray(c.components) ? { ...c, components: strip(c.components) } : c))
+    components
+      .filter((c) => !(c.key && UNIT_FIELDS[c.key] && caseId && unitKeys.add(c.key)))
+      .map((c) => (Array.isArray(c.components) ? { ...c, components: strip(c.components) } : c))
   const fjsSchema = { ...schema, components: strip(schema.components ?? []) }
   const pickerBox = h('div', { class: 'unit-fields' })
   const pickers = new Map<string, { get(): unknown; err: HTMLElement; wrap: HTMLElement; required: boolean }>()
@@ -126,7 +162,13 @@ export async function taskPage(ctx: Ctx) {
       const p = unitPicker({ caseId: caseId!, id: `f-${c.key}`, label, multiple: spec[2] })
       const err = h('div', { class: 'field-error', role: 'alert' })
       const required = !!c.validate?.required
-      const wrap = h('div', { class: 'field', 'data-field': c.key }, h('label', { class: 'field-label', for: `f-${c.key}` }, label, required ? h('b', { class: 'req', 'aria-hidden': 'true' }, ' *') : null), p.el, err)
+      const wrap = h(
+        'div',
+        { class: 'field', 'data-field': c.key },
+        h('label', { class: 'field-label', for: `f-${c.key}` }, label, required ? h('b', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
+        p.el,
+        err,
+      )
       pickers.set(c.key, { get: () => (spec[2] ? (p.value() as string[] | undefined)?.join(',') : p.value()), err, wrap, required })
       pickerBox.append(wrap)
     }
@@ -172,7 +214,8 @@ export async function taskPage(ctx: Ctx) {
             pickersOk = false
           }
         }
-        if (!data || !pickersOk) return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请检查标红的字段', 'Check the fields marked in red')))
+        if (!data || !pickersOk)
+          return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请检查标红的字段', 'Check the fields marked in red')))
         completeBtn.disabled = true
         try {
           if (!task.assignee) await post(`/api/tasks/${task.id}/claim`)
@@ -204,7 +247,8 @@ export async function taskPage(ctx: Ctx) {
 
   // A step that reports a result takes its before/after photos and documents here.
   const reportsResult = (task.form?.schema?.components ?? []).some((c: any) => c.key === 'result')
-  if (caseId && reportsResult && (mine || !task.assignee)) ctx.view.append(caseFilesCard(caseId, { canUpload: true, taskId: task.id, title: ['办理照片与附件', 'Handling photos and files'] }))
+  if (caseId && reportsResult && (mine || !task.assignee))
+    ctx.view.append(caseFilesCard(caseId, { canUpload: true, taskId: task.id, title: ['办理照片与附件', 'Handling photos and files'] }))
 
   const others = task.actions.filter((a) => a !== 'complete')
   if (others.length) {
@@ -224,7 +268,11 @@ export async function taskPage(ctx: Ctx) {
               class: a === 'return' || a === 'unreasonable' ? 'danger' : '',
               'data-action': a,
               disabled: !!blocked,
-              title: blocked ? (task.extension!.pending ? t('延期申请审批中', 'Extension pending approval') : t('本轮已申请过延期', 'Already extended this round')) : undefined,
+              title: blocked
+                ? task.extension!.pending
+                  ? t('延期申请审批中', 'Extension pending approval')
+                  : t('本轮已申请过延期', 'Already extended this round')
+                : undefined,
               onclick: () => clear(panel, actionForm(task, a)),
             },
             ACTIONS[a] ? t(ACTIONS[a].zh, ACTIONS[a].en) : a,

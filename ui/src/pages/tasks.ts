@@ -68,7 +68,19 @@ export async function taskListPage(ctx: Ctx) {
     TABS.map((x) => {
       const c = h('span', { class: 'count', 'data-testid': `count-${x.key}` }, '…')
       counts.set(x.key, c)
-      return h('a', { href: link(x.key, sort), role: 'tab', class: x.key === tabKey ? 'tab active' : 'tab', 'aria-selected': String(x.key === tabKey), 'data-testid': `tab-${x.key}` }, t(x.zh, x.en), ' ', c)
+      return h(
+        'a',
+        {
+          href: link(x.key, sort),
+          role: 'tab',
+          class: x.key === tabKey ? 'tab active' : 'tab',
+          'aria-selected': String(x.key === tabKey),
+          'data-testid': `tab-${x.key}`,
+        },
+        t(x.zh, x.en),
+        ' ',
+        c,
+      )
     }),
   )
   const sortSel = h(
@@ -81,7 +93,17 @@ export async function taskListPage(ctx: Ctx) {
   const more = h('div', { class: 'more' })
   // Bulk claim: tick unclaimed rows, claim them in one request (each checked as a single claim).
   const selected = new Set<string>()
-  const bulkBtn = h('button', { type: 'button', class: 'primary small', 'data-testid': 'bulk-claim', disabled: true, onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, bulkClaim) }, t('签收所选', 'Claim selected'))
+  const bulkBtn = h(
+    'button',
+    {
+      type: 'button',
+      class: 'primary small',
+      'data-testid': 'bulk-claim',
+      disabled: true,
+      onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, bulkClaim),
+    },
+    t('签收所选', 'Claim selected'),
+  )
   const bulkBar = h('div', { class: 'bulk-bar', hidden: tabKey === 'me' }, bulkBtn)
   const onSelect = (id: string, on: boolean) => {
     if (on) selected.add(id)
@@ -90,11 +112,18 @@ export async function taskListPage(ctx: Ctx) {
     bulkBtn.textContent = selected.size ? t(`签收所选（${selected.size}）`, `Claim selected (${selected.size})`) : t('签收所选', 'Claim selected')
   }
   async function bulkClaim() {
-    const r = await post<{ results: { id: string; status: number; message?: string; key?: string; params?: Record<string, unknown> }[] }>('/api/tasks/claim', { ids: [...selected] })
+    const r = await post<{ results: { id: string; status: number; message?: string; key?: string; params?: Record<string, unknown> }[] }>('/api/tasks/claim', {
+      ids: [...selected],
+    })
     const ok = r.results.filter((x) => x.status === 200).length
     const failed = r.results.filter((x) => x.status !== 200)
     const why = failed.length ? messageText(failed[0]) : ''
-    toast(failed.length ? t(`已签收 ${ok} 件；${failed.length} 件未能签收：${why}`, `Claimed ${ok}; ${failed.length} not: ${why}`) : t(`已签收 ${ok} 件`, `Claimed ${ok}`), failed.length ? 'error' : 'ok')
+    toast(
+      failed.length
+        ? t(`已签收 ${ok} 件；${failed.length} 件未能签收：${why}`, `Claimed ${ok}; ${failed.length} not: ${why}`)
+        : t(`已签收 ${ok} 件`, `Claimed ${ok}`),
+      failed.length ? 'error' : 'ok',
+    )
     navigate(link('me', sort), true)
   }
   ctx.view.append(
@@ -116,10 +145,21 @@ export async function taskListPage(ctx: Ctx) {
       if (first) clear(list)
       first = false
       if (r.items.length === 0 && !cursor) {
-        list.append(h('p', { class: 'empty' }, tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', "Nothing assigned to you. Claim work under “My groups'”.") : t('没有任务。', 'No tasks.')))
+        list.append(
+          h(
+            'p',
+            { class: 'empty' },
+            tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', "Nothing assigned to you. Claim work under “My groups'”.") : t('没有任务。', 'No tasks.'),
+          ),
+        )
       }
       for (const task of r.items) list.append(taskRow(task, tabKey === 'me' ? undefined : onSelect))
-      clear(more, r.next ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more')) : null)
+      clear(
+        more,
+        r.next
+          ? h('button', { type: 'button', onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, () => load(r.next!)) }, t('加载更多', 'Load more'))
+          : null,
+      )
     } catch (err) {
       clear(list, errorBox(err))
     }
@@ -161,7 +201,13 @@ export function taskRow(task: TaskItem, onSelect?: (id: string, on: boolean) => 
   const title = f ? f.title || f.description || f.caseNo : step
   const pick =
     onSelect && !task.assignee && task.status === 'open'
-      ? h('input', { type: 'checkbox', class: 'pick', 'data-testid': 'pick', 'aria-label': t(`选择 ${f?.caseNo ?? step}`, `Select ${f?.caseNo ?? step}`), onchange: (e: Event) => onSelect(task.id, (e.target as HTMLInputElement).checked) })
+      ? h('input', {
+          type: 'checkbox',
+          class: 'pick',
+          'data-testid': 'pick',
+          'aria-label': t(`选择 ${f?.caseNo ?? step}`, `Select ${f?.caseNo ?? step}`),
+          onchange: (e: Event) => onSelect(task.id, (e.target as HTMLInputElement).checked),
+        })
       : null
   return h(
     'article',
@@ -187,7 +233,12 @@ export function taskRow(task: TaskItem, onSelect?: (id: string, on: boolean) => 
             h('span', null, tr(PROCEDURE, f.procedure)),
             h('span', null, tr(CHANNEL, f.channel)),
           )
-        : h('div', { class: 'task-meta' }, h('span', null, task.processKey), h('span', { title: fmtTime(task.createdAt) }, t('创建 ', 'created ') + fmtTime(task.createdAt))),
+        : h(
+            'div',
+            { class: 'task-meta' },
+            h('span', null, task.processKey),
+            h('span', { title: fmtTime(task.createdAt) }, t('创建 ', 'created ') + fmtTime(task.createdAt)),
+          ),
     ),
     h(
       'div',

@@ -92,14 +92,23 @@ export async function trackPage(ctx: Ctx) {
     h('button', { type: 'submit', class: 'primary block' }, t('查询', 'Track')),
   )
   const out = h('div')
-  ctx.view.append(h('div', { class: 'hero' }, h('h1', null, t('办理进度查询', 'Track your case')), h('p', null, t('像查快递一样查进度', 'Follow it like a parcel'))), caseNo && code ? '' : form, out)
+  ctx.view.append(
+    h('div', { class: 'hero' }, h('h1', null, t('办理进度查询', 'Track your case')), h('p', null, t('像查快递一样查进度', 'Follow it like a parcel'))),
+    caseNo && code ? '' : form,
+    out,
+  )
   if (!caseNo || !code) return
   out.append(loading())
   try {
     const c = await get<Tracked>(`/api/public/track/${encodeURIComponent(caseNo)}`, { 'x-tracking-code': code })
     if (!ctx.alive()) return
     const events = c.timeline ?? c.events ?? []
-    const category = typeof c.category === 'object' && c.category ? named(c.category) : c.categoryNames ? named(c.categoryNames) : serverText(c.categoryName ?? c.category ?? '')
+    const category =
+      typeof c.category === 'object' && c.category
+        ? named(c.category)
+        : c.categoryNames
+          ? named(c.categoryNames)
+          : serverText(c.categoryName ?? c.category ?? '')
     const region = typeof c.region === 'object' && c.region ? named(c.region) : (c.region ?? '')
     clear(
       out,
@@ -121,13 +130,24 @@ export async function trackPage(ctx: Ctx) {
         ),
       ),
       photosCard(c.caseNo, code, c.status !== 'closed'),
-      h('section', { class: 'card' }, h('h2', null, t('办理进度', 'Progress')), events.length ? timeline(events, { showActor: false }) : h('p', { class: 'muted' }, t('暂无记录', 'Nothing yet'))),
+      h(
+        'section',
+        { class: 'card' },
+        h('h2', null, t('办理进度', 'Progress')),
+        events.length ? timeline(events, { showActor: false }) : h('p', { class: 'muted' }, t('暂无记录', 'Nothing yet')),
+      ),
       c.evaluation
         ? h(
             'section',
             { class: 'card', 'data-testid': 'evaluation-done' },
             h('h2', null, t('您的评价', 'Your evaluation')),
-            h('p', null, c.evaluation.resolved ? t('问题已解决', 'Resolved') : t('问题未解决', 'Not resolved'), ' · ', tr(SATISFACTION, c.evaluation.satisfaction)),
+            h(
+              'p',
+              null,
+              c.evaluation.resolved ? t('问题已解决', 'Resolved') : t('问题未解决', 'Not resolved'),
+              ' · ',
+              tr(SATISFACTION, c.evaluation.satisfaction),
+            ),
             c.evaluation.comment ? h('p', { class: 'muted' }, c.evaluation.comment) : null,
           )
         : (c.awaitingEvaluation ?? c.canEvaluate ?? c.status === 'awaiting_evaluation')
@@ -163,7 +183,13 @@ function photosCard(caseNo: string, code: string, open: boolean) {
     reset: () => picker.clear(),
     reload: load,
   })
-  return h('section', { class: 'card' }, h('h2', null, t('照片', 'Photos')), box, open ? h('details', null, h('summary', null, t('补充照片', 'Add photos')), picker.el, send, msg) : null)
+  return h(
+    'section',
+    { class: 'card' },
+    h('h2', null, t('照片', 'Photos')),
+    box,
+    open ? h('details', null, h('summary', null, t('补充照片', 'Add photos')), picker.el, send, msg) : null,
+  )
 }
 
 /**
@@ -175,8 +201,23 @@ const EVALUATION_FORM = {
   id: 'shuoshi-public-evaluation',
   type: 'default',
   components: [
-    { key: 'resolved', type: 'radio', label: '问题解决了吗？ / Was it resolved?', values: [{ label: '已解决 / Yes', value: 'yes' }, { label: '未解决 / No', value: 'no' }], validate: { required: true } },
-    { key: 'satisfaction', type: 'radio', label: '满意程度 / Satisfaction', values: Object.entries(SATISFACTION).map(([value, [zh, en]]) => ({ label: `${zh} / ${en}`, value })), validate: { required: true } },
+    {
+      key: 'resolved',
+      type: 'radio',
+      label: '问题解决了吗？ / Was it resolved?',
+      values: [
+        { label: '已解决 / Yes', value: 'yes' },
+        { label: '未解决 / No', value: 'no' },
+      ],
+      validate: { required: true },
+    },
+    {
+      key: 'satisfaction',
+      type: 'radio',
+      label: '满意程度 / Satisfaction',
+      values: Object.entries(SATISFACTION).map(([value, [zh, en]]) => ({ label: `${zh} / ${en}`, value })),
+      validate: { required: true },
+    },
     { key: 'comment', type: 'textarea', label: '意见建议（可不填） / Comment (optional)', validate: { maxLength: 1000 } },
   ],
 }
@@ -185,7 +226,9 @@ function evaluationForm(caseNo: string, code: string) {
   const msg = h('div')
   const box = h('div', { class: 'task-form' })
   const btn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'evaluate' }, t('提交评价', 'Submit evaluation'))
-  const ready = loadCss('/form.css').then(() => import('../form-viewer.js')).then(({ createTaskForm }) => createTaskForm(box, EVALUATION_FORM))
+  const ready = loadCss('/form.css')
+    .then(() => import('../form-viewer.js'))
+    .then(({ createTaskForm }) => createTaskForm(box, EVALUATION_FORM))
   const form: HTMLFormElement = h(
     'form',
     {
@@ -197,11 +240,19 @@ function evaluationForm(caseNo: string, code: string) {
         clear(msg)
         const fjs = await ready
         const data = fjs.submit()
-        if (!data) return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请选择是否解决和满意程度', 'Say whether it was resolved and how satisfied you are')))
+        if (!data)
+          return void msg.append(
+            h('div', { class: 'alert error', role: 'alert' }, t('请选择是否解决和满意程度', 'Say whether it was resolved and how satisfied you are')),
+          )
         btn.disabled = true
         try {
           const comment = String(data.comment ?? '').trim()
-          await post(`/api/public/track/${encodeURIComponent(caseNo)}/evaluation`, { code, resolved: data.resolved === 'yes', satisfaction: String(data.satisfaction), ...(comment && { comment }) })
+          await post(`/api/public/track/${encodeURIComponent(caseNo)}/evaluation`, {
+            code,
+            resolved: data.resolved === 'yes',
+            satisfaction: String(data.satisfaction),
+            ...(comment && { comment }),
+          })
           toast(t('感谢您的评价', 'Thank you for your evaluation'))
           navigate(location.pathname + location.search, true)
         } catch (err) {
