@@ -46,7 +46,7 @@ export interface QueryFigure {
 }
 
 export async function run() {
-  let file: string | null = null
+  let file: string | null
   let schema: string | null = null
   let url: string
   if (KIND === 'pg') {

@@ -132,7 +132,7 @@ export async function api(base: string, method: string, url: string, token?: str
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   const text = await r.text()
-  let json: any = null
+  let json: any
   try {
     json = JSON.parse(text)
   } catch {

@@ -32,7 +32,7 @@ export async function signIn(app: FastifyInstance, usernames: string[]) {
 export async function call(app: FastifyInstance, user: string | null, method: string, url: string, payload?: unknown) {
   const headers = user ? await as(app, user) : {}
   const res = await app.inject({ method: method as any, url, headers, ...(payload !== undefined && { payload: payload as any }) })
-  let body: any = null
+  let body: any
   try {
     body = res.json()
   } catch {

@@ -27,10 +27,11 @@ export async function nextCaseNo(trx: Trx, tenant: string, date = new Date()): P
   const prefix = prefixFor(tenant)
   const { day } = chinaDay(date)
   const key = `${prefix}${day}`
-  let n = await trx('case_counters').where({ key }).increment('value', 1)
-  if (!n) {
+  // The day's first case inserts the counter row; a concurrent first insert is ignored and both
+  // then increment the one row.
+  if (!(await trx('case_counters').where({ key }).increment('value', 1))) {
     await trx('case_counters').insert({ key, value: 0 }).onConflict('key').ignore()
-    n = await trx('case_counters').where({ key }).increment('value', 1)
+    await trx('case_counters').where({ key }).increment('value', 1)
   }
   const row = await trx('case_counters').where({ key }).first('value')
   return `${key}-${String(row.value).padStart(4, '0')}`

@@ -683,7 +683,7 @@ export class CaseService {
       })),
     ]
     items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq))
-    return items.map(({ seq, ...rest }) => rest)
+    return items.map(({ seq: _seq, ...rest }) => rest)
   }
 
   /** The current procedure's diagram and the state of each activity, for the viewer. */

@@ -118,7 +118,7 @@ export function townshipPath(path: string): string {
 }
 
 function placeScore(a: Comparable, b: Comparable, addrA: Set<string> | null, addrB: Set<string> | null): number {
-  let s = 0
+  let s: number
   if (a.region_code === b.region_code) s = 1
   else {
     const pa = a.region_path.split('/').filter(Boolean)

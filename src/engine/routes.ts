@@ -24,7 +24,7 @@ import {
   signalBody,
   startBody,
 } from './schemas.js'
-import { canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from '../org/policy.js'
+import { canSeeTenantVersion, deployTenant, tenantScope } from '../org/policy.js'
 
 export function historyView(h: any) {
   return {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 // bpmn-moddle's export map hides its types from NodeNext resolution; src/types/modules.d.ts
 // declares them where present, and without it the import is simply untyped.
+// eslint-disable-next-line @typescript-eslint/ban-ts-comment -- an expect-error would fail where the types are present
 // @ts-ignore TS7016
 import { BpmnModdle } from 'bpmn-moddle'
 import * as Elements from 'bpmn-elements'

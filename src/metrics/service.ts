@@ -245,7 +245,7 @@ export class MetricsService {
   /** Reads the stored overrides (`settings['metrics.definitions']`); called at start-up. */
   async loadDefinitions(): Promise<MetricDefinitions> {
     const row = await this.db('settings').where({ key: SETTINGS_KEY }).first('value')
-    let stored: unknown = null
+    let stored: unknown
     try {
       stored = row ? JSON.parse(row.value) : null
     } catch {

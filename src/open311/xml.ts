@@ -11,7 +11,6 @@
 export type XmlValue = string | number | boolean | null | undefined | XmlValue[] | { [k: string]: XmlValue }
 
 /** Characters XML 1.0 cannot carry even escaped (C0 controls other than tab, LF, CR; U+FFFE/FFFF; lone surrogates). */
-// eslint-disable-next-line no-control-regex
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g
 
 export function escapeXml(text: string): string {

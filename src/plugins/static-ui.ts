@@ -50,14 +50,12 @@ export default fp(async function staticUi(app: FastifyInstance, opts: StaticUiOp
     // A missing asset is a 404, not the app shell.
     if (/\.(js|css|map|png|svg|ico|woff2?|ttf|eot|json|txt)$/.test(rel)) return reply.callNotFound()
     if (!fs.existsSync(path.join(root, 'index.html'))) {
-      return reply
-        .status(503)
-        .send({
-          error: 'ui_not_built',
-          message: '界面尚未构建，请运行 node ui/build.mjs / UI not built: run node ui/build.mjs',
-          key: 'error.uiNotBuilt',
-          params: {},
-        })
+      return reply.status(503).send({
+        error: 'ui_not_built',
+        message: '界面尚未构建，请运行 node ui/build.mjs / UI not built: run node ui/build.mjs',
+        key: 'error.uiNotBuilt',
+        params: {},
+      })
     }
     reply.header('cache-control', 'no-cache')
     return reply.sendFile('index.html', { cacheControl: false })

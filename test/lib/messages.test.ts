@@ -220,17 +220,15 @@ t.test('notifications carry their kind as a key with the case number', async (t)
     petitioner: { type: 'person', anonymous: true },
   })
   const c = await caseByNo(app, p.caseNo)
-  await app
-    .db('notifications')
-    .insert({
-      id: 'n-test',
-      recipient: 'grid02',
-      case_id: c.id,
-      kind: 'supervision',
-      message: bilingual('notification.supervision', { caseNo: p.caseNo }),
-      created_at: new Date().toISOString(),
-      read_at: null,
-    })
+  await app.db('notifications').insert({
+    id: 'n-test',
+    recipient: 'grid02',
+    case_id: c.id,
+    kind: 'supervision',
+    message: bilingual('notification.supervision', { caseNo: p.caseNo }),
+    created_at: new Date().toISOString(),
+    read_at: null,
+  })
   const after = await call(app, 'grid02', 'GET', '/api/notifications')
   const n = after.body.find((x: any) => x.id === 'n-test')
   t.match(n, { kind: 'supervision', key: 'notification.supervision', params: { caseNo: p.caseNo }, caseNo: p.caseNo })

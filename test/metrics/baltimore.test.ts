@@ -20,15 +20,22 @@ function readCsv(text: string): Record<string, string>[] {
   for (let i = 0; i < text.length; i++) {
     const ch = text[i]
     if (inQuotes) {
-      if (ch === '"' && text[i + 1] === '"') ((cur += '"'), i++)
-      else if (ch === '"') inQuotes = false
+      if (ch === '"' && text[i + 1] === '"') {
+        cur += '"'
+        i++
+      } else if (ch === '"') inQuotes = false
       else cur += ch
       continue
     }
     if (ch === '"') inQuotes = true
-    else if (ch === ',') (lines[lines.length - 1].push(cur), (cur = ''))
-    else if (ch === '\n') (lines[lines.length - 1].push(cur.replace(/\r$/, '')), (cur = ''), lines.push([]))
-    else cur += ch
+    else if (ch === ',') {
+      lines[lines.length - 1].push(cur)
+      cur = ''
+    } else if (ch === '\n') {
+      lines[lines.length - 1].push(cur.replace(/\r$/, ''))
+      cur = ''
+      lines.push([])
+    } else cur += ch
   }
   if (cur) lines[lines.length - 1].push(cur)
   const [head, ...body] = lines.filter((l) => l.length > 1)

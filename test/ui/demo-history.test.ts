@@ -18,6 +18,7 @@ async function chartsDrawn(s: import('./browser.js').Session) {
   } catch (err) {
     throw new Error(
       `charts not drawn: ${(err as Error).message}; console: ${s.errors.join(' | ')}; page: ${(await s.page.textContent('main').catch(() => ''))?.slice(0, 500)}`,
+      { cause: err },
     )
   }
 }

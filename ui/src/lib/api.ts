@@ -69,7 +69,7 @@ export async function api<T = any>(method: string, url: string, body?: unknown, 
   if (token && !url.startsWith('/api/public/')) headers.authorization = `Bearer ${token}`
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
   const text = await res.text()
-  let json: any = null
+  let json: any
   try {
     json = text ? JSON.parse(text) : null
   } catch {

@@ -17,7 +17,7 @@ interface Route {
 const routes: Route[] = []
 let renderSeq = 0
 let renderer: (route: Route | null, ctx: Ctx) => void | Promise<void> = () => {}
-let leaveHooks: (() => void)[] = []
+const leaveHooks: (() => void)[] = []
 
 export function route(pattern: string, page: Page, opts: { public?: boolean } = {}) {
   const keys: string[] = []

@@ -78,7 +78,7 @@ async function countyOptions(select: HTMLSelectElement, selected: string, withTo
       select.append(h('option', { value: c.code, selected: c.code === selected }, named(c)))
       if (!withTownships) continue
       for (const tw of await get<any[]>(`/api/public/regions?parent=${c.code}`))
-        select.append(h('option', { value: tw.code, selected: tw.code === selected }, `　${named(tw)}`))
+        select.append(h('option', { value: tw.code, selected: tw.code === selected }, `\u3000${named(tw)}`))
     }
     select.value = selected
   } catch {
@@ -544,7 +544,7 @@ export async function publicBulletinPage(ctx: Ctx) {
             { class: 'muted' },
             t(`发布于 ${new Date(p.publishedAt).toLocaleDateString('zh-CN')}`, `Published ${new Date(p.publishedAt).toLocaleDateString()}`),
             ' · ',
-            RATES.map(([k, zh, en]) => `${t(zh, en)} ${fmtPct(p.overall[k])}　`),
+            RATES.map(([k, zh, en]) => `${t(zh, en)} ${fmtPct(p.overall[k])}\u3000`),
           ),
           ranking(t('乡镇（街道）', 'Township'), p.townships),
           p.departments.length ? ranking(t('部门', 'Department'), p.departments) : null,

@@ -56,7 +56,7 @@ export async function dashboardPage(ctx: Ctx) {
       for (const c of counties) {
         regionSel.append(h('option', { value: c.code, selected: c.code === region }, named(c)))
         const towns = await get<any[]>(`/api/public/regions?parent=${c.code}`)
-        for (const tw of towns) regionSel.append(h('option', { value: tw.code, selected: tw.code === region }, `　${named(tw)}`))
+        for (const tw of towns) regionSel.append(h('option', { value: tw.code, selected: tw.code === region }, `\u3000${named(tw)}`))
       }
       regionSel.value = region
     } catch {

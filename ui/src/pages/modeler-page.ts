@@ -1,4 +1,4 @@
-import { ApiError, get, post, session } from '../lib/api.js'
+import { ApiError, get, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import type { Problem } from '../lib/problems.js'

@@ -1,6 +1,6 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, named, serverText, t } from '../lib/i18n.js'
+import { fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 

@@ -17,7 +17,6 @@ interface Rule {
   updatedAt?: string
   updatedBy?: string | null
 }
-const LEVELS = ['', 'grid', 'village', 'township', 'county', 'city']
 // The catalogue's names (level.*, procedure.*), after a "default" choice.
 const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...LEVEL }
 const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...PROCEDURE }
@@ -85,7 +84,7 @@ export async function routingRulesPage(ctx: Ctx) {
       .catch(() => {})
   }
   let rules: Rule[]
-  let inherited: Rule[] = []
+  let inherited: Rule[]
   const mineOnly = (all: Rule[]) => all.filter((r: any) => (r.tenant ?? '') === tenant)
   try {
     const r = await get<Rule[] | { items: Rule[] }>(`/api/routing-rules${qs({ tenant })}`)
