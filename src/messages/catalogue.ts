@@ -24,6 +24,7 @@ import * as dmn from './areas/dmn.js'
 import * as demo from './areas/demo.js'
 import * as valmsg from './areas/valmsg.js'
 import * as formeditor from './areas/formeditor.js'
+import * as pickers from './areas/pickers.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -620,6 +621,7 @@ export const zh = {
   ...demo.zh,
   ...valmsg.zh,
   ...formeditor.zh,
+  ...pickers.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -634,6 +636,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...demo.en,
   ...valmsg.en,
   ...formeditor.en,
+  ...pickers.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const
