@@ -354,6 +354,14 @@ export class OrgService {
     return out
   }
 
+  /** `items` with `<field>Name` beside each username field named (null where there is no name). */
+  async withNames<T extends Record<string, unknown>, F extends keyof T & string>(items: T[], fields: F[]): Promise<(T & Record<`${F}Name`, string | null>)[]> {
+    const names = await this.displayNames(items.flatMap((x) => fields.map((f) => x[f] as string | null)))
+    return items.map(
+      (x) => ({ ...x, ...Object.fromEntries(fields.map((f) => [`${f}Name`, names.get(x[f] as string) ?? null])) }) as T & Record<`${F}Name`, string | null>,
+    )
+  }
+
   async getUser(username: string): Promise<UserView | null> {
     const row = await this.db('users').where({ username }).first()
     return row ? userView(row) : null
