@@ -2529,6 +2529,7 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionNote?: string | null;
                             evidence?: string[];
                             id?: string;
@@ -2536,10 +2537,12 @@ export interface paths {
                             reasonCode?: string;
                             requestedAt?: string;
                             requestedBy?: string;
+                            requestedByName?: string | null;
                             requestedUnit?: string | null;
                             reversalNote?: string | null;
                             reversedAt?: string | null;
                             reversedBy?: string | null;
+                            reversedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "approved" | "refused" | "reversed";
                         }[];
@@ -2603,6 +2606,7 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionNote?: string | null;
                             evidence?: string[];
                             id?: string;
@@ -2610,10 +2614,12 @@ export interface paths {
                             reasonCode?: string;
                             requestedAt?: string;
                             requestedBy?: string;
+                            requestedByName?: string | null;
                             requestedUnit?: string | null;
                             reversalNote?: string | null;
                             reversedAt?: string | null;
                             reversedBy?: string | null;
+                            reversedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "approved" | "refused" | "reversed";
                         };
@@ -2791,12 +2797,14 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionReason?: string | null;
                             id?: string;
                             month?: string;
                             reason?: string | null;
                             returnedAt?: string;
                             returnedBy?: string | null;
+                            returnedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "accepted" | "rejected";
                             unit?: string;
@@ -2949,10 +2957,12 @@ export interface paths {
                             createdAt?: string;
                             id?: string;
                             issuedBy?: string;
+                            issuedByName?: string | null;
                             late?: boolean;
                             message?: string;
                             repliedAt?: string | null;
                             repliedBy?: string | null;
+                            repliedByName?: string | null;
                             reply?: string | null;
                             replyDueAt?: string;
                             /** @enum {string} */
@@ -3868,6 +3878,7 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionNote?: string | null;
                             evidence?: string[];
                             id?: string;
@@ -3875,10 +3886,12 @@ export interface paths {
                             reasonCode?: string;
                             requestedAt?: string;
                             requestedBy?: string;
+                            requestedByName?: string | null;
                             requestedUnit?: string | null;
                             reversalNote?: string | null;
                             reversedAt?: string | null;
                             reversedBy?: string | null;
+                            reversedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "approved" | "refused" | "reversed";
                         }[];
@@ -3956,6 +3969,7 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionNote?: string | null;
                             evidence?: string[];
                             id?: string;
@@ -3963,10 +3977,12 @@ export interface paths {
                             reasonCode?: string;
                             requestedAt?: string;
                             requestedBy?: string;
+                            requestedByName?: string | null;
                             requestedUnit?: string | null;
                             reversalNote?: string | null;
                             reversedAt?: string | null;
                             reversedBy?: string | null;
+                            reversedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "approved" | "refused" | "reversed";
                         };
@@ -4101,6 +4117,7 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionNote?: string | null;
                             evidence?: string[];
                             id?: string;
@@ -4108,10 +4125,12 @@ export interface paths {
                             reasonCode?: string;
                             requestedAt?: string;
                             requestedBy?: string;
+                            requestedByName?: string | null;
                             requestedUnit?: string | null;
                             reversalNote?: string | null;
                             reversedAt?: string | null;
                             reversedBy?: string | null;
+                            reversedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "approved" | "refused" | "reversed";
                         };
@@ -8445,12 +8464,14 @@ export interface paths {
                             caseNo?: string | null;
                             decidedAt?: string | null;
                             decidedBy?: string | null;
+                            decidedByName?: string | null;
                             decisionReason?: string | null;
                             id?: string;
                             month?: string;
                             reason?: string | null;
                             returnedAt?: string;
                             returnedBy?: string | null;
+                            returnedByName?: string | null;
                             /** @enum {string} */
                             status?: "pending" | "accepted" | "rejected";
                             unit?: string;
@@ -9114,10 +9135,12 @@ export interface paths {
                             createdAt?: string;
                             id?: string;
                             issuedBy?: string;
+                            issuedByName?: string | null;
                             late?: boolean;
                             message?: string;
                             repliedAt?: string | null;
                             repliedBy?: string | null;
+                            repliedByName?: string | null;
                             reply?: string | null;
                             replyDueAt?: string;
                             /** @enum {string} */
@@ -9179,10 +9202,12 @@ export interface paths {
                             createdAt?: string;
                             id?: string;
                             issuedBy?: string;
+                            issuedByName?: string | null;
                             late?: boolean;
                             message?: string;
                             repliedAt?: string | null;
                             repliedBy?: string | null;
+                            repliedByName?: string | null;
                             reply?: string | null;
                             replyDueAt?: string;
                             /** @enum {string} */
