@@ -5,6 +5,8 @@
  * validation messages come from the catalogue (`formeditor.*`), and switch with the language.
  * The expected texts are read from the catalogue here, not from the page.
  */
+import fs from 'node:fs'
+import path from 'node:path'
 import type { Locator } from 'playwright-core'
 import { zh, en } from '../../src/messages/catalogue.js'
 import { uiLogin } from './browser.js'
@@ -94,6 +96,11 @@ browserTest('the form editor reads in Chinese, and in English after the switch',
     t.ok(labels.includes(zh[k]), `panel label ${zh[k]}`)
   t.same(labels.flatMap(english), [], 'no English label')
   t.equal(await panel.locator('[data-entry-id=key] .bio-properties-panel-description').textContent(), zh['formeditor.help.bindsTo'], 'a description')
+  t.same(
+    (await texts(panel.locator('[data-entry-id=validationType] option'))).slice(0, 3),
+    [zh['formeditor.entry.custom'], zh['formeditor.entry.email'], zh['formeditor.entry.phone']],
+    'a select’s options',
+  )
   t.match(
     await panel.locator('.bio-properties-panel-group-header-button').first().getAttribute('title'),
     zh['formeditor.panel.toggleSection'],
@@ -107,6 +114,27 @@ browserTest('the form editor reads in Chinese, and in English after the switch',
   await panel.locator('#bio-properties-panel-key').fill('reasonText')
   await error.waitFor({ state: 'detached' })
   await s.shot('form-editor-zh-01-panel')
+
+  // Every group of a text field's and a select's panel open: no English left in the panel's own
+  // texts (the form's labels and options are the administrator's, "中文 / English": their words
+  // are read from the shipped form and left out; inputs hold values).
+  const formsOwn = new Set(english(fs.readFileSync(path.join(process.cwd(), 'processes/forms/handle.form'), 'utf8')))
+  for (const type of ['textfield', 'select']) {
+    await page.locator(`.fjs-editor-container .fjs-form-field-${type}`).first().click()
+    const closed = panel.locator('.bio-properties-panel-group-header:not(.open)')
+    for (let i = 0; i < 20 && (await closed.count()) > 0; i++) await closed.first().click()
+    const shown = await panel.evaluate((el) => {
+      const clone = el.cloneNode(true) as HTMLElement
+      clone.querySelectorAll('input, textarea, .bio-properties-panel-header-label, [contenteditable], .cm-editor').forEach((x) => x.remove())
+      return [clone.textContent ?? '', ...[...el.querySelectorAll('[title]')].map((x) => x.getAttribute('title') ?? '')].join(' ')
+    })
+    t.same(
+      english(shown).filter((w) => !formsOwn.has(w)),
+      [],
+      `no English in the ${type}'s properties panel`,
+    )
+  }
+  await s.shot('form-editor-zh-01b-panel-select')
 
   // ── English ─────────────────────────────────────────────────────────────────────────────
   await page.click('[data-testid=lang-switch]')

@@ -16,7 +16,7 @@
  *    before Preact renders them;
  * 3. what has no hook at all — the palette's header, search box and group titles (a constant inside
  *    the palette), the empty canvas, the "Repeatable" footer, the panel's header type "Form", its
- *    placeholder and FEEL button — is translated by a Preact `options.vnode` hook (Preact's
+ *    placeholder and FEEL buttons — is translated by a Preact `options.vnode` hook (Preact's
  *    documented extension point, called as each element is created) limited to elements carrying
  *    the library's own class names for those parts. That keeps the user's form content (rendered in
  *    the canvas by the same components) out of reach, and translates before rendering, so Preact's
@@ -116,6 +116,8 @@ function translateTree(node: unknown): void {
   else translateTree(p.children)
   if (typeof p.validate === 'function') p.validate = wrapFn(p.validate as (v: unknown) => unknown, (r) => (typeof r === 'string' ? translateEditorText(r) : r))
   if (typeof p.getOptions === 'function') p.getOptions = wrapFn(p.getOptions as (e: unknown) => unknown, translateOptions)
+  // SelectEntry has called getOptions already and hands the panel's Select the list.
+  if (Array.isArray(p.options)) p.options = translateOptions(p.options)
 }
 
 /** An entry component whose output is translated; one wrapper per component, so Preact keeps the entry mounted across renders. */
@@ -176,6 +178,7 @@ const CHROME: Record<string, 'self' | 'children' | Key> = {
   'bio-properties-panel-header-type': 'self',
   'bio-properties-panel-placeholder-text': 'self',
   'bio-properties-panel-feel-icon': 'self',
+  'bio-properties-panel-open-feel-popup': 'self',
   // An empty select in the canvas says "Select", which the lookup would read as the field type's name.
   'fjs-select-placeholder': 'formeditor.canvas.selectPlaceholder',
 }
