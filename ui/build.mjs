@@ -44,7 +44,8 @@ export async function buildUi({
     name: 'one-preact-for-form-js',
     setup(build) {
       build.onResolve({ filter: /^preact(\/.*)?$/ }, (args) => {
-        if (args.pluginData?.formJs || !/[\\/]@bpmn-io[\\/]form-js-/.test(args.importer)) return undefined
+        // ui/src/lib/form-editor-i18n.ts hooks into the editor's Preact (options.vnode): the same copy.
+        if (args.pluginData?.formJs || !/[\\/]@bpmn-io[\\/]form-js-|[\\/]ui[\\/]src[\\/]lib[\\/]form-editor-i18n\.ts$/.test(args.importer)) return undefined
         return build.resolve(args.path, { kind: args.kind, resolveDir: formJsEditorDir, pluginData: { formJs: true } })
       })
     },

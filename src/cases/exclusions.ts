@@ -36,6 +36,9 @@ const exclusionSchema = {
     reversedBy: nullableString,
     reversedAt: nullableString,
     reversalNote: nullableString,
+    requestedByName: nullableString,
+    decidedByName: nullableString,
+    reversedByName: nullableString,
   },
 } as const
 
@@ -188,7 +191,10 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
     async (request) => {
       const row = await cases.visible(request.actor, (request.params as { id: string }).id)
       const rows = await app.db('case_exclusions').where({ case_id: row.id }).orderBy('requested_at', 'desc')
-      return rows.map((r: any) => view({ ...r, case_no: row.case_no }))
+      return app.org.withNames(
+        rows.map((r: any) => view({ ...r, case_no: row.case_no })),
+        ['requestedBy', 'decidedBy', 'reversedBy'],
+      )
     },
   )
 

@@ -31,6 +31,8 @@ export const returnSchema = {
     returnedAt: { type: 'string' },
     status: { type: 'string', enum: ['pending', 'accepted', 'rejected'] },
     decidedBy: nullableString,
+    returnedByName: nullableString,
+    decidedByName: nullableString,
     decidedAt: nullableString,
     decisionReason: nullableString,
   },
@@ -167,7 +169,10 @@ export default async function returnRoutes(app: FastifyInstance, opts: { cases: 
     async (request) => {
       const row = await cases.visible(request.actor, (request.params as { id: string }).id)
       const rows = await app.db('case_returns').where({ case_id: row.id }).orderBy('returned_at', 'desc')
-      return rows.map((r: any) => returnView({ ...r, case_no: row.case_no }))
+      return app.org.withNames(
+        rows.map((r: any) => returnView({ ...r, case_no: row.case_no })),
+        ['returnedBy', 'decidedBy'],
+      )
     },
   )
 }

@@ -197,6 +197,7 @@ export const historyItemSchema = {
     source: { type: 'string', enum: ['engine', 'case'] },
     type: { type: 'string' },
     actor: nullableString,
+    actorName: { type: ['string', 'null'], description: "执行人姓名 / the actor's display name (null for the platform's own actors)" },
     instanceId: nullableString,
     elementId: nullableString,
     elementType: nullableString,

@@ -528,7 +528,11 @@ export class CaseService {
     const personal = await this.seesPersonalData(actor, row)
     const names = await this.names([row])
     const tasks: TaskRow[] = await this.db('tasks').where({ case_id: row.id, status: 'open' }).orderBy('created_at')
-    return { ...this.view(row, personal, names(row)), activeTasks: tasks.map((t) => taskView(t)) }
+    const people = await this.app.org.displayNames(tasks.map((t) => t.assignee))
+    return {
+      ...this.view(row, personal, names(row)),
+      activeTasks: tasks.map((t) => ({ ...taskView(t), assigneeName: (t.assignee && people.get(t.assignee)) || null })),
+    }
   }
 
   /**
@@ -683,7 +687,8 @@ export class CaseService {
       })),
     ]
     items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.seq - b.seq))
-    return items.map(({ seq: _seq, ...rest }) => rest)
+    const names = await this.app.org.displayNames(items.map((x) => x.actor as string | null))
+    return items.map(({ seq: _seq, ...rest }) => ({ ...rest, actorName: (rest.actor && names.get(rest.actor)) || null }))
   }
 
   /** The current procedure's diagram and the state of each activity, for the viewer. */

@@ -33,6 +33,8 @@ const orderSchema = {
     repliedAt: nullableString,
     repliedBy: nullableString,
     reply: nullableString,
+    issuedByName: nullableString,
+    repliedByName: nullableString,
   },
 } as const
 
@@ -215,7 +217,10 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
         })
         .orderBy('s.created_at', 'desc')
         .limit(q.limit ?? 100)
-      return rows.map((r: any) => view(r, now))
+      return app.org.withNames(
+        rows.map((r: any) => view(r, now)),
+        ['issuedBy', 'repliedBy'],
+      )
     },
   )
 }

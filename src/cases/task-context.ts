@@ -126,6 +126,10 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
       const r = ev[lastReturn]
       decidesOn.push({ kind: 'return', reason: r.data?.reason ?? null, unit: r.data?.unit ?? r.from ?? null, by: r.actor, at: r.at })
     }
+    // Who acted, by name as well (the views keep the username).
+    const names = await app.org.displayNames([...ev.map((e) => e.actor), ...steps.map((s: TaskRow) => s.completed_by)])
+    const nameOf = (u: string | null | undefined) => (u && names.get(u)) || null
+    for (const d of decidesOn) d.byName = nameOf(d.by as string | null)
     return {
       ...out,
       context: {
@@ -137,10 +141,11 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
             name: s.name,
             elementId: s.element_id,
             completedBy: s.completed_by,
+            completedByName: nameOf(s.completed_by),
             endedAt: s.ended_at,
             data: parse(s.data),
           })),
-        events: ev,
+        events: ev.map((e) => ({ ...e, actorName: nameOf(e.actor) })),
       },
     }
   }

@@ -7,10 +7,19 @@ import { describe } from './dmn.js'
 
 const isAdmin = (a: Actor) => a.roles.includes('admin')
 
-const detailSchema = {
+/** A version as the decision page shows it: who deployed it by name as well. */
+const versionSchema = {
   type: 'object',
   properties: {
     ...resourceSchema.properties,
+    deployedByName: { type: ['string', 'null'], description: "部署人姓名 / the deployer's display name" },
+  },
+} as const
+
+const detailSchema = {
+  type: 'object',
+  properties: {
+    ...versionSchema.properties,
     xml: { type: 'string' },
     decisions: { type: 'array', items: { type: 'object', additionalProperties: true } },
   },
@@ -41,6 +50,11 @@ export default async function decisionRoutes(app: FastifyInstance) {
     }
     return tenant
   }
+  /** Versions with their deployer's display name beside the username. */
+  async function named(rows: ResourceHead[]) {
+    const names = await app.org.displayNames(rows.map((r) => r.deployed_by))
+    return rows.map((r) => ({ ...resourceView(r), deployedByName: (r.deployed_by && names.get(r.deployed_by)) || null }))
+  }
   const sees = (actor: Actor, tenant: string) => isAdmin(actor) || tenant === '' || tenant === actor.tenant
 
   app.get(
@@ -52,13 +66,13 @@ export default async function decisionRoutes(app: FastifyInstance) {
         summary: '已部署的决策版本（最新在前）/ deployed decision versions, newest first per key',
         security: bearer,
         querystring: { type: 'object', properties: { key: { type: 'string', maxLength: 255 }, tenant: { type: 'string', maxLength: 64 } } },
-        response: { 200: { type: 'array', items: resourceSchema } },
+        response: { 200: { type: 'array', items: versionSchema } },
       },
     },
     async (request) => {
       const { key, tenant } = request.query as { key?: string; tenant?: string }
       const rows: ResourceHead[] = await decisions.resources.list({ kind: 'decision', key, ...(tenant !== undefined && { tenant }) })
-      return rows.filter((r) => sees(request.actor, r.tenant)).map(resourceView)
+      return named(rows.filter((r) => sees(request.actor, r.tenant)))
     },
   )
 
@@ -78,7 +92,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
       const { id } = request.params as { id: string }
       const row = await decisions.resources.get(id)
       if (row.kind !== 'decision' || !sees(request.actor, row.tenant)) throw notFound(msg('error.resource.versionNotFound', { id }))
-      return { ...resourceView(row), xml: row.source, decisions: describe(await decisions.load(row)) }
+      return { ...(await named([row]))[0], xml: row.source, decisions: describe(await decisions.load(row)) }
     },
   )
 
@@ -100,7 +114,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
       const { tenant } = request.query as { tenant?: string }
       const scope = await scopeFor(request.actor, tenant)
       const row = await decisions.resources.resolve('decision', key, scope)
-      return { ...resourceView(row), xml: row.source, decisions: describe(await decisions.load(row)) }
+      return { ...(await named([row]))[0], xml: row.source, decisions: describe(await decisions.load(row)) }
     },
   )
 
@@ -119,14 +133,14 @@ export default async function decisionRoutes(app: FastifyInstance) {
           additionalProperties: false,
           properties: { xml: { type: 'string', minLength: 1 }, tenant: { type: ['string', 'null'], maxLength: 64 } },
         },
-        response: { 200: resourceSchema, 201: resourceSchema, 400: errorSchema, 403: errorSchema },
+        response: { 200: versionSchema, 201: versionSchema, 400: errorSchema, 403: errorSchema },
       },
     },
     async (request, reply) => {
       const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
       const scope = await scopeFor(request.actor, tenant)
       const { resource, created } = await decisions.deploy(xml, { tenant: scope, actor: request.actor.username })
-      return reply.status(created ? 201 : 200).send(resourceView(resource))
+      return reply.status(created ? 201 : 200).send((await named([resource]))[0])
     },
   )
 

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
-import { Incidents, incidentView } from './incidents.js'
+import { Incidents, incidentView, type IncidentRow } from './incidents.js'
 
 const incidentSchema = {
   type: 'object',
@@ -19,6 +19,7 @@ const incidentSchema = {
     status: { type: 'string', enum: ['open', 'resolved'] },
     resolvedAt: { type: ['string', 'null'] },
     resolvedBy: { type: ['string', 'null'] },
+    resolvedByName: { type: ['string', 'null'], description: '处理人姓名 / who resolved it, by display name' },
     resolution: { type: ['string', 'null'] },
   },
 } as const
@@ -43,6 +44,11 @@ const cancelBody = {
 /** /api/incidents and instance cancellation (../shared/api.md), for administrators in their scope. */
 export default async function incidentRoutes(app: FastifyInstance) {
   const incidents = new Incidents(app.db, app.engine.runtime)
+  /** Incidents with who resolved them by display name beside the username. */
+  async function named(rows: IncidentRow[]) {
+    const names = await app.org.displayNames(rows.map((r) => r.resolved_by))
+    return rows.map((r) => ({ ...incidentView(r), resolvedByName: (r.resolved_by && names.get(r.resolved_by)) || null }))
+  }
   const admins = app.requireRole('admin', 'county_admin')
   const tags = ['incidents']
 
@@ -60,14 +66,14 @@ export default async function incidentRoutes(app: FastifyInstance) {
     },
     async (request) => {
       const q = request.query as { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }
-      return { items: (await incidents.list(request.actor, q)).map(incidentView) }
+      return { items: await named(await incidents.list(request.actor, q)) }
     },
   )
 
   app.get(
     '/api/incidents/:id',
     { preHandler: admins, schema: { tags, security: bearer, params: idParams, response: { 200: incidentSchema, 404: errorSchema } } },
-    async (request) => incidentView(await incidents.get(request.actor, (request.params as { id: string }).id)),
+    async (request) => (await named([await incidents.get(request.actor, (request.params as { id: string }).id)]))[0],
   )
 
   app.post(
@@ -82,7 +88,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         response: { 200: incidentSchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => incidentView(await incidents.retry(request.actor, (request.params as { id: string }).id)),
+    async (request) => (await named([await incidents.retry(request.actor, (request.params as { id: string }).id)]))[0],
   )
 
   app.post(

@@ -23,6 +23,8 @@ import * as camunda from './areas/camunda.js'
 import * as dmn from './areas/dmn.js'
 import * as demo from './areas/demo.js'
 import * as valmsg from './areas/valmsg.js'
+import * as formeditor from './areas/formeditor.js'
+import * as pickers from './areas/pickers.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -618,6 +620,8 @@ export const zh = {
   ...dmn.zh,
   ...demo.zh,
   ...valmsg.zh,
+  ...formeditor.zh,
+  ...pickers.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -631,6 +635,8 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...dmn.en,
   ...demo.en,
   ...valmsg.en,
+  ...formeditor.en,
+  ...pickers.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

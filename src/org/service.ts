@@ -337,6 +337,31 @@ export class OrgService {
     return Boolean(await this.db('users').where({ username, active: true }).first('id'))
   }
 
+  /**
+   * Display names by username, for views that record who acted by username (history, deployments,
+   * incidents, task assignees). Names nobody has (the platform's own `system`, `citizen`, a
+   * deleted user) are simply absent: the view keeps the username beside it.
+   */
+  async displayNames(usernames: Iterable<string | null | undefined>): Promise<Map<string, string>> {
+    const wanted = [...new Set([...usernames].filter((u): u is string => !!u))]
+    const out = new Map<string, string>()
+    // In slices: SQLite allows so many bound parameters per statement.
+    for (let i = 0; i < wanted.length; i += 500)
+      for (const u of await this.db('users')
+        .whereIn('username', wanted.slice(i, i + 500))
+        .select('username', 'display_name'))
+        if (u.display_name) out.set(u.username, u.display_name)
+    return out
+  }
+
+  /** `items` with `<field>Name` beside each username field named (null where there is no name). */
+  async withNames<T extends Record<string, unknown>, F extends keyof T & string>(items: T[], fields: F[]): Promise<(T & Record<`${F}Name`, string | null>)[]> {
+    const names = await this.displayNames(items.flatMap((x) => fields.map((f) => x[f] as string | null)))
+    return items.map(
+      (x) => ({ ...x, ...Object.fromEntries(fields.map((f) => [`${f}Name`, names.get(x[f] as string) ?? null])) }) as T & Record<`${F}Name`, string | null>,
+    )
+  }
+
   async getUser(username: string): Promise<UserView | null> {
     const row = await this.db('users').where({ username }).first()
     return row ? userView(row) : null

@@ -18,12 +18,13 @@ const formVersionSchema = {
     name: { type: ['string', 'null'] },
     deployedAt: { type: 'string' },
     deployedBy: { type: ['string', 'null'] },
+    deployedByName: { type: ['string', 'null'], description: "部署人姓名 / the deployer's display name" },
   },
 } as const
 
-const formView = (row: ResourceHead) => {
+const formView = (row: ResourceHead, names: Map<string, string>) => {
   const { kind: _kind, ...v } = resourceView(row)
-  return { ...v, formKey: `shuoshi:${row.key.replace(/^shuoshi-/, '')}` }
+  return { ...v, formKey: `shuoshi:${row.key.replace(/^shuoshi-/, '')}`, deployedByName: (row.deployed_by && names.get(row.deployed_by)) || null }
 }
 
 /**
@@ -51,7 +52,9 @@ export default async function formRoutes(app: FastifyInstance) {
     async (request) => {
       const { key } = request.query as { key?: string }
       const rows = await resources.list({ kind: 'form', ...(key && { key }) })
-      return rows.filter((r) => visible(request.actor, r.tenant)).map(formView)
+      const seen = rows.filter((r) => visible(request.actor, r.tenant))
+      const names = await app.org.displayNames(seen.map((r) => r.deployed_by))
+      return seen.map((r) => formView(r, names))
     },
   )
 
@@ -72,7 +75,7 @@ export default async function formRoutes(app: FastifyInstance) {
       const row = await app.db('resource_definitions').where({ id, kind: 'form' }).first()
       // Another county's version does not exist for this administrator.
       if (!row || !visible(request.actor, row.tenant)) throw notFound(msg('error.forms.notFound', { id }))
-      return { ...formView(row), source: row.source }
+      return { ...formView(row, await app.org.displayNames([row.deployed_by])), source: row.source }
     },
   )
 
@@ -114,7 +117,7 @@ export default async function formRoutes(app: FastifyInstance) {
         if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       }
       const { resource, created } = await resources.deploy('form', source, { tenant: t, actor: actor.username })
-      return reply.status(created ? 201 : 200).send(formView(resource))
+      return reply.status(created ? 201 : 200).send(formView(resource, await app.org.displayNames([resource.deployed_by])))
     },
   )
 }

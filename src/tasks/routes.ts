@@ -18,7 +18,12 @@ export default async function taskRoutes(app: FastifyInstance) {
         response: { 200: pageSchema(taskSchema) },
       },
     },
-    async (request) => tasks.list(request.actor, request.query as any),
+    async (request) => {
+      const page = await tasks.list(request.actor, request.query as any)
+      // Who claimed each task, by name (one query for the page's assignees).
+      const names = await app.org.displayNames(page.items.map((x) => x.assignee))
+      return { ...page, items: page.items.map((x) => ({ ...x, assigneeName: (x.assignee && names.get(x.assignee)) || null })) }
+    },
   )
 
   app.get(
@@ -37,8 +42,11 @@ export default async function taskRoutes(app: FastifyInstance) {
       const { id } = request.params as { id: string }
       const task = await tasks.get(request.actor, id)
       const form = await tasks.formFor(task)
+      const names = await app.org.displayNames([task.assignee, task.completed_by])
       return {
         ...taskView(task),
+        assigneeName: (task.assignee && names.get(task.assignee)) || null,
+        completedByName: (task.completed_by && names.get(task.completed_by)) || null,
         // The empty form (a task that takes no data) is no form to show.
         form: form.schema.components.length
           ? { key: task.form_key, schema: form.schema, versionId: form.versionId, version: form.version, tenant: form.tenant }

@@ -10,6 +10,7 @@ export const taskSchema = {
     processKey: { type: 'string' },
     tenant: { type: ['string', 'null'] },
     assignee: { type: ['string', 'null'] },
+    assigneeName: { type: ['string', 'null'], description: "办理人姓名 / the assignee's display name" },
     candidateUsers: { type: 'array', items: { type: 'string' } },
     candidateGroups: { type: 'array', items: { type: 'string' } },
     dueAt: { type: ['string', 'null'] },
@@ -21,6 +22,7 @@ export const taskSchema = {
     claimedAt: { type: ['string', 'null'] },
     endedAt: { type: ['string', 'null'] },
     completedBy: { type: ['string', 'null'] },
+    completedByName: { type: ['string', 'null'], description: '完成人姓名 / who completed it, by display name' },
     data: { type: ['object', 'null'], additionalProperties: true },
     form: {
       type: ['object', 'null'],

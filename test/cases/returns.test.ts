@@ -89,6 +89,8 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   const own = (await call(app, 'urban-officer', 'GET', `/api/cases/${c.id}/returns`)).body
   t.equal(note.text, '路灯由城管局负责维护，请签收办理', 'and after it, whole, as the notice’s text')
   t.equal(own[0]?.decisionReason, '路灯由城管局负责维护，请签收办理', 'the unit reads the reason verbatim')
+  const nameOf = async (username: string) => (await app.db('users').where({ username }).first('display_name')).display_name
+  t.match(own[0], { returnedByName: await nameOf('urban-officer'), decidedByName: await nameOf('anping-dispatcher') }, 'who returned and who reviewed, by name')
   t.equal((await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${review.id}`)).body.case?.pendingReturn ?? null, null, 'no return is pending any more')
 
   // 4. The unit signs for it, then returns it while handling; the dispatcher rejects again → back to handling.

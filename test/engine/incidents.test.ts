@@ -125,6 +125,8 @@ t.test('retry: fails again with the message kept open, then succeeds once the ca
   const ok = await call(app, 'xianghe-admin', 'POST', `/api/incidents/${incident.id}/retry`)
   t.equal(ok.status, 200)
   t.match(ok.body, { status: 'resolved', resolution: 'retried', resolvedBy: 'xianghe-admin' })
+  const resolver = await app.db('users').where({ username: 'xianghe-admin' }).first('display_name')
+  t.equal(ok.body.resolvedByName, resolver.display_name, 'who resolved it, by name as well')
   const inst = (await call(app, 'admin', 'GET', `/api/process-instances/${id}`)).body
   t.equal(inst.status, 'running', 'the instance runs again')
   t.equal(inst.error, null)

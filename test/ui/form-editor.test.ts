@@ -46,14 +46,14 @@ browserTest('an administrator adds a required field in the form editor; a Xiangh
   await drag(page, await center(page, '.fjs-palette-field[data-field-type="textfield"]'), { x: last.x + last.width / 2, y: last.y + last.height - 4 })
   await page.waitForFunction((n) => document.querySelectorAll('.fjs-editor-container .fjs-form-field').length > n, before)
   // The dropped field is selected: its properties are on the right, in collapsed groups.
-  await page.locator('.bio-properties-panel-group-header', { hasText: 'General' }).click()
+  await page.locator('.bio-properties-panel-group-header', { hasText: '常规' }).click()
   const label = page.locator('#bio-properties-panel-label')
   await label.waitFor()
   await label.fill('现场核查情况 / Site check')
   const key = page.locator('#bio-properties-panel-key')
   await key.fill('siteCheck')
   // "Validation" is a collapsed group of the panel; open it and tick "Required".
-  const validation = page.locator('.bio-properties-panel-group-header', { hasText: 'Validation' })
+  const validation = page.locator('.bio-properties-panel-group-header', { hasText: '校验' })
   await validation.click()
   await page.locator('#bio-properties-panel-required').check()
   await page.waitForTimeout(400) // the panel debounces its text inputs (300 ms) before it writes the schema

@@ -5,12 +5,20 @@
  */
 import { h } from './dom.js'
 import { fmtTime, serverText, t } from './i18n.js'
-import { eventSentence, verbatim } from './timeline.js'
+import { eventSentence, personName, verbatim } from './timeline.js'
 
 export interface TaskContext {
-  decidesOn: { kind: string; days?: number | null; reason?: string | null; unit?: string | null; by?: string | null; at?: string }[]
-  steps: { taskId: string; name: string | null; elementId: string; completedBy: string | null; endedAt: string | null; data: Record<string, unknown> | null }[]
-  events: { type: string; actor: string | null; at: string; message: string | null; data: any }[]
+  decidesOn: { kind: string; days?: number | null; reason?: string | null; unit?: string | null; by?: string | null; byName?: string | null; at?: string }[]
+  steps: {
+    taskId: string
+    name: string | null
+    elementId: string
+    completedBy: string | null
+    completedByName?: string | null
+    endedAt: string | null
+    data: Record<string, unknown> | null
+  }[]
+  events: { type: string; actor: string | null; actorName?: string | null; at: string; message: string | null; data: any }[]
 }
 
 const value = (v: unknown) => (v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
@@ -24,7 +32,7 @@ export function contextCard(ctx: TaskContext) {
         h('h3', null, t('延期申请', 'Extension request')),
         h('p', null, h('strong', { 'data-testid': 'extension-days' }, t(`申请延期 ${d.days ?? '—'} 天`, `${d.days ?? '—'} more days asked`))),
         h('p', null, t('理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'extension-reason' }, d.reason ?? '—')),
-        h('p', { class: 'muted small' }, `${d.by ?? ''} · ${fmtTime(d.at)}`),
+        h('p', { class: 'muted small' }, `${personName(d.by, d.byName)} · ${fmtTime(d.at)}`),
       )
     }
     if (d.kind === 'return') {
@@ -33,7 +41,7 @@ export function contextCard(ctx: TaskContext) {
         { class: 'decides', 'data-testid': 'decides-return' },
         h('h3', null, t('退单', 'Returned')),
         h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'return-reason' }, d.reason ?? '—')),
-        h('p', { class: 'muted small' }, `${d.unit ?? ''} · ${d.by ?? ''} · ${fmtTime(d.at)}`),
+        h('p', { class: 'muted small' }, `${d.unit ?? ''} · ${personName(d.by, d.byName)} · ${fmtTime(d.at)}`),
       )
     }
     return h('div', { class: 'decides' }, h('h3', null, d.kind), h('span', { class: 'user-text' }, d.reason ?? ''))
@@ -51,7 +59,7 @@ export function contextCard(ctx: TaskContext) {
               'li',
               null,
               h('strong', null, serverText(s.name) || s.elementId),
-              h('span', { class: 'muted small' }, ` ${s.completedBy ?? ''} · ${fmtTime(s.endedAt)}`),
+              h('span', { class: 'muted small' }, ` ${personName(s.completedBy, s.completedByName)} · ${fmtTime(s.endedAt)}`),
               s.data && Object.keys(s.data).length
                 ? h(
                     'dl',

@@ -59,13 +59,16 @@ export const EVENT: Record<string, [string, string]> = {
 
 /**
  * The platform's own actors (src/cases/service.ts CITIZEN_ACTOR, deploys by the seed) by name;
- * a person's username is shown as recorded.
+ * a person by the display name the server sends beside the username (`actorName`,
+ * `deployedByName`, …), the username only when there is none (a deleted account).
  */
 export const ACTOR: Record<string, [string, string]> = {
   citizen: ['群众', 'Citizen'],
   system: ['系统', 'System'],
 }
 const actorName = (who: string) => (Object.hasOwn(ACTOR, who) ? tr(ACTOR, who) : who)
+/** Who did something: their display name, else the platform actor's name or the username ('' for nobody). */
+export const personName = (username: string | null | undefined, displayName?: string | null) => displayName || (username ? actorName(username) : '')
 
 export interface TimelineItem {
   at?: string
@@ -80,6 +83,8 @@ export interface TimelineItem {
   note?: string
   comment?: string
   actor?: string | null
+  /** The actor's display name (GET /api/cases/:id/history). */
+  actorName?: string | null
   who?: string | null
   unit?: string | null
   from?: string | null
@@ -173,7 +178,7 @@ export function timeline(items: TimelineItem[], opts: { newestFirst?: boolean; s
       const detail = isCaseEvent ? null : (e.note ?? e.comment)
       const fromTo = stateChange(e)
       const by = opts.showActor !== false ? (e.actor ?? e.who ?? e.unit) : (e.unit ?? null)
-      const who = by ? actorName(by) : null
+      const who = by ? (by === e.actor && e.actorName) || actorName(by) : null
       return h(
         'li',
         { class: i === latest ? 'latest' : '' },

@@ -3,6 +3,7 @@ import { clear, h } from '../lib/dom.js'
 import { fmtPct, named, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { busy, errorBox, errorText, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
+import { monthPicker } from '../lib/month-picker.js'
 
 /**
  * The monthly bulletin (一月一通报): rankings with every item's count and points, the cases
@@ -110,9 +111,10 @@ export async function bulletinPage(ctx: Ctx) {
   await loadCss('/bulletin.css')
   const month = validMonth(ctx.query.get('month')) ?? lastMonth()
   const region = ctx.query.get('region') ?? (session.user?.tenant || '')
-  const monthInput = h('input', { type: 'month', value: month, 'data-testid': 'bulletin-month' })
   const regionSel = h('select', { 'data-testid': 'bulletin-region' }, h('option', { value: '' }, t('全市 / 本县', 'Whole city / my county')))
-  monthInput.onchange = regionSel.onchange = () => navigate(`/bulletin${qs({ month: monthInput.value, region: regionSel.value })}`)
+  const go = () => navigate(`/bulletin${qs({ month: monthInput.value(), region: regionSel.value })}`)
+  const monthInput = monthPicker(month, go, { testid: 'bulletin-month' })
+  regionSel.onchange = go
   void countyOptions(regionSel, region, true)
 
   const exportBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'bulletin-export' }, t('导出 Excel', 'Export xlsx'))
@@ -135,7 +137,7 @@ export async function bulletinPage(ctx: Ctx) {
   const detail = h('section', { class: 'card bulletin-detail no-print', 'data-testid': 'bulletin-detail', hidden: true })
   ctx.view.append(
     pageHead(t('一月一通报', 'Monthly bulletin'), ...actions),
-    h('div', { class: 'filters no-print' }, field(t('月份', 'Month'), monthInput), field(t('区域', 'Region'), regionSel)),
+    h('div', { class: 'filters no-print' }, field(t('月份', 'Month'), monthInput.el), field(t('区域', 'Region'), regionSel)),
     body,
     detail,
   )
@@ -479,13 +481,14 @@ export async function publicBulletinPage(ctx: Ctx) {
   const county = ctx.query.get('county') ?? ''
   const month = validMonth(ctx.query.get('month')) ?? ''
   const countySel = h('select', { 'data-testid': 'public-county' }, h('option', { value: '' }, t('全部', 'All')))
-  const monthInput = h('input', { type: 'month', value: month, 'data-testid': 'public-month' })
-  countySel.onchange = monthInput.onchange = () => navigate(`/gongshi${qs({ county: countySel.value, month: monthInput.value })}`)
+  const go = () => navigate(`/gongshi${qs({ county: countySel.value, month: monthInput.value() })}`)
+  const monthInput = monthPicker(month, go, { testid: 'public-month', optional: true })
+  countySel.onchange = go
   void countyOptions(countySel, county, false)
   const body = h('div', null, loading())
   ctx.view.append(
     pageHead(t('通报公示', 'Published bulletins')),
-    h('div', { class: 'filters no-print' }, field(t('县（区）', 'County'), countySel), field(t('月份', 'Month'), monthInput)),
+    h('div', { class: 'filters no-print' }, field(t('县（区）', 'County'), countySel), field(t('月份', 'Month'), monthInput.el)),
     body,
   )
   try {

@@ -2,6 +2,7 @@ import { get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, isKey, t, tk } from '../lib/i18n.js'
 import type { Names } from '../lib/names.js'
+import { personName } from '../lib/timeline.js'
 import { navigate } from '../lib/router.js'
 import { badge, errorBox, field, loading, toast } from '../lib/ui.js'
 
@@ -41,7 +42,7 @@ export function pendingReturnNotice(r: Record<string, any> | null | undefined, n
     'div',
     { class: 'card warn', 'data-testid': 'pending-return' },
     h('b', null, t('退单待审核', 'Return awaiting review')),
-    h('p', null, `${unitOf(names, r.unit)} · ${r.returnedBy ?? ''} · ${fmtTime(r.returnedAt)}`),
+    h('p', null, `${unitOf(names, r.unit)} · ${personName(r.returnedBy, r.returnedByName)} · ${fmtTime(r.returnedAt)}`),
     // The reason as the unit wrote it: whole, in its own element.
     h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'verbatim' }, r.reason ?? '—')),
     h(
@@ -110,9 +111,9 @@ function returnsBlock(rows: any[], names?: Names) {
               'li',
               null,
               status(r.status),
-              ` ${unitOf(names, r.unit)} · ${r.returnedBy ?? ''} · ${fmtTime(r.returnedAt)}`,
+              ` ${unitOf(names, r.unit)} · ${personName(r.returnedBy, r.returnedByName)} · ${fmtTime(r.returnedAt)}`,
               said(tk('text.reason'), r.reason),
-              r.decisionReason ? said(`${r.decidedBy ?? ''} ${t('审核意见', 'review')}`, r.decisionReason) : null,
+              r.decisionReason ? said(`${personName(r.decidedBy, r.decidedByName)} ${t('审核意见', 'review')}`, r.decisionReason) : null,
             ),
           ),
         )
@@ -149,7 +150,7 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
       'li',
       null,
       status(x.status),
-      ` ${reasonLabel(x.reasonCode)} · ${x.requestedBy} · ${fmtTime(x.requestedAt)}`,
+      ` ${reasonLabel(x.reasonCode)} · ${personName(x.requestedBy, x.requestedByName)} · ${fmtTime(x.requestedAt)}`,
       said(tk('text.reason'), x.reason),
       x.evidence?.length
         ? h(
@@ -163,8 +164,8 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
             ),
           )
         : null,
-      said(`${x.decidedBy ?? ''} ${t('审核意见', 'decision')}`, x.decisionNote),
-      said(`${x.reversedBy ?? ''} ${t('撤销理由', 'reversal')}`, x.reversalNote),
+      said(`${personName(x.decidedBy, x.decidedByName)} ${t('审核意见', 'decision')}`, x.decisionNote),
+      said(`${personName(x.reversedBy, x.reversedByName)} ${t('撤销理由', 'reversal')}`, x.reversalNote),
       ...actions,
     )
   })
@@ -220,9 +221,9 @@ function ordersBlock(c: Record<string, any>, rows: any[], names?: Names) {
       'li',
       null,
       status(o.status),
-      ` ${o.issuedBy} → ${names?.owner(o.unit) || o.unitName || o.unit} · ${t('期限', 'due')} ${fmtTime(o.replyDueAt)}`,
+      ` ${personName(o.issuedBy, o.issuedByName)} → ${names?.owner(o.unit) || o.unitName || o.unit} · ${t('期限', 'due')} ${fmtTime(o.replyDueAt)}`,
       said(tk('text.message'), o.message),
-      said(`${o.repliedBy ?? ''} ${tk('text.reply')}`, o.reply),
+      said(`${personName(o.repliedBy, o.repliedByName)} ${tk('text.reply')}`, o.reply),
       mine
         ? [
             reply,

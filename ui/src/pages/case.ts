@@ -3,7 +3,7 @@ import { caseFacts } from '../lib/casecard.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
-import { timeline, type TimelineItem } from '../lib/timeline.js'
+import { personName, timeline, type TimelineItem } from '../lib/timeline.js'
 import { loadNames } from '../lib/names.js'
 import { badge, errorBox, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 import { disputesCard } from './case-disputes.js'
@@ -56,7 +56,7 @@ export async function casePage(ctx: Ctx) {
                   null,
                   h('a', { href: `/tasks/${tk.id}` }, serverText(tk.name) || tk.elementId),
                   ' · ',
-                  tk.assignee ?? (tk.candidateGroups ?? []).map(names.group).join(t('、', ', ')),
+                  tk.assignee ? personName(tk.assignee, tk.assigneeName) : (tk.candidateGroups ?? []).map(names.group).join(t('、', ', ')),
                   ' · ',
                   h('span', { class: tk.overdue ? 'due over' : 'due' }, fmtDue(tk.dueAt)),
                 ),

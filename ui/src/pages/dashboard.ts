@@ -4,6 +4,7 @@ import { clear, h } from '../lib/dom.js'
 import { fmtPct, named, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, field, loading, pageHead } from '../lib/ui.js'
+import { monthPicker } from '../lib/month-picker.js'
 
 type RateName = 'responseRate' | 'resolutionRate' | 'satisfactionRate' | 'closureRate' | 'onTimeRate' | 'atOrBelowTownshipRate'
 type CountName = 'received' | 'closed' | 'responded' | 'resolved' | 'satisfied' | 'onTime' | 'atOrBelowTownship'
@@ -35,14 +36,14 @@ function thisMonth() {
 export async function dashboardPage(ctx: Ctx) {
   const month = /^\d{4}-\d{2}$/.test(ctx.query.get('month') ?? '') ? ctx.query.get('month')! : thisMonth()
   const region = ctx.query.get('region') ?? (session.user?.tenant || '')
-  const monthInput = h('input', { type: 'month', value: month, 'data-testid': 'month' })
   const regionSel = h('select', { 'data-testid': 'region' }, h('option', { value: '' }, t('全市', 'Whole city')))
-  const go = () => navigate(`/dashboard${qs({ month: monthInput.value, region: regionSel.value })}`)
-  monthInput.onchange = regionSel.onchange = go
+  const go = () => navigate(`/dashboard${qs({ month: monthInput.value(), region: regionSel.value })}`)
+  const monthInput = monthPicker(month, go, { testid: 'month' })
+  regionSel.onchange = go
   const body = h('div', null, loading())
   ctx.view.append(
     pageHead(t('数据看板', 'Dashboard')),
-    h('div', { class: 'filters' }, field(t('月份', 'Month'), monthInput), field(t('区域', 'Region'), regionSel)),
+    h('div', { class: 'filters' }, field(t('月份', 'Month'), monthInput.el), field(t('区域', 'Region'), regionSel)),
     body,
   )
 

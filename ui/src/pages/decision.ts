@@ -1,6 +1,7 @@
 import { ApiError, get, post, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, messageText, named, t } from '../lib/i18n.js'
+import { personName } from '../lib/timeline.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -12,6 +13,7 @@ interface DecisionVersion {
   name: string | null
   deployedAt: string
   deployedBy: string | null
+  deployedByName?: string | null
   xml: string
 }
 
@@ -87,8 +89,8 @@ export async function decisionPage(ctx: Ctx) {
     !v.tenant ? t('全市', 'city') : region && v.tenant === tenant ? named(region) : t(`县级 ${v.tenant}`, `county ${v.tenant}`)
   const describe = (v: DecisionVersion) =>
     t(
-      `当前使用：${v.name ?? v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${v.deployedBy}` : ''}）`,
-      `In use: ${v.name ?? v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${v.deployedBy}` : ''})`,
+      `当前使用：${v.name ?? v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${personName(v.deployedBy, v.deployedByName)}` : ''}）`,
+      `In use: ${v.name ?? v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${personName(v.deployedBy, v.deployedByName)}` : ''})`,
     )
   clear(status, h('span', { class: 'muted', 'data-testid': 'decision-version' }, describe(current)))
 

@@ -1,6 +1,7 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
+import { personName } from '../lib/timeline.js'
 import { onLeave, navigate, type Ctx } from '../lib/router.js'
 import { errorBox, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -14,6 +15,7 @@ export interface FormVersion {
   name: string | null
   deployedAt: string
   deployedBy: string | null
+  deployedByName?: string | null
 }
 
 interface Region {
@@ -104,7 +106,7 @@ export async function formListPage(ctx: Ctx) {
                 t(`（共 ${versions.filter((w) => w.tenant === v.tenant).length} 个）`, ` (of ${versions.filter((w) => w.tenant === v.tenant).length})`),
               ),
             ),
-            h('td', { class: 'small' }, fmtTime(v.deployedAt), v.deployedBy ? ` · ${v.deployedBy}` : ''),
+            h('td', { class: 'small' }, fmtTime(v.deployedAt), v.deployedBy ? ` · ${personName(v.deployedBy, v.deployedByName)}` : ''),
             h(
               'td',
               null,

@@ -1,6 +1,7 @@
 import { get, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, t } from '../lib/i18n.js'
+import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -19,6 +20,7 @@ interface Incident {
   status: 'open' | 'resolved'
   resolution: string | null
   resolvedBy: string | null
+  resolvedByName?: string | null
 }
 
 /**
@@ -95,7 +97,7 @@ export async function incidentsPage(ctx: Ctx) {
           'td',
           { class: 'actions' },
           i.status === 'open' ? [retry, ' ', cancel] : badge(i.resolution === 'cancelled' ? t('已撤销', 'cancelled') : t('已重试', 'retried'), 'ok'),
-          i.resolvedBy ? ` ${i.resolvedBy}` : '',
+          i.resolvedBy ? ` ${personName(i.resolvedBy, i.resolvedByName)}` : '',
         ),
       )
     }

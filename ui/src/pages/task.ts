@@ -3,6 +3,7 @@ import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtDue, fmtTime, messageText, paren, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
+import { personName } from '../lib/timeline.js'
 import { loadNames } from '../lib/names.js'
 import { unitPicker } from '../lib/unit-picker.js'
 import { contextCard, type TaskContext } from '../lib/task-context.js'
@@ -17,6 +18,7 @@ export interface TaskDetail {
   caseId: string | null
   processKey: string
   assignee: string | null
+  assigneeName?: string | null
   candidateGroups: string[]
   dueAt: string | null
   overdue: boolean
@@ -107,7 +109,7 @@ export async function taskPage(ctx: Ctx) {
       { class: 'muted' },
       `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${paren(fmtDue(task.dueAt))} · `,
       task.assignee
-        ? t(`办理人：${task.assignee}`, `assignee: ${task.assignee}`)
+        ? t(`办理人：${personName(task.assignee, task.assigneeName)}`, `assignee: ${personName(task.assignee, task.assigneeName)}`)
         : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
     ),
   )
@@ -241,7 +243,13 @@ export async function taskPage(ctx: Ctx) {
   )
   formCard.append(
     !task.assignee ? h('p', { class: 'alert' }, t('提交时将自动签收此任务。', 'Completing claims the task for you.')) : '',
-    task.assignee && !mine ? h('p', { class: 'alert error' }, t(`此任务已由 ${task.assignee} 签收。`, `Claimed by ${task.assignee}.`)) : '',
+    task.assignee && !mine
+      ? h(
+          'p',
+          { class: 'alert error' },
+          t(`此任务已由 ${personName(task.assignee, task.assigneeName)} 签收。`, `Claimed by ${personName(task.assignee, task.assigneeName)}.`),
+        )
+      : '',
     formEl,
   )
 

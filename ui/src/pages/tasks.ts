@@ -2,6 +2,7 @@ import { get, post, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
 import { CHANNEL, fmtDue, fmtTime, messageText, named, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
+import { personName } from '../lib/timeline.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -13,6 +14,7 @@ export interface TaskItem {
   processKey: string
   tenant: string | null
   assignee: string | null
+  assigneeName?: string | null
   candidateGroups: string[]
   candidateUsers: string[]
   dueAt: string | null
@@ -244,7 +246,7 @@ export function taskRow(task: TaskItem, onSelect?: (id: string, on: boolean) => 
       'div',
       { class: 'task-side' },
       h('span', { class: `due${task.overdue ? ' over' : ''}`, title: fmtTime(task.dueAt) }, fmtDue(task.dueAt)),
-      task.assignee ? h('span', { class: 'assignee' }, mine ? t('我已签收', 'mine') : task.assignee) : claim,
+      task.assignee ? h('span', { class: 'assignee' }, mine ? t('我已签收', 'mine') : personName(task.assignee, task.assigneeName)) : claim,
     ),
   )
 }
