@@ -716,14 +716,16 @@ export class Runtime {
   private budget(activity: any, holder: EngineHolder) {
     const broker = activity.broker
     if (!broker) return undefined
-    // A process or subprocess broker also carries its children's events: charge each once, where it happens.
-    const own = (routingKey: string, message: any) => {
-      if (message.content?.id === activity.id) holder.ctx?.charge(routingKey, message.content)
+    // Charged as each event is published on the activity's own broker, not through a queue
+    // subscribed to it: a queue and consumer more per activity, built every step, and a copy of
+    // every event message through smqp cost measurable CPU on every step
+    // (bench/steps.ts). A process or subprocess broker also carries its children's events:
+    // charge each once, where it happens.
+    const publish = broker.publish
+    broker.publish = function publishCharged(this: unknown, exchange: string, routingKey: string, content: { id?: unknown } | undefined, ...rest: unknown[]) {
+      if (exchange === 'event' && content?.id === activity.id && routingKey.startsWith('activity.')) holder.ctx?.charge(routingKey, content)
+      return publish.call(this, exchange, routingKey, content, ...rest)
     }
-    broker.subscribeTmp('event', 'activity.#', own, {
-      noAck: true,
-      consumerTag: '_shuoshi_budget',
-    })
     for (const ed of activity.eventDefinitions ?? []) {
       if (ed?.type !== 'bpmn:TimerEventDefinition' || typeof ed.parse !== 'function') continue
       const parse = ed.parse
