@@ -76,8 +76,10 @@ async function load(
   const serverCpu = () => cluster.nodes.reduce<number | null>((s, node) => (s == null ? null : ((c) => (c == null ? null : s + c))(node.cpuMs())), 0)
   const cpu0 = serverCpu()
   const shares = cluster.nodes.map((node, i) => {
-    const conns = Math.max(1, Math.round(o.connections / n))
     const paths = o.paths?.filter((_, k) => k % n === i)
+    // autocannon refuses more connections than requests: on a loaded box the intake runs may
+    // have left fewer tasks to complete than connections.
+    const conns = Math.max(1, Math.min(Math.round(o.connections / n), o.amount ? Math.floor(o.amount / n) : Infinity))
     let next = 0
     return runCannon({
       url: node.base,
