@@ -22,6 +22,23 @@ export interface ServerNode {
   child: ChildProcess
   /** Resident set size of the server process in MB (from /proc), or null. */
   rssMb(): number | null
+  /** CPU time the server process has used so far, all its threads (user + system, /proc), in ms; null if unknown. */
+  cpuMs(): number | null
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux builds). */
+const TICKS_PER_SECOND = Number(process.env.BENCH_CLK_TCK ?? 100)
+
+/** utime + stime of a process (all threads) from /proc/<pid>/stat, in ms. */
+export function procCpuMs(pid: number | undefined): number | null {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND
+  } catch {
+    return null
+  }
 }
 
 export interface Cluster {
@@ -110,6 +127,7 @@ async function startNode(name: string, env: Record<string, string>, nodeArgs: st
         return null
       }
     },
+    cpuMs: () => procCpuMs(p.child.pid),
   }
 }
 

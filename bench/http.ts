@@ -17,6 +17,7 @@
  *   BENCH_HTTP_CONFIGS=sqlite node --import tsx bench/http.ts
  *   BENCH_HTTP_SECONDS=8  BENCH_HTTP_LEVELS=1,4,16  BENCH_HTTP_REPS=1
  */
+import os from 'node:os'
 import { pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { startCluster, login, type Cluster } from './cluster.js'
@@ -50,6 +51,8 @@ export interface LoadFigure {
   p50: number
   p99: number
   max: number
+  /** Server CPU per successful request: all threads of every server process (/proc), in ms. */
+  cpuMsPerOk: number | null
 }
 
 function runCannon(opts: autocannon.Options): Promise<autocannon.Result> {
@@ -70,9 +73,13 @@ async function load(
 ): Promise<LoadFigure> {
   const n = cluster.nodes.length
   if (o.paths && o.paths.length < n) throw new Error(`${label}: no tasks left to complete`)
+  const serverCpu = () => cluster.nodes.reduce<number | null>((s, node) => (s == null ? null : ((c) => (c == null ? null : s + c))(node.cpuMs())), 0)
+  const cpu0 = serverCpu()
   const shares = cluster.nodes.map((node, i) => {
-    const conns = Math.max(1, Math.round(o.connections / n))
     const paths = o.paths?.filter((_, k) => k % n === i)
+    // autocannon refuses more connections than requests: on a loaded box the intake runs may
+    // have left fewer tasks to complete than connections.
+    const conns = Math.max(1, Math.min(Math.round(o.connections / n), o.amount ? Math.floor(o.amount / n) : Infinity))
     let next = 0
     return runCannon({
       url: node.base,
@@ -97,6 +104,7 @@ async function load(
     } as any)
   })
   const results = await Promise.all(shares)
+  const cpu1 = serverCpu()
   const ok = results.reduce((s, r) => s + r['2xx'], 0)
   const secs = median(results.map((r) => r.duration))
   return {
@@ -112,6 +120,7 @@ async function load(
     p50: Math.max(...results.map((r) => r.latency.p50)),
     p99: Math.max(...results.map((r) => r.latency.p99)),
     max: Math.max(...results.map((r) => r.latency.max)),
+    cpuMsPerOk: cpu0 == null || cpu1 == null || !ok ? null : (cpu1 - cpu0) / ok,
   }
 }
 
@@ -226,16 +235,22 @@ export async function runConfig(config: string): Promise<ConfigResult> {
 export async function run() {
   const configs: ConfigResult[] = []
   for (const c of CONFIGS) configs.push(await runConfig(c))
-  return { seconds: SECONDS, levels: LEVELS, reps: REPS, fixedRate: FIXED_RATE, configs }
+  return { seconds: SECONDS, levels: LEVELS, reps: REPS, fixedRate: FIXED_RATE, loadAvg: os.loadavg(), configs }
 }
 
 export function print(r: Awaited<ReturnType<typeof run>>) {
   console.log(`HTTP load (autocannon on 127.0.0.1, ${r.seconds} s per run; for two nodes p50/p99 are the worse node's)`)
-  console.log('  config   run                   conns   req/s   p50 ms   p99 ms   max ms   non-2xx  errors')
+  console.log(
+    `  load average ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')} (1/5/15 min) at the end; server CPU = all threads of the server process(es), /proc`,
+  )
+  console.log('  config   run                   conns   req/s   p50 ms   p99 ms   max ms   non-2xx  errors  server CPU ms/req')
   for (const c of r.configs) {
     for (const f of [...c.intake, c.intakeFixed, ...c.completion, c.completionFixed]) {
       console.log(
-        `  ${c.config.padEnd(7)}  ${f.label.padEnd(20)}  ${String(f.connections).padStart(5)}  ${fmt(f.reqPerSec).padStart(6)}  ${f.p50.toFixed(0).padStart(7)}  ${f.p99.toFixed(0).padStart(7)}  ${f.max.toFixed(0).padStart(7)}  ${String(f.non2xx).padStart(7)}  ${String(f.errors).padStart(6)}`,
+        `  ${c.config.padEnd(7)}  ${f.label.padEnd(20)}  ${String(f.connections).padStart(5)}  ${fmt(f.reqPerSec).padStart(6)}  ${f.p50.toFixed(0).padStart(7)}  ${f.p99.toFixed(0).padStart(7)}  ${f.max.toFixed(0).padStart(7)}  ${String(f.non2xx).padStart(7)}  ${String(f.errors).padStart(6)}  ${f.cpuMsPerOk == null ? '-' : fmt(f.cpuMsPerOk, 1).padStart(8)}`,
       )
     }
     const k = c.check

@@ -132,7 +132,7 @@ function phaseTimer() {
 }
 
 /** The two HTTP steps of bench/http.ts, in process: one intake, one completion of an older case. */
-async function ordinarySteps(app: FastifyInstance) {
+export async function ordinarySteps(app: FastifyInstance) {
   const login = async (username: string) =>
     (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
   const dispatcher = await login('dispatcher')
@@ -144,16 +144,23 @@ async function ordinarySteps(app: FastifyInstance) {
   }
   const waiting: string[] = []
   const cpu = { intake: 0, complete: 0, intakes: 0, completions: 0 }
+  const hooks: { onStep: ((kind: 'intake' | 'complete' | null) => void) | null } = { onStep: null }
   const timed = async (kind: 'intake' | 'complete', fn: () => Promise<unknown>) => {
+    hooks.onStep?.(kind)
     const c0 = process.cpuUsage()
     await fn()
     const c = process.cpuUsage(c0)
+    hooks.onStep?.(null)
     cpu[kind] += (c.user + c.system) / 1000
     if (kind === 'intake') cpu.intakes++
     else cpu.completions++
   }
   return {
     cpu,
+    /** Told which step runs (null: none), e.g. to count its SQL statements. */
+    set onStep(fn: (kind: 'intake' | 'complete' | null) => void) {
+      hooks.onStep = fn
+    },
     async once() {
       await timed('intake', async () => {
         const c = await post('/api/cases', dispatcher, intakeBody, 201)

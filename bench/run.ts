@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 /** Bench modules, in the order they run. Each prints its figures and one `BENCH_JSON {…}` line. */
-const MODULES = ['engine', 'memory', 'memory-100k', 'http', 'bigdata', 'replay-baltimore', 'duplicates']
+const MODULES = ['engine', 'steps', 'memory', 'memory-100k', 'http', 'bigdata', 'replay-baltimore', 'duplicates']
 /** Run only when named on the command line. */
 const ON_REQUEST = ['profile']
 
@@ -44,6 +44,7 @@ function runModule(name: string): Promise<{ result: any; ms: number; code: numbe
 const only = process.argv.slice(2).filter((a) => !a.startsWith('-'))
 const modules = only.length ? [...MODULES, ...ON_REQUEST].filter((m) => only.includes(m)) : MODULES
 const started = new Date()
+const startLoad = os.loadavg()
 const results: Record<string, unknown> = {}
 const rows: [string, string][] = []
 let failed = false
@@ -66,6 +67,12 @@ for (const m of modules) {
       rows.push([`[${v.variant}] ratio durable/raw`, v.ratio.toFixed(2)])
     }
   }
+  if (m === 'steps') {
+    const x = r.result
+    const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0)
+    rows.push(['steps: intake, in process', `${x.cpuMs.intake.toFixed(1)} ms CPU, ${total(x.sql.intake).toFixed(1)} SQL statements`])
+    rows.push(['steps: completion, in process', `${x.cpuMs.complete.toFixed(1)} ms CPU, ${total(x.sql.complete).toFixed(1)} SQL statements`])
+  }
   if (m === 'profile') {
     rows.push(['profile: durable ms per step (wall)', r.result.phaseMsPerStep.toFixed(2)])
     for (const b of r.result.buckets.slice(0, 5)) rows.push([`profile: self time ${b.name}`, `${(b.share * 100).toFixed(1)}%`])
@@ -73,11 +80,12 @@ for (const m of modules) {
   if (m === 'http') {
     for (const c of r.result.configs) {
       const best = (fs: any[]) => fs.reduce((a, b) => (b.reqPerSec > a.reqPerSec ? b : a))
+      const cpu = (f: any) => (f.cpuMsPerOk == null ? '' : `, server CPU ${f.cpuMsPerOk.toFixed(1)} ms/req`)
       const bi = best(c.intake)
       const bc = best(c.completion)
       rows.push([
         `[${c.config}] intake best`,
-        `${Math.round(bi.reqPerSec)} cases/s at c=${bi.connections} (p50 ${Math.round(bi.p50)} ms, p99 ${Math.round(bi.p99)} ms)`,
+        `${Math.round(bi.reqPerSec)} cases/s at c=${bi.connections} (p50 ${Math.round(bi.p50)} ms, p99 ${Math.round(bi.p99)} ms${cpu(bi)})`,
       ])
       rows.push([
         `[${c.config}] intake at ${r.result.fixedRate} req/s`,
@@ -85,7 +93,7 @@ for (const m of modules) {
       ])
       rows.push([
         `[${c.config}] completion best`,
-        `${Math.round(bc.reqPerSec)} tasks/s at c=${bc.connections} (p50 ${Math.round(bc.p50)} ms, p99 ${Math.round(bc.p99)} ms)`,
+        `${Math.round(bc.reqPerSec)} tasks/s at c=${bc.connections} (p50 ${Math.round(bc.p50)} ms, p99 ${Math.round(bc.p99)} ms${cpu(bc)})`,
       ])
       rows.push([
         `[${c.config}] completion at ${r.result.fixedRate} req/s`,
@@ -124,6 +132,15 @@ for (const m of modules) {
   }
 }
 
+// CPU per step is the unit (bench/README.md): other sessions' load inflates it too, so say what ran beside.
+rows.unshift(['load average (1/5/15 min) at the start', startLoad.map((l) => l.toFixed(1)).join(' ')])
+rows.push([
+  'load average (1/5/15 min) at the end',
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' '),
+])
 const width = Math.max(...rows.map((r) => r[0].length), 10)
 console.log('\n=== summary ===')
 for (const [k, v] of rows) console.log(`${k.padEnd(width)}  ${v}`)
@@ -135,6 +152,7 @@ const out = {
   cpus: os.cpus().length,
   cpuModel: os.cpus()[0]?.model,
   loadAvg: os.loadavg(),
+  loadAvgAtStart: startLoad,
   commit: await gitHead(),
   results,
 }

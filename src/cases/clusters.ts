@@ -7,7 +7,7 @@ import { eventMessage } from '../messages/index.js'
 import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
 import { chinaDay } from './numbering.js'
-import { isSuggested, prepare, similarity, townshipPath, type Comparable } from './similar.js'
+import { isSuggested, prepare, similarity, townshipPath, type Comparable, type GramCache } from './similar.js'
 
 /** How far back a new report looks for the problem it repeats. */
 export const CLUSTER_WINDOW_DAYS = 30
@@ -61,6 +61,7 @@ export class Clusters {
   constructor(
     private app: FastifyInstance,
     private cases: CaseService,
+    private grams?: GramCache,
   ) {}
 
   private get db(): Db {
@@ -107,10 +108,10 @@ export class Clusters {
       .select(COLUMNS)
     wherePrefix(this.db, q, 'region_path', townshipPath(c.region_path))
     const neighbours: Placed[] = await q
-    const me = prepare(c)
+    const me = prepare(c, this.grams)
     let best: { n: Placed; score: number } | null = null
     for (const n of neighbours) {
-      const s = similarity(me, prepare(n))
+      const s = similarity(me, prepare(n, this.grams))
       if (isSuggested(s) && (!best || s.score > best.score)) best = { n, score: s.score }
     }
     if (!best) return

@@ -8,7 +8,7 @@ import { cancelInstanceTree } from '../engine/incidents.js'
 import type { InstanceRow } from '../engine/runtime.js'
 import { writeNotice } from '../notify/outbox.js'
 import type { CaseRow, CaseService } from './service.js'
-import { CANDIDATE_COLUMNS, candidateQuery, rank } from './similar.js'
+import { CANDIDATE_COLUMNS, candidateQuery, rank, type GramCache } from './similar.js'
 
 export interface SimilarItem {
   id: string
@@ -33,13 +33,14 @@ export class Duplicates {
   constructor(
     private app: FastifyInstance,
     private cases: CaseService,
+    private grams?: GramCache,
   ) {}
 
   /** Similar cases `actor` may see, best first (src/cases/similar.ts says how). */
   async similar(actor: Actor, row: CaseRow, db: Db | Trx = this.app.db): Promise<SimilarItem[]> {
     const q = candidateQuery(db, row).select(CANDIDATE_COLUMNS)
     this.cases.scope(q, actor)
-    const found = rank(row, await q)
+    const found = rank(row, await q, 5, this.grams)
     return found.map(({ c, s }: { c: any; s: any }) => ({
       id: c.id,
       caseNo: c.case_no,

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
 import { Duplicates } from './duplicates.js'
 import { Clusters } from './clusters.js'
+import { GramCache } from './similar.js'
 import clusterRoutes from './cluster-routes.js'
 import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
@@ -93,8 +94,10 @@ export default fp(
     app.tasks.setListFacts(taskListFacts(cases))
     app.tasks.addDetailProvider(taskDetails(app, cases))
 
-    const clusters = new Clusters(app, cases)
-    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases), clusters })
+    // One bigram cache for both comparisons an intake makes (suggestions, then clusters).
+    const grams = new GramCache()
+    const clusters = new Clusters(app, cases, grams)
+    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases, grams), clusters })
     await app.register(clusterRoutes, { clusters })
     await app.register(returnRoutes, { cases })
     await app.register(exclusionRoutes, { cases })

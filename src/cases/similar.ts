@@ -148,7 +148,33 @@ export interface Prepared {
   address: Set<string> | null
 }
 
-export const prepare = (c: Comparable): Prepared => ({ c, text: grams(textOf(c)), address: c.address ? grams(c.address) : null })
+/**
+ * Bigram sets by the text they came from, the most recent `max` kept. Every intake compares the
+ * new case with up to 500 candidates (duplicates) and 300 neighbours (clusters) of its township,
+ * mostly the same cases as the intake before: without it each of them was split into bigrams
+ * again, ~2 ms of CPU per intake once a township had a few hundred recent cases (bench/steps.ts).
+ * Keyed by the text itself, so an edited case is never compared by its old words.
+ */
+export class GramCache {
+  private readonly sets = new Map<string, Set<string>>()
+  constructor(private readonly max = 5000) {}
+
+  grams(text: string): Set<string> {
+    let g = this.sets.get(text)
+    if (g) return g
+    g = grams(text)
+    // Bounded: cleared whole when full (cheaper than LRU bookkeeping on every hit; it refills
+    // from the next few intakes).
+    if (this.sets.size >= this.max) this.sets.clear()
+    this.sets.set(text, g)
+    return g
+  }
+}
+
+export const prepare = (c: Comparable, cache?: GramCache): Prepared => {
+  const g = cache ? (t: string) => cache.grams(t) : grams
+  return { c, text: g(textOf(c)), address: c.address ? g(c.address) : null }
+}
 
 export function similarity(a: Prepared, b: Prepared): Similarity {
   const text = dice(a.text, b.text)
@@ -220,10 +246,10 @@ export const CANDIDATE_COLUMNS = [
 ]
 
 /** Ranks candidates against `row`: the suggested ones, best first. */
-export function rank<T extends Comparable>(row: Comparable, candidates: T[], limit = 5): { c: T; s: Similarity }[] {
-  const p = prepare(row)
+export function rank<T extends Comparable>(row: Comparable, candidates: T[], limit = 5, cache?: GramCache): { c: T; s: Similarity }[] {
+  const p = prepare(row, cache)
   return candidates
-    .map((c) => ({ c, s: similarity(p, prepare(c)) }))
+    .map((c) => ({ c, s: similarity(p, prepare(c, cache)) }))
     .filter((x) => isSuggested(x.s))
     .sort((a, b) => b.s.score - a.s.score || (a.c.created_at < b.c.created_at ? 1 : -1))
     .slice(0, limit)

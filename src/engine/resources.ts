@@ -164,10 +164,17 @@ export class ResourceStore {
 
   /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */
   async resolve(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceRow> {
-    for (const t of tenant ? [tenant, ''] : ['']) {
-      const row = await this.latest(kind, key, t, trx)
-      if (row) return row
-    }
+    // One statement for both (each completion of a form task resolves its form): the county's
+    // rows sort before the city's, then the newest first.
+    const row: ResourceRow | undefined = tenant
+      ? await trx('resource_definitions')
+          .where({ kind, key })
+          .whereIn('tenant', [tenant, ''])
+          .orderByRaw("case when tenant = '' then 1 else 0 end")
+          .orderBy('version', 'desc')
+          .first()
+      : await this.latest(kind, key, '', trx)
+    if (row) return row
     throw notFound(msg('error.resource.notFound', { kind, key }))
   }
 

@@ -289,6 +289,8 @@ class StepContext {
   readonly endedActivities: string[] = []
   readonly timersArmed = new Map<string, TimerRow>()
   readonly timersFired = new Set<string>()
+  /** Executions with a pending timer row when the step began (read by `step`; none for a new instance). */
+  pendingTimers = new Set<string>()
   readonly subscriptions: any[] = []
   readonly calls: { elementId: string; executionId: string; calledElement: string }[] = []
   readonly history: HistoryInput[] = []
@@ -656,6 +658,7 @@ export class Runtime {
     const reuse = live && live.revision === instance.revision && live.holder.engine.state === 'running'
     const holder = reuse ? live.holder : this.newEngine(def, instance)
     const ctx = new StepContext(trx, instance, def, run.actor, holder)
+    ctx.pendingTimers = new Set(pending.map((p) => p.execution_id))
     try {
       if (reuse) {
         ctx.execution = holder.engine.execution
@@ -716,14 +719,16 @@ export class Runtime {
   private budget(activity: any, holder: EngineHolder) {
     const broker = activity.broker
     if (!broker) return undefined
-    // A process or subprocess broker also carries its children's events: charge each once, where it happens.
-    const own = (routingKey: string, message: any) => {
-      if (message.content?.id === activity.id) holder.ctx?.charge(routingKey, message.content)
+    // Charged as each event is published on the activity's own broker, not through a queue
+    // subscribed to it: a queue and consumer more per activity, built every step, and a copy of
+    // every event message through smqp cost measurable CPU on every step
+    // (bench/steps.ts). A process or subprocess broker also carries its children's events:
+    // charge each once, where it happens.
+    const publish = broker.publish
+    broker.publish = function publishCharged(this: unknown, exchange: string, routingKey: string, content: { id?: unknown } | undefined, ...rest: unknown[]) {
+      if (exchange === 'event' && content?.id === activity.id && routingKey.startsWith('activity.')) holder.ctx?.charge(routingKey, content)
+      return publish.call(this, exchange, routingKey, content, ...rest)
     }
-    broker.subscribeTmp('event', 'activity.#', own, {
-      noAck: true,
-      consumerTag: '_shuoshi_budget',
-    })
     for (const ed of activity.eventDefinitions ?? []) {
       if (ed?.type !== 'bpmn:TimerEventDefinition' || typeof ed.parse !== 'function') continue
       const parse = ed.parse
@@ -1147,22 +1152,10 @@ export class Runtime {
       (t) => !ctx.timersFired.has(t.execution_id) && !ctx.leftExecutions.has(t.parent_execution_id ?? '') && !ctx.leftExecutions.has(t.execution_id),
     )
     if (armed.length && !ended) {
-      // A re-armed timer (after recovery) keeps its row; only new executions are inserted
-      // (a new instance has no rows yet: no need to look).
-      const existing = new Set<string>(
-        opts.insert
-          ? []
-          : (
-              await trx('timers')
-                .where({ instance_id: instance.id, status: 'pending' })
-                .whereIn(
-                  'execution_id',
-                  armed.map((t) => t.execution_id),
-                )
-                .select('execution_id')
-            ).map((r: { execution_id: string }) => r.execution_id),
-      )
-      const fresh = armed.filter((t) => !existing.has(t.execution_id))
+      // A re-armed timer (after recovery) keeps its row; only new executions are inserted. The
+      // pending rows were read as the step began, in this transaction, and only this function adds
+      // or ends timer rows (a handler may move a due time): no second read (a new instance has none).
+      const fresh = armed.filter((t) => !ctx.pendingTimers.has(t.execution_id))
       if (fresh.length) await insertRows(trx, 'timers', fresh, 200)
     }
     if (ended) {
