@@ -239,7 +239,7 @@ t.test('after an approved extension, the old expiry firing during another step i
   const app = await build(t)
   const put = await call(app, 'admin', 'PUT', '/api/routing-rules', {
     tenant: 'xianghe',
-    rules: [{ category: 'urban.parking', owner: '@county:urban', resolveLimit: 'PT4S' }],
+    rules: [{ category: 'urban.parking', owner: '@county:urban', resolveLimit: 'PT10M' }],
   })
   t.equal(put.status, 200)
   const p = await petition(app, {
@@ -253,7 +253,9 @@ t.test('after an approved extension, the old expiry firing during another step i
   const handle = await openTask(app, c.id, 'ut_handle')
   t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${handle.id}/extension`, { days: 1, reason: '需协调' })).status, 202)
   await step(app, c.id, 'ut_handle_ext_approve', 'xianghe-leader', { extensionDecision: 'approve' })
-  // Past the old expiry (PT4S) without waiting for it: the test clock moves the process's time.
+  // Past the old expiry (PT10M) without waiting for it: the test clock moves the process's time.
+  // (It was PT4S: on a loaded machine the steps before the approval took longer than that, so the
+  // old expiry fired before the extension existed and the case was rightly supervised.)
   clock.advance(Math.max(0, new Date(handle.dueAt).getTime() - Date.now()) + 300)
   await step(app, c.id, 'ut_handle', 'urban-officer', { outcome: 'resolved', result: '已劝离' })
   const types = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body.map((h: any) => h.type)
