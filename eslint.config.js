@@ -6,7 +6,7 @@ import globals from 'globals'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'ui/dist/**', 'node_modules/**', 'test-output/**', 'data/**', 'coverage/**', '.tap/**', 'bench/results/**'] },
+  { ignores: ['dist/**', '.build/**', 'ui/dist/**', 'node_modules/**', 'test-output/**', 'data/**', 'coverage/**', '.tap/**', 'bench/results/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -6,8 +6,20 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import net from 'node:net'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { projectRoot } from '../src/lib/paths.js'
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const root = projectRoot()
+
+/**
+ * The node arguments that run src/server.ts: through tsx from the sources, or its transpiled twin
+ * when this module itself runs from `npm test`'s .build/ (test/compile.mjs), which saves each
+ * server process tsx's loader.
+ */
+export function serverArgs(): string[] {
+  return import.meta.url.endsWith('.js')
+    ? [path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'server.js')]
+    : ['--import', 'tsx', 'src/server.ts']
+}
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export function freePort(): Promise<number> {
@@ -41,7 +53,7 @@ export interface StartOptions {
 /** Starts a server and resolves once `/health` answers ok; demo mode, quiet, no UI. */
 export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const port = await freePort()
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs()], {
     cwd: root,
     env: {
       ...process.env,

@@ -4,8 +4,9 @@ import t from 'tap'
 import { createModdle } from '../../src/engine/model.js'
 import { build } from '../helper.js'
 import { call } from '../api.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
-const dir = path.resolve(import.meta.dirname, '../../processes')
+const dir = path.join(projectRoot(), 'processes')
 const files = ['ordinary.bpmn', 'joint.bpmn', 'escalation.bpmn', 'one_case_one_plan.bpmn']
 
 t.test('every procedure has a complete diagram (a shape or edge for each flow element) and its forms exist', async (t) => {

@@ -2,6 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { DmnError, evaluateDecision, parseDmn } from '../../src/decisions/dmn.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * The DMN Technology Compatibility Kit's compliance-level-2 cases (test/fixtures/dmn-tck/,
@@ -10,7 +11,7 @@ import { DmnError, evaluateDecision, parseDmn } from '../../src/decisions/dmn.js
  * with what it computes. Cases outside a FEEL-only decision-table evaluator are skipped, each
  * with its reason (src/decisions/README.md lists them).
  */
-const DIR = path.join(import.meta.dirname, '../fixtures/dmn-tck')
+const DIR = path.join(projectRoot(), 'test/fixtures/dmn-tck')
 
 const SKIPPED: Record<string, string> = {
   '0009-invocation-arithmetic': 'business knowledge models and invocations are not supported (such a file is refused at deploy)',

@@ -17,6 +17,7 @@
  *  - mode "fail": failure with retries 0 → an open incident of kind external, the task not
  *    fetched; the administrator retries the incident → fetched again → completed → okEnd.
  */
+import path from 'node:path'
 import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import t from 'tap'
@@ -29,6 +30,7 @@ import { loadConfig } from '../../src/config.js'
 import { openDb } from '../../src/lib/db.js'
 import { templateSpec } from '../template.js'
 import { testClock } from '../clock.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 const registry = `<?xml version="1.0" encoding="UTF-8"?>
 <definitions id="defs_registry" ${NS}>
@@ -189,7 +191,7 @@ t.test('the loan-granting sample served to the client', async (t) => {
   // The published file, minus the two constructs Shuoshi refuses (a JavaScript input
   // parameter and a Quartz cron start timer: see the README's table); its external tasks,
   // multi-instance collection `${creditScores}` and JUEL conditions `${score > 5}` are as published.
-  const published = fs.readFileSync(new URL('../fixtures/bpmn-samples/camunda-examples__loan-granting.bpmn', import.meta.url), 'utf8')
+  const published = fs.readFileSync(path.join(projectRoot(), 'test/fixtures/bpmn-samples/camunda-examples__loan-granting.bpmn'), 'utf8')
   const xml = published
     .replace(/<bpmn:extensionElements>\s*<camunda:inputOutput>[\s\S]*?<\/camunda:inputOutput>\s*<\/bpmn:extensionElements>/, '')
     .replace(/<bpmn:timerEventDefinition>[\s\S]*?<\/bpmn:timerEventDefinition>/, '')

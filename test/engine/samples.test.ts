@@ -1,14 +1,16 @@
+import path from 'node:path'
 import fs from 'node:fs'
 import t from 'tap'
 import { build, login } from '../helper.js'
 import { noProcesses } from '../fixtures/bpmn.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * The published diagrams in test/fixtures/bpmn-samples (from ../shared/data/bpmn-samples) either deploy and behave as their
  * origin's own tests expect, or are refused with a 400 naming every unsupported element
  * (the element-by-element reasons are asserted in validate.test.ts).
  */
-const dir = new URL('../fixtures/bpmn-samples/', import.meta.url).pathname
+const dir = path.join(projectRoot(), 'test/fixtures/bpmn-samples') + '/'
 const read = (f: string) => fs.readFileSync(dir + f, 'utf8')
 
 const refused: Record<string, string[]> = {

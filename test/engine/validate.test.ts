@@ -24,11 +24,13 @@
  * | miwg__C.9.1                                              | accepted | SendTask_RequestDocument, SendTask_SendReminderEmail: topic emailService has no handler, so they are external tasks |
  * | miwg__C.9.2                                              | refused  | (null) bpmn:import of C.9.1.bpmn; SendTask_NotifyCustomerDelay (zeebe-only taskDefinition: no implementation we run); CallActivity_RequestDocument (multi-instance with zeebe-only inputCollection: no loopCardinality/camunda:collection). Zeebe-only assignment user tasks are fine (unassigned → admins' pool) |
  */
+import path from 'node:path'
 import t from 'tap'
 import { readFileSync, readdirSync } from 'node:fs'
 import { validateBpmn, type ValidateOptions, type Problem } from '../../src/engine/validate.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
-const SAMPLES = new URL('../fixtures/bpmn-samples/', import.meta.url).pathname
+const SAMPLES = path.join(projectRoot(), 'test/fixtures/bpmn-samples') + '/'
 
 const sampleKeys = new Set([
   'invoice',

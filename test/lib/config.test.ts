@@ -1,7 +1,10 @@
+import path from 'node:path'
 import fs from 'node:fs'
 import { spawnSync } from 'node:child_process'
 import t from 'tap'
 import { ConfigError, envSchema, loadConfig } from '../../src/config.js'
+import { projectRoot } from '../../src/lib/paths.js'
+import { serverArgs } from '../server-process.js'
 
 /** Configuration validated at start (issue 13): a bad variable stops the start, named. */
 t.test('bad values are refused, each named', async (t) => {
@@ -41,7 +44,7 @@ t.test('good values and defaults come back typed', async (t) => {
 })
 
 t.test('a real start with a bad variable stops with the message, not a stack', async (t) => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const r = spawnSync(process.execPath, serverArgs(), {
     env: { PATH: process.env.PATH, PORT: 'abc', DATABASE_URL: ':memory:' },
     encoding: 'utf8',
     timeout: 60_000,
@@ -54,7 +57,7 @@ t.test('a real start with a bad variable stops with the message, not a stack', a
 // DEMO_HISTORY was read by loadConfig but missing from the schema, so validateEnv dropped it and
 // DEMO_HISTORY=0 had no effect (the crash test's servers then wrote a year of history at start).
 t.test('every variable loadConfig reads is in the schema (a missing one is dropped silently)', async (t) => {
-  const source = fs.readFileSync(new URL('../../src/config.ts', import.meta.url), 'utf8')
+  const source = fs.readFileSync(path.join(projectRoot(), 'src/config.ts'), 'utf8')
   const read = [...new Set([...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]))]
   t.ok(read.length > 10, `found the variables read (${read.length})`)
   for (const name of read) t.ok(name in envSchema.properties, `${name} is in the schema`)

@@ -4,13 +4,14 @@ import t, { type Test } from 'tap'
 import { login } from '../helper.js'
 import { importBaltimore } from '../../src/metrics/import-baltimore.js'
 import { buildMetricsApp } from './fixtures.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * Replays the 10,000 Baltimore 311 requests and checks the figures the API reports against
  * figures computed here from the CSV with plain TypeScript, following only the documented
  * rules (src/metrics/README.md): its own CSV parser, its own US daylight-saving rule.
  */
-const CSV = path.resolve(import.meta.dirname, '../fixtures/baltimore-311/311_sample.csv')
+const CSV = path.join(projectRoot(), 'test/fixtures/baltimore-311/311_sample.csv')
 
 /** A small quoted-CSV reader, character by character. */
 function readCsv(text: string): Record<string, string>[] {

@@ -1,12 +1,12 @@
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { parseString } from 'fast-csv'
 import { build, onPostgres } from '../helper.js'
 import { call } from '../api.js'
 import { problems } from './schemas.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * The first 1,000 rows of the Baltimore 311 sample (../shared/data/baltimore-311/311_sample.csv)
@@ -18,7 +18,7 @@ import { problems } from './schemas.js'
 const db = onPostgres ? 'PostgreSQL' : 'SQLite'
 const N = 1000
 const CONCURRENCY = 4
-const CSV = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'baltimore-311', '311_sample.csv')
+const CSV = path.join(projectRoot(), 'test', 'fixtures', 'baltimore-311', '311_sample.csv')
 
 t.setTimeout(900_000)
 

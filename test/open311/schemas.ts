@@ -1,16 +1,16 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import Ajv, { type ValidateFunction } from 'ajv'
 import addFormats from 'ajv-formats'
 import { Parser } from 'saxen'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * The GeoReport v2 schemas of test/fixtures/open311/ (copied from ../shared/data/open311-georeport-v2/,
  * see the README there) in ajv, and a reader that turns an XML answer back into the JSON shape
  * so the same schema checks both formats.
  */
-const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'open311')
+const dir = path.join(projectRoot(), 'test', 'fixtures', 'open311')
 const load = (f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'))
 
 // strict: false — the published schemas leave out `type` next to `properties`, and the swagger

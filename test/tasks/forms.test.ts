@@ -3,12 +3,13 @@ import path from 'node:path'
 import t from 'tap'
 import { build } from '../helper.js'
 import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * Task forms as deployed resources, and the server's check of task data against them (the same
  * rules as the form-js viewer). One app for the file: each subtest works on cases of its own.
  */
-const handleSource = fs.readFileSync(path.join(import.meta.dirname, '../../processes/forms/handle.form'), 'utf8')
+const handleSource = fs.readFileSync(path.join(projectRoot(), 'processes/forms/handle.form'), 'utf8')
 const handle = JSON.parse(handleSource)
 
 /** A case at its handle step: grid cases sign for themselves (xianghe: grid01). */
@@ -35,7 +36,7 @@ t.test('task forms', async (t) => {
     t.equal(h.length, 1, 'one version of the handle form: the shipped file')
     t.match(h[0], { formKey: 'shuoshi:handle', version: 1, tenant: null, deployedBy: 'system', name: '办理 / Handle' })
     // 14 files in processes/forms, each a key of its own.
-    t.equal(new Set(list.body.map((f: any) => f.key)).size, fs.readdirSync(path.join(import.meta.dirname, '../../processes/forms')).length)
+    t.equal(new Set(list.body.map((f: any) => f.key)).size, fs.readdirSync(path.join(projectRoot(), 'processes/forms')).length)
     const one = await call(app, 'admin', 'GET', `/api/forms/${h[0].id}`)
     t.same(JSON.parse(one.body.source), handle, 'the source is the file')
     t.equal((await call(app, 'grid01', 'GET', '/api/forms')).status, 403, 'a handler does not manage forms')
@@ -201,7 +202,7 @@ t.test('task forms', async (t) => {
   })
 
   t.test("a county may reword the evaluation's answers, not change what they accept", async (t) => {
-    const evaluation = JSON.parse(fs.readFileSync(path.join(import.meta.dirname, '../../processes/forms/evaluation.form'), 'utf8'))
+    const evaluation = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'processes/forms/evaluation.form'), 'utf8'))
     const edit = (fn: (c: any) => void) => {
       const copy = structuredClone(evaluation)
       fn(copy.components.find((c: any) => c.key === 'satisfaction'))
