@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { conflict, msg, notFound } from '../lib/errors.js'
 import { nowIso } from '../lib/db.js'
-import { bearer } from '../lib/schemas.js'
+import { bearer, typed } from '../lib/schemas.js'
 import { errorRef, idParams } from '../cases/schemas.js'
 import { noticeView, type NoticeRow } from './outbox.js'
 import { isSystemAdmin } from '../org/policy.js'
@@ -35,7 +35,8 @@ const attemptSchema = {
 } as const
 
 /** The outbox as administrators see it: the city all of it, a county administrator their county's. */
-export default async function notifyRoutes(app: FastifyInstance) {
+export default async function notifyRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const scoped = (actor: any, q: any) => (isSystemAdmin(actor) ? q : q.where('tenant', actor.tenant ?? '\u0000'))
 
   app.get(
@@ -64,7 +65,7 @@ export default async function notifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, caseId, limit } = request.query as { status: string; caseId?: string; limit: number }
+      const { status, caseId, limit } = request.query
       const q = scoped(request.actor, app.db('citizen_notices'))
       if (status !== 'all') q.where({ status })
       if (caseId) q.where({ case_id: caseId })
@@ -94,7 +95,7 @@ export default async function notifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
       const log = await app
@@ -127,7 +128,7 @@ export default async function notifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
       const n = await app

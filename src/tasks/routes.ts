@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer, errorSchema as errorRef, pageSchema } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, pageSchema, typed } from '../lib/schemas.js'
 import { taskView } from './service.js'
 import { claimManyBody, claimManyResponse, completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
 
-export default async function taskRoutes(app: FastifyInstance) {
+export default async function taskRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const tasks = app.tasks
 
   app.get(
@@ -18,7 +19,7 @@ export default async function taskRoutes(app: FastifyInstance) {
         response: { 200: pageSchema(taskSchema) },
       },
     },
-    async (request) => tasks.list(request.actor, request.query as any),
+    async (request) => tasks.list(request.actor, request.query),
   )
 
   app.get(
@@ -34,7 +35,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const task = await tasks.get(request.actor, id)
       const form = await tasks.formFor(task)
       return {
@@ -56,7 +57,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       preHandler: app.authenticate,
       schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
     },
-    async (request) => taskView(await tasks.claim(request.actor, (request.params as { id: string }).id)),
+    async (request) => taskView(await tasks.claim(request.actor, request.params.id)),
   )
 
   app.post(
@@ -71,7 +72,7 @@ export default async function taskRoutes(app: FastifyInstance) {
         response: { 200: claimManyResponse },
       },
     },
-    async (request) => tasks.claimMany(request.actor, (request.body as { ids: string[] }).ids),
+    async (request) => tasks.claimMany(request.actor, request.body.ids),
   )
 
   app.post(
@@ -80,7 +81,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       preHandler: app.authenticate,
       schema: { tags: ['tasks'], summary: '退回签收 / unclaim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
     },
-    async (request) => taskView(await tasks.unclaim(request.actor, (request.params as { id: string }).id)),
+    async (request) => taskView(await tasks.unclaim(request.actor, request.params.id)),
   )
 
   app.post(
@@ -97,7 +98,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const { data } = (request.body ?? {}) as { data?: Record<string, unknown> }
       return taskView(await tasks.complete(request.actor, id, data ?? {}))
     },
