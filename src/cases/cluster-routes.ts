@@ -84,7 +84,7 @@ export default async function clusterRoutes(fastify: FastifyInstance, opts: { cl
       },
     },
     async (request) =>
-      (await clusters.members(request.actor, request.params.id)).map((r: any) => ({
+      (await clusters.members(request.actor, request.params.id)).map((r) => ({
         id: r.id,
         caseNo: r.case_no,
         title: r.title,

@@ -402,9 +402,9 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       const result = await app.db.transaction(async (trx) => {
         const task = await actionable(request.actor, id, trx)
         if (!task.assignee && !isSystemAdmin(request.actor)) {
-          const candidates = await trx('task_candidates').where({ task_id: task.id })
+          const candidates: { kind: string; value: string }[] = await trx('task_candidates').where({ task_id: task.id })
           const mine = candidates.some(
-            (c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)),
+            (c) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)),
           )
           if (!mine) throw forbidden(msg('error.task.notCandidate'))
         }

@@ -181,7 +181,7 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
         .map((x) => ({
           taskId: x.id,
           caseId: x.caseId,
-          caseNo: ((x as any).facts?.caseNo as string) ?? null,
+          caseNo: typeof x.facts?.caseNo === 'string' ? x.facts.caseNo : null,
           name: x.name,
           dueAt: x.dueAt!,
           overdue: x.dueAt! < now,

@@ -132,8 +132,8 @@ export default async function fileRoutes(fastify: FastifyInstance, opts: { attac
   const staffView = async (rows: AttachmentRow[]) => {
     const users = await attachments.uploaders(rows)
     const taskIds = [...new Set(rows.map((r) => r.task_id).filter((x): x is string => !!x))]
-    const tasks = taskIds.length ? await app.db('tasks').whereIn('id', taskIds).select('id', 'name') : []
-    const taskNames = new Map(tasks.map((t: any) => [t.id, t.name]))
+    const tasks: { id: string; name: string | null }[] = taskIds.length ? await app.db('tasks').whereIn('id', taskIds).select('id', 'name') : []
+    const taskNames = new Map(tasks.map((t) => [t.id, t.name]))
     return rows.map((r) => ({
       ...fileView(r),
       taskId: r.task_id,

@@ -1,4 +1,6 @@
 import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
+import type { Actor } from '../org/index.js'
 import { conflict, msg, notFound } from '../lib/errors.js'
 import { nowIso } from '../lib/db.js'
 import { bearer, typed } from '../lib/schemas.js'
@@ -37,7 +39,7 @@ const attemptSchema = {
 /** The outbox as administrators see it: the city all of it, a county administrator their county's. */
 export default async function notifyRoutes(fastify: FastifyInstance) {
   const app = typed(fastify)
-  const scoped = (actor: any, q: any) => (isSystemAdmin(actor) ? q : q.where('tenant', actor.tenant ?? '\u0000'))
+  const scoped = (actor: Actor, q: Knex.QueryBuilder) => (isSystemAdmin(actor) ? q : q.where('tenant', actor.tenant ?? '\u0000'))
 
   app.get(
     '/api/notify/outbox',
@@ -98,13 +100,14 @@ export default async function notifyRoutes(fastify: FastifyInstance) {
       const { id } = request.params
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
-      const log = await app
+      type AttemptRow = { at: string; node: string; ok: boolean | number; status_code: number | string | null; error: string | null }
+      const log: AttemptRow[] = await app
         .db('citizen_notice_attempts')
         .where({ notice_id: id })
         .orderBy([{ column: 'at' }, { column: 'id' }])
       return {
         ...noticeView(row),
-        log: log.map((a: any) => ({
+        log: log.map((a) => ({
           at: a.at,
           node: a.node,
           ok: a.ok === true || a.ok === 1,
