@@ -4,7 +4,7 @@ import { badRequest, msg, problem } from '../lib/errors.js'
 import { emptyFacts, FACT_NAMES, FEEL_NAMES, type Facts } from './facts.js'
 
 /** A scoring item in force for a county (the city's list with the county's overrides). */
-export interface ScoringItem {
+export type ScoringItem = {
   code: string
   name: string
   nameEn: string | null

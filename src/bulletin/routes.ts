@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer } from '../lib/schemas.js'
+import { bearer, typed } from '../lib/schemas.js'
 import { FACT_LABELS } from './facts.js'
-import type { ItemInput } from './items.js'
-import type { UnitKind } from './service.js'
 import { bulletinWorkbook, XLSX_TYPE } from './xlsx.js'
 import {
   bulletinSchema,
@@ -19,11 +17,10 @@ import {
   regionQuery,
 } from './schemas.js'
 
-type MonthParams = { month: string }
-type RegionQuery = { region?: string }
 const facts = Object.entries(FACT_LABELS).map(([code, [name, nameEn]]) => ({ code, name, nameEn }))
 
-export default async function bulletinRoutes(app: FastifyInstance) {
+export default async function bulletinRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const bulletins = app.bulletins
 
   app.get(
@@ -40,7 +37,7 @@ export default async function bulletinRoutes(app: FastifyInstance) {
         response: { 200: bulletinSchema, ...errors },
       },
     },
-    async (request) => bulletins.bulletin(request.actor, (request.params as MonthParams).month, (request.query as RegionQuery).region),
+    async (request) => bulletins.bulletin(request.actor, request.params.month, request.query.region),
   )
 
   app.get(
@@ -63,8 +60,8 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { month } = request.params as MonthParams
-      const { region } = request.query as RegionQuery
+      const { month } = request.params
+      const { region } = request.query
       const { bulletin: b, penalties } = await bulletins.withPenalties(request.actor, month, region)
       const body = await bulletinWorkbook(b, penalties)
       const name = `bulletin-${month}${region ? `-${region}` : ''}.xlsx`
@@ -92,8 +89,8 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const q = request.query as { region?: string; kind: UnitKind; unit: string; item?: string }
-      return bulletins.cases(request.actor, (request.params as MonthParams).month, q)
+      const q = request.query
+      return bulletins.cases(request.actor, request.params.month, q)
     },
   )
 
@@ -111,7 +108,7 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const out = await bulletins.publish(request.actor, (request.params as MonthParams).month, (request.query as RegionQuery).region)
+      const out = await bulletins.publish(request.actor, request.params.month, request.query.region)
       return reply.code(201).send(out)
     },
   )
@@ -126,7 +123,7 @@ export default async function bulletinRoutes(app: FastifyInstance) {
         response: { 200: publicResponse, 400: errors[400] },
       },
     },
-    async (request) => bulletins.published(request.query as { county?: string; month?: string }),
+    async (request) => bulletins.published(request.query),
   )
 
   app.get(
@@ -142,7 +139,7 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { county } = request.query as { county?: string }
+      const { county } = request.query
       const c = county ? await bulletins.county(county) : (request.actor.tenant ?? null)
       return { ...(await bulletins.itemLayers(c)), facts }
     },
@@ -164,8 +161,8 @@ export default async function bulletinRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const county = await bulletins.editableCounty(request.actor, (request.query as { county?: string }).county)
-      return { ...(await bulletins.saveLayer(request.actor, county, (request.body as { items: ItemInput[] }).items)), facts }
+      const county = await bulletins.editableCounty(request.actor, request.query.county)
+      return { ...(await bulletins.saveLayer(request.actor, county, request.body.items)), facts }
     },
   )
 }

@@ -3,13 +3,13 @@ import { errorSchema } from '../lib/schemas.js'
 import { APPLIES_TO, CODE_PATTERN } from './items.js'
 import { FACT_NAMES } from './facts.js'
 
-export const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema }
+export const errors = { 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema } as const
 
-const month = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM（中国时间）/ month, China time' }
-const regionParam = { type: 'string', minLength: 1, maxLength: 100, description: '区域代码（含下级）/ region code (its subtree)' }
+const month = { type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', description: 'YYYY-MM（中国时间）/ month, China time' } as const
+const regionParam = { type: 'string', minLength: 1, maxLength: 100, description: '区域代码（含下级）/ region code (its subtree)' } as const
 
-export const monthParams = { type: 'object', required: ['month'], properties: { month } }
-export const regionQuery = { type: 'object', properties: { region: regionParam }, additionalProperties: false }
+export const monthParams = { type: 'object', required: ['month'], properties: { month } } as const
+export const regionQuery = { type: 'object', properties: { region: regionParam }, additionalProperties: false } as const
 
 export const casesQuery = {
   type: 'object',
@@ -30,7 +30,7 @@ export const casesQuery = {
       description: '计分项代码；省略则列出所有计分的案件 / an item code; without it every case that scores',
     },
   },
-}
+} as const
 
 const itemProps = {
   code: { type: 'string', pattern: CODE_PATTERN },
@@ -44,17 +44,17 @@ const itemProps = {
     description: `计数项名称，或以 = 开头的 FEEL 表达式 / a fact (${[...FACT_NAMES].join(', ')}) or a FEEL expression =… over the facts and category, channel, urgency, procedure, level, resolvedLevel, status`,
   },
   enabled: { type: ['boolean', 'null'] },
-}
-const itemInput = { type: 'object', required: ['code'], additionalProperties: false, properties: itemProps }
-const itemOut = { type: 'object', properties: { ...itemProps, source: { type: 'string', enum: ['city', 'county'] } } }
+} as const
+const itemInput = { type: 'object', required: ['code'], additionalProperties: false, properties: itemProps } as const
+const itemOut = { type: 'object', properties: { ...itemProps, source: { type: 'string', enum: ['city', 'county'] } } } as const
 
-export const itemsQuery = { type: 'object', additionalProperties: false, properties: { county: { type: 'string', minLength: 1, maxLength: 100 } } }
+export const itemsQuery = { type: 'object', additionalProperties: false, properties: { county: { type: 'string', minLength: 1, maxLength: 100 } } } as const
 export const itemsBody = {
   type: 'object',
   required: ['items'],
   additionalProperties: false,
   properties: { items: { type: 'array', maxItems: 200, items: itemInput } },
-}
+} as const
 export const itemsResponse = {
   type: 'object',
   properties: {
@@ -64,9 +64,9 @@ export const itemsResponse = {
     overrides: { type: 'array', items: itemInput, description: '本县的覆盖与新增 / the county overrides and additions' },
     facts: { type: 'array', items: { type: 'object', properties: { code: { type: 'string' }, name: { type: 'string' }, nameEn: { type: 'string' } } } },
   },
-}
+} as const
 
-const itemScore = { type: 'object', properties: { code: { type: 'string' }, count: { type: 'number' }, points: { type: 'number' } } }
+const itemScore = { type: 'object', properties: { code: { type: 'string' }, count: { type: 'number' }, points: { type: 'number' } } } as const
 const unitRow = {
   type: 'object',
   properties: {
@@ -81,7 +81,7 @@ const unitRow = {
     items: { type: 'array', items: itemScore },
     rates: { ...rateBlock, description: '剔除后的三率 / the rates, excluded cases left out' },
   },
-}
+} as const
 export const bulletinSchema = {
   type: 'object',
   properties: {
@@ -97,7 +97,7 @@ export const bulletinSchema = {
     townships: { type: 'array', items: unitRow },
     departments: { type: 'array', items: unitRow },
   },
-}
+} as const
 
 export const casesResponse = {
   type: 'object',
@@ -121,12 +121,12 @@ export const casesResponse = {
       },
     },
   },
-}
+} as const
 
 export const publishResponse = {
   type: 'object',
   properties: { month: { type: 'string' }, region: { type: 'string' }, publishedAt: { type: 'string' }, bulletin: bulletinSchema },
-}
+} as const
 
 const publicRates = {
   type: 'object',
@@ -138,7 +138,7 @@ const publicRates = {
     closureRate: { type: ['number', 'null'] },
     onTimeRate: { type: ['number', 'null'] },
   },
-}
+} as const
 const publicUnit = {
   type: 'object',
   properties: {
@@ -149,12 +149,12 @@ const publicUnit = {
     points: { type: 'number' },
     rates: publicRates,
   },
-}
+} as const
 export const publicQuery = {
   type: 'object',
   additionalProperties: false,
   properties: { county: { type: 'string', minLength: 1, maxLength: 100 }, month },
-}
+} as const
 export const publicResponse = {
   type: 'object',
   properties: {
@@ -173,4 +173,4 @@ export const publicResponse = {
       },
     },
   },
-}
+} as const

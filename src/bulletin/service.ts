@@ -9,13 +9,13 @@ import { isSystemAdmin } from '../org/policy.js'
 
 export type UnitKind = 'township' | 'department'
 
-export interface ItemScore {
+export type ItemScore = {
   code: string
   count: number
   points: number
 }
 
-export interface UnitRow {
+export type UnitRow = {
   rank: number
   kind: UnitKind
   key: string
@@ -30,7 +30,7 @@ export interface UnitRow {
   rates: RateBlock
 }
 
-export interface Bulletin {
+export type Bulletin = {
   month: string
   region: { code: string; name: string; nameEn: string | null; path: string } | null
   /** Whose scoring items apply: a county code, or null for the city's own list. */
@@ -43,7 +43,7 @@ export interface Bulletin {
   departments: UnitRow[]
 }
 
-export interface CaseLine {
+export type CaseLine = {
   caseId: string
   caseNo: string
   title: string | null

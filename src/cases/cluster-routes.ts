@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer } from '../lib/schemas.js'
+import { bearer, typed } from '../lib/schemas.js'
 import type { Clusters } from './clusters.js'
 import { caseSchema, errorRef, idParams } from './schemas.js'
 
@@ -28,7 +28,8 @@ export const clusterSchema = {
 } as const
 
 /** 共性问题、每月一题: routes over src/cases/clusters.ts. Leaders and supervisors, in their area. */
-export default async function clusterRoutes(app: FastifyInstance, opts: { clusters: Clusters }) {
+export default async function clusterRoutes(fastify: FastifyInstance, opts: { clusters: Clusters }) {
+  const app = typed(fastify)
   const clusters = opts.clusters
 
   app.get(
@@ -51,7 +52,7 @@ export default async function clusterRoutes(app: FastifyInstance, opts: { cluste
         },
       },
     },
-    async (request) => clusters.list(request.actor, request.query as { month?: string; region?: string }),
+    async (request) => clusters.list(request.actor, request.query),
   )
 
   app.get(
@@ -83,7 +84,7 @@ export default async function clusterRoutes(app: FastifyInstance, opts: { cluste
       },
     },
     async (request) =>
-      (await clusters.members(request.actor, (request.params as { id: string }).id)).map((r: any) => ({
+      (await clusters.members(request.actor, request.params.id)).map((r) => ({
         id: r.id,
         caseNo: r.case_no,
         title: r.title,
@@ -116,7 +117,7 @@ export default async function clusterRoutes(app: FastifyInstance, opts: { cluste
       },
     },
     async (request, reply) => {
-      const row = await clusters.rootCase(request.actor, (request.params as { id: string }).id, (request.body as any) ?? {})
+      const row = await clusters.rootCase(request.actor, request.params.id, request.body)
       return reply.status(201).send(await app.cases.receipt(request.actor, row.id))
     },
   )

@@ -236,7 +236,7 @@ export class Clusters {
     return row
   }
 
-  async members(actor: Actor, id: string) {
+  async members(actor: Actor, id: string): Promise<Pick<CaseRow, 'id' | 'case_no' | 'title' | 'status' | 'created_at' | 'duplicate_of'>[]> {
     const cl = await this.visibleCluster(actor, id)
     return this.db('cases').where({ cluster_id: cl.id }).orderBy('created_at').select('id', 'case_no', 'title', 'status', 'created_at', 'duplicate_of')
   }

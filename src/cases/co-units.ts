@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import { badRequest, conflict, forbidden, msg, problem as problemDetail } from '../lib/errors.js'
 import { names } from '../messages/index.js'
-import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, idParams, typed } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { unitProblem } from './dispatch-targets.js'
@@ -14,7 +14,8 @@ import { isSystemAdmin } from '../org/policy.js'
  * delivered, and again by `case.addCoUnits`: message variables are hostile, and `addedCoUnits`
  * is a platform variable nobody else may send.
  */
-export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function coUnitRoutes(fastify: FastifyInstance, opts: { cases: CaseService }) {
+  const app = typed(fastify)
   const { cases } = opts
 
   app.post(
@@ -52,9 +53,9 @@ export default async function coUnitRoutes(app: FastifyInstance, opts: { cases: 
     },
     async (request) => {
       const actor = request.actor
-      const { units } = request.body as { units: string[] }
+      const { units } = request.body
       return app.db.transaction(async (trx) => {
-        const row = await cases.visible(actor, (request.params as { id: string }).id, trx)
+        const row = await cases.visible(actor, request.params.id, trx)
         if (!isSystemAdmin(actor) && !(actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path))) {
           throw forbidden(msg('error.coUnits.notDispatcher'))
         }

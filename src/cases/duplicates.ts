@@ -10,7 +10,7 @@ import { writeNotice } from '../notify/outbox.js'
 import type { CaseRow, CaseService } from './service.js'
 import { CANDIDATE_COLUMNS, candidateQuery, rank, type GramCache } from './similar.js'
 
-export interface SimilarItem {
+export type SimilarItem = {
   id: string
   caseNo: string
   title: string | null

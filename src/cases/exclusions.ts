@@ -4,7 +4,7 @@ import type { Actor } from '../org/service.js'
 import { isPostgres, nowIso, type Trx } from '../lib/db.js'
 import { badRequest, conflict, forbidden, msg, notFound, problem } from '../lib/errors.js'
 import { eventMessage } from '../messages/index.js'
-import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, idParams, nullableString, typed } from '../lib/schemas.js'
 import type { CaseRow, CaseService } from './service.js'
 import { concernsActor } from './returns.js'
 import { isSystemAdmin } from '../org/policy.js'
@@ -61,9 +61,10 @@ const view = (r: any) => ({
   reversalNote: r.reversal_note,
 })
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' })
+const text = <N extends number>(max: N) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const
 
-export default async function exclusionRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function exclusionRoutes(fastify: FastifyInstance, opts: { cases: CaseService }) {
+  const app = typed(fastify)
   const { cases } = opts
 
   /** Locks the case row for the check-then-write below (PostgreSQL; SQLite has one writer). */
@@ -108,9 +109,9 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
     },
     async (request, reply) => {
       const actor = request.actor
-      const body = request.body as { reasonCode: string; reason: string; evidence?: string[] }
+      const body = request.body
       const created = await app.db.transaction(async (trx) => {
-        const seen = await cases.visible(actor, (request.params as { id: string }).id, trx)
+        const seen = await cases.visible(actor, request.params.id, trx)
         const row = await lockCase(trx, seen.id)
         const ownUnit = !!actor.unitCode && actor.unitCode === row.owner_unit
         const dispatcher = actor.roles.includes('dispatcher') && app.org.canSeeRegion(actor, row.region_path)
@@ -160,7 +161,7 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
       },
     },
     async (request) => {
-      const q = request.query as { status?: string; caseId?: string; limit?: number }
+      const q = request.query
       const rows = await app
         .db('case_exclusions as x')
         .join('cases', 'cases.id', 'x.case_id')
@@ -189,7 +190,7 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
       },
     },
     async (request) => {
-      const row = await cases.visible(request.actor, (request.params as { id: string }).id)
+      const row = await cases.visible(request.actor, request.params.id)
       const rows = await app.db('case_exclusions').where({ case_id: row.id }).orderBy('requested_at', 'desc')
       return app.org.withNames(
         rows.map((r: any) => view({ ...r, case_no: row.case_no })),
@@ -219,9 +220,9 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
     },
     async (request) => {
       const actor = request.actor
-      const { approve, note } = request.body as { approve: boolean; note?: string }
+      const { approve, note } = request.body
       const done = await app.db.transaction(async (trx) => {
-        const { ex } = await forSupervisor(actor, (request.params as { id: string }).id, trx)
+        const { ex } = await forSupervisor(actor, request.params.id, trx)
         const row = await lockCase(trx, ex.case_id)
         if (ex.requested_by === actor.username) throw forbidden(msg('error.exclusion.ownRequest'))
         const trimmed = note?.trim() ? note : null
@@ -259,9 +260,9 @@ export default async function exclusionRoutes(app: FastifyInstance, opts: { case
     },
     async (request) => {
       const actor = request.actor
-      const { note } = request.body as { note: string }
+      const { note } = request.body
       const done = await app.db.transaction(async (trx) => {
-        const { ex } = await forSupervisor(actor, (request.params as { id: string }).id, trx)
+        const { ex } = await forSupervisor(actor, request.params.id, trx)
         const row = await lockCase(trx, ex.case_id)
         const now = nowIso()
         const n = await trx('case_exclusions')

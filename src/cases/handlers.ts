@@ -469,8 +469,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   engine.registerHandler('case.escalate', async (ctx) => {
     const row = await caseRow(ctx)
     const v = ctx.variables
-    const current = Math.max(0, LEVELS.indexOf((row.level ?? 'grid') as any))
-    const asked = LEVELS.indexOf(str(v.escalateLevel) as any)
+    const levels: readonly string[] = LEVELS
+    const current = Math.max(0, levels.indexOf(row.level ?? 'grid'))
+    const asked = levels.indexOf(str(v.escalateLevel) ?? '')
     const start = Math.max(current + 1, asked)
     const regions = await ancestry(ctx.trx, row.region_path)
     const reason = str(v.reason) ?? str(v.escalateReason)

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Actor } from '../org/service.js'
-import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, idParams, nullableString, typed } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 
 /**
@@ -57,7 +57,8 @@ export const returnView = (r: any) => ({
  * Returns (退单) and the dispatcher's review of them, as records: the review itself happens at
  * the dispatch task (see handlers.ts: case.return, case.assign, case.returnRejected).
  */
-export default async function returnRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function returnRoutes(fastify: FastifyInstance, opts: { cases: CaseService }) {
+  const app = typed(fastify)
   const { cases } = opts
 
   app.get(
@@ -83,7 +84,7 @@ export default async function returnRoutes(app: FastifyInstance, opts: { cases: 
       },
     },
     async (request) => {
-      const q = request.query as { status?: string; month?: string; unit?: string; caseId?: string; limit?: number }
+      const q = request.query
       const rows = await app
         .db('case_returns as r')
         .join('cases', 'cases.id', 'r.case_id')
@@ -130,7 +131,7 @@ export default async function returnRoutes(app: FastifyInstance, opts: { cases: 
       },
     },
     async (request) => {
-      const { month } = request.query as { month?: string }
+      const { month } = request.query
       const sum = (status: string) => app.db.raw(`SUM(CASE WHEN r.status = ? THEN 1 ELSE 0 END) AS ${status}`, [status])
       const rows = await app
         .db('case_returns as r')
@@ -167,7 +168,7 @@ export default async function returnRoutes(app: FastifyInstance, opts: { cases: 
       },
     },
     async (request) => {
-      const row = await cases.visible(request.actor, (request.params as { id: string }).id)
+      const row = await cases.visible(request.actor, request.params.id)
       const rows = await app.db('case_returns').where({ case_id: row.id }).orderBy('returned_at', 'desc')
       return app.org.withNames(
         rows.map((r: any) => returnView({ ...r, case_no: row.case_no })),

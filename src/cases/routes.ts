@@ -1,13 +1,14 @@
 import { deployRules } from './routing-decision.js'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
-import { nowIso } from '../lib/db.js'
+import { nowIso, type Trx } from '../lib/db.js'
+import type { Actor } from '../org/index.js'
 import { conflict, forbidden, msg, problem, unprocessable } from '../lib/errors.js'
 import { eventMessage } from '../messages/index.js'
 import { myNotifications, notificationColumns, notificationSchema, notificationView, unreadOnly } from './worklist-routes.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
-import type { CaseService, IntakeInput } from './service.js'
+import type { CaseService } from './service.js'
 import type { Duplicates } from './duplicates.js'
 import type { Clusters } from './clusters.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
@@ -35,7 +36,7 @@ import {
   trackParams,
   trackSchema,
 } from './schemas.js'
-import { bearer, pageSchema } from '../lib/schemas.js'
+import { bearer, pageSchema, typed } from '../lib/schemas.js'
 import { canAdministerTenant, isSystemAdmin } from '../org/policy.js'
 
 const ruleView = (r: RuleRow) => ({
@@ -53,7 +54,8 @@ const ruleView = (r: RuleRow) => ({
   updatedBy: r.updated_by,
 })
 
-export default async function caseRoutes(app: FastifyInstance, opts: { cases: CaseService; duplicates: Duplicates; clusters: Clusters }) {
+export default async function caseRoutes(fastify: FastifyInstance, opts: { cases: CaseService; duplicates: Duplicates; clusters: Clusters }) {
+  const app = typed(fastify)
   const cases = opts.cases
   const duplicates = opts.duplicates
   const keys = new IdempotencyStore(app.db)
@@ -109,9 +111,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request, reply) => {
-      const body = request.body as Omit<IntakeInput, 'channel'> & { channel?: string }
+      const body = request.body
       const done = await keys.run(
-        { scope: 'public', key: request.headers['idempotency-key'] as string | undefined, body },
+        { scope: 'public', key: request.headers['idempotency-key'], body },
         (row) => ({ caseNo: row.case_no, trackingCode: row.tracking_code }),
         (hooks) => cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null, hooks }),
       )
@@ -137,8 +139,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request, reply) => {
-      const { caseNo } = request.params as { caseNo: string }
-      const code = (request.headers['x-tracking-code'] as string | undefined) ?? (request.query as { code?: string }).code
+      const { caseNo } = request.params
+      const code = request.headers['x-tracking-code'] ?? request.query.code
       // What the code unlocks is not for shared caches.
       reply.header('cache-control', 'no-store')
       return cases.track(caseNo, code)
@@ -159,8 +161,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => {
-      const { caseNo } = request.params as { caseNo: string }
-      const body = request.body as { code: string; resolved: boolean; satisfaction: string; comment?: string }
+      const { caseNo } = request.params
+      const body = request.body
       const row = await cases.byTrackingCode(caseNo, body.code)
       await cases.evaluate(row, CITIZEN_ACTOR, body, 'citizen')
       return cases.track(caseNo, body.code)
@@ -189,9 +191,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     },
     async (request, reply) => {
       const done = await keys.run(
-        { scope: `user:${request.actor.id}`, key: request.headers['idempotency-key'] as string | undefined, body: request.body },
+        { scope: `user:${request.actor.id}`, key: request.headers['idempotency-key'], body: request.body },
         (row) => ({ id: row.id, caseNo: row.case_no }),
-        (hooks) => cases.intake(request.body as IntakeInput, { actor: request.actor, hooks }),
+        (hooks) => cases.intake(request.body, { actor: request.actor, hooks }),
       )
       await placeNew()
       if (done.replayed) reply.header('idempotent-replayed', 'true')
@@ -213,7 +215,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         response: { 200: pageSchema(caseSchema) },
       },
     },
-    async (request) => cases.list(request.actor, request.query as any),
+    async (request) => cases.list(request.actor, request.query),
   )
 
   app.get(
@@ -228,7 +230,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         response: { 200: caseSchema, 404: errorRef },
       },
     },
-    async (request) => cases.detail(request.actor, (request.params as { id: string }).id),
+    async (request) => cases.detail(request.actor, request.params.id),
   )
 
   app.get(
@@ -243,7 +245,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         response: { 200: { type: 'array', items: historyItemSchema }, 404: errorRef },
       },
     },
-    async (request) => cases.history(request.actor, (request.params as { id: string }).id),
+    async (request) => cases.history(request.actor, request.params.id),
   )
 
   app.get(
@@ -275,7 +277,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
         },
       },
     },
-    async (request) => cases.diagram(request.actor, (request.params as { id: string }).id),
+    async (request) => cases.diagram(request.actor, request.params.id),
   )
 
   app.get(
@@ -291,7 +293,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => {
-      const row = await cases.visible(request.actor, (request.params as { id: string }).id)
+      const row = await cases.visible(request.actor, request.params.id)
       return { items: await duplicates.similar(request.actor, row) }
     },
   )
@@ -311,8 +313,8 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
-      const body = request.body as { mainCaseId: string; note?: string }
+      const { id } = request.params
+      const body = request.body
       await duplicates.link(request.actor, id, body.mainCaseId, body.note ?? null)
       return cases.receipt(request.actor, id)
     },
@@ -332,9 +334,9 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row = await cases.visible(request.actor, id)
-      await cases.evaluate(row, request.actor, request.body as any, 'callback')
+      await cases.evaluate(row, request.actor, request.body, 'callback')
       return cases.detail(request.actor, id)
     },
   )
@@ -342,11 +344,11 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
   // ── task actions: 退单 and 延期 ──────────────────────────────────────────────
 
   /** The open task, if `actor` may act on it (assignee, or an unclaimed candidate). */
-  async function actionable(request: any, id: string, trx: any): Promise<TaskRow> {
-    const task = await app.tasks.get(request.actor, id, trx)
+  async function actionable(actor: Actor, id: string, trx: Trx): Promise<TaskRow> {
+    const task = await app.tasks.get(actor, id, trx)
     if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
-    const admin = isSystemAdmin(request.actor)
-    if (task.assignee && task.assignee !== request.actor.username && !admin) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
+    const admin = isSystemAdmin(actor)
+    if (task.assignee && task.assignee !== actor.username && !admin) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
     return task
   }
 
@@ -364,10 +366,10 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
-      const { reason } = request.body as { reason: string }
+      const { id } = request.params
+      const { reason } = request.body
       const done = await app.db.transaction(async (trx) => {
-        const task = await actionable(request, id, trx)
+        const task = await actionable(request.actor, id, trx)
         // The diagram says which tasks may be returned (shuoshi:return, src/cases/markers.ts).
         if (!(await taskActions(app.engine.definitions, task, trx)).returnable) throw unprocessable(msg('error.case.notReturnable'))
         return app.tasks.complete(request.actor, id, { signOutcome: 'return', outcome: 'return', returnReason: reason }, { trx, skipForm: true })
@@ -395,14 +397,14 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string }
-      const { days, reason } = request.body as { days: number; reason: string }
+      const { id } = request.params
+      const { days, reason } = request.body
       const result = await app.db.transaction(async (trx) => {
-        const task = await actionable(request, id, trx)
+        const task = await actionable(request.actor, id, trx)
         if (!task.assignee && !isSystemAdmin(request.actor)) {
-          const candidates = await trx('task_candidates').where({ task_id: task.id })
+          const candidates: { kind: string; value: string }[] = await trx('task_candidates').where({ task_id: task.id })
           const mine = candidates.some(
-            (c: any) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)),
+            (c) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)),
           )
           if (!mine) throw forbidden(msg('error.task.notCandidate'))
         }
@@ -455,7 +457,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     },
     async (request) => {
       const actor = request.actor
-      const { tenant } = request.query as { tenant?: string }
+      const { tenant } = request.query
       const q = app.db('routing_rules').orderBy([{ column: 'tenant' }, { column: 'sort' }])
       if (!isSystemAdmin(actor)) q.whereIn('tenant', ['', actor.tenant ?? ''])
       else if (tenant !== undefined) q.whereIn('tenant', ['', tenant])
@@ -478,7 +480,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     },
     async (request) => {
       const actor = request.actor
-      const body = request.body as { tenant?: string | null; rules: any[] }
+      const body = request.body
       const isAdmin = isSystemAdmin(actor)
       const tenant = body.tenant ?? (isAdmin ? '' : (actor.tenant ?? ''))
       if (!canAdministerTenant(actor, tenant)) throw forbidden(msg('error.rules.countyOnly'))
@@ -502,7 +504,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
           // A county's rules keep its cases in the county (or send them up to the city).
           else if (countyPath && !servesCounty(unit.path, countyPath)) problems.push(problem(msg('error.rules.unitOutside'), { index, field: 'owner' }))
         }
-        for (const f of ['responseLimit', 'resolveLimit'])
+        for (const f of ['responseLimit', 'resolveLimit'] as const)
           if (r[f] && !isDuration(r[f])) problems.push(problem(msg('error.rules.badDuration'), { index, field: f }))
       }
       if (problems.length) throw unprocessable(msg('error.rules.invalid'), problems)
@@ -544,7 +546,7 @@ export default async function caseRoutes(app: FastifyInstance, opts: { cases: Ca
     },
     async (request) => {
       const actor = request.actor
-      const { limit, unread } = request.query as { limit?: number; unread?: boolean }
+      const { limit, unread } = request.query
       // Read or unread for me (a unit's notification is read per member since migration 022).
       const q = myNotifications(app.db, actor)
       if (unread === true) unreadOnly(q)

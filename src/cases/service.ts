@@ -62,7 +62,7 @@ export interface CaseRow {
   lng: number | null
   urgency: string
   procedure: string
-  status: string
+  status: (typeof STATUSES)[number]
   level: string | null
   resolved_level: string | null
   owner_unit: string | null
@@ -657,7 +657,7 @@ export class CaseService {
         return {
           at: h.at as string,
           seq: i,
-          source: 'engine',
+          source: 'engine' as const,
           type: h.type as string,
           actor: h.actor ?? null,
           instanceId: h.instance_id,
@@ -673,7 +673,7 @@ export class CaseService {
       ...events.map((e: any, i: number) => ({
         at: e.at as string,
         seq: 1e9 + i,
-        source: 'case',
+        source: 'case' as const,
         type: e.type as string,
         actor: e.actor ?? null,
         instanceId: null,

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, msg, notFound, problem } from '../lib/errors.js'
 import { eventMessage, names, notificationMessage } from '../messages/index.js'
-import { bearer, errorSchema as errorRef, idParams, nullableString } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, idParams, nullableString, typed } from '../lib/schemas.js'
 import type { CaseService } from './service.js'
 import { unitGroup, type UnitRow } from './routing.js'
 import { concernsActor } from './returns.js'
@@ -48,16 +48,17 @@ const view = (r: any, now = nowIso()) => ({
   issuedBy: r.issued_by,
   createdAt: r.created_at,
   replyDueAt: r.reply_due_at,
-  status: r.replied_at ? 'replied' : r.reply_due_at < now ? 'overdue' : 'open',
+  status: r.replied_at ? ('replied' as const) : r.reply_due_at < now ? ('overdue' as const) : ('open' as const),
   late: r.replied_at ? r.replied_at > r.reply_due_at : r.reply_due_at < now,
   repliedAt: r.replied_at,
   repliedBy: r.replied_by,
   reply: r.reply,
 })
 
-const text = (max: number) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' })
+const text = <N extends number>(max: N) => ({ type: 'string', minLength: 1, maxLength: max, pattern: '\\S' }) as const
 
-export default async function supervisionOrderRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function supervisionOrderRoutes(fastify: FastifyInstance, opts: { cases: CaseService }) {
+  const app = typed(fastify)
   const { cases } = opts
   const orders = () =>
     app
@@ -89,12 +90,12 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
     },
     async (request, reply) => {
       const actor = request.actor
-      const body = request.body as { message: string; replyDue: string }
+      const body = request.body
       const replyDue = new Date(body.replyDue).toISOString()
       const now = nowIso()
       if (replyDue <= now) throw badRequest(msg('error.supervisionOrder.dueInPast'), [problem(msg('error.supervisionOrder.dueInPast'), { field: 'replyDue' })])
       const id = await app.db.transaction(async (trx) => {
-        const caseId = (request.params as { id: string }).id
+        const caseId = request.params.id
         const row = await cases.visible(actor, caseId, trx)
         // Said as cases.visible says it: the case is not there for this caller.
         if (!app.org.canSeeRegion(actor, row.region_path)) throw notFound(msg('error.case.notFound', { caseNo: caseId }))
@@ -148,8 +149,8 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
     },
     async (request) => {
       const actor = request.actor
-      const id = (request.params as { id: string }).id
-      const { reply } = request.body as { reply: string }
+      const id = request.params.id
+      const { reply } = request.body
       await app.db.transaction(async (trx) => {
         const order = await trx('case_supervisions').where({ id, kind: 'manual' }).first()
         const mine = !!order && (order.unit === actor.unitCode || isSystemAdmin(actor))
@@ -204,7 +205,7 @@ export default async function supervisionOrderRoutes(app: FastifyInstance, opts:
       },
     },
     async (request) => {
-      const q = request.query as { status?: string; caseId?: string; unit?: string; limit?: number }
+      const q = request.query
       const now = nowIso()
       const rows = await orders()
         .where(concernsActor(app.db, cases, request.actor, 's.case_id', 's.unit'))

@@ -4,7 +4,7 @@ import { nowIso } from '../lib/db.js'
 import { msg, notFound } from '../lib/errors.js'
 import { isMessageKey, notificationText, type Params } from '../messages/index.js'
 import { parseStoredJson } from '../lib/stored-json.js'
-import { bearer, errorSchema as errorRef, idParams } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, idParams, typed } from '../lib/schemas.js'
 import type { Actor } from '../org/index.js'
 import type { CaseService } from './service.js'
 import { dispatchTargets } from './dispatch-targets.js'
@@ -94,7 +94,8 @@ export function notificationView(n: any) {
  * The dispatcher's and handler's working day (issue 12): the units a case can go to, and the
  * header bell (unread notifications and my deadlines within a day).
  */
-export default async function worklistRoutes(app: FastifyInstance, opts: { cases: CaseService }) {
+export default async function worklistRoutes(fastify: FastifyInstance, opts: { cases: CaseService }) {
+  const app = typed(fastify)
   const cases = opts.cases
 
   app.get(
@@ -115,8 +116,8 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
-      const { q, limit } = request.query as { q?: string; limit?: number }
+      const { id } = request.params
+      const { q, limit } = request.query
       // Outside the caller's scope the case does not exist (404), as everywhere else.
       const row = await cases.visible(request.actor, id)
       return { items: await dispatchTargets(app.db, app.org, row, { q, limit, decisions: app.decisions }) }
@@ -180,7 +181,7 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
         .map((x) => ({
           taskId: x.id,
           caseId: x.caseId,
-          caseNo: ((x as any).facts?.caseNo as string) ?? null,
+          caseNo: typeof x.facts?.caseNo === 'string' ? x.facts.caseNo : null,
           name: x.name,
           dueAt: x.dueAt!,
           overdue: x.dueAt! < now,
@@ -206,7 +207,7 @@ export default async function worklistRoutes(app: FastifyInstance, opts: { cases
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const actor = request.actor
       return app.db.transaction(async (trx) => {
         const n = await myNotifications(trx, actor)

@@ -121,7 +121,7 @@ export interface Drg {
 }
 
 /** What a table's evaluation matched, beside its DMN result (Camunda's result mapping reads this). */
-export interface Evaluation {
+export type Evaluation = {
   /** The decision's DMN result: a value, a context (several outputs), a list, or null. */
   result: unknown
   /** One entry per matched rule (after the hit policy), output name → value; an aggregation gives one entry. */

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
 import { forbidden, msg, notFound } from '../lib/errors.js'
-import { bearer, errorSchema, idParams } from '../lib/schemas.js'
-import { resourceSchema, resourceView, type ResourceHead } from '../engine/resources.js'
+import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
+import { resourceSchema, resourceView as engineView, type ResourceHead, type ResourceView } from '../engine/resources.js'
 import { describe } from './dmn.js'
 
 const isAdmin = (a: Actor) => a.roles.includes('admin')
@@ -32,7 +32,15 @@ const tenantQuery = { type: 'object', properties: { tenant: { type: 'string', ma
  * Decisions: list, read, deploy (administrators for the city or any county; a county
  * administrator for their county only) and evaluate with given inputs (testing a table).
  */
-export default async function decisionRoutes(app: FastifyInstance) {
+/**
+ * The engine's ResourceView is an interface, which TypeScript does not let stand for the reply
+ * schema's open object type (it has no index signature); its mapped copy, the same fields, can.
+ */
+type View = { [K in keyof ResourceView]: ResourceView[K] }
+const resourceView = (r: ResourceHead): View => engineView(r)
+
+export default async function decisionRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const admins = app.requireRole('county_admin')
   const { decisions } = app
 
@@ -70,7 +78,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { key, tenant } = request.query as { key?: string; tenant?: string }
+      const { key, tenant } = request.query
       const rows: ResourceHead[] = await decisions.resources.list({ kind: 'decision', key, ...(tenant !== undefined && { tenant }) })
       return named(rows.filter((r) => sees(request.actor, r.tenant)))
     },
@@ -89,7 +97,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row = await decisions.resources.get(id)
       if (row.kind !== 'decision' || !sees(request.actor, row.tenant)) throw notFound(msg('error.resource.versionNotFound', { id }))
       return { ...(await named([row]))[0], xml: row.source, decisions: describe(await decisions.load(row)) }
@@ -110,8 +118,8 @@ export default async function decisionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { key } = request.params as { key: string }
-      const { tenant } = request.query as { tenant?: string }
+      const { key } = request.params
+      const { tenant } = request.query
       const scope = await scopeFor(request.actor, tenant)
       const row = await decisions.resources.resolve('decision', key, scope)
       return { ...(await named([row]))[0], xml: row.source, decisions: describe(await decisions.load(row)) }
@@ -137,7 +145,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
+      const { xml, tenant } = request.body
       const scope = await scopeFor(request.actor, tenant)
       const { resource, created } = await decisions.deploy(xml, { tenant: scope, actor: request.actor.username })
       return reply.status(created ? 201 : 200).send((await named([resource]))[0])
@@ -180,7 +188,7 @@ export default async function decisionRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { key } = request.params as { key: string }
+      const { key } = request.params
       const body = (request.body ?? {}) as { tenant?: string | null; decision?: string; variables?: Record<string, unknown> }
       const scope = await scopeFor(request.actor, body.tenant)
       const row = await decisions.resources.resolve('decision', key, scope)

@@ -8,7 +8,7 @@ import { DmnError, evaluateDecision, parseDmn, type Drg, type Evaluation } from 
 /** A module's extra check of one decision key (routing: its owners must exist in the county). */
 export type DecisionCheck = (drg: Drg, ctx: { tenant: string; db: Db | Trx }) => Promise<void> | void
 
-export interface Evaluated extends Evaluation {
+export type Evaluated = Evaluation & {
   version: { id: string; key: string; version: number; tenant: string | null }
 }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import type { CaseService } from '../cases/service.js'
 import { HttpError, msg } from '../lib/errors.js'
-import { bearer, errorSchema } from '../lib/schemas.js'
+import { bearer, errorSchema, typed } from '../lib/schemas.js'
 import { checkFile, contentDisposition, FILE_LIMITS, isImage, type CheckedFile } from './check.js'
 import { CASE_LIMITS, KINDS, type Attachments, type AttachmentRow } from './service.js'
 
@@ -46,7 +46,8 @@ const uploadDoc = `multipart/form-data: up to ${CASE_LIMITS.filesPerRequest} par
  * Routes of photos and files on cases (src/files/README.md). Multipart parsing is registered
  * here, encapsulated: no other route accepts multipart bodies.
  */
-export default async function fileRoutes(app: FastifyInstance, opts: { attachments: Attachments; cases: CaseService }) {
+export default async function fileRoutes(fastify: FastifyInstance, opts: { attachments: Attachments; cases: CaseService }) {
+  const app = typed(fastify)
   const { attachments, cases } = opts
   await app.register(multipart, {
     throwFileSizeLimit: true,
@@ -131,8 +132,8 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
   const staffView = async (rows: AttachmentRow[]) => {
     const users = await attachments.uploaders(rows)
     const taskIds = [...new Set(rows.map((r) => r.task_id).filter((x): x is string => !!x))]
-    const tasks = taskIds.length ? await app.db('tasks').whereIn('id', taskIds).select('id', 'name') : []
-    const taskNames = new Map(tasks.map((t: any) => [t.id, t.name]))
+    const tasks: { id: string; name: string | null }[] = taskIds.length ? await app.db('tasks').whereIn('id', taskIds).select('id', 'name') : []
+    const taskNames = new Map(tasks.map((t) => [t.id, t.name]))
     return rows.map((r) => ({
       ...fileView(r),
       taskId: r.task_id,
@@ -178,7 +179,7 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request, reply) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       let target: Awaited<ReturnType<Attachments['staffTarget']>> | null = null
       const { files, fields } = await readUpload(request, async (f) => {
         target = await attachments.staffTarget(request.actor, id, { taskId: f.taskId || undefined, kind: f.kind || undefined })
@@ -202,7 +203,7 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request) => {
-      const row = await cases.visible(request.actor, (request.params as { id: string }).id)
+      const row = await cases.visible(request.actor, request.params.id)
       return { items: await staffView(await attachments.list(row.id)) }
     },
   )
@@ -220,7 +221,7 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request, reply) => {
-      const { id, attachmentId } = request.params as { id: string; attachmentId: string }
+      const { id, attachmentId } = request.params
       const row = await cases.visible(request.actor, id)
       const a = await attachments.file(row.id, attachmentId)
       return send(reply, a, a.file_name)
@@ -241,8 +242,8 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request) => {
-      const { id, attachmentId } = request.params as { id: string; attachmentId: string }
-      const a = await attachments.setPublished(request.actor, id, attachmentId, (request.body as { published: boolean }).published)
+      const { id, attachmentId } = request.params
+      const a = await attachments.setPublished(request.actor, id, attachmentId, request.body.published)
       return (await staffView([a]))[0]
     },
   )
@@ -264,8 +265,8 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request, reply) => {
-      const { caseNo } = request.params as { caseNo: string }
-      const row = await cases.byTrackingCode(caseNo, request.headers['x-tracking-code'] as string | undefined)
+      const { caseNo } = request.params
+      const row = await cases.byTrackingCode(caseNo, request.headers['x-tracking-code'])
       if (row.status === 'closed') throw new HttpError(409, 'conflict', msg('error.attachment.caseClosed'))
       const { files } = await readUpload(request, async () => {})
       const rows = await attachments.add(row, files, { kind: 'petition', actor: null, task: null })
@@ -287,8 +288,8 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request, reply) => {
-      const { caseNo } = request.params as { caseNo: string }
-      const row = await cases.byTrackingCode(caseNo, request.headers['x-tracking-code'] as string | undefined)
+      const { caseNo } = request.params
+      const row = await cases.byTrackingCode(caseNo, request.headers['x-tracking-code'])
       reply.header('cache-control', 'no-store')
       return { items: publicView(await attachments.list(row.id)) }
     },
@@ -307,8 +308,8 @@ export default async function fileRoutes(app: FastifyInstance, opts: { attachmen
       },
     },
     async (request, reply) => {
-      const { caseNo, attachmentId } = request.params as { caseNo: string; attachmentId: string }
-      const row = await cases.byTrackingCode(caseNo, request.headers['x-tracking-code'] as string | undefined)
+      const { caseNo, attachmentId } = request.params
+      const row = await cases.byTrackingCode(caseNo, request.headers['x-tracking-code'])
       const a = await attachments.file(row.id, attachmentId)
       if (a.kind !== 'petition' && !a.published) throw new HttpError(404, 'not_found', msg('error.attachment.notFound'))
       // A staff file's name may say more than its picture: the citizen's copy is named by its id.

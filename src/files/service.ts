@@ -194,7 +194,9 @@ export class Attachments {
 
   async uploaders(rows: AttachmentRow[]): Promise<Map<string, { username: string; displayName: string }>> {
     const ids = [...new Set(rows.map((r) => r.uploaded_by).filter((x): x is string => !!x))]
-    const users = ids.length ? await this.db('users').whereIn('id', ids).select('id', 'username', 'display_name') : []
-    return new Map(users.map((u: any) => [u.id, { username: u.username, displayName: u.display_name }]))
+    const users: { id: string; username: string; display_name: string }[] = ids.length
+      ? await this.db('users').whereIn('id', ids).select('id', 'username', 'display_name')
+      : []
+    return new Map(users.map((u) => [u.id, { username: u.username, displayName: u.display_name }]))
   }
 }

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify'
+import { typed } from '../lib/schemas.js'
 
-export default async function healthRoutes(app: FastifyInstance) {
+export default async function healthRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   app.get(
     '/health',
     {

@@ -1,3 +1,23 @@
+import type { FastifyInstance } from 'fastify'
+import type { JsonSchemaToTsProvider } from '@fastify/type-provider-json-schema-to-ts'
+
+/**
+ * The types a route's JSON schemas give its handler (json-schema-to-ts): params, querystring,
+ * body and headers as validated, and what each reply status may send. A `format: 'binary'`
+ * reply (a download) is sent as a Buffer, which json-schema-to-ts would read as a string.
+ */
+export type SchemaTypes = JsonSchemaToTsProvider<{
+  SerializerSchemaOptions: { deserialize: [{ pattern: { type: 'string'; format: 'binary' }; output: Buffer | string }] }
+}>
+
+/**
+ * An app whose routes take their types from their own schemas (`SchemaTypes`), so a handler
+ * never restates them with `request.x as …`. The schemas must be `as const` for that. Each
+ * route plugin starts with `const app = typed(fastify)`.
+ */
+export const typed = (app: FastifyInstance) => app.withTypeProvider<SchemaTypes>()
+export type TypedApp = ReturnType<typeof typed>
+
 /** JSON Schema pieces every capability's routes use. */
 export const nullableString = { type: ['string', 'null'] } as const
 export const stringList = { type: 'array', items: { type: 'string' } } as const

@@ -3,7 +3,7 @@
  * exists, so every choice here is configuration: the defaults below, overridden by the JSON
  * object stored in `settings` under the key `metrics.definitions` (merged key by key).
  */
-export interface MetricDefinitions {
+export type MetricDefinitions = {
   /** Statuses that count as closed (办结). */
   closedStatuses: string[]
   /** `eval_satisfaction` values that count towards the satisfaction rate. */

@@ -1,12 +1,12 @@
+import type { FromSchema } from 'json-schema-to-ts'
 import type { FastifyInstance } from 'fastify'
-import type { RatesQuery } from './service.js'
 import { ageingQuery, ageingResponse, definitionsSchema, overviewQuery, overviewResponse, ratesQuery, ratesResponse } from './schemas.js'
-import { bearer, errorSchema } from '../lib/schemas.js'
+import { bearer, errorSchema, typed } from '../lib/schemas.js'
 import type { Actor } from '../org/service.js'
 
 // The shared error body (with the message's key and params, which a narrower schema would strip).
 const errorRef = errorSchema
-const errors = { 400: errorRef, 401: errorRef, 403: errorRef }
+const errors = { 400: errorRef, 401: errorRef, 403: errorRef } as const
 
 /** Reads the public figures with the whole city in scope; it can do nothing else. */
 const PUBLIC_READER: Actor = Object.freeze({
@@ -35,13 +35,14 @@ const publicRatesSchema = {
   },
 } as const
 
-export default async function metricsRoutes(app: FastifyInstance) {
+export default async function metricsRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const metrics = app.metrics
 
   // The citizen's front page shows the city's three rates of the last twelve months: counts and
   // rates only, nothing about a case. Computed at most every five minutes per node (a public
   // page must not be a way to make the database aggregate on every hit).
-  let publicRates: { at: number; value: unknown } | null = null
+  let publicRates: { at: number; value: FromSchema<typeof publicRatesSchema> } | null = null
   app.get(
     '/api/public/rates',
     {
@@ -87,7 +88,7 @@ export default async function metricsRoutes(app: FastifyInstance) {
         response: { 200: ratesResponse, ...errors },
       },
     },
-    async (request) => metrics.rates(request.actor, request.query as RatesQuery),
+    async (request) => metrics.rates(request.actor, request.query),
   )
 
   app.get(
@@ -102,7 +103,7 @@ export default async function metricsRoutes(app: FastifyInstance) {
         response: { 200: overviewResponse, ...errors },
       },
     },
-    async (request) => metrics.overview(request.actor, request.query as Parameters<typeof metrics.overview>[1]),
+    async (request) => metrics.overview(request.actor, request.query),
   )
 
   app.get(
@@ -118,7 +119,7 @@ export default async function metricsRoutes(app: FastifyInstance) {
         response: { 200: ageingResponse, ...errors },
       },
     },
-    async (request) => metrics.ageing(request.actor, request.query as { region?: string }),
+    async (request) => metrics.ageing(request.actor, request.query),
   )
 
   app.get(
@@ -142,6 +143,6 @@ export default async function metricsRoutes(app: FastifyInstance) {
         response: { 200: definitionsSchema, ...errors },
       },
     },
-    async (request) => metrics.saveDefinitions({ ...metrics.definitions, ...(request.body as object) }),
+    async (request) => metrics.saveDefinitions({ ...metrics.definitions, ...request.body }),
   )
 }

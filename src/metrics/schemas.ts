@@ -1,7 +1,7 @@
 import { EXCLUSIONS, GROUP_BY, PERIOD_PATTERN } from './service.js'
 
-const rate = { type: ['number', 'null'], minimum: 0, maximum: 1 }
-const count = { type: 'integer', minimum: 0 }
+const rate = { type: ['number', 'null'], minimum: 0, maximum: 1 } as const
+const count = { type: 'integer', minimum: 0 } as const
 
 /** The counts and rates of one set of cases (rates: numerator / denominator, null when it is 0). */
 export const rateBlockProperties = {
@@ -38,24 +38,24 @@ export const rateBlockProperties = {
   atOrBelowTownshipRate: { ...rate, description: '乡镇及以下解决占比 / atOrBelowTownship ÷ closed' },
 } as const
 
-export const rateBlock = { type: 'object', properties: rateBlockProperties }
+export const rateBlock = { type: 'object', properties: rateBlockProperties } as const
 
 const keyed = {
   key: { type: ['string', 'null'], description: '分组键 / group key (month YYYY-MM, region code, department code, top-level category)' },
   label: { type: 'string' },
   labelEn: { type: ['string', 'null'] },
-}
+} as const
 
 const regionRef = {
   type: ['object', 'null'],
   properties: { code: { type: 'string' }, name: { type: 'string' }, path: { type: 'string' } },
-}
+} as const
 
 const period = {
   type: 'string',
   pattern: PERIOD_PATTERN,
   description: 'YYYY-MM | YYYY-MM-DD | ISO date-time; dates are China time, `to` includes the whole month/day',
-}
+} as const
 
 export const ratesQuery = {
   type: 'object',
@@ -73,7 +73,7 @@ export const ratesQuery = {
       description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case',
     },
   },
-}
+} as const
 
 export const ratesResponse = {
   type: 'object',
@@ -87,7 +87,7 @@ export const ratesResponse = {
     overall: rateBlock,
     groups: { type: 'array', items: { type: 'object', properties: { ...keyed, ...rateBlockProperties } } },
   },
-}
+} as const
 
 export const overviewQuery = {
   type: 'object',
@@ -101,9 +101,9 @@ export const overviewQuery = {
       description: '剔单是否生效 / apply: excluded cases stay in received but leave every rate; ignore: counted like any case',
     },
   },
-}
+} as const
 
-const countItem = { type: 'object', properties: { key: { type: 'string' }, count: count } }
+const countItem = { type: 'object', properties: { key: { type: 'string' }, count: count } } as const
 const ranked = {
   type: 'array',
   items: {
@@ -115,7 +115,7 @@ const ranked = {
       score: { type: ['number', 'null'], description: '综合得分 / weighted mean of the available rates' },
     },
   },
-}
+} as const
 
 export const overviewResponse = {
   type: 'object',
@@ -146,7 +146,7 @@ export const overviewResponse = {
       properties: { responseRate: { type: 'number' }, closureRate: { type: 'number' }, onTimeRate: { type: 'number' }, satisfactionRate: { type: 'number' } },
     },
   },
-}
+} as const
 
 /**
  * A list of status / satisfaction / level values. Each is bound once per use in the aggregate
@@ -174,7 +174,7 @@ export const definitionsSchema = {
       },
     },
   },
-}
+} as const
 
 export const ageingQuery = {
   type: 'object',

@@ -28,7 +28,7 @@ export const EXCLUSIONS = ['apply', 'ignore'] as const
 export type Exclusions = (typeof EXCLUSIONS)[number]
 
 /** Counts and the rates derived from them; a rate is null when its denominator is 0. */
-export interface RateBlock {
+export type RateBlock = {
   received: number
   /** Received cases excluded from assessment (an approved exclusion stands). */
   excluded: number
@@ -55,19 +55,19 @@ export interface RateBlock {
   atOrBelowTownshipRate: number | null
 }
 
-export interface Group extends RateBlock {
+export type Group = RateBlock & {
   key: string | null
   label: string
   labelEn: string | null
 }
 
-export interface RegionRef {
+export type RegionRef = {
   code: string
   name: string
   path: string
 }
 
-export interface RatesResult {
+export type RatesResult = {
   groupBy: GroupBy | null
   /** The period as UTC instants: `from` inclusive, `to` exclusive (null: open). */
   period: { from: string | null; to: string | null }

@@ -119,7 +119,8 @@ export async function noticesOfCase(db: Db | Trx, caseId: string) {
     at: r.created_at,
     kind: r.kind,
     key: r.message_key,
-    params: parseStoredJson(r.params),
+    // Written by writeNotice from the notice's parameters: an object.
+    params: parseStoredJson(r.params) as Record<string, unknown>,
     text: r.text,
     delivered: r.status === 'sent',
   }))
@@ -133,7 +134,7 @@ export const noticeView = (r: NoticeRow) => ({
   kind: r.kind,
   channel: r.channel,
   key: r.message_key,
-  params: parseStoredJson(r.params),
+  params: parseStoredJson(r.params) as Record<string, unknown>,
   text: r.text,
   status: r.status,
   attempts: Number(r.attempts),

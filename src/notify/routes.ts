@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
+import type { Actor } from '../org/index.js'
 import { conflict, msg, notFound } from '../lib/errors.js'
 import { nowIso } from '../lib/db.js'
-import { bearer } from '../lib/schemas.js'
+import { bearer, typed } from '../lib/schemas.js'
 import { errorRef, idParams } from '../cases/schemas.js'
 import { noticeView, type NoticeRow } from './outbox.js'
 import { isSystemAdmin } from '../org/policy.js'
@@ -35,8 +37,9 @@ const attemptSchema = {
 } as const
 
 /** The outbox as administrators see it: the city all of it, a county administrator their county's. */
-export default async function notifyRoutes(app: FastifyInstance) {
-  const scoped = (actor: any, q: any) => (isSystemAdmin(actor) ? q : q.where('tenant', actor.tenant ?? '\u0000'))
+export default async function notifyRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
+  const scoped = (actor: Actor, q: Knex.QueryBuilder) => (isSystemAdmin(actor) ? q : q.where('tenant', actor.tenant ?? '\u0000'))
 
   app.get(
     '/api/notify/outbox',
@@ -64,7 +67,7 @@ export default async function notifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { status, caseId, limit } = request.query as { status: string; caseId?: string; limit: number }
+      const { status, caseId, limit } = request.query
       const q = scoped(request.actor, app.db('citizen_notices'))
       if (status !== 'all') q.where({ status })
       if (caseId) q.where({ case_id: caseId })
@@ -94,16 +97,17 @@ export default async function notifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
-      const log = await app
+      type AttemptRow = { at: string; node: string; ok: boolean | number; status_code: number | string | null; error: string | null }
+      const log: AttemptRow[] = await app
         .db('citizen_notice_attempts')
         .where({ notice_id: id })
         .orderBy([{ column: 'at' }, { column: 'id' }])
       return {
         ...noticeView(row),
-        log: log.map((a: any) => ({
+        log: log.map((a) => ({
           at: a.at,
           node: a.node,
           ok: a.ok === true || a.ok === 1,
@@ -127,7 +131,7 @@ export default async function notifyRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row: NoticeRow | undefined = await scoped(request.actor, app.db('citizen_notices').where({ id })).first()
       if (!row) throw notFound(msg('error.notice.notFound', { id }))
       const n = await app

@@ -1,11 +1,12 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer } from '../lib/schemas.js'
+import { bearer, typed } from '../lib/schemas.js'
 import { errorRef, idParams } from '../cases/schemas.js'
 import type { Open311Keys } from './keys.js'
 import { issueKeyBody, issuedKeySchema, keySchema } from './schemas.js'
 
 /** The administrator's API keys for Open311 clients (city administrators only: a key may reach every county). */
-export default async function keyRoutes(app: FastifyInstance, opts: { keys: Open311Keys }) {
+export default async function keyRoutes(fastify: FastifyInstance, opts: { keys: Open311Keys }) {
+  const app = typed(fastify)
   const { keys } = opts
   const admin = app.requireRole('admin')
 
@@ -36,8 +37,7 @@ export default async function keyRoutes(app: FastifyInstance, opts: { keys: Open
         response: { 201: issuedKeySchema, 403: errorRef, 422: errorRef },
       },
     },
-    async (request, reply) =>
-      reply.status(201).send(await keys.issue(request.actor.username, request.body as { name: string; jurisdiction?: string | null; rateLimit?: number })),
+    async (request, reply) => reply.status(201).send(await keys.issue(request.actor.username, request.body)),
   )
 
   app.post(
@@ -52,6 +52,6 @@ export default async function keyRoutes(app: FastifyInstance, opts: { keys: Open
         response: { 200: keySchema, 403: errorRef, 404: errorRef },
       },
     },
-    async (request) => keys.revoke(request.actor.username, (request.params as { id: string }).id),
+    async (request) => keys.revoke(request.actor.username, request.params.id),
   )
 }

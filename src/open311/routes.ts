@@ -1,9 +1,10 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import { typed } from '../lib/schemas.js'
 import { forbidden, HttpError } from '../lib/errors.js'
 import { idempotencyKeyHeader } from '../cases/idempotency.js'
 import { registerFormParser } from './form.js'
 import type { Open311Client, Open311Keys } from './keys.js'
-import type { Open311Service, RequestsQuery, SubmitBody } from './service.js'
+import type { Open311Service } from './service.js'
 import { xmlDocument, type XmlValue } from './xml.js'
 import {
   definitionSchema,
@@ -69,7 +70,8 @@ function errorHandler(err: FastifyError | HttpError, request: FastifyRequest, re
  * GeoReport v2, registered under the prefix /open311/v2 (src/open311/README.md). Encapsulated:
  * the form parser, the error format, the api_key hook and the rate limit apply to these routes only.
  */
-export default async function georeportRoutes(app: FastifyInstance, opts: { open311: Open311Service; keys: Open311Keys }) {
+export default async function georeportRoutes(fastify: FastifyInstance, opts: { open311: Open311Service; keys: Open311Keys }) {
+  const app = typed(fastify)
   const { open311, keys } = opts
   registerFormParser(app, 16 * 1024)
   app.setErrorHandler(errorHandler)
@@ -82,7 +84,9 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
   // The key is checked wherever it is given (query or body), before the route's schema, so
   // the rate limit below can count per client. Reads need none; a wrong one is a 403 anyway.
   app.addHook('preValidation', async (request) => {
-    const given = (request.body as { api_key?: unknown } | undefined)?.api_key ?? (request.query as { api_key?: unknown } | undefined)?.api_key
+    // Before validation: body and query are whatever the client sent.
+    const apiKey = (v: unknown) => (v && typeof v === 'object' && 'api_key' in v ? v.api_key : undefined)
+    const given = apiKey(request.body) ?? apiKey(request.query)
     if (given === undefined) return
     const client = typeof given === 'string' && given.length <= 200 ? await keys.resolve(given) : null
     if (!client) throw forbidden('api_key 无效或已吊销 / api_key is invalid or revoked')
@@ -115,8 +119,8 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       },
     },
     async (request, reply) => {
-      const { format } = request.params as { format: Format }
-      const { jurisdiction_id } = request.query as { jurisdiction_id?: string }
+      const { format } = request.params
+      const { jurisdiction_id } = request.query
       await open311.jurisdiction(jurisdiction_id, request.open311Client)
       reply.header('cache-control', 'public, max-age=300')
       return send(reply, format, 'services', await open311.services())
@@ -135,8 +139,8 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       },
     },
     async (request, reply) => {
-      const { format, service_code } = request.params as { format: Format; service_code: string }
-      const j = await open311.jurisdiction((request.query as { jurisdiction_id?: string }).jurisdiction_id, request.open311Client)
+      const { format, service_code } = request.params
+      const j = await open311.jurisdiction(request.query.jurisdiction_id, request.open311Client)
       return send(reply, format, 'service_definition', await open311.definition(j, service_code))
     },
   )
@@ -157,14 +161,14 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       },
     },
     async (request, reply) => {
-      const { format } = request.params as { format: Format }
+      const { format } = request.params
       if (!request.open311Client) throw forbidden('需要 api_key / api_key is required')
-      const body = request.body as SubmitBody
-      const { jurisdiction_id } = request.query as { jurisdiction_id?: string }
+      const body = request.body
+      const { jurisdiction_id } = request.query
       const done = await open311.submit(
         request.open311Client,
         { ...body, jurisdiction_id: body.jurisdiction_id ?? jurisdiction_id },
-        request.headers['idempotency-key'] as string | undefined,
+        request.headers['idempotency-key'],
       )
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       return send(reply, format, 'service_requests', done.answer)
@@ -183,8 +187,8 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       },
     },
     async (request, reply) => {
-      const { format } = request.params as { format: Format }
-      const query = request.query as RequestsQuery
+      const { format } = request.params
+      const query = request.query
       const j = await open311.jurisdiction(query.jurisdiction_id, request.open311Client)
       return send(reply, format, 'service_requests', await open311.requests(j, query))
     },
@@ -202,8 +206,8 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       },
     },
     async (request, reply) => {
-      const { format, service_request_id } = request.params as { format: Format; service_request_id: string }
-      const j = await open311.jurisdiction((request.query as { jurisdiction_id?: string }).jurisdiction_id, request.open311Client)
+      const { format, service_request_id } = request.params
+      const j = await open311.jurisdiction(request.query.jurisdiction_id, request.open311Client)
       return send(reply, format, 'service_requests', await open311.request(j, service_request_id))
     },
   )
@@ -220,8 +224,8 @@ export default async function georeportRoutes(app: FastifyInstance, opts: { open
       },
     },
     async (request, reply) => {
-      const { format, token } = request.params as { format: Format; token: string }
-      const j = await open311.jurisdiction((request.query as { jurisdiction_id?: string }).jurisdiction_id, request.open311Client)
+      const { format, token } = request.params
+      const j = await open311.jurisdiction(request.query.jurisdiction_id, request.open311Client)
       return send(reply, format, 'service_requests', await open311.token(j, token))
     },
   )

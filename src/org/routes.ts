@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, HttpError, msg, notFound, unauthorized, type Msg } from '../lib/errors.js'
-import { REGION_LEVELS, ROLES, type NewUser, type Region } from './service.js'
-import { bearer, nullableString, stringList } from '../lib/schemas.js'
+import { REGION_LEVELS, ROLES, type Region } from './service.js'
+import { bearer, nullableString, stringList, typed } from '../lib/schemas.js'
 import { isSystemAdmin } from './policy.js'
 
 export const actorSchema = {
@@ -81,7 +81,8 @@ async function refuseWhileLimited(limit: FailureLimit, request: FastifyRequest, 
   }
 }
 
-export default async function orgRoutes(app: FastifyInstance) {
+export default async function orgRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const org = app.org
 
   // Only failures count: a hotline desk logging in again and again is not an attack, while
@@ -93,7 +94,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     keyGenerator: (req) => `${req.ip}|${String((req.body as { username?: string })?.username ?? '').toLowerCase()}`,
   })
 
-  app.post<{ Body: { username: string; password: string } }>(
+  app.post(
     '/api/auth/login',
     {
       // Per IP, every attempt: bounds the scrypt work one client can ask for.
@@ -135,7 +136,9 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       await org.revokeTokens(request.actor.id)
-      return reply.status(204).send()
+      // Returning nothing after 204 sends the empty reply (Fastify's rule for 204); the typed
+      // reply of a `{ type: 'null' }` schema would otherwise ask for a body.
+      reply.status(204)
     },
   )
 
@@ -147,7 +150,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     keyGenerator: (req) => `${req.ip}|${req.actor?.id ?? ''}`,
   })
 
-  app.post<{ Body: { currentPassword: string; newPassword: string } }>(
+  app.post(
     '/api/auth/password',
     {
       preHandler: app.authenticate,
@@ -200,7 +203,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     return regions.map((r) => ({ ...r, hasChildren: parents.has(r.code) }))
   }
 
-  app.get<{ Querystring: { parent?: string } }>(
+  app.get(
     '/api/public/regions',
     {
       schema: {
@@ -218,7 +221,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
   )
 
-  app.get<{ Params: { code: string } }>(
+  app.get(
     '/api/org/regions/:code',
     {
       preHandler: app.authenticate,
@@ -237,7 +240,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
   )
 
-  app.get<{ Querystring: { region?: string; kind?: string; duty?: string } }>(
+  app.get(
     '/api/org/units',
     {
       preHandler: app.authenticate,
@@ -256,7 +259,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
   )
 
-  app.get<{ Querystring: { unit?: string; role?: string } }>(
+  app.get(
     '/api/org/users',
     {
       preHandler: app.requireRole('county_admin'),
@@ -275,7 +278,7 @@ export default async function orgRoutes(app: FastifyInstance) {
     },
   )
 
-  app.post<{ Body: NewUser }>(
+  app.post(
     '/api/org/users',
     {
       preHandler: app.requireRole('county_admin'),

@@ -13,7 +13,7 @@ export const REGION_LEVELS = ['city', 'county', 'township', 'village', 'grid'] a
 export type RegionLevel = (typeof REGION_LEVELS)[number]
 
 /** The authenticated user as every module sees it (docs/architecture.md, Identity). */
-export interface Actor {
+export type Actor = {
   id: string
   username: string
   displayName: string
@@ -28,7 +28,7 @@ export interface Actor {
   groups: string[]
 }
 
-export interface Region {
+export type Region = {
   code: string
   name: string
   nameEn: string | null
@@ -38,7 +38,7 @@ export interface Region {
   tenant: string | null
 }
 
-export interface OrgUnit {
+export type OrgUnit = {
   code: string
   name: string
   nameEn: string | null
@@ -50,7 +50,7 @@ export interface OrgUnit {
 }
 
 /** A user record as administrators see it: never the password hash. */
-export interface UserView {
+export type UserView = {
   id: string
   username: string
   displayName: string
@@ -64,7 +64,7 @@ export interface UserView {
   createdAt: string
 }
 
-export interface NewUser {
+export type NewUser = {
   username: string
   displayName: string
   password: string

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
 import { forbidden, msg, notFound } from '../lib/errors.js'
-import { bearer, errorSchema } from '../lib/schemas.js'
+import { bearer, errorSchema, typed } from '../lib/schemas.js'
 import { resourceView, type ResourceHead } from '../engine/resources.js'
 import { FORM_LIMITS } from './forms.js'
 
@@ -32,7 +32,8 @@ const formView = (row: ResourceHead, names: Map<string, string>) => {
  * administrator works on any scope; a county administrator sees the city's versions and their
  * own county's, and deploys only for their county.
  */
-export default async function formRoutes(app: FastifyInstance) {
+export default async function formRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const admins = app.requireRole('admin', 'county_admin')
   const resources = app.engine.resources
   const visible = (actor: Actor, tenant: string) => isAdmin(actor) || tenant === '' || tenant === actor.tenant
@@ -50,7 +51,7 @@ export default async function formRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { key } = request.query as { key?: string }
+      const { key } = request.query
       const rows = await resources.list({ kind: 'form', ...(key && { key }) })
       const seen = rows.filter((r) => visible(request.actor, r.tenant))
       const names = await app.org.displayNames(seen.map((r) => r.deployed_by))
@@ -71,7 +72,7 @@ export default async function formRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const row = await app.db('resource_definitions').where({ id, kind: 'form' }).first()
       // Another county's version does not exist for this administrator.
       if (!row || !visible(request.actor, row.tenant)) throw notFound(msg('error.forms.notFound', { id }))
@@ -103,7 +104,7 @@ export default async function formRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { source, tenant } = request.body as { source: string; tenant?: string | null }
+      const { source, tenant } = request.body
       const actor = request.actor
       let t: string | null
       if (isAdmin(actor)) t = tenant ?? null

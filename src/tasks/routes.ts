@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer, errorSchema as errorRef, pageSchema } from '../lib/schemas.js'
+import { bearer, errorSchema as errorRef, pageSchema, typed } from '../lib/schemas.js'
 import { taskView } from './service.js'
 import { claimManyBody, claimManyResponse, completeBody, listQuery, taskIdParams, taskSchema } from './schemas.js'
 
-export default async function taskRoutes(app: FastifyInstance) {
+export default async function taskRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const tasks = app.tasks
 
   app.get(
@@ -19,7 +20,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const page = await tasks.list(request.actor, request.query as any)
+      const page = await tasks.list(request.actor, request.query)
       // Who claimed each task, by name (one query for the page's assignees).
       const names = await app.org.displayNames(page.items.map((x) => x.assignee))
       return { ...page, items: page.items.map((x) => ({ ...x, assigneeName: (x.assignee && names.get(x.assignee)) || null })) }
@@ -39,7 +40,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const task = await tasks.get(request.actor, id)
       const form = await tasks.formFor(task)
       const names = await app.org.displayNames([task.assignee, task.completed_by])
@@ -64,7 +65,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       preHandler: app.authenticate,
       schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
     },
-    async (request) => taskView(await tasks.claim(request.actor, (request.params as { id: string }).id)),
+    async (request) => taskView(await tasks.claim(request.actor, request.params.id)),
   )
 
   app.post(
@@ -79,7 +80,7 @@ export default async function taskRoutes(app: FastifyInstance) {
         response: { 200: claimManyResponse },
       },
     },
-    async (request) => tasks.claimMany(request.actor, (request.body as { ids: string[] }).ids),
+    async (request) => tasks.claimMany(request.actor, request.body.ids),
   )
 
   app.post(
@@ -88,7 +89,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       preHandler: app.authenticate,
       schema: { tags: ['tasks'], summary: '退回签收 / unclaim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
     },
-    async (request) => taskView(await tasks.unclaim(request.actor, (request.params as { id: string }).id)),
+    async (request) => taskView(await tasks.unclaim(request.actor, request.params.id)),
   )
 
   app.post(
@@ -105,7 +106,7 @@ export default async function taskRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string }
+      const { id } = request.params
       const { data } = (request.body ?? {}) as { data?: Record<string, unknown> }
       return taskView(await tasks.complete(request.actor, id, data ?? {}))
     },

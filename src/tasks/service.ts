@@ -10,7 +10,9 @@ import { compileForm, formFromFields, type Form } from './forms.js'
 import type { FormStore } from './form-store.js'
 import { isSystemAdmin } from '../org/policy.js'
 
-export interface TaskView {
+export type TaskStatus = 'open' | 'completed' | 'cancelled'
+
+export type TaskView = {
   id: string
   name: string | null
   elementId: string
@@ -25,7 +27,7 @@ export interface TaskView {
   overdue: boolean
   priority: number
   formKey: string | null
-  status: string
+  status: TaskStatus
   createdAt: string
   claimedAt: string | null
   endedAt: string | null
@@ -51,7 +53,8 @@ export function taskView(t: TaskRow, now = nowIso()): TaskView {
     overdue: t.status === 'open' && !!t.due_at && t.due_at < now,
     priority: t.priority,
     formKey: t.form_key,
-    status: t.status,
+    // The engine writes only these (src/engine/runtime.ts).
+    status: t.status as TaskStatus,
     createdAt: t.created_at,
     claimedAt: t.claimed_at,
     endedAt: t.ended_at,

@@ -10,8 +10,8 @@ import { matchPath, uiCalls } from './ui-calls.js'
  * The OpenAPI document (GET /docs/json) is complete enough for a generated client (issue 14):
  * every call the web UI makes exists in it with a response schema, and the types
  * openapi-typescript generates from it are checked in (ui/src/generated/openapi.d.ts), kept equal
- * to what the document generates here, and type-checked against the UI's own response types by
- * `tsc -p ui/tsconfig.json` (ui/src/lib/api-types.ts). After changing a route schema:
+ * to what the document generates here; the UI takes its response types from them
+ * (ui/src/lib/api-types.ts), so `tsc -p ui/tsconfig.json` checks what it reads. After changing a route schema:
  * `UPDATE_OPENAPI=1 npx tap test/openapi/openapi.test.ts` rewrites the file.
  */
 const generated = path.join(process.cwd(), 'ui/src/generated/openapi.d.ts')

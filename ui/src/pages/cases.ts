@@ -1,16 +1,12 @@
 import { get, qs } from '../lib/api.js'
+import type { Page } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
 import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
 import { fmtDue, fmtTime, serverText, STATUS, t, tr, PROCEDURE } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead } from '../lib/ui.js'
 
-export interface CasePage {
-  items: any[]
-  total?: number
-  totalAtLeast?: number
-  next?: string | null
-}
+export type CasePage = Page<'/api/cases'>
 
 /** The case list: every filter the API offers (the task list's bar plus status and overdue), paged by cursor. */
 export async function casesPage(ctx: Ctx) {

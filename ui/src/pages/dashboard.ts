@@ -1,4 +1,5 @@
 import { get, qs, session } from '../lib/api.js'
+import type { Answer } from '../lib/api-types.js'
 import type { EChartsCoreOption } from 'echarts/core'
 import { clear, h } from '../lib/dom.js'
 import { fmtPct, named, t } from '../lib/i18n.js'
@@ -10,15 +11,7 @@ type RateName = 'responseRate' | 'resolutionRate' | 'satisfactionRate' | 'closur
 type CountName = 'received' | 'closed' | 'responded' | 'resolved' | 'satisfied' | 'onTime' | 'atOrBelowTownship'
 // Named fields, not an index signature: the documented answer (ui/src/lib/api-types.ts) is checked against them.
 type Rates = { [K in RateName]?: number | null } & { [K in CountName]?: number }
-export interface Overview {
-  month: string
-  region: { code: string; name: string } | null
-  totals: Rates & { byStatus?: { key: string; count: number }[]; byChannel?: { key: string; count: number }[] }
-  trend: (Rates & { month: string })[]
-  townships: (Rates & { rank: number; key: string | null; label: string; labelEn?: string | null; score: number | null })[]
-  departments: (Rates & { rank: number; key: string | null; label: string; labelEn?: string | null; score: number | null })[]
-  topCategories?: { key: string | null; label: string; labelEn?: string | null; count: number }[]
-}
+export type Overview = Answer<'/api/metrics/overview'>
 
 const KPIS: [RateName, string, string, CountName?][] = [
   ['responseRate', '响应率', 'Response rate', 'responded'],

@@ -1,21 +1,12 @@
 import { ApiError, get, post, qs, session } from '../lib/api.js'
+import type { Answer } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, messageText, named, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 
-interface DecisionVersion {
-  id: string
-  key: string
-  version: number
-  tenant: string | null
-  name: string | null
-  deployedAt: string
-  deployedBy: string | null
-  deployedByName?: string | null
-  xml: string
-}
+type DecisionVersion = Answer<'/api/decisions/key/{key}'>
 
 /**
  * /admin/decision?key=routing&tenant=xianghe: a deployed DMN decision in the dmn-js decision
@@ -110,7 +101,7 @@ export async function decisionPage(ctx: Ctx) {
     deployBtn.disabled = true
     try {
       const xml = await editor.saveXML()
-      const res = await post<DecisionVersion>('/api/decisions', { xml, tenant: isAdmin ? tenant || null : undefined })
+      const res = await post<Answer<'/api/decisions', 'post'>>('/api/decisions', { xml, tenant: isAdmin ? tenant || null : undefined })
       clear(
         status,
         h(

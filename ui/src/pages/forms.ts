@@ -1,4 +1,5 @@
 import { ApiError, get, post, session } from '../lib/api.js'
+import type { Item } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
@@ -6,17 +7,7 @@ import { onLeave, navigate, type Ctx } from '../lib/router.js'
 import { errorBox, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 
 /** A deployed form version (GET /api/forms). */
-export interface FormVersion {
-  id: string
-  key: string
-  formKey: string
-  version: number
-  tenant: string | null
-  name: string | null
-  deployedAt: string
-  deployedBy: string | null
-  deployedByName?: string | null
-}
+export type FormVersion = Item<'/api/forms'>
 
 interface Region {
   code: string

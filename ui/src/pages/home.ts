@@ -1,16 +1,10 @@
 import { get } from '../lib/api.js'
+import type { Answer } from '../lib/api-types.js'
 import { h } from '../lib/dom.js'
 import { fmtPct, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 
-interface PublicRates {
-  received: number
-  closed: number
-  responseRate: number | null
-  closureRate: number | null
-  resolutionRate: number | null
-  satisfactionRate: number | null
-}
+type PublicRates = Answer<'/api/public/rates'>
 
 /**
  * `/`: the citizen's front page — say something, follow a case, see how the city answers — with

@@ -5,6 +5,7 @@ import type { Problem } from '../lib/problems.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 import { tenantLabel, type Definition } from './processes.js'
+import type { Answer } from '../lib/api-types.js'
 
 const NEW_DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1" targetNamespace="http://shuoshi.local/bpmn">
@@ -89,7 +90,7 @@ export async function modelerPage(ctx: Ctx) {
 
   let xml = NEW_DIAGRAM
   if (from) {
-    const def = await get<Definition & { xml: string }>(`/api/process-definitions/${encodeURIComponent(from)}/xml`)
+    const def = await get<Answer<'/api/process-definitions/{id}/xml'>>(`/api/process-definitions/${encodeURIComponent(from)}/xml`)
     xml = def.xml
     status.append(
       h(
@@ -316,7 +317,10 @@ export async function definitionPage(ctx: Ctx) {
   const info = h('div', null, loading())
   const canvas = h('div', { class: 'canvas', 'data-testid': 'canvas' })
   ctx.view.append(info, canvas)
-  const [def] = await Promise.all([get<Definition & { xml: string }>(`/api/process-definitions/${encodeURIComponent(id)}/xml`), loadCss('/viewer.css')])
+  const [def] = await Promise.all([
+    get<Answer<'/api/process-definitions/{id}/xml'>>(`/api/process-definitions/${encodeURIComponent(id)}/xml`),
+    loadCss('/viewer.css'),
+  ])
   const { createViewer } = await import('../viewer.js')
   if (!ctx.alive()) return
   clear(

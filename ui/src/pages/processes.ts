@@ -1,30 +1,14 @@
 import { ApiError, get, post, session } from '../lib/api.js'
+import type { Item } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
-export interface Definition {
-  id: string
-  key: string
-  version: number
-  tenant: string | null
-  name: string | null
-  deployedAt: string
-  deployedBy: string | null
-  deployedByName?: string | null
-  tenantName?: string | null
-  tenantNameEn?: string | null
-}
+export type Definition = Item<'/api/process-definitions'>
 
 /** A BPMN file shipped with the server (processes/): seeds an empty database, then only on request. */
-export interface Shipped {
-  key: string
-  name: string | null
-  file: string
-  latestCityVersion: number | null
-  differsFromLatest: boolean
-}
+export type Shipped = Item<'/api/process-definitions/shipped'>
 
 /**
  * The shipped version of a key, as a small action: an administrator deploys it as a new city
@@ -172,17 +156,7 @@ function bundleUpload() {
 }
 
 /** Deployed forms and decision tables, each version downloadable as the file Camunda Modeler opens. */
-export interface Resource {
-  id: string
-  kind: 'form' | 'decision'
-  key: string
-  version: number
-  tenant: string | null
-  tenantName?: string | null
-  tenantNameEn?: string | null
-  name: string | null
-  deployedAt: string
-}
+export type Resource = Item<'/api/resources'>
 
 function resourceSection(resources: Resource[]) {
   if (!resources.length) return null

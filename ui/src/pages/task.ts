@@ -1,4 +1,5 @@
 import { ApiError, get, post, session } from '../lib/api.js'
+import type { Answer } from '../lib/api-types.js'
 import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
@@ -11,28 +12,12 @@ import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, loadCss, pageHead, toast } from '../lib/ui.js'
 import { caseFilesCard } from '../lib/attachments.js'
 
-export interface TaskDetail {
-  id: string
-  name: string | null
-  elementId: string
-  caseId: string | null
-  processKey: string
-  assignee: string | null
-  assigneeName?: string | null
-  candidateGroups: string[]
-  dueAt: string | null
-  overdue: boolean
-  status: string
-  priority: number
-  createdAt: string
-  form: { key: string | null; schema: any } | null
-  case: Record<string, any> | null
-  actions: string[]
-  data?: Record<string, unknown> | null
-  /** What earlier steps submitted that this step decides on (the server's `context`). */
+export /** Documented as free-form objects, so not taken from the document: `context`, the case summary and the form-js schema. */
+type TaskDetail = Omit<Answer<'/api/tasks/{id}'>, 'context' | 'case' | 'form'> & {
+  /** What earlier steps submitted that this step decides on. */
   context?: TaskContext | null
-  /** Whether more time may be asked for now: pending approval, or spent this round. */
-  extension?: { available: boolean; pending: boolean; spent: boolean } | null
+  case: Record<string, any> | null
+  form: (Omit<NonNullable<Answer<'/api/tasks/{id}'>['form']>, 'schema'> & { schema: any }) | null
 }
 
 /** Task-form fields that name units: a picker of the units that can take the case, not a typed code. */

@@ -1,4 +1,5 @@
 import { get, post, qs, session } from '../lib/api.js'
+import type { Page } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
 import { apiFilters, filterBar, filtersOf, type Filters } from '../lib/filters.js'
 import { CHANNEL, fmtDue, fmtTime, messageText, named, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
@@ -6,46 +7,8 @@ import { personName } from '../lib/timeline.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
-export interface TaskItem {
-  id: string
-  name: string | null
-  elementId: string
-  caseId: string | null
-  processKey: string
-  tenant: string | null
-  assignee: string | null
-  assigneeName?: string | null
-  candidateGroups: string[]
-  candidateUsers: string[]
-  dueAt: string | null
-  overdue: boolean
-  priority: number
-  status: string
-  createdAt: string
-  /** The case facts a row shows (null: a task of no case). */
-  facts?: {
-    caseNo: string
-    title: string | null
-    description: string | null
-    category: string
-    categoryName: string | null
-    categoryNameEn: string | null
-    regionCode: string
-    regionName: string | null
-    regionNameEn: string | null
-    address: string | null
-    procedure: string
-    channel: string
-    urgency: string
-  } | null
-}
-export interface TaskList {
-  items: TaskItem[]
-  total?: number
-  /** Past the server's counting cap: at least this many. */
-  totalAtLeast?: number
-  next?: string | null
-}
+export type TaskItem = TaskList['items'][number]
+export type TaskList = Page<'/api/tasks'>
 /** A tab's count: exact, or "1000+" past the server's counting cap. */
 const countText = (r: TaskList) => (r.total !== undefined ? String(r.total) : r.totalAtLeast !== undefined ? `${r.totalAtLeast - 1}+` : String(r.items.length))
 
