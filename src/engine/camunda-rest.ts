@@ -3,6 +3,7 @@ import multipart from '@fastify/multipart'
 import type { FastifyError, FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
 import type { Trx } from '../lib/db.js'
+import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { badRequest, forbidden, HttpError, msg } from '../lib/errors.js'
 import { bearer } from '../lib/schemas.js'
 import { bilingual } from '../messages/index.js'
@@ -246,17 +247,8 @@ export default async function camundaRest(app: FastifyInstance) {
           return out
         })()
       }
-      let results: Awaited<ReturnType<typeof write>>
-      for (let attempt = 0; ; attempt++) {
-        try {
-          results = await app.db.transaction(write)
-          break
-        } catch (err) {
-          // Another deploy took the next version number of a key first: run the bundle again.
-          if (attempt < 3 && !(err instanceof HttpError) && /unique|duplicate/i.test((err as Error).message)) continue
-          throw err
-        }
-      }
+      // Another deploy took the next version number of a key first: run the bundle again.
+      const results = await withRetry(app.db, write, { retryOn: isUniqueViolation, attempts: 4 })
 
       const id = randomUUID()
       const deployedAt = new Date().toISOString()

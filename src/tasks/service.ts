@@ -1,5 +1,6 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
+import { withRetry } from '../lib/retry.js'
 import { countUpTo, nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, HttpError, msg, notFound, RevisionConflict } from '../lib/errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
@@ -404,12 +405,6 @@ export class TaskService {
     if (opts.trx) return run(opts.trx)
     // Two different tasks of one instance completed at once: the loser re-runs on the new
     // state. The same task twice still ends in 409, because the retry sees it completed.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(run)
-      } catch (err) {
-        if (!(err instanceof RevisionConflict) || attempt >= 3) throw err
-      }
-    }
+    return withRetry(this.db, run, { retryOn: (err) => err instanceof RevisionConflict, attempts: 3 })
   }
 }
