@@ -1,5 +1,6 @@
 import type { Trx } from '../lib/db.js'
-import { msg, unprocessable } from '../lib/errors.js'
+import { msg } from '../lib/errors.js'
+import { unprocessable } from './errors.js'
 import type { DefinitionStore } from './definitions.js'
 import type { InstanceRow } from './rows.js'
 import type { StepContext, StepRun } from './step-context.js'

@@ -2,8 +2,9 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { withRetry } from '../lib/retry.js'
 import { isPostgres, nowIso } from '../lib/db.js'
-import { badRequest, msg, notFound, RevisionConflict } from '../lib/errors.js'
-import { bilingual } from '../messages/index.js'
+import { msg } from '../lib/errors.js'
+import { badRequest, notFound, RevisionConflict } from './errors.js'
+import { bilingual } from '../lib/messages.js'
 import type { InstanceRow, Runtime } from './runtime.js'
 
 /**

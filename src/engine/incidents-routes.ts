@@ -42,7 +42,7 @@ const cancelBody = {
 
 /** /api/incidents and instance cancellation (../shared/api.md), for administrators in their scope. */
 export default async function incidentRoutes(app: FastifyInstance) {
-  const incidents = new Incidents(app.db, app.engine.runtime)
+  const incidents = new Incidents(app.db, app.engine.runtime, app.engine.access)
   const admins = app.requireRole('admin', 'county_admin')
   const tags = ['incidents']
 

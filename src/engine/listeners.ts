@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { nowIso } from '../lib/db.js'
-import { msg, unprocessable } from '../lib/errors.js'
+import { msg } from '../lib/errors.js'
+import { unprocessable } from './errors.js'
 import { feelContext } from './expressions.js'
 import { evalFeel, resolveValue } from './feel.js'
 import { splitList, type TaskRow } from './rows.js'

@@ -1,10 +1,11 @@
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { HttpError, msg, RevisionConflict, unprocessable } from '../lib/errors.js'
+import { msg } from '../lib/errors.js'
+import { RevisionConflict, unprocessable } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
 import { splitList, type InstanceRow, type TaskRow } from './rows.js'
-import { cleanVariables, StepLimitError, type StepContext } from './step-context.js'
+import { cleanVariables, isRefusal, StepLimitError, type StepContext } from './step-context.js'
 
 /**
  * Persistence of a step: the instance row (state, variables, revision), its tasks, timers,
@@ -84,7 +85,7 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
   if (ctx.error) {
     // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
     const err = ctx.error
-    if (err instanceof HttpError) throw err
+    if (isRefusal(err)) throw err
     const details = err instanceof StepLimitError ? [{ elementId: err.elementId, message: err.message }] : undefined
     throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }), details)
   }

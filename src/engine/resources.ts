@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
-import { badRequest, msg, notFound } from '../lib/errors.js'
+import { msg } from '../lib/errors.js'
+import { badRequest, notFound } from './errors.js'
 
 /**
  * Deployed resources beside the BPMN definitions: form-js forms and DMN decisions

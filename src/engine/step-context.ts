@@ -4,12 +4,13 @@ import * as Elements from 'bpmn-elements'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { HttpError, msg } from '../lib/errors.js'
+import { EngineError } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import type { ExternalCreated } from './external-tasks.js'
 import type { HistoryInput, InstanceRow, TaskRow, TimerRow } from './rows.js'
 import { runtimeTimerProblem } from './step-budget.js'
 import { cardinalityProblem, STEP_LIMITS, type LimitProblem } from './validate-limits.js'
-import { bilingual } from '../messages/index.js'
+import { bilingual } from '../lib/messages.js'
 
 /**
  * One step of one instance as it runs: what the engine did (tasks, timers, subscriptions,
@@ -38,6 +39,14 @@ export function setVariables(ctx: StepContext, environment: any, values: Record<
 }
 
 /**
+ * A refusal, not an engine failure: the engine's own errors, and the platform's (HttpError) that
+ * a handler or a step's action throws. They pass through a step as they are.
+ */
+export function isRefusal(err: unknown): err is EngineError | HttpError {
+  return err instanceof EngineError || err instanceof HttpError
+}
+
+/**
  * Runs engine work; what the engine throws (a failing service task surfaces from signal()
  * or execute()) fails the step with a 422 in persist, while our own HTTP errors pass through.
  */
@@ -45,7 +54,7 @@ export async function engineRun(ctx: StepContext, fn: () => unknown) {
   try {
     await fn()
   } catch (err) {
-    if (err instanceof HttpError) throw err
+    if (isRefusal(err)) throw err
     ctx.error ??= err as Error
   }
 }

@@ -2,7 +2,9 @@ import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { withRetry } from '../lib/retry.js'
 import { countUpTo, nowIso } from '../lib/db.js'
-import { badRequest, conflict, forbidden, HttpError, msg, notFound, RevisionConflict } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, HttpError, msg, notFound } from '../lib/errors.js'
+import { RevisionConflict } from '../engine/errors.js'
+import { toHttpError } from '../engine/http-errors.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Params } from '../messages/index.js'
@@ -11,55 +13,10 @@ import { compileForm, formFromFields, type Form } from './forms.js'
 import type { FormStore } from './form-store.js'
 import { isSystemAdmin } from '../org/policy.js'
 
-export interface TaskView {
-  id: string
-  name: string | null
-  elementId: string
-  instanceId: string
-  caseId: string | null
-  processKey: string
-  tenant: string | null
-  assignee: string | null
-  candidateUsers: string[]
-  candidateGroups: string[]
-  dueAt: string | null
-  overdue: boolean
-  priority: number
-  formKey: string | null
-  status: string
-  createdAt: string
-  claimedAt: string | null
-  endedAt: string | null
-  completedBy: string | null
-  data?: Record<string, unknown> | null
-}
-
-const list = (s: string | null) => (s ? s.split(',') : [])
-
-export function taskView(t: TaskRow, now = nowIso()): TaskView {
-  return {
-    id: t.id,
-    name: t.name,
-    elementId: t.element_id,
-    instanceId: t.instance_id,
-    caseId: t.case_id,
-    processKey: t.process_key,
-    tenant: t.tenant || null,
-    assignee: t.assignee,
-    candidateUsers: list(t.candidate_users),
-    candidateGroups: list(t.candidate_groups),
-    dueAt: t.due_at,
-    overdue: t.status === 'open' && !!t.due_at && t.due_at < now,
-    priority: t.priority,
-    formKey: t.form_key,
-    status: t.status,
-    createdAt: t.created_at,
-    claimedAt: t.claimed_at,
-    endedAt: t.ended_at,
-    completedBy: t.completed_by,
-    ...(t.data != null && { data: JSON.parse(t.data) }),
-  }
-}
+// A task row's API view is the engine's (its rows); re-exported for the modules that list tasks.
+export { taskView, type TaskView } from '../engine/task-view.js'
+import type { TaskView } from '../engine/task-view.js'
+import { taskView } from '../engine/task-view.js'
 
 export interface TaskQuery {
   assigned?: 'me' | 'candidate' | 'all'
@@ -294,7 +251,8 @@ export class TaskService {
     for (const id of [...new Set(ids)]) {
       try {
         results.push({ id, status: 200, task: taskView(await this.claim(actor, id)) })
-      } catch (err) {
+      } catch (raw) {
+        const err = toHttpError(raw)
         if (!(err instanceof HttpError) || err.statusCode >= 500) throw err
         results.push({ id, status: err.statusCode, error: err.code, message: err.message, ...(err.key && { key: err.key, params: err.params ?? {} }) })
       }
