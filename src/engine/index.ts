@@ -7,6 +7,7 @@ import type { EngineActor, EngineDomain } from './access.js'
 import { DefinitionStore, type CheckedDefinition, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
+import { moveDeadline, openTaskElements } from './task-commands.js'
 import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 import engineRoutes from './routes.js'
@@ -71,6 +72,11 @@ export class EngineService {
   }
 
   start: Runtime['start'] = (key, opts) => this.runtime.start(key, opts)
+
+  /** Moves a task's due date and its deadline timer, in the caller's transaction (task-commands.ts). */
+  moveDeadline = moveDeadline
+  /** The element ids of an instance's open user tasks. */
+  openTaskElements = openTaskElements
 
   /**
    * Names variables that only the platform's own steps (intake, handlers) may write. The engine

@@ -5,6 +5,7 @@ import { countUpTo, nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, HttpError, msg, notFound } from '../lib/errors.js'
 import { RevisionConflict } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
+import { claimTask, unclaimTask } from '../engine/task-commands.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Params } from '../messages/index.js'
@@ -224,20 +225,9 @@ export class TaskService {
       if (task.assignee === actor.username) return task
       if (task.assignee) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
       if (!isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
-      const now = nowIso()
-      const n = await trx('tasks').where({ id, status: 'open' }).whereNull('assignee').update({ assignee: actor.username, claimed_at: now })
-      if (n !== 1) throw conflict(msg('error.task.claimedByOther'))
-      await trx('history').insert({
-        instance_id: task.instance_id,
-        case_id: task.case_id,
-        type: 'task_claim',
-        element_id: task.element_id,
-        name: task.name,
-        actor: actor.username,
-        at: now,
-        data: JSON.stringify({ taskId: id }),
-      })
-      return { ...task, assignee: actor.username, claimed_at: now }
+      const claimed = await claimTask(trx, task, actor.username)
+      if (!claimed) throw conflict(msg('error.task.claimedByOther'))
+      return claimed
     })
   }
 
@@ -266,19 +256,7 @@ export class TaskService {
       if (task.status !== 'open') throw conflict(msg('error.task.ended'))
       if (!task.assignee) return task
       if (task.assignee !== actor.username && !isSystemAdmin(actor)) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
-      const now = nowIso()
-      await trx('tasks').where({ id }).update({ assignee: null, claimed_at: null })
-      await trx('history').insert({
-        instance_id: task.instance_id,
-        case_id: task.case_id,
-        type: 'task_unclaim',
-        element_id: task.element_id,
-        name: task.name,
-        actor: actor.username,
-        at: now,
-        data: JSON.stringify({ taskId: id, from: task.assignee }),
-      })
-      return { ...task, assignee: null, claimed_at: null }
+      return unclaimTask(trx, task, actor.username)
     })
   }
 
