@@ -13,6 +13,7 @@ import orgModule from './org/index.js'
 import decisionsModule from './decisions/index.js'
 import engineModule from './engine/index.js'
 import { engineDomain } from './org/engine-access.js'
+import engineHttp from './engine/http.js'
 import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
@@ -70,6 +71,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(orgModule)
   // The engine asks the petition domain who may see, deploy and receive (src/engine/access.ts).
   await app.register(engineModule, { background: opts.background ?? true, domain: engineDomain })
+  await app.register(engineHttp)
   await app.register(decisionsModule)
   await app.register(tasksModule)
   await app.register(casesModule)

@@ -10,11 +10,6 @@ import { TimerPoller } from './timers.js'
 import { moveDeadline, openTaskElements } from './task-commands.js'
 import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
-import engineRoutes from './routes.js'
-import incidentRoutes from './incidents-routes.js'
-import resourceRoutes from './resource-routes.js'
-import camundaRest from './camunda-rest.js'
-import externalRoutes from './external-routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -182,7 +177,7 @@ declare module 'fastify' {
   }
 }
 
-/** The durable BPMN engine: definitions, runtime, timers and their routes. */
+/** The durable BPMN engine: definitions, runtime, timers (its routes: the engineHttp plugin, http.ts). */
 export interface EngineModuleOptions {
   background: boolean
   /** What the embedding domain answers (access, candidates, names): see src/engine/access.ts. */
@@ -195,11 +190,6 @@ export default fp<EngineModuleOptions>(
     const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize)
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
     app.decorate('engine', new EngineService(app, definitions, runtime, poller, opts.domain(app)))
-    await app.register(engineRoutes)
-    await app.register(incidentRoutes)
-    await app.register(resourceRoutes)
-    await app.register(camundaRest)
-    await app.register(externalRoutes)
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.
