@@ -12,6 +12,8 @@ import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
 import decisionsModule from './decisions/index.js'
 import engineModule from './engine/index.js'
+import { engineDomain } from './org/engine-access.js'
+import engineHttp from './engine/http.js'
 import tasksModule from './tasks/index.js'
 import casesModule from './cases/index.js'
 import staticUi from './plugins/static-ui.js'
@@ -67,7 +69,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   await app.register(healthRoutes)
   await app.register(orgModule)
-  await app.register(engineModule, { background: opts.background ?? true })
+  // The engine asks the petition domain who may see, deploy and receive (src/engine/access.ts).
+  await app.register(engineModule, { background: opts.background ?? true, domain: engineDomain })
+  await app.register(engineHttp)
   await app.register(decisionsModule)
   await app.register(tasksModule)
   await app.register(casesModule)

@@ -265,9 +265,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    * own record decides.
    */
   async function returnedStage(ctx: HandlerContext, row: CaseRow): Promise<'signFor' | 'handle'> {
-    const open: { element_id: string }[] = await ctx.trx('tasks').where({ instance_id: ctx.instanceId, status: 'open' }).select('element_id')
+    const open = await engine.openTaskElements(ctx.trx, ctx.instanceId)
     const model = open.length ? await modelOfInstance(engine.definitions, ctx.instanceId, ctx.trx) : null
-    const roles = open.map((t) => model?.roles.get(t.element_id))
+    const roles = open.map((element) => model?.roles.get(element))
     if (roles.includes('signFor')) return 'signFor'
     if (roles.includes('handle') || roles.includes('lead')) return 'handle'
     return row.responded_at ? 'handle' : 'signFor'
@@ -442,9 +442,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     }
     const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()
     const resolveDue = addDuration(new Date(from), `P${Math.round(days)}D`)
-    await ctx.trx('tasks').where({ instance_id: ctx.instanceId, element_id: task, status: 'open' }).update({ due_at: resolveDue })
-    if (timer)
-      await ctx.trx('timers').where({ instance_id: ctx.instanceId, element_id: timer, status: 'pending' }).update({ due_at: resolveDue, value: resolveDue })
+    await engine.moveDeadline(ctx.trx, { instanceId: ctx.instanceId, taskElementId: task, timerElementId: timer, dueAt: resolveDue })
     await update(ctx.trx, row.id, { resolve_due_at: resolveDue })
     await event(ctx, row, 'extension_approved', { from, to: resolveDue, data: { days }, public: true })
     return { resolveDue, extensionDecision: null }

@@ -19,6 +19,7 @@ import { UNIT_FIELDS, servesCounty, unitCodes, unitProblem } from './dispatch-ta
 import { badRequest, conflict, msg, problem } from '../lib/errors.js'
 import { taskDetails, taskListFacts } from './task-context.js'
 import worklistRoutes from './worklist-routes.js'
+import type { Actor } from '../org/index.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -43,7 +44,8 @@ export default fp(
     // when nothing carries it: a case is carried by one procedure at a time, and a closed case's
     // record (what the rates count) is not reopened by a second instance's handlers.
     app.engine.setBusinessKeyCheck(async (caseId, tenant, actor) => {
-      const row = await cases.visible(actor, caseId).catch(() => null)
+      // The engine hands back the request's actor it was given (org's Actor; the engine types it narrower).
+      const row = await cases.visible(actor as Actor, caseId).catch(() => null)
       if (!row || row.tenant !== (tenant ?? '')) return false
       if (row.status === 'closed') throw conflict(msg('error.case.closed'))
       const carrier = row.instance_id ? await app.db('process_instances').where({ id: row.instance_id }).first('status') : null

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto'
 import multipart from '@fastify/multipart'
 import type { FastifyError, FastifyInstance } from 'fastify'
-import type { Actor } from '../org/index.js'
+import type { EngineActor } from './access.js'
 import type { Trx } from '../lib/db.js'
+import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { badRequest, forbidden, HttpError, msg } from '../lib/errors.js'
 import { bearer } from '../lib/schemas.js'
-import { bilingual } from '../messages/index.js'
+import { camundaError, toHttpError } from './http-errors.js'
 import type { CheckedDefinition, DefinitionRow } from './definitions.js'
 import type { ResourceKind, ResourceRow } from './resources.js'
-import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * Camunda 7's deployment REST, the part Camunda Modeler's "Deploy" button and Camunda's clients
@@ -70,7 +70,7 @@ const deploymentSchema = {
   },
 } as const
 
-const camundaError = {
+const camundaErrorSchema = {
   type: 'object',
   properties: {
     type: { type: 'string' },
@@ -95,6 +95,13 @@ class BundleFileError extends HttpError {
   }
 }
 
+/** The deployment route's exception types: a bundle's BPMN problem is a ParseException. */
+function deploymentType(status: number, err: unknown): string {
+  if (err instanceof BundleFileError && err.bpmn && status === 400) return 'ParseException'
+  if (status === 401 || status === 403) return 'AuthorizationException'
+  return status >= 500 ? 'RestException' : 'InvalidRequestException'
+}
+
 // Camunda's timestamps carry an offset and milliseconds: 2013-01-23T13:59:43.000+0000.
 const camundaTime = (iso: string) => iso.replace(/Z$/, '+0000')
 
@@ -106,39 +113,8 @@ export default async function camundaRest(app: FastifyInstance) {
   })
 
   app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-    const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 600 ? err.statusCode : 500
+    const { status, body: base } = camundaError(err, deploymentType)
     if (status >= 500) request.log.error({ err }, 'unhandled error')
-    const type =
-      err instanceof BundleFileError && err.bpmn && status === 400
-        ? 'ParseException'
-        : status === 401 || status === 403
-          ? 'AuthorizationException'
-          : status >= 500
-            ? 'RestException'
-            : 'InvalidRequestException'
-    const base =
-      err instanceof HttpError
-        ? { message: err.message, ...(err.key && { key: err.key, params: err.params ?? {} }) }
-        : (err as FastifyError).validation
-          ? { message: bilingual('error.invalidRequest', { detail: err.message }), key: 'error.invalidRequest', params: { detail: err.message } }
-          : status === 413
-            ? { message: bilingual('error.payloadTooLarge'), key: 'error.payloadTooLarge', params: {} }
-            : status >= 500
-              ? { message: bilingual('error.internal'), key: 'error.internal', params: {} }
-              : { message: err.message }
-    // The project's own error code beside Camunda's type (../shared/api.md), as the external-task routes answer.
-    Object.assign(base, {
-      error:
-        err instanceof HttpError
-          ? err.code
-          : (err as FastifyError).validation
-            ? 'validation_failed'
-            : status >= 500
-              ? 'internal'
-              : status === 413
-                ? 'payload_too_large'
-                : 'bad_request',
-    })
     if (err instanceof BundleFileError) {
       const problems = [{ message: err.inner.message, key: err.inner.key, params: err.inner.params ?? {} }, ...((err.inner.details as object[]) ?? [])]
       const errors = ((err.inner.details as { elementId?: string | null; message: string }[]) ?? []).map((p) => ({
@@ -147,9 +123,9 @@ export default async function camundaRest(app: FastifyInstance) {
         elementIds: p.elementId ? [p.elementId] : [],
       }))
       // `details` as Camunda's ParseException gives it: per resource, its errors and warnings.
-      return reply.status(status).send({ type, ...base, file: err.file, problems, details: { [err.file]: { errors, warnings: [] } } })
+      return reply.status(status).send({ ...base, file: err.file, problems, details: { [err.file]: { errors, warnings: [] } } })
     }
-    return reply.status(status).send({ type, ...base })
+    return reply.status(status).send(base)
   })
 
   const admins = app.requireRole('admin', 'county_admin')
@@ -177,7 +153,7 @@ export default async function camundaRest(app: FastifyInstance) {
           '部署文件包 / deploy a bundle (multipart: deployment-name, deployment-source, tenant-id, enable-duplicate-filtering, deploy-changed-only, then .bpmn/.dmn/.form files): all files or none',
         security: bearer,
         consumes: ['multipart/form-data'],
-        response: { 200: deploymentSchema, 400: camundaError, 401: camundaError, 403: camundaError, 413: camundaError },
+        response: { 200: deploymentSchema, 400: camundaErrorSchema, 401: camundaErrorSchema, 403: camundaErrorSchema, 413: camundaErrorSchema },
       },
     },
     async (request) => {
@@ -246,17 +222,8 @@ export default async function camundaRest(app: FastifyInstance) {
           return out
         })()
       }
-      let results: Awaited<ReturnType<typeof write>>
-      for (let attempt = 0; ; attempt++) {
-        try {
-          results = await app.db.transaction(write)
-          break
-        } catch (err) {
-          // Another deploy took the next version number of a key first: run the bundle again.
-          if (attempt < 3 && !(err instanceof HttpError) && /unique|duplicate/i.test((err as Error).message)) continue
-          throw err
-        }
-      }
+      // Another deploy took the next version number of a key first: run the bundle again.
+      const results = await withRetry(app.db, write, { retryOn: isUniqueViolation, attempts: 4 })
 
       const id = randomUUID()
       const deployedAt = new Date().toISOString()
@@ -327,15 +294,14 @@ export default async function camundaRest(app: FastifyInstance) {
    * city); a county administrator's bundle lands in their own county whatever `tenant-id` says,
    * since Camunda Modeler may keep a tenant from another connection.
    */
-  async function bundleTenant(actor: Actor, requested: string | undefined): Promise<string | null> {
-    if (!isSystemAdmin(actor)) {
+  async function bundleTenant(actor: EngineActor, requested: string | undefined): Promise<string | null> {
+    if (!app.engine.access.isSystemAdmin(actor)) {
       if (!actor.tenant) throw forbidden()
       return actor.tenant
     }
     const t = requested?.trim() || null
     if (!t) return null
-    const region = t.length <= 64 ? await app.org.getRegion(t) : null
-    if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t.slice(0, 64) }))
+    if (t.length > 64 || !(await app.engine.access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t.slice(0, 64) }))
     return t
   }
 }
@@ -345,7 +311,8 @@ async function perFile<T>(f: BundleFile, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn()
   } catch (err) {
-    if (err instanceof HttpError && err.statusCode < 500) throw new BundleFileError(f.name, err, f.kind.kind === 'bpmn')
-    throw err
+    const e = toHttpError(err)
+    if (e instanceof HttpError && e.statusCode < 500) throw new BundleFileError(f.name, e, f.kind.kind === 'bpmn')
+    throw e
   }
 }

@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
+import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
-import { badRequest, msg, notFound } from '../lib/errors.js'
+import { msg } from '../lib/errors.js'
+import { badRequest, notFound } from './errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
 import { protectedFieldProblems } from './validate-variables.js'
@@ -157,14 +159,7 @@ export class DefinitionStore {
     }
     if (opts.trx) return remember(await write(opts.trx))
     // Two deploys at once race for the next version number; the unique key decides, then retry.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return remember(await this.db.transaction(write))
-      } catch (err) {
-        if (attempt < 3 && /unique|duplicate/i.test((err as Error).message)) continue
-        throw err
-      }
-    }
+    return remember(await withRetry(this.db, write, { retryOn: isUniqueViolation, attempts: 4 }))
   }
 
   async list(filter: { key?: string; tenant?: string | null } = {}): Promise<DefinitionRow[]> {

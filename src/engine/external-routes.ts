@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
 import { forbidden, HttpError, msg, unauthorized } from '../lib/errors.js'
-import { bilingual } from '../messages/index.js'
+import { camundaError } from './http-errors.js'
 import { ExternalTasks, WorkerAccounts, taskView, type FetchRequest, type Principal } from './external-tasks.js'
 
 /**
@@ -107,7 +107,7 @@ const listQuery = {
   },
 } as const
 
-const camundaError = {
+const camundaErrorSchema = {
   type: 'object',
   properties: {
     type: { type: 'string' },
@@ -117,16 +117,13 @@ const camundaError = {
     params: { type: 'object', additionalProperties: true },
   },
 } as const
-const errors = { 400: camundaError, 401: camundaError, 403: camundaError, 404: camundaError, 409: camundaError, 422: camundaError }
-
-/** Camunda's exception type names by status, so a client's error handling reads them as it would Camunda's. */
-function camundaType(status: number): string {
-  if (status === 401) return 'AuthenticationException'
-  if (status === 403) return 'AuthorizationException'
-  if (status === 409) return 'OptimisticLockingException'
-  if (status === 422) return 'ProcessEngineException'
-  if (status === 404) return 'RestException'
-  return 'InvalidRequestException'
+const errors = {
+  400: camundaErrorSchema,
+  401: camundaErrorSchema,
+  403: camundaErrorSchema,
+  404: camundaErrorSchema,
+  409: camundaErrorSchema,
+  422: camundaErrorSchema,
 }
 
 export default async function externalRoutes(app: FastifyInstance) {
@@ -141,28 +138,12 @@ export default async function externalRoutes(app: FastifyInstance) {
 
   await app.register(async (rest) => {
     rest.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
-      const status = err instanceof HttpError ? err.statusCode : (err as FastifyError).validation ? 400 : ((err as FastifyError).statusCode ?? 500)
+      const { status, body } = camundaError(err)
       if (status >= 500) request.log.error({ err }, 'unhandled error')
-      const validation = !(err instanceof HttpError) && (err as FastifyError).validation
-      // As the app's own handler words them (src/plugins/errors.ts), in both languages.
-      const m =
-        err instanceof HttpError ? null : validation ? msg('error.invalidRequest', { detail: err.message }) : status >= 500 ? msg('error.internal') : null
-      const message = m ? bilingual(m.key, m.params) : err.message
       reply
         .status(status)
         .header('content-type', 'application/json')
-        .send(
-          Buffer.from(
-            JSON.stringify({
-              type: camundaType(status),
-              message,
-              // The project's own error fields beside Camunda's (../shared/api.md): clients of either read theirs.
-              error: err instanceof HttpError ? err.code : validation ? 'validation_failed' : status >= 500 ? 'internal' : 'bad_request',
-              ...(err instanceof HttpError && err.key && { key: err.key, params: err.params ?? {} }),
-              ...(m && { key: m.key, params: m.params ?? {} }),
-            }),
-          ),
-        )
+        .send(Buffer.from(JSON.stringify(body)))
     })
 
     const principalOf = async (request: FastifyRequest): Promise<Principal> => {
@@ -170,9 +151,9 @@ export default async function externalRoutes(app: FastifyInstance) {
       if (!m) throw unauthorized()
       const worker = await workers.resolve(m[1])
       if (worker) return worker
-      const actor = await app.org.actorFromToken(m[1])
+      const actor = await app.engine.access.actorFromToken(m[1])
       if (!actor) throw unauthorized(msg('error.auth.invalidToken'))
-      if (actor.roles.includes('admin')) return { id: `user:${actor.id}`, name: actor.username, tenant: null }
+      if (app.engine.access.isSystemAdmin(actor)) return { id: `user:${actor.id}`, name: actor.username, tenant: null }
       // A county administrator without a county sees nothing rather than the city's.
       if (actor.roles.includes('county_admin')) return { id: `user:${actor.id}`, name: actor.username, tenant: actor.tenant ?? '\u0000' }
       throw forbidden(msg('error.externalTask.forbidden'))
@@ -234,7 +215,7 @@ export default async function externalRoutes(app: FastifyInstance) {
 
   // ── worker accounts, for administrators (a county administrator: their county's) ──
   const admins = app.requireRole('admin', 'county_admin')
-  const scopeOf = (request: FastifyRequest) => (request.actor.roles.includes('admin') ? null : (request.actor.tenant ?? '\u0000'))
+  const scopeOf = (request: FastifyRequest) => (app.engine.access.isSystemAdmin(request.actor) ? null : (request.actor.tenant ?? '\u0000'))
   const workerSchema = {
     type: 'object',
     properties: {

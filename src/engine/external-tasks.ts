@@ -1,8 +1,10 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
+import { withRetry } from '../lib/retry.js'
 import { isPostgres, nowIso } from '../lib/db.js'
-import { badRequest, msg, notFound, RevisionConflict } from '../lib/errors.js'
-import { bilingual } from '../messages/index.js'
+import { msg } from '../lib/errors.js'
+import { badRequest, notFound, RevisionConflict } from './errors.js'
+import { bilingual } from '../lib/messages.js'
 import type { InstanceRow, Runtime } from './runtime.js'
 
 /**
@@ -265,13 +267,7 @@ export class ExternalTasks {
    * state, as task completion does. The same task twice still fails: the re-run finds it ended.
    */
   private async inTransaction(fn: (trx: Trx) => Promise<void>) {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(fn)
-      } catch (err) {
-        if (!(err instanceof RevisionConflict) || attempt >= 5) throw err
-      }
-    }
+    return withRetry(this.db, fn, { retryOn: (err) => err instanceof RevisionConflict, attempts: 5 })
   }
 
   private scoped(p: Principal, q: any) {

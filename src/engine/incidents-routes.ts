@@ -43,11 +43,14 @@ const cancelBody = {
 
 /** /api/incidents and instance cancellation (../shared/api.md), for administrators in their scope. */
 export default async function incidentRoutes(app: FastifyInstance) {
-  const incidents = new Incidents(app.db, app.engine.runtime)
+  const incidents = new Incidents(app.db, app.engine.runtime, app.engine.access)
   /** Incidents with who resolved them by display name beside the username. */
   async function named(rows: IncidentRow[]) {
-    const names = await app.org.displayNames(rows.map((r) => r.resolved_by))
-    return rows.map((r) => ({ ...incidentView(r), resolvedByName: (r.resolved_by && names.get(r.resolved_by)) || null }))
+    const { users } = await app.engine.directory.names(
+      rows.flatMap((r) => (r.resolved_by ? [r.resolved_by] : [])),
+      [],
+    )
+    return rows.map((r) => ({ ...incidentView(r), resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null }))
   }
   const admins = app.requireRole('admin', 'county_admin')
   const tags = ['incidents']

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { conflict, HttpError, msg, notFound } from '../lib/errors.js'
-import type { Actor } from '../org/index.js'
+import { HttpError, msg } from '../lib/errors.js'
+import { conflict, EngineError, notFound } from './errors.js'
+import type { EngineAccess, EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
-import { isSystemAdmin } from '../org/policy.js'
 
 /**
  * Incidents: what failed in the background (a due timer whose step threw or went over its
@@ -56,7 +56,7 @@ const MESSAGE_MAX = 2000
 /** The message and element of a failed step: a budget failure names its element in `details`. */
 export function describeFailure(err: unknown, fallbackElement: string | null): { message: string; elementId: string | null } {
   const e = err as Error
-  const detail = err instanceof HttpError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
+  const detail = err instanceof HttpError || err instanceof EngineError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
   return { message: String(e?.message ?? err).slice(0, MESSAGE_MAX), elementId: detail?.elementId ?? fallbackElement }
 }
 
@@ -130,22 +130,21 @@ async function openIncident(
   return row
 }
 
-const isCity = (a: Actor) => isSystemAdmin(a)
-
 /** Incidents as an administrator sees them: the city all, a county administrator their county's. */
 export class Incidents {
   constructor(
     private db: Db,
     private runtime: Runtime,
+    private access: EngineAccess,
   ) {}
 
-  private scoped(actor: Actor, q: any) {
-    if (isCity(actor)) return q
+  private scoped(actor: EngineActor, q: any) {
+    if (this.access.isSystemAdmin(actor)) return q
     // A county administrator without a county sees nothing rather than the city's.
     return q.where({ tenant: actor.tenant ?? '\u0000' })
   }
 
-  async list(actor: Actor, opts: { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }): Promise<IncidentRow[]> {
+  async list(actor: EngineActor, opts: { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }): Promise<IncidentRow[]> {
     const q = this.scoped(actor, this.db('incidents'))
     if (opts.status !== 'all') q.where({ status: opts.status ?? 'open' })
     if (opts.instanceId) q.where({ instance_id: opts.instanceId })
@@ -155,7 +154,7 @@ export class Incidents {
       .limit(opts.limit ?? 100)
   }
 
-  async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<IncidentRow> {
+  async get(actor: EngineActor, id: string, trx: Db | Trx = this.db): Promise<IncidentRow> {
     const row: IncidentRow | undefined = await this.scoped(actor, trx('incidents').where({ id })).first()
     if (!row) throw notFound(msg('error.engine.incidentNotFound', { id }))
     return row
@@ -166,7 +165,7 @@ export class Incidents {
    * engine resumes, and what fell due fires). When it fails again the incident stays open
    * with the new message, recorded after the attempt's transaction rolled back.
    */
-  async retry(actor: Actor, id: string): Promise<IncidentRow> {
+  async retry(actor: EngineActor, id: string): Promise<IncidentRow> {
     const incident = await this.get(actor, id)
     if (incident.status !== 'open') throw conflict(msg('error.engine.incidentResolved'))
     let timer: TimerRow | undefined
@@ -212,10 +211,11 @@ export class Incidents {
    * Ends an instance (and the instances it called) for good: open tasks cancelled, timers
    * and subscriptions dropped, its incidents resolved, a history entry with the reason.
    */
-  async cancelInstance(actor: Actor, instanceId: string, reason: string): Promise<InstanceRow> {
+  async cancelInstance(actor: EngineActor, instanceId: string, reason: string): Promise<InstanceRow> {
     return this.db.transaction(async (trx) => {
       const root: InstanceRow | undefined = await trx('process_instances').where({ id: instanceId }).first()
-      if (!root || (!isCity(actor) && root.tenant !== (actor.tenant ?? '\u0000'))) throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
+      if (!root || (!this.access.isSystemAdmin(actor) && root.tenant !== (actor.tenant ?? '\u0000')))
+        throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
       if (root.status !== 'running' && root.status !== 'failed') throw conflict(msg('error.engine.instanceEnded', { status: root.status }))
       return cancelInstanceTree(trx, root, reason, actor.username)
     })

@@ -1,34 +1,39 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
-import { badRequest, msg, notFound } from '../lib/errors.js'
-import { computeGroups, type Actor } from '../org/index.js'
+import { msg } from '../lib/errors.js'
+import { badRequest, notFound } from './errors.js'
+import type { EngineActor, EngineDomain } from './access.js'
 import { DefinitionStore, type CheckedDefinition, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
+import { moveDeadline, openTaskElements } from './task-commands.js'
 import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
-import engineRoutes from './routes.js'
-import incidentRoutes from './incidents-routes.js'
-import resourceRoutes from './resource-routes.js'
-import camundaRest from './camunda-rest.js'
-import externalRoutes from './external-routes.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
   /** Variables only the platform's own steps write (see `protectVariables`). */
   private protectedNames = new Set<string>()
-  private businessKeyCheck: ((key: string, tenant: string | null, actor: Actor) => Promise<boolean>) | null = null
+  private businessKeyCheck: ((key: string, tenant: string | null, actor: EngineActor) => Promise<boolean>) | null = null
   /** Deployed forms and decisions, versioned like definitions (src/engine/resources.ts). */
   readonly resources: ResourceStore
+
+  /** Scope and permission answers of the embedding domain (src/engine/access.ts). */
+  readonly access: EngineDomain['access']
+  /** Names of deployers and tenants for versions' lists. */
+  readonly directory: EngineDomain['directory']
 
   constructor(
     private app: FastifyInstance,
     readonly definitions: DefinitionStore,
     readonly runtime: Runtime,
     readonly poller: TimerPoller,
+    private domain: EngineDomain,
   ) {
     this.resources = new ResourceStore(app.db)
+    this.access = domain.access
+    this.directory = domain.directory
   }
 
   registerHandler: Runtime['registerHandler'] = (name, fn) => this.runtime.registerHandler(name, fn)
@@ -50,7 +55,7 @@ export class EngineService {
    * activity may name besides the deployed ones (the other files of a bundle).
    */
   async checkDefinition(xml: string, opts: { tenant?: string | null; knownKeys?: ReadonlySet<string> } = {}): Promise<CheckedDefinition> {
-    const { users, groups } = await this.receivers()
+    const { users, groups } = await this.domain.candidates.receivers()
     return this.definitions.check(xml, {
       tenant: opts.tenant,
       handlers: this.runtime.handlerNames(),
@@ -61,22 +66,12 @@ export class EngineService {
     })
   }
 
-  /** Every username and every candidate-group token someone holds: who a task can reach. */
-  private async receivers() {
-    const rows: { username: string; roles: string; unit_code: string | null; groups: string | null }[] = await this.app
-      .db('users')
-      .where({ active: true })
-      .select('username', 'roles', 'unit_code', 'groups')
-    const users = new Set<string>()
-    const groups = new Set<string>()
-    for (const r of rows) {
-      users.add(r.username)
-      for (const g of computeGroups(JSON.parse(r.roles || '[]'), r.unit_code, JSON.parse(r.groups || '[]'))) groups.add(g)
-    }
-    return { users, groups }
-  }
-
   start: Runtime['start'] = (key, opts) => this.runtime.start(key, opts)
+
+  /** Moves a task's due date and its deadline timer, in the caller's transaction (task-commands.ts). */
+  moveDeadline = moveDeadline
+  /** The element ids of an instance's open user tasks. */
+  openTaskElements = openTaskElements
 
   /**
    * Names variables that only the platform's own steps (intake, handlers) may write. The engine
@@ -96,11 +91,11 @@ export class EngineService {
    * The module that owns business keys (cases) says whether an actor may bind a new instance
    * to one; without such a module no request binds an instance to a key.
    */
-  setBusinessKeyCheck(fn: (key: string, tenant: string | null, actor: Actor) => Promise<boolean>) {
+  setBusinessKeyCheck(fn: (key: string, tenant: string | null, actor: EngineActor) => Promise<boolean>) {
     this.businessKeyCheck = fn
   }
 
-  async mayBindBusinessKey(key: string, tenant: string | null, actor: Actor): Promise<boolean> {
+  async mayBindBusinessKey(key: string, tenant: string | null, actor: EngineActor): Promise<boolean> {
     return this.businessKeyCheck ? this.businessKeyCheck(key, tenant, actor) : false
   }
 
@@ -122,7 +117,7 @@ export class EngineService {
    */
   async correlateMessage(
     name: string,
-    opts: { instanceId?: string; caseId?: string; tenant?: string; variables?: Record<string, unknown>; actor?: Actor | null; trx?: Trx },
+    opts: { instanceId?: string; caseId?: string; tenant?: string; variables?: Record<string, unknown>; actor?: EngineActor | null; trx?: Trx },
   ): Promise<InstanceRow> {
     const run = async (trx: Trx) => {
       const q = trx('subscriptions as s').where({ 's.kind': 'message', 's.name': name }).orderBy('s.created_at').first('s.*')
@@ -182,18 +177,19 @@ declare module 'fastify' {
   }
 }
 
-/** The durable BPMN engine: definitions, runtime, timers and their routes. */
-export default fp<{ background: boolean }>(
+/** The durable BPMN engine: definitions, runtime, timers (its routes: the engineHttp plugin, http.ts). */
+export interface EngineModuleOptions {
+  background: boolean
+  /** What the embedding domain answers (access, candidates, names): see src/engine/access.ts. */
+  domain: (app: FastifyInstance) => EngineDomain
+}
+
+export default fp<EngineModuleOptions>(
   async function engineModule(app: FastifyInstance, opts) {
     const definitions = new DefinitionStore(app.db)
     const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize)
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
-    app.decorate('engine', new EngineService(app, definitions, runtime, poller))
-    await app.register(engineRoutes)
-    await app.register(incidentRoutes)
-    await app.register(resourceRoutes)
-    await app.register(camundaRest)
-    await app.register(externalRoutes)
+    app.decorate('engine', new EngineService(app, definitions, runtime, poller, opts.domain(app)))
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.

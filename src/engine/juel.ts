@@ -16,7 +16,7 @@
  * numeric index (`list[0]`: JUEL counts from 0, FEEL from 1), which is refused at deploy.
  */
 
-import type { MessageKey, Params } from '../messages/index.js'
+import type { MessageKey, Params } from '../lib/messages.js'
 
 type JuelRefusalKey = Extract<MessageKey, `deploy.juel.${string}`>
 

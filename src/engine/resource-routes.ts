@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify'
-import type { Actor } from '../org/index.js'
+import type { EngineActor } from './access.js'
+import { withNames } from './named.js'
 import { msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { RESOURCE_KINDS, resourceSchema, resourceView, type ResourceHead, type ResourceKind } from './resources.js'
-import { canSeeTenantVersion } from '../org/policy.js'
 
 /** What a resource's file is called and sent as: the extension and type Camunda Modeler opens. */
 export const RESOURCE_FILES: Record<ResourceKind, { ext: string; type: string }> = {
@@ -32,9 +32,6 @@ const listQuery = {
   },
 } as const
 
-/** A county administrator sees the city's versions and their own county's; administrators all. */
-const visible = (actor: Actor, row: { tenant: string }) => canSeeTenantVersion(actor, row.tenant)
-
 /**
  * Deployed forms and decisions (src/engine/resources.ts), kind-agnostic: their version heads and
  * each version's source as the file Camunda Modeler opens (.form JSON, .dmn XML), byte for byte
@@ -43,24 +40,17 @@ const visible = (actor: Actor, row: { tenant: string }) => canSeeTenantVersion(a
 export default async function resourceRoutes(app: FastifyInstance) {
   const store = app.engine.resources
   const admins = app.requireRole('admin', 'county_admin')
+  /** A county administrator sees the city's versions and their own county's; administrators all. */
+  const visible = (actor: EngineActor, row: { tenant: string }) => app.engine.access.canSeeTenantVersion(actor, row.tenant)
 
-  async function visibleRow(actor: Actor, id: string) {
+  async function visibleRow(actor: EngineActor, id: string) {
     const row = await store.get(id)
     if (!visible(actor, row)) throw notFound(msg('error.resource.versionNotFound', { id }))
     return row
   }
 
   /** The views of `rows` with their counties' names, in one query. */
-  async function named(rows: ResourceHead[]) {
-    const tenants = [...new Set(rows.map((r) => r.tenant).filter((c) => !!c))]
-    const regions = new Map<string, { name: string; name_en: string | null }>()
-    if (tenants.length) for (const r of await app.db('regions').whereIn('code', tenants).select('code', 'name', 'name_en')) regions.set(r.code, r)
-    return rows.map((r) => ({
-      ...resourceView(r),
-      tenantName: r.tenant ? (regions.get(r.tenant)?.name ?? null) : null,
-      tenantNameEn: r.tenant ? (regions.get(r.tenant)?.name_en ?? null) : null,
-    }))
-  }
+  const named = (rows: ResourceHead[]) => withNames(app.engine.directory, rows, resourceView)
 
   app.get(
     '/api/resources',

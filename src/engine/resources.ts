@@ -1,7 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
+import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
-import { badRequest, msg, notFound } from '../lib/errors.js'
+import { msg } from '../lib/errors.js'
+import { badRequest, notFound } from './errors.js'
 
 /**
  * Deployed resources beside the BPMN definitions: form-js forms and DMN decisions
@@ -127,14 +129,7 @@ export class ResourceStore {
     }
     if (opts.trx) return write(opts.trx)
     // Two deploys at once race for the next version number; the unique key decides, then retry.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await this.db.transaction(write)
-      } catch (err) {
-        if (attempt < 3 && /unique|duplicate/i.test((err as Error).message)) continue
-        throw err
-      }
-    }
+    return withRetry(this.db, write, { retryOn: isUniqueViolation, attempts: 4 })
   }
 
   /** Version heads (no source), newest first per key; filtered by kind, key and exact tenant. */

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
-import type { Actor } from '../org/index.js'
+import type { EngineActor } from './access.js'
+import { withNames } from './named.js'
 import { badRequest, forbidden, msg, notFound } from '../lib/errors.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import { bearer } from '../lib/schemas.js'
@@ -8,7 +9,7 @@ import { diffProcesses } from './diff.js'
 import { shippedDeployBody, shippedSchema } from './shipped.js'
 import type { InstanceRow } from './runtime.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
-import { taskView } from '../tasks/service.js'
+import { taskView } from './task-view.js'
 import {
   definitionSchema,
   deployBody,
@@ -24,7 +25,6 @@ import {
   signalBody,
   startBody,
 } from './schemas.js'
-import { canSeeTenantVersion, deployTenant, tenantScope } from '../org/policy.js'
 
 export function historyView(h: any) {
   return {
@@ -42,7 +42,7 @@ export function historyView(h: any) {
 }
 
 export default async function engineRoutes(app: FastifyInstance) {
-  const { definitions, runtime } = app.engine
+  const { definitions, runtime, access } = app.engine
   const admins = app.requireRole('admin', 'county_admin')
 
   async function instanceView(row: InstanceRow) {
@@ -66,9 +66,10 @@ export default async function engineRoutes(app: FastifyInstance) {
     }
   }
 
-  async function visibleInstance(actor: Actor, id: string): Promise<InstanceRow> {
+  async function visibleInstance(actor: EngineActor, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await app.db('process_instances').where({ id }).first()
-    if (!row || (tenantScope(actor) !== undefined && row.tenant !== tenantScope(actor))) throw notFound(msg('error.engine.instanceNotFound', { id }))
+    if (!row || (access.tenantScope(actor) !== undefined && row.tenant !== access.tenantScope(actor)))
+      throw notFound(msg('error.engine.instanceNotFound', { id }))
     return row
   }
 
@@ -89,35 +90,17 @@ export default async function engineRoutes(app: FastifyInstance) {
       const rows = await definitions.list({ key, ...(tenant !== undefined && { tenant: tenant || null }) })
       // A county administrator sees the city defaults and their own county's versions.
       const actor = request.actor
-      return named(rows.filter((r) => canSeeTenantVersion(actor, r.tenant)) as DefinitionRow[])
+      return named(rows.filter((r) => access.canSeeTenantVersion(actor, r.tenant)) as DefinitionRow[])
     },
   )
 
   /** Versions as the list shows them: who deployed each (display name) and the county's name. */
-  async function named(rows: Pick<DefinitionRow, 'id' | 'key' | 'tenant' | 'version' | 'name' | 'deployed_at' | 'deployed_by'>[]) {
-    const users = new Map<string, string>()
-    const regions = new Map<string, { name: string; name_en: string | null }>()
-    const usernames = [...new Set(rows.map((r) => r.deployed_by).filter((u): u is string => !!u))]
-    const tenants = [...new Set(rows.map((r) => r.tenant).filter((c) => !!c))]
-    for (let i = 0; i < usernames.length; i += 500)
-      for (const u of await app
-        .db('users')
-        .whereIn('username', usernames.slice(i, i + 500))
-        .select('username', 'display_name'))
-        users.set(u.username, u.display_name)
-    if (tenants.length) for (const r of await app.db('regions').whereIn('code', tenants).select('code', 'name', 'name_en')) regions.set(r.code, r)
-    return rows.map((r) => ({
-      ...definitionView(r as DefinitionRow),
-      deployedByName: r.deployed_by ? (users.get(r.deployed_by) ?? null) : null,
-      tenantName: r.tenant ? (regions.get(r.tenant)?.name ?? null) : null,
-      tenantNameEn: r.tenant ? (regions.get(r.tenant)?.name_en ?? null) : null,
-    }))
-  }
+  const named = (rows: DefinitionRow[]) => withNames(app.engine.directory, rows, definitionView, { deployer: true })
 
   /** A version the actor may read: any for administrators; the city's and their county's for a county administrator. */
-  async function visibleDefinition(actor: Actor, id: string): Promise<DefinitionRow> {
+  async function visibleDefinition(actor: EngineActor, id: string): Promise<DefinitionRow> {
     const row = await definitions.get(id)
-    if (!canSeeTenantVersion(actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id }))
+    if (!access.canSeeTenantVersion(actor, row.tenant)) throw notFound(msg('error.engine.definitionNotFound', { id }))
     return row
   }
 
@@ -186,11 +169,8 @@ export default async function engineRoutes(app: FastifyInstance) {
     },
     async (request, reply) => {
       const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
-      const t = deployTenant(request.actor, tenant)
-      if (t) {
-        const region = await app.org.getRegion(t)
-        if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
-      }
+      const t = access.deployTenant(request.actor, tenant)
+      if (t && !(await access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.actor.username })
       return reply.status(created ? 201 : 200).send(definitionView(definition))
     },
@@ -233,11 +213,8 @@ export default async function engineRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { key } = request.params as { key: string }
       const { tenant } = (request.body ?? {}) as { tenant?: string | null }
-      const t = deployTenant(request.actor, tenant)
-      if (t) {
-        const region = await app.org.getRegion(t)
-        if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
-      }
+      const t = access.deployTenant(request.actor, tenant)
+      if (t && !(await access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       const file = (await app.engine.shipped()).find((f) => f.key === key)
       if (!file) throw notFound(msg('error.engine.shippedNotFound', { key }))
       const { definition, created } = await app.engine.deploy(file.xml, { tenant: t, actor: request.actor.username })
@@ -304,7 +281,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     async (request, reply) => {
       const { key } = request.params as { key: string }
       const body = (request.body ?? {}) as { variables?: Record<string, unknown>; tenant?: string | null; caseId?: string | null }
-      const tenant = deployTenant(request.actor, body.tenant)
+      const tenant = access.deployTenant(request.actor, body.tenant)
       app.engine.checkExternalVariables(body.variables)
       // An instance acts on its business key's case (handlers read only that): the case must be
       // one the caller may act on, in the tenant the instance runs for.
@@ -362,7 +339,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       app.engine.checkExternalVariables(variables)
       const actor = request.actor
       // A county administrator reaches only their county's instances; the city's administrators any.
-      const tenant = tenantScope(actor)
+      const tenant = access.tenantScope(actor)
       const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor })
       return { instanceId: instance.id }
     },

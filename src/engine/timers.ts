@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify'
 import type { Db } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
 import { HttpError } from '../lib/errors.js'
+import { EngineError } from './errors.js'
 import { PollLoop } from '../lib/poll-loop.js'
 import { recordTimerIncident } from './incidents.js'
 import type { Runtime, TimerRow } from './runtime.js'
@@ -62,10 +63,11 @@ export class TimerPoller {
         } catch (err) {
           this.log.warn({ err, timer: timer.id }, 'timer firing failed')
           const attempts = timer.attempts + 1
-          // An HTTP error is the step itself failing (an engine error, a budget, a missing
-          // called process): running it again fails again, so it becomes an incident at once.
+          // A refusal (the engine's own error, or a handler's HTTP error) is the step itself
+          // failing (a budget, a missing called process): running it again fails again, so it becomes an incident at once.
           // A conflict (another step moved the instance) or a database error is retried first.
-          if ((err instanceof HttpError && err.statusCode !== 409) || attempts >= MAX_ATTEMPTS) {
+          const refused = (err instanceof HttpError && err.statusCode !== 409) || (err instanceof EngineError && err.code !== 'conflict')
+          if (refused || attempts >= MAX_ATTEMPTS) {
             await recordTimerIncident(this.db, { ...timer, attempts }, err)
           } else {
             await this.db('timers')

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module'
-import { isMessageKey } from '../messages/index.js'
+import { isMessageKey } from '../lib/messages.js'
 import { msg, type Msg } from '../lib/errors.js'
 
 /**

@@ -13,7 +13,7 @@ import { juelRefusals } from './juel.js'
 import { lintDefinitions } from './validate-lint.js'
 import { sizeProblems, timerLimitProblem } from './validate-limits.js'
 import { msg, type Msg } from '../lib/errors.js'
-import { bilingual, type MessageKey, type Params } from '../messages/index.js'
+import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
 
 /**
  * Deploy-time validation of BPMN XML: everything that would make a diagram fail (or silently

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import multipart from '@fastify/multipart'
 import type { CaseService } from '../cases/service.js'
 import { HttpError, msg } from '../lib/errors.js'
+import { toHttpError } from '../engine/http-errors.js'
 import { bearer, errorSchema, typed } from '../lib/schemas.js'
 import { checkFile, contentDisposition, FILE_LIMITS, isImage, type CheckedFile } from './check.js'
 import { CASE_LIMITS, KINDS, type Attachments, type AttachmentRow } from './service.js'
@@ -319,7 +320,8 @@ export default async function fileRoutes(fastify: FastifyInstance, opts: { attac
 }
 
 /** The multipart library's limit errors as catalogue answers; everything else passes through. */
-function uploadError(err: unknown): unknown {
+function uploadError(raw: unknown): unknown {
+  const err = toHttpError(raw)
   if (err instanceof HttpError) return err
   const code = (err as { code?: string }).code
   if (code === 'FST_REQ_FILE_TOO_LARGE')

@@ -46,13 +46,6 @@ export const notFound = (what: Text) => new HttpError(404, 'not_found', typeof w
 export const conflict = (message: Text, details?: unknown[]) => new HttpError(409, 'conflict', message, details)
 export const unprocessable = (message: Text, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
 
-/** Another step changed the same process instance first; the whole request may be retried. */
-export class RevisionConflict extends HttpError {
-  constructor() {
-    super(409, 'conflict', msg('error.concurrent'))
-  }
-}
-
 /** A catalogue message per ajv keyword, the field path as a parameter (request bodies and task forms). */
 export function validationMsg(keyword: string, path: string, params: Record<string, unknown> = {}): Msg {
   const field = String(params.missingProperty ?? params.additionalProperty ?? '')

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { typed } from '../lib/schemas.js'
 import { forbidden, HttpError } from '../lib/errors.js'
+import type { EngineError } from '../engine/errors.js'
+import { toHttpError } from '../engine/http-errors.js'
 import { idempotencyKeyHeader } from '../cases/idempotency.js'
 import { registerFormParser } from './form.js'
 import type { Open311Client, Open311Keys } from './keys.js'
@@ -42,7 +44,9 @@ function send(reply: FastifyReply, format: Format, root: string, value: XmlValue
 const formatOf = (request: FastifyRequest): Format => (/\.xml$/i.test(request.url.split('?')[0] ?? '') ? 'xml' : 'json')
 
 /** The standard's error body, with the status and the bilingual message of every other route. */
-function errorHandler(err: FastifyError | HttpError, request: FastifyRequest, reply: FastifyReply) {
+function errorHandler(raw: FastifyError | HttpError | EngineError, request: FastifyRequest, reply: FastifyReply) {
+  // An engine call's refusal answers as the app's routes answer it (the engine's HTTP layer maps it).
+  const err = toHttpError(raw)
   let status: number
   let description: string
   if (err instanceof HttpError) {

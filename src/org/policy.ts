@@ -18,7 +18,7 @@ export function isSystemAdmin(actor: Pick<Actor, 'roles'>): boolean {
 }
 
 /** May `actor` change what belongs to `tenant` (deploy a version, edit its rules, its users)? */
-export function canAdministerTenant(actor: Actor, tenant: string | null | undefined): boolean {
+export function canAdministerTenant(actor: Pick<Actor, 'roles' | 'tenant'>, tenant: string | null | undefined): boolean {
   if (isSystemAdmin(actor)) return true
   return actor.roles.includes('county_admin') && !!actor.tenant && (tenant ?? '') === actor.tenant
 }
@@ -28,7 +28,7 @@ export function canAdministerTenant(actor: Actor, tenant: string | null | undefi
  * rule)? The city's versions serve everyone, so a county administrator sees those and their
  * own county's; administrators all.
  */
-export function canSeeTenantVersion(actor: Actor, tenant: string | null | undefined): boolean {
+export function canSeeTenantVersion(actor: Pick<Actor, 'roles' | 'tenant'>, tenant: string | null | undefined): boolean {
   return isSystemAdmin(actor) || !tenant || tenant === actor.tenant
 }
 
@@ -36,7 +36,7 @@ export function canSeeTenantVersion(actor: Actor, tenant: string | null | undefi
  * The one tenant whose rows `actor` may read or act on, or `undefined` for every tenant (the
  * administrator). A user without a county gets '' (the city's rows only).
  */
-export function tenantScope(actor: Actor): string | undefined {
+export function tenantScope(actor: Pick<Actor, 'roles' | 'tenant'>): string | undefined {
   return isSystemAdmin(actor) ? undefined : (actor.tenant ?? '')
 }
 
@@ -45,7 +45,7 @@ export function tenantScope(actor: Actor): string | undefined {
  * they ask (null: the city); a county administrator only their own county (asking for another
  * is a 403).
  */
-export function deployTenant(actor: Actor, requested: string | null | undefined): string | null {
+export function deployTenant(actor: Pick<Actor, 'roles' | 'tenant'>, requested: string | null | undefined): string | null {
   if (isSystemAdmin(actor)) return requested ?? null
   if (requested && requested !== actor.tenant) throw forbidden(msg('error.engine.countyOnly', { tenant: actor.tenant }))
   if (!actor.tenant) throw forbidden()

@@ -2,10 +2,14 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { HttpError, msg, validationMsg, type Msg } from '../lib/errors.js'
 import { bilingual, type MessageKey } from '../messages/index.js'
+import type { EngineError } from '../engine/errors.js'
+import { toHttpError } from '../engine/http-errors.js'
 
 /** Every error leaves as `{ error, message, details? }`; bad input is never a 500. */
 export default fp(async function errors(app: FastifyInstance) {
-  app.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+  app.setErrorHandler((raw: FastifyError | HttpError | EngineError, request, reply) => {
+    // The engine's errors are mapped to status and code by its HTTP layer (one place).
+    const err = toHttpError(raw)
     if (err instanceof HttpError) {
       return reply.status(err.statusCode).send({
         error: err.code,

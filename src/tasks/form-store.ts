@@ -2,7 +2,7 @@ import fs from 'node:fs/promises'
 import fsSync from 'node:fs'
 import path from 'node:path'
 import type { Db, Trx } from '../lib/db.js'
-import { HttpError } from '../lib/errors.js'
+import { EngineError } from '../engine/errors.js'
 import type { ResourceRow, ResourceStore } from '../engine/resources.js'
 import { compileForm, formIdFor, formNameOf, parseFormSource, protectedSignature, type Form, type FormComponent, type FormSchema } from './forms.js'
 
@@ -73,7 +73,7 @@ export class FormStore {
     try {
       row = await this.resources.resolve('form', formIdFor(name), tenant || null, trx)
     } catch (err) {
-      if (err instanceof HttpError && err.statusCode === 404) return undefined
+      if (err instanceof EngineError && err.code === 'not_found') return undefined
       throw err
     }
     return this.compile(row)

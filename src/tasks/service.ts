@@ -1,7 +1,11 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
+import { withRetry } from '../lib/retry.js'
 import { countUpTo, nowIso } from '../lib/db.js'
-import { badRequest, conflict, forbidden, HttpError, msg, notFound, RevisionConflict } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, HttpError, msg, notFound } from '../lib/errors.js'
+import { RevisionConflict } from '../engine/errors.js'
+import { toHttpError } from '../engine/http-errors.js'
+import { claimTask, unclaimTask } from '../engine/task-commands.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import type { Actor } from '../org/index.js'
 import type { Params } from '../messages/index.js'
@@ -10,58 +14,11 @@ import { compileForm, formFromFields, type Form } from './forms.js'
 import type { FormStore } from './form-store.js'
 import { isSystemAdmin } from '../org/policy.js'
 
-export type TaskStatus = 'open' | 'completed' | 'cancelled'
-
-export type TaskView = {
-  id: string
-  name: string | null
-  elementId: string
-  instanceId: string
-  caseId: string | null
-  processKey: string
-  tenant: string | null
-  assignee: string | null
-  candidateUsers: string[]
-  candidateGroups: string[]
-  dueAt: string | null
-  overdue: boolean
-  priority: number
-  formKey: string | null
-  status: TaskStatus
-  createdAt: string
-  claimedAt: string | null
-  endedAt: string | null
-  completedBy: string | null
-  data?: Record<string, unknown> | null
-}
-
-const list = (s: string | null) => (s ? s.split(',') : [])
-
-export function taskView(t: TaskRow, now = nowIso()): TaskView {
-  return {
-    id: t.id,
-    name: t.name,
-    elementId: t.element_id,
-    instanceId: t.instance_id,
-    caseId: t.case_id,
-    processKey: t.process_key,
-    tenant: t.tenant || null,
-    assignee: t.assignee,
-    candidateUsers: list(t.candidate_users),
-    candidateGroups: list(t.candidate_groups),
-    dueAt: t.due_at,
-    overdue: t.status === 'open' && !!t.due_at && t.due_at < now,
-    priority: t.priority,
-    formKey: t.form_key,
-    // The engine writes only these (src/engine/runtime.ts).
-    status: t.status as TaskStatus,
-    createdAt: t.created_at,
-    claimedAt: t.claimed_at,
-    endedAt: t.ended_at,
-    completedBy: t.completed_by,
-    ...(t.data != null && { data: JSON.parse(t.data) }),
-  }
-}
+export type { TaskStatus } from '../engine/task-view.js'
+// A task row's API view is the engine's (its rows); re-exported for the modules that list tasks.
+export { taskView, type TaskView } from '../engine/task-view.js'
+import type { TaskView } from '../engine/task-view.js'
+import { taskView } from '../engine/task-view.js'
 
 export interface TaskQuery {
   assigned?: 'me' | 'candidate' | 'all'
@@ -269,20 +226,9 @@ export class TaskService {
       if (task.assignee === actor.username) return task
       if (task.assignee) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
       if (!isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
-      const now = nowIso()
-      const n = await trx('tasks').where({ id, status: 'open' }).whereNull('assignee').update({ assignee: actor.username, claimed_at: now })
-      if (n !== 1) throw conflict(msg('error.task.claimedByOther'))
-      await trx('history').insert({
-        instance_id: task.instance_id,
-        case_id: task.case_id,
-        type: 'task_claim',
-        element_id: task.element_id,
-        name: task.name,
-        actor: actor.username,
-        at: now,
-        data: JSON.stringify({ taskId: id }),
-      })
-      return { ...task, assignee: actor.username, claimed_at: now }
+      const claimed = await claimTask(trx, task, actor.username)
+      if (!claimed) throw conflict(msg('error.task.claimedByOther'))
+      return claimed
     })
   }
 
@@ -296,7 +242,8 @@ export class TaskService {
     for (const id of [...new Set(ids)]) {
       try {
         results.push({ id, status: 200, task: taskView(await this.claim(actor, id)) })
-      } catch (err) {
+      } catch (raw) {
+        const err = toHttpError(raw)
         if (!(err instanceof HttpError) || err.statusCode >= 500) throw err
         results.push({ id, status: err.statusCode, error: err.code, message: err.message, ...(err.key && { key: err.key, params: err.params ?? {} }) })
       }
@@ -310,19 +257,7 @@ export class TaskService {
       if (task.status !== 'open') throw conflict(msg('error.task.ended'))
       if (!task.assignee) return task
       if (task.assignee !== actor.username && !isSystemAdmin(actor)) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
-      const now = nowIso()
-      await trx('tasks').where({ id }).update({ assignee: null, claimed_at: null })
-      await trx('history').insert({
-        instance_id: task.instance_id,
-        case_id: task.case_id,
-        type: 'task_unclaim',
-        element_id: task.element_id,
-        name: task.name,
-        actor: actor.username,
-        at: now,
-        data: JSON.stringify({ taskId: id, from: task.assignee }),
-      })
-      return { ...task, assignee: null, claimed_at: null }
+      return unclaimTask(trx, task, actor.username)
     })
   }
 
@@ -407,12 +342,6 @@ export class TaskService {
     if (opts.trx) return run(opts.trx)
     // Two different tasks of one instance completed at once: the loser re-runs on the new
     // state. The same task twice still ends in 409, because the retry sees it completed.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(run)
-      } catch (err) {
-        if (!(err instanceof RevisionConflict) || attempt >= 3) throw err
-      }
-    }
+    return withRetry(this.db, run, { retryOn: (err) => err instanceof RevisionConflict, attempts: 3 })
   }
 }

@@ -1,0 +1,25 @@
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import engineRoutes from './routes.js'
+import incidentRoutes from './incidents-routes.js'
+import resourceRoutes from './resource-routes.js'
+import camundaRest from './camunda-rest.js'
+import externalRoutes from './external-routes.js'
+
+/**
+ * The engine's HTTP layer as a plugin of its own, registered in src/app.ts after the engine
+ * module (`app.engine`) and its domain: definitions and instances, incidents, resources, and
+ * Camunda 7's REST (deployment, external tasks). Errors of the engine are mapped in
+ * http-errors.ts. Without it the engine runs embedded, with no routes.
+ */
+export default fp(
+  async function engineHttp(app: FastifyInstance) {
+    await app.register(engineRoutes)
+    await app.register(incidentRoutes)
+    await app.register(resourceRoutes)
+    await app.register(camundaRest)
+    await app.register(externalRoutes)
+  },
+  // Each route file stays a child context of the app's, as when the engine module registered them.
+  { name: 'engine-http', dependencies: ['engine'] },
+)

@@ -1,0 +1,309 @@
+import type { Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { msg } from '../lib/errors.js'
+import { RevisionConflict, unprocessable } from './errors.js'
+import type { LoadedDefinition } from './definitions.js'
+import { persistExternalTasks } from './external-tasks.js'
+import { splitList, type InstanceRow, type TaskRow } from './rows.js'
+import { cleanVariables, isRefusal, StepLimitError, type StepContext } from './step-context.js'
+
+/**
+ * Persistence of a step: the instance row (state, variables, revision), its tasks, timers,
+ * subscriptions, external tasks and history, written in the step's transaction.
+ */
+
+/** What one step changed, handed to step listeners inside the step's transaction. */
+export interface StepEffects {
+  trx: Trx
+  instance: InstanceRow
+  definition: LoadedDefinition
+  createdTasks: TaskRow[]
+  completedTasks: TaskRow[]
+  cancelledTasks: TaskRow[]
+  /** Element ids of activities that ended (completed normally) in this step. */
+  endedActivities: string[]
+  ended: boolean
+  variables: Record<string, unknown>
+  actor: string | null
+}
+
+export type StepListener = (effects: StepEffects) => Promise<void> | void
+
+/** Sets the expiry of each armed timer in a saved engine state to its due time in the table. */
+export function alignTimers(state: unknown, dueByExecution: Map<string, string>) {
+  const visit = (o: any) => {
+    if (!o || typeof o !== 'object') return
+    if (Array.isArray(o)) return o.forEach(visit)
+    if (typeof o.executionId === 'string' && 'expireAt' in o) {
+      const due = dueByExecution.get(o.executionId)
+      if (due && o.expireAt !== due) {
+        o.expireAt = due
+        if ('timeout' in o) o.timeout = Date.parse(due) - Date.now()
+        // A recovered timer takes the earlier of expireAt and its re-parsed timeDate.
+        if (typeof o.timeDate === 'string') o.timeDate = due
+      }
+    }
+    for (const k in o) visit(o[k])
+  }
+  visit(state)
+}
+
+/**
+ * Inserts rows in chunks in the step's transaction. Not knex's batchInsert: each call of that
+ * waits a 1 ms timer and wraps itself in a savepoint (2 more statements) — on SQLite ~2 ms of
+ * every insert, a third of a step's wall time (bench/profile.ts). The step's transaction
+ * already makes the chunks atomic.
+ */
+export async function insertRows(trx: Trx, table: string, rows: object[], chunkSize: number) {
+  for (let i = 0; i < rows.length; i += chunkSize) await trx(table).insert(rows.slice(i, i + chunkSize))
+}
+
+/**
+ * Who receives a task comes from expressions over variables: a value longer than the columns
+ * hold (255 characters; PostgreSQL refuses it) fails the step with a 422 naming the task
+ * rather than the database's error.
+ */
+function checkReceivers(t: TaskRow) {
+  const tooLong = [t.assignee, ...splitList(t.candidate_users), ...splitList(t.candidate_groups)].find((v) => v != null && v.length > 255)
+  if (tooLong) {
+    throw unprocessable(msg('error.engine.receiverTooLong', { element: t.element_id }), [{ elementId: t.element_id, message: 'receiver too long' }])
+  }
+}
+
+/** What `persistStep` wrote: the effects for step listeners (variables, tasks, ended). */
+export interface Persisted {
+  ended: boolean
+  variables: Record<string, unknown>
+  createdTasks: TaskRow[]
+  completedTasks: TaskRow[]
+  cancelledTasks: TaskRow[]
+  left: string[]
+}
+
+/** Writes everything a step did, or throws what failed it (the failed engine is not kept). */
+export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: boolean }): Promise<Persisted> {
+  if (ctx.error) {
+    // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
+    const err = ctx.error
+    if (isRefusal(err)) throw err
+    const details = err instanceof StepLimitError ? [{ elementId: err.elementId, message: err.message }] : undefined
+    throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }), details)
+  }
+  const instance = ctx.instance
+  const now = nowIso()
+  const { ended, variables } = await writeInstance(trx, ctx, opts, now)
+
+  // A resumed engine announces its existing waits again: rows already written are skipped.
+  const openRows: TaskRow[] = opts.insert ? [] : await trx('tasks').where({ instance_id: instance.id, status: 'open' })
+  const knownSubs = new Set<string>(
+    opts.insert || !ctx.subscriptions.length
+      ? []
+      : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: any) => r.execution_id),
+  )
+  const left = [...ctx.leftExecutions]
+  const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
+  await writeTimers(trx, ctx, opts, left, ended, now)
+  await writeSubscriptions(trx, ctx, opts, knownSubs, left, ended)
+  await persistExternalTasks(trx, { instance, definitionId: ctx.def.row.id, created: ctx.externalCreated, left, ended, insert: opts.insert, now })
+  await writeHistory(trx, ctx, ended, now)
+  return { ended, variables, ...tasks, left }
+}
+
+/** The instance row: state, variables (each change into history), revision-guarded. */
+async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean }, now: string) {
+  const instance = ctx.instance
+  const execution = ctx.execution
+  const variables = cleanVariables(ctx.variables())
+  const before = JSON.parse(instance.variables) as Record<string, unknown>
+  for (const [k, v] of Object.entries(variables)) {
+    if (JSON.stringify(before[k]) !== JSON.stringify(v)) {
+      // Stored whole (history.data is text): cutting the JSON text left invalid JSON that made
+      // the case history a 500 for good. Values are bounded by the forms and the body limit,
+      // and the instance's variables column holds the same values whole anyway.
+      ctx.history.push({
+        instance_id: instance.id,
+        case_id: instance.case_id,
+        type: 'variable_change',
+        element_id: null,
+        name: k,
+        actor: ctx.actor,
+        at: now,
+        data: JSON.stringify({ name: k, from: before[k] ?? null, to: v }),
+      })
+    }
+  }
+  const ended = ctx.ended || execution.completed === true || ctx.engine.state === 'idle'
+  let state: string | null = null
+  let activities: { id: string; type: string; executionId: string }[] = []
+  if (!ended) {
+    const raw = await ctx.engine.getState()
+    for (const d of raw.definitions ?? []) delete d.source
+    state = JSON.stringify(raw)
+    activities = execution
+      .getPostponed()
+      .filter((a: any) => a.type !== 'bpmn:SequenceFlow')
+      .map((a: any) => ({ id: a.id, type: a.type, executionId: a.executionId }))
+  }
+  // No stop(): timers never run in-process, so a parked engine holds nothing but memory,
+  // and stopping it cost ~2 ms a step (measured in bench/engine.ts).
+
+  const row = {
+    status: ended ? 'completed' : 'running',
+    state,
+    variables: JSON.stringify(variables),
+    activities: JSON.stringify(activities),
+    ended_at: ended ? now : null,
+  }
+  if (opts.insert) {
+    await trx('process_instances').insert({ ...instance, ...row, revision: 1 })
+    instance.revision = 1
+  } else {
+    const n = await trx('process_instances')
+      .where({ id: instance.id, revision: instance.revision })
+      .update({ ...row, revision: instance.revision + 1 })
+    if (n !== 1) throw new RevisionConflict()
+    instance.revision += 1
+  }
+  Object.assign(instance, row)
+  return { ended, variables }
+}
+
+/** Tasks: created now, and those that ended (completed or cancelled) in this step. */
+async function writeTasks(trx: Trx, ctx: StepContext, openRows: TaskRow[], left: string[], ended: boolean, now: string) {
+  const instance = ctx.instance
+  const knownTasks = new Set(openRows.map((t) => t.execution_id))
+  const openCreated = [...ctx.createdTasks.values()].filter((t) => !ctx.leftExecutions.has(t.execution_id) && !knownTasks.has(t.execution_id))
+  for (const t of openCreated) checkReceivers(t)
+  if (openCreated.length) {
+    await insertRows(trx, 'tasks', openCreated, 200)
+    const candidates = openCreated.flatMap((t) => [
+      ...splitList(t.candidate_users).map((value) => ({ task_id: t.id, kind: 'user', value })),
+      ...splitList(t.candidate_groups).map((value) => ({ task_id: t.id, kind: 'group', value })),
+    ])
+    if (candidates.length) await insertRows(trx, 'task_candidates', candidates, 500)
+    for (const t of openCreated) {
+      ctx.history.push({
+        instance_id: instance.id,
+        case_id: instance.case_id,
+        type: 'task_create',
+        element_id: t.element_id,
+        name: t.name,
+        actor: ctx.actor,
+        at: now,
+        data: JSON.stringify({ taskId: t.id, assignee: t.assignee, candidateUsers: t.candidate_users, candidateGroups: t.candidate_groups, dueAt: t.due_at }),
+      })
+    }
+  }
+  const completedTasks: TaskRow[] = []
+  const cancelledTasks: TaskRow[] = []
+  if (left.length || ended) {
+    // An execution that left takes its multi-instance iterations (`<id>_<n>`) with it.
+    const gone = (exec: string) => ended || left.some((l) => exec === l || exec.startsWith(`${l}_`))
+    const open = openRows.filter((t) => gone(t.execution_id))
+    // Task lists start from open candidate rows; the rows stay (they grant case visibility).
+    if (open.length)
+      await trx('task_candidates')
+        .whereIn(
+          'task_id',
+          open.map((t) => t.id),
+        )
+        .update({ open: false })
+    for (const t of open) {
+      const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
+      if (completed) {
+        const data = ctx.taskOutputs.get(t.execution_id)!
+        await trx('tasks')
+          .where({ id: t.id })
+          .update({ status: 'completed', ended_at: now, completed_by: ctx.actor, data: JSON.stringify(data) })
+        completedTasks.push({ ...t, status: 'completed', ended_at: now, completed_by: ctx.actor })
+        ctx.history.push({
+          instance_id: instance.id,
+          case_id: instance.case_id,
+          type: 'task_complete',
+          element_id: t.element_id,
+          name: t.name,
+          actor: ctx.actor,
+          at: now,
+          data: JSON.stringify({ taskId: t.id, data }),
+        })
+      } else {
+        await trx('tasks').where({ id: t.id }).update({ status: 'cancelled', ended_at: now })
+        cancelledTasks.push({ ...t, status: 'cancelled', ended_at: now })
+        ctx.history.push({
+          instance_id: instance.id,
+          case_id: instance.case_id,
+          type: 'task_cancel',
+          element_id: t.element_id,
+          name: t.name,
+          actor: ctx.actor,
+          at: now,
+          data: JSON.stringify({ taskId: t.id }),
+        })
+      }
+    }
+  }
+  return { createdTasks: openCreated, completedTasks, cancelledTasks }
+}
+
+/** Timers: fired ones are marked, armed ones inserted, those whose event left are cancelled. */
+async function writeTimers(trx: Trx, ctx: StepContext, opts: { insert: boolean }, left: string[], ended: boolean, now: string) {
+  const instance = ctx.instance
+  if (ctx.timersFired.size) {
+    await trx('timers')
+      .where({ instance_id: instance.id, status: 'pending' })
+      .whereIn('execution_id', [...ctx.timersFired])
+      .update({ status: 'fired', fired_at: now, claimed_by: null, claimed_until: null })
+  }
+  const armed = [...ctx.timersArmed.values()].filter(
+    (t) => !ctx.timersFired.has(t.execution_id) && !ctx.leftExecutions.has(t.parent_execution_id ?? '') && !ctx.leftExecutions.has(t.execution_id),
+  )
+  if (armed.length && !ended) {
+    // A re-armed timer (after recovery) keeps its row; only new executions are inserted. The
+    // pending rows were read as the step began, in this transaction, and only this function adds
+    // or ends timer rows (a handler may move a due time): no second read (a new instance has none).
+    const fresh = armed.filter((t) => !ctx.pendingTimers.has(t.execution_id))
+    if (fresh.length) await insertRows(trx, 'timers', fresh, 200)
+  }
+  if (ended) {
+    await trx('timers').where({ instance_id: instance.id, status: 'pending' }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+  } else if (left.length && !opts.insert) {
+    // (A new instance has no rows of its own yet but those written above, which already
+    // leave out what left.)
+    await trx('timers')
+      .where({ instance_id: instance.id, status: 'pending' })
+      .where((q) => q.whereIn('parent_execution_id', left).orWhereIn('execution_id', left))
+      .update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+  }
+}
+
+/** Message and signal subscriptions: those whose event left go, new waits are inserted. */
+async function writeSubscriptions(trx: Trx, ctx: StepContext, opts: { insert: boolean }, knownSubs: Set<string>, left: string[], ended: boolean) {
+  const instance = ctx.instance
+  if (ended) {
+    await trx('subscriptions').where({ instance_id: instance.id }).delete()
+  } else if (left.length && !opts.insert) {
+    await trx('subscriptions').where({ instance_id: instance.id }).whereIn('execution_id', left).delete()
+  }
+  if (!ended) {
+    const subs = ctx.subscriptions.filter((s) => !ctx.leftExecutions.has(s.execution_id) && !knownSubs.has(s.execution_id))
+    if (subs.length) await insertRows(trx, 'subscriptions', subs, 200)
+  }
+}
+
+/** The step's history rows (with the instance's end), in one batch. */
+async function writeHistory(trx: Trx, ctx: StepContext, ended: boolean, now: string) {
+  const instance = ctx.instance
+  if (ended)
+    ctx.history.push({
+      instance_id: instance.id,
+      case_id: instance.case_id,
+      type: 'instance_end',
+      element_id: instance.key,
+      element_type: 'bpmn:Process',
+      name: ctx.def.row.name,
+      actor: ctx.actor,
+      at: now,
+      data: null,
+    })
+  if (ctx.history.length) await insertRows(trx, 'history', ctx.history, 200)
+}

@@ -1,0 +1,84 @@
+/**
+ * The rows the engine writes, as stored (column names), and the comma lists they hold. Other
+ * modules read these types; only the engine writes the rows.
+ */
+
+export interface InstanceRow {
+  id: string
+  definition_id: string
+  key: string
+  tenant: string
+  case_id: string | null
+  parent_id: string | null
+  parent_execution_id: string | null
+  parent_element_id: string | null
+  status: 'running' | 'completed' | 'failed'
+  state: string | null
+  variables: string
+  activities: string | null
+  revision: number
+  started_at: string
+  started_by: string | null
+  ended_at: string | null
+  error: string | null
+}
+
+export interface TaskRow {
+  id: string
+  instance_id: string
+  case_id: string | null
+  process_key: string
+  tenant: string
+  element_id: string
+  execution_id: string
+  name: string | null
+  assignee: string | null
+  candidate_users: string | null
+  candidate_groups: string | null
+  due_at: string | null
+  priority: number
+  form_key: string | null
+  status: 'open' | 'completed' | 'cancelled'
+  created_at: string
+  claimed_at: string | null
+  ended_at: string | null
+  completed_by: string | null
+  data: string | null
+}
+
+export interface TimerRow {
+  id: string
+  instance_id: string
+  element_id: string
+  execution_id: string
+  parent_execution_id: string | null
+  timer_type: string | null
+  value: string | null
+  due_at: string
+  status: 'pending' | 'fired' | 'cancelled' | 'failed'
+  claimed_by: string | null
+  claimed_until: string | null
+  attempts: number
+  error: string | null
+  created_at: string
+  fired_at: string | null
+}
+
+export interface HistoryInput {
+  instance_id: string | null
+  case_id: string | null
+  type: string
+  element_id?: string | null
+  element_type?: string | null
+  name?: string | null
+  actor?: string | null
+  at: string
+  data?: string | null
+}
+
+/** A comma list (candidate users or groups) as its items; an array is taken as is. */
+export function splitList(value: unknown): string[] {
+  if (value == null) return []
+  const list = Array.isArray(value) ? value : String(value).split(',')
+  return list.map((v) => String(v).trim()).filter(Boolean)
+}

@@ -1,0 +1,251 @@
+import { EventEmitter } from 'node:events'
+import type { Engine } from 'bpmn-engine'
+import * as Elements from 'bpmn-elements'
+import type { Trx } from '../lib/db.js'
+import { nowIso } from '../lib/db.js'
+import { HttpError, msg } from '../lib/errors.js'
+import { EngineError } from './errors.js'
+import type { LoadedDefinition } from './definitions.js'
+import type { ExternalCreated } from './external-tasks.js'
+import type { HistoryInput, InstanceRow, TaskRow, TimerRow } from './rows.js'
+import { runtimeTimerProblem } from './step-budget.js'
+import { cardinalityProblem, STEP_LIMITS, type LimitProblem } from './validate-limits.js'
+import { bilingual } from '../lib/messages.js'
+
+/**
+ * One step of one instance as it runs: what the engine did (tasks, timers, subscriptions,
+ * calls, history) collected for persistence, its budget, and the live engine it runs in.
+ */
+
+/** Keys bpmn-elements leaves on the process environment's variables that are not data. */
+const engineKeys = new Set(['fields', 'content', 'properties'])
+export const waitingTaskTypes = new Set(['bpmn:UserTask', 'bpmn:ManualTask'])
+/** How often a step's event-loop watch re-arms (see StepContext.lastTurn). */
+const TURN_MS = 10
+
+export function cleanVariables(vars: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(vars ?? {})) if (!engineKeys.has(k) && typeof v !== 'function') out[k] = v
+  return out
+}
+
+/**
+ * Sets variables where the flow reads them: the activity's own environment (a subprocess
+ * has a copy) and the process's, which is what is saved.
+ */
+export function setVariables(ctx: StepContext, environment: any, values: Record<string, unknown>) {
+  if (environment?.variables) Object.assign(environment.variables, values)
+  Object.assign(ctx.variables(), values)
+}
+
+/**
+ * A refusal, not an engine failure: the engine's own errors, and the platform's (HttpError) that
+ * a handler or a step's action throws. They pass through a step as they are.
+ */
+export function isRefusal(err: unknown): err is EngineError | HttpError {
+  return err instanceof EngineError || err instanceof HttpError
+}
+
+/**
+ * Runs engine work; what the engine throws (a failing service task surfaces from signal()
+ * or execute()) fails the step with a 422 in persist, while our own HTTP errors pass through.
+ */
+export async function engineRun(ctx: StepContext, fn: () => unknown) {
+  try {
+    await fn()
+  } catch (err) {
+    if (isRefusal(err)) throw err
+    ctx.error ??= err as Error
+  }
+}
+
+/** Fires the engine's armed timer of an execution, if it has one; true when it fired. */
+export function fireArmed(ctx: StepContext, executionId: string): boolean {
+  const ref = (ctx.timers as any).executing.find((r: any) => r.owner?.executionId === executionId)
+  if (!ref) return false
+  ref.callback(...ref.args)
+  return true
+}
+
+/** A silent logger: bpmn-engine's debug output is noise at our level. */
+export function silentLogger() {
+  const noop = () => {}
+  return { debug: noop, error: noop, warn: noop }
+}
+
+export interface StepRun {
+  /** Acts on the running execution (signal a task, fire a timer, deliver a message). */
+  act?: (ctx: StepContext) => void | Promise<void>
+  actor: string | null
+}
+
+/**
+ * A step that went over one of its budgets (STEP_LIMITS) or met an out-of-bounds value from
+ * an expression: it fails that instance only. `elementId` names where it happened.
+ */
+export class StepLimitError extends Error {
+  constructor(
+    readonly elementId: string | null,
+    problem: LimitProblem,
+  ) {
+    super(`${elementId ? `${elementId}: ` : ''}${bilingual(problem.key, problem.params)}`)
+  }
+}
+
+/**
+ * A live engine with what is wired into it once: its listener, its timers and its services
+ * all act on `ctx`, the step now running, so a cached engine can serve the next step.
+ */
+export class EngineHolder {
+  readonly listener = new EventEmitter()
+  // Timers never run in-process: the poller fires them from the timers table.
+  readonly timers = new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
+  engine!: Engine
+  ctx!: StepContext
+  /** External tasks waiting in this engine: the service callback of each, by execution id. */
+  readonly externalWaits = new Map<string, (err: Error | null, output?: Record<string, unknown>) => void>()
+}
+
+export class StepContext {
+  readonly pending = new Set<Promise<unknown>>()
+  execution: any
+  readonly createdTasks = new Map<string, TaskRow>()
+  readonly endedExecutions = new Set<string>()
+  readonly leftExecutions = new Set<string>()
+  readonly endedActivities: string[] = []
+  readonly timersArmed = new Map<string, TimerRow>()
+  readonly timersFired = new Set<string>()
+  /** Executions with a pending timer row when the step began (read by `step`; none for a new instance). */
+  pendingTimers = new Set<string>()
+  readonly subscriptions: any[] = []
+  readonly calls: { elementId: string; executionId: string; calledElement: string }[] = []
+  readonly history: HistoryInput[] = []
+  /** Data submitted for a signalled task, applied when its activity ends. */
+  readonly taskOutputs = new Map<string, Record<string, unknown>>()
+  /** External tasks that started waiting in this step (or were announced again on resume). */
+  readonly externalCreated = new Map<string, ExternalCreated>()
+  ended = false
+  error: Error | null = null
+  /** What this step has used of STEP_LIMITS; `overBudget` once it went over. */
+  private used = { activities: 0, tasks: 0, timers: 0 }
+  private readonly entries = new Map<string, number>()
+  private readonly startedAt = Date.now()
+  overBudget: StepLimitError | null = null
+  /**
+   * When the event loop last got a turn during this step: a timer re-arms itself every
+   * few ms and cannot run while the engine holds the thread, so `Date.now() - lastTurn`
+   * is how long the current synchronous stretch has blocked everyone else (/health).
+   */
+  private lastTurn = Date.now()
+  private turnTimer: NodeJS.Timeout | null = setTimeout(() => this.turn(), TURN_MS).unref()
+
+  private turn() {
+    this.lastTurn = Date.now()
+    this.turnTimer = setTimeout(() => this.turn(), TURN_MS).unref()
+  }
+
+  /** The step is over (written or failed): stop watching the event loop. */
+  finish() {
+    if (this.turnTimer) clearTimeout(this.turnTimer)
+    this.turnTimer = null
+  }
+
+  constructor(
+    readonly trx: Trx,
+    readonly instance: InstanceRow,
+    readonly def: LoadedDefinition,
+    readonly actor: string | null,
+    readonly holder: EngineHolder,
+  ) {
+    holder.ctx = this
+  }
+
+  get timers() {
+    return this.holder.timers
+  }
+
+  /**
+   * Charges one activity event to the step's budget; throws when the step must stop.
+   * bpmn-engine runs synchronously inside smqp, and a runaway (a `R/PT0S` cycle, a flow
+   * looping back) never returns to us; the engine's own listener does not even hear it, as
+   * smqp queues events for a consumer still busy up the stack. So each activity's broker
+   * feeds this directly (see `newEngine`): the throw is not caught by smqp and unwinds the
+   * run to `engineRun`. Once over budget every further event throws too, in case something
+   * in between caught the first.
+   */
+  charge(type: string, c: any) {
+    if (this.overBudget) throw this.overBudget
+    let problem: LimitProblem | null = null
+    if (type === 'activity.start') {
+      // Per scope: each iteration of a multi-instance subprocess runs its children afresh.
+      const scoped = `${c.parent?.executionId ?? ''}/${c.id}`
+      const entered = c.isMultiInstance || typeof c.id !== 'string' ? 0 : (this.entries.get(scoped) ?? 0) + 1
+      if (entered) this.entries.set(scoped, entered)
+      if (++this.used.activities > STEP_LIMITS.activities) {
+        problem = msg('step.activities', { max: STEP_LIMITS.activities })
+      } else if (entered > STEP_LIMITS.reentries) {
+        problem = msg('step.loop', { count: entered })
+      } else if (typeof c.loopCardinality === 'number') {
+        problem = cardinalityProblem(c.loopCardinality)
+      }
+    } else if (type === 'activity.wait' && waitingTaskTypes.has(c.type) && ++this.used.tasks > STEP_LIMITS.tasks) {
+      problem = msg('step.tasks', { max: STEP_LIMITS.tasks })
+    } else if (type === 'activity.timer') {
+      if (++this.used.timers > STEP_LIMITS.timers) {
+        problem = msg('step.timers', { max: STEP_LIMITS.timers })
+      } else {
+        problem = runtimeTimerProblem(c)
+      }
+    }
+    if (!problem) {
+      const now = Date.now()
+      if (now - this.startedAt > STEP_LIMITS.ms) {
+        problem = msg('step.time', { seconds: STEP_LIMITS.ms / 1000 })
+      } else if (this.used.activities > STEP_LIMITS.syncAfter && this.turnTimer && now - this.lastTurn > STEP_LIMITS.syncMs + TURN_MS) {
+        problem = msg('step.cpu', { ms: STEP_LIMITS.syncMs })
+      }
+    }
+    if (problem) this.fail(c.id ?? null, problem)
+  }
+
+  /** Fails the step (see `charge`): records why, and throws to unwind the engine. */
+  fail(elementId: string | null, problem: LimitProblem): never {
+    this.overBudget = new StepLimitError(elementId, problem)
+    this.error ??= this.overBudget
+    throw this.overBudget
+  }
+
+  get engine() {
+    return this.holder.engine
+  }
+
+  event(type: string, api: any, data?: unknown) {
+    this.history.push({
+      instance_id: this.instance.id,
+      case_id: this.instance.case_id,
+      type,
+      element_id: api?.id ?? null,
+      element_type: api?.type ?? null,
+      name: api?.name ?? this.def.elements.get(api?.id)?.name ?? null,
+      actor: this.actor,
+      at: nowIso(),
+      data: data === undefined ? null : JSON.stringify(data),
+    })
+  }
+
+  track<T>(p: Promise<T>): Promise<T> {
+    this.pending.add(p)
+    p.finally(() => this.pending.delete(p)).catch(() => undefined)
+    return p
+  }
+
+  async settle() {
+    while (this.pending.size) await Promise.allSettled([...this.pending])
+    await new Promise((r) => setImmediate(r))
+  }
+
+  variables(): Record<string, unknown> {
+    const proc = this.execution?.definitions?.[0]?.getProcesses?.()[0]
+    return proc?.environment?.variables ?? {}
+  }
+}
