@@ -1,6 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { projectRoot } from '../../src/lib/paths.js'
 import t from 'tap'
 
 /**
@@ -8,7 +8,7 @@ import t from 'tap'
  * src/engine resolves inside src/engine or src/lib, or is a package. Type-only imports count
  * too. The domain gives the engine what it needs through src/engine/access.ts in src/app.ts.
  */
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
+const root = projectRoot()
 const engineDir = path.join(root, 'src/engine')
 const allowed = [engineDir, path.join(root, 'src/lib')]
 

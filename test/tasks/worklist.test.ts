@@ -247,7 +247,17 @@ t.test('the approver sees the extension’s days and reason; the handler sees it
   t.equal(approval.elementId, 'ut_handle_ext_approve')
   t.same(
     approval.context.decidesOn,
-    [{ kind: 'extension', days: 5, reason: '需要第三方检测报告 / lab report', by: 'env-officer', at: approval.context.decidesOn[0].at }],
+    [
+      {
+        kind: 'extension',
+        days: 5,
+        reason: '需要第三方检测报告 / lab report',
+        by: 'env-officer',
+        // The seed's display name of env-officer (src/org/seed.ts).
+        byName: '香河生态环境分局 罗斌',
+        at: approval.context.decidesOn[0].at,
+      },
+    ],
     'days and reason, the text verbatim',
   )
   t.equal(approval.case.caseNo, p.caseNo, 'and the case facts')
