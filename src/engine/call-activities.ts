@@ -7,21 +7,20 @@ import type { StepContext, StepRun } from './step-context.js'
 
 export const MAX_CALL_DEPTH = 16
 
+/** How an instance starts: for whom, with what, and, for a call activity's child, its parent. */
+export interface StartOptions {
+  tenant: string | null
+  variables: Record<string, unknown>
+  caseId: string | null
+  actor: string | null
+  parent?: { id: string; executionId: string; elementId: string }
+  depth?: number
+}
+
 /** What call activities need of the runtime: start a child, step a parent. */
 export interface CallHost {
   definitions: DefinitionStore
-  startDefinition(
-    trx: Trx,
-    definitionId: string,
-    opts: {
-      tenant: string | null
-      variables: Record<string, unknown>
-      caseId: string | null
-      actor: string | null
-      parent?: { id: string; executionId: string; elementId: string }
-      depth?: number
-    },
-  ): Promise<InstanceRow>
+  startDefinition(trx: Trx, definitionId: string, opts: StartOptions): Promise<InstanceRow>
   step(trx: Trx, instance: InstanceRow, run: StepRun, depth?: number): Promise<InstanceRow>
 }
 

@@ -1,5 +1,4 @@
-import { msg, type Msg } from '../lib/errors.js'
-import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
+import { MessageError, msg, type Msg } from '../lib/errors.js'
 
 /**
  * The engine's own errors: what went wrong, as a code, with a catalogue message. The engine
@@ -8,20 +7,14 @@ import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
  */
 export type EngineErrorCode = 'invalid' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable'
 
-export class EngineError extends Error {
+export class EngineError extends MessageError {
   override readonly name = 'EngineError'
-  readonly key?: MessageKey
-  readonly params?: Params
   constructor(
     readonly code: EngineErrorCode,
     message: string | Msg,
     readonly details?: unknown[],
   ) {
-    super(typeof message === 'string' ? message : bilingual(message.key, message.params))
-    if (typeof message !== 'string') {
-      this.key = message.key
-      this.params = message.params
-    }
+    super(message)
   }
 }
 

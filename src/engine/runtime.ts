@@ -8,7 +8,7 @@ import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelExpressions } from './expressions.js'
 import type { ElementInfo } from './model.js'
 import type { ExternalOutcome } from './external-tasks.js'
-import { runCallActivities } from './call-activities.js'
+import { runCallActivities, type StartOptions } from './call-activities.js'
 import { EngineCache } from './engine-cache.js'
 import { listen } from './listeners.js'
 import { alignTimers, persistStep, type StepEffects, type StepListener } from './persistence.js'
@@ -84,18 +84,7 @@ export class Runtime {
   }
 
   /** Starts an instance of a definition (also a call activity's child: `parent`, `depth`). */
-  async startDefinition(
-    trx: Trx,
-    definitionId: string,
-    opts: {
-      tenant: string | null
-      variables: Record<string, unknown>
-      caseId: string | null
-      actor: string | null
-      parent?: { id: string; executionId: string; elementId: string }
-      depth?: number
-    },
-  ): Promise<InstanceRow> {
+  async startDefinition(trx: Trx, definitionId: string, opts: StartOptions): Promise<InstanceRow> {
     const def = await this.definitions.load(definitionId, trx)
     const instance: InstanceRow = {
       id: randomUUID(),

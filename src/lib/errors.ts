@@ -16,24 +16,35 @@ export function problem<E extends Record<string, unknown>>(m: Msg, extra: E = {}
 }
 
 /**
+ * An error whose message is a catalogue message (`key` + `params`, rendered bilingual as the
+ * `message`) or, for code not yet converted, plain text. HttpError and the engine's EngineError
+ * (src/engine/errors.ts) are both this.
+ */
+export class MessageError extends Error {
+  readonly key?: MessageKey
+  readonly params?: Params
+  constructor(message: string | Msg) {
+    super(typeof message === 'string' ? message : bilingual(message.key, message.params))
+    if (typeof message !== 'string') {
+      this.key = message.key
+      this.params = message.params
+    }
+  }
+}
+
+/**
  * An error that becomes an HTTP response `{ error, message, key?, params?, details? }` (see
  * ../shared/api.md). Give it a catalogue message (`msg(...)`); a plain string is still taken
  * (answers without `key`, shown as written) for code not yet converted.
  */
-export class HttpError extends Error {
-  readonly key?: MessageKey
-  readonly params?: Params
+export class HttpError extends MessageError {
   constructor(
     readonly statusCode: number,
     readonly code: string,
     message: string | Msg,
     readonly details?: unknown[],
   ) {
-    super(typeof message === 'string' ? message : bilingual(message.key, message.params))
-    if (typeof message !== 'string') {
-      this.key = message.key
-      this.params = message.params
-    }
+    super(message)
   }
 }
 
