@@ -3,6 +3,9 @@
 // about a minute and a half of every CI run. Each one's output is printed whole when it ends;
 // the exit code is the first failure's. Then test/compile.mjs writes the transpiled tree and the
 // list of test files tap runs (node_modules/.cache/shuoshi-tests.txt).
+//
+//   node test/prepare.mjs                 every check, then the transpile (npm test)
+//   node test/prepare.mjs tsc tsc-ui      only the named checks, side by side (npm run typecheck, lint)
 import { spawn } from 'node:child_process'
 import fs from 'node:fs'
 
@@ -13,7 +16,7 @@ const checks = [
   ['eslint', ['npm', 'run', '--silent', 'lint:eslint']],
   ['prettier', ['npm', 'run', '--silent', 'lint:format']],
   ['tsc', [bin('tsc'), '-p', 'tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', `${cache}/shuoshi-tsc.tsbuildinfo`]],
-  ['tsc ui', [bin('tsc'), '-p', 'ui/tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', `${cache}/shuoshi-tsc-ui.tsbuildinfo`]],
+  ['tsc-ui', [bin('tsc'), '-p', 'ui/tsconfig.json', '--noEmit', '--incremental', '--tsBuildInfoFile', `${cache}/shuoshi-tsc-ui.tsbuildinfo`]],
 ]
 
 function run(label, [cmd, ...args]) {
@@ -30,8 +33,20 @@ function run(label, [cmd, ...args]) {
   })
 }
 
-const codes = await Promise.all(checks.map(([label, argv]) => run(label, argv)))
-const failed = codes.find((c) => c !== 0)
-if (failed !== undefined) process.exit(failed)
+const only = process.argv.slice(2)
+for (const name of only) if (!checks.some(([label]) => label === name)) throw new Error(`unknown check ${name}`)
+const selected = only.length ? checks.filter(([label]) => only.includes(label)) : checks
+
+// The checks read only the sources, never a database: CI runs `npm test` once per database and
+// sets SHUOSHI_STATIC_CHECKS=0 for the second run, whose checks would repeat the first's exactly
+// (about 50 s of both cores).
+if (process.env.SHUOSHI_STATIC_CHECKS === '0' && !only.length) {
+  process.stdout.write('--- eslint, prettier, tsc: not run (SHUOSHI_STATIC_CHECKS=0: they ran on this tree already)\n')
+} else {
+  const codes = await Promise.all(selected.map(([label, argv]) => run(label, argv)))
+  const failed = codes.find((c) => c !== 0)
+  if (failed !== undefined) process.exit(failed)
+}
+if (only.length) process.exit(0)
 fs.mkdirSync(cache, { recursive: true })
 process.exit(await run('transpile', ['sh', '-c', `node test/compile.mjs > ${cache}/shuoshi-tests.txt`]))
