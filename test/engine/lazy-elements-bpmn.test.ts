@@ -205,3 +205,21 @@ t.test('asking for an element by id or for all elements builds them', async (t) 
   t.equal(proc.getSequenceFlows().length, 11)
   t.same(waiting(execution), ['t1'], 'building elements did not run them')
 })
+
+// The loan-granting sample failed to start lazily ("activity.inbound is not iterable"): a text
+// annotation is built as a placeholder element, which has no flows.
+t.test('a text annotation (an element without flows) does not stop a lazy start', async (t) => {
+  const xml = `<definitions id="defs_note" ${NS}><process id="note" isExecutable="true">
+    <startEvent id="start"/><sequenceFlow id="f0" sourceRef="start" targetRef="task"/><userTask id="task"/>
+    <sequenceFlow id="f1" sourceRef="task" targetRef="end"/><endEvent id="end"/>
+    <textAnnotation id="note_text"><text>核实后办理</text></textAnnotation>
+    <association id="assoc" sourceRef="task" targetRef="note_text"/>
+  </process></definitions>`
+  for (const lazy of [true, false]) {
+    const e = engine(xml, lazy)
+    const execution: any = await e.engine.execute()
+    t.same(waiting(execution), ['task'], `lazy ${lazy}`)
+    execution.signal({ id: 'task' })
+    t.ok(completed(execution), `lazy ${lazy}: completed`)
+  }
+})
