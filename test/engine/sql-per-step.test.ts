@@ -45,3 +45,41 @@ t.test('a start finds its definition version in one statement: the county falls 
   t.same(await start('guangyang'), { task: 'city v2', reads: 1 }, "another county still gets the city's")
   t.equal((await app.inject({ method: 'POST', url: '/api/process-definitions/key/nope/start', headers: admin, payload: {} })).statusCode, 404)
 })
+
+t.test('an intake reads the case row once after it commits: the receipt and the duplicate suggestions share it', async (t) => {
+  const app = await build(t)
+  const dispatcher = await login(app, 'dispatcher')
+  const intake = (description: string) =>
+    app.inject({
+      method: 'POST',
+      url: '/api/cases',
+      headers: dispatcher,
+      payload: {
+        channel: 'hotline',
+        description,
+        category: 'environment.pollution',
+        regionCode: 'xh-anping-v01-g1',
+        petitioner: { type: 'person', anonymous: true },
+      },
+    })
+  const first = await intake('安平镇化工厂夜间排放刺鼻气味，附近居民无法入睡')
+  t.equal(first.statusCode, 201, first.body)
+  const byId: string[] = []
+  app.db.on('query', (q: { sql?: string }) => {
+    const sql = String(q.sql ?? '')
+    if (/^select/i.test(sql.trim()) && /from ["`]cases["`] where ["`](cases["`]\.["`])?id["`] = (\?|\$\d+)/.test(sql)) byId.push(sql)
+  })
+  const second = await intake('安平镇化工厂夜间排放刺鼻气味，居民反映无法入睡')
+  t.equal(second.statusCode, 201, second.body)
+  const body = second.json()
+  t.match(body.caseNo, /\S/)
+  t.equal(body.description, '安平镇化工厂夜间排放刺鼻气味，居民反映无法入睡', 'the receipt is the new case')
+  t.same(
+    body.similar.map((s: any) => s.caseNo),
+    [first.json().caseNo],
+    'the earlier report of the same matter is suggested, from the row the receipt was read with',
+  )
+  // One read by a handler inside the step, one after the engine ran (the handlers changed the
+  // row), one for the answer, which the suggestions reuse (they read it a second time before).
+  t.equal(byId.length, 3, byId.join('\n'))
+})
