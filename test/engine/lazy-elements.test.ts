@@ -14,6 +14,10 @@ import { templateSpec } from '../template.js'
 import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
 import { fields, process as bpmn } from '../fixtures/bpmn.js'
 
+// Some 130 steps on six apps, each recovering its engine: 25 s on SQLite and up to 75 s on
+// PostgreSQL at a load of 10 here, too close to tap's 120 s on a busier machine.
+t.setTimeout(360_000)
+
 const baseConfig = (lazy: boolean, schema?: string): Config => ({
   ...loadConfig({ NODE_ENV: 'test' }),
   demo: true,
