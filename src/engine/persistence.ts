@@ -104,7 +104,16 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
   const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
   await writeTimers(trx, ctx, opts, left, ended, now)
   await writeSubscriptions(trx, ctx, opts, knownSubs, left, ended)
-  await persistExternalTasks(trx, { instance, definitionId: ctx.def.row.id, created: ctx.externalCreated, left, ended, insert: opts.insert, now })
+  await persistExternalTasks(trx, {
+    instance,
+    definitionId: ctx.def.row.id,
+    created: ctx.externalCreated,
+    left,
+    ended,
+    insert: opts.insert,
+    now,
+    seen: ctx.holder.externalSeen,
+  })
   await writeHistory(trx, ctx, ended, now)
   return { ended, variables, ...tasks, left }
 }

@@ -83,3 +83,45 @@ t.test('an intake reads the case row once after it commits: the receipt and the 
   // row), one for the answer, which the suggestions reuse (they read it a second time before).
   t.equal(byId.length, 3, byId.join('\n'))
 })
+
+const externalWithTimer = bpmn(
+  'ext_timer',
+  `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="fork"/><parallelGateway id="fork"/>
+  <sequenceFlow id="b" sourceRef="fork" targetRef="ext"/><sequenceFlow id="c" sourceRef="fork" targetRef="u"/>
+  <serviceTask id="ext" name="Registry" camunda:type="external" camunda:topic="nobody.handles"/>
+  <boundaryEvent id="late" attachedToRef="ext" cancelActivity="true"><timerEventDefinition><timeDuration>PT1H</timeDuration></timerEventDefinition></boundaryEvent>
+  <sequenceFlow id="d" sourceRef="ext" targetRef="e1"/><endEvent id="e1"/>
+  <sequenceFlow id="f" sourceRef="late" targetRef="chase"/><userTask id="chase" camunda:assignee="admin"/>
+  <sequenceFlow id="g" sourceRef="chase" targetRef="e2"/><endEvent id="e2"/>
+  <userTask id="u" camunda:assignee="admin"/><sequenceFlow id="h" sourceRef="u" targetRef="e3"/><endEvent id="e3"/>`,
+)
+
+t.test('external_tasks is written only in steps where an external task left: none for a user task, the cancel when a timer interrupts one', async (t) => {
+  // With parked engines and without (every step recovers, and announces its external waits again).
+  for (const engineCacheSize of [16, 0]) {
+    const app = await build(t, { config: { processesDir: noProcesses, engineCacheSize } })
+    const admin = await login(app, 'admin')
+    t.equal((await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml: externalWithTimer } })).statusCode, 201)
+    const statements: string[] = []
+    app.db.on('query', (q: { sql?: string }) => statements.push(String(q.sql ?? '')))
+    // Updates only: a recovered engine announces its waiting external task again, and the step
+    // then reads whether its row exists (that read is not what this checks).
+    const touches = () => statements.filter((s) => /^update ["`]external_tasks["`]/i.test(s.trim())).length
+    const started = await app.inject({ method: 'POST', url: '/api/process-definitions/key/ext_timer/start', headers: admin, payload: {} })
+    t.equal(started.statusCode, 201, started.body)
+    const inst = started.json()
+    const row = () => app.db('external_tasks').where({ instance_id: inst.id }).first()
+    t.equal((await row()).status, 'open', 'the external task waits')
+
+    statements.length = 0
+    const u = inst.activeTasks.find((x: any) => x.elementId === 'u')
+    t.equal((await app.inject({ method: 'POST', url: `/api/tasks/${u.id}/complete`, headers: admin, payload: { data: {} } })).statusCode, 200)
+    t.equal(touches(), 0, `cache ${engineCacheSize}: completing a user task does not update external_tasks`)
+    t.equal((await row()).status, 'open', 'the external task still waits')
+
+    t.equal(await app.engine.poller.poll(new Date(Date.now() + 2 * 3600e3)), 1, 'the boundary timer fires')
+    t.equal((await row()).status, 'cancelled', `cache ${engineCacheSize}: the interrupted external task is cancelled`)
+    const chase = (await app.db('tasks').where({ instance_id: inst.id, element_id: 'chase' }).first()) as { status: string }
+    t.equal(chase.status, 'open')
+  }
+})
