@@ -43,7 +43,7 @@ export interface BenchApp {
 }
 
 /** An app over a fresh SQLite FILE database in a temp dir (WAL, synchronous=NORMAL as in production). */
-export async function buildBenchApp(opts: { processes?: boolean; file?: string } = {}): Promise<BenchApp> {
+export async function buildBenchApp(opts: { processes?: boolean; file?: string; config?: Partial<Config> } = {}): Promise<BenchApp> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-bench-'))
   const file = opts.file ?? path.join(dir, 'bench.sqlite')
   const db = await openDb(file)
@@ -55,6 +55,7 @@ export async function buildBenchApp(opts: { processes?: boolean; file?: string }
     serveUi: false,
     // The four procedures of processes/ when asked (the case benchmarks), none otherwise.
     ...(!opts.processes && { processesDir: path.join(dir, 'no-processes') }),
+    ...opts.config,
   }
   const app = await buildApp({ config, db, background: false })
   await app.ready()

@@ -70,8 +70,11 @@ for (const m of modules) {
   if (m === 'steps') {
     const x = r.result
     const total = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0)
-    rows.push(['steps: intake, in process', `${x.cpuMs.intake.toFixed(1)} ms CPU, ${total(x.sql.intake).toFixed(1)} SQL statements`])
-    rows.push(['steps: completion, in process', `${x.cpuMs.complete.toFixed(1)} ms CPU, ${total(x.sql.complete).toFixed(1)} SQL statements`])
+    for (const v of x.variants) {
+      const side = v.lazy ? 'lazy' : 'eager'
+      rows.push([`steps [${side}]: intake, in process`, `${v.cpuMs.intake.toFixed(1)} ms CPU, ${total(v.sql.intake).toFixed(1)} SQL statements`])
+      rows.push([`steps [${side}]: completion, in process`, `${v.cpuMs.complete.toFixed(1)} ms CPU, ${total(v.sql.complete).toFixed(1)} SQL statements`])
+    }
   }
   if (m === 'profile') {
     rows.push(['profile: durable ms per step (wall)', r.result.phaseMsPerStep.toFixed(2)])

@@ -33,6 +33,12 @@ export interface Config {
   processesDir: string
   /** Parked engines kept in memory for their instance's next step on this node (0: none). */
   engineCacheSize: number
+  /**
+   * Build a step's BPMN elements only as the step reaches them (patches/bpmn-elements, issue 13).
+   * On by default; `ENGINE_LAZY_ELEMENTS=0` builds every element each step, as bpmn-elements
+   * does unpatched, to compare. Either way saved states recover either way.
+   */
+  engineLazyElements: boolean
   /** Citizen notices (src/notify/): the webhook gateway's URL (settings `notify.webhook_url` wins). */
   notifyWebhookUrl?: string
   notifyPollMs: number
@@ -70,6 +76,7 @@ export const envSchema = {
     UI_DIR: { type: 'string', minLength: 1 },
     PROCESSES_DIR: { type: 'string', minLength: 1 },
     ENGINE_CACHE_SIZE: int(0, 100_000),
+    ENGINE_LAZY_ELEMENTS: flag,
     SQLITE_CACHE_MB: int(0, 1_000_000),
     SQLITE_MMAP_MB: int(0, 1_000_000),
     DB_POOL_MAX: int(1, 1000),
@@ -129,6 +136,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     serveUi: env.SERVE_UI !== '0' && env.SERVE_UI !== 'false',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
     engineCacheSize: env.ENGINE_CACHE_SIZE ?? 16,
+    engineLazyElements: env.ENGINE_LAZY_ELEMENTS !== '0' && env.ENGINE_LAZY_ELEMENTS !== 'false',
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
     notifyPollMs: env.NOTIFY_POLL_MS ?? 1000,
     notifyLeaseMs: env.NOTIFY_LEASE_MS ?? 60_000,

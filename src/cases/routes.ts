@@ -198,8 +198,8 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       await placeNew()
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       // 重复件: the open or recent cases this one may repeat, among those the registrar sees.
-      const row = await app.db('cases').where({ id: done.caseId }).first()
-      return reply.status(201).send({ ...(await cases.receipt(request.actor, done.caseId)), similar: await duplicates.similar(request.actor, row) })
+      const { receipt, row } = await cases.receiptAndRow(request.actor, done.caseId)
+      return reply.status(201).send({ ...receipt, similar: await duplicates.similar(request.actor, row) })
     },
   )
 

@@ -542,11 +542,16 @@ export class CaseService {
    * case again, while it had been saved.
    */
   async receipt(actor: Actor, id: string) {
+    return (await this.receiptAndRow(actor, id)).receipt
+  }
+
+  /** The receipt and the case row it shows, read once (intake also needs the row: bench/sql-trace.ts). */
+  async receiptAndRow(actor: Actor, id: string) {
     const visible = await this.visible(actor, id).catch(() => null)
-    if (visible) return this.detailOf(actor, visible)
+    if (visible) return { receipt: await this.detailOf(actor, visible), row: visible }
     const row: CaseRow = await this.db('cases').where({ id }).first()
     const names = await this.names([row])
-    return { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }
+    return { receipt: { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }, row }
   }
 
   async list(actor: Actor, query: CaseQuery) {

@@ -68,11 +68,24 @@ export interface Principal {
  */
 export async function persistExternalTasks(
   trx: Trx,
-  p: { instance: InstanceRow; definitionId: string; created: Map<string, ExternalCreated>; left: string[]; ended: boolean; insert: boolean; now: string },
+  p: {
+    instance: InstanceRow
+    definitionId: string
+    created: Map<string, ExternalCreated>
+    left: string[]
+    ended: boolean
+    insert: boolean
+    now: string
+    /** Executions that waited as external tasks in the step's engine (EngineHolder.externalSeen). */
+    seen: ReadonlySet<string>
+  },
 ) {
   const { instance, now } = p
   const cancel = { status: 'cancelled', ended_at: now, worker_id: null, lock_owner: null, lock_expires_at: null }
-  if (!p.insert && (p.ended || p.left.length)) {
+  // Only an execution that waited as an external task can have an open row: a step of an instance
+  // without any (every step of the shipped procedures) skips the update (bench/sql-trace.ts).
+  const mayHaveRows = p.ended ? p.seen.size > 0 : p.left.some((e) => p.seen.has(e))
+  if (!p.insert && mayHaveRows) {
     const q = trx('external_tasks').where({ instance_id: instance.id, status: 'open' })
     if (!p.ended) q.whereIn('execution_id', p.left)
     await q.update(cancel)

@@ -187,7 +187,7 @@ export interface EngineModuleOptions {
 export default fp<EngineModuleOptions>(
   async function engineModule(app: FastifyInstance, opts) {
     const definitions = new DefinitionStore(app.db)
-    const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize)
+    const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize, app.config.engineLazyElements)
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
     app.decorate('engine', new EngineService(app, definitions, runtime, poller, opts.domain(app)))
 

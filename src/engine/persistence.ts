@@ -104,9 +104,44 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
   const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
   await writeTimers(trx, ctx, opts, left, ended, now)
   await writeSubscriptions(trx, ctx, opts, knownSubs, left, ended)
-  await persistExternalTasks(trx, { instance, definitionId: ctx.def.row.id, created: ctx.externalCreated, left, ended, insert: opts.insert, now })
+  await persistExternalTasks(trx, {
+    instance,
+    definitionId: ctx.def.row.id,
+    created: ctx.externalCreated,
+    left,
+    ended,
+    insert: opts.insert,
+    now,
+    seen: ctx.holder.externalSeen,
+  })
   await writeHistory(trx, ctx, ended, now)
   return { ended, variables, ...tasks, left }
+}
+
+/** Engine settings that belong to the node running a step, not to the instance's state. */
+const nodeSettings = ['lazyElements']
+
+/**
+ * Drops the node's engine settings from every environment in a saved state (engine, definition,
+ * process, sub-process executions): bpmn-elements' recover assigns saved settings over the
+ * engine's own, so a state saved with ENGINE_LAZY_ELEMENTS on would otherwise turn it on for a
+ * node that has it off, and the reverse. Variables, outputs and queued messages are data, not
+ * looked into.
+ */
+export function stripEngineSettings(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) stripEngineSettings(item)
+    return
+  }
+  if (!node || typeof node !== 'object') return
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'variables' || key === 'output' || key === 'broker') continue
+    if (key === 'settings' && value && typeof value === 'object') {
+      for (const name of nodeSettings) delete (value as Record<string, unknown>)[name]
+      continue
+    }
+    if (value && typeof value === 'object') stripEngineSettings(value)
+  }
 }
 
 /** The instance row: state, variables (each change into history), revision-guarded. */
@@ -138,6 +173,7 @@ async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean
   if (!ended) {
     const raw = await ctx.engine.getState()
     for (const d of raw.definitions ?? []) delete d.source
+    stripEngineSettings(raw)
     state = JSON.stringify(raw)
     activities = execution
       .getPostponed()

@@ -42,6 +42,8 @@ export class Runtime {
     readonly definitions: DefinitionStore,
     /** How many parked engines to keep in memory for their instance's next step (0: none). */
     liveLimit = 16,
+    /** Build elements only as a step reaches them (ENGINE_LAZY_ELEMENTS; patches/README.md). */
+    private lazyElements = true,
   ) {
     this.cache = new EngineCache(liveLimit)
   }
@@ -288,6 +290,9 @@ export class Runtime {
       expressions: this.expressions,
       timers: holder.timers,
       Logger: silentLogger,
+      // Read by the patched bpmn-elements' ProcessExecution; persistence keeps it out of the
+      // saved state (stripEngineSettings), so that the running node's choice holds on recover.
+      settings: { lazyElements: this.lazyElements },
       extensions: {
         shuoshi(activity: any) {
           const info = def.elements.get(activity.id)

@@ -58,6 +58,7 @@ export class ServiceTasks {
               // No in-process handler: an external task. The activity waits for a worker; the
               // callback is kept for the step that completes it (a resumed engine calls execute again).
               const executionId: string = message.content.executionId
+              holder.externalSeen.add(executionId)
               holder.externalWaits.set(executionId, (err, out) => {
                 if (!err && out) setVariables(holder.ctx, activity.environment, out)
                 callback(err, out ?? null)

@@ -104,6 +104,12 @@ export class EngineHolder {
   ctx!: StepContext
   /** External tasks waiting in this engine: the service callback of each, by execution id. */
   readonly externalWaits = new Map<string, (err: Error | null, output?: Record<string, unknown>) => void>()
+  /**
+   * Every execution that waited as an external task in this engine's life (a recovered engine
+   * announces its waiting ones again on resume): only these can have open `external_tasks` rows,
+   * so a step whose left executions are none of them need not update that table.
+   */
+  readonly externalSeen = new Set<string>()
 }
 
 export class StepContext {

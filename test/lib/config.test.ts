@@ -25,6 +25,7 @@ t.test('bad values are refused, each named', async (t) => {
   refused({ DATABASE_SCHEMA: 'x; drop' }, /DATABASE_SCHEMA/)
   refused({ PG_RANDOM_PAGE_COST: 'cheap' }, /PG_RANDOM_PAGE_COST/)
   refused({ NOTIFY_WEBHOOK_URL: 'ftp://x' }, /NOTIFY_WEBHOOK_URL/)
+  refused({ ENGINE_LAZY_ELEMENTS: 'yes' }, /ENGINE_LAZY_ELEMENTS must be equal to one of the allowed values: 0, 1, true, false/)
   // Two bad variables: both named in one message.
   refused({ PORT: 'x', DB_POOL_MAX: '0' }, /PORT[\s\S]*DB_POOL_MAX|DB_POOL_MAX[\s\S]*PORT/)
 })
@@ -41,6 +42,9 @@ t.test('good values and defaults come back typed', async (t) => {
   t.equal(d.timerPollMs, 1000)
   t.equal(d.demo, true)
   t.equal(d.serveUi, true)
+  t.equal(d.engineLazyElements, true, 'elements are built lazily unless turned off')
+  t.equal(loadConfig({ ENGINE_LAZY_ELEMENTS: '0' }).engineLazyElements, false)
+  t.equal(loadConfig({ ENGINE_LAZY_ELEMENTS: 'false' }).engineLazyElements, false)
 })
 
 t.test('a real start with a bad variable stops with the message, not a stack', async (t) => {
