@@ -1,6 +1,9 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { bearer, errorSchema, idParams } from '../lib/schemas.js'
 import { forbidden, HttpError, msg, unauthorized } from '../lib/errors.js'
+import { bearerToken } from '../lib/bearer.js'
+import { administeredScope, type EngineActor } from './access.js'
+import { engineActor, engineAuth } from './http-auth.js'
 import { camundaError } from './http-errors.js'
 import { ExternalTasks, WorkerAccounts, taskView, type FetchRequest, type Principal } from './external-tasks.js'
 
@@ -129,6 +132,15 @@ const errors = {
 export default async function externalRoutes(app: FastifyInstance) {
   const tasks = new ExternalTasks(app.db, app.engine.runtime, (vars) => app.engine.checkExternalVariables(vars), app.config.externalTaskMaxWaitMs)
   const workers = new WorkerAccounts(app.db)
+  const access = app.engine.access
+  /**
+   * The tenant a person's calls are confined to, as a Principal's `tenant`: null every tenant;
+   * one who administers no tenant of their own gets a tenant no row has, so sees nothing.
+   */
+  const principalTenant = (actor: EngineActor): string | null => {
+    const scope = administeredScope(access, actor)
+    return scope === undefined ? null : (scope ?? '\u0000')
+  }
   const tags = ['external tasks']
   // Long-polling fetches end when the server closes instead of holding it open.
   let closing = false
@@ -147,16 +159,14 @@ export default async function externalRoutes(app: FastifyInstance) {
     })
 
     const principalOf = async (request: FastifyRequest): Promise<Principal> => {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-      if (!m) throw unauthorized()
-      const worker = await workers.resolve(m[1])
+      const token = bearerToken(request.headers)
+      if (token == null) throw unauthorized()
+      const worker = await workers.resolve(token)
       if (worker) return worker
-      const actor = await app.engine.access.actorFromToken(m[1])
-      if (!actor) throw unauthorized(msg('error.auth.invalidToken'))
-      if (app.engine.access.isSystemAdmin(actor)) return { id: `user:${actor.id}`, name: actor.username, tenant: null }
-      // A county administrator without a county sees nothing rather than the city's.
-      if (actor.roles.includes('county_admin')) return { id: `user:${actor.id}`, name: actor.username, tenant: actor.tenant ?? '\u0000' }
-      throw forbidden(msg('error.externalTask.forbidden'))
+      // Not a worker's token: a person's, if they administer the engine for some tenant.
+      const actor = await engineActor(access, request)
+      if (!access.mayAdminister(actor)) throw forbidden(msg('error.externalTask.forbidden'))
+      return { id: `user:${actor.id}`, name: actor.username, tenant: principalTenant(actor) }
     }
     const principals = new WeakMap<FastifyRequest, Principal>()
     const auth = async (request: FastifyRequest) => {
@@ -214,8 +224,8 @@ export default async function externalRoutes(app: FastifyInstance) {
   })
 
   // ── worker accounts, for administrators (a county administrator: their county's) ──
-  const admins = app.requireRole('admin', 'county_admin')
-  const scopeOf = (request: FastifyRequest) => (app.engine.access.isSystemAdmin(request.actor) ? null : (request.actor.tenant ?? '\u0000'))
+  const admins = engineAuth(access).administrators
+  const scopeOf = (request: FastifyRequest) => principalTenant(request.engineActor)
   const workerSchema = {
     type: 'object',
     properties: {
@@ -267,7 +277,7 @@ export default async function externalRoutes(app: FastifyInstance) {
       // A county administrator issues for their own county only.
       const tenant = scope ?? body.tenant ?? null
       if (scope != null && body.tenant != null && body.tenant !== scope) throw forbidden()
-      return reply.code(201).send(await workers.issue(request.actor.username, { name: body.name, tenant }))
+      return reply.code(201).send(await workers.issue(request.engineActor.username, { name: body.name, tenant }))
     },
   )
   app.post(
@@ -282,6 +292,6 @@ export default async function externalRoutes(app: FastifyInstance) {
         response: { 200: workerSchema, 404: errorSchema },
       },
     },
-    async (request) => workers.revoke(request.actor.username, (request.params as { id: string }).id, scopeOf(request)),
+    async (request) => workers.revoke(request.engineActor.username, (request.params as { id: string }).id, scopeOf(request)),
   )
 }

@@ -3,7 +3,7 @@ import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { HttpError, msg } from '../lib/errors.js'
 import { conflict, EngineError, notFound } from './errors.js'
-import type { EngineAccess, EngineActor } from './access.js'
+import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
 
 /**
@@ -139,9 +139,10 @@ export class Incidents {
   ) {}
 
   private scoped(actor: EngineActor, q: any) {
-    if (this.access.isSystemAdmin(actor)) return q
-    // A county administrator without a county sees nothing rather than the city's.
-    return q.where({ tenant: actor.tenant ?? '\u0000' })
+    const scope = administeredScope(this.access, actor)
+    if (scope === undefined) return q
+    // One who administers no tenant of their own sees nothing rather than the default tenant's.
+    return scope === null ? q.whereRaw('1 = 0') : q.where({ tenant: scope })
   }
 
   async list(actor: EngineActor, opts: { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }): Promise<IncidentRow[]> {
@@ -214,8 +215,7 @@ export class Incidents {
   async cancelInstance(actor: EngineActor, instanceId: string, reason: string): Promise<InstanceRow> {
     return this.db.transaction(async (trx) => {
       const root: InstanceRow | undefined = await trx('process_instances').where({ id: instanceId }).first()
-      if (!root || (!this.access.isSystemAdmin(actor) && root.tenant !== (actor.tenant ?? '\u0000')))
-        throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
+      if (!root || !inScope(administeredScope(this.access, actor), root.tenant)) throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
       if (root.status !== 'running' && root.status !== 'failed') throw conflict(msg('error.engine.instanceEnded', { status: root.status }))
       return cancelInstanceTree(trx, root, reason, actor.username)
     })
