@@ -3,6 +3,25 @@
  * modules read these types; only the engine writes the rows.
  */
 
+/**
+ * The tables only the engine writes (its migrations create them); other modules read them, and
+ * change them through engine commands (task-commands.ts, history-commands.ts). The boundary
+ * test (test/engine/boundary.test.ts) fails on a write to one of them outside src/engine.
+ */
+export const ENGINE_TABLES = [
+  'process_definitions',
+  'process_instances',
+  'tasks',
+  'task_candidates',
+  'timers',
+  'subscriptions',
+  'history',
+  'incidents',
+  'external_tasks',
+  'worker_accounts',
+  'resource_definitions',
+] as const
+
 export interface InstanceRow {
   id: string
   definition_id: string
