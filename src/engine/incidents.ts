@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { HttpError, msg } from '../lib/errors.js'
 import { conflict, EngineError, notFound } from './errors.js'
 import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
+import type { TaskRow } from './rows.js'
 
 /**
  * Incidents: what failed in the background (a due timer whose step threw or went over its
@@ -138,7 +140,7 @@ export class Incidents {
     private access: EngineAccess,
   ) {}
 
-  private scoped(actor: EngineActor, q: any) {
+  private scoped(actor: EngineActor, q: Knex.QueryBuilder) {
     const scope = administeredScope(this.access, actor)
     if (scope === undefined) return q
     // One who administers no tenant of their own sees nothing rather than the default tenant's.
@@ -247,7 +249,10 @@ export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: st
         revision: inst.revision + 1,
       })
   }
-  const tasks = await trx('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'instance_id', 'case_id', 'element_id', 'name')
+  const tasks: Pick<TaskRow, 'id' | 'instance_id' | 'case_id' | 'element_id' | 'name'>[] = await trx('tasks')
+    .whereIn('instance_id', ids)
+    .where({ status: 'open' })
+    .select('id', 'instance_id', 'case_id', 'element_id', 'name')
   if (tasks.length) {
     await trx('task_candidates')
       .whereIn(
@@ -276,7 +281,7 @@ export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: st
     .where({ status: 'open' })
     .update({ status: 'resolved', resolution: 'cancelled', resolved_at: now, resolved_by: actorName, updated_at: now })
   const history = [
-    ...tasks.map((t: any) => ({
+    ...tasks.map((t) => ({
       instance_id: t.instance_id,
       case_id: t.case_id,
       type: 'task_cancel',

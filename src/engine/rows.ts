@@ -95,6 +95,11 @@ export interface HistoryInput {
   data?: string | null
 }
 
+/** A history row as stored: its input and the id the database gave it (a bigint, a string on PostgreSQL). */
+export interface HistoryRow extends HistoryInput {
+  id: number | string
+}
+
 /** A comma list (candidate users or groups) as its items; an array is taken as is. */
 export function splitList(value: unknown): string[] {
   if (value == null) return []

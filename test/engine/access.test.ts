@@ -250,7 +250,9 @@ t.test('a bearer token acts as its user, and only while it is valid', async (t) 
   t.equal(r.body.type, 'AuthenticationException')
 })
 
-t.test('a county administrator without a county administers nothing, not the city', async (t) => {
+// Also the regression test of "a county administrator without a county fetching external tasks
+// is a 500 on PostgreSQL": their scope was a NUL tenant, which PostgreSQL refuses in text.
+t.test('a county administrator without a county administers nothing, not the city (no 500 on PostgreSQL)', async (t) => {
   const { app, users } = await setup(t)
   let r = await call(app, users.admin, 'POST', '/api/org/users', {
     username: 'acc-nocounty',
@@ -276,6 +278,12 @@ t.test('a county administrator without a county administers nothing, not the cit
     maxTasks: 10,
     topics: [{ topicName: 'acc-topic', lockDuration: 60_000 }],
   })
-  t.same(r.body, [], 'no external task, the city’s included')
+  t.equal(r.status, 403, 'no external task principal: 403, not a 500')
+  t.equal(r.body.type, 'AuthorizationException')
   t.same((await call(app, nocounty, 'GET', '/api/incidents?status=all')).body.items, [], 'no incidents')
+  r = await call(app, users.admin, 'POST', '/api/worker-accounts', { name: 'city worker' })
+  t.equal(r.status, 201, 'a city worker account')
+  r = await call(app, nocounty, 'GET', '/api/worker-accounts')
+  t.same([r.status, r.body.items], [200, []], 'they list no worker accounts, the city’s included')
+  t.equal((await call(app, nocounty, 'POST', '/api/worker-accounts', { name: 'mine' })).status, 403, 'and issue none')
 })
