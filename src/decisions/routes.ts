@@ -188,7 +188,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { key } = request.params
-      const body = (request.body ?? {}) as { tenant?: string | null; decision?: string; variables?: Record<string, unknown> }
+      const body = request.body ?? {}
       const scope = await scopeFor(request.actor, body.tenant)
       const row = await decisions.resources.resolve('decision', key, scope)
       return decisions.evaluateVersion(row, body.variables ?? {}, body.decision)
