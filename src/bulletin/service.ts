@@ -5,7 +5,7 @@ import type { Actor } from '../org/index.js'
 import { cstMonth, parseBound, rateBlock, type MetricsService, type RateBlock } from '../metrics/index.js'
 import { emptyFacts, type Facts } from './facts.js'
 import { countOf, mergeLayers, validateLayer, type ItemInput, type ScoringItem } from './items.js'
-import { isSystemAdmin } from '../org/policy.js'
+import { canAdministerAnyTenant, isSystemAdmin } from '../org/policy.js'
 
 export type UnitKind = 'township' | 'department'
 
@@ -131,7 +131,7 @@ export class BulletinService {
   /** The county a caller may edit: admin any (or the city with none), county_admin only its own. */
   async editableCounty(actor: Actor, county: string | undefined): Promise<string | null> {
     const admin = isSystemAdmin(actor)
-    if (!admin && !actor.roles.includes('county_admin')) throw forbidden(msg('error.bulletin.editAdminOnly'))
+    if (!canAdministerAnyTenant(actor)) throw forbidden(msg('error.bulletin.editAdminOnly'))
     if (!admin) {
       if (!actor.tenant) throw forbidden(msg('error.bulletin.noCounty'))
       if (county && county !== actor.tenant) throw forbidden(msg('error.bulletin.countyOnly'))
@@ -511,7 +511,7 @@ export class BulletinService {
   async publish(actor: Actor, month: string, regionCode: string | undefined) {
     this.checkMonth(month)
     const admin = isSystemAdmin(actor)
-    if (!admin && !actor.roles.includes('county_admin')) throw forbidden(msg('error.bulletin.publishAdminOnly'))
+    if (!canAdministerAnyTenant(actor)) throw forbidden(msg('error.bulletin.publishAdminOnly'))
     const code = regionCode ?? (admin ? undefined : (actor.tenant ?? undefined))
     if (!code) throw badRequest(msg('error.bulletin.regionRequired'))
     const reg = await this.db('regions').where({ code }).first('code', 'path', 'level')

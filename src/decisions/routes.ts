@@ -4,8 +4,7 @@ import { forbidden, msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
 import { resourceSchema, resourceView as engineView, type ResourceHead, type ResourceView } from '../engine/resources.js'
 import { describe } from './dmn.js'
-
-const isAdmin = (a: Actor) => a.roles.includes('admin')
+import { canSeeTenantVersion, isSystemAdmin } from '../org/policy.js'
 
 /** A version as the decision page shows it: who deployed it by name as well. */
 const versionSchema = {
@@ -47,7 +46,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
   /** The scope a request acts on: a county administrator's own county, whatever they ask. */
   async function scopeFor(actor: Actor, requested: string | null | undefined): Promise<string> {
     let tenant: string
-    if (isAdmin(actor)) tenant = requested ?? ''
+    if (isSystemAdmin(actor)) tenant = requested ?? ''
     else {
       if (!actor.tenant || (requested != null && requested !== actor.tenant)) throw forbidden(msg('error.dmn.countyOnly'))
       tenant = actor.tenant
@@ -63,7 +62,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
     const names = await app.org.displayNames(rows.map((r) => r.deployed_by))
     return rows.map((r) => ({ ...resourceView(r), deployedByName: (r.deployed_by && names.get(r.deployed_by)) || null }))
   }
-  const sees = (actor: Actor, tenant: string) => isAdmin(actor) || tenant === '' || tenant === actor.tenant
+  const sees = (actor: Actor, tenant: string) => canSeeTenantVersion(actor, tenant)
 
   app.get(
     '/api/decisions',
@@ -189,7 +188,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { key } = request.params
-      const body = (request.body ?? {}) as { tenant?: string | null; decision?: string; variables?: Record<string, unknown> }
+      const body = request.body ?? {}
       const scope = await scopeFor(request.actor, body.tenant)
       const row = await decisions.resources.resolve('decision', key, scope)
       return decisions.evaluateVersion(row, body.variables ?? {}, body.decision)

@@ -691,12 +691,11 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
       },
       { actor: null, receivedAt },
     )
-    // The engine's own rows of the intake step carry the clock's time: date them with the case.
+    // The intake step's rows carry the clock's time: date them with the case (the engine's own
+    // rows through the engine's command).
     await db.transaction(async (trx) => {
       await trx('case_events').where({ case_id: row.id }).update({ at: c.createdAt })
-      await trx('tasks').where({ case_id: row.id }).update({ created_at: c.createdAt })
-      await trx('history').where({ instance_id: row.instance_id }).update({ at: c.createdAt })
-      await trx('process_instances').where({ id: row.instance_id }).update({ started_at: c.createdAt })
+      if (row.instance_id) await app.engine.redateStart(trx, row.instance_id, c.createdAt)
       await trx('cases')
         .where({ id: row.id })
         .update({ source: DEMO_SOURCE, external_id: String(c.index) })

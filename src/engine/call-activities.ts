@@ -40,7 +40,7 @@ export async function runCallActivities(
       opts.insert || !ctx.calls.length
         ? []
         : (await trx('process_instances').where({ parent_id: instance.id, status: 'running' }).select('parent_execution_id')).map(
-            (r: any) => r.parent_execution_id,
+            (r: Pick<InstanceRow, 'parent_execution_id'>) => r.parent_execution_id ?? '',
           ),
     )
     for (const call of ctx.calls) {

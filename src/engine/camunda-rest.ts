@@ -7,6 +7,7 @@ import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { badRequest, forbidden, HttpError, msg } from '../lib/errors.js'
 import { bearer } from '../lib/schemas.js'
 import { camundaError, toHttpError } from './http-errors.js'
+import { engineAuth } from './http-auth.js'
 import type { CheckedDefinition, DefinitionRow } from './definitions.js'
 import type { ResourceKind, ResourceRow } from './resources.js'
 
@@ -128,7 +129,7 @@ export default async function camundaRest(app: FastifyInstance) {
     return reply.status(status).send(base)
   })
 
-  const admins = app.requireRole('admin', 'county_admin')
+  const admins = engineAuth(app.engine.access).administrators
 
   app.get(
     '/engine-rest/version',
@@ -185,7 +186,7 @@ export default async function camundaRest(app: FastifyInstance) {
         files.push({ name, text, kind })
       }
       if (!files.length) throw badRequest(msg('error.bundle.empty'))
-      const actor = request.actor
+      const actor = request.engineActor
       const tenant = await bundleTenant(actor, fields['tenant-id'])
       const changedOnly = [fields['deploy-changed-only'], fields['enable-duplicate-filtering']].some((v) => v === 'true')
 
@@ -290,14 +291,15 @@ export default async function camundaRest(app: FastifyInstance) {
   )
 
   /**
-   * The tenant a bundle lands in. An administrator names it (`tenant-id`, a county; empty: the
-   * city); a county administrator's bundle lands in their own county whatever `tenant-id` says,
+   * The tenant a bundle lands in. One who acts on every tenant names it (`tenant-id`, a county;
+   * empty: the city); one who administers a single tenant lands there whatever `tenant-id` says,
    * since Camunda Modeler may keep a tenant from another connection.
    */
   async function bundleTenant(actor: EngineActor, requested: string | undefined): Promise<string | null> {
-    if (!app.engine.access.isSystemAdmin(actor)) {
-      if (!actor.tenant) throw forbidden()
-      return actor.tenant
+    const scope = app.engine.access.tenantScope(actor)
+    if (scope !== undefined) {
+      if (!scope || !app.engine.access.mayAdminister(actor, scope)) throw forbidden()
+      return scope
     }
     const t = requested?.trim() || null
     if (!t) return null

@@ -20,7 +20,8 @@ export interface DefinitionRow {
   deployed_by: string | null
 }
 
-export interface DefinitionView {
+/** A type, not an interface: a route's reply type from its schema is an open object, which only a type alias satisfies. */
+export type DefinitionView = {
   id: string
   key: string
   version: number

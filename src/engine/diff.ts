@@ -71,9 +71,42 @@ export interface ProcessDiff {
 }
 
 const text = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : String(v))
-const exprText = (e: any): string | null => (e ? text(e.body) : null)
+/**
+ * What this module reads of a bpmn-moddle element (moddle's own typings give any): attributes
+ * as the XML gave them, references resolved to the elements they name.
+ */
+interface DiffElement {
+  $type: string
+  id: string
+  name?: string
+  body?: string
+  value?: string
+  assignee?: string
+  candidateGroups?: string
+  candidateUsers?: string
+  dueDate?: string
+  formKey?: string
+  priority?: string
+  topic?: string
+  expression?: string
+  calledElement?: string
+  sourceRef?: { id: string }
+  targetRef?: { id: string }
+  attachedToRef?: { id: string }
+  messageRef?: { name?: string }
+  conditionExpression?: DiffElement
+  timeDate?: DiffElement
+  timeDuration?: DiffElement
+  timeCycle?: DiffElement
+  flowElements?: DiffElement[]
+  eventDefinitions?: DiffElement[]
+  extensionElements?: { values?: DiffElement[] }
+  values?: DiffElement[]
+}
 
-function timerOf(el: any): string | null {
+const exprText = (e: DiffElement | undefined): string | null => (e ? text(e.body) : null)
+
+function timerOf(el: DiffElement): string | null {
   for (const d of el.eventDefinitions ?? []) {
     if (d.$type !== 'bpmn:TimerEventDefinition') continue
     if (d.timeDate) return `date ${exprText(d.timeDate)}`
@@ -83,7 +116,7 @@ function timerOf(el: any): string | null {
   return null
 }
 
-function propertiesOf(el: any): string | null {
+function propertiesOf(el: DiffElement): string | null {
   const props: string[] = []
   for (const v of el.extensionElements?.values ?? []) {
     if (v.$type === 'camunda:Properties') for (const p of v.values ?? []) props.push(`${p.name}=${p.value ?? ''}`)
@@ -96,7 +129,7 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
   const { rootElement } = await createModdle().fromXML(xml)
   const nodes = new Map<string, NodeFacts>()
   const flows = new Map<string, FlowFacts>()
-  const walk = (container: any) => {
+  const walk = (container: DiffElement) => {
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
         flows.set(el.id, {
@@ -108,7 +141,7 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
         })
         continue
       }
-      const message = (el.eventDefinitions ?? []).find((d: any) => d.$type === 'bpmn:MessageEventDefinition')?.messageRef?.name
+      const message = (el.eventDefinitions ?? []).find((d) => d.$type === 'bpmn:MessageEventDefinition')?.messageRef?.name
       nodes.set(el.id, {
         id: el.id,
         type: el.$type.replace(/^bpmn:/, ''),
@@ -133,7 +166,7 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
       if (el.flowElements) walk(el)
     }
   }
-  for (const root of rootElement.rootElements ?? []) if (root.$type === 'bpmn:Process') walk(root)
+  for (const root of (rootElement as { rootElements?: DiffElement[] }).rootElements ?? []) if (root.$type === 'bpmn:Process') walk(root)
   return { nodes, flows }
 }
 

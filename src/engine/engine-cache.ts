@@ -27,7 +27,8 @@ export class EngineCache {
 
   /** Keeps a parked engine for the instance's next step on this node, once `trx` has committed. */
   remember(trx: Trx, instance: InstanceRow, holder: EngineHolder) {
-    const committed = (trx as any).executionPromise as Promise<unknown> | undefined
+    // knex's transaction object carries the promise of its outcome (untyped in knex's typings).
+    const committed = (trx as Trx & { executionPromise?: Promise<unknown> }).executionPromise
     if (!committed || this.liveLimit <= 0) return
     const revision = instance.revision
     committed.then(

@@ -1,8 +1,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { bearer, errorSchema, idParams } from '../lib/schemas.js'
-import { forbidden, HttpError, msg, unauthorized } from '../lib/errors.js'
+import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
+import { forbidden, HttpError, msg, notFound, unauthorized } from '../lib/errors.js'
+import { bearerToken } from '../lib/bearer.js'
+import { administeredScope } from './access.js'
+import { engineActor, engineAuth } from './http-auth.js'
 import { camundaError } from './http-errors.js'
-import { ExternalTasks, WorkerAccounts, taskView, type FetchRequest, type Principal } from './external-tasks.js'
+import { ExternalTasks, WorkerAccounts, taskView, type Principal } from './external-tasks.js'
 
 /**
  * The Camunda 7 external-task REST API under /engine-rest (a worker's base URL is
@@ -129,6 +132,7 @@ const errors = {
 export default async function externalRoutes(app: FastifyInstance) {
   const tasks = new ExternalTasks(app.db, app.engine.runtime, (vars) => app.engine.checkExternalVariables(vars), app.config.externalTaskMaxWaitMs)
   const workers = new WorkerAccounts(app.db)
+  const access = app.engine.access
   const tags = ['external tasks']
   // Long-polling fetches end when the server closes instead of holding it open.
   let closing = false
@@ -147,16 +151,17 @@ export default async function externalRoutes(app: FastifyInstance) {
     })
 
     const principalOf = async (request: FastifyRequest): Promise<Principal> => {
-      const m = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '')
-      if (!m) throw unauthorized()
-      const worker = await workers.resolve(m[1])
+      const token = bearerToken(request.headers)
+      if (token == null) throw unauthorized()
+      const worker = await workers.resolve(token)
       if (worker) return worker
-      const actor = await app.engine.access.actorFromToken(m[1])
-      if (!actor) throw unauthorized(msg('error.auth.invalidToken'))
-      if (app.engine.access.isSystemAdmin(actor)) return { id: `user:${actor.id}`, name: actor.username, tenant: null }
-      // A county administrator without a county sees nothing rather than the city's.
-      if (actor.roles.includes('county_admin')) return { id: `user:${actor.id}`, name: actor.username, tenant: actor.tenant ?? '\u0000' }
-      throw forbidden(msg('error.externalTask.forbidden'))
+      // Not a worker's token: a person's, if they administer the engine for some tenant.
+      const actor = await engineActor(access, request)
+      // One who administers no tenant of their own is no principal at all (a scope of "nothing"
+      // used to be a NUL tenant, which PostgreSQL refuses in text: a 500).
+      const scope = administeredScope(access, actor)
+      if (!access.mayAdminister(actor) || scope === null) throw forbidden(msg('error.externalTask.forbidden'))
+      return { id: `user:${actor.id}`, name: actor.username, tenant: scope ?? null }
     }
     const principals = new WeakMap<FastifyRequest, Principal>()
     const auth = async (request: FastifyRequest) => {
@@ -165,57 +170,78 @@ export default async function externalRoutes(app: FastifyInstance) {
     const who = (request: FastifyRequest) => principals.get(request)!
     // A Buffer: for a string or an object Fastify 5 adds `; charset=utf-8` to the type.
     const json = (reply: FastifyReply, body: unknown) => reply.header('content-type', 'application/json').send(Buffer.from(JSON.stringify(body)))
-    const id = (request: FastifyRequest) => (request.params as { id: string }).id
-    const schema = (summary: string, extra: object) => ({ tags, summary, security: bearer, ...extra })
+    const schema = <E extends object>(summary: string, extra: E) => ({ tags, summary, security: bearer, ...extra })
+    const r = typed(rest)
 
-    rest.post(
+    r.post(
       '/engine-rest/external-task/fetchAndLock',
       { preHandler: auth, schema: schema('取得并锁定外部任务 / fetch and lock external tasks (Camunda 7)', { body: fetchBody, response: errors }) },
       async (request, reply) => {
         let closed = false
         request.raw.once('close', () => (closed = true))
-        const locked = await tasks.fetchAndLock(who(request), request.body as FetchRequest, () => closed || closing)
+        const locked = await tasks.fetchAndLock(who(request), request.body, () => closed || closing)
         return json(reply, locked)
       },
     )
-    rest.get(
+    r.get(
       '/engine-rest/external-task',
       { preHandler: auth, schema: schema('外部任务列表 / external tasks (filtered)', { querystring: listQuery, response: errors }) },
-      async (request, reply) => json(reply, await tasks.list(who(request), request.query as any)),
+      async (request, reply) => json(reply, await tasks.list(who(request), request.query)),
     )
-    rest.get(
+    r.get(
       '/engine-rest/external-task/count',
       { preHandler: auth, schema: schema('外部任务数 / number of external tasks', { querystring: listQuery, response: errors }) },
-      async (request, reply) =>
-        json(reply, { count: (await tasks.list(who(request), { ...(request.query as any), firstResult: 0, maxResults: 100_000 })).length }),
+      async (request, reply) => json(reply, { count: (await tasks.list(who(request), { ...request.query, firstResult: 0, maxResults: 100_000 })).length }),
     )
-    rest.get(
+    r.get(
       '/engine-rest/external-task/:id',
       { preHandler: auth, schema: schema('一个外部任务 / one external task', { params: idParams, response: errors }) },
-      async (request, reply) => json(reply, taskView(await tasks.get(who(request), id(request)))),
+      async (request, reply) => json(reply, taskView(await tasks.get(who(request), request.params.id))),
     )
-    const action = (path: string, summary: string, body: object, fn: (p: Principal, id: string, body: any) => Promise<void>) =>
-      rest.post(
-        path,
-        { preHandler: auth, schema: schema(summary, { params: idParams, ...(body && { body }), response: { ...errors, 204: { type: 'null' } } }) },
-        async (request, reply) => {
-          await fn(who(request), id(request), request.body ?? {})
-          return reply.code(204).send()
-        },
-      )
-    action('/engine-rest/external-task/:id/complete', '完成外部任务 / complete', completeBody, (p, i, b) => tasks.complete(p, i, b))
-    action('/engine-rest/external-task/:id/failure', '报告失败（重试、事件单）/ report a failure (retries, incident)', failureBody, (p, i, b) =>
-      tasks.failure(p, i, b),
+    /** A command on one task, its body checked by `body`'s schema and typed from it; answered 204. */
+    const action = <B extends object>(summary: string, body: B) => ({
+      preHandler: auth,
+      schema: schema(summary, { params: idParams, body, response: { ...errors, 204: { type: 'null' } } } as const),
+    })
+    const done = (reply: FastifyReply) => reply.code(204).send()
+    r.post('/engine-rest/external-task/:id/complete', action('完成外部任务 / complete', completeBody), async (request, reply) => {
+      await tasks.complete(who(request), request.params.id, request.body)
+      return done(reply)
+    })
+    r.post(
+      '/engine-rest/external-task/:id/failure',
+      action('报告失败（重试、事件单）/ report a failure (retries, incident)', failureBody),
+      async (request, reply) => {
+        await tasks.failure(who(request), request.params.id, request.body)
+        return done(reply)
+      },
     )
-    action('/engine-rest/external-task/:id/bpmnError', '抛出 BPMN 错误 / throw a BPMN error', bpmnErrorBody, (p, i, b) => tasks.bpmnError(p, i, b))
-    action('/engine-rest/external-task/:id/extendLock', '延长锁 / extend the lock', extendBody, (p, i, b) => tasks.extendLock(p, i, b))
-    action('/engine-rest/external-task/:id/lock', '锁定一个外部任务 / lock one external task', lockBody, (p, i, b) => tasks.lock(p, i, b))
-    action('/engine-rest/external-task/:id/unlock', '解锁 / unlock', null as any, (p, i) => tasks.unlock(p, i))
+    r.post('/engine-rest/external-task/:id/bpmnError', action('抛出 BPMN 错误 / throw a BPMN error', bpmnErrorBody), async (request, reply) => {
+      await tasks.bpmnError(who(request), request.params.id, request.body)
+      return done(reply)
+    })
+    r.post('/engine-rest/external-task/:id/extendLock', action('延长锁 / extend the lock', extendBody), async (request, reply) => {
+      await tasks.extendLock(who(request), request.params.id, request.body)
+      return done(reply)
+    })
+    r.post('/engine-rest/external-task/:id/lock', action('锁定一个外部任务 / lock one external task', lockBody), async (request, reply) => {
+      await tasks.lock(who(request), request.params.id, request.body)
+      return done(reply)
+    })
+    r.post(
+      '/engine-rest/external-task/:id/unlock',
+      { preHandler: auth, schema: schema('解锁 / unlock', { params: idParams, response: { ...errors, 204: { type: 'null' } } } as const) },
+      async (request, reply) => {
+        await tasks.unlock(who(request), request.params.id)
+        return done(reply)
+      },
+    )
   })
 
   // ── worker accounts, for administrators (a county administrator: their county's) ──
-  const admins = app.requireRole('admin', 'county_admin')
-  const scopeOf = (request: FastifyRequest) => (app.engine.access.isSystemAdmin(request.actor) ? null : (request.actor.tenant ?? '\u0000'))
+  const admins = engineAuth(access).administrators
+  /** The tenant whose accounts the caller administers: undefined all, null none (see administeredScope). */
+  const scopeOf = (request: FastifyRequest) => administeredScope(access, request.engineActor)
   const workerSchema = {
     type: 'object',
     properties: {
@@ -231,7 +257,8 @@ export default async function externalRoutes(app: FastifyInstance) {
     },
   } as const
   const wtags = ['worker accounts']
-  app.get(
+  const api = typed(app)
+  api.get(
     '/api/worker-accounts',
     {
       preHandler: admins,
@@ -242,9 +269,12 @@ export default async function externalRoutes(app: FastifyInstance) {
         response: { 200: { type: 'object', properties: { items: { type: 'array', items: workerSchema } } } },
       },
     },
-    async (request) => ({ items: await workers.list(scopeOf(request)) }),
+    async (request) => {
+      const scope = scopeOf(request)
+      return { items: scope === null ? [] : await workers.list(scope ?? null) }
+    },
   )
-  app.post(
+  api.post(
     '/api/worker-accounts',
     {
       preHandler: admins,
@@ -262,15 +292,16 @@ export default async function externalRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const body = request.body as { name: string; tenant?: string | null }
+      const body = request.body
       const scope = scopeOf(request)
-      // A county administrator issues for their own county only.
+      if (scope === null) throw forbidden()
+      // One who administers a single county issues for that county only.
       const tenant = scope ?? body.tenant ?? null
-      if (scope != null && body.tenant != null && body.tenant !== scope) throw forbidden()
-      return reply.code(201).send(await workers.issue(request.actor.username, { name: body.name, tenant }))
+      if (scope !== undefined && body.tenant != null && body.tenant !== scope) throw forbidden()
+      return reply.code(201).send(await workers.issue(request.engineActor.username, { name: body.name, tenant }))
     },
   )
-  app.post(
+  api.post(
     '/api/worker-accounts/:id/revoke',
     {
       preHandler: admins,
@@ -282,6 +313,10 @@ export default async function externalRoutes(app: FastifyInstance) {
         response: { 200: workerSchema, 404: errorSchema },
       },
     },
-    async (request) => workers.revoke(request.actor.username, (request.params as { id: string }).id, scopeOf(request)),
+    async (request) => {
+      const scope = scopeOf(request)
+      if (scope === null) throw notFound(msg('error.workerAccount.notFound', { id: request.params.id }))
+      return workers.revoke(request.engineActor.username, request.params.id, scope ?? null)
+    },
   )
 }

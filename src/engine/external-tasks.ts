@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto'
+import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { withRetry } from '../lib/retry.js'
 import { isPostgres, nowIso } from '../lib/db.js'
@@ -283,7 +284,7 @@ export class ExternalTasks {
     return withRetry(this.db, fn, { retryOn: (err) => err instanceof RevisionConflict, attempts: 5 })
   }
 
-  private scoped(p: Principal, q: any) {
+  private scoped(p: Principal, q: Knex.QueryBuilder) {
     return p.tenant == null ? q : q.where('external_tasks.tenant', p.tenant)
   }
 
@@ -310,9 +311,9 @@ export class ExternalTasks {
     const rows: ExternalTaskRow[] = await this.db.transaction(async (trx) => {
       const q = this.scoped(p, trx('external_tasks'))
         .where('external_tasks.status', 'open')
-        .where((w: any) => {
+        .where((w: Knex.QueryBuilder) => {
           for (const t of req.topics) {
-            w.orWhere((o: any) => {
+            w.orWhere((o: Knex.QueryBuilder) => {
               o.where('external_tasks.topic', t.topicName)
               if (t.processDefinitionKey) o.where('external_tasks.process_key', t.processDefinitionKey)
               if (t.processDefinitionKeyIn?.length) o.whereIn('external_tasks.process_key', t.processDefinitionKeyIn)
@@ -324,11 +325,11 @@ export class ExternalTasks {
             })
           }
         })
-        .where((w: any) => w.whereNull('external_tasks.lock_expires_at').orWhere('external_tasks.lock_expires_at', '<', nowS))
-        .where((w: any) => w.whereNull('external_tasks.retries').orWhere('external_tasks.retries', '>', 0))
-        .where((w: any) => w.whereNull('external_tasks.retry_at').orWhere('external_tasks.retry_at', '<=', nowS))
+        .where((w: Knex.QueryBuilder) => w.whereNull('external_tasks.lock_expires_at').orWhere('external_tasks.lock_expires_at', '<', nowS))
+        .where((w: Knex.QueryBuilder) => w.whereNull('external_tasks.retries').orWhere('external_tasks.retries', '>', 0))
+        .where((w: Knex.QueryBuilder) => w.whereNull('external_tasks.retry_at').orWhere('external_tasks.retry_at', '<=', nowS))
         // A failed instance waits for an administrator (an incident), not for workers.
-        .whereNotExists((w: any) =>
+        .whereNotExists((w: Knex.QueryBuilder) =>
           w.select(1).from('process_instances').whereRaw('process_instances.id = external_tasks.instance_id').where('process_instances.status', 'failed'),
         )
       if (req.usePriority) q.orderBy('external_tasks.priority', 'desc')
@@ -348,7 +349,7 @@ export class ExternalTasks {
         await this.db('process_instances')
           .whereIn('id', [...new Set(rows.map((r) => r.instance_id))])
           .select('id', 'variables')
-      ).map((i: any) => [i.id, i]),
+      ).map((i: Pick<InstanceRow, 'id' | 'variables'>) => [i.id, i]),
     )
     return rows.map((r) => {
       const topic = byTopic.get(r.topic)!
@@ -389,7 +390,7 @@ export class ExternalTasks {
     })
   }
 
-  async bpmnError(p: Principal, id: string, body: { workerId: string; errorCode: string; errorMessage?: string; variables?: unknown }) {
+  async bpmnError(p: Principal, id: string, body: { workerId: string; errorCode: string; errorMessage?: string | null; variables?: unknown }) {
     const variables = fromTyped(body.variables, 'variables')
     this.checkVariables(variables)
     await this.inTransaction(async (trx) => {
@@ -409,7 +410,7 @@ export class ExternalTasks {
   async failure(
     p: Principal,
     id: string,
-    body: { workerId: string; errorMessage?: string; errorDetails?: string; retries?: number; retryTimeout?: number; variables?: unknown },
+    body: { workerId: string; errorMessage?: string | null; errorDetails?: string | null; retries?: number; retryTimeout?: number; variables?: unknown },
   ) {
     const variables = fromTyped(body.variables, 'variables')
     this.checkVariables(variables)
@@ -522,8 +523,8 @@ export class ExternalTasks {
     if (f.processInstanceId) q.where('instance_id', f.processInstanceId)
     if (f.activityId) q.where('element_id', f.activityId)
     if (f.locked) q.where('lock_expires_at', '>=', nowS)
-    if (f.notLocked) q.where((w: any) => w.whereNull('lock_expires_at').orWhere('lock_expires_at', '<', nowS))
-    if (f.withRetriesLeft) q.where((w: any) => w.whereNull('retries').orWhere('retries', '>', 0))
+    if (f.notLocked) q.where((w: Knex.QueryBuilder) => w.whereNull('lock_expires_at').orWhere('lock_expires_at', '<', nowS))
+    if (f.withRetriesLeft) q.where((w: Knex.QueryBuilder) => w.whereNull('retries').orWhere('retries', '>', 0))
     if (f.noRetriesLeft) q.where('retries', 0)
     const rows: ExternalTaskRow[] = await q
       .orderBy('created_at')

@@ -5,6 +5,7 @@ import incidentRoutes from './incidents-routes.js'
 import resourceRoutes from './resource-routes.js'
 import camundaRest from './camunda-rest.js'
 import externalRoutes from './external-routes.js'
+import type { EngineActor } from './access.js'
 
 /**
  * The engine's HTTP layer as a plugin of its own, registered in src/app.ts after the engine
@@ -14,6 +15,9 @@ import externalRoutes from './external-routes.js'
  */
 export default fp(
   async function engineHttp(app: FastifyInstance) {
+    // Who acts on an engine route, as the engine knows them (http-auth.ts), beside whatever the
+    // domain's own routes keep on the request.
+    app.decorateRequest('engineActor', null as unknown as EngineActor)
     await app.register(engineRoutes)
     await app.register(incidentRoutes)
     await app.register(resourceRoutes)

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { bearer, errorSchema, idParams } from '../lib/schemas.js'
+import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
 import { Incidents, incidentView, type IncidentRow } from './incidents.js'
+import { engineAuth } from './http-auth.js'
 
 const incidentSchema = {
   type: 'object',
@@ -42,7 +43,8 @@ const cancelBody = {
 } as const
 
 /** /api/incidents and instance cancellation (../shared/api.md), for administrators in their scope. */
-export default async function incidentRoutes(app: FastifyInstance) {
+export default async function incidentRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const incidents = new Incidents(app.db, app.engine.runtime, app.engine.access)
   /** Incidents with who resolved them by display name beside the username. */
   async function named(rows: IncidentRow[]) {
@@ -52,7 +54,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
     )
     return rows.map((r) => ({ ...incidentView(r), resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null }))
   }
-  const admins = app.requireRole('admin', 'county_admin')
+  const admins = engineAuth(app.engine.access).administrators
   const tags = ['incidents']
 
   app.get(
@@ -68,15 +70,14 @@ export default async function incidentRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const q = request.query as { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }
-      return { items: await named(await incidents.list(request.actor, q)) }
+      return { items: await named(await incidents.list(request.engineActor, request.query)) }
     },
   )
 
   app.get(
     '/api/incidents/:id',
     { preHandler: admins, schema: { tags, security: bearer, params: idParams, response: { 200: incidentSchema, 404: errorSchema } } },
-    async (request) => (await named([await incidents.get(request.actor, (request.params as { id: string }).id)]))[0],
+    async (request) => (await named([await incidents.get(request.engineActor, request.params.id)]))[0],
   )
 
   app.post(
@@ -91,7 +92,7 @@ export default async function incidentRoutes(app: FastifyInstance) {
         response: { 200: incidentSchema, 404: errorSchema, 409: errorSchema },
       },
     },
-    async (request) => (await named([await incidents.retry(request.actor, (request.params as { id: string }).id)]))[0],
+    async (request) => (await named([await incidents.retry(request.engineActor, request.params.id)]))[0],
   )
 
   app.post(
@@ -115,8 +116,8 @@ export default async function incidentRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { reason } = request.body as { reason: string }
-      const row = await incidents.cancelInstance(request.actor, (request.params as { id: string }).id, reason.trim())
+      const { reason } = request.body
+      const row = await incidents.cancelInstance(request.engineActor, request.params.id, reason.trim())
       return { id: row.id, status: row.status, endedAt: row.ended_at, error: row.error }
     },
   )

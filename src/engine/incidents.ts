@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
+import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { HttpError, msg } from '../lib/errors.js'
 import { conflict, EngineError, notFound } from './errors.js'
-import type { EngineAccess, EngineActor } from './access.js'
+import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
+import type { TaskRow } from './rows.js'
 
 /**
  * Incidents: what failed in the background (a due timer whose step threw or went over its
@@ -138,10 +140,11 @@ export class Incidents {
     private access: EngineAccess,
   ) {}
 
-  private scoped(actor: EngineActor, q: any) {
-    if (this.access.isSystemAdmin(actor)) return q
-    // A county administrator without a county sees nothing rather than the city's.
-    return q.where({ tenant: actor.tenant ?? '\u0000' })
+  private scoped(actor: EngineActor, q: Knex.QueryBuilder) {
+    const scope = administeredScope(this.access, actor)
+    if (scope === undefined) return q
+    // One who administers no tenant of their own sees nothing rather than the default tenant's.
+    return scope === null ? q.whereRaw('1 = 0') : q.where({ tenant: scope })
   }
 
   async list(actor: EngineActor, opts: { status?: 'open' | 'resolved' | 'all'; instanceId?: string; limit?: number }): Promise<IncidentRow[]> {
@@ -214,8 +217,7 @@ export class Incidents {
   async cancelInstance(actor: EngineActor, instanceId: string, reason: string): Promise<InstanceRow> {
     return this.db.transaction(async (trx) => {
       const root: InstanceRow | undefined = await trx('process_instances').where({ id: instanceId }).first()
-      if (!root || (!this.access.isSystemAdmin(actor) && root.tenant !== (actor.tenant ?? '\u0000')))
-        throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
+      if (!root || !inScope(administeredScope(this.access, actor), root.tenant)) throw notFound(msg('error.engine.instanceNotFound', { id: instanceId }))
       if (root.status !== 'running' && root.status !== 'failed') throw conflict(msg('error.engine.instanceEnded', { status: root.status }))
       return cancelInstanceTree(trx, root, reason, actor.username)
     })
@@ -247,7 +249,10 @@ export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: st
         revision: inst.revision + 1,
       })
   }
-  const tasks = await trx('tasks').whereIn('instance_id', ids).where({ status: 'open' }).select('id', 'instance_id', 'case_id', 'element_id', 'name')
+  const tasks: Pick<TaskRow, 'id' | 'instance_id' | 'case_id' | 'element_id' | 'name'>[] = await trx('tasks')
+    .whereIn('instance_id', ids)
+    .where({ status: 'open' })
+    .select('id', 'instance_id', 'case_id', 'element_id', 'name')
   if (tasks.length) {
     await trx('task_candidates')
       .whereIn(
@@ -276,7 +281,7 @@ export async function cancelInstanceTree(trx: Trx, root: InstanceRow, reason: st
     .where({ status: 'open' })
     .update({ status: 'resolved', resolution: 'cancelled', resolved_at: now, resolved_by: actorName, updated_at: now })
   const history = [
-    ...tasks.map((t: any) => ({
+    ...tasks.map((t) => ({
       instance_id: t.instance_id,
       case_id: t.case_id,
       type: 'task_cancel',

@@ -8,6 +8,7 @@ import { DefinitionStore, type CheckedDefinition, type DefinitionRow, type Deplo
 import { Runtime, type InstanceRow } from './runtime.js'
 import { TimerPoller } from './timers.js'
 import { moveDeadline, openTaskElements } from './task-commands.js'
+import { redateStart } from './history-commands.js'
 import { ResourceStore } from './resources.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 
@@ -72,6 +73,8 @@ export class EngineService {
   moveDeadline = moveDeadline
   /** The element ids of an instance's open user tasks. */
   openTaskElements = openTaskElements
+  /** Dates an instance's start (and its first step's rows) earlier, loading past data (history-commands.ts). */
+  redateStart = redateStart
 
   /**
    * Names variables that only the platform's own steps (intake, handlers) may write. The engine
@@ -180,7 +183,10 @@ declare module 'fastify' {
 /** The durable BPMN engine: definitions, runtime, timers (its routes: the engineHttp plugin, http.ts). */
 export interface EngineModuleOptions {
   background: boolean
-  /** What the embedding domain answers (access, candidates, names): see src/engine/access.ts. */
+  /**
+   * What the embedding domain answers (access, candidates, names): see src/engine/access.ts.
+   * Called once at registration; its answers may use the app's other decorations lazily.
+   */
   domain: (app: FastifyInstance) => EngineDomain
 }
 
@@ -202,5 +208,7 @@ export default fp<EngineModuleOptions>(
       await poller.stop()
     })
   },
-  { name: 'engine', dependencies: ['org'] },
+  // No dependency on the domain's plugins: what it needs of the domain comes in `domain`, which
+  // src/app.ts composes after registering the domain's organisation module.
+  { name: 'engine' },
 )

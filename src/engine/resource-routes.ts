@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { EngineActor } from './access.js'
 import { withNames } from './named.js'
+import { engineAuth } from './http-auth.js'
 import { msg, notFound } from '../lib/errors.js'
-import { bearer, errorSchema, idParams } from '../lib/schemas.js'
+import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { RESOURCE_KINDS, resourceSchema, resourceView, type ResourceHead, type ResourceKind } from './resources.js'
 
@@ -37,9 +38,10 @@ const listQuery = {
  * each version's source as the file Camunda Modeler opens (.form JSON, .dmn XML), byte for byte
  * as deployed. Deploying goes through the kinds' own routes or a bundle (camunda-rest.ts).
  */
-export default async function resourceRoutes(app: FastifyInstance) {
+export default async function resourceRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const store = app.engine.resources
-  const admins = app.requireRole('admin', 'county_admin')
+  const admins = engineAuth(app.engine.access).administrators
   /** A county administrator sees the city's versions and their own county's; administrators all. */
   const visible = (actor: EngineActor, row: { tenant: string }) => app.engine.access.canSeeTenantVersion(actor, row.tenant)
 
@@ -65,9 +67,9 @@ export default async function resourceRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { kind, key, tenant } = request.query as { kind?: ResourceKind; key?: string; tenant?: string }
+      const { kind, key, tenant } = request.query
       const rows: ResourceHead[] = await store.list({ kind, key, ...(tenant !== undefined && { tenant: tenant || null }) })
-      return named(rows.filter((r) => visible(request.actor, r)))
+      return named(rows.filter((r) => visible(request.engineActor, r)))
     },
   )
 
@@ -83,7 +85,7 @@ export default async function resourceRoutes(app: FastifyInstance) {
         response: { 200: namedResourceSchema, 404: errorSchema },
       },
     },
-    async (request) => (await named([await visibleRow(request.actor, (request.params as { id: string }).id)]))[0],
+    async (request) => (await named([await visibleRow(request.engineActor, request.params.id)]))[0],
   )
 
   app.get(
@@ -109,7 +111,7 @@ export default async function resourceRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const row = await visibleRow(request.actor, (request.params as { id: string }).id)
+      const row = await visibleRow(request.engineActor, request.params.id)
       const file = RESOURCE_FILES[row.kind]
       if (wantsDownload(request.query)) reply.header('content-disposition', attachment(`${row.key}-v${row.version}${file.ext}`))
       // The stored text as is (a string with a JSON type is not re-serialized): what was deployed comes back.

@@ -30,7 +30,8 @@ export interface ResourceRow {
 }
 export type ResourceHead = Omit<ResourceRow, 'source'>
 
-export interface ResourceView {
+/** A type, not an interface: a route's reply type from its schema is an open object, which only a type alias satisfies. */
+export type ResourceView = {
   id: string
   kind: ResourceKind
   key: string

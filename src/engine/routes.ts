@@ -1,13 +1,15 @@
 import type { FastifyInstance } from 'fastify'
-import type { EngineActor } from './access.js'
+import { administeredScope, inScope, type EngineActor } from './access.js'
+import { engineAuth } from './http-auth.js'
 import { withNames } from './named.js'
 import { badRequest, forbidden, msg, notFound } from '../lib/errors.js'
 import { parseStoredJson } from '../lib/stored-json.js'
-import { bearer } from '../lib/schemas.js'
+import { bearer, typed } from '../lib/schemas.js'
 import { definitionView, type DefinitionRow } from './definitions.js'
 import { diffProcesses } from './diff.js'
 import { shippedDeployBody, shippedSchema } from './shipped.js'
 import type { InstanceRow } from './runtime.js'
+import type { HistoryRow, TaskRow } from './rows.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { taskView } from './task-view.js'
 import {
@@ -26,7 +28,7 @@ import {
   startBody,
 } from './schemas.js'
 
-export function historyView(h: any) {
+export function historyView(h: HistoryRow) {
   return {
     id: Number(h.id),
     instanceId: h.instance_id,
@@ -41,13 +43,14 @@ export function historyView(h: any) {
   }
 }
 
-export default async function engineRoutes(app: FastifyInstance) {
+export default async function engineRoutes(fastify: FastifyInstance) {
+  const app = typed(fastify)
   const { definitions, runtime, access } = app.engine
-  const admins = app.requireRole('admin', 'county_admin')
+  const { administrators: admins, broadcasters } = engineAuth(access)
 
   async function instanceView(row: InstanceRow) {
     const def = await definitions.get(row.definition_id)
-    const tasks = await app.db('tasks').where({ instance_id: row.id, status: 'open' }).orderBy('created_at')
+    const tasks: TaskRow[] = await app.db('tasks').where({ instance_id: row.id, status: 'open' }).orderBy('created_at')
     const activities = row.activities ? (JSON.parse(row.activities) as { id: string; type: string; executionId: string }[]) : []
     const loaded = await definitions.load(row.definition_id)
     return {
@@ -59,7 +62,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       parentId: row.parent_id,
       variables: JSON.parse(row.variables),
       activeActivities: activities.map((a) => ({ ...a, name: loaded.elements.get(a.id)?.name ?? null })),
-      activeTasks: tasks.map((t: any) => taskView(t)),
+      activeTasks: tasks.map((t) => taskView(t)),
       startedAt: row.started_at,
       endedAt: row.ended_at,
       error: row.error,
@@ -68,8 +71,7 @@ export default async function engineRoutes(app: FastifyInstance) {
 
   async function visibleInstance(actor: EngineActor, id: string): Promise<InstanceRow> {
     const row: InstanceRow | undefined = await app.db('process_instances').where({ id }).first()
-    if (!row || (access.tenantScope(actor) !== undefined && row.tenant !== access.tenantScope(actor)))
-      throw notFound(msg('error.engine.instanceNotFound', { id }))
+    if (!row || !inScope(administeredScope(access, actor), row.tenant)) throw notFound(msg('error.engine.instanceNotFound', { id }))
     return row
   }
 
@@ -86,11 +88,11 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { key, tenant } = request.query as { key?: string; tenant?: string }
+      const { key, tenant } = request.query
       const rows = await definitions.list({ key, ...(tenant !== undefined && { tenant: tenant || null }) })
       // A county administrator sees the city defaults and their own county's versions.
-      const actor = request.actor
-      return named(rows.filter((r) => access.canSeeTenantVersion(actor, r.tenant)) as DefinitionRow[])
+      const actor = request.engineActor
+      return named(rows.filter((r) => access.canSeeTenantVersion(actor, r.tenant)))
     },
   )
 
@@ -123,9 +125,9 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const actor = request.actor
-      const to = await visibleDefinition(actor, (request.params as { id: string }).id)
-      const against = (request.query as { against?: string }).against
+      const actor = request.engineActor
+      const to = await visibleDefinition(actor, request.params.id)
+      const against = request.query.against
       let from: DefinitionRow | null = null
       if (against) {
         from = await visibleDefinition(actor, against)
@@ -168,10 +170,10 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { xml, tenant } = request.body as { xml: string; tenant?: string | null }
-      const t = access.deployTenant(request.actor, tenant)
+      const { xml, tenant } = request.body
+      const t = access.deployTenant(request.engineActor, tenant)
       if (t && !(await access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
-      const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.actor.username })
+      const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.engineActor.username })
       return reply.status(created ? 201 : 200).send(definitionView(definition))
     },
   )
@@ -211,13 +213,13 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { key } = request.params as { key: string }
-      const { tenant } = (request.body ?? {}) as { tenant?: string | null }
-      const t = access.deployTenant(request.actor, tenant)
+      const { key } = request.params
+      const tenant = request.body?.tenant
+      const t = access.deployTenant(request.engineActor, tenant)
       if (t && !(await access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       const file = (await app.engine.shipped()).find((f) => f.key === key)
       if (!file) throw notFound(msg('error.engine.shippedNotFound', { key }))
-      const { definition, created } = await app.engine.deploy(file.xml, { tenant: t, actor: request.actor.username })
+      const { definition, created } = await app.engine.deploy(file.xml, { tenant: t, actor: request.engineActor.username })
       return reply.status(created ? 201 : 200).send(definitionView(definition))
     },
   )
@@ -226,7 +228,7 @@ export default async function engineRoutes(app: FastifyInstance) {
     '/api/process-definitions/:id',
     { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
-      const row = await visibleDefinition(request.actor, (request.params as { id: string }).id)
+      const row = await visibleDefinition(request.engineActor, request.params.id)
       return (await named([row]))[0]
     },
   )
@@ -254,7 +256,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const row = await visibleDefinition(request.actor, (request.params as { id: string }).id)
+      const row = await visibleDefinition(request.engineActor, request.params.id)
       const download = wantsDownload(request.query)
       // A modeler or a download link may ask for the file itself.
       if (download || /\b(application|text)\/xml\b/.test(request.headers.accept ?? '')) {
@@ -279,15 +281,15 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request, reply) => {
-      const { key } = request.params as { key: string }
-      const body = (request.body ?? {}) as { variables?: Record<string, unknown>; tenant?: string | null; caseId?: string | null }
-      const tenant = access.deployTenant(request.actor, body.tenant)
+      const { key } = request.params
+      const body = request.body ?? {}
+      const tenant = access.deployTenant(request.engineActor, body.tenant)
       app.engine.checkExternalVariables(body.variables)
       // An instance acts on its business key's case (handlers read only that): the case must be
       // one the caller may act on, in the tenant the instance runs for.
-      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.actor)))
+      if (body.caseId && !(await app.engine.mayBindBusinessKey(body.caseId, tenant, request.engineActor)))
         throw notFound(msg('error.case.notFound', { caseNo: body.caseId }))
-      const row = await runtime.start(key, { tenant, variables: body.variables ?? {}, caseId: body.caseId ?? null, actor: request.actor.username })
+      const row = await runtime.start(key, { tenant, variables: body.variables ?? {}, caseId: body.caseId ?? null, actor: request.engineActor.username })
       return reply.status(201).send(await instanceView(row))
     },
   )
@@ -295,7 +297,7 @@ export default async function engineRoutes(app: FastifyInstance) {
   app.get(
     '/api/process-instances/:id',
     { preHandler: admins, schema: { tags: ['process-instances'], security: bearer, params: idParams, response: { 200: instanceSchema } } },
-    async (request) => instanceView(await visibleInstance(request.actor, (request.params as { id: string }).id)),
+    async (request) => instanceView(await visibleInstance(request.engineActor, request.params.id)),
   )
 
   app.get(
@@ -311,7 +313,7 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const row = await visibleInstance(request.actor, (request.params as { id: string }).id)
+      const row = await visibleInstance(request.engineActor, request.params.id)
       const rows = await app.db('history').where({ instance_id: row.id }).orderBy('id')
       return rows.map(historyView)
     },
@@ -330,16 +332,13 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { name, instanceId, caseId, variables } = request.body as {
-        name: string
-        instanceId?: string
-        caseId?: string
-        variables?: Record<string, unknown>
-      }
+      const { name, instanceId, caseId, variables } = request.body
       app.engine.checkExternalVariables(variables)
-      const actor = request.actor
-      // A county administrator reaches only their county's instances; the city's administrators any.
-      const tenant = access.tenantScope(actor)
+      const actor = request.engineActor
+      // One who administers one tenant reaches only its instances; one who administers all, any.
+      const scope = administeredScope(access, actor)
+      if (scope === null) throw notFound(msg('error.engine.noWaitingInstance', { name }))
+      const tenant = scope
       const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor })
       return { instanceId: instance.id }
     },
@@ -348,7 +347,7 @@ export default async function engineRoutes(app: FastifyInstance) {
   app.post(
     '/api/signals',
     {
-      preHandler: app.requireRole('admin'),
+      preHandler: broadcasters,
       schema: {
         tags: ['process-instances'],
         summary: '广播信号 / broadcast a signal to every waiting instance',
@@ -358,9 +357,9 @@ export default async function engineRoutes(app: FastifyInstance) {
       },
     },
     async (request) => {
-      const { name, variables } = request.body as { name: string; variables?: Record<string, unknown> }
+      const { name, variables } = request.body
       app.engine.checkExternalVariables(variables)
-      return { delivered: await app.engine.broadcastSignal(name, variables ?? {}, request.actor.username) }
+      return { delivered: await app.engine.broadcastSignal(name, variables ?? {}, request.engineActor.username) }
     },
   )
 }

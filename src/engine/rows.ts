@@ -3,6 +3,25 @@
  * modules read these types; only the engine writes the rows.
  */
 
+/**
+ * The tables only the engine writes (its migrations create them); other modules read them, and
+ * change them through engine commands (task-commands.ts, history-commands.ts). The boundary
+ * test (test/engine/boundary.test.ts) fails on a write to one of them outside src/engine.
+ */
+export const ENGINE_TABLES = [
+  'process_definitions',
+  'process_instances',
+  'tasks',
+  'task_candidates',
+  'timers',
+  'subscriptions',
+  'history',
+  'incidents',
+  'external_tasks',
+  'worker_accounts',
+  'resource_definitions',
+] as const
+
 export interface InstanceRow {
   id: string
   definition_id: string
@@ -74,6 +93,11 @@ export interface HistoryInput {
   actor?: string | null
   at: string
   data?: string | null
+}
+
+/** A history row as stored: its input and the id the database gave it (a bigint, a string on PostgreSQL). */
+export interface HistoryRow extends HistoryInput {
+  id: number | string
 }
 
 /** A comma list (candidate users or groups) as its items; an array is taken as is. */

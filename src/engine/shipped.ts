@@ -42,7 +42,8 @@ export async function readShipped(dir: string, opts: { skip?: (hashes: string[])
     if (skipped.has(hash)) continue
     // Only the key and name: validation is the deploy's business.
     const { rootElement } = await createModdle().fromXML(xml)
-    const proc = ((rootElement as any)?.rootElements ?? []).find((e: any) => e.$type === 'bpmn:Process' && e.isExecutable)
+    const roots = (rootElement as { rootElements?: { $type: string; id?: string; name?: string; isExecutable?: boolean }[] } | undefined)?.rootElements ?? []
+    const proc = roots.find((e) => e.$type === 'bpmn:Process' && e.isExecutable)
     if (!proc?.id) throw new Error(`${file}: no executable process`)
     out.push({ file, key: proc.id, name: proc.name ?? null, xml, hash })
   }

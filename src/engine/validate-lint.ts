@@ -67,7 +67,7 @@ function newLinter(): Linter {
 
 /** Runs the selected rules over a bpmn-moddle root and returns their errors. */
 export async function lintDefinitions(definitions: unknown): Promise<LintReport[]> {
-  linkFlows(definitions)
+  linkFlows(definitions as { rootElements?: LinkedNode[] } | null | undefined)
   const results = await newLinter().lint(definitions)
   const out: LintReport[] = []
   for (const [rule, reports] of Object.entries(results)) {
@@ -85,8 +85,16 @@ export async function lintDefinitions(definitions: unknown): Promise<LintReport[
  * BPMN does not require <incoming>/<outgoing> on flow nodes (Camunda Modeler writes them, hand-written
  * XML often does not), but bpmnlint reads connectivity from them: fill them in from the sequence flows.
  */
-function linkFlows(definitions: any) {
-  const visit = (container: any) => {
+interface LinkedNode {
+  $type: string
+  incoming?: LinkedNode[]
+  outgoing?: LinkedNode[]
+  sourceRef?: LinkedNode
+  targetRef?: LinkedNode
+  flowElements?: LinkedNode[]
+}
+function linkFlows(definitions: { rootElements?: LinkedNode[] } | null | undefined) {
+  const visit = (container: LinkedNode) => {
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
         const { sourceRef: s, targetRef: t } = el

@@ -7,10 +7,18 @@ import { msg } from '../lib/errors.js'
  * set a deadline, a candidate group or an assessment. Separate from validate.ts because the
  * protected names come from the modules that rely on them, not from BPMN.
  */
-export function protectedFieldProblems(definitions: any, isProtected: (name: string) => boolean): Problem[] {
+/** What this check reads of moddle's elements (its typings give any). */
+interface FormElement {
+  $type: string
+  id: string
+  flowElements?: FormElement[]
+  extensionElements?: { values?: { $type: string; fields?: { id?: unknown }[] }[] }
+}
+
+export function protectedFieldProblems(definitions: { rootElements?: FormElement[] } | null | undefined, isProtected: (name: string) => boolean): Problem[] {
   const problems: Problem[] = []
-  const visit = (container: any) => {
-    for (const el of container?.flowElements ?? []) {
+  const visit = (container: FormElement) => {
+    for (const el of container.flowElements ?? []) {
       for (const ext of el.extensionElements?.values ?? []) {
         if (ext.$type !== 'camunda:FormData') continue
         for (const f of ext.fields ?? []) {

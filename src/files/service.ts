@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/service.js'
+import { isSystemAdmin } from '../org/policy.js'
 import type { CaseRow, CaseService } from '../cases/service.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { isPostgres, nowIso, type Trx } from '../lib/db.js'
@@ -20,10 +21,11 @@ export const TASK_KINDS: readonly Kind[] = ['before', 'after', 'result']
  */
 export const CASE_LIMITS = { maxFiles: 20, maxBytes: 60 * 1024 * 1024, maxCitizenFiles: 6, filesPerRequest: 6 } as const
 
-/** Staff who may add files at intake (those who may register a case). */
-const INTAKE_ROLES = ['admin', 'dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler']
-/** Staff who may publish or withdraw a file other than their own (in their scope). */
-const PUBLISH_ROLES = ['admin', 'dispatcher', 'leader', 'supervisor']
+/** Staff who may add files at intake (those who may register a case), besides the system administrator. */
+const INTAKE_ROLES = ['dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler']
+/** Staff who may publish or withdraw a file other than their own (in their scope), besides the system administrator. */
+const PUBLISH_ROLES = ['dispatcher', 'leader', 'supervisor']
+const hasRole = (actor: Actor, roles: string[]) => isSystemAdmin(actor) || actor.roles.some((r) => roles.includes(r))
 
 export interface AttachmentRow {
   id: string
@@ -90,7 +92,7 @@ export class Attachments {
       if (!TASK_KINDS.includes(kind)) throw unprocessable(msg('error.attachment.badKind'))
       return { row, kind, task }
     }
-    if (!actor.roles.some((r) => INTAKE_ROLES.includes(r))) throw forbidden()
+    if (!hasRole(actor, INTAKE_ROLES)) throw forbidden()
     if (opts.kind !== undefined && opts.kind !== 'intake') throw unprocessable(msg('error.attachment.badKind'))
     return { row, kind: 'intake', task: null }
   }
@@ -181,7 +183,7 @@ export class Attachments {
         .where({ id, case_id: row.id })
         .first(...META)
       if (!a) throw notFound(msg('error.attachment.notFound'))
-      if (a.uploaded_by !== actor.id && !actor.roles.some((r) => PUBLISH_ROLES.includes(r))) throw forbidden()
+      if (a.uploaded_by !== actor.id && !hasRole(actor, PUBLISH_ROLES)) throw forbidden()
       if (a.kind === 'petition') throw unprocessable(msg('error.attachment.citizenOwn'))
       if (!isImage(a.media_type)) throw unprocessable(msg('error.attachment.onlyImages'))
       if (!!a.published !== on) {

@@ -206,6 +206,8 @@ const coreZh = {
   'error.engine.callDepth': '调用活动嵌套过深',
   'error.engine.incidentNotFound': '事件 {{id}} 不存在',
   'error.engine.incidentResolved': '事件已处理',
+  'error.engine.notAdministrator': '需要流程管理权限',
+  'error.engine.broadcastForbidden': '只有能管理所有租户的人可以广播信号',
 
   // ── case events (case_events.type; parameters from case_events.data) ─────────
   'event.received': '已受理（$t(channel.{{channel}})）',
@@ -497,6 +499,8 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.engine.callDepth': 'call activities nested too deep',
   'error.engine.incidentNotFound': 'incident {{id}} not found',
   'error.engine.incidentResolved': 'the incident is already resolved',
+  'error.engine.notAdministrator': 'requires the right to administer the engine',
+  'error.engine.broadcastForbidden': 'only someone who administers every tenant may broadcast a signal',
 
   'event.received': 'Received via $t(channel.{{channel}})',
   'event.dispatched': 'Dispatched to {{unitNameEn}}',

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { EngineDomain } from '../engine/access.js'
-import { canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from './policy.js'
-import { computeGroups } from './service.js'
+import { bearerToken } from '../lib/bearer.js'
+import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from './policy.js'
+import { computeGroups, type Actor } from './service.js'
 
 /**
  * The petition platform's answers to the engine's questions (src/engine/access.ts): scope from
@@ -10,13 +11,19 @@ import { computeGroups } from './service.js'
  */
 export function engineDomain(app: FastifyInstance): EngineDomain {
   return {
+    // The engine hands back the actor `authenticate` gave it, so these read org's Actor (roles
+    // included); the engine's interface declares them as methods, which lets them.
     access: {
-      isSystemAdmin,
-      canSeeTenantVersion: (actor, tenant) => canSeeTenantVersion(actor, tenant),
-      tenantScope: (actor) => tenantScope(actor),
-      deployTenant: (actor, requested) => deployTenant(actor, requested),
+      async authenticate(request) {
+        const token = bearerToken(request.headers)
+        return token == null ? null : app.org.actorFromToken(token)
+      },
+      mayAdminister: (actor: Actor, tenant?: string | null) => (tenant === undefined ? canAdministerAnyTenant(actor) : canAdministerTenant(actor, tenant)),
+      mayBroadcast: (actor: Actor) => isSystemAdmin(actor),
+      canSeeTenantVersion: (actor: Actor, tenant) => canSeeTenantVersion(actor, tenant),
+      tenantScope: (actor: Actor) => tenantScope(actor),
+      deployTenant: (actor: Actor, requested) => deployTenant(actor, requested),
       isTenant: async (code) => (await app.org.getRegion(code))?.level === 'county',
-      actorFromToken: (token) => app.org.actorFromToken(token),
     },
     candidates: {
       async receivers() {

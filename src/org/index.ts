@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, msg, unauthorized } from '../lib/errors.js'
+import { bearerToken } from '../lib/bearer.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
 import orgRoutes from './routes.js'
@@ -36,10 +37,9 @@ export default fp(
 
     const authenticate: PreHandler = async (request) => {
       if (request.actor) return
-      const header = request.headers.authorization
-      const match = header ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null
-      if (!match) throw unauthorized()
-      const actor = await org.actorFromToken(match[1])
+      const token = bearerToken(request.headers)
+      if (token == null) throw unauthorized()
+      const actor = await org.actorFromToken(token)
       if (!actor) throw unauthorized(INVALID_TOKEN)
       request.actor = actor
     }

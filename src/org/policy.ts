@@ -17,10 +17,24 @@ export function isSystemAdmin(actor: Pick<Actor, 'roles'>): boolean {
   return actor.roles.includes('admin')
 }
 
+/**
+ * Administers some tenant: the city's administrator, or a county administrator (of their county;
+ * one without a county passes this gate and then administers nothing, see `canAdministerTenant`).
+ * The gate of the administration pages and of the engine's administration routes.
+ */
+export function canAdministerAnyTenant(actor: Pick<Actor, 'roles'>): boolean {
+  return isSystemAdmin(actor) || isCountyAdmin(actor)
+}
+
+/** A county's administrator (the role alone; which county is `actor.tenant`). */
+export function isCountyAdmin(actor: Pick<Actor, 'roles'>): boolean {
+  return actor.roles.includes('county_admin')
+}
+
 /** May `actor` change what belongs to `tenant` (deploy a version, edit its rules, its users)? */
 export function canAdministerTenant(actor: Pick<Actor, 'roles' | 'tenant'>, tenant: string | null | undefined): boolean {
   if (isSystemAdmin(actor)) return true
-  return actor.roles.includes('county_admin') && !!actor.tenant && (tenant ?? '') === actor.tenant
+  return isCountyAdmin(actor) && !!actor.tenant && (tenant ?? '') === actor.tenant
 }
 
 /**

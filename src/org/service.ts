@@ -4,7 +4,7 @@ import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
 import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
-import { isSystemAdmin } from './policy.js'
+import { isCountyAdmin, isSystemAdmin } from './policy.js'
 
 export const ROLES = ['admin', 'county_admin', 'dispatcher', 'grid_worker', 'grid_leader', 'handler', 'leader', 'callback', 'supervisor'] as const
 export type Role = (typeof ROLES)[number]
@@ -301,7 +301,7 @@ export class OrgService {
     if (isSystemAdmin(actor)) return null
     if (!actor.regionPath) return '\u0000'
     if (actor.tenant === null) return null
-    if (actor.roles.includes('county_admin')) return countyPrefix(actor.regionPath) ?? actor.regionPath
+    if (isCountyAdmin(actor)) return countyPrefix(actor.regionPath) ?? actor.regionPath
     return actor.regionPath
   }
 

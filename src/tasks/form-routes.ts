@@ -4,8 +4,7 @@ import { forbidden, msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, typed } from '../lib/schemas.js'
 import { resourceView, type ResourceHead } from '../engine/resources.js'
 import { FORM_LIMITS } from './forms.js'
-
-const isAdmin = (a: Actor) => a.roles.includes('admin')
+import { canSeeTenantVersion, deployTenant } from '../org/policy.js'
 
 const formVersionSchema = {
   type: 'object',
@@ -36,7 +35,7 @@ export default async function formRoutes(fastify: FastifyInstance) {
   const app = typed(fastify)
   const admins = app.requireRole('admin', 'county_admin')
   const resources = app.engine.resources
-  const visible = (actor: Actor, tenant: string) => isAdmin(actor) || tenant === '' || tenant === actor.tenant
+  const visible = (actor: Actor, tenant: string) => canSeeTenantVersion(actor, tenant)
 
   app.get(
     '/api/forms',
@@ -106,13 +105,7 @@ export default async function formRoutes(fastify: FastifyInstance) {
     async (request, reply) => {
       const { source, tenant } = request.body
       const actor = request.actor
-      let t: string | null
-      if (isAdmin(actor)) t = tenant ?? null
-      else {
-        if (tenant && tenant !== actor.tenant) throw forbidden(msg('error.engine.countyOnly', { tenant: actor.tenant }))
-        if (!actor.tenant) throw forbidden()
-        t = actor.tenant
-      }
+      const t = deployTenant(actor, tenant)
       if (t) {
         const region = await app.org.getRegion(t)
         if (!region || region.level !== 'county') throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))

@@ -107,7 +107,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
     },
     async (request) => {
       const { id } = request.params
-      const { data } = (request.body ?? {}) as { data?: Record<string, unknown> }
+      const { data } = request.body ?? {}
       return taskView(await tasks.complete(request.actor, id, data ?? {}))
     },
   )
