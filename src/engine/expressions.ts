@@ -1,3 +1,4 @@
+import type { ElementMessageContent, Environment } from 'bpmn-elements'
 import { expressionBody, evalFeel, resolveValue } from './feel.js'
 
 /** Keys bpmn-elements puts on a loop iteration's content that are not user data. */
@@ -22,11 +23,17 @@ const internalContentKeys = new Set([
   'isSubProcess',
 ])
 
+/** What bpmn-elements hands an expression: an element's environment and the message content. */
+export interface FeelScope {
+  environment?: Environment
+  content?: ElementMessageContent
+}
+
 /**
  * The FEEL evaluation context for an engine message: process variables, the loop
  * iteration's element variable, and `content` / `environment.variables` as bpmn-engine exposes them.
  */
-export function feelContext(context: any): Record<string, unknown> {
+export function feelContext(context: FeelScope | undefined): Record<string, unknown> {
   const environment = context?.environment
   const variables = environment?.variables ?? {}
   const content = context?.content ?? {}
@@ -50,7 +57,7 @@ export function feelContext(context: any): Record<string, unknown> {
 /** bpmn-engine's `expressions` option, evaluating FEEL instead of its property lookups. */
 export function feelExpressions() {
   return {
-    resolveExpression(text: unknown, context: any) {
+    resolveExpression(text: unknown, context?: FeelScope) {
       if (typeof text !== 'string') return text
       if (expressionBody(text) == null && !/[$#]\{/.test(text)) return text
       return resolveValue(text, feelContext(context))

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import type { Activity, Api, ElementMessageContent } from 'bpmn-elements'
 import { nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
 import { unprocessable } from './errors.js'
@@ -24,14 +25,17 @@ function toIso(value: unknown): string | null {
   return d.toISOString()
 }
 
+/** An activity event as bpmn-engine emits it: every activity message carries its id and execution id. */
+type ActivityApi = Api<Activity> & { content: ElementMessageContent & { id: string; executionId: string } }
+
 export function listen(holder: EngineHolder) {
   const l = holder.listener
-  l.on('activity.start', (api: any) => {
+  l.on('activity.start', (api: ActivityApi) => {
     const ctx = holder.ctx
     if (api.content.isMultiInstance || api.type === 'bpmn:SequenceFlow') return
     ctx.event('activity_start', api)
   })
-  l.on('activity.wait', (api: any) => {
+  l.on('activity.wait', (api: ActivityApi) => {
     const ctx = holder.ctx
     const content = api.content
     if (waitingTaskTypes.has(api.type)) {
@@ -52,7 +56,7 @@ export function listen(holder: EngineHolder) {
       })
     }
   })
-  l.on('activity.call', (api: any) => {
+  l.on('activity.call', (api: ActivityApi) => {
     const ctx = holder.ctx
     const info = ctx.def.elements.get(api.id)
     const called = info?.calledElement
@@ -60,7 +64,7 @@ export function listen(holder: EngineHolder) {
       : api.content.calledElement
     ctx.calls.push({ elementId: api.id, executionId: api.content.executionId, calledElement: String(called ?? '') })
   })
-  l.on('activity.timer', (api: any) => {
+  l.on('activity.timer', (api: ActivityApi) => {
     const ctx = holder.ctx
     const c = api.content
     ctx.timersArmed.set(c.executionId, {
@@ -81,14 +85,14 @@ export function listen(holder: EngineHolder) {
       fired_at: null,
     })
   })
-  l.on('activity.timeout', (api: any) => {
+  l.on('activity.timeout', (api: ActivityApi) => {
     const ctx = holder.ctx
     if (api.content.state === 'cancel') return
     ctx.timersFired.add(api.content.executionId)
     ctx.event('timer_fired', api, { expireAt: api.content.expireAt, timerType: api.content.timerType })
   })
   // A multi-instance iteration that took its signal ends without an activity.end of its own.
-  l.on('activity.consumed', (api: any) => {
+  l.on('activity.consumed', (api: ActivityApi) => {
     const ctx = holder.ctx
     const c = api.content
     if (!c.isMultiInstance || !ctx.taskOutputs.has(c.executionId)) return
@@ -99,7 +103,7 @@ export function listen(holder: EngineHolder) {
     const list = [...((vars[listName] as unknown[]) ?? []), ctx.taskOutputs.get(c.executionId)]
     setVariables(ctx, api.environment, { [listName]: list })
   })
-  l.on('activity.end', (api: any) => {
+  l.on('activity.end', (api: ActivityApi) => {
     const ctx = holder.ctx
     const c = api.content
     ctx.endedExecutions.add(c.executionId)
@@ -109,11 +113,11 @@ export function listen(holder: EngineHolder) {
     ctx.endedActivities.push(api.id)
     ctx.event('activity_end', api)
   })
-  l.on('activity.discard', (api: any) => {
+  l.on('activity.discard', (api: ActivityApi) => {
     const ctx = holder.ctx
     ctx.leftExecutions.add(api.content.executionId)
   })
-  l.on('activity.leave', (api: any) => {
+  l.on('activity.leave', (api: ActivityApi) => {
     const ctx = holder.ctx
     ctx.leftExecutions.add(api.content.executionId)
   })
@@ -121,13 +125,13 @@ export function listen(holder: EngineHolder) {
     const ctx = holder.ctx
     ctx.ended = true
   })
-  l.on('process.error', (api: any) => {
+  l.on('process.error', (api: ActivityApi) => {
     const ctx = holder.ctx
     ctx.error ??= api.content?.error ?? new Error('process error')
   })
 }
 
-function taskFromWait(ctx: StepContext, api: any): TaskRow {
+function taskFromWait(ctx: StepContext, api: ActivityApi): TaskRow {
   const info = ctx.def.elements.get(api.id)
   const fctx = feelContext({ environment: api.environment, content: api.content })
   const val = (text?: string) => (text == null || text === '' ? null : resolveValue(text, fctx))

@@ -1,6 +1,7 @@
 import { BpmnModdle } from 'bpmn-moddle'
 import * as Elements from 'bpmn-elements'
-import serializer, { TypeResolver } from 'moddle-context-serializer'
+import type { ContextInstance } from 'bpmn-elements'
+import serializer, { TypeResolver, type SerializableContext, type SerializableElement } from 'moddle-context-serializer'
 import camunda from 'camunda-bpmn-moddle/resources/camunda.json' with { type: 'json' }
 import { expressionBody } from './feel.js'
 
@@ -45,9 +46,70 @@ export interface ElementInfo {
   formFields?: { id: string; label?: string; type?: string; required?: boolean; values?: { id: string; name?: string }[] }[]
 }
 
+/**
+ * The fields of a bpmn-moddle element the walk reads, camunda's extension attributes among
+ * them (bpmn-moddle itself is untyped here).
+ */
+interface ModdleElement {
+  $type: string
+  id: string
+  name?: string
+  isExecutable?: boolean
+  assignee?: string
+  candidateUsers?: string
+  candidateGroups?: string
+  dueDate?: string
+  priority?: string
+  formKey?: string
+  type?: string
+  topic?: string
+  expression?: string
+  resultVariable?: string
+  decisionRef?: string
+  mapDecisionResult?: string
+  decisionRefTenantId?: string
+  calledElement?: string
+  cancelActivity?: boolean
+  attachedToRef?: { id: string }
+  sourceRef?: { id?: string }
+  targetRef?: { id?: unknown }
+  conditionExpression?: ModdleExpression
+  loopCharacteristics?: { $type: string; completionCondition?: ModdleExpression }
+  eventDefinitions?: { $type: string; condition?: ModdleExpression; messageRef?: { id: string; name?: string } }[]
+  extensionElements?: { values?: ModdleExtension[] }
+  flowElements?: ModdleElement[]
+  rootElements?: ModdleElement[]
+}
+
+interface ModdleExpression {
+  body?: unknown
+  language?: string
+}
+
+/** A camunda extension element: properties, input/output or form data. */
+interface ModdleExtension {
+  $type: string
+  values?: { name?: unknown; value?: unknown }[]
+  inputParameters?: { name: string; value?: unknown }[]
+  fields?: {
+    id: string
+    label?: string
+    type?: string
+    validation?: { constraints?: { name?: string }[] }
+    values?: { id: unknown; name?: string }[]
+  }[]
+}
+
+/** The serialized elements, by kind, that discardMatters reads and prepareDefinition rewires. */
+interface SourceElements {
+  sequenceFlows?: { id: string; sourceId: string; targetId: string; Behaviour?: unknown }[]
+  associations?: { sourceId?: string; targetId?: string }[]
+  activities?: { id: string; type: string; behaviour?: { attachedTo?: { id?: string }; eventDefinitions?: { type?: string }[] } }[]
+}
+
 export interface PreparedDefinition {
   /** bpmn-engine's serialized context, shared by every engine object of this version. */
-  sourceContext: any
+  sourceContext: SerializableContext
   elements: Map<string, ElementInfo>
   processKey: string
   processName?: string
@@ -59,7 +121,7 @@ export function createModdle() {
   return new BpmnModdle({ camunda })
 }
 
-const typeResolver = TypeResolver({ ...Elements } as any)
+const typeResolver = TypeResolver({ ...Elements })
 
 /**
  * Parses a definition for execution. Condition bodies are normalised to `${…}` so the
@@ -68,7 +130,7 @@ const typeResolver = TypeResolver({ ...Elements } as any)
 export async function prepareDefinition(xml: string): Promise<PreparedDefinition> {
   const moddle = createModdle()
   const moddleContext = await moddle.fromXML(xml)
-  const root: any = moddleContext.rootElement
+  const root: ModdleElement = moddleContext.rootElement
   const elements = new Map<string, ElementInfo>()
   let processKey = ''
   let processName: string | undefined
@@ -80,17 +142,20 @@ export async function prepareDefinition(xml: string): Promise<PreparedDefinition
     }
     walk(el, elements)
   }
-  const sourceContext: any = serializer(moddleContext as any, typeResolver)
+  const sourceContext = serializer(moddleContext, typeResolver)
   // bpmn-engine matches a recovered state to its source by definitions id.
   if (!sourceContext.id) sourceContext.id = 'Def'
-  const keepDiscard = discardMatters(sourceContext.elements)
-  for (const flow of sourceContext.elements.sequenceFlows ?? []) {
+  // moddle-context-serializer's typings call `elements` an array: it holds the elements by kind.
+  const mapped = sourceContext.elements as unknown as SourceElements
+  const keepDiscard = discardMatters(mapped)
+  for (const flow of mapped.sequenceFlows ?? []) {
     if (!keepDiscard.has(flow.id)) flow.Behaviour = DeadEndSequenceFlow
   }
   // bpmn-engine's getState() serializes the whole source into every saved state, and the
   // runtime drops it again (a recover uses this cached context): ~36 KB of JSON per step
   // for the ordinary procedure. Without it the state simply has no `source`.
-  sourceContext.serialize = () => undefined
+  // (Its typings promise a string from serialize(); bpmn-engine takes undefined as no source.)
+  sourceContext.serialize = (() => undefined) as unknown as SerializableContext['serialize']
   return { sourceContext, elements, processKey, processName }
 }
 
@@ -104,7 +169,7 @@ export async function prepareDefinition(xml: string): Promise<PreparedDefinition
  * ordinary procedure each step's waves touched ~33 elements (8,000 broker messages, a third
  * of the CPU of an intake) and changed nothing. Returns the flows whose discard must run.
  */
-function discardMatters(elements: any): Set<string> {
+function discardMatters(elements: SourceElements): Set<string> {
   const incoming = new Map<string, string[]>()
   const link = (from: string, to: string) => {
     const list = incoming.get(to)
@@ -123,7 +188,7 @@ function discardMatters(elements: any): Set<string> {
     const b = act.behaviour ?? {}
     if (b.attachedTo?.id) link(b.attachedTo.id, act.id)
     const isJoin = act.type === 'bpmn:ParallelGateway' && (joinsIn.get(act.id) ?? 0) > 1
-    const isLink = (b.eventDefinitions ?? []).some((ed: any) => ed.type === 'bpmn:LinkEventDefinition')
+    const isLink = (b.eventDefinitions ?? []).some((ed: { type?: string }) => ed.type === 'bpmn:LinkEventDefinition')
     if (isJoin || isLink) reaches.add(act.id)
   }
   const todo = [...reaches]
@@ -144,35 +209,37 @@ function discardMatters(elements: any): Set<string> {
  * it counts the discard and stops the wave there, as bpmn-elements does at a loop, but
  * without the `looped` event. Taking the flow is unchanged.
  */
-function DeadEndSequenceFlow(this: any, flowDef: any, context: any) {
-  ;(Elements.SequenceFlow as any).call(this, flowDef, context)
+function DeadEndSequenceFlow(this: object, flowDef: SerializableElement, context: ContextInstance) {
+  // bpmn-elements' SequenceFlow is an ES5 constructor, though its typings declare a class.
+  Reflect.apply(Elements.SequenceFlow, this, [flowDef, context])
 }
-DeadEndSequenceFlow.prototype = Object.create((Elements.SequenceFlow as any).prototype, {
+DeadEndSequenceFlow.prototype = Object.create(Elements.SequenceFlow.prototype, {
   constructor: { value: DeadEndSequenceFlow, writable: true, configurable: true },
 })
 const kCounters = Symbol.for('counters')
-DeadEndSequenceFlow.prototype.discard = function discard(this: any) {
+DeadEndSequenceFlow.prototype.discard = function discard(this: { [kCounters]: { discard: number } }) {
   ++this[kCounters].discard
 }
 
-function wrapCondition(expr: any) {
+function wrapCondition(expr: ModdleExpression | undefined) {
   if (!expr || typeof expr.body !== 'string' || expr.language) return
   const body = expressionBody(expr.body) ?? expr.body.trim()
   // `${=…}`: already FEEL, not to be read as JUEL a second time (feel.ts).
   expr.body = '${=' + body + '}'
 }
 
-function walk(container: any, out: Map<string, ElementInfo>) {
-  const flows: any[] = []
+function walk(container: ModdleElement, out: Map<string, ElementInfo>) {
+  const flows: ModdleElement[] = []
   walkElements(container, out, flows)
   // From sourceRef/targetRef, not <bpmn:outgoing>: hand-written diagrams often omit the latter.
   for (const f of flows) {
-    const from = out.get(f.sourceRef?.id)
+    const sourceId = f.sourceRef?.id
+    const from = sourceId === undefined ? undefined : out.get(sourceId)
     if (from && typeof f.targetRef?.id === 'string') from.next.push(f.targetRef.id)
   }
 }
 
-function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[]) {
+function walkElements(container: ModdleElement, out: Map<string, ElementInfo>, flows: ModdleElement[]) {
   for (const el of container.flowElements ?? []) {
     if (el.$type === 'bpmn:SequenceFlow') {
       wrapCondition(el.conditionExpression)
@@ -184,13 +251,13 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
     for (const ed of el.eventDefinitions ?? []) {
       if (ed.$type === 'bpmn:ConditionalEventDefinition') wrapCondition(ed.condition)
     }
-    const ext = (el.extensionElements?.values ?? []) as any[]
+    const ext = el.extensionElements?.values ?? []
     const io = ext.find((v) => v.$type === 'camunda:InputOutput')
     const properties: Record<string, string> = {}
     for (const group of ext.filter((v) => v.$type === 'camunda:Properties')) {
       for (const p of group.values ?? []) if (typeof p.name === 'string') properties[p.name] = String(p.value ?? '')
     }
-    const eventDefinitions = (el.eventDefinitions ?? []) as any[]
+    const eventDefinitions = el.eventDefinitions ?? []
     const message = eventDefinitions.find((ed) => ed.$type === 'bpmn:MessageEventDefinition')?.messageRef
     const formData = ext.find((v) => v.$type === 'camunda:FormData')
     const info: ElementInfo = {
@@ -211,7 +278,7 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
         mapDecisionResult: el.mapDecisionResult,
         decisionRefTenantId: el.decisionRefTenantId,
       }),
-      inputs: io?.inputParameters?.map((p: any) => ({ name: p.name, value: typeof p.value === 'string' ? p.value : null })),
+      inputs: io?.inputParameters?.map((p) => ({ name: p.name, value: typeof p.value === 'string' ? p.value : null })),
       calledElement: el.calledElement,
       multiInstance: !!loop && loop.$type === 'bpmn:MultiInstanceLoopCharacteristics',
       properties,
@@ -220,12 +287,12 @@ function walkElements(container: any, out: Map<string, ElementInfo>, flows: any[
       eventKinds: eventDefinitions.length ? eventDefinitions.map((ed) => ed.$type.replace(/^bpmn:(.*)EventDefinition$/, '$1').toLowerCase()) : undefined,
       messageName: message ? (message.name ?? message.id) : undefined,
       next: [],
-      formFields: formData?.fields?.map((f: any) => ({
+      formFields: formData?.fields?.map((f) => ({
         id: f.id,
         label: f.label,
         type: f.type,
-        required: (f.validation?.constraints ?? []).some((c: any) => c.name === 'required'),
-        values: f.type === 'enum' ? (f.values ?? []).map((v: any) => ({ id: String(v.id), name: v.name })) : undefined,
+        required: (f.validation?.constraints ?? []).some((c) => c.name === 'required'),
+        values: f.type === 'enum' ? (f.values ?? []).map((v) => ({ id: String(v.id), name: v.name })) : undefined,
       })),
     }
     out.set(el.id, info)

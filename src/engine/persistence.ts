@@ -29,10 +29,14 @@ export interface StepEffects {
 
 export type StepListener = (effects: StepEffects) => Promise<void> | void
 
+function isObject(o: unknown): o is Record<string, unknown> {
+  return !!o && typeof o === 'object'
+}
+
 /** Sets the expiry of each armed timer in a saved engine state to its due time in the table. */
 export function alignTimers(state: unknown, dueByExecution: Map<string, string>) {
-  const visit = (o: any) => {
-    if (!o || typeof o !== 'object') return
+  const visit = (o: unknown) => {
+    if (!isObject(o)) return
     if (Array.isArray(o)) return o.forEach(visit)
     if (typeof o.executionId === 'string' && 'expireAt' in o) {
       const due = dueByExecution.get(o.executionId)
@@ -98,7 +102,7 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
   const knownSubs = new Set<string>(
     opts.insert || !ctx.subscriptions.length
       ? []
-      : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: any) => r.execution_id),
+      : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: { execution_id: string }) => r.execution_id),
   )
   const left = [...ctx.leftExecutions]
   const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
@@ -177,8 +181,8 @@ async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean
     state = JSON.stringify(raw)
     activities = execution
       .getPostponed()
-      .filter((a: any) => a.type !== 'bpmn:SequenceFlow')
-      .map((a: any) => ({ id: a.id, type: a.type, executionId: a.executionId }))
+      .filter((a) => a.type !== 'bpmn:SequenceFlow')
+      .map((a) => ({ id: a.id, type: a.type, executionId: a.executionId }))
   }
   // No stop(): timers never run in-process, so a parked engine holds nothing but memory,
   // and stopping it cost ~2 ms a step (measured in bench/engine.ts).

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Engine } from 'bpmn-engine'
+import type { ElementBase, Extension } from 'bpmn-elements'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
@@ -294,13 +295,14 @@ export class Runtime {
       // saved state (stripEngineSettings), so that the running node's choice holds on recover.
       settings: { lazyElements: this.lazyElements },
       extensions: {
-        shuoshi(activity: any) {
+        // bpmn-elements skips an extension that returns nothing, though its type says one must.
+        shuoshi: ((activity: ElementBase) => {
           const info = def.elements.get(activity.id)
           if (info && (info.topic || info.expression || info.decisionRef)) activity.behaviour.Service = runtime.services.serviceFor(info, holder)
           return budget(activity, holder)
-        },
+        }) as Extension,
       },
-    } as any)
+    })
     listen(holder)
     return holder
   }

@@ -1,3 +1,4 @@
+import type { Activity, ElementBrokerMessage } from 'bpmn-elements'
 import type { Trx } from '../lib/db.js'
 import { feelContext } from './expressions.js'
 import { resolveValue } from './feel.js'
@@ -40,9 +41,9 @@ export class ServiceTasks {
   /** The Service of a service task: a FEEL `camunda:expression`, or a named handler. */
   serviceFor(info: ElementInfo, holder: EngineHolder) {
     const runtime = this
-    return function Service(activity: any) {
+    return function Service(activity: Activity) {
       return {
-        execute(message: any, callback: (err: Error | null, output?: unknown) => void) {
+        execute(message: ElementBrokerMessage & { content: { executionId: string } }, callback: (err: Error | null, output?: unknown) => void) {
           const ctx = holder.ctx
           const variables = activity.environment.variables
           const fctx = feelContext({ environment: activity.environment, content: message.content })

@@ -1,3 +1,4 @@
+import type { ElementBase, ElementBrokerMessage, EventDefinition } from 'bpmn-elements'
 import { msg } from '../lib/errors.js'
 import type { EngineHolder } from './step-context.js'
 import { cardinalityProblem, LIMITS, timerLimitProblem, type LimitProblem } from './validate-limits.js'
@@ -8,11 +9,26 @@ import { cardinalityProblem, LIMITS, timerLimitProblem, type LimitProblem } from
  */
 
 /**
+ * The fields of an activity event's content (bpmn-elements publishes it) that a step's budget
+ * reads: who entered, where, how often it loops, and an armed timer's value and due time.
+ */
+export interface ChargedContent {
+  id?: string
+  type: string
+  isMultiInstance?: boolean
+  loopCardinality?: unknown
+  parent?: { executionId?: string }
+  timerType?: string
+  expireAt?: string | number | Date
+  [key: string]: unknown
+}
+
+/**
  * The limit an armed timer breaks (its value may come from an expression, so deploy could
  * not check it): the same rules as a literal, plus a due time within the sane date range.
  */
-export function runtimeTimerProblem(c: any): LimitProblem | null {
-  const kind = c.timerType as string | undefined
+export function runtimeTimerProblem(c: ChargedContent): LimitProblem | null {
+  const kind = c.timerType
   const value = kind ? c[kind] : undefined
   const p = kind && typeof value === 'string' ? safeTimerProblem(kind, value) : null
   if (p) return p
@@ -38,9 +54,10 @@ export function safeTimerProblem(kind: string, value: string): LimitProblem | nu
  * sees it — piso's next-due-time search never ends for a zero period (`R/PT0S`), so an
  * expression yielding one would hang the thread before any event is published. Likewise
  * a multi-instance count from an expression is checked as the activity enters, before
- * bpmn-elements starts iterating (10,000,000 iterations ran inside one call).
+ * bpmn-elements starts iterating (10,000,000 iterations ran inside one call). bpmn-elements
+ * extends processes too: they have no event definitions of their own.
  */
-export function budget(activity: any, holder: EngineHolder) {
+export function budget(activity: ElementBase & { eventDefinitions?: EventDefinition[] }, holder: EngineHolder) {
   const broker = activity.broker
   if (!broker) return undefined
   // Charged as each event is published on the activity's own broker, not through a queue
@@ -49,7 +66,13 @@ export function budget(activity: any, holder: EngineHolder) {
   // (bench/steps.ts). A process or subprocess broker also carries its children's events:
   // charge each once, where it happens.
   const publish = broker.publish
-  broker.publish = function publishCharged(this: unknown, exchange: string, routingKey: string, content: { id?: unknown } | undefined, ...rest: unknown[]) {
+  broker.publish = function publishCharged(
+    this: unknown,
+    exchange: string,
+    routingKey: string,
+    content: ChargedContent | undefined,
+    ...rest: [options?: Parameters<typeof publish>[3]]
+  ) {
     if (exchange === 'event' && content?.id === activity.id && routingKey.startsWith('activity.')) holder.ctx?.charge(routingKey, content)
     return publish.call(this, exchange, routingKey, content, ...rest)
   }
@@ -65,7 +88,7 @@ export function budget(activity: any, holder: EngineHolder) {
   const loop = activity.behaviour?.loopCharacteristics?.behaviour
   if (!loop || (!loop.loopCardinality && !loop.collection)) return undefined
   return {
-    activate(message: any) {
+    activate(message: ElementBrokerMessage) {
       let n: number | undefined
       try {
         const env = activity.environment

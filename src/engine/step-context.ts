@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import type { Engine } from 'bpmn-engine'
+import type { Engine, Execution } from 'bpmn-engine'
 import * as Elements from 'bpmn-elements'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
@@ -8,7 +8,7 @@ import { EngineError } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import type { ExternalCreated } from './external-tasks.js'
 import type { HistoryInput, InstanceRow, TaskRow, TimerRow } from './rows.js'
-import { runtimeTimerProblem } from './step-budget.js'
+import { runtimeTimerProblem, type ChargedContent } from './step-budget.js'
 import { cardinalityProblem, STEP_LIMITS, type LimitProblem } from './validate-limits.js'
 import { bilingual } from '../lib/messages.js'
 
@@ -33,7 +33,7 @@ export function cleanVariables(vars: Record<string, unknown>): Record<string, un
  * Sets variables where the flow reads them: the activity's own environment (a subprocess
  * has a copy) and the process's, which is what is saved.
  */
-export function setVariables(ctx: StepContext, environment: any, values: Record<string, unknown>) {
+export function setVariables(ctx: StepContext, environment: { variables?: Record<string, unknown> } | null | undefined, values: Record<string, unknown>) {
   if (environment?.variables) Object.assign(environment.variables, values)
   Object.assign(ctx.variables(), values)
 }
@@ -61,9 +61,10 @@ export async function engineRun(ctx: StepContext, fn: () => unknown) {
 
 /** Fires the engine's armed timer of an execution, if it has one; true when it fired. */
 export function fireArmed(ctx: StepContext, executionId: string): boolean {
-  const ref = (ctx.timers as any).executing.find((r: any) => r.owner?.executionId === executionId)
+  const ref = ctx.timers.executing.find((r) => r.owner?.executionId === executionId)
   if (!ref) return false
-  ref.callback(...ref.args)
+  // bpmn-elements' Timers always keeps setTimeout's rest arguments (an array, maybe empty).
+  ref.callback(...(ref.args ?? []))
   return true
 }
 
@@ -99,7 +100,8 @@ export class StepLimitError extends Error {
 export class EngineHolder {
   readonly listener = new EventEmitter()
   // Timers never run in-process: the poller fires them from the timers table.
-  readonly timers = new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
+  // A no-op in place of Node's setTimeout (whose type also carries its promisified form).
+  readonly timers = new Elements.Timers({ setTimeout: (() => 0) as unknown as typeof setTimeout, clearTimeout: () => undefined })
   engine!: Engine
   ctx!: StepContext
   /** External tasks waiting in this engine: the service callback of each, by execution id. */
@@ -112,9 +114,32 @@ export class EngineHolder {
   readonly externalSeen = new Set<string>()
 }
 
+/**
+ * bpmn-engine's Execution as a step uses it: it reads `completed`, which the declared type
+ * lacks, and signals with a row's execution id, which may be null.
+ */
+export interface StepExecution extends Omit<Execution, 'signal'> {
+  readonly completed?: boolean
+  signal(message?: { id?: string; executionId?: string | null }): void
+}
+
+/** A message or signal wait of this step, as its `subscriptions` row. */
+export interface SubscriptionRow {
+  id: string
+  instance_id: string
+  kind: 'signal' | 'message'
+  name: string
+  ref_id: string
+  element_id: string
+  execution_id: string
+  case_id: string | null
+  created_at: string
+}
+
 export class StepContext {
   readonly pending = new Set<Promise<unknown>>()
-  execution: any
+  /** Set by the runtime (execute or resume) before anything reads it. */
+  execution!: StepExecution
   readonly createdTasks = new Map<string, TaskRow>()
   readonly endedExecutions = new Set<string>()
   readonly leftExecutions = new Set<string>()
@@ -123,7 +148,7 @@ export class StepContext {
   readonly timersFired = new Set<string>()
   /** Executions with a pending timer row when the step began (read by `step`; none for a new instance). */
   pendingTimers = new Set<string>()
-  readonly subscriptions: any[] = []
+  readonly subscriptions: SubscriptionRow[] = []
   readonly calls: { elementId: string; executionId: string; calledElement: string }[] = []
   readonly history: HistoryInput[] = []
   /** Data submitted for a signalled task, applied when its activity ends. */
@@ -179,7 +204,7 @@ export class StepContext {
    * run to `engineRun`. Once over budget every further event throws too, in case something
    * in between caught the first.
    */
-  charge(type: string, c: any) {
+  charge(type: string, c: ChargedContent) {
     if (this.overBudget) throw this.overBudget
     let problem: LimitProblem | null = null
     if (type === 'activity.start') {
@@ -225,7 +250,7 @@ export class StepContext {
     return this.holder.engine
   }
 
-  event(type: string, api: any, data?: unknown) {
+  event(type: string, api: { id: string; type?: string; name?: string | null }, data?: unknown) {
     this.history.push({
       instance_id: this.instance.id,
       case_id: this.instance.case_id,

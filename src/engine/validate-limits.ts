@@ -1,4 +1,4 @@
-import { ISOInterval, getDate, parseDuration } from '@0dep/piso'
+import { ISOInterval, getDate, parseDuration, type ISODuration } from '@0dep/piso'
 import { msg, type Msg } from '../lib/errors.js'
 
 /**
@@ -92,7 +92,7 @@ function dateProblem(d: Date | undefined, what: string): LimitProblem | null {
   return null
 }
 
-function durationMs(d: any, from: Date): number | null {
+function durationMs(d: ISODuration | undefined, from: Date): number | null {
   if (!d) return null
   const ms = d.toMilliseconds(from)
   return Number.isFinite(ms) ? ms : Number.POSITIVE_INFINITY
@@ -137,19 +137,28 @@ export function cardinalityProblem(value: number): LimitProblem | null {
   return msg('deploy.limit.cardinality', { value, max: LIMITS.cardinality })
 }
 
+/** The fields of a bpmn-moddle process or flow element that the size limits read. */
+export interface SizedElement {
+  $type: string
+  id?: string
+  sourceRef?: { id?: string }
+  loopCharacteristics?: { loopCardinality?: { body?: unknown } }
+  flowElements?: SizedElement[]
+}
+
 /**
  * Deploy-time size limits of one executable process: element count (reported on the
  * process), outgoing flows per node and literal multi-instance cardinalities.
  */
-export function sizeProblems(proc: any, add: (elementId: string, m: Msg) => void) {
+export function sizeProblems(proc: SizedElement, add: (elementId: string | undefined, m: Msg) => void) {
   let count = 0
-  const longId = (el: any) => {
+  const longId = (el: SizedElement) => {
     if (typeof el.id === 'string' && el.id.length > LIMITS.idLength) {
       add(el.id.slice(0, 40) + '…', msg('deploy.limit.idLength', { length: el.id.length, max: LIMITS.idLength }))
     }
   }
   longId(proc)
-  const walk = (container: any) => {
+  const walk = (container: SizedElement) => {
     // By sourceRef: moddle fills a node's `outgoing` only when the XML repeats it.
     const outgoing = new Map<string, number>()
     for (const el of container.flowElements ?? []) {

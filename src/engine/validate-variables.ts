@@ -10,7 +10,7 @@ import { msg } from '../lib/errors.js'
 /** What this check reads of moddle's elements (its typings give any). */
 interface FormElement {
   $type: string
-  id: string
+  id?: string
   flowElements?: FormElement[]
   extensionElements?: { values?: { $type: string; fields?: { id?: unknown }[] }[] }
 }

@@ -45,9 +45,61 @@ export interface ValidateOptions {
 }
 export interface ValidatedBpmn {
   problems: Problem[]
-  definitions?: any /* bpmn-moddle root when it parsed */
+  definitions?: ModdleObject /* bpmn-moddle root when it parsed */
   processKey?: string
   processName?: string
+}
+
+/**
+ * A bpmn-moddle object as the checks read it (bpmn-moddle is untyped here): each check reads
+ * the fields its element kind has; anything else is unknown until narrowed.
+ */
+export interface ModdleObject {
+  $type: string
+  $parent?: ModdleObject
+  $descriptor?: { properties?: { name: string; ns?: { name?: string }; isReference?: boolean; isAttr?: boolean }[] }
+  $instanceOf?(type: string): boolean
+  get?(name: string): unknown
+  id?: string
+  name?: string
+  isExecutable?: boolean
+  rootElements?: ModdleObject[]
+  imports?: { location?: string; namespace?: string }[]
+  flowElements?: ModdleObject[]
+  artifacts?: ModdleObject[]
+  messageFlows?: ModdleObject[]
+  sourceRef?: ModdleObject
+  eventDefinitions?: ModdleObject[]
+  loopCharacteristics?: ModdleObject
+  conditionExpression?: ModdleObject
+  condition?: ModdleObject
+  loopCardinality?: ModdleObject
+  completionCondition?: ModdleObject
+  loopCondition?: ModdleObject
+  isSequential?: boolean
+  timeDuration?: ModdleObject
+  timeDate?: ModdleObject
+  timeCycle?: ModdleObject
+  extensionElements?: { values?: ModdleObject[] }
+  inputParameters?: ModdleObject[]
+  outputParameters?: ModdleObject[]
+  definition?: ModdleObject
+  items?: ModdleObject[]
+  entries?: ModdleObject[]
+  script?: ModdleObject
+  sourceExpression?: string
+  value?: string
+  body?: unknown
+  language?: unknown
+  scriptFormat?: unknown
+  [key: string]: unknown
+}
+
+/** What bpmn-moddle's fromXML resolves to. */
+interface ParsedModdle {
+  rootElement?: ModdleObject
+  elementsById?: Record<string, ModdleObject>
+  warnings?: { message?: unknown; property?: unknown; element?: ModdleObject; error?: { message?: unknown } }[]
 }
 
 export const MAX_BPMN_BYTES = 1024 * 1024
@@ -96,7 +148,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   }
   if (problems.length) return { problems }
 
-  let parsed: any
+  let parsed: ParsedModdle
   try {
     parsed = await new BpmnModdle({ camunda: camundaSchema }).fromXML(xml)
   } catch (err) {
@@ -114,7 +166,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   }
 
   // Moddle warnings.
-  let ownerMap: Map<object, string> | undefined
+  let ownerMap: Map<object, string | undefined> | undefined
   const owners = () => (ownerMap ??= flowOwners(definitions))
   const prefixes = namespacePrefixes(xml)
   const nsOf = (qname: string) => {
@@ -149,7 +201,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     }
   }
 
-  const rootElements: any[] = definitions.rootElements ?? []
+  const rootElements: ModdleObject[] = definitions.rootElements ?? []
 
   // bpmn:import
   for (const imp of definitions.imports ?? []) {
@@ -158,7 +210,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   }
 
   // Types bpmn-engine cannot load, anywhere in the file (getDefinitions() throws on them).
-  const checkType = (el: any, ownerId?: string) => {
+  const checkType = (el: ModdleObject, ownerId?: string) => {
     if (!el || typeof el.$type !== 'string') return
     const local = el.$type.split(':').slice(1).join(':')
     if (RESOLVABLE.has(local)) return
@@ -167,7 +219,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     else if (el.$instanceOf?.('bpmn:GlobalTask')) add(id, msg('deploy.globalTask', { type: el.$type }))
     else add(id, msg('deploy.unrunnableType', { type: el.$type }))
   }
-  const walkTypes = (container: any) => {
+  const walkTypes = (container: ModdleObject) => {
     for (const el of [...(container.flowElements ?? []), ...(container.artifacts ?? [])]) {
       if (el.$type === 'bpmn:DataObjectReference') continue
       checkType(el)
@@ -200,7 +252,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
       add(extra.id, msg('deploy.extraProcess', { id: extra.id }))
     }
   }
-  const ownKeys = new Set<string>(executable.map((p) => p.id))
+  const ownKeys = new Set(executable.map((p) => p.id))
 
   // 3–6. The content of each executable process.
   const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet() }
@@ -226,7 +278,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   // Backstop: what bpmn-engine itself would throw on while loading the definitions.
   if (problems.length === 0) {
     try {
-      serializer(parsed, TypeResolver(Elements as any))
+      serializer(parsed, TypeResolver({ ...Elements }))
     } catch (err) {
       const text = (err as Error).message
       add(null, msg('deploy.engineLoad', { error: text }))
@@ -239,7 +291,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
 interface Ctx {
   opts: ValidateOptions
   add(elementId: string | null | undefined, m: Msg): void
-  ownKeys: Set<string>
+  ownKeys: Set<string | undefined>
   /** moddle objects already reported by a specific rule, so the final sweep does not repeat them */
   reported: WeakSet<object>
   /** `${…}` bodies refused as JUEL (juel.ts): not checked again as FEEL */
@@ -247,7 +299,7 @@ interface Ctx {
 }
 
 /** Reports each `${…}` body of `text` that is JUEL beyond the supported subset. */
-function checkJuel(text: string | undefined | null, id: string, what: string, ctx: Ctx) {
+function checkJuel(text: string | undefined | null, id: string | undefined, what: string, ctx: Ctx) {
   for (const r of juelRefusals(text)) {
     ;(ctx.juelRefused ??= new Set()).add(r.body)
     ctx.add(id, msg(r.key, { ...r.params, what, body: r.body }))
@@ -264,9 +316,9 @@ function namespacePrefixes(xml: string): Map<string, string> {
 }
 
 /** Event definitions, loop characteristics and expressions → the id of the flow element holding them. */
-function flowOwners(definitions: any): Map<object, string> {
-  const map = new Map<object, string>()
-  const walk = (container: any) => {
+function flowOwners(definitions: ModdleObject): Map<object, string | undefined> {
+  const map = new Map<object, string | undefined>()
+  const walk = (container: ModdleObject) => {
     for (const el of container.flowElements ?? []) {
       for (const part of [...(el.eventDefinitions ?? []), el.loopCharacteristics, el.conditionExpression]) {
         if (part && typeof part === 'object') map.set(part, el.id)
@@ -279,7 +331,7 @@ function flowOwners(definitions: any): Map<object, string> {
 }
 
 /** The id of the flow element (or, failing that, any element) a moddle object belongs to. */
-function ownerId(el: any, owners: Map<object, string>): string | null {
+function ownerId(el: ModdleObject | undefined, owners: Map<object, string | undefined>): string | null {
   let fallback: string | null = null
   for (let cur = el; cur; cur = cur.$parent) {
     const owner = owners.get(cur)
@@ -291,24 +343,24 @@ function ownerId(el: any, owners: Map<object, string>): string | null {
   return fallback
 }
 
-function insideAny(el: any, set: Set<any>): boolean {
-  for (let cur = el; cur; cur = cur.$parent) if (set.has(cur)) return true
+function insideAny(el: ModdleObject, set: Set<ModdleObject>): boolean {
+  for (let cur: ModdleObject | undefined = el; cur; cur = cur.$parent) if (set.has(cur)) return true
   return false
 }
 
-function attr(el: any, name: string): string | undefined {
+function attr(el: ModdleObject, name: string): string | undefined {
   const v = el?.get ? el.get(name) : undefined
   return typeof v === 'string' ? v : v == null ? undefined : String(v)
 }
 
 /** Checks every FEEL body of an attribute value (a literal without `${…}`/`=` has none). */
-function checkValue(value: string | undefined, id: string, what: string, ctx: Ctx) {
+function checkValue(value: string | undefined, id: string | undefined, what: string, ctx: Ctx) {
   if (value == null) return
   checkJuel(value, id, what, ctx)
   for (const body of expressionBodies(value)) checkFeel(body, id, what, ctx)
 }
 
-function checkFeel(body: string, id: string, what: string, ctx: Ctx) {
+function checkFeel(body: string, id: string | undefined, what: string, ctx: Ctx) {
   if (ctx.juelRefused?.has(body)) return
   const issue = feelIssue(body)
   if (issue) ctx.add(id, msg(issue.key, { ...issue.params, what }))
@@ -320,7 +372,7 @@ function isFeelLanguage(language: string): boolean {
 }
 
 /** A bpmn:FormalExpression used as a condition (sequence flow, completion, conditional event, loop). */
-function checkCondition(expr: any, id: string, what: string, ctx: Ctx) {
+function checkCondition(expr: ModdleObject | undefined, id: string | undefined, what: string, ctx: Ctx) {
   if (!expr) return
   ctx.reported.add(expr)
   const language = attr(expr, 'language')
@@ -336,15 +388,15 @@ function checkCondition(expr: any, id: string, what: string, ctx: Ctx) {
   checkFeel(conditionBody(String(expr.body ?? '')), id, what, ctx)
 }
 
-function checkContainer(container: any, ctx: Ctx) {
+function checkContainer(container: ModdleObject, ctx: Ctx) {
   for (const el of container.flowElements ?? []) {
     checkElement(el, ctx)
     if (el.flowElements) checkContainer(el, ctx)
   }
 }
 
-function checkElement(el: any, ctx: Ctx) {
-  const id: string = el.id
+function checkElement(el: ModdleObject, ctx: Ctx) {
+  const id = el.id
   const { add, opts } = ctx
   switch (el.$type) {
     case 'bpmn:ScriptTask':
@@ -417,7 +469,7 @@ function checkElement(el: any, ctx: Ctx) {
 }
 
 /** Service/send tasks (required) and message event definitions (optional). */
-function checkImplementation(el: any, id: string, required: boolean, ctx: Ctx) {
+function checkImplementation(el: ModdleObject, id: string | undefined, required: boolean, ctx: Ctx) {
   const { add, opts } = ctx
   let implemented = false
   const cls = attr(el, 'camunda:class')
@@ -464,7 +516,7 @@ function checkImplementation(el: any, id: string, required: boolean, ctx: Ctx) {
   }
 }
 
-function checkUserTask(el: any, id: string, ctx: Ctx) {
+function checkUserTask(el: ModdleObject, id: string | undefined, ctx: Ctx) {
   for (const name of ['assignee', 'candidateUsers', 'candidateGroups', 'dueDate', 'followUpDate', 'priority']) {
     checkValue(attr(el, `camunda:${name}`), id, `camunda:${name}`, ctx)
   }
@@ -485,7 +537,7 @@ function checkUserTask(el: any, id: string, ctx: Ctx) {
   }
 }
 
-function checkTimer(ed: any, id: string, ctx: Ctx) {
+function checkTimer(ed: ModdleObject, id: string | undefined, ctx: Ctx) {
   let any = false
   for (const kind of ['timeDuration', 'timeDate', 'timeCycle'] as const) {
     const expr = ed[kind]
@@ -537,7 +589,7 @@ export function isoProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', valu
 }
 
 /** camunda:* extension elements of a flow element or the process. */
-function checkExtensions(el: any, id: string, ctx: Ctx) {
+function checkExtensions(el: ModdleObject, id: string | undefined, ctx: Ctx) {
   const { add } = ctx
   for (const ext of el.extensionElements?.values ?? []) {
     switch (ext.$type) {
@@ -578,13 +630,13 @@ function checkExtensions(el: any, id: string, ctx: Ctx) {
   }
 }
 
-function checkParameter(p: any, id: string, what: string, ctx: Ctx) {
+function checkParameter(p: ModdleObject, id: string | undefined, what: string, ctx: Ctx) {
   const label = `${what} ${p.name ?? ''}`.trim()
   if (p.value != null) checkValue(String(p.value), id, label, ctx)
   if (p.definition) checkParameterDefinition(p.definition, id, label, ctx)
 }
 
-function checkParameterDefinition(def: any, id: string, label: string, ctx: Ctx) {
+function checkParameterDefinition(def: ModdleObject, id: string | undefined, label: string, ctx: Ctx) {
   switch (def.$type) {
     case 'camunda:Script':
       ctx.reported.add(def)
@@ -608,14 +660,18 @@ function checkParameterDefinition(def: any, id: string, label: string, ctx: Ctx)
   }
 }
 
+function isModdleObject(v: unknown): v is ModdleObject {
+  return !!v && typeof v === 'object' && '$type' in v && !!v.$type
+}
+
 /**
  * Last pass over everything an executable process contains: any script or script language
  * not already reported by a specific rule (e.g. a camunda:script nested somewhere unusual,
  * a FormalExpression with language="groovy", a scriptFormat attribute).
  */
-function sweep(el: any, ownerId: string, ctx: Ctx, depth = 0) {
+function sweep(el: ModdleObject, ownerId: string | undefined, ctx: Ctx, depth = 0) {
   if (!el || typeof el !== 'object' || depth > 200) return
-  const id: string = typeof el.id === 'string' && el.$instanceOf?.('bpmn:BaseElement') ? el.id : ownerId
+  const id = typeof el.id === 'string' && el.$instanceOf?.('bpmn:BaseElement') ? el.id : ownerId
   if (!ctx.reported.has(el)) {
     if (el.$type === 'camunda:Script') {
       ctx.reported.add(el)
@@ -632,11 +688,11 @@ function sweep(el: any, ownerId: string, ctx: Ctx, depth = 0) {
       }
     }
   }
-  const props: any[] = el.$descriptor?.properties ?? []
+  const props = el.$descriptor?.properties ?? []
   for (const p of props) {
     if (p.isReference || p.isAttr) continue
     const v = el.get ? el.get(p.ns?.name ?? p.name) : el[p.name]
     if (Array.isArray(v)) for (const c of v) sweep(c, id, ctx, depth + 1)
-    else if (v && typeof v === 'object' && v.$type) sweep(v, id, ctx, depth + 1)
+    else if (isModdleObject(v)) sweep(v, id, ctx, depth + 1)
   }
 }
