@@ -50,26 +50,29 @@ export interface ElementInfo {
  * The fields of a bpmn-moddle element the walk reads, camunda's extension attributes among
  * them (bpmn-moddle itself is untyped here).
  */
-interface ModdleElement {
+interface ModdleElement extends Pick<
+  ElementInfo,
+  | 'name'
+  | 'assignee'
+  | 'candidateUsers'
+  | 'candidateGroups'
+  | 'dueDate'
+  | 'priority'
+  | 'formKey'
+  | 'topic'
+  | 'expression'
+  | 'resultVariable'
+  | 'decisionRef'
+  | 'mapDecisionResult'
+  | 'decisionRefTenantId'
+  | 'calledElement'
+  | 'cancelActivity'
+> {
   $type: string
   id: string
-  name?: string
   isExecutable?: boolean
-  assignee?: string
-  candidateUsers?: string
-  candidateGroups?: string
-  dueDate?: string
-  priority?: string
-  formKey?: string
+  /** camunda:type (`external`), not the element's kind (that is `$type`). */
   type?: string
-  topic?: string
-  expression?: string
-  resultVariable?: string
-  decisionRef?: string
-  mapDecisionResult?: string
-  decisionRefTenantId?: string
-  calledElement?: string
-  cancelActivity?: boolean
   attachedToRef?: { id: string }
   sourceRef?: { id?: string }
   targetRef?: { id?: unknown }
