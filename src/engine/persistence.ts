@@ -137,14 +137,14 @@ export function stripEngineSettings(node: unknown): void {
     for (const item of node) stripEngineSettings(item)
     return
   }
-  if (!node || typeof node !== 'object') return
+  if (!isObject(node)) return
   for (const [key, value] of Object.entries(node)) {
     if (key === 'variables' || key === 'output' || key === 'broker') continue
-    if (key === 'settings' && value && typeof value === 'object') {
-      for (const name of nodeSettings) delete (value as Record<string, unknown>)[name]
+    if (key === 'settings' && isObject(value)) {
+      for (const name of nodeSettings) delete value[name]
       continue
     }
-    if (value && typeof value === 'object') stripEngineSettings(value)
+    stripEngineSettings(value)
   }
 }
 
