@@ -4,7 +4,7 @@
  * attributes change nothing here, while a renamed task, a moved flow, another candidate group,
  * form or deadline are each one line. Diagram interchange (positions) is ignored on purpose.
  */
-import { createModdle } from './model.js'
+import { createModdle, type ModdleElement, type ModdleExpression } from './model.js'
 import { expressionBody } from './feel.js'
 
 /** The attributes compared per flow node; each change is reported with its field name. */
@@ -71,42 +71,9 @@ export interface ProcessDiff {
 }
 
 const text = (v: unknown): string | null => (v === undefined || v === null || v === '' ? null : String(v))
-/**
- * What this module reads of a bpmn-moddle element (moddle's own typings give any): attributes
- * as the XML gave them, references resolved to the elements they name.
- */
-interface DiffElement {
-  $type: string
-  id: string
-  name?: string
-  body?: string
-  value?: string
-  assignee?: string
-  candidateGroups?: string
-  candidateUsers?: string
-  dueDate?: string
-  formKey?: string
-  priority?: string
-  topic?: string
-  expression?: string
-  calledElement?: string
-  sourceRef?: { id: string }
-  targetRef?: { id: string }
-  attachedToRef?: { id: string }
-  messageRef?: { name?: string }
-  conditionExpression?: DiffElement
-  timeDate?: DiffElement
-  timeDuration?: DiffElement
-  timeCycle?: DiffElement
-  flowElements?: DiffElement[]
-  eventDefinitions?: DiffElement[]
-  extensionElements?: { values?: DiffElement[] }
-  values?: DiffElement[]
-}
+const exprText = (e: ModdleExpression | undefined): string | null => (e ? text(e.body) : null)
 
-const exprText = (e: DiffElement | undefined): string | null => (e ? text(e.body) : null)
-
-function timerOf(el: DiffElement): string | null {
+function timerOf(el: ModdleElement): string | null {
   for (const d of el.eventDefinitions ?? []) {
     if (d.$type !== 'bpmn:TimerEventDefinition') continue
     if (d.timeDate) return `date ${exprText(d.timeDate)}`
@@ -116,7 +83,7 @@ function timerOf(el: DiffElement): string | null {
   return null
 }
 
-function propertiesOf(el: DiffElement): string | null {
+function propertiesOf(el: ModdleElement): string | null {
   const props: string[] = []
   for (const v of el.extensionElements?.values ?? []) {
     if (v.$type === 'camunda:Properties') for (const p of v.values ?? []) props.push(`${p.name}=${p.value ?? ''}`)
@@ -129,7 +96,7 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
   const { rootElement } = await createModdle().fromXML(xml)
   const nodes = new Map<string, NodeFacts>()
   const flows = new Map<string, FlowFacts>()
-  const walk = (container: DiffElement) => {
+  const walk = (container: ModdleElement) => {
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
         flows.set(el.id, {
@@ -166,7 +133,7 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
       if (el.flowElements) walk(el)
     }
   }
-  for (const root of (rootElement as { rootElements?: DiffElement[] }).rootElements ?? []) if (root.$type === 'bpmn:Process') walk(root)
+  for (const root of (rootElement as ModdleElement).rootElements ?? []) if (root.$type === 'bpmn:Process') walk(root)
   return { nodes, flows }
 }
 

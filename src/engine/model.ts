@@ -47,10 +47,11 @@ export interface ElementInfo {
 }
 
 /**
- * The fields of a bpmn-moddle element the walk reads, camunda's extension attributes among
- * them (bpmn-moddle itself is untyped here).
+ * A bpmn-moddle flow element as the engine's readers see it (this walk, the version diff in
+ * diff.ts, the shipped files' key in shipped.ts): the fields they read, camunda's extension
+ * attributes among them (bpmn-moddle itself is untyped here).
  */
-interface ModdleElement extends Pick<
+export interface ModdleElement extends Pick<
   ElementInfo,
   | 'name'
   | 'assignee'
@@ -75,18 +76,27 @@ interface ModdleElement extends Pick<
   type?: string
   attachedToRef?: { id: string }
   sourceRef?: { id?: string }
-  targetRef?: { id?: unknown }
+  targetRef?: { id?: string }
   conditionExpression?: ModdleExpression
   loopCharacteristics?: { $type: string; completionCondition?: ModdleExpression }
-  eventDefinitions?: { $type: string; condition?: ModdleExpression; messageRef?: { id: string; name?: string } }[]
+  eventDefinitions?: ModdleEventDefinition[]
   extensionElements?: { values?: ModdleExtension[] }
   flowElements?: ModdleElement[]
   rootElements?: ModdleElement[]
 }
 
-interface ModdleExpression {
+export interface ModdleExpression {
   body?: unknown
   language?: string
+}
+
+interface ModdleEventDefinition {
+  $type: string
+  condition?: ModdleExpression
+  messageRef?: { id: string; name?: string }
+  timeDate?: ModdleExpression
+  timeDuration?: ModdleExpression
+  timeCycle?: ModdleExpression
 }
 
 /** A camunda extension element: properties, input/output or form data. */

@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises'
 import path from 'node:path'
 import { xmlHash } from './definitions.js'
-import { createModdle } from './model.js'
+import { createModdle, type ModdleElement } from './model.js'
 
 /**
  * The BPMN files of `processes/`: "the shipped version" of each procedure. They seed a key that
@@ -42,7 +42,7 @@ export async function readShipped(dir: string, opts: { skip?: (hashes: string[])
     if (skipped.has(hash)) continue
     // Only the key and name: validation is the deploy's business.
     const { rootElement } = await createModdle().fromXML(xml)
-    const roots = (rootElement as { rootElements?: { $type: string; id?: string; name?: string; isExecutable?: boolean }[] } | undefined)?.rootElements ?? []
+    const roots = (rootElement as ModdleElement | undefined)?.rootElements ?? []
     const proc = roots.find((e) => e.$type === 'bpmn:Process' && e.isExecutable)
     if (!proc?.id) throw new Error(`${file}: no executable process`)
     out.push({ file, key: proc.id, name: proc.name ?? null, xml, hash })
