@@ -16,7 +16,7 @@ import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, 
 import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
-import { isCountyAdmin, isSystemAdmin } from '../org/policy.js'
+import { hasRole, isCountyAdmin, isSystemAdmin } from '../org/policy.js'
 
 export const CHANNELS = [
   'hotline',
@@ -151,7 +151,7 @@ const CASE_NO = /^[A-Za-z]{2}\d{6,8}(-\d*)?$/
 const REGION_SCOPED_ROLES = ['dispatcher', 'leader', 'supervisor', 'callback', 'grid_worker', 'grid_leader']
 const PERSONAL_DATA_ROLES = ['dispatcher', 'callback']
 /** Sees every case's petitioner (where not anonymous), involved or not. */
-const seesAllPersonalData = (actor: Actor) => isSystemAdmin(actor) || actor.roles.some((r) => PERSONAL_DATA_ROLES.includes(r))
+const seesAllPersonalData = (actor: Actor) => hasRole(actor, PERSONAL_DATA_ROLES)
 const bool = (v: unknown) => v === true || v === 1 || v === '1' || v === 't' || v === 'true'
 
 export interface CaseQuery {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/service.js'
-import { isSystemAdmin } from '../org/policy.js'
+import { hasRole } from '../org/policy.js'
 import type { CaseRow, CaseService } from '../cases/service.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { isPostgres, nowIso, type Trx } from '../lib/db.js'
@@ -25,7 +25,6 @@ export const CASE_LIMITS = { maxFiles: 20, maxBytes: 60 * 1024 * 1024, maxCitize
 const INTAKE_ROLES = ['dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler']
 /** Staff who may publish or withdraw a file other than their own (in their scope), besides the system administrator. */
 const PUBLISH_ROLES = ['dispatcher', 'leader', 'supervisor']
-const hasRole = (actor: Actor, roles: string[]) => isSystemAdmin(actor) || actor.roles.some((r) => roles.includes(r))
 
 export interface AttachmentRow {
   id: string

@@ -5,7 +5,7 @@ import { bearerToken } from '../lib/bearer.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
 import orgRoutes from './routes.js'
-import { isSystemAdmin } from './policy.js'
+import { hasRole } from './policy.js'
 
 export { OrgService, regionPath, computeGroups, groupsMatch, ROLES } from './service.js'
 export type { Actor, Region, OrgUnit, UserView, NewUser, Role } from './service.js'
@@ -48,8 +48,7 @@ export default fp(
     app.decorate('requireRole', (...roles: Role[]): PreHandler => {
       return async (request, reply) => {
         await authenticate(request, reply)
-        const have = request.actor.roles
-        if (isSystemAdmin(request.actor) || roles.some((r) => have.includes(r))) return
+        if (hasRole(request.actor, roles)) return
         throw forbidden(msg('error.auth.roles', { roles: roles.join(', ') }))
       }
     })

@@ -18,6 +18,14 @@ export function isSystemAdmin(actor: Pick<Actor, 'roles'>): boolean {
 }
 
 /**
+ * Holds one of `roles`, or is the system administrator, who passes every role check (the routes'
+ * `requireRole` and the modules' own checks of what a role may do alike).
+ */
+export function hasRole(actor: Pick<Actor, 'roles'>, roles: readonly string[]): boolean {
+  return isSystemAdmin(actor) || actor.roles.some((r) => roles.includes(r))
+}
+
+/**
  * Administers some tenant: the city's administrator, or a county administrator (of their county;
  * one without a county passes this gate and then administers nothing, see `canAdministerTenant`).
  * The gate of the administration pages and of the engine's administration routes.
