@@ -1,5 +1,6 @@
 import { ISOInterval, getDate, parseDuration, type ISODuration } from '@0dep/piso'
 import { msg, type Msg } from '../lib/errors.js'
+import type { ModdleObject } from './validate.js'
 
 /**
  * Size and time limits of a diagram: what a county administrator may deploy (checked at
@@ -137,28 +138,19 @@ export function cardinalityProblem(value: number): LimitProblem | null {
   return msg('deploy.limit.cardinality', { value, max: LIMITS.cardinality })
 }
 
-/** The fields of a bpmn-moddle process or flow element that the size limits read. */
-export interface SizedElement {
-  $type: string
-  id?: string
-  sourceRef?: { id?: string }
-  loopCharacteristics?: { loopCardinality?: { body?: unknown } }
-  flowElements?: SizedElement[]
-}
-
 /**
  * Deploy-time size limits of one executable process: element count (reported on the
  * process), outgoing flows per node and literal multi-instance cardinalities.
  */
-export function sizeProblems(proc: SizedElement, add: (elementId: string | undefined, m: Msg) => void) {
+export function sizeProblems(proc: ModdleObject, add: (elementId: string | undefined, m: Msg) => void) {
   let count = 0
-  const longId = (el: SizedElement) => {
+  const longId = (el: ModdleObject) => {
     if (typeof el.id === 'string' && el.id.length > LIMITS.idLength) {
       add(el.id.slice(0, 40) + '…', msg('deploy.limit.idLength', { length: el.id.length, max: LIMITS.idLength }))
     }
   }
   longId(proc)
-  const walk = (container: SizedElement) => {
+  const walk = (container: ModdleObject) => {
     // By sourceRef: moddle fills a node's `outgoing` only when the XML repeats it.
     const outgoing = new Map<string, number>()
     for (const el of container.flowElements ?? []) {

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module'
 import { isMessageKey } from '../lib/messages.js'
 import { msg, type Msg } from '../lib/errors.js'
+import type { ModdleObject } from './validate.js'
 
 /**
  * The bpmnlint rules that point at a flow that cannot run as drawn. Style rules of bpmnlint's
@@ -66,8 +67,8 @@ function newLinter(): Linter {
 }
 
 /** Runs the selected rules over a bpmn-moddle root and returns their errors. */
-export async function lintDefinitions(definitions: unknown): Promise<LintReport[]> {
-  linkFlows(definitions as { rootElements?: LinkedNode[] } | null | undefined)
+export async function lintDefinitions(definitions: ModdleObject): Promise<LintReport[]> {
+  linkFlows(definitions)
   const results = await newLinter().lint(definitions)
   const out: LintReport[] = []
   for (const [rule, reports] of Object.entries(results)) {
@@ -85,16 +86,8 @@ export async function lintDefinitions(definitions: unknown): Promise<LintReport[
  * BPMN does not require <incoming>/<outgoing> on flow nodes (Camunda Modeler writes them, hand-written
  * XML often does not), but bpmnlint reads connectivity from them: fill them in from the sequence flows.
  */
-interface LinkedNode {
-  $type: string
-  incoming?: LinkedNode[]
-  outgoing?: LinkedNode[]
-  sourceRef?: LinkedNode
-  targetRef?: LinkedNode
-  flowElements?: LinkedNode[]
-}
-function linkFlows(definitions: { rootElements?: LinkedNode[] } | null | undefined) {
-  const visit = (container: LinkedNode) => {
+function linkFlows(definitions: ModdleObject) {
+  const visit = (container: ModdleObject) => {
     for (const el of container.flowElements ?? []) {
       if (el.$type === 'bpmn:SequenceFlow') {
         const { sourceRef: s, targetRef: t } = el
@@ -110,5 +103,5 @@ function linkFlows(definitions: { rootElements?: LinkedNode[] } | null | undefin
       if (el.flowElements) visit(el)
     }
   }
-  for (const root of definitions?.rootElements ?? []) if (root.$type === 'bpmn:Process') visit(root)
+  for (const root of definitions.rootElements ?? []) if (root.$type === 'bpmn:Process') visit(root)
 }

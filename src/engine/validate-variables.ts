@@ -1,4 +1,4 @@
-import { toProblem, type Problem } from './validate.js'
+import { toProblem, type ModdleObject, type Problem } from './validate.js'
 import { msg } from '../lib/errors.js'
 
 /**
@@ -7,17 +7,9 @@ import { msg } from '../lib/errors.js'
  * set a deadline, a candidate group or an assessment. Separate from validate.ts because the
  * protected names come from the modules that rely on them, not from BPMN.
  */
-/** What this check reads of moddle's elements (its typings give any). */
-interface FormElement {
-  $type: string
-  id?: string
-  flowElements?: FormElement[]
-  extensionElements?: { values?: { $type: string; fields?: { id?: unknown }[] }[] }
-}
-
-export function protectedFieldProblems(definitions: { rootElements?: FormElement[] } | null | undefined, isProtected: (name: string) => boolean): Problem[] {
+export function protectedFieldProblems(definitions: ModdleObject, isProtected: (name: string) => boolean): Problem[] {
   const problems: Problem[] = []
-  const visit = (container: FormElement) => {
+  const visit = (container: ModdleObject) => {
     for (const el of container.flowElements ?? []) {
       for (const ext of el.extensionElements?.values ?? []) {
         if (ext.$type !== 'camunda:FormData') continue
@@ -30,6 +22,6 @@ export function protectedFieldProblems(definitions: { rootElements?: FormElement
       if (el.flowElements) visit(el)
     }
   }
-  for (const root of definitions?.rootElements ?? []) if (root.$type === 'bpmn:Process') visit(root)
+  for (const root of definitions.rootElements ?? []) if (root.$type === 'bpmn:Process') visit(root)
   return problems
 }

@@ -69,6 +69,10 @@ export interface ModdleObject {
   artifacts?: ModdleObject[]
   messageFlows?: ModdleObject[]
   sourceRef?: ModdleObject
+  targetRef?: ModdleObject
+  /** A flow node's flows, as moddle fills them (only when the XML lists them; validate-lint.ts completes them). */
+  incoming?: ModdleObject[]
+  outgoing?: ModdleObject[]
   eventDefinitions?: ModdleObject[]
   loopCharacteristics?: ModdleObject
   conditionExpression?: ModdleObject
@@ -81,6 +85,8 @@ export interface ModdleObject {
   timeDate?: ModdleObject
   timeCycle?: ModdleObject
   extensionElements?: { values?: ModdleObject[] }
+  /** camunda:formData's fields. */
+  fields?: ModdleObject[]
   inputParameters?: ModdleObject[]
   outputParameters?: ModdleObject[]
   definition?: ModdleObject
