@@ -3,6 +3,7 @@ import path from 'node:path'
 import { projectRoot } from '../../src/lib/paths.js'
 import { ENGINE_TABLES } from '../../src/engine/rows.js'
 import t from 'tap'
+import { tsFiles } from '../sources.js'
 
 /**
  * The engine depends on nothing of the petition domain (issue 13): every import of a module in
@@ -104,22 +105,14 @@ function engineWrites(source: string): string[] {
   return out
 }
 
-/** Every .ts file under `dir`, recursively. */
-function sources(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    return e.isDirectory() ? sources(p) : e.name.endsWith('.ts') ? [p] : []
-  })
-}
-
 t.test('no module outside src/engine writes an engine table', async (t) => {
-  const files = sources(path.join(root, 'src')).filter((f) => !f.startsWith(engineDir + path.sep))
+  const files = tsFiles(path.join(root, 'src')).filter((f) => !f.startsWith(engineDir + path.sep))
   t.ok(files.length > 50, 'the domain sources are found')
   const offending: string[] = []
   for (const f of files) for (const w of engineWrites(fs.readFileSync(f, 'utf8'))) offending.push(`${path.relative(root, f)}: ${w}`)
   t.same(offending, [], 'writes to engine tables outside src/engine (use an engine command)')
   // The scan itself sees the engine's own writes: it would see a domain module's.
-  const own = sources(engineDir).flatMap((f) => engineWrites(fs.readFileSync(f, 'utf8')))
+  const own = tsFiles(engineDir).flatMap((f) => engineWrites(fs.readFileSync(f, 'utf8')))
   t.ok(own.some((w) => w.startsWith('process_instances:')) && own.some((w) => w.startsWith('tasks:')), 'the engine itself writes its tables')
 })
 

@@ -5,23 +5,20 @@ import { build } from '../helper.js'
 import { call, caseByNo, petition, step } from '../api.js'
 import { bilingual, en, EVENT_TEXT, isMessageKey, render, templateParams, zh, type MessageKey } from '../../src/messages/index.js'
 import { projectRoot } from '../../src/lib/paths.js'
+import { tsFiles } from '../sources.js'
 
 /**
  * Messages are codes with parameters (src/messages/catalogue.ts), translated by the UI; answers
  * keep `error` and the bilingual `message` for outside clients; what a person wrote is never cut.
  */
 
-const srcFiles = (dir: string): string[] =>
-  fs
-    .readdirSync(dir, { withFileTypes: true })
-    .flatMap((d) => (d.isDirectory() ? srcFiles(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []))
 /**
  * Open311 GeoReport v2 (src/open311/ but its key administration, keys*.ts): its errors answer
  * outside clients in the standard's own format, `[{code, description}]`, where `description` is
  * the bilingual text itself; no page of ours shows it, and the standard has no field for a key.
  */
 const GEOREPORT = (f: string) => /[\\/]src[\\/]open311[\\/]/.test(f) && !/[\\/]keys(-routes)?\.ts$/.test(f)
-const SRC = srcFiles(path.join(projectRoot(), 'src'))
+const SRC = tsFiles(path.join(projectRoot(), 'src'))
   .filter((f) => !GEOREPORT(f))
   .map((f) => ({ f, text: fs.readFileSync(f, 'utf8') }))
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import ts from 'typescript'
+import { tsFiles } from '../sources.js'
 
 /** One HTTP call the web UI makes: method and path, `{}` where the path takes a value. */
 export interface UiCall {
@@ -12,12 +13,8 @@ export interface UiCall {
 
 const HELPERS: Record<string, string> = { get: 'GET', post: 'POST', put: 'PUT', del: 'DELETE' }
 
-function files(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
-    const p = path.join(dir, e.name)
-    return e.isDirectory() ? files(p) : /\.ts$/.test(e.name) && !e.name.endsWith('.d.ts') ? [p] : []
-  })
-}
+/** The .ts sources under `dir`, without declaration files. */
+const files = (dir: string) => tsFiles(dir).filter((f) => !f.endsWith('.d.ts'))
 
 /**
  * The path template of a URL argument: a string literal as written, a template literal with each
