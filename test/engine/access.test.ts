@@ -11,9 +11,9 @@ import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, login } from '../helper.js'
 import { NS, noProcesses } from '../fixtures/bpmn.js'
+import type { Headers } from '../api.js'
 
-type Headers = { authorization: string }
-
+/** test/api.ts's `call` acts as a demo user by name; these checks also send worker tokens and malformed credentials. */
 async function call(app: FastifyInstance, headers: Headers | null, method: 'GET' | 'POST', url: string, payload?: unknown) {
   const r = await app.inject({ method, url, headers: headers ?? {}, ...(payload !== undefined && { payload: payload as object }) })
   return { status: r.statusCode, body: r.body ? JSON.parse(r.body) : null }
