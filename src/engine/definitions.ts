@@ -7,6 +7,7 @@ import { badRequest, notFound } from './errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
 import { protectedFieldProblems } from './validate-variables.js'
+import { tenantThenCity } from './resources.js'
 
 export interface DefinitionRow {
   id: string
@@ -183,12 +184,16 @@ export class DefinitionStore {
     // One statement for the county's newest version, else the city's: a county without its own
     // version (the usual case) made every start read twice (bench/sql-trace.ts, issue 13).
     // Not the XML: a start needs only the version's id (its parsed form is cached).
-    const row = await trx('process_definitions')
-      .where({ key })
-      .whereIn('tenant', tenant ? [tenant, ''] : [''])
-      .orderByRaw("case when tenant = '' then 1 else 0 end")
-      .orderBy('version', 'desc')
-      .first('id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by')
+    const row = await tenantThenCity(trx('process_definitions').where({ key }), tenant).first(
+      'id',
+      'key',
+      'tenant',
+      'version',
+      'name',
+      'xml_hash',
+      'deployed_at',
+      'deployed_by',
+    )
     if (row) return row
     throw notFound(msg('error.engine.processKeyNotFound', { key }))
   }

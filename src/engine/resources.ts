@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto'
+import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
@@ -28,6 +29,18 @@ export interface ResourceRow {
   deployed_at: string
   deployed_by: string | null
 }
+/**
+ * Narrows a query of versioned rows (process definitions, forms, decisions) to `tenant`'s and the
+ * city's ('' tenant), the county's first and the newest first within each, so that `.first()` is
+ * the version the tenant's work uses: its own newest, else the city's. One statement either way.
+ */
+export function tenantThenCity(q: Knex.QueryBuilder, tenant: string | null | undefined): Knex.QueryBuilder {
+  return q
+    .whereIn('tenant', tenant ? [tenant, ''] : [''])
+    .orderByRaw("case when tenant = '' then 1 else 0 end")
+    .orderBy('version', 'desc')
+}
+
 export type ResourceHead = Omit<ResourceRow, 'source'>
 
 /** A type, not an interface: a route's reply type from its schema is an open object, which only a type alias satisfies. */
@@ -150,26 +163,10 @@ export class ResourceStore {
     return row
   }
 
-  /** The newest version of `key` for exactly `tenant` ('' or null: the city's), with its source. */
-  async latest(kind: ResourceKind, key: string, tenant: string | null, trx: Db | Trx = this.db): Promise<ResourceRow | undefined> {
-    return trx('resource_definitions')
-      .where({ kind, key, tenant: tenant ?? '' })
-      .orderBy('version', 'desc')
-      .first()
-  }
-
   /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */
   async resolve(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceRow> {
-    // One statement for both (each completion of a form task resolves its form): the county's
-    // rows sort before the city's, then the newest first.
-    const row: ResourceRow | undefined = tenant
-      ? await trx('resource_definitions')
-          .where({ kind, key })
-          .whereIn('tenant', [tenant, ''])
-          .orderByRaw("case when tenant = '' then 1 else 0 end")
-          .orderBy('version', 'desc')
-          .first()
-      : await this.latest(kind, key, '', trx)
+    // One statement for both (each completion of a form task resolves its form).
+    const row: ResourceRow | undefined = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first()
     if (row) return row
     throw notFound(msg('error.resource.notFound', { kind, key }))
   }
