@@ -123,7 +123,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       }
     }
     const chosen = str(v.targetUnit)
-    // A version deployed before the return review has no gateway for a rejection and reaches
+    // A version deployed before the return review has no flow for a rejection and reaches
     // here with it: refuse rather than dispatch what the dispatcher meant to send back.
     if (v.returnDecision === 'reject') {
       const m = msg('error.return.oldVersion')
