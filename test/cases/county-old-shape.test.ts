@@ -77,3 +77,24 @@ t.test("a county's ordinary version with the old gateways: return, rejected revi
   const instance = (await call(app, 'admin', 'GET', `/api/process-instances/${c.instanceId}`)).body
   t.equal(instance.state, 'completed', 'the instance ended')
 })
+
+t.test("a county's ordinary version with the old gateways: a case no rule covers goes to the dispatcher, who must name a unit", async (t) => {
+  const app = await build(t)
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: oldOrdinary, tenant: 'xianghe' })).status, 201)
+  // No rule covers "other" filed at a village: the dispatcher's task (returns.test.ts, the same case on the shipped shape).
+  const p = await petition(app, { description: '其他问题', category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  const c = await caseByNo(app, p.caseNo)
+  const dispatch = await openTask(app, c.id, 'ut_dispatch')
+  if (!dispatch) return t.skip(`routed by rule to ${c.ownerUnit}: no first dispatch to test`)
+  t.equal(c.ownerUnit, null)
+  const empty = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, { data: {} })
+  t.equal(empty.status, 422, 'a dispatch names a unit')
+  t.equal(empty.body.details[0].field, 'targetUnit')
+  await step(app, c.id, 'ut_dispatch', 'anping-dispatcher', { targetUnit: 'xianghe-urban' })
+  const now = await getCase(app, c.id)
+  t.equal(now.ownerUnit, 'xianghe-urban')
+  t.same(
+    now.activeTasks.map((x: { elementId: string }) => x.elementId),
+    ['ut_signfor'],
+  )
+})
