@@ -11,6 +11,10 @@
  * their steps interleaved in blocks of ten so that other load on the machine hits both alike.
  *
  *   node --import tsx bench/steps.ts          (BENCH_STEPS_N=300 of each after 100 warm-up)
+ *
+ * BENCH_STEPS_BASELINE=<a processes folder> compares diagrams instead: both sides build elements
+ * lazily, one with that folder's procedures (e.g. an older commit's `processes/`, written out with
+ * `git archive`), the other with this tree's.
  */
 import os from 'node:os'
 import { pathToFileURL } from 'node:url'
@@ -20,10 +24,16 @@ import { ordinarySteps } from './profile.js'
 
 const N = Number(process.env.BENCH_STEPS_N ?? 300)
 const BLOCK = 10
-const VARIANTS = [
-  { name: 'lazy elements (ENGINE_LAZY_ELEMENTS=1)', lazy: true },
-  { name: 'every element (ENGINE_LAZY_ELEMENTS=0)', lazy: false },
-]
+const BASELINE = process.env.BENCH_STEPS_BASELINE
+const VARIANTS: { name: string; lazy: boolean; processesDir?: string }[] = BASELINE
+  ? [
+      { name: `baseline diagrams (${BASELINE})`, lazy: true, processesDir: BASELINE },
+      { name: "this tree's diagrams (processes/)", lazy: true },
+    ]
+  : [
+      { name: 'lazy elements (ENGINE_LAZY_ELEMENTS=1)', lazy: true },
+      { name: 'every element (ENGINE_LAZY_ELEMENTS=0)', lazy: false },
+    ]
 
 type Kind = 'intake' | 'complete'
 type Counts = { messages: number; queues: number }
@@ -47,7 +57,7 @@ export async function run() {
   try {
     const sides = []
     for (const v of VARIANTS) {
-      const bench = await buildBenchApp({ processes: true, config: { engineLazyElements: v.lazy } })
+      const bench = await buildBenchApp({ processes: true, config: { engineLazyElements: v.lazy, ...(v.processesDir && { processesDir: v.processesDir }) } })
       benches.push(bench)
       const steps = await ordinarySteps(bench.app)
       const sql = { intake: new Map<string, number>(), complete: new Map<string, number>() }

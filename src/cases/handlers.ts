@@ -95,8 +95,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
 
   /** Assigns the owning unit: after intake by rule, after a dispatcher's choice, or on accepting an escalation. */
   engine.registerHandler('case.assign', async (ctx) => {
-    const row = await caseRow(ctx)
     const v = ctx.variables
+    // At intake (mode=rule) a case no rule covers is the dispatcher's, whom the flow leaving the
+    // task reaches: nothing to assign yet. Without the mode a dispatch must name a unit (below).
+    if (ctx.inputs.mode === 'rule' && v.needsDispatch === true) return {}
+    const row = await caseRow(ctx)
     const now = new Date()
     if (ctx.inputs.mode === 'escalation') {
       const target = str(v.targetUnit) ? await chosenUnit(ctx.trx, row, str(v.targetUnit)) : await unit(ctx.trx, str(v.escalateCentre))
@@ -123,7 +126,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       }
     }
     const chosen = str(v.targetUnit)
-    // A version deployed before the return review has no gateway for a rejection and reaches
+    // A version deployed before the return review has no flow for a rejection and reaches
     // here with it: refuse rather than dispatch what the dispatcher meant to send back.
     if (v.returnDecision === 'reject') {
       const m = msg('error.return.oldVersion')
@@ -317,6 +320,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const result = str(ctx.variables.result)
     await update(ctx.trx, row.id, { resolved_at: now, responded_at: row.responded_at ?? now, result })
     await event(ctx, row, 'resolved', { data: { level: row.level, unit: row.owner_unit, result } })
+    // Input feedback: the shipped diagrams record the result and feed it back in one task, one
+    // activity less per step for the engine; a diagram with a case.feedback task of its own leaves it out.
+    if (ctx.inputs.feedback === true || ctx.inputs.feedback === 'true') return feedBack(ctx, row)
     return {}
   })
 
@@ -335,8 +341,10 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return 'P5D'
   }
 
-  engine.registerHandler('case.feedback', async (ctx) => {
-    const row = await caseRow(ctx)
+  engine.registerHandler('case.feedback', async (ctx) => feedBack(ctx, await caseRow(ctx)))
+
+  /** The result goes back to the citizen, who is asked to evaluate it (case.feedback, case.resolve's input feedback). */
+  async function feedBack(ctx: HandlerContext, row: CaseRow) {
     const evaluationDue = addDuration(new Date(), await evaluationPeriod(ctx.trx, row.tenant))
     await update(ctx.trx, row.id, { status: 'awaiting_evaluation' })
     const result = str(ctx.variables.result)
@@ -349,7 +357,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const remindAt = new Date(new Date(evaluationDue).getTime() - Math.min(86400e3, left / 2)).toISOString()
     await writeNotices(ctx.trx, row, 'evaluation_due', { evaluationDue }, { notBefore: remindAt })
     return { evaluationDue }
-  })
+  }
 
   /**
    * The evaluation period ran out: the case closes as not evaluated. It counts as closed (the

@@ -103,6 +103,15 @@ export function listen(holder: EngineHolder) {
     const list = [...((vars[listName] as unknown[]) ?? []), ctx.taskOutputs.get(c.executionId)]
     setVariables(ctx, api.environment, { [listName]: list })
   })
+  // A completed task's data is process data before its outgoing flows are evaluated: a
+  // condition on a flow leaving the task reads what was just submitted, as in Camunda (the
+  // activity evaluates its outbound flows before it publishes activity.end).
+  l.on('activity.execution.completed', (api: ActivityApi) => {
+    const ctx = holder.ctx
+    const c = api.content
+    const output = c.isMultiInstance ? undefined : ctx.taskOutputs.get(c.executionId)
+    if (output) setVariables(ctx, api.environment, output)
+  })
   l.on('activity.end', (api: ActivityApi) => {
     const ctx = holder.ctx
     const c = api.content

@@ -102,6 +102,40 @@ t.test('inclusive gateway takes every branch whose FEEL condition holds', async 
   t.same(ids(await start('incl', { kinds: [] })), ['other'], 'default flow when none holds')
 })
 
+t.test("conditional flows leaving a task read the task's own result: a user task's submitted data, a service task's result variable", async (t) => {
+  // Before, a user task's data became process data only at its end, after bpmn-elements had
+  // evaluated its outgoing flows: a condition on them read the value of the round before.
+  const { deploy, start, get, complete } = await setup(t)
+  await deploy(
+    bpmn(
+      'leave',
+      `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="decide"/>
+       <userTask id="decide" default="toNo"><extensionElements><camunda:formData><camunda:formField id="choice" type="string"/></camunda:formData></extensionElements></userTask>
+       <sequenceFlow id="toYes" sourceRef="decide" targetRef="yes"><conditionExpression xsi:type="tFormalExpression">=choice = "yes"</conditionExpression></sequenceFlow>
+       <sequenceFlow id="toNo" sourceRef="decide" targetRef="no"/>
+       <userTask id="yes"/>
+       <serviceTask id="no" camunda:expression="=count(tries) + 1" camunda:resultVariable="round" default="again"/>
+       <sequenceFlow id="giveUp" sourceRef="no" targetRef="last"><conditionExpression xsi:type="tFormalExpression">=round >= 2</conditionExpression></sequenceFlow>
+       <sequenceFlow id="again" sourceRef="no" targetRef="retry"/>
+       <userTask id="retry"/><userTask id="last"/>
+       <sequenceFlow id="x" sourceRef="yes" targetRef="e"/><sequenceFlow id="y" sourceRef="retry" targetRef="e"/><sequenceFlow id="z" sourceRef="last" targetRef="e"/><endEvent id="e"/>`,
+    ),
+  )
+  const first = await start('leave', { choice: 'no', tries: [] })
+  await complete(first.activeTasks[0].id, { choice: 'yes' })
+  t.same(ids(await get(first.id)), ['yes'], 'the submitted choice, not the one the instance started with')
+
+  const second = await start('leave', { choice: 'yes', tries: [] })
+  await complete(second.activeTasks[0].id, { choice: 'no' })
+  const retried = await get(second.id)
+  t.same(ids(retried), ['retry'], 'the default flow when the submitted choice matches no condition')
+  t.equal(retried.variables.round, 1)
+
+  const third = await start('leave', { choice: 'yes', tries: [1] })
+  await complete(third.activeTasks[0].id, { choice: 'no' })
+  t.same(ids(await get(third.id)), ['last'], "the service task's result variable decides its own outgoing flow")
+})
+
 t.test('embedded subprocess and a FEEL service task with a result variable', async (t) => {
   const { deploy, start, get, complete } = await setup(t)
   await deploy(

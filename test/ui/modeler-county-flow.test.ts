@@ -23,10 +23,10 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.waitForSelector('.djs-element[data-element-id="svc_resolve"]')
   t.equal(await page.locator('[data-testid=deploy-tenant]').inputValue(), 'xianghe', 'a county admin deploys only for their county')
 
-  // Make room between the outcome gateway and "record result" with the space tool…
-  const gw = (await page.locator('.djs-shape[data-element-id="gw_outcome"]').boundingBox())!
+  // Make room between the handling task and "record result" with the space tool…
+  const handle = (await page.locator('.djs-shape[data-element-id="ut_handle"]').boundingBox())!
   const resolve = (await page.locator('.djs-shape[data-element-id="svc_resolve"]').boundingBox())!
-  const gapX = (gw.x + gw.width + resolve.x) / 2
+  const gapX = (handle.x + handle.width + resolve.x) / 2
   const y = resolve.y + resolve.height / 2
   const step100 = resolve.width * 1.6
   await page.click('.djs-palette .entry.bpmn-icon-space-tool')
