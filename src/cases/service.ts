@@ -345,8 +345,8 @@ export class CaseService {
         actor: opts.actor?.username ?? 'citizen',
         trx,
       })
-      await trx('cases').where({ id }).update({ instance_id: instance.id })
-      const created = (await trx('cases').where({ id }).first()) as CaseRow
+      // The row as the step's handlers left it, from the update itself (RETURNING, both databases).
+      const [created] = (await trx('cases').where({ id }).update({ instance_id: instance.id }, '*')) as CaseRow[]
       await opts.hooks?.record(trx, created)
       return created
     })
