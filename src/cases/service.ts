@@ -12,7 +12,7 @@ import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
-import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
+import { addDuration, byLevel, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
 import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
@@ -216,7 +216,7 @@ export class CaseService {
    * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
    */
   async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string; receivedAt?: Date }): Promise<CaseRow> {
-    const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
+    const region = (await this.app.org.regionRow(input.regionCode)) as RegionRow | null
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
       throw forbidden(msg('error.case.outsideArea'))
@@ -233,7 +233,7 @@ export class CaseService {
       await opts.hooks?.claim(trx)
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
-      const regions = await ancestry(trx, region.path)
+      const regions = byLevel((await this.app.org.regionChain(region.path, trx)) as RegionRow[])
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions, decisions: this.app.decisions })
       // A root-cause case made of a recurring problem is handled jointly whatever the rule says.
