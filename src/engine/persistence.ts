@@ -99,11 +99,13 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
 
   // A resumed engine announces its existing waits again: rows already written are skipped.
   const openRows: TaskRow[] = opts.insert ? [] : await trx('tasks').where({ instance_id: instance.id, status: 'open' })
-  const knownSubs = new Set<string>(
+  const knownSubs =
     opts.insert || !ctx.subscriptions.length
-      ? []
-      : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: { execution_id: string }) => r.execution_id),
-  )
+      ? new Set<string>()
+      : (ctx.knownSubscriptions ??
+        new Set<string>(
+          (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: { execution_id: string }) => r.execution_id),
+        ))
   const left = [...ctx.leftExecutions]
   const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
   await writeTimers(trx, ctx, opts, left, ended, now)
@@ -317,7 +319,7 @@ async function writeTimers(trx: Trx, ctx: StepContext, opts: { insert: boolean }
 }
 
 /** Message and signal subscriptions: those whose event left go, new waits are inserted. */
-async function writeSubscriptions(trx: Trx, ctx: StepContext, opts: { insert: boolean }, knownSubs: Set<string>, left: string[], ended: boolean) {
+async function writeSubscriptions(trx: Trx, ctx: StepContext, opts: { insert: boolean }, knownSubs: ReadonlySet<string>, left: string[], ended: boolean) {
   const instance = ctx.instance
   if (ended) {
     await trx('subscriptions').where({ instance_id: instance.id }).delete()

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { Engine } from 'bpmn-engine'
 import type { ElementBase, Extension } from 'bpmn-elements'
 import type { Db, Trx } from '../lib/db.js'
-import { nowIso } from '../lib/db.js'
+import { isPostgres, nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
 import { conflict, notFound, unprocessable } from './errors.js'
 import type { DefinitionStore, LoadedDefinition } from './definitions.js'
@@ -35,6 +35,8 @@ export { cleanVariables, StepLimitError } from './step-context.js'
 export class Runtime {
   private services = new ServiceTasks()
   private cache: EngineCache
+  /** What loadInstance read beside an instance row, for the step that follows on that row. */
+  private readonly preloaded = new WeakMap<InstanceRow, { pending: { execution_id: string; due_at: string }[]; subscriptions: ReadonlySet<string> }>()
   private stepListeners: StepListener[] = []
   private expressions = feelExpressions()
 
@@ -233,10 +235,31 @@ export class Runtime {
   }
 
   async loadInstance(trx: Db | Trx, id: string): Promise<InstanceRow> {
-    const row: InstanceRow | undefined = await trx('process_instances').where({ id }).first()
+    // With its pending timers and its subscriptions' executions, which its next step reads
+    // (two statements fewer per step: issue 13). Only its own steps write those rows, and they
+    // are revision-guarded, so the read holds until this step's update.
+    const pg = isPostgres(this.db)
+    const list = (expr: string, table: string, where = '') =>
+      pg
+        ? `(select coalesce(json_agg(${expr}), '[]'::json)::text from ${table} where ${table}.instance_id = process_instances.id${where})`
+        : `(select json_group_array(${expr}) from ${table} where ${table}.instance_id = process_instances.id${where})`
+    const row: (InstanceRow & { pending_timers?: string; subscription_executions?: string }) | undefined = await trx('process_instances')
+      .where({ id })
+      .first(
+        'process_instances.*',
+        trx.raw(
+          `${list(pg ? 'json_build_array(execution_id, due_at)' : 'json_array(execution_id, due_at)', 'timers', " and timers.status = 'pending'")} as pending_timers`,
+        ),
+        trx.raw(`${list('execution_id', 'subscriptions')} as subscription_executions`),
+      )
     if (!row) throw notFound(msg('error.engine.instanceNotFound', { id }))
     if (row.status !== 'running') throw conflict(msg('error.engine.instanceEnded', { status: row.status }))
-    return row
+    const { pending_timers, subscription_executions, ...instance } = row
+    this.preloaded.set(instance, {
+      pending: (JSON.parse(pending_timers!) as [string, string][]).map(([execution_id, due_at]) => ({ execution_id, due_at })),
+      subscriptions: new Set(JSON.parse(subscription_executions!) as string[]),
+    })
+    return instance
   }
 
   /** One step (see the class comment); call activities step a parent when its child ends. */
@@ -244,9 +267,10 @@ export class Runtime {
     const def = await this.definitions.load(instance.definition_id, trx)
     // The timers table is the truth about due times (a deadline may have been moved there,
     // e.g. an approved extension).
-    const pending: { execution_id: string; due_at: string }[] = await trx('timers')
-      .where({ instance_id: instance.id, status: 'pending' })
-      .select('execution_id', 'due_at')
+    const preloaded = this.preloaded.get(instance)
+    this.preloaded.delete(instance)
+    const pending: { execution_id: string; due_at: string }[] =
+      preloaded?.pending ?? (await trx('timers').where({ instance_id: instance.id, status: 'pending' }).select('execution_id', 'due_at'))
     // A live engine from this node's last step of the instance serves only if nothing changed
     // the instance since (same revision); it is taken out, and put back only after a commit.
     const live = this.cache.take(instance)
@@ -254,6 +278,7 @@ export class Runtime {
     const holder = live ?? this.newEngine(def, instance)
     const ctx = new StepContext(trx, instance, def, run.actor, holder)
     ctx.pendingTimers = new Set(pending.map((p) => p.execution_id))
+    ctx.knownSubscriptions = preloaded?.subscriptions ?? null
     try {
       if (reuse) {
         ctx.execution = holder.engine.execution

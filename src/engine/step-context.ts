@@ -148,6 +148,11 @@ export class StepContext {
   readonly timersFired = new Set<string>()
   /** Executions with a pending timer row when the step began (read by `step`; none for a new instance). */
   pendingTimers = new Set<string>()
+  /**
+   * The executions with a `subscriptions` row as the step began, when the instance was read with
+   * them (Runtime.loadInstance); null: persistence reads them.
+   */
+  knownSubscriptions: ReadonlySet<string> | null = null
   readonly subscriptions: SubscriptionRow[] = []
   readonly calls: { elementId: string; executionId: string; calledElement: string }[] = []
   readonly history: HistoryInput[] = []
