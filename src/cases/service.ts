@@ -12,7 +12,7 @@ import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
-import { addDuration, byLevel, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
+import { addDuration, byLevel, centresFor, route, unitGroup, type CategoryRow, type RegionRow, type UnitRow } from './routing.js'
 import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
@@ -171,7 +171,23 @@ export interface CaseQuery {
 
 /** Intake, scoped reads, history, the diagram view and evaluations of cases. */
 export class CaseService {
+  /**
+   * The row intake inserted and the owning unit routing read, for the first handler of the
+   * step that starts its procedure (takeFresh): nothing else writes the row in between, and
+   * re-reading it (with the unit, and the returns a new case cannot have) was three statements
+   * of every intake.
+   */
+  private readonly fresh = new WeakMap<Trx, { row: CaseRow; owner: UnitRow | null }>()
+
   constructor(private app: FastifyInstance) {}
+
+  /** What intake left for this transaction's first handler on case `id`; given once, then null. */
+  takeFresh(trx: Trx, id: string | null): { row: CaseRow; owner: UnitRow | null } | null {
+    const f = this.fresh.get(trx)
+    if (!f || f.row.id !== id) return null
+    this.fresh.delete(trx)
+    return f
+  }
 
   private get db(): Db {
     return this.app.db
@@ -294,6 +310,10 @@ export class CaseService {
         revision: 0,
       }
       await trx('cases').insert(row)
+      this.fresh.set(trx, {
+        row: { ...row, evaluation_expired_at: null, excluded_at: null, duplicate_of: null, cluster_id: null, clustered_at: null },
+        owner: r.owner ?? null,
+      })
       await this.event(trx, id, 'received', {
         actor: opts.actor?.username ?? null,
         to: 'received',
@@ -338,6 +358,7 @@ export class CaseService {
         followUpCycle: followUp,
         handlingRounds: 0,
       }
+      // A procedure that calls no case handler leaves it unused.
       const instance = await this.app.engine.start(r.procedure, {
         tenant: tenant || null,
         variables,
@@ -347,6 +368,7 @@ export class CaseService {
       })
       // The row as the step's handlers left it, from the update itself (RETURNING, both databases).
       const [created] = (await trx('cases').where({ id }).update({ instance_id: instance.id }, '*')) as CaseRow[]
+      this.fresh.delete(trx)
       await opts.hooks?.record(trx, created)
       return created
     })
