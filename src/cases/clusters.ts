@@ -157,10 +157,14 @@ export class Clusters {
       }
     }
     await trx('cases').where({ id: c.id }).update({ cluster_id: clusterId })
-    const cl: ClusterRow = await trx('case_clusters').where({ id: clusterId }).first()
+    // In the update itself, not read then written: one statement, and two nodes placing into one
+    // cluster at once both count.
     await trx('case_clusters')
       .where({ id: clusterId })
-      .update({ size: Number(cl.size) + 1, last_at: c.created_at > cl.last_at ? c.created_at : cl.last_at })
+      .update({
+        size: trx.raw('?? + 1', ['size']),
+        last_at: trx.raw('case when ?? < ? then ? else ?? end', ['last_at', c.created_at, c.created_at, 'last_at']),
+      })
   }
 
   /** The region prefix the actor asks for, within what they may see (403 outside, 400 unknown). */
