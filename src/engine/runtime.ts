@@ -13,7 +13,7 @@ import { runCallActivities, type StartOptions } from './call-activities.js'
 import { EngineCache } from './engine-cache.js'
 import { listen } from './listeners.js'
 import { alignTimers, persistStep, type StepEffects, type StepListener } from './persistence.js'
-import type { InstanceRow, TaskRow, TimerRow } from './rows.js'
+import type { InstanceRow, OpenTask, TaskRow, TimerRow } from './rows.js'
 import { ServiceTasks, type Handler } from './service-tasks.js'
 import { budget } from './step-budget.js'
 import { EngineHolder, engineRun, fireArmed, setVariables, silentLogger, StepContext, type StepRun } from './step-context.js'
@@ -36,7 +36,10 @@ export class Runtime {
   private services = new ServiceTasks()
   private cache: EngineCache
   /** What loadInstance read beside an instance row, for the step that follows on that row. */
-  private readonly preloaded = new WeakMap<InstanceRow, { pending: { execution_id: string; due_at: string }[]; subscriptions: ReadonlySet<string> }>()
+  private readonly preloaded = new WeakMap<
+    InstanceRow,
+    { pending: { execution_id: string; due_at: string }[]; subscriptions: ReadonlySet<string>; openTasks: OpenTask[] }
+  >()
   private stepListeners: StepListener[] = []
   private expressions = feelExpressions()
 
@@ -235,15 +238,16 @@ export class Runtime {
   }
 
   async loadInstance(trx: Db | Trx, id: string): Promise<InstanceRow> {
-    // With its pending timers and its subscriptions' executions, which its next step reads
-    // (two statements fewer per step: issue 13). Only its own steps write those rows, and they
-    // are revision-guarded, so the read holds until this step's update.
+    // With its pending timers, its subscriptions' executions and its open tasks, which its next
+    // step reads (three statements fewer per step: issue 13). Only its own steps add or end those
+    // rows, and they are revision-guarded, so the read holds until this step's update. (Task
+    // commands change an open task's assignee or due date meanwhile, which a step does not read.)
     const pg = isPostgres(this.db)
     const list = (expr: string, table: string, where = '') =>
       pg
         ? `(select coalesce(json_agg(${expr}), '[]'::json)::text from ${table} where ${table}.instance_id = process_instances.id${where})`
         : `(select json_group_array(${expr}) from ${table} where ${table}.instance_id = process_instances.id${where})`
-    const row: (InstanceRow & { pending_timers?: string; subscription_executions?: string }) | undefined = await trx('process_instances')
+    const row: (InstanceRow & { pending_timers?: string; subscription_executions?: string; open_tasks?: string }) | undefined = await trx('process_instances')
       .where({ id })
       .first(
         'process_instances.*',
@@ -251,13 +255,22 @@ export class Runtime {
           `${list(pg ? 'json_build_array(execution_id, due_at)' : 'json_array(execution_id, due_at)', 'timers', " and timers.status = 'pending'")} as pending_timers`,
         ),
         trx.raw(`${list('execution_id', 'subscriptions')} as subscription_executions`),
+        trx.raw(
+          `${list(pg ? 'json_build_array(id, execution_id, element_id, name)' : 'json_array(id, execution_id, element_id, name)', 'tasks', " and tasks.status = 'open'")} as open_tasks`,
+        ),
       )
     if (!row) throw notFound(msg('error.engine.instanceNotFound', { id }))
     if (row.status !== 'running') throw conflict(msg('error.engine.instanceEnded', { status: row.status }))
-    const { pending_timers, subscription_executions, ...instance } = row
+    const { pending_timers, subscription_executions, open_tasks, ...instance } = row
     this.preloaded.set(instance, {
       pending: (JSON.parse(pending_timers!) as [string, string][]).map(([execution_id, due_at]) => ({ execution_id, due_at })),
       subscriptions: new Set(JSON.parse(subscription_executions!) as string[]),
+      openTasks: (JSON.parse(open_tasks!) as [string, string, string, string | null][]).map(([id, execution_id, element_id, name]) => ({
+        id,
+        execution_id,
+        element_id,
+        name,
+      })),
     })
     return instance
   }
@@ -279,6 +292,7 @@ export class Runtime {
     const ctx = new StepContext(trx, instance, def, run.actor, holder)
     ctx.pendingTimers = new Set(pending.map((p) => p.execution_id))
     ctx.knownSubscriptions = preloaded?.subscriptions ?? null
+    ctx.openTasks = preloaded?.openTasks ?? null
     try {
       if (reuse) {
         ctx.execution = holder.engine.execution
