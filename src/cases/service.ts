@@ -178,6 +178,12 @@ export class CaseService {
    * of every intake.
    */
   private readonly fresh = new WeakMap<Trx, { row: CaseRow; owner: UnitRow | null }>()
+  /**
+   * The category, owning unit and region rows an intake read, by case id, for the names in its
+   * answer (three reads of the same rows, a few milliseconds later, before). Taken by the first
+   * names() of that case; bounded, as a replayed or public intake asks for none.
+   */
+  private readonly intakeNames = new Map<string, { category: CategoryRow; unit: UnitRow | null; region: RegionRow & { name_en?: string | null } }>()
 
   constructor(private app: FastifyInstance) {}
 
@@ -369,6 +375,8 @@ export class CaseService {
       // The row as the step's handlers left it, from the update itself (RETURNING, both databases).
       const [created] = (await trx('cases').where({ id }).update({ instance_id: instance.id }, '*')) as CaseRow[]
       this.fresh.delete(trx)
+      if (this.intakeNames.size >= 64) this.intakeNames.delete(this.intakeNames.keys().next().value!)
+      this.intakeNames.set(id, { category, unit: created.owner_unit === r.owner?.code ? r.owner : null, region })
       await opts.hooks?.record(trx, created)
       return created
     })
@@ -522,9 +530,18 @@ export class CaseService {
     const cats = new Map<string, string>()
     const units = new Map<string, { name: string; name_en: string | null }>()
     const regions = new Map<string, { name: string; name_en: string | null }>()
-    const catCodes = [...new Set(rows.map((r) => r.category))]
-    const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
-    const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))]
+    // What intake read of a case it just registered, for the answer to that intake.
+    for (const r of rows) {
+      const seen = this.intakeNames.get(r.id)
+      if (!seen) continue
+      this.intakeNames.delete(r.id)
+      if (seen.category.code === r.category) cats.set(r.category, `${seen.category.name} / ${seen.category.name_en ?? r.category}`)
+      if (seen.unit && seen.unit.code === r.owner_unit) units.set(seen.unit.code, { name: seen.unit.name, name_en: seen.unit.name_en ?? null })
+      if (seen.region.code === r.region_code) regions.set(r.region_code, { name: seen.region.name, name_en: seen.region.name_en ?? null })
+    }
+    const catCodes = [...new Set(rows.map((r) => r.category))].filter((c) => !cats.has(c))
+    const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))].filter((c) => !units.has(c))
+    const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))].filter((c) => !regions.has(c))
     if (catCodes.length)
       for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en'))
         cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
