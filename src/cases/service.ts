@@ -262,8 +262,7 @@ export class CaseService {
       if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
       // centre's dispatcher decides instead, and the event says which unit the rule named.
-      const unstaffed =
-        r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
+      const unstaffed = r.owner && !(await this.app.org.isStaffed(unitGroup(r.owner), tenant || null, trx)) ? r.owner.code : null
       if (unstaffed) r.owner = null
       const nowS = now.toISOString()
       const caseNo = drawn ?? (await nextCaseNo(trx, tenant, now))

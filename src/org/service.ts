@@ -183,6 +183,7 @@ export class OrgService {
   private readonly actors: WatchedCache<Actor | null>
   private readonly regionRows: WatchedCache<Row | null>
   private readonly chains: WatchedCache<Row[]>
+  private readonly staffed: WatchedCache<boolean>
 
   constructor(
     private readonly db: Db,
@@ -192,6 +193,7 @@ export class OrgService {
     this.actors = watch.cache(['users', 'regions'], { ttlMs: ORG_CACHE_MS, max: ACTOR_CACHE_MAX })
     this.regionRows = watch.cache(['regions'], { ttlMs: ORG_CACHE_MS, max: REGION_CACHE_MAX })
     this.chains = watch.cache(['regions'], { ttlMs: ORG_CACHE_MS, max: REGION_CACHE_MAX })
+    this.staffed = watch.cache(['users'], { ttlMs: ORG_CACHE_MS, max: REGION_CACHE_MAX })
   }
 
   // ── tokens ──────────────────────────────────────────────────────────────────
@@ -486,6 +488,15 @@ export class OrgService {
       if (opts.limit && out.length >= opts.limit) break
     }
     return out
+  }
+
+  /**
+   * Whether some active user receives a task offered to `token` in `tenant`; kept ORG_CACHE_MS
+   * like the actors (a `users` write on this node empties it). Intake asks it of the unit a rule
+   * names, every time.
+   */
+  isStaffed(token: string, tenant: string | null, db: Db | Trx = this.db): Promise<boolean> {
+    return this.staffed.get(`${tenant ?? ''}\u0000${token}`, async () => (await this.usersInGroups([token], { tenant, limit: 1, db })).length > 0)
   }
 
   /** True when some active user would receive a task offered to `token` (deploy validation). */
