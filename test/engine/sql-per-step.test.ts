@@ -148,26 +148,34 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
   t.equal(first.statusCode, 201, first.body)
   t.equal((await intake()).statusCode, 201)
   t.equal((await app.inject({ method: 'GET', url: '/api/me', headers: admin })).statusCode, 200, "the admin's token is known (cached) as the dispatcher's is")
+  // Reads of users and regions are left out of the count: a node keeps them ORG_CACHE_MS (5 s)
+  // and refreshes them after that, which a loaded machine may reach between the warm-up and the
+  // measured request (test/org/actor-cache.test.ts counts those reads).
   const statements: string[] = []
-  app.db.on('query', (q: { sql?: string }) => statements.push(String(q.sql ?? '')))
+  app.db.on('query', (q: { sql?: string }) => {
+    const sql = String(q.sql ?? '')
+    if (!/^\s*select\b[\s\S]*?\bfrom [`"](users|regions)[`"]/i.test(sql)) statements.push(sql)
+  })
 
   const r = await intake()
   t.equal(r.statusCode, 201, r.body)
   t.equal(r.json().activeTasks[0].elementId, 'ut_signfor')
   t.equal(r.json().similar.length, 2, 'both earlier reports are suggested')
   t.ok(r.json().clusterId, 'and it joined their cluster')
-  // 31 on SQLite (45 before issue 13's cuts): BEGIN; category; centres (org_units); routing
+  // 30 on SQLite, reads of users and regions aside (none while the caches are warm; 45
+  // statements in all before issue 13's cuts): BEGIN; category; centres (org_units); routing
   // decision versions; the rule's unit; the day's number (update …
-  // returning); insert case; event `received`; settings (follow-up cycle); process definition
-  // version; case.assign (given the row and unit intake read): update case, event `dispatched`,
-  // duplicates + notice told? (one read), insert notice; engine: insert instance, task, task
-  // candidates, timer, history; update case with the instance (returning the row); COMMIT.
+  // returning); insert case; settings (follow-up cycle); process definition version;
+  // case.assign (given the row and unit intake read): update case, duplicates + notice told?
+  // (one read), insert notice; engine: insert instance, task, task candidates, timer, history;
+  // events `received` and `dispatched` (one insert); update case with the instance (returning
+  // the row); COMMIT.
   // After the commit: cases to place in clusters; BEGIN; claim; neighbours; join the cluster;
   // count it (one update); COMMIT. The answer: the case (scoped; its names are those intake
   // read), open tasks; duplicate candidates. The actor, the regions and whether the rule's unit
   // is staffed are kept per node (src/org/service.ts ORG_CACHE_MS).
   // PostgreSQL draws the number in a transaction of its own: BEGIN and COMMIT more.
-  t.equal(statements.length, onPostgres ? 33 : 31, statements.join('\n'))
+  t.equal(statements.length, onPostgres ? 32 : 30, statements.join('\n'))
 
   const task = first.json().activeTasks[0].id as string
   statements.length = 0
