@@ -7,7 +7,7 @@ import { eventMessage } from '../messages/index.js'
 import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
 import { chinaDay } from './numbering.js'
-import { isSuggested, prepare, similarity, townshipPath, type Comparable, type GramCache } from './similar.js'
+import { isSuggested, monthsBetween, prepare, similarity, townshipPath, wherePlaceMayMatch, type Comparable, type GramCache } from './similar.js'
 
 /** How far back a new report looks for the problem it repeats. */
 export const CLUSTER_WINDOW_DAYS = 30
@@ -48,6 +48,12 @@ const COLUMNS = [
   'cluster_id',
   'clustered_at',
 ]
+
+/** What placing reads of a neighbour: what it is compared by, its cluster, and a new cluster's label. */
+const NEIGHBOUR_COLUMNS = ['id', 'title', 'description', 'address', 'category', 'region_code', 'region_path', 'lat', 'lng', 'created_at', 'cluster_id'].map(
+  (c) => `cases.${c}`,
+)
+type Neighbour = Comparable & { cluster_id: string | null }
 
 /**
  * 共性问题: recurring problems. Clustering is incremental single-link: each case is placed once,
@@ -94,22 +100,34 @@ export class Clusters {
   }
 
   private async place(trx: Trx, c: Placed) {
-    const from = new Date(new Date(c.created_at).getTime() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
+    const at = new Date(c.created_at).getTime()
+    const from = new Date(at - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
+    const township = townshipPath(c.region_path)
+    // The window's months with the township's range use the (month, region_path) index, as the
+    // duplicate candidates do; by `tenant` SQLite read every case of the county's index entries.
+    // (The township's path fixes the county.)
     const q = trx('cases')
-      .where('tenant', c.tenant)
-      .where('created_at', '>=', from)
-      .where('created_at', '<=', c.created_at)
-      .whereNot('id', c.id)
-      .whereNotNull('clustered_at')
-      // A root-cause case is the answer to a cluster, not a report that could start one.
-      .whereNotExists((w) => w.select(1).from('case_clusters').whereRaw('case_clusters.root_case_id = cases.id'))
-      .orderBy('created_at', 'desc')
+      .whereIn('cases.month', monthsBetween(at - CLUSTER_WINDOW_DAYS * 86400e3, at))
+      .where('cases.created_at', '>=', from)
+      .where('cases.created_at', '<=', c.created_at)
+      .whereNot('cases.id', c.id)
+      .whereNotNull('cases.clustered_at')
+      // A root-cause case is the answer to a cluster, not a report that could start one. Its
+      // cluster is of its own township (rootCase registers it there): the township's clusters
+      // by their (region_path, …) index, where a correlated NOT EXISTS scanned every cluster
+      // per row (case_clusters has no index on root_case_id).
+      .whereNotIn('cases.id', (w) => {
+        w.select('root_case_id').from('case_clusters').whereNotNull('root_case_id')
+        wherePrefix(this.db, w, 'case_clusters.region_path', township)
+      })
+      .orderBy('cases.created_at', 'desc')
       .limit(MAX_NEIGHBOURS)
-      .select(COLUMNS)
-    wherePrefix(this.db, q, 'region_path', townshipPath(c.region_path))
-    const neighbours: Placed[] = await q
+      .select(NEIGHBOUR_COLUMNS)
+    wherePrefix(this.db, q, 'cases.region_path', township)
+    wherePlaceMayMatch(trx, q, c)
+    const neighbours: Neighbour[] = await q
     const me = prepare(c, this.grams)
-    let best: { n: Placed; score: number } | null = null
+    let best: { n: Neighbour; score: number } | null = null
     for (const n of neighbours) {
       const s = similarity(me, prepare(n, this.grams))
       if (isSuggested(s) && (!best || s.score > best.score)) best = { n, score: s.score }
@@ -139,10 +157,14 @@ export class Clusters {
       }
     }
     await trx('cases').where({ id: c.id }).update({ cluster_id: clusterId })
-    const cl: ClusterRow = await trx('case_clusters').where({ id: clusterId }).first()
+    // In the update itself, not read then written: one statement, and two nodes placing into one
+    // cluster at once both count.
     await trx('case_clusters')
       .where({ id: clusterId })
-      .update({ size: Number(cl.size) + 1, last_at: c.created_at > cl.last_at ? c.created_at : cl.last_at })
+      .update({
+        size: trx.raw('?? + 1', ['size']),
+        last_at: trx.raw('case when ?? < ? then ? else ?? end', ['last_at', c.created_at, c.created_at, 'last_at']),
+      })
   }
 
   /** The region prefix the actor asks for, within what they may see (403 outside, 400 unknown). */

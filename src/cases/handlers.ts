@@ -33,7 +33,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    * a diagram started with `{caseId: <another county's case>}` must not reach that case.
    */
   async function caseRow(ctx: HandlerContext): Promise<CaseRow> {
-    const row = ctx.caseId ? await ctx.trx('cases').where({ id: ctx.caseId }).first() : null
+    const row = cases.takeFresh(ctx.trx, ctx.caseId)?.row ?? (ctx.caseId ? await ctx.trx('cases').where({ id: ctx.caseId }).first() : null)
     if (!row) throw unprocessable(msg('error.case.noCase'))
     if (row.tenant !== (ctx.tenant ?? '')) throw unprocessable(msg('error.case.otherCounty'))
     return row
@@ -99,7 +99,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     // At intake (mode=rule) a case no rule covers is the dispatcher's, whom the flow leaving the
     // task reaches: nothing to assign yet. Without the mode a dispatch must name a unit (below).
     if (ctx.inputs.mode === 'rule' && v.needsDispatch === true) return {}
-    const row = await caseRow(ctx)
+    // Right after intake (the first handler of its step): the row and the unit routing chose are
+    // in hand, and a case registered in this transaction has no return to review.
+    const fresh = cases.takeFresh(ctx.trx, ctx.caseId)
+    const row = fresh?.row ?? (await caseRow(ctx))
+    if (fresh && row.tenant !== (ctx.tenant ?? '')) throw unprocessable(msg('error.case.otherCounty'))
     const now = new Date()
     if (ctx.inputs.mode === 'escalation') {
       const target = str(v.targetUnit) ? await chosenUnit(ctx.trx, row, str(v.targetUnit)) : await unit(ctx.trx, str(v.escalateCentre))
@@ -132,7 +136,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       const m = msg('error.return.oldVersion')
       throw unprocessable(m, [problemDetail(m, { field: 'returnDecision' })])
     }
-    const ret = await pendingReturn(ctx.trx, row.id)
+    const ret = fresh ? undefined : await pendingReturn(ctx.trx, row.id)
     if (!chosen && (v.needsDispatch === true || ret)) {
       const m = msg('error.return.nameUnit')
       throw unprocessable(m, [problemDetail(m, { field: 'targetUnit' })])
@@ -141,7 +145,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       const m = msg('error.return.sameUnit')
       throw unprocessable(m, [problemDetail(m, { field: 'targetUnit' })])
     }
-    const target = chosen ? await chosenUnit(ctx.trx, row, chosen) : await unit(ctx.trx, str(v.ownerUnit))
+    const owner = str(v.ownerUnit)
+    const target = chosen ? await chosenUnit(ctx.trx, row, chosen) : fresh?.owner && fresh.owner.code === owner ? fresh.owner : await unit(ctx.trx, owner)
     if (ret) {
       // Dispatching elsewhere accepts the return: it was not that unit's remit.
       await ctx

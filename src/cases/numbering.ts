@@ -28,13 +28,20 @@ export async function nextCaseNo(trx: Trx, tenant: string, date = new Date()): P
   const { day } = chinaDay(date)
   const key = `${prefix}${day}`
   // The day's first case inserts the counter row; a concurrent first insert is ignored and both
-  // then increment the one row.
-  if (!(await trx('case_counters').where({ key }).increment('value', 1))) {
+  // then increment the one row. RETURNING (SQLite ≥ 3.35, PostgreSQL) hands back the value the
+  // increment wrote, under the same row lock: no second statement to read it.
+  const draw = async () =>
+    (
+      await trx('case_counters')
+        .where({ key })
+        .update({ value: trx.raw('?? + 1', ['value']) }, ['value'])
+    )[0] as { value: number | string } | undefined
+  let row = await draw()
+  if (!row) {
     await trx('case_counters').insert({ key, value: 0 }).onConflict('key').ignore()
-    await trx('case_counters').where({ key }).increment('value', 1)
+    row = await draw()
   }
-  const row = await trx('case_counters').where({ key }).first('value')
-  return `${key}-${String(row.value).padStart(4, '0')}`
+  return `${key}-${String(row!.value).padStart(4, '0')}`
 }
 
 /** No 0/O, 1/I/L: a code a citizen can read out or type from a text message. */

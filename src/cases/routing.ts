@@ -94,7 +94,11 @@ export function ruleRow(r: RuleInput, tenant: string, sort: number, by: string, 
 /** The regions from the city down to `path`'s last code, keyed by level. */
 export async function ancestry(db: Db | Trx, path: string): Promise<Map<string, RegionRow>> {
   const codes = path.split('/').filter(Boolean)
-  const rows: RegionRow[] = await db('regions').whereIn('code', codes)
+  return byLevel(await db('regions').whereIn('code', codes))
+}
+
+/** Region rows keyed by level. */
+export function byLevel(rows: RegionRow[]): Map<string, RegionRow> {
   const byLevel = new Map<string, RegionRow>()
   for (const r of rows) byLevel.set(r.level, r)
   return byLevel

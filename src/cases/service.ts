@@ -12,7 +12,7 @@ import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
-import { addDuration, ancestry, centresFor, route, unitGroup, type CategoryRow, type RegionRow } from './routing.js'
+import { addDuration, byLevel, centresFor, route, unitGroup, type CategoryRow, type RegionRow, type UnitRow } from './routing.js'
 import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
@@ -171,7 +171,35 @@ export interface CaseQuery {
 
 /** Intake, scoped reads, history, the diagram view and evaluations of cases. */
 export class CaseService {
+  /**
+   * The row intake inserted and the owning unit routing read, for the first handler of the
+   * step that starts its procedure (takeFresh): nothing else writes the row in between, and
+   * re-reading it (with the unit, and the returns a new case cannot have) was three statements
+   * of every intake.
+   */
+  private readonly fresh = new WeakMap<Trx, { row: CaseRow; owner: UnitRow | null }>()
+  /**
+   * An intake's events (`received`, and its first handler's, e.g. `dispatched`), written as one
+   * multi-row insert at the end of its procedure's first step instead of one insert each.
+   * Nothing in that step reads them back.
+   */
+  private readonly eventBuffers = new WeakMap<Trx, object[]>()
+  /**
+   * The category, owning unit and region rows an intake read, by case id, for the names in its
+   * answer (three reads of the same rows, a few milliseconds later, before). Taken by the first
+   * names() of that case; bounded, as a replayed or public intake asks for none.
+   */
+  private readonly intakeNames = new Map<string, { category: CategoryRow; unit: UnitRow | null; region: RegionRow & { name_en?: string | null } }>()
+
   constructor(private app: FastifyInstance) {}
+
+  /** What intake left for this transaction's first handler on case `id`; given once, then null. */
+  takeFresh(trx: Trx, id: string | null): { row: CaseRow; owner: UnitRow | null } | null {
+    const f = this.fresh.get(trx)
+    if (!f || f.row.id !== id) return null
+    this.fresh.delete(trx)
+    return f
+  }
 
   private get db(): Db {
     return this.app.db
@@ -185,7 +213,8 @@ export class CaseService {
     type: string,
     opts: { actor?: string | null; from?: string | null; to?: string | null; message?: string | null; data?: unknown; public?: boolean } = {},
   ) {
-    await trx('case_events').insert({
+    const buffered = this.eventBuffers.get(trx as Trx)
+    const row = {
       id: randomUUID(),
       case_id: caseId,
       type,
@@ -196,7 +225,9 @@ export class CaseService {
       message: opts.message ?? null,
       data: opts.data === undefined ? null : JSON.stringify(opts.data),
       public: opts.public ?? false,
-    })
+    }
+    if (buffered) buffered.push(row)
+    else await trx('case_events').insert(row)
   }
 
   // ── intake ──────────────────────────────────────────────────────────────────
@@ -216,7 +247,7 @@ export class CaseService {
    * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
    */
   async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string; receivedAt?: Date }): Promise<CaseRow> {
-    const region: RegionRow | undefined = await this.db('regions').where({ code: input.regionCode }).first()
+    const region = (await this.app.org.regionRow(input.regionCode)) as RegionRow | null
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
       throw forbidden(msg('error.case.outsideArea'))
@@ -233,15 +264,14 @@ export class CaseService {
       await opts.hooks?.claim(trx)
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
-      const regions = await ancestry(trx, region.path)
+      const regions = byLevel((await this.app.org.regionChain(region.path, trx)) as RegionRow[])
       const centres = await centresFor(trx, regions)
       const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions, decisions: this.app.decisions })
       // A root-cause case made of a recurring problem is handled jointly whatever the rule says.
       if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
       // centre's dispatcher decides instead, and the event says which unit the rule named.
-      const unstaffed =
-        r.owner && !(await this.app.org.usersInGroups([unitGroup(r.owner)], { tenant: tenant || null, limit: 1, db: trx })).length ? r.owner.code : null
+      const unstaffed = r.owner && !(await this.app.org.isStaffed(unitGroup(r.owner), tenant || null, trx)) ? r.owner.code : null
       if (unstaffed) r.owner = null
       const nowS = now.toISOString()
       const caseNo = drawn ?? (await nextCaseNo(trx, tenant, now))
@@ -294,6 +324,11 @@ export class CaseService {
         revision: 0,
       }
       await trx('cases').insert(row)
+      this.eventBuffers.set(trx, [])
+      this.fresh.set(trx, {
+        row: { ...row, evaluation_expired_at: null, excluded_at: null, duplicate_of: null, cluster_id: null, clustered_at: null },
+        owner: r.owner ?? null,
+      })
       await this.event(trx, id, 'received', {
         actor: opts.actor?.username ?? null,
         to: 'received',
@@ -338,6 +373,7 @@ export class CaseService {
         followUpCycle: followUp,
         handlingRounds: 0,
       }
+      // A procedure that calls no case handler leaves it unused.
       const instance = await this.app.engine.start(r.procedure, {
         tenant: tenant || null,
         variables,
@@ -345,8 +381,14 @@ export class CaseService {
         actor: opts.actor?.username ?? 'citizen',
         trx,
       })
-      await trx('cases').where({ id }).update({ instance_id: instance.id })
-      const created = (await trx('cases').where({ id }).first()) as CaseRow
+      const events = this.eventBuffers.get(trx) ?? []
+      this.eventBuffers.delete(trx)
+      if (events.length) await trx('case_events').insert(events)
+      // The row as the step's handlers left it, from the update itself (RETURNING, both databases).
+      const [created] = (await trx('cases').where({ id }).update({ instance_id: instance.id }, '*')) as CaseRow[]
+      this.fresh.delete(trx)
+      if (this.intakeNames.size >= 64) this.intakeNames.delete(this.intakeNames.keys().next().value!)
+      this.intakeNames.set(id, { category, unit: created.owner_unit === r.owner?.code ? r.owner : null, region })
       await opts.hooks?.record(trx, created)
       return created
     })
@@ -500,9 +542,18 @@ export class CaseService {
     const cats = new Map<string, string>()
     const units = new Map<string, { name: string; name_en: string | null }>()
     const regions = new Map<string, { name: string; name_en: string | null }>()
-    const catCodes = [...new Set(rows.map((r) => r.category))]
-    const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
-    const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))]
+    // What intake read of a case it just registered, for the answer to that intake.
+    for (const r of rows) {
+      const seen = this.intakeNames.get(r.id)
+      if (!seen) continue
+      this.intakeNames.delete(r.id)
+      if (seen.category.code === r.category) cats.set(r.category, `${seen.category.name} / ${seen.category.name_en ?? r.category}`)
+      if (seen.unit && seen.unit.code === r.owner_unit) units.set(seen.unit.code, { name: seen.unit.name, name_en: seen.unit.name_en ?? null })
+      if (seen.region.code === r.region_code) regions.set(r.region_code, { name: seen.region.name, name_en: seen.region.name_en ?? null })
+    }
+    const catCodes = [...new Set(rows.map((r) => r.category))].filter((c) => !cats.has(c))
+    const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))].filter((c) => !units.has(c))
+    const regionCodes = [...new Set(rows.map((r) => r.region_code).filter((c): c is string => !!c))].filter((c) => !regions.has(c))
     if (catCodes.length)
       for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en'))
         cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)

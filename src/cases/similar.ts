@@ -205,12 +205,7 @@ export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string 
   // The months of the window (China time, as `month` is stored): with the township's path range
   // they let the (month, region_path, …) covering index (013) narrow the scan to the township's
   // window. Without them SQLite walked the whole county's entries: 2 s at 100k cases under load.
-  const months: string[] = []
-  for (let t = at - WINDOW_DAYS * 86400e3 + 8 * 3600e3; ; t += 86400e3 * 27) {
-    const m = new Date(Math.min(t, at + WINDOW_DAYS * 86400e3 + 8 * 3600e3)).toISOString().slice(0, 7)
-    if (!months.includes(m)) months.push(m)
-    if (t >= at + WINDOW_DAYS * 86400e3 + 8 * 3600e3) break
-  }
+  const months = monthsBetween(at - WINDOW_DAYS * 86400e3, at + WINDOW_DAYS * 86400e3)
   // No `tenant =`: the township path already fixes the county, and with it SQLite preferred the
   // (tenant, month) index — every county row of the window — over the township's range.
   const q = db('cases')
@@ -225,9 +220,59 @@ export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string 
     .orderBy('cases.created_at', 'desc')
     .limit(MAX_CANDIDATES)
   wherePrefix(db as Db, q, 'cases.region_path', townshipPath(row.region_path))
-  return q
+  return wherePlaceMayMatch(db, q, row)
 }
 
+/**
+ * The China-time months (`cases.month`) that a window of creation times touches: with a path
+ * range they let the (month, region_path, …) index narrow a scan to one township's window.
+ */
+export function monthsBetween(fromMs: number, toMs: number): string[] {
+  const months: string[] = []
+  for (let t = fromMs + 8 * 3600e3; ; t += 86400e3 * 27) {
+    const m = new Date(Math.min(t, toMs + 8 * 3600e3)).toISOString().slice(0, 7)
+    if (!months.includes(m)) months.push(m)
+    if (t >= toMs + 8 * 3600e3) break
+  }
+  return months
+}
+
+/**
+ * Leaves out in SQL the rows `isSuggested` would refuse for their place alone (place < 0.7:
+ * neither the same region nor the same village, nor within 500 m, nor an address to compare),
+ * before they are read into JavaScript. In a township of several villages most of its cases
+ * are such rows; decoding them was most of an intake's two neighbour reads (bench/steps.ts).
+ * The caps (500 candidates, 300 neighbours) then count plausible rows only, so with more than
+ * that many cases in a township's window the oldest plausible ones are no longer cut off.
+ */
+export function wherePlaceMayMatch(db: Db | Trx, q: Knex.QueryBuilder, row: Comparable, table = 'cases'): Knex.QueryBuilder {
+  const col = (c: string) => `${table}.${c}`
+  const parts = row.region_path.split('/').filter(Boolean)
+  return q.where((w) => {
+    w.where(col('region_code'), row.region_code)
+    // The same village: 4 levels of the path shared (placeScore's 0.7).
+    if (parts.length >= 4) w.orWhere((v) => wherePrefix(db as Db, v, col('region_path'), `/${parts.slice(0, 4).join('/')}/`))
+    if (row.lat != null && row.lng != null) {
+      // A box around the point a little wider than 500 m (placeScore's 0.8): the exact distance is JS's.
+      const lat = Number(row.lat)
+      const lng = Number(row.lng)
+      const dLat = (NEAR_METRES * 1.2) / 111_195
+      const cos = Math.cos((lat * Math.PI) / 180)
+      w.orWhere((b) => {
+        b.whereBetween(col('lat'), [lat - dLat, lat + dLat])
+        if (cos > 0.1) b.whereBetween(col('lng'), [lng - dLat / cos, lng + dLat / cos])
+        else b.whereNotNull(col('lng'))
+      })
+    }
+    // Nearly the same address (0.9) needs an address on both sides.
+    if (row.address) w.orWhere((a) => a.whereNotNull(col('address')).whereNot(col('address'), ''))
+  })
+}
+
+/** Within this many metres two reports count as one place (placeScore's 0.8, the suggestion's minimum). */
+const NEAR_METRES = 500
+
+/** What rank() and the suggestion need of a candidate (no more: every column is decoded per row). */
 export const CANDIDATE_COLUMNS = [
   'cases.id',
   'cases.case_no',
@@ -241,8 +286,6 @@ export const CANDIDATE_COLUMNS = [
   'cases.lng',
   'cases.created_at',
   'cases.status',
-  'cases.tenant',
-  'cases.cluster_id',
 ]
 
 /** Ranks candidates against `row`: the suggested ones, best first. */

@@ -4,7 +4,7 @@ import { msg } from '../lib/errors.js'
 import { RevisionConflict, unprocessable } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
-import { splitList, type InstanceRow, type TaskRow } from './rows.js'
+import { splitList, type EndedTask, type InstanceRow, type OpenTask, type TaskRow } from './rows.js'
 import { cleanVariables, isRefusal, StepLimitError, type StepContext } from './step-context.js'
 
 /**
@@ -18,8 +18,8 @@ export interface StepEffects {
   instance: InstanceRow
   definition: LoadedDefinition
   createdTasks: TaskRow[]
-  completedTasks: TaskRow[]
-  cancelledTasks: TaskRow[]
+  completedTasks: EndedTask[]
+  cancelledTasks: EndedTask[]
   /** Element ids of activities that ended (completed normally) in this step. */
   endedActivities: string[]
   ended: boolean
@@ -79,8 +79,8 @@ export interface Persisted {
   ended: boolean
   variables: Record<string, unknown>
   createdTasks: TaskRow[]
-  completedTasks: TaskRow[]
-  cancelledTasks: TaskRow[]
+  completedTasks: EndedTask[]
+  cancelledTasks: EndedTask[]
   left: string[]
 }
 
@@ -98,12 +98,14 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
   const { ended, variables } = await writeInstance(trx, ctx, opts, now)
 
   // A resumed engine announces its existing waits again: rows already written are skipped.
-  const openRows: TaskRow[] = opts.insert ? [] : await trx('tasks').where({ instance_id: instance.id, status: 'open' })
-  const knownSubs = new Set<string>(
+  const openRows: OpenTask[] = opts.insert ? [] : (ctx.openTasks ?? (await trx('tasks').where({ instance_id: instance.id, status: 'open' })))
+  const knownSubs =
     opts.insert || !ctx.subscriptions.length
-      ? []
-      : (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: { execution_id: string }) => r.execution_id),
-  )
+      ? new Set<string>()
+      : (ctx.knownSubscriptions ??
+        new Set<string>(
+          (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: { execution_id: string }) => r.execution_id),
+        ))
   const left = [...ctx.leftExecutions]
   const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
   await writeTimers(trx, ctx, opts, left, ended, now)
@@ -209,7 +211,7 @@ async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean
 }
 
 /** Tasks: created now, and those that ended (completed or cancelled) in this step. */
-async function writeTasks(trx: Trx, ctx: StepContext, openRows: TaskRow[], left: string[], ended: boolean, now: string) {
+async function writeTasks(trx: Trx, ctx: StepContext, openRows: OpenTask[], left: string[], ended: boolean, now: string) {
   const instance = ctx.instance
   const knownTasks = new Set(openRows.map((t) => t.execution_id))
   const openCreated = [...ctx.createdTasks.values()].filter((t) => !ctx.leftExecutions.has(t.execution_id) && !knownTasks.has(t.execution_id))
@@ -234,8 +236,8 @@ async function writeTasks(trx: Trx, ctx: StepContext, openRows: TaskRow[], left:
       })
     }
   }
-  const completedTasks: TaskRow[] = []
-  const cancelledTasks: TaskRow[] = []
+  const completedTasks: EndedTask[] = []
+  const cancelledTasks: EndedTask[] = []
   if (left.length || ended) {
     // An execution that left takes its multi-instance iterations (`<id>_<n>`) with it.
     const gone = (exec: string) => ended || left.some((l) => exec === l || exec.startsWith(`${l}_`))
@@ -317,7 +319,7 @@ async function writeTimers(trx: Trx, ctx: StepContext, opts: { insert: boolean }
 }
 
 /** Message and signal subscriptions: those whose event left go, new waits are inserted. */
-async function writeSubscriptions(trx: Trx, ctx: StepContext, opts: { insert: boolean }, knownSubs: Set<string>, left: string[], ended: boolean) {
+async function writeSubscriptions(trx: Trx, ctx: StepContext, opts: { insert: boolean }, knownSubs: ReadonlySet<string>, left: string[], ended: boolean) {
   const instance = ctx.instance
   if (ended) {
     await trx('subscriptions').where({ instance_id: instance.id }).delete()

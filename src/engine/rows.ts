@@ -42,6 +42,12 @@ export interface InstanceRow {
   error: string | null
 }
 
+/** What a step needs of an open task to end it: which execution waits, and its history's names. */
+export type OpenTask = Pick<TaskRow, 'id' | 'execution_id' | 'element_id' | 'name'>
+
+/** A task a step ended: completed (by whom) or cancelled. */
+export type EndedTask = OpenTask & { status: 'completed' | 'cancelled'; ended_at: string; completed_by?: string | null }
+
 export interface TaskRow {
   id: string
   instance_id: string

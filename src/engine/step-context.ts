@@ -7,7 +7,7 @@ import { HttpError, msg } from '../lib/errors.js'
 import { EngineError } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import type { ExternalCreated } from './external-tasks.js'
-import type { HistoryInput, InstanceRow, TaskRow, TimerRow } from './rows.js'
+import type { HistoryInput, InstanceRow, OpenTask, TaskRow, TimerRow } from './rows.js'
 import { runtimeTimerProblem, type ChargedContent } from './step-budget.js'
 import { cardinalityProblem, STEP_LIMITS, type LimitProblem } from './validate-limits.js'
 import { bilingual } from '../lib/messages.js'
@@ -148,6 +148,13 @@ export class StepContext {
   readonly timersFired = new Set<string>()
   /** Executions with a pending timer row when the step began (read by `step`; none for a new instance). */
   pendingTimers = new Set<string>()
+  /**
+   * The executions with a `subscriptions` row as the step began, when the instance was read with
+   * them (Runtime.loadInstance); null: persistence reads them.
+   */
+  knownSubscriptions: ReadonlySet<string> | null = null
+  /** The instance's open tasks as the step began, likewise (null: persistence reads them). */
+  openTasks: OpenTask[] | null = null
   readonly subscriptions: SubscriptionRow[] = []
   readonly calls: { elementId: string; executionId: string; calledElement: string }[] = []
   readonly history: HistoryInput[] = []

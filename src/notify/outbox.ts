@@ -50,9 +50,17 @@ export async function writeNotices(
   params: Omit<NoticeParams, 'caseNo' | 'mainCaseNo'>,
   opts: { once?: boolean; notBefore?: string } = {},
 ): Promise<number> {
-  const recipients: NoticeCase[] = [about]
-  const duplicates: NoticeCase[] = await trx('cases').where({ duplicate_of: about.id }).select('id', 'case_no', 'tenant', 'channel')
-  recipients.push(...duplicates)
+  // The duplicates and, with `once`, whether each citizen (this case's too) was told already,
+  // in one read (it was one for the duplicates and one per citizen).
+  const q = trx('cases').select('id', 'case_no', 'tenant', 'channel')
+  if (opts.once) {
+    q.where((w) => w.where('id', about.id).orWhere('duplicate_of', about.id)).select(
+      trx.raw('exists (select 1 from citizen_notices n where n.case_id = cases.id and n.kind = ?) as told', [kind]),
+    )
+  } else q.where('duplicate_of', about.id)
+  const found: (NoticeCase & { told?: unknown })[] = await q
+  const told = new Set(found.filter((r) => r.told === true || Number(r.told) === 1).map((r) => r.id))
+  const recipients: NoticeCase[] = [about, ...found.filter((r) => r.id !== about.id)]
   const now = nowIso()
   const rows = []
   for (const r of recipients) {
@@ -60,7 +68,7 @@ export async function writeNotices(
     // A duplicate's citizen has no evaluation of their own to give (their procedure ended at
     // the link): they are told the result, not asked to evaluate it.
     if (duplicate && kind === 'evaluation_due') continue
-    if (opts.once && (await trx('citizen_notices').where({ case_id: r.id, kind }).first('id'))) continue
+    if (told.has(r.id)) continue
     const p: NoticeParams = duplicate
       ? { ...params, evaluationDue: null, caseNo: r.case_no, mainCaseNo: about.case_no }
       : { ...params, caseNo: r.case_no, mainCaseNo: null }

@@ -4,6 +4,7 @@ import { forbidden, msg, unauthorized } from '../lib/errors.js'
 import { bearerToken } from '../lib/bearer.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
+import { TableWatch } from '../lib/write-invalidated.js'
 import orgRoutes from './routes.js'
 import { hasRole } from './policy.js'
 
@@ -31,7 +32,10 @@ const INVALID_TOKEN = msg('error.auth.invalidToken')
 /** Organisation, identity and access: regions, units, users, login, and the auth preHandlers. */
 export default fp(
   async function orgModule(app: FastifyInstance) {
-    const org = new OrgService(app.db, app.config)
+    // This node's writes to the org tables empty the org caches at once (src/lib/write-invalidated.ts).
+    const watch = new TableWatch(app.db, ['users', 'regions'])
+    app.addHook('onClose', async () => watch.close())
+    const org = new OrgService(app.db, app.config, watch)
     app.decorate('org', org)
     app.decorateRequest('actor', null as unknown as Actor)
 

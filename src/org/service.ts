@@ -5,6 +5,7 @@ import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
 import { isCountyAdmin, isSystemAdmin } from './policy.js'
+import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 
 export const ROLES = ['admin', 'county_admin', 'dispatcher', 'grid_worker', 'grid_leader', 'handler', 'leader', 'callback', 'supervisor'] as const
 export type Role = (typeof ROLES)[number]
@@ -166,13 +167,34 @@ function countyPrefix(path: string): string | null {
   return parts.length >= 2 ? `/${parts[0]}/${parts[1]}/` : null
 }
 
+/**
+ * How long this node keeps a token's actor and a region's rows without reading them again
+ * (issue 13: one statement per request, two per intake). This node's own writes to users or
+ * regions empty both at once (src/lib/write-invalidated.ts), so a logout, a password change or a
+ * deactivation here refuses the token on the next request; another node of the same PostgreSQL
+ * refuses it within this time.
+ */
+export const ORG_CACHE_MS = 5000
+const ACTOR_CACHE_MAX = 2000
+const REGION_CACHE_MAX = 5000
+
 export class OrgService {
   private secret?: Promise<string>
+  private readonly actors: WatchedCache<Actor | null>
+  private readonly regionRows: WatchedCache<Row | null>
+  private readonly chains: WatchedCache<Row[]>
+  private readonly staffed: WatchedCache<boolean>
 
   constructor(
     private readonly db: Db,
     private readonly config: Config,
-  ) {}
+    watch: TableWatch,
+  ) {
+    this.actors = watch.cache(['users', 'regions'], { ttlMs: ORG_CACHE_MS, max: ACTOR_CACHE_MAX })
+    this.regionRows = watch.cache(['regions'], { ttlMs: ORG_CACHE_MS, max: REGION_CACHE_MAX })
+    this.chains = watch.cache(['regions'], { ttlMs: ORG_CACHE_MS, max: REGION_CACHE_MAX })
+    this.staffed = watch.cache(['users'], { ttlMs: ORG_CACHE_MS, max: REGION_CACHE_MAX })
+  }
 
   // ── tokens ──────────────────────────────────────────────────────────────────
 
@@ -209,10 +231,15 @@ export class OrgService {
   async actorFromToken(token: string): Promise<Actor | null> {
     const payload = verifyToken(await this.tokenSecret(), token)
     if (!payload) return null
-    const row = await this.userRowWithPath().where('users.id', payload.sub).first()
-    if (!row || !row.active) return null
-    if ((payload.ver ?? 0) !== Number(row.token_version ?? 0)) return null
-    return this.toActor(row)
+    // Verified (signature, expiry) on every request; only the user's row is remembered.
+    const actor = await this.actors.get(token, async () => {
+      const row = await this.userRowWithPath().where('users.id', payload.sub).first()
+      if (!row || !row.active) return null
+      if ((payload.ver ?? 0) !== Number(row.token_version ?? 0)) return null
+      return this.toActor(row)
+    })
+    // A copy: a request may not change what the next one is given.
+    return actor && { ...actor, roles: [...actor.roles], groups: [...actor.groups] }
   }
 
   /** Revokes every token the user holds (all devices): logout, password change. */
@@ -273,6 +300,23 @@ export class OrgService {
   }
 
   // ── regions and units ────────────────────────────────────────────────────────
+
+  /**
+   * A region's row (`regions.*`), or null; kept ORG_CACHE_MS. `db`: the caller's transaction,
+   * when it holds one (SQLite has one connection).
+   */
+  regionRow(code: string, db: Db | Trx = this.db): Promise<Row | null> {
+    return this.regionRows.get(code, async () => (await db('regions').where({ code }).first()) ?? null)
+  }
+
+  /** The rows of the regions named in a path (`/city/county/…/`), city first; kept ORG_CACHE_MS. */
+  regionChain(path: string, db: Db | Trx = this.db): Promise<Row[]> {
+    return this.chains.get(path, async () => {
+      const codes = path.split('/').filter(Boolean)
+      const rows: Row[] = await db('regions').whereIn('code', codes)
+      return codes.map((c) => rows.find((r) => r.code === c)).filter((r): r is Row => !!r)
+    })
+  }
 
   async getRegion(code: string): Promise<Region | null> {
     const row = await this.db('regions').where({ code }).first()
@@ -444,6 +488,15 @@ export class OrgService {
       if (opts.limit && out.length >= opts.limit) break
     }
     return out
+  }
+
+  /**
+   * Whether some active user receives a task offered to `token` in `tenant`; kept ORG_CACHE_MS
+   * like the actors (a `users` write on this node empties it). Intake asks it of the unit a rule
+   * names, every time.
+   */
+  isStaffed(token: string, tenant: string | null, db: Db | Trx = this.db): Promise<boolean> {
+    return this.staffed.get(`${tenant ?? ''}\u0000${token}`, async () => (await this.usersInGroups([token], { tenant, limit: 1, db })).length > 0)
   }
 
   /** True when some active user would receive a task offered to `token` (deploy validation). */

@@ -3,9 +3,11 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 /**
  * Stateless session tokens: `base64url(JSON payload) . base64url(HMAC-SHA256)`. Any node that
  * shares the database shares the secret, so every node accepts every other node's tokens and
- * no session table is needed. Revocation is the payload's `ver`: `authenticate` reloads the
- * user on each request and refuses a token whose `ver` is not the user's `token_version`
- * (bumped by logout and password change); deactivating a user takes effect the same way.
+ * no session table is needed. Revocation is the payload's `ver`: `authenticate` refuses a token
+ * whose `ver` is not the user's `token_version` (bumped by logout and password change);
+ * deactivating a user takes effect the same way. The user's row is kept per token for
+ * ORG_CACHE_MS (5 s, src/org/service.ts): on the node that wrote the change it applies to the
+ * next request, on the others within that time.
  *
  * Hand-written rather than @fastify/jwt: an HS256 JWT would be this same HMAC over a base64url
  * payload with a header in front, and would add nothing the canonical-encoding check below and
