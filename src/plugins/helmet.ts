@@ -1,9 +1,9 @@
 import fp from 'fastify-plugin'
-import helmet from '@fastify/helmet'
+import helmet from 'helmet'
 import type { FastifyInstance } from 'fastify'
 
 /**
- * Security headers on every answer (UI, API, /docs, errors): @fastify/helmet's defaults
+ * Security headers on every answer (UI, API, /docs, errors): helmet's defaults
  * (nosniff, Referrer-Policy no-referrer, HSTS, COOP/CORP same-origin …) with a Content-Security-
  * Policy fitted to what the web UI loads:
  * - scripts only from this origin: the UI is esbuild bundles, /docs is swagger-ui's own files,
@@ -36,11 +36,12 @@ export const CONTENT_SECURITY_POLICY = {
 
 export default fp(
   async function securityHeaders(app: FastifyInstance) {
-    await app.register(helmet, {
-      global: true,
-      contentSecurityPolicy: CONTENT_SECURITY_POLICY,
-      frameguard: { action: 'deny' },
-    })
+    // helmet's own middleware, built once: @fastify/helmet called helmet(options) on every
+    // request, re-validating the options and re-serialising the CSP directives each time
+    // (nothing here uses its per-route options, reply.helmet() or CSP nonces). The policy
+    // has no nonce, so the same headers go on every answer, set before any hook can refuse it.
+    const setHeaders = helmet({ contentSecurityPolicy: CONTENT_SECURITY_POLICY, frameguard: { action: 'deny' } })
+    app.addHook('onRequest', (request, reply, done) => setHeaders(request.raw, reply.raw, (err) => done(err instanceof Error ? err : undefined)))
   },
   { name: 'security-headers' },
 )

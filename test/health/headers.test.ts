@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import t from 'tap'
-import { build } from '../helper.js'
+import { build, login } from '../helper.js'
 import { projectRoot } from '../../src/lib/paths.js'
 
 /** The directives of a Content-Security-Policy header, by name. */
@@ -91,4 +91,52 @@ t.test('a production build of the UI emits no source maps', async (t) => {
     'no .map files',
   )
   t.notMatch(fs.readFileSync(path.join(outdir, 'main.js'), 'utf8'), /sourceMappingURL/, 'no map named in the bundle')
+})
+
+/** Every header helmet sets for this policy, as an answer carried them before helmet was built once (not per request). */
+const SECURITY_HEADERS = {
+  'content-security-policy':
+    "default-src 'self';base-uri 'self';connect-src 'self';font-src 'self' data:;form-action 'self';frame-ancestors 'none';img-src 'self' data: blob:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';worker-src 'self' blob:",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'DENY',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+}
+
+t.test('helmet built once: a step, its refusals and the guard still answer with every security header', async (t) => {
+  const app = await build(t)
+  const dispatcher = await login(app, 'dispatcher')
+  const intake = {
+    channel: 'hotline',
+    title: '路灯不亮',
+    description: '村口路灯连续三晚不亮',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  }
+  const answers = [
+    ['a case registered', 201, await app.inject({ method: 'POST', url: '/api/cases', headers: dispatcher, payload: intake })],
+    ['its detail', 200, await app.inject({ method: 'GET', url: '/api/cases?limit=1', headers: dispatcher })],
+    ['no token', 401, await app.inject({ method: 'POST', url: '/api/cases', payload: intake })],
+    [
+      'a NUL in the body (input guard)',
+      400,
+      await app.inject({ method: 'POST', url: '/api/cases', headers: dispatcher, payload: { ...intake, title: 'a\u0000b' } }),
+    ],
+    ['a NUL in the URL (input guard, before routing)', 400, await app.inject({ method: 'GET', url: '/api/cases?q=%00', headers: dispatcher })],
+    ['schema refusal', 400, await app.inject({ method: 'POST', url: '/api/cases', headers: dispatcher, payload: { ...intake, channel: 7 } })],
+    ['no such route', 404, await app.inject({ method: 'GET', url: '/api/nothing-here' })],
+  ] as const
+  for (const [what, status, res] of answers) {
+    t.equal(res.statusCode, status, `${what}: ${res.body.slice(0, 200)}`)
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) t.equal(res.headers[name], value, `${what}: ${name}`)
+    t.notOk(res.headers['x-powered-by'], `${what}: no X-Powered-By`)
+  }
 })
