@@ -223,3 +223,88 @@ t.test('a text annotation (an element without flows) does not stop a lazy start'
     t.ok(completed(execution), `lazy ${lazy}: completed`)
   }
 })
+
+/** book (a service task with a compensation boundary event) → an end event throwing compensation. */
+const compensationXml = (before: string) => `<definitions id="defs_comp" ${NS}><process id="comp" isExecutable="true">
+  <startEvent id="start"/>${before}<sequenceFlow id="f1" sourceRef="${before ? 'ask' : 'start'}" targetRef="book"/>
+  <serviceTask id="book" implementation="\${environment.services.book}"/>
+  <boundaryEvent id="undoBooking" attachedToRef="book"><compensateEventDefinition/></boundaryEvent>
+  <serviceTask id="cancelBooking" isForCompensation="true" implementation="\${environment.services.cancel}"/>
+  <association id="a1" associationDirection="One" sourceRef="undoBooking" targetRef="cancelBooking"/>
+  <sequenceFlow id="f2" sourceRef="book" targetRef="compensate"/>
+  <endEvent id="compensate"><compensateEventDefinition/></endEvent>
+</process></definitions>`
+
+/** The services record their calls; the compensation handler waits until its callback is called. */
+function compensating(source: string, lazy: boolean, calls: string[], undo: ((err: null, out: unknown) => void)[]) {
+  const built: string[] = []
+  const timers = new Elements.Timers({ setTimeout: (() => 0) as any, clearTimeout: () => undefined })
+  const e = new Engine({
+    name: 'lazy-compensation',
+    source,
+    timers,
+    settings: { lazyElements: lazy },
+    services: {
+      book: (_: unknown, cb: (err: null, out: unknown) => void) => {
+        calls.push('book')
+        cb(null, { booking: 'B1' })
+      },
+      cancel: (msg: any, cb: (err: null, out: unknown) => void) => {
+        calls.push(`cancel ${msg.content.message.content.id}`)
+        undo.push(cb)
+      },
+    },
+    extensions: {
+      count(element: any) {
+        if (element.type !== 'bpmn:Process') built.push(element.id)
+      },
+    },
+  } as any)
+  return { engine: e, built }
+}
+
+// The compensation handler is reached by an association, not a sequence flow, and the boundary
+// event only through its host: neither may be left unbuilt by a lazy start or recover.
+t.test('a compensation boundary event and its handler run lazily, also after a lazy recover', async (t) => {
+  for (const lazy of [false, true]) {
+    const calls: string[] = []
+    const undo: ((err: null, out: unknown) => void)[] = []
+    const first = compensating(compensationXml(''), lazy, calls, undo)
+    const execution: any = await first.engine.execute()
+    t.same(calls, ['book', 'cancel book'], `lazy ${lazy}: the end event compensated the booking`)
+    t.same(waiting(execution), ['cancelBooking'], `lazy ${lazy}: the handler waits`)
+    const state = await saved(first.engine)
+
+    const second = compensating(compensationXml(''), true, calls, undo)
+    second.engine.recover(state)
+    const resumed: any = await second.engine.resume()
+    t.same(waiting(resumed), ['cancelBooking'], `saved lazy ${lazy}: the handler waits after a lazy recover`)
+    t.same(sorted(second.built), ['cancelBooking', 'start'], 'only the waiting handler (and the start event) built')
+    t.same(calls, ['book', 'cancel book', 'cancel book'], 'the handler resumed with the compensated activity')
+    undo.pop()!(null, true)
+    t.ok(completed(resumed), `saved lazy ${lazy}: completed once the handler answered`)
+    t.equal(resumed.definitions[0].getProcesses()[0].getActivityById('cancelBooking').counters.taken, 1)
+  }
+})
+
+// bpmn-elements (unpatched too) compensates only an activity completed in the run that throws the
+// compensation; what matters here is that lazily built elements behave as eager ones.
+t.test('compensation after a wait behaves lazily as it does eagerly', async (t) => {
+  const ask = '<sequenceFlow id="f0" sourceRef="start" targetRef="ask"/><userTask id="ask"/>'
+  const outcome = []
+  for (const lazy of [false, true]) {
+    const calls: string[] = []
+    const undo: ((err: null, out: unknown) => void)[] = []
+    const first = compensating(compensationXml(ask), lazy, calls, undo)
+    await first.engine.execute()
+    const state = await saved(first.engine)
+    const second = compensating(compensationXml(ask), lazy, calls, undo)
+    second.engine.recover(state)
+    const resumed: any = await second.engine.resume()
+    resumed.signal({ id: 'ask' })
+    while (undo.length) undo.pop()!(null, true)
+    outcome.push({ calls, waiting: waiting(resumed), completed: completed(resumed) })
+  }
+  t.ok(outcome[0].completed, 'eagerly the instance completes')
+  t.same(outcome[1], outcome[0], 'lazily the same services ran and the instance ended the same way')
+})
