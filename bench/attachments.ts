@@ -20,7 +20,8 @@ const RUNS = 5
 
 async function form(name: string, bytes: Buffer) {
   const fd = new FormData()
-  fd.append('file', new Blob([bytes]), name)
+  // A copy: Blob takes only bytes over a plain ArrayBuffer, and a Buffer's may be shared.
+  fd.append('file', new Blob([new Uint8Array(bytes)]), name)
   const req = new Request('http://local/', { method: 'POST', body: fd })
   return { payload: Buffer.from(await req.arrayBuffer()), contentType: req.headers.get('content-type')! }
 }

@@ -15,13 +15,13 @@ import { rng } from '../src/lib/rng.js'
 const CHANNELS = ['hotline', '12345', 'wechat', 'mini_program', 'app', 'web', 'grid_report', 'walk_in', 'letter']
 const WORDS = ['垃圾', '噪音', '路灯', '积水', '占道', '违建', '停车', '供暖', '漏水', '物业', '树木', '井盖', '污水', '扰民', '施工']
 
-async function insertRows(db: Knex, table: string, rows: Record<string, unknown>[], trx: Knex.Transaction) {
+async function insertRows(db: Knex, table: string, rows: Record<string, Knex.Value>[], trx: Knex.Transaction) {
   if (!rows.length) return
   const cols = Object.keys(rows[0])
   const per = Math.max(1, Math.floor(30000 / cols.length))
   for (let i = 0; i < rows.length; i += per) {
     const chunk = rows.slice(i, i + per)
-    const values: unknown[] = []
+    const values: Knex.Value[] = []
     const tuples = chunk.map((r) => {
       for (const c of cols) values.push(r[c] ?? null)
       return `(${cols.map(() => '?').join(',')})`
@@ -60,9 +60,9 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
   let openTasks = 0
   for (let done = have; done < target;) {
     const n = Math.min(batch, target - done)
-    const cases: Record<string, unknown>[] = []
-    const taskRows: Record<string, unknown>[] = []
-    const candRows: Record<string, unknown>[] = []
+    const cases: Record<string, Knex.Value>[] = []
+    const taskRows: Record<string, Knex.Value>[] = []
+    const candRows: Record<string, Knex.Value>[] = []
     for (let i = 0; i < n; i++) {
       const k = done + i
       // created_at increases with k (as live intake does): old cases first.

@@ -94,14 +94,14 @@ async function load(
         {
           method: o.method,
           body: o.body,
-          setupRequest: (req: any) => {
+          setupRequest: (req) => {
             if (paths) req.path = paths[next++ % paths.length]
             else req.path = o.path
             return req
           },
         },
       ],
-    } as any)
+    })
   })
   const results = await Promise.all(shares)
   const cpu1 = serverCpu()
@@ -156,7 +156,7 @@ export async function runConfig(config: string): Promise<ConfigResult> {
         method: 'POST',
         body: intakeBody,
         headers: { authorization: `Bearer ${dispatcher}`, 'content-type': 'application/json' },
-      } as any)
+      })
     }
     const warm = await openSignFor(cluster)
     await load(cluster, 'warm-up completion', {

@@ -22,6 +22,16 @@ const SIZES = (process.env.BENCH_MEM_SIZES ?? '1000,10000,50000,100000').split('
 const SEED = Number(process.env.BENCH_MEM_SEED ?? 100)
 const WORK = Number(process.env.BENCH_MEM_WORK ?? 200)
 
+type Row = Record<string, unknown>
+/** One intake's rows, copied with new ids: the fields the copy rewrites are named. */
+interface Bundle {
+  c: Row & { id: string; case_no: string }
+  inst: Row & { id: string; state: string | null; variables: string | null; activities: string | null }
+  tasks: (Row & { id: string })[]
+  cands: (Row & { task_id: string })[]
+  timers: Row[]
+}
+
 export async function run() {
   const cluster = await startCluster({ kind: 'sqlite' })
   const db = cluster.db
@@ -34,7 +44,7 @@ export async function run() {
       if (r.status !== 201) throw new Error(`intake ${r.status}`)
     }
     const seeds = await db('cases').select('*')
-    const bundles = []
+    const bundles: Bundle[] = []
     for (const c of seeds) {
       const inst = await db('process_instances').where({ case_id: c.id }).first()
       const tasks = await db('tasks').where({ instance_id: inst.id })

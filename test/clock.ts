@@ -19,7 +19,7 @@ export function testClock(t: Test): { advance(ms: number): void; now(): Date } {
       if (args.length === 0) super(RealDate.now() + offset)
       else super(...(args as [string]))
     }
-    static now() {
+    static override now() {
       return RealDate.now() + offset
     }
   }

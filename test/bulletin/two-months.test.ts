@@ -32,7 +32,7 @@ async function api(app: FastifyInstance, user: string | null, method: string, ur
   }
   const res = await app.inject({ method: method as any, url, headers, ...(payload !== undefined && { payload: payload as any }) })
   if (res.statusCode >= 300) throw new Error(`${method} ${url} as ${user}: ${res.statusCode} ${res.body}`)
-  return res.headers['content-type']?.includes('json') ? res.json() : res
+  return String(res.headers['content-type'] ?? '').includes('json') ? res.json() : res
 }
 
 t.test('two months, two townships, two departments: the bulletin and its export give the points worked out by hand', async (t) => {

@@ -85,7 +85,7 @@ t.test("a county's ordinary version with the old gateways: a case no rule covers
   const p = await petition(app, { description: '其他问题', category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
   const c = await caseByNo(app, p.caseNo)
   const dispatch = await openTask(app, c.id, 'ut_dispatch')
-  if (!dispatch) return t.skip(`routed by rule to ${c.ownerUnit}: no first dispatch to test`)
+  if (!dispatch) return t.pass(`routed by rule to ${c.ownerUnit}: no first dispatch to test`, { skip: true })
   t.equal(c.ownerUnit, null)
   const empty = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, { data: {} })
   t.equal(empty.status, 422, 'a dispatch names a unit')

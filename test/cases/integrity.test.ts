@@ -83,7 +83,7 @@ t.test('task data', async (t) => {
     t.notOk(CITIZEN_ACTOR.roles.includes('admin'), 'the citizen actor is no administrator')
     t.same(CITIZEN_ACTOR.groups, [])
     const evaluation = await openTask(app, c.id, 'ut_evaluate')
-    await t.rejects(app.tasks.get(CITIZEN_ACTOR, evaluation.id), { statusCode: 404 }, 'it sees no task by itself')
+    await t.rejects(app.tasks.get(CITIZEN_ACTOR, evaluation.id), { statusCode: 404, code: 'not_found' }, 'it sees no task by itself')
     const ev = await call(app, null, 'POST', `/api/public/track/${c.caseNo}/evaluation`, { code: c.trackingCode, resolved: true, satisfaction: 'satisfied' })
     t.equal(ev.status, 200, JSON.stringify(ev.body))
     const closed = await getCase(app, c.id)

@@ -109,14 +109,14 @@ t.test('camunda-external-task-client-js, unchanged, as the worker over HTTP', as
     lockDuration: 20_000,
     asyncResponseTimeout: 500,
     autoPoll: false,
-    interceptors: (config: any) => ({ ...config, headers: { ...config.headers, Authorization: account.authorization } }),
+    interceptors: (config) => ({ ...config, headers: { ...config.headers, Authorization: account.authorization } }),
   })
   client.on('poll:error', (e: unknown) => errors.push(e))
   client.on('complete:error', (_task: unknown, e: unknown) => errors.push(e))
   client.on('handleFailure:error', (_task: unknown, e: unknown) => errors.push(e))
   client.on('handleBpmnError:error', (_task: unknown, e: unknown) => errors.push(e))
-  const seen: { mode: string; businessKey: unknown; topic: string; vars: Record<string, unknown> }[] = []
-  client.subscribe('land-registry', { variables: ['mode'] }, async ({ task, taskService }: any) => {
+  const seen: { mode: unknown; businessKey: unknown; topic: string; vars: Record<string, unknown> }[] = []
+  client.subscribe('land-registry', { variables: ['mode'] }, async ({ task, taskService }) => {
     const mode = task.variables.get('mode')
     const n = (attempts.get(task.processInstanceId) ?? 0) + 1
     attempts.set(task.processInstanceId, n)
@@ -200,26 +200,26 @@ t.test('the loan-granting sample served to the client', async (t) => {
   await app.listen({ port: 0, host: '127.0.0.1' })
   const port = (app.server.address() as { port: number }).port
   const id = await start('loan_process', {})
-  const granted: number[] = []
-  const rejected: number[] = []
+  const granted: unknown[] = []
+  const rejected: unknown[] = []
   const client = new Client({
     baseUrl: `http://127.0.0.1:${port}/engine-rest`,
     workerId: 'loan-worker',
     interval: 50,
     autoPoll: false,
-    interceptors: (config: any) => ({ ...config, headers: { ...config.headers, Authorization: account.authorization } }),
+    interceptors: (config) => ({ ...config, headers: { ...config.headers, Authorization: account.authorization } }),
   })
   // As camunda-bpm-examples' own workers do: scores for the subprocess, then grant or reject each.
-  client.subscribe('creditScoreChecker', async ({ task, taskService }: any) => {
+  client.subscribe('creditScoreChecker', async ({ task, taskService }) => {
     const v = new Variables()
     v.setTyped('creditScores', { type: 'json', value: [9, 3, 7] })
     await taskService.complete(task, v)
   })
-  client.subscribe('loanGranter', { variables: ['score'] }, async ({ task, taskService }: any) => {
+  client.subscribe('loanGranter', { variables: ['score'] }, async ({ task, taskService }) => {
     granted.push(task.variables.get('score'))
     await taskService.complete(task)
   })
-  client.subscribe('requestRejecter', { variables: ['score'] }, async ({ task, taskService }: any) => {
+  client.subscribe('requestRejecter', { variables: ['score'] }, async ({ task, taskService }) => {
     rejected.push(task.variables.get('score'))
     await taskService.complete(task)
   })

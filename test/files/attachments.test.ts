@@ -18,7 +18,8 @@ import { as, call, caseByNo, openTask, petition, step } from '../api.js'
 async function form(fields: Record<string, string>, files: Array<{ name: string; bytes: Buffer; type?: string }>) {
   const fd = new FormData()
   for (const [k, v] of Object.entries(fields)) fd.append(k, v)
-  for (const f of files) fd.append('file', new Blob([f.bytes], { type: f.type ?? 'application/octet-stream' }), f.name)
+  // A copy: Blob takes only bytes over a plain ArrayBuffer, and a Buffer's may be shared.
+  for (const f of files) fd.append('file', new Blob([new Uint8Array(f.bytes)], { type: f.type ?? 'application/octet-stream' }), f.name)
   const req = new Request('http://local/', { method: 'POST', body: fd })
   return { payload: Buffer.from(await req.arrayBuffer()), contentType: req.headers.get('content-type')! }
 }

@@ -99,7 +99,7 @@ interface Recipe {
   kind: 'route' | 'raw'
   route: number
   user: number
-  params: unknown[]
+  params: readonly unknown[]
   query: unknown
   rawQuery: string | null
   body: unknown

@@ -131,96 +131,97 @@ function formOf(r: Row, i: number, apiKey: string) {
 // Once per CI run is enough to show the replay (it takes a minute or more): on SQLite, the
 // embedded default. The intake it drives is tested on PostgreSQL by every other Open311 and case
 // test. OPEN311_REPLAY_ON_POSTGRES=1 runs it there too.
-if (onPostgres && !process.env.OPEN311_REPLAY_ON_POSTGRES) {
-  t.skip('the 1,000-row replay runs on SQLite (set OPEN311_REPLAY_ON_POSTGRES=1 to run it on PostgreSQL)')
-} else
-  t.test(`1,000 Baltimore rows through the Open311 POST over HTTP (${db})`, async (t) => {
-    const app = await build(t)
-    const issued = await call(app, 'admin', 'POST', '/api/open311/keys', { name: 'Baltimore replay', jurisdiction: 'xianghe', rateLimit: 100_000 })
-    t.equal(issued.status, 201, 'an administrator issued the client its key')
-    const apiKey = issued.body.apiKey as string
-    await app.listen({ port: 0, host: '127.0.0.1' })
-    const address = app.server.address()
-    const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/open311/v2`
+const skip =
+  onPostgres && !process.env.OPEN311_REPLAY_ON_POSTGRES
+    ? 'the 1,000-row replay runs on SQLite (set OPEN311_REPLAY_ON_POSTGRES=1 to run it on PostgreSQL)'
+    : false
+t.test(`1,000 Baltimore rows through the Open311 POST over HTTP (${db})`, { skip }, async (t) => {
+  const app = await build(t)
+  const issued = await call(app, 'admin', 'POST', '/api/open311/keys', { name: 'Baltimore replay', jurisdiction: 'xianghe', rateLimit: 100_000 })
+  t.equal(issued.status, 201, 'an administrator issued the client its key')
+  const apiKey = issued.body.apiKey as string
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const address = app.server.address()
+  const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}/open311/v2`
 
-    const rows = await readRows()
-    t.equal(rows.length, N, `${N} rows read`)
-    const ids: string[] = new Array(N)
-    const failures: string[] = []
-    let next = 0
-    const load0 = os.loadavg()
-    const started = performance.now()
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < N) {
-          const i = next++
-          const r = rows[i]!
-          const res = await fetch(`${base}/requests.json`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `baltimore-311-${r.SRRecordID}` },
-            body: formOf(r, i, apiKey),
-          })
-          const body = await res.json()
-          if (res.status !== 200) failures.push(`row ${i} ${r.SRType}: ${res.status} ${JSON.stringify(body)}`)
-          else ids[i] = body[0].service_request_id
-        }
-      }),
-    )
-    const postSeconds = (performance.now() - started) / 1000
-    const load1 = os.loadavg()
-    t.same(failures, [], 'every row was accepted')
+  const rows = await readRows()
+  t.equal(rows.length, N, `${N} rows read`)
+  const ids: string[] = new Array(N)
+  const failures: string[] = []
+  let next = 0
+  const load0 = os.loadavg()
+  const started = performance.now()
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        const i = next++
+        const r = rows[i]!
+        const res = await fetch(`${base}/requests.json`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `baltimore-311-${r.SRRecordID}` },
+          body: formOf(r, i, apiKey),
+        })
+        const body = await res.json()
+        if (res.status !== 200) failures.push(`row ${i} ${r.SRType}: ${res.status} ${JSON.stringify(body)}`)
+        else ids[i] = body[0].service_request_id
+      }
+    }),
+  )
+  const postSeconds = (performance.now() - started) / 1000
+  const load1 = os.loadavg()
+  t.same(failures, [], 'every row was accepted')
 
-    // Every request read back by its id, over HTTP too.
-    const readStarted = performance.now()
-    const mismatched: string[] = []
-    next = 0
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < N) {
-          const i = next++
-          const res = await fetch(`${base}/requests/${ids[i]}.json?jurisdiction_id=xianghe&api_key=${apiKey}`)
-          const body = await res.json()
-          const r = rows[i]!
-          if (res.status !== 200 || body.length !== 1) mismatched.push(`row ${i}: ${res.status}`)
-          else if (body[0].service_code !== serviceOf(r.SRType!) || !body[0].description.startsWith(r.SRType!) || problems('requests', body))
-            mismatched.push(`row ${i}: ${JSON.stringify(body[0])}`)
-        }
-      }),
-    )
-    const readSeconds = (performance.now() - readStarted) / 1000
-    t.same(mismatched, [], 'GET requests/{id} answers each with its service and description, schema-valid')
+  // Every request read back by its id, over HTTP too.
+  const readStarted = performance.now()
+  const mismatched: string[] = []
+  next = 0
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < N) {
+        const i = next++
+        const res = await fetch(`${base}/requests/${ids[i]}.json?jurisdiction_id=xianghe&api_key=${apiKey}`)
+        const body = await res.json()
+        const r = rows[i]!
+        if (res.status !== 200 || body.length !== 1) mismatched.push(`row ${i}: ${res.status}`)
+        else if (body[0].service_code !== serviceOf(r.SRType!) || !body[0].description.startsWith(r.SRType!) || problems('requests', body))
+          mismatched.push(`row ${i}: ${JSON.stringify(body[0])}`)
+      }
+    }),
+  )
+  const readSeconds = (performance.now() - readStarted) / 1000
+  t.same(mismatched, [], 'GET requests/{id} answers each with its service and description, schema-valid')
 
-    // The cases, counted in the database.
-    const count = async (q: any) => Number((await q.count({ n: '*' }).first()).n)
-    t.equal(await count(app.db('cases').where({ channel: 'open311' })), N, `${N} cases from the open311 channel`)
-    t.equal(await count(app.db('cases')), N, 'and no other')
-    t.equal(new Set(ids).size, N, `${N} distinct case numbers`)
-    t.equal(await count(app.db('cases').whereNull('instance_id')), 0, 'each with its procedure')
-    const byCategory = Object.fromEntries(
-      (await app.db('cases').groupBy('category').select('category').count({ n: '*' })).map((r: any) => [r.category, Number(r.n)]),
-    )
-    t.same(byCategory, EXPECTED_SERVICES, 'categories as the table maps the SR types')
-    const byRegion = Object.fromEntries(
-      (await app.db('cases').groupBy('region_code').select('region_code').count({ n: '*' })).map((r: any) => [r.region_code, Number(r.n)]),
-    )
-    t.same(byRegion, EXPECTED_REGIONS, 'regions as the police districts map')
-    t.equal(await count(app.db('cases').where({ anonymous: true })), 750, '750 anonymous')
-    t.equal(
-      await count(app.db('cases').where({ anonymous: false }).where('petitioner_name', 'like', 'Replay Caller%')),
-      250,
-      '250 named, stored as the petitioner',
-    )
-    t.equal(await count(app.db('open311_requests').where({ key_id: issued.body.id })), N, 'each recorded with its client key')
+  // The cases, counted in the database.
+  const count = async (q: any) => Number((await q.count({ n: '*' }).first()).n)
+  t.equal(await count(app.db('cases').where({ channel: 'open311' })), N, `${N} cases from the open311 channel`)
+  t.equal(await count(app.db('cases')), N, 'and no other')
+  t.equal(new Set(ids).size, N, `${N} distinct case numbers`)
+  t.equal(await count(app.db('cases').whereNull('instance_id')), 0, 'each with its procedure')
+  const byCategory = Object.fromEntries(
+    (await app.db('cases').groupBy('category').select('category').count({ n: '*' })).map((r: any) => [r.category, Number(r.n)]),
+  )
+  t.same(byCategory, EXPECTED_SERVICES, 'categories as the table maps the SR types')
+  const byRegion = Object.fromEntries(
+    (await app.db('cases').groupBy('region_code').select('region_code').count({ n: '*' })).map((r: any) => [r.region_code, Number(r.n)]),
+  )
+  t.same(byRegion, EXPECTED_REGIONS, 'regions as the police districts map')
+  t.equal(await count(app.db('cases').where({ anonymous: true })), 750, '750 anonymous')
+  t.equal(
+    await count(app.db('cases').where({ anonymous: false }).where('petitioner_name', 'like', 'Replay Caller%')),
+    250,
+    '250 named, stored as the petitioner',
+  )
+  t.equal(await count(app.db('open311_requests').where({ key_id: issued.body.id })), N, 'each recorded with its client key')
 
-    const list = await fetch(`${base}/requests.json?jurisdiction_id=xianghe&api_key=${apiKey}`)
-    const listed = await list.json()
-    t.equal(listed.length, N, 'the list holds all 1,000 (the page limit)')
-    t.equal(problems('requests', listed), null, 'and validates against requests.json')
-    t.notOk(JSON.stringify(listed).includes('Replay Caller') || JSON.stringify(listed).includes('13900000'), 'no name or phone in it')
+  const list = await fetch(`${base}/requests.json?jurisdiction_id=xianghe&api_key=${apiKey}`)
+  const listed = await list.json()
+  t.equal(listed.length, N, 'the list holds all 1,000 (the page limit)')
+  t.equal(problems('requests', listed), null, 'and validates against requests.json')
+  t.notOk(JSON.stringify(listed).includes('Replay Caller') || JSON.stringify(listed).includes('13900000'), 'no name or phone in it')
 
-    const postRate = N / postSeconds
-    const readRate = N / readSeconds
-    const line = `Baltimore replay (${db}, ${CONCURRENCY} in flight over HTTP): ${N} POSTs in ${postSeconds.toFixed(1)} s = ${postRate.toFixed(1)} requests/s; ${N} GETs by id in ${readSeconds.toFixed(1)} s = ${readRate.toFixed(0)}/s; load average ${load0.map((l) => l.toFixed(2)).join(' ')} before, ${load1.map((l) => l.toFixed(2)).join(' ')} after the POSTs`
-    t.comment(line)
-    console.log(line)
-  })
+  const postRate = N / postSeconds
+  const readRate = N / readSeconds
+  const line = `Baltimore replay (${db}, ${CONCURRENCY} in flight over HTTP): ${N} POSTs in ${postSeconds.toFixed(1)} s = ${postRate.toFixed(1)} requests/s; ${N} GETs by id in ${readSeconds.toFixed(1)} s = ${readRate.toFixed(0)}/s; load average ${load0.map((l) => l.toFixed(2)).join(' ')} before, ${load1.map((l) => l.toFixed(2)).join(' ')} after the POSTs`
+  t.comment(line)
+  console.log(line)
+})

@@ -1,5 +1,5 @@
 import t from 'tap'
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import { build, onPostgres } from '../helper.js'
 import { call } from '../api.js'
 import { fromXml, problems } from './schemas.js'
@@ -200,7 +200,7 @@ t.test(`every endpoint answers schema-valid JSON and XML, and a request becomes 
 
 t.test(`errors are the standard's [{code, description}] in both formats (${db})`, async (t) => {
   const app = await build(t)
-  const errorCase = async (what: string, res: { statusCode: number; body: string; headers: Record<string, any> }, status: number, format: 'json' | 'xml') => {
+  const errorCase = async (what: string, res: LightMyRequestResponse, status: number, format: 'json' | 'xml') => {
     t.equal(res.statusCode, status, `${what}: ${status}`)
     const body = format === 'json' ? res.json() : (fromXml(res.body) as any)
     if (format === 'xml') t.equal(body.root, 'errors', `${what}: <errors>`)

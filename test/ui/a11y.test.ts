@@ -62,7 +62,10 @@ const tokens = new Map<string, { token: string; user: unknown }>()
 async function signInAs(app: FastifyInstance, page: Page, username: string | null) {
   if (!username) return page.evaluate(() => (localStorage.removeItem('shuoshi.token'), localStorage.removeItem('shuoshi.user')))
   let sess = tokens.get(username)
-  if (!sess) tokens.set(username, (sess = (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json()))
+  if (!sess) {
+    sess = (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json<{ token: string; user: unknown }>()
+    tokens.set(username, sess)
+  }
   await page.evaluate(([tk, u]) => (localStorage.setItem('shuoshi.token', tk), localStorage.setItem('shuoshi.user', JSON.stringify(u))), [
     sess.token,
     sess.user,

@@ -20,14 +20,15 @@ export function browserTest(
   fn: (t: Test, app: FastifyInstance, s: Session) => Promise<void>,
 ) {
   const why = browserUnavailable()
-  if (why) return t.skip(`browser tests skipped: ${why}`)
   // The pages do not depend on the database, and the API they drive is tested on both; running
   // every browser test twice would cost CI two minutes of its twenty. BROWSER_TESTS_ON_POSTGRES=1
   // runs them on PostgreSQL as well.
-  if (onPostgres && !process.env.BROWSER_TESTS_ON_POSTGRES) {
-    return t.skip('browser tests run on SQLite (set BROWSER_TESTS_ON_POSTGRES=1 to run them on PostgreSQL too)')
-  }
-  return t.test(title, async (t) => {
+  const skip = why
+    ? `browser tests skipped: ${why}`
+    : onPostgres && !process.env.BROWSER_TESTS_ON_POSTGRES
+      ? 'browser tests run on SQLite (set BROWSER_TESTS_ON_POSTGRES=1 to run them on PostgreSQL too)'
+      : false
+  return t.test(title, { skip }, async (t) => {
     await buildUiOnce()
     const app = await build(t, { config: { ...opts.config, serveUi: true } })
     await app.listen({ port: 0, host: '127.0.0.1' })

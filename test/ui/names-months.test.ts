@@ -30,7 +30,7 @@ browserTest('people by display name; the dashboard month chosen from two Chinese
   t.not(grid01, 'grid01', 'the seed gives the grid worker a name of their own')
 
   // Two cases this month; grid01 signs for the first and claims the second's handling.
-  const made = []
+  const made: { id: string }[] = []
   for (const description of ['村口路灯不亮', '村道积水'])
     made.push(
       await caseByNo(
