@@ -79,3 +79,6 @@ export async function step(app: FastifyInstance, caseId: string, elementId: stri
 export async function getCase(app: FastifyInstance, id: string, user = 'admin') {
   return (await call(app, user, 'GET', `/api/cases/${id}`)).body
 }
+
+/** The elements a case's open tasks wait at (`GET /api/cases/:id`'s `activeTasks`), in the answer's order. */
+export const waitingAt = (c: { activeTasks: { elementId: string }[] }) => c.activeTasks.map((x) => x.elementId)

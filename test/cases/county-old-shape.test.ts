@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
+import { call, caseByNo, getCase, openTask, petition, step, waitingAt } from '../api.js'
 import { projectRoot } from '../../src/lib/paths.js'
 
 /**
@@ -36,27 +36,17 @@ t.test("a county's ordinary version with the old gateways: return, rejected revi
   t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${sign.id}/return`, { reason: '属于供电公司职责' })).status, 200)
   let now = await getCase(app, c.id)
   t.equal(now.status, 'received')
-  t.same(
-    now.activeTasks.map((x: { elementId: string }) => x.elementId),
-    ['ut_dispatch'],
-  )
+  t.same(waitingAt(now), ['ut_dispatch'])
   await step(app, c.id, 'ut_dispatch', 'anping-dispatcher', { returnDecision: 'reject', returnDecisionReason: '路灯由城管局负责维护' })
   now = await getCase(app, c.id)
   t.equal(now.ownerUnit, 'xianghe-urban')
-  t.same(
-    now.activeTasks.map((x: { elementId: string }) => x.elementId),
-    ['ut_signfor'],
-    'returned at sign-for → back to sign-for',
-  )
+  t.same(waitingAt(now), ['ut_signfor'], 'returned at sign-for → back to sign-for')
 
   // Signed for, handled, evaluated as dissatisfied: one more round, then closed.
   await step(app, c.id, 'ut_signfor', 'urban-officer', { signOutcome: 'accept', firstReply: '已派人查看' })
   now = await getCase(app, c.id)
   t.equal(now.status, 'in_progress')
-  t.same(
-    now.activeTasks.map((x: { elementId: string }) => x.elementId),
-    ['ut_handle'],
-  )
+  t.same(waitingAt(now), ['ut_handle'])
   await step(app, c.id, 'ut_handle', 'urban-officer', { outcome: 'resolved', result: '已更换灯泡' })
   t.equal((await getCase(app, c.id)).status, 'awaiting_evaluation')
   const ev = await call(app, 'callback', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: false, satisfaction: 'dissatisfied' })
@@ -93,8 +83,5 @@ t.test("a county's ordinary version with the old gateways: a case no rule covers
   await step(app, c.id, 'ut_dispatch', 'anping-dispatcher', { targetUnit: 'xianghe-urban' })
   const now = await getCase(app, c.id)
   t.equal(now.ownerUnit, 'xianghe-urban')
-  t.same(
-    now.activeTasks.map((x: { elementId: string }) => x.elementId),
-    ['ut_signfor'],
-  )
+  t.same(waitingAt(now), ['ut_signfor'])
 })
