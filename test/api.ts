@@ -82,3 +82,11 @@ export async function getCase(app: FastifyInstance, id: string, user = 'admin') 
 
 /** The elements a case's open tasks wait at (`GET /api/cases/:id`'s `activeTasks`), in the answer's order. */
 export const waitingAt = (c: { activeTasks: { elementId: string }[] }) => c.activeTasks.map((x) => x.elementId)
+
+/** An anonymous report of a dark street light in 安平 (Xianghe): the demo routing rules send it to the county's urban management. */
+export const streetLight = {
+  description: '路灯不亮',
+  category: 'roads.lighting',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: { type: 'person', anonymous: true },
+}

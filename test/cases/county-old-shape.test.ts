@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step, waitingAt } from '../api.js'
+import { call, caseByNo, getCase, openTask, petition, step, waitingAt, streetLight } from '../api.js'
 import { projectRoot } from '../../src/lib/paths.js'
 
 /**
@@ -19,12 +19,7 @@ t.test("a county's ordinary version with the old gateways: return, rejected revi
   t.equal(deployed.status, 201, JSON.stringify(deployed.body))
 
   // Street lights in 安平 (Xianghe) go to the county's urban management by rule.
-  const p = await petition(app, {
-    description: '路灯不亮',
-    category: 'roads.lighting',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
+  const p = await petition(app, streetLight)
   const c = await caseByNo(app, p.caseNo)
   const diagram = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/diagram`)).body
   t.equal(diagram.version, deployed.body.version, "the case runs the county's version")

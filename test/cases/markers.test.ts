@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
+import { call, caseByNo, getCase, openTask, petition, step, streetLight } from '../api.js'
 import { projectRoot } from '../../src/lib/paths.js'
 
 /**
@@ -38,12 +38,7 @@ t.test('renamed element ids with the markers kept: return, extension, supervisio
   t.equal(dep.status, 201, JSON.stringify(dep.body))
 
   // Return (退单) from the renamed sign-for task, to the renamed dispatch task.
-  const p1 = await petition(app, {
-    description: '路灯不亮',
-    category: 'roads.lighting',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
+  const p1 = await petition(app, streetLight)
   const c1 = await caseByNo(app, p1.caseNo)
   t.equal(c1.activeTasks[0].elementId, 'accept_case', 'the case runs on the renamed version')
   const accept = await call(app, 'urban-officer', 'GET', `/api/tasks/${c1.activeTasks[0].id}`)

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { build } from '../helper.js'
 import { testClock } from '../clock.js'
-import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
+import { call, caseByNo, getCase, openTask, petition, step, streetLight } from '../api.js'
 
 t.test('ordinary: public petition → rule dispatch → sign for → handle → feedback → citizen evaluation → closed', async (t) => {
   const app = await build(t)
@@ -58,12 +58,7 @@ t.test('ordinary: public petition → rule dispatch → sign for → handle → 
 
 t.test('return (退单) goes to the dispatcher, who re-dispatches; sign-for can return too', async (t) => {
   const app = await build(t)
-  const p = await petition(app, {
-    description: '路灯不亮',
-    category: 'roads.lighting',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
+  const p = await petition(app, streetLight)
   const c = await caseByNo(app, p.caseNo)
   t.equal(c.ownerUnit, 'xianghe-urban')
   const sign = await openTask(app, c.id, 'ut_signfor')

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
+import { call, caseByNo, getCase, openTask, petition, step, streetLight } from '../api.js'
 
 /**
  * 退单审核 (issue 10): a return reaches the dispatcher with its reason; accepting it means
@@ -14,12 +14,7 @@ const chinaMonth = () => new Date(Date.now() + 8 * 3600_000).toISOString().slice
 t.test('return → the dispatcher sees the reason → reject with a reason → back at the same unit; then accept → another unit; counts per unit', async (t) => {
   const app = await build(t)
   // Street lights in 安平 go to the county's urban management by rule (the demo routing rules).
-  const p = await petition(app, {
-    description: '路灯不亮',
-    category: 'roads.lighting',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
+  const p = await petition(app, streetLight)
   const c = await caseByNo(app, p.caseNo)
   t.equal(c.ownerUnit, 'xianghe-urban')
   const sign = await openTask(app, c.id, 'ut_signfor')

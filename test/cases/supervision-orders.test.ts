@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, openTask, petition } from '../api.js'
+import { call, caseByNo, openTask, petition, streetLight } from '../api.js'
 
 /**
  * 督办单 (issue 10): a supervisor whose region covers a case orders the unit handling it to
@@ -119,17 +119,7 @@ t.test('issue → the unit is notified → reply; overdue listing; scope', async
 
 t.test('no order while nobody handles the case (awaiting re-dispatch after a return)', async (t) => {
   const app = await build(t)
-  const c = await caseByNo(
-    app,
-    (
-      await petition(app, {
-        description: '路灯不亮',
-        category: 'roads.lighting',
-        regionCode: 'xh-anping-v01-g1',
-        petitioner: { type: 'person', anonymous: true },
-      })
-    ).caseNo,
-  )
+  const c = await caseByNo(app, (await petition(app, streetLight)).caseNo)
   const sign = await openTask(app, c.id, 'ut_signfor')
   t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${sign.id}/return`, { reason: '非本单位' })).status, 200)
   const res = await call(app, 'xianghe-supervisor', 'POST', `/api/cases/${c.id}/supervision-orders`, { message: '请说明', replyDue: inDays(1) })

@@ -9,7 +9,7 @@ import { loadConfig, type Config } from '../../src/config.js'
 import { openDb } from '../../src/lib/db.js'
 import { projectRoot } from '../../src/lib/paths.js'
 import { onPostgres, testDatabaseUrl } from '../helper.js'
-import { call, caseByNo, petition } from '../api.js'
+import { call, caseByNo, petition, streetLight } from '../api.js'
 import { process as bpmn } from '../fixtures/bpmn.js'
 
 /**
@@ -93,12 +93,7 @@ t.test("restart: an administrator's edit of the ordinary procedure stays in forc
   )
   for (const key of ['escalation', 'joint', 'one_case_one_plan']) t.equal(defs.filter((d: any) => d.key === key).length, 1, `${key}: still one version`)
 
-  const p = await petition(second, {
-    description: '路灯不亮',
-    category: 'roads.lighting',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
+  const p = await petition(second, streetLight)
   const c = await caseByNo(second, p.caseNo)
   t.equal(c.activeTasks[0].name, '签收（已修改）/ Sign for (edited)', 'a new case runs on the edited version')
   const inst = await call(second, 'admin', 'GET', `/api/process-instances/${c.instanceId}`)
