@@ -1,0 +1,77 @@
+/**
+ * Native SQLite time per statement text: better-sqlite3's all / run / get timed around the
+ * native call, so knex's own cost is left out. Runs M intakes (the township filled first with M
+ * more, as bench/http.ts fills it) and M sign-for completions of the ordinary procedure through
+ * app.inject, and prints the statements by time spent, COMMIT split by the step it ends.
+ *
+ *   M=200 node --import tsx bench/sql-native.ts
+ *   PRAGMA='wal_autocheckpoint=0' node --import tsx bench/sql-native.ts   (pragmas run first)
+ *
+ * Where bench/sql-trace.ts answers "which statements does a step run", this answers "which of
+ * them cost": a point read and a 500-row neighbour read both count as one statement there.
+ */
+import { createRequire } from 'node:module'
+import { buildBenchApp } from './lib.js'
+import { completeBody, intakeBody } from './http.js'
+
+interface Timed {
+  n: number
+  us: number
+}
+type Run = (...args: unknown[]) => unknown
+
+let phase = ''
+const spent = new Map<string, Timed>()
+
+// Wrapped at the prototype, before the app opens its connection: every statement knex prepares
+// (its prepared-statement cache included) comes through here.
+// (better-sqlite3 ships no type declarations; only its prototype's prepare is used here.)
+const Database = createRequire(import.meta.url)('better-sqlite3') as { prototype: { prepare(this: unknown, sql: string): Record<string, Run> } }
+const proto = Database.prototype
+const prepare = proto.prepare
+proto.prepare = function (sql: string) {
+  const statement = prepare.call(this, sql)
+  for (const method of ['all', 'run', 'get']) {
+    const native = statement[method].bind(statement)
+    statement[method] = (...args: unknown[]) => {
+      const t0 = process.hrtime.bigint()
+      try {
+        return native(...args)
+      } finally {
+        const key = sql === 'COMMIT;' ? `COMMIT after ${phase}` : sql
+        const entry = spent.get(key) ?? { n: 0, us: 0 }
+        entry.n++
+        entry.us += Number(process.hrtime.bigint() - t0) / 1000
+        spent.set(key, entry)
+      }
+    }
+  }
+  return statement
+}
+
+const bench = await buildBenchApp({ processes: true })
+const { app } = bench
+for (const pragma of (process.env.PRAGMA ?? '').split(';').filter(Boolean)) console.log(pragma, await app.db.raw('PRAGMA ' + pragma))
+const login = async (username: string) =>
+  (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
+const dispatcher = await login('dispatcher')
+const admin = await login('admin')
+const post = async (url: string, token: string, payload: string) =>
+  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload })
+
+const M = Number(process.env.M ?? 200)
+const taskIds: string[] = []
+for (let i = 0; i < M; i++) taskIds.push((await post('/api/cases', dispatcher, intakeBody)).json().activeTasks[0].id)
+spent.clear()
+phase = 'intake'
+for (let i = 0; i < M; i++) await post('/api/cases', dispatcher, intakeBody)
+phase = 'completion'
+for (let i = 0; i < M; i++) await post(`/api/tasks/${taskIds[i]}/complete`, admin, completeBody)
+
+const rows = [...spent].sort((a, b) => b[1].us - a[1].us)
+const total = rows.reduce((sum, [, e]) => sum + e.us, 0)
+console.log(`native SQLite time: ${(total / M / 1000).toFixed(2)} ms per intake + completion (M=${M})`)
+for (const [sql, e] of rows.slice(0, Number(process.env.TOP ?? 25))) {
+  console.log(`${(e.us / M).toFixed(0).padStart(6)} µs/pair ${String(e.n / M).padStart(4)}× ${(e.us / e.n).toFixed(0).padStart(5)} µs  ${sql.slice(0, 150)}`)
+}
+await bench.close()
