@@ -79,6 +79,7 @@ export const envSchema = {
     ENGINE_LAZY_ELEMENTS: flag,
     SQLITE_CACHE_MB: int(0, 1_000_000),
     SQLITE_MMAP_MB: int(0, 1_000_000),
+    SQLITE_WAL_AUTOCHECKPOINT: int(1, 10_000_000),
     DB_POOL_MAX: int(1, 1000),
     // Empty means "keep the server's": the one variable whose empty value says something.
     PG_RANDOM_PAGE_COST: { type: 'string', pattern: '^(\\d+(\\.\\d+)?)?$' },
