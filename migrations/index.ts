@@ -20,6 +20,7 @@ import * as resources from './018_resources.js'
 import * as attachments from './020_attachments.js'
 import * as notificationReads from './022_notification_reads.js'
 import * as externalTasks from './024_external_tasks.js'
+import * as casesSourceIndex from './025_cases_source_index.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -48,6 +49,7 @@ const migrations: Record<string, Knex.Migration> = {
   '020_attachments': attachments,
   '022_notification_reads': notificationReads,
   '024_external_tasks': externalTasks,
+  '025_cases_source_index': casesSourceIndex,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

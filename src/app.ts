@@ -28,7 +28,7 @@ import type { SchemaCompilers } from './lib/schema-compilers.js'
 export interface BuildOptions {
   config: Config
   db: Db
-  /** Start background work (the timer poller). Tests that drive timers by hand turn it off. */
+  /** Start background work (the timer poller, notices, WAL checkpoints). Tests that drive timers by hand turn it off. */
   background?: boolean
   /**
    * Schema compilers shared with other apps of this process (`sharedSchemaCompilers()` of
@@ -63,7 +63,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   await app.register(errorsPlugin)
   await app.register(securityHeaders)
   await app.register(inputGuard)
-  await app.register(dbPlugin, { db: opts.db })
+  await app.register(dbPlugin, { db: opts.db, background: opts.background ?? true })
   await app.register(swaggerPlugin)
   await app.register(rateLimitPlugin)
 

@@ -39,6 +39,8 @@ export interface Config {
    * does unpatched, to compare. Either way saved states recover either way.
    */
   engineLazyElements: boolean
+  /** SQLite: how often the WAL is checkpointed (and so synced) besides the commits' autocheckpoint, ms (src/plugins/db.ts). */
+  sqliteCheckpointMs: number
   /** Citizen notices (src/notify/): the webhook gateway's URL (settings `notify.webhook_url` wins). */
   notifyWebhookUrl?: string
   notifyPollMs: number
@@ -79,6 +81,8 @@ export const envSchema = {
     ENGINE_LAZY_ELEMENTS: flag,
     SQLITE_CACHE_MB: int(0, 1_000_000),
     SQLITE_MMAP_MB: int(0, 1_000_000),
+    SQLITE_WAL_AUTOCHECKPOINT: int(1, 10_000_000),
+    SQLITE_CHECKPOINT_MS: int(10, 86_400_000),
     DB_POOL_MAX: int(1, 1000),
     // Empty means "keep the server's": the one variable whose empty value says something.
     PG_RANDOM_PAGE_COST: { type: 'string', pattern: '^(\\d+(\\.\\d+)?)?$' },
@@ -137,6 +141,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
     engineCacheSize: env.ENGINE_CACHE_SIZE ?? 16,
     engineLazyElements: env.ENGINE_LAZY_ELEMENTS !== '0' && env.ENGINE_LAZY_ELEMENTS !== 'false',
+    sqliteCheckpointMs: env.SQLITE_CHECKPOINT_MS ?? 10_000,
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
     notifyPollMs: env.NOTIFY_POLL_MS ?? 1000,
     notifyLeaseMs: env.NOTIFY_LEASE_MS ?? 60_000,

@@ -19,6 +19,8 @@ t.test('bad values are refused, each named', async (t) => {
   refused({ PORT: 'abc' }, /PORT must be integer \(is "abc"\)/)
   refused({ PORT: '70000' }, /PORT must be <= 65535/)
   refused({ SQLITE_CACHE_MB: 'abc' }, /SQLITE_CACHE_MB must be integer/)
+  // 0 would turn automatic checkpoints off and let the WAL grow without bound (src/lib/db.ts).
+  refused({ SQLITE_WAL_AUTOCHECKPOINT: '0' }, /SQLITE_WAL_AUTOCHECKPOINT must be >= 1/)
   refused({ NODE_ENV: 'staging' }, /NODE_ENV must be equal to one of the allowed values: production, development, test \(is "staging"\)/)
   refused({ TIMER_POLL_MS: '1.5' }, /TIMER_POLL_MS/)
   refused({ LOG_LEVEL: 'loud' }, /LOG_LEVEL/)
