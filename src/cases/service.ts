@@ -398,15 +398,29 @@ export class CaseService {
 
   /** Restricts a cases query to what `actor` may see (region scope, or a task on the case). */
   scope(q: Knex.QueryBuilder, actor: Actor) {
-    if (isSystemAdmin(actor)) return q
-    const regionScoped = isCountyAdmin(actor) || actor.roles.some((r) => REGION_SCOPED_ROLES.includes(r))
-    const prefix = regionScoped ? this.app.org.visibleRegionPrefix(actor) : '\u0000'
+    const prefix = this.regionPrefix(actor)
     if (prefix === null) return q
     const involved = this.involvement(actor)
     return q.where((w) => {
       if (prefix !== '\u0000') w.where((r) => wherePrefix(this.db, r, 'cases.region_path', prefix))
       w.orWhereIn('cases.id', involved)
     })
+  }
+
+  /**
+   * The region subtree whose every case `actor` sees: null for all of them, '\u0000' for none
+   * (they see only the cases they have a task on).
+   */
+  private regionPrefix(actor: Actor): string | null {
+    if (isSystemAdmin(actor)) return null
+    const regionScoped = isCountyAdmin(actor) || actor.roles.some((r) => REGION_SCOPED_ROLES.includes(r))
+    return regionScoped ? this.app.org.visibleRegionPrefix(actor) : '\u0000'
+  }
+
+  /** Whether `scope` lets `actor` see every case of the region subtree `path` (by region alone). */
+  seesSubtree(actor: Actor, path: string): boolean {
+    const prefix = this.regionPrefix(actor)
+    return prefix === null || (!prefix.includes('\u0000') && path.startsWith(prefix))
   }
 
   /**
