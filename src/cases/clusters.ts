@@ -186,7 +186,7 @@ export class Clusters {
     wherePlaceMayMatch(trx, q, c)
     const rows: Neighbourhood['rows'] = await q
     const cutAt = rows.length >= MAX_CANDIDATES ? rows[rows.length - 1].created_at : null
-    share.found = { caseId: c.id, now, rows, cutAt }
+    share.found = { caseId: c.id, now, rows, cutAt, scores: new Map() }
     const mine = newestOf(
       rows.filter((r) => r.clu),
       cutAt,
@@ -201,9 +201,11 @@ export class Clusters {
   private async place(trx: Trx, c: Placed, share?: { caseId: string; found?: Neighbourhood }) {
     const neighbours: Neighbour[] = share ? await this.readShared(trx, c, share) : await this.neighbourQuery(trx, c)
     const me = prepare(c, this.grams)
+    const scores = share?.found?.scores
     let best: { n: Neighbour; score: number } | null = null
     for (const n of neighbours) {
       const s = similarity(me, prepare(n, this.grams))
+      scores?.set(n.id, s)
       if (isSuggested(s) && (!best || s.score > best.score)) best = { n, score: s.score }
     }
     if (!best) return

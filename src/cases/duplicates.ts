@@ -53,7 +53,7 @@ export class Duplicates {
    * are not filtered by who may see them).
    */
   async similar(actor: Actor, row: CaseRow, db: Db | Trx = this.app.db, nearby?: Neighbourhood): Promise<SimilarItem[]> {
-    const found = rank(row, await this.candidates(actor, row, db, nearby), 5, this.grams)
+    const found = rank(row, await this.candidates(actor, row, db, nearby), 5, this.grams, nearby?.caseId === row.id ? nearby.scores : undefined)
     return found.map(({ c, s }: { c: any; s: any }) => ({
       id: c.id,
       caseNo: c.case_no,

@@ -254,6 +254,8 @@ export interface Neighbourhood {
   rows: (Comparable & { case_no: string; status: string; cluster_id: string | null; sim: unknown; clu: unknown })[]
   /** The oldest row's creation time when the read was cut at its limit: older rows, and more at that time, may exist. */
   cutAt: string | null
+  /** The case's similarity to each neighbour its placing compared it with, by id: the suggestions' ranking reuses them. */
+  scores: Map<string, Similarity>
 }
 
 /**
@@ -339,11 +341,20 @@ export const CANDIDATE_COLUMNS = [
   'cases.status',
 ]
 
-/** Ranks candidates against `row`: the suggested ones, best first. */
-export function rank<T extends Comparable>(row: Comparable, candidates: T[], limit = 5, cache?: GramCache): { c: T; s: Similarity }[] {
+/**
+ * Ranks candidates against `row`: the suggested ones, best first. `known`: similarities to `row`
+ * already worked out, by candidate id (an intake's placing compared it with the same neighbours).
+ */
+export function rank<T extends Comparable>(
+  row: Comparable,
+  candidates: T[],
+  limit = 5,
+  cache?: GramCache,
+  known?: Map<string, Similarity>,
+): { c: T; s: Similarity }[] {
   const p = prepare(row, cache)
   return candidates
-    .map((c) => ({ c, s: similarity(p, prepare(c, cache)) }))
+    .map((c) => ({ c, s: known?.get(c.id) ?? similarity(p, prepare(c, cache)) }))
     .filter((x) => isSuggested(x.s))
     .sort((a, b) => b.s.score - a.s.score || (a.c.created_at < b.c.created_at ? 1 : -1))
     .slice(0, limit)
