@@ -72,6 +72,17 @@ const NEIGHBOUR_COLUMNS = ['id', 'title', 'description', 'address', 'category', 
 type Neighbour = Comparable & { cluster_id: string | null }
 
 /**
+ * What an intake hands catchUp about its new case (`caseId`) and gets back: the township as
+ * placing read it (`found`, for the suggestions) and, once committed, what placing wrote on the
+ * case's row (`placed`, so the answer need not read the row again).
+ */
+export interface Share {
+  caseId: string
+  found?: Neighbourhood
+  placed?: { clustered_at: string; cluster_id: string | null }
+}
+
+/**
  * 共性问题: recurring problems. Clustering is incremental single-link: each case is placed once,
  * in creation order, against the cases already placed in its township over the previous
  * CLUSTER_WINDOW_DAYS (one range scan of the (region_path, created_at) index, at most
@@ -95,7 +106,7 @@ export class Clusters {
    * Run after each intake and before each listing; safe on several nodes at once (each case is
    * claimed by a conditional update).
    */
-  async catchUp(limit = 200, share?: { caseId: string; found?: Neighbourhood }): Promise<number> {
+  async catchUp(limit = 200, share?: Share): Promise<number> {
     const since = new Date(Date.now() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
     const pending: Placed[] = await this.db('cases')
       .whereNull('clustered_at')
@@ -105,12 +116,18 @@ export class Clusters {
       .select(COLUMNS)
     let placed = 0
     for (const c of pending) {
+      const mine = share?.caseId === c.id ? share : undefined
+      let outcome: Share['placed']
       await this.db.transaction(async (trx) => {
-        const claimed = await trx('cases').where({ id: c.id }).whereNull('clustered_at').update({ clustered_at: nowIso() })
+        const at = nowIso()
+        const claimed = await trx('cases').where({ id: c.id }).whereNull('clustered_at').update({ clustered_at: at })
         if (!claimed) return
-        await this.place(trx, c, share?.caseId === c.id ? share : undefined)
+        const clusterId = await this.place(trx, c, mine)
+        outcome = { clustered_at: at, cluster_id: clusterId ?? c.cluster_id }
         placed++
       })
+      // Only once committed: what the case's row now holds.
+      if (mine && outcome) mine.placed = outcome
     }
     return placed
   }
@@ -158,7 +175,7 @@ export class Clusters {
    * conditions) and `sim` (suggestable). Each takes its newest rows from it; only when the read
    * was cut before their window's oldest does one read the rest with its own query.
    */
-  private async readShared(trx: Trx, c: Placed, share: { caseId: string; found?: Neighbourhood }): Promise<Neighbour[]> {
+  private async readShared(trx: Trx, c: Placed, share: Share): Promise<Neighbour[]> {
     const now = new Date()
     const at = new Date(c.created_at).getTime()
     const from = new Date(at - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
@@ -198,7 +215,8 @@ export class Clusters {
     return [...mine.rows, ...older]
   }
 
-  private async place(trx: Trx, c: Placed, share?: { caseId: string; found?: Neighbourhood }) {
+  /** Places `c`; the cluster it joined or started, null when none. */
+  private async place(trx: Trx, c: Placed, share?: Share): Promise<string | null> {
     const neighbours: Neighbour[] = share ? await this.readShared(trx, c, share) : await this.neighbourQuery(trx, c)
     const me = prepare(c, this.grams)
     const scores = share?.found?.scores
@@ -208,7 +226,7 @@ export class Clusters {
       scores?.set(n.id, s)
       if (isSuggested(s) && (!best || s.score > best.score)) best = { n, score: s.score }
     }
-    if (!best) return
+    if (!best) return null
     let clusterId = best.n.cluster_id
     if (!clusterId) {
       clusterId = randomUUID()
@@ -241,6 +259,7 @@ export class Clusters {
         size: trx.raw('?? + 1', ['size']),
         last_at: trx.raw('case when ?? < ? then ? else ?? end', ['last_at', c.created_at, c.created_at, 'last_at']),
       })
+    return clusterId
   }
 
   /** The region prefix the actor asks for, within what they may see (403 outside, 400 unknown). */

@@ -613,11 +613,15 @@ export class CaseService {
     return (await this.receiptAndRow(actor, id)).receipt
   }
 
-  /** The receipt and the case row it shows, read once (intake also needs the row: bench/sql-trace.ts). */
-  async receiptAndRow(actor: Actor, id: string) {
-    const visible = await this.visible(actor, id).catch(() => null)
+  /**
+   * The receipt and the case row it shows, read once (intake also needs the row: bench/sql-trace.ts).
+   * `known`: the row as the caller just wrote it (an intake's, placed in its cluster), not read
+   * again; whether the actor sees it is then judged by region when that suffices.
+   */
+  async receiptAndRow(actor: Actor, id: string, known?: CaseRow) {
+    const visible = known && this.seesSubtree(actor, known.region_path) ? known : await this.visible(actor, id).catch(() => null)
     if (visible) return { receipt: await this.detailOf(actor, visible), row: visible }
-    const row: CaseRow = await this.db('cases').where({ id }).first()
+    const row: CaseRow = known ?? (await this.db('cases').where({ id }).first())
     const names = await this.names([row])
     return { receipt: { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }, row }
   }
