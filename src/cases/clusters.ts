@@ -7,7 +7,23 @@ import { eventMessage } from '../messages/index.js'
 import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
 import { chinaDay } from './numbering.js'
-import { isSuggested, monthsBetween, prepare, similarity, townshipPath, wherePlaceMayMatch, type Comparable, type GramCache } from './similar.js'
+import type { Knex } from 'knex'
+import {
+  CANDIDATE_COLUMNS,
+  MAX_CANDIDATES,
+  candidateWindow,
+  isSuggested,
+  monthsBetween,
+  newestOf,
+  prepare,
+  similarity,
+  suggestable,
+  townshipPath,
+  wherePlaceMayMatch,
+  type Comparable,
+  type GramCache,
+  type Neighbourhood,
+} from './similar.js'
 
 /** How far back a new report looks for the problem it repeats. */
 export const CLUSTER_WINDOW_DAYS = 30
@@ -56,6 +72,17 @@ const NEIGHBOUR_COLUMNS = ['id', 'title', 'description', 'address', 'category', 
 type Neighbour = Comparable & { cluster_id: string | null }
 
 /**
+ * What an intake hands catchUp about its new case (`caseId`) and gets back: the township as
+ * placing read it (`found`, for the suggestions) and, once committed, what placing wrote on the
+ * case's row (`placed`, so the answer need not read the row again).
+ */
+export interface Share {
+  caseId: string
+  found?: Neighbourhood
+  placed?: { clustered_at: string; cluster_id: string | null }
+}
+
+/**
  * 共性问题: recurring problems. Clustering is incremental single-link: each case is placed once,
  * in creation order, against the cases already placed in its township over the previous
  * CLUSTER_WINDOW_DAYS (one range scan of the (region_path, created_at) index, at most
@@ -79,7 +106,7 @@ export class Clusters {
    * Run after each intake and before each listing; safe on several nodes at once (each case is
    * claimed by a conditional update).
    */
-  async catchUp(limit = 200): Promise<number> {
+  async catchUp(limit = 200, share?: Share): Promise<number> {
     const since = new Date(Date.now() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
     const pending: Placed[] = await this.db('cases')
       .whereNull('clustered_at')
@@ -89,17 +116,27 @@ export class Clusters {
       .select(COLUMNS)
     let placed = 0
     for (const c of pending) {
+      const mine = share?.caseId === c.id ? share : undefined
+      let outcome: Share['placed']
       await this.db.transaction(async (trx) => {
-        const claimed = await trx('cases').where({ id: c.id }).whereNull('clustered_at').update({ clustered_at: nowIso() })
+        const at = nowIso()
+        const claimed = await trx('cases').where({ id: c.id }).whereNull('clustered_at').update({ clustered_at: at })
         if (!claimed) return
-        await this.place(trx, c)
+        const clusterId = await this.place(trx, c, mine)
+        outcome = { clustered_at: at, cluster_id: clusterId ?? c.cluster_id }
         placed++
       })
+      // Only once committed: what the case's row now holds.
+      if (mine && outcome) mine.placed = outcome
     }
     return placed
   }
 
-  private async place(trx: Trx, c: Placed) {
+  /**
+   * The cases already placed in `c`'s township over the CLUSTER_WINDOW_DAYS before it, newest
+   * first, MAX_NEIGHBOURS at most.
+   */
+  private neighbourQuery(trx: Trx, c: Placed): Knex.QueryBuilder {
     const at = new Date(c.created_at).getTime()
     const from = new Date(at - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
     const township = townshipPath(c.region_path)
@@ -112,27 +149,84 @@ export class Clusters {
       .where('cases.created_at', '<=', c.created_at)
       .whereNot('cases.id', c.id)
       .whereNotNull('cases.clustered_at')
-      // A root-cause case is the answer to a cluster, not a report that could start one. Its
-      // cluster is of its own township (rootCase registers it there): the township's clusters
-      // by their (region_path, …) index, where a correlated NOT EXISTS scanned every cluster
-      // per row (case_clusters has no index on root_case_id).
-      .whereNotIn('cases.id', (w) => {
-        w.select('root_case_id').from('case_clusters').whereNotNull('root_case_id')
-        wherePrefix(this.db, w, 'case_clusters.region_path', township)
-      })
+      .whereNotIn('cases.id', this.roots(township))
       .orderBy('cases.created_at', 'desc')
       .limit(MAX_NEIGHBOURS)
       .select(NEIGHBOUR_COLUMNS)
     wherePrefix(this.db, q, 'cases.region_path', township)
+    return wherePlaceMayMatch(trx, q, c)
+  }
+
+  /**
+   * A root-cause case is the answer to a cluster, not a report that could start one. Its
+   * cluster is of its own township (rootCase registers it there): the township's clusters by
+   * their (region_path, …) index, where a correlated NOT EXISTS scanned every cluster per row
+   * (case_clusters has no index on root_case_id).
+   */
+  private roots(township: string): Knex.QueryBuilder {
+    const w = this.db('case_clusters').select('root_case_id').whereNotNull('root_case_id')
+    return wherePrefix(this.db, w, 'case_clusters.region_path', township)
+  }
+
+  /**
+   * The neighbours of a just-registered case read together with its duplicate candidates
+   * (Duplicates.similar is handed `share.found`): one read of the township over the candidates'
+   * window, of the rows either wants, each flagged `clu` (a neighbour by neighbourQuery's
+   * conditions) and `sim` (suggestable). Each takes its newest rows from it; only when the read
+   * was cut before their window's oldest does one read the rest with its own query.
+   */
+  private async readShared(trx: Trx, c: Placed, share: Share): Promise<Neighbour[]> {
+    const now = new Date()
+    const at = new Date(c.created_at).getTime()
+    const from = new Date(at - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
+    const window = candidateWindow(c)
+    const clu = trx.raw('(?? >= ? and ?? <= ? and ?? is not null and ?? not in ?)', [
+      'cases.created_at',
+      from,
+      'cases.created_at',
+      c.created_at,
+      'cases.clustered_at',
+      'cases.id',
+      this.roots(townshipPath(c.region_path)),
+    ])
+    const sim = suggestable(trx, now)
+    const q = trx('cases')
+      .whereIn('cases.month', window.months)
+      .where('cases.created_at', '>=', window.from)
+      .where('cases.created_at', '<=', window.to)
+      .whereNot('cases.id', c.id)
+      .where(trx.raw('(? or ?)', [sim, clu]))
+      .orderBy('cases.created_at', 'desc')
+      .limit(MAX_CANDIDATES)
+      .select([...CANDIDATE_COLUMNS, 'cases.cluster_id', trx.raw('? as ??', [sim, 'sim']), trx.raw('? as ??', [clu, 'clu'])])
+    wherePrefix(this.db, q, 'cases.region_path', townshipPath(c.region_path))
     wherePlaceMayMatch(trx, q, c)
-    const neighbours: Neighbour[] = await q
+    const rows: Neighbourhood['rows'] = await q
+    const cutAt = rows.length >= MAX_CANDIDATES ? rows[rows.length - 1].created_at : null
+    share.found = { caseId: c.id, now, rows, cutAt, scores: new Map() }
+    const mine = newestOf(
+      rows.filter((r) => r.clu),
+      cutAt,
+      MAX_NEIGHBOURS,
+      from,
+    )
+    if (!mine.more) return mine.rows
+    const older: Neighbour[] = await this.neighbourQuery(trx, c).where('cases.created_at', '<=', mine.more.atOrBefore).limit(mine.more.limit)
+    return [...mine.rows, ...older]
+  }
+
+  /** Places `c`; the cluster it joined or started, null when none. */
+  private async place(trx: Trx, c: Placed, share?: Share): Promise<string | null> {
+    const neighbours: Neighbour[] = share ? await this.readShared(trx, c, share) : await this.neighbourQuery(trx, c)
     const me = prepare(c, this.grams)
+    const scores = share?.found?.scores
     let best: { n: Neighbour; score: number } | null = null
     for (const n of neighbours) {
       const s = similarity(me, prepare(n, this.grams))
+      scores?.set(n.id, s)
       if (isSuggested(s) && (!best || s.score > best.score)) best = { n, score: s.score }
     }
-    if (!best) return
+    if (!best) return null
     let clusterId = best.n.cluster_id
     if (!clusterId) {
       clusterId = randomUUID()
@@ -165,6 +259,7 @@ export class Clusters {
         size: trx.raw('?? + 1', ['size']),
         last_at: trx.raw('case when ?? < ? then ? else ?? end', ['last_at', c.created_at, c.created_at, 'last_at']),
       })
+    return clusterId
   }
 
   /** The region prefix the actor asks for, within what they may see (403 outside, 400 unknown). */

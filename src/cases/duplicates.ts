@@ -8,7 +8,17 @@ import { cancelInstanceTree } from '../engine/incidents.js'
 import type { InstanceRow } from '../engine/runtime.js'
 import { writeNotice } from '../notify/outbox.js'
 import type { CaseRow, CaseService } from './service.js'
-import { CANDIDATE_COLUMNS, candidateQuery, rank, type GramCache } from './similar.js'
+import {
+  CANDIDATE_COLUMNS,
+  MAX_CANDIDATES,
+  candidateQuery,
+  candidateWindow,
+  newestOf,
+  rank,
+  townshipPath,
+  type GramCache,
+  type Neighbourhood,
+} from './similar.js'
 
 export type SimilarItem = {
   id: string
@@ -36,11 +46,14 @@ export class Duplicates {
     private grams?: GramCache,
   ) {}
 
-  /** Similar cases `actor` may see, best first (src/cases/similar.ts says how). */
-  async similar(actor: Actor, row: CaseRow, db: Db | Trx = this.app.db): Promise<SimilarItem[]> {
-    const q = candidateQuery(db, row).select(CANDIDATE_COLUMNS)
-    this.cases.scope(q, actor)
-    const found = rank(row, await q, 5, this.grams)
+  /**
+   * Similar cases `actor` may see, best first (src/cases/similar.ts says how). `nearby`: the
+   * township as the intake's clustering read it (Clusters.readShared), used instead of a read of
+   * its own when it is this case's and the actor sees the whole township by region (its rows
+   * are not filtered by who may see them).
+   */
+  async similar(actor: Actor, row: CaseRow, db: Db | Trx = this.app.db, nearby?: Neighbourhood): Promise<SimilarItem[]> {
+    const found = rank(row, await this.candidates(actor, row, db, nearby), 5, this.grams, nearby?.caseId === row.id ? nearby.scores : undefined)
     return found.map(({ c, s }: { c: any; s: any }) => ({
       id: c.id,
       caseNo: c.case_no,
@@ -54,6 +67,20 @@ export class Duplicates {
       place: s.place,
       categoryMatch: s.category,
     }))
+  }
+
+  private async candidates(actor: Actor, row: CaseRow, db: Db | Trx, nearby?: Neighbourhood) {
+    const read = (now?: Date) => this.cases.scope(candidateQuery(db, row, now).select(CANDIDATE_COLUMNS), actor)
+    if (!nearby || nearby.caseId !== row.id || !this.cases.seesSubtree(actor, townshipPath(row.region_path))) return read()
+    const mine = newestOf(
+      nearby.rows.filter((r) => r.sim),
+      nearby.cutAt,
+      MAX_CANDIDATES,
+      candidateWindow(row).from,
+    )
+    if (!mine.more) return mine.rows
+    const older = await read(nearby.now).where('cases.created_at', '<=', mine.more.atOrBefore).limit(mine.more.limit)
+    return [...mine.rows, ...older]
   }
 
   /**

@@ -68,6 +68,8 @@ export interface KeyedAnswer<A> {
   answer: A
   /** True when this is the first request's answer given again. */
   replayed: boolean
+  /** The case as this request's intake committed it (not on a replay). */
+  row?: CaseRow
 }
 
 export class IdempotencyStore {
@@ -90,7 +92,7 @@ export class IdempotencyStore {
     const { scope, key } = params
     if (key === undefined) {
       const row = await create(undefined)
-      return { caseId: row.id, answer: answerOf(row), replayed: false }
+      return { caseId: row.id, answer: answerOf(row), replayed: false, row }
     }
     const hash = bodyHash(params.body)
     await this.sweep()
@@ -106,7 +108,7 @@ export class IdempotencyStore {
             .update({ case_id: created.id, answer: JSON.stringify(answerOf(created)) })
         },
       })
-      return { caseId: row.id, answer: answerOf(row), replayed: false }
+      return { caseId: row.id, answer: answerOf(row), replayed: false, row }
     } catch (err) {
       if (!(err instanceof KeyTaken)) throw err
       const first = await this.find(scope, key)

@@ -10,7 +10,7 @@ import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import type { CaseService } from './service.js'
 import type { Duplicates } from './duplicates.js'
-import type { Clusters } from './clusters.js'
+import type { Clusters, Share } from './clusters.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
@@ -63,12 +63,16 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
    * Places the new case (and any left over) in the recurring problems, after the intake has
    * committed: a failure here must not fail the intake; the next run places what was left.
    */
-  const placeNew = async () => {
+  const placeNew = async (caseId?: string) => {
+    // The new case's township as its placing read it, and what placing wrote on its row: the
+    // suggestions and the answer reuse them.
+    const share: Share = { caseId: caseId ?? '' }
     try {
-      await opts.clusters.catchUp(50)
+      await opts.clusters.catchUp(50, share)
     } catch (err) {
       app.log.warn({ err }, 'placing cases in clusters failed; retried at the next intake or listing')
     }
+    return share
   }
 
   // ── citizens (no login) ─────────────────────────────────────────────────────
@@ -195,11 +199,14 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
         (row) => ({ id: row.id, caseNo: row.case_no }),
         (hooks) => cases.intake(request.body, { actor: request.actor, hooks }),
       )
-      await placeNew()
+      const placing = await placeNew(done.caseId)
       if (done.replayed) reply.header('idempotent-replayed', 'true')
+      // The row as the intake committed it and placing then changed it; read again when placing
+      // did not get to it (another node's placing may have changed it) or on a replay.
+      const known = done.row && placing.placed ? { ...done.row, ...placing.placed } : undefined
       // 重复件: the open or recent cases this one may repeat, among those the registrar sees.
-      const { receipt, row } = await cases.receiptAndRow(request.actor, done.caseId)
-      return reply.status(201).send({ ...receipt, similar: await duplicates.similar(request.actor, row) })
+      const { receipt, row } = await cases.receiptAndRow(request.actor, done.caseId, known)
+      return reply.status(201).send({ ...receipt, similar: await duplicates.similar(request.actor, row, undefined, placing.found) })
     },
   )
 

@@ -398,15 +398,29 @@ export class CaseService {
 
   /** Restricts a cases query to what `actor` may see (region scope, or a task on the case). */
   scope(q: Knex.QueryBuilder, actor: Actor) {
-    if (isSystemAdmin(actor)) return q
-    const regionScoped = isCountyAdmin(actor) || actor.roles.some((r) => REGION_SCOPED_ROLES.includes(r))
-    const prefix = regionScoped ? this.app.org.visibleRegionPrefix(actor) : '\u0000'
+    const prefix = this.regionPrefix(actor)
     if (prefix === null) return q
     const involved = this.involvement(actor)
     return q.where((w) => {
       if (prefix !== '\u0000') w.where((r) => wherePrefix(this.db, r, 'cases.region_path', prefix))
       w.orWhereIn('cases.id', involved)
     })
+  }
+
+  /**
+   * The region subtree whose every case `actor` sees: null for all of them, '\u0000' for none
+   * (they see only the cases they have a task on).
+   */
+  private regionPrefix(actor: Actor): string | null {
+    if (isSystemAdmin(actor)) return null
+    const regionScoped = isCountyAdmin(actor) || actor.roles.some((r) => REGION_SCOPED_ROLES.includes(r))
+    return regionScoped ? this.app.org.visibleRegionPrefix(actor) : '\u0000'
+  }
+
+  /** Whether `scope` lets `actor` see every case of the region subtree `path` (by region alone). */
+  seesSubtree(actor: Actor, path: string): boolean {
+    const prefix = this.regionPrefix(actor)
+    return prefix === null || (!prefix.includes('\u0000') && path.startsWith(prefix))
   }
 
   /**
@@ -599,11 +613,15 @@ export class CaseService {
     return (await this.receiptAndRow(actor, id)).receipt
   }
 
-  /** The receipt and the case row it shows, read once (intake also needs the row: bench/sql-trace.ts). */
-  async receiptAndRow(actor: Actor, id: string) {
-    const visible = await this.visible(actor, id).catch(() => null)
+  /**
+   * The receipt and the case row it shows, read once (intake also needs the row: bench/sql-trace.ts).
+   * `known`: the row as the caller just wrote it (an intake's, placed in its cluster), not read
+   * again; whether the actor sees it is then judged by region when that suffices.
+   */
+  async receiptAndRow(actor: Actor, id: string, known?: CaseRow) {
+    const visible = known && this.seesSubtree(actor, known.region_path) ? known : await this.visible(actor, id).catch(() => null)
     if (visible) return { receipt: await this.detailOf(actor, visible), row: visible }
-    const row: CaseRow = await this.db('cases').where({ id }).first()
+    const row: CaseRow = known ?? (await this.db('cases').where({ id }).first())
     const names = await this.names([row])
     return { receipt: { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }, row }
   }

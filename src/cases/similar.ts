@@ -40,7 +40,7 @@ export const SUGGEST = { minScore: 0.4, minText: 0.05, minPlace: 0.7 }
 /** How far apart in time a re-report may be, and how long after closing a case is still "recent". */
 export const WINDOW_DAYS = 60
 export const CLOSED_RECENT_DAYS = 30
-const MAX_CANDIDATES = 500
+export const MAX_CANDIDATES = 500
 
 // Whitespace, ASCII and CJK punctuation, full-width forms' punctuation: not content.
 const NOISE = /[\s\p{P}\p{S}]+/gu
@@ -198,29 +198,82 @@ export const isSuggested = (s: Similarity) => s.score >= SUGGEST.minScore && s.t
  * range scan of the (region_path, created_at) index whatever the table's size.
  */
 export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string }, now = new Date()): Knex.QueryBuilder {
-  const at = new Date(row.created_at).getTime()
-  const from = new Date(at - WINDOW_DAYS * 86400e3).toISOString()
-  const to = new Date(at + WINDOW_DAYS * 86400e3).toISOString()
-  const closedSince = new Date(now.getTime() - CLOSED_RECENT_DAYS * 86400e3).toISOString()
-  // The months of the window (China time, as `month` is stored): with the township's path range
-  // they let the (month, region_path, …) covering index (013) narrow the scan to the township's
-  // window. Without them SQLite walked the whole county's entries: 2 s at 100k cases under load.
-  const months = monthsBetween(at - WINDOW_DAYS * 86400e3, at + WINDOW_DAYS * 86400e3)
-  // No `tenant =`: the township path already fixes the county, and with it SQLite preferred the
-  // (tenant, month) index — every county row of the window — over the township's range.
+  const { from, to, months } = candidateWindow(row)
   const q = db('cases')
     .whereIn('cases.month', months)
     .where('cases.created_at', '>=', from)
     .where('cases.created_at', '<=', to)
     .whereNot('cases.id', row.id)
-    // Written so no index is used for it: as `IS NULL` SQLite chose the duplicate_of index,
-    // i.e. every case (duplicates are few).
-    .whereRaw("coalesce(cases.duplicate_of, '') = ''")
-    .where((w) => w.whereNot('cases.status', 'closed').orWhere('cases.closed_at', '>=', closedSince))
+    .where(suggestable(db, now))
     .orderBy('cases.created_at', 'desc')
     .limit(MAX_CANDIDATES)
   wherePrefix(db as Db, q, 'cases.region_path', townshipPath(row.region_path))
   return wherePlaceMayMatch(db, q, row)
+}
+
+/**
+ * The creation times a case's candidates may have (WINDOW_DAYS either side), and the months of
+ * that window (China time, as `month` is stored): with the township's path range they let the
+ * (month, region_path, …) covering index (013) narrow the scan to the township's window.
+ * Without them SQLite walked the whole county's entries: 2 s at 100k cases under load. (No
+ * `tenant =`: the township path already fixes the county, and with it SQLite preferred the
+ * (tenant, month) index — every county row of the window — over the township's range.)
+ */
+export function candidateWindow(row: Pick<Comparable, 'created_at'>): { from: string; to: string; months: string[] } {
+  const at = new Date(row.created_at).getTime()
+  return {
+    from: new Date(at - WINDOW_DAYS * 86400e3).toISOString(),
+    to: new Date(at + WINDOW_DAYS * 86400e3).toISOString(),
+    months: monthsBetween(at - WINDOW_DAYS * 86400e3, at + WINDOW_DAYS * 86400e3),
+  }
+}
+
+/**
+ * What may be suggested at `now`: open, or closed within CLOSED_RECENT_DAYS, and not itself a
+ * duplicate (its main case is the one to link to). One SQL condition, for candidateQuery's
+ * WHERE and for the flag the shared neighbour read (clusters.ts) selects, so both say the same.
+ * `coalesce(…) = ''` rather than `IS NULL` so that no index is used for it: as `IS NULL` SQLite
+ * chose the duplicate_of index, i.e. every case (duplicates are few).
+ */
+export function suggestable(db: Db | Trx, now: Date): Knex.Raw {
+  const closedSince = new Date(now.getTime() - CLOSED_RECENT_DAYS * 86400e3).toISOString()
+  return db.raw("(coalesce(??, '') = '' and (not ?? = ? or ?? >= ?))", ['cases.duplicate_of', 'cases.status', 'closed', 'cases.closed_at', closedSince])
+}
+
+/**
+ * One read of a just-registered case's township serving both its clustering and its similar
+ * suggestions (clusters.ts readShared): the rows either would read, newest first, each flagged
+ * with which of them wants it. Before, each read the same few hundred neighbours on its own,
+ * and decoding them into JavaScript was most of the intake's native SQLite time
+ * (bench/sql-native.ts: ~2.3 ms per read with 300 cases in the village).
+ */
+export interface Neighbourhood {
+  caseId: string
+  /** The time `sim` was judged at (closed within CLOSED_RECENT_DAYS of it). */
+  now: Date
+  rows: (Comparable & { case_no: string; status: string; cluster_id: string | null; sim: unknown; clu: unknown })[]
+  /** The oldest row's creation time when the read was cut at its limit: older rows, and more at that time, may exist. */
+  cutAt: string | null
+  /** The case's similarity to each neighbour its placing compared it with, by id: the suggestions' ranking reuses them. */
+  scores: Map<string, Similarity>
+}
+
+/**
+ * The newest `cap` of one consumer's rows of a shared read (`rows`: that consumer's rows of it,
+ * newest first), when the read is enough to know them: it was not cut, or it holds `cap` of
+ * them (every row newer than the cut is in it), or the consumer's window (`from`) lies wholly
+ * after the cut. Otherwise the rows after the cut, and how many more to read at or before it
+ * with the consumer's own query.
+ */
+export function newestOf<T extends { created_at: string }>(
+  rows: T[],
+  cutAt: string | null,
+  cap: number,
+  from: string,
+): { rows: T[]; more: null | { atOrBefore: string; limit: number } } {
+  if (cutAt === null || rows.length >= cap || cutAt < from) return { rows: rows.slice(0, cap), more: null }
+  const after = rows.filter((r) => r.created_at > cutAt)
+  return { rows: after, more: { atOrBefore: cutAt, limit: cap - after.length } }
 }
 
 /**
@@ -288,11 +341,20 @@ export const CANDIDATE_COLUMNS = [
   'cases.status',
 ]
 
-/** Ranks candidates against `row`: the suggested ones, best first. */
-export function rank<T extends Comparable>(row: Comparable, candidates: T[], limit = 5, cache?: GramCache): { c: T; s: Similarity }[] {
+/**
+ * Ranks candidates against `row`: the suggested ones, best first. `known`: similarities to `row`
+ * already worked out, by candidate id (an intake's placing compared it with the same neighbours).
+ */
+export function rank<T extends Comparable>(
+  row: Comparable,
+  candidates: T[],
+  limit = 5,
+  cache?: GramCache,
+  known?: Map<string, Similarity>,
+): { c: T; s: Similarity }[] {
   const p = prepare(row, cache)
   return candidates
-    .map((c) => ({ c, s: similarity(p, prepare(c, cache)) }))
+    .map((c) => ({ c, s: known?.get(c.id) ?? similarity(p, prepare(c, cache)) }))
     .filter((x) => isSuggested(x.s))
     .sort((a, b) => b.s.score - a.s.score || (a.c.created_at < b.c.created_at ? 1 : -1))
     .slice(0, limit)
