@@ -130,9 +130,9 @@ t.test('a publish queues the message where it is consumed only; events reach the
   const publishing = queueings(() => broker.publish('event', 'activity.wait', { id: 'task' }))
   t.same(got, ['activity.wait {"id":"task"} true'])
   t.equal(publishing.length, 2, 'the bound queue and its consumer, nothing else')
-  t.equal(publishing[0], consumer?.queue.name)
+  t.equal(publishing[0], consumer?.queueName)
 
-  const queueName = consumer!.queue.name
+  const queueName = consumer!.queueName
   t.equal(broker.getQueue(queueName)?.messageCount, 0)
   consumer!.cancel()
   t.equal(broker.getConsumers().length, 0, "'queue.consumer.cancel' still unregisters it")
@@ -181,7 +181,7 @@ t.test('events, re-entrant publishes and saved states are as unpatched', async (
   // A listener of a queue's own events still gets those the broker's handler ignores.
   const queue = broker.assertQueue('watched', { durable: true })
   const events: string[] = []
-  queue.on('depleted', (routingKey) => events.push(routingKey))
+  queue.on('depleted', (routingKey: string) => events.push(routingKey))
   broker.sendToQueue('watched', { n: 1 })
   broker.get('watched')?.ack()
   t.same(events, ['queue.depleted'])
