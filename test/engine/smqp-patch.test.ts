@@ -4,7 +4,7 @@
 // collide with the ids of a state saved by another process, nor by this one earlier.
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
-import { Broker, type Message, type Queue } from 'smqp'
+import { Broker, Queue, getRoutingKeyPattern, type Message } from 'smqp'
 
 type SavedMessage = { properties: { messageId: string } }
 type SavedState = { queues?: { name: string; messages?: SavedMessage[] }[] }
@@ -85,4 +85,164 @@ t.test("a queued message gets its own properties; the publisher's object is left
   t.same(given, { messageId: 'mine', expiration: 5 })
   t.equal(queued(queue)[1].properties.messageId, 'mine', 'a given id is kept')
   t.equal(queued(queue)[1].properties.expiration, 5, "a message's own expiration wins over the queue's")
+})
+
+/** Calls of Queue.prototype.queueMessage while fn runs, by queue name (smqp's internal queues included). */
+function queueings(fn: () => void) {
+  const proto = Queue.prototype as unknown as { queueMessage: (this: Queue, ...a: unknown[]) => unknown }
+  const original = proto.queueMessage
+  const names: string[] = []
+  proto.queueMessage = function (...a) {
+    names.push(this.name)
+    return original.apply(this, a)
+  }
+  try {
+    fn()
+  } finally {
+    proto.queueMessage = original
+  }
+  return names
+}
+
+// The patch routes a message published to an idle exchange without the exchange's delivery queue,
+// hands an event to an idle listener (what `on` subscribes, the broker's own handler included)
+// without the listener queue and its consumer's copy, and drops the events only the broker's
+// handler receives and it ignores ('depleted', 'ready', 'saturated'). Unpatched, the publish below
+// queues 8 messages where 2 remain, and subscribing queues 4 (its 'consume' event) where none do.
+t.test('a publish queues the message where it is consumed only; events reach their listeners without queues', async (t) => {
+  const broker = Broker()
+  broker.assertExchange('event', 'topic')
+  const got: string[] = []
+  let consumer: ReturnType<Broker['subscribeTmp']> | undefined
+  const subscribing = queueings(() => {
+    consumer = broker.subscribeTmp('event', 'activity.#', (routingKey, message) => {
+      got.push(`${routingKey} ${JSON.stringify(message.content)} ${message.fields.consumerTag === consumer?.consumerTag}`)
+      message.ack()
+    })
+  })
+  t.same(subscribing, [], 'subscribing queues nothing')
+  t.same(
+    broker.getConsumers().map((c) => c.consumerTag),
+    [consumer?.consumerTag],
+    "the broker's handler still registers the consumer ('queue.consume')",
+  )
+
+  const publishing = queueings(() => broker.publish('event', 'activity.wait', { id: 'task' }))
+  t.same(got, ['activity.wait {"id":"task"} true'])
+  t.equal(publishing.length, 2, 'the bound queue and its consumer, nothing else')
+  t.equal(publishing[0], consumer?.queueName)
+
+  const queueName = consumer!.queueName
+  t.equal(broker.getQueue(queueName)?.messageCount, 0)
+  consumer!.cancel()
+  t.equal(broker.getConsumers().length, 0, "'queue.consumer.cancel' still unregisters it")
+  t.equal(broker.getQueue(queueName), undefined, "'queue.delete' still removes the auto-delete queue")
+})
+
+// Behaviour the patch must keep, as the unpatched package has it (this test passes on both).
+t.test('events, re-entrant publishes and saved states are as unpatched', async (t) => {
+  const broker = Broker()
+  broker.assertExchange('event', 'topic')
+  const log: string[] = []
+  broker.subscribeTmp('event', 'a.#', (routingKey, message) => {
+    log.push(`A ${routingKey}`)
+    if (routingKey === 'a.1') {
+      // Published by a subscriber while the first is being routed: it waits behind the first, in
+      // the exchange's delivery queue, where a state saved meanwhile finds it.
+      broker.publish('event', 'a.2', { n: 2 })
+      const saved = broker.getExchange('event')?.getState() as { deliveryQueue?: { messages: { fields: { routingKey: string } }[] } }
+      log.push(`saved ${saved.deliveryQueue?.messages.map((m) => m.fields.routingKey).join(',')}`)
+    }
+    message.ack()
+  })
+  broker.subscribeTmp('event', 'a.#', (routingKey, message) => {
+    log.push(`B ${routingKey}`)
+    message.ack()
+  })
+  broker.publish('event', 'a.1', { n: 1 })
+  t.same(log, ['A a.1', 'saved a.2', 'B a.1', 'A a.2', 'B a.2'], 'breadth first, as the delivery queue orders it')
+
+  // A direct exchange takes turns among its bindings, also for what a subscriber publishes.
+  broker.assertExchange('work', 'direct')
+  const turns: string[] = []
+  for (const name of ['x', 'y']) {
+    broker.assertQueue(name, { durable: true })
+    broker.bindQueue(name, 'work', 'job')
+    broker.consume(name, (_routingKey, message) => {
+      turns.push(`${name}${message.content.n}`)
+      if (message.content.n === 1) broker.publish('work', 'job', { n: 2 })
+      message.ack()
+    })
+  }
+  broker.publish('work', 'job', { n: 1 })
+  broker.publish('work', 'job', { n: 3 })
+  t.same(turns, ['x1', 'y2', 'x3'])
+
+  // A listener of a queue's own events still gets those the broker's handler ignores.
+  const queue = broker.assertQueue('watched', { durable: true })
+  const events: string[] = []
+  queue.on('depleted', (routingKey: string) => events.push(routingKey))
+  broker.sendToQueue('watched', { n: 1 })
+  broker.get('watched')?.ack()
+  t.same(events, ['queue.depleted'])
+
+  // A consumer tag taken is refused through the 'queue.consume' event, as before.
+  broker.assertQueue('other', { durable: true })
+  broker.consume('other', () => {}, { consumerTag: 'taken' })
+  t.throws(() => broker.consume('watched', () => {}, { consumerTag: 'taken' }), /Consumer tag must be unique/)
+
+  // An undeliverable mandatory message is still returned.
+  const returned: string[] = []
+  broker.on('return', (event: { fields: { routingKey: string } }) => returned.push(event.fields.routingKey))
+  broker.publish('event', 'b.1', {}, { mandatory: true })
+  t.same(returned, ['b.1'])
+
+  // A message left unacked is saved with its queue and recovered by a new broker.
+  broker.assertQueue('kept', { durable: true, autoDelete: false })
+  broker.bindQueue('kept', 'event', 'a.#')
+  broker.publish('event', 'a.3', { n: 3 }, { persistent: true })
+  const state = JSON.parse(JSON.stringify(broker.getState(true)))
+  const kept = state.queues.find((q: { name: string }) => q.name === 'kept')
+  t.same(
+    kept.messages.map((m: { fields: object; content: object }) => [m.fields, m.content]),
+    [[{ routingKey: 'a.3', exchange: 'event' }, { n: 3 }]],
+  )
+  const recovered = Broker().recover(state)
+  const redelivered: unknown[] = []
+  recovered.consume('kept', (_routingKey, message) => {
+    redelivered.push([message.fields.redelivered, message.content])
+    message.ack()
+  })
+  t.same(redelivered, [[true, { n: 3 }]])
+})
+
+// Compiled once per pattern string (bindings and bpmn-elements' MessageFormatter asked ~190 times a
+// step for a few dozen patterns); a shared compiled pattern must keep answering alike.
+t.test('a routing-key pattern is compiled once and the compiled one keeps no state between tests', async (t) => {
+  t.equal(getRoutingKeyPattern('activity.*.task_1'), getRoutingKeyPattern('activity.*.task_1'), 'the same compiled pattern')
+  for (const [pattern, yes, no] of [
+    ['activity.*.task_1', 'activity.wait.task_1', 'activity.wait.x.task_1'],
+    ['#.signal.*', 'a.b.signal.c', 'a.signal'],
+    ['run.#', 'run.execute', 'runs'],
+    ['execute.start', 'execute.start', 'execute.started'],
+  ]) {
+    const compiled = getRoutingKeyPattern(pattern)
+    for (let i = 0; i < 3; i++) {
+      t.equal(compiled.test(yes), true, `${pattern} matches ${yes}, time ${i + 1}`)
+      t.equal(compiled.test(no), false, `${pattern} does not match ${no}, time ${i + 1}`)
+    }
+  }
+  const broker = Broker()
+  broker.assertExchange('event', 'topic')
+  const got: string[] = []
+  broker.subscribeTmp('event', 'activity.*.task_1', (routingKey, message) => {
+    got.push(routingKey)
+    message.ack()
+  })
+  broker.subscribeTmp('event', 'activity.*.task_1', (routingKey, message) => {
+    got.push(`second ${routingKey}`)
+    message.ack()
+  })
+  for (const key of ['activity.wait.task_1', 'activity.wait.task_2', 'activity.end.task_1']) broker.publish('event', key, {})
+  t.same(got, ['activity.wait.task_1', 'second activity.wait.task_1', 'activity.end.task_1', 'second activity.end.task_1'])
 })
