@@ -71,6 +71,15 @@ export async function buildBenchApp(opts: { processes?: boolean; file?: string; 
   }
 }
 
+/** The demo's dispatcher and admin signed in, and a JSON POST as either: what the step benches send. */
+export async function stepClient(app: FastifyInstance) {
+  const login = async (username: string) =>
+    (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
+  const post = async (url: string, token: string, payload: string) =>
+    app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload })
+  return { dispatcher: await login('dispatcher'), admin: await login('admin'), post }
+}
+
 export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
   const m = s.length >> 1

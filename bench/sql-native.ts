@@ -11,7 +11,7 @@
  * them cost": a point read and a 500-row neighbour read both count as one statement there.
  */
 import { createRequire } from 'node:module'
-import { buildBenchApp } from './lib.js'
+import { buildBenchApp, stepClient } from './lib.js'
 import { completeBody, intakeBody } from './http.js'
 
 interface Timed {
@@ -52,12 +52,7 @@ proto.prepare = function (sql: string) {
 const bench = await buildBenchApp({ processes: true })
 const { app } = bench
 for (const pragma of (process.env.PRAGMA ?? '').split(';').filter(Boolean)) console.log(pragma, await app.db.raw('PRAGMA ' + pragma))
-const login = async (username: string) =>
-  (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
-const dispatcher = await login('dispatcher')
-const admin = await login('admin')
-const post = async (url: string, token: string, payload: string) =>
-  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload })
+const { dispatcher, admin, post } = await stepClient(app)
 
 const M = Number(process.env.M ?? 200)
 const taskIds: string[] = []

@@ -4,17 +4,12 @@
  *
  *   node --import tsx bench/sql-trace.ts
  */
-import { buildBenchApp } from './lib.js'
+import { buildBenchApp, stepClient } from './lib.js'
 import { completeBody, intakeBody } from './http.js'
 
 const bench = await buildBenchApp({ processes: true })
 const { app } = bench
-const login = async (username: string) =>
-  (await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password: 'demo' } })).json().token as string
-const dispatcher = await login('dispatcher')
-const admin = await login('admin')
-const post = async (url: string, token: string, payload: string) =>
-  app.inject({ method: 'POST', url, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, payload })
+const { dispatcher, admin, post } = await stepClient(app)
 const ids: string[] = []
 for (let i = 0; i < Number(process.env.N ?? 40); i++) ids.push((await post('/api/cases', dispatcher, intakeBody)).json().activeTasks[0].id)
 let log: string[] = []

@@ -90,3 +90,13 @@ export const streetLight = {
   regionCode: 'xh-anping-v01-g1',
   petitioner: { type: 'person', anonymous: true },
 }
+
+/** An anonymous hotline report of rubbish left for a week in 安平 (Xianghe): the ordinary procedure, to the village. */
+export const garbageReport = {
+  channel: 'hotline',
+  title: '小区垃圾无人清理',
+  description: '楼下垃圾堆放一周无人清理',
+  category: 'environment.garbage',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: { type: 'person', anonymous: true },
+}

@@ -1,6 +1,7 @@
 // SQL statements a step makes (issue 13, "Half the CPU per step"): each cut is checked here by
 // counting the statements of the step through the API, with the answer checked as well.
 import t from 'tap'
+import { garbageReport } from '../api.js'
 import { build, login, onPostgres } from '../helper.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 
@@ -138,14 +139,7 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
   const app = await build(t, { config: { engineCacheSize: 0 } })
   const dispatcher = await login(app, 'dispatcher')
   const admin = await login(app, 'admin')
-  const body = {
-    channel: 'hotline',
-    title: '小区垃圾无人清理',
-    description: '楼下垃圾堆放一周无人清理',
-    category: 'environment.garbage',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  }
+  const body = garbageReport
   const intake = () => app.inject({ method: 'POST', url: '/api/cases', headers: dispatcher, payload: body })
   // Two earlier reports of the same matter: the measured one is suggested both and joins their cluster.
   const first = await intake()

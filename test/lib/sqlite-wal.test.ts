@@ -9,6 +9,7 @@
 import fs from 'node:fs'
 import { createRequire } from 'node:module'
 import t from 'tap'
+import { garbageReport } from '../api.js'
 import { onPostgres, serverDatabaseEnv } from '../helper.js'
 import { api, sleep, startServer } from '../server-process.js'
 
@@ -16,14 +17,7 @@ import { api, sleep, startServer } from '../server-process.js'
 type ReadOnly = { prepare(sql: string): { all(...args: unknown[]): { id: string }[] }; close(): void }
 const Database = createRequire(import.meta.url)('better-sqlite3') as new (file: string, opts: { readonly: boolean }) => ReadOnly
 
-const intake = {
-  channel: 'hotline',
-  title: '小区垃圾无人清理',
-  description: '楼下垃圾堆放一周无人清理',
-  category: 'environment.garbage',
-  regionCode: 'xh-anping-v01-g1',
-  petitioner: { type: 'person', anonymous: true },
-}
+const intake = garbageReport
 
 // A small interval so a few dozen steps cross it several times: an intake of the ordinary
 // procedure writes ~80 WAL pages, so 30 intakes write ~2,400, where SQLite's default interval
