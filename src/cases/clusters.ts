@@ -65,6 +65,9 @@ const COLUMNS = [
   'clustered_at',
 ]
 
+/** The oldest creation time a neighbour of `c` may have: CLUSTER_WINDOW_DAYS before it. */
+const clusterFrom = (c: { created_at: string }) => new Date(new Date(c.created_at).getTime() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
+
 /** What placing reads of a neighbour: what it is compared by, its cluster, and a new cluster's label. */
 const NEIGHBOUR_COLUMNS = ['id', 'title', 'description', 'address', 'category', 'region_code', 'region_path', 'lat', 'lng', 'created_at', 'cluster_id'].map(
   (c) => `cases.${c}`,
@@ -138,23 +141,32 @@ export class Clusters {
    */
   private neighbourQuery(trx: Trx, c: Placed): Knex.QueryBuilder {
     const at = new Date(c.created_at).getTime()
-    const from = new Date(at - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
-    const township = townshipPath(c.region_path)
     // The window's months with the township's range use the (month, region_path) index, as the
     // duplicate candidates do; by `tenant` SQLite read every case of the county's index entries.
     // (The township's path fixes the county.)
     const q = trx('cases')
       .whereIn('cases.month', monthsBetween(at - CLUSTER_WINDOW_DAYS * 86400e3, at))
-      .where('cases.created_at', '>=', from)
-      .where('cases.created_at', '<=', c.created_at)
       .whereNot('cases.id', c.id)
-      .whereNotNull('cases.clustered_at')
-      .whereNotIn('cases.id', this.roots(township))
       .orderBy('cases.created_at', 'desc')
       .limit(MAX_NEIGHBOURS)
       .select(NEIGHBOUR_COLUMNS)
-    wherePrefix(this.db, q, 'cases.region_path', township)
+    for (const [sql, bindings] of this.neighbourTerms(c)) q.whereRaw(sql, bindings)
+    wherePrefix(this.db, q, 'cases.region_path', townshipPath(c.region_path))
     return wherePlaceMayMatch(trx, q, c)
+  }
+
+  /**
+   * What makes a case of `c`'s township (and place) one of its neighbours: placed, created over
+   * the CLUSTER_WINDOW_DAYS before it, not a root case. One list, ANDed into neighbourQuery's
+   * WHERE and into readShared's `clu` flag, so the two reads agree on who is a neighbour.
+   */
+  private neighbourTerms(c: Placed): [string, Knex.RawBinding[]][] {
+    return [
+      ['?? >= ?', ['cases.created_at', clusterFrom(c)]],
+      ['?? <= ?', ['cases.created_at', c.created_at]],
+      ['?? is not null', ['cases.clustered_at']],
+      ['?? not in ?', ['cases.id', this.roots(townshipPath(c.region_path))]],
+    ]
   }
 
   /**
@@ -177,18 +189,13 @@ export class Clusters {
    */
   private async readShared(trx: Trx, c: Placed, share: Share): Promise<Neighbour[]> {
     const now = new Date()
-    const at = new Date(c.created_at).getTime()
-    const from = new Date(at - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()
     const window = candidateWindow(c)
-    const clu = trx.raw('(?? >= ? and ?? <= ? and ?? is not null and ?? not in ?)', [
-      'cases.created_at',
-      from,
-      'cases.created_at',
-      c.created_at,
-      'cases.clustered_at',
-      'cases.id',
-      this.roots(townshipPath(c.region_path)),
-    ])
+    const from = clusterFrom(c)
+    const terms = this.neighbourTerms(c)
+    const clu = trx.raw(
+      `(${terms.map(([sql]) => sql).join(' and ')})`,
+      terms.flatMap(([, bindings]) => bindings),
+    )
     const sim = suggestable(trx, now)
     const q = trx('cases')
       .whereIn('cases.month', window.months)
