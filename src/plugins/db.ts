@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
-import type { Db } from '../lib/db.js'
+import { isPostgres, type Db } from '../lib/db.js'
 import { PollLoop } from '../lib/poll-loop.js'
 
 declare module 'fastify' {
@@ -20,7 +20,7 @@ declare module 'fastify' {
  */
 export default fp<{ db: Db; background?: boolean }>(async function db(app: FastifyInstance, opts) {
   app.decorate('db', opts.db)
-  const sqlite = opts.db.client.config.client === 'better-sqlite3'
+  const sqlite = !isPostgres(opts.db)
   const checkpoints =
     sqlite && opts.background
       ? new PollLoop(
