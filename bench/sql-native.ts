@@ -6,6 +6,7 @@
  *
  *   M=200 node --import tsx bench/sql-native.ts
  *   PRAGMA='wal_autocheckpoint=0' node --import tsx bench/sql-native.ts   (pragmas run first)
+ *   CLOCK=cpu M=300 node --import tsx bench/sql-native.ts   (CPU time, steadier on a busy machine)
  *
  * Where bench/sql-trace.ts answers "which statements does a step run", this answers "which of
  * them cost": a point read and a 500-row neighbour read both count as one statement there.
@@ -21,6 +22,15 @@ interface Timed {
 type Run = (...args: unknown[]) => unknown
 
 let phase = ''
+// CLOCK=cpu: the process's CPU time (getrusage, all threads; the statement runs on the main
+// thread and the others are idle meanwhile) instead of the wall clock, which a busy machine
+// inflates with the time the process waited for a core.
+const CPU = process.env.CLOCK === 'cpu'
+const clock = (): number => {
+  if (!CPU) return Number(process.hrtime.bigint()) / 1000
+  const u = process.cpuUsage()
+  return u.user + u.system
+}
 const spent = new Map<string, Timed>()
 
 // Wrapped at the prototype, before the app opens its connection: every statement knex prepares
@@ -34,14 +44,14 @@ proto.prepare = function (sql: string) {
   for (const method of ['all', 'run', 'get']) {
     const native = statement[method].bind(statement)
     statement[method] = (...args: unknown[]) => {
-      const t0 = process.hrtime.bigint()
+      const t0 = clock()
       try {
         return native(...args)
       } finally {
         const key = sql === 'COMMIT;' ? `COMMIT after ${phase}` : sql
         const entry = spent.get(key) ?? { n: 0, us: 0 }
         entry.n++
-        entry.us += Number(process.hrtime.bigint() - t0) / 1000
+        entry.us += clock() - t0
         spent.set(key, entry)
       }
     }
@@ -65,7 +75,7 @@ for (let i = 0; i < M; i++) await post(`/api/tasks/${taskIds[i]}/complete`, admi
 
 const rows = [...spent].sort((a, b) => b[1].us - a[1].us)
 const total = rows.reduce((sum, [, e]) => sum + e.us, 0)
-console.log(`native SQLite time: ${(total / M / 1000).toFixed(2)} ms per intake + completion (M=${M})`)
+console.log(`native SQLite ${CPU ? 'CPU' : 'wall'} time: ${(total / M / 1000).toFixed(2)} ms per intake + completion (M=${M})`)
 for (const [sql, e] of rows.slice(0, Number(process.env.TOP ?? 25))) {
   console.log(`${(e.us / M).toFixed(0).padStart(6)} µs/pair ${String(e.n / M).padStart(4)}× ${(e.us / e.n).toFixed(0).padStart(5)} µs  ${sql.slice(0, 150)}`)
 }
