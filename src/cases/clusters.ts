@@ -8,8 +8,8 @@ import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
 import { chinaDay } from './numbering.js'
 import type { Knex } from 'knex'
+import type { CaseFacts } from './case-facts.js'
 import {
-  CANDIDATE_COLUMNS,
   MAX_CANDIDATES,
   candidateWindow,
   isSuggested,
@@ -46,7 +46,7 @@ interface ClusterRow {
   created_at: string
 }
 
-type Placed = Comparable & { tenant: string; cluster_id: string | null; clustered_at: string | null; case_no: string }
+type Placed = Comparable & { tenant: string; cluster_id: string | null; clustered_at: string | null; case_no: string; updated_at: string }
 
 const COLUMNS = [
   'id',
@@ -63,6 +63,7 @@ const COLUMNS = [
   'tenant',
   'cluster_id',
   'clustered_at',
+  'updated_at',
 ]
 
 /** The oldest creation time a neighbour of `c` may have: CLUSTER_WINDOW_DAYS before it. */
@@ -97,6 +98,7 @@ export class Clusters {
   constructor(
     private app: FastifyInstance,
     private cases: CaseService,
+    private facts: CaseFacts,
     private grams?: GramCache,
   ) {}
 
@@ -119,6 +121,8 @@ export class Clusters {
       .select(COLUMNS)
     let placed = 0
     for (const c of pending) {
+      // The next intakes compare their case with this one: its facts are in hand.
+      this.facts.remember(c)
       const mine = share?.caseId === c.id ? share : undefined
       let outcome: Share['placed']
       await this.db.transaction(async (trx) => {
@@ -197,6 +201,7 @@ export class Clusters {
       terms.flatMap(([, bindings]) => bindings),
     )
     const sim = suggestable(trx, now)
+    // Narrow: what may have changed since a case was cached; CaseFacts brings the rest.
     const q = trx('cases')
       .whereIn('cases.month', window.months)
       .where('cases.created_at', '>=', window.from)
@@ -205,11 +210,12 @@ export class Clusters {
       .where(trx.raw('(? or ?)', [sim, clu]))
       .orderBy('cases.created_at', 'desc')
       .limit(MAX_CANDIDATES)
-      .select([...CANDIDATE_COLUMNS, 'cases.cluster_id', trx.raw('? as ??', [sim, 'sim']), trx.raw('? as ??', [clu, 'clu'])])
+      .select(['cases.id', 'cases.updated_at', 'cases.status', 'cases.cluster_id', trx.raw('? as ??', [sim, 'sim']), trx.raw('? as ??', [clu, 'clu'])])
     wherePrefix(this.db, q, 'cases.region_path', townshipPath(c.region_path))
     wherePlaceMayMatch(trx, q, c)
-    const rows: Neighbourhood['rows'] = await q
-    const cutAt = rows.length >= MAX_CANDIDATES ? rows[rows.length - 1].created_at : null
+    const narrow: { id: string; updated_at: string; status: string; cluster_id: string | null; sim: unknown; clu: unknown }[] = await q
+    const rows: Neighbourhood['rows'] = await this.facts.complete(trx, narrow)
+    const cutAt = narrow.length >= MAX_CANDIDATES ? rows[rows.length - 1].created_at : null
     share.found = { caseId: c.id, now, rows, cutAt, scores: new Map() }
     const mine = newestOf(
       rows.filter((r) => r.clu),

@@ -8,17 +8,8 @@ import { cancelInstanceTree } from '../engine/incidents.js'
 import type { InstanceRow } from '../engine/runtime.js'
 import { writeNotice } from '../notify/outbox.js'
 import type { CaseRow, CaseService } from './service.js'
-import {
-  CANDIDATE_COLUMNS,
-  MAX_CANDIDATES,
-  candidateQuery,
-  candidateWindow,
-  newestOf,
-  rank,
-  townshipPath,
-  type GramCache,
-  type Neighbourhood,
-} from './similar.js'
+import type { CaseFacts } from './case-facts.js'
+import { MAX_CANDIDATES, candidateQuery, candidateWindow, newestOf, rank, townshipPath, type GramCache, type Neighbourhood } from './similar.js'
 
 export type SimilarItem = {
   id: string
@@ -43,6 +34,7 @@ export class Duplicates {
   constructor(
     private app: FastifyInstance,
     private cases: CaseService,
+    private facts: CaseFacts,
     private grams?: GramCache,
   ) {}
 
@@ -70,7 +62,12 @@ export class Duplicates {
   }
 
   private async candidates(actor: Actor, row: CaseRow, db: Db | Trx, nearby?: Neighbourhood) {
-    const read = (now?: Date) => this.cases.scope(candidateQuery(db, row, now).select(CANDIDATE_COLUMNS), actor)
+    // Narrow, as the shared read is: CaseFacts brings what the cases say (case-facts.ts).
+    const read = async (now?: Date, older?: { atOrBefore: string; limit: number }) => {
+      const q = this.cases.scope(candidateQuery(db, row, now).select(['cases.id', 'cases.updated_at', 'cases.status']), actor)
+      if (older) q.where('cases.created_at', '<=', older.atOrBefore).limit(older.limit)
+      return this.facts.complete(db, (await q) as { id: string; updated_at: string; status: string }[])
+    }
     if (!nearby || nearby.caseId !== row.id || !this.cases.seesSubtree(actor, townshipPath(row.region_path))) return read()
     const mine = newestOf(
       nearby.rows.filter((r) => r.sim),
@@ -79,7 +76,7 @@ export class Duplicates {
       candidateWindow(row).from,
     )
     if (!mine.more) return mine.rows
-    const older = await read(nearby.now).where('cases.created_at', '<=', mine.more.atOrBefore).limit(mine.more.limit)
+    const older = await read(nearby.now, mine.more)
     return [...mine.rows, ...older]
   }
 

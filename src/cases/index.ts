@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { CaseService } from './service.js'
 import { Duplicates } from './duplicates.js'
 import { Clusters } from './clusters.js'
+import { CaseFacts } from './case-facts.js'
 import { GramCache } from './similar.js'
 import clusterRoutes from './cluster-routes.js'
 import { registerCaseHandlers } from './handlers.js'
@@ -96,10 +97,12 @@ export default fp(
     app.tasks.setListFacts(taskListFacts(cases))
     app.tasks.addDetailProvider(taskDetails(app, cases))
 
-    // One bigram cache for both comparisons an intake makes (suggestions, then clusters).
+    // One bigram cache and one copy of the cases' facts for both comparisons an intake makes
+    // (clusters, then suggestions).
     const grams = new GramCache()
-    const clusters = new Clusters(app, cases, grams)
-    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases, grams), clusters })
+    const facts = new CaseFacts()
+    const clusters = new Clusters(app, cases, facts, grams)
+    await app.register(caseRoutes, { cases, duplicates: new Duplicates(app, cases, facts, grams), clusters })
     await app.register(clusterRoutes, { clusters })
     await app.register(returnRoutes, { cases })
     await app.register(exclusionRoutes, { cases })

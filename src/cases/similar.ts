@@ -325,22 +325,6 @@ export function wherePlaceMayMatch(db: Db | Trx, q: Knex.QueryBuilder, row: Comp
 /** Within this many metres two reports count as one place (placeScore's 0.8, the suggestion's minimum). */
 const NEAR_METRES = 500
 
-/** What rank() and the suggestion need of a candidate (no more: every column is decoded per row). */
-export const CANDIDATE_COLUMNS = [
-  'cases.id',
-  'cases.case_no',
-  'cases.title',
-  'cases.description',
-  'cases.address',
-  'cases.category',
-  'cases.region_code',
-  'cases.region_path',
-  'cases.lat',
-  'cases.lng',
-  'cases.created_at',
-  'cases.status',
-]
-
 /**
  * Ranks candidates against `row`: the suggested ones, best first. `known`: similarities to `row`
  * already worked out, by candidate id (an intake's placing compared it with the same neighbours).
