@@ -7,6 +7,8 @@
  *
  *   BENCH_BASE_DIR=/tmp/base node --import tsx bench/http-overhead.ts
  *   BENCH_OVERHEAD_BATCH=40 BENCH_OVERHEAD_ROUNDS=6 BENCH_OVERHEAD_GETS=1000 LOG_LEVEL=info …
+ *   BENCH_BASE_DIR=. BENCH_NODE_ARGS='--single-threaded-gc' …   (one tree, Node flags on one side;
+ *   BENCH_BASE_NODE_ARGS for the other)
  *
  * Each round: BATCH intakes, BATCH sign-for completions, GETS of /health and GETS of /api/me
  * (the cost of a request with nothing behind it) on each side.
@@ -154,7 +156,8 @@ async function main() {
   }
   const baseDir = process.env.BENCH_BASE_DIR
   if (!baseDir) throw new Error('BENCH_BASE_DIR: the baseline tree')
-  const sides = [await start('base', baseDir, []), await start('this', here, [])]
+  const args = (v?: string) => (v ?? '').split(' ').filter(Boolean)
+  const sides = [await start('base', baseDir, args(process.env.BENCH_BASE_NODE_ARGS)), await start('this', here, args(process.env.BENCH_NODE_ARGS))]
   const kinds = ['intake', 'complete', 'health', 'me'] as const
   const fig: Record<string, Record<(typeof kinds)[number], number[]>> = {}
   for (const s of sides) fig[s.label] = { intake: [], complete: [], health: [], me: [] }
