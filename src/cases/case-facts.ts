@@ -4,6 +4,18 @@ import type { Comparable } from './similar.js'
 /** What a case says, where and when, and its number: written at intake, compared by similarity. */
 export type Facts = Comparable & { case_no: string }
 
+/** A case as the township reads select it: what may have changed since its facts were copied. */
+export interface Narrow {
+  id: string
+  updated_at: string
+  status: string
+  cluster_id?: string | null
+  /** The shared read's flags (clusters.ts readShared); absent from a candidates read of its own. */
+  sim?: unknown
+  clu?: unknown
+}
+export type Completed = Facts & Required<Narrow> & { cluster_id: string | null }
+
 /** The columns of `Facts`, with `updated_at`, which says whether a cached copy is still the row's. */
 export const FACT_COLUMNS = [
   'cases.id',
@@ -51,10 +63,10 @@ export class CaseFacts {
   }
 
   /**
-   * `rows` (read narrow: each with its id and `updated_at`) completed in place with their facts,
-   * in their order; the facts of those not cached at that `updated_at` are read by id first.
+   * `rows` (read narrow) completed with their facts, in their order; the facts of those not
+   * cached at their `updated_at` are read by id first.
    */
-  async complete<T extends { id: string; updated_at: string }>(db: Db | Trx, rows: T[]): Promise<(T & Facts)[]> {
+  async complete(db: Db | Trx, rows: Narrow[]): Promise<Completed[]> {
     const found = rows.map((r) => {
       const cached = this.byId.get(r.id)
       return cached?.at === r.updated_at ? cached.facts : undefined
@@ -66,9 +78,32 @@ export class CaseFacts {
         read.set(row.id, this.remember(row))
       rows.forEach((r, i) => (found[i] ??= read.get(r.id)))
     }
-    const out: (T & Facts)[] = []
-    // A row deleted between the two reads (a purge) is left out, as the first read would have.
-    rows.forEach((r, i) => found[i] && out.push(Object.assign(r, found[i])))
+    const out: Completed[] = []
+    rows.forEach((r, i) => {
+      const f = found[i]
+      // Cases are never deleted; were one gone between the two reads, it is left out as the first would have.
+      if (!f) return
+      // One object literal of one shape: Object.assign onto the driver's row cost ~140 µs per
+      // 500 rows against ~10 (V8 adds the properties one by one, changing the row's shape each time).
+      out.push({
+        id: r.id,
+        case_no: f.case_no,
+        title: f.title,
+        description: f.description,
+        address: f.address,
+        category: f.category,
+        region_code: f.region_code,
+        region_path: f.region_path,
+        lat: f.lat,
+        lng: f.lng,
+        created_at: f.created_at,
+        updated_at: r.updated_at,
+        status: r.status,
+        cluster_id: r.cluster_id ?? null,
+        sim: r.sim,
+        clu: r.clu,
+      })
+    })
     return out
   }
 }

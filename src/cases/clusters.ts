@@ -8,7 +8,7 @@ import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
 import { chinaDay } from './numbering.js'
 import type { Knex } from 'knex'
-import type { CaseFacts } from './case-facts.js'
+import type { CaseFacts, Narrow } from './case-facts.js'
 import {
   MAX_CANDIDATES,
   candidateWindow,
@@ -213,7 +213,7 @@ export class Clusters {
       .select(['cases.id', 'cases.updated_at', 'cases.status', 'cases.cluster_id', trx.raw('? as ??', [sim, 'sim']), trx.raw('? as ??', [clu, 'clu'])])
     wherePrefix(this.db, q, 'cases.region_path', townshipPath(c.region_path))
     wherePlaceMayMatch(trx, q, c)
-    const narrow: { id: string; updated_at: string; status: string; cluster_id: string | null; sim: unknown; clu: unknown }[] = await q
+    const narrow: Narrow[] = await q
     const rows: Neighbourhood['rows'] = await this.facts.complete(trx, narrow)
     const cutAt = narrow.length >= MAX_CANDIDATES ? rows[rows.length - 1].created_at : null
     share.found = { caseId: c.id, now, rows, cutAt, scores: new Map() }

@@ -8,7 +8,7 @@ import { cancelInstanceTree } from '../engine/incidents.js'
 import type { InstanceRow } from '../engine/runtime.js'
 import { writeNotice } from '../notify/outbox.js'
 import type { CaseRow, CaseService } from './service.js'
-import type { CaseFacts } from './case-facts.js'
+import type { CaseFacts, Narrow } from './case-facts.js'
 import { MAX_CANDIDATES, candidateQuery, candidateWindow, newestOf, rank, townshipPath, type GramCache, type Neighbourhood } from './similar.js'
 
 export type SimilarItem = {
@@ -66,7 +66,7 @@ export class Duplicates {
     const read = async (now?: Date, older?: { atOrBefore: string; limit: number }) => {
       const q = this.cases.scope(candidateQuery(db, row, now).select(['cases.id', 'cases.updated_at', 'cases.status']), actor)
       if (older) q.where('cases.created_at', '<=', older.atOrBefore).limit(older.limit)
-      return this.facts.complete(db, (await q) as { id: string; updated_at: string; status: string }[])
+      return this.facts.complete(db, (await q) as Narrow[])
     }
     if (!nearby || nearby.caseId !== row.id || !this.cases.seesSubtree(actor, townshipPath(row.region_path))) return read()
     const mine = newestOf(
