@@ -9,6 +9,7 @@
  *   BENCH_OVERHEAD_BATCH=40 BENCH_OVERHEAD_ROUNDS=6 BENCH_OVERHEAD_GETS=1000 LOG_LEVEL=info …
  *   BENCH_BASE_DIR=. BENCH_NODE_ARGS='--single-threaded-gc' …   (one tree, Node flags on one side;
  *   BENCH_BASE_NODE_ARGS for the other)
+ *   BENCH_BASE_DIR=. BENCH_ENV='ENGINE_CACHE_SIZE=0' …   (one tree, settings on one side; BENCH_BASE_ENV)
  *
  * Each round: BATCH intakes, BATCH sign-for completions, GETS of /health and GETS of /api/me
  * (the cost of a request with nothing behind it) on each side.
@@ -39,7 +40,7 @@ interface Server {
   open: string[]
 }
 
-async function start(label: string, tree: string, nodeArgs: string[]): Promise<Server> {
+async function start(label: string, tree: string, nodeArgs: string[], env: Record<string, string>): Promise<Server> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-overhead-'))
   const port = await freePort()
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'src/server.ts'], {
@@ -54,6 +55,7 @@ async function start(label: string, tree: string, nodeArgs: string[]): Promise<S
       DEMO_HISTORY: '0',
       TOKEN_SECRET: `bench-${randomUUID()}`,
       DATABASE_URL: path.join(dir, 'bench.sqlite'),
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
@@ -136,7 +138,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 async function main() {
   const here = projectRoot()
   if (PROFILE_DIR) {
-    const s = await start('this', here, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`])
+    const s = await start('this', here, ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`], {})
     await intakes(s, BATCH)
     await completions(s, BATCH)
     const ci = await intakes(s, BATCH * ROUNDS)
@@ -157,7 +159,11 @@ async function main() {
   const baseDir = process.env.BENCH_BASE_DIR
   if (!baseDir) throw new Error('BENCH_BASE_DIR: the baseline tree')
   const args = (v?: string) => (v ?? '').split(' ').filter(Boolean)
-  const sides = [await start('base', baseDir, args(process.env.BENCH_BASE_NODE_ARGS)), await start('this', here, args(process.env.BENCH_NODE_ARGS))]
+  const env = (v?: string) => Object.fromEntries(args(v).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+  const sides = [
+    await start('base', baseDir, args(process.env.BENCH_BASE_NODE_ARGS), env(process.env.BENCH_BASE_ENV)),
+    await start('this', here, args(process.env.BENCH_NODE_ARGS), env(process.env.BENCH_ENV)),
+  ]
   const kinds = ['intake', 'complete', 'health', 'me'] as const
   const fig: Record<string, Record<(typeof kinds)[number], number[]>> = {}
   for (const s of sides) fig[s.label] = { intake: [], complete: [], health: [], me: [] }
