@@ -116,9 +116,14 @@ export interface Centres {
   nearest: UnitRow
 }
 
-export async function centresFor(db: Db | Trx, regions: Map<string, RegionRow>): Promise<Centres> {
+/** `read`: the centre units of the region codes (intake's are cached: config-reads.ts). */
+export async function centresFor(
+  db: Db | Trx,
+  regions: Map<string, RegionRow>,
+  read: (codes: string[]) => Promise<UnitRow[]> = (codes) => db('org_units').whereIn('region_code', codes).where({ kind: 'centre' }),
+): Promise<Centres> {
   const codes = [...regions.values()].map((r) => r.code)
-  const units: UnitRow[] = await db('org_units').whereIn('region_code', codes).where({ kind: 'centre' })
+  const units = await read(codes)
   const byLevel = new Map<string, UnitRow>()
   for (const u of units) {
     const region = [...regions.values()].find((r) => r.code === u.region_code)
@@ -191,10 +196,12 @@ export function limitsFor(category: CategoryRow, urgency: string): { response: s
 export async function route(
   db: Db | Trx,
   input: { category: CategoryRow; path: string; tenant: string; urgency: string; regions: Map<string, RegionRow>; decisions: DecisionService },
+  /** How the rule's owner token is resolved (intake's are cached: config-reads.ts). */
+  owner: (token: string, regions: Map<string, RegionRow>) => Promise<UnitRow | null> = (token, regions) => resolveOwner(db, token, regions),
 ): Promise<Route> {
   const rule = await routingHit(db, input.decisions, { category: input.category.code, path: input.path, tenant: input.tenant, urgency: input.urgency })
-  const owner = rule ? await resolveOwner(db, rule.owner, input.regions) : null
-  return routeWith(rule, owner, input.category, input.urgency)
+  const unit = rule ? await owner(rule.owner, input.regions) : null
+  return routeWith(rule, unit, input.category, input.urgency)
 }
 
 /** The route given the rule that applies and its resolved owner (for callers that cache both). */

@@ -12,6 +12,7 @@ import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
+import type { ConfigReads } from './config-reads.js'
 import { addDuration, byLevel, centresFor, route, unitGroup, type CategoryRow, type RegionRow, type UnitRow } from './routing.js'
 import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
@@ -191,7 +192,11 @@ export class CaseService {
    */
   private readonly intakeNames = new Map<string, { category: CategoryRow; unit: UnitRow | null; region: RegionRow & { name_en?: string | null } }>()
 
-  constructor(private app: FastifyInstance) {}
+  constructor(
+    private app: FastifyInstance,
+    /** The configuration every intake reads, cached (config-reads.ts). */
+    private config: ConfigReads,
+  ) {}
 
   /** What intake left for this transaction's first handler on case `id`; given once, then null. */
   takeFresh(trx: Trx, id: string | null): { row: CaseRow; owner: UnitRow | null } | null {
@@ -233,7 +238,7 @@ export class CaseService {
   // ── intake ──────────────────────────────────────────────────────────────────
 
   async category(trx: Db | Trx, code: string): Promise<CategoryRow> {
-    const row: CategoryRow | undefined = await trx('categories').where({ code }).first()
+    const row = await this.config.category(trx, code)
     if (!row || !bool(row.active)) throw unprocessable(msg('error.case.unknownCategory', { category: code }))
     return row
   }
@@ -265,8 +270,12 @@ export class CaseService {
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
       const regions = byLevel((await this.app.org.regionChain(region.path, trx)) as RegionRow[])
-      const centres = await centresFor(trx, regions)
-      const r = await route(trx, { category, path: region.path, tenant: region.tenant ?? '', urgency, regions, decisions: this.app.decisions })
+      const centres = await centresFor(trx, regions, (codes) => this.config.centres(trx, codes))
+      const r = await route(
+        trx,
+        { category, path: region.path, tenant: region.tenant ?? '', urgency, regions, decisions: this.app.decisions },
+        (token, chain) => this.config.owner(trx, token, chain),
+      )
       // A root-cause case made of a recurring problem is handled jointly whatever the rule says.
       if (opts.procedure) r.procedure = opts.procedure as typeof r.procedure
       // A rule may name a unit nobody staffs (yet): the case would wait for nobody. The nearest
@@ -347,7 +356,7 @@ export class CaseService {
       const tokens = (role: string, units: (string | undefined)[]) => [...new Set(units.filter(Boolean).map((u) => `${role}@${u}`))].join(',')
       const dispatcherGroup = `dispatcher@${centres.nearest.code}`
       const grid = regions.get('grid') ?? regions.get('village')
-      const followUp = (await trx('settings').where({ key: 'cases.follow_up_cycle' }).first('value'))?.value ?? 'R52/P7D'
+      const followUp = (await this.config.setting(trx, 'cases.follow_up_cycle')) ?? 'R52/P7D'
       const variables: Record<string, unknown> = {
         caseId: id,
         caseNo,
