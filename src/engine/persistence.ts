@@ -150,6 +150,121 @@ export function stripEngineSettings(node: unknown): void {
   }
 }
 
+/**
+ * The parts of a bpmn-engine state that no recover reads, left out of what a step saves (issue
+ * 13: the state is written, parsed and recovered on every step). Each is left out so that a node
+ * running the code from before this function recovers the smaller state exactly as the full one,
+ * with nothing put back on the way in (states are shared both ways between nodes of two
+ * releases; src/engine/README.md, "The saved engine state"):
+ *
+ * - messages published `persistent: false` (the `run.resume` each resume leaves in a run queue):
+ *   smqp's Queue.recover skips them;
+ * - elements that are idle: a child with neither a status nor a broker (one finished or never
+ *   reached) and a sequence flow without a broker. With lazy elements the patched recover skips
+ *   them; built at once they would only get their counters back, which nothing reads (the
+ *   four procedures behave the same either way: test/engine/lazy-elements.test.ts);
+ * - of a process's variables, those equal to its definition's (bpmn-elements assigns the
+ *   definition's variables to each process as the definition's execution is recovered, before
+ *   the process recovers its own over them), and the run message's `fields`, `content`,
+ *   `properties`, which the process assigns again from its run message as it resumes.
+ *
+ * Then `stripEngineSettings`. Changes `raw` in place; variables, outputs and message contents
+ * are data and are not looked into.
+ */
+export function compactState(raw: { definitions?: unknown[] }): void {
+  for (const d of raw.definitions ?? []) {
+    if (!isObject(d)) continue
+    delete d.source
+    const defVars = isObject(d.environment) && isObject(d.environment.variables) ? d.environment.variables : {}
+    const execution = isObject(d.execution) ? d.execution : {}
+    const seen = new Set<unknown>()
+    for (const p of Array.isArray(execution.processes) ? execution.processes : []) {
+      if (!isObject(p)) continue
+      // Only the first state of a process id recovers into the process the definition's
+      // execution assigned the variables to (a second runs in a new one).
+      if (!seen.has(p.id)) compactProcessVariables(p, defVars)
+      seen.add(p.id)
+    }
+  }
+  dropIdle(raw)
+  stripEngineSettings(raw)
+}
+
+/** Keys the process assigns from its run message on every run and resume (step-context.ts engineKeys). */
+const runMessageKeys = ['fields', 'content', 'properties']
+
+function compactProcessVariables(p: Record<string, unknown>, defVars: Record<string, unknown>) {
+  const env = p.environment
+  if (!isObject(env) || !isObject(env.variables)) return
+  const vars = env.variables
+  // A variable of the definition's the process no longer has could not be told apart: keep all.
+  for (const k in defVars) if (!(k in vars)) return
+  const own: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(vars)) {
+    if (runMessageKeys.includes(k)) continue
+    if (k in defVars && sameJson(v, defVars[k])) continue
+    own[k] = v
+  }
+  env.variables = own
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (!isObject(a) || !isObject(b)) return false
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/**
+ * A queue's saved messages as smqp's Queue.recover reads them: it skips a non-persistent one,
+ * and builds each other as `new Message({ ...fields, redelivered: true }, …)`, whose constructor
+ * drops `consumerTag`, so neither that nor `redelivered` need be saved.
+ */
+function compactMessages(q: Record<string, unknown> & { messages: unknown[] }) {
+  const kept: unknown[] = []
+  for (const m of q.messages) {
+    if (!isObject(m)) {
+      kept.push(m)
+      continue
+    }
+    if (isObject(m.properties) && m.properties.persistent === false) continue
+    if (isObject(m.fields)) {
+      delete m.fields.consumerTag
+      delete m.fields.redelivered
+    }
+    kept.push(m)
+  }
+  if (kept.length) q.messages = kept
+  else delete q.messages
+}
+
+/** Non-persistent messages out of every broker, idle children and flows out of every execution. */
+function dropIdle(node: unknown): void {
+  if (Array.isArray(node)) {
+    for (const item of node) dropIdle(item)
+    return
+  }
+  if (!isObject(node)) return
+  for (const [key, value] of Object.entries(node)) {
+    if (key === 'variables' || key === 'output' || key === 'environment') continue
+    if (key === 'broker') {
+      if (isObject(value) && Array.isArray(value.queues)) {
+        for (const q of value.queues) if (isObject(q) && Array.isArray(q.messages)) compactMessages(q)
+      }
+      continue
+    }
+    if (key === 'children' && Array.isArray(value) && typeof node.executionId === 'string') {
+      node.children = value.filter((c) => !isObject(c) || c.status || c.broker)
+      dropIdle(node.children)
+      continue
+    }
+    if (key === 'flows' && Array.isArray(value) && typeof node.executionId === 'string') {
+      node.flows = value.filter((f) => !isObject(f) || f.broker)
+      continue
+    }
+    dropIdle(value)
+  }
+}
+
 /** The instance row: state, variables (each change into history), revision-guarded. */
 async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean }, now: string) {
   const instance = ctx.instance
@@ -178,8 +293,7 @@ async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean
   let activities: { id: string; type: string; executionId: string }[] = []
   if (!ended) {
     const raw = await ctx.engine.getState()
-    for (const d of raw.definitions ?? []) delete d.source
-    stripEngineSettings(raw)
+    compactState(raw)
     state = JSON.stringify(raw)
     activities = execution
       .getPostponed()
