@@ -158,7 +158,7 @@ export function stripEngineSettings(node: unknown): void {
  * releases; src/engine/README.md, "The saved engine state"):
  *
  * - messages published `persistent: false` (the `run.resume` each resume leaves in a run queue):
- *   smqp's Queue.recover skips them;
+ *   smqp's Queue.recover skips them; of the others, what it sets anew (`compactMessages`);
  * - elements that are idle: a child with neither a status nor a broker (one finished or never
  *   reached) and a sequence flow without a broker. With lazy elements the patched recover skips
  *   them; built at once they would only get their counters back, which nothing reads (the
@@ -216,12 +216,15 @@ function sameJson(a: unknown, b: unknown): boolean {
 
 /**
  * A queue's saved messages as smqp's Queue.recover reads them: it skips a non-persistent one,
- * and builds each other as `new Message({ ...fields, redelivered: true }, …)`, whose constructor
- * drops `consumerTag`, so neither that nor `redelivered` need be saved.
+ * and builds each other as `new Message({ ...fields, redelivered: true }, content, properties)`,
+ * whose constructor drops `consumerTag` and gives a message without `messageId` and `timestamp`
+ * a new id and the time of the recover. Neither is read after that: bpmn-elements publishes
+ * nothing with an `expiration` (smqp's only use of the timestamp) and reads a message's id and
+ * time nowhere but in one debug line (a definition's run time); neither does Shuoshi.
  */
-function compactMessages(q: Record<string, unknown> & { messages: unknown[] }) {
+function compactMessages(q: { messages?: unknown[] }) {
   const kept: unknown[] = []
-  for (const m of q.messages) {
+  for (const m of q.messages ?? []) {
     if (!isObject(m)) {
       kept.push(m)
       continue
@@ -230,6 +233,10 @@ function compactMessages(q: Record<string, unknown> & { messages: unknown[] }) {
     if (isObject(m.fields)) {
       delete m.fields.consumerTag
       delete m.fields.redelivered
+    }
+    if (isObject(m.properties)) {
+      delete m.properties.messageId
+      delete m.properties.timestamp
     }
     kept.push(m)
   }
