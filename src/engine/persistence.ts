@@ -150,6 +150,142 @@ export function stripEngineSettings(node: unknown): void {
   }
 }
 
+/**
+ * The parts of a bpmn-engine state that no recover reads, left out of what a step saves (issue
+ * 13: the state is written, parsed and recovered on every step). Each is left out so that a node
+ * running the code from before this function recovers the smaller state exactly as the full one,
+ * with nothing put back on the way in (states are shared both ways between nodes of two
+ * releases; src/engine/README.md, "The saved engine state"):
+ *
+ * - messages published `persistent: false` (the `run.resume` each resume leaves in a run queue):
+ *   smqp's Queue.recover skips them; of the others, what it sets anew (`compactMessages`);
+ * - elements that are idle: a child with neither a status nor a broker (one finished or never
+ *   reached) and a sequence flow without a broker. With lazy elements the patched recover skips
+ *   them; built at once they would only get their counters back, which nothing reads (the
+ *   four procedures behave the same either way: test/engine/lazy-elements.test.ts);
+ * - of a process's variables, those equal to its definition's (bpmn-elements assigns the
+ *   definition's variables to each process as the definition's execution is recovered, before
+ *   the process recovers its own over them), and the run message's `fields`, `content`,
+ *   `properties`, which the process assigns again from its run message as it resumes.
+ *
+ * and, as before, the node's settings (`stripEngineSettings`). Changes `raw` in place; variables,
+ * outputs and message contents are data and are not looked into.
+ */
+export function compactState(raw: { definitions?: unknown[] }): void {
+  for (const d of raw.definitions ?? []) {
+    if (!isObject(d)) continue
+    delete d.source
+    const defVars = isObject(d.environment) && isObject(d.environment.variables) ? d.environment.variables : {}
+    const execution = isObject(d.execution) ? d.execution : {}
+    const seen = new Set<unknown>()
+    for (const p of Array.isArray(execution.processes) ? execution.processes : []) {
+      if (!isObject(p)) continue
+      // Only the first state of a process id recovers into the process the definition's
+      // execution assigned the variables to (a second runs in a new one).
+      if (!seen.has(p.id)) compactProcessVariables(p, defVars)
+      seen.add(p.id)
+    }
+  }
+  compactNode(raw)
+}
+
+/** Keys the process assigns from its run message on every run and resume (step-context.ts engineKeys). */
+const runMessageKeys = ['fields', 'content', 'properties']
+
+function compactProcessVariables(p: Record<string, unknown>, defVars: Record<string, unknown>) {
+  const env = p.environment
+  if (!isObject(env) || !isObject(env.variables)) return
+  const vars = env.variables
+  // A variable of the definition's the process no longer has could not be told apart: keep all.
+  for (const k in defVars) if (!(k in vars)) return
+  const own: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(vars)) {
+    if (runMessageKeys.includes(k)) continue
+    if (k in defVars && sameJson(v, defVars[k])) continue
+    own[k] = v
+  }
+  env.variables = own
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true
+  if (!isObject(a) || !isObject(b)) return false
+  return JSON.stringify(a) === JSON.stringify(b)
+}
+
+/**
+ * A queue's saved messages as smqp's Queue.recover reads them: it skips a non-persistent one,
+ * and builds each other as `new Message({ ...fields, redelivered: true }, content, properties)`,
+ * whose constructor drops `consumerTag` and gives a message without `messageId` and `timestamp`
+ * a new id and the time of the recover. Neither is read after that: bpmn-elements publishes
+ * nothing with an `expiration` (smqp's only use of the timestamp) and reads a message's id and
+ * time nowhere but in one debug line (a definition's run time); neither does Shuoshi.
+ */
+function compactMessages(q: { messages?: unknown[] }) {
+  const kept: unknown[] = []
+  for (const m of q.messages ?? []) {
+    if (!isObject(m) || !isObject(m.fields) || !isObject(m.properties)) {
+      kept.push(m)
+      continue
+    }
+    if (m.properties.persistent === false) continue
+    // New objects rather than `delete`, which leaves V8 a slow dictionary for JSON.stringify.
+    const { consumerTag: _tag, redelivered: _redelivered, ...fields } = m.fields
+    const { messageId: _id, timestamp: _time, ...properties } = m.properties
+    kept.push({ fields, content: m.content, properties })
+  }
+  if (kept.length) q.messages = kept
+  else delete q.messages
+}
+
+/** Where a state nests the states that hold brokers, executions and environments. */
+const nested = ['definitions', 'processes', 'executions']
+
+/**
+ * One walk over the state's tree of elements (engine, definitions, processes, their executions,
+ * children, a sub-process's executions), not into variables or message contents: a walk over
+ * every key cost about as much as the JSON.stringify that follows. Drops the node's settings
+ * from each environment (`stripEngineSettings`, which the previous release applied to every key)
+ * and compacts each broker; an execution keeps only its children and flows that are not idle.
+ */
+function compactNode(node: Record<string, unknown>): void {
+  const env = node.environment
+  if (isObject(env) && isObject(env.settings)) for (const name of nodeSettings) delete env.settings[name]
+  const broker = node.broker
+  if (isObject(broker) && Array.isArray(broker.queues)) {
+    for (const q of broker.queues) if (isObject(q) && Array.isArray(q.messages)) compactMessages(q)
+  }
+  if (typeof node.executionId === 'string') {
+    if (Array.isArray(node.children)) {
+      const kept: unknown[] = []
+      for (const c of node.children) {
+        if (!isObject(c)) kept.push(c)
+        else if (c.status || c.broker) {
+          compactNode(c)
+          kept.push(c)
+        }
+      }
+      node.children = kept
+    }
+    if (Array.isArray(node.flows)) {
+      const kept: unknown[] = []
+      for (const f of node.flows) {
+        if (!isObject(f)) kept.push(f)
+        else if (f.broker) {
+          compactNode(f)
+          kept.push(f)
+        }
+      }
+      node.flows = kept
+    }
+  }
+  if (isObject(node.execution)) compactNode(node.execution)
+  for (const key of nested) {
+    const list = node[key]
+    if (Array.isArray(list)) for (const item of list) if (isObject(item)) compactNode(item)
+  }
+}
+
 /** The instance row: state, variables (each change into history), revision-guarded. */
 async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean }, now: string) {
   const instance = ctx.instance
@@ -178,8 +314,7 @@ async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean
   let activities: { id: string; type: string; executionId: string }[] = []
   if (!ended) {
     const raw = await ctx.engine.getState()
-    for (const d of raw.definitions ?? []) delete d.source
-    stripEngineSettings(raw)
+    compactState(raw)
     state = JSON.stringify(raw)
     activities = execution
       .getPostponed()
