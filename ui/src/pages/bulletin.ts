@@ -1,3 +1,4 @@
+import type { Answer } from '../lib/api-types.js'
 import { ApiError, get, post, put, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtPct, named, t } from '../lib/i18n.js'
@@ -71,14 +72,16 @@ const signed = (n: number) => (n > 0 ? `+${n}` : String(n))
 
 async function countyOptions(select: HTMLSelectElement, selected: string, withTownships: boolean) {
   try {
-    const top = await get<any[]>('/api/public/regions')
-    const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+    const top = await get<Answer<'/api/public/regions'>>('/api/public/regions')
+    const counties = (
+      await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))))
+    )
       .flat()
       .filter((c) => c.level === 'county')
     for (const c of counties) {
       select.append(h('option', { value: c.code, selected: c.code === selected }, named(c)))
       if (!withTownships) continue
-      for (const tw of await get<any[]>(`/api/public/regions?parent=${c.code}`))
+      for (const tw of await get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))
         select.append(h('option', { value: tw.code, selected: tw.code === selected }, `\u3000${named(tw)}`))
     }
     select.value = selected
