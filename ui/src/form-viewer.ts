@@ -7,6 +7,7 @@
  */
 import { Form } from '@bpmn-io/form-js-viewer'
 import { getLang, messageText, serverText, t } from './lib/i18n.js'
+import type { ErrorDetail } from './lib/api.js'
 
 export interface FormComponent {
   id?: string
@@ -26,14 +27,8 @@ export interface FormSchema {
   [k: string]: unknown
 }
 
-export interface ServerDetail {
-  field?: string | null
-  path?: string
-  message?: string
-  key?: string
-  params?: any
-  messageParams?: Record<string, unknown>
-}
+/** A detail of the server's answer to a completion: lib/api.ts's ErrorDetail. */
+export type ServerDetail = ErrorDetail
 
 export interface TaskFormHandle {
   /** form-js's submit: the data it would send, or null after showing the errors on the fields. */

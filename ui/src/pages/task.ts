@@ -1,4 +1,4 @@
-import { ApiError, get, post, session } from '../lib/api.js'
+import { ApiError, get, post, session, type ErrorDetail } from '../lib/api.js'
 import type { Answer } from '../lib/api-types.js'
 import { caseFacts } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
@@ -167,7 +167,7 @@ export async function taskPage(ctx: Ctx) {
   if (!ctx.alive()) return
   const form = await createTaskForm(fjsBox, fjsSchema)
   onLeave(() => form.destroy())
-  const pickerErrors = (details: { field?: string | null; key?: string; params?: any; message?: string }[]) => {
+  const pickerErrors = (details: ErrorDetail[]) => {
     let shown = false
     for (const d of details) {
       const p = d.field ? pickers.get(d.field) : undefined
@@ -210,7 +210,7 @@ export async function taskPage(ctx: Ctx) {
           toast(t('已提交', 'Completed'))
           navigate('/tasks')
         } catch (err) {
-          const details = err instanceof ApiError ? ((err.details ?? []) as any[]) : []
+          const details = err instanceof ApiError ? (err.details ?? []) : []
           // Both run: some details belong to form-js fields, some to the unit pickers.
           const onForm = form.showServerErrors(details)
           const onPickers = pickerErrors(details)
