@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import type { Config } from './config.js'
 import type { Db } from './lib/db.js'
 import dbPlugin from './plugins/db.js'
@@ -51,7 +51,11 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       onCreate: parseableDateFormats,
     },
     frameworkErrors: frameworkError,
-    ...(opts.schemaCompilers && { schemaController: { compilersFactory: opts.schemaCompilers as any } }),
+    // Fastify's typings give the factories' compilers ajv's own signature (a bare schema); Fastify
+    // calls them with its route definition ({ schema, method, url, … }), as SchemaCompilers says.
+    ...(opts.schemaCompilers && {
+      schemaController: { compilersFactory: opts.schemaCompilers as unknown as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'] },
+    }),
     // Clients see an error body, never a hang, when the server is shutting down.
     return503OnClosing: true,
     // Start-up seeds and deploys on an empty database (scrypt hashes, BPMN parsing): on a busy

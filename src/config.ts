@@ -1,5 +1,6 @@
 import path from 'node:path'
 import envSchemaLib from 'env-schema'
+import type { FromSchema } from 'json-schema-to-ts'
 import { projectRoot } from './lib/paths.js'
 
 /** Runtime configuration, read once from the environment. */
@@ -100,10 +101,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-type Env = Record<string, string | undefined>
+/** The variables as envSchema types them (integers as numbers, flags as their strings), each optional. */
+type Env = FromSchema<typeof envSchema>
 
 /** The environment checked against `envSchema`; numbers come back as numbers. */
-export function validateEnv(env: NodeJS.ProcessEnv): Env & Record<string, unknown> {
+export function validateEnv(env: NodeJS.ProcessEnv): Env {
   const data: Record<string, string> = {}
   for (const name of Object.keys(envSchema.properties)) {
     const v = env[name]
@@ -111,7 +113,7 @@ export function validateEnv(env: NodeJS.ProcessEnv): Env & Record<string, unknow
     if (v !== undefined && (v !== '' || name === 'PG_RANDOM_PAGE_COST')) data[name] = v
   }
   try {
-    return envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env & Record<string, unknown>
+    return envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env
   } catch (err) {
     const errors = ((err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '')
@@ -123,7 +125,7 @@ export function validateEnv(env: NodeJS.ProcessEnv): Env & Record<string, unknow
 }
 
 export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
-  const env = validateEnv(raw) as Record<string, any>
+  const env = validateEnv(raw)
   const production = env.NODE_ENV === 'production'
   return {
     port: env.PORT ?? 3000,

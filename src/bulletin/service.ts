@@ -6,6 +6,7 @@ import { cstMonth, parseBound, rateBlock, type MetricsService, type RateBlock } 
 import { emptyFacts, type Facts } from './facts.js'
 import { countOf, mergeLayers, validateLayer, type ItemInput, type ScoringItem } from './items.js'
 import { canAdministerAnyTenant, isSystemAdmin } from '../org/policy.js'
+import type { CaseRow } from '../cases/service.js'
 
 export type UnitKind = 'township' | 'department'
 
@@ -72,6 +73,27 @@ interface CaseInfo {
   department: string | null
   excluded: boolean
 }
+
+/** The case columns every read of the bulletin selects (caseCols): what CaseInfo is made of. */
+type CaseCols = Pick<CaseRow, 'id' | 'case_no' | 'title' | 'category' | 'status' | 'region_code' | 'region_path' | 'department' | 'excluded_at'>
+/** The month's cases as the bulletin reads them: CaseCols and the columns the facts come from. */
+type MonthCase = CaseCols &
+  Pick<
+    CaseRow,
+    | 'channel'
+    | 'urgency'
+    | 'procedure'
+    | 'level'
+    | 'resolved_level'
+    | 'duplicate_of'
+    | 'response_due_at'
+    | 'responded_at'
+    | 'resolve_due_at'
+    | 'resolved_at'
+    | 'closed_at'
+    | 'eval_satisfaction'
+    | 'eval_resolved'
+  >
 
 /** One unit's cases with their facts there (a case counts for its township and its department). */
 interface UnitWork {
@@ -211,7 +233,7 @@ export class BulletinService {
       if (!s) u.cases.set(info.id, (s = { info, facts: emptyFacts(), home: false }))
       return s
     }
-    const infoOf = (r: Record<string, any>): CaseInfo => ({
+    const infoOf = (r: CaseCols): CaseInfo => ({
       id: r.id,
       caseNo: r.case_no,
       title: r.title ?? null,
@@ -229,7 +251,7 @@ export class BulletinService {
     //    formulas are the metrics module's, not a copy.
     const perCase = new Map((await this.metrics.aggregate({ month, prefix }, 'id')).map((r) => [r.key as string, r.counts]))
     const zero = await this.zero()
-    const rows: Record<string, any>[] = await this.metrics.applyFilters(
+    const rows: MonthCase[] = await this.metrics.applyFilters(
       this.db('cases').select(
         ...caseCols,
         'channel',
@@ -254,7 +276,7 @@ export class BulletinService {
       .where('cases.month', month)
       .distinct('case_events.case_id as id')
     if (prefix) wherePrefix(this.db, rehandledQ, 'cases.region_path', prefix)
-    const rehandled = new Set((await rehandledQ).map((r: any) => r.id))
+    const rehandled = new Set((await rehandledQ).map((r: { id: string }) => r.id))
     for (const r of rows) {
       const info = infoOf(r)
       const m = perCase.get(r.id) ?? zero
@@ -303,7 +325,7 @@ export class BulletinService {
     const events: {
       unit: string
       fact: 'returned' | 'returnAccepted' | 'returnRejected' | 'supervisionOrder' | 'supervisionReplyLate' | 'overdueSupervision'
-      row: Record<string, any>
+      row: CaseCols
     }[] = []
     const returnsQ = this.db('case_returns')
       .join('cases', 'cases.id', 'case_returns.case_id')

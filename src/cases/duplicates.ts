@@ -46,7 +46,7 @@ export class Duplicates {
    */
   async similar(actor: Actor, row: CaseRow, db: Db | Trx = this.app.db, nearby?: Neighbourhood): Promise<SimilarItem[]> {
     const found = rank(row, await this.candidates(actor, row, db, nearby), 5, this.grams, nearby?.caseId === row.id ? nearby.scores : undefined)
-    return found.map(({ c, s }: { c: any; s: any }) => ({
+    return found.map(({ c, s }) => ({
       id: c.id,
       caseNo: c.case_no,
       title: c.title,

@@ -42,7 +42,29 @@ const exclusionSchema = {
   },
 } as const
 
-const view = (r: any) => ({
+/** A case_exclusions row (migrations/013_assessment.ts), with the case number the routes add. */
+export interface ExclusionRow {
+  id: string
+  case_id: string
+  case_no?: string | null
+  tenant?: string | null
+  reason_code: string
+  reason: string
+  /** A JSON array of evidence items. */
+  evidence: string | null
+  requested_by: string
+  requested_unit: string | null
+  requested_at: string
+  status: 'pending' | 'approved' | 'refused' | 'reversed'
+  decided_by?: string | null
+  decided_at?: string | null
+  decision_note?: string | null
+  reversed_by?: string | null
+  reversed_at?: string | null
+  reversal_note?: string | null
+}
+
+const view = (r: ExclusionRow) => ({
   id: r.id,
   caseId: r.case_id,
   caseNo: r.case_no ?? null,
@@ -128,7 +150,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
           requested_by: actor.username,
           requested_unit: actor.unitCode,
           requested_at: nowIso(),
-          status: 'pending',
+          status: 'pending' as const,
         }
         await trx('case_exclusions').insert(ex)
         // The reason code names its label in the sentence; the reason itself follows it whole.
@@ -193,7 +215,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
       const row = await cases.visible(request.actor, request.params.id)
       const rows = await app.db('case_exclusions').where({ case_id: row.id }).orderBy('requested_at', 'desc')
       return app.org.withNames(
-        rows.map((r: any) => view({ ...r, case_no: row.case_no })),
+        rows.map((r: ExclusionRow) => view({ ...r, case_no: row.case_no })),
         ['requestedBy', 'decidedBy', 'reversedBy'],
       )
     },

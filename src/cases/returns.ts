@@ -38,7 +38,24 @@ export const returnSchema = {
   },
 } as const
 
-export const returnView = (r: any) => ({
+/** A case_returns row (migrations/013_assessment.ts), with the case number the routes add. */
+export interface ReturnRow {
+  id: string
+  case_id: string
+  case_no?: string | null
+  tenant?: string | null
+  unit: string
+  month: string
+  reason: string | null
+  returned_by: string | null
+  returned_at: string
+  status: 'pending' | 'accepted' | 'rejected'
+  decided_by: string | null
+  decided_at: string | null
+  decision_reason: string | null
+}
+
+export const returnView = (r: ReturnRow) => ({
   id: r.id,
   caseId: r.case_id,
   caseNo: r.case_no ?? null,
@@ -142,8 +159,17 @@ export default async function returnRoutes(fastify: FastifyInstance, opts: { cas
         })
         .groupBy('r.unit', 'u.name')
         .select('r.unit', 'u.name as unit_name', app.db.raw('COUNT(*) AS n'), sum('pending'), sum('accepted'), sum('rejected'))
-      return (rows as any[])
-        .map((r: any): { unit: string; unitName: string | null; returns: number; pending: number; accepted: number; rejected: number } => ({
+      // The sums come back as numbers (SQLite) or numeric strings (PostgreSQL's bigint).
+      type Counts = {
+        unit: string
+        unit_name: string | null
+        n: number | string
+        pending: number | string
+        accepted: number | string
+        rejected: number | string
+      }
+      return (rows as Counts[])
+        .map((r): { unit: string; unitName: string | null; returns: number; pending: number; accepted: number; rejected: number } => ({
           unit: r.unit,
           unitName: r.unit_name ?? null,
           returns: Number(r.n),
@@ -171,7 +197,7 @@ export default async function returnRoutes(fastify: FastifyInstance, opts: { cas
       const row = await cases.visible(request.actor, request.params.id)
       const rows = await app.db('case_returns').where({ case_id: row.id }).orderBy('returned_at', 'desc')
       return app.org.withNames(
-        rows.map((r: any) => returnView({ ...r, case_no: row.case_no })),
+        rows.map((r: ReturnRow) => returnView({ ...r, case_no: row.case_no })),
         ['returnedBy', 'decidedBy'],
       )
     },

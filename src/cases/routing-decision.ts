@@ -3,7 +3,7 @@ import { badRequest, msg, problem, type Msg } from '../lib/errors.js'
 import type { DecisionService } from '../decisions/service.js'
 import type { Drg, Evaluation } from '../decisions/dmn.js'
 import { evaluateDecision } from '../decisions/dmn.js'
-import { LEVELS, PROCEDURES, isDuration, type RuleInput } from './routing.js'
+import { LEVELS, PROCEDURES, isDuration, type RuleInput, type RuleRow } from './routing.js'
 
 /**
  * Routing as the DMN decision `routing` (src/decisions/): category × category group × region ×
@@ -218,8 +218,8 @@ export async function deployRules(
  * city's seeded rules are left to the shipped `processes/decisions/routing.dmn` (the same table).
  */
 export async function convertRoutingRules(db: Db, decisions: DecisionService, seeded: readonly RuleInput[]): Promise<number> {
-  const rows: any[] = await db('routing_rules').orderBy([{ column: 'tenant' }, { column: 'sort' }])
-  const byTenant = new Map<string, any[]>()
+  const rows: RuleRow[] = await db('routing_rules').orderBy([{ column: 'tenant' }, { column: 'sort' }])
+  const byTenant = new Map<string, RuleRow[]>()
   for (const r of rows) byTenant.set(r.tenant, [...(byTenant.get(r.tenant) ?? []), r])
   const norm = (r: {
     category?: string | null

@@ -10,6 +10,7 @@ import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/curso
 import { parseStoredJson } from '../lib/stored-json.js'
 import type { Actor } from '../org/index.js'
 import type { TaskRow } from '../engine/runtime.js'
+import type { HistoryRow } from '../engine/rows.js'
 import { taskView } from '../tasks/service.js'
 import { chinaDay, nextCaseNo, trackingCode } from './numbering.js'
 import type { ConfigReads } from './config-reads.js'
@@ -42,6 +43,21 @@ export const CHANNELS = [
 export const STATUSES = ['received', 'dispatched', 'in_progress', 'awaiting_evaluation', 'closed'] as const
 export const URGENCIES = ['normal', 'urgent', 'emergency'] as const
 export const PETITIONER_TYPES = ['person', 'legal_person', 'organisation'] as const
+
+/** A case_events row (migrations/004_cases_flow.ts): what happened to a case, by whom, when. */
+export interface CaseEventRow {
+  id: string
+  case_id: string
+  type: string
+  actor: string | null
+  at: string
+  from_value: string | null
+  to_value: string | null
+  message: string | null
+  /** JSON: the event's parameters. */
+  data: string | null
+  public: boolean | number
+}
 
 export interface CaseRow {
   id: string
@@ -467,7 +483,7 @@ export class CaseService {
           w.where('it.assignee', actor.username)
             .orWhere('it.completed_by', actor.username)
             .orWhereExists(function (this: Knex.QueryBuilder) {
-              this.select(1 as any)
+              this.select(1)
                 .from('task_candidates as ic')
                 .whereRaw('ic.task_id = it.id')
                 .where((c) => {
@@ -738,7 +754,7 @@ export class CaseService {
       .where({ case_id: row.id })
       .orderBy([{ column: 'at' }, { column: 'id' }])
     const items = [
-      ...engine.map((h: any, i: number) => {
+      ...engine.map((h: HistoryRow, i: number) => {
         const data = parseStoredJson(h.data) as Record<string, unknown> | null
         return {
           at: h.at as string,
@@ -756,7 +772,7 @@ export class CaseService {
           data,
         }
       }),
-      ...events.map((e: any, i: number) => ({
+      ...events.map((e: CaseEventRow, i: number) => ({
         at: e.at as string,
         seq: 1e9 + i,
         source: 'case' as const,
@@ -855,7 +871,7 @@ export class CaseService {
       // The handler's result is the citizen's once it is reported back (feedback), verbatim.
       result: finished ? shown.result : null,
       duplicateOf: main ? { caseNo: main.case_no } : null,
-      timeline: events.map((e: any) => ({
+      timeline: events.map((e: CaseEventRow) => ({
         at: e.at,
         type: e.type,
         status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null,

@@ -38,7 +38,23 @@ const orderSchema = {
   },
 } as const
 
-const view = (r: any, now = nowIso()) => ({
+/** A manual case_supervisions row as orders() reads it: with the case number and the unit's name. */
+interface OrderRow {
+  id: string
+  case_id: string
+  case_no?: string | null
+  unit: string | null
+  unit_name?: string | null
+  message: string
+  issued_by: string
+  created_at: string
+  reply_due_at: string
+  replied_at: string | null
+  replied_by: string | null
+  reply: string | null
+}
+
+const view = (r: OrderRow, now = nowIso()) => ({
   id: r.id,
   caseId: r.case_id,
   caseNo: r.case_no ?? null,
@@ -219,7 +235,7 @@ export default async function supervisionOrderRoutes(fastify: FastifyInstance, o
         .orderBy('s.created_at', 'desc')
         .limit(q.limit ?? 100)
       return app.org.withNames(
-        rows.map((r: any) => view(r, now)),
+        rows.map((r: OrderRow) => view(r, now)),
         ['issuedBy', 'repliedBy'],
       )
     },

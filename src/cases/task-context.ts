@@ -3,7 +3,7 @@ import type { Knex } from 'knex'
 import type { TaskRow } from '../engine/runtime.js'
 import type { Actor } from '../org/index.js'
 import type { CaseFilters, TaskListFacts } from '../tasks/service.js'
-import type { CaseService } from './service.js'
+import type { CaseEventRow, CaseService } from './service.js'
 import { modelOfInstance, taskActions } from './markers.js'
 
 const parse = (s: unknown) => {
@@ -112,7 +112,15 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
         .limit(30),
       modelOfInstance(app.engine.definitions, task.instance_id, app.db),
     ])
-    const ev = events.map((e: any) => ({ type: e.type, actor: e.actor, at: e.at, from: e.from_value, to: e.to_value, message: e.message, data: parse(e.data) }))
+    const ev = events.map((e: CaseEventRow) => ({
+      type: e.type,
+      actor: e.actor,
+      at: e.at,
+      from: e.from_value,
+      to: e.to_value,
+      message: e.message,
+      data: parse(e.data),
+    }))
     const decidesOn: Record<string, unknown>[] = []
     const role = model?.roles.get(task.element_id)
     if (role === 'extensionApproval') {

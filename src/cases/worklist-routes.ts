@@ -69,7 +69,22 @@ export const notificationSchema = {
  * `notification.<kind>` with the case number (the table keeps no other parameter), then `text`,
  * what a person wrote with it (a reason, an order, a reply), whole.
  */
-export function notificationView(n: any) {
+/** A notifications row (migrations/004, 022) as the routes read it: with its case's number and the reader's own read time. */
+export interface NotificationRow {
+  id: string
+  recipient: string
+  case_id: string | null
+  case_no?: string | null
+  kind: string
+  message: string
+  /** JSON: the parameters of its catalogue sentence (since migration 022). */
+  params?: string | null
+  created_at: string
+  read_at?: string | null
+  my_read_at?: string | null
+}
+
+export function notificationView(n: NotificationRow) {
   const key = `notification.${n.kind}`
   const caseNo: string | null = n.case_no ?? null
   const stored = n.params ? parseStoredJson(n.params) : null

@@ -248,6 +248,43 @@ function valuesList(text: string, where: string): unknown[] | null {
   return Array.isArray(v) ? v : null
 }
 
+/**
+ * A dmn-moddle object as parseDmn reads it (dmn-moddle ships no types): the DMN 1.3 fields of
+ * definitions, decisions, decision tables and their columns, rules and entries that are read
+ * here, each optional, since the XML may leave any of them out. moddle gives attributes and
+ * element text as strings.
+ */
+interface DmnElement {
+  $type: string
+  id?: string
+  name?: string
+  label?: string
+  text?: string
+  typeRef?: string
+  href?: string
+  expressionLanguage?: string
+  /** definitions */
+  drgElement?: DmnElement[]
+  /** decision */
+  variable?: DmnElement
+  decisionLogic?: DmnElement
+  informationRequirement?: { requiredDecision?: DmnElement; requiredInput?: DmnElement }[]
+  /** decision table */
+  hitPolicy?: string
+  aggregation?: string
+  input?: DmnElement[]
+  output?: DmnElement[]
+  rule?: DmnElement[]
+  /** table columns */
+  inputExpression?: DmnElement
+  inputValues?: DmnElement
+  outputValues?: DmnElement
+  defaultOutputEntry?: DmnElement
+  /** rule */
+  inputEntry?: DmnElement[]
+  outputEntry?: DmnElement[]
+}
+
 const moddle = () => new DmnModdle()
 
 /** Parses and checks DMN XML. Throws DmnError (a 400 for the caller) for anything it will not run. */
@@ -255,11 +292,11 @@ export async function parseDmn(xml: string): Promise<Drg> {
   if (typeof xml !== 'string' || !xml.trim()) throw new DmnError('error.dmn.parse', { error: 'empty' })
   if (Buffer.byteLength(xml, 'utf8') > DMN_LIMITS.bytes) throw new DmnError('error.dmn.tooLarge', { max: DMN_LIMITS.bytes })
   if (/<!DOCTYPE/i.test(xml)) throw new DmnError('error.dmn.doctype')
-  let root: any
+  let root: DmnElement | undefined
   try {
     // DMN 1.2, 1.4 and 1.5 tables are 1.3's for what is run here; dmn-moddle reads 1.3 only
     // (the DMN TCK files are 1.5 today).
-    const r = await moddle().fromXML(
+    const r = await moddle().fromXML<DmnElement | undefined>(
       xml.replace(/https?:\/\/www\.omg\.org\/spec\/DMN\/(20180521|20211108|20230324)\/MODEL\//g, 'https://www.omg.org/spec/DMN/20191111/MODEL/'),
       'dmn:Definitions',
     )
@@ -268,16 +305,16 @@ export async function parseDmn(xml: string): Promise<Drg> {
     throw new DmnError('error.dmn.parse', { error: String((err as Error).message).slice(0, 200) })
   }
   if (root?.$type !== 'dmn:Definitions') throw new DmnError('error.dmn.parse', { error: 'not DMN 1.3 definitions' })
-  const elements: any[] = (root.drgElement ?? []).filter((e: any) => e.$type === 'dmn:Decision')
+  const elements = (root.drgElement ?? []).filter((e) => e.$type === 'dmn:Decision')
   if (!elements.length) throw new DmnError('error.dmn.noDecision')
   if (elements.length > DMN_LIMITS.decisions) throw new DmnError('error.dmn.tooMany', { what: 'decisions', max: DMN_LIMITS.decisions })
-  const other = (root.drgElement ?? []).find((e: any) => e.$type === 'dmn:BusinessKnowledgeModel' || e.$type === 'dmn:DecisionService')
+  const other = (root.drgElement ?? []).find((e) => e.$type === 'dmn:BusinessKnowledgeModel' || e.$type === 'dmn:DecisionService')
   if (other) throw new DmnError('error.dmn.unsupported', { element: other.id ?? other.$type, what: other.$type.replace('dmn:', '') })
 
   parseNames = {}
   for (const e of root.drgElement ?? []) if (e.$type === 'dmn:InputData' && e.name) parseNames[e.name] = null
   for (const el of elements) {
-    parseNames[el.variable?.name ?? el.name ?? el.id] = null
+    parseNames[String(el.variable?.name ?? el.name ?? el.id)] = null
     for (const i of el.decisionLogic?.input ?? []) if (i.inputExpression?.text) parseNames[i.inputExpression.text.trim()] = null
   }
   const decisions = new Map<string, Decision>()
@@ -315,19 +352,19 @@ export async function parseDmn(xml: string): Promise<Drg> {
   }
   for (const id of decisions.keys()) visit(id)
   const required = new Set([...decisions.values()].flatMap((d) => d.requires))
-  const key = [...decisions.keys()].find((id) => !required.has(id)) ?? elements[0].id
+  const key = [...decisions.keys()].find((id) => !required.has(id)) ?? elements[0].id!
   return { key, name: root.name ?? decisions.get(key)!.name ?? null, decisions }
 }
 
-function compileTable(t: any, decisionId: string): Table {
+function compileTable(t: DmnElement, decisionId: string): Table {
   const hitPolicy = String(t.hitPolicy ?? 'UNIQUE') as HitPolicy
   if (!HIT_POLICIES.has(hitPolicy)) throw new DmnError('error.dmn.hitPolicy', { element: decisionId, policy: hitPolicy })
   const aggregation = t.aggregation ? String(t.aggregation) : null
   if (aggregation && (hitPolicy !== 'COLLECT' || !AGGREGATIONS.has(aggregation)))
     throw new DmnError('error.dmn.hitPolicy', { element: decisionId, policy: `${hitPolicy} ${aggregation}` })
-  const rawInputs: any[] = t.input ?? []
-  const rawOutputs: any[] = t.output ?? []
-  const rawRules: any[] = t.rule ?? []
+  const rawInputs = t.input ?? []
+  const rawOutputs = t.output ?? []
+  const rawRules = t.rule ?? []
   if (rawInputs.length > DMN_LIMITS.columns || rawOutputs.length > DMN_LIMITS.columns)
     throw new DmnError('error.dmn.tooMany', { what: 'columns', max: DMN_LIMITS.columns })
   if (rawRules.length > DMN_LIMITS.rules) throw new DmnError('error.dmn.tooMany', { what: 'rules', max: DMN_LIMITS.rules })
@@ -370,8 +407,8 @@ function compileTable(t: any, decisionId: string): Table {
   }
   const rules: Rule[] = rawRules.map((r, index) => {
     const id = r.id ?? `rule${index + 1}`
-    const ins: any[] = r.inputEntry ?? []
-    const outs: any[] = r.outputEntry ?? []
+    const ins = r.inputEntry ?? []
+    const outs = r.outputEntry ?? []
     if (ins.length !== inputs.length || outs.length !== outputs.length) throw new DmnError('error.dmn.entryCount', { element: `${decisionId}/${id}` })
     return {
       id,

@@ -21,7 +21,11 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
+import type { CaseEventRow, CaseRow } from '../cases/service.js'
+import type { ReturnRow } from '../cases/returns.js'
+import type { ExclusionRow } from '../cases/exclusions.js'
 import { eventMessage, names, type EventType, type Params } from '../messages/index.js'
 import { prefixFor, trackingCode } from '../cases/numbering.js'
 import { addDuration, ancestry, centresFor, resolveOwner, routeWith, type CategoryRow, type RegionRow, type UnitRow } from '../cases/routing.js'
@@ -155,11 +159,29 @@ export interface PlannedCase {
   title: string
   description: string
   /** Closed history only: the rows a real case would have left. */
-  row?: Record<string, any>
-  events?: Record<string, any>[]
-  returns?: Record<string, any>[]
-  exclusions?: Record<string, any>[]
-  supervisions?: Record<string, any>[]
+  /** The cases row (no address or place: those columns stay NULL), with the demo's source. */
+  row?: Omit<CaseRow, 'address' | 'lat' | 'lng'> & { source: string; external_id: string }
+  events?: CaseEventRow[]
+  returns?: ReturnRow[]
+  exclusions?: ExclusionRow[]
+  supervisions?: SupervisionInsert[]
+}
+
+/** A case_supervisions row as the history writes it: the timers' overdue ones, and a supervisor's order (kind `manual`) with its reply. */
+interface SupervisionInsert {
+  id: string
+  case_id: string
+  stage: string
+  unit: string
+  due_at: string | null
+  created_at: string
+  kind: 'overdue' | 'manual'
+  issued_by?: string
+  message?: string
+  reply_due_at?: string
+  replied_at?: string
+  replied_by?: string | null
+  reply?: string
 }
 
 export interface HistoryPlan {
@@ -296,7 +318,7 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
       }
       // ── the closed case's life ──
       const tenant = region.tenant ?? ''
-      const events: Record<string, any>[] = []
+      const events: CaseEventRow[] = []
       const ev = (type: EventType, at: number, o: { actor?: string | null; from?: string | null; to?: string | null; data?: Params; public?: boolean } = {}) =>
         events.push({
           id: randomUUID(),
@@ -322,7 +344,7 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         data: { unit: owner.code, ...names('unit', owner), level: r.level, by: r.owner ? 'rule' : 'dispatcher', note: null },
         public: true,
       })
-      const returns: Record<string, any>[] = []
+      const returns: ReturnRow[] = []
       // 退单: ~5 % are given back as not the unit's remit; the dispatcher mostly agrees.
       if (rand() < 0.05) {
         const others = countyUnits(tenant, null).filter((u) => u.code !== owner.code)
@@ -384,7 +406,7 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         rand() < 0.95 ? createdMs + Math.floor(responseMs * (0.1 + rand() * 0.8)) : responseDue + Math.floor(responseMs * (0.1 + rand())),
       )
       ev('signed_for', respondedAt, { actor: handler, from: 'dispatched', to: 'in_progress', data: { reply: null }, public: true })
-      const supervisions: Record<string, any>[] = []
+      const supervisions: SupervisionInsert[] = []
       if (respondedAt > responseDue)
         supervisions.push({
           id: randomUUID(),
@@ -508,7 +530,7 @@ export async function planHistory(db: Db, decisions: DecisionService, opts: { no
         continue
       }
       // 剔单: ~1 % approved as out of assessment (malicious, outside the remit, force majeure).
-      const exclusions: Record<string, any>[] = []
+      const exclusions: ExclusionRow[] = []
       let excludedAt: string | null = null
       if (rand() < 0.012) {
         const [code, reason] = pick(EXCLUSION_REASONS)
@@ -613,7 +635,7 @@ async function insertChunks(trx: Trx, table: string, rows: Record<string, unknow
     const chunk = rows.slice(i, i + per)
     const values = chunk.flatMap((r) => cols.map((c) => r[c]))
     const tuple = `(${cols.map(() => '?').join(',')})`
-    await trx.raw(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(',')}) VALUES ${chunk.map(() => tuple).join(',')}`, values as any[])
+    await trx.raw(`INSERT INTO ${table} (${cols.map((c) => `"${c}"`).join(',')}) VALUES ${chunk.map(() => tuple).join(',')}`, values as Knex.RawBinding[])
   }
 }
 

@@ -93,7 +93,7 @@ function propertiesOf(el: ModdleElement): string | null {
 
 /** Flow nodes and sequence flows of the executable processes (and their sub-processes). */
 export async function readProcess(xml: string): Promise<{ nodes: Map<string, NodeFacts>; flows: Map<string, FlowFacts> }> {
-  const { rootElement } = await createModdle().fromXML(xml)
+  const { rootElement } = await createModdle().fromXML<ModdleElement>(xml)
   const nodes = new Map<string, NodeFacts>()
   const flows = new Map<string, FlowFacts>()
   const walk = (container: ModdleElement) => {
@@ -133,7 +133,7 @@ export async function readProcess(xml: string): Promise<{ nodes: Map<string, Nod
       if (el.flowElements) walk(el)
     }
   }
-  for (const root of (rootElement as ModdleElement).rootElements ?? []) if (root.$type === 'bpmn:Process') walk(root)
+  for (const root of rootElement.rootElements ?? []) if (root.$type === 'bpmn:Process') walk(root)
   return { nodes, flows }
 }
 

@@ -142,7 +142,7 @@ const typeResolver = TypeResolver({ ...Elements })
  */
 export async function prepareDefinition(xml: string): Promise<PreparedDefinition> {
   const moddle = createModdle()
-  const moddleContext = await moddle.fromXML(xml)
+  const moddleContext = await moddle.fromXML<ModdleElement>(xml)
   const root: ModdleElement = moddleContext.rootElement
   const elements = new Map<string, ElementInfo>()
   let processKey = ''

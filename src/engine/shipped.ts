@@ -41,8 +41,8 @@ export async function readShipped(dir: string, opts: { skip?: (hashes: string[])
   for (const { file, xml, hash } of files) {
     if (skipped.has(hash)) continue
     // Only the key and name: validation is the deploy's business.
-    const { rootElement } = await createModdle().fromXML(xml)
-    const roots = (rootElement as ModdleElement | undefined)?.rootElements ?? []
+    const { rootElement } = await createModdle().fromXML<ModdleElement | undefined>(xml)
+    const roots = rootElement?.rootElements ?? []
     const proc = roots.find((e) => e.$type === 'bpmn:Process' && e.isExecutable)
     if (!proc?.id) throw new Error(`${file}: no executable process`)
     out.push({ file, key: proc.id, name: proc.name ?? null, xml, hash })

@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import knexFactory, { type Knex } from 'knex'
+import type pg from 'pg'
 import { migrationSource } from '../../migrations/index.js'
 
 export type Db = Knex
@@ -35,7 +36,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
         // PostgreSQL's stock random_page_cost (4) prices an index lookup for spinning disks, so
         // at a million cases it hash-joined every open task where 1,300 index lookups would do
         // ("my unit": 45 -> 21 ms). SSD-era value by default; PG_RANDOM_PAGE_COST= keeps the server's.
-        afterCreate(conn: any, done: (err: Error | null, conn: any) => void) {
+        afterCreate(conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void) {
           const cost = process.env.PG_RANDOM_PAGE_COST ?? '1.1'
           if (!cost) return done(null, conn)
           if (!/^\d+(\.\d+)?$/.test(cost)) return done(new Error(`PG_RANDOM_PAGE_COST must be a number: ${cost}`), conn)
@@ -59,7 +60,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
       pool: {
         min: 1,
         max: 1,
-        afterCreate(conn: any, done: (err: Error | null, conn: any) => void) {
+        afterCreate(conn: SqliteConnection, done: (err: Error | null, conn: SqliteConnection) => void) {
           try {
             conn.pragma('journal_mode = WAL')
             conn.pragma('synchronous = NORMAL')
@@ -107,6 +108,15 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
  * by bench/profile.ts (BENCH_PROFILE_KEY=ordinary): intake 28-30 -> 24-27 ms CPU, completion
  * 33-38 -> 27 ms. SQLite re-prepares a cached statement itself after a schema change.
  */
+/**
+ * The part of a better-sqlite3 Database that afterCreate uses (better-sqlite3 ships no types and
+ * @types/better-sqlite3 is not installed): pragma() answers a value with { simple: true }.
+ */
+interface SqliteConnection {
+  pragma(source: string, options?: { simple?: boolean }): unknown
+  prepare(sql: string): unknown
+}
+
 function cachePreparedStatements(conn: { prepare(sql: string): unknown }, size: number) {
   const prepare = conn.prepare.bind(conn)
   const cache = new Map<string, unknown>()

@@ -229,7 +229,19 @@ const POLICE_ZH: Record<string, string> = {
 export const countyCode = (policeDistrict: string) => `bal-${slug(policeDistrict)}`
 export const townshipCode = (policeDistrict: string, neighborhood: string) => `bal-${slug(policeDistrict)}-${slug(neighborhood)}`
 
-type Row = Record<string, any>
+/** A row the import inserts as it is built (org_units, cases): column name to value. */
+type Row = Record<string, unknown>
+/** A regions row as the import writes it. */
+interface RegionInsert {
+  code: string
+  name: string
+  name_en: string
+  level: string
+  parent_code: string | null
+  path: string
+  tenant: string
+  sort: number
+}
 
 /** SRStatus → our status and what it means for the figures. */
 export function statusOf(srStatus: string): { status: string; closed: boolean; resolved: boolean; responded: boolean } {
@@ -257,7 +269,7 @@ export async function importBaltimore(db: Db, csvPath: string, opts: ImportOptio
   }
 
   // Regions: city → police districts (county level) → neighbourhoods within a district (township level).
-  const regions = new Map<string, Row>()
+  const regions = new Map<string, RegionInsert>()
   const addRegion = (code: string, name: string, nameEn: string, level: string, parent: string | null, tenant: string) => {
     if (regions.has(code)) return regions.get(code)!
     const path = `${parent ? regions.get(parent)!.path : '/'}${code}/`
@@ -268,7 +280,7 @@ export async function importBaltimore(db: Db, csvPath: string, opts: ImportOptio
   addRegion(BALTIMORE_CITY, '巴尔的摩市', 'Baltimore', 'city', null, '')
   const departments = new Map<string, Row>()
 
-  const cases: Row[] = []
+  const cases: (Row & { external_id: string })[] = []
   for (const r of records) {
     const pd = r.PoliceDistrict?.trim()
     const nb = r.Neighborhood?.trim()
@@ -358,7 +370,9 @@ export async function importBaltimore(db: Db, csvPath: string, opts: ImportOptio
       .insert([...departments.values()])
       .onConflict('code')
       .ignore()
-    const present = new Set<string>((await trx('cases').where({ source: BALTIMORE_SOURCE }).select('external_id')).map((x: Row) => x.external_id as string))
+    const present = new Set<string>(
+      (await trx('cases').where({ source: BALTIMORE_SOURCE }).select('external_id')).map((x: { external_id: string }) => x.external_id),
+    )
     const fresh = cases.filter((c) => !present.has(c.external_id))
     const before = present.size
     for (let i = 0; i < fresh.length; i += batchSize) {

@@ -79,7 +79,8 @@ export type RatesResult = {
   groups: Group[]
 }
 
-type Row = Record<string, any>
+/** An aggregate row: the count columns by name (numbers on SQLite, numeric strings on PostgreSQL). */
+type Row = Record<string, unknown>
 const COUNT_KEYS = [
   'received',
   'excluded',
@@ -375,7 +376,7 @@ export class MetricsService {
     if (keyExpr) q.select(this.db.raw(`${keyExpr} AS k,\n  ${agg.sql}`, agg.bindings)).groupByRaw('1')
     else q.select(this.db.raw(agg.sql, agg.bindings))
     this.applyFilters(q, f)
-    const rows: Row[] = await q
+    const rows: (Row & { k?: string | null })[] = await q
     return rows.map((r) => ({ key: keyExpr ? (r.k ?? null) : null, counts: countsOf(r) }))
   }
 
@@ -566,7 +567,7 @@ export class MetricsService {
 
     // status × channel counts of the month
     const sc = this.applyFilters(this.db('cases').select('status', 'channel').count({ n: '*' }).groupBy('status', 'channel'), { month, prefix })
-    const scRows: Row[] = await sc
+    const scRows: { status: string; channel: string; n: number | string }[] = await sc
     const byStatus = new Map<string, number>()
     const byChannel = new Map<string, number>()
     for (const r of scRows) {
@@ -576,7 +577,7 @@ export class MetricsService {
     const sorted = (mp: Map<string, number>) => [...mp].map(([key, count]) => ({ key, count })).sort((a, b) => b.count - a.count || a.key.localeCompare(b.key))
 
     // top categories of the month (top-level)
-    const catRows: Row[] = await this.applyFilters(
+    const catRows: { k: string | null; n: number | string }[] = await this.applyFilters(
       this.db('cases')
         .select(this.db.raw(`${this.topCategory()} AS k`))
         .count({ n: '*' })

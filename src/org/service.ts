@@ -1,3 +1,4 @@
+import type { Knex } from 'knex'
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
 import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
@@ -151,7 +152,7 @@ export const userView = (u: Row): UserView => ({
 })
 
 /** `%"value"%` with LIKE's wildcards escaped, to find one element of a JSON text list. */
-function jsonListContains(q: any, column: string, value: string) {
+function jsonListContains(q: Knex.QueryBuilder, column: string, value: string) {
   return q.whereRaw(`?? like ? escape '\\'`, [column, `%${escapeLike(JSON.stringify(value))}%`])
 }
 
@@ -466,9 +467,9 @@ export class OrgService {
     if (list.length === 0) return []
     // Inside a step's transaction, ask through it: SQLite has one connection.
     const q = (opts.db ?? this.db)('users').where({ active: true })
-    q.where((w: any) => {
+    q.where((w) => {
       for (const token of list) {
-        w.orWhere((o: any) => {
+        w.orWhere((o) => {
           if (token.startsWith('role:')) jsonListContains(o, 'roles', token.slice(5))
           else if (token.startsWith('unit:')) o.where('unit_code', token.slice(5))
           else if (token.includes('@')) {

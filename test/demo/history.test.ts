@@ -40,10 +40,10 @@ function expectedByMonth(plan: HistoryPlan): Map<string, Figures> {
       f.excluded++
       continue
     }
-    if (r.responded_at <= r.response_due_at) f.responded++
+    if (r.responded_at! <= r.response_due_at!) f.responded++
     f.closed++ // every written history case is closed
     f.onTimeBase++ // and has a deadline
-    if (r.resolved_at <= r.resolve_due_at) f.onTime++
+    if (r.resolved_at! <= r.resolve_due_at!) f.onTime++
     if (r.evaluated_at) {
       f.evaluated++
       if (r.eval_resolved === true) f.resolved++

@@ -8,13 +8,13 @@ import { FormEditor } from '@bpmn-io/form-js-editor'
 import { formEditorI18nModule } from './lib/form-editor-i18n.js'
 
 export interface FormEditorHandle {
-  importSchema(schema: unknown): Promise<void>
+  importSchema(schema: unknown): Promise<unknown>
   saveSchema(): Record<string, unknown>
   destroy(): void
 }
 
 export async function createFormEditor(container: HTMLElement, schema: unknown): Promise<FormEditorHandle> {
-  const editor: any = new (FormEditor as any)({ container, additionalModules: [formEditorI18nModule()] })
+  const editor = new FormEditor({ container, additionalModules: [formEditorI18nModule()] })
   await editor.importSchema(schema)
   return {
     importSchema: (s) => editor.importSchema(s),

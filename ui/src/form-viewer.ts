@@ -7,6 +7,7 @@
  */
 import { Form } from '@bpmn-io/form-js-viewer'
 import { getLang, messageText, serverText, t } from './lib/i18n.js'
+import type { ErrorDetail } from './lib/api.js'
 
 export interface FormComponent {
   id?: string
@@ -17,6 +18,7 @@ export interface FormComponent {
   description?: string
   values?: { label: string; value: unknown }[]
   components?: FormComponent[]
+  validate?: { required?: boolean; [k: string]: unknown }
   [k: string]: unknown
 }
 export interface FormSchema {
@@ -26,14 +28,8 @@ export interface FormSchema {
   [k: string]: unknown
 }
 
-export interface ServerDetail {
-  field?: string | null
-  path?: string
-  message?: string
-  key?: string
-  params?: any
-  messageParams?: Record<string, unknown>
-}
+/** A detail of the server's answer to a completion: lib/api.ts's ErrorDetail. */
+export type ServerDetail = ErrorDetail
 
 export interface TaskFormHandle {
   /** form-js's submit: the data it would send, or null after showing the errors on the fields. */
@@ -84,16 +80,18 @@ function translateError(message: string): string {
 
 export function createTaskForm(container: HTMLElement, schema: FormSchema, data: Record<string, unknown> = {}): Promise<TaskFormHandle> {
   container.style.setProperty('--select-placeholder', JSON.stringify(t('请选择', 'Select…')))
-  const form: any = new (Form as any)({ container })
+  const form = new Form({ container })
+  // The form's services that are used here, as form-js-viewer's typings leave them (get<T>).
+  const fields = () => form.get<{ getAll(): { id: string; key?: string }[] }>('formFieldRegistry').getAll()
   return form.importSchema(localise(schema), data).then(() => {
-    const validator = form.get('validator')
+    const validator = form.get<{ validateFieldInstance(instance: unknown, value: unknown): string[] }>('validator')
     const original = validator.validateFieldInstance.bind(validator)
     validator.validateFieldInstance = (instance: unknown, value: unknown) => (original(instance, value) as string[]).map(translateError)
     // form-js names fields by generated ids only: each field's box gets `data-field=<key>` and
     // its control `name=<key>`, what pages, tests and people's password managers go by. Run
     // again after every change, since a condition can bring a field (a new node) into view.
     const annotate = () => {
-      for (const f of form.get('formFieldRegistry').getAll() as { id: string; key?: string }[]) {
+      for (const f of fields()) {
         if (!f.key) continue
         const control = container.querySelector(`#${CSS.escape(`fjs-form-${form._id}-${f.id}`)}`) as HTMLElement | null
         if (!control) continue
@@ -103,11 +101,7 @@ export function createTaskForm(container: HTMLElement, schema: FormSchema, data:
     }
     annotate()
     form.on('changed', () => requestAnimationFrame(annotate))
-    const idOf = (key: string): string | undefined =>
-      form
-        .get('formFieldRegistry')
-        .getAll()
-        .find((f: any) => f.key === key)?.id
+    const idOf = (key: string): string | undefined => fields().find((f) => f.key === key)?.id
     return {
       submit() {
         const { data, errors } = form.submit()

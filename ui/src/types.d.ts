@@ -1,5 +1,4 @@
 declare module 'bpmn-js/lib/Modeler'
-declare module 'bpmn-js/lib/NavigatedViewer'
 declare module 'bpmn-js-properties-panel'
 declare module 'camunda-bpmn-js-behaviors/lib/camunda-platform'
 declare module 'dmn-js/lib/Modeler'

@@ -1,5 +1,8 @@
 /** Read-only bpmn-js viewer (case diagrams, older process versions). Loaded only by those pages. */
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer'
+import type Canvas from 'diagram-js/lib/core/Canvas'
+import type ElementRegistry from 'diagram-js/lib/core/ElementRegistry'
+import type Overlays from 'diagram-js/lib/features/overlays/Overlays'
 import { DiagramProblems, type Problem } from './lib/problems.js'
 
 export interface Activity {
@@ -15,17 +18,18 @@ export interface ViewerHandle {
 }
 
 export function createViewer(container: HTMLElement): ViewerHandle {
-  const viewer: any = new (NavigatedViewer as any)({ container })
+  const viewer = new NavigatedViewer({ container })
   const problems = new DiagramProblems(viewer)
   return {
     async importXML(xml) {
       await viewer.importXML(xml)
-      viewer.get('canvas').zoom('fit-viewport', 'auto')
+      // diagram-js types `center` as a Point; any truthy one (bpmn.io's own 'auto') centres the fitted diagram.
+      viewer.get<Canvas & { zoom(scale: 'fit-viewport', center: 'auto'): number }>('canvas').zoom('fit-viewport', 'auto')
     },
     markActivities(activities, label) {
-      const canvas = viewer.get('canvas')
-      const overlays = viewer.get('overlays')
-      const registry = viewer.get('elementRegistry')
+      const canvas = viewer.get<Canvas>('canvas')
+      const overlays = viewer.get<Overlays>('overlays')
+      const registry = viewer.get<ElementRegistry>('elementRegistry')
       for (const a of activities) {
         const el = registry.get(a.id)
         if (!el) continue

@@ -1,10 +1,38 @@
 /** fetch wrapper for the Shuoshi HTTP API: JSON in and out, Bearer token, errors as ApiError. */
+
+/**
+ * One item of an error answer's `details` (src/lib/schemas.ts errorSchema leaves them open
+ * objects): the fields the pages read, whichever a detail has.
+ */
+export interface ErrorDetail {
+  field?: string | null
+  path?: string
+  index?: number
+  elementId?: string
+  message?: string
+  key?: string
+  /** ajv's params on a validation detail (`missingProperty` for a missing one), a sentence's otherwise. */
+  params?: { missingProperty?: string; [key: string]: unknown }
+  /** The catalogue sentence's parameters where `params` are ajv's. */
+  messageParams?: Record<string, unknown>
+  [key: string]: unknown
+}
+
+/** An error answer's body (src/lib/schemas.ts errorSchema), every field optional. */
+export interface ErrorBody {
+  error?: string
+  message?: string
+  key?: string
+  params?: Record<string, unknown>
+  details?: ErrorDetail[]
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
-    readonly details?: any[],
+    readonly details?: ErrorDetail[],
     /** The catalogue key and parameters of the message (src/messages); absent on older answers. */
     readonly key?: string,
     readonly params?: Record<string, unknown>,
@@ -62,14 +90,14 @@ export function setUnauthorizedHandler(fn: () => void) {
   onUnauthorized = fn
 }
 
-export async function api<T = any>(method: string, url: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
+export async function api<T = unknown>(method: string, url: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {
   const headers: Record<string, string> = { ...extraHeaders, accept: 'application/json' }
   if (body !== undefined) headers['content-type'] = 'application/json'
   const token = session.token
   if (token && !url.startsWith('/api/public/')) headers.authorization = `Bearer ${token}`
   const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) })
   const text = await res.text()
-  let json: any
+  let json: unknown
   try {
     json = text ? JSON.parse(text) : null
   } catch {
@@ -77,13 +105,14 @@ export async function api<T = any>(method: string, url: string, body?: unknown, 
   }
   if (!res.ok) {
     if (res.status === 401 && !url.startsWith('/api/auth/')) onUnauthorized()
-    throw new ApiError(res.status, json?.error ?? 'http_' + res.status, json?.message ?? res.statusText, json?.details, json?.key, json?.params)
+    const e = json as ErrorBody | null
+    throw new ApiError(res.status, e?.error ?? 'http_' + res.status, e?.message ?? res.statusText, e?.details, e?.key, e?.params)
   }
   return json as T
 }
-export const get = <T = any>(url: string, headers?: Record<string, string>) => api<T>('GET', url, undefined, headers)
-export const post = <T = any>(url: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', url, body ?? {}, headers)
-export const put = <T = any>(url: string, body?: unknown) => api<T>('PUT', url, body ?? {})
+export const get = <T = unknown>(url: string, headers?: Record<string, string>) => api<T>('GET', url, undefined, headers)
+export const post = <T = unknown>(url: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', url, body ?? {}, headers)
+export const put = <T = unknown>(url: string, body?: unknown) => api<T>('PUT', url, body ?? {})
 
 export function qs(params: Record<string, unknown>) {
   const u = new URLSearchParams()

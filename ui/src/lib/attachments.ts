@@ -1,4 +1,4 @@
-import { ApiError, session } from './api.js'
+import { ApiError, session, type ErrorBody } from './api.js'
 import { clear, h, type Attrs } from './dom.js'
 import { fmtTime, serverText, t } from './i18n.js'
 import { errorBox, toast } from './ui.js'
@@ -46,7 +46,7 @@ function authHeaders(url: string, extra: Record<string, string>): Record<string,
 }
 
 async function fail(res: Response): Promise<never> {
-  let json: any = null
+  let json: ErrorBody | null = null
   try {
     json = await res.json()
   } catch {

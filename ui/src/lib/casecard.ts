@@ -4,11 +4,45 @@ import { CHANNEL, fmtDue, fmtTime, LEVEL, named, paren, PROCEDURE, serverText, S
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
 
-const nameOf = (v: any) => (v && typeof v === 'object' ? named(v) || v.code : v)
+/** A region or category as an answer may give it: its code, or the object with its names. */
+type Ref = string | { code?: string; name?: string | null; nameEn?: string | null } | null | undefined
+
+const nameOf = (v: Ref) => (v && typeof v === 'object' ? named(v) || v.code : v)
+
+/**
+ * What caseFacts reads of a case: the case page's answer, or a task's case summary (codes
+ * without names, which `names` supplies). Every field may be missing from one or the other.
+ */
+export interface CaseFactsInput {
+  caseNo?: string
+  title?: string | null
+  description?: string | null
+  category?: Ref
+  categoryName?: string | null
+  region?: Ref
+  regionCode?: string | null
+  regionName?: string | null
+  regionNameEn?: string | null
+  ownerUnit?: string | null
+  ownerUnitName?: string | null
+  ownerUnitNameEn?: string | null
+  address?: string | null
+  channel?: string | null
+  urgency?: string | null
+  procedure?: string | null
+  status?: string | null
+  level?: string | null
+  petitioner?: { anonymous?: boolean | null; name?: string | null; phone?: string | null } | null
+  responseDueAt?: string | null
+  respondedAt?: string | null
+  resolveDueAt?: string | null
+  closedAt?: string | null
+  createdAt?: string | null
+}
 
 /** The key facts of a case, for the task page and the case page. */
 /** `names` turns the codes of an answer that carries no names (a task's case) into names. */
-export function caseFacts(c: Record<string, any>, opts: { full?: boolean; names?: Names } = {}) {
+export function caseFacts(c: CaseFactsInput, opts: { full?: boolean; names?: Names } = {}) {
   const n = opts.names
   const code = (v: unknown) => (typeof v === 'string' ? v : null)
   const p = c.petitioner ?? {}

@@ -10,7 +10,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs |
       if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v as EventListener)
       else if (k === 'dataset') Object.assign(el.dataset, v)
       else if (k === 'value' && 'value' in el) (el as HTMLInputElement).value = String(v)
-      else if (k === 'checked' || k === 'selected' || k === 'disabled' || k === 'required' || k === 'readOnly') (el as any)[k] = Boolean(v)
+      else if (k === 'checked' || k === 'selected' || k === 'disabled' || k === 'required' || k === 'readOnly')
+        (el as HTMLInputElement & HTMLOptionElement)[k] = Boolean(v)
       else el.setAttribute(k, v === true ? '' : String(v))
     }
   }

@@ -6,6 +6,8 @@ import { get } from './api.js'
 import { LEVEL, named, t, tr } from './i18n.js'
 
 type Named = { code: string; name: string; nameEn?: string | null }
+/** A category of /api/public/categories with its subcategories (the schema leaves `children` open). */
+type CategoryNode = Named & { children?: CategoryNode[] }
 
 /** What a county department or township section does (the `duty` of `@county:<duty>`). */
 export const DUTY: Record<string, [string, string]> = {
@@ -56,14 +58,14 @@ export async function loadNames(opts: { units?: boolean; regions?: string[] } = 
   const cats = new Map<string, Named>()
   const units = new Map<string, Named>()
   const regions = new Map<string, Named>()
-  const walk = (nodes: any[]) => {
+  const walk = (nodes: CategoryNode[] | undefined) => {
     for (const n of nodes ?? []) {
       cats.set(n.code, n)
       walk(n.children)
     }
   }
   await Promise.all([
-    get<any[]>('/api/public/categories').then(walk, () => {}),
+    get<CategoryNode[]>('/api/public/categories').then(walk, () => {}),
     opts.units
       ? get<Named[]>('/api/org/units').then(
           (us) => us.forEach((u) => units.set(u.code, u)),

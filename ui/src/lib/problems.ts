@@ -1,4 +1,8 @@
 /** Deploy problems ({elementId, key, params, message}) drawn on the diagram: a red marker plus a note on the element. */
+import type BaseViewer from 'bpmn-js/lib/BaseViewer'
+import type Canvas from 'diagram-js/lib/core/Canvas'
+import type ElementRegistry from 'diagram-js/lib/core/ElementRegistry'
+import type Overlays from 'diagram-js/lib/features/overlays/Overlays'
 import { messageText, t } from './i18n.js'
 
 export interface Problem {
@@ -10,20 +14,21 @@ export interface Problem {
 
 export class DiagramProblems {
   private marked: string[] = []
-  constructor(private diagram: any) {}
+  /** Any bpmn-js viewer or modeler: the registry, canvas and overlays are diagram-js's. */
+  constructor(private diagram: BaseViewer) {}
 
   show(problems: Problem[]) {
     this.clear()
-    const registry = this.diagram.get('elementRegistry')
-    const overlays = this.diagram.get('overlays')
-    const canvas = this.diagram.get('canvas')
+    const registry = this.diagram.get<ElementRegistry>('elementRegistry')
+    const overlays = this.diagram.get<Overlays>('overlays')
+    const canvas = this.diagram.get<Canvas>('canvas')
     const byElement = new Map<string, string[]>()
     for (const p of problems) {
       if (!p.elementId || !registry.get(p.elementId)) continue
       byElement.set(p.elementId, [...(byElement.get(p.elementId) ?? []), messageText(p)])
     }
     for (const [id, msgs] of byElement) {
-      const el = registry.get(id)
+      const el = registry.get(id)! // the loop above kept only the ids the registry has
       // Markers on the element (and for labels, the labelled element's own shape).
       canvas.addMarker(id, 'has-problem')
       this.marked.push(id)
@@ -37,7 +42,7 @@ export class DiagramProblems {
   }
 
   clear() {
-    const canvas = this.diagram.get('canvas')
+    const canvas = this.diagram.get<Canvas>('canvas')
     for (const id of this.marked) {
       try {
         canvas.removeMarker(id, 'has-problem')
@@ -46,6 +51,6 @@ export class DiagramProblems {
       }
     }
     this.marked = []
-    this.diagram.get('overlays').remove({ type: 'problem' })
+    this.diagram.get<Overlays>('overlays').remove({ type: 'problem' })
   }
 }

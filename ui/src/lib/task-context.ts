@@ -18,7 +18,7 @@ export interface TaskContext {
     endedAt: string | null
     data: Record<string, unknown> | null
   }[]
-  events: { type: string; actor: string | null; actorName?: string | null; at: string; message: string | null; data: any }[]
+  events: { type: string; actor: string | null; actorName?: string | null; at: string; message: string | null; data: unknown }[]
 }
 
 const value = (v: unknown) => (v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))

@@ -91,7 +91,8 @@ export interface TimelineItem {
   to?: string | null
   status?: string
   source?: string
-  data?: any
+  /** The event's parameters as stored (JSON): an object, normally. */
+  data?: unknown
 }
 
 function headline(e: TimelineItem) {
@@ -108,11 +109,11 @@ const humanType = (type: string) => type.replace(/[_.]+/g, ' ').trim()
 
 const TEXT_FIELDS = ['result', 'reply', 'reason', 'comment', 'note']
 /** The field of `data` holding what a person wrote for this event, and its text. */
-export function eventText(type: string, data: any): { field: string; text: string } | null {
+export function eventText(type: string, data: unknown): { field: string; text: string } | null {
   if (!data || typeof data !== 'object') return null
   const known = EVENT_TEXT[type]?.field
   for (const field of known ? [known] : TEXT_FIELDS) {
-    const v = data[field]
+    const v = (data as Record<string, unknown>)[field]
     if (typeof v === 'string' && v.trim()) return { field, text: v }
   }
   return null
@@ -126,7 +127,7 @@ export function eventText(type: string, data: any): { field: string; text: strin
 export function eventSentence(e: TimelineItem): string | null {
   const type = e.type ?? ''
   const key = `event.${type}`
-  const data = e.data && typeof e.data === 'object' ? e.data : {}
+  const data = (e.data && typeof e.data === 'object' ? e.data : {}) as Record<string, unknown>
   if (isKey(key)) {
     if (keyParams(key).every((p) => p in data)) return tk(key, data)
     return e.message ? serverText(String(e.message)) : tk(key, data)
@@ -136,7 +137,7 @@ export function eventSentence(e: TimelineItem): string | null {
 }
 
 /** A person's own words under an event, labelled, never cut or translated. */
-export function verbatim(type: string, data: any) {
+export function verbatim(type: string, data: unknown) {
   const said = eventText(type, data)
   if (!said) return null
   const label = isKey(`text.${said.field}`) ? tk(`text.${said.field}` as 'text.result', {}) : said.field

@@ -11,7 +11,7 @@ export function errorText(err: unknown) {
   if (err instanceof ApiError) {
     // Validation details carry ajv's own `params`; the catalogue's are `messageParams` there.
     const details = (err.details ?? [])
-      .map((d: any) => {
+      .map((d) => {
         // A validation sentence names its field; other details get the field, row or element in front.
         if (typeof d.key === 'string' && d.key.startsWith('error.validation.')) return messageText({ key: d.key, params: d.messageParams ?? d.params })
         const where = d.elementId ?? (typeof d.index === 'number' ? `#${d.index + 1} ${d.field ?? ''}`.trim() : (d.field ?? d.path))

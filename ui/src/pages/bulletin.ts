@@ -1,4 +1,5 @@
-import { ApiError, get, post, put, qs, session } from '../lib/api.js'
+import type { Answer } from '../lib/api-types.js'
+import { ApiError, get, post, put, qs, session, type ErrorBody } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtPct, named, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
@@ -52,6 +53,11 @@ interface Bulletin {
   departments: UnitRow[]
 }
 
+/** A row of the scoring-items editor: a city item or a county override as the server lists them, or a new row. */
+type LayerItem = Partial<Answer<'/api/scoring-items'>['city'][number]> & { code: string }
+/** One published bulletin. */
+type Publication = Answer<'/api/public/bulletins'>['items'][number]
+
 const RATES: [keyof Rates, string, string][] = [
   ['responseRate', '响应率', 'Response'],
   ['resolutionRate', '解决率', 'Resolution'],
@@ -71,14 +77,16 @@ const signed = (n: number) => (n > 0 ? `+${n}` : String(n))
 
 async function countyOptions(select: HTMLSelectElement, selected: string, withTownships: boolean) {
   try {
-    const top = await get<any[]>('/api/public/regions')
-    const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+    const top = await get<Answer<'/api/public/regions'>>('/api/public/regions')
+    const counties = (
+      await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))))
+    )
       .flat()
       .filter((c) => c.level === 'county')
     for (const c of counties) {
       select.append(h('option', { value: c.code, selected: c.code === selected }, named(c)))
       if (!withTownships) continue
-      for (const tw of await get<any[]>(`/api/public/regions?parent=${c.code}`))
+      for (const tw of await get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))
         select.append(h('option', { value: tw.code, selected: tw.code === selected }, `\u3000${named(tw)}`))
     }
     select.value = selected
@@ -91,7 +99,7 @@ async function countyOptions(select: HTMLSelectElement, selected: string, withTo
 async function download(url: string, fallbackName: string) {
   const res = await fetch(url, { headers: { authorization: `Bearer ${session.token ?? ''}` } })
   if (!res.ok) {
-    let body: any = null
+    let body: ErrorBody | null = null
     try {
       body = await res.json()
     } catch {
@@ -150,7 +158,9 @@ export async function bulletinPage(ctx: Ctx) {
       detail.hidden = false
       clear(detail, loading())
       try {
-        const list = await get<{ items: any[] }>(`/api/bulletins/${month}/cases${qs({ region, kind: u.kind, unit: u.key, item: item?.code })}`)
+        const list = await get<Answer<'/api/bulletins/{month}/cases'>>(
+          `/api/bulletins/${month}/cases${qs({ region, kind: u.kind, unit: u.key, item: item?.code })}`,
+        )
         const names = new Map(b.items.map((i) => [i.code, named({ name: i.name, nameEn: i.nameEn })]))
         clear(
           detail,
@@ -299,20 +309,24 @@ export async function scoringItemsPage(ctx: Ctx) {
   if (admin) ctx.view.append(h('div', { class: 'filters' }, field(t('范围', 'Layer'), countySel)))
   ctx.view.append(body)
   try {
-    const data = await get<{ county: string | null; items: Item[]; city: any[]; overrides: any[]; facts: { code: string; name: string; nameEn: string }[] }>(
-      `/api/scoring-items${qs({ county: county || undefined })}`,
-    )
+    const data = await get<{
+      county: string | null
+      items: Item[]
+      city: LayerItem[]
+      overrides: LayerItem[]
+      facts: { code: string; name: string; nameEn: string }[]
+    }>(`/api/scoring-items${qs({ county: county || undefined })}`)
     if (!ctx.alive()) return
     const editingCounty = !!data.county
     // A county sees every city item as a row (empty fields inherit; the placeholders show the
     // city's values), then its own additions.
     const cityCodes = new Set(data.city.map((c) => c.code))
-    const layer: any[] = editingCounty
+    const layer: LayerItem[] = editingCounty
       ? [...data.city.map((c) => data.overrides.find((o) => o.code === c.code) ?? { code: c.code }), ...data.overrides.filter((o) => !cityCodes.has(o.code))]
       : data.city
     const inForce = new Map(data.items.map((i) => [i.code, i]))
     const tbody = h('tbody')
-    const row = (it: any) => {
+    const row = (it: LayerItem) => {
       const base = inForce.get(it.code)
       // Controls in a table cell have no <label>: each is named after its column and the item's code.
       const cell = (col: string) => `${col} ${it.code ?? ''}`.trim()
@@ -323,12 +337,12 @@ export async function scoringItemsPage(ctx: Ctx) {
         points: t('分值/件', 'Points each'),
         count: t('计数项或 =FEEL', 'Fact or =FEEL'),
       }
-      const input = (name: string, value: unknown, attrs: Record<string, unknown> = {}) =>
+      const input = (name: 'code' | 'name' | 'nameEn' | 'points' | 'count', value: unknown, attrs: Record<string, unknown> = {}) =>
         h('input', {
           name,
           'aria-label': cell(COL[name] ?? name),
           value: value == null ? '' : String(value),
-          placeholder: base && editingCounty ? String((base as any)[name] ?? '') : '',
+          placeholder: base && editingCounty ? String(base[name] ?? '') : '',
           ...attrs,
         })
       const applies = h(
@@ -492,13 +506,13 @@ export async function publicBulletinPage(ctx: Ctx) {
     body,
   )
   try {
-    const data = await get<{ items: any[] }>(`/api/public/bulletins${qs({ county, month })}`)
+    const data = await get<{ items: Publication[] }>(`/api/public/bulletins${qs({ county, month })}`)
     if (!ctx.alive()) return
     if (!data.items.length) {
       clear(body, h('p', { class: 'muted' }, t('暂无已发布的通报', 'Nothing published yet')))
       return
     }
-    const ranking = (title: string, rows: any[]) =>
+    const ranking = (title: string, rows: Publication['townships']) =>
       h(
         'div',
         { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },

@@ -1,3 +1,4 @@
+import type { Answer, Item } from '../lib/api-types.js'
 import { get, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtTime, isKey, t, tk } from '../lib/i18n.js'
@@ -36,7 +37,7 @@ const status = (s: string) => badge(t(STATUS[s]?.[0] ?? s, STATUS[s]?.[1] ?? s),
 const unitOf = (names: Names | undefined, code: string | null | undefined) => (code ? names?.owner(code) || code : '—')
 
 /** What the dispatcher reads on the dispatch task after a return: who returned it and why. */
-export function pendingReturnNotice(r: Record<string, any> | null | undefined, names?: Names) {
+export function pendingReturnNotice(r: Item<'/api/cases/{id}/returns'> | null | undefined, names?: Names) {
   if (!r) return null
   return h(
     'div',
@@ -57,15 +58,18 @@ export function pendingReturnNotice(r: Record<string, any> | null | undefined, n
 }
 
 /** The card on the case page; loads its three lists itself. */
-export function disputesCard(c: Record<string, any>, names?: Names) {
+/** The case fields the disputes card reads. */
+type DisputedCase = Pick<Answer<'/api/cases/{id}'>, 'id' | 'excludedAt' | 'ownerUnit' | 'status'>
+
+export function disputesCard(c: DisputedCase, names?: Names) {
   const body = h('div', null, loading())
   void (async () => {
     try {
       const id = encodeURIComponent(c.id)
       const [returns, exclusions, orders] = await Promise.all([
-        get<any[]>(`/api/cases/${id}/returns`),
-        get<any[]>(`/api/cases/${id}/exclusions`),
-        get<any[]>(`/api/supervision-orders?caseId=${id}`),
+        get<Answer<'/api/cases/{id}/returns'>>(`/api/cases/${id}/returns`),
+        get<Answer<'/api/cases/{id}/exclusions'>>(`/api/cases/${id}/exclusions`),
+        get<Answer<'/api/supervision-orders'>>(`/api/supervision-orders?caseId=${id}`),
       ])
       clear(body, returnsBlock(returns, names), exclusionsBlock(c, exclusions), ordersBlock(c, orders, names))
     } catch (err) {
@@ -97,7 +101,7 @@ async function act(msg: HTMLElement, fn: () => Promise<unknown>, done: string) {
 const said = (label: string, text: string | null | undefined) =>
   text ? h('div', { class: 'said' }, h('span', { class: 'muted' }, `${label}${t('：', ': ')}`), h('span', { class: 'verbatim' }, text)) : null
 
-function returnsBlock(rows: any[], names?: Names) {
+function returnsBlock(rows: Answer<'/api/cases/{id}/returns'>, names?: Names) {
   return h(
     'div',
     null,
@@ -121,7 +125,7 @@ function returnsBlock(rows: any[], names?: Names) {
   )
 }
 
-function exclusionsBlock(c: Record<string, any>, rows: any[]) {
+function exclusionsBlock(c: DisputedCase, rows: Answer<'/api/cases/{id}/exclusions'>) {
   const me = session.user
   const msg = h('div')
   const supervisor = session.has('supervisor')
@@ -211,7 +215,7 @@ function exclusionsBlock(c: Record<string, any>, rows: any[]) {
   return h('div', null, h('h3', null, t('剔单', 'Exclusions')), items.length ? h('ul', null, items) : h('p', { class: 'muted' }, t('无', 'none')), form, msg)
 }
 
-function ordersBlock(c: Record<string, any>, rows: any[], names?: Names) {
+function ordersBlock(c: DisputedCase, rows: Answer<'/api/supervision-orders'>, names?: Names) {
   const me = session.user
   const msg = h('div')
   const items = rows.map((o) => {

@@ -1,4 +1,5 @@
 import { get, post, session } from '../lib/api.js'
+import type { Answer } from '../lib/api-types.js'
 import { caseFacts } from '../lib/casecard.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtDue, fmtTime, serverText, t } from '../lib/i18n.js'
@@ -21,15 +22,19 @@ const STATE_LABEL: Record<string, [string, string]> = {
   cancelled: ['已取消', 'cancelled'],
 }
 
+type CaseDetail = Answer<'/api/cases/{id}'>
+type ActiveTask = Pick<Answer<'/api/tasks/{id}'>, 'id' | 'name' | 'elementId' | 'assignee' | 'assigneeName' | 'candidateGroups' | 'overdue' | 'dueAt'>
+
 /** A case: facts, deadlines, the diagram with done/active/overdue steps, the full timeline, evaluation. */
 export async function casePage(ctx: Ctx) {
   const id = ctx.params.id
-  const [c, names] = await Promise.all([get<Record<string, any>>(`/api/cases/${encodeURIComponent(id)}`), loadNames({ units: true })])
+  const [c, names] = await Promise.all([get<CaseDetail>(`/api/cases/${encodeURIComponent(id)}`), loadNames({ units: true })])
   if (!ctx.alive()) return
   ctx.view.classList.add('wide')
   const canvas = h('div', { class: 'canvas', 'data-testid': 'case-diagram' })
   const hist = h('div', null, loading())
-  const tasks = (c.activeTasks ?? []) as any[]
+  // The schema leaves an active task's fields open; the server sends its task view (src/tasks taskView).
+  const tasks = (c.activeTasks ?? []) as ActiveTask[]
   ctx.view.append(
     pageHead(`${c.caseNo} ${c.title ?? ''}`, c.overdue ? badge(t('已超期', 'overdue'), 'bad') : null),
     h(
@@ -96,7 +101,7 @@ export async function casePage(ctx: Ctx) {
             all.checked
               ? items
               : items.filter(
-                  (e: any) => e.source === 'case' || ['task_create', 'task_complete', 'task_cancel', 'instance_start', 'instance_end'].includes(e.type ?? ''),
+                  (e) => e.source === 'case' || ['task_create', 'task_complete', 'task_cancel', 'instance_start', 'instance_end'].includes(e.type ?? ''),
                 ),
             { newestFirst: false },
           ),
@@ -125,7 +130,7 @@ export async function casePage(ctx: Ctx) {
   }
 }
 
-function evaluationBlock(c: Record<string, any>) {
+function evaluationBlock(c: CaseDetail) {
   const e = c.evaluation
   if (e && e.satisfaction) {
     return h(

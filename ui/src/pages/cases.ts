@@ -25,7 +25,7 @@ export async function casesPage(ctx: Ctx) {
   ctx.view.append(pageHead(t('案件', 'Cases')), form, body)
   const tbody = h('tbody')
   const more = h('div', { class: 'more' })
-  const row = (c: any) =>
+  const row = (c: CasePage['items'][number]) =>
     h(
       'tr',
       null,

@@ -43,13 +43,15 @@ export async function dashboardPage(ctx: Ctx) {
   // Region choices: counties and their townships (two levels are what leaders compare).
   void (async () => {
     try {
-      const top = await get<any[]>('/api/public/regions')
-      const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+      const top = await get<Answer<'/api/public/regions'>>('/api/public/regions')
+      const counties = (
+        await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))))
+      )
         .flat()
         .filter((c) => c.level === 'county')
       for (const c of counties) {
         regionSel.append(h('option', { value: c.code, selected: c.code === region }, named(c)))
-        const towns = await get<any[]>(`/api/public/regions?parent=${c.code}`)
+        const towns = await get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`)
         for (const tw of towns) regionSel.append(h('option', { value: tw.code, selected: tw.code === region }, `\u3000${named(tw)}`))
       }
       regionSel.value = region

@@ -38,9 +38,11 @@ export async function decisionPage(ctx: Ctx) {
     tenantSel.replaceChildren(own)
     void county.then((r) => r && (own.textContent = t(`本县：${named(r)}`, `County: ${named(r)}`)))
   } else {
-    get<any[]>('/api/public/regions')
+    get<Answer<'/api/public/regions'>>('/api/public/regions')
       .then(async (top) => {
-        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+        const counties = (
+          await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))))
+        )
           .flat()
           .filter((c) => c.level === 'county')
         for (const c of counties) tenantSel.append(h('option', { value: c.code, selected: c.code === tenant }, t(`县级：${named(c)}`, `County: ${named(c)}`)))

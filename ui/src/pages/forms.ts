@@ -183,7 +183,7 @@ export async function formEditorPage(ctx: Ctx) {
           h(
             'ul',
             null,
-            err.details.map((d: any) =>
+            err.details.map((d) =>
               h(
                 'li',
                 null,

@@ -76,8 +76,10 @@ export async function modelerPage(ctx: Ctx) {
   if (isAdmin) {
     tenantSel.append(h('option', { value: '' }, t('市级默认（全市）', 'City default (everyone)')))
     try {
-      const top = await get<any[]>('/api/public/regions')
-      const counties = (await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<any[]>(`/api/public/regions?parent=${r.code}`))))).flat()
+      const top = await get<Answer<'/api/public/regions'>>('/api/public/regions')
+      const counties = (
+        await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${r.code}`))))
+      ).flat()
       for (const c of counties.filter((c) => c.level === 'county'))
         tenantSel.append(h('option', { value: c.code }, t(`县级版本：${named(c)}（${c.code}）`, `County version: ${named(c)} (${c.code})`)))
     } catch {

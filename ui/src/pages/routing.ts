@@ -1,3 +1,4 @@
+import type { Answer } from '../lib/api-types.js'
 import { get, put, qs, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtDuration, fmtTime, LEVEL, named, PROCEDURE, t } from '../lib/i18n.js'
@@ -16,7 +17,12 @@ interface Rule {
   resolveLimit: string | null
   updatedAt?: string
   updatedBy?: string | null
+  /** The scope ('' the city's) and the order the server gives; a save sends neither. */
+  tenant?: string
+  sort?: number
 }
+/** The cells a person edits: an emptied one is null until the save (the server then says which is required). */
+type Cells = Record<'category' | 'region' | 'owner' | 'level' | 'procedure' | 'responseLimit' | 'resolveLimit', string | null>
 // The catalogue's names (level.*, procedure.*), after a "default" choice.
 const LEVEL_NAMES: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...LEVEL }
 const PROCS: Record<string, [string, string]> = { '': ['（默认）', '(default)'], ...PROCEDURE }
@@ -74,9 +80,11 @@ export async function routingRulesPage(ctx: Ctx) {
     body,
   )
   if (isAdmin) {
-    get<any[]>('/api/public/regions')
+    get<Answer<'/api/public/regions'>>('/api/public/regions')
       .then(async (top) => {
-        const counties = (await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<any[]>(`/api/public/regions?parent=${c.code}`)))))
+        const counties = (
+          await Promise.all(top.map((c) => (c.level === 'county' ? [c] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${c.code}`))))
+        )
           .flat()
           .filter((c) => c.level === 'county')
         for (const c of counties) tenantSel.append(h('option', { value: c.code, selected: c.code === tenant }, t(`县级：${named(c)}`, `County: ${named(c)}`)))
@@ -85,13 +93,13 @@ export async function routingRulesPage(ctx: Ctx) {
   }
   let rules: Rule[]
   let inherited: Rule[]
-  const mineOnly = (all: Rule[]) => all.filter((r: any) => (r.tenant ?? '') === tenant)
+  const mineOnly = (all: Rule[]) => all.filter((r) => (r.tenant ?? '') === tenant)
   try {
     const r = await get<Rule[] | { items: Rule[] }>(`/api/routing-rules${qs({ tenant })}`)
     const all = Array.isArray(r) ? r : r.items
     rules = mineOnly(all)
     // A county sees the city's rules beneath its own: they apply when none of its own match.
-    inherited = tenant ? all.filter((x: any) => (x.tenant ?? '') === '') : []
+    inherited = tenant ? all.filter((x) => (x.tenant ?? '') === '') : []
   } catch (err) {
     clear(body, errorBox(err))
     return
@@ -123,15 +131,15 @@ export async function routingRulesPage(ctx: Ctx) {
     resolveLimit: t('办结时限', 'Resolve in'),
   }
   const cellName = (r: Rule, k: string) => `${COLUMN[k] ?? k} #${rules.indexOf(r) + 1}`
-  const text = (r: Rule, k: keyof Rule, ph = '') => {
+  const text = (r: Rule, k: keyof Cells, ph = '') => {
     const label = h('small', { class: 'muted code-name', 'data-testid': `name-${k}` }, nameOf(k, r[k] as string | null))
     const input = h('input', {
       value: (r[k] as string) ?? '',
       placeholder: ph,
       'aria-label': cellName(r, k),
       oninput: (e: Event) => {
-        ;(r as any)[k] = (e.target as HTMLInputElement).value.trim() || null
-        label.textContent = nameOf(k, (r as any)[k])
+        ;(r as Cells)[k] = (e.target as HTMLInputElement).value.trim() || null
+        label.textContent = nameOf(k, (r as Cells)[k])
       },
     })
     return [input, label]
@@ -139,7 +147,7 @@ export async function routingRulesPage(ctx: Ctx) {
   const choice = (r: Rule, k: 'level' | 'procedure', names: Record<string, [string, string]>) =>
     h(
       'select',
-      { 'aria-label': cellName(r, k), onchange: (e: Event) => ((r as any)[k] = (e.target as HTMLSelectElement).value || null) },
+      { 'aria-label': cellName(r, k), onchange: (e: Event) => ((r as Cells)[k] = (e.target as HTMLSelectElement).value || null) },
       Object.entries(names).map(([v, [zh, en]]) => h('option', { value: v, selected: (r[k] ?? '') === v }, t(zh, en))),
     )
   const draw = () =>
@@ -189,7 +197,7 @@ export async function routingRulesPage(ctx: Ctx) {
       const payload = rules.map(({ updatedAt, updatedBy, ...r }) => (void updatedAt, void updatedBy, { ...r, ...(r.id ? {} : {}) }))
       const out = await put<Rule[] | { items: Rule[] }>('/api/routing-rules', {
         tenant: tenant || null,
-        rules: payload.map(({ tenant: _t, sort: _s, ...x }: any) => x),
+        rules: payload.map(({ tenant: _t, sort: _s, ...x }) => x),
       })
       rules = mineOnly(Array.isArray(out) ? out : (out?.items ?? rules))
       draw()

@@ -1,6 +1,6 @@
-import { ApiError, get, post, session } from '../lib/api.js'
-import type { Answer } from '../lib/api-types.js'
-import { caseFacts } from '../lib/casecard.js'
+import { ApiError, get, post, session, type ErrorDetail } from '../lib/api.js'
+import type { Answer, Item } from '../lib/api-types.js'
+import { caseFacts, type CaseFactsInput } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
 import { fmtDue, fmtTime, messageText, paren, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
@@ -11,13 +11,15 @@ import { contextCard, type TaskContext } from '../lib/task-context.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, loadCss, pageHead, toast } from '../lib/ui.js'
 import { caseFilesCard } from '../lib/attachments.js'
+import type { FormComponent, FormSchema } from '../form-viewer.js'
 
 export /** Documented as free-form objects, so not taken from the document: `context`, the case summary and the form-js schema. */
 type TaskDetail = Omit<Answer<'/api/tasks/{id}'>, 'context' | 'case' | 'form'> & {
   /** What earlier steps submitted that this step decides on. */
   context?: TaskContext | null
-  case: Record<string, any> | null
-  form: (Omit<NonNullable<Answer<'/api/tasks/{id}'>['form']>, 'schema'> & { schema: any }) | null
+  /** The case summary: the facts caseFacts shows, and a return awaiting the dispatcher's review. */
+  case: (CaseFactsInput & { pendingReturn?: Item<'/api/cases/{id}/returns'> | null }) | null
+  form: (Omit<NonNullable<Answer<'/api/tasks/{id}'>['form']>, 'schema'> & { schema: FormSchema }) | null
 }
 
 /** Task-form fields that name units: a picker of the units that can take the case, not a typed code. */
@@ -133,14 +135,14 @@ export async function taskPage(ctx: Ctx) {
   // for a code): they are taken out of the form-js schema and rendered after it.
   const schema = task.form?.schema ?? { components: [] }
   const unitKeys = new Set<string>()
-  const strip = (components: any[]): any[] =>
+  const strip = (components: FormComponent[]): FormComponent[] =>
     components
       .filter((c) => !(c.key && UNIT_FIELDS[c.key] && caseId && unitKeys.add(c.key)))
       .map((c) => (Array.isArray(c.components) ? { ...c, components: strip(c.components) } : c))
   const fjsSchema = { ...schema, components: strip(schema.components ?? []) }
   const pickerBox = h('div', { class: 'unit-fields' })
   const pickers = new Map<string, { get(): unknown; err: HTMLElement; wrap: HTMLElement; required: boolean }>()
-  const walkUnits = (components: any[]) => {
+  const walkUnits = (components: FormComponent[]) => {
     for (const c of components) {
       if (Array.isArray(c.components)) walkUnits(c.components)
       if (!c.key || !unitKeys.has(c.key)) continue
@@ -167,7 +169,7 @@ export async function taskPage(ctx: Ctx) {
   if (!ctx.alive()) return
   const form = await createTaskForm(fjsBox, fjsSchema)
   onLeave(() => form.destroy())
-  const pickerErrors = (details: { field?: string | null; key?: string; params?: any; message?: string }[]) => {
+  const pickerErrors = (details: ErrorDetail[]) => {
     let shown = false
     for (const d of details) {
       const p = d.field ? pickers.get(d.field) : undefined
@@ -210,7 +212,7 @@ export async function taskPage(ctx: Ctx) {
           toast(t('已提交', 'Completed'))
           navigate('/tasks')
         } catch (err) {
-          const details = err instanceof ApiError ? ((err.details ?? []) as any[]) : []
+          const details = err instanceof ApiError ? (err.details ?? []) : []
           // Both run: some details belong to form-js fields, some to the unit pickers.
           const onForm = form.showServerErrors(details)
           const onPickers = pickerErrors(details)
@@ -239,7 +241,7 @@ export async function taskPage(ctx: Ctx) {
   )
 
   // A step that reports a result takes its before/after photos and documents here.
-  const reportsResult = (task.form?.schema?.components ?? []).some((c: any) => c.key === 'result')
+  const reportsResult = (task.form?.schema?.components ?? []).some((c) => c.key === 'result')
   if (caseId && reportsResult && (mine || !task.assignee))
     ctx.view.append(caseFilesCard(caseId, { canUpload: true, taskId: task.id, title: ['办理照片与附件', 'Handling photos and files'] }))
 
