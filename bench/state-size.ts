@@ -9,21 +9,10 @@
  *   node --import tsx bench/state-size.ts
  */
 import { performance } from 'node:perf_hooks'
-import { Engine } from 'bpmn-engine'
-import { stripEngineSettings } from '../src/engine/persistence.js'
-import { drive, procedures } from '../test/engine/procedures.js'
+import { drive, procedures, recordFullStates } from '../test/engine/procedures.js'
 import { buildBenchApp, emit, fmt } from './lib.js'
 
-const fullForm = new Map<string, string>()
-const getState = Engine.prototype.getState
-Engine.prototype.getState = async function (this: Engine) {
-  const raw = await getState.call(this)
-  const copy = JSON.parse(JSON.stringify(raw))
-  for (const d of copy.definitions ?? []) delete d.source
-  stripEngineSettings(copy)
-  fullForm.set(this.name, JSON.stringify(copy))
-  return raw
-}
+const fullForm = recordFullStates().states
 
 /** Microseconds per call of fn over `text`, the median of 5 rounds of 200. */
 function usPer(fn: () => unknown): number {

@@ -100,3 +100,19 @@ export const garbageReport = {
   regionCode: 'xh-anping-v01-g1',
   petitioner: { type: 'person', anonymous: true },
 }
+
+/** Counts the SELECTs from any of `tables` the app makes while `fn` runs (per-node read caches). */
+export async function readsOf(app: FastifyInstance, tables: string[], fn: () => Promise<unknown>): Promise<number> {
+  const from = new RegExp(`^\\s*select\\b[\\s\\S]*?\\bfrom\\s+[\`"](${tables.join('|')})[\`"]`, 'i')
+  let n = 0
+  const count = (q: { sql?: string }) => {
+    if (from.test(String(q.sql ?? ''))) n++
+  }
+  app.db.on('query', count)
+  try {
+    await fn()
+  } finally {
+    app.db.off('query', count)
+  }
+  return n
+}

@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, garbageReport } from '../api.js'
+import { call, garbageReport, readsOf } from '../api.js'
 import { testClock } from '../clock.js'
 
 t.test("this node's writes to categories, units and settings apply to the next intake, though intake keeps what it read of them", async (t) => {
@@ -14,19 +14,7 @@ t.test("this node's writes to categories, units and settings apply to the next i
   const intake = () => call(app, 'dispatcher', 'POST', '/api/cases', garbageReport)
   const variables = async (caseId: string) =>
     JSON.parse((await app.db('process_instances').where({ case_id: caseId }).first('variables')).variables) as Record<string, unknown>
-  const reads = async (fn: () => Promise<unknown>) => {
-    let n = 0
-    const count = (q: { sql?: string }) => {
-      if (/^\s*select\b[\s\S]*?\bfrom [`"](categories|org_units|settings)[`"]/i.test(String(q.sql ?? ''))) n++
-    }
-    app.db.on('query', count)
-    try {
-      await fn()
-    } finally {
-      app.db.off('query', count)
-    }
-    return n
-  }
+  const reads = (fn: () => Promise<unknown>) => readsOf(app, ['categories', 'org_units', 'settings'], fn)
   t.equal((await intake()).status, 201)
   // A second after the seed's and the first login's writes, as on a server that has been up a while.
   clock.advance(1100)

@@ -3,6 +3,8 @@
 // check a node setting or a saved-state form changes nothing of it (lazy-elements.test.ts,
 // saved-state.test.ts).
 import type { Test } from 'tap'
+import { Engine } from 'bpmn-engine'
+import { stripEngineSettings } from '../../src/engine/persistence.js'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { loadConfig, type Config } from '../../src/config.js'
@@ -230,4 +232,28 @@ export async function drive(proc: Procedure, nodeFor: (i: number) => Promise<Fas
     },
     own,
   )
+}
+
+/**
+ * The full form of every state a step saves, by instance name: what the engine's getState
+ * returned, less the source and the node's settings, as persistence.ts wrote it before
+ * compactState. Recorded from now until `stop()`.
+ */
+export function recordFullStates(): { states: Map<string, string>; stop(): void } {
+  const states = new Map<string, string>()
+  const getState = Engine.prototype.getState
+  Engine.prototype.getState = async function (this: Engine) {
+    const raw = await getState.call(this)
+    const copy = JSON.parse(JSON.stringify(raw))
+    for (const d of copy.definitions ?? []) delete d.source
+    stripEngineSettings(copy)
+    states.set(this.name, JSON.stringify(copy))
+    return raw
+  }
+  return {
+    states,
+    stop: () => {
+      Engine.prototype.getState = getState
+    },
+  }
 }

@@ -4,10 +4,8 @@
 // or the other. A node that saves the full form is the previous release's: the read path is the
 // same in both, so that is also a state of this release recovered by that one.
 import t from 'tap'
-import { Engine } from 'bpmn-engine'
 import type { FastifyInstance } from 'fastify'
-import { stripEngineSettings } from '../../src/engine/persistence.js'
-import { cluster, drive, procedures } from './procedures.js'
+import { cluster, drive, procedures, recordFullStates } from './procedures.js'
 
 // Some 130 steps on several apps, each recovering its engine (as lazy-elements.test.ts).
 t.setTimeout(360_000)
@@ -15,23 +13,10 @@ t.setTimeout(360_000)
 type Json = Record<string, unknown>
 const isObject = (o: unknown): o is Json => !!o && typeof o === 'object' && !Array.isArray(o)
 
-/**
- * The full form of every state a step saved, by instance: what the engine's getState returned,
- * less the source and the node's settings, as persistence.ts wrote it before compactState.
- */
-const fullForm = new Map<string, string>()
-const getState = Engine.prototype.getState
-Engine.prototype.getState = async function (this: Engine) {
-  const raw = await getState.call(this)
-  const copy = JSON.parse(JSON.stringify(raw))
-  for (const d of copy.definitions ?? []) delete d.source
-  stripEngineSettings(copy)
-  fullForm.set(this.name, JSON.stringify(copy))
-  return raw
-}
-t.teardown(() => {
-  Engine.prototype.getState = getState
-})
+// The full form of every state a step saves, by instance (test/engine/procedures.ts).
+const full = recordFullStates()
+const fullForm = full.states
+t.teardown(full.stop)
 
 /** What a saved state must not hold, each kind named once per state. */
 function redundant(text: string): Set<string> {

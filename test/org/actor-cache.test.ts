@@ -6,22 +6,11 @@ import { openDb } from '../../src/lib/db.js'
 import { ORG_CACHE_MS } from '../../src/org/service.js'
 import { build, login, onPostgres, testDatabaseUrl } from '../helper.js'
 import { testClock } from '../clock.js'
+import { readsOf } from '../api.js'
 import type { FastifyInstance } from 'fastify'
 
 /** Counts the reads of `users` the app makes while `fn` runs. */
-async function userReads(app: FastifyInstance, fn: () => Promise<unknown>): Promise<number> {
-  let n = 0
-  const count = (q: { sql?: string }) => {
-    if (/^\s*select\b[\s\S]*\bfrom\s+[`"]users[`"]/i.test(String(q.sql ?? ''))) n++
-  }
-  app.db.on('query', count)
-  try {
-    await fn()
-  } finally {
-    app.db.off('query', count)
-  }
-  return n
-}
+const userReads = (app: FastifyInstance, fn: () => Promise<unknown>) => readsOf(app, ['users'], fn)
 
 const me = (app: FastifyInstance, headers: { authorization: string }) => app.inject({ method: 'GET', url: '/api/me', headers })
 
