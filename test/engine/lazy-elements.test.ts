@@ -8,6 +8,7 @@ import type { FastifyInstance } from 'fastify'
 import { call } from '../api.js'
 import { cluster, DAY, drive, procedures } from './procedures.js'
 import { fields, process as bpmn } from '../fixtures/bpmn.js'
+import { onPostgres } from '../helper.js'
 
 // Some 130 steps on six apps, each recovering its engine: 25 s on SQLite and up to 75 s on
 // PostgreSQL at a load of 10 here, too close to tap's 120 s on a busier machine.
@@ -21,7 +22,11 @@ const runs: Record<string, (boolean | 'restart')[]> = {
   'on, off, on, …': [true, false],
 }
 
-t.test('the four procedures reach the same states, tasks, history and variables with lazy elements on, off and mixed', async (t) => {
+// Which elements a step builds is the engine's own, the same on either database; the restarts below
+// and the case tests run the procedures on PostgreSQL.
+const onSqliteOnly = onPostgres && 'elements built on first need do not depend on the database: compared on SQLite only (CI time)'
+
+t.test('the four procedures reach the same states, tasks, history and variables with lazy elements on, off and mixed', { skip: onSqliteOnly }, async (t) => {
   const observed: Record<string, Record<string, unknown>> = {}
   for (const [run, pattern] of Object.entries(runs)) {
     const node = await cluster(t)

@@ -6,6 +6,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { cluster, drive, procedures, recordFullStates } from './procedures.js'
+import { onPostgres } from '../helper.js'
 
 // Some 130 steps on several apps, each recovering its engine (as lazy-elements.test.ts).
 t.setTimeout(360_000)
@@ -83,7 +84,11 @@ t.test('a saved state holds nothing that no recover reads (regression: the full 
   }
 })
 
-t.test('a state saved in the full form recovers: the four procedures behave the same on nodes saving either form', async (t) => {
+// What a state holds and how it recovers is the engine's own, the same on either database; the
+// four procedures' database rows on PostgreSQL are the other tests' (cases, lazy elements' restarts).
+const onSqliteOnly = onPostgres && 'the saved state is the same JSON on either database: driven on SQLite only (CI time)'
+
+t.test('a state saved in the full form recovers: the four procedures behave the same on nodes saving either form', { skip: onSqliteOnly }, async (t) => {
   const runs: Record<string, ('compact' | 'full')[]> = {
     compact: ['compact'],
     full: ['full'],
