@@ -74,9 +74,7 @@ export async function dispatchTargets(
     .split('/')
     .filter(Boolean)
     .map((_, i, parts) => `/${parts.slice(0, i + 1).join('/')}/`)
-  const units: (UnitRow & { path: string; name_en: string | null; region_name: string; region_name_en: string | null; sort: number })[] = await db(
-    'org_units as u',
-  )
+  const units: (UnitRow & { path: string; region_name: string; region_name_en: string | null })[] = await db('org_units as u')
     .join('regions as r', 'r.code', 'u.region_code')
     // servesCounty in SQL: the county's subtree, or a region the county lies in.
     .where((w) => w.where((x) => wherePrefix(db as Db, x, 'r.path', county)).orWhereIn('r.path', above))

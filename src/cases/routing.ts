@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { msg, unprocessable } from '../lib/errors.js'
 import type { DecisionService } from '../decisions/service.js'
+import type { RegionRow, UnitRow } from '../org/rows.js'
 import { routingHit, type RoutingHit } from './routing-decision.js'
 
 /**
@@ -17,23 +18,9 @@ export const LEVELS = ['grid', 'village', 'township', 'county', 'city'] as const
 export type Level = (typeof LEVELS)[number]
 export const PROCEDURES = ['ordinary', 'joint', 'escalation', 'one_case_one_plan'] as const
 
-export interface RegionRow {
-  code: string
-  name: string
-  level: Level
-  path: string
-  tenant: string
-  parent_code: string | null
-}
-export interface UnitRow {
-  code: string
-  name: string
-  name_en?: string | null
-  kind: string
-  level: string
-  region_code: string
-  duty: string | null
-}
+// The organisation's rows, owned by src/org; re-exported for the modules that route with them.
+export type { RegionRow, UnitRow } from '../org/rows.js'
+
 export interface CategoryRow {
   code: string
   parent_code: string | null

@@ -206,7 +206,7 @@ export class CaseService {
    * answer (three reads of the same rows, a few milliseconds later, before). Taken by the first
    * names() of that case; bounded, as a replayed or public intake asks for none.
    */
-  private readonly intakeNames = new Map<string, { category: CategoryRow; unit: UnitRow | null; region: RegionRow & { name_en?: string | null } }>()
+  private readonly intakeNames = new Map<string, { category: CategoryRow; unit: UnitRow | null; region: RegionRow }>()
 
   constructor(
     private app: FastifyInstance,
@@ -268,7 +268,7 @@ export class CaseService {
    * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
    */
   async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string; receivedAt?: Date }): Promise<CaseRow> {
-    const region = (await this.app.org.regionRow(input.regionCode)) as RegionRow | null
+    const region = await this.app.org.regionRow(input.regionCode)
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
       throw forbidden(msg('error.case.outsideArea'))
@@ -285,7 +285,7 @@ export class CaseService {
       await opts.hooks?.claim(trx)
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
-      const regions = byLevel((await this.app.org.regionChain(region.path, trx)) as RegionRow[])
+      const regions = byLevel(await this.app.org.regionChain(region.path, trx))
       const centres = await centresFor(trx, regions, (codes) => this.config.centres(trx, codes))
       const r = await route(
         trx,

@@ -7,6 +7,7 @@ import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
 import { isCountyAdmin, isSystemAdmin } from './policy.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
+import type { RegionRow, UnitRow, UserRow, UserWithRegionRow } from './rows.js'
 
 export const ROLES = ['admin', 'county_admin', 'dispatcher', 'grid_worker', 'grid_leader', 'handler', 'leader', 'callback', 'supervisor'] as const
 export type Role = (typeof ROLES)[number]
@@ -78,8 +79,6 @@ export type NewUser = {
   active?: boolean
 }
 
-type Row = Record<string, any>
-
 const parseList = (text: unknown): string[] => {
   if (Array.isArray(text)) return text
   try {
@@ -117,7 +116,7 @@ export function groupsMatch(groups: string[], actorTenant: string | null, tokens
   })
 }
 
-const regionView = (r: Row): Region => ({
+const regionView = (r: RegionRow): Region => ({
   code: r.code,
   name: r.name,
   nameEn: r.name_en ?? null,
@@ -127,7 +126,7 @@ const regionView = (r: Row): Region => ({
   tenant: r.tenant || null,
 })
 
-const unitView = (u: Row): OrgUnit => ({
+const unitView = (u: UnitRow): OrgUnit => ({
   code: u.code,
   name: u.name,
   nameEn: u.name_en ?? null,
@@ -138,7 +137,7 @@ const unitView = (u: Row): OrgUnit => ({
   duty: u.duty ?? null,
 })
 
-export const userView = (u: Row): UserView => ({
+export const userView = (u: Omit<UserRow, 'password_hash' | 'token_version'>): UserView => ({
   id: u.id,
   username: u.username,
   displayName: u.display_name,
@@ -182,8 +181,8 @@ const REGION_CACHE_MAX = 5000
 export class OrgService {
   private secret?: Promise<string>
   private readonly actors: WatchedCache<Actor | null>
-  private readonly regionRows: WatchedCache<Row | null>
-  private readonly chains: WatchedCache<Row[]>
+  private readonly regionRows: WatchedCache<RegionRow | null>
+  private readonly chains: WatchedCache<RegionRow[]>
   private readonly staffed: WatchedCache<boolean>
 
   constructor(
@@ -234,7 +233,7 @@ export class OrgService {
     if (!payload) return null
     // Verified (signature, expiry) on every request; only the user's row is remembered.
     const actor = await this.actors.get(token, async () => {
-      const row = await this.userRowWithPath().where('users.id', payload.sub).first()
+      const row: UserWithRegionRow | undefined = await this.userRowWithPath().where('users.id', payload.sub).first()
       if (!row || !row.active) return null
       if ((payload.ver ?? 0) !== Number(row.token_version ?? 0)) return null
       return this.toActor(row)
@@ -262,13 +261,13 @@ export class OrgService {
       await this.revokeTokens(userId, trx)
       return Number((await trx('users').where({ id: userId }).first('token_version')).token_version)
     })
-    const user = await this.userRowWithPath().where('users.id', userId).first()
+    const user: UserWithRegionRow = await this.userRowWithPath().where('users.id', userId).first()
     return { token: await this.issueToken(userId, TOKEN_LIFETIME_SECONDS, version), user: this.toActor(user) }
   }
 
   /** Checks a password; the same null for an unknown user and a wrong password. */
   async login(username: string, password: string): Promise<{ token: string; user: Actor } | null> {
-    const row = await this.userRowWithPath().where('users.username', username).first()
+    const row: UserWithRegionRow | undefined = await this.userRowWithPath().where('users.username', username).first()
     if (!row) {
       await verifyPassword(password, await dummyHash())
       return null
@@ -284,7 +283,7 @@ export class OrgService {
       .select('users.*', 'regions.path as region_path', 'regions.tenant as region_tenant')
   }
 
-  private toActor(row: Row): Actor {
+  private toActor(row: UserWithRegionRow): Actor {
     const roles = parseList(row.roles)
     const unitCode = row.unit_code ?? null
     return {
@@ -306,16 +305,16 @@ export class OrgService {
    * A region's row (`regions.*`), or null; kept ORG_CACHE_MS. `db`: the caller's transaction,
    * when it holds one (SQLite has one connection).
    */
-  regionRow(code: string, db: Db | Trx = this.db): Promise<Row | null> {
+  regionRow(code: string, db: Db | Trx = this.db): Promise<RegionRow | null> {
     return this.regionRows.get(code, async () => (await db('regions').where({ code }).first()) ?? null)
   }
 
   /** The rows of the regions named in a path (`/city/county/…/`), city first; kept ORG_CACHE_MS. */
-  regionChain(path: string, db: Db | Trx = this.db): Promise<Row[]> {
+  regionChain(path: string, db: Db | Trx = this.db): Promise<RegionRow[]> {
     return this.chains.get(path, async () => {
       const codes = path.split('/').filter(Boolean)
-      const rows: Row[] = await db('regions').whereIn('code', codes)
-      return codes.map((c) => rows.find((r) => r.code === c)).filter((r): r is Row => !!r)
+      const rows: RegionRow[] = await db('regions').whereIn('code', codes)
+      return codes.map((c) => rows.find((r) => r.code === c)).filter((r): r is RegionRow => !!r)
     })
   }
 

@@ -16,7 +16,7 @@ export interface DmnEditorHandle {
 
 export function createDmnEditor(container: HTMLElement): DmnEditorHandle {
   const translate = translateModule(getLang() === 'zh' ? DMN_ZH : null)
-  const modeler: any = new (DmnModeler as any)({
+  const modeler = new DmnModeler({
     container,
     common: { additionalModules: [translate] },
     decisionTable: { additionalModules: [translate] },
@@ -26,7 +26,7 @@ export function createDmnEditor(container: HTMLElement): DmnEditorHandle {
   return {
     async importXML(xml) {
       await modeler.importXML(withEntryIds(xml))
-      const table = modeler.getViews().find((v: any) => v.type === 'decisionTable')
+      const table = modeler.getViews().find((v) => v.type === 'decisionTable')
       if (table) await modeler.open(table)
     },
     async saveXML() {

@@ -4,6 +4,11 @@
  * Loaded only by the modeler page (dynamic import from main.js).
  */
 import BpmnModeler from 'bpmn-js/lib/Modeler'
+import type Modeling from 'bpmn-js/lib/features/modeling/Modeling'
+import type { Element } from 'bpmn-js/lib/model/Types'
+import type Canvas from 'diagram-js/lib/core/Canvas'
+import type ElementRegistry from 'diagram-js/lib/core/ElementRegistry'
+import type Selection from 'diagram-js/lib/features/selection/Selection'
 import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatformPropertiesProviderModule } from 'bpmn-js-properties-panel'
 import CamundaBehaviors from 'camunda-bpmn-js-behaviors/lib/camunda-platform'
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json'
@@ -24,8 +29,17 @@ export interface ModelerHandle {
   destroy(): void
 }
 
+/** What this module reads of an element's business object: bpmn-js types it as `any`. */
+interface BusinessObject {
+  $type: string
+  name?: string
+  get?(property: string): unknown
+}
+
+const businessObject = (el: Element): BusinessObject => el.businessObject
+
 export function createModeler(canvas: HTMLElement, properties: HTMLElement): ModelerHandle {
-  const modeler: any = new (BpmnModeler as any)({
+  const modeler = new BpmnModeler({
     container: canvas,
     propertiesPanel: { parent: properties },
     // The palette, menus and properties panel speak the UI's language (bpmn.io's translate service).
@@ -39,11 +53,14 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
     moddleExtensions: { camunda: camundaModdle },
   })
   const problems = new DiagramProblems(modeler)
-  const registry = () => modeler.get('elementRegistry')
+  // diagram-js's registry holds any element shape; bpmn-js's holds only its own.
+  const element = (id: string) => modeler.get<ElementRegistry>('elementRegistry').get(id) as Element | undefined
+  const selected = (): Element[] => modeler.get<Selection>('selection').get()
+  // diagram-js types `center` as a Point; any truthy one (bpmn.io's own 'auto') centres the fitted diagram.
+  const diagramCanvas = () => modeler.get<Canvas & { zoom(scale: 'fit-viewport', center: 'auto'): number }>('canvas')
 
-  const selInfo = (el: any) => {
-    if (!el) return null
-    const bo = el.businessObject
+  const selInfo = (el: Element) => {
+    const bo = businessObject(el)
     const raw = bo.get ? bo.get('camunda:candidateGroups') : undefined
     return {
       id: el.id,
@@ -60,38 +77,39 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
   return {
     async importXML(xml) {
       await modeler.importXML(xml)
-      modeler.get('canvas').zoom('fit-viewport', 'auto')
+      diagramCanvas().zoom('fit-viewport', 'auto')
     },
     async saveXML() {
       const { xml } = await modeler.saveXML({ format: true })
-      return xml
+      return xml! // bpmn-js resolves with the xml or rejects: `xml` is optional only in its result type
     },
     showProblems: (p) => problems.show(p),
     clearProblems: () => problems.clear(),
     focus(id) {
-      const el = registry().get(id)
+      const el = element(id)
       if (!el) return
-      modeler.get('selection').select(el)
-      if (!el.waypoints) modeler.get('canvas').scrollToElement?.(el)
+      modeler.get<Selection>('selection').select(el)
+      if (!el.waypoints) diagramCanvas().scrollToElement?.(el)
     },
     onSelect(cb) {
       const emit = () => {
-        const sel = modeler.get('selection').get()
+        const sel = selected()
         cb(sel.length === 1 ? selInfo(sel[0]) : null)
       }
       modeler.on('selection.changed', emit)
-      modeler.on('element.changed', (e: any) => {
-        const sel = modeler.get('selection').get()
+      modeler.on<{ element: Element }>('element.changed', (e) => {
+        const sel = selected()
         if (sel.length === 1 && sel[0].id === e.element.id) emit()
       })
     },
     setCandidateGroups(id, groups) {
-      const el = registry().get(id)
+      const el = element(id)
       if (!el) return
-      modeler.get('modeling').updateProperties(el, { 'camunda:candidateGroups': groups.length ? groups.join(',') : undefined })
+      modeler.get<Modeling>('modeling').updateProperties(el, { 'camunda:candidateGroups': groups.length ? groups.join(',') : undefined })
     },
     elementName(id) {
-      return registry().get(id)?.businessObject?.name ?? null
+      const el = element(id)
+      return (el && businessObject(el)?.name) ?? null
     },
     destroy() {
       modeler.destroy()

@@ -1,4 +1,2 @@
-declare module 'bpmn-js/lib/Modeler'
 declare module 'bpmn-js-properties-panel'
 declare module 'camunda-bpmn-js-behaviors/lib/camunda-platform'
-declare module 'dmn-js/lib/Modeler'
