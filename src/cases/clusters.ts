@@ -47,6 +47,8 @@ interface ClusterRow {
 }
 
 type Placed = Comparable & { tenant: string; cluster_id: string | null; clustered_at: string | null; case_no: string; updated_at: string }
+/** What placing reads of the case it places. */
+type ToPlace = Comparable & { tenant: string }
 
 const COLUMNS = [
   'id',
@@ -140,10 +142,36 @@ export class Clusters {
   }
 
   /**
+   * Places a case in the transaction of the intake that registers it, inside a savepoint: a
+   * failure rolls back the placing alone (logged; the case stays unplaced, and the catchUp after
+   * the intake places it), never the intake. Returns what to write on the case's own row, which
+   * the intake's last update writes; null when placing failed. Placed on its own transaction
+   * after the commit, as catchUp does, it cost every intake a second BEGIN and COMMIT (and the
+   * case row's page written to the WAL twice), the claim and its own row's update.
+   * Nobody else sees the uncommitted case, so nothing needs claiming.
+   */
+  async placeFresh(trx: Trx, c: ToPlace, share: Share): Promise<NonNullable<Share['placed']> | null> {
+    share.caseId = c.id
+    try {
+      const placed = await trx.transaction(async (sp) => ({ clustered_at: nowIso(), cluster_id: await this.place(sp, c, share, false) }))
+      share.placed = placed
+      return placed
+    } catch (err) {
+      this.app.log.warn({ err, caseId: c.id }, 'placing a new case in clusters failed; placed after the intake')
+      return null
+    }
+  }
+
+  /** What intake committed of a case it placed: the next intakes compare theirs with it (CaseFacts). */
+  remember(c: CaseRow) {
+    this.facts.remember(c)
+  }
+
+  /**
    * The cases already placed in `c`'s township over the CLUSTER_WINDOW_DAYS before it, newest
    * first, MAX_NEIGHBOURS at most.
    */
-  private neighbourQuery(trx: Trx, c: Placed): Knex.QueryBuilder {
+  private neighbourQuery(trx: Trx, c: ToPlace): Knex.QueryBuilder {
     const at = new Date(c.created_at).getTime()
     // The window's months with the township's range use the (month, region_path) index, as the
     // duplicate candidates do; by `tenant` SQLite read every case of the county's index entries.
@@ -164,7 +192,7 @@ export class Clusters {
    * the CLUSTER_WINDOW_DAYS before it, not a root case. One list, ANDed into neighbourQuery's
    * WHERE and into readShared's `clu` flag, so the two reads agree on who is a neighbour.
    */
-  private neighbourTerms(c: Placed): [string, Knex.RawBinding[]][] {
+  private neighbourTerms(c: ToPlace): [string, Knex.RawBinding[]][] {
     return [
       ['?? >= ?', ['cases.created_at', clusterFrom(c)]],
       ['?? <= ?', ['cases.created_at', c.created_at]],
@@ -191,7 +219,7 @@ export class Clusters {
    * conditions) and `sim` (suggestable). Each takes its newest rows from it; only when the read
    * was cut before their window's oldest does one read the rest with its own query.
    */
-  private async readShared(trx: Trx, c: Placed, share: Share): Promise<Neighbour[]> {
+  private async readShared(trx: Trx, c: ToPlace, share: Share): Promise<Neighbour[]> {
     const now = new Date()
     const window = candidateWindow(c)
     const from = clusterFrom(c)
@@ -228,8 +256,11 @@ export class Clusters {
     return [...mine.rows, ...older]
   }
 
-  /** Places `c`; the cluster it joined or started, null when none. */
-  private async place(trx: Trx, c: Placed, share?: Share): Promise<string | null> {
+  /**
+   * Places `c`; the cluster it joined or started, null when none. `own`: whether to write it on
+   * `c`'s row too (placeFresh leaves that to the intake's last update).
+   */
+  private async place(trx: Trx, c: ToPlace, share?: Share, own = true): Promise<string | null> {
     const neighbours: Neighbour[] = share ? await this.readShared(trx, c, share) : await this.neighbourQuery(trx, c)
     const me = prepare(c, this.grams)
     const scores = share?.found?.scores
@@ -263,7 +294,7 @@ export class Clusters {
         clusterId = (await trx('cases').where({ id: best.n.id }).first('cluster_id')).cluster_id as string
       }
     }
-    await trx('cases').where({ id: c.id }).update({ cluster_id: clusterId })
+    if (own) await trx('cases').where({ id: c.id }).update({ cluster_id: clusterId })
     // In the update itself, not read then written: one statement, and two nodes placing into one
     // cluster at once both count.
     await trx('case_clusters')

@@ -8,7 +8,7 @@ import { eventMessage } from '../messages/index.js'
 import { myNotifications, notificationColumns, notificationSchema, notificationView, unreadOnly } from './worklist-routes.js'
 import type { TaskRow } from '../engine/runtime.js'
 import { taskView } from '../tasks/service.js'
-import type { CaseService } from './service.js'
+import type { CaseRow, CaseService } from './service.js'
 import type { Duplicates } from './duplicates.js'
 import type { Clusters, Share } from './clusters.js'
 import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
@@ -60,19 +60,27 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   const duplicates = opts.duplicates
   const keys = new IdempotencyStore(app.db)
   /**
-   * Places the new case (and any left over) in the recurring problems, after the intake has
-   * committed: a failure here must not fail the intake; the next run places what was left.
+   * An intake places its new case in the recurring problems in its own transaction (`place`,
+   * Clusters.placeFresh); after the commit, `placeLeft` places any case left unplaced (the new
+   * one too when its placing failed; older ones a failure or another path left): a failure
+   * there must not fail the intake, and the next run places what was left. `share` carries the
+   * new case's township as its placing read it and what placing wrote on its row: the
+   * suggestions and the answer reuse them.
    */
-  const placeNew = async (caseId?: string) => {
-    // The new case's township as its placing read it, and what placing wrote on its row: the
-    // suggestions and the answer reuse them.
-    const share: Share = { caseId: caseId ?? '' }
-    try {
-      await opts.clusters.catchUp(50, share)
-    } catch (err) {
-      app.log.warn({ err }, 'placing cases in clusters failed; retried at the next intake or listing')
+  const placing = () => {
+    const share: Share = { caseId: '' }
+    return {
+      share,
+      place: (trx: Trx, row: CaseRow) => opts.clusters.placeFresh(trx, row, share),
+      placeLeft: async (committed: CaseRow | undefined) => {
+        if (committed && share.placed) opts.clusters.remember(committed)
+        try {
+          await opts.clusters.catchUp(50, share)
+        } catch (err) {
+          app.log.warn({ err }, 'placing cases in clusters failed; retried at the next intake or listing')
+        }
+      },
     }
-    return share
   }
 
   // ── citizens (no login) ─────────────────────────────────────────────────────
@@ -116,12 +124,13 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
     },
     async (request, reply) => {
       const body = request.body
+      const { place, placeLeft } = placing()
       const done = await keys.run(
         { scope: 'public', key: request.headers['idempotency-key'], body },
         (row) => ({ caseNo: row.case_no, trackingCode: row.tracking_code }),
-        (hooks) => cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null, hooks }),
+        (hooks) => cases.intake({ ...body, channel: body.channel ?? 'web' }, { actor: null, hooks, place }),
       )
-      await placeNew()
+      await placeLeft(done.row)
       if (done.replayed) reply.header('idempotent-replayed', 'true')
       return reply.status(201).send(done.answer)
     },
@@ -194,19 +203,21 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       },
     },
     async (request, reply) => {
+      let opened: TaskRow[] | undefined
+      const { share, place, placeLeft } = placing()
       const done = await keys.run(
         { scope: `user:${request.actor.id}`, key: request.headers['idempotency-key'], body: request.body },
         (row) => ({ id: row.id, caseNo: row.case_no }),
-        (hooks) => cases.intake(request.body, { actor: request.actor, hooks }),
+        (hooks) => cases.intake(request.body, { actor: request.actor, hooks, place, opened: (tasks) => (opened = tasks) }),
       )
-      const placing = await placeNew(done.caseId)
+      await placeLeft(done.row)
       if (done.replayed) reply.header('idempotent-replayed', 'true')
-      // The row as the intake committed it and placing then changed it; read again when placing
-      // did not get to it (another node's placing may have changed it) or on a replay.
-      const known = done.row && placing.placed ? { ...done.row, ...placing.placed } : undefined
+      // The row as the intake committed it, placed in its transaction or by placeLeft after it;
+      // read again when neither placed it (another node's placing may have changed it) or on a replay.
+      const known = done.row && share.placed ? { ...done.row, ...share.placed } : undefined
       // 重复件: the open or recent cases this one may repeat, among those the registrar sees.
-      const { receipt, row } = await cases.receiptAndRow(request.actor, done.caseId, known)
-      return reply.status(201).send({ ...receipt, similar: await duplicates.similar(request.actor, row, undefined, placing.found) })
+      const { receipt, row } = await cases.receiptAndRow(request.actor, done.caseId, known, opened)
+      return reply.status(201).send({ ...receipt, similar: await duplicates.similar(request.actor, row, undefined, share.found) })
     },
   )
 

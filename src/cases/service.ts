@@ -207,12 +207,26 @@ export class CaseService {
    * names() of that case; bounded, as a replayed or public intake asks for none.
    */
   private readonly intakeNames = new Map<string, { category: CategoryRow; unit: UnitRow | null; region: RegionRow }>()
+  /**
+   * The tasks an intake's steps left open, by its transaction (the engine's step listener fills
+   * it). A new case has no other tasks, so its answer shows these instead of reading them back
+   * after the commit (the last read of every staff intake).
+   */
+  private readonly intakeTasks = new WeakMap<Trx, Map<string, TaskRow>>()
 
   constructor(
     private app: FastifyInstance,
     /** The configuration every intake reads, cached (config-reads.ts). */
     private config: ConfigReads,
-  ) {}
+  ) {
+    app.engine.onStep((e) => {
+      const open = this.intakeTasks.get(e.trx)
+      if (!open) return
+      for (const t of e.createdTasks) open.set(t.id, t)
+      for (const t of e.completedTasks) open.delete(t.id)
+      for (const t of e.cancelledTasks) open.delete(t.id)
+    })
+  }
 
   /** What intake left for this transaction's first handler on case `id`; given once, then null. */
   takeFresh(trx: Trx, id: string | null): { row: CaseRow; owner: UnitRow | null } | null {
@@ -267,7 +281,23 @@ export class CaseService {
    * `receivedAt` (platform code only, never from a request): when the matter was received, for
    * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
    */
-  async intake(input: IntakeInput, opts: { actor: Actor | null; hooks?: IntakeHooks; procedure?: string; receivedAt?: Date }): Promise<CaseRow> {
+  /**
+   * `opened`: given the tasks the intake left open once it has committed (its procedure's first
+   * tasks, in the order they were created), for an answer that shows them (receiptAndRow).
+   * `place`: places the new case in the recurring problems inside the intake's transaction
+   * (Clusters.placeFresh); what it answers is written with the case's last update.
+   */
+  async intake(
+    input: IntakeInput,
+    opts: {
+      actor: Actor | null
+      hooks?: IntakeHooks
+      procedure?: string
+      receivedAt?: Date
+      opened?: (tasks: TaskRow[]) => void
+      place?: (trx: Trx, row: CaseRow) => Promise<{ clustered_at: string; cluster_id: string | null } | null>
+    },
+  ): Promise<CaseRow> {
     const region = await this.app.org.regionRow(input.regionCode)
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
@@ -281,7 +311,8 @@ export class CaseService {
     // and day queued behind each other. A failed intake leaves a gap in the day's numbers.
     // (SQLite has one writer anyway: there it stays in the intake and rolls back with it.)
     const drawn = isPostgres(this.db) ? await this.db.transaction((t) => nextCaseNo(t, tenant, now)) : null
-    return this.db.transaction(async (trx) => {
+    let opened: Map<string, TaskRow> | undefined
+    const committed = await this.db.transaction(async (trx) => {
       await opts.hooks?.claim(trx)
       const category = await this.category(trx, input.category)
       const urgency = input.urgency ?? 'normal'
@@ -398,6 +429,7 @@ export class CaseService {
         followUpCycle: followUp,
         handlingRounds: 0,
       }
+      if (opts.opened) this.intakeTasks.set(trx, (opened = new Map()))
       // A procedure that calls no case handler leaves it unused.
       const instance = await this.app.engine.start(r.procedure, {
         tenant: tenant || null,
@@ -406,17 +438,24 @@ export class CaseService {
         actor: opts.actor?.username ?? 'citizen',
         trx,
       })
+      this.intakeTasks.delete(trx)
       const events = this.eventBuffers.get(trx) ?? []
       this.eventBuffers.delete(trx)
       if (events.length) await trx('case_events').insert(events)
+      // What placing compares (words, place, category, time) is as intake wrote it.
+      const placed = opts.place ? await opts.place(trx, row) : null
       // The row as the step's handlers left it, from the update itself (RETURNING, both databases).
-      const [created] = (await trx('cases').where({ id }).update({ instance_id: instance.id }, '*')) as CaseRow[]
+      const [created] = (await trx('cases')
+        .where({ id })
+        .update({ instance_id: instance.id, ...placed }, '*')) as CaseRow[]
       this.fresh.delete(trx)
       if (this.intakeNames.size >= 64) this.intakeNames.delete(this.intakeNames.keys().next().value!)
       this.intakeNames.set(id, { category, unit: created.owner_unit === r.owner?.code ? r.owner : null, region })
       await opts.hooks?.record(trx, created)
       return created
     })
+    if (opened) opts.opened!([...opened.values()])
+    return committed
   }
 
   // ── access ──────────────────────────────────────────────────────────────────
@@ -616,11 +655,11 @@ export class CaseService {
     return this.detailOf(actor, await this.visible(actor, id))
   }
 
-  /** The detail of a case already known to be visible to `actor`. */
-  private async detailOf(actor: Actor, row: CaseRow) {
+  /** The detail of a case already known to be visible to `actor`; `open`: its open tasks, when known. */
+  private async detailOf(actor: Actor, row: CaseRow, open?: TaskRow[]) {
     const personal = await this.seesPersonalData(actor, row)
     const names = await this.names([row])
-    const tasks: TaskRow[] = await this.db('tasks').where({ case_id: row.id, status: 'open' }).orderBy('created_at')
+    const tasks: TaskRow[] = open ?? (await this.db('tasks').where({ case_id: row.id, status: 'open' }).orderBy('created_at'))
     const people = await this.app.org.displayNames(tasks.map((t) => t.assignee))
     return {
       ...this.view(row, personal, names(row)),
@@ -641,11 +680,12 @@ export class CaseService {
   /**
    * The receipt and the case row it shows, read once (intake also needs the row: bench/sql-trace.ts).
    * `known`: the row as the caller just wrote it (an intake's, placed in its cluster), not read
-   * again; whether the actor sees it is then judged by region when that suffices.
+   * again; whether the actor sees it is then judged by region when that suffices. `open`: with
+   * it, the tasks that intake left open (intake's `opened`).
    */
-  async receiptAndRow(actor: Actor, id: string, known?: CaseRow) {
+  async receiptAndRow(actor: Actor, id: string, known?: CaseRow, open?: TaskRow[]) {
     const visible = known && this.seesSubtree(actor, known.region_path) ? known : await this.visible(actor, id).catch(() => null)
-    if (visible) return { receipt: await this.detailOf(actor, visible), row: visible }
+    if (visible) return { receipt: await this.detailOf(actor, visible, known && open), row: visible }
     const row: CaseRow = known ?? (await this.db('cases').where({ id }).first())
     const names = await this.names([row])
     return { receipt: { ...this.view(row, !bool(row.anonymous), names(row)), activeTasks: [] }, row }

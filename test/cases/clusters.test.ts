@@ -5,7 +5,7 @@
  * and linked to every report.
  */
 import t from 'tap'
-import { build } from '../helper.js'
+import { build, onPostgres } from '../helper.js'
 import { call, petition } from '../api.js'
 
 const anon = { type: 'person', anonymous: true }
@@ -104,4 +104,47 @@ t.test('reports of one problem form a cluster; a supervisor makes it one root-ca
     { id: cl.id, count: 4, rootCaseId: root.body.id, rootCaseNo: root.body.caseNo },
     'the root case is not counted as one more report',
   )
+})
+
+t.test('a placing that fails inside the intake fails only itself: the case is registered, answered and placed later', async (t) => {
+  const app = await build(t)
+  const first = await call(app, 'dispatcher', 'POST', '/api/cases', { ...reports[0], channel: 'hotline' })
+  t.equal(first.status, 201)
+  // Placing the second report starts a cluster with the first: refuse the cluster's insert, as
+  // a database error in the middle of placing would. (On PostgreSQL an error aborts the whole
+  // transaction but for a savepoint: this checks that the intake's survives it.)
+  const refuse = onPostgres
+    ? [
+        `create function refuse_cluster() returns trigger as $$ begin raise exception 'placing refused'; end $$ language plpgsql`,
+        'create trigger refuse_cluster before insert on case_clusters for each row execute function refuse_cluster()',
+      ]
+    : [`create trigger refuse_cluster before insert on case_clusters begin select raise(abort, 'placing refused'); end`]
+  for (const sql of refuse) await app.db.raw(sql)
+  const second = await call(app, 'dispatcher', 'POST', '/api/cases', { ...reports[1], channel: 'hotline' })
+  t.equal(second.status, 201, JSON.stringify(second.body))
+  t.equal(second.body.clusterId, null, 'not placed')
+  t.same(
+    second.body.similar.map((s: any) => s.caseNo),
+    [first.body.caseNo],
+    'the suggestions come from the placing read, before the refused insert',
+  )
+  t.same(
+    second.body.activeTasks.map((x: any) => x.elementId),
+    ['ut_signfor'],
+    'its procedure started',
+  )
+  const row = await app.db('cases').where({ id: second.body.id }).first('clustered_at', 'cluster_id', 'instance_id')
+  t.match(row, { clustered_at: null, cluster_id: null }, 'left for a later placing')
+  t.ok(row.instance_id, 'the intake committed whole')
+  t.equal(Number((await app.db('case_clusters').count({ n: '*' }).first())?.n), 0, 'no cluster half made')
+  const { similar: _similar, ...receipt } = second.body
+  t.same(receipt, (await call(app, 'dispatcher', 'GET', `/api/cases/${second.body.id}`)).body, 'the answer is the case as read afterwards')
+
+  await app.db.raw('drop trigger refuse_cluster' + (onPostgres ? ' on case_clusters' : ''))
+  const month = new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 7)
+  const list = await call(app, 'leader', 'GET', `/api/clusters?month=${month}`)
+  t.match(list.body.items, [{ size: 2 }], 'the next listing places it with the first')
+  const placed = await app.db('cases').whereIn('id', [first.body.id, second.body.id]).select('cluster_id')
+  t.equal(new Set(placed.map((p) => p.cluster_id)).size, 1, 'one cluster')
+  t.ok(placed[0].cluster_id)
 })
