@@ -171,6 +171,16 @@ export class ResourceStore {
     throw notFound(msg('error.resource.notFound', { kind, key }))
   }
 
+  /**
+   * resolve's version without its source: for a caller that keeps what it makes of a version by
+   * id (a version never changes), and reads the source only for one it has not seen.
+   */
+  async resolveHead(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceHead> {
+    const row: ResourceHead | undefined = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first(...HEAD)
+    if (row) return row
+    throw notFound(msg('error.resource.notFound', { kind, key }))
+  }
+
   async hasKey(kind: ResourceKind, key: string, trx: Db | Trx = this.db): Promise<boolean> {
     return !!(await trx('resource_definitions').where({ kind, key }).first('id'))
   }

@@ -3,7 +3,7 @@ import fsSync from 'node:fs'
 import path from 'node:path'
 import type { Db, Trx } from '../lib/db.js'
 import { EngineError } from '../engine/errors.js'
-import type { ResourceRow, ResourceStore } from '../engine/resources.js'
+import type { ResourceHead, ResourceRow, ResourceStore } from '../engine/resources.js'
 import { compileForm, formIdFor, formNameOf, parseFormSource, protectedSignature, type Form, type FormComponent, type FormSchema } from './forms.js'
 
 /**
@@ -69,14 +69,16 @@ export class FormStore {
   async forKey(formKey: string | null | undefined, tenant: string | null | undefined, trx?: Db | Trx): Promise<Form | undefined> {
     const name = formNameOf(formKey)
     if (!name) return undefined
-    let row: ResourceRow
+    let head: ResourceHead
     try {
-      row = await this.resources.resolve('form', formIdFor(name), tenant || null, trx)
+      // The version's head only: each completion of a form task resolves its form, and the
+      // source (the form's JSON, a few KB decoded per completion) is needed once per version.
+      head = await this.resources.resolveHead('form', formIdFor(name), tenant || null, trx)
     } catch (err) {
       if (err instanceof EngineError && err.code === 'not_found') return undefined
       throw err
     }
-    return this.compile(row)
+    return this.compiled.get(head.id) ?? this.compile(await this.resources.get(head.id, trx))
   }
 
   compile(row: ResourceRow): Form {

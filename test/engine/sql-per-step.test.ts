@@ -150,7 +150,8 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
   // Two earlier reports of the same matter: the measured one is suggested both and joins their cluster.
   const first = await intake()
   t.equal(first.statusCode, 201, first.body)
-  t.equal((await intake()).statusCode, 201)
+  const second = await intake()
+  t.equal(second.statusCode, 201)
   t.equal((await app.inject({ method: 'GET', url: '/api/me', headers: admin })).statusCode, 200, "the admin's token is known (cached) as the dispatcher's is")
   // Reads of users and regions are left out of the count: a node keeps them ORG_CACHE_MS (5 s)
   // and refreshes them after that, which a loaded machine may reach between the warm-up and the
@@ -185,6 +186,15 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
   // its own: BEGIN and COMMIT more.
   t.equal(statements.length, onPostgres ? 23 : 21, statements.join('\n'))
 
+  // One sign-for completed before the measured one: this node has compiled the sign-for form's
+  // version, as a node that has served one such task has (its source is read once per version).
+  const warm = await app.inject({
+    method: 'POST',
+    url: `/api/tasks/${second.json().activeTasks[0].id}/complete`,
+    headers: admin,
+    payload: { data: { signOutcome: 'accept', firstReply: '已联系' } },
+  })
+  t.equal(warm.statusCode, 200, warm.body)
   const task = first.json().activeTasks[0].id as string
   statements.length = 0
   const done = await app.inject({
@@ -201,10 +211,14 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
     ['ut_handle'],
     'signed for: the case waits at handling',
   )
-  // 19 (24 before): BEGIN; the task; its form (resource_definitions); the instance with its
+  // 19 (24 before): BEGIN; the task; its form's version (resource_definitions, without the
+  // source: the form is compiled once per version and node); the instance with its
   // pending timers, subscriptions and open tasks (one read); case.respond: the case, update it,
   // event `signed_for`, duplicates + notice told?; update instance (revision-guarded); insert
   // task, candidates; close candidates; complete the task; insert timer; cancel the sign-for's
   // timers; delete its subscriptions; insert the new one; history; COMMIT.
   t.equal(counted, 19, statements.join('\n'))
+  const formReads = statements.filter((sql) => /resource_definitions/.test(sql))
+  t.equal(formReads.length, 1, 'one read of the form')
+  t.notMatch(formReads[0], /select \*|[`"]source[`"]/, "the form's version is read without its source (a few KB decoded per completion)")
 })
