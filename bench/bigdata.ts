@@ -9,6 +9,11 @@
  * migrated forward on open) because generating it takes minutes; BENCH_BIG_FRESH=1 remakes it.
  *
  *   node --import tsx bench/bigdata.ts       (BENCH_BIG_N=1000000, BENCH_BIG_ITER=100, BENCH_BIG_ONLY=regexp)
+ *
+ * BENCH_BIG_PLANS=1 (SQLite): also prints which indexes the queries' plans use at this size
+ * (EXPLAIN QUERY PLAN of every distinct statement the requests ran), and the schema's indexes
+ * none of them uses. Every index is written with each row its table gets, so one that no read
+ * plans with at size costs every step a page and answers nothing.
  */
 import fs from 'node:fs'
 import os from 'node:os'
@@ -27,6 +32,22 @@ import { emit, fmt } from './lib.js'
 const N = Number(process.env.BENCH_BIG_N ?? 1_000_000)
 const ITER = Number(process.env.BENCH_BIG_ITER ?? 100)
 const KIND = process.env.BENCH_BIG_DB === 'pg' ? 'pg' : 'sqlite'
+
+/** Which of the schema's indexes the plans of `reads` use, and which none does (SQLite). */
+async function printIndexUse(db: knex.Knex, reads: Map<string, unknown[]>) {
+  const used = new Map<string, number>()
+  for (const [sql, bindings] of reads) {
+    const plan: { detail: string }[] = await db.raw(`EXPLAIN QUERY PLAN ${sql}`, bindings as knex.Knex.RawBinding[])
+    for (const { detail } of plan) for (const m of detail.matchAll(/USING (?:COVERING )?INDEX (\w+)/g)) used.set(m[1], (used.get(m[1]) ?? 0) + 1)
+  }
+  const all: { name: string; tbl_name: string }[] = await db.raw(
+    `SELECT name, tbl_name FROM sqlite_schema WHERE type = 'index' AND name NOT LIKE 'sqlite_autoindex_%' ORDER BY tbl_name, name`,
+  )
+  console.log(`  index use: ${reads.size} distinct reads; indexes their plans use (statements):`)
+  for (const [name, n] of [...used].sort()) console.log(`    ${name} (${n})`)
+  console.log('  indexes no plan of these requests uses (other code may; the engine reads by instance, the poller by due time):')
+  for (const i of all.filter((x) => !used.has(x.name))) console.log(`    ${i.tbl_name}: ${i.name}`)
+}
 
 function pct(xs: number[], p: number) {
   const s = [...xs].sort((a, b) => a - b)
@@ -121,6 +142,12 @@ export async function run() {
       { name: 'rates: a year by month, city', user: 'admin', url: '/api/metrics/rates?from=2025-12&to=2026-11&groupBy=month', target: null },
       { name: 'dashboard overview: a month', user: 'admin', url: '/api/metrics/overview?month=2026-03', target: null },
     ]
+    // BENCH_BIG_PLANS: every distinct read the requests run, with the bindings it first ran with.
+    const reads = new Map<string, unknown[]>()
+    if (process.env.BENCH_BIG_PLANS && KIND === 'sqlite')
+      db.on('query', (q: { sql?: string; bindings?: unknown[] }) => {
+        if (q.sql && /^\s*(select|with)\b/i.test(q.sql) && !reads.has(q.sql)) reads.set(q.sql, q.bindings ?? [])
+      })
     const iter = (name: string) => (/year|dashboard/.test(name) ? Math.max(5, Math.round(ITER / 10)) : ITER)
     const figures: QueryFigure[] = []
     // BENCH_BIG_ONLY: a regular expression; only the queries whose name matches run.
@@ -153,6 +180,7 @@ export async function run() {
       const f = figures[figures.length - 1]
       console.log(`  ${f.name.padEnd(40)} p50 ${f.p50.toFixed(1).padStart(7)} ms  p99 ${f.p99.toFixed(1).padStart(7)} ms`)
     }
+    if (reads.size) await printIndexUse(db, reads)
     return { kind: KIND, n: N, iter: ITER, generated: gen, sizes, figures }
   } finally {
     await app.close()

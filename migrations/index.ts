@@ -21,6 +21,7 @@ import * as attachments from './020_attachments.js'
 import * as notificationReads from './022_notification_reads.js'
 import * as externalTasks from './024_external_tasks.js'
 import * as casesSourceIndex from './025_cases_source_index.js'
+import * as unreadCaseIndexes from './026_unread_case_indexes.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -50,6 +51,7 @@ const migrations: Record<string, Knex.Migration> = {
   '022_notification_reads': notificationReads,
   '024_external_tasks': externalTasks,
   '025_cases_source_index': casesSourceIndex,
+  '026_unread_case_indexes': unreadCaseIndexes,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

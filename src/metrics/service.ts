@@ -350,7 +350,7 @@ export class MetricsService {
     if (f.fromIso) q.where('created_at', '>=', f.fromIso)
     if (f.toIso) q.where('created_at', '<', f.toIso)
     // Implied by the created_at bounds (month is created_at's CST month): lets the
-    // (department|category|tenant, month) indexes narrow the scan.
+    // (department|category, month) indexes narrow the scan.
     if (f.month) q.where('month', f.month)
     if (f.monthFrom && f.monthFrom === f.monthTo) q.where('month', f.monthFrom)
     else {

@@ -48,3 +48,16 @@ t.test('no index repeats another index of its table (the same columns, in order,
   t.ok(count > 50, `the check saw the schema's indexes (${count})`)
   t.same(repeats, [], 'no index repeats another')
 })
+
+t.test('cases carries no index that no query reads: (tenant, month) and (overdue, status) are gone (migration 026)', async (t) => {
+  const { db } = await openTestDb(t)
+  t.teardown(() => db.destroy())
+  const names: string[] = onPostgres
+    ? (await db.raw(`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'cases'`)).rows.map(
+        (r: { name: string }) => r.name,
+      )
+    : (await db.raw(`SELECT name FROM pragma_index_list('cases')`)).map((r: { name: string }) => r.name)
+  t.ok(names.includes('cases_month_region_path_index'), `the list is the table's (${names.length} indexes)`)
+  t.notOk(names.includes('cases_tenant_month_index'), 'no (tenant, month): no query filters cases by county and month')
+  t.notOk(names.includes('cases_overdue_status_index'), 'no (overdue, status): the overdue filter is an OR it cannot answer')
+})
