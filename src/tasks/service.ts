@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { withRetry } from '../lib/retry.js'
-import { countUpTo, nowIso } from '../lib/db.js'
+import { countUpTo, isPostgres, nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, HttpError, msg, notFound } from '../lib/errors.js'
 import { RevisionConflict } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
@@ -69,6 +69,8 @@ export class TaskService {
   private declaredForms = new Map<string, Form>()
   private listFacts: TaskListFacts | null = null
   private detailProviders: ((task: TaskRow, actor: Actor) => Promise<Record<string, unknown>>)[] = []
+  /** Whether each user's last counted task list was wider than TOTAL_CAP (list(): how its pages are read). */
+  private wideViews = new Map<string, boolean>()
 
   /** The cases module tells tasks how to join, filter and show a task's case in lists. */
   setListFacts(facts: TaskListFacts) {
@@ -118,7 +120,12 @@ export class TaskService {
    * made PostgreSQL scan every task (1M cases: 80 ms → a few). `openOnly`: a list of open
    * tasks starts from the open candidate rows, not from every task the groups ever had.
    */
-  private candidateFilter(q: Knex.QueryBuilder, actor: Actor, opts: { openOnly?: boolean; assignee?: boolean } = {}) {
+  /**
+   * `probe` (SQLite): the task id is compared through `+` so that the planner cannot drive the
+   * query from the list of visible ids, and walks the sort order's index instead, probing the
+   * list per task until the page is full (list()).
+   */
+  private candidateFilter(q: Knex.QueryBuilder, actor: Actor, opts: { openOnly?: boolean; assignee?: boolean; probe?: boolean } = {}) {
     const db = this.db
     const plain = actor.groups.filter((g) => !g.startsWith('role:'))
     const roles = actor.groups.filter((g) => g.startsWith('role:'))
@@ -133,7 +140,9 @@ export class TaskService {
     }
     if (opts.assignee) parts.push(db('tasks as at').select('at.id').where('at.assignee', actor.username))
     const [first, ...rest] = parts
-    q.whereIn('tasks.id', rest.length ? first.union(rest) : first)
+    const visible = rest.length ? first.union(rest) : first
+    if (opts.probe) q.whereRaw('+?? in ?', ['tasks.id', visible])
+    else q.whereIn('tasks.id', visible)
   }
 
   /** Whether `actor` may see (and, when open, act on) a task. */
@@ -154,33 +163,30 @@ export class TaskService {
     query: TaskQuery,
   ): Promise<{ items: (TaskView & { facts?: Record<string, unknown> | null })[]; total?: number; totalAtLeast?: number; next: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
-    const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
-    const caseFilters: CaseFilters = {}
-    for (const k of CASE_FILTERS) if (query[k] !== undefined && query[k] !== '') caseFilters[k] = query[k]
-    const joined = !!this.listFacts && Object.keys(caseFilters).length > 0
-    if (joined) await this.listFacts!.filter(base, caseFilters)
-    else if (Object.keys(caseFilters).length) base.whereRaw('1 = 0')
-    if (query.caseId) base.where('tasks.case_id', query.caseId)
-    if (query.instanceId) base.where('tasks.instance_id', query.instanceId)
-    const now = nowIso()
-    if (query.overdue === true) base.whereNotNull('tasks.due_at').where('tasks.due_at', '<', now)
-    if (query.overdue === false) base.where((w) => w.whereNull('tasks.due_at').orWhere('tasks.due_at', '>=', now))
-    const assigned = query.assigned ?? 'all'
-    const openOnly = (query.status ?? 'open') === 'open'
-    if (assigned === 'me') base.where('tasks.assignee', actor.username)
-    else if (assigned === 'candidate') {
-      base.whereNull('tasks.assignee')
-      this.candidateFilter(base, actor, { openOnly })
-    } else if (!isSystemAdmin(actor)) {
-      this.candidateFilter(base, actor, { openOnly, assignee: true })
-    }
+    const filtered = (probe: boolean) => this.filtered(actor, query, probe)
+    const { base, joined } = await filtered(false)
     const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
+    // A view of more than TOTAL_CAP open tasks (a city dispatcher sees every centre's) pages
+    // faster by walking the sort order and probing the visible ids than by sorting all of them:
+    // at 1,000,000 cases the dispatcher's page read every visible task (~18 ms). A narrow view
+    // (a unit's few tasks among thousands) is the other way round. The first page's count
+    // decides; later pages (not counted) follow what the actor's last first page found.
+    let wide = false
+    if (!isPostgres(this.db) && !joined) {
+      if (total !== null) {
+        if (this.wideViews.size >= 1000) this.wideViews.clear()
+        this.wideViews.set(actor.username, total > TOTAL_CAP)
+      }
+      wide = this.wideViews.get(actor.username) ?? false
+    }
+    const pageBase = wide ? (await filtered(true)).base : base
+    const now = nowIso()
     const sortCol = query.sort === 'due' ? 'tasks.due_at' : 'tasks.created_at'
     // Tasks without a deadline sort last: compare on a value that is never a real time.
     const dueExpr = "COALESCE(tasks.due_at, '9999')"
     const order = (q: Knex.QueryBuilder) =>
       query.sort === 'due' ? q.orderByRaw(`${dueExpr} asc, tasks.id asc`) : q.orderBy([{ column: sortCol }, { column: 'tasks.id' }])
-    const page = base.clone().select('tasks.*')
+    const page = pageBase.clone().select('tasks.*')
     if (query.cursor) {
       const [v, id] = decodeCursor(query.cursor)
       if (query.sort === 'due') page.whereRaw(`(${dueExpr} > ? OR (${dueExpr} = ? AND tasks.id > ?))`, [v, v, id])
@@ -211,6 +217,31 @@ export class TaskService {
       ...totalFields(total),
       next: more && last ? encodeCursor(lastSort, last.id) : null,
     }
+  }
+
+  /** The list's query before sorting and paging: what `actor` may see that `query` asks for. */
+  private async filtered(actor: Actor, query: TaskQuery, probe: boolean): Promise<{ base: Knex.QueryBuilder; joined: boolean }> {
+    const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
+    const caseFilters: CaseFilters = {}
+    for (const k of CASE_FILTERS) if (query[k] !== undefined && query[k] !== '') caseFilters[k] = query[k]
+    const joined = !!this.listFacts && Object.keys(caseFilters).length > 0
+    if (joined) await this.listFacts!.filter(base, caseFilters)
+    else if (Object.keys(caseFilters).length) base.whereRaw('1 = 0')
+    if (query.caseId) base.where('tasks.case_id', query.caseId)
+    if (query.instanceId) base.where('tasks.instance_id', query.instanceId)
+    const now = nowIso()
+    if (query.overdue === true) base.whereNotNull('tasks.due_at').where('tasks.due_at', '<', now)
+    if (query.overdue === false) base.where((w) => w.whereNull('tasks.due_at').orWhere('tasks.due_at', '>=', now))
+    const assigned = query.assigned ?? 'all'
+    const openOnly = (query.status ?? 'open') === 'open'
+    if (assigned === 'me') base.where('tasks.assignee', actor.username)
+    else if (assigned === 'candidate') {
+      base.whereNull('tasks.assignee')
+      this.candidateFilter(base, actor, { openOnly, probe })
+    } else if (!isSystemAdmin(actor)) {
+      this.candidateFilter(base, actor, { openOnly, assignee: true, probe })
+    }
+    return { base, joined }
   }
 
   private async row(id: string, trx: Db | Trx): Promise<TaskRow> {

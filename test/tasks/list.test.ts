@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build } from '../helper.js'
+import { build, onPostgres } from '../helper.js'
 import { call, caseByNo, openTask, petition, step } from '../api.js'
 import { process } from '../fixtures/bpmn.js'
 
@@ -138,4 +138,57 @@ t.test('a task list joins the case facts of its page only, not of every task the
   const filtered = await call(app, 'admin', 'GET', '/api/tasks?assigned=all&category=environment&limit=2')
   t.equal(filtered.status, 200)
   t.equal(filtered.body.items.length, 2, 'a case filter still lists')
+})
+
+t.test('a list wider than the counted cap pages through its tasks in order, each once, as a narrow one does', async (t) => {
+  const app = await build(t)
+  // 1,100 open tasks offered to the dispatchers of 安平镇 (rows as a step writes them, without
+  // the steps: the list reads only tasks and their candidates), a minute apart.
+  const base = Date.parse('2026-11-01T00:00:00Z')
+  const rows = Array.from({ length: 1100 }, (_, i) => ({
+    id: `wide-${String(i).padStart(4, '0')}`,
+    instance_id: 'wide-instance',
+    case_id: null,
+    process_key: 'wide',
+    tenant: 'xianghe',
+    element_id: 'ut_wide',
+    execution_id: `wide-exec-${i}`,
+    name: `wide ${i}`,
+    candidate_groups: 'dispatcher@xh-anping-centre',
+    priority: 50,
+    status: 'open',
+    // Every other pair shares its time: the id breaks the tie.
+    created_at: new Date(base + Math.floor(i / 2) * 60_000).toISOString(),
+  }))
+  for (let i = 0; i < rows.length; i += 100) await app.db('tasks').insert(rows.slice(i, i + 100))
+  for (let i = 0; i < rows.length; i += 100)
+    await app.db('task_candidates').insert(rows.slice(i, i + 100).map((r) => ({ task_id: r.id, kind: 'group', value: r.candidate_groups, open: true })))
+  const mine = (await app.db('tasks').where({ status: 'open' }).select('id')).length
+  const statements: string[] = []
+  const listen = (q: { sql?: string }) => statements.push(String(q.sql ?? ''))
+  app.db.on('query', listen)
+  const seen: string[] = []
+  let cursor: string | null = null
+  let first: any = null
+  do {
+    const r: any = await call(app, 'dispatcher', 'GET', `/api/tasks?limit=200${cursor ? `&cursor=${cursor}` : ''}`)
+    t.equal(r.status, 200)
+    first ??= r.body
+    seen.push(...r.body.items.filter((x: any) => x.id.startsWith('wide-')).map((x: any) => x.id))
+    cursor = r.body.next
+  } while (cursor)
+  app.db.off('query', listen)
+  t.ok(mine > 1000, `more open tasks than the cap (${mine})`)
+  t.equal(first.totalAtLeast, 1001, 'the first page says there are more than 1,000')
+  // By hand: created_at ascending, then id; the rows were made in that order.
+  t.same(
+    seen,
+    rows.map((r) => r.id),
+    'every wide task once, oldest first, ties by id',
+  )
+  if (!onPostgres)
+    t.ok(
+      statements.some((s) => /\+`tasks`\.`id` in/.test(s)),
+      'SQLite walks the sort order and probes the visible ids',
+    )
 })
