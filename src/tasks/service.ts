@@ -119,8 +119,6 @@ export class TaskService {
    * databases turn it into a semi-join from the candidate index, where an OR of subqueries
    * made PostgreSQL scan every task (1M cases: 80 ms → a few). `openOnly`: a list of open
    * tasks starts from the open candidate rows, not from every task the groups ever had.
-   */
-  /**
    * `probe` (SQLite): the task id is compared through `+` so that the planner cannot drive the
    * query from the list of visible ids, and walks the sort order's index instead, probing the
    * list per task until the page is full (list()).
@@ -163,8 +161,9 @@ export class TaskService {
     query: TaskQuery,
   ): Promise<{ items: (TaskView & { facts?: Record<string, unknown> | null })[]; total?: number; totalAtLeast?: number; next: string | null }> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500)
-    const filtered = (probe: boolean) => this.filtered(actor, query, probe)
-    const { base, joined } = await filtered(false)
+    // One time for the filter and the views' overdue flags, so that they agree.
+    const now = nowIso()
+    const { base, joined } = await this.filtered(actor, query, now, false)
     const total = query.cursor ? null : await countUpTo(this.db, base, TOTAL_CAP)
     // A view of more than TOTAL_CAP open tasks (a city dispatcher sees every centre's) pages
     // faster by walking the sort order and probing the visible ids than by sorting all of them:
@@ -179,8 +178,7 @@ export class TaskService {
       }
       wide = this.wideViews.get(actor.username) ?? false
     }
-    const pageBase = wide ? (await filtered(true)).base : base
-    const now = nowIso()
+    const pageBase = wide ? (await this.filtered(actor, query, now, true)).base : base
     const sortCol = query.sort === 'due' ? 'tasks.due_at' : 'tasks.created_at'
     // Tasks without a deadline sort last: compare on a value that is never a real time.
     const dueExpr = "COALESCE(tasks.due_at, '9999')"
@@ -220,7 +218,7 @@ export class TaskService {
   }
 
   /** The list's query before sorting and paging: what `actor` may see that `query` asks for. */
-  private async filtered(actor: Actor, query: TaskQuery, probe: boolean): Promise<{ base: Knex.QueryBuilder; joined: boolean }> {
+  private async filtered(actor: Actor, query: TaskQuery, now: string, probe: boolean): Promise<{ base: Knex.QueryBuilder; joined: boolean }> {
     const base = this.db('tasks').where('tasks.status', query.status ?? 'open')
     const caseFilters: CaseFilters = {}
     for (const k of CASE_FILTERS) if (query[k] !== undefined && query[k] !== '') caseFilters[k] = query[k]
@@ -229,7 +227,6 @@ export class TaskService {
     else if (Object.keys(caseFilters).length) base.whereRaw('1 = 0')
     if (query.caseId) base.where('tasks.case_id', query.caseId)
     if (query.instanceId) base.where('tasks.instance_id', query.instanceId)
-    const now = nowIso()
     if (query.overdue === true) base.whereNotNull('tasks.due_at').where('tasks.due_at', '<', now)
     if (query.overdue === false) base.where((w) => w.whereNull('tasks.due_at').orWhere('tasks.due_at', '>=', now))
     const assigned = query.assigned ?? 'all'
