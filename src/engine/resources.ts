@@ -165,10 +165,7 @@ export class ResourceStore {
 
   /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */
   async resolve(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceRow> {
-    // One statement for both (each completion of a form task resolves its form).
-    const row: ResourceRow | undefined = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first()
-    if (row) return row
-    throw notFound(msg('error.resource.notFound', { kind, key }))
+    return this.resolved(kind, key, tenant, trx, ['*'])
   }
 
   /**
@@ -176,7 +173,12 @@ export class ResourceStore {
    * id (a version never changes), and reads the source only for one it has not seen.
    */
   async resolveHead(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceHead> {
-    const row: ResourceHead | undefined = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first(...HEAD)
+    return this.resolved(kind, key, tenant, trx, HEAD)
+  }
+
+  /** The county's own newest version, else the city's, in one statement for both; 404 if neither. */
+  private async resolved<R>(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx, columns: readonly string[]): Promise<R> {
+    const row = (await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first(...columns)) as R | undefined
     if (row) return row
     throw notFound(msg('error.resource.notFound', { kind, key }))
   }
