@@ -276,12 +276,9 @@ export class CaseService {
   /**
    * Creates a case and starts its procedure: the case row, its number, the process instance
    * and the first tasks commit in one transaction.
-   */
-  /**
+   *
    * `receivedAt` (platform code only, never from a request): when the matter was received, for
    * the demo history's open cases (src/demo/history.ts); number, deadlines and timers follow it.
-   */
-  /**
    * `opened`: given the tasks the intake left open once it has committed (its procedure's first
    * tasks, in the order they were created), for an answer that shows them (receiptAndRow).
    * `place`: places the new case in the recurring problems inside the intake's transaction
