@@ -454,3 +454,106 @@ t.test("a queue's saved messages are the JSON round trip's copy, made without JS
   broker.sendToQueue('saved', cycle)
   t.throws(() => queue.getState(), { name: 'TypeError', code: 'EQUEUE_STATE', queue: 'saved' }, 'a cycle throws as before')
 })
+
+/** Runs `fn`, counting the consumers smqp's queues took (`Queue.prototype.consume`). */
+function consumes(fn: () => void): number {
+  const proto = Queue.prototype as unknown as { consume: (this: Queue, ...a: unknown[]) => unknown }
+  const original = proto.consume
+  let n = 0
+  proto.consume = function (...a) {
+    n++
+    return original.apply(this, a)
+  }
+  try {
+    fn()
+  } finally {
+    proto.consume = original
+  }
+  return n
+}
+
+interface EventExchange {
+  bindingCount: number
+  on(pattern: string, handler: (routingKey: string, message: Message) => void, options?: { consumerTag?: string }): ListenerConsumer
+  off(pattern: string, handler: unknown): void
+  publish(routingKey: string, content?: unknown): unknown
+}
+interface ListenerConsumer {
+  consumerTag: string
+  queue: { name: string }
+  cancel(): void
+}
+
+// Fourth pass: `on` of an event exchange (every queue's, exchange's and the broker's) made a queue,
+// a binding and a consumer for its one listener; the broker's handler listens to every entity so.
+t.test("an event exchange's listeners are no queues or consumers, and get events as those did", async (t) => {
+  const broker = Broker()
+  t.equal(
+    consumes(() => {
+      broker.assertExchange('event', 'topic')
+      broker.assertQueue('q', { durable: true })
+      broker.bindQueue('q', 'event', 'a.#')
+    }),
+    0,
+    "the broker's handler listening to the exchange's and the queue's events, and the binding to its queue's deletion, consume no queue",
+  )
+  const consumer = broker.consume('q', (_routingKey, message) => message.ack())
+  t.equal(broker.getConsumers().length, 1, "the broker's handler still registers a consumer ('queue.consume')")
+
+  // Events reach listeners in the order they listened, each message as consumed and acked.
+  const events = internals(broker.getQueue('q')).events as EventExchange
+  const log: string[] = []
+  const first = events.on('queue.#', (routingKey, message) => {
+    log.push(`A ${routingKey} ${message.fields.exchange} ${message.fields.consumerTag === first.consumerTag} ${message.pending}`)
+    if (routingKey === 'queue.one') events.publish('queue.two', { n: 2 })
+  })
+  const second = events.on('queue.#', (routingKey) => log.push(`B ${routingKey}`), { consumerTag: 'mine' })
+  t.equal(second.consumerTag, 'mine', 'a given consumer tag is kept')
+  t.match(first.consumerTag, /^smq\.ctag-/)
+  t.match(first.queue.name, /^smq\.qname-/)
+  events.publish('queue.one', { n: 1 })
+  t.same(
+    log,
+    ['A queue.one q__events true false', 'B queue.one', 'A queue.two q__events true false', 'B queue.two'],
+    'what a listener publishes follows the first event, breadth first',
+  )
+
+  // A listener that throws: the publisher gets the error, and the listener still gets later events.
+  const throwing = events.on('queue.boom', () => {
+    throw new Error('boom')
+  })
+  t.throws(() => events.publish('queue.boom', {}), /boom/)
+  t.throws(() => events.publish('queue.boom', {}), /boom/, 'not left busy')
+
+  // Cancelled, by the consumer, the exchange's off (by handler or consumer tag) or the broker's off.
+  const before = events.bindingCount
+  throwing.cancel()
+  events.off('queue.#', { consumerTag: 'mine' })
+  t.equal(events.bindingCount, before - 2, 'cancelling removes the binding')
+  log.length = 0
+  events.publish('queue.three', {})
+  t.same(log, ['A queue.three q__events true false'])
+  const handler = () => log.push('C')
+  events.on('queue.#', handler)
+  events.off('queue.#', handler)
+  events.publish('queue.four', {})
+  t.same(log, ['A queue.three q__events true false', 'A queue.four q__events true false'], 'off by handler')
+
+  const returned: string[] = []
+  const onReturn = (event: { fields: { routingKey: string } }) => returned.push(event.fields.routingKey)
+  broker.on('return', onReturn)
+  broker.publish('event', 'b.1', {}, { mandatory: true })
+  broker.off('return', onReturn)
+  broker.publish('event', 'b.2', {}, { mandatory: true })
+  t.same(returned, ['b.1'], "the broker's on and off")
+
+  // The broker's handler still acts on the events it listens to: a cancelled consumer unregistered,
+  // the auto-delete queue of a cancelled temporary subscription removed.
+  consumer.cancel()
+  t.equal(broker.getConsumers().length, 0)
+  const tmp = broker.subscribeTmp('event', 'a.#', (_routingKey, message) => message.ack())
+  const tmpQueue = tmp.queueName
+  t.ok(broker.getQueue(tmpQueue))
+  tmp.cancel()
+  t.equal(broker.getQueue(tmpQueue), undefined)
+})
