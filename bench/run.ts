@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 /** Bench modules, in the order they run. Each prints its figures and one `BENCH_JSON {…}` line. */
 const MODULES = ['engine', 'steps', 'memory', 'memory-100k', 'http', 'bigdata', 'replay-baltimore', 'duplicates']
 /** Run only when named on the command line. */
-const ON_REQUEST = ['profile', 'state-size']
+const ON_REQUEST = ['profile', 'state-size', 'allocations', 'instructions']
 
 function runModule(name: string): Promise<{ result: any; ms: number; code: number | null }> {
   return new Promise((resolve) => {
