@@ -5,6 +5,8 @@
  *   BENCH_BASE_DIR=/tmp/base node --import tsx bench/instructions.ts
  *   BENCH_INSTR_N=30 BENCH_INSTR_W=150 BENCH_BASE_DIR=… node --import tsx bench/instructions.ts
  *   BENCH_BASE_DIR=. BENCH_BASE_ENV='ENGINE_LAZY_ELEMENTS=0' …   (one tree, a setting on one side)
+ *   BENCH_BASE_DIR=. BENCH_NODE_ARGS='--stack-size=2000' …   (Node flags on one side; BENCH_BASE_NODE_ARGS;
+ *     not the collector's: --predictable-gc-schedule fixes its sizes, --max-semi-space-size=64 changed nothing)
  *   BENCH_INSTR_KEEP=/tmp/cg …   (keeps each phase's dump: callgrind_annotate --inclusive=yes FILE)
  *
  * Why: CPU time on this shared 2-core VM moves ±30 % between runs minutes apart, so a change of a
@@ -63,6 +65,8 @@ interface Phase {
   jit: number
 }
 
+const argsOf = (spec: string | undefined) => (spec ?? '').split(/\s+/).filter(Boolean)
+
 /** One callgrind dump file's instructions, and those inside V8's collector and optimizing compiler. */
 function phaseOf(file: string): Phase {
   const line = fs
@@ -81,7 +85,7 @@ function phaseOf(file: string): Phase {
   return { all: Number(line.split(/\s+/)[1]), gc, jit }
 }
 
-async function measure(label: string, tree: string, env: Record<string, string>): Promise<Counts> {
+async function measure(label: string, tree: string, env: Record<string, string>, nodeArgs: string[]): Promise<Counts> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-instr-'))
   const child: ChildProcess = spawn(
     'valgrind',
@@ -94,6 +98,7 @@ async function measure(label: string, tree: string, env: Record<string, string>)
       '--predictable',
       '--predictable-gc-schedule',
       '--expose-gc',
+      ...nodeArgs,
       '--import',
       'tsx',
       path.join(projectRoot(), 'bench/instructions-child.ts'),
@@ -141,8 +146,8 @@ async function main() {
   const here = projectRoot()
   const t0 = Date.now()
   const [base, mine] = await Promise.all([
-    measure('base', path.resolve(baseDir), envOf(process.env.BENCH_BASE_ENV)),
-    measure('this', here, envOf(process.env.BENCH_ENV)),
+    measure('base', path.resolve(baseDir), envOf(process.env.BENCH_BASE_ENV), argsOf(process.env.BENCH_BASE_NODE_ARGS)),
+    measure('this', here, envOf(process.env.BENCH_ENV), argsOf(process.env.BENCH_NODE_ARGS)),
   ])
   console.log(
     `instructions per step (callgrind, node --single-threaded --predictable; N=${N} after ${W} warm-up pairs; ${Math.round((Date.now() - t0) / 1000)} s)`,
