@@ -24,6 +24,7 @@ import { freePort, sleep } from '../test/server-process.js'
 import { procCpuMs } from './cluster.js'
 import { intakeBody, completeBody } from './http.js'
 import { summarise } from './profile.js'
+import { argsOf, envOf } from './lib.js'
 import { projectRoot } from '../src/lib/paths.js'
 
 const BATCH = Number(process.env.BENCH_OVERHEAD_BATCH ?? 40)
@@ -158,11 +159,9 @@ async function main() {
   }
   const baseDir = process.env.BENCH_BASE_DIR
   if (!baseDir) throw new Error('BENCH_BASE_DIR: the baseline tree')
-  const args = (v?: string) => (v ?? '').split(' ').filter(Boolean)
-  const env = (v?: string) => Object.fromEntries(args(v).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
   const sides = [
-    await start('base', baseDir, args(process.env.BENCH_BASE_NODE_ARGS), env(process.env.BENCH_BASE_ENV)),
-    await start('this', here, args(process.env.BENCH_NODE_ARGS), env(process.env.BENCH_ENV)),
+    await start('base', baseDir, argsOf(process.env.BENCH_BASE_NODE_ARGS), envOf(process.env.BENCH_BASE_ENV)),
+    await start('this', here, argsOf(process.env.BENCH_NODE_ARGS), envOf(process.env.BENCH_ENV)),
   ]
   const kinds = ['intake', 'complete', 'health', 'me'] as const
   const fig: Record<string, Record<(typeof kinds)[number], number[]>> = {}

@@ -30,7 +30,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import readline from 'node:readline'
-import { emit, fmt } from './lib.js'
+import { argsOf, emit, envOf, fmt } from './lib.js'
 import { projectRoot } from '../src/lib/paths.js'
 
 const N = Number(process.env.BENCH_INSTR_N ?? 30)
@@ -42,15 +42,6 @@ interface Counts {
   intake: Phase
   complete: Phase
 }
-
-/** `KEY=value KEY2=value2` as an environment object. */
-const envOf = (spec: string | undefined): Record<string, string> =>
-  Object.fromEntries(
-    (spec ?? '')
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
-  )
 
 interface Phase {
   /** Every instruction of the phase. */
@@ -64,8 +55,6 @@ interface Phase {
    */
   jit: number
 }
-
-const argsOf = (spec: string | undefined) => (spec ?? '').split(/\s+/).filter(Boolean)
 
 /** One callgrind dump file's instructions, and those inside V8's collector and optimizing compiler. */
 function phaseOf(file: string): Phase {

@@ -106,3 +106,9 @@ export function emit(name: string, result: unknown) {
 }
 
 export const mb = (bytes: number) => Math.round(bytes / 1024 / 1024)
+
+/** `--flag --other` (BENCH_NODE_ARGS and the like) as Node arguments. */
+export const argsOf = (spec: string | undefined): string[] => (spec ?? '').split(/\s+/).filter(Boolean)
+/** `KEY=value KEY2=value2` (BENCH_ENV and the like) as an environment. */
+export const envOf = (spec: string | undefined): Record<string, string> =>
+  Object.fromEntries(argsOf(spec).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
