@@ -9,7 +9,7 @@
  */
 import { Session } from 'node:inspector/promises'
 import { buildBenchApp, emit, fmt } from './lib.js'
-import { ordinarySteps } from './profile.js'
+import { bucket, ordinarySteps } from './profile.js'
 
 interface SamplingNode {
   callFrame: { functionName: string; url: string; lineNumber: number }
@@ -19,18 +19,6 @@ interface SamplingNode {
 
 const N = Number(process.env.BENCH_ALLOC_N ?? 300)
 const FILES = process.env.BENCH_ALLOC_FILES === '1'
-
-/** A frame's package (its file within the package with BENCH_ALLOC_FILES=1), or its source file. */
-function where(url: string): string {
-  const u = url.replace(/^file:\/\//, '')
-  if (u.includes('node_modules/')) {
-    const parts = u.split('node_modules/').pop()!.split('/')
-    const pkg = parts[0].startsWith('@') ? parts.slice(0, 2) : parts.slice(0, 1)
-    return FILES ? parts.join('/') : pkg.join('/')
-  }
-  const src = u.match(/\/((?:src|bench|test)\/.*)$/)
-  return src ? src[1] : u || 'native'
-}
 
 const bench = await buildBenchApp({ processes: true })
 const steps = await ordinarySteps(bench.app)
@@ -48,7 +36,7 @@ const byFunction = new Map<string, number>()
 let total = 0
 const walk = (n: SamplingNode) => {
   const f = n.callFrame
-  const place = where(f.url)
+  const place = bucket(f.url, f.functionName, FILES)
   byPlace.set(place, (byPlace.get(place) ?? 0) + n.selfSize)
   const fn = `${f.functionName || '(anonymous)'} ${place}:${f.lineNumber + 1}`
   byFunction.set(fn, (byFunction.get(fn) ?? 0) + n.selfSize)

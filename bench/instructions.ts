@@ -58,20 +58,18 @@ interface Phase {
 
 /** One callgrind dump file's instructions, and those inside V8's collector and optimizing compiler. */
 function phaseOf(file: string): Phase {
-  const line = fs
-    .readFileSync(file, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith('totals:') || l.startsWith('summary:'))
-  if (!line) throw new Error(`no totals in ${file}`)
   const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', file], { encoding: 'utf8', maxBuffer: 256 << 20 })
+  let all = 0
   let gc = 0
   let jit = 0
   for (const l of annotated.split('\n')) {
     const n = () => Number(l.trim().split(/\s+/)[0].replace(/,/g, ''))
-    if (/v8::internal::Heap::CollectGarbage\(/.test(l)) gc = Math.max(gc, n())
+    if (l.includes('PROGRAM TOTALS')) all = n()
+    else if (/v8::internal::Heap::CollectGarbage\(/.test(l)) gc = Math.max(gc, n())
     else if (/v8::internal::Runtime_CompileOptimized(OSR)?\(/.test(l)) jit += n()
   }
-  return { all: Number(line.split(/\s+/)[1]), gc, jit }
+  if (!all) throw new Error(`no totals in ${file}`)
+  return { all, gc, jit }
 }
 
 async function measure(label: string, tree: string, env: Record<string, string>, nodeArgs: string[]): Promise<Counts> {
@@ -102,11 +100,8 @@ async function measure(label: string, tree: string, env: Record<string, string>,
   child.stderr!.on('data', (d) => (stderr += d))
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve))
   const control = (...args: string[]) => execFileSync('callgrind_control', [...args, String(child.pid)], { stdio: 'ignore' })
-  const dumps = () =>
-    fs
-      .readdirSync(dir)
-      .filter((f) => /^cg\.out\.\d+$/.test(f))
-      .sort((a, b) => Number(a.split('.').pop()) - Number(b.split('.').pop()))
+  // callgrind numbers its dumps cg.out.1, cg.out.2, … in the order they are asked for.
+  let dumped = 0
   const counts: Partial<Counts> = {}
   for await (const line of readline.createInterface({ input: child.stdout! })) {
     const said = line.trim()
@@ -114,8 +109,7 @@ async function measure(label: string, tree: string, env: Record<string, string>,
     else if (said === 'settled') control('-z')
     else if (said === 'intake' || said === 'complete') {
       control('-d')
-      const files = dumps()
-      const file = path.join(dir, files[files.length - 1])
+      const file = path.join(dir, `cg.out.${++dumped}`)
       if (KEEP) fs.copyFileSync(file, path.join(KEEP, `${label}-${said}.callgrind`))
       const t = phaseOf(file)
       counts[said] = { all: t.all / N, gc: t.gc / N, jit: t.jit / N }

@@ -32,8 +32,8 @@ interface Node {
   children?: number[]
 }
 
-/** Which bucket a frame's self time belongs to. */
-function bucket(url: string, fn: string): string {
+/** Which bucket a frame's self time (or allocation) belongs to; `files`: a package's file, not the package. */
+export function bucket(url: string, fn: string, files = false): string {
   if (fn === '(garbage collector)') return 'GC'
   if (fn === '(idle)' || fn === '(program)') return fn
   if (!url) return `native: ${fn || '(anonymous)'}`
@@ -41,6 +41,7 @@ function bucket(url: string, fn: string): string {
   const nm = u.lastIndexOf('/node_modules/')
   if (nm >= 0) {
     const rest = u.slice(nm + '/node_modules/'.length).split('/')
+    if (files) return rest.join('/')
     return rest[0].startsWith('@') ? `${rest[0]}/${rest[1]}` : rest[0]
   }
   if (u.startsWith('node:')) return 'node internals'
