@@ -24,15 +24,20 @@ export interface ServerNode {
   rssMb(): number | null
   /** CPU time the server process has used so far, all its threads (user + system, /proc), in ms; null if unknown. */
   cpuMs(): number | null
+  /** The same for its main thread alone (the event loop: what bounds one node's throughput), in ms. */
+  mainCpuMs(): number | null
 }
 
 /** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ: 100 on Linux builds). */
 const TICKS_PER_SECOND = Number(process.env.BENCH_CLK_TCK ?? 100)
 
-/** utime + stime of a process (all threads) from /proc/<pid>/stat, in ms. */
-export function procCpuMs(pid: number | undefined): number | null {
+/**
+ * utime + stime of a process (all threads) from /proc/<pid>/stat, in ms; with `mainThread`, of
+ * its main thread alone (/proc/<pid>/task/<pid>/stat: a process's first thread has its pid).
+ */
+export function procCpuMs(pid: number | undefined, mainThread = false): number | null {
   try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const stat = fs.readFileSync(mainThread ? `/proc/${pid}/task/${pid}/stat` : `/proc/${pid}/stat`, 'utf8')
     // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
     return ((Number(f[11]) + Number(f[12])) * 1000) / TICKS_PER_SECOND
@@ -128,6 +133,7 @@ async function startNode(name: string, env: Record<string, string>, nodeArgs: st
       }
     },
     cpuMs: () => procCpuMs(p.child.pid),
+    mainCpuMs: () => procCpuMs(p.child.pid, true),
   }
 }
 

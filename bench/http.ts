@@ -28,6 +28,7 @@ const LEVELS = (process.env.BENCH_HTTP_LEVELS ?? '1,4,16').split(',').map(Number
 const REPS = Number(process.env.BENCH_HTTP_REPS ?? 1)
 const FIXED_RATE = Number(process.env.BENCH_HTTP_RATE ?? 100)
 const CONFIGS = (process.env.BENCH_HTTP_CONFIGS ?? 'sqlite,pg1,pg2').split(',')
+const WARM = Number(process.env.BENCH_HTTP_WARM ?? 200)
 
 export const intakeBody = JSON.stringify({
   channel: 'hotline',
@@ -53,6 +54,8 @@ export interface LoadFigure {
   max: number
   /** Server CPU per successful request: all threads of every server process (/proc), in ms. */
   cpuMsPerOk: number | null
+  /** The part of it on the servers' main threads (the rest: V8's compiler and collector threads, libuv's pool). */
+  mainCpuMsPerOk: number | null
 }
 
 function runCannon(opts: autocannon.Options): Promise<autocannon.Result> {
@@ -73,8 +76,12 @@ async function load(
 ): Promise<LoadFigure> {
   const n = cluster.nodes.length
   if (o.paths && o.paths.length < n) throw new Error(`${label}: no tasks left to complete`)
-  const serverCpu = () => cluster.nodes.reduce<number | null>((s, node) => (s == null ? null : ((c) => (c == null ? null : s + c))(node.cpuMs())), 0)
+  const sum = (of: (node: Cluster['nodes'][number]) => number | null) => () =>
+    cluster.nodes.reduce<number | null>((s, node) => (s == null ? null : ((c) => (c == null ? null : s + c))(of(node))), 0)
+  const serverCpu = sum((node) => node.cpuMs())
+  const mainCpu = sum((node) => node.mainCpuMs())
   const cpu0 = serverCpu()
+  const main0 = mainCpu()
   const shares = cluster.nodes.map((node, i) => {
     const paths = o.paths?.filter((_, k) => k % n === i)
     // autocannon refuses more connections than requests: on a loaded box the intake runs may
@@ -105,6 +112,7 @@ async function load(
   })
   const results = await Promise.all(shares)
   const cpu1 = serverCpu()
+  const main1 = mainCpu()
   const ok = results.reduce((s, r) => s + r['2xx'], 0)
   const secs = median(results.map((r) => r.duration))
   return {
@@ -121,6 +129,7 @@ async function load(
     p99: Math.max(...results.map((r) => r.latency.p99)),
     max: Math.max(...results.map((r) => r.latency.max)),
     cpuMsPerOk: cpu0 == null || cpu1 == null || !ok ? null : (cpu1 - cpu0) / ok,
+    mainCpuMsPerOk: main0 == null || main1 == null || !ok ? null : (main1 - main0) / ok,
   }
 }
 
@@ -152,7 +161,7 @@ export async function runConfig(config: string): Promise<ConfigResult> {
       await runCannon({
         url: node.base + '/api/cases',
         connections: 4,
-        amount: 200,
+        amount: WARM,
         method: 'POST',
         body: intakeBody,
         headers: { authorization: `Bearer ${dispatcher}`, 'content-type': 'application/json' },
@@ -246,11 +255,11 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
       .map((l) => l.toFixed(1))
       .join(' ')} (1/5/15 min) at the end; server CPU = all threads of the server process(es), /proc`,
   )
-  console.log('  config   run                   conns   req/s   p50 ms   p99 ms   max ms   non-2xx  errors  server CPU ms/req')
+  console.log('  config   run                   conns   req/s   p50 ms   p99 ms   max ms   non-2xx  errors  server CPU ms/req  of it main thread')
   for (const c of r.configs) {
     for (const f of [...c.intake, c.intakeFixed, ...c.completion, c.completionFixed]) {
       console.log(
-        `  ${c.config.padEnd(7)}  ${f.label.padEnd(20)}  ${String(f.connections).padStart(5)}  ${fmt(f.reqPerSec).padStart(6)}  ${f.p50.toFixed(0).padStart(7)}  ${f.p99.toFixed(0).padStart(7)}  ${f.max.toFixed(0).padStart(7)}  ${String(f.non2xx).padStart(7)}  ${String(f.errors).padStart(6)}  ${f.cpuMsPerOk == null ? '-' : fmt(f.cpuMsPerOk, 1).padStart(8)}`,
+        `  ${c.config.padEnd(7)}  ${f.label.padEnd(20)}  ${String(f.connections).padStart(5)}  ${fmt(f.reqPerSec).padStart(6)}  ${f.p50.toFixed(0).padStart(7)}  ${f.p99.toFixed(0).padStart(7)}  ${f.max.toFixed(0).padStart(7)}  ${String(f.non2xx).padStart(7)}  ${String(f.errors).padStart(6)}  ${f.cpuMsPerOk == null ? '-' : fmt(f.cpuMsPerOk, 1).padStart(8)}  ${f.mainCpuMsPerOk == null ? '-' : fmt(f.mainCpuMsPerOk, 1).padStart(17)}`,
       )
     }
     const k = c.check
