@@ -109,24 +109,17 @@ function hitOf(e: Evaluation, tenant: string): RoutingHit | null {
 
 /**
  * The rule a case is routed by: the county's own newest version first, then the city's.
- * One small query for the version ids; the parsed tables are kept per version id.
+ * The versions' ids are kept per node (ResourceStore.newestHeads), the parsed tables per version id.
  */
 export async function routingHit(
   db: Db | Trx,
   decisions: DecisionService,
   input: { category: string; path: string; tenant: string; urgency: string },
 ): Promise<RoutingHit | null> {
-  const heads: { id: string; tenant: string; version: number }[] = await db('resource_definitions')
-    .where({ kind: 'decision', key: ROUTING_KEY })
-    .whereIn('tenant', input.tenant ? [input.tenant, ''] : [''])
-    .orderBy('version', 'desc')
-    .select('id', 'tenant', 'version')
   const inputs = routingInputs(input.category, input.path, input.urgency)
-  for (const t of input.tenant ? [input.tenant, ''] : ['']) {
-    const head = heads.find((h) => h.tenant === t)
-    if (!head) continue
+  for (const head of await decisions.resources.newestHeads('decision', ROUTING_KEY, input.tenant, db)) {
     const drg = await decisions.loadId(head.id, db)
-    const hit = hitOf(evaluateDecision(drg, inputs), t)
+    const hit = hitOf(evaluateDecision(drg, inputs), head.tenant)
     if (hit) return hit
   }
   return null

@@ -7,7 +7,8 @@ import { badRequest, notFound } from './errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
 import { protectedFieldProblems } from './validate-variables.js'
-import { tenantThenCity } from './resources.js'
+import { tenantThenCity, VERSION_CACHE_MS } from './resources.js'
+import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 
 export interface DefinitionRow {
   id: string
@@ -84,8 +85,15 @@ export type DeployCheck = (definition: PreparedDefinition) => Problem[] | Promis
  */
 export class DefinitionStore {
   private cache = new Map<string, Promise<LoadedDefinition>>()
+  /** resolve's answers by key and tenant (see VERSION_CACHE_MS); none without a watch. */
+  private readonly heads: WatchedCache<Omit<DefinitionRow, 'xml'> | undefined> | null
 
-  constructor(private db: Db) {}
+  constructor(
+    private db: Db,
+    watch?: TableWatch,
+  ) {
+    this.heads = watch?.cache(['process_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 }) ?? null
+  }
 
   async deploy(xml: string, opts: DeployOptions): Promise<{ definition: DefinitionRow; created: boolean }> {
     return this.store(await this.check(xml, opts), { actor: opts.actor })
@@ -184,16 +192,21 @@ export class DefinitionStore {
     // One statement for the county's newest version, else the city's: a county without its own
     // version (the usual case) made every start read twice (bench/sql-trace.ts, issue 13).
     // Not the XML: a start needs only the version's id (its parsed form is cached).
-    const row = await tenantThenCity(trx('process_definitions').where({ key }), tenant).first(
-      'id',
-      'key',
-      'tenant',
-      'version',
-      'name',
-      'xml_hash',
-      'deployed_at',
-      'deployed_by',
-    )
+    const read = async (): Promise<Omit<DefinitionRow, 'xml'> | undefined> => {
+      const row = await tenantThenCity(trx('process_definitions').where({ key }), tenant).first(
+        'id',
+        'key',
+        'tenant',
+        'version',
+        'name',
+        'xml_hash',
+        'deployed_at',
+        'deployed_by',
+      )
+      return row && Object.freeze(row)
+    }
+    // A key nobody deployed is not kept: deployed later through another node, it starts here at once.
+    const row = this.heads ? await this.heads.get(`${key}\n${tenant ?? ''}`, read, Boolean) : await read()
     if (row) return row
     throw notFound(msg('error.engine.processKeyNotFound', { key }))
   }

@@ -10,6 +10,7 @@ import { TimerPoller } from './timers.js'
 import { moveDeadline, openTaskElements } from './task-commands.js'
 import { redateStart } from './history-commands.js'
 import { ResourceStore } from './resources.js'
+import { TableWatch } from '../lib/write-invalidated.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 
 /** The engine as other modules use it. */
@@ -31,8 +32,9 @@ export class EngineService {
     readonly runtime: Runtime,
     readonly poller: TimerPoller,
     private domain: EngineDomain,
+    watch?: TableWatch,
   ) {
-    this.resources = new ResourceStore(app.db)
+    this.resources = new ResourceStore(app.db, watch)
     this.access = domain.access
     this.directory = domain.directory
   }
@@ -192,10 +194,13 @@ export interface EngineModuleOptions {
 
 export default fp<EngineModuleOptions>(
   async function engineModule(app: FastifyInstance, opts) {
-    const definitions = new DefinitionStore(app.db)
+    // This node's deployments empty the version caches at once (resources.ts VERSION_CACHE_MS).
+    const watch = new TableWatch(app.db, ['process_definitions', 'resource_definitions'])
+    app.addHook('onClose', async () => watch.close())
+    const definitions = new DefinitionStore(app.db, watch)
     const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize, app.config.engineLazyElements)
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)
-    app.decorate('engine', new EngineService(app, definitions, runtime, poller, opts.domain(app)))
+    app.decorate('engine', new EngineService(app, definitions, runtime, poller, opts.domain(app), watch))
 
     // Seed keys processes/ has and the database lacks, once every module has registered its
     // handlers and deploy checks; then start firing timers.

@@ -5,6 +5,19 @@ import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
 import { badRequest, notFound } from './errors.js'
+import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
+
+/**
+ * How long a node keeps the version a key resolves to for a tenant (process definitions, forms,
+ * decisions) without reading it again. Every intake read the procedure's version and the routing
+ * decision's, every completion of a form task its form's: each a cold read of ~50–170 µs of
+ * native SQLite in a step (bench/sql-native.ts, CLOCK=cpu), plus knex's own cost. This node's
+ * deployments empty the cache at once (the engine's TableWatch sees every write to the two
+ * tables here); a version deployed through another node of the same PostgreSQL is used here
+ * within this time, as an edit of categories or units is (src/cases/config-reads.ts). A key that
+ * resolves to nothing is not kept.
+ */
+export const VERSION_CACHE_MS = 5000
 
 /**
  * Deployed resources beside the BPMN definitions: form-js forms and DMN decisions
@@ -99,8 +112,15 @@ export const sourceHash = (source: string) => createHash('sha256').update(source
 
 export class ResourceStore {
   private validators = new Map<ResourceKind, ResourceValidator>()
+  /** Newest heads by kind, key and tenant (see VERSION_CACHE_MS); none without a watch. */
+  private readonly heads: WatchedCache<readonly ResourceHead[]> | null
 
-  constructor(private db: Db) {}
+  constructor(
+    private db: Db,
+    watch?: TableWatch,
+  ) {
+    this.heads = watch?.cache(['resource_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 }) ?? null
+  }
 
   /** The module owning a kind says what it accepts; deploying a kind nobody registered is a 400. */
   register(kind: ResourceKind, validator: ResourceValidator) {
@@ -173,7 +193,29 @@ export class ResourceStore {
    * id (a version never changes), and reads the source only for one it has not seen.
    */
   async resolveHead(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceHead> {
-    return this.resolved(kind, key, tenant, trx, HEAD)
+    const [head] = await this.newestHeads(kind, key, tenant, trx)
+    if (head) return head
+    throw notFound(msg('error.resource.notFound', { kind, key }))
+  }
+
+  /**
+   * The newest version of `key` for `tenant` and the city's, in that order, each present only if
+   * deployed (a county's work uses the first; the routing decision falls back to the second
+   * when the first has no rule for a case). Kept per node: see VERSION_CACHE_MS.
+   */
+  async newestHeads(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<readonly ResourceHead[]> {
+    const read = async () => {
+      const tenants = tenant ? [tenant, ''] : ['']
+      const rows: ResourceHead[] = await trx('resource_definitions')
+        .where({ kind, key })
+        .whereIn('tenant', tenants)
+        .orderBy('version', 'desc')
+        .select(...HEAD)
+      const heads = tenants.map((t) => rows.find((r) => r.tenant === t)).filter((r): r is ResourceHead => !!r)
+      return Object.freeze(heads.map((h) => Object.freeze(h)))
+    }
+    // Nothing deployed is not kept: a first version deployed through another node is used here at once.
+    return this.heads ? this.heads.get(`${kind}\n${key}\n${tenant ?? ''}`, read, (heads) => heads.length > 0) : read()
   }
 
   /** The county's own newest version, else the city's, in one statement for both; 404 if neither. */

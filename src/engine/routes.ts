@@ -49,10 +49,11 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   const { administrators: admins, broadcasters } = engineAuth(access)
 
   async function instanceView(row: InstanceRow) {
-    const def = await definitions.get(row.definition_id)
+    // The version's row comes with its parsed form, kept per version: not its XML read again per view.
+    const loaded = await definitions.load(row.definition_id)
+    const def = loaded.row
     const tasks: TaskRow[] = await app.db('tasks').where({ instance_id: row.id, status: 'open' }).orderBy('created_at')
     const activities = row.activities ? (JSON.parse(row.activities) as { id: string; type: string; executionId: string }[]) : []
-    const loaded = await definitions.load(row.definition_id)
     return {
       id: row.id,
       definition: { id: def.id, key: def.key, version: def.version, tenant: def.tenant || null, name: def.name },

@@ -110,14 +110,17 @@ export class WatchedCache<V> {
     this.entries.clear()
   }
 
-  /** The cached value of `key`, or `read()`'s, kept when no write to the tables overlapped it. */
-  async get(key: string, read: () => Promise<V>): Promise<V> {
+  /**
+   * The cached value of `key`, or `read()`'s, kept when no write to the tables overlapped it and
+   * `keep` accepts it (a caller may leave an absence unkept, to see another node's first write at once).
+   */
+  async get(key: string, read: () => Promise<V>, keep: (value: V) => boolean = () => true): Promise<V> {
     const now = this.clock()
     const hit = this.entries.get(key)
     if (hit && hit.until > now) return hit.value
     const before = this.watch.stamp(this.tables)
     const value = await read()
-    if (this.ttlMs > 0 && before !== null && before === this.watch.stamp(this.tables)) {
+    if (this.ttlMs > 0 && before !== null && before === this.watch.stamp(this.tables) && keep(value)) {
       this.entries.delete(key)
       if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value!)
       this.entries.set(key, { value, until: now + this.ttlMs })

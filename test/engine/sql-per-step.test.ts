@@ -167,24 +167,24 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
   t.equal(r.json().activeTasks[0].elementId, 'ut_signfor')
   t.equal(r.json().similar.length, 2, 'both earlier reports are suggested')
   t.ok(r.json().clusterId, 'and it joined their cluster')
-  // 21 on SQLite, reads of users and regions aside (none while the caches are warm; 45
-  // statements in all before issue 13's cuts): BEGIN; routing decision versions; the day's
-  // number (update … returning); insert case; process definition version;
-  // case.assign (given the row and unit intake read): update case, duplicates + notice told?
-  // (one read), insert notice; engine: insert instance, task, task candidates, timer, history;
-  // events `received` and `dispatched` (one insert); placing, in a savepoint (SAVEPOINT; the
-  // township's neighbours and duplicate candidates, one read, Clusters.readShared; join the
-  // cluster; count it, one update; RELEASE); update case with the instance and its cluster
-  // (returning the row); COMMIT. After the commit: cases left to place (none). The answer reads
-  // nothing: the case is the row the last update returned, its names those intake read, its
-  // open tasks those the step created; the suggestions are ranked from the placing's read.
-  // (23 when placing had a transaction of its own after the commit, with a claim and its own
-  // update of the case; 24 with the answer's read of the open tasks.) The actor, the regions
-  // and whether the rule's unit is staffed are kept per node (src/org/service.ts ORG_CACHE_MS),
-  // and so are the category, the centres, the rule's unit and the follow-up cycle
-  // (src/cases/config-reads.ts; 28 before). PostgreSQL draws the number in a transaction of
-  // its own: BEGIN and COMMIT more.
-  t.equal(statements.length, onPostgres ? 23 : 21, statements.join('\n'))
+  // 19 on SQLite, reads of users and regions aside (none while the caches are warm; 45
+  // statements in all before issue 13's cuts): BEGIN; the day's number (update … returning);
+  // insert case; case.assign (given the row and unit intake read): update case, duplicates +
+  // notice told? (one read), insert notice; engine: insert instance, task, task candidates,
+  // timer, history; events `received` and `dispatched` (one insert); placing, in a savepoint
+  // (SAVEPOINT; the township's neighbours and duplicate candidates, one read,
+  // Clusters.readShared; join the cluster; count it, one update; RELEASE); update case with the
+  // instance and its cluster (returning the row); COMMIT. After the commit: cases left to place
+  // (none). The answer reads nothing: the case is the row the last update returned, its names
+  // those intake read, its open tasks those the step created; the suggestions are ranked from
+  // the placing's read. (23 when placing had a transaction of its own after the commit, with a
+  // claim and its own update of the case; 24 with the answer's read of the open tasks.) The
+  // actor, the regions and whether the rule's unit is staffed are kept per node
+  // (src/org/service.ts ORG_CACHE_MS), and so are the category, the centres, the rule's unit and
+  // the follow-up cycle (src/cases/config-reads.ts; 28 before), and the versions of the
+  // procedure and of the routing decision (src/engine/resources.ts VERSION_CACHE_MS; 21 with
+  // those two reads). PostgreSQL draws the number in a transaction of its own: BEGIN and COMMIT more.
+  t.equal(statements.length, onPostgres ? 21 : 19, statements.join('\n'))
 
   // One sign-for completed before the measured one: this node has compiled the sign-for form's
   // version, as a node that has served one such task has (its source is read once per version).
@@ -211,14 +211,12 @@ t.test('statements per intake and per sign-for completion of the ordinary proced
     ['ut_handle'],
     'signed for: the case waits at handling',
   )
-  // 19 (24 before): BEGIN; the task; its form's version (resource_definitions, without the
-  // source: the form is compiled once per version and node); the instance with its
-  // pending timers, subscriptions and open tasks (one read); case.respond: the case, update it,
-  // event `signed_for`, duplicates + notice told?; update instance (revision-guarded); insert
-  // task, candidates; close candidates; complete the task; insert timer; cancel the sign-for's
-  // timers; delete its subscriptions; insert the new one; history; COMMIT.
-  t.equal(counted, 19, statements.join('\n'))
-  const formReads = statements.filter((sql) => /resource_definitions/.test(sql))
-  t.equal(formReads.length, 1, 'one read of the form')
-  t.notMatch(formReads[0], /select \*|[`"]source[`"]/, "the form's version is read without its source (a few KB decoded per completion)")
+  // 18 (24 before): BEGIN; the task; the instance with its pending timers, subscriptions and
+  // open tasks (one read); case.respond: the case, update it, event `signed_for`, duplicates +
+  // notice told?; update instance (revision-guarded); insert task, candidates; close
+  // candidates; complete the task; insert timer; cancel the sign-for's timers; delete its
+  // subscriptions; insert the new one; history; COMMIT. The form's version is kept per node
+  // (VERSION_CACHE_MS; 19 when each completion read it) and its compiled form per version.
+  t.equal(counted, 18, statements.join('\n'))
+  t.equal(statements.filter((sql) => /resource_definitions/.test(sql)).length, 0, "the form's version is not read again")
 })

@@ -1,0 +1,96 @@
+/**
+ * A node keeps the version a key resolves to (src/engine/resources.ts VERSION_CACHE_MS): intake and
+ * completion read no version again, a deployment through this node applies to the very next
+ * start, one it did not see (another node's) within the cache's time, and a key it has never
+ * found is looked up again every time.
+ */
+import t from 'tap'
+import type { FastifyInstance } from 'fastify'
+import { build, onPostgres } from '../helper.js'
+import { call, garbageReport, readsOf } from '../api.js'
+import { testClock } from '../clock.js'
+
+const plain = (name: string) => `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
+  <process id="vc_plain" name="${name}" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u" camunda:assignee="admin"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/></process></definitions>`
+
+/**
+ * Writes as another node would: on this app's connection but past knex, so its query events (what
+ * the node's TableWatch learns writes from) never see it.
+ */
+async function unseenWrite(app: FastifyInstance, sql: string, bindings: unknown[]) {
+  const client = (app.db as unknown as { client: { acquireConnection(): Promise<any>; releaseConnection(c: unknown): Promise<void> } }).client
+  const conn = await client.acquireConnection()
+  try {
+    if (onPostgres) await conn.query(sql.replace(/\?/g, (_: string, i: number, s: string) => `$${s.slice(0, i).split('?').length}`), bindings)
+    else conn.prepare(sql).run(...bindings)
+  } finally {
+    await client.releaseConnection(conn)
+  }
+}
+
+t.test('versions resolved once per node: deployments here apply at once, unseen ones within the cache time', async (t) => {
+  const clock = testClock(t)
+  const app = await build(t)
+  const start = async () => {
+    const r = await call(app, 'admin', 'POST', '/api/process-definitions/key/vc_plain/start', {})
+    t.equal(r.status, 201, 'started')
+    return (await app.db('process_instances').where({ id: r.body.id }).first('definition_id')).definition_id as string
+  }
+  const versionOf = async (id: string) => (await app.db('process_definitions').where({ id }).first('version')).version as number
+
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions/key/vc_plain/start', {})).status, 404, 'a key nobody deployed is 404')
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: plain('第一版') })).status, 201)
+  t.equal(await versionOf(await start()), 1, 'a key found missing before is looked up again: its first version starts at once')
+  clock.advance(1100)
+  await start()
+  t.equal(await readsOf(app, ['process_definitions'], start), 0, 'a start reads no version once the key was resolved')
+
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: plain('第二版') })).status, 201)
+  const second = await start()
+  t.equal(await versionOf(second), 2, "this node's deployment applies to the very next start")
+
+  // Another node deploys a third version: this node keeps starting the second for at most VERSION_CACHE_MS.
+  clock.advance(1100)
+  await start()
+  const row = await app.db('process_definitions').where({ id: second }).first()
+  await unseenWrite(
+    app,
+    'insert into process_definitions (id, key, tenant, version, name, xml, xml_hash, deployed_at, deployed_by) values (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+    ['vc-third', row.key, row.tenant, 3, '第三版', row.xml.replace('第二版', '第三版'), 'third', new Date().toISOString(), 'admin'],
+  )
+  t.equal(await start(), second, 'a version deployed unseen is not used at once')
+  clock.advance(5001)
+  t.equal(await start(), 'vc-third', 'and is used once the kept answer is older than VERSION_CACHE_MS')
+})
+
+t.test('an intake and a form task completion read no version of a procedure, form or decision', async (t) => {
+  const clock = testClock(t)
+  const app = await build(t)
+  const intake = async () => {
+    const r = await call(app, 'dispatcher', 'POST', '/api/cases', garbageReport)
+    t.equal(r.status, 201)
+    return r.body
+  }
+  await intake()
+  clock.advance(1100)
+  const warm = await intake()
+  const tables = ['process_definitions', 'resource_definitions']
+  let c: Awaited<ReturnType<typeof intake>> | undefined
+  t.equal(await readsOf(app, tables, async () => (c = await intake())), 0, 'intake: no version read (procedure, routing decision)')
+  t.ok(c!.ownerUnit, 'routed by the decision as before')
+  t.equal(c!.ownerUnit, warm.ownerUnit, 'to the same unit as the intake that read the decision')
+  const task = c!.activeTasks[0]
+  const unit = (await call(app, 'admin', 'GET', `/api/tasks/${task.id}`)).body
+  t.ok(unit.form, 'the sign-for task has a form')
+  const first = await call(app, 'admin', 'POST', `/api/tasks/${warm.activeTasks[0].id}/complete`, { data: { signOutcome: 'accept', firstReply: '已联系' } })
+  t.equal(first.status, 200)
+  let done: Awaited<ReturnType<typeof call>> | undefined
+  t.equal(
+    await readsOf(app, ['resource_definitions'], async () => {
+      done = await call(app, 'admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { signOutcome: 'accept', firstReply: '已联系' } })
+    }),
+    0,
+    "completion: the form's version not read again",
+  )
+  t.equal(done!.status, 200)
+})
