@@ -28,6 +28,8 @@ import {
 /** How far back a new report looks for the problem it repeats. */
 export const CLUSTER_WINDOW_DAYS = 30
 const MAX_NEIGHBOURS = 300
+/** How often, at most, an intake whose own case was placed also looks for cases left unplaced (catchUpAfterIntake). */
+export const CATCH_UP_MS = 5000
 /** How many of the month's largest clusters are put forward as 每月一题 candidates. */
 export const MONTHLY_CANDIDATES = 3
 
@@ -104,8 +106,25 @@ export class Clusters {
     private grams?: GramCache,
   ) {}
 
+  /** When an intake last looked for cases left unplaced on this node (catchUpAfterIntake). */
+  private lookedAt = -Infinity
+
   private get db(): Db {
     return this.app.db
+  }
+
+  /**
+   * catchUp after an intake committed: at once when its own case was left unplaced, else at
+   * most once per CATCH_UP_MS on this node. Every intake used to look (one read of the
+   * `(clustered_at, created_at)` index after its commit, issue 13) and almost always found
+   * nothing: what leaves a case unplaced — a failed placing, here or on another node, a case
+   * registered past the API — is rare, and a listing places everything before it counts.
+   */
+  async catchUpAfterIntake(share: Share): Promise<number> {
+    const now = Date.now()
+    if (share.placed && now - this.lookedAt < CATCH_UP_MS) return 0
+    this.lookedAt = now
+    return this.catchUp(50, share)
   }
 
   /**

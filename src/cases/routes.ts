@@ -62,7 +62,8 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   /**
    * An intake places its new case in the recurring problems in its own transaction (`place`,
    * Clusters.placeFresh); after the commit, `placeLeft` places any case left unplaced (the new
-   * one too when its placing failed; older ones a failure or another path left): a failure
+   * one too when its placing failed; older ones a failure or another path left; the latter at
+   * most every CATCH_UP_MS, Clusters.catchUpAfterIntake): a failure
    * there must not fail the intake, and the next run places what was left. `share` carries the
    * new case's township as its placing read it and what placing wrote on its row: the
    * suggestions and the answer reuse them.
@@ -75,7 +76,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       placeLeft: async (committed: CaseRow | undefined) => {
         if (committed && share.placed) opts.clusters.remember(committed)
         try {
-          await opts.clusters.catchUp(50, share)
+          await opts.clusters.catchUpAfterIntake(share)
         } catch (err) {
           app.log.warn({ err }, 'placing cases in clusters failed; retried at the next intake or listing')
         }

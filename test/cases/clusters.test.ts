@@ -7,6 +7,8 @@
 import t from 'tap'
 import { build, onPostgres } from '../helper.js'
 import { call, petition } from '../api.js'
+import { testClock } from '../clock.js'
+import { CATCH_UP_MS } from '../../src/cases/clusters.js'
 
 const anon = { type: 'person', anonymous: true }
 const g1 = 'xh-anping-v01-g1'
@@ -147,4 +149,23 @@ t.test('a placing that fails inside the intake fails only itself: the case is re
   const placed = await app.db('cases').whereIn('id', [first.body.id, second.body.id]).select('cluster_id')
   t.equal(new Set(placed.map((p) => p.cluster_id)).size, 1, 'one cluster')
   t.ok(placed[0].cluster_id)
+})
+
+t.test('an intake looks for cases left unplaced at most every CATCH_UP_MS, and at once when its own case was left', async (t) => {
+  const clock = testClock(t)
+  const app = await build(t)
+  const report = (i: number) => call(app, 'dispatcher', 'POST', '/api/cases', { ...reports[i], channel: 'hotline' })
+  const first = await report(0)
+  t.equal(first.status, 201)
+  t.ok((await app.db('cases').where({ id: first.body.id }).first('clustered_at')).clustered_at, 'placed by its intake')
+  // Left unplaced, as a case registered past the API or a failed placing on another node is.
+  await app.db('cases').where({ id: first.body.id }).update({ clustered_at: null })
+  const placedAt = async () => (await app.db('cases').where({ id: first.body.id }).first('clustered_at')).clustered_at as string | null
+  t.equal((await report(1)).status, 201)
+  t.equal(await placedAt(), null, 'an intake soon after the last look does not look again')
+  clock.advance(CATCH_UP_MS + 1)
+  const third = await report(2)
+  t.equal(third.status, 201)
+  t.ok(await placedAt(), 'the first intake after CATCH_UP_MS places it')
+  t.equal(third.body.clusterId === null, false, 'and the intake placed its own case too')
 })
