@@ -18,6 +18,12 @@ import type { Knex } from 'knex'
  * get it wrong. SQLite adds only VIRTUAL columns by ALTER TABLE (computed when read; the index
  * keeps its own copy); PostgreSQL has only STORED ones.
  *
+ * On SQLite, knex's alterations that rebuild a table (setNullable, dropNullable, `.alter()`,
+ * dropForeign…) copy its rows by `SELECT *`, which includes the generated column, and fail on
+ * `cases` from here on ("has 50 columns but 51 values"); adding a column or an index does not
+ * rebuild. A later migration that must rebuild `cases` drops this column and index first and
+ * adds them back after.
+ *
  * Region paths start with '/' and end with '/' ('/langfang/xianghe/xh-anping/xh-anping-v01/');
  * for such a path both expressions give what townshipPath() gives: its first three segments,
  * or the path itself when it has three or fewer (test/cases/township-column.test.ts).
