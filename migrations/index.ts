@@ -22,6 +22,7 @@ import * as notificationReads from './022_notification_reads.js'
 import * as externalTasks from './024_external_tasks.js'
 import * as casesSourceIndex from './025_cases_source_index.js'
 import * as unreadCaseIndexes from './026_unread_case_indexes.js'
+import * as casesTownship from './028_cases_township.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -52,6 +53,7 @@ const migrations: Record<string, Knex.Migration> = {
   '024_external_tasks': externalTasks,
   '025_cases_source_index': casesSourceIndex,
   '026_unread_case_indexes': unreadCaseIndexes,
+  '028_cases_township': casesTownship,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

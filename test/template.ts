@@ -233,9 +233,10 @@ async function makePgTemplate(url: string, spec: TemplateSpec, schema: string): 
 
 /**
  * Makes schema `dst` a copy of schema `src`, in one statement run on the server: tables with
- * their columns, defaults, constraints and indexes (LIKE … INCLUDING ALL), their rows, a
- * sequence of its own for each serial column (LIKE would share the template's), and the
- * foreign keys (which LIKE leaves out).
+ * their columns, defaults, constraints and indexes (LIKE … INCLUDING ALL), their rows (all
+ * columns but the generated ones, which the copy derives itself and refuses to be given:
+ * cases.township_path), a sequence of its own for each serial column (LIKE would share the
+ * template's), and the foreign keys (which LIKE leaves out).
  */
 export async function cloneSchema(db: Db, src: string, dst: string): Promise<void> {
   const ident = /^[a-z0-9_]+$/
@@ -246,12 +247,15 @@ DECLARE
   dst text := '${dst}';
   r record;
   seq text;
+  cols text;
 BEGIN
   EXECUTE format('CREATE SCHEMA %I', dst);
-  FOR r IN SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  FOR r IN SELECT c.oid, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE n.nspname = src AND c.relkind = 'r' ORDER BY c.relname LOOP
     EXECUTE format('CREATE TABLE %I.%I (LIKE %I.%I INCLUDING ALL)', dst, r.relname, src, r.relname);
-    EXECUTE format('INSERT INTO %I.%I SELECT * FROM %I.%I', dst, r.relname, src, r.relname);
+    SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols FROM pg_attribute a
+     WHERE a.attrelid = r.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = '';
+    EXECUTE format('INSERT INTO %I.%I (%s) SELECT %s FROM %I.%I', dst, r.relname, cols, cols, src, r.relname);
   END LOOP;
   FOR r IN SELECT table_name, column_name FROM information_schema.columns
             WHERE table_schema = dst AND column_default LIKE 'nextval(%' LOOP

@@ -13,7 +13,6 @@ import {
   MAX_CANDIDATES,
   candidateWindow,
   isSuggested,
-  monthsBetween,
   newestOf,
   prepare,
   similarity,
@@ -93,8 +92,8 @@ export interface Share {
 /**
  * 共性问题: recurring problems. Clustering is incremental single-link: each case is placed once,
  * in creation order, against the cases already placed in its township over the previous
- * CLUSTER_WINDOW_DAYS (one range scan of the (region_path, created_at) index, at most
- * MAX_NEIGHBOURS rows): it joins the cluster of its most similar neighbour, or starts one with
+ * CLUSTER_WINDOW_DAYS (one range scan of the (township_path, created_at) index, newest first,
+ * at most MAX_NEIGHBOURS rows): it joins the cluster of its most similar neighbour, or starts one with
  * it, when they are similar by the duplicate rule (src/cases/similar.ts). The cost per case does
  * not grow with the table; nothing is ever re-clustered from scratch.
  */
@@ -191,18 +190,16 @@ export class Clusters {
    * first, MAX_NEIGHBOURS at most.
    */
   private neighbourQuery(trx: Trx, c: ToPlace): Knex.QueryBuilder {
-    const at = new Date(c.created_at).getTime()
-    // The window's months with the township's range use the (month, region_path) index, as the
-    // duplicate candidates do; by `tenant` SQLite read every case of the county's index entries.
-    // (The township's path fixes the county.)
+    // The township's (township_path, created_at) index in order, as the duplicate candidates
+    // read it (similar.ts candidateQuery); by `tenant` SQLite read every case of the county's
+    // index entries. (The township's path fixes the county.)
     const q = trx('cases')
-      .whereIn('cases.month', monthsBetween(at - CLUSTER_WINDOW_DAYS * 86400e3, at))
+      .where('cases.township_path', townshipPath(c.region_path))
       .whereNot('cases.id', c.id)
       .orderBy('cases.created_at', 'desc')
       .limit(MAX_NEIGHBOURS)
       .select(NEIGHBOUR_COLUMNS)
     for (const [sql, bindings] of this.neighbourTerms(c)) q.whereRaw(sql, bindings)
-    wherePrefix(this.db, q, 'cases.region_path', townshipPath(c.region_path))
     return wherePlaceMayMatch(trx, q, c)
   }
 
@@ -250,7 +247,7 @@ export class Clusters {
     const sim = suggestable(trx, now)
     // Narrow: what may have changed since a case was cached; CaseFacts brings the rest.
     const q = trx('cases')
-      .whereIn('cases.month', window.months)
+      .where('cases.township_path', townshipPath(c.region_path))
       .where('cases.created_at', '>=', window.from)
       .where('cases.created_at', '<=', window.to)
       .whereNot('cases.id', c.id)
@@ -258,7 +255,6 @@ export class Clusters {
       .orderBy('cases.created_at', 'desc')
       .limit(MAX_CANDIDATES)
       .select(['cases.id', 'cases.updated_at', 'cases.status', 'cases.cluster_id', trx.raw('? as ??', [sim, 'sim']), trx.raw('? as ??', [clu, 'clu'])])
-    wherePrefix(this.db, q, 'cases.region_path', townshipPath(c.region_path))
     wherePlaceMayMatch(trx, q, c)
     const narrow: Narrow[] = await q
     const rows: Neighbourhood['rows'] = await this.facts.complete(trx, narrow)

@@ -111,7 +111,11 @@ function metres(aLat: number, aLng: number, bLat: number, bLng: number): number 
   return Math.sqrt(x * x + y * y) * 6_371_000
 }
 
-/** The township subtree of a region path (`/city/county/township/`), or the path itself above it. */
+/**
+ * The township subtree of a region path (`/city/county/township/`), or the path itself above it.
+ * `cases.township_path` is the database's own derivation of it (migration 028), which the
+ * neighbour reads compare with this: the two must stay one rule.
+ */
 export function townshipPath(path: string): string {
   const parts = path.split('/').filter(Boolean)
   return parts.length <= 3 ? path : `/${parts.slice(0, 3).join('/')}/`
@@ -194,37 +198,35 @@ export const isSuggested = (s: Similarity) => s.score >= SUGGEST.minScore && s.t
 /**
  * The candidates a case is compared with: its county's cases of the same township created within
  * WINDOW_DAYS either side, open or closed within CLOSED_RECENT_DAYS, and not themselves
- * duplicates (their main case is the one to link to). The newest MAX_CANDIDATES at most: one
- * range scan of the (region_path, created_at) index whatever the table's size.
+ * duplicates (their main case is the one to link to). The newest MAX_CANDIDATES at most.
+ *
+ * By `township_path =` and the window (migration 028's `(township_path, created_at)` index):
+ * SQLite walks the township's entries of the window newest first and stops at the limit, with
+ * no sort. By the window's months and the township's path range it used `(month, region_path)`
+ * and sorted every case of the township in the window (a temporary B-tree, growing with the
+ * township); by the county's range alone it walked the whole county's entries (2 s at 100k
+ * cases under load). No `tenant =`: the township path fixes the county, and with it SQLite
+ * preferred a county index over the township's.
  */
 export function candidateQuery(db: Db | Trx, row: Comparable & { tenant: string }, now = new Date()): Knex.QueryBuilder {
-  const { from, to, months } = candidateWindow(row)
+  const { from, to } = candidateWindow(row)
   const q = db('cases')
-    .whereIn('cases.month', months)
+    .where('cases.township_path', townshipPath(row.region_path))
     .where('cases.created_at', '>=', from)
     .where('cases.created_at', '<=', to)
     .whereNot('cases.id', row.id)
     .where(suggestable(db, now))
     .orderBy('cases.created_at', 'desc')
     .limit(MAX_CANDIDATES)
-  wherePrefix(db as Db, q, 'cases.region_path', townshipPath(row.region_path))
   return wherePlaceMayMatch(db, q, row)
 }
 
-/**
- * The creation times a case's candidates may have (WINDOW_DAYS either side), and the months of
- * that window (China time, as `month` is stored): with the township's path range they let the
- * (month, region_path, …) covering index (013) narrow the scan to the township's window.
- * Without them SQLite walked the whole county's entries: 2 s at 100k cases under load. (No
- * `tenant =`: the township path already fixes the county, and with it SQLite preferred the
- * (tenant, month) index — every county row of the window — over the township's range.)
- */
-export function candidateWindow(row: Pick<Comparable, 'created_at'>): { from: string; to: string; months: string[] } {
+/** The creation times a case's candidates may have: WINDOW_DAYS either side of it. */
+export function candidateWindow(row: Pick<Comparable, 'created_at'>): { from: string; to: string } {
   const at = new Date(row.created_at).getTime()
   return {
     from: new Date(at - WINDOW_DAYS * 86400e3).toISOString(),
     to: new Date(at + WINDOW_DAYS * 86400e3).toISOString(),
-    months: monthsBetween(at - WINDOW_DAYS * 86400e3, at + WINDOW_DAYS * 86400e3),
   }
 }
 
@@ -274,20 +276,6 @@ export function newestOf<T extends { created_at: string }>(
   if (cutAt === null || rows.length >= cap || cutAt < from) return { rows: rows.slice(0, cap), more: null }
   const after = rows.filter((r) => r.created_at > cutAt)
   return { rows: after, more: { atOrBefore: cutAt, limit: cap - after.length } }
-}
-
-/**
- * The China-time months (`cases.month`) that a window of creation times touches: with a path
- * range they let the (month, region_path, …) index narrow a scan to one township's window.
- */
-export function monthsBetween(fromMs: number, toMs: number): string[] {
-  const months: string[] = []
-  for (let t = fromMs + 8 * 3600e3; ; t += 86400e3 * 27) {
-    const m = new Date(Math.min(t, toMs + 8 * 3600e3)).toISOString().slice(0, 7)
-    if (!months.includes(m)) months.push(m)
-    if (t >= toMs + 8 * 3600e3) break
-  }
-  return months
 }
 
 /**

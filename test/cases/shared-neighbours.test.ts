@@ -31,7 +31,8 @@ t.test('the suggestions and the cluster of an intake are those of the township r
   const app = await build(t)
   const first = await call(app, 'dispatcher', 'POST', '/api/cases', { channel: 'hotline', ...other, regionCode: grid, petitioner: anon })
   t.equal(first.status, 201, first.status === 201 ? 'a first case' : JSON.stringify(first.body))
-  const template = await app.db('cases').where({ id: first.body.id }).first()
+  // Without township_path: the database derives it (migration 028) and refuses to be given it.
+  const { township_path: _derived, ...template } = await app.db('cases').where({ id: first.body.id }).first()
 
   // Fixtures written directly (hundreds of intakes would take minutes): copies of that case
   // at other times and in other states, all in its grid, so each passes the SQL place filter
