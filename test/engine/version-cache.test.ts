@@ -10,7 +10,9 @@ import { build, onPostgres } from '../helper.js'
 import { call, garbageReport, readsOf } from '../api.js'
 import { testClock } from '../clock.js'
 
-const plain = (name: string) => `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
+const plain = (
+  name: string,
+) => `<?xml version="1.0"?><definitions id="d" xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
   <process id="vc_plain" name="${name}" isExecutable="true"><startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="u"/><userTask id="u" camunda:assignee="admin"/><sequenceFlow id="b" sourceRef="u" targetRef="e"/><endEvent id="e"/></process></definitions>`
 
 /**
@@ -21,7 +23,11 @@ async function unseenWrite(app: FastifyInstance, sql: string, bindings: unknown[
   const client = (app.db as unknown as { client: { acquireConnection(): Promise<any>; releaseConnection(c: unknown): Promise<void> } }).client
   const conn = await client.acquireConnection()
   try {
-    if (onPostgres) await conn.query(sql.replace(/\?/g, (_: string, i: number, s: string) => `$${s.slice(0, i).split('?').length}`), bindings)
+    if (onPostgres)
+      await conn.query(
+        sql.replace(/\?/g, (_: string, i: number, s: string) => `$${s.slice(0, i).split('?').length}`),
+        bindings,
+      )
     else conn.prepare(sql).run(...bindings)
   } finally {
     await client.releaseConnection(conn)
