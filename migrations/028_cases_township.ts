@@ -13,6 +13,10 @@ import type { Knex } from 'knex'
  * bench/sql-native.ts`, four runs each, alternating): 1.9–2.3 → 1.3–1.7 ms; at 100k generated
  * cases (18k in the township) 4.6 → 1.1 ms, the same 278 rows.
  *
+ * Upgrading a million cases (bench/bigdata.ts's, 4 Dec): 6.6 s on SQLite (a VIRTUAL column
+ * costs nothing to add; the index is built); 39 s on PostgreSQL, which rewrites the table to
+ * store the column, holding it locked meanwhile — a deployment that size upgrades in a quiet hour.
+ *
  * A generated column: the database derives it from `region_path`, so none of the places that
  * insert cases (intake, the demo history, bench/generate.ts, test fixtures) can leave it out or
  * get it wrong. SQLite adds only VIRTUAL columns by ALTER TABLE (computed when read; the index
