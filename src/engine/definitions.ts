@@ -85,14 +85,14 @@ export type DeployCheck = (definition: PreparedDefinition) => Problem[] | Promis
  */
 export class DefinitionStore {
   private cache = new Map<string, Promise<LoadedDefinition>>()
-  /** resolve's answers by key and tenant (see VERSION_CACHE_MS); none without a watch. */
-  private readonly heads: WatchedCache<Omit<DefinitionRow, 'xml'> | undefined> | null
+  /** resolve's answers by key and tenant (see VERSION_CACHE_MS). */
+  private readonly heads: WatchedCache<Omit<DefinitionRow, 'xml'> | undefined>
 
   constructor(
     private db: Db,
-    watch?: TableWatch,
+    watch: TableWatch,
   ) {
-    this.heads = watch?.cache(['process_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 }) ?? null
+    this.heads = watch.cache(['process_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 })
   }
 
   async deploy(xml: string, opts: DeployOptions): Promise<{ definition: DefinitionRow; created: boolean }> {
@@ -206,7 +206,7 @@ export class DefinitionStore {
       return row && Object.freeze(row)
     }
     // A key nobody deployed is not kept: deployed later through another node, it starts here at once.
-    const row = this.heads ? await this.heads.get(`${key}\n${tenant ?? ''}`, read, Boolean) : await read()
+    const row = await this.heads.get(`${key}\n${tenant ?? ''}`, read, Boolean)
     if (row) return row
     throw notFound(msg('error.engine.processKeyNotFound', { key }))
   }

@@ -32,7 +32,7 @@ export class EngineService {
     readonly runtime: Runtime,
     readonly poller: TimerPoller,
     private domain: EngineDomain,
-    watch?: TableWatch,
+    watch: TableWatch,
   ) {
     this.resources = new ResourceStore(app.db, watch)
     this.access = domain.access

@@ -112,14 +112,14 @@ export const sourceHash = (source: string) => createHash('sha256').update(source
 
 export class ResourceStore {
   private validators = new Map<ResourceKind, ResourceValidator>()
-  /** Newest heads by kind, key and tenant (see VERSION_CACHE_MS); none without a watch. */
-  private readonly heads: WatchedCache<readonly ResourceHead[]> | null
+  /** Newest heads by kind, key and tenant (see VERSION_CACHE_MS). */
+  private readonly heads: WatchedCache<readonly ResourceHead[]>
 
   constructor(
     private db: Db,
-    watch?: TableWatch,
+    watch: TableWatch,
   ) {
-    this.heads = watch?.cache(['resource_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 }) ?? null
+    this.heads = watch.cache(['resource_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 })
   }
 
   /** The module owning a kind says what it accepts; deploying a kind nobody registered is a 400. */
@@ -185,7 +185,10 @@ export class ResourceStore {
 
   /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */
   async resolve(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceRow> {
-    return this.resolved(kind, key, tenant, trx, ['*'])
+    // One statement for the county's own newest version, else the city's.
+    const row: ResourceRow | undefined = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first()
+    if (row) return row
+    throw notFound(msg('error.resource.notFound', { kind, key }))
   }
 
   /**
@@ -205,24 +208,13 @@ export class ResourceStore {
    */
   async newestHeads(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<readonly ResourceHead[]> {
     const read = async () => {
-      const tenants = tenant ? [tenant, ''] : ['']
-      const rows: ResourceHead[] = await trx('resource_definitions')
-        .where({ kind, key })
-        .whereIn('tenant', tenants)
-        .orderBy('version', 'desc')
-        .select(...HEAD)
-      const heads = tenants.map((t) => rows.find((r) => r.tenant === t)).filter((r): r is ResourceHead => !!r)
+      // The county's versions first, newest first within each: each tenant's first row is its newest.
+      const rows: ResourceHead[] = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).select(...HEAD)
+      const heads = rows.filter((r, i) => i === 0 || r.tenant !== rows[i - 1].tenant)
       return Object.freeze(heads.map((h) => Object.freeze(h)))
     }
     // Nothing deployed is not kept: a first version deployed through another node is used here at once.
-    return this.heads ? this.heads.get(`${kind}\n${key}\n${tenant ?? ''}`, read, (heads) => heads.length > 0) : read()
-  }
-
-  /** The county's own newest version, else the city's, in one statement for both; 404 if neither. */
-  private async resolved<R>(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx, columns: readonly string[]): Promise<R> {
-    const row = (await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first(...columns)) as R | undefined
-    if (row) return row
-    throw notFound(msg('error.resource.notFound', { kind, key }))
+    return this.heads.get(`${kind}\n${key}\n${tenant ?? ''}`, read, (heads) => heads.length > 0)
   }
 
   async hasKey(kind: ResourceKind, key: string, trx: Db | Trx = this.db): Promise<boolean> {
