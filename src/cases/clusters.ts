@@ -128,8 +128,8 @@ export class Clusters {
 
   /**
    * Places up to `limit` cases not placed yet (oldest first, the last CLUSTER_WINDOW_DAYS only).
-   * Run after each intake and before each listing; safe on several nodes at once (each case is
-   * claimed by a conditional update).
+   * Run after intakes (catchUpAfterIntake) and before each listing; safe on several nodes at once
+   * (each case is claimed by a conditional update).
    */
   async catchUp(limit = 200, share?: Share): Promise<number> {
     const since = new Date(Date.now() - CLUSTER_WINDOW_DAYS * 86400e3).toISOString()

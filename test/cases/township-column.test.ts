@@ -5,7 +5,7 @@
  */
 import t from 'tap'
 import { build, onPostgres, openTestDb } from '../helper.js'
-import { call } from '../api.js'
+import { call, garbageReport } from '../api.js'
 import { insertCases } from '../metrics/fixtures.js'
 import { townshipPath } from '../../src/cases/similar.js'
 import { migrationSource } from '../../migrations/index.js'
@@ -29,14 +29,8 @@ t.test('township_path is townshipPath(region_path) for every region of the seede
   )
   t.equal(rows.find((r) => r.region_path === '/langfang/xianghe/')?.township_path, '/langfang/xianghe/', 'the county: itself')
 
-  const r = await call(app, 'dispatcher', 'POST', '/api/cases', {
-    channel: 'hotline',
-    title: '路灯不亮',
-    description: '村口路灯不亮',
-    category: 'roads.lighting',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
+  // garbageReport is registered in grid xh-anping-v01-g1, of township xh-anping.
+  const r = await call(app, 'dispatcher', 'POST', '/api/cases', garbageReport)
   t.equal(r.status, 201, 'an intake through the API')
   t.notOk('townshipPath' in r.body || 'township_path' in r.body, 'the answer does not carry the column')
   t.equal((await app.db('cases').where({ id: r.body.id }).first('township_path')).township_path, '/langfang/xianghe/xh-anping/', 'its case has it')
