@@ -252,7 +252,9 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   if (executable.length === 0) {
     add(null, msg('deploy.noExecutable'))
   } else {
-    result.processKey = executable[0].id
+    // A process without an id has no key to deploy under or start by (moddle accepts it).
+    if (executable[0].id) result.processKey = executable[0].id
+    else add(null, msg('deploy.processMissingId'))
     if (executable[0].name) result.processName = executable[0].name
     for (const extra of executable.slice(1)) {
       add(extra.id, msg('deploy.extraProcess', { id: extra.id }))
@@ -396,6 +398,12 @@ function checkCondition(expr: ModdleObject | undefined, id: string | undefined, 
 
 function checkContainer(container: ModdleObject, ctx: Ctx) {
   for (const el of container.flowElements ?? []) {
+    // The XSD leaves ids optional and moddle accepts their absence, but tasks, history, timers
+    // and incidents are all keyed by the element's id: an element without one is refused here.
+    if (typeof el.id !== 'string' || !el.id) {
+      ctx.add(container.id ?? null, msg('deploy.missingId', { type: String(el.$type).replace(/^bpmn:/, ''), owner: container.id ?? '—' }))
+      continue
+    }
     checkElement(el, ctx)
     if (el.flowElements) checkContainer(el, ctx)
   }

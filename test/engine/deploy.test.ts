@@ -56,6 +56,12 @@ const rejected: [string, string, string][] = [
     ),
     'x',
   ],
+  [
+    // Deployed before as if valid: moddle accepts a flow element without an id.
+    'sequence flow without an id',
+    bpmn('p8', `<startEvent id="s"/><sequenceFlow sourceRef="s" targetRef="e"/><endEvent id="e"/>`),
+    'p8',
+  ],
 ]
 
 t.test('each rejected construct is a 400 naming its element', async (t) => {

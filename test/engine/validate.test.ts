@@ -688,6 +688,21 @@ t.test('moddle warnings: unparsable BPMN is refused, other namespaces ignored', 
   )
 })
 
+t.test('a process or flow element without an id is refused (it deployed as if valid)', async (t) => {
+  const noProcessId = defs(
+    '<bpmn:process isExecutable="true"><bpmn:startEvent id="s"/><bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/></bpmn:process>',
+  )
+  const r = await validateBpmn(noProcessId, opts)
+  t.equal(r.processKey, undefined)
+  t.same(
+    r.problems.map((p) => [p.elementId, p.key]),
+    [[null, 'deploy.processMissingId']],
+  )
+  await refuses(t, linear([], { extra: '<bpmn:sequenceFlow sourceRef="start" targetRef="end"/>' }), 'p', /a SequenceFlow element has no id \(in p\)/)
+  await refuses(t, linear(['<bpmn:subProcess id="sub"><bpmn:userTask name="x"/></bpmn:subProcess>']), 'sub', /a UserTask element has no id \(in sub\)/)
+  // (A blank id is moddle's own "illegal ID" refusal: deploy.unparsable.)
+})
+
 t.test('selected bpmnlint rules, for the executable process only', async (t) => {
   const disconnected = linear(['<bpmn:userTask id="u"/>'], { extra: '<bpmn:task id="lonely"/>' })
   await refuses(t, disconnected, 'lonely', /no-disconnected/)
