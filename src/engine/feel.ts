@@ -117,6 +117,25 @@ function contextFor(body: string, context: Record<string, unknown>): Record<stri
   return lean
 }
 
+type Comparison = { name: string; negated: boolean; literal: string | number | boolean }
+const comparisonText = /^([A-Za-z_][A-Za-z0-9_]*)\s*(!?=)\s*(?:"([^"\\]*)"|(true|false)|(-?\d+(?:\.\d+)?))$/
+const comparisons = new Map<string, Comparison | null>()
+
+/** `name = literal` or `name != literal` with a plain string, boolean or number literal, else null. */
+function comparisonOf(body: string): Comparison | null {
+  let c = comparisons.get(body)
+  if (c !== undefined) return c
+  const m = comparisonText.exec(body.trim())
+  c = null
+  if (m && !keywords.has(m[1])) {
+    const literal = m[3] !== undefined ? m[3] : m[4] !== undefined ? m[4] === 'true' : Number(m[5])
+    if (typeof literal !== 'number' || Number.isFinite(literal)) c = { name: m[1], negated: m[2] === '!=', literal }
+  }
+  if (comparisons.size > 5000) comparisons.clear()
+  comparisons.set(body, c)
+  return c
+}
+
 /** Evaluates a FEEL body; a FEEL null becomes undefined-safe null. */
 export function evalFeel(body: string, context: Record<string, unknown>): unknown {
   // A bare variable name holding text, a boolean, null or a finite number is its own value
@@ -124,6 +143,16 @@ export function evalFeel(body: string, context: Record<string, unknown>): unknow
   if (simpleName.test(body) && !keywords.has(body) && Object.hasOwn(context, body)) {
     const v = context[body]
     if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) return v
+  }
+  // A gateway's condition is mostly one variable against a literal (`signOutcome = "return"`):
+  // when the variable holds a value of the literal's own type, FEEL's answer is plain equality.
+  // feelin has no public way to keep a parsed expression, and its parse and evaluation tree
+  // cost ~50 µs per call even when hot (test/engine/feel-shortcut.test.ts holds both to the
+  // same answers). Any other case — a missing variable, null, another type — is feelin's.
+  const cmp = comparisonOf(body)
+  if (cmp && Object.hasOwn(context, cmp.name)) {
+    const v = context[cmp.name]
+    if (typeof v === typeof cmp.literal && (typeof v !== 'number' || Number.isFinite(v))) return (v === cmp.literal) !== cmp.negated
   }
   return toPlain(evaluate(body, contextFor(body, context)).value)
 }
