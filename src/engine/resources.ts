@@ -12,8 +12,8 @@ import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
  * decisions) without reading it again. Every intake read the procedure's version and the routing
  * decision's, every completion of a form task its form's: each a cold read of ~50–170 µs of
  * native SQLite in a step (bench/sql-native.ts, CLOCK=cpu), plus knex's own cost. This node's
- * deployments empty the cache at once (the engine's TableWatch sees every write to the two
- * tables here); a version deployed through another node of the same PostgreSQL is used here
+ * deployments empty the cache at once (the database's TableWatch, `app.tableWatch`, sees every
+ * write to the two tables here); a version deployed through another node of the same PostgreSQL is used here
  * within this time, as an edit of categories or units is (src/cases/config-reads.ts). A key that
  * resolves to nothing is not kept.
  */
