@@ -96,9 +96,9 @@ export class TableWatch {
 
   private seen(q: { sql?: string; __knexUid?: string; __knexTxId?: string }) {
     const sql = String(q.sql ?? '')
-    const now = this.clock()
     const m = this.pattern.exec(sql)
     if (m) {
+      const now = this.clock()
       const table = m[1].toLowerCase()
       if (q.__knexTxId && q.__knexUid) this.openWriters.get(table)!.set(q.__knexUid, now)
       this.bump(table, now)
@@ -106,6 +106,7 @@ export class TableWatch {
     }
     // The connection's transaction ends (not a savepoint's: the outer one goes on).
     if (q.__knexUid && /^\s*(commit|rollback)\b/i.test(sql) && !/savepoint/i.test(sql)) {
+      const now = this.clock()
       for (const [table, open] of this.openWriters) if (open.delete(q.__knexUid)) this.bump(table, now)
     }
   }
