@@ -3,9 +3,6 @@ import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 import { ORG_CACHE_MS } from '../org/service.js'
 import { resolveOwner, type CategoryRow, type RegionRow, type UnitRow } from './routing.js'
 
-/** The tables whose rows intake reads as configuration: written by administrators, read by every intake. */
-export const CONFIG_TABLES = ['categories', 'org_units', 'settings'] as const
-
 const MAX = 2000
 
 /**

@@ -4,8 +4,7 @@ import { CaseService } from './service.js'
 import { Duplicates } from './duplicates.js'
 import { Clusters } from './clusters.js'
 import { CaseFacts } from './case-facts.js'
-import { CONFIG_TABLES, ConfigReads } from './config-reads.js'
-import { TableWatch } from '../lib/write-invalidated.js'
+import { ConfigReads } from './config-reads.js'
 import { GramCache } from './similar.js'
 import clusterRoutes from './cluster-routes.js'
 import { registerCaseHandlers } from './handlers.js'
@@ -37,9 +36,7 @@ declare module 'fastify' {
 export default fp(
   async function casesModule(app: FastifyInstance) {
     // This node's writes to the configuration intake reads empty its caches at once (src/lib/write-invalidated.ts).
-    const watch = new TableWatch(app.db, CONFIG_TABLES)
-    app.addHook('onClose', async () => watch.close())
-    const cases = new CaseService(app, new ConfigReads(watch))
+    const cases = new CaseService(app, new ConfigReads(app.tableWatch))
     app.decorate('cases', cases)
     // Handlers and the marker check first: the processes seeded on ready name the one and need the other.
     registerCaseHandlers(app, cases)

@@ -7,7 +7,7 @@ import { badRequest, notFound } from './errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
 import { protectedFieldProblems } from './validate-variables.js'
-import { tenantThenCity, VERSION_CACHE_MS } from './resources.js'
+import { newestForTenantAndCity, VERSION_CACHE_MS } from './resources.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 
 export interface DefinitionRow {
@@ -193,7 +193,7 @@ export class DefinitionStore {
     // version (the usual case) made every start read twice (bench/sql-trace.ts, issue 13).
     // Not the XML: a start needs only the version's id (its parsed form is cached).
     const read = async (): Promise<Omit<DefinitionRow, 'xml'> | undefined> => {
-      const row = await tenantThenCity(trx('process_definitions').where({ key }), tenant).first(
+      const [row] = await newestForTenantAndCity<Omit<DefinitionRow, 'xml'>>(trx, 'process_definitions', { key }, tenant, [
         'id',
         'key',
         'tenant',
@@ -202,7 +202,7 @@ export class DefinitionStore {
         'xml_hash',
         'deployed_at',
         'deployed_by',
-      )
+      ])
       return row && Object.freeze(row)
     }
     // A key nobody deployed is not kept: deployed later through another node, it starts here at once.

@@ -10,7 +10,7 @@ import { TimerPoller } from './timers.js'
 import { moveDeadline, openTaskElements } from './task-commands.js'
 import { redateStart } from './history-commands.js'
 import { ResourceStore } from './resources.js'
-import { TableWatch } from '../lib/write-invalidated.js'
+import type { TableWatch } from '../lib/write-invalidated.js'
 import { readShipped, type ShippedFile } from './shipped.js'
 
 /** The engine as other modules use it. */
@@ -194,9 +194,9 @@ export interface EngineModuleOptions {
 
 export default fp<EngineModuleOptions>(
   async function engineModule(app: FastifyInstance, opts) {
-    // This node's deployments empty the version caches at once (resources.ts VERSION_CACHE_MS).
-    const watch = new TableWatch(app.db, ['process_definitions', 'resource_definitions'])
-    app.addHook('onClose', async () => watch.close())
+    // This node's deployments empty the version caches at once (resources.ts VERSION_CACHE_MS),
+    // through the database's one TableWatch (the db plugin's, as `app.db` is).
+    const watch = app.tableWatch
     const definitions = new DefinitionStore(app.db, watch)
     const runtime = new Runtime(app.db, definitions, app.config.engineCacheSize, app.config.engineLazyElements)
     const poller = new TimerPoller(app.db, runtime, app.config.nodeId, app.config.timerPollMs, app.log)

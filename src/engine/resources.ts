@@ -12,8 +12,8 @@ import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
  * decisions) without reading it again. Every intake read the procedure's version and the routing
  * decision's, every completion of a form task its form's: each a cold read of ~50–170 µs of
  * native SQLite in a step (bench/sql-native.ts, CLOCK=cpu), plus knex's own cost. This node's
- * deployments empty the cache at once (the engine's TableWatch sees every write to the two
- * tables here); a version deployed through another node of the same PostgreSQL is used here
+ * deployments empty the cache at once (the database's TableWatch, `app.tableWatch`, sees every
+ * write to the two tables here); a version deployed through another node of the same PostgreSQL is used here
  * within this time, as an edit of categories or units is (src/cases/config-reads.ts). A key that
  * resolves to nothing is not kept.
  */
@@ -43,15 +43,33 @@ export interface ResourceRow {
   deployed_by: string | null
 }
 /**
- * Narrows a query of versioned rows (process definitions, forms, decisions) to `tenant`'s and the
- * city's ('' tenant), the county's first and the newest first within each, so that `.first()` is
- * the version the tenant's work uses: its own newest, else the city's. One statement either way.
+ * The newest of `table`'s versioned rows (process definitions, forms, decisions) matching `where`
+ * for `tenant` and for the city ('' tenant), the county's first, each present only if deployed: the
+ * first is the version the tenant's work uses (its own newest, else the city's). One statement, a
+ * UNION ALL of two `ORDER BY version DESC LIMIT 1` reads, each one seek at the end of the
+ * (…, key, tenant, version) unique index, however many versions a key has (it read and sorted
+ * every version of both before). Each read sits in a subquery: SQLite takes neither a LIMIT nor a
+ * parenthesised SELECT inside a compound one.
  */
-export function tenantThenCity(q: Knex.QueryBuilder, tenant: string | null | undefined): Knex.QueryBuilder {
-  return q
-    .whereIn('tenant', tenant ? [tenant, ''] : [''])
-    .orderByRaw("case when tenant = '' then 1 else 0 end")
-    .orderBy('version', 'desc')
+export async function newestForTenantAndCity<R extends { tenant: string }>(
+  trx: Db | Trx,
+  table: 'process_definitions' | 'resource_definitions',
+  where: Record<string, string>,
+  tenant: string | null | undefined,
+  columns: readonly string[],
+): Promise<R[]> {
+  const newest = (t: string, alias: string): Knex.QueryBuilder =>
+    trx.select(...columns).from(
+      trx(table)
+        .select(...columns)
+        .where({ ...where, tenant: t })
+        .orderBy('version', 'desc')
+        .limit(1)
+        .as(alias),
+    )
+  const rows: R[] = await (tenant ? newest(tenant, 'county').unionAll(newest('', 'city')) : newest('', 'city'))
+  // UNION ALL promises no order: the county's first.
+  return rows.length > 1 && rows[0].tenant === '' ? [rows[1], rows[0]] : rows
 }
 
 export type ResourceHead = Omit<ResourceRow, 'source'>
@@ -186,7 +204,7 @@ export class ResourceStore {
   /** The version `tenant`'s work uses: the county's own newest, else the city's newest. 404 if neither. */
   async resolve(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<ResourceRow> {
     // One statement for the county's own newest version, else the city's.
-    const row: ResourceRow | undefined = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).first()
+    const [row] = await newestForTenantAndCity<ResourceRow>(trx, 'resource_definitions', { kind, key }, tenant, ['*'])
     if (row) return row
     throw notFound(msg('error.resource.notFound', { kind, key }))
   }
@@ -208,9 +226,7 @@ export class ResourceStore {
    */
   async newestHeads(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<readonly ResourceHead[]> {
     const read = async () => {
-      // The county's versions first, newest first within each: each tenant's first row is its newest.
-      const rows: ResourceHead[] = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).select(...HEAD)
-      const heads = rows.filter((r, i) => i === 0 || r.tenant !== rows[i - 1].tenant)
+      const heads = await newestForTenantAndCity<ResourceHead>(trx, 'resource_definitions', { kind, key }, tenant, HEAD)
       return Object.freeze(heads.map((h) => Object.freeze(h)))
     }
     // Nothing deployed is not kept: a first version deployed through another node is used here at once.

@@ -271,16 +271,21 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     sweep(proc, proc.id, ctx)
   }
 
-  // 7. Selected bpmnlint rules, reported for elements of the executable process(es) only.
-  try {
-    const executableSet = new Set(executable)
-    for (const r of await lintDefinitions(definitions)) {
-      const el = r.id ? parsed.elementsById?.[r.id] : undefined
-      if (!el || !insideAny(el, executableSet)) continue
-      add(r.id, r.message)
+  // 7. Selected bpmnlint rules, reported for elements of the executable process(es) only; not
+  // run without one (nothing of it would be reported). A rule that threw is reported whatever
+  // it was looking at (validate-lint.ts): the diagram is refused rather than half checked.
+  if (executable.length) {
+    try {
+      const executableSet = new Set(executable)
+      for (const r of await lintDefinitions(definitions)) {
+        const el = r.id ? parsed.elementsById?.[r.id] : undefined
+        const inside = !!el && insideAny(el, executableSet)
+        if (r.failed) add(inside ? r.id : null, r.message)
+        else if (inside) add(r.id, r.message)
+      }
+    } catch (err) {
+      add(null, msg('deploy.lintFailed', { error: (err as Error).message }))
     }
-  } catch (err) {
-    add(null, msg('deploy.lintFailed', { error: (err as Error).message }))
   }
 
   // Backstop: what bpmn-engine itself would throw on while loading the definitions.

@@ -16,6 +16,11 @@ import type { Db } from './db.js'
  * a write outside a transaction (a commit in flight: on PostgreSQL another connection still
  * reads the old row until it lands), nothing read from the table is kept; and a value read while
  * the generation moved is not kept either.
+ *
+ * One watch per database (the db plugin's `app.tableWatch`, src/plugins/db.ts): every statement
+ * passes one listener and one match, whichever module's caches it concerns (issue 13: a watch per
+ * module matched each statement once per module). A module's caches name their tables; the watch
+ * watches the union, and a write to a table empties only the caches that name it.
  */
 export class TableWatch {
   private readonly generation = new Map<string, number>()
@@ -24,21 +29,36 @@ export class TableWatch {
   private readonly quietUntil = new Map<string, number>()
   private readonly caches: { tables: readonly string[]; clear(): void }[] = []
   private readonly listener = (q: { sql?: string; __knexUid?: string; __knexTxId?: string }) => this.seen(q)
-  private readonly pattern: RegExp
+  /** Matches nothing until a table is watched. */
+  private pattern = /(?!)/
 
   constructor(
     private readonly db: Db,
-    tables: readonly string[],
+    tables: readonly string[] = [],
     private readonly clock: () => number = () => Date.now(),
   ) {
-    for (const t of tables) {
+    this.watch(tables)
+    db.on('query', this.listener)
+  }
+
+  /** Adds `tables` to those watched (a table already watched keeps its state). */
+  watch(tables: readonly string[]) {
+    const added = tables.filter((t) => !this.generation.has(t))
+    if (!added.length) return
+    for (const t of added) if (!/^[a-z_][a-z0-9_]*$/.test(t)) throw new Error(`TableWatch: ${t} is not a table name`)
+    for (const t of added) {
       this.generation.set(t, 0)
       this.openWriters.set(t, new Map())
       this.quietUntil.set(t, 0)
     }
     // The statement's table: `insert into "users"`, `update \`regions\``, `delete from users`.
-    this.pattern = new RegExp(`^\\s*(?:insert\\s+into|update|delete\\s+from)\\s+[\`"]?(${tables.join('|')})[\`"]?(?:\\s|\\(|$)`, 'i')
-    db.on('query', this.listener)
+    const names = [...this.generation.keys()].join('|')
+    this.pattern = new RegExp(`^\\s*(?:insert\\s+into|update|delete\\s+from)\\s+[\`"]?(${names})[\`"]?(?:\\s|\\(|$)`, 'i')
+  }
+
+  /** The tables watched, in the order they were added. */
+  tables(): string[] {
+    return [...this.generation.keys()]
   }
 
   /** Stops listening (the app closes). */
@@ -46,9 +66,9 @@ export class TableWatch {
     this.db.off('query', this.listener)
   }
 
-  /** A cache of values read from `tables`, emptied by any write to one of them. */
+  /** A cache of values read from `tables` (watched from now on), emptied by any write to one of them. */
   cache<V>(tables: readonly string[], opts: { ttlMs: number; max: number }): WatchedCache<V> {
-    for (const t of tables) if (!this.generation.has(t)) throw new Error(`TableWatch: ${t} is not watched`)
+    this.watch(tables)
     const c = new WatchedCache<V>(this, tables, opts.ttlMs, opts.max, this.clock)
     this.caches.push(c)
     return c
@@ -76,9 +96,9 @@ export class TableWatch {
 
   private seen(q: { sql?: string; __knexUid?: string; __knexTxId?: string }) {
     const sql = String(q.sql ?? '')
-    const now = this.clock()
     const m = this.pattern.exec(sql)
     if (m) {
+      const now = this.clock()
       const table = m[1].toLowerCase()
       if (q.__knexTxId && q.__knexUid) this.openWriters.get(table)!.set(q.__knexUid, now)
       this.bump(table, now)
@@ -86,6 +106,7 @@ export class TableWatch {
     }
     // The connection's transaction ends (not a savepoint's: the outer one goes on).
     if (q.__knexUid && /^\s*(commit|rollback)\b/i.test(sql) && !/savepoint/i.test(sql)) {
+      const now = this.clock()
       for (const [table, open] of this.openWriters) if (open.delete(q.__knexUid)) this.bump(table, now)
     }
   }

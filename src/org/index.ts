@@ -4,7 +4,6 @@ import { forbidden, msg, unauthorized } from '../lib/errors.js'
 import { bearerToken } from '../lib/bearer.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
-import { TableWatch } from '../lib/write-invalidated.js'
 import orgRoutes from './routes.js'
 import { hasRole } from './policy.js'
 
@@ -33,9 +32,7 @@ const INVALID_TOKEN = msg('error.auth.invalidToken')
 export default fp(
   async function orgModule(app: FastifyInstance) {
     // This node's writes to the org tables empty the org caches at once (src/lib/write-invalidated.ts).
-    const watch = new TableWatch(app.db, ['users', 'regions'])
-    app.addHook('onClose', async () => watch.close())
-    const org = new OrgService(app.db, app.config, watch)
+    const org = new OrgService(app.db, app.config, app.tableWatch)
     app.decorate('org', org)
     app.decorateRequest('actor', null as unknown as Actor)
 

@@ -2,15 +2,22 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { isPostgres, type Db } from '../lib/db.js'
 import { PollLoop } from '../lib/poll-loop.js'
+import { TableWatch } from '../lib/write-invalidated.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
     db: Db
+    /**
+     * The one TableWatch of `db` (src/lib/write-invalidated.ts): modules make their write-emptied
+     * caches with `app.tableWatch.cache(tables, …)`; one query listener serves them all.
+     */
+    tableWatch: TableWatch
   }
 }
 
 /**
- * Makes the knex instance available as `app.db` and closes it with the app. On SQLite, with
+ * Makes the knex instance available as `app.db` and closes it with the app, and its one
+ * TableWatch as `app.tableWatch` (every module's caches of rarely written tables). On SQLite, with
  * background work on, it also checkpoints the WAL every SQLITE_CHECKPOINT_MS: a commit checkpoints
  * only once the WAL holds SQLITE_WAL_AUTOCHECKPOINT pages (src/lib/db.ts), which on a quiet day
  * can be hours of steps, and with synchronous=NORMAL the WAL is synced only by a checkpoint; the
@@ -20,6 +27,8 @@ declare module 'fastify' {
  */
 export default fp<{ db: Db; background?: boolean }>(async function db(app: FastifyInstance, opts) {
   app.decorate('db', opts.db)
+  const watch = new TableWatch(opts.db)
+  app.decorate('tableWatch', watch)
   const sqlite = !isPostgres(opts.db)
   const checkpoints =
     sqlite && opts.background
@@ -32,6 +41,7 @@ export default fp<{ db: Db; background?: boolean }>(async function db(app: Fasti
   if (checkpoints) app.addHook('onReady', async () => checkpoints.start())
   app.addHook('onClose', async () => {
     await checkpoints?.stop()
+    watch.close()
     await opts.db.destroy()
   })
 })

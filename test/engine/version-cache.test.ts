@@ -6,6 +6,7 @@
  */
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
+import type { Knex } from 'knex'
 import { build, onPostgres } from '../helper.js'
 import { call, garbageReport, readsOf } from '../api.js'
 import { testClock } from '../clock.js'
@@ -99,4 +100,98 @@ t.test('an intake and a form task completion read no version of a procedure, for
     "completion: the form's version not read again",
   )
   t.equal(done!.status, 200)
+})
+
+t.test("a miss reads the newest of the county's and the city's versions in one statement", async (t) => {
+  const app = await build(t)
+  const at = new Date().toISOString()
+  // Versions inserted out of order, 10 among them (a number, not text: 10 is newer than 9).
+  const resources = [
+    ['', 1],
+    ['', 10],
+    ['', 9],
+    ['xianghe', 2],
+    ['xianghe', 3],
+    ['xianghe', 1],
+    ['dachang', 1],
+  ] as const
+  await app.db('resource_definitions').insert(
+    resources.map(([tenant, version]) => ({
+      id: `vc-r-${tenant || 'city'}-${version}`,
+      kind: 'form',
+      key: 'vc_newest',
+      tenant,
+      version,
+      name: `${tenant || 'city'} v${version}`,
+      source: '{}',
+      source_hash: `h${tenant}${version}`,
+      deployed_at: at,
+    })),
+  )
+  await app.db('process_definitions').insert(
+    resources.map(([tenant, version]) => ({
+      id: `vc-p-${tenant || 'city'}-${version}`,
+      key: 'vc_newest',
+      tenant,
+      version,
+      name: `${tenant || 'city'} v${version}`,
+      xml: '<definitions/>',
+      xml_hash: `h${tenant}${version}`,
+      deployed_at: at,
+    })),
+  )
+  const sent: { sql: string; bindings: readonly Knex.RawBinding[] }[] = []
+  const statements = async <R>(fn: () => Promise<R>): Promise<[R, number]> => {
+    let n = 0
+    const count = (q: { sql: string; bindings: readonly Knex.RawBinding[] }) => {
+      sent.push(q)
+      n++
+    }
+    app.db.on('query', count)
+    try {
+      return [await fn(), n]
+    } finally {
+      app.db.off('query', count)
+    }
+  }
+  const store = app.engine.resources
+  const [heads, n] = await statements(() => store.newestHeads('form', 'vc_newest', 'xianghe'))
+  t.same(
+    heads.map((h) => [h.tenant, h.version]),
+    [
+      ['xianghe', 3],
+      ['', 10],
+    ],
+    "the county's newest, then the city's newest",
+  )
+  t.equal(n, 1, 'one statement')
+  if (!onPostgres) {
+    // Each half is a seek at the end of the unique index, not a sort of every version.
+    const plan = (await app.db.raw(`explain query plan ${sent[0].sql}`, sent[0].bindings)) as { detail: string }[]
+    const details = plan.map((p) => p.detail).join('\n')
+    t.match(details, /USING (COVERING )?INDEX/, 'read through an index')
+    t.notMatch(details, /TEMP B-TREE/, 'nothing sorted')
+  }
+  t.same(
+    (await store.newestHeads('form', 'vc_newest', 'sanhe')).map((h) => [h.tenant, h.version]),
+    [['', 10]],
+    'a county without its own version: the city’s newest alone',
+  )
+  t.same(
+    (await store.newestHeads('form', 'vc_newest', null)).map((h) => [h.tenant, h.version]),
+    [['', 10]],
+    'the city',
+  )
+  t.same(await store.newestHeads('form', 'vc_nobody', 'xianghe'), [], 'a key nobody deployed: none')
+  t.equal((await store.resolveHead('form', 'vc_newest', 'dachang')).id, 'vc-r-dachang-1', 'a county override wins over a newer city version')
+  const full = await store.resolve('form', 'vc_newest', 'xianghe')
+  t.match(full, { id: 'vc-r-xianghe-3', source: '{}' }, 'resolve: the whole row of the county’s newest')
+  t.equal((await store.resolve('form', 'vc_newest', '')).id, 'vc-r-city-10')
+
+  const [def, m] = await statements(() => app.engine.definitions.resolve('vc_newest', 'xianghe'))
+  t.equal(def.id, 'vc-p-xianghe-3', "a start in the county: the county's newest version")
+  t.equal(m, 1, 'one statement')
+  t.notOk('xml' in def, 'without the XML')
+  t.equal((await app.engine.definitions.resolve('vc_newest', 'sanhe')).id, 'vc-p-city-10', "elsewhere: the city's newest")
+  t.equal((await app.engine.definitions.resolve('vc_newest', null)).id, 'vc-p-city-10')
 })
