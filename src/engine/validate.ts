@@ -263,7 +263,8 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   const ownKeys = new Set(executable.map((p) => p.id))
 
   // 3–6. The content of each executable process.
-  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet() }
+  const has = (elementId: string, key: string) => problems.some((p) => p.elementId === elementId && p.key === key)
+  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet(), has }
   for (const proc of executable) {
     sizeProblems(proc, add)
     checkExtensions(proc, proc.id, ctx)
@@ -309,6 +310,8 @@ interface Ctx {
   reported: WeakSet<object>
   /** `${…}` bodies refused as JUEL (juel.ts): not checked again as FEEL */
   juelRefused?: Set<string>
+  /** Is a problem of this key already reported for the element (moddle's unresolved references)? */
+  has(elementId: string, key: string): boolean
 }
 
 /** Reports each `${…}` body of `text` that is JUEL beyond the supported subset. */
@@ -409,8 +412,26 @@ function checkContainer(container: ModdleObject, ctx: Ctx) {
       ctx.add(container.id ?? null, msg('deploy.missingId', { type: String(el.$type).replace(/^bpmn:/, ''), owner: container.id ?? '—' }))
       continue
     }
+    if (el.$type === 'bpmn:SequenceFlow') checkFlowEnds(el, container, ctx)
     checkElement(el, ctx)
     if (el.flowElements) checkContainer(el, ctx)
+  }
+}
+
+/**
+ * A sequence flow joins two flow nodes of its own container (BPMN 2.0 §10.5.1). moddle resolves
+ * any id, so a flow without a target, or one aimed at the process, another flow or a task inside
+ * a sub-process, validated clean and then lost or stranded its token at run time.
+ */
+function checkFlowEnds(flow: ModdleObject, container: ModdleObject, ctx: Ctx) {
+  if (ctx.has(String(flow.id), 'deploy.unresolvedRef')) return
+  const siblings = new Set<unknown>(container.flowElements ?? [])
+  for (const prop of ['sourceRef', 'targetRef'] as const) {
+    const end = flow[prop] as ModdleObject | undefined
+    if (!end) ctx.add(flow.id, msg('deploy.flowEndMissing', { prop }))
+    else if (!end.$instanceOf?.('bpmn:FlowNode') || !siblings.has(end)) {
+      ctx.add(flow.id, msg('deploy.flowEndOutside', { prop, ref: String(end.id ?? '—'), owner: String(container.id ?? '—') }))
+    }
   }
 }
 

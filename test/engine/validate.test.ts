@@ -703,6 +703,31 @@ t.test('a process or flow element without an id is refused (it deployed as if va
   // (A blank id is moddle's own "illegal ID" refusal: deploy.unparsable.)
 })
 
+t.test('a sequence flow joins two flow nodes of its container (flows without a target validated clean)', async (t) => {
+  const proc = (inner: string) =>
+    defs(
+      `<bpmn:process id="p" isExecutable="true"><bpmn:startEvent id="s"/><bpmn:endEvent id="e"/><bpmn:sequenceFlow id="ok" sourceRef="s" targetRef="e"/>${inner}</bpmn:process>`,
+    )
+  await refuses(t, proc('<bpmn:sequenceFlow id="f" sourceRef="s"/>'), 'f', /has no targetRef/)
+  await refuses(t, proc('<bpmn:sequenceFlow id="f" targetRef="e"/>'), 'f', /has no sourceRef/)
+  await refuses(t, proc('<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="p"/>'), 'f', /targetRef p is not a flow node of p/)
+  await refuses(t, proc('<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="ok"/>'), 'f', /targetRef ok is not a flow node of p/)
+  await refuses(
+    t,
+    proc(
+      '<bpmn:subProcess id="sub"><bpmn:startEvent id="ss"/><bpmn:userTask id="inner"/><bpmn:sequenceFlow id="fi" sourceRef="ss" targetRef="inner"/></bpmn:subProcess><bpmn:sequenceFlow id="f" sourceRef="s" targetRef="inner"/>',
+    ),
+    'f',
+    /targetRef inner is not a flow node of p/,
+  )
+  // A reference to no element at all stays moddle's one problem, not two.
+  const missing = await problemsOf(proc('<bpmn:sequenceFlow id="f" sourceRef="s" targetRef="nowhere"/>'))
+  t.same(
+    missing.filter((p) => p.elementId === 'f').map((p) => p.key),
+    ['deploy.unresolvedRef'],
+  )
+})
+
 t.test('selected bpmnlint rules, for the executable process only', async (t) => {
   const disconnected = linear(['<bpmn:userTask id="u"/>'], { extra: '<bpmn:task id="lonely"/>' })
   await refuses(t, disconnected, 'lonely', /no-disconnected/)
