@@ -2,8 +2,14 @@ import type { Knex } from 'knex'
 
 /**
  * Drops indexes that another index of the same table already serves, or that no query reads.
- * Each one is written with every row its table gets, so an intake's insert and every status
- * change wrote a page of each cases index here (issue 13).
+ * Each one is written with every row its table gets (issue 13): an intake's insert wrote an entry
+ * in each of the cases indexes here, and on PostgreSQL so did every update of a case that is not
+ * HOT (any change of an indexed or covered column, such as its status). Measured on the
+ * 100,000-case file, 300 intakes and their sign-for completions, WAL frames mapped to their b-tree
+ * (dbstat): SQLite wrote 1.31 pages of `(month, region_path)` per intake, about 5 KB of WAL of
+ * ~97 pages, and none per completion (SQLite rewrites only the indexes of changed columns).
+ * PostgreSQL (EXPLAIN (ANALYZE, WAL) of 1,000 case rows, rolled back): inserting them wrote 21,047
+ * → 17,680 WAL records (3.76 → 3.33 MB), closing them 21,256 → 19,398 records.
  *
  * Checked on 100,000 generated cases (bench/generate.ts, ANALYZEd) on both databases: EXPLAIN of
  * every statement of the case searches, the rates and dashboard, the bulletin (view, cases,
