@@ -23,6 +23,7 @@ import * as externalTasks from './024_external_tasks.js'
 import * as casesSourceIndex from './025_cases_source_index.js'
 import * as unreadCaseIndexes from './026_unread_case_indexes.js'
 import * as casesTownship from './028_cases_township.js'
+import * as unusedIndexes from './029_unused_indexes.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -54,6 +55,7 @@ const migrations: Record<string, Knex.Migration> = {
   '025_cases_source_index': casesSourceIndex,
   '026_unread_case_indexes': unreadCaseIndexes,
   '028_cases_township': casesTownship,
+  '029_unused_indexes': unusedIndexes,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
