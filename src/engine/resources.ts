@@ -4,6 +4,7 @@ import type { Db, Trx } from '../lib/db.js'
 import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
+import { marks, quoteId, sqlFirst, sqlRows } from '../lib/hot-sql.js'
 import { badRequest, notFound } from './errors.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 
@@ -107,6 +108,10 @@ export type ResourceValidator = (
 ) => Promise<{ key: string; name?: string | null }> | { key: string; name?: string | null }
 
 const HEAD = ['id', 'kind', 'key', 'tenant', 'version', 'name', 'source_hash', 'deployed_at', 'deployed_by'] as const
+/** newestHeads' statement (SQL text, read with every step that opens a form: src/lib/hot-sql.ts), as tenantThenCity orders it. */
+const headsSql = (tenants: number) =>
+  `select ${HEAD.map(quoteId).join(', ')} from "resource_definitions" where "kind" = ? and "key" = ? and "tenant" in (${marks(tenants)}) order by case when tenant = '' then 1 else 0 end, "version" desc`
+const HEADS_SQL = [headsSql(1), headsSql(2)] as const
 const KEY = /^[A-Za-z_][A-Za-z0-9._-]{0,254}$/
 export const sourceHash = (source: string) => createHash('sha256').update(source).digest('hex')
 
@@ -178,7 +183,7 @@ export class ResourceStore {
   }
 
   async get(id: string, trx: Db | Trx = this.db): Promise<ResourceRow> {
-    const row = await trx('resource_definitions').where({ id }).first()
+    const row = await sqlFirst<ResourceRow>(trx, 'select * from "resource_definitions" where "id" = ? limit 1', [id])
     if (!row) throw notFound(msg('error.resource.versionNotFound', { id }))
     return row
   }
@@ -209,7 +214,9 @@ export class ResourceStore {
   async newestHeads(kind: ResourceKind, key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<readonly ResourceHead[]> {
     const read = async () => {
       // The county's versions first, newest first within each: each tenant's first row is its newest.
-      const rows: ResourceHead[] = await tenantThenCity(trx('resource_definitions').where({ kind, key }), tenant).select(...HEAD)
+      const rows = tenant
+        ? await sqlRows<ResourceHead>(trx, HEADS_SQL[1], [kind, key, tenant, ''])
+        : await sqlRows<ResourceHead>(trx, HEADS_SQL[0], [kind, key, ''])
       const heads = rows.filter((r, i) => i === 0 || r.tenant !== rows[i - 1].tenant)
       return Object.freeze(heads.map((h) => Object.freeze(h)))
     }
