@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso, wherePrefix } from '../lib/db.js'
 import { badRequest, conflict, forbidden, msg, notFound } from '../lib/errors.js'
+import { sqlRun } from '../lib/hot-sql.js'
 import { eventMessage } from '../messages/index.js'
 import type { Actor } from '../org/index.js'
 import type { CaseRow, CaseService } from './service.js'
@@ -312,12 +313,12 @@ export class Clusters {
     if (own) await trx('cases').where({ id: c.id }).update({ cluster_id: clusterId })
     // In the update itself, not read then written: one statement, and two nodes placing into one
     // cluster at once both count.
-    await trx('case_clusters')
-      .where({ id: clusterId })
-      .update({
-        size: trx.raw('?? + 1', ['size']),
-        last_at: trx.raw('case when ?? < ? then ? else ?? end', ['last_at', c.created_at, c.created_at, 'last_at']),
-      })
+    // (SQL text, on every placed intake: src/lib/hot-sql.ts.)
+    await sqlRun(trx, 'update "case_clusters" set "size" = "size" + 1, "last_at" = case when "last_at" < ? then ? else "last_at" end where "id" = ?', [
+      c.created_at,
+      c.created_at,
+      clusterId,
+    ])
     return clusterId
   }
 

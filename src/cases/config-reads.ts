@@ -1,5 +1,6 @@
 import type { Db, Trx } from '../lib/db.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
+import { sqlFirst } from '../lib/hot-sql.js'
 import { ORG_CACHE_MS } from '../org/service.js'
 import { resolveOwner, type CategoryRow, type RegionRow, type UnitRow } from './routing.js'
 
@@ -45,6 +46,10 @@ export class ConfigReads {
   }
 
   setting(db: Db | Trx, key: string): Promise<string | null> {
-    return this.settings.get(key, async () => ((await db('settings').where({ key }).first('value')) as { value: string } | undefined)?.value ?? null)
+    // Read by every intake whose cache entry is not kept (SQL text: src/lib/hot-sql.ts).
+    return this.settings.get(
+      key,
+      async () => (await sqlFirst<{ value: string }>(db, 'select "value" from "settings" where "key" = ? limit 1', [key]))?.value ?? null,
+    )
   }
 }

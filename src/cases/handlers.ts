@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
+import { setClause, sqlFirst, sqlRun } from '../lib/hot-sql.js'
 import { eventMessage, names, notificationMessage, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
@@ -33,15 +34,16 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    * a diagram started with `{caseId: <another county's case>}` must not reach that case.
    */
   async function caseRow(ctx: HandlerContext): Promise<CaseRow> {
-    const row = cases.takeFresh(ctx.trx, ctx.caseId)?.row ?? (ctx.caseId ? await ctx.trx('cases').where({ id: ctx.caseId }).first() : null)
+    const row =
+      cases.takeFresh(ctx.trx, ctx.caseId)?.row ??
+      (ctx.caseId ? await sqlFirst<CaseRow>(ctx.trx, 'select * from "cases" where "id" = ? limit 1', [ctx.caseId]) : null)
     if (!row) throw unprocessable(msg('error.case.noCase'))
     if (row.tenant !== (ctx.tenant ?? '')) throw unprocessable(msg('error.case.otherCounty'))
     return row
   }
   async function update(trx: Trx, id: string, values: Partial<CaseRow>) {
-    await trx('cases')
-      .where({ id })
-      .update({ ...values, updated_at: nowIso() })
+    const set = setClause({ ...values, updated_at: nowIso() })
+    await sqlRun(trx, `update "cases" set ${set.sql} where "id" = ?`, [...set.bindings, id])
   }
   async function unit(trx: Trx, code: string | null): Promise<UnitRow> {
     const u = code ? await trx('org_units').where({ code }).first() : null

@@ -1,5 +1,6 @@
 import { randomInt } from 'node:crypto'
 import type { Trx } from '../lib/db.js'
+import { sqlRows } from '../lib/hot-sql.js'
 
 /**
  * Case numbers read over the phone: county prefix + China-time date + daily sequence,
@@ -31,11 +32,8 @@ export async function nextCaseNo(trx: Trx, tenant: string, date = new Date()): P
   // then increment the one row. RETURNING (SQLite ≥ 3.35, PostgreSQL) hands back the value the
   // increment wrote, under the same row lock: no second statement to read it.
   const draw = async () =>
-    (
-      await trx('case_counters')
-        .where({ key })
-        .update({ value: trx.raw('?? + 1', ['value']) }, ['value'])
-    )[0] as { value: number | string } | undefined
+    (await sqlRows(trx, 'update "case_counters" set "value" = "value" + 1 where "key" = ? returning "value"', [key]))[0] as
+      { value: number | string } | undefined
   let row = await draw()
   if (!row) {
     await trx('case_counters').insert({ key, value: 0 }).onConflict('key').ignore()

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
+import { insertRows, setClause, sqlRows } from '../lib/hot-sql.js'
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
 import { conflict, forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
 import { eventMessage, publicEventData } from '../messages/index.js'
@@ -262,7 +263,7 @@ export class CaseService {
       public: opts.public ?? false,
     }
     if (buffered) buffered.push(row)
-    else await trx('case_events').insert(row)
+    else await insertRows(trx, 'case_events', [row])
   }
 
   // ── intake ──────────────────────────────────────────────────────────────────
@@ -376,7 +377,7 @@ export class CaseService {
         dispatcher_group: `dispatcher@${centres.nearest.code}`,
         revision: 0,
       }
-      await trx('cases').insert(row)
+      await insertRows(trx, 'cases', [row])
       this.eventBuffers.set(trx, [])
       this.fresh.set(trx, {
         row: { ...row, evaluation_expired_at: null, excluded_at: null, duplicate_of: null, cluster_id: null, clustered_at: null },
@@ -438,13 +439,12 @@ export class CaseService {
       this.intakeTasks.delete(trx)
       const events = this.eventBuffers.get(trx) ?? []
       this.eventBuffers.delete(trx)
-      if (events.length) await trx('case_events').insert(events)
+      if (events.length) await insertRows(trx, 'case_events', events)
       // What placing compares (words, place, category, time) is as intake wrote it.
       const placed = opts.place ? await opts.place(trx, row) : null
       // The row as the step's handlers left it, from the update itself (RETURNING, both databases).
-      const [created] = (await trx('cases')
-        .where({ id })
-        .update({ instance_id: instance.id, ...placed }, '*')) as CaseRow[]
+      const set = setClause({ instance_id: instance.id, ...placed })
+      const [created] = await sqlRows<CaseRow>(trx, `update "cases" set ${set.sql} where "id" = ? returning *`, [...set.bindings, id])
       this.fresh.delete(trx)
       if (this.intakeNames.size >= 64) this.intakeNames.delete(this.intakeNames.keys().next().value!)
       this.intakeNames.set(id, { category, unit: created.owner_unit === r.owner?.code ? r.owner : null, region })

@@ -1,5 +1,6 @@
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
+import { insertRows, marks, setClause, sqlRows, sqlRun } from '../lib/hot-sql.js'
 import { msg } from '../lib/errors.js'
 import { RevisionConflict, unprocessable } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
@@ -10,6 +11,11 @@ import { cleanVariables, isRefusal, StepLimitError, type StepContext } from './s
 /**
  * Persistence of a step: the instance row (state, variables, revision), its tasks, timers,
  * subscriptions, external tasks and history, written in the step's transaction.
+ *
+ * The statements are SQL text sent through knex's raw (src/lib/hot-sql.ts: the query builder
+ * cost twice as much CPU per statement); rows are inserted in chunks in the step's transaction,
+ * which makes them atomic (not knex's batchInsert, which waits a 1 ms timer and adds a
+ * savepoint per call).
  */
 
 /** What one step changed, handed to step listeners inside the step's transaction. */
@@ -53,16 +59,6 @@ export function alignTimers(state: unknown, dueByExecution: Map<string, string>)
 }
 
 /**
- * Inserts rows in chunks in the step's transaction. Not knex's batchInsert: each call of that
- * waits a 1 ms timer and wraps itself in a savepoint (2 more statements) — on SQLite ~2 ms of
- * every insert, a third of a step's wall time (bench/profile.ts). The step's transaction
- * already makes the chunks atomic.
- */
-export async function insertRows(trx: Trx, table: string, rows: object[], chunkSize: number) {
-  for (let i = 0; i < rows.length; i += chunkSize) await trx(table).insert(rows.slice(i, i + chunkSize))
-}
-
-/**
  * Who receives a task comes from expressions over variables: a value longer than the columns
  * hold (255 characters; PostgreSQL refuses it) fails the step with a 422 naming the task
  * rather than the database's error.
@@ -98,13 +94,17 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
   const { ended, variables } = await writeInstance(trx, ctx, opts, now)
 
   // A resumed engine announces its existing waits again: rows already written are skipped.
-  const openRows: OpenTask[] = opts.insert ? [] : (ctx.openTasks ?? (await trx('tasks').where({ instance_id: instance.id, status: 'open' })))
+  const openRows: OpenTask[] = opts.insert
+    ? []
+    : (ctx.openTasks ?? (await sqlRows<OpenTask>(trx, 'select * from "tasks" where "instance_id" = ? and "status" = ?', [instance.id, 'open'])))
   const knownSubs =
     opts.insert || !ctx.subscriptions.length
       ? new Set<string>()
       : (ctx.knownSubscriptions ??
         new Set<string>(
-          (await trx('subscriptions').where({ instance_id: instance.id }).select('execution_id')).map((r: { execution_id: string }) => r.execution_id),
+          (await sqlRows<{ execution_id: string }>(trx, 'select "execution_id" from "subscriptions" where "instance_id" = ?', [instance.id])).map(
+            (r: { execution_id: string }) => r.execution_id,
+          ),
         ))
   const left = [...ctx.leftExecutions]
   const tasks = await writeTasks(trx, ctx, openRows, left, ended, now)
@@ -332,12 +332,16 @@ async function writeInstance(trx: Trx, ctx: StepContext, opts: { insert: boolean
     ended_at: ended ? now : null,
   }
   if (opts.insert) {
-    await trx('process_instances').insert({ ...instance, ...row, revision: 1 })
+    await insertRows(trx, 'process_instances', [{ ...instance, ...row, revision: 1 }])
     instance.revision = 1
   } else {
-    const n = await trx('process_instances')
-      .where({ id: instance.id, revision: instance.revision })
-      .update({ ...row, revision: instance.revision + 1 })
+    // Optimistic concurrency: the row is written only if no other step moved its revision on.
+    const set = setClause({ ...row, revision: instance.revision + 1 })
+    const n = await sqlRun(trx, `update "process_instances" set ${set.sql} where "id" = ? and "revision" = ?`, [
+      ...set.bindings,
+      instance.id,
+      instance.revision,
+    ])
     if (n !== 1) throw new RevisionConflict()
     instance.revision += 1
   }
@@ -378,20 +382,18 @@ async function writeTasks(trx: Trx, ctx: StepContext, openRows: OpenTask[], left
     const gone = (exec: string) => ended || left.some((l) => exec === l || exec.startsWith(`${l}_`))
     const open = openRows.filter((t) => gone(t.execution_id))
     // Task lists start from open candidate rows; the rows stay (they grant case visibility).
-    if (open.length)
-      await trx('task_candidates')
-        .whereIn(
-          'task_id',
-          open.map((t) => t.id),
-        )
-        .update({ open: false })
+    if (open.length) await sqlRun(trx, `update "task_candidates" set "open" = ? where "task_id" in (${marks(open.length)})`, [false, ...open.map((t) => t.id)])
     for (const t of open) {
       const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
       if (completed) {
         const data = ctx.taskOutputs.get(t.execution_id)!
-        await trx('tasks')
-          .where({ id: t.id })
-          .update({ status: 'completed', ended_at: now, completed_by: ctx.actor, data: JSON.stringify(data) })
+        await sqlRun(trx, 'update "tasks" set "status" = ?, "ended_at" = ?, "completed_by" = ?, "data" = ? where "id" = ?', [
+          'completed',
+          now,
+          ctx.actor,
+          JSON.stringify(data),
+          t.id,
+        ])
         completedTasks.push({ ...t, status: 'completed', ended_at: now, completed_by: ctx.actor })
         ctx.history.push({
           instance_id: instance.id,
@@ -404,7 +406,7 @@ async function writeTasks(trx: Trx, ctx: StepContext, openRows: OpenTask[], left
           data: JSON.stringify({ taskId: t.id, data }),
         })
       } else {
-        await trx('tasks').where({ id: t.id }).update({ status: 'cancelled', ended_at: now })
+        await sqlRun(trx, 'update "tasks" set "status" = ?, "ended_at" = ? where "id" = ?', ['cancelled', now, t.id])
         cancelledTasks.push({ ...t, status: 'cancelled', ended_at: now })
         ctx.history.push({
           instance_id: instance.id,
@@ -426,10 +428,12 @@ async function writeTasks(trx: Trx, ctx: StepContext, openRows: OpenTask[], left
 async function writeTimers(trx: Trx, ctx: StepContext, opts: { insert: boolean }, left: string[], ended: boolean, now: string) {
   const instance = ctx.instance
   if (ctx.timersFired.size) {
-    await trx('timers')
-      .where({ instance_id: instance.id, status: 'pending' })
-      .whereIn('execution_id', [...ctx.timersFired])
-      .update({ status: 'fired', fired_at: now, claimed_by: null, claimed_until: null })
+    const fired = [...ctx.timersFired]
+    await sqlRun(
+      trx,
+      `update "timers" set "status" = ?, "fired_at" = ?, "claimed_by" = ?, "claimed_until" = ? where "instance_id" = ? and "status" = ? and "execution_id" in (${marks(fired.length)})`,
+      ['fired', now, null, null, instance.id, 'pending', ...fired],
+    )
   }
   const armed = [...ctx.timersArmed.values()].filter(
     (t) => !ctx.timersFired.has(t.execution_id) && !ctx.leftExecutions.has(t.parent_execution_id ?? '') && !ctx.leftExecutions.has(t.execution_id),
@@ -442,14 +446,21 @@ async function writeTimers(trx: Trx, ctx: StepContext, opts: { insert: boolean }
     if (fresh.length) await insertRows(trx, 'timers', fresh, 200)
   }
   if (ended) {
-    await trx('timers').where({ instance_id: instance.id, status: 'pending' }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+    await sqlRun(trx, 'update "timers" set "status" = ?, "claimed_by" = ?, "claimed_until" = ? where "instance_id" = ? and "status" = ?', [
+      'cancelled',
+      null,
+      null,
+      instance.id,
+      'pending',
+    ])
   } else if (left.length && !opts.insert) {
     // (A new instance has no rows of its own yet but those written above, which already
     // leave out what left.)
-    await trx('timers')
-      .where({ instance_id: instance.id, status: 'pending' })
-      .where((q) => q.whereIn('parent_execution_id', left).orWhereIn('execution_id', left))
-      .update({ status: 'cancelled', claimed_by: null, claimed_until: null })
+    await sqlRun(
+      trx,
+      `update "timers" set "status" = ?, "claimed_by" = ?, "claimed_until" = ? where "instance_id" = ? and "status" = ? and ("parent_execution_id" in (${marks(left.length)}) or "execution_id" in (${marks(left.length)}))`,
+      ['cancelled', null, null, instance.id, 'pending', ...left, ...left],
+    )
   }
 }
 
@@ -457,9 +468,9 @@ async function writeTimers(trx: Trx, ctx: StepContext, opts: { insert: boolean }
 async function writeSubscriptions(trx: Trx, ctx: StepContext, opts: { insert: boolean }, knownSubs: ReadonlySet<string>, left: string[], ended: boolean) {
   const instance = ctx.instance
   if (ended) {
-    await trx('subscriptions').where({ instance_id: instance.id }).delete()
+    await sqlRun(trx, 'delete from "subscriptions" where "instance_id" = ?', [instance.id])
   } else if (left.length && !opts.insert) {
-    await trx('subscriptions').where({ instance_id: instance.id }).whereIn('execution_id', left).delete()
+    await sqlRun(trx, `delete from "subscriptions" where "instance_id" = ? and "execution_id" in (${marks(left.length)})`, [instance.id, ...left])
   }
   if (!ended) {
     const subs = ctx.subscriptions.filter((s) => !ctx.leftExecutions.has(s.execution_id) && !knownSubs.has(s.execution_id))

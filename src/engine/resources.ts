@@ -4,6 +4,7 @@ import type { Db, Trx } from '../lib/db.js'
 import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
+import { sqlFirst } from '../lib/hot-sql.js'
 import { badRequest, notFound } from './errors.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 
@@ -64,7 +65,8 @@ export async function newestForTenantAndCity<R extends { tenant: string }>(
         .select(...columns)
         .where({ ...where, tenant: t })
         .orderBy('version', 'desc')
-        .limit(1)
+        // A literal `limit 1`: SQLite re-prepares a statement whose LIMIT is a bound parameter on every run (src/lib/hot-sql.ts).
+        .limit(1, { skipBinding: true })
         .as(alias),
     )
   const rows: R[] = await (tenant ? newest(tenant, 'county').unionAll(newest('', 'city')) : newest('', 'city'))
@@ -196,7 +198,7 @@ export class ResourceStore {
   }
 
   async get(id: string, trx: Db | Trx = this.db): Promise<ResourceRow> {
-    const row = await trx('resource_definitions').where({ id }).first()
+    const row = await sqlFirst<ResourceRow>(trx, 'select * from "resource_definitions" where "id" = ? limit 1', [id])
     if (!row) throw notFound(msg('error.resource.versionNotFound', { id }))
     return row
   }

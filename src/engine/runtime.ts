@@ -4,6 +4,7 @@ import type { ElementBase, Extension } from 'bpmn-elements'
 import type { Db, Trx } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
+import { sqlFirst } from '../lib/hot-sql.js'
 import { conflict, notFound, unprocessable } from './errors.js'
 import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelExpressions } from './expressions.js'
@@ -25,6 +26,28 @@ export type { Handler, HandlerContext } from './service-tasks.js'
 export type { StepEffects, StepListener } from './persistence.js'
 export { alignTimers } from './persistence.js'
 export { cleanVariables, StepLimitError } from './step-context.js'
+
+/**
+ * The statement of loadInstance, per database: the instance row with its pending timers, its
+ * subscriptions' executions and its open tasks as JSON lists (SQL text: src/lib/hot-sql.ts).
+ */
+const loadInstanceSqls = new Map<boolean, string>()
+function loadInstanceSql(pg: boolean): string {
+  let sql = loadInstanceSqls.get(pg)
+  if (sql) return sql
+  const list = (expr: string, table: string, where = '') =>
+    pg
+      ? `(select coalesce(json_agg(${expr}), '[]'::json)::text from ${table} where ${table}.instance_id = process_instances.id${where})`
+      : `(select json_group_array(${expr}) from ${table} where ${table}.instance_id = process_instances.id${where})`
+  sql =
+    'select "process_instances".*, ' +
+    `${list(pg ? 'json_build_array(execution_id, due_at)' : 'json_array(execution_id, due_at)', 'timers', " and timers.status = 'pending'")} as pending_timers, ` +
+    `${list('execution_id', 'subscriptions')} as subscription_executions, ` +
+    `${list(pg ? 'json_build_array(id, execution_id, element_id, name)' : 'json_array(id, execution_id, element_id, name)', 'tasks', " and tasks.status = 'open'")} as open_tasks ` +
+    'from "process_instances" where "id" = ? limit 1'
+  loadInstanceSqls.set(pg, sql)
+  return sql
+}
 
 /**
  * The durable runtime. Every change is a "step": recover the instance's engine state,
@@ -242,23 +265,11 @@ export class Runtime {
     // step reads (three statements fewer per step: issue 13). Only its own steps add or end those
     // rows, and they are revision-guarded, so the read holds until this step's update. (Task
     // commands change an open task's assignee or due date meanwhile, which a step does not read.)
-    const pg = isPostgres(this.db)
-    const list = (expr: string, table: string, where = '') =>
-      pg
-        ? `(select coalesce(json_agg(${expr}), '[]'::json)::text from ${table} where ${table}.instance_id = process_instances.id${where})`
-        : `(select json_group_array(${expr}) from ${table} where ${table}.instance_id = process_instances.id${where})`
-    const row: (InstanceRow & { pending_timers?: string; subscription_executions?: string; open_tasks?: string }) | undefined = await trx('process_instances')
-      .where({ id })
-      .first(
-        'process_instances.*',
-        trx.raw(
-          `${list(pg ? 'json_build_array(execution_id, due_at)' : 'json_array(execution_id, due_at)', 'timers', " and timers.status = 'pending'")} as pending_timers`,
-        ),
-        trx.raw(`${list('execution_id', 'subscriptions')} as subscription_executions`),
-        trx.raw(
-          `${list(pg ? 'json_build_array(id, execution_id, element_id, name)' : 'json_array(id, execution_id, element_id, name)', 'tasks', " and tasks.status = 'open'")} as open_tasks`,
-        ),
-      )
+    const row = await sqlFirst<InstanceRow & { pending_timers?: string; subscription_executions?: string; open_tasks?: string }>(
+      trx,
+      loadInstanceSql(isPostgres(this.db)),
+      [id],
+    )
     if (!row) throw notFound(msg('error.engine.instanceNotFound', { id }))
     if (row.status !== 'running') throw conflict(msg('error.engine.instanceEnded', { status: row.status }))
     const { pending_timers, subscription_executions, open_tasks, ...instance } = row

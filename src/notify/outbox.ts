@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { parseStoredJson } from '../lib/stored-json.js'
+import { insertRows, sqlRows } from '../lib/hot-sql.js'
 import { noticeMessage, type NoticeKind, type NoticeParams } from './messages.js'
 import { bilingual } from '../messages/index.js'
 
@@ -52,13 +53,13 @@ export async function writeNotices(
 ): Promise<number> {
   // The duplicates and, with `once`, whether each citizen (this case's too) was told already,
   // in one read (it was one for the duplicates and one per citizen).
-  const q = trx('cases').select('id', 'case_no', 'tenant', 'channel')
-  if (opts.once) {
-    q.where((w) => w.where('id', about.id).orWhere('duplicate_of', about.id)).select(
-      trx.raw('exists (select 1 from citizen_notices n where n.case_id = cases.id and n.kind = ?) as told', [kind]),
-    )
-  } else q.where('duplicate_of', about.id)
-  const found: (NoticeCase & { told?: unknown })[] = await q
+  const found: (NoticeCase & { told?: unknown })[] = opts.once
+    ? await sqlRows<NoticeCase & { told?: unknown }>(
+        trx,
+        'select "id", "case_no", "tenant", "channel", exists (select 1 from citizen_notices n where n.case_id = cases.id and n.kind = ?) as told from "cases" where ("id" = ? or "duplicate_of" = ?)',
+        [kind, about.id, about.id],
+      )
+    : await sqlRows<NoticeCase>(trx, 'select "id", "case_no", "tenant", "channel" from "cases" where "duplicate_of" = ?', [about.id])
   const told = new Set(found.filter((r) => r.told === true || Number(r.told) === 1).map((r) => r.id))
   const recipients: NoticeCase[] = [about, ...found.filter((r) => r.id !== about.id)]
   const now = nowIso()
@@ -89,7 +90,7 @@ export async function writeNotices(
       created_at: now,
     })
   }
-  if (rows.length) await trx('citizen_notices').insert(rows)
+  if (rows.length) await insertRows(trx, 'citizen_notices', rows)
   return rows.length
 }
 

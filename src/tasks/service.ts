@@ -1,6 +1,7 @@
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { withRetry } from '../lib/retry.js'
+import { sqlFirst } from '../lib/hot-sql.js'
 import { countUpTo, isPostgres, nowIso } from '../lib/db.js'
 import { badRequest, conflict, forbidden, HttpError, msg, notFound } from '../lib/errors.js'
 import { RevisionConflict } from '../engine/errors.js'
@@ -242,13 +243,13 @@ export class TaskService {
   }
 
   private async row(id: string, trx: Db | Trx): Promise<TaskRow> {
-    const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
+    const task = await sqlFirst<TaskRow>(trx, 'select * from "tasks" where "id" = ? limit 1', [id])
     if (!task) throw notFound(msg('error.task.notFound', { id }))
     return task
   }
 
   async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<TaskRow> {
-    const task: TaskRow | undefined = await trx('tasks').where({ id }).first()
+    const task = await sqlFirst<TaskRow>(trx, 'select * from "tasks" where "id" = ? limit 1', [id])
     // Someone who may not see a task learns nothing of it, not even that it exists.
     if (!task || !(await this.canSee(actor, task, trx))) throw notFound(msg('error.task.notFound', { id }))
     return task
