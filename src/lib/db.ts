@@ -93,6 +93,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
         },
       },
     })
+    literalLimits(db)
   }
   await db.migrate.latest({ migrationSource })
   // SQLite plans from the statistics ANALYZE leaves; without them it picked a sort over every
@@ -100,6 +101,29 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
   // whose stats are missing or stale, with a row limit (3.4 s once on a 1M-case file, ms after).
   if (!isPostgresUrl(url)) await db.raw('PRAGMA optimize=0x10002')
   return db
+}
+
+/**
+ * SQLite (as better-sqlite3 builds it, with STAT4) re-prepares a statement whose LIMIT or OFFSET
+ * is a bound parameter every time it runs, because the planner may use the value; knex binds
+ * both (`.first()` is `limit ?` with 1). A one-row read cost 3.9 µs instead of 1.3, and 30
+ * completions re-prepared 96 times for 24.9 M instructions (callgrind, src/lib/hot-sql.ts). So
+ * on SQLite every integer limit and offset is written into the text, as knex's own per-query
+ * `{ skipBinding: true }` does; knex has already made each an integer (`parseInt`), so no text
+ * reaches the SQL. The compiler is wrapped rather than each call site changed: `.first()` is
+ * used across the code base, and a new one gets this without anyone remembering.
+ */
+function literalLimits(db: Knex) {
+  type Single = { limit?: unknown; offset?: unknown; skipBinding?: Record<string, boolean | undefined> }
+  const client = db.client as { queryCompiler(builder: { _single: Single }, formatter?: unknown): unknown }
+  const compiler = client.queryCompiler.bind(client)
+  client.queryCompiler = (builder, formatter) => {
+    const single = builder._single
+    // An offset without a limit compiles as `limit -1` on SQLite: that limit is literal too.
+    if (Number.isSafeInteger(single.limit) || (single.limit == null && Number.isSafeInteger(single.offset))) (single.skipBinding ??= {}).limit = true
+    if (Number.isSafeInteger(single.offset)) (single.skipBinding ??= {}).offset = true
+    return compiler(builder, formatter)
+  }
 }
 
 /**
