@@ -1,5 +1,6 @@
 import fs from 'node:fs'
 import path from 'node:path'
+import { createRequire } from 'node:module'
 import knexFactory, { type Knex } from 'knex'
 import type pg from 'pg'
 import { migrationSource } from '../../migrations/index.js'
@@ -51,7 +52,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
     db = knexFactory({
       // better-sqlite3 is synchronous: a statement costs tens of microseconds, where the async
       // sqlite3 driver pays a thread-pool round trip per statement (measured in README).
-      client: 'better-sqlite3',
+      client: LiteralLimitsSqlite,
       // better-sqlite3 opens a Buffer as an in-memory database holding that image.
       connection: { filename: (opts.image ?? url) as string },
       useNullAsDefault: true,
@@ -93,7 +94,6 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
         },
       },
     })
-    literalLimits(db)
   }
   await db.migrate.latest({ migrationSource })
   // SQLite plans from the statistics ANALYZE leaves; without them it picked a sort over every
@@ -110,19 +110,21 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
  * completions re-prepared 96 times for 24.9 M instructions (callgrind, src/lib/hot-sql.ts). So
  * on SQLite every integer limit and offset is written into the text, as knex's own per-query
  * `{ skipBinding: true }` does; knex has already made each an integer (`parseInt`), so no text
- * reaches the SQL. The compiler is wrapped rather than each call site changed: `.first()` is
- * used across the code base, and a new one gets this without anyone remembering.
+ * reaches the SQL. A client class of our own (knex takes one as `client`) rather than each call
+ * site changed: `.first()` is used across the code base, and a new one gets this without anyone
+ * remembering; a class, not a patched instance, because a transaction's client is built from the
+ * class's prototype.
  */
-function literalLimits(db: Knex) {
-  type Single = { limit?: unknown; offset?: unknown; skipBinding?: Record<string, boolean | undefined> }
-  const client = db.client as { queryCompiler(builder: { _single: Single }, formatter?: unknown): unknown }
-  const compiler = client.queryCompiler.bind(client)
-  client.queryCompiler = (builder, formatter) => {
+type Single = { limit?: unknown; offset?: unknown; skipBinding?: Record<string, boolean | undefined> }
+// knex exports its dialects only by path (no types): the better-sqlite3 one, as `client: 'better-sqlite3'` picks it.
+const BetterSqlite3Client = createRequire(import.meta.url)('knex/lib/dialects/better-sqlite3/index.js') as typeof Knex.Client
+class LiteralLimitsSqlite extends BetterSqlite3Client {
+  override queryCompiler(builder: { _single: Single }, formatter?: unknown): unknown {
     const single = builder._single
     // An offset without a limit compiles as `limit -1` on SQLite: that limit is literal too.
     if (Number.isSafeInteger(single.limit) || (single.limit == null && Number.isSafeInteger(single.offset))) (single.skipBinding ??= {}).limit = true
     if (Number.isSafeInteger(single.offset)) (single.skipBinding ??= {}).offset = true
-    return compiler(builder, formatter)
+    return (super.queryCompiler as (b: unknown, f?: unknown) => unknown)(builder, formatter)
   }
 }
 

@@ -1,6 +1,6 @@
 /**
  * On SQLite, knex's limits and offsets are written into the SQL text (src/lib/db.ts
- * literalLimits): a bound LIMIT made SQLite re-prepare the statement on every run. The rows a
+ * LiteralLimitsSqlite): a bound LIMIT made SQLite re-prepare the statement on every run. The rows a
  * limited read answers are checked against the whole table sorted here, on both databases.
  */
 import t from 'tap'
@@ -28,6 +28,12 @@ t.test('limit and offset: literal on SQLite, the same rows on both databases', a
     t.match(offsetOnly.toSQL().sql, /limit -1 offset 4$/)
   }
   t.same(await first, { n: all[0] })
+  // A transaction's client is made from the client class, not the instance: the same text there.
+  await db.transaction(async (trx) => {
+    const inTrx = trx('limit_probe').orderBy('n', 'desc').first('n')
+    if (!onPostgres) t.match(inTrx.toSQL().sql, /limit 1$/, 'literal inside a transaction too')
+    t.same(await inTrx, { n: all[all.length - 1] })
+  })
   t.same(
     (await page).map((r: { n: number }) => r.n),
     all.slice(1, 3),
