@@ -13,37 +13,12 @@ t.test('no index repeats another index of its table (the same columns, in order,
   const seen = new Map<string, string>()
   const repeats: string[] = []
   let count = 0
-  const check = (table: string, name: string, key: string) => {
+  // An expression index has no column list to compare.
+  for (const { table, name, signature } of (await indexKeys(db)).filter((k) => !k.expression)) {
     count++
-    const other = seen.get(`${table} ${key}`)
-    if (other) repeats.push(`${table}: ${name} repeats ${other} (${key})`)
-    else seen.set(`${table} ${key}`, name)
-  }
-  if (onPostgres) {
-    const rows: { tbl: string; name: string; cols: string; ops: string }[] = (
-      await db.raw(`
-        SELECT c.relname AS tbl, i.relname AS name, x.indkey::text AS cols, x.indclass::text AS ops
-        FROM pg_index x
-        JOIN pg_class i ON i.oid = x.indexrelid
-        JOIN pg_class c ON c.oid = x.indrelid
-        JOIN pg_namespace n ON n.oid = c.relnamespace
-        WHERE n.nspname = current_schema() AND x.indexprs IS NULL AND x.indpred IS NULL`)
-    ).rows
-    for (const r of rows) check(r.tbl, r.name, `${r.cols} / ${r.ops}`)
-  } else {
-    const tables: { name: string }[] = await db.raw(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
-    for (const { name: table } of tables) {
-      const list: { name: string; partial: number }[] = await db.raw(`SELECT name, partial FROM pragma_index_list(?)`, [table])
-      for (const index of list) {
-        if (index.partial) continue
-        const cols: { cid: number; name: string | null; coll: string; desc: number; key: number }[] = await db.raw(
-          `SELECT cid, name, coll, desc, key FROM pragma_index_xinfo(?) WHERE key = 1 ORDER BY seqno`,
-          [index.name],
-        )
-        if (cols.some((c) => c.name === null)) continue // an expression: compared by no column list
-        check(table, index.name, cols.map((c) => `${c.name} ${c.coll}${c.desc ? ' desc' : ''}`).join(', '))
-      }
-    }
+    const other = seen.get(`${table} ${signature}`)
+    if (other) repeats.push(`${table}: ${name} repeats ${other} (${signature})`)
+    else seen.set(`${table} ${signature}`, name)
   }
   t.ok(count > 50, `the check saw the schema's indexes (${count})`)
   t.same(repeats, [], 'no index repeats another')
@@ -79,7 +54,11 @@ const PREFIX_EXCEPTIONS: Record<string, string> = {
 interface IndexKey {
   table: string
   name: string
+  /** Key column names in order (an expression stands for itself alone); no operator class. */
   cols: string[]
+  /** Every column in order with its operator class (PostgreSQL) or collation and order (SQLite): equal for two indexes that repeat each other. */
+  signature: string
+  expression: boolean
 }
 
 async function indexKeys(db: Awaited<ReturnType<typeof openTestDb>>['db']): Promise<IndexKey[]> {
@@ -87,9 +66,10 @@ async function indexKeys(db: Awaited<ReturnType<typeof openTestDb>>['db']): Prom
   if (onPostgres) {
     // Key columns only (not a covering index's INCLUDE columns); an expression is a column of
     // its own that matches nothing; partial indexes serve only their predicate and are left out.
-    const rows: { tbl: string; name: string; cols: string[] }[] = (
+    const rows: { tbl: string; name: string; signature: string; expression: boolean; cols: string[] }[] = (
       await db.raw(`
-        SELECT c.relname AS tbl, i.relname AS name,
+        SELECT c.relname AS tbl, i.relname AS name, x.indkey::text || ' / ' || x.indclass::text AS signature,
+          x.indexprs IS NOT NULL AS expression,
           array(
             SELECT CASE WHEN k.attnum = 0 THEN '(expression ' || k.ord || ')' ELSE a.attname::text END
             FROM unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord)
@@ -103,7 +83,14 @@ async function indexKeys(db: Awaited<ReturnType<typeof openTestDb>>['db']): Prom
         JOIN pg_namespace n ON n.oid = c.relnamespace
         WHERE n.nspname = current_schema() AND x.indpred IS NULL`)
     ).rows
-    for (const r of rows) out.push({ table: r.tbl, name: r.name, cols: r.cols.map((c) => (c.startsWith('(expression') ? `${c} of ${r.name}` : c)) })
+    for (const r of rows)
+      out.push({
+        table: r.tbl,
+        name: r.name,
+        signature: r.signature,
+        expression: r.expression,
+        cols: r.cols.map((c) => (c.startsWith('(expression') ? `${c} of ${r.name}` : c)),
+      })
   } else {
     const tables: { name: string }[] = await db.raw(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'`)
     for (const { name: table } of tables) {
@@ -117,6 +104,8 @@ async function indexKeys(db: Awaited<ReturnType<typeof openTestDb>>['db']): Prom
         out.push({
           table,
           name: index.name,
+          signature: cols.map((c) => `${c.name} ${c.coll}${c.desc ? ' desc' : ''}`).join(', '),
+          expression: cols.some((c) => c.name === null),
           cols: cols.map((c) =>
             c.name === null ? `(expression ${c.seqno} of ${index.name})` : `${c.name}${c.coll === 'BINARY' ? '' : ` ${c.coll}`}${c.desc ? ' desc' : ''}`,
           ),
