@@ -46,7 +46,7 @@ export class ConfigReads {
   }
 
   setting(db: Db | Trx, key: string): Promise<string | null> {
-    // Read by every intake whose cache entry is not kept (SQL text: src/lib/hot-sql.ts).
+    // (SQL text: src/lib/hot-sql.ts.)
     return this.settings.get(
       key,
       async () => (await sqlFirst<{ value: string }>(db, 'select "value" from "settings" where "key" = ? limit 1', [key]))?.value ?? null,

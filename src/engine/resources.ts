@@ -65,8 +65,7 @@ export async function newestForTenantAndCity<R extends { tenant: string }>(
         .select(...columns)
         .where({ ...where, tenant: t })
         .orderBy('version', 'desc')
-        // A literal `limit 1`: SQLite re-prepares a statement whose LIMIT is a bound parameter on every run (src/lib/hot-sql.ts).
-        .limit(1, { skipBinding: true })
+        .limit(1)
         .as(alias),
     )
   const rows: R[] = await (tenant ? newest(tenant, 'county').unionAll(newest('', 'city')) : newest('', 'city'))

@@ -31,23 +31,20 @@ export { cleanVariables, StepLimitError } from './step-context.js'
  * The statement of loadInstance, per database: the instance row with its pending timers, its
  * subscriptions' executions and its open tasks as JSON lists (SQL text: src/lib/hot-sql.ts).
  */
-const loadInstanceSqls = new Map<boolean, string>()
 function loadInstanceSql(pg: boolean): string {
-  let sql = loadInstanceSqls.get(pg)
-  if (sql) return sql
   const list = (expr: string, table: string, where = '') =>
     pg
       ? `(select coalesce(json_agg(${expr}), '[]'::json)::text from ${table} where ${table}.instance_id = process_instances.id${where})`
       : `(select json_group_array(${expr}) from ${table} where ${table}.instance_id = process_instances.id${where})`
-  sql =
+  return (
     'select "process_instances".*, ' +
     `${list(pg ? 'json_build_array(execution_id, due_at)' : 'json_array(execution_id, due_at)', 'timers', " and timers.status = 'pending'")} as pending_timers, ` +
     `${list('execution_id', 'subscriptions')} as subscription_executions, ` +
     `${list(pg ? 'json_build_array(id, execution_id, element_id, name)' : 'json_array(id, execution_id, element_id, name)', 'tasks', " and tasks.status = 'open'")} as open_tasks ` +
     'from "process_instances" where "id" = ? limit 1'
-  loadInstanceSqls.set(pg, sql)
-  return sql
+  )
 }
+const LOAD_INSTANCE_SQL = { sqlite: loadInstanceSql(false), pg: loadInstanceSql(true) } as const
 
 /**
  * The durable runtime. Every change is a "step": recover the instance's engine state,
@@ -267,7 +264,7 @@ export class Runtime {
     // commands change an open task's assignee or due date meanwhile, which a step does not read.)
     const row = await sqlFirst<InstanceRow & { pending_timers?: string; subscription_executions?: string; open_tasks?: string }>(
       trx,
-      loadInstanceSql(isPostgres(this.db)),
+      LOAD_INSTANCE_SQL[isPostgres(this.db) ? 'pg' : 'sqlite'],
       [id],
     )
     if (!row) throw notFound(msg('error.engine.instanceNotFound', { id }))

@@ -179,11 +179,14 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     const i = qname.indexOf(':')
     return prefixes.get(i < 0 ? '' : qname.slice(0, i))
   }
+  /** Elements with a reference moddle could not resolve (reported once, here). */
+  const unresolved = new Set<unknown>()
   for (const w of parsed.warnings ?? []) {
     const message = String(w.message ?? '')
     let m: RegExpMatchArray | null
     if ((m = /^unresolved reference <(.*)>/.exec(message))) {
       const prop = String(w.property ?? '').replace(/^bpmn:/, '')
+      unresolved.add(w.element)
       add(ownerId(w.element, owners()), msg('deploy.unresolvedRef', { ref: m[1], prop }))
     } else if ((m = /^unknown attribute <(.*)>/.exec(message))) {
       if (nsOf(m[1]) === NS_CAMUNDA && !w.element?.$instanceOf?.('bpmn:Definitions')) {
@@ -263,8 +266,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   const ownKeys = new Set(executable.map((p) => p.id))
 
   // 3–6. The content of each executable process.
-  const has = (elementId: string, key: string) => problems.some((p) => p.elementId === elementId && p.key === key)
-  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet(), has }
+  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet(), unresolved }
   for (const proc of executable) {
     sizeProblems(proc, add)
     checkExtensions(proc, proc.id, ctx)
@@ -310,8 +312,8 @@ interface Ctx {
   reported: WeakSet<object>
   /** `${…}` bodies refused as JUEL (juel.ts): not checked again as FEEL */
   juelRefused?: Set<string>
-  /** Is a problem of this key already reported for the element (moddle's unresolved references)? */
-  has(elementId: string, key: string): boolean
+  /** Elements moddle warned of an unresolved reference for (already a `deploy.unresolvedRef` problem). */
+  unresolved: ReadonlySet<unknown>
 }
 
 /** Reports each `${…}` body of `text` that is JUEL beyond the supported subset. */
@@ -424,7 +426,7 @@ function checkContainer(container: ModdleObject, ctx: Ctx) {
  * a sub-process, validated clean and then lost or stranded its token at run time.
  */
 function checkFlowEnds(flow: ModdleObject, container: ModdleObject, ctx: Ctx) {
-  if (ctx.has(String(flow.id), 'deploy.unresolvedRef')) return
+  if (ctx.unresolved.has(flow)) return
   const siblings = new Set<unknown>(container.flowElements ?? [])
   for (const prop of ['sourceRef', 'targetRef'] as const) {
     const end = flow[prop] as ModdleObject | undefined

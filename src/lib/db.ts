@@ -107,7 +107,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
  * SQLite (as better-sqlite3 builds it, with STAT4) re-prepares a statement whose LIMIT or OFFSET
  * is a bound parameter every time it runs, because the planner may use the value; knex binds
  * both (`.first()` is `limit ?` with 1). A one-row read cost 3.9 µs instead of 1.3, and 30
- * completions re-prepared 96 times for 24.9 M instructions (callgrind, src/lib/hot-sql.ts). So
+ * completions re-prepared 96 times for 24.9 M instructions (bench/instructions.ts's callgrind dumps). So
  * on SQLite every integer limit and offset is written into the text, as knex's own per-query
  * `{ skipBinding: true }` does; knex has already made each an integer (`parseInt`), so no text
  * reaches the SQL. A client class of our own (knex takes one as `client`) rather than each call

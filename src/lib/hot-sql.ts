@@ -1,4 +1,5 @@
 import type { Knex } from 'knex'
+import { isPostgres } from './db.js'
 
 /**
  * SQL text for the statements of the hot path (issue 13: half the CPU per step), sent through
@@ -12,11 +13,10 @@ import type { Knex } from 'knex'
  * both SQLite and PostgreSQL (identifiers in double quotes, `?` placeholders, which knex numbers
  * for PostgreSQL).
  *
- * A read of one row says `limit 1` in its text: knex's `first()` binds the limit (`limit ?`),
- * and the SQLite better-sqlite3 ships (3.53, built with STAT4) prepares such a statement again on
- * every run — a point read by primary key 3.9 µs against 1.3 µs with the literal (better-sqlite3
- * alone, 5,000 rows, with or without ANALYZE); callgrind counted 96 re-prepares (25 M
- * instructions) in 30 completions of the ordinary procedure before.
+ * A read of one row says `limit 1` in its text, never `limit ?`: the SQLite better-sqlite3 ships
+ * (built with STAT4) prepares a statement with a bound LIMIT again on every run (a point read
+ * 3.9 µs against 1.3 µs). knex's own limits are made literal on SQLite by the client class in
+ * src/lib/db.ts (`LiteralLimitsSqlite`); text sent here does not pass through it.
  *
  * knex still owns the connections, transactions, migrations and every query that is not hot;
  * raw statements go through the same client, so they take part in the transaction they are sent
@@ -29,10 +29,6 @@ import type { Knex } from 'knex'
 
 export type SqlDb = Knex | Knex.Transaction
 export type Binding = Knex.Value | undefined
-
-function isPg(db: SqlDb): boolean {
-  return db.client.config.client === 'pg'
-}
 
 /** A double-quoted identifier (valid on both databases). */
 export function quoteId(name: string): string {
@@ -62,7 +58,7 @@ export async function sqlFirst<R = Record<string, unknown>>(db: SqlDb, sql: stri
 export async function sqlRun(db: SqlDb, sql: string, bindings: readonly Binding[] = []): Promise<number> {
   const resp = await db.raw(sql, bindings as Knex.RawBinding[])
   if (Array.isArray(resp)) return resp.length
-  return Number(isPg(db) ? resp.rowCount : resp.changes) || 0
+  return Number(isPostgres(db) ? resp.rowCount : resp.changes) || 0
 }
 
 /**
@@ -97,7 +93,7 @@ function insertValue(v: unknown): unknown {
  */
 export async function insertRows(db: SqlDb, table: string, rows: readonly object[], chunkSize = 200): Promise<void> {
   if (!rows.length) return
-  const missing = isPg(db) ? 'DEFAULT' : 'NULL'
+  const missing = isPostgres(db) ? 'DEFAULT' : 'NULL'
   for (let i = 0; i < rows.length; i += chunkSize) {
     const chunk = rows.slice(i, i + chunkSize) as readonly Record<string, unknown>[]
     const columns: string[] = []

@@ -41,6 +41,9 @@ export interface TaskQuery {
   offset?: number
 }
 
+/** A task's row by id (SQL text, read by every completion: src/lib/hot-sql.ts). */
+const TASK_BY_ID = 'select * from "tasks" where "id" = ? limit 1'
+
 /** The case filters of a task query (the rest are the task's own). */
 export const CASE_FILTERS = ['q', 'category', 'region', 'procedure', 'channel', 'from', 'to'] as const
 export type CaseFilters = Partial<Pick<TaskQuery, (typeof CASE_FILTERS)[number]>>
@@ -243,13 +246,13 @@ export class TaskService {
   }
 
   private async row(id: string, trx: Db | Trx): Promise<TaskRow> {
-    const task = await sqlFirst<TaskRow>(trx, 'select * from "tasks" where "id" = ? limit 1', [id])
+    const task = await sqlFirst<TaskRow>(trx, TASK_BY_ID, [id])
     if (!task) throw notFound(msg('error.task.notFound', { id }))
     return task
   }
 
   async get(actor: Actor, id: string, trx: Db | Trx = this.db): Promise<TaskRow> {
-    const task = await sqlFirst<TaskRow>(trx, 'select * from "tasks" where "id" = ? limit 1', [id])
+    const task = await sqlFirst<TaskRow>(trx, TASK_BY_ID, [id])
     // Someone who may not see a task learns nothing of it, not even that it exists.
     if (!task || !(await this.canSee(actor, task, trx))) throw notFound(msg('error.task.notFound', { id }))
     return task
