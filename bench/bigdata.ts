@@ -141,6 +141,9 @@ export async function run() {
       },
       { name: 'rates: a year by month, city', user: 'admin', url: '/api/metrics/rates?from=2025-12&to=2026-11&groupBy=month', target: null },
       { name: 'dashboard overview: a month', user: 'admin', url: '/api/metrics/overview?month=2026-03', target: null },
+      // The monthly bulletin (一月一通报) over the month's cases and its returns and supervisions.
+      { name: 'bulletin: a month, a county', user: 'admin', url: '/api/bulletins/2026-03?region=xianghe', target: null },
+      { name: 'bulletin: a month, city', user: 'admin', url: '/api/bulletins/2026-03', target: null },
     ]
     // BENCH_BIG_PLANS: every distinct read the requests run, with the bindings it first ran with.
     const reads = new Map<string, unknown[]>()
@@ -148,7 +151,7 @@ export async function run() {
       db.on('query', (q: { sql?: string; bindings?: unknown[] }) => {
         if (q.sql && /^\s*(select|with)\b/i.test(q.sql) && !reads.has(q.sql)) reads.set(q.sql, q.bindings ?? [])
       })
-    const iter = (name: string) => (/year|dashboard/.test(name) ? Math.max(5, Math.round(ITER / 10)) : ITER)
+    const iter = (name: string) => (/year|dashboard|bulletin/.test(name) ? Math.max(5, Math.round(ITER / 10)) : ITER)
     const figures: QueryFigure[] = []
     // BENCH_BIG_ONLY: a regular expression; only the queries whose name matches run.
     const only = process.env.BENCH_BIG_ONLY ? new RegExp(process.env.BENCH_BIG_ONLY) : null

@@ -3,7 +3,10 @@
  * months, the demo city's regions (grids, villages, townships) and leaf categories, with a
  * realistic status mix (older cases closed and mostly evaluated, recent ones open), and task
  * rows: one open task per open case (sign-for / handle / evaluate with the candidate group the
- * procedure would give it) plus a completed task for a quarter of the closed cases.
+ * procedure would give it) plus a completed task for a quarter of the closed cases. The records
+ * the monthly bulletin counts beside the cases come too: an automatic overdue supervision for
+ * 12 % of cases, a supervisor's order (督办单, half of them replied to) for 3 %, and a return
+ * (退单, pending, accepted or rejected) for 5 %, each three days after its case.
  *
  * Batched multi-row INSERTs (plain `INSERT … VALUES (…),(…)`) in transactions of a few
  * thousand rows, the same SQL on SQLite and PostgreSQL. Deterministic (seeded PRNG).
@@ -51,6 +54,9 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
   const units: string[] = await db('org_units').where({ kind: 'department' }).pluck('code')
   const unitSet = new Set<string>(await db('org_units').pluck('code'))
   const rand = rng(42 + have)
+  // The bulletin's records draw from a stream of their own, so that the cases are the ones
+  // earlier runs generated (and measured) before these records existed.
+  const randEvents = rng(1042 + have)
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]
   const end = Date.UTC(2026, 10, 20)
   const span = 730 * 86400_000
@@ -63,6 +69,8 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
     const cases: Record<string, Knex.Value>[] = []
     const taskRows: Record<string, Knex.Value>[] = []
     const candRows: Record<string, Knex.Value>[] = []
+    const supervisionRows: Record<string, Knex.Value>[] = []
+    const returnRows: Record<string, Knex.Value>[] = []
     for (let i = 0; i < n; i++) {
       const k = done + i
       // created_at increases with k (as live intake does): old cases first.
@@ -156,11 +164,55 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
         if (isOpen) openTasks++
       }
       if (isOpen) open++
+      const eventAt = new Date(created.getTime() + 3 * 86400_000).toISOString()
+      const eventMonth = new Date(created.getTime() + 3 * 86400_000 + 8 * 3600_000).toISOString().slice(0, 7)
+      if (randEvents() < 0.12)
+        supervisionRows.push({ id: randomUUID(), case_id: id, stage: 'handle', unit: ownerUnit, due_at: resolveDue, created_at: eventAt, kind: 'overdue' })
+      if (randEvents() < 0.03)
+        supervisionRows.push({
+          id: randomUUID(),
+          case_id: id,
+          stage: 'handle',
+          unit: ownerUnit,
+          due_at: resolveDue,
+          created_at: eventAt,
+          kind: 'manual',
+          issued_by: 'bench',
+          message: '请限期办结并书面回复',
+          reply_due_at: new Date(created.getTime() + 5 * 86400_000).toISOString(),
+          replied_at: randEvents() < 0.5 ? new Date(created.getTime() + 4 * 86400_000).toISOString() : null,
+        })
+      if (randEvents() < 0.05)
+        returnRows.push({
+          id: randomUUID(),
+          case_id: id,
+          tenant: region.tenant,
+          unit: ownerUnit,
+          month: eventMonth,
+          reason: '不属于本单位职责',
+          returned_by: 'bench',
+          returned_at: eventAt,
+          status: ['pending', 'accepted', 'rejected'][Math.floor(randEvents() * 3)],
+        })
     }
     await db.transaction(async (trx) => {
       await insertRows(db, 'cases', cases, trx)
       await insertRows(db, 'tasks', taskRows, trx)
       await insertRows(db, 'task_candidates', candRows, trx)
+      // Multi-row inserts need one column set per statement: the two kinds of supervision apart.
+      await insertRows(
+        db,
+        'case_supervisions',
+        supervisionRows.filter((r) => r.kind === 'overdue'),
+        trx,
+      )
+      await insertRows(
+        db,
+        'case_supervisions',
+        supervisionRows.filter((r) => r.kind === 'manual'),
+        trx,
+      )
+      await insertRows(db, 'case_returns', returnRows, trx)
     })
     done += n
     if (opts.log && (done % 100_000 < batch || done === target))
