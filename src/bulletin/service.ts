@@ -246,30 +246,25 @@ export class BulletinService {
     })
     const caseCols = ['id', 'case_no', 'title', 'category', 'status', 'region_code', 'region_path', 'department', 'excluded_at']
 
-    // 1. The month's cases (the cohort rule of the rates: received in the month), with each
-    //    case's own metric counts: MetricsService's aggregate grouped by case id, so the rate
-    //    formulas are the metrics module's, not a copy.
-    const perCase = new Map((await this.metrics.aggregate({ month, prefix }, 'id')).map((r) => [r.key as string, r.counts]))
-    const zero = await this.zero()
-    const rows: MonthCase[] = await this.metrics.applyFilters(
-      this.db('cases').select(
-        ...caseCols,
-        'channel',
-        'urgency',
-        'procedure',
-        'level',
-        'resolved_level',
-        'duplicate_of',
-        'response_due_at',
-        'responded_at',
-        'resolve_due_at',
-        'resolved_at',
-        'closed_at',
-        'eval_satisfaction',
-        'eval_resolved',
-      ),
-      { month, prefix },
-    )
+    // 1. The month's cases (the cohort rule of the rates: received in the month), each with its
+    //    own metric counts from MetricsService (its perCase: the aggregate's conditions per row),
+    //    so the rate formulas are the metrics module's, not a copy.
+    const perCase = await this.metrics.perCase<MonthCase>({ month, prefix }, [
+      ...caseCols,
+      'channel',
+      'urgency',
+      'procedure',
+      'level',
+      'resolved_level',
+      'duplicate_of',
+      'response_due_at',
+      'responded_at',
+      'resolve_due_at',
+      'resolved_at',
+      'closed_at',
+      'eval_satisfaction',
+      'eval_resolved',
+    ])
     const rehandledQ = this.db('case_events')
       .join('cases', 'cases.id', 'case_events.case_id')
       .where('case_events.type', 'rehandle')
@@ -277,9 +272,8 @@ export class BulletinService {
       .distinct('case_events.case_id as id')
     if (prefix) wherePrefix(this.db, rehandledQ, 'cases.region_path', prefix)
     const rehandled = new Set((await rehandledQ).map((r: { id: string }) => r.id))
-    for (const r of rows) {
+    for (const { row: r, counts: m } of perCase) {
       const info = infoOf(r)
-      const m = perCase.get(r.id) ?? zero
       const f = emptyFacts()
       f.received = true
       f.category = r.category ?? null
