@@ -9,6 +9,7 @@
  *   node --import tsx bench/engine.ts            (BENCH_REPS=3, BENCH_SCALE=1 by default)
  */
 import { EventEmitter } from 'node:events'
+import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { Engine } from 'bpmn-engine'
@@ -24,6 +25,40 @@ const N_RAW_SAVE = Math.round(300 * SCALE)
 const N_DURABLE = Math.round(150 * SCALE)
 const N_HTTP = Math.round(120 * SCALE)
 const STEPS_PER_INSTANCE = 2
+
+/**
+ * Native SQLite time inside the durable steps: better-sqlite3's all / run / get timed around the
+ * native call (as bench/sql-native.ts does), counted only while `native.on`. Wrapped at the
+ * prototype before the app opens its connection, so every statement knex prepares comes
+ * through here. It is the floor a commit per step sets under the durable side: no code of ours
+ * can make a step cheaper than raw + this.
+ */
+const native = { on: false, us: 0, commitUs: 0 }
+{
+  type Run = (...args: unknown[]) => unknown
+  // better-sqlite3 ships no type declarations; only its prototype's prepare is used here.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as { prototype: { prepare(this: unknown, sql: string): Record<string, Run> } }
+  const prepare = Database.prototype.prepare
+  Database.prototype.prepare = function (sql: string) {
+    const statement = prepare.call(this, sql)
+    const commit = /^\s*commit\b/i.test(sql)
+    for (const method of ['all', 'run', 'get']) {
+      const call = statement[method].bind(statement)
+      statement[method] = (...args: unknown[]) => {
+        if (!native.on) return call(...args)
+        const t0 = performance.now()
+        try {
+          return call(...args)
+        } finally {
+          const us = (performance.now() - t0) * 1000
+          native.us += us
+          if (commit) native.commitUs += us
+        }
+      }
+    }
+    return statement
+  }
+}
 
 const silentLogger = () => {
   const noop = () => {}
@@ -97,6 +132,8 @@ interface VariantResult {
   durableService: Figure
   durableHttp: Figure
   ratio: number
+  /** Native SQLite per durable step (ms), its COMMIT part, and the ratio that leaves at most. */
+  nativeSql: { msPerStep: number; commitMsPerStep: number; ratioCeiling: number }
   ratioVsSaveRecover: number
   httpRatio: number
   /** The same figures per second of process CPU time (steps / CPU-seconds). */
@@ -157,6 +194,13 @@ export async function run(): Promise<{ definitionOfStep: string; reps: number; v
         svc.push(await durableService(v.key, N_DURABLE))
         http.push(await durableHttp(v.key, N_HTTP))
       }
+      // One more durable run, apart from the timed ones, with the native calls timed.
+      native.us = native.commitUs = 0
+      native.on = true
+      await durableService(v.key, N_DURABLE)
+      native.on = false
+      const steps = N_DURABLE * STEPS_PER_INSTANCE
+      const nativeMs = native.us / 1000 / steps
       const wall = (xs: Rate[]) => figure(xs.map((x) => x.wall))
       const cpu = (xs: Rate[]) => figure(xs.map((x) => x.cpu))
       const fr = wall(raw)
@@ -173,6 +217,12 @@ export async function run(): Promise<{ definitionOfStep: string; reps: number; v
         durableService: fd,
         durableHttp: fh,
         ratio: fd.median / fr.median,
+        nativeSql: {
+          msPerStep: nativeMs,
+          commitMsPerStep: native.commitUs / 1000 / steps,
+          // A durable step costs at least a raw step plus its native SQLite work.
+          ratioCeiling: 1000 / fr.median / (1000 / fr.median + nativeMs),
+        },
         ratioVsSaveRecover: fd.median / fs.median,
         httpRatio: fh.median / fr.median,
         cpu: { raw: cr, rawSaveRecover: cpu(save), durableService: cd, durableHttp: cpu(http), ratio: cd.median / cr.median },
@@ -202,6 +252,10 @@ export function print(r: Awaited<ReturnType<typeof run>>) {
     console.log(`  durable HTTP (SQLite): ${fmt(v.durableHttp.median)} steps/s  ${pct(v.durableHttp.spread)}  (app.inject start + complete)`)
     console.log(`  ratio: ${v.ratio.toFixed(2)}  (durable service / raw in memory; issue 13 target ≥ 0.8)`)
     console.log(`  ratio vs raw save/recover: ${v.ratioVsSaveRecover.toFixed(2)}   HTTP / raw: ${v.httpRatio.toFixed(2)}`)
+    const n = v.nativeSql
+    console.log(
+      `  native SQLite per durable step: ${n.msPerStep.toFixed(3)} ms (COMMIT ${n.commitMsPerStep.toFixed(3)}), a raw step ${(1000 / v.raw.median).toFixed(3)} ms → ceiling ${n.ratioCeiling.toFixed(2)} = raw / (raw + native SQLite): the most a commit per step allows, before any code of ours`,
+    )
     const c = v.cpu
     console.log(
       `  per CPU-second (less load-sensitive): raw ${fmt(c.raw.median)}, save/recover ${fmt(c.rawSaveRecover.median)}, durable ${fmt(c.durableService.median)}, HTTP ${fmt(c.durableHttp.median)} steps/s → cpu ratio: ${c.ratio.toFixed(2)}`,

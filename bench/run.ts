@@ -65,6 +65,7 @@ for (const m of modules) {
       rows.push([`[${v.variant}] durable (SQLite)`, `${Math.round(v.durableService.median)} steps/s`])
       rows.push([`[${v.variant}] durable HTTP`, `${Math.round(v.durableHttp.median)} steps/s`])
       rows.push([`[${v.variant}] ratio durable/raw`, v.ratio.toFixed(2)])
+      rows.push([`[${v.variant}] ceiling with native SQLite`, v.nativeSql.ratioCeiling.toFixed(2)])
     }
   }
   if (m === 'steps') {
