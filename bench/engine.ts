@@ -9,14 +9,13 @@
  *   node --import tsx bench/engine.ts            (BENCH_REPS=3, BENCH_SCALE=1 by default)
  */
 import { EventEmitter } from 'node:events'
-import { createRequire } from 'node:module'
 import { performance } from 'node:perf_hooks'
 import { pathToFileURL } from 'node:url'
 import { Engine } from 'bpmn-engine'
 import * as Elements from 'bpmn-elements'
 import { prepareDefinition } from '../src/engine/model.js'
 import type { Actor } from '../src/org/index.js'
-import { buildBenchApp, emit, figure, fmt, pct, variants, type Figure } from './lib.js'
+import { buildBenchApp, emit, figure, fmt, pct, timeNativeSql, variants, type Figure } from './lib.js'
 
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const SCALE = Number(process.env.BENCH_SCALE ?? 1)
@@ -27,38 +26,19 @@ const N_HTTP = Math.round(120 * SCALE)
 const STEPS_PER_INSTANCE = 2
 
 /**
- * Native SQLite time inside the durable steps: better-sqlite3's all / run / get timed around the
- * native call (as bench/sql-native.ts does), counted only while `native.on`. Wrapped at the
- * prototype before the app opens its connection, so every statement knex prepares comes
- * through here. It is the floor a commit per step sets under the durable side: no code of ours
- * can make a step cheaper than raw + this.
+ * Native SQLite time inside the durable steps (timeNativeSql, as bench/sql-native.ts counts
+ * it), counted only while `native.on`; installed before the app opens its connection. It is the
+ * floor a commit per step sets under the durable side: no code of ours can make a step cheaper
+ * than raw + this.
  */
 const native = { on: false, us: 0, commitUs: 0 }
-{
-  type Run = (...args: unknown[]) => unknown
-  // better-sqlite3 ships no type declarations; only its prototype's prepare is used here.
-  const Database = createRequire(import.meta.url)('better-sqlite3') as { prototype: { prepare(this: unknown, sql: string): Record<string, Run> } }
-  const prepare = Database.prototype.prepare
-  Database.prototype.prepare = function (sql: string) {
-    const statement = prepare.call(this, sql)
-    const commit = /^\s*commit\b/i.test(sql)
-    for (const method of ['all', 'run', 'get']) {
-      const call = statement[method].bind(statement)
-      statement[method] = (...args: unknown[]) => {
-        if (!native.on) return call(...args)
-        const t0 = performance.now()
-        try {
-          return call(...args)
-        } finally {
-          const us = (performance.now() - t0) * 1000
-          native.us += us
-          if (commit) native.commitUs += us
-        }
-      }
-    }
-    return statement
-  }
-}
+timeNativeSql(
+  (sql, us) => {
+    native.us += us
+    if (/^\s*commit\b/i.test(sql)) native.commitUs += us
+  },
+  { active: () => native.on },
+)
 
 const silentLogger = () => {
   const noop = () => {}

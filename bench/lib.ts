@@ -1,4 +1,5 @@
 import fs from 'node:fs'
+import { createRequire } from 'node:module'
 import os from 'node:os'
 import path from 'node:path'
 import type { FastifyInstance } from 'fastify'
@@ -112,3 +113,35 @@ export const argsOf = (spec: string | undefined): string[] => (spec ?? '').split
 /** `KEY=value KEY2=value2` (BENCH_ENV and the like) as an environment. */
 export const envOf = (spec: string | undefined): Record<string, string> =>
   Object.fromEntries(argsOf(spec).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]))
+
+/**
+ * Times every native statement call of better-sqlite3 (`all`, `run`, `get`) and hands each to
+ * `record` with its SQL text and the microseconds `clock` saw pass, so knex's own cost is left
+ * out. Wrapped at the prototype: call it before the app opens its connection, and every
+ * statement knex prepares (its prepared-statement cache included) comes through here. `active`
+ * false runs the call untimed (a bench that times only some of its runs).
+ */
+export function timeNativeSql(record: (sql: string, us: number) => void, opts: { clock?: () => number; active?: () => boolean } = {}): void {
+  type Run = (...args: unknown[]) => unknown
+  const clock = opts.clock ?? (() => performance.now() * 1000)
+  const active = opts.active ?? (() => true)
+  // better-sqlite3 ships no type declarations; only its prototype's prepare is used here.
+  const Database = createRequire(import.meta.url)('better-sqlite3') as { prototype: { prepare(this: unknown, sql: string): Record<string, Run> } }
+  const prepare = Database.prototype.prepare
+  Database.prototype.prepare = function (sql: string) {
+    const statement = prepare.call(this, sql)
+    for (const method of ['all', 'run', 'get']) {
+      const native = statement[method].bind(statement)
+      statement[method] = (...args: unknown[]) => {
+        if (!active()) return native(...args)
+        const t0 = clock()
+        try {
+          return native(...args)
+        } finally {
+          record(sql, clock() - t0)
+        }
+      }
+    }
+    return statement
+  }
+}

@@ -11,15 +11,13 @@
  * Where bench/sql-trace.ts answers "which statements does a step run", this answers "which of
  * them cost": a point read and a 500-row neighbour read both count as one statement there.
  */
-import { createRequire } from 'node:module'
-import { buildBenchApp, stepClient } from './lib.js'
+import { buildBenchApp, stepClient, timeNativeSql } from './lib.js'
 import { completeBody, intakeBody } from './http.js'
 
 interface Timed {
   n: number
   us: number
 }
-type Run = (...args: unknown[]) => unknown
 
 let phase = ''
 // CLOCK=cpu: the process's CPU time (getrusage, all threads; the statement runs on the main
@@ -33,31 +31,17 @@ const clock = (): number => {
 }
 const spent = new Map<string, Timed>()
 
-// Wrapped at the prototype, before the app opens its connection: every statement knex prepares
-// (its prepared-statement cache included) comes through here.
-// (better-sqlite3 ships no type declarations; only its prototype's prepare is used here.)
-const Database = createRequire(import.meta.url)('better-sqlite3') as { prototype: { prepare(this: unknown, sql: string): Record<string, Run> } }
-const proto = Database.prototype
-const prepare = proto.prepare
-proto.prepare = function (sql: string) {
-  const statement = prepare.call(this, sql)
-  for (const method of ['all', 'run', 'get']) {
-    const native = statement[method].bind(statement)
-    statement[method] = (...args: unknown[]) => {
-      const t0 = clock()
-      try {
-        return native(...args)
-      } finally {
-        const key = sql === 'COMMIT;' ? `COMMIT after ${phase}` : sql
-        const entry = spent.get(key) ?? { n: 0, us: 0 }
-        entry.n++
-        entry.us += clock() - t0
-        spent.set(key, entry)
-      }
-    }
-  }
-  return statement
-}
+// Before the app opens its connection (see timeNativeSql).
+timeNativeSql(
+  (sql, us) => {
+    const key = sql === 'COMMIT;' ? `COMMIT after ${phase}` : sql
+    const entry = spent.get(key) ?? { n: 0, us: 0 }
+    entry.n++
+    entry.us += us
+    spent.set(key, entry)
+  },
+  { clock },
+)
 
 const bench = await buildBenchApp({ processes: true })
 const { app } = bench
