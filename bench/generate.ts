@@ -8,30 +8,23 @@
  * 12 % of cases, a supervisor's order (督办单, half of them replied to) for 3 %, and a return
  * (退单, pending, accepted or rejected) for 5 %, each three days after its case.
  *
- * Batched multi-row INSERTs (plain `INSERT … VALUES (…),(…)`) in transactions of a few
- * thousand rows, the same SQL on SQLite and PostgreSQL. Deterministic (seeded PRNG).
+ * Batched multi-row INSERTs (hot-sql's `insertRows`) in transactions of a few thousand rows,
+ * the same SQL on SQLite and PostgreSQL. Deterministic (seeded PRNG).
  */
 import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
+import { insertRows } from '../src/lib/hot-sql.js'
 import { rng } from '../src/lib/rng.js'
 
 const CHANNELS = ['hotline', '12345', 'wechat', 'mini_program', 'app', 'web', 'grid_report', 'walk_in', 'letter']
 const WORDS = ['垃圾', '噪音', '路灯', '积水', '占道', '违建', '停车', '供暖', '漏水', '物业', '树木', '井盖', '污水', '扰民', '施工']
 
-async function insertRows(db: Knex, table: string, rows: Record<string, Knex.Value>[], trx: Knex.Transaction) {
-  if (!rows.length) return
-  const cols = Object.keys(rows[0])
-  const per = Math.max(1, Math.floor(30000 / cols.length))
-  for (let i = 0; i < rows.length; i += per) {
-    const chunk = rows.slice(i, i + per)
-    const values: Knex.Value[] = []
-    const tuples = chunk.map((r) => {
-      for (const c of cols) values.push(r[c] ?? null)
-      return `(${cols.map(() => '?').join(',')})`
-    })
-    await trx.raw(`INSERT INTO ${table} (${cols.join(',')}) VALUES ${tuples.join(',')}`, values)
-  }
-  void db
+/**
+ * src/lib/hot-sql.ts's multi-row insert (the columns of every row: a row without one gets NULL,
+ * DEFAULT on PostgreSQL), in statements of at most ~30,000 values, under both databases' limits.
+ */
+function insertAll(trx: Knex.Transaction, table: string, rows: Record<string, Knex.Value>[]) {
+  return insertRows(trx, table, rows, Math.max(1, Math.floor(30000 / Object.keys(rows[0] ?? {}).length)))
 }
 
 export interface GenerateResult {
@@ -196,23 +189,11 @@ export async function generateCases(db: Knex, target: number, opts: { batch?: nu
         })
     }
     await db.transaction(async (trx) => {
-      await insertRows(db, 'cases', cases, trx)
-      await insertRows(db, 'tasks', taskRows, trx)
-      await insertRows(db, 'task_candidates', candRows, trx)
-      // Multi-row inserts need one column set per statement: the two kinds of supervision apart.
-      await insertRows(
-        db,
-        'case_supervisions',
-        supervisionRows.filter((r) => r.kind === 'overdue'),
-        trx,
-      )
-      await insertRows(
-        db,
-        'case_supervisions',
-        supervisionRows.filter((r) => r.kind === 'manual'),
-        trx,
-      )
-      await insertRows(db, 'case_returns', returnRows, trx)
+      await insertAll(trx, 'cases', cases)
+      await insertAll(trx, 'tasks', taskRows)
+      await insertAll(trx, 'task_candidates', candRows)
+      await insertAll(trx, 'case_supervisions', supervisionRows)
+      await insertAll(trx, 'case_returns', returnRows)
     })
     done += n
     if (opts.log && (done % 100_000 < batch || done === target))
