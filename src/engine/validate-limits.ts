@@ -41,6 +41,12 @@ export const LIMITS = {
    * (PostgreSQL refuses longer text, and a deploy that passed failed at the first start).
    */
   idLength: 255,
+  /**
+   * Depth of the parsed document (definitions → process → sub-process → … → extension values):
+   * the checks, bpmnlint and bpmn-engine walk it recursively, and 5,000 nested sub-processes (180
+   * KB) overflowed the stack. The shipped procedures reach 5 and the published samples 6; a sub-process adds one level.
+   */
+  depth: 48,
 } as const
 
 /** What one engine step may do before it fails its instance (runtime.ts). */
@@ -140,9 +146,11 @@ export function cardinalityProblem(value: number): LimitProblem | null {
 
 /**
  * Deploy-time size limits of one executable process: element count (reported on the
- * process), outgoing flows per node and literal multi-instance cardinalities.
+ * process), outgoing flows per node and literal multi-instance cardinalities. True when the
+ * process has more elements than the limit: the caller then checks nothing else of it, so what
+ * a refusal costs stays bounded by the limit, not by what the file holds (up to 1 MB).
  */
-export function sizeProblems(proc: ModdleObject, add: (elementId: string | undefined, m: Msg) => void) {
+export function sizeProblems(proc: ModdleObject, add: (elementId: string | undefined, m: Msg) => void): boolean {
   let count = 0
   const longId = (el: ModdleObject) => {
     if (typeof el.id === 'string' && el.id.length > LIMITS.idLength) {
@@ -171,7 +179,31 @@ export function sizeProblems(proc: ModdleObject, add: (elementId: string | undef
     }
   }
   walk(proc)
-  if (count > LIMITS.elements) {
-    add(proc.id, msg('deploy.limit.elements', { count, max: LIMITS.elements }))
+  if (count <= LIMITS.elements) return false
+  add(proc.id, msg('deploy.limit.elements', { count, max: LIMITS.elements }))
+  return true
+}
+
+/**
+ * The first element nested deeper than LIMITS.depth, or null: walked with a stack of its own
+ * (moddle parses any depth without recursing), through contained elements only, never
+ * references, so its cost is one visit per parsed object.
+ */
+export function tooDeep(root: ModdleObject): ModdleObject | null {
+  const stack: [ModdleObject, number][] = [[root, 0]]
+  while (stack.length) {
+    const [el, depth] = stack.pop()!
+    if (depth > LIMITS.depth) return el
+    const children: unknown[] = []
+    for (const p of el.$descriptor?.properties ?? []) {
+      if (p.isReference || p.isAttr) continue
+      const v = el[p.ns?.name ?? p.name] ?? el[p.name]
+      if (Array.isArray(v)) children.push(...v)
+      else children.push(v)
+    }
+    // Elements of namespaces moddle has no schema for keep their content here.
+    if (Array.isArray(el.$children)) children.push(...el.$children)
+    for (const c of children) if (c && typeof c === 'object' && '$type' in c) stack.push([c as ModdleObject, depth + 1])
   }
+  return null
 }

@@ -11,7 +11,7 @@ import { conditionBody, expressionBodies } from './feel.js'
 import { feelIssue } from './validate-feel.js'
 import { juelRefusals } from './juel.js'
 import { lintDefinitions } from './validate-lint.js'
-import { sizeProblems, timerLimitProblem } from './validate-limits.js'
+import { LIMITS, sizeProblems, timerLimitProblem, tooDeep } from './validate-limits.js'
 import { msg, type Msg } from '../lib/errors.js'
 import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
 
@@ -45,7 +45,8 @@ export interface ValidateOptions {
 }
 export interface ValidatedBpmn {
   problems: Problem[]
-  definitions?: ModdleObject /* bpmn-moddle root when it parsed */
+  /** bpmn-moddle's root, when it parsed within the depth and size limits (others may walk it then). */
+  definitions?: ModdleObject
   processKey?: string
   processName?: string
 }
@@ -170,6 +171,15 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
     add(null, msg('deploy.notDefinitions'))
     return result
   }
+  // Before anything that walks the document recursively (below, bpmnlint, bpmn-engine).
+  const deep = tooDeep(definitions)
+  if (deep) {
+    // Named by the element that holds it (the sub-process nested one level too many).
+    let named: ModdleObject | undefined = deep.$parent
+    while (named && typeof named.id !== 'string') named = named.$parent
+    add(named?.id ?? null, msg('deploy.limit.depth', { max: LIMITS.depth }))
+    return { problems } // without the definitions: nothing else may walk them
+  }
 
   // Moddle warnings.
   let ownerMap: Map<object, string | undefined> | undefined
@@ -267,8 +277,11 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
 
   // 3–6. The content of each executable process.
   const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet(), unresolved }
+  // Every check below walks each element at least once, and bpmnlint's rules follow paths: past
+  // the element limit the size is the refusal, and the rest is not read (validate-limits.ts).
+  const oversized = executable.map((proc) => sizeProblems(proc, add))
+  if (oversized.includes(true)) return { problems, processKey: result.processKey, processName: result.processName }
   for (const proc of executable) {
-    sizeProblems(proc, add)
     checkExtensions(proc, proc.id, ctx)
     checkContainer(proc, ctx)
     sweep(proc, proc.id, ctx)
@@ -407,6 +420,8 @@ function checkCondition(expr: ModdleObject | undefined, id: string | undefined, 
 }
 
 function checkContainer(container: ModdleObject, ctx: Ctx) {
+  // Once per container: built per flow, a 3,000-branch split took 21 s to refuse (hostile.test).
+  const siblings = new Set<unknown>(container.flowElements ?? [])
   for (const el of container.flowElements ?? []) {
     // The XSD leaves ids optional and moddle accepts their absence, but tasks, history, timers
     // and incidents are all keyed by the element's id: an element without one is refused here.
@@ -414,7 +429,7 @@ function checkContainer(container: ModdleObject, ctx: Ctx) {
       ctx.add(container.id ?? null, msg('deploy.missingId', { type: String(el.$type).replace(/^bpmn:/, ''), owner: container.id ?? '—' }))
       continue
     }
-    if (el.$type === 'bpmn:SequenceFlow') checkFlowEnds(el, container, ctx)
+    if (el.$type === 'bpmn:SequenceFlow') checkFlowEnds(el, container, siblings, ctx)
     checkElement(el, ctx)
     if (el.flowElements) checkContainer(el, ctx)
   }
@@ -425,9 +440,8 @@ function checkContainer(container: ModdleObject, ctx: Ctx) {
  * any id, so a flow without a target, or one aimed at the process, another flow or a task inside
  * a sub-process, validated clean and then lost or stranded its token at run time.
  */
-function checkFlowEnds(flow: ModdleObject, container: ModdleObject, ctx: Ctx) {
+function checkFlowEnds(flow: ModdleObject, container: ModdleObject, siblings: ReadonlySet<unknown>, ctx: Ctx) {
   if (ctx.unresolved.has(flow)) return
-  const siblings = new Set<unknown>(container.flowElements ?? [])
   for (const prop of ['sourceRef', 'targetRef'] as const) {
     const end = flow[prop] as ModdleObject | undefined
     if (!end) ctx.add(flow.id, msg('deploy.flowEndMissing', { prop }))

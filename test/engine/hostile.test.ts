@@ -49,6 +49,16 @@ const split = (key: string, branches: number) =>
       (_, i) => `<sequenceFlow id="p${i}" sourceRef="g" targetRef="t${i}"/><task id="t${i}"/><sequenceFlow id="q${i}" sourceRef="t${i}" targetRef="j"/>`,
     ).join('')}<parallelGateway id="j"/><sequenceFlow id="f9" sourceRef="j" targetRef="e"/><endEvent id="e"/>`,
   )
+/** `depth` sub-processes, each inside the one before (`sp1` … `sp<depth>`), each start → inner → end. */
+const nested = (key: string, depth: number) => {
+  const level = (i: number, inner: string) =>
+    inner
+      ? `<startEvent id="a${i}"/><sequenceFlow id="x${i}" sourceRef="a${i}" targetRef="sp${i + 1}"/><subProcess id="sp${i + 1}">${inner}</subProcess><sequenceFlow id="y${i}" sourceRef="sp${i + 1}" targetRef="z${i}"/><endEvent id="z${i}"/>`
+      : `<startEvent id="a${i}"/><sequenceFlow id="x${i}" sourceRef="a${i}" targetRef="z${i}"/><endEvent id="z${i}"/>`
+  let inner = level(depth, '')
+  for (let i = depth - 1; i >= 0; i--) inner = level(i, inner)
+  return bpmn(key, inner)
+}
 /** A flow that loops back on itself for ever, reached after a PT2S timer: only the step budget stops it. */
 const loop = (key: string) =>
   bpmn(
@@ -69,7 +79,7 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
   const app = await build(t, { config: { processesDir: noProcesses } })
   const refused = async (xml: string, element: string, re: RegExp, what: string) => {
     const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
-    t.equal(r.status, 400, what)
+    t.equal(r.status, 400, `${what}: ${r.status} ${r.status === 400 ? '' : JSON.stringify(r.body).slice(0, 300)}`)
     const mine = (r.body.details ?? []).filter((d: any) => d.elementId === element)
     t.ok(
       mine.some((d: any) => re.test(d.message)),
@@ -84,8 +94,16 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
   await refused(boundaryCycle('h6', 'R5000/PT1H'), 'b', /more than 1000 times/, 'too many repetitions')
   await refused(multi('h7', '10000000'), 'w', /cardinality 10000000 is above the limit of 200/, 'multi-instance cardinality 10,000,000')
   await refused(multi('h8', '=10000000'), 'w', /above the limit/, 'the same as a FEEL literal')
+  // A hang guard, not a speed figure: each flow's check built a set of all its container's
+  // elements, so this refusal took 21 s of one thread (60 s and more on the loaded CI machine).
+  const t0 = Date.now()
   await refused(split('h9', 3000), 'g', /3000 outgoing sequence flows; the limit is 50/, 'a 3,000-branch parallel split')
+  const splitMs = Date.now() - t0
+  t.ok(splitMs < 10_000, `a 3,000-branch split is refused without checking each flow against every element (${splitMs} ms)`)
   await refused(split('h10', 3000), 'h10', /9006 flow elements; the limit is 500/, 'its element count')
+  // Definitions (0) → process (1) → sp1 (2) → … → sp47 (48), whose content is 49 levels deep.
+  // The checks walked the document recursively and overflowed the stack: a 500 instead of a 400.
+  await refused(nested('h14', 4000), 'sp47', /nested more than 48 levels deep/, '4,000 nested sub-processes')
   await refused(timer('h11', 'timeDate', '+275760-01-01T00:00:00Z'), 'w', /outside the years 2000–2199/, 'a year that sorts before now as text')
   await refused(timer('h12', 'timeDate', '1970-01-01T00:00:00Z'), 'w', /outside the years/, 'a date before 2000')
   await refused(timer('h13', 'timeDuration', 'P20Y'), 'w', /longer than 10 years/, 'a 20-year duration')
@@ -99,6 +117,7 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
     ['ok5', split('ok5', 50)],
     ['ok6', timer('ok6', 'timeDate', '2030-01-01T09:00:00Z')],
     ['ok7', timer('ok7', 'timeDuration', 'P1Y')],
+    ['ok8', nested('ok8', 10)],
   ]) {
     const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
     t.equal(r.status, 201, `${key} deploys: ${JSON.stringify(r.body.details ?? '')}`)
