@@ -47,6 +47,13 @@ export const LIMITS = {
    * KB) overflowed the stack. The shipped procedures reach 5 and the published samples 6; a sub-process adds one level.
    */
   depth: 48,
+  /**
+   * Characters of one expression (a condition, a `${…}` or `=…` attribute value), as for a DMN
+   * cell (decisions/dmn.ts): feelin's parse grows faster than the text (8,000 `and`-ed terms,
+   * 110 KB, took 9 s, and 20,000 ran the process out of memory), and the JUEL reader recurses.
+   * The shipped procedures' longest is under 200.
+   */
+  expression: 2000,
 } as const
 
 /** What one engine step may do before it fails its instance (runtime.ts). */

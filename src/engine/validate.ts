@@ -329,12 +329,24 @@ interface Ctx {
   unresolved: ReadonlySet<unknown>
 }
 
-/** Reports each `${…}` body of `text` that is JUEL beyond the supported subset. */
-function checkJuel(text: string | undefined | null, id: string | undefined, what: string, ctx: Ctx) {
+/** An expression longer than the limit is reported and not parsed (validate-limits.ts). */
+function tooLong(text: string, id: string | undefined, what: string, ctx: Ctx): boolean {
+  if (text.length <= LIMITS.expression) return false
+  ctx.add(id, msg('deploy.limit.expression', { what, length: text.length, max: LIMITS.expression }))
+  return true
+}
+
+/**
+ * Reports each `${…}` body of `text` that is JUEL beyond the supported subset. False when the
+ * text is too long to read at all (reported): the caller then checks no FEEL in it either.
+ */
+function checkJuel(text: string | undefined | null, id: string | undefined, what: string, ctx: Ctx): boolean {
+  if (text && tooLong(text, id, what, ctx)) return false
   for (const r of juelRefusals(text)) {
     ;(ctx.juelRefused ??= new Set()).add(r.body)
     ctx.add(id, msg(r.key, { ...r.params, what, body: r.body }))
   }
+  return true
 }
 
 function namespacePrefixes(xml: string): Map<string, string> {
@@ -387,7 +399,7 @@ function attr(el: ModdleObject, name: string): string | undefined {
 /** Checks every FEEL body of an attribute value (a literal without `${…}`/`=` has none). */
 function checkValue(value: string | undefined, id: string | undefined, what: string, ctx: Ctx) {
   if (value == null) return
-  checkJuel(value, id, what, ctx)
+  if (!checkJuel(value, id, what, ctx)) return
   for (const body of expressionBodies(value)) checkFeel(body, id, what, ctx)
 }
 
@@ -415,8 +427,7 @@ function checkCondition(expr: ModdleObject | undefined, id: string | undefined, 
     ctx.add(id, msg('deploy.scriptResource', { what }))
     return
   }
-  checkJuel(String(expr.body ?? ''), id, what, ctx)
-  checkFeel(conditionBody(String(expr.body ?? '')), id, what, ctx)
+  if (checkJuel(String(expr.body ?? ''), id, what, ctx)) checkFeel(conditionBody(String(expr.body ?? '')), id, what, ctx)
 }
 
 function checkContainer(container: ModdleObject, ctx: Ctx) {
@@ -509,8 +520,7 @@ function checkElement(el: ModdleObject, ctx: Ctx) {
   if (loop?.$type === 'bpmn:MultiInstanceLoopCharacteristics') {
     const collection = attr(loop, 'camunda:collection')
     if (collection != null) {
-      checkJuel(collection, id, 'camunda:collection', ctx)
-      checkFeel(conditionBody(collection), id, 'camunda:collection', ctx)
+      if (checkJuel(collection, id, 'camunda:collection', ctx)) checkFeel(conditionBody(collection), id, 'camunda:collection', ctx)
     }
     if (loop.loopCardinality) checkCondition(loop.loopCardinality, id, 'loopCardinality', ctx)
     if (loop.completionCondition) checkCondition(loop.completionCondition, id, 'completionCondition', ctx)
@@ -555,10 +565,11 @@ function checkImplementation(el: ModdleObject, id: string | undefined, required:
   const expression = attr(el, 'camunda:expression')
   if (expression != null) {
     implemented = true
-    checkJuel(expression, id, 'camunda:expression', ctx)
-    const bodies = expressionBodies(expression)
-    if (bodies.length === 0) checkFeel(conditionBody(expression), id, 'camunda:expression', ctx)
-    for (const body of bodies) checkFeel(body, id, 'camunda:expression', ctx)
+    if (checkJuel(expression, id, 'camunda:expression', ctx)) {
+      const bodies = expressionBodies(expression)
+      if (bodies.length === 0) checkFeel(conditionBody(expression), id, 'camunda:expression', ctx)
+      for (const body of bodies) checkFeel(body, id, 'camunda:expression', ctx)
+    }
   }
   for (const ext of el.extensionElements?.values ?? []) {
     if (ext.$type === 'camunda:Connector') {
@@ -608,8 +619,7 @@ function checkTimer(ed: ModdleObject, id: string | undefined, ctx: Ctx) {
     const value = String(expr.body ?? '').trim()
     const bodies = expressionBodies(value)
     if (bodies.length) {
-      checkJuel(value, id, kind, ctx)
-      for (const body of bodies) checkFeel(body, id, kind, ctx)
+      if (checkJuel(value, id, kind, ctx)) for (const body of bodies) checkFeel(body, id, kind, ctx)
       continue
     }
     if (!value) {

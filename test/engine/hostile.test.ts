@@ -59,6 +59,13 @@ const nested = (key: string, depth: number) => {
   for (let i = depth - 1; i >= 0; i--) inner = level(i, inner)
   return bpmn(key, inner)
 }
+/** An exclusive gateway whose one conditional flow carries `body` (the other is the default). */
+const gateway = (key: string, body: string) =>
+  bpmn(
+    key,
+    `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="g"/><exclusiveGateway id="g" default="d"/><sequenceFlow id="d" sourceRef="g" targetRef="e"/>
+  <sequenceFlow id="c" sourceRef="g" targetRef="e"><conditionExpression xsi:type="tFormalExpression">${body}</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+  )
 /** A flow that loops back on itself for ever, reached after a PT2S timer: only the step budget stops it. */
 const loop = (key: string) =>
   bpmn(
@@ -104,6 +111,11 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
   // Definitions (0) → process (1) → sp1 (2) → … → sp47 (48), whose content is 49 levels deep.
   // The checks walked the document recursively and overflowed the stack: a 500 instead of a 400.
   await refused(nested('h14', 4000), 'sp47', /nested more than 48 levels deep/, '4,000 nested sub-processes')
+  // 20,000 FEEL terms joined by `and` (290 KB): feelin's parse ran the process out of memory.
+  const terms = Array.from({ length: 20_000 }, (_, i) => `x${i} = 1`).join(' and ')
+  await refused(gateway('h15', `=${terms}`), 'c', /the expression has 288886 characters; the limit is 2000/, 'a 290 KB condition')
+  // 995 parentheses around a JUEL name: the JUEL reader recursed past the stack (a 500).
+  await refused(gateway('h16', '${' + '('.repeat(995) + 'x' + ')'.repeat(995) + '}'), 'c', /nested more than 64 levels deep/, 'JUEL nested 995 deep')
   await refused(timer('h11', 'timeDate', '+275760-01-01T00:00:00Z'), 'w', /outside the years 2000–2199/, 'a year that sorts before now as text')
   await refused(timer('h12', 'timeDate', '1970-01-01T00:00:00Z'), 'w', /outside the years/, 'a date before 2000')
   await refused(timer('h13', 'timeDuration', 'P20Y'), 'w', /longer than 10 years/, 'a 20-year duration')
@@ -118,6 +130,9 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
     ['ok6', timer('ok6', 'timeDate', '2030-01-01T09:00:00Z')],
     ['ok7', timer('ok7', 'timeDuration', 'P1Y')],
     ['ok8', nested('ok8', 10)],
+    // JUEL's `empty` was translated with its operand written four times: 12 of them, nested (84
+    // characters), made a FEEL text of 400 MB.
+    ['ok9', gateway('ok9', '${' + 'empty '.repeat(12) + 'x}')],
   ]) {
     const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
     t.equal(r.status, 201, `${key} deploys: ${JSON.stringify(r.body.details ?? '')}`)

@@ -34,6 +34,10 @@ t.test('the subset evaluates as JUEL would', async (t) => {
     ['${empty name}', { name: '' }, true],
     ['${empty name}', {}, true],
     ['${not empty m}', { m: { a: 1 } }, true],
+    ['${empty juel_v}', { juel_v: 'x' }, false], // the translation's own entry name does not shadow a variable
+    ['${empty empty name}', {}, false], // empty(true): a Boolean is never empty
+    ['${!empty empty empty empty empty empty empty empty empty empty empty empty x}', {}, true],
+    ['${empty (x > 1 ? list : name)}', { x: 2, list: [], name: 'n' }, true],
     ['${x div 2}', { x: 7 }, 3.5],
     ['${x / 2 + 1}', { x: 4 }, 3],
     ['${x mod 3}', { x: 7 }, 1],
