@@ -1,4 +1,5 @@
 import { parseExpression } from 'feelin'
+import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
 import { evalFeel, expressionBody, feelSyntaxError } from '../engine/feel.js'
 import { badRequest, msg, problem } from '../lib/errors.js'
 import { emptyFacts, FACT_NAMES, FEEL_NAMES, type Facts } from './facts.js'
@@ -38,19 +39,17 @@ const itemError = (code: string, index: number, field: string, p: ItemProblem) =
   return badRequest(m, [problem(m, { field: `items[${index}].${field}`, item: code })])
 }
 
-/**
- * Loops and function definitions are refused: a count is a test of one case's facts, and
- * `for i in 1..100000000 return i` would hold the server when the bulletin is worked out.
- */
-const REFUSED_NODES = new Set(['ForExpression', 'QuantifiedExpression', 'FunctionDefinition'])
-
 /** The identifiers a FEEL body reads; null when it does not parse or uses a refused construct. */
 function namesIn(body: string): string[] | null {
   const names: string[] = []
   try {
     parseExpression(body, {}, undefined).iterate({
       enter(node) {
-        if (node.type.isError || REFUSED_NODES.has(node.name)) throw new Error('parse error')
+        // Loops, function definitions and regex built-ins (src/lib/feel-limits.ts): a count is a
+        // test of one case's facts, worked out for every case of a month.
+        if (node.type.isError || SLOW_FEEL_NODES.has(node.name)) throw new Error('parse error')
+        if (node.name === 'FunctionInvocation' && SLOW_FEEL_FUNCTIONS.has(body.slice(node.from, node.to).split('(')[0].replace(/\s+/g, ' ').trim()))
+          throw new Error('parse error')
         // A function's own name (`abs(…)`) is a VariableName under a FunctionInvocation.
         if (node.name === 'VariableName' && node.node.parent?.name !== 'FunctionInvocation') names.push(body.slice(node.from, node.to))
       },

@@ -2,6 +2,7 @@
 import { DmnModdle } from 'dmn-moddle'
 import { evaluate, parseExpression, parseUnaryTests, unaryTest } from 'feelin'
 import { isFeelBuiltin } from '../engine/validate-feel.js'
+import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
 import { toPlain } from '../engine/feel.js'
 
 /**
@@ -59,14 +60,6 @@ export const DMN_LIMITS = {
   /** Characters of one expression or entry. */
   expression: 2000,
 } as const
-
-/**
- * FEEL that could hold the server: loops and quantifiers over ranges (`for i in 1..1e9`), function
- * definitions (recursion), and the built-ins that take a JavaScript regular expression from the
- * table (`matches(?, "(a+)+$")` backtracks for ever on a long input).
- */
-const REFUSED_NODES = new Set(['ForExpression', 'QuantifiedExpression', 'FunctionDefinition'])
-const REFUSED_FUNCTIONS = new Set(['matches', 'replace', 'split'])
 
 export type HitPolicy = 'UNIQUE' | 'FIRST' | 'PRIORITY' | 'ANY' | 'COLLECT' | 'RULE ORDER' | 'OUTPUT ORDER'
 const HIT_POLICIES = new Set<string>(['UNIQUE', 'FIRST', 'PRIORITY', 'ANY', 'COLLECT', 'RULE ORDER', 'OUTPUT ORDER'])
@@ -147,12 +140,12 @@ function feelProblems(text: string, where: string, unary: boolean): void {
     tree.iterate({
       enter(node) {
         if (node.type.isError) broken = true
-        if (REFUSED_NODES.has(node.name)) refused ??= text.slice(node.from, node.to).slice(0, 60)
+        if (SLOW_FEEL_NODES.has(node.name)) refused ??= text.slice(node.from, node.to).slice(0, 60)
         if (node.name === 'FunctionInvocation') {
           const callee = node.node.firstChild
           if (callee?.name === 'VariableName') {
             const name = text.slice(callee.from, callee.to).replace(/\s+/g, ' ').trim()
-            if (REFUSED_FUNCTIONS.has(name) || !isFeelBuiltin(name)) refused ??= name
+            if (SLOW_FEEL_FUNCTIONS.has(name) || !isFeelBuiltin(name)) refused ??= name
           } else if (callee) refused ??= text.slice(callee.from, callee.to).slice(0, 60)
         }
       },

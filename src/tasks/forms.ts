@@ -1,4 +1,6 @@
 import { evaluate, parseExpression } from 'feelin'
+import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
+import { boundedTest } from '../lib/bounded-regex.js'
 import { badRequest, msg, problem, validationMsg, type Msg } from '../lib/errors.js'
 import type { Params } from '../messages/index.js'
 
@@ -122,13 +124,6 @@ const PHONE_PATTERN = /^(\+|00)\d{6,24}$/
 /** The FEEL body of a form-js expression (`=…`); a form-js condition is always an expression. */
 const feelBody = (s: string) => (s.trim().startsWith('=') ? s.trim().slice(1) : s.trim())
 
-/**
- * FEEL that could run long on submitted text: loops, quantifiers, and the regex functions (a
- * county administrator's pattern applied to a citizen's text). A condition compares values.
- */
-const SLOW_NODES = new Set(['ForExpression', 'QuantifiedExpression'])
-const SLOW_FUNCTIONS = new Set(['matches', 'replace', 'split'])
-
 function conditionProblem(expr: string): 'syntax' | 'slow' | null {
   const body = feelBody(expr)
   if (!body) return 'syntax'
@@ -137,10 +132,10 @@ function conditionProblem(expr: string): 'syntax' | 'slow' | null {
     parseExpression(body, {}, undefined).iterate({
       enter(node) {
         if (node.type.isError) bad = 'syntax'
-        else if (SLOW_NODES.has(node.name)) bad ??= 'slow'
+        else if (SLOW_FEEL_NODES.has(node.name)) bad ??= 'slow'
         else if (node.name === 'FunctionInvocation') {
           const name = body.slice(node.from, node.to).split('(')[0].trim()
-          if (SLOW_FUNCTIONS.has(name)) bad ??= 'slow'
+          if (SLOW_FEEL_FUNCTIONS.has(name)) bad ??= 'slow'
         }
       },
     })
@@ -355,7 +350,11 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
         if (value.length > FORM_LIMITS.defaultMaxLength) return validationMsg('maxLength', key, { limit: FORM_LIMITS.defaultMaxLength })
         if (v.minLength != null && len < v.minLength) return validationMsg('minLength', key, { limit: v.minLength })
         if (v.maxLength != null && len > v.maxLength) return validationMsg('maxLength', key, { limit: v.maxLength })
-        if (v.pattern && !new RegExp(v.pattern).test(value)) return validationMsg('pattern', key)
+        if (v.pattern) {
+          const matched = boundedTest(new RegExp(v.pattern), value)
+          if (matched === null) return msg('error.forms.patternTimeout', { field: key })
+          if (!matched) return validationMsg('pattern', key)
+        }
         if (v.validationType === 'email' && !EMAIL_PATTERN.test(value)) return validationMsg('format', key, { format: 'email' })
         if (v.validationType === 'phone' && !PHONE_PATTERN.test(value)) return validationMsg('format', key, { format: 'phone' })
         return null

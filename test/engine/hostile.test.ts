@@ -116,6 +116,23 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
   await refused(gateway('h15', `=${terms}`), 'c', /the expression has 288886 characters; the limit is 2000/, 'a 290 KB condition')
   // 995 parentheses around a JUEL name: the JUEL reader recursed past the stack (a 500).
   await refused(gateway('h16', '${' + '('.repeat(995) + 'x' + ')'.repeat(995) + '}'), 'c', /nested more than 64 levels deep/, 'JUEL nested 995 deep')
+  // The syntax check evaluates a body once: a loop over a range held the deploy (1..1e6 took
+  // 0.9 s; 1e8 runs for minutes), and a step would run it again each time.
+  await refused(
+    gateway('h17', '=count(for i in 1..100000000 return i) &gt; 0'),
+    'c',
+    /uses for i in 1\.\.100000000 return i: an expression in a diagram may not loop/,
+    'a loop',
+  )
+  await refused(gateway('h18', '=some i in 1..100000000 satisfies i = 0'), 'c', /may not loop/, 'a quantifier')
+  await refused(
+    gateway('h19', '={f: function(n) if n = 0 then 0 else f(n - 1), r: f(100000000)}.r = 0'),
+    'c',
+    /may not loop, define a function/,
+    'a recursive function',
+  )
+  // A county's pattern on a citizen's text: 40 characters backtrack for hours.
+  await refused(gateway('h20', '=matches(description, "^(a|a)*$")'), 'c', /uses matches\(\)/, 'a regular expression')
   await refused(timer('h11', 'timeDate', '+275760-01-01T00:00:00Z'), 'w', /outside the years 2000–2199/, 'a year that sorts before now as text')
   await refused(timer('h12', 'timeDate', '1970-01-01T00:00:00Z'), 'w', /outside the years/, 'a date before 2000')
   await refused(timer('h13', 'timeDuration', 'P20Y'), 'w', /longer than 10 years/, 'a 20-year duration')

@@ -264,4 +264,27 @@ t.test('task forms', async (t) => {
     })
     t.equal(good.status, 200, 'null for a hidden select (what form-js leaves) is no value')
   })
+
+  t.test('a pattern that backtracks for ever answers 400 in bounded time and leaves the server serving', async (t) => {
+    // Alternatives that match the same text, repeated: no nested repetition, so the deploy check
+    // passes it; on 40 a's and a "!" the regex engine backtracks 2^40 times (0.9 s at 24), and
+    // the completion held the server's one thread for hours.
+    const source = JSON.stringify({ ...handle, components: [...handle.components, { key: 'code', type: 'textfield', validate: { pattern: '^(a|a)*$' } }] })
+    t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })).status, 201)
+    const { task } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
+    const t0 = Date.now()
+    const slow = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
+      data: { outcome: 'resolved', result: '好', code: 'a'.repeat(40) + '!' },
+    })
+    const ms = Date.now() - t0
+    t.equal(slow.status, 400)
+    t.same(
+      slow.body.details.map((d: any) => [d.field, d.key]),
+      [['code', 'error.forms.patternTimeout']],
+    )
+    t.ok(ms < 10_000, `answered without running the pattern out (${ms} ms)`)
+    t.equal((await call(app, 'grid01', 'GET', '/api/tasks')).status, 200, 'the server still answers')
+    const ok = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '好', code: 'aaa' } })
+    t.equal(ok.status, 200, 'text the pattern matches completes the task')
+  })
 })

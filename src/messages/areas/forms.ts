@@ -22,6 +22,7 @@ export const zh = {
   'error.forms.duplicateKey': '字段键 {{key}} 重复',
   'error.forms.badValidate': '校验设置不合法',
   'error.forms.badPattern': '正则表达式不合法或过于复杂（最多 200 个字符，不能嵌套重复）',
+  'error.forms.patternTimeout': '{{field}} 无法按表单规定的格式检查：格式规则过于复杂，请联系管理员修改表单',
   'error.forms.badValues': '选项须为 1 到 {{limit}} 个，值为文字、数字或是否',
   'error.forms.notFound': '表单版本 {{id}} 不存在',
 } as const
@@ -46,6 +47,8 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.forms.duplicateKey': 'Field key {{key}} is used twice',
   'error.forms.badValidate': 'The validation settings are not valid',
   'error.forms.badPattern': 'The pattern is not valid or too complex (at most 200 characters, no nested repetition)',
+  'error.forms.patternTimeout':
+    "{{field}} could not be checked against the form's pattern: the pattern is too complex; ask an administrator to change the form",
   'error.forms.badValues': 'A field needs 1 to {{limit}} options, each a text, number or yes/no',
   'error.forms.notFound': 'Form version {{id}} does not exist',
 }
