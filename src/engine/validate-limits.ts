@@ -43,8 +43,9 @@ export const LIMITS = {
   idLength: 255,
   /**
    * Depth of the parsed document (definitions → process → sub-process → … → extension values):
-   * the checks, bpmnlint and bpmn-engine walk it recursively, and 5,000 nested sub-processes (180
-   * KB) overflowed the stack. The shipped procedures reach 5 and the published samples 6; a sub-process adds one level.
+   * the checks, bpmnlint and bpmn-engine walk it recursively, and 4,000 nested sub-processes
+   * (830 KB) overflowed the stack. The shipped procedures reach 5 levels and the published
+   * samples 6; a sub-process adds one.
    */
   depth: 48,
   /**
