@@ -31,6 +31,7 @@ export type DmnErrorKey =
   | 'error.dmn.doctype'
   | 'error.dmn.noDecision'
   | 'error.dmn.tooMany'
+  | 'error.dmn.tooManyFeel'
   | 'error.dmn.unsupported'
   | 'error.dmn.expression'
   | 'error.dmn.expressionRefused'
@@ -59,6 +60,14 @@ export const DMN_LIMITS = {
   columns: 30,
   /** Characters of one expression or entry. */
   expression: 2000,
+  /**
+   * Entries per file that only feelin can run (not a literal, a list of strings or one of the
+   * generated shapes compileTest knows). feelin parses an entry's text on every call, ~40 µs:
+   * 10,000 such cells (`> 5`, within 512 KB) took 0.4 s per evaluation, and intake evaluates the
+   * routing table once per case on the one thread. 500 is 20 ms at most; the generated routing
+   * tables have none.
+   */
+  feelEntries: 500,
 } as const
 
 export type HitPolicy = 'UNIQUE' | 'FIRST' | 'PRIORITY' | 'ANY' | 'COLLECT' | 'RULE ORDER' | 'OUTPUT ORDER'
@@ -130,6 +139,13 @@ export type Evaluation = {
  * when the parse context has it (input data, input expressions, required decisions' variables).
  */
 let parseNames: Record<string, unknown> = {}
+/** Entries of the file being parsed that feelin runs (DMN_LIMITS.feelEntries). */
+let feelEntries = 0
+
+/** Counts one entry that only feelin can run. */
+function countFeelEntry(where: string) {
+  if (++feelEntries > DMN_LIMITS.feelEntries) throw new DmnError('error.dmn.tooManyFeel', { where, max: DMN_LIMITS.feelEntries })
+}
 
 function feelProblems(text: string, where: string, unary: boolean): void {
   if (text.length > DMN_LIMITS.expression) throw new DmnError('error.dmn.expressionTooLong', { where, max: DMN_LIMITS.expression })
@@ -207,6 +223,7 @@ function compileTest(raw: string | undefined, where: string): Test {
     return (v) => typeof v === 'string' && (v === exact || v.startsWith(start))
   }
   feelProblems(text, where, true)
+  countFeelEntry(where)
   return (value, ctx) => unaryTest(text, { ...ctx, '?': value }).value === true
 }
 
@@ -228,6 +245,7 @@ function compileExpr(raw: string | undefined, where: string): Expr {
     return () => b
   }
   feelProblems(text, where, false)
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) countFeelEntry(where)
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) return (ctx) => (Object.hasOwn(ctx, text) ? (ctx[text] ?? null) : toPlain(evaluate(text, ctx).value))
   return (ctx) => toPlain(evaluate(text, ctx).value) ?? null
 }
@@ -305,6 +323,7 @@ export async function parseDmn(xml: string): Promise<Drg> {
   if (other) throw new DmnError('error.dmn.unsupported', { element: other.id ?? other.$type, what: other.$type.replace('dmn:', '') })
 
   parseNames = {}
+  feelEntries = 0
   for (const e of root.drgElement ?? []) if (e.$type === 'dmn:InputData' && e.name) parseNames[e.name] = null
   for (const el of elements) {
     parseNames[String(el.variable?.name ?? el.name ?? el.id)] = null

@@ -8,6 +8,7 @@ export const zh = {
   'error.dmn.doctype': '不允许 DOCTYPE 声明（外部实体）',
   'error.dmn.noDecision': 'DMN 文件中没有决策',
   'error.dmn.tooMany': 'DMN 的 {{what}} 过多（最多 {{max}} 个）',
+  'error.dmn.tooManyFeel': '{{where}}：需要 FEEL 计算的条目过多（每个文件最多 {{max}} 个；字面值、字符串列表和区域/类别条目不计）',
   'error.dmn.unsupported': '{{element}}：不支持 {{what}}',
   'error.dmn.expression': '{{where}}：不是有效的 FEEL：{{text}}',
   'error.dmn.expressionRefused': '{{where}}：不允许的 FEEL（循环、函数定义、正则或未知函数）：{{text}}',
@@ -43,6 +44,8 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.dmn.doctype': 'A DOCTYPE declaration is not allowed (external entities)',
   'error.dmn.noDecision': 'The DMN file has no decision',
   'error.dmn.tooMany': 'Too many {{what}} in the DMN file (at most {{max}})',
+  'error.dmn.tooManyFeel':
+    '{{where}}: too many entries that need FEEL to evaluate (at most {{max}} per file; literals, lists of strings and region or category entries do not count)',
   'error.dmn.unsupported': '{{element}}: {{what}} is not supported',
   'error.dmn.expression': '{{where}}: not valid FEEL: {{text}}',
   'error.dmn.expressionRefused': '{{where}}: FEEL not allowed here (loops, function definitions, regular expressions or unknown functions): {{text}}',
