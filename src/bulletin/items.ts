@@ -1,5 +1,5 @@
 import { parseExpression } from 'feelin'
-import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
+import { slowFeelAt } from '../lib/feel-limits.js'
 import { evalFeel, expressionBody, feelSyntaxError } from '../engine/feel.js'
 import { badRequest, msg, problem } from '../lib/errors.js'
 import { emptyFacts, FACT_NAMES, FEEL_NAMES, type Facts } from './facts.js'
@@ -47,9 +47,7 @@ function namesIn(body: string): string[] | null {
       enter(node) {
         // Loops, function definitions and regex built-ins (src/lib/feel-limits.ts): a count is a
         // test of one case's facts, worked out for every case of a month.
-        if (node.type.isError || SLOW_FEEL_NODES.has(node.name)) throw new Error('parse error')
-        if (node.name === 'FunctionInvocation' && SLOW_FEEL_FUNCTIONS.has(body.slice(node.from, node.to).split('(')[0].replace(/\s+/g, ' ').trim()))
-          throw new Error('parse error')
+        if (node.type.isError || slowFeelAt(node, body)) throw new Error('parse error')
         // A function's own name (`abs(…)`) is a VariableName under a FunctionInvocation.
         if (node.name === 'VariableName' && node.node.parent?.name !== 'FunctionInvocation') names.push(body.slice(node.from, node.to))
       },

@@ -245,8 +245,8 @@ function compileExpr(raw: string | undefined, where: string): Expr {
     return () => b
   }
   feelProblems(text, where, false)
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) countFeelEntry(where)
   if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(text)) return (ctx) => (Object.hasOwn(ctx, text) ? (ctx[text] ?? null) : toPlain(evaluate(text, ctx).value))
+  countFeelEntry(where)
   return (ctx) => toPlain(evaluate(text, ctx).value) ?? null
 }
 

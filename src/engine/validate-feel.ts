@@ -1,7 +1,7 @@
 import { evaluate, parseExpression } from 'feelin'
 import { feelSyntaxError } from './feel.js'
 import { msg, type Msg } from '../lib/errors.js'
-import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
+import { slowFeelAt } from '../lib/feel-limits.js'
 
 /**
  * Deploy-time checks of one FEEL body beyond "does it parse": every function it calls must be
@@ -33,48 +33,22 @@ export function isFeelBuiltin(name: string): boolean {
 /** A catalogue message (`deploy.feel.*`) with `body`; the caller adds `what` (where the body is). */
 export type FeelIssue = Msg
 
-/** The first loop, function definition or regex built-in of a body (src/lib/feel-limits.ts), or null. */
-function slowConstruct(body: string): string | null {
-  let found: string | null = null
-  try {
-    parseExpression(body, {}, undefined).iterate({
-      enter(ref) {
-        if (found) return false
-        if (SLOW_FEEL_NODES.has(ref.name)) found = body.slice(ref.from, ref.to).replace(/\s+/g, ' ').trim().slice(0, 60)
-        else if (ref.name === 'FunctionInvocation') {
-          const callee = ref.node.firstChild
-          const name = callee?.name === 'VariableName' ? body.slice(callee.from, callee.to).replace(/\s+/g, ' ').trim() : ''
-          if (SLOW_FEEL_FUNCTIONS.has(name)) found = `${name}()`
-        }
-      },
-    })
-  } catch {
-    return null // a syntax error, reported below
-  }
-  return found
-}
-
 /** Returns what is wrong with a FEEL body, or null when it may be deployed. */
 export function feelIssue(body: string): FeelIssue | null {
-  // Before anything evaluates the body: the syntax check runs it once.
-  const slow = slowConstruct(body)
-  if (slow) return msg('deploy.feel.slow', { body, construct: slow })
-  const syntax = feelSyntaxError(body)
-  if (syntax) {
-    return msg('deploy.feel.syntax', { body, error: syntax })
-  }
   let tree
   try {
     tree = parseExpression(body, {}, undefined)
   } catch (err) {
-    return msg('deploy.feel.syntax', { body, error: (err as Error).message })
+    return msg('deploy.feel.syntax', { body, error: feelSyntaxError(body) ?? (err as Error).message })
   }
   const unknown: Array<{ at: number; name: string }> = []
   let services = false
   let doubled: string | null = null
+  let slow: string | null = null
   const text = (from: number, to: number) => body.slice(from, to).replace(/\s+/g, ' ').trim()
   tree.iterate({
     enter(ref) {
+      slow ??= slowFeelAt(ref, body)
       if (ref.name === 'FunctionInvocation') {
         const callee = ref.node.firstChild
         if (!callee) return
@@ -108,6 +82,12 @@ export function feelIssue(body: string): FeelIssue | null {
       }
     },
   })
+  // Before anything evaluates the body: the syntax check runs it once.
+  if (slow) return msg('deploy.feel.slow', { body, construct: slow })
+  const syntax = feelSyntaxError(body)
+  if (syntax) {
+    return msg('deploy.feel.syntax', { body, error: syntax })
+  }
   if (doubled) {
     return msg('deploy.feel.doubled', { body, op: doubled })
   }

@@ -14,3 +14,24 @@
  */
 export const SLOW_FEEL_NODES: ReadonlySet<string> = new Set(['ForExpression', 'QuantifiedExpression', 'FunctionDefinition'])
 export const SLOW_FEEL_FUNCTIONS: ReadonlySet<string> = new Set(['matches', 'replace', 'split'])
+
+/** The part of a node of feelin's parse tree (lezer's) that slowFeelAt reads. */
+interface FeelNode {
+  name: string
+  from: number
+  to: number
+  node: { firstChild: { name: string; from: number; to: number } | null }
+}
+
+/**
+ * The construct at one node of a body's parse tree that could hold the server, as the person
+ * wrote it (a loop's text, up to 60 characters, or `matches()`), or null: the check each walker
+ * of a FEEL tree makes at every node. A function is named by its callee, the node's first child.
+ */
+export function slowFeelAt(ref: FeelNode, body: string): string | null {
+  if (SLOW_FEEL_NODES.has(ref.name)) return body.slice(ref.from, ref.to).replace(/\s+/g, ' ').trim().slice(0, 60)
+  if (ref.name !== 'FunctionInvocation') return null
+  const callee = ref.node.firstChild
+  const name = callee?.name === 'VariableName' ? body.slice(callee.from, callee.to).replace(/\s+/g, ' ').trim() : ''
+  return SLOW_FEEL_FUNCTIONS.has(name) ? `${name}()` : null
+}

@@ -1,5 +1,5 @@
 import { evaluate, parseExpression } from 'feelin'
-import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
+import { slowFeelAt } from '../lib/feel-limits.js'
 import { boundedTest } from '../lib/bounded-regex.js'
 import { badRequest, msg, problem, validationMsg, type Msg } from '../lib/errors.js'
 import type { Params } from '../messages/index.js'
@@ -132,11 +132,7 @@ function conditionProblem(expr: string): 'syntax' | 'slow' | null {
     parseExpression(body, {}, undefined).iterate({
       enter(node) {
         if (node.type.isError) bad = 'syntax'
-        else if (SLOW_FEEL_NODES.has(node.name)) bad ??= 'slow'
-        else if (node.name === 'FunctionInvocation') {
-          const name = body.slice(node.from, node.to).split('(')[0].trim()
-          if (SLOW_FEEL_FUNCTIONS.has(name)) bad ??= 'slow'
-        }
+        else if (slowFeelAt(node, body)) bad ??= 'slow'
       },
     })
   } catch {
