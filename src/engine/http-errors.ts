@@ -1,5 +1,5 @@
 import type { FastifyError } from 'fastify'
-import { HttpError, msg, type Msg } from '../lib/errors.js'
+import { HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
 import { bilingual } from '../lib/messages.js'
 import { EngineError, type EngineErrorCode } from './errors.js'
 
@@ -51,16 +51,12 @@ export function camundaError(
   const fsStatus = (err as FastifyError).statusCode
   const status = http ? err.statusCode : validation ? 400 : fsStatus && fsStatus >= 400 && fsStatus < 600 ? fsStatus : 500
   // As the app's own handler words them (src/plugins/errors.ts), in both languages.
-  const m: Msg | null = http
-    ? null
-    : validation
-      ? msg('error.invalidRequest', { detail: err.message })
-      : status === 413
-        ? msg('error.payloadTooLarge')
-        : status >= 500
-          ? msg('error.internal')
-          : null
   const error = http ? err.code : validation ? 'validation_failed' : status >= 500 ? 'internal' : status === 413 ? 'payload_too_large' : 'bad_request'
+  if (validation) {
+    const answer = schemaProblems(validation, (err as FastifyError).validationContext)
+    return { status, body: { type: typeOf(status, err), message: answer.message, error, key: answer.key, params: {} } }
+  }
+  const m: Msg | null = http ? null : status === 413 ? msg('error.payloadTooLarge') : status >= 500 ? msg('error.internal') : null
   const key = http ? err.key && { key: err.key, params: err.params ?? {} } : m && { key: m.key, params: m.params ?? {} }
   return { status, body: { type: typeOf(status, err), message: m ? bilingual(m.key, m.params) : err.message, error, ...key } }
 }

@@ -1,4 +1,4 @@
-import { bilingual, type MessageKey, type Params } from '../messages/index.js'
+import { bilingual, render, type MessageKey, type Params } from '../messages/index.js'
 
 /** A catalogue message: the UI translates `key` with `params`; the server renders `message` from it. */
 export interface Msg {
@@ -57,6 +57,25 @@ export const notFound = (what: Text) => new HttpError(404, 'not_found', typeof w
 export const conflict = (message: Text, details?: unknown[]) => new HttpError(409, 'conflict', message, details)
 export const unprocessable = (message: Text, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
 
+/**
+ * The JSON types a message can name, each a catalogue entry (`valueType.*`): the parameter is
+ * one of these words, never ajv's own text, which would put English into the Chinese sentence.
+ * ajv gives `"string,null"` for a nullable field; `null` is dropped (the field may also be left
+ * empty, which the sentence does not need to say).
+ */
+const VALUE_TYPES = new Set(['string', 'number', 'integer', 'boolean', 'array', 'object'])
+
+/** The formats request schemas and task forms check, each a catalogue entry (`valueFormat.*`). */
+const VALUE_FORMATS: Record<string, string> = {
+  'date-time': 'dateTime',
+  datetime: 'dateTime',
+  date: 'date',
+  time: 'time',
+  email: 'email',
+  phone: 'phone',
+  uri: 'uri',
+}
+
 /** A catalogue message per ajv keyword, the field path as a parameter (request bodies and task forms). */
 export function validationMsg(keyword: string, path: string, params: Record<string, unknown> = {}): Msg {
   const field = String(params.missingProperty ?? params.additionalProperty ?? '')
@@ -67,10 +86,16 @@ export function validationMsg(keyword: string, path: string, params: Record<stri
     case 'required':
     case 'additionalProperties':
       return msg(`error.validation.${keyword}`, { field })
-    case 'type':
-      return msg('error.validation.type', { field, type: String(params.type ?? '') })
-    case 'format':
-      return msg('error.validation.format', { field, format: String(params.format ?? '') })
+    case 'type': {
+      const type = String(params.type ?? '')
+        .split(',')
+        .find((x) => VALUE_TYPES.has(x))
+      return type ? msg('error.validation.type', { field, type }) : msg('error.validation.other', { field })
+    }
+    case 'format': {
+      const format = Object.prototype.hasOwnProperty.call(VALUE_FORMATS, String(params.format)) ? VALUE_FORMATS[String(params.format)] : undefined
+      return format ? msg('error.validation.format', { field, format }) : msg('error.validation.pattern', { field })
+    }
     case 'minLength':
     case 'maxLength':
     case 'minimum':
@@ -87,4 +112,30 @@ export function validationMsg(keyword: string, path: string, params: Record<stri
     default:
       return msg('error.validation.other', { field })
   }
+}
+
+/** One ajv error, as Fastify's `validation` array holds them. */
+export interface SchemaError {
+  keyword: string
+  instancePath: string
+  params: object
+}
+
+/**
+ * A request that failed its schema, as every API words it: one detail per ajv error (the
+ * catalogue's `key` + `messageParams` for the UI, ajv's own `params` kept for outside clients, a
+ * bilingual `message`), the answer's `key` (`error.validationFailed`, the details say the rest)
+ * and one bilingual `message` naming every problem, each language a whole sentence of its own.
+ * ajv's English text ("must be integer") is not used: it put English into the Chinese sentence.
+ * `context` is Fastify's `validationContext` (body, querystring, params), the path of a problem
+ * at the top of it.
+ */
+export function schemaProblems(errors: readonly SchemaError[], context = '') {
+  const details = errors.map((v) => {
+    const m = validationMsg(v.keyword, (v.instancePath || context).replace(/^\//, ''), v.params as Record<string, unknown>)
+    return { path: v.instancePath || context, message: bilingual(m.key, m.params), params: v.params, key: m.key, messageParams: m.params }
+  })
+  const said = (lang: 'zh-CN' | 'en', sep: string) =>
+    render(lang, 'error.invalidRequest', { detail: details.map((d) => render(lang, d.key, d.messageParams)).join(sep) })
+  return { key: 'error.validationFailed' as const, message: `${said('zh-CN', '；')} / ${said('en', '; ')}`, details }
 }

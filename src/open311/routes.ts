@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { typed } from '../lib/schemas.js'
-import { forbidden, HttpError } from '../lib/errors.js'
+import { forbidden, HttpError, schemaProblems } from '../lib/errors.js'
 import type { EngineError } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
 import { idempotencyKeyHeader } from '../cases/idempotency.js'
@@ -55,12 +55,8 @@ function errorHandler(raw: FastifyError | HttpError | EngineError, request: Fast
     description = paths.length ? `${err.message} (${paths.join(', ')})` : err.message
   } else if ((err as FastifyError).validation) {
     status = 400
-    // Each problem names its field, an unexpected one included (ajv puts that name in params).
-    const said = (err as FastifyError).validation!.map((v) => {
-      const extra = (v.params as { additionalProperty?: string }).additionalProperty
-      return `${(err as FastifyError).validationContext ?? ''}${v.instancePath}${extra ? `/${extra}` : ''} ${v.message}`
-    })
-    description = `请求不合法 / invalid request: ${said.join('; ')}`
+    // Each problem names its field, an unexpected one included, in both languages.
+    description = schemaProblems((err as FastifyError).validation!, (err as FastifyError).validationContext).message
   } else {
     status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
     description = status === 500 ? '服务器内部错误 / internal error' : `请求不合法 / invalid request: ${err.message}`

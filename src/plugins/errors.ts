@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpError, msg, validationMsg, type Msg } from '../lib/errors.js'
+import { HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
 import { bilingual, type MessageKey } from '../messages/index.js'
 import type { EngineError } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
@@ -20,18 +20,8 @@ export default fp(async function errors(app: FastifyInstance) {
     }
     const fe = err as FastifyError
     if (fe.validation) {
-      const details = fe.validation.map((v) => {
-        const m = validationMsg(v.keyword, (v.instancePath || fe.validationContext || '').replace(/^\//, ''), v.params as Record<string, unknown>)
-        // ajv's own `params` stay for outside clients; the catalogue's are `messageParams`.
-        return { path: v.instancePath || fe.validationContext, message: v.message, params: v.params, key: m.key, messageParams: m.params }
-      })
-      return reply.status(400).send({
-        error: 'validation_failed',
-        message: `请求不合法 / invalid request: ${fe.message}`,
-        key: 'error.invalidRequest',
-        params: { detail: fe.message },
-        details,
-      })
+      const answer = schemaProblems(fe.validation, fe.validationContext)
+      return reply.status(400).send({ error: 'validation_failed', message: answer.message, key: answer.key, params: {}, details: answer.details })
     }
     const status = fe.statusCode ?? 500
     if (status >= 400 && status < 500) {

@@ -5,6 +5,7 @@ import { build } from '../helper.js'
 import { call, caseByNo, petition, step } from '../api.js'
 import { bilingual, en, EVENT_TEXT, isMessageKey, render, templateParams, zh, type MessageKey } from '../../src/messages/index.js'
 import { projectRoot } from '../../src/lib/paths.js'
+import { validationMsg } from '../../src/lib/errors.js'
 import { tsFiles } from '../sources.js'
 
 /**
@@ -127,7 +128,7 @@ t.test('error answers carry key and params beside error and message', async (t) 
   const invalid = await call(app, null, 'POST', '/api/public/petitions', { description: 'x' })
   t.equal(invalid.status, 400)
   t.equal(invalid.body.error, 'validation_failed')
-  t.equal(invalid.body.key, 'error.invalidRequest')
+  t.equal(invalid.body.key, 'error.validationFailed')
   t.ok(invalid.body.details.length > 0)
   for (const d of invalid.body.details) {
     t.match(d.key, /^error\.validation\./, 'each problem has a key per ajv keyword')
@@ -159,6 +160,44 @@ t.test('error answers carry key and params beside error and message', async (t) 
       [0, 'resolveLimit', 'error.rules.badDuration'],
     ],
   )
+})
+
+t.test('validation type and format words were English inside the Chinese sentence', async (t) => {
+  // Before: "limit 的类型不对（应为 integer）" and "from 的格式不对（应为 date-time）". The expected
+  // type or format is now a catalogue entry of its own, worked out here from the catalogue by hand.
+  const app = await build(t)
+  const typeWrong = await call(app, 'admin', 'GET', '/api/cases?limit=abc')
+  t.equal(typeWrong.status, 400)
+  t.equal(typeWrong.body.error, 'validation_failed')
+  t.equal(typeWrong.body.key, 'error.validationFailed')
+  t.same(typeWrong.body.details[0].messageParams, { field: 'limit', type: 'integer' })
+  t.equal(typeWrong.body.details[0].message, 'limit 的类型不对（应为整数） / limit has the wrong type (expected a whole number)')
+  t.equal(typeWrong.body.message, '请求不合法：limit 的类型不对（应为整数） / invalid request: limit has the wrong type (expected a whole number)')
+
+  const formatWrong = await call(app, 'admin', 'GET', '/api/cases?from=yesterday&limit=0')
+  t.equal(formatWrong.status, 400)
+  const byKey = Object.fromEntries(formatWrong.body.details.map((d: any) => [d.key, d]))
+  t.same(byKey['error.validation.format']?.messageParams, { field: 'from', format: 'dateTime' })
+  t.equal(byKey['error.validation.format']?.message, 'from 的格式不对（应为日期时间） / from must be a date and time')
+  t.match(byKey['error.validation.format']?.params, { format: 'date-time' }, "ajv's own params stay for outside clients")
+  t.equal(formatWrong.body.details.length, 2, 'ajv reports every problem (allErrors)')
+  t.equal(
+    formatWrong.body.message,
+    '请求不合法：from 的格式不对（应为日期时间）；limit 不能小于 1 / invalid request: from must be a date and time; limit must be at least 1',
+    'every problem, each language whole',
+  )
+
+  // A nullable field's "string,null" names the type; a type or format the catalogue does not know
+  // gets the general sentence rather than an English word.
+  t.equal(render('zh-CN', 'error.validation.type', validationMsg('type', '/x', { type: 'string,null' }).params), '/x 的类型不对（应为文本）')
+  t.same(validationMsg('type', '/x', { type: 'null' }), { key: 'error.validation.other', params: { field: '/x' } })
+  t.same(validationMsg('format', '/x', { format: 'ipv6' }), { key: 'error.validation.pattern', params: { field: '/x' } })
+  for (const lang of ['zh-CN', 'en'] as const) {
+    for (const type of ['string', 'number', 'integer', 'boolean', 'array', 'object']) {
+      t.notMatch(render(lang, 'error.validation.type', { field: 'f', type }), /valueType|\$t/, `${lang} ${type}`)
+    }
+  }
+  t.notMatch(render('zh-CN', 'error.validation.type', { field: 'f', type: 'integer' }), /[a-z]{2,}/, 'no English word in the Chinese text')
 })
 
 t.test('a result text containing " / " reaches the tracking route intact', async (t) => {
