@@ -1,6 +1,4 @@
 import { createHash } from 'node:crypto'
-import { fileTypeFromBuffer } from 'file-type'
-import sharp from 'sharp'
 import { HttpError, msg } from '../lib/errors.js'
 
 /**
@@ -39,6 +37,21 @@ export interface CheckedFile {
   height: number | null
 }
 
+/**
+ * file-type and sharp (libvips, a native library) are loaded on the first file, not at start:
+ * importing them cost ~0.15 s of CPU, paid by every start of the server and by each of the test
+ * suite's ~200 processes, most of which never see a file. A failed load is not kept, so the next
+ * file tries again.
+ */
+let codecs: Promise<[typeof import('file-type'), typeof import('sharp')]> | undefined
+function loadCodecs() {
+  codecs ??= Promise.all([import('file-type'), import('sharp')]).catch((err: unknown) => {
+    codecs = undefined
+    throw err
+  })
+  return codecs
+}
+
 const unsupported = () => new HttpError(415, 'unsupported_media_type', msg('error.attachment.type', { allowed: ALLOWED_NAMES }))
 
 /**
@@ -50,6 +63,7 @@ const unsupported = () => new HttpError(415, 'unsupported_media_type', msg('erro
  * The orientation EXIF gave is applied to the pixels first, so the photo still stands upright.
  */
 export async function checkFile(bytes: Buffer, declaredName: string | undefined): Promise<CheckedFile> {
+  const [{ fileTypeFromBuffer }, { default: sharp }] = await loadCodecs()
   const sniffed = await fileTypeFromBuffer(bytes)
   const mediaType = sniffed?.mime as string | undefined
   const name = safeFileName(declaredName)
