@@ -1,5 +1,5 @@
 import type { ElementMessageContent, Environment } from 'bpmn-elements'
-import { expressionBody, evalFeel, resolveValue } from './feel.js'
+import { expressionBody, evalFeel, FeelRefused, resolveValue } from './feel.js'
 
 /** Keys bpmn-elements puts on a loop iteration's content that are not user data. */
 const internalContentKeys = new Set([
@@ -54,13 +54,24 @@ export function feelContext(context: FeelScope | undefined): Record<string, unkn
   return ctx
 }
 
-/** bpmn-engine's `expressions` option, evaluating FEEL instead of its property lookups. */
-export function feelExpressions() {
+/**
+ * bpmn-engine's `expressions` option, evaluating FEEL instead of its property lookups. A body
+ * the engine does not run (FeelRefused) is handed to `refused` with the element that asked, so
+ * the step fails there and then: bpmn-elements would otherwise take the error as the element's
+ * own and may carry on.
+ */
+export function feelExpressions(refused: (err: FeelRefused) => never) {
   return {
     resolveExpression(text: unknown, context?: FeelScope) {
       if (typeof text !== 'string') return text
       if (expressionBody(text) == null && !/[$#]\{/.test(text)) return text
-      return resolveValue(text, feelContext(context))
+      try {
+        return resolveValue(text, feelContext(context))
+      } catch (err) {
+        if (!(err instanceof FeelRefused)) throw err
+        err.elementId ??= typeof context?.content?.id === 'string' ? context.content.id : null
+        return refused(err)
+      }
     },
     isExpression(text: unknown) {
       return typeof text === 'string' && expressionBody(text) != null

@@ -1,5 +1,9 @@
 import { evaluate, parseExpression, SyntaxError as FeelSyntaxError } from 'feelin'
+import { msg, type Msg } from '../lib/errors.js'
+import { slowFeelAt } from '../lib/feel-limits.js'
+import { bilingual } from '../lib/messages.js'
 import { wrappedFeel } from './juel.js'
+import { LIMITS } from './validate-limits.js'
 
 /**
  * FEEL is the one expression language of Shuoshi diagrams. A Camunda 8 style leading `=`
@@ -75,29 +79,59 @@ const keywords = new Set([
 ])
 
 /**
- * The names a FEEL body can read from its context (every identifier of its parse tree),
- * or null when it does not parse on its own. Kept per body text: feelin parses the text
- * on every evaluation, and the diagrams use a few dozen bodies.
+ * A body the engine does not run: too long, or a construct that could hold the server (a loop,
+ * a function definition, a regex built-in: src/lib/feel-limits.ts). The deploy check refuses
+ * such bodies, but a version stored before a limit existed is not checked again, and its steps
+ * would run them. The step fails instead (an incident, or a 422 for the request that started
+ * it); `elementId` is set by whoever knows which element asked (src/engine/expressions.ts).
  */
-const namesByBody = new Map<string, Set<string> | null>()
-function namesOf(body: string): Set<string> | null {
-  let names = namesByBody.get(body)
-  if (names !== undefined) return names
-  try {
-    names = new Set<string>()
-    const found = names
-    parseExpression(body, {}, undefined).iterate({
-      enter(node) {
-        if (node.type.isError) throw new Error('parse error')
-        if (node.name === 'Identifier' || node.name === 'VariableName' || node.name === 'Name') found.add(body.slice(node.from, node.to))
-      },
-    })
-  } catch {
-    names = null
+export class FeelRefused extends Error {
+  elementId: string | null = null
+  constructor(readonly problem: Msg) {
+    super(bilingual(problem.key, problem.params))
   }
-  if (namesByBody.size > 5000) namesByBody.clear()
-  namesByBody.set(body, names)
-  return names
+}
+
+/**
+ * What one parse of a body tells: the names it can read from its context (every identifier of
+ * its parse tree; null when it does not parse on its own) and why it must not run, if so. Kept
+ * per body text: feelin parses the text on every evaluation, and the diagrams use a few dozen
+ * bodies.
+ */
+interface Analysis {
+  names: Set<string> | null
+  refused: Msg | null
+}
+const analyses = new Map<string, Analysis>()
+const stop = new Error('stop')
+function analyse(body: string): Analysis {
+  let found = analyses.get(body)
+  if (found) return found
+  const a: Analysis = { names: new Set<string>(), refused: null }
+  if (body.length > LIMITS.expression) {
+    // Not parsed at all: feelin's parse grows faster than the text (290 KB ran out of memory).
+    a.names = null
+    a.refused = msg('step.feelLong', { length: body.length, max: LIMITS.expression })
+  } else {
+    try {
+      parseExpression(body, {}, undefined).iterate({
+        enter(node) {
+          if (node.type.isError) throw stop
+          const slow = slowFeelAt(node, body)
+          if (slow) {
+            a.refused = msg('step.feelSlow', { body, construct: slow })
+            throw stop
+          }
+          if (node.name === 'Identifier' || node.name === 'VariableName' || node.name === 'Name') a.names!.add(body.slice(node.from, node.to))
+        },
+      })
+    } catch {
+      a.names = null
+    }
+  }
+  if (analyses.size > 5000) analyses.clear()
+  analyses.set(body, (found = a))
+  return found
 }
 
 /**
@@ -106,8 +140,7 @@ function namesOf(body: string): Set<string> | null {
  * of evaluating `=handlerGroup` against a case's variables. Only when every key is a plain
  * name; other keys (`a b`, `a-b`) take part in how feelin splits the text into names.
  */
-function contextFor(body: string, context: Record<string, unknown>): Record<string, unknown> {
-  const names = namesOf(body)
+function contextFor(names: Set<string> | null, context: Record<string, unknown>): Record<string, unknown> {
   if (!names) return context
   const lean: Record<string, unknown> = {}
   for (const key in context) {
@@ -154,7 +187,9 @@ export function evalFeel(body: string, context: Record<string, unknown>): unknow
     const v = context[cmp.name]
     if (typeof v === typeof cmp.literal && (typeof v !== 'number' || Number.isFinite(v))) return (v === cmp.literal) !== cmp.negated
   }
-  return toPlain(evaluate(body, contextFor(body, context)).value)
+  const { names, refused } = analyse(body)
+  if (refused) throw new FeelRefused(refused)
+  return toPlain(evaluate(body, contextFor(names, context)).value)
 }
 
 /** FEEL temporal values become ISO strings, so they can be stored and compared as text. */

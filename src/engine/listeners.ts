@@ -60,7 +60,7 @@ export function listen(holder: EngineHolder) {
     const ctx = holder.ctx
     const info = ctx.def.elements.get(api.id)
     const called = info?.calledElement
-      ? resolveValue(info.calledElement, feelContext({ environment: api.environment, content: api.content }))
+      ? ctx.refusing(api.id, () => resolveValue(info.calledElement!, feelContext({ environment: api.environment, content: api.content })))
       : api.content.calledElement
     ctx.calls.push({ elementId: api.id, executionId: api.content.executionId, calledElement: String(called ?? '') })
   })
@@ -143,7 +143,7 @@ export function listen(holder: EngineHolder) {
 function taskFromWait(ctx: StepContext, api: ActivityApi): TaskRow {
   const info = ctx.def.elements.get(api.id)
   const fctx = feelContext({ environment: api.environment, content: api.content })
-  const val = (text?: string) => (text == null || text === '' ? null : resolveValue(text, fctx))
+  const val = (text?: string) => (text == null || text === '' ? null : ctx.refusing(api.id, () => resolveValue(text, fctx)))
   const assignee = val(info?.assignee)
   const users = splitList(val(info?.candidateUsers))
   let groups = splitList(val(info?.candidateGroups))

@@ -61,7 +61,6 @@ export class Runtime {
     { pending: { execution_id: string; due_at: string }[]; subscriptions: ReadonlySet<string>; openTasks: OpenTask[] }
   >()
   private stepListeners: StepListener[] = []
-  private expressions = feelExpressions()
 
   constructor(
     private db: Db,
@@ -335,7 +334,8 @@ export class Runtime {
     holder.engine = new Engine({
       name: instance.id,
       sourceContext: def.sourceContext,
-      expressions: this.expressions,
+      // One per engine: a refused expression fails the step this engine is running.
+      expressions: feelExpressions((err) => holder.ctx.fail(err.elementId, err.problem)),
       timers: holder.timers,
       Logger: silentLogger,
       // Read by the patched bpmn-elements' ProcessExecution; persistence keeps it out of the

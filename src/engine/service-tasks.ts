@@ -1,9 +1,9 @@
 import type { Activity, ElementBrokerMessage } from 'bpmn-elements'
 import type { Trx } from '../lib/db.js'
 import { feelContext } from './expressions.js'
-import { resolveValue } from './feel.js'
+import { FeelRefused, resolveValue } from './feel.js'
 import type { ElementInfo } from './model.js'
-import { cleanVariables, setVariables, type EngineHolder } from './step-context.js'
+import { cleanVariables, setVariables, StepLimitError, type EngineHolder } from './step-context.js'
 
 export interface HandlerContext {
   trx: Trx
@@ -101,8 +101,9 @@ export class ServiceTasks {
               ),
             )
           } catch (err) {
-            ctx.error ??= err as Error
-            callback(err as Error)
+            const failed = err instanceof FeelRefused ? new StepLimitError(err.elementId ?? info.id, err.problem) : (err as Error)
+            ctx.error ??= failed
+            callback(failed)
           }
         },
       }

@@ -5,6 +5,7 @@ import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { HttpError, msg } from '../lib/errors.js'
 import { EngineError } from './errors.js'
+import { FeelRefused } from './feel.js'
 import type { LoadedDefinition } from './definitions.js'
 import type { ExternalCreated } from './external-tasks.js'
 import type { HistoryInput, InstanceRow, OpenTask, TaskRow, TimerRow } from './rows.js'
@@ -244,6 +245,19 @@ export class StepContext {
       }
     }
     if (problem) this.fail(c.id ?? null, problem)
+  }
+
+  /**
+   * Runs `fn`, an expression of `elementId` evaluated outside bpmn-elements' own evaluator (a
+   * task's candidates, a called element): one the engine does not run fails the step there.
+   */
+  refusing<T>(elementId: string, fn: () => T): T {
+    try {
+      return fn()
+    } catch (err) {
+      if (err instanceof FeelRefused) this.fail(err.elementId ?? elementId, err.problem)
+      throw err
+    }
   }
 
   /** Fails the step (see `charge`): records why, and throws to unwind the engine. */

@@ -200,6 +200,57 @@ t.test('refused at run time when the size comes from a variable: that start fail
   t.equal((await app.db('process_instances').whereIn('status', ['running', 'failed'])).length, 0, 'no refused start left an instance behind')
 })
 
+t.test('a version deployed before the expression limits: its slow FEEL is refused at run time, not run', async (t) => {
+  // The deploy check refuses these bodies, but a county version stored before the limits existed
+  // is not checked again: its step ran `1..1e8` for minutes, a backtracking regex for hours on a
+  // citizen's text, and a 290 KB condition ran the process out of memory.
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: gateway('old', '=x > 1') })).status, 201)
+  const first = await app.db('process_definitions').where({ key: 'old' }).first()
+  const terms = Array.from({ length: 20_000 }, (_, i) => `x${i} = 1`).join(' and ')
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ['=count(for i in 1..100000000 return i) &gt; 0', {}, /uses for i in 1\.\.100000000 return i and was not run/],
+    ['=matches(description, "^(a|a)*$")', { description: 'a'.repeat(40) + '!' }, /uses matches\(\) and was not run/],
+    ['=some i in 1..100000000 satisfies i = 0', {}, /and was not run/],
+    [`=${terms}`, {}, /the expression has 288885 characters \(the limit is 2000\) and was not run/],
+  ]
+  let version = first.version
+  for (const [body, variables, re] of cases) {
+    // As a database from before the limits holds it: written to the table, past the deploy check.
+    version += 1
+    await app.db('process_definitions').insert({ ...first, id: `old-v${version}`, version, xml: gateway('old', body), xml_hash: `h${version}` })
+    const t0 = Date.now()
+    const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/old/start', { variables })
+    const ms = Date.now() - t0
+    t.equal(r.status, 422, `${body.slice(0, 50)}: ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`)
+    t.match(r.body.details, [{ elementId: 'g', message: re }], 'the details name the gateway and what was not run')
+    t.ok(ms < 10_000, `answered without running it (${ms} ms)`)
+  }
+  // The same in a task's candidates and a service task's expression, which the engine resolves
+  // outside bpmn-elements' evaluator: the step fails at that element.
+  const elsewhere: [string, string][] = [
+    ['u', `<userTask id="u" camunda:candidateGroups="=if matches(description, &quot;^(a|a)*$&quot;) then &quot;a&quot; else &quot;b&quot;"/>`],
+    ['st', `<serviceTask id="st" camunda:expression="=count(for i in 1..100000000 return i)" camunda:resultVariable="n"/>`],
+  ]
+  for (const [element, body] of elsewhere) {
+    version += 1
+    await app
+      .db('process_definitions')
+      .insert({ ...first, id: `old-v${version}`, version, xml: linear('old', body, element, element), xml_hash: `h${version}` })
+    const t0 = Date.now()
+    const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/old/start', { variables: { description: 'a'.repeat(40) + '!' } })
+    t.equal(r.status, 422, `${element}: ${r.status}`)
+    t.match(r.body.details, [{ elementId: element, message: /was not run/ }], `the details name ${element}`)
+    t.ok(Date.now() - t0 < 10_000, `${element}: answered without running it`)
+  }
+  t.equal((await app.db('process_instances').whereIn('status', ['running', 'failed'])).length, 0, 'no refused start left an instance behind')
+  // A modest version after them runs as before.
+  await app.db('process_definitions').insert({ ...first, id: 'old-ok', version: version + 1, xml: gateway('old', '=x > 1'), xml_hash: 'ok' })
+  const ok = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/old/start', { variables: { x: 2 } })
+  t.equal(ok.status, 201)
+  t.equal(ok.body.status, 'completed')
+})
+
 t.test('a server running hostile diagrams in the background: /health stays fast, incidents are recorded, a restart is healthy', async (t) => {
   const env: Record<string, string> = { TIMER_POLL_MS: '200', PROCESSES_DIR: noProcesses, ...serverDatabaseEnv(t, 'hostile') }
   let server: ServerProcess = await startServer({ name: 'hostile', env, timeoutMs: 180_000 })

@@ -123,6 +123,8 @@ export const zh = {
   'step.timers': '一步内设置的定时器超过 {{max}} 个',
   'step.time': '一步运行超过 {{seconds}} 秒',
   'step.cpu': '一步连续占用 CPU 超过 {{ms}} 毫秒',
+  'step.feelSlow': '表达式 {{body}} 使用了 {{construct}}，未运行：流程中的表达式不能循环、定义函数或使用正则表达式（此版本部署于这项检查之前）',
+  'step.feelLong': '表达式有 {{length}} 个字符（上限 {{max}}），未运行（此版本部署于这项检查之前）',
 } as const
 
 export const en: { readonly [K in keyof typeof zh]: string } = {
@@ -244,4 +246,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'step.timers': 'more than {{max}} timers armed in one step',
   'step.time': 'the step ran longer than {{seconds}} s',
   'step.cpu': 'the step held the CPU for more than {{ms}} ms without a break',
+  'step.feelSlow':
+    'the expression {{body}} uses {{construct}} and was not run: an expression in a diagram may not loop, define a function or use a regular expression (this version was deployed before that check)',
+  'step.feelLong': 'the expression has {{length}} characters (the limit is {{max}}) and was not run (this version was deployed before that check)',
 }
