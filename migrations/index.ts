@@ -24,6 +24,7 @@ import * as casesSourceIndex from './025_cases_source_index.js'
 import * as unreadCaseIndexes from './026_unread_case_indexes.js'
 import * as casesTownship from './028_cases_township.js'
 import * as unusedIndexes from './029_unused_indexes.js'
+import * as incidentMessages from './030_incident_messages.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -56,6 +57,7 @@ const migrations: Record<string, Knex.Migration> = {
   '026_unread_case_indexes': unreadCaseIndexes,
   '028_cases_township': casesTownship,
   '029_unused_indexes': unusedIndexes,
+  '030_incident_messages': incidentMessages,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -440,7 +440,8 @@ export class ExternalTasks {
   private async openIncident(trx: Trx, row: ExternalTaskRow, message: string): Promise<string> {
     const now = nowIso()
     const id = randomUUID()
-    const text = bilingual('error.externalTask.incident', { topic: row.topic, message: message || '-' })
+    const params = { topic: row.topic, message: message || '-' }
+    const text = bilingual('error.externalTask.incident', params)
     await trx('incidents').insert({
       id,
       instance_id: row.instance_id,
@@ -451,6 +452,8 @@ export class ExternalTasks {
       timer_id: null,
       element_id: row.element_id,
       message: text,
+      message_key: 'error.externalTask.incident',
+      message_params: JSON.stringify(params),
       status: 'open',
       attempts: 1,
       created_at: now,

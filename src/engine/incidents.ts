@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { HttpError, msg } from '../lib/errors.js'
+import { HttpError, MessageError, msg } from '../lib/errors.js'
+import type { MessageKey, Params } from '../lib/messages.js'
 import { conflict, EngineError, notFound } from './errors.js'
 import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
@@ -23,7 +24,11 @@ export interface IncidentRow {
   kind: 'timer' | 'step' | 'external'
   timer_id: string | null
   element_id: string | null
+  /** Bilingual text, for outside clients and for failures that are not catalogue messages. */
   message: string
+  /** The catalogue message the UI shows in its reader's language, when the failure is one. */
+  message_key: string | null
+  message_params: string | null
   status: 'open' | 'resolved'
   attempts: number
   created_at: string
@@ -43,6 +48,7 @@ export function incidentView(r: IncidentRow) {
     kind: r.kind,
     element: r.element_id,
     message: r.message,
+    ...(r.message_key && { key: r.message_key, params: r.message_params ? (JSON.parse(r.message_params) as Params) : {} }),
     time: r.updated_at,
     createdAt: r.created_at,
     attempts: r.attempts,
@@ -55,11 +61,25 @@ export function incidentView(r: IncidentRow) {
 
 const MESSAGE_MAX = 2000
 
+/** What a failure says: its text and, when it is one, its catalogue message. */
+interface Failure {
+  elementId: string | null
+  message: string
+  key: MessageKey | null
+  params: Params | null
+}
+
 /** The message and element of a failed step: a budget failure names its element in `details`. */
-export function describeFailure(err: unknown, fallbackElement: string | null): { message: string; elementId: string | null } {
+export function describeFailure(err: unknown, fallbackElement: string | null): Failure {
   const e = err as Error
+  const said = err instanceof MessageError && err.key ? err : null
   const detail = err instanceof HttpError || err instanceof EngineError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
-  return { message: String(e?.message ?? err).slice(0, MESSAGE_MAX), elementId: detail?.elementId ?? fallbackElement }
+  return {
+    message: String(e?.message ?? err).slice(0, MESSAGE_MAX),
+    elementId: detail?.elementId ?? fallbackElement,
+    key: said?.key ?? null,
+    params: said ? (said.params ?? {}) : null,
+  }
 }
 
 /**
@@ -68,29 +88,34 @@ export function describeFailure(err: unknown, fallbackElement: string | null): {
  * incident of the same timer is updated rather than repeated.
  */
 export async function recordTimerIncident(db: Db, timer: TimerRow, err: unknown): Promise<IncidentRow | null> {
-  const { message, elementId } = describeFailure(err, timer.element_id)
+  const failure = describeFailure(err, timer.element_id)
   return db.transaction(async (trx) => {
-    await trx('timers').where({ id: timer.id }).update({ status: 'failed', error: message, attempts: timer.attempts, claimed_by: null, claimed_until: null })
+    await trx('timers')
+      .where({ id: timer.id })
+      .update({ status: 'failed', error: failure.message, attempts: timer.attempts, claimed_by: null, claimed_until: null })
     const instance: InstanceRow | undefined = await trx('process_instances').where({ id: timer.instance_id }).first()
     if (!instance) return null
-    return openIncident(trx, instance, { kind: 'timer', timerId: timer.id, elementId, message })
+    return openIncident(trx, instance, { kind: 'timer', timerId: timer.id, ...failure })
   })
 }
 
 async function openIncident(
   trx: Trx,
   instance: InstanceRow,
-  f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string },
+  f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string; key?: MessageKey | null; params?: Params | null },
 ): Promise<IncidentRow> {
   const now = nowIso()
+  const said = { message: f.message, message_key: f.key ?? null, message_params: f.key ? JSON.stringify(f.params ?? {}) : null }
   const existing: IncidentRow | undefined = await trx('incidents')
     .where({ instance_id: instance.id, status: 'open', kind: f.kind })
     .where((q) => (f.timerId ? q.where({ timer_id: f.timerId }) : q.whereNull('timer_id')))
     .first()
   let row: IncidentRow
   if (existing) {
-    row = { ...existing, message: f.message, element_id: f.elementId, attempts: existing.attempts + 1, updated_at: now }
-    await trx('incidents').where({ id: existing.id }).update({ message: row.message, element_id: row.element_id, attempts: row.attempts, updated_at: now })
+    row = { ...existing, ...said, element_id: f.elementId, attempts: existing.attempts + 1, updated_at: now }
+    await trx('incidents')
+      .where({ id: existing.id })
+      .update({ ...said, element_id: row.element_id, attempts: row.attempts, updated_at: now })
   } else {
     row = {
       id: randomUUID(),
@@ -101,7 +126,7 @@ async function openIncident(
       kind: f.kind,
       timer_id: f.timerId,
       element_id: f.elementId,
-      message: f.message,
+      ...said,
       status: 'open',
       attempts: 1,
       created_at: now,
@@ -203,8 +228,7 @@ export class Incidents {
       else
         await this.db.transaction(async (trx) => {
           const instance: InstanceRow = await trx('process_instances').where({ id: incident.instance_id }).first()
-          const f = describeFailure(err, incident.element_id)
-          await openIncident(trx, instance, { kind: incident.kind, timerId: incident.timer_id, elementId: f.elementId, message: f.message })
+          await openIncident(trx, instance, { kind: incident.kind, timerId: incident.timer_id, ...describeFailure(err, incident.element_id) })
         })
     }
     return this.get(actor, id)

@@ -1,7 +1,7 @@
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { insertRows, marks, setClause, sqlRows, sqlRun } from '../lib/hot-sql.js'
-import { msg } from '../lib/errors.js'
+import { msg, problem } from '../lib/errors.js'
 import { RevisionConflict, unprocessable } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
@@ -86,8 +86,9 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
     // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
     const err = ctx.error
     if (isRefusal(err)) throw err
-    const details = err instanceof StepLimitError ? [{ elementId: err.elementId, message: err.message }] : undefined
-    throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }), details)
+    // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
+    if (err instanceof StepLimitError) throw unprocessable(err.problem, [problem(err.problem, { elementId: err.elementId })])
+    throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }))
   }
   const instance = ctx.instance
   const now = nowIso()

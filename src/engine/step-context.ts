@@ -88,7 +88,7 @@ export interface StepRun {
 export class StepLimitError extends Error {
   constructor(
     readonly elementId: string | null,
-    problem: LimitProblem,
+    readonly problem: LimitProblem,
   ) {
     super(`${elementId ? `${elementId}: ` : ''}${bilingual(problem.key, problem.params)}`)
   }

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { build } from '../helper.js'
 import { call } from '../api.js'
+import { bilingual } from '../../src/messages/index.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 
 /**
@@ -72,6 +73,11 @@ t.test('a failing timer becomes an incident scoped to its county; the instance i
   const x = all.body.items.find((i: any) => i.instanceId === xi)
   t.match(x, { kind: 'timer', element: 'remind', status: 'open', attempts: 1, tenant: 'xianghe', caseId: null, processKey: 'cyc_x' })
   t.match(x.message, /R\/PT0S.*without end/)
+  // The catalogue message beside the text, for the page to show in its reader's language; the
+  // text is that message in both languages (it read "流程执行失败：remind: … / … / process execution failed: remind: …").
+  t.equal(x.key, 'deploy.limit.cycleEndless')
+  t.match(x.params, { value: 'R/PT0S' })
+  t.equal(x.message, bilingual(x.key, x.params))
   t.match(all.body.items.find((i: any) => i.instanceId === gi).message, /period shorter than 10 s/)
   t.type(x.time, 'string')
 

@@ -228,5 +228,36 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.click('[data-testid=lang-switch]')
   t.equal((await call(app, 'admin', 'GET', '/api/process-definitions?key=ui_bundle_three')).body.length, 0)
 
+  // An incident reads as one sentence in the page's language. Its text was shown as stored,
+  // "流程执行失败：remind: 中文 / English / process execution failed: remind: 中文 / English", cut at
+  // the first " / " — English inside the Chinese page and Chinese inside the English one.
+  const cycling = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" targetNamespace="t">
+  <process id="ui_cycle" isExecutable="true">
+    <startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="wait"/>
+    <intermediateCatchEvent id="wait"><timerEventDefinition><timeDuration>PT2S</timeDuration></timerEventDefinition></intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="wait" targetRef="work"/>
+    <userTask id="work" camunda:candidateGroups="role:county_admin"/>
+    <boundaryEvent id="remind" attachedToRef="work" cancelActivity="false"><timerEventDefinition><timeCycle>=cyc</timeCycle></timerEventDefinition></boundaryEvent>
+    <sequenceFlow id="f3" sourceRef="remind" targetRef="e2"/><endEvent id="e2"/>
+    <sequenceFlow id="f4" sourceRef="work" targetRef="e"/><endEvent id="e"/>
+  </process>
+</definitions>`
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: cycling })).status, 201)
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/ui_cycle/start', { variables: { cyc: 'R/PT0S' } })).status, 201)
+  await app.engine.poller.poll(new Date(Date.now() + 10_000))
+  await page.goto(`${base}/admin/incidents`)
+  const incident = page.locator('[data-testid=incident-row]', { hasText: 'ui_cycle' })
+  await incident.waitFor()
+  const zhText = (await incident.locator('td.message').textContent())!
+  t.match(zhText, /^timeCycle R\/PT0S 不限次数/, 'the Chinese sentence')
+  t.notMatch(zhText, /without end|process execution| \/ /, 'and nothing English beside it')
+  await s.shot('09-incident-zh')
+  await page.click('[data-testid=lang-switch]')
+  await incident.locator('td.message', { hasText: 'without end' }).waitFor()
+  t.notMatch((await incident.locator('td.message').textContent())!, /\p{Script=Han}/u, 'in English, no Chinese beside it')
+  await s.shot('10-incident-en')
+  await page.click('[data-testid=lang-switch]')
+
   t.same(s.errors, [], 'no console errors')
 })

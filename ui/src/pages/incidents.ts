@@ -1,6 +1,6 @@
 import { get, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, t } from '../lib/i18n.js'
+import { fmtTime, messageText, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
@@ -12,9 +12,12 @@ interface Incident {
   caseId: string | null
   tenant: string | null
   processKey: string
-  kind: 'timer' | 'step'
+  kind: 'timer' | 'step' | 'external'
   element: string | null
+  /** "中文 / English"; `key` + `params` (when the failure is a catalogue message) are shown instead. */
   message: string
+  key?: string
+  params?: Record<string, unknown>
   time: string
   attempts: number
   status: 'open' | 'resolved'
@@ -63,7 +66,7 @@ export async function incidentsPage(ctx: Ctx) {
             busy(e.currentTarget as HTMLButtonElement, async () => {
               const r = await post<Incident>(`/api/incidents/${i.id}/retry`)
               if (r.status === 'resolved') toast(t('重试成功', 'Retried: it ran'))
-              else toast(t(`仍然失败：${r.message}`, `Failed again: ${r.message}`), 'error')
+              else toast(t(`仍然失败：${messageText(r)}`, `Failed again: ${messageText(r)}`), 'error')
               await reload()
             }),
         },
@@ -91,8 +94,14 @@ export async function incidentsPage(ctx: Ctx) {
         h('td', null, fmtTime(i.time)),
         h('td', null, h('code', null, i.processKey), i.tenant ? ` (${i.tenant})` : ''),
         h('td', null, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, t('案件', 'Case')) : '—'),
-        h('td', null, h('code', null, i.element ?? '—'), ' ', badge(i.kind === 'timer' ? t('定时器', 'timer') : t('步骤', 'step'))),
-        h('td', { class: 'message' }, i.message, i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
+        h(
+          'td',
+          null,
+          h('code', null, i.element ?? '—'),
+          ' ',
+          badge(i.kind === 'timer' ? t('定时器', 'timer') : i.kind === 'external' ? t('外部任务', 'external task') : t('步骤', 'step')),
+        ),
+        h('td', { class: 'message' }, messageText(i), i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
         h(
           'td',
           { class: 'actions' },
