@@ -117,6 +117,20 @@ browserTest(
       await page.click('[data-testid=lang-switch]')
     })
 
+    await t.test("the case diagram names each step in the page's language", async (t) => {
+      // bpmn-js drew the administrator's whole "签收 / Sign for" on both pages.
+      const c = await caseByNo(app, caseNo)
+      await page.goto(`${base}/cases/${c.id}`)
+      const signFor = page.locator('.djs-element[data-element-id="ut_signfor"] .djs-label, .djs-element[data-element-id="ut_signfor"] text')
+      await signFor.first().waitFor()
+      t.equal((await signFor.first().textContent())!.trim(), '签收', 'the Chinese half')
+      await s.shot('i18n-22-case-diagram-zh')
+      await page.click('[data-testid=lang-switch]')
+      await page.locator('.djs-element[data-element-id="ut_signfor"] text', { hasText: 'Sign for' }).first().waitFor()
+      t.notMatch((await signFor.first().textContent())!, /签收/, 'the English half alone')
+      await page.click('[data-testid=lang-switch]')
+    })
+
     await t.test('the modeler speaks the chosen language', async (t) => {
       await page.goto(`${base}/admin/modeler`)
       await page.waitForSelector('.djs-palette .entry')

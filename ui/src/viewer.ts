@@ -17,12 +17,33 @@ export interface ViewerHandle {
   destroy(): void
 }
 
-export function createViewer(container: HTMLElement): ViewerHandle {
+/**
+ * The diagram with each element's `name` passed through `label`: a case page shows the half of
+ * an administrator's "中文 / English" name for the reader's language, where bpmn-js would draw
+ * both. Only the viewer's copy changes; nothing here is saved.
+ */
+export function relabel(xml: string, label: (name: string) => string): string {
+  const doc = new DOMParser().parseFromString(xml, 'application/xml')
+  if (doc.getElementsByTagName('parsererror').length) return xml
+  let changed = false
+  for (const el of Array.from(doc.getElementsByTagName('*'))) {
+    const name = el.getAttribute('name')
+    if (!name) continue
+    const shown = label(name)
+    if (shown && shown !== name) {
+      el.setAttribute('name', shown)
+      changed = true
+    }
+  }
+  return changed ? new XMLSerializer().serializeToString(doc) : xml
+}
+
+export function createViewer(container: HTMLElement, opts: { label?: (name: string) => string } = {}): ViewerHandle {
   const viewer = new NavigatedViewer({ container })
   const problems = new DiagramProblems(viewer)
   return {
     async importXML(xml) {
-      await viewer.importXML(xml)
+      await viewer.importXML(opts.label ? relabel(xml, opts.label) : xml)
       // diagram-js types `center` as a Point; any truthy one (bpmn.io's own 'auto') centres the fitted diagram.
       viewer.get<Canvas & { zoom(scale: 'fit-viewport', center: 'auto'): number }>('canvas').zoom('fit-viewport', 'auto')
     },

@@ -121,7 +121,7 @@ export async function casePage(ctx: Ctx) {
     ])
     const { createViewer } = await import('../viewer.js')
     if (!ctx.alive()) return
-    const viewer = createViewer(canvas)
+    const viewer = createViewer(canvas, { label: serverText })
     onLeave(() => viewer.destroy())
     await viewer.importXML(diagram.xml)
     viewer.markActivities(diagram.activities, (s) => (STATE_LABEL[s] ? t(STATE_LABEL[s][0], STATE_LABEL[s][1]) : s))
