@@ -105,7 +105,7 @@ async function download(url: string, fallbackName: string) {
     } catch {
       /* not JSON */
     }
-    throw new ApiError(res.status, body?.error ?? `http_${res.status}`, body?.message ?? res.statusText)
+    throw new ApiError(res.status, body?.error ?? `http_${res.status}`, body?.message ?? res.statusText, body?.details, body?.key, body?.params)
   }
   const blob = await res.blob()
   const a = h('a', { href: URL.createObjectURL(blob), download: fallbackName })

@@ -308,7 +308,7 @@ async function fetchDeploy(xml: string, tenant: string | null) {
   const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${session.token}` }
   const res = await fetch('/api/process-definitions', { method: 'POST', headers, body: JSON.stringify(tenant ? { xml, tenant } : { xml }) })
   const json = await res.json().catch(() => ({}))
-  if (!res.ok) throw new ApiError(res.status, json.error ?? 'http', json.message ?? res.statusText, json.details)
+  if (!res.ok) throw new ApiError(res.status, json.error ?? 'http', json.message ?? res.statusText, json.details, json.key, json.params)
   return { created: res.status === 201, def: json as Definition }
 }
 
