@@ -4448,9 +4448,15 @@ export interface paths {
                                 element?: string | null;
                                 id?: string;
                                 instanceId?: string;
+                                /** @description 界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one */
+                                key?: string;
                                 /** @enum {string} */
                                 kind?: "timer" | "step" | "external";
+                                /** @description 双语文本 / the text in both languages */
                                 message?: string;
+                                params?: {
+                                    [key: string]: unknown;
+                                };
                                 processKey?: string;
                                 resolution?: string | null;
                                 resolvedAt?: string | null;
@@ -4506,9 +4512,15 @@ export interface paths {
                             element?: string | null;
                             id?: string;
                             instanceId?: string;
+                            /** @description 界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one */
+                            key?: string;
                             /** @enum {string} */
                             kind?: "timer" | "step" | "external";
+                            /** @description 双语文本 / the text in both languages */
                             message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
                             processKey?: string;
                             resolution?: string | null;
                             resolvedAt?: string | null;
@@ -4586,9 +4598,15 @@ export interface paths {
                             element?: string | null;
                             id?: string;
                             instanceId?: string;
+                            /** @description 界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one */
+                            key?: string;
                             /** @enum {string} */
                             kind?: "timer" | "step" | "external";
+                            /** @description 双语文本 / the text in both languages */
                             message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
                             processKey?: string;
                             resolution?: string | null;
                             resolvedAt?: string | null;
