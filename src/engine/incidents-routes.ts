@@ -10,6 +10,8 @@ const incidentSchema = {
     instanceId: { type: 'string' },
     caseId: { type: ['string', 'null'] },
     tenant: { type: ['string', 'null'] },
+    tenantName: { type: ['string', 'null'], description: "县名 / the county's name (null for the city's)" },
+    tenantNameEn: { type: ['string', 'null'] },
     processKey: { type: 'string' },
     kind: { type: 'string', enum: ['timer', 'step', 'external'] },
     element: { type: ['string', 'null'] },
@@ -48,13 +50,18 @@ const cancelBody = {
 export default async function incidentRoutes(fastify: FastifyInstance) {
   const app = typed(fastify)
   const incidents = new Incidents(app.db, app.engine.runtime, app.engine.access)
-  /** Incidents with who resolved them by display name beside the username. */
+  /** Incidents with who resolved them by display name beside the username, and the county by name. */
   async function named(rows: IncidentRow[]) {
-    const { users } = await app.engine.directory.names(
+    const { users, tenants } = await app.engine.directory.names(
       rows.flatMap((r) => (r.resolved_by ? [r.resolved_by] : [])),
-      [],
+      [...new Set(rows.flatMap((r) => (r.tenant ? [r.tenant] : [])))],
     )
-    return rows.map((r) => ({ ...incidentView(r), resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null }))
+    return rows.map((r) => ({
+      ...incidentView(r),
+      resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null,
+      tenantName: r.tenant ? (tenants.get(r.tenant)?.name ?? null) : null,
+      tenantNameEn: r.tenant ? (tenants.get(r.tenant)?.name_en ?? null) : null,
+    }))
   }
   const admins = engineAuth(app.engine.access).administrators
   const tags = ['incidents']

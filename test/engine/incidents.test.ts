@@ -78,6 +78,7 @@ t.test('a failing timer becomes an incident scoped to its county; the instance i
   t.equal(x.key, 'deploy.limit.cycleEndless')
   t.match(x.params, { value: 'R/PT0S' })
   t.equal(x.message, bilingual(x.key, x.params))
+  t.match(x, { tenantName: '香河县', tenantNameEn: 'Xianghe County' }, 'the county by name beside its code')
   t.match(all.body.items.find((i: any) => i.instanceId === gi).message, /period shorter than 10 s/)
   t.type(x.time, 'string')
 

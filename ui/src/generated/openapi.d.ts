@@ -4466,6 +4466,9 @@ export interface paths {
                                 /** @enum {string} */
                                 status?: "open" | "resolved";
                                 tenant?: string | null;
+                                /** @description 县名 / the county's name (null for the city's) */
+                                tenantName?: string | null;
+                                tenantNameEn?: string | null;
                                 time?: string;
                             }[];
                         };
@@ -4530,6 +4533,9 @@ export interface paths {
                             /** @enum {string} */
                             status?: "open" | "resolved";
                             tenant?: string | null;
+                            /** @description 县名 / the county's name (null for the city's) */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             time?: string;
                         };
                     };
@@ -4616,6 +4622,9 @@ export interface paths {
                             /** @enum {string} */
                             status?: "open" | "resolved";
                             tenant?: string | null;
+                            /** @description 县名 / the county's name (null for the city's) */
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
                             time?: string;
                         };
                     };

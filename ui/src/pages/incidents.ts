@@ -1,6 +1,6 @@
 import { get, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, messageText, t } from '../lib/i18n.js'
+import { fmtTime, messageText, named, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
@@ -11,6 +11,8 @@ interface Incident {
   instanceId: string
   caseId: string | null
   tenant: string | null
+  tenantName?: string | null
+  tenantNameEn?: string | null
   processKey: string
   kind: 'timer' | 'step' | 'external'
   element: string | null
@@ -92,7 +94,7 @@ export async function incidentsPage(ctx: Ctx) {
         'tr',
         { 'data-testid': 'incident-row' },
         h('td', null, fmtTime(i.time)),
-        h('td', null, h('code', null, i.processKey), i.tenant ? ` (${i.tenant})` : ''),
+        h('td', null, h('code', null, i.processKey), i.tenant ? ` (${named({ name: i.tenantName ?? i.tenant, nameEn: i.tenantNameEn })})` : ''),
         h('td', null, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, t('案件', 'Case')) : '—'),
         h(
           'td',

@@ -231,10 +231,7 @@ export async function processListPage(ctx: Ctx) {
             '每个流程按“县”分版本：县级版本优先用于该县的案件，其余地区使用市级默认版本。',
             "Each county's own version of a key wins for its cases; the city default serves everyone else.",
           )
-        : t(
-            `您可以为本县（${session.user?.tenant}）部署自己的版本；市级默认版本只读。`,
-            `You may deploy your county's (${session.user?.tenant}) own versions; city defaults are read-only.`,
-          ),
+        : t('您可以为本县部署自己的版本；市级默认版本只读。', "You may deploy your county's own versions; city defaults are read-only."),
     ),
     bundleUpload(),
     body,
