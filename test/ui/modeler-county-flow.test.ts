@@ -22,6 +22,7 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await ordinary.locator('[data-testid=version-row][data-tenant=""] [data-testid=edit-version]').first().click()
   await page.waitForSelector('.djs-element[data-element-id="svc_resolve"]')
   t.equal(await page.locator('[data-testid=deploy-tenant]').inputValue(), 'xianghe', 'a county admin deploys only for their county')
+  t.equal((await page.locator('[data-testid=deploy-tenant] option:checked').textContent())!.trim(), '本县版本：香河县', 'named, not by its code')
 
   // Make room between the handling task and "record result" with the space tool…
   const handle = (await page.locator('.djs-shape[data-element-id="ut_handle"]').boundingBox())!

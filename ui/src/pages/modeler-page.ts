@@ -73,20 +73,26 @@ export async function modelerPage(ctx: Ctx) {
   )
 
   // Tenants: an administrator deploys the city default or any county's version; a county admin only theirs.
+  const counties = async () => {
+    const top = await get<Answer<'/api/public/regions'>>('/api/public/regions')
+    const all = await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${r.code}`))))
+    return all.flat().filter((c) => c.level === 'county')
+  }
   if (isAdmin) {
     tenantSel.append(h('option', { value: '' }, t('市级默认（全市）', 'City default (everyone)')))
     try {
-      const top = await get<Answer<'/api/public/regions'>>('/api/public/regions')
-      const counties = (
-        await Promise.all(top.map((r) => (r.level === 'county' ? [r] : get<Answer<'/api/public/regions'>>(`/api/public/regions?parent=${r.code}`))))
-      ).flat()
-      for (const c of counties.filter((c) => c.level === 'county'))
+      for (const c of await counties())
         tenantSel.append(h('option', { value: c.code }, t(`县级版本：${named(c)}（${c.code}）`, `County version: ${named(c)} (${c.code})`)))
     } catch {
       /* the city default still works */
     }
   } else {
-    tenantSel.append(h('option', { value: user.tenant ?? '' }, t(`本县版本：${user.tenant}`, `County version: ${user.tenant}`)))
+    // The county by name (its code is the option's value, which deploy sends).
+    const mine = await counties()
+      .then((list) => list.find((c) => c.code === user.tenant))
+      .catch(() => undefined)
+    const label = mine ? named(mine) : (user.tenant ?? '')
+    tenantSel.append(h('option', { value: user.tenant ?? '' }, t(`本县版本：${label}`, `County version: ${label}`)))
     tenantSel.disabled = true
   }
 
