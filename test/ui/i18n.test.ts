@@ -138,6 +138,10 @@ browserTest(
       await page.waitForSelector('.bio-properties-panel')
       t.match(await page.textContent('.bio-properties-panel'), /常规/, 'properties panel in Chinese')
       t.match(await page.textContent('.bio-properties-panel-header'), /流程/, 'its header names the type in Chinese')
+      // The process's General group, opened: its key's help read "This maps to the process definition key."
+      await page.click('.bio-properties-panel-group-header:has-text("常规")')
+      await page.locator('.bio-properties-panel-description', { hasText: '即流程定义的键' }).waitFor()
+      t.notMatch(await page.textContent('.bio-properties-panel'), /This maps to/, 'its help in Chinese too')
       await s.shot('i18n-30-modeler-zh')
       await page.click('[data-testid=lang-switch]')
       await page.waitForSelector('.djs-palette .entry[aria-label="Create task"]')

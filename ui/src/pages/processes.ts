@@ -194,7 +194,7 @@ function resourceSection(resources: Resource[]) {
               'tr',
               { 'data-testid': 'resource-row' },
               h('td', null, kindLabel(r.kind)),
-              h('td', null, r.name ?? r.key, ' ', h('code', { class: 'muted' }, r.key)),
+              h('td', null, serverText(r.name) || r.key, ' ', h('code', { class: 'muted' }, r.key)),
               h('td', null, `v${r.version}`),
               h('td', null, tenantLabel(r.tenant, r)),
               h('td', null, fmtTime(r.deployedAt)),
