@@ -1,7 +1,7 @@
 import type { Answer } from '../lib/api-types.js'
 import { ApiError, get, post, put, qs, session, type ErrorBody } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtPct, named, t } from '../lib/i18n.js'
+import { fmtPct, fmtTime, named, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { busy, errorBox, errorText, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 import { monthPicker } from '../lib/month-picker.js'
@@ -281,8 +281,8 @@ export async function bulletinPage(ctx: Ctx) {
         'p',
         { class: 'muted' },
         t(
-          `受理 ${o.received} 件（剔除 ${o.excluded} 件）；响应率 ${fmtPct(o.rates.responseRate)}，解决率 ${fmtPct(o.rates.resolutionRate)}，满意率 ${fmtPct(o.rates.satisfactionRate)}。统计时间 ${new Date(b.asOf).toLocaleString('zh-CN')}`,
-          `${o.received} received (${o.excluded} excluded); response ${fmtPct(o.rates.responseRate)}, resolution ${fmtPct(o.rates.resolutionRate)}, satisfaction ${fmtPct(o.rates.satisfactionRate)}. As of ${new Date(b.asOf).toLocaleString()}`,
+          `受理 ${o.received} 件（剔除 ${o.excluded} 件）；响应率 ${fmtPct(o.rates.responseRate)}，解决率 ${fmtPct(o.rates.resolutionRate)}，满意率 ${fmtPct(o.rates.satisfactionRate)}。统计时间 ${fmtTime(b.asOf)}`,
+          `${o.received} received (${o.excluded} excluded); response ${fmtPct(o.rates.responseRate)}, resolution ${fmtPct(o.rates.resolutionRate)}, satisfaction ${fmtPct(o.rates.satisfactionRate)}. As of ${fmtTime(b.asOf)}`,
         ),
       ),
       table(t('乡镇（街道）排名', 'Townships'), 'township', b.townships),
