@@ -7,12 +7,14 @@ import { badge, errorBox, errorText, loadCss, loading, pageHead, toast } from '.
 import { tenantLabel, type Definition } from './processes.js'
 import type { Answer } from '../lib/api-types.js'
 
+// Names in both languages, as the platform writes them ("中文 / English"): the case page and
+// the task list show the half for their reader's language.
 const NEW_DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="Definitions_1" targetNamespace="http://shuoshi.local/bpmn">
-  <bpmn:process id="new_process" name="新流程" isExecutable="true">
-    <bpmn:startEvent id="start" name="开始"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="handle" name="办理" camunda:candidateGroups="role:dispatcher"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  <bpmn:process id="new_process" name="新流程 / New process" isExecutable="true">
+    <bpmn:startEvent id="start" name="开始 / Start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="handle" name="办理 / Handle" camunda:candidateGroups="role:dispatcher"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end" name="结束 / End"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="handle" />
     <bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="end" />
   </bpmn:process>
