@@ -105,7 +105,11 @@ async function openIncident(
   f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string; key?: MessageKey | null; params?: Params | null },
 ): Promise<IncidentRow> {
   const now = nowIso()
-  const said = { message: f.message, message_key: f.key ?? null, message_params: f.key ? JSON.stringify(f.params ?? {}) : null }
+  // The parameters may carry a failure's own text (a handler's error): past the text's bound, the
+  // incident keeps only the (cut) text, as it did before keys.
+  const params = f.key ? JSON.stringify(f.params ?? {}) : null
+  const keyed = params !== null && params.length <= MESSAGE_MAX
+  const said = { message: f.message, message_key: keyed ? (f.key ?? null) : null, message_params: keyed ? params : null }
   const existing: IncidentRow | undefined = await trx('incidents')
     .where({ instance_id: instance.id, status: 'open', kind: f.kind })
     .where((q) => (f.timerId ? q.where({ timer_id: f.timerId }) : q.whereNull('timer_id')))
