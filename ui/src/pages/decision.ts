@@ -1,7 +1,7 @@
 import { ApiError, get, post, qs, session } from '../lib/api.js'
 import type { Answer } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, messageText, named, t } from '../lib/i18n.js'
+import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
@@ -82,8 +82,8 @@ export async function decisionPage(ctx: Ctx) {
     !v.tenant ? t('全市', 'city') : region && v.tenant === tenant ? named(region) : t(`县级 ${v.tenant}`, `county ${v.tenant}`)
   const describe = (v: DecisionVersion) =>
     t(
-      `当前使用：${v.name ?? v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${personName(v.deployedBy, v.deployedByName)}` : ''}）`,
-      `In use: ${v.name ?? v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${personName(v.deployedBy, v.deployedByName)}` : ''})`,
+      `当前使用：${serverText(v.name) || v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${personName(v.deployedBy, v.deployedByName)}` : ''}）`,
+      `In use: ${serverText(v.name) || v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${personName(v.deployedBy, v.deployedByName)}` : ''})`,
     )
   clear(status, h('span', { class: 'muted', 'data-testid': 'decision-version' }, describe(current)))
 
