@@ -142,6 +142,10 @@ browserTest(
       await page.click('.bio-properties-panel-group-header:has-text("常规")')
       await page.locator('.bio-properties-panel-description', { hasText: '即流程定义的键' }).waitFor()
       t.notMatch(await page.textContent('.bio-properties-panel'), /This maps to/, 'its help in Chinese too')
+      // A list group with no items offers "Create": the Camunda provider's list groups had no translate.
+      const listeners = page.locator('.bio-properties-panel-group-header:has-text("执行监听器")')
+      t.match(await listeners.textContent(), /新建/, 'a list group offers 新建')
+      t.notMatch(await listeners.textContent(), /Create/)
       await s.shot('i18n-30-modeler-zh')
       await page.click('[data-testid=lang-switch]')
       await page.waitForSelector('.djs-palette .entry[aria-label="Create task"]')

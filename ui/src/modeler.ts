@@ -13,7 +13,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatfor
 import CamundaBehaviors from 'camunda-bpmn-js-behaviors/lib/camunda-platform'
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json'
 import { DiagramProblems, type Problem } from './lib/problems.js'
-import { BPMN_ZH, translateModule } from './lib/bpmn-zh.js'
+import { BPMN_ZH, listGroupTranslationModule, translateModule } from './lib/bpmn-zh.js'
 import { getLang } from './lib/i18n.js'
 
 export interface ModelerHandle {
@@ -49,6 +49,7 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
       CamundaPlatformPropertiesProviderModule,
       CamundaBehaviors,
       translateModule(getLang() === 'zh' ? BPMN_ZH : null),
+      listGroupTranslationModule,
     ],
     moddleExtensions: { camunda: camundaModdle },
   })

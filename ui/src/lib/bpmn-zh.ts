@@ -222,6 +222,11 @@ export const BPMN_ZH: Record<string, string> = {
   'UTC time': 'UTC 时间',
   'UTC plus 2 hours zone offset': '比 UTC 快 2 小时的时区',
   'Create new ...': '新建…',
+  'List contains {numOfItems} item': '列表中有 {numOfItems} 项',
+  'List contains {numOfItems} items': '列表中有 {numOfItems} 项',
+  'FEEL expression is mandatory': '必须是 FEEL 表达式',
+  'Unparsable FEEL expression.': '无法解析的 FEEL 表达式。',
+  'JSON contains errors': 'JSON 有错误',
   Exclusive: '排他',
   'Job execution': '作业执行',
   'Retry time cycle': '重试时间周期',
@@ -413,4 +418,35 @@ export function translateModule(dict: Record<string, string> | null) {
   const translate = (template: string, replacements: Record<string, string> = {}) =>
     (dict?.[template] ?? template).replace(/{([^}]+)}/g, (_m, key: string) => replacements[key] ?? `{${key}}`)
   return { translate: ['value', translate] }
+}
+
+type Translate = (template: string, replacements?: Record<string, string>) => string
+interface PanelGroup {
+  items?: unknown[]
+  translate?: Translate
+}
+
+/**
+ * The properties panel's list groups (inputs, outputs, listeners, extension properties) call
+ * `translate` only when their group hands it one, which the Camunda provider does not: their
+ * "Create" and "Create new list item" stayed English in the Chinese modeler. This provider runs
+ * last (priority 1; higher priorities add their groups first) and hands each list group the
+ * modeler's translate service. Written here because bpmn-js-properties-panel has no option for it.
+ */
+class ListGroupTranslation {
+  static $inject = ['propertiesPanel', 'translate']
+  constructor(
+    propertiesPanel: { registerProvider(priority: number, provider: object): void },
+    private translate: Translate,
+  ) {
+    propertiesPanel.registerProvider(1, this)
+  }
+  getGroups() {
+    return (groups: PanelGroup[]) => groups.map((g) => (Array.isArray(g.items) && !g.translate ? { ...g, translate: this.translate } : g))
+  }
+}
+
+export const listGroupTranslationModule = {
+  __init__: ['listGroupTranslation'],
+  listGroupTranslation: ['type', ListGroupTranslation],
 }
