@@ -4,7 +4,7 @@ import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import type { Problem } from '../lib/problems.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
-import { tenantLabel, type Definition } from './processes.js'
+import { deployerLabel, tenantLabel, type Definition } from './processes.js'
 import type { Answer } from '../lib/api-types.js'
 
 // Names in both languages, as the platform writes them ("中文 / English"): the case page and
@@ -340,11 +340,7 @@ export async function definitionPage(ctx: Ctx) {
       badge(t('只读', 'read-only')),
       h('a', { class: 'button primary', href: `/admin/modeler?from=${encodeURIComponent(def.id)}` }, t('基于此版本编辑', 'Edit as new version')),
     ),
-    h(
-      'p',
-      { class: 'muted' },
-      `${def.key} · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${def.deployedByName ?? def.deployedBy ?? ''}`,
-    ),
+    h('p', { class: 'muted' }, `${def.key} · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${deployerLabel(def)}`),
   )
   const viewer = createViewer(canvas)
   onLeave(() => viewer.destroy())

@@ -212,6 +212,10 @@ function resourceSection(resources: Resource[]) {
 }
 
 /** A version's scope by name: the city default, or the county's own (its name, never its code). */
+/** Who deployed a version: by display name, the shipped versions as the system's. */
+export const deployerLabel = (v: Pick<Definition, 'deployedBy' | 'deployedByName'>) =>
+  v.deployedByName ?? (v.deployedBy === 'system' ? t('系统（随系统提供）', 'the system (shipped)') : (v.deployedBy ?? '—'))
+
 export const tenantLabel = (tenant: string | null, d?: Pick<Definition, 'tenantName' | 'tenantNameEn'>) =>
   tenant ? t(`县级版本：${d?.tenantName ?? tenant}`, `county: ${d?.tenantNameEn ?? d?.tenantName ?? tenant}`) : t('市级默认', 'city default')
 
@@ -320,7 +324,7 @@ function scopeHistory(tenant: string, versions: Definition[]) {
                 { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
                 h('td', null, `v${v.version}`, i === 0 ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
                 h('td', null, fmtTime(v.deployedAt)),
-                h('td', null, v.deployedByName ?? (v.deployedBy === 'system' ? t('系统（随系统提供）', 'the system (shipped)') : (v.deployedBy ?? '—'))),
+                h('td', null, deployerLabel(v)),
                 h(
                   'td',
                   { class: 'actions' },
