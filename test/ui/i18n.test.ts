@@ -124,6 +124,14 @@ browserTest(
       const signFor = page.locator('.djs-element[data-element-id="ut_signfor"] .djs-label, .djs-element[data-element-id="ut_signfor"] text')
       await signFor.first().waitFor()
       t.equal((await signFor.first().textContent())!.trim(), '签收', 'the Chinese half')
+      // The supervision order's deadline, untouched, is not drawn as an error (it was red on arrival:
+      // a date-time input has no placeholder for :not(:placeholder-shown) to wait for).
+      const border = (sel: string) => page.$eval(sel, (el) => getComputedStyle(el).borderTopColor)
+      t.equal(
+        await border('input[name=replyDue]'),
+        await border('input[type=search], input[type=text], textarea'),
+        'an untouched deadline looks like any field',
+      )
       await s.shot('i18n-22-case-diagram-zh')
       await page.click('[data-testid=lang-switch]')
       await page.locator('.djs-element[data-element-id="ut_signfor"] text', { hasText: 'Sign for' }).first().waitFor()
