@@ -271,9 +271,27 @@ interface Field {
   hide: string[]
 }
 
+/**
+ * Whether the server runs a condition: a form version deployed before today's limits (a
+ * function definition was allowed until 4 Dec 2026) is not checked again when it is loaded, and
+ * feelin would run a loop on the one thread. One that is not run counts as one that does not
+ * evaluate (the field shows). Kept per text; forms use a few dozen conditions.
+ */
+const runnable = new Map<string, boolean>()
+function isRunnable(expr: string): boolean {
+  let ok = runnable.get(expr)
+  if (ok === undefined) {
+    ok = expr.length <= FORM_LIMITS.conditionChars && conditionProblem(expr) === null
+    if (runnable.size > 5000) runnable.clear()
+    runnable.set(expr, ok)
+  }
+  return ok
+}
+
 /** Whether a form-js condition hides its component for `data`; an error shows it (as form-js). */
 function hidden(expressions: string[], data: Record<string, unknown>): boolean {
   for (const e of expressions) {
+    if (!isRunnable(e)) continue
     try {
       const out = evaluate(feelBody(e), data) as unknown
       const value = out && typeof out === 'object' && 'value' in out ? (out as { value: unknown }).value : out

@@ -265,6 +265,31 @@ t.test('task forms', async (t) => {
     t.equal(good.status, 200, 'null for a hidden select (what form-js leaves) is no value')
   })
 
+  t.test('a form version from before the condition limits: its looping condition is not run', async (t) => {
+    // A county form stored before function definitions and loops were refused in conditions is
+    // not checked again when loaded: its hide condition ran on every completion, on the one thread.
+    const source = JSON.stringify({
+      ...handle,
+      components: [...handle.components, { key: 'note', type: 'textfield', label: '备注', validate: { required: true }, conditional: { hide: '=true' } }],
+    })
+    t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })).status, 201)
+    const head = await app.db('resource_definitions').where({ kind: 'form', key: 'shuoshi-handle', tenant: 'xianghe' }).orderBy('version', 'desc').first()
+    const slow = source.replace('"=true"', '"=count(for i in 1..20000000 return i) > 0"')
+    t.not(slow, source)
+    await app.db('resource_definitions').insert({ ...head, id: `${head.id}-old`, version: head.version + 1, source: slow, source_hash: 'old' })
+    const { task } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
+    const t0 = Date.now()
+    const refused = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '好' } })
+    t.ok(Date.now() - t0 < 10_000, `answered without running the condition (${Date.now() - t0} ms)`)
+    t.equal(refused.status, 400, 'a condition that is not run does not hide its field: the field is required')
+    t.same(
+      refused.body.details.map((d: any) => [d.field, d.key]),
+      [['note', 'error.validation.required']],
+    )
+    const ok = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '好', note: '已处理' } })
+    t.equal(ok.status, 200)
+  })
+
   t.test('a pattern that backtracks for ever answers 400 in bounded time and leaves the server serving', async (t) => {
     // Alternatives that match the same text, repeated: no nested repetition, so the deploy check
     // passes it; on 40 a's and a "!" the regex engine backtracks 2^40 times (0.9 s at 24), and
