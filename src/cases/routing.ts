@@ -182,11 +182,25 @@ export function limitsFor(category: CategoryRow, urgency: string): { response: s
  */
 export async function route(
   db: Db | Trx,
-  input: { category: CategoryRow; path: string; tenant: string; urgency: string; regions: Map<string, RegionRow>; decisions: DecisionService },
+  input: {
+    category: CategoryRow
+    path: string
+    tenant: string
+    urgency: string
+    regions: Map<string, RegionRow>
+    decisions: DecisionService
+    /** Told of a routing version skipped because it no longer passes today's checks. */
+    unusable?: (versionId: string, err: Error) => void
+  },
   /** How the rule's owner token is resolved (intake's are cached: config-reads.ts). */
   owner: (token: string, regions: Map<string, RegionRow>) => Promise<UnitRow | null> = (token, regions) => resolveOwner(db, token, regions),
 ): Promise<Route> {
-  const rule = await routingHit(db, input.decisions, { category: input.category.code, path: input.path, tenant: input.tenant, urgency: input.urgency })
+  const rule = await routingHit(
+    db,
+    input.decisions,
+    { category: input.category.code, path: input.path, tenant: input.tenant, urgency: input.urgency },
+    input.unusable,
+  )
   const unit = rule ? await owner(rule.owner, input.regions) : null
   return routeWith(rule, unit, input.category, input.urgency)
 }

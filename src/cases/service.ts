@@ -318,7 +318,16 @@ export class CaseService {
       const centres = await centresFor(trx, regions, (codes) => this.config.centres(trx, codes))
       const r = await route(
         trx,
-        { category, path: region.path, tenant: region.tenant ?? '', urgency, regions, decisions: this.app.decisions },
+        {
+          category,
+          path: region.path,
+          tenant: region.tenant ?? '',
+          urgency,
+          regions,
+          decisions: this.app.decisions,
+          // An administrator's matter: the case is routed by the next version (or the dispatcher).
+          unusable: (version, err) => this.app.log.error({ version, err: err.message }, 'routing decision version fails today’s checks; skipped'),
+        },
         (token, chain) => this.config.owner(trx, token, chain),
       )
       // A root-cause case made of a recurring problem is handled jointly whatever the rule says.

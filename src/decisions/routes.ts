@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify'
 import type { Actor } from '../org/index.js'
-import { forbidden, msg, notFound } from '../lib/errors.js'
+import { forbidden, HttpError, msg, notFound } from '../lib/errors.js'
 import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
-import { resourceSchema, resourceView as engineView, type ResourceHead, type ResourceView } from '../engine/resources.js'
+import { resourceSchema, resourceView as engineView, type ResourceHead, type ResourceRow, type ResourceView } from '../engine/resources.js'
 import { describe } from './dmn.js'
 import { canSeeTenantVersion, isSystemAdmin } from '../org/policy.js'
 
@@ -21,6 +21,11 @@ const detailSchema = {
     ...versionSchema.properties,
     xml: { type: 'string' },
     decisions: { type: 'array', items: { type: 'object', additionalProperties: true } },
+    problem: {
+      type: 'object',
+      description: '此版本未通过当前的检查（部署于检查之前）/ why this version fails today’s checks (deployed before them)',
+      properties: { message: { type: 'string' }, key: { type: 'string' }, params: { type: 'object', additionalProperties: true } },
+    },
   },
 } as const
 
@@ -63,6 +68,18 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
     return rows.map((r) => ({ ...resourceView(r), deployedByName: (r.deployed_by && names.get(r.deployed_by)) || null }))
   }
   const sees = (actor: Actor, tenant: string) => canSeeTenantVersion(actor, tenant)
+  /**
+   * A version's XML and its decisions; one that fails today's checks (stored before them) is
+   * still shown, with the problem, so that an administrator can open and mend it.
+   */
+  async function withDescription(row: ResourceRow) {
+    try {
+      return { xml: row.source, decisions: describe(await decisions.load(row)) }
+    } catch (err) {
+      if (!(err instanceof HttpError) || !err.key) throw err
+      return { xml: row.source, decisions: [], problem: { message: err.message, key: err.key, params: err.params ?? {} } }
+    }
+  }
 
   app.get(
     '/api/decisions',
@@ -99,7 +116,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
       const { id } = request.params
       const row = await decisions.resources.get(id)
       if (row.kind !== 'decision' || !sees(request.actor, row.tenant)) throw notFound(msg('error.resource.versionNotFound', { id }))
-      return { ...(await named([row]))[0], xml: row.source, decisions: describe(await decisions.load(row)) }
+      return { ...(await named([row]))[0], ...(await withDescription(row)) }
     },
   )
 
@@ -121,7 +138,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
       const { tenant } = request.query
       const scope = await scopeFor(request.actor, tenant)
       const row = await decisions.resources.resolve('decision', key, scope)
-      return { ...(await named([row]))[0], xml: row.source, decisions: describe(await decisions.load(row)) }
+      return { ...(await named([row]))[0], ...(await withDescription(row)) }
     },
   )
 

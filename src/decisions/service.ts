@@ -45,13 +45,20 @@ export class DecisionService {
     this.checks.set(key, check)
   }
 
-  /** The parsed decision of a stored version (kept per version id; at most a few hundred versions). */
+  /**
+   * The parsed decision of a stored version (kept per version id; at most a few hundred versions).
+   * A version stored before one of today's checks existed may fail them: that is a 422 naming the
+   * problem (a DMN error's own message), and it is kept too, since parsing the same text fails the
+   * same way (intake would otherwise parse a county's unusable table for every case).
+   */
   load(row: Pick<ResourceRow, 'id' | 'source'>): Promise<Drg> {
     let p = this.parsed.get(row.id)
     if (!p) {
       if (this.parsed.size > 500) this.parsed.clear()
-      p = parseDmn(row.source)
-      p.catch(() => this.parsed.delete(row.id))
+      p = parseDmn(row.source).catch((err: unknown) => {
+        throw dmnHttpError(err, 422)
+      })
+      p.catch(() => undefined)
       this.parsed.set(row.id, p)
     }
     return p

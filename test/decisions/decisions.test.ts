@@ -401,4 +401,35 @@ t.test('decision tables over HTTP', async (t) => {
     // A rule on a category with sub-categories matches them too (the FEEL "starts with" entry).
     t.match(rulesToDmn([{ category: 'a.b', owner: '@grid' }], { parents: new Set(['a.b']) }), /"a\.b", starts with\(\?, "a\.b\."\)/)
   })
+
+  t.test(
+    "a county's routing version from before today's checks: its petitions are routed by the city's table, and the version is shown with its problem",
+    async (t) => {
+      // Every petition of the county answered 500, and so did the decision page and its test button.
+      const land = { description: '有人在耕地上建房', category: 'land.use', petitioner: { type: 'person', anonymous: true } }
+      const city = (await call(app, 'admin', 'GET', '/api/decisions/key/routing')).body
+      t.equal(city.tenant, null)
+      const own = city.xml.replace(/(<rule id="rule_10">(?:(?!<\/rule>).)*?)"@county:land"/, '$1"@county:housing"')
+      const dep = await call(app, 'guangyang-admin', 'POST', '/api/decisions', { xml: own })
+      t.equal(dep.status, 201)
+      const head = await app.db('resource_definitions').where({ id: dep.body.id }).first()
+      // As a database from before the check holds it: written to the table, past the deploy check.
+      const old = head.source.replace('<text>"environment.garbage"</text>', '<text>count(for i in 1..10 return i) &gt; 0</text>')
+      t.not(old, head.source)
+      await app.db('resource_definitions').insert({ ...head, id: `${head.id}-old`, version: head.version + 1, source: old, source_hash: 'old' })
+
+      const p = await call(app, null, 'POST', '/api/public/petitions', { ...land, regionCode: 'gy-xinyuan-v01-g1' })
+      t.equal(p.status, 201, `the petition is taken: ${JSON.stringify(p.body).slice(0, 200)}`)
+      const c = await caseByNo(app, p.body.caseNo)
+      t.equal(c.ownerUnit, 'guangyang-land', "routed by the city's rule (the county's usable version said housing)")
+
+      const shown = await call(app, 'guangyang-admin', 'GET', '/api/decisions/key/routing')
+      t.equal(shown.status, 200, 'the version is shown, so that it can be mended')
+      t.match(shown.body, { version: head.version + 1, tenant: 'guangyang', xml: old, decisions: [], problem: { key: 'error.dmn.expressionRefused' } })
+      t.equal((await call(app, 'guangyang-admin', 'GET', `/api/decisions/${head.id}-old`)).body.problem?.key, 'error.dmn.expressionRefused')
+      const ev = await call(app, 'guangyang-admin', 'POST', '/api/decisions/key/routing/evaluate', { variables: { category: 'land.use' } })
+      t.equal(ev.status, 422)
+      t.equal(ev.body.key, 'error.dmn.expressionRefused')
+    },
+  )
 })

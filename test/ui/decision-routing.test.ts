@@ -71,6 +71,21 @@ browserTest(
     await page.click('[data-testid=lang-switch]')
     await cell.waitFor()
     await s.shot('decision-06-zh-phone')
+
+    // A newer Xianghe version stored before today's checks (written to the table, past them): the
+    // page still opens it, with the problem, so that the administrator can mend it.
+    await page.setViewportSize({ width: 1280, height: 860 })
+    const head = await app.db('resource_definitions').where({ kind: 'decision', key: 'routing', tenant: 'xianghe' }).orderBy('version', 'desc').first()
+    const old = head.source.replace('<text>"environment.garbage"</text>', '<text>count(for i in 1..10 return i) &gt; 0</text>')
+    t.not(old, head.source)
+    await app.db('resource_definitions').insert({ ...head, id: `${head.id}-old`, version: head.version + 1, source: old, source_hash: 'old' })
+    await page.reload()
+    const problem = page.locator('[data-testid=decision-problem]')
+    await problem.waitFor()
+    t.match(await problem.textContent(), /此版本部署于当前检查之前.*不允许的 FEEL/, 'the problem, in Chinese')
+    await cell.waitFor()
+    t.equal((await cell.textContent())?.trim(), '"@county:housing"', 'and the table itself, to mend')
+    await s.shot('decision-07-old-version-zh')
     t.same(s.errors, [], 'no console errors')
   },
 )

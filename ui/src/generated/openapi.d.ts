@@ -3597,6 +3597,14 @@ export interface paths {
                             /** @enum {string} */
                             kind?: "form" | "decision";
                             name?: string | null;
+                            /** @description 此版本未通过当前的检查（部署于检查之前）/ why this version fails today’s checks (deployed before them) */
+                            problem?: {
+                                key?: string;
+                                message?: string;
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                             tenant?: string | null;
                             version?: number;
                             xml?: string;
@@ -3673,6 +3681,14 @@ export interface paths {
                             /** @enum {string} */
                             kind?: "form" | "decision";
                             name?: string | null;
+                            /** @description 此版本未通过当前的检查（部署于检查之前）/ why this version fails today’s checks (deployed before them) */
+                            problem?: {
+                                key?: string;
+                                message?: string;
+                                params?: {
+                                    [key: string]: unknown;
+                                };
+                            };
                             tenant?: string | null;
                             version?: number;
                             xml?: string;

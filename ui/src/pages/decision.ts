@@ -85,7 +85,19 @@ export async function decisionPage(ctx: Ctx) {
       `当前使用：${serverText(v.name) || v.key} v${v.version}（${scopeLabel(v)}，${fmtTime(v.deployedAt)}${v.deployedBy ? `，${personName(v.deployedBy, v.deployedByName)}` : ''}）`,
       `In use: ${serverText(v.name) || v.key} v${v.version} (${scopeLabel(v)}, ${fmtTime(v.deployedAt)}${v.deployedBy ? `, ${personName(v.deployedBy, v.deployedByName)}` : ''})`,
     )
-  clear(status, h('span', { class: 'muted', 'data-testid': 'decision-version' }, describe(current)))
+  clear(
+    status,
+    h('span', { class: 'muted', 'data-testid': 'decision-version' }, describe(current)),
+    // Stored before one of today's checks and failing it: shown so that it can be mended.
+    current.problem
+      ? h(
+          'div',
+          { class: 'alert error', role: 'alert', 'data-testid': 'decision-problem' },
+          t('此版本部署于当前检查之前，未通过检查（修改后重新部署）：', 'This version was deployed before a check it now fails (mend it and deploy again): '),
+          messageText(current.problem),
+        )
+      : null,
+  )
 
   await loadCss('/dmn.css')
   const { createDmnEditor } = await import('../dmn-editor.js')
