@@ -146,12 +146,27 @@ const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/
 
 function patternProblem(pattern: string): boolean {
   if (pattern.length > FORM_LIMITS.patternChars || NESTED_QUANTIFIER.test(pattern)) return true
+  let re: RegExp
   try {
-    new RegExp(pattern)
-    return false
+    re = new RegExp(pattern)
   } catch {
     return true
   }
+  return backtracks(re, pattern)
+}
+
+/**
+ * Whether a pattern backtracks past a moment on a few probes: each letter or digit the pattern
+ * names (and `a`, `0`, a space), 32 times, then a character that ends no match. Alternatives that
+ * match the same text (`^(a|a)*$`) have no nested repetition for the shape check to see, and on
+ * 32 characters they take minutes; the server bounds every run of a pattern (bounded-regex.ts),
+ * but the form-js viewer in a handler's browser does not, and would hang the tab as they type.
+ * A heuristic, not a proof: it catches the exponential shapes on the pattern's own alphabet.
+ */
+function backtracks(re: RegExp, pattern: string): boolean {
+  const chars = [...new Set(['a', '0', ' ', ...(pattern.replace(/\\./g, '').match(/[\p{L}\p{N}]/gu) ?? [])])].slice(0, 12)
+  for (const c of chars) for (const tail of ['!', '\n']) if (boundedTest(re, c.repeat(32) + tail, 50) === null) return true
+  return false
 }
 
 type Detail = { field: string | null; message: string; key: string; params?: Params }

@@ -291,11 +291,26 @@ t.test('task forms', async (t) => {
   })
 
   t.test('a pattern that backtracks for ever answers 400 in bounded time and leaves the server serving', async (t) => {
-    // Alternatives that match the same text, repeated: no nested repetition, so the deploy check
-    // passes it; on 40 a's and a "!" the regex engine backtracks 2^40 times (0.9 s at 24), and
-    // the completion held the server's one thread for hours.
+    // Alternatives that match the same text, repeated: no nested repetition for the shape check to
+    // see; on 40 a's and a "!" the regex engine backtracks 2^40 times (0.9 s at 24), and the
+    // completion held the server's one thread for hours. Deploy now refuses it (its probes time out:
+    // the form-js viewer in a handler's browser would hang on it), so the version here is one
+    // stored before that check, written to the table as an old database holds it.
     const source = JSON.stringify({ ...handle, components: [...handle.components, { key: 'code', type: 'textfield', validate: { pattern: '^(a|a)*$' } }] })
-    t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })).status, 201)
+    const deployedAt = Date.now()
+    const refused = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })
+    t.equal(refused.status, 400, 'refused at deploy')
+    t.same(
+      refused.body.details.map((d: any) => [d.field, d.key]),
+      [['code', 'error.forms.badPattern']],
+    )
+    t.ok(Date.now() - deployedAt < 10_000, `without running the probes out (${Date.now() - deployedAt} ms)`)
+    for (const pattern of ['^1[3-9]\\d{9}$', '^[A-Z]{2}\\d{4}$', '^(ab|a)*$']) {
+      const fine = JSON.stringify({ ...handle, components: [...handle.components, { key: 'code', type: 'textfield', validate: { pattern } }] })
+      t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: fine })).status, 201, `${pattern} deploys`)
+    }
+    const head = await app.db('resource_definitions').where({ kind: 'form', key: 'shuoshi-handle', tenant: 'xianghe' }).orderBy('version', 'desc').first()
+    await app.db('resource_definitions').insert({ ...head, id: `${head.id}-old`, version: head.version + 1, source, source_hash: 'old-pattern' })
     const { task } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
     const t0 = Date.now()
     const slow = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
