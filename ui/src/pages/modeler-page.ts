@@ -340,7 +340,12 @@ export async function definitionPage(ctx: Ctx) {
       badge(t('只读', 'read-only')),
       h('a', { class: 'button primary', href: `/admin/modeler?from=${encodeURIComponent(def.id)}` }, t('基于此版本编辑', 'Edit as new version')),
     ),
-    h('p', { class: 'muted' }, `${def.key} · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${deployerLabel(def)}`),
+    h(
+      'p',
+      { class: 'muted' },
+      h('code', null, def.key),
+      ` · ${tenantLabel(def.tenant, def)} · ${t('部署于', 'deployed')} ${fmtTime(def.deployedAt)} · ${deployerLabel(def)}`,
+    ),
   )
   const viewer = createViewer(canvas)
   onLeave(() => viewer.destroy())
