@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
 import { Incidents, incidentView, type IncidentRow } from './incidents.js'
 import { engineAuth } from './http-auth.js'
+import { tenantNames } from './named.js'
 
 const incidentSchema = {
   type: 'object',
@@ -59,8 +60,7 @@ export default async function incidentRoutes(fastify: FastifyInstance) {
     return rows.map((r) => ({
       ...incidentView(r),
       resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null,
-      tenantName: r.tenant ? (tenants.get(r.tenant)?.name ?? null) : null,
-      tenantNameEn: r.tenant ? (tenants.get(r.tenant)?.name_en ?? null) : null,
+      ...tenantNames(tenants, r.tenant),
     }))
   }
   const admins = engineAuth(app.engine.access).administrators

@@ -17,7 +17,12 @@ export async function withNames<R extends { tenant: string; deployed_by?: string
   return rows.map((r) => ({
     ...view(r),
     ...(opts.deployer && { deployedByName: r.deployed_by ? (names.users.get(r.deployed_by) ?? null) : null }),
-    tenantName: r.tenant ? (names.tenants.get(r.tenant)?.name ?? null) : null,
-    tenantNameEn: r.tenant ? (names.tenants.get(r.tenant)?.name_en ?? null) : null,
+    ...tenantNames(names.tenants, r.tenant),
   }))
+}
+
+/** A county's name in both languages for a view (`tenantName`, `tenantNameEn`; null for the city's). */
+export function tenantNames(tenants: Map<string, { name: string; name_en: string | null }>, tenant: string) {
+  const t = tenant ? tenants.get(tenant) : undefined
+  return { tenantName: t?.name ?? null, tenantNameEn: t?.name_en ?? null }
 }
