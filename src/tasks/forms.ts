@@ -289,27 +289,9 @@ interface Field {
   hide: string[]
 }
 
-/**
- * Whether the server runs a condition: a form version deployed before today's limits (a
- * function definition was allowed until 4 Dec 2026) is not checked again when it is loaded, and
- * feelin would run a loop on the one thread. One that is not run counts as one that does not
- * evaluate (the field shows). Kept per text; forms use a few dozen conditions.
- */
-const runnable = new Map<string, boolean>()
-function isRunnable(expr: string): boolean {
-  let ok = runnable.get(expr)
-  if (ok === undefined) {
-    ok = expr.length <= FORM_LIMITS.conditionChars && conditionProblem(expr) === null
-    if (runnable.size > 5000) runnable.clear()
-    runnable.set(expr, ok)
-  }
-  return ok
-}
-
 /** Whether a form-js condition hides its component for `data`; an error shows it (as form-js). */
 function hidden(expressions: string[], data: Record<string, unknown>): boolean {
   for (const e of expressions) {
-    if (!isRunnable(e)) continue
     try {
       const out = evaluate(feelBody(e), data) as unknown
       const value = out && typeof out === 'object' && 'value' in out ? (out as { value: unknown }).value : out
@@ -330,11 +312,22 @@ export function protectedSignature(c: FormComponent, underCondition = false): st
 }
 
 /** Compiles a form: its keyed fields with their conditions, and the check of submitted data. */
+/**
+ * Whether the server runs a condition. A form version stored before today's limits (a function
+ * definition was allowed until 4 Dec 2026) is compiled from its stored text without the deploy
+ * check, and feelin would run a loop on the one thread at every completion. One that is not run
+ * is one that does not evaluate: it hides nothing (the field shows, as form-js shows a field whose
+ * condition fails). Decided once per compiled version.
+ */
+function runs(condition: string): boolean {
+  return condition.trim() !== '' && condition.length <= FORM_LIMITS.conditionChars && conditionProblem(condition) === null
+}
+
 export function compileForm(name: string, schema: FormSchema, version: { id: string; version: number; tenant: string | null } | null = null): Form {
   const fields: Field[] = []
   const walk = (components: FormComponent[], hide: string[]) => {
     for (const c of components) {
-      const own = typeof c.conditional?.hide === 'string' && c.conditional.hide.trim() ? [...hide, c.conditional.hide] : hide
+      const own = typeof c.conditional?.hide === 'string' && runs(c.conditional.hide) ? [...hide, c.conditional.hide] : hide
       if (c.type === 'group') walk(c.components ?? [], own)
       // Disabled fields are not submitted by form-js: nothing to accept for them.
       else if (KEYED.has(c.type) && typeof c.key === 'string' && !c.disabled) fields.push({ c, key: c.key, hide: own })
