@@ -3,10 +3,10 @@ import vm from 'node:vm'
 /**
  * Tests a regular expression a county administrator wrote (a form field's pattern) against text
  * a person typed, for at most `ms`. JavaScript's engine backtracks: `^(a|a)*$` takes 0.9 s on 24
- * characters and doubles with each one more, and `\d*\d*\d*$` grows as a power of the length,
- * so no check of the pattern's shape at deploy catches every one (the nested-repetition check in
- * forms.ts catches the commonest). A script run in a vm context with a timeout is stopped by
- * V8's watchdog even inside the regex engine. Hand-written rather than a library: `re2` (a
+ * characters and doubles with each one more, and `\d*\d*\d*$` grows as a power of the length.
+ * Deploy refuses such patterns (tasks/pattern-hazard.ts), but a version stored before it did may
+ * hold one, and a quadratic one is let through. A script run in a vm context with a timeout is
+ * stopped by V8's watchdog even inside the regex engine. Hand-written rather than a library: `re2` (a
  * linear-time engine) is a native module to build, and Node's own linear engine is still behind
  * `--enable-experimental-regexp-engine`. The watchdog costs ~0.2 ms a call, so only patterns
  * come here, not the platform's own expressions.

@@ -4,7 +4,20 @@ import path from 'node:path'
 import type { Db, Trx } from '../lib/db.js'
 import { EngineError } from '../engine/errors.js'
 import type { ResourceHead, ResourceRow, ResourceStore } from '../engine/resources.js'
-import { compileForm, formIdFor, formNameOf, parseFormSource, protectedSignature, type Form, type FormComponent, type FormSchema } from './forms.js'
+import {
+  checkFormSource,
+  compileForm,
+  formIdFor,
+  formNameOf,
+  formPatterns,
+  parseFormSource,
+  protectedSignature,
+  servedSchema,
+  type Form,
+  type FormComponent,
+  type FormSchema,
+} from './forms.js'
+import { patternHazards } from './pattern-hazard.js'
 
 /**
  * Task forms as deployed resources (kind 'form' in the engine's ResourceStore): versioned per
@@ -22,6 +35,8 @@ import { compileForm, formIdFor, formNameOf, parseFormSource, protectedSignature
 export class FormStore {
   /** Compiled forms by version id: a version is immutable, so its compiled check is too. */
   private compiled = new Map<string, Form>()
+  /** What a browser gets of each compiled form (`forBrowser`); goes with its form. */
+  private served = new WeakMap<Form, FormSchema>()
 
   /** formId → key → signature of each platform-variable field the shipped files declare. */
   private platform: Map<string, Map<string, string>> | null = null
@@ -31,8 +46,8 @@ export class FormStore {
     private isProtected: (name: string) => boolean,
     private shippedDir: string,
   ) {
-    resources.register('form', (source) => {
-      const { key, schema, name } = parseFormSource(source, this.isProtected, (id, k) => this.platformFields().get(id)?.get(k))
+    resources.register('form', async (source) => {
+      const { key, schema, name } = await checkFormSource(source, this.isProtected, (id, k) => this.platformFields().get(id)?.get(k))
       return { key, name: title(schema) ?? name }
     })
   }
@@ -81,7 +96,7 @@ export class FormStore {
     return this.compiled.get(head.id) ?? this.compile(await this.resources.get(head.id, trx))
   }
 
-  compile(row: ResourceRow): Form {
+  private compile(row: ResourceRow): Form {
     let form = this.compiled.get(row.id)
     if (!form) {
       // Validated when deployed; parsed again only once per version and node.
@@ -91,6 +106,21 @@ export class FormStore {
       this.compiled.set(row.id, form)
     }
     return form
+  }
+
+  /**
+   * The schema of `form` to hand to a browser (`servedSchema`): a version stored before patterns
+   * were analysed at deploy may hold one that hangs it. Asked outside any transaction: the first
+   * analysis on a node starts recheck (~1–2 s).
+   */
+  async forBrowser(form: Form): Promise<FormSchema> {
+    let schema = this.served.get(form)
+    if (!schema) {
+      const patterns = formPatterns(form.schema)
+      schema = patterns.length ? servedSchema(form.schema, new Set((await patternHazards(patterns)).keys())) : form.schema
+      this.served.set(form, schema)
+    }
+    return schema
   }
 
   /**

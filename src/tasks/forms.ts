@@ -1,6 +1,7 @@
 import { evaluate, parseExpression } from 'feelin'
 import { slowFeelAt } from '../lib/feel-limits.js'
 import { boundedTest } from '../lib/bounded-regex.js'
+import { patternHazards, type PatternHazard } from './pattern-hazard.js'
 import { badRequest, msg, problem, validationMsg, type Msg } from '../lib/errors.js'
 import type { Params } from '../messages/index.js'
 
@@ -141,50 +142,80 @@ function conditionProblem(expr: string): 'syntax' | 'slow' | null {
   return bad
 }
 
-/** A nested quantifier (`(a+)+`, `(\w*)*`): the classic exponential backtracking shape. */
-const NESTED_QUANTIFIER = /\([^)]*[+*}][^)]*\)\s*[+*{]/
-
-function patternProblem(pattern: string): boolean {
-  if (pattern.length > FORM_LIMITS.patternChars || NESTED_QUANTIFIER.test(pattern)) return true
-  let re: RegExp
+/** Whether a pattern is one form-js could not build, or longer than a pattern may be. */
+function patternInvalid(pattern: string): boolean {
+  if (pattern.length > FORM_LIMITS.patternChars) return true
   try {
-    re = new RegExp(pattern)
+    new RegExp(pattern)
+    return false
   } catch {
     return true
   }
-  return backtracks(re, pattern)
 }
 
-/**
- * Whether a pattern backtracks past a moment on a few probes: each letter or digit the pattern
- * names (and `a`, `0`, a space), 32 times, then a character that ends no match. Alternatives that
- * match the same text (`^(a|a)*$`) have no nested repetition for the shape check to see, and on
- * 32 characters they take minutes; the server bounds every run of a pattern (bounded-regex.ts),
- * but the form-js viewer in a handler's browser does not, and would hang the tab as they type.
- * A heuristic, not a proof: it catches the exponential shapes on the pattern's own alphabet.
- */
-function backtracks(re: RegExp, pattern: string): boolean {
-  const chars = [...new Set(['a', '0', ' ', ...(pattern.replace(/\\./g, '').match(/[\p{L}\p{N}]/gu) ?? [])])].slice(0, 12)
-  // A probe that ran out is run once more before it counts: the watchdog measures wall time, and a
-  // busy machine may hold the process up across a run of microseconds; a backtracking one runs out again.
-  const runsOut = (text: string) => boundedTest(re, text, 50) === null && boundedTest(re, text, 50) === null
-  for (const c of chars) for (const tail of ['!', '\n']) if (runsOut(c.repeat(32) + tail)) return true
-  return false
+/** Every field pattern of a form, with the field it belongs to. */
+function patternsOf(components: FormComponent[] | undefined, out: { field: string; pattern: string }[] = []) {
+  for (const c of components ?? []) {
+    if (c.type === 'group') patternsOf(c.components, out)
+    else if (typeof c.validate?.pattern === 'string' && c.validate.pattern) out.push({ field: String(c.key), pattern: c.validate.pattern })
+  }
+  return out
 }
+
+const HAZARD_MESSAGE = {
+  exponential: () => msg('error.forms.patternExponential'),
+  polynomial: (h: PatternHazard) => msg('error.forms.patternPolynomial', { degree: h.growth === 'polynomial' ? h.degree : 3 }),
+  slow: () => msg('error.forms.patternSlow'),
+  unchecked: () => msg('error.forms.patternUnchecked', { seconds: 5 }),
+} as const
 
 type Detail = { field: string | null; message: string; key: string; params?: Params }
 const detail = (m: Msg, field: string | null): Detail => problem(m, { field }) as Detail
 
+type Parsed = { schema: FormSchema; key: string; name: string }
+
 /**
- * Checks a form source before it is deployed; returns the schema and its key. Throws a 400
- * whose details name each problem (`field`: the component's key or id, or null for the form).
+ * Checks a form source before it is deployed, all but what its patterns would cost a browser
+ * (`checkFormSource` adds that); returns the schema and its key. Throws a 400 whose details name
+ * each problem (`field`: the component's key or id, or null for the form).
  */
 export function parseFormSource(
   source: string,
   isProtected: (name: string) => boolean,
   /** The platform's own field of that form and key (its shipped file's), as `protectedSignature`. */
   platformField: (formId: string, key: string) => string | undefined = () => undefined,
-): { schema: FormSchema; key: string; name: string } {
+): Parsed {
+  const { problems, ...parsed } = inspectFormSource(source, isProtected, platformField)
+  if (problems.length) throw badRequest(msg('error.forms.invalid'), problems.slice(0, 50))
+  return parsed
+}
+
+/**
+ * `parseFormSource` and the patterns' cost: a pattern that could hang the browser of whoever fills
+ * the form in (pattern-hazard.ts) is one more problem of the same 400.
+ */
+export async function checkFormSource(
+  source: string,
+  isProtected: (name: string) => boolean,
+  platformField: (formId: string, key: string) => string | undefined = () => undefined,
+): Promise<Parsed> {
+  const { problems, ...parsed } = inspectFormSource(source, isProtected, platformField)
+  const patterns = patternsOf(parsed.schema.components).filter((p) => !patternInvalid(p.pattern))
+  const hazards = await patternHazards(patterns.map((p) => p.pattern))
+  for (const { field, pattern } of patterns) {
+    const hazard = hazards.get(pattern)
+    if (hazard) problems.push(detail(HAZARD_MESSAGE[hazard.growth](hazard), field))
+  }
+  if (problems.length) throw badRequest(msg('error.forms.invalid'), problems.slice(0, 50))
+  return parsed
+}
+
+/** The checks of a form source; throws only where the source cannot be read as a form at all. */
+function inspectFormSource(
+  source: string,
+  isProtected: (name: string) => boolean,
+  platformField: (formId: string, key: string) => string | undefined,
+): Parsed & { problems: Detail[] } {
   if (typeof source !== 'string' || Buffer.byteLength(source) > FORM_LIMITS.sourceBytes) {
     throw badRequest(msg('error.forms.tooLarge', { limit: FORM_LIMITS.sourceBytes }))
   }
@@ -250,7 +281,7 @@ export function parseFormSource(
         if (!v || typeof v !== 'object' || !num(v.min) || !num(v.max) || !num(v.minLength) || !num(v.maxLength))
           problems.push(detail(msg('error.forms.badValidate'), c.key))
         else {
-          if (v.pattern !== undefined && (typeof v.pattern !== 'string' || patternProblem(v.pattern)))
+          if (v.pattern !== undefined && (typeof v.pattern !== 'string' || patternInvalid(v.pattern)))
             problems.push(detail(msg('error.forms.badPattern'), c.key))
           if (v.validationType !== undefined && v.validationType !== 'email' && v.validationType !== 'phone')
             problems.push(detail(msg('error.forms.badValidate'), c.key))
@@ -277,9 +308,8 @@ export function parseFormSource(
     }
   }
   visit(schema.components, 1)
-  if (problems.length) throw badRequest(msg('error.forms.invalid'), problems.slice(0, 50))
   const name = FORM_ID.exec(schema.id)![1]
-  return { schema: { ...schema, type: 'default' }, key: schema.id, name }
+  return { schema: { ...schema, type: 'default' }, key: schema.id, name, problems }
 }
 
 interface Field {
@@ -321,6 +351,26 @@ export function protectedSignature(c: FormComponent, underCondition = false): st
  */
 function runs(condition: string): boolean {
   return condition.trim() !== '' && condition.length <= FORM_LIMITS.conditionChars && conditionProblem(condition) === null
+}
+
+/** The patterns of a form's fields, for `patternHazards`. */
+export const formPatterns = (schema: FormSchema) => patternsOf(schema.components).map((p) => p.pattern)
+
+/**
+ * The schema to hand to a browser: without the patterns in `unsafe` (`patternHazards`), which
+ * form-js would run there with no bound. A version stored before patterns were analysed at deploy
+ * may hold one; the server still checks it, within its bound, when the form is submitted.
+ */
+export function servedSchema(schema: FormSchema, unsafe: ReadonlySet<string>): FormSchema {
+  if (!unsafe.size) return schema
+  const strip = (components: FormComponent[]): FormComponent[] =>
+    components.map((c) => {
+      if (c.type === 'group') return { ...c, components: strip(c.components ?? []) }
+      if (typeof c.validate?.pattern !== 'string' || !unsafe.has(c.validate.pattern)) return c
+      const { pattern: _, ...validate } = c.validate
+      return { ...c, validate }
+    })
+  return { ...schema, components: strip(schema.components ?? []) }
 }
 
 export function compileForm(name: string, schema: FormSchema, version: { id: string; version: number; tenant: string | null } | null = null): Form {

@@ -43,15 +43,14 @@ export default async function taskRoutes(fastify: FastifyInstance) {
       const { id } = request.params
       const task = await tasks.get(request.actor, id)
       const form = await tasks.formFor(task)
+      const schema = await tasks.forms.forBrowser(form)
       const names = await app.org.displayNames([task.assignee, task.completed_by])
       return {
         ...taskView(task),
         assigneeName: (task.assignee && names.get(task.assignee)) || null,
         completedByName: (task.completed_by && names.get(task.completed_by)) || null,
         // The empty form (a task that takes no data) is no form to show.
-        form: form.schema.components.length
-          ? { key: task.form_key, schema: form.schema, versionId: form.versionId, version: form.version, tenant: form.tenant }
-          : null,
+        form: form.schema.components.length ? { key: task.form_key, schema, versionId: form.versionId, version: form.version, tenant: form.tenant } : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
         actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
         ...(await tasks.detailsFor(task, request.actor)),

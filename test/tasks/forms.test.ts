@@ -190,7 +190,8 @@ t.test('task forms', async (t) => {
         form([{ key: 'f', type: 'textfield', conditional: { hide: '=count(for i in 1..100000000 return i) > 0' } }]),
         /error\.forms\.slowCondition/,
       ],
-      ['catastrophic pattern', form([{ key: 'f', type: 'textfield', validate: { pattern: '^(a+)+$' } }]), /error\.forms\.badPattern/],
+      ['catastrophic pattern', form([{ key: 'f', type: 'textfield', validate: { pattern: '^(a+)+$' } }]), /error\.forms\.patternExponential/],
+      ['pattern that does not compile', form([{ key: 'f', type: 'textfield', validate: { pattern: '([a-' } }]), /error\.forms\.badPattern/],
       ['dynamic options', form([{ key: 'f', type: 'select', valuesKey: 'handlerGroup' }]), /error\.forms\.dynamicValues/],
     ]
     for (const [what, source, key] of cases) {
@@ -293,18 +294,18 @@ t.test('task forms', async (t) => {
   t.test('a pattern that backtracks for ever answers 400 in bounded time and leaves the server serving', async (t) => {
     // Alternatives that match the same text, repeated: no nested repetition for the shape check to
     // see; on 40 a's and a "!" the regex engine backtracks 2^40 times (0.9 s at 24), and the
-    // completion held the server's one thread for hours. Deploy now refuses it (its probes time out:
-    // the form-js viewer in a handler's browser would hang on it), so the version here is one
-    // stored before that check, written to the table as an old database holds it.
+    // completion held the server's one thread for hours. Deploy now refuses it (exponential: the
+    // form-js viewer in a handler's browser would hang on it), so the version here is one stored
+    // before that check, written to the table as an old database holds it.
     const source = JSON.stringify({ ...handle, components: [...handle.components, { key: 'code', type: 'textfield', validate: { pattern: '^(a|a)*$' } }] })
     const deployedAt = Date.now()
     const refused = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })
     t.equal(refused.status, 400, 'refused at deploy')
     t.same(
       refused.body.details.map((d: any) => [d.field, d.key]),
-      [['code', 'error.forms.badPattern']],
+      [['code', 'error.forms.patternExponential']],
     )
-    t.ok(Date.now() - deployedAt < 10_000, `without running the probes out (${Date.now() - deployedAt} ms)`)
+    t.ok(Date.now() - deployedAt < 10_000, `without running the pattern out (${Date.now() - deployedAt} ms)`)
     for (const pattern of ['^1[3-9]\\d{9}$', '^[A-Z]{2}\\d{4}$', '^(ab|a)*$']) {
       const fine = JSON.stringify({ ...handle, components: [...handle.components, { key: 'code', type: 'textfield', validate: { pattern } }] })
       t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: fine })).status, 201, `${pattern} deploys`)
@@ -326,5 +327,59 @@ t.test('task forms', async (t) => {
     t.equal((await call(app, 'grid01', 'GET', '/api/tasks')).status, 200, 'the server still answers')
     const ok = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, { data: { outcome: 'resolved', result: '好', code: 'aaa' } })
     t.equal(ok.status, 200, 'text the pattern matches completes the task')
+  })
+
+  t.test('a pattern whose time grows as a cube of the text is refused at deploy, and a stored one is not handed to the browser', async (t) => {
+    // Each of these deployed before: the probes are 33 characters long, too short for a power to
+    // show. Measured in Node 20: `^.*a.*b.*c$` takes 198 s on "ab" × 5,000 (a text field takes
+    // 10,000 characters), `\d*\d*\d*$` 8.5 s on 300 digits and a letter.
+    const withPattern = (pattern: string) =>
+      JSON.stringify({ ...handle, components: [...handle.components, { key: 'code', type: 'textfield', validate: { pattern } }] })
+    for (const [pattern, degree] of [
+      ['^.*a.*b.*c$', 3],
+      ['\\d*\\d*\\d*$', 4],
+    ] as const) {
+      const res = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: withPattern(pattern) })
+      t.equal(res.status, 400, `${pattern} is refused`)
+      t.same(
+        res.body.details.map((d: any) => [d.field, d.key, d.params?.degree]),
+        [['code', 'error.forms.patternPolynomial', degree]],
+        `${pattern}: its degree is named`,
+      )
+      t.match(res.body.details[0].message, new RegExp(`${degree} 次方`), 'in words')
+    }
+    // A user name (nested repetition, yet linear: the old shape rule refused it) and "contains foo"
+    // (quadratic: ~0.2 s on the worst 10,000 characters) deploy.
+    for (const pattern of ['^[a-z0-9]+([._-][a-z0-9]+)*$', '^.*foo.*$']) {
+      t.equal((await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: withPattern(pattern) })).status, 201, `${pattern} deploys`)
+    }
+
+    // A version stored before the analysis: the browser gets the form without that pattern, the
+    // other fields' checks as they were; the server still checks it, within its bound.
+    const cubic = JSON.parse(withPattern('^.*a.*b.*c$'))
+    cubic.components.push({ key: 'plate', type: 'textfield', validate: { pattern: '^[A-Z]{2}\\d{4}$' } })
+    const head = await app.db('resource_definitions').where({ kind: 'form', key: 'shuoshi-handle', tenant: 'xianghe' }).orderBy('version', 'desc').first()
+    await app
+      .db('resource_definitions')
+      .insert({ ...head, id: `${head.id}-cubic`, version: head.version + 1, source: JSON.stringify(cubic), source_hash: 'old-cubic' })
+    const { task } = await atHandle(app, 'xh-anping-v01-g1', 'grid01')
+    const view = await call(app, 'grid01', 'GET', `/api/tasks/${task.id}`)
+    t.equal(view.status, 200)
+    t.equal(view.body.form.version, head.version + 1, 'the stored version is the one shown')
+    const field = (key: string) => view.body.form.schema.components.find((c: any) => c.key === key)
+    t.equal(field('code').validate?.pattern, undefined, 'the cubic pattern is not handed to the browser')
+    t.equal(field('plate').validate.pattern, '^[A-Z]{2}\\d{4}$', 'a linear one is')
+    const wrong = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
+      data: { outcome: 'resolved', result: '好', code: 'xyz', plate: 'AB1234' },
+    })
+    t.same(
+      wrong.body.details?.map((d: any) => [d.field, d.key]),
+      [['code', 'error.validation.pattern']],
+      'the server still checks the pattern it did not hand out',
+    )
+    const ok = await call(app, 'grid01', 'POST', `/api/tasks/${task.id}/complete`, {
+      data: { outcome: 'resolved', result: '好', code: 'a b c', plate: 'AB1234' },
+    })
+    t.equal(ok.status, 200)
   })
 })

@@ -21,7 +21,11 @@ export const zh = {
   'error.forms.protectedKey': '字段 {{key}} 是平台变量，只能由平台设置',
   'error.forms.duplicateKey': '字段键 {{key}} 重复',
   'error.forms.badValidate': '校验设置不合法',
-  'error.forms.badPattern': '正则表达式不合法或过于复杂（最多 200 个字符，不能嵌套重复）',
+  'error.forms.badPattern': '正则表达式不合法或过长（最多 200 个字符）',
+  'error.forms.patternExponential': '这个正则表达式在某些输入上耗时成倍增长（指数级回溯），会让填表人的浏览器卡住，请改写',
+  'error.forms.patternPolynomial': '这个正则表达式在长文本上耗时按长度的 {{degree}} 次方增长，会让填表人的浏览器卡住，请改写',
+  'error.forms.patternSlow': '这个正则表达式在试探输入上耗时过长，会让填表人的浏览器卡住，请改写',
+  'error.forms.patternUnchecked': '表单的正则表达式太多或太复杂，{{seconds}} 秒内检查不完，请减少或简化',
   'error.forms.patternTimeout': '{{field}} 无法按表单规定的格式检查：格式规则过于复杂，请联系管理员修改表单',
   'error.forms.badValues': '选项须为 1 到 {{limit}} 个，值为文字、数字或是否',
   'error.forms.notFound': '表单版本 {{id}} 不存在',
@@ -46,7 +50,13 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.forms.protectedKey': 'Field {{key}} is a platform variable, set by the platform only',
   'error.forms.duplicateKey': 'Field key {{key}} is used twice',
   'error.forms.badValidate': 'The validation settings are not valid',
-  'error.forms.badPattern': 'The pattern is not valid or too complex (at most 200 characters, no nested repetition)',
+  'error.forms.badPattern': 'The pattern is not valid or too long (at most 200 characters)',
+  'error.forms.patternExponential':
+    'This pattern takes exponentially longer on some inputs (catastrophic backtracking) and would freeze the browser of whoever fills in the form; please rewrite it',
+  'error.forms.patternPolynomial':
+    'This pattern takes time growing with the {{degree}}th power of the text length and would freeze the browser of whoever fills in the form; please rewrite it',
+  'error.forms.patternSlow': 'This pattern takes too long on test inputs and would freeze the browser of whoever fills in the form; please rewrite it',
+  'error.forms.patternUnchecked': "The form's patterns are too many or too complex to check within {{seconds}} seconds; please use fewer or simpler ones",
   'error.forms.patternTimeout':
     "{{field}} could not be checked against the form's pattern: the pattern is too complex; ask an administrator to change the form",
   'error.forms.badValues': 'A field needs 1 to {{limit}} options, each a text, number or yes/no',
