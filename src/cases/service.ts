@@ -6,7 +6,7 @@ import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/d
 import { insertRows, setClause, sqlRows } from '../lib/hot-sql.js'
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
 import { conflict, forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
-import { eventMessage, publicEventData } from '../messages/index.js'
+import { eventMessage, publicEventData, publicEventMessage } from '../messages/index.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import type { Actor } from '../org/index.js'
@@ -917,15 +917,19 @@ export class CaseService {
       // The handler's result is the citizen's once it is reported back (feedback), verbatim.
       result: finished ? shown.result : null,
       duplicateOf: main ? { caseNo: main.case_no } : null,
-      timeline: events.map((e: CaseEventRow) => ({
-        at: e.at,
-        type: e.type,
-        status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null,
-        message: e.message,
-        // The sentence's parameters and the public text (EVENT_TEXT): the UI renders event.<type>.
-        data: publicEventData(e.type, parseStoredJson(e.data) as Record<string, unknown> | null),
-        ...(main && { caseNo: e.case_id === main.id ? main.case_no : row.case_no }),
-      })),
+      timeline: events.map((e: CaseEventRow) => {
+        const data = parseStoredJson(e.data) as Record<string, unknown> | null
+        return {
+          at: e.at,
+          type: e.type,
+          status: e.to_value && STATUS_NAMES[e.to_value] ? e.to_value : null,
+          // Rebuilt from what the citizen may see: the stored message ends with staff-only text.
+          message: publicEventMessage(e.type, data),
+          // The sentence's parameters and the public text (EVENT_TEXT): the UI renders event.<type>.
+          data: publicEventData(e.type, data),
+          ...(main && { caseNo: e.case_id === main.id ? main.case_no : row.case_no }),
+        }
+      }),
       // An undelivered evaluation reminder is moot once the case no longer awaits an evaluation.
       notices: (await noticesOfCase(this.db, row.id)).filter((n) => n.kind !== 'evaluation_due' || n.delivered || shown.status === 'awaiting_evaluation'),
     }

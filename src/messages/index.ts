@@ -106,6 +106,15 @@ export function notificationText(kind: string, params: Params & { caseNo: string
 }
 
 /**
+ * The `message` of a public event as a citizen or an Open311 client may read it: the sentence
+ * from its public data and the public text only. The stored message also holds a staff-only text
+ * (a dispatch note, a return's reason) and must not leave the staff side.
+ */
+export function publicEventMessage(type: string, data: Record<string, unknown> | null): string {
+  return isMessageKey(`event.${type}`) ? eventMessage(type as EventType, publicEventData(type, data)) : bilingual('event.unknown', { type })
+}
+
+/**
  * What a citizen may see of a public event's data: the parameters its sentence uses and its
  * public text; nothing else (internal notes, unit codes, rule ids stay with staff).
  */

@@ -8,6 +8,8 @@ import { IdempotencyStore } from '../cases/idempotency.js'
 import { STATUS_NAMES, URGENCIES, PETITIONER_TYPES, type CaseRow, type IntakeInput } from '../cases/service.js'
 import type { CategoryRow } from '../cases/routing.js'
 import type { Open311Client } from './keys.js'
+import { parseStoredJson } from '../lib/stored-json.js'
+import { publicEventMessage } from '../messages/index.js'
 
 /** The channel Open311 requests arrive on (src/cases CHANNELS). */
 export const OPEN311_CHANNEL = 'open311'
@@ -306,11 +308,11 @@ export class Open311Service {
     const q = this.db('cases').leftJoin('open311_requests as o', 'o.case_id', 'cases.id')
     wherePrefix(this.db, q, 'cases.region_path', j.path)
     q.where((w) => {
-      w.where('cases.channel', OPEN311_CHANNEL).orWhere((p) => {
+      w.whereNotNull('o.case_id').orWhere((p) => {
         for (const root of PRIVATE_CATEGORY_ROOTS) p.whereNot('cases.category', root).whereNot((x) => wherePrefix(this.db, x, 'cases.category', `${root}.`))
       })
     })
-    return q.select('cases.*', 'o.media_url as o_media_url', 'o.address_id as o_address_id')
+    return q.select('cases.*', 'o.case_id as o_case_id', 'o.media_url as o_media_url', 'o.address_id as o_address_id')
   }
 
   async requests(j: Jurisdiction, query: RequestsQuery) {
@@ -357,13 +359,15 @@ export class Open311Service {
    * media) only of requests made through Open311, whose clients published them; a case from
    * the hotline or a walk-in is listed by its service, status and dates.
    */
-  private async views(rows: (CaseRow & { o_media_url: string | null; o_address_id: string | null })[]) {
+  private async views(rows: (CaseRow & { o_case_id: string | null; o_media_url: string | null; o_address_id: string | null })[]) {
     const cats = new Map<string, string>()
     const units = new Map<string, string>()
     const notes = new Map<string, string>()
     const catCodes = [...new Set(rows.map((r) => r.category))]
     const unitCodes = [...new Set(rows.map((r) => r.owner_unit).filter((u): u is string => !!u))]
-    const own = rows.filter((r) => r.channel === OPEN311_CHANNEL).map((r) => r.id)
+    // Published: made through Open311's POST (its request row), not merely on that channel: staff
+    // intake takes any channel, and what staff write down was never the citizen's to publish.
+    const own = rows.filter((r) => r.o_case_id !== null).map((r) => r.id)
     for (let i = 0; i < catCodes.length; i += 500)
       for (const c of await this.db('categories')
         .whereIn('code', catCodes.slice(i, i + 500))
@@ -379,11 +383,12 @@ export class Open311Service {
         .whereIn('case_id', own.slice(i, i + 500))
         .where({ public: true })
         .orderBy([{ column: 'at' }, { column: 'id' }])
-        .select('case_id', 'message')
-      for (const e of events) if (e.message) notes.set(e.case_id, e.message)
+        .select('case_id', 'type', 'data')
+      // What a citizen's tracking shows of the event, never its stored message (staff-only text).
+      for (const e of events) notes.set(e.case_id, publicEventMessage(e.type, parseStoredJson(e.data) as Record<string, unknown> | null))
     }
     return rows.map((r) => {
-      const published = r.channel === OPEN311_CHANNEL
+      const published = r.o_case_id !== null
       return {
         service_request_id: r.case_no,
         status: r.status === 'closed' ? ('closed' as const) : ('open' as const),
