@@ -70,9 +70,17 @@ export async function patternHazards(patterns: Iterable<string>, budgetMs = FORM
 async function analyse(pattern: string): Promise<PatternHazard | null> {
   try {
     const { check } = await loadRecheck()
-    const d = await check(pattern, '', { timeout: ANALYSIS_MS })
-    if (d.status === 'safe') return null
-    if (d.status === 'vulnerable') {
+    // recheck bounds its analysis; this bounds its process too (one that died or hangs answers
+    // nothing), with room for starting it on the first pattern (~1–2 s).
+    const gaveUp = new AbortController()
+    let timer: NodeJS.Timeout | undefined
+    const d = await Promise.race([
+      check(pattern, '', { timeout: ANALYSIS_MS, signal: gaveUp.signal }),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), ANALYSIS_MS + 5000))),
+    ]).finally(() => clearTimeout(timer))
+    if (!d) gaveUp.abort()
+    else if (d.status === 'safe') return null
+    else if (d.status === 'vulnerable') {
       if (d.complexity.type === 'exponential') return { growth: 'exponential' }
       return d.complexity.degree >= 3 ? { growth: 'polynomial', degree: d.complexity.degree } : null
     }
