@@ -54,7 +54,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.forms.patternExponential':
     'This pattern takes exponentially longer on some inputs (catastrophic backtracking) and would freeze the browser of whoever fills in the form; please rewrite it',
   'error.forms.patternPolynomial':
-    'This pattern takes time growing with the {{degree}}th power of the text length and would freeze the browser of whoever fills in the form; please rewrite it',
+    'This pattern takes time growing as the text length to the power {{degree}} and would freeze the browser of whoever fills in the form; please rewrite it',
   'error.forms.patternSlow': 'This pattern takes too long on test inputs and would freeze the browser of whoever fills in the form; please rewrite it',
   'error.forms.patternUnchecked': "The form's patterns are too many or too complex to check within {{seconds}} seconds; please use fewer or simpler ones",
   'error.forms.patternTimeout':
