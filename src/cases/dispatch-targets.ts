@@ -88,8 +88,8 @@ export async function dispatchTargets(
   // Who would receive each unit's tasks: the same users and the same match unitProblem asks for.
   const tenant = row.tenant || null
   const receivers = await org.usersInGroups([...new Set(matching.map((u) => unitGroup(u)))], { tenant, db })
-  const held = receivers.map((u) => ({ groups: computeGroups(u.roles, u.unitCode, u.groups), tenant: u.tenant }))
-  const staffed = matching.filter((u) => held.some((r) => groupsMatch(r.groups, r.tenant, [unitGroup(u)], tenant)))
+  const held = receivers.map((u) => ({ groups: computeGroups(u.roles, u.unitCode, u.groups), user: u }))
+  const staffed = matching.filter((u) => held.some((r) => groupsMatch(r.groups, r.user, [unitGroup(u)], tenant)))
   const suggestion = await suggestedUnit(db, row, opts.decisions)
   const depth = (u: { path: string }) => (row.region_path.startsWith(u.path) ? u.path.length : 0)
   const ranked = staffed.map((u, i) => ({ u, i, s: u.code === suggestion ? 1 : 0, d: depth(u) })).sort((a, b) => b.s - a.s || b.d - a.d || a.i - b.i)

@@ -420,12 +420,8 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       const { days, reason } = request.body
       const result = await app.db.transaction(async (trx) => {
         const task = await actionable(request.actor, id, trx)
-        if (!task.assignee && !isSystemAdmin(request.actor)) {
-          const candidates: { kind: string; value: string }[] = await trx('task_candidates').where({ task_id: task.id })
-          const mine = candidates.some(
-            (c) => (c.kind === 'user' && c.value === request.actor.username) || (c.kind === 'group' && request.actor.groups.includes(c.value)),
-          )
-          if (!mine) throw forbidden(msg('error.task.notCandidate'))
+        if (!task.assignee && !isSystemAdmin(request.actor) && !(await app.tasks.isCandidate(request.actor, task, trx))) {
+          throw forbidden(msg('error.task.notCandidate'))
         }
         // The diagram's extension boundary (shuoshi:extension, src/cases/markers.ts) names the message and the approval.
         const { extension } = await taskActions(app.engine.definitions, task, trx)

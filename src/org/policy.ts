@@ -63,6 +63,25 @@ export function tenantScope(actor: Pick<Actor, 'roles' | 'tenant'>): string | un
 }
 
 /**
+ * The one tenant whose work (tasks, and the cases a task involves one in) reaches `actor`, or
+ * `undefined` for every tenant. A county's user works only on their county's: what they hold —
+ * a role, a unit, a plain group a county administrator typed in — says what kind of work they
+ * receive, never in which county, so another county's or the city's task naming the same token
+ * is not theirs. City-level users (and the administrator) work on every tenant's: the city desk
+ * takes the cases no county rule routes, an escalation goes up to a city unit, and a county
+ * case may name a city unit in a joint assignment.
+ */
+export function workTenant(actor: Pick<Actor, 'roles' | 'tenant'>): string | undefined {
+  return isSystemAdmin(actor) || !actor.tenant ? undefined : actor.tenant
+}
+
+/** Whether a task of `tenant` ('' or null: the city's) may reach `actor` at all (`workTenant`). */
+export function worksOnTenant(actor: Pick<Actor, 'roles' | 'tenant'>, tenant: string | null | undefined): boolean {
+  const own = workTenant(actor)
+  return own === undefined || (tenant ?? '') === own
+}
+
+/**
  * The tenant a deploy by `actor` lands in when it asks for `requested`: an administrator gets what
  * they ask (null: the city); a county administrator only their own county (asking for another
  * is a 403).

@@ -5,7 +5,7 @@ import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
 import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
-import { isCountyAdmin, isSystemAdmin } from './policy.js'
+import { isCountyAdmin, isSystemAdmin, worksOnTenant } from './policy.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 import type { RegionRow, UnitRow, UserRow, UserWithRegionRow } from './rows.js'
 
@@ -102,18 +102,14 @@ export function computeGroups(roles: string[], unitCode: string | null, explicit
 }
 
 /**
- * Whether someone holding `groups` (of tenant `actorTenant`) receives a task offered to
- * `tokens`. `role:<r>` tokens are tenant-scoped when `taskTenant` is a county: they reach
- * that county's users and city-level users, not another county's. Unit-scoped and plain
- * tokens name their receivers exactly and need no scoping.
+ * Whether someone holding `groups` receives a task offered to `tokens` in `taskTenant` ('' or
+ * null: the city's; `undefined`: in no tenant yet, as deploy asks whether anyone holds a token).
+ * A county's user receives only their county's tasks, whatever the token: see `worksOnTenant`.
  */
-export function groupsMatch(groups: string[], actorTenant: string | null, tokens: string[], taskTenant?: string | null): boolean {
+export function groupsMatch(groups: string[], holder: Pick<Actor, 'roles' | 'tenant'>, tokens: string[], taskTenant?: string | null): boolean {
+  if (taskTenant !== undefined && !worksOnTenant(holder, taskTenant)) return false
   const mine = new Set(groups)
-  return tokens.some((t) => {
-    if (!mine.has(t)) return false
-    if (t.startsWith('role:') && taskTenant && actorTenant && actorTenant !== taskTenant) return false
-    return true
-  })
+  return tokens.some((t) => mine.has(t))
 }
 
 const regionView = (r: RegionRow): Region => ({
@@ -457,8 +453,8 @@ export class OrgService {
   }
 
   /**
-   * Users (active) who receive a task offered to these candidate-group tokens. With a county
-   * `tenant`, `role:` tokens reach only that county's and city-level users (see groupsMatch).
+   * Users (active) who receive a task offered to these candidate-group tokens. With `tenant`
+   * (null: the city's), only the users whose work reaches that tenant (see groupsMatch).
    * Tokens that are still expressions (start with '=' or contain '${') match nobody.
    */
   async usersInGroups(tokens: string[], opts: { tenant?: string | null; limit?: number; db?: Db | Trx } = {}): Promise<UserView[]> {
@@ -484,7 +480,7 @@ export class OrgService {
     const out: UserView[] = []
     for (const row of rows) {
       const u = userView(row)
-      if (groupsMatch(computeGroups(u.roles, u.unitCode, u.groups), u.tenant, list, opts.tenant)) out.push(u)
+      if (groupsMatch(computeGroups(u.roles, u.unitCode, u.groups), u, list, opts.tenant)) out.push(u)
       if (opts.limit && out.length >= opts.limit) break
     }
     return out

@@ -13,7 +13,7 @@ import type { Params } from '../messages/index.js'
 import type { Runtime, TaskRow } from '../engine/runtime.js'
 import { compileForm, formFromFields, type Form } from './forms.js'
 import type { FormStore } from './form-store.js'
-import { isSystemAdmin } from '../org/policy.js'
+import { isSystemAdmin, workTenant, worksOnTenant } from '../org/policy.js'
 
 export type { TaskStatus } from '../engine/task-view.js'
 // A task row's API view is the engine's (its rows); re-exported for the modules that list tasks.
@@ -125,21 +125,14 @@ export class TaskService {
    * tasks starts from the open candidate rows, not from every task the groups ever had.
    * `probe` (SQLite): the task id is compared through `+` so that the planner cannot drive the
    * query from the list of visible ids, and walks the sort order's index instead, probing the
-   * list per task until the page is full (list()).
+   * list per task until the page is full (list()). The tenant is not checked here: every caller
+   * goes through `inScope` first.
    */
   private candidateFilter(q: Knex.QueryBuilder, actor: Actor, opts: { openOnly?: boolean; assignee?: boolean; probe?: boolean } = {}) {
     const db = this.db
-    const plain = actor.groups.filter((g) => !g.startsWith('role:'))
-    const roles = actor.groups.filter((g) => g.startsWith('role:'))
     const open = (b: Knex.QueryBuilder) => (opts.openOnly ? b.where('c.open', true) : b)
     const parts: Knex.QueryBuilder[] = [open(db('task_candidates as c').select('c.task_id').where({ 'c.kind': 'user', 'c.value': actor.username }))]
-    if (plain.length) parts.push(open(db('task_candidates as c').select('c.task_id').where('c.kind', 'group').whereIn('c.value', plain)))
-    if (roles.length) {
-      // Role groups reach only the city's and the actor's own county's tasks.
-      const b = open(db('task_candidates as c').select('c.task_id').where('c.kind', 'group').whereIn('c.value', roles))
-      if (actor.tenant) b.join('tasks as rt', 'rt.id', 'c.task_id').whereIn('rt.tenant', ['', actor.tenant])
-      parts.push(b)
-    }
+    if (actor.groups.length) parts.push(open(db('task_candidates as c').select('c.task_id').where('c.kind', 'group').whereIn('c.value', actor.groups)))
     if (opts.assignee) parts.push(db('tasks as at').select('at.id').where('at.assignee', actor.username))
     const [first, ...rest] = parts
     const visible = rest.length ? first.union(rest) : first
@@ -147,15 +140,33 @@ export class TaskService {
     else q.whereIn('tasks.id', visible)
   }
 
+  /**
+   * Restricts a task query to the tenant whose tasks may reach `actor` at all (policy's
+   * `workTenant`): whatever a county's user holds, and however a task names them, another
+   * county's or the city's task is not theirs. Every way to a task row (lists, a task by id,
+   * claim, complete, the modules' own actions through `get` / `mayAct`) passes here or
+   * through `worksOnTenant`, its one-row form.
+   */
+  private inScope(q: Knex.QueryBuilder, actor: Actor) {
+    const own = workTenant(actor)
+    if (own !== undefined) q.where('tasks.tenant', own)
+  }
+
   /** Whether `actor` may see (and, when open, act on) a task. */
   async canSee(actor: Actor, task: TaskRow, trx: Db | Trx = this.db): Promise<boolean> {
     if (isSystemAdmin(actor)) return true
+    if (!worksOnTenant(actor, task.tenant)) return false
     if (task.assignee === actor.username || task.completed_by === actor.username) return true
     return this.isCandidate(actor, task, trx)
   }
 
-  private async isCandidate(actor: Actor, task: TaskRow, trx: Db | Trx): Promise<boolean> {
+  /**
+   * Whether `actor` may act on an open task nobody holds: one of its candidates, in their
+   * scope. For modules' own task actions (extension) as for claim and complete.
+   */
+  async isCandidate(actor: Actor, task: TaskRow, trx: Db | Trx = this.db): Promise<boolean> {
     const q = trx('tasks').where('tasks.id', task.id).first('tasks.id')
+    this.inScope(q, actor)
     this.candidateFilter(q, actor)
     return !!(await q)
   }
@@ -233,6 +244,7 @@ export class TaskService {
     if (query.instanceId) base.where('tasks.instance_id', query.instanceId)
     if (query.overdue === true) base.whereNotNull('tasks.due_at').where('tasks.due_at', '<', now)
     if (query.overdue === false) base.where((w) => w.whereNull('tasks.due_at').orWhere('tasks.due_at', '>=', now))
+    this.inScope(base, actor)
     const assigned = query.assigned ?? 'all'
     const openOnly = (query.status ?? 'open') === 'open'
     if (assigned === 'me') base.where('tasks.assignee', actor.username)

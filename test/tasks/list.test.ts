@@ -80,7 +80,9 @@ t.test('task lists sort by due date with undated tasks last, and page through ev
   t.same(dues, [...dues].sort(), 'ordered by due date, undated last')
 })
 
-t.test('a role group reaches the city’s tasks and its own county’s, not another county’s', async (t) => {
+// A county's dispatcher used to receive the city's tasks too: a role a county administrator
+// hands out reached past the county, as plain groups did (test/authz/tasks-tenant-scope.test.ts).
+t.test('a role group reaches a county user’s own county’s tasks only, a city user’s every tenant’s', async (t) => {
   const app = await build(t)
   const xml = process(
     'role_task',
@@ -100,12 +102,14 @@ t.test('a role group reaches the city’s tasks and its own county’s, not anot
   const listed = async (user: string, qs: string) => new Set((await call(app, user, 'GET', `/api/tasks?${qs}`)).body.items.map((x: any) => x.id))
   for (const qs of ['assigned=candidate', 'assigned=all']) {
     const gy = await listed('guangyang-dispatcher', qs)
-    t.ok(gy.has(ids.city) && gy.has(ids.guangyang), `${qs}: a county dispatcher gets the city’s and their county’s`)
+    t.ok(gy.has(ids.guangyang), `${qs}: a county dispatcher gets their county’s`)
     t.notOk(gy.has(ids.xianghe), `${qs}: not another county’s`)
+    t.notOk(gy.has(ids.city), `${qs}: nor the city’s`)
     const city = await listed('dispatcher', qs)
     t.ok(city.has(ids.city) && city.has(ids.guangyang) && city.has(ids.xianghe), `${qs}: the city dispatcher gets them all`)
   }
   t.equal((await call(app, 'guangyang-dispatcher', 'GET', `/api/tasks/${ids.xianghe}`)).status, 404)
+  t.equal((await call(app, 'guangyang-dispatcher', 'GET', `/api/tasks/${ids.city}`)).status, 404)
   // Claimed by one person, the task is theirs in "mine" and still in their "all".
   t.equal((await call(app, 'guangyang-dispatcher', 'POST', `/api/tasks/${ids.guangyang}/claim`)).status, 200)
   t.ok((await listed('guangyang-dispatcher', 'assigned=me')).has(ids.guangyang))
