@@ -19,7 +19,7 @@ import { addDuration, byLevel, centresFor, route, unitGroup, type CategoryRow, t
 import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
-import { hasRole, isCountyAdmin, isSystemAdmin } from '../org/policy.js'
+import { hasRole, isCountyAdmin, isSystemAdmin, workTenant } from '../org/policy.js'
 
 export const CHANNELS = [
   'hotline',
@@ -496,22 +496,29 @@ export class CaseService {
   /**
    * The ids of the cases the actor has, had or is offered a task on, as one union of indexed
    * lookups. (As a correlated EXISTS with ORs inside, PostgreSQL scanned every task for it:
-   * a county user's case list at 1M cases took 70 ms per query.)
+   * a county user's case list at 1M cases took 70 ms per query.) Only tasks of a tenant the
+   * actor works on count (policy's `workTenant`, as for the tasks themselves): a task of
+   * another county offered to a token they also hold gives them no sight of its case.
    */
   private involvement(actor: Actor): Knex.QueryBuilder {
     const db = this.db
+    const own = workTenant(actor)
+    const inScope = (q: Knex.QueryBuilder, alias: string) => (own === undefined ? q : q.where(`${alias}.tenant`, own))
     const groups = actor.groups.filter((g) => !g.startsWith('role:'))
-    const offered = db('task_candidates as ic')
-      .join('tasks as it', 'it.id', 'ic.task_id')
-      .select('it.case_id')
-      .where((c) => {
-        c.where({ 'ic.kind': 'user', 'ic.value': actor.username })
-        if (groups.length) c.orWhere((g) => g.where('ic.kind', 'group').whereIn('ic.value', groups))
-      })
-    return db('tasks as at')
-      .select('at.case_id')
-      .where('at.assignee', actor.username)
-      .union([db('tasks as ct').select('ct.case_id').where('ct.completed_by', actor.username), offered])
+    const offered = inScope(
+      db('task_candidates as ic')
+        .join('tasks as it', 'it.id', 'ic.task_id')
+        .select('it.case_id')
+        .where((c) => {
+          c.where({ 'ic.kind': 'user', 'ic.value': actor.username })
+          if (groups.length) c.orWhere((g) => g.where('ic.kind', 'group').whereIn('ic.value', groups))
+        }),
+      'it',
+    )
+    return inScope(db('tasks as at').select('at.case_id').where('at.assignee', actor.username), 'at').union([
+      inScope(db('tasks as ct').select('ct.case_id').where('ct.completed_by', actor.username), 'ct'),
+      offered,
+    ])
   }
 
   /**
@@ -520,23 +527,23 @@ export class CaseService {
    */
   private involvedIn(actor: Actor) {
     const groups = actor.groups.filter((g) => !g.startsWith('role:'))
+    const own = workTenant(actor)
     return function (this: Knex.QueryBuilder) {
-      this.select(1)
-        .from('tasks as it')
-        .whereRaw('it.case_id = cases.id')
-        .where((w) => {
-          w.where('it.assignee', actor.username)
-            .orWhere('it.completed_by', actor.username)
-            .orWhereExists(function (this: Knex.QueryBuilder) {
-              this.select(1)
-                .from('task_candidates as ic')
-                .whereRaw('ic.task_id = it.id')
-                .where((c) => {
-                  c.where({ 'ic.kind': 'user', 'ic.value': actor.username })
-                  if (groups.length) c.orWhere((g) => g.where('ic.kind', 'group').whereIn('ic.value', groups))
-                })
-            })
-        })
+      this.select(1).from('tasks as it').whereRaw('it.case_id = cases.id')
+      if (own !== undefined) this.where('it.tenant', own)
+      this.where((w) => {
+        w.where('it.assignee', actor.username)
+          .orWhere('it.completed_by', actor.username)
+          .orWhereExists(function (this: Knex.QueryBuilder) {
+            this.select(1)
+              .from('task_candidates as ic')
+              .whereRaw('ic.task_id = it.id')
+              .where((c) => {
+                c.where({ 'ic.kind': 'user', 'ic.value': actor.username })
+                if (groups.length) c.orWhere((g) => g.where('ic.kind', 'group').whereIn('ic.value', groups))
+              })
+          })
+      })
     }
   }
 

@@ -1,7 +1,7 @@
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helper.js'
-import { as, call } from '../api.js'
+import { as, call, caseByNo, petition } from '../api.js'
 import { process } from '../fixtures/bpmn.js'
 
 /**
@@ -102,4 +102,32 @@ t.test('a county-created user with a plain group gets neither another county’s
   t.ok(cityList.has(city.taskId) && cityList.has(gy.taskId), 'a city user of the group gets the city’s and the counties’')
   t.equal((await call(app, 'accountant', 'POST', `/api/tasks/${city.taskId}/complete`, { data: {} })).status, 200)
   t.equal((await stateOf(app, city.instanceId, city.taskId)).instance, 'completed')
+})
+
+t.test('a task of another county offered to a plain group gives no sight of its case', async (t) => {
+  const app = await build(t)
+  const p = await petition(app, {
+    description: '小区门口垃圾无人清运',
+    category: 'environment.garbage',
+    regionCode: 'gy-xinyuan-v01-g1',
+    petitioner: { type: 'person', anonymous: false, name: '王五', phone: '13800000000' },
+  })
+  const c = await caseByNo(app, p.caseNo)
+  // A case is carried by one procedure at a time: the county's own probe takes over from it.
+  const carrier = (await app.db('cases').where({ id: c.id }).first('instance_id')).instance_id
+  const cancelled = await call(app, 'guangyang-admin', 'POST', `/api/process-instances/${carrier}/cancel`, { reason: '改由记账流程办理' })
+  t.equal(cancelled.status, 200, JSON.stringify(cancelled.body))
+  const gy = await started(t, app, 'guangyang-admin', { caseId: c.id })
+  t.equal((await stateOf(app, gy.instanceId, gy.taskId)).task.caseId, c.id)
+  await createUser(t, app, 'xianghe-admin', 'xh-spy', 'xianghe-centre')
+  t.equal((await call(app, 'xh-spy', 'GET', `/api/cases/${c.id}`)).status, 404, 'the case: 404')
+  const list = await call(app, 'xh-spy', 'GET', '/api/cases')
+  t.equal(list.status, 200)
+  t.notOk(
+    list.body.items.some((x: { id: string }) => x.id === c.id),
+    'not in their case list',
+  )
+  // A Guangyang user of the group is involved in it.
+  await createUser(t, app, 'guangyang-admin', 'gy-clerk', 'guangyang-centre')
+  t.equal((await call(app, 'gy-clerk', 'GET', `/api/cases/${c.id}`)).status, 200, 'a Guangyang user of the group sees the case')
 })
