@@ -4,7 +4,9 @@ import type { TaskRow } from '../engine/runtime.js'
 import type { Actor } from '../org/index.js'
 import type { CaseFilters, TaskListFacts } from '../tasks/service.js'
 import type { CaseEventRow, CaseService } from './service.js'
+import type { FormComponent, FormSchema } from '../tasks/forms.js'
 import { modelOfInstance, taskActions } from './markers.js'
+import { UNIT_FIELDS, unitCodes } from './dispatch-targets.js'
 
 const parse = (s: unknown) => {
   if (typeof s !== 'string' || !s) return null
@@ -134,6 +136,27 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
       const r = ev[lastReturn]
       decidesOn.push({ kind: 'return', reason: r.data?.reason ?? null, unit: r.data?.unit ?? r.from ?? null, by: r.actor, at: r.at })
     }
+    // What each earlier step submitted, as its form asks it (see `stepFields`).
+    const earlier = steps.filter((s: TaskRow) => s.id !== task.id)
+    const schemas = await Promise.all(
+      earlier.map((s: TaskRow) =>
+        app.tasks.formFor(s).then(
+          (f) => f.schema,
+          () => null,
+        ),
+      ),
+    )
+    const datas = earlier.map((s: TaskRow) => parse(s.data) as Record<string, unknown> | null)
+    const codes = new Set<string>(decidesOn.map((d) => d.unit as string | null).filter((c): c is string => !!c))
+    for (const d of datas) for (const k of UNIT_FIELDS) if (d?.[k] != null) unitCodes(d[k]).forEach((c) => codes.add(c))
+    const unitRows: { code: string; name: string; name_en: string | null }[] = codes.size
+      ? await app
+          .db('org_units')
+          .whereIn('code', [...codes])
+          .select('code', 'name', 'name_en')
+      : []
+    const units = new Map(unitRows.map((u) => [u.code, { code: u.code, name: u.name, nameEn: u.name_en ?? null }]))
+    for (const d of decidesOn) if (d.unit && units.has(d.unit as string)) d.unitName = units.get(d.unit as string)
     // Who acted, by name as well (the views keep the username).
     const names = await app.org.displayNames([...ev.map((e) => e.actor), ...steps.map((s: TaskRow) => s.completed_by)])
     const nameOf = (u: string | null | undefined) => (u && names.get(u)) || null
@@ -142,21 +165,66 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
       ...out,
       context: {
         decidesOn,
-        steps: steps
-          .filter((s: TaskRow) => s.id !== task.id)
-          .map((s: TaskRow) => ({
-            taskId: s.id,
-            name: s.name,
-            elementId: s.element_id,
-            completedBy: s.completed_by,
-            completedByName: nameOf(s.completed_by),
-            endedAt: s.ended_at,
-            data: parse(s.data),
-          })),
+        steps: earlier.map((s: TaskRow, i: number) => ({
+          taskId: s.id,
+          name: s.name,
+          elementId: s.element_id,
+          completedBy: s.completed_by,
+          completedByName: nameOf(s.completed_by),
+          endedAt: s.ended_at,
+          data: datas[i],
+          fields: stepFields(schemas[i], datas[i], units),
+        })),
         events: ev.map((e) => ({ ...e, actorName: nameOf(e.actor) })),
       },
     }
   }
+}
+
+/** One answer of an earlier step as a reader sees it (the task page prints these, never keys). */
+export interface StepField {
+  key: string
+  /** The form's label ("中文 / English", as forms write them). */
+  label: string
+  value: unknown
+  /** A select's, radio's or checklist's chosen options by their labels. */
+  options?: string[]
+  /** A field naming units: the units by name. */
+  units?: { code: string; name: string; nameEn: string | null }[]
+}
+
+/**
+ * What a step submitted, field by field in its form's order, by the form's labels: the chosen
+ * options by their labels and unit codes by the units' names. Empty answers are left out, and
+ * so is what the form does not ask (a variable the platform added, a field a later version of
+ * the form dropped): a reader is shown answers to questions, not variable names. The form is
+ * the one its key names now (the versions a step was completed under are not recorded).
+ */
+export function stepFields(
+  schema: FormSchema | null,
+  data: Record<string, unknown> | null,
+  units: Map<string, { code: string; name: string; nameEn: string | null }>,
+): StepField[] {
+  if (!schema || !data) return []
+  const out: StepField[] = []
+  const empty = (v: unknown) => v == null || (typeof v === 'string' && !v.trim()) || (Array.isArray(v) && !v.length)
+  const walk = (components: FormComponent[]) => {
+    for (const c of components) {
+      if (Array.isArray(c.components)) walk(c.components)
+      if (!c.key || !Object.hasOwn(data, c.key) || empty(data[c.key])) continue
+      const value = data[c.key]
+      const field: StepField = { key: c.key, label: c.label || c.key, value }
+      if ((UNIT_FIELDS as readonly string[]).includes(c.key)) {
+        field.units = unitCodes(value).map((code) => units.get(code) ?? { code, name: code, nameEn: null })
+      } else if (Array.isArray(c.values) && c.values.length) {
+        const chosen = Array.isArray(value) ? value : [value]
+        field.options = chosen.map((v) => c.values!.find((o) => o.value === v)?.label ?? String(v))
+      }
+      out.push(field)
+    }
+  }
+  walk(schema.components ?? [])
+  return out
 }
 
 /**

@@ -4,11 +4,20 @@
  * User-entered text is shown verbatim, never split or translated.
  */
 import { h } from './dom.js'
-import { fmtTime, serverText, t } from './i18n.js'
+import { fmtTime, named, serverText, t } from './i18n.js'
 import { eventSentence, personName, verbatim } from './timeline.js'
 
 export interface TaskContext {
-  decidesOn: { kind: string; days?: number | null; reason?: string | null; unit?: string | null; by?: string | null; byName?: string | null; at?: string }[]
+  decidesOn: {
+    kind: string
+    days?: number | null
+    reason?: string | null
+    unit?: string | null
+    unitName?: StepUnit | null
+    by?: string | null
+    byName?: string | null
+    at?: string
+  }[]
   steps: {
     taskId: string
     name: string | null
@@ -17,11 +26,79 @@ export interface TaskContext {
     completedByName?: string | null
     endedAt: string | null
     data: Record<string, unknown> | null
+    /** What the step submitted by its form's labels (empty answers left out). */
+    fields?: StepField[]
   }[]
   events: { type: string; actor: string | null; actorName?: string | null; at: string; message: string | null; data: unknown }[]
 }
 
-const value = (v: unknown) => (v == null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v))
+interface StepUnit {
+  code: string
+  name: string
+  nameEn: string | null
+}
+/** One answer of an earlier step (the server's `stepFields`): label and options "中文 / English". */
+export interface StepField {
+  key: string
+  label: string
+  value: unknown
+  options?: string[]
+  units?: StepUnit[]
+}
+
+const list = (xs: string[]) => xs.join(t('、', ', '))
+
+/** An answer as a reader says it: options by label, units by name, yes/no, else the text as written. */
+function answer(f: StepField) {
+  if (f.units) return h('dd', null, list(f.units.map((u) => named(u))))
+  if (f.options) return h('dd', null, list(f.options.map((o) => serverText(o))))
+  if (typeof f.value === 'boolean') return h('dd', null, f.value ? t('是', 'Yes') : t('否', 'No'))
+  if (Array.isArray(f.value)) return h('dd', { class: 'user-text' }, list(f.value.map(String)))
+  if (typeof f.value === 'object') return h('dd', { class: 'user-text' }, JSON.stringify(f.value))
+  return h('dd', { class: 'user-text' }, String(f.value))
+}
+
+/** A step's answers, each under its form's label. */
+export function answers(fields: StepField[]) {
+  return h(
+    'dl',
+    { class: 'step-data' },
+    fields.flatMap((f) => [h('dt', null, serverText(f.label)), answer(f)]),
+  )
+}
+
+/**
+ * What a task's own form was answered with (a completed task's page), as the server's
+ * `stepFields` gives an earlier step's: by the form's labels, options by label, units by name
+ * (`unitName`, '' when unknown), empty answers and what the form does not ask left out.
+ */
+export function formAnswers(
+  schema: { components?: { key?: string; label?: string; values?: { label: string; value: unknown }[]; components?: unknown[] }[] } | null | undefined,
+  data: Record<string, unknown> | null | undefined,
+  unitKeys: Set<string>,
+  unitName: (code: string) => string,
+): StepField[] {
+  const out: StepField[] = []
+  if (!schema || !data) return out
+  const empty = (v: unknown) => v == null || (typeof v === 'string' && !v.trim()) || (Array.isArray(v) && !v.length)
+  const walk = (components: NonNullable<typeof schema.components>) => {
+    for (const c of components) {
+      if (Array.isArray(c.components)) walk(c.components as NonNullable<typeof schema.components>)
+      if (!c.key || !Object.hasOwn(data, c.key) || empty(data[c.key])) continue
+      const value = data[c.key]
+      const f: StepField = { key: c.key, label: c.label || c.key, value }
+      if (unitKeys.has(c.key))
+        f.units = (Array.isArray(value) ? value : String(value).split(','))
+          .map((x) => String(x).trim())
+          .filter(Boolean)
+          .map((code) => ({ code, name: unitName(code) || code, nameEn: null }))
+      else if (c.values?.length) f.options = (Array.isArray(value) ? value : [value]).map((v) => c.values!.find((o) => o.value === v)?.label ?? String(v))
+      out.push(f)
+    }
+  }
+  walk(schema.components ?? [])
+  return out
+}
 
 export function contextCard(ctx: TaskContext) {
   const decides = ctx.decidesOn.map((d) => {
@@ -41,7 +118,7 @@ export function contextCard(ctx: TaskContext) {
         { class: 'decides', 'data-testid': 'decides-return' },
         h('h3', null, t('退单', 'Returned')),
         h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'return-reason' }, d.reason ?? '—')),
-        h('p', { class: 'muted small' }, `${d.unit ?? ''} · ${personName(d.by, d.byName)} · ${fmtTime(d.at)}`),
+        h('p', { class: 'muted small' }, [d.unitName ? named(d.unitName) : '', personName(d.by, d.byName), fmtTime(d.at)].filter(Boolean).join(' · ')),
       )
     }
     return h('div', { class: 'decides' }, h('h3', null, d.kind), h('span', { class: 'user-text' }, d.reason ?? ''))
@@ -60,13 +137,7 @@ export function contextCard(ctx: TaskContext) {
               null,
               h('strong', null, serverText(s.name) || s.elementId),
               h('span', { class: 'muted small' }, ` ${personName(s.completedBy, s.completedByName)} · ${fmtTime(s.endedAt)}`),
-              s.data && Object.keys(s.data).length
-                ? h(
-                    'dl',
-                    { class: 'step-data' },
-                    Object.entries(s.data).flatMap(([k, v]) => [h('dt', null, k), h('dd', { class: 'user-text' }, value(v))]),
-                  )
-                : null,
+              s.fields?.length ? answers(s.fields) : null,
             ),
           ),
         ),
