@@ -152,8 +152,8 @@ const coreZh = {
   'error.task.completed': '任务已完成',
   'error.task.cancelled': '任务已取消',
   'error.task.ended': '任务已结束',
-  'error.task.claimedBy': '任务已被 {{assignee}} 签收',
-  'error.task.claimedByOther': '任务已被他人签收',
+  'error.task.claimedBy': '任务已被 {{assignee}} 认领',
+  'error.task.claimedByOther': '任务已被他人认领',
   'error.task.notCandidate': '您不是此任务的候选人',
   'error.task.notWaiting': '任务已不在等待（{{element}}）',
   // ── errors: metrics ──────────────────────────────────────────────────────────

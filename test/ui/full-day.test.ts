@@ -130,7 +130,7 @@ browserTest(
     await s.shot('76-tasks-phone-en')
     await page.setViewportSize(DESKTOP)
     await s.shot('77-tasks-desktop-en')
-    await switchLang(page, 'text=签收所选')
+    await switchLang(page, 'text=认领所选')
     await logout(page)
 
     // ── the handler: the sign-for deadline (24 h) is in the bell ────────────────

@@ -14,7 +14,7 @@ const countText = (r: TaskList) => (r.total !== undefined ? String(r.total) : r.
 
 const TABS = [
   { key: 'me', zh: '我的任务', en: 'Mine', query: { assigned: 'me' } },
-  { key: 'group', zh: '组任务（待签收）', en: "My groups' (to claim)", query: { assigned: 'candidate' } },
+  { key: 'group', zh: '组任务（待认领）', en: 'My groups (to claim)', query: { assigned: 'candidate' } },
   { key: 'overdue', zh: '已超期', en: 'Overdue', query: { assigned: 'all', overdue: true } },
   { key: 'all', zh: '全部', en: 'All', query: { assigned: 'all' } },
 ] as const
@@ -67,14 +67,14 @@ export async function taskListPage(ctx: Ctx) {
       disabled: true,
       onclick: (e: Event) => busy(e.currentTarget as HTMLButtonElement, bulkClaim),
     },
-    t('签收所选', 'Claim selected'),
+    t('认领所选', 'Claim selected'),
   )
   const bulkBar = h('div', { class: 'bulk-bar', hidden: tabKey === 'me' }, bulkBtn)
   const onSelect = (id: string, on: boolean) => {
     if (on) selected.add(id)
     else selected.delete(id)
     bulkBtn.disabled = selected.size === 0
-    bulkBtn.textContent = selected.size ? t(`签收所选（${selected.size}）`, `Claim selected (${selected.size})`) : t('签收所选', 'Claim selected')
+    bulkBtn.textContent = selected.size ? t(`认领所选（${selected.size}）`, `Claim selected (${selected.size})`) : t('认领所选', 'Claim selected')
   }
   async function bulkClaim() {
     const r = await post<{ results: { id: string; status: number; message?: string; key?: string; params?: Record<string, unknown> }[] }>('/api/tasks/claim', {
@@ -85,8 +85,8 @@ export async function taskListPage(ctx: Ctx) {
     const why = failed.length ? messageText(failed[0]) : ''
     toast(
       failed.length
-        ? t(`已签收 ${ok} 件；${failed.length} 件未能签收：${why}`, `Claimed ${ok}; ${failed.length} not: ${why}`)
-        : t(`已签收 ${ok} 件`, `Claimed ${ok}`),
+        ? t(`已认领 ${ok} 件；${failed.length} 件未能认领：${why}`, `Claimed ${ok}; ${failed.length} not: ${why}`)
+        : t(`已认领 ${ok} 件`, `Claimed ${ok}`),
       failed.length ? 'error' : 'ok',
     )
     navigate(link('me', sort), true)
@@ -114,7 +114,7 @@ export async function taskListPage(ctx: Ctx) {
           h(
             'p',
             { class: 'empty' },
-            tabKey === 'me' ? t('没有待办任务。可以到“组任务”签收。', "Nothing assigned to you. Claim work under “My groups'”.") : t('没有任务。', 'No tasks.'),
+            tabKey === 'me' ? t('没有待办任务。可以到“组任务”认领。', 'Nothing assigned to you. Claim work under “My groups”.') : t('没有任务。', 'No tasks.'),
           ),
         )
       }
@@ -156,11 +156,11 @@ export function taskRow(task: TaskItem, onSelect?: (id: string, on: boolean) => 
       onclick: (e: Event) =>
         busy(e.currentTarget as HTMLButtonElement, async () => {
           await post(`/api/tasks/${task.id}/claim`)
-          toast(t('已签收', 'Claimed'))
+          toast(t('已认领', 'Claimed'))
           navigate(`/tasks/${task.id}`)
         }),
     },
-    t('签收', 'Claim'),
+    t('认领', 'Claim'),
   )
   const step = serverText(task.name) || task.elementId
   const title = f ? f.title || f.description || f.caseNo : step
@@ -209,7 +209,7 @@ export function taskRow(task: TaskItem, onSelect?: (id: string, on: boolean) => 
       'div',
       { class: 'task-side' },
       h('span', { class: `due${task.overdue ? ' over' : ''}`, title: fmtTime(task.dueAt) }, fmtDue(task.dueAt)),
-      task.assignee ? h('span', { class: 'assignee' }, mine ? t('我已签收', 'mine') : personName(task.assignee, task.assigneeName)) : claim,
+      task.assignee ? h('span', { class: 'assignee' }, mine ? t('我已认领', 'mine') : personName(task.assignee, task.assigneeName)) : claim,
     ),
   )
 }
