@@ -44,8 +44,10 @@ export async function buildUi({
     name: 'one-preact-for-form-js',
     setup(build) {
       build.onResolve({ filter: /^preact(\/.*)?$/ }, (args) => {
-        // ui/src/lib/form-editor-i18n.ts hooks into the editor's Preact (options.vnode): the same copy.
-        if (args.pluginData?.formJs || !/[\\/]@bpmn-io[\\/]form-js-|[\\/]ui[\\/]src[\\/]lib[\\/]form-editor-i18n\.ts$/.test(args.importer)) return undefined
+        // ui/src/lib/form-editor-i18n.ts hooks into the editor's Preact (options.vnode), and
+        // ui/src/form-viewer.ts renders a field type of its own inside the viewer: the same copy.
+        if (args.pluginData?.formJs || !/[\\/]@bpmn-io[\\/]form-js-|[\\/]ui[\\/]src[\\/](lib[\\/]form-editor-i18n|form-viewer)\.ts$/.test(args.importer))
+          return undefined
         return build.resolve(args.path, { kind: args.kind, resolveDir: formJsEditorDir, pluginData: { formJs: true } })
       })
     },

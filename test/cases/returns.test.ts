@@ -40,9 +40,9 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
     'the form offers the review',
   )
 
-  // 2. A rejection needs a reason: 422, and nothing moved.
+  // 2. A rejection needs a reason (the form requires it once "reject" is chosen: 400), and nothing moved.
   const noReason = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, { data: { returnDecision: 'reject' } })
-  t.equal(noReason.status, 422)
+  t.equal(noReason.status, 400)
   t.equal(noReason.body.details[0].field, 'returnDecisionReason')
   t.equal((await openTask(app, c.id, 'ut_dispatch'))?.id, review.id, 'the review is still open')
   // Dispatching back to the unit that returned it is not an acceptance: 422 naming targetUnit.
@@ -51,9 +51,9 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   })
   t.equal(same.status, 422)
   t.equal(same.body.details[0].field, 'targetUnit')
-  // Accepting without naming a unit: 422 naming targetUnit.
+  // Accepting without naming a unit: the form requires one unless rejecting (400 naming targetUnit).
   const none = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, { data: { returnDecision: 'accept' } })
-  t.equal(none.status, 422)
+  t.equal(none.status, 400)
   t.equal(none.body.details[0].field, 'targetUnit')
 
   // 3. Reject with a reason: back to the same unit's sign-for, the deadline unchanged.
@@ -169,7 +169,7 @@ t.test('a rejection where no return is pending is refused (the first dispatch of
   })
   t.equal(res.status, 422)
   const empty = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, { data: {} })
-  t.equal(empty.status, 422, 'a dispatch names a unit')
+  t.equal(empty.status, 400, 'a dispatch names a unit (the form requires it)')
   t.equal(empty.body.details[0].field, 'targetUnit')
   t.equal((await openTask(app, c.id, 'ut_dispatch'))?.id, dispatch.id)
 })

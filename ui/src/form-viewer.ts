@@ -5,9 +5,12 @@
  * details shown on the fields they name (form-js has no notion of server errors).
  * Loaded only by pages that show a form (dynamic import), with /form.css.
  */
-import { Form } from '@bpmn-io/form-js-viewer'
+import { Errors, Form, Label } from '@bpmn-io/form-js-viewer'
+import { h as ph } from 'preact'
+import { useLayoutEffect, useRef } from 'preact/hooks'
 import { getLang, messageText, serverText, t } from './lib/i18n.js'
 import type { ErrorDetail } from './lib/api.js'
+import { unitPicker } from './lib/unit-picker.js'
 
 export interface FormComponent {
   id?: string
@@ -78,9 +81,92 @@ function translateError(message: string): string {
   return message
 }
 
-export function createTaskForm(container: HTMLElement, schema: FormSchema, data: Record<string, unknown> = {}): Promise<TaskFormHandle> {
+/** The form-js type a unit field is shown as (the browser's only: the stored form keeps its textfield). */
+const UNIT_TYPE = 'shuoshi-unit'
+
+interface UnitFieldProps {
+  field: FormComponent & { multiple?: boolean }
+  domId: string
+  errors?: string[]
+  onChange(change: { value: unknown }): void
+}
+
+/**
+ * A form-js field type for fields that name units: the unit picker of the units that can take
+ * `caseId`'s case, in the field's place in the form, so that form-js's own validation (required,
+ * conditions) and error lines apply to it as to any field, and its value is submitted with the
+ * rest: the code, codes joined by commas for `multiple` (the form declares a text field).
+ */
+function unitFields(caseId: string) {
+  function UnitField(props: UnitFieldProps) {
+    const { field, domId, errors = [] } = props
+    const box = useRef<HTMLDivElement>(null)
+    const latest = useRef(props)
+    latest.current = props
+    useLayoutEffect(() => {
+      const picker = unitPicker({
+        caseId,
+        id: domId,
+        label: field.label ?? '',
+        multiple: !!field.multiple,
+        onChange: (v) => latest.current.onChange({ value: Array.isArray(v) ? v.join(',') : (v ?? null) }),
+      })
+      picker.el.querySelector('input')?.setAttribute('aria-describedby', `${domId}-error-message`)
+      box.current!.append(picker.el)
+      return () => picker.el.remove()
+    }, [])
+    return ph(
+      'div',
+      { class: `fjs-form-field fjs-form-field-${UNIT_TYPE}${errors.length ? ' fjs-has-errors' : ''}` },
+      // form-js's own label (typed with children a VNode, which it does not need).
+      ph(Label as unknown as (p: { htmlFor: string; label?: string; required: boolean }) => null, {
+        htmlFor: domId,
+        label: field.label,
+        required: !!field.validate?.required,
+      }),
+      ph('div', { ref: box }),
+      ph(Errors, { id: `${domId}-error-message`, errors }),
+    )
+  }
+  UnitField.config = {
+    type: UNIT_TYPE,
+    keyed: true,
+    name: 'Unit',
+    group: 'basic-input',
+    emptyValue: null,
+    sanitizeValue: ({ value }: { value: unknown }) => (typeof value === 'string' && value ? value : null),
+    create: (options = {}) => ({ ...options }),
+  }
+  class UnitFields {
+    static $inject = ['formFields']
+    constructor(formFields: { register(type: string, component: unknown): void }) {
+      formFields.register(UNIT_TYPE, UnitField)
+    }
+  }
+  return { __init__: ['shuoshiUnitFields'], shuoshiUnitFields: ['type', UnitFields] }
+}
+
+/** The schema with the fields `units` names shown as unit pickers (`multiple`: several units). */
+function withUnitFields(schema: FormSchema, units: Record<string, { multiple: boolean }>): FormSchema {
+  const one = (c: FormComponent): FormComponent =>
+    c.key && units[c.key] && (c.type === 'textfield' || c.type === 'textarea')
+      ? { ...c, type: UNIT_TYPE, multiple: units[c.key].multiple }
+      : Array.isArray(c.components)
+        ? { ...c, components: c.components.map(one) }
+        : c
+  return { ...schema, components: (schema.components ?? []).map(one) }
+}
+
+export function createTaskForm(
+  container: HTMLElement,
+  schema: FormSchema,
+  data: Record<string, unknown> = {},
+  /** Fields that name units, shown as the picker of the units that can take the case. */
+  units?: { caseId: string; fields: Record<string, { multiple: boolean }> },
+): Promise<TaskFormHandle> {
   container.style.setProperty('--select-placeholder', JSON.stringify(t('请选择', 'Select…')))
-  const form = new Form({ container })
+  const form = new Form({ container, additionalModules: units ? [unitFields(units.caseId)] : [] })
+  if (units) schema = withUnitFields(schema, units.fields)
   // The form's services that are used here, as form-js-viewer's typings leave them (get<T>).
   const fields = () => form.get<{ getAll(): { id: string; key?: string }[] }>('formFieldRegistry').getAll()
   return form.importSchema(localise(schema), data).then(() => {

@@ -24,7 +24,24 @@ export interface Target {
 
 let seq = 0
 
-export function unitPicker(opts: { caseId: string; id: string; label: string; multiple?: boolean; initial?: string[] }) {
+/**
+ * Where a unit is, when that says more than its name: a grid unit is named after its grid
+ * (安平村第一网格 in 安平村第一网格), and the line under it repeated the name.
+ */
+function placeOf(u: Target) {
+  const place = named({ name: u.regionName, nameEn: u.regionNameEn })
+  return place && !named(u).includes(place) ? place : ''
+}
+
+export function unitPicker(opts: {
+  caseId: string
+  id: string
+  label: string
+  multiple?: boolean
+  initial?: string[]
+  /** Called with the new value (as `value()` gives it) after each pick and removal. */
+  onChange?: (value: string | string[] | undefined) => void
+}) {
   const n = ++seq
   const listId = `unit-list-${n}`
   const picked: Target[] = []
@@ -56,7 +73,7 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
           'span',
           { class: `chip${u.suggested ? ' suggested' : ''}`, 'data-code': u.code },
           optionText(u),
-          h('small', null, ` · ${named({ name: u.regionName, nameEn: u.regionNameEn })}`),
+          placeOf(u) ? h('small', null, ` · ${placeOf(u)}`) : null,
           h('button', { type: 'button', class: 'link', 'aria-label': t(`移除 ${u.name}`, `Remove ${u.nameEn ?? u.name}`), onclick: () => remove(u.code) }, '×'),
         ),
       ),
@@ -66,6 +83,7 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
     const i = picked.findIndex((u) => u.code === code)
     if (i >= 0) picked.splice(i, 1)
     renderChips()
+    opts.onChange?.(value())
     if (!opts.multiple) input.hidden = false
     input.focus()
   }
@@ -77,6 +95,7 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
     input.value = ''
     if (!opts.multiple) input.hidden = true
     root.dispatchEvent(new Event('change', { bubbles: true }))
+    opts.onChange?.(value())
     ;(opts.multiple ? input : ((chips.querySelector('button') as HTMLElement | null) ?? input)).focus()
   }
   function close() {
@@ -119,7 +138,7 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
               },
               h('span', { class: 'unit-name' }, optionText(u)),
               u.suggested ? h('span', { class: 'badge ok' }, t('规则建议', 'suggested')) : null,
-              h('small', { class: 'muted' }, named({ name: u.regionName, nameEn: u.regionNameEn })),
+              placeOf(u) ? h('small', { class: 'muted' }, placeOf(u)) : null,
             ),
           )
         : [
@@ -166,11 +185,14 @@ export function unitPicker(opts: { caseId: string; id: string; label: string; mu
     picked.push({ code, name: code, nameEn: code, kind: '', level: '', regionCode: '', regionName: '', regionNameEn: null, suggested: false })
   renderChips()
   if (!opts.multiple && picked.length) input.hidden = true
+  function value(): string | string[] | undefined {
+    return opts.multiple ? (picked.length ? picked.map((u) => u.code) : undefined) : picked[0]?.code
+  }
 
   return {
     el: root,
     focus: () => (input.hidden ? (chips.querySelector('button') as HTMLElement | null)?.focus() : input.focus()),
     /** The picked code (a list for `multiple`), or undefined. */
-    value: (): string | string[] | undefined => (opts.multiple ? (picked.length ? picked.map((u) => u.code) : undefined) : picked[0]?.code),
+    value,
   }
 }

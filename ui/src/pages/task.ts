@@ -1,17 +1,16 @@
-import { ApiError, get, post, session, type ErrorDetail } from '../lib/api.js'
+import { ApiError, get, post, session } from '../lib/api.js'
 import type { Answer, Item } from '../lib/api-types.js'
 import { caseFacts, type CaseFactsInput } from '../lib/casecard.js'
 import { pendingReturnNotice } from './case-disputes.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtDue, fmtTime, messageText, paren, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
+import { fmtDue, fmtTime, paren, PROCEDURE, serverText, t, tr } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import { loadNames } from '../lib/names.js'
-import { unitPicker } from '../lib/unit-picker.js'
-import { contextCard, type TaskContext } from '../lib/task-context.js'
+import { answers, contextCard, formAnswers, type TaskContext } from '../lib/task-context.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, loadCss, pageHead, toast } from '../lib/ui.js'
 import { caseFilesCard } from '../lib/attachments.js'
-import type { FormComponent, FormSchema } from '../form-viewer.js'
+import type { FormSchema } from '../form-viewer.js'
 
 export /** Documented as free-form objects, so not taken from the document: `context`, the case summary and the form-js schema. */
 type TaskDetail = Omit<Answer<'/api/tasks/{id}'>, 'context' | 'case' | 'form'> & {
@@ -23,10 +22,10 @@ type TaskDetail = Omit<Answer<'/api/tasks/{id}'>, 'context' | 'case' | 'form'> &
 }
 
 /** Task-form fields that name units: a picker of the units that can take the case, not a typed code. */
-const UNIT_FIELDS: Record<string, [string, string, boolean]> = {
-  targetUnit: ['承办单位', 'Owning unit', false],
-  leadUnit: ['牵头单位', 'Lead unit', false],
-  coUnits: ['协办单位', 'Co-handling units', true],
+const UNIT_FIELDS: Record<string, { multiple: boolean }> = {
+  targetUnit: { multiple: false },
+  leadUnit: { multiple: false },
+  coUnits: { multiple: true },
 }
 
 /** The actions besides completing the form, with what each asks for. */
@@ -62,9 +61,9 @@ export async function taskPage(ctx: Ctx) {
             class: 'primary',
             'data-testid': 'claim',
             onclick: (e: Event) =>
-              busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/claim`), toast(t('已签收', 'Claimed')), reload())),
+              busy(e.currentTarget as HTMLButtonElement, async () => (await post(`/api/tasks/${task.id}/claim`), toast(t('已认领', 'Claimed')), reload())),
           },
-          t('签收', 'Claim'),
+          t('认领', 'Claim'),
         )
       : null
   const unclaimBtn =
@@ -76,10 +75,10 @@ export async function taskPage(ctx: Ctx) {
             onclick: (e: Event) =>
               busy(
                 e.currentTarget as HTMLButtonElement,
-                async () => (await post(`/api/tasks/${task.id}/unclaim`), toast(t('已退回签收', 'Unclaimed')), navigate('/tasks')),
+                async () => (await post(`/api/tasks/${task.id}/unclaim`), toast(t('已放弃认领', 'Unclaimed')), navigate('/tasks')),
               ),
           },
-          t('放弃签收', 'Unclaim'),
+          t('放弃认领', 'Unclaim'),
         )
       : null
 
@@ -126,115 +125,61 @@ export async function taskPage(ctx: Ctx) {
   if (!open) {
     formCard.append(
       h('p', { class: 'muted' }, t('任务已结束。', 'This task has ended.')),
-      task.data ? h('pre', { class: 'small' }, JSON.stringify(task.data, null, 2)) : '',
+      answers(formAnswers(task.form?.schema, task.data as Record<string, unknown> | null, new Set(Object.keys(UNIT_FIELDS)), names.owner)),
     )
     return
   }
   const caseId = task.caseId
   // Unit fields get the picker of units that can take the case (form-js would offer a text box
-  // for a code): they are taken out of the form-js schema and rendered after it.
+  // for a code), in their place in the form and checked by form-js like the other fields.
   const schema = task.form?.schema ?? { components: [] }
-  const unitKeys = new Set<string>()
-  const strip = (components: FormComponent[]): FormComponent[] =>
-    components
-      .filter((c) => !(c.key && UNIT_FIELDS[c.key] && caseId && unitKeys.add(c.key)))
-      .map((c) => (Array.isArray(c.components) ? { ...c, components: strip(c.components) } : c))
-  const fjsSchema = { ...schema, components: strip(schema.components ?? []) }
-  const pickerBox = h('div', { class: 'unit-fields' })
-  const pickers = new Map<string, { get(): unknown; err: HTMLElement; wrap: HTMLElement; required: boolean }>()
-  const walkUnits = (components: FormComponent[]) => {
-    for (const c of components) {
-      if (Array.isArray(c.components)) walkUnits(c.components)
-      if (!c.key || !unitKeys.has(c.key)) continue
-      const spec = UNIT_FIELDS[c.key]
-      const label = t(spec[0], spec[1])
-      const p = unitPicker({ caseId: caseId!, id: `f-${c.key}`, label, multiple: spec[2] })
-      const err = h('div', { class: 'field-error', role: 'alert' })
-      const required = !!c.validate?.required
-      const wrap = h(
-        'div',
-        { class: 'field', 'data-field': c.key },
-        h('label', { class: 'field-label', for: `f-${c.key}` }, label, required ? h('b', { class: 'req', 'aria-hidden': 'true' }, ' *') : null),
-        p.el,
-        err,
-      )
-      pickers.set(c.key, { get: () => (spec[2] ? (p.value() as string[] | undefined)?.join(',') : p.value()), err, wrap, required })
-      pickerBox.append(wrap)
-    }
-  }
-  walkUnits(schema.components ?? [])
   const fjsBox = h('div', { class: 'task-form', 'data-testid': 'task-form' })
   await loadCss('/form.css')
   const { createTaskForm } = await import('../form-viewer.js')
   if (!ctx.alive()) return
-  const form = await createTaskForm(fjsBox, fjsSchema)
+  const form = await createTaskForm(fjsBox, schema, {}, caseId ? { caseId, fields: UNIT_FIELDS } : undefined)
   onLeave(() => form.destroy())
-  const pickerErrors = (details: ErrorDetail[]) => {
-    let shown = false
-    for (const d of details) {
-      const p = d.field ? pickers.get(d.field) : undefined
-      if (!p) continue
-      p.err.textContent = messageText({ key: d.key, params: d.params, message: d.message ?? '' })
-      p.wrap.classList.add('invalid-field')
-      shown = true
-    }
-    return shown
-  }
   const msg = h('div')
   const completeBtn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'complete' }, t('提交办理', 'Complete'))
   const formEl = h(
     'form',
     {
+      class: 'task-complete',
       novalidate: true,
       onsubmit: async (e: Event) => {
         e.preventDefault()
         clear(msg)
+        // form-js checks the form (unit fields included) before anything is sent.
         const data = form.submit()
-        let pickersOk = true
-        const units: Record<string, unknown> = {}
-        for (const [key, p] of pickers) {
-          const v = p.get()
-          p.err.textContent = ''
-          p.wrap.classList.remove('invalid-field')
-          if (v !== undefined && v !== '') units[key] = v
-          else if (p.required) {
-            p.err.textContent = t('必填', 'Required')
-            p.wrap.classList.add('invalid-field')
-            pickersOk = false
-          }
-        }
-        if (!data || !pickersOk)
-          return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请检查标红的字段', 'Check the fields marked in red')))
+        if (!data) return void msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请检查标红的字段', 'Check the fields marked in red')))
         completeBtn.disabled = true
         try {
           if (!task.assignee) await post(`/api/tasks/${task.id}/claim`)
-          await post(`/api/tasks/${task.id}/complete`, { data: { ...data, ...units } })
+          await post(`/api/tasks/${task.id}/complete`, { data })
           toast(t('已提交', 'Completed'))
           navigate('/tasks')
         } catch (err) {
           const details = err instanceof ApiError ? (err.details ?? []) : []
-          // Both run: some details belong to form-js fields, some to the unit pickers.
-          const onForm = form.showServerErrors(details)
-          const onPickers = pickerErrors(details)
-          if (!onForm && !onPickers) msg.append(errorBox(err))
-          else msg.append(h('div', { class: 'alert error', role: 'alert' }, messageText(err as ApiError)))
+          // The server's reasons stand under the fields they name; the box above the button
+          // points there rather than saying the same words a second time.
+          if (!form.showServerErrors(details)) msg.append(errorBox(err))
+          else msg.append(h('div', { class: 'alert error', role: 'alert' }, t('请检查标红的字段', 'Check the fields marked in red')))
         } finally {
           completeBtn.disabled = false
         }
       },
     },
     fjsBox,
-    pickerBox,
     msg,
     completeBtn,
   )
   formCard.append(
-    !task.assignee ? h('p', { class: 'alert' }, t('提交时将自动签收此任务。', 'Completing claims the task for you.')) : '',
+    !task.assignee ? h('p', { class: 'alert' }, t('提交时将自动认领此任务。', 'Completing claims the task for you.')) : '',
     task.assignee && !mine
       ? h(
           'p',
           { class: 'alert error' },
-          t(`此任务已由 ${personName(task.assignee, task.assigneeName)} 签收。`, `Claimed by ${personName(task.assignee, task.assigneeName)}.`),
+          t(`此任务已由 ${personName(task.assignee, task.assigneeName)} 认领。`, `Claimed by ${personName(task.assignee, task.assigneeName)}.`),
         )
       : '',
     formEl,

@@ -1,0 +1,149 @@
+/**
+ * The task pages as a tester walked them on a phone (390 × 844), in both languages: the
+ * dispatcher dispatches a case no rule routes, the grid worker signs for it and opens the
+ * handling task. What broke:
+ * - the dispatch form's labels were clipped on a phone (form-js keeps a label on one line);
+ * - the one required field, the owning unit, stood at the bottom under the bpmn.io watermark;
+ *   submitting it empty still sent the request (422, a console error) and the reason showed
+ *   twice; a grid unit's picker line repeated its name;
+ * - "签收" named both the sign-for step and claiming a group task;
+ * - the earlier steps listed form keys, option values, unit codes and empty fields.
+ */
+import type { Page } from 'playwright-core'
+import { uiLogin } from './browser.js'
+import { browserTest } from './browser-test.js'
+import { call, openTask, petition, step } from '../api.js'
+
+const PHONE = { width: 390, height: 844 }
+const anon = { type: 'person', name: '王五', phone: '13900000009', anonymous: true }
+
+/** Types into the unit picker and picks `code` once the list answers what was typed. */
+async function pickUnit(page: Page, name: string, typed: string, code: string) {
+  const picker = page.getByRole('combobox', { name })
+  await picker.click()
+  await picker.pressSequentially(typed)
+  // The list shown on focus has every unit; wait for the one that answers the typed text.
+  await page.waitForFunction(
+    (typed) =>
+      [...document.querySelectorAll('[role=option][data-code]')].every((o) => o.textContent!.includes(typed)) &&
+      !!document.querySelector('[role=option][data-code]'),
+    typed,
+  )
+  const option = page.locator(`[role=option][data-code="${code}"]`)
+  const text = (await option.textContent())!
+  await option.click()
+  return text
+}
+
+async function switchLang(page: Page, waitFor: string) {
+  await page.click('[data-testid=lang-switch]')
+  await page.waitForSelector(waitFor)
+}
+
+/** Labels whose text is cut off (wider than their box), by their text. */
+const clippedLabels = (page: Page) =>
+  page.$$eval('.fjs-form-field-label', (ls) => ls.filter((l) => l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent))
+
+browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 'task-page', viewport: PHONE, mobile: true }, async (t, app, s) => {
+  const { page, base } = s
+  const p = await petition(app, { description: '村口排水沟堵塞，雨天积水', category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: anon })
+  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+  const dispatch = await openTask(app, caseId, 'ut_dispatch')
+  const sent: string[] = []
+  page.on('request', (r) => {
+    if (r.method() === 'POST' && /\/api\/tasks\/[^/]+\/complete$/.test(new URL(r.url()).pathname)) sent.push(r.url())
+  })
+
+  await t.test('dispatch: the owning unit first, checked in the browser, labels whole', async (t) => {
+    await uiLogin(page, base, 'dispatcher')
+    await page.goto(`${base}/tasks/${dispatch.id}`)
+    await page.waitForSelector('[data-testid=task-form] [data-field=targetUnit] input')
+    const order = await page.$$eval('[data-testid=task-form] [data-field]', (fs) => fs.map((f) => f.getAttribute('data-field')))
+    t.same(order.slice(0, 2), ['targetUnit', 'dispatchNote'], 'the owning unit is the first field, the note after it')
+    t.notOk(await page.isVisible('[data-field=returnDecisionReason]'), 'the rejection reason only once a return is rejected')
+    // The watermark stays (form-js's licence), under the button rather than between fields.
+    const y = async (sel: string) => (await page.locator(sel).boundingBox())!.y
+    t.ok((await y('.fjs-powered-by')) > (await y('[data-testid=complete]')), 'the bpmn.io watermark is below the submit button')
+
+    // Empty: form-js says so under the field, once, and nothing is sent.
+    await page.click('[data-testid=complete]')
+    await page.waitForSelector('[data-field=targetUnit] .fjs-form-field-error')
+    t.equal(await page.textContent('[data-field=targetUnit] .fjs-form-field-error'), '必填', 'required, under the field')
+    t.equal(sent.length, 0, 'no request for an empty required unit')
+    t.equal(await page.locator('text=请填写承办单位').count(), 0, 'not the server’s reason as well')
+
+    // The picker's grey line does not repeat a grid unit's name.
+    const option = await pickUnit(page, '承办单位', '第一网格', 'xh-anping-v01-g1')
+    t.equal(option.match(/安平村第一网格/g)?.length, 1, 'the grid unit named once in the list')
+    await page.waitForSelector('.unit-chips .chip[data-code="xh-anping-v01-g1"]')
+    t.equal((await page.textContent('.unit-chips .chip'))!.match(/安平村第一网格/g)?.length, 1, 'and once on its chip')
+    t.notOk(await page.isVisible('[data-field=targetUnit] .fjs-form-field-error'), 'picking clears the error')
+
+    // In English on the phone, with the return review open, every label is whole.
+    await switchLang(page, 'text=Owning unit')
+    await page.waitForSelector('[data-field=returnDecision]')
+    await page.click('[data-field=returnDecision] .fjs-input-group')
+    await page.locator('.fjs-dropdownlist-item', { hasText: 'Reject' }).first().click()
+    await page.waitForSelector('[data-field=returnDecisionReason]')
+    t.notOk(await page.isVisible('[data-field=targetUnit]'), 'no unit to name when rejecting')
+    t.same(await clippedLabels(page), [], 'no label cut off at 390 px')
+    await s.shot('task-page-dispatch-en-phone')
+    await switchLang(page, 'text=承办单位')
+    await page.waitForSelector('[data-field=returnDecision]')
+  })
+
+  await t.test('dispatch, then the handling task is claimed, not signed for', async (t) => {
+    // A fresh page: the form as it opens, for a first dispatch.
+    await page.goto(`${base}/tasks/${dispatch.id}`)
+    await pickUnit(page, '承办单位', '第一网格', 'xh-anping-v01-g1')
+    await page.fill('textarea[name=dispatchNote]', '探针派单备注')
+    await s.shot('task-page-dispatch-zh-phone')
+    await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
+    t.equal((await call(app, 'admin', 'GET', `/api/cases/${caseId}`)).body.ownerUnit, 'xh-anping-v01-g1')
+
+    await step(app, caseId, 'ut_signfor', 'grid01', { signOutcome: 'accept' })
+    await uiLogin(page, base, 'grid01')
+    await page.goto(`${base}/tasks?tab=group`)
+    const row = page.locator('[data-testid=task-row]').first()
+    await row.waitFor()
+    t.match(await page.textContent('[data-testid=tab-group]'), /待认领/, 'the tab says claim')
+    t.equal(await row.locator('[data-testid=claim]').textContent(), '认领', 'claiming is 认领, not 签收 (the sign-for step)')
+    await s.shot('task-page-group-zh-phone')
+    await page.goto(`${base}/tasks?tab=me`)
+    await switchLang(page, 'text=My groups')
+    await page.waitForSelector('text=Nothing assigned to you.')
+    t.match(await page.textContent('main'), /Claim work under “My groups”\./, 'one kind of quotes, no stray apostrophe')
+    t.notMatch(await page.textContent('main'), /My groups'/)
+    await switchLang(page, 'text=组任务')
+  })
+
+  await t.test('the earlier steps by their labels, options and unit names, empty ones left out', async (t) => {
+    const handle = await openTask(app, caseId, 'ut_handle')
+    await page.goto(`${base}/tasks/${handle.id}`)
+    await page.waitForSelector('[data-testid=task-context] details.steps')
+    await page.click('[data-testid=task-context] details.steps summary')
+    const steps = page.locator('[data-testid=task-context] .step-list').first()
+    const text = (await steps.textContent())!
+    for (const raw of ['signOutcome', 'firstReply', 'returnReason', 'targetUnit', 'returnDecision', 'dispatchNote', 'xh-anping-v01-g1', 'accept'])
+      t.notOk(text.includes(raw), `no ${raw} on screen`)
+    t.match(text, /签收或退单\s*签收/, 'the sign-for answer by its label and option')
+    t.match(text, /承办单位\s*安平村第一网格/, 'the unit by name')
+    t.match(text, /派单说明\s*探针派单备注/, 'the note as written')
+    t.notMatch(text, /首次答复|退单理由|驳回理由|退单审核/, 'empty answers left out')
+    t.notMatch(text, /[A-Za-z]{3,}/, 'no English in the Chinese page')
+    await s.shot('task-page-earlier-steps-zh-phone')
+
+    await switchLang(page, 'text=Earlier steps')
+    await page.click('[data-testid=task-context] details.steps summary')
+    const en = (await steps.textContent())!
+    t.match(en, /Accept or return\s*Accept/)
+    t.match(en, /Owning unit\s*\S/)
+    t.match(en, /Note\s*探针派单备注/, 'what a person wrote stays as written')
+    // People's display names are as entered (网格员 王强); the answers' labels and options are English.
+    const answersEn = (await steps.locator('.step-data').allTextContents()).join(' ')
+    t.notMatch(answersEn.replace('探针派单备注', ''), /[\u4e00-\u9fff]/, 'no Chinese in the English answers but the user’s text')
+    await s.shot('task-page-earlier-steps-en-phone')
+    await switchLang(page, 'text=此前步骤')
+    t.same(s.errors, [], 'no console errors')
+  })
+})
