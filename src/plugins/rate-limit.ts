@@ -12,6 +12,9 @@ import { HttpError, msg } from '../lib/errors.js'
 export default fp(async function rateLimitPlugin(app: FastifyInstance) {
   await app.register(rateLimit, {
     global: false,
-    errorResponseBuilder: (_request, context) => new HttpError(429, 'too_many_requests', msg('error.tooManyRequests', { after: context.after })),
+    // The wait as a number of seconds, worded by each language (the Retry-After header says the
+    // same): the library's own `after` ("1 minute", "58 seconds") put English into the Chinese text.
+    errorResponseBuilder: (_request, context) =>
+      new HttpError(429, 'too_many_requests', msg('error.tooManyRequests', { seconds: Math.ceil(context.ttl / 1000) })),
   })
 })
