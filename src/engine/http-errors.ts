@@ -1,5 +1,5 @@
 import type { FastifyError } from 'fastify'
-import { HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
+import { frameworkMsg, HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
 import { bilingual } from '../lib/messages.js'
 import { EngineError, type EngineErrorCode } from './errors.js'
 
@@ -56,7 +56,7 @@ export function camundaError(
     const answer = schemaProblems(validation, (err as FastifyError).validationContext)
     return { status, body: { type: typeOf(status, err), message: answer.message, error, key: answer.key, params: {} } }
   }
-  const m: Msg | null = http ? null : status === 413 ? msg('error.payloadTooLarge') : status >= 500 ? msg('error.internal') : null
+  const m: Msg | null = http ? null : frameworkMsg({ code: (err as FastifyError).code, statusCode: status })
   const key = http ? err.key && { key: err.key, params: err.params ?? {} } : m && { key: m.key, params: m.params ?? {} }
   return { status, body: { type: typeOf(status, err), message: m ? bilingual(m.key, m.params) : err.message, error, ...key } }
 }

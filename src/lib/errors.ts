@@ -58,6 +58,41 @@ export const conflict = (message: Text, details?: unknown[]) => new HttpError(40
 export const unprocessable = (message: Text, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
 
 /**
+ * Fastify's own refusals of a request (fastify/lib/errors.js: the codes with a 4xx status that a
+ * request can cause), each a catalogue sentence. Fastify's English text ("Body is not valid JSON
+ * but content-type is set to 'application/json'") is never the message, nor is the code.
+ * test/lib/error-wording.test.ts fails when a Fastify release adds a 4xx code not named here.
+ */
+export const FASTIFY_REFUSALS: Record<string, MessageKey> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'error.payloadTooLarge',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'error.unsupportedMediaType',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'error.request.contentLength',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'error.request.emptyJson',
+  // Truncated JSON, and JSON with a `__proto__` or `constructor.prototype` key (secure-json-parse)
+  FST_ERR_CTP_INVALID_JSON_BODY: 'error.request.invalidJson',
+  FST_ERR_BAD_URL: 'error.badUrl',
+  FST_ERR_MAX_PARAM_LENGTH: 'error.request.paramTooLong',
+  FST_ERR_ROUTE_MISSING_CONTENT_TYPE: 'error.request.noContentType',
+  FST_ERR_ROUTE_MISSING_CONTENT: 'error.request.noBody',
+}
+
+/**
+ * The catalogue message of an error Fastify (or a plugin of it) raised for a request: by its code,
+ * else by its status (any 413 is too large, any 415 an unsupported type: the multipart parser's
+ * limits too), else the general sentence with the status. `FST_ERR_NOT_FOUND` names the route.
+ */
+export function frameworkMsg(err: { code?: string; statusCode?: number }, request?: { method: string; url: string }): Msg {
+  const code = err.code ?? ''
+  if (code === 'FST_ERR_NOT_FOUND' && request) return msg('error.noRoute', { method: request.method, path: request.url.split('?')[0] })
+  if (Object.prototype.hasOwnProperty.call(FASTIFY_REFUSALS, code)) return msg(FASTIFY_REFUSALS[code])
+  const status = err.statusCode ?? 400
+  if (status === 413) return msg('error.payloadTooLarge')
+  if (status === 415) return msg('error.unsupportedMediaType')
+  if (status >= 500) return msg('error.internal')
+  return msg('error.request.other', { status })
+}
+
+/**
  * The JSON types a message can name, each a catalogue entry (`valueType.*`): the parameter is
  * one of these words, never ajv's own text, which would put English into the Chinese sentence.
  * ajv gives `"string,null"` for a nullable field; `null` is dropped (the field may also be left

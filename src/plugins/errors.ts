@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
-import { bilingual, type MessageKey } from '../messages/index.js'
+import { frameworkMsg, HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
+import { bilingual } from '../messages/index.js'
 import type { EngineError } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
 
@@ -26,8 +26,8 @@ export default fp(async function errors(app: FastifyInstance) {
     const status = fe.statusCode ?? 500
     if (status >= 400 && status < 500) {
       const code = status === 413 ? 'payload_too_large' : status === 415 ? 'unsupported_media_type' : status === 429 ? 'too_many_requests' : 'bad_request'
-      const key: MessageKey | null = status === 413 ? 'error.payloadTooLarge' : status === 415 ? 'error.unsupportedMediaType' : null
-      return reply.status(status).send({ error: code, message: fe.message, ...(key && { key, params: {} }) })
+      // Fastify's refusals as catalogue sentences: its English text was the whole message before.
+      return reply.status(status).send(body(code, frameworkMsg(fe, request)))
     }
     request.log.error({ err }, 'unhandled error')
     return reply.status(500).send(body('internal', msg('error.internal')))
@@ -38,13 +38,15 @@ export default fp(async function errors(app: FastifyInstance) {
 })
 
 /**
- * Errors Fastify raises before routing (an undecodable path such as `/x%E0%A4%A`), given as
- * the server option `frameworkErrors`: the same `{ error, message }` body as every other 400,
- * where Fastify's default carried its own shape and an English-only message.
+ * Errors Fastify raises before routing (an undecodable path such as `/x%E0%A4%A`, a parameter
+ * over the length limit), given as the server option `frameworkErrors`: the same
+ * `{ error, message, key, params }` body as every other 400, where Fastify's default carried its
+ * own shape and an English-only message. The sentence says what is wrong; the code (which was
+ * a parameter, "请求地址无效（FST_ERR_BAD_URL）") is no reader's business.
  */
-export function frameworkError(err: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
-  return reply.status(status).send(body('bad_request', msg('error.badUrl', { code: err.code })))
+  return reply.status(status).send(body('bad_request', frameworkMsg({ code: err.code, statusCode: status }, request)))
 }
 
 function body(error: string, m: Msg) {

@@ -1,5 +1,8 @@
+import { createRequire } from 'node:module'
 import t from 'tap'
 import { build, onPostgres } from '../helper.js'
+import { FASTIFY_REFUSALS, frameworkMsg } from '../../src/lib/errors.js'
+import { isMessageKey, render } from '../../src/messages/index.js'
 
 /**
  * What the server says when it refuses a request before any handler of ours ran (the rate limit,
@@ -35,4 +38,101 @@ t.test(`a 429 said "请 1 minute 后再试": English inside the Chinese text (${
   t.same(body.params, { seconds }, 'the wait is a number, the same as Retry-After')
   t.equal(body.message, `请求过于频繁，请 ${seconds} 秒后再试 / too many requests, retry in ${seconds}s`)
   t.notMatch(chinese(body.message), /[A-Za-z]/, 'no English in the Chinese text')
+})
+
+t.test(`Fastify's 4xx refusals were its English text, without a key (${db})`, async (t) => {
+  const app = await build(t)
+  const post = (payload: string, contentType: string) =>
+    app.inject({ method: 'POST', url: '/api/public/petitions', headers: { 'content-type': contentType }, payload })
+  const cases: [what: string, res: Awaited<ReturnType<typeof post>>, status: number, error: string, key: string, message: string][] = [
+    [
+      'a petition over 16 KB',
+      await post(JSON.stringify({ ...petition, description: '长'.repeat(6000) }), 'application/json'),
+      413,
+      'payload_too_large',
+      'error.payloadTooLarge',
+      '请求内容过大 / the request is too large',
+    ],
+    [
+      'truncated JSON',
+      await post('{"description": "路灯', 'application/json'),
+      400,
+      'bad_request',
+      'error.request.invalidJson',
+      '请求内容无法按 JSON 读取 / the request body cannot be read as JSON',
+    ],
+    [
+      'JSON with __proto__',
+      await post(`{"__proto__": {"admin": true}, "description": "x"}`, 'application/json'),
+      400,
+      'bad_request',
+      'error.request.invalidJson',
+      '请求内容无法按 JSON 读取 / the request body cannot be read as JSON',
+    ],
+    [
+      'an empty JSON body',
+      await post('', 'application/json'),
+      400,
+      'bad_request',
+      'error.request.emptyJson',
+      '请求内容为空，但声明为 JSON / the request body is empty but declared as JSON',
+    ],
+    [
+      'a form-encoded petition',
+      await post('description=x&category=other', 'application/x-www-form-urlencoded'),
+      415,
+      'unsupported_media_type',
+      'error.unsupportedMediaType',
+      '不支持的内容类型 / unsupported content type',
+    ],
+  ]
+  for (const [what, res, status, error, key, message] of cases) {
+    t.equal(res.statusCode, status, `${what}: ${status}`)
+    t.same(res.json(), { error, message, key, params: {} }, `${what}: the catalogue's sentence`)
+  }
+})
+
+t.test(`an undecodable URL said "请求地址无效（FST_ERR_BAD_URL）": a raw code on screen (${db})`, async (t) => {
+  const app = await build(t)
+  for (const url of ['/api/public/track/%ZZ', '/api/cases/%E0%A4%A']) {
+    const res = await app.inject({ method: 'GET', url })
+    t.equal(res.statusCode, 400, url)
+    t.same(res.json(), {
+      error: 'bad_request',
+      key: 'error.badUrl',
+      params: {},
+      message: '请求地址中有无法解码的字符 / the request URL contains characters that cannot be decoded',
+    })
+  }
+})
+
+t.test("every 4xx code in Fastify's errors module has a sentence, and no sentence shows a code", async (t) => {
+  // Enumerated from the installed Fastify, so a release adding a request error shows up here.
+  const errors = createRequire(import.meta.url)('fastify/lib/errors.js') as Record<string, unknown>
+  // 4xx by its status, but raised by our own code at start-up (a parser added after listen), never by a request.
+  const notARequest = new Set(['FST_ERR_CTP_INSTANCE_ALREADY_STARTED', 'FST_ERR_INVALID_URL'])
+  // Answered by their own handlers: schema errors (schemaProblems) and unknown routes (error.noRoute).
+  const elsewhere = new Set(['FST_ERR_VALIDATION', 'FST_ERR_NOT_FOUND'])
+  const request = { method: 'GET', url: '/x?y=1' }
+  let seen = 0
+  for (const [code, Ctor] of Object.entries(errors)) {
+    if (typeof Ctor !== 'function' || !code.startsWith('FST_ERR_')) continue
+    const err = new (Ctor as new (...a: string[]) => { code: string; statusCode: number })('a', 'b', 'c')
+    if (err.statusCode < 400 || err.statusCode >= 500) continue
+    seen++
+    const m = frameworkMsg(err, request)
+    if (notARequest.has(code)) t.same(m, { key: 'error.request.other', params: { status: err.statusCode } }, `${code}: the general sentence`)
+    else if (code === 'FST_ERR_NOT_FOUND') t.same(m, { key: 'error.noRoute', params: { method: 'GET', path: '/x' } }, code)
+    else if (!elsewhere.has(code)) t.ok(FASTIFY_REFUSALS[code], `${code} has a sentence of its own`)
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const text = render(lang, m.key, m.params)
+      t.notMatch(text, /FST_|\{\{|\$t\(/, `${code} ${lang}: no code, no template left: ${text}`)
+    }
+  }
+  t.ok(seen >= 10, `Fastify's 4xx codes were enumerated (${seen})`)
+  for (const key of Object.values(FASTIFY_REFUSALS)) t.ok(isMessageKey(key), key)
+  // A 4xx of a plugin with a code of its own: the general sentence with its status, or by status.
+  t.same(frameworkMsg({ code: 'FST_PROTO_VIOLATION', statusCode: 400 }), { key: 'error.request.other', params: { status: 400 } })
+  t.same(frameworkMsg({ code: 'FST_FILES_LIMIT', statusCode: 413 }), { key: 'error.payloadTooLarge' })
+  t.equal(render('zh-CN', 'error.request.other', { status: 406 }), '请求未能处理（状态码 406）')
 })
