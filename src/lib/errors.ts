@@ -52,8 +52,12 @@ type Text = string | Msg
 export const badRequest = (message: Text, details?: unknown[]) => new HttpError(400, 'bad_request', message, details)
 export const unauthorized = (message: Text = msg('error.unauthorized')) => new HttpError(401, 'unauthorized', message)
 export const forbidden = (message: Text = msg('error.forbidden')) => new HttpError(403, 'forbidden', message)
-/** `what` is the catalogue's "… not found" message; a plain string names the thing (older callers). */
-export const notFound = (what: Text) => new HttpError(404, 'not_found', typeof what === 'string' ? `${what} 不存在 / not found` : what)
+/**
+ * `what` is the catalogue's "… not found" message. (A plain string naming the thing was taken
+ * once and spliced into "… 不存在 / not found": a bilingual name gave "服务 nope / service_code
+ * 不存在 / not found".)
+ */
+export const notFound = (what: Msg) => new HttpError(404, 'not_found', what)
 export const conflict = (message: Text, details?: unknown[]) => new HttpError(409, 'conflict', message, details)
 export const unprocessable = (message: Text, details?: unknown[]) => new HttpError(422, 'unprocessable', message, details)
 

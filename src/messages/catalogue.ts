@@ -25,6 +25,7 @@ import * as demo from './areas/demo.js'
 import * as valmsg from './areas/valmsg.js'
 import * as formeditor from './areas/formeditor.js'
 import * as pickers from './areas/pickers.js'
+import * as open311 from './areas/open311.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -667,6 +668,7 @@ export const zh = {
   ...valmsg.zh,
   ...formeditor.zh,
   ...pickers.zh,
+  ...open311.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -682,6 +684,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...valmsg.en,
   ...formeditor.en,
   ...pickers.en,
+  ...open311.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

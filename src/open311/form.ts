@@ -1,6 +1,6 @@
 import { URLSearchParams } from 'node:url'
 import type { FastifyInstance } from 'fastify'
-import { badRequest } from '../lib/errors.js'
+import { badRequest, msg } from '../lib/errors.js'
 
 /**
  * The standard's POST body is `application/x-www-form-urlencoded`. @fastify/formbody is not
@@ -37,7 +37,7 @@ export function registerFormParser(app: FastifyInstance, bodyLimit: number) {
     try {
       done(null, parseForm(body as string))
     } catch {
-      done(badRequest('表单无法解析 / the form body cannot be parsed'), undefined)
+      done(badRequest(msg('error.open311.badForm')), undefined)
     }
   })
 }

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { typed } from '../lib/schemas.js'
-import { forbidden, HttpError, schemaProblems } from '../lib/errors.js'
+import { forbidden, frameworkMsg, HttpError, msg, schemaProblems } from '../lib/errors.js'
+import { bilingual } from '../messages/index.js'
 import type { EngineError } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
 import { idempotencyKeyHeader } from '../cases/idempotency.js'
@@ -59,7 +60,9 @@ function errorHandler(raw: FastifyError | HttpError | EngineError, request: Fast
     description = schemaProblems((err as FastifyError).validation!, (err as FastifyError).validationContext).message
   } else {
     status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500
-    description = status === 500 ? '服务器内部错误 / internal error' : `请求不合法 / invalid request: ${err.message}`
+    // Fastify's refusals (a body too large, not JSON, an unsupported type) as the app words them.
+    const m = status === 500 ? msg('error.internal') : frameworkMsg(err as FastifyError, request)
+    description = bilingual(m.key, m.params)
     if (status === 500) request.log.error({ err }, 'unhandled error')
   }
   reply.status(status)
@@ -77,7 +80,7 @@ export default async function georeportRoutes(fastify: FastifyInstance, opts: { 
   app.setErrorHandler(errorHandler)
   // A path under /open311/v2 that is no endpoint answers in the standard's format too.
   app.setNotFoundHandler((request, reply) =>
-    errorHandler(new HttpError(404, 'not_found', `没有此路径 / no route ${request.method} ${request.url.split('?')[0]}`), request, reply),
+    errorHandler(new HttpError(404, 'not_found', msg('error.noRoute', { method: request.method, path: request.url.split('?')[0] })), request, reply),
   )
   app.decorateRequest('open311Client', null)
 
@@ -89,7 +92,7 @@ export default async function georeportRoutes(fastify: FastifyInstance, opts: { 
     const given = apiKey(request.body) ?? apiKey(request.query)
     if (given === undefined) return
     const client = typeof given === 'string' && given.length <= 200 ? await keys.resolve(given) : null
-    if (!client) throw forbidden('api_key 无效或已吊销 / api_key is invalid or revoked')
+    if (!client) throw forbidden(msg('error.open311.keyInvalid'))
     request.open311Client = client
   })
 
@@ -162,7 +165,7 @@ export default async function georeportRoutes(fastify: FastifyInstance, opts: { 
     },
     async (request, reply) => {
       const { format } = request.params
-      if (!request.open311Client) throw forbidden('需要 api_key / api_key is required')
+      if (!request.open311Client) throw forbidden(msg('error.open311.keyRequired'))
       const body = request.body
       const { jurisdiction_id } = request.query
       const done = await open311.submit(

@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso, wherePrefix } from '../lib/db.js'
-import { badRequest, forbidden, notFound } from '../lib/errors.js'
+import { badRequest, forbidden, msg, notFound } from '../lib/errors.js'
+import { bilingual as bilingualMessage } from '../messages/index.js'
 import { IdempotencyStore } from '../cases/idempotency.js'
 import { STATUS_NAMES, URGENCIES, PETITIONER_TYPES, type CaseRow, type IntakeInput } from '../cases/service.js'
 import type { CategoryRow } from '../cases/routing.js'
@@ -107,14 +108,14 @@ export class Open311Service {
     const wanted = code ?? client?.jurisdiction ?? undefined
     if (wanted === undefined) {
       const roots = await this.db('regions').whereNull('parent_code').orderBy('code').limit(2).select('code', 'path', 'level', 'name')
-      if (roots.length !== 1) throw badRequest('请提供 jurisdiction_id / jurisdiction_id is required')
+      if (roots.length !== 1) throw badRequest(msg('error.open311.jurisdictionRequired'))
       return roots[0]
     }
     const row = await this.db('regions').where({ code: wanted }).first('code', 'path', 'level', 'name')
-    if (!row || !['city', 'county'].includes(row.level)) throw notFound(`管辖区 ${wanted} / jurisdiction_id`)
+    if (!row || !['city', 'county'].includes(row.level)) throw notFound(msg('error.open311.jurisdictionNotFound', { jurisdiction: wanted }))
     // A key bound to a county files requests there only; reading is public anyway.
     if (opts.submitting && client?.jurisdiction && client.jurisdiction !== row.code)
-      throw forbidden(`此 API 密钥只能用于 ${client.jurisdiction} / this api_key is for jurisdiction ${client.jurisdiction} only`)
+      throw forbidden(msg('error.open311.otherJurisdiction', { jurisdiction: client.jurisdiction }))
     return row
   }
 
@@ -144,7 +145,7 @@ export class Open311Service {
 
   private async service(code: string) {
     const found = (await this.leaves()).find((l) => l.leaf.code === code)
-    if (!found) throw notFound(`服务 ${code} / service_code`)
+    if (!found) throw notFound(msg('error.open311.serviceNotFound', { service: code }))
     return found.leaf
   }
 
@@ -213,12 +214,11 @@ export class Open311Service {
     const out: Record<string, string> = {}
     for (const [code, value] of Object.entries(given ?? {})) {
       const def = defs.find((d) => d.code === code)
-      if (!def) throw badRequest(`没有此属性 attribute[${code}] / unknown attribute`, [{ path: `attribute/${code}` }])
-      if (Array.isArray(value)) throw badRequest(`属性 attribute[${code}] 只取一个值 / takes one value`, [{ path: `attribute/${code}` }])
+      if (!def) throw badRequest(msg('error.open311.unknownAttribute', { attribute: `attribute[${code}]` }), [{ path: `attribute/${code}` }])
+      if (Array.isArray(value)) throw badRequest(msg('error.open311.attributeOneValue', { attribute: `attribute[${code}]` }), [{ path: `attribute/${code}` }])
       if (def.values && !def.values.some((v) => v.key === value))
-        throw badRequest(`属性 attribute[${code}] 的值不在列表中 / not one of the listed values`, [{ path: `attribute/${code}` }])
-      if (code === 'title' && [...value].length > 200)
-        throw badRequest('标题最多 200 个字符 / attribute[title] is longer than 200 characters', [{ path: 'attribute/title' }])
+        throw badRequest(msg('error.open311.attributeNotListed', { attribute: `attribute[${code}]` }), [{ path: `attribute/${code}` }])
+      if (code === 'title' && [...value].length > 200) throw badRequest(msg('error.open311.titleTooLong', { max: 200 }), [{ path: 'attribute/title' }])
       if (value !== '') out[code] = value
     }
     return out
@@ -233,19 +233,17 @@ export class Open311Service {
     const j = await this.jurisdiction(body.jurisdiction_id, client, { submitting: true })
     const hasPoint = body.lat !== undefined || body.long !== undefined
     if (hasPoint && (body.lat === undefined || body.long === undefined))
-      throw badRequest('lat 与 long 须同时提供 / lat and long go together', [{ path: body.lat === undefined ? 'lat' : 'long' }])
+      throw badRequest(msg('error.open311.latLong'), [{ path: body.lat === undefined ? 'lat' : 'long' }])
     if (!hasPoint && !body.address_string?.trim() && !body.address_id?.trim()) {
-      throw badRequest('请提供位置：lat/long、address_string 或 address_id / a location is required: lat/long, address_string or address_id', [{ path: 'lat' }])
+      throw badRequest(msg('error.open311.locationRequired'), [{ path: 'lat' }])
     }
-    if (body.media_url && !/^https?:\/\//i.test(body.media_url))
-      throw badRequest('media_url 须为 http(s) 地址 / media_url must be an http(s) URL', [{ path: 'media_url' }])
+    if (body.media_url && !/^https?:\/\//i.test(body.media_url)) throw badRequest(msg('error.open311.mediaUrl'), [{ path: 'media_url' }])
     const service = await this.service(body.service_code).catch(() => {
-      throw badRequest(`服务 ${body.service_code} 不存在 / unknown service_code`, [{ path: 'service_code' }])
+      throw badRequest(msg('error.open311.serviceNotFound', { service: body.service_code }), [{ path: 'service_code' }])
     })
     const attrs = await this.checkAttributes(j, body.attribute)
     const name = [body.first_name?.trim(), body.last_name?.trim()].filter(Boolean).join(' ')
-    if ([...name].length > 100)
-      throw badRequest('姓名最多 100 个字符 / first_name and last_name together are longer than 100 characters', [{ path: 'last_name' }])
+    if ([...name].length > 100) throw badRequest(msg('error.open311.nameTooLong', { max: 100 }), [{ path: 'last_name' }])
     const phone = body.phone?.trim() || undefined
     const anonymous = !name && !phone
     const input: IntakeInput = {
@@ -268,7 +266,7 @@ export class Open311Service {
         {
           service_request_id: row.case_no,
           token,
-          service_notice: `已受理，预计 ${row.resolve_due_at} 前办结 / received; expected to be resolved by ${row.resolve_due_at}`,
+          service_notice: bilingualMessage('open311.serviceNotice', { due: row.resolve_due_at }),
           // Not a GeoReport field: the code the citizen's tracking page and evaluation take, with the number.
           tracking_code: row.tracking_code,
         },
@@ -320,15 +318,13 @@ export class Open311Service {
     const ids = list(query.service_request_id)
     if (ids.length) {
       // The standard: a list of ids overrides every other argument.
-      if (ids.length > PAGE_LIMIT)
-        throw badRequest(`最多 ${PAGE_LIMIT} 个 service_request_id / at most ${PAGE_LIMIT} service_request_id`, [{ path: 'service_request_id' }])
+      if (ids.length > PAGE_LIMIT) throw badRequest(msg('error.open311.tooManyIds', { max: PAGE_LIMIT }), [{ path: 'service_request_id' }])
       q.whereIn('cases.case_no', ids)
     } else {
       const codes = list(query.service_code)
       if (codes.length) q.whereIn('cases.category', codes)
       const statuses = list(query.status)
-      for (const s of statuses)
-        if (s !== 'open' && s !== 'closed') throw badRequest(`status 只能是 open 或 closed / status is open or closed: ${s}`, [{ path: 'status' }])
+      for (const s of statuses) if (s !== 'open' && s !== 'closed') throw badRequest(msg('error.open311.badStatus', { status: s }), [{ path: 'status' }])
       if (statuses.length === 1) q.where('cases.status', statuses[0] === 'closed' ? '=' : '<>', 'closed')
       const { start, end } = window(query.start_date, query.end_date)
       q.where('cases.created_at', '>=', start).where('cases.created_at', '<=', end)
@@ -342,7 +338,7 @@ export class Open311Service {
 
   async request(j: Jurisdiction, caseNo: string) {
     const rows = await this.visible(j).where('cases.case_no', caseNo)
-    if (!rows.length) throw notFound(`服务请求 ${caseNo} / service request`)
+    if (!rows.length) throw notFound(msg('error.open311.requestNotFound', { id: caseNo }))
     return this.views(rows)
   }
 
@@ -350,7 +346,7 @@ export class Open311Service {
     const q = this.db('open311_requests as o').join('cases', 'cases.id', 'o.case_id').where('o.token', token).first('cases.case_no', 'o.token')
     wherePrefix(this.db, q, 'cases.region_path', j.path)
     const row = await q
-    if (!row) throw notFound('token')
+    if (!row) throw notFound(msg('error.open311.tokenNotFound'))
     return [{ service_request_id: row.case_no as string, token: row.token as string }]
   }
 
@@ -419,9 +415,8 @@ export function window(startDate: string | undefined, endDate: string | undefine
   let start: number
   let end: number
   if (startMs !== undefined && endMs !== undefined) {
-    if (endMs < startMs) throw badRequest('end_date 早于 start_date / end_date is before start_date', [{ path: 'end_date' }])
-    if (endMs - startMs > WINDOW_DAYS * DAY_MS)
-      throw badRequest(`时间跨度不能超过 ${WINDOW_DAYS} 天 / start_date to end_date may span at most ${WINDOW_DAYS} days`, [{ path: 'end_date' }])
+    if (endMs < startMs) throw badRequest(msg('error.open311.endBeforeStart'), [{ path: 'end_date' }])
+    if (endMs - startMs > WINDOW_DAYS * DAY_MS) throw badRequest(msg('error.open311.windowTooLong', { days: WINDOW_DAYS }), [{ path: 'end_date' }])
     ;[start, end] = [startMs, endMs]
   } else if (startMs !== undefined) [start, end] = [startMs, startMs + WINDOW_DAYS * DAY_MS]
   else if (endMs !== undefined) [start, end] = [endMs - WINDOW_DAYS * DAY_MS, endMs]

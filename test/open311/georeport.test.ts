@@ -314,6 +314,66 @@ t.test(`errors are the standard's [{code, description}] in both formats (${db})`
   )
 })
 
+t.test(`Open311 404s read "服务 nope / service_code 不存在 / not found": bilingual arguments inside the bilingual wrapper (${db})`, async (t) => {
+  // Each description is one sentence per language, the client's value a parameter in both; written
+  // out by hand from src/messages/areas/open311.ts.
+  const app = await build(t)
+  const description = async (res: LightMyRequestResponse, format: 'json' | 'xml', status: number) => {
+    t.equal(res.statusCode, status)
+    const value = format === 'json' ? res.json() : (fromXml(res.body) as any).value
+    return value[0].description as string
+  }
+  for (const f of ['json', 'xml'] as const) {
+    t.equal(
+      await description(await app.inject({ method: 'GET', url: `${V2}/services/nope.${f}` }), f, 404),
+      '服务 nope 不存在 / service nope not found',
+      `${f}: an unknown service`,
+    )
+    t.equal(
+      await description(await app.inject({ method: 'GET', url: `${V2}/services.${f}?jurisdiction_id=nowhere` }), f, 404),
+      '管辖区 nowhere 不存在（应为市或县的区域代码） / jurisdiction nowhere not found (a city or county region code)',
+      `${f}: an unknown jurisdiction`,
+    )
+    t.equal(
+      await description(await app.inject({ method: 'GET', url: `${V2}/requests/XH20260101-0001.${f}` }), f, 404),
+      '服务请求 XH20260101-0001 不存在 / service request XH20260101-0001 not found',
+      `${f}: an unknown request`,
+    )
+    t.equal(await description(await app.inject({ method: 'GET', url: `${V2}/tokens/nope.${f}` }), f, 404), '此 token 不存在 / token not found', `${f}: a token`)
+    t.equal(
+      await description(await app.inject({ method: 'GET', url: `${V2}/requests.${f}?status=pending` }), f, 400),
+      'status 只能是 open 或 closed，不能是 pending / status is open or closed, not pending (status)',
+      `${f}: a status`,
+    )
+    t.equal(
+      await description(await post(app, f, { api_key: 'demo', service_code: 'other', address_string: 'x', 'attribute[colour]': 'red' }), f, 400),
+      '没有属性 attribute[colour] / unknown attribute attribute[colour] (attribute/colour)',
+      `${f}: an unknown attribute`,
+    )
+  }
+  const ids = Array.from({ length: 1001 }, (_, i) => `XH20260101-${String(i).padStart(4, '0')}`).join(',')
+  t.equal(
+    await description(await app.inject({ method: 'GET', url: `${V2}/requests.json?service_request_id=${ids}` }), 'json', 400),
+    'service_request_id 最多 1000 个 / at most 1000 service_request_id values (service_request_id)',
+    'the cap on ids, a number in each language',
+  )
+  // Fastify's own refusals answer in the standard's format with the app's sentences, not "请求不合法 / invalid request: Body is not valid JSON…".
+  const truncated = await app.inject({
+    method: 'POST',
+    url: `${V2}/requests.json`,
+    headers: { 'content-type': 'application/json' },
+    payload: '{"api_key": "de',
+  })
+  t.equal(await description(truncated, 'json', 400), '请求内容无法按 JSON 读取 / the request body cannot be read as JSON', 'truncated JSON')
+  const noRoute = await app.inject({ method: 'GET', url: `${V2}/discovery.json` })
+  t.equal(await description(noRoute, 'json', 404), '没有此路径：GET /open311/v2/discovery.json / no route GET /open311/v2/discovery.json', 'no such endpoint')
+  // The rate limit (120 reads a minute per address without a key): the wait in seconds, no English in the Chinese.
+  let limited = await app.inject({ method: 'GET', url: `${V2}/services.xml` })
+  for (let i = 0; i < 130 && limited.statusCode !== 429; i++) limited = await app.inject({ method: 'GET', url: `${V2}/services.xml` })
+  const seconds = Number(limited.headers['retry-after'])
+  t.equal(await description(limited, 'xml', 429), `请求过于频繁，请 ${seconds} 秒后再试 / too many requests, retry in ${seconds}s`, 'the 429 in XML')
+})
+
 t.test(`what reads show: a jurisdiction's cases, public fields only, the standard's filters (${db})`, async (t) => {
   const app = await build(t)
   const mine = (await post(app, 'json', POLLUTION)).json()[0].service_request_id
