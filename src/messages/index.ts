@@ -6,8 +6,10 @@
  * after interpolation, as i18next does), so both sides read one catalogue the same way.
  */
 import { catalogue, en, zh, type MessageKey } from './catalogue.js'
+import { paramText } from './param-text.js'
 
 export { catalogue, zh, en, type MessageKey } from './catalogue.js'
+export { paramText } from './param-text.js'
 export type Lang = keyof typeof catalogue
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[]
 export type Params = Record<string, ParamValue>
@@ -30,14 +32,23 @@ export function names(prefix: string, u: { name: string; name_en?: string | null
 
 function value(v: ParamValue, lang: Lang): string {
   if (v === null || v === undefined) return ''
-  if (Array.isArray(v)) return v.join(LIST_SEPARATOR[lang])
-  return String(v)
+  return paramText(Array.isArray(v) ? v.join(LIST_SEPARATOR[lang]) : String(v))
 }
 
+/**
+ * A message in one language. Nested labels (`$t(valueType.{{type}})`) are resolved in the
+ * template before the values go in, so a value reading "$t(…)" stays text (i18next's
+ * `skipOnVariables`, which the UI has by default); a value's bidi and control characters are
+ * neutralised (`paramText`).
+ */
 export function render(lang: Lang, key: MessageKey, params: Params = {}): string {
   const table = catalogue[lang] as Record<string, string>
-  const text = table[key].replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => value(params[name], lang))
-  return text.replace(/\$t\(([\w.-]+)\)/g, (_m, nested: string) => table[nested] ?? nested.slice(nested.lastIndexOf('.') + 1))
+  const fill = (text: string) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => value(params[name], lang))
+  const nested = table[key].replace(/\$t\(([^()]*)\)/g, (_m, inner: string) => {
+    const k = fill(inner)
+    return Object.prototype.hasOwnProperty.call(table, k) ? table[k] : k.slice(k.lastIndexOf('.') + 1)
+  })
+  return fill(nested)
 }
 
 /** "中文 / English": the `message` every answer and case event keeps for outside clients. */

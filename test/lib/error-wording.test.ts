@@ -136,3 +136,48 @@ t.test("every 4xx code in Fastify's errors module has a sentence, and no sentenc
   t.same(frameworkMsg({ code: 'FST_FILES_LIMIT', statusCode: 413 }), { key: 'error.payloadTooLarge' })
   t.equal(render('zh-CN', 'error.request.other', { status: 406 }), '请求未能处理（状态码 406）')
 })
+
+t.test(`a URL's bidi control was repeated into the message: "没有找到案件 \u202E，…" (${db})`, async (t) => {
+  const app = await build(t)
+  // U+202E RIGHT-TO-LEFT OVERRIDE as the case number: shown raw, it reversed the rest of the sentence.
+  const res = await app.inject({ method: 'GET', url: '/api/public/track/%E2%80%AE' })
+  t.equal(res.statusCode, 404)
+  const body = res.json()
+  t.equal(body.key, 'error.case.trackingNotFound')
+  t.same(body.params, { caseNo: '\u202E' }, 'the parameter is what was asked for (the UI neutralises it as it renders)')
+  t.notMatch(body.message, /[\u202A-\u202E\u2066-\u2069]/, 'no bidi control in the message')
+  t.equal(chinese(body.message), '没有找到案件 \uFFFD，或查询码不对。请核对案件编号和查询码（在提交成功页或短信中）。', 'shown as U+FFFD, in its place')
+
+  // Where every sentence is rendered from parameters: each bidi control, the other controls; tab and line breaks stay.
+  for (const c of [
+    '\u202A',
+    '\u202B',
+    '\u202C',
+    '\u202D',
+    '\u202E',
+    '\u2066',
+    '\u2067',
+    '\u2068',
+    '\u2069',
+    '\u200E',
+    '\u200F',
+    '\u061C',
+    '\u0000',
+    '\u001B',
+    '\u007F',
+    '\u0085',
+    '\u2028',
+  ])
+    t.equal(render('en', 'error.case.notFound', { caseNo: `a${c}b` }), 'case a\uFFFDb not found', `U+${c.codePointAt(0)!.toString(16).padStart(4, '0')}`)
+  t.equal(render('zh-CN', 'error.auth.roles', { roles: ['甲\u202E', '乙'] }), '需要以下角色之一：甲\uFFFD、乙', 'list items too')
+})
+
+t.test('a value reading "$t(…)" was expanded as a nested label', async (t) => {
+  // The nested label is resolved in the template before values go in (i18next's skipOnVariables).
+  t.equal(render('zh-CN', 'error.case.notFound', { caseNo: '$t(error.internal)' }), '案件 $t(error.internal) 不存在')
+  t.equal(render('zh-CN', 'error.validation.type', { field: 'limit', type: 'integer' }), 'limit 的类型不对（应为整数）', 'nested labels still resolve')
+  const app = await build(t)
+  const res = await app.inject({ method: 'GET', url: '/api/$t(error.internal)' })
+  t.equal(res.statusCode, 404)
+  t.equal(res.json().message, '没有此路径：GET /api/$t(error.internal) / no route GET /api/$t(error.internal)')
+})

@@ -5,6 +5,7 @@
  */
 import i18next from 'i18next'
 import { catalogue, zh as zhCatalogue, type MessageKey } from '../../../src/messages/catalogue.js'
+import { paramText } from '../../../src/messages/param-text.js'
 
 export type Lang = 'zh' | 'en'
 let lang: Lang = (localStorage.getItem('shuoshi.lang') as Lang) === 'en' ? 'en' : 'zh'
@@ -38,13 +39,17 @@ export function isKey(key: unknown): key is MessageKey {
   return typeof key === 'string' && Object.prototype.hasOwnProperty.call(zhCatalogue, key)
 }
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/
-/** Parameters as a reader expects them: lists joined, instants as local times, durations by name. */
+/**
+ * Parameters as a reader expects them: lists joined, instants as local times, durations by name;
+ * bidi and control characters of a value echoed from a request neutralised (`paramText`, as the
+ * server renders `message`), so it cannot reorder the sentence around it.
+ */
 function readable(params: Record<string, unknown> = {}) {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(params)) {
-    if (Array.isArray(v)) out[k] = v.join(t('、', ', '))
+    if (Array.isArray(v)) out[k] = paramText(v.join(t('、', ', ')))
     else if (typeof v === 'string' && ISO_TIME.test(v)) out[k] = fmtTime(v)
-    else out[k] = v ?? ''
+    else out[k] = typeof v === 'string' ? paramText(v) : (v ?? '')
   }
   return out
 }
