@@ -1,7 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
-import { msg } from '../lib/errors.js'
+import { msg, problem } from '../lib/errors.js'
 import { badRequest, notFound } from './errors.js'
 import type { EngineActor, EngineDomain } from './access.js'
 import { DefinitionStore, type CheckedDefinition, type DefinitionRow, type DeployCheck } from './definitions.js'
@@ -110,7 +110,7 @@ export class EngineService {
     if (bad.length) {
       throw badRequest(
         msg('error.engine.platformVariables', { names: bad.join(', ') }),
-        bad.map((field) => ({ field: `variables.${field}`, message: 'platform variable' })),
+        bad.map((field) => problem(msg('error.engine.platformVariables', { names: field }), { field: `variables.${field}` })),
       )
     }
   }

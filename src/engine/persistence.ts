@@ -66,7 +66,8 @@ export function alignTimers(state: unknown, dueByExecution: Map<string, string>)
 function checkReceivers(t: TaskRow) {
   const tooLong = [t.assignee, ...splitList(t.candidate_users), ...splitList(t.candidate_groups)].find((v) => v != null && v.length > 255)
   if (tooLong) {
-    throw unprocessable(msg('error.engine.receiverTooLong', { element: t.element_id }), [{ elementId: t.element_id, message: 'receiver too long' }])
+    const m = msg('error.engine.receiverTooLong', { element: t.element_id })
+    throw unprocessable(m, [problem(m, { elementId: t.element_id })])
   }
 }
 
