@@ -15,7 +15,7 @@ import { IdempotencyStore, idempotencyKeyHeader } from './idempotency.js'
 import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
 import { servesCounty } from './dispatch-targets.js'
-import { isDuration, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
+import { durationProblem, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
 import {
   caseListQuery,
   caseSchema,
@@ -519,8 +519,11 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
           // A county's rules keep its cases in the county (or send them up to the city).
           else if (countyPath && !servesCounty(unit.path, countyPath)) problems.push(problem(msg('error.rules.unitOutside'), { index, field: 'owner' }))
         }
-        for (const f of ['responseLimit', 'resolveLimit'] as const)
-          if (r[f] && !isDuration(r[f])) problems.push(problem(msg('error.rules.badDuration'), { index, field: f }))
+        // A limit is no longer than a diagram's timer may be: a case's deadlines come from it.
+        for (const f of ['responseLimit', 'resolveLimit'] as const) {
+          const bad = r[f] ? durationProblem(r[f]) : null
+          if (bad) problems.push(problem(bad.key === 'error.case.badDuration' ? msg('error.rules.badDuration') : bad, { index, field: f }))
+        }
       }
       if (problems.length) throw unprocessable(msg('error.rules.invalid'), problems)
       const now = nowIso()

@@ -3,7 +3,7 @@ import { badRequest, HttpError, msg, problem, type Msg } from '../lib/errors.js'
 import type { DecisionService } from '../decisions/service.js'
 import type { Drg, Evaluation } from '../decisions/dmn.js'
 import { evaluateDecision } from '../decisions/dmn.js'
-import { LEVELS, PROCEDURES, isDuration, type RuleInput, type RuleRow } from './routing.js'
+import { LEVELS, PROCEDURES, durationProblem, type RuleInput, type RuleRow } from './routing.js'
 
 /**
  * Routing as the DMN decision `routing` (src/decisions/): category × category group × region ×
@@ -168,8 +168,11 @@ export async function checkRoutingDecision(drg: Drg, ctx: { tenant: string; db: 
         add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
       else if (name === 'procedure' && !(PROCEDURES as readonly string[]).includes(v))
         add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
-      else if ((name === 'responseLimit' || name === 'resolveLimit') && !isDuration(v))
-        add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
+      else if (name === 'responseLimit' || name === 'resolveLimit') {
+        const bad = durationProblem(v)
+        if (bad?.key === 'error.case.durationLong') add(msg('error.dmn.routingLimitLong', { rule: r.id, field: name, value: v }), r.id, name)
+        else if (bad) add(msg('error.dmn.routingValue', { rule: r.id, field: name, value: v }), r.id, name)
+      }
     }
   }
   if (found.length) throw badRequest(found[0], details)

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
-import { msg, unprocessable } from '../lib/errors.js'
+import { msg, unprocessable, type Msg } from '../lib/errors.js'
+import { LIMITS } from '../engine/validate-limits.js'
 import type { DecisionService } from '../decisions/service.js'
 import type { RegionRow, UnitRow } from '../org/rows.js'
 import { routingHit, type RoutingHit } from './routing-decision.js'
@@ -205,6 +206,8 @@ export async function route(
   return routeWith(rule, unit, input.category, input.urgency)
 }
 
+const usable = (limit: string | null | undefined) => (limit && isDuration(limit) ? limit : null)
+
 /** The route given the rule that applies and its resolved owner (for callers that cache both). */
 export function routeWith(rule: RoutingHit | null, owner: UnitRow | null, category: CategoryRow, urgency: string): Route {
   const limits = limitsFor(category, urgency)
@@ -212,28 +215,54 @@ export function routeWith(rule: RoutingHit | null, owner: UnitRow | null, catego
     owner,
     level: rule?.level ?? (owner?.level as string | undefined) ?? category.default_level ?? 'township',
     procedure: rule?.procedure ?? category.procedure ?? 'ordinary',
-    responseLimit: rule?.responseLimit ?? limits.response,
-    resolveLimit: rule?.resolveLimit ?? limits.resolve,
+    // A limit intake cannot use (a computed output, a version stored before today's check)
+    // falls back to the category's: a citizen's petition is not refused for an administrator's table.
+    responseLimit: usable(rule?.responseLimit) ?? limits.response,
+    resolveLimit: usable(rule?.resolveLimit) ?? limits.resolve,
     rule,
   }
 }
 
-/** `now + duration` as an ISO string (ISO-8601 durations: P7D, PT2H, P1DT12H). */
-export function addDuration(from: Date, duration: string): string {
-  const m = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(duration)
-  if (!m || duration === 'P' || duration.endsWith('T')) throw unprocessable(msg('error.case.badDuration', { value: duration }))
+const DURATION = /^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$/
+
+/** `from + duration` (ISO-8601 durations: P7D, PT2H, P1DT12H), or null when it is not one. */
+function shift(from: Date, duration: string): Date | null {
+  const m = DURATION.exec(duration)
+  if (!m || duration === 'P' || duration.endsWith('T')) return null
   const d = new Date(from.getTime())
   if (m[1]) d.setUTCFullYear(d.getUTCFullYear() + Number(m[1]))
   if (m[2]) d.setUTCMonth(d.getUTCMonth() + Number(m[2]))
   const ms = (Number(m[3] ?? 0) * 7 + Number(m[4] ?? 0)) * 86400e3 + Number(m[5] ?? 0) * 3600e3 + Number(m[6] ?? 0) * 60e3 + Number(m[7] ?? 0) * 1e3
-  return new Date(d.getTime() + ms).toISOString()
+  return new Date(d.getTime() + ms)
+}
+
+/**
+ * `from + duration` as an ISO string. Every deadline a case stores comes from here, so here it
+ * is kept within the years timers accept (LIMITS.dateMin/dateMax): a six-digit year sorts
+ * before today as text (PostgreSQL called such a case overdue), the deadline timer armed from
+ * it refused every later step of the case, and an invalid date threw a bare RangeError.
+ */
+export function addDuration(from: Date, duration: string): string {
+  const d = shift(from, duration)
+  if (!d) throw unprocessable(msg('error.case.badDuration', { value: duration }))
+  const t = d.getTime()
+  if (!(t >= LIMITS.dateMin && t < LIMITS.dateMax)) throw unprocessable(msg('error.case.deadlineOutOfRange', { value: duration }))
+  return d.toISOString()
+}
+
+/**
+ * Why `s` cannot be a deadline's limit (a rule's, a setting's), or null: an ISO-8601 duration no
+ * longer than a diagram's timer may be (LIMITS.durationMaxMs, `deploy.limit.durationLong`).
+ */
+export function durationProblem(s: string): Msg | null {
+  const from = new Date(0)
+  const d = shift(from, s)
+  if (!d) return msg('error.case.badDuration', { value: s })
+  const ms = d.getTime() - from.getTime()
+  if (!(ms <= LIMITS.durationMaxMs)) return msg('error.case.durationLong', { value: s })
+  return null
 }
 
 export function isDuration(s: string): boolean {
-  try {
-    addDuration(new Date(0), s)
-    return true
-  } catch {
-    return false
-  }
+  return durationProblem(s) === null
 }

@@ -38,6 +38,7 @@ export const zh = {
   'error.dmn.protectedResult': '{{element}}：结果变量 {{name}} 是平台变量，决策不能设置',
   'error.dmn.routingOwner': '规则 {{rule}}：承办单位 {{owner}} 不存在或不属于本县',
   'error.dmn.routingValue': '规则 {{rule}}：{{field}} 的值 {{value}} 不合法',
+  'error.dmn.routingLimitLong': '规则 {{rule}}：{{field}} 的时限 {{value}} 超过 10 年',
   'error.dmn.routingColumns': '派单决策必须有输出列 {{names}}',
 } as const
 
@@ -78,5 +79,6 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.dmn.protectedResult': '{{element}}: result variable {{name}} is a platform variable, which a decision may not set',
   'error.dmn.routingOwner': 'Rule {{rule}}: owner {{owner}} does not exist or is outside the county',
   'error.dmn.routingValue': 'Rule {{rule}}: {{value}} is not a valid {{field}}',
+  'error.dmn.routingLimitLong': 'Rule {{rule}}: the {{field}} {{value}} is longer than 10 years',
   'error.dmn.routingColumns': 'The routing decision must have the output columns {{names}}',
 }
