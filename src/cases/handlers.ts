@@ -10,6 +10,7 @@ import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, isDuration, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
 import { unitProblem } from './dispatch-targets.js'
+import { EXTENSION_MAX_DAYS } from './schemas.js'
 import { cstMonth } from '../metrics/service.js'
 import { writeNotices } from '../notify/outbox.js'
 
@@ -455,8 +456,15 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       await event(ctx, row, 'extension_refused', { data: { days, comment: str(v.extensionComment) } })
       return { extensionDecision: null }
     }
+    // Only the extension route writes extensionDays (a platform variable), within its schema's
+    // bounds; an instance that got another value before it was protected is told so, and the
+    // leader can still refuse.
+    if (!Number.isInteger(days) || days > EXTENSION_MAX_DAYS) {
+      const m = msg('error.case.extensionDays', { days: String(v.extensionDays), max: EXTENSION_MAX_DAYS })
+      throw unprocessable(m, [problemDetail(m, { field: 'extensionDecision' })])
+    }
     const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()
-    const resolveDue = addDuration(new Date(from), `P${Math.round(days)}D`)
+    const resolveDue = addDuration(new Date(from), `P${days}D`)
     await engine.moveDeadline(ctx.trx, { instanceId: ctx.instanceId, taskElementId: task, timerElementId: timer, dueAt: resolveDue })
     await update(ctx.trx, row.id, { resolve_due_at: resolveDue })
     await event(ctx, row, 'extension_approved', { from, to: resolveDue, data: { days }, public: true })

@@ -261,11 +261,14 @@ export const rulesPutBody = {
   properties: { tenant: { type: ['string', 'null'], maxLength: 64 }, rules: { type: 'array', maxItems: 2000, items: ruleIn } },
 } as const
 
+/** The longest extension one request may ask for; `case.extend` holds the variable to it too. */
+export const EXTENSION_MAX_DAYS = 90
+
 export const extensionBody = {
   type: 'object',
   required: ['days', 'reason'],
   additionalProperties: false,
-  properties: { days: { type: 'integer', minimum: 1, maximum: 90 }, reason: { type: 'string', minLength: 1, maxLength: 2000 } },
+  properties: { days: { type: 'integer', minimum: 1, maximum: EXTENSION_MAX_DAYS }, reason: { type: 'string', minLength: 1, maxLength: 2000 } },
 } as const
 
 export const returnBody = {

@@ -46,9 +46,12 @@ export const PLATFORM_VARIABLES: readonly string[] = [
   'handlingRounds',
   'rehandle',
   'evaluationSource',
-  // who asked for an extension, on which task (the approval acts on that task)
+  // an extension: who asked, on which task (the approval acts on that task), for how many days
+  // (the route's bounds), and the approver's decision (the shipped approval form's field only)
   'extensionRequestedBy',
   'extensionTaskId',
+  'extensionDays',
+  'extensionDecision',
   // the return (退单) awaiting the dispatcher's review: which row, by whom, from which step
   'returnId',
   'returnedUnit',

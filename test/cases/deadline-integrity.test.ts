@@ -1,6 +1,9 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, garbageReport, openTask, petition, step } from '../api.js'
+import { call, caseByNo, garbageReport, getCase, openTask, petition, step } from '../api.js'
+import { projectRoot } from '../../src/lib/paths.js'
 
 /**
  * What a county administrator (or anyone completing a task) could do to a case's deadlines and
@@ -14,6 +17,90 @@ async function newCase(app: any) {
   const p = await petition(app, { ...garbageReport, channel: 'web' })
   return { ...(await caseByNo(app, p.caseNo)), trackingCode: p.trackingCode, caseNo: p.caseNo }
 }
+
+/** A new Xianghe garbage case, signed for by its village: waiting at handling. */
+async function atHandle(app: any) {
+  const c = await newCase(app)
+  await step(app, c.id, 'ut_signfor', 'anping-v01', { signOutcome: 'accept' })
+  return { c, handle: await openTask(app, c.id, 'ut_handle') }
+}
+
+const instanceOf = async (app: any, caseId: string) => (await app.db('cases').where({ id: caseId }).first('instance_id')).instance_id as string
+
+t.test('extensions', async (t) => {
+  const app = await build(t)
+
+  t.test('a message set extensionDays and every approval of the extension failed with a raw RangeError', async (t) => {
+    const { c, handle } = await atHandle(app)
+    const instanceId = await instanceOf(app, c.id)
+    for (const variables of [{ extensionDays: 100000000 }, { extensionDecision: 'approve' }]) {
+      const r = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', caseId: c.id, variables })
+      t.equal(r.status, 400, JSON.stringify(r.body))
+      t.same(
+        r.body.details.map((d: any) => d.field),
+        Object.keys(variables).map((k) => `variables.${k}`),
+        'the 400 names the platform variable',
+      )
+    }
+    t.notOk(await openTask(app, c.id, 'ut_handle_ext_approve'), 'no approval was raised')
+    t.equal((await app.db('subscriptions').where({ instance_id: instanceId, name: 'extension_request' })).length, 1, 'the handler may still ask')
+
+    // The route's request, approved: the deadline moves by what the handler asked, no more.
+    const ext = await call(app, 'anping-v01', 'POST', `/api/tasks/${handle.id}/extension`, { days: 5, reason: '需等待清运车' })
+    t.equal(ext.status, 202, JSON.stringify(ext.body))
+    await step(app, c.id, 'ut_handle_ext_approve', 'xianghe-leader', { extensionDecision: 'approve' })
+    const moved = await getCase(app, c.id)
+    t.equal(Date.parse(moved.resolveDueAt) - Date.parse(c.resolveDueAt), 5 * day)
+    t.equal((await openTask(app, c.id, 'ut_handle')).dueAt, moved.resolveDueAt)
+  })
+
+  t.test('an instance holding an unbounded extensionDays: the approval says why, and a refusal still goes through', async (t) => {
+    const { c, handle } = await atHandle(app)
+    const ext = await call(app, 'anping-v01', 'POST', `/api/tasks/${handle.id}/extension`, { days: 5, reason: '需等待清运车' })
+    t.equal(ext.status, 202)
+    // As an instance that took the value through a message before extensionDays was protected.
+    const instanceId = await instanceOf(app, c.id)
+    await app.db.transaction((trx: any) => app.engine.runtime.setVariables(trx, instanceId, { extensionDays: 100000000 }, 'admin'))
+    const approval = await openTask(app, c.id, 'ut_handle_ext_approve')
+    const r = await call(app, 'xianghe-leader', 'POST', `/api/tasks/${approval.id}/complete`, { data: { extensionDecision: 'approve' } })
+    t.equal(r.status, 422, JSON.stringify(r.body))
+    t.equal(r.body.key, 'error.case.extensionDays')
+    t.same(r.body.params, { days: '100000000', max: 90 })
+    t.notMatch(r.body.message, /Invalid time value/, 'no raw JavaScript error reaches the client')
+    t.equal((await getCase(app, c.id)).resolveDueAt, c.resolveDueAt, 'the deadline is unchanged')
+    await step(app, c.id, 'ut_handle_ext_approve', 'xianghe-leader', { extensionDecision: 'refuse' })
+    t.equal((await getCase(app, c.id)).resolveDueAt, c.resolveDueAt)
+    t.equal((await openTask(app, c.id, 'ut_handle')).id, handle.id, 'handling goes on')
+  })
+
+  t.test('a county approval form with an extensionDays field let the leader set the deadline to 2126', async (t) => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(projectRoot(), 'processes', 'forms', 'extension_approval.form'), 'utf8'))
+    const source = JSON.stringify({
+      ...shipped,
+      components: [...shipped.components, { key: 'extensionDays', type: 'number', label: '延期天数 / Days' }],
+    })
+    const dep = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source })
+    t.equal(dep.status, 400, JSON.stringify(dep.body))
+    t.same(
+      dep.body.details.map((d: any) => [d.field, d.key]),
+      [['extensionDays', 'error.forms.protectedKey']],
+    )
+
+    const { c, handle } = await atHandle(app)
+    t.equal((await call(app, 'anping-v01', 'POST', `/api/tasks/${handle.id}/extension`, { days: 5, reason: '需等待清运车' })).status, 202)
+    const approval = await openTask(app, c.id, 'ut_handle_ext_approve')
+    const r = await call(app, 'xianghe-leader', 'POST', `/api/tasks/${approval.id}/complete`, {
+      data: { extensionDecision: 'approve', extensionDays: 36500 },
+    })
+    t.equal(r.status, 400)
+    t.same(
+      r.body.details.map((d: any) => d.field),
+      ['extensionDays'],
+    )
+    await step(app, c.id, 'ut_handle_ext_approve', 'xianghe-leader', { extensionDecision: 'approve' })
+    t.equal(Date.parse((await getCase(app, c.id)).resolveDueAt) - Date.parse(c.resolveDueAt), 5 * day, 'the 5 days asked for')
+  })
+})
 
 t.test('routing limits', async (t) => {
   const app = await build(t)

@@ -169,19 +169,19 @@ t.test('engine API variables and scope', async (t) => {
     const byId = await call(app, 'xianghe-admin', 'POST', '/api/messages', {
       name: 'extension_request',
       instanceId: gyInstance.id,
-      variables: { extensionDays: 90 },
+      variables: { extensionReason: '需等待' },
     })
     t.equal(byId.status, 404)
     const byCase = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', caseId: gy.id })
     t.equal(byCase.status, 404)
-    const any = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', variables: { extensionDays: 90 } })
+    const any = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', variables: { extensionReason: '需等待' } })
     t.equal(any.status, 404, 'without an instance id the oldest waiting subscription of ANY county was taken')
     t.equal((await waiting()).length, 1, 'the Guangyang subscription is untouched')
     t.notOk(await openTask(app, gy.id, 'ut_handle_ext_approve'), 'no approval task was raised')
     const own = await call(app, 'guangyang-admin', 'POST', '/api/messages', {
       name: 'extension_request',
       instanceId: gyInstance.id,
-      variables: { extensionDays: 3 },
+      variables: { extensionReason: '需等待' },
     })
     t.equal(own.status, 200, "the county's own administrator reaches it")
   })
