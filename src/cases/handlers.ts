@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
+import { forbidden, msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
 import { setClause, sqlFirst, sqlRun } from '../lib/hot-sql.js'
 import { eventMessage, names, notificationMessage, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
@@ -385,9 +385,31 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     return {}
   })
 
+  /**
+   * Where the evaluation being recorded came from. The assessment is the citizen's answer, given
+   * by the citizen or taken down by callback staff, never the handling unit's own: whoever a
+   * county's diagram routes the evaluation task to, and whichever task carries the evaluation
+   * form, only those two are recorded. `evaluationSource` is set by the evaluation routes in this
+   * very step (and cleared below); a task completed otherwise counts if its actor is callback staff.
+   */
+  async function evaluationSource(ctx: HandlerContext): Promise<'citizen' | 'callback'> {
+    const given = ctx.variables.evaluationSource
+    if (given === 'citizen' || given === 'callback') return given
+    const user: { roles: string } | undefined = ctx.actor ? await ctx.trx('users').where({ username: ctx.actor, active: true }).first('roles') : undefined
+    let roles: unknown = []
+    try {
+      roles = JSON.parse(user?.roles ?? '[]')
+    } catch {
+      // unreadable roles grant nothing
+    }
+    if (Array.isArray(roles) && roles.includes('callback')) return 'callback'
+    throw forbidden(msg('error.case.evaluationNotCallback'))
+  }
+
   engine.registerHandler('case.evaluate', async (ctx) => {
     const row = await caseRow(ctx)
     const v = ctx.variables
+    const source = await evaluationSource(ctx)
     const satisfaction = str(v.satisfaction)
     const rounds = Number(v.handlingRounds ?? 0)
     await update(ctx.trx, row.id, {
@@ -399,10 +421,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     })
     await event(ctx, row, 'evaluated', {
       to: satisfaction,
-      data: { resolved: v.resolved === true, satisfaction, source: str(v.evaluationSource) },
+      data: { resolved: v.resolved === true, satisfaction, source },
       public: true,
     })
-    return { rehandle: satisfaction === 'dissatisfied' && rounds < 1 }
+    // A later round's evaluation must prove its source again.
+    return { rehandle: satisfaction === 'dissatisfied' && rounds < 1, evaluationSource: null }
   })
 
   engine.registerHandler('case.rehandle', async (ctx) => {

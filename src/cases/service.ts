@@ -947,13 +947,16 @@ export class CaseService {
     return this.db.transaction(async (trx) => {
       const task: TaskRow | undefined = (await openTasksWithRole(this.app.engine.definitions, row.id, 'evaluation', trx))[0]
       if (!task) throw conflict(msg('error.case.notAwaitingEvaluation'))
-      // The citizen proved the tracking code of this case, which grants this one task; callback
-      // staff are checked as the task's candidates like any other completion.
+      // The citizen proved the tracking code of this case, which grants this one task. Callback
+      // staff whose area covers the case take the citizen's answer down whoever a county's
+      // diagram offers the task to (only they and the citizen are recorded: case.evaluate);
+      // others are checked as the task's candidates like any other completion.
+      const authorised = source === 'citizen' || this.seesSubtree(actor, row.region_path)
       await this.app.tasks.complete(
         actor,
         task.id,
         { resolved: input.resolved, satisfaction: input.satisfaction, comment: input.comment ?? '' },
-        { trx, platform: { evaluationSource: source }, authorised: source === 'citizen' },
+        { trx, platform: { evaluationSource: source }, authorised },
       )
       return (await trx('cases').where({ id: row.id }).first()) as CaseRow
     })

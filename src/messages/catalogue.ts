@@ -110,6 +110,7 @@ const coreZh = {
   'error.case.extensionPending': '已有待审批的延期申请',
   'error.case.extensionUsed': '本轮办理已申请过延期',
   'error.case.extensionDays': '申请延期 {{days}} 天，不在 1–{{max}} 天之内：请不同意，由承办人重新申请',
+  'error.case.evaluationNotCallback': '群众评价只能由群众本人或回访员记录',
   // assessment disputes: returns (退单), co-organisers (加派), exclusions (剔单), supervision orders (督办单)
   'error.return.oldVersion': '此流程版本不支持驳回退单：请管理员部署随附版本',
   'error.return.nameUnit': '请填写承办单位',
@@ -431,6 +432,7 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.case.extensionPending': 'an extension request is already awaiting approval',
   'error.case.extensionUsed': 'an extension was already requested in this handling round',
   'error.case.extensionDays': 'the extension asks for {{days}} days, outside 1–{{max}}: refuse it and let the handler ask again',
+  'error.case.evaluationNotCallback': 'only the citizen or callback staff may record the evaluation',
   'error.return.oldVersion': 'this procedure version cannot reject a return: deploy the shipped version',
   'error.return.nameUnit': 'name the owning unit',
   'error.return.sameUnit': 'the unit returned this case: reject the return with a reason to send it back',

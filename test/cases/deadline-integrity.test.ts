@@ -12,6 +12,7 @@ import { projectRoot } from '../../src/lib/paths.js'
  */
 
 const day = 86400e3
+const read = (file: string) => fs.readFileSync(path.join(projectRoot(), 'processes', file), 'utf8')
 
 async function newCase(app: any) {
   const p = await petition(app, { ...garbageReport, channel: 'web' })
@@ -99,6 +100,54 @@ t.test('extensions', async (t) => {
     )
     await step(app, c.id, 'ut_handle_ext_approve', 'xianghe-leader', { extensionDecision: 'approve' })
     t.equal(Date.parse((await getCase(app, c.id)).resolveDueAt) - Date.parse(c.resolveDueAt), 5 * day, 'the 5 days asked for')
+  })
+})
+
+t.test('evaluation', async (t) => {
+  const app = await build(t)
+
+  t.test('a county diagram sent the evaluation to the handling unit, which rated itself satisfied', async (t) => {
+    const xml = read('ordinary.bpmn').replace(/(<bpmn:userTask id="ut_evaluate"[^>]*camunda:candidateGroups=")=callbackGroup"/, '$1=handlerGroup"')
+    t.match(xml, /id="ut_evaluate"[^>]*candidateGroups="=handlerGroup"/, 'the evaluation task goes to the handling unit')
+    const dep = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml, tenant: 'xianghe' })
+    t.equal(dep.status, 201, JSON.stringify(dep.body))
+
+    const { c } = await atHandle(app)
+    await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '已清运' })
+    const evaluation = await openTask(app, c.id, 'ut_evaluate')
+    t.same(evaluation.candidateGroups, ['unit:xh-anping-v01'], 'offered to the unit that handled the case')
+    const own = await call(app, 'anping-v01', 'POST', `/api/tasks/${evaluation.id}/complete`, { data: { resolved: true, satisfaction: 'satisfied' } })
+    t.equal(own.status, 403, JSON.stringify(own.body))
+    t.equal(own.body.key, 'error.case.evaluationNotCallback')
+    const still = await getCase(app, c.id)
+    t.equal(still.status, 'awaiting_evaluation')
+    t.equal(still.evaluation, null, 'nothing recorded')
+    t.equal((await openTask(app, c.id, 'ut_evaluate')).id, evaluation.id, 'the evaluation still waits')
+
+    // The county's callback staff take the citizen's answer down though the task is not offered to them.
+    const rec = await call(app, 'xianghe-callback', 'POST', `/api/cases/${c.id}/evaluation`, { resolved: false, satisfaction: 'dissatisfied' })
+    t.equal(rec.status, 200, JSON.stringify(rec.body))
+    const hist = (await call(app, 'admin', 'GET', `/api/cases/${c.id}/history`)).body
+    t.match(
+      hist.find((h: any) => h.type === 'evaluated'),
+      { actor: 'xianghe-callback', data: { satisfaction: 'dissatisfied', source: 'callback' } },
+    )
+
+    // Dissatisfied: handled again, and the second evaluation must prove its source again.
+    t.equal((await getCase(app, c.id)).status, 'in_progress')
+    await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '已再次清运' })
+    const again = await openTask(app, c.id, 'ut_evaluate')
+    const second = await call(app, 'anping-v01', 'POST', `/api/tasks/${again.id}/complete`, { data: { resolved: true, satisfaction: 'satisfied' } })
+    t.equal(second.status, 403, 'the source the callback route gave the first round does not carry over')
+    const citizen = await call(app, null, 'POST', `/api/public/track/${c.caseNo}/evaluation`, {
+      code: c.trackingCode,
+      resolved: true,
+      satisfaction: 'satisfied',
+    })
+    t.equal(citizen.status, 200, JSON.stringify(citizen.body))
+    const closed = await getCase(app, c.id)
+    t.equal(closed.status, 'closed')
+    t.equal(closed.evaluation.satisfaction, 'satisfied')
   })
 })
 
