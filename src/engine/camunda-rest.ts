@@ -318,3 +318,24 @@ async function perFile<T>(f: BundleFile, fn: () => Promise<T>): Promise<T> {
     throw e
   }
 }
+
+/**
+ * Any path under /engine-rest that is no route: a 404 in Camunda's shape, as the routes' own
+ * errors, for every method. Registered with the prefix `/engine-rest`, so that its not-found
+ * handler is the one for those paths; the GET routes here are needed because the web UI's
+ * catch-all `GET /*` is a route, which answered unknown GETs with the app's HTML (a 200 a
+ * Camunda client cannot parse), and a route calls its own context's not-found handler.
+ */
+export async function camundaNotFound(app: FastifyInstance) {
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0]
+    const { status, body } = camundaError(new HttpError(404, 'not_found', msg('error.noRoute', { method: request.method, path })))
+    // A Buffer, as the external-task routes answer: camunda-external-task-client-js parses a body
+    // only when the content type is exactly application/json.
+    return reply
+      .status(status)
+      .header('content-type', 'application/json')
+      .send(Buffer.from(JSON.stringify(body)))
+  })
+  for (const url of ['/', '/*']) app.get(url, { schema: { hide: true } }, (_request, reply) => reply.callNotFound())
+}

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import engineRoutes from './routes.js'
 import incidentRoutes from './incidents-routes.js'
 import resourceRoutes from './resource-routes.js'
-import camundaRest from './camunda-rest.js'
+import camundaRest, { camundaNotFound } from './camunda-rest.js'
 import externalRoutes from './external-routes.js'
 import type { EngineActor } from './access.js'
 
@@ -23,6 +23,7 @@ export default fp(
     await app.register(resourceRoutes)
     await app.register(camundaRest)
     await app.register(externalRoutes)
+    await app.register(camundaNotFound, { prefix: '/engine-rest' })
   },
   // Each route file stays a child context of the app's, as when the engine module registered them.
   { name: 'engine-http', dependencies: ['engine'] },

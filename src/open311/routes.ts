@@ -82,6 +82,10 @@ export default async function georeportRoutes(fastify: FastifyInstance, opts: { 
   app.setNotFoundHandler((request, reply) =>
     errorHandler(new HttpError(404, 'not_found', msg('error.noRoute', { method: request.method, path: request.url.split('?')[0] })), request, reply),
   )
+  // Unknown GET paths too: without these routes the web UI's catch-all `GET /*` (a route, so
+  // the not-found handler above never ran) answered them with a 200 of the app's HTML. A route
+  // of this context calls this context's not-found handler.
+  for (const url of ['/', '/*']) app.get(url, { schema: { hide: true } }, (_request, reply) => reply.callNotFound())
   app.decorateRequest('open311Client', null)
 
   // The key is checked wherever it is given (query or body), before the route's schema, so

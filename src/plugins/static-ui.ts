@@ -16,12 +16,18 @@ export interface StaticUiOptions {
   sourceMaps?: boolean
 }
 
-/** Paths that are never the UI: unknown ones there stay JSON 404s. */
-const NOT_UI = /^\/(api|docs|health)(\/|$|\?)/
+/**
+ * Paths that are never the UI: an unknown one there is a 404, never the app shell. Each API
+ * answers its own 404 under its prefix (Open311 in GeoReport's `[{code, description}]`, the
+ * Camunda REST in `{type, message}`) through routes of its own that take precedence over this
+ * one; these prefixes are listed too, so that a path those do not cover (`/open311`, a v1 URL)
+ * still gets a 404 rather than a 200 page of HTML that a client would fail to parse.
+ */
+const NOT_UI = /^\/(api|docs|health|open311|engine-rest)(\/|$|\?)/
 
 /**
- * Serves the web UI: files from ui/dist, and index.html for any other GET outside /api, /docs
- * and /health (the SPA routes: /tasks/…, /cases/…, /track/…). Hashed chunks and the entry
+ * Serves the web UI: files from ui/dist, and index.html for any other GET outside /api, /docs,
+ * /health, /open311 and /engine-rest (the SPA routes: /tasks/…, /cases/…, /track/…). Hashed chunks and the entry
  * files index.html asks for as …?v=<build> are cached for a year; everything else (index.html,
  * the lazily loaded modeler/viewer entries) is revalidated on every load.
  */
