@@ -20,6 +20,7 @@ import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
 import { hasRole, isCountyAdmin, isSystemAdmin, workTenant } from '../org/policy.js'
+import { cutText } from '../lib/text.js'
 
 export const CHANNELS = [
   'hotline',
@@ -350,7 +351,9 @@ export class CaseService {
         petitioner_name: anonymous ? null : input.petitioner.name?.trim() || null,
         petitioner_phone: anonymous ? null : input.petitioner.phone?.trim() || null,
         anonymous,
-        title: input.title?.trim() || input.description.trim().slice(0, 40),
+        // No title given: the start of the description, cut between characters (cutText); at
+        // most 200 code points, the title's own limit, whatever the graphemes hold.
+        title: input.title?.trim() || cutText(input.description.trim(), { graphemes: 40, codePoints: 200 }),
         description: input.description,
         category: category.code,
         region_code: region.code,

@@ -4,6 +4,7 @@ import { evaluate, parseExpression, parseUnaryTests, unaryTest } from 'feelin'
 import { isFeelBuiltin } from '../engine/validate-feel.js'
 import { SLOW_FEEL_FUNCTIONS, SLOW_FEEL_NODES } from '../lib/feel-limits.js'
 import { toPlain } from '../engine/feel.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * DMN 1.3 decisions, parsed with dmn-moddle and evaluated with feelin: decision tables (hit
@@ -156,20 +157,20 @@ function feelProblems(text: string, where: string, unary: boolean): void {
     tree.iterate({
       enter(node) {
         if (node.type.isError) broken = true
-        if (SLOW_FEEL_NODES.has(node.name)) refused ??= text.slice(node.from, node.to).slice(0, 60)
+        if (SLOW_FEEL_NODES.has(node.name)) refused ??= cutText(text.slice(node.from, node.to), { codePoints: 60 })
         if (node.name === 'FunctionInvocation') {
           const callee = node.node.firstChild
           if (callee?.name === 'VariableName') {
             const name = text.slice(callee.from, callee.to).replace(/\s+/g, ' ').trim()
             if (SLOW_FEEL_FUNCTIONS.has(name) || !isFeelBuiltin(name)) refused ??= name
-          } else if (callee) refused ??= text.slice(callee.from, callee.to).slice(0, 60)
+          } else if (callee) refused ??= cutText(text.slice(callee.from, callee.to), { codePoints: 60 })
         }
       },
     })
   } catch {
     broken = true
   }
-  if (broken) throw new DmnError('error.dmn.expression', { where, text: text.slice(0, 200) })
+  if (broken) throw new DmnError('error.dmn.expression', { where, text: cutText(text, { codePoints: 200 }) })
   if (refused) throw new DmnError('error.dmn.expressionRefused', { where, text: refused })
 }
 
@@ -313,7 +314,7 @@ export async function parseDmn(xml: string): Promise<Drg> {
     )
     root = r.rootElement
   } catch (err) {
-    throw new DmnError('error.dmn.parse', { error: String((err as Error).message).slice(0, 200) })
+    throw new DmnError('error.dmn.parse', { error: cutText(String((err as Error).message), { codePoints: 200 }) })
   }
   if (root?.$type !== 'dmn:Definitions') throw new DmnError('error.dmn.parse', { error: 'not DMN 1.3 definitions' })
   const elements = (root.drgElement ?? []).filter((e) => e.$type === 'dmn:Decision')

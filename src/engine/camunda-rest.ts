@@ -10,6 +10,7 @@ import { camundaError, toHttpError } from './http-errors.js'
 import { engineAuth } from './http-auth.js'
 import type { CheckedDefinition, DefinitionRow } from './definitions.js'
 import type { ResourceKind, ResourceRow } from './resources.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * Camunda 7's deployment REST, the part Camunda Modeler's "Deploy" button and Camunda's clients
@@ -171,7 +172,7 @@ export default async function camundaRest(app: FastifyInstance) {
         // Camunda Modeler names each part after its file; the file name decides the kind.
         const name = (part.filename || part.fieldname || '').replace(/^.*[\\/]/, '')
         if (!name || name.length > 255 || /[\u0000-\u001f\u007f]/.test(name))
-          throw badRequest(msg('error.bundle.badName', { file: name.slice(0, 255).replace(/[\u0000-\u001f\u007f]/g, '?') }))
+          throw badRequest(msg('error.bundle.badName', { file: cutText(name, { codePoints: 255 }).replace(/[\u0000-\u001f\u007f]/g, '?') }))
         if (files.some((f) => f.name === name)) throw badRequest(msg('error.bundle.duplicateName', { file: name }))
         const kind = fileKind(name)
         if (!kind) throw badRequest(msg('error.bundle.unknownType', { file: name }))
@@ -303,7 +304,8 @@ export default async function camundaRest(app: FastifyInstance) {
     }
     const t = requested?.trim() || null
     if (!t) return null
-    if (t.length > 64 || !(await app.engine.access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t.slice(0, 64) }))
+    if (t.length > 64 || !(await app.engine.access.isTenant(t)))
+      throw forbidden(msg('error.engine.tenantNotCounty', { tenant: cutText(t, { codePoints: 64 }) }))
     return t
   }
 }

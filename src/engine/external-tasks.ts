@@ -7,6 +7,7 @@ import { msg } from '../lib/errors.js'
 import { badRequest, notFound, RevisionConflict } from './errors.js'
 import { bilingual } from '../lib/messages.js'
 import type { InstanceRow, Runtime } from './runtime.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * External tasks with Camunda 7's REST semantics (fetch and lock, complete, failure, BPMN
@@ -397,7 +398,12 @@ export class ExternalTasks {
       const row = await this.mine(p, id, body.workerId, trx)
       await trx('external_tasks')
         .where({ id, status: 'open' })
-        .update({ status: 'completed', ended_at: nowIso(), lock_expires_at: null, error_message: (body.errorMessage ?? body.errorCode).slice(0, MESSAGE_MAX) })
+        .update({
+          status: 'completed',
+          ended_at: nowIso(),
+          lock_expires_at: null,
+          error_message: cutText(body.errorMessage ?? body.errorCode, { codePoints: MESSAGE_MAX }),
+        })
       await this.runtime.resumeExternal(trx, row, { kind: 'bpmnError', code: body.errorCode, message: body.errorMessage ?? '', variables }, `worker:${p.name}`)
     })
   }
@@ -418,7 +424,7 @@ export class ExternalTasks {
       const row = await this.mine(p, id, body.workerId, trx)
       const now = new Date()
       const retries = Math.max(0, body.retries ?? 0)
-      const message = (body.errorMessage ?? '').slice(0, MESSAGE_MAX)
+      const message = cutText(body.errorMessage ?? '', { codePoints: MESSAGE_MAX })
       let incidentId: string | null = null
       if (retries === 0) incidentId = await this.openIncident(trx, row, message)
       await trx('external_tasks')
@@ -430,7 +436,7 @@ export class ExternalTasks {
           retries,
           retry_at: body.retryTimeout ? new Date(now.getTime() + body.retryTimeout).toISOString() : null,
           error_message: message,
-          error_details: body.errorDetails == null ? null : String(body.errorDetails).slice(0, DETAILS_MAX),
+          error_details: body.errorDetails == null ? null : cutText(String(body.errorDetails), { codePoints: DETAILS_MAX }),
           incident_id: incidentId,
         })
       if (Object.keys(variables).length) await this.runtime.setVariables(trx, row.instance_id, variables, `worker:${p.name}`)

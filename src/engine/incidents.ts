@@ -8,6 +8,7 @@ import { conflict, EngineError, notFound } from './errors.js'
 import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
 import type { TaskRow } from './rows.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * Incidents: what failed in the background (a due timer whose step threw or went over its
@@ -75,7 +76,7 @@ export function describeFailure(err: unknown, fallbackElement: string | null): F
   const said = err instanceof MessageError && err.key ? err : null
   const detail = err instanceof HttpError || err instanceof EngineError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
   return {
-    message: String(e?.message ?? err).slice(0, MESSAGE_MAX),
+    message: cutText(String(e?.message ?? err), { codePoints: MESSAGE_MAX }),
     elementId: detail?.elementId ?? fallbackElement,
     key: said?.key ?? null,
     params: said ? (said.params ?? {}) : null,

@@ -6,6 +6,7 @@ import { EngineError } from './errors.js'
 import { PollLoop } from '../lib/poll-loop.js'
 import { recordTimerIncident } from './incidents.js'
 import type { Runtime, TimerRow } from './runtime.js'
+import { cutText } from '../lib/text.js'
 
 /** How long a node owns a claimed timer before another node may take it over. */
 const CLAIM_MS = 30_000
@@ -72,7 +73,7 @@ export class TimerPoller {
           } else {
             await this.db('timers')
               .where({ id: timer.id, status: 'pending' })
-              .update({ attempts, error: String((err as Error).message).slice(0, 2000), claimed_by: null, claimed_until: null })
+              .update({ attempts, error: cutText(String((err as Error).message), { codePoints: 2000 }), claimed_by: null, claimed_until: null })
           }
         }
       }

@@ -1,6 +1,7 @@
 import { ISOInterval, getDate, parseDuration, type ISODuration } from '@0dep/piso'
 import { msg, type Msg } from '../lib/errors.js'
 import type { ModdleObject } from './validate.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * Size and time limits of a diagram: what a county administrator may deploy (checked at
@@ -162,7 +163,7 @@ export function sizeProblems(proc: ModdleObject, add: (elementId: string | undef
   let count = 0
   const longId = (el: ModdleObject) => {
     if (typeof el.id === 'string' && el.id.length > LIMITS.idLength) {
-      add(el.id.slice(0, 40) + '…', msg('deploy.limit.idLength', { length: el.id.length, max: LIMITS.idLength }))
+      add(cutText(el.id, { codePoints: 40 }) + '…', msg('deploy.limit.idLength', { length: el.id.length, max: LIMITS.idLength }))
     }
   }
   longId(proc)

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module'
 import { isMessageKey } from '../lib/messages.js'
 import { msg, type Msg } from '../lib/errors.js'
 import type { ModdleObject } from './validate.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * The bpmnlint rules that point at a flow that cannot run as drawn. Style rules of bpmnlint's
@@ -51,10 +52,12 @@ type RuleFailures = Map<string, { id: string | undefined; error: string }>
 
 function recordFailure(failures: RuleFailures, rule: string, err: unknown, node?: ModdleObject) {
   if (failures.has(rule)) return
-  const error = String((err as Error)?.message ?? err)
-    .replace(/\s+/g, ' ')
-    .trim()
-    .slice(0, 300)
+  const error = cutText(
+    String((err as Error)?.message ?? err)
+      .replace(/\s+/g, ' ')
+      .trim(),
+    { codePoints: 300 },
+  )
   failures.set(rule, { id: typeof node?.id === 'string' ? node.id : undefined, error })
 }
 

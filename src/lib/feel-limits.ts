@@ -1,3 +1,5 @@
+import { cutText } from './text.js'
+
 /**
  * FEEL that could hold the server, refused wherever a person's expression is run on the server:
  * a diagram's conditions and values (src/engine/validate-feel.ts), a decision table's cells
@@ -29,7 +31,7 @@ interface FeelNode {
  * of a FEEL tree makes at every node. A function is named by its callee, the node's first child.
  */
 export function slowFeelAt(ref: FeelNode, body: string): string | null {
-  if (SLOW_FEEL_NODES.has(ref.name)) return body.slice(ref.from, ref.to).replace(/\s+/g, ' ').trim().slice(0, 60)
+  if (SLOW_FEEL_NODES.has(ref.name)) return cutText(body.slice(ref.from, ref.to).replace(/\s+/g, ' ').trim(), { codePoints: 60 })
   if (ref.name !== 'FunctionInvocation') return null
   const callee = ref.node.firstChild
   const name = callee?.name === 'VariableName' ? body.slice(callee.from, callee.to).replace(/\s+/g, ' ').trim() : ''

@@ -6,6 +6,7 @@ import { parseStoredJson } from '../lib/stored-json.js'
 import { PollLoop } from '../lib/poll-loop.js'
 import type { NoticeRow } from './outbox.js'
 import type { OutgoingNotice, Sender } from './senders.js'
+import { cutText } from '../lib/text.js'
 
 export interface WorkerOptions {
   nodeId: string
@@ -159,7 +160,7 @@ export class NotifyWorker {
       at,
       ok: result.ok,
       status_code: result.statusCode ?? null,
-      error: result.error?.slice(0, 2000) ?? null,
+      error: result.error == null ? null : cutText(result.error, { codePoints: 2000 }),
     })
     if (result.ok) {
       const marked = await mine().update({ status: 'sent', sent_at: at, attempts, claimed_by: null, claimed_until: null, last_error: null })
@@ -171,7 +172,7 @@ export class NotifyWorker {
     await mine().update({
       status: failed ? 'failed' : 'pending',
       attempts,
-      last_error: result.error?.slice(0, 2000) ?? null,
+      last_error: result.error == null ? null : cutText(result.error, { codePoints: 2000 }),
       next_attempt_at: new Date(now.getTime() + delay).toISOString(),
       claimed_by: null,
       claimed_until: null,

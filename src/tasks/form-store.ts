@@ -18,6 +18,7 @@ import {
   type FormSchema,
 } from './forms.js'
 import { patternHazards } from './pattern-hazard.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * Task forms as deployed resources (kind 'form' in the engine's ResourceStore): versioned per
@@ -152,7 +153,7 @@ function title(schema: FormSchema): string | null {
   for (const c of schema.components) {
     if (c.type !== 'text' || typeof c.text !== 'string') continue
     const m = /^#{1,6}\s+(.+)$/m.exec(c.text)
-    if (m) return m[1].trim().slice(0, 200)
+    if (m) return cutText(m[1].trim(), { codePoints: 200 })
   }
   return null
 }

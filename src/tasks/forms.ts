@@ -4,6 +4,7 @@ import { boundedTest } from '../lib/bounded-regex.js'
 import { patternHazards, type PatternHazard } from './pattern-hazard.js'
 import { badRequest, msg, problem, validationMsg, type Msg } from '../lib/errors.js'
 import type { Params } from '../messages/index.js'
+import { cutText } from '../lib/text.js'
 
 /**
  * Task forms: form-js schemas, deployed as resources of kind 'form' (see ./form-store.ts), and
@@ -241,9 +242,14 @@ function inspectFormSource(
         problems.push(detail(msg('error.forms.notForm'), null))
         continue
       }
-      const where = typeof c.key === 'string' ? c.key.slice(0, 64) : typeof c.id === 'string' ? c.id.slice(0, 64) : c.type.slice(0, 32)
+      const where =
+        typeof c.key === 'string'
+          ? cutText(c.key, { codePoints: 64 })
+          : typeof c.id === 'string'
+            ? cutText(c.id, { codePoints: 64 })
+            : cutText(c.type, { codePoints: 32 })
       if (!SUPPORTED_TYPES.has(c.type)) {
-        problems.push(detail(msg('error.forms.unsupported', { type: c.type.slice(0, 32) }), where))
+        problems.push(detail(msg('error.forms.unsupported', { type: cutText(c.type, { codePoints: 32 }) }), where))
         continue
       }
       if (!str(c.label, 1000) || !str(c.text, FORM_LIMITS.textChars) || !str(c.description as unknown, 2000))
@@ -267,7 +273,7 @@ function inspectFormSource(
       }
       if (!KEYED.has(c.type)) continue
       if (typeof c.key !== 'string' || !FIELD_KEY.test(c.key) || RESERVED_KEYS.has(c.key)) {
-        problems.push(detail(msg('error.forms.badKey', { key: String(c.key ?? '').slice(0, 64) }), where))
+        problems.push(detail(msg('error.forms.badKey', { key: cutText(String(c.key ?? ''), { codePoints: 64 }) }), where))
         continue
       }
       // A platform variable only where the shipped form has that very field (the evaluation's
