@@ -26,6 +26,7 @@ import * as valmsg from './areas/valmsg.js'
 import * as formeditor from './areas/formeditor.js'
 import * as pickers from './areas/pickers.js'
 import * as open311 from './areas/open311.js'
+import * as intake from './areas/intake.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -677,6 +678,7 @@ export const zh = {
   ...formeditor.zh,
   ...pickers.zh,
   ...open311.zh,
+  ...intake.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -693,6 +695,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...formeditor.en,
   ...pickers.en,
   ...open311.en,
+  ...intake.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

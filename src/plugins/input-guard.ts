@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { badRequest, msg } from '../lib/errors.js'
+import { decodeUtf8, isWellFormed } from '../lib/text.js'
 
 /**
  * How deep a JSON body may nest. No route takes more than a few levels; JSON.parse accepts
@@ -21,14 +22,15 @@ const RANGE_MESSAGE = msg('error.input.range')
 
 const BODY_PROBLEMS = {
   nul: NUL_MESSAGE,
+  encoding: null,
   key: msg('error.input.keyLength', { max: MAX_KEY_LENGTH }),
   number: RANGE_MESSAGE,
   depth: msg('error.input.depth', { max: MAX_BODY_DEPTH }),
 } as const
 
 /**
- * Where in a JSON value the first NUL (in a string or a key), the first too-deep level, the
- * first too-long key or the first number that is not finite is.
+ * Where in a JSON value the first NUL or lone surrogate (in a string or a key), the first
+ * too-deep level, the first too-long key or the first number that is not finite is.
  */
 export function findBadValue(value: unknown, maxDepth = MAX_BODY_DEPTH): { path: string; problem: keyof typeof BODY_PROBLEMS } | null {
   // Iterative, so that the check itself cannot overflow the stack on hostile nesting.
@@ -37,12 +39,14 @@ export function findBadValue(value: unknown, maxDepth = MAX_BODY_DEPTH): { path:
     const [v, path, depth] = stack.pop()!
     if (typeof v === 'string') {
       if (v.includes('\u0000')) return { path: path || '/', problem: 'nul' }
+      if (!isWellFormed(v)) return { path: path || '/', problem: 'encoding' }
     } else if (typeof v === 'number') {
       if (!Number.isFinite(v)) return { path: path || '/', problem: 'number' }
     } else if (v !== null && typeof v === 'object') {
       if (depth >= maxDepth) return { path: path || '/', problem: 'depth' }
       for (const [k, child] of Object.entries(v)) {
         if (k.includes('\u0000')) return { path: `${path}/${k}`, problem: 'nul' }
+        if (!isWellFormed(k)) return { path: `${path}/${k}`, problem: 'encoding' }
         if (k.length > MAX_KEY_LENGTH) return { path: `${path}/${k.slice(0, 20)}…`, problem: 'key' }
         stack.push([child, `${path}/${k}`, depth + 1])
       }
@@ -68,10 +72,19 @@ export function findInfinite(value: unknown, path = ''): { path: string } | null
  * query carrying one failed with a 500), SQLite's full-text MATCH and the file system reject
  * it too, and no legitimate petition, code or name contains it. Checking once here, before
  * authentication and validation, covers every route including the ones added later and the
- * not-found handler. Also refuses bodies nested deeper than MAX_BODY_DEPTH and keys longer
- * than MAX_KEY_LENGTH.
+ * not-found handler. Also refuses bodies nested deeper than MAX_BODY_DEPTH, keys longer
+ * than MAX_KEY_LENGTH, and text that is not valid Unicode (a lone surrogate, bytes that are not
+ * UTF-8): a 400 naming the field, where each database used to store its own replacement.
  */
 export default fp(async function inputGuard(app: FastifyInstance) {
+  // JSON bodies are read as bytes and decoded here: Fastify's own parser decodes invalid UTF-8
+  // to U+FFFD without a word, and a petition was stored with its bytes silently replaced.
+  // decodeUtf8 leaves a lone surrogate in their place, which the body check below refuses,
+  // naming the field. The rest is Fastify's parser (prototype-poisoning checks included).
+  const parseJson = app.getDefaultJsonParser('error', 'error')
+  app.removeContentTypeParser('application/json')
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => parseJson(request, decodeUtf8(body as Buffer), done))
+
   app.addHook('onRequest', async (request) => {
     // The raw URL carries the path, params and query still percent-encoded: a NUL there is
     // either literal or %00 (fast-querystring and find-my-way decode %00 to U+0000).
@@ -92,7 +105,9 @@ export default fp(async function inputGuard(app: FastifyInstance) {
   app.addHook('preValidation', async (request) => {
     if (request.body === undefined || request.body === null) return
     const bad = findBadValue(request.body)
-    if (bad) throw badRequest(BODY_PROBLEMS[bad.problem], [{ path: `body${bad.path}` }])
+    if (!bad) return
+    const field = bad.path.replace(/^\//, '') || 'body'
+    throw badRequest(BODY_PROBLEMS[bad.problem] ?? msg('error.input.encoding', { field }), [{ path: `body${bad.path}` }])
   })
 
   // ajv's type coercion turns the text "1e999" into Infinity and then skips minimum/maximum

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build, onPostgres } from '../helper.js'
-import { call, caseByNo, garbageReport, petition, streetLight } from '../api.js'
+import { as, call, caseByNo, garbageReport, petition, streetLight } from '../api.js'
 import { cutText } from '../../src/lib/text.js'
 
 /**
@@ -48,4 +48,82 @@ t.test('cutText keeps whole characters within both limits', async (t) => {
   t.equal(cutText('🇨🇳🇨🇳', { graphemes: 1 }), '🇨🇳')
   t.equal(cutText('x'.repeat(666) + '😀', { codePoints: 666 }), 'x'.repeat(666))
   t.equal(cutText('x'.repeat(665) + '😀', { codePoints: 666 }), 'x'.repeat(665) + '😀')
+})
+
+const json = (app: Awaited<ReturnType<typeof build>>, url: string, payload: string | Buffer) =>
+  app.inject({ method: 'POST', url, headers: { 'content-type': 'application/json' }, payload })
+const petitionJson = (description: string) =>
+  `{"description":"${description}","category":"roads.lighting","regionCode":"xh-anping-v01-g1","petitioner":{"type":"person","anonymous":true}}`
+const caseCount = async (app: Awaited<ReturnType<typeof build>>) => Number((await app.db('cases').count({ n: '*' }))[0]!.n)
+
+t.test(`a lone surrogate or bytes that are not UTF-8 are a 400 naming the field, not stored differently per database (${db})`, async (t) => {
+  const app = await build(t)
+  const before = await caseCount(app)
+  const refused = async (what: string, payload: string | Buffer, field: string) => {
+    const res = await json(app, '/api/public/petitions', payload)
+    t.equal(res.statusCode, 400, `${what}: 400`)
+    t.equal(res.json().key, 'error.input.encoding', `${what}: the catalogue's sentence`)
+    t.match(res.json().message, field, `${what}: names ${field}`)
+    t.same(
+      res.json().details.map((d: { path: string }) => d.path),
+      [`body/${field}`],
+      `${what}: the detail's path`,
+    )
+  }
+  await refused('an escaped high surrogate alone', petitionJson('abc\\ud800def'), 'description')
+  await refused('an escaped low surrogate alone', petitionJson('abc\\udc00'), 'description')
+  await refused('two highs', petitionJson('\\ud83d\\ud83d'), 'description')
+  await refused('a lone surrogate in a key', `{"petitioner":{"type":"person","anonymous":true,"n\\ud800":"x"}}`, 'petitioner/n\ud800')
+  const bytes = (before: string, bad: number[], after: string) =>
+    Buffer.concat([Buffer.from(petitionJson('').split('""')[0] + '"' + before), Buffer.from(bad), Buffer.from(after + '"' + petitionJson('').split('""')[1])])
+  await refused('bytes 0xFF 0xFE', bytes('abc', [0xff, 0xfe], 'def'), 'description')
+  await refused('a surrogate encoded as UTF-8 (CESU)', bytes('abc', [0xed, 0xa0, 0x80], ''), 'description')
+  await refused('an overlong slash', bytes('', [0xc0, 0xaf], ''), 'description')
+  await refused('a truncated character', bytes('路', [0xe8, 0xb7], ''), 'description')
+  t.equal(await caseCount(app), before, 'nothing was stored')
+
+  // Whole characters, escaped or as bytes, pass and come back exactly.
+  for (const [what, payload, text] of [
+    ['an escaped pair', petitionJson('abc\\ud83d\\ude00def'), 'abc😀def'],
+    ['UTF-8 bytes', Buffer.from(petitionJson('abc😀路\u{10FFFF}def')), 'abc😀路\u{10FFFF}def'],
+  ] as const) {
+    const res = await json(app, '/api/public/petitions', payload)
+    t.equal(res.statusCode, 201, `${what}: 201`)
+    t.equal((await caseByNo(app, res.json().caseNo)).description, text, `${what}: stored as sent`)
+  }
+  // Staff intake goes through the same check.
+  const staff = await app.inject({
+    method: 'POST',
+    url: '/api/cases',
+    headers: { 'content-type': 'application/json', ...(await as(app, 'dispatcher')) },
+    payload: JSON.stringify({ ...garbageReport, title: 'x' }).replace('"x"', '"x\\udfff"'),
+  })
+  t.equal(staff.statusCode, 400, 'staff intake: 400')
+  t.same(staff.json().details, [{ path: 'body/title' }], 'staff intake: names the title')
+})
+
+t.test(`Open311 form bodies whose escapes are not UTF-8 are a 400 naming the field (${db})`, async (t) => {
+  const app = await build(t)
+  const before = await caseCount(app)
+  for (const bad of ['%ED%A0%80', '%FF', 'abc%E8%B7']) {
+    for (const format of ['json', 'xml']) {
+      const res = await app.inject({
+        method: 'POST',
+        url: `/open311/v2/requests.${format}`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: `api_key=demo&service_code=roads.lighting&address_string=x&description=${bad}`,
+      })
+      t.equal(res.statusCode, 400, `${format} description=${bad}: 400`)
+      t.match(res.body, 'description', `${format} description=${bad}: names description`)
+    }
+  }
+  t.equal(await caseCount(app), before, 'nothing was stored')
+  const ok = await app.inject({
+    method: 'POST',
+    url: '/open311/v2/requests.json',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `api_key=demo&service_code=roads.lighting&address_string=x&description=${encodeURIComponent('路灯 😀 100%')}+ok`,
+  })
+  t.equal(ok.statusCode, 200, 'whole characters: 200')
+  t.equal((await caseByNo(app, ok.json()[0].service_request_id)).description, '路灯 😀 100% ok', 'stored as sent')
 })
