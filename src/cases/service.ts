@@ -5,7 +5,7 @@ import type { Db, Trx } from '../lib/db.js'
 import { countUpTo, escapeLike, isPostgres, nowIso, wherePrefix } from '../lib/db.js'
 import { insertRows, setClause, sqlRows } from '../lib/hot-sql.js'
 import { CASE_TEXT_PG } from '../../migrations/008_case_text.js'
-import { conflict, forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
+import { badRequest, conflict, forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
 import { eventMessage, publicEventData, publicEventMessage } from '../messages/index.js'
 import { decodeCursor, encodeCursor, TOTAL_CAP, totalFields } from '../lib/cursor.js'
 import { parseStoredJson } from '../lib/stored-json.js'
@@ -20,7 +20,7 @@ import { ruleIdOf } from './routing-decision.js'
 import { openTasksWithRole, platformModel } from './markers.js'
 import { noticesOfCase } from '../notify/outbox.js'
 import { hasRole, isCountyAdmin, isSystemAdmin, workTenant } from '../org/policy.js'
-import { cutText } from '../lib/text.js'
+import { cutText, isBlank } from '../lib/text.js'
 
 export const CHANNELS = [
   'hotline',
@@ -137,6 +137,21 @@ export interface IntakeInput {
   lng?: number
   urgency?: string
   petitioner: { type: string; name?: string; phone?: string; anonymous: boolean }
+}
+
+/**
+ * What every channel's intake refuses before it reads anything (400s, before the 422s of an
+ * unknown region or category): a description that shows nothing ("   ", zero-width spaces:
+ * minLength counted them, and the case was stored with an empty title), and half a map point —
+ * the citizens' form and staff intake took `lat` without `lng` and stored a point nowhere,
+ * where Open311 refuses the same request (src/open311/service.ts).
+ */
+function checkIntakeText(input: IntakeInput) {
+  if (isBlank(input.description)) throw badRequest(msg('error.input.blank', { field: 'description' }), [{ path: 'body/description' }])
+  if ((input.lat == null) !== (input.lng == null)) {
+    const field = input.lat == null ? 'lat' : 'lng'
+    throw badRequest(msg('error.case.halfPoint', { field }), [{ path: `body/${field}` }])
+  }
 }
 
 /** The citizen-facing status names. */
@@ -297,6 +312,7 @@ export class CaseService {
       place?: (trx: Trx, row: CaseRow) => Promise<{ clustered_at: string; cluster_id: string | null } | null>
     },
   ): Promise<CaseRow> {
+    checkIntakeText(input)
     const region = await this.app.org.regionRow(input.regionCode)
     if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
     if (opts.actor && !isSystemAdmin(opts.actor) && !this.app.org.canSeeRegion(opts.actor, region.path)) {
@@ -353,7 +369,7 @@ export class CaseService {
         anonymous,
         // No title given: the start of the description, cut between characters (cutText); at
         // most 200 code points, the title's own limit, whatever the graphemes hold.
-        title: input.title?.trim() || cutText(input.description.trim(), { graphemes: 40, codePoints: 200 }),
+        title: input.title && !isBlank(input.title) ? input.title.trim() : cutText(input.description.trim(), { graphemes: 40, codePoints: 200 }),
         description: input.description,
         category: category.code,
         region_code: region.code,

@@ -127,3 +127,54 @@ t.test(`Open311 form bodies whose escapes are not UTF-8 are a 400 naming the fie
   t.equal(ok.statusCode, 200, 'whole characters: 200')
   t.equal((await caseByNo(app, ok.json()[0].service_request_id)).description, '路灯 😀 100% ok', 'stored as sent')
 })
+
+t.test(`a blank description is a 400 on every channel, not a case titled "" (${db})`, async (t) => {
+  const app = await build(t)
+  const before = await caseCount(app)
+  for (const description of ['   ', '\u200b\u200b', '\u3000\t\n', '\ufeff\u2060\u200d', '\u3164']) {
+    const what = JSON.stringify(description)
+    const pub = await call(app, null, 'POST', '/api/public/petitions', { ...streetLight, description })
+    t.equal(pub.status, 400, `public ${what}: 400`)
+    t.equal(pub.body.key, 'error.input.blank', `public ${what}: the catalogue's sentence`)
+    t.match(pub.body.message, 'description', `public ${what}: names description`)
+    const staff = await call(app, 'dispatcher', 'POST', '/api/cases', { ...garbageReport, description })
+    t.equal(staff.status, 400, `staff ${what}: 400`)
+    t.same(staff.body.details, [{ path: 'body/description' }], `staff ${what}: the detail's path`)
+    const open311 = await app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.json',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `api_key=demo&service_code=roads.lighting&address_string=x&description=${encodeURIComponent(description)}`,
+    })
+    // Spaces alone count as no description there (the service's name stands in, as documented).
+    if (description.trim()) {
+      t.equal(open311.statusCode, 400, `Open311 ${what}: 400`)
+      t.match(open311.json()[0].description, 'description', `Open311 ${what}: names description`)
+    }
+  }
+  t.equal(await caseCount(app), before + 2, 'only the two Open311 requests with spaces were stored')
+  // Text with something to read passes, and a blank title gives way to the description's start.
+  const p = await petition(app, { ...streetLight, title: '\u200b ', description: ' \u200b路灯不亮' })
+  t.equal((await caseByNo(app, p.caseNo)).title, '\u200b路灯不亮', 'a blank title: the description is the title')
+})
+
+t.test(`half a map point is a 400 on the citizens' form and staff intake, as on Open311 (${db})`, async (t) => {
+  const app = await build(t)
+  const before = await caseCount(app)
+  for (const [given, missing] of [
+    [{ lat: 39.76 }, 'lng'],
+    [{ lng: 116.98 }, 'lat'],
+  ] as const) {
+    const pub = await call(app, null, 'POST', '/api/public/petitions', { ...streetLight, ...given })
+    t.equal(pub.status, 400, `public ${JSON.stringify(given)}: 400`)
+    t.equal(pub.body.key, 'error.case.halfPoint')
+    t.same(pub.body.details, [{ path: `body/${missing}` }], `public: names ${missing}`)
+    const staff = await call(app, 'dispatcher', 'POST', '/api/cases', { ...garbageReport, ...given })
+    t.equal(staff.status, 400, `staff ${JSON.stringify(given)}: 400`)
+  }
+  t.equal(await caseCount(app), before, 'nothing was stored')
+  const both = await call(app, 'dispatcher', 'POST', '/api/cases', { ...garbageReport, lat: 39.76, lng: 116.98 })
+  t.equal(both.status, 201, 'both: 201')
+  t.same([both.body.lat, both.body.lng], [39.76, 116.98])
+  t.equal((await call(app, 'dispatcher', 'POST', '/api/cases', garbageReport)).status, 201, 'neither: 201')
+})
