@@ -9,10 +9,14 @@ import { decodeUtf8 } from '../lib/text.js'
  * `attribute[code]=value` (and `attribute[code][]=value`) keys of a service's attributes become
  * an `attribute` object, so the route's JSON Schema checks the body like any other.
  * Registered inside the Open311 plugin only, so other routes still take JSON alone.
+ *
+ * Both objects have no prototype: on a plain object `attribute[__proto__]=x` assigned the
+ * prototype instead of a key (a string is ignored there), so the attribute vanished instead of
+ * being refused as unknown, and `attribute[__proto__][]=x` made the object an array.
  */
 export function parseForm(text: string): Record<string, unknown> {
-  const out: Record<string, unknown> = {}
-  const attributes: Record<string, string | string[]> = {}
+  const out: Record<string, unknown> = Object.create(null)
+  const attributes: Record<string, string | string[]> = Object.create(null)
   let hasAttributes = false
   for (const [key, value] of formPairs(text)) {
     const attr = /^attribute\[([^\][]*)\](\[\])?$/.exec(key)

@@ -178,3 +178,33 @@ t.test(`half a map point is a 400 on the citizens' form and staff intake, as on 
   t.same([both.body.lat, both.body.lng], [39.76, 116.98])
   t.equal((await call(app, 'dispatcher', 'POST', '/api/cases', garbageReport)).status, 201, 'neither: 201')
 })
+
+t.test(`Open311 attribute[__proto__] is refused as an unknown attribute, not dropped (${db})`, async (t) => {
+  const app = await build(t)
+  const before = await caseCount(app)
+  for (const [field, format] of [
+    ['attribute[__proto__]=x', 'json'],
+    ['attribute[__proto__]=x', 'xml'],
+    ['attribute[__proto__][]=x', 'json'],
+    ['attribute[constructor]=x', 'json'],
+  ]) {
+    const res = await app.inject({
+      method: 'POST',
+      url: `/open311/v2/requests.${format}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `api_key=demo&service_code=roads.lighting&address_string=x&${field}`,
+    })
+    t.equal(res.statusCode, 400, `${field} (${format}): 400`)
+    t.match(res.body, /unknown attribute/, `${field} (${format}): an unknown attribute`)
+    t.match(res.body, /attribute\/(__proto__|constructor)/, `${field} (${format}): named`)
+  }
+  const top = await app.inject({
+    method: 'POST',
+    url: '/open311/v2/requests.json',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'api_key=demo&service_code=roads.lighting&address_string=x&__proto__=x',
+  })
+  t.equal(top.statusCode, 400, '__proto__ as a field: 400')
+  t.match(top.json()[0].description, '__proto__', 'named as an unknown field')
+  t.equal(await caseCount(app), before, 'nothing was stored')
+})
