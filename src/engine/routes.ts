@@ -175,7 +175,8 @@ export default async function engineRoutes(fastify: FastifyInstance) {
       const t = access.deployTenant(request.engineActor, tenant)
       if (t && !(await access.isTenant(t))) throw forbidden(msg('error.engine.tenantNotCounty', { tenant: t }))
       const { definition, created } = await app.engine.deploy(xml, { tenant: t, actor: request.engineActor.username })
-      return reply.status(created ? 201 : 200).send(definitionView(definition))
+      // Named as the list names it: the confirmation says 香河县, not xianghe.
+      return reply.status(created ? 201 : 200).send((await named([definition]))[0])
     },
   )
 
@@ -221,7 +222,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
       const file = (await app.engine.shipped()).find((f) => f.key === key)
       if (!file) throw notFound(msg('error.engine.shippedNotFound', { key }))
       const { definition, created } = await app.engine.deploy(file.xml, { tenant: t, actor: request.engineActor.username })
-      return reply.status(created ? 201 : 200).send(definitionView(definition))
+      return reply.status(created ? 201 : 200).send((await named([definition]))[0])
     },
   )
 

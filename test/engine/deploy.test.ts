@@ -108,6 +108,8 @@ t.test('who may deploy: staff 403; a county administrator only as their county',
   const own = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml } })
   t.equal(own.statusCode, 201)
   t.equal(own.json().tenant, 'xianghe', "a county administrator deploys their county's version")
+  // The modeler confirmed "已部署 mine v1（县级版本：xianghe）": the answer names the county as the list does.
+  t.match(own.json(), { tenantName: '香河县', tenantNameEn: 'Xianghe County', deployedByName: String })
   const other = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml, tenant: 'guangyang' } })
   t.equal(other.statusCode, 403)
   const admin = await login(app, 'admin')

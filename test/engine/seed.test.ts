@@ -145,6 +145,7 @@ t.test('shipped versions: listed with whether they differ, deployed only by the 
   const county = await deploy('xianghe-admin', 'ordinary')
   t.equal(county.status, 201, JSON.stringify(county.body))
   t.same([county.body.tenant, county.body.version, county.body.deployedBy], ['xianghe', 1, 'xianghe-admin'])
+  t.match(county.body, { tenantName: '香河县', tenantNameEn: 'Xianghe County' }, 'the county by name, for the confirmation')
   const countyXml = (await app.db('process_definitions').where({ id: county.body.id }).first()).xml
   t.equal(sha(countyXml), sha(read('ordinary.bpmn')), 'the county version is the shipped file')
   const again = await deploy('xianghe-admin', 'ordinary', { tenant: null })
