@@ -25,6 +25,7 @@ import * as unreadCaseIndexes from './026_unread_case_indexes.js'
 import * as casesTownship from './028_cases_township.js'
 import * as unusedIndexes from './029_unused_indexes.js'
 import * as incidentMessages from './030_incident_messages.js'
+import * as scoringItemNames from './031_scoring_item_names.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -58,6 +59,7 @@ const migrations: Record<string, Knex.Migration> = {
   '028_cases_township': casesTownship,
   '029_unused_indexes': unusedIndexes,
   '030_incident_messages': incidentMessages,
+  '031_scoring_item_names': scoringItemNames,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {
