@@ -361,27 +361,35 @@ export class Clusters {
     const roots = new Map<string, string>()
     const rootIds = rows.map((r) => r.root_case_id).filter((x): x is string => !!x)
     if (rootIds.length) for (const r of await this.db('cases').whereIn('id', rootIds).select('id', 'case_no')) roots.set(r.id, r.case_no)
-    const cats = new Map<string, string>()
+    // Names in both languages, apart (`categoryNames`, `regionNameEn`): a page shows its reader's
+    // half. `categoryName` stays the bilingual text outside clients already read.
+    const cats = new Map<string, { name: string; nameEn: string | null }>()
     const catCodes = [...new Set(rows.map((r) => r.category))]
     if (catCodes.length)
       for (const c of await this.db('categories').whereIn('code', catCodes).select('code', 'name', 'name_en'))
-        cats.set(c.code, `${c.name} / ${c.name_en ?? c.code}`)
-    const regions = new Map<string, string>()
+        cats.set(c.code, { name: c.name, nameEn: c.name_en ?? null })
+    const regions = new Map<string, { name: string; nameEn: string | null }>()
     const regionCodes = [...new Set(rows.map((r) => r.region_code))]
-    if (regionCodes.length) for (const r of await this.db('regions').whereIn('code', regionCodes).select('code', 'name')) regions.set(r.code, r.name)
+    if (regionCodes.length)
+      for (const r of await this.db('regions').whereIn('code', regionCodes).select('code', 'name', 'name_en'))
+        regions.set(r.code, { name: r.name, nameEn: r.name_en ?? null })
     const prev = months[months.length - 2]
     const items = rows
       .map((r) => {
         const byMonth = counts.get(r.id)!
         const count = byMonth.get(month) ?? 0
         const previousCount = byMonth.get(prev) ?? 0
+        const cat = cats.get(r.category)
+        const region = regions.get(r.region_code)
         return {
           id: r.id,
           label: r.label,
           category: r.category,
-          categoryName: cats.get(r.category) ?? null,
+          categoryName: cat ? `${cat.name} / ${cat.nameEn ?? r.category}` : null,
+          categoryNames: cat ?? null,
           regionCode: r.region_code,
-          regionName: regions.get(r.region_code) ?? null,
+          regionName: region?.name ?? null,
+          regionNameEn: region?.nameEn ?? null,
           size: Number(r.size),
           count,
           previousCount,

@@ -53,6 +53,10 @@ t.test('reports of one problem form a cluster; a supervisor makes it one root-ca
     regionCode: 'xh-anping',
     rootCaseId: null,
   })
+  // The dashboard read "垃圾堆放 / Garbage dumping" in either language: the names come apart too.
+  t.same(cl.categoryNames, { name: '垃圾堆放', nameEn: 'Garbage dumping' })
+  t.equal(cl.categoryName, '垃圾堆放 / Garbage dumping', 'the bilingual text outside clients read stays')
+  t.match(cl, { regionName: '安平镇', regionNameEn: String })
   t.same(cl.months[cl.months.length - 1], { month, count: 4 })
   t.equal(cl.months.length, 6)
   const members = await call(app, 'leader', 'GET', `/api/clusters/${cl.id}/cases`)

@@ -3090,7 +3090,13 @@ export interface paths {
                             items?: {
                                 candidate?: boolean;
                                 category?: string;
+                                /** @description 类别名称（中文 / English）/ the category in both languages, one text */
                                 categoryName?: string | null;
+                                /** @description 类别名称，分语言 / the category, one name per language */
+                                categoryNames?: {
+                                    name?: string;
+                                    nameEn?: string | null;
+                                } | null;
                                 count?: number;
                                 firstAt?: string;
                                 id?: string;
@@ -3103,6 +3109,7 @@ export interface paths {
                                 previousCount?: number;
                                 regionCode?: string;
                                 regionName?: string | null;
+                                regionNameEn?: string | null;
                                 rootCaseId?: string | null;
                                 rootCaseNo?: string | null;
                                 size?: number;

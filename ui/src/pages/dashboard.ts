@@ -2,7 +2,7 @@ import { get, qs, session } from '../lib/api.js'
 import type { Answer } from '../lib/api-types.js'
 import type { EChartsCoreOption } from 'echarts/core'
 import { clear, h } from '../lib/dom.js'
-import { fmtPct, named, t } from '../lib/i18n.js'
+import { fmtPct, named, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, field, loading, pageHead } from '../lib/ui.js'
 import { monthPicker } from '../lib/month-picker.js'
@@ -102,25 +102,14 @@ export async function dashboardPage(ctx: Ctx) {
   }
   // 共性问题: only leaders and supervisors may list them; for anyone else the card stays away.
   try {
-    const c = await get<{ items: Cluster[] }>(`/api/clusters${qs({ month, region })}`)
+    const c = await get<Answer<'/api/clusters'>>(`/api/clusters${qs({ month, region })}`)
     if (ctx.alive()) body.append(clusters(c.items))
   } catch {
     /* not a leader or supervisor */
   }
 }
 
-interface Cluster {
-  id: string
-  label: string | null
-  categoryName: string | null
-  regionName: string | null
-  size: number
-  count: number
-  previousCount: number
-  trend: 'new' | 'rising' | 'steady' | 'falling'
-  rootCaseNo: string | null
-  candidate: boolean
-}
+type Cluster = Answer<'/api/clusters'>['items'][number]
 
 const TRENDS: Record<Cluster['trend'], [string, string]> = {
   new: ['新出现', 'new'],
@@ -168,9 +157,13 @@ function clusters(items: Cluster[]) {
                     'td',
                     null,
                     c.candidate ? h('strong', null, `★ ${c.label ?? ''}`) : (c.label ?? ''),
-                    c.categoryName ? h('div', { class: 'muted' }, c.categoryName) : null,
+                    c.categoryNames
+                      ? h('div', { class: 'muted' }, named(c.categoryNames))
+                      : c.categoryName
+                        ? h('div', { class: 'muted' }, serverText(c.categoryName))
+                        : null,
                   ),
-                  h('td', null, c.regionName ?? ''),
+                  h('td', null, named({ name: c.regionName, nameEn: c.regionNameEn })),
                   h('td', { class: 'num' }, String(c.count)),
                   h('td', { class: 'num' }, String(c.previousCount)),
                   h('td', null, t(...TRENDS[c.trend])),
