@@ -100,12 +100,14 @@ export async function dashboardPage(ctx: Ctx) {
     clear(body, errorBox(err))
     return
   }
-  // 共性问题: only leaders and supervisors may list them; for anyone else the card stays away.
+  // 共性问题: only leaders and supervisors may list them (a county administrator sees the dashboard
+  // too); for anyone else the card stays away, and is not asked for (a 403 the console logs).
+  if (!session.has('leader', 'supervisor')) return
   try {
     const c = await get<Answer<'/api/clusters'>>(`/api/clusters${qs({ month, region })}`)
     if (ctx.alive()) body.append(clusters(c.items))
-  } catch {
-    /* not a leader or supervisor */
+  } catch (err) {
+    if (ctx.alive()) body.append(errorBox(err))
   }
 }
 
