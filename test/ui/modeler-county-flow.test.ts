@@ -77,9 +77,23 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   // The administrator first offers the step to a unit nobody works in (the county court):
   // the server refuses the deployment and the problem shows on the element itself.
   await page.waitForSelector('[data-testid=group-picker]:not([hidden])')
+  // The two lists are named (they had no accessible name), and what "添加为候选组" adds reads as a
+  // name (it was an unexplained box holding "—" or the bare token).
+  t.equal(await page.getByRole('combobox', { name: '角色', exact: true }).count(), 1, 'the role list has a name')
+  t.equal(await page.getByRole('combobox', { name: '单位', exact: true }).count(), 1, 'the unit list has a name')
+  t.match(await page.textContent('[data-testid=group-preview]'), /请先选择角色或单位/, 'nothing chosen: the box says so')
   await page.selectOption('[data-testid=pick-unit]', 'xianghe-court')
+  const preview = (await page.textContent('[data-testid=group-preview]'))!
+  t.match(preview, /^将添加：香河县.*法院$/, `the group by name (${preview})`)
+  t.notMatch(
+    (await page.textContent('[data-testid=group-picker]'))!,
+    /xianghe-court|unit:|dispatcher|handler/,
+    'no code on the picker, no English in the Chinese one',
+  )
   await page.click('[data-testid=add-group]')
   await page.waitForSelector('[data-testid=group-chips] .chip')
+  t.equal(await page.getAttribute('[data-testid=group-chips] .chip', 'data-group'), 'unit:xianghe-court', 'the chip holds the token')
+  t.notMatch(await page.textContent('[data-testid=group-chips]'), /xianghe-court/, 'and shows the name')
   s.expectHttpError(400, '/api/process-definitions')
   await page.click('[data-testid=deploy]')
   await page.waitForSelector('[data-testid=deploy-error]')
@@ -88,6 +102,7 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   t.match(await overlay.textContent(), /没有人能收到此任务.*xianghe-court/, 'the problem is drawn on the new user task')
   // In Chinese the sentence is Chinese only: rendered from its key, not the bilingual message.
   const zhList = (await page.locator('[data-testid=problems]').textContent())!
+  t.match(zhList, /^领导审核：/, 'the element by its name, not its id')
   t.match(zhList, /没有人能收到此任务（用户 -；组 .*xianghe-court.* 都不存在）/, 'the problem list shows the Chinese sentence')
   t.notMatch(zhList + (await overlay.textContent()), /nobody|receive/, 'and no English beside it')
   t.equal(await page.locator(`.djs-element.has-problem[data-element-id="${utId}"]`).count(), 1, 'the element is marked')
@@ -106,9 +121,14 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.selectOption('[data-testid=pick-role]', 'leader')
   await page.click('[data-testid=add-group]')
   await page.waitForSelector('[data-testid=group-chips] .chip')
-  t.match(await page.locator('[data-testid=group-chips]').textContent(), /role:leader/)
+  t.equal(await page.getAttribute('[data-testid=group-chips] .chip', 'data-group'), 'role:leader')
+  t.match(await page.locator('[data-testid=group-chips]').textContent(), /^领导/, 'the leaders, by name')
   await page.click('[data-testid=deploy]')
   await page.waitForSelector('[data-testid=deploy-ok]')
+  // It read "已部署 ordinary v2（县级版本：xianghe）".
+  const deployed = (await page.textContent('[data-testid=deploy-ok]'))!
+  t.match(deployed, /^已部署 一般问题接单快速办 v\d+（县级版本：香河县）/, `the county by name (${deployed})`)
+  t.notMatch(deployed, /xianghe|Ordinary/, 'no code, no English')
   t.equal(await page.locator('.problem-overlay').count(), 0, 'problems cleared')
   await s.shot('03-modeler-deployed')
 

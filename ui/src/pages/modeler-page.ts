@@ -1,6 +1,7 @@
 import { ApiError, get, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
+import { fmtTime, messageText, named, serverText, t, tr } from '../lib/i18n.js'
+import { ROLE } from '../lib/names.js'
 import type { Problem } from '../lib/problems.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
@@ -46,6 +47,10 @@ interface Unit {
   kind: string
   regionCode: string
 }
+
+/** A process by its name in the reader's language ("一般问题接单快速办", not "… / Ordinary handling"). */
+const procName = (d: Pick<Definition, 'name' | 'key'>) => serverText(d.name) || d.key
+const textOf = (x: Node | string) => (typeof x === 'string' ? x : (x.textContent ?? ''))
 
 /** /admin/modeler?from=<definition id>: edit (a copy of) a version and deploy it as a new one. */
 export async function modelerPage(ctx: Ctx) {
@@ -128,18 +133,30 @@ export async function modelerPage(ctx: Ctx) {
 
   // Candidate groups from the real organisation: role, unit, or role in unit.
   const units = await get<Unit[]>(`/api/org/units${!isAdmin && user.tenant ? `?region=${user.tenant}` : ''}`).catch(() => [] as Unit[])
+  // Roles and units by name only: the token the diagram stores is the option's value.
   const roleSel = h(
     'select',
-    { 'data-testid': 'pick-role' },
+    { 'data-testid': 'pick-role', id: 'pick-role' },
     h('option', { value: '' }, t('（任意角色）', '(any role)')),
-    ROLES.map(([r, zh, en]) => h('option', { value: r }, `${t(zh, en)} — ${r}`)),
+    ROLES.map(([r, zh, en]) => h('option', { value: r }, t(zh, en))),
   )
   const unitSel = h(
     'select',
-    { 'data-testid': 'pick-unit' },
+    { 'data-testid': 'pick-unit', id: 'pick-unit' },
     h('option', { value: '' }, t('（任意单位）', '(any unit)')),
-    units.map((u) => h('option', { value: u.code }, `${named(u)} — ${u.code}`)),
+    units.map((u) => h('option', { value: u.code }, named(u))),
   )
+  const unitNames = new Map(units.map((u) => [u.code, named(u)]))
+  /** A candidate group as a reader says it; an expression (=…, ${…}) is the administrator's own text. */
+  const groupName = (token: string): Node | string => {
+    const unit = (code: string) => unitNames.get(code) ?? code
+    const role = (r: string) => tr(ROLE, r)
+    let m: RegExpExecArray | null
+    if ((m = /^unit:(.+)$/.exec(token))) return unit(m[1])
+    if ((m = /^role:(\w+)$/.exec(token))) return role(m[1])
+    if ((m = /^(\w+)@(.+)$/.exec(token))) return t(`${unit(m[2])}${role(m[1])}`, `${role(m[1])}, ${unit(m[2])}`)
+    return h('span', null, t('表达式 ', 'expression '), h('code', null, token))
+  }
   const token = () =>
     roleSel.value && unitSel.value
       ? `${roleSel.value}@${unitSel.value}`
@@ -148,13 +165,17 @@ export async function modelerPage(ctx: Ctx) {
         : unitSel.value
           ? `unit:${unitSel.value}`
           : ''
-  const preview = h('code', { class: 'token' })
+  // What 添加为候选组 adds, by name (it was the bare token, or "—" in an unlabelled box).
+  const preview = h('span', { class: 'token', 'data-testid': 'group-preview', 'aria-live': 'polite' })
   const chips = h('div', { class: 'chips', 'data-testid': 'group-chips' })
   let selected: { id: string; type: string; candidateGroups: string[] } | null = null
   const addBtn = h('button', { type: 'button', class: 'primary small', 'data-testid': 'add-group' }, t('添加为候选组', 'Add candidate group'))
   const renderPicker = () => {
     picker.hidden = !selected || selected.type !== 'bpmn:UserTask'
-    preview.textContent = token() || '—'
+    clear(
+      preview,
+      token() ? [t('将添加：', 'Adds: '), groupName(token())] : h('span', { class: 'muted' }, t('请先选择角色或单位', 'Choose a role or a unit first')),
+    )
     addBtn.disabled = !token()
     clear(
       chips,
@@ -162,14 +183,13 @@ export async function modelerPage(ctx: Ctx) {
         ? selected.candidateGroups.map((g) =>
             h(
               'span',
-              { class: 'chip' },
-              g,
+              { class: 'chip', 'data-group': g },
+              groupName(g),
               h(
                 'button',
                 {
                   type: 'button',
-                  title: t('移除', 'Remove'),
-                  'aria-label': t('移除', 'Remove'),
+                  'aria-label': t(`移除 ${textOf(groupName(g))}`, `Remove ${textOf(groupName(g))}`),
                   onclick: () =>
                     modeler.setCandidateGroups(
                       selected!.id,
@@ -212,9 +232,9 @@ export async function modelerPage(ctx: Ctx) {
   picker.append(
     h('h3', null, t('候选组（谁来办理）', 'Candidate groups (who receives it)')),
     chips,
-    h('div', { class: 'picker-row' }, roleSel),
-    h('div', { class: 'picker-row' }, unitSearch),
-    h('div', { class: 'picker-row' }, unitSel),
+    h('div', { class: 'picker-row' }, h('label', { for: 'pick-role' }, t('角色', 'Role')), roleSel),
+    h('div', { class: 'picker-row' }, h('label', { for: 'pick-unit' }, t('单位', 'Unit')), unitSel),
+    h('div', { class: 'picker-row indent' }, unitSearch),
     h('div', { class: 'picker-row' }, preview, addBtn),
     h(
       'small',
@@ -254,8 +274,8 @@ export async function modelerPage(ctx: Ctx) {
             'div',
             { class: 'alert ok', 'data-testid': 'deploy-ok' },
             t(
-              `已部署 ${res.def.key} v${res.def.version}（${tenantLabel(res.def.tenant, res.def)}）`,
-              `Deployed ${res.def.key} v${res.def.version} (${tenantLabel(res.def.tenant, res.def)})`,
+              `已部署 ${procName(res.def)} v${res.def.version}（${tenantLabel(res.def.tenant, res.def)}）`,
+              `Deployed ${procName(res.def)} v${res.def.version} (${tenantLabel(res.def.tenant, res.def)})`,
             ),
             ' ',
             h('a', { href: '/admin/processes' }, t('返回流程列表', 'Back to processes')),
@@ -294,7 +314,8 @@ export async function modelerPage(ctx: Ctx) {
                     ? h(
                         'button',
                         { type: 'button', class: 'link', onclick: () => modeler.focus(d.elementId!) },
-                        modeler.elementName(d.elementId) ? `${modeler.elementName(d.elementId)} (${d.elementId})` : d.elementId,
+                        // The element by its name in the reader's language ("办理", not "办理 / Handle (ut_handle)").
+                        serverText(modeler.elementName(d.elementId)) || t('（未命名的元素）', '(unnamed element)'),
                       )
                     : h('b', null, t('整个流程', 'Diagram')),
                   t('：', ': '),
