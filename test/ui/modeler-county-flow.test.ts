@@ -226,6 +226,27 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.setViewportSize({ width: 390, height: 844 })
   await page.$eval('[data-testid=bundle]', (el) => ((el as HTMLDetailsElement).open = true))
   await s.shot('07-bundle-en-phone')
+  // At 390 px the version table's actions were cut at the right edge, and what a version changed
+  // opened inside the table's scrolled area, starting mid-word.
+  const wraps = await page.$$eval('[data-testid=process-ordinary] .scope .table-wrap', (els) => els.map((el) => [el.scrollWidth, el.clientWidth]))
+  t.ok(wraps.length >= 2, 'the city and the county histories')
+  t.same(
+    wraps.filter(([scroll, client]) => scroll > client),
+    [],
+    'every version table fits the phone: nothing to scroll to',
+  )
+  const cityScope = page.locator('[data-testid=process-ordinary] [data-testid=scope][data-tenant=""]')
+  await cityScope.locator('[data-testid=show-diff]').first().click()
+  const diffBox = cityScope.locator('[data-testid=diff]')
+  await diffBox.waitFor()
+  t.equal(await cityScope.locator('.table-wrap [data-testid=diff]').count(), 0, 'the change summary is outside the scrolled table')
+  const box = (await diffBox.boundingBox())!
+  t.ok(box.x >= 0 && box.x + box.width <= 390, `and within the screen (${Math.round(box.x)}–${Math.round(box.x + box.width)} px)`)
+  // Element names were "办理 / Handle" in both languages.
+  const diffText = (await diffBox.textContent())!
+  t.match(diffText, /“Handle”/, 'the English half of a name')
+  t.notMatch(diffText, /\p{Script=Han}/u, 'no Chinese in the English summary')
+  await s.shot('07b-processes-diff-en-phone')
   t.match(await formRow.textContent(), /county: Xianghe County/, 'and in English')
   // In English the modeler's problems are English sentences only: a task connected to nothing
   // (bpmnlint no-disconnected, a key of our own) is refused in the chosen language.

@@ -276,11 +276,16 @@ export async function processListPage(ctx: Ctx) {
   }
 }
 
-/** One scope's versions, newest first, each with who deployed it, when, and what it changed. */
+/**
+ * One scope's versions, newest first, each with who deployed it, when, and what it changed. What
+ * a version changed opens below the table, not in a row of it: inside the table it was as wide as
+ * the table and, at phone size, scrolled with it (starting mid-word at 390 px).
+ */
 function scopeHistory(tenant: string, versions: Definition[]) {
   const title = tenant
     ? t(`${versions[0].tenantName ?? tenant}（县级版本）`, `${versions[0].tenantNameEn ?? versions[0].tenantName ?? tenant} (county versions)`)
     : t('市级默认版本', 'City default versions')
+  const diffs = h('div', { class: 'diffs' })
   return h(
     'div',
     { class: 'scope', 'data-testid': 'scope', 'data-tenant': tenant },
@@ -290,7 +295,7 @@ function scopeHistory(tenant: string, versions: Definition[]) {
       { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },
       h(
         'table',
-        { class: 'table' },
+        { class: 'table versions' },
         h(
           'thead',
           null,
@@ -307,42 +312,59 @@ function scopeHistory(tenant: string, versions: Definition[]) {
           'tbody',
           null,
           versions.map((v, i) => {
-            const diffRow = h('tr', { class: 'diff-row', hidden: true }, h('td', { colspan: 4 }))
-            const toggle = h('button', { type: 'button', class: 'link', 'data-testid': 'show-diff', 'aria-expanded': 'false' }, t('查看变更', 'What changed'))
+            const panel = h('section', {
+              class: 'diff-panel',
+              id: `diff-${v.id}`,
+              hidden: true,
+              'aria-label': t(`v${v.version} 的变更`, `What v${v.version} changed`),
+            })
+            diffs.append(panel)
+            const toggle = h(
+              'button',
+              { type: 'button', class: 'link', 'data-testid': 'show-diff', 'aria-expanded': 'false', 'aria-controls': panel.id },
+              t('查看变更', 'What changed'),
+            )
             toggle.onclick = () => {
-              const open = diffRow.hidden
-              diffRow.hidden = !open
+              const open = panel.hidden
+              panel.hidden = !open
               toggle.setAttribute('aria-expanded', String(open))
-              if (open && !diffRow.dataset.loaded) {
-                diffRow.dataset.loaded = '1'
-                void loadDiff(v, diffRow.firstElementChild as HTMLElement)
+              if (open && !panel.dataset.loaded) {
+                panel.dataset.loaded = '1'
+                void loadDiff(v, panel)
               }
             }
-            return [
+            return h(
+              'tr',
+              { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
+              h('td', null, `v${v.version}`, i === 0 ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
+              // Date and time each whole when the column wraps at phone size (not "2026-12-" / "04 20:48").
               h(
-                'tr',
-                { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
-                h('td', null, `v${v.version}`, i === 0 ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
-                h('td', null, fmtTime(v.deployedAt)),
-                h('td', null, deployerLabel(v)),
+                'td',
+                null,
+                fmtTime(v.deployedAt)
+                  .split(' ')
+                  .map((part, j) => [j ? ' ' : null, h('span', { class: 'nowrap' }, part)]),
+              ),
+              h('td', null, deployerLabel(v)),
+              h(
+                'td',
+                { class: 'actions' },
+                // One action a line at phone size (app.css .versions .actions).
                 h(
-                  'td',
-                  { class: 'actions' },
+                  'div',
+                  { class: 'version-actions' },
                   toggle,
-                  ' ',
                   h('a', { href: `/admin/definitions/${v.id}` }, t('查看', 'View')),
-                  ' ',
                   h('a', { href: `/admin/modeler?from=${encodeURIComponent(v.id)}`, 'data-testid': 'edit-version' }, t('基于此版本编辑', 'Edit as new')),
-                  ' ',
                   downloadButton(`/api/process-definitions/${encodeURIComponent(v.id)}/xml?download=1`, `${v.key}-v${v.version}.bpmn`, 'download-version'),
                 ),
               ),
-              diffRow,
-            ]
+            )
           }),
         ),
       ),
     ),
+    diffs,
   )
 }
 
@@ -406,7 +428,9 @@ const FIELDS: Record<string, [string, string]> = {
   condition: ['条件', 'condition'],
 }
 const typeName = (type: string) => t(...(TYPES[type] ?? [type, type]))
-const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}“${r.name ?? r.id}”`
+/** An element's name in the reader's language ("办理", not "办理 / Handle"). */
+const nameOf = (name: string | null, id: string) => serverText(name) || id
+const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}“${nameOf(r.name, r.id)}”`
 const value = (v: string | null) => h('code', null, v ?? t('（无）', '(none)'))
 
 async function loadDiff(v: Definition, cell: HTMLElement) {
@@ -417,11 +441,11 @@ async function loadDiff(v: Definition, cell: HTMLElement) {
     const li = (...parts: (Node | string)[]) => items.push(h('li', null, ...parts))
     for (const a of d.added) li(badge(t('新增', 'added'), 'ok'), ' ', elName(a))
     for (const r of d.removed) li(badge(t('删除', 'removed'), 'warn'), ' ', elName(r))
-    for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' “', r.from ?? r.id, '” → “', r.to ?? r.id, '”')
+    for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' “', nameOf(r.from, r.id), '” → “', nameOf(r.to, r.id), '”')
     for (const c of d.changed)
       li(badge(t('修改', 'changed'), ''), ' ', elName(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
     const ends = (f: { sourceName: string | null; targetName: string | null; source?: string; target?: string }) =>
-      `“${f.sourceName ?? f.source ?? '?'}” → “${f.targetName ?? f.target ?? '?'}”`
+      `“${nameOf(f.sourceName, f.source ?? '?')}” → “${nameOf(f.targetName, f.target ?? '?')}”`
     for (const f of d.flows.added) li(badge(t('新增连线', 'flow added'), 'ok'), ' ', ends(f))
     for (const f of d.flows.removed) li(badge(t('删除连线', 'flow removed'), 'warn'), ' ', ends(f))
     for (const c of d.flows.changed)
@@ -433,6 +457,7 @@ async function loadDiff(v: Definition, cell: HTMLElement) {
       h(
         'div',
         { class: 'diff', 'data-testid': 'diff' },
+        h('h4', null, t(`v${v.version} 的变更`, `What v${v.version} changed`)),
         h('p', { class: 'muted' }, against),
         items.length ? h('ul', { class: 'diff-list' }, items) : h('p', null, t('与上一版本相比没有变化', 'No change from the version before')),
       ),
