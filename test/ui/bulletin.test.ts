@@ -33,6 +33,20 @@ browserTest('the monthly bulletin: figures, the cases behind one, export, and th
     await page.click('[data-testid=lang-switch]')
     await page.locator('[data-testid=bulletin-townships] tr[data-unit=xh-anping]:has-text("Anping Town")').waitFor()
     await s.shot('bulletin-11-en')
+    // The item headers carried the metric keys as titles (title="respondedInTime"), read out by
+    // screen readers; one English header read "Returned (退单)".
+    const heads = page.locator('[data-testid=bulletin-townships] thead th')
+    t.same(await heads.evaluateAll((ths) => ths.filter((th) => th.hasAttribute('title')).map((th) => th.getAttribute('title'))), [], 'no titles on the headers')
+    t.notMatch((await heads.allTextContents()).join(' | '), /\p{Script=Han}/u, 'no Chinese in the English headers')
+    // 淑阳镇 received 2, one excluded: "2（excl. 1）" in full-width brackets, wrapped over three lines.
+    const received = page.locator('[data-testid=bulletin-townships] tr[data-unit=xh-shuyang] td').nth(3)
+    t.equal(await received.textContent(), '2 (excl. 1)')
+    const lines = await received.evaluate((td) => {
+      const r = document.createRange()
+      r.selectNodeContents(td)
+      return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size
+    })
+    t.equal(lines, 1, 'on one line')
     await page.click('[data-testid=lang-switch]')
     await row.waitFor()
   })

@@ -1,7 +1,7 @@
 import type { Answer } from '../lib/api-types.js'
 import { ApiError, get, post, put, qs, session, type ErrorBody } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtPct, fmtTime, named, t } from '../lib/i18n.js'
+import { fmtPct, fmtTime, named, paren, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { busy, errorBox, errorText, field, loadCss, loading, pageHead, toast } from '../lib/ui.js'
 import { monthPicker } from '../lib/month-picker.js'
@@ -228,12 +228,7 @@ export async function bulletinPage(ctx: Ctx) {
                 h('th', { class: 'num' }, t('总分', 'Points')),
                 h('th', { class: 'num' }, t('受理', 'Received')),
                 items.map((i) =>
-                  h(
-                    'th',
-                    { class: 'num item', title: i.count },
-                    named({ name: i.name, nameEn: i.nameEn }),
-                    h('small', null, `${signed(i.points)}/${t('件', 'each')}`),
-                  ),
+                  h('th', { class: 'num item' }, named({ name: i.name, nameEn: i.nameEn }), h('small', null, `${signed(i.points)}/${t('件', 'each')}`)),
                 ),
                 RATES.map(([, zh, en]) => h('th', { class: 'num' }, t(zh, en))),
               ),
@@ -249,7 +244,8 @@ export async function bulletinPage(ctx: Ctx) {
                   h('td', null, String(u.rank)),
                   h('td', null, h('button', { type: 'button', class: 'link', onclick: () => showCases(u) }, named(u))),
                   h('td', { class: `num total ${u.points < 0 ? 'neg' : ''}`, 'data-testid': 'points' }, signed(u.points)),
-                  h('td', { class: 'num' }, u.excluded ? `${u.received}（${t('剔', 'excl.')} ${u.excluded}）` : String(u.received)),
+                  // "57（剔 1）", "57 (excl. 1)": the language's own brackets, on one line.
+                  h('td', { class: 'num nowrap' }, u.excluded ? `${u.received}${paren(t(`剔 ${u.excluded}`, `excl. ${u.excluded}`))}` : String(u.received)),
                   items.map((i) => {
                     const s = byCode.get(i.code) ?? { count: 0, points: 0 }
                     return h(
