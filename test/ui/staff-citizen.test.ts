@@ -131,7 +131,12 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
 
     // Logging out used to only forget the token in the browser; a copy of it kept working.
     const token = await page.evaluate(() => localStorage.getItem('shuoshi.token'))
-    const [out] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')), page.click('.user button.link')])
+    // On a phone 退出 is in the menu (the header is one row there).
+    await page.getByRole('button', { name: '菜单' }).click()
+    const [out] = await Promise.all([
+      page.waitForResponse((r) => r.url().endsWith('/api/auth/logout')),
+      page.getByRole('button', { name: '退出', exact: true }).click(),
+    ])
     t.equal(out.status(), 204, 'the log-out button revokes on the server')
     await page.waitForURL(/\/login/)
     const me = await app.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })

@@ -106,16 +106,60 @@ function layout(publicPage: boolean) {
         h('button', { type: 'button', class: 'link', onclick: () => (session.logout(), navigate('/login')) }, t('退出', 'Log out')),
       )
     : null
+  // Staff on a phone: one row (brand, bell, language, 菜单) and the pages behind the menu button;
+  // the nav wrapped to three rows there (~240 of 844 px, sticky), its last items past the edge.
+  // The person's name and 退出 move into the menu at that size (app.css, max-width 640px).
+  const nav = h(
+    'nav',
+    { class: 'nav', id: 'site-nav', 'aria-label': t('主菜单', 'Main menu') },
+    ...navLinks(),
+    u
+      ? h(
+          'div',
+          { class: 'menu-user' },
+          h('span', { class: 'user-name' }, u.displayName || u.username),
+          h('button', { type: 'button', class: 'link', onclick: () => (session.logout(), navigate('/login')) }, t('退出', 'Log out')),
+        )
+      : null,
+  )
+  const menuBtn = u
+    ? h(
+        'button',
+        { type: 'button', class: 'menu-btn', 'data-testid': 'menu', 'aria-expanded': 'false', 'aria-controls': 'site-nav' },
+        h('span', { class: 'menu-icon', 'aria-hidden': 'true' }),
+        t('菜单', 'Menu'),
+      )
+    : null
   const header = h(
     'header',
-    { class: 'top' },
+    { class: `top${u ? ' staff' : ''}` },
     h('a', { class: 'brand', href: '/' }, h('span', { class: 'logo' }, '说'), h('span', null, t('说事', 'Shuoshi'))),
-    h('nav', { class: 'nav' }, ...navLinks()),
-    h('div', { class: 'top-right' }, u ? bell() : null, langBtn, userBox),
+    nav,
+    h('div', { class: 'top-right' }, u ? bell() : null, langBtn, userBox, menuBtn),
   )
+  if (menuBtn) {
+    const setOpen = (open: boolean) => {
+      header.classList.toggle('menu-open', open)
+      menuBtn.setAttribute('aria-expanded', String(open))
+    }
+    menuBtn.onclick = () => {
+      const open = !header.classList.contains('menu-open')
+      setOpen(open)
+      if (open) nav.querySelector<HTMLElement>('a, button')?.focus()
+    }
+    header.addEventListener('keydown', (e) => {
+      if (e.key !== 'Escape' || !header.classList.contains('menu-open')) return
+      setOpen(false)
+      menuBtn.focus()
+    })
+  }
   const main = h('main', { id: 'view', class: publicPage ? 'public' : '' })
   clear(document.getElementById('app')!, header, main)
-  for (const a of header.querySelectorAll('nav a')) if (location.pathname.startsWith(a.getAttribute('href')!)) a.classList.add('active')
+  for (const a of header.querySelectorAll('nav a')) {
+    if (!location.pathname.startsWith(a.getAttribute('href')!)) continue
+    a.classList.add('active')
+    a.setAttribute('aria-current', 'page')
+  }
 }
 
 onRender(async (r, ctx) => {
