@@ -255,12 +255,15 @@ export function addDuration(from: Date, duration: string): string {
  * longer than a diagram's timer may be (LIMITS.durationMaxMs, `deploy.limit.durationLong`).
  */
 export function durationProblem(s: string): Msg | null {
-  const from = new Date(0)
-  const d = shift(from, s)
-  if (!d) return msg('error.case.badDuration', { value: s })
-  const ms = d.getTime() - from.getTime()
+  const ms = durationLengthMs(s)
+  if (ms === null) return msg('error.case.badDuration', { value: s })
   if (!(ms <= LIMITS.durationMaxMs)) return msg('error.case.durationLong', { value: s })
   return null
+}
+
+/** How long a duration is, in ms counted from 1970 (months and years as the calendar has them then), or null. */
+export function durationLengthMs(s: string): number | null {
+  return shift(new Date(0), s)?.getTime() ?? null
 }
 
 export function isDuration(s: string): boolean {

@@ -28,7 +28,7 @@ import type { ReturnRow } from '../cases/returns.js'
 import type { ExclusionRow } from '../cases/exclusions.js'
 import { eventMessage, names, type EventType, type Params } from '../messages/index.js'
 import { prefixFor, trackingCode } from '../cases/numbering.js'
-import { addDuration, ancestry, centresFor, resolveOwner, routeWith, type CategoryRow, type RegionRow, type UnitRow } from '../cases/routing.js'
+import { ancestry, durationLengthMs, centresFor, resolveOwner, routeWith, type CategoryRow, type RegionRow, type UnitRow } from '../cases/routing.js'
 import { routingHit, ruleIdOf, type RoutingHit } from '../cases/routing-decision.js'
 import type { DecisionService } from '../decisions/service.js'
 import { rng } from '../lib/rng.js'
@@ -197,7 +197,12 @@ export function chinaDayStart(now: Date): Date {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 const cstMonth = (ms: number) => iso(ms + CST).slice(0, 7)
-const durationMs = (d: string) => Date.parse(addDuration(new Date(0), d))
+// Not addDuration: that keeps a case's deadline within the years timers accept, and 1970 is not one.
+const durationMs = (d: string) => {
+  const ms = durationLengthMs(d)
+  if (ms === null) throw new Error(`not a duration: ${d}`)
+  return ms
+}
 
 async function loadRef(db: Db): Promise<Ref> {
   const regions = await db('regions').whereIn('level', ['township', 'village', 'grid']).orderBy('path')
