@@ -13,7 +13,7 @@ t.test('kill -9 with a task and a 2 s boundary timer pending: after restart the 
   const token = (await api(base, 'POST', '/api/auth/login', undefined, { username: 'admin', password: 'demo' })).json.token
   const dep = await api(base, 'POST', '/api/process-definitions', token, { xml: timed('crashy', 'PT2S', false) })
   t.equal(dep.status, 201)
-  const inst = (await api(base, 'POST', '/api/process-definitions/key/crashy/start', token, {})).json
+  const inst = (await api(base, 'POST', '/api/process-definitions/key/crashy/start', token, { tenant: 'xianghe' })).json
   t.equal(inst.activeTasks.length, 1)
 
   child.kill('SIGKILL')

@@ -37,7 +37,7 @@ t.test('deploy, start, complete: FEEL conditions route the flow and outputs beco
     method: 'POST',
     url: '/api/process-definitions/key/approval/start',
     headers: admin,
-    payload: { variables: { reviewer: 'grid01', grade: 3 } },
+    payload: { tenant: 'xianghe', variables: { reviewer: 'grid01', grade: 3 } },
   })
   t.equal(start.statusCode, 201, start.body)
   const inst = start.json()
@@ -80,7 +80,7 @@ t.test('the default flow is taken when the FEEL condition is false', async (t) =
       method: 'POST',
       url: '/api/process-definitions/key/approval/start',
       headers: admin,
-      payload: { variables: { reviewer: 'grid01', grade: 1 } },
+      payload: { tenant: 'xianghe', variables: { reviewer: 'grid01', grade: 1 } },
     })
   ).json()
   const grid = await login(app, 'grid01')
@@ -103,7 +103,7 @@ t.test("claim rules: someone else's claimed task is a 409, a stranger gets 404/4
       method: 'POST',
       url: '/api/process-definitions/key/approval/start',
       headers: admin,
-      payload: { variables: { reviewer: 'grid01', grade: 1 } },
+      payload: { tenant: 'xianghe', variables: { reviewer: 'grid01', grade: 1 } },
     })
   ).json()
   const grid = await login(app, 'grid01')
@@ -137,7 +137,7 @@ t.test('form data is validated against the task form', async (t) => {
       method: 'POST',
       url: '/api/process-definitions/key/approval/start',
       headers: admin,
-      payload: { variables: { reviewer: 'grid01', grade: 1 } },
+      payload: { tenant: 'xianghe', variables: { reviewer: 'grid01', grade: 1 } },
     })
   ).json()
   const grid = await login(app, 'grid01')
@@ -183,7 +183,7 @@ t.test('a non-interrupting cycle timer repeats and leaves the task open; complet
      <sequenceFlow id="d" sourceRef="work" targetRef="e"/><endEvent id="e"/>`,
   )
   t.equal((await deploy(app, admin, xml)).statusCode, 201)
-  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/remind/start', headers: admin, payload: {} })).json()
+  const inst = (await app.inject({ method: 'POST', url: '/api/process-definitions/key/remind/start', headers: admin, payload: { tenant: 'xianghe' } })).json()
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 3601e3)), 1)
   const pending = await app.db('timers').where({ instance_id: inst.id, status: 'pending' })
   t.equal(pending.length, 1, 'the next repetition is armed')
