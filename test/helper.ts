@@ -64,6 +64,18 @@ export async function build(t: Test, opts: BuildTestOptions = {}): Promise<Fasti
   return app
 }
 
+/** An app that serves a stand-in web UI (one index.html in a folder of its own), for the paths the UI's catch-all answers. */
+export async function buildServingUi(t: Test): Promise<FastifyInstance> {
+  const ui = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-ui-'))
+  fs.writeFileSync(path.join(ui, 'index.html'), '<!doctype html><title>ui</title>')
+  process.env.UI_DIR = ui
+  t.teardown(() => {
+    delete process.env.UI_DIR
+    fs.rmSync(ui, { recursive: true, force: true })
+  })
+  return build(t, { config: { serveUi: true } })
+}
+
 /** Logs in through the API and returns the headers that authenticate as that user. */
 export async function login(app: FastifyInstance, username: string, password = 'demo'): Promise<{ authorization: string }> {
   const res = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } })

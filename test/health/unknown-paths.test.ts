@@ -1,8 +1,5 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
-import t, { type Test } from 'tap'
-import { build, onPostgres } from '../helper.js'
+import t from 'tap'
+import { buildServingUi, onPostgres } from '../helper.js'
 import { fromXml, problems } from '../open311/schemas.js'
 
 /**
@@ -13,18 +10,8 @@ import { fromXml, problems } from '../open311/schemas.js'
  */
 const db = onPostgres ? 'PostgreSQL' : 'SQLite'
 
-async function uiApp(t: Test) {
-  const ui = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-ui-'))
-  fs.writeFileSync(path.join(ui, 'index.html'), '<!doctype html><title>ui</title>')
-  process.env.UI_DIR = ui
-  t.teardown(() => {
-    delete process.env.UI_DIR
-    fs.rmSync(ui, { recursive: true, force: true })
-  })
-  return build(t, { config: { serveUi: true } })
-}
 t.test(`unknown Open311 paths are GeoReport 404s, not the web app's HTML (${db})`, async (t) => {
-  const app = await uiApp(t)
+  const app = await buildServingUi(t)
   const xmlPaths = ['/open311/v2/foo.xml', '/open311/v2/requests/XH1/x.xml', '/open311/v2/services/a/b.xml']
   const jsonPaths = ['/open311/v2/requests', '/open311/v2/requests/XH1', '/open311/v2/foo.json', '/open311/v2/foo', '/open311/v2/', '/open311/v2']
   for (const [method, url] of [...[...xmlPaths, ...jsonPaths].map((u) => ['GET', u]), ['HEAD', '/open311/v2/requests'], ['DELETE', '/open311/v2/foo.xml']]) {
@@ -45,7 +32,7 @@ t.test(`unknown Open311 paths are GeoReport 404s, not the web app's HTML (${db})
 })
 
 t.test(`unknown /engine-rest paths are Camunda 404s, not the web app's HTML (${db})`, async (t) => {
-  const app = await uiApp(t)
+  const app = await buildServingUi(t)
   for (const [method, url] of [
     ['GET', '/engine-rest/foo'],
     ['GET', '/engine-rest'],
@@ -66,7 +53,7 @@ t.test(`unknown /engine-rest paths are Camunda 404s, not the web app's HTML (${d
 })
 
 t.test(`unknown /api paths stay the app's JSON 404 and UI routes its page (${db})`, async (t) => {
-  const app = await uiApp(t)
+  const app = await buildServingUi(t)
   const api = await app.inject({ method: 'GET', url: '/api/foo' })
   t.equal(api.statusCode, 404)
   t.equal(api.json().key, 'error.noRoute')

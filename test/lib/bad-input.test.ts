@@ -1,8 +1,5 @@
-import fs from 'node:fs'
-import os from 'node:os'
-import path from 'node:path'
 import t, { type Test } from 'tap'
-import { build, onPostgres } from '../helper.js'
+import { build, buildServingUi, onPostgres } from '../helper.js'
 import { as, call, caseByNo, petition, step } from '../api.js'
 import { findBadValue, MAX_BODY_DEPTH } from '../../src/plugins/input-guard.js'
 
@@ -125,14 +122,7 @@ t.test(`request bodies nested past ${MAX_BODY_DEPTH} levels are a 400, not a sta
 })
 
 t.test(`static file paths with NUL, bad escapes or no file behind them are 4xx (${db})`, async (t) => {
-  const ui = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-ui-'))
-  fs.writeFileSync(path.join(ui, 'index.html'), '<!doctype html><title>ui</title>')
-  process.env.UI_DIR = ui
-  t.teardown(() => {
-    delete process.env.UI_DIR
-    fs.rmSync(ui, { recursive: true, force: true })
-  })
-  const app = await build(t, { config: { serveUi: true } })
+  const app = await buildServingUi(t)
   for (const url of ['/x%00y', '/%00', '/x%E0%A4%A', '/%C0%80', '/a%01b.js', '/index.html/x.js', '/' + 'a'.repeat(5000) + '.js']) {
     const res = await app.inject({ method: 'GET', url })
     t.ok(res.statusCode >= 400 && res.statusCode < 500, `GET ${url.slice(0, 40)}: ${res.statusCode}`)
