@@ -91,7 +91,7 @@ t.test(
 
     await t.test('the same task completed on both nodes at once: one 200, one 409', async (t) => {
       for (let round = 0; round < 3; round++) {
-        const inst = (await api(a.base, 'POST', '/api/process-definitions/key/mn_long/start', token, {})).json
+        const inst = (await api(a.base, 'POST', '/api/process-definitions/key/mn_long/start', token, { tenant: 'xianghe' })).json
         const work = inst.activeTasks.find((x: any) => x.elementId === 'work')
         const results = await Promise.all(
           [a, b].map((n) => api(n.base, 'POST', `/api/tasks/${work.id}/complete`, grid, { data: { result: `done on both ${round}` } })),
@@ -108,7 +108,7 @@ t.test(
     await t.test('SIGKILL one node with timers pending: the other fires them all', async (t) => {
       const ids: string[] = []
       for (let i = 0; i < 10; i++) {
-        const r = await api((i % 2 ? a : b).base, 'POST', '/api/process-definitions/key/mn_later/start', token, {})
+        const r = await api((i % 2 ? a : b).base, 'POST', '/api/process-definitions/key/mn_later/start', token, { tenant: 'xianghe' })
         t.equal(r.status, 201)
         ids.push(r.json.id)
       }
