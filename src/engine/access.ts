@@ -67,8 +67,12 @@ export function inScope(scope: string | null | undefined, tenant: string | null)
 
 /** Candidate resolution: who a task can reach (deploy checks that a task has a receiver). */
 export interface CandidateResolver {
-  /** Every active username and every candidate-group token someone holds. */
-  receivers(): Promise<{ users: ReadonlySet<string>; groups: ReadonlySet<string> }>
+  /**
+   * Every active username and every candidate-group token someone holds, of the users a task of
+   * `tenant` can reach (a county's version: that county's and the city's users; undefined or
+   * null, the city's version, which every county runs: everyone).
+   */
+  receivers(tenant?: string | null): Promise<{ users: ReadonlySet<string>; groups: ReadonlySet<string> }>
 }
 
 /** Display names for versions' lists: who deployed each, and the tenant's name in both languages. */

@@ -58,7 +58,7 @@ export class EngineService {
    * activity may name besides the deployed ones (the other files of a bundle).
    */
   async checkDefinition(xml: string, opts: { tenant?: string | null; knownKeys?: ReadonlySet<string> } = {}): Promise<CheckedDefinition> {
-    const { users, groups } = await this.domain.candidates.receivers()
+    const { users, groups } = await this.domain.candidates.receivers(opts.tenant)
     return this.definitions.check(xml, {
       tenant: opts.tenant,
       handlers: this.runtime.handlerNames(),

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify'
 import type { EngineDomain } from '../engine/access.js'
 import { bearerToken } from '../lib/bearer.js'
-import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from './policy.js'
+import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope, worksOnTenant } from './policy.js'
 import { computeGroups, type Actor } from './service.js'
 
 /**
@@ -26,16 +26,29 @@ export function engineDomain(app: FastifyInstance): EngineDomain {
       isTenant: async (code) => (await app.org.getRegion(code))?.level === 'county',
     },
     candidates: {
-      async receivers() {
-        const rows: { username: string; roles: string; unit_code: string | null; groups: string | null }[] = await app
+      async receivers(tenant) {
+        // The tenant as a signed-in actor gets it (OrgService.toActor): the region's, else the row's.
+        const rows: {
+          username: string
+          roles: string
+          unit_code: string | null
+          groups: string | null
+          tenant: string | null
+          region_tenant: string | null
+        }[] = await app
           .db('users')
-          .where({ active: true })
-          .select('username', 'roles', 'unit_code', 'groups')
+          .leftJoin('regions', 'regions.code', 'users.region_code')
+          .where({ 'users.active': true })
+          .select('users.username', 'users.roles', 'users.unit_code', 'users.groups', 'users.tenant', 'regions.tenant as region_tenant')
         const users = new Set<string>()
         const groups = new Set<string>()
         for (const r of rows) {
+          const roles = JSON.parse(r.roles || '[]')
+          // A county's version reaches only the users who work on that county (policy's
+          // worksOnTenant): a token only another county's users hold leaves its task to nobody.
+          if (tenant && !worksOnTenant({ roles, tenant: (r.region_tenant ?? r.tenant) || null }, tenant)) continue
           users.add(r.username)
-          for (const g of computeGroups(JSON.parse(r.roles || '[]'), r.unit_code, JSON.parse(r.groups || '[]'))) groups.add(g)
+          for (const g of computeGroups(roles, r.unit_code, JSON.parse(r.groups || '[]'))) groups.add(g)
         }
         return { users, groups }
       },

@@ -131,3 +131,26 @@ t.test('a task of another county offered to a plain group gives no sight of its 
   await createUser(t, app, 'guangyang-admin', 'gy-clerk', 'guangyang-centre')
   t.equal((await call(app, 'gy-clerk', 'GET', `/api/cases/${c.id}`)).status, 200, 'a Guangyang user of the group sees the case')
 })
+
+t.test('a county version whose only receivers are in another county is refused at deploy', async (t) => {
+  const app = await build(t)
+  // Guangyang's user is the only one holding `gy_only`; a Xianghe task offered to it would wait for nobody.
+  const r = await call(app, 'guangyang-admin', 'POST', '/api/org/users', {
+    username: 'gy-clerk',
+    displayName: 'gy-clerk',
+    password: 'clerkclerk',
+    roles: ['handler'],
+    unitCode: 'guangyang-centre',
+    groups: ['gy_only'],
+  })
+  t.equal(r.status, 201, JSON.stringify(r.body))
+  const xml = acct.replace('camunda:candidateGroups="accounting"', 'camunda:candidateGroups="gy_only"')
+  const xianghe = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
+  t.equal(xianghe.status, 400, 'refused for Xianghe')
+  t.same(
+    xianghe.body.details?.map((d: any) => [d.elementId, d.key]),
+    [['u', 'deploy.nobodyReceives']],
+  )
+  t.equal((await call(app, 'guangyang-admin', 'POST', '/api/process-definitions', { xml })).status, 201, 'Guangyang has a receiver')
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml })).status, 201, "the city's version runs in every county")
+})
