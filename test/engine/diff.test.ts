@@ -58,7 +58,8 @@ t.test('the diff of two versions, by scope', async (t) => {
   const city1 = await deploy(admin, v1)
   const county1 = await deploy(xianghe, v2)
   const county2 = await deploy(xianghe, v1)
-  const other = await deploy(guangyang, v2)
+  // Guangyang's version names Guangyang's own unit: a county's version must be receivable there.
+  const other = await deploy(guangyang, v2.replaceAll('unit:xianghe-land', 'unit:guangyang-centre'))
   const diff = (id: string, headers: any, against?: string) =>
     app.inject({ method: 'GET', url: `/api/process-definitions/${id}/diff${against ? `?against=${against}` : ''}`, headers })
 

@@ -151,9 +151,10 @@ t.test('round trips', async (t) => {
     t.equal(d.tenantId, 'xianghe')
     t.same(await app.db('process_definitions').where({ key: 'bundle_county' }).pluck('tenant'), ['xianghe'])
     // An administrator names a county; a region that is not one is refused.
+    // (Its task names a Guangyang user: a county's version must be receivable in that county.)
     const a = await deploy(admin, [
       { name: 'tenant-id', value: 'guangyang' },
-      { file: 'c.bpmn', content: bpmn('bundle_county', task()) },
+      { file: 'c.bpmn', content: bpmn('bundle_county', task('guangyang-dispatcher')) },
     ])
     t.equal(a.json().tenantId, 'guangyang')
     const bad = await deploy(admin, [
