@@ -89,6 +89,11 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
     if (isRefusal(err)) throw err
     // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
     if (err instanceof StepLimitError) throw unprocessable(err.problem, [problem(err.problem, { elementId: err.elementId })])
+    // A database's refusal (a driver error: SQLite's SQLITE_*, PostgreSQL's five-character
+    // SQLSTATE) carries its SQL and values: never the reader's sentence. The engine's own errors
+    // name the element and what it could not do, which an administrator can act on.
+    const code = (err as { code?: unknown }).code
+    if (typeof code === 'string' && /^(SQLITE_|[0-9A-Z]{5}$)/.test(code)) throw unprocessable(msg('error.engine.storageFailed'))
     throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }))
   }
   const instance = ctx.instance

@@ -110,5 +110,7 @@ export interface HistoryRow extends HistoryInput {
 export function splitList(value: unknown): string[] {
   if (value == null) return []
   const list = Array.isArray(value) ? value : String(value).split(',')
-  return list.map((v) => String(v).trim()).filter(Boolean)
+  // A set: `=gridGroup + "," + handlerGroup` names one unit twice when the grid handles the case
+  // itself, and a candidate row per name would break its primary key (the step failed).
+  return [...new Set(list.map((v) => String(v).trim()).filter(Boolean))]
 }

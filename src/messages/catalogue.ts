@@ -218,6 +218,7 @@ const coreZh = {
   'error.engine.receiverTooLong': '任务 {{element}} 的处理人或候选组超过 255 个字符',
   'error.engine.instanceEnded': '流程实例已结束（{{status}}）',
   'error.engine.executionFailed': '流程执行失败：{{detail}}',
+  'error.engine.storageFailed': '流程执行失败：这一步无法保存，什么也没有改变；请稍后重试，仍不行请联系管理员',
   'error.engine.callDepth': '调用活动嵌套过深',
   'error.engine.incidentNotFound': '事件 {{id}} 不存在',
   'error.engine.incidentResolved': '事件已处理',
@@ -535,6 +536,8 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.engine.receiverTooLong': 'a receiver of task {{element}} is longer than 255 characters',
   'error.engine.instanceEnded': 'the process instance has ended ({{status}})',
   'error.engine.executionFailed': 'process execution failed: {{detail}}',
+  'error.engine.storageFailed':
+    'process execution failed: this step could not be saved and nothing changed; try again later, and tell an administrator if it persists',
   'error.engine.callDepth': 'call activities nested too deep',
   'error.engine.incidentNotFound': 'incident {{id}} not found',
   'error.engine.incidentResolved': 'the incident is already resolved',

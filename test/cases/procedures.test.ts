@@ -96,6 +96,29 @@ t.test('joint: lead and co-organisers, parallel contributions, consultation meet
   t.equal(now.resolvedLevel, 'county')
 })
 
+t.test('a case the grid handles itself could not become one case one plan: its consultation named the grid twice', async (t) => {
+  // ut_consult is offered to `=gridGroup + "," + handlerGroup`; when the grid is the handling unit
+  // both are unit:xh-anping-v01-g1, and the second candidate row broke the primary key: the switch
+  // answered 422 with the INSERT's SQL in its message, every time.
+  const app = await build(t)
+  const p = await petition(app, {
+    description: '反复上访 家庭矛盾',
+    category: 'neighbour.family',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const c = await caseByNo(app, p.caseNo)
+  t.same(c.activeTasks[0].candidateGroups, ['unit:xh-anping-v01-g1'], 'the grid handles it')
+  await step(app, c.id, 'ut_signfor', 'grid01', { signOutcome: 'accept' })
+  await step(app, c.id, 'ut_handle', 'grid01', { outcome: 'unreasonable', reason: '反复缠访' })
+  const now = await getCase(app, c.id)
+  t.equal(now.procedure, 'one_case_one_plan')
+  t.equal(now.activeTasks[0].elementId, 'ut_consult')
+  t.same(now.activeTasks[0].candidateGroups, ['unit:xh-anping-v01-g1'], 'offered to the grid once')
+  await step(app, c.id, 'ut_consult', 'grid01', { consultation: '网格员与村委会会商' })
+  t.equal((await getCase(app, c.id)).activeTasks[0].elementId, 'ut_plan')
+})
+
 t.test('one case one plan: consultation, plan rejected then approved, follow-ups every cycle, closure', async (t) => {
   const app = await build(t)
   const p = await petition(app, {
