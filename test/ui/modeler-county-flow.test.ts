@@ -6,7 +6,7 @@
  */
 import { uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
-import { call, caseByNo, petition, step } from '../api.js'
+import { call, caseByNo, openTask, petition, step } from '../api.js'
 
 browserTest('xianghe admin adds an approval step to the ordinary flow; only xianghe cases follow it', { name: 'modeler-county-flow' }, async (t, app, s) => {
   const { page, base } = s
@@ -123,6 +123,20 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.waitForSelector('[data-testid=group-chips] .chip')
   t.equal(await page.getAttribute('[data-testid=group-chips] .chip', 'data-group'), 'role:leader')
   t.match(await page.locator('[data-testid=group-chips]').textContent(), /^领导/, 'the leaders, by name')
+  // A shipped task's receivers are an expression (=handlerGroup). The picker split it on commas
+  // and joined the chips with commas: adding the leaders deployed `=handlerGroup,role:leader`,
+  // not FEEL, and deploy refused it. Now the expression is one chip and stays one expression.
+  await select('ut_handle')
+  await page.waitForSelector('[data-testid=group-chips] .chip')
+  t.same(
+    await page.locator('[data-testid=group-chips] .chip').evaluateAll((els) => els.map((e) => e.getAttribute('data-group'))),
+    ['=handlerGroup'],
+    'the expression is one chip',
+  )
+  await page.selectOption('[data-testid=pick-unit]', '')
+  await page.selectOption('[data-testid=pick-role]', 'leader')
+  await page.click('[data-testid=add-group]')
+  await page.locator('[data-testid=group-chips] .chip').nth(1).waitFor()
   await page.click('[data-testid=deploy]')
   await page.waitForSelector('[data-testid=deploy-ok]')
   // It read "已部署 ordinary v2（县级版本：xianghe）".
@@ -158,6 +172,9 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
     [gc, 'xinyuan-v01'],
   ] as const) {
     await step(app, c.id, 'ut_signfor', user, { signOutcome: 'accept', firstReply: '已联系' })
+    const groups: string[] = (await openTask(app, c.id, 'ut_handle')).candidateGroups
+    if (c === xc) t.ok(groups.includes('role:leader') && groups.some((g) => g.startsWith('unit:')), `Xianghe's handling: its unit and the leaders (${groups})`)
+    else t.notOk(groups.includes('role:leader'), "Guangyang's follows the city's version")
     await step(app, c.id, 'ut_handle', user, { outcome: 'resolved', result: '已清运' })
   }
   const xAfter = (await call(app, 'admin', 'GET', `/api/cases/${xc.id}`)).body

@@ -15,6 +15,7 @@ import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json'
 import { DiagramProblems, type Problem } from './lib/problems.js'
 import { BPMN_ZH, listGroupTranslationModule, translateModule } from './lib/bpmn-zh.js'
 import { getLang } from './lib/i18n.js'
+import { groupChips, groupValue } from './lib/candidate-groups.js'
 
 export interface ModelerHandle {
   importXML(xml: string): Promise<void>
@@ -66,12 +67,7 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
     return {
       id: el.id,
       type: bo.$type,
-      candidateGroups: raw
-        ? String(raw)
-            .split(',')
-            .map((s: string) => s.trim())
-            .filter(Boolean)
-        : [],
+      candidateGroups: groupChips(raw == null ? null : String(raw)),
     }
   }
 
@@ -106,7 +102,7 @@ export function createModeler(canvas: HTMLElement, properties: HTMLElement): Mod
     setCandidateGroups(id, groups) {
       const el = element(id)
       if (!el) return
-      modeler.get<Modeling>('modeling').updateProperties(el, { 'camunda:candidateGroups': groups.length ? groups.join(',') : undefined })
+      modeler.get<Modeling>('modeling').updateProperties(el, { 'camunda:candidateGroups': groupValue(groups) })
     },
     elementName(id) {
       const el = element(id)
