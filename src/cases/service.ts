@@ -1,4 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto'
+import { v7 as uuidv7 } from 'uuid'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
@@ -267,7 +268,10 @@ export class CaseService {
   ) {
     const buffered = this.eventBuffers.get(trx as Trx)
     const row = {
-      id: randomUUID(),
+      // Time-ordered (UUIDv7, monotonic within a millisecond): timelines sort by (at, id), and
+      // a step writes several events in one millisecond (evaluated, closed); with random ids
+      // they came out in any order, "closed" before "evaluated".
+      id: uuidv7(),
       case_id: caseId,
       type,
       actor: opts.actor ?? null,
