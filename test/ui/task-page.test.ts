@@ -9,6 +9,7 @@
  * - "签收" named both the sign-for step and claiming a group task;
  * - the earlier steps listed form keys, option values, unit codes and empty fields.
  */
+import fs from 'node:fs'
 import type { Page } from 'playwright-core'
 import { uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
@@ -145,5 +146,29 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await s.shot('task-page-earlier-steps-en-phone')
     await switchLang(page, 'text=此前步骤')
     t.same(s.errors, [], 'no console errors')
+  })
+
+  await t.test("a pattern's error is a sentence in each language, never the pattern", async (t) => {
+    // form-js's English read "Field must match pattern ^XH-[0-9]{4}$.": a code on screen, and
+    // another sentence than the Chinese one.
+    const handle = JSON.parse(fs.readFileSync('processes/forms/handle.form', 'utf8'))
+    handle.components.push({ key: 'ticket', type: 'textfield', label: '工单号 / Ticket number', validate: { pattern: '^XH-[0-9]{4}$' } })
+    const deployed = await call(app, 'xianghe-admin', 'POST', '/api/forms', { source: JSON.stringify(handle) })
+    t.equal(deployed.status, 201, JSON.stringify(deployed.body))
+    const task = await openTask(app, caseId, 'ut_handle')
+    await page.goto(`${base}/tasks/${task.id}`)
+    await page.waitForSelector('[data-field=ticket] input')
+    await page.fill('[data-field=ticket] input', 'bad')
+    await page.click('[data-testid=complete]')
+    await page.waitForSelector('[data-field=ticket] .fjs-form-field-error')
+    t.equal(await page.textContent('[data-field=ticket] .fjs-form-field-error'), '格式不正确')
+    await switchLang(page, 'text=Ticket number')
+    await page.fill('[data-field=ticket] input', 'still bad')
+    await page.click('[data-testid=complete]')
+    await page.waitForSelector('[data-field=ticket] .fjs-form-field-error')
+    const en = (await page.textContent('[data-field=ticket] .fjs-form-field-error'))!
+    t.equal(en, 'This is not in the right form.', `the English sentence (${en})`)
+    await s.shot('task-page-pattern-en-phone')
+    await switchLang(page, 'text=工单号')
   })
 })

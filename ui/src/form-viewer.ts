@@ -67,6 +67,9 @@ export function localise(schema: FormSchema): FormSchema {
 
 /** form-js-viewer's validation messages (Validator.js), in the chosen language. */
 function translateError(message: string): string {
+  // form-js's own English puts the raw pattern on screen ("Field must match pattern ^XH-[0-9]{4}$."),
+  // a code no handler reads: both languages say the same sentence, as the browser's own check does (validity.ts).
+  if (message.startsWith('Field must match pattern')) return getLang() === 'en' ? 'This is not in the right form.' : '格式不正确'
   if (getLang() === 'en') return message
   const n = /(-?[\d.]+)\.?$/.exec(message)?.[1]
   if (message === 'Field is required.') return '必填'
@@ -74,7 +77,6 @@ function translateError(message: string): string {
   if (message.startsWith('Field must have maximum length')) return `最多 ${n} 个字`
   if (message.startsWith('Field must have minimum value')) return `不能小于 ${n}`
   if (message.startsWith('Field must have maximum value')) return `不能大于 ${n}`
-  if (message.startsWith('Field must match pattern')) return '格式不正确'
   if (message === 'Field must be a valid email.') return '请输入有效的电子邮箱'
   if (message.startsWith('Field must be a valid  international phone')) return '请输入有效的国际电话号码（如 +8613800000000）'
   if (message === 'Value is not a number.') return '请输入数字'
