@@ -61,7 +61,11 @@ browserTest(
       const county = await login(app, 'xianghe-admin')
       const city = (await app.inject({ method: 'GET', url: '/api/process-definitions?key=ordinary', headers: county })).json()[0]
       const xml = (await app.inject({ method: 'GET', url: `/api/process-definitions/${city.id}/xml`, headers: county })).json().xml as string
-      const renamed = xml.replace(/(<bpmn:userTask id="ut_signfor" name=")[^"]*"/, '$1签收（香河）"')
+      // And the evaluation's deadline timer written another way (the same FEEL): the diff named
+      // its kind "date" in the Chinese page and put a Chinese colon in the English one.
+      const renamed = xml
+        .replace(/(<bpmn:userTask id="ut_signfor" name=")[^"]*"/, '$1签收（香河）"')
+        .replace('>=evaluationDue</bpmn:timeDate>', '>=(evaluationDue)</bpmn:timeDate>')
       t.not(renamed, xml, 'the sign-for task was renamed')
       const dep = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: county, payload: { xml: renamed } })
       t.equal(dep.statusCode, 201, dep.body)
@@ -80,10 +84,15 @@ browserTest(
       t.match(diff, /市级默认 v1/, 'compared with the city version')
       t.match(diff, /改名/, 'the rename')
       t.match(diff, /签收（香河）/)
+      t.match(diff, /定时：日期 =evaluationDue → 日期 =\(evaluationDue\)/, 'the timer change in words')
+      t.notMatch(diff, /\b(date|duration|cycle)\b/, 'no English kind in the Chinese page')
       await s.shot('demo-05-processes-diff-zh')
       await page.click('[data-testid=lang-switch]')
       await page.click(`${section} [data-testid=scope][data-tenant=xianghe] [data-testid=show-diff]`)
       await page.waitForSelector(`${section} [data-testid=diff]:has-text("renamed")`)
+      const diffEn = (await page.textContent(`${section} [data-testid=diff]`)) ?? ''
+      t.match(diffEn, /timer: date =evaluationDue → date =\(evaluationDue\)/, 'in English, with its own colon')
+      t.notMatch(diffEn, /：|日期/, 'no Chinese punctuation or words')
       t.match((await page.textContent(`${section} [data-testid=scope][data-tenant=xianghe]`)) ?? '', /Xianghe/, 'the county in English')
       await s.shot('demo-06-processes-diff-en')
       await page.setViewportSize({ width: 390, height: 844 })

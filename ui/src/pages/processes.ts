@@ -432,6 +432,13 @@ const typeName = (type: string) => t(...(TYPES[type] ?? [type, type]))
 const nameOf = (name: string | null, id: string) => serverText(name) || id
 const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}“${nameOf(r.name, r.id)}”`
 const value = (v: string | null) => h('code', null, v ?? t('（无）', '(none)'))
+// The diff gives a timer as "<kind> <expression>" (src/engine/diff.ts): the kind in words, the expression as code.
+const TIMER_KINDS: Record<string, [string, string]> = { date: ['日期', 'date'], duration: ['时长', 'duration'], cycle: ['周期', 'cycle'] }
+const changeValue = (field: string, v: string | null) => {
+  const m = field === 'timer' && v ? /^(date|duration|cycle) (.*)$/s.exec(v) : null
+  return m ? h('span', null, t(...TIMER_KINDS[m[1]]), ' ', value(m[2])) : value(v)
+}
+const colon = () => t('：', ': ')
 
 async function loadDiff(v: Definition, cell: HTMLElement) {
   cell.replaceChildren(loading())
@@ -443,13 +450,23 @@ async function loadDiff(v: Definition, cell: HTMLElement) {
     for (const r of d.removed) li(badge(t('删除', 'removed'), 'warn'), ' ', elName(r))
     for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' “', nameOf(r.from, r.id), '” → “', nameOf(r.to, r.id), '”')
     for (const c of d.changed)
-      li(badge(t('修改', 'changed'), ''), ' ', elName(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
+      li(
+        badge(t('修改', 'changed'), ''),
+        ' ',
+        elName(c),
+        ' ',
+        t(...(FIELDS[c.field] ?? [c.field, c.field])),
+        colon(),
+        changeValue(c.field, c.from),
+        ' → ',
+        changeValue(c.field, c.to),
+      )
     const ends = (f: { sourceName: string | null; targetName: string | null; source?: string; target?: string }) =>
       `“${nameOf(f.sourceName, f.source ?? '?')}” → “${nameOf(f.targetName, f.target ?? '?')}”`
     for (const f of d.flows.added) li(badge(t('新增连线', 'flow added'), 'ok'), ' ', ends(f))
     for (const f of d.flows.removed) li(badge(t('删除连线', 'flow removed'), 'warn'), ' ', ends(f))
     for (const c of d.flows.changed)
-      li(badge(t('连线修改', 'flow changed'), ''), ' ', ends(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), '：', value(c.from), ' → ', value(c.to))
+      li(badge(t('连线修改', 'flow changed'), ''), ' ', ends(c), ' ', t(...(FIELDS[c.field] ?? [c.field, c.field])), colon(), value(c.from), ' → ', value(c.to))
     const against = d.from
       ? t(`与 ${tenantLabel(d.from.tenant, d.from)} v${d.from.version} 相比`, `Compared with ${tenantLabel(d.from.tenant, d.from)} v${d.from.version}`)
       : t('第一个版本：以下均为新增', 'The first version: everything is new')
