@@ -10,7 +10,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 const OUT = '.build'
-const ROOTS = ['src', 'migrations', 'test', 'bench']
+// ui/src/lib: the browser's pure helpers that a test imports (candidate-groups.ts), transpiled like the rest.
+const ROOTS = ['src', 'migrations', 'test', 'bench', 'ui/src/lib']
 
 function walk(dir) {
   const out = []
