@@ -138,6 +138,12 @@ export async function routingHit(
   return null
 }
 
+/** A FEEL name alone in a cell (letters of any script, digits, underscores; no operator, quote or call). */
+const BARE_NAME = /^[\p{L}_][\p{L}\p{N}_]*$/u
+/** What a routing table's cells may read (routingInputs), and FEEL's own words. */
+const ROUTING_INPUT_NAMES = new Set(Object.keys(routingInputs('a.b', '/x', 'normal')))
+const FEEL_WORDS = new Set(['null', 'true', 'false'])
+
 /**
  * The deploy check of `routing`: the outputs a case needs exist, and each rule's owner, level,
  * procedure and limits are ones intake can use (a county's table names units serving the county).
@@ -157,6 +163,12 @@ export async function checkRoutingDecision(drg: Drg, ctx: { tenant: string; db: 
   for (const r of d.table.rules) {
     for (const [k, name] of names.entries()) {
       const text = (r.outputTexts[k] ?? '').trim()
+      // A bare word (P3D, county, 香河) is FEEL for a variable: none of the table's inputs has
+      // that name, so the cell gave null and routing quietly used the category's defaults.
+      if (BARE_NAME.test(text) && !ROUTING_INPUT_NAMES.has(text) && !FEEL_WORDS.has(text)) {
+        add(msg('error.dmn.routingBareName', { rule: r.id, field: name, value: text }), r.id, name)
+        continue
+      }
       const lit = /^"([^"\\]*)"$/.exec(text)
       if (!lit) continue
       const v = lit[1]

@@ -192,6 +192,25 @@ t.test('routing limits', async (t) => {
     t.match(dep.body.details, [{ field: 'resolveLimit' }])
   })
 
+  t.test('a routing table cell written without quotes (P3D) is refused at deploy, not read as a variable', async (t) => {
+    // An administrator typed P3D in the decision editor: FEEL read a variable of that name, the
+    // cell gave null, the deploy said "已部署", and cases quietly took the category's limit.
+    const current = (await call(app, 'xianghe-admin', 'GET', '/api/decisions/key/routing')).body
+    const bare = current.xml.replace('"P10Y"', 'P3D')
+    t.not(bare, current.xml)
+    const dep = await call(app, 'xianghe-admin', 'POST', '/api/decisions', { xml: bare })
+    t.equal(dep.status, 400, JSON.stringify(dep.body))
+    t.equal(dep.body.key, 'error.dmn.routingBareName')
+    t.match(dep.body.details, [{ field: 'resolveLimit', params: { value: 'P3D' } }])
+    t.match(dep.body.message, /P3D 没有加引号.*写成 "P3D"/)
+    t.equal((await call(app, 'xianghe-admin', 'POST', '/api/decisions', { xml: current.xml.replace('"P10Y"', '"P3D"') })).status, 201, 'quoted, it deploys')
+    t.equal(
+      (await call(app, 'xianghe-admin', 'POST', '/api/decisions', { xml: current.xml })).status,
+      201,
+      'and the table as it was, for the test after this one',
+    )
+  })
+
   t.test('a routing version stored before the check: new cases take the category limit and can be signed for', async (t) => {
     const head = await app.db('resource_definitions').where({ kind: 'decision', key: 'routing', tenant: 'xianghe' }).orderBy('version', 'desc').first()
     const old = head.source.replace('"P10Y"', '"P99999Y"')

@@ -39,6 +39,7 @@ export const zh = {
   'error.dmn.routingOwner': '规则 {{rule}}：承办单位 {{owner}} 不存在或不属于本县',
   'error.dmn.routingValue': '规则 {{rule}}：{{field}} 的值 {{value}} 不合法',
   'error.dmn.routingLimitLong': '规则 {{rule}}：{{field}} 的时限 {{value}} 超过 10 年',
+  'error.dmn.routingBareName': '规则 {{rule}}：{{field}} 的 {{value}} 没有加引号，会被当作变量名而得到空值；文字请写成 "{{value}}"',
   'error.dmn.routingColumns': '派单决策必须有输出列 {{names}}',
 } as const
 
@@ -80,5 +81,6 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.dmn.routingOwner': 'Rule {{rule}}: owner {{owner}} does not exist or is outside the county',
   'error.dmn.routingValue': 'Rule {{rule}}: {{value}} is not a valid {{field}}',
   'error.dmn.routingLimitLong': 'Rule {{rule}}: the {{field}} {{value}} is longer than 10 years',
+  'error.dmn.routingBareName': 'Rule {{rule}}: the {{field}} {{value}} has no quotes, so it is read as a variable and gives nothing; write text as "{{value}}"',
   'error.dmn.routingColumns': 'The routing decision must have the output columns {{names}}',
 }
