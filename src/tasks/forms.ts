@@ -1,7 +1,7 @@
 import { evaluate, parseExpression } from 'feelin'
 import { slowFeelAt } from '../lib/feel-limits.js'
 import { boundedTest } from '../lib/bounded-regex.js'
-import { patternHazards, type PatternHazard } from './pattern-hazard.js'
+import { FORM_BUDGET_MS, patternHazards, type PatternHazard } from './pattern-hazard.js'
 import { badRequest, msg, problem, validationMsg, type Msg } from '../lib/errors.js'
 import type { Params } from '../messages/index.js'
 import { cutText } from '../lib/text.js'
@@ -163,12 +163,18 @@ function patternsOf(components: FormComponent[] | undefined, out: { field: strin
   return out
 }
 
-const HAZARD_MESSAGE = {
-  exponential: () => msg('error.forms.patternExponential'),
-  polynomial: (h: PatternHazard) => msg('error.forms.patternPolynomial', { degree: h.growth === 'polynomial' ? h.degree : 3 }),
-  slow: () => msg('error.forms.patternSlow'),
-  unchecked: () => msg('error.forms.patternUnchecked', { seconds: 5 }),
-} as const
+function hazardMessage(h: PatternHazard): Msg {
+  switch (h.growth) {
+    case 'exponential':
+      return msg('error.forms.patternExponential')
+    case 'polynomial':
+      return msg('error.forms.patternPolynomial', { degree: h.degree })
+    case 'slow':
+      return msg('error.forms.patternSlow')
+    case 'unchecked':
+      return msg('error.forms.patternUnchecked', { seconds: FORM_BUDGET_MS / 1000 })
+  }
+}
 
 type Detail = { field: string | null; message: string; key: string; params?: Params }
 const detail = (m: Msg, field: string | null): Detail => problem(m, { field }) as Detail
@@ -205,7 +211,7 @@ export async function checkFormSource(
   const hazards = await patternHazards(patterns.map((p) => p.pattern))
   for (const { field, pattern } of patterns) {
     const hazard = hazards.get(pattern)
-    if (hazard) problems.push(detail(HAZARD_MESSAGE[hazard.growth](hazard), field))
+    if (hazard) problems.push(detail(hazardMessage(hazard), field))
   }
   if (problems.length) throw badRequest(msg('error.forms.invalid'), problems.slice(0, 50))
   return parsed
@@ -347,7 +353,6 @@ export function protectedSignature(c: FormComponent, underCondition = false): st
   return JSON.stringify([c.type, (c.values ?? []).map((o) => o.value), c.validate?.required === true, underCondition || !!c.conditional?.hide, !!c.disabled])
 }
 
-/** Compiles a form: its keyed fields with their conditions, and the check of submitted data. */
 /**
  * Whether the server runs a condition. A form version stored before today's limits (a function
  * definition was allowed until 4 Dec 2026) is compiled from its stored text without the deploy
@@ -379,6 +384,7 @@ export function servedSchema(schema: FormSchema, unsafe: ReadonlySet<string>): F
   return { ...schema, components: strip(schema.components ?? []) }
 }
 
+/** Compiles a form: its keyed fields with their conditions, and the check of submitted data. */
 export function compileForm(name: string, schema: FormSchema, version: { id: string; version: number; tenant: string | null } | null = null): Form {
   const fields: Field[] = []
   const walk = (components: FormComponent[], hide: string[]) => {

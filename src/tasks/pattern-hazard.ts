@@ -34,7 +34,7 @@ const ANALYSIS_MS = 1000
  * cannot settle takes ANALYSIS_MS and then the probes (up to ~1 s of this thread when each probe
  * comes close to its bound), so a form of 200 such patterns would hold a deploy for minutes.
  */
-const FORM_BUDGET_MS = 5000
+export const FORM_BUDGET_MS = 5000
 /** Verdicts by pattern text: a deploy and the versions served after it ask about the same ones. */
 const verdicts = new Map<string, PatternHazard | null>()
 const VERDICTS_MAX = 1000
