@@ -13,6 +13,7 @@ import { unitProblem } from './dispatch-targets.js'
 import { EXTENSION_MAX_DAYS } from './schemas.js'
 import { cstMonth } from '../metrics/service.js'
 import { writeNotices } from '../notify/outbox.js'
+import { userView } from '../org/service.js'
 
 /**
  * The `case.*` service-task handlers the procedures call. Each runs inside the engine step's
@@ -395,14 +396,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   async function evaluationSource(ctx: HandlerContext): Promise<'citizen' | 'callback'> {
     const given = ctx.variables.evaluationSource
     if (given === 'citizen' || given === 'callback') return given
-    const user: { roles: string } | undefined = ctx.actor ? await ctx.trx('users').where({ username: ctx.actor, active: true }).first('roles') : undefined
-    let roles: unknown = []
-    try {
-      roles = JSON.parse(user?.roles ?? '[]')
-    } catch {
-      // unreadable roles grant nothing
-    }
-    if (Array.isArray(roles) && roles.includes('callback')) return 'callback'
+    // In the step's transaction (SQLite has one connection); read as org reads a user (userView).
+    const user = ctx.actor ? await ctx.trx('users').where({ username: ctx.actor, active: true }).first() : undefined
+    if (user && userView(user).roles.includes('callback')) return 'callback'
     throw forbidden(msg('error.case.evaluationNotCallback'))
   }
 

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { EngineDomain } from '../engine/access.js'
 import { bearerToken } from '../lib/bearer.js'
 import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope, worksOnTenant } from './policy.js'
-import { computeGroups, type Actor } from './service.js'
+import { actorTenant, computeGroups, type Actor } from './service.js'
 
 /**
  * The petition platform's answers to the engine's questions (src/engine/access.ts): scope from
@@ -27,7 +27,7 @@ export function engineDomain(app: FastifyInstance): EngineDomain {
     },
     candidates: {
       async receivers(tenant) {
-        // The tenant as a signed-in actor gets it (OrgService.toActor): the region's, else the row's.
+        // The region's tenant too: a user's tenant as a signed-in actor has it (actorTenant).
         const rows: {
           username: string
           roles: string
@@ -46,7 +46,7 @@ export function engineDomain(app: FastifyInstance): EngineDomain {
           const roles = JSON.parse(r.roles || '[]')
           // A county's version reaches only the users who work on that county (policy's
           // worksOnTenant): a token only another county's users hold leaves its task to nobody.
-          if (tenant && !worksOnTenant({ roles, tenant: (r.region_tenant ?? r.tenant) || null }, tenant)) continue
+          if (tenant && !worksOnTenant({ roles, tenant: actorTenant(r) }, tenant)) continue
           users.add(r.username)
           for (const g of computeGroups(roles, r.unit_code, JSON.parse(r.groups || '[]'))) groups.add(g)
         }

@@ -133,6 +133,9 @@ const unitView = (u: UnitRow): OrgUnit => ({
   duty: u.duty ?? null,
 })
 
+/** A user's tenant as a signed-in actor has it: their region's, else the row's; null for the city. */
+export const actorTenant = (row: { region_tenant?: string | null; tenant?: string | null }) => (row.region_tenant ?? row.tenant) || null
+
 export const userView = (u: Omit<UserRow, 'password_hash' | 'token_version'>): UserView => ({
   id: u.id,
   username: u.username,
@@ -290,7 +293,7 @@ export class OrgService {
       unitCode,
       regionCode: row.region_code ?? null,
       regionPath: row.region_path ?? '',
-      tenant: (row.region_tenant ?? row.tenant) || null,
+      tenant: actorTenant(row),
       groups: computeGroups(roles, unitCode, parseList(row.groups)),
     }
   }
