@@ -14,6 +14,8 @@ import exclusionRoutes from './exclusions.js'
 import supervisionOrderRoutes from './supervision-orders.js'
 import coUnitRoutes from './co-units.js'
 import { checkPlatformMarkers, taskActions } from './markers.js'
+import { evaluationReceiversCheck } from './evaluation-receivers.js'
+import { receivers } from '../org/receivers.js'
 import { DEFAULT_RULES, seedCases } from './seed.js'
 import { ROUTING_KEY, checkRoutingDecision, convertRoutingRules } from './routing-decision.js'
 import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
@@ -41,6 +43,8 @@ export default fp(
     // Handlers and the marker check first: the processes seeded on ready name the one and need the other.
     registerCaseHandlers(app, cases)
     app.engine.addDeployCheck(checkPlatformMarkers)
+    // An evaluation only callback staff may record (case.evaluate) must be offered to them.
+    app.engine.addDeployCheck(evaluationReceiversCheck((tenant) => receivers(app.db, tenant, 'callback')))
     app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES])
     // An instance started through the engine API may carry a case only if the caller sees the
     // case and it belongs to the instance's tenant (handlers act on that case alone) — and only

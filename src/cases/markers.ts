@@ -209,6 +209,11 @@ export function platformModel(def: PreparedDefinition): PlatformModel {
   return m
 }
 
+/** The markers a version declares itself (a deploy's reading: no legacy ids). */
+export function declaredModel(def: PreparedDefinition): PlatformModel {
+  return read({ ...def, processKey: '' }, [])
+}
+
 /**
  * Deploy check: markers are where they make sense, an extension boundary leads to its approval
  * and to `case.extend`, and a procedure the cases module starts keeps the roles it relies on.

@@ -75,8 +75,11 @@ export interface CheckedDefinition {
   prepared?: PreparedDefinition
 }
 
-/** A module's requirements on a definition: each problem names its element (null: the whole diagram). */
-export type DeployCheck = (definition: PreparedDefinition) => Problem[] | Promise<Problem[]>
+/**
+ * A module's requirements on a definition: each problem names its element (null: the whole
+ * diagram). `tenant`: the county the version is deployed for (null: the city's, which every county runs).
+ */
+export type DeployCheck = (definition: PreparedDefinition, context: { tenant: string | null }) => Problem[] | Promise<Problem[]>
 
 /**
  * Definition versions: immutable per (key, tenant); a county's version of a key wins for
@@ -125,7 +128,7 @@ export class DefinitionStore {
     let prepared: PreparedDefinition | undefined
     if (opts.checks?.length) {
       const parsed = (prepared = await prepareDefinition(xml))
-      const problems = (await Promise.all(opts.checks.map((check) => check(parsed)))).flat()
+      const problems = (await Promise.all(opts.checks.map((check) => check(parsed, { tenant: tenant || null })))).flat()
       if (problems.length) {
         throw badRequest(
           msg('error.engine.definitionLacks', { count: problems.length }),

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { EngineDomain } from '../engine/access.js'
 import { bearerToken } from '../lib/bearer.js'
-import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope, worksOnTenant } from './policy.js'
-import { actorTenant, computeGroups, type Actor } from './service.js'
+import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from './policy.js'
+import type { Actor } from './service.js'
+import { receivers } from './receivers.js'
 
 /**
  * The petition platform's answers to the engine's questions (src/engine/access.ts): scope from
@@ -26,32 +27,7 @@ export function engineDomain(app: FastifyInstance): EngineDomain {
       isTenant: async (code) => (await app.org.getRegion(code))?.level === 'county',
     },
     candidates: {
-      async receivers(tenant) {
-        // The region's tenant too: a user's tenant as a signed-in actor has it (actorTenant).
-        const rows: {
-          username: string
-          roles: string
-          unit_code: string | null
-          groups: string | null
-          tenant: string | null
-          region_tenant: string | null
-        }[] = await app
-          .db('users')
-          .leftJoin('regions', 'regions.code', 'users.region_code')
-          .where({ 'users.active': true })
-          .select('users.username', 'users.roles', 'users.unit_code', 'users.groups', 'users.tenant', 'regions.tenant as region_tenant')
-        const users = new Set<string>()
-        const groups = new Set<string>()
-        for (const r of rows) {
-          const roles = JSON.parse(r.roles || '[]')
-          // A county's version reaches only the users who work on that county (policy's
-          // worksOnTenant): a token only another county's users hold leaves its task to nobody.
-          if (tenant && !worksOnTenant({ roles, tenant: actorTenant(r) }, tenant)) continue
-          users.add(r.username)
-          for (const g of computeGroups(roles, r.unit_code, JSON.parse(r.groups || '[]'))) groups.add(g)
-        }
-        return { users, groups }
-      },
+      receivers: (tenant) => receivers(app.db, tenant),
     },
     directory: {
       async names(usernames, tenants) {

@@ -110,7 +110,9 @@ t.test('evaluation', async (t) => {
     const xml = read('ordinary.bpmn').replace(/(<bpmn:userTask id="ut_evaluate"[^>]*camunda:candidateGroups=")=callbackGroup"/, '$1=handlerGroup"')
     t.match(xml, /id="ut_evaluate"[^>]*candidateGroups="=handlerGroup"/, 'the evaluation task goes to the handling unit')
     const dep = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml, tenant: 'xianghe' })
-    t.equal(dep.status, 201, JSON.stringify(dep.body))
+    t.equal(dep.status, 400, 'such a version is refused now (evaluation-receivers.test.ts)')
+    // As a version stored before the deploy check existed: the step itself still refuses.
+    await app.engine.definitions.store({ xml, key: 'ordinary', name: null, tenant: 'xianghe' })
 
     const { c } = await atHandle(app)
     await step(app, c.id, 'ut_handle', 'anping-v01', { outcome: 'resolved', result: '已清运' })

@@ -61,6 +61,7 @@ export const zh = {
   'deploy.connector': '不支持 Camunda 连接器（camunda:connector）',
   'deploy.noImplementation': '服务任务没有实现（需要 camunda:expression 或已注册的 camunda:topic）',
   'deploy.nobodyReceives': '没有人能收到此任务（用户 {{users}}；组 {{groups}} 都不存在）',
+  'deploy.evaluationNotCallback': '群众评价任务“{{task}}”没有派给回访员：只有群众本人或回访员能记录评价，请把候选组设为 =callbackGroup 或回访员所在的组',
   'deploy.scriptTimer': '{{kind}}：不支持脚本定时器（language="{{language}}"）',
   'deploy.timerEmpty': '定时器 {{kind}} 为空',
   'deploy.timerNotIso.timeDate': '定时器 timeDate 不是 ISO-8601 日期时间（如 2030-01-01T09:00:00Z）：{{value}}（{{error}}）',
@@ -185,6 +186,8 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'deploy.connector': 'Camunda connectors (camunda:connector) are not supported',
   'deploy.noImplementation': 'the task has no implementation (needs camunda:expression, or camunda:type="external" with a registered camunda:topic)',
   'deploy.nobodyReceives': 'nobody can ever receive this task (none of users [{{users}}] / groups [{{groups}}] exists)',
+  'deploy.evaluationNotCallback':
+    'the evaluation task “{{task}}” is offered to no callback staff: only the citizen or callback staff may record an evaluation, so offer it to =callbackGroup or a group callback staff hold',
   'deploy.scriptTimer': '{{kind}}: script timers are not supported (language="{{language}}")',
   'deploy.timerEmpty': '{{kind}} is empty',
   'deploy.timerNotIso.timeDate': 'timeDate is not ISO-8601 (a date-time such as 2030-01-01T09:00:00Z): {{value}} ({{error}})',
