@@ -26,6 +26,7 @@ import * as casesTownship from './028_cases_township.js'
 import * as unusedIndexes from './029_unused_indexes.js'
 import * as incidentMessages from './030_incident_messages.js'
 import * as scoringItemNames from './031_scoring_item_names.js'
+import * as deadlineRepair from './032_deadline_repair.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -60,6 +61,7 @@ const migrations: Record<string, Knex.Migration> = {
   '029_unused_indexes': unusedIndexes,
   '030_incident_messages': incidentMessages,
   '031_scoring_item_names': scoringItemNames,
+  '032_deadline_repair': deadlineRepair,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -33,6 +33,7 @@ export const EVENT: Record<string, [string, string]> = {
   redispatching: ['重新派遣', 'Re-dispatching'],
   rehandle: ['重新办理', 'Handled again'],
   supervision: ['超期督办', 'Overdue: supervised'],
+  deadline_repaired: ['时限已修复', 'Deadline repaired'],
   callback: ['回访', 'Callback'],
   citizen: ['群众反馈', 'Citizen feedback'],
   escalation: ['提级办理', 'Escalation'],
