@@ -18,7 +18,7 @@ import { evaluationReceiversCheck } from './evaluation-receivers.js'
 import { receivers } from '../org/receivers.js'
 import { DEFAULT_RULES, seedCases } from './seed.js'
 import { ROUTING_KEY, checkRoutingDecision, convertRoutingRules } from './routing-decision.js'
-import { ASSESSMENT_VARIABLES, PLATFORM_VARIABLES } from './variables.js'
+import { ASSESSMENT_VARIABLES, FORM_CHOICES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, servesCounty, unitCodes, unitProblem } from './dispatch-targets.js'
 import { badRequest, conflict, msg, problem } from '../lib/errors.js'
 import { taskDetails, taskListFacts } from './task-context.js'
@@ -45,7 +45,7 @@ export default fp(
     app.engine.addDeployCheck(checkPlatformMarkers)
     // An evaluation only callback staff may record (case.evaluate) must be offered to them.
     app.engine.addDeployCheck(evaluationReceiversCheck((tenant) => receivers(app.db, tenant, 'callback')))
-    app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES])
+    app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES, ...FORM_CHOICES])
     // An instance started through the engine API may carry a case only if the caller sees the
     // case and it belongs to the instance's tenant (handlers act on that case alone) — and only
     // when nothing carries it: a case is carried by one procedure at a time, and a closed case's

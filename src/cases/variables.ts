@@ -67,3 +67,12 @@ export const PLATFORM_VARIABLES: readonly string[] = [
  * start, message or signal may set them, and no diagram a county deploys may declare them.
  */
 export const ASSESSMENT_VARIABLES: readonly string[] = ['satisfaction', 'resolved']
+
+/**
+ * People's choices asked by a step's form: the dispatcher's verdict on a return (退单, which sends
+ * the case back to the unit or on) and the level a handler asks to escalate to. Recorded as that
+ * person's decision, so no one else sets them: not an administrator's message (the engine API's
+ * messages are sent by administrators, who are neither), start or signal. The shipped dispatch
+ * and handling forms declare them (a county's form may reword those fields only).
+ */
+export const FORM_CHOICES: readonly string[] = ['returnDecision', 'escalateLevel']

@@ -55,6 +55,28 @@ t.test('extensions', async (t) => {
     t.equal((await openTask(app, c.id, 'ut_handle')).dueAt, moved.resolveDueAt)
   })
 
+  t.test("a message set returnDecision or escalateLevel, choices only the dispatcher's and the handler's forms ask", async (t) => {
+    const { c, handle } = await atHandle(app)
+    const instanceId = await instanceOf(app, c.id)
+    const before = JSON.parse((await app.db('process_instances').where({ id: instanceId }).first('variables')).variables)
+    for (const variables of [{ returnDecision: 'reject' }, { escalateLevel: 'city' }, { returnDecision: 'reject', escalateLevel: 'city', note: 'x' }]) {
+      const r = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', caseId: c.id, variables })
+      t.equal(r.status, 400, JSON.stringify(r.body))
+      t.equal(r.body.key, 'error.engine.platformVariables')
+      t.same(
+        r.body.details.map((d: any) => d.field),
+        Object.keys(variables)
+          .filter((k) => k !== 'note')
+          .map((k) => `variables.${k}`),
+        'the 400 names each choice, not the free variable',
+      )
+    }
+    const after = JSON.parse((await app.db('process_instances').where({ id: instanceId }).first('variables')).variables)
+    t.same([after.returnDecision, after.escalateLevel], [before.returnDecision, before.escalateLevel], 'neither was set')
+    t.notOk(await openTask(app, c.id, 'ut_handle_ext_approve'), 'nothing was delivered')
+    t.equal((await openTask(app, c.id, 'ut_handle')).id, handle.id)
+  })
+
   t.test('an instance holding an unbounded extensionDays: the approval says why, and a refusal still goes through', async (t) => {
     const { c, handle } = await atHandle(app)
     const ext = await call(app, 'anping-v01', 'POST', `/api/tasks/${handle.id}/extension`, { days: 5, reason: '需等待清运车' })
