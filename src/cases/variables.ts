@@ -73,6 +73,7 @@ export const ASSESSMENT_VARIABLES: readonly string[] = ['satisfaction', 'resolve
  * the case back to the unit or on) and the level a handler asks to escalate to. Recorded as that
  * person's decision, so no one else sets them: not an administrator's message (the engine API's
  * messages are sent by administrators, who are neither), start or signal. The shipped dispatch
- * and handling forms declare them (a county's form may reword those fields only).
+ * and handling forms declare them (a county's form may reword those fields only). Their reasons
+ * go with them: the return's record and the escalation's event quote them as that person's words.
  */
-export const FORM_CHOICES: readonly string[] = ['returnDecision', 'escalateLevel']
+export const FORM_CHOICES: readonly string[] = ['returnDecision', 'returnDecisionReason', 'escalateLevel', 'escalateReason']

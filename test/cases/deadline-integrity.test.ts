@@ -55,11 +55,17 @@ t.test('extensions', async (t) => {
     t.equal((await openTask(app, c.id, 'ut_handle')).dueAt, moved.resolveDueAt)
   })
 
-  t.test("a message set returnDecision or escalateLevel, choices only the dispatcher's and the handler's forms ask", async (t) => {
+  t.test("a message set returnDecision or escalateLevel (or their reasons), choices only the dispatcher's and the handler's forms ask", async (t) => {
     const { c, handle } = await atHandle(app)
     const instanceId = await instanceOf(app, c.id)
     const before = JSON.parse((await app.db('process_instances').where({ id: instanceId }).first('variables')).variables)
-    for (const variables of [{ returnDecision: 'reject' }, { escalateLevel: 'city' }, { returnDecision: 'reject', escalateLevel: 'city', note: 'x' }]) {
+    for (const variables of [
+      { returnDecision: 'reject' },
+      { escalateLevel: 'city' },
+      { returnDecisionReason: '改派' },
+      { escalateReason: '越权' },
+      { returnDecision: 'reject', escalateLevel: 'city', note: 'x' },
+    ]) {
       const r = await call(app, 'xianghe-admin', 'POST', '/api/messages', { name: 'extension_request', caseId: c.id, variables })
       t.equal(r.status, 400, JSON.stringify(r.body))
       t.equal(r.body.key, 'error.engine.platformVariables')
@@ -72,7 +78,8 @@ t.test('extensions', async (t) => {
       )
     }
     const after = JSON.parse((await app.db('process_instances').where({ id: instanceId }).first('variables')).variables)
-    t.same([after.returnDecision, after.escalateLevel], [before.returnDecision, before.escalateLevel], 'neither was set')
+    const choices = (v: Record<string, unknown>) => [v.returnDecision, v.returnDecisionReason, v.escalateLevel, v.escalateReason]
+    t.same(choices(after), choices(before), 'none was set')
     t.notOk(await openTask(app, c.id, 'ut_handle_ext_approve'), 'nothing was delivered')
     t.equal((await openTask(app, c.id, 'ut_handle')).id, handle.id)
   })
