@@ -34,7 +34,8 @@ export function runtimeTimerProblem(c: ChargedContent): LimitProblem | null {
   if (p) return p
   const expireAt = c.expireAt == null ? NaN : new Date(c.expireAt).getTime()
   if (c.expireAt != null && (Number.isNaN(expireAt) || expireAt < LIMITS.dateMin || expireAt >= LIMITS.dateMax)) {
-    return msg('step.dueOutOfRange', { due: String(c.expireAt) })
+    // The instant as ISO (the sentence writes it in the reader's time); String(Date) was English.
+    return msg('step.dueOutOfRange', { due: Number.isNaN(expireAt) ? String(c.expireAt) : new Date(expireAt).toISOString() })
   }
   return null
 }

@@ -2,14 +2,18 @@
  * Rendering catalogue messages on the server. Answers carry `key` + `params` for the UI, which
  * translates them with i18next (ui/src/lib/i18n.ts), and a bilingual `message` ("中文 / English")
  * for outside clients (../shared/api.md), rendered here from the same templates. The syntax is
- * the subset of i18next the catalogue uses: `{{name}}` and `$t(other.key)` (nesting, resolved
- * after interpolation, as i18next does), so both sides read one catalogue the same way.
+ * the subset of i18next the catalogue uses: `{{name}}`, `{{name, datetime}}` (an instant, written
+ * in the platform's zone here and in the reader's in the UI: formats.ts) and `$t(other.key)`
+ * (nesting, resolved after interpolation, as i18next does), so both sides read one catalogue the
+ * same way.
  */
 import { catalogue, en, zh, type MessageKey } from './catalogue.js'
+import { fillPlaceholders, formatInstant, isFormat, placeholders, PLATFORM_TIME_ZONE } from './formats.js'
 import { paramText } from './param-text.js'
 
 export { catalogue, zh, en, type MessageKey } from './catalogue.js'
 export { paramText } from './param-text.js'
+export { PLATFORM_TIME_ZONE } from './formats.js'
 export type Lang = keyof typeof catalogue
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[]
 export type Params = Record<string, ParamValue>
@@ -22,7 +26,7 @@ export function isMessageKey(key: string): key is MessageKey {
 
 /** The `{{name}}` parameters a message uses in either language. */
 export function templateParams(key: MessageKey): string[] {
-  return [...new Set([...`${zh[key]} ${en[key]}`.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1]))]
+  return [...new Set(placeholders(`${zh[key]} ${en[key]}`).map((p) => p.name))]
 }
 
 /** A unit's (region's) name parameters: `unitName` and `unitNameEn`, for `prefix` "unit". */
@@ -30,7 +34,8 @@ export function names(prefix: string, u: { name: string; name_en?: string | null
   return u ? { [`${prefix}Name`]: u.name, [`${prefix}NameEn`]: u.name_en || u.name } : {}
 }
 
-function value(v: ParamValue, lang: Lang): string {
+function value(v: ParamValue, lang: Lang, format: string | undefined): string {
+  if (isFormat(format)) return paramText(formatInstant(v, format, PLATFORM_TIME_ZONE))
   if (v === null || v === undefined) return ''
   return paramText(Array.isArray(v) ? v.join(LIST_SEPARATOR[lang]) : String(v))
 }
@@ -43,7 +48,7 @@ function value(v: ParamValue, lang: Lang): string {
  */
 export function render(lang: Lang, key: MessageKey, params: Params = {}): string {
   const table = catalogue[lang] as Record<string, string>
-  const fill = (text: string) => text.replace(/\{\{\s*(\w+)\s*\}\}/g, (_m, name: string) => value(params[name], lang))
+  const fill = (text: string) => fillPlaceholders(text, (name, format) => value(params[name], lang, format))
   const nested = table[key].replace(/\$t\(([^()]*)\)/g, (_m, inner: string) => {
     const k = fill(inner)
     return Object.prototype.hasOwnProperty.call(table, k) ? table[k] : k.slice(k.lastIndexOf('.') + 1)

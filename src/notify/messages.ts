@@ -4,7 +4,8 @@
  * takes text sends) is the catalogue's sentence in both languages. The unit's result goes whole
  * into its parameter, never cut or translated.
  */
-import { bilingual, type MessageKey, type Params } from '../messages/index.js'
+import { bilingual, PLATFORM_TIME_ZONE, type MessageKey, type Params } from '../messages/index.js'
+import { formatInstant } from '../messages/formats.js'
 
 export type NoticeKind = 'accepted' | 'result' | 'evaluation_due' | 'duplicate_linked'
 
@@ -16,8 +17,12 @@ export interface NoticeParams {
   evaluationDue?: string | null
 }
 
-/** The day (China time) of an ISO instant, for a sentence. */
-const day = (iso: string | null | undefined) => (iso ? new Date(new Date(iso).getTime() + 8 * 3600e3).toISOString().slice(0, 10) : '-')
+/**
+ * The day (China time) of an ISO instant. The sentences put `evaluationDue` in as a date
+ * themselves; `evaluateBy` stays in the parameters for gateways that fill their own templates
+ * (src/notify/README.md documents it in the webhook's body).
+ */
+const day = (iso: string | null | undefined) => (iso ? formatInstant(iso, 'date', PLATFORM_TIME_ZONE) : '-')
 
 /** The sentence for a notice of this kind and shape, and the parameters it reads. */
 export function noticeMessage(kind: NoticeKind, p: NoticeParams): { key: MessageKey; params: Params } {

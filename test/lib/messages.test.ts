@@ -4,6 +4,7 @@ import t from 'tap'
 import { build } from '../helper.js'
 import { call, caseByNo, petition, step } from '../api.js'
 import { bilingual, en, EVENT_TEXT, isMessageKey, render, templateParams, zh, type MessageKey } from '../../src/messages/index.js'
+import { isFormat, placeholders } from '../../src/messages/formats.js'
 import { projectRoot } from '../../src/lib/paths.js'
 import { validationMsg } from '../../src/lib/errors.js'
 import { tsFiles } from '../sources.js'
@@ -24,9 +25,12 @@ const SRC = tsFiles(path.join(projectRoot(), 'src')).map((f) => ({ f, text: fs.r
 t.test('every catalogue key is in both languages with the same parameters', async (t) => {
   t.same(Object.keys(en).sort(), Object.keys(zh).sort(), 'the same keys')
   for (const key of Object.keys(zh) as MessageKey[]) {
-    const params = (s: string) => [...s.matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1].replace(/En$/, '')).sort()
-    // A name may be asked for in its English form in English (unitName → unitNameEn).
-    t.same([...new Set(params(en[key]))], [...new Set(params(zh[key]))], `${key}: the same parameters`)
+    // A name may be asked for in its English form in English (unitName → unitNameEn); an instant
+    // is put in with the same format in both (`{{replyDue, datetime}}`).
+    const params = (s: string) => placeholders(s).map((p) => `${p.name.replace(/En$/, '')}${p.format ? `, ${p.format}` : ''}`)
+    t.same([...new Set(params(en[key]))].sort(), [...new Set(params(zh[key]))].sort(), `${key}: the same parameters`)
+    for (const p of placeholders(`${zh[key]} ${en[key]}`))
+      if (p.format) t.ok(isFormat(p.format), `${key}: ${p.name} is put in as ${p.format}, a format both the server and the UI know`)
     t.ok(zh[key].trim() && en[key].trim(), `${key}: not empty`)
   }
   // `$t(prefix.{{x}})` nests a label: the prefix must name labels in the catalogue.

@@ -26,7 +26,7 @@ export const zh = {
   'error.open311.endBeforeStart': 'end_date 早于 start_date',
   'error.open311.windowTooLong': 'start_date 到 end_date 不能超过 {{days}} 天',
   'error.open311.badForm': '表单无法解析',
-  'open311.serviceNotice': '已受理，预计 {{due}} 前办结',
+  'open311.serviceNotice': '已受理，预计 {{due, datetime}} 前办结',
 } as const
 
 export const en: { readonly [K in keyof typeof zh]: string } = {
@@ -51,5 +51,5 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.open311.endBeforeStart': 'end_date is before start_date',
   'error.open311.windowTooLong': 'start_date to end_date may span at most {{days}} days',
   'error.open311.badForm': 'the form body cannot be parsed',
-  'open311.serviceNotice': 'received; expected to be resolved by {{due}}',
+  'open311.serviceNotice': 'received; expected to be resolved by {{due, datetime}}',
 }

@@ -117,7 +117,7 @@ export const zh = {
   'lint.link-event': '链接事件没有配对（bpmnlint {{rule}}）',
   'lint.other': '流程结构错误：{{detail}}（bpmnlint {{rule}}）',
   // A step over its budget at run time (runtime.ts StepLimitError), kept beside the deploy limits.
-  'step.dueOutOfRange': '定时器到期时间 {{due}} 超出 2000–2199 年的范围',
+  'step.dueOutOfRange': '定时器到期时间 {{due, datetime}} 超出 2000–2199 年的范围',
   'step.activities': '一步内启动的活动超过 {{max}} 个',
   'step.loop': '流程在一步内循环（此活动已进入 {{count}} 次，未等待）',
   'step.tasks': '一步内创建的任务超过 {{max}} 个',
@@ -242,7 +242,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'lint.event-based-gateway': 'an event-based gateway must be followed by catch events (bpmnlint {{rule}})',
   'lint.link-event': 'the link event has no matching partner (bpmnlint {{rule}})',
   'lint.other': 'structural error: {{detail}} (bpmnlint {{rule}})',
-  'step.dueOutOfRange': "the timer's due time {{due}} is outside the years 2000–2199",
+  'step.dueOutOfRange': "the timer's due time {{due, datetime}} is outside the years 2000–2199",
   'step.activities': 'more than {{max}} activities started in one step',
   'step.loop': 'the flow loops within one step (entered {{count}} times without a wait)',
   'step.tasks': 'more than {{max}} tasks created in one step',

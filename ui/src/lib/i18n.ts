@@ -6,6 +6,7 @@
 import i18next from 'i18next'
 import { catalogue, zh as zhCatalogue, type MessageKey } from '../../../src/messages/catalogue.js'
 import { paramText } from '../../../src/messages/param-text.js'
+import { FORMATS, formatInstant, placeholders } from '../../../src/messages/formats.js'
 
 export type Lang = 'zh' | 'en'
 let lang: Lang = (localStorage.getItem('shuoshi.lang') as Lang) === 'en' ? 'en' : 'zh'
@@ -23,6 +24,9 @@ void i18n.init({
   initAsync: false,
   returnNull: false,
 })
+// The catalogue names its instants (`{{replyDue, datetime}}`): shown in the browser's zone. These
+// replace i18next's built-in `datetime` (Intl's locale format) with the one the server writes.
+for (const f of FORMATS) i18n.services.formatter?.add(f, (value: unknown) => formatInstant(value, f))
 
 export const getLang = () => lang
 export function setLang(l: Lang) {
@@ -38,17 +42,16 @@ export function t(zh: string, en: string) {
 export function isKey(key: unknown): key is MessageKey {
   return typeof key === 'string' && Object.prototype.hasOwnProperty.call(zhCatalogue, key)
 }
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/
 /**
- * Parameters as a reader expects them: lists joined, instants as local times, durations by name;
- * bidi and control characters of a value echoed from a request neutralised (`paramText`, as the
- * server renders `message`), so it cannot reorder the sentence around it.
+ * Parameters as a reader expects them: lists joined; bidi and control characters of a value
+ * echoed from a request neutralised (`paramText`, as the server renders `message`), so it cannot
+ * reorder the sentence around it. Instants are left to the sentence's own format (`{{x, datetime}}`):
+ * a value that merely looks like one (a person's typed text) stays as written.
  */
 function readable(params: Record<string, unknown> = {}) {
   const out: Record<string, unknown> = {}
   for (const [k, v] of Object.entries(params)) {
     if (Array.isArray(v)) out[k] = paramText(v.join(t('、', ', ')))
-    else if (typeof v === 'string' && ISO_TIME.test(v)) out[k] = fmtTime(v)
     else out[k] = typeof v === 'string' ? paramText(v) : (v ?? '')
   }
   return out
@@ -59,7 +62,7 @@ export function tk(key: MessageKey, params?: Record<string, unknown>): string {
 }
 /** The `{{name}}` parameters of a catalogue entry. */
 export function keyParams(key: MessageKey): string[] {
-  return [...zhCatalogue[key].matchAll(/\{\{\s*(\w+)\s*\}\}/g)].map((m) => m[1])
+  return placeholders(zhCatalogue[key]).map((p) => p.name)
 }
 /** A server answer's text: its key when it has one, else the bilingual message split (older answers). */
 export function messageText(m: { key?: string | null; params?: Record<string, unknown> | null; message?: string | null }) {
@@ -85,12 +88,9 @@ export function named(o: { name?: string | null; nameEn?: string | null; label?:
   return o.name || o.label || o.nameEn || ''
 }
 
-const pad = (n: number) => String(n).padStart(2, '0')
+/** An instant in the browser's zone, as the catalogue's `{{x, datetime}}` puts it in a sentence. */
 export function fmtTime(iso: string | null | undefined) {
-  if (!iso) return '—'
-  const d = new Date(iso)
-  if (Number.isNaN(d.getTime())) return iso
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`
+  return formatInstant(iso, 'datetime')
 }
 export function fmtPct(x: number | null | undefined) {
   if (x === null || x === undefined || Number.isNaN(x)) return '—'
