@@ -12,11 +12,11 @@ import { browserUnavailable, buildUiOnce, openBrowser, type Session } from './br
  * A tap test in Chromium against an app serving the built UI on a free port: the page waits
  * up to 10 s, a failing test leaves a `FAILED-<name>` screenshot, and where no browser can
  * run the test is skipped with the reason. `config` starts the app otherwise (e.g. with the
- * demo history: `{ demoHistory: true }`).
+ * demo history: `{ demoHistory: true }`); `timezoneId` puts the browser in another zone.
  */
 export function browserTest(
   title: string,
-  opts: { name: string; viewport?: { width: number; height: number }; mobile?: boolean; config?: Partial<Config> },
+  opts: { name: string; viewport?: { width: number; height: number }; mobile?: boolean; timezoneId?: string; config?: Partial<Config> },
   fn: (t: Test, app: FastifyInstance, s: Session) => Promise<void>,
 ) {
   const why = browserUnavailable()

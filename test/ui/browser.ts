@@ -85,7 +85,10 @@ export interface Session {
 }
 
 /** Starts Chromium against a listening app. `errors` collects console errors and page crashes. */
-export async function openBrowser(app: FastifyInstance, opts: { viewport?: { width: number; height: number }; mobile?: boolean } = {}): Promise<Session> {
+export async function openBrowser(
+  app: FastifyInstance,
+  opts: { viewport?: { width: number; height: number }; mobile?: boolean; timezoneId?: string } = {},
+): Promise<Session> {
   const { chromium } = await import('playwright-core')
   const addr = app.server.address()
   if (!addr || typeof addr === 'string') throw new Error('app is not listening')
@@ -98,6 +101,8 @@ export async function openBrowser(app: FastifyInstance, opts: { viewport?: { wid
     headless: true,
     viewport: opts.viewport ?? { width: 1280, height: 860 },
     locale: 'zh-CN',
+    // The machine's zone unless a test reads times as someone elsewhere would (an IANA name).
+    ...(opts.timezoneId && { timezoneId: opts.timezoneId }),
     ...(opts.mobile && { isMobile: true, hasTouch: true, deviceScaleFactor: 2 }),
   })
   const errors: string[] = []
