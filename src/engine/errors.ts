@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import { MessageError, msg, type Msg } from '../lib/errors.js'
 
 /**
@@ -31,5 +32,37 @@ export const unprocessable = (message: Text, details?: unknown[]) => new EngineE
 export class RevisionConflict extends EngineError {
   constructor() {
     super('conflict', msg('error.concurrent'))
+  }
+}
+
+/**
+ * A step failed for a reason nobody foresaw (a handler's bug, the engine's own TypeError). Its
+ * text is the library's English, for administrators: the answer is a sentence in the reader's
+ * language naming where an administrator finds it, and the text goes to an incident and the
+ * server log (`reportStepFailure`, incidents.ts). Until reported, the answer names the log entry
+ * (`ref`), which every report writes.
+ */
+export class StepFailure extends EngineError {
+  constructor(
+    /** The engine's own error, for the log. */
+    readonly failure: unknown,
+    /** Its text, as an incident keeps it. */
+    readonly detail: string,
+    readonly instanceId: string,
+    readonly elementId: string | null,
+    readonly ref: string = randomUUID().slice(0, 8),
+  ) {
+    super('unprocessable', msg('error.engine.stepFailedLogged', { ref }))
+  }
+}
+
+/** A worker's BPMN error (`bpmnError`), fed to its waiting task: when nothing catches it, the step fails with `problem`. */
+export class UncaughtWorkerError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly problem: Msg,
+  ) {
+    super(message)
   }
 }

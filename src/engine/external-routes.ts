@@ -5,6 +5,8 @@ import { bearerToken } from '../lib/bearer.js'
 import { administeredScope } from './access.js'
 import { engineActor, engineAuth } from './http-auth.js'
 import { camundaError } from './http-errors.js'
+import { StepFailure } from './errors.js'
+import { reportStepFailure } from './incidents.js'
 import { ExternalTasks, WorkerAccounts, taskView, type Principal } from './external-tasks.js'
 
 /**
@@ -141,7 +143,9 @@ export default async function externalRoutes(app: FastifyInstance) {
   })
 
   await app.register(async (rest) => {
-    rest.setErrorHandler((err: FastifyError | HttpError, request, reply) => {
+    rest.setErrorHandler(async (raw: FastifyError | HttpError, request, reply) => {
+      // A worker's completion whose step failed unforeseen: recorded as the app's handler does.
+      const err = raw instanceof StepFailure ? new HttpError(422, 'unprocessable', await reportStepFailure(app.db, raw, request.log)) : raw
       const { status, body } = camundaError(err)
       if (status >= 500) request.log.error({ err }, 'unhandled error')
       reply

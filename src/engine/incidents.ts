@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { HttpError, MessageError, msg } from '../lib/errors.js'
-import type { MessageKey, Params } from '../lib/messages.js'
-import { conflict, EngineError, notFound } from './errors.js'
+import type { FastifyBaseLogger } from 'fastify'
+import { HttpError, MessageError, msg, type Msg } from '../lib/errors.js'
+import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
+import { conflict, EngineError, notFound, StepFailure } from './errors.js'
 import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
 import type { TaskRow } from './rows.js'
@@ -72,6 +73,16 @@ interface Failure {
 
 /** The message and element of a failed step: a budget failure names its element in `details`. */
 export function describeFailure(err: unknown, fallbackElement: string | null): Failure {
+  // An unforeseen failure: the administrator reads the engine's own text, which its answer left out.
+  if (err instanceof StepFailure) {
+    const params = { detail: cutText(err.detail, { codePoints: MESSAGE_MAX }) }
+    return {
+      message: cutText(bilingual('error.engine.executionFailed', params), { codePoints: MESSAGE_MAX }),
+      elementId: err.elementId ?? fallbackElement,
+      key: 'error.engine.executionFailed',
+      params,
+    }
+  }
   const e = err as Error
   const said = err instanceof MessageError && err.key ? err : null
   const detail = err instanceof HttpError || err instanceof EngineError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
@@ -100,10 +111,41 @@ export async function recordTimerIncident(db: Db, timer: TimerRow, err: unknown)
   })
 }
 
+/**
+ * Records a step a person asked for that failed unforeseen (StepFailure) and rolled back, in a
+ * transaction of its own: an incident of its instance (kind `step`) keeps the engine's text for
+ * administrators without holding the instance (nothing of the step happened; the person may try
+ * again once the cause is fixed), and the log keeps the error under its reference. Returns what
+ * the person is told: the incident, or the log entry when there is no instance to attach it to
+ * (a start that rolled back).
+ */
+export async function reportStepFailure(db: Db, err: StepFailure, log: FastifyBaseLogger): Promise<Msg> {
+  log.error({ err: err.failure, ref: err.ref, instanceId: err.instanceId, elementId: err.elementId }, 'step failed unexpectedly')
+  try {
+    const incident = await db.transaction(async (trx) => {
+      const instance: InstanceRow | undefined = await trx('process_instances').where({ id: err.instanceId }).first()
+      return instance ? openIncident(trx, instance, { kind: 'step', timerId: null, hold: false, ...describeFailure(err, null) }) : null
+    })
+    if (incident) return msg('error.engine.stepFailedIncident', { incident: incident.id })
+  } catch (e) {
+    log.error({ err: e, ref: err.ref }, 'the incident of a failed step could not be recorded')
+  }
+  return msg('error.engine.stepFailedLogged', { ref: err.ref })
+}
+
 async function openIncident(
   trx: Trx,
   instance: InstanceRow,
-  f: { kind: IncidentRow['kind']; timerId: string | null; elementId: string | null; message: string; key?: MessageKey | null; params?: Params | null },
+  f: {
+    kind: IncidentRow['kind']
+    timerId: string | null
+    elementId: string | null
+    message: string
+    key?: MessageKey | null
+    params?: Params | null
+    /** Park the instance as failed (a background step); false for a step whose request rolled back. */
+    hold?: boolean
+  },
 ): Promise<IncidentRow> {
   const now = nowIso()
   // The parameters may carry a failure's own text (a handler's error): past the text's bound, the
@@ -142,7 +184,7 @@ async function openIncident(
     }
     await trx('incidents').insert(row)
   }
-  if (instance.status === 'running' || instance.status === 'failed') {
+  if (f.hold !== false && (instance.status === 'running' || instance.status === 'failed')) {
     // A new revision: a parked engine of the old one must not serve the next step.
     await trx('process_instances')
       .where({ id: instance.id })
@@ -157,7 +199,8 @@ async function openIncident(
     name: null,
     actor: null,
     at: now,
-    data: JSON.stringify({ incidentId: row.id, kind: f.kind, message: f.message }),
+    // The case's staff read this history: the engine's own text stays with the incident.
+    data: JSON.stringify({ incidentId: row.id, kind: f.kind, ...(f.key !== 'error.engine.executionFailed' && { message: f.message }) }),
   })
   return row
 }

@@ -2,7 +2,7 @@ import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { insertRows, marks, setClause, sqlRows, sqlRun } from '../lib/hot-sql.js'
 import { msg, problem } from '../lib/errors.js'
-import { RevisionConflict, unprocessable } from './errors.js'
+import { RevisionConflict, StepFailure, UncaughtWorkerError, unprocessable } from './errors.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
 import { splitList, type EndedTask, type InstanceRow, type OpenTask, type TaskRow } from './rows.js'
@@ -90,11 +90,15 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
     // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
     if (err instanceof StepLimitError) throw unprocessable(err.problem, [problem(err.problem, { elementId: err.elementId })])
     // A database's refusal (a driver error: SQLite's SQLITE_*, PostgreSQL's five-character
-    // SQLSTATE) carries its SQL and values: never the reader's sentence. The engine's own errors
-    // name the element and what it could not do, which an administrator can act on.
+    // SQLSTATE) carries its SQL and values: never the reader's sentence. Anything else is the
+    // engine's or a handler's English (a TypeError, "downstream system unavailable"): for an
+    // administrator, who finds it as an incident; the handler reads a sentence saying so.
     const code = (err as { code?: unknown }).code
     if (typeof code === 'string' && /^(SQLITE_|[0-9A-Z]{5}$)/.test(code)) throw unprocessable(msg('error.engine.storageFailed'))
-    throw unprocessable(msg('error.engine.executionFailed', { detail: err.message }))
+    // A worker's BPMN error that no boundary event catches (the error the step saw wraps it).
+    const uncaught = [err, (err as { inner?: unknown }).inner].find((e) => e instanceof UncaughtWorkerError)
+    if (uncaught) throw unprocessable(uncaught.problem)
+    throw new StepFailure(err, err.message, ctx.instance.id, ctx.errorElementId)
   }
   const instance = ctx.instance
   const now = nowIso()

@@ -5,7 +5,7 @@ import type { Db, Trx } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
 import { sqlFirst } from '../lib/hot-sql.js'
-import { conflict, notFound, unprocessable } from './errors.js'
+import { conflict, notFound, UncaughtWorkerError, unprocessable } from './errors.js'
 import type { DefinitionStore, LoadedDefinition } from './definitions.js'
 import { feelExpressions } from './expressions.js'
 import type { ElementInfo } from './model.js'
@@ -189,8 +189,9 @@ export class Runtime {
           resume(null, outcome.variables)
         } else {
           setVariables(ctx, null, outcome.variables)
-          resume(Object.assign(new Error(outcome.message || outcome.code), { code: outcome.code }))
-          if (ctx.error) throw unprocessable(msg('error.externalTask.uncaughtError', { code: outcome.code, element: task.element_id }))
+          const uncaught = msg('error.externalTask.uncaughtError', { code: outcome.code, element: task.element_id })
+          resume(new UncaughtWorkerError(outcome.code, outcome.message || outcome.code, uncaught))
+          if (ctx.error) throw unprocessable(uncaught)
         }
         if (!ctx.endedExecutions.has(task.execution_id) && !ctx.leftExecutions.has(task.execution_id) && !ctx.error) {
           throw conflict(msg('error.externalTask.notWaiting', { element: task.element_id }))

@@ -95,6 +95,7 @@ export class ServiceTasks {
                   callback(null, out ?? null)
                 },
                 (err) => {
+                  if (!ctx.error) ctx.errorElementId = info.id
                   ctx.error ??= err
                   callback(err)
                 },
@@ -102,6 +103,7 @@ export class ServiceTasks {
             )
           } catch (err) {
             const failed = err instanceof FeelRefused ? new StepLimitError(err.elementId ?? info.id, err.problem) : (err as Error)
+            if (!ctx.error) ctx.errorElementId = info.id
             ctx.error ??= failed
             callback(failed)
           }

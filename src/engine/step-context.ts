@@ -165,6 +165,8 @@ export class StepContext {
   readonly externalCreated = new Map<string, ExternalCreated>()
   ended = false
   error: Error | null = null
+  /** The service task whose handler failed the step, when one did (an incident names it). */
+  errorElementId: string | null = null
   /** What this step has used of STEP_LIMITS; `overBudget` once it went over. */
   private used = { activities: 0, tasks: 0, timers: 0 }
   private readonly entries = new Map<string, number>()

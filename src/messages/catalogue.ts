@@ -217,7 +217,11 @@ const coreZh = {
   'error.engine.notADate': '无法解析日期：{{value}}',
   'error.engine.receiverTooLong': '任务 {{element}} 的处理人或候选组超过 255 个字符',
   'error.engine.instanceEnded': '流程实例已结束（{{status}}）',
+  // The engine's own text: what an incident shows an administrator. A handler reads one of the
+  // two after it (the text stays with the incident and the server log).
   'error.engine.executionFailed': '流程执行失败：{{detail}}',
+  'error.engine.stepFailedIncident': '流程执行失败：出现了意外错误，这一步什么也没有改变；已记录为流程事件 {{incident}}，管理员可在“流程事件”页查看',
+  'error.engine.stepFailedLogged': '流程执行失败：出现了意外错误，这一步什么也没有改变；已记入服务器日志（编号 {{ref}}），请联系管理员',
   'error.engine.storageFailed': '流程执行失败：这一步无法保存，什么也没有改变；请稍后重试，仍不行请联系管理员',
   'error.engine.callDepth': '调用活动嵌套过深',
   'error.engine.incidentNotFound': '事件 {{id}} 不存在',
@@ -537,6 +541,10 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.engine.receiverTooLong': 'a receiver of task {{element}} is longer than 255 characters',
   'error.engine.instanceEnded': 'the process instance has ended ({{status}})',
   'error.engine.executionFailed': 'process execution failed: {{detail}}',
+  'error.engine.stepFailedIncident':
+    'process execution failed: something unexpected went wrong and this step changed nothing; it is recorded as incident {{incident}}, which an administrator can see on the Incidents page',
+  'error.engine.stepFailedLogged':
+    'process execution failed: something unexpected went wrong and this step changed nothing; it is written to the server log (reference {{ref}}): please tell an administrator',
   'error.engine.storageFailed':
     'process execution failed: this step could not be saved and nothing changed; try again later, and tell an administrator if it persists',
   'error.engine.callDepth': 'call activities nested too deep',

@@ -2,12 +2,15 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { frameworkMsg, HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
 import { bilingual } from '../messages/index.js'
-import type { EngineError } from '../engine/errors.js'
+import { StepFailure, type EngineError } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
+import { reportStepFailure } from '../engine/incidents.js'
 
 /** Every error leaves as `{ error, message, details? }`; bad input is never a 500. */
 export default fp(async function errors(app: FastifyInstance) {
-  app.setErrorHandler((raw: FastifyError | HttpError | EngineError, request, reply) => {
+  app.setErrorHandler(async (raw: FastifyError | HttpError | EngineError, request, reply) => {
+    // An unforeseen step failure: recorded for administrators, the reader told where.
+    if (raw instanceof StepFailure) return reply.status(422).send(body('unprocessable', await reportStepFailure(app.db, raw, request.log)))
     // The engine's errors are mapped to status and code by its HTTP layer (one place).
     const err = toHttpError(raw)
     if (err instanceof HttpError) {
