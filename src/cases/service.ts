@@ -805,20 +805,39 @@ export class CaseService {
   }
 
   /**
-   * `q` as a substring of title, description or case number, case-insensitive, answered by the
-   * trigram indexes of migration 008 from three characters on; shorter text scans.
+   * `q` as a substring of title, description or case number, case-insensitive (Unicode letters
+   * too), answered by the trigram indexes of migration 008 from three characters on; shorter
+   * text scans. Both databases find the same cases: a match lies within one of the three.
    */
   private textFilter(q: Knex.QueryBuilder, text: string) {
     const like = `%${escapeLike(text)}%`
-    if (isPostgres(this.db)) return q.whereRaw(`${CASE_TEXT_PG} ilike ? escape '\\'`, [like])
+    if (isPostgres(this.db)) {
+      // The index is over the three joined by spaces, so it alone also matched across a
+      // boundary ("…堵塞 请" from a title's end and a description's start), which SQLite's
+      // per-column FTS never did. It stays the pre-filter the planner uses (rebuilding it over
+      // another expression costs minutes at 1M cases); the per-column test decides.
+      return q
+        .whereRaw(`${CASE_TEXT_PG} ilike ? escape '\\'`, [like])
+        .where((w) =>
+          w
+            .whereRaw("cases.title ilike ? escape '\\'", [like])
+            .orWhereRaw("cases.description ilike ? escape '\\'", [like])
+            .orWhereRaw("cases.case_no ilike ? escape '\\'", [like]),
+        )
+    }
     if ([...text].length >= 3) {
       return q.whereRaw('cases.id in (select case_id from cases_text where cases_text match ?)', [`"${text.replace(/"/g, '""')}"`])
     }
+    // SQLite's LIKE folds ASCII letters only, where the trigram index and PostgreSQL's ilike fold
+    // all: a short query with other cased letters ("Жк") compares lower-cased text instead, through
+    // the connection's `unicode_lower` (src/lib/db.ts), a JavaScript call per row, so only then.
+    const column = hasNonAsciiCase(text) ? (c: string) => `unicode_lower(${c})` : (c: string) => c
+    const pattern = hasNonAsciiCase(text) ? `%${escapeLike(text.toLowerCase())}%` : like
     return q.where((w) =>
       w
-        .whereRaw("cases.title like ? escape '\\'", [like])
-        .orWhereRaw("cases.description like ? escape '\\'", [like])
-        .orWhereRaw("cases.case_no like ? escape '\\'", [like]),
+        .whereRaw(`${column('cases.title')} like ? escape '\\'`, [pattern])
+        .orWhereRaw(`${column('cases.description')} like ? escape '\\'`, [pattern])
+        .orWhereRaw(`${column('cases.case_no')} like ? escape '\\'`, [pattern]),
     )
   }
 
@@ -984,4 +1003,10 @@ export class CaseService {
       return (await trx('cases').where({ id: row.id }).first()) as CaseRow
     })
   }
+}
+
+/** Whether `text` has a letter outside ASCII whose case can change (LIKE on SQLite would not fold it). */
+function hasNonAsciiCase(text: string): boolean {
+  for (const ch of text) if (ch > '\x7f' && ch.toLowerCase() !== ch.toUpperCase()) return true
+  return false
 }

@@ -86,6 +86,9 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
             const walPages = Number(process.env.SQLITE_WAL_AUTOCHECKPOINT ?? 10_000)
             conn.pragma(`wal_autocheckpoint = ${walPages}`)
             conn.pragma(`journal_size_limit = ${2 * walPages * (Number(conn.pragma('page_size', { simple: true })) + 24)}`)
+            // For case search's short queries (CaseService.textFilter): SQLite's own lower() and
+            // LIKE fold ASCII only, and its ICU extension is not in better-sqlite3's build.
+            conn.function('unicode_lower', { deterministic: true }, (s: unknown) => (typeof s === 'string' ? s.toLowerCase() : s))
             cachePreparedStatements(conn, 1000)
             done(null, conn)
           } catch (err) {
@@ -136,11 +139,13 @@ class LiteralLimitsSqlite extends BetterSqlite3Client {
  */
 /**
  * The part of a better-sqlite3 Database that afterCreate uses (better-sqlite3 ships no types and
- * @types/better-sqlite3 is not installed): pragma() answers a value with { simple: true }.
+ * @types/better-sqlite3 is not installed): pragma() answers a value with { simple: true };
+ * function() registers a JavaScript SQL function.
  */
 interface SqliteConnection {
   pragma(source: string, options?: { simple?: boolean }): unknown
   prepare(sql: string): unknown
+  function(name: string, options: { deterministic?: boolean }, fn: (...args: unknown[]) => unknown): unknown
 }
 
 function cachePreparedStatements(conn: { prepare(sql: string): unknown }, size: number) {

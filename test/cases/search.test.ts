@@ -94,3 +94,34 @@ t.test('text search finds any part of title, description or number, in any case,
   const gen = await app.db('cases').where({ source: 'bench' }).orderBy('created_at', 'desc').first('id', 'title')
   t.ok((await ids(gen.title)).includes(gen.id), 'cases inserted later are indexed in their own transaction')
 })
+
+// Regression: PostgreSQL searched title, description and number joined by spaces, so a query
+// spanning a title's end and a description's start matched there and not on SQLite; and a short
+// query with non-ASCII cased letters ("жк") missed "ЖК" on SQLite only (its LIKE folds ASCII).
+t.test('a query matched across the title and the description on PostgreSQL, and short Cyrillic ignored case on SQLite only', async (t) => {
+  const app = await build(t)
+  const file = async (title: string, description: string) => {
+    const r = await call(app, 'dispatcher', 'POST', '/api/cases', {
+      channel: 'hotline',
+      title,
+      description,
+      category: 'environment.pollution',
+      regionCode: 'xh-anping-v01-g1',
+      petitioner: { type: 'person', anonymous: true },
+    })
+    t.equal(r.status, 201, r.body?.message)
+    return r.body
+  }
+  const a = await file('东门排水堵塞', '请尽快疏通 ЖК Élan')
+  const b = await file('噪音扰民', '施工到深夜')
+  const ids = async (q: string) => (await call(app, 'dispatcher', 'GET', `/api/cases?q=${encodeURIComponent(q)}&limit=50`)).body.items.map((i: any) => i.id)
+  t.same(await ids('堵塞 请'), [], 'a title’s end and a description’s start are not one text')
+  t.same(await ids('扰民 施工'), [])
+  t.same(await ids('堵塞'), [a.id], 'the title alone still matches')
+  t.same(await ids('请尽快'), [a.id], 'and the description alone')
+  t.same(await ids('жк'), [a.id], 'two Cyrillic letters, any case (a scan)')
+  t.same(await ids('éLAN'), [a.id], 'four accented letters, any case (the index)')
+  t.same(await ids('é'), [a.id], 'one accented letter')
+  t.same(await ids('Жк É'), [a.id], 'mixed, five characters')
+  t.same(await ids('施工'), [b.id], 'Chinese, two characters, unchanged')
+})
