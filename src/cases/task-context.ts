@@ -84,7 +84,8 @@ export function taskListFacts(cases: CaseService): TaskListFacts {
  * What a task page shows besides the task: `context` — the steps of the case completed so far
  * with what they submitted, the case's recent events, and `decidesOn`, what this step decides
  * (an extension's days and reason for its approver, a return's reason for whoever dispatches
- * again) — and, for a task that takes extension requests, whether one may be asked now.
+ * again) —, for a task that takes extension requests, whether one may be asked now, and for a
+ * completed task `answers`, what its own form was answered with.
  * Built from the case's history, not from the form in front of the person, so a new
  * diagram's steps (a return review …) get the same context.
  */
@@ -92,6 +93,8 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
   return async (task: TaskRow, actor: Actor): Promise<Record<string, unknown>> => {
     const out: Record<string, unknown> = {}
     if (task.status === 'open') out.extension = await extensionState(app, task)
+    // Whoever may read the task's `data` reads it by its form's labels too, case or not.
+    if (task.status === 'completed') out.answers = await ownAnswers(app, task)
     if (!task.case_id) return out
     const row = await cases.visible(actor, task.case_id).catch(() => null)
     if (!row) return { ...out, context: null }
@@ -149,13 +152,7 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
     const datas = earlier.map((s: TaskRow) => parse(s.data) as Record<string, unknown> | null)
     const codes = new Set<string>(decidesOn.map((d) => d.unit as string | null).filter((c): c is string => !!c))
     for (const d of datas) for (const k of UNIT_FIELDS) if (d?.[k] != null) unitCodes(d[k]).forEach((c) => codes.add(c))
-    const unitRows: { code: string; name: string; name_en: string | null }[] = codes.size
-      ? await app
-          .db('org_units')
-          .whereIn('code', [...codes])
-          .select('code', 'name', 'name_en')
-      : []
-    const units = new Map(unitRows.map((u) => [u.code, { code: u.code, name: u.name, nameEn: u.name_en ?? null }]))
+    const units = await unitNames(app, codes)
     for (const d of decidesOn) if (d.unit && units.has(d.unit as string)) d.unitName = units.get(d.unit as string)
     // Who acted, by name as well (the views keep the username).
     const names = await app.org.displayNames([...ev.map((e) => e.actor), ...steps.map((s: TaskRow) => s.completed_by)])
@@ -181,7 +178,36 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
   }
 }
 
-/** One answer of an earlier step as a reader sees it (the task page prints these, never keys). */
+type UnitName = { code: string; name: string; nameEn: string | null }
+
+/** The units `codes` names, by code, in both languages (a code no unit has is left out). */
+async function unitNames(app: FastifyInstance, codes: Set<string>): Promise<Map<string, UnitName>> {
+  const rows: { code: string; name: string; name_en: string | null }[] = codes.size
+    ? await app
+        .db('org_units')
+        .whereIn('code', [...codes])
+        .select('code', 'name', 'name_en')
+    : []
+  return new Map(rows.map((u) => [u.code, { code: u.code, name: u.name, nameEn: u.name_en ?? null }]))
+}
+
+/**
+ * What a completed task's own form was answered with, as `stepFields` gives an earlier step's:
+ * the page of a completed task shows these, so the rules live here only.
+ */
+async function ownAnswers(app: FastifyInstance, task: TaskRow): Promise<StepField[]> {
+  const data = parse(task.data) as Record<string, unknown> | null
+  if (!data) return []
+  const schema = await app.tasks.formFor(task).then(
+    (f) => f.schema,
+    () => null,
+  )
+  const codes = new Set<string>()
+  for (const k of UNIT_FIELDS) if (data[k] != null) unitCodes(data[k]).forEach((c) => codes.add(c))
+  return stepFields(schema, data, await unitNames(app, codes))
+}
+
+/** One answer of a step (an earlier one, or a completed task's own) as a reader sees it (the task page prints these, never keys). */
 export interface StepField {
   key: string
   /** The form's label ("中文 / English", as forms write them). */
@@ -190,7 +216,7 @@ export interface StepField {
   /** A select's, radio's or checklist's chosen options by their labels. */
   options?: string[]
   /** A field naming units: the units by name. */
-  units?: { code: string; name: string; nameEn: string | null }[]
+  units?: UnitName[]
 }
 
 /**
@@ -200,11 +226,7 @@ export interface StepField {
  * the form dropped): a reader is shown answers to questions, not variable names. The form is
  * the one its key names now (the versions a step was completed under are not recorded).
  */
-export function stepFields(
-  schema: FormSchema | null,
-  data: Record<string, unknown> | null,
-  units: Map<string, { code: string; name: string; nameEn: string | null }>,
-): StepField[] {
+export function stepFields(schema: FormSchema | null, data: Record<string, unknown> | null, units: Map<string, UnitName>): StepField[] {
   if (!schema || !data) return []
   const out: StepField[] = []
   const empty = (v: unknown) => v == null || (typeof v === 'string' && !v.trim()) || (Array.isArray(v) && !v.length)

@@ -61,6 +61,30 @@ export const taskSchema = {
     },
     /** Task page: the case facts and what earlier steps submitted that this step decides on. */
     context: { type: ['object', 'null'], additionalProperties: true },
+    answers: {
+      type: 'array',
+      description:
+        '已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only)',
+      items: {
+        type: 'object',
+        required: ['key', 'label', 'value'],
+        properties: {
+          key: { type: 'string' },
+          label: { type: 'string', description: '表单标签（“中文 / English”）/ the form’s label, "中文 / English"' },
+          value: { description: '所填的值 / the value as submitted' },
+          options: { type: 'array', items: { type: 'string' }, description: '所选选项的标签 / the chosen options by their labels' },
+          units: {
+            type: 'array',
+            description: '所填单位的名称 / the units named, by name',
+            items: {
+              type: 'object',
+              required: ['code', 'name', 'nameEn'],
+              properties: { code: { type: 'string' }, name: { type: 'string' }, nameEn: { type: ['string', 'null'] } },
+            },
+          },
+        },
+      },
+    },
     /** Task page: whether an extension may be asked for now (available, pending, spent). */
     extension: {
       type: ['object', 'null'],

@@ -7,7 +7,9 @@
  *   submitting it empty still sent the request (422, a console error) and the reason showed
  *   twice; a grid unit's picker line repeated its name;
  * - "签收" named both the sign-for step and claiming a group task;
- * - the earlier steps listed form keys, option values, unit codes and empty fields.
+ * - the earlier steps listed form keys, option values, unit codes and empty fields;
+ * - a completed task's page worked its own answers out in the browser, a second copy of the
+ *   server's rules for an earlier step's; the server sends them now (`answers`).
  */
 import fs from 'node:fs'
 import type { Page } from 'playwright-core'
@@ -93,6 +95,7 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await page.waitForSelector('[data-field=returnDecision]')
   })
 
+  let signedFor = ''
   await t.test('dispatch, then the handling task is claimed, not signed for', async (t) => {
     // A fresh page: the form as it opens, for a first dispatch.
     await page.goto(`${base}/tasks/${dispatch.id}`)
@@ -102,7 +105,7 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
     t.equal((await call(app, 'admin', 'GET', `/api/cases/${caseId}`)).body.ownerUnit, 'xh-anping-v01-g1')
 
-    await step(app, caseId, 'ut_signfor', 'grid01', { signOutcome: 'accept' })
+    signedFor = (await step(app, caseId, 'ut_signfor', 'grid01', { signOutcome: 'accept', firstReply: '' })).id
     await uiLogin(page, base, 'grid01')
     await page.goto(`${base}/tasks?tab=group`)
     const row = page.locator('[data-testid=task-row]').first()
@@ -170,5 +173,34 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     t.equal(en, 'This is not in the right form.', `the English sentence (${en})`)
     await s.shot('task-page-pattern-en-phone')
     await switchLang(page, 'text=工单号')
+  })
+
+  await t.test("a completed task's own answers by its form's labels, options and unit names", async (t) => {
+    // The browser worked these out from the form itself, a second copy of the server's rules.
+    const own = page.locator('[data-testid=own-answers]')
+    await page.goto(`${base}/tasks/${signedFor}`)
+    await own.waitFor()
+    t.same(await own.locator('dt').allTextContents(), ['签收或退单'], 'the empty reply left out')
+    t.same(await own.locator('dd').allTextContents(), ['签收'], 'the option by its label')
+    await s.shot('task-page-completed-signfor-zh-phone')
+    await switchLang(page, 'text=This task has ended.')
+    t.same(await own.locator('dt').allTextContents(), ['Accept or return'])
+    t.same(await own.locator('dd').allTextContents(), ['Accept'], 'and in English')
+    await s.shot('task-page-completed-signfor-en-phone')
+    await switchLang(page, 'text=任务已结束。')
+
+    // The dispatch the dispatcher completed in this browser (above), on its own page.
+    await uiLogin(page, base, 'dispatcher')
+    await page.goto(`${base}/tasks/${dispatch.id}`)
+    await own.waitFor()
+    t.same(await own.locator('dt').allTextContents(), ['承办单位', '派单说明'], 'the labels in the form’s order')
+    t.same(await own.locator('dd').allTextContents(), ['安平村第一网格', '探针派单备注'], 'the unit by name, the note as written')
+    await s.shot('task-page-completed-dispatch-zh-phone')
+    await switchLang(page, 'text=This task has ended.')
+    t.same(await own.locator('dt').allTextContents(), ['Owning unit', 'Note'])
+    t.same(await own.locator('dd').allTextContents(), ['Anping Village Grid 1', '探针派单备注'], 'the unit’s English name; the note stays as written')
+    await s.shot('task-page-completed-dispatch-en-phone')
+    await switchLang(page, 'text=任务已结束。')
+    t.same(s.errors, [], 'no console errors')
   })
 })

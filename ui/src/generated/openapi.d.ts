@@ -9378,6 +9378,22 @@ export interface paths {
                         "application/json": {
                             items?: {
                                 actions?: string[];
+                                /** @description 已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only) */
+                                answers?: {
+                                    key: string;
+                                    /** @description 表单标签（“中文 / English”）/ the form’s label, "中文 / English" */
+                                    label: string;
+                                    /** @description 所选选项的标签 / the chosen options by their labels */
+                                    options?: string[];
+                                    /** @description 所填单位的名称 / the units named, by name */
+                                    units?: {
+                                        code: string;
+                                        name: string;
+                                        nameEn: string | null;
+                                    }[];
+                                    /** @description 所填的值 / the value as submitted */
+                                    value: unknown;
+                                }[];
                                 assignee?: string | null;
                                 /** @description 办理人姓名 / the assignee's display name */
                                 assigneeName?: string | null;
@@ -9497,6 +9513,22 @@ export interface paths {
                     content: {
                         "application/json": {
                             actions?: string[];
+                            /** @description 已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only) */
+                            answers?: {
+                                key: string;
+                                /** @description 表单标签（“中文 / English”）/ the form’s label, "中文 / English" */
+                                label: string;
+                                /** @description 所选选项的标签 / the chosen options by their labels */
+                                options?: string[];
+                                /** @description 所填单位的名称 / the units named, by name */
+                                units?: {
+                                    code: string;
+                                    name: string;
+                                    nameEn: string | null;
+                                }[];
+                                /** @description 所填的值 / the value as submitted */
+                                value: unknown;
+                            }[];
                             assignee?: string | null;
                             /** @description 办理人姓名 / the assignee's display name */
                             assigneeName?: string | null;
@@ -9632,6 +9664,22 @@ export interface paths {
                     content: {
                         "application/json": {
                             actions?: string[];
+                            /** @description 已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only) */
+                            answers?: {
+                                key: string;
+                                /** @description 表单标签（“中文 / English”）/ the form’s label, "中文 / English" */
+                                label: string;
+                                /** @description 所选选项的标签 / the chosen options by their labels */
+                                options?: string[];
+                                /** @description 所填单位的名称 / the units named, by name */
+                                units?: {
+                                    code: string;
+                                    name: string;
+                                    nameEn: string | null;
+                                }[];
+                                /** @description 所填的值 / the value as submitted */
+                                value: unknown;
+                            }[];
                             assignee?: string | null;
                             /** @description 办理人姓名 / the assignee's display name */
                             assigneeName?: string | null;
@@ -9754,6 +9802,22 @@ export interface paths {
                     content: {
                         "application/json": {
                             actions?: string[];
+                            /** @description 已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only) */
+                            answers?: {
+                                key: string;
+                                /** @description 表单标签（“中文 / English”）/ the form’s label, "中文 / English" */
+                                label: string;
+                                /** @description 所选选项的标签 / the chosen options by their labels */
+                                options?: string[];
+                                /** @description 所填单位的名称 / the units named, by name */
+                                units?: {
+                                    code: string;
+                                    name: string;
+                                    nameEn: string | null;
+                                }[];
+                                /** @description 所填的值 / the value as submitted */
+                                value: unknown;
+                            }[];
                             assignee?: string | null;
                             /** @description 办理人姓名 / the assignee's display name */
                             assigneeName?: string | null;
@@ -10082,6 +10146,22 @@ export interface paths {
                     content: {
                         "application/json": {
                             actions?: string[];
+                            /** @description 已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only) */
+                            answers?: {
+                                key: string;
+                                /** @description 表单标签（“中文 / English”）/ the form’s label, "中文 / English" */
+                                label: string;
+                                /** @description 所选选项的标签 / the chosen options by their labels */
+                                options?: string[];
+                                /** @description 所填单位的名称 / the units named, by name */
+                                units?: {
+                                    code: string;
+                                    name: string;
+                                    nameEn: string | null;
+                                }[];
+                                /** @description 所填的值 / the value as submitted */
+                                value: unknown;
+                            }[];
                             assignee?: string | null;
                             /** @description 办理人姓名 / the assignee's display name */
                             assigneeName?: string | null;
@@ -10209,6 +10289,22 @@ export interface paths {
                                 status?: number;
                                 task?: {
                                     actions?: string[];
+                                    /** @description 已完成任务自己表单的作答（按表单标签、选项标签与单位名称，空答省略；仅已完成任务）/ a completed task’s own answers by its form’s labels, option labels and unit names, empty ones left out (completed tasks only) */
+                                    answers?: {
+                                        key: string;
+                                        /** @description 表单标签（“中文 / English”）/ the form’s label, "中文 / English" */
+                                        label: string;
+                                        /** @description 所选选项的标签 / the chosen options by their labels */
+                                        options?: string[];
+                                        /** @description 所填单位的名称 / the units named, by name */
+                                        units?: {
+                                            code: string;
+                                            name: string;
+                                            nameEn: string | null;
+                                        }[];
+                                        /** @description 所填的值 / the value as submitted */
+                                        value: unknown;
+                                    }[];
                                     assignee?: string | null;
                                     /** @description 办理人姓名 / the assignee's display name */
                                     assigneeName?: string | null;

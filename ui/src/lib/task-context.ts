@@ -67,39 +67,6 @@ export function answers(fields: StepField[]) {
   )
 }
 
-/**
- * What a task's own form was answered with (a completed task's page), as the server's
- * `stepFields` gives an earlier step's: by the form's labels, options by label, units by name
- * (`unitName`, '' when unknown), empty answers and what the form does not ask left out.
- */
-export function formAnswers(
-  schema: { components?: { key?: string; label?: string; values?: { label: string; value: unknown }[]; components?: unknown[] }[] } | null | undefined,
-  data: Record<string, unknown> | null | undefined,
-  unitKeys: Set<string>,
-  unitName: (code: string) => string,
-): StepField[] {
-  const out: StepField[] = []
-  if (!schema || !data) return out
-  const empty = (v: unknown) => v == null || (typeof v === 'string' && !v.trim()) || (Array.isArray(v) && !v.length)
-  const walk = (components: NonNullable<typeof schema.components>) => {
-    for (const c of components) {
-      if (Array.isArray(c.components)) walk(c.components as NonNullable<typeof schema.components>)
-      if (!c.key || !Object.hasOwn(data, c.key) || empty(data[c.key])) continue
-      const value = data[c.key]
-      const f: StepField = { key: c.key, label: c.label || c.key, value }
-      if (unitKeys.has(c.key))
-        f.units = (Array.isArray(value) ? value : String(value).split(','))
-          .map((x) => String(x).trim())
-          .filter(Boolean)
-          .map((code) => ({ code, name: unitName(code) || code, nameEn: null }))
-      else if (c.values?.length) f.options = (Array.isArray(value) ? value : [value]).map((v) => c.values!.find((o) => o.value === v)?.label ?? String(v))
-      out.push(f)
-    }
-  }
-  walk(schema.components ?? [])
-  return out
-}
-
 export function contextCard(ctx: TaskContext) {
   const decides = ctx.decidesOn.map((d) => {
     if (d.kind === 'extension') {

@@ -1,0 +1,57 @@
+import t from 'tap'
+import { build } from '../helper.js'
+import { call, complete, openTask, petition } from '../api.js'
+
+/**
+ * A completed task's page shows what its own form was answered with. The browser used to work
+ * that out from the form and the raw data itself, a second copy of the server's rules for an
+ * earlier step's answers; the server now sends them as `answers`. The expected values are
+ * written from processes/forms/dispatch.form and sign_for.form and the seeded units.
+ */
+t.test("a completed task's own answers by its form's labels; an open task has none", async (t) => {
+  const app = await build(t)
+  // No routing rule covers "other": the case waits at the dispatcher.
+  const p = await petition(app, {
+    description: '村口排水沟堵塞',
+    category: 'other',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+
+  const dispatch = await openTask(app, caseId, 'ut_dispatch')
+  const open = await call(app, 'dispatcher', 'GET', `/api/tasks/${dispatch.id}`)
+  t.equal(open.status, 200)
+  t.equal(open.body.answers, undefined, 'an open task has no answers yet')
+
+  await complete(app, 'dispatcher', dispatch.id, { targetUnit: 'xh-anping-v01-g1', dispatchNote: '请尽快疏通' })
+  const dispatched = await call(app, 'dispatcher', 'GET', `/api/tasks/${dispatch.id}`)
+  t.equal(dispatched.body.status, 'completed')
+  t.same(
+    dispatched.body.answers,
+    [
+      {
+        key: 'targetUnit',
+        label: '承办单位 / Owning unit',
+        value: 'xh-anping-v01-g1',
+        units: [{ code: 'xh-anping-v01-g1', name: '安平村第一网格', nameEn: 'Anping Village Grid 1' }],
+      },
+      { key: 'dispatchNote', label: '派单说明 / Note', value: '请尽快疏通' },
+    ],
+    'the unit by name in both languages, the note as written, in the form’s order',
+  )
+
+  const sign = await openTask(app, caseId, 'ut_signfor')
+  await complete(app, 'grid01', sign.id, { signOutcome: 'accept', firstReply: '   ', returnReason: '' })
+  const signed = await call(app, 'grid01', 'GET', `/api/tasks/${sign.id}`)
+  t.same(
+    signed.body.answers,
+    [{ key: 'signOutcome', label: '签收或退单 / Accept or return', value: 'accept', options: ['签收 / Accept'] }],
+    'the option by its label; blank answers left out',
+  )
+
+  const handle = await openTask(app, caseId, 'ut_handle')
+  t.equal((await call(app, 'grid01', 'GET', `/api/tasks/${handle.id}`)).body.answers, undefined, 'the next, open task has none')
+  // Whoever may not see the task learns nothing of its answers (the task's own scope).
+  t.equal((await call(app, 'grid02', 'GET', `/api/tasks/${sign.id}`)).status, 404, 'another county’s grid worker: 404')
+})
