@@ -84,6 +84,13 @@ export default fp(
       if (details.length) throw badRequest(msg('error.case.badTarget'), details)
     })
 
+    // The dispatch form reviews a return only when there is one (`conditional.hide` on
+    // `=pendingReturn != true`): whether one awaits is the server's to say, in the browser as the
+    // form's initial data and in the server's check of the form alike (TaskService.addFormFacts).
+    app.tasks.addFormFacts(['pendingReturn'], async (trx, task) => ({
+      pendingReturn: !!task.case_id && !!(await trx('case_returns').where({ case_id: task.case_id, status: 'pending' }).first('id')),
+    }))
+
     app.tasks.setCaseSummaryProvider(async (caseId, actor) => {
       try {
         const row = await cases.visible(actor, caseId)

@@ -11,8 +11,10 @@ import { cutText } from '../lib/text.js'
  * the server's check of submitted data against them. The check follows what
  * @bpmn-io/form-js-viewer does in the browser (its Validator and submit), so a form that the
  * viewer accepts is accepted here and what the viewer refuses is refused here:
- * - a field whose `conditional.hide` FEEL expression is true for the submitted data is hidden:
- *   never required, and a value for it is refused (the viewer does not submit hidden fields);
+ * - a field whose `conditional.hide` FEEL expression is true for the submitted data (and the
+ *   server's facts: values the browser had as the form's initial data, such as `pendingReturn`)
+ *   is hidden: never required, and a value for it is refused (the viewer does not submit hidden
+ *   fields);
  * - `validate.required`: not null, not '', not [] — and for a checkbox, checked (form-js's
  *   "required checkbox" is an "I confirm" box; a yes/no question is a radio or a plain checkbox,
  *   which always answers true or false);
@@ -71,8 +73,13 @@ export interface Form {
   versionId: string | null
   version: number | null
   tenant: string | null
-  /** Problems with `data`, [] when it passes; `clean` is what becomes process variables. */
-  check(data: unknown): { problems: FieldProblem[]; clean: Record<string, unknown> }
+  /** Whether one of its conditions names `name`: a value the server supplies (TaskService.addFormFacts). */
+  reads(name: string): boolean
+  /**
+   * Problems with `data`, [] when it passes; `clean` is what becomes process variables. `facts`
+   * are the server's own values the conditions read besides the fields (never from `data`).
+   */
+  check(data: unknown, facts?: Record<string, unknown>): { problems: FieldProblem[]; clean: Record<string, unknown> }
 }
 
 /** Components we render with form-js and check here; anything else is refused at deploy. */
@@ -397,6 +404,17 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
   }
   walk(schema.components ?? [], [])
   const byKey = new Map(fields.map((f) => [f.key, f]))
+  // Every condition the server runs, a text field's or a text's alike (a text hidden by a fact
+  // still needs the fact in the browser).
+  const conditions: string[] = []
+  const collect = (components: FormComponent[]) => {
+    for (const c of components) {
+      if (typeof c.conditional?.hide === 'string' && runs(c.conditional.hide)) conditions.push(c.conditional.hide)
+      if (Array.isArray(c.components)) collect(c.components)
+    }
+  }
+  collect(schema.components ?? [])
+  const named = new Map<string, boolean>()
 
   function checkField(f: Field, value: unknown): Msg | null {
     const { c, key } = f
@@ -455,7 +473,16 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
     versionId: version?.id ?? null,
     version: version?.version ?? null,
     tenant: version?.tenant ?? null,
-    check(input) {
+    reads(name) {
+      let found = named.get(name)
+      if (found === undefined) {
+        // A name as a whole word; one inside a string literal only costs a needless read.
+        const word = new RegExp(`(?<![\\w$])${name.replace(/[^\w$]/g, '\\$&')}(?![\\w$])`)
+        named.set(name, (found = conditions.some((c) => word.test(c))))
+      }
+      return found
+    },
+    check(input, facts = {}) {
       if (!input || typeof input !== 'object' || Array.isArray(input)) {
         return { problems: [detail(validationMsg('type', 'data', { type: 'object' }), null)], clean: {} }
       }
@@ -465,9 +492,11 @@ export function compileForm(name: string, schema: FormSchema, version: { id: str
       for (const k of Object.keys(data)) {
         if (!byKey.has(k)) problems.push(detail(msg('error.form.undeclared'), k))
       }
-      // Conditions read the declared fields only (missing ones as null, as form-js has them).
+      // Conditions read the declared fields (missing ones as null, as form-js has them), then the
+      // server's facts, which no submitted value stands in for.
       const context: Record<string, unknown> = {}
       for (const f of fields) context[f.key] = Object.hasOwn(data, f.key) ? data[f.key] : null
+      Object.assign(context, facts)
       for (const f of fields) {
         const value = Object.hasOwn(data, f.key) ? data[f.key] : undefined
         if (f.hide.length && hidden(f.hide, context)) {

@@ -50,7 +50,17 @@ export default async function taskRoutes(fastify: FastifyInstance) {
         assigneeName: (task.assignee && names.get(task.assignee)) || null,
         completedByName: (task.completed_by && names.get(task.completed_by)) || null,
         // The empty form (a task that takes no data) is no form to show.
-        form: form.schema.components.length ? { key: task.form_key, schema, versionId: form.versionId, version: form.version, tenant: form.tenant } : null,
+        form: form.schema.components.length
+          ? {
+              key: task.form_key,
+              schema,
+              versionId: form.versionId,
+              version: form.version,
+              tenant: form.tenant,
+              // The values its conditions read that the server knows (the check reads the same).
+              facts: task.status === 'open' ? await tasks.formFacts(task, form) : {},
+            }
+          : null,
         case: task.case_id ? await tasks.caseSummary(task.case_id, request.actor) : null,
         actions: task.status === 'open' ? await tasks.actionsFor(task) : [],
         ...(await tasks.detailsFor(task, request.actor)),

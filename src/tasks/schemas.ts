@@ -32,6 +32,12 @@ export const taskSchema = {
         versionId: { type: ['string', 'null'], description: '所用表单版本 / the deployed form version used (null: a form the diagram declares)' },
         version: { type: ['integer', 'null'] },
         tenant: { type: ['string', 'null'], description: "版本所属县（空为全市）/ the county whose version it is (null: the city's)" },
+        facts: {
+          type: 'object',
+          additionalProperties: true,
+          description:
+            '表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted',
+        },
       },
     },
     case: { type: ['object', 'null'], additionalProperties: true },

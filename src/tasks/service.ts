@@ -70,6 +70,7 @@ export class TaskService {
   private caseSummaryProvider: ((caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) | null = null
   private actionProviders: ((task: TaskRow) => string[] | Promise<string[]>)[] = []
   private dataChecks: ((trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>)[] = []
+  private factSources: { names: string[]; read: (trx: Db | Trx, task: TaskRow) => Promise<Record<string, unknown>> }[] = []
   private declaredForms = new Map<string, Form>()
   private listFacts: TaskListFacts | null = null
   private detailProviders: ((task: TaskRow, actor: Actor) => Promise<Record<string, unknown>>)[] = []
@@ -320,7 +321,7 @@ export class TaskService {
    */
   async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db): Promise<Record<string, unknown>> {
     const form = await this.formFor(task, trx)
-    const { problems, clean } = form.check(data)
+    const { problems, clean } = form.check(data, await this.formFacts(task, form, trx))
     if (problems.length) throw badRequest(msg('error.form.invalid'), problems)
     for (const check of this.dataChecks) await check(trx, task, clean)
     return clean
@@ -344,6 +345,30 @@ export class TaskService {
       this.declaredForms.set(key, form)
     }
     return form
+  }
+
+  /**
+   * Modules supply values a form's conditions may read besides its fields, by name (cases:
+   * `pendingReturn`, whether a return awaits review). A form cannot know them from what the
+   * person typed, and a client must not decide them: the browser gets them as the form's initial
+   * data (`GET /api/tasks/:id` → `form.facts`) and the server's check reads its own. They are
+   * never task data: form-js submits only the form's fields, and a key the form does not
+   * declare is refused, so no completion turns one into a process variable. Read only for a
+   * form whose conditions name one, so other completions pay no query for them.
+   */
+  addFormFacts(names: string[], read: (trx: Db | Trx, task: TaskRow) => Promise<Record<string, unknown>>) {
+    this.factSources.push({ names, read })
+  }
+
+  /** The facts `form`'s conditions read for `task` (only the names each source declared). */
+  async formFacts(task: TaskRow, form: Form, trx: Db | Trx = this.db): Promise<Record<string, unknown>> {
+    const out: Record<string, unknown> = {}
+    for (const { names, read } of this.factSources) {
+      if (!names.some((n) => form.reads(n))) continue
+      const values = await read(trx, task)
+      for (const n of names) out[n] = values[n] ?? null
+    }
+    return out
   }
 
   /**

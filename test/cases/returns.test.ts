@@ -1,6 +1,6 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, getCase, openTask, petition, step, streetLight } from '../api.js'
+import { call, caseByNo, getCase, openTask, petition, step, streetLight, waitingAt } from '../api.js'
 
 /**
  * 退单审核 (issue 10): a return reaches the dispatcher with its reason; accepting it means
@@ -39,6 +39,7 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
     task.body.form.schema.components.some((x: any) => x.key === 'returnDecision'),
     'the form offers the review',
   )
+  t.same(task.body.form.facts, { pendingReturn: true }, 'and shows it: a return awaits review')
 
   // 2. A rejection needs a reason (the form requires it once "reject" is chosen: 400), and nothing moved.
   const noReason = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, { data: { returnDecision: 'reject' } })
@@ -157,21 +158,61 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   )
 })
 
-t.test('a rejection where no return is pending is refused (the first dispatch of a case no rule covers)', async (t) => {
+t.test('a first dispatch has no return to review: dispatched without returnDecision, a review field refused, the fact not the client’s', async (t) => {
   const app = await build(t)
-  // No rule covers a case filed at a village with category "other" → the dispatcher's task.
+  // No rule covers a case filed at a grid with category "other" → the dispatcher's task.
   const p = await petition(app, { description: '其他问题', category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
   const c = await caseByNo(app, p.caseNo)
   const dispatch = await openTask(app, c.id, 'ut_dispatch')
-  if (!dispatch) return t.pass(`routed by rule to ${c.ownerUnit}: no first dispatch to test`, { skip: true })
-  const res = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, {
+  t.ok(dispatch, 'the dispatcher dispatches first')
+  const shown = await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${dispatch.id}`)
+  t.same(shown.body.form.facts, { pendingReturn: false }, 'the form opens knowing no return awaits review')
+
+  // The review's fields are hidden on a first dispatch: a decision sent anyway is refused (400
+  // naming it; it used to reach case.returnRejected and fail there with a 422).
+  const reject = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, {
     data: { returnDecision: 'reject', returnDecisionReason: 'x' },
   })
-  t.equal(res.status, 422)
+  t.equal(reject.status, 400)
+  t.same(
+    reject.body.details.map((d: any) => [d.field, d.key]),
+    [['returnDecision', 'error.form.hidden']],
+  )
+  // A client cannot claim a return to make the review appear: the fact is not task data.
+  const forged = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, {
+    data: { pendingReturn: true, returnDecision: 'accept', targetUnit: 'xh-anping-v01-g1' },
+  })
+  t.equal(forged.status, 400)
+  t.same(forged.body.details.map((d: any) => [d.field, d.key]).sort(), [
+    ['pendingReturn', 'error.form.undeclared'],
+    ['returnDecision', 'error.form.hidden'],
+  ])
   const empty = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/complete`, { data: {} })
   t.equal(empty.status, 400, 'a dispatch names a unit (the form requires it)')
   t.equal(empty.body.details[0].field, 'targetUnit')
-  t.equal((await openTask(app, c.id, 'ut_dispatch'))?.id, dispatch.id)
+  t.equal((await openTask(app, c.id, 'ut_dispatch'))?.id, dispatch.id, 'nothing moved')
+
+  // What a first dispatch is: a unit (and a note), no decision.
+  await step(app, c.id, 'ut_dispatch', 'anping-dispatcher', { targetUnit: 'xh-anping-v01-g1', dispatchNote: '请处理' })
+  const now = await getCase(app, c.id)
+  t.equal(now.ownerUnit, 'xh-anping-v01-g1')
+  t.same(waitingAt(now), ['ut_signfor'])
+  t.same((await call(app, 'xianghe-supervisor', 'GET', `/api/returns?caseId=${c.id}`)).body, [], 'no return recorded')
+
+  // Once the unit returns it, the same form reviews the return: the decision is offered and a
+  // rejection still needs its reason.
+  const sign = await openTask(app, c.id, 'ut_signfor')
+  t.equal((await call(app, 'grid01', 'POST', `/api/tasks/${sign.id}/return`, { reason: '不属网格职责' })).status, 200)
+  const review = await openTask(app, c.id, 'ut_dispatch')
+  t.same((await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${review.id}`)).body.form.facts, { pendingReturn: true })
+  const noReason = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${review.id}/complete`, { data: { returnDecision: 'reject' } })
+  t.equal(noReason.status, 400)
+  t.same(
+    noReason.body.details.map((d: any) => [d.field, d.key]),
+    [['returnDecisionReason', 'error.validation.required']],
+  )
+  await step(app, c.id, 'ut_dispatch', 'anping-dispatcher', { returnDecision: 'reject', returnDecisionReason: '网格负责村内排水' })
+  t.match((await call(app, 'xianghe-supervisor', 'GET', `/api/returns?caseId=${c.id}`)).body, [{ unit: 'xh-anping-v01-g1', status: 'rejected' }])
 })
 
 t.test('escalation procedure: a return while handling, rejected, goes back to handling at the same unit', async (t) => {

@@ -13,7 +13,7 @@
  */
 import fs from 'node:fs'
 import type { Page } from 'playwright-core'
-import { uiLogin } from './browser.js'
+import { chooseOption, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
 import { call, openTask, petition, step } from '../api.js'
 
@@ -63,7 +63,9 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await page.waitForSelector('[data-testid=task-form] [data-field=targetUnit] input')
     const order = await page.$$eval('[data-testid=task-form] [data-field]', (fs) => fs.map((f) => f.getAttribute('data-field')))
     t.same(order.slice(0, 2), ['targetUnit', 'dispatchNote'], 'the owning unit is the first field, the note after it')
-    t.notOk(await page.isVisible('[data-field=returnDecisionReason]'), 'the rejection reason only once a return is rejected')
+    // A first dispatch has no return to review: the review's fields were shown on every one.
+    for (const key of ['returnDecision', 'returnDecisionReason']) t.notOk(await page.isVisible(`[data-field=${key}]`), `no ${key} on a first dispatch`)
+    t.equal(await page.locator('text=退单审核').count(), 0, 'nor the review’s heading')
     // The watermark stays (form-js's licence), under the button rather than between fields.
     const y = async (sel: string) => (await page.locator(sel).boundingBox())!.y
     t.ok((await y('.fjs-powered-by')) > (await y('[data-testid=complete]')), 'the bpmn.io watermark is below the submit button')
@@ -82,17 +84,14 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     t.equal((await page.textContent('.unit-chips .chip'))!.match(/安平村第一网格/g)?.length, 1, 'and once on its chip')
     t.notOk(await page.isVisible('[data-field=targetUnit] .fjs-form-field-error'), 'picking clears the error')
 
-    // In English on the phone, with the return review open, every label is whole.
+    // In English on the phone every label is whole, and still no review.
     await switchLang(page, 'text=Owning unit')
-    await page.waitForSelector('[data-field=returnDecision]')
-    await page.click('[data-field=returnDecision] .fjs-input-group')
-    await page.locator('.fjs-dropdownlist-item', { hasText: 'Reject' }).first().click()
-    await page.waitForSelector('[data-field=returnDecisionReason]')
-    t.notOk(await page.isVisible('[data-field=targetUnit]'), 'no unit to name when rejecting')
+    await page.waitForSelector('[data-field=targetUnit] input')
+    t.equal(await page.locator('text=Return review').count(), 0, 'no review in English either')
     t.same(await clippedLabels(page), [], 'no label cut off at 390 px')
     await s.shot('task-page-dispatch-en-phone')
     await switchLang(page, 'text=承办单位')
-    await page.waitForSelector('[data-field=returnDecision]')
+    await page.waitForSelector('[data-field=targetUnit] input')
   })
 
   let signedFor = ''
@@ -201,6 +200,36 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     t.same(await own.locator('dd').allTextContents(), ['Anping Village Grid 1', '探针派单备注'], 'the unit’s English name; the note stays as written')
     await s.shot('task-page-completed-dispatch-en-phone')
     await switchLang(page, 'text=任务已结束。')
+    t.same(s.errors, [], 'no console errors')
+  })
+
+  await t.test('after a return the same dispatch form reviews it', async (t) => {
+    const handle = await openTask(app, caseId, 'ut_handle')
+    t.equal((await call(app, 'grid01', 'POST', `/api/tasks/${handle.id}/return`, { reason: '排水沟属水务部门管护' })).status, 200)
+    const review = await openTask(app, caseId, 'ut_dispatch')
+    // Still signed in as the dispatcher (above).
+    await page.goto(`${base}/tasks/${review.id}`)
+    await page.waitForSelector('[data-field=returnDecision]')
+    t.ok(await page.isVisible('text=此案件曾被退单'), 'the review says what it is')
+    t.notOk(await page.isVisible('[data-field=returnDecisionReason]'), 'the rejection reason only once a return is rejected')
+    await s.shot('task-page-review-zh-phone')
+
+    // In English on the phone, rejecting: no unit to name, every label whole.
+    await switchLang(page, '[data-field=returnDecision] >> text=Return review')
+    await chooseOption(page, 'returnDecision', 'Reject')
+    await page.waitForSelector('[data-field=returnDecisionReason]')
+    t.notOk(await page.isVisible('[data-field=targetUnit]'), 'no unit to name when rejecting')
+    t.same(await clippedLabels(page), [], 'no label cut off at 390 px')
+    await s.shot('task-page-review-en-phone')
+    await switchLang(page, '[data-field=returnDecision] >> text=退单审核')
+
+    // Rejected as a person does it: the case goes back to the grid.
+    await chooseOption(page, 'returnDecision', '驳回')
+    await page.fill('textarea[name=returnDecisionReason]', '村内排水沟由网格负责')
+    await Promise.all([page.waitForURL(/\/tasks$/), page.click('[data-testid=complete]')])
+    const returns = (await call(app, 'admin', 'GET', `/api/cases/${caseId}/returns`)).body
+    t.match(returns, [{ unit: 'xh-anping-v01-g1', status: 'rejected', decisionReason: '村内排水沟由网格负责' }])
+    t.equal((await call(app, 'admin', 'GET', `/api/cases/${caseId}`)).body.ownerUnit, 'xh-anping-v01-g1')
     t.same(s.errors, [], 'no console errors')
   })
 })

@@ -9445,6 +9445,10 @@ export interface paths {
                                     [key: string]: unknown;
                                 }) | null;
                                 form?: {
+                                    /** @description 表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted */
+                                    facts?: {
+                                        [key: string]: unknown;
+                                    };
                                     /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                     key?: string | null;
                                     /** @description form-js schema */
@@ -9580,6 +9584,10 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
+                                /** @description 表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted */
+                                facts?: {
+                                    [key: string]: unknown;
+                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
@@ -9731,6 +9739,10 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
+                                /** @description 表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted */
+                                facts?: {
+                                    [key: string]: unknown;
+                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
@@ -9869,6 +9881,10 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
+                                /** @description 表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted */
+                                facts?: {
+                                    [key: string]: unknown;
+                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
@@ -10213,6 +10229,10 @@ export interface paths {
                                 [key: string]: unknown;
                             }) | null;
                             form?: {
+                                /** @description 表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted */
+                                facts?: {
+                                    [key: string]: unknown;
+                                };
                                 /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                 key?: string | null;
                                 /** @description form-js schema */
@@ -10356,6 +10376,10 @@ export interface paths {
                                         [key: string]: unknown;
                                     }) | null;
                                     form?: {
+                                        /** @description 表单条件读取的服务器数据（如 pendingReturn：有待审核的退单），作为表单初始数据，不随表单提交 / values the server knows that the form’s conditions read (pendingReturn: a return awaits review): the form’s initial data, never submitted */
+                                        facts?: {
+                                            [key: string]: unknown;
+                                        };
                                         /** @description 表单键（可无）/ the task's form key, null for a form declared in the diagram without one */
                                         key?: string | null;
                                         /** @description form-js schema */

@@ -138,7 +138,9 @@ export async function taskPage(ctx: Ctx) {
   await loadCss('/form.css')
   const { createTaskForm } = await import('../form-viewer.js')
   if (!ctx.alive()) return
-  const form = await createTaskForm(fjsBox, schema, {}, caseId ? { caseId, fields: UNIT_FIELDS } : undefined)
+  // The form opens on what the server knows that its conditions read (a return awaiting review),
+  // which form-js keeps beside the fields and never submits.
+  const form = await createTaskForm(fjsBox, schema, task.form?.facts ?? {}, caseId ? { caseId, fields: UNIT_FIELDS } : undefined)
   onLeave(() => form.destroy())
   const msg = h('div')
   const completeBtn = h('button', { type: 'submit', class: 'primary block', 'data-testid': 'complete' }, t('提交办理', 'Complete'))
