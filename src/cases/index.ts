@@ -59,6 +59,16 @@ export default fp(
       if (carrier?.status === 'running') throw conflict(msg('error.case.carried'))
       return true
     })
+    app.engine.setBusinessKeyLabels(async (caseIds) => {
+      const labels = new Map<string, string>()
+      for (let i = 0; i < caseIds.length; i += 500)
+        for (const r of await app
+          .db('cases')
+          .whereIn('id', caseIds.slice(i, i + 500))
+          .select('id', 'case_no'))
+          labels.set(r.id, r.case_no)
+      return labels
+    })
     if (app.config.demo && (await seedCases(app.db))) app.log.info('seeded case categories and routing rules')
     // Routing is the `routing` decision: its deploys are checked against the organisation, and
     // rules an administrator set before decisions existed become decision versions (once, before

@@ -3,7 +3,7 @@ import { msg } from '../lib/errors.js'
 import { unprocessable } from './errors.js'
 import type { DefinitionStore } from './definitions.js'
 import type { InstanceRow } from './rows.js'
-import type { StepContext, StepRun } from './step-context.js'
+import { markFailedElement, type StepContext, type StepRun } from './step-context.js'
 
 export const MAX_CALL_DEPTH = 16
 
@@ -45,15 +45,21 @@ export async function runCallActivities(
     )
     for (const call of ctx.calls) {
       if (ctx.leftExecutions.has(call.executionId) || knownCalls.has(call.executionId)) continue
-      const childDef = await host.definitions.resolve(call.calledElement, instance.tenant || null, trx)
-      await host.startDefinition(trx, childDef.id, {
-        tenant: instance.tenant || null,
-        variables,
-        caseId: instance.case_id,
-        actor: ctx.actor,
-        parent: { id: instance.id, executionId: call.executionId, elementId: call.elementId },
-        depth: opts.depth + 1,
-      })
+      try {
+        const childDef = await host.definitions.resolve(call.calledElement, instance.tenant || null, trx)
+        await host.startDefinition(trx, childDef.id, {
+          tenant: instance.tenant || null,
+          variables,
+          caseId: instance.case_id,
+          actor: ctx.actor,
+          parent: { id: instance.id, executionId: call.executionId, elementId: call.elementId },
+          depth: opts.depth + 1,
+        })
+      } catch (err) {
+        // A called process missing or failing fails the call activity: the incident names the call.
+        markFailedElement(err, call.elementId, true)
+        throw err
+      }
     }
   }
   if (ended && instance.parent_id) {

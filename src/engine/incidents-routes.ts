@@ -3,6 +3,7 @@ import { bearer, errorSchema, idParams, typed } from '../lib/schemas.js'
 import { Incidents, incidentView, type IncidentRow } from './incidents.js'
 import { engineAuth } from './http-auth.js'
 import { tenantNames } from './named.js'
+import type { LoadedDefinition } from './definitions.js'
 
 const incidentSchema = {
   type: 'object',
@@ -14,8 +15,13 @@ const incidentSchema = {
     tenantName: { type: ['string', 'null'], description: "县名 / the county's name (null for the city's)" },
     tenantNameEn: { type: ['string', 'null'] },
     processKey: { type: 'string' },
+    processName: { type: ['string', 'null'], description: '流程名称（"中文 / English"，如图中所写）/ the process name as its diagram writes it' },
+    caseNo: { type: ['string', 'null'], description: '案件编号 / the case number, when the instance carries a case' },
     kind: { type: 'string', enum: ['timer', 'step', 'external'] },
-    element: { type: ['string', 'null'] },
+    element: { type: ['string', 'null'], description: '失败的活动 / the activity that failed (a timer’s step: the task it reached)' },
+    elementName: { type: ['string', 'null'], description: '失败活动的名称（如图中所写）/ its name as the diagram writes it' },
+    trigger: { type: ['string', 'null'], description: '触发此步骤的定时器 / the timer whose step failed, when it is another element' },
+    triggerName: { type: ['string', 'null'] },
     message: { type: 'string', description: '双语文本 / the text in both languages' },
     key: { type: 'string', description: '界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one' },
     params: { type: 'object', additionalProperties: true },
@@ -51,17 +57,55 @@ const cancelBody = {
 export default async function incidentRoutes(fastify: FastifyInstance) {
   const app = typed(fastify)
   const incidents = new Incidents(app.db, app.engine.runtime, app.engine.access)
-  /** Incidents with who resolved them by display name beside the username, and the county by name. */
+  /**
+   * Incidents as an operator reads them: who resolved them by display name, the county by name,
+   * the process and the failed activity by their names in the instance's version, the case by
+   * its number, and the timer that started the step when it is not what failed.
+   */
   async function named(rows: IncidentRow[]) {
     const { users, tenants } = await app.engine.directory.names(
       rows.flatMap((r) => (r.resolved_by ? [r.resolved_by] : [])),
       [...new Set(rows.flatMap((r) => (r.tenant ? [r.tenant] : [])))],
     )
-    return rows.map((r) => ({
-      ...incidentView(r),
-      resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null,
-      ...tenantNames(tenants, r.tenant),
-    }))
+    const [versions, caseNos, triggers] = await Promise.all([
+      instanceVersions(rows),
+      app.engine.labelBusinessKeys([...new Set(rows.flatMap((r) => (r.case_id ? [r.case_id] : [])))]),
+      timerElements(rows),
+    ])
+    return rows.map((r) => {
+      const def = versions.get(r.instance_id)
+      const nameOf = (id: string | null) => (id && def?.elements.get(id)?.name) || null
+      const trigger = r.timer_id ? (triggers.get(r.timer_id) ?? null) : null
+      const shownTrigger = trigger && trigger !== r.element_id ? trigger : null
+      return {
+        ...incidentView(r),
+        processName: def?.row.name || null,
+        caseNo: (r.case_id && caseNos.get(r.case_id)) || null,
+        elementName: nameOf(r.element_id),
+        trigger: shownTrigger,
+        triggerName: nameOf(shownTrigger),
+        resolvedByName: (r.resolved_by && users.get(r.resolved_by)) || null,
+        ...tenantNames(tenants, r.tenant),
+      }
+    })
+  }
+  /** Each incident's instance's version, parsed (cached by the definition store). */
+  async function instanceVersions(rows: IncidentRow[]) {
+    const ids = [...new Set(rows.map((r) => r.instance_id))]
+    const instances: { id: string; definition_id: string }[] = ids.length
+      ? await app.db('process_instances').whereIn('id', ids).select('id', 'definition_id')
+      : []
+    const byInstance = new Map<string, LoadedDefinition>()
+    for (const i of instances) {
+      const def = await app.engine.definitions.load(i.definition_id).catch(() => null)
+      if (def) byInstance.set(i.id, def)
+    }
+    return byInstance
+  }
+  async function timerElements(rows: IncidentRow[]) {
+    const ids = [...new Set(rows.flatMap((r) => (r.timer_id ? [r.timer_id] : [])))]
+    const timers: { id: string; element_id: string | null }[] = ids.length ? await app.db('timers').whereIn('id', ids).select('id', 'element_id') : []
+    return new Map(timers.map((x) => [x.id, x.element_id]))
   }
   const admins = engineAuth(app.engine.access).administrators
   const tags = ['incidents']

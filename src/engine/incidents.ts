@@ -10,6 +10,7 @@ import { administeredScope, inScope, type EngineAccess, type EngineActor } from 
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
 import type { TaskRow } from './rows.js'
 import { cutText } from '../lib/text.js'
+import { failedElementOf } from './step-context.js'
 
 /**
  * Incidents: what failed in the background (a due timer whose step threw or went over its
@@ -71,7 +72,10 @@ interface Failure {
   params: Params | null
 }
 
-/** The message and element of a failed step: a budget failure names its element in `details`. */
+/**
+ * The message and element of a failed step: a budget failure names its element in `details`,
+ * another the activity that threw (a timer's step fails in the task it reached, not the timer).
+ */
 export function describeFailure(err: unknown, fallbackElement: string | null): Failure {
   // An unforeseen failure: the administrator reads the engine's own text, which its answer left out.
   if (err instanceof StepFailure) {
@@ -88,7 +92,7 @@ export function describeFailure(err: unknown, fallbackElement: string | null): F
   const detail = err instanceof HttpError || err instanceof EngineError ? (err.details?.[0] as { elementId?: string } | undefined) : undefined
   return {
     message: cutText(String(e?.message ?? err), { codePoints: MESSAGE_MAX }),
-    elementId: detail?.elementId ?? fallbackElement,
+    elementId: detail?.elementId ?? failedElementOf(err) ?? fallbackElement,
     key: said?.key ?? null,
     params: said ? (said.params ?? {}) : null,
   }

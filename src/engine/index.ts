@@ -18,6 +18,7 @@ export class EngineService {
   /** Variables only the platform's own steps write (see `protectVariables`). */
   private protectedNames = new Set<string>()
   private businessKeyCheck: ((key: string, tenant: string | null, actor: EngineActor) => Promise<boolean>) | null = null
+  private businessKeyLabels: ((keys: string[]) => Promise<Map<string, string>>) | null = null
   /** Deployed forms and decisions, versioned like definitions (src/engine/resources.ts). */
   readonly resources: ResourceStore
 
@@ -102,6 +103,18 @@ export class EngineService {
 
   async mayBindBusinessKey(key: string, tenant: string | null, actor: EngineActor): Promise<boolean> {
     return this.businessKeyCheck ? this.businessKeyCheck(key, tenant, actor) : false
+  }
+
+  /**
+   * The module that owns business keys names them for people (cases: the case number), for
+   * lists such as incidents; without one, keys have no label.
+   */
+  setBusinessKeyLabels(fn: (keys: string[]) => Promise<Map<string, string>>) {
+    this.businessKeyLabels = fn
+  }
+
+  async labelBusinessKeys(keys: string[]): Promise<Map<string, string>> {
+    return this.businessKeyLabels && keys.length ? this.businessKeyLabels(keys) : new Map()
   }
 
   /** 400 naming each protected variable that `variables` (from a request) tries to set. */

@@ -136,7 +136,9 @@ export function listen(holder: EngineHolder) {
   })
   l.on('process.error', (api: ActivityApi) => {
     const ctx = holder.ctx
-    ctx.error ??= api.content?.error ?? new Error('process error')
+    const err = api.content?.error
+    // bpmn-elements' ActivityError carries the message of the activity that threw.
+    ctx.failedIn((err as { source?: { content?: { id?: string } } } | undefined)?.source?.content?.id ?? null, err ?? new Error('process error'))
   })
 }
 

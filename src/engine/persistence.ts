@@ -6,7 +6,7 @@ import { RevisionConflict, StepFailure, UncaughtWorkerError, unprocessable } fro
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
 import { splitList, type EndedTask, type InstanceRow, type OpenTask, type TaskRow } from './rows.js'
-import { cleanVariables, isRefusal, StepLimitError, type StepContext } from './step-context.js'
+import { cleanVariables, isRefusal, markFailedElement, StepLimitError, type StepContext } from './step-context.js'
 
 /**
  * Persistence of a step: the instance row (state, variables, revision), its tasks, timers,
@@ -81,24 +81,34 @@ export interface Persisted {
   left: string[]
 }
 
+/** What a failed step throws, marked with the activity that failed (an incident names it). */
+function failure(err: Error, instanceId: string, elementId: string | null): Error {
+  const thrown = answerFor(err, instanceId, elementId)
+  markFailedElement(thrown, elementId)
+  return thrown
+}
+
+function answerFor(err: Error, instanceId: string, elementId: string | null): Error {
+  if (isRefusal(err)) return err
+  // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
+  if (err instanceof StepLimitError) return unprocessable(err.problem, [problem(err.problem, { elementId: err.elementId })])
+  // A database's refusal (a driver error: SQLite's SQLITE_*, PostgreSQL's five-character
+  // SQLSTATE) carries its SQL and values: never the reader's sentence. Anything else is the
+  // engine's or a handler's English (a TypeError, "downstream system unavailable"): for an
+  // administrator, who finds it as an incident; the handler reads a sentence saying so.
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && /^(SQLITE_|[0-9A-Z]{5}$)/.test(code)) return unprocessable(msg('error.engine.storageFailed'))
+  // A worker's BPMN error that no boundary event catches (the error the step saw wraps it).
+  const uncaught = [err, (err as { inner?: unknown }).inner].find((e) => e instanceof UncaughtWorkerError)
+  if (uncaught) return unprocessable(uncaught.problem)
+  return new StepFailure(err, err.message, instanceId, elementId)
+}
+
 /** Writes everything a step did, or throws what failed it (the failed engine is not kept). */
 export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: boolean }): Promise<Persisted> {
   if (ctx.error) {
     // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
-    const err = ctx.error
-    if (isRefusal(err)) throw err
-    // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
-    if (err instanceof StepLimitError) throw unprocessable(err.problem, [problem(err.problem, { elementId: err.elementId })])
-    // A database's refusal (a driver error: SQLite's SQLITE_*, PostgreSQL's five-character
-    // SQLSTATE) carries its SQL and values: never the reader's sentence. Anything else is the
-    // engine's or a handler's English (a TypeError, "downstream system unavailable"): for an
-    // administrator, who finds it as an incident; the handler reads a sentence saying so.
-    const code = (err as { code?: unknown }).code
-    if (typeof code === 'string' && /^(SQLITE_|[0-9A-Z]{5}$)/.test(code)) throw unprocessable(msg('error.engine.storageFailed'))
-    // A worker's BPMN error that no boundary event catches (the error the step saw wraps it).
-    const uncaught = [err, (err as { inner?: unknown }).inner].find((e) => e instanceof UncaughtWorkerError)
-    if (uncaught) throw unprocessable(uncaught.problem)
-    throw new StepFailure(err, err.message, ctx.instance.id, ctx.errorElementId)
+    throw failure(ctx.error, ctx.instance.id, ctx.errorElement)
   }
   const instance = ctx.instance
   const now = nowIso()

@@ -95,16 +95,14 @@ export class ServiceTasks {
                   callback(null, out ?? null)
                 },
                 (err) => {
-                  if (!ctx.error) ctx.errorElementId = info.id
-                  ctx.error ??= err
+                  ctx.failedIn(info.id, err)
                   callback(err)
                 },
               ),
             )
           } catch (err) {
             const failed = err instanceof FeelRefused ? new StepLimitError(err.elementId ?? info.id, err.problem) : (err as Error)
-            if (!ctx.error) ctx.errorElementId = info.id
-            ctx.error ??= failed
+            ctx.failedIn(info.id, failed)
             callback(failed)
           }
         },

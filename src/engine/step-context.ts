@@ -60,6 +60,25 @@ export async function engineRun(ctx: StepContext, fn: () => unknown) {
   }
 }
 
+/**
+ * The activity whose failure failed a step, by the error the step threw: a timer's step fails
+ * in the service task it reached, and the incident must name that task, not the timer. Kept
+ * beside the error (not in it) because a handler's own HttpError passes through unchanged.
+ */
+const failedElements = new WeakMap<object, string>()
+
+/**
+ * Marks `err` as failed in `elementId`. A step's own mark stays; a call activity's replaces its
+ * child's (`outer`), since the incident is the calling instance's and names its diagram's element.
+ */
+export function markFailedElement(err: unknown, elementId: string | null, outer = false) {
+  if (elementId && err && typeof err === 'object' && (outer || !failedElements.has(err))) failedElements.set(err, elementId)
+}
+
+export function failedElementOf(err: unknown): string | null {
+  return err && typeof err === 'object' ? (failedElements.get(err) ?? null) : null
+}
+
 /** Fires the engine's armed timer of an execution, if it has one; true when it fired. */
 export function fireArmed(ctx: StepContext, executionId: string): boolean {
   const ref = ctx.timers.executing.find((r) => r.owner?.executionId === executionId)
@@ -165,8 +184,8 @@ export class StepContext {
   readonly externalCreated = new Map<string, ExternalCreated>()
   ended = false
   error: Error | null = null
-  /** The service task whose handler failed the step, when one did (an incident names it). */
-  errorElementId: string | null = null
+  /** The activity that failed with `error`, when known (see `failedElementOf`). */
+  errorElement: string | null = null
   /** What this step has used of STEP_LIMITS; `overBudget` once it went over. */
   private used = { activities: 0, tasks: 0, timers: 0 }
   private readonly entries = new Map<string, number>()
@@ -260,6 +279,13 @@ export class StepContext {
       if (err instanceof FeelRefused) this.fail(err.elementId ?? elementId, err.problem)
       throw err
     }
+  }
+
+  /** Records the step's first failure and the activity it happened in. */
+  failedIn(elementId: string | null, err: Error) {
+    if (this.error) return
+    this.error = err
+    this.errorElement = elementId
   }
 
   /** Fails the step (see `charge`): records why, and throws to unwind the engine. */

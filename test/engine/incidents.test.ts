@@ -1,8 +1,8 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call } from '../api.js'
+import { call, caseByNo, petition } from '../api.js'
 import { bilingual } from '../../src/messages/index.js'
-import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+import { followUp, noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 
 /**
  * Incidents API (../shared/api.md): a background step that fails becomes an incident in the
@@ -119,7 +119,8 @@ t.test('retry: fails again with the message kept open, then succeeds once the ca
   const id = await start('xianghe-admin', 'calls_x', { child: 'late_child' })
   await app.engine.poller.poll(later())
   const [incident] = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items
-  t.match(incident, { instanceId: id, element: 'wait', status: 'open', attempts: 1 })
+  // The call activity failed (its called process is missing), not the timer that reached it.
+  t.match(incident, { instanceId: id, element: 'call', trigger: 'wait', status: 'open', attempts: 1 })
   t.match(incident.message, /late_child/)
 
   const failed = await call(app, 'xianghe-admin', 'POST', `/api/incidents/${incident.id}/retry`)
@@ -206,4 +207,45 @@ t.test('cancel ends the instance: tasks, timers and subscriptions cancelled, inc
   t.equal((await call(app, 'admin', 'POST', `/api/process-instances/nope/cancel`, { reason: 'x' })).status, 404)
   t.equal((await call(app, 'admin', 'POST', `/api/process-instances/${city}/cancel`, { reason: 'x' })).status, 200, 'the city administrator cancels any')
   t.equal(await app.engine.poller.poll(new Date(Date.now() + 5 * 3600_000)), 0, 'nothing of the cancelled instances fires')
+})
+
+t.test('a service task failing after a timer: the incident names the task, its process by name and the case by number', async (t) => {
+  const app = await build(t)
+  const { caseNo } = await petition(app, {
+    description: '路灯坏了',
+    category: 'neighbour',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const c = await caseByNo(app, caseNo)
+  // The case's own procedure ends, so that the follow-up may carry the case.
+  t.equal((await call(app, 'admin', 'POST', `/api/process-instances/${c.instanceId}/cancel`, { reason: '改走回访 / follow-up' })).status, 200)
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: followUp('follow_up') })).status, 201)
+  const started = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/follow_up/start', { caseId: c.id, variables: {} })
+  t.equal(started.status, 201, JSON.stringify(started.body))
+  await app.engine.poller.poll(later())
+  const { items } = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body
+  t.equal(items.length, 1)
+  t.match(items[0], {
+    instanceId: started.body.id,
+    kind: 'timer',
+    element: 'svc_switch',
+    elementName: '转其他流程 / Switch procedure',
+    trigger: 'wait_day',
+    triggerName: '等一天 / Wait a day',
+    processKey: 'follow_up',
+    processName: '回访转办 / Follow-up switch',
+    caseId: c.id,
+    caseNo,
+    key: 'error.case.unknownProcedure',
+  })
+  const hist = (await call(app, 'admin', 'GET', `/api/process-instances/${started.body.id}/history`)).body
+  t.match(
+    hist.filter((h: any) => h.type === 'incident'),
+    [{ elementId: 'svc_switch' }],
+    'the history names the task too',
+  )
+  // A retry that fails again keeps naming the task.
+  const again = await call(app, 'xianghe-admin', 'POST', `/api/incidents/${items[0].id}/retry`)
+  t.match(again.body, { status: 'open', attempts: 2, element: 'svc_switch', trigger: 'wait_day' })
 })

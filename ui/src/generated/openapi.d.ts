@@ -4467,8 +4467,13 @@ export interface paths {
                             items?: {
                                 attempts?: number;
                                 caseId?: string | null;
+                                /** @description 案件编号 / the case number, when the instance carries a case */
+                                caseNo?: string | null;
                                 createdAt?: string;
+                                /** @description 失败的活动 / the activity that failed (a timer’s step: the task it reached) */
                                 element?: string | null;
+                                /** @description 失败活动的名称（如图中所写）/ its name as the diagram writes it */
+                                elementName?: string | null;
                                 id?: string;
                                 instanceId?: string;
                                 /** @description 界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one */
@@ -4481,6 +4486,8 @@ export interface paths {
                                     [key: string]: unknown;
                                 };
                                 processKey?: string;
+                                /** @description 流程名称（"中文 / English"，如图中所写）/ the process name as its diagram writes it */
+                                processName?: string | null;
                                 resolution?: string | null;
                                 resolvedAt?: string | null;
                                 resolvedBy?: string | null;
@@ -4493,6 +4500,9 @@ export interface paths {
                                 tenantName?: string | null;
                                 tenantNameEn?: string | null;
                                 time?: string;
+                                /** @description 触发此步骤的定时器 / the timer whose step failed, when it is another element */
+                                trigger?: string | null;
+                                triggerName?: string | null;
                             }[];
                         };
                     };
@@ -4534,8 +4544,13 @@ export interface paths {
                         "application/json": {
                             attempts?: number;
                             caseId?: string | null;
+                            /** @description 案件编号 / the case number, when the instance carries a case */
+                            caseNo?: string | null;
                             createdAt?: string;
+                            /** @description 失败的活动 / the activity that failed (a timer’s step: the task it reached) */
                             element?: string | null;
+                            /** @description 失败活动的名称（如图中所写）/ its name as the diagram writes it */
+                            elementName?: string | null;
                             id?: string;
                             instanceId?: string;
                             /** @description 界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one */
@@ -4548,6 +4563,8 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                             processKey?: string;
+                            /** @description 流程名称（"中文 / English"，如图中所写）/ the process name as its diagram writes it */
+                            processName?: string | null;
                             resolution?: string | null;
                             resolvedAt?: string | null;
                             resolvedBy?: string | null;
@@ -4560,6 +4577,9 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             time?: string;
+                            /** @description 触发此步骤的定时器 / the timer whose step failed, when it is another element */
+                            trigger?: string | null;
+                            triggerName?: string | null;
                         };
                     };
                 };
@@ -4623,8 +4643,13 @@ export interface paths {
                         "application/json": {
                             attempts?: number;
                             caseId?: string | null;
+                            /** @description 案件编号 / the case number, when the instance carries a case */
+                            caseNo?: string | null;
                             createdAt?: string;
+                            /** @description 失败的活动 / the activity that failed (a timer’s step: the task it reached) */
                             element?: string | null;
+                            /** @description 失败活动的名称（如图中所写）/ its name as the diagram writes it */
+                            elementName?: string | null;
                             id?: string;
                             instanceId?: string;
                             /** @description 界面翻译用的消息代码（有时）/ the catalogue message, when the failure is one */
@@ -4637,6 +4662,8 @@ export interface paths {
                                 [key: string]: unknown;
                             };
                             processKey?: string;
+                            /** @description 流程名称（"中文 / English"，如图中所写）/ the process name as its diagram writes it */
+                            processName?: string | null;
                             resolution?: string | null;
                             resolvedAt?: string | null;
                             resolvedBy?: string | null;
@@ -4649,6 +4676,9 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             time?: string;
+                            /** @description 触发此步骤的定时器 / the timer whose step failed, when it is another element */
+                            trigger?: string | null;
+                            triggerName?: string | null;
                         };
                     };
                 };

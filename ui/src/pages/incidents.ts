@@ -1,6 +1,6 @@
 import { get, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, messageText, named, t } from '../lib/i18n.js'
+import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
@@ -14,8 +14,16 @@ interface Incident {
   tenantName?: string | null
   tenantNameEn?: string | null
   processKey: string
+  /** "中文 / English" as the diagram names the process. */
+  processName?: string | null
+  caseNo?: string | null
   kind: 'timer' | 'step' | 'external'
+  /** The activity that failed, and its name in the diagram. */
   element: string | null
+  elementName?: string | null
+  /** The timer whose step failed, when it is not the failed activity itself. */
+  trigger?: string | null
+  triggerName?: string | null
   /** "中文 / English"; `key` + `params` (when the failure is a catalogue message) are shown instead. */
   message: string
   key?: string
@@ -26,6 +34,27 @@ interface Incident {
   resolution: string | null
   resolvedBy: string | null
   resolvedByName?: string | null
+}
+
+/**
+ * What failed: the activity by its name in the reader's language (its id beside it, as the
+ * modeler shows it), and the timer that started the step when that is another element.
+ */
+function activity(i: Incident) {
+  const kind = badge(i.kind === 'timer' ? t('定时器', 'timer') : i.kind === 'external' ? t('外部任务', 'external task') : t('步骤', 'step'))
+  if (!i.element) return ['—', ' ', kind]
+  const name = serverText(i.elementName)
+  return [
+    h('strong', { 'data-testid': 'incident-activity' }, name || i.element),
+    name ? [' ', h('code', { class: 'muted' }, i.element)] : null,
+    i.trigger
+      ? h(
+          'div',
+          { class: 'muted', 'data-testid': 'incident-trigger' },
+          t(`由定时器“${serverText(i.triggerName) || i.trigger}”触发`, `started by the timer “${serverText(i.triggerName) || i.trigger}”`),
+        )
+      : [' ', kind],
+  ]
 }
 
 /**
@@ -43,8 +72,8 @@ export async function incidentsPage(ctx: Ctx) {
       'p',
       { class: 'muted' },
       t(
-        '失败的定时器或步骤会停住其流程实例，直到重试成功或撤销。',
-        'A failed timer or step holds its process instance until a retry succeeds or the instance is cancelled.',
+        '失败的定时器或步骤会停住其流程实例。先排除原因（例如部署改正后的流程版本），再点“重试”；不再需要的实例可“撤销实例”。',
+        'A failed timer or step holds its process instance. Remove the cause (e.g. deploy a corrected version of the process), then Retry; an instance no longer needed can be cancelled.',
       ),
     ),
     body,
@@ -94,15 +123,15 @@ export async function incidentsPage(ctx: Ctx) {
         'tr',
         { 'data-testid': 'incident-row' },
         h('td', null, fmtTime(i.time)),
-        h('td', null, h('code', null, i.processKey), i.tenant ? ` (${named({ name: i.tenantName ?? i.tenant, nameEn: i.tenantNameEn })})` : ''),
-        h('td', null, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, t('案件', 'Case')) : '—'),
         h(
           'td',
-          null,
-          h('code', null, i.element ?? '—'),
-          ' ',
-          badge(i.kind === 'timer' ? t('定时器', 'timer') : i.kind === 'external' ? t('外部任务', 'external task') : t('步骤', 'step')),
+          { 'data-testid': 'incident-process' },
+          serverText(i.processName) || i.processKey,
+          i.tenant ? ` (${named({ name: i.tenantName ?? i.tenant, nameEn: i.tenantNameEn })})` : '',
+          i.processName ? h('div', null, h('code', { class: 'muted' }, i.processKey)) : null,
         ),
+        h('td', { 'data-testid': 'incident-case' }, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, i.caseNo ?? t('案件', 'Case')) : '—'),
+        h('td', { 'data-testid': 'incident-element' }, activity(i)),
         h('td', { class: 'message' }, messageText(i), i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
         h(
           'td',
@@ -129,7 +158,7 @@ export async function incidentsPage(ctx: Ctx) {
               h('th', null, t('时间', 'Time')),
               h('th', null, t('流程', 'Process')),
               h('th', null, t('案件', 'Case')),
-              h('th', null, t('元素', 'Element')),
+              h('th', null, t('失败的环节', 'Failed activity')),
               h('th', null, t('原因', 'Message')),
               h('th', null, ''),
             ),
