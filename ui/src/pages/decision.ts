@@ -5,6 +5,7 @@ import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loadCss, loading, pageHead, toast } from '../lib/ui.js'
+import { tryPanel, type DecisionInfo } from './decision-try.js'
 
 type DecisionVersion = Answer<'/api/decisions/key/{key}'>
 
@@ -52,6 +53,7 @@ export async function decisionPage(ctx: Ctx) {
   const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'decision-deploy' }, t('部署', 'Deploy'))
   const status = h('div', { 'data-testid': 'decision-status', role: 'status' })
   const editorEl = h('div', { class: 'dmn-editor', 'data-testid': 'dmn-editor' }, loading())
+  const trying = h('div')
   ctx.view.append(
     pageHead(t('决策表', 'Decision table'), h('label', { class: 'inline' }, t('部署范围', 'Deploy for'), ' ', tenantSel), deployBtn),
     h(
@@ -68,6 +70,7 @@ export async function decisionPage(ctx: Ctx) {
     ),
     status,
     editorEl,
+    trying,
   )
 
   let current: DecisionVersion
@@ -99,6 +102,16 @@ export async function decisionPage(ctx: Ctx) {
       : null,
   )
 
+  // The version the scope uses, as deployed, is what the server evaluates: a deploy here renews it.
+  const mountTry = (v: DecisionVersion) =>
+    clear(
+      trying,
+      v.decisions.length && !v.problem
+        ? tryPanel({ key, tenant: isAdmin ? tenant || null : undefined, version: v, decisions: v.decisions as unknown as DecisionInfo[] })
+        : null,
+    )
+  mountTry(current)
+
   await loadCss('/dmn.css')
   const { createDmnEditor } = await import('../dmn-editor.js')
   if (!ctx.alive()) return
@@ -125,6 +138,10 @@ export async function decisionPage(ctx: Ctx) {
         ),
       )
       toast(t('部署成功', 'Deployed'))
+      void get<DecisionVersion>(`/api/decisions/key/${encodeURIComponent(key)}${qs({ tenant: isAdmin ? tenant || undefined : undefined })}`).then(
+        mountTry,
+        () => clear(trying),
+      )
     } catch (err) {
       clear(
         status,
