@@ -1,4 +1,4 @@
-import { deployRules } from './routing-decision.js'
+import { deployRules, routingInForce } from './routing-decision.js'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { nowIso, type Trx } from '../lib/db.js'
@@ -477,6 +477,53 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       if (!isSystemAdmin(actor)) q.whereIn('tenant', ['', actor.tenant ?? ''])
       else if (tenant !== undefined) q.whereIn('tenant', ['', tenant])
       return (await q).map(ruleView)
+    },
+  )
+
+  app.get(
+    '/api/routing-rules/in-force',
+    {
+      preHandler: app.requireRole('county_admin'),
+      schema: {
+        tags: ['cases'],
+        summary:
+          '某范围派单实际使用的决策版本（按派单尝试的顺序：本县最新，然后全市最新），及其是否即本范围的规则列表 / the routing decision versions a scope’s cases meet, in the order routing tries them, each with whether it is that scope’s rule list',
+        security: bearer,
+        querystring: { type: 'object', properties: { tenant: { type: 'string', maxLength: 64 } } },
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              tenant: { type: ['string', 'null'] },
+              versions: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    id: { type: 'string' },
+                    tenant: { type: ['string', 'null'], description: '版本的范围（null 为全市）/ the version’s scope (null: the city’s)' },
+                    version: { type: 'integer' },
+                    name: { type: ['string', 'null'] },
+                    deployedAt: { type: 'string' },
+                    deployedBy: { type: ['string', 'null'] },
+                    deployedByName: { type: ['string', 'null'] },
+                    fromRules: { type: 'boolean', description: '与该范围的规则列表一致 / it decides as that scope’s rule list does' },
+                    usable: { type: 'boolean', description: '未通过当前检查时为 false，派单跳过它 / false when it fails today’s checks: routing skips it' },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+    async (request) => {
+      const actor = request.actor
+      // As the list: a county administrator reads their own county, whatever they ask.
+      const tenant = isSystemAdmin(actor) ? (request.query.tenant ?? '') : (actor.tenant ?? '')
+      const versions = await routingInForce(app.db, app.decisions, tenant)
+      const names = await app.org.displayNames(versions.map((v) => v.deployedBy))
+      return { tenant: tenant || null, versions: versions.map((v) => ({ ...v, deployedByName: (v.deployedBy && names.get(v.deployedBy)) || null })) }
     },
   )
 

@@ -2,7 +2,7 @@ import type { Db, Trx } from '../lib/db.js'
 import { badRequest, HttpError, msg, problem, type Msg } from '../lib/errors.js'
 import type { DecisionService } from '../decisions/service.js'
 import type { Drg, Evaluation } from '../decisions/dmn.js'
-import { evaluateDecision } from '../decisions/dmn.js'
+import { DmnError, evaluateDecision, parseDmn } from '../decisions/dmn.js'
 import { LEVELS, PROCEDURES, durationProblem, type RuleInput, type RuleRow } from './routing.js'
 
 /**
@@ -190,33 +190,20 @@ export async function checkRoutingDecision(drg: Drg, ctx: { tenant: string; db: 
   if (found.length) throw badRequest(found[0], details)
 }
 
-/** Rows of `routing_rules` (one scope, in their order) as a decision version of that scope, in `trx`. */
-export async function deployRules(
-  trx: Trx,
-  decisions: DecisionService,
-  tenant: string,
-  rows: {
-    id: string
-    category: string | null
-    region: string | null
-    owner: string
-    level: string | null
-    procedure: string | null
-    response_limit: string | null
-    resolve_limit: string | null
-  }[],
-  actor: string,
-) {
+type RuleRowShape = Pick<RuleRow, 'id' | 'category' | 'region' | 'owner' | 'level' | 'procedure' | 'response_limit' | 'resolve_limit'>
+
+/** Rows of `routing_rules` (one scope, in their order) as the DMN table a save deploys. */
+async function rulesXml(db: Db | Trx, rows: RuleRowShape[]): Promise<string> {
   const regionCodes = [...new Set(rows.map((r) => r.region).filter((r): r is string => !!r))]
   const regionLevels = new Map<string, string>(
     regionCodes.length
-      ? (await trx('regions').whereIn('code', regionCodes).select('code', 'level')).map((r: { code: string; level: string }) => [r.code, r.level])
+      ? (await db('regions').whereIn('code', regionCodes).select('code', 'level')).map((r: { code: string; level: string }) => [r.code, r.level])
       : [],
   )
   const parents = new Set<string>(
-    (await trx('categories').whereNotNull('parent_code').distinct('parent_code')).map((r: { parent_code: string }) => r.parent_code),
+    (await db('categories').whereNotNull('parent_code').distinct('parent_code')).map((r: { parent_code: string }) => r.parent_code),
   )
-  const xml = rulesToDmn(
+  return rulesToDmn(
     rows.map((r) => ({
       id: r.id,
       category: r.category,
@@ -229,7 +216,82 @@ export async function deployRules(
     })),
     { regionLevels, parents },
   )
-  return decisions.deploy(xml, { tenant, actor, trx })
+}
+
+/** Rows of `routing_rules` (one scope, in their order) as a decision version of that scope, in `trx`. */
+export async function deployRules(trx: Trx, decisions: DecisionService, tenant: string, rows: RuleRowShape[], actor: string) {
+  return decisions.deploy(await rulesXml(trx, rows), { tenant, actor, trx })
+}
+
+/** What a routing table decides by: its columns and each rule's entries as written, in order (not ids or layout). */
+function tableShape(drg: Drg): string | null {
+  const table = drg.decisions.get(ROUTING_KEY)?.table
+  if (!table) return null
+  const cells = (texts: string[]) => texts.map((x) => x.trim())
+  return JSON.stringify([
+    table.hitPolicy,
+    table.inputs.map((c) => c.name),
+    table.outputs.map((c) => c.name),
+    table.rules.map((r) => [cells(r.inputTexts), cells(r.outputTexts)]),
+  ])
+}
+
+/** The shape of the table a save of `rows` deploys (null if they no longer make a valid one). */
+async function rulesShape(db: Db | Trx, rows: RuleRowShape[]): Promise<string | null> {
+  try {
+    return tableShape(await parseDmn(await rulesXml(db, rows)))
+  } catch (err) {
+    if (err instanceof HttpError || err instanceof DmnError) return null
+    throw err
+  }
+}
+
+/** A routing version in force for a scope, in the order routing tries them. */
+export interface RoutingInForce {
+  id: string
+  /** The version's scope: null the city's. */
+  tenant: string | null
+  version: number
+  name: string | null
+  deployedAt: string
+  deployedBy: string | null
+  /** The version decides as that scope's rule list does (saved from it, or the same rules). */
+  fromRules: boolean
+  /** False when it fails today's checks: routing skips it (see routingHit). */
+  usable: boolean
+}
+
+/**
+ * The routing versions a case of `tenant` meets, in routingHit's order (the county's newest, then
+ * the city's: the same heads it reads), each with whether it is that scope's rule list — an
+ * administrator editing the list must see when a table edited in the decision editor is in force
+ * instead — and whether routing can use it at all.
+ */
+export async function routingInForce(db: Db | Trx, decisions: DecisionService, tenant: string): Promise<RoutingInForce[]> {
+  const heads = await decisions.resources.newestHeads('decision', ROUTING_KEY, tenant, db)
+  const out: RoutingInForce[] = []
+  for (const head of heads) {
+    let drg: Drg | null = null
+    try {
+      drg = await decisions.loadId(head.id, db)
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err
+    }
+    const rows: RuleRow[] = await db('routing_rules').where({ tenant: head.tenant }).orderBy('sort')
+    const shape = drg && tableShape(drg)
+    const fromRules = !!shape && rows.length > 0 && shape === (await rulesShape(db, rows))
+    out.push({
+      id: head.id,
+      tenant: head.tenant || null,
+      version: head.version,
+      name: head.name,
+      deployedAt: head.deployed_at,
+      deployedBy: head.deployed_by,
+      fromRules,
+      usable: !!drg,
+    })
+  }
+  return out
 }
 
 /**

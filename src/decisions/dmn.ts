@@ -98,6 +98,8 @@ export interface Rule {
   outputs: Expr[]
   /** The output entries as written (a module's deploy check reads literal outputs). */
   outputTexts: string[]
+  /** The input entries as written (routing compares a table with the rule list it was made from). */
+  inputTexts: string[]
 }
 export interface Table {
   hitPolicy: HitPolicy
@@ -429,6 +431,7 @@ function compileTable(t: DmnElement, decisionId: string): Table {
       tests: ins.map((e, k) => compileTest(e.text, `${decisionId}/${id}/${inputs[k].label ?? inputs[k].id}`)),
       outputs: outs.map((e, k) => compileExpr(e.text, `${decisionId}/${id}/${outputs[k].label ?? outputs[k].name}`)),
       outputTexts: outs.map((e) => String(e.text ?? '')),
+      inputTexts: ins.map((e) => String(e.text ?? '')),
     }
   })
   return { hitPolicy, aggregation: aggregation as Table['aggregation'], inputs, outputs, rules }

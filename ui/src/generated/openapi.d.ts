@@ -8758,6 +8758,60 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/routing-rules/in-force": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 某范围派单实际使用的决策版本（按派单尝试的顺序：本县最新，然后全市最新），及其是否即本范围的规则列表 / the routing decision versions a scope’s cases meet, in the order routing tries them, each with whether it is that scope’s rule list */
+        get: {
+            parameters: {
+                query?: {
+                    tenant?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant?: string | null;
+                            versions?: {
+                                deployedAt?: string;
+                                deployedBy?: string | null;
+                                deployedByName?: string | null;
+                                /** @description 与该范围的规则列表一致 / it decides as that scope’s rule list does */
+                                fromRules?: boolean;
+                                id?: string;
+                                name?: string | null;
+                                /** @description 版本的范围（null 为全市）/ the version’s scope (null: the city’s) */
+                                tenant?: string | null;
+                                /** @description 未通过当前检查时为 false，派单跳过它 / false when it fails today’s checks: routing skips it */
+                                usable?: boolean;
+                                version?: number;
+                            }[];
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/scoring-items": {
         parameters: {
             query?: never;

@@ -5,6 +5,7 @@ import { fmtDuration, fmtTime, LEVEL, named, PROCEDURE, t } from '../lib/i18n.js
 import { loadNames } from '../lib/names.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
+import { inForceNotice } from './routing-in-force.js'
 
 interface Rule {
   id?: string
@@ -50,6 +51,7 @@ export async function routingRulesPage(ctx: Ctx) {
     )
   }
   const body = h('div', null, loading())
+  const notice = inForceNotice({ tenant, isAdmin })
   const saveBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'save-rules' }, t('保存', 'Save'))
   const addBtn = h('button', { type: 'button' }, t('添加规则', 'Add rule'))
   ctx.view.classList.add('wide')
@@ -77,6 +79,7 @@ export async function routingRulesPage(ctx: Ctx) {
         t('在决策表编辑器中编辑', 'Edit in the decision table editor'),
       ),
     ),
+    notice.el,
     body,
   )
   if (isAdmin) {
@@ -202,6 +205,8 @@ export async function routingRulesPage(ctx: Ctx) {
       rules = mineOnly(Array.isArray(out) ? out : (out?.items ?? rules))
       draw()
       toast(t('已保存', 'Saved'))
+      // The list is now the scope's table in force.
+      void notice.reload()
     } catch (err) {
       msg.append(h('div', { class: 'alert error' }, errorText(err)))
     } finally {
