@@ -26,6 +26,7 @@
  * re-renders the page, which builds a new editor.
  */
 import { options, type VNode } from 'preact'
+import { OPTIONS_SOURCES, OPTIONS_SOURCES_DEFAULTS } from '@bpmn-io/form-js-viewer'
 import { en as feEn } from '../../../src/messages/areas/formeditor.js'
 import { zh as catalogueZh } from '../../../src/messages/catalogue.js'
 import { tk } from './i18n.js'
@@ -151,7 +152,46 @@ interface Group {
 }
 const translateEntries = (entries: Entry[] | undefined) => entries?.map((e) => (e.component ? { ...e, component: translatedComponent(e.component) } : e))
 
-function translateGroup(g: Group): Group {
+type EditField = (field: Props, path: unknown, value?: unknown) => unknown
+
+/**
+ * The options' "add" and the options source's switch to static, giving a new option as newOption
+ * does. "add" is the static options list's own (the ListGroup's `add` prop); the switch is the
+ * source select entry's `editField`, whose static default is form-js's exported constant.
+ */
+function withOwnOptions(g: Group, field: Props, editField: EditField): Partial<Group> {
+  if (g.id === 'staticOptions' && typeof g.add === 'function') {
+    return {
+      add: (e: Event) => {
+        e.stopPropagation()
+        const values = Array.isArray(field.values) ? (field.values as OptionValue[]) : []
+        editField(field, ['values'], [...values, newOption(values)])
+      },
+    }
+  }
+  if (g.id === 'valuesSource' && g.entries) {
+    const staticDefault = OPTIONS_SOURCES_DEFAULTS[OPTIONS_SOURCES.STATIC]
+    return {
+      entries: g.entries.map((e) =>
+        typeof e.editField === 'function'
+          ? {
+              ...e,
+              editField: (f: Props, props: unknown, value?: unknown) =>
+                (e.editField as EditField)(
+                  f,
+                  props && typeof props === 'object' && (props as Props).values === staticDefault ? { ...(props as Props), values: [newOption([])] } : props,
+                  value,
+                ),
+            }
+          : e,
+      ),
+    }
+  }
+  return {}
+}
+
+function translateGroup(g: Group, field?: Props, editField?: EditField): Group {
+  if (field && editField) g = { ...g, ...withOwnOptions(g, field, editField) }
   return {
     ...g,
     ...(typeof g.label === 'string' && { label: translateEditorText(g.label) }),
@@ -225,6 +265,29 @@ function bilingualDefault(english: string) {
   return zh && zh !== english ? `${zh} / ${english}` : english
 }
 
+/**
+ * A new option of a select, radio, checklist or tag list. form-js makes it {label: "Value 2",
+ * value: "value2"} in English whatever the language (StaticOptionsSourceEntry's getIndexedEntry,
+ * the fields' createEmptyOptions, the options source's static default): the label is written in
+ * both languages as platform labels are ("选项 2 / Option 2"), the value stays an ASCII code (a
+ * variable's value, never shown to a citizen) that no other option has.
+ */
+interface OptionValue {
+  label?: unknown
+  value?: unknown
+}
+export function newOption(values: OptionValue[]): { label: string; value: string } {
+  let n = values.length + 1
+  while (values.some((v) => v.value === `option${n}` || v.label === optionLabel(n))) n++
+  return { label: optionLabel(n), value: `option${n}` }
+}
+const optionLabel = (n: number) =>
+  `${catalogueZh['formeditor.default.option'].replace('{{n}}', String(n))} / ${feEn['formeditor.default.option'].replace('{{n}}', String(n))}`
+
+/** The library's one default option, as a field, a source switch or an "add" would get it. */
+const isLibraryDefault = (values: unknown) =>
+  Array.isArray(values) && values.length === 1 && (values[0] as OptionValue)?.label === 'Value' && (values[0] as OptionValue)?.value === 'value'
+
 function translateConfig(config: FieldConfig): FieldConfig {
   const create = config.create
   return {
@@ -233,7 +296,9 @@ function translateConfig(config: FieldConfig): FieldConfig {
     ...(config.label && { label: translateEditorText(config.label) }),
     ...(create && {
       create: (opts?: Props) => {
-        const made = create(opts)
+        let made = create(opts)
+        // A new option field's one option, unless the caller gave the options.
+        if (!opts?.values && isLibraryDefault(made.values)) made = { ...made, values: [newOption([])] }
         return typeof made.label === 'string' && !opts?.label ? { ...made, label: bilingualDefault(made.label) } : made
       },
     }),
@@ -245,7 +310,7 @@ class FormEditorI18n {
   static $inject = ['formFields', 'propertiesPanel', 'eventBus']
   constructor(
     formFields: FormFields,
-    propertiesPanel: { registerProvider(p: { getGroups(): (groups: Group[]) => Group[] }, priority: number): void },
+    propertiesPanel: { registerProvider(p: { getGroups(field: Props, editField: EditField): (groups: Group[]) => Group[] }, priority: number): void },
     eventBus: { on(event: string, fn: () => void): void },
   ) {
     // The registry has no "list" call; its map is what the palette itself reads (collectPaletteEntries).
@@ -255,7 +320,7 @@ class FormEditorI18n {
       formFields.register(type, new Proxy(field, { get: (target, prop, recv) => (prop === 'config' ? config : Reflect.get(target, prop, recv)) }))
     }
     // Priority 1: after every other provider (higher priorities are asked first), so it sees all groups.
-    propertiesPanel.registerProvider({ getGroups: () => (groups) => groups.map(translateGroup) }, 1)
+    propertiesPanel.registerProvider({ getGroups: (field, editField) => (groups) => groups.map((g) => translateGroup(g, field, editField)) }, 1)
     const previous = options.vnode
     const hook = (v: VNode) => {
       chromeHook(v as VNode<Props>)
