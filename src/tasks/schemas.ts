@@ -42,6 +42,13 @@ export const taskSchema = {
     },
     case: { type: ['object', 'null'], additionalProperties: true },
     actions: { type: 'array', items: { type: 'string' } },
+    // List rows, as ../shared/api.md promises them: the case's number, title and names (null for a task without a case).
+    caseNo: { type: ['string', 'null'], description: '列表行：所属案件编号 / list rows: the case’s number' },
+    title: { type: ['string', 'null'], description: '列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none)' },
+    categoryName: { type: ['string', 'null'], description: '列表行：类别名称 / list rows: the category’s name' },
+    categoryNameEn: { type: ['string', 'null'] },
+    regionName: { type: ['string', 'null'], description: '列表行：地区名称 / list rows: the region’s name' },
+    regionNameEn: { type: ['string', 'null'] },
     /** List rows: the case facts a dispatcher scans (cases module, one joined query). */
     facts: {
       type: ['object', 'null'],

@@ -63,6 +63,18 @@ export interface TaskListFacts {
 }
 
 /**
+ * What the HTTP contract (../shared/api.md, "Tasks") says each list row carries of its case:
+ * its number, title, category and region names, at the row's top level where channel apps and
+ * county systems read them; `facts` keeps the whole set the task list shows.
+ */
+const CONTRACT_FACTS = ['caseNo', 'title', 'categoryName', 'categoryNameEn', 'regionName', 'regionNameEn'] as const
+function contractFacts(facts: Record<string, unknown> | null): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const k of CONTRACT_FACTS) out[k] = facts ? (facts[k] ?? null) : null
+  return out
+}
+
+/**
  * Task rows: who sees them, claim / unclaim / complete. Completion hands the engine the
  * submitted data in the same transaction that marks the task.
  */
@@ -227,7 +239,11 @@ export class TaskService {
     const last = items[items.length - 1]
     const lastSort = last ? (query.sort === 'due' ? (last.due_at ?? '9999') : last.created_at) : ''
     return {
-      items: items.map((t) => (this.listFacts ? { ...taskView(t, now), facts: this.listFacts.view(t, now) } : taskView(t, now))),
+      items: items.map((t) => {
+        if (!this.listFacts) return taskView(t, now)
+        const facts = this.listFacts.view(t, now)
+        return { ...taskView(t, now), ...contractFacts(facts), facts }
+      }),
       ...totalFields(total),
       next: more && last ? encodeCursor(lastSort, last.id) : null,
     }

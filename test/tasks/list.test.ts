@@ -196,3 +196,34 @@ t.test('a list wider than the counted cap pages through its tasks in order, each
       'SQLite walks the sort order and probes the visible ids',
     )
 })
+
+// Regression: api.md promises each task row "its case's caseNo, title, category and region
+// names"; they were only under `facts`, so a channel app reading `item.caseNo` got undefined.
+t.test("a task row carried its case's number, title and names only under facts, not where api.md puts them", async (t) => {
+  const app = await build(t)
+  const filed = await call(app, 'dispatcher', 'POST', '/api/cases', {
+    channel: 'hotline',
+    title: '东门路灯不亮',
+    description: '小区东门路灯连续三晚不亮',
+    category: 'roads.lighting',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  t.equal(filed.status, 201, filed.body?.message)
+  const r = await call(app, 'admin', 'GET', `/api/tasks?assigned=all&caseId=${filed.body.id}`)
+  t.equal(r.status, 200)
+  t.equal(r.body.items.length, 1, 'the case’s first task')
+  const row = r.body.items[0]
+  // The category's names as src/cases/seed.ts writes them; the grid's as the regions table holds it.
+  const region = await app.db('regions').where({ code: 'xh-anping-v01-g1' }).first('name', 'name_en')
+  t.match(row, {
+    caseNo: filed.body.caseNo,
+    title: '东门路灯不亮',
+    categoryName: '路灯照明',
+    categoryNameEn: 'Street lighting',
+    regionName: region.name,
+    regionNameEn: region.name_en,
+  })
+  t.ok(row.dueAt, 'and its deadline')
+  t.equal(row.facts.caseNo, filed.body.caseNo, 'facts still carry the whole set the list shows')
+})

@@ -9487,6 +9487,11 @@ export interface paths {
                                     [key: string]: unknown;
                                 } | null;
                                 caseId?: string | null;
+                                /** @description 列表行：所属案件编号 / list rows: the case’s number */
+                                caseNo?: string | null;
+                                /** @description 列表行：类别名称 / list rows: the category’s name */
+                                categoryName?: string | null;
+                                categoryNameEn?: string | null;
                                 claimedAt?: string | null;
                                 completedBy?: string | null;
                                 /** @description 完成人姓名 / who completed it, by display name */
@@ -9552,9 +9557,14 @@ export interface paths {
                                 overdue?: boolean;
                                 priority?: number;
                                 processKey?: string;
+                                /** @description 列表行：地区名称 / list rows: the region’s name */
+                                regionName?: string | null;
+                                regionNameEn?: string | null;
                                 /** @enum {string} */
                                 status?: "open" | "completed" | "cancelled";
                                 tenant?: string | null;
+                                /** @description 列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none) */
+                                title?: string | null;
                             }[];
                             next?: string | null;
                             /** @description 匹配总数（首页，精确到上限）/ matches, exact up to the cap, first page only */
@@ -9626,6 +9636,11 @@ export interface paths {
                                 [key: string]: unknown;
                             } | null;
                             caseId?: string | null;
+                            /** @description 列表行：所属案件编号 / list rows: the case’s number */
+                            caseNo?: string | null;
+                            /** @description 列表行：类别名称 / list rows: the category’s name */
+                            categoryName?: string | null;
+                            categoryNameEn?: string | null;
                             claimedAt?: string | null;
                             completedBy?: string | null;
                             /** @description 完成人姓名 / who completed it, by display name */
@@ -9691,9 +9706,14 @@ export interface paths {
                             overdue?: boolean;
                             priority?: number;
                             processKey?: string;
+                            /** @description 列表行：地区名称 / list rows: the region’s name */
+                            regionName?: string | null;
+                            regionNameEn?: string | null;
                             /** @enum {string} */
                             status?: "open" | "completed" | "cancelled";
                             tenant?: string | null;
+                            /** @description 列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none) */
+                            title?: string | null;
                         };
                     };
                 };
@@ -9781,6 +9801,11 @@ export interface paths {
                                 [key: string]: unknown;
                             } | null;
                             caseId?: string | null;
+                            /** @description 列表行：所属案件编号 / list rows: the case’s number */
+                            caseNo?: string | null;
+                            /** @description 列表行：类别名称 / list rows: the category’s name */
+                            categoryName?: string | null;
+                            categoryNameEn?: string | null;
                             claimedAt?: string | null;
                             completedBy?: string | null;
                             /** @description 完成人姓名 / who completed it, by display name */
@@ -9846,9 +9871,14 @@ export interface paths {
                             overdue?: boolean;
                             priority?: number;
                             processKey?: string;
+                            /** @description 列表行：地区名称 / list rows: the region’s name */
+                            regionName?: string | null;
+                            regionNameEn?: string | null;
                             /** @enum {string} */
                             status?: "open" | "completed" | "cancelled";
                             tenant?: string | null;
+                            /** @description 列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none) */
+                            title?: string | null;
                         };
                     };
                 };
@@ -9923,6 +9953,11 @@ export interface paths {
                                 [key: string]: unknown;
                             } | null;
                             caseId?: string | null;
+                            /** @description 列表行：所属案件编号 / list rows: the case’s number */
+                            caseNo?: string | null;
+                            /** @description 列表行：类别名称 / list rows: the category’s name */
+                            categoryName?: string | null;
+                            categoryNameEn?: string | null;
                             claimedAt?: string | null;
                             completedBy?: string | null;
                             /** @description 完成人姓名 / who completed it, by display name */
@@ -9988,9 +10023,14 @@ export interface paths {
                             overdue?: boolean;
                             priority?: number;
                             processKey?: string;
+                            /** @description 列表行：地区名称 / list rows: the region’s name */
+                            regionName?: string | null;
+                            regionNameEn?: string | null;
                             /** @enum {string} */
                             status?: "open" | "completed" | "cancelled";
                             tenant?: string | null;
+                            /** @description 列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none) */
+                            title?: string | null;
                         };
                     };
                 };
@@ -10271,6 +10311,11 @@ export interface paths {
                                 [key: string]: unknown;
                             } | null;
                             caseId?: string | null;
+                            /** @description 列表行：所属案件编号 / list rows: the case’s number */
+                            caseNo?: string | null;
+                            /** @description 列表行：类别名称 / list rows: the category’s name */
+                            categoryName?: string | null;
+                            categoryNameEn?: string | null;
                             claimedAt?: string | null;
                             completedBy?: string | null;
                             /** @description 完成人姓名 / who completed it, by display name */
@@ -10336,9 +10381,14 @@ export interface paths {
                             overdue?: boolean;
                             priority?: number;
                             processKey?: string;
+                            /** @description 列表行：地区名称 / list rows: the region’s name */
+                            regionName?: string | null;
+                            regionNameEn?: string | null;
                             /** @enum {string} */
                             status?: "open" | "completed" | "cancelled";
                             tenant?: string | null;
+                            /** @description 列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none) */
+                            title?: string | null;
                         };
                     };
                 };
@@ -10418,6 +10468,11 @@ export interface paths {
                                         [key: string]: unknown;
                                     } | null;
                                     caseId?: string | null;
+                                    /** @description 列表行：所属案件编号 / list rows: the case’s number */
+                                    caseNo?: string | null;
+                                    /** @description 列表行：类别名称 / list rows: the category’s name */
+                                    categoryName?: string | null;
+                                    categoryNameEn?: string | null;
                                     claimedAt?: string | null;
                                     completedBy?: string | null;
                                     /** @description 完成人姓名 / who completed it, by display name */
@@ -10483,9 +10538,14 @@ export interface paths {
                                     overdue?: boolean;
                                     priority?: number;
                                     processKey?: string;
+                                    /** @description 列表行：地区名称 / list rows: the region’s name */
+                                    regionName?: string | null;
+                                    regionNameEn?: string | null;
                                     /** @enum {string} */
                                     status?: "open" | "completed" | "cancelled";
                                     tenant?: string | null;
+                                    /** @description 列表行：案件标题（无标题为空）/ list rows: the case’s title (null when it has none) */
+                                    title?: string | null;
                                 };
                             }[];
                         };
