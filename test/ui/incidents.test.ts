@@ -40,6 +40,9 @@ browserTest('an incident names the failed task, its process and its case; retry 
   t.equal(await row.locator('[data-testid=incident-case] a').getAttribute('href'), `/cases/${c.id}`)
   t.equal((await row.locator('td.message').textContent())?.trim(), '未知的办理程序 no_such_procedure', 'why, in Chinese')
   t.match(await page.textContent('main'), /先排除原因.*再点“重试”/, 'what to do')
+  // The number a handler is told (error.engine.stepFailedIncident names the whole id) begins as the row's.
+  const listed = (await call(app, 'xianghe-admin', 'GET', '/api/incidents?status=open')).body.items
+  t.equal((await row.locator('[data-testid=incident-ref]').textContent())?.trim(), listed[0].id.slice(0, 8), 'the incident’s number')
   await s.shot('incidents-01-zh')
 
   // Retry: the cause is still there, so it stays open with a second attempt.

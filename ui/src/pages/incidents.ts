@@ -72,8 +72,8 @@ export async function incidentsPage(ctx: Ctx) {
       'p',
       { class: 'muted' },
       t(
-        '失败的定时器或步骤会停住其流程实例。先排除原因（例如部署改正后的流程版本），再点“重试”；不再需要的实例可“撤销实例”。',
-        'A failed timer or step holds its process instance. Remove the cause (e.g. deploy a corrected version of the process), then Retry; an instance no longer needed can be cancelled.',
+        '失败的定时器会停住其流程实例；办理人操作时失败的步骤（“步骤”）什么也没有改变，也不停住实例，排除原因后办理人可再试。先排除原因（例如部署改正后的流程版本），再点“重试”；不再需要的实例可“撤销实例”。办理人看到的“流程事件”编号与下表“编号”列开头相同。',
+        'A failed timer holds its process instance; a step that failed while someone acted on it (“step”) changed nothing and holds nothing, and they may try again once the cause is gone. Remove the cause (e.g. deploy a corrected version of the process), then Retry; an instance no longer needed can be cancelled. The incident number a handler was told begins as in the “No.” column.',
       ),
     ),
     body,
@@ -122,6 +122,8 @@ export async function incidentsPage(ctx: Ctx) {
       return h(
         'tr',
         { 'data-testid': 'incident-row' },
+        // The start of the id the handler's message names in full (error.engine.stepFailedIncident).
+        h('td', null, h('code', { 'data-testid': 'incident-ref', title: i.id }, i.id.slice(0, 8))),
         h('td', null, fmtTime(i.time)),
         h(
           'td',
@@ -155,6 +157,7 @@ export async function incidentsPage(ctx: Ctx) {
             h(
               'tr',
               null,
+              h('th', null, t('编号', 'No.')),
               h('th', null, t('时间', 'Time')),
               h('th', null, t('流程', 'Process')),
               h('th', null, t('案件', 'Case')),
