@@ -47,6 +47,9 @@ browserTest('the rules page says when an edited decision table, not the list, ro
   await page.click('[data-testid=lang-switch]')
   await warning.locator('text=/下面的规则目前不生效/').waitFor()
   await s.shot('routing-in-force-04-zh-phone')
+  // Regression: a table cell's screen-reader label (.sr-only, absolutely positioned) escaped the
+  // table's scroll box and made the page 475 px wide; the tables scroll, the page does not.
+  t.equal(await page.evaluate(() => document.documentElement.scrollWidth), 390, 'the page is as wide as the phone')
   await page.setViewportSize({ width: 1280, height: 860 })
 
   // The link opens the table in force.

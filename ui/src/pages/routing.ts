@@ -260,7 +260,7 @@ export async function routingRulesPage(ctx: Ctx) {
             { class: 'table-wrap' },
             h(
               'table',
-              { class: 'table' },
+              { class: 'table routing-city' },
               h(
                 'thead',
                 null,
