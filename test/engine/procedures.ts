@@ -154,7 +154,8 @@ export const procedures: Record<string, Procedure> = {
   },
 }
 
-const TIME = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z/g
+// ISO instants, and the same written in a sentence (src/messages/formats.ts: "2026-12-06 08:14").
+const TIME = /\d{4}-\d\d-\d\d(T\d\d:\d\d:\d\d(\.\d+)?Z| \d\d:\d\d)/g
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /** Times and generated ids differ between runs by nature; the rest must not. */
