@@ -45,6 +45,10 @@ export interface BuildOptions {
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
     logger: { level: opts.config.logLevel },
+    // Off unless configured: behind a balancer every request comes from its address, so the
+    // per-IP rate limits count a whole county as one citizen; on without a balancer in front,
+    // a client writes its own X-Forwarded-For and escapes them (README, "Configuration").
+    trustProxy: opts.config.trustProxy,
     bodyLimit: 2 * 1024 * 1024,
     ajv: {
       customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },

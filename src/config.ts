@@ -1,3 +1,4 @@
+import net from 'node:net'
 import path from 'node:path'
 import envSchemaLib from 'env-schema'
 import type { FromSchema } from 'json-schema-to-ts'
@@ -26,6 +27,11 @@ export interface Config {
   /** Identifies this node in timer claims (several nodes may share one PostgreSQL). */
   nodeId: string
   logLevel: string
+  /**
+   * Fastify's `trustProxy`: whose X-Forwarded-For to believe for `request.ip` (the rate limits'
+   * key). `false` (the default), `true` (every peer) or the proxies' addresses/CIDRs.
+   */
+  trustProxy: boolean | string[]
   /** Secret for signing session tokens; when unset one is generated and kept in the database. */
   tokenSecret?: string
   /** Serve the built web UI from ui/dist. */
@@ -74,6 +80,8 @@ export const envSchema = {
     TIMER_POLL_MS: int(10),
     EXTERNAL_TASK_MAX_WAIT_MS: int(0, 600_000),
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
+    // true, false, or a comma list of addresses/CIDRs; each entry is checked by trustProxyProblem.
+    TRUST_PROXY: { type: 'string', minLength: 1, maxLength: 2000 },
     TOKEN_SECRET: { type: 'string', minLength: 1 },
     SERVE_UI: flag,
     UI_DIR: { type: 'string', minLength: 1 },
@@ -112,16 +120,50 @@ export function validateEnv(env: NodeJS.ProcessEnv): Env {
     // An empty variable is an unset one (`PORT= npm start`), except where empty has a meaning.
     if (v !== undefined && (v !== '' || name === 'PG_RANDOM_PAGE_COST')) data[name] = v
   }
+  let valid: Env | undefined
+  let errors: string[] = []
   try {
-    return envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env
+    valid = envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env
   } catch (err) {
-    const errors = ((err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors ?? []).map((e) => {
+    errors = ((err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors ?? []).map((e) => {
       const name = e.instancePath.replace(/^\//, '')
       const allowed = Array.isArray(e.params?.allowedValues) ? `: ${(e.params!.allowedValues as string[]).join(', ')}` : ''
       return `${name} ${e.message}${allowed} (is ${JSON.stringify(data[name])})`
     })
-    throw new ConfigError(`Configuration not valid, the server does not start:\n  ${errors.length ? errors.join('\n  ') : (err as Error).message}`)
+    if (!errors.length) errors.push((err as Error).message)
   }
+  const proxyProblem = data.TRUST_PROXY !== undefined && trustProxyProblem(data.TRUST_PROXY)
+  if (proxyProblem) errors.push(`TRUST_PROXY ${proxyProblem} (is ${JSON.stringify(data.TRUST_PROXY)})`)
+  if (errors.length || !valid) throw new ConfigError(`Configuration not valid, the server does not start:\n  ${errors.join('\n  ')}`)
+  return valid
+}
+
+/** proxy-addr's names for address ranges, accepted as entries of TRUST_PROXY. */
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal']
+
+/**
+ * What is wrong with a TRUST_PROXY value, or undefined. A bare number is refused: Fastify 5
+ * accepts a hop count but trusts nobody with it (a hop count cannot tell the balancer from a
+ * client that connects directly and sends its own X-Forwarded-For), so it would start and
+ * silently keep every citizen on the balancer's address.
+ */
+export function trustProxyProblem(value: string): string | undefined {
+  if (value === 'true' || value === 'false') return undefined
+  if (/^\d+$/.test(value)) return 'must name the proxies, not a hop count (Fastify ignores hop counts): true, false, or addresses/CIDRs separated by commas'
+  for (const entry of value.split(',').map((e) => e.trim())) {
+    if (PROXY_RANGES.includes(entry)) continue
+    const [address, bits, ...rest] = entry.split('/')
+    const family = net.isIP(address ?? '')
+    const prefixOk = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128))
+    if (!family || !prefixOk || rest.length)
+      return `must be true, false, or addresses/CIDRs separated by commas (${JSON.stringify(entry)} is none of ${PROXY_RANGES.join(', ')}, an IP address or a CIDR)`
+  }
+  return undefined
+}
+
+function trustProxyOf(value: string | undefined): boolean | string[] {
+  if (value === undefined || value === 'false') return false
+  return value === 'true' || value.split(',').map((e) => e.trim())
 }
 
 export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
@@ -138,6 +180,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     externalTaskMaxWaitMs: env.EXTERNAL_TASK_MAX_WAIT_MS ?? 60_000,
     nodeId: env.NODE_ID ?? `node-${process.pid}`,
     logLevel: env.LOG_LEVEL ?? (production ? 'info' : 'warn'),
+    trustProxy: trustProxyOf(env.TRUST_PROXY),
     tokenSecret: env.TOKEN_SECRET,
     serveUi: env.SERVE_UI !== '0' && env.SERVE_UI !== 'false',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),

@@ -28,6 +28,12 @@ t.test('bad values are refused, each named', async (t) => {
   refused({ PG_RANDOM_PAGE_COST: 'cheap' }, /PG_RANDOM_PAGE_COST/)
   refused({ NOTIFY_WEBHOOK_URL: 'ftp://x' }, /NOTIFY_WEBHOOK_URL/)
   refused({ ENGINE_LAZY_ELEMENTS: 'yes' }, /ENGINE_LAZY_ELEMENTS must be equal to one of the allowed values: 0, 1, true, false/)
+  // Fastify 5 takes a hop count but trusts nobody with it: the start would look fine and change nothing.
+  refused({ TRUST_PROXY: '1' }, /TRUST_PROXY must name the proxies, not a hop count/)
+  refused({ TRUST_PROXY: 'yes' }, /TRUST_PROXY must be true, false, or addresses\/CIDRs/)
+  refused({ TRUST_PROXY: '10.0.0.1,10.0.0.300' }, /TRUST_PROXY .*"10\.0\.0\.300"/)
+  refused({ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/)
+  refused({ TRUST_PROXY: '1', PORT: 'x' }, /PORT[\s\S]*TRUST_PROXY/)
   // Two bad variables: both named in one message.
   refused({ PORT: 'x', DB_POOL_MAX: '0' }, /PORT[\s\S]*DB_POOL_MAX|DB_POOL_MAX[\s\S]*PORT/)
 })
@@ -47,6 +53,10 @@ t.test('good values and defaults come back typed', async (t) => {
   t.equal(d.engineLazyElements, true, 'elements are built lazily unless turned off')
   t.equal(loadConfig({ ENGINE_LAZY_ELEMENTS: '0' }).engineLazyElements, false)
   t.equal(loadConfig({ ENGINE_LAZY_ELEMENTS: 'false' }).engineLazyElements, false)
+  t.equal(d.trustProxy, false, 'X-Forwarded-For believed only when configured')
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.7, 192.0.2.0/24,fd00::/8,loopback' }).trustProxy, ['10.0.0.7', '192.0.2.0/24', 'fd00::/8', 'loopback'])
 })
 
 t.test('a real start with a bad variable stops with the message, not a stack', async (t) => {
