@@ -24,6 +24,7 @@ import notifyModule from './notify/index.js'
 import filesModule from './files/index.js'
 import demoModule from './demo/index.js'
 import type { SchemaCompilers } from './lib/schema-compilers.js'
+import { loggerOptions, type LogStream } from './lib/log.js'
 
 export interface BuildOptions {
   config: Config
@@ -36,6 +37,8 @@ export interface BuildOptions {
    * schemas once instead of once per app. Unset, the app compiles its own, as a server does.
    */
   schemaCompilers?: SchemaCompilers
+  /** Where the log goes instead of stdout (tests read it). */
+  logStream?: LogStream
 }
 
 /**
@@ -44,7 +47,7 @@ export interface BuildOptions {
  */
 export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: { level: opts.config.logLevel },
+    logger: loggerOptions(opts.config.logLevel, opts.logStream),
     // Off unless configured: behind a balancer every request comes from its address, so the
     // per-IP rate limits count a whole county as one citizen; on without a balancer in front,
     // a client writes its own X-Forwarded-For and escapes them (README, "Configuration").

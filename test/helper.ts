@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../src/app.js'
+import type { LogStream } from '../src/lib/log.js'
 import { loadConfig, type Config } from '../src/config.js'
 import { isPostgresUrl, openDb, type Db } from '../src/lib/db.js'
 import { sharedSchemaCompilers } from '../src/lib/schema-compilers.js'
@@ -47,6 +48,8 @@ export interface BuildTestOptions {
   config?: Partial<Config>
   /** Run the timer poller (off by default: tests fire timers through `app.timers.poll()`). */
   background?: boolean
+  /** Where the app's log lines go (with `config.logLevel` above silent). */
+  logStream?: LogStream
 }
 
 /**
@@ -58,7 +61,7 @@ export async function build(t: Test, opts: BuildTestOptions = {}): Promise<Fasti
   // externalTaskMaxWaitMs: a fuzzed fetchAndLock must not hold its request for a minute.
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, externalTaskMaxWaitMs: 1000, ...opts.config }
   const { db } = await openTestDb(t, { template: templateSpec(config) })
-  const app = await buildApp({ config, db, background: opts.background ?? false, schemaCompilers })
+  const app = await buildApp({ config, db, background: opts.background ?? false, schemaCompilers, logStream: opts.logStream })
   await app.ready()
   t.teardown(() => app.close())
   return app
