@@ -48,6 +48,8 @@ export interface Config {
   engineLazyElements: boolean
   /** SQLite: how often the WAL is checkpointed (and so synced) besides the commits' autocheckpoint, ms (src/plugins/db.ts). */
   sqliteCheckpointMs: number
+  /** PostgreSQL: how long a query waits for a pool connection, ms (unset: src/lib/db.ts's default). */
+  dbAcquireTimeoutMs?: number
   /** Citizen notices (src/notify/): the webhook gateway's URL (settings `notify.webhook_url` wins). */
   notifyWebhookUrl?: string
   notifyPollMs: number
@@ -93,6 +95,7 @@ export const envSchema = {
     SQLITE_WAL_AUTOCHECKPOINT: int(1, 10_000_000),
     SQLITE_CHECKPOINT_MS: int(10, 86_400_000),
     DB_POOL_MAX: int(1, 1000),
+    DB_ACQUIRE_TIMEOUT_MS: int(100, 600_000),
     // Empty means "keep the server's": the one variable whose empty value says something.
     PG_RANDOM_PAGE_COST: { type: 'string', pattern: '^(\\d+(\\.\\d+)?)?$' },
     NOTIFY_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
@@ -187,6 +190,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     engineCacheSize: env.ENGINE_CACHE_SIZE ?? 16,
     engineLazyElements: env.ENGINE_LAZY_ELEMENTS !== '0' && env.ENGINE_LAZY_ELEMENTS !== 'false',
     sqliteCheckpointMs: env.SQLITE_CHECKPOINT_MS ?? 10_000,
+    dbAcquireTimeoutMs: env.DB_ACQUIRE_TIMEOUT_MS,
     notifyWebhookUrl: env.NOTIFY_WEBHOOK_URL || undefined,
     notifyPollMs: env.NOTIFY_POLL_MS ?? 1000,
     notifyLeaseMs: env.NOTIFY_LEASE_MS ?? 60_000,

@@ -5,7 +5,7 @@ import { buildApp } from './app.js'
 /** Listens, and closes gracefully: in-flight requests finish, timers stop claiming, the DB closes. */
 async function main() {
   const config = loadConfig()
-  const db = await openDb(config.databaseUrl, { schema: config.databaseSchema })
+  const db = await openDb(config.databaseUrl, { schema: config.databaseSchema, acquireTimeoutMs: config.dbAcquireTimeoutMs })
   const app = await buildApp({ config, db })
   let closing = false
   const close = async (signal: string) => {

@@ -23,7 +23,7 @@ export const onPostgres = isPostgresUrl(testDatabaseUrl)
  * migrated, seeded template for that configuration (test/template.ts) — what a first start
  * leaves, in milliseconds instead of a second.
  */
-export async function openTestDb(t: Test, opts: { template?: TemplateSpec } = {}): Promise<{ db: Db; url: string; schema?: string }> {
+export async function openTestDb(t: Test, opts: { template?: TemplateSpec; pg?: PgConnection } = {}): Promise<{ db: Db; url: string; schema?: string }> {
   if (!onPostgres) {
     const image = opts.template ? await sqliteTemplate(opts.template) : undefined
     const db = await openDb(':memory:', { image })
@@ -37,8 +37,18 @@ export async function openTestDb(t: Test, opts: { template?: TemplateSpec } = {}
     await admin.destroy()
   })
   if (opts.template) await cloneSchema(admin, await pgTemplate(testDatabaseUrl, opts.template), schema)
-  const db = await openDb(testDatabaseUrl, { schema })
+  const db = await openDb(opts.pg?.url ?? testDatabaseUrl, { schema, acquireTimeoutMs: opts.pg?.acquireTimeoutMs })
   return { db, url: testDatabaseUrl, schema }
+}
+
+/**
+ * How a PostgreSQL test's app connects, when not as every other: through another address (a
+ * proxy the test can cut, test/db-proxy.ts) and with another acquire timeout. The schema is
+ * prepared over the test database's own address.
+ */
+export interface PgConnection {
+  url?: string
+  acquireTimeoutMs?: number
 }
 
 /** One compile of each route schema per test process, not per test (see buildApp's option). */
@@ -50,6 +60,8 @@ export interface BuildTestOptions {
   background?: boolean
   /** Where the app's log lines go (with `config.logLevel` above silent). */
   logStream?: LogStream
+  /** PostgreSQL: how the app connects (ignored on SQLite). */
+  pg?: PgConnection
 }
 
 /**
@@ -60,7 +72,7 @@ export interface BuildTestOptions {
 export async function build(t: Test, opts: BuildTestOptions = {}): Promise<FastifyInstance> {
   // externalTaskMaxWaitMs: a fuzzed fetchAndLock must not hold its request for a minute.
   const config: Config = { ...loadConfig({ NODE_ENV: 'test' }), demo: true, logLevel: 'silent', serveUi: false, externalTaskMaxWaitMs: 1000, ...opts.config }
-  const { db } = await openTestDb(t, { template: templateSpec(config) })
+  const { db } = await openTestDb(t, { template: templateSpec(config), pg: opts.pg })
   const app = await buildApp({ config, db, background: opts.background ?? false, schemaCompilers, logStream: opts.logStream })
   await app.ready()
   t.teardown(() => app.close())

@@ -1,6 +1,7 @@
 import type { FastifyError } from 'fastify'
 import { frameworkMsg, HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
 import { bilingual } from '../lib/messages.js'
+import { dbUnavailable, isDbUnavailable } from '../lib/db-unavailable.js'
 import { EngineError, type EngineErrorCode } from './errors.js'
 
 /**
@@ -17,8 +18,13 @@ const HTTP: Record<EngineErrorCode, [status: number, error: string]> = {
   unprocessable: [422, 'unprocessable'],
 }
 
-/** An EngineError as the HttpError the API answers with; any other error unchanged. */
+/**
+ * An EngineError as the HttpError the API answers with; a database that cannot be reached as
+ * 503 `unavailable` (every handler reads errors through here, so the Camunda and Open311 routes
+ * answer it as the app's do, not 500); any other error unchanged.
+ */
 export function toHttpError<E>(err: E): Exclude<E, EngineError> | HttpError {
+  if (isDbUnavailable(err)) return dbUnavailable()
   if (!(err instanceof EngineError)) return err as Exclude<E, EngineError>
   const [status, code] = HTTP[err.code]
   const message: string | Msg = err.key ? msg(err.key, err.params) : err.message
@@ -31,7 +37,7 @@ export function camundaType(status: number): string {
   if (status === 403) return 'AuthorizationException'
   if (status === 409) return 'OptimisticLockingException'
   if (status === 422) return 'ProcessEngineException'
-  if (status === 404) return 'RestException'
+  if (status === 404 || status >= 500) return 'RestException'
   return 'InvalidRequestException'
 }
 

@@ -3,6 +3,7 @@ import { nowIso } from '../lib/db.js'
 import { insertRows, marks, setClause, sqlRows, sqlRun } from '../lib/hot-sql.js'
 import { msg, problem } from '../lib/errors.js'
 import { RevisionConflict, StepFailure, UncaughtWorkerError, unprocessable } from './errors.js'
+import { isDbUnavailable } from '../lib/db-unavailable.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
 import { splitList, type EndedTask, type InstanceRow, type OpenTask, type TaskRow } from './rows.js'
@@ -90,6 +91,8 @@ function failure(err: Error, instanceId: string, elementId: string | null): Erro
 
 function answerFor(err: Error, instanceId: string, elementId: string | null): Error {
   if (isRefusal(err)) return err
+  // The database gone or locked mid-step: a 503 to retry shortly (src/lib/db-unavailable.ts), not a refusal of this step.
+  if (isDbUnavailable(err)) return err
   // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
   if (err instanceof StepLimitError) return unprocessable(err.problem, [problem(err.problem, { elementId: err.elementId })])
   // A database's refusal (a driver error: SQLite's SQLITE_*, PostgreSQL's five-character

@@ -21,7 +21,16 @@ export interface OpenDbOptions {
    * database from a migrated, seeded template this way (test/template.ts).
    */
   image?: Buffer
+  /** PostgreSQL: how long a query waits for a pool connection before failing, ms (`DB_ACQUIRE_TIMEOUT_MS`). */
+  acquireTimeoutMs?: number
 }
+
+/**
+ * knex's own default is 60 s: with PostgreSQL down or the pool exhausted a request hung that long
+ * and then answered 500, after the balancer and the person had given up. 10 s still covers a
+ * burst queueing for the pool; past it the request fails as "database unavailable" (503).
+ */
+export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000
 
 /** Opens the database named by `url`, creates it if needed and brings it to the latest migration. */
 export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db> {
@@ -31,6 +40,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
       client: 'pg',
       connection: url,
       searchPath: opts.schema ? [opts.schema] : undefined,
+      acquireConnectionTimeout: opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       pool: {
         min: 0,
         max: Number(process.env.DB_POOL_MAX ?? 10),

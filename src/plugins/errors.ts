@@ -2,6 +2,7 @@ import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { frameworkMsg, HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
 import { bilingual } from '../messages/index.js'
+import { RETRY_AFTER_SECONDS } from '../lib/db-unavailable.js'
 import { StepFailure, type EngineError } from '../engine/errors.js'
 import { toHttpError } from '../engine/http-errors.js'
 import { reportStepFailure } from '../engine/incidents.js'
@@ -11,9 +12,11 @@ export default fp(async function errors(app: FastifyInstance) {
   app.setErrorHandler(async (raw: FastifyError | HttpError | EngineError, request, reply) => {
     // An unforeseen step failure: recorded for administrators, the reader told where.
     if (raw instanceof StepFailure) return reply.status(422).send(body('unprocessable', await reportStepFailure(app.db, raw, request.log)))
-    // The engine's errors are mapped to status and code by its HTTP layer (one place).
+    // The engine's errors are mapped to status and code by its HTTP layer (one place), and so is
+    // a database that cannot be reached (503): the driver's own text is for the log only.
     const err = toHttpError(raw)
     if (err instanceof HttpError) {
+      if (err.statusCode === 503) request.log.warn({ err: raw }, 'database unavailable')
       return reply.status(err.statusCode).send({
         error: err.code,
         message: err.message,
@@ -34,6 +37,11 @@ export default fp(async function errors(app: FastifyInstance) {
     }
     request.log.error({ err }, 'unhandled error')
     return reply.status(500).send(body('internal', msg('error.internal')))
+  })
+  // Every 503 (the database unreachable, /health, a node closing) says when to try again: a
+  // balancer or client retries then, or elsewhere, instead of at once.
+  app.addHook('onSend', async (_request, reply) => {
+    if (reply.statusCode === 503 && !reply.hasHeader('retry-after')) reply.header('retry-after', RETRY_AFTER_SECONDS)
   })
   app.setNotFoundHandler((request, reply) => {
     reply.status(404).send(body('not_found', msg('error.noRoute', { method: request.method, path: request.url.split('?')[0] })))

@@ -34,6 +34,7 @@ t.test('bad values are refused, each named', async (t) => {
   refused({ TRUST_PROXY: '10.0.0.1,10.0.0.300' }, /TRUST_PROXY .*"10\.0\.0\.300"/)
   refused({ TRUST_PROXY: '10.0.0.0/33' }, /TRUST_PROXY/)
   refused({ TRUST_PROXY: '1', PORT: 'x' }, /PORT[\s\S]*TRUST_PROXY/)
+  refused({ DB_ACQUIRE_TIMEOUT_MS: '50' }, /DB_ACQUIRE_TIMEOUT_MS must be >= 100/)
   // Two bad variables: both named in one message.
   refused({ PORT: 'x', DB_POOL_MAX: '0' }, /PORT[\s\S]*DB_POOL_MAX|DB_POOL_MAX[\s\S]*PORT/)
 })
@@ -53,6 +54,8 @@ t.test('good values and defaults come back typed', async (t) => {
   t.equal(d.engineLazyElements, true, 'elements are built lazily unless turned off')
   t.equal(loadConfig({ ENGINE_LAZY_ELEMENTS: '0' }).engineLazyElements, false)
   t.equal(loadConfig({ ENGINE_LAZY_ELEMENTS: 'false' }).engineLazyElements, false)
+  t.equal(d.dbAcquireTimeoutMs, undefined, "unset: openDb's own default")
+  t.equal(loadConfig({ DB_ACQUIRE_TIMEOUT_MS: '2500' }).dbAcquireTimeoutMs, 2500)
   t.equal(d.trustProxy, false, 'X-Forwarded-For believed only when configured')
   t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
   t.equal(loadConfig({ TRUST_PROXY: 'false' }).trustProxy, false)

@@ -12438,7 +12438,9 @@ export interface paths {
                     content: {
                         "application/json": {
                             db?: string;
+                            key?: string;
                             message?: string;
+                            params?: Record<string, never>;
                             status?: string;
                         };
                     };
