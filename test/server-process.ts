@@ -20,6 +20,10 @@ export function serverArgs(): string[] {
     ? [path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'server.js')]
     : ['--import', 'tsx', 'src/server.ts']
 }
+/** The same for the operator's command line, src/cli.ts. */
+export function cliArgs(): string[] {
+  return import.meta.url.endsWith('.js') ? [path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli.js')] : ['--import', 'tsx', 'src/cli.ts']
+}
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 export function freePort(): Promise<number> {

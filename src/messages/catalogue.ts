@@ -27,6 +27,7 @@ import * as formeditor from './areas/formeditor.js'
 import * as pickers from './areas/pickers.js'
 import * as open311 from './areas/open311.js'
 import * as intake from './areas/intake.js'
+import * as cli from './areas/cli.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -694,6 +695,7 @@ export const zh = {
   ...pickers.zh,
   ...open311.zh,
   ...intake.zh,
+  ...cli.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -711,6 +713,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...pickers.en,
   ...open311.en,
   ...intake.en,
+  ...cli.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const
