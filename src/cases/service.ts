@@ -891,7 +891,8 @@ export class CaseService {
   /** The current procedure's diagram and the state of each activity, for the viewer. */
   async diagram(actor: Actor, id: string) {
     const row = await this.visible(actor, id)
-    if (!row.instance_id) throw notFound(msg('error.engine.instanceNotFound', { id: row.id }))
+    // Imported and demo history cases were written without an instance (src/demo/history.ts).
+    if (!row.instance_id) throw notFound(msg('error.case.noInstance', { caseNo: row.case_no }))
     const instance = await this.db('process_instances').where({ id: row.instance_id }).first()
     const def = await this.db('process_definitions').where({ id: instance.definition_id }).first('xml', 'key', 'version')
     const states = new Map<string, string>()

@@ -90,6 +90,7 @@ const coreZh = {
   'error.org.usernameTaken': '用户名 {{username}} 已存在',
   // ── errors: cases ────────────────────────────────────────────────────────────
   'error.case.notFound': '案件 {{caseNo}} 不存在',
+  'error.case.noInstance': '案件 {{caseNo}} 是没有流程实例的历史案件，没有流程图',
   'error.case.trackingNotFound': '没有找到案件 {{caseNo}}，或查询码不对。请核对案件编号和查询码（在提交成功页或短信中）。',
   'error.case.closed': '案件已办结',
   'error.case.carried': '案件正由其办理程序办理',
@@ -418,6 +419,7 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.org.outsideCounty': 'users can only be created within your county',
   'error.org.usernameTaken': 'username {{username}} already taken',
   'error.case.notFound': 'case {{caseNo}} not found',
+  'error.case.noInstance': 'case {{caseNo}} is a history case without a process instance: it has no diagram',
   'error.case.trackingNotFound':
     'No case {{caseNo}} with this tracking code. Check the case number and the code (on the confirmation page or in the text message).',
   'error.case.closed': 'the case is closed',

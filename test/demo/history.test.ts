@@ -179,4 +179,13 @@ t.test('a year of demo history', async (t) => {
   const b = await app.inject({ method: 'GET', url: `/api/bulletins/${last}`, headers: admin })
   t.equal(b.statusCode, 200)
   t.ok(b.json().townships.length >= 6, 'every township is in the bulletin')
+
+  // A closed history case has no instance: its diagram is a 404 that says so, by the case's
+  // number (it said "process instance <the case's id> not found").
+  const past = await app.db('cases').where({ source: 'demo', status: 'closed' }).whereNull('instance_id').first('id', 'case_no')
+  const diagram = await app.inject({ method: 'GET', url: `/api/cases/${past.id}/diagram`, headers: admin })
+  t.equal(diagram.statusCode, 404)
+  t.match(diagram.json(), { error: 'not_found', key: 'error.case.noInstance', params: { caseNo: past.case_no } })
+  const shown = await app.inject({ method: 'GET', url: `/api/cases/${past.id}`, headers: admin })
+  t.equal(shown.json().instanceId, null, 'the case view says it has none, so the page asks for no diagram')
 })

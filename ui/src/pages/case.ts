@@ -78,12 +78,21 @@ export async function casePage(ctx: Ctx) {
       'section',
       { class: 'card' },
       h('h2', null, t('流程图', 'Diagram')),
-      h(
-        'div',
-        { class: 'legend', style: 'margin-bottom:8px' },
-        ['done', 'active', 'overdue'].map((s) => h('span', { class: `state-badge ${s}` }, t(STATE_LABEL[s][0], STATE_LABEL[s][1]))),
-      ),
-      canvas,
+      // History written straight into the tables (the demo's year, imports) has no instance to draw.
+      c.instanceId
+        ? [
+            h(
+              'div',
+              { class: 'legend', style: 'margin-bottom:8px' },
+              ['done', 'active', 'overdue'].map((s) => h('span', { class: `state-badge ${s}` }, t(STATE_LABEL[s][0], STATE_LABEL[s][1]))),
+            ),
+            canvas,
+          ]
+        : h(
+            'p',
+            { class: 'muted', 'data-testid': 'no-diagram' },
+            t('此案件是没有流程实例的历史案件，没有流程图。', 'This is a history case without a process instance: it has no diagram.'),
+          ),
     ),
     h('section', { class: 'card' }, h('h2', null, t('全程记录', 'Timeline')), hist),
   )
@@ -114,6 +123,7 @@ export async function casePage(ctx: Ctx) {
     }
   })()
 
+  if (!c.instanceId) return
   try {
     const [diagram] = await Promise.all([
       get<{ xml: string; activities: { id: string; state: string }[] }>(`/api/cases/${encodeURIComponent(id)}/diagram`),
