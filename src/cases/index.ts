@@ -107,7 +107,9 @@ export default fp(
         const personal = await cases.seesPersonalData(actor, row)
         // The dispatch task after a return is its review: the dispatcher reads why here.
         const pending = await app.db('case_returns').where({ case_id: row.id, status: 'pending' }).orderBy('returned_at', 'desc').first()
-        return { ...cases.view(row, personal), pendingReturn: pending ? returnView({ ...pending, case_no: row.case_no }) : null }
+        // By name, as the case page's list of returns gives them (the notice showed the username).
+        const [pendingReturn] = pending ? await app.org.withNames([returnView({ ...pending, case_no: row.case_no })], ['returnedBy', 'decidedBy']) : [null]
+        return { ...cases.view(row, personal), pendingReturn }
       } catch {
         return null
       }

@@ -115,7 +115,7 @@ export default async function returnRoutes(fastify: FastifyInstance, opts: { cas
         .orderBy('r.returned_at', 'desc')
         .limit(q.limit ?? 100)
         .select('r.*', 'cases.case_no')
-      return rows.map(returnView)
+      return app.org.withNames(rows.map(returnView), ['returnedBy', 'decidedBy'])
     },
   )
 

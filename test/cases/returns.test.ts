@@ -34,6 +34,8 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   t.equal(task.body.case.pendingReturn.reason, '属于供电公司职责')
   t.equal(task.body.case.pendingReturn.unit, 'xianghe-urban')
   t.equal(task.body.case.pendingReturn.returnedBy, 'urban-officer')
+  const urban = (await app.db('users').where({ username: 'urban-officer' }).first('display_name')).display_name
+  t.equal(task.body.case.pendingReturn.returnedByName, urban, 'the review names who returned it (it gave the username only)')
   t.equal(task.body.case.pendingReturn.status, 'pending')
   t.ok(
     task.body.form.schema.components.some((x: any) => x.key === 'returnDecision'),
@@ -77,6 +79,10 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
     decidedBy: 'anping-dispatcher',
     decisionReason: '路灯由城管局负责维护，请签收办理',
   })
+  // The list gave the schema's returnedByName/decidedByName as nothing at all.
+  const nameOf = async (username: string) => (await app.db('users').where({ username }).first('display_name')).display_name
+  t.equal(rows[0].returnedByName, await nameOf('urban-officer'), 'the list names who returned it')
+  t.equal(rows[0].decidedByName, await nameOf('anping-dispatcher'), 'and who decided')
   const notes = (await call(app, 'urban-officer', 'GET', '/api/notifications')).body
   const note = notes.find((n: any) => n.kind === 'return_rejected' && n.caseId === c.id)
   t.ok(note, 'the unit is told')
@@ -85,7 +91,6 @@ t.test('return → the dispatcher sees the reason → reject with a reason → b
   const own = (await call(app, 'urban-officer', 'GET', `/api/cases/${c.id}/returns`)).body
   t.equal(note.text, '路灯由城管局负责维护，请签收办理', 'and after it, whole, as the notice’s text')
   t.equal(own[0]?.decisionReason, '路灯由城管局负责维护，请签收办理', 'the unit reads the reason verbatim')
-  const nameOf = async (username: string) => (await app.db('users').where({ username }).first('display_name')).display_name
   t.match(own[0], { returnedByName: await nameOf('urban-officer'), decidedByName: await nameOf('anping-dispatcher') }, 'who returned and who reviewed, by name')
   t.equal((await call(app, 'anping-dispatcher', 'GET', `/api/tasks/${review.id}`)).body.case?.pendingReturn ?? null, null, 'no return is pending any more')
 
