@@ -9,7 +9,10 @@
  * - "签收" named both the sign-for step and claiming a group task;
  * - the earlier steps listed form keys, option values, unit codes and empty fields;
  * - a completed task's page worked its own answers out in the browser, a second copy of the
- *   server's rules for an earlier step's; the server sends them now (`answers`).
+ *   server's rules for an earlier step's; the server sends them now (`answers`);
+ * - a completed task still counted down to its deadline ("24 h left"); it says whether it was
+ *   done in time now;
+ * - the return awaiting review named who returned it by username (grid01), not by name.
  */
 import fs from 'node:fs'
 import type { Page } from 'playwright-core'
@@ -181,10 +184,18 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await own.waitFor()
     t.same(await own.locator('dt').allTextContents(), ['签收或退单'], 'the empty reply left out')
     t.same(await own.locator('dd').allTextContents(), ['签收'], 'the option by its label')
+    // What broke: an ended task still counted down to its deadline ("剩余 24 小时").
+    const done = (await call(app, 'grid01', 'GET', `/api/tasks/${signedFor}`)).body
+    t.ok(done.dueAt && done.endedAt && done.endedAt <= done.dueAt, 'the sign-for was done before its deadline')
+    const meta = page.locator('[data-testid=task-meta]')
+    t.match(await meta.textContent(), '（按期完成）')
+    t.notMatch(await meta.textContent(), /剩余|已超期/, 'no countdown on a completed task')
     await s.shot('task-page-completed-signfor-zh-phone')
     await switchLang(page, 'text=This task has ended.')
     t.same(await own.locator('dt').allTextContents(), ['Accept or return'])
     t.same(await own.locator('dd').allTextContents(), ['Accept'], 'and in English')
+    t.match(await meta.textContent(), '(completed on time)')
+    t.notMatch(await meta.textContent(), /left|overdue/)
     await s.shot('task-page-completed-signfor-en-phone')
     await switchLang(page, 'text=任务已结束。')
 
@@ -211,11 +222,19 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await page.goto(`${base}/tasks/${review.id}`)
     await page.waitForSelector('[data-field=returnDecision]')
     t.ok(await page.isVisible('text=此案件曾被退单'), 'the review says what it is')
+    // What broke: the notice named who returned it by username (grid01).
+    const grid01 = (await app.db('users').where({ username: 'grid01' }).first('display_name')).display_name as string
+    t.not(grid01, 'grid01')
+    const notice = page.locator('[data-testid=pending-return]')
+    t.match(await notice.textContent(), grid01, 'the notice names the grid worker')
+    t.notMatch(await notice.textContent(), 'grid01', 'not by username')
     t.notOk(await page.isVisible('[data-field=returnDecisionReason]'), 'the rejection reason only once a return is rejected')
     await s.shot('task-page-review-zh-phone')
 
     // In English on the phone, rejecting: no unit to name, every label whole.
     await switchLang(page, '[data-field=returnDecision] >> text=Return review')
+    t.match(await notice.textContent(), `Return awaiting review`)
+    t.match(await notice.textContent(), grid01, 'by name in English too')
     await chooseOption(page, 'returnDecision', 'Reject')
     await page.waitForSelector('[data-field=returnDecisionReason]')
     t.notOk(await page.isVisible('[data-field=targetUnit]'), 'no unit to name when rejecting')
@@ -230,6 +249,22 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     const returns = (await call(app, 'admin', 'GET', `/api/cases/${caseId}/returns`)).body
     t.match(returns, [{ unit: 'xh-anping-v01-g1', status: 'rejected', decisionReason: '村内排水沟由网格负责' }])
     t.equal((await call(app, 'admin', 'GET', `/api/cases/${caseId}`)).body.ownerUnit, 'xh-anping-v01-g1')
+
+    // The case page's list of returns names both people, in either language.
+    const dispatcher = (await app.db('users').where({ username: 'dispatcher' }).first('display_name')).display_name as string
+    await page.goto(`${base}/cases/${caseId}`)
+    const disputes = page.locator('[data-testid=case-disputes]')
+    await disputes.locator('li').first().waitFor()
+    const listed = (await disputes.textContent())!
+    t.match(listed, grid01, 'who returned it, by name')
+    t.match(listed, `${dispatcher} 审核意见`, 'who reviewed it, by name')
+    t.notMatch(listed, /grid01|dispatcher/, 'no usernames')
+    await disputes.scrollIntoViewIfNeeded()
+    await s.shot('task-page-case-returns-zh-phone')
+    await switchLang(page, '[data-testid=case-disputes] >> text=Returns')
+    t.match(await disputes.textContent(), `${dispatcher} review`)
+    await s.shot('task-page-case-returns-en-phone')
+    await switchLang(page, '[data-testid=case-disputes] >> text=退单')
     t.same(s.errors, [], 'no console errors')
   })
 })

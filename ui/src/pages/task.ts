@@ -92,8 +92,8 @@ export async function taskPage(ctx: Ctx) {
     ),
     h(
       'p',
-      { class: 'muted' },
-      `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${paren(fmtDue(task.dueAt))} · `,
+      { class: 'muted', 'data-testid': 'task-meta' },
+      `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${dueNote(task)} · `,
       task.assignee
         ? t(`办理人：${personName(task.assignee, task.assigneeName)}`, `assignee: ${personName(task.assignee, task.assigneeName)}`)
         : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
@@ -262,4 +262,15 @@ function actionForm(task: TaskDetail, action: string) {
     h('button', { type: 'submit', class: 'primary' }, t('确认', 'Confirm')),
   )
   return form
+}
+
+/**
+ * Beside the deadline: the time left (or past) while the task is open; once it is done, whether
+ * it was done in time. A countdown on an ended task ("24 h left") read as if it still waited.
+ */
+function dueNote(task: Pick<TaskDetail, 'status' | 'dueAt' | 'endedAt'>): string {
+  if (task.status === 'open' || !task.dueAt) return paren(fmtDue(task.dueAt))
+  // A cancelled task was not late or early: its badge says what happened.
+  if (task.status !== 'completed' || !task.endedAt) return ''
+  return paren(task.endedAt <= task.dueAt ? t('按期完成', 'completed on time') : t('超期完成', 'completed late'))
 }
