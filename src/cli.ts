@@ -1,7 +1,7 @@
 /**
  * The operator's command line for what no one can do through the API before there is someone
- * to do it: the first system administrator, a forgotten administrator's password, and the
- * organisation (regions and units) users are created in. Against the database the server
+ * to do it: the first system administrator, a forgotten administrator's password, the
+ * organisation (regions and units) users are created in, and the category tree cases are filed under. Against the database the server
  * would use (DATABASE_URL, DATABASE_SCHEMA), migrated first. README, "Production: the first
  * administrator".
  */
@@ -12,6 +12,7 @@ import { isPostgresUrl, openDb, type Db } from './lib/db.js'
 import { MessageError, msg, type Msg } from './lib/errors.js'
 import { bilingual, render } from './messages/index.js'
 import { createAdministrator, importOrg, OrgFileError, passwordProblem, resetPassword } from './org/bootstrap.js'
+import { seedCases } from './cases/seed.js'
 
 /** A refusal the operator reads; the exit status says whether the command line itself was wrong. */
 class Refusal extends Error {
@@ -165,6 +166,18 @@ async function run(argv: string[]): Promise<void> {
     }
     await withDb(async (db) => {
       say(msg('cli.orgImported', { ...(await importOrg(db, doc)) }))
+    })
+    return
+  }
+  if (command === 'seed-categories') {
+    options(rest, {})
+    // The 12345 category tree and its deadlines (src/cases/seed.ts), the product's defaults, on
+    // the operator's word: a production start seeds nothing (../shared/api.md), and a database
+    // that has categories keeps its own.
+    await withDb(async (db) => {
+      const seeded = await seedCases(db)
+      const [{ n }] = await db('categories').count({ n: '*' })
+      say(msg(seeded ? 'cli.categoriesSeeded' : 'cli.categoriesPresent', { count: Number(n) }))
     })
     return
   }

@@ -75,6 +75,16 @@ test(`an empty production database gets its first administrator and organisation
   t.equal(imported.status, 0, imported.out)
   t.match(imported.out, /5 regions and 6 units added/)
 
+  // Regression: production starts seeded the category tree, where api.md says nothing is seeded
+  // outside demo mode; the operator asks for it.
+  const seeded = await cli(env, ['seed-categories'])
+  t.equal(seeded.status, 0, seeded.out)
+  const tree = seeded.out.match(/写入 12345 标准类别树：(\d+) 个类别/)
+  t.ok(tree && Number(tree[1]) > 20, seeded.out)
+  const twice = await cli(env, ['seed-categories'])
+  t.equal(twice.status, 0, twice.out)
+  t.match(twice.out, `already has ${tree?.[1]} categories; nothing changed`)
+
   let app = await serverOn(env)
   try {
     const [{ n }] = await app.db('users').count({ n: '*' })
@@ -96,7 +106,7 @@ test(`an empty production database gets its first administrator and organisation
       ['xianghe'],
     )
     const categories = await app.inject({ method: 'GET', url: '/api/public/categories' })
-    t.ok(JSON.stringify(categories.json()).includes('"land.use"'), 'the category tree is seeded in production')
+    t.ok(JSON.stringify(categories.json()).includes('"land.use"'), 'the category tree the operator seeded')
 
     const user = await app.inject({
       method: 'POST',

@@ -8,6 +8,7 @@ export const zh = {
     '  npm run admin -- create --username <用户名> [--display-name <姓名>] [--unit <单位代码>]\n' +
     '  npm run admin -- reset-password --username <用户名>\n' +
     '  npm run admin -- import-org <文件.json>\n' +
+    '  npm run admin -- seed-categories（写入 12345 标准类别树及时限，仅当还没有类别）\n' +
     '密码从环境变量 ADMIN_PASSWORD 读取，未设置时从标准输入读取（终端中输入两次，不回显）。',
   'cli.unknownCommand': '没有命令 {{command}}',
   'cli.badOption': '无法识别或缺少值的选项：{{option}}',
@@ -30,6 +31,8 @@ export const zh = {
   'cli.fileNotJson': '文件 {{file}} 不是有效的 JSON',
   'cli.orgInvalid': '组织文件有误，未导入任何内容：',
   'cli.orgImported': '已导入：新增区域 {{regionsAdded}} 个、单位 {{unitsAdded}} 个；更新名称的区域 {{regionsUpdated}} 个、单位 {{unitsUpdated}} 个',
+  'cli.categoriesSeeded': '已写入 12345 标准类别树：{{count}} 个类别及其时限和默认派单规则',
+  'cli.categoriesPresent': '数据库已有 {{count}} 个类别，未作改动（类别由管理员维护）',
   'cli.org.duplicate': '代码 {{code}} 出现了不止一次',
   'cli.org.unknownParent': '上级区域 {{parent}} 既不在文件中也不在数据库中',
   'cli.org.parentAfter': '上级区域 {{parent}} 须写在下级之前',
@@ -48,6 +51,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
     '  npm run admin -- create --username <name> [--display-name <display name>] [--unit <unit code>]\n' +
     '  npm run admin -- reset-password --username <name>\n' +
     '  npm run admin -- import-org <file.json>\n' +
+    '  npm run admin -- seed-categories (the 12345 standard category tree and its deadlines, only when there are no categories yet)\n' +
     'The password is read from the ADMIN_PASSWORD environment variable, else from standard input (typed twice, not echoed, at a terminal).',
   'cli.unknownCommand': 'no command {{command}}',
   'cli.badOption': 'unknown option, or an option without its value: {{option}}',
@@ -71,6 +75,8 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'cli.orgInvalid': 'the organisation file has problems; nothing was imported:',
   'cli.orgImported':
     'imported: {{regionsAdded}} regions and {{unitsAdded}} units added; names of {{regionsUpdated}} regions and {{unitsUpdated}} units updated',
+  'cli.categoriesSeeded': 'the 12345 standard category tree written: {{count}} categories with their deadlines and default routing rules',
+  'cli.categoriesPresent': 'the database already has {{count}} categories; nothing changed (administrators keep them)',
   'cli.org.duplicate': 'code {{code}} appears more than once',
   'cli.org.unknownParent': 'parent region {{parent}} is neither in the file nor in the database',
   'cli.org.parentAfter': 'parent region {{parent}} must come before its children',
