@@ -16,6 +16,7 @@
  */
 import fs from 'node:fs'
 import type { Page } from 'playwright-core'
+import tap from 'tap'
 import { chooseOption, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
 import { call, openTask, petition, step } from '../api.js'
@@ -49,6 +50,10 @@ async function switchLang(page: Page, waitFor: string) {
 /** Labels whose text is cut off (wider than their box), by their text. */
 const clippedLabels = (page: Page) =>
   page.$$eval('.fjs-form-field-label', (ls) => ls.filter((l) => l.scrollWidth > l.clientWidth + 1).map((l) => l.textContent))
+
+// Six walks through real pages, both languages (84 s at load 14): past tap's 120 s per file on
+// a loaded machine (a CI run at load 19 killed it).
+tap.setTimeout(360_000)
 
 browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 'task-page', viewport: PHONE, mobile: true }, async (t, app, s) => {
   const { page, base } = s
