@@ -3,6 +3,7 @@ import path from 'node:path'
 import envSchemaLib from 'env-schema'
 import type { FromSchema } from 'json-schema-to-ts'
 import { projectRoot } from './lib/paths.js'
+import { DEFAULT_DATABASE_URL, databaseUrlProblem, redactDatabaseUrl, sqliteFile } from './lib/database-url.js'
 
 /** Runtime configuration, read once from the environment. */
 export interface Config {
@@ -59,6 +60,8 @@ export interface Config {
   notifyTimeoutMs: number
 }
 
+const TOKEN_SECRET_MIN = 32
+
 const int = (minimum: number, maximum = Number.MAX_SAFE_INTEGER) => ({ type: 'integer', minimum, maximum }) as const
 const flag = { type: 'string', enum: ['0', '1', 'true', 'false'] } as const
 
@@ -84,7 +87,10 @@ export const envSchema = {
     LOG_LEVEL: { type: 'string', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] },
     // true, false, or a comma list of addresses/CIDRs; each entry is checked by trustProxyProblem.
     TRUST_PROXY: { type: 'string', minLength: 1, maxLength: 2000 },
-    TOKEN_SECRET: { type: 'string', minLength: 1 },
+    // The HMAC key that signs session tokens: anyone holding one token can try keys offline, and a
+    // key a guess can find lets them sign a token for any user. 32 characters (`openssl rand -hex
+    // 32` gives 64) put it beyond guessing.
+    TOKEN_SECRET: { type: 'string', minLength: TOKEN_SECRET_MIN },
     SERVE_UI: flag,
     UI_DIR: { type: 'string', minLength: 1 },
     PROCESSES_DIR: { type: 'string', minLength: 1 },
@@ -123,22 +129,39 @@ export function validateEnv(env: NodeJS.ProcessEnv): Env {
     // An empty variable is an unset one (`PORT= npm start`), except where empty has a meaning.
     if (v !== undefined && (v !== '' || name === 'PG_RANDOM_PAGE_COST')) data[name] = v
   }
-  let valid: Env | undefined
+  let checked: Env | undefined
   let errors: string[] = []
   try {
-    valid = envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env
+    checked = envSchemaLib({ schema: envSchema, data, env: false, dotenv: false }) as Env
   } catch (err) {
-    errors = ((err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors ?? []).map((e) => {
-      const name = e.instancePath.replace(/^\//, '')
-      const allowed = Array.isArray(e.params?.allowedValues) ? `: ${(e.params!.allowedValues as string[]).join(', ')}` : ''
-      return `${name} ${e.message}${allowed} (is ${JSON.stringify(data[name])})`
-    })
-    if (!errors.length) errors.push((err as Error).message)
+    const found = (err as { errors?: { instancePath: string; message?: string; params?: Record<string, unknown> }[] }).errors
+    if (!found) errors = [(err as Error).message]
+    else
+      errors = found.map((e) => {
+        const name = e.instancePath.replace(/^\//, '')
+        if (name === 'TOKEN_SECRET')
+          return `TOKEN_SECRET must be at least ${TOKEN_SECRET_MIN} characters, as the key that signs every session (is ${[...data[name]!].length}; \`openssl rand -hex 32\` makes one)`
+        const allowed = Array.isArray(e.params?.allowedValues) ? `: ${(e.params!.allowedValues as string[]).join(', ')}` : ''
+        return `${name} ${e.message}${allowed} (is ${shown(name, data[name])})`
+      })
   }
   const proxyProblem = data.TRUST_PROXY !== undefined && trustProxyProblem(data.TRUST_PROXY)
   if (proxyProblem) errors.push(`TRUST_PROXY ${proxyProblem} (is ${JSON.stringify(data.TRUST_PROXY)})`)
-  if (errors.length || !valid) throw new ConfigError(`Configuration not valid, the server does not start:\n  ${errors.join('\n  ')}`)
-  return valid
+  const url = data.DATABASE_URL
+  const problem = url === undefined ? null : databaseUrlProblem(url)
+  if (problem) errors.push(`DATABASE_URL ${problem} (is ${shown('DATABASE_URL', url)})`)
+  // One bad variable, one line; several, a line each under the heading.
+  if (errors.length || !checked)
+    throw new ConfigError(`Configuration not valid, the server does not start:${errors.length === 1 ? ' ' : '\n  '}${errors.join('\n  ')}`)
+  return checked
+}
+
+/** A value as a message may quote it: never a secret, a database URL without its password. */
+function shown(name: string, value: string | undefined): string {
+  if (value === undefined) return 'unset'
+  if (name === 'DATABASE_URL') return JSON.stringify(redactDatabaseUrl(value))
+  if (/SECRET|PASSWORD|KEY/.test(name)) return `${[...value].length} characters`
+  return JSON.stringify(value)
 }
 
 /** proxy-addr's names for address ranges, accepted as entries of TRUST_PROXY. */
@@ -175,7 +198,8 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
   return {
     port: env.PORT ?? 3000,
     host: env.HOST ?? '0.0.0.0',
-    databaseUrl: env.DATABASE_URL ?? 'data/shuoshi.sqlite',
+    // A `file:` URL is read as the path it names: openDb takes PostgreSQL URLs and paths.
+    databaseUrl: env.DATABASE_URL ? (sqliteFile(env.DATABASE_URL) ?? env.DATABASE_URL) : DEFAULT_DATABASE_URL,
     databaseSchema: env.DATABASE_SCHEMA || undefined,
     demo: env.DEMO !== undefined ? env.DEMO !== '0' && env.DEMO !== 'false' : !production,
     demoHistory: env.DEMO_HISTORY !== undefined ? env.DEMO_HISTORY !== '0' && env.DEMO_HISTORY !== 'false' : env.NODE_ENV !== 'test',

@@ -18,7 +18,8 @@ const root = projectRoot()
 export function serverArgs(): string[] {
   return import.meta.url.endsWith('.js')
     ? [path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'server.js')]
-    : ['--import', 'tsx', 'src/server.ts']
+    : // Absolute, so that a server started in another folder (StartOptions.cwd) finds both.
+      ['--import', import.meta.resolve('tsx'), path.join(root, 'src', 'server.ts')]
 }
 /** The same for the operator's command line, src/cli.ts. */
 export function cliArgs(): string[] {
@@ -52,13 +53,15 @@ export interface StartOptions {
   /** Extra node arguments (e.g. --cpu-prof). */
   nodeArgs?: string[]
   timeoutMs?: number
+  /** The server's working folder (relative paths such as the default database resolve there); the project root unless set. */
+  cwd?: string
 }
 
 /** Starts a server and resolves once `/health` answers ok; demo mode, quiet, no UI. */
 export async function startServer(opts: StartOptions): Promise<ServerProcess> {
   const port = await freePort()
   const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...serverArgs()], {
-    cwd: root,
+    cwd: opts.cwd ?? root,
     env: {
       ...process.env,
       NODE_ID: opts.name,

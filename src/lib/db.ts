@@ -4,13 +4,12 @@ import { createRequire } from 'node:module'
 import knexFactory, { type Knex } from 'knex'
 import type pg from 'pg'
 import { migrationSource } from '../../migrations/index.js'
+import { isDefaultFile, isPostgresUrl, sqliteFile } from './database-url.js'
 
 export type Db = Knex
 export type Trx = Knex.Transaction
 
-export function isPostgresUrl(url: string): boolean {
-  return url.startsWith('postgres://') || url.startsWith('postgresql://')
-}
+export { isPostgresUrl }
 
 export interface OpenDbOptions {
   /** PostgreSQL schema to use (tests give each app its own). Created when missing. */
@@ -58,13 +57,17 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
     if (opts.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [opts.schema])
   } else {
     if (opts.image && url !== ':memory:') throw new Error('openDb: an image opens only as :memory:')
-    if (url !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(url)), { recursive: true })
+    const file = sqliteFile(url)
+    if (file === null) throw new Error(`openDb: not a PostgreSQL URL nor a SQLite file: ${url.slice(0, url.indexOf(':') + 1)}…`)
+    // Only the default's data/ is made, so `npm start` works on a fresh clone; any other missing
+    // folder is a mistyped path (src/lib/database-url.ts), not a place for a new database.
+    if (file !== ':memory:' && isDefaultFile(file)) fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true })
     db = knexFactory({
       // better-sqlite3 is synchronous: a statement costs tens of microseconds, where the async
       // sqlite3 driver pays a thread-pool round trip per statement (measured in README).
       client: LiteralLimitsSqlite,
       // better-sqlite3 opens a Buffer as an in-memory database holding that image.
-      connection: { filename: (opts.image ?? url) as string },
+      connection: { filename: (opts.image ?? file) as string },
       useNullAsDefault: true,
       // One connection: SQLite serialises writers anyway, and one connection makes
       // every transaction see the last committed state without busy retries.

@@ -1,10 +1,23 @@
 import path from 'node:path'
 import fs from 'node:fs'
+import os from 'node:os'
 import { spawnSync } from 'node:child_process'
+import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { ConfigError, envSchema, loadConfig } from '../../src/config.js'
 import { projectRoot } from '../../src/lib/paths.js'
-import { serverArgs } from '../server-process.js'
+import { api, serverArgs, startServer } from '../server-process.js'
+
+/** A real start that must fail: its exit status and what it printed. */
+function startFails(env: Record<string, string>, cwd = projectRoot()) {
+  const r = spawnSync(process.execPath, serverArgs(), {
+    cwd,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', SERVE_UI: '0', DEMO_HISTORY: '0', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  })
+  return { status: r.status, stderr: r.stderr, lines: r.stderr.trim().split('\n') }
+}
 
 /** Configuration validated at start (issue 13): a bad variable stops the start, named. */
 t.test('bad values are refused, each named', async (t) => {
@@ -80,4 +93,83 @@ t.test('every variable loadConfig reads is in the schema (a missing one is dropp
   const read = [...new Set([...source.matchAll(/\benv\.([A-Z][A-Z0-9_]+)/g)].map((m) => m[1]))]
   t.ok(read.length > 10, `found the variables read (${read.length})`)
   for (const name of read) t.ok(name in envSchema.properties, `${name} is in the schema`)
+})
+
+// A mistyped DATABASE_URL became a new, empty, healthy-looking SQLite database: `mysql://x@y/z`
+// made the folder ./mysql:/x@y/ and seeded a demo city in it; a missing folder was created.
+t.test('a DATABASE_URL of another scheme or in a missing folder is refused, not created', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-config-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const refused = (url: string, why: RegExp) => {
+    try {
+      loadConfig({ DATABASE_URL: url })
+      t.fail(`accepted ${url}`)
+    } catch (err) {
+      t.type(err, ConfigError)
+      t.match((err as Error).message, why, url)
+      return (err as Error).message
+    }
+  }
+  refused(
+    'mysql://x@y/z',
+    /^Configuration not valid, the server does not start: DATABASE_URL has the scheme "mysql:", which is neither PostgreSQL .* \(is "mysql:\/\/x@y\/z"\)$/,
+  )
+  refused('sqlite:///var/x.sqlite', /DATABASE_URL has the scheme "sqlite:"/)
+  refused('postgres://db.example:five/x', /DATABASE_URL is not a valid PostgreSQL URL/)
+  const missing = path.join(dir, 'no', 'such', 'x.sqlite')
+  refused(missing, new RegExp(`DATABASE_URL names a SQLite file in a folder that does not exist \\(${path.dirname(missing)}\\)`))
+  refused(pathToFileURL(missing).href, /folder that does not exist/)
+  const message = refused('mysql://root:hunter2@db/x', /DATABASE_URL/)
+  t.notMatch(message, /hunter2/, 'the password is not printed')
+
+  // What stays accepted: PostgreSQL, a file in an existing folder (as a path or a file: URL), memory, the default.
+  t.equal(loadConfig({ DATABASE_URL: 'postgresql://u:p@h:5433/db' }).databaseUrl, 'postgresql://u:p@h:5433/db')
+  t.equal(loadConfig({ DATABASE_URL: path.join(dir, 'a.sqlite') }).databaseUrl, path.join(dir, 'a.sqlite'))
+  t.equal(
+    loadConfig({ DATABASE_URL: pathToFileURL(path.join(dir, 'b.sqlite')).href }).databaseUrl,
+    path.join(dir, 'b.sqlite'),
+    'a file: URL is the file it names',
+  )
+  t.equal(loadConfig({ DATABASE_URL: ':memory:' }).databaseUrl, ':memory:')
+  t.equal(loadConfig({}).databaseUrl, 'data/shuoshi.sqlite')
+  t.equal(loadConfig({ DATABASE_URL: 'data/shuoshi.sqlite' }).databaseUrl, 'data/shuoshi.sqlite', 'the default named explicitly: its data/ may not exist yet')
+
+  // And a real start: one line naming the variable, exit 1, nothing created.
+  for (const url of ['mysql://x@y/z', missing]) {
+    const r = startFails({ DATABASE_URL: url }, dir)
+    t.equal(r.status, 1, url)
+    t.equal(r.lines.length, 1, `one line: ${r.stderr}`)
+    t.match(r.stderr, /DATABASE_URL/)
+  }
+  t.same(fs.readdirSync(dir), [], 'no folder was made for either')
+})
+
+// The README's first command on a fresh clone: the default database's data/ is made by the start.
+t.test('the default database starts in a fresh folder, making its data/', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-fresh-'))
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
+  const server = await startServer({ name: 'fresh', cwd: dir, env: { DATABASE_URL: '' } })
+  t.teardown(() => void server.child.kill('SIGKILL'))
+  t.ok(fs.statSync(path.join(dir, 'data', 'shuoshi.sqlite')).isFile(), 'data/shuoshi.sqlite made in the working folder')
+  const login = await api(server.base, 'POST', '/api/auth/login', undefined, { username: 'admin', password: 'demo' })
+  t.equal(login.status, 200, 'the demo city is there')
+})
+
+// A 1-character TOKEN_SECRET was accepted in production: an HMAC key a guess can find signs anyone in.
+t.test('TOKEN_SECRET shorter than 32 characters is refused, without printing it', async (t) => {
+  const short = 'k'.repeat(31)
+  try {
+    loadConfig({ NODE_ENV: 'production', TOKEN_SECRET: short })
+    t.fail('accepted a 31-character secret')
+  } catch (err) {
+    t.type(err, ConfigError)
+    t.match((err as Error).message, /TOKEN_SECRET must be at least 32 characters, as the key that signs every session \(is 31;/)
+    t.notMatch((err as Error).message, short, 'the secret is not printed')
+  }
+  t.equal(loadConfig({ TOKEN_SECRET: 'k'.repeat(32) }).tokenSecret, 'k'.repeat(32))
+  t.equal(loadConfig({ TOKEN_SECRET: '' }).tokenSecret, undefined, 'empty is unset: one is generated')
+  const r = startFails({ TOKEN_SECRET: 'x', DATABASE_URL: ':memory:' })
+  t.equal(r.status, 1)
+  t.equal(r.lines.length, 1, r.stderr)
+  t.match(r.stderr, /TOKEN_SECRET must be at least 32 characters/)
 })
