@@ -39,6 +39,8 @@ export interface Config {
   serveUi: boolean
   /** BPMN files deployed at start-up, and their forms under forms/. */
   processesDir: string
+  /** PostgreSQL: the longest opening a connection may take, ms (src/lib/db.ts). */
+  dbConnectTimeoutMs: number
   /** Parked engines kept in memory for their instance's next step on this node (0: none). */
   engineCacheSize: number
   /**
@@ -102,6 +104,7 @@ export const envSchema = {
     SQLITE_CHECKPOINT_MS: int(10, 86_400_000),
     DB_POOL_MAX: int(1, 1000),
     DB_ACQUIRE_TIMEOUT_MS: int(100, 600_000),
+    DB_CONNECT_TIMEOUT_MS: int(100, 600_000),
     // Empty means "keep the server's": the one variable whose empty value says something.
     PG_RANDOM_PAGE_COST: { type: 'string', pattern: '^(\\d+(\\.\\d+)?)?$' },
     NOTIFY_WEBHOOK_URL: { type: 'string', pattern: '^https?://' },
@@ -211,6 +214,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.TOKEN_SECRET,
     serveUi: env.SERVE_UI !== '0' && env.SERVE_UI !== 'false',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
+    dbConnectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 10_000,
     engineCacheSize: env.ENGINE_CACHE_SIZE ?? 16,
     engineLazyElements: env.ENGINE_LAZY_ELEMENTS !== '0' && env.ENGINE_LAZY_ELEMENTS !== 'false',
     sqliteCheckpointMs: env.SQLITE_CHECKPOINT_MS ?? 10_000,

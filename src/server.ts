@@ -1,12 +1,26 @@
-import { ConfigError, loadConfig } from './config.js'
+import { ConfigError, loadConfig, type Config } from './config.js'
+import { StartupError } from './lib/startup-error.js'
 import { openDb } from './lib/db.js'
 import { buildApp } from './app.js'
+import { StartFailure, startupFailureLine, type StartPhase } from './startup-errors.js'
+
+/** Each phase's error carries the phase, so the one-line message names that phase's variables. */
+async function phase<T>(name: StartPhase, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run()
+  } catch (err) {
+    throw new StartFailure(name, err)
+  }
+}
+
+let config: Config | undefined
 
 /** Listens, and closes gracefully: in-flight requests finish, timers stop claiming, the DB closes. */
 async function main() {
-  const config = loadConfig()
-  const db = await openDb(config.databaseUrl, { schema: config.databaseSchema, acquireTimeoutMs: config.dbAcquireTimeoutMs })
-  const app = await buildApp({ config, db })
+  config = loadConfig()
+  const c = config
+  const db = await phase('database', () => openDb(c.databaseUrl, { schema: c.databaseSchema, connectTimeoutMs: c.dbConnectTimeoutMs, acquireTimeoutMs: c.dbAcquireTimeoutMs }))
+  const app = await phase('app', () => buildApp({ config: c, db }))
   let closing = false
   const close = async (signal: string) => {
     if (closing) return
@@ -19,12 +33,24 @@ async function main() {
   }
   process.on('SIGTERM', () => void close('SIGTERM'))
   process.on('SIGINT', () => void close('SIGINT'))
-  await app.listen({ port: config.port, host: config.host })
-  console.log(`说事 Shuoshi listening on http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`)
+  // ready() first: a seeding failure is the app's, not the port's.
+  await phase('app', async () => void (await app.ready()))
+  await phase('listen', () => app.listen({ port: c.port, host: c.host }))
+  console.log(`说事 Shuoshi listening on http://${c.host === '0.0.0.0' ? 'localhost' : c.host}:${c.port}`)
 }
 
 main().catch((err) => {
   // A bad variable: the message names it; a stack trace would only bury it.
-  console.error(err instanceof ConfigError ? err.message : err)
+  if (err instanceof ConfigError || !config) {
+    console.error(err instanceof ConfigError ? err.message : err)
+    process.exit(1)
+  }
+  const failure = err instanceof StartFailure ? err : new StartFailure('app', err)
+  const debug = config.logLevel === 'debug' || config.logLevel === 'trace'
+  const line = startupFailureLine(failure.phase, failure.cause, config)
+  // A StartupError's line is the whole story; another error's stack may tell a developer more.
+  const own = failure.cause instanceof StartupError
+  console.error(debug || own ? line : `${line} (LOG_LEVEL=debug prints the full error)`)
+  if (debug && !own) console.error(failure.cause)
   process.exit(1)
 })

@@ -11,15 +11,15 @@ import { projectRoot } from '../src/lib/paths.js'
 const root = projectRoot()
 
 /**
- * The node arguments that run src/server.ts: through tsx from the sources, or its transpiled twin
+ * The node arguments that run src/server.ts (or another command of src/): through tsx from the sources, or its transpiled twin
  * when this module itself runs from `npm test`'s .build/ (test/compile.mjs), which saves each
  * server process tsx's loader.
  */
-export function serverArgs(): string[] {
+export function serverArgs(script = 'server'): string[] {
   return import.meta.url.endsWith('.js')
-    ? [path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', 'server.js')]
+    ? [path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'src', `${script}.js`)]
     : // Absolute, so that a server started in another folder (StartOptions.cwd) finds both.
-      ['--import', import.meta.resolve('tsx'), path.join(root, 'src', 'server.ts')]
+      ['--import', import.meta.resolve('tsx'), path.join(root, 'src', `${script}.ts`)]
 }
 /** The same for the operator's command line, src/cli.ts. */
 export function cliArgs(): string[] {
@@ -102,4 +102,25 @@ export async function api(base: string, method: string, url: string, token?: str
     body: body === undefined ? undefined : JSON.stringify(body),
   })
   return { status: r.status, json: (await r.json().catch(() => null)) as any }
+}
+
+/**
+ * Starts a server that must fail to start, and resolves with its exit code and what it printed
+ * on stderr, line by line. Variables as startServer sets them (demo, quiet, no UI, 127.0.0.1),
+ * on port 0 unless `env` says.
+ */
+export async function startFails(opts: { env: Record<string, string>; cwd?: string; timeoutMs?: number }) {
+  const child = spawn(process.execPath, serverArgs(), {
+    cwd: opts.cwd ?? root,
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SERVE_UI: '0', DEMO: '1', DEMO_HISTORY: '0', ...opts.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout!.on('data', (d) => (stdout += d))
+  child.stderr!.on('data', (d) => (stderr += d))
+  const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000)
+  const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+  clearTimeout(timer)
+  return { status, stdout, stderr, lines: stderr.trim().split('\n') }
 }

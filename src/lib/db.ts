@@ -22,6 +22,12 @@ export interface OpenDbOptions {
   image?: Buffer
   /** PostgreSQL: how long a query waits for a pool connection before failing, ms (`DB_ACQUIRE_TIMEOUT_MS`). */
   acquireTimeoutMs?: number
+  /**
+   * PostgreSQL: how long opening a connection may take, ms (DB_CONNECT_TIMEOUT_MS). Unbounded, a
+   * server that drops packets held a start for 34 s and ended in "operation timed out for an
+   * unknown reason", without the host.
+   */
+  connectTimeoutMs?: number
 }
 
 /**
@@ -33,11 +39,48 @@ export const DEFAULT_ACQUIRE_TIMEOUT_MS = 10_000
 
 /** Opens the database named by `url`, creates it if needed and brings it to the latest migration. */
 export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db> {
+  const db = connectDb(url, opts)
+  try {
+    if (isPostgresUrl(url) && opts.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [opts.schema])
+    await db.migrate.latest({ migrationSource })
+    // SQLite plans from the statistics ANALYZE leaves; without them it picked a sort over every
+    // open task for "my unit" (1M cases: 35 ms instead of 9). optimize analyses only tables
+    // whose stats are missing or stale, with a row limit (3.4 s once on a 1M-case file, ms after).
+    if (!isPostgresUrl(url)) await db.raw('PRAGMA optimize=0x10002')
+  } catch (err) {
+    // The pool would keep the process alive (and retrying) behind the caller's error.
+    await db.destroy().catch(() => {})
+    throw err
+  }
+  quiet.delete(db)
+  return db
+}
+
+/**
+ * Knex logs every failed connection attempt with its stack ("Acquire connection error: …") on
+ * stdout besides throwing it. While a database is being opened the caller reports the error (the
+ * server in one line, src/startup-errors.ts); afterwards a request's error is logged by the
+ * server's error handler, and knex's own line stays as it was.
+ */
+const quiet = new WeakSet<object>()
+
+/**
+ * The database named by `url` as a knex instance, not migrated: openDb for the server, and the
+ * migration command (src/migrate.ts), which must not migrate up before it goes down.
+ */
+export function connectDb(url: string, opts: OpenDbOptions = {}): Db {
   let db: Db
+  const log = {
+    warn(message: string) {
+      if (quiet.has(db) && String(message).startsWith('Acquire connection error')) return
+      console.warn(message)
+    },
+  }
   if (isPostgresUrl(url)) {
     db = knexFactory({
       client: 'pg',
-      connection: url,
+      connection: { connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000 },
+      log,
       searchPath: opts.schema ? [opts.schema] : undefined,
       acquireConnectionTimeout: opts.acquireTimeoutMs ?? DEFAULT_ACQUIRE_TIMEOUT_MS,
       pool: {
@@ -54,7 +97,6 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
         },
       },
     })
-    if (opts.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [opts.schema])
   } else {
     if (opts.image && url !== ':memory:') throw new Error('openDb: an image opens only as :memory:')
     const file = sqliteFile(url)
@@ -68,6 +110,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
       client: LiteralLimitsSqlite,
       // better-sqlite3 opens a Buffer as an in-memory database holding that image.
       connection: { filename: (opts.image ?? file) as string },
+      log,
       useNullAsDefault: true,
       // One connection: SQLite serialises writers anyway, and one connection makes
       // every transaction see the last committed state without busy retries.
@@ -111,11 +154,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
       },
     })
   }
-  await db.migrate.latest({ migrationSource })
-  // SQLite plans from the statistics ANALYZE leaves; without them it picked a sort over every
-  // open task for "my unit" (1M cases: 35 ms instead of 9). optimize analyses only tables
-  // whose stats are missing or stale, with a row limit (3.4 s once on a 1M-case file, ms after).
-  if (!isPostgresUrl(url)) await db.raw('PRAGMA optimize=0x10002')
+  quiet.add(db)
   return db
 }
 

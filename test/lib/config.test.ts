@@ -6,18 +6,7 @@ import { pathToFileURL } from 'node:url'
 import t from 'tap'
 import { ConfigError, envSchema, loadConfig } from '../../src/config.js'
 import { projectRoot } from '../../src/lib/paths.js'
-import { api, serverArgs, startServer } from '../server-process.js'
-
-/** A real start that must fail: its exit status and what it printed. */
-function startFails(env: Record<string, string>, cwd = projectRoot()) {
-  const r = spawnSync(process.execPath, serverArgs(), {
-    cwd,
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', SERVE_UI: '0', DEMO_HISTORY: '0', ...env },
-    encoding: 'utf8',
-    timeout: 60_000,
-  })
-  return { status: r.status, stderr: r.stderr, lines: r.stderr.trim().split('\n') }
-}
+import { api, serverArgs, startFails, startServer } from '../server-process.js'
 
 /** Configuration validated at start (issue 13): a bad variable stops the start, named. */
 t.test('bad values are refused, each named', async (t) => {
@@ -136,7 +125,7 @@ t.test('a DATABASE_URL of another scheme or in a missing folder is refused, not 
 
   // And a real start: one line naming the variable, exit 1, nothing created.
   for (const url of ['mysql://x@y/z', missing]) {
-    const r = startFails({ DATABASE_URL: url }, dir)
+    const r = await startFails({ env: { DATABASE_URL: url }, cwd: dir })
     t.equal(r.status, 1, url)
     t.equal(r.lines.length, 1, `one line: ${r.stderr}`)
     t.match(r.stderr, /DATABASE_URL/)
@@ -168,7 +157,7 @@ t.test('TOKEN_SECRET shorter than 32 characters is refused, without printing it'
   }
   t.equal(loadConfig({ TOKEN_SECRET: 'k'.repeat(32) }).tokenSecret, 'k'.repeat(32))
   t.equal(loadConfig({ TOKEN_SECRET: '' }).tokenSecret, undefined, 'empty is unset: one is generated')
-  const r = startFails({ TOKEN_SECRET: 'x', DATABASE_URL: ':memory:' })
+  const r = await startFails({ env: { TOKEN_SECRET: 'x', DATABASE_URL: ':memory:' } })
   t.equal(r.status, 1)
   t.equal(r.lines.length, 1, r.stderr)
   t.match(r.stderr, /TOKEN_SECRET must be at least 32 characters/)
