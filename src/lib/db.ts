@@ -5,6 +5,7 @@ import knexFactory, { type Knex } from 'knex'
 import type pg from 'pg'
 import { migrationSource } from '../../migrations/index.js'
 import { isDefaultFile, isPostgresUrl, sqliteFile } from './database-url.js'
+import { refuseNewerDatabase } from './newer-database.js'
 
 export type Db = Knex
 export type Trx = Knex.Transaction
@@ -42,6 +43,7 @@ export async function openDb(url: string, opts: OpenDbOptions = {}): Promise<Db>
   const db = connectDb(url, opts)
   try {
     if (isPostgresUrl(url) && opts.schema) await db.raw('CREATE SCHEMA IF NOT EXISTS ??', [opts.schema])
+    await refuseNewerDatabase(db, migrationSource)
     await db.migrate.latest({ migrationSource })
     // SQLite plans from the statistics ANALYZE leaves; without them it picked a sort over every
     // open task for "my unit" (1M cases: 35 ms instead of 9). optimize analyses only tables
