@@ -39,6 +39,8 @@ export interface Config {
   serveUi: boolean
   /** BPMN files deployed at start-up, and their forms under forms/. */
   processesDir: string
+  /** PROCESSES_DIR was set, not defaulted: a missing folder is then a mistake (src/startup-checks.ts). */
+  processesDirSet?: boolean
   /** PostgreSQL: the longest opening a connection may take, ms (src/lib/db.ts). */
   dbConnectTimeoutMs: number
   /** Parked engines kept in memory for their instance's next step on this node (0: none). */
@@ -214,6 +216,7 @@ export function loadConfig(raw: NodeJS.ProcessEnv = process.env): Config {
     tokenSecret: env.TOKEN_SECRET,
     serveUi: env.SERVE_UI !== '0' && env.SERVE_UI !== 'false',
     processesDir: env.PROCESSES_DIR ?? path.join(projectRoot(), 'processes'),
+    processesDirSet: env.PROCESSES_DIR !== undefined,
     dbConnectTimeoutMs: env.DB_CONNECT_TIMEOUT_MS ?? 10_000,
     engineCacheSize: env.ENGINE_CACHE_SIZE ?? 16,
     engineLazyElements: env.ENGINE_LAZY_ELEMENTS !== '0' && env.ENGINE_LAZY_ELEMENTS !== 'false',

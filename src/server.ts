@@ -2,6 +2,7 @@ import { ConfigError, loadConfig, type Config } from './config.js'
 import { StartupError } from './lib/startup-error.js'
 import { openDb } from './lib/db.js'
 import { buildApp } from './app.js'
+import { checkProcessesDir } from './startup-checks.js'
 import { StartFailure, startupFailureLine, type StartPhase } from './startup-errors.js'
 
 /** Each phase's error carries the phase, so the one-line message names that phase's variables. */
@@ -20,7 +21,9 @@ async function main() {
   config = loadConfig()
   const c = config
   const db = await phase('database', () => openDb(c.databaseUrl, { schema: c.databaseSchema, connectTimeoutMs: c.dbConnectTimeoutMs, acquireTimeoutMs: c.dbAcquireTimeoutMs }))
+  const warnings = await phase('app', () => checkProcessesDir(c, db))
   const app = await phase('app', () => buildApp({ config: c, db }))
+  for (const warning of warnings) app.log.warn(warning)
   let closing = false
   const close = async (signal: string) => {
     if (closing) return
