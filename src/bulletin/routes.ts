@@ -26,7 +26,7 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/bulletins/:month',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['bulletin'],
         summary: '一月一通报 / the monthly bulletin: townships and departments ranked by points, every item, the rates',
@@ -43,7 +43,7 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/bulletins/:month.xlsx',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['bulletin'],
         summary: '导出通报（Excel）/ the bulletin as an xlsx workbook: 乡镇排名, 部门排名, 扣分案件',
@@ -78,7 +78,7 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/bulletins/:month/cases',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['bulletin'],
         summary: '通报明细 / the cases behind an item at one township or department (click-through)',
@@ -97,7 +97,7 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/bulletins/:month/publish',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['bulletin'],
         summary: '发布通报（公示）/ publish a finished month of a county (or the city): frozen, then served publicly',
@@ -129,7 +129,7 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/scoring-items',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['bulletin'],
         summary: '计分规则 / the scoring items in force for the city or a county, with the layers behind them',
@@ -148,7 +148,7 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
   app.put(
     '/api/scoring-items',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['bulletin'],
         summary: '修改计分规则 / replace the city list (admin) or a county’s overrides (its county_admin)',

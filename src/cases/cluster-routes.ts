@@ -41,7 +41,7 @@ export default async function clusterRoutes(fastify: FastifyInstance, opts: { cl
   app.get(
     '/api/clusters',
     {
-      preHandler: app.requireRole('leader', 'supervisor'),
+      onRequest: app.requireRole('leader', 'supervisor'),
       schema: {
         tags: ['cases'],
         summary: '共性问题（每月一题候选）/ recurring problems of a month (每月一题 candidates)',
@@ -64,7 +64,7 @@ export default async function clusterRoutes(fastify: FastifyInstance, opts: { cl
   app.get(
     '/api/clusters/:id/cases',
     {
-      preHandler: app.requireRole('leader', 'supervisor'),
+      onRequest: app.requireRole('leader', 'supervisor'),
       schema: {
         tags: ['cases'],
         summary: '共性问题包含的案件 / the cases of a recurring problem',
@@ -103,7 +103,7 @@ export default async function clusterRoutes(fastify: FastifyInstance, opts: { cl
   app.post(
     '/api/clusters/:id/root-case',
     {
-      preHandler: app.requireRole('supervisor'),
+      onRequest: app.requireRole('supervisor'),
       bodyLimit: 16 * 1024,
       schema: {
         tags: ['cases'],

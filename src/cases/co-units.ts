@@ -21,7 +21,7 @@ export default async function coUnitRoutes(fastify: FastifyInstance, opts: { cas
   app.post(
     '/api/cases/:id/co-units',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '加派协办单位（联合办理中）/ add co-organisers to a running joint case',

@@ -109,7 +109,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
   app.post(
     '/api/cases/:id/exclusions',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '申请剔单（不计入考核）/ ask to exclude the case from assessment',
@@ -165,7 +165,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
   app.get(
     '/api/exclusions',
     {
-      preHandler: app.requireRole('supervisor', 'leader', 'county_admin', 'dispatcher'),
+      onRequest: app.requireRole('supervisor', 'leader', 'county_admin', 'dispatcher'),
       schema: {
         tags: ['cases'],
         summary: '剔单申请（本辖区）/ exclusion requests of cases in scope',
@@ -202,7 +202,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
   app.get(
     '/api/cases/:id/exclusions',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '本案的剔单申请 / the case’s exclusion requests',
@@ -224,7 +224,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
   app.post(
     '/api/exclusions/:id/decision',
     {
-      preHandler: app.requireRole('supervisor'),
+      onRequest: app.requireRole('supervisor'),
       schema: {
         tags: ['cases'],
         summary: '审核剔单申请 / approve or refuse an exclusion request',
@@ -269,7 +269,7 @@ export default async function exclusionRoutes(fastify: FastifyInstance, opts: { 
   app.post(
     '/api/exclusions/:id/reversal',
     {
-      preHandler: app.requireRole('supervisor'),
+      onRequest: app.requireRole('supervisor'),
       schema: {
         tags: ['cases'],
         summary: '撤销已批准的剔单 / reverse an approved exclusion',

@@ -81,7 +81,7 @@ export default async function returnRoutes(fastify: FastifyInstance, opts: { cas
   app.get(
     '/api/returns',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '退单记录（本辖区或本单位）/ returns: of cases in scope, or by the caller’s unit',
@@ -122,7 +122,7 @@ export default async function returnRoutes(fastify: FastifyInstance, opts: { cas
   app.get(
     '/api/returns/by-unit',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '各单位退单与被驳回退单数（按退单月份）/ returns and rejected returns per unit (by the month of the return)',
@@ -184,7 +184,7 @@ export default async function returnRoutes(fastify: FastifyInstance, opts: { cas
   app.get(
     '/api/cases/:id/returns',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '本案的退单与审核 / the case’s returns and their review',

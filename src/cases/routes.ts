@@ -188,7 +188,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.post(
     '/api/cases',
     {
-      preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler'),
+      onRequest: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler'),
       bodyLimit: 64 * 1024,
       schema: {
         tags: ['cases'],
@@ -225,7 +225,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/cases',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '案件列表 / list cases in scope',
@@ -240,7 +240,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/cases/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '案件详情 / a case with its active tasks',
@@ -255,7 +255,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/cases/:id/history',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '案件全过程记录 / ordered audit events',
@@ -270,7 +270,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/cases/:id/diagram',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '流程图与各环节状态 / the diagram and the state of each activity',
@@ -302,7 +302,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/cases/:id/similar',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '相似案件（可能的重复件）/ similar cases: possible duplicates',
@@ -320,7 +320,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.post(
     '/api/cases/:id/duplicate-of',
     {
-      preHandler: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler', 'leader', 'supervisor'),
+      onRequest: app.requireRole('dispatcher', 'grid_worker', 'grid_leader', 'callback', 'handler', 'leader', 'supervisor'),
       bodyLimit: 8 * 1024,
       schema: {
         tags: ['cases'],
@@ -342,7 +342,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.post(
     '/api/cases/:id/evaluation',
     {
-      preHandler: app.requireRole('callback'),
+      onRequest: app.requireRole('callback'),
       schema: {
         tags: ['cases'],
         summary: '回访员记录群众评价 / callback staff record the evaluation',
@@ -374,7 +374,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.post(
     '/api/tasks/:id/return',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['tasks'],
         summary: '退单（非本单位职责）/ return: not our remit',
@@ -400,7 +400,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.post(
     '/api/tasks/:id/extension',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['tasks'],
         summary: '申请延期（由领导审批）/ ask for more time (decided by an approval task)',
@@ -461,7 +461,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/routing-rules',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['cases'],
         summary: '分派规则（县级规则优先于市级）/ routing rules (a county’s own override the city’s)',
@@ -483,7 +483,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/routing-rules/in-force',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['cases'],
         summary:
@@ -530,7 +530,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.put(
     '/api/routing-rules',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       bodyLimit: 512 * 1024,
       schema: {
         tags: ['cases'],
@@ -595,7 +595,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.get(
     '/api/notifications',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '我的通知（督办、跟进）/ my notifications (supervision, follow-ups)',

@@ -87,7 +87,7 @@ export default async function supervisionOrderRoutes(fastify: FastifyInstance, o
   app.post(
     '/api/cases/:id/supervision-orders',
     {
-      preHandler: app.requireRole('supervisor', 'leader'),
+      onRequest: app.requireRole('supervisor', 'leader'),
       schema: {
         tags: ['cases'],
         summary: '下发督办单 / issue a supervision order to the unit handling the case',
@@ -152,7 +152,7 @@ export default async function supervisionOrderRoutes(fastify: FastifyInstance, o
   app.post(
     '/api/supervision-orders/:id/reply',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '答复督办单 / the unit replies to a supervision order',
@@ -202,7 +202,7 @@ export default async function supervisionOrderRoutes(fastify: FastifyInstance, o
   app.get(
     '/api/supervision-orders',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '督办单（本辖区的，或发给本单位的）/ supervision orders: of cases in scope, or addressed to the caller’s unit',

@@ -116,7 +116,7 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
   app.get(
     '/api/cases/:id/dispatch-targets',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '可派单位（按规则建议优先，可按名称搜索）/ units this case can go to, the rule’s suggestion first',
@@ -142,7 +142,7 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
   app.get(
     '/api/notifications/bell',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '通知铃：未读通知与 24 小时内到期的任务 / the bell: unread notifications and my tasks due within 24 h',
@@ -212,7 +212,7 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
   app.post(
     '/api/notifications/:id/read',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '标为已读（仅对本人；单位的其他成员仍为未读）/ mark read, for me only (the unit’s other members still see it unread)',
@@ -244,7 +244,7 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
   app.post(
     '/api/notifications/read-all',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['cases'],
         summary: '全部标为已读 / mark all my notifications read',

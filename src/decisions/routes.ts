@@ -84,7 +84,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/decisions',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['decisions'],
         summary: '已部署的决策版本（最新在前）/ deployed decision versions, newest first per key',
@@ -103,7 +103,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/decisions/:id',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['decisions'],
         summary: '一个决策版本及其 DMN 文件 / one decision version with its DMN XML',
@@ -123,7 +123,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/decisions/key/:key',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['decisions'],
         summary: '某县使用的版本（本县最新，否则全市最新）/ the version a county uses (its own newest, else the city’s)',
@@ -145,7 +145,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/decisions',
     {
-      preHandler: admins,
+      onRequest: admins,
       bodyLimit: 600 * 1024,
       schema: {
         tags: ['decisions'],
@@ -171,7 +171,7 @@ export default async function decisionRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/decisions/key/:key/evaluate',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['decisions'],
         summary:

@@ -147,7 +147,7 @@ export default async function camundaRest(app: FastifyInstance) {
   app.post(
     '/engine-rest/deployment/create',
     {
-      preHandler: admins,
+      onRequest: admins,
       bodyLimit: MAX_BUNDLE_FILES * MAX_FILE_BYTES + 100_000,
       schema: {
         tags: ['camunda'],

@@ -179,7 +179,7 @@ export default async function externalRoutes(app: FastifyInstance) {
 
     r.post(
       '/engine-rest/external-task/fetchAndLock',
-      { preHandler: auth, schema: schema('取得并锁定外部任务 / fetch and lock external tasks (Camunda 7)', { body: fetchBody, response: errors }) },
+      { onRequest: auth, schema: schema('取得并锁定外部任务 / fetch and lock external tasks (Camunda 7)', { body: fetchBody, response: errors }) },
       async (request, reply) => {
         let closed = false
         request.raw.once('close', () => (closed = true))
@@ -189,22 +189,22 @@ export default async function externalRoutes(app: FastifyInstance) {
     )
     r.get(
       '/engine-rest/external-task',
-      { preHandler: auth, schema: schema('外部任务列表 / external tasks (filtered)', { querystring: listQuery, response: errors }) },
+      { onRequest: auth, schema: schema('外部任务列表 / external tasks (filtered)', { querystring: listQuery, response: errors }) },
       async (request, reply) => json(reply, await tasks.list(who(request), request.query)),
     )
     r.get(
       '/engine-rest/external-task/count',
-      { preHandler: auth, schema: schema('外部任务数 / number of external tasks', { querystring: listQuery, response: errors }) },
+      { onRequest: auth, schema: schema('外部任务数 / number of external tasks', { querystring: listQuery, response: errors }) },
       async (request, reply) => json(reply, { count: (await tasks.list(who(request), { ...request.query, firstResult: 0, maxResults: 100_000 })).length }),
     )
     r.get(
       '/engine-rest/external-task/:id',
-      { preHandler: auth, schema: schema('一个外部任务 / one external task', { params: idParams, response: errors }) },
+      { onRequest: auth, schema: schema('一个外部任务 / one external task', { params: idParams, response: errors }) },
       async (request, reply) => json(reply, taskView(await tasks.get(who(request), request.params.id))),
     )
     /** A command on one task, its body checked by `body`'s schema and typed from it; answered 204. */
     const action = <B extends object>(summary: string, body: B) => ({
-      preHandler: auth,
+      onRequest: auth,
       schema: schema(summary, { params: idParams, body, response: { ...errors, 204: { type: 'null' } } } as const),
     })
     const done = (reply: FastifyReply) => reply.code(204).send()
@@ -234,7 +234,7 @@ export default async function externalRoutes(app: FastifyInstance) {
     })
     r.post(
       '/engine-rest/external-task/:id/unlock',
-      { preHandler: auth, schema: schema('解锁 / unlock', { params: idParams, response: { ...errors, 204: { type: 'null' } } } as const) },
+      { onRequest: auth, schema: schema('解锁 / unlock', { params: idParams, response: { ...errors, 204: { type: 'null' } } } as const) },
       async (request, reply) => {
         await tasks.unlock(who(request), request.params.id)
         return done(reply)
@@ -265,7 +265,7 @@ export default async function externalRoutes(app: FastifyInstance) {
   api.get(
     '/api/worker-accounts',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: wtags,
         summary: '外部任务工作者账号 / worker accounts',
@@ -281,7 +281,7 @@ export default async function externalRoutes(app: FastifyInstance) {
   api.post(
     '/api/worker-accounts',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: wtags,
         summary: '签发工作者账号（令牌只显示一次）/ issue a worker account (the token is shown once)',
@@ -308,7 +308,7 @@ export default async function externalRoutes(app: FastifyInstance) {
   api.post(
     '/api/worker-accounts/:id/revoke',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: wtags,
         summary: '吊销工作者账号 / revoke a worker account',

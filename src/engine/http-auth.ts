@@ -5,7 +5,7 @@ import type { EngineAccess, EngineActor } from './access.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the engine routes' preHandlers (http-auth.ts); only read it on routes that run one. */
+    /** Set by the engine routes' onRequest hooks (http-auth.ts); only read it on routes that run one. */
     engineActor: EngineActor
   }
 }
@@ -15,7 +15,7 @@ export type EnginePreHandler = (request: FastifyRequest, reply: FastifyReply) =>
 /**
  * Who acts on an engine route, asked of the embedding domain (`access.authenticate`): 401 without
  * credentials or with ones the domain no longer accepts. The engine's own answer, so its routes
- * need no preHandler of the domain's and no knowledge of its roles.
+ * need no hook of the domain's and no knowledge of its roles.
  */
 export async function engineActor(access: EngineAccess, request: FastifyRequest): Promise<EngineActor> {
   if (request.engineActor) return request.engineActor
@@ -27,7 +27,8 @@ export async function engineActor(access: EngineAccess, request: FastifyRequest)
 }
 
 /**
- * The preHandlers of the engine's routes (one set per route plugin, over the injected access):
+ * The onRequest hooks of the engine's routes (one set per route plugin, over the injected access;
+ * onRequest so that 401/403 come before any 400 about the body):
  * `administrators` — someone who administers the engine for some tenant (each handler then
  * narrows to the tenants they administer); `broadcasters` — someone who may reach every tenant.
  */

@@ -113,7 +113,7 @@ export default async function incidentRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/incidents',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags,
         summary: '失败的定时器与步骤 / failed timers and steps in the caller’s scope',
@@ -129,14 +129,14 @@ export default async function incidentRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/incidents/:id',
-    { preHandler: admins, schema: { tags, security: bearer, params: idParams, response: { 200: incidentSchema, 404: errorSchema } } },
+    { onRequest: admins, schema: { tags, security: bearer, params: idParams, response: { 200: incidentSchema, 404: errorSchema } } },
     async (request) => (await named([await incidents.get(request.engineActor, request.params.id)]))[0],
   )
 
   app.post(
     '/api/incidents/:id/retry',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags,
         summary: '重试失败的定时器或步骤 / re-run what failed; still `open` with the new message if it fails again',
@@ -151,7 +151,7 @@ export default async function incidentRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/process-instances/:id/cancel',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-instances'],
         summary: '撤销流程实例 / end an instance: tasks, timers and subscriptions cancelled, incidents resolved',

@@ -57,7 +57,7 @@ export default async function resourceRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/resources',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['resources'],
         summary: '已部署的表单与决策表版本 / deployed form and decision versions (heads, newest first per key)',
@@ -76,7 +76,7 @@ export default async function resourceRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/resources/:id',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['resources'],
         summary: '一个版本 / one version (no source)',
@@ -91,7 +91,7 @@ export default async function resourceRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/resources/:id/source',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['resources'],
         summary:

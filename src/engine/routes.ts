@@ -79,7 +79,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/process-definitions',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-definitions'],
         summary: '流程定义版本列表 / definition versions',
@@ -110,7 +110,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/process-definitions/:id/diff',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-definitions'],
         summary: '版本差异 / what changed between a version and the one before (or `against`)',
@@ -160,7 +160,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/process-definitions',
     {
-      preHandler: admins,
+      onRequest: admins,
       bodyLimit: 1_200_000,
       schema: {
         tags: ['process-definitions'],
@@ -183,7 +183,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/process-definitions/shipped',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-definitions'],
         summary: '随系统提供的流程文件 / the shipped BPMN files (processes/) and whether each differs from the latest city version',
@@ -204,7 +204,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/process-definitions/shipped/:key/deploy',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-definitions'],
         summary: '部署随系统提供的版本 / deploy the shipped file of a key as a new version (city: administrator; county: its administrator)',
@@ -228,7 +228,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/process-definitions/:id',
-    { preHandler: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
+    { onRequest: admins, schema: { tags: ['process-definitions'], security: bearer, params: idParams, response: { 200: definitionSchema } } },
     async (request) => {
       const row = await visibleDefinition(request.engineActor, request.params.id)
       return (await named([row]))[0]
@@ -238,7 +238,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/process-definitions/:id/xml',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-definitions'],
         summary:
@@ -272,7 +272,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/process-definitions/key/:key/start',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-instances'],
         summary: '启动流程实例 / start an instance of the latest version for the tenant',
@@ -298,14 +298,14 @@ export default async function engineRoutes(fastify: FastifyInstance) {
 
   app.get(
     '/api/process-instances/:id',
-    { preHandler: admins, schema: { tags: ['process-instances'], security: bearer, params: idParams, response: { 200: instanceSchema } } },
+    { onRequest: admins, schema: { tags: ['process-instances'], security: bearer, params: idParams, response: { 200: instanceSchema } } },
     async (request) => instanceView(await visibleInstance(request.engineActor, request.params.id)),
   )
 
   app.get(
     '/api/process-instances/:id/history',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-instances'],
         summary: '实例历史 / instance history, in order',
@@ -324,7 +324,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/messages',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['process-instances'],
         summary: '投递消息 / correlate a message to a waiting instance',
@@ -349,7 +349,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/signals',
     {
-      preHandler: broadcasters,
+      onRequest: broadcasters,
       schema: {
         tags: ['process-instances'],
         summary: '广播信号 / broadcast a signal to every waiting instance',

@@ -159,7 +159,7 @@ export default async function fileRoutes(fastify: FastifyInstance, opts: { attac
   app.post(
     '/api/cases/:id/attachments',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['files'],
         summary: '上传案件附件（登记时或办理任务中）/ attach photos or documents to a case (at intake or on a handling task)',
@@ -194,7 +194,7 @@ export default async function fileRoutes(fastify: FastifyInstance, opts: { attac
   app.get(
     '/api/cases/:id/attachments',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['files'],
         summary: '案件附件列表 / the files of a case',
@@ -212,7 +212,7 @@ export default async function fileRoutes(fastify: FastifyInstance, opts: { attac
   app.get(
     '/api/cases/:id/attachments/:attachmentId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['files'],
         summary: '下载附件 / one file (images inline, documents as downloads)',
@@ -232,7 +232,7 @@ export default async function fileRoutes(fastify: FastifyInstance, opts: { attac
   app.patch(
     '/api/cases/:id/attachments/:attachmentId',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['files'],
         summary: '向群众公开或撤回照片 / show a photo to the citizen, or withdraw it',

@@ -75,7 +75,7 @@ export default async function metricsRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/metrics/rates',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['metrics'],
         summary: '三率等指标 / the three rates and the other figures, overall and per group',
@@ -94,7 +94,7 @@ export default async function metricsRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/metrics/overview',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['metrics'],
         summary: '领导驾驶舱 / dashboard overview: this month by status and channel, top categories, 12-month trend, township and department rankings',
@@ -109,7 +109,7 @@ export default async function metricsRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/metrics/ageing',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['metrics'],
         summary: '超期账龄 / open cases by days past their handling deadline, now',
@@ -125,7 +125,7 @@ export default async function metricsRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/metrics/definitions',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['metrics'], summary: '指标口径 / the definitions in force', security: bearer, response: { 200: definitionsSchema } },
     },
     async () => metrics.definitions,
@@ -134,7 +134,7 @@ export default async function metricsRoutes(fastify: FastifyInstance) {
   app.put(
     '/api/metrics/definitions',
     {
-      preHandler: app.requireRole('admin'),
+      onRequest: app.requireRole('admin'),
       schema: {
         tags: ['metrics'],
         summary: '修改指标口径 / change the definitions (administrators)',

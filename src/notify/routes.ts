@@ -44,7 +44,7 @@ export default async function notifyRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/notify/outbox',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['notify'],
         summary: '群众告知发件箱（待发、失败）/ the outbox of citizen notices (pending, failed)',
@@ -87,7 +87,7 @@ export default async function notifyRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/notify/outbox/:id',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['notify'],
         summary: '一条告知及其投递记录 / a notice and its delivery attempts',
@@ -121,7 +121,7 @@ export default async function notifyRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/notify/outbox/:id/retry',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['notify'],
         summary: '重新投递失败的告知 / send a failed notice again',

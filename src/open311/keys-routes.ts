@@ -13,7 +13,7 @@ export default async function keyRoutes(fastify: FastifyInstance, opts: { keys: 
   app.get(
     '/api/open311/keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['open311'],
         summary: 'Open311 客户端密钥 / Open311 client keys',
@@ -27,7 +27,7 @@ export default async function keyRoutes(fastify: FastifyInstance, opts: { keys: 
   app.post(
     '/api/open311/keys',
     {
-      preHandler: admin,
+      onRequest: admin,
       bodyLimit: 8 * 1024,
       schema: {
         tags: ['open311'],
@@ -43,7 +43,7 @@ export default async function keyRoutes(fastify: FastifyInstance, opts: { keys: 
   app.post(
     '/api/open311/keys/:id/revoke',
     {
-      preHandler: admin,
+      onRequest: admin,
       schema: {
         tags: ['open311'],
         summary: '吊销密钥 / revoke a key',

@@ -15,9 +15,13 @@ export type PreHandler = (request: FastifyRequest, reply: FastifyReply) => Promi
 declare module 'fastify' {
   interface FastifyInstance {
     org: OrgService
-    /** preHandler: sets `request.actor` from the bearer token, or 401. */
+    /**
+     * Route `onRequest` hook: sets `request.actor` from the bearer token, or 401. onRequest, not
+     * preHandler: it runs before the body is parsed and validated, so a request without a valid
+     * token gets 401 (and one without the role 403), never a 400 that describes the body's schema.
+     */
     authenticate: PreHandler
-    /** preHandler: authenticates if needed, then 403 unless the actor has one of `roles` (admin passes all). */
+    /** Route `onRequest` hook: authenticates if needed, then 403 unless the actor has one of `roles` (admin passes all). */
     requireRole: (...roles: Role[]) => PreHandler
   }
   interface FastifyRequest {
@@ -28,7 +32,7 @@ declare module 'fastify' {
 
 const INVALID_TOKEN = msg('error.auth.invalidToken')
 
-/** Organisation, identity and access: regions, units, users, login, and the auth preHandlers. */
+/** Organisation, identity and access: regions, units, users, login, and the auth hooks. */
 export default fp(
   async function orgModule(app: FastifyInstance) {
     // This node's writes to the org tables empty the org caches at once (src/lib/write-invalidated.ts).

@@ -126,7 +126,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/auth/logout',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['auth'],
         summary: "退出登录（作废该用户的全部令牌）/ log out (revokes all of the user's tokens)",
@@ -153,7 +153,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/auth/password',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       config: { rateLimit: { max: 60, timeWindow: '1 minute' } },
       schema: {
         tags: ['auth'],
@@ -182,7 +182,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/me',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['auth'], summary: '当前用户 / the signed-in user', security: bearer, response: { 200: actorSchema } },
     },
     async (request) => request.actor,
@@ -224,7 +224,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/org/regions/:code',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['org'],
         summary: '区域 / a region with its children',
@@ -243,7 +243,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/org/units',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['org'],
         summary: '组织单位 / org units in a region subtree',
@@ -262,7 +262,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/org/users',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['org'],
         summary: '用户 / users (a county administrator sees their county)',
@@ -281,7 +281,7 @@ export default async function orgRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/org/users',
     {
-      preHandler: app.requireRole('county_admin'),
+      onRequest: app.requireRole('county_admin'),
       schema: {
         tags: ['org'],
         summary: '创建用户 / create a user',

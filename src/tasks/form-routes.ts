@@ -40,7 +40,7 @@ export default async function formRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/forms',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['forms'],
         summary: '任务表单及其版本（每个范围最新在前）/ task forms and their versions, newest first per scope',
@@ -61,7 +61,7 @@ export default async function formRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/forms/:id',
     {
-      preHandler: admins,
+      onRequest: admins,
       schema: {
         tags: ['forms'],
         summary: '一个表单版本及其 form-js 源 / one form version with its form-js source',
@@ -82,7 +82,7 @@ export default async function formRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/forms',
     {
-      preHandler: admins,
+      onRequest: admins,
       bodyLimit: FORM_LIMITS.sourceBytes * 2 + 4096,
       schema: {
         tags: ['forms'],

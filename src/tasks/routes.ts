@@ -10,7 +10,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/tasks',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['tasks'],
         summary: "任务列表 / list tasks (mine, my groups', all I may see)",
@@ -30,7 +30,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
   app.get(
     '/api/tasks/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['tasks'],
         summary: '任务详情（含表单与案件摘要）/ a task with its form and case summary',
@@ -71,7 +71,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/tasks/:id/claim',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['tasks'], summary: '签收 / claim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
     },
     async (request) => taskView(await tasks.claim(request.actor, request.params.id)),
@@ -80,7 +80,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/tasks/claim',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['tasks'],
         summary: '批量签收（逐条检查，互不影响）/ claim several tasks, each checked as a single claim',
@@ -95,7 +95,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/tasks/:id/unclaim',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: { tags: ['tasks'], summary: '退回签收 / unclaim', security: bearer, params: taskIdParams, response: { 200: taskSchema } },
     },
     async (request) => taskView(await tasks.unclaim(request.actor, request.params.id)),
@@ -104,7 +104,7 @@ export default async function taskRoutes(fastify: FastifyInstance) {
   app.post(
     '/api/tasks/:id/complete',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['tasks'],
         summary: '办理完成 / complete with form data',

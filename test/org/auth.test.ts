@@ -105,3 +105,46 @@ test('repeated failed logins are refused with 429, even with the right password'
   for (let i = 0; i < 15; i++) await login(app, 'callback')
   t.pass('successful logins do not count')
 })
+
+/**
+ * Authentication ran as each route's preHandler, after Fastify had parsed and validated the
+ * body: a request without a token (or with an expired one) and a bad body got a 400 listing the
+ * body's required fields instead of the 401 ../shared/api.md gives for a missing token, and a
+ * signed-in user without the role got that 400 instead of 403. Every operation of the OpenAPI
+ * document under /api (but the citizens' and login) and /engine-rest/external-task is asked here.
+ */
+test('a request without a valid token got a 400 about its body before the 401', async (t) => {
+  const app = await build(t)
+  const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as { paths: Record<string, Record<string, unknown>> }
+  const secret = await app.org.tokenSecret()
+  const admin = await app.db('users').where({ username: 'admin' }).first('id')
+  const expired = signToken(secret, admin.id, 60, Date.now() - 2 * 60_000)
+  let asked = 0
+  for (const [path, ops] of Object.entries(doc.paths)) {
+    if (!/^\/(api\/|engine-rest\/external-task)/.test(path) || path.startsWith('/api/public/') || path === '/api/auth/login') continue
+    const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000')
+    for (const method of Object.keys(ops).filter((m) => ['get', 'post', 'put', 'patch', 'delete'].includes(m))) {
+      const withBody = method !== 'get' && method !== 'delete'
+      for (const headers of [{}, { authorization: `Bearer ${expired}` }]) {
+        const res = await app.inject({ method: method.toUpperCase() as 'POST', url, headers, ...(withBody && { payload: { unexpected: ['x'] } }) })
+        t.equal(res.statusCode, 401, `${method.toUpperCase()} ${path} ${'authorization' in headers ? 'expired token' : 'no token'}: 401`)
+        t.equal(res.json().error, 'unauthorized')
+        asked++
+      }
+    }
+  }
+  t.ok(asked > 100, `asked ${asked} operations`)
+
+  // A grid worker may do none of these, whatever the body says.
+  const grid = await login(app, 'grid01')
+  for (const [url, payload] of [
+    ['/api/process-definitions', {}],
+    ['/api/process-definitions/key/ordinary/start', { variables: 'not an object' }],
+    ['/api/cases/00000000-0000-4000-8000-000000000000/evaluation', {}],
+    ['/engine-rest/external-task/fetchAndLock', {}],
+  ] as const) {
+    const res = await app.inject({ method: 'POST', url, headers: grid, payload })
+    t.equal(res.statusCode, 403, `grid01 POST ${url}: 403`)
+    t.equal(res.json().error, 'forbidden')
+  }
+})
