@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from './config.js'
 import type { Db } from './lib/db.js'
 import dbPlugin from './plugins/db.js'
-import errorsPlugin, { frameworkError } from './plugins/errors.js'
+import errorsPlugin, { clientError, frameworkError } from './plugins/errors.js'
 import inputGuard from './plugins/input-guard.js'
 import { parseableDateFormats } from './lib/schemas.js'
 import swaggerPlugin from './plugins/swagger.js'
@@ -58,6 +58,7 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
       onCreate: parseableDateFormats,
     },
     frameworkErrors: frameworkError,
+    clientErrorHandler: clientError,
     // Fastify's typings give the factories' compilers ajv's own signature (a bare schema); Fastify
     // calls them with its route definition ({ schema, method, url, … }), as SchemaCompilers says.
     ...(opts.schemaCompilers && {

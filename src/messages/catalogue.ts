@@ -50,6 +50,11 @@ const coreZh = {
   'error.request.noBody': '请求没有内容',
   'error.request.paramTooLong': '请求地址中的参数过长',
   'error.request.other': '请求未能处理（状态码 {{status}}）',
+  // Requests Node's HTTP parser refuses before Fastify sees them (src/plugins/errors.ts, clientError)
+  'error.request.urlChars': '请求地址中有不允许的字符：中文、空格等须先按百分号编码（如 %E5%9E%83）',
+  'error.request.malformed': '请求不是可读的 HTTP 请求',
+  'error.request.headersTooLarge': '请求头过大',
+  'error.request.timeout': '请求在限定时间内没有发送完',
   'error.input.nul': '请求含有空字符 (U+0000)',
   'error.input.range': '数值超出范围',
   'error.input.keyLength': '字段名过长（最多 {{max}} 个字符）',
@@ -382,6 +387,11 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.request.noBody': 'the request has no body',
   'error.request.paramTooLong': 'a parameter in the request URL is too long',
   'error.request.other': 'the request could not be handled (status {{status}})',
+  'error.request.urlChars':
+    'the request URL contains characters that are not allowed: Chinese characters, spaces and the like must be percent-encoded (e.g. %E5%9E%83)',
+  'error.request.malformed': 'the request is not a readable HTTP request',
+  'error.request.headersTooLarge': 'the request headers are too large',
+  'error.request.timeout': 'the request was not sent completely in time',
   'error.input.nul': 'the request contains a NUL character (U+0000)',
   'error.input.range': 'number out of range',
   'error.input.keyLength': 'a field name is longer than {{max}} characters',

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http'
+import type { Socket } from 'node:net'
 import fp from 'fastify-plugin'
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { frameworkMsg, HttpError, msg, schemaProblems, type Msg } from '../lib/errors.js'
@@ -58,6 +60,30 @@ export default fp(async function errors(app: FastifyInstance) {
 export function frameworkError(err: FastifyError, request: FastifyRequest, reply: FastifyReply) {
   const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400
   return reply.status(status).send(body('bad_request', frameworkMsg({ code: err.code, statusCode: status }, request)))
+}
+
+/**
+ * Requests Node's HTTP parser refuses before Fastify routes them (raw UTF-8 in the query, as
+ * `?q=垃圾` sent unencoded, a malformed request line, headers over the limit), given as the server
+ * option `clientErrorHandler`. Fastify's default answered these `{"error":"Bad Request",
+ * "message":"Client Error","statusCode":400}`: neither api.md's error code nor a sentence. Here
+ * the same `{ error, message, key, params }` body as every other refusal, written to the socket
+ * as Fastify's default does (there is no request or reply at this stage).
+ */
+export function clientError(err: Error & { code?: string }, socket: Socket) {
+  // A reset or closed connection has nobody left to answer.
+  if (err.code === 'ECONNRESET' || socket.destroyed) return
+  const [status, answer] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, body('headers_too_large', msg('error.request.headersTooLarge'))]
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, body('request_timeout', msg('error.request.timeout'))]
+        : [400, body('bad_request', msg(err.code === 'HPE_INVALID_URL' ? 'error.request.urlChars' : 'error.request.malformed'))]
+  if (!socket.writable) return socket.destroy(err)
+  const text = JSON.stringify(answer)
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  )
 }
 
 function body(error: string, m: Msg) {

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import net from 'node:net'
 import t from 'tap'
 import { build, onPostgres } from '../helper.js'
 import { FASTIFY_REFUSALS, frameworkMsg } from '../../src/lib/errors.js'
@@ -180,4 +181,56 @@ t.test('a value reading "$t(…)" was expanded as a nested label', async (t) => 
   const res = await app.inject({ method: 'GET', url: '/api/$t(error.internal)' })
   t.equal(res.statusCode, 404)
   t.equal(res.json().message, '没有此路径：GET /api/$t(error.internal) / no route GET /api/$t(error.internal)')
+})
+
+/** Sends `head` as raw bytes to a listening server and reads the whole answer (the connection closes). */
+function raw(port: number, head: Buffer): Promise<{ status: number; type: string; body: unknown }> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.write(head))
+    const chunks: Buffer[] = []
+    socket.on('data', (c) => chunks.push(c))
+    socket.on('error', reject)
+    socket.on('close', () => {
+      const text = Buffer.concat(chunks).toString('utf8')
+      const [headers, body] = [text.slice(0, text.indexOf('\r\n\r\n')), text.slice(text.indexOf('\r\n\r\n') + 4)]
+      resolve({ status: Number(headers.split(' ')[1]), type: /content-type: *([^\r\n]*)/i.exec(headers)?.[1] ?? '', body: JSON.parse(body) })
+    })
+  })
+}
+
+t.test(`raw UTF-8 in a query got Fastify's {"error":"Bad Request","message":"Client Error"} (${db})`, async (t) => {
+  // Node's HTTP parser refuses these before Fastify routes them: only a real socket shows it.
+  const app = await build(t)
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const { port } = app.server.address() as net.AddressInfo
+  const request = (target: Buffer, extra = '') =>
+    Buffer.concat([Buffer.from('GET '), target, Buffer.from(` HTTP/1.1\r\nHost: x\r\n${extra}Connection: close\r\n\r\n`)])
+
+  const unencoded = await raw(port, request(Buffer.from('/api/cases?q=垃圾', 'utf8')))
+  t.equal(unencoded.status, 400)
+  t.match(unencoded.type, /^application\/json/)
+  t.same(unencoded.body, {
+    error: 'bad_request',
+    message:
+      '请求地址中有不允许的字符：中文、空格等须先按百分号编码（如 %E5%9E%83） / the request URL contains characters that are not allowed: Chinese characters, spaces and the like must be percent-encoded (e.g. %E5%9E%83)',
+    key: 'error.request.urlChars',
+    params: {},
+  })
+
+  const space = await raw(port, request(Buffer.from('/api/public/regions?parent=a b')))
+  t.equal(space.status, 400)
+  t.same(space.body, {
+    error: 'bad_request',
+    message: '请求不是可读的 HTTP 请求 / the request is not a readable HTTP request',
+    key: 'error.request.malformed',
+    params: {},
+  })
+
+  // Node's limit on all headers together is 16 KB by default.
+  const huge = await raw(port, request(Buffer.from('/health'), `X-Big: ${'a'.repeat(20_000)}\r\n`))
+  t.equal(huge.status, 431)
+  t.same(huge.body, { error: 'headers_too_large', message: '请求头过大 / the request headers are too large', key: 'error.request.headersTooLarge', params: {} })
+
+  // The same URL percent-encoded is an ordinary request (a 401: it needs a token).
+  t.equal((await raw(port, request(Buffer.from(`/api/cases?q=${encodeURIComponent('垃圾')}`)))).status, 401)
 })
