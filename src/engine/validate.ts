@@ -7,7 +7,7 @@ import { BpmnModdle } from 'bpmn-moddle'
 import * as Elements from 'bpmn-elements'
 import serializer, { TypeResolver } from 'moddle-context-serializer'
 import { ISOInterval, getDate } from '@0dep/piso'
-import { conditionBody, expressionBodies } from './feel.js'
+import { conditionBody, expressionBodies, expressionBody } from './feel.js'
 import { feelIssue } from './validate-feel.js'
 import { juelRefusals } from './juel.js'
 import { lintDefinitions } from './validate-lint.js'
@@ -400,7 +400,23 @@ function attr(el: ModdleObject, name: string): string | undefined {
 function checkValue(value: string | undefined, id: string | undefined, what: string, ctx: Ctx) {
   if (value == null) return
   if (!checkJuel(value, id, what, ctx)) return
+  const unclosed = unclosedExpression(value)
+  if (unclosed != null) {
+    ctx.add(id, msg('deploy.unclosedExpression', { what, body: unclosed }))
+    return
+  }
   for (const body of expressionBodies(value)) checkFeel(body, id, what, ctx)
+}
+
+/**
+ * The text from a `${` or `#{` that has no `}` after it, or null. Such a value holds no
+ * expression body at all, so it passed as a literal: `camunda:assignee="${initiator"` deployed
+ * and assigned the task to a user named "${initiator", whom nobody is.
+ */
+function unclosedExpression(value: string): string | null {
+  if (expressionBody(value) != null) return null
+  const open = /[$#]\{[^}]*$/.exec(value.replace(/[$#]\{[^}]*\}/g, (m) => ' '.repeat(m.length)))
+  return open ? value.slice(open.index) : null
 }
 
 function checkFeel(body: string, id: string | undefined, what: string, ctx: Ctx) {

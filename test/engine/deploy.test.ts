@@ -123,3 +123,32 @@ t.test('who may deploy: staff 403; a county administrator only as their county',
   t.match(raw.headers['content-type'], /application\/xml/)
   t.equal(raw.body, xml)
 })
+
+t.test('an assignee "${initiator" without its closing brace deployed as a user of that name', async (t) => {
+  // api.md: expressions that do not parse are refused at deploy with a 400 naming the element.
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const admin = await login(app, 'admin')
+  const userTask = (attrs: string) => bpmn('unclosed', ok.replace('camunda:assignee="grid01"', attrs))
+  for (const [attrs, what, body] of [
+    ['camunda:assignee="${initiator"', 'camunda:assignee', '${initiator'],
+    ['camunda:candidateGroups="unit:#{unit"', 'camunda:candidateGroups', '#{unit'],
+    ['camunda:assignee="grid01" camunda:dueDate="${due} + ${later"', 'camunda:dueDate', '${later'],
+  ]) {
+    const r = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml: userTask(attrs) } })
+    t.equal(r.statusCode, 400, attrs)
+    t.same(
+      r.json().details.map((d: any) => [d.elementId, d.key, d.params, d.message]),
+      [['u', 'deploy.unclosedExpression', { what, body }, `${what}：表达式 ${body} 缺少结尾的 } / ${what}: the expression ${body} has no closing }`]],
+      `${attrs}: the one problem, at u`,
+    )
+  }
+  t.equal((await app.db('process_definitions')).length, 0, 'nothing was deployed')
+  // Closed, the same expression deploys (and a literal with no `${` at all stays a literal).
+  const closed = await app.inject({
+    method: 'POST',
+    url: '/api/process-definitions',
+    headers: admin,
+    payload: { xml: userTask('camunda:assignee="${initiator}"') },
+  })
+  t.equal(closed.statusCode, 201)
+})

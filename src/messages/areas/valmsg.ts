@@ -40,6 +40,7 @@ export const zh = {
   'deploy.juel.callValue': '{{what}}：不支持的 JUEL 表达式 {{body}}：调用了表达式的值（不支持 Java 方法或 bean 调用）',
   'deploy.juel.nested': '{{what}}：不支持的 JUEL 表达式 {{body}}：括号或运算符嵌套超过 {{max}} 层',
   'deploy.feel.syntax': '{{what}}：表达式不是有效的 FEEL：{{body}}（{{error}}）',
+  'deploy.unclosedExpression': '{{what}}：表达式 {{body}} 缺少结尾的 }',
   'deploy.feel.slow': '{{what}}：表达式 {{body}} 使用了 {{construct}}：流程中的表达式不能循环、定义函数或使用正则表达式，否则可能让服务器停住',
   'deploy.feel.doubled': '{{what}}：表达式不是有效的 FEEL（比较运算符 {{op}} 不存在，FEEL 的相等用 =）：{{body}}',
   'deploy.feel.unknownFunctions': '{{what}}：表达式调用了 FEEL 没有的函数 {{names}}：{{body}}',
@@ -164,6 +165,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'deploy.juel.callValue': '{{what}}: unsupported JUEL expression {{body}}: it calls a value (Java method and bean calls are not supported)',
   'deploy.juel.nested': '{{what}}: unsupported JUEL expression {{body}}: parentheses or operators nested more than {{max}} levels deep',
   'deploy.feel.syntax': '{{what}}: expression does not parse as FEEL: {{body}} ({{error}})',
+  'deploy.unclosedExpression': '{{what}}: the expression {{body}} has no closing }',
   'deploy.feel.slow':
     '{{what}}: expression {{body}} uses {{construct}}: an expression in a diagram may not loop, define a function or use a regular expression, which could hold the server',
   'deploy.feel.doubled': '{{what}}: expression does not parse as FEEL: {{body}} (there is no comparison operator "{{op}}"; FEEL equality is "=")',
