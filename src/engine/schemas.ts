@@ -85,8 +85,9 @@ export const deployBody = {
   },
 } as const
 
+/** Every field is optional (api.md: `{variables?, tenant?, caseId?}`), so no body at all is `{}` too. */
 export const startBody = {
-  type: 'object',
+  type: ['object', 'null'],
   additionalProperties: false,
   properties: {
     variables: { type: 'object', additionalProperties: true },

@@ -152,3 +152,22 @@ t.test('an assignee "${initiator" without its closing brace deployed as a user o
   })
   t.equal(closed.statusCode, 201)
 })
+
+t.test('a start without a body was a 400 "body has the wrong type", though every field is optional', async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const admin = await login(app, 'admin')
+  const deployed = await app.inject({ method: 'POST', url: '/api/process-definitions', headers: admin, payload: { xml: bpmn('bodiless', ok) } })
+  t.equal(deployed.statusCode, 201)
+  // What `curl -X POST` sends: no body and no content type.
+  const started = await app.inject({ method: 'POST', url: '/api/process-definitions/key/bodiless/start', headers: admin })
+  t.equal(started.statusCode, 201, started.body)
+  t.equal(started.json().definition.key, 'bodiless')
+  t.same(
+    started.json().activeTasks.map((x: any) => [x.elementId, x.assignee]),
+    [['u', 'grid01']],
+    'it waits at its user task',
+  )
+  // A body that is there is still checked.
+  const bad = await app.inject({ method: 'POST', url: '/api/process-definitions/key/bodiless/start', headers: admin, payload: { variables: 'x' } })
+  t.equal(bad.statusCode, 400)
+})

@@ -7030,7 +7030,7 @@ export interface paths {
                         variables?: {
                             [key: string]: unknown;
                         };
-                    };
+                    } | null;
                 };
             };
             responses: {
