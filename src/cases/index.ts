@@ -109,7 +109,8 @@ export default fp(
         const pending = await app.db('case_returns').where({ case_id: row.id, status: 'pending' }).orderBy('returned_at', 'desc').first()
         // By name, as the case page's list of returns gives them (the notice showed the username).
         const [pendingReturn] = pending ? await app.org.withNames([returnView({ ...pending, case_no: row.case_no })], ['returnedBy', 'decidedBy']) : [null]
-        return { ...cases.view(row, personal), pendingReturn }
+        // Named as GET /api/cases/:id names them: without names the same fields came back null.
+        return { ...(await cases.namedView(row, personal)), pendingReturn }
       } catch {
         return null
       }

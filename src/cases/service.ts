@@ -687,6 +687,11 @@ export class CaseService {
     }
   }
 
+  /** `view` with the category, place and unit named, as `detail` names them (a task page's case summary). */
+  async namedView(row: CaseRow, personal: boolean) {
+    return this.view(row, personal, (await this.names([row]))(row))
+  }
+
   async detail(actor: Actor, id: string) {
     return this.detailOf(actor, await this.visible(actor, id))
   }

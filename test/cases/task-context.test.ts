@@ -55,3 +55,30 @@ t.test("a completed task's own answers by its form's labels; an open task has no
   // Whoever may not see the task learns nothing of its answers (the task's own scope).
   t.equal((await call(app, 'grid02', 'GET', `/api/tasks/${sign.id}`)).status, 404, 'another county’s grid worker: 404')
 })
+
+t.test("a task's case summary had categoryName, regionName and ownerUnitName null", async (t) => {
+  // api.md: GET /api/tasks/:id gives the task with a case summary. Its name fields are those of
+  // GET /api/cases/:id; the expected names are the seeded category, grid and village committee.
+  const app = await build(t)
+  const c = await call(app, 'dispatcher', 'POST', '/api/cases', {
+    channel: 'hotline',
+    title: '小区垃圾无人清理',
+    description: '楼下垃圾堆放一周无人清理',
+    category: 'environment.garbage',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  t.equal(c.status, 201)
+  const task = await openTask(app, c.body.id, 'ut_signfor')
+  const page = await call(app, 'anping-v01', 'GET', `/api/tasks/${task.id}`)
+  t.equal(page.status, 200)
+  t.match(page.body.case, {
+    id: c.body.id,
+    categoryName: '垃圾堆放 / Garbage dumping',
+    regionName: '安平村第一网格',
+    regionNameEn: 'Anping Village Grid 1',
+    ownerUnit: 'xh-anping-v01',
+    ownerUnitName: '安平村村民委员会',
+    ownerUnitNameEn: 'Anping Village Committee',
+  })
+})
