@@ -20,7 +20,9 @@ let config: Config | undefined
 async function main() {
   config = loadConfig()
   const c = config
-  const db = await phase('database', () => openDb(c.databaseUrl, { schema: c.databaseSchema, connectTimeoutMs: c.dbConnectTimeoutMs, acquireTimeoutMs: c.dbAcquireTimeoutMs }))
+  const db = await phase('database', () =>
+    openDb(c.databaseUrl, { schema: c.databaseSchema, connectTimeoutMs: c.dbConnectTimeoutMs, acquireTimeoutMs: c.dbAcquireTimeoutMs }),
+  )
   const warnings = await phase('app', () => checkProcessesDir(c, db))
   const app = await phase('app', () => buildApp({ config: c, db }))
   for (const warning of warnings) app.log.warn(warning)
