@@ -6,7 +6,6 @@ import { loadConfig } from '../src/config.js'
 import { openDb } from '../src/lib/db.js'
 import { StartupError } from '../src/lib/startup-error.js'
 import { checkProcessesDir } from '../src/startup-checks.js'
-import { noProcesses } from './fixtures/bpmn.js'
 import { openTestDb, serverDatabaseEnv } from './helper.js'
 import { templateSpec } from './template.js'
 import { startFails } from './server-process.js'
@@ -14,6 +13,10 @@ import { startFails } from './server-process.js'
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-processes-'))
 t.teardown(() => fs.rmSync(tmp, { recursive: true, force: true }))
 const missing = path.join(tmp, 'no-such-folder')
+// An empty folder of its own: the fixture's no-processes/ is not copied beside the transpiled
+// tests (.build), where CI runs them.
+const noProcesses = path.join(tmp, 'empty')
+fs.mkdirSync(noProcesses)
 
 // A wrong PROCESSES_DIR on a new database gave a server that answered /health and took no case:
 // the seeding read a missing folder as "nothing shipped", and every petition was refused
