@@ -1,8 +1,9 @@
 import t from 'tap'
 import { build } from '../helper.js'
-import { call, caseByNo, petition } from '../api.js'
+import { call } from '../api.js'
 import { bilingual } from '../../src/messages/index.js'
-import { followUp, noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+import { failedFollowUp } from '../fixtures/incidents.js'
 
 /**
  * Incidents API (../shared/api.md): a background step that fails becomes an incident in the
@@ -211,19 +212,7 @@ t.test('cancel ends the instance: tasks, timers and subscriptions cancelled, inc
 
 t.test('a service task failing after a timer: the incident names the task, its process by name and the case by number', async (t) => {
   const app = await build(t)
-  const { caseNo } = await petition(app, {
-    description: '路灯坏了',
-    category: 'neighbour',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
-  const c = await caseByNo(app, caseNo)
-  // The case's own procedure ends, so that the follow-up may carry the case.
-  t.equal((await call(app, 'admin', 'POST', `/api/process-instances/${c.instanceId}/cancel`, { reason: '改走回访 / follow-up' })).status, 200)
-  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: followUp('follow_up') })).status, 201)
-  const started = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/follow_up/start', { caseId: c.id, variables: {} })
-  t.equal(started.status, 201, JSON.stringify(started.body))
-  await app.engine.poller.poll(later())
+  const { caseNo, c, started } = await failedFollowUp(t, app)
   const { items } = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body
   t.equal(items.length, 1)
   t.match(items[0], {

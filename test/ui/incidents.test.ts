@@ -6,24 +6,12 @@
  */
 import { uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
-import { call, caseByNo, petition } from '../api.js'
-import { followUp } from '../fixtures/bpmn.js'
+import { call } from '../api.js'
+import { failedFollowUp } from '../fixtures/incidents.js'
 
 browserTest('an incident names the failed task, its process and its case; retry and cancel act on it', { name: 'incidents' }, async (t, app, s) => {
   const { page, base } = s
-  const { caseNo } = await petition(app, {
-    description: '路灯坏了',
-    category: 'neighbour',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
-  const c = await caseByNo(app, caseNo)
-  // The case's own procedure ends, so that the administrator's follow-up may carry the case.
-  t.equal((await call(app, 'admin', 'POST', `/api/process-instances/${c.instanceId}/cancel`, { reason: '改走回访 / follow-up' })).status, 200)
-  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: followUp('follow_up') })).status, 201)
-  const started = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/follow_up/start', { caseId: c.id, variables: {} })
-  t.equal(started.status, 201)
-  await app.engine.poller.poll(new Date(Date.now() + 10_000))
+  const { caseNo, c, started } = await failedFollowUp(t, app)
 
   await uiLogin(page, base, 'xianghe-admin')
   await page.goto(`${base}/admin/incidents`)
