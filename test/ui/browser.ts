@@ -160,6 +160,16 @@ export function chromiumVersion() {
   }
 }
 
+/** Drags with the mouse in small steps, as dragula (form-js-editor's drag and drop) needs. */
+export async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {
+  await page.mouse.move(from.x, from.y)
+  await page.mouse.down()
+  await page.mouse.move(from.x + 5, from.y + 5, { steps: 3 })
+  await page.mouse.move(to.x, to.y, { steps: 12 })
+  await page.mouse.move(to.x, to.y + 2, { steps: 2 })
+  await page.mouse.up()
+}
+
 /**
  * Chooses an option of a form-js select (a drop-down list of its own, not a native <select>)
  * in the field whose key is `key`, by the option's text, as a person clicks it.

@@ -4,20 +4,9 @@
  * "value2"), English in the Chinese editor and unlike the platform's "中文 / English" labels.
  * The label is now "选项 2 / Option 2" and the value an ASCII code "option2".
  */
-import type { Page } from 'playwright-core'
 import { zh } from '../../src/messages/catalogue.js'
-import { uiLogin } from './browser.js'
+import { drag, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
-
-/** Drags with the mouse in small steps, as dragula (form-js-editor's drag and drop) needs. */
-async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {
-  await page.mouse.move(from.x, from.y)
-  await page.mouse.down()
-  await page.mouse.move(from.x + 5, from.y + 5, { steps: 3 })
-  await page.mouse.move(to.x, to.y, { steps: 12 })
-  await page.mouse.move(to.x, to.y + 2, { steps: 2 })
-  await page.mouse.up()
-}
 
 browserTest('a new option in the Chinese form editor has a Chinese and English label', { name: 'form-editor-options' }, async (t, _app, s) => {
   const { page, base } = s

@@ -6,19 +6,9 @@
  * Screenshots of the editor and the task form in both languages and at phone size.
  */
 import type { Page } from 'playwright-core'
-import { uiLogin } from './browser.js'
+import { drag, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
 import { call, caseByNo, getCase, openTask, petition, step } from '../api.js'
-
-/** Drags with the mouse in small steps, as dragula (form-js-editor's drag and drop) needs. */
-async function drag(page: Page, from: { x: number; y: number }, to: { x: number; y: number }) {
-  await page.mouse.move(from.x, from.y)
-  await page.mouse.down()
-  await page.mouse.move(from.x + 5, from.y + 5, { steps: 3 })
-  await page.mouse.move(to.x, to.y, { steps: 12 })
-  await page.mouse.move(to.x, to.y + 2, { steps: 2 })
-  await page.mouse.up()
-}
 
 const center = async (page: Page, selector: string) => {
   const b = (await page.locator(selector).first().boundingBox())!
