@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { nowIso, wherePrefix, type Db } from '../lib/db.js'
+import { inSlices, nowIso, wherePrefix, type Db } from '../lib/db.js'
 import { badRequest, conflict, forbidden, msg, notFound } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import { cstMonth, parseBound, rateBlock, type MetricsService, type RateBlock } from '../metrics/index.js'
@@ -355,13 +355,13 @@ export class BulletinService {
     }
     const unitCodes = [...new Set(events.map((e) => e.unit))]
     const unitInfo = new Map<string, { department: boolean; township: string | null }>()
-    for (let i = 0; i < unitCodes.length; i += 500) {
-      const us = await this.db('org_units')
+    const us = await inSlices(unitCodes, (slice) =>
+      this.db('org_units')
         .leftJoin('regions', 'regions.code', 'org_units.region_code')
-        .whereIn('org_units.code', unitCodes.slice(i, i + 500))
-        .select('org_units.code', 'org_units.kind', 'regions.path')
-      for (const u of us) unitInfo.set(u.code, { department: DEPARTMENT_KINDS.has(u.kind), township: u.path ? segment(u.path, 3) : null })
-    }
+        .whereIn('org_units.code', slice)
+        .select<{ code: string; kind: string; path: string | null }[]>('org_units.code', 'org_units.kind', 'regions.path'),
+    )
+    for (const u of us) unitInfo.set(u.code, { department: DEPARTMENT_KINDS.has(u.kind), township: u.path ? segment(u.path, 3) : null })
     for (const e of events) {
       const info = infoOf(e.row)
       if (info.excluded) continue

@@ -18,6 +18,7 @@ import { evaluationReceiversCheck } from './evaluation-receivers.js'
 import { receivers } from '../org/receivers.js'
 import { DEFAULT_RULES, seedCases } from './seed.js'
 import { ROUTING_KEY, checkRoutingDecision, convertRoutingRules } from './routing-decision.js'
+import { inSlices } from '../lib/db.js'
 import { ASSESSMENT_VARIABLES, FORM_CHOICES, PLATFORM_VARIABLES } from './variables.js'
 import { UNIT_FIELDS, servesCounty, unitCodes, unitProblem } from './dispatch-targets.js'
 import { badRequest, conflict, msg, problem } from '../lib/errors.js'
@@ -60,14 +61,8 @@ export default fp(
       return true
     })
     app.engine.setBusinessKeyLabels(async (caseIds) => {
-      const labels = new Map<string, string>()
-      for (let i = 0; i < caseIds.length; i += 500)
-        for (const r of await app
-          .db('cases')
-          .whereIn('id', caseIds.slice(i, i + 500))
-          .select('id', 'case_no'))
-          labels.set(r.id, r.case_no)
-      return labels
+      const rows = await inSlices(caseIds, (ids) => app.db('cases').whereIn('id', ids).select<{ id: string; case_no: string }[]>('id', 'case_no'))
+      return new Map(rows.map((r) => [r.id, r.case_no]))
     })
     if (app.config.demo && (await seedCases(app.db))) app.log.info('seeded case categories and routing rules')
     // Routing is the `routing` decision: its deploys are checked against the organisation, and

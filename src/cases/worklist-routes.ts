@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
-import { nowIso } from '../lib/db.js'
+import { inSlices, nowIso } from '../lib/db.js'
 import { msg, notFound } from '../lib/errors.js'
 import { isMessageKey, notificationText, type Params } from '../messages/index.js'
 import { parseStoredJson } from '../lib/stored-json.js'
@@ -257,11 +257,10 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
       return app.db.transaction(async (trx) => {
         const ids: string[] = (await unreadOnly(myNotifications(trx, actor)).select('n.id')).map((r: { id: string }) => r.id)
         const readAt = nowIso()
-        // In slices: one statement's bound parameters are limited (SQLite 32766, PostgreSQL 65535).
-        for (let i = 0; i < ids.length; i += 500) {
-          const rows = ids.slice(i, i + 500).map((notification_id) => ({ notification_id, user_id: actor.id, read_at: readAt }))
+        await inSlices(ids, async (slice) => {
+          const rows = slice.map((notification_id) => ({ notification_id, user_id: actor.id, read_at: readAt }))
           await trx('notification_reads').insert(rows).onConflict(['notification_id', 'user_id']).ignore()
-        }
+        })
         return { read: ids.length }
       })
     },

@@ -222,6 +222,27 @@ export function isPostgres(db: Db): boolean {
   return db.client.config.client === 'pg'
 }
 
+/**
+ * How many values one `IN (…)` list or multi-row insert binds at most: one statement's bound
+ * parameters are limited (SQLite 32,766, PostgreSQL 65,535), and a list of names or ids gathered
+ * from a page of rows can be longer than that.
+ */
+export const MAX_BOUND_LIST = 500
+
+/**
+ * `work` run once per slice of `values` (at most MAX_BOUND_LIST each), one after another, and the
+ * rows it returns concatenated: for `whereIn` reads and inserts whose list may outgrow one
+ * statement. Sequential on purpose: inside a transaction there is one connection to use.
+ */
+export async function inSlices<T, R = never>(values: readonly T[], work: (slice: T[]) => Promise<readonly R[] | void>): Promise<R[]> {
+  const out: R[] = []
+  for (let i = 0; i < values.length; i += MAX_BOUND_LIST) {
+    const rows = await work(values.slice(i, i + MAX_BOUND_LIST))
+    if (rows) out.push(...rows)
+  }
+  return out
+}
+
 /** Current time as the fixed-width ISO string every timestamp column stores. */
 export function nowIso(): string {
   return new Date().toISOString()

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex'
-import { isPostgres, wherePrefix, type Db } from '../lib/db.js'
+import { inSlices, isPostgres, wherePrefix, type Db } from '../lib/db.js'
 import { badRequest, forbidden, msg } from '../lib/errors.js'
 import type { Actor } from '../org/index.js'
 import { DEFAULT_DEFINITIONS, mergeDefinitions, SETTINGS_KEY, type MetricDefinitions } from './definitions.js'
@@ -521,12 +521,10 @@ export class MetricsService {
     const present = keys.filter((k): k is string => typeof k === 'string' && k !== '')
     const names = new Map<string, { name: string; nameEn: string | null }>()
     const load = async (table: string, codes: string[]) => {
-      for (let i = 0; i < codes.length; i += 500) {
-        const rows = await this.db(table)
-          .whereIn('code', codes.slice(i, i + 500))
-          .select('code', 'name', 'name_en')
-        for (const r of rows) names.set(r.code, { name: r.name, nameEn: r.name_en ?? null })
-      }
+      const rows = await inSlices(codes, (slice) =>
+        this.db(table).whereIn('code', slice).select<{ code: string; name: string; name_en: string | null }[]>('code', 'name', 'name_en'),
+      )
+      for (const r of rows) names.set(r.code, { name: r.name, nameEn: r.name_en ?? null })
     }
     if (groupBy === 'region') {
       const self = base === '/' ? null : base.split('/').filter(Boolean).pop()!

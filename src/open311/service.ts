@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
 import type { Db, Trx } from '../lib/db.js'
-import { nowIso, wherePrefix } from '../lib/db.js'
+import { inSlices, nowIso, wherePrefix } from '../lib/db.js'
 import { badRequest, forbidden, msg, notFound } from '../lib/errors.js'
 import { bilingual as bilingualMessage } from '../messages/index.js'
 import { IdempotencyStore } from '../cases/idempotency.js'
@@ -364,25 +364,22 @@ export class Open311Service {
     // Published: made through Open311's POST (its request row), not merely on that channel: staff
     // intake takes any channel, and what staff write down was never the citizen's to publish.
     const own = rows.filter((r) => r.o_case_id !== null).map((r) => r.id)
-    for (let i = 0; i < catCodes.length; i += 500)
-      for (const c of await this.db('categories')
-        .whereIn('code', catCodes.slice(i, i + 500))
-        .select('code', 'name', 'name_en'))
-        cats.set(c.code, bilingual(c.name, c.name_en))
-    for (let i = 0; i < unitCodes.length; i += 500)
-      for (const u of await this.db('org_units')
-        .whereIn('code', unitCodes.slice(i, i + 500))
-        .select('code', 'name'))
-        units.set(u.code, u.name)
-    for (let i = 0; i < own.length; i += 500) {
-      const events = await this.db('case_events')
-        .whereIn('case_id', own.slice(i, i + 500))
+    for (const c of await inSlices(catCodes, (slice) =>
+      this.db('categories').whereIn('code', slice).select<{ code: string; name: string; name_en: string | null }[]>('code', 'name', 'name_en'),
+    ))
+      cats.set(c.code, bilingual(c.name, c.name_en))
+    for (const u of await inSlices(unitCodes, (slice) => this.db('org_units').whereIn('code', slice).select<{ code: string; name: string }[]>('code', 'name')))
+      units.set(u.code, u.name)
+    // Per slice in time order, so the last note a case gets is its latest public event.
+    const events = await inSlices(own, (slice) =>
+      this.db('case_events')
+        .whereIn('case_id', slice)
         .where({ public: true })
         .orderBy([{ column: 'at' }, { column: 'id' }])
-        .select('case_id', 'type', 'data')
-      // What a citizen's tracking shows of the event, never its stored message (staff-only text).
-      for (const e of events) notes.set(e.case_id, publicEventMessage(e.type, parseStoredJson(e.data) as Record<string, unknown> | null))
-    }
+        .select<{ case_id: string; type: string; data: string | null }[]>('case_id', 'type', 'data'),
+    )
+    // What a citizen's tracking shows of the event, never its stored message (staff-only text).
+    for (const e of events) notes.set(e.case_id, publicEventMessage(e.type, parseStoredJson(e.data) as Record<string, unknown> | null))
     return rows.map((r) => {
       const published = r.o_case_id !== null
       return {

@@ -4,6 +4,7 @@ import { bearerToken } from '../lib/bearer.js'
 import { canAdministerAnyTenant, canAdministerTenant, canSeeTenantVersion, deployTenant, isSystemAdmin, tenantScope } from './policy.js'
 import type { Actor } from './service.js'
 import { receivers } from './receivers.js'
+import { inSlices } from '../lib/db.js'
 
 /**
  * The petition platform's answers to the engine's questions (src/engine/access.ts): scope from
@@ -31,14 +32,11 @@ export function engineDomain(app: FastifyInstance): EngineDomain {
     },
     directory: {
       async names(usernames, tenants) {
-        const users = new Map<string, string>()
+        const found = await inSlices(usernames, (slice) =>
+          app.db('users').whereIn('username', slice).select<{ username: string; display_name: string }[]>('username', 'display_name'),
+        )
+        const users = new Map(found.map((u) => [u.username, u.display_name]))
         const regions = new Map<string, { name: string; name_en: string | null }>()
-        for (let i = 0; i < usernames.length; i += 500)
-          for (const u of await app
-            .db('users')
-            .whereIn('username', usernames.slice(i, i + 500))
-            .select('username', 'display_name'))
-            users.set(u.username, u.display_name)
         if (tenants.length) for (const r of await app.db('regions').whereIn('code', tenants).select('code', 'name', 'name_en')) regions.set(r.code, r)
         return { users, tenants: regions }
       },

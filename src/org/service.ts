@@ -1,7 +1,7 @@
 import type { Knex } from 'knex'
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { Config } from '../config.js'
-import { escapeLike, nowIso, type Db, type Trx } from '../lib/db.js'
+import { escapeLike, inSlices, nowIso, type Db, type Trx } from '../lib/db.js'
 import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
@@ -387,14 +387,10 @@ export class OrgService {
    */
   async displayNames(usernames: Iterable<string | null | undefined>): Promise<Map<string, string>> {
     const wanted = [...new Set([...usernames].filter((u): u is string => !!u))]
-    const out = new Map<string, string>()
-    // In slices: SQLite allows so many bound parameters per statement.
-    for (let i = 0; i < wanted.length; i += 500)
-      for (const u of await this.db('users')
-        .whereIn('username', wanted.slice(i, i + 500))
-        .select('username', 'display_name'))
-        if (u.display_name) out.set(u.username, u.display_name)
-    return out
+    const rows = await inSlices(wanted, (slice) =>
+      this.db('users').whereIn('username', slice).select<{ username: string; display_name: string | null }[]>('username', 'display_name'),
+    )
+    return new Map(rows.filter((u) => u.display_name).map((u) => [u.username, u.display_name!]))
   }
 
   /** `items` with `<field>Name` beside each username field named (null where there is no name). */
