@@ -38,7 +38,8 @@ export interface IncidentRow {
   updated_at: string
   resolved_at: string | null
   resolved_by: string | null
-  resolution: 'retried' | 'cancelled' | null
+  /** `passed`: a later step of the person's went past the failed element (a `step` incident). */
+  resolution: 'retried' | 'cancelled' | 'passed' | null
 }
 
 export function incidentView(r: IncidentRow) {
@@ -128,13 +129,41 @@ export async function reportStepFailure(db: Db, err: StepFailure, log: FastifyBa
   try {
     const incident = await db.transaction(async (trx) => {
       const instance: InstanceRow | undefined = await trx('process_instances').where({ id: err.instanceId }).first()
-      return instance ? openIncident(trx, instance, { kind: 'step', timerId: null, hold: false, ...describeFailure(err, null) }) : null
+      if (!instance) return null
+      const incident = await openIncident(trx, instance, { kind: 'step', timerId: null, hold: false, ...describeFailure(err, null) })
+      // The instance is not held, but its row says what failed: the step that next gets past the
+      // failed element sees it there and resolves the incident (resolvePassedStepIncidents). The
+      // revision stays: nothing of the engine's state changed.
+      if (instance.status === 'running') await trx('process_instances').where({ id: instance.id, status: 'running' }).update({ error: incident.message })
+      return incident
     })
     if (incident) return msg('error.engine.stepFailedIncident', { incident: incident.id })
   } catch (e) {
     log.error({ err: e, ref: err.ref }, 'the incident of a failed step could not be recorded')
   }
   return msg('error.engine.stepFailedLogged', { ref: err.ref })
+}
+
+/**
+ * After a step that committed on an instance whose row names a failure (a person's step failed
+ * earlier, reportStepFailure): its open `step` incidents at an element this step got past (or
+ * at no element) are resolved as `passed`, since what failed has now gone through, so an
+ * administrator is not left to retry what is done. The row's `error` is cleared once none is open.
+ * Runs in the step's transaction, only for such an instance (no statement on any other step).
+ */
+export async function resolvePassedStepIncidents(trx: Trx, instance: InstanceRow, ended: readonly string[], actor: string | null, now: string): Promise<void> {
+  const open: Pick<IncidentRow, 'id' | 'element_id'>[] = await trx('incidents')
+    .where({ instance_id: instance.id, kind: 'step', status: 'open' })
+    .select('id', 'element_id')
+  const passed = open.filter((i) => i.element_id === null || ended.includes(i.element_id)).map((i) => i.id)
+  if (passed.length)
+    await trx('incidents')
+      .whereIn('id', passed)
+      .update({ status: 'resolved', resolution: 'passed', resolved_at: now, resolved_by: actor ?? 'system', updated_at: now })
+  if (passed.length === open.length) {
+    await trx('process_instances').where({ id: instance.id }).update({ error: null })
+    instance.error = null
+  }
 }
 
 async function openIncident(

@@ -6,6 +6,7 @@ import { RevisionConflict, StepFailure, UncaughtWorkerError, unprocessable } fro
 import { isDbUnavailable } from '../lib/db-unavailable.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
+import { resolvePassedStepIncidents } from './incidents.js'
 import { splitList, type EndedTask, type InstanceRow, type OpenTask, type TaskRow } from './rows.js'
 import { cleanVariables, isRefusal, markFailedElement, StepLimitError, type StepContext } from './step-context.js'
 
@@ -145,6 +146,7 @@ export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: bo
     seen: ctx.holder.externalSeen,
   })
   await writeHistory(trx, ctx, ended, now)
+  if (instance.error && !opts.insert) await resolvePassedStepIncidents(trx, instance, ctx.endedActivities, ctx.actor, now)
   return { ended, variables, ...tasks, left }
 }
 

@@ -84,3 +84,39 @@ t.test(`an unforeseen step failure answers a sentence in the reader's language; 
   app.engine.registerHandler('buggy', () => ({ fixed: true }))
   t.equal((await call(app, 'xianghe-admin', 'POST', `/api/tasks/${first.id}/complete`, { data: {} })).status, 200)
 })
+
+t.test(`a step incident is resolved by the later step that gets past the failed element, not left for an administrator (${db})`, async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  let broken = true
+  app.engine.registerHandler('buggy', () => {
+    if (broken) throw new TypeError(BUG)
+    return { fixed: true }
+  })
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: afterTask })).status, 201)
+  const started = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/buggy_after/start', {})
+  const first = started.body.activeTasks[0]
+  const instanceUrl = `/api/process-instances/${started.body.id}`
+  const failed = await call(app, 'xianghe-admin', 'POST', `/api/tasks/${first.id}/complete`, { data: {} })
+  t.equal(failed.status, 422)
+  const incidentId = failed.body.params.incident
+  t.match(
+    (await call(app, 'xianghe-admin', 'GET', instanceUrl)).body,
+    { status: 'running', error: new RegExp(BUG.slice(0, 20)) },
+    'the instance says what failed',
+  )
+
+  // A step that does not get past `svc` (here another instance's) leaves it open.
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/buggy_after/start', {})).status, 201)
+  t.equal((await call(app, 'xianghe-admin', 'GET', `/api/incidents/${incidentId}`)).body.status, 'open', 'another instance does not resolve it')
+
+  broken = false
+  t.equal((await call(app, 'xianghe-admin', 'POST', `/api/tasks/${first.id}/complete`, { data: {} })).status, 200)
+  const incident = (await call(app, 'xianghe-admin', 'GET', `/api/incidents/${incidentId}`)).body
+  t.match(incident, { status: 'resolved', resolution: 'passed', resolvedBy: 'xianghe-admin', attempts: 1 }, 'resolved by the step that went through')
+  t.match((await call(app, 'xianghe-admin', 'GET', instanceUrl)).body, { status: 'running', error: null }, 'the instance no longer names a failure')
+  const open = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body
+  t.notOk(
+    open.items.some((i: any) => i.id === incidentId),
+    'gone from the open list',
+  )
+})

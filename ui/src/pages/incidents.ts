@@ -138,7 +138,16 @@ export async function incidentsPage(ctx: Ctx) {
         h(
           'td',
           { class: 'actions' },
-          i.status === 'open' ? [retry, ' ', cancel] : badge(i.resolution === 'cancelled' ? t('已撤销', 'cancelled') : t('已重试', 'retried'), 'ok'),
+          i.status === 'open'
+            ? [retry, ' ', cancel]
+            : badge(
+                i.resolution === 'cancelled'
+                  ? t('已撤销', 'cancelled')
+                  : i.resolution === 'passed'
+                    ? t('再次办理已通过', 'passed on a later try')
+                    : t('已重试', 'retried'),
+                'ok',
+              ),
           i.resolvedBy ? ` ${personName(i.resolvedBy, i.resolvedByName)}` : '',
         ),
       )
