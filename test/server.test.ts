@@ -5,6 +5,7 @@ import path from 'node:path'
 import t, { type Test } from 'tap'
 import { freePort, startFails } from './server-process.js'
 import { onPostgres, testDatabaseUrl } from './helper.js'
+import { noProcesses } from './fixtures/bpmn.js'
 
 /**
  * A start that fails says so in one line naming what failed, the cause's code and the variable
@@ -26,7 +27,13 @@ function oneLine(t: Test, r: Awaited<ReturnType<typeof startFails>>, expected: R
   t.notMatch(r.stderr, /\n\s+at /, 'no stack')
 }
 
-t.test('PostgreSQL refusing connections: host, port, ECONNREFUSED, DATABASE_URL', async (t) => {
+// Each start below names its own DATABASE_URL, so it is the same start on either half of CI: run on
+// SQLite's (CI time); the one that needs the PostgreSQL under test runs on PostgreSQL's.
+const ownDatabase = onPostgres && 'names its own DATABASE_URL: the same on either database, run with SQLite (CI time)'
+/** A start that gets quickly to listening: nothing seeded, no diagram to lint and deploy. */
+const bare = { DATABASE_URL: ':memory:', DEMO: '0', PROCESSES_DIR: noProcesses }
+
+t.test('PostgreSQL refusing connections: host, port, ECONNREFUSED, DATABASE_URL', { skip: ownDatabase }, async (t) => {
   const port = await freePort()
   const r = await startFails({ env: { DATABASE_URL: `postgres://shuoshi:s3cret-pw@127.0.0.1:${port}/shuoshi` } })
   oneLine(
@@ -37,7 +44,7 @@ t.test('PostgreSQL refusing connections: host, port, ECONNREFUSED, DATABASE_URL'
   t.notMatch(r.stderr, /s3cret-pw/, 'never the password')
 })
 
-t.test('PostgreSQL that never answers: bounded by DB_CONNECT_TIMEOUT_MS, host and port named', async (t) => {
+t.test('PostgreSQL that never answers: bounded by DB_CONNECT_TIMEOUT_MS, host and port named', { skip: ownDatabase }, async (t) => {
   // Takes the connection and says nothing, as a server behind a dropping firewall or a hung one.
   const sockets = new Set<net.Socket>()
   const silent = net.createServer((s) => void sockets.add(s))
@@ -59,7 +66,7 @@ t.test('PostgreSQL that never answers: bounded by DB_CONNECT_TIMEOUT_MS, host an
   t.notMatch(r.stderr, /s3cret-pw/, 'never the password')
 })
 
-t.test('PostgreSQL host that does not resolve: ENOTFOUND, DATABASE_URL', async (t) => {
+t.test('PostgreSQL host that does not resolve: ENOTFOUND, DATABASE_URL', { skip: ownDatabase }, async (t) => {
   const r = await startFails({ env: { DATABASE_URL: 'postgres://shuoshi@no-such-host.invalid:5432/shuoshi' } })
   oneLine(t, r, /^Cannot reach PostgreSQL at no-such-host\.invalid:5432 \((ENOTFOUND|EAI_AGAIN): .*\): the host name does not resolve; check DATABASE_URL/)
 })
@@ -85,7 +92,7 @@ t.test('PostgreSQL without the database or the role: 3D000, 28000', { skip: !onP
   )
 })
 
-t.test('a SQLite file that is not a database: its code, DATABASE_URL', async (t) => {
+t.test('a SQLite file that is not a database: its code, DATABASE_URL', { skip: ownDatabase }, async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shuoshi-notadb-'))
   t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }))
   const file = path.join(dir, 'notes.sqlite')
@@ -94,18 +101,18 @@ t.test('a SQLite file that is not a database: its code, DATABASE_URL', async (t)
   oneLine(t, r, /^Cannot open the SQLite database .*notes\.sqlite \(SQLITE_NOTADB: file is not a database\): check DATABASE_URL/)
 })
 
-t.test('the port in use: EADDRINUSE, PORT', async (t) => {
+t.test('the port in use: EADDRINUSE, PORT', { skip: ownDatabase }, async (t) => {
   const holder = net.createServer()
   await new Promise<void>((resolve) => holder.listen(0, '127.0.0.1', resolve))
   t.teardown(() => holder.close())
   const port = (holder.address() as net.AddressInfo).port
   // Listening comes after the database, whichever it is: in memory is the quickest to get there.
-  const r = await startFails({ env: { DATABASE_URL: ':memory:', PORT: String(port) } })
+  const r = await startFails({ env: { ...bare, PORT: String(port) } })
   oneLine(t, r, new RegExp(`^Cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use \\(EADDRINUSE: .*\\); stop what holds it or set PORT`))
 })
 
-t.test('a HOST that does not resolve or is not this machine: ENOTFOUND, EADDRNOTAVAIL, HOST', async (t) => {
-  const env = { DATABASE_URL: ':memory:' }
+t.test('a HOST that does not resolve or is not this machine: ENOTFOUND, EADDRNOTAVAIL, HOST', { skip: ownDatabase }, async (t) => {
+  const env = bare
   oneLine(
     t,
     await startFails({ env: { ...env, HOST: 'no-such-host.invalid' } }),
@@ -119,7 +126,7 @@ t.test('a HOST that does not resolve or is not this machine: ENOTFOUND, EADDRNOT
   )
 })
 
-t.test('LOG_LEVEL=debug prints the full error after the line', async (t) => {
+t.test('LOG_LEVEL=debug prints the full error after the line', { skip: ownDatabase }, async (t) => {
   const port = await freePort()
   const r = await startFails({ env: { DATABASE_URL: `postgres://shuoshi@127.0.0.1:${port}/shuoshi`, LOG_LEVEL: 'debug' } })
   t.equal(r.status, 1)

@@ -1,3 +1,4 @@
+// @sqlite-only: the shipped diagrams' shapes and validation
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'

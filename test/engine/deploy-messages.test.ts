@@ -1,3 +1,4 @@
+// @sqlite-only: deploy refusals are answered before anything is written
 import t from 'tap'
 import { build, login } from '../helper.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'

@@ -1,3 +1,4 @@
+// @sqlite-only: the diff is computed from two versions' XML
 import t from 'tap'
 import { build, login } from '../helper.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'

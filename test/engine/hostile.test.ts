@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, serverDatabaseEnv } from '../helper.js'
+import { build, onPostgres, serverDatabaseEnv } from '../helper.js'
 import { call, caseByNo, petition } from '../api.js'
 import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
 import { api, sleep, startServer, type ServerProcess } from '../server-process.js'
@@ -82,7 +82,11 @@ const timer = (key: string, kind: string, value: string) =>
 // Servers and several engines per test on a shared 2-core machine: well past tap's default.
 t.setTimeout(600_000)
 
-t.test('refused at deploy, each with a 400 naming the element', async (t) => {
+// Deploy-time refusals come before anything is written: the same on either database, run on
+// SQLite only (CI time); what runs and fails at run time, and the restart, run on both.
+const deployOnly = onPostgres && 'refused at deploy, before anything is written: on SQLite only (CI time)'
+
+t.test('refused at deploy, each with a 400 naming the element', { skip: deployOnly }, async (t) => {
   const app = await build(t, { config: { processesDir: noProcesses } })
   const refused = async (xml: string, element: string, re: RegExp, what: string) => {
     const r = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
@@ -156,7 +160,7 @@ t.test('refused at deploy, each with a 400 naming the element', async (t) => {
   }
 })
 
-t.test('the shipped procedures deploy under the limits, and the default follow-up cycle is bounded', async (t) => {
+t.test('the shipped procedures deploy under the limits, and the default follow-up cycle is bounded', { skip: deployOnly }, async (t) => {
   const app = await build(t)
   const defs = (await call(app, 'admin', 'GET', '/api/process-definitions')).body
   t.same([...new Set(defs.map((d: any) => d.key))].sort(), ['escalation', 'joint', 'one_case_one_plan', 'ordinary'])

@@ -1,3 +1,4 @@
+// @sqlite-only: the deploy-time linter refuses before anything is written
 /**
  * bpmnlint cannot crash a deploy or spam the console (src/engine/validate-lint.ts): a rule that
  * throws becomes one problem naming the rule (`deploy.lintRuleFailed`, a 400 like every other

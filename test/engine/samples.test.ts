@@ -1,3 +1,4 @@
+// @sqlite-only: the engine's behaviour on published diagrams; the durable step on PostgreSQL is driven by the procedure, engine and timer tests
 import path from 'node:path'
 import fs from 'node:fs'
 import t from 'tap'

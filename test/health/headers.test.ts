@@ -1,3 +1,4 @@
+// @sqlite-only: security headers are set by the HTTP layer, whatever the database
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'

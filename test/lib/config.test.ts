@@ -1,3 +1,4 @@
+// @sqlite-only: configuration is read and refused before any database is opened
 import path from 'node:path'
 import fs from 'node:fs'
 import os from 'node:os'

@@ -1,3 +1,4 @@
+// @sqlite-only: these refusals are written before any handler reads the database
 import { createRequire } from 'node:module'
 import net from 'node:net'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// @sqlite-only: what the request log writes
 import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helper.js'

@@ -1,3 +1,4 @@
+// @sqlite-only: the catalogue and its rendering; the database only carries the text
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// @sqlite-only: times are formatted from the ISO text either database returns
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, onPostgres } from '../helper.js'

@@ -1,3 +1,4 @@
+// @sqlite-only: the OpenAPI document is built from the route schemas
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'

@@ -1,3 +1,4 @@
+// @sqlite-only: a token's signature and encoding are checked before any user is read
 import { test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, login } from '../helper.js'

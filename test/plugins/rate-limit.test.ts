@@ -1,3 +1,4 @@
+// @sqlite-only: the per-IP limits are counted in memory, before any handler
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build } from '../helper.js'
