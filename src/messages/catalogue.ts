@@ -28,6 +28,7 @@ import * as pickers from './areas/pickers.js'
 import * as open311 from './areas/open311.js'
 import * as intake from './areas/intake.js'
 import * as cli from './areas/cli.js'
+import * as users from './areas/users.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -708,6 +709,7 @@ export const zh = {
   ...open311.zh,
   ...intake.zh,
   ...cli.zh,
+  ...users.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -726,6 +728,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...open311.en,
   ...intake.en,
   ...cli.en,
+  ...users.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

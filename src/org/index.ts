@@ -5,6 +5,7 @@ import { bearerToken } from '../lib/bearer.js'
 import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
 import orgRoutes from './routes.js'
+import userRoutes from './user-routes.js'
 import { hasRole } from './policy.js'
 
 export { OrgService, regionPath, computeGroups, groupsMatch, ROLES } from './service.js'
@@ -64,6 +65,7 @@ export default fp(
     if (app.config.demo && (await seedDemoOrg(app.db))) app.log.info('seeded the demo organisation')
 
     await app.register(orgRoutes)
+    await app.register(userRoutes)
   },
   { name: 'org' },
 )

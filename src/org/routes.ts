@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { forbidden, HttpError, msg, notFound, unauthorized, type Msg } from '../lib/errors.js'
-import { REGION_LEVELS, ROLES, type Region } from './service.js'
+import { REGION_LEVELS, type Region } from './service.js'
 import { bearer, nullableString, stringList, typed } from '../lib/schemas.js'
-import { isSystemAdmin } from './policy.js'
 
 export const actorSchema = {
   type: 'object',
@@ -53,13 +52,6 @@ const unitSchema = {
     parentCode: nullableString,
     duty: nullableString,
   },
-} as const
-
-/** A user as administrators list them: the actor's fields (without the region path), plus status. */
-const { regionPath: _regionPath, ...actorFields } = actorSchema.properties
-const userSchema = {
-  type: 'object',
-  properties: { ...actorFields, active: { type: 'boolean' }, createdAt: { type: 'string' } },
 } as const
 
 const code = { type: 'string', minLength: 1, maxLength: 64 } as const
@@ -256,57 +248,6 @@ export default async function orgRoutes(fastify: FastifyInstance) {
       const { region, kind, duty } = request.query
       if (region && !(await org.getRegion(region))) throw notFound(msg('error.org.unknownRegion', { region }))
       return org.listUnits({ region, kind, duty })
-    },
-  )
-
-  app.get(
-    '/api/org/users',
-    {
-      onRequest: app.requireRole('county_admin'),
-      schema: {
-        tags: ['org'],
-        summary: '用户 / users (a county administrator sees their county)',
-        security: bearer,
-        querystring: { type: 'object', properties: { unit: code, role: { type: 'string', enum: [...ROLES] } } },
-        response: { 200: { type: 'array', items: userSchema } },
-      },
-    },
-    async (request) => {
-      const actor = request.actor
-      const tenant = isSystemAdmin(actor) ? null : actor.tenant
-      return org.listUsers({ tenant, unit: request.query.unit, role: request.query.role })
-    },
-  )
-
-  app.post(
-    '/api/org/users',
-    {
-      onRequest: app.requireRole('county_admin'),
-      schema: {
-        tags: ['org'],
-        summary: '创建用户 / create a user',
-        security: bearer,
-        body: {
-          type: 'object',
-          required: ['username', 'displayName', 'password', 'roles', 'unitCode'],
-          additionalProperties: false,
-          properties: {
-            username: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{1,63}$' },
-            displayName: { type: 'string', minLength: 1, maxLength: 100 },
-            password: { type: 'string', minLength: 8, maxLength: 256 },
-            roles: { type: 'array', minItems: 1, maxItems: ROLES.length, items: { type: 'string', enum: [...ROLES] } },
-            unitCode: code,
-            regionCode: code,
-            groups: { type: 'array', maxItems: 50, items: { type: 'string', pattern: '^[^,:@=\\s]{1,64}$' } },
-            active: { type: 'boolean' },
-          },
-        },
-        response: { 201: userSchema },
-      },
-    },
-    async (request, reply) => {
-      const user = await org.createUser(request.actor, request.body)
-      return reply.status(201).send(user)
     },
   )
 }
