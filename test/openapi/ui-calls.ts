@@ -11,7 +11,7 @@ export interface UiCall {
   line: number
 }
 
-const HELPERS: Record<string, string> = { get: 'GET', post: 'POST', put: 'PUT', del: 'DELETE' }
+const HELPERS: Record<string, string> = { get: 'GET', post: 'POST', put: 'PUT', patch: 'PATCH', del: 'DELETE' }
 
 /** The .ts sources under `dir`, without declaration files. */
 const files = (dir: string) => tsFiles(dir).filter((f) => !f.endsWith('.d.ts'))
@@ -39,7 +39,7 @@ function pathOf(node: ts.Expression): string | null {
 }
 
 /**
- * Every call of the API helpers (`get`, `post`, `put`, `del`, `api(method, …)`) and of `fetch`
+ * Every call of the API helpers (`get`, `post`, `put`, `patch`, `del`, `api(method, …)`) and of `fetch`
  * in `ui/src/**` whose URL is a literal path, found with the TypeScript parser (a regular
  * expression would also catch `map.get('x')`: only bare helper calls count here).
  */

@@ -23,6 +23,7 @@ import { routingRulesPage } from './pages/routing.js'
 import { decisionPage } from './pages/decision.js'
 import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
+import { usersPage } from './pages/users.js'
 import { homePage } from './pages/home.js'
 import { installValidityMessages } from './lib/validity.js'
 import { bulletinPage, publicBulletinPage, scoringItemsPage } from './pages/bulletin.js'
@@ -55,6 +56,7 @@ route('/admin/forms/edit', formEditorPage)
 route('/admin/routing-rules', routingRulesPage)
 route('/admin/decision', decisionPage)
 route('/admin/incidents', incidentsPage)
+route('/admin/users', usersPage)
 route('/bulletin', bulletinPage)
 route('/admin/scoring-items', scoringItemsPage)
 
@@ -81,6 +83,7 @@ function navLinks() {
     links.push(h('a', { href: '/admin/processes' }, t('流程管理', 'Processes')))
     links.push(h('a', { href: '/admin/routing-rules' }, t('派单规则', 'Routing rules')))
     links.push(h('a', { href: '/admin/incidents' }, t('流程事件', 'Incidents')))
+    links.push(h('a', { href: '/admin/users' }, t('用户管理', 'Users')))
   }
   return links
 }

@@ -113,6 +113,7 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
 export const get = <T = unknown>(url: string, headers?: Record<string, string>) => api<T>('GET', url, undefined, headers)
 export const post = <T = unknown>(url: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', url, body ?? {}, headers)
 export const put = <T = unknown>(url: string, body?: unknown) => api<T>('PUT', url, body ?? {})
+export const patch = <T = unknown>(url: string, body?: unknown) => api<T>('PATCH', url, body ?? {})
 
 export function qs(params: Record<string, unknown>) {
   const u = new URLSearchParams()
