@@ -27,6 +27,7 @@ import * as unusedIndexes from './029_unused_indexes.js'
 import * as incidentMessages from './030_incident_messages.js'
 import * as scoringItemNames from './031_scoring_item_names.js'
 import * as deadlineRepair from './032_deadline_repair.js'
+import * as taskFormVersion from './033_task_form_version.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -62,6 +63,7 @@ const migrations: Record<string, Knex.Migration> = {
   '030_incident_messages': incidentMessages,
   '031_scoring_item_names': scoringItemNames,
   '032_deadline_repair': deadlineRepair,
+  '033_task_form_version': taskFormVersion,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -413,11 +413,12 @@ async function writeTasks(trx: Trx, ctx: StepContext, openRows: OpenTask[], left
       const completed = ctx.taskOutputs.has(t.execution_id) && ctx.endedExecutions.has(t.execution_id)
       if (completed) {
         const data = ctx.taskOutputs.get(t.execution_id)!
-        await sqlRun(trx, 'update "tasks" set "status" = ?, "ended_at" = ?, "completed_by" = ?, "data" = ? where "id" = ?', [
+        await sqlRun(trx, 'update "tasks" set "status" = ?, "ended_at" = ?, "completed_by" = ?, "data" = ?, "form_version" = ? where "id" = ?', [
           'completed',
           now,
           ctx.actor,
           JSON.stringify(data),
+          ctx.taskFormVersions.get(t.execution_id) ?? null,
           t.id,
         ])
         completedTasks.push({ ...t, status: 'completed', ended_at: now, completed_by: ctx.actor })

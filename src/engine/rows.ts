@@ -69,6 +69,8 @@ export interface TaskRow {
   ended_at: string | null
   completed_by: string | null
   data: string | null
+  /** The version of its form a completion was checked against (the tasks module's id; migration 033). */
+  form_version?: string | null
 }
 
 export interface TimerRow {

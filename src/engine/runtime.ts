@@ -151,12 +151,19 @@ export class Runtime {
    * Completes a waiting user task: the caller has checked who may complete it; this moves
    * the engine on, and the step marks the task row completed with `data` (or 409s).
    */
-  async completeTask(trx: Trx, task: TaskRow, data: Record<string, unknown>, actor: string | null): Promise<InstanceRow> {
+  async completeTask(
+    trx: Trx,
+    task: TaskRow,
+    data: Record<string, unknown>,
+    actor: string | null,
+    opts: { formVersion?: string | null } = {},
+  ): Promise<InstanceRow> {
     const instance = await this.loadInstance(trx, task.instance_id)
     return this.step(trx, instance, {
       actor,
       act: (ctx) => {
         ctx.taskOutputs.set(task.execution_id, data)
+        if (opts.formVersion) ctx.taskFormVersions.set(task.execution_id, opts.formVersion)
         // By execution id alone: bpmn-elements accepts a signal whose id OR execution id
         // matches, so naming the element would complete every parallel iteration of it.
         ctx.execution.signal({ executionId: task.execution_id })

@@ -180,6 +180,8 @@ export class StepContext {
   readonly history: HistoryInput[] = []
   /** Data submitted for a signalled task, applied when its activity ends. */
   readonly taskOutputs = new Map<string, Record<string, unknown>>()
+  /** For a completed task, the version of its form the caller checked the data against (opaque here). */
+  readonly taskFormVersions = new Map<string, string>()
   /** External tasks that started waiting in this step (or were announced again on resume). */
   readonly externalCreated = new Map<string, ExternalCreated>()
   ended = false

@@ -97,6 +97,19 @@ export class FormStore {
     return this.compiled.get(head.id) ?? this.compile(await this.resources.get(head.id, trx))
   }
 
+  /** One version of a form by its id (a completed task's, migration 033); undefined when it is gone. */
+  async forVersion(id: string, trx?: Db | Trx): Promise<Form | undefined> {
+    const cached = this.compiled.get(id)
+    if (cached) return cached
+    try {
+      const row = await this.resources.get(id, trx)
+      return row.kind === 'form' ? this.compile(row) : undefined
+    } catch (err) {
+      if (err instanceof EngineError && err.code === 'not_found') return undefined
+      throw err
+    }
+  }
+
   private compile(row: ResourceRow): Form {
     let form = this.compiled.get(row.id)
     if (!form) {

@@ -335,12 +335,12 @@ export class TaskService {
    * names each field that is wrong or not declared. What passes is exactly what becomes process
    * variables, so nobody sets a variable through a task that its form does not offer.
    */
-  async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db): Promise<Record<string, unknown>> {
+  async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db): Promise<{ clean: Record<string, unknown>; form: Form }> {
     const form = await this.formFor(task, trx)
     const { problems, clean } = form.check(data, await this.formFacts(task, form, trx))
     if (problems.length) throw badRequest(msg('error.form.invalid'), problems)
     for (const check of this.dataChecks) await check(trx, task, clean)
-    return clean
+    return { clean, form }
   }
 
   /**
@@ -350,6 +350,12 @@ export class TaskService {
    * else the empty form, which takes no data.
    */
   async formFor(task: TaskRow, trx: Db | Trx = this.db): Promise<Form> {
+    // A completed task is read by the version its answers were checked against (migration 033):
+    // a later version may have relabelled or reused a key.
+    if (task.form_version) {
+      const answered = await this.forms.forVersion(task.form_version, trx)
+      if (answered) return answered
+    }
     const own = await this.forms.forKey(task.form_key, task.tenant, trx)
     if (own) return own
     const found = await this.runtime.taskElement(trx, task)
@@ -426,10 +432,19 @@ export class TaskService {
         if (!task.assignee && !isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       }
       // What passes the form is what becomes variables (an empty select's null is dropped).
-      const checked = opts.skipForm ? data : await this.validateData(task, data, trx)
-      const output = opts.platform ? { ...checked, ...opts.platform } : checked
-      await this.runtime.completeTask(trx, task, output, actor.username)
-      return { ...task, status: 'completed', completed_by: actor.username, data: JSON.stringify(output), ended_at: nowIso() } as TaskRow
+      const checked = opts.skipForm ? { clean: data, form: null } : await this.validateData(task, data, trx)
+      const output = opts.platform ? { ...checked.clean, ...opts.platform } : checked.clean
+      // A deployed form's version (a diagram's own fields have none: their definition version is the instance's).
+      const formVersion = checked.form?.versionId ?? null
+      await this.runtime.completeTask(trx, task, output, actor.username, { formVersion })
+      return {
+        ...task,
+        status: 'completed',
+        completed_by: actor.username,
+        data: JSON.stringify(output),
+        form_version: formVersion,
+        ended_at: nowIso(),
+      } as TaskRow
     }
     if (opts.trx) return run(opts.trx)
     // Two different tasks of one instance completed at once: the loser re-runs on the new

@@ -1,4 +1,7 @@
+import fs from 'node:fs'
+import path from 'node:path'
 import t from 'tap'
+import { projectRoot } from '../../src/lib/paths.js'
 import { build } from '../helper.js'
 import { call, complete, openTask, petition } from '../api.js'
 
@@ -81,4 +84,47 @@ t.test("a task's case summary had categoryName, regionName and ownerUnitName nul
     ownerUnitName: '安平村村民委员会',
     ownerUnitNameEn: 'Anping Village Committee',
   })
+})
+
+t.test("earlier answers were labelled by today's form version: a new version relabelled what an earlier person was asked", async (t) => {
+  const app = await build(t)
+  const p = await petition(app, {
+    description: '村口排水沟堵塞',
+    category: 'other',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+  const dispatch = await openTask(app, caseId, 'ut_dispatch')
+  await complete(app, 'dispatcher', dispatch.id, { targetUnit: 'xh-anping-v01-g1', dispatchNote: '请尽快疏通' })
+
+  // The city's administrator deploys a new version of the dispatch form whose note is now asked otherwise.
+  const shipped = fs.readFileSync(path.join(projectRoot(), 'processes/forms/dispatch.form'), 'utf8')
+  t.ok(shipped.includes('"派单说明 / Note"'), 'the shipped label, as this test expects it')
+  const relabelled = shipped.replace('"派单说明 / Note"', '"给网格员的话 / Words for the grid worker"')
+  const deployed = await call(app, 'admin', 'POST', '/api/forms', { source: relabelled })
+  t.equal(deployed.status, 201, JSON.stringify(deployed.body))
+
+  const asked = { key: 'dispatchNote', label: '派单说明 / Note', value: '请尽快疏通' }
+  const own = (await call(app, 'dispatcher', 'GET', `/api/tasks/${dispatch.id}`)).body
+  t.match(own.answers, [{ key: 'targetUnit' }, asked], "the completed task's own answers by the version it was answered with")
+  const sign = await openTask(app, caseId, 'ut_signfor')
+  const later = (await call(app, 'grid01', 'GET', `/api/tasks/${sign.id}`)).body
+  const step = later.context.steps.find((s: any) => s.taskId === dispatch.id)
+  t.match(step.fields, [{ key: 'targetUnit' }, asked], "a later task's context shows the earlier step as it was asked")
+
+  // A dispatch answered on the new version reads by the new label.
+  const p2 = await petition(app, {
+    description: '路面塌陷一处',
+    category: 'other',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const case2: string = (await app.db('cases').where({ case_no: p2.caseNo }).first()).id
+  const dispatch2 = await openTask(app, case2, 'ut_dispatch')
+  await complete(app, 'dispatcher', dispatch2.id, { targetUnit: 'xh-anping-v01-g1', dispatchNote: '注意安全' })
+  t.match((await call(app, 'dispatcher', 'GET', `/api/tasks/${dispatch2.id}`)).body.answers, [
+    { key: 'targetUnit' },
+    { key: 'dispatchNote', label: '给网格员的话 / Words for the grid worker', value: '注意安全' },
+  ])
 })
