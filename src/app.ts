@@ -8,6 +8,7 @@ import { parseableDateFormats } from './lib/schemas.js'
 import swaggerPlugin from './plugins/swagger.js'
 import rateLimitPlugin from './plugins/rate-limit.js'
 import securityHeaders from './plugins/helmet.js'
+import shutdownPlugin from './plugins/shutdown.js'
 import healthRoutes from './health/routes.js'
 import orgModule from './org/index.js'
 import decisionsModule from './decisions/index.js'
@@ -64,8 +65,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
     ...(opts.schemaCompilers && {
       schemaController: { compilersFactory: opts.schemaCompilers as unknown as NonNullable<FastifyServerOptions['schemaController']>['compilersFactory'] },
     }),
-    // Clients see an error body, never a hang, when the server is shutting down.
-    return503OnClosing: true,
+    // Off: its answer while closing was a fixed English body without Retry-After; ours is
+    // src/plugins/shutdown.ts's (clients still see an error body, never a hang).
+    return503OnClosing: false,
     // Start-up seeds and deploys on an empty database (scrypt hashes, BPMN parsing): on a busy
     // 2-core machine that can exceed Fastify's 10 s default.
     pluginTimeout: 120_000,
@@ -74,6 +76,9 @@ export async function buildApp(opts: BuildOptions): Promise<FastifyInstance> {
 
   await app.register(errorsPlugin)
   await app.register(securityHeaders)
+  // Before any route and any other preClose hook (src/plugins/shutdown.ts); after the security
+  // headers, which go on every answer, this one's refusal too.
+  await app.register(shutdownPlugin)
   await app.register(inputGuard)
   await app.register(dbPlugin, { db: opts.db, background: opts.background ?? true })
   await app.register(swaggerPlugin)

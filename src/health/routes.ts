@@ -15,6 +15,8 @@ export default async function healthRoutes(fastify: FastifyInstance) {
   app.get(
     '/health',
     {
+      // Its own 503 while the node closes, as during the drain (src/plugins/shutdown.ts).
+      config: { answersWhileClosing: true },
       schema: {
         tags: ['health'],
         response: {
@@ -33,6 +35,9 @@ export default async function healthRoutes(fastify: FastifyInstance) {
       },
     },
     async (_request, reply) => {
+      // A stopping node says so at once, without asking the database: the balancer's checks
+      // take it out of rotation while the drain still serves what it sends meanwhile.
+      if (app.shutdown.phase !== 'serving') return reply.status(503).send({ status: 'stopping', ...message('error.shuttingDown') })
       let timer: NodeJS.Timeout | undefined
       const late = new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_PROBE_MS} ms`)), HEALTH_PROBE_MS)
@@ -43,7 +48,7 @@ export default async function healthRoutes(fastify: FastifyInstance) {
       } catch (err) {
         // Unauthenticated: the driver's text (addresses, ports, knex's hints) goes to the log only.
         app.log.warn({ err }, 'health: database unavailable')
-        return reply.status(503).send({ status: 'unavailable', db: 'unreachable', ...message() })
+        return reply.status(503).send({ status: 'unavailable', db: 'unreachable', ...message('error.dbUnavailable') })
       } finally {
         clearTimeout(timer)
       }
@@ -51,7 +56,7 @@ export default async function healthRoutes(fastify: FastifyInstance) {
   )
 }
 
-function message() {
-  const m = msg('error.dbUnavailable')
+function message(key: 'error.dbUnavailable' | 'error.shuttingDown') {
+  const m = msg(key)
   return { message: bilingual(m.key), key: m.key, params: {} }
 }
