@@ -16,7 +16,10 @@ async function phase<T>(name: StartPhase, run: () => Promise<T>): Promise<T> {
 
 let config: Config | undefined
 
-/** Listens, and closes gracefully: in-flight requests finish, timers stop claiming, the DB closes. */
+/**
+ * Listens, and closes gracefully after a drain: in-flight requests finish, timers stop claiming,
+ * the DB closes.
+ */
 async function main() {
   config = loadConfig()
   const c = config
@@ -27,17 +30,28 @@ async function main() {
   const app = await phase('app', () => buildApp({ config: c, db }))
   for (const warning of warnings) app.log.warn(warning)
   let closing = false
+  let draining: NodeJS.Timeout | undefined
   const close = async (signal: string) => {
     if (closing) return
     closing = true
+    clearTimeout(draining)
     app.log.info({ signal }, 'closing')
     const force = setTimeout(() => process.exit(1), 10_000)
     force.unref()
     await app.close()
     process.exit(0)
   }
-  process.on('SIGTERM', () => void close('SIGTERM'))
-  process.on('SIGINT', () => void close('SIGINT'))
+  // A balancer still sends requests until its checks of /health fail: for SHUTDOWN_DRAIN_MS
+  // /health says 503 and the rest is served, then the node closes. A second signal ends the
+  // drain (Ctrl-C twice); a node not yet listening has nothing to drain.
+  const stop = (signal: string) => {
+    if (draining || !c.shutdownDrainMs || !app.server.listening) return void close(signal)
+    app.shutdown.drain()
+    app.log.info({ signal, drainMs: c.shutdownDrainMs }, 'draining: /health answers 503, requests are still served')
+    draining = setTimeout(() => void close(signal), c.shutdownDrainMs)
+  }
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
   // ready() first: a seeding failure is the app's, not the port's.
   await phase('app', async () => void (await app.ready()))
   await phase('listen', () => app.listen({ port: c.port, host: c.host }))
