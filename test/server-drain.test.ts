@@ -6,6 +6,7 @@
  * still reaches it while it closes gets our 503; a second signal ends the drain.
  */
 import http from 'node:http'
+import net from 'node:net'
 import t from 'tap'
 import { serverDatabaseEnv } from './helper.js'
 import { api, sleep, startServer } from './server-process.js'
@@ -63,7 +64,8 @@ t.test('SIGTERM: /health 503 at once and requests served through the drain, then
   // A notice the gateway takes and does not answer: the close waits for the delivery in hand
   // (the notice worker's stop), which holds the closing window open as long as the test needs.
   gw.mode = 'hold'
-  const drainMs = 3000
+  // Long enough that the request after /health's first 503 comes within it, even on a loaded box.
+  const drainMs = 6000
   const env = {
     ...serverDatabaseEnv(t, 'drain'),
     SHUTDOWN_DRAIN_MS: String(drainMs),
@@ -148,4 +150,47 @@ t.test('a second signal during the drain closes at once (Ctrl-C twice)', async (
   node.child.kill('SIGINT')
   const code = await Promise.race([exited, sleep(60_000).then(() => 'still running after 60 s')])
   t.equal(code, 0, 'closed gracefully, long before the drain would have ended')
+})
+
+// A keep-alive connection whose request was in flight at the close stayed open after its answer,
+// and app.close() waited for Node's keep-alive timeout (72 s): the 10 s bound then ended the
+// process with exit 1, as if the close had failed.
+t.test('a kept-alive connection with a request in flight at the close does not hold the close', async (t) => {
+  const node = await startServer({ name: 'drain-keepalive', env: { ...serverDatabaseEnv(t, 'drain3'), SHUTDOWN_DRAIN_MS: '0' }, timeoutMs: 240_000 })
+  t.teardown(() => void node.child.kill('SIGKILL'))
+  const exited = new Promise<number | null>((resolve) => node.child.once('exit', (code) => resolve(code)))
+  const socket = net.connect(node.port, '127.0.0.1')
+  t.teardown(() => socket.destroy())
+  let received = ''
+  socket.setEncoding('utf8')
+  socket.on('data', (d) => (received += d))
+  await new Promise((resolve) => socket.once('connect', resolve))
+  // Headers first, the body later: the request is in flight while the node starts to close.
+  // Node answers 100 Continue once it took the headers, so the signal cannot overtake them.
+  const body = JSON.stringify({ username: 'dispatcher', password: 'demo' })
+  socket.write(
+    `POST /api/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nExpect: 100-continue\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`,
+  )
+  await until(
+    async () => received,
+    (r) => r.includes('100 Continue'),
+  )
+  t.match(received, /^HTTP\/1\.1 100 Continue\r\n\r\n$/, 'the node took the headers')
+  node.child.kill('SIGTERM')
+  // Closed for new connections: the close has begun and waits for this one.
+  const refused = await until(
+    () =>
+      get(node.base, '/health').then(
+        () => 'answered',
+        (err: NodeJS.ErrnoException) => err.code,
+      ),
+    (r) => r === 'ECONNREFUSED',
+  )
+  t.equal(refused, 'ECONNREFUSED', 'the port is closed')
+  socket.write(body)
+  // Ended by the node after its answer (or by the process's end, which the exit code tells).
+  await new Promise((resolve) => socket.once('close', resolve))
+  t.match(received, /^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 200 /, `the request in flight was served (${received.slice(0, 120)})`)
+  t.match(received, /\r\nconnection: close\r\n/i, 'saying it closes the connection')
+  t.equal(await exited, 0, 'the close finished without the 10 s bound: exit 0')
 })
