@@ -9,7 +9,7 @@ import http from 'node:http'
 import net from 'node:net'
 import t from 'tap'
 import { serverDatabaseEnv } from './helper.js'
-import { api, sleep, startServer } from './server-process.js'
+import { api, sleep, startServer, until } from './server-process.js'
 import { startGateway } from './notify/gateway.js'
 
 // Two server processes, each loading the whole app: past tap's 120 s on a busy machine.
@@ -36,17 +36,6 @@ function get(base: string, url: string, token?: string) {
     })
     req.on('error', reject)
   })
-}
-
-/** Asks again until `ok` holds; the signal is handled asynchronously and the box may be loaded. */
-async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms
-  let v = await what()
-  while (!ok(v) && Date.now() < deadline) {
-    await sleep(100)
-    v = await what()
-  }
-  return v
 }
 
 const intake = {

@@ -27,6 +27,20 @@ export function cliArgs(): string[] {
 }
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/**
+ * Asks `what` again until `ok` holds or `ms` pass, and returns the last answer (the caller asserts
+ * it): a server process acts on a signal or a restart in its own time, on a box that may be loaded.
+ */
+export async function until<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms
+  let v = await what()
+  while (!ok(v) && Date.now() < deadline) {
+    await sleep(100)
+    v = await what()
+  }
+  return v
+}
+
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer()

@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { serverDatabaseEnv } from '../helper.js'
-import { api, sleep, startServer } from '../server-process.js'
+import { api, sleep, startServer, until } from '../server-process.js'
 import { startGateway } from './gateway.js'
 
 const intake = {
@@ -17,16 +17,6 @@ const intake = {
   category: 'roads.lighting',
   regionCode: 'xh-anping-v01-g1',
   petitioner: { type: 'person', name: '赵六', phone: '13600000000', anonymous: false },
-}
-
-async function waitFor<T>(what: () => Promise<T>, ok: (v: T) => boolean, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  let v = await what()
-  while (!ok(v) && Date.now() < deadline) {
-    await sleep(150)
-    v = await what()
-  }
-  return v
 }
 
 t.test('a node restarted (graceful and kill -9) delivers every notice, none twice', async (t) => {
@@ -46,7 +36,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   for (let i = 0; i < 3; i++)
     t.equal((await api(node.base, 'POST', '/api/cases', tok, { ...intake, description: `${intake.description}（第${i + 1}盏）` })).status, 201)
   // Every one of them tried (and refused) at least once before the stop.
-  await waitFor(
+  await until(
     async () => gw.perKey().size,
     (n) => n >= 3,
   )
@@ -55,7 +45,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   gw.mode = 'ok'
   node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   let adm = await admin()
-  let box = await waitFor(
+  let box = await until(
     () => outbox(adm),
     (b) => b.counts.sent === 3,
   )
@@ -75,7 +65,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   tok = await token()
   const held = await api(node.base, 'POST', '/api/cases', tok, { ...intake, description: '桥头路灯不亮' })
   t.equal(held.status, 201)
-  await waitFor(
+  await until(
     async () => gw.requests.length,
     (n) => n > before,
   )
@@ -86,7 +76,7 @@ t.test('a node restarted (graceful and kill -9) delivers every notice, none twic
   gw.mode = 'ok'
   node = await startServer({ name: 'notify-node', env, timeoutMs: 240_000 })
   adm = await admin()
-  box = await waitFor(
+  box = await until(
     () => outbox(adm),
     (b) => b.counts.sent === 4,
   )
