@@ -1,6 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 import t from 'tap'
+import type { FastifyInstance } from 'fastify'
 import { projectRoot } from '../../src/lib/paths.js'
 import { build } from '../helper.js'
 import { call, complete, openTask, petition } from '../api.js'
@@ -11,16 +12,15 @@ import { call, complete, openTask, petition } from '../api.js'
  * earlier step's answers; the server now sends them as `answers`. The expected values are
  * written from processes/forms/dispatch.form and sign_for.form and the seeded units.
  */
+/** A case no routing rule covers ("other"): it waits at the dispatcher. Returns its id. */
+async function atDispatcher(app: FastifyInstance, description: string): Promise<string> {
+  const p = await petition(app, { description, category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: { type: 'person', anonymous: true } })
+  return (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+}
+
 t.test("a completed task's own answers by its form's labels; an open task has none", async (t) => {
   const app = await build(t)
-  // No routing rule covers "other": the case waits at the dispatcher.
-  const p = await petition(app, {
-    description: '村口排水沟堵塞',
-    category: 'other',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
-  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+  const caseId = await atDispatcher(app, '村口排水沟堵塞')
 
   const dispatch = await openTask(app, caseId, 'ut_dispatch')
   const open = await call(app, 'dispatcher', 'GET', `/api/tasks/${dispatch.id}`)
@@ -88,13 +88,7 @@ t.test("a task's case summary had categoryName, regionName and ownerUnitName nul
 
 t.test("earlier answers were labelled by today's form version: a new version relabelled what an earlier person was asked", async (t) => {
   const app = await build(t)
-  const p = await petition(app, {
-    description: '村口排水沟堵塞',
-    category: 'other',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
-  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+  const caseId = await atDispatcher(app, '村口排水沟堵塞')
   const dispatch = await openTask(app, caseId, 'ut_dispatch')
   await complete(app, 'dispatcher', dispatch.id, { targetUnit: 'xh-anping-v01-g1', dispatchNote: '请尽快疏通' })
 
@@ -114,13 +108,7 @@ t.test("earlier answers were labelled by today's form version: a new version rel
   t.match(step.fields, [{ key: 'targetUnit' }, asked], "a later task's context shows the earlier step as it was asked")
 
   // A dispatch answered on the new version reads by the new label.
-  const p2 = await petition(app, {
-    description: '路面塌陷一处',
-    category: 'other',
-    regionCode: 'xh-anping-v01-g1',
-    petitioner: { type: 'person', anonymous: true },
-  })
-  const case2: string = (await app.db('cases').where({ case_no: p2.caseNo }).first()).id
+  const case2 = await atDispatcher(app, '路面塌陷一处')
   const dispatch2 = await openTask(app, case2, 'ut_dispatch')
   await complete(app, 'dispatcher', dispatch2.id, { targetUnit: 'xh-anping-v01-g1', dispatchNote: '注意安全' })
   t.match((await call(app, 'dispatcher', 'GET', `/api/tasks/${dispatch2.id}`)).body.answers, [
