@@ -39,6 +39,18 @@ export async function unclaimTask(trx: Trx, task: TaskRow, username: string): Pr
 }
 
 /**
+ * Gives back every open task `username` claimed, as their unclaim would (their groups see it again,
+ * a history entry each, by `by`): for a person who can no longer act, so that no claimed task waits
+ * on them past its deadline. A task the diagram assigned to them by name stays theirs until someone
+ * reassigns it: giving it back would leave it to nobody. Returns how many were given back.
+ */
+export async function releaseClaims(trx: Trx, username: string, by: string): Promise<number> {
+  const claimed: TaskRow[] = await trx('tasks').where({ assignee: username, status: 'open' }).whereNotNull('claimed_at')
+  for (const task of claimed) await unclaimTask(trx, task, by)
+  return claimed.length
+}
+
+/**
  * Moves a deadline of a running instance: the due date of the open task(s) at `taskElementId`
  * and, when given, the pending timer at `timerElementId` (the step that next resumes the
  * instance aligns the engine's armed timer to the table: runtime.ts `alignTimers`).

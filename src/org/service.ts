@@ -179,6 +179,8 @@ const REGION_CACHE_MAX = 5000
 
 export class OrgService {
   private secret?: Promise<string>
+  /** Other modules' work when a user is deactivated, in the change's transaction (`onDeactivate`). */
+  private readonly leaving: ((trx: Trx, username: string, by: string) => Promise<void>)[] = []
   private readonly actors: WatchedCache<Actor | null>
   private readonly regionRows: WatchedCache<RegionRow | null>
   private readonly chains: WatchedCache<RegionRow[]>
@@ -378,6 +380,19 @@ export class OrgService {
 
   async userExists(username: string): Promise<boolean> {
     return Boolean(await this.db('users').where({ username, active: true }).first('id'))
+  }
+
+  /**
+   * Registers what another module does when a user is deactivated (tasks: the user's claims go back
+   * to their groups), run in the deactivation's own transaction: org knows nothing of tasks.
+   */
+  onDeactivate(fn: (trx: Trx, username: string, by: string) => Promise<void>): void {
+    this.leaving.push(fn)
+  }
+
+  /** Runs every module's `onDeactivate` work for `username`, deactivated by `by`. */
+  async deactivated(trx: Trx, username: string, by: string): Promise<void> {
+    for (const fn of this.leaving) await fn(trx, username, by)
   }
 
   /**

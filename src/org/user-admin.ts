@@ -61,7 +61,13 @@ async function placement(trx: Trx, by: Actor, row: UserRow, change: UserChange):
 }
 
 /** Changes a user on behalf of `by`, in one transaction; deactivating revokes every token they hold. */
-export async function updateUser(db: Db, by: Actor, username: string, change: UserChange): Promise<UserView> {
+export async function updateUser(
+  db: Db,
+  by: Actor,
+  username: string,
+  change: UserChange,
+  opts: { onDeactivate?: (trx: Trx, username: string) => Promise<void> } = {},
+): Promise<UserView> {
   return db.transaction(async (trx) => {
     const row = await userInReach(trx, by, username)
     const update: Partial<UserRow> = {}
@@ -85,6 +91,7 @@ export async function updateUser(db: Db, by: Actor, username: string, change: Us
       // not bring back a token taken from them before.
       if (change.active === false && Boolean(row.active)) q.increment('token_version', 1)
       await q
+      if (change.active === false && Boolean(row.active)) await opts.onDeactivate?.(trx, row.username)
     }
     return userView(await trx('users').where({ id: row.id }).first())
   })

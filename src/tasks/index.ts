@@ -3,6 +3,7 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { FormStore } from './form-store.js'
 import { TaskService } from './service.js'
+import { releaseClaims } from '../engine/task-commands.js'
 import taskRoutes from './routes.js'
 import formRoutes from './form-routes.js'
 
@@ -19,6 +20,11 @@ export default fp(
     const shippedForms = path.join(app.config.processesDir, 'forms')
     const forms = new FormStore(app.engine.resources, (name) => app.engine.isProtected(name), shippedForms)
     app.decorate('tasks', new TaskService(app.db, app.engine.runtime, forms))
+    // A deactivated person's claimed tasks go back to their groups, so that none waits on someone
+    // who can no longer sign in.
+    app.org.onDeactivate(async (trx, username, by) => {
+      await releaseClaims(trx, username, by)
+    })
     await app.register(taskRoutes)
     await app.register(formRoutes)
     // Forms the database has never had are seeded from processes/forms/ (files never overwrite).

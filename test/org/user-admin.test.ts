@@ -5,7 +5,7 @@
 import t from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, login } from '../helper.js'
-import { call, caseByNo, petition } from '../api.js'
+import { call, caseByNo, openTask, petition } from '../api.js'
 
 type Headers = { authorization: string }
 
@@ -286,4 +286,40 @@ t.test('a deactivated user is offered no new work: not a dispatch target, not wh
   t.equal(await routed(), 'xianghe-environment', 'routed to the bureau while its officer is active')
   t.equal((await patch(app, 'xianghe-admin', 'env-officer', { active: false })).status, 200)
   t.not(await routed(), 'xianghe-environment', 'not to the bureau once its only officer is deactivated')
+})
+
+t.test("a deactivated user's claimed tasks went on waiting for them: now they go back to their group", async (t) => {
+  const app = await build(t)
+  // No routing rule covers "other": the case waits at its township centre's dispatcher (dispatcher@xh-anping-centre).
+  const p = await petition(app, {
+    description: '楼道灯坏了',
+    category: 'other',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const c = await caseByNo(app, p.caseNo)
+  const dispatch = await openTask(app, c.id, 'ut_dispatch')
+  t.equal((await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${dispatch.id}/claim`)).status, 200, 'claimed')
+  t.equal((await app.db('tasks').where({ id: dispatch.id }).first()).assignee, 'anping-dispatcher')
+
+  // Renaming them gives nothing back; deactivating does.
+  t.equal((await patch(app, 'xianghe-admin', 'anping-dispatcher', { displayName: '安平镇调度员 许飞' })).status, 200)
+  t.equal((await app.db('tasks').where({ id: dispatch.id }).first()).assignee, 'anping-dispatcher', 'a rename keeps the claim')
+  t.equal((await patch(app, 'xianghe-admin', 'anping-dispatcher', { active: false })).status, 200)
+  const after = await app.db('tasks').where({ id: dispatch.id }).first()
+  t.same(
+    { assignee: after.assignee, claimedAt: after.claimed_at, status: after.status },
+    { assignee: null, claimedAt: null, status: 'open' },
+    'open, claimed by nobody',
+  )
+  const unclaim = await app.db('history').where({ type: 'task_unclaim' }).whereLike('data', `%${dispatch.id}%`)
+  t.equal(unclaim.length, 1, 'one history entry')
+  t.equal(unclaim[0].actor, 'xianghe-admin', 'by the administrator who deactivated them')
+  t.match(JSON.parse(unclaim[0].data), { taskId: dispatch.id, from: 'anping-dispatcher' })
+
+  // Free to be taken again (here by the city's administrator, whom every task reaches).
+  t.equal((await call(app, 'admin', 'POST', `/api/tasks/${dispatch.id}/claim`)).status, 200, 'claimed again')
+  // Reactivating gives nothing back either.
+  t.equal((await patch(app, 'xianghe-admin', 'anping-dispatcher', { active: true })).status, 200)
+  t.equal((await app.db('tasks').where({ id: dispatch.id }).first()).assignee, 'admin')
 })

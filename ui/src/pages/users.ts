@@ -47,12 +47,12 @@ export async function usersPage(ctx: Ctx) {
       { class: 'muted' },
       isAdmin
         ? t(
-            '全市的用户。停用的用户不能登录，也不再收到新任务；其已登录的设备立即退出。',
-            'Every user of the city. A deactivated user cannot sign in and receives no new tasks; their devices are signed out at once.',
+            '全市的用户。停用的用户不能登录，也不再收到新任务；其已登录的设备立即退出，已认领的任务退回所在组。',
+            'Every user of the city. A deactivated user cannot sign in and receives no new tasks; their devices are signed out at once and the tasks they claimed go back to their group.',
           )
         : t(
-            '本县的用户。停用的用户不能登录，也不再收到新任务；其已登录的设备立即退出。',
-            'The users of your county. A deactivated user cannot sign in and receives no new tasks; their devices are signed out at once.',
+            '本县的用户。停用的用户不能登录，也不再收到新任务；其已登录的设备立即退出，已认领的任务退回所在组。',
+            'The users of your county. A deactivated user cannot sign in and receives no new tasks; their devices are signed out at once and the tasks they claimed go back to their group.',
           ),
     ),
     editor,
@@ -281,8 +281,8 @@ export async function usersPage(ctx: Ctx) {
               u.active &&
               !confirm(
                 t(
-                  `停用 ${u.displayName}（${u.username}）？其已登录的设备将立即退出。`,
-                  `Deactivate ${u.displayName} (${u.username})? Their devices are signed out at once.`,
+                  `停用 ${u.displayName}（${u.username}）？其已登录的设备将立即退出，已认领的任务退回所在组。`,
+                  `Deactivate ${u.displayName} (${u.username})? Their devices are signed out at once and the tasks they claimed go back to their group.`,
                 ),
               )
             )
