@@ -28,6 +28,7 @@ import * as incidentMessages from './030_incident_messages.js'
 import * as scoringItemNames from './031_scoring_item_names.js'
 import * as deadlineRepair from './032_deadline_repair.js'
 import * as taskFormVersion from './033_task_form_version.js'
+import * as categoryChanges from './034_category_changes.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -64,6 +65,7 @@ const migrations: Record<string, Knex.Migration> = {
   '031_scoring_item_names': scoringItemNames,
   '032_deadline_repair': deadlineRepair,
   '033_task_form_version': taskFormVersion,
+  '034_category_changes': categoryChanges,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,6 +3,7 @@ import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 import { sqlFirst } from '../lib/hot-sql.js'
 import { ORG_CACHE_MS } from '../org/service.js'
 import { resolveOwner, type CategoryRow, type RegionRow, type UnitRow } from './routing.js'
+import { chainInForce } from './category-tree.js'
 
 const MAX = 2000
 
@@ -30,8 +31,15 @@ export class ConfigReads {
     this.settings = watch.cache(['settings'], opts)
   }
 
+  /**
+   * The category a case may be filed under: undefined when it is unknown, inactive, or under an
+   * inactive category (category-tree.ts). The categories above are read on a miss only.
+   */
   category(db: Db | Trx, code: string): Promise<CategoryRow | undefined> {
-    return this.categories.get(code, () => db('categories').where({ code }).first())
+    return this.categories.get(code, async () => {
+      const row: CategoryRow | undefined = await db('categories').where({ code }).first()
+      return row && (await chainInForce(db, row)) ? row : undefined
+    })
   }
 
   /** The centre units of the regions' codes (routing.ts centresFor). */

@@ -24,6 +24,7 @@ import { UNIT_FIELDS, servesCounty, unitCodes, unitProblem } from './dispatch-ta
 import { badRequest, conflict, msg, problem } from '../lib/errors.js'
 import { taskDetails, taskListFacts } from './task-context.js'
 import worklistRoutes from './worklist-routes.js'
+import categoryRoutes from './category-routes.js'
 import type { Actor } from '../org/index.js'
 
 declare module 'fastify' {
@@ -130,6 +131,7 @@ export default fp(
     await app.register(supervisionOrderRoutes, { cases })
     await app.register(coUnitRoutes, { cases })
     await app.register(worklistRoutes, { cases })
+    await app.register(categoryRoutes)
   },
   { name: 'cases', dependencies: ['engine', 'tasks', 'org'] },
 )

@@ -16,6 +16,7 @@ import { CITIZEN_ACTOR } from './service.js'
 import { taskActions } from './markers.js'
 import { servesCounty } from './dispatch-targets.js'
 import { durationProblem, ruleRow, type CategoryRow, type RuleInput, type RuleRow } from './routing.js'
+import { inForce } from './category-tree.js'
 import {
   caseListQuery,
   caseSchema,
@@ -93,10 +94,11 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
       schema: { tags: ['public'], summary: '事项类别树 / the category tree', response: { 200: { type: 'array', items: categorySchema } } },
     },
     async (_request, reply) => {
-      const rows: CategoryRow[] = await app
-        .db('categories')
-        .where({ active: true })
-        .orderBy([{ column: 'sort' }, { column: 'code' }])
+      const all: CategoryRow[] = await app.db('categories').orderBy([{ column: 'sort' }, { column: 'code' }])
+      // Without the categories withdrawn, each with those under it (an inactive parent's
+      // sub-categories had come back as top-level ones).
+      const shown = inForce(all)
+      const rows = all.filter((r) => shown.has(r.code))
       type Node = { code: string; name: string; nameEn: string | null; parentCode: string | null; children: Node[] }
       const nodes = new Map<string, Node>(rows.map((r) => [r.code, { code: r.code, name: r.name, nameEn: r.name_en, parentCode: r.parent_code, children: [] }]))
       const roots: Node[] = []

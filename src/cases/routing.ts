@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { Db, Trx } from '../lib/db.js'
 import { msg, unprocessable, type Msg } from '../lib/errors.js'
 import { LIMITS } from '../engine/validate-limits.js'
+import { parseStoredJson } from '../lib/stored-json.js'
 import type { DecisionService } from '../decisions/service.js'
 import type { RegionRow, UnitRow } from '../org/rows.js'
 import { routingHit, type RoutingHit } from './routing-decision.js'
@@ -172,9 +173,19 @@ export interface Route {
   rule: RoutingHit | null
 }
 
-export function limitsFor(category: CategoryRow, urgency: string): { response: string; resolve: string } {
-  const limits = JSON.parse(category.limits || '{}') as Record<string, { response: string; resolve: string }>
-  return limits[urgency] ?? limits.normal ?? { response: 'PT24H', resolve: 'P7D' }
+/** The platform's limits where a category's row gives none it can use for an urgency. */
+export const DEFAULT_LIMITS = Object.freeze({ response: 'PT24H', resolve: 'P7D' })
+
+type LimitPair = { response: string; resolve: string }
+const isPair = (v: unknown): v is LimitPair =>
+  !!v && typeof v === 'object' && typeof (v as LimitPair).response === 'string' && typeof (v as LimitPair).resolve === 'string'
+
+/** A category's limits for an urgency (else its `normal` ones, else DEFAULT_LIMITS); unreadable text gives the defaults, not a 500. */
+export function limitsFor(category: Pick<CategoryRow, 'limits'>, urgency: string): LimitPair {
+  const stored = parseStoredJson(category.limits)
+  const limits = (stored && typeof stored === 'object' ? stored : {}) as Record<string, unknown>
+  const own = Object.hasOwn(limits, urgency) ? limits[urgency] : undefined
+  return isPair(own) ? own : isPair(limits.normal) ? limits.normal : DEFAULT_LIMITS
 }
 
 /**

@@ -29,6 +29,7 @@ import * as open311 from './areas/open311.js'
 import * as intake from './areas/intake.js'
 import * as cli from './areas/cli.js'
 import * as users from './areas/users.js'
+import * as categories from './areas/categories.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -712,6 +713,7 @@ export const zh = {
   ...intake.zh,
   ...cli.zh,
   ...users.zh,
+  ...categories.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -731,6 +733,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...intake.en,
   ...cli.en,
   ...users.en,
+  ...categories.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

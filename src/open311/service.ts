@@ -8,6 +8,7 @@ import { bilingual as bilingualMessage } from '../messages/index.js'
 import { IdempotencyStore } from '../cases/idempotency.js'
 import { STATUS_NAMES, URGENCIES, PETITIONER_TYPES, type CaseRow, type IntakeInput } from '../cases/service.js'
 import type { CategoryRow } from '../cases/routing.js'
+import { inForce } from '../cases/category-tree.js'
 import type { Open311Client } from './keys.js'
 import { parseStoredJson } from '../lib/stored-json.js'
 import { publicEventMessage } from '../messages/index.js'
@@ -121,11 +122,14 @@ export class Open311Service {
 
   // ── services ────────────────────────────────────────────────────────────────
 
-  /** Active categories that have no active children: what a request can be filed under. */
+  /**
+   * Categories in force that have none in force below them: what a request can be filed under.
+   * One under a withdrawn category is withdrawn with it (category-tree.ts), as intake refuses it.
+   */
   private async leaves(): Promise<{ leaf: CategoryRow; parent: CategoryRow | null }[]> {
-    const rows: CategoryRow[] = await this.db('categories')
-      .where({ active: true })
-      .orderBy([{ column: 'sort' }, { column: 'code' }])
+    const all: CategoryRow[] = await this.db('categories').orderBy([{ column: 'sort' }, { column: 'code' }])
+    const shown = inForce(all)
+    const rows = all.filter((r) => shown.has(r.code))
     const byCode = new Map(rows.map((r) => [r.code, r]))
     const parents = new Set(rows.map((r) => r.parent_code).filter(Boolean))
     return rows.filter((r) => !parents.has(r.code)).map((leaf) => ({ leaf, parent: leaf.parent_code ? (byCode.get(leaf.parent_code) ?? null) : null }))

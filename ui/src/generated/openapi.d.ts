@@ -3060,6 +3060,380 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/categories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 事项类别（含停用的）及其时限 / every category, withdrawn ones too, with its limits */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active?: boolean;
+                            code?: string;
+                            defaultLevel?: string | null;
+                            duty?: string | null;
+                            /** @description 启用且其上级类别均启用：可受理 / active, and every category above it too: cases may be filed under it */
+                            inForce?: boolean;
+                            limits?: {
+                                emergency?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                                normal?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                                urgent?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                            };
+                            name?: string;
+                            nameEn?: string | null;
+                            parentCode?: string | null;
+                            procedure?: string;
+                            sort?: number;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        }[];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 新增类别（代码 上级.本级，或顶级）/ add a category (code parent.child, or a top-level one) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        code: string;
+                        /** @enum {string} */
+                        defaultLevel?: "grid" | "village" | "township" | "county" | "city";
+                        /** @description 主管职能（派单规则 @county:<duty> 所指）/ the owning duty (as routing’s @county:<duty>) */
+                        duty?: string | null;
+                        /** @description 按紧急程度的时限；未给出的紧急程度保持不变（新建时沿用上级类别的）/ limits per urgency; an urgency left out keeps its own (on creation: the parent’s) */
+                        limits?: {
+                            emergency?: {
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                resolve: string;
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                response: string;
+                            };
+                            normal?: {
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                resolve: string;
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                response: string;
+                            };
+                            urgent?: {
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                resolve: string;
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                response: string;
+                            };
+                        };
+                        name: string;
+                        nameEn: string;
+                        /** @description 四种随附程序之一，或全市已部署的流程键 / one of the four shipped procedures, or a key the city has deployed */
+                        procedure?: string;
+                        sort?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active?: boolean;
+                            code?: string;
+                            defaultLevel?: string | null;
+                            duty?: string | null;
+                            /** @description 启用且其上级类别均启用：可受理 / active, and every category above it too: cases may be filed under it */
+                            inForce?: boolean;
+                            limits?: {
+                                emergency?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                                normal?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                                urgent?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                            };
+                            name?: string;
+                            nameEn?: string | null;
+                            parentCode?: string | null;
+                            procedure?: string;
+                            sort?: number;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/categories/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改类别（名称、职能、层级、程序、时限、排序、启停）；只影响此后受理的案件 / change a category; cases filed earlier keep their deadlines */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        /** @enum {string} */
+                        defaultLevel?: "grid" | "village" | "township" | "county" | "city";
+                        /** @description 主管职能（派单规则 @county:<duty> 所指）/ the owning duty (as routing’s @county:<duty>) */
+                        duty?: string | null;
+                        /** @description 按紧急程度的时限；未给出的紧急程度保持不变（新建时沿用上级类别的）/ limits per urgency; an urgency left out keeps its own (on creation: the parent’s) */
+                        limits?: {
+                            emergency?: {
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                resolve: string;
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                response: string;
+                            };
+                            normal?: {
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                resolve: string;
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                response: string;
+                            };
+                            urgent?: {
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                resolve: string;
+                                /** @description ISO-8601 时长（周、天、小时、分钟），10 分钟至 365 天 / ISO-8601 duration (weeks, days, hours, minutes), 10 minutes to 365 days */
+                                response: string;
+                            };
+                        };
+                        name?: string;
+                        nameEn?: string;
+                        /** @description 四种随附程序之一，或全市已部署的流程键 / one of the four shipped procedures, or a key the city has deployed */
+                        procedure?: string;
+                        sort?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            active?: boolean;
+                            code?: string;
+                            defaultLevel?: string | null;
+                            duty?: string | null;
+                            /** @description 启用且其上级类别均启用：可受理 / active, and every category above it too: cases may be filed under it */
+                            inForce?: boolean;
+                            limits?: {
+                                emergency?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                                normal?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                                urgent?: {
+                                    resolve?: string;
+                                    response?: string;
+                                };
+                            };
+                            name?: string;
+                            nameEn?: string | null;
+                            parentCode?: string | null;
+                            procedure?: string;
+                            sort?: number;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
     "/api/clusters": {
         parameters: {
             query?: never;
