@@ -24,6 +24,7 @@ import { decisionPage } from './pages/decision.js'
 import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
 import { usersPage } from './pages/users.js'
+import { categoriesPage } from './pages/categories.js'
 import { homePage } from './pages/home.js'
 import { installValidityMessages } from './lib/validity.js'
 import { bulletinPage, publicBulletinPage, scoringItemsPage } from './pages/bulletin.js'
@@ -54,6 +55,7 @@ route('/admin/definitions/:id', definitionPage)
 route('/admin/forms', formListPage)
 route('/admin/forms/edit', formEditorPage)
 route('/admin/routing-rules', routingRulesPage)
+route('/admin/categories', categoriesPage)
 route('/admin/decision', decisionPage)
 route('/admin/incidents', incidentsPage)
 route('/admin/users', usersPage)
@@ -82,6 +84,7 @@ function navLinks() {
   if (session.has('county_admin')) {
     links.push(h('a', { href: '/admin/processes' }, t('流程管理', 'Processes')))
     links.push(h('a', { href: '/admin/routing-rules' }, t('派单规则', 'Routing rules')))
+    links.push(h('a', { href: '/admin/categories' }, t('事项类别', 'Categories')))
     links.push(h('a', { href: '/admin/incidents' }, t('流程事件', 'Incidents')))
     links.push(h('a', { href: '/admin/users' }, t('用户管理', 'Users')))
   }
