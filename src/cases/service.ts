@@ -929,7 +929,12 @@ export class CaseService {
   // ── citizens ────────────────────────────────────────────────────────────────
 
   async byTrackingCode(caseNo: string, code: string | undefined): Promise<CaseRow> {
-    const row: CaseRow | undefined = await this.db('cases').where({ case_no: caseNo }).first()
+    // A number read off a message or over the phone is typed in any case ("xh20261205-0002"), as the
+    // code already is; numbers the platform gives are upper case, and an imported one that is not
+    // (an Open311 or Baltimore number) still matches exactly first.
+    const typed = caseNo.trim()
+    const rows: CaseRow[] = await this.db('cases').whereIn('case_no', [...new Set([typed, typed.toUpperCase()])])
+    const row = rows.find((r) => r.case_no === typed) ?? rows[0]
     const given = Buffer.from(String(code ?? '').toUpperCase())
     const expected = Buffer.from(row?.tracking_code ?? 'no-such-case-code')
     const ok = !!row && given.length === expected.length && timingSafeEqual(given, expected)

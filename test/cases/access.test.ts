@@ -190,6 +190,21 @@ t.test('public routes: tracking never reveals, bad input is 400/404/422, size an
   t.equal((await call(app, null, 'GET', `/api/public/track/${p.caseNo}`)).status, 404, 'no code')
   t.equal((await call(app, null, 'GET', `/api/public/track/${p.caseNo}?code=AAAAAAAA`)).status, 404, 'wrong code')
   t.equal((await call(app, null, 'GET', `/api/public/track/XH20000101-0001?code=${p.trackingCode}`)).status, 404, 'unknown case')
+  // Regression: a case number typed in lower case ("xh20261205-0002", as read off a text message)
+  // was "not found" though the code, typed in any case, was right.
+  const typed = await app.inject({
+    method: 'GET',
+    url: `/api/public/track/${encodeURIComponent(` ${p.caseNo.toLowerCase()} `)}`,
+    headers: { 'x-tracking-code': p.trackingCode.toLowerCase() },
+  })
+  t.equal(typed.statusCode, 200, 'the number in lower case, with spaces around it')
+  t.equal(typed.json().caseNo, p.caseNo, 'the case, by its number as the platform gave it')
+  const files = await app.inject({
+    method: 'GET',
+    url: `/api/public/track/${p.caseNo.toLowerCase()}/attachments`,
+    headers: { 'x-tracking-code': p.trackingCode },
+  })
+  t.equal(files.statusCode, 200, "the citizen's attachments by the same number")
   const ev = await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: p.trackingCode, resolved: true, satisfaction: 'satisfied' })
   t.equal(ev.status, 409, 'not awaiting evaluation')
   t.equal((await call(app, null, 'POST', `/api/public/track/${p.caseNo}/evaluation`, { code: 'WRONG', resolved: true, satisfaction: 'satisfied' })).status, 404)
