@@ -16,7 +16,8 @@ const code = { type: 'string', minLength: 1, maxLength: 64 } as const
 
 /** What an administrator sets on a user, created or changed: the same rules for both. */
 const userFields = {
-  displayName: { type: 'string', minLength: 1, maxLength: 100 },
+  // Something besides spaces: a blank name listed the user as nobody on every page that names them.
+  displayName: { type: 'string', minLength: 1, maxLength: 100, pattern: '\\S' },
   roles: { type: 'array', minItems: 1, maxItems: ROLES.length, items: { type: 'string', enum: [...ROLES] } },
   unitCode: code,
   regionCode: code,

@@ -114,6 +114,9 @@ t.test('bad bodies are 400s, unknown units and regions 422s, on both routes', as
   for (const body of [
     {},
     { displayName: '' },
+    // Regression: a name of spaces only was taken, and the user listed with no name.
+    { displayName: '   ' },
+    { displayName: '\u3000\t' },
     { displayName: 'x'.repeat(101) },
     { roles: [] },
     { roles: ['emperor'] },
@@ -137,6 +140,15 @@ t.test('bad bodies are 400s, unknown units and regions 422s, on both routes', as
   t.equal(region.status, 422)
   t.equal(region.body.key, 'error.org.unknownRegion')
   t.equal((await patch(app, 'admin', 'x'.repeat(65), { active: true })).status, 400, 'a username longer than any')
+  const blank = await call(app, 'admin', 'POST', '/api/org/users', {
+    username: 'blank-name',
+    displayName: '  ',
+    password: 'a-long-password',
+    roles: ['handler'],
+    unitCode: 'xianghe-land',
+  })
+  t.equal(blank.status, 400, 'nor is a new user created with one')
+  t.notOk(await row(app, 'blank-name'))
   t.same(await snapshot(app, 'grid01'), before, 'nothing changed')
 
   for (const body of [{}, { password: 'short' }, { password: { text: 'a-long-password' } }, { password: 'a-long-password', extra: 1 }]) {

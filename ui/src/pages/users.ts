@@ -132,6 +132,12 @@ export async function usersPage(ctx: Ctx) {
         onsubmit: (e: Event) => {
           e.preventDefault()
           const picked = roleBoxes.filter((b) => b.checked).map((b) => b.value)
+          // Said here in words: the server's refusal of a blank name names the API's field.
+          if (!displayName.value.trim()) {
+            clear(problem, errorBox(t('请填写姓名', 'Enter a name')))
+            displayName.focus()
+            return
+          }
           if (!picked.length) {
             clear(problem, errorBox(t('请至少选择一个角色', 'Choose at least one role')))
             roleBoxes[0]?.focus()
