@@ -93,7 +93,8 @@ export async function taskPage(ctx: Ctx) {
     h(
       'p',
       { class: 'muted', 'data-testid': 'task-meta' },
-      `${tr(PROCEDURE, task.processKey)} · ${t('期限', 'due')} ${fmtTime(task.dueAt)}${dueNote(task)} · `,
+      // No deadline is said once ("期限 —（无期限）" said it twice).
+      `${tr(PROCEDURE, task.processKey)} · ${task.dueAt ? `${t('期限', 'due')} ${fmtTime(task.dueAt)}${dueNote(task)}` : t('无期限', 'no deadline')} · `,
       task.assignee
         ? t(`办理人：${personName(task.assignee, task.assigneeName)}`, `assignee: ${personName(task.assignee, task.assigneeName)}`)
         : t(`候选：${task.candidateGroups.map(names.group).join('，') || '—'}`, `candidates: ${task.candidateGroups.map(names.group).join(', ') || '—'}`),
