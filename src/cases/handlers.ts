@@ -202,6 +202,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       to: 'dispatched',
       data: { unit: target.code, ...names('unit', target), level, by: chosen ? 'dispatcher' : 'rule', note: str(v.dispatchNote) },
       public: true,
+      // A rule's dispatch is the platform's, not the act of whoever's step reached it (the citizen
+      // whose petition it was, the clerk who registered a call).
+      actor: chosen ? ctx.actor : null,
     })
     // 办结告知: the citizen is told once that the matter was accepted (its first dispatch or sign-for).
     await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
@@ -453,7 +456,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       stage,
       dueAt: due ?? null,
     })
-    await event(ctx, row, 'supervision', { data: { stage, unit: row.owner_unit, due } })
+    // The platform's: a deadline passed. A timer already past at intake fires in the intake's own
+    // step, whose actor (the citizen) did not supervise anyone.
+    await event(ctx, row, 'supervision', { data: { stage, unit: row.owner_unit, due }, actor: null })
     return { overdue: true }
   })
 

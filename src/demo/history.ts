@@ -32,6 +32,7 @@ import { ancestry, durationLengthMs, centresFor, resolveOwner, routeWith, type C
 import { routingHit, ruleIdOf, type RoutingHit } from '../cases/routing-decision.js'
 import type { DecisionService } from '../decisions/service.js'
 import { rng } from '../lib/rng.js'
+import { parseStoredJson } from '../lib/stored-json.js'
 
 export const DEMO_SEED = 20261202
 export const DEMO_SOURCE = 'demo'
@@ -722,6 +723,14 @@ export async function writeHistory(app: FastifyInstance, plan: HistoryPlan, opts
     // rows through the engine's command).
     await db.transaction(async (trx) => {
       await trx('case_events').where({ case_id: row.id }).update({ at: c.createdAt })
+      // A deadline already past at intake supervised in the intake's own step: dated when it fell
+      // due, as the poller would have written it, not before the deadline its sentence names.
+      for (const s of await trx('case_events').where({ case_id: row.id, type: 'supervision' }).select('id', 'data')) {
+        const due = (parseStoredJson(s.data) as { due?: string | null } | null)?.due
+        if (due && due > c.createdAt) await trx('case_events').where({ id: s.id }).update({ at: due })
+      }
+      for (const s of await trx('case_supervisions').where({ case_id: row.id }).select('id', 'due_at'))
+        if (s.due_at) await trx('case_supervisions').where({ id: s.id }).update({ created_at: s.due_at })
       if (row.instance_id) await app.engine.redateStart(trx, row.instance_id, c.createdAt)
       await trx('cases')
         .where({ id: row.id })

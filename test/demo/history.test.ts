@@ -152,6 +152,34 @@ t.test('a year of demo history', async (t) => {
     Number((await app.db('cases').whereNot({ status: 'closed' }).where('resolve_due_at', '<', now).count({ n: '*' }).first())!.n) >= 1,
     'some open cases are overdue now',
   )
+  // Regression: an open case already overdue at intake was supervised in the intake's own step: its
+  // supervision was dated at intake, a day before the deadline its sentence names, and it and the
+  // rule's dispatch were the citizen's doing.
+  const supervised = await app
+    .db('case_events')
+    .where({ type: 'supervision' })
+    .whereIn(
+      'case_id',
+      openRows.map((r) => r.id),
+    )
+    .select('at', 'actor', 'data')
+  t.ok(supervised.length >= 1, `open cases supervised: ${supervised.length}`)
+  for (const e of supervised) {
+    const due = JSON.parse(e.data).due as string
+    if (e.at < due || e.actor !== null) t.fail(`a supervision at ${e.at} by ${e.actor}, due ${due}`)
+  }
+  const ruled = await app
+    .db('case_events')
+    .where({ type: 'dispatched' })
+    .whereIn(
+      'case_id',
+      openRows.map((r) => r.id),
+    )
+    .select('actor', 'data')
+  t.notOk(
+    ruled.some((e) => JSON.parse(e.data).by === 'rule' && e.actor !== null),
+    "a rule's dispatch is nobody's",
+  )
 
   // Nothing that happened is dated after now.
   const latest = async (table: string, col: string) => (await app.db(table).max({ m: col }).first())?.m ?? ''
