@@ -42,12 +42,18 @@ export async function unclaimTask(trx: Trx, task: TaskRow, username: string): Pr
  * Gives back every open task `username` claimed, as their unclaim would (their groups see it again,
  * a history entry each, by `by`): for a person who can no longer act, so that no claimed task waits
  * on them past its deadline. A task the diagram assigned to them by name stays theirs until someone
- * reassigns it: giving it back would leave it to nobody. Returns how many were given back.
+ * reassigns it: giving it back would leave it to nobody. `keep` spares the tasks the caller says
+ * they may still hold (the engine does not know who qualifies for what). Returns how many were given back.
  */
-export async function releaseClaims(trx: Trx, username: string, by: string): Promise<number> {
+export async function releaseClaims(trx: Trx, username: string, by: string, keep?: (task: TaskRow) => Promise<boolean>): Promise<number> {
   const claimed: TaskRow[] = await trx('tasks').where({ assignee: username, status: 'open' }).whereNotNull('claimed_at')
-  for (const task of claimed) await unclaimTask(trx, task, by)
-  return claimed.length
+  let released = 0
+  for (const task of claimed) {
+    if (keep && (await keep(task))) continue
+    await unclaimTask(trx, task, by)
+    released++
+  }
+  return released
 }
 
 /**

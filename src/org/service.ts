@@ -181,6 +181,8 @@ export class OrgService {
   private secret?: Promise<string>
   /** Other modules' work when a user is deactivated, in the change's transaction (`onDeactivate`). */
   private readonly leaving: ((trx: Trx, username: string, by: string) => Promise<void>)[] = []
+  /** Other modules' work when what a user receives changes, in the change's transaction (`onWorkChange`). */
+  private readonly moving: ((trx: Trx, user: Actor, by: string) => Promise<void>)[] = []
   private readonly actors: WatchedCache<Actor | null>
   private readonly regionRows: WatchedCache<RegionRow | null>
   private readonly chains: WatchedCache<RegionRow[]>
@@ -278,8 +280,8 @@ export class OrgService {
     return { token: await this.issueToken(row.id, TOKEN_LIFETIME_SECONDS, Number(row.token_version ?? 0)), user: this.toActor(row) }
   }
 
-  private userRowWithPath() {
-    return this.db('users')
+  private userRowWithPath(db: Db | Trx = this.db) {
+    return db('users')
       .leftJoin('regions', 'regions.code', 'users.region_code')
       .select('users.*', 'regions.path as region_path', 'regions.tenant as region_tenant')
   }
@@ -393,6 +395,28 @@ export class OrgService {
   /** Runs every module's `onDeactivate` work for `username`, deactivated by `by`. */
   async deactivated(trx: Trx, username: string, by: string): Promise<void> {
     for (const fn of this.leaving) await fn(trx, username, by)
+  }
+
+  /**
+   * Registers what another module does when a change of roles, unit, region or plain groups may
+   * change which tasks a user receives (tasks: the claims they no longer qualify for go back to
+   * their groups), run in the change's own transaction: org knows nothing of tasks.
+   */
+  onWorkChange(fn: (trx: Trx, user: Actor, by: string) => Promise<void>): void {
+    this.moving.push(fn)
+  }
+
+  /**
+   * Runs every module's `onWorkChange` work for the user `userId`, changed by `by`. The actor is
+   * built from the row as the change left it in `trx`: a cached one would be the user before the
+   * change (and on PostgreSQL other connections do not see the row until the change commits).
+   */
+  async workChanged(trx: Trx, userId: string, by: string): Promise<void> {
+    if (!this.moving.length) return
+    const row: UserWithRegionRow | undefined = await this.userRowWithPath(trx).where('users.id', userId).first()
+    if (!row) return
+    const user = this.toActor(row)
+    for (const fn of this.moving) await fn(trx, user, by)
   }
 
   /**

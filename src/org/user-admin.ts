@@ -60,13 +60,19 @@ async function placement(trx: Trx, by: Actor, row: UserRow, change: UserChange):
   return { unit_code: unit?.code ?? null, region_code: region?.code ?? null, tenant: region?.tenant ?? '' }
 }
 
-/** Changes a user on behalf of `by`, in one transaction; deactivating revokes every token they hold. */
+/** The columns that decide which tasks a user receives (docs/architecture.md, Candidate groups). */
+const WORK_COLUMNS = ['roles', 'unit_code', 'region_code', 'tenant', 'groups'] as const
+
+/**
+ * Changes a user on behalf of `by`, in one transaction; deactivating revokes every token they hold.
+ * `onDeactivate` and `onWorkChange` (a change of what they receive) run in that transaction too.
+ */
 export async function updateUser(
   db: Db,
   by: Actor,
   username: string,
   change: UserChange,
-  opts: { onDeactivate?: (trx: Trx, username: string) => Promise<void> } = {},
+  opts: { onDeactivate?: (trx: Trx, username: string) => Promise<void>; onWorkChange?: (trx: Trx, userId: string) => Promise<void> } = {},
 ): Promise<UserView> {
   return db.transaction(async (trx) => {
     const row = await userInReach(trx, by, username)
@@ -91,7 +97,9 @@ export async function updateUser(
       // not bring back a token taken from them before.
       if (change.active === false && Boolean(row.active)) q.increment('token_version', 1)
       await q
+      // A deactivation gives back every claim, so what they would still qualify for is moot.
       if (change.active === false && Boolean(row.active)) await opts.onDeactivate?.(trx, row.username)
+      else if (WORK_COLUMNS.some((c) => c in update)) await opts.onWorkChange?.(trx, row.id)
     }
     return userView(await trx('users').where({ id: row.id }).first())
   })

@@ -99,6 +99,7 @@ export default async function userRoutes(fastify: FastifyInstance) {
     async (request) => {
       const user = await updateUser(app.db, request.actor, request.params.username, request.body, {
         onDeactivate: (trx, username) => org.deactivated(trx, username, request.actor.username),
+        onWorkChange: (trx, userId) => org.workChanged(trx, userId, request.actor.username),
       })
       request.log.info({ username: user.username, by: request.actor.username, fields: Object.keys(request.body) }, 'user changed')
       return user

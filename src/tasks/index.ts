@@ -25,6 +25,12 @@ export default fp(
     app.org.onDeactivate(async (trx, username, by) => {
       await releaseClaims(trx, username, by)
     })
+    // Moved to another unit, or given other roles or groups: the claims they no longer qualify for
+    // go back too, else nobody who now receives such a task would see it; the rest stay theirs.
+    const tasks = app.tasks
+    app.org.onWorkChange(async (trx, user, by) => {
+      await releaseClaims(trx, user.username, by, (task) => tasks.mayClaim(user, task, trx))
+    })
     await app.register(taskRoutes)
     await app.register(formRoutes)
     // Forms the database has never had are seeded from processes/forms/ (files never overwrite).

@@ -184,6 +184,11 @@ export class TaskService {
     return !!(await q)
   }
 
+  /** Whether `actor` may claim (and so keep holding) an open task: the administrator any, others as its candidates. */
+  async mayClaim(actor: Actor, task: TaskRow, trx: Db | Trx = this.db): Promise<boolean> {
+    return isSystemAdmin(actor) || this.isCandidate(actor, task, trx)
+  }
+
   async list(
     actor: Actor,
     query: TaskQuery,
@@ -293,7 +298,7 @@ export class TaskService {
       if (task.status !== 'open') throw conflict(msg(task.status === 'completed' ? 'error.task.completed' : 'error.task.cancelled'))
       if (task.assignee === actor.username) return task
       if (task.assignee) throw conflict(msg('error.task.claimedBy', { assignee: task.assignee }))
-      if (!isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
+      if (!(await this.mayClaim(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       const claimed = await claimTask(trx, task, actor.username)
       if (!claimed) throw conflict(msg('error.task.claimedByOther'))
       return claimed

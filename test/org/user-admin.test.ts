@@ -2,10 +2,11 @@
 // POST /api/org/users/:username/password, scoped as POST /api/org/users is (a county
 // administrator: their county's users, never the system administrator role, no move out of the
 // county), with the lock-out refusals, and tokens that stop working at once.
-import t from 'tap'
+import t, { type Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import { build, login } from '../helper.js'
-import { call, caseByNo, openTask, petition } from '../api.js'
+import { as, call, caseByNo, openTask, petition } from '../api.js'
+import { process } from '../fixtures/bpmn.js'
 
 type Headers = { authorization: string }
 
@@ -334,4 +335,103 @@ t.test("a deactivated user's claimed tasks went on waiting for them: now they go
   // Reactivating gives nothing back either.
   t.equal((await patch(app, 'xianghe-admin', 'anping-dispatcher', { active: true })).status, 200)
   t.equal((await app.db('tasks').where({ id: dispatch.id }).first()).assignee, 'admin')
+})
+
+/** A Xianghe task offered to every handler of the county (role:handler), whatever their unit. */
+const anyHandler = process(
+  'probe_any_handler',
+  '<startEvent id="s"/><sequenceFlow id="f1" sourceRef="s" targetRef="u"/><userTask id="u" name="核查 Check" camunda:candidateGroups="role:handler"/><sequenceFlow id="f2" sourceRef="u" targetRef="e"/><endEvent id="e"/>',
+)
+
+/**
+ * land-officer (a handler of the county's land bureau) claims two tasks: a land case's sign-for,
+ * offered to their bureau (unit:xianghe-land), and a county task offered to any handler.
+ */
+async function landOfficerClaims(t: Test, app: FastifyInstance) {
+  const p = await petition(app, {
+    description: '承包地被占',
+    category: 'land.contract',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const signFor = await openTask(app, (await caseByNo(app, p.caseNo)).id, 'ut_signfor')
+  t.same(signFor.candidateGroups, ['unit:xianghe-land'], 'the sign-for is the land bureau’s')
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: anyHandler })).status, 201)
+  const started = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/probe_any_handler/start', {})
+  t.equal(started.status, 201, 'started')
+  const check = started.body.activeTasks[0].id as string
+  for (const id of [signFor.id, check]) t.equal((await call(app, 'land-officer', 'POST', `/api/tasks/${id}/claim`)).status, 200, 'claimed')
+  return { signFor: signFor.id as string, check }
+}
+
+const holder = async (app: FastifyInstance, taskId: string) => (await app.db('tasks').where({ id: taskId }).first()).assignee
+const unclaims = (app: FastifyInstance, taskId: string) => app.db('history').where({ type: 'task_unclaim' }).whereLike('data', `%${taskId}%`)
+
+t.test('a user moved to another unit kept the tasks they had claimed in the old one: now those go back to its group', async (t) => {
+  const app = await build(t)
+  const { signFor, check } = await landOfficerClaims(t, app)
+
+  t.equal((await patch(app, 'xianghe-admin', 'land-officer', { displayName: '县自然资源和规划局 赵敏敏' })).status, 200)
+  t.same([await holder(app, signFor), await holder(app, check)], ['land-officer', 'land-officer'], 'a rename gives nothing back')
+  t.equal((await app.db('history').where({ type: 'task_unclaim' })).length, 0)
+
+  t.equal((await patch(app, 'xianghe-admin', 'land-officer', { unitCode: 'xianghe-water' })).status, 200)
+  const after = await app.db('tasks').where({ id: signFor }).first()
+  t.same(
+    { assignee: after.assignee, claimedAt: after.claimed_at, status: after.status },
+    { assignee: null, claimedAt: null, status: 'open' },
+    'the sign-for is free',
+  )
+  const entries = await unclaims(app, signFor)
+  t.equal(entries.length, 1, 'one history entry')
+  t.equal(entries[0].actor, 'xianghe-admin', 'by the administrator who moved them')
+  t.match(JSON.parse(entries[0].data), { taskId: signFor, from: 'land-officer' })
+  t.equal(await holder(app, check), 'land-officer', 'still a handler of the county: the other task stays theirs')
+  t.equal((await unclaims(app, check)).length, 0)
+
+  // The bureau's next member is offered it and takes it; the one who left can no longer.
+  t.equal((await call(app, 'land-officer', 'POST', `/api/tasks/${signFor}/claim`)).status, 404, 'not theirs to see any more')
+  const joined = await call(app, 'xianghe-admin', 'POST', '/api/org/users', {
+    username: 'land-officer-2',
+    displayName: '县自然资源和规划局 钱进',
+    password: 'land-officer-2',
+    roles: ['handler'],
+    unitCode: 'xianghe-land',
+  })
+  t.equal(joined.status, 201)
+  await as(app, 'land-officer-2', 'land-officer-2')
+  const offered = (await call(app, 'land-officer-2', 'GET', '/api/tasks?assigned=candidate')).body.items.map((x: { id: string }) => x.id)
+  t.ok(offered.includes(signFor), 'in the bureau’s list again')
+  t.equal((await call(app, 'land-officer-2', 'POST', `/api/tasks/${signFor}/claim`)).status, 200)
+})
+
+t.test('a user whose roles changed kept claimed tasks of the role they lost: now those go back, the rest stay', async (t) => {
+  const app = await build(t)
+  const { signFor, check } = await landOfficerClaims(t, app)
+
+  t.equal((await patch(app, 'xianghe-admin', 'land-officer', { roles: ['leader'] })).status, 200)
+  t.equal(await holder(app, check), null, 'no longer a handler: the handlers’ task is free')
+  const entries = await unclaims(app, check)
+  t.equal(entries.length, 1)
+  t.equal(entries[0].actor, 'xianghe-admin')
+  t.equal(await holder(app, signFor), 'land-officer', 'still in the land bureau: its sign-for stays theirs')
+  t.equal((await unclaims(app, signFor)).length, 0)
+
+  // Their plain groups changed too: nothing they hold depends on them, so nothing goes back.
+  t.equal((await patch(app, 'xianghe-admin', 'land-officer', { groups: ['accounting'] })).status, 200)
+  t.equal(await holder(app, signFor), 'land-officer')
+  t.equal((await app.db('history').where({ type: 'task_unclaim' })).length, 1, 'no other entry')
+})
+
+t.test('a user moved to another county by the city administrator gives back the county tasks they claimed', async (t) => {
+  const app = await build(t)
+  const { signFor, check } = await landOfficerClaims(t, app)
+  // Still a handler, but of Guangyang: no Xianghe task reaches them, whatever it is offered to.
+  t.equal((await patch(app, 'admin', 'land-officer', { unitCode: 'guangyang-land' })).status, 200)
+  t.same([await holder(app, signFor), await holder(app, check)], [null, null])
+  const entries = await app.db('history').where({ type: 'task_unclaim' })
+  t.same(
+    entries.map((e: { actor: string }) => e.actor),
+    ['admin', 'admin'],
+  )
 })
