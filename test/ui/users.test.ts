@@ -54,6 +54,7 @@ browserTest('a county administrator lists, creates, changes and deactivates thei
   const form = page.locator('[data-testid=user-form]')
   await form.waitFor()
   t.equal(await page.locator('[data-testid=user-role-admin]').count(), 0, 'the system administrator’s role is not offered')
+  t.equal(await form.locator('[data-testid=user-claims-note]').count(), 0, 'a new user has claimed nothing: no word of claims')
   await form.locator('[data-testid=user-username]').fill('grid01')
   await form.locator('[data-testid=user-display-name]').fill('新同事 赵六')
   await form.locator('[data-testid=user-password]').fill('initial-pass')
@@ -85,6 +86,11 @@ browserTest('a county administrator lists, creates, changes and deactivates thei
   t.equal(await form.locator('[data-testid=user-role-handler]').isChecked(), true, 'the form holds the user’s roles')
   await form.locator('[data-testid=user-role-dispatcher]').check()
   await form.locator('[data-testid=user-groups]').fill('accounting，night-shift')
+  t.match(
+    await form.locator('[data-testid=user-claims-note]').textContent(),
+    /已认领但不再有资格办理的任务将退回所在组/,
+    'the form says what a change does to claims',
+  )
   await s.shot('users-02-zh-edit')
   await form.locator('[data-testid=user-save]').click()
   await added.locator('[data-testid=user-roles]', { hasText: '调度员' }).waitFor()
@@ -117,6 +123,10 @@ browserTest('a county administrator lists, creates, changes and deactivates thei
   await page.setViewportSize({ width: 390, height: 844 })
   t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the page is no wider than the phone (the table scrolls inside its box)')
   await s.shot('users-05-en-phone')
+  await added.locator('[data-testid=user-edit]').click()
+  await form.waitFor()
+  t.match(await form.locator('[data-testid=user-claims-note]').textContent(), /no longer qualify for go back to their group/, 'in English too')
+  await s.shot('users-05b-en-phone-edit')
   await page.click('[data-testid=lang-switch]')
   await added.locator('[data-testid=user-status]', { hasText: '已停用' }).waitFor()
   await s.shot('users-06-zh-phone')

@@ -186,6 +186,17 @@ export async function usersPage(ctx: Ctx) {
         groups,
         t('流程中按组名派任务时使用，多个用逗号分隔', 'For tasks a process offers to a named group; separate several with commas'),
       ),
+      // Said before saving: a move takes work out of their hands, which they may not expect.
+      u
+        ? h(
+            'p',
+            { class: 'muted small', 'data-testid': 'user-claims-note' },
+            t(
+              '更改单位、角色或其他组后，其已认领但不再有资格办理的任务将退回所在组，仍有资格的继续由其办理。',
+              'After a change of unit, roles or groups, the tasks they claimed and no longer qualify for go back to their group; the rest stay theirs.',
+            ),
+          )
+        : null,
       problem,
       h('div', { class: 'actions-bar' }, save, cancel),
     )
