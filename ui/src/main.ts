@@ -62,9 +62,12 @@ route('/admin/users', usersPage)
 route('/bulletin', bulletinPage)
 route('/admin/scoring-items', scoringItemsPage)
 
-setUnauthorizedHandler(() => {
+setUnauthorizedHandler((ended) => {
   session.clear()
-  if (location.pathname !== '/login') navigate(`/login?next=${encodeURIComponent(location.pathname + location.search)}`, true)
+  // The login page says why they are there: a revoked or expired sign-in otherwise reads, after
+  // a failed login, as a mistyped password (login itself never says an account is deactivated).
+  const next = `next=${encodeURIComponent(location.pathname + location.search)}`
+  if (location.pathname !== '/login') navigate(`/login?${next}${ended ? '&ended=1' : ''}`, true)
 })
 
 function navLinks() {

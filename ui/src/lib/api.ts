@@ -85,8 +85,9 @@ export const session = {
   },
 }
 
-let onUnauthorized: () => void = () => {}
-export function setUnauthorizedHandler(fn: () => void) {
+/** What the app does on a 401; `ended`: the request carried a token, which the server no longer takes. */
+let onUnauthorized: (ended: boolean) => void = () => {}
+export function setUnauthorizedHandler(fn: (ended: boolean) => void) {
   onUnauthorized = fn
 }
 
@@ -104,7 +105,7 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
     json = null
   }
   if (!res.ok) {
-    if (res.status === 401 && !url.startsWith('/api/auth/')) onUnauthorized()
+    if (res.status === 401 && !url.startsWith('/api/auth/')) onUnauthorized(headers.authorization !== undefined)
     const e = json as ErrorBody | null
     throw new ApiError(res.status, e?.error ?? 'http_' + res.status, e?.message ?? res.statusText, e?.details, e?.key, e?.params)
   }

@@ -33,6 +33,18 @@ export function loginPage(ctx: Ctx) {
     },
     h('h1', null, t('工作人员登录', 'Staff login')),
     h('p', { class: 'muted' }, t('群众说事、干部解题', 'Citizens say it, officials solve it')),
+    // Sent here by a token the server stopped taking (signed out elsewhere, password reset,
+    // deactivated, expired): the same words for every cause, as login's answer is.
+    ctx.query.get('ended')
+      ? h(
+          'div',
+          { class: 'alert', role: 'status', 'data-testid': 'login-ended' },
+          t(
+            '您的登录已结束，请重新登录。如仍无法登录，请联系管理员。',
+            'Your sign-in has ended. Please sign in again; if you still cannot, ask an administrator.',
+          ),
+        )
+      : null,
     field(t('用户名', 'Username'), h('input', { name: 'username', autocomplete: 'username', required: true, autocapitalize: 'off', spellcheck: 'false' })),
     field(t('密码', 'Password'), h('input', { name: 'password', type: 'password', autocomplete: 'current-password', required: true })),
     msg,
