@@ -43,6 +43,8 @@ export class RevisionConflict extends EngineError {
  * (`ref`), which every report writes.
  */
 export class StepFailure extends EngineError {
+  /** What the person reads when no incident could be recorded (the log entry's reference). */
+  readonly logged: Msg
   constructor(
     /** The engine's own error, for the log. */
     readonly failure: unknown,
@@ -51,8 +53,46 @@ export class StepFailure extends EngineError {
     readonly instanceId: string,
     readonly elementId: string | null,
     readonly ref: string = randomUUID().slice(0, 8),
+    /** What the person reads until an incident is recorded. */
+    says: (ref: string) => Msg = (ref) => msg('error.engine.stepFailedLogged', { ref }),
   ) {
-    super('unprocessable', msg('error.engine.stepFailedLogged', { ref }))
+    const logged = says(ref)
+    super('unprocessable', logged)
+    this.logged = logged
+  }
+
+  /** What the person reads once the failure is recorded as `incident`. */
+  recordedAs(incident: string): Msg {
+    return msg('error.engine.stepFailedIncident', { incident })
+  }
+}
+
+/**
+ * A step stopped at an element (a gateway) none of whose outgoing conditions held and that has
+ * no default flow: a gap in the diagram rather than a bug, so the person and the incident read
+ * a sentence naming the element (by `label`, its name or else its id) instead of the engine's
+ * English, which stays in the server log. Reported as any StepFailure is (an incident of kind
+ * `step`, resolved when a later step gets past the element).
+ */
+export class NoWayOn extends StepFailure {
+  constructor(
+    failure: unknown,
+    detail: string,
+    instanceId: string,
+    elementId: string,
+    /** The element as a person knows it: its name, else its id. */
+    readonly label: string,
+  ) {
+    super(failure, detail, instanceId, elementId, undefined, (ref) => msg('error.engine.noWayOnLogged', { element: label, ref }))
+  }
+
+  override recordedAs(incident: string): Msg {
+    return msg('error.engine.noWayOnIncident', { element: this.label, incident })
+  }
+
+  /** What an incident (and the instance's row) says. */
+  get problem(): Msg {
+    return msg('error.engine.noWayOn', { element: this.label })
   }
 }
 

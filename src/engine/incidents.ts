@@ -5,7 +5,7 @@ import { nowIso } from '../lib/db.js'
 import type { FastifyBaseLogger } from 'fastify'
 import { HttpError, MessageError, msg, type Msg } from '../lib/errors.js'
 import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
-import { conflict, EngineError, notFound, StepFailure } from './errors.js'
+import { conflict, EngineError, NoWayOn, notFound, StepFailure } from './errors.js'
 import { administeredScope, inScope, type EngineAccess, type EngineActor } from './access.js'
 import type { InstanceRow, Runtime, TimerRow } from './runtime.js'
 import type { TaskRow } from './rows.js'
@@ -78,6 +78,12 @@ interface Failure {
  * another the activity that threw (a timer's step fails in the task it reached, not the timer).
  */
 export function describeFailure(err: unknown, fallbackElement: string | null): Failure {
+  // A gap in the diagram: the sentence naming the element, in the reader's language (the engine's
+  // English is in the server log).
+  if (err instanceof NoWayOn) {
+    const said = err.problem
+    return { message: bilingual(said.key, said.params), elementId: err.elementId, key: said.key, params: said.params ?? {} }
+  }
   // An unforeseen failure: the administrator reads the engine's own text, which its answer left out.
   if (err instanceof StepFailure) {
     const params = { detail: cutText(err.detail, { codePoints: MESSAGE_MAX }) }
@@ -125,7 +131,9 @@ export async function recordTimerIncident(db: Db, timer: TimerRow, err: unknown)
  * (a start that rolled back).
  */
 export async function reportStepFailure(db: Db, err: StepFailure, log: FastifyBaseLogger): Promise<Msg> {
-  log.error({ err: err.failure, ref: err.ref, instanceId: err.instanceId, elementId: err.elementId }, 'step failed unexpectedly')
+  const logged = { err: err.failure, ref: err.ref, instanceId: err.instanceId, elementId: err.elementId }
+  if (err instanceof NoWayOn) log.warn(logged, 'step stopped where the diagram has no way on')
+  else log.error(logged, 'step failed unexpectedly')
   try {
     const incident = await db.transaction(async (trx) => {
       const instance: InstanceRow | undefined = await trx('process_instances').where({ id: err.instanceId }).first()
@@ -137,11 +145,11 @@ export async function reportStepFailure(db: Db, err: StepFailure, log: FastifyBa
       if (instance.status === 'running') await trx('process_instances').where({ id: instance.id, status: 'running' }).update({ error: incident.message })
       return incident
     })
-    if (incident) return msg('error.engine.stepFailedIncident', { incident: incident.id })
+    if (incident) return err.recordedAs(incident.id)
   } catch (e) {
     log.error({ err: e, ref: err.ref }, 'the incident of a failed step could not be recorded')
   }
-  return msg('error.engine.stepFailedLogged', { ref: err.ref })
+  return err.logged
 }
 
 /**

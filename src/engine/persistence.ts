@@ -2,7 +2,8 @@ import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
 import { insertRows, marks, setClause, sqlRows, sqlRun } from '../lib/hot-sql.js'
 import { msg, problem } from '../lib/errors.js'
-import { RevisionConflict, StepFailure, UncaughtWorkerError, unprocessable } from './errors.js'
+import { ActivityError } from 'bpmn-elements'
+import { NoWayOn, RevisionConflict, StepFailure, UncaughtWorkerError, unprocessable } from './errors.js'
 import { isDbUnavailable } from '../lib/db-unavailable.js'
 import type { LoadedDefinition } from './definitions.js'
 import { persistExternalTasks } from './external-tasks.js'
@@ -84,14 +85,33 @@ export interface Persisted {
 }
 
 /** What a failed step throws, marked with the activity that failed (an incident names it). */
-function failure(err: Error, instanceId: string, elementId: string | null): Error {
-  const thrown = answerFor(err, instanceId, elementId)
+function failure(err: Error, ctx: StepContext): Error {
+  const elementId = ctx.errorElement
+  const thrown = answerFor(err, ctx, elementId)
   markFailedElement(thrown, elementId)
   return thrown
 }
 
-function answerFor(err: Error, instanceId: string, elementId: string | null): Error {
+/**
+ * The element whose outgoing conditions all failed and which has no default flow, when `err`
+ * is bpmn-elements' error saying so (OutboundEvaluator: an ActivityError with no code, its text
+ * `<id> no conditional flow taken`, its source message the element's). The text is the only
+ * handle that tells it from the element's other errors, so it is matched whole, built from the
+ * id on the error's own source message: a changed wording in a bpmn-elements upgrade then falls
+ * back to the generic StepFailure (test/engine/gateway-no-way.test.ts fails) rather than
+ * mistaking another error for this one.
+ */
+function noWayOnElement(err: unknown): string | null {
+  if (!(err instanceof ActivityError)) return null
+  const id = (err as { source?: { content?: { id?: unknown } } }).source?.content?.id
+  return typeof id === 'string' && err.message === `<${id}> no conditional flow taken` ? id : null
+}
+
+function answerFor(err: Error, ctx: StepContext, elementId: string | null): Error {
+  const instanceId = ctx.instance.id
   if (isRefusal(err)) return err
+  const gap = noWayOnElement(err)
+  if (gap) return new NoWayOn(err, err.message, instanceId, gap, ctx.def.elements.get(gap)?.name || gap)
   // The database gone or locked mid-step: a 503 to retry shortly (src/lib/db-unavailable.ts), not a refusal of this step.
   if (isDbUnavailable(err)) return err
   // A budget or a limit: the answer (and an incident) is that sentence, its element in the details.
@@ -112,7 +132,7 @@ function answerFor(err: Error, instanceId: string, elementId: string | null): Er
 export async function persistStep(trx: Trx, ctx: StepContext, opts: { insert: boolean }): Promise<Persisted> {
   if (ctx.error) {
     // The failed engine is dropped, not parked: nothing of it runs in-process to stop.
-    throw failure(ctx.error, ctx.instance.id, ctx.errorElement)
+    throw failure(ctx.error, ctx)
   }
   const instance = ctx.instance
   const now = nowIso()

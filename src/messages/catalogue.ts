@@ -234,6 +234,12 @@ const coreZh = {
   'error.engine.stepFailedIncident': '流程执行失败：出现了意外错误，这一步什么也没有改变；已记录为流程事件 {{incident}}，管理员可在“流程事件”页查看',
   'error.engine.stepFailedLogged': '流程执行失败：出现了意外错误，这一步什么也没有改变；已记入服务器日志（编号 {{ref}}），请联系管理员',
   'error.engine.storageFailed': '流程执行失败：这一步无法保存，什么也没有改变；请稍后重试，仍不行请联系管理员',
+  // A gap in the diagram, not a bug: an element (a gateway) none of whose conditions holds and
+  // that has no default flow. Named by the element's name, else its id; the first is what an
+  // incident shows, the other two what the person whose step it stopped reads.
+  'error.engine.noWayOn': '流程在“{{element}}”没有可走的路径：没有条件成立，也没有默认路径',
+  'error.engine.noWayOnIncident': '流程在“{{element}}”没有可走的路径：没有条件与这次的答复相符，也没有默认路径；已记录为流程事件 {{incident}}，请联系管理员',
+  'error.engine.noWayOnLogged': '流程在“{{element}}”没有可走的路径：没有条件与这次的答复相符，也没有默认路径；已记入服务器日志（编号 {{ref}}），请联系管理员',
   'error.engine.callDepth': '调用活动嵌套过深',
   'error.engine.incidentNotFound': '事件 {{id}} 不存在',
   'error.engine.incidentResolved': '事件已处理',
@@ -566,6 +572,11 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
     'process execution failed: something unexpected went wrong and this step changed nothing; it is written to the server log (reference {{ref}}): please tell an administrator',
   'error.engine.storageFailed':
     'process execution failed: this step could not be saved and nothing changed; try again later, and tell an administrator if it persists',
+  'error.engine.noWayOn': 'the procedure has no way on at “{{element}}”: no condition holds and there is no default flow',
+  'error.engine.noWayOnIncident':
+    'the procedure has no way on at “{{element}}”: no condition matches this answer and there is no default flow; recorded as incident {{incident}}, please tell an administrator',
+  'error.engine.noWayOnLogged':
+    'the procedure has no way on at “{{element}}”: no condition matches this answer and there is no default flow; written to the server log (reference {{ref}}), please tell an administrator',
   'error.engine.callDepth': 'call activities nested too deep',
   'error.engine.incidentNotFound': 'incident {{id}} not found',
   'error.engine.incidentResolved': 'the incident is already resolved',
