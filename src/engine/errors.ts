@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { MessageError, msg, type Msg } from '../lib/errors.js'
+import { labelHalves } from '../lib/messages.js'
 
 /**
  * The engine's own errors: what went wrong, as a code, with a catalogue message. The engine
@@ -83,17 +84,23 @@ export class NoWayOn extends StepFailure {
     /** The element as a person knows it: its name, else its id. */
     readonly label: string,
   ) {
-    super(failure, detail, instanceId, elementId, undefined, (ref) => msg('error.engine.noWayOnLogged', { element: label, ref }))
+    super(failure, detail, instanceId, elementId, undefined, (ref) => msg('error.engine.noWayOnLogged', { ...named(label), ref }))
   }
 
   override recordedAs(incident: string): Msg {
-    return msg('error.engine.noWayOnIncident', { element: this.label, incident })
+    return msg('error.engine.noWayOnIncident', { ...named(this.label), incident })
   }
 
   /** What an incident (and the instance's row) says. */
   get problem(): Msg {
-    return msg('error.engine.noWayOn', { element: this.label })
+    return msg('error.engine.noWayOn', named(this.label))
   }
+}
+
+/** A diagram's label as a sentence's parameters, one per language (catalogue.ts: names). */
+function named(label: string) {
+  const { zh, en } = labelHalves(label)
+  return { element: zh, elementEn: en }
 }
 
 /** A worker's BPMN error (`bpmnError`), fed to its waiting task: when nothing catches it, the step fails with `problem`. */

@@ -4,3 +4,4 @@
  * src/messages (each area, the engine's included, in src/messages/areas/).
  */
 export { bilingual, isMessageKey, type MessageKey, type Params } from '../messages/index.js'
+export { labelHalves } from '../messages/label.js'

@@ -572,11 +572,11 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
     'process execution failed: something unexpected went wrong and this step changed nothing; it is written to the server log (reference {{ref}}): please tell an administrator',
   'error.engine.storageFailed':
     'process execution failed: this step could not be saved and nothing changed; try again later, and tell an administrator if it persists',
-  'error.engine.noWayOn': 'the procedure has no way on at “{{element}}”: no condition holds and there is no default flow',
+  'error.engine.noWayOn': 'the procedure has no way on at “{{elementEn}}”: no condition holds and there is no default flow',
   'error.engine.noWayOnIncident':
-    'the procedure has no way on at “{{element}}”: no condition matches this answer and there is no default flow; recorded as incident {{incident}}, please tell an administrator',
+    'the procedure has no way on at “{{elementEn}}”: no condition matches this answer and there is no default flow; recorded as incident {{incident}}, please tell an administrator',
   'error.engine.noWayOnLogged':
-    'the procedure has no way on at “{{element}}”: no condition matches this answer and there is no default flow; written to the server log (reference {{ref}}), please tell an administrator',
+    'the procedure has no way on at “{{elementEn}}”: no condition matches this answer and there is no default flow; written to the server log (reference {{ref}}), please tell an administrator',
   'error.engine.callDepth': 'call activities nested too deep',
   'error.engine.incidentNotFound': 'incident {{id}} not found',
   'error.engine.incidentResolved': 'the incident is already resolved',

@@ -2,7 +2,8 @@ import t from 'tap'
 import { build, onPostgres } from '../helper.js'
 import { call } from '../api.js'
 import { bilingual } from '../../src/messages/index.js'
-import { fields, noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+import { noProcesses, process as bpmn } from '../fixtures/bpmn.js'
+import { noWayChoice as choice } from '../fixtures/gateway.js'
 
 /**
  * A trial found that completing a task whose next exclusive gateway matched none of its conditions
@@ -12,18 +13,6 @@ import { fields, noProcesses, process as bpmn } from '../fixtures/bpmn.js'
  * their language naming the gateway.
  */
 const db = onPostgres ? 'PostgreSQL' : 'SQLite'
-
-const choice = bpmn(
-  'no_way',
-  `<startEvent id="s"/><sequenceFlow id="a" sourceRef="s" targetRef="ask"/>
-   <userTask id="ask" name="答复 Answer" camunda:assignee="xianghe-admin">${fields('answer')}</userTask>
-   <sequenceFlow id="b" sourceRef="ask" targetRef="gw"/>
-   <exclusiveGateway id="gw" name="按答复分流"/>
-   <sequenceFlow id="yes" sourceRef="gw" targetRef="yesTask"><conditionExpression xsi:type="tFormalExpression">=answer = "yes"</conditionExpression></sequenceFlow>
-   <sequenceFlow id="no" sourceRef="gw" targetRef="noTask"><conditionExpression xsi:type="tFormalExpression">=answer = "no"</conditionExpression></sequenceFlow>
-   <userTask id="yesTask" camunda:assignee="xianghe-admin"/><sequenceFlow id="c" sourceRef="yesTask" targetRef="e1"/><endEvent id="e1"/>
-   <userTask id="noTask" camunda:assignee="xianghe-admin"/><sequenceFlow id="d" sourceRef="noTask" targetRef="e2"/><endEvent id="e2"/>`,
-)
 
 /** The same gap reached by a timer, at a gateway without a name. */
 const timed = bpmn(
@@ -60,12 +49,16 @@ t.test(`a gateway with no way on for the answer is refused in words naming it, a
 
   const failed = await call(app, 'xianghe-admin', 'POST', `/api/tasks/${task.id}/complete`, { data: { answer: 'maybe' } })
   t.equal(failed.status, 422)
-  t.match(failed.body, { error: 'unprocessable', key: 'error.engine.noWayOnIncident', params: { element: '按答复分流', incident: String } })
+  t.match(failed.body, {
+    error: 'unprocessable',
+    key: 'error.engine.noWayOnIncident',
+    params: { element: '按答复分流', elementEn: 'Split by answer', incident: String },
+  })
   const incidentId = failed.body.params.incident
   t.equal(
     failed.body.message,
     `流程在“按答复分流”没有可走的路径：没有条件与这次的答复相符，也没有默认路径；已记录为流程事件 ${incidentId}，请联系管理员 / ` +
-      `the procedure has no way on at “按答复分流”: no condition matches this answer and there is no default flow; recorded as incident ${incidentId}, please tell an administrator`,
+      `the procedure has no way on at “Split by answer”: no condition matches this answer and there is no default flow; recorded as incident ${incidentId}, please tell an administrator`,
   )
   t.notMatch(JSON.stringify(failed.body), /conditional flow taken/, 'no engine text in the answer')
 
@@ -78,10 +71,19 @@ t.test(`a gateway with no way on for the answer is refused in words naming it, a
   // The administrator reads the same sentence in their language, not the engine's English.
   const incident = await call(app, 'xianghe-admin', 'GET', `/api/incidents/${incidentId}`)
   t.equal(incident.status, 200)
-  t.match(incident.body, { kind: 'step', element: 'gw', status: 'open', key: 'error.engine.noWayOn', params: { element: '按答复分流' } })
-  t.equal(incident.body.message, bilingual('error.engine.noWayOn', { element: '按答复分流' }))
+  t.match(incident.body, {
+    kind: 'step',
+    element: 'gw',
+    status: 'open',
+    key: 'error.engine.noWayOn',
+    params: { element: '按答复分流', elementEn: 'Split by answer' },
+  })
+  t.equal(
+    incident.body.message,
+    '流程在“按答复分流”没有可走的路径：没有条件成立，也没有默认路径 / the procedure has no way on at “Split by answer”: no condition holds and there is no default flow',
+  )
   const listed = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items.find((i: any) => i.id === incidentId)
-  t.match(listed, { key: 'error.engine.noWayOn', params: { element: '按答复分流' } }, 'the incidents list carries key and params')
+  t.match(listed, { key: 'error.engine.noWayOn', params: { element: '按答复分流', elementEn: 'Split by answer' } }, 'the incidents list carries key and params')
   const history = (await call(app, 'xianghe-admin', 'GET', `${instanceUrl}/history`)).body
   t.notMatch(JSON.stringify(history), /conditional flow taken/, 'no engine text in the history')
 
@@ -105,8 +107,8 @@ t.test(`a timer that reaches a gateway with no way on records the sentence namin
   await app.engine.poller.poll(new Date(Date.now() + 10_000))
   const items = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items.filter((i: any) => i.instanceId === started.body.id)
   t.equal(items.length, 1)
-  t.match(items[0], { kind: 'timer', element: 'gw2', status: 'open', key: 'error.engine.noWayOn', params: { element: 'gw2' } })
-  t.equal(items[0].message, bilingual('error.engine.noWayOn', { element: 'gw2' }))
+  t.match(items[0], { kind: 'timer', element: 'gw2', status: 'open', key: 'error.engine.noWayOn', params: { element: 'gw2', elementEn: 'gw2' } })
+  t.equal(items[0].message, bilingual('error.engine.noWayOn', { element: 'gw2', elementEn: 'gw2' }))
 })
 
 t.test(`a start that stops at a gateway with no way on is told so, naming the log entry (${db})`, async (t) => {
@@ -114,7 +116,11 @@ t.test(`a start that stops at a gateway with no way on is told so, naming the lo
   t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: atStart })).status, 201)
   const started = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions/key/no_way_start/start', { variables: { answer: 'maybe' } })
   t.equal(started.status, 422)
-  t.match(started.body, { error: 'unprocessable', key: 'error.engine.noWayOnLogged', params: { element: '入口分流', ref: /^[0-9a-f]{8}$/ } })
+  t.match(started.body, {
+    error: 'unprocessable',
+    key: 'error.engine.noWayOnLogged',
+    params: { element: '入口分流', elementEn: '入口分流', ref: /^[0-9a-f]{8}$/ },
+  })
   t.notMatch(JSON.stringify(started.body), /conditional flow taken/, 'no engine text in the answer')
   t.equal((await app.db('process_instances').where({ key: 'no_way_start' })).length, 0, 'the start rolled back')
 })

@@ -6,6 +6,7 @@
 import i18next from 'i18next'
 import { catalogue, zh as zhCatalogue, type MessageKey } from '../../../src/messages/catalogue.js'
 import { paramText } from '../../../src/messages/param-text.js'
+import { labelHalves } from '../../../src/messages/label.js'
 import { FORMATS, formatInstant, placeholders } from '../../../src/messages/formats.js'
 
 export type Lang = 'zh' | 'en'
@@ -76,10 +77,7 @@ export function messageText(m: { key?: string | null; params?: Record<string, un
  */
 export function serverText(msg: string | undefined | null) {
   if (!msg) return ''
-  // After a full-width bracket the separator has no leading space: "已受理（web）/ received".
-  const m = /\s?\/ /.exec(msg)
-  if (!m) return msg
-  return lang === 'zh' ? msg.slice(0, m.index) : msg.slice(m.index + m[0].length)
+  return labelHalves(msg)[lang === 'zh' ? 'zh' : 'en']
 }
 /** A name with an optional English variant (regions, units, categories). */
 export function named(o: { name?: string | null; nameEn?: string | null; label?: string | null; labelEn?: string | null } | null | undefined) {
