@@ -1,3 +1,4 @@
+// @sqlite-only: what /health and the API answer while a node drains is the HTTP layer's (server-drain.test runs the real close on both databases)
 /**
  * A node's drain (an operations trial: on SIGTERM a node closed at once while its balancer still
  * sent it requests). In-process: what /health and the API answer once `drain()` began; the
