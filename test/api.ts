@@ -101,6 +101,16 @@ export const garbageReport = {
   petitioner: { type: 'person', anonymous: true },
 }
 
+/** A named caller's hotline report of a street light out in 安平 (Xianghe): a case whose citizen is told (notices). */
+export const streetLightCall = {
+  channel: 'hotline',
+  title: '路灯不亮',
+  description: '村口路灯连续三晚不亮',
+  category: 'roads.lighting',
+  regionCode: 'xh-anping-v01-g1',
+  petitioner: { type: 'person', name: '赵六', phone: '13600000000', anonymous: false },
+}
+
 /** Counts the SELECTs from any of `tables` the app makes while `fn` runs (per-node read caches). */
 export async function readsOf(app: FastifyInstance, tables: string[], fn: () => Promise<unknown>): Promise<number> {
   const from = new RegExp(`^\\s*select\\b[\\s\\S]*?\\bfrom\\s+[\`"](${tables.join('|')})[\`"]`, 'i')

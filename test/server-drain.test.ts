@@ -10,6 +10,7 @@ import net from 'node:net'
 import t from 'tap'
 import { serverDatabaseEnv } from './helper.js'
 import { api, startServer, until } from './server-process.js'
+import { streetLightCall } from './api.js'
 import { startGateway } from './notify/gateway.js'
 
 // Two server processes, each loading the whole app: past tap's 120 s on a busy machine.
@@ -38,14 +39,7 @@ function get(base: string, url: string, token?: string) {
   })
 }
 
-const intake = {
-  channel: 'hotline',
-  title: '路灯不亮',
-  description: '村口路灯连续三晚不亮',
-  category: 'roads.lighting',
-  regionCode: 'xh-anping-v01-g1',
-  petitioner: { type: 'person', name: '赵六', phone: '13600000000', anonymous: false },
-}
+const intake = streetLightCall
 
 t.test('SIGTERM: /health 503 at once and requests served through the drain, then our 503 while it closes, then the port is closed', async (t) => {
   const gw = await startGateway()

@@ -8,16 +8,10 @@
 import t from 'tap'
 import { serverDatabaseEnv } from '../helper.js'
 import { api, sleep, startServer, until } from '../server-process.js'
+import { streetLightCall } from '../api.js'
 import { startGateway } from './gateway.js'
 
-const intake = {
-  channel: 'hotline',
-  title: '路灯不亮',
-  description: '村口路灯连续三晚不亮',
-  category: 'roads.lighting',
-  regionCode: 'xh-anping-v01-g1',
-  petitioner: { type: 'person', name: '赵六', phone: '13600000000', anonymous: false },
-}
+const intake = streetLightCall
 
 t.test('a node restarted (graceful and kill -9) delivers every notice, none twice', async (t) => {
   const gw = await startGateway()
