@@ -113,6 +113,12 @@ export async function categoriesPage(ctx: Ctx) {
       ),
       mayChange ? null : h('br'),
       mayChange ? null : t('类别全市通用，由系统管理员维护。', 'Categories are city-wide and maintained by the system administrator.'),
+      // Counties set their own limits where they set their own routing (the routing table's limit outputs).
+      ' ',
+      t(
+        '各县可在本县的派单规则中为某类事项另设时限（响应时限、办结时限两列），优先于这里的时限。',
+        'A county sets its own limits for a category in its routing rules (the “Respond in” and “Resolve in” columns), which take precedence over these.',
+      ),
     ),
     editor,
     body,
