@@ -5,7 +5,7 @@ import { escapeLike, inSlices, nowIso, type Db, type Trx } from '../lib/db.js'
 import { conflict, forbidden, msg, unprocessable } from '../lib/errors.js'
 import { dummyHash, hashPassword, verifyPassword } from './passwords.js'
 import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
-import { isCountyAdmin, isSystemAdmin, worksOnTenant } from './policy.js'
+import { canAdministerTenant, isCountyAdmin, isSystemAdmin, worksOnTenant } from './policy.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 import type { RegionRow, UnitRow, UserRow, UserWithRegionRow } from './rows.js'
 
@@ -79,7 +79,38 @@ export type NewUser = {
   active?: boolean
 }
 
-const parseList = (text: unknown): string[] => {
+/**
+ * The unit and region a user is placed in (created or changed): both must exist (422).
+ * `regionCode` undefined: the unit's own region. With `placementInReach`, the one rule for
+ * creation (OrgService.createUser) and change (user-admin.ts).
+ */
+export async function resolvePlacement(
+  db: Db | Trx,
+  unitCode: string | null,
+  regionCode: string | null | undefined,
+): Promise<{ unit: UnitRow | undefined; region: RegionRow | undefined }> {
+  const unit: UnitRow | undefined = unitCode ? await db('org_units').where({ code: unitCode }).first() : undefined
+  if (unitCode && !unit) throw unprocessable(msg('error.org.unknownUnit', { unit: unitCode }))
+  const code = regionCode === undefined ? (unit?.region_code ?? null) : regionCode
+  const region: RegionRow | undefined = code ? await db('regions').where({ code }).first() : undefined
+  if (code && !region) throw unprocessable(msg('error.org.unknownRegion', { region: code }))
+  return { unit, region }
+}
+
+/** A county administrator places a user only where the region and the unit's region are both their county's (403 `outside`). */
+export async function placementInReach(
+  db: Db | Trx,
+  by: Actor,
+  placed: { unit: UnitRow | undefined; region: RegionRow | undefined },
+  outside: 'error.org.outsideCounty' | 'error.org.moveOutsideCounty',
+): Promise<void> {
+  if (isSystemAdmin(by)) return
+  const unitRegion: RegionRow | undefined = placed.unit ? await db('regions').where({ code: placed.unit.region_code }).first() : undefined
+  if (!canAdministerTenant(by, placed.region?.tenant) || !canAdministerTenant(by, unitRegion?.tenant)) throw forbidden(msg(outside))
+}
+
+/** A JSON list column (roles, groups) as strings; anything else reads as empty. */
+export const parseList = (text: unknown): string[] => {
   if (Array.isArray(text)) return text
   try {
     const v = JSON.parse(String(text ?? '[]'))
@@ -459,19 +490,13 @@ export class OrgService {
    * inside their county and never another administrator of the whole system.
    */
   async createUser(by: Actor, input: NewUser): Promise<UserView> {
-    const isAdmin = isSystemAdmin(by)
-    const unit = await this.getUnit(input.unitCode)
-    if (!unit) throw unprocessable(msg('error.org.unknownUnit', { unit: input.unitCode }))
-    const regionCode = input.regionCode ?? unit.regionCode
-    const region = await this.getRegion(regionCode)
-    if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: regionCode }))
-    if (!isAdmin) {
-      if (isSystemAdmin(input)) throw forbidden(msg('error.org.countyAdminNoAdmin'))
-      const unitRegion = await this.getRegion(unit.regionCode)
-      if (!by.tenant || region.tenant !== by.tenant || unitRegion?.tenant !== by.tenant) {
-        throw forbidden(msg('error.org.outsideCounty'))
-      }
-    }
+    const placed = await resolvePlacement(this.db, input.unitCode, input.regionCode)
+    const unit = placed.unit!
+    const region = placed.region
+    // A unit whose region row is missing: the region it names is unknown.
+    if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode ?? unit.region_code }))
+    if (!isSystemAdmin(by) && isSystemAdmin(input)) throw forbidden(msg('error.org.countyAdminNoAdmin'))
+    await placementInReach(this.db, by, placed, 'error.org.outsideCounty')
     const row = {
       id: randomUUID(),
       username: input.username,

@@ -1,9 +1,9 @@
 import { isPostgres, type Db, type Trx } from '../lib/db.js'
-import { forbidden, msg, notFound, unprocessable } from '../lib/errors.js'
+import { forbidden, msg, notFound } from '../lib/errors.js'
 import { hashPassword } from './passwords.js'
 import { canAdministerAnyTenant, canAdministerTenant, isSystemAdmin } from './policy.js'
-import type { RegionRow, UnitRow, UserRow } from './rows.js'
-import { userView, type Actor, type UserView } from './service.js'
+import type { UserRow } from './rows.js'
+import { parseList, placementInReach, resolvePlacement, userView, type Actor, type UserView } from './service.js'
 
 /**
  * Changing users from the web app: what `createUser` lets an administrator create, they may
@@ -23,15 +23,6 @@ export type UserChange = {
   active?: boolean
 }
 
-const listOf = (text: string): string[] => {
-  try {
-    const v = JSON.parse(text || '[]')
-    return Array.isArray(v) ? v.map(String) : []
-  } catch {
-    return []
-  }
-}
-
 /**
  * The user `by` may administer, read for the change in `trx` (locked on PostgreSQL, so the checks
  * and the write see one row). Another county's or the city's user is, to a county administrator,
@@ -41,23 +32,16 @@ async function userInReach(trx: Trx, by: Actor, username: string): Promise<UserR
   const q = trx('users').where({ username })
   const row: UserRow | undefined = await (isPostgres(trx) ? q.forUpdate() : q).first()
   if (!row || !canAdministerTenant(by, row.tenant)) throw notFound(msg('error.org.unknownUser', { username }))
-  if (!isSystemAdmin(by) && isSystemAdmin({ roles: listOf(row.roles) })) throw forbidden(msg('error.org.adminRole'))
+  if (!isSystemAdmin(by) && isSystemAdmin({ roles: parseList(row.roles) })) throw forbidden(msg('error.org.adminRole'))
   return row
 }
 
-/** The unit and region a changed user lands in, checked against `by`'s county. */
+/** The unit and region a changed user lands in, checked against `by`'s county as a creation is. */
 async function placement(trx: Trx, by: Actor, row: UserRow, change: UserChange): Promise<Pick<UserRow, 'unit_code' | 'region_code' | 'tenant'>> {
-  const unitCode = change.unitCode ?? row.unit_code
-  const unit: UnitRow | undefined = unitCode ? await trx('org_units').where({ code: unitCode }).first() : undefined
-  if (unitCode && !unit) throw unprocessable(msg('error.org.unknownUnit', { unit: unitCode }))
-  const regionCode = change.regionCode ?? (change.unitCode ? unit!.region_code : row.region_code)
-  const region: RegionRow | undefined = regionCode ? await trx('regions').where({ code: regionCode }).first() : undefined
-  if (regionCode && !region) throw unprocessable(msg('error.org.unknownRegion', { region: regionCode }))
-  if (!isSystemAdmin(by)) {
-    const unitRegion: RegionRow | undefined = unit ? await trx('regions').where({ code: unit.region_code }).first() : undefined
-    if (!canAdministerTenant(by, region?.tenant) || !canAdministerTenant(by, unitRegion?.tenant)) throw forbidden(msg('error.org.moveOutsideCounty'))
-  }
-  return { unit_code: unit?.code ?? null, region_code: region?.code ?? null, tenant: region?.tenant ?? '' }
+  // Without a new unit or region, the user's own; a new unit alone brings its region.
+  const placed = await resolvePlacement(trx, change.unitCode ?? row.unit_code, change.regionCode ?? (change.unitCode ? undefined : row.region_code))
+  await placementInReach(trx, by, placed, 'error.org.moveOutsideCounty')
+  return { unit_code: placed.unit?.code ?? null, region_code: placed.region?.code ?? null, tenant: placed.region?.tenant ?? '' }
 }
 
 /** The columns that decide which tasks a user receives (docs/architecture.md, Candidate groups). */
@@ -82,7 +66,7 @@ export async function updateUser(
       const roles = [...new Set(change.roles)]
       // Granting it, or taking it away: the target already holds it only if userInReach let a system administrator through.
       if (!isSystemAdmin(by) && isSystemAdmin({ roles })) throw forbidden(msg('error.org.adminRole'))
-      if (row.id === by.id && losesAdministration(listOf(row.roles), roles)) throw forbidden(msg('error.org.selfDemote'))
+      if (row.id === by.id && losesAdministration(parseList(row.roles), roles)) throw forbidden(msg('error.org.selfDemote'))
       update.roles = JSON.stringify(roles)
     }
     if (change.unitCode !== undefined || change.regionCode !== undefined) Object.assign(update, await placement(trx, by, row, change))
