@@ -29,6 +29,7 @@ import * as scoringItemNames from './031_scoring_item_names.js'
 import * as deadlineRepair from './032_deadline_repair.js'
 import * as taskFormVersion from './033_task_form_version.js'
 import * as categoryChanges from './034_category_changes.js'
+import * as orgChanges from './035_org_changes.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -66,6 +67,7 @@ const migrations: Record<string, Knex.Migration> = {
   '032_deadline_repair': deadlineRepair,
   '033_task_form_version': taskFormVersion,
   '034_category_changes': categoryChanges,
+  '035_org_changes': orgChanges,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -30,6 +30,7 @@ import * as intake from './areas/intake.js'
 import * as cli from './areas/cli.js'
 import * as users from './areas/users.js'
 import * as categories from './areas/categories.js'
+import * as org from './areas/org.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -725,6 +726,7 @@ export const zh = {
   ...cli.zh,
   ...users.zh,
   ...categories.zh,
+  ...org.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -745,6 +747,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...cli.en,
   ...users.en,
   ...categories.en,
+  ...org.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -88,7 +88,13 @@ export async function resetPassword(db: Db, username: string, password: string):
 
 // ── the organisation from a file ─────────────────────────────────────────────
 
-const code = { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$' } as const
+/**
+ * What a region's or a unit's code may be, here and in the web app's administration
+ * (src/org/org-routes.ts): it goes into paths (`/city/county/…/`), candidate-group tokens
+ * (`handler@<unit>`) and routing rules, so no `/`, `,`, `@`, `:` or space.
+ */
+export const ORG_CODE_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$'
+const code = { type: 'string', pattern: ORG_CODE_PATTERN } as const
 const name = { type: 'string', minLength: 1, maxLength: 100 } as const
 
 const orgSchema = {

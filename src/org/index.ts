@@ -6,6 +6,7 @@ import { OrgService, type Actor, type Role } from './service.js'
 import { seedDemoOrg } from './seed.js'
 import orgRoutes from './routes.js'
 import userRoutes from './user-routes.js'
+import orgAdminRoutes from './org-routes.js'
 import { hasRole } from './policy.js'
 
 export { OrgService, regionPath, computeGroups, groupsMatch, ROLES } from './service.js'
@@ -66,6 +67,7 @@ export default fp(
 
     await app.register(orgRoutes)
     await app.register(userRoutes)
+    await app.register(orgAdminRoutes)
   },
   { name: 'org' },
 )

@@ -92,3 +92,21 @@ export function deployTenant(actor: Pick<Actor, 'roles' | 'tenant'>, requested: 
   if (!actor.tenant) throw forbidden()
   return actor.tenant
 }
+
+/**
+ * May `actor` administer what lies in `region`: add regions under it, add and change its units
+ * (src/org/org-admin.ts)? The city's administrator everywhere; a county administrator in their
+ * county, the county's own region included (its townships and departments are theirs), never
+ * at the city's level or in another county.
+ */
+export function canAdministerRegion(actor: Pick<Actor, 'roles' | 'tenant'>, region: { tenant: string | null }): boolean {
+  return canAdministerTenant(actor, region.tenant)
+}
+
+/**
+ * May `actor` rename `region`? As `canAdministerRegion`, except that a county's own name is the
+ * city's to give: a county administrator renames what lies below their county only.
+ */
+export function canRenameRegion(actor: Pick<Actor, 'roles' | 'tenant'>, region: { tenant: string | null; level: string }): boolean {
+  return isSystemAdmin(actor) || (region.level !== 'county' && region.level !== 'city' && canAdministerRegion(actor, region))
+}

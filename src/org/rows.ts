@@ -17,6 +17,9 @@ export interface RegionRow {
   /** County code; '' for the city itself. */
   tenant: string
   sort: number
+  /** Who last changed it from the web app, and when (migration 035); null for seeded and imported rows. */
+  updated_at?: string | null
+  updated_by?: string | null
 }
 
 export interface UnitRow {
@@ -29,6 +32,9 @@ export interface UnitRow {
   parent_code: string | null
   duty: string | null
   sort: number
+  /** Who last changed it from the web app, and when (migration 035); null for seeded and imported rows. */
+  updated_at?: string | null
+  updated_by?: string | null
 }
 
 export interface UserRow {

@@ -6,7 +6,7 @@ import { Check, runMatrix, type Expect, type Row } from './matrix.js'
 /**
  * Issue 9's matrix, administration routes: routing rules (city administrators any tenant,
  * county administrators their county's overrides), metric definitions (city administrators)
- * user creation (inside one's county) and Open311 client keys (city administrators).
+ * user creation (inside one's county), regions and units (inside one's county) and Open311 client keys (city administrators).
  */
 
 t.test('administration routes × roles of two counties and the city', async (t) => {
@@ -156,6 +156,40 @@ t.test('administration routes × roles of two counties and the city', async (t) 
     userRow('guangyang-admin', 'xianghe-land', ['handler'], 'deny'),
     userRow('xianghe-admin', 'xianghe-land', ['admin'], 403),
     ...['dispatcher', 'xianghe-dispatcher', 'leader', 'env-officer', 'grid01', 'callback'].map((who) => userRow(who, 'xianghe-land', ['handler'], 403)),
+  )
+
+  // ── regions and units: added inside the administrator's county, never at the city's level ──
+  let o = 0
+  const orgRow = (who: string, what: 'region' | 'unit', parent: string, expect: Expect): Row => {
+    const code = `authz-org-${++o}`
+    const table = what === 'region' ? 'regions' : 'org_units'
+    return {
+      who,
+      route: what === 'region' ? 'POST /api/org/regions' : 'POST /api/org/units',
+      what: `${what} in ${parent}`,
+      expect,
+      rule: 1,
+      req: () =>
+        what === 'region'
+          ? { method: 'POST', url: '/api/org/regions', payload: { code, name: code, nameEn: code, parentCode: parent } }
+          : { method: 'POST', url: '/api/org/units', payload: { code, name: code, nameEn: code, kind: 'department', regionCode: parent } },
+      effect: async (c) => {
+        const row = await app.db(table).where({ code }).first()
+        if (expect !== '2xx') return c.notOk(row, `no ${what} was added`)
+        c.ok(row, 'added')
+      },
+    }
+  }
+  rows.push(
+    orgRow('admin', 'region', 'langfang', '2xx'),
+    orgRow('xianghe-admin', 'region', 'xh-anping-v02', '2xx'),
+    orgRow('guangyang-admin', 'unit', 'gy-xinyuan', '2xx'),
+    orgRow('xianghe-admin', 'region', 'langfang', 403),
+    orgRow('xianghe-admin', 'unit', 'langfang', 403),
+    orgRow('xianghe-admin', 'region', 'gy-xinyuan-v01', 403),
+    orgRow('guangyang-admin', 'unit', 'xianghe', 403),
+    ...['dispatcher', 'xianghe-dispatcher', 'leader', 'land-officer', 'grid01'].map((who) => orgRow(who, 'region', 'xh-anping-v02', 403)),
+    ...['dispatcher', 'land-officer'].map((who) => orgRow(who, 'unit', 'xianghe', 403)),
   )
 
   // ── Open311 API keys: city administrators only (a key may reach every county) ──

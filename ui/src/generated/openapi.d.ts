@@ -6749,6 +6749,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/org/regions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 在区域下添加下级区域（级别随上级，代码创建后不变）/ add a region under another (its level follows the parent; its code never changes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 字母或数字开头，可用字母、数字和 . _ -，至多 64 个字符；创建后不能修改 / a letter or digit, then letters, digits, . _ -; at most 64; never changes */
+                        code: string;
+                        name: string;
+                        nameEn: string;
+                        parentCode: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            hasChildren?: boolean;
+                            /** @enum {string} */
+                            level?: "city" | "county" | "township" | "village" | "grid";
+                            /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                            mayAdminister?: boolean;
+                            mayRename?: boolean;
+                            name?: string;
+                            nameEn?: string | null;
+                            parentCode?: string | null;
+                            path?: string;
+                            tenant?: string | null;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/org/regions/{code}": {
         parameters: {
             query?: never;
@@ -6793,6 +6935,256 @@ export interface paths {
                             parentCode?: string | null;
                             path?: string;
                             tenant?: string | null;
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改区域名称 / rename a region */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        nameEn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            hasChildren?: boolean;
+                            /** @enum {string} */
+                            level?: "city" | "county" | "township" | "village" | "grid";
+                            /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                            mayAdminister?: boolean;
+                            mayRename?: boolean;
+                            name?: string;
+                            nameEn?: string | null;
+                            parentCode?: string | null;
+                            path?: string;
+                            tenant?: string | null;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/org/tree": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 区域树的一层：区域、其上级、下级区域和单位（县级管理员：本县）/ one level of the region tree: a region, those above it, its children and units */
+        get: {
+            parameters: {
+                query?: {
+                    region?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ancestors?: {
+                                code?: string;
+                                hasChildren?: boolean;
+                                /** @enum {string} */
+                                level?: "city" | "county" | "township" | "village" | "grid";
+                                /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                                mayAdminister?: boolean;
+                                mayRename?: boolean;
+                                name?: string;
+                                nameEn?: string | null;
+                                parentCode?: string | null;
+                                path?: string;
+                                tenant?: string | null;
+                                updatedAt?: string | null;
+                                updatedBy?: string | null;
+                                updatedByName?: string | null;
+                            }[];
+                            children?: {
+                                code?: string;
+                                hasChildren?: boolean;
+                                /** @enum {string} */
+                                level?: "city" | "county" | "township" | "village" | "grid";
+                                /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                                mayAdminister?: boolean;
+                                mayRename?: boolean;
+                                name?: string;
+                                nameEn?: string | null;
+                                parentCode?: string | null;
+                                path?: string;
+                                tenant?: string | null;
+                                updatedAt?: string | null;
+                                updatedBy?: string | null;
+                                updatedByName?: string | null;
+                            }[];
+                            region?: {
+                                code?: string;
+                                hasChildren?: boolean;
+                                /** @enum {string} */
+                                level?: "city" | "county" | "township" | "village" | "grid";
+                                /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                                mayAdminister?: boolean;
+                                mayRename?: boolean;
+                                name?: string;
+                                nameEn?: string | null;
+                                parentCode?: string | null;
+                                path?: string;
+                                tenant?: string | null;
+                                updatedAt?: string | null;
+                                updatedBy?: string | null;
+                                updatedByName?: string | null;
+                            } | null;
+                            units?: {
+                                code?: string;
+                                duty?: string | null;
+                                kind?: string;
+                                level?: string;
+                                mayChange?: boolean;
+                                /** @description 在岗（启用）用户数 / active users placed in it */
+                                members?: number;
+                                name?: string;
+                                nameEn?: string | null;
+                                regionCode?: string;
+                                updatedAt?: string | null;
+                                updatedBy?: string | null;
+                                updatedByName?: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
                         };
                     };
                 };
@@ -6848,11 +7240,260 @@ export interface paths {
             };
         };
         put?: never;
-        post?: never;
+        /** 在区域中添加单位（代码创建后不变）/ add a unit in a region (its code never changes) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 字母或数字开头，可用字母、数字和 . _ -，至多 64 个字符；创建后不能修改 / a letter or digit, then letters, digits, . _ -; at most 64; never changes */
+                        code: string;
+                        /** @description 职能（派单规则 @township:<duty>、@county:<duty> 按此找到单位）/ the duty (routing’s @township:<duty>, @county:<duty> find the unit by it) */
+                        duty?: string | null;
+                        /** @enum {string} */
+                        kind: "centre" | "department" | "section" | "station" | "village_committee" | "grid";
+                        name: string;
+                        nameEn: string;
+                        regionCode: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            duty?: string | null;
+                            kind?: string;
+                            level?: string;
+                            mayChange?: boolean;
+                            /** @description 在岗（启用）用户数 / active users placed in it */
+                            members?: number;
+                            name?: string;
+                            nameEn?: string | null;
+                            regionCode?: string;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/org/units/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** 修改单位名称或职能（此后受理的案件按新职能派单）/ rename a unit or change its duty (cases filed afterwards are routed by it) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 职能（派单规则 @township:<duty>、@county:<duty> 按此找到单位）/ the duty (routing’s @township:<duty>, @county:<duty> find the unit by it) */
+                        duty?: string | null;
+                        name?: string;
+                        nameEn?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code?: string;
+                            duty?: string | null;
+                            kind?: string;
+                            level?: string;
+                            mayChange?: boolean;
+                            /** @description 在岗（启用）用户数 / active users placed in it */
+                            members?: number;
+                            name?: string;
+                            nameEn?: string | null;
+                            regionCode?: string;
+                            updatedAt?: string | null;
+                            updatedBy?: string | null;
+                            updatedByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         trace?: never;
     };
     "/api/org/users": {

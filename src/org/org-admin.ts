@@ -1,0 +1,318 @@
+import { isPostgres, nowIso, type Db, type Trx } from '../lib/db.js'
+import { badRequest, conflict, forbidden, msg, notFound, problem, unprocessable } from '../lib/errors.js'
+import { isBlank } from '../lib/text.js'
+import { isUniqueViolation } from '../lib/retry.js'
+import { names } from '../messages/index.js'
+import { canAdministerRegion, canRenameRegion, isSystemAdmin } from './policy.js'
+import { REGION_LEVELS, type Actor, type RegionLevel } from './service.js'
+import type { RegionRow, UnitRow } from './rows.js'
+
+/**
+ * Regions and org units administered from the web app (`/api/org/tree`, `/api/org/regions`,
+ * `/api/org/units`; src/org/org-routes.ts), as the command line's import adds them
+ * (src/org/bootstrap.ts) and with the same rules: a code is an identity — cases, users,
+ * candidate groups and routing rules name it — so it never changes, and a region never moves
+ * (its `path` is every case's place in the tree), nor does a unit leave its region. Names, and a
+ * unit's duty, may change. Nothing is deleted or deactivated here (README of src/org: what would
+ * have to respect it).
+ *
+ * Scope (policy.ts): the city's administrator everywhere; a county administrator inside their
+ * county (never the city's level, never another county; a county's own name is the city's).
+ *
+ * Every write goes through this node's knex, so the org caches (`regionRow`, `regionChain`, the
+ * actors; intake's units, src/cases/config-reads.ts) are emptied by the TableWatch at once here,
+ * and within ORG_CACHE_MS on the other nodes.
+ */
+
+/** The kinds a unit created here may have: what routing and the seed know (`centre` receives the dispatcher's queue). */
+export const UNIT_KINDS = ['centre', 'department', 'section', 'station', 'village_committee', 'grid'] as const
+
+export type RegionAdminView = {
+  code: string
+  name: string
+  nameEn: string | null
+  level: RegionLevel
+  parentCode: string | null
+  path: string
+  tenant: string | null
+  hasChildren: boolean
+  /** The actor may add regions under it and add or change its units. */
+  mayAdminister: boolean
+  /** The actor may rename it. */
+  mayRename: boolean
+  updatedAt: string | null
+  updatedBy: string | null
+}
+
+export type UnitAdminView = {
+  code: string
+  name: string
+  nameEn: string | null
+  kind: string
+  level: string
+  regionCode: string
+  duty: string | null
+  /** Active users placed in the unit: a unit nobody staffs receives no case (intake sends it to the dispatcher). */
+  members: number
+  mayChange: boolean
+  updatedAt: string | null
+  updatedBy: string | null
+}
+
+export type OrgTree = {
+  /** The region shown; null: the top of the tree (the city's administrator only). */
+  region: RegionAdminView | null
+  /** The regions above it, the city first. */
+  ancestors: RegionAdminView[]
+  children: RegionAdminView[]
+  units: UnitAdminView[]
+}
+
+export type NewRegion = { code: string; name: string; nameEn: string; parentCode: string }
+export type RegionChange = { name?: string; nameEn?: string }
+export type NewUnit = { code: string; name: string; nameEn: string; kind: string; regionCode: string; duty?: string | null }
+export type UnitChange = { name?: string; nameEn?: string; duty?: string | null }
+
+const outside = () => forbidden(msg('error.org.regionOutsideScope'))
+
+/** A name that shows nothing (spaces, zero-width characters) lists the region or unit as nobody on every page: a 400 naming the field. */
+function refuseBlankNames(f: { name?: string; nameEn?: string }) {
+  const blank = (['name', 'nameEn'] as const).filter((k) => f[k] !== undefined && isBlank(f[k]))
+  if (blank.length)
+    throw badRequest(
+      msg('error.org.blankName'),
+      blank.map((field) => problem(msg('error.org.blankName'), { field })),
+    )
+}
+
+function regionView(by: Actor, r: RegionRow, hasChildren: boolean): RegionAdminView {
+  return {
+    code: r.code,
+    name: r.name,
+    nameEn: r.name_en ?? null,
+    level: r.level,
+    parentCode: r.parent_code ?? null,
+    path: r.path,
+    tenant: r.tenant || null,
+    hasChildren,
+    mayAdminister: canAdministerRegion(by, r) && r.level !== 'grid',
+    mayRename: canRenameRegion(by, r),
+    updatedAt: r.updated_at ?? null,
+    updatedBy: r.updated_by ?? null,
+  }
+}
+
+function unitView(by: Actor, u: UnitRow, region: Pick<RegionRow, 'tenant'>, members: number): UnitAdminView {
+  return {
+    code: u.code,
+    name: u.name,
+    nameEn: u.name_en ?? null,
+    kind: u.kind,
+    level: u.level,
+    regionCode: u.region_code,
+    duty: u.duty ?? null,
+    members,
+    mayChange: canAdministerRegion(by, region),
+    updatedAt: u.updated_at ?? null,
+    updatedBy: u.updated_by ?? null,
+  }
+}
+
+/** Which of `codes` have child regions. */
+async function withChildren(db: Db | Trx, codes: string[]): Promise<Set<string>> {
+  if (!codes.length) return new Set()
+  const rows: { parent_code: string }[] = await db('regions').whereIn('parent_code', codes).groupBy('parent_code').select('parent_code')
+  return new Set(rows.map((r) => r.parent_code))
+}
+
+/** Active members per unit code. */
+async function memberCounts(db: Db | Trx, codes: string[]): Promise<Map<string, number>> {
+  if (!codes.length) return new Map()
+  const rows: { unit_code: string; n: number | string }[] = await db('users')
+    .whereIn('unit_code', codes)
+    .where({ active: true })
+    .groupBy('unit_code')
+    .select('unit_code')
+    .count({ n: '*' })
+  return new Map(rows.map((r) => [r.unit_code, Number(r.n)]))
+}
+
+/**
+ * The region a county administrator starts at (their county), or null for the city's
+ * administrator (the top of the tree). A county administrator without a county has none: 403.
+ */
+function rootOf(by: Actor): string | null {
+  if (isSystemAdmin(by)) return null
+  if (!by.tenant) throw outside()
+  return by.tenant
+}
+
+/**
+ * One level of the tree as `by` administers it: `code`'s region (default: the actor's root),
+ * the regions above it (for the way back), its child regions and its units. Another county's
+ * region, or the city's, is a 403 to a county administrator; an unknown one a 404.
+ */
+export async function orgTree(db: Db, by: Actor, code?: string): Promise<OrgTree> {
+  const wanted = code ?? rootOf(by)
+  if (wanted === null) {
+    const top: RegionRow[] = await db('regions')
+      .whereNull('parent_code')
+      .orderBy([{ column: 'sort' }, { column: 'code' }])
+    const parents = await withChildren(
+      db,
+      top.map((r) => r.code),
+    )
+    return { region: null, ancestors: [], children: top.map((r) => regionView(by, r, parents.has(r.code))), units: [] }
+  }
+  const region: RegionRow | undefined = await db('regions').where({ code: wanted }).first()
+  if (!region) throw notFound(msg('error.org.unknownRegion', { region: wanted }))
+  if (!canAdministerRegion(by, region)) throw outside()
+  const above = region.path.split('/').filter((c) => c && c !== region.code)
+  const [ancestorRows, childRows, unitRows] = await Promise.all([
+    above.length ? db('regions').whereIn('code', above) : Promise.resolve([] as RegionRow[]),
+    db('regions')
+      .where({ parent_code: region.code })
+      .orderBy([{ column: 'sort' }, { column: 'code' }]) as Promise<RegionRow[]>,
+    db('org_units')
+      .where({ region_code: region.code })
+      .orderBy([{ column: 'sort' }, { column: 'code' }]) as Promise<UnitRow[]>,
+  ])
+  const [parents, members] = await Promise.all([
+    withChildren(
+      db,
+      childRows.map((r) => r.code),
+    ),
+    memberCounts(
+      db,
+      unitRows.map((u) => u.code),
+    ),
+  ])
+  const ancestors = above.map((c) => (ancestorRows as RegionRow[]).find((r) => r.code === c)).filter((r): r is RegionRow => !!r)
+  return {
+    region: regionView(by, region, childRows.length > 0),
+    ancestors: ancestors.map((r) => regionView(by, r, true)),
+    children: childRows.map((r) => regionView(by, r, parents.has(r.code))),
+    units: unitRows.map((u) => unitView(by, u, region, members.get(u.code) ?? 0)),
+  }
+}
+
+/** A row read for a change, locked on PostgreSQL so the checks and the write see one row. */
+async function lockedRow<R>(trx: Trx, table: 'regions' | 'org_units', code: string): Promise<R | undefined> {
+  const q = trx(table).where({ code })
+  return (isPostgres(trx) ? q.forUpdate() : q).first()
+}
+
+const nextSort = async (trx: Trx, table: 'regions' | 'org_units') => Number((await trx(table).max({ m: 'sort' }).first())?.m ?? 0) + 1
+
+/**
+ * Adds a region under `parentCode`: its level the one below the parent's, its path the parent's
+ * plus its code, its tenant the county it lies in (a new county's own code). Nothing is added
+ * under a grid. An unknown parent is a 422 (the body names it), a code in use a 409.
+ */
+export async function createRegion(db: Db, by: Actor, input: NewRegion): Promise<RegionAdminView> {
+  refuseBlankNames(input)
+  try {
+    return await db.transaction(async (trx) => {
+      const parent: RegionRow | undefined = await trx('regions').where({ code: input.parentCode }).first()
+      if (!parent) throw unprocessable(msg('error.org.unknownRegion', { region: input.parentCode }))
+      if (!canAdministerRegion(by, parent)) throw outside()
+      const level = REGION_LEVELS[REGION_LEVELS.indexOf(parent.level) + 1]
+      if (!level) throw unprocessable(msg('error.org.gridNoChildren', { region: parent.code, ...names('region', parent) }))
+      if (await trx('regions').where({ code: input.code }).first('code')) throw conflict(msg('error.org.regionCodeTaken', { code: input.code }))
+      const row: RegionRow = {
+        code: input.code,
+        name: input.name.trim(),
+        name_en: input.nameEn.trim(),
+        level,
+        parent_code: parent.code,
+        path: `${parent.path}${input.code}/`,
+        // The county is the tenant: a new county's own code, else the parent's county.
+        tenant: level === 'county' ? input.code : parent.tenant,
+        sort: await nextSort(trx, 'regions'),
+        updated_at: nowIso(),
+        updated_by: by.username,
+      }
+      await trx('regions').insert(row)
+      return regionView(by, row, false)
+    })
+  } catch (err) {
+    // Two administrators adding one code at once: the second insert meets the first's row.
+    if (isUniqueViolation(err)) throw conflict(msg('error.org.regionCodeTaken', { code: input.code }))
+    throw err
+  }
+}
+
+/** Renames a region (Chinese, English or both); its code, level and place stay. */
+export async function updateRegion(db: Db, by: Actor, code: string, change: RegionChange): Promise<RegionAdminView> {
+  refuseBlankNames(change)
+  return db.transaction(async (trx) => {
+    const row = await lockedRow<RegionRow>(trx, 'regions', code)
+    if (!row) throw notFound(msg('error.org.unknownRegion', { region: code }))
+    if (!canRenameRegion(by, row)) throw row.level === 'county' && canAdministerRegion(by, row) ? forbidden(msg('error.org.countyNameCityOnly')) : outside()
+    const update: Partial<RegionRow> = { updated_at: nowIso(), updated_by: by.username }
+    if (change.name !== undefined) update.name = change.name.trim()
+    if (change.nameEn !== undefined) update.name_en = change.nameEn.trim()
+    await trx('regions').where({ code }).update(update)
+    return regionView(by, { ...row, ...update }, Boolean(await trx('regions').where({ parent_code: code }).first('code')))
+  })
+}
+
+/**
+ * Adds a unit in a region: its level the region's. A region has one centre (routing sends the
+ * cases no rule places to the nearest centre's dispatcher, and would pick either of two at random).
+ */
+export async function createUnit(db: Db, by: Actor, input: NewUnit): Promise<UnitAdminView> {
+  refuseBlankNames(input)
+  try {
+    return await db.transaction(async (trx) => {
+      const region: RegionRow | undefined = await trx('regions').where({ code: input.regionCode }).first()
+      if (!region) throw unprocessable(msg('error.org.unknownRegion', { region: input.regionCode }))
+      if (!canAdministerRegion(by, region)) throw outside()
+      if (await trx('org_units').where({ code: input.code }).first('code')) throw conflict(msg('error.org.unitCodeTaken', { code: input.code }))
+      if (input.kind === 'centre') {
+        const centre: UnitRow | undefined = await trx('org_units').where({ region_code: region.code, kind: 'centre' }).first()
+        if (centre)
+          throw conflict(msg('error.org.centreExists', { region: region.code, unit: centre.code, ...names('region', region), ...names('unit', centre) }))
+      }
+      const row: UnitRow = {
+        code: input.code,
+        name: input.name.trim(),
+        name_en: input.nameEn.trim(),
+        kind: input.kind,
+        level: region.level,
+        region_code: region.code,
+        parent_code: null,
+        duty: input.duty ?? null,
+        sort: await nextSort(trx, 'org_units'),
+        updated_at: nowIso(),
+        updated_by: by.username,
+      }
+      await trx('org_units').insert(row)
+      return unitView(by, row, region, 0)
+    })
+  } catch (err) {
+    if (isUniqueViolation(err)) throw conflict(msg('error.org.unitCodeTaken', { code: input.code }))
+    throw err
+  }
+}
+
+/**
+ * Renames a unit or changes its duty (what routing's `@township:<duty>` / `@county:<duty>`
+ * finds it by: cases filed afterwards follow it; cases already routed keep their unit).
+ */
+export async function updateUnit(db: Db, by: Actor, code: string, change: UnitChange): Promise<UnitAdminView> {
+  refuseBlankNames(change)
+  return db.transaction(async (trx) => {
+    const row = await lockedRow<UnitRow>(trx, 'org_units', code)
+    if (!row) throw notFound(msg('error.org.unknownUnit', { unit: code }))
+    const region: RegionRow | undefined = await trx('regions').where({ code: row.region_code }).first()
+    // A unit whose region row is missing belongs to nobody's county: the city's administrator's.
+    if (!canAdministerRegion(by, { tenant: region?.tenant ?? '' })) throw outside()
+    const update: Partial<UnitRow> = { updated_at: nowIso(), updated_by: by.username }
+    if (change.name !== undefined) update.name = change.name.trim()
+    if (change.nameEn !== undefined) update.name_en = change.nameEn.trim()
+    if (change.duty !== undefined) update.duty = change.duty
+    await trx('org_units').where({ code }).update(update)
+    return unitView(by, { ...row, ...update }, { tenant: region?.tenant ?? '' }, (await memberCounts(trx, [code])).get(code) ?? 0)
+  })
+}
