@@ -36,7 +36,7 @@ export type RegionAdminView = {
   path: string
   tenant: string | null
   hasChildren: boolean
-  /** The actor may add regions under it and add or change its units. */
+  /** The actor may add and change its units, and add regions under it (but under a grid). */
   mayAdminister: boolean
   /** The actor may rename it. */
   mayRename: boolean
@@ -95,7 +95,7 @@ function regionView(by: Actor, r: RegionRow, hasChildren: boolean): RegionAdminV
     path: r.path,
     tenant: r.tenant || null,
     hasChildren,
-    mayAdminister: canAdministerRegion(by, r) && r.level !== 'grid',
+    mayAdminister: canAdministerRegion(by, r),
     mayRename: canRenameRegion(by, r),
     updatedAt: r.updated_at ?? null,
     updatedBy: r.updated_by ?? null,

@@ -33,7 +33,10 @@ const regionAdminSchema = {
     path: { type: 'string' },
     tenant: nullableString,
     hasChildren: { type: 'boolean' },
-    mayAdminister: { type: 'boolean', description: '可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units' },
+    mayAdminister: {
+      type: 'boolean',
+      description: '可添加和修改其单位，可在其下添加区域（网格之下除外）/ may add and change its units, and add regions under it (not under a grid)',
+    },
     mayRename: { type: 'boolean' },
     ...changed,
   },

@@ -24,8 +24,8 @@ browserTest(
     const menu = page.getByRole('button', { name: '菜单' })
 
     for (const [lang, names] of [
-      ['zh', ['待办任务', '案件', '数据看板', '一月一通报', '流程管理', '派单规则', '事项类别', '流程事件', '用户管理']],
-      ['en', ['Tasks', 'Cases', 'Dashboard', 'Bulletin', 'Processes', 'Routing rules', 'Categories', 'Incidents', 'Users']],
+      ['zh', ['待办任务', '案件', '数据看板', '一月一通报', '流程管理', '派单规则', '事项类别', '流程事件', '用户管理', '区域与单位']],
+      ['en', ['Tasks', 'Cases', 'Dashboard', 'Bulletin', 'Processes', 'Routing rules', 'Categories', 'Incidents', 'Users', 'Regions and units']],
     ] as const) {
       await t.test(`${lang}: one row, the pages behind the menu`, async (t) => {
         const button = lang === 'zh' ? menu : page.getByRole('button', { name: 'Menu' })

@@ -25,6 +25,7 @@ import { casesPage } from './pages/cases.js'
 import { incidentsPage } from './pages/incidents.js'
 import { usersPage } from './pages/users.js'
 import { categoriesPage } from './pages/categories.js'
+import { orgPage } from './pages/org.js'
 import { homePage } from './pages/home.js'
 import { installValidityMessages } from './lib/validity.js'
 import { bulletinPage, publicBulletinPage, scoringItemsPage } from './pages/bulletin.js'
@@ -59,6 +60,7 @@ route('/admin/categories', categoriesPage)
 route('/admin/decision', decisionPage)
 route('/admin/incidents', incidentsPage)
 route('/admin/users', usersPage)
+route('/admin/org', orgPage)
 route('/bulletin', bulletinPage)
 route('/admin/scoring-items', scoringItemsPage)
 
@@ -90,6 +92,7 @@ function navLinks() {
     links.push(h('a', { href: '/admin/categories' }, t('事项类别', 'Categories')))
     links.push(h('a', { href: '/admin/incidents' }, t('流程事件', 'Incidents')))
     links.push(h('a', { href: '/admin/users' }, t('用户管理', 'Users')))
+    links.push(h('a', { href: '/admin/org' }, t('区域与单位', 'Regions and units')))
   }
   return links
 }

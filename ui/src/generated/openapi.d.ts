@@ -6789,7 +6789,7 @@ export interface paths {
                             hasChildren?: boolean;
                             /** @enum {string} */
                             level?: "city" | "county" | "township" | "village" | "grid";
-                            /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                            /** @description 可添加和修改其单位，可在其下添加区域（网格之下除外）/ may add and change its units, and add regions under it (not under a grid) */
                             mayAdminister?: boolean;
                             mayRename?: boolean;
                             name?: string;
@@ -6975,7 +6975,7 @@ export interface paths {
                             hasChildren?: boolean;
                             /** @enum {string} */
                             level?: "city" | "county" | "township" | "village" | "grid";
-                            /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                            /** @description 可添加和修改其单位，可在其下添加区域（网格之下除外）/ may add and change its units, and add regions under it (not under a grid) */
                             mayAdminister?: boolean;
                             mayRename?: boolean;
                             name?: string;
@@ -7084,7 +7084,7 @@ export interface paths {
                                 hasChildren?: boolean;
                                 /** @enum {string} */
                                 level?: "city" | "county" | "township" | "village" | "grid";
-                                /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                                /** @description 可添加和修改其单位，可在其下添加区域（网格之下除外）/ may add and change its units, and add regions under it (not under a grid) */
                                 mayAdminister?: boolean;
                                 mayRename?: boolean;
                                 name?: string;
@@ -7101,7 +7101,7 @@ export interface paths {
                                 hasChildren?: boolean;
                                 /** @enum {string} */
                                 level?: "city" | "county" | "township" | "village" | "grid";
-                                /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                                /** @description 可添加和修改其单位，可在其下添加区域（网格之下除外）/ may add and change its units, and add regions under it (not under a grid) */
                                 mayAdminister?: boolean;
                                 mayRename?: boolean;
                                 name?: string;
@@ -7118,7 +7118,7 @@ export interface paths {
                                 hasChildren?: boolean;
                                 /** @enum {string} */
                                 level?: "city" | "county" | "township" | "village" | "grid";
-                                /** @description 可在其下添加区域、添加和修改其单位 / may add regions under it and add or change its units */
+                                /** @description 可添加和修改其单位，可在其下添加区域（网格之下除外）/ may add and change its units, and add regions under it (not under a grid) */
                                 mayAdminister?: boolean;
                                 mayRename?: boolean;
                                 name?: string;

@@ -130,6 +130,7 @@ export const STATUS = family('status')
 export const PROCEDURE = family('procedure')
 export const CHANNEL = family('channel')
 export const LEVEL = family('level')
+export const UNIT_KIND = family('unitKind')
 /** A remark in brackets after a value: full-width in Chinese, " (…)" in English. */
 export const paren = (s: string) => (lang === 'zh' ? `（${s}）` : ` (${s})`)
 export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : (k ?? '—'))

@@ -30,6 +30,7 @@ export const DUTY: Record<string, [string, string]> = {
   justice: ['司法', 'justice'],
   planning: ['规划', 'planning'],
   safety: ['安全', 'safety'],
+  agriculture: ['农业农村', 'agriculture'],
   petition: ['信访', 'letters and visits'],
 }
 
