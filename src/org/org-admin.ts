@@ -1,4 +1,4 @@
-import { isPostgres, nowIso, type Db, type Trx } from '../lib/db.js'
+import { escapeLike, isPostgres, nowIso, type Db, type Trx } from '../lib/db.js'
 import { badRequest, conflict, forbidden, msg, notFound, problem, unprocessable } from '../lib/errors.js'
 import { isBlank } from '../lib/text.js'
 import { isUniqueViolation } from '../lib/retry.js'
@@ -13,8 +13,8 @@ import type { RegionRow, UnitRow } from './rows.js'
  * (src/org/bootstrap.ts) and with the same rules: a code is an identity — cases, users,
  * candidate groups and routing rules name it — so it never changes, and a region never moves
  * (its `path` is every case's place in the tree), nor does a unit leave its region. Names, and a
- * unit's duty, may change. Nothing is deleted or deactivated here (README of src/org: what would
- * have to respect it).
+ * unit's duty, may change. A region or unit nothing names yet (a mistaken addition) may be
+ * deleted; nothing is deactivated (README of src/org: what would have to respect it).
  *
  * Scope (policy.ts): the city's administrator everywhere; a county administrator inside their
  * county (never the city's level, never another county; a county's own name is the city's).
@@ -314,5 +314,79 @@ export async function updateUnit(db: Db, by: Actor, code: string, change: UnitCh
     if (change.duty !== undefined) update.duty = change.duty
     await trx('org_units').where({ code }).update(update)
     return unitView(by, { ...row, ...update }, { tenant: region?.tenant ?? '' }, (await memberCounts(trx, [code])).get(code) ?? 0)
+  })
+}
+
+/** What may still name a region or unit, in the order a refusal names the first found (`orgRef.*` in the catalogue). */
+type Reference = 'regions' | 'units' | 'users' | 'cases' | 'rules' | 'definitions' | 'tasks'
+
+/** Whether a text column of `table` holds `code` anywhere (a diagram, a decision table): conservative, as a refusal is safe. */
+const mentions = (trx: Trx, table: string, column: string, code: string) =>
+  trx(table)
+    .whereRaw(`?? like ? escape '\\'`, [column, `%${escapeLike(code)}%`])
+    .first(trx.raw('1 as found'))
+
+/** The first thing that still names region `code`, or null. */
+async function regionReference(trx: Trx, code: string): Promise<Reference | null> {
+  if (await trx('regions').where({ parent_code: code }).first('code')) return 'regions'
+  if (await trx('org_units').where({ region_code: code }).first('code')) return 'units'
+  if (await trx('users').where({ region_code: code }).first('id')) return 'users'
+  for (const [table, column] of [
+    ['cases', 'region_code'],
+    ['case_clusters', 'region_code'],
+    ['bulletin_publications', 'region_code'],
+  ] as const)
+    if (await trx(table).where(column, code).first(trx.raw('1 as found'))) return 'cases'
+  if (await trx('routing_rules').where({ region: code }).first('id')) return 'rules'
+  if ((await mentions(trx, 'resource_definitions', 'source', code)) || (await mentions(trx, 'process_definitions', 'xml', code))) return 'definitions'
+  return null
+}
+
+/** The first thing that still names unit `code`, or null. */
+async function unitReference(trx: Trx, code: string): Promise<Reference | null> {
+  if (await trx('users').where({ unit_code: code }).first('id')) return 'users'
+  for (const [table, column] of [
+    ['cases', 'owner_unit'],
+    ['case_returns', 'unit'],
+    ['case_exclusions', 'requested_unit'],
+    ['case_supervisions', 'unit'],
+  ] as const)
+    if (await trx(table).where(column, code).first(trx.raw('1 as found'))) return 'cases'
+  if (await trx('routing_rules').where({ owner: code }).first('id')) return 'rules'
+  if ((await mentions(trx, 'resource_definitions', 'source', code)) || (await mentions(trx, 'process_definitions', 'xml', code))) return 'definitions'
+  // A task or a notice offered to the unit's group (`unit:<code>`, `<role>@<code>`), or a process's variables naming it (a joint case's co-units).
+  const offered = trx('task_candidates').where((w) => w.where('value', `unit:${code}`).orWhereRaw(`?? like ? escape '\\'`, ['value', `%@${escapeLike(code)}`]))
+  if (await offered.first('task_id')) return 'tasks'
+  if ((await mentions(trx, 'notifications', 'recipient', code)) || (await mentions(trx, 'process_instances', 'variables', code))) return 'tasks'
+  return null
+}
+
+/**
+ * Deletes a region nothing names: no region or unit under it, nobody placed in it, no case
+ * filed in it, no routing rule, decision table or diagram mentioning it (409 naming the first
+ * found). A county or the city is never deleted here (their code is a tenant every module keys
+ * by); a mistakenly added township, village or grid is.
+ */
+export async function deleteRegion(db: Db, by: Actor, code: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const row = await lockedRow<RegionRow>(trx, 'regions', code)
+    if (!row) throw notFound(msg('error.org.unknownRegion', { region: code }))
+    if (row.level === 'city' || row.level === 'county' || !canAdministerRegion(by, row)) throw outside()
+    const used = await regionReference(trx, code)
+    if (used) throw conflict(msg('error.org.regionInUse', { region: code, what: used, ...names('region', row) }))
+    await trx('regions').where({ code }).del()
+  })
+}
+
+/** Deletes a unit nothing names: nobody in it, no case, rule, diagram, task or notice naming it (409 naming the first found). */
+export async function deleteUnit(db: Db, by: Actor, code: string): Promise<void> {
+  await db.transaction(async (trx) => {
+    const row = await lockedRow<UnitRow>(trx, 'org_units', code)
+    if (!row) throw notFound(msg('error.org.unknownUnit', { unit: code }))
+    const region: RegionRow | undefined = await trx('regions').where({ code: row.region_code }).first()
+    if (!canAdministerRegion(by, { tenant: region?.tenant ?? '' })) throw outside()
+    const used = await unitReference(trx, code)
+    if (used) throw conflict(msg('error.org.unitInUse', { unit: code, what: used, ...names('unit', row) }))
+    await trx('org_units').where({ code }).del()
   })
 }

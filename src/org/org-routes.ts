@@ -2,7 +2,18 @@ import type { FastifyInstance } from 'fastify'
 import { bearer, errorSchema, nullableString, typed } from '../lib/schemas.js'
 import { ORG_CODE_PATTERN } from './bootstrap.js'
 import { REGION_LEVELS } from './service.js'
-import { UNIT_KINDS, createRegion, createUnit, orgTree, updateRegion, updateUnit, type RegionAdminView, type UnitAdminView } from './org-admin.js'
+import {
+  UNIT_KINDS,
+  createRegion,
+  createUnit,
+  deleteRegion,
+  deleteUnit,
+  orgTree,
+  updateRegion,
+  updateUnit,
+  type RegionAdminView,
+  type UnitAdminView,
+} from './org-admin.js'
 
 /** A new code: as the command line's import takes it (src/org/bootstrap.ts). */
 const newCode = {
@@ -185,6 +196,43 @@ export default async function orgAdminRoutes(fastify: FastifyInstance) {
       const changedUnit = await updateUnit(app.db, request.actor, request.params.code, request.body)
       request.log.info({ unit: changedUnit.code, by: request.actor.username, fields: Object.keys(request.body) }, 'unit changed')
       return (await named([changedUnit]))[0]
+    },
+  )
+  app.delete(
+    '/api/org/regions/:code',
+    {
+      onRequest: admins,
+      schema: {
+        tags: ['org'],
+        summary: '删除尚未被引用的乡镇、村或网格（其下无区域和单位，无用户、案件、派单规则、流程提到它）/ delete a township, village or grid nothing names yet',
+        security: bearer,
+        params: codeParams,
+        response: { 204: { type: 'null' }, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      await deleteRegion(app.db, request.actor, request.params.code)
+      request.log.info({ region: request.params.code, by: request.actor.username }, 'region deleted')
+      reply.status(204)
+    },
+  )
+
+  app.delete(
+    '/api/org/units/:code',
+    {
+      onRequest: admins,
+      schema: {
+        tags: ['org'],
+        summary: '删除尚未被引用的单位（无用户、案件、派单规则、流程、任务提到它）/ delete a unit nothing names yet',
+        security: bearer,
+        params: codeParams,
+        response: { 204: { type: 'null' }, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (request, reply) => {
+      await deleteUnit(app.db, request.actor, request.params.code)
+      request.log.info({ unit: request.params.code, by: request.actor.username }, 'unit deleted')
+      reply.status(204)
     },
   )
 }

@@ -426,3 +426,65 @@ t.test('what is added serves citizens, intake and routing at once', async (t) =>
     'the unit list others read',
   )
 })
+
+t.test('only what nothing names yet is deleted', async (t) => {
+  const app = await build(t)
+  const del = (who: string | null, what: 'regions' | 'units', code: string) => call(app, who, 'DELETE', `/api/org/${what}/${encodeURIComponent(code)}`)
+
+  // A mistaken grid and unit, named by nothing: gone.
+  t.equal((await addRegion(app, 'xianghe-admin', grid('xh-anping-v02-gx', 'xh-anping-v02'))).status, 201)
+  t.equal((await addUnit(app, 'xianghe-admin', { code: 'xh-anping-typo', name: '错字', nameEn: 'Typo', kind: 'section', regionCode: 'xh-anping' })).status, 201)
+  t.equal((await del('guangyang-admin', 'regions', 'xh-anping-v02-gx')).status, 403, 'not another county’s administrator')
+  t.equal((await del('land-officer', 'units', 'xh-anping-typo')).status, 403, 'not staff')
+  t.equal((await del(null, 'units', 'xh-anping-typo')).status, 401)
+  t.ok(await regionRow(app, 'xh-anping-v02-gx'), 'still there after the refusals')
+  t.equal((await del('xianghe-admin', 'regions', 'xh-anping-v02-gx')).status, 204)
+  t.equal((await del('xianghe-admin', 'units', 'xh-anping-typo')).status, 204)
+  t.notOk(await regionRow(app, 'xh-anping-v02-gx'), 'the grid is gone')
+  t.notOk(await unitRow(app, 'xh-anping-typo'), 'the unit is gone')
+  t.notOk(
+    (await call(app, null, 'GET', '/api/public/regions?parent=xh-anping-v02')).body.some((r: any) => r.code === 'xh-anping-v02-gx'),
+    'and from the citizens’ list at once',
+  )
+  t.equal((await del('xianghe-admin', 'regions', 'xh-anping-v02-gx')).status, 404)
+
+  // Never a county or the city.
+  for (const code of ['xianghe', 'langfang']) t.equal((await del('admin', 'regions', code)).status, 403, code)
+
+  // What is named: each refusal says why, in the catalogue's words, and leaves the row.
+  const refused = async (what: 'regions' | 'units', code: string, reason: string, key: string) => {
+    const r = await del('admin', what, code)
+    t.equal(r.status, 409, `${code}: ${reason}`)
+    t.equal(r.body.key, key, code)
+    t.equal(r.body.params?.what, reason, code)
+    t.ok(await (what === 'regions' ? regionRow(app, code) : unitRow(app, code)), `${code} kept`)
+    return r
+  }
+  const village = await refused('regions', 'xh-anping-v01', 'regions', 'error.org.regionInUse')
+  t.match(village.body.message, /不能删除安平村：其下还有区域/)
+  await refused('regions', 'xh-anping-v01-g1', 'units', 'error.org.regionInUse')
+  await refused('units', 'xianghe-land', 'users', 'error.org.unitInUse')
+
+  // A grid with a case filed in it; a unit a case was routed to, after its only member moved on.
+  t.equal((await addRegion(app, 'xianghe-admin', grid('xh-anping-v02-gy', 'xh-anping-v02'))).status, 201)
+  await petition(app, { description: '路面塌陷', category: 'roads.damage', regionCode: 'xh-anping-v02-gy', petitioner: { type: 'person', anonymous: true } })
+  await refused('regions', 'xh-anping-v02-gy', 'cases', 'error.org.regionInUse')
+  t.equal((await changeUnit(app, 'admin', 'xh-anping-police', { duty: 'justice' })).status, 200)
+  t.equal(
+    (await addUnit(app, 'admin', { code: 'xh-anping-patrol', name: '巡警中队', nameEn: 'Patrol', kind: 'station', regionCode: 'xh-anping', duty: 'police' }))
+      .status,
+    201,
+  )
+  const member = { username: 'patrol01', displayName: '巡警', password: 'patrol01-pass', roles: ['handler'], unitCode: 'xh-anping-patrol' }
+  t.equal((await call(app, 'admin', 'POST', '/api/org/users', member)).status, 201)
+  const filed = await petition(app, {
+    description: '夜间撬门',
+    category: 'safety.security',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  t.equal((await caseByNo(app, filed.caseNo)).ownerUnit, 'xh-anping-patrol')
+  t.equal((await call(app, 'admin', 'PATCH', '/api/org/users/patrol01', { unitCode: 'xh-anping-civil' })).status, 200)
+  const unit = await refused('units', 'xh-anping-patrol', 'cases', 'error.org.unitInUse')
+  t.match(unit.body.message, /cannot be deleted: cases or bulletins concern it/)
+})

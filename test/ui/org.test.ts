@@ -1,7 +1,8 @@
 /**
  * Browser test: a county administrator on /admin/org — their county with the way up, down to a
  * village; a grid added under it (a taken code refused first, in the catalogue's words), the
- * grid's own unit added and staffed by nobody yet, a unit renamed and given another duty — in
+ * grid's own unit added and staffed by nobody yet (the grid's deletion then refused), a unit
+ * renamed and given another duty — in
  * Chinese, in English and at phone size; then the city's administrator, who starts at the city.
  * Expected values come from the API and the seed, not the page.
  */
@@ -149,16 +150,28 @@ browserTest('a county administrator adds a grid and its unit and renames a unit'
     'Anping First Village',
   )
 
+  // The new grid has its unit now: deleting it is refused with the catalogue's sentence.
+  await page.locator('[data-testid=region-row][data-code="xh-anping-v02"] [data-testid=region-open]').click()
+  await newGrid.waitFor()
+  page.once('dialog', (d) => void d.accept())
+  s.expectHttpError(409, '/api/org/regions/xh-anping-v02-g3')
+  await newGrid.locator('[data-testid=region-delete]').click()
+  await page.locator('#toast.show.error', { hasText: 'cannot be deleted: there are units in it' }).waitFor()
+  t.ok((await call(app, 'admin', 'GET', '/api/org/tree?region=xh-anping-v02-g3')).body.region, 'the grid stays')
+  await s.shot('org-06-en-delete-refused')
+  await page.locator('[data-testid=org-breadcrumb] a', { hasText: 'Anping Town' }).click()
+  await agri.waitFor()
+
   await page.setViewportSize({ width: 390, height: 844 })
   t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the page is no wider than the phone')
-  await s.shot('org-06-en-phone')
+  await s.shot('org-07-en-phone')
   await page.click('[data-testid=lang-switch]')
   await agri.locator('[data-testid=unit-kind]', { hasText: '股室' }).waitFor()
-  await s.shot('org-07-zh-phone')
+  await s.shot('org-08-zh-phone')
   await page.click('[data-testid=add-unit]')
   await form.waitFor()
   t.ok(await page.evaluate(() => document.documentElement.scrollWidth <= 390), 'the editor fits too')
-  await s.shot('org-08-zh-phone-add')
+  await s.shot('org-09-zh-phone-add')
   await page.click('[data-testid=org-cancel]')
 
   // The city's administrator starts at the city, with its counties and the city's own units.
@@ -176,6 +189,6 @@ browserTest('a county administrator adds a grid and its unit and renames a unit'
   )
   t.equal(await unitRows.count(), city.units.length, 'the city’s units')
   t.equal(await page.locator('[data-testid=org-region-rename]').count(), 1, 'the city’s administrator may rename the city')
-  await s.shot('org-09-zh-city')
+  await s.shot('org-10-zh-city')
   t.same(s.errors, [], 'no console errors')
 })

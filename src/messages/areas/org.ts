@@ -16,6 +16,15 @@ export const zh = {
   'error.org.gridNoChildren': '{{regionName}}是网格，网格之下不能再添加区域',
   'error.org.centreExists': '{{regionName}}已有综治中心“{{unitName}}”：一个区域只设一个中心',
   'error.org.blankName': '名称不能为空白',
+  'orgRef.regions': '其下还有区域',
+  'orgRef.units': '其中还有单位',
+  'orgRef.users': '还有用户在其中',
+  'orgRef.cases': '有案件或通报记录与之相关',
+  'orgRef.rules': '派单规则指向它',
+  'orgRef.definitions': '已部署的流程或决策表提到它',
+  'orgRef.tasks': '有任务、通知或流程变量指向它',
+  'error.org.regionInUse': '不能删除{{regionName}}：$t(orgRef.{{what}})。代码被引用的区域只能改名',
+  'error.org.unitInUse': '不能删除{{unitName}}：$t(orgRef.{{what}})。代码被引用的单位只能改名或修改职能',
 } as const
 
 export const en: { readonly [K in keyof typeof zh]: string } = {
@@ -32,4 +41,13 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.org.gridNoChildren': '{{regionNameEn}} is a grid: no region can be added below a grid',
   'error.org.centreExists': '{{regionNameEn}} already has a governance centre, “{{unitNameEn}}”: a region has one centre',
   'error.org.blankName': 'a name cannot be blank',
+  'orgRef.regions': 'there are regions below it',
+  'orgRef.units': 'there are units in it',
+  'orgRef.users': 'users are placed in it',
+  'orgRef.cases': 'cases or bulletins concern it',
+  'orgRef.rules': 'a routing rule names it',
+  'orgRef.definitions': 'a deployed process or decision table mentions it',
+  'orgRef.tasks': 'tasks, notices or process variables name it',
+  'error.org.regionInUse': '{{regionNameEn}} cannot be deleted: $t(orgRef.{{what}}). A region whose code is in use can only be renamed',
+  'error.org.unitInUse': '{{unitNameEn}} cannot be deleted: $t(orgRef.{{what}}). A unit whose code is in use can only be renamed or given another duty',
 }

@@ -6942,7 +6942,87 @@ export interface paths {
         };
         put?: never;
         post?: never;
-        delete?: never;
+        /** 删除尚未被引用的乡镇、村或网格（其下无区域和单位，无用户、案件、派单规则、流程提到它）/ delete a township, village or grid nothing names yet */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         /** 修改区域名称 / rename a region */
@@ -7385,7 +7465,87 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /** 删除尚未被引用的单位（无用户、案件、派单规则、流程、任务提到它）/ delete a unit nothing names yet */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         options?: never;
         head?: never;
         /** 修改单位名称或职能（此后受理的案件按新职能派单）/ rename a unit or change its duty (cases filed afterwards are routed by it) */

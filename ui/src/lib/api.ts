@@ -115,6 +115,7 @@ export const get = <T = unknown>(url: string, headers?: Record<string, string>) 
 export const post = <T = unknown>(url: string, body?: unknown, headers?: Record<string, string>) => api<T>('POST', url, body ?? {}, headers)
 export const put = <T = unknown>(url: string, body?: unknown) => api<T>('PUT', url, body ?? {})
 export const patch = <T = unknown>(url: string, body?: unknown) => api<T>('PATCH', url, body ?? {})
+export const del = <T = unknown>(url: string) => api<T>('DELETE', url)
 
 export function qs(params: Record<string, unknown>) {
   const u = new URLSearchParams()

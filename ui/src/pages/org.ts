@@ -1,5 +1,5 @@
 import type { Answer } from '../lib/api-types.js'
-import { get, patch, post } from '../lib/api.js'
+import { del, get, patch, post } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
 import { LEVEL, UNIT_KIND, fmtTime, named, t, tr } from '../lib/i18n.js'
 import { DUTY } from '../lib/names.js'
@@ -200,6 +200,36 @@ export async function orgPage(ctx: Ctx) {
     clear(editor)
   }
 
+  /**
+   * Deletes what nothing names yet (a mistaken addition), after a confirmation; the server refuses
+   * anything still named (a case, a user, a rule…) with the catalogue's sentence, shown as a toast.
+   */
+  const deleteButton = (what: 'regions' | 'units', x: Region | Unit) =>
+    h(
+      'button',
+      {
+        type: 'button',
+        class: 'danger',
+        'data-testid': what === 'regions' ? 'region-delete' : 'unit-delete',
+        onclick: (e: Event) =>
+          busy(e.currentTarget as HTMLButtonElement, async () => {
+            if (
+              !confirm(
+                t(
+                  `删除“${named(x)}”？只有尚无用户、案件、派单规则或流程提到的${what === 'regions' ? '区域' : '单位'}才能删除。`,
+                  `Delete “${named(x)}”? Only a ${what === 'regions' ? 'region' : 'unit'} no user, case, routing rule or process names yet can be deleted.`,
+                ),
+              )
+            )
+              return
+            await del(`/api/org/${what}/${encodeURIComponent(x.code)}`)
+            toast(t('已删除', 'Deleted'))
+            await reload()
+          }),
+      },
+      t('删除', 'Delete'),
+    )
+
   /** A cell's heading, shown in the cell where the table's head is not (a phone's blocks). */
   const cellLabel = (text: string) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, text, t('：', ': '))
   const lastChange = (x: { updatedAt?: string | null; updatedBy?: string | null; updatedByName?: string | null }) =>
@@ -250,6 +280,8 @@ export async function orgPage(ctx: Ctx) {
                 r.mayRename
                   ? h('button', { type: 'button', 'data-testid': 'region-rename', onclick: () => openEditor({ rename: r }) }, t('改名', 'Rename'))
                   : null,
+                // A county or the city is never deleted (its code is a tenant); a leaf below one may be.
+                r.mayAdminister && !r.hasChildren && r.level !== 'county' && r.level !== 'city' ? [' ', deleteButton('regions', r)] : null,
               ),
             ),
           ),
@@ -306,7 +338,11 @@ export async function orgPage(ctx: Ctx) {
                 'td',
                 { class: 'actions' },
                 u.mayChange
-                  ? h('button', { type: 'button', 'data-testid': 'unit-edit', onclick: () => openEditor({ editUnit: u, region }) }, t('修改', 'Edit'))
+                  ? [
+                      h('button', { type: 'button', 'data-testid': 'unit-edit', onclick: () => openEditor({ editUnit: u, region }) }, t('修改', 'Edit')),
+                      // Someone placed in it names it: offered only where nobody is.
+                      u.members ? null : [' ', deleteButton('units', u)],
+                    ]
                   : null,
               ),
             ),
