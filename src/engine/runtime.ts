@@ -4,6 +4,7 @@ import type { ElementBase, Extension } from 'bpmn-elements'
 import type { Db, Trx } from '../lib/db.js'
 import { isPostgres, nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
+import { STEP_LIMITS } from './validate-limits.js'
 import { sqlFirst } from '../lib/hot-sql.js'
 import { conflict, notFound, UncaughtWorkerError, unprocessable } from './errors.js'
 import type { DefinitionStore, LoadedDefinition } from './definitions.js'
@@ -213,6 +214,12 @@ export class Runtime {
     if (!instance || instance.status !== 'running') {
       await trx('timers').where({ id: timer.id }).update({ status: 'cancelled', claimed_by: null, claimed_until: null })
       return false
+    }
+    // A loop through a timer goes round with nobody acting: its instance's firings are bounded
+    // (one indexed count, on timer steps only), and the one past the bound becomes an incident.
+    const done = await trx('timers').where({ instance_id: instance.id, status: 'fired' }).count({ n: '*' }).first()
+    if (Number(done?.n ?? 0) >= STEP_LIMITS.timerFirings) {
+      throw unprocessable(msg('step.timerFirings', { max: STEP_LIMITS.timerFirings }))
     }
     let fired = false
     await this.step(trx, instance, {

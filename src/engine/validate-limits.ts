@@ -76,6 +76,15 @@ export const STEP_LIMITS = {
   tasks: 500,
   /** Timers armed in one step. */
   timers: 200,
+  /**
+   * Timer firings in one instance's life. A case's deadlines, supervisions and reminders fire
+   * tens of times; a timer on a loop back to itself fires for ever with nobody acting (a county's
+   * `PT1S` loop wrote 82 history rows in 12 s and never stopped). Loops with a short literal
+   * timer are refused at deploy (`loopTimerProblem`); this stops the rest (a timer set by an
+   * expression, a longer period) in the end: at the limit the next firing becomes an incident.
+   * Five times the longest cycle allowed (`cycleMaxRepeat`), so no cycle a deploy accepts reaches it.
+   */
+  timerFirings: 5000,
   /** Wall time of one step's engine work, handlers included. */
   ms: 10_000,
   /**
@@ -145,6 +154,72 @@ export function timerLimitProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle
   }
   if (period != null && period > LIMITS.durationMaxMs) return msg('deploy.limit.cyclePeriodLong', { value })
   return null
+}
+
+/**
+ * A literal timer on a loop (`onLoop`: its element lies on a cycle of sequence flows, boundary
+ * attachments or a looping activity) that would let the loop run on its own, or null. Each round
+ * is a step of its instance nobody asked for: a duration shorter than a cycle's shortest period
+ * is a cycle without a count, and a date fires at once on every round after it has passed.
+ */
+export function loopTimerProblem(kind: 'timeDuration' | 'timeDate' | 'timeCycle', value: string, from = new Date()): LimitProblem | null {
+  if (kind === 'timeDate') return msg('deploy.limit.loopTimerDate', { value })
+  if (kind !== 'timeDuration') return null
+  const ms = durationMs(parseDuration(value), from)
+  if (ms != null && ms < LIMITS.cycleMinMs) return msg('deploy.limit.loopTimerShort', { value, min: fmt(LIMITS.cycleMinMs) })
+  return null
+}
+
+/**
+ * The ids of a container's flow nodes that lie on a loop: a node from which its own sequence
+ * flows (and, for an activity, its boundary events; for a link event, the catch events of its
+ * name) lead back to it, and every activity with standard loop characteristics. Written here:
+ * bpmnlint has no rule that finds cycles. One walk per node: the element limit (checked first)
+ * keeps that at most 500 × 550 edges.
+ */
+export function loopNodes(container: ModdleObject): Set<string> {
+  const next = new Map<string, string[]>()
+  const edge = (from: unknown, to: unknown) => {
+    if (typeof from !== 'string' || typeof to !== 'string') return
+    const list = next.get(from)
+    if (list) list.push(to)
+    else next.set(from, [to])
+  }
+  const looping = new Set<string>()
+  const linkName = (el: ModdleObject): string | undefined => {
+    const name = el.eventDefinitions?.find((d) => d.$type === 'bpmn:LinkEventDefinition')?.name
+    return typeof name === 'string' ? name : undefined
+  }
+  const linkCatches = new Map<string, string[]>()
+  for (const el of container.flowElements ?? []) {
+    const link = linkName(el)
+    if (el.$type === 'bpmn:SequenceFlow') edge(el.sourceRef?.id, el.targetRef?.id)
+    else if (el.$type === 'bpmn:BoundaryEvent') edge((el.attachedToRef as ModdleObject | undefined)?.id, el.id)
+    else if (el.$type === 'bpmn:IntermediateCatchEvent' && link !== undefined && typeof el.id === 'string') {
+      linkCatches.set(link, [...(linkCatches.get(link) ?? []), el.id])
+    }
+    if (el.loopCharacteristics?.$type === 'bpmn:StandardLoopCharacteristics' && typeof el.id === 'string') looping.add(el.id)
+  }
+  for (const el of container.flowElements ?? []) {
+    const link = linkName(el)
+    if (el.$type === 'bpmn:IntermediateThrowEvent' && link !== undefined) for (const to of linkCatches.get(link) ?? []) edge(el.id, to)
+  }
+  for (const start of next.keys()) {
+    if (looping.has(start)) continue
+    const seen = new Set<string>()
+    const stack = [...next.get(start)!]
+    while (stack.length) {
+      const id = stack.pop()!
+      if (id === start) {
+        looping.add(start)
+        break
+      }
+      if (seen.has(id)) continue
+      seen.add(id)
+      stack.push(...(next.get(id) ?? []))
+    }
+  }
+  return looping
 }
 
 /** A multi-instance cardinality (literal or evaluated) beyond the limit, or null. */

@@ -11,7 +11,7 @@ import { conditionBody, expressionBodies, expressionBody } from './feel.js'
 import { feelIssue } from './validate-feel.js'
 import { juelRefusals } from './juel.js'
 import { lintDefinitions } from './validate-lint.js'
-import { LIMITS, sizeProblems, timerLimitProblem, tooDeep } from './validate-limits.js'
+import { LIMITS, loopNodes, loopTimerProblem, sizeProblems, timerLimitProblem, tooDeep } from './validate-limits.js'
 import { msg, type Msg } from '../lib/errors.js'
 import { bilingual, type MessageKey, type Params } from '../lib/messages.js'
 
@@ -276,7 +276,7 @@ export async function validateBpmn(xml: string, opts: ValidateOptions): Promise<
   const ownKeys = new Set(executable.map((p) => p.id))
 
   // 3–6. The content of each executable process.
-  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet(), unresolved }
+  const ctx: Ctx = { opts, add, ownKeys, reported: new WeakSet(), unresolved, onLoop: new Set() }
   // Every check below walks each element at least once, and bpmnlint's rules follow paths: past
   // the element limit the size is the refusal, and the rest is not read (validate-limits.ts).
   const oversized = executable.map((proc) => sizeProblems(proc, add))
@@ -327,6 +327,8 @@ interface Ctx {
   juelRefused?: Set<string>
   /** Elements moddle warned of an unresolved reference for (already a `deploy.unresolvedRef` problem). */
   unresolved: ReadonlySet<unknown>
+  /** Ids of flow elements on a loop, or inside a sub-process on one (filled by checkContainer). */
+  onLoop: Set<string>
 }
 
 /** An expression longer than the limit is reported and not parsed (validate-limits.ts). */
@@ -446,9 +448,10 @@ function checkCondition(expr: ModdleObject | undefined, id: string | undefined, 
   if (checkJuel(String(expr.body ?? ''), id, what, ctx)) checkFeel(conditionBody(String(expr.body ?? '')), id, what, ctx)
 }
 
-function checkContainer(container: ModdleObject, ctx: Ctx) {
+function checkContainer(container: ModdleObject, ctx: Ctx, inLoop = false) {
   // Once per container: built per flow, a 3,000-branch split took 21 s to refuse (hostile.test).
   const siblings = new Set<unknown>(container.flowElements ?? [])
+  const looping = loopNodes(container)
   for (const el of container.flowElements ?? []) {
     // The XSD leaves ids optional and moddle accepts their absence, but tasks, history, timers
     // and incidents are all keyed by the element's id: an element without one is refused here.
@@ -457,8 +460,10 @@ function checkContainer(container: ModdleObject, ctx: Ctx) {
       continue
     }
     if (el.$type === 'bpmn:SequenceFlow') checkFlowEnds(el, container, siblings, ctx)
+    const onLoop = inLoop || looping.has(el.id)
+    if (onLoop) ctx.onLoop.add(el.id)
     checkElement(el, ctx)
-    if (el.flowElements) checkContainer(el, ctx)
+    if (el.flowElements) checkContainer(el, ctx, onLoop)
   }
 }
 
@@ -647,7 +652,7 @@ function checkTimer(ed: ModdleObject, id: string | undefined, ctx: Ctx) {
       ctx.add(id, msg(`deploy.timerNotIso.${kind}`, { value, error: iso }))
       continue
     }
-    const limit = timerLimitProblem(kind, value)
+    const limit = timerLimitProblem(kind, value) ?? (id && ctx.onLoop.has(id) ? loopTimerProblem(kind, value) : null)
     if (limit) ctx.add(id, limit)
   }
   if (!any) ctx.add(id, msg('deploy.timerMissing'))

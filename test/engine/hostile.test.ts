@@ -160,6 +160,93 @@ t.test('refused at deploy, each with a 400 naming the element', { skip: deployOn
   }
 })
 
+t.test('a timer on a loop that would go round by itself is refused at deploy (a county PT1S loop ran for ever)', { skip: deployOnly }, async (t) => {
+  const app = await build(t, { config: { processesDir: noProcesses } })
+  const deploy = (xml: string) => call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml })
+  const refused = async (xml: string, element: string, re: RegExp, what: string) => {
+    const r = await deploy(xml)
+    t.equal(r.status, 400, `${what}: ${r.status}`)
+    const mine = (r.body.details ?? []).filter((d: any) => d.elementId === element)
+    t.ok(
+      mine.some((d: any) => re.test(d.message)),
+      `${what}: names ${element} (${JSON.stringify(r.body.details)})`,
+    )
+  }
+  const timerDef = (kind: string, value: string) => `<timerEventDefinition><${kind}>${value}</${kind}></timerEventDefinition>`
+  // The trial's: timer → gateway → back to the timer.
+  const catchLoop = (key: string, kind: string, value: string, inner = '') =>
+    bpmn(
+      key,
+      `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="tick"/>
+    <intermediateCatchEvent id="tick">${timerDef(kind, value)}</intermediateCatchEvent>
+    <sequenceFlow id="f1" sourceRef="tick" targetRef="g"/><exclusiveGateway id="g" default="back"/>${inner}
+    <sequenceFlow id="back" sourceRef="g" targetRef="tick"/>
+    <sequenceFlow id="out" sourceRef="g" targetRef="e"><conditionExpression>=false</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+    )
+  await refused(catchLoop('loop_pt1s', 'timeDuration', 'PT1S'), 'tick', /PT1S lies on a loop and is shorter than 10 s/, 'PT1S on a loop')
+  await refused(catchLoop('loop_date', 'timeDate', '2030-01-01T00:00:00Z'), 'tick', /lies on a loop: once its date has passed/, 'a date on a loop')
+  // An interrupting boundary timer that leads back to its own task: the task waits for a
+  // person, but the timer takes the token round without one.
+  await refused(
+    bpmn(
+      'loop_boundary',
+      `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="w"/>${task('w')}
+    <boundaryEvent id="b" attachedToRef="w">${timerDef('timeDuration', 'PT5S')}</boundaryEvent>
+    <sequenceFlow id="fb" sourceRef="b" targetRef="w"/><sequenceFlow id="f1" sourceRef="w" targetRef="e"/><endEvent id="e"/>`,
+    ),
+    'b',
+    /shorter than 10 s/,
+    'a boundary timer back to its task',
+  )
+  // Round through link events, and through a sub-process holding the timer.
+  await refused(
+    bpmn(
+      'loop_link',
+      `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="back_in"/>
+    <intermediateCatchEvent id="back_in"><linkEventDefinition name="again"/></intermediateCatchEvent>
+    <sequenceFlow id="f1" sourceRef="back_in" targetRef="tick"/>
+    <intermediateCatchEvent id="tick">${timerDef('timeDuration', 'PT2S')}</intermediateCatchEvent>
+    <sequenceFlow id="f2" sourceRef="tick" targetRef="go_back"/>
+    <intermediateThrowEvent id="go_back"><linkEventDefinition name="again"/></intermediateThrowEvent>`,
+    ),
+    'tick',
+    /shorter than 10 s/,
+    'round through a link',
+  )
+  await refused(
+    bpmn(
+      'loop_sub',
+      `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="sp"/>
+    <subProcess id="sp"><startEvent id="ss"/><sequenceFlow id="sf0" sourceRef="ss" targetRef="tick"/>
+      <intermediateCatchEvent id="tick">${timerDef('timeDuration', 'PT3S')}</intermediateCatchEvent>
+      <sequenceFlow id="sf1" sourceRef="tick" targetRef="se"/><endEvent id="se"/></subProcess>
+    <sequenceFlow id="f1" sourceRef="sp" targetRef="g"/><exclusiveGateway id="g" default="back"/>
+    <sequenceFlow id="back" sourceRef="g" targetRef="sp"/>
+    <sequenceFlow id="out" sourceRef="g" targetRef="e"><conditionExpression>=false</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+    ),
+    'tick',
+    /shorter than 10 s/,
+    'a sub-process on a loop',
+  )
+  // Accepted: a loop's timer of a cycle's period or more; a short timer not on the loop; a loop
+  // whose short timer is a reminder off the loop's path.
+  t.equal((await deploy(catchLoop('loop_pt10s', 'timeDuration', 'PT10S'))).status, 201, 'PT10S on a loop')
+  t.equal((await deploy(catchLoop('loop_expr', 'timeDuration', '=d'))).status, 201, 'an expression (bounded at run time)')
+  t.equal((await deploy(loop('loop_after_timer'))).status, 201, 'a PT2S timer before a loop, not on it')
+  const r = await deploy(
+    bpmn(
+      'rework',
+      `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="w"/>${task('w')}
+    <boundaryEvent id="remind" attachedToRef="w" cancelActivity="false">${timerDef('timeDuration', 'PT5S')}</boundaryEvent>
+    <sequenceFlow id="fr" sourceRef="remind" targetRef="er"/><endEvent id="er"/>
+    <sequenceFlow id="f1" sourceRef="w" targetRef="g"/><exclusiveGateway id="g" default="done"/>
+    <sequenceFlow id="again" sourceRef="g" targetRef="w"><conditionExpression>=redo</conditionExpression></sequenceFlow>
+    <sequenceFlow id="done" sourceRef="g" targetRef="e"/><endEvent id="e"/>`,
+    ),
+  )
+  t.equal(r.status, 201, `a rework loop with a short reminder that ends off the loop: ${JSON.stringify(r.body.details ?? '')}`)
+})
+
 t.test('the shipped procedures deploy under the limits, and the default follow-up cycle is bounded', { skip: deployOnly }, async (t) => {
   const app = await build(t)
   const defs = (await call(app, 'admin', 'GET', '/api/process-definitions')).body

@@ -238,3 +238,44 @@ t.test('a service task failing after a timer: the incident names the task, its p
   const again = await call(app, 'xianghe-admin', 'POST', `/api/incidents/${items[0].id}/retry`)
   t.match(again.body, { status: 'open', attempts: 2, element: 'svc_switch', trigger: 'wait_day' })
 })
+
+/** A timer on a loop back to itself (allowed: its duration is not shorter than a cycle's period). */
+const timerLoop = (id: string) =>
+  bpmn(
+    id,
+    `<startEvent id="s"/><sequenceFlow id="f0" sourceRef="s" targetRef="tick"/>
+  <intermediateCatchEvent id="tick"><timerEventDefinition><timeDuration>PT10S</timeDuration></timerEventDefinition></intermediateCatchEvent>
+  <sequenceFlow id="f1" sourceRef="tick" targetRef="g"/><exclusiveGateway id="g" default="back"/>
+  <sequenceFlow id="back" sourceRef="g" targetRef="tick"/>
+  <sequenceFlow id="out" sourceRef="g" targetRef="e"><conditionExpression>=false</conditionExpression></sequenceFlow><endEvent id="e"/>`,
+  )
+
+t.test('a timer loop going round by itself stops at the firings bound as an incident (a county loop ran for ever)', async (t) => {
+  const { app, deploy, start } = await setup(t)
+  await deploy('xianghe-admin', timerLoop('tick_loop'))
+  const id = await start('xianghe-admin', 'tick_loop', {})
+  // Two rounds go through on their own: the loop is what the diagram says.
+  let clock = Date.now()
+  const round = async () => app.engine.poller.poll(new Date((clock += 11_000)))
+  t.equal(await round(), 1)
+  t.equal(await round(), 1)
+  t.equal((await app.db('timers').where({ instance_id: id, status: 'fired' })).length, 2)
+  // The instance's life so far, as if it had gone round 4,997 times more (5,000 is the bound:
+  // validate-limits.ts, STEP_LIMITS.timerFirings). Rows of an element that no longer waits.
+  const template = await app.db('timers').where({ instance_id: id, status: 'fired' }).first()
+  const rows = Array.from({ length: 4997 }, (_, i) => ({ ...template, id: `past-${i}`, execution_id: `past-${i}` }))
+  for (let i = 0; i < rows.length; i += 200) await app.db('timers').insert(rows.slice(i, i + 200))
+  // What the flow did (the incident adds an entry of its own).
+  const history = async () => (await app.db('history').where({ instance_id: id }).whereNot({ type: 'incident' })).length
+  t.equal(await round(), 1, 'the 5,000th firing still goes through')
+  const before = await history()
+  t.equal(await round(), 0, 'the next does not')
+  t.equal(await history(), before, 'and the instance does not move')
+  const incidents = await call(app, 'xianghe-admin', 'GET', '/api/incidents')
+  const mine = incidents.body.items.filter((i: any) => i.instanceId === id)
+  t.equal(mine.length, 1, 'one incident of the instance')
+  t.match(mine[0], { kind: 'timer', element: 'tick', status: 'open', key: 'step.timerFirings', params: { max: 5000 } })
+  t.match(mine[0].message, /已触发 5000 次.*\/.*fired 5000 times/)
+  t.equal(await round(), 0, 'later polls leave it alone')
+  t.equal(await history(), before)
+})

@@ -80,6 +80,8 @@ export const zh = {
   'deploy.limit.cycleEndless': 'timeCycle {{value}} 不限次数；请写明次数，如 R52/P7D（最多 {{max}} 次）',
   'deploy.limit.cycleRepeat': 'timeCycle {{value}} 重复超过 {{max}} 次',
   'deploy.limit.cyclePeriodShort': 'timeCycle {{value}} 的周期短于 {{min}}',
+  'deploy.limit.loopTimerShort': '定时器 {{value}} 在回路上且短于 {{min}}：无人办理时流程会自行反复运行',
+  'deploy.limit.loopTimerDate': '定时器 {{value}} 在回路上：日期过后每一轮都会立即触发，流程会自行反复运行；请改用时长',
   'deploy.limit.cyclePeriodLong': 'timeCycle {{value}} 的周期超过 10 年',
   'deploy.limit.cardinality': '多实例数量 {{value}} 超过上限 {{max}}',
   'deploy.limit.idLength': '标识长度 {{length}} 超过 {{max}} 个字符',
@@ -125,6 +127,7 @@ export const zh = {
   'step.timers': '一步内设置的定时器超过 {{max}} 个',
   'step.time': '一步运行超过 {{seconds}} 秒',
   'step.cpu': '一步连续占用 CPU 超过 {{ms}} 毫秒',
+  'step.timerFirings': '此流程实例的定时器已触发 {{max}} 次，未再触发：流程可能经定时器自行循环',
   'step.feelSlow': '表达式 {{body}} 使用了 {{construct}}，未运行：流程中的表达式不能循环、定义函数或使用正则表达式（此版本部署于这项检查之前）',
   'step.feelLong': '表达式有 {{length}} 个字符（上限 {{max}}），未运行（此版本部署于这项检查之前）',
 } as const
@@ -207,6 +210,9 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'deploy.limit.cycleEndless': 'timeCycle {{value}} repeats without end; give a count, e.g. R52/P7D (at most {{max}})',
   'deploy.limit.cycleRepeat': 'timeCycle {{value}} repeats more than {{max}} times',
   'deploy.limit.cyclePeriodShort': 'timeCycle {{value}} has a period shorter than {{min}}',
+  'deploy.limit.loopTimerShort': 'the timer {{value}} lies on a loop and is shorter than {{min}}: the flow would go round by itself with nobody acting',
+  'deploy.limit.loopTimerDate':
+    'the timer {{value}} lies on a loop: once its date has passed it fires at once on every round, so the flow would go round by itself; use a duration',
   'deploy.limit.cyclePeriodLong': 'timeCycle {{value}} has a period longer than 10 years',
   'deploy.limit.cardinality': 'multi-instance cardinality {{value}} is above the limit of {{max}}',
   'deploy.limit.idLength': 'the id is {{length}} characters long; the limit is {{max}}',
@@ -251,6 +257,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'step.timers': 'more than {{max}} timers armed in one step',
   'step.time': 'the step ran longer than {{seconds}} s',
   'step.cpu': 'the step held the CPU for more than {{ms}} ms without a break',
+  'step.timerFirings': "this instance's timers have fired {{max}} times, and this one did not: the flow may be going round through a timer by itself",
   'step.feelSlow':
     'the expression {{body}} uses {{construct}} and was not run: an expression in a diagram may not loop, define a function or use a regular expression (this version was deployed before that check)',
   'step.feelLong': 'the expression has {{length}} characters (the limit is {{max}}) and was not run (this version was deployed before that check)',
