@@ -40,7 +40,7 @@ browserTest(
     await row.waitFor()
     t.equal(await row.count(), 1)
     t.equal(
-      (await row.locator('td.message').textContent())?.trim(),
+      (await row.locator('[data-testid=incident-message]').textContent())?.trim(),
       '流程在“按答复分流”没有可走的路径：没有条件成立，也没有默认路径',
       'the sentence in Chinese, the gateway by its Chinese name',
     )
@@ -48,16 +48,16 @@ browserTest(
     await s.shot('gateway-no-way-01-zh')
 
     await page.click('[data-testid=lang-switch]')
-    await page.locator('[data-testid=incident-row] td.message', { hasText: 'no way on' }).waitFor()
+    await page.locator('[data-testid=incident-row] [data-testid=incident-message]', { hasText: 'no way on' }).waitFor()
     t.equal(
-      (await page.locator('[data-testid=incident-row] td.message').textContent())?.trim(),
+      (await page.locator('[data-testid=incident-row] [data-testid=incident-message]').textContent())?.trim(),
       'the procedure has no way on at “Split by answer”: no condition holds and there is no default flow',
     )
     await s.shot('gateway-no-way-02-en')
     await page.setViewportSize({ width: 390, height: 844 })
     await s.shot('gateway-no-way-03-en-phone')
     await page.click('[data-testid=lang-switch]')
-    await page.locator('[data-testid=incident-row] td.message', { hasText: '按答复分流' }).waitFor()
+    await page.locator('[data-testid=incident-row] [data-testid=incident-message]', { hasText: '按答复分流' }).waitFor()
     await s.shot('gateway-no-way-04-zh-phone')
     t.same(s.errors, [], 'no console errors')
   },

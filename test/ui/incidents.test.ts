@@ -26,7 +26,7 @@ browserTest('an incident names the failed task, its process and its case; retry 
   t.notMatch(processCell, /Follow-up/, 'not the English half')
   t.equal((await row.locator('[data-testid=incident-case] a').textContent())?.trim(), caseNo, 'the case by its number')
   t.equal(await row.locator('[data-testid=incident-case] a').getAttribute('href'), `/cases/${c.id}`)
-  t.equal((await row.locator('td.message').textContent())?.trim(), '未知的办理程序 no_such_procedure', 'why, in Chinese')
+  t.equal((await row.locator('[data-testid=incident-message]').textContent())?.trim(), '未知的办理程序 no_such_procedure', 'why, in Chinese')
   t.match(await page.textContent('main'), /先排除原因.*再点“重试”/, 'what to do')
   // The number a handler is told (error.engine.stepFailedIncident names the whole id) begins as the row's.
   const listed = (await call(app, 'xianghe-admin', 'GET', '/api/incidents?status=open')).body.items
@@ -35,7 +35,7 @@ browserTest('an incident names the failed task, its process and its case; retry 
 
   // Retry: the cause is still there, so it stays open with a second attempt.
   await row.locator('[data-testid=retry]').click()
-  await page.locator('[data-testid=incident-row] td.message', { hasText: '×2' }).waitFor()
+  await page.locator('[data-testid=incident-row] [data-testid=incident-message]', { hasText: '×2' }).waitFor()
   t.equal((await page.locator('[data-testid=incident-activity]').textContent())?.trim(), '转其他流程', 'after a failed retry still the task')
 
   await page.click('[data-testid=lang-switch]')
@@ -43,7 +43,7 @@ browserTest('an incident names the failed task, its process and its case; retry 
   t.equal((await page.locator('[data-testid=incident-trigger]').textContent())?.trim(), 'started by the timer “Wait a day”')
   const enProcess = (await page.locator('[data-testid=incident-process]').textContent())!
   t.match(enProcess, /^Follow-up switch \(Xianghe County\)/)
-  t.match((await page.locator('[data-testid=incident-row] td.message').textContent())!, /^unknown procedure no_such_procedure/)
+  t.match((await page.locator('[data-testid=incident-row] [data-testid=incident-message]').textContent())!, /^unknown procedure no_such_procedure/)
   t.notMatch((await page.locator('[data-testid=incident-row]').textContent())!, /\p{Script=Han}/u, 'no Chinese in the English row')
   await s.shot('incidents-02-en')
   await page.setViewportSize({ width: 390, height: 844 })

@@ -308,14 +308,14 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   await page.goto(`${base}/admin/incidents`)
   const incident = page.locator('[data-testid=incident-row]', { hasText: 'ui_cycle' })
   await incident.waitFor()
-  const zhText = (await incident.locator('td.message').textContent())!
+  const zhText = (await incident.locator('[data-testid=incident-message]').textContent())!
   t.match(zhText, /^timeCycle R\/PT0S 不限次数/, 'the Chinese sentence')
   t.notMatch(zhText, /without end|process execution| \/ /, 'and nothing English beside it')
   t.match(await incident.textContent(), /ui_cycle \(香河县\)/, 'the county by name, not its code')
   await s.shot('09-incident-zh')
   await page.click('[data-testid=lang-switch]')
-  await incident.locator('td.message', { hasText: 'without end' }).waitFor()
-  t.notMatch((await incident.locator('td.message').textContent())!, /\p{Script=Han}/u, 'in English, no Chinese beside it')
+  await incident.locator('[data-testid=incident-message]', { hasText: 'without end' }).waitFor()
+  t.notMatch((await incident.locator('[data-testid=incident-message]').textContent())!, /\p{Script=Han}/u, 'in English, no Chinese beside it')
   t.match(await incident.textContent(), /ui_cycle \(Xianghe County\)/)
   await s.shot('10-incident-en')
   await page.click('[data-testid=lang-switch]')

@@ -44,6 +44,14 @@ export function toast(text: string, kind: 'ok' | 'error' = 'ok') {
   toastTimer = window.setTimeout(() => el!.classList.remove('show'), 3500)
 }
 
+/**
+ * A cell's heading inside the cell, for a `phone-blocks` table: shown only where the table's head
+ * is not (a phone's blocks). Hidden from screen readers, which read the head on both.
+ */
+export function cellLabel(text: string) {
+  return h('span', { class: 'cell-label', 'aria-hidden': 'true' }, text, t('：', ': '))
+}
+
 export function badge(text: string, kind = '') {
   return h('span', { class: `badge ${kind}` }, text)
 }

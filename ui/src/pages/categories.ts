@@ -5,7 +5,7 @@ import { LEVEL, PROCEDURE, fmtTime, messageText, named, serverText, t, tr } from
 import { DUTY } from '../lib/names.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
-import { badge, busy, errorBox, field, loading, pageHead, toast } from '../lib/ui.js'
+import { badge, busy, cellLabel, errorBox, field, loading, pageHead, toast } from '../lib/ui.js'
 import type { Definition } from './processes.js'
 
 type Category = Item<'/api/categories'>
@@ -414,8 +414,6 @@ export async function categoriesPage(ctx: Ctx) {
       ]),
     )
 
-  /** A cell's heading, shown in the cell where the table's head is not (a phone's blocks). */
-  const cellLabel = (text: string) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, text, t('：', ': '))
   const rows = h('tbody')
   const renderTree = () => {
     const codes = byCode()
@@ -479,7 +477,7 @@ export async function categoriesPage(ctx: Ctx) {
       { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('事项类别', 'Categories') },
       h(
         'table',
-        { class: 'table categories-table', 'data-testid': 'categories' },
+        { class: 'table categories-table phone-blocks', 'data-testid': 'categories' },
         h(
           'thead',
           null,

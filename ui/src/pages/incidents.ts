@@ -3,7 +3,7 @@ import { clear, h } from '../lib/dom.js'
 import { fmtTime, messageText, named, serverText, t } from '../lib/i18n.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
-import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
+import { badge, busy, cellLabel, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
 /** One incident as GET /api/incidents gives it. */
 interface Incident {
@@ -123,18 +123,23 @@ export async function incidentsPage(ctx: Ctx) {
         'tr',
         { 'data-testid': 'incident-row' },
         // The start of the id the handler's message names in full (error.engine.stepFailedIncident).
-        h('td', null, h('code', { 'data-testid': 'incident-ref', title: i.id }, i.id.slice(0, 8))),
-        h('td', null, fmtTime(i.time)),
+        h('td', { class: 'i-ref' }, h('code', { 'data-testid': 'incident-ref', title: i.id }, i.id.slice(0, 8))),
+        h('td', { class: 'i-time' }, fmtTime(i.time)),
         h(
           'td',
-          { 'data-testid': 'incident-process' },
+          { class: 'i-process', 'data-testid': 'incident-process' },
           serverText(i.processName) || i.processKey,
           i.tenant ? ` (${named({ name: i.tenantName ?? i.tenant, nameEn: i.tenantNameEn })})` : '',
           i.processName ? h('div', null, h('code', { class: 'muted' }, i.processKey)) : null,
         ),
-        h('td', { 'data-testid': 'incident-case' }, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, i.caseNo ?? t('案件', 'Case')) : '—'),
-        h('td', { 'data-testid': 'incident-element' }, activity(i)),
-        h('td', { class: 'message' }, messageText(i), i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
+        h('td', { class: 'i-case', 'data-testid': 'incident-case' }, i.caseId ? h('a', { href: `/cases/${i.caseId}` }, i.caseNo ?? t('案件', 'Case')) : '—'),
+        h('td', { class: 'i-element', 'data-testid': 'incident-element' }, cellLabel(t('失败的环节', 'Failed activity')), activity(i)),
+        h(
+          'td',
+          { class: 'message' },
+          cellLabel(t('原因', 'Message')),
+          h('span', { 'data-testid': 'incident-message' }, messageText(i), i.attempts > 1 ? h('span', { class: 'muted' }, ` ×${i.attempts}`) : null),
+        ),
         h(
           'td',
           { class: 'actions' },
@@ -159,7 +164,7 @@ export async function incidentsPage(ctx: Ctx) {
         { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('流程事件', 'Incidents') },
         h(
           'table',
-          { class: 'table', 'data-testid': 'incidents' },
+          { class: 'table incidents-table phone-blocks', 'data-testid': 'incidents' },
           h(
             'thead',
             null,

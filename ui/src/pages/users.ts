@@ -369,7 +369,7 @@ export async function usersPage(ctx: Ctx) {
       { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': t('用户', 'Users') },
       h(
         'table',
-        { class: 'table users-table', 'data-testid': 'users' },
+        { class: 'table users-table phone-blocks', 'data-testid': 'users' },
         h(
           'thead',
           null,
