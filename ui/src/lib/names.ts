@@ -6,6 +6,8 @@ import { get } from './api.js'
 import { LEVEL, named, t, tr } from './i18n.js'
 
 type Named = { code: string; name: string; nameEn?: string | null }
+/** A category of the administrators' /api/categories: every one, withdrawn ones too. */
+type AdminCategory = Named & { inForce: boolean }
 /** A category of /api/public/categories with its subcategories (the schema leaves `children` open). */
 type CategoryNode = Named & { children?: CategoryNode[] }
 
@@ -50,13 +52,24 @@ export interface Names {
   /** A candidate group (unit:CODE, role@CODE, role:ROLE) as a reader says it. */
   group(token: string): string
   category(code: string | null | undefined): string
+  /**
+   * Whether a category takes no new petitions (withdrawn, or under a withdrawn one). Known only
+   * with `withdrawnCategories`: the public tree leaves such categories out, and their names too.
+   */
+  categoryWithdrawn(code: string | null | undefined): boolean
   region(code: string | null | undefined): string
   /** A unit code or a routing token (@grid, @county:land…). */
   owner(code: string | null | undefined): string
 }
 
-export async function loadNames(opts: { units?: boolean; regions?: string[] } = {}): Promise<Names> {
+/**
+ * `withdrawnCategories` (an administrator's page: /api/categories needs county_admin) names the
+ * withdrawn categories too, which rules and old cases may still hold; without it, or where the
+ * list is refused, categories are the public tree's.
+ */
+export async function loadNames(opts: { units?: boolean; regions?: string[]; withdrawnCategories?: boolean } = {}): Promise<Names> {
   const cats = new Map<string, Named>()
+  const withdrawn = new Set<string>()
   const units = new Map<string, Named>()
   const regions = new Map<string, Named>()
   const walk = (nodes: CategoryNode[] | undefined) => {
@@ -65,8 +78,21 @@ export async function loadNames(opts: { units?: boolean; regions?: string[] } = 
       walk(n.children)
     }
   }
+  const loadCategories = async () => {
+    if (opts.withdrawnCategories) {
+      const all = await get<AdminCategory[]>('/api/categories').catch(() => null)
+      if (all) {
+        for (const c of all) {
+          cats.set(c.code, c)
+          if (!c.inForce) withdrawn.add(c.code)
+        }
+        return
+      }
+    }
+    await get<CategoryNode[]>('/api/public/categories').then(walk, () => {})
+  }
   await Promise.all([
-    get<CategoryNode[]>('/api/public/categories').then(walk, () => {}),
+    loadCategories(),
     opts.units
       ? get<Named[]>('/api/org/units').then(
           (us) => us.forEach((u) => units.set(u.code, u)),
@@ -101,6 +127,7 @@ export async function loadNames(opts: { units?: boolean; regions?: string[] } = 
   return {
     group,
     category: (code) => (code && cats.has(code) ? named(cats.get(code)) : ''),
+    categoryWithdrawn: (code) => !!code && withdrawn.has(code),
     region: (code) => (code && regions.has(code) ? named(regions.get(code)) : ''),
     owner,
   }

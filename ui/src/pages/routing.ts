@@ -1,10 +1,10 @@
 import type { Answer } from '../lib/api-types.js'
 import { get, put, qs, session } from '../lib/api.js'
-import { clear, h } from '../lib/dom.js'
+import { clear, h, type Child } from '../lib/dom.js'
 import { fmtDuration, fmtTime, LEVEL, named, PROCEDURE, t } from '../lib/i18n.js'
 import { loadNames } from '../lib/names.js'
 import { navigate, type Ctx } from '../lib/router.js'
-import { errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
+import { badge, errorBox, errorText, loading, pageHead, toast } from '../lib/ui.js'
 import { inForceNotice } from './routing-in-force.js'
 
 interface Rule {
@@ -107,7 +107,12 @@ export async function routingRulesPage(ctx: Ctx) {
     clear(body, errorBox(err))
     return
   }
-  const names = await loadNames({ units: true, regions: [...rules, ...inherited].map((r) => r.region).filter((c): c is string => !!c) })
+  // Withdrawn categories too: a rule may still name one, and the public tree leaves them out.
+  const names = await loadNames({
+    units: true,
+    regions: [...rules, ...inherited].map((r) => r.region).filter((c): c is string => !!c),
+    withdrawnCategories: true,
+  })
   if (!ctx.alive()) return
   const tbody = h('tbody', { 'data-testid': 'rules' })
   // Each code is shown by name under its input (and updated as it is typed).
@@ -123,6 +128,13 @@ export async function routingRulesPage(ctx: Ctx) {
             : k === 'responseLimit' || k === 'resolveLimit'
               ? fmtDuration(v)
               : ''
+  /** A category by name, marked when it takes no new petitions (the rule then matches no new case). */
+  const categoryName = (code: string): Child[] => [
+    names.category(code) || code,
+    names.categoryWithdrawn(code) ? [' ', h('span', { 'data-testid': 'category-withdrawn' }, badge(t('已停用', 'withdrawn'), 'bad'))] : null,
+  ]
+  /** What is shown under an input: a category's name with its mark, else the name `nameOf` gives. */
+  const shownOf = (k: keyof Rule, v: string | null): Child => (k === 'category' && v ? categoryName(v) : nameOf(k, v))
   // Controls in a table cell have no <label>: each is named after its column and row.
   const COLUMN: Record<string, string> = {
     category: t('类别', 'Category'),
@@ -135,14 +147,14 @@ export async function routingRulesPage(ctx: Ctx) {
   }
   const cellName = (r: Rule, k: string) => `${COLUMN[k] ?? k} #${rules.indexOf(r) + 1}`
   const text = (r: Rule, k: keyof Cells, ph = '') => {
-    const label = h('small', { class: 'muted code-name', 'data-testid': `name-${k}` }, nameOf(k, r[k] as string | null))
+    const label = h('small', { class: 'muted code-name', 'data-testid': `name-${k}` }, shownOf(k, r[k] as string | null))
     const input = h('input', {
       value: (r[k] as string) ?? '',
       placeholder: ph,
       'aria-label': cellName(r, k),
       oninput: (e: Event) => {
         ;(r as Cells)[k] = (e.target as HTMLInputElement).value.trim() || null
-        label.textContent = nameOf(k, (r as Cells)[k])
+        clear(label, shownOf(k, (r as Cells)[k]))
       },
     })
     return [input, label]
@@ -288,7 +300,7 @@ export async function routingRulesPage(ctx: Ctx) {
                     null,
                     [
                       [String(i + 1), ''],
-                      [r.category ? names.category(r.category) || r.category : t('任意', 'any'), r.category],
+                      [r.category ? categoryName(r.category) : t('任意', 'any'), r.category],
                       [r.region ? names.region(r.region) || r.region : t('任意', 'any'), r.region],
                       [names.owner(r.owner) || r.owner, r.owner],
                       [r.level ? t(LEVEL_NAMES[r.level]?.[0] ?? r.level, LEVEL_NAMES[r.level]?.[1] ?? r.level) : '', r.level],
