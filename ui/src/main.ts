@@ -106,7 +106,7 @@ function layout(publicPage: boolean) {
       type: 'button',
       'data-testid': 'lang-switch',
       title: 'Language / 语言',
-      onclick: () => (setLang(getLang() === 'zh' ? 'en' : 'zh'), void render()),
+      onclick: () => (setLang(getLang() === 'zh' ? 'en' : 'zh'), void render({ redraw: true })),
     },
     getLang() === 'zh' ? 'EN' : '中文',
   )

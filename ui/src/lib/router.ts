@@ -17,7 +17,11 @@ interface Route {
 const routes: Route[] = []
 let renderSeq = 0
 let renderer: (route: Route | null, ctx: Ctx) => void | Promise<void> = () => {}
-const leaveHooks: (() => void)[] = []
+/** How the page is left: `redraw` when the same page is drawn again (a language switch). */
+export interface Leaving {
+  redraw: boolean
+}
+const leaveHooks: ((how: Leaving) => void)[] = []
 
 export function route(pattern: string, page: Page, opts: { public?: boolean } = {}) {
   const keys: string[] = []
@@ -29,8 +33,11 @@ export function onRender(fn: typeof renderer) {
   renderer = fn
 }
 
-/** Runs when the current page is left (destroy bpmn-js instances, timers). */
-export function onLeave(fn: () => void) {
+/**
+ * Runs when the current page is left (destroy bpmn-js instances, timers), or drawn again in the
+ * other language (`how.redraw`: a page may carry over what the reader typed).
+ */
+export function onLeave(fn: (how: Leaving) => void) {
   leaveHooks.push(fn)
 }
 
@@ -48,10 +55,12 @@ export function match(pathname: string) {
   return null
 }
 
-export async function render() {
+/** Draws the page of the current URL; `redraw` draws the page the reader is on again (a language switch). */
+export async function render(opts: { redraw?: boolean } = {}) {
+  const how: Leaving = { redraw: opts.redraw === true }
   for (const fn of leaveHooks.splice(0)) {
     try {
-      fn()
+      fn(how)
     } catch {
       /* ignore */
     }

@@ -1,10 +1,24 @@
 import { post, session, type Actor } from '../lib/api.js'
 import { formValues, h } from '../lib/dom.js'
 import { t } from '../lib/i18n.js'
-import { navigate, type Ctx } from '../lib/router.js'
+import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { errorText, field } from '../lib/ui.js'
 
+/** What was typed, and where, while the page is drawn again in the other language. */
+interface Typed {
+  username: string
+  password: string
+  focus: string | null
+}
+/**
+ * Set only by a language switch's leaving and taken by the drawing that follows at once, so a
+ * password is held no longer than that (leaving the page any other way keeps nothing).
+ */
+let carried: Typed | null = null
+
 export function loginPage(ctx: Ctx) {
+  const kept = carried
+  carried = null
   document.title = `${t('登录', 'Log in')} · ${t('说事', 'Shuoshi')}`
   const msg = h('div', { class: 'alert error', role: 'alert', hidden: true })
   const submit = h('button', { type: 'submit', class: 'primary block' }, t('登录', 'Log in'))
@@ -59,5 +73,18 @@ export function loginPage(ctx: Ctx) {
     ),
   )
   ctx.view.append(form)
-  ;(form.querySelector('input[name=username]') as HTMLInputElement).focus()
+  const input = (name: string) => form.querySelector<HTMLInputElement>(`input[name=${name}]`)!
+  let focus: string | null = null
+  form.addEventListener('focusin', (e) => (focus = e.target instanceof HTMLInputElement ? e.target.name : focus))
+  onLeave(({ redraw }) => {
+    if (redraw) carried = { username: input('username').value, password: input('password').value, focus }
+  })
+  if (kept) {
+    input('username').value = kept.username
+    input('password').value = kept.password
+  }
+  const typing = input(kept?.focus === 'password' ? 'password' : 'username')
+  typing.focus()
+  // The caret after what was typed, as it was, not before it.
+  typing.setSelectionRange(typing.value.length, typing.value.length)
 }
