@@ -159,6 +159,38 @@ function withUnitFields(schema: FormSchema, units: Record<string, { multiple: bo
   return { ...schema, components: (schema.components ?? []).map(one) }
 }
 
+/**
+ * form-js (1.23) writes the few words of its own in English and has no translation hook:
+ * "Select" as an empty select's text and "Search" as a searchable one's placeholder, as
+ * literals in its components (upstream added a `translate` only later, bpmn-io/form-js#1549).
+ * Hiding "Select" and drawing 请选择 over it by CSS left screen readers reading "Select请选择",
+ * so the words themselves are replaced once rendered. An observer of this form's container
+ * alone does it, since preact writes them again whenever they change (a value picked, then
+ * cleared: preact sets the text back to "Select", as it compares its own previous text, never
+ * the page's — which is also why replacing the text node's data does not confuse it). The
+ * observer's callbacks run before the page is painted, so "Select" is never seen.
+ * The hidden input a select focuses gets the word as its placeholder while the select is empty,
+ * what a screen reader announces in that field. Returns the observer's stop.
+ */
+function localiseFormJsWords(container: HTMLElement): () => void {
+  const select = t('请选择', 'Select…')
+  const search = t('搜索', 'Search')
+  const fix = () => {
+    for (const display of container.querySelectorAll('.fjs-select-display.fjs-select-placeholder'))
+      for (const node of display.childNodes) if (node instanceof Text && node.data === 'Select') node.data = select
+    for (const input of container.querySelectorAll<HTMLInputElement>('input.fjs-select-hidden-input')) {
+      const isEmpty = !!input.parentElement?.querySelector('.fjs-select-placeholder')
+      if (isEmpty && input.placeholder !== select) input.placeholder = select
+      else if (!isEmpty && input.hasAttribute('placeholder')) input.removeAttribute('placeholder')
+    }
+    for (const input of container.querySelectorAll<HTMLInputElement>('.fjs-input-group input[placeholder="Search"]')) input.placeholder = search
+  }
+  fix()
+  const observer = new MutationObserver(fix)
+  observer.observe(container, { subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: ['class', 'placeholder'] })
+  return () => observer.disconnect()
+}
+
 export function createTaskForm(
   container: HTMLElement,
   schema: FormSchema,
@@ -166,8 +198,9 @@ export function createTaskForm(
   /** Fields that name units, shown as the picker of the units that can take the case. */
   units?: { caseId: string; fields: Record<string, { multiple: boolean }> },
 ): Promise<TaskFormHandle> {
-  container.style.setProperty('--select-placeholder', JSON.stringify(t('请选择', 'Select…')))
   const form = new Form({ container, additionalModules: units ? [unitFields(units.caseId)] : [] })
+  // Watching before the first render, so that no English word is ever painted.
+  const stopWords = localiseFormJsWords(container)
   if (units) schema = withUnitFields(schema, units.fields)
   // The form's services that are used here, as form-js-viewer's typings leave them (get<T>).
   const fields = () => form.get<{ getAll(): { id: string; key?: string }[] }>('formFieldRegistry').getAll()
@@ -217,6 +250,7 @@ export function createTaskForm(
         return true
       },
       destroy() {
+        stopWords()
         form.destroy()
       },
     } satisfies TaskFormHandle
