@@ -8,6 +8,7 @@ import { signToken, verifyToken, TOKEN_LIFETIME_SECONDS } from './tokens.js'
 import { canAdministerTenant, isCountyAdmin, isSystemAdmin, worksOnTenant } from './policy.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
 import type { RegionRow, UnitRow, UserRow, UserWithRegionRow } from './rows.js'
+import { fieldChanges, recordUserChange } from './user-changes.js'
 
 export const ROLES = ['admin', 'county_admin', 'dispatcher', 'grid_worker', 'grid_leader', 'handler', 'leader', 'callback', 'supervisor'] as const
 export type Role = (typeof ROLES)[number]
@@ -510,9 +511,13 @@ export class OrgService {
       active: input.active ?? true,
       created_at: nowIso(),
     }
-    const inserted = await this.db('users').insert(row).onConflict('username').ignore().returning('id')
-    if (inserted.length === 0) throw conflict(msg('error.org.usernameTaken', { username: input.username }))
-    return userView(row)
+    const created = userView(row)
+    await this.db.transaction(async (trx) => {
+      const inserted = await trx('users').insert(row).onConflict('username').ignore().returning('id')
+      if (inserted.length === 0) throw conflict(msg('error.org.usernameTaken', { username: input.username }))
+      await recordUserChange(trx, { username: row.username, by: by.username, action: 'created', changes: fieldChanges(null, created) })
+    })
+    return created
   }
 
   /**

@@ -4,6 +4,7 @@ import { hashPassword } from './passwords.js'
 import { canAdministerAnyTenant, canAdministerTenant, isSystemAdmin } from './policy.js'
 import type { UserRow } from './rows.js'
 import { parseList, placementInReach, resolvePlacement, userView, type Actor, type UserView } from './service.js'
+import { fieldChanges, recordUserChange } from './user-changes.js'
 
 /**
  * Changing users from the web app: what `createUser` lets an administrator create, they may
@@ -85,7 +86,11 @@ export async function updateUser(
       if (change.active === false && Boolean(row.active)) await opts.onDeactivate?.(trx, row.username)
       else if (WORK_COLUMNS.some((c) => c in update)) await opts.onWorkChange?.(trx, row.id)
     }
-    return userView(await trx('users').where({ id: row.id }).first())
+    const after = userView(await trx('users').where({ id: row.id }).first())
+    // Recorded when something changed: a change to what a field already held is none.
+    const changes = fieldChanges(userView(row), after)
+    if (Object.keys(changes).length) await recordUserChange(trx, { username: row.username, by: by.username, action: 'changed', changes })
+    return after
   })
 }
 
@@ -108,5 +113,6 @@ export async function resetPassword(db: Db, by: Actor, username: string, passwor
     const row = await userInReach(trx, by, username)
     if (row.id === by.id) throw forbidden(msg('error.org.selfPasswordReset'))
     await trx('users').where({ id: row.id }).update({ password_hash: hash }).increment('token_version', 1)
+    await recordUserChange(trx, { username: row.username, by: by.username, action: 'passwordReset' })
   })
 }

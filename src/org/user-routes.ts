@@ -4,6 +4,7 @@ import { actorSchema } from './routes.js'
 import { bearer, errorSchema, typed } from '../lib/schemas.js'
 import { isSystemAdmin } from './policy.js'
 import { resetPassword, updateUser } from './user-admin.js'
+import { RECORDED_FIELDS, userChanges } from './user-changes.js'
 
 /** A user as administrators list them: the actor's fields (without the region path), plus status. */
 const { regionPath: _regionPath, ...actorFields } = actorSchema.properties
@@ -26,6 +27,24 @@ const userFields = {
 } as const
 
 const password = { type: 'string', minLength: 8, maxLength: 256 } as const
+
+/** A field's value before and after (`from` null on creation): a name, a code, a list or a flag. */
+const fieldChange = { type: 'object', properties: { from: {}, to: {} } } as const
+const userChangeSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    at: { type: 'string' },
+    by: { type: 'string', description: '做出修改的管理员 / the administrator who made it' },
+    byName: { type: ['string', 'null'] },
+    action: { type: 'string', enum: ['created', 'changed', 'passwordReset'] },
+    changes: {
+      type: 'object',
+      description: '改变的字段，原值与新值（重设密码无字段，从不含密码）/ the fields changed, from and to (none for a password reset; never a password)',
+      properties: Object.fromEntries(RECORDED_FIELDS.map((f) => [f, fieldChange])),
+    },
+  },
+} as const
 
 /**
  * A user named in the path: any username a row may hold (the operator's command line and older
@@ -58,6 +77,21 @@ export default async function userRoutes(fastify: FastifyInstance) {
       const tenant = isSystemAdmin(actor) ? null : actor.tenant
       return org.listUsers({ tenant, unit: request.query.unit, role: request.query.role })
     },
+  )
+
+  app.get(
+    '/api/org/users/:username/changes',
+    {
+      onRequest: app.requireRole('county_admin'),
+      schema: {
+        tags: ['org'],
+        summary: '用户的修改记录（最近 50 条）/ what administrators changed on a user, newest first (the last 50)',
+        security: bearer,
+        params: usernameParams,
+        response: { 200: { type: 'object', properties: { items: { type: 'array', items: userChangeSchema } } }, 404: errorSchema },
+      },
+    },
+    async (request) => ({ items: await org.withNames(await userChanges(app.db, request.actor, request.params.username), ['by']) }),
   )
 
   app.post(

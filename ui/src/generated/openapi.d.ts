@@ -7870,6 +7870,101 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/org/users/{username}/changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 用户的修改记录（最近 50 条）/ what administrators changed on a user, newest first (the last 50) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    username: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items?: {
+                                /** @enum {string} */
+                                action?: "created" | "changed" | "passwordReset";
+                                at?: string;
+                                /** @description 做出修改的管理员 / the administrator who made it */
+                                by?: string;
+                                byName?: string | null;
+                                /** @description 改变的字段，原值与新值（重设密码无字段，从不含密码）/ the fields changed, from and to (none for a password reset; never a password) */
+                                changes?: {
+                                    active?: {
+                                        from?: unknown;
+                                        to?: unknown;
+                                    };
+                                    displayName?: {
+                                        from?: unknown;
+                                        to?: unknown;
+                                    };
+                                    groups?: {
+                                        from?: unknown;
+                                        to?: unknown;
+                                    };
+                                    regionCode?: {
+                                        from?: unknown;
+                                        to?: unknown;
+                                    };
+                                    roles?: {
+                                        from?: unknown;
+                                        to?: unknown;
+                                    };
+                                    unitCode?: {
+                                        from?: unknown;
+                                        to?: unknown;
+                                    };
+                                };
+                                id?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/org/users/{username}/password": {
         parameters: {
             query?: never;
