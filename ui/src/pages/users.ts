@@ -1,13 +1,15 @@
-import type { Item } from '../lib/api-types.js'
+import type { Answer, Item } from '../lib/api-types.js'
 import { get, patch, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { named, t, tr } from '../lib/i18n.js'
-import { ROLE } from '../lib/names.js'
+import { fmtTime, named, t, tr } from '../lib/i18n.js'
+import { loadNames, ROLE } from '../lib/names.js'
+import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, field, loading, pageHead, toast } from '../lib/ui.js'
 
 type User = Item<'/api/org/users'>
 type Unit = Item<'/api/org/units'>
+type Change = Answer<'/api/org/users/{username}/changes'>['items'][number]
 
 /** The creation route's username rule (src/org/user-routes.ts), for the browser's own check. */
 const USERNAME_PATTERN = '[A-Za-z0-9][A-Za-z0-9._\\-]{1,63}'
@@ -200,12 +202,15 @@ export async function usersPage(ctx: Ctx) {
       problem,
       h('div', { class: 'actions-bar' }, save, cancel),
     )
+    // The record, read again after a password reset here, which adds to it.
+    let shown = u ? changeHistory(u) : null
     clear(
       editor,
       h('h2', null, u ? t(`修改用户：${u.displayName}`, `Change user: ${u.displayName}`) : t('新建用户', 'New user')),
       u ? h('p', { class: 'muted' }, t('用户名', 'Username'), ' ', h('code', null, u.username)) : null,
       form,
-      u && u.username !== me.username ? passwordReset(u) : null,
+      u && u.username !== me.username ? passwordReset(u, () => shown?.replaceWith((shown = changeHistory(u)))) : null,
+      shown,
     )
     editor.hidden = false
     editor.scrollIntoView({ block: 'nearest' })
@@ -216,7 +221,7 @@ export async function usersPage(ctx: Ctx) {
     clear(editor)
   }
   /** A new password for someone else (one's own needs the current one, which this does not ask). */
-  const passwordReset = (u: User) => {
+  const passwordReset = (u: User, done: () => void) => {
     const pw = h('input', { type: 'password', required: true, minlength: 8, maxlength: 256, autocomplete: 'new-password', 'data-testid': 'user-new-password' })
     const problem = h('div')
     const btn = h('button', { type: 'submit', 'data-testid': 'user-reset-password' }, t('重设密码', 'Reset password'))
@@ -236,6 +241,7 @@ export async function usersPage(ctx: Ctx) {
             }
             pw.value = ''
             toast(t('密码已重设，该用户已登录的设备已退出', 'Password reset; the user’s devices were signed out'))
+            done()
           })
         },
       },
@@ -250,6 +256,74 @@ export async function usersPage(ctx: Ctx) {
       btn,
     )
     return f
+  }
+  /**
+   * What administrators did to `u`, newest first (GET /api/org/users/:username/changes): who,
+   * when, and each field from what to what. A password reset names no password.
+   */
+  const changeHistory = (u: User) => {
+    const box = h('section', { class: 'user-history', 'data-testid': 'user-history' }, h('h3', null, t('修改记录', 'History')), loading())
+    void (async () => {
+      try {
+        const { items } = await get<Answer<'/api/org/users/{username}/changes'>>(`/api/org/users/${encodeURIComponent(u.username)}/changes`)
+        const regions = items.flatMap((c) => [c.changes.regionCode?.from, c.changes.regionCode?.to]).filter((x): x is string => typeof x === 'string')
+        const names = await loadNames({ regions })
+        if (!ctx.alive()) return
+        clear(
+          box,
+          h('h3', null, t('修改记录', 'History')),
+          items.length
+            ? h(
+                'ul',
+                null,
+                items
+                  .slice(0, 10)
+                  .map((c) =>
+                    h(
+                      'li',
+                      { 'data-testid': 'user-change' },
+                      h('span', { class: 'muted' }, fmtTime(c.at), ' · ', personName(c.by, c.byName)),
+                      ' ',
+                      changeText(c, names.region),
+                    ),
+                  ),
+              )
+            : h('p', { class: 'muted' }, t('没有记录。', 'Nothing recorded.')),
+        )
+      } catch (err) {
+        if (ctx.alive()) clear(box, h('h3', null, t('修改记录', 'History')), errorBox(err))
+      }
+    })()
+    return box
+  }
+  /** One row of the record in words: what was done, and each field's old and new value. */
+  const changeText = (c: Change, regionName: (code: string) => string) => {
+    if (c.action === 'passwordReset') return t('重设了密码', 'reset the password')
+    const list = (v: unknown, each: (x: string) => string) => (Array.isArray(v) && v.length ? v.map((x) => each(String(x))).join(t('、', ', ')) : '—')
+    const shown: Record<string, (v: unknown) => string> = {
+      displayName: (v) => (typeof v === 'string' ? v : '—'),
+      roles: (v) => list(v, (r) => tr(ROLE, r)),
+      unitCode: (v) => (typeof v === 'string' ? unitName(v) : '—'),
+      regionCode: (v) => (typeof v === 'string' ? regionName(v) || v : '—'),
+      groups: (v) => list(v, (g) => g),
+      active: (v) => (v === true ? t('在用', 'active') : v === false ? t('停用', 'deactivated') : '—'),
+    }
+    const label: Record<string, string> = {
+      displayName: t('姓名', 'name'),
+      roles: t('角色', 'roles'),
+      unitCode: t('单位', 'unit'),
+      regionCode: t('地区', 'region'),
+      groups: t('其他组', 'other groups'),
+      active: t('状态', 'status'),
+    }
+    const fields = Object.entries(c.changes).filter(([k, v]) => k in shown && v)
+    const parts = fields.map(([k, v]) =>
+      c.action === 'created' ? `${label[k]}${t('：', ': ')}${shown[k](v.to)}` : `${label[k]}${t('：', ': ')}${shown[k](v.from)} → ${shown[k](v.to)}`,
+    )
+    return [
+      c.action === 'created' ? t('创建了用户', 'created the user') : t('修改了', 'changed'),
+      parts.length ? h('div', { class: 'small' }, parts.join(t('；', '; '))) : null,
+    ]
   }
   newBtn.onclick = () => openEditor(null)
 
