@@ -30,7 +30,7 @@ import * as deadlineRepair from './032_deadline_repair.js'
 import * as taskFormVersion from './033_task_form_version.js'
 import * as categoryChanges from './034_category_changes.js'
 import * as orgChanges from './035_org_changes.js'
-import * as userChanges from './035_user_changes.js'
+import * as userChanges from './036_user_changes.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -69,7 +69,7 @@ const migrations: Record<string, Knex.Migration> = {
   '033_task_form_version': taskFormVersion,
   '034_category_changes': categoryChanges,
   '035_org_changes': orgChanges,
-  '035_user_changes': userChanges,
+  '036_user_changes': userChanges,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -6,7 +6,7 @@ import { canAdministerTenant } from './policy.js'
 import type { Actor, UserView } from './service.js'
 
 /**
- * The record of what administrators did to users (migration 035): each creation, change and
+ * The record of what administrators did to users (migration 036): each creation, change and
  * password reset, written in the transaction of the change itself, so there is no change
  * without its row and no row without its change. Only the fields an administrator sets, with
  * what they were and became; never a password or its hash.

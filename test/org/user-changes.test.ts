@@ -1,4 +1,4 @@
-// The record of user administration (GET /api/org/users/:username/changes, migration 035):
+// The record of user administration (GET /api/org/users/:username/changes, migration 036):
 // creating a user, changing them and resetting their password each left only a request log
 // line. Now each writes a row in its own transaction: who, to whom, when, which fields went
 // from what to what, and never a password or its hash. Read as the user is: a county
