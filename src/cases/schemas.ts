@@ -1,6 +1,6 @@
 import { CHANNELS, PETITIONER_TYPES, STATUSES, URGENCIES } from './service.js'
 import { LEVELS, PROCEDURES } from './routing.js'
-import { nullableString } from '../lib/schemas.js'
+import { nullableString, personName } from '../lib/schemas.js'
 
 const nullableNumber = { type: ['number', 'null'] } as const
 
@@ -12,7 +12,7 @@ export const petitionerIn = {
   additionalProperties: false,
   properties: {
     type: { type: 'string', enum: [...PETITIONER_TYPES] },
-    name: { type: 'string', maxLength: 100 },
+    name: personName(100),
     phone: { type: 'string', maxLength: 30, pattern: '^[0-9+\\-() ]*$' },
     anonymous: { type: 'boolean' },
   },

@@ -20,6 +20,13 @@ export type TypedApp = ReturnType<typeof typed>
 
 /** JSON Schema pieces every capability's routes use. */
 export const nullableString = { type: ['string', 'null'] } as const
+/**
+ * A person's name as a petitioner gives it: no bidirectional embedding, override or isolate
+ * controls (U+202A–U+202E, U+2066–U+2069). No keyboard types them, and one left open reorders
+ * what a page shows after it: "张三\u202Eevil" before a phone number showed the number reversed
+ * to the staff who call back. Marks (U+200E, U+200F) stay: they change no order but their own.
+ */
+export const personName = (maxLength: number) => ({ type: 'string', maxLength, pattern: '^[^\\u202A-\\u202E\\u2066-\\u2069]*$' }) as const
 export const stringList = { type: 'array', items: { type: 'string' } } as const
 
 /** OpenAPI security requirement of the routes that take a bearer token. */

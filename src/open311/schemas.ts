@@ -1,5 +1,5 @@
 import { publicPetitionBody, petitionerIn } from '../cases/schemas.js'
-import { nullableString } from '../lib/schemas.js'
+import { nullableString, personName } from '../lib/schemas.js'
 
 /**
  * Route schemas of the GeoReport v2 endpoints. Field shapes follow the standard's JSON schemas
@@ -72,8 +72,8 @@ export const submitBody = {
     email: { type: 'string', maxLength: 254, description: '接受但不保存 / accepted, not stored' },
     device_id: { type: 'string', maxLength: 255, description: '接受但不保存 / accepted, not stored' },
     account_id: { type: 'string', maxLength: 255, description: '接受但不保存 / accepted, not stored' },
-    first_name: { type: 'string', maxLength: 100 },
-    last_name: { type: 'string', maxLength: 100 },
+    first_name: personName(100),
+    last_name: personName(100),
     phone: petitionerIn.properties.phone,
     description: { type: 'string', maxLength: 4000 },
     media_url: { type: 'string', format: 'uri', maxLength: 2000 },

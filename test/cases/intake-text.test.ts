@@ -208,3 +208,27 @@ t.test(`Open311 attribute[__proto__] is refused as an unknown attribute, not dro
   t.match(top.json()[0].description, '__proto__', 'named as an unknown field')
   t.equal(await caseCount(app), before, 'nothing was stored')
 })
+
+t.test(`a petitioner's name with a direction override is a 400, so it cannot reverse the phone number staff call (${db})`, async (t) => {
+  const app = await build(t)
+  const person = (name: string) => ({ ...streetLight, petitioner: { type: 'person', anonymous: false, name, phone: '13800138000' } })
+  for (const name of ['张三\u202Eevil', '张三\u202Dx', '\u2067李四', '王\u202A五']) {
+    const r = await call(app, null, 'POST', '/api/public/petitions', person(name))
+    t.equal(r.status, 400, `public form: ${JSON.stringify(name)}`)
+    t.match(r.body.details, [{ path: '/petitioner/name', key: 'error.validation.pattern' }])
+    const staff = await call(app, 'dispatcher', 'POST', '/api/cases', { ...garbageReport, petitioner: { type: 'person', anonymous: false, name } })
+    t.equal(staff.status, 400, `staff intake: ${JSON.stringify(name)}`)
+  }
+  const o311 = await app.inject({
+    method: 'POST',
+    url: '/open311/v2/requests.json',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `api_key=demo&service_code=roads.lighting&address_string=x&description=x&first_name=${encodeURIComponent('张三\u202Eevil')}&phone=13800138000`,
+  })
+  t.equal(o311.statusCode, 400, `Open311: ${o311.body}`)
+  // Right-to-left names as people write them (Uyghur, Arabic), a mark included, are kept whole.
+  for (const name of ['ئەخمەت ئابدۇللا', 'محمد\u200F', 'Zoë O’Brien']) {
+    const p = await petition(app, person(name))
+    t.equal((await caseByNo(app, p.caseNo)).petitioner.name, name, `kept: ${name}`)
+  }
+})
