@@ -476,15 +476,19 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     if (!task) throw unprocessable(msg('error.case.extendMisplaced', { element: ctx.elementId }))
     const timer = model!.deadlineTimer.get(task)
     const days = Number(v.extensionDays ?? 0)
-    if (v.extensionDecision !== 'approve' || !(days > 0)) {
+    if (v.extensionDecision !== 'approve') {
       await event(ctx, row, 'extension_refused', { data: { days, comment: str(v.extensionComment) } })
       return { extensionDecision: null }
     }
     // Only the extension route writes extensionDays (a platform variable), within its schema's
-    // bounds; an instance that got another value before it was protected is told so, and the
-    // leader can still refuse.
-    if (!Number.isInteger(days) || days > EXTENSION_MAX_DAYS) {
-      const m = msg('error.case.extensionDays', { days: String(v.extensionDays), max: EXTENSION_MAX_DAYS })
+    // bounds; an instance that got another value (or none: a request that did not come by the
+    // route) before it was protected is told so, and the leader can still refuse. An approval
+    // is never recorded as a refusal.
+    if (!Number.isInteger(days) || days < 1 || days > EXTENSION_MAX_DAYS) {
+      const m =
+        v.extensionDays == null || v.extensionDays === ''
+          ? msg('error.case.extensionNoDays')
+          : msg('error.case.extensionDays', { days: String(v.extensionDays), max: EXTENSION_MAX_DAYS })
       throw unprocessable(m, [problemDetail(m, { field: 'extensionDecision' })])
     }
     const from = str(v.resolveDue) ?? row.resolve_due_at ?? nowIso()

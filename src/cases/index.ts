@@ -13,7 +13,7 @@ import returnRoutes, { returnView } from './returns.js'
 import exclusionRoutes from './exclusions.js'
 import supervisionOrderRoutes from './supervision-orders.js'
 import coUnitRoutes from './co-units.js'
-import { checkPlatformMarkers, taskActions } from './markers.js'
+import { checkPlatformMarkers, deliveredByPlatform, modelOfInstance, taskActions } from './markers.js'
 import { evaluationReceiversCheck } from './evaluation-receivers.js'
 import { receivers } from '../org/receivers.js'
 import { DEFAULT_RULES, seedCases } from './seed.js'
@@ -48,6 +48,12 @@ export default fp(
     // An evaluation only callback staff may record (case.evaluate) must be offered to them.
     app.engine.addDeployCheck(evaluationReceiversCheck((tenant) => receivers(app.db, tenant, 'callback')))
     app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES, ...FORM_CHOICES])
+    // The extension request and 加派 boundaries are delivered by this module's routes only, with
+    // what they check and set: the engine API's /api/messages refuses them (422).
+    app.engine.protectMessages(async (trx, sub) => {
+      const model = await modelOfInstance(app.engine.definitions, sub.instance_id, trx)
+      return !!model && deliveredByPlatform(model, sub.element_id)
+    })
     // An instance started through the engine API may carry a case only if the caller sees the
     // case and it belongs to the instance's tenant (handlers act on that case alone) — and only
     // when nothing carries it: a case is carried by one procedure at a time, and a closed case's

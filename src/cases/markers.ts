@@ -259,6 +259,18 @@ export async function modelOfInstance(definitions: DefinitionStore, instanceId: 
   return inst ? platformModel(await definitions.load(inst.definition_id, trx)) : null
 }
 
+/**
+ * Whether `elementId` is a wait only the platform's own routes deliver to: an extension request
+ * boundary (POST /api/tasks/:id/extension sets the days, the reason and who asked) or a 加派
+ * boundary (POST /api/cases/:id/co-units sets the checked units). A message from elsewhere would
+ * raise an approval of nothing, or add co-organisers nobody checked.
+ */
+export function deliveredByPlatform(model: PlatformModel, elementId: string): boolean {
+  for (const e of model.extensions.values()) if (e.boundary === elementId) return true
+  for (const a of model.addCoUnits.values()) if (a.boundary === elementId) return true
+  return false
+}
+
 /** What a task offers besides completing it, read from its definition's markers. */
 export async function taskActions(definitions: DefinitionStore, task: Pick<TaskRow, 'instance_id' | 'element_id'>, trx: Db | Trx) {
   const model = await modelOfInstance(definitions, task.instance_id, trx)

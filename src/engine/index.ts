@@ -2,10 +2,11 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { msg, problem } from '../lib/errors.js'
-import { badRequest, notFound } from './errors.js'
+import { badRequest, notFound, unprocessable } from './errors.js'
 import type { EngineActor, EngineDomain } from './access.js'
 import { DefinitionStore, type CheckedDefinition, type DefinitionRow, type DeployCheck } from './definitions.js'
 import { Runtime, type InstanceRow } from './runtime.js'
+import type { SubscriptionRow } from './step-context.js'
 import { TimerPoller } from './timers.js'
 import { moveDeadline, openTaskElements } from './task-commands.js'
 import { redateStart } from './history-commands.js'
@@ -17,6 +18,8 @@ import { readShipped, type ShippedFile } from './shipped.js'
 export class EngineService {
   /** Variables only the platform's own steps write (see `protectVariables`). */
   private protectedNames = new Set<string>()
+  /** Says whether a wait is one only its module's own routes deliver to (see `protectMessages`). */
+  private messageGuards: ((trx: Trx, sub: SubscriptionRow) => Promise<boolean>)[] = []
   private businessKeyCheck: ((key: string, tenant: string | null, actor: EngineActor) => Promise<boolean>) | null = null
   private businessKeyLabels: ((keys: string[]) => Promise<Map<string, string>>) | null = null
   /** Deployed forms and decisions, versioned like definitions (src/engine/resources.ts). */
@@ -89,6 +92,17 @@ export class EngineService {
     for (const n of names) this.protectedNames.add(n)
   }
 
+  /**
+   * Names message waits that only the platform's own routes deliver to: a module that gives a
+   * wait a meaning (cases: the extension request and 加派 boundaries) sets, with the message,
+   * variables its next steps rely on, which a message from outside would not carry. Such a wait
+   * refuses a message that comes from outside (`correlateMessage` with `external`). The engine
+   * knows nothing of what they mean; `guard` answers for one waiting subscription.
+   */
+  protectMessages(guard: (trx: Trx, sub: SubscriptionRow) => Promise<boolean>) {
+    this.messageGuards.push(guard)
+  }
+
   isProtected(name: string): boolean {
     return this.protectedNames.has(name)
   }
@@ -132,18 +146,40 @@ export class EngineService {
    * Delivers message `name` to one waiting instance (narrowed by instance or case). `tenant`
    * (a county code) restricts the candidates to that county's instances: a county
    * administrator's message never reaches another county, with or without an instance id.
+   * `external` (a message from outside: the engine API): a wait a module protects
+   * (`protectMessages`) refuses it, and a message that several instances wait for must name
+   * the instance or the business key — the oldest wait was taken, an arbitrary instance.
    */
   async correlateMessage(
     name: string,
-    opts: { instanceId?: string; caseId?: string; tenant?: string; variables?: Record<string, unknown>; actor?: EngineActor | null; trx?: Trx },
+    opts: {
+      instanceId?: string
+      caseId?: string
+      tenant?: string
+      variables?: Record<string, unknown>
+      actor?: EngineActor | null
+      trx?: Trx
+      external?: boolean
+    },
   ): Promise<InstanceRow> {
     const run = async (trx: Trx) => {
-      const q = trx('subscriptions as s').where({ 's.kind': 'message', 's.name': name }).orderBy('s.created_at').first('s.*')
-      if (opts.instanceId) q.where({ 's.instance_id': opts.instanceId })
-      if (opts.caseId) q.where({ 's.case_id': opts.caseId })
-      if (opts.tenant !== undefined) q.join('process_instances as pi', 'pi.id', 's.instance_id').where('pi.tenant', opts.tenant)
-      const sub = await q
+      const candidates = () => {
+        const q = trx('subscriptions as s').where({ 's.kind': 'message', 's.name': name })
+        if (opts.instanceId) q.where({ 's.instance_id': opts.instanceId })
+        if (opts.caseId) q.where({ 's.case_id': opts.caseId })
+        if (opts.tenant !== undefined) q.join('process_instances as pi', 'pi.id', 's.instance_id').where('pi.tenant', opts.tenant)
+        return q
+      }
+      const sub: SubscriptionRow | undefined = await candidates().orderBy('s.created_at').first('s.*')
       if (!sub) throw notFound(msg('error.engine.noWaitingInstance', { name }))
+      if (opts.external) {
+        for (const guard of this.messageGuards) {
+          if (await guard(trx, sub)) throw unprocessable(msg('error.engine.platformMessage', { name }))
+        }
+        if (!opts.instanceId && (await candidates().whereNot('s.instance_id', sub.instance_id).first('s.id'))) {
+          throw unprocessable(msg('error.engine.messageAmbiguous', { name }))
+        }
+      }
       return this.runtime.deliver(trx, sub, opts.variables ?? {}, opts.actor?.username ?? null)
     }
     return opts.trx ? run(opts.trx) : this.app.db.transaction(run)

@@ -330,7 +330,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
         summary: '投递消息 / correlate a message to a waiting instance',
         security: bearer,
         body: messageBody,
-        response: { 200: { type: 'object', properties: { instanceId: { type: 'string' } } }, 400: errorSchema, 404: errorSchema },
+        response: { 200: { type: 'object', properties: { instanceId: { type: 'string' } } }, 400: errorSchema, 404: errorSchema, 422: errorSchema },
       },
     },
     async (request) => {
@@ -341,7 +341,7 @@ export default async function engineRoutes(fastify: FastifyInstance) {
       const scope = administeredScope(access, actor)
       if (scope === null) throw notFound(msg('error.engine.noWaitingInstance', { name }))
       const tenant = scope
-      const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor })
+      const instance = await app.engine.correlateMessage(name, { instanceId, caseId, tenant, variables: variables ?? {}, actor, external: true })
       return { instanceId: instance.id }
     },
   )

@@ -123,6 +123,7 @@ const coreZh = {
   'error.case.extensionPending': '已有待审批的延期申请',
   'error.case.extensionUsed': '本轮办理已申请过延期',
   'error.case.extensionDays': '申请延期 {{days}} 天，不在 1–{{max}} 天之内：请不同意，由承办人重新申请',
+  'error.case.extensionNoDays': '这项延期没有申请天数，不是承办人经“申请延期”提出的：请不同意，由承办人重新申请',
   'error.case.evaluationNotCallback': '群众评价只能由群众本人或回访员记录',
   // assessment disputes: returns (退单), co-organisers (加派), exclusions (剔单), supervision orders (督办单)
   'error.return.oldVersion': '此流程版本不支持驳回退单：请管理员部署随附版本',
@@ -222,6 +223,8 @@ const coreZh = {
   'error.engine.platformField': '表单字段 {{field}} 是平台变量，只能由平台设置',
   'error.engine.platformVariables': '不能设置平台变量：{{names}}',
   'error.engine.noWaitingInstance': '没有等待消息 {{name}} 的实例',
+  'error.engine.platformMessage': '消息 {{name}} 只能由平台自己的操作发送（如申请延期、加派协办单位），不能通过消息接口投递',
+  'error.engine.messageAmbiguous': '有多个实例在等待消息 {{name}}：请指明流程实例或案件',
   'error.engine.countyOnly': '只能操作本县的流程版本（{{tenant}}）',
   'error.engine.instanceNotFound': '流程实例 {{id}} 不存在',
   'error.engine.tenantNotCounty': '租户必须是县（区）代码：{{tenant}}',
@@ -465,6 +468,8 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.case.extensionPending': 'an extension request is already awaiting approval',
   'error.case.extensionUsed': 'an extension was already requested in this handling round',
   'error.case.extensionDays': 'the extension asks for {{days}} days, outside 1–{{max}}: refuse it and let the handler ask again',
+  'error.case.extensionNoDays':
+    'this extension names no days: it was not asked for through the handler’s extension request. Refuse it and let the handler ask again',
   'error.case.evaluationNotCallback': 'only the citizen or callback staff may record the evaluation',
   'error.return.oldVersion': 'this procedure version cannot reject a return: deploy the shipped version',
   'error.return.nameUnit': 'name the owning unit',
@@ -559,6 +564,9 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.engine.platformField': 'form field {{field}} is a platform variable, set by the platform only',
   'error.engine.platformVariables': 'these variables are set by the platform only: {{names}}',
   'error.engine.noWaitingInstance': 'no instance is waiting for message {{name}}',
+  'error.engine.platformMessage':
+    "message {{name}} is sent only by the platform's own actions (asking for an extension, adding co-organisers), not through the message API",
+  'error.engine.messageAmbiguous': 'several instances are waiting for message {{name}}: name the process instance or the case',
   'error.engine.countyOnly': "you may only act on your county's versions ({{tenant}})",
   'error.engine.instanceNotFound': 'process instance {{id}} not found',
   'error.engine.tenantNotCounty': 'tenant must be a county code: {{tenant}}',

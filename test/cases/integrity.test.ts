@@ -183,7 +183,10 @@ t.test('engine API variables and scope', async (t) => {
       instanceId: gyInstance.id,
       variables: { extensionReason: '需等待' },
     })
-    t.equal(own.status, 200, "the county's own administrator reaches it")
+    // Past the county's scope, the platform's own wait refuses a message from outside
+    // (test/cases/platform-messages.test.ts): only the extension route delivers it.
+    t.equal(own.status, 422, "the county's own administrator reaches it, and it refuses the message")
+    t.equal(own.body.key, 'error.engine.platformMessage')
   })
 
   t.test('platform variables in start, message and signal variables', async (t) => {

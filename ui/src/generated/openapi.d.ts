@@ -5231,6 +5231,26 @@ export interface paths {
                         };
                     };
                 };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
             };
         };
         delete?: never;
