@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import type { Trx } from '../lib/db.js'
 import { nowIso } from '../lib/db.js'
-import { forbidden, msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
+import { badRequest, forbidden, msg, problem as problemDetail, unprocessable } from '../lib/errors.js'
 import { setClause, sqlFirst, sqlRun } from '../lib/hot-sql.js'
 import { eventMessage, names, notificationMessage, type EventType, type Params } from '../messages/index.js'
 import type { HandlerContext } from '../engine/runtime.js'
@@ -27,6 +27,18 @@ const tokens = (v: unknown): string[] =>
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
+
+/**
+ * A return's reason (退单理由): the sign-for form's `returnReason`, else the handling form's
+ * `reason`, trimmed; null when neither holds any text.
+ */
+export function returnReason(v: Record<string, unknown>): string | null {
+  for (const k of ['returnReason', 'reason']) {
+    const text = typeof v[k] === 'string' ? (v[k] as string).trim() : ''
+    if (text) return v[k] as string
+  }
+  return null
+}
 
 export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
   const engine = app.engine
@@ -230,7 +242,13 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    */
   engine.registerHandler('case.return', async (ctx) => {
     const row = await caseRow(ctx)
-    const reason = str(ctx.variables.returnReason) ?? str(ctx.variables.reason)
+    const reason = returnReason(ctx.variables)
+    // The return route and the task-data check ask for it; a county diagram that reaches here
+    // another way must not record a return nobody explained.
+    if (!reason) {
+      const m = msg('error.return.reasonRequired')
+      throw badRequest(m, [problemDetail(m, { field: 'returnReason' })])
+    }
     const now = nowIso()
     const stage = await returnedStage(ctx, row)
     const id = randomUUID()

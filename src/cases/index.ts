@@ -7,13 +7,13 @@ import { CaseFacts } from './case-facts.js'
 import { ConfigReads } from './config-reads.js'
 import { GramCache } from './similar.js'
 import clusterRoutes from './cluster-routes.js'
-import { registerCaseHandlers } from './handlers.js'
 import caseRoutes from './routes.js'
 import returnRoutes, { returnView } from './returns.js'
 import exclusionRoutes from './exclusions.js'
 import supervisionOrderRoutes from './supervision-orders.js'
 import coUnitRoutes from './co-units.js'
 import { checkPlatformMarkers, deliveredByPlatform, modelOfInstance, taskActions } from './markers.js'
+import { registerCaseHandlers, returnReason } from './handlers.js'
 import { evaluationReceiversCheck } from './evaluation-receivers.js'
 import { receivers } from '../org/receivers.js'
 import { DEFAULT_RULES, seedCases } from './seed.js'
@@ -94,6 +94,17 @@ export default fp(
         }
       }
       if (details.length) throw badRequest(msg('error.case.badTarget'), details)
+    })
+
+    // 退单 needs its reason, whichever way it is asked: the return route's schema requires one, and
+    // a form's "return" outcome (sign-for's signOutcome, handling's outcome) without its reason
+    // is a 400 naming the field, whatever version of the form the database holds (an older
+    // sign-for form left the reason optional, and the dispatcher read 退单理由：—).
+    app.tasks.addDataCheck(async (trx, task, data) => {
+      const asked = data.signOutcome === 'return' ? 'returnReason' : data.outcome === 'return' ? 'reason' : null
+      if (!asked || !(await taskActions(app.engine.definitions, task, trx)).returnable) return
+      if (returnReason(data)) return
+      throw badRequest(msg('error.return.reasonRequired'), [problem(msg('error.return.reasonRequired'), { field: asked })])
     })
 
     // The dispatch form reviews a return only when there is one (`conditional.hide` on

@@ -38,7 +38,15 @@ browserTest('staff and citizens on a phone', { name: 'staff-citizen', viewport: 
     // The browser checks the form before anything is sent.
     await page.click('[data-testid=complete]')
     t.match(await page.textContent('[data-field=signOutcome] .fjs-form-field-error'), /必填/, 'required outcome flagged in the browser (form-js)')
+    t.equal(await page.locator('[data-field=returnReason]').count(), 0, 'no reason asked before a return is chosen')
+    // A return asks for its reason (退单理由 was optional, and the dispatcher read "—").
+    await chooseOption(page, 'signOutcome', '退单')
+    await page.waitForSelector('[data-field=returnReason]')
+    await page.click('[data-testid=complete]')
+    t.match(await page.textContent('[data-field=returnReason] .fjs-form-field-error'), /必填/, 'a return without a reason flagged in the browser')
+    await s.shot('11a-grid-return-needs-reason')
     await chooseOption(page, 'signOutcome', '签收')
+    await page.waitForSelector('[data-field=returnReason]', { state: 'detached' })
     await page.fill('[data-field=firstReply] textarea', '已上门了解情况，明天协调双方')
     await s.shot('11-grid-task-form')
     await page.click('[data-testid=complete]')
