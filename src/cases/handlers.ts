@@ -538,7 +538,18 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     const v = ctx.variables
     const levels: readonly string[] = LEVELS
     const current = Math.max(0, levels.indexOf(row.level ?? 'grid'))
-    const asked = levels.indexOf(str(v.escalateLevel) ?? '')
+    const level = str(v.escalateLevel)
+    const asked = levels.indexOf(level ?? '')
+    // The level asked for is where the case goes, or nowhere: one not above the case's own went
+    // silently to the next one up (a county case "to the village" reached the city).
+    if (level && asked < 0) {
+      const m = msg('error.case.escalateLevelUnknown', { level })
+      throw unprocessable(m, [problemDetail(m, { field: 'escalateLevel' })])
+    }
+    if (level && asked <= current) {
+      const m = msg('error.case.escalateNotAbove', { level, current: levels[current] })
+      throw unprocessable(m, [problemDetail(m, { field: 'escalateLevel' })])
+    }
     const start = Math.max(current + 1, asked)
     const regions = await ancestry(ctx.trx, row.region_path)
     const reason = str(v.reason) ?? str(v.escalateReason)

@@ -123,6 +123,8 @@ const coreZh = {
   'error.case.extensionPending': '已有待审批的延期申请',
   'error.case.extensionUsed': '本轮办理已申请过延期',
   'error.case.extensionDays': '申请延期 {{days}} 天，不在 1–{{max}} 天之内：请不同意，由承办人重新申请',
+  'error.case.escalateNotAbove': '案件已在$t(level.{{current}})办理，提级须提至更高的层级，不能提至$t(level.{{level}})',
+  'error.case.escalateLevelUnknown': '没有“{{level}}”这一层级',
   'error.case.extensionNoDays': '这项延期没有申请天数，不是承办人经“申请延期”提出的：请不同意，由承办人重新申请',
   'error.case.evaluationNotCallback': '群众评价只能由群众本人或回访员记录',
   // assessment disputes: returns (退单), co-organisers (加派), exclusions (剔单), supervision orders (督办单)
@@ -469,6 +471,8 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.case.extensionPending': 'an extension request is already awaiting approval',
   'error.case.extensionUsed': 'an extension was already requested in this handling round',
   'error.case.extensionDays': 'the extension asks for {{days}} days, outside 1–{{max}}: refuse it and let the handler ask again',
+  'error.case.escalateNotAbove': 'the case is handled at $t(level.{{current}}) level: it can only be escalated higher, not to $t(level.{{level}}) level',
+  'error.case.escalateLevelUnknown': 'there is no level “{{level}}”',
   'error.case.extensionNoDays':
     'this extension names no days: it was not asked for through the handler’s extension request. Refuse it and let the handler ask again',
   'error.case.evaluationNotCallback': 'only the citizen or callback staff may record the evaluation',

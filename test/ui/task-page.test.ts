@@ -19,7 +19,7 @@ import type { Page } from 'playwright-core'
 import tap from 'tap'
 import { chooseOption, uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
-import { call, openTask, petition, step } from '../api.js'
+import { call, openTask, petition, step, streetLight } from '../api.js'
 
 const PHONE = { width: 390, height: 844 }
 const anon = { type: 'person', name: '王五', phone: '13900000009', anonymous: true }
@@ -270,6 +270,36 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     t.match(await disputes.textContent(), `${dispatcher} review`)
     await s.shot('task-page-case-returns-en-phone')
     await switchLang(page, '[data-testid=case-disputes] >> text=退单')
+    t.same(s.errors, [], 'no console errors')
+  })
+
+  await t.test('a county case is offered only the levels above it to escalate to', async (t) => {
+    // What broke: the handling form offered village and township whatever the case's level, and a
+    // county case escalated "to the village" went to the city (the server now refuses it, 422).
+    const light = await petition(app, { ...streetLight, channel: 'web' })
+    const lightId: string = (await app.db('cases').where({ case_no: light.caseNo }).first()).id
+    await step(app, lightId, 'ut_signfor', 'urban-officer', { signOutcome: 'accept' })
+    const handle = await openTask(app, lightId, 'ut_handle')
+    await uiLogin(page, base, 'urban-officer')
+    await page.goto(`${base}/tasks/${handle.id}`)
+    await page.waitForSelector('[data-field=outcome]')
+    await chooseOption(page, 'outcome', '提级')
+    await page.waitForSelector('[data-field=escalateLevel]')
+    await page.click('[data-field=escalateLevel] .fjs-input-group')
+    await page.waitForSelector('.fjs-dropdownlist-item')
+    t.same(await page.locator('.fjs-dropdownlist-item').allTextContents(), ['市'], 'only the city is above a county case')
+    await s.shot('task-page-escalate-levels-zh-phone')
+    await page.keyboard.press('Escape')
+    // The page is drawn again in the other language, the form afresh.
+    await switchLang(page, '[data-field=outcome] >> text=Outcome')
+    await chooseOption(page, 'outcome', 'Escalate')
+    await page.waitForSelector('[data-field=escalateLevel]')
+    await page.click('[data-field=escalateLevel] .fjs-input-group')
+    await page.waitForSelector('.fjs-dropdownlist-item')
+    t.same(await page.locator('.fjs-dropdownlist-item').allTextContents(), ['City'])
+    await s.shot('task-page-escalate-levels-en-phone')
+    await page.keyboard.press('Escape')
+    await switchLang(page, '[data-field=outcome] >> text=办理结果')
     t.same(s.errors, [], 'no console errors')
   })
 })

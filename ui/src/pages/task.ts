@@ -10,7 +10,7 @@ import { answers, contextCard, type TaskContext } from '../lib/task-context.js'
 import { navigate, onLeave, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, errorText, field, loadCss, pageHead, toast } from '../lib/ui.js'
 import { caseFilesCard } from '../lib/attachments.js'
-import type { FormSchema } from '../form-viewer.js'
+import type { FormComponent, FormSchema } from '../form-viewer.js'
 
 export /** Documented as free-form objects, so not taken from the document: `context`, the case summary and the form-js schema. */
 type TaskDetail = Omit<Answer<'/api/tasks/{id}'>, 'context' | 'case' | 'form'> & {
@@ -26,6 +26,26 @@ const UNIT_FIELDS: Record<string, { multiple: boolean }> = {
   targetUnit: { multiple: false },
   leadUnit: { multiple: false },
   coUnits: { multiple: true },
+}
+
+/** The levels a case is handled at, lowest first (src/cases/routing.ts LEVELS). */
+const LEVELS = ['grid', 'village', 'township', 'county', 'city']
+
+/**
+ * The handling form's escalation levels (`escalateLevel`) narrowed to those above the case's own:
+ * form-js cannot filter a select's options by a fact, and a level not above the case's is refused
+ * by the server (422 `error.case.escalateNotAbove`), which stays the guard for other clients.
+ */
+function escalationAbove(schema: FormSchema, level: string | null | undefined): FormSchema {
+  const current = LEVELS.indexOf(level ?? '')
+  if (current < 0) return schema
+  const one = (c: FormComponent): FormComponent =>
+    c.key === 'escalateLevel' && Array.isArray(c.values)
+      ? { ...c, values: c.values.filter((o) => LEVELS.indexOf(String(o.value)) > current) }
+      : Array.isArray(c.components)
+        ? { ...c, components: c.components.map(one) }
+        : c
+  return { ...schema, components: (schema.components ?? []).map(one) }
 }
 
 /** The actions besides completing the form, with what each asks for. */
@@ -134,7 +154,7 @@ export async function taskPage(ctx: Ctx) {
   const caseId = task.caseId
   // Unit fields get the picker of units that can take the case (form-js would offer a text box
   // for a code), in their place in the form and checked by form-js like the other fields.
-  const schema = task.form?.schema ?? { components: [] }
+  const schema = escalationAbove(task.form?.schema ?? { components: [] }, task.case?.level)
   const fjsBox = h('div', { class: 'task-form', 'data-testid': 'task-form' })
   await loadCss('/form.css')
   const { createTaskForm } = await import('../form-viewer.js')
