@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { bearer, typed } from '../lib/schemas.js'
+import { badRequest, msg } from '../lib/errors.js'
 import { FACT_LABELS } from './facts.js'
 import { bulletinWorkbook, XLSX_TYPE } from './xlsx.js'
 import {
@@ -13,6 +14,7 @@ import {
   monthParams,
   publicQuery,
   publicResponse,
+  publishBody,
   publishResponse,
   regionQuery,
 } from './schemas.js'
@@ -104,11 +106,16 @@ export default async function bulletinRoutes(fastify: FastifyInstance) {
         security: bearer,
         params: monthParams,
         querystring: regionQuery,
+        body: publishBody,
         response: { 201: publishResponse, ...errors },
       },
     },
     async (request, reply) => {
-      const out = await bulletins.publish(request.actor, request.params.month, request.query.region)
+      // The region may come in the query or the body; two different ones are a mistake to say.
+      const inBody = request.body?.region
+      const inQuery = request.query.region
+      if (inBody !== undefined && inQuery !== undefined && inBody !== inQuery) throw badRequest(msg('error.bulletin.regionTwice'))
+      const out = await bulletins.publish(request.actor, request.params.month, inQuery ?? inBody)
       return reply.code(201).send(out)
     },
   )

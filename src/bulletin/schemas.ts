@@ -10,6 +10,11 @@ const regionParam = { type: 'string', minLength: 1, maxLength: 100, description:
 
 export const monthParams = { type: 'object', required: ['month'], properties: { month } } as const
 export const regionQuery = { type: 'object', properties: { region: regionParam }, additionalProperties: false } as const
+/**
+ * Publishing's body: empty, or the region as the query gives it. A client that sent the region
+ * in the body had it ignored and published its own county's bulletin instead.
+ */
+export const publishBody = { type: ['object', 'null'], properties: { region: regionParam }, additionalProperties: false } as const
 
 export const casesQuery = {
   type: 'object',

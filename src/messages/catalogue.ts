@@ -216,6 +216,7 @@ const coreZh = {
   'error.bulletin.unknownRegion': '区域 {{region}} 不存在',
   'error.bulletin.publishLevel': '只能按县或全市发布通报',
   'error.bulletin.publishCountyOnly': '只能发布本县的通报',
+  'error.bulletin.regionTwice': '查询参数和请求体给出了不同的地区：只给一个',
   'error.bulletin.monthNotOver': '{{month}} 尚未结束，不能发布',
   'error.bulletin.published': '{{month}} 的通报已发布',
   // ── errors: engine ───────────────────────────────────────────────────────────
@@ -561,6 +562,7 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.bulletin.unknownRegion': 'unknown region {{region}}',
   'error.bulletin.publishLevel': 'a bulletin is published for a county or the city',
   'error.bulletin.publishCountyOnly': 'you may publish your own county only',
+  'error.bulletin.regionTwice': 'the query and the body name different regions: give one',
   'error.bulletin.monthNotOver': '{{month}} is not over yet',
   'error.bulletin.published': 'the bulletin of {{month}} is already published',
   'error.engine.definitionProblems': 'the definition has {{count}} problem(s)',

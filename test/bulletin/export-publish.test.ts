@@ -135,3 +135,28 @@ t.test('publishing freezes a month; the public page serves only published snapsh
   t.same((await pub('?month=2024-04')).json().items, [])
   t.equal((await pub('?month=2024-3')).statusCode, 400)
 })
+
+t.test("a county administrator publishing another county's bulletin (region in the body) published their own instead", async (t) => {
+  const app = await build(t)
+  await seedMarch(app)
+  const xa = await login(app, 'xianghe-admin')
+  const publish = (payload?: unknown, q = '') =>
+    app.inject({ method: 'POST', url: `/api/bulletins/2024-03/publish${q}`, headers: xa, ...(payload !== undefined && { payload: payload as any }) })
+  const published = async () => (await app.db('bulletin_publications').select('region_code')).map((r: any) => r.region_code)
+
+  let res = await publish({ region: 'guangyang' })
+  t.equal(res.statusCode, 403, res.body)
+  t.equal(res.json().key, 'error.bulletin.publishCountyOnly')
+  t.same(await published(), [], 'nothing was published, their own county’s neither')
+
+  res = await publish({ region: 'xianghe' }, '?region=guangyang')
+  t.equal(res.statusCode, 400, 'two regions that differ')
+  res = await publish({ regionCode: 'guangyang' })
+  t.equal(res.statusCode, 400, 'a body field the route does not know is not ignored')
+  t.same(await published(), [])
+
+  res = await publish({ region: 'xianghe' })
+  t.equal(res.statusCode, 201, res.body)
+  t.equal(res.json().region, 'xianghe')
+  t.same(await published(), ['xianghe'])
+})
