@@ -31,6 +31,7 @@ import * as taskFormVersion from './033_task_form_version.js'
 import * as categoryChanges from './034_category_changes.js'
 import * as orgChanges from './035_org_changes.js'
 import * as userChanges from './036_user_changes.js'
+import * as caseAddressText from './037_case_address_text.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -70,6 +71,7 @@ const migrations: Record<string, Knex.Migration> = {
   '034_category_changes': categoryChanges,
   '035_org_changes': orgChanges,
   '036_user_changes': userChanges,
+  '037_case_address_text': caseAddressText,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

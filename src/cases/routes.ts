@@ -31,6 +31,7 @@ import {
   intakeBody,
   publicEvaluationBody,
   publicPetitionBody,
+  PUBLIC_PETITION_BODY_LIMIT,
   returnBody,
   ruleSchema,
   rulesPutBody,
@@ -115,7 +116,7 @@ export default async function caseRoutes(fastify: FastifyInstance, opts: { cases
   app.post(
     '/api/public/petitions',
     {
-      bodyLimit: 16 * 1024,
+      bodyLimit: PUBLIC_PETITION_BODY_LIMIT,
       config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
       schema: {
         tags: ['public'],

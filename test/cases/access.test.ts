@@ -214,7 +214,7 @@ t.test('public routes: tracking never reveals, bad input is 400/404/422, size an
   )
   t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, petitioner: { type: 'alien', anonymous: false } })).status, 400)
   t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, regionCode: 'atlantis' })).status, 422)
-  t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, description: 'x'.repeat(20000) })).status, 413)
+  t.equal((await call(app, null, 'POST', '/api/public/petitions', { ...base, description: 'x'.repeat(40000) })).status, 413)
   let last = 0
   for (let i = 0; i < 12 && last !== 429; i++) last = (await call(app, null, 'POST', '/api/public/petitions', base)).status
   t.equal(last, 429, 'rate-limited')
