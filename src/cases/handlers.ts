@@ -604,8 +604,11 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     if (!codes.length) throw unprocessable(msg('error.case.noCoUnit'))
     const coUnits: UnitRow[] = []
     for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c))
+    // The case is handled where its lead is: a county case led by a city bureau kept "county"
+    // (and was recorded as resolved at county level) as the record of where it was resolved.
     await update(ctx.trx, row.id, {
       owner_unit: lead.code,
+      level: lead.level,
       department: isDepartment(lead) ? lead.code : row.department,
       status: 'in_progress',
       responded_at: row.responded_at ?? nowIso(),
@@ -622,7 +625,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
       public: true,
     })
     await writeNotices(ctx.trx, row, 'accepted', {}, { once: true })
-    return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead) }
+    return { leadGroup: unitGroup(lead), coUnits: codes, ownerUnit: lead.code, handlerGroup: unitGroup(lead), level: lead.level }
   })
 
   /**
