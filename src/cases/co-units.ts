@@ -74,7 +74,7 @@ export default async function coUnitRoutes(fastify: FastifyInstance, opts: { cas
             const lead = await trx('org_units').where({ code }).first('name', 'name_en')
             details.push(problemDetail(msg('error.coUnits.isLead', { unit: code, ...names('unit', lead ?? { name: code }) }), { field: 'units' }))
           } else {
-            const m = await unitProblem(trx, app.org, row, code)
+            const m = await unitProblem(trx, app.org, row, code, actor)
             if (m) details.push(problemDetail(m, { field: 'units' }))
           }
         }

@@ -3,7 +3,8 @@ import type { DecisionService } from '../decisions/service.js'
 import { wherePrefix } from '../lib/db.js'
 import { msg, type Msg } from '../lib/errors.js'
 import { names } from '../messages/index.js'
-import { computeGroups, groupsMatch, type OrgService } from '../org/service.js'
+import { computeGroups, groupsMatch, parseList, type Actor, type OrgService } from '../org/service.js'
+import { workTenant } from '../org/policy.js'
 import type { CaseRow } from './service.js'
 import { ancestry, resolveOwner, route, unitGroup, type CategoryRow, type UnitRow } from './routing.js'
 
@@ -16,22 +17,50 @@ export const UNIT_FIELDS = ['targetUnit', 'leadUnit', 'coUnits'] as const
 
 export const unitCodes = (v: unknown): string[] => (Array.isArray(v) ? v : String(v ?? '').split(',')).map((s) => String(s).trim()).filter(Boolean)
 
+/** Who chose a unit, as far as the reach of their choice goes (null: the platform's own step). */
+export type Chooser = Pick<Actor, 'roles' | 'tenant'> | null
+
 /**
  * Why `code` cannot take `row`'s case, or null when it can. A case stays in its county: the
  * target is a unit of the case's county (any township of it), or a unit of a region above the
- * case (the city: where an escalation goes). And someone must be there to sign for it: at
- * least one active member who receives the unit's tasks, or the case would wait for nobody.
+ * case (the city: where an escalation goes) — that one only when chosen by someone who works at
+ * the city's level (`by`): a county's staff pass a case beyond the county's authority by
+ * escalating it, which the city's centre reviews (domain.md, 超事权问题提级办), not by naming a
+ * city bureau themselves (a township centre did, and the case was counted as the county's). And
+ * someone must be there to sign for it: at least one active member who receives the unit's
+ * tasks, or the case would wait for nobody.
  */
-export async function unitProblem(trx: Db | Trx, org: OrgService, row: Pick<CaseRow, 'region_path' | 'tenant'>, code: string): Promise<Msg | null> {
+export async function unitProblem(
+  trx: Db | Trx,
+  org: OrgService,
+  row: Pick<CaseRow, 'region_path' | 'tenant'>,
+  code: string,
+  by: Chooser = null,
+): Promise<Msg | null> {
   const unit: (UnitRow & { path: string }) | undefined = await trx('org_units as u')
     .join('regions as r', 'r.code', 'u.region_code')
     .where('u.code', code)
     .first('u.*', 'r.path')
   if (!unit) return msg('error.org.unknownUnit', { unit: code })
-  if (!servesCounty(unit.path, countyPath(row.region_path, row.tenant))) return msg('error.case.unitOutsideCounty', { unit: code, ...names('unit', unit) })
+  const county = countyPath(row.region_path, row.tenant)
+  if (!servesCounty(unit.path, county)) return msg('error.case.unitOutsideCounty', { unit: code, ...names('unit', unit) })
+  if (!withinReach(unit.path, county, by)) return msg('error.case.unitAboveCounty', { unit: code, ...names('unit', unit) })
   const receivers = await org.usersInGroups([unitGroup(unit)], { tenant: row.tenant || null, limit: 1, db: trx })
   if (!receivers.length) return msg('error.case.unitNobody', { unit: code, ...names('unit', unit) })
   return null
+}
+
+/** A unit above the county is within reach only of city-level staff (and the platform's own steps). */
+function withinReach(unitPath: string, countyPath: string, by: Chooser): boolean {
+  return !by || workTenant(by) === undefined || unitPath.startsWith(countyPath)
+}
+
+/** Who a handler's `ctx.actor` (a username) is, for `unitProblem`'s reach; null when nobody is named. */
+export async function chooser(trx: Db | Trx, username: string | null): Promise<Chooser> {
+  if (!username) return null
+  const u: { roles: string; tenant: string | null } | undefined = await trx('users').where({ username }).first('roles', 'tenant')
+  // A name no user has (removed since): the narrower reach, a county's.
+  return u ? { roles: parseList(u.roles), tenant: u.tenant || null } : { roles: [], tenant: '?' }
 }
 
 /**
@@ -57,8 +86,8 @@ export interface DispatchTarget {
 }
 
 /**
- * The units that can take `row`'s case — exactly those `unitProblem` accepts: of the case's
- * county or a region above it, with an active member who receives the unit's tasks — the
+ * The units that can take `row`'s case from `by` — exactly those `unitProblem` accepts: of the
+ * case's county or (for city-level staff) a region above it, with an active member who receives the unit's tasks — the
  * routing rule's suggestion first, then units on the case's own region path (nearest first),
  * then the rest in the organisation's order. `q` matches the Chinese or English name or the
  * code. One query for the units and one for their members, not one per unit.
@@ -67,7 +96,7 @@ export async function dispatchTargets(
   db: Db | Trx,
   org: OrgService,
   row: Pick<CaseRow, 'region_path' | 'tenant' | 'category' | 'urgency'>,
-  opts: { q?: string; limit?: number; decisions: DecisionService },
+  opts: { q?: string; limit?: number; decisions: DecisionService; by: Chooser },
 ): Promise<DispatchTarget[]> {
   const county = countyPath(row.region_path, row.tenant)
   const above = county
@@ -81,9 +110,10 @@ export async function dispatchTargets(
     .orderBy([{ column: 'u.sort' }, { column: 'u.code' }])
     .select('u.*', 'r.path', 'r.name as region_name', 'r.name_en as region_name_en')
   const q = opts.q?.trim().toLowerCase()
+  const inReach = units.filter((u) => withinReach(u.path, county, opts.by))
   const matching = q
-    ? units.filter((u) => u.name.toLowerCase().includes(q) || (u.name_en ?? '').toLowerCase().includes(q) || u.code.toLowerCase().includes(q))
-    : units
+    ? inReach.filter((u) => u.name.toLowerCase().includes(q) || (u.name_en ?? '').toLowerCase().includes(q) || u.code.toLowerCase().includes(q))
+    : inReach
   if (!matching.length) return []
   // Who would receive each unit's tasks: the same users and the same match unitProblem asks for.
   const tenant = row.tenant || null

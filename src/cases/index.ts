@@ -81,7 +81,7 @@ export default fp(
 
     // A dispatch, an escalation review or a joint assignment names units: each must be able to
     // take this case (its county, someone to sign for it). 400 naming the field, before the engine moves.
-    app.tasks.addDataCheck(async (trx, task, data) => {
+    app.tasks.addDataCheck(async (trx, task, data, actor) => {
       const fields = UNIT_FIELDS.filter((f) => unitCodes(data[f]).length)
       if (!fields.length || !task.case_id) return
       const row = await trx('cases').where({ id: task.case_id }).first('region_path', 'tenant')
@@ -89,7 +89,7 @@ export default fp(
       const details: ReturnType<typeof problem>[] = []
       for (const field of fields) {
         for (const code of unitCodes(data[field])) {
-          const bad = await unitProblem(trx, app.org, row, code)
+          const bad = await unitProblem(trx, app.org, row, code, actor)
           if (bad) details.push(problem(bad, { field }))
         }
       }

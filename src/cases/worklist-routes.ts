@@ -135,7 +135,7 @@ export default async function worklistRoutes(fastify: FastifyInstance, opts: { c
       const { q, limit } = request.query
       // Outside the caller's scope the case does not exist (404), as everywhere else.
       const row = await cases.visible(request.actor, id)
-      return { items: await dispatchTargets(app.db, app.org, row, { q, limit, decisions: app.decisions }) }
+      return { items: await dispatchTargets(app.db, app.org, row, { q, limit, decisions: app.decisions, by: request.actor }) }
     },
   )
 

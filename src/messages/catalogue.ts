@@ -115,6 +115,7 @@ const coreZh = {
   'error.case.deadlineOutOfRange': '按时限 {{value}} 算出的期限超出 2000–2199 年的范围',
   'error.case.unitNobody': '{{unitName}} 没有可以签收的人员',
   'error.case.unitOutsideCounty': '{{unitName}} 不在本案所属县（区）',
+  'error.case.unitAboveCounty': '{{unitName}} 属于上级：县（区）内不能直接派给它；超出本级事权的诉求请提级办理',
   'error.case.extendMisplaced': 'case.extend {{element}} 不在延期申请之后',
   'error.case.unknownProcedure': '未知的办理程序 {{procedure}}',
   'error.case.noCoUnit': '至少需要一个协办单位',
@@ -464,6 +465,8 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.case.deadlineOutOfRange': 'the deadline the limit {{value}} gives is outside the years 2000–2199',
   'error.case.unitNobody': 'nobody in {{unitNameEn}} can receive the case',
   'error.case.unitOutsideCounty': "{{unitNameEn}} is outside the case's county",
+  'error.case.unitAboveCounty':
+    "{{unitNameEn}} belongs to the level above: a county's staff cannot send a case there themselves; escalate a matter beyond the county's authority",
   'error.case.extendMisplaced': 'case.extend {{element}} does not follow an extension request',
   'error.case.unknownProcedure': 'unknown procedure {{procedure}}',
   'error.case.noCoUnit': 'name at least one co-organiser',

@@ -78,10 +78,13 @@ function contractFacts(facts: Record<string, unknown> | null): Record<string, un
  * Task rows: who sees them, claim / unclaim / complete. Completion hands the engine the
  * submitted data in the same transaction that marks the task.
  */
+/** A module's check of what a task's submitted data means (see `addDataCheck`). */
+export type DataCheck = (trx: Db | Trx, task: TaskRow, data: Record<string, unknown>, actor: Actor | null) => Promise<void>
+
 export class TaskService {
   private caseSummaryProvider: ((caseId: string, actor: Actor) => Promise<Record<string, unknown> | null>) | null = null
   private actionProviders: ((task: TaskRow) => string[] | Promise<string[]>)[] = []
-  private dataChecks: ((trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>)[] = []
+  private dataChecks: DataCheck[] = []
   private factSources: { names: string[]; read: (trx: Db | Trx, task: TaskRow) => Promise<Record<string, unknown>> }[] = []
   private declaredForms = new Map<string, Form>()
   private listFacts: TaskListFacts | null = null
@@ -340,11 +343,16 @@ export class TaskService {
    * names each field that is wrong or not declared. What passes is exactly what becomes process
    * variables, so nobody sets a variable through a task that its form does not offer.
    */
-  async validateData(task: TaskRow, data: Record<string, unknown>, trx: Db | Trx = this.db): Promise<{ clean: Record<string, unknown>; form: Form }> {
+  async validateData(
+    task: TaskRow,
+    data: Record<string, unknown>,
+    trx: Db | Trx = this.db,
+    actor: Actor | null = null,
+  ): Promise<{ clean: Record<string, unknown>; form: Form }> {
     const form = await this.formFor(task, trx)
     const { problems, clean } = form.check(data, await this.formFacts(task, form, trx))
     if (problems.length) throw badRequest(msg('error.form.invalid'), problems)
-    for (const check of this.dataChecks) await check(trx, task, clean)
+    for (const check of this.dataChecks) await check(trx, task, clean, actor)
     return { clean, form }
   }
 
@@ -400,9 +408,10 @@ export class TaskService {
 
   /**
    * Modules check what a form's fields mean (a dispatch target in the case's county, …) before
-   * the engine moves on; a check throws a 400 naming the field.
+   * the engine moves on; a check throws a 400 naming the field. `actor` is who submits (null
+   * when nobody is named: a check then applies what holds for everyone).
    */
-  addDataCheck(fn: (trx: Db | Trx, task: TaskRow, data: Record<string, unknown>) => Promise<void>) {
+  addDataCheck(fn: DataCheck) {
     this.dataChecks.push(fn)
   }
 
@@ -437,7 +446,7 @@ export class TaskService {
         if (!task.assignee && !isSystemAdmin(actor) && !(await this.isCandidate(actor, task, trx))) throw forbidden(msg('error.task.notCandidate'))
       }
       // What passes the form is what becomes variables (an empty select's null is dropped).
-      const checked = opts.skipForm ? { clean: data, form: null } : await this.validateData(task, data, trx)
+      const checked = opts.skipForm ? { clean: data, form: null } : await this.validateData(task, data, trx, actor)
       const output = opts.platform ? { ...checked.clean, ...opts.platform } : checked.clean
       // A deployed form's version (a diagram's own fields have none: their definition version is the instance's).
       const formVersion = checked.form?.versionId ?? null

@@ -128,7 +128,7 @@ t.test('completing tasks × roles of two counties and the city', async (t) => {
     )
   }
 
-  // ── dispatch (派单): targets inside the case's county, staffed, or a centre above it ──
+  // ── dispatch (派单): targets inside the case's county, staffed; the city's only for city-level staff ──
   const signforOffered = (f: () => Fixture, unit: string) =>
     staysInCounty(f, async (t, open) => {
       const s = open.find((o) => o.elementId === 'ut_signfor')
@@ -142,12 +142,14 @@ t.test('completing tasks × roles of two counties and the city', async (t) => {
     ['xh', 'anping-dispatcher', 'xianghe-land', '2xx', 6],
     ['xh', 'anping-dispatcher', 'xh-shuyang-centre', '2xx', 6],
     ['xh', 'anping-dispatcher', 'xianghe-centre', '2xx', 6],
-    ['xh', 'anping-dispatcher', 'langfang-centre', '2xx', 6],
+    // A county's staff reach no unit of the city: a matter beyond the county's authority is
+    // escalated (超事权问题提级办), the city's centre reviewing it. City-level staff reach both.
+    ['xh', 'anping-dispatcher', 'langfang-centre', 400, 6],
     ['xh', 'admin', 'xianghe-land', '2xx', 6],
+    ['xh', 'admin', 'langfang-land', '2xx', 6],
     ['xh', 'anping-dispatcher', 'guangyang-land', 400, 6],
     ['xh', 'anping-dispatcher', 'gy-xinyuan-centre', 400, 6],
-    // The city is on the escalation path above every county: its departments may take a case.
-    ['xh', 'anping-dispatcher', 'langfang-land', '2xx', 6],
+    ['xh', 'anping-dispatcher', 'langfang-land', 400, 6],
     ['xh', 'anping-dispatcher', 'xh-anping-agri', 400, 6],
     ['xh', 'anping-dispatcher', 'no-such-unit', 400, 6],
     ['xh', 'admin', 'guangyang-land', 400, 6],

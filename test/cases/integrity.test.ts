@@ -302,7 +302,7 @@ t.test('dispatch targets', async (t) => {
     t.equal(city.status, 200, 'a unit of the city above the county is allowed')
   })
 
-  t.test('a unit of the county with staff, and a city unit above it, are accepted', async (t) => {
+  t.test('a unit of the county with staff is accepted; a city unit is not, from a township centre (it reached a city bureau without escalation)', async (t) => {
     // Not back to xianghe-urban, which returned it: that is a rejected return (test/cases/returns.test.ts).
     t.equal((await tryUnit('xianghe-water')).status, 200)
     const now = await getCase(app, c.id)
@@ -310,8 +310,14 @@ t.test('dispatch targets', async (t) => {
     t.same(now.activeTasks[0].candidateGroups, ['unit:xianghe-water'])
     t.equal((await call(app, 'water-officer', 'POST', `/api/tasks/${now.activeTasks[0].id}/return`, { reason: '属市级' })).status, 200)
     const again = await openTask(app, c.id, 'ut_dispatch')
-    const city = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${again.id}/complete`, { data: { targetUnit: 'langfang-land' } })
-    t.equal(city.status, 200, JSON.stringify(city.body))
-    t.equal((await getCase(app, c.id)).ownerUnit, 'langfang-land')
+    const before = await getCase(app, c.id)
+    for (const unit of ['langfang-land', 'langfang-centre']) {
+      const city = await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${again.id}/complete`, { data: { targetUnit: unit } })
+      t.equal(city.status, 400, `${unit}: ${JSON.stringify(city.body)}`)
+      t.match(city.body.details, [{ field: 'targetUnit', key: 'error.case.unitAboveCounty' }])
+    }
+    const after = await getCase(app, c.id)
+    t.same([after.ownerUnit, after.activeTasks.map((x: any) => x.id)], [before.ownerUnit, before.activeTasks.map((x: any) => x.id)], 'nothing moved')
+    // The way up is the escalation, which the county's centre, then the city's, reviews.
   })
 })

@@ -176,8 +176,18 @@ t.test('dispatch targets are exactly the units the server accepts, the rule’s 
   // Every unit of the organisation, asked of the rule the task-data check applies.
   const row = await app.db('cases').where({ id: a.id }).first()
   const accepted = new Set<string>()
-  for (const u of await app.db('org_units').select('code')) if (!(await unitProblem(app.db, app.org, row, u.code))) accepted.add(u.code)
+  const cityDispatcher = { roles: ['dispatcher'], tenant: null }
+  for (const u of await app.db('org_units').select('code')) if (!(await unitProblem(app.db, app.org, row, u.code, cityDispatcher))) accepted.add(u.code)
   t.same([...listed].sort(), [...accepted].sort(), 'listed = accepted')
+  // A county's dispatcher: the same equality, and no unit of the city (they escalate instead).
+  const county = await call(app, 'xianghe-dispatcher', 'GET', `/api/cases/${a.id}/dispatch-targets?limit=200`)
+  const countyListed = new Set<string>(county.body.items.map((u: any) => u.code))
+  const countyAccepted = new Set<string>()
+  for (const u of await app.db('org_units').select('code')) {
+    if (!(await unitProblem(app.db, app.org, row, u.code, { roles: ['dispatcher'], tenant: 'xianghe' }))) countyAccepted.add(u.code)
+  }
+  t.same([...countyListed].sort(), [...countyAccepted].sort(), 'a county dispatcher: listed = accepted')
+  t.ok(countyListed.has('xianghe-water') && !countyListed.has('langfang-land') && !countyListed.has('langfang-centre'), 'the county’s units, not the city’s')
   t.ok(listed.has('xianghe-water') && listed.has('xh-anping-civil') && listed.has('langfang-land'), 'its county’s staffed units and the city’s')
   t.notOk(listed.has('guangyang-land'), 'not another county’s')
   t.notOk(listed.has('xianghe-gas'), 'not a unit nobody works in (xianghe-gas has no staff)')
