@@ -116,7 +116,7 @@ browserTest('a county administrator lists, creates, changes and deactivates thei
 
   await page.click('[data-testid=lang-switch]')
   await added.locator('[data-testid=user-status]', { hasText: 'Inactive' }).waitFor()
-  t.equal((await grid.locator('[data-testid=user-roles]').textContent())?.trim(), 'grid worker', 'roles in English')
+  t.equal((await grid.locator('[data-testid=user-roles]').textContent())?.trim(), 'Grid worker', 'roles in English')
   t.equal((await grid.locator('[data-testid=user-unit-name]').textContent())?.trim(), units.get('xh-anping-v01-g1').nameEn, 'the unit’s English name')
   t.notMatch(await page.locator('thead').textContent(), /\p{Script=Han}/u, 'no Chinese in the English headings')
   await s.shot('users-04-en')

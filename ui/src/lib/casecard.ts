@@ -2,7 +2,7 @@ import { h } from './dom.js'
 import type { Names } from './names.js'
 import { CHANNEL, fmtDue, fmtTime, LEVEL, named, paren, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
 
-const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'normal'], urgent: ['紧急', 'urgent'], emergency: ['特急', 'emergency'] }
+const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'Normal'], urgent: ['紧急', 'Urgent'], emergency: ['特急', 'Emergency'] }
 
 /** A region or category as an answer may give it: its code, or the object with its names. */
 type Ref = string | { code?: string; name?: string | null; nameEn?: string | null } | null | undefined
@@ -62,7 +62,7 @@ export function caseFacts(c: CaseFactsInput, opts: { full?: boolean; names?: Nam
     [t('办理方式', 'Procedure'), c.procedure ? tr(PROCEDURE, c.procedure) : null],
     [t('状态', 'Status'), c.status ? tr(STATUS, c.status) : null],
     [t('办理层级', 'Level'), c.level ? tr(LEVEL, c.level) : null],
-    [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'anonymous') : [p.name, p.phone].filter(Boolean).join(' · ') || null],
+    [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'Anonymous') : [p.name, p.phone].filter(Boolean).join(' · ') || null],
     [
       t('响应时限', 'Respond by'),
       c.responseDueAt ? `${fmtTime(c.responseDueAt)}${paren(c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt))}` : null,

@@ -37,15 +37,15 @@ export const DUTY: Record<string, [string, string]> = {
 }
 
 export const ROLE: Record<string, [string, string]> = {
-  admin: ['系统管理员', 'administrator'],
-  county_admin: ['县级管理员', 'county administrator'],
-  dispatcher: ['调度员', 'dispatcher'],
-  handler: ['办理人员', 'handler'],
-  leader: ['领导', 'leader'],
-  supervisor: ['督办员', 'supervisor'],
-  callback: ['回访员', 'callback staff'],
-  grid_worker: ['网格员', 'grid worker'],
-  grid_leader: ['网格长', 'grid leader'],
+  admin: ['系统管理员', 'Administrator'],
+  county_admin: ['县级管理员', 'County administrator'],
+  dispatcher: ['调度员', 'Dispatcher'],
+  handler: ['办理人员', 'Handler'],
+  leader: ['领导', 'Leader'],
+  supervisor: ['督办员', 'Supervisor'],
+  callback: ['回访员', 'Callback staff'],
+  grid_worker: ['网格员', 'Grid worker'],
+  grid_leader: ['网格长', 'Grid leader'],
 }
 
 export interface Names {
@@ -121,7 +121,7 @@ export async function loadNames(opts: { units?: boolean; regions?: string[]; wit
     const role = /^role:(\w+)$/.exec(token)
     if (role) return tr(ROLE, role[1])
     const at = /^(\w+)@(.+)$/.exec(token)
-    if (at) return t(`${unitName(at[2])}${tr(ROLE, at[1])}`, `${tr(ROLE, at[1])}, ${unitName(at[2])}`)
+    if (at) return t(`${unitName(at[2])}${tr(ROLE, at[1])}`, `${tr(ROLE, at[1])} at ${unitName(at[2])}`)
     return token
   }
   return {

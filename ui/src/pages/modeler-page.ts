@@ -29,15 +29,15 @@ const NEW_DIAGRAM = `<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>`
 
 const ROLES: [string, string, string][] = [
-  ['dispatcher', '调度员（综治中心）', 'dispatcher (centre)'],
-  ['grid_worker', '网格员', 'grid worker'],
-  ['grid_leader', '网格长', 'grid leader'],
-  ['handler', '承办人（部门/股室）', 'handler (department)'],
-  ['leader', '领导（审批）', 'leader (approves)'],
-  ['callback', '回访员', 'callback staff'],
-  ['supervisor', '督办员', 'supervisor'],
-  ['county_admin', '县级管理员', 'county administrator'],
-  ['admin', '系统管理员', 'administrator'],
+  ['dispatcher', '调度员（综治中心）', 'Dispatcher (centre)'],
+  ['grid_worker', '网格员', 'Grid worker'],
+  ['grid_leader', '网格长', 'Grid leader'],
+  ['handler', '承办人（部门/股室）', 'Handler (department)'],
+  ['leader', '领导（审批）', 'Leader (approves)'],
+  ['callback', '回访员', 'Callback staff'],
+  ['supervisor', '督办员', 'Supervisor'],
+  ['county_admin', '县级管理员', 'County administrator'],
+  ['admin', '系统管理员', 'Administrator'],
 ]
 
 interface Unit {
@@ -154,7 +154,7 @@ export async function modelerPage(ctx: Ctx) {
     let m: RegExpExecArray | null
     if ((m = /^unit:(.+)$/.exec(token))) return unit(m[1])
     if ((m = /^role:(\w+)$/.exec(token))) return role(m[1])
-    if ((m = /^(\w+)@(.+)$/.exec(token))) return t(`${unit(m[2])}${role(m[1])}`, `${role(m[1])}, ${unit(m[2])}`)
+    if ((m = /^(\w+)@(.+)$/.exec(token))) return t(`${unit(m[2])}${role(m[1])}`, `${role(m[1])} at ${unit(m[2])}`)
     return h('span', null, t('表达式 ', 'expression '), h('code', null, token))
   }
   const token = () =>
