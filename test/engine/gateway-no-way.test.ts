@@ -58,7 +58,7 @@ t.test(`a gateway with no way on for the answer is refused in words naming it, a
   t.equal(
     failed.body.message,
     `流程在“按答复分流”没有可走的路径：没有条件与这次的答复相符，也没有默认路径；已记录为流程事件 ${incidentId}，请联系管理员 / ` +
-      `the procedure has no way on at “Split by answer”: no condition matches this answer and there is no default flow; recorded as incident ${incidentId}, please tell an administrator`,
+      `the procedure has no way on at "Split by answer": no condition matches this answer and there is no default flow; recorded as incident ${incidentId}, please tell an administrator`,
   )
   t.notMatch(JSON.stringify(failed.body), /conditional flow taken/, 'no engine text in the answer')
 
@@ -80,7 +80,7 @@ t.test(`a gateway with no way on for the answer is refused in words naming it, a
   })
   t.equal(
     incident.body.message,
-    '流程在“按答复分流”没有可走的路径：没有条件成立，也没有默认路径 / the procedure has no way on at “Split by answer”: no condition holds and there is no default flow',
+    '流程在“按答复分流”没有可走的路径：没有条件成立，也没有默认路径 / the procedure has no way on at "Split by answer": no condition holds and there is no default flow',
   )
   const listed = (await call(app, 'xianghe-admin', 'GET', '/api/incidents')).body.items.find((i: any) => i.id === incidentId)
   t.match(listed, { key: 'error.engine.noWayOn', params: { element: '按答复分流', elementEn: 'Split by answer' } }, 'the incidents list carries key and params')

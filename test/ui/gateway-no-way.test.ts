@@ -51,7 +51,7 @@ browserTest(
     await page.locator('[data-testid=incident-row] [data-testid=incident-message]', { hasText: 'no way on' }).waitFor()
     t.equal(
       (await page.locator('[data-testid=incident-row] [data-testid=incident-message]').textContent())?.trim(),
-      'the procedure has no way on at “Split by answer”: no condition holds and there is no default flow',
+      'the procedure has no way on at "Split by answer": no condition holds and there is no default flow',
     )
     await s.shot('gateway-no-way-02-en')
     await page.setViewportSize({ width: 390, height: 844 })

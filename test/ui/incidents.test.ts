@@ -40,7 +40,7 @@ browserTest('an incident names the failed task, its process and its case; retry 
 
   await page.click('[data-testid=lang-switch]')
   await page.locator('[data-testid=incident-activity]', { hasText: 'Switch procedure' }).waitFor()
-  t.equal((await page.locator('[data-testid=incident-trigger]').textContent())?.trim(), 'started by the timer “Wait a day”')
+  t.equal((await page.locator('[data-testid=incident-trigger]').textContent())?.trim(), 'started by the timer "Wait a day"')
   const enProcess = (await page.locator('[data-testid=incident-process]').textContent())!
   t.match(enProcess, /^Follow-up switch \(Xianghe County\)/)
   t.match((await page.locator('[data-testid=incident-row] [data-testid=incident-message]').textContent())!, /^unknown procedure no_such_procedure/)

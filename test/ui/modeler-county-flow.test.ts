@@ -261,7 +261,7 @@ browserTest('xianghe admin adds an approval step to the ordinary flow; only xian
   t.ok(box.x >= 0 && box.x + box.width <= 390, `and within the screen (${Math.round(box.x)}–${Math.round(box.x + box.width)} px)`)
   // Element names were "办理 / Handle" in both languages.
   const diffText = (await diffBox.textContent())!
-  t.match(diffText, /“Handle”/, 'the English half of a name')
+  t.match(diffText, /"Handle"/, 'the English half of a name')
   t.notMatch(diffText, /\p{Script=Han}/u, 'no Chinese in the English summary')
   await s.shot('07b-processes-diff-en-phone')
   t.match(await formRow.textContent(), /county: Xianghe County/, 'and in English')

@@ -123,7 +123,7 @@ browserTest('task pages: dispatch, claim and earlier steps on a phone', { name: 
     await page.goto(`${base}/tasks?tab=me`)
     await switchLang(page, 'text=My groups')
     await page.waitForSelector('text=Nothing assigned to you.')
-    t.match(await page.textContent('main'), /Claim work under “My groups”\./, 'one kind of quotes, no stray apostrophe')
+    t.match(await page.textContent('main'), /Claim work under "My groups"\./, 'one kind of quotes, no stray apostrophe')
     t.notMatch(await page.textContent('main'), /My groups'/)
     await switchLang(page, 'text=组任务')
   })

@@ -33,10 +33,10 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.category.cityOnly': 'categories are city-wide: only the system administrator can change them',
   'error.category.notFound': 'no category {{category}}',
   'error.category.codeTaken': 'the category code {{category}} is already in use',
-  'error.category.invalid': 'the category’s settings need correcting: see each item',
+  'error.category.invalid': "the category's settings need correcting: see each item",
   'error.category.unknownParent': 'there is no parent category {{parent}}',
-  'error.category.blankName': 'the category’s Chinese name must not be blank',
-  'error.category.blankNameEn': 'the category’s English name must not be blank',
+  'error.category.blankName': "the category's Chinese name must not be blank",
+  'error.category.blankNameEn': "the category's English name must not be blank",
   'error.category.unknownProcedure': 'no procedure {{procedure}} is deployed for the city',
   'error.category.badDuration': 'the $t(timeLimit.{{limit}}) of $t(urgency.{{urgency}}) matters is not an ISO-8601 duration: {{value}}',
   'error.category.calendarUnit':

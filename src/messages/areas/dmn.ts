@@ -76,7 +76,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.dmn.countyOnly': 'A county administrator deploys decisions for their own county only',
   'error.dmn.refLiteral': '{{element}}: camunda:decisionRef must be the key of a deployed decision',
   'error.dmn.mapping': '{{element}}: camunda:mapDecisionResult {{mapping}} is not supported (singleEntry, singleResult, collectEntries, resultList)',
-  'error.dmn.refTenant': '{{element}}: camunda:decisionRefTenantId is not supported (an instance uses its own county’s decisions)',
+  'error.dmn.refTenant': "{{element}}: camunda:decisionRefTenantId is not supported (an instance uses its own county's decisions)",
   'error.dmn.protectedResult': '{{element}}: result variable {{name}} is a platform variable, which a decision may not set',
   'error.dmn.routingOwner': 'Rule {{rule}}: owner {{owner}} does not exist or is outside the county',
   'error.dmn.routingValue': 'Rule {{rule}}: {{value}} is not a valid {{field}}',

@@ -192,7 +192,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'deploy.noImplementation': 'the task has no implementation (needs camunda:expression, or camunda:type="external" with a registered camunda:topic)',
   'deploy.nobodyReceives': 'nobody can ever receive this task (none of users [{{users}}] / groups [{{groups}}] exists)',
   'deploy.evaluationNotCallback':
-    'the evaluation task “{{task}}” is offered to no callback staff: only the citizen or callback staff may record an evaluation, so offer it to =callbackGroup or a group callback staff hold',
+    'the evaluation task "{{task}}" is offered to no callback staff: only the citizen or callback staff may record an evaluation, so offer it to =callbackGroup or a group callback staff hold',
   'deploy.scriptTimer': '{{kind}}: script timers are not supported (language="{{language}}")',
   'deploy.timerEmpty': '{{kind}} is empty',
   'deploy.timerNotIso.timeDate': 'timeDate is not ISO-8601 (a date-time such as 2030-01-01T09:00:00Z): {{value}} ({{error}})',

@@ -133,6 +133,11 @@ export const LEVEL = family('level')
 export const UNIT_KIND = family('unitKind')
 /** A remark in brackets after a value: full-width in Chinese, " (…)" in English. */
 export const paren = (s: string) => (lang === 'zh' ? `（${s}）` : ` (${s})`)
+/**
+ * A name in quotes: full-width in Chinese, ASCII in English (the font stack puts the CJK fonts
+ * first, and they draw “ ” full width, with CJK spacing, in an English sentence).
+ */
+export const quoted = (s: string) => (lang === 'zh' ? `“${s}”` : `"${s}"`)
 export const tr = (m: Record<string, [string, string]>, k: string | null | undefined) => (k && m[k] ? t(m[k][0], m[k][1]) : (k ?? '—'))
 
 /** An ISO-8601 duration by name: P7D → 7 天 / 7 days, PT24H → 24 小时, P1DT12H → 1 天 12 小时. */

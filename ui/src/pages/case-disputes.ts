@@ -51,7 +51,7 @@ export function pendingReturnNotice(r: Item<'/api/cases/{id}/returns'> | null | 
       { class: 'muted small' },
       t(
         '同意：填写新的承办单位；驳回：选择“驳回”并说明理由，案件退回原单位。',
-        'Accept: name another unit. Reject: choose “reject” and give a reason; the case goes back to the unit.',
+        'Accept: name another unit. Reject: choose "reject" and give a reason; the case goes back to the unit.',
       ),
     ),
   )

@@ -109,7 +109,7 @@ export async function categoriesPage(ctx: Ctx) {
       { class: 'muted', 'data-testid': 'categories-note' },
       t(
         '类别决定案件的响应和办结时限、主管职能和默认办理程序。修改只对此后受理的案件生效：已受理的案件保留受理时的期限。停用的类别及其下级不再受理新的诉求（群众说事页面和 Open311 服务列表中不再出现），已有案件不受影响。',
-        'A category sets its cases’ response and resolution limits, the duty that owns them and the default procedure. A change applies to cases filed afterwards: cases already filed keep the deadlines they were given. A withdrawn category, with those under it, takes no new petitions (it leaves the citizens’ form and the Open311 service list); its cases are unaffected.',
+        "A category sets its cases' response and resolution limits, the duty that owns them and the default procedure. A change applies to cases filed afterwards: cases already filed keep the deadlines they were given. A withdrawn category, with those under it, takes no new petitions (it leaves the citizens' form and the Open311 service list); its cases are unaffected.",
       ),
       mayChange ? null : h('br'),
       mayChange ? null : t('类别全市通用，由系统管理员维护。', 'Categories are city-wide and maintained by the system administrator.'),
@@ -117,7 +117,7 @@ export async function categoriesPage(ctx: Ctx) {
       ' ',
       t(
         '各县可在本县的派单规则中为某类事项另设时限（响应时限、办结时限两列），优先于这里的时限。',
-        'A county sets its own limits for a category in its routing rules (the “Respond in” and “Resolve in” columns), which take precedence over these.',
+        'A county sets its own limits for a category in its routing rules (the "Respond in" and "Resolve in" columns), which take precedence over these.',
       ),
     ),
     editor,
@@ -313,7 +313,7 @@ export async function categoriesPage(ctx: Ctx) {
             parent
               ? t(
                   `添加在“${named(parent)}”之下，完整代码为 ${parent.code}.<此代码>；小写字母开头，可用小写字母、数字和 _`,
-                  `Added under “${named(parent)}”; the full code is ${parent.code}.<this code>. Starts with a lower-case letter; lower-case letters, digits and _`,
+                  `Added under "${named(parent)}"; the full code is ${parent.code}.<this code>. Starts with a lower-case letter; lower-case letters, digits and _`,
                 )
               : t(
                   '小写字母开头，可用小写字母、数字和 _；添加后不能修改',
@@ -356,7 +356,7 @@ export async function categoriesPage(ctx: Ctx) {
         current
           ? t(`修改类别：${named(current)}`, `Change category: ${named(current)}`)
           : parent
-            ? t(`在“${named(parent)}”下添加类别`, `New category under “${named(parent)}”`)
+            ? t(`在“${named(parent)}”下添加类别`, `New category under "${named(parent)}"`)
             : t('新增顶级类别', 'New top-level category'),
       ),
       form,
@@ -384,7 +384,7 @@ export async function categoriesPage(ctx: Ctx) {
               !confirm(
                 t(
                   `停用“${named(c)}”？它及其下级类别不再受理新的诉求；已有案件不受影响。`,
-                  `Withdraw “${named(c)}”? It and the categories under it take no new petitions; existing cases are unaffected.`,
+                  `Withdraw "${named(c)}"? It and the categories under it take no new petitions; existing cases are unaffected.`,
                 ),
               )
             )

@@ -62,7 +62,7 @@ export async function decisionPage(ctx: Ctx) {
       key === 'routing'
         ? t(
             '派单决策：命中策略 FIRST，自上而下第一条匹配的规则生效（更具体的规则在前）。县级版本先于全市版本；县级版本没有匹配的规则时使用全市版本。承办单位写单位代码或 @grid、@village、@centre、@township:职能、@county:职能、@city:职能（文本加英文双引号）。',
-            'Routing decision: hit policy FIRST, the first matching rule from the top wins (more specific rules first). A county’s version is tried before the city’s, which catches what it does not match. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty> (text in double quotes).',
+            "Routing decision: hit policy FIRST, the first matching rule from the top wins (more specific rules first). A county's version is tried before the city's, which catches what it does not match. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty> (text in double quotes).",
           )
         : t('部署后生成新版本，原版本不变。', 'Deploying makes a new version; earlier versions stay.'),
       ' ',

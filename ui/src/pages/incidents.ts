@@ -51,7 +51,7 @@ function activity(i: Incident) {
       ? h(
           'div',
           { class: 'muted', 'data-testid': 'incident-trigger' },
-          t(`由定时器“${serverText(i.triggerName) || i.trigger}”触发`, `started by the timer “${serverText(i.triggerName) || i.trigger}”`),
+          t(`由定时器“${serverText(i.triggerName) || i.trigger}”触发`, `started by the timer "${serverText(i.triggerName) || i.trigger}"`),
         )
       : [' ', kind],
   ]
@@ -73,7 +73,7 @@ export async function incidentsPage(ctx: Ctx) {
       { class: 'muted' },
       t(
         '失败的定时器会停住其流程实例；办理人操作时失败的步骤（“步骤”）什么也没有改变，也不停住实例，排除原因后办理人可再试。先排除原因（例如部署改正后的流程版本），再点“重试”；不再需要的实例可“撤销实例”。办理人看到的“流程事件”编号与下表“编号”列开头相同。',
-        'A failed timer holds its process instance; a step that failed while someone acted on it (“step”) changed nothing and holds nothing, and they may try again once the cause is gone. Remove the cause (e.g. deploy a corrected version of the process), then Retry; an instance no longer needed can be cancelled. The incident number a handler was told begins as in the “No.” column.',
+        'A failed timer holds its process instance; a step that failed while someone acted on it ("step") changed nothing and holds nothing, and they may try again once the cause is gone. Remove the cause (e.g. deploy a corrected version of the process), then Retry; an instance no longer needed can be cancelled. The incident number a handler was told begins as in the "No." column.',
       ),
     ),
     body,

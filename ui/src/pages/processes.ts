@@ -1,7 +1,7 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import type { Item } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, serverText, t } from '../lib/i18n.js'
+import { fmtTime, quoted, serverText, t } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -430,7 +430,7 @@ const FIELDS: Record<string, [string, string]> = {
 const typeName = (type: string) => t(...(TYPES[type] ?? [type, type]))
 /** An element's name in the reader's language ("办理", not "办理 / Handle"). */
 const nameOf = (name: string | null, id: string) => serverText(name) || id
-const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}“${nameOf(r.name, r.id)}”`
+const elName = (r: { name: string | null; id: string; type?: string }) => `${r.type ? `${typeName(r.type)} ` : ''}${quoted(nameOf(r.name, r.id))}`
 const value = (v: string | null) => h('code', null, v ?? t('（无）', '(none)'))
 // The diff gives a timer as "<kind> <expression>" (src/engine/diff.ts): the kind in words, the expression as code.
 const TIMER_KINDS: Record<string, [string, string]> = { date: ['日期', 'date'], duration: ['时长', 'duration'], cycle: ['周期', 'cycle'] }
@@ -448,7 +448,7 @@ async function loadDiff(v: Definition, cell: HTMLElement) {
     const li = (...parts: (Node | string)[]) => items.push(h('li', null, ...parts))
     for (const a of d.added) li(badge(t('新增', 'added'), 'ok'), ' ', elName(a))
     for (const r of d.removed) li(badge(t('删除', 'removed'), 'warn'), ' ', elName(r))
-    for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' “', nameOf(r.from, r.id), '” → “', nameOf(r.to, r.id), '”')
+    for (const r of d.renamed) li(badge(t('改名', 'renamed'), ''), ' ', typeName(r.type), ' ', quoted(nameOf(r.from, r.id)), ' → ', quoted(nameOf(r.to, r.id)))
     for (const c of d.changed)
       li(
         badge(t('修改', 'changed'), ''),
@@ -462,7 +462,7 @@ async function loadDiff(v: Definition, cell: HTMLElement) {
         changeValue(c.field, c.to),
       )
     const ends = (f: { sourceName: string | null; targetName: string | null; source?: string; target?: string }) =>
-      `“${nameOf(f.sourceName, f.source ?? '?')}” → “${nameOf(f.targetName, f.target ?? '?')}”`
+      `${quoted(nameOf(f.sourceName, f.source ?? '?'))} → ${quoted(nameOf(f.targetName, f.target ?? '?'))}`
     for (const f of d.flows.added) li(badge(t('新增连线', 'flow added'), 'ok'), ' ', ends(f))
     for (const f of d.flows.removed) li(badge(t('删除连线', 'flow removed'), 'warn'), ' ', ends(f))
     for (const c of d.flows.changed)

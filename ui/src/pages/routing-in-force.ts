@@ -25,14 +25,14 @@ export function inForceNotice(opts: { tenant: string; isAdmin: boolean }) {
   const who = (v: Version) =>
     `${fmtTime(v.deployedAt)}${v.deployedBy ? t(`，${personName(v.deployedBy, v.deployedByName)}`, `, ${personName(v.deployedBy, v.deployedByName)}`) : ''}`
   const scopeName = (v: Version) =>
-    v.tenant ? (opts.tenant ? t('本县', 'the county’s') : t(`县级 ${v.tenant}`, `county ${v.tenant}`)) : t('全市', 'the city’s')
+    v.tenant ? (opts.tenant ? t('本县', "the county's") : t(`县级 ${v.tenant}`, `county ${v.tenant}`)) : t('全市', "the city's")
   const line = (v: Version) => {
     const ref = t(`${scopeName(v)}派单决策表 v${v.version}（${who(v)}）`, `${scopeName(v)} routing decision table v${v.version} (${who(v)})`)
     if (!v.usable)
       return h(
         'p',
         { class: 'alert error', 'data-testid': 'in-force-unusable' },
-        t(`${ref}未通过当前的检查，派单跳过它。`, `${ref} fails today’s checks: routing skips it.`),
+        t(`${ref}未通过当前的检查，派单跳过它。`, `${ref} fails today's checks: routing skips it.`),
         ' ',
         decisionLink(v),
       )
@@ -48,7 +48,7 @@ export function inForceNotice(opts: { tenant: string; isAdmin: boolean }) {
             )
           : t(
               `${ref}在决策表编辑器中修改过，与下面列出的全市规则不同：本县规则都不匹配时，派单按该决策表进行。`,
-              `${ref} was edited in the decision table editor and differs from the city rules listed below: when none of the county’s rules match, routing follows that table.`,
+              `${ref} was edited in the decision table editor and differs from the city rules listed below: when none of the county's rules match, routing follows that table.`,
             ),
         ' ',
         decisionLink(v),
@@ -61,10 +61,10 @@ export function inForceNotice(opts: { tenant: string; isAdmin: boolean }) {
     if (!usable.length) return t('没有可用的派单决策表：案件由调度员分派。', 'No routing decision table is usable: dispatchers assign the cases.')
     const part = (v: Version) =>
       v.fromRules
-        ? t(`${v.tenant ? '本县' : '全市'}规则（决策表 v${v.version}）`, `${v.tenant ? 'the county’s' : 'the city’s'} rules (decision table v${v.version})`)
+        ? t(`${v.tenant ? '本县' : '全市'}规则（决策表 v${v.version}）`, `${v.tenant ? "the county's" : "the city's"} rules (decision table v${v.version})`)
         : t(
             `${v.tenant ? '本县' : '全市'}决策表 v${v.version}（在编辑器中修改）`,
-            `${v.tenant ? 'the county’s' : 'the city’s'} decision table v${v.version} (edited in the editor)`,
+            `${v.tenant ? "the county's" : "the city's"} decision table v${v.version} (edited in the editor)`,
           )
     return usable.length > 1
       ? t(

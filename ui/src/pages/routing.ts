@@ -62,7 +62,7 @@ export async function routingRulesPage(ctx: Ctx) {
       { class: 'muted' },
       t(
         '自上而下，第一条匹配的规则生效。承办单位可写单位代码，或 @grid、@village、@centre、@township:职能、@county:职能、@city:职能。时限用 ISO-8601 时长（如 PT24H、P7D）。县级规则优先于全市规则。',
-        'Top to bottom, the first match wins. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty>. Limits are ISO-8601 durations (PT24H, P7D). County rules come before the city’s.',
+        "Top to bottom, the first match wins. Owner: a unit code or @grid, @village, @centre, @township:<duty>, @county:<duty>, @city:<duty>. Limits are ISO-8601 durations (PT24H, P7D). County rules come before the city's.",
       ),
     ),
     h(
@@ -70,7 +70,7 @@ export async function routingRulesPage(ctx: Ctx) {
       { class: 'alert', 'data-testid': 'rules-decision-note' },
       t(
         '派单按“派单”决策表进行。此列表是它的简易形式：保存后，这些规则成为本范围决策表的新版本（替换在决策表编辑器中做的修改）。',
-        'Routing follows the routing decision table. This list is its simple form: saving makes these rules the scope’s next decision version (replacing edits made in the decision table editor).',
+        "Routing follows the routing decision table. This list is its simple form: saving makes these rules the scope's next decision version (replacing edits made in the decision table editor).",
       ),
       ' ',
       h(
@@ -266,7 +266,7 @@ export async function routingRulesPage(ctx: Ctx) {
       ? h(
           'section',
           { class: 'card' },
-          h('h2', null, t('全市规则（本县规则都不匹配时使用，只读）', 'City rules (used when none of the county’s match; read-only)')),
+          h('h2', null, t('全市规则（本县规则都不匹配时使用，只读）', "City rules (used when none of the county's match; read-only)")),
           h(
             'div',
             { class: 'table-wrap' },

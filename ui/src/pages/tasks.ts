@@ -114,7 +114,7 @@ export async function taskListPage(ctx: Ctx) {
           h(
             'p',
             { class: 'empty' },
-            tabKey === 'me' ? t('没有待办任务。可以到“组任务”认领。', 'Nothing assigned to you. Claim work under “My groups”.') : t('没有任务。', 'No tasks.'),
+            tabKey === 'me' ? t('没有待办任务。可以到“组任务”认领。', 'Nothing assigned to you. Claim work under "My groups".') : t('没有任务。', 'No tasks.'),
           ),
         )
       }

@@ -240,7 +240,7 @@ export async function usersPage(ctx: Ctx) {
               return
             }
             pw.value = ''
-            toast(t('密码已重设，该用户已登录的设备已退出', 'Password reset; the user’s devices were signed out'))
+            toast(t('密码已重设，该用户已登录的设备已退出', "Password reset; the user's devices were signed out"))
             done()
           })
         },
@@ -249,7 +249,7 @@ export async function usersPage(ctx: Ctx) {
       field(
         t('新密码', 'New password'),
         pw,
-        t('至少 8 个字符；该用户已登录的设备将立即退出', 'At least 8 characters; the user’s devices are signed out at once'),
+        t('至少 8 个字符；该用户已登录的设备将立即退出', "At least 8 characters; the user's devices are signed out at once"),
         true,
       ),
       problem,
