@@ -47,8 +47,24 @@ browserTest('the monthly bulletin: figures, the cases behind one, export, and th
       return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size
     })
     t.equal(lines, 1, 'on one line')
+    // What broke: a department's English name wrapped to five lines on a desktop screen, its
+    // column squeezed by the item columns. Each name takes at most two lines, in both languages.
+    const nameLines = () =>
+      page.$$eval('[data-testid=bulletin-departments] tbody tr td:nth-child(2)', (tds) =>
+        tds.map((td) => {
+          const name = td.querySelector('button')!
+          const lines = Math.round(name.getBoundingClientRect().height / parseFloat(getComputedStyle(name).lineHeight))
+          return `${td.textContent}: ${lines}`
+        }),
+      )
+    const en = await nameLines()
+    t.ok(en.length >= 2, `the departments are listed (${en.join('; ')})`)
+    for (const l of en) t.ok(Number(l.split(': ').pop()) <= 2, `at most two lines: ${l}`)
+    await page.locator('[data-testid=bulletin-departments]').scrollIntoViewIfNeeded()
+    await s.shot('bulletin-12-departments-en')
     await page.click('[data-testid=lang-switch]')
-    await row.waitFor()
+    await page.locator('[data-testid=bulletin-townships] tr[data-unit=xh-anping]:has-text("安平镇")').waitFor()
+    for (const l of await nameLines()) t.ok(Number(l.split(': ').pop()) <= 2, `at most two lines: ${l}`)
   })
 
   await t.test('the leader exports the month as xlsx', async (t) => {

@@ -224,7 +224,7 @@ export async function bulletinPage(ctx: Ctx) {
                 'tr',
                 null,
                 h('th', null, t('排名', 'Rank')),
-                h('th', null, kind === 'township' ? t('乡镇（街道）', 'Township') : t('部门', 'Department')),
+                h('th', { class: 'unit-name' }, kind === 'township' ? t('乡镇（街道）', 'Township') : t('部门', 'Department')),
                 h('th', { class: 'num' }, t('总分', 'Points')),
                 h('th', { class: 'num' }, t('受理', 'Received')),
                 items.map((i) =>
@@ -242,7 +242,7 @@ export async function bulletinPage(ctx: Ctx) {
                   'tr',
                   { 'data-unit': u.key },
                   h('td', null, String(u.rank)),
-                  h('td', null, h('button', { type: 'button', class: 'link', onclick: () => showCases(u) }, named(u))),
+                  h('td', { class: 'unit-name' }, h('button', { type: 'button', class: 'link', onclick: () => showCases(u) }, named(u))),
                   h('td', { class: `num total ${u.points < 0 ? 'neg' : ''}`, 'data-testid': 'points' }, signed(u.points)),
                   // "57（剔 1）", "57 (excl. 1)": the language's own brackets, on one line.
                   h('td', { class: 'num nowrap' }, u.excluded ? `${u.received}${paren(t(`剔 ${u.excluded}`, `excl. ${u.excluded}`))}` : String(u.received)),
