@@ -3,12 +3,14 @@
  * What broke:
  * - English named roles and urgency in lower case ("normal", "leader, Anping Town Governance
  *   Centre");
+ * - the return review's form said the reason was in the case summary (案件摘要); the page shows
+ *   it first, under 办理依据 / "What this step decides on";
  */
 import type { Page } from 'playwright-core'
 import tap from 'tap'
 import { uiLogin } from './browser.js'
 import { browserTest } from './browser-test.js'
-import { openTask, petition } from '../api.js'
+import { call, openTask, petition, step } from '../api.js'
 
 const PHONE = { width: 390, height: 844 }
 const anon = { type: 'person', anonymous: true }
@@ -40,6 +42,33 @@ browserTest('task pages as the trial found them, on a phone', { name: 'task-page
     await s.shot('task-page-trial-labels-en-phone')
     await switchLang(page, 'text=案件摘要')
     t.match(await facts.textContent(), /紧急程度一般/)
+    t.same(s.errors, [], 'no console errors')
+  })
+
+  await t.test('the return review points to where the reason is shown', async (t) => {
+    const p = await petition(app, { description: '排水沟堵塞', category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: anon })
+    const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+    await step(app, caseId, 'ut_dispatch', 'dispatcher', { targetUnit: 'xh-anping-v01-g1' })
+    const signFor = await openTask(app, caseId, 'ut_signfor')
+    t.equal((await call(app, 'grid01', 'POST', `/api/tasks/${signFor.id}/return`, { reason: '不属于本网格' })).status, 200)
+    const review = await openTask(app, caseId, 'ut_dispatch')
+    await uiLogin(page, base, 'dispatcher')
+    await page.goto(`${base}/tasks/${review.id}`)
+    await page.waitForSelector('[data-field=returnDecision]')
+    // The heading of the card that holds the reason, as the page says it; the form names it.
+    const where = () => page.locator('section:has([data-testid=return-reason]) > h2').textContent()
+    const form = page.locator('[data-testid=task-form]')
+    t.equal(await page.textContent('[data-testid=return-reason]'), '不属于本网格')
+    t.equal(await where(), '办理依据')
+    t.match(await form.textContent(), '退单理由见“办理依据”', 'the form points there')
+    t.notMatch(await form.textContent(), '案件摘要')
+    await s.shot('task-page-trial-review-zh-phone')
+    await switchLang(page, '[data-field=returnDecision] >> text=Return review')
+    t.equal(await where(), 'What this step decides on')
+    t.match(await form.textContent(), 'its reason is under "What this step decides on"', 'in English too')
+    t.notMatch(await form.textContent(), 'case summary')
+    await s.shot('task-page-trial-review-en-phone')
+    await switchLang(page, '[data-field=returnDecision] >> text=退单审核')
     t.same(s.errors, [], 'no console errors')
   })
 })
