@@ -5,6 +5,8 @@
  *   Centre");
  * - the return review's form said the reason was in the case summary (案件摘要); the page shows
  *   it first, under 办理依据 / "What this step decides on";
+ * - a 4,000-character description was shown whole on a phone, so the dispatch form began some
+ *   6,000 px down the page; long text a person wrote now shows its first lines and a toggle.
  */
 import type { Page } from 'playwright-core'
 import tap from 'tap'
@@ -69,6 +71,41 @@ browserTest('task pages as the trial found them, on a phone', { name: 'task-page
     t.notMatch(await form.textContent(), 'case summary')
     await s.shot('task-page-trial-review-en-phone')
     await switchLang(page, '[data-field=returnDecision] >> text=退单审核')
+    t.same(s.errors, [], 'no console errors')
+  })
+
+  await t.test('a long description is collapsed on a phone, whole in the page, and opens', async (t) => {
+    // Paragraphs of a real-length complaint: 4,000 characters over 40 lines.
+    const para = '楼上住户每天深夜在卫生间和厨房之间来回拖动重物，噪音持续到凌晨两三点，多次上门沟通无果，物业也表示无能为力。'
+    let description = ''
+    for (let i = 1; description.length < 4000; i++) description += `${i}. ${para}\n`
+    description = description.slice(0, 4000)
+    const p = await petition(app, { description, category: 'other', regionCode: 'xh-anping-v01-g1', petitioner: anon })
+    const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+    const dispatch = await openTask(app, caseId, 'ut_dispatch')
+    await uiLogin(page, base, 'dispatcher')
+    await page.goto(`${base}/tasks/${dispatch.id}`)
+    await page.waitForSelector('[data-testid=task-form] [data-field=targetUnit] input')
+    const dd = page.locator('[data-testid=case-facts] dd.user-text')
+    const body = dd.locator('.clamp-body')
+    t.equal(await body.textContent(), description, 'the whole text is in the page, not cut')
+    const collapsed = (await body.boundingBox())!.height
+    t.ok(collapsed < 200, `a few lines show (${collapsed} px)`)
+    const formY = (await page.locator('[data-testid=task-form] [data-field=targetUnit]').boundingBox())!.y
+    t.ok(formY < 2500, `the form starts ${Math.round(formY)} px down, not ~6,000`)
+    const toggle = dd.getByRole('button', { name: '展开全文' })
+    t.equal(await toggle.getAttribute('aria-expanded'), 'false')
+    await s.shot('task-page-trial-long-collapsed-zh-phone')
+    await toggle.click()
+    const open = dd.getByRole('button', { name: '收起' })
+    t.equal(await open.getAttribute('aria-expanded'), 'true', 'says it is open')
+    t.ok((await body.boundingBox())!.height > 1500, 'opened, the whole text shows')
+    await open.click()
+    t.ok((await body.boundingBox())!.height < 200, 'and closes again')
+    await switchLang(page, 'text=Case summary')
+    t.equal(await dd.getByRole('button').textContent(), 'Show all', 'in English')
+    await s.shot('task-page-trial-long-collapsed-en-phone')
+    await switchLang(page, 'text=案件摘要')
     t.same(s.errors, [], 'no console errors')
   })
 })

@@ -1,6 +1,7 @@
 import { h } from './dom.js'
 import type { Names } from './names.js'
 import { CHANNEL, fmtDue, fmtTime, LEVEL, named, paren, PROCEDURE, serverText, STATUS, t, tr } from './i18n.js'
+import { userText } from './ui.js'
 
 const URGENCY: Record<string, [string, string]> = { normal: ['一般', 'Normal'], urgent: ['紧急', 'Urgent'], emergency: ['特急', 'Emergency'] }
 
@@ -49,7 +50,8 @@ export function caseFacts(c: CaseFactsInput, opts: { full?: boolean; names?: Nam
   const rows: [string, unknown][] = [
     [t('案件编号', 'Case no.'), c.caseNo],
     [t('标题', 'Title'), c.title],
-    [t('问题描述', 'Description'), c.description],
+    // What the citizen wrote, whole; a long one shows its first lines until opened.
+    [t('问题描述', 'Description'), c.description ? userText(c.description, 'dd') : null],
     [t('类别', 'Category'), c.categoryName ? serverText(c.categoryName) : n?.category(code(c.category)) || nameOf(c.category)],
     [
       t('地区', 'Region'),
@@ -75,6 +77,6 @@ export function caseFacts(c: CaseFactsInput, opts: { full?: boolean; names?: Nam
   return h(
     'dl',
     { class: 'kv', 'data-testid': 'case-facts' },
-    rows.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => [h('dt', null, k), h('dd', null, String(v))]),
+    rows.filter(([, v]) => v !== null && v !== undefined && v !== '').map(([k, v]) => [h('dt', null, k), v instanceof Node ? v : h('dd', null, String(v))]),
   )
 }

@@ -6,6 +6,7 @@
 import { h } from './dom.js'
 import { fmtTime, named, serverText, t } from './i18n.js'
 import { eventSentence, personName, verbatim } from './timeline.js'
+import { userText } from './ui.js'
 
 export interface TaskContext {
   decidesOn: {
@@ -53,9 +54,9 @@ function answer(f: StepField) {
   if (f.units) return h('dd', null, list(f.units.map((u) => named(u))))
   if (f.options) return h('dd', null, list(f.options.map((o) => serverText(o))))
   if (typeof f.value === 'boolean') return h('dd', null, f.value ? t('是', 'Yes') : t('否', 'No'))
-  if (Array.isArray(f.value)) return h('dd', { class: 'user-text' }, list(f.value.map(String)))
-  if (typeof f.value === 'object') return h('dd', { class: 'user-text' }, JSON.stringify(f.value))
-  return h('dd', { class: 'user-text' }, String(f.value))
+  if (Array.isArray(f.value)) return userText(list(f.value.map(String)), 'dd')
+  if (typeof f.value === 'object') return userText(JSON.stringify(f.value), 'dd')
+  return userText(String(f.value), 'dd')
 }
 
 /** A step's answers, each under its form's label. */
@@ -75,7 +76,7 @@ export function contextCard(ctx: TaskContext) {
         { class: 'decides', 'data-testid': 'decides-extension' },
         h('h3', null, t('延期申请', 'Extension request')),
         h('p', null, h('strong', { 'data-testid': 'extension-days' }, t(`申请延期 ${d.days ?? '—'} 天`, `${d.days ?? '—'} more days asked`))),
-        h('p', null, t('理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'extension-reason' }, d.reason ?? '—')),
+        h('p', null, t('理由：', 'Reason: '), userText(d.reason ?? '—', 'span', { 'data-testid': 'extension-reason' })),
         h('p', { class: 'muted small' }, `${personName(d.by, d.byName)} · ${fmtTime(d.at)}`),
       )
     }
@@ -84,7 +85,7 @@ export function contextCard(ctx: TaskContext) {
         'div',
         { class: 'decides', 'data-testid': 'decides-return' },
         h('h3', null, t('退单', 'Returned')),
-        h('p', null, t('退单理由：', 'Reason: '), h('span', { class: 'user-text', 'data-testid': 'return-reason' }, d.reason ?? '—')),
+        h('p', null, t('退单理由：', 'Reason: '), userText(d.reason ?? '—', 'span', { 'data-testid': 'return-reason' })),
         h('p', { class: 'muted small' }, [d.unitName ? named(d.unitName) : '', personName(d.by, d.byName), fmtTime(d.at)].filter(Boolean).join(' · ')),
       )
     }

@@ -1,5 +1,5 @@
 import { ApiError } from './api.js'
-import { h, type Child } from './dom.js'
+import { h, type Attrs, type Child } from './dom.js'
 import { messageText, t } from './i18n.js'
 
 export function pageHead(title: string, ...extra: Child[]) {
@@ -91,4 +91,40 @@ export function loadCss(href: string) {
     link.addEventListener('error', () => resolve())
     document.head.appendChild(link)
   })
+}
+
+/** Past this many characters or lines, what a person wrote is shown collapsed (`userText`). */
+const LONG_CHARS = 300
+const LONG_LINES = 6
+let clampIds = 0
+
+/**
+ * What a person wrote (a description, a reason, an answer), whole and as written, in a `tag`
+ * element. Long text shows its first lines and a toggle (展开全文 / Show all): a 4,000-character
+ * description pushed the task's form some 6,000 px down a phone's page. The text is never cut:
+ * all of it stays in the element and CSS only clamps what shows, so searching the page, copying
+ * and screen readers get it whole.
+ */
+export function userText(text: string, tag: 'dd' | 'span' | 'p' | 'div' = 'span', attrs: Attrs = {}) {
+  const cls = `user-text ${attrs.class ?? ''}`.trim()
+  if (text.length <= LONG_CHARS && text.split('\n').length <= LONG_LINES) return h(tag, { ...attrs, class: cls }, text)
+  const id = `clamp-${++clampIds}`
+  const body = h('span', { class: 'clamp-body', id }, text)
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link clamp-toggle',
+      'aria-expanded': 'false',
+      'aria-controls': id,
+      onclick: () => {
+        const open = box.classList.toggle('expanded')
+        toggle.setAttribute('aria-expanded', String(open))
+        toggle.textContent = open ? t('收起', 'Show less') : t('展开全文', 'Show all')
+      },
+    },
+    t('展开全文', 'Show all'),
+  )
+  const box = h(tag, { ...attrs, class: `${cls} clamped` }, body, toggle)
+  return box
 }
