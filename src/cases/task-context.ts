@@ -84,7 +84,7 @@ export function taskListFacts(cases: CaseService): TaskListFacts {
  * What a task page shows besides the task: `context` — the steps of the case completed so far
  * with what they submitted, the case's recent events, and `decidesOn`, what this step decides
  * (an extension's days and reason for its approver, a return's reason for whoever dispatches
- * again) —, for a task that takes extension requests, whether one may be asked now, and for a
+ * again, the plan for its approver and executor, the co-organisers' opinions for the lead) —, for a task that takes extension requests, whether one may be asked now, and for a
  * completed task `answers`, what its own form was answered with.
  * Built from the case's history, not from the form in front of the person, so a new
  * diagram's steps (a return review …) get the same context.
@@ -150,10 +150,33 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
       ),
     )
     const datas = earlier.map((s: TaskRow) => parse(s.data) as Record<string, unknown> | null)
+    // Submissions this step decides on, found by what they submitted (the variables a handler
+    // reads) and by the markers' roles, never by element ids, which an administrator may rename.
+    const submitted: { at: number; entry: Record<string, unknown> }[] = []
+    const ofInstance = earlier.map((s: TaskRow, i: number) => ({ s, i })).filter(({ s }) => s.instance_id === task.instance_id)
+    if (task.status === 'open' && (role === 'planApproval' || role === 'execute')) {
+      // The plan `case.plan` puts in force is its measures, responsible person and milestones:
+      // the latest step of this procedure that submitted them is the plan to approve or carry out.
+      const plan = ofInstance.find(({ i }) => datas[i]?.measures != null)
+      if (plan) submitted.push({ at: plan.i, entry: { kind: 'plan', taskId: plan.s.id } })
+    }
+    if (task.status === 'open' && role === 'lead') {
+      // The co-organisers' opinions the lead consolidates, oldest first: their steps (marker role
+      // cohandle) or, in a version without markers, the steps that submitted an opinion.
+      for (const { s, i } of [...ofInstance].reverse())
+        if (model?.roles.get(s.element_id) === 'cohandle' || datas[i]?.opinion != null)
+          submitted.push({ at: i, entry: { kind: 'opinion', taskId: s.id, unit: unitOfGroups(s.candidate_groups) } })
+    }
+    for (const { at, entry } of submitted) decidesOn.push({ ...entry, by: earlier[at].completed_by, at: earlier[at].ended_at, fieldsOf: at })
     const codes = new Set<string>(decidesOn.map((d) => d.unit as string | null).filter((c): c is string => !!c))
     for (const d of datas) for (const k of UNIT_FIELDS) if (d?.[k] != null) unitCodes(d[k]).forEach((c) => codes.add(c))
     const units = await unitNames(app, codes)
     for (const d of decidesOn) if (d.unit && units.has(d.unit as string)) d.unitName = units.get(d.unit as string)
+    for (const d of decidesOn) {
+      if (typeof d.fieldsOf !== 'number') continue
+      d.fields = stepFields(schemas[d.fieldsOf], datas[d.fieldsOf], units)
+      delete d.fieldsOf
+    }
     // Who acted, by name as well (the views keep the username).
     const names = await app.org.displayNames([...ev.map((e) => e.actor), ...steps.map((s: TaskRow) => s.completed_by)])
     const nameOf = (u: string | null | undefined) => (u && names.get(u)) || null
@@ -179,6 +202,12 @@ export function taskDetails(app: FastifyInstance, cases: CaseService) {
 }
 
 type UnitName = { code: string; name: string; nameEn: string | null }
+
+/** The unit a task was offered to (a co-organiser's `unit:<code>`), if one. */
+function unitOfGroups(groups: string | null): string | null {
+  const token = (groups ?? '').split(',').find((g) => g.trim().startsWith('unit:'))
+  return token ? token.trim().slice('unit:'.length) : null
+}
 
 /** The units `codes` names, by code, in both languages (a code no unit has is left out). */
 async function unitNames(app: FastifyInstance, codes: Set<string>): Promise<Map<string, UnitName>> {

@@ -116,3 +116,119 @@ t.test("earlier answers were labelled by today's form version: a new version rel
     { key: 'dispatchNote', label: '给网格员的话 / Words for the grid worker', value: '注意安全' },
   ])
 })
+
+/**
+ * What broke: the approver and the executor of a one-case-one-plan case read "Nothing submitted
+ * for this step" (无待决事项) under 办理依据, the plan (measures, responsible person, milestones)
+ * only under the collapsed earlier steps; the joint lead likewise did not see the co-organisers'
+ * opinions up front. Each step now decides on them; found by what was submitted and the markers'
+ * roles, so a county version whose elements are renamed shows them as well.
+ */
+async function unreasonableCase(app: FastifyInstance) {
+  const p = await petition(app, {
+    description: '反复要求超标准补偿',
+    category: 'land.contract',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+  await complete(app, 'land-officer', (await openTask(app, caseId, 'ut_signfor')).id, { signOutcome: 'accept' })
+  await complete(app, 'land-officer', (await openTask(app, caseId, 'ut_handle')).id, { outcome: 'unreasonable', reason: '诉求超出政策标准' })
+  return caseId
+}
+
+/** The open task of a case (any element) as `user` reads it. */
+async function openPage(app: FastifyInstance, caseId: string, user: string) {
+  const [task] = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${caseId}&assigned=all`)).body.items
+  return (await call(app, user, 'GET', `/api/tasks/${task.id}`)).body
+}
+
+const plan1 = { measures: '政策解释、困难帮扶', responsible: '赵敏', milestones: '一周内入户' }
+const plan2 = { measures: '政策解释、困难帮扶、法律援助', responsible: '赵敏', milestones: '一周内入户，一月内回访' }
+const planFields = (p: typeof plan1) => [
+  { key: 'measures', label: '措施 / Measures', value: p.measures },
+  { key: 'responsible', label: '责任人 / Responsible person', value: p.responsible },
+  { key: 'milestones', label: '时间节点 / Milestones', value: p.milestones },
+]
+
+t.test('the plan approver and executor decide on the plan, not "nothing submitted"', async (t) => {
+  const app = await build(t)
+  const caseId = await unreasonableCase(app)
+  const next = async (user: string, data: Record<string, unknown>) => complete(app, user, (await openPage(app, caseId, 'admin')).id, data)
+  await next('grid01', { consultation: '网格员与村委会会商' })
+  await next('land-officer', plan1)
+
+  let page = await openPage(app, caseId, 'xianghe-leader')
+  t.equal(page.name, '方案审批 / Approve the plan')
+  t.match(page.context.decidesOn, [{ kind: 'plan', fields: planFields(plan1), by: 'land-officer', byName: String }], 'the approver decides on the plan')
+  t.equal(page.context.decidesOn.length, 1)
+
+  await next('xianghe-leader', { planDecision: 'reject', planComment: '补充帮扶措施' })
+  await next('land-officer', plan2)
+  page = await openPage(app, caseId, 'xianghe-leader')
+  t.match(page.context.decidesOn, [{ kind: 'plan', fields: planFields(plan2) }], 'after a revision, the revised plan')
+  await next('xianghe-leader', { planDecision: 'approve' })
+
+  page = await openPage(app, caseId, 'land-officer')
+  t.equal(page.name, '方案执行 / Execute the plan')
+  t.match(page.context.decidesOn, [{ kind: 'plan', fields: planFields(plan2) }], 'the executor carries out the approved plan')
+})
+
+t.test('a county version with renamed elements still shows the plan', async (t) => {
+  const app = await build(t)
+  const shipped = fs.readFileSync(path.join(projectRoot(), 'processes/one_case_one_plan.bpmn'), 'utf8')
+  const renamed = shipped
+    .replace(/\but_plan_approve\b/g, 'leader_says')
+    .replace(/\but_plan\b/g, 'write_it_down')
+    .replace(/\but_execute\b/g, 'do_it')
+    .replace(/\but_consult\b/g, 'talk_first')
+  const deployed = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: renamed, tenant: 'xianghe' })
+  t.equal(deployed.status, 201, JSON.stringify(deployed.body))
+  const caseId = await unreasonableCase(app)
+  let page = await openPage(app, caseId, 'grid01')
+  t.equal(page.elementId, 'talk_first', 'the renamed version runs')
+  await complete(app, 'grid01', page.id, { consultation: '会商' })
+  await complete(app, 'land-officer', (await openPage(app, caseId, 'land-officer')).id, plan1)
+  page = await openPage(app, caseId, 'xianghe-leader')
+  t.equal(page.elementId, 'leader_says')
+  t.match(page.context.decidesOn, [{ kind: 'plan', fields: planFields(plan1) }])
+  await complete(app, 'xianghe-leader', page.id, { planDecision: 'approve' })
+  page = await openPage(app, caseId, 'land-officer')
+  t.equal(page.elementId, 'do_it')
+  t.match(page.context.decidesOn, [{ kind: 'plan', fields: planFields(plan1) }])
+})
+
+t.test("the joint lead decides on the co-organisers' opinions, each by its unit", async (t) => {
+  const app = await build(t)
+  const p = await petition(app, {
+    description: '小区排水与道路共同问题',
+    category: 'housing.old_estate',
+    regionCode: 'xh-anping-v01-g1',
+    petitioner: { type: 'person', anonymous: true },
+  })
+  const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+  await complete(app, 'housing-officer', (await openTask(app, caseId, 'ut_signfor')).id, { signOutcome: 'accept' })
+  await complete(app, 'housing-officer', (await openTask(app, caseId, 'ut_handle')).id, { outcome: 'joint', reason: '涉及水务、城管' })
+  await complete(app, 'anping-dispatcher', (await openTask(app, caseId, 'ut_coordinate')).id, {
+    leadUnit: 'xianghe-housing',
+    coUnits: 'xianghe-water, xianghe-urban',
+  })
+  const tasks = (await call(app, 'admin', 'GET', `/api/tasks?caseId=${caseId}&assigned=all`)).body.items
+  const of = (unit: string) => tasks.find((x: any) => x.candidateGroups.includes(`unit:${unit}`))
+  await complete(app, 'water-officer', of('xianghe-water').id, { opinion: '疏通排水管' })
+  await complete(app, 'urban-officer', of('xianghe-urban').id, { opinion: '修复路面' })
+
+  const lead = await openTask(app, caseId, 'ut_lead')
+  const page = (await call(app, 'housing-officer', 'GET', `/api/tasks/${lead.id}`)).body
+  const water = await app.db('org_units').where({ code: 'xianghe-water' }).first()
+  const urban = await app.db('org_units').where({ code: 'xianghe-urban' }).first()
+  t.match(
+    page.context.decidesOn,
+    [
+      { kind: 'opinion', unit: 'xianghe-water', unitName: { name: water.name }, by: 'water-officer', fields: [{ key: 'opinion', value: '疏通排水管' }] },
+      { kind: 'opinion', unit: 'xianghe-urban', unitName: { name: urban.name }, by: 'urban-officer', fields: [{ key: 'opinion', value: '修复路面' }] },
+    ],
+    'both opinions, in the order given, by unit',
+  )
+  t.equal(page.context.decidesOn.length, 2)
+})

@@ -6,7 +6,9 @@
  * - the return review's form said the reason was in the case summary (案件摘要); the page shows
  *   it first, under 办理依据 / "What this step decides on";
  * - a 4,000-character description was shown whole on a phone, so the dispatch form began some
- *   6,000 px down the page; long text a person wrote now shows its first lines and a toggle.
+ *   6,000 px down the page; long text a person wrote now shows its first lines and a toggle;
+ * - the plan's approver read 无待决事项 / "Nothing submitted for this step" under 办理依据, the
+ *   plan only under the collapsed earlier steps.
  */
 import type { Page } from 'playwright-core'
 import tap from 'tap'
@@ -106,6 +108,30 @@ browserTest('task pages as the trial found them, on a phone', { name: 'task-page
     t.equal(await dd.getByRole('button').textContent(), 'Show all', 'in English')
     await s.shot('task-page-trial-long-collapsed-en-phone')
     await switchLang(page, 'text=案件摘要')
+    t.same(s.errors, [], 'no console errors')
+  })
+
+  await t.test('the plan approver reads the plan under 办理依据', async (t) => {
+    const p = await petition(app, { description: '反复要求超标准补偿', category: 'land.contract', regionCode: 'xh-anping-v01-g1', petitioner: anon })
+    const caseId: string = (await app.db('cases').where({ case_no: p.caseNo }).first()).id
+    await step(app, caseId, 'ut_signfor', 'land-officer', { signOutcome: 'accept' })
+    await step(app, caseId, 'ut_handle', 'land-officer', { outcome: 'unreasonable', reason: '诉求超出政策标准' })
+    await step(app, caseId, 'ut_consult', 'grid01', { consultation: '网格员与村委会会商' })
+    await step(app, caseId, 'ut_plan', 'land-officer', { measures: '政策解释、困难帮扶', responsible: '赵敏', milestones: '一周内入户' })
+    const approve = await openTask(app, caseId, 'ut_plan_approve')
+    await uiLogin(page, base, 'xianghe-leader')
+    await page.goto(`${base}/tasks/${approve.id}`)
+    const plan = page.locator('[data-testid=task-context] [data-testid=decides-plan]')
+    await plan.waitFor()
+    t.equal(await page.locator('[data-testid=task-context] >> text=无待决事项').count(), 0, 'not "nothing submitted"')
+    t.same(await plan.locator('dt').allTextContents(), ['措施', '责任人', '时间节点'])
+    t.same(await plan.locator('dd').allTextContents(), ['政策解释、困难帮扶', '赵敏', '一周内入户'], 'the plan as written')
+    t.ok(await plan.isVisible(), 'shown, not folded away')
+    await s.shot('task-page-trial-plan-zh-phone')
+    await switchLang(page, 'text=What this step decides on')
+    t.match(await plan.textContent(), /The plan.*Measures.*Responsible person.*Milestones/)
+    await s.shot('task-page-trial-plan-en-phone')
+    await switchLang(page, 'text=办理依据')
     t.same(s.errors, [], 'no console errors')
   })
 })

@@ -1,6 +1,7 @@
 /**
  * A task page's context card: what this step decides on (an extension's days and reason, a
- * return's reason) first and prominent, then the earlier steps and what they submitted.
+ * return's reason, the plan, the co-organisers' opinions) first and prominent, then the earlier
+ * steps and what they submitted.
  * User-entered text is shown verbatim, never split or translated.
  */
 import { h } from './dom.js'
@@ -18,6 +19,8 @@ export interface TaskContext {
     by?: string | null
     byName?: string | null
     at?: string
+    /** A submission decided on (the plan, a co-organiser's opinion): its answers by its form's labels. */
+    fields?: StepField[]
   }[]
   steps: {
     taskId: string
@@ -87,6 +90,19 @@ export function contextCard(ctx: TaskContext) {
         h('h3', null, t('退单', 'Returned')),
         h('p', null, t('退单理由：', 'Reason: '), userText(d.reason ?? '—', 'span', { 'data-testid': 'return-reason' })),
         h('p', { class: 'muted small' }, [d.unitName ? named(d.unitName) : '', personName(d.by, d.byName), fmtTime(d.at)].filter(Boolean).join(' · ')),
+      )
+    }
+    const who = h('p', { class: 'muted small' }, [personName(d.by, d.byName), fmtTime(d.at)].filter(Boolean).join(' · '))
+    if (d.kind === 'plan')
+      return h('div', { class: 'decides', 'data-testid': 'decides-plan' }, h('h3', null, t('方案', 'The plan')), answers(d.fields ?? []), who)
+    if (d.kind === 'opinion') {
+      const unit = d.unitName ? named(d.unitName) : (d.unit ?? '—')
+      return h(
+        'div',
+        { class: 'decides', 'data-testid': 'decides-opinion' },
+        h('h3', null, t(`协办意见 · ${unit}`, `Opinion · ${unit}`)),
+        answers(d.fields ?? []),
+        who,
       )
     }
     return h('div', { class: 'decides' }, h('h3', null, d.kind), h('span', { class: 'user-text' }, d.reason ?? ''))
