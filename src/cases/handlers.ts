@@ -124,7 +124,13 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     if (ctx.inputs.mode === 'escalation') {
       const target = str(v.targetUnit) ? await chosenUnit(ctx.trx, row, str(v.targetUnit), ctx.actor) : await unit(ctx.trx, str(v.escalateCentre))
       const level = str(v.nextLevel) ?? row.level
-      const resolveDue = addDuration(now, String(v.resolveLimit ?? 'P7D'))
+      // The case's resolution deadline runs on across an escalation: the citizen's deadline does
+      // not move because the case went up a level, so the time the request waited for review
+      // counts (and the review, a step with its own deadline, is supervised when late). Only a
+      // level reached with less than the response limit left gets a fresh resolution limit, as a
+      // centre's re-dispatch does (below). It was reset to now + the limit on every acceptance.
+      const responseDue = addDuration(now, String(v.responseLimit ?? 'PT24H'))
+      const resolveDue = row.resolve_due_at && row.resolve_due_at >= responseDue ? row.resolve_due_at : addDuration(now, String(v.resolveLimit ?? 'P7D'))
       await update(ctx.trx, row.id, {
         level,
         owner_unit: target.code,
