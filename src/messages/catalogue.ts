@@ -476,9 +476,9 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.case.extensionUsed': 'an extension was already requested in this handling round',
   'error.case.extensionDays': 'the extension asks for {{days}} days, outside 1–{{max}}: refuse it and let the handler ask again',
   'error.case.escalateNotAbove': 'the case is handled at $t(level.{{current}}) level: it can only be escalated higher, not to $t(level.{{level}}) level',
-  'error.case.escalateLevelUnknown': 'there is no level “{{level}}”',
+  'error.case.escalateLevelUnknown': 'there is no level "{{level}}"',
   'error.case.extensionNoDays':
-    'this extension names no days: it was not asked for through the handler’s extension request. Refuse it and let the handler ask again',
+    "this extension names no days: it was not asked for through the handler's extension request. Refuse it and let the handler ask again",
   'error.case.evaluationNotCallback': 'only the citizen or callback staff may record the evaluation',
   'error.return.oldVersion': 'this procedure version cannot reject a return: deploy the shipped version',
   'error.return.nameUnit': 'name the owning unit',

@@ -39,7 +39,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'error.org.regionCodeTaken': 'region code {{code}} is already in use',
   'error.org.unitCodeTaken': 'unit code {{code}} is already in use',
   'error.org.gridNoChildren': '{{regionNameEn}} is a grid: no region can be added below a grid',
-  'error.org.centreExists': '{{regionNameEn}} already has a governance centre, “{{unitNameEn}}”: a region has one centre',
+  'error.org.centreExists': '{{regionNameEn}} already has a governance centre, "{{unitNameEn}}": a region has one centre',
   'error.org.blankName': 'a name cannot be blank',
   'orgRef.regions': 'there are regions below it',
   'orgRef.units': 'there are units in it',

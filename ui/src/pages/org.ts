@@ -44,7 +44,7 @@ export async function orgPage(ctx: Ctx) {
       { class: 'muted', 'data-testid': 'org-note' },
       t(
         '区域（市、县、乡镇、村、网格）和在其中工作的单位。代码添加后不能修改：案件、用户和派单规则都以代码指向它们。单位的职能决定派单规则“按职能”（如乡镇的公安职能）找到哪个单位，修改后对此后受理的案件生效；无人在岗的单位收不到案件，由调度员处理。',
-        'Regions (city, county, township, village, grid) and the units that work in them. A code cannot be changed once added: cases, users and routing rules name them by it. A unit’s duty is how routing rules “by duty” (a township’s police, say) find it; a change applies to cases filed afterwards. A unit nobody staffs receives no cases: the dispatcher takes them.',
+        'Regions (city, county, township, village, grid) and the units that work in them. A code cannot be changed once added: cases, users and routing rules name them by it. A unit\'s duty is how routing rules "by duty" (a township\'s police, say) find it; a change applies to cases filed afterwards. A unit nobody staffs receives no cases: the dispatcher takes them.',
       ),
     ),
     editor,
@@ -161,11 +161,11 @@ export async function orgPage(ctx: Ctx) {
             ownUnit
               ? t(
                   '本区域自身的单位（村委会、网格）使用与区域相同的代码，派单规则的“本网格”“本村”据此找到它。添加后不能修改。',
-                  'The region’s own unit (village committee, grid) takes the region’s code: routing’s “the grid” and “the village” find it by it. It cannot be changed later.',
+                  'The region\'s own unit (village committee, grid) takes the region\'s code: routing\'s "the grid" and "the village" find it by it. It cannot be changed later.',
                 )
               : t(
                   '字母或数字开头，可用字母、数字和 . _ -，如上级代码加后缀；添加后不能修改',
-                  'A letter or digit first, then letters, digits and . _ -, e.g. the parent’s code with a suffix. It cannot be changed later',
+                  "A letter or digit first, then letters, digits and . _ -, e.g. the parent's code with a suffix. It cannot be changed later",
                 ),
             true,
           ),
@@ -184,9 +184,9 @@ export async function orgPage(ctx: Ctx) {
     )
     const title =
       'newRegion' in mode
-        ? t(`在“${named(mode.newRegion)}”下添加${tr(LEVEL_NOUN, level)}`, `Add a ${tr(LEVEL_NOUN, level)} under “${named(mode.newRegion)}”`)
+        ? t(`在“${named(mode.newRegion)}”下添加${tr(LEVEL_NOUN, level)}`, `Add a ${tr(LEVEL_NOUN, level)} under "${named(mode.newRegion)}"`)
         : 'newUnit' in mode
-          ? t(`在“${named(mode.newUnit)}”添加单位`, `Add a unit in “${named(mode.newUnit)}”`)
+          ? t(`在“${named(mode.newUnit)}”添加单位`, `Add a unit in "${named(mode.newUnit)}"`)
           : renamed
             ? t(`修改区域：${named(renamed)}`, `Rename region: ${named(renamed)}`)
             : t(`修改单位：${named(unit)}`, `Change unit: ${named(unit)}`)
@@ -217,7 +217,7 @@ export async function orgPage(ctx: Ctx) {
               !confirm(
                 t(
                   `删除“${named(x)}”？只有尚无用户、案件、派单规则或流程提到的${what === 'regions' ? '区域' : '单位'}才能删除。`,
-                  `Delete “${named(x)}”? Only a ${what === 'regions' ? 'region' : 'unit'} no user, case, routing rule or process names yet can be deleted.`,
+                  `Delete "${named(x)}"? Only a ${what === 'regions' ? 'region' : 'unit'} no user, case, routing rule or process names yet can be deleted.`,
                 ),
               )
             )
