@@ -132,13 +132,13 @@ export function limitProblems(limits: Partial<Record<Urgency, LimitPair>>): Prob
 }
 
 /**
- * A procedure a category may start: one of the four shipped, or a key with a city version (a
- * key only a county deployed would leave the other counties' cases with nothing to start).
- * Intake starts the key as routing's table does (`engine.start(procedure)`).
+ * A procedure a category may start: one of the four shipped, or a key with a city version in
+ * force (a key only a county deployed, or whose city versions are withdrawn, would leave cases
+ * with nothing to start). Intake starts the key as routing's table does (`engine.start(procedure)`).
  */
 async function procedureProblem(trx: Trx, definitions: DefinitionStore, key: string): Promise<Msg | null> {
   if ((PROCEDURES as readonly string[]).includes(key)) return null
-  return (await definitions.latest(key, null, trx)) ? null : msg('error.category.unknownProcedure', { procedure: key })
+  return (await definitions.inForce(key, null, trx)) ? null : msg('error.category.unknownProcedure', { procedure: key })
 }
 
 /** The problems of the fields a change gives (names, procedure, limits), each naming its field. */

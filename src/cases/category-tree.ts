@@ -8,7 +8,7 @@ import type { CategoryRow } from './routing.js'
  * parent is reactivated; cases filed under any of them keep their category.
  */
 
-type TreeRow = Pick<CategoryRow, 'code' | 'parent_code' | 'active'>
+export type TreeRow = Pick<CategoryRow, 'code' | 'parent_code' | 'active'>
 
 /** Deeper than any code the API accepts (four segments): a loop an edit of the table made ends here. */
 const MAX_DEPTH = 16

@@ -25,6 +25,7 @@ import { badRequest, conflict, msg, problem } from '../lib/errors.js'
 import { taskDetails, taskListFacts } from './task-context.js'
 import worklistRoutes from './worklist-routes.js'
 import categoryRoutes from './category-routes.js'
+import { intakeNeedsCheck } from './withdraw-check.js'
 import type { Actor } from '../org/index.js'
 
 declare module 'fastify' {
@@ -47,6 +48,8 @@ export default fp(
     app.engine.addDeployCheck(checkPlatformMarkers)
     // An evaluation only callback staff may record (case.evaluate) must be offered to them.
     app.engine.addDeployCheck(evaluationReceiversCheck((tenant) => receivers(app.db, tenant, 'callback')))
+    // The procedures intake starts cannot be withdrawn where nothing would be left to start.
+    app.engine.addWithdrawCheck(intakeNeedsCheck)
     app.engine.protectVariables([...PLATFORM_VARIABLES, ...ASSESSMENT_VARIABLES, ...FORM_CHOICES])
     // The extension request and 加派 boundaries are delivered by this module's routes only, with
     // what they check and set: the engine API's /api/messages refuses them (422).

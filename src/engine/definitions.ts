@@ -3,12 +3,16 @@ import type { Db, Trx } from '../lib/db.js'
 import { isUniqueViolation, withRetry } from '../lib/retry.js'
 import { nowIso } from '../lib/db.js'
 import { msg } from '../lib/errors.js'
-import { badRequest, notFound } from './errors.js'
+import { badRequest, conflict, notFound } from './errors.js'
 import { prepareDefinition, type PreparedDefinition } from './model.js'
 import { validateBpmn, type Problem } from './validate.js'
 import { protectedFieldProblems } from './validate-variables.js'
 import { newestForTenantAndCity, VERSION_CACHE_MS } from './resources.js'
 import type { TableWatch, WatchedCache } from '../lib/write-invalidated.js'
+import { restoreOnDeploy } from './withdrawals.js'
+
+/** The columns of a version a start needs (not its XML: its parsed form is cached per id). */
+const HEAD_COLUMNS = ['id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by'] as const
 
 export interface DefinitionRow {
   id: string
@@ -95,7 +99,9 @@ export class DefinitionStore {
     private db: Db,
     watch: TableWatch,
   ) {
-    this.heads = watch.cache(['process_definitions'], { ttlMs: VERSION_CACHE_MS, max: 1000 })
+    // A withdrawal or restore (withdrawals.ts) changes what a key resolves to as a deploy does:
+    // this node's empties the cache at once, another node's is seen within VERSION_CACHE_MS.
+    this.heads = watch.cache(['process_definitions', 'process_withdrawals'], { ttlMs: VERSION_CACHE_MS, max: 1000 })
   }
 
   async deploy(xml: string, opts: DeployOptions): Promise<{ definition: DefinitionRow; created: boolean }> {
@@ -162,6 +168,8 @@ export class DefinitionStore {
         deployed_by: opts.actor ?? null,
       }
       await trx('process_definitions').insert(row)
+      // A new version of a withdrawn key is asked to be used: it restores the key (withdrawals.ts says why).
+      await restoreOnDeploy(trx, key, tenant, row.version, opts.actor ?? null)
       return { definition: row, created: true }
     }
     const remember = (result: { definition: DefinitionRow; created: boolean }) => {
@@ -190,28 +198,32 @@ export class DefinitionStore {
     return row
   }
 
-  /** The version a new instance of `key` gets for `tenant`: the county's own, else the city's. */
+  /**
+   * The version a new instance of `key` gets for `tenant`: the county's own, else the city's,
+   * neither of a key withdrawn for its tenant (withdrawals.ts). Nothing to start is a 404 for a
+   * key never deployed there, a 409 naming the withdrawal when only withdrawn versions exist.
+   */
   async resolve(key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<Omit<DefinitionRow, 'xml'>> {
-    // One statement for the county's newest version, else the city's: a county without its own
-    // version (the usual case) made every start read twice (bench/sql-trace.ts, issue 13).
-    // Not the XML: a start needs only the version's id (its parsed form is cached).
-    const read = async (): Promise<Omit<DefinitionRow, 'xml'> | undefined> => {
-      const [row] = await newestForTenantAndCity<Omit<DefinitionRow, 'xml'>>(trx, 'process_definitions', { key }, tenant, [
-        'id',
-        'key',
-        'tenant',
-        'version',
-        'name',
-        'xml_hash',
-        'deployed_at',
-        'deployed_by',
-      ])
-      return row && Object.freeze(row)
-    }
     // A key nobody deployed is not kept: deployed later through another node, it starts here at once.
-    const row = await this.heads.get(`${key}\n${tenant ?? ''}`, read, Boolean)
+    const row = await this.heads.get(`${key}\n${tenant ?? ''}`, () => this.inForce(key, tenant, trx), Boolean)
     if (row) return row
+    const any = await trx('process_definitions')
+      .where({ key })
+      .whereIn('tenant', [...new Set(['', tenant ?? ''])])
+      .first('id')
+    if (any) throw conflict(msg('error.engine.processKeyWithdrawn', { key }))
     throw notFound(msg('error.engine.processKeyNotFound', { key }))
+  }
+
+  /** What `resolve` reads, past the node's cache: the version in force for `key` and `tenant`, if any. */
+  async inForce(key: string, tenant: string | null | undefined, trx: Db | Trx = this.db): Promise<Omit<DefinitionRow, 'xml'> | undefined> {
+    // One statement for the county's newest version, else the city's: a county without its own
+    // version (the usual case) made every start read twice (bench/sql-trace.ts, issue 13). A
+    // withdrawn (key, tenant) drops out of its half inside the same statement.
+    const [row] = await newestForTenantAndCity<Omit<DefinitionRow, 'xml'>>(trx, 'process_definitions', { key }, tenant, HEAD_COLUMNS, (q, t) =>
+      q.whereNotExists(trx('process_withdrawals').where({ key, tenant: t }).select(trx.raw('1'))),
+    )
+    return row && Object.freeze(row)
   }
 
   /** The newest version of `key` for exactly `tenant` ('' or null: the city default), without its XML. */
@@ -219,7 +231,7 @@ export class DefinitionStore {
     return trx('process_definitions')
       .where({ key, tenant: tenant ?? '' })
       .orderBy('version', 'desc')
-      .first('id', 'key', 'tenant', 'version', 'name', 'xml_hash', 'deployed_at', 'deployed_by')
+      .first(...HEAD_COLUMNS)
   }
 
   async hasKey(key: string, trx: Db | Trx = this.db): Promise<boolean> {

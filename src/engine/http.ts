@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import engineRoutes from './routes.js'
 import incidentRoutes from './incidents-routes.js'
 import resourceRoutes from './resource-routes.js'
+import withdrawalRoutes from './withdrawal-routes.js'
 import camundaRest, { camundaNotFound } from './camunda-rest.js'
 import externalRoutes from './external-routes.js'
 import type { EngineActor } from './access.js'
@@ -19,6 +20,7 @@ export default fp(
     // domain's own routes keep on the request.
     app.decorateRequest('engineActor', null as unknown as EngineActor)
     await app.register(engineRoutes)
+    await app.register(withdrawalRoutes)
     await app.register(incidentRoutes)
     await app.register(resourceRoutes)
     await app.register(camundaRest)

@@ -13,6 +13,7 @@ import { redateStart } from './history-commands.js'
 import { ResourceStore } from './resources.js'
 import type { TableWatch } from '../lib/write-invalidated.js'
 import { readShipped, type ShippedFile } from './shipped.js'
+import { Withdrawals, type WithdrawCheck } from './withdrawals.js'
 
 /** The engine as other modules use it. */
 export class EngineService {
@@ -39,6 +40,12 @@ export class EngineService {
     watch: TableWatch,
   ) {
     this.resources = new ResourceStore(app.db, watch)
+    this.withdrawals = new Withdrawals(
+      app.db,
+      (key, tenant, trx) => definitions.latest(key, tenant, trx),
+      (key, tenant, trx) => definitions.inForce(key, tenant, trx),
+      this.withdrawChecks,
+    )
     this.access = domain.access
     this.directory = domain.directory
   }
@@ -50,6 +57,16 @@ export class EngineService {
     this.checks.push(check)
   }
   onStep: Runtime['onStep'] = (fn) => this.runtime.onStep(fn)
+  private withdrawChecks: WithdrawCheck[] = []
+  /**
+   * A module says which keys must not be withdrawn for a tenant (a message: the 409's sentence),
+   * given the version new instances there would get instead (withdrawals.ts).
+   */
+  addWithdrawCheck(check: WithdrawCheck) {
+    this.withdrawChecks.push(check)
+  }
+  /** Withdrawing and restoring keys per tenant (withdrawals.ts); who may is the caller's question (`access.mayAdminister`). */
+  readonly withdrawals: Withdrawals
 
   /** Deploys XML as a new version of its key for `tenant` (unchanged XML is not a new version). */
   async deploy(xml: string, opts: { tenant?: string | null; actor?: string | null } = {}): Promise<{ definition: DefinitionRow; created: boolean }> {

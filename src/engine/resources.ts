@@ -58,12 +58,15 @@ export async function newestForTenantAndCity<R extends { tenant: string }>(
   where: Record<string, string>,
   tenant: string | null | undefined,
   columns: readonly string[],
+  /** Narrows each half further (process definitions: not a withdrawn key of that tenant, withdrawals.ts). */
+  only?: (q: Knex.QueryBuilder, tenant: string) => void,
 ): Promise<R[]> {
   const newest = (t: string, alias: string): Knex.QueryBuilder =>
     trx.select(...columns).from(
       trx(table)
         .select(...columns)
         .where({ ...where, tenant: t })
+        .modify((q) => only?.(q, t))
         .orderBy('version', 'desc')
         .limit(1)
         .as(alias),

@@ -12,6 +12,7 @@ import type { InstanceRow } from './runtime.js'
 import type { HistoryRow, TaskRow } from './rows.js'
 import { attachment, downloadQuery, wantsDownload } from '../lib/download.js'
 import { taskView } from './task-view.js'
+import { withWithdrawn } from './withdrawals.js'
 import {
   definitionSchema,
   deployBody,
@@ -97,8 +98,9 @@ export default async function engineRoutes(fastify: FastifyInstance) {
     },
   )
 
-  /** Versions as the list shows them: who deployed each (display name) and the county's name. */
-  const named = (rows: DefinitionRow[]) => withNames(app.engine.directory, rows, definitionView, { deployer: true })
+  /** Versions as the list shows them: who deployed each (display name), the county's name, and whether the key is withdrawn there. */
+  const named = async (rows: DefinitionRow[]) =>
+    withWithdrawn(app.db, app.engine.directory, rows, await withNames(app.engine.directory, rows, definitionView, { deployer: true }))
 
   /** A version the actor may read: any for administrators; the city's and their county's for a county administrator. */
   async function visibleDefinition(actor: EngineActor, id: string): Promise<DefinitionRow> {

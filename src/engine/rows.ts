@@ -20,6 +20,8 @@ export const ENGINE_TABLES = [
   'external_tasks',
   'worker_accounts',
   'resource_definitions',
+  'process_withdrawals',
+  'process_withdrawal_changes',
 ] as const
 
 export interface InstanceRow {

@@ -15,6 +15,71 @@ export const definitionSchema = {
     deployedByName: { type: ['string', 'null'], description: "部署人姓名 / the deployer's display name" },
     tenantName: { type: ['string', 'null'], description: "县级版本的县名 / the county's name for a county version" },
     tenantNameEn: { type: ['string', 'null'] },
+    /** Added for the withdrawal of a key (withdrawals.ts); outside clients' fields above are unchanged. */
+    withdrawn: {
+      type: 'boolean',
+      description: "该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts",
+    },
+    withdrawnAt: { type: ['string', 'null'] },
+    withdrawnBy: { type: ['string', 'null'] },
+    withdrawnByName: { type: ['string', 'null'], description: '停用人姓名 / the display name of who withdrew it' },
+  },
+} as const
+
+/** `POST /api/process-definitions/key/:key/withdraw` and `/restore`: whose versions. */
+export const withdrawBody = {
+  type: ['object', 'null'],
+  additionalProperties: false,
+  properties: {
+    tenant: {
+      type: ['string', 'null'],
+      maxLength: 64,
+      description:
+        "县代码；null 为市级版本；省略时为本人所管理的范围（县级管理员：本县；系统管理员：市级）/ a county code; null the city's versions; absent: the county administrator's own county, the city for the city's administrator",
+    },
+  },
+} as const
+
+export const withdrawQuery = {
+  type: 'object',
+  additionalProperties: false,
+  properties: { tenant: { type: 'string', maxLength: 64, description: "县代码，省略为市级 / a county code; absent: the city's" } },
+} as const
+
+export const withdrawalStateSchema = {
+  type: 'object',
+  properties: {
+    key: { type: 'string' },
+    tenant: { type: ['string', 'null'] },
+    tenantName: { type: ['string', 'null'] },
+    tenantNameEn: { type: ['string', 'null'] },
+    withdrawn: { type: 'boolean' },
+    withdrawnAt: { type: ['string', 'null'] },
+    withdrawnBy: { type: ['string', 'null'] },
+    withdrawnByName: { type: ['string', 'null'] },
+    inForce: {
+      description: '该范围新实例现在使用的版本（没有则为 null）/ the version a new instance of this tenant gets now (null: none can start)',
+      anyOf: [{ type: 'object', properties: { id: { type: 'string' }, version: { type: 'integer' }, tenant: { type: ['string', 'null'] } } }, { type: 'null' }],
+    },
+  },
+} as const
+
+export const withdrawalChangeSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    key: { type: 'string' },
+    tenant: { type: ['string', 'null'] },
+    action: { type: 'string', enum: ['withdrawn', 'restored'] },
+    via: {
+      type: 'string',
+      enum: ['request', 'deploy'],
+      description: "管理员操作，或部署新版本时自动恢复 / an administrator's request, or a new version deployed",
+    },
+    version: { type: ['integer', 'null'] },
+    by: { type: 'string' },
+    byName: { type: ['string', 'null'] },
+    at: { type: 'string' },
   },
 } as const
 

@@ -31,6 +31,7 @@ import * as cli from './areas/cli.js'
 import * as users from './areas/users.js'
 import * as categories from './areas/categories.js'
 import * as org from './areas/org.js'
+import * as withdrawals from './areas/withdrawals.js'
 
 const coreZh = {
   // ── errors: general ──────────────────────────────────────────────────────────
@@ -746,6 +747,7 @@ export const zh = {
   ...users.zh,
   ...categories.zh,
   ...org.zh,
+  ...withdrawals.zh,
 } as const
 
 export const en: { readonly [K in MessageKey]: string } = {
@@ -767,6 +769,7 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...users.en,
   ...categories.en,
   ...org.en,
+  ...withdrawals.en,
 }
 
 export const catalogue = { 'zh-CN': zh, en } as const

@@ -8113,6 +8113,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                         }[];
                     };
                 };
@@ -8155,6 +8161,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                         };
                     };
                 };
@@ -8177,6 +8189,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                         };
                     };
                 };
@@ -8245,6 +8263,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                         };
                     };
                 };
@@ -8346,6 +8370,12 @@ export interface paths {
                                 tenantName?: string | null;
                                 tenantNameEn?: string | null;
                                 version?: number;
+                                /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                                withdrawn?: boolean;
+                                withdrawnAt?: string | null;
+                                withdrawnBy?: string | null;
+                                /** @description 停用人姓名 / the display name of who withdrew it */
+                                withdrawnByName?: string | null;
                             } | null;
                             removed?: {
                                 id?: string;
@@ -8372,6 +8402,12 @@ export interface paths {
                                 tenantName?: string | null;
                                 tenantNameEn?: string | null;
                                 version?: number;
+                                /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                                withdrawn?: boolean;
+                                withdrawnAt?: string | null;
+                                withdrawnBy?: string | null;
+                                /** @description 停用人姓名 / the display name of who withdrew it */
+                                withdrawnByName?: string | null;
                             };
                         };
                     };
@@ -8467,6 +8503,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                             xml?: string;
                         };
                         "application/xml": string;
@@ -8496,6 +8538,146 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/process-definitions/key/{key}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 恢复已停用的流程 / restore a withdrawn key for a tenant: its newest version serves new instances again */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 县代码；null 为市级版本；省略时为本人所管理的范围（县级管理员：本县；系统管理员：市级）/ a county code; null the city's versions; absent: the county administrator's own county, the city for the city's administrator */
+                        tenant?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 该范围新实例现在使用的版本（没有则为 null）/ the version a new instance of this tenant gets now (null: none can start) */
+                            inForce?: {
+                                id?: string;
+                                tenant?: string | null;
+                                version?: number;
+                            } | null;
+                            key?: string;
+                            tenant?: string | null;
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            withdrawnByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -8572,6 +8754,225 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/process-definitions/key/{key}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 停用一个范围的流程 / withdraw a key for a tenant: none of its versions there starts a new instance
+         * @description 停用后该范围的版本不再用于新实例：县的案件改用市级默认版本，没有可用版本时启动答 409；正在运行的实例按原版本运行完。部署新版本即恢复。 While withdrawn, the tenant's versions are not chosen for new instances: a county's cases get the city default again; with nothing to fall back on a start is a 409. Instances already running finish on their version. A new version deployed for the tenant restores the key. Withdrawing again changes nothing. 403 outside the actor's scope; 404 when the tenant has no version of the key; 409 when a procedure intake starts would be left with no version.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 县代码；null 为市级版本；省略时为本人所管理的范围（县级管理员：本县；系统管理员：市级）/ a county code; null the city's versions; absent: the county administrator's own county, the city for the city's administrator */
+                        tenant?: string | null;
+                    } | null;
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 该范围新实例现在使用的版本（没有则为 null）/ the version a new instance of this tenant gets now (null: none can start) */
+                            inForce?: {
+                                id?: string;
+                                tenant?: string | null;
+                                version?: number;
+                            } | null;
+                            key?: string;
+                            tenant?: string | null;
+                            tenantName?: string | null;
+                            tenantNameEn?: string | null;
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            withdrawnByName?: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/process-definitions/key/{key}/withdrawals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 停用与恢复的记录 / who withdrew and restored a key for a tenant, and when, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 县代码，省略为市级 / a county code; absent: the city's */
+                    tenant?: string;
+                };
+                header?: never;
+                path: {
+                    key: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            action?: "withdrawn" | "restored";
+                            at?: string;
+                            by?: string;
+                            byName?: string | null;
+                            id?: string;
+                            key?: string;
+                            tenant?: string | null;
+                            version?: number | null;
+                            /**
+                             * @description 管理员操作，或部署新版本时自动恢复 / an administrator's request, or a new version deployed
+                             * @enum {string}
+                             */
+                            via?: "request" | "deploy";
+                        }[];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            details?: {
+                                [key: string]: unknown;
+                            }[];
+                            error?: string;
+                            /** @description 消息代码（界面据此翻译）/ message key in the catalogue (src/messages), translated by the UI */
+                            key?: string;
+                            message?: string;
+                            params?: {
+                                [key: string]: unknown;
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -8666,6 +9067,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                         };
                     };
                 };
@@ -8688,6 +9095,12 @@ export interface paths {
                             tenantName?: string | null;
                             tenantNameEn?: string | null;
                             version?: number;
+                            /** @description 该范围的此流程是否已停用 / whether the key is withdrawn for this version's tenant: none of its versions there starts */
+                            withdrawn?: boolean;
+                            withdrawnAt?: string | null;
+                            withdrawnBy?: string | null;
+                            /** @description 停用人姓名 / the display name of who withdrew it */
+                            withdrawnByName?: string | null;
                         };
                     };
                 };
