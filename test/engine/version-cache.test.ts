@@ -2,12 +2,15 @@
  * A node keeps the version a key resolves to (src/engine/resources.ts VERSION_CACHE_MS): intake and
  * completion read no version again, a deployment through this node applies to the very next
  * start, one it did not see (another node's) within the cache's time, and a key it has never
- * found is looked up again every time.
+ * found is looked up again every time. A withdrawal (src/engine/withdrawals.ts) is seen as a deployment is.
  */
 import t from 'tap'
+import type { Test } from 'tap'
 import type { FastifyInstance } from 'fastify'
 import type { Knex } from 'knex'
-import { build, onPostgres } from '../helper.js'
+import { build, onPostgres, testDatabaseUrl } from '../helper.js'
+import { buildApp } from '../../src/app.js'
+import { openDb } from '../../src/lib/db.js'
 import { call, garbageReport, readsOf } from '../api.js'
 import { testClock } from '../clock.js'
 
@@ -195,3 +198,78 @@ t.test("a miss reads the newest of the county's and the city's versions in one s
   t.equal((await app.engine.definitions.resolve('vc_newest', 'sanhe')).id, 'vc-p-city-10', "elsewhere: the city's newest")
   t.equal((await app.engine.definitions.resolve('vc_newest', null)).id, 'vc-p-city-10')
 })
+
+/** Xianghe's own version of `vc_plain` beside the city's; gives a start's definition id for a tenant. */
+async function countyOverCity(t: Test, app: FastifyInstance) {
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions', { xml: plain('市级') })).status, 201)
+  const county = await call(app, 'admin', 'POST', '/api/process-definitions', { xml: plain('香河'), tenant: 'xianghe' })
+  t.equal(county.status, 201)
+  const city = (await app.db('process_definitions').where({ key: 'vc_plain', tenant: '' }).first('id')).id as string
+  return { county: county.body.id as string, city }
+}
+const startIn = async (t: Test, app: FastifyInstance, tenant: string) => {
+  const r = await call(app, 'admin', 'POST', '/api/process-definitions/key/vc_plain/start', { tenant })
+  t.equal(r.status, 201, 'started')
+  return (await app.db('process_instances').where({ id: r.body.id }).first('definition_id')).definition_id as string
+}
+
+t.test('a withdrawal through this node applies to the next start; one it did not see, within VERSION_CACHE_MS', async (t) => {
+  const clock = testClock(t)
+  const app = await build(t)
+  const { county, city } = await countyOverCity(t, app)
+  clock.advance(1100)
+  t.equal(await startIn(t, app, 'xianghe'), county)
+  t.equal(await readsOf(app, ['process_definitions'], () => startIn(t, app, 'xianghe')), 0, 'the answer is kept')
+
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions/key/vc_plain/withdraw', { tenant: 'xianghe' })).status, 200)
+  t.equal(await startIn(t, app, 'xianghe'), city, "this node's withdrawal: the very next start gets the city's")
+  t.equal((await call(app, 'admin', 'POST', '/api/process-definitions/key/vc_plain/restore', { tenant: 'xianghe' })).status, 200)
+  t.equal(await startIn(t, app, 'xianghe'), county, "this node's restore: at once too")
+
+  // Another node withdraws: this node keeps its answer for at most VERSION_CACHE_MS.
+  clock.advance(1100)
+  t.equal(await startIn(t, app, 'xianghe'), county)
+  await unseenWrite(app, 'insert into process_withdrawals (key, tenant, withdrawn_at, withdrawn_by) values (?, ?, ?, ?)', [
+    'vc_plain',
+    'xianghe',
+    new Date().toISOString(),
+    'admin',
+  ])
+  t.equal(await startIn(t, app, 'xianghe'), county, 'a withdrawal written unseen is not applied at once')
+  clock.advance(5001)
+  t.equal(await startIn(t, app, 'xianghe'), city, 'and is once the kept answer is older than VERSION_CACHE_MS')
+})
+
+t.test(
+  'two nodes over one PostgreSQL: the node that withdrew applies it at once, the other within VERSION_CACHE_MS',
+  { skip: !onPostgres && 'two nodes share a database on PostgreSQL only' },
+  async (t) => {
+    const clock = testClock(t)
+    const a = await build(t)
+    // A second node: an app of its own over a connection of its own to the same schema.
+    const schema = (a.db.client.config.searchPath as string[])[0]
+    const db = await openDb(testDatabaseUrl, { schema })
+    const b = await buildApp({ config: { ...a.config }, db, background: false })
+    await b.ready()
+    t.teardown(async () => {
+      await b.close()
+      await db.destroy()
+    })
+    const { county, city } = await countyOverCity(t, a)
+    clock.advance(1100)
+    t.equal(await startIn(t, b, 'xianghe'), county, "node b starts the county's version")
+    t.equal(await startIn(t, b, 'xianghe'), county, 'and keeps that answer')
+
+    t.equal((await call(a, 'xianghe-admin', 'POST', '/api/process-definitions/key/vc_plain/withdraw', {})).status, 200, 'withdrawn through node a')
+    t.equal(await startIn(t, a, 'xianghe'), city, 'node a: at once')
+    t.equal(await startIn(t, b, 'xianghe'), county, 'node b: its kept answer, for now')
+    clock.advance(5001)
+    t.equal(await startIn(t, b, 'xianghe'), city, 'node b: once its answer is older than VERSION_CACHE_MS')
+
+    // A restore is seen by node b as a withdrawal is (it keeps the city's answer meanwhile).
+    t.equal((await call(a, 'xianghe-admin', 'POST', '/api/process-definitions/key/vc_plain/restore', {})).status, 200)
+    t.equal(await startIn(t, a, 'xianghe'), county, 'restored: node a at once')
+    clock.advance(5001)
+    t.equal(await startIn(t, b, 'xianghe'), county, 'node b within VERSION_CACHE_MS')
+  },
+)
