@@ -12,7 +12,7 @@ export const zh = {
   'withdrawal.withdrawn': '已停用',
   'withdrawal.withdraw': '停用',
   'withdrawal.restore': '恢复',
-  'withdrawal.withdrawnBy': '{{by}} 于 {{at, datetime}} 停用',
+  'withdrawal.withdrawnBy': '{{by}} 于 {{at, datetime}} 停用。',
   'withdrawal.countyUsesCity': '该县的新案件使用市级默认版本。',
   'withdrawal.cannotStart': '新的实例不能启动。',
   'withdrawal.confirmCounty': '停用{{tenantName}}的流程 {{key}}？该县的新案件将改用市级默认版本；已在办理的案件按原版本办完。之后可以恢复。',
@@ -32,7 +32,7 @@ export const en: { readonly [K in keyof typeof zh]: string } = {
   'withdrawal.withdrawn': 'Withdrawn',
   'withdrawal.withdraw': 'Withdraw',
   'withdrawal.restore': 'Restore',
-  'withdrawal.withdrawnBy': 'Withdrawn by {{by}} on {{at, datetime}}',
+  'withdrawal.withdrawnBy': 'Withdrawn by {{by}} on {{at, datetime}}.',
   'withdrawal.countyUsesCity': 'New cases of this county use the city default.',
   'withdrawal.cannotStart': 'No new instance can start.',
   'withdrawal.confirmCounty':

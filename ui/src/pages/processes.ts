@@ -1,7 +1,7 @@
 import { ApiError, get, post, session } from '../lib/api.js'
 import type { Item } from '../lib/api-types.js'
 import { clear, h } from '../lib/dom.js'
-import { fmtTime, quoted, serverText, t } from '../lib/i18n.js'
+import { fmtTime, getLang, quoted, serverText, t, tk } from '../lib/i18n.js'
 import { navigate, type Ctx } from '../lib/router.js'
 import { badge, busy, errorBox, loading, pageHead, toast } from '../lib/ui.js'
 
@@ -266,7 +266,7 @@ export async function processListPage(ctx: Ctx) {
             { class: 'card process', 'data-testid': `process-${key}` },
             h('h2', null, name ? serverText(name) : key, ' ', h('code', { class: 'muted' }, key)),
             shippedByKey.has(key) ? shippedAction(shippedByKey.get(key)!) : null,
-            [...scopes.entries()].map(([tenant, list]) => scopeHistory(tenant, list)),
+            [...scopes.entries()].map(([tenant, list]) => scopeHistory(tenant, list, { cityInForce: !!scopes.get('')?.some((v) => !v.withdrawn) })),
           )
         }),
       resourceSection(resources),
@@ -281,15 +281,17 @@ export async function processListPage(ctx: Ctx) {
  * a version changed opens below the table, not in a row of it: inside the table it was as wide as
  * the table and, at phone size, scrolled with it (starting mid-word at 390 px).
  */
-function scopeHistory(tenant: string, versions: Definition[]) {
+function scopeHistory(tenant: string, versions: Definition[], opts: { cityInForce: boolean }) {
   const title = tenant
     ? t(`${versions[0].tenantName ?? tenant}（县级版本）`, `${versions[0].tenantNameEn ?? versions[0].tenantName ?? tenant} (county versions)`)
     : t('市级默认版本', 'City default versions')
   const diffs = h('div', { class: 'diffs' })
+  const withdrawn = versions[0].withdrawn === true
   return h(
     'div',
-    { class: 'scope', 'data-testid': 'scope', 'data-tenant': tenant },
+    { class: 'scope', 'data-testid': 'scope', 'data-tenant': tenant, 'data-withdrawn': String(withdrawn) },
     h('h3', null, title),
+    withdrawal(tenant, versions[0], opts),
     h(
       'div',
       { class: 'table-wrap', tabindex: 0, role: 'region', 'aria-label': title },
@@ -336,7 +338,13 @@ function scopeHistory(tenant: string, versions: Definition[]) {
             return h(
               'tr',
               { 'data-testid': 'version-row', 'data-tenant': v.tenant ?? '' },
-              h('td', null, `v${v.version}`, i === 0 ? [' ', badge(t('生效中', 'in force'), 'ok')] : null),
+              h(
+                'td',
+                null,
+                `v${v.version}`,
+                // A withdrawn scope's newest version serves no new instance: it is not "in force".
+                i === 0 ? [' ', withdrawn ? badge(tk('withdrawal.withdrawn'), 'warn') : badge(tk('withdrawal.inForce'), 'ok')] : null,
+              ),
               // Date and time each whole when the column wraps at phone size (not "2026-12-" / "04 20:48").
               h(
                 'td',
@@ -365,6 +373,54 @@ function scopeHistory(tenant: string, versions: Definition[]) {
       ),
     ),
     diffs,
+  )
+}
+
+/** May the signed-in administrator withdraw and restore `tenant`'s versions ('' the city's)? As the server's policy: the city's administrator any, a county's their own. */
+const administers = (tenant: string) => session.has('admin') || (session.has('county_admin') && !!tenant && session.user?.tenant === tenant)
+
+/**
+ * A scope's withdrawal: while withdrawn, who did it and when, what new cases get instead, and
+ * 恢复 / Restore; otherwise 停用 / Withdraw, after a confirmation naming what happens (the county's
+ * new cases go to the city default, or the key cannot start). Nothing for those who may not.
+ */
+function withdrawal(tenant: string, newest: Definition, opts: { cityInForce: boolean }) {
+  const key = newest.key
+  const mine = administers(tenant)
+  const act = (action: 'withdraw' | 'restore') => (e: Event) =>
+    busy(e.currentTarget as HTMLButtonElement, async () => {
+      if (action === 'withdraw') {
+        const sentence = !tenant
+          ? tk('withdrawal.confirmCity', { key })
+          : tk(opts.cityInForce ? 'withdrawal.confirmCounty' : 'withdrawal.confirmCountyNoCity', {
+              key,
+              tenantName: newest.tenantName ?? tenant,
+              tenantNameEn: newest.tenantNameEn ?? newest.tenantName ?? tenant,
+            })
+        if (!confirm(sentence)) return
+      }
+      await post(`/api/process-definitions/key/${encodeURIComponent(key)}/${action}`, { tenant: tenant || null })
+      toast(tk(action === 'withdraw' ? 'withdrawal.withdrawnToast' : 'withdrawal.restoredToast', { key }))
+      navigate(location.pathname, true)
+    })
+  if (!newest.withdrawn)
+    return mine
+      ? h(
+          'p',
+          { class: 'withdrawal' },
+          h('button', { type: 'button', class: 'link danger', 'data-testid': 'withdraw', onclick: act('withdraw') }, tk('withdrawal.withdraw')),
+        )
+      : null
+  return h(
+    'p',
+    { class: 'withdrawal alert warn', 'data-testid': 'withdrawn' },
+    badge(tk('withdrawal.withdrawn'), 'warn'),
+    ' ',
+    newest.withdrawnAt ? tk('withdrawal.withdrawnBy', { by: newest.withdrawnByName ?? newest.withdrawnBy ?? '—', at: newest.withdrawnAt }) : null,
+    // Chinese sentences follow their 。 directly; English ones after a space.
+    getLang() === 'zh' ? '' : ' ',
+    tenant && opts.cityInForce ? tk('withdrawal.countyUsesCity') : tk('withdrawal.cannotStart'),
+    mine ? [' ', h('button', { type: 'button', class: 'link', 'data-testid': 'restore', onclick: act('restore') }, tk('withdrawal.restore'))] : null,
   )
 }
 
