@@ -427,6 +427,50 @@ t.test('engine routes × roles of two counties and the city', async (t) => {
     req: () => ({ method: 'POST', url: `/api/process-instances/${gCase().instanceId}/cancel`, payload: { reason: 'authz matrix' } }),
   })
 
+  // ── withdraw and restore a key for a tenant (src/engine/withdrawals.ts) ──
+  // `authz_wd` has a city version and a Xianghe one (deployed below). Each allowed row withdraws
+  // then restores through its own request, so the rows stand alone; a refusal changes nothing.
+  const wdState = async (tenant: string) => !!(await app.db('process_withdrawals').where({ key: 'authz_wd', tenant }).first('key'))
+  const untouched = async (t: Check) => {
+    t.equal(await wdState(''), false, "the city's versions are not withdrawn")
+    t.equal(await wdState('xianghe'), false, "Xianghe's versions are not withdrawn")
+  }
+  const wdRow = (who: string, action: 'withdraw' | 'restore', body: Record<string, unknown>, expect: Expect, what: string, more: Partial<Row> = {}): Row => ({
+    who,
+    route: `POST /api/process-definitions/key/:key/${action}`,
+    what,
+    expect,
+    rule: 1,
+    req: () => ({ method: 'POST', url: `/api/process-definitions/key/authz_wd/${action}`, payload: body }),
+    ...more,
+  })
+  const withdrew = (tenant: string) => async (t: Check, body: any) => {
+    t.equal(await wdState(tenant), true, `withdrawn for ${tenant || 'the city'}`)
+    t.equal(body.tenant, tenant || null, 'the answer names whose versions')
+    // Put back for the next rows, as the actor's scope allows.
+    const r = await call(app, 'admin', 'POST', '/api/process-definitions/key/authz_wd/restore', { tenant: tenant || null })
+    t.equal(r.status, 200, 'restored')
+  }
+  rows.push(
+    wdRow('admin', 'withdraw', { tenant: 'xianghe' }, '2xx', 'tenant=xianghe', { effect: withdrew('xianghe') }),
+    wdRow('admin', 'withdraw', {}, '2xx', "the city's (default)", { effect: withdrew('') }),
+    wdRow('xianghe-admin', 'withdraw', {}, '2xx', 'own county (default)', { effect: withdrew('xianghe') }),
+    wdRow('xianghe-admin', 'withdraw', { tenant: null }, 403, "tenant=null (the city's)", { effect: untouched }),
+    wdRow('guangyang-admin', 'withdraw', { tenant: 'xianghe' }, 403, 'tenant=xianghe', { effect: untouched }),
+    wdRow('guangyang-admin', 'withdraw', {}, 404, 'own county, which has no version', { effect: untouched }),
+    wdRow('xianghe-admin', 'restore', { tenant: null }, 403, "tenant=null (the city's)"),
+    wdRow('guangyang-admin', 'restore', { tenant: 'xianghe' }, 403, 'tenant=xianghe'),
+    ...OTHER_ROLES.map((who) => wdRow(who, 'withdraw', { tenant: 'xianghe' }, 403, 'tenant=xianghe', { effect: untouched })),
+    ...OTHER_ROLES.map((who) => wdRow(who, 'restore', {}, 403, 'restore')),
+  )
+  for (const [tenant, who] of [
+    [null, 'admin'],
+    ['xianghe', 'xianghe-admin'],
+  ] as const) {
+    const r = await call(app, who, 'POST', '/api/process-definitions', { xml: waiting('authz_wd', 'authz_wd'), ...(tenant && { tenant }) })
+    if (r.status !== 201) throw new Error(`deploy authz_wd for ${tenant}: ${r.status} ${JSON.stringify(r.body)}`)
+  }
+
   const xh = await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: waiting('authz_xh_only', 'authz_xh_only') })
   if (xh.status !== 201) throw new Error(`deploy authz_xh_only: ${xh.status} ${JSON.stringify(xh.body)}`)
   xhOnly = xh.body.id
