@@ -276,3 +276,20 @@ t.test('hostile input to withdraw and restore: a clear 4xx', async (t) => {
   const none = await app.inject({ method: 'POST', url: '/api/process-definitions/key/nobody/withdraw', headers: await as(app, 'admin') })
   t.equal(none.statusCode, 404, 'no body at all is the default scope')
 })
+
+t.test('two withdrawals of one key at once: both answer it withdrawn, one change is recorded', async (t) => {
+  const app = await build(t)
+  t.equal((await call(app, 'xianghe-admin', 'POST', '/api/process-definitions', { xml: evilLoop('v1') })).status, 201)
+  const [a, b] = await Promise.all([withdraw(app, 'xianghe-admin', 'evil_loop'), withdraw(app, 'admin', 'evil_loop', { tenant: 'xianghe' })])
+  t.same([a.status, b.status], [200, 200])
+  t.same([a.body.withdrawn, b.body.withdrawn], [true, true])
+  t.equal(
+    await app
+      .db('process_withdrawal_changes')
+      .count({ n: '*' })
+      .first()
+      .then((r) => Number(r!.n)),
+    1,
+    'one entry',
+  )
+})
