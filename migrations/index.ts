@@ -32,7 +32,7 @@ import * as categoryChanges from './034_category_changes.js'
 import * as orgChanges from './035_org_changes.js'
 import * as userChanges from './036_user_changes.js'
 import * as caseAddressText from './037_case_address_text.js'
-import * as processWithdrawals from './037_process_withdrawals.js'
+import * as processWithdrawals from './038_process_withdrawals.js'
 
 /**
  * Migrations are listed here rather than discovered on disk, so the same code runs from
@@ -73,7 +73,7 @@ const migrations: Record<string, Knex.Migration> = {
   '035_org_changes': orgChanges,
   '036_user_changes': userChanges,
   '037_case_address_text': caseAddressText,
-  '037_process_withdrawals': processWithdrawals,
+  '038_process_withdrawals': processWithdrawals,
 }
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,7 +8,7 @@ import type { DefinitionRow } from './definitions.js'
 import type { EngineDirectory } from './access.js'
 
 /**
- * Withdrawn process keys (migration 037), in the spirit of Camunda 7's "suspend process
+ * Withdrawn process keys (migration 038), in the spirit of Camunda 7's "suspend process
  * definition" (`PUT /process-definition/key/{key}/tenant-id/{tenant}/suspended` with
  * `includeProcessInstances: false`): a key is withdrawn for one tenant ('' the city's), and
  * while it is, none of that tenant's versions is chosen for a new instance

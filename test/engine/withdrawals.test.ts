@@ -1,6 +1,6 @@
 /**
  * Withdrawing a process key for a tenant and restoring it (src/engine/withdrawals.ts, migration
- * 037): who may (the city's administrator any tenant, a county administrator their county's
+ * 038): who may (the city's administrator any tenant, a county administrator their county's
  * versions, nobody else), what a withdrawal changes (new instances of that tenant skip its
  * versions: a county's cases get the city default, a key with nothing behind it cannot start),
  * what it leaves alone (instances already running), the procedures intake starts, a deploy that
