@@ -41,6 +41,21 @@ export interface CaseFactsInput {
   createdAt?: string | null
 }
 
+/**
+ * The petitioner's name and phone, each isolated (`<bdi>`): a direction control in a name a
+ * case kept from before intake refused them (a right-to-left override) would otherwise run on
+ * into the phone number and show it reversed to the staff who call back.
+ */
+function petitionerLine(name: string | null | undefined, phone: string | null | undefined): Node | null {
+  const parts = [name, phone].filter((x): x is string => !!x)
+  if (!parts.length) return null
+  return h(
+    'dd',
+    { 'data-testid': 'petitioner' },
+    parts.flatMap((x, i) => (i ? [' · ', h('bdi', null, x)] : [h('bdi', null, x)])),
+  )
+}
+
 /** The key facts of a case, for the task page and the case page. */
 /** `names` turns the codes of an answer that carries no names (a task's case) into names. */
 export function caseFacts(c: CaseFactsInput, opts: { full?: boolean; names?: Names } = {}) {
@@ -64,7 +79,7 @@ export function caseFacts(c: CaseFactsInput, opts: { full?: boolean; names?: Nam
     [t('办理方式', 'Procedure'), c.procedure ? tr(PROCEDURE, c.procedure) : null],
     [t('状态', 'Status'), c.status ? tr(STATUS, c.status) : null],
     [t('办理层级', 'Level'), c.level ? tr(LEVEL, c.level) : null],
-    [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'Anonymous') : [p.name, p.phone].filter(Boolean).join(' · ') || null],
+    [t('诉求人', 'Petitioner'), p.anonymous ? t('匿名', 'Anonymous') : petitionerLine(p.name, p.phone)],
     [
       t('响应时限', 'Respond by'),
       c.responseDueAt ? `${fmtTime(c.responseDueAt)}${paren(c.respondedAt ? t('已响应', 'responded') : fmtDue(c.responseDueAt))}` : null,
