@@ -57,7 +57,7 @@ browserTest('the user editor shows the user’s history of changes', { name: 'us
   await row.locator('[data-testid=user-edit]').click()
   await page.locator('[data-testid=user-history] [data-testid=user-change]', { hasText: 'reset the password' }).waitFor()
   const en = await texts()
-  t.equal(en[1], `系统管理员 changed | roles: handler → handler, dispatcher; unit: ${water.nameEn} → ${land.nameEn}; other groups: — → night-shift`)
+  t.equal(en[1], `系统管理员 changed | roles: Handler → Handler, Dispatcher; unit: ${water.nameEn} → ${land.nameEn}; other groups: — → night-shift`)
   t.notMatch(en.join(' ').replace(/系统管理员|香河县管理员|新同事 赵六/g, ''), /\p{Script=Han}/u, 'English apart from the people’s names')
   await s.shot('user-history-02-en')
   await page.setViewportSize({ width: 390, height: 844 })
