@@ -5,7 +5,7 @@ import { LEVEL, UNIT_KIND, fmtTime, named, t, tr } from '../lib/i18n.js'
 import { DUTY } from '../lib/names.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
-import { badge, busy, errorBox, field, loading, pageHead, toast } from '../lib/ui.js'
+import { badge, busy, cellLabel, errorBox, field, loading, pageHead, toast } from '../lib/ui.js'
 
 type Tree = Answer<'/api/org/tree'>
 type Region = Tree['children'][number]
@@ -230,8 +230,6 @@ export async function orgPage(ctx: Ctx) {
       t('删除', 'Delete'),
     )
 
-  /** A cell's heading, shown in the cell where the table's head is not (a phone's blocks). */
-  const cellLabel = (text: string) => h('span', { class: 'cell-label', 'aria-hidden': 'true' }, text, t('：', ': '))
   const lastChange = (x: { updatedAt?: string | null; updatedBy?: string | null; updatedByName?: string | null }) =>
     x.updatedAt ? [fmtTime(x.updatedAt), ' ', h('span', { class: 'o-who' }, personName(x.updatedBy ?? null, x.updatedByName ?? null))] : '—'
 
