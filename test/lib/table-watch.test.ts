@@ -11,7 +11,7 @@ import { testClock } from '../clock.js'
 import { TableWatch } from '../../src/lib/write-invalidated.js'
 
 /** Every table a module keeps a write-emptied cache of. */
-const CACHED = ['users', 'regions', 'categories', 'org_units', 'settings', 'process_definitions', 'resource_definitions']
+const CACHED = ['users', 'regions', 'categories', 'org_units', 'settings', 'process_definitions', 'process_withdrawals', 'resource_definitions']
 
 t.test('the built app listens to its queries once, for the tables of every module', async (t) => {
   const app = await build(t)

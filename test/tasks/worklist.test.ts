@@ -281,7 +281,16 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   const app = await build(t)
   const { a, ta } = await threeCases(app)
   const bell = async (user: string) => (await call(app, user, 'GET', '/api/notifications/bell')).body
-  t.same(await bell('anping-dispatcher'), { unread: 0, notifications: [], deadlines: [] })
+  // The bell's count is its unread notifications and its deadlines; these are the notifications.
+  const unreadNotes = (b: { unread: number; deadlines: unknown[] }) => b.unread - b.deadlines.length
+  const first = await bell('anping-dispatcher')
+  t.same(first.notifications, [])
+  // Dispatch is due within the response limit too (every step has a deadline): the centre's bell shows it.
+  t.same(
+    first.deadlines.map((d: any) => [d.taskId, d.caseNo, d.overdue]),
+    [[ta, a.caseNo, false]],
+  )
+  t.equal(first.unread, 1)
 
   t.equal((await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${ta}/complete`, { data: { targetUnit: 'xianghe-water' } })).status, 200)
   // Sign-for is due within 24 h (response limit PT24H): the handler's bell shows it now.
@@ -300,20 +309,25 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   t.same((await bell('water-officer')).deadlines, [], 'the returned task left the handler’s bell')
 
   const b1 = await bell('anping-dispatcher')
-  t.equal(b1.unread, 1)
+  t.equal(unreadNotes(b1), 1)
+  t.same(
+    b1.deadlines.map((d: any) => d.taskId),
+    [again.id],
+    'and the dispatch again, with its deadline',
+  )
   t.match(b1.notifications, [{ kind: 'return', caseId: a.id, caseNo: a.caseNo, readAt: null, recipient: 'dispatcher@xh-anping-centre' }])
-  t.equal((await bell('dispatcher')).unread, 1, 'the city desk shares the centre’s inbox')
+  t.equal(unreadNotes(await bell('dispatcher')), 1, 'the city desk shares the centre’s inbox')
   const id = b1.notifications[0].id
   t.equal((await call(app, 'guangyang-dispatcher', 'POST', `/api/notifications/${id}/read`)).status, 404, 'another’s notification: 404')
-  t.equal((await bell('anping-dispatcher')).unread, 1, 'still unread')
+  t.equal(unreadNotes(await bell('anping-dispatcher')), 1, 'still unread')
   const read = await call(app, 'anping-dispatcher', 'POST', `/api/notifications/${id}/read`)
   t.equal(read.status, 200)
   t.ok(read.body.readAt)
-  t.equal((await bell('anping-dispatcher')).unread, 0)
+  t.equal(unreadNotes(await bell('anping-dispatcher')), 0)
   // Regression: one member's read marked a unit's notification read for the whole unit. Read
   // state is per person (migration 022): the city desk, in the same inbox, still has it unread.
   const other = await bell('dispatcher')
-  t.equal(other.unread, 1, 'read by anping-dispatcher, still unread for dispatcher')
+  t.equal(unreadNotes(other), 1, 'read by anping-dispatcher, still unread for dispatcher')
   t.equal(other.notifications[0].id, id)
   t.equal(other.notifications[0].readAt, null)
   t.same(
@@ -333,13 +347,13 @@ t.test('the dispatcher receiving a return sees its reason, and the bell shows it
   t.equal((await call(app, 'anping-dispatcher', 'POST', `/api/tasks/${again.id}/complete`, { data: { targetUnit: 'xianghe-urban' } })).status, 200)
   const sign2 = await openTask(app, a.id, 'ut_signfor')
   t.equal((await call(app, 'urban-officer', 'POST', `/api/tasks/${sign2.id}/return`, { reason: '非本局' })).status, 200)
-  t.equal((await bell('anping-dispatcher')).unread, 1)
+  t.equal(unreadNotes(await bell('anping-dispatcher')), 1)
   t.same((await call(app, 'anping-dispatcher', 'POST', '/api/notifications/read-all')).body, { read: 1 })
-  t.equal((await bell('anping-dispatcher')).unread, 0)
+  t.equal(unreadNotes(await bell('anping-dispatcher')), 0)
   // Read-all is mine too: the city desk still has both returns unread, then reads one of them.
-  t.equal((await bell('dispatcher')).unread, 2)
+  t.equal(unreadNotes(await bell('dispatcher')), 2)
   t.equal((await call(app, 'dispatcher', 'POST', `/api/notifications/${id}/read`)).status, 200)
   t.same((await call(app, 'dispatcher', 'POST', '/api/notifications/read-all')).body, { read: 1 })
-  t.equal((await bell('dispatcher')).unread, 0)
-  t.equal((await bell('anping-dispatcher')).unread, 0, 'and reading twice changes nothing for the other')
+  t.equal(unreadNotes(await bell('dispatcher')), 0)
+  t.equal(unreadNotes(await bell('anping-dispatcher')), 0, 'and reading twice changes nothing for the other')
 })

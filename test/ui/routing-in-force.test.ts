@@ -36,7 +36,7 @@ browserTest('the rules page says when an edited decision table, not the list, ro
   t.equal((await summary.textContent())?.trim(), '派单现在依次使用：本县决策表 v2（在编辑器中修改），都不匹配时全市规则（决策表 v1）。')
   await s.shot('routing-in-force-01-zh')
   await page.click('[data-testid=lang-switch]')
-  await warning.locator('text=/Routing uses the county’s routing decision table v2/').waitFor()
+  await warning.locator("text=/Routing uses the county's routing decision table v2/").waitFor()
   // The deployer's display name is a person's name, never translated.
   t.notMatch((await page.textContent('[data-testid=rules-in-force]'))!.replace('香河县管理员', ''), /\p{Script=Han}/u, 'English only')
   await s.shot('routing-in-force-02-en')
