@@ -34,7 +34,7 @@ export function browserTest(
     await app.listen({ port: 0, host: '127.0.0.1' })
     const s = await openBrowser(app, opts)
     t.teardown(async () => {
-      if (!t.passing()) await s.shot(`FAILED-${opts.name}`).catch(() => {})
+      if (!t.passing()) await s.shot(`FAILED-${opts.name}`, undefined, true).catch(() => {})
       await s.close()
     })
     s.page.setDefaultTimeout(10_000)

@@ -80,7 +80,12 @@ export interface Session {
   errors: string[]
   /** Declares one 4xx response the test provokes on purpose (the browser logs it as a console error). */
   expectHttpError(status: number, url: string): void
-  shot(name: string, page?: Page): Promise<string>
+  /**
+   * A full-page screenshot for people to look at (test-output/screenshots). Not taken when
+   * SHUOSHI_SCREENSHOTS=0 (CI: nobody looks there, and the 190 shots cost the browser ~1 min of
+   * CPU on two cores) unless `always` (a failed test's last page).
+   */
+  shot(name: string, page?: Page, always?: boolean): Promise<string>
   close(): Promise<void>
 }
 
@@ -132,8 +137,9 @@ export async function openBrowser(
     expectHttpError(status, url) {
       expected.push({ status, url })
     },
-    async shot(name, p = page) {
+    async shot(name, p = page, always = false) {
       const file = path.join(SCREENSHOTS, `${name}.png`)
+      if (process.env.SHUOSHI_SCREENSHOTS === '0' && !always) return file
       await p.screenshot({ path: file, fullPage: true })
       return file
     },
