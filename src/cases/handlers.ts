@@ -9,7 +9,7 @@ import type { HandlerContext } from '../engine/runtime.js'
 import type { CaseRow, CaseService } from './service.js'
 import { modelOfInstance } from './markers.js'
 import { addDuration, ancestry, isDuration, LEVELS, PROCEDURES, unitGroup, type UnitRow } from './routing.js'
-import { chooser, unitProblem } from './dispatch-targets.js'
+import { chooser, unitProblem, type Chooser } from './dispatch-targets.js'
 import { EXTENSION_MAX_DAYS } from './schemas.js'
 import { cstMonth } from '../metrics/service.js'
 import { writeNotices } from '../notify/outbox.js'
@@ -68,8 +68,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
    * A unit a person chose (dispatcher, reviewer, coordinator): checked again here, whatever
    * path the variable came by, since the task-data check guards only task forms.
    */
-  async function chosenUnit(trx: Trx, row: CaseRow, code: string | null, by: string | null): Promise<UnitRow> {
-    const problem = code ? await unitProblem(trx, app.org, row, code, await chooser(trx, by)) : null
+  async function chosenUnit(trx: Trx, row: CaseRow, code: string | null, by: Chooser): Promise<UnitRow> {
+    const problem = code ? await unitProblem(trx, app.org, row, code, by) : null
     if (problem) throw unprocessable(problem, [problemDetail(problem, { field: 'targetUnit' })])
     return unit(trx, code)
   }
@@ -122,7 +122,9 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     if (fresh && row.tenant !== (ctx.tenant ?? '')) throw unprocessable(msg('error.case.otherCounty'))
     const now = new Date()
     if (ctx.inputs.mode === 'escalation') {
-      const target = str(v.targetUnit) ? await chosenUnit(ctx.trx, row, str(v.targetUnit), ctx.actor) : await unit(ctx.trx, str(v.escalateCentre))
+      const target = str(v.targetUnit)
+        ? await chosenUnit(ctx.trx, row, str(v.targetUnit), await chooser(ctx.trx, ctx.actor))
+        : await unit(ctx.trx, str(v.escalateCentre))
       const level = str(v.nextLevel) ?? row.level
       // The case's resolution deadline runs on across an escalation: the citizen's deadline does
       // not move because the case went up a level, so the time the request waited for review
@@ -169,7 +171,7 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     }
     const owner = str(v.ownerUnit)
     const target = chosen
-      ? await chosenUnit(ctx.trx, row, chosen, ctx.actor)
+      ? await chosenUnit(ctx.trx, row, chosen, await chooser(ctx.trx, ctx.actor))
       : fresh?.owner && fresh.owner.code === owner
         ? fresh.owner
         : await unit(ctx.trx, owner)
@@ -609,11 +611,13 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
 
   engine.registerHandler('case.joint', async (ctx) => {
     const row = await caseRow(ctx)
-    const lead = await chosenUnit(ctx.trx, row, str(ctx.variables.leadUnit), ctx.actor)
+    // Who chose: read once for the lead and every co-organiser.
+    const by = await chooser(ctx.trx, ctx.actor)
+    const lead = await chosenUnit(ctx.trx, row, str(ctx.variables.leadUnit), by)
     const codes = [...new Set(tokens(ctx.variables.coUnits))].filter((c) => c !== lead.code)
     if (!codes.length) throw unprocessable(msg('error.case.noCoUnit'))
     const coUnits: UnitRow[] = []
-    for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c, ctx.actor))
+    for (const c of codes) coUnits.push(await chosenUnit(ctx.trx, row, c, by))
     // The case is handled where its lead is: a county case led by a city bureau kept "county"
     // (and was recorded as resolved at county level) as the record of where it was resolved.
     await update(ctx.trx, row.id, {
@@ -650,7 +654,8 @@ export function registerCaseHandlers(app: FastifyInstance, cases: CaseService) {
     ].filter((c) => c !== row.owner_unit)
     if (!codes.length) throw unprocessable(msg('error.coUnits.noneNew'), [problemDetail(msg('error.coUnits.noneNew'), { field: 'units' })])
     const added: UnitRow[] = []
-    for (const c of codes) added.push(await chosenUnit(ctx.trx, row, c, ctx.actor))
+    const by = await chooser(ctx.trx, ctx.actor)
+    for (const c of codes) added.push(await chosenUnit(ctx.trx, row, c, by))
     const before = tokens(Array.isArray(ctx.variables.coUnits) ? (ctx.variables.coUnits as unknown[]).join(',') : ctx.variables.coUnits)
     await event(ctx, row, 'co_units_added', {
       to: codes.join(','),
