@@ -4,7 +4,7 @@ import { isBlank } from '../lib/text.js'
 import { isUniqueViolation } from '../lib/retry.js'
 import { names } from '../messages/index.js'
 import { canAdministerRegion, canRenameRegion, isSystemAdmin } from './policy.js'
-import { REGION_LEVELS, type Actor, type RegionLevel } from './service.js'
+import { REGION_LEVELS, regionView, unitView, type Actor, type OrgUnit, type Region } from './service.js'
 import type { RegionRow, UnitRow } from './rows.js'
 
 /**
@@ -27,14 +27,7 @@ import type { RegionRow, UnitRow } from './rows.js'
 /** The kinds a unit created here may have: what routing and the seed know (`centre` receives the dispatcher's queue). */
 export const UNIT_KINDS = ['centre', 'department', 'section', 'station', 'village_committee', 'grid'] as const
 
-export type RegionAdminView = {
-  code: string
-  name: string
-  nameEn: string | null
-  level: RegionLevel
-  parentCode: string | null
-  path: string
-  tenant: string | null
+export type RegionAdminView = Region & {
   hasChildren: boolean
   /** The actor may add and change its units, and add regions under it (but under a grid). */
   mayAdminister: boolean
@@ -44,14 +37,8 @@ export type RegionAdminView = {
   updatedBy: string | null
 }
 
-export type UnitAdminView = {
-  code: string
-  name: string
-  nameEn: string | null
-  kind: string
-  level: string
-  regionCode: string
-  duty: string | null
+/** A unit as the org page lists it (its `parentCode` is not in the page's answer). */
+export type UnitAdminView = OrgUnit & {
   /** Active users placed in the unit: a unit nobody staffs receives no case (intake sends it to the dispatcher). */
   members: number
   mayChange: boolean
@@ -85,15 +72,9 @@ function refuseBlankNames(f: { name?: string; nameEn?: string }) {
     )
 }
 
-function regionView(by: Actor, r: RegionRow, hasChildren: boolean): RegionAdminView {
+function regionAdminView(by: Actor, r: RegionRow, hasChildren: boolean): RegionAdminView {
   return {
-    code: r.code,
-    name: r.name,
-    nameEn: r.name_en ?? null,
-    level: r.level,
-    parentCode: r.parent_code ?? null,
-    path: r.path,
-    tenant: r.tenant || null,
+    ...regionView(r),
     hasChildren,
     mayAdminister: canAdministerRegion(by, r),
     mayRename: canRenameRegion(by, r),
@@ -102,15 +83,9 @@ function regionView(by: Actor, r: RegionRow, hasChildren: boolean): RegionAdminV
   }
 }
 
-function unitView(by: Actor, u: UnitRow, region: Pick<RegionRow, 'tenant'>, members: number): UnitAdminView {
+function unitAdminView(by: Actor, u: UnitRow, region: Pick<RegionRow, 'tenant'>, members: number): UnitAdminView {
   return {
-    code: u.code,
-    name: u.name,
-    nameEn: u.name_en ?? null,
-    kind: u.kind,
-    level: u.level,
-    regionCode: u.region_code,
-    duty: u.duty ?? null,
+    ...unitView(u),
     members,
     mayChange: canAdministerRegion(by, region),
     updatedAt: u.updated_at ?? null,
@@ -162,7 +137,7 @@ export async function orgTree(db: Db, by: Actor, code?: string): Promise<OrgTree
       db,
       top.map((r) => r.code),
     )
-    return { region: null, ancestors: [], children: top.map((r) => regionView(by, r, parents.has(r.code))), units: [] }
+    return { region: null, ancestors: [], children: top.map((r) => regionAdminView(by, r, parents.has(r.code))), units: [] }
   }
   const region: RegionRow | undefined = await db('regions').where({ code: wanted }).first()
   if (!region) throw notFound(msg('error.org.unknownRegion', { region: wanted }))
@@ -189,10 +164,10 @@ export async function orgTree(db: Db, by: Actor, code?: string): Promise<OrgTree
   ])
   const ancestors = above.map((c) => (ancestorRows as RegionRow[]).find((r) => r.code === c)).filter((r): r is RegionRow => !!r)
   return {
-    region: regionView(by, region, childRows.length > 0),
-    ancestors: ancestors.map((r) => regionView(by, r, true)),
-    children: childRows.map((r) => regionView(by, r, parents.has(r.code))),
-    units: unitRows.map((u) => unitView(by, u, region, members.get(u.code) ?? 0)),
+    region: regionAdminView(by, region, childRows.length > 0),
+    ancestors: ancestors.map((r) => regionAdminView(by, r, true)),
+    children: childRows.map((r) => regionAdminView(by, r, parents.has(r.code))),
+    units: unitRows.map((u) => unitAdminView(by, u, region, members.get(u.code) ?? 0)),
   }
 }
 
@@ -233,7 +208,7 @@ export async function createRegion(db: Db, by: Actor, input: NewRegion): Promise
         updated_by: by.username,
       }
       await trx('regions').insert(row)
-      return regionView(by, row, false)
+      return regionAdminView(by, row, false)
     })
   } catch (err) {
     // Two administrators adding one code at once: the second insert meets the first's row.
@@ -253,7 +228,7 @@ export async function updateRegion(db: Db, by: Actor, code: string, change: Regi
     if (change.name !== undefined) update.name = change.name.trim()
     if (change.nameEn !== undefined) update.name_en = change.nameEn.trim()
     await trx('regions').where({ code }).update(update)
-    return regionView(by, { ...row, ...update }, Boolean(await trx('regions').where({ parent_code: code }).first('code')))
+    return regionAdminView(by, { ...row, ...update }, Boolean(await trx('regions').where({ parent_code: code }).first('code')))
   })
 }
 
@@ -288,7 +263,7 @@ export async function createUnit(db: Db, by: Actor, input: NewUnit): Promise<Uni
         updated_by: by.username,
       }
       await trx('org_units').insert(row)
-      return unitView(by, row, region, 0)
+      return unitAdminView(by, row, region, 0)
     })
   } catch (err) {
     if (isUniqueViolation(err)) throw conflict(msg('error.org.unitCodeTaken', { code: input.code }))
@@ -313,7 +288,7 @@ export async function updateUnit(db: Db, by: Actor, code: string, change: UnitCh
     if (change.nameEn !== undefined) update.name_en = change.nameEn.trim()
     if (change.duty !== undefined) update.duty = change.duty
     await trx('org_units').where({ code }).update(update)
-    return unitView(by, { ...row, ...update }, { tenant: region?.tenant ?? '' }, (await memberCounts(trx, [code])).get(code) ?? 0)
+    return unitAdminView(by, { ...row, ...update }, { tenant: region?.tenant ?? '' }, (await memberCounts(trx, [code])).get(code) ?? 0)
   })
 }
 

@@ -144,7 +144,7 @@ export function groupsMatch(groups: string[], holder: Pick<Actor, 'roles' | 'ten
   return tokens.some((t) => mine.has(t))
 }
 
-const regionView = (r: RegionRow): Region => ({
+export const regionView = (r: RegionRow): Region => ({
   code: r.code,
   name: r.name,
   nameEn: r.name_en ?? null,
@@ -154,7 +154,7 @@ const regionView = (r: RegionRow): Region => ({
   tenant: r.tenant || null,
 })
 
-const unitView = (u: UnitRow): OrgUnit => ({
+export const unitView = (u: UnitRow): OrgUnit => ({
   code: u.code,
   name: u.name,
   nameEn: u.name_en ?? null,
