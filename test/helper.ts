@@ -52,7 +52,7 @@ export interface PgConnection {
 }
 
 /** One compile of each route schema per test process, not per test (see buildApp's option). */
-const schemaCompilers = sharedSchemaCompilers()
+const schemaCompilers = sharedSchemaCompilers({ lazy: true })
 
 export interface BuildTestOptions {
   config?: Partial<Config>

@@ -22,7 +22,26 @@ export interface SchemaCompilers {
   buildSerializer: (externalSchemas: unknown, options: unknown) => (args: SerializerArgs) => Serialize
 }
 
-export function sharedSchemaCompilers(): SchemaCompilers {
+/**
+ * A function compiled the first time it is touched (called, or a property read), and from then
+ * on forwarded to: the tests' apps each register every route, but a test calls a handful, and
+ * compiling all of them (ajv, fast-json-stringify) was some 0.7 s of CPU in each test process,
+ * a tenth of CI's. Fastify reads the validator's `schemaEnv` and `errors` around each call;
+ * through the proxy it reads the compiled function's own, so validation is unchanged. A schema
+ * that cannot compile fails when first used instead of at start: the server processes the
+ * tests start (test/server-process.ts) compile every route eagerly, as production does.
+ */
+function onFirstUse<F extends (...args: never[]) => unknown>(compile: () => F): F {
+  let fn: F | undefined
+  const real = () => (fn ??= compile())
+  return new Proxy(function lazy() {} as unknown as F, {
+    apply: (_target, self, args) => Reflect.apply(real(), self, args),
+    get: (_target, prop) => Reflect.get(real(), prop),
+    has: (_target, prop) => Reflect.has(real(), prop),
+  })
+}
+
+export function sharedSchemaCompilers(opts: { lazy?: boolean } = {}): SchemaCompilers {
   const ValidatorSelector = fastifyRequire('@fastify/ajv-compiler')
   const SerializerSelector = fastifyRequire('@fastify/fast-json-stringify-compiler')
   // A compiled function serves every schema of the same text compiled with the same external
@@ -37,7 +56,7 @@ export function sharedSchemaCompilers(): SchemaCompilers {
       return (args: A) => {
         const key = JSON.stringify(args.schema)
         let fn = pool!.get(key)
-        if (!fn) pool!.set(key, (fn = compile(args)))
+        if (!fn) pool!.set(key, (fn = opts.lazy ? (onFirstUse(() => compile(args) as never) as F) : compile(args)))
         return fn
       }
     }
