@@ -37,7 +37,10 @@ export function browserTest(
       if (!t.passing()) await s.shot(`FAILED-${opts.name}`, undefined, true).catch(() => {})
       await s.close()
     })
-    s.page.setDefaultTimeout(10_000)
+    // 30 s, not 10: with three test files at once, two of them in Chromium, a 2-core CI machine
+    // runs at a load of ~10, and a click or a wait that takes a second when quiet can pass 10 s
+    // there. A real failure still fails, 20 s later; the file's own time limit is tap's.
+    s.page.setDefaultTimeout(30_000)
     await fn(t, app, s)
   })
 }
