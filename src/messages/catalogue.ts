@@ -14,6 +14,7 @@
  * Capabilities with many messages of their own keep them in `areas/<name>.ts` (a `zh` object and
  * an `en` typed by it), composed below, so that parallel work does not edit one object side by side.
  */
+import { enSingulars } from './plurals.js'
 import * as resources from './areas/resources.js'
 import * as files from './areas/files.js'
 import * as forms from './areas/forms.js'
@@ -569,8 +570,8 @@ const coreEn: { readonly [K in keyof typeof coreZh]: string } = {
   'error.bulletin.regionTwice': 'the query and the body name different regions: give one',
   'error.bulletin.monthNotOver': '{{month}} is not over yet',
   'error.bulletin.published': 'the bulletin of {{month}} is already published',
-  'error.engine.definitionProblems': 'the definition has {{count}} problem(s)',
-  'error.engine.definitionLacks': 'the definition lacks what the platform needs ({{count}} problem(s))',
+  'error.engine.definitionProblems': 'the definition has {{count}} problems',
+  'error.engine.definitionLacks': 'the definition lacks what the platform needs ({{count}} problems)',
   'error.engine.definitionNotFound': 'process definition {{id}} not found',
   'error.engine.processKeyNotFound': 'process key {{key}} not found',
   'error.engine.platformField': 'form field {{field}} is a platform variable, set by the platform only',
@@ -772,4 +773,5 @@ export const en: { readonly [K in MessageKey]: string } = {
   ...withdrawals.en,
 }
 
-export const catalogue = { 'zh-CN': zh, en } as const
+// English adds its singular forms (plurals.ts), picked by a message's number.
+export const catalogue = { 'zh-CN': zh, en: { ...en, ...enSingulars } } as const

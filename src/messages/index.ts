@@ -10,6 +10,7 @@
 import { catalogue, en, zh, type MessageKey } from './catalogue.js'
 import { fillPlaceholders, formatInstant, isFormat, placeholders, PLATFORM_TIME_ZONE } from './formats.js'
 import { paramText } from './param-text.js'
+import { pluralCount } from './plurals.js'
 
 export { catalogue, zh, en, type MessageKey } from './catalogue.js'
 export { paramText } from './param-text.js'
@@ -17,6 +18,9 @@ export { PLATFORM_TIME_ZONE } from './formats.js'
 export type Lang = keyof typeof catalogue
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[]
 export type Params = Record<string, ParamValue>
+
+const rules = new Map<Lang, Intl.PluralRules>()
+const pluralRules = (lang: Lang) => rules.get(lang) ?? rules.set(lang, new Intl.PluralRules(lang)).get(lang)!
 
 const LIST_SEPARATOR: Record<Lang, string> = { 'zh-CN': '、', en: ', ' }
 
@@ -49,7 +53,10 @@ function value(v: ParamValue, lang: Lang, format: string | undefined): string {
 export function render(lang: Lang, key: MessageKey, params: Params = {}): string {
   const table = catalogue[lang] as Record<string, string>
   const fill = (text: string) => fillPlaceholders(text, (name, format) => value(params[name], lang, format))
-  const nested = table[key].replace(/\$t\(([^()]*)\)/g, (_m, inner: string) => {
+  // The plural form i18next would pick (plurals.ts): `<key>_one` for 1 in English, else the key.
+  const count = pluralCount(key, params)
+  const form = count === undefined ? undefined : table[`${key}_${pluralRules(lang).select(count)}`]
+  const nested = (form ?? table[key]).replace(/\$t\(([^()]*)\)/g, (_m, inner: string) => {
     const k = fill(inner)
     return Object.prototype.hasOwnProperty.call(table, k) ? table[k] : k.slice(k.lastIndexOf('.') + 1)
   })

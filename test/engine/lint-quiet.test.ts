@@ -147,7 +147,7 @@ t.test('a diagram with no executable process: the linter does not run, the answe
       r.json(),
       {
         error: 'bad_request',
-        message: '流程定义有 1 个问题 / the definition has 1 problem(s)',
+        message: '流程定义有 1 个问题 / the definition has 1 problem',
         key: 'error.engine.definitionProblems',
         params: { count: 1 },
         details: [

@@ -6,6 +6,7 @@
 import i18next from 'i18next'
 import { catalogue, zh as zhCatalogue, type MessageKey } from '../../../src/messages/catalogue.js'
 import { paramText } from '../../../src/messages/param-text.js'
+import { pluralCount } from '../../../src/messages/plurals.js'
 import { labelHalves } from '../../../src/messages/label.js'
 import { FORMATS, formatInstant, placeholders } from '../../../src/messages/formats.js'
 
@@ -59,7 +60,9 @@ function readable(params: Record<string, unknown> = {}) {
 }
 /** A catalogue message in the chosen language. */
 export function tk(key: MessageKey, params?: Record<string, unknown>): string {
-  return i18n.t(key, readable(params)) as string
+  // i18next picks the plural form by `count` (src/messages/plurals.ts); a few messages count by another name.
+  const count = pluralCount(key, params)
+  return i18n.t(key, { ...readable(params), ...(count !== undefined && { count }) }) as string
 }
 /** The `{{name}}` parameters of a catalogue entry. */
 export function keyParams(key: MessageKey): string[] {

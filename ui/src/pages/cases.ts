@@ -60,7 +60,7 @@ export async function casesPage(ctx: Ctx) {
     clear(
       body,
       r.total !== undefined
-        ? h('p', { class: 'muted small' }, t(`共 ${r.total} 件`, `${r.total} cases`))
+        ? h('p', { class: 'muted small' }, t(`共 ${r.total} 件`, r.total === 1 ? '1 case' : `${r.total} cases`))
         : r.totalAtLeast !== undefined
           ? h('p', { class: 'muted small' }, t(`超过 ${r.totalAtLeast - 1} 件，请缩小筛选范围`, `more than ${r.totalAtLeast - 1} cases; narrow the filter`))
           : null,

@@ -400,7 +400,7 @@ export async function usersPage(ctx: Ctx) {
         (!roleFilter.value || u.roles.includes(roleFilter.value)) &&
         (!q || u.username.toLowerCase().includes(q) || u.displayName.toLowerCase().includes(q)),
     )
-    count.textContent = t(`显示 ${shown.length} 位，共 ${users.length} 位`, `${shown.length} of ${users.length} users`)
+    count.textContent = t(`显示 ${shown.length} 位，共 ${users.length} 位`, `${shown.length} of ${users.length} ${users.length === 1 ? 'user' : 'users'}`)
     clear(
       rows,
       shown.map((u) =>
