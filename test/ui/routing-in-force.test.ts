@@ -10,14 +10,24 @@ import { call } from '../api.js'
 browserTest('the rules page says when an edited decision table, not the list, routes the county', { name: 'routing-in-force' }, async (t, app, s) => {
   const { page, base } = s
   const put = await call(app, 'xianghe-admin', 'PUT', '/api/routing-rules', {
-    rules: [{ category: 'market.consumer', owner: '@county:urban', level: 'county' }],
+    rules: [{ category: 'market.consumer', owner: '@county:urban', level: 'county', responseLimit: 'PT1H', resolveLimit: 'P1D' }],
   })
   t.equal(put.status, 200)
 
   await uiLogin(page, base, 'xianghe-admin')
+  // Regression: Save showed at once but was wired to the list only once the list had loaded, so a
+  // click before that did nothing (this test's own last click, on a loaded CI machine). Held here
+  // until the in-force notice has shown, the list's answer leaves Save disabled, not dead.
+  let release!: () => void
+  const held = new Promise<void>((r) => (release = r))
+  await page.route(/\/api\/routing-rules(\?|$)/, async (route) => (await held, route.continue()))
   await page.goto(`${base}/admin/routing-rules`)
   const summary = page.locator('[data-testid=in-force-summary]')
   await summary.waitFor()
+  t.ok(await page.locator('[data-testid=save-rules]').isDisabled(), 'Save is disabled while the list loads')
+  release()
+  await page.locator('[data-testid=save-rules]:enabled').waitFor()
+  await page.unroute(/\/api\/routing-rules(\?|$)/)
   t.equal((await summary.textContent())?.trim(), '派单现在依次使用：本县规则（决策表 v1），都不匹配时全市规则（决策表 v1）。', 'the list is in force')
   t.equal(await page.locator('[data-testid=in-force-edited]').count(), 0, 'no warning while the list is the table')
 
@@ -37,6 +47,11 @@ browserTest('the rules page says when an edited decision table, not the list, ro
   await s.shot('routing-in-force-01-zh')
   await page.click('[data-testid=lang-switch]')
   await warning.locator("text=/Routing uses the county's routing decision table v2/").waitFor()
+  // The limits in words, a singular for one: "1 days" before src/messages/plurals.ts.
+  const rulesEn = (await page.textContent('[data-testid=rules]'))!
+  t.match(rulesEn, /(?<!\d)1 hour(?!s)/, 'PT1H reads "1 hour"')
+  t.match(rulesEn, /(?<!\d)1 day(?!s)/, 'P1D reads "1 day"')
+  t.notMatch(rulesEn, /(?<!\d)1 (hours|days)/, 'never "1 hours" or "1 days"')
   // The deployer's display name is a person's name, never translated.
   t.notMatch((await page.textContent('[data-testid=rules-in-force]'))!.replace('香河县管理员', ''), /\p{Script=Han}/u, 'English only')
   await s.shot('routing-in-force-02-en')

@@ -50,7 +50,7 @@ export async function decisionPage(ctx: Ctx) {
       })
       .catch(() => {})
   }
-  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'decision-deploy' }, t('部署', 'Deploy'))
+  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'decision-deploy', disabled: true }, t('部署', 'Deploy'))
   const status = h('div', { 'data-testid': 'decision-status', role: 'status' })
   const editorEl = h('div', { class: 'dmn-editor', 'data-testid': 'dmn-editor' }, loading())
   const trying = h('div')
@@ -156,4 +156,6 @@ export async function decisionPage(ctx: Ctx) {
       deployBtn.disabled = false
     }
   }
+  // Wired to the editor now (disabled until then: an early click did nothing).
+  deployBtn.disabled = false
 }

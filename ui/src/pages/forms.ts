@@ -121,7 +121,7 @@ export async function formEditorPage(ctx: Ctx) {
   const status = h('div', { class: 'modeler-status', role: 'status', 'data-testid': 'form-editor-status' })
   const problems = h('div', { class: 'problems', 'data-testid': 'form-problems', role: 'alert' })
   const tenantSel = h('select', { 'data-testid': 'form-deploy-tenant', 'aria-label': t('部署范围', 'Deploy for') })
-  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'form-deploy' }, t('部署', 'Deploy'))
+  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'form-deploy', disabled: true }, t('部署', 'Deploy'))
   const host = h('div', { class: 'form-editor-host', 'data-testid': 'form-editor' })
   ctx.view.append(
     pageHead(
@@ -199,4 +199,6 @@ export async function formEditorPage(ctx: Ctx) {
       deployBtn.disabled = false
     }
   }
+  // Wired to the editor now (disabled until then: an early click did nothing).
+  deployBtn.disabled = false
 }

@@ -61,8 +61,8 @@ export async function modelerPage(ctx: Ctx) {
   const status = h('div', { class: 'modeler-status', 'data-testid': 'modeler-status', role: 'status' })
   const problemList = h('div', { class: 'problems', 'data-testid': 'problems' })
   const tenantSel = h('select', { 'data-testid': 'deploy-tenant', 'aria-label': t('部署范围', 'Deploy for') })
-  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'deploy' }, t('部署', 'Deploy'))
-  const downloadBtn = h('button', { type: 'button' }, t('下载 XML', 'Download XML'))
+  const deployBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'deploy', disabled: true }, t('部署', 'Deploy'))
+  const downloadBtn = h('button', { type: 'button', disabled: true }, t('下载 XML', 'Download XML'))
   const canvas = h('div', { class: 'canvas', 'data-testid': 'canvas' })
   const props = h('div', { class: 'props', 'data-testid': 'properties' })
   const picker = h('div', { class: 'card picker', 'data-testid': 'group-picker', hidden: true })
@@ -330,6 +330,8 @@ export async function modelerPage(ctx: Ctx) {
       deployBtn.disabled = false
     }
   }
+  // Wired to the editor now (disabled until then: an early click did nothing).
+  deployBtn.disabled = downloadBtn.disabled = false
 }
 
 async function fetchDeploy(xml: string, tenant: string | null) {

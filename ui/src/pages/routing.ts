@@ -52,8 +52,10 @@ export async function routingRulesPage(ctx: Ctx) {
   }
   const body = h('div', null, loading())
   const notice = inForceNotice({ tenant, isAdmin })
-  const saveBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'save-rules' }, t('保存', 'Save'))
-  const addBtn = h('button', { type: 'button' }, t('添加规则', 'Add rule'))
+  // Disabled until the list has loaded and they are wired to it: a Save clicked earlier did
+  // nothing at all (a browser test clicked it as soon as the in-force notice showed).
+  const saveBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'save-rules', disabled: true }, t('保存', 'Save'))
+  const addBtn = h('button', { type: 'button', disabled: true }, t('添加规则', 'Add rule'))
   ctx.view.classList.add('wide')
   ctx.view.append(
     pageHead(t('派单规则', 'Routing rules'), h('label', { class: 'inline' }, t('范围', 'Scope'), ' ', tenantSel), addBtn, saveBtn),
@@ -225,6 +227,7 @@ export async function routingRulesPage(ctx: Ctx) {
       saveBtn.disabled = false
     }
   }
+  saveBtn.disabled = addBtn.disabled = false
   const last = rules
     .map((r) => r.updatedAt)
     .filter(Boolean)
