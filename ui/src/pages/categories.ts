@@ -98,7 +98,7 @@ export async function categoriesPage(ctx: Ctx) {
   const mayChange = session.has('admin')
   ctx.view.classList.add('wide')
   const newBtn = mayChange
-    ? h('button', { type: 'button', class: 'primary', 'data-testid': 'new-category' }, t('新增顶级类别', 'New top-level category'))
+    ? h('button', { type: 'button', class: 'primary', 'data-testid': 'new-category', disabled: true }, t('新增顶级类别', 'New top-level category'))
     : null
   const editor = h('section', { class: 'card category-editor', hidden: true, 'data-testid': 'category-editor' })
   const body = h('div', null, loading())
@@ -369,7 +369,11 @@ export async function categoriesPage(ctx: Ctx) {
     editor.hidden = true
     clear(editor)
   }
-  if (newBtn) newBtn.onclick = () => openEditor({ parent: null })
+  // Disabled until now, when the categories have loaded: an earlier click did nothing.
+  if (newBtn) {
+    newBtn.onclick = () => openEditor({ parent: null })
+    newBtn.disabled = false
+  }
 
   const toggleActive = (c: Category) =>
     h(

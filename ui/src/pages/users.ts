@@ -39,7 +39,7 @@ export async function usersPage(ctx: Ctx) {
   const me = session.user!
   const isAdmin = me.roles.includes('admin')
   ctx.view.classList.add('wide')
-  const newBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'new-user' }, t('新建用户', 'New user'))
+  const newBtn = h('button', { type: 'button', class: 'primary', 'data-testid': 'new-user', disabled: true }, t('新建用户', 'New user'))
   const editor = h('section', { class: 'card user-editor', hidden: true, 'data-testid': 'user-editor' })
   const body = h('div', null, loading())
   ctx.view.append(
@@ -325,7 +325,9 @@ export async function usersPage(ctx: Ctx) {
       parts.length ? h('div', { class: 'small' }, parts.join(t('；', '; '))) : null,
     ]
   }
+  // Disabled until now, when the users have loaded: an earlier click did nothing.
   newBtn.onclick = () => openEditor(null)
+  newBtn.disabled = false
 
   // ── the list and its filters (kept in the URL, so a filtered list survives a reload) ──
   const query = new URLSearchParams(location.search)
