@@ -6,7 +6,8 @@
  */
 import t from 'tap'
 import i18next from 'i18next'
-import { bilingual, catalogue, render } from '../../src/messages/index.js'
+import { bilingual, render } from '../../src/messages/index.js'
+import { i18nextOptions } from '../../src/messages/i18next-options.js'
 import { enSingulars, pluralCount } from '../../src/messages/plurals.js'
 import type { MessageKey } from '../../src/messages/catalogue.js'
 
@@ -25,17 +26,8 @@ t.test('English singular for one, plural otherwise; Chinese has one form', async
 })
 
 t.test("i18next, configured as the UI configures it, picks the same form as the server's renderer", async (t) => {
-  // The options of ui/src/lib/i18n.ts that bear on lookup and interpolation.
   const i18n = i18next.createInstance()
-  await i18n.init({
-    fallbackLng: 'zh-CN',
-    resources: { 'zh-CN': { translation: catalogue['zh-CN'] }, en: { translation: catalogue.en } },
-    keySeparator: false,
-    nsSeparator: false,
-    interpolation: { escapeValue: false },
-    initAsync: false,
-    returnNull: false,
-  })
+  await i18n.init(i18nextOptions)
   const keys = Object.keys(enSingulars).map((k) => k.replace(/_one$/, '') as MessageKey)
   t.ok(keys.length >= 10)
   for (const key of keys)

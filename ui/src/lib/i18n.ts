@@ -7,6 +7,7 @@ import i18next from 'i18next'
 import { catalogue, zh as zhCatalogue, type MessageKey } from '../../../src/messages/catalogue.js'
 import { paramText } from '../../../src/messages/param-text.js'
 import { pluralCount } from '../../../src/messages/plurals.js'
+import { i18nextOptions } from '../../../src/messages/i18next-options.js'
 import { labelHalves } from '../../../src/messages/label.js'
 import { FORMATS, formatInstant, placeholders } from '../../../src/messages/formats.js'
 
@@ -14,18 +15,8 @@ export type Lang = 'zh' | 'en'
 let lang: Lang = (localStorage.getItem('shuoshi.lang') as Lang) === 'en' ? 'en' : 'zh'
 document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en'
 
-// Keys are flat ("error.case.notFound"), values plain text put into text nodes (no HTML escaping).
 const i18n = i18next.createInstance()
-void i18n.init({
-  lng: lang === 'zh' ? 'zh-CN' : 'en',
-  fallbackLng: 'zh-CN',
-  resources: { 'zh-CN': { translation: catalogue['zh-CN'] }, en: { translation: catalogue.en } },
-  keySeparator: false,
-  nsSeparator: false,
-  interpolation: { escapeValue: false },
-  initAsync: false,
-  returnNull: false,
-})
+void i18n.init({ ...i18nextOptions, lng: lang === 'zh' ? 'zh-CN' : 'en' })
 // The catalogue names its instants (`{{replyDue, datetime}}`): shown in the browser's zone. These
 // replace i18next's built-in `datetime` (Intl's locale format) with the one the server writes.
 for (const f of FORMATS) i18n.services.formatter?.add(f, (value: unknown) => formatInstant(value, f))
