@@ -37,6 +37,7 @@ function onFirstUse<F extends (...args: never[]) => unknown>(compile: () => F): 
   return new Proxy(function lazy() {} as unknown as F, {
     apply: (_target, self, args) => Reflect.apply(real(), self, args),
     get: (_target, prop) => Reflect.get(real(), prop),
+    set: (_target, prop, value) => Reflect.set(real(), prop, value),
     has: (_target, prop) => Reflect.has(real(), prop),
   })
 }
