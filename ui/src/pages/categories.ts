@@ -1,7 +1,7 @@
 import type { Item } from '../lib/api-types.js'
 import { ApiError, get, patch, post, session } from '../lib/api.js'
 import { clear, h } from '../lib/dom.js'
-import { LEVEL, PROCEDURE, fmtTime, messageText, named, serverText, t, tr } from '../lib/i18n.js'
+import { LEVEL, PROCEDURE, fmtTime, messageText, named, serverText, t, tk, tr } from '../lib/i18n.js'
 import { DUTY } from '../lib/names.js'
 import { personName } from '../lib/timeline.js'
 import type { Ctx } from '../lib/router.js'
@@ -38,7 +38,8 @@ function asAmount(iso: string): { n: number; unit: Unit } | null {
 
 function amountWords(a: { n: number; unit: Unit }) {
   const { n, unit } = a
-  if (unit === 'days') return t(`${n} 天`, n === 1 ? '1 day' : `${n} days`)
+  // The catalogue's words for days ("1 day", "7 days"; src/messages/plurals.ts); hours and minutes short.
+  if (unit === 'days') return tk('duration.days', { count: n })
   if (unit === 'hours') return t(`${n} 小时`, `${n} h`)
   return t(`${n} 分钟`, `${n} min`)
 }
