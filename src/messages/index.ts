@@ -19,8 +19,7 @@ export type Lang = keyof typeof catalogue
 export type ParamValue = string | number | boolean | null | undefined | readonly (string | number)[]
 export type Params = Record<string, ParamValue>
 
-const rules = new Map<Lang, Intl.PluralRules>()
-const pluralRules = (lang: Lang) => rules.get(lang) ?? rules.set(lang, new Intl.PluralRules(lang)).get(lang)!
+const PLURAL_RULES: Record<Lang, Intl.PluralRules> = { 'zh-CN': new Intl.PluralRules('zh-CN'), en: new Intl.PluralRules('en') }
 
 const LIST_SEPARATOR: Record<Lang, string> = { 'zh-CN': '、', en: ', ' }
 
@@ -55,7 +54,7 @@ export function render(lang: Lang, key: MessageKey, params: Params = {}): string
   const fill = (text: string) => fillPlaceholders(text, (name, format) => value(params[name], lang, format))
   // The plural form i18next would pick (plurals.ts): `<key>_one` for 1 in English, else the key.
   const count = pluralCount(key, params)
-  const form = count === undefined ? undefined : table[`${key}_${pluralRules(lang).select(count)}`]
+  const form = count === undefined ? undefined : table[`${key}_${PLURAL_RULES[lang].select(count)}`]
   const nested = (form ?? table[key]).replace(/\$t\(([^()]*)\)/g, (_m, inner: string) => {
     const k = fill(inner)
     return Object.prototype.hasOwnProperty.call(table, k) ? table[k] : k.slice(k.lastIndexOf('.') + 1)
